@@ -1,0 +1,5 @@
+//! One module per subcommand, each with its arguments (and their help text) and a `run`.
+//! The binary only parses the command line and dispatches here.
+
+pub mod run;
+pub mod validate;

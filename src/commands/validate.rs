@@ -1,0 +1,207 @@
+//! `dxsynth validate SCHEMA`: is the schema, and its data, usable?
+
+use std::path::PathBuf;
+
+use clap::{Args as ClapArgs, ValueEnum};
+use serde::Serialize;
+
+use crate::error::{Error, Problem, Result};
+use crate::plan::Generation;
+use crate::schema::ColumnKind;
+use crate::{Validated, data::ValueFormat};
+
+/// Arguments of `dxsynth validate`.
+#[derive(Debug, ClapArgs)]
+#[command(after_help = "Example:\n  dxsynth validate schemas/bank.yaml\n  \
+                        dxsynth validate schemas/bank.yaml --format json | jq .tables\n\n\
+                        Exit codes: 0 valid, 2 invalid schema or data (every problem is listed), 1 other errors.")]
+pub struct Args {
+    /// The schema file (YAML).
+    pub schema: PathBuf,
+    /// How to print the summary or the problems.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// Output format of `validate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// For scripts.
+    Json,
+}
+
+/// Validates and prints the summary; invalid input is printed too (as JSON when asked) and
+/// returned as the error so the exit code says it.
+pub fn run(args: &Args) -> Result<()> {
+    match crate::validate(&args.schema) {
+        Ok(valid) => {
+            let summary = Summary::of(&valid);
+            match args.format {
+                Format::Text => print!("{}", summary.to_text(&args.schema)),
+                Format::Json => println!("{}", to_json(&summary)),
+            }
+            Ok(())
+        }
+        Err(Error::Invalid(problems)) if args.format == Format::Json => {
+            let report = Invalid {
+                valid: false,
+                problems: &problems.0,
+            };
+            println!("{}", to_json(&report));
+            Err(Error::Invalid(problems))
+        }
+        Err(err) => Err(err),
+    }
+}
+
+fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"))
+}
+
+#[derive(Serialize)]
+struct Invalid<'a> {
+    valid: bool,
+    problems: &'a [Problem],
+}
+
+/// What `validate` reports about a valid schema.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    valid: bool,
+    tables: Vec<TableSummary>,
+    relationships: Vec<Relationship>,
+    rows: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct TableSummary {
+    name: String,
+    rows: usize,
+    primary_key: Option<String>,
+    generation: String,
+    columns: Vec<ColumnSummary>,
+}
+
+#[derive(Debug, Serialize)]
+struct ColumnSummary {
+    name: String,
+    #[serde(rename = "type")]
+    kind: ColumnKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    format: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Relationship {
+    child: String,
+    foreign_key: String,
+    parent: String,
+    role: &'static str,
+}
+
+impl Summary {
+    /// Summarises a validated schema: tables in generation order, their columns, relationships.
+    pub fn of(valid: &Validated) -> Summary {
+        let mut tables = Vec::new();
+        let mut relationships = Vec::new();
+        for plan in &valid.plan.order {
+            let table = &valid.tables[&plan.table];
+            let def = valid.schema.table(&plan.table);
+            let generation = match &plan.generation {
+                Generation::Root => "root".to_string(),
+                Generation::Independent => "independent (sequential: false)".to_string(),
+                Generation::Sequential { key } => {
+                    relationships.push(Relationship {
+                        child: plan.table.clone(),
+                        foreign_key: key.column.clone(),
+                        parent: key.parent.clone(),
+                        role: "sequence",
+                    });
+                    format!("one sequence per {} row ({})", key.parent, key.column)
+                }
+            };
+            relationships.extend(plan.assigned.iter().map(|fk| Relationship {
+                child: plan.table.clone(),
+                foreign_key: fk.column.clone(),
+                parent: fk.parent.clone(),
+                role: "assigned",
+            }));
+            tables.push(TableSummary {
+                name: plan.table.clone(),
+                rows: table.rows(),
+                primary_key: def.and_then(|d| d.primary_key.clone()),
+                generation,
+                columns: table
+                    .columns
+                    .iter()
+                    .map(|column| ColumnSummary {
+                        name: column.name.clone(),
+                        kind: column.kind,
+                        format: match &column.format {
+                            ValueFormat::Datetime { pattern, .. } => Some(pattern.clone()),
+                            _ => None,
+                        },
+                    })
+                    .collect(),
+            });
+        }
+        Summary {
+            valid: true,
+            rows: tables.iter().map(|t| t.rows).sum(),
+            tables,
+            relationships,
+        }
+    }
+
+    /// The summary as people read it.
+    pub fn to_text(&self, schema: &std::path::Path) -> String {
+        let mut text = format!(
+            "{} is valid: {}, {}, {}\n\ngeneration order:\n",
+            schema.display(),
+            count(self.tables.len(), "table"),
+            count(self.rows, "row"),
+            count(self.relationships.len(), "relationship")
+        );
+        let width = self.tables.iter().map(|t| t.name.len()).max().unwrap_or(0);
+        for (index, table) in self.tables.iter().enumerate() {
+            text += &format!(
+                "  {}. {:<width$}  {:>8} rows  {}\n",
+                index + 1,
+                table.name,
+                table.rows,
+                table.generation
+            );
+            let columns: Vec<String> = table
+                .columns
+                .iter()
+                .map(|c| match &c.format {
+                    Some(format) => format!("{} {} ({format})", c.name, c.kind),
+                    None => format!("{} {}", c.name, c.kind),
+                })
+                .collect();
+            if !columns.is_empty() {
+                text += &format!("     columns: {}\n", columns.join(", "));
+            }
+        }
+        if !self.relationships.is_empty() {
+            text += "\nrelationships:\n";
+            for r in &self.relationships {
+                text += &format!(
+                    "  {}.{} -> {} ({})\n",
+                    r.child, r.foreign_key, r.parent, r.role
+                );
+            }
+        }
+        text
+    }
+}
+
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}

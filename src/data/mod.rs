@@ -1,0 +1,375 @@
+//! Loading the real tables: CSV reading, column types and the data rules of validation.
+//!
+//! A table arrives as text; it leaves as typed [`Column`]s of [`Value`]s that the models learn
+//! from, plus the raw key columns that only validation and key mapping look at. Every problem
+//! (missing file, malformed row, bad UTF-8, unknown column, wrong override, broken key) is
+//! collected, never raised one at a time.
+
+mod types;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use rayon::prelude::*;
+
+pub use types::{ValueFormat, infer_kind};
+
+use crate::error::Problem;
+use crate::schema::{ColumnKind, Schema, TableDef};
+
+/// One cell of a modelled column. Numbers and datetimes (seconds since the epoch) are numbers;
+/// categories, ids and text are labels; booleans are flags.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// An empty field.
+    Null,
+    /// A numerical value, or a datetime as seconds since 1970-01-01 00:00:00.
+    Number(f64),
+    /// A categorical, id or text value.
+    Label(Arc<str>),
+    /// A boolean value.
+    Flag(bool),
+}
+
+impl Value {
+    /// The number inside, if any.
+    pub fn as_number(&self) -> Option<f64> {
+        match self {
+            Value::Number(number) => Some(*number),
+            _ => None,
+        }
+    }
+
+    /// Whether the cell is empty.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+}
+
+/// A modelled (non-key) column with its type and the way its values are written.
+#[derive(Debug, Clone)]
+pub struct Column {
+    /// The header name.
+    pub name: String,
+    /// The column type, inferred or overridden.
+    pub kind: ColumnKind,
+    /// How values are written back (integer, decimal places, datetime pattern, ...).
+    pub format: ValueFormat,
+    /// One value per row.
+    pub values: Vec<Value>,
+}
+
+/// A real table, loaded and typed.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// The table's name in the schema.
+    pub name: String,
+    /// The CSV header in file order (the output keeps it).
+    pub header: Vec<String>,
+    /// The line in the CSV file where each row starts (for messages).
+    pub lines: Vec<u64>,
+    /// Primary and foreign key columns, as text; empty fields are `None`.
+    pub keys: IndexMap<String, Vec<Option<String>>>,
+    /// The modelled columns, in header order.
+    pub columns: Vec<Column>,
+}
+
+impl Table {
+    /// The number of rows.
+    pub fn rows(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// The modelled column with this name.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|column| column.name == name)
+    }
+}
+
+/// Loads every table of the schema (in parallel), returning the tables that loaded and every
+/// problem found. A table that could not be read is missing from the map.
+pub fn load_all(schema: &Schema) -> (IndexMap<String, Table>, Vec<Problem>) {
+    let results: Vec<(Option<Table>, Vec<Problem>)> =
+        schema.tables.par_iter().map(load_table).collect();
+    let mut tables = IndexMap::new();
+    let mut problems = Vec::new();
+    for (table, table_problems) in results {
+        problems.extend(table_problems);
+        if let Some(table) = table {
+            tables.insert(table.name.clone(), table);
+        }
+    }
+    (tables, problems)
+}
+
+/// Reads one table; returns it (if readable) and its problems.
+pub fn load_table(def: &TableDef) -> (Option<Table>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let raw = match read_csv(def) {
+        Ok(raw) => raw,
+        Err(problem) => return (None, vec![problem]),
+    };
+    check_header(def, &raw.header, &mut problems);
+    if raw.lines.is_empty() {
+        problems.push(Problem::table(
+            &def.name,
+            "path",
+            format!(
+                "`{}` has a header but no rows: there is nothing to learn from",
+                def.path_as_written.display()
+            ),
+        ));
+    }
+    let mut keys = IndexMap::new();
+    let mut columns = Vec::new();
+    for (name, cells) in raw.header.iter().zip(raw.cells) {
+        if def.is_key(name) {
+            keys.insert(name.clone(), cells);
+            continue;
+        }
+        match types::type_column(def, name, &cells, &raw.lines) {
+            Ok(column) => columns.push(column),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    let table = Table {
+        name: def.name.clone(),
+        header: raw.header,
+        lines: raw.lines,
+        keys,
+        columns,
+    };
+    (Some(table), problems)
+}
+
+/// A CSV file as text, column by column.
+struct RawTable {
+    header: Vec<String>,
+    lines: Vec<u64>,
+    cells: Vec<Vec<Option<String>>>,
+}
+
+fn read_csv(def: &TableDef) -> Result<RawTable, Problem> {
+    let shown = def.path_as_written.display();
+    let problem = |message: String| Problem::table(&def.name, "path", message);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_path(&def.path)
+        .map_err(|err| problem(format!("cannot open `{shown}`: {}", describe_csv(&err))))?;
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|err| problem(format!("`{shown}`: {}", describe_csv(&err))))?
+        .iter()
+        .map(|name| name.trim().to_string())
+        .collect();
+    if header.is_empty() || header.iter().all(String::is_empty) {
+        return Err(problem(format!(
+            "`{shown}` is empty: the first line must be a header"
+        )));
+    }
+    let mut cells: Vec<Vec<Option<String>>> = vec![Vec::new(); header.len()];
+    let mut lines = Vec::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = reader.position().line();
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(err) => return Err(problem(format!("`{shown}`: {}", describe_csv(&err)))),
+        }
+        lines.push(record.position().map_or(line, |pos| pos.line()));
+        for (column, field) in cells.iter_mut().zip(record.iter()) {
+            let field = field.trim();
+            column.push((!field.is_empty()).then(|| field.to_string()));
+        }
+    }
+    Ok(RawTable {
+        header,
+        lines,
+        cells,
+    })
+}
+
+/// Rewords csv's errors so they say the line and what to do.
+fn describe_csv(err: &csv::Error) -> String {
+    match err.kind() {
+        csv::ErrorKind::Io(io) => io.to_string(),
+        csv::ErrorKind::Utf8 { pos, err } => format!(
+            "invalid UTF-8 in field {} at line {}: {err} (save the file as UTF-8)",
+            err.field() + 1,
+            pos.as_ref().map_or(0, |pos| pos.line())
+        ),
+        csv::ErrorKind::UnequalLengths {
+            pos,
+            expected_len,
+            len,
+        } => format!(
+            "line {} has {len} fields but the header has {expected_len}",
+            pos.as_ref().map_or(0, |pos| pos.line())
+        ),
+        _ => err.to_string(),
+    }
+}
+
+fn check_header(def: &TableDef, header: &[String], problems: &mut Vec<Problem>) {
+    let mut seen = HashSet::new();
+    for name in header {
+        if !seen.insert(name.as_str()) {
+            problems.push(Problem::column(
+                &def.name,
+                name,
+                "path",
+                "the CSV header has this column twice",
+            ));
+        }
+    }
+    for (column, parameter) in def.named_columns() {
+        if !header.iter().any(|name| name == column) {
+            problems.push(Problem::column(
+                &def.name,
+                column,
+                parameter,
+                format!(
+                    "no such column in `{}`{}",
+                    def.path_as_written.display(),
+                    suggestion(column, header)
+                ),
+            ));
+        }
+    }
+}
+
+/// " (did you mean `x`?)" for a near miss, else the list of columns.
+fn suggestion(column: &str, header: &[String]) -> String {
+    let closest = header
+        .iter()
+        .map(|name| (strsim::levenshtein(column, name), name))
+        .filter(|(distance, _)| *distance <= 2)
+        .min();
+    match closest {
+        Some((_, name)) => format!(" (did you mean `{name}`?)"),
+        None => format!(" (columns: {})", header.join(", ")),
+    }
+}
+
+/// Checks primary keys (unique, non-null) and that foreign keys reference existing parents.
+pub fn check_keys(schema: &Schema, tables: &IndexMap<String, Table>) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut parent_keys: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for def in &schema.tables {
+        let Some(table) = tables.get(&def.name) else {
+            continue;
+        };
+        let Some(pk) = &def.primary_key else { continue };
+        let Some(values) = table.keys.get(pk) else {
+            continue;
+        };
+        check_primary_key(table, pk, values, &mut problems);
+        parent_keys.insert(
+            def.name.as_str(),
+            values.iter().flatten().map(String::as_str).collect(),
+        );
+    }
+    for def in &schema.tables {
+        let Some(table) = tables.get(&def.name) else {
+            continue;
+        };
+        for fk in &def.foreign_keys {
+            let (Some(values), Some(known)) = (
+                table.keys.get(&fk.column),
+                parent_keys.get(fk.parent.as_str()),
+            ) else {
+                continue;
+            };
+            check_foreign_key(table, &fk.column, &fk.parent, values, known, &mut problems);
+        }
+    }
+    problems
+}
+
+fn check_primary_key(
+    table: &Table,
+    pk: &str,
+    values: &[Option<String>],
+    problems: &mut Vec<Problem>,
+) {
+    let empty: Vec<u64> = values
+        .iter()
+        .zip(&table.lines)
+        .filter(|(value, _)| value.is_none())
+        .map(|(_, line)| *line)
+        .collect();
+    if !empty.is_empty() {
+        problems.push(Problem::column(
+            &table.name,
+            pk,
+            "primary_key",
+            format!(
+                "{} rows have an empty primary key (lines {})",
+                empty.len(),
+                first_few(&empty)
+            ),
+        ));
+    }
+    let mut first_seen: HashMap<&str, u64> = HashMap::new();
+    let mut duplicates = Vec::new();
+    for (value, line) in values.iter().zip(&table.lines) {
+        let Some(value) = value else { continue };
+        if let Some(first) = first_seen.insert(value.as_str(), *line) {
+            duplicates.push(format!("`{value}` on lines {first} and {line}"));
+        }
+    }
+    if !duplicates.is_empty() {
+        problems.push(Problem::column(
+            &table.name,
+            pk,
+            "primary_key",
+            format!(
+                "{} duplicate values; a primary key must be unique, e.g. {}",
+                duplicates.len(),
+                first_few(&duplicates)
+            ),
+        ));
+    }
+}
+
+fn check_foreign_key(
+    table: &Table,
+    column: &str,
+    parent: &str,
+    values: &[Option<String>],
+    known: &HashSet<&str>,
+    problems: &mut Vec<Problem>,
+) {
+    let dangling: Vec<String> = values
+        .iter()
+        .zip(&table.lines)
+        .filter_map(|(value, line)| match value {
+            Some(value) if !known.contains(value.as_str()) => {
+                Some(format!("`{value}` (line {line})"))
+            }
+            _ => None,
+        })
+        .collect();
+    if !dangling.is_empty() {
+        problems.push(Problem::column(
+            &table.name,
+            column,
+            "foreign_keys",
+            format!(
+                "{} values do not exist in the primary key of `{parent}`, e.g. {}",
+                dangling.len(),
+                first_few(&dangling)
+            ),
+        ));
+    }
+}
+
+fn first_few<T: ToString>(items: &[T]) -> String {
+    let mut shown: Vec<String> = items.iter().take(3).map(T::to_string).collect();
+    if items.len() > 3 {
+        shown.push("...".to_string());
+    }
+    shown.join(", ")
+}

@@ -1,0 +1,184 @@
+//! Generation: parents first, then each sequential child per synthetic parent row.
+//!
+//! Tables are made in plan order. A root table gets `real rows x scale` rows; a sequential child
+//! gets one sequence per synthetic parent row (its length chosen by the model); a
+//! `sequential: false` table is scaled like its parents. Assigned foreign keys are filled in last
+//! (see [`crate::keys`]).
+
+use indexmap::IndexMap;
+
+use crate::data::{Column, Value};
+use crate::model::{Models, Parent, Row, TrainedTable};
+use crate::plan::{Generation, TablePlan};
+use crate::sampling::{SynthRng, rng_for, scaled};
+
+/// A synthetic table: modelled columns plus foreign keys as parent row indices.
+#[derive(Debug, Clone)]
+pub struct SyntheticTable {
+    /// The table's name.
+    pub name: String,
+    /// The CSV header in input order.
+    pub header: Vec<String>,
+    /// The primary key column (written as 1..N).
+    pub primary_key: Option<String>,
+    /// Number of rows.
+    pub rows: usize,
+    /// Modelled columns, in table order.
+    pub columns: Vec<Column>,
+    /// Each foreign key column: the synthetic parent row of every row (`None`: empty key).
+    pub foreign_keys: IndexMap<String, Vec<Option<usize>>>,
+}
+
+/// Options of a generation run.
+#[derive(Debug, Clone, Copy)]
+pub struct GenerateOptions {
+    /// The seed every random draw derives from.
+    pub seed: u64,
+    /// Factor on the row count of root tables (children follow their parents).
+    pub scale: f64,
+}
+
+/// Generates every table in plan order; `on_table` is called as each table is done.
+pub fn generate_all(
+    models: &Models,
+    options: GenerateOptions,
+    on_table: &dyn Fn(&SyntheticTable),
+) -> IndexMap<String, SyntheticTable> {
+    let mut synthetic: IndexMap<String, SyntheticTable> = IndexMap::new();
+    for plan in &models.plan.order {
+        let trained = &models.tables[&plan.table];
+        let mut rng = rng_for(options.seed, &plan.table);
+        let table = generate_table(plan, trained, models, &synthetic, options.scale, &mut rng);
+        on_table(&table);
+        synthetic.insert(table.name.clone(), table);
+    }
+    synthetic
+}
+
+fn generate_table(
+    plan: &TablePlan,
+    trained: &TrainedTable,
+    models: &Models,
+    done: &IndexMap<String, SyntheticTable>,
+    scale: f64,
+    rng: &mut SynthRng,
+) -> SyntheticTable {
+    let mut foreign_keys = IndexMap::new();
+    let rows = match &plan.generation {
+        Generation::Root => trained
+            .model
+            .sample_rows(scaled(trained.real_rows, scale), rng),
+        Generation::Independent => {
+            let factor = parent_factor(plan, models, done);
+            trained
+                .model
+                .sample_rows(scaled(trained.real_rows, factor), rng)
+        }
+        Generation::Sequential { key } => {
+            let parent = &done[&key.parent];
+            let factor = parent.rows as f64 / models.tables[&key.parent].real_rows.max(1) as f64;
+            let (rows, parents) = sequences(trained, parent, factor, rng);
+            foreign_keys.insert(key.column.clone(), parents);
+            rows
+        }
+    };
+    let row_count = rows.len();
+    for distribution in &trained.assigned {
+        let parent_rows = done[&distribution.parent].rows;
+        foreign_keys.insert(
+            distribution.column.clone(),
+            distribution.assign(row_count, parent_rows, rng),
+        );
+    }
+    SyntheticTable {
+        name: trained.name.clone(),
+        header: trained.header.clone(),
+        primary_key: trained.primary_key.clone(),
+        rows: row_count,
+        columns: into_columns(trained, rows),
+        foreign_keys,
+    }
+}
+
+/// The ratio synthetic/real rows of a table's parents (mean over its foreign keys), so that a
+/// `sequential: false` child grows with its parents.
+fn parent_factor(
+    plan: &TablePlan,
+    models: &Models,
+    done: &IndexMap<String, SyntheticTable>,
+) -> f64 {
+    let factors: Vec<f64> = plan
+        .assigned
+        .iter()
+        .map(|fk| done[&fk.parent].rows as f64 / models.tables[&fk.parent].real_rows.max(1) as f64)
+        .collect();
+    if factors.is_empty() {
+        1.0
+    } else {
+        factors.iter().sum::<f64>() / factors.len() as f64
+    }
+}
+
+/// All sequences of a sequential table, then the rows whose parent key is empty.
+fn sequences(
+    trained: &TrainedTable,
+    parent: &SyntheticTable,
+    factor: f64,
+    rng: &mut SynthRng,
+) -> (Vec<Row>, Vec<Option<usize>>) {
+    let parent_view = Parent {
+        columns: &parent.columns,
+        rows: parent.rows,
+    };
+    let lengths = trained.model.sample_lengths(&parent_view, rng);
+    let mut rows = Vec::with_capacity(lengths.iter().sum());
+    let mut parents = Vec::with_capacity(rows.capacity());
+    for (parent_row, &len) in lengths.iter().enumerate() {
+        let mut sequence = trained
+            .model
+            .sample_sequence(&parent_view, parent_row, len, rng);
+        if let Some(column) = trained.order_by {
+            sort_sequence(&mut sequence, column);
+        }
+        parents.extend(std::iter::repeat_n(Some(parent_row), sequence.len()));
+        rows.extend(sequence);
+    }
+    let orphans = trained
+        .model
+        .sample_rows(scaled(trained.orphan_rows, factor), rng);
+    parents.extend(std::iter::repeat_n(None, orphans.len()));
+    rows.extend(orphans);
+    (rows, parents)
+}
+
+/// Orders a sequence by its `order_by` column (numbers and datetimes ascending, nulls last).
+fn sort_sequence(sequence: &mut [Row], column: usize) {
+    sequence.sort_by(|a, b| match (&a[column], &b[column]) {
+        (Value::Number(x), Value::Number(y)) => x.total_cmp(y),
+        (Value::Null, Value::Null) => std::cmp::Ordering::Equal,
+        (Value::Null, _) => std::cmp::Ordering::Greater,
+        (_, Value::Null) => std::cmp::Ordering::Less,
+        (Value::Label(x), Value::Label(y)) => x.cmp(y),
+        _ => std::cmp::Ordering::Equal,
+    });
+}
+
+/// Turns rows into the table's columns.
+fn into_columns(trained: &TrainedTable, rows: Vec<Row>) -> Vec<Column> {
+    let mut columns: Vec<Column> = trained
+        .columns
+        .iter()
+        .map(|spec| Column {
+            name: spec.name.clone(),
+            kind: spec.kind,
+            format: spec.format.clone(),
+            values: Vec::with_capacity(rows.len()),
+        })
+        .collect();
+    for row in rows {
+        for (column, value) in columns.iter_mut().zip(row) {
+            column.values.push(value);
+        }
+    }
+    columns
+}

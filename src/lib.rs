@@ -1,0 +1,176 @@
+//! dxsynth: synthetic copies of relational databases kept as folders of CSV files.
+//!
+//! The pipeline runs in stages, each a module, and data moves forward through typed values:
+//!
+//! ```text
+//! schema (parse + rules) -> plan (dependency order) -> data (load, types) -> model (train)
+//!   -> generate (parents first, children per parent) -> keys (FK assignment) -> output (CSV)
+//! ```
+//!
+//! [`validate`] and [`run`] are the entry points the command line uses; the `commands` module
+//! holds one module per subcommand.
+
+pub mod commands;
+pub mod data;
+pub mod error;
+pub mod generate;
+pub mod keys;
+pub mod model;
+pub mod output;
+pub mod plan;
+pub mod progress;
+pub mod sampling;
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+
+pub use error::{Error, Problem, Problems, Result};
+
+use crate::data::Table;
+use crate::generate::GenerateOptions;
+use crate::model::{ModelKind, Privacy};
+use crate::plan::Plan;
+use crate::progress::Progress;
+use crate::schema::Schema;
+
+/// A schema whose rules all hold, with its plan and its loaded tables.
+pub struct Validated {
+    /// The parsed schema.
+    pub schema: Schema,
+    /// Generation order and roles of the foreign keys.
+    pub plan: Plan,
+    /// Every table, loaded and typed, by name (schema order).
+    pub tables: IndexMap<String, Table>,
+}
+
+/// Checks the schema and its data, collecting every problem; loads the tables on the way.
+pub fn validate(schema_file: &Path) -> Result<Validated> {
+    let schema = Schema::load(schema_file)?;
+    let mut problems = schema.check();
+    let plan = Plan::build(&schema).map_err(|cycles| problems.extend(cycles));
+    let (tables, data_problems) = data::load_all(&schema);
+    problems.extend(data_problems);
+    problems.extend(data::check_keys(&schema, &tables));
+    match plan {
+        Ok(plan) if problems.is_empty() => Ok(Validated {
+            schema,
+            plan,
+            tables,
+        }),
+        _ => Err(Error::invalid(problems)),
+    }
+}
+
+/// Options of `dxsynth run`.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The seed; when `None` the schema's seed, else a fresh one (reported).
+    pub seed: Option<u64>,
+    /// Factor on the row count of root tables.
+    pub scale: f64,
+    /// Which model to train.
+    pub model: ModelKind,
+    /// Privacy protections.
+    pub privacy: Privacy,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            seed: None,
+            scale: 1.0,
+            model: ModelKind::default(),
+            privacy: Privacy::default(),
+        }
+    }
+}
+
+/// What a run produced, for the summary.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// The seed used (pass it as `--seed` to reproduce the output).
+    pub seed: u64,
+    /// One entry per table, in generation order.
+    pub tables: Vec<TableReport>,
+}
+
+/// One table of a run.
+#[derive(Debug, Clone)]
+pub struct TableReport {
+    /// The table's name.
+    pub name: String,
+    /// Rows in the real table.
+    pub real_rows: usize,
+    /// Rows generated.
+    pub rows: usize,
+    /// The file written.
+    pub path: PathBuf,
+}
+
+/// Validates, trains, generates and writes `out_dir/<table>.csv` for every table.
+pub fn run(
+    schema_file: &Path,
+    out_dir: &Path,
+    options: &RunOptions,
+    progress: &Progress,
+) -> Result<RunReport> {
+    check_scale(options.scale)?;
+    let input = progress.spinner("validating and loading", || validate(schema_file))?;
+    let seed = options
+        .seed
+        .or(input.schema.seed)
+        .unwrap_or_else(fresh_seed);
+    let bar = progress.bar("training", input.plan.order.len());
+    let models = model::train_all(&input, options.model, options.privacy, &|table| {
+        bar.set_message(table.to_string());
+        bar.inc(1);
+    });
+    bar.finish_and_clear();
+    drop(input);
+    let bar = progress.bar("generating", models.plan.order.len());
+    let synthetic = generate::generate_all(
+        &models,
+        GenerateOptions {
+            seed,
+            scale: options.scale,
+        },
+        &|table| {
+            bar.set_message(table.name.clone());
+            bar.inc(1);
+        },
+    );
+    bar.finish_and_clear();
+    let paths = progress.spinner("writing", || output::write_all(out_dir, &synthetic))?;
+    let tables = synthetic
+        .values()
+        .zip(paths)
+        .map(|(table, path)| TableReport {
+            name: table.name.clone(),
+            real_rows: models.tables[&table.name].real_rows,
+            rows: table.rows,
+            path,
+        })
+        .collect();
+    Ok(RunReport { seed, tables })
+}
+
+fn check_scale(scale: f64) -> Result<()> {
+    if scale.is_finite() && scale > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::Argument {
+            argument: "--scale".into(),
+            message: format!("must be a positive number, got {scale}"),
+        })
+    }
+}
+
+/// A seed for runs that did not ask for one; reported so the run can be repeated.
+fn fresh_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos());
+    (nanos as u64) % 1_000_000_000
+}

@@ -1,0 +1,41 @@
+//! The `dxsynth` command line: parses arguments and hands them to the library.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use dxsynth::commands;
+
+/// Synthetic copies of relational databases (folders of CSV tables): statistically faithful,
+/// privacy-safe, referentially intact.
+#[derive(Debug, Parser)]
+#[command(name = "dxsynth", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a schema and its data; list every problem, or summarise tables and generation order.
+    Validate(commands::validate::Args),
+    /// Train on the real tables and write a synthetic CSV for every table.
+    Run(commands::run::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Validate(args) => commands::validate::run(args),
+        Command::Run(args) => commands::run::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprint!("error: {err}");
+            if !err.to_string().ends_with('\n') {
+                eprintln!();
+            }
+            ExitCode::from(err.exit_code() as u8)
+        }
+    }
+}

@@ -1,0 +1,356 @@
+//! The distribution of one column on its own, with the privacy protections built in.
+//!
+//! Used as the whole model by the reference model, and as the fallback of learned models.
+//! Numbers are drawn by smoothed inverse-CDF sampling between the protected bounds (so real
+//! values are not replayed and extremes are clipped), categories by their frequencies without the
+//! rare ones, ids in the shape of the real ones but never a real one, text from common words.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rand::RngExt;
+
+use crate::data::{Column, Value};
+use crate::sampling::SynthRng;
+use crate::schema::ColumnKind;
+
+/// A fitted one-column distribution.
+#[derive(Debug, Clone)]
+pub struct Marginal {
+    null_rate: f64,
+    shape: Shape,
+}
+
+#[derive(Debug, Clone)]
+enum Shape {
+    /// Never anything but null (a column of all nulls).
+    Empty,
+    /// Sorted values inside the protected bounds; `integer` rounds draws.
+    Number { sorted: Vec<f64>, integer: bool },
+    /// Labels with cumulative weights (rare labels removed).
+    Category(Weighted<Arc<str>>),
+    /// Probability of true.
+    Flag(f64),
+    /// Fresh identifiers in the shape of the real ones.
+    Id(IdShape),
+    /// Free text: words per value, and words with their frequencies.
+    Text {
+        lengths: Vec<usize>,
+        words: Weighted<Arc<str>>,
+    },
+}
+
+impl Marginal {
+    /// Fits the distribution of `column` with privacy threshold `min_count`
+    /// (see [`crate::model::Privacy::threshold`]).
+    pub fn fit(column: &Column, min_count: usize) -> Marginal {
+        let present: Vec<&Value> = column.values.iter().filter(|v| !v.is_null()).collect();
+        let null_rate = if column.values.is_empty() {
+            0.0
+        } else {
+            1.0 - present.len() as f64 / column.values.len() as f64
+        };
+        let shape = if present.is_empty() {
+            Shape::Empty
+        } else {
+            fit_shape(column, &present, min_count)
+        };
+        Marginal { null_rate, shape }
+    }
+
+    /// Draws one value (possibly null).
+    pub fn sample(&self, rng: &mut SynthRng) -> Value {
+        if self.null_rate > 0.0 && rng.random::<f64>() < self.null_rate {
+            return Value::Null;
+        }
+        match &self.shape {
+            Shape::Empty => Value::Null,
+            Shape::Number { sorted, integer } => {
+                let x = smoothed_quantile(sorted, rng.random());
+                Value::Number(if *integer { x.round() } else { x })
+            }
+            Shape::Category(labels) => Value::Label(labels.draw(rng).clone()),
+            Shape::Flag(p) => Value::Flag(rng.random::<f64>() < *p),
+            Shape::Id(shape) => Value::Label(shape.draw(rng)),
+            Shape::Text { lengths, words } => {
+                let count = lengths[rng.random_range(0..lengths.len())];
+                let text: Vec<&str> = (0..count).map(|_| words.draw(rng).as_ref()).collect();
+                Value::Label(Arc::from(text.join(" ")))
+            }
+        }
+    }
+}
+
+fn fit_shape(column: &Column, present: &[&Value], min_count: usize) -> Shape {
+    let labels = || present.iter().filter_map(|v| label(v));
+    match column.kind {
+        ColumnKind::Numerical | ColumnKind::Datetime => {
+            let numbers: Vec<f64> = present.iter().filter_map(|v| v.as_number()).collect();
+            Shape::Number {
+                sorted: protected_sorted(numbers, min_count),
+                integer: matches!(column.format, crate::data::ValueFormat::Integer),
+            }
+        }
+        ColumnKind::Boolean => {
+            let trues = present
+                .iter()
+                .filter(|v| matches!(v, Value::Flag(true)))
+                .count();
+            Shape::Flag(trues as f64 / present.len() as f64)
+        }
+        ColumnKind::Categorical => match Weighted::frequent(labels(), min_count) {
+            Some(weighted) => Shape::Category(weighted),
+            None => Shape::Id(IdShape::learn(labels())),
+        },
+        ColumnKind::Id => Shape::Id(IdShape::learn(labels())),
+        ColumnKind::Text => {
+            let lengths = labels().map(|t| t.split_whitespace().count()).collect();
+            let words = labels().flat_map(|text| {
+                text.split_whitespace()
+                    .map(Arc::from)
+                    .collect::<Vec<Arc<str>>>()
+            });
+            match Weighted::frequent(words, min_count) {
+                Some(words) => Shape::Text { lengths, words },
+                None => Shape::Id(IdShape::learn(labels())),
+            }
+        }
+    }
+}
+
+fn label(value: &Value) -> Option<Arc<str>> {
+    match value {
+        Value::Label(text) => Some(text.clone()),
+        _ => None,
+    }
+}
+
+/// Sorted values with the `min_count - 1` most extreme on each side removed (when there are
+/// enough values to spare them), so no individual's extreme value can be drawn.
+fn protected_sorted(mut numbers: Vec<f64>, min_count: usize) -> Vec<f64> {
+    numbers.sort_by(f64::total_cmp);
+    let trim = min_count.saturating_sub(1);
+    if numbers.len() > 4 * trim + 1 {
+        numbers.truncate(numbers.len() - trim);
+        numbers.drain(..trim);
+    }
+    numbers
+}
+
+/// Inverse of the piecewise-linear empirical CDF at `u` in [0, 1): between two neighbouring
+/// order statistics, so spikes (repeated values) survive and other values are not replayed.
+pub fn smoothed_quantile(sorted: &[f64], u: f64) -> f64 {
+    if sorted.len() == 1 {
+        return sorted[0];
+    }
+    let position = u * (sorted.len() - 1) as f64;
+    let low = position.floor() as usize;
+    let high = (low + 1).min(sorted.len() - 1);
+    let fraction = position - low as f64;
+    sorted[low] + (sorted[high] - sorted[low]) * fraction
+}
+
+/// Items with cumulative weights, for drawing in proportion to frequency.
+#[derive(Debug, Clone)]
+pub struct Weighted<T> {
+    items: Vec<T>,
+    cumulative: Vec<f64>,
+}
+
+impl<T> Weighted<T> {
+    /// Draws one item in proportion to its weight.
+    pub fn draw(&self, rng: &mut SynthRng) -> &T {
+        let total = self.cumulative.last().copied().unwrap_or(0.0);
+        let target = rng.random::<f64>() * total;
+        let index = self.cumulative.partition_point(|&c| c <= target);
+        &self.items[index.min(self.items.len() - 1)]
+    }
+}
+
+impl Weighted<Arc<str>> {
+    /// The items seen at least `min_count` times, weighted by frequency, in a stable order
+    /// (most frequent first, ties by text). `None` when every item is rare.
+    pub fn frequent(items: impl Iterator<Item = Arc<str>>, min_count: usize) -> Option<Self> {
+        let mut counts: HashMap<Arc<str>, usize> = HashMap::new();
+        for item in items {
+            *counts.entry(item).or_default() += 1;
+        }
+        let mut kept: Vec<(Arc<str>, usize)> = counts
+            .into_iter()
+            .filter(|(_, count)| *count >= min_count)
+            .collect();
+        if kept.is_empty() {
+            return None;
+        }
+        kept.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let mut total = 0.0;
+        let cumulative = kept
+            .iter()
+            .map(|(_, count)| {
+                total += *count as f64;
+                total
+            })
+            .collect();
+        Some(Weighted {
+            items: kept.into_iter().map(|(item, _)| item).collect(),
+            cumulative,
+        })
+    }
+}
+
+/// The shape of identifiers: the prefix and suffix every value shares, and character-class
+/// templates of the varying middle (`9` digit, `a`/`A` letter, anything else kept as is).
+#[derive(Debug, Clone)]
+pub struct IdShape {
+    prefix: String,
+    suffix: String,
+    templates: Vec<String>,
+}
+
+impl IdShape {
+    /// Learns the shape from real values; only classes of characters are kept, never values.
+    pub fn learn(values: impl Iterator<Item = Arc<str>>) -> IdShape {
+        let values: Vec<Arc<str>> = values.collect();
+        let prefix = common_affix(&values, |v| v.chars().collect());
+        let suffix = common_affix(&values, |v| v.chars().rev().collect())
+            .chars()
+            .rev()
+            .collect::<String>();
+        let mut templates: Vec<String> = values
+            .iter()
+            .filter_map(|value| {
+                let middle = value.strip_prefix(prefix.as_str())?;
+                let middle = middle.strip_suffix(suffix.as_str()).unwrap_or(middle);
+                Some(middle.chars().map(char_class).collect())
+            })
+            .collect();
+        templates.sort_unstable();
+        if templates.is_empty() {
+            templates.push("AAAA".to_string());
+        }
+        IdShape {
+            prefix,
+            suffix,
+            templates,
+        }
+    }
+
+    /// A fresh identifier.
+    pub fn draw(&self, rng: &mut SynthRng) -> Arc<str> {
+        let template = &self.templates[rng.random_range(0..self.templates.len())];
+        let middle: String = template.chars().map(|c| fill_class(c, rng)).collect();
+        Arc::from(format!("{}{middle}{}", self.prefix, self.suffix))
+    }
+}
+
+fn common_affix(values: &[Arc<str>], chars: impl Fn(&str) -> Vec<char>) -> String {
+    let Some(first) = values.first() else {
+        return String::new();
+    };
+    let mut common = chars(first);
+    let shortest = values.iter().map(|v| v.chars().count()).min().unwrap_or(0);
+    // Leave at least one varying character so ids do not collapse to a constant.
+    common.truncate(shortest.saturating_sub(1));
+    for value in &values[1..] {
+        let other = chars(value);
+        let same = common
+            .iter()
+            .zip(&other)
+            .take_while(|(a, b)| a == b)
+            .count();
+        common.truncate(same);
+    }
+    common.into_iter().collect()
+}
+
+fn char_class(c: char) -> char {
+    if c.is_ascii_digit() {
+        '9'
+    } else if c.is_ascii_lowercase() {
+        'a'
+    } else if c.is_ascii_uppercase() {
+        'A'
+    } else if c.is_alphanumeric() {
+        'a'
+    } else {
+        c
+    }
+}
+
+fn fill_class(class: char, rng: &mut SynthRng) -> char {
+    let pick =
+        |base: u8, span: u8, rng: &mut SynthRng| char::from(base + rng.random_range(0..span));
+    match class {
+        '9' => pick(b'0', 10, rng),
+        'a' => pick(b'a', 26, rng),
+        'A' => pick(b'A', 26, rng),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::ValueFormat;
+    use crate::sampling::rng_for;
+
+    fn column(kind: ColumnKind, values: Vec<Value>) -> Column {
+        Column {
+            name: "c".into(),
+            kind,
+            format: ValueFormat::Verbatim,
+            values,
+        }
+    }
+
+    fn labels(texts: &[&str]) -> Vec<Value> {
+        texts.iter().map(|t| Value::Label(Arc::from(*t))).collect()
+    }
+
+    #[test]
+    fn rare_categories_are_never_drawn() {
+        let mut texts = vec!["common"; 20];
+        texts.push("secret");
+        let marginal = Marginal::fit(&column(ColumnKind::Categorical, labels(&texts)), 5);
+        let mut rng = rng_for(1, "x");
+        for _ in 0..500 {
+            assert_eq!(marginal.sample(&mut rng), Value::Label(Arc::from("common")));
+        }
+    }
+
+    #[test]
+    fn ids_keep_their_shape_but_not_their_values() {
+        let real: Vec<String> = (0..100).map(|i| format!("Customer#{i:06}")).collect();
+        let texts: Vec<&str> = real.iter().map(String::as_str).collect();
+        let marginal = Marginal::fit(&column(ColumnKind::Id, labels(&texts)), 5);
+        let mut rng = rng_for(2, "x");
+        let Value::Label(id) = marginal.sample(&mut rng) else {
+            panic!("an id is a label")
+        };
+        assert!(id.starts_with("Customer#0000"), "{id}");
+        assert_eq!(id.len(), "Customer#000000".len());
+    }
+
+    #[test]
+    fn extremes_are_clipped_and_nulls_kept() {
+        let mut values: Vec<Value> = (0..100).map(|i| Value::Number(f64::from(i))).collect();
+        values.push(Value::Number(1e9));
+        values.extend((0..101).map(|_| Value::Null));
+        let marginal = Marginal::fit(&column(ColumnKind::Numerical, values), 5);
+        let mut rng = rng_for(3, "x");
+        let draws: Vec<Value> = (0..4000).map(|_| marginal.sample(&mut rng)).collect();
+        let nulls = draws.iter().filter(|v| v.is_null()).count();
+        assert!((1800..2200).contains(&nulls), "{nulls}");
+        let max = draws
+            .iter()
+            .filter_map(Value::as_number)
+            .fold(0.0, f64::max);
+        assert!(max <= 97.0, "{max}");
+    }
+
+    #[test]
+    fn all_null_columns_stay_null() {
+        let marginal = Marginal::fit(&column(ColumnKind::Categorical, vec![Value::Null; 5]), 5);
+        assert!(marginal.sample(&mut rng_for(4, "x")).is_null());
+    }
+}

@@ -1,0 +1,284 @@
+//! Table models: what is learned from a real table and how synthetic rows are drawn from it.
+//!
+//! Every model sits behind [`TableModel`], so the pipeline does not care which one it runs and
+//! a learned model can always be compared with the [`reference`] baseline.
+
+pub mod marginal;
+pub mod reference;
+
+use std::fmt;
+use std::str::FromStr;
+
+use indexmap::IndexMap;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::Validated;
+use crate::data::{Column, Table, Value, ValueFormat};
+use crate::keys::{self, KeyDistribution};
+use crate::plan::{Generation, Plan, TablePlan};
+use crate::sampling::SynthRng;
+use crate::schema::ColumnKind;
+
+/// One synthetic row: a value per modelled column, in the table's column order.
+pub type Row = Vec<Value>;
+
+/// A trained model of one table.
+pub trait TableModel: Send + Sync {
+    /// `n` rows drawn without parent context (root tables, `sequential: false` tables, and
+    /// rows of a sequential table whose parent key is empty).
+    fn sample_rows(&self, n: usize, rng: &mut SynthRng) -> Vec<Row>;
+
+    /// How many children each row of the (synthetic) parent table gets, one count per parent
+    /// row. Deciding all counts at once lets a model keep the distribution of counts, not only
+    /// its mean.
+    fn sample_lengths(&self, parent: &Parent<'_>, rng: &mut SynthRng) -> Vec<usize>;
+
+    /// The `len` rows of one parent's sequence, in order; `parent_row` indexes `parent`.
+    fn sample_sequence(
+        &self,
+        parent: &Parent<'_>,
+        parent_row: usize,
+        len: usize,
+        rng: &mut SynthRng,
+    ) -> Vec<Row>;
+}
+
+/// A parent table as a model sees it: its modelled columns (real when training, synthetic when
+/// generating) and its row count (a parent may have no modelled columns at all).
+#[derive(Debug, Clone, Copy)]
+pub struct Parent<'a> {
+    /// The parent's modelled columns.
+    pub columns: &'a [Column],
+    /// The number of parent rows.
+    pub rows: usize,
+}
+
+/// What a model may learn from: the table and, for a sequential table, its parent.
+pub struct TrainingData<'a> {
+    /// The real table.
+    pub table: &'a Table,
+    /// The parent driving the sequence, with each row's parent row index (`None`: empty key).
+    pub parent: Option<ParentLink<'a>>,
+    /// The privacy protections to apply.
+    pub privacy: Privacy,
+}
+
+/// A child table's link to the parent its sequences hang off.
+pub struct ParentLink<'a> {
+    /// The real parent table.
+    pub table: &'a Table,
+    /// For each child row, the index of its parent row.
+    pub parent_of_row: Vec<Option<usize>>,
+}
+
+impl ParentLink<'_> {
+    /// The number of children of every parent row (zeros included).
+    pub fn children_per_parent(&self) -> Vec<usize> {
+        let mut counts = vec![0; self.table.rows()];
+        for parent in self.parent_of_row.iter().flatten() {
+            counts[*parent] += 1;
+        }
+        counts
+    }
+}
+
+/// Privacy protections applied by every model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Privacy {
+    /// Categories (and words of free text) seen fewer times than this are never reproduced,
+    /// and this many of the most extreme numbers on each side are clipped away.
+    /// 1 switches the protections off.
+    pub min_count: usize,
+}
+
+impl Default for Privacy {
+    fn default() -> Self {
+        Privacy { min_count: 5 }
+    }
+}
+
+impl Privacy {
+    /// The threshold for a table of `rows` rows. Small lookup tables (regions, airlines) would
+    /// lose every value at 5, so tables under 250 rows use `rows / 50` (at least 1).
+    pub fn threshold(&self, rows: usize) -> usize {
+        self.min_count.min((rows / 50).max(1))
+    }
+}
+
+/// Which model to train.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    /// Each column from its own distribution; children counts from the real distribution.
+    #[default]
+    Reference,
+}
+
+impl fmt::Display for ModelKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModelKind::Reference => f.write_str("reference"),
+        }
+    }
+}
+
+impl FromStr for ModelKind {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "reference" => Ok(ModelKind::Reference),
+            other => Err(format!("unknown model `{other}` (available: reference)")),
+        }
+    }
+}
+
+/// Trains the chosen model on one table.
+pub fn train(kind: ModelKind, data: &TrainingData<'_>) -> Box<dyn TableModel> {
+    match kind {
+        ModelKind::Reference => Box::new(reference::ReferenceModel::train(data)),
+    }
+}
+
+/// How a modelled column is written back (the part of a [`Column`] that is not data).
+#[derive(Debug, Clone)]
+pub struct ColumnSpec {
+    /// The header name.
+    pub name: String,
+    /// The column type.
+    pub kind: ColumnKind,
+    /// How values are written.
+    pub format: ValueFormat,
+}
+
+/// Everything learned about one table: its model, its keys' distributions, and what the output
+/// must look like. Generation needs nothing else (the real rows are not kept).
+pub struct TrainedTable {
+    /// The table's name.
+    pub name: String,
+    /// The CSV header in input order.
+    pub header: Vec<String>,
+    /// The primary key column, numbered 1..N in the output.
+    pub primary_key: Option<String>,
+    /// The modelled columns in table order.
+    pub columns: Vec<ColumnSpec>,
+    /// The modelled column that orders a sequence (`order_by`), as an index into `columns`.
+    pub order_by: Option<usize>,
+    /// Real row count.
+    pub real_rows: usize,
+    /// Real rows of a sequential table whose sequence key is empty.
+    pub orphan_rows: usize,
+    /// The rows' model.
+    pub model: Box<dyn TableModel>,
+    /// Distributions of the foreign keys assigned after generation.
+    pub assigned: Vec<KeyDistribution>,
+}
+
+/// The trained models of every table, with the plan that orders them.
+pub struct Models {
+    /// Generation order and roles of the foreign keys.
+    pub plan: Plan,
+    /// One entry per table, in plan order.
+    pub tables: IndexMap<String, TrainedTable>,
+}
+
+/// Trains every table of a validated input (tables in parallel); `on_table` is called with each
+/// table's name once it is trained (for progress).
+pub fn train_all(
+    input: &Validated,
+    kind: ModelKind,
+    privacy: Privacy,
+    on_table: &(dyn Fn(&str) + Sync),
+) -> Models {
+    let trained: Vec<TrainedTable> = input
+        .plan
+        .order
+        .par_iter()
+        .map(|table_plan| {
+            let trained = train_table(input, table_plan, kind, privacy);
+            on_table(&table_plan.table);
+            trained
+        })
+        .collect();
+    Models {
+        plan: input.plan.clone(),
+        tables: trained
+            .into_iter()
+            .map(|table| (table.name.clone(), table))
+            .collect(),
+    }
+}
+
+fn train_table(
+    input: &Validated,
+    plan: &TablePlan,
+    kind: ModelKind,
+    privacy: Privacy,
+) -> TrainedTable {
+    let table = &input.tables[&plan.table];
+    let def = input
+        .schema
+        .table(&plan.table)
+        .expect("the plan is built from the schema");
+    let link = |column: &str, parent: &str| {
+        let parent_table = &input.tables[parent];
+        let parent_def = input.schema.table(parent).expect("validated parent");
+        let pk = parent_def
+            .primary_key
+            .as_deref()
+            .expect("validated parent key");
+        let parent_of_row = keys::parent_index(&table.keys[column], &parent_table.keys[pk]);
+        ParentLink {
+            table: parent_table,
+            parent_of_row,
+        }
+    };
+    let parent = match &plan.generation {
+        Generation::Sequential { key } => Some(link(&key.column, &key.parent)),
+        Generation::Root | Generation::Independent => None,
+    };
+    let orphan_rows = parent.as_ref().map_or(0, |p| {
+        p.parent_of_row.iter().filter(|row| row.is_none()).count()
+    });
+    let assigned = plan
+        .assigned
+        .iter()
+        .map(|fk| {
+            let link = link(&fk.column, &fk.parent);
+            KeyDistribution::learn(
+                &fk.column,
+                &fk.parent,
+                &link.parent_of_row,
+                link.table.rows(),
+            )
+        })
+        .collect();
+    let data = TrainingData {
+        table,
+        parent,
+        privacy,
+    };
+    TrainedTable {
+        name: table.name.clone(),
+        header: table.header.clone(),
+        primary_key: def.primary_key.clone(),
+        columns: table
+            .columns
+            .iter()
+            .map(|column| ColumnSpec {
+                name: column.name.clone(),
+                kind: column.kind,
+                format: column.format.clone(),
+            })
+            .collect(),
+        order_by: def
+            .order_by
+            .as_ref()
+            .and_then(|name| table.columns.iter().position(|c| &c.name == name)),
+        real_rows: table.rows(),
+        orphan_rows,
+        model: train(kind, &data),
+        assigned,
+    }
+}

@@ -1,0 +1,58 @@
+//! The reference model: every column drawn from its own distribution, independently.
+//!
+//! It keeps each column's shape (and the children-per-parent distribution) but none of the
+//! relationships between columns, tables or rows of a sequence. It is the baseline that learned
+//! models are measured against, and the model of choice when only marginals matter.
+
+use super::marginal::Marginal;
+use super::{Parent, Row, TableModel, TrainingData};
+use crate::sampling::{SynthRng, stratified};
+
+/// Independent per-column distributions plus the real children-per-parent counts.
+#[derive(Debug, Clone)]
+pub struct ReferenceModel {
+    marginals: Vec<Marginal>,
+    children_per_parent: Vec<usize>,
+}
+
+impl ReferenceModel {
+    /// Fits one marginal per modelled column and, for a sequential table, the count distribution.
+    pub fn train(data: &TrainingData<'_>) -> ReferenceModel {
+        let min_count = data.privacy.threshold(data.table.rows());
+        ReferenceModel {
+            marginals: data
+                .table
+                .columns
+                .iter()
+                .map(|column| Marginal::fit(column, min_count))
+                .collect(),
+            children_per_parent: data
+                .parent
+                .as_ref()
+                .map(|link| link.children_per_parent())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+impl TableModel for ReferenceModel {
+    fn sample_rows(&self, n: usize, rng: &mut SynthRng) -> Vec<Row> {
+        (0..n)
+            .map(|_| self.marginals.iter().map(|m| m.sample(rng)).collect())
+            .collect()
+    }
+
+    fn sample_lengths(&self, parent: &Parent<'_>, rng: &mut SynthRng) -> Vec<usize> {
+        stratified(&self.children_per_parent, parent.rows, rng)
+    }
+
+    fn sample_sequence(
+        &self,
+        _parent: &Parent<'_>,
+        _parent_row: usize,
+        len: usize,
+        rng: &mut SynthRng,
+    ) -> Vec<Row> {
+        self.sample_rows(len, rng)
+    }
+}

@@ -1,0 +1,80 @@
+//! Randomness shared by every stage: seeded generators and low-variance resampling.
+//!
+//! Every table draws from its own generator, derived from the run's seed and the table's name,
+//! so output does not depend on the order (or the parallelism) in which tables are processed.
+
+use rand::seq::SliceRandom;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// The generator used everywhere: ChaCha8 is portable and stable across platforms and versions.
+pub type SynthRng = ChaCha8Rng;
+
+/// A generator for one purpose (`stream`, e.g. a table name) of a run with `seed`.
+pub fn rng_for(seed: u64, stream: &str) -> SynthRng {
+    // FNV-1a: a stable hash, unlike std's randomly keyed one.
+    let hash = stream
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        });
+    SynthRng::seed_from_u64(seed ^ hash)
+}
+
+/// `m` draws from the empirical distribution of `values` with as little sampling noise as `m`
+/// draws can have: draw `i` is the quantile at `(i + u_i) / m`, and the draws are shuffled.
+/// Used for children-per-parent counts, where plain resampling would, for instance, give a
+/// hub airport with thousands of flights to two synthetic airports or to none.
+pub fn stratified<T: Copy + Ord>(values: &[T], m: usize, rng: &mut SynthRng) -> Vec<T> {
+    if values.is_empty() {
+        return Vec::new();
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable();
+    let n = sorted.len();
+    let mut draws: Vec<T> = (0..m)
+        .map(|i| {
+            let quantile = (i as f64 + rng.random::<f64>()) / m as f64;
+            sorted[((quantile * n as f64) as usize).min(n - 1)]
+        })
+        .collect();
+    draws.shuffle(rng);
+    draws
+}
+
+/// Rounds `rows x factor` to a row count; a non-empty table never scales down to nothing.
+pub fn scaled(rows: usize, factor: f64) -> usize {
+    if rows == 0 || factor <= 0.0 {
+        return 0;
+    }
+    ((rows as f64 * factor).round() as usize).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stratified_draws_reproduce_the_distribution() {
+        let mut rng = rng_for(1, "t");
+        let values: Vec<usize> = (0..100).map(|i| usize::from(i % 4 == 0) * 10).collect();
+        let draws = stratified(&values, 1000, &mut rng);
+        let tens = draws.iter().filter(|&&d| d == 10).count();
+        assert_eq!(tens, 250);
+    }
+
+    #[test]
+    fn streams_differ_and_repeat() {
+        let a: u64 = rng_for(7, "a").random();
+        let b: u64 = rng_for(7, "b").random();
+        assert_ne!(a, b);
+        assert_eq!(a, rng_for(7, "a").random::<u64>());
+    }
+
+    #[test]
+    fn scaling_keeps_at_least_one_row() {
+        assert_eq!(scaled(3, 0.1), 1);
+        assert_eq!(scaled(0, 2.0), 0);
+        assert_eq!(scaled(10, 2.0), 20);
+    }
+}

@@ -1,0 +1,488 @@
+//! The schema file: parsing the YAML and checking the rules that need no data.
+//!
+//! Parsing is strict (unknown keys are typos and are rejected with their line), and every rule
+//! that can be checked without reading the CSVs is checked here, collecting all problems so the
+//! user sees them at once. Rules that need the CSV header or the rows live in [`crate::data`].
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Problem, Result};
+
+/// The type of a column, as users write it in `columns:` and as inference reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColumnKind {
+    /// Integers or decimals; integers stay integers, decimals keep their precision.
+    Numerical,
+    /// A value from a limited set of labels.
+    Categorical,
+    /// Two values, written as the input writes them (`true`/`false`, `yes`/`no`, ...).
+    Boolean,
+    /// A date or timestamp; the output keeps the input's format.
+    Datetime,
+    /// An identifier that is not a key: generated fresh in the same shape, never copied.
+    Id,
+    /// Free text.
+    Text,
+}
+
+impl fmt::Display for ColumnKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            ColumnKind::Numerical => "numerical",
+            ColumnKind::Categorical => "categorical",
+            ColumnKind::Boolean => "boolean",
+            ColumnKind::Datetime => "datetime",
+            ColumnKind::Id => "id",
+            ColumnKind::Text => "text",
+        };
+        f.write_str(name)
+    }
+}
+
+/// A per-column override of the inferred type: `memo: text` or `{type: datetime, format: ...}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum ColumnOverride {
+    /// Only the type.
+    Kind(ColumnKind),
+    /// The type with options.
+    Detailed(DetailedOverride),
+}
+
+/// The long form of a column override.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetailedOverride {
+    /// The column type.
+    #[serde(rename = "type")]
+    pub kind: ColumnKind,
+    /// A chrono `strftime` pattern for datetime columns, e.g. `%d/%m/%Y`.
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
+impl ColumnOverride {
+    /// The overridden type.
+    pub fn kind(&self) -> ColumnKind {
+        match self {
+            ColumnOverride::Kind(kind) => *kind,
+            ColumnOverride::Detailed(detailed) => detailed.kind,
+        }
+    }
+
+    /// The datetime format, when one is given.
+    pub fn format(&self) -> Option<&str> {
+        match self {
+            ColumnOverride::Kind(_) => None,
+            ColumnOverride::Detailed(detailed) => detailed.format.as_deref(),
+        }
+    }
+}
+
+/// The YAML file as written; see DESIGN.md §2 and the README.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SchemaFile {
+    #[serde(default)]
+    seed: Option<u64>,
+    tables: IndexMap<String, TableFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TableFile {
+    path: PathBuf,
+    #[serde(default)]
+    primary_key: Option<String>,
+    #[serde(default)]
+    foreign_keys: IndexMap<String, String>,
+    #[serde(default)]
+    sequential: Option<bool>,
+    #[serde(default)]
+    sequence_by: Option<String>,
+    #[serde(default)]
+    order_by: Option<String>,
+    #[serde(default)]
+    columns: IndexMap<String, ColumnOverride>,
+}
+
+/// A foreign key: a column of the child table holding the parent's primary key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct ForeignKey {
+    /// The column in the child table.
+    pub column: String,
+    /// The parent table's name.
+    pub parent: String,
+}
+
+/// One table of the schema, with its CSV path resolved against the schema's folder.
+#[derive(Debug, Clone)]
+pub struct TableDef {
+    /// The table's name (the output file is `<name>.csv`).
+    pub name: String,
+    /// The CSV file, resolved relative to the schema file's folder.
+    pub path: PathBuf,
+    /// The path as written in the schema, for messages.
+    pub path_as_written: PathBuf,
+    /// The primary key column, re-assigned 1..N in the output.
+    pub primary_key: Option<String>,
+    /// Foreign keys in the order they are written.
+    pub foreign_keys: Vec<ForeignKey>,
+    /// Whether the table is generated per parent row (default true; needs a foreign key).
+    pub sequential: bool,
+    /// Whether `sequential` was written explicitly (only for messages).
+    pub sequential_given: bool,
+    /// The foreign key that drives generation when there are several.
+    pub sequence_by: Option<String>,
+    /// The column that orders rows within one parent's sequence.
+    pub order_by: Option<String>,
+    /// Per-column type overrides.
+    pub columns: IndexMap<String, ColumnOverride>,
+}
+
+impl TableDef {
+    /// Whether `column` is the primary key or a foreign key (key columns are not modelled).
+    pub fn is_key(&self, column: &str) -> bool {
+        self.primary_key.as_deref() == Some(column)
+            || self.foreign_keys.iter().any(|fk| fk.column == column)
+    }
+
+    /// Every column the schema names for this table, with the parameter that names it.
+    pub fn named_columns(&self) -> Vec<(&str, &'static str)> {
+        let mut named = Vec::new();
+        if let Some(pk) = &self.primary_key {
+            named.push((pk.as_str(), "primary_key"));
+        }
+        for fk in &self.foreign_keys {
+            named.push((fk.column.as_str(), "foreign_keys"));
+        }
+        if let Some(column) = &self.sequence_by {
+            named.push((column.as_str(), "sequence_by"));
+        }
+        if let Some(column) = &self.order_by {
+            named.push((column.as_str(), "order_by"));
+        }
+        for column in self.columns.keys() {
+            named.push((column.as_str(), "columns"));
+        }
+        named
+    }
+}
+
+/// A parsed schema. Structural rules are checked by [`Schema::check`].
+#[derive(Debug, Clone)]
+pub struct Schema {
+    /// Where the schema file is (messages only).
+    pub file: PathBuf,
+    /// The seed written in the schema; `--seed` overrides it.
+    pub seed: Option<u64>,
+    /// Tables in the order they are written.
+    pub tables: Vec<TableDef>,
+}
+
+impl Schema {
+    /// Reads and parses a schema file. A YAML error or an unknown key is fatal (with its line).
+    pub fn load(file: &Path) -> Result<Schema> {
+        let text = std::fs::read_to_string(file).map_err(|err| {
+            Error::invalid(vec![Problem::general(format!(
+                "cannot read schema file `{}`: {err}",
+                file.display()
+            ))])
+        })?;
+        let base = file.parent().unwrap_or_else(|| Path::new("."));
+        Schema::parse(&text, file, base)
+    }
+
+    /// Parses schema text; CSV paths are resolved against `base`.
+    pub fn parse(text: &str, file: &Path, base: &Path) -> Result<Schema> {
+        let parsed: SchemaFile = serde_yaml::from_str(text).map_err(|err| {
+            Error::invalid(vec![Problem::general(format!(
+                "{}: {}",
+                file.display(),
+                describe_yaml_error(&err)
+            ))])
+        })?;
+        let tables = parsed
+            .tables
+            .into_iter()
+            .map(|(name, table)| TableDef {
+                path: base.join(&table.path),
+                path_as_written: table.path,
+                primary_key: table.primary_key,
+                foreign_keys: table
+                    .foreign_keys
+                    .into_iter()
+                    .map(|(column, parent)| ForeignKey { column, parent })
+                    .collect(),
+                sequential: table.sequential.unwrap_or(true),
+                sequential_given: table.sequential.is_some(),
+                sequence_by: table.sequence_by,
+                order_by: table.order_by,
+                columns: table.columns,
+                name,
+            })
+            .collect();
+        Ok(Schema {
+            file: file.to_path_buf(),
+            seed: parsed.seed,
+            tables,
+        })
+    }
+
+    /// The table with this name.
+    pub fn table(&self, name: &str) -> Option<&TableDef> {
+        self.tables.iter().find(|table| table.name == name)
+    }
+
+    /// Checks every rule that needs no data; returns all problems found (empty when fine).
+    /// Dependency cycles are checked by [`crate::plan`], column existence by [`crate::data`].
+    pub fn check(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        if self.tables.is_empty() {
+            problems.push(Problem::general(
+                "the schema has no tables: add at least one under `tables:`",
+            ));
+        }
+        for table in &self.tables {
+            check_table_name(table, &mut problems);
+            check_foreign_keys(self, table, &mut problems);
+            check_sequence(table, &mut problems);
+            check_overrides(table, &mut problems);
+        }
+        problems
+    }
+}
+
+/// serde_yaml says "tables.accounts: unknown field `primry_key`, expected one of ... at line 5
+/// column 5"; we keep that text, which already names the table, the key and the line.
+fn describe_yaml_error(err: &serde_yaml::Error) -> String {
+    let text = err.to_string();
+    if text.contains("did not match any variant of untagged enum ColumnOverride") {
+        let place = err
+            .location()
+            .map(|loc| format!(" at line {} column {}", loc.line(), loc.column()))
+            .unwrap_or_default();
+        let column = text.split(':').next().unwrap_or("columns");
+        return format!(
+            "{column}: a column override is a type (numerical, categorical, boolean, datetime, \
+             id, text) or {{type: TYPE, format: \"%Y-%m-%d\"}}{place}"
+        );
+    }
+    text
+}
+
+fn check_table_name(table: &TableDef, problems: &mut Vec<Problem>) {
+    let valid = !table.name.is_empty()
+        && table
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        problems.push(Problem::table(
+            &table.name,
+            "tables",
+            "a table name may only contain letters, digits and `_` (it becomes the output file name)",
+        ));
+    }
+}
+
+fn check_foreign_keys(schema: &Schema, table: &TableDef, problems: &mut Vec<Problem>) {
+    for fk in &table.foreign_keys {
+        if fk.parent == table.name {
+            problems.push(Problem::column(
+                &table.name,
+                &fk.column,
+                "foreign_keys",
+                format!(
+                    "the table references itself (`{}: {}`); self-references are not supported",
+                    fk.column, fk.parent
+                ),
+            ));
+            continue;
+        }
+        match schema.table(&fk.parent) {
+            None => problems.push(Problem::column(
+                &table.name,
+                &fk.column,
+                "foreign_keys",
+                format!(
+                    "parent table `{}` is not in the schema (tables: {})",
+                    fk.parent,
+                    table_names(schema)
+                ),
+            )),
+            Some(parent) if parent.primary_key.is_none() => problems.push(Problem::column(
+                &table.name,
+                &fk.column,
+                "foreign_keys",
+                format!(
+                    "parent table `{}` has no `primary_key`, so nothing can reference it; \
+                     add `primary_key:` to `{}`",
+                    fk.parent, fk.parent
+                ),
+            )),
+            Some(_) => {}
+        }
+        if table.primary_key.as_deref() == Some(fk.column.as_str()) {
+            problems.push(Problem::column(
+                &table.name,
+                &fk.column,
+                "primary_key",
+                "the column is both the primary key and a foreign key of the table",
+            ));
+        }
+    }
+    let mut seen = HashSet::new();
+    for fk in &table.foreign_keys {
+        if !seen.insert(fk.column.as_str()) {
+            problems.push(Problem::column(
+                &table.name,
+                &fk.column,
+                "foreign_keys",
+                "the column is listed twice",
+            ));
+        }
+    }
+}
+
+fn check_sequence(table: &TableDef, problems: &mut Vec<Problem>) {
+    let options = || {
+        table
+            .foreign_keys
+            .iter()
+            .map(|fk| fk.column.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if let Some(by) = &table.sequence_by {
+        if table.sequential_given && !table.sequential {
+            problems.push(Problem::column(
+                &table.name,
+                by,
+                "sequence_by",
+                "`sequence_by` and `sequential: false` are mutually exclusive: remove one",
+            ));
+        } else if !table.foreign_keys.iter().any(|fk| &fk.column == by) {
+            let hint = if table.foreign_keys.is_empty() {
+                "the table has no foreign keys".to_string()
+            } else {
+                format!("choose one of: {}", options())
+            };
+            problems.push(Problem::column(
+                &table.name,
+                by,
+                "sequence_by",
+                format!("`sequence_by` must name one of the table's foreign keys; {hint}"),
+            ));
+        }
+    } else if table.sequential && table.foreign_keys.len() > 1 {
+        problems.push(Problem::table(
+            &table.name,
+            "sequence_by",
+            format!(
+                "the table has {} foreign keys and is sequential (the default): set \
+                 `sequence_by` to the one that drives generation (one of: {}), or set \
+                 `sequential: false`",
+                table.foreign_keys.len(),
+                options()
+            ),
+        ));
+    }
+    if let Some(order) = &table.order_by
+        && table.is_key(order)
+    {
+        problems.push(Problem::column(
+            &table.name,
+            order,
+            "order_by",
+            "a key column cannot order a sequence: name a data column such as a date",
+        ));
+    }
+}
+
+fn check_overrides(table: &TableDef, problems: &mut Vec<Problem>) {
+    for (column, over) in &table.columns {
+        if table.is_key(column) {
+            problems.push(Problem::column(
+                &table.name,
+                column,
+                "columns",
+                "key columns are not modelled, so they take no type: remove this override",
+            ));
+        }
+        if over.format().is_some() && over.kind() != ColumnKind::Datetime {
+            problems.push(Problem::column(
+                &table.name,
+                column,
+                "columns",
+                format!(
+                    "`format` only applies to datetime columns, not to {}",
+                    over.kind()
+                ),
+            ));
+        }
+    }
+}
+
+fn table_names(schema: &Schema) -> String {
+    schema
+        .tables
+        .iter()
+        .map(|table| table.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Schema> {
+        Schema::parse(text, Path::new("schema.yaml"), Path::new("/data"))
+    }
+
+    #[test]
+    fn parses_the_documented_example() {
+        let schema = parse(
+            "seed: 42\ntables:\n  accounts:\n    path: a.csv\n    primary_key: id\n  tx:\n    \
+             path: t.csv\n    foreign_keys: {account_id: accounts}\n    order_by: date\n    \
+             columns:\n      memo: text\n      booked: {type: datetime, format: \"%d/%m/%Y\"}\n",
+        )
+        .expect("valid schema");
+        assert_eq!(schema.seed, Some(42));
+        assert_eq!(schema.tables[1].path, Path::new("/data/t.csv"));
+        assert!(schema.tables[1].sequential);
+        assert_eq!(
+            schema.tables[1].columns["booked"].format(),
+            Some("%d/%m/%Y")
+        );
+        assert!(schema.check().is_empty());
+    }
+
+    #[test]
+    fn unknown_key_names_the_line() {
+        let err = parse("tables:\n  a:\n    path: a.csv\n    primry_key: id\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("primry_key"), "{text}");
+        assert!(text.contains("line 4"), "{text}");
+    }
+
+    #[test]
+    fn several_foreign_keys_need_sequence_by() {
+        let schema = parse(
+            "tables:\n  a: {path: a.csv, primary_key: id}\n  b: {path: b.csv, primary_key: id}\n  \
+             c: {path: c.csv, foreign_keys: {a_id: a, b_id: b}}\n",
+        )
+        .unwrap();
+        let problems = schema.check();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].parameter.as_deref(), Some("sequence_by"));
+        assert!(problems[0].message.contains("a_id, b_id"));
+    }
+}
