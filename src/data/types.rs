@@ -374,7 +374,7 @@ mod tests {
             max_places: 4,
         };
         assert_eq!(format.write(&Value::Number(10.0)), "10.0");
-        assert_eq!(format.write(&Value::Number(2.71828)), "2.7183");
+        assert_eq!(format.write(&Value::Number(1.23456)), "1.2346");
         assert_eq!(format.write(&Value::Number(-0.00001)), "0.0");
         assert_eq!(ValueFormat::Integer.write(&Value::Number(2.6)), "3");
     }
