@@ -1,0 +1,105 @@
+//! Helpers shared by the end-to-end tests: reading CSV output, counting children, KS.
+#![allow(dead_code)]
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use dxsynth::RunOptions;
+use dxsynth::progress::Progress;
+
+/// A CSV file as header + rows of text.
+pub struct Csv {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Csv {
+    pub fn read(path: &Path) -> Csv {
+        let mut reader = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let header = reader.headers().expect("header").iter().map(str::to_string).collect();
+        let rows = reader
+            .records()
+            .map(|r| r.expect("record").iter().map(str::to_string).collect())
+            .collect();
+        Csv { header, rows }
+    }
+
+    pub fn column(&self, name: &str) -> Vec<&str> {
+        let index = self
+            .header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name}"));
+        self.rows.iter().map(|row| row[index].as_str()).collect()
+    }
+}
+
+/// Children per parent key (zeros included), given the parent's keys and the child's FK values.
+pub fn children_per_parent(parent_keys: &[&str], child_keys: &[&str]) -> Vec<f64> {
+    let mut counts: HashMap<&str, usize> = parent_keys.iter().map(|k| (*k, 0)).collect();
+    for key in child_keys.iter().filter(|k| !k.is_empty()) {
+        *counts.get_mut(key).unwrap_or_else(|| panic!("dangling key {key}")) += 1;
+    }
+    parent_keys.iter().map(|k| counts[k] as f64).collect()
+}
+
+/// The two-sample Kolmogorov-Smirnov statistic.
+pub fn ks(a: &[f64], b: &[f64]) -> f64 {
+    let mut a = a.to_vec();
+    let mut b = b.to_vec();
+    a.sort_by(f64::total_cmp);
+    b.sort_by(f64::total_cmp);
+    let (mut i, mut j, mut worst) = (0, 0, 0.0_f64);
+    while i < a.len() && j < b.len() {
+        let x = a[i].min(b[j]);
+        while i < a.len() && a[i] <= x {
+            i += 1;
+        }
+        while j < b.len() && b[j] <= x {
+            j += 1;
+        }
+        worst = worst.max((i as f64 / a.len() as f64 - j as f64 / b.len() as f64).abs());
+    }
+    worst
+}
+
+/// Runs the pipeline in-process, quietly.
+pub fn run(schema: &Path, out: &Path, seed: u64, scale: f64) -> dxsynth::RunReport {
+    let options = RunOptions {
+        seed: Some(seed),
+        scale,
+        ..RunOptions::default()
+    };
+    dxsynth::run(schema, out, &options, &Progress::hidden()).expect("run succeeds")
+}
+
+/// Asserts the house guarantees on an output folder: every table, same header, primary keys
+/// exactly 1..N, every foreign key pointing at an existing parent key.
+pub fn assert_intact(schema: &Path, real_dir: &Path, out: &Path) {
+    let valid = dxsynth::validate(schema).expect("valid schema");
+    for def in &valid.schema.tables {
+        let synthetic = Csv::read(&out.join(format!("{}.csv", def.name)));
+        let real = Csv::read(&def.path);
+        assert_eq!(synthetic.header, real.header, "header of {}", def.name);
+        if let Some(pk) = &def.primary_key {
+            let expected: Vec<String> = (1..=synthetic.rows.len()).map(|i| i.to_string()).collect();
+            let keys: Vec<String> = synthetic.column(pk).iter().map(|s| s.to_string()).collect();
+            assert_eq!(keys, expected, "primary key of {}", def.name);
+        }
+        for fk in &def.foreign_keys {
+            let parent = Csv::read(&out.join(format!("{}.csv", fk.parent)));
+            let parent_def = valid.schema.table(&fk.parent).expect("parent");
+            let known: HashSet<&str> = parent
+                .column(parent_def.primary_key.as_deref().expect("parent key"))
+                .into_iter()
+                .collect();
+            let dangling = synthetic
+                .column(&fk.column)
+                .into_iter()
+                .filter(|k| !k.is_empty() && !known.contains(k))
+                .count();
+            assert_eq!(dangling, 0, "{}.{} has dangling keys", def.name, fk.column);
+        }
+    }
+    let _ = real_dir;
+}

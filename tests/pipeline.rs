@@ -1,0 +1,147 @@
+//! End-to-end behaviour of `dxsynth run` on the bundled examples.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{Csv, assert_intact, children_per_parent, ks, run};
+
+const EXAMPLES: &[&str] = &["schemas/bank_two_tables.yaml", "schemas/bank.yaml", "schemas/shop.yaml"];
+
+fn example(schema: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(schema)
+}
+
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .expect("output folder")
+        .map(|entry| {
+            let path = entry.expect("entry").path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            (name, std::fs::read(&path).unwrap_or_default())
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn examples_keep_every_key_intact() {
+    for schema in EXAMPLES {
+        let out = tempfile::tempdir().unwrap();
+        run(&example(schema), out.path(), 11, 1.0);
+        assert_intact(&example(schema), Path::new("."), out.path());
+    }
+}
+
+#[test]
+fn same_seed_gives_identical_bytes_and_another_seed_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_cli = |name: &str, seed: &str| {
+        let out = dir.path().join(name);
+        let status = Command::new(env!("CARGO_BIN_EXE_dxsynth"))
+            .args(["run", example("schemas/shop.yaml").to_str().unwrap(), "-o"])
+            .arg(&out)
+            .args(["--seed", seed, "--quiet"])
+            .status()
+            .expect("binary runs");
+        assert!(status.success());
+        files(&out)
+    };
+    let first = run_cli("a", "42");
+    assert_eq!(first.len(), 5);
+    assert_eq!(first, run_cli("b", "42"));
+    assert_ne!(first, run_cli("c", "43"));
+}
+
+#[test]
+fn scale_multiplies_roots_and_children_follow() {
+    let schema = example("schemas/shop.yaml");
+    for scale in [0.5, 2.0] {
+        let out = tempfile::tempdir().unwrap();
+        let report = run(&schema, out.path(), 5, scale);
+        for table in &report.tables {
+            let expected = table.real_rows as f64 * scale;
+            let ratio = table.rows as f64 / expected;
+            match table.name.as_str() {
+                // Roots are scaled exactly.
+                "customers" | "products" => assert_eq!(table.rows, expected.round() as usize),
+                // Children follow their parents, up to sampling noise.
+                _ => assert!((0.85..1.15).contains(&ratio), "{} at scale {scale}: {} rows", table.name, table.rows),
+            }
+        }
+        assert_intact(&schema, Path::new("."), out.path());
+    }
+}
+
+#[test]
+fn children_per_parent_distribution_is_kept() {
+    for schema in EXAMPLES {
+        let schema = example(schema);
+        let valid = dxsynth::validate(&schema).expect("valid");
+        let out = tempfile::tempdir().unwrap();
+        run(&schema, out.path(), 3, 1.0);
+        for def in &valid.schema.tables {
+            for fk in &def.foreign_keys {
+                let pk = valid.schema.table(&fk.parent).unwrap().primary_key.clone().unwrap();
+                let real_parent = Csv::read(&valid.schema.table(&fk.parent).unwrap().path);
+                let real_child = Csv::read(&def.path);
+                let real = children_per_parent(&real_parent.column(&pk), &real_child.column(&fk.column));
+                let syn_parent = Csv::read(&out.path().join(format!("{}.csv", fk.parent)));
+                let syn_child = Csv::read(&out.path().join(format!("{}.csv", def.name)));
+                let synthetic = children_per_parent(&syn_parent.column(&pk), &syn_child.column(&fk.column));
+                let score = 1.0 - ks(&real, &synthetic);
+                assert!(score >= 0.9, "{}.{} -> {}: 1 - KS = {score:.3}", def.name, fk.column, fk.parent);
+            }
+        }
+    }
+}
+
+#[test]
+fn null_rates_and_formats_survive() {
+    let schema = example("schemas/bank.yaml");
+    let out = tempfile::tempdir().unwrap();
+    run(&schema, out.path(), 9, 1.0);
+    let real = Csv::read(&example("testdata/bank/transactions.csv"));
+    let synthetic = Csv::read(&out.path().join("transactions.csv"));
+    let null_share = |csv: &Csv| csv.column("memo").iter().filter(|v| v.is_empty()).count() as f64 / csv.rows.len() as f64;
+    assert!((null_share(&real) - null_share(&synthetic)).abs() < 0.03);
+    // Dates keep their format and amounts their two decimals.
+    assert!(synthetic.column("date").iter().all(|d| d.len() == 10 && d.as_bytes()[4] == b'-'));
+    assert!(synthetic.column("amount").iter().all(|a| a.split('.').nth(1).is_none_or(|d| d.len() <= 2)));
+    let loans = Csv::read(&out.path().join("loans.csv"));
+    assert!(loans.column("start_date").iter().all(|d| d.len() == 10 && d.as_bytes()[2] == b'/'));
+    let accounts = Csv::read(&out.path().join("accounts.csv"));
+    assert!(accounts.column("is_active").iter().all(|v| *v == "true" || *v == "false"));
+    // Rare categories (3 chargebacks) are never reproduced.
+    assert!(!synthetic.column("kind").contains(&"chargeback"));
+}
+
+#[test]
+fn dates_inside_a_sequence_follow_order_by() {
+    let schema = example("schemas/bank_two_tables.yaml");
+    let out = tempfile::tempdir().unwrap();
+    run(&schema, out.path(), 2, 1.0);
+    let synthetic = Csv::read(&out.path().join("transactions.csv"));
+    let accounts = synthetic.column("account_id");
+    let dates = synthetic.column("date");
+    for pair in accounts.iter().zip(&dates).collect::<Vec<_>>().windows(2) {
+        if pair[0].0 == pair[1].0 {
+            assert!(pair[0].1 <= pair[1].1, "dates decrease inside account {}", pair[0].0);
+        }
+    }
+}
+
+#[test]
+fn existing_output_folder_keeps_unrelated_files() {
+    let base = tempfile::tempdir().unwrap();
+    let out = base.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    run(&example("schemas/bank_two_tables.yaml"), &out, 1, 1.0);
+    let names: Vec<String> = files(&out).into_iter().map(|(name, _)| name).collect();
+    assert_eq!(names, ["accounts.csv", "notes.txt", "transactions.csv"]);
+    let names: Vec<String> = files(base.path()).into_iter().map(|(name, _)| name).collect();
+    assert_eq!(names, ["out"], "the staging folder is removed");
+}
