@@ -143,14 +143,26 @@ fn cycle_problems(schema: &Schema, graph: &DiGraph<usize, ()>) -> Vec<Problem> {
                 .map(|&node| schema.tables[graph[node]].name.as_str())
                 .collect();
             names.sort_unstable();
-            let first = names[0];
+            let links: Vec<String> = schema
+                .tables
+                .iter()
+                .filter(|table| names.contains(&table.name.as_str()))
+                .flat_map(|table| {
+                    table
+                        .foreign_keys
+                        .iter()
+                        .filter(|fk| names.contains(&fk.parent.as_str()))
+                        .map(move |fk| format!("{}.{} -> {}", table.name, fk.column, fk.parent))
+                })
+                .collect();
             Problem::table(
-                first,
+                names[0],
                 "foreign_keys",
                 format!(
-                    "dependency cycle between tables {}: every parent must be generated before \
-                     its children, so one of these foreign keys has to go",
-                    names.join(" -> ")
+                    "tables {} form a dependency cycle ({}): every parent must be generated \
+                     before its children, so one of these foreign keys has to go",
+                    names.join(", "),
+                    links.join(", ")
                 ),
             )
         })
@@ -202,7 +214,14 @@ mod tests {
         );
         let problems = Plan::build(&schema).unwrap_err();
         assert_eq!(problems.len(), 1);
-        assert!(problems[0].message.contains("a -> b"), "{}", problems[0]);
+        assert!(
+            problems[0]
+                .message
+                .contains("tables a, b form a dependency cycle"),
+            "{}",
+            problems[0]
+        );
+        assert!(problems[0].message.contains("a.b_id -> b, b.a_id -> a"));
     }
 
     #[test]

@@ -7,7 +7,11 @@ use std::process::Command;
 
 use common::{Csv, assert_intact, children_per_parent, ks, run};
 
-const EXAMPLES: &[&str] = &["schemas/bank_two_tables.yaml", "schemas/bank.yaml", "schemas/shop.yaml"];
+const EXAMPLES: &[&str] = &[
+    "schemas/bank_two_tables.yaml",
+    "schemas/bank.yaml",
+    "schemas/shop.yaml",
+];
 
 fn example(schema: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(schema)
@@ -68,7 +72,12 @@ fn scale_multiplies_roots_and_children_follow() {
                 // Roots are scaled exactly.
                 "customers" | "products" => assert_eq!(table.rows, expected.round() as usize),
                 // Children follow their parents, up to sampling noise.
-                _ => assert!((0.85..1.15).contains(&ratio), "{} at scale {scale}: {} rows", table.name, table.rows),
+                _ => assert!(
+                    (0.85..1.15).contains(&ratio),
+                    "{} at scale {scale}: {} rows",
+                    table.name,
+                    table.rows
+                ),
             }
         }
         assert_intact(&schema, Path::new("."), out.path());
@@ -84,15 +93,29 @@ fn children_per_parent_distribution_is_kept() {
         run(&schema, out.path(), 3, 1.0);
         for def in &valid.schema.tables {
             for fk in &def.foreign_keys {
-                let pk = valid.schema.table(&fk.parent).unwrap().primary_key.clone().unwrap();
+                let pk = valid
+                    .schema
+                    .table(&fk.parent)
+                    .unwrap()
+                    .primary_key
+                    .clone()
+                    .unwrap();
                 let real_parent = Csv::read(&valid.schema.table(&fk.parent).unwrap().path);
                 let real_child = Csv::read(&def.path);
-                let real = children_per_parent(&real_parent.column(&pk), &real_child.column(&fk.column));
+                let real =
+                    children_per_parent(&real_parent.column(&pk), &real_child.column(&fk.column));
                 let syn_parent = Csv::read(&out.path().join(format!("{}.csv", fk.parent)));
                 let syn_child = Csv::read(&out.path().join(format!("{}.csv", def.name)));
-                let synthetic = children_per_parent(&syn_parent.column(&pk), &syn_child.column(&fk.column));
+                let synthetic =
+                    children_per_parent(&syn_parent.column(&pk), &syn_child.column(&fk.column));
                 let score = 1.0 - ks(&real, &synthetic);
-                assert!(score >= 0.9, "{}.{} -> {}: 1 - KS = {score:.3}", def.name, fk.column, fk.parent);
+                assert!(
+                    score >= 0.9,
+                    "{}.{} -> {}: 1 - KS = {score:.3}",
+                    def.name,
+                    fk.column,
+                    fk.parent
+                );
             }
         }
     }
@@ -105,15 +128,37 @@ fn null_rates_and_formats_survive() {
     run(&schema, out.path(), 9, 1.0);
     let real = Csv::read(&example("testdata/bank/transactions.csv"));
     let synthetic = Csv::read(&out.path().join("transactions.csv"));
-    let null_share = |csv: &Csv| csv.column("memo").iter().filter(|v| v.is_empty()).count() as f64 / csv.rows.len() as f64;
+    let null_share = |csv: &Csv| {
+        csv.column("memo").iter().filter(|v| v.is_empty()).count() as f64 / csv.rows.len() as f64
+    };
     assert!((null_share(&real) - null_share(&synthetic)).abs() < 0.03);
     // Dates keep their format and amounts their two decimals.
-    assert!(synthetic.column("date").iter().all(|d| d.len() == 10 && d.as_bytes()[4] == b'-'));
-    assert!(synthetic.column("amount").iter().all(|a| a.split('.').nth(1).is_none_or(|d| d.len() <= 2)));
+    assert!(
+        synthetic
+            .column("date")
+            .iter()
+            .all(|d| d.len() == 10 && d.as_bytes()[4] == b'-')
+    );
+    assert!(
+        synthetic
+            .column("amount")
+            .iter()
+            .all(|a| a.split('.').nth(1).is_none_or(|d| d.len() <= 2))
+    );
     let loans = Csv::read(&out.path().join("loans.csv"));
-    assert!(loans.column("start_date").iter().all(|d| d.len() == 10 && d.as_bytes()[2] == b'/'));
+    assert!(
+        loans
+            .column("start_date")
+            .iter()
+            .all(|d| d.len() == 10 && d.as_bytes()[2] == b'/')
+    );
     let accounts = Csv::read(&out.path().join("accounts.csv"));
-    assert!(accounts.column("is_active").iter().all(|v| *v == "true" || *v == "false"));
+    assert!(
+        accounts
+            .column("is_active")
+            .iter()
+            .all(|v| *v == "true" || *v == "false")
+    );
     // Rare categories (3 chargebacks) are never reproduced.
     assert!(!synthetic.column("kind").contains(&"chargeback"));
 }
@@ -128,7 +173,11 @@ fn dates_inside_a_sequence_follow_order_by() {
     let dates = synthetic.column("date");
     for pair in accounts.iter().zip(&dates).collect::<Vec<_>>().windows(2) {
         if pair[0].0 == pair[1].0 {
-            assert!(pair[0].1 <= pair[1].1, "dates decrease inside account {}", pair[0].0);
+            assert!(
+                pair[0].1 <= pair[1].1,
+                "dates decrease inside account {}",
+                pair[0].0
+            );
         }
     }
 }
@@ -142,6 +191,9 @@ fn existing_output_folder_keeps_unrelated_files() {
     run(&example("schemas/bank_two_tables.yaml"), &out, 1, 1.0);
     let names: Vec<String> = files(&out).into_iter().map(|(name, _)| name).collect();
     assert_eq!(names, ["accounts.csv", "notes.txt", "transactions.csv"]);
-    let names: Vec<String> = files(base.path()).into_iter().map(|(name, _)| name).collect();
+    let names: Vec<String> = files(base.path())
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
     assert_eq!(names, ["out"], "the staging folder is removed");
 }

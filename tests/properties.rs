@@ -59,15 +59,17 @@ fn table_shape() -> impl Strategy<Value = TableShape> {
         prop::collection::vec(kind(), 0..4),
     )
         .prop_map(
-            |(has_pk, text_pk, rows, parents, sequential, sequence_by, key_null_rate, kinds)| TableShape {
-                has_pk,
-                text_pk,
-                rows,
-                parents,
-                sequential,
-                sequence_by,
-                key_null_rate,
-                kinds,
+            |(has_pk, text_pk, rows, parents, sequential, sequence_by, key_null_rate, kinds)| {
+                TableShape {
+                    has_pk,
+                    text_pk,
+                    rows,
+                    parents,
+                    sequential,
+                    sequence_by,
+                    key_null_rate,
+                    kinds,
+                }
             },
         )
 }
@@ -91,7 +93,13 @@ fn write_database(dir: &Path, shapes: &[TableShape], seed: u64) -> std::path::Pa
         let mut header: Vec<String> = Vec::new();
         let mut cells: Vec<Vec<String>> = vec![Vec::new(); shape.rows];
         let own_keys: Vec<String> = (0..shape.rows)
-            .map(|r| if shape.text_pk { format!("K{}x{}", r * 7 + 3, t) } else { (r * 3 + 10).to_string() })
+            .map(|r| {
+                if shape.text_pk {
+                    format!("K{}x{}", r * 7 + 3, t)
+                } else {
+                    (r * 3 + 10).to_string()
+                }
+            })
             .collect();
         if has_pk {
             header.push("id".into());
@@ -104,7 +112,11 @@ fn write_database(dir: &Path, shapes: &[TableShape], seed: u64) -> std::path::Pa
             let parent_keys = keys[p].as_ref().expect("parent with key");
             for row in cells.iter_mut() {
                 let empty = rng.random::<f64>() < shape.key_null_rate;
-                row.push(if empty { String::new() } else { parent_keys[rng.random_range(0..parent_keys.len())].clone() });
+                row.push(if empty {
+                    String::new()
+                } else {
+                    parent_keys[rng.random_range(0..parent_keys.len())].clone()
+                });
             }
         }
         for (c, kind) in shape.kinds.iter().enumerate() {
@@ -157,8 +169,15 @@ fn value(kind: Kind, rng: &mut ChaCha8Rng) -> String {
         Kind::Decimal => format!("{:.2}", rng.random::<f64>() * 100.0),
         Kind::Category => ["red", "green", "blue"][rng.random_range(0..3)].to_string(),
         Kind::Flag => ["yes", "no"][rng.random_range(0..2)].to_string(),
-        Kind::Date => format!("2020-{:02}-{:02}", rng.random_range(1..13), rng.random_range(1..29)),
-        Kind::Words => (0..rng.random_range(1..5)).map(|_| ["lorem", "ipsum", "dolor", "sit"][rng.random_range(0..4)]).collect::<Vec<_>>().join(" "),
+        Kind::Date => format!(
+            "2020-{:02}-{:02}",
+            rng.random_range(1..13),
+            rng.random_range(1..29)
+        ),
+        Kind::Words => (0..rng.random_range(1..5))
+            .map(|_| ["lorem", "ipsum", "dolor", "sit"][rng.random_range(0..4)])
+            .collect::<Vec<_>>()
+            .join(" "),
         Kind::Empty => String::new(),
     }
 }

@@ -176,7 +176,13 @@ fn read_csv(def: &TableDef) -> Result<RawTable, Problem> {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
-            Err(err) => return Err(problem(format!("`{shown}`: {}", describe_csv(&err)))),
+            Err(err) => {
+                let message = format!("`{shown}`: {}", describe_csv(&err));
+                return Err(match failing_column(&err, &header) {
+                    Some(column) => Problem::column(&def.name, column, "path", message),
+                    None => problem(message),
+                });
+            }
         }
         lines.push(record.position().map_or(line, |pos| pos.line()));
         for (column, field) in cells.iter_mut().zip(record.iter()) {
@@ -193,22 +199,33 @@ fn read_csv(def: &TableDef) -> Result<RawTable, Problem> {
 
 /// Rewords csv's errors so they say the line and what to do.
 fn describe_csv(err: &csv::Error) -> String {
+    let line = |pos: &Option<csv::Position>| pos.as_ref().map_or(0, |pos| pos.line());
     match err.kind() {
         csv::ErrorKind::Io(io) => io.to_string(),
-        csv::ErrorKind::Utf8 { pos, err } => format!(
-            "invalid UTF-8 in field {} at line {}: {err} (save the file as UTF-8)",
-            err.field() + 1,
-            pos.as_ref().map_or(0, |pos| pos.line())
-        ),
+        csv::ErrorKind::Utf8 { pos, err } => {
+            format!(
+                "invalid UTF-8 in field {} at line {} (save the file as UTF-8)",
+                err.field() + 1,
+                line(pos)
+            )
+        }
         csv::ErrorKind::UnequalLengths {
             pos,
             expected_len,
             len,
         } => format!(
             "line {} has {len} fields but the header has {expected_len}",
-            pos.as_ref().map_or(0, |pos| pos.line())
+            line(pos)
         ),
         _ => err.to_string(),
+    }
+}
+
+/// The column a UTF-8 error sits in, when the header names it.
+fn failing_column<'h>(err: &csv::Error, header: &'h [String]) -> Option<&'h str> {
+    match err.kind() {
+        csv::ErrorKind::Utf8 { err, .. } => header.get(err.field()).map(String::as_str),
+        _ => None,
     }
 }
 
@@ -306,8 +323,8 @@ fn check_primary_key(
             pk,
             "primary_key",
             format!(
-                "{} rows have an empty primary key (lines {})",
-                empty.len(),
+                "{} an empty primary key (lines {})",
+                counted(empty.len(), "row has", "rows have"),
                 first_few(&empty)
             ),
         ));
@@ -326,8 +343,8 @@ fn check_primary_key(
             pk,
             "primary_key",
             format!(
-                "{} duplicate values; a primary key must be unique, e.g. {}",
-                duplicates.len(),
+                "{}; a primary key must be unique, e.g. {}",
+                counted(duplicates.len(), "duplicate value", "duplicate values"),
                 first_few(&duplicates)
             ),
         ));
@@ -358,8 +375,8 @@ fn check_foreign_key(
             column,
             "foreign_keys",
             format!(
-                "{} values do not exist in the primary key of `{parent}`, e.g. {}",
-                dangling.len(),
+                "{} not exist in the primary key of `{parent}`, e.g. {}",
+                counted(dangling.len(), "value does", "values do"),
                 first_few(&dangling)
             ),
         ));
@@ -372,4 +389,13 @@ fn first_few<T: ToString>(items: &[T]) -> String {
         shown.push("...".to_string());
     }
     shown.join(", ")
+}
+
+/// "1 value does" / "3 values do".
+fn counted(count: usize, one: &str, many: &str) -> String {
+    if count == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{count} {many}")
+    }
 }

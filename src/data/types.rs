@@ -280,13 +280,8 @@ fn overridden_format(
 ) -> Result<(ColumnKind, ValueFormat), Problem> {
     let problem = |message: String| Problem::column(&def.name, name, "columns", message);
     let format = match kind {
-        ColumnKind::Numerical => numeric_format(present).ok_or_else(|| {
-            let bad = present.iter().find(|v| parse_number(v).is_none());
-            problem(format!(
-                "declared numerical, but `{}` is not a number",
-                bad.unwrap_or(&"")
-            ))
-        })?,
+        // A value that is not a number is reported by `type_column` with its line.
+        ColumnKind::Numerical => numeric_format(present).unwrap_or(ValueFormat::Integer),
         ColumnKind::Boolean => boolean_format(present).ok_or_else(|| {
             problem("declared boolean, but the values are not one pair of true/false, yes/no, t/f or y/n".into())
         })?,

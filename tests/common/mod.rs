@@ -15,8 +15,14 @@ pub struct Csv {
 
 impl Csv {
     pub fn read(path: &Path) -> Csv {
-        let mut reader = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let header = reader.headers().expect("header").iter().map(str::to_string).collect();
+        let mut reader =
+            csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let header = reader
+            .headers()
+            .expect("header")
+            .iter()
+            .map(str::to_string)
+            .collect();
         let rows = reader
             .records()
             .map(|r| r.expect("record").iter().map(str::to_string).collect())
@@ -38,7 +44,9 @@ impl Csv {
 pub fn children_per_parent(parent_keys: &[&str], child_keys: &[&str]) -> Vec<f64> {
     let mut counts: HashMap<&str, usize> = parent_keys.iter().map(|k| (*k, 0)).collect();
     for key in child_keys.iter().filter(|k| !k.is_empty()) {
-        *counts.get_mut(key).unwrap_or_else(|| panic!("dangling key {key}")) += 1;
+        *counts
+            .get_mut(key)
+            .unwrap_or_else(|| panic!("dangling key {key}")) += 1;
     }
     parent_keys.iter().map(|k| counts[k] as f64).collect()
 }

@@ -1,0 +1,815 @@
+//! End-to-end tests of `dxsynth validate` (and of `dxsynth run` on invalid input): every rule of
+//! DESIGN.md's validation list, run through the built binary on files written by each test.
+//!
+//! Each problem is printed on one line of stderr as
+//! "table `t`, column `c`, parameter `p`: message", so a rule's test looks for a line that holds
+//! that place and the details the message must give (counts, examples, line numbers).
+
+use std::path::Path;
+use std::process::Command;
+
+use tempfile::TempDir;
+
+/// A temporary folder holding the given files. YAML files are written de-indented (see
+/// [`dedent`]) so schemas can be written as indented blocks inside the tests.
+fn fixture(files: &[(&str, &str)]) -> TempDir {
+    let dir = TempDir::new().expect("temporary folder");
+    for (name, text) in files {
+        let text = if name.ends_with(".yaml") {
+            dedent(text)
+        } else {
+            text.to_string()
+        };
+        write(&dir, name, text.as_bytes());
+    }
+    dir
+}
+
+/// Writes raw bytes (for files that are not valid text).
+fn write(dir: &TempDir, name: &str, bytes: &[u8]) {
+    std::fs::write(dir.path().join(name), bytes).expect("write fixture file");
+}
+
+/// Runs the binary from outside the fixture (so paths must resolve against the schema's folder);
+/// returns the exit code, stdout and stderr.
+fn dxsynth(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_dxsynth"))
+        .args(args)
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("run dxsynth");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// `dxsynth validate DIR/schema.yaml`.
+fn validate(dir: &TempDir) -> (i32, String, String) {
+    dxsynth(&["validate", &schema_path(dir)])
+}
+
+fn schema_path(dir: &TempDir) -> String {
+    dir.path().join("schema.yaml").display().to_string()
+}
+
+/// Validates and expects exit code 2; returns stderr.
+fn invalid(dir: &TempDir) -> String {
+    let (code, stdout, stderr) = validate(dir);
+    assert_eq!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    stderr
+}
+
+/// Asserts that one line of `stderr` holds `place` and every fragment.
+fn assert_reported(stderr: &str, place: &str, fragments: &[&str]) {
+    let found = stderr
+        .lines()
+        .any(|line| line.contains(place) && fragments.iter().all(|f| line.contains(f)));
+    assert!(
+        found,
+        "no line with {place:?} and {fragments:?} in stderr:\n{stderr}"
+    );
+}
+
+/// Removes a leading newline and the indentation common to all non-blank lines.
+fn dedent(text: &str) -> String {
+    let text = text.strip_prefix('\n').unwrap_or(text);
+    let indent = text
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| line.len() - line.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    text.lines()
+        .map(|line| line.get(indent..).unwrap_or("").to_string() + "\n")
+        .collect()
+}
+
+const ACCOUNTS: &str = "account_id,district,opened\n\
+                        1,north,2020-01-05\n\
+                        2,south,2020-02-11\n\
+                        3,north,2020-03-20\n";
+
+const TRANSACTIONS: &str = "transaction_id,account_id,amount,date\n\
+                            1,1,10.5,2021-01-01\n\
+                            2,1,-3.25,2021-01-02\n\
+                            3,2,99.0,2021-01-03\n\
+                            4,3,7.0,2021-01-04\n";
+
+const BRANCHES: &str = "branch_id,city\n1,Prague\n2,Brno\n";
+
+const LOANS: &str = "loan_id,account_id,branch_id,amount\n1,1,1,1000\n2,2,2,2500\n3,3,1,400\n";
+
+/// The valid two-table schema the rule tests start from.
+const BANK: &str = "
+    tables:
+      accounts:
+        path: accounts.csv
+        primary_key: account_id
+      transactions:
+        path: transactions.csv
+        primary_key: transaction_id
+        foreign_keys: {account_id: accounts}
+        order_by: date
+";
+
+/// accounts.csv and transactions.csv with the given schema.
+fn bank(schema: &str) -> TempDir {
+    fixture(&[
+        ("schema.yaml", schema),
+        ("accounts.csv", ACCOUNTS),
+        ("transactions.csv", TRANSACTIONS),
+    ])
+}
+
+/// The bank schema with transactions.csv replaced.
+fn bank_with_transactions(csv: &str) -> TempDir {
+    fixture(&[
+        ("schema.yaml", BANK),
+        ("accounts.csv", ACCOUNTS),
+        ("transactions.csv", csv),
+    ])
+}
+
+// ---------------------------------------------------------------------------------------------
+// Valid input and output formats
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn valid_schema_exits_zero_and_prints_the_generation_order() {
+    // The child is written first: the order must still put the parent first.
+    let dir = bank(
+        "
+        tables:
+          transactions:
+            path: transactions.csv
+            primary_key: transaction_id
+            foreign_keys: {account_id: accounts}
+          accounts:
+            path: accounts.csv
+            primary_key: account_id
+        ",
+    );
+    let (code, stdout, stderr) = validate(&dir);
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("generation order:"), "{stdout}");
+    let accounts = stdout.find("1. accounts").expect(&stdout);
+    let transactions = stdout.find("2. transactions").expect(&stdout);
+    assert!(accounts < transactions, "{stdout}");
+    assert!(
+        stdout.contains("transactions.account_id -> accounts"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn json_output_of_an_invalid_schema_lists_the_problems() {
+    let dir = bank(
+        "
+        tables:
+          accounts: {path: accounts.csv, primary_key: account_id}
+          transactions: {path: transactions.csv, foreign_keys: {acount_id: accounts}}
+        ",
+    );
+    let (code, stdout, stderr) = dxsynth(&["validate", &schema_path(&dir), "--format", "json"]);
+    assert_eq!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect(&stdout);
+    assert_eq!(json["valid"], false, "{json}");
+    let problems = json["problems"].as_array().expect("problems array");
+    let missing = problems
+        .iter()
+        .find(|p| p["column"] == "acount_id")
+        .expect(&stdout);
+    assert_eq!(missing["table"], "transactions", "{missing}");
+    assert_eq!(missing["parameter"], "foreign_keys", "{missing}");
+    assert!(missing["message"].as_str().unwrap().contains("account_id"));
+}
+
+#[test]
+fn json_output_of_a_valid_schema_lists_the_tables() {
+    let dir = bank(BANK);
+    let (code, stdout, stderr) = dxsynth(&["validate", &schema_path(&dir), "--format", "json"]);
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect(&stdout);
+    assert_eq!(json["valid"], true, "{json}");
+    let tables = json["tables"].as_array().expect("tables array");
+    let names: Vec<&str> = tables.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["accounts", "transactions"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema rules
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn rule_01_unknown_key_is_named_with_its_line() {
+    let dir = bank(
+        "
+        tables:
+          accounts:
+            path: accounts.csv
+            primry_key: account_id
+        ",
+    );
+    let stderr = invalid(&dir);
+    assert_reported(&stderr, "primry_key", &["accounts", "line 4"]);
+}
+
+#[test]
+fn rule_02_foreign_key_to_a_table_not_in_the_schema() {
+    let dir = bank(
+        "
+        tables:
+          accounts: {path: accounts.csv, primary_key: account_id}
+          transactions: {path: transactions.csv, foreign_keys: {account_id: acounts}}
+        ",
+    );
+    let stderr = invalid(&dir);
+    assert_reported(
+        &stderr,
+        "table `transactions`, column `account_id`, parameter `foreign_keys`",
+        &["`acounts` is not in the schema"],
+    );
+}
+
+#[test]
+fn rule_03_parent_without_primary_key() {
+    let dir = bank(
+        "
+        tables:
+          accounts: {path: accounts.csv}
+          transactions: {path: transactions.csv, foreign_keys: {account_id: accounts}}
+        ",
+    );
+    let stderr = invalid(&dir);
+    assert_reported(
+        &stderr,
+        "table `transactions`, column `account_id`, parameter `foreign_keys`",
+        &["`accounts` has no `primary_key`"],
+    );
+}
+
+#[test]
+fn rule_04_named_columns_must_exist_in_the_csv_header() {
+    let cases = [
+        (
+            "primary_key",
+            "tables:\n  accounts: {path: accounts.csv, primary_key: acount_id}\n",
+            "table `accounts`, column `acount_id`, parameter `primary_key`",
+            "account_id",
+        ),
+        (
+            "foreign_keys",
+            "tables:\n  accounts: {path: accounts.csv, primary_key: account_id}\n  \
+             transactions: {path: transactions.csv, foreign_keys: {acount_id: accounts}}\n",
+            "table `transactions`, column `acount_id`, parameter `foreign_keys`",
+            "account_id",
+        ),
+        (
+            "sequence_by",
+            "tables:\n  accounts: {path: accounts.csv, primary_key: account_id}\n  \
+             transactions: {path: transactions.csv, foreign_keys: {acount_id: accounts}, \
+             sequence_by: acount_id}\n",
+            "table `transactions`, column `acount_id`, parameter `sequence_by`",
+            "account_id",
+        ),
+        (
+            "order_by",
+            "tables:\n  accounts: {path: accounts.csv, primary_key: account_id}\n  \
+             transactions: {path: transactions.csv, foreign_keys: {account_id: accounts}, \
+             order_by: dat}\n",
+            "table `transactions`, column `dat`, parameter `order_by`",
+            "date",
+        ),
+        (
+            "columns",
+            "tables:\n  accounts: {path: accounts.csv, primary_key: account_id}\n  \
+             transactions: {path: transactions.csv, foreign_keys: {account_id: accounts}, \
+             columns: {amont: numerical}}\n",
+            "table `transactions`, column `amont`, parameter `columns`",
+            "amount",
+        ),
+    ];
+    for (parameter, schema, place, suggestion) in cases {
+        let stderr = invalid(&bank(schema));
+        let hint = format!("did you mean `{suggestion}`?");
+        assert!(stderr.contains(parameter), "{parameter}: {stderr}");
+        assert_reported(&stderr, place, &["no such column", &hint]);
+    }
+}
+
+#[test]
+fn rule_05_column_both_primary_and_foreign_key() {
+    let dir = bank(
+        "
+        tables:
+          accounts: {path: accounts.csv, primary_key: account_id}
+          transactions:
+            path: transactions.csv
+            primary_key: account_id
+            foreign_keys: {account_id: accounts}
+        ",
+    );
+    let stderr = invalid(&dir);
+    assert_reported(
+        &stderr,
+        "table `transactions`, column `account_id`, parameter `primary_key`",
+        &["both the primary key and a foreign key"],
+    );
+}
+
+#[test]
+fn rule_06_table_referencing_itself() {
+    let dir = fixture(&[
+        (
+            "schema.yaml",
+            "
+            tables:
+              employees:
+                path: employees.csv
+                primary_key: employee_id
+                foreign_keys: {manager_id: employees}
+            ",
+        ),
+        (
+            "employees.csv",
+            "employee_id,manager_id,salary\n1,,100\n2,1,80\n",
+        ),
+    ]);
+    let stderr = invalid(&dir);
+    assert_reported(
+        &stderr,
+        "table `employees`, column `manager_id`, parameter `foreign_keys`",
+        &["references itself"],
+    );
+}
+
+#[test]
+fn rule_07_dependency_cycle_names_its_tables() {
+    let dir = fixture(&[
+        (
+            "schema.yaml",
+            "
+            tables:
+              authors: {path: authors.csv, primary_key: id, foreign_keys: {review_id: reviews}}
+              books: {path: books.csv, primary_key: id, foreign_keys: {author_id: authors}}
+              reviews: {path: reviews.csv, primary_key: id, foreign_keys: {book_id: books}}
+              shelves: {path: shelves.csv, primary_key: id}
+            ",
+        ),
+        ("authors.csv", "id,review_id,name\n1,1,Ann\n"),
+        ("books.csv", "id,author_id,title\n1,1,Dune\n"),
+        ("reviews.csv", "id,book_id,stars\n1,1,5\n"),
+        ("shelves.csv", "id,room\n1,hall\n"),
+    ]);
+    let stderr = invalid(&dir);
+    assert_reported(
+        &stderr,
+        "parameter `foreign_keys`",
+        &["cycle", "authors", "books", "reviews"],
+    );
+    let cycle_line = stderr.lines().find(|l| l.contains("cycle")).unwrap();
+    assert!(!cycle_line.contains("shelves"), "{cycle_line}");
+}
+
+/// accounts, branches and loans (two foreign keys) with the given loans definition.
+fn loans(definition: &str) -> TempDir {
+    let schema = format!(
+        "tables:\n  accounts: {{path: accounts.csv, primary_key: account_id}}\n  \
+         branches: {{path: branches.csv, primary_key: branch_id}}\n  loans: {definition}\n"
+    );
+    fixture(&[
+        ("schema.yaml", &schema),
+        ("accounts.csv", ACCOUNTS),
+        ("branches.csv", BRANCHES),
+        ("loans.csv", LOANS),
+    ])
+}
+
+#[test]
+fn loans_fixture_is_valid_with_sequence_by() {
+    let dir = loans(
+        "{path: loans.csv, primary_key: loan_id, \
+         foreign_keys: {account_id: accounts, branch_id: branches}, sequence_by: account_id}",
+    );
+    let (code, stdout, stderr) = validate(&dir);
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+}
+
+#[test]
+fn rule_08_several_foreign_keys_need_sequence_by() {
+    let dir = loans(
+        "{path: loans.csv, primary_key: loan_id, \
+         foreign_keys: {account_id: accounts, branch_id: branches}}",
+    );
+    let stderr = invalid(&dir);
+    assert_reported(
+        &stderr,
+        "table `loans`, parameter `sequence_by`",
+        &["account_id, branch_id", "sequential: false"],
+    );
+}
+
+#[test]
+fn rule_09_sequence_by_must_be_a_foreign_key() {
+    let dir = loans(
+        "{path: loans.csv, primary_key: loan_id, \
+         foreign_keys: {account_id: accounts, branch_id: branches}, sequence_by: amount}",
+    );
+    let stderr = invalid(&dir);
+    assert_reported(
+        &stderr,
+        "table `loans`, column `amount`, parameter `sequence_by`",
+        &["foreign keys", "account_id, branch_id"],
+    );
+}
+
+#[test]
+fn rule_10_sequence_by_and_sequential_false_are_exclusive() {
+    let dir = loans(
+        "{path: loans.csv, primary_key: loan_id, sequential: false, \
+         foreign_keys: {account_id: accounts, branch_id: branches}, sequence_by: account_id}",
+    );
+    let stderr = invalid(&dir);
+    assert_reported(
+        &stderr,
+        "table `loans`, column `account_id`, parameter `sequence_by`",
+        &["mutually exclusive"],
+    );
+}
+
+#[test]
+fn rule_16_table_name_with_invalid_characters() {
+    let dir = bank(
+        "
+        tables:
+          bank-accounts: {path: accounts.csv, primary_key: account_id}
+        ",
+    );
+    let stderr = invalid(&dir);
+    assert_reported(
+        &stderr,
+        "table `bank-accounts`, parameter `tables`",
+        &["letters, digits and `_`"],
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data rules
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn rule_11_missing_csv_file() {
+    let dir = bank(
+        "
+        tables:
+          accounts: {path: nowhere.csv, primary_key: account_id}
+        ",
+    );
+    let stderr = invalid(&dir);
+    assert_reported(
+        &stderr,
+        "table `accounts`, parameter `path`",
+        &["nowhere.csv"],
+    );
+}
+
+#[test]
+fn rule_11_row_with_the_wrong_number_of_fields() {
+    let dir = bank_with_transactions(
+        "transaction_id,account_id,amount,date\n1,1,10.5,2021-01-01\n2,1,3,2021-01-02,extra\n",
+    );
+    let stderr = invalid(&dir);
+    assert_reported(
+        &stderr,
+        "table `transactions`, parameter `path`",
+        &["line 3", "5 fields", "4"],
+    );
+}
+
+#[test]
+fn rule_11_invalid_utf8_in_a_cell() {
+    let dir = bank(BANK);
+    write(
+        &dir,
+        "transactions.csv",
+        b"transaction_id,account_id,amount,date\n1,1,10.5,2021-01-01\n2,1,\xff\xfe,2021-01-02\n",
+    );
+    let stderr = invalid(&dir);
+    assert_reported(
+        &stderr,
+        "table `transactions`, column `amount`, parameter `path`",
+        &["invalid UTF-8 in field 3 at line 3"],
+    );
+}
+
+#[test]
+fn rule_11_empty_file() {
+    let stderr = invalid(&bank_with_transactions(""));
+    assert_reported(
+        &stderr,
+        "table `transactions`, parameter `path`",
+        &["is empty"],
+    );
+}
+
+#[test]
+fn rule_11_header_only() {
+    let stderr = invalid(&bank_with_transactions(
+        "transaction_id,account_id,amount,date\n",
+    ));
+    assert_reported(
+        &stderr,
+        "table `transactions`, parameter `path`",
+        &["no rows"],
+    );
+}
+
+#[test]
+fn rule_12_primary_key_duplicates() {
+    let dir = fixture(&[
+        ("schema.yaml", BANK),
+        (
+            "accounts.csv",
+            "account_id,district\n1,north\n2,south\n1,east\n2,west\n3,north\n",
+        ),
+        ("transactions.csv", TRANSACTIONS),
+    ]);
+    let stderr = invalid(&dir);
+    assert_reported(
+        &stderr,
+        "table `accounts`, column `account_id`, parameter `primary_key`",
+        &["2 duplicate values", "`1` on lines 2 and 4"],
+    );
+}
+
+#[test]
+fn rule_12_empty_primary_key_values() {
+    let dir = fixture(&[
+        ("schema.yaml", BANK),
+        (
+            "accounts.csv",
+            "account_id,district\n1,north\n,south\n2,east\n3,north\n",
+        ),
+        ("transactions.csv", TRANSACTIONS),
+    ]);
+    let stderr = invalid(&dir);
+    assert_reported(
+        &stderr,
+        "table `accounts`, column `account_id`, parameter `primary_key`",
+        &["empty primary key", "lines 3"],
+    );
+}
+
+#[test]
+fn rule_13_foreign_key_values_missing_from_the_parent() {
+    let stderr = invalid(&bank_with_transactions(
+        "transaction_id,account_id,amount,date\n\
+         1,1,10.5,2021-01-01\n\
+         2,7,3.0,2021-01-02\n\
+         3,9,4.0,2021-01-03\n\
+         4,,5.0,2021-01-04\n",
+    ));
+    assert_reported(
+        &stderr,
+        "table `transactions`, column `account_id`, parameter `foreign_keys`",
+        &["2 values", "`accounts`", "`7` (line 3)"],
+    );
+}
+
+#[test]
+fn rule_14_numerical_override_contradicted_by_the_data() {
+    let dir = fixture(&[
+        (
+            "schema.yaml",
+            "
+            tables:
+              accounts: {path: accounts.csv, primary_key: account_id}
+              transactions:
+                path: transactions.csv
+                foreign_keys: {account_id: accounts}
+                columns: {amount: numerical}
+            ",
+        ),
+        ("accounts.csv", ACCOUNTS),
+        (
+            "transactions.csv",
+            "transaction_id,account_id,amount,date\n1,1,10.5,2021-01-01\n2,1,ten,2021-01-02\n",
+        ),
+    ]);
+    let stderr = invalid(&dir);
+    assert_reported(
+        &stderr,
+        "table `transactions`, column `amount`, parameter `columns`",
+        &["`ten`", "numerical", "line 3"],
+    );
+}
+
+#[test]
+fn rule_14_datetime_format_that_does_not_read_the_values() {
+    let dir = bank(
+        "
+        tables:
+          accounts: {path: accounts.csv, primary_key: account_id}
+          transactions:
+            path: transactions.csv
+            foreign_keys: {account_id: accounts}
+            columns:
+              date: {type: datetime, format: \"%d/%m/%Y\"}
+        ",
+    );
+    let stderr = invalid(&dir);
+    assert_reported(
+        &stderr,
+        "table `transactions`, column `date`, parameter `columns`",
+        &["`2021-01-01`", "datetime", "line 2"],
+    );
+}
+
+#[test]
+fn rule_15_override_on_a_key_column() {
+    let dir = bank(
+        "
+        tables:
+          accounts: {path: accounts.csv, primary_key: account_id}
+          transactions:
+            path: transactions.csv
+            foreign_keys: {account_id: accounts}
+            columns: {account_id: categorical}
+        ",
+    );
+    let stderr = invalid(&dir);
+    assert_reported(
+        &stderr,
+        "table `transactions`, column `account_id`, parameter `columns`",
+        &["key columns"],
+    );
+}
+
+#[test]
+fn rule_15_format_on_a_non_datetime_column() {
+    let dir = bank(
+        "
+        tables:
+          accounts: {path: accounts.csv, primary_key: account_id}
+          transactions:
+            path: transactions.csv
+            foreign_keys: {account_id: accounts}
+            columns:
+              amount: {type: numerical, format: \"%Y\"}
+        ",
+    );
+    let stderr = invalid(&dir);
+    assert_reported(
+        &stderr,
+        "table `transactions`, column `amount`, parameter `columns`",
+        &["`format` only applies to datetime", "numerical"],
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Several problems, `run`, hostile input
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn every_problem_is_reported_in_one_run() {
+    let dir = fixture(&[
+        (
+            "schema.yaml",
+            "
+            tables:
+              accounts: {path: accounts.csv, primary_key: account_id}
+              cards: {path: cards.csv, primary_key: card_id, foreign_keys: {client_id: clients}}
+              loans: {path: loans.csv, primary_key: loan_id, foreign_keys: {acount_id: accounts}}
+              branches: {path: branches.csv, primary_key: branch_id}
+              transactions: {path: transactions.csv, foreign_keys: {account_id: accounts}}
+            ",
+        ),
+        ("accounts.csv", ACCOUNTS),
+        (
+            "cards.csv",
+            "card_id,client_id,kind\n1,1,gold\n2,2,classic\n",
+        ),
+        ("loans.csv", LOANS),
+        ("branches.csv", "branch_id,city\n1,Prague\n1,Brno\n"),
+        (
+            "transactions.csv",
+            "transaction_id,account_id,amount\n1,1,5\n2,42,6\n",
+        ),
+    ]);
+    let stderr = invalid(&dir);
+    assert!(stderr.contains("4 problems found"), "{stderr}");
+    assert_reported(
+        &stderr,
+        "table `cards`, column `client_id`, parameter `foreign_keys`",
+        &["`clients` is not in the schema"],
+    );
+    assert_reported(
+        &stderr,
+        "table `loans`, column `acount_id`, parameter `foreign_keys`",
+        &["no such column", "account_id"],
+    );
+    assert_reported(
+        &stderr,
+        "table `branches`, column `branch_id`, parameter `primary_key`",
+        &["1 duplicate value;", "`1`"],
+    );
+    assert_reported(
+        &stderr,
+        "table `transactions`, column `account_id`, parameter `foreign_keys`",
+        &["1 value does not exist", "`42` (line 3)"],
+    );
+}
+
+#[test]
+fn run_on_invalid_input_writes_nothing() {
+    let dir =
+        bank_with_transactions("transaction_id,account_id,amount,date\n1,99,1.0,2021-01-01\n");
+    let out = dir.path().join("out");
+    let (code, stdout, stderr) = dxsynth(&[
+        "run",
+        &schema_path(&dir),
+        "-o",
+        &out.display().to_string(),
+        "--seed",
+        "1",
+        "--quiet",
+    ]);
+    assert_eq!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_reported(
+        &stderr,
+        "table `transactions`, column `account_id`, parameter `foreign_keys`",
+        &["`99`"],
+    );
+    assert!(is_absent_or_empty(&out), "output written into {out:?}");
+    let staging = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|entry| entry.ok())
+        .any(|entry| entry.file_name().to_string_lossy().starts_with(".dxsynth-"));
+    assert!(!staging, "a staging folder was left behind");
+}
+
+fn is_absent_or_empty(path: &Path) -> bool {
+    match std::fs::read_dir(path) {
+        Ok(mut entries) => entries.next().is_none(),
+        Err(_) => !path.exists(),
+    }
+}
+
+#[test]
+fn hostile_input_never_panics() {
+    let valid_tables = "tables:\n  t: {path: t.csv}\n";
+    let cases: [(&str, &str, &[u8]); 8] = [
+        ("empty YAML file", "", b"a\n1\n"),
+        ("YAML that is a list", "- a\n- b\n", b"a\n1\n"),
+        ("YAML with tabs and braces", "tables: {\t[\n", b"a\n1\n"),
+        (
+            "unknown column type",
+            "tables:\n  t: {path: t.csv, columns: {a: money}}\n",
+            b"a\n1\n",
+        ),
+        (
+            "binary garbage as CSV",
+            valid_tables,
+            b"\x00\xff\x13\x37\n\xc3\x28,\x00\n\xfe",
+        ),
+        ("CSV with only a newline", valid_tables, b"\n"),
+        (
+            "column of all empty values",
+            valid_tables,
+            b"a,b\n,1\n,2\n,3\n",
+        ),
+        ("quote never closed", valid_tables, b"a,b\n\"x,1\n2,3\n"),
+    ];
+    for (name, schema, csv) in cases {
+        let dir = fixture(&[("schema.yaml", schema)]);
+        write(&dir, "t.csv", csv);
+        let out = dir.path().join("out").display().to_string();
+        for args in [
+            vec!["validate", &schema_path(&dir)],
+            vec!["validate", &schema_path(&dir), "--format", "json"],
+            vec![
+                "run",
+                &schema_path(&dir),
+                "-o",
+                &out,
+                "--seed",
+                "3",
+                "--quiet",
+            ],
+        ] {
+            let (code, stdout, stderr) = dxsynth(&args);
+            assert!(
+                [0, 1, 2].contains(&code) && !stderr.contains("panicked"),
+                "{name}: {args:?} exited {code}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+            );
+        }
+    }
+    let (code, _, stderr) = dxsynth(&["validate", "/no/such/folder/schema.yaml"]);
+    assert!(
+        [1, 2].contains(&code) && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("schema.yaml"), "{stderr}");
+}
