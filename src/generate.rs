@@ -8,7 +8,7 @@
 use indexmap::IndexMap;
 
 use crate::data::{Column, Value};
-use crate::model::{Models, Parent, Row, TrainedTable};
+use crate::model::{Models, Parent, Row, TrainedTable, context_columns};
 use crate::plan::{Generation, TablePlan};
 use crate::sampling::{SynthRng, rng_for, scaled};
 
@@ -77,7 +77,8 @@ fn generate_table(
         Generation::Sequential { key } => {
             let parent = &done[&key.parent];
             let factor = parent.rows as f64 / models.tables[&key.parent].real_rows.max(1) as f64;
-            let (rows, parents) = sequences(trained, parent, factor, rng);
+            let context = synthetic_context(models, done, &key.parent);
+            let (rows, parents) = sequences(trained, parent, &context, factor, rng);
             foreign_keys.insert(key.column.clone(), parents);
             rows
         }
@@ -123,11 +124,12 @@ fn parent_factor(
 fn sequences(
     trained: &TrainedTable,
     parent: &SyntheticTable,
+    context: &[Column],
     factor: f64,
     rng: &mut SynthRng,
 ) -> (Vec<Row>, Vec<Option<usize>>) {
     let parent_view = Parent {
-        columns: &parent.columns,
+        columns: context,
         rows: parent.rows,
     };
     let lengths = trained.model.sample_lengths(&parent_view, rng);
@@ -149,6 +151,25 @@ fn sequences(
     parents.extend(std::iter::repeat_n(None, orphans.len()));
     rows.extend(orphans);
     (rows, parents)
+}
+
+/// The context a synthetic `parent` gives its children (see [`context_columns`]).
+fn synthetic_context(
+    models: &Models,
+    done: &IndexMap<String, SyntheticTable>,
+    parent: &str,
+) -> Vec<Column> {
+    let parent_table = &done[parent];
+    match models.plan.table(parent).map(|plan| &plan.generation) {
+        Some(Generation::Sequential { key }) => context_columns(
+            &parent_table.columns,
+            Some((
+                &done[&key.parent].columns,
+                &parent_table.foreign_keys[&key.column],
+            )),
+        ),
+        _ => context_columns(&parent_table.columns, None),
+    }
 }
 
 /// Orders a sequence by its `order_by` column (numbers and datetimes ascending, nulls last).

@@ -3,8 +3,11 @@
 //! Every model sits behind [`TableModel`], so the pipeline does not care which one it runs and
 //! a learned model can always be compared with the [`reference`] baseline.
 
+mod encode;
+pub mod learned;
 pub mod marginal;
 pub mod reference;
+mod tree;
 
 use std::fmt;
 use std::str::FromStr;
@@ -59,23 +62,27 @@ pub struct TrainingData<'a> {
     /// The real table.
     pub table: &'a Table,
     /// The parent driving the sequence, with each row's parent row index (`None`: empty key).
-    pub parent: Option<ParentLink<'a>>,
+    pub parent: Option<ParentLink>,
+    /// The column (index into the table's columns) that orders rows within a sequence.
+    pub order_by: Option<usize>,
     /// The privacy protections to apply.
     pub privacy: Privacy,
 }
 
 /// A child table's link to the parent its sequences hang off.
-pub struct ParentLink<'a> {
-    /// The real parent table.
-    pub table: &'a Table,
+pub struct ParentLink {
+    /// The parent's context columns (see [`context_columns`]), one value per parent row.
+    pub context: Vec<Column>,
+    /// The number of parent rows.
+    pub rows: usize,
     /// For each child row, the index of its parent row.
     pub parent_of_row: Vec<Option<usize>>,
 }
 
-impl ParentLink<'_> {
+impl ParentLink {
     /// The number of children of every parent row (zeros included).
     pub fn children_per_parent(&self) -> Vec<usize> {
-        let mut counts = vec![0; self.table.rows()];
+        let mut counts = vec![0; self.rows];
         for parent in self.parent_of_row.iter().flatten() {
             counts[*parent] += 1;
         }
@@ -110,14 +117,17 @@ impl Privacy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ModelKind {
-    /// Each column from its own distribution; children counts from the real distribution.
+    /// Column-by-column trees conditioned on earlier columns, the parent and the sequence.
     #[default]
+    Learned,
+    /// Each column from its own distribution; children counts from the real distribution.
     Reference,
 }
 
 impl fmt::Display for ModelKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            ModelKind::Learned => f.write_str("learned"),
             ModelKind::Reference => f.write_str("reference"),
         }
     }
@@ -128,8 +138,11 @@ impl FromStr for ModelKind {
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         match text {
+            "learned" => Ok(ModelKind::Learned),
             "reference" => Ok(ModelKind::Reference),
-            other => Err(format!("unknown model `{other}` (available: reference)")),
+            other => Err(format!(
+                "unknown model `{other}` (available: learned, reference)"
+            )),
         }
     }
 }
@@ -137,8 +150,34 @@ impl FromStr for ModelKind {
 /// Trains the chosen model on one table.
 pub fn train(kind: ModelKind, data: &TrainingData<'_>) -> Box<dyn TableModel> {
     match kind {
+        ModelKind::Learned => Box::new(learned::LearnedModel::train(data)),
         ModelKind::Reference => Box::new(reference::ReferenceModel::train(data)),
     }
+}
+
+/// The columns a child table is conditioned on: its parent's columns and, when the parent is
+/// itself one of a grandparent's sequences, the grandparent's columns of each parent row
+/// (`grandparent`: its columns and the grandparent row of each parent row). The same function
+/// builds the context from real tables (training) and synthetic ones (generation).
+pub fn context_columns(
+    parent: &[Column],
+    grandparent: Option<(&[Column], &[Option<usize>])>,
+) -> Vec<Column> {
+    let mut context = parent.to_vec();
+    if let Some((columns, row_of)) = grandparent {
+        context.extend(columns.iter().map(|column| {
+            Column {
+                name: format!("^{}", column.name),
+                kind: column.kind,
+                format: column.format.clone(),
+                values: row_of
+                    .iter()
+                    .map(|row| row.map_or(Value::Null, |row| column.values[row].clone()))
+                    .collect(),
+            }
+        }));
+    }
+    context
 }
 
 /// How a modelled column is written back (the part of a [`Column`] that is not data).
@@ -221,21 +260,12 @@ fn train_table(
         .schema
         .table(&plan.table)
         .expect("the plan is built from the schema");
-    let link = |column: &str, parent: &str| {
-        let parent_table = &input.tables[parent];
-        let parent_def = input.schema.table(parent).expect("validated parent");
-        let pk = parent_def
-            .primary_key
-            .as_deref()
-            .expect("validated parent key");
-        let parent_of_row = keys::parent_index(&table.keys[column], &parent_table.keys[pk]);
-        ParentLink {
-            table: parent_table,
-            parent_of_row,
-        }
-    };
     let parent = match &plan.generation {
-        Generation::Sequential { key } => Some(link(&key.column, &key.parent)),
+        Generation::Sequential { key } => Some(ParentLink {
+            context: real_context(input, &key.parent),
+            rows: input.tables[&key.parent].rows(),
+            parent_of_row: real_parent_index(input, table, &key.column, &key.parent),
+        }),
         Generation::Root | Generation::Independent => None,
     };
     let orphan_rows = parent.as_ref().map_or(0, |p| {
@@ -245,18 +275,19 @@ fn train_table(
         .assigned
         .iter()
         .map(|fk| {
-            let link = link(&fk.column, &fk.parent);
-            KeyDistribution::learn(
-                &fk.column,
-                &fk.parent,
-                &link.parent_of_row,
-                link.table.rows(),
-            )
+            let parent_of_row = real_parent_index(input, table, &fk.column, &fk.parent);
+            let parent_rows = input.tables[&fk.parent].rows();
+            KeyDistribution::learn(&fk.column, &fk.parent, &parent_of_row, parent_rows)
         })
         .collect();
+    let order_by = def
+        .order_by
+        .as_ref()
+        .and_then(|name| table.columns.iter().position(|c| &c.name == name));
     let data = TrainingData {
         table,
         parent,
+        order_by,
         privacy,
     };
     TrainedTable {
@@ -272,13 +303,39 @@ fn train_table(
                 format: column.format.clone(),
             })
             .collect(),
-        order_by: def
-            .order_by
-            .as_ref()
-            .and_then(|name| table.columns.iter().position(|c| &c.name == name)),
+        order_by,
         real_rows: table.rows(),
         orphan_rows,
         model: train(kind, &data),
         assigned,
+    }
+}
+
+/// For each row of `table`, the row of `parent` its key `column` points at.
+fn real_parent_index(
+    input: &Validated,
+    table: &Table,
+    column: &str,
+    parent: &str,
+) -> Vec<Option<usize>> {
+    let parent_table = &input.tables[parent];
+    let pk = input
+        .schema
+        .table(parent)
+        .and_then(|def| def.primary_key.as_deref())
+        .expect("validation guarantees the parent has a primary key");
+    keys::parent_index(&table.keys[column], &parent_table.keys[pk])
+}
+
+/// The context a real `parent` gives its children: its columns and its own parent's.
+fn real_context(input: &Validated, parent: &str) -> Vec<Column> {
+    let parent_table = &input.tables[parent];
+    match input.plan.table(parent).map(|plan| &plan.generation) {
+        Some(Generation::Sequential { key }) => {
+            let row_of = real_parent_index(input, parent_table, &key.column, &key.parent);
+            let grandparent = &input.tables[&key.parent].columns;
+            context_columns(&parent_table.columns, Some((grandparent, &row_of)))
+        }
+        _ => context_columns(&parent_table.columns, None),
     }
 }

@@ -1,0 +1,170 @@
+//! Binning values into small integer codes, the features and targets of the trees.
+//!
+//! Trees split on at most 64 codes per feature (a split is a 64-bit mask of the codes that go
+//! left), so every column is reduced to at most [`MAX_BINS`] ordered bins plus a null bin:
+//! quantile bins for numbers, the most frequent labels for categories.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::data::{Column, Value};
+use crate::schema::ColumnKind;
+
+/// Bins a column may use besides the null bin.
+pub const MAX_BINS: usize = 32;
+
+/// Maps values of one column to codes: 0 is null, then 1.. in the column's order.
+#[derive(Debug, Clone)]
+pub enum Encoder {
+    /// Numbers: code `1 + number of cut points below the value` (ordered bins).
+    Numeric { cuts: Vec<f64> },
+    /// Labels: the most frequent labels get their own code, the rest share the last one.
+    Labels {
+        codes: HashMap<Arc<str>, u8>,
+        other: u8,
+    },
+    /// Booleans: 1 false, 2 true.
+    Flag,
+    /// Only whether a value is there (ids and free text carry no other usable signal).
+    Presence,
+}
+
+impl Encoder {
+    /// Fits an encoder to a column's values, according to its type.
+    pub fn fit(column: &Column) -> Encoder {
+        match column.kind {
+            ColumnKind::Numerical | ColumnKind::Datetime => {
+                Encoder::numeric(column.values.iter().filter_map(Value::as_number))
+            }
+            ColumnKind::Categorical => Encoder::labels(&column.values),
+            ColumnKind::Boolean => Encoder::Flag,
+            ColumnKind::Id | ColumnKind::Text => Encoder::Presence,
+        }
+    }
+
+    /// Quantile bins of numbers (at most [`MAX_BINS`]).
+    pub fn numeric(numbers: impl Iterator<Item = f64>) -> Encoder {
+        let mut sorted: Vec<f64> = numbers.collect();
+        sorted.sort_by(f64::total_cmp);
+        let mut cuts: Vec<f64> = (1..MAX_BINS)
+            .filter_map(|i| sorted.get(i * sorted.len() / MAX_BINS).copied())
+            .collect();
+        cuts.dedup();
+        // A cut equal to the minimum would leave its bin empty.
+        if !cuts.is_empty() && cuts.first() == sorted.first() {
+            cuts.remove(0);
+        }
+        Encoder::Numeric { cuts }
+    }
+
+    fn labels(values: &[Value]) -> Encoder {
+        let mut counts: HashMap<&Arc<str>, usize> = HashMap::new();
+        for value in values {
+            if let Value::Label(label) = value {
+                *counts.entry(label).or_default() += 1;
+            }
+        }
+        let mut ranked: Vec<(&Arc<str>, usize)> = counts.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        let codes: HashMap<Arc<str>, u8> = ranked
+            .iter()
+            .take(MAX_BINS - 1)
+            .enumerate()
+            .map(|(index, (label, _))| ((*label).clone(), index as u8 + 1))
+            .collect();
+        let other = codes.len() as u8 + 1;
+        Encoder::Labels { codes, other }
+    }
+
+    /// The number of codes, null included.
+    pub fn bins(&self) -> usize {
+        match self {
+            Encoder::Numeric { cuts } => cuts.len() + 2,
+            Encoder::Labels { other, .. } => usize::from(*other) + 1,
+            Encoder::Flag => 3,
+            Encoder::Presence => 2,
+        }
+    }
+
+    /// Whether the codes are ordered (so splits are thresholds, not subsets).
+    pub fn ordered(&self) -> bool {
+        matches!(self, Encoder::Numeric { .. })
+    }
+
+    /// The code of a value.
+    pub fn encode(&self, value: &Value) -> u8 {
+        match (self, value) {
+            (_, Value::Null) => 0,
+            (Encoder::Numeric { cuts }, Value::Number(x)) => {
+                1 + cuts.partition_point(|cut| cut <= x) as u8
+            }
+            (Encoder::Labels { codes, other }, Value::Label(label)) => {
+                codes.get(label).copied().unwrap_or(*other)
+            }
+            (Encoder::Flag, Value::Flag(flag)) => 1 + u8::from(*flag),
+            _ => 1,
+        }
+    }
+}
+
+/// Codes for positions and lengths in a sequence: exact for small numbers, then wider bins.
+pub fn count_code(count: usize) -> u8 {
+    match count {
+        0..=5 => count as u8,
+        6..=7 => 6,
+        8..=11 => 7,
+        12..=19 => 8,
+        20..=49 => 9,
+        50..=199 => 10,
+        _ => 11,
+    }
+}
+
+/// The number of codes [`count_code`] uses.
+pub const COUNT_BINS: usize = 12;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::ValueFormat;
+
+    #[test]
+    fn numbers_fall_into_ordered_quantile_bins() {
+        let encoder = Encoder::numeric((0..1000).map(f64::from));
+        assert_eq!(encoder.bins(), MAX_BINS + 1);
+        assert_eq!(encoder.encode(&Value::Null), 0);
+        assert_eq!(encoder.encode(&Value::Number(0.0)), 1);
+        assert_eq!(encoder.encode(&Value::Number(999.0)), MAX_BINS as u8);
+        let low = encoder.encode(&Value::Number(100.0));
+        let high = encoder.encode(&Value::Number(500.0));
+        assert!(low < high);
+    }
+
+    #[test]
+    fn no_numbers_means_one_bin_besides_null() {
+        let encoder = Encoder::numeric(std::iter::empty());
+        assert_eq!(encoder.bins(), 2);
+        assert_eq!(encoder.encode(&Value::Number(3.0)), 1);
+    }
+
+    #[test]
+    fn frequent_labels_get_codes_and_the_rest_share_one() {
+        let mut values: Vec<Value> = (0..40)
+            .map(|i| Value::Label(Arc::from(format!("v{i}"))))
+            .collect();
+        values.extend((0..5).map(|_| Value::Label(Arc::from("common"))));
+        let column = Column {
+            name: "c".into(),
+            kind: ColumnKind::Categorical,
+            format: ValueFormat::Verbatim,
+            values,
+        };
+        let encoder = Encoder::fit(&column);
+        assert_eq!(encoder.encode(&Value::Label(Arc::from("common"))), 1);
+        assert_eq!(encoder.bins(), MAX_BINS + 1);
+        assert_eq!(
+            encoder.encode(&Value::Label(Arc::from("unseen"))),
+            MAX_BINS as u8
+        );
+    }
+}
