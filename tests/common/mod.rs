@@ -111,3 +111,37 @@ pub fn assert_intact(schema: &Path, real_dir: &Path, out: &Path) {
     }
     let _ = real_dir;
 }
+
+/// Pearson's correlation.
+pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len() as f64;
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
+    let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
+    cov / (va * vb).sqrt()
+}
+
+/// The mean of numbers.
+pub fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+/// Parses a column of numbers (empty fields skipped).
+pub fn numbers(values: &[&str]) -> Vec<f64> {
+    values
+        .iter()
+        .filter(|v| !v.is_empty())
+        .map(|v| v.parse().unwrap_or_else(|_| panic!("not a number: {v}")))
+        .collect()
+}
+
+/// Runs the pipeline with a chosen model.
+pub fn run_model(schema: &Path, out: &Path, seed: u64, model: dxsynth::model::ModelKind) {
+    let options = RunOptions {
+        seed: Some(seed),
+        model,
+        ..RunOptions::default()
+    };
+    dxsynth::run(schema, out, &options, &Progress::hidden()).expect("run succeeds");
+}

@@ -1,0 +1,266 @@
+//! Planted patterns (see testdata/README.md) kept by the learned model, with a fixed seed.
+//! Each test also runs the reference model, which keeps no relationship, and checks that it
+//! loses the pattern: the assertions can fail.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use common::{Csv, children_per_parent, ks, mean, numbers, pearson, run_model};
+use dxsynth::model::ModelKind;
+
+const SEED: u64 = 2026;
+
+/// One database: the real CSVs and the synthetic ones of both models.
+struct Trial {
+    real: PathBuf,
+    learned: tempfile::TempDir,
+    reference: tempfile::TempDir,
+}
+
+impl Trial {
+    fn new(schema: &str, data: &str) -> Trial {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let schema = root.join(schema);
+        let learned = tempfile::tempdir().unwrap();
+        let reference = tempfile::tempdir().unwrap();
+        run_model(&schema, learned.path(), SEED, ModelKind::Learned);
+        run_model(&schema, reference.path(), SEED, ModelKind::Reference);
+        Trial {
+            real: root.join(data),
+            learned,
+            reference,
+        }
+    }
+
+    fn real(&self, table: &str) -> Csv {
+        Csv::read(&self.real.join(format!("{table}.csv")))
+    }
+
+    fn learned(&self, table: &str) -> Csv {
+        Csv::read(&self.learned.path().join(format!("{table}.csv")))
+    }
+
+    fn reference(&self, table: &str) -> Csv {
+        Csv::read(&self.reference.path().join(format!("{table}.csv")))
+    }
+}
+
+fn bank() -> Trial {
+    Trial::new("schemas/bank.yaml", "testdata/bank")
+}
+
+fn shop() -> Trial {
+    Trial::new("schemas/shop.yaml", "testdata/shop")
+}
+
+fn income_balance(accounts: &Csv) -> f64 {
+    pearson(
+        &numbers(&accounts.column("income")),
+        &numbers(&accounts.column("balance")),
+    )
+}
+
+/// Mean balance of northern accounts over the others'.
+fn north_shift(accounts: &Csv) -> f64 {
+    let balance = numbers(&accounts.column("balance"));
+    let regions = accounts.column("region");
+    let pick = |north: bool| -> Vec<f64> {
+        balance
+            .iter()
+            .zip(&regions)
+            .filter(|(_, r)| (**r == "north") == north)
+            .map(|(b, _)| *b)
+            .collect()
+    };
+    mean(&pick(true)) / mean(&pick(false))
+}
+
+#[test]
+fn inside_a_row_correlation_and_category_shift_survive() {
+    let trial = bank();
+    let real = trial.real("accounts");
+    let learned = trial.learned("accounts");
+    let (want, got) = (income_balance(&real), income_balance(&learned));
+    assert!(
+        (want - got).abs() <= 0.1,
+        "corr(income, balance): real {want:.3}, synthetic {got:.3}"
+    );
+    assert!(income_balance(&trial.reference("accounts")).abs() < 0.3);
+    let (want, got) = (north_shift(&real), north_shift(&learned));
+    assert!(
+        (got / want - 1.0).abs() <= 0.15,
+        "north balance shift: real {want:.3}, synthetic {got:.3}"
+    );
+    assert!((north_shift(&trial.reference("accounts")) / want - 1.0).abs() > 0.15);
+}
+
+/// Mean transactions of premium accounts over basic accounts'.
+fn premium_ratio(accounts: &Csv, transactions: &Csv) -> f64 {
+    let keys = accounts.column("account_id");
+    let counts = children_per_parent(&keys, &transactions.column("account_id"));
+    let tiers = accounts.column("tier");
+    let pick = |tier: &str| -> Vec<f64> {
+        counts
+            .iter()
+            .zip(&tiers)
+            .filter(|(_, t)| **t == tier)
+            .map(|(c, _)| *c)
+            .collect()
+    };
+    mean(&pick("premium")) / mean(&pick("basic"))
+}
+
+#[test]
+fn parents_with_more_children_keep_them() {
+    let trial = bank();
+    let want = premium_ratio(&trial.real("accounts"), &trial.real("transactions"));
+    let got = premium_ratio(&trial.learned("accounts"), &trial.learned("transactions"));
+    assert!(
+        (got / want - 1.0).abs() <= 0.25,
+        "premium/basic transactions: real {want:.2}, synthetic {got:.2}"
+    );
+    let baseline = premium_ratio(
+        &trial.reference("accounts"),
+        &trial.reference("transactions"),
+    );
+    assert!((baseline / want - 1.0).abs() > 0.25);
+}
+
+/// Correlation between a loan's amount and its account's income.
+fn loan_income(accounts: &Csv, loans: &Csv) -> f64 {
+    let income: HashMap<&str, f64> = accounts
+        .column("account_id")
+        .into_iter()
+        .zip(numbers(&accounts.column("income")))
+        .collect();
+    let amounts = numbers(&loans.column("amount"));
+    let incomes: Vec<f64> = loans
+        .column("account_id")
+        .iter()
+        .map(|a| income[a])
+        .collect();
+    pearson(&amounts, &incomes)
+}
+
+#[test]
+fn parent_values_shape_child_values() {
+    let trial = bank();
+    let want = loan_income(&trial.real("accounts"), &trial.real("loans"));
+    let got = loan_income(&trial.learned("accounts"), &trial.learned("loans"));
+    assert!(
+        (want - got).abs() <= 0.15,
+        "corr(loan amount, income): real {want:.3}, synthetic {got:.3}"
+    );
+    assert!(loan_income(&trial.reference("accounts"), &trial.reference("loans")).abs() < 0.3);
+}
+
+/// Per account, its transaction dates in output order.
+fn sequences(transactions: &Csv) -> HashMap<&str, Vec<&str>> {
+    let mut by_account: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (account, date) in transactions
+        .column("account_id")
+        .into_iter()
+        .zip(transactions.column("date"))
+    {
+        by_account.entry(account).or_default().push(date);
+    }
+    by_account
+}
+
+/// Days between consecutive transactions of an account.
+fn gaps(transactions: &Csv) -> Vec<f64> {
+    let day = |d: &str| {
+        let parts: Vec<i64> = d.split('-').map(|p| p.parse().unwrap()).collect();
+        // Days since 0000-03-01, enough for differences.
+        let (y, m) = if parts[1] <= 2 {
+            (parts[0] - 1, parts[1] + 9)
+        } else {
+            (parts[0], parts[1] - 3)
+        };
+        365 * y + y / 4 - y / 100 + y / 400 + (153 * m + 2) / 5 + parts[2]
+    };
+    let mut gaps = Vec::new();
+    for dates in sequences(transactions).values() {
+        let mut days: Vec<i64> = dates.iter().map(|d| day(d)).collect();
+        days.sort_unstable();
+        gaps.extend(days.windows(2).map(|w| (w[1] - w[0]) as f64));
+    }
+    gaps
+}
+
+#[test]
+fn sequences_keep_order_and_spacing() {
+    let trial = bank();
+    let learned = trial.learned("transactions");
+    let all = sequences(&learned);
+    let ordered = all
+        .values()
+        .filter(|dates| dates.windows(2).all(|w| w[0] <= w[1]))
+        .count();
+    assert!(
+        ordered as f64 >= 0.99 * all.len() as f64,
+        "{ordered} of {} sequences ordered",
+        all.len()
+    );
+    let real_gaps = gaps(&trial.real("transactions"));
+    let score = 1.0 - ks(&real_gaps, &gaps(&learned));
+    assert!(score >= 0.85, "gap distribution 1 - KS = {score:.3}");
+    assert!(1.0 - ks(&real_gaps, &gaps(&trial.reference("transactions"))) < 0.85);
+}
+
+#[test]
+fn the_non_sequence_parent_keeps_its_children_distribution() {
+    let trial = shop();
+    let counts = |products: &Csv, orders: &Csv| {
+        children_per_parent(&products.column("product_id"), &orders.column("product_id"))
+    };
+    let real = counts(&trial.real("products"), &trial.real("orders"));
+    let synthetic = counts(&trial.learned("products"), &trial.learned("orders"));
+    let score = 1.0 - ks(&real, &synthetic);
+    assert!(score >= 0.85, "orders per product 1 - KS = {score:.3}");
+}
+
+/// Mean delivery days of US customers' shipments over the others' (customers -> orders ->
+/// shipments: a grandparent column shaping a grandchild column).
+fn us_delivery_ratio(customers: &Csv, orders: &Csv, shipments: &Csv) -> f64 {
+    let country: HashMap<&str, &str> = customers
+        .column("customer_id")
+        .into_iter()
+        .zip(customers.column("country"))
+        .collect();
+    let customer: HashMap<&str, &str> = orders
+        .column("order_id")
+        .into_iter()
+        .zip(orders.column("customer_id"))
+        .collect();
+    let days = numbers(&shipments.column("delivery_days"));
+    let us: Vec<bool> = shipments
+        .column("order_id")
+        .iter()
+        .map(|o| country[customer[o]] == "US")
+        .collect();
+    let pick = |want: bool| -> Vec<f64> {
+        days.iter()
+            .zip(&us)
+            .filter(|(_, u)| **u == want)
+            .map(|(d, _)| *d)
+            .collect()
+    };
+    mean(&pick(true)) / mean(&pick(false))
+}
+
+#[test]
+fn grandparents_shape_grandchildren() {
+    let trial = shop();
+    let ratio =
+        |t: &dyn Fn(&str) -> Csv| us_delivery_ratio(&t("customers"), &t("orders"), &t("shipments"));
+    let want = ratio(&|t| trial.real(t));
+    let got = ratio(&|t| trial.learned(t));
+    assert!(
+        (got / want - 1.0).abs() <= 0.2,
+        "US/other delivery days: real {want:.3}, synthetic {got:.3}"
+    );
+    assert!((ratio(&|t| trial.reference(t)) / want - 1.0).abs() > 0.2);
+}
