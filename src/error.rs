@@ -123,6 +123,27 @@ pub enum Error {
         #[source]
         source: csv::Error,
     },
+    /// `evaluate --min-quality`: the synthetic data scored below the gate. Not a failure of
+    /// the program but an answer a pipeline must be able to tell apart (exit code 3).
+    #[error("{}", quality_below(*.quality, *.minimum))]
+    QualityBelow {
+        /// The overall quality, when one could be computed.
+        quality: Option<f64>,
+        /// The `--min-quality` asked for.
+        minimum: f64,
+    },
+}
+
+fn quality_below(quality: Option<f64>, minimum: f64) -> String {
+    match quality {
+        Some(quality) => {
+            format!("overall quality {quality:.4} is below --min-quality {minimum}")
+        }
+        None => format!(
+            "no overall quality could be computed (no scored column or relationship), so \
+             --min-quality {minimum} is not met"
+        ),
+    }
 }
 
 impl Error {
@@ -131,10 +152,12 @@ impl Error {
         Error::Invalid(Problems(problems))
     }
 
-    /// The process exit code the command line uses for this error: 2 for bad input, 1 otherwise.
+    /// The process exit code the command line uses for this error: 2 for bad input, 3 for a
+    /// synthetic copy below `--min-quality`, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Invalid(_) | Error::Argument { .. } => 2,
+            Error::QualityBelow { .. } => 3,
             Error::Io { .. } | Error::Write { .. } => 1,
         }
     }

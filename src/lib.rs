@@ -13,6 +13,7 @@
 pub mod commands;
 pub mod data;
 pub mod error;
+pub mod evaluate;
 pub mod generate;
 pub mod keys;
 pub mod model;

@@ -20,6 +20,8 @@ enum Command {
     Validate(commands::validate::Args),
     /// Train on the real tables and write a synthetic CSV for every table.
     Run(commands::run::Args),
+    /// Score a synthetic folder against the real data: quality, validity and privacy.
+    Evaluate(commands::evaluate::Args),
 }
 
 fn main() -> ExitCode {
@@ -27,6 +29,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Validate(args) => commands::validate::run(args),
         Command::Run(args) => commands::run::run(args),
+        Command::Evaluate(args) => commands::evaluate::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,5 +1,6 @@
 //! One module per subcommand, each with its arguments (and their help text) and a `run`.
 //! The binary only parses the command line and dispatches here.
 
+pub mod evaluate;
 pub mod run;
 pub mod validate;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Args as ClapArgs;
 
 use crate::error::Result;
+use crate::evaluate::EvaluateOptions;
 use crate::model::{ModelKind, Privacy};
 use crate::progress::Progress;
 use crate::{RunOptions, RunReport};
@@ -41,6 +42,10 @@ pub struct Args {
     /// No progress bars and no summary.
     #[arg(short, long)]
     pub quiet: bool,
+    /// After generating, evaluate the output against the real data (as `dxsynth evaluate`),
+    /// write DIR/report.html and print the evaluation summary.
+    #[arg(long)]
+    pub report: bool,
 }
 
 /// Runs the pipeline and prints the per-table summary.
@@ -61,6 +66,25 @@ pub fn run(args: &Args) -> Result<()> {
     )?;
     if !args.quiet {
         print!("{}", summary(&report));
+    }
+    if args.report {
+        evaluate_output(args)?;
+    }
+    Ok(())
+}
+
+/// `--report`: evaluates what was just written, as `dxsynth evaluate SCHEMA DIR --html
+/// DIR/report.html` would.
+fn evaluate_output(args: &Args) -> Result<()> {
+    let progress = Progress::new(args.quiet);
+    let evaluation = progress.spinner("evaluating", || {
+        crate::evaluate::evaluate(&args.schema, &args.output, &EvaluateOptions::default())
+    })?;
+    let html = args.output.join("report.html");
+    crate::commands::evaluate::write_reports(&evaluation, None, Some(&html))?;
+    if !args.quiet {
+        print!("\n{}", evaluation.summary());
+        println!("report: {}", html.display());
     }
     Ok(())
 }

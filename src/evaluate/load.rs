@@ -1,0 +1,185 @@
+//! Reading a synthetic folder as the real database is read: `SYNTH_DIR/<table>.csv` for every
+//! table of the schema, each column parsed with the type (and datetime pattern) inferred from
+//! the real table, so real and synthetic values compare one to one.
+//!
+//! A missing file, an unreadable file, a header without the real table's columns or a value the
+//! real type cannot read is invalid input: every such problem is collected and returned at once
+//! (exit code 2). Differences that still allow a comparison — columns in another order,
+//! integers written as decimals, another boolean spelling or datetime format — are not errors:
+//! they are measured by the *structure* validity check.
+
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use rayon::prelude::*;
+
+use crate::Validated;
+use crate::data::{self, Table, ValueFormat};
+use crate::error::{Error, Problem, Result};
+use crate::schema::{ColumnKind, ColumnOverride, DetailedOverride, TableDef};
+
+/// Loads every synthetic table of the schema from `dir`, typed like its real counterpart.
+pub fn load_synthetic(real: &Validated, dir: &Path) -> Result<IndexMap<String, Table>> {
+    let results: Vec<(String, Result<Table, Vec<Problem>>)> = real
+        .schema
+        .tables
+        .par_iter()
+        .filter_map(|def| {
+            let table = real.tables.get(&def.name)?;
+            Some((def.name.clone(), load_one(def, table, dir)))
+        })
+        .collect();
+    let mut tables = IndexMap::new();
+    let mut problems = Vec::new();
+    for (name, result) in results {
+        match result {
+            Ok(table) => {
+                tables.insert(name, table);
+            }
+            Err(table_problems) => problems.extend(table_problems),
+        }
+    }
+    if problems.is_empty() {
+        Ok(tables)
+    } else {
+        Err(Error::invalid(problems))
+    }
+}
+
+/// The file a synthetic table is read from.
+pub fn synthetic_path(dir: &Path, table: &str) -> PathBuf {
+    dir.join(format!("{table}.csv"))
+}
+
+fn load_one(def: &TableDef, real: &Table, dir: &Path) -> Result<Table, Vec<Problem>> {
+    let path = synthetic_path(dir, &def.name);
+    check_header(&def.name, &path, &real.header).map_err(|problem| vec![problem])?;
+    let strict = synthetic_def(def, real, &path, true);
+    let first = load_typed(&strict);
+    let datetime_failed = first.as_ref().err().is_some_and(|problems| {
+        problems
+            .iter()
+            .any(|p| p.column.as_deref().is_some_and(|c| is_datetime(real, c)))
+    });
+    if !datetime_failed {
+        return first;
+    }
+    // Another datetime format is a structure flaw, not a reason to refuse the comparison:
+    // retry with the format inferred from the synthetic values.
+    load_typed(&synthetic_def(def, real, &path, false)).or(first)
+}
+
+fn is_datetime(table: &Table, column: &str) -> bool {
+    table
+        .column(column)
+        .is_some_and(|c| c.kind == ColumnKind::Datetime)
+}
+
+/// Checks that the file exists and its header has exactly the real table's columns.
+fn check_header(table: &str, path: &Path, real_header: &[String]) -> Result<(), Problem> {
+    let shown = path.display();
+    let problem = |message: String| Problem::table(table, "path", message);
+    if !path.is_file() {
+        return Err(problem(format!(
+            "the synthetic table `{shown}` does not exist (the folder must hold one CSV per \
+             table of the schema, as `dxsynth run` writes them)"
+        )));
+    }
+    let mut reader = csv::Reader::from_path(path)
+        .map_err(|err| problem(format!("cannot read `{shown}`: {err}")))?;
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|err| problem(format!("cannot read the header of `{shown}`: {err}")))?
+        .iter()
+        .map(|name| name.trim().to_string())
+        .collect();
+    let missing: Vec<&str> = real_header
+        .iter()
+        .filter(|name| !header.contains(name))
+        .map(String::as_str)
+        .collect();
+    let unexpected: Vec<&str> = header
+        .iter()
+        .filter(|name| !real_header.contains(name))
+        .map(String::as_str)
+        .collect();
+    if missing.is_empty() && unexpected.is_empty() {
+        return Ok(());
+    }
+    let mut parts = Vec::new();
+    if !missing.is_empty() {
+        parts.push(format!("missing {}", missing.join(", ")));
+    }
+    if !unexpected.is_empty() {
+        parts.push(format!("unexpected {}", unexpected.join(", ")));
+    }
+    Err(problem(format!(
+        "the header of `{shown}` does not have the real table's columns ({}); expected: {}",
+        parts.join("; "),
+        real_header.join(", ")
+    )))
+}
+
+/// The real table's definition pointed at the synthetic file, with every modelled column typed
+/// as the real one was; `keep_datetime_formats` also fixes the real datetime patterns.
+fn synthetic_def(
+    def: &TableDef,
+    real: &Table,
+    path: &Path,
+    keep_datetime_formats: bool,
+) -> TableDef {
+    let columns = real
+        .columns
+        .iter()
+        .map(|column| {
+            let format = match &column.format {
+                ValueFormat::Datetime { pattern, .. } if keep_datetime_formats => {
+                    Some(pattern.clone())
+                }
+                _ => None,
+            };
+            let detailed = DetailedOverride {
+                kind: column.kind,
+                format,
+            };
+            (column.name.clone(), ColumnOverride::Detailed(detailed))
+        })
+        .collect();
+    TableDef {
+        path: path.to_path_buf(),
+        path_as_written: path.to_path_buf(),
+        columns,
+        ..def.clone()
+    }
+}
+
+/// Loads and types one file; problems are reworded for synthetic data (no schema parameter to
+/// fix). A synthetic table without rows is a valid, if poor, result and is returned as such.
+fn load_typed(def: &TableDef) -> Result<Table, Vec<Problem>> {
+    let (table, problems) = data::load_table(def);
+    let empty = table.as_ref().is_some_and(|t| t.rows() == 0);
+    let problems: Vec<Problem> = problems
+        .into_iter()
+        // `load_table` reports a table without rows as a table-level problem of `path`.
+        .filter(|p| !(empty && p.column.is_none() && p.parameter.as_deref() == Some("path")))
+        .map(|p| reworded(p, &def.path))
+        .collect();
+    match table {
+        Some(table) if problems.is_empty() => Ok(table),
+        _ => Err(problems),
+    }
+}
+
+fn reworded(problem: Problem, path: &Path) -> Problem {
+    let shown = format!("`{}`", path.display());
+    let message = if problem.message.contains(&shown) {
+        problem.message
+    } else {
+        format!("{shown}, {}", problem.message)
+    };
+    Problem {
+        parameter: None,
+        message,
+        ..problem
+    }
+}

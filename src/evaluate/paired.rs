@@ -1,0 +1,345 @@
+//! Real and synthetic tables side by side, with every scored column encoded once for all the
+//! measures: continuous columns (numerical, datetime) as numbers, discrete columns (categorical,
+//! boolean) as codes of one dictionary shared by both sides. Foreign keys are resolved to parent
+//! row indices on both sides.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+use super::metrics::{self, BINS};
+use crate::Validated;
+use crate::data::{Column, Table, Value};
+use crate::keys;
+use crate::plan::Generation;
+use crate::schema::{ColumnKind, TableDef};
+
+/// One side (real or synthetic) of a scored column.
+#[derive(Debug, Clone)]
+pub enum Sample {
+    /// Numbers (datetimes as seconds since the epoch), with their equal-width bins over this
+    /// side's own range (how pair trends discretise a continuous column).
+    Continuous {
+        /// The values; `None` is an empty field.
+        values: Vec<Option<f64>>,
+        /// The bin of each value ([`BINS`] equal-width bins).
+        bins: Vec<Option<u32>>,
+    },
+    /// Category codes; the dictionary is [`ScoredColumn::labels`].
+    Discrete {
+        /// The codes; `None` is an empty field.
+        codes: Vec<Option<u32>>,
+    },
+}
+
+impl Sample {
+    /// A continuous sample, binned.
+    pub fn continuous(values: Vec<Option<f64>>) -> Sample {
+        let bins = metrics::equal_width_bins(&values, BINS);
+        Sample::Continuous { values, bins }
+    }
+
+    /// The sample as discrete cells: bins of a continuous sample, codes of a discrete one.
+    pub fn cells(&self) -> &[Option<u32>] {
+        match self {
+            Sample::Continuous { bins, .. } => bins,
+            Sample::Discrete { codes } => codes,
+        }
+    }
+
+    /// The numbers of a continuous sample.
+    pub fn numbers(&self) -> Option<&[Option<f64>]> {
+        match self {
+            Sample::Continuous { values, .. } => Some(values),
+            Sample::Discrete { .. } => None,
+        }
+    }
+
+    /// The rows at `rows`, re-binned over their own range (a joined or subsampled column).
+    pub fn pick(&self, rows: &[usize]) -> Sample {
+        match self {
+            Sample::Continuous { values, .. } => Sample::continuous(metrics::pick(values, rows)),
+            Sample::Discrete { codes } => Sample::Discrete {
+                codes: metrics::pick(codes, rows),
+            },
+        }
+    }
+
+    /// The number of rows.
+    pub fn len(&self) -> usize {
+        self.cells().len()
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A column scored for shape: both sides, encoded alike.
+#[derive(Debug, Clone)]
+pub struct ScoredColumn {
+    /// The column's name (qualified with its table in intertable pairs).
+    pub name: String,
+    /// The real column's type.
+    pub kind: ColumnKind,
+    /// The real values.
+    pub real: Sample,
+    /// The synthetic values.
+    pub synthetic: Sample,
+    /// Discrete columns: the label of each code; real labels come first.
+    pub labels: Vec<String>,
+    /// Discrete columns: how many labels occur in the real data (codes below are real).
+    pub real_levels: u32,
+}
+
+impl ScoredColumn {
+    /// Whether the column is continuous (numerical or datetime).
+    pub fn is_continuous(&self) -> bool {
+        matches!(self.real, Sample::Continuous { .. })
+    }
+
+    /// The column restricted to some real and some synthetic rows, renamed.
+    pub fn pick(&self, name: String, real_rows: &[usize], synthetic_rows: &[usize]) -> Self {
+        ScoredColumn {
+            name,
+            kind: self.kind,
+            real: self.real.pick(real_rows),
+            synthetic: self.synthetic.pick(synthetic_rows),
+            labels: self.labels.clone(),
+            real_levels: self.real_levels,
+        }
+    }
+}
+
+/// Whether a column type is scored for shape, and how.
+pub fn is_scored(kind: ColumnKind) -> bool {
+    !matches!(kind, ColumnKind::Id | ColumnKind::Text)
+}
+
+/// One table, real and synthetic.
+#[derive(Debug, Clone)]
+pub struct PairedTable {
+    /// The table's name.
+    pub name: String,
+    /// Its schema definition.
+    pub def: TableDef,
+    /// How its rows are generated (sequential tables get sequence coherence).
+    pub generation: Generation,
+    /// The real table.
+    pub real: Table,
+    /// The synthetic table.
+    pub synthetic: Table,
+    /// The scored columns, in the real table's order.
+    pub scored: Vec<ScoredColumn>,
+}
+
+impl PairedTable {
+    /// The synthetic column matching a real one (by name: the order may differ).
+    pub fn synthetic_column(&self, name: &str) -> Option<&Column> {
+        self.synthetic.column(name)
+    }
+}
+
+/// One foreign key, resolved on both sides.
+#[derive(Debug, Clone)]
+pub struct Link {
+    /// The child table.
+    pub child: String,
+    /// The foreign key column.
+    pub column: String,
+    /// The parent table.
+    pub parent: String,
+    /// For each real child row, its real parent row.
+    pub real_parent_of_row: Vec<Option<usize>>,
+    /// For each synthetic child row, its synthetic parent row (`None`: empty or dangling key).
+    pub synthetic_parent_of_row: Vec<Option<usize>>,
+    /// Children of every real parent row.
+    pub real_counts: Vec<usize>,
+    /// Children of every synthetic parent row.
+    pub synthetic_counts: Vec<usize>,
+    /// Non-empty synthetic key values.
+    pub synthetic_keys: usize,
+}
+
+impl Link {
+    /// `child.column -> parent`, how reports name a relationship.
+    pub fn label(&self) -> String {
+        format!("{}.{} -> {}", self.child, self.column, self.parent)
+    }
+}
+
+/// The whole database, real and synthetic.
+#[derive(Debug, Clone)]
+pub struct Paired {
+    /// Tables in schema order.
+    pub tables: Vec<PairedTable>,
+    /// Every foreign key of the schema.
+    pub links: Vec<Link>,
+}
+
+impl Paired {
+    /// Pairs the validated real database with its synthetic tables (one per real table).
+    pub fn new(real: Validated, mut synthetic: IndexMap<String, Table>) -> Paired {
+        let Validated {
+            schema,
+            plan,
+            mut tables,
+        } = real;
+        let mut paired = Vec::new();
+        for def in &schema.tables {
+            let (Some(real), Some(synthetic)) = (
+                tables.shift_remove(&def.name),
+                synthetic.shift_remove(&def.name),
+            ) else {
+                continue;
+            };
+            let generation = plan
+                .table(&def.name)
+                .map_or(Generation::Root, |p| p.generation.clone());
+            let scored = scored_columns(&real, &synthetic);
+            paired.push(PairedTable {
+                name: def.name.clone(),
+                def: def.clone(),
+                generation,
+                real,
+                synthetic,
+                scored,
+            });
+        }
+        let links = links(&paired);
+        Paired {
+            tables: paired,
+            links,
+        }
+    }
+
+    /// The table with this name.
+    pub fn table(&self, name: &str) -> Option<&PairedTable> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+
+    /// The link of a child table's foreign key column.
+    pub fn link(&self, child: &str, column: &str) -> Option<&Link> {
+        self.links
+            .iter()
+            .find(|l| l.child == child && l.column == column)
+    }
+}
+
+fn scored_columns(real: &Table, synthetic: &Table) -> Vec<ScoredColumn> {
+    real.columns
+        .iter()
+        .filter(|column| is_scored(column.kind))
+        .filter_map(|column| Some(encode(column, synthetic.column(&column.name)?)))
+        .collect()
+}
+
+fn encode(real: &Column, synthetic: &Column) -> ScoredColumn {
+    let (real_sample, synthetic_sample, labels, real_levels) = match real.kind {
+        ColumnKind::Numerical | ColumnKind::Datetime => {
+            let numbers = |c: &Column| c.values.iter().map(Value::as_number).collect();
+            (
+                Sample::continuous(numbers(real)),
+                Sample::continuous(numbers(synthetic)),
+                Vec::new(),
+                0,
+            )
+        }
+        _ => {
+            let mut dictionary = Dictionary::default();
+            let real_codes = dictionary.encode(real, real);
+            let real_levels = dictionary.labels.len() as u32;
+            let synthetic_codes = dictionary.encode(real, synthetic);
+            (
+                Sample::Discrete { codes: real_codes },
+                Sample::Discrete {
+                    codes: synthetic_codes,
+                },
+                dictionary.labels,
+                real_levels,
+            )
+        }
+    };
+    ScoredColumn {
+        name: real.name.clone(),
+        kind: real.kind,
+        real: real_sample,
+        synthetic: synthetic_sample,
+        labels,
+        real_levels,
+    }
+}
+
+/// Labels to codes, in order of first appearance.
+#[derive(Default)]
+struct Dictionary {
+    codes: HashMap<Arc<str>, u32>,
+    labels: Vec<String>,
+}
+
+impl Dictionary {
+    /// Codes of a column's values, each as the real column writes it (so a boolean compares
+    /// by meaning, whatever the synthetic spelling).
+    fn encode(&mut self, real: &Column, column: &Column) -> Vec<Option<u32>> {
+        column
+            .values
+            .iter()
+            .map(|value| {
+                let label: Arc<str> = match value {
+                    Value::Null => return None,
+                    Value::Label(label) => label.clone(),
+                    other => Arc::from(real.format.write(other)),
+                };
+                let next = self.labels.len() as u32;
+                let code = *self.codes.entry(label.clone()).or_insert(next);
+                if code == next {
+                    self.labels.push(label.to_string());
+                }
+                Some(code)
+            })
+            .collect()
+    }
+}
+
+fn links(tables: &[PairedTable]) -> Vec<Link> {
+    let mut links = Vec::new();
+    for child in tables {
+        for fk in &child.def.foreign_keys {
+            let Some(parent) = tables.iter().find(|t| t.name == fk.parent) else {
+                continue;
+            };
+            let Some(pk) = parent.def.primary_key.as_deref() else {
+                continue;
+            };
+            let resolve = |child: &Table, parent: &Table| match (
+                child.keys.get(&fk.column),
+                parent.keys.get(pk),
+            ) {
+                (Some(keys), Some(parent_keys)) => keys::parent_index(keys, parent_keys),
+                _ => vec![None; child.rows()],
+            };
+            let real_parent_of_row = resolve(&child.real, &parent.real);
+            let synthetic_parent_of_row = resolve(&child.synthetic, &parent.synthetic);
+            links.push(Link {
+                child: child.name.clone(),
+                column: fk.column.clone(),
+                parent: parent.name.clone(),
+                real_counts: metrics::children_per_parent(&real_parent_of_row, parent.real.rows()),
+                synthetic_counts: metrics::children_per_parent(
+                    &synthetic_parent_of_row,
+                    parent.synthetic.rows(),
+                ),
+                real_parent_of_row,
+                synthetic_parent_of_row,
+                synthetic_keys: child
+                    .synthetic
+                    .keys
+                    .get(&fk.column)
+                    .map_or(0, |keys| keys.iter().flatten().count()),
+            });
+        }
+    }
+    links
+}

@@ -1,0 +1,214 @@
+//! The compact table `dxsynth evaluate` prints: overall quality, each property, validity,
+//! privacy, and the five worst columns and pairs.
+
+use std::fmt::Write;
+
+use super::{PairScore, Report};
+
+/// How many of the worst columns and pairs are listed.
+pub const WORST: usize = 5;
+
+/// The report as a few aligned lines.
+pub fn summary(report: &Report) -> String {
+    let mut text = String::new();
+    let synthetic_rows: usize = report.tables.iter().map(|t| t.synthetic_rows).sum();
+    line(
+        &mut text,
+        format!(
+            "{} against {}: {} tables, {synthetic_rows} synthetic rows",
+            report.synthetic_dir.display(),
+            report.schema.display(),
+            report.tables.len()
+        ),
+    );
+    quality(&mut text, report);
+    validity(&mut text, report);
+    privacy(&mut text, report);
+    worst(&mut text, report);
+    text
+}
+
+fn line(text: &mut String, line: String) {
+    let _ = writeln!(text, "{line}");
+}
+
+/// A score with three decimals, or `n/a`.
+pub fn score(value: Option<f64>) -> String {
+    value.map_or_else(|| "  n/a".to_string(), |v| format!("{v:.3}"))
+}
+
+fn row(text: &mut String, name: &str, value: Option<f64>, note: String) {
+    line(
+        text,
+        format!("  {name:<26} {}  {note}", score(value))
+            .trim_end()
+            .to_string(),
+    );
+}
+
+fn quality(text: &mut String, report: &Report) {
+    let q = &report.quality;
+    line(text, "\nquality".into());
+    row(
+        text,
+        "overall",
+        report.overall_quality,
+        "mean of the next four".into(),
+    );
+    row(
+        text,
+        "column shapes",
+        q.column_shapes.score,
+        format!("{} columns", q.column_shapes.rows.len()),
+    );
+    for (name, property, unit) in [
+        ("column pair trends", &q.column_pair_trends, "pairs"),
+        (
+            "intertable trends",
+            &q.intertable_trends,
+            "parent-child pairs",
+        ),
+    ] {
+        row(
+            text,
+            name,
+            property.score,
+            format!(
+                "{} of {} {unit} tied in the real data (all pairs {})",
+                property.counted_pairs,
+                property.rows.len(),
+                score(property.score_all_pairs).trim()
+            ),
+        );
+    }
+    row(
+        text,
+        "cardinality",
+        q.cardinality.score,
+        format!("{} relationships", q.cardinality.rows.len()),
+    );
+    let sequences = &q.sequence_coherence;
+    row(
+        text,
+        "sequence coherence",
+        sequences.score,
+        format!("{} columns (not in overall)", sequences.rows.len()),
+    );
+    for order in &sequences.datetime_order {
+        line(
+            text,
+            format!(
+                "    {}.{} in order: real {}, synthetic {} of sequences",
+                order.table,
+                order.column,
+                percent(order.real),
+                percent(order.synthetic)
+            ),
+        );
+    }
+}
+
+fn percent(value: Option<f64>) -> String {
+    value.map_or_else(|| "n/a".to_string(), |v| format!("{:.1}%", v * 100.0))
+}
+
+fn validity(text: &mut String, report: &Report) {
+    line(text, "\nvalidity".into());
+    for (name, check) in report.validity.checks() {
+        let failing: Vec<String> = check
+            .rows
+            .iter()
+            .filter(|row| row.score < 1.0)
+            .map(|row| match &row.column {
+                Some(column) => format!("{}.{column}", row.table),
+                None => row.table.clone(),
+            })
+            .collect();
+        let note = match failing.len() {
+            0 => String::new(),
+            n if n <= 3 => format!("below 1: {}", failing.join(", ")),
+            n => format!("below 1: {}, ... ({n})", failing[..3].join(", ")),
+        };
+        row(text, name, check.score, note);
+    }
+}
+
+fn privacy(text: &mut String, report: &Report) {
+    let p = &report.privacy;
+    line(text, "\nprivacy".into());
+    line(
+        text,
+        format!(
+            "  {:<26} {:>6}  (real vs real: {})",
+            "exact copies",
+            percent(p.exact_copies),
+            percent(p.exact_copies_real_vs_real)
+        ),
+    );
+    row(
+        text,
+        "DCR baseline protection",
+        p.dcr_baseline_protection,
+        format!(
+            "(<= {} synthetic and random rows vs <= {} real rows per table)",
+            p.dcr_sample.dcr_synthetic_rows, p.dcr_sample.dcr_real_rows
+        ),
+    );
+}
+
+fn worst(text: &mut String, report: &Report) {
+    let mut columns: Vec<_> = report.quality.column_shapes.rows.iter().collect();
+    columns.sort_by(|a, b| a.score.total_cmp(&b.score));
+    if !columns.is_empty() {
+        line(text, "\nworst columns".into());
+    }
+    for column in columns.iter().take(WORST) {
+        line(
+            text,
+            format!(
+                "  {:.3}  {}.{} ({}, {})",
+                column.score,
+                column.table,
+                column.column,
+                column.kind,
+                column.metric.name()
+            ),
+        );
+    }
+    let pairs = worst_pairs(report);
+    if !pairs.is_empty() {
+        line(text, "\nworst pairs (tied in the real data)".into());
+    }
+    for pair in pairs.iter().take(WORST) {
+        line(text, format!("  {}", describe_pair(pair)));
+    }
+}
+
+/// The pairs that count (tied in the real data), within tables and across relationships,
+/// worst first.
+pub fn worst_pairs(report: &Report) -> Vec<&PairScore> {
+    let q = &report.quality;
+    let mut pairs: Vec<&PairScore> = q
+        .column_pair_trends
+        .rows
+        .iter()
+        .chain(&q.intertable_trends.rows)
+        .filter(|pair| pair.counted)
+        .collect();
+    pairs.sort_by(|a, b| a.score.total_cmp(&b.score));
+    pairs
+}
+
+/// `0.512  orders: quantity x total (correlation, real 0.71)`.
+pub fn describe_pair(pair: &PairScore) -> String {
+    format!(
+        "{:.3}  {}: {} x {} ({}, real {} {:.2})",
+        pair.score,
+        pair.scope,
+        pair.column_a,
+        pair.column_b,
+        pair.metric.name(),
+        pair.metric.association(),
+        pair.real_association
+    )
+}

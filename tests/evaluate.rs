@@ -1,0 +1,369 @@
+//! End-to-end behaviour of `dxsynth evaluate` (and `run --report`) on the bundled examples.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use dxsynth::RunOptions;
+use dxsynth::evaluate::{EvaluateOptions, Evaluation, Report, evaluate};
+use dxsynth::model::ModelKind;
+use dxsynth::progress::Progress;
+use dxsynth::schema::ColumnKind;
+
+const EXAMPLES: &[&str] = &["schemas/bank.yaml", "schemas/shop.yaml"];
+
+fn example(schema: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(schema)
+}
+
+/// A folder holding each real table as `<table>.csv`: the real data posing as synthetic.
+fn real_as_synthetic(schema: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let valid = dxsynth::validate(schema).expect("valid example");
+    for def in &valid.schema.tables {
+        std::fs::copy(&def.path, dir.path().join(format!("{}.csv", def.name))).unwrap();
+    }
+    dir
+}
+
+fn generate(schema: &Path, model: ModelKind) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let options = RunOptions {
+        seed: Some(3),
+        model,
+        ..RunOptions::default()
+    };
+    dxsynth::run(schema, dir.path(), &options, &Progress::hidden()).expect("run succeeds");
+    dir
+}
+
+fn evaluated(schema: &Path, dir: &Path) -> Evaluation {
+    evaluate(schema, dir, &EvaluateOptions::default()).expect("evaluation succeeds")
+}
+
+fn cli(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dxsynth"))
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}
+
+/// Every quality and validity score of a report, by name.
+fn scores(report: &Report) -> Vec<(String, Option<f64>)> {
+    let q = &report.quality;
+    let mut scores = vec![
+        ("overall".to_string(), report.overall_quality),
+        ("column shapes".into(), q.column_shapes.score),
+        ("pair trends".into(), q.column_pair_trends.score),
+        (
+            "pair trends, all pairs".into(),
+            q.column_pair_trends.score_all_pairs,
+        ),
+        ("cardinality".into(), q.cardinality.score),
+        ("intertable trends".into(), q.intertable_trends.score),
+        (
+            "intertable, all pairs".into(),
+            q.intertable_trends.score_all_pairs,
+        ),
+        ("sequence coherence".into(), q.sequence_coherence.score),
+    ];
+    for (name, check) in report.validity.checks() {
+        scores.push((name.to_string(), check.score));
+    }
+    scores
+}
+
+#[test]
+fn the_real_data_scores_exactly_one_against_itself() {
+    for schema in EXAMPLES {
+        let schema = example(schema);
+        let dir = real_as_synthetic(&schema);
+        let report = evaluated(&schema, dir.path()).report;
+        for (name, score) in scores(&report) {
+            let score = score.unwrap_or_else(|| panic!("{name} has no score"));
+            assert!(
+                (score - 1.0).abs() < 1e-12,
+                "{}: {name} = {score}",
+                schema.display()
+            );
+        }
+        for row in &report.quality.column_shapes.rows {
+            assert!((row.score - 1.0).abs() < 1e-12, "{row:?}");
+        }
+        for order in &report.quality.sequence_coherence.datetime_order {
+            assert_eq!(order.real, order.synthetic, "{order:?}");
+        }
+        // Every real row is, of course, a copy of a real row.
+        assert_eq!(report.privacy.exact_copies, Some(1.0));
+    }
+}
+
+#[test]
+fn the_reference_model_loses_relationships_but_keeps_shapes_and_validity() {
+    for schema in EXAMPLES {
+        let schema = example(schema);
+        let out = generate(&schema, ModelKind::Reference);
+        let report = evaluated(&schema, out.path()).report;
+        let q = &report.quality;
+        let shown = format!(
+            "{}: {}",
+            schema.display(),
+            dxsynth::evaluate::text::summary(&report)
+        );
+        assert!(q.column_shapes.score.unwrap() > 0.9, "{shown}");
+        assert!(q.column_pair_trends.score.unwrap() < 0.8, "{shown}");
+        assert!(q.intertable_trends.score.unwrap() < 0.8, "{shown}");
+        assert!(report.overall_quality.unwrap() < 0.9, "{shown}");
+        for (name, check) in report.validity.checks() {
+            assert_eq!(check.score, Some(1.0), "{name}: {shown}");
+        }
+    }
+}
+
+#[test]
+fn the_html_report_is_well_formed_offline_and_charts_every_scored_column() {
+    let schema = example("schemas/shop.yaml");
+    let out = generate(&schema, ModelKind::Reference);
+    let html = out.path().join("report.html");
+    let output = cli(&[
+        "evaluate",
+        path(&schema),
+        path(out.path()),
+        "--html",
+        path(&html),
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    let text = std::fs::read_to_string(&html).unwrap();
+    // Well-formed: parses as XML (the doctype aside, which XML parsers do not need).
+    let body = text.trim_start_matches("<!DOCTYPE html>");
+    let document = roxmltree::Document::parse(body).expect("well-formed report");
+    // Offline: no URL, no script, no stylesheet or image to fetch.
+    for needle in [
+        "http:", "https:", "//", "<script", "<link", "url(", "<img", "<iframe",
+    ] {
+        assert!(!text.contains(needle), "the report contains `{needle}`");
+    }
+    for node in document.descendants() {
+        assert!(node.attribute("src").is_none() && node.attribute("href").is_none());
+    }
+    // One chart per scored column, counted from the real data independently of the report.
+    let valid = dxsynth::validate(&schema).unwrap();
+    let mut expected: Vec<String> = Vec::new();
+    for (name, table) in &valid.tables {
+        for column in &table.columns {
+            if !matches!(column.kind, ColumnKind::Id | ColumnKind::Text) {
+                expected.push(format!("{name}.{}", column.name));
+            }
+        }
+    }
+    let mut charted: Vec<String> = document
+        .descendants()
+        .filter(|n| n.has_tag_name("figure") && n.attribute("class") == Some("chart column"))
+        .inspect(|figure| {
+            assert!(
+                figure.descendants().any(|n| n.has_tag_name("svg")),
+                "{figure:?}"
+            );
+        })
+        .map(|figure| figure.attribute("data-name").unwrap().to_string())
+        .collect();
+    expected.sort();
+    charted.sort();
+    assert_eq!(charted, expected);
+    // And a children-per-parent histogram per relationship.
+    let relationships = document
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("chart cardinality"))
+        .count();
+    let foreign_keys: usize = valid
+        .schema
+        .tables
+        .iter()
+        .map(|t| t.foreign_keys.len())
+        .sum();
+    assert_eq!(relationships, foreign_keys);
+}
+
+#[test]
+fn min_quality_gates_with_exit_code_3_after_reporting() {
+    let schema = example("schemas/shop.yaml");
+    let out = generate(&schema, ModelKind::Reference);
+    let json = out.path().join("report.json");
+    let args = |minimum: &str| {
+        cli(&[
+            "evaluate",
+            path(&schema),
+            path(out.path()),
+            "--json",
+            path(&json),
+            "--min-quality",
+            minimum,
+        ])
+    };
+    let passed = args("0.1");
+    assert_eq!(passed.status.code(), Some(0), "{passed:?}");
+    std::fs::remove_file(&json).unwrap();
+    let failed = args("0.99");
+    assert_eq!(failed.status.code(), Some(3), "{failed:?}");
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(stderr.contains("is below --min-quality 0.99"), "{stderr}");
+    // The report is still printed and written before the gate closes.
+    assert!(String::from_utf8_lossy(&failed.stdout).contains("column shapes"));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let overall = report["overall_quality"].as_f64().unwrap();
+    assert!(overall < 0.99 && overall > 0.1, "{overall}");
+    assert_eq!(args("1.5").status.code(), Some(2));
+}
+
+#[test]
+fn a_missing_table_or_a_wrong_header_is_invalid_input() {
+    let schema = example("schemas/shop.yaml");
+    let out = generate(&schema, ModelKind::Reference);
+    std::fs::remove_file(out.path().join("reviews.csv")).unwrap();
+    let orders = out.path().join("orders.csv");
+    let text = std::fs::read_to_string(&orders).unwrap();
+    std::fs::write(&orders, text.replacen("channel", "chanel", 1)).unwrap();
+    let output = cli(&["evaluate", path(&schema), path(out.path())]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("2 problems found"), "{stderr}");
+    assert!(stderr.contains("reviews.csv` does not exist"), "{stderr}");
+    assert!(
+        stderr.contains("missing channel; unexpected chanel"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_value_the_real_type_cannot_read_is_named_with_its_line() {
+    let schema = example("schemas/shop.yaml");
+    let out = generate(&schema, ModelKind::Reference);
+    let orders = out.path().join("orders.csv");
+    let mut csv = common::Csv::read(&orders);
+    let quantity = csv.header.iter().position(|h| h == "quantity").unwrap();
+    csv.rows[1][quantity] = "many".into();
+    write_csv(&orders, &csv);
+    let output = cli(&["evaluate", path(&schema), path(out.path())]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("column `quantity`")
+            && stderr.contains("line 3: `many` is not a valid numerical value"),
+        "{stderr}"
+    );
+}
+
+fn write_csv(path: &Path, csv: &common::Csv) {
+    let mut writer = csv::Writer::from_path(path).unwrap();
+    writer.write_record(&csv.header).unwrap();
+    for row in &csv.rows {
+        writer.write_record(row).unwrap();
+    }
+    writer.flush().unwrap();
+}
+
+#[test]
+fn structure_flaws_are_measured_not_refused() {
+    let schema = example("schemas/shop.yaml");
+    let out = generate(&schema, ModelKind::Reference);
+    // Orders: columns swapped and `gift` spelled true/false instead of yes/no.
+    let orders = out.path().join("orders.csv");
+    let mut csv = common::Csv::read(&orders);
+    let gift = csv.header.iter().position(|h| h == "gift").unwrap();
+    for row in &mut csv.rows {
+        row[gift] = if row[gift] == "yes" { "true" } else { "false" }.into();
+        row.swap(0, 1);
+    }
+    csv.header.swap(0, 1);
+    write_csv(&orders, &csv);
+    let report = evaluated(&schema, out.path()).report;
+    let structure = &report.validity.structure;
+    let row = structure.rows.iter().find(|r| r.table == "orders").unwrap();
+    // 8 columns: two out of place, one spelled differently.
+    assert!((row.score - 5.0 / 8.0).abs() < 1e-12, "{row:?}");
+    let detail = row.detail.as_deref().unwrap();
+    assert!(
+        detail.contains("`gift` is written as true/false, the real data as yes/no"),
+        "{detail}"
+    );
+    // The booleans still compare by meaning: the shape of `gift` is unharmed.
+    let gift = report
+        .quality
+        .column_shapes
+        .rows
+        .iter()
+        .find(|r| r.column == "gift")
+        .unwrap();
+    assert!(gift.score > 0.9, "{gift:?}");
+    assert!(structure.score.unwrap() < 1.0);
+}
+
+#[test]
+fn an_empty_synthetic_table_scores_zero_without_failing() {
+    let schema = example("schemas/shop.yaml");
+    let out = generate(&schema, ModelKind::Reference);
+    let shipments = out.path().join("shipments.csv");
+    let header = std::fs::read_to_string(&shipments)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    std::fs::write(&shipments, format!("{header}\n")).unwrap();
+    let report = evaluated(&schema, out.path()).report;
+    for row in report
+        .quality
+        .column_shapes
+        .rows
+        .iter()
+        .filter(|r| r.table == "shipments")
+    {
+        assert_eq!(row.score, 0.0, "{row:?}");
+    }
+    let privacy = report
+        .privacy
+        .tables
+        .iter()
+        .find(|t| t.table == "shipments")
+        .unwrap();
+    assert_eq!((privacy.exact_copies, privacy.median_dcr), (None, None));
+    // Orders now have no shipments at all: the cardinality score drops.
+    let cardinality = report
+        .quality
+        .cardinality
+        .rows
+        .iter()
+        .find(|r| r.child == "shipments")
+        .unwrap();
+    assert!(cardinality.score < 0.5, "{cardinality:?}");
+}
+
+#[test]
+fn run_with_report_writes_report_html_and_prints_the_summary() {
+    let schema = example("schemas/bank.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("synthetic");
+    let output = cli(&[
+        "run",
+        path(&schema),
+        "-o",
+        path(&out),
+        "--seed",
+        "4",
+        "--report",
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("overall") && stdout.contains("worst columns"),
+        "{stdout}"
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<figure class=\"chart column\""));
+}
