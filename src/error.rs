@@ -132,6 +132,13 @@ pub enum Error {
         /// The `--min-quality` asked for.
         minimum: f64,
     },
+    /// A model file that cannot be used (not a model file, another format version, truncated,
+    /// corrupted): the user has to give another file or train again.
+    #[error("model file `{}` {problem}", path.display())]
+    ModelFile {
+        path: PathBuf,
+        problem: crate::modelfile::ModelFileProblem,
+    },
 }
 
 fn quality_below(quality: Option<f64>, minimum: f64) -> String {
@@ -156,7 +163,7 @@ impl Error {
     /// synthetic copy below `--min-quality`, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Invalid(_) | Error::Argument { .. } => 2,
+            Error::Invalid(_) | Error::Argument { .. } | Error::ModelFile { .. } => 2,
             Error::QualityBelow { .. } => 3,
             Error::Io { .. } | Error::Write { .. } => 1,
         }

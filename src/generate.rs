@@ -8,7 +8,7 @@
 use indexmap::IndexMap;
 
 use crate::data::{Column, Value};
-use crate::model::{Models, Parent, Row, TrainedTable, context_columns};
+use crate::model::{Models, Parent, Row, TableModel, TrainedTable, context_columns};
 use crate::plan::{Generation, TablePlan};
 use crate::sampling::{SynthRng, rng_for, scaled};
 

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use rand::RngExt;
 use rand::seq::SliceRandom;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::sampling::{SynthRng, stratified};
 
@@ -34,7 +34,7 @@ pub fn parent_index(
 
 /// The real distribution of one assigned foreign key: children per parent, and how often the
 /// key is empty.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct KeyDistribution {
     /// The foreign key column in the child table.
     pub column: String,

@@ -7,8 +7,9 @@
 //!   -> generate (parents first, children per parent) -> keys (FK assignment) -> output (CSV)
 //! ```
 //!
-//! [`validate`] and [`run`] are the entry points the command line uses; the `commands` module
-//! holds one module per subcommand.
+//! [`validate`], [`run`], [`train`] and [`generate`] are the entry points the command line
+//! uses (a trained [`Models`] is saved and loaded by [`modelfile`]); the `commands` module holds
+//! one module per subcommand.
 
 pub mod commands;
 pub mod data;
@@ -17,6 +18,7 @@ pub mod evaluate;
 pub mod generate;
 pub mod keys;
 pub mod model;
+pub mod modelfile;
 pub mod output;
 pub mod plan;
 pub mod progress;
@@ -30,8 +32,7 @@ use indexmap::IndexMap;
 pub use error::{Error, Problem, Problems, Result};
 
 use crate::data::Table;
-use crate::generate::GenerateOptions;
-use crate::model::{ModelKind, Privacy};
+use crate::model::{ModelKind, Models, Privacy};
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::schema::Schema;
@@ -110,7 +111,57 @@ pub struct TableReport {
     pub path: PathBuf,
 }
 
-/// Validates, trains, generates and writes `out_dir/<table>.csv` for every table.
+/// Options of `dxsynth train` (the training half of `run`).
+#[derive(Debug, Clone, Default)]
+pub struct TrainOptions {
+    /// The seed stored in the model for generation; when `None` the schema's seed.
+    pub seed: Option<u64>,
+    /// Which model to train.
+    pub model: ModelKind,
+    /// Privacy protections.
+    pub privacy: Privacy,
+}
+
+/// Options of `dxsynth generate` (the generating half of `run`).
+#[derive(Debug, Clone)]
+pub struct GenerateOptions {
+    /// The seed; when `None` the model's seed, else a fresh one (reported).
+    pub seed: Option<u64>,
+    /// Factor on the row count of root tables.
+    pub scale: f64,
+}
+
+impl Default for GenerateOptions {
+    fn default() -> Self {
+        GenerateOptions {
+            seed: None,
+            scale: 1.0,
+        }
+    }
+}
+
+impl RunOptions {
+    /// The training half of a run.
+    pub fn train(&self) -> TrainOptions {
+        TrainOptions {
+            seed: self.seed,
+            model: self.model,
+            privacy: self.privacy,
+        }
+    }
+
+    /// The generating half of a run.
+    pub fn generate(&self) -> GenerateOptions {
+        GenerateOptions {
+            seed: self.seed,
+            scale: self.scale,
+        }
+    }
+}
+
+/// Validates, trains, generates and writes `out_dir/<table>.csv` for every table. It is
+/// [`train`] then [`generate`], so its output is exactly that of `dxsynth train` followed by
+/// `dxsynth generate` with the same seed.
 pub fn run(
     schema_file: &Path,
     out_dir: &Path,
@@ -118,22 +169,38 @@ pub fn run(
     progress: &Progress,
 ) -> Result<RunReport> {
     check_scale(options.scale)?;
+    let models = train(schema_file, &options.train(), progress)?;
+    generate(&models, out_dir, &options.generate(), progress)
+}
+
+/// Validates and trains every table. The real rows are dropped on return: the models are all
+/// that generation needs, and what a model file stores.
+pub fn train(schema_file: &Path, options: &TrainOptions, progress: &Progress) -> Result<Models> {
     let input = progress.spinner("validating and loading", || validate(schema_file))?;
-    let seed = options
-        .seed
-        .or(input.schema.seed)
-        .unwrap_or_else(fresh_seed);
+    let seed = options.seed.or(input.schema.seed);
     let bar = progress.bar("training", input.plan.order.len());
-    let models = model::train_all(&input, options.model, options.privacy, &|table| {
+    let models = model::train_all(&input, options.model, options.privacy, seed, &|table| {
         bar.set_message(table.to_string());
         bar.inc(1);
     });
     bar.finish_and_clear();
-    drop(input);
+    Ok(models)
+}
+
+/// Generates from trained models (no real data needed) and writes `out_dir/<table>.csv` for
+/// every table of `models`.
+pub fn generate(
+    models: &Models,
+    out_dir: &Path,
+    options: &GenerateOptions,
+    progress: &Progress,
+) -> Result<RunReport> {
+    check_scale(options.scale)?;
+    let seed = options.seed.or(models.seed).unwrap_or_else(fresh_seed);
     let bar = progress.bar("generating", models.plan.order.len());
     let synthetic = generate::generate_all(
-        &models,
-        GenerateOptions {
+        models,
+        generate::GenerateOptions {
             seed,
             scale: options.scale,
         },

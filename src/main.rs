@@ -22,6 +22,12 @@ enum Command {
     Run(commands::run::Args),
     /// Score a synthetic folder against the real data: quality, validity and privacy.
     Evaluate(commands::evaluate::Args),
+    /// Train on the real tables and save everything generation needs to one model file.
+    Train(commands::train::Args),
+    /// Write a synthetic CSV for every table from a model file, without the real data.
+    Generate(commands::generate::Args),
+    /// Show what a model file holds: tables, columns, relationships, sizes, privacy settings.
+    Inspect(commands::inspect::Args),
 }
 
 fn main() -> ExitCode {
@@ -30,6 +36,9 @@ fn main() -> ExitCode {
         Command::Validate(args) => commands::validate::run(args),
         Command::Run(args) => commands::run::run(args),
         Command::Evaluate(args) => commands::evaluate::run(args),
+        Command::Train(args) => commands::train::run(args),
+        Command::Generate(args) => commands::generate::run(args),
+        Command::Inspect(args) => commands::inspect::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,5 +2,8 @@
 //! The binary only parses the command line and dispatches here.
 
 pub mod evaluate;
+pub mod generate;
+pub mod inspect;
 pub mod run;
+pub mod train;
 pub mod validate;

@@ -20,7 +20,7 @@ use crate::schema::{ColumnKind, Schema, TableDef};
 
 /// One cell of a modelled column. Numbers and datetimes (seconds since the epoch) are numbers;
 /// categories, ids and text are labels; booleans are flags.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     /// An empty field.
     Null,

@@ -12,7 +12,7 @@ use crate::error::Problem;
 use crate::schema::{ColumnKind, TableDef};
 
 /// How the values of a column are written in the CSV.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ValueFormat {
     /// Whole numbers.
     Integer,

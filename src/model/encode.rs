@@ -7,6 +7,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use crate::data::{Column, Value};
 use crate::schema::ColumnKind;
 
@@ -14,12 +16,13 @@ use crate::schema::ColumnKind;
 pub const MAX_BINS: usize = 32;
 
 /// Maps values of one column to codes: 0 is null, then 1.. in the column's order.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Encoder {
     /// Numbers: code `1 + number of cut points below the value` (ordered bins).
     Numeric { cuts: Vec<f64> },
     /// Labels: the most frequent labels get their own code, the rest share the last one.
     Labels {
+        #[serde(serialize_with = "by_code")]
         codes: HashMap<Arc<str>, u8>,
         other: u8,
     },
@@ -105,6 +108,17 @@ impl Encoder {
             _ => 1,
         }
     }
+}
+
+/// Writes label codes in code order, not the map's (randomly seeded) order, so training the
+/// same data twice gives the same model file.
+fn by_code<S: serde::Serializer>(
+    codes: &HashMap<Arc<str>, u8>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut entries: Vec<(&Arc<str>, &u8)> = codes.iter().collect();
+    entries.sort_unstable_by(|a, b| a.1.cmp(b.1).then_with(|| a.0.cmp(b.0)));
+    serializer.collect_map(entries)
 }
 
 /// Codes for positions and lengths in a sequence: exact for small numbers, then wider bins.

@@ -13,9 +13,11 @@ use std::sync::Arc;
 
 use rand::RngExt;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use super::encode::{COUNT_BINS, Encoder, count_code};
 use super::marginal::{Marginal, smoothed_quantile};
+use super::runs::Runs;
 use super::tree::{Feature, Tree, TreeParams};
 use super::{Parent, Row, TableModel, TrainingData};
 use crate::data::{Column, Value};
@@ -26,7 +28,7 @@ use crate::schema::ColumnKind;
 const MAX_DEPTH: usize = 12;
 
 /// A trained learned model of one table.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LearnedModel {
     layout: Layout,
     /// Generation order of the columns (indices into the table's columns).
@@ -40,7 +42,7 @@ pub struct LearnedModel {
 }
 
 /// Where each feature sits in a row's code vector.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 struct Layout {
     context: usize,
     sequential: bool,
@@ -83,7 +85,7 @@ impl Layout {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 enum ColumnModel {
     /// Drawn from a conditional tree.
     Tree(Conditional),
@@ -98,7 +100,7 @@ enum ColumnModel {
 }
 
 /// A tree over some features with the real values of each leaf.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Conditional {
     tree: Tree,
     /// Layout index of each of the tree's features.
@@ -107,14 +109,14 @@ struct Conditional {
     fallback: Marginal,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct LeafValues {
     nulls: usize,
-    /// Non-null values; numbers sorted (for smoothing).
-    values: Vec<Value>,
+    /// Non-null values; numbers sorted (for smoothing). As runs: sorted values repeat a lot.
+    values: Runs,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct SequenceModel {
     context_encoders: Vec<Encoder>,
     /// The context column (the parent's first datetime) that first dates are offsets from.
@@ -330,21 +332,24 @@ impl Conditional {
         if rng.random_range(0..total) < leaf.nulls {
             return Value::Null;
         }
-        match &leaf.values[0] {
+        match leaf.values.get(0) {
             Value::Number(_) => Value::Number(smoothed_quantile_values(&leaf.values, rng.random())),
-            _ => leaf.values[rng.random_range(0..leaf.values.len())].clone(),
+            _ => leaf
+                .values
+                .get(rng.random_range(0..leaf.values.len()))
+                .clone(),
         }
     }
 }
 
 /// [`smoothed_quantile`] over sorted number values.
-fn smoothed_quantile_values(values: &[Value], u: f64) -> f64 {
+fn smoothed_quantile_values(values: &Runs, u: f64) -> f64 {
     let position = u * (values.len() - 1) as f64;
     let low = position.floor() as usize;
     let high = (low + 1).min(values.len() - 1);
     let (a, b) = (
-        values[low].as_number().unwrap_or(0.0),
-        values[high].as_number().unwrap_or(0.0),
+        values.get(low).as_number().unwrap_or(0.0),
+        values.get(high).as_number().unwrap_or(0.0),
     );
     smoothed_quantile(&[a, b], position - low as f64)
 }
@@ -657,7 +662,10 @@ fn leaf_values(rows: &[u32], targets: &[Value], frequent: &HashSet<Arc<str>>) ->
         }
     }
     values.sort_by(compare_values);
-    LeafValues { nulls, values }
+    LeafValues {
+        nulls,
+        values: Runs::new(values),
+    }
 }
 
 /// The tree of children counts over the parent's context.
@@ -694,9 +702,14 @@ fn train_lengths(
         rows,
         params,
     );
+    // Sorted: sampling ignores the order, and a saved model then does not tie counts to rows.
     let leaf_counts = leaves
         .iter()
-        .map(|rows| rows.iter().map(|&r| counts[r as usize]).collect())
+        .map(|rows| {
+            let mut leaf: Vec<usize> = rows.iter().map(|&r| counts[r as usize]).collect();
+            leaf.sort_unstable();
+            leaf
+        })
         .collect();
     (tree, leaf_counts)
 }

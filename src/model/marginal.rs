@@ -9,19 +9,20 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use rand::RngExt;
+use serde::{Deserialize, Serialize};
 
 use crate::data::{Column, Value};
 use crate::sampling::SynthRng;
 use crate::schema::ColumnKind;
 
 /// A fitted one-column distribution.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Marginal {
     null_rate: f64,
     shape: Shape,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 enum Shape {
     /// Never anything but null (a column of all nulls).
     Empty,
@@ -151,7 +152,7 @@ pub fn smoothed_quantile(sorted: &[f64], u: f64) -> f64 {
 }
 
 /// Items with cumulative weights, for drawing in proportion to frequency.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Weighted<T> {
     items: Vec<T>,
     cumulative: Vec<f64>,
@@ -200,7 +201,7 @@ impl Weighted<Arc<str>> {
 
 /// The shape of identifiers: the prefix and suffix every value shares, and character-class
 /// templates of the varying middle (`9` digit, `a`/`A` letter, anything else kept as is).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IdShape {
     prefix: String,
     suffix: String,

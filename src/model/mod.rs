@@ -7,17 +7,21 @@ mod encode;
 pub mod learned;
 pub mod marginal;
 pub mod reference;
+mod runs;
+mod stored;
 mod tree;
 
+use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
 
 use indexmap::IndexMap;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Validated;
 use crate::data::{Column, Table, Value, ValueFormat};
+use crate::error::{Error, Result};
 use crate::keys::{self, KeyDistribution};
 use crate::plan::{Generation, Plan, TablePlan};
 use crate::sampling::SynthRng;
@@ -91,7 +95,7 @@ impl ParentLink {
 }
 
 /// Privacy protections applied by every model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Privacy {
     /// Categories (and words of free text) seen fewer times than this are never reproduced,
     /// and this many of the most extreme numbers on each side are clipped away.
@@ -114,7 +118,7 @@ impl Privacy {
 }
 
 /// Which model to train.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ModelKind {
     /// Column-by-column trees conditioned on earlier columns, the parent and the sequence.
@@ -147,11 +151,59 @@ impl FromStr for ModelKind {
     }
 }
 
+/// Any trained table model. A closed enum rather than a `Box<dyn TableModel>` so that models
+/// can be saved to a model file and loaded back (see [`crate::modelfile`]); the pipeline still
+/// calls through [`TableModel`], which this implements by delegation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum AnyModel {
+    /// See [`learned::LearnedModel`].
+    Learned(learned::LearnedModel),
+    /// See [`reference::ReferenceModel`].
+    Reference(reference::ReferenceModel),
+}
+
+impl AnyModel {
+    /// Which kind of model this is.
+    pub fn kind(&self) -> ModelKind {
+        match self {
+            AnyModel::Learned(_) => ModelKind::Learned,
+            AnyModel::Reference(_) => ModelKind::Reference,
+        }
+    }
+
+    fn inner(&self) -> &dyn TableModel {
+        match self {
+            AnyModel::Learned(model) => model,
+            AnyModel::Reference(model) => model,
+        }
+    }
+}
+
+impl TableModel for AnyModel {
+    fn sample_rows(&self, n: usize, rng: &mut SynthRng) -> Vec<Row> {
+        self.inner().sample_rows(n, rng)
+    }
+
+    fn sample_lengths(&self, parent: &Parent<'_>, rng: &mut SynthRng) -> Vec<usize> {
+        self.inner().sample_lengths(parent, rng)
+    }
+
+    fn sample_sequence(
+        &self,
+        parent: &Parent<'_>,
+        parent_row: usize,
+        len: usize,
+        rng: &mut SynthRng,
+    ) -> Vec<Row> {
+        self.inner().sample_sequence(parent, parent_row, len, rng)
+    }
+}
+
 /// Trains the chosen model on one table.
-pub fn train(kind: ModelKind, data: &TrainingData<'_>) -> Box<dyn TableModel> {
+pub fn train(kind: ModelKind, data: &TrainingData<'_>) -> AnyModel {
     match kind {
-        ModelKind::Learned => Box::new(learned::LearnedModel::train(data)),
-        ModelKind::Reference => Box::new(reference::ReferenceModel::train(data)),
+        ModelKind::Learned => AnyModel::Learned(learned::LearnedModel::train(data)),
+        ModelKind::Reference => AnyModel::Reference(reference::ReferenceModel::train(data)),
     }
 }
 
@@ -181,7 +233,7 @@ pub fn context_columns(
 }
 
 /// How a modelled column is written back (the part of a [`Column`] that is not data).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ColumnSpec {
     /// The header name.
     pub name: String,
@@ -193,6 +245,7 @@ pub struct ColumnSpec {
 
 /// Everything learned about one table: its model, its keys' distributions, and what the output
 /// must look like. Generation needs nothing else (the real rows are not kept).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TrainedTable {
     /// The table's name.
     pub name: String,
@@ -209,17 +262,110 @@ pub struct TrainedTable {
     /// Real rows of a sequential table whose sequence key is empty.
     pub orphan_rows: usize,
     /// The rows' model.
-    pub model: Box<dyn TableModel>,
+    pub model: AnyModel,
     /// Distributions of the foreign keys assigned after generation.
     pub assigned: Vec<KeyDistribution>,
 }
 
-/// The trained models of every table, with the plan that orders them.
+/// The trained models of every table, with the plan that orders them and the settings they
+/// were trained with: everything `generate` needs, and what a model file holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Models {
     /// Generation order and roles of the foreign keys.
+    #[serde(with = "stored::plan")]
     pub plan: Plan,
     /// One entry per table, in plan order.
     pub tables: IndexMap<String, TrainedTable>,
+    /// The model trained (for `inspect`).
+    pub kind: ModelKind,
+    /// The privacy protections applied when training (for `inspect`).
+    pub privacy: Privacy,
+    /// The seed generation uses when none is given: `--seed` at training, else the schema's.
+    pub seed: Option<u64>,
+}
+
+impl Models {
+    /// Keeps the named tables and every table they need generated first (the parents of their
+    /// sequences and assigned keys, recursively), so that their keys point at rows that exist.
+    /// Since each table draws from its own random stream, a kept table comes out exactly as it
+    /// would in a full generation. An unknown name is an argument error listing the tables.
+    pub fn only(mut self, wanted: &[String]) -> Result<Models> {
+        let unknown: Vec<&str> = wanted
+            .iter()
+            .filter(|name| !self.tables.contains_key(name.as_str()))
+            .map(String::as_str)
+            .collect();
+        if !unknown.is_empty() {
+            let known: Vec<&str> = self.tables.keys().map(String::as_str).collect();
+            return Err(Error::Argument {
+                argument: "--tables".into(),
+                message: format!(
+                    "no table {} in the model (its tables: {})",
+                    unknown.join(", "),
+                    known.join(", ")
+                ),
+            });
+        }
+        let mut keep: HashSet<String> = HashSet::new();
+        let mut todo: Vec<String> = wanted.to_vec();
+        while let Some(name) = todo.pop() {
+            if let Some(plan) = self.plan.table(&name)
+                && keep.insert(name.clone())
+            {
+                todo.extend(parents(plan).map(str::to_string));
+            }
+        }
+        self.plan.order.retain(|plan| keep.contains(&plan.table));
+        self.tables.retain(|name, _| keep.contains(name));
+        Ok(self)
+    }
+
+    /// Checks that the models hang together the way generation relies on (every planned table
+    /// has a model, parents come before their children, indices are in range), so a model file
+    /// that decodes but does not fit fails with a message instead of a panic.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        if self.plan.order.len() != self.tables.len() {
+            return Err(format!(
+                "the plan has {} tables but there are {} table models",
+                self.plan.order.len(),
+                self.tables.len()
+            ));
+        }
+        let mut done: HashSet<&str> = HashSet::new();
+        for plan in &self.plan.order {
+            let trained = self
+                .tables
+                .get(&plan.table)
+                .filter(|trained| trained.name == plan.table)
+                .ok_or_else(|| format!("table `{}` has no model", plan.table))?;
+            let assigned = trained.assigned.iter().map(|key| key.parent.as_str());
+            if let Some(parent) = parents(plan).chain(assigned).find(|p| !done.contains(p)) {
+                return Err(format!(
+                    "table `{}` needs `{parent}`, which is not generated before it",
+                    plan.table
+                ));
+            }
+            if trained
+                .order_by
+                .is_some_and(|index| index >= trained.columns.len())
+            {
+                return Err(format!("table `{}`: order_by out of range", plan.table));
+            }
+            done.insert(&plan.table);
+        }
+        Ok(())
+    }
+}
+
+/// The tables that must be generated before `plan`'s table.
+fn parents(plan: &TablePlan) -> impl Iterator<Item = &str> {
+    let sequence = match &plan.generation {
+        Generation::Sequential { key } => Some(key.parent.as_str()),
+        Generation::Root | Generation::Independent => None,
+    };
+    sequence
+        .into_iter()
+        .chain(plan.assigned.iter().map(|key| key.parent.as_str()))
 }
 
 /// Trains every table of a validated input (tables in parallel); `on_table` is called with each
@@ -228,6 +374,7 @@ pub fn train_all(
     input: &Validated,
     kind: ModelKind,
     privacy: Privacy,
+    seed: Option<u64>,
     on_table: &(dyn Fn(&str) + Sync),
 ) -> Models {
     let trained: Vec<TrainedTable> = input
@@ -246,6 +393,9 @@ pub fn train_all(
             .into_iter()
             .map(|table| (table.name.clone(), table))
             .collect(),
+        kind,
+        privacy,
+        seed,
     }
 }
 

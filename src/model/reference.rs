@@ -4,12 +4,14 @@
 //! relationships between columns, tables or rows of a sequence. It is the baseline that learned
 //! models are measured against, and the model of choice when only marginals matter.
 
+use serde::{Deserialize, Serialize};
+
 use super::marginal::Marginal;
 use super::{Parent, Row, TableModel, TrainingData};
 use crate::sampling::{SynthRng, stratified};
 
 /// Independent per-column distributions plus the real children-per-parent counts.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReferenceModel {
     marginals: Vec<Marginal>,
     children_per_parent: Vec<usize>,
@@ -26,13 +28,21 @@ impl ReferenceModel {
                 .iter()
                 .map(|column| Marginal::fit(column, min_count))
                 .collect(),
-            children_per_parent: data
-                .parent
-                .as_ref()
-                .map(|link| link.children_per_parent())
-                .unwrap_or_default(),
+            children_per_parent: sorted_counts(data),
         }
     }
+}
+
+/// Children per real parent, sorted: sampling ignores the order, and a saved model then does not
+/// tie counts to real parent rows.
+fn sorted_counts(data: &TrainingData<'_>) -> Vec<usize> {
+    let mut counts = data
+        .parent
+        .as_ref()
+        .map(|link| link.children_per_parent())
+        .unwrap_or_default();
+    counts.sort_unstable();
+    counts
 }
 
 impl TableModel for ReferenceModel {

@@ -5,6 +5,8 @@
 //! categories alike. Leaves keep the training rows that reach them, so a model can draw a real
 //! value of the leaf (and smooth it) instead of a class.
 
+use serde::{Deserialize, Serialize};
+
 /// How big a tree may grow.
 #[derive(Debug, Clone, Copy)]
 pub struct TreeParams {
@@ -24,7 +26,7 @@ pub struct Feature<'a> {
     pub ordered: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 enum Node {
     Split {
         feature: u16,
@@ -36,7 +38,7 @@ enum Node {
 }
 
 /// A fitted tree; leaves are numbered 0..leaves().
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Tree {
     nodes: Vec<Node>,
 }

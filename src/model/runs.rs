@@ -1,0 +1,154 @@
+//! A list of values kept as runs of equal values: what a leaf of a learned model's tree holds.
+//!
+//! Leaves keep their training values sorted, so they repeat a lot (every category, every spike
+//! of a number). As runs they take far less memory and far less room in a model file, and a
+//! model file cannot make the loader allocate more than the runs it actually contains: a
+//! corrupt repeat count is a number, not a gigabyte-sized vector.
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::data::Value;
+
+/// Values as runs; indexing gives the same values as the expanded list would.
+#[derive(Debug, Clone, Default)]
+pub struct Runs {
+    /// One value per run.
+    values: Vec<Value>,
+    /// The index one past the end of each run in the expanded list.
+    ends: Vec<usize>,
+}
+
+impl Runs {
+    /// Runs of `values`, in order.
+    pub fn new(values: Vec<Value>) -> Runs {
+        let mut runs = Runs::default();
+        for value in values {
+            runs.push(value, 1);
+        }
+        runs
+    }
+
+    fn push(&mut self, value: Value, count: usize) {
+        let end = self.len() + count;
+        match self.values.last() {
+            Some(last) if same(last, &value) => {
+                if let Some(last_end) = self.ends.last_mut() {
+                    *last_end = end;
+                }
+            }
+            _ => {
+                self.values.push(value);
+                self.ends.push(end);
+            }
+        }
+    }
+
+    /// The number of values (not runs).
+    pub fn len(&self) -> usize {
+        self.ends.last().copied().unwrap_or(0)
+    }
+
+    /// The value at `index` of the expanded list; `index < len()`.
+    pub fn get(&self, index: usize) -> &Value {
+        if self.values.len() == self.len() {
+            // Every run has length one (distinct numbers): plain indexing.
+            return &self.values[index];
+        }
+        let run = self.ends.partition_point(|&end| end <= index);
+        &self.values[run.min(self.values.len() - 1)]
+    }
+}
+
+/// Equality that keeps `-0.0` and `0.0` apart, so runs reproduce values to the bit.
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.to_bits() == y.to_bits(),
+        _ => a == b,
+    }
+}
+
+impl Serialize for Runs {
+    /// A list of (value, repeat count) pairs.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut start = 0;
+        serializer.collect_seq(self.values.iter().zip(&self.ends).map(|(value, &end)| {
+            let count = (end - start) as u64;
+            start = end;
+            (value, count)
+        }))
+    }
+}
+
+impl<'de> Deserialize<'de> for Runs {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Runs, D::Error> {
+        let pairs = Vec::<(Value, u64)>::deserialize(deserializer)?;
+        let mut runs = Runs::default();
+        for (value, count) in pairs {
+            let count = usize::try_from(count)
+                .ok()
+                .filter(|&count| count > 0 && runs.len().checked_add(count).is_some())
+                .ok_or_else(|| D::Error::custom(format!("invalid run length {count}")))?;
+            runs.push(value, count);
+        }
+        Ok(runs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn values() -> Vec<Value> {
+        vec![
+            Value::Number(-0.0),
+            Value::Number(0.0),
+            Value::Number(0.0),
+            Value::Label(Arc::from("a")),
+            Value::Label(Arc::from("a")),
+            Value::Label(Arc::from("a")),
+            Value::Flag(true),
+            Value::Null,
+        ]
+    }
+
+    #[test]
+    fn indexing_matches_the_expanded_list() {
+        let values = values();
+        let runs = Runs::new(values.clone());
+        assert_eq!(runs.len(), values.len());
+        for (index, value) in values.iter().enumerate() {
+            assert_eq!(runs.get(index), value, "index {index}");
+        }
+        assert!(runs.get(0).as_number().is_some_and(f64::is_sign_negative));
+        let distinct = Runs::new((0..5).map(|i| Value::Number(f64::from(i))).collect());
+        assert_eq!(distinct.get(3), &Value::Number(3.0));
+    }
+
+    #[test]
+    fn runs_round_trip_exactly_and_compactly() {
+        let runs = Runs::new(values());
+        let bytes = postcard::to_stdvec(&runs).expect("encode");
+        let back: Runs = postcard::from_bytes(&bytes).expect("decode");
+        assert_eq!(back.len(), runs.len());
+        for index in 0..runs.len() {
+            assert!(same(back.get(index), runs.get(index)), "index {index}");
+        }
+        let long = Runs::new(vec![Value::Label(Arc::from("same")); 100_000]);
+        assert!(postcard::to_stdvec(&long).expect("encode").len() < 20);
+    }
+
+    #[test]
+    fn absurd_run_lengths_are_refused_not_allocated() {
+        let zero = postcard::to_stdvec(&vec![(Value::Null, 0u64)]).expect("encode");
+        assert!(postcard::from_bytes::<Runs>(&zero).is_err());
+        let huge = postcard::to_stdvec(&vec![(Value::Null, u64::MAX), (Value::Flag(true), 2)])
+            .expect("encode");
+        assert!(postcard::from_bytes::<Runs>(&huge).is_err());
+        let big = postcard::to_stdvec(&vec![(Value::Null, 1u64 << 40)]).expect("encode");
+        let runs: Runs = postcard::from_bytes(&big).expect("a count is only a number");
+        assert_eq!(runs.len(), 1 << 40);
+    }
+}

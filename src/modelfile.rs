@@ -1,0 +1,507 @@
+//! Model files: trained [`Models`] saved by `dxsynth train` and loaded by `dxsynth generate` and
+//! `dxsynth inspect`, so training can run once where the real data lives and generation anywhere.
+//!
+//! Layout (integers little-endian):
+//!
+//! ```text
+//! offset  size  field
+//! 0       8     magic b"DXSYNTH\0"
+//! 8       4     format version (u32)
+//! 12      1+n   the dxsynth version that wrote the file: length (u8), then UTF-8
+//! ..      8     payload length in bytes (u64)
+//! ..      4     CRC-32 (IEEE) of the writer's version and the payload
+//! ..      len   payload: the Models, postcard-encoded (plan, per-table column specs and output
+//!               formats, table models, key distributions, model kind, privacy, seed)
+//! ```
+//!
+//! Version policy: the magic, the format version and the writer's version are the same in every
+//! format, so any dxsynth can say what a file is and who wrote it. Everything after them belongs
+//! to one format version, and [`FORMAT_VERSION`] must be bumped whenever the encoding of anything
+//! stored changes (a field added, removed, reordered or retyped in [`Models`] or anything it
+//! holds, an enum variant added). A reader accepts its own version only: postcard is not
+//! self-describing, so reading another version's payload would mis-decode rather than fail.
+//! The length and the checksum turn truncation and corruption into clear errors instead of
+//! garbage models.
+
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::model::Models;
+
+/// The first bytes of every model file.
+pub const MAGIC: &[u8; 8] = b"DXSYNTH\0";
+
+/// The format this dxsynth writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The version of dxsynth, written into every model file.
+const WRITER: &str = env!("CARGO_PKG_VERSION");
+
+/// A loaded model file.
+#[derive(Debug)]
+pub struct ModelFile {
+    /// The format version of the file (always [`FORMAT_VERSION`] once loaded).
+    pub format_version: u32,
+    /// The dxsynth version that wrote the file.
+    pub writer: String,
+    /// The file's size in bytes.
+    pub size: u64,
+    /// The trained models.
+    pub models: Models,
+}
+
+/// Why a file is not a usable model file. Every case is the user's to fix (another file, or
+/// retraining), so the command line exits with code 2.
+#[derive(Debug)]
+pub enum ModelFileProblem {
+    /// The file cannot be read at all.
+    Unreadable(std::io::Error),
+    /// The file does not start with [`MAGIC`].
+    NotAModel,
+    /// The file is of another format version.
+    Version {
+        /// The file's format version.
+        found: u32,
+        /// The dxsynth version that wrote it.
+        writer: String,
+    },
+    /// The file ends before its declared end.
+    Truncated {
+        /// Bytes the header says the file has (`None`: the header itself is cut).
+        expected: Option<u64>,
+        /// Bytes it has.
+        actual: u64,
+    },
+    /// The file goes on after its declared end.
+    TrailingBytes(u64),
+    /// The payload does not match its checksum.
+    Corrupted,
+    /// The checksum matches but the payload does not decode (or does not hang together).
+    Undecodable(String),
+}
+
+impl fmt::Display for ModelFileProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModelFileProblem::Unreadable(err) => write!(f, "cannot be read: {err}"),
+            ModelFileProblem::NotAModel => write!(
+                f,
+                "is not a dxsynth model file (it does not start with the model file signature); \
+                 model files are made by `dxsynth train`"
+            ),
+            ModelFileProblem::Version { found, writer } => write!(
+                f,
+                "is model file format {found} (written by dxsynth {writer}), but this dxsynth \
+                 ({WRITER}) reads format {FORMAT_VERSION} only: train again with this dxsynth, \
+                 or generate with the version that wrote the file"
+            ),
+            ModelFileProblem::Truncated {
+                actual: 0,
+                expected: _,
+            } => write!(f, "is empty"),
+            ModelFileProblem::Truncated {
+                expected: Some(expected),
+                actual,
+            } => write!(
+                f,
+                "is truncated: it has {actual} bytes where its header announces {expected} \
+                 (an interrupted copy or download?)"
+            ),
+            ModelFileProblem::Truncated {
+                expected: None,
+                actual,
+            } => write!(
+                f,
+                "is truncated: it ends inside its header, after {actual} bytes (an interrupted \
+                 copy or download?)"
+            ),
+            ModelFileProblem::TrailingBytes(extra) => write!(
+                f,
+                "has {extra} unexpected bytes after the model (was something appended to it?)"
+            ),
+            ModelFileProblem::Corrupted => write!(
+                f,
+                "is corrupted: its content does not match its checksum (damaged in storage or \
+                 in transfer?)"
+            ),
+            ModelFileProblem::Undecodable(detail) => write!(
+                f,
+                "cannot be decoded although its checksum is right ({detail}); it was probably \
+                 written by a build of dxsynth whose format differs from this one's"
+            ),
+        }
+    }
+}
+
+/// Saves `models` to `path` atomically (a temporary file beside it, renamed into place), so a
+/// failed write never leaves a file that looks like a model. Returns the file's size.
+pub fn save(path: &Path, models: &Models) -> Result<u64> {
+    let bytes = to_bytes(models).map_err(|source| Error::Io {
+        context: "cannot encode the model for",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let dir = parent_dir(path);
+    std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
+        context: "cannot create the model file's folder",
+        path: dir.clone(),
+        source,
+    })?;
+    let io = |context: &'static str| {
+        let path = path.to_path_buf();
+        move |source| Error::Io {
+            context,
+            path,
+            source,
+        }
+    };
+    let mut file = tempfile::Builder::new()
+        .prefix(".dxsynth-model-")
+        .tempfile_in(&dir)
+        .map_err(io("cannot create a temporary file beside"))?;
+    file.write_all(&bytes).map_err(io("cannot write"))?;
+    file.as_file().sync_all().map_err(io("cannot write"))?;
+    file.persist(path)
+        .map_err(|err| io("cannot move the model file into")(err.error))?;
+    Ok(bytes.len() as u64)
+}
+
+/// Loads a model file; any problem with its content is an [`Error::ModelFile`].
+pub fn load(path: &Path) -> Result<ModelFile> {
+    let fail = |problem| Error::ModelFile {
+        path: path.to_path_buf(),
+        problem,
+    };
+    let bytes = std::fs::read(path).map_err(|err| fail(ModelFileProblem::Unreadable(err)))?;
+    from_bytes(&bytes).map_err(fail)
+}
+
+/// The whole file for `models`: header and payload.
+pub fn to_bytes(models: &Models) -> std::io::Result<Vec<u8>> {
+    let payload = postcard::to_stdvec(models).map_err(std::io::Error::other)?;
+    let writer = WRITER.as_bytes();
+    let writer = &writer[..writer.len().min(usize::from(u8::MAX))];
+    let mut bytes = Vec::with_capacity(payload.len() + 32 + writer.len());
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    bytes.push(writer.len() as u8);
+    bytes.extend_from_slice(writer);
+    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&checksum(writer, &payload).to_le_bytes());
+    bytes.extend_from_slice(&payload);
+    Ok(bytes)
+}
+
+/// Reads a whole model file from memory, checking every part of it before decoding.
+pub fn from_bytes(bytes: &[u8]) -> Result<ModelFile, ModelFileProblem> {
+    let mut reader = Reader { bytes, at: 0 };
+    let magic = reader.take(MAGIC.len())?;
+    if magic != MAGIC {
+        return Err(ModelFileProblem::NotAModel);
+    }
+    let format_version = u32::from_le_bytes(reader.array()?);
+    let writer_len = usize::from(reader.array::<1>()?[0]);
+    let writer_bytes = reader.take(writer_len)?;
+    let writer = String::from_utf8_lossy(writer_bytes).into_owned();
+    if format_version != FORMAT_VERSION {
+        return Err(ModelFileProblem::Version {
+            found: format_version,
+            writer,
+        });
+    }
+    let length = u64::from_le_bytes(reader.array()?);
+    let expected_checksum = u32::from_le_bytes(reader.array()?);
+    let payload = reader.payload(length)?;
+    if checksum(writer_bytes, payload) != expected_checksum {
+        return Err(ModelFileProblem::Corrupted);
+    }
+    let models = decode(payload)?;
+    Ok(ModelFile {
+        format_version,
+        writer,
+        size: bytes.len() as u64,
+        models,
+    })
+}
+
+/// CRC-32 of the writer's version and the payload: every byte after the format version is
+/// covered, either by the checksum or by the length (which truncation and appending contradict).
+fn checksum(writer: &[u8], payload: &[u8]) -> u32 {
+    let mut hasher = crc32fast::Hasher::new();
+    hasher.update(writer);
+    hasher.update(payload);
+    hasher.finalize()
+}
+
+/// The number of bytes `value` takes in a model file's payload (for `inspect`).
+pub fn encoded_size<T: Serialize>(value: &T) -> usize {
+    postcard::serialize_with_flavor::<T, postcard::ser_flavors::Size, usize>(
+        value,
+        postcard::ser_flavors::Size::default(),
+    )
+    .unwrap_or(0)
+}
+
+fn decode(payload: &[u8]) -> Result<Models, ModelFileProblem> {
+    let (models, rest): (Models, &[u8]) = postcard::take_from_bytes(payload)
+        .map_err(|err| ModelFileProblem::Undecodable(err.to_string()))?;
+    if !rest.is_empty() {
+        return Err(ModelFileProblem::Undecodable(format!(
+            "{} bytes left over after the models",
+            rest.len()
+        )));
+    }
+    models.check().map_err(ModelFileProblem::Undecodable)?;
+    Ok(models)
+}
+
+/// A cursor over the file's bytes that turns running out into [`ModelFileProblem::Truncated`].
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], ModelFileProblem> {
+        let end = self.at.saturating_add(n);
+        match self.bytes.get(self.at..end) {
+            Some(slice) => {
+                self.at = end;
+                Ok(slice)
+            }
+            None if self.at == 0 && !MAGIC.starts_with(self.bytes) => {
+                Err(ModelFileProblem::NotAModel)
+            }
+            None => Err(ModelFileProblem::Truncated {
+                expected: None,
+                actual: self.bytes.len() as u64,
+            }),
+        }
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], ModelFileProblem> {
+        let mut array = [0u8; N];
+        array.copy_from_slice(self.take(N)?);
+        Ok(array)
+    }
+
+    /// The rest of the file, which must be exactly `length` bytes.
+    fn payload(&mut self, length: u64) -> Result<&'a [u8], ModelFileProblem> {
+        let rest = (self.bytes.len() - self.at) as u64;
+        if rest < length {
+            return Err(ModelFileProblem::Truncated {
+                expected: Some((self.at as u64).saturating_add(length)),
+                actual: self.bytes.len() as u64,
+            });
+        }
+        if rest > length {
+            return Err(ModelFileProblem::TrailingBytes(rest - length));
+        }
+        Ok(&self.bytes[self.at..])
+    }
+}
+
+/// The folder a file goes in (`.` for a bare file name).
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::OnceLock;
+
+    use super::*;
+    use crate::TrainOptions;
+    use crate::progress::Progress;
+
+    /// A model file of the two-table bank example (trained once for all tests).
+    fn file() -> &'static [u8] {
+        static FILE: OnceLock<Vec<u8>> = OnceLock::new();
+        FILE.get_or_init(|| to_bytes(&trained()).expect("encode"))
+    }
+
+    fn trained() -> Models {
+        let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/bank_two_tables.yaml");
+        let options = TrainOptions {
+            seed: Some(5),
+            ..TrainOptions::default()
+        };
+        crate::train(&schema, &options, &Progress::hidden()).expect("the example trains")
+    }
+
+    /// The header's length: magic, version, writer, payload length, checksum.
+    fn header_len() -> usize {
+        MAGIC.len() + 4 + 1 + WRITER.len() + 8 + 4
+    }
+
+    fn problem(bytes: &[u8]) -> ModelFileProblem {
+        match from_bytes(bytes) {
+            Ok(_) => panic!("{} bytes were accepted as a model file", bytes.len()),
+            Err(problem) => problem,
+        }
+    }
+
+    #[test]
+    fn a_model_survives_the_round_trip() {
+        let loaded = from_bytes(file()).expect("a fresh file loads");
+        assert_eq!(loaded.format_version, FORMAT_VERSION);
+        assert_eq!(loaded.writer, WRITER);
+        assert_eq!(loaded.size, file().len() as u64);
+        assert_eq!(loaded.models.seed, Some(5));
+        let names: Vec<&String> = loaded.models.tables.keys().collect();
+        assert_eq!(names, ["accounts", "transactions"]);
+        assert_eq!(to_bytes(&loaded.models).expect("encode"), file());
+        assert!(file().starts_with(MAGIC));
+    }
+
+    #[test]
+    fn training_twice_gives_the_same_file() {
+        assert_eq!(to_bytes(&trained()).expect("encode"), file());
+    }
+
+    #[test]
+    fn another_file_is_not_a_model() {
+        assert!(matches!(
+            problem(b"name,age\nAda,36\n"),
+            ModelFileProblem::NotAModel
+        ));
+        let mut bytes = file().to_vec();
+        bytes[0] = b'X';
+        assert!(matches!(problem(&bytes), ModelFileProblem::NotAModel));
+        assert!(matches!(problem(b"PK"), ModelFileProblem::NotAModel));
+    }
+
+    #[test]
+    fn another_format_version_is_named_with_its_writer() {
+        let mut bytes = file().to_vec();
+        bytes[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
+        let ModelFileProblem::Version { found, writer } = problem(&bytes) else {
+            panic!("not a version problem");
+        };
+        assert_eq!((found, writer.as_str()), (FORMAT_VERSION + 1, WRITER));
+        let message = problem(&bytes).to_string();
+        assert!(
+            message.contains(&format!("format {}", FORMAT_VERSION + 1)),
+            "{message}"
+        );
+        assert!(message.contains("train again"), "{message}");
+    }
+
+    #[test]
+    fn every_truncation_is_reported_as_such() {
+        let bytes = file();
+        for length in 0..bytes.len() {
+            match problem(&bytes[..length]) {
+                ModelFileProblem::Truncated { actual, .. } => assert_eq!(actual, length as u64),
+                other => panic!("{length} bytes: {other}"),
+            }
+        }
+        assert_eq!(problem(&[]).to_string(), "is empty");
+    }
+
+    #[test]
+    fn appended_bytes_are_reported() {
+        let mut bytes = file().to_vec();
+        bytes.extend_from_slice(b"\n");
+        assert!(matches!(
+            problem(&bytes),
+            ModelFileProblem::TrailingBytes(1)
+        ));
+    }
+
+    #[test]
+    fn flipped_bits_are_caught() {
+        let bytes = file();
+        let step = (bytes.len() / 2000).max(1);
+        let positions = (0..header_len()).chain((header_len()..bytes.len()).step_by(step));
+        for position in positions {
+            let mut damaged = bytes.to_vec();
+            damaged[position] ^= 0x10;
+            let problem = problem(&damaged);
+            if position >= header_len() {
+                assert!(
+                    matches!(problem, ModelFileProblem::Corrupted),
+                    "byte {position}: {problem}"
+                );
+            }
+        }
+    }
+
+    /// Wraps a payload in a valid header (right length and checksum).
+    fn with_header(payload: &[u8]) -> Vec<u8> {
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        bytes.push(WRITER.len() as u8);
+        bytes.extend_from_slice(WRITER.as_bytes());
+        bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&checksum(WRITER.as_bytes(), payload).to_le_bytes());
+        bytes.extend_from_slice(payload);
+        bytes
+    }
+
+    #[test]
+    fn undecodable_payloads_with_a_valid_checksum_fail_cleanly() {
+        let payload = &file()[header_len()..];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for round in 0..300 {
+            // Garbage, and the real payload with a stretch of it overwritten by garbage.
+            let mut garbage: Vec<u8> = (0..round * 7 % 500)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    state as u8
+                })
+                .collect();
+            assert!(matches!(
+                problem(&with_header(&garbage)),
+                ModelFileProblem::Undecodable(_)
+            ));
+            let start = (state as usize) % payload.len();
+            garbage.truncate(payload.len() - start);
+            let mut mangled = payload.to_vec();
+            mangled[start..start + garbage.len()].copy_from_slice(&garbage);
+            let _ = from_bytes(&with_header(&mangled));
+        }
+    }
+
+    #[test]
+    fn models_that_do_not_hang_together_are_refused() {
+        let mut models = trained();
+        models.plan.order.reverse();
+        let bytes = to_bytes(&models).expect("encode");
+        let message = problem(&bytes).to_string();
+        assert!(message.contains("needs `accounts`"), "{message}");
+    }
+
+    #[test]
+    fn saving_replaces_the_file_atomically() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let path = dir.path().join("sub").join("bank.dxsynth");
+        let models = from_bytes(file()).expect("loads").models;
+        let size = save(&path, &models).expect("saved");
+        assert_eq!(std::fs::read(&path).expect("written"), file());
+        assert_eq!(size, file().len() as u64);
+        save(&path, &models).expect("saved again");
+        let names: Vec<String> = std::fs::read_dir(path.parent().expect("folder"))
+            .expect("list")
+            .map(|entry| {
+                entry
+                    .expect("entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        assert_eq!(names, ["bank.dxsynth"], "no temporary file is left behind");
+        let loaded = load(&path).expect("loads from disk");
+        assert_eq!(loaded.models.tables.len(), 2);
+    }
+}
