@@ -16,6 +16,7 @@ pub mod data;
 pub mod error;
 pub mod evaluate;
 pub mod generate;
+pub mod init;
 pub mod keys;
 pub mod model;
 pub mod modelfile;

@@ -20,6 +20,8 @@ enum Command {
     Validate(commands::validate::Args),
     /// Train on the real tables and write a synthetic CSV for every table.
     Run(commands::run::Args),
+    /// Infer a commented, validated schema from a folder of CSV files.
+    Init(commands::init::Args),
     /// Score a synthetic folder against the real data: quality, validity and privacy.
     Evaluate(commands::evaluate::Args),
     /// Train on the real tables and save everything generation needs to one model file.
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Validate(args) => commands::validate::run(args),
         Command::Run(args) => commands::run::run(args),
+        Command::Init(args) => commands::init::run(args),
         Command::Evaluate(args) => commands::evaluate::run(args),
         Command::Train(args) => commands::train::run(args),
         Command::Generate(args) => commands::generate::run(args),

@@ -3,6 +3,7 @@
 
 pub mod evaluate;
 pub mod generate;
+pub mod init;
 pub mod inspect;
 pub mod run;
 pub mod train;

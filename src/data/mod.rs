@@ -13,7 +13,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use rayon::prelude::*;
 
-pub use types::{ValueFormat, infer_kind};
+pub use types::{ValueFormat, infer_kind, parse_datetime};
 
 use crate::error::Problem;
 use crate::schema::{ColumnKind, Schema, TableDef};
@@ -143,14 +143,19 @@ pub fn load_table(def: &TableDef) -> (Option<Table>, Vec<Problem>) {
     (Some(table), problems)
 }
 
-/// A CSV file as text, column by column.
-struct RawTable {
-    header: Vec<String>,
-    lines: Vec<u64>,
-    cells: Vec<Vec<Option<String>>>,
+/// A CSV file as text, column by column (also what `init` infers a schema from).
+pub struct RawTable {
+    /// The header, names trimmed.
+    pub header: Vec<String>,
+    /// The line in the file where each row starts.
+    pub lines: Vec<u64>,
+    /// One vector per column, one cell per row; empty fields (after trimming) are `None`.
+    pub cells: Vec<Vec<Option<String>>>,
 }
 
-fn read_csv(def: &TableDef) -> Result<RawTable, Problem> {
+/// Reads a table's CSV as text; a file that cannot be read or parsed is one problem naming the
+/// file and line. Used by loading and by `init`, so both see exactly the same cells.
+pub fn read_csv(def: &TableDef) -> Result<RawTable, Problem> {
     let shown = def.path_as_written.display();
     let problem = |message: String| Problem::table(&def.name, "path", message);
     let mut reader = csv::ReaderBuilder::new()

@@ -1,0 +1,85 @@
+//! `dxsynth init DATA_DIR`: a commented, validated schema inferred from a folder of CSV files.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args as ClapArgs;
+
+use crate::error::{Error, Result};
+use crate::init;
+
+/// Examples and exit codes, after the options in `dxsynth init --help`.
+const AFTER_HELP: &str = "\
+Examples:
+  dxsynth init data/                        # writes data/schema.yaml
+  dxsynth init data/ -o schemas/shop.yaml   # CSV paths relative to schemas/
+  dxsynth init data/ --dry-run | less       # print it, write nothing
+
+One table per *.csv file, named after the file. Every inferred key is commented with its
+confidence and the evidence; candidates that were left out are explained too. The schema is
+checked as `dxsynth validate` would check it before it is written.
+
+Exit codes: 0 written, 2 no usable CSV file or the output exists (without --force), 1 other errors.";
+
+/// Arguments of `dxsynth init`.
+#[derive(Debug, ClapArgs)]
+#[command(after_help = AFTER_HELP)]
+pub struct Args {
+    /// The folder of CSV files: one table per `*.csv` file, named after the file.
+    pub data_dir: PathBuf,
+    /// Where to write the schema [default: DATA_DIR/schema.yaml]. CSV paths in the schema are
+    /// relative to its folder, which must exist.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print the schema to stdout instead of writing it (paths as if written to --output).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Infers, renders and checks the schema, then prints or writes it; the summary goes to stdout
+/// (stderr with `--dry-run`, where stdout is the schema).
+pub fn run(args: &Args) -> Result<()> {
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| args.data_dir.join("schema.yaml"));
+    if !args.dry_run && !args.force && output.exists() {
+        return Err(init::exists(&output));
+    }
+    let data_dir = init::data_dir_from(&output, &args.data_dir)?;
+    let inferred = init::infer(&args.data_dir)?;
+    let text = init::render(&inferred, &data_dir);
+    init::check(&text, &output).map_err(|err| not_valid(err, &output))?;
+    if args.dry_run {
+        print!("{text}");
+        eprintln!("{}", inferred.summary());
+        return Ok(());
+    }
+    init::write(&output, &text, args.force)?;
+    println!("wrote {}: {}", output.display(), inferred.summary());
+    println!(
+        "review the comments in it, then: dxsynth validate {}",
+        output.display()
+    );
+    Ok(())
+}
+
+/// An inferred schema that does not validate is a bug in `init`; say so, with the problems.
+fn not_valid(err: Error, output: &Path) -> Error {
+    match err {
+        Error::Invalid(mut problems) => {
+            problems.0.insert(
+                0,
+                crate::error::Problem::general(format!(
+                    "the inferred schema for `{}` does not pass validation (a bug in `dxsynth \
+                     init`: please report it); nothing was written",
+                    output.display()
+                )),
+            );
+            Error::Invalid(problems)
+        }
+        other => other,
+    }
+}
