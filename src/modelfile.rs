@@ -9,7 +9,8 @@
 //! 8       4     format version (u32)
 //! 12      1+n   the dxsynth version that wrote the file: length (u8), then UTF-8
 //! ..      8     payload length in bytes (u64)
-//! ..      4     CRC-32 (IEEE) of the writer's version and the payload
+//! ..      8     values the payload's run-length lists expand to (u64; reading expands no more)
+//! ..      4     CRC-32 (IEEE) of the writer's version, the expanded count and the payload
 //! ..      len   payload: the Models, postcard-encoded (plan, per-table column specs and output
 //!               formats, table models, key distributions, model kind, privacy, seed)
 //! ```
@@ -31,6 +32,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::model::Models;
+use crate::model::stored::repeats;
 
 /// The first bytes of every model file.
 pub const MAGIC: &[u8; 8] = b"DXSYNTH\0";
@@ -182,7 +184,8 @@ pub fn load(path: &Path) -> Result<ModelFile> {
 
 /// The whole file for `models`: header and payload.
 pub fn to_bytes(models: &Models) -> std::io::Result<Vec<u8>> {
-    let payload = postcard::to_stdvec(models).map_err(std::io::Error::other)?;
+    let (payload, expanded) = repeats::counting(|| postcard::to_stdvec(models));
+    let payload = payload.map_err(std::io::Error::other)?;
     let writer = WRITER.as_bytes();
     let writer = &writer[..writer.len().min(usize::from(u8::MAX))];
     let mut bytes = Vec::with_capacity(payload.len() + 32 + writer.len());
@@ -191,7 +194,8 @@ pub fn to_bytes(models: &Models) -> std::io::Result<Vec<u8>> {
     bytes.push(writer.len() as u8);
     bytes.extend_from_slice(writer);
     bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    bytes.extend_from_slice(&checksum(writer, &payload).to_le_bytes());
+    bytes.extend_from_slice(&expanded.to_le_bytes());
+    bytes.extend_from_slice(&checksum(writer, expanded, &payload).to_le_bytes());
     bytes.extend_from_slice(&payload);
     Ok(bytes)
 }
@@ -214,12 +218,13 @@ pub fn from_bytes(bytes: &[u8]) -> Result<ModelFile, ModelFileProblem> {
         });
     }
     let length = u64::from_le_bytes(reader.array()?);
+    let expanded = u64::from_le_bytes(reader.array()?);
     let expected_checksum = u32::from_le_bytes(reader.array()?);
     let payload = reader.payload(length)?;
-    if checksum(writer_bytes, payload) != expected_checksum {
+    if checksum(writer_bytes, expanded, payload) != expected_checksum {
         return Err(ModelFileProblem::Corrupted);
     }
-    let models = decode(payload)?;
+    let models = repeats::allowing(expanded, || decode(payload))?;
     Ok(ModelFile {
         format_version,
         writer,
@@ -228,11 +233,13 @@ pub fn from_bytes(bytes: &[u8]) -> Result<ModelFile, ModelFileProblem> {
     })
 }
 
-/// CRC-32 of the writer's version and the payload: every byte after the format version is
-/// covered, either by the checksum or by the length (which truncation and appending contradict).
-fn checksum(writer: &[u8], payload: &[u8]) -> u32 {
+/// CRC-32 of the writer's version, the expanded count and the payload: every byte after the
+/// format version is covered, by the checksum or by the length (which truncation and appending
+/// contradict).
+fn checksum(writer: &[u8], expanded: u64, payload: &[u8]) -> u32 {
     let mut hasher = crc32fast::Hasher::new();
     hasher.update(writer);
+    hasher.update(&expanded.to_le_bytes());
     hasher.update(payload);
     hasher.finalize()
 }
@@ -336,9 +343,9 @@ mod tests {
         crate::train(&schema, &options, &Progress::hidden()).expect("the example trains")
     }
 
-    /// The header's length: magic, version, writer, payload length, checksum.
+    /// The header's length: magic, version, writer, payload length, expanded count, checksum.
     fn header_len() -> usize {
-        MAGIC.len() + 4 + 1 + WRITER.len() + 8 + 4
+        MAGIC.len() + 4 + 1 + WRITER.len() + 8 + 8 + 4
     }
 
     fn problem(bytes: &[u8]) -> ModelFileProblem {
@@ -434,14 +441,21 @@ mod tests {
         }
     }
 
-    /// Wraps a payload in a valid header (right length and checksum).
+    /// Wraps a payload in a valid header (right length and checksum), allowing the lists in it
+    /// to expand to as many values as the real model's.
     fn with_header(payload: &[u8]) -> Vec<u8> {
+        let expanded = u64::from_le_bytes(
+            file()[header_len() - 12..header_len() - 4]
+                .try_into()
+                .expect("8 bytes"),
+        );
         let mut bytes = MAGIC.to_vec();
         bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         bytes.push(WRITER.len() as u8);
         bytes.extend_from_slice(WRITER.as_bytes());
         bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-        bytes.extend_from_slice(&checksum(WRITER.as_bytes(), payload).to_le_bytes());
+        bytes.extend_from_slice(&expanded.to_le_bytes());
+        bytes.extend_from_slice(&checksum(WRITER.as_bytes(), expanded, payload).to_le_bytes());
         bytes.extend_from_slice(payload);
         bytes
     }
@@ -470,6 +484,19 @@ mod tests {
             mangled[start..start + garbage.len()].copy_from_slice(&garbage);
             let _ = from_bytes(&with_header(&mangled));
         }
+    }
+
+    #[test]
+    fn lists_expand_no_further_than_the_header_allows() {
+        let payload = &file()[header_len()..];
+        let at = header_len() - 12;
+        let expanded = u64::from_le_bytes(file()[at..at + 8].try_into().expect("8 bytes"));
+        assert!(expanded > 1000, "the bank model has long sorted lists");
+        let mut bytes = with_header(payload);
+        bytes[at..at + 8].copy_from_slice(&(expanded - 1).to_le_bytes());
+        let crc = checksum(WRITER.as_bytes(), expanded - 1, payload);
+        bytes[at + 8..at + 12].copy_from_slice(&crc.to_le_bytes());
+        assert!(matches!(problem(&bytes), ModelFileProblem::Undecodable(_)));
     }
 
     #[test]

@@ -27,7 +27,11 @@ enum Shape {
     /// Never anything but null (a column of all nulls).
     Empty,
     /// Sorted values inside the protected bounds; `integer` rounds draws.
-    Number { sorted: Vec<f64>, integer: bool },
+    Number {
+        #[serde(with = "super::stored::repeats")]
+        sorted: Vec<f64>,
+        integer: bool,
+    },
     /// Labels with cumulative weights (rare labels removed).
     Category(Weighted<Arc<str>>),
     /// Probability of true.
@@ -205,6 +209,7 @@ impl Weighted<Arc<str>> {
 pub struct IdShape {
     prefix: String,
     suffix: String,
+    #[serde(with = "super::stored::repeats")]
     templates: Vec<String>,
 }
 

@@ -8,7 +8,7 @@ pub mod learned;
 pub mod marginal;
 pub mod reference;
 mod runs;
-mod stored;
+pub(crate) mod stored;
 mod tree;
 
 use std::collections::HashSet;

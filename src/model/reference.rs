@@ -14,6 +14,7 @@ use crate::sampling::{SynthRng, stratified};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReferenceModel {
     marginals: Vec<Marginal>,
+    #[serde(with = "super::stored::repeats")]
     children_per_parent: Vec<usize>,
 }
 

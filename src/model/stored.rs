@@ -2,8 +2,10 @@
 //! a good fit for a compact binary encoding (see [`crate::modelfile`]).
 //!
 //! The model file's encoding (postcard) is not self-describing, so serde's internally tagged
-//! enums (the plan's JSON form) cannot be read back from it. Each helper here is a
-//! `#[serde(with = ...)]` module.
+//! enums (the plan's JSON form) cannot be read back from it; and the sorted lists models keep
+//! are far smaller written as runs (a column of 20,000 years is one run). Each helper here is a
+//! `#[serde(with = ...)]` module; the in-memory form is unchanged. (Tree leaves, which are many,
+//! keep their runs in memory too: see [`super::runs`].)
 
 /// The plan as a plain, externally tagged mirror of [`crate::plan::Plan`].
 pub mod plan {
@@ -84,5 +86,143 @@ pub mod plan {
             })
             .collect();
         Ok(Plan { order })
+    }
+}
+
+/// A list written as (value, repeat count) runs and expanded again on reading: for the sorted
+/// lists models keep (numbers of a column, id templates, children counts), which repeat a lot.
+///
+/// Expanding is the one place where reading could allocate far more than the file holds (a
+/// payload misread, say by a build that changed the format without changing its version, turns
+/// any bytes into repeat counts). So writing counts the values it writes ([`counting`]), the
+/// model file stores that total, and reading may expand no more than it ([`allowing`]).
+pub mod repeats {
+    use std::cell::Cell;
+
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    thread_local! {
+        /// Values written by [`serialize`] on this thread, while [`counting`].
+        static WRITTEN: Cell<u64> = const { Cell::new(0) };
+        /// Values [`deserialize`] may still expand on this thread.
+        static ALLOWED: Cell<u64> = const { Cell::new(0) };
+    }
+
+    /// Runs `write` and returns its result with the number of values written as runs.
+    pub fn counting<R>(write: impl FnOnce() -> R) -> (R, u64) {
+        WRITTEN.with(|written| written.set(0));
+        let result = write();
+        (result, WRITTEN.with(Cell::get))
+    }
+
+    /// Runs `read`, letting it expand at most `allowed` values in all.
+    pub fn allowing<R>(allowed: u64, read: impl FnOnce() -> R) -> R {
+        ALLOWED.with(|cell| cell.set(allowed));
+        let result = read();
+        ALLOWED.with(|cell| cell.set(0));
+        result
+    }
+
+    /// Values compared exactly: numbers by their bits, so a round trip keeps `-0.0` apart from
+    /// `0.0`.
+    pub trait Exact {
+        /// Whether two values are the same to the bit.
+        fn same(&self, other: &Self) -> bool;
+    }
+
+    impl Exact for f64 {
+        fn same(&self, other: &Self) -> bool {
+            self.to_bits() == other.to_bits()
+        }
+    }
+
+    impl Exact for usize {
+        fn same(&self, other: &Self) -> bool {
+            self == other
+        }
+    }
+
+    impl Exact for String {
+        fn same(&self, other: &Self) -> bool {
+            self == other
+        }
+    }
+
+    /// Writes consecutive equal values as one run.
+    pub fn serialize<T, S>(values: &[T], serializer: S) -> Result<S::Ok, S::Error>
+    where
+        T: Exact + Serialize,
+        S: Serializer,
+    {
+        let mut runs: Vec<(&T, u64)> = Vec::new();
+        for value in values {
+            match runs.last_mut() {
+                Some((last, count)) if last.same(value) => *count += 1,
+                _ => runs.push((value, 1)),
+            }
+        }
+        WRITTEN.with(|written| written.set(written.get() + values.len() as u64));
+        serializer.collect_seq(runs)
+    }
+
+    /// Expands the runs, within what [`allowing`] allows: more is a decoding error, not an
+    /// allocation.
+    pub fn deserialize<'de, T, D>(deserializer: D) -> Result<Vec<T>, D::Error>
+    where
+        T: Clone + Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        let runs = Vec::<(T, u64)>::deserialize(deserializer)?;
+        let allowed = ALLOWED.with(Cell::get);
+        let total = runs
+            .iter()
+            .try_fold(0u64, |total, (_, count)| total.checked_add(*count))
+            .filter(|&total| total <= allowed)
+            .ok_or_else(|| D::Error::custom("lists longer than the model file announces"))?;
+        ALLOWED.with(|cell| cell.set(allowed - total));
+        let mut values = Vec::with_capacity(total as usize);
+        for (value, count) in runs {
+            values.extend(std::iter::repeat_n(value, count as usize));
+        }
+        Ok(values)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use serde::{Deserialize, Serialize};
+
+        #[derive(Serialize, Deserialize)]
+        struct Numbers(#[serde(with = "super")] Vec<f64>);
+
+        fn decode(bytes: &[u8], allowed: u64) -> postcard::Result<Numbers> {
+            super::allowing(allowed, || postcard::from_bytes::<Numbers>(bytes))
+        }
+
+        #[test]
+        fn repeats_round_trip_to_the_bit_and_shrink() {
+            let mut numbers = vec![-0.0, 0.0, 0.0, 1.5];
+            numbers.extend(std::iter::repeat_n(2013.0, 10_000));
+            let (bytes, written) =
+                super::counting(|| postcard::to_stdvec(&Numbers(numbers.clone())));
+            let bytes = bytes.expect("encode");
+            assert_eq!(written, numbers.len() as u64);
+            assert!(bytes.len() < 64, "{} bytes", bytes.len());
+            let back = decode(&bytes, written).expect("decode");
+            let bits = |values: &[f64]| values.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&back.0), bits(&numbers));
+            assert!(
+                decode(&bytes, written - 1).is_err(),
+                "one value over the allowance"
+            );
+        }
+
+        #[test]
+        fn impossible_lengths_are_errors_not_allocations() {
+            let huge = postcard::to_stdvec(&vec![(1.0f64, u64::MAX), (2.0, 2)]).expect("encode");
+            assert!(decode(&huge, u64::MAX).is_err());
+            let long = postcard::to_stdvec(&vec![(1.0f64, 1u64 << 40)]).expect("encode");
+            assert!(decode(&long, 1_000_000).is_err());
+        }
     }
 }
