@@ -23,6 +23,7 @@ use crate::progress::Progress;
 )]
 pub struct Args {
     /// The model file (made by `dxsynth train`).
+    #[arg(value_name = "MODEL")]
     pub model_file: PathBuf,
     /// The output folder (created if missing; existing files of the same names are replaced).
     #[arg(short, long, value_name = "DIR")]

@@ -21,6 +21,7 @@ use crate::schema::ColumnKind;
                         Exit codes: 0 success, 2 unusable model file, 1 other errors.")]
 pub struct Args {
     /// The model file (made by `dxsynth train`).
+    #[arg(value_name = "MODEL")]
     pub model_file: PathBuf,
     /// How to print the summary.
     #[arg(long, value_enum, default_value_t = Format::Text)]

@@ -15,8 +15,9 @@ use crate::progress::Progress;
 #[command(
     after_help = "Example:\n  dxsynth train schemas/bank.yaml -m bank.dxsynth --seed 7\n  \
                   dxsynth generate bank.dxsynth -o synthetic/   # anywhere, without the real CSVs\n\n\
-                  The model file holds what generation needs (no real rows, but values derived from\n\
-                  them: see the README's \"Model files\" section); it is written atomically.\n\
+                  The model file holds what generation needs: no real rows, but values derived from\n\
+                  them (the README's \"What a model file reveals\" lists them); treat it like the\n\
+                  real data. It is written atomically.\n\
                   Exit codes: 0 success, 2 invalid schema, data or argument, 1 other errors."
 )]
 pub struct Args {
