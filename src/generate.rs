@@ -8,6 +8,7 @@
 use indexmap::IndexMap;
 
 use crate::data::{Column, Value};
+use crate::keys::LinkedColumns;
 use crate::model::{Models, Parent, Row, TableModel, TrainedTable, context_columns};
 use crate::plan::{Generation, TablePlan};
 use crate::sampling::{SynthRng, rng_for, scaled};
@@ -84,11 +85,18 @@ fn generate_table(
         }
     };
     let row_count = rows.len();
+    let columns = into_columns(trained, rows);
     for distribution in &trained.assigned {
-        let parent_rows = done[&distribution.parent].rows;
+        let parent = &done[&distribution.parent];
+        let synthetic = LinkedColumns {
+            child: &columns,
+            child_rows: row_count,
+            parent: &parent.columns,
+            parent_rows: parent.rows,
+        };
         foreign_keys.insert(
             distribution.column.clone(),
-            distribution.assign(row_count, parent_rows, rng),
+            distribution.assign(synthetic, rng),
         );
     }
     SyntheticTable {
@@ -96,7 +104,7 @@ fn generate_table(
         header: trained.header.clone(),
         primary_key: trained.primary_key.clone(),
         rows: row_count,
-        columns: into_columns(trained, rows),
+        columns,
         foreign_keys,
     }
 }

@@ -5,15 +5,27 @@
 //! other foreign key is *assigned*: each synthetic parent gets a capacity drawn from the real
 //! children-per-parent distribution and child rows fill those capacities, so the shape of that
 //! distribution (how many parents have none, how many have hundreds) survives, and every key
-//! points at a synthetic parent that exists.
+//! points at a synthetic parent that exists. Where some parent columns tell apart which child
+//! rows they had (a flight's destination airport and its distance, say), a child row prefers
+//! parents that resemble the parents such rows had in the real data.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rand::RngExt;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
+use crate::data::Column;
+use crate::model::encode::Encoder;
+use crate::model::tree::{Feature, Tree, TreeParams};
 use crate::sampling::{SynthRng, stratified};
+
+/// Bins of each parent column in a signature, strongest column first: fine for the column that
+/// tells children apart best, coarse for the second, so signatures stay few (at most 80).
+const SIGNATURE_BINS: [usize; 2] = [15, 4];
+
+/// Below this association (Cramér's V) a parent column says nothing about its children.
+const MIN_ASSOCIATION: f64 = 0.1;
 
 /// For each child key, the index of the parent row holding that key (`None` for an empty key).
 /// Validation guarantees every non-empty key exists in the parent.
@@ -32,8 +44,21 @@ pub fn parent_index(
         .collect()
 }
 
-/// The real distribution of one assigned foreign key: children per parent, and how often the
-/// key is empty.
+/// A child table's and a parent table's columns, real or synthetic.
+#[derive(Debug, Clone, Copy)]
+pub struct LinkedColumns<'a> {
+    /// The child's modelled columns.
+    pub child: &'a [Column],
+    /// The number of child rows.
+    pub child_rows: usize,
+    /// The parent's modelled columns.
+    pub parent: &'a [Column],
+    /// The number of parent rows.
+    pub parent_rows: usize,
+}
+
+/// The real distribution of one assigned foreign key: children per parent, how often the key is
+/// empty, and which parents which child rows prefer.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct KeyDistribution {
     /// The foreign key column in the child table.
@@ -44,17 +69,21 @@ pub struct KeyDistribution {
     pub children_per_parent: Vec<usize>,
     /// The share of child rows whose key is empty.
     pub null_rate: f64,
+    /// Which parents child rows prefer (none when no parent column tells children apart).
+    pub preference: Option<ParentPreference>,
 }
 
 impl KeyDistribution {
-    /// Learns the distribution from the real child keys and the parent row each points at.
+    /// Learns the distribution from the real child keys (`parent_of_row`: the parent row each
+    /// points at) and, from the real columns, which parents each kind of child row prefers.
     pub fn learn(
         column: &str,
         parent: &str,
         parent_of_row: &[Option<usize>],
-        parent_rows: usize,
+        real: LinkedColumns<'_>,
+        params: TreeParams,
     ) -> Self {
-        let mut children_per_parent = vec![0; parent_rows];
+        let mut children_per_parent = vec![0; real.parent_rows];
         for row in parent_of_row.iter().flatten() {
             children_per_parent[*row] += 1;
         }
@@ -68,70 +97,364 @@ impl KeyDistribution {
             } else {
                 nulls as f64 / parent_of_row.len() as f64
             },
+            preference: ParentPreference::learn(real, parent_of_row, params),
         }
     }
 
-    /// Assigns a parent row (or an empty key) to each of `child_rows` synthetic rows, given
-    /// `parent_rows` synthetic parents.
-    pub fn assign(
-        &self,
-        child_rows: usize,
-        parent_rows: usize,
-        rng: &mut SynthRng,
-    ) -> Vec<Option<usize>> {
+    /// Assigns a parent row (or an empty key) to every synthetic child row.
+    pub fn assign(&self, synthetic: LinkedColumns<'_>, rng: &mut SynthRng) -> Vec<Option<usize>> {
+        let (child_rows, parent_rows) = (synthetic.child_rows, synthetic.parent_rows);
         if parent_rows == 0 {
             return vec![None; child_rows];
         }
         let empty = ((self.null_rate * child_rows as f64).round() as usize).min(child_rows);
-        let mut slots = self.parent_slots(child_rows - empty, parent_rows, rng);
-        slots.extend(std::iter::repeat_n(None, empty));
-        slots.shuffle(rng);
-        slots
+        let mut order: Vec<usize> = (0..child_rows).collect();
+        order.shuffle(rng);
+        let signatures = self
+            .preference
+            .as_ref()
+            .map(|preference| preference.parent_signatures(synthetic.parent, parent_rows));
+        let mut capacities = stratified(&self.children_per_parent, parent_rows, rng);
+        if let (Some(preference), Some(signatures)) = (&self.preference, &signatures) {
+            let propensity = preference.capacities(signatures, &self.children_per_parent, rng);
+            capacities = rank_matched(capacities, &propensity, rng);
+        }
+        let mut capacities = capacities;
+        top_up(&mut capacities, child_rows - empty, &self.children_per_parent, rng);
+        let mut pool = ParentPool::new(capacities, signatures);
+        let mut assigned = vec![None; child_rows];
+        for &row in &order[empty..] {
+            let wanted = self
+                .preference
+                .as_ref()
+                .map(|preference| preference.draw_signature(synthetic.child, row, rng));
+            assigned[row] = Some(pool.take(wanted, rng));
+        }
+        assigned
     }
+}
 
-    /// `wanted` parent rows, each parent appearing about as often as its drawn capacity.
-    fn parent_slots(
-        &self,
-        wanted: usize,
-        parent_rows: usize,
-        rng: &mut SynthRng,
-    ) -> Vec<Option<usize>> {
-        let capacities = stratified(&self.children_per_parent, parent_rows, rng);
-        let mut slots: Vec<usize> = capacities
-            .iter()
-            .enumerate()
-            .flat_map(|(parent, &capacity)| std::iter::repeat_n(parent, capacity))
+/// Hands out `capacities` (whose distribution is the real one) so that their ranks follow
+/// `propensity` (what each parent's signature suggests): the distribution stays exact while
+/// parents that look like the real busy ones get the large capacities.
+fn rank_matched(mut capacities: Vec<usize>, propensity: &[usize], rng: &mut SynthRng) -> Vec<usize> {
+    let mut parents: Vec<usize> = (0..propensity.len()).collect();
+    parents.shuffle(rng);
+    parents.sort_by_key(|&parent| propensity[parent]);
+    capacities.sort_unstable();
+    let mut matched = vec![0; propensity.len()];
+    for (parent, capacity) in parents.into_iter().zip(capacities) {
+        matched[parent] = capacity;
+    }
+    matched
+}
+
+/// Raises capacities until they hold `wanted` children, one at a time on random parents below
+/// the real maximum (those that already have children first, so the share of childless parents
+/// stays), so no parent ends up with more children than any real parent had.
+fn top_up(capacities: &mut [usize], wanted: usize, real: &[usize], rng: &mut SynthRng) {
+    let max = real.iter().copied().max().unwrap_or(0);
+    let mut missing = wanted.saturating_sub(capacities.iter().sum());
+    for with_children in [true, false] {
+        let mut open: Vec<usize> = (0..capacities.len())
+            .filter(|&p| capacities[p] < max && (capacities[p] > 0) == with_children)
             .collect();
-        slots.shuffle(rng);
-        if slots.len() >= wanted {
-            slots.truncate(wanted);
-        } else {
-            // More children than capacity: extra rows go to parents in proportion to capacity
-            // (any parent when no capacity was drawn).
-            let base = slots.len();
-            for _ in base..wanted {
-                let parent = if base > 0 {
-                    slots[rng.random_range(0..base)]
-                } else {
-                    rng.random_range(0..parent_rows)
-                };
-                slots.push(parent);
+        while missing > 0 && !open.is_empty() {
+            let index = rng.random_range(0..open.len());
+            capacities[open[index]] += 1;
+            missing -= 1;
+            if capacities[open[index]] >= max {
+                open.swap_remove(index);
             }
         }
-        slots.into_iter().map(Some).collect()
     }
+}
+
+/// Which parents a child row prefers: a tree over the child's columns predicting the parent's
+/// *signature* (the coarse codes of the parent columns most associated with child columns).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ParentPreference {
+    /// Parent columns in the signature, with their coarse encoders.
+    signature: Vec<(usize, Encoder)>,
+    /// Encoders of the child's columns (the tree's features).
+    child_encoders: Vec<Encoder>,
+    tree: Tree,
+    /// The signatures of the real parents of each leaf's rows.
+    leaves: Vec<Vec<u16>>,
+    /// By signature (sorted), the children counts of the real parents with it (zeros included):
+    /// a parent's capacity follows its signature, so a hub airport gets a hub's flights.
+    counts: Vec<(u16, Vec<usize>)>,
+}
+
+impl ParentPreference {
+    /// Learns the preference; `None` when no parent column is associated with a child column.
+    fn learn(
+        real: LinkedColumns<'_>,
+        parent_of_row: &[Option<usize>],
+        params: TreeParams,
+    ) -> Option<ParentPreference> {
+        let keyed: Vec<(usize, usize)> = parent_of_row
+            .iter()
+            .enumerate()
+            .filter_map(|(row, parent)| parent.map(|parent| (row, parent)))
+            .collect();
+        let child_encoders: Vec<Encoder> = real.child.iter().map(Encoder::fit).collect();
+        let child_codes: Vec<Vec<u8>> = real
+            .child
+            .iter()
+            .zip(&child_encoders)
+            .map(|(column, encoder)| {
+                keyed
+                    .iter()
+                    .map(|&(row, _)| encoder.encode(&column.values[row]))
+                    .collect()
+            })
+            .collect();
+        let signature = telling_parent_columns(real.parent, &keyed, &child_codes);
+        if signature.is_empty() || child_codes.is_empty() {
+            return None;
+        }
+        let parent_signature = |parent: usize| signature_of(&signature, real.parent, parent);
+        let targets: Vec<u16> = keyed
+            .iter()
+            .map(|&(_, parent)| parent_signature(parent))
+            .collect();
+        let features: Vec<Feature<'_>> = child_codes
+            .iter()
+            .zip(&child_encoders)
+            .map(|(codes, encoder)| Feature {
+                codes,
+                bins: encoder.bins(),
+                ordered: encoder.ordered(),
+                parents_per_code: None,
+            })
+            .collect();
+        let classes = usize::from(targets.iter().copied().max().unwrap_or(0)) + 1;
+        let rows: Vec<u32> = (0..keyed.len() as u32).collect();
+        let (tree, leaf_rows) = Tree::fit(&features, &targets, classes, rows, params);
+        let leaves = leaf_rows
+            .iter()
+            .map(|rows| rows.iter().map(|&r| targets[r as usize]).collect())
+            .collect();
+        let mut children = vec![0; real.parent_rows];
+        for &(_, parent) in &keyed {
+            children[parent] += 1;
+        }
+        let mut by_signature: BTreeMap<u16, Vec<usize>> = BTreeMap::new();
+        for (parent, count) in children.into_iter().enumerate() {
+            by_signature
+                .entry(parent_signature(parent))
+                .or_default()
+                .push(count);
+        }
+        Some(ParentPreference {
+            signature,
+            child_encoders,
+            tree,
+            leaves,
+            counts: by_signature.into_iter().collect(),
+        })
+    }
+
+    /// The signature a synthetic child row asks for.
+    fn draw_signature(&self, child: &[Column], row: usize, rng: &mut SynthRng) -> u16 {
+        let leaf = &self.leaves[self
+            .tree
+            .leaf(|feature| self.child_encoders[feature].encode(&child[feature].values[row]))];
+        leaf[rng.random_range(0..leaf.len())]
+    }
+
+    /// A capacity for every synthetic parent, drawn from the counts of real parents with the
+    /// same signature (all real parents' counts for a signature never seen).
+    fn capacities(&self, signatures: &[u16], all: &[usize], rng: &mut SynthRng) -> Vec<usize> {
+        let mut groups: BTreeMap<u16, Vec<usize>> = BTreeMap::new();
+        for (parent, signature) in signatures.iter().enumerate() {
+            groups.entry(*signature).or_default().push(parent);
+        }
+        let mut capacities = vec![0; signatures.len()];
+        for (signature, parents) in groups {
+            let counts = self
+                .counts
+                .binary_search_by_key(&signature, |(s, _)| *s)
+                .map_or(all, |found| &self.counts[found].1);
+            for (parent, capacity) in parents.iter().zip(stratified(counts, parents.len(), rng)) {
+                capacities[*parent] = capacity;
+            }
+        }
+        capacities
+    }
+
+    /// The signature of every synthetic parent row.
+    fn parent_signatures(&self, parent: &[Column], rows: usize) -> Vec<u16> {
+        (0..rows)
+            .map(|row| signature_of(&self.signature, parent, row))
+            .collect()
+    }
+}
+
+fn signature_of(signature: &[(usize, Encoder)], parent: &[Column], row: usize) -> u16 {
+    signature.iter().fold(0u16, |code, (column, encoder)| {
+        code * encoder.bins() as u16 + u16::from(encoder.encode(&parent[*column].values[row]))
+    })
+}
+
+/// The parent columns most associated (Cramér's V) with some child column, strongest first,
+/// each with the encoder its place in the signature gets.
+fn telling_parent_columns(
+    parent: &[Column],
+    keyed: &[(usize, usize)],
+    child_codes: &[Vec<u8>],
+) -> Vec<(usize, Encoder)> {
+    let association = |column: &Column, bins: usize| {
+        let encoder = Encoder::fit_coarse(column, bins);
+        let codes: Vec<u8> = keyed
+            .iter()
+            .map(|&(_, p)| encoder.encode(&column.values[p]))
+            .collect();
+        let strength = child_codes
+            .iter()
+            .map(|child| cramers_v(&codes, child))
+            .fold(0.0, f64::max);
+        (strength, encoder)
+    };
+    let mut scored: Vec<(f64, usize)> = parent
+        .iter()
+        .enumerate()
+        .map(|(index, column)| (association(column, SIGNATURE_BINS[0]).0, index))
+        .filter(|(strength, _)| *strength >= MIN_ASSOCIATION)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored
+        .into_iter()
+        .zip(SIGNATURE_BINS)
+        .map(|((_, index), bins)| (index, association(&parent[index], bins).1))
+        .collect()
+}
+
+/// Cramér's V of two code sequences (0: independent, 1: one determines the other).
+fn cramers_v(a: &[u8], b: &[u8]) -> f64 {
+    let n = a.len() as f64;
+    if n == 0.0 {
+        return 0.0;
+    }
+    let mut joint: HashMap<(u8, u8), f64> = HashMap::new();
+    let mut left: HashMap<u8, f64> = HashMap::new();
+    let mut right: HashMap<u8, f64> = HashMap::new();
+    for (&x, &y) in a.iter().zip(b) {
+        *joint.entry((x, y)).or_default() += 1.0;
+        *left.entry(x).or_default() += 1.0;
+        *right.entry(y).or_default() += 1.0;
+    }
+    let mut chi2 = 0.0;
+    for (x, nx) in &left {
+        for (y, ny) in &right {
+            let expected = nx * ny / n;
+            let observed = joint.get(&(*x, *y)).copied().unwrap_or(0.0);
+            chi2 += (observed - expected).powi(2) / expected;
+        }
+    }
+    let dof = (left.len().min(right.len()) as f64 - 1.0).max(0.0);
+    if dof == 0.0 {
+        0.0
+    } else {
+        (chi2 / (n * dof)).sqrt().min(1.0)
+    }
+}
+
+/// Synthetic parents with the capacity they have left, reachable by signature.
+struct ParentPool {
+    capacity: Vec<usize>,
+    /// Parents that may still have capacity (lazily pruned).
+    open: Vec<usize>,
+    /// By signature, parents that may still have capacity, and all parents.
+    by_signature: HashMap<u16, (Vec<usize>, Vec<usize>)>,
+}
+
+impl ParentPool {
+    fn new(capacity: Vec<usize>, signatures: Option<Vec<u16>>) -> ParentPool {
+        let open: Vec<usize> = (0..capacity.len()).filter(|&p| capacity[p] > 0).collect();
+        let mut by_signature: HashMap<u16, (Vec<usize>, Vec<usize>)> = HashMap::new();
+        for (parent, signature) in signatures.into_iter().flatten().enumerate() {
+            let entry = by_signature.entry(signature).or_default();
+            if capacity[parent] > 0 {
+                entry.0.push(parent);
+            }
+            entry.1.push(parent);
+        }
+        ParentPool {
+            capacity,
+            open,
+            by_signature,
+        }
+    }
+
+    /// A parent for one child: one with the wanted signature and capacity left if possible,
+    /// else any with capacity left, else one with the wanted signature, else any.
+    fn take(&mut self, wanted: Option<u16>, rng: &mut SynthRng) -> usize {
+        let capacity = &self.capacity;
+        let signature = wanted.and_then(|s| self.by_signature.get_mut(&s));
+        let chosen = match signature {
+            Some((open, all)) => take_open(open, capacity, rng)
+                .or_else(|| take_open(&mut self.open, capacity, rng))
+                .unwrap_or_else(|| all[rng.random_range(0..all.len())]),
+            None => take_open(&mut self.open, capacity, rng)
+                .unwrap_or_else(|| rng.random_range(0..capacity.len())),
+        };
+        self.capacity[chosen] = self.capacity[chosen].saturating_sub(1);
+        chosen
+    }
+}
+
+/// A random parent of `open` that still has capacity, pruning exhausted ones on the way.
+fn take_open(open: &mut Vec<usize>, capacity: &[usize], rng: &mut SynthRng) -> Option<usize> {
+    while !open.is_empty() {
+        let index = rng.random_range(0..open.len());
+        if capacity[open[index]] > 0 {
+            return Some(open[index]);
+        }
+        open.swap_remove(index);
+    }
+    None
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+    use crate::data::{Value, ValueFormat};
     use crate::sampling::rng_for;
+    use crate::schema::ColumnKind;
 
     fn keys(values: &[&str]) -> Vec<Option<String>> {
         values
             .iter()
             .map(|v| (!v.is_empty()).then(|| v.to_string()))
             .collect()
+    }
+
+    fn labels(name: &str, values: impl Iterator<Item = String>) -> Column {
+        Column {
+            name: name.into(),
+            kind: ColumnKind::Categorical,
+            format: ValueFormat::Verbatim,
+            values: values.map(|v| Value::Label(Arc::from(v))).collect(),
+        }
+    }
+
+    const PARAMS: TreeParams = TreeParams {
+        min_leaf: 5,
+        max_depth: 6,
+        min_leaf_parents: 1,
+    };
+
+    fn unrelated(child_rows: usize, parent_rows: usize) -> LinkedColumns<'static> {
+        LinkedColumns {
+            child: &[],
+            child_rows,
+            parent: &[],
+            parent_rows,
+        }
     }
 
     #[test]
@@ -142,13 +465,13 @@ mod tests {
 
     #[test]
     fn assignment_keeps_counts_and_null_rate() {
-        // 10 parents: one with 90 children, the rest with 1; 10% of children have no parent.
+        // 10 parents: one with 90 children, the rest with 1; 11 children have no parent.
         let mut real: Vec<Option<usize>> = (0..90).map(|_| Some(0)).collect();
         real.extend((1..10).map(Some));
         real.extend((0..11).map(|_| None));
-        let distribution = KeyDistribution::learn("fk", "p", &real, 10);
+        let distribution = KeyDistribution::learn("fk", "p", &real, unrelated(110, 10), PARAMS);
         let mut rng = rng_for(5, "keys");
-        let assigned = distribution.assign(real.len(), 10, &mut rng);
+        let assigned = distribution.assign(unrelated(real.len(), 10), &mut rng);
         assert_eq!(assigned.iter().filter(|k| k.is_none()).count(), 11);
         let mut counts = vec![0; 10];
         for parent in assigned.iter().flatten() {
@@ -159,10 +482,48 @@ mod tests {
     }
 
     #[test]
+    fn children_go_to_parents_like_their_real_ones() {
+        // Parents are "east" or "west"; children of eastern parents say "sunrise", of western
+        // ones "sunset". Assignment should pair them up the same way.
+        let region = |p: usize| if p % 2 == 0 { "east" } else { "west" };
+        let parent = [labels("region", (0..40).map(|p| region(p).to_string()))];
+        let real_parent_of: Vec<Option<usize>> = (0..400).map(|row| Some(row % 40)).collect();
+        let word = |p: usize| {
+            if region(p) == "east" {
+                "sunrise"
+            } else {
+                "sunset"
+            }
+        };
+        let child = [labels(
+            "word",
+            (0..400).map(|row| word(row % 40).to_string()),
+        )];
+        let real = LinkedColumns {
+            child: &child,
+            child_rows: 400,
+            parent: &parent,
+            parent_rows: 40,
+        };
+        let distribution = KeyDistribution::learn("fk", "p", &real_parent_of, real, PARAMS);
+        assert!(distribution.preference.is_some());
+        let assigned = distribution.assign(real, &mut rng_for(9, "keys"));
+        let matching = assigned
+            .iter()
+            .enumerate()
+            .filter(|(row, parent)| parent.is_some_and(|p| word(p) == word(row % 40)))
+            .count();
+        assert!(
+            matching >= 390,
+            "{matching} of 400 children matched their kind of parent"
+        );
+    }
+
+    #[test]
     fn no_parents_means_empty_keys() {
-        let distribution = KeyDistribution::learn("fk", "p", &[Some(0)], 1);
+        let distribution = KeyDistribution::learn("fk", "p", &[Some(0)], unrelated(1, 1), PARAMS);
         assert_eq!(
-            distribution.assign(3, 0, &mut rng_for(1, "k")),
+            distribution.assign(unrelated(3, 0), &mut rng_for(1, "k")),
             vec![None; 3]
         );
     }

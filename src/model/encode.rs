@@ -35,11 +35,18 @@ pub enum Encoder {
 impl Encoder {
     /// Fits an encoder to a column's values, according to its type.
     pub fn fit(column: &Column) -> Encoder {
+        Encoder::fit_coarse(column, MAX_BINS)
+    }
+
+    /// Like [`Encoder::fit`] with at most `bins` bins besides null (coarse codes keep
+    /// combinations of columns few).
+    pub fn fit_coarse(column: &Column, bins: usize) -> Encoder {
+        let bins = bins.clamp(2, MAX_BINS);
         match column.kind {
             ColumnKind::Numerical | ColumnKind::Datetime => {
-                Encoder::numeric(column.values.iter().filter_map(Value::as_number))
+                Encoder::quantiles(column.values.iter().filter_map(Value::as_number), bins)
             }
-            ColumnKind::Categorical => Encoder::labels(&column.values),
+            ColumnKind::Categorical => Encoder::labels(&column.values, bins),
             ColumnKind::Boolean => Encoder::Flag,
             ColumnKind::Id | ColumnKind::Text => Encoder::Presence,
         }
@@ -47,10 +54,14 @@ impl Encoder {
 
     /// Quantile bins of numbers (at most [`MAX_BINS`]).
     pub fn numeric(numbers: impl Iterator<Item = f64>) -> Encoder {
+        Encoder::quantiles(numbers, MAX_BINS)
+    }
+
+    fn quantiles(numbers: impl Iterator<Item = f64>, bins: usize) -> Encoder {
         let mut sorted: Vec<f64> = numbers.collect();
         sorted.sort_by(f64::total_cmp);
-        let mut cuts: Vec<f64> = (1..MAX_BINS)
-            .filter_map(|i| sorted.get(i * sorted.len() / MAX_BINS).copied())
+        let mut cuts: Vec<f64> = (1..bins)
+            .filter_map(|i| sorted.get(i * sorted.len() / bins).copied())
             .collect();
         cuts.dedup();
         // A cut equal to the minimum would leave its bin empty.
@@ -60,7 +71,7 @@ impl Encoder {
         Encoder::Numeric { cuts }
     }
 
-    fn labels(values: &[Value]) -> Encoder {
+    fn labels(values: &[Value], bins: usize) -> Encoder {
         let mut counts: HashMap<&Arc<str>, usize> = HashMap::new();
         for value in values {
             if let Value::Label(label) = value {
@@ -71,7 +82,7 @@ impl Encoder {
         ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         let codes: HashMap<Arc<str>, u8> = ranked
             .iter()
-            .take(MAX_BINS - 1)
+            .take(bins - 1)
             .enumerate()
             .map(|(index, (label, _))| ((*label).clone(), index as u8 + 1))
             .collect();

@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use rand::RngExt;
+use rand::seq::SliceRandom;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -23,9 +24,6 @@ use super::{Parent, Row, TableModel, TrainingData};
 use crate::data::{Column, Value};
 use crate::sampling::{SynthRng, stratified};
 use crate::schema::ColumnKind;
-
-/// Deepest tree grown.
-const MAX_DEPTH: usize = 12;
 
 /// A trained learned model of one table.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -41,12 +39,27 @@ pub struct LearnedModel {
     sequence: Option<SequenceModel>,
 }
 
+/// Features that describe a row's place in its sequence: position, length, progress.
+const SEQUENCE_FEATURES: usize = 3;
+
+/// The tenth of its sequence a row is in (0..=9).
+fn progress_code(position: usize, length: usize) -> u8 {
+    (10 * position / length.max(1)).min(9) as u8
+}
+
+/// Sequences at most this long (on average) condition each row on the previous one.
+const SHORT_SEQUENCE: f64 = 50.0;
+
 /// Where each feature sits in a row's code vector.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 struct Layout {
     context: usize,
     sequential: bool,
     columns: usize,
+    /// Whether rows see the previous row. Only in short sequences: over hundreds of rows,
+    /// conditioning on the previous row turns into a random walk that drifts away from the
+    /// real joint distribution.
+    previous: bool,
 }
 
 impl Layout {
@@ -56,30 +69,37 @@ impl Layout {
     fn length(&self) -> usize {
         self.context + 1
     }
+    /// How far through its sequence a row is, in tenths: long sequences (an airport's year of
+    /// weather) drift without it, since positions past a few hundred share one code.
+    fn progress(&self) -> usize {
+        self.context + 2
+    }
     fn previous(&self, column: usize) -> usize {
-        self.context + 2 + column
+        self.context + SEQUENCE_FEATURES + column
     }
     fn current(&self, column: usize) -> usize {
         if self.sequential {
-            self.context + 2 + self.columns + column
+            self.context + SEQUENCE_FEATURES + self.columns + column
         } else {
             column
         }
     }
     fn total(&self) -> usize {
         if self.sequential {
-            self.context + 2 + 2 * self.columns
+            self.context + SEQUENCE_FEATURES + 2 * self.columns
         } else {
             self.columns
         }
     }
     /// The features that may be used for the column at `rank` in generation order.
     fn allowed(&self, order: &[usize], rank: usize) -> Vec<usize> {
-        let mut features: Vec<usize> = if self.sequential {
-            (0..self.context + 2 + self.columns).collect()
-        } else {
-            Vec::new()
-        };
+        let mut features: Vec<usize> = Vec::new();
+        if self.sequential {
+            features.extend(0..self.context + SEQUENCE_FEATURES);
+            if self.previous {
+                features.extend((0..self.columns).map(|column| self.previous(column)));
+            }
+        }
         features.extend(order[..rank].iter().map(|&column| self.current(column)));
         features
     }
@@ -142,22 +162,20 @@ impl LearnedModel {
         let table = data.table;
         let columns = &table.columns;
         let min_count = data.privacy.threshold(table.rows());
-        let params = TreeParams {
-            min_leaf: (4 * min_count).max(1),
-            max_depth: MAX_DEPTH,
-        };
+        let params = super::tree_params(data.privacy, table.rows());
         let encoders: Vec<Encoder> = columns.iter().map(Encoder::fit).collect();
         let context = data
             .parent
             .as_ref()
             .map(|link| link.context.as_slice())
             .unwrap_or(&[]);
+        let sequences = Sequences::of(data);
         let layout = Layout {
             context: context.len(),
             sequential: data.parent.is_some(),
             columns: columns.len(),
+            previous: sequences.mean_length() <= SHORT_SEQUENCE,
         };
-        let sequences = Sequences::of(data);
         let context_encoders: Vec<Encoder> = context.iter().map(Encoder::fit).collect();
         let anchor = context
             .iter()
@@ -171,6 +189,7 @@ impl LearnedModel {
             &context_encoders,
         );
         let ordered = ordered_features(layout, &encoders, &context_encoders);
+        let context_parents = parents_per_code(data, context, &context_encoders);
         let order = generation_order(columns);
         let models: Vec<ColumnModel> = (0..columns.len())
             .into_par_iter()
@@ -182,11 +201,16 @@ impl LearnedModel {
                     allowed: &allowed,
                     codes: &codes,
                     ordered: &ordered,
+                    context_parents: &context_parents,
                     sequences: &sequences,
                     min_count,
                     params,
                 };
-                train_column(&setup, layout.sequential, anchor.map(|a| &context[a]))
+                let gaps = layout.sequential
+                    && (layout.previous
+                        || data.order_by == Some(column)
+                        || sequences.in_order(&columns[column]) >= 0.99);
+                train_column(&setup, gaps, anchor.map(|a| &context[a]))
             })
             .collect();
         let sequence = data.parent.as_ref().map(|link| {
@@ -217,30 +241,63 @@ impl LearnedModel {
     }
 
     /// One row given the context part of its codes (parent, position, length, previous row).
+    /// Values of the first column for `n` rows of a table without context, drawn stratified
+    /// (its tree has no feature to split on): small tables such as 5 regions or 16 airlines
+    /// then keep their exact mix instead of repeating some values and losing others.
+    fn stratified_first_column(&self, n: usize, rng: &mut SynthRng) -> Vec<Value> {
+        match self.order.first().map(|&column| &self.columns[column]) {
+            Some(ColumnModel::Tree(conditional)) if !self.layout.sequential => {
+                let mut values = conditional.stratified(n, rng);
+                values.shuffle(rng);
+                values
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// One row given the context part of its codes; `first` is the value of the first column
+    /// when it was drawn beforehand.
     fn sample_row(
         &self,
         mut codes: Vec<u8>,
         previous: Option<&Row>,
         anchor: Option<f64>,
+        first: Option<Value>,
         rng: &mut SynthRng,
     ) -> Row {
         let mut row = vec![Value::Null; self.columns.len()];
+        let mut first = first;
         for &column in &self.order {
-            let value = match &self.columns[column] {
-                ColumnModel::Tree(conditional) => conditional.sample(&codes, rng),
-                ColumnModel::Marginal(marginal) => marginal.sample(rng),
-                ColumnModel::Gap { first, next } => {
-                    match previous.and_then(|row| row[column].as_number()) {
-                        Some(before) => shift(next.sample(&codes, rng), before),
-                        None => shift(first.sample(&codes, rng), anchor.unwrap_or(0.0)),
-                    }
-                }
+            let value = match (first.take(), &self.columns[column]) {
+                (Some(value), _) => value,
+                (None, model) => self.draw(model, column, &codes, previous, anchor, rng),
             };
             let value = clip(value, self.bounds[column]);
             codes[self.layout.current(column)] = self.encoders[column].encode(&value);
             row[column] = value;
         }
         row
+    }
+
+    fn draw(
+        &self,
+        model: &ColumnModel,
+        column: usize,
+        codes: &[u8],
+        previous: Option<&Row>,
+        anchor: Option<f64>,
+        rng: &mut SynthRng,
+    ) -> Value {
+        match model {
+            ColumnModel::Tree(conditional) => conditional.sample(codes, rng),
+            ColumnModel::Marginal(marginal) => marginal.sample(rng),
+            ColumnModel::Gap { first, next } => {
+                match previous.and_then(|row| row[column].as_number()) {
+                    Some(before) => shift(next.sample(codes, rng), before),
+                    None => shift(first.sample(codes, rng), anchor.unwrap_or(0.0)),
+                }
+            }
+        }
     }
 
     fn context_codes(&self, parent: &Parent<'_>, parent_row: Option<usize>) -> Vec<u8> {
@@ -262,13 +319,14 @@ impl TableModel for LearnedModel {
             columns: &[],
             rows: 0,
         };
+        let mut firsts = self.stratified_first_column(n, rng).into_iter();
         (0..n)
             .map(|_| {
                 let mut codes = self.context_codes(&none, None);
                 if self.layout.sequential {
                     codes[self.layout.length()] = count_code(1);
                 }
-                self.sample_row(codes, None, None, rng)
+                self.sample_row(codes, None, None, firsts.next(), rng)
             })
             .collect()
     }
@@ -310,12 +368,13 @@ impl TableModel for LearnedModel {
             let mut codes = context.clone();
             codes[self.layout.position()] = count_code(position);
             codes[self.layout.length()] = count_code(len);
+            codes[self.layout.progress()] = progress_code(position, len);
             if let Some(previous) = rows.last() {
                 for (column, value) in previous.iter().enumerate() {
                     codes[self.layout.previous(column)] = self.encoders[column].encode(value);
                 }
             }
-            let row = self.sample_row(codes, rows.last(), anchor, rng);
+            let row = self.sample_row(codes, rows.last(), anchor, None, rng);
             rows.push(row);
         }
         rows
@@ -323,6 +382,35 @@ impl TableModel for LearnedModel {
 }
 
 impl Conditional {
+    /// `n` draws from the tree's first leaf, spread evenly over its values (see
+    /// [`LearnedModel::stratified_first_column`]).
+    fn stratified(&self, n: usize, rng: &mut SynthRng) -> Vec<Value> {
+        let Some(leaf) = self.leaves.first() else {
+            return Vec::new();
+        };
+        let total = leaf.nulls + leaf.values.len();
+        if total == 0 {
+            return Vec::new();
+        }
+        (0..n)
+            .map(|i| {
+                let at = (i as f64 + rng.random::<f64>()) / n as f64 * total as f64;
+                let index = (at as usize).min(total - 1);
+                if index < leaf.nulls {
+                    Value::Null
+                } else if leaf.values.get(0).as_number().is_some() {
+                    let share = (at - leaf.nulls as f64) / leaf.values.len() as f64;
+                    Value::Number(smoothed_quantile_values(
+                        &leaf.values,
+                        share.clamp(0.0, 1.0),
+                    ))
+                } else {
+                    leaf.values.get(index - leaf.nulls).clone()
+                }
+            })
+            .collect()
+    }
+
     fn sample(&self, codes: &[u8], rng: &mut SynthRng) -> Value {
         let leaf = &self.leaves[self.tree.leaf(|feature| codes[self.features[feature]])];
         let total = leaf.nulls + leaf.values.len();
@@ -407,6 +495,29 @@ fn generation_order(columns: &[Column]) -> Vec<usize> {
 }
 
 impl Sequences {
+    /// The mean length of the non-empty sequences.
+    fn mean_length(&self) -> f64 {
+        let starts = self.previous.iter().filter(|p| p.is_none()).count();
+        self.rows.len() as f64 / starts.max(1) as f64
+    }
+
+    /// The share of consecutive pairs inside sequences whose values do not decrease.
+    fn in_order(&self, column: &Column) -> f64 {
+        let pairs: Vec<bool> = self
+            .rows
+            .iter()
+            .filter_map(|&row| {
+                let before = self.previous[row]?;
+                let (a, b) = (
+                    column.values[before].as_number()?,
+                    column.values[row].as_number()?,
+                );
+                Some(a <= b)
+            })
+            .collect();
+        pairs.iter().filter(|&&ordered| ordered).count() as f64 / pairs.len().max(1) as f64
+    }
+
     fn of(data: &TrainingData<'_>) -> Sequences {
         let n = data.table.rows();
         let Some(link) = &data.parent else {
@@ -493,6 +604,12 @@ fn feature_codes(
     }
     codes[layout.position()] = sequences.position.iter().map(|&p| count_code(p)).collect();
     codes[layout.length()] = sequences.length.iter().map(|&l| count_code(l)).collect();
+    codes[layout.progress()] = sequences
+        .position
+        .iter()
+        .zip(&sequences.length)
+        .map(|(&p, &l)| progress_code(p, l))
+        .collect();
     for index in 0..columns.len() {
         let current = codes[layout.current(index)].clone();
         codes[layout.previous(index)] = (0..n)
@@ -500,6 +617,29 @@ fn feature_codes(
             .collect();
     }
     codes
+}
+
+/// For each context column, how many distinct parents that have children carry each code.
+fn parents_per_code(
+    data: &TrainingData<'_>,
+    context: &[Column],
+    encoders: &[Encoder],
+) -> Vec<Vec<usize>> {
+    let Some(link) = &data.parent else {
+        return Vec::new();
+    };
+    let counts = link.children_per_parent();
+    context
+        .iter()
+        .zip(encoders)
+        .map(|(column, encoder)| {
+            let mut parents = vec![0; encoder.bins()];
+            for (parent, _) in counts.iter().enumerate().filter(|(_, count)| **count > 0) {
+                parents[usize::from(encoder.encode(&column.values[parent]))] += 1;
+            }
+            parents
+        })
+        .collect()
 }
 
 /// Whether each feature's codes are ordered (numbers, positions) or not (categories).
@@ -528,12 +668,16 @@ struct ColumnSetup<'a> {
     allowed: &'a [usize],
     codes: &'a [Vec<u8>],
     ordered: &'a [bool],
+    /// For each context feature, the number of distinct parents (with children) per code.
+    context_parents: &'a [Vec<usize>],
     sequences: &'a Sequences,
     min_count: usize,
     params: TreeParams,
 }
 
-fn train_column(setup: &ColumnSetup<'_>, sequential: bool, anchor: Option<&Column>) -> ColumnModel {
+/// `gaps`: model a datetime as gaps inside its sequence (when sequences are short or ordered
+/// by it; over long unordered sequences the gaps would random-walk away from the real dates).
+fn train_column(setup: &ColumnSetup<'_>, gaps: bool, anchor: Option<&Column>) -> ColumnModel {
     let column = setup.column;
     let fallback = Marginal::fit(column, setup.min_count);
     if matches!(column.kind, ColumnKind::Id | ColumnKind::Text)
@@ -541,7 +685,7 @@ fn train_column(setup: &ColumnSetup<'_>, sequential: bool, anchor: Option<&Colum
     {
         return ColumnModel::Marginal(fallback);
     }
-    if sequential && column.kind == ColumnKind::Datetime {
+    if gaps && column.kind == ColumnKind::Datetime {
         return train_gaps(setup, anchor, fallback);
     }
     let rows: Vec<usize> = setup.sequences.rows.clone();
@@ -604,6 +748,7 @@ fn fit_conditional(
             codes: &setup.codes[index],
             bins: feature_bins(&setup.codes[index]),
             ordered: setup.ordered[index],
+            parents_per_code: setup.context_parents.get(index).map(Vec::as_slice),
         })
         .collect();
     let rows32: Vec<u32> = rows.iter().map(|&r| r as u32).collect();
@@ -687,6 +832,7 @@ fn train_lengths(
             codes,
             bins: feature_bins(codes),
             ordered: encoder.ordered(),
+            parents_per_code: None,
         })
         .collect();
     let count_encoder = Encoder::numeric(counts.iter().map(|&c| c as f64));

@@ -3,13 +3,13 @@
 //! Every model sits behind [`TableModel`], so the pipeline does not care which one it runs and
 //! a learned model can always be compared with the [`reference`] baseline.
 
-mod encode;
+pub(crate) mod encode;
 pub mod learned;
 pub mod marginal;
 pub mod reference;
 mod runs;
 pub(crate) mod stored;
-mod tree;
+pub(crate) mod tree;
 
 use std::collections::HashSet;
 use std::fmt;
@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::Validated;
 use crate::data::{Column, Table, Value, ValueFormat};
 use crate::error::{Error, Result};
-use crate::keys::{self, KeyDistribution};
+use crate::keys::{self, KeyDistribution, LinkedColumns};
 use crate::plan::{Generation, Plan, TablePlan};
 use crate::sampling::SynthRng;
 use crate::schema::ColumnKind;
@@ -114,6 +114,16 @@ impl Privacy {
     /// lose every value at 5, so tables under 250 rows use `rows / 50` (at least 1).
     pub fn threshold(&self, rows: usize) -> usize {
         self.min_count.min((rows / 50).max(1))
+    }
+}
+
+/// How far trees may grow on a table of `rows` rows: no leaf smaller than four times the
+/// privacy threshold, so no leaf speaks for a handful of real records.
+pub fn tree_params(privacy: Privacy, rows: usize) -> tree::TreeParams {
+    tree::TreeParams {
+        min_leaf: (4 * privacy.threshold(rows)).max(1),
+        max_depth: 12,
+        min_leaf_parents: privacy.min_count,
     }
 }
 
@@ -426,8 +436,15 @@ fn train_table(
         .iter()
         .map(|fk| {
             let parent_of_row = real_parent_index(input, table, &fk.column, &fk.parent);
-            let parent_rows = input.tables[&fk.parent].rows();
-            KeyDistribution::learn(&fk.column, &fk.parent, &parent_of_row, parent_rows)
+            let parent = &input.tables[&fk.parent];
+            let real = LinkedColumns {
+                child: &table.columns,
+                child_rows: table.rows(),
+                parent: &parent.columns,
+                parent_rows: parent.rows(),
+            };
+            let params = tree_params(privacy, table.rows());
+            KeyDistribution::learn(&fk.column, &fk.parent, &parent_of_row, real, params)
         })
         .collect();
     let order_by = def

@@ -14,6 +14,8 @@ pub struct TreeParams {
     pub min_leaf: usize,
     /// Maximum depth.
     pub max_depth: usize,
+    /// No split on a parent feature leaves fewer distinct parents on a side.
+    pub min_leaf_parents: usize,
 }
 
 /// One feature as the tree sees it: its codes for every training row.
@@ -24,6 +26,11 @@ pub struct Feature<'a> {
     pub bins: usize,
     /// Whether codes are ordered (thresholds) or not (subsets ordered by target).
     pub ordered: bool,
+    /// For a feature taken from a parent row: how many distinct parents have each code. A split
+    /// on such a feature must leave [`TreeParams::min_leaf_parents`] parents on each side, so a
+    /// tree never learns what one or two parents' children look like (privacy), and never
+    /// routes synthetic parents down a branch that stood for a single real parent.
+    pub parents_per_code: Option<&'a [usize]>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -159,7 +166,7 @@ impl Builder<'_, '_> {
             }
             let order = self.code_order(feature, &histogram, &totals);
             if let Some((gain, left_codes)) =
-                self.sweep(&order, &histogram, &totals, parent_impurity)
+                self.sweep(&order, feature, &histogram, &totals, parent_impurity)
                 && best.as_ref().is_none_or(|b| gain > b.gain)
             {
                 best = Some(Split {
@@ -202,6 +209,7 @@ impl Builder<'_, '_> {
     fn sweep(
         &self,
         order: &[usize],
+        feature: &Feature<'_>,
         histogram: &[f64],
         totals: &[f64],
         parent: f64,
@@ -212,15 +220,24 @@ impl Builder<'_, '_> {
         let mut mask = 0u64;
         let mut best: Option<(f64, u64)> = None;
         let min_leaf = self.params.min_leaf as f64;
+        let parents_of = |code: usize| feature.parents_per_code.map_or(0, |counts| counts[code]);
+        let total_parents: usize = order.iter().map(|&code| parents_of(code)).sum();
+        let mut left_parents = 0;
         for &code in order.iter().take(order.len().saturating_sub(1)) {
             let counts = &histogram[code * self.classes..(code + 1) * self.classes];
             for (sum, count) in left.iter_mut().zip(counts) {
                 *sum += count;
             }
             left_count += counts.iter().sum::<f64>();
+            left_parents += parents_of(code);
             mask |= 1u64 << code;
             let right_count = total - left_count;
             if left_count < min_leaf || right_count < min_leaf {
+                continue;
+            }
+            let few_parents =
+                left_parents.min(total_parents - left_parents) < self.params.min_leaf_parents;
+            if feature.parents_per_code.is_some() && few_parents {
                 continue;
             }
             let right: Vec<f64> = totals.iter().zip(&left).map(|(t, l)| t - l).collect();
@@ -256,16 +273,19 @@ mod tests {
                 codes: &a,
                 bins: 4,
                 ordered: false,
+                parents_per_code: None,
             },
             Feature {
                 codes: &b,
                 bins: 4,
                 ordered: false,
+                parents_per_code: None,
             },
         ];
         let params = TreeParams {
             min_leaf: 5,
             max_depth: 3,
+            min_leaf_parents: 1,
         };
         let (tree, leaves) = Tree::fit(&features, &target, 2, (0..200).collect(), params);
         for leaf in &leaves {
@@ -287,10 +307,12 @@ mod tests {
             codes: &codes,
             bins: 32,
             ordered: true,
+            parents_per_code: None,
         }];
         let params = TreeParams {
             min_leaf: 10,
             max_depth: 10,
+            min_leaf_parents: 1,
         };
         let (_, leaves) = Tree::fit(&features, &target, 32, (0..100).collect(), params);
         assert!(leaves.len() > 1);
