@@ -119,8 +119,12 @@ impl KeyDistribution {
             let propensity = preference.capacities(signatures, &self.children_per_parent, rng);
             capacities = rank_matched(capacities, &propensity, rng);
         }
-        let mut capacities = capacities;
-        top_up(&mut capacities, child_rows - empty, &self.children_per_parent, rng);
+        top_up(
+            &mut capacities,
+            child_rows - empty,
+            &self.children_per_parent,
+            rng,
+        );
         let mut pool = ParentPool::new(capacities, signatures);
         let mut assigned = vec![None; child_rows];
         for &row in &order[empty..] {
@@ -137,7 +141,11 @@ impl KeyDistribution {
 /// Hands out `capacities` (whose distribution is the real one) so that their ranks follow
 /// `propensity` (what each parent's signature suggests): the distribution stays exact while
 /// parents that look like the real busy ones get the large capacities.
-fn rank_matched(mut capacities: Vec<usize>, propensity: &[usize], rng: &mut SynthRng) -> Vec<usize> {
+fn rank_matched(
+    mut capacities: Vec<usize>,
+    propensity: &[usize],
+    rng: &mut SynthRng,
+) -> Vec<usize> {
     let mut parents: Vec<usize> = (0..propensity.len()).collect();
     parents.shuffle(rng);
     parents.sort_by_key(|&parent| propensity[parent]);
