@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::Column;
 use crate::model::encode::Encoder;
-use crate::model::tree::{Feature, Tree, TreeParams};
+use crate::model::tree::{Feature, Tree};
+use crate::model::{Privacy, tree_params};
 use crate::sampling::{SynthRng, stratified};
 
 /// Bins of each parent column in a signature, strongest column first: fine for the column that
@@ -81,12 +82,14 @@ impl KeyDistribution {
         parent: &str,
         parent_of_row: &[Option<usize>],
         real: LinkedColumns<'_>,
-        params: TreeParams,
+        privacy: Privacy,
     ) -> Self {
         let mut children_per_parent = vec![0; real.parent_rows];
         for row in parent_of_row.iter().flatten() {
             children_per_parent[*row] += 1;
         }
+        // Sorted: which real parent had how many children is not the model's business.
+        children_per_parent.sort_unstable();
         let nulls = parent_of_row.iter().filter(|row| row.is_none()).count();
         KeyDistribution {
             column: column.to_string(),
@@ -97,7 +100,7 @@ impl KeyDistribution {
             } else {
                 nulls as f64 / parent_of_row.len() as f64
             },
-            preference: ParentPreference::learn(real, parent_of_row, params),
+            preference: ParentPreference::learn(real, parent_of_row, privacy),
         }
     }
 
@@ -199,14 +202,19 @@ impl ParentPreference {
     fn learn(
         real: LinkedColumns<'_>,
         parent_of_row: &[Option<usize>],
-        params: TreeParams,
+        privacy: Privacy,
     ) -> Option<ParentPreference> {
+        let params = tree_params(privacy, real.child_rows);
         let keyed: Vec<(usize, usize)> = parent_of_row
             .iter()
             .enumerate()
             .filter_map(|(row, parent)| parent.map(|parent| (row, parent)))
             .collect();
-        let child_encoders: Vec<Encoder> = real.child.iter().map(Encoder::fit).collect();
+        let child_encoders: Vec<Encoder> = real
+            .child
+            .iter()
+            .map(|column| Encoder::fit(column, privacy.threshold(real.child_rows)))
+            .collect();
         let child_codes: Vec<Vec<u8>> = real
             .child
             .iter()
@@ -218,7 +226,12 @@ impl ParentPreference {
                     .collect()
             })
             .collect();
-        let signature = telling_parent_columns(real.parent, &keyed, &child_codes);
+        let signature = telling_parent_columns(
+            privacy.threshold(real.parent_rows),
+            real.parent,
+            &keyed,
+            &child_codes,
+        );
         if signature.is_empty() || child_codes.is_empty() {
             return None;
         }
@@ -309,12 +322,13 @@ fn signature_of(signature: &[(usize, Encoder)], parent: &[Column], row: usize) -
 /// The parent columns most associated (Cramér's V) with some child column, strongest first,
 /// each with the encoder its place in the signature gets.
 fn telling_parent_columns(
+    min_count: usize,
     parent: &[Column],
     keyed: &[(usize, usize)],
     child_codes: &[Vec<u8>],
 ) -> Vec<(usize, Encoder)> {
     let association = |column: &Column, bins: usize| {
-        let encoder = Encoder::fit_coarse(column, bins);
+        let encoder = Encoder::fit_coarse(column, bins, min_count);
         let codes: Vec<u8> = keyed
             .iter()
             .map(|&(_, p)| encoder.encode(&column.values[p]))
@@ -450,11 +464,7 @@ mod tests {
         }
     }
 
-    const PARAMS: TreeParams = TreeParams {
-        min_leaf: 5,
-        max_depth: 6,
-        min_leaf_parents: 1,
-    };
+    const PARAMS: Privacy = Privacy { min_count: 2 };
 
     fn unrelated(child_rows: usize, parent_rows: usize) -> LinkedColumns<'static> {
         LinkedColumns {

@@ -34,19 +34,21 @@ pub enum Encoder {
 
 impl Encoder {
     /// Fits an encoder to a column's values, according to its type.
-    pub fn fit(column: &Column) -> Encoder {
-        Encoder::fit_coarse(column, MAX_BINS)
+    /// Labels seen fewer than `min_count` times get no code of their own, so a model file
+    /// never names a rare category (privacy).
+    pub fn fit(column: &Column, min_count: usize) -> Encoder {
+        Encoder::fit_coarse(column, MAX_BINS, min_count)
     }
 
     /// Like [`Encoder::fit`] with at most `bins` bins besides null (coarse codes keep
     /// combinations of columns few).
-    pub fn fit_coarse(column: &Column, bins: usize) -> Encoder {
+    pub fn fit_coarse(column: &Column, bins: usize, min_count: usize) -> Encoder {
         let bins = bins.clamp(2, MAX_BINS);
         match column.kind {
             ColumnKind::Numerical | ColumnKind::Datetime => {
                 Encoder::quantiles(column.values.iter().filter_map(Value::as_number), bins)
             }
-            ColumnKind::Categorical => Encoder::labels(&column.values, bins),
+            ColumnKind::Categorical => Encoder::labels(&column.values, bins, min_count),
             ColumnKind::Boolean => Encoder::Flag,
             ColumnKind::Id | ColumnKind::Text => Encoder::Presence,
         }
@@ -71,14 +73,17 @@ impl Encoder {
         Encoder::Numeric { cuts }
     }
 
-    fn labels(values: &[Value], bins: usize) -> Encoder {
+    fn labels(values: &[Value], bins: usize, min_count: usize) -> Encoder {
         let mut counts: HashMap<&Arc<str>, usize> = HashMap::new();
         for value in values {
             if let Value::Label(label) = value {
                 *counts.entry(label).or_default() += 1;
             }
         }
-        let mut ranked: Vec<(&Arc<str>, usize)> = counts.into_iter().collect();
+        let mut ranked: Vec<(&Arc<str>, usize)> = counts
+            .into_iter()
+            .filter(|(_, count)| *count >= min_count)
+            .collect();
         ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         let codes: HashMap<Arc<str>, u8> = ranked
             .iter()
@@ -184,7 +189,7 @@ mod tests {
             format: ValueFormat::Verbatim,
             values,
         };
-        let encoder = Encoder::fit(&column);
+        let encoder = Encoder::fit(&column, 1);
         assert_eq!(encoder.encode(&Value::Label(Arc::from("common"))), 1);
         assert_eq!(encoder.bins(), MAX_BINS + 1);
         assert_eq!(

@@ -163,7 +163,10 @@ impl LearnedModel {
         let columns = &table.columns;
         let min_count = data.privacy.threshold(table.rows());
         let params = super::tree_params(data.privacy, table.rows());
-        let encoders: Vec<Encoder> = columns.iter().map(Encoder::fit).collect();
+        let encoders: Vec<Encoder> = columns
+            .iter()
+            .map(|column| Encoder::fit(column, min_count))
+            .collect();
         let context = data
             .parent
             .as_ref()
@@ -176,7 +179,10 @@ impl LearnedModel {
             columns: columns.len(),
             previous: sequences.mean_length() <= SHORT_SEQUENCE,
         };
-        let context_encoders: Vec<Encoder> = context.iter().map(Encoder::fit).collect();
+        let context_encoders: Vec<Encoder> = context
+            .iter()
+            .map(|column| Encoder::fit(column, min_count))
+            .collect();
         let anchor = context
             .iter()
             .position(|c| c.kind == ColumnKind::Datetime && c.values.iter().all(|v| !v.is_null()));
@@ -690,7 +696,8 @@ fn train_column(setup: &ColumnSetup<'_>, gaps: bool, anchor: Option<&Column>) ->
     }
     let rows: Vec<usize> = setup.sequences.rows.clone();
     let targets: Vec<Value> = column.values.clone();
-    ColumnModel::Tree(fit_conditional(setup, &rows, &targets, fallback))
+    let clamp = protected_bounds(column, setup.min_count);
+    ColumnModel::Tree(fit_conditional(setup, &rows, &targets, fallback, clamp))
 }
 
 /// Splits a sequence's datetimes into first values (offsets from the parent's date when there
@@ -718,8 +725,8 @@ fn train_gaps(setup: &ColumnSetup<'_>, anchor: Option<&Column>, fallback: Margin
         }
     }
     ColumnModel::Gap {
-        first: fit_conditional(setup, &first_rows, &targets, fallback.clone()),
-        next: fit_conditional(setup, &next_rows, &targets, fallback),
+        first: fit_conditional(setup, &first_rows, &targets, fallback.clone(), None),
+        next: fit_conditional(setup, &next_rows, &targets, fallback, None),
     }
 }
 
@@ -729,13 +736,14 @@ fn fit_conditional(
     rows: &[usize],
     targets: &[Value],
     fallback: Marginal,
+    clamp: Option<(f64, f64)>,
 ) -> Conditional {
     let kind = setup.column.kind;
     let target_encoder = match kind {
         ColumnKind::Numerical | ColumnKind::Datetime => {
             Encoder::numeric(rows.iter().filter_map(|&r| targets[r].as_number()))
         }
-        _ => Encoder::fit(setup.column),
+        _ => Encoder::fit(setup.column, setup.min_count),
     };
     let classes: Vec<u16> = targets
         .iter()
@@ -762,7 +770,7 @@ fn fit_conditional(
     let frequent = frequent_labels(setup.column, setup.min_count);
     let leaves = leaf_rows
         .iter()
-        .map(|rows| leaf_values(rows, targets, &frequent))
+        .map(|rows| leaf_values(rows, targets, &frequent, clamp))
         .collect();
     Conditional {
         tree,
@@ -796,14 +804,21 @@ fn frequent_labels(column: &Column, min_count: usize) -> HashSet<Arc<str>> {
         .collect()
 }
 
-fn leaf_values(rows: &[u32], targets: &[Value], frequent: &HashSet<Arc<str>>) -> LeafValues {
+/// The values a leaf keeps: rare labels dropped and, for absolute values (`clamp`), numbers
+/// held inside the protected bounds, so the model holds nothing the output would never show.
+fn leaf_values(
+    rows: &[u32],
+    targets: &[Value],
+    frequent: &HashSet<Arc<str>>,
+    clamp: Option<(f64, f64)>,
+) -> LeafValues {
     let mut nulls = 0;
     let mut values = Vec::new();
     for &row in rows {
         match &targets[row as usize] {
             Value::Null => nulls += 1,
             Value::Label(label) if !frequent.contains(label) => {}
-            value => values.push(value.clone()),
+            value => values.push(clip(value.clone(), clamp)),
         }
     }
     values.sort_by(compare_values);

@@ -443,8 +443,7 @@ fn train_table(
                 parent: &parent.columns,
                 parent_rows: parent.rows(),
             };
-            let params = tree_params(privacy, table.rows());
-            KeyDistribution::learn(&fk.column, &fk.parent, &parent_of_row, real, params)
+            KeyDistribution::learn(&fk.column, &fk.parent, &parent_of_row, real, privacy)
         })
         .collect();
     let order_by = def
