@@ -19,7 +19,7 @@ use crate::data::Column;
 use crate::model::encode::Encoder;
 use crate::model::tree::{Feature, Tree};
 use crate::model::{Privacy, tree_params};
-use crate::sampling::{SynthRng, stratified};
+use crate::sampling::{SynthRng, rank_matched, stratified};
 
 /// Bins of each parent column in a signature, strongest column first: fine for the column that
 /// tells children apart best, coarse for the second, so signatures stay few (at most 80).
@@ -139,25 +139,6 @@ impl KeyDistribution {
         }
         assigned
     }
-}
-
-/// Hands out `capacities` (whose distribution is the real one) so that their ranks follow
-/// `propensity` (what each parent's signature suggests): the distribution stays exact while
-/// parents that look like the real busy ones get the large capacities.
-fn rank_matched(
-    mut capacities: Vec<usize>,
-    propensity: &[usize],
-    rng: &mut SynthRng,
-) -> Vec<usize> {
-    let mut parents: Vec<usize> = (0..propensity.len()).collect();
-    parents.shuffle(rng);
-    parents.sort_by_key(|&parent| propensity[parent]);
-    capacities.sort_unstable();
-    let mut matched = vec![0; propensity.len()];
-    for (parent, capacity) in parents.into_iter().zip(capacities) {
-        matched[parent] = capacity;
-    }
-    matched
 }
 
 /// Raises capacities until they hold `wanted` children, one at a time on random parents below

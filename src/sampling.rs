@@ -42,6 +42,25 @@ pub fn stratified<T: Copy + Ord>(values: &[T], m: usize, rng: &mut SynthRng) -> 
     draws
 }
 
+/// Hands out `capacities` (whose distribution is the real one) so that their ranks follow
+/// `propensity` (what a model suggests for each parent): the distribution stays exact while
+/// parents that look like the real busy ones get the large counts.
+pub fn rank_matched(
+    mut capacities: Vec<usize>,
+    propensity: &[usize],
+    rng: &mut SynthRng,
+) -> Vec<usize> {
+    let mut parents: Vec<usize> = (0..propensity.len()).collect();
+    parents.shuffle(rng);
+    parents.sort_by_key(|&parent| propensity[parent]);
+    capacities.sort_unstable();
+    let mut matched = vec![0; propensity.len()];
+    for (parent, capacity) in parents.into_iter().zip(capacities) {
+        matched[parent] = capacity;
+    }
+    matched
+}
+
 /// Rounds `rows x factor` to a row count; a non-empty table never scales down to nothing.
 pub fn scaled(rows: usize, factor: f64) -> usize {
     if rows == 0 || factor <= 0.0 {

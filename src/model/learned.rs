@@ -22,7 +22,7 @@ use super::runs::Runs;
 use super::tree::{Feature, Tree, TreeParams};
 use super::{Parent, Row, TableModel, TrainingData};
 use crate::data::{Column, Value};
-use crate::sampling::{SynthRng, stratified};
+use crate::sampling::{SynthRng, rank_matched, stratified};
 use crate::schema::ColumnKind;
 
 /// A trained learned model of one table.
@@ -346,13 +346,14 @@ impl TableModel for LearnedModel {
             let codes = self.context_codes(parent, Some(row));
             by_leaf[sequence.length_tree.leaf(|feature| codes[feature])].push(row);
         }
-        let mut lengths = vec![0; parent.rows];
+        let mut propensity = vec![0; parent.rows];
         for (rows, counts) in by_leaf.iter().zip(&sequence.length_leaves) {
             for (row, count) in rows.iter().zip(stratified(counts, rows.len(), rng)) {
-                lengths[*row] = count;
+                propensity[*row] = count;
             }
         }
-        lengths
+        let all: Vec<usize> = sequence.length_leaves.iter().flatten().copied().collect();
+        rank_matched(stratified(&all, parent.rows, rng), &propensity, rng)
     }
 
     fn sample_sequence(
