@@ -32,7 +32,8 @@ pub struct Args {
     /// Factor on the number of rows of root tables; child tables follow their parents.
     #[arg(long, default_value_t = 1.0)]
     pub scale: f64,
-    /// The model to train: `reference` draws each column from its own distribution.
+    /// The model to train: `learned` (column-by-column trees conditioned on earlier columns, the
+    /// parent and the sequence) or `reference` (each column from its own distribution).
     #[arg(long, default_value_t = ModelKind::default())]
     pub model: ModelKind,
     /// Rare-value threshold: categories and words seen fewer times are never reproduced, and

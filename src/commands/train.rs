@@ -30,7 +30,8 @@ pub struct Args {
     /// Defaults to the schema's `seed` (if any).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// The model to train: `reference` draws each column from its own distribution.
+    /// The model to train: `learned` (column-by-column trees conditioned on earlier columns, the
+    /// parent and the sequence) or `reference` (each column from its own distribution).
     #[arg(long, default_value_t = ModelKind::default())]
     pub model: ModelKind,
     /// Rare-value threshold: categories and words seen fewer times are never reproduced, and
