@@ -7,7 +7,7 @@
 
 use indexmap::IndexMap;
 
-use crate::data::{Column, Value};
+use crate::data::Column;
 use crate::keys::LinkedColumns;
 use crate::model::{Models, Parent, Row, TableModel, TrainedTable, context_columns};
 use crate::plan::{Generation, TablePlan};
@@ -182,14 +182,7 @@ fn synthetic_context(
 
 /// Orders a sequence by its `order_by` column (numbers and datetimes ascending, nulls last).
 fn sort_sequence(sequence: &mut [Row], column: usize) {
-    sequence.sort_by(|a, b| match (&a[column], &b[column]) {
-        (Value::Number(x), Value::Number(y)) => x.total_cmp(y),
-        (Value::Null, Value::Null) => std::cmp::Ordering::Equal,
-        (Value::Null, _) => std::cmp::Ordering::Greater,
-        (_, Value::Null) => std::cmp::Ordering::Less,
-        (Value::Label(x), Value::Label(y)) => x.cmp(y),
-        _ => std::cmp::Ordering::Equal,
-    });
+    sequence.sort_by(|a, b| a[column].order(&b[column]));
 }
 
 /// Turns rows into the table's columns.

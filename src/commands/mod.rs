@@ -8,3 +8,29 @@ pub mod inspect;
 pub mod run;
 pub mod train;
 pub mod validate;
+
+use clap::Args;
+
+use crate::model::{ModelKind, Privacy};
+
+/// The training choices `run` and `train` share.
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// The model to train: `learned` (column-by-column trees conditioned on earlier columns, the
+    /// parent and the sequence) or `reference` (each column from its own distribution).
+    #[arg(long, default_value_t = ModelKind::default())]
+    pub model: ModelKind,
+    /// Rare-value threshold: categories and words seen fewer times are never reproduced, and
+    /// as many extreme numbers on each side are clipped. 1 switches protection off.
+    #[arg(long, default_value_t = Privacy::default().min_count, value_name = "N")]
+    pub privacy_min_count: usize,
+}
+
+impl ModelArgs {
+    /// The privacy settings asked for (a threshold below 1 means 1).
+    pub fn privacy(&self) -> Privacy {
+        Privacy {
+            min_count: self.privacy_min_count.max(1),
+        }
+    }
+}

@@ -6,7 +6,7 @@ use clap::Args as ClapArgs;
 
 use crate::error::Result;
 use crate::evaluate::EvaluateOptions;
-use crate::model::{ModelKind, Privacy};
+
 use crate::progress::Progress;
 use crate::{RunOptions, RunReport};
 
@@ -32,14 +32,8 @@ pub struct Args {
     /// Factor on the number of rows of root tables; child tables follow their parents.
     #[arg(long, default_value_t = 1.0)]
     pub scale: f64,
-    /// The model to train: `learned` (column-by-column trees conditioned on earlier columns, the
-    /// parent and the sequence) or `reference` (each column from its own distribution).
-    #[arg(long, default_value_t = ModelKind::default())]
-    pub model: ModelKind,
-    /// Rare-value threshold: categories and words seen fewer times are never reproduced, and
-    /// as many extreme numbers on each side are clipped. 1 switches protection off.
-    #[arg(long, default_value_t = Privacy::default().min_count, value_name = "N")]
-    pub privacy_min_count: usize,
+    #[command(flatten)]
+    pub training: super::ModelArgs,
     /// No progress bars and no summary.
     #[arg(short, long)]
     pub quiet: bool,
@@ -54,10 +48,8 @@ pub fn run(args: &Args) -> Result<()> {
     let options = RunOptions {
         seed: args.seed,
         scale: args.scale,
-        model: args.model,
-        privacy: Privacy {
-            min_count: args.privacy_min_count.max(1),
-        },
+        model: args.training.model,
+        privacy: args.training.privacy(),
     };
     let report = crate::run(
         &args.schema,

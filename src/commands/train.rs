@@ -6,7 +6,7 @@ use clap::Args as ClapArgs;
 
 use crate::TrainOptions;
 use crate::error::Result;
-use crate::model::{ModelKind, Models, Privacy};
+use crate::model::Models;
 use crate::modelfile;
 use crate::progress::Progress;
 
@@ -30,14 +30,8 @@ pub struct Args {
     /// Defaults to the schema's `seed` (if any).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// The model to train: `learned` (column-by-column trees conditioned on earlier columns, the
-    /// parent and the sequence) or `reference` (each column from its own distribution).
-    #[arg(long, default_value_t = ModelKind::default())]
-    pub model: ModelKind,
-    /// Rare-value threshold: categories and words seen fewer times are never reproduced, and
-    /// as many extreme numbers on each side are clipped. 1 switches protection off.
-    #[arg(long, default_value_t = Privacy::default().min_count, value_name = "N")]
-    pub privacy_min_count: usize,
+    #[command(flatten)]
+    pub training: super::ModelArgs,
     /// No progress bars and no summary.
     #[arg(short, long)]
     pub quiet: bool,
@@ -47,10 +41,8 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<()> {
     let options = TrainOptions {
         seed: args.seed,
-        model: args.model,
-        privacy: Privacy {
-            min_count: args.privacy_min_count.max(1),
-        },
+        model: args.training.model,
+        privacy: args.training.privacy(),
     };
     let progress = Progress::new(args.quiet);
     let models = crate::train(&args.schema, &options, &progress)?;

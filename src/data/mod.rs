@@ -45,6 +45,21 @@ impl Value {
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }
+
+    /// The order rows are sorted in (inside a sequence, inside a leaf): numbers ascending,
+    /// labels alphabetically, nulls last; values of different kinds compare equal.
+    pub fn order(&self, other: &Value) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        match (self, other) {
+            (Value::Number(x), Value::Number(y)) => x.total_cmp(y),
+            (Value::Label(x), Value::Label(y)) => x.cmp(y),
+            (Value::Flag(x), Value::Flag(y)) => x.cmp(y),
+            (Value::Null, Value::Null) => Ordering::Equal,
+            (Value::Null, _) => Ordering::Greater,
+            (_, Value::Null) => Ordering::Less,
+            _ => Ordering::Equal,
+        }
+    }
 }
 
 /// A modelled (non-key) column with its type and the way its values are written.

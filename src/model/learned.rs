@@ -543,7 +543,7 @@ impl Sequences {
                 .map_or(usize::MAX, |p| p)
                 .cmp(&link.parent_of_row[b].map_or(usize::MAX, |p| p));
             let within = order_key.map_or(std::cmp::Ordering::Equal, |column| {
-                compare_values(&column.values[a], &column.values[b])
+                column.values[a].order(&column.values[b])
             });
             parent.then(within).then(a.cmp(&b))
         });
@@ -571,17 +571,6 @@ impl Sequences {
             previous,
             parent: link.parent_of_row.clone(),
         }
-    }
-}
-
-fn compare_values(a: &Value, b: &Value) -> std::cmp::Ordering {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.total_cmp(y),
-        (Value::Null, Value::Null) => std::cmp::Ordering::Equal,
-        (Value::Null, _) => std::cmp::Ordering::Greater,
-        (_, Value::Null) => std::cmp::Ordering::Less,
-        (Value::Label(x), Value::Label(y)) => x.cmp(y),
-        _ => std::cmp::Ordering::Equal,
     }
 }
 
@@ -822,7 +811,7 @@ fn leaf_values(
             value => values.push(clip(value.clone(), clamp)),
         }
     }
-    values.sort_by(compare_values);
+    values.sort_by(Value::order);
     LeafValues {
         nulls,
         values: Runs::new(values),
