@@ -1,8 +1,6 @@
 //! The quality properties: column shapes, column pair trends, cardinality, intertable trends and
 //! sequence coherence, each a list of scored rows pooled over all tables.
 
-use std::cmp::Ordering;
-
 use rayon::prelude::*;
 
 use super::metrics::{self, BINS};
@@ -249,22 +247,10 @@ pub fn sequences(parent_of_row: &[Option<usize>], order: Option<&[Value]>) -> Ve
     groups.retain(|group| !group.is_empty());
     if let Some(order) = order {
         for group in &mut groups {
-            group.sort_by(|&a, &b| compare_values(&order[a], &order[b]));
+            group.sort_by(|&a, &b| order[a].order(&order[b]));
         }
     }
     groups
-}
-
-fn compare_values(a: &Value, b: &Value) -> Ordering {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.total_cmp(y),
-        (Value::Label(x), Value::Label(y)) => x.cmp(y),
-        (Value::Flag(x), Value::Flag(y)) => x.cmp(y),
-        (Value::Null, Value::Null) => Ordering::Equal,
-        (Value::Null, _) => Ordering::Greater,
-        (_, Value::Null) => Ordering::Less,
-        _ => Ordering::Equal,
-    }
 }
 
 /// 1 − TVD of (value at t, value at t + 1) pairs; continuous values in 10 quantile bins of the
