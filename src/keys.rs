@@ -16,6 +16,7 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use crate::data::Column;
+use crate::evaluate::metrics::cramers_v;
 use crate::model::encode::Encoder;
 use crate::model::tree::{Feature, Tree};
 use crate::model::{Privacy, tree_params};
@@ -316,7 +317,7 @@ fn telling_parent_columns(
             .collect();
         let strength = child_codes
             .iter()
-            .map(|child| cramers_v(&codes, child))
+            .map(|child| cramers_v(&as_categories(&codes), &as_categories(child)))
             .fold(0.0, f64::max);
         (strength, encoder)
     };
@@ -334,34 +335,9 @@ fn telling_parent_columns(
         .collect()
 }
 
-/// Cramér's V of two code sequences (0: independent, 1: one determines the other).
-fn cramers_v(a: &[u8], b: &[u8]) -> f64 {
-    let n = a.len() as f64;
-    if n == 0.0 {
-        return 0.0;
-    }
-    let mut joint: HashMap<(u8, u8), f64> = HashMap::new();
-    let mut left: HashMap<u8, f64> = HashMap::new();
-    let mut right: HashMap<u8, f64> = HashMap::new();
-    for (&x, &y) in a.iter().zip(b) {
-        *joint.entry((x, y)).or_default() += 1.0;
-        *left.entry(x).or_default() += 1.0;
-        *right.entry(y).or_default() += 1.0;
-    }
-    let mut chi2 = 0.0;
-    for (x, nx) in &left {
-        for (y, ny) in &right {
-            let expected = nx * ny / n;
-            let observed = joint.get(&(*x, *y)).copied().unwrap_or(0.0);
-            chi2 += (observed - expected).powi(2) / expected;
-        }
-    }
-    let dof = (left.len().min(right.len()) as f64 - 1.0).max(0.0);
-    if dof == 0.0 {
-        0.0
-    } else {
-        (chi2 / (n * dof)).sqrt().min(1.0)
-    }
+/// Codes as the categories [`cramers_v`] takes (the null code is a category of its own).
+fn as_categories(codes: &[u8]) -> Vec<Option<u32>> {
+    codes.iter().map(|&code| Some(u32::from(code))).collect()
 }
 
 /// Synthetic parents with the capacity they have left, reachable by signature.

@@ -28,6 +28,31 @@ pub enum Generation {
     Independent,
 }
 
+impl std::fmt::Display for Generation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Generation::Root => f.write_str("root"),
+            Generation::Independent => f.write_str("independent (sequential: false)"),
+            Generation::Sequential { key } => {
+                write!(f, "one sequence per {} row ({})", key.parent, key.column)
+            }
+        }
+    }
+}
+
+/// A foreign key as summaries show it: which table points where, and how its values are made.
+#[derive(Debug, Clone, Serialize)]
+pub struct Relationship {
+    /// The child table.
+    pub child: String,
+    /// The foreign key column.
+    pub foreign_key: String,
+    /// The parent table.
+    pub parent: String,
+    /// `sequence` (set by construction) or `assigned` (filled in after generation).
+    pub role: &'static str,
+}
+
 /// The plan for one table.
 #[derive(Debug, Clone, Serialize)]
 pub struct TablePlan {
@@ -44,6 +69,26 @@ pub struct TablePlan {
 pub struct Plan {
     /// One entry per table, parents first.
     pub order: Vec<TablePlan>,
+}
+
+impl TablePlan {
+    /// The table's foreign keys: the sequence key first, then the assigned ones.
+    pub fn relationships(&self) -> Vec<Relationship> {
+        let sequence = match &self.generation {
+            Generation::Sequential { key } => Some((key, "sequence")),
+            Generation::Root | Generation::Independent => None,
+        };
+        sequence
+            .into_iter()
+            .chain(self.assigned.iter().map(|key| (key, "assigned")))
+            .map(|(key, role)| Relationship {
+                child: self.table.clone(),
+                foreign_key: key.column.clone(),
+                parent: key.parent.clone(),
+                role,
+            })
+            .collect()
+    }
 }
 
 impl Plan {

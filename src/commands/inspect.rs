@@ -5,14 +5,13 @@ use std::path::{Path, PathBuf};
 use clap::Args as ClapArgs;
 use serde::Serialize;
 
+use super::ColumnSummary;
 use super::train::human_size;
 use super::validate::Format;
-use crate::data::ValueFormat;
 use crate::error::Result;
 use crate::model::{ModelKind, Privacy, TrainedTable};
 use crate::modelfile::{self, ModelFile};
-use crate::plan::{Generation, TablePlan};
-use crate::schema::ColumnKind;
+use crate::plan::{Relationship, TablePlan};
 
 /// Arguments of `dxsynth inspect`.
 #[derive(Debug, ClapArgs)]
@@ -64,25 +63,8 @@ struct TableInspection {
     primary_key: Option<String>,
     generation: String,
     order_by: Option<String>,
-    columns: Vec<ColumnInspection>,
+    columns: Vec<ColumnSummary>,
     model_bytes: usize,
-}
-
-#[derive(Debug, Serialize)]
-struct ColumnInspection {
-    name: String,
-    #[serde(rename = "type")]
-    kind: ColumnKind,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    format: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct Relationship {
-    child: String,
-    foreign_key: String,
-    parent: String,
-    role: &'static str,
 }
 
 impl Inspection {
@@ -95,7 +77,7 @@ impl Inspection {
             .order
             .iter()
             .map(|plan| {
-                relationships.extend(relationships_of(plan));
+                relationships.extend(plan.relationships());
                 table_inspection(plan, &models.tables[&plan.table])
             })
             .collect();
@@ -177,14 +159,7 @@ fn table_text(index: usize, table: &TableInspection, width: usize) -> String {
     if let Some(order_by) = &table.order_by {
         text += &format!("     order by: {order_by}\n");
     }
-    let columns: Vec<String> = table
-        .columns
-        .iter()
-        .map(|c| match &c.format {
-            Some(format) => format!("{} {} ({format})", c.name, c.kind),
-            None => format!("{} {}", c.name, c.kind),
-        })
-        .collect();
+    let columns: Vec<String> = table.columns.iter().map(ColumnSummary::to_string).collect();
     if !columns.is_empty() {
         text += &format!("     columns: {}\n", columns.join(", "));
     }
@@ -196,13 +171,7 @@ fn table_inspection(plan: &TablePlan, trained: &TrainedTable) -> TableInspection
         name: trained.name.clone(),
         training_rows: trained.real_rows,
         primary_key: trained.primary_key.clone(),
-        generation: match &plan.generation {
-            Generation::Root => "root".to_string(),
-            Generation::Independent => "independent (sequential: false)".to_string(),
-            Generation::Sequential { key } => {
-                format!("one sequence per {} row ({})", key.parent, key.column)
-            }
-        },
+        generation: plan.generation.to_string(),
         order_by: trained
             .order_by
             .and_then(|index| trained.columns.get(index))
@@ -210,32 +179,8 @@ fn table_inspection(plan: &TablePlan, trained: &TrainedTable) -> TableInspection
         columns: trained
             .columns
             .iter()
-            .map(|column| ColumnInspection {
-                name: column.name.clone(),
-                kind: column.kind,
-                format: match &column.format {
-                    ValueFormat::Datetime { pattern, .. } => Some(pattern.clone()),
-                    _ => None,
-                },
-            })
+            .map(|c| ColumnSummary::new(&c.name, c.kind, &c.format))
             .collect(),
         model_bytes: modelfile::encoded_size(trained),
     }
-}
-
-fn relationships_of(plan: &TablePlan) -> Vec<Relationship> {
-    let sequence = match &plan.generation {
-        Generation::Sequential { key } => Some((key, "sequence")),
-        Generation::Root | Generation::Independent => None,
-    };
-    sequence
-        .into_iter()
-        .chain(plan.assigned.iter().map(|key| (key, "assigned")))
-        .map(|(key, role)| Relationship {
-            child: plan.table.clone(),
-            foreign_key: key.column.clone(),
-            parent: key.parent.clone(),
-            role,
-        })
-        .collect()
 }

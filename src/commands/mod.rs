@@ -10,8 +10,44 @@ pub mod train;
 pub mod validate;
 
 use clap::Args;
+use serde::Serialize;
 
+use crate::data::ValueFormat;
 use crate::model::{ModelKind, Privacy};
+use crate::schema::ColumnKind;
+
+/// A column as `validate` and `inspect` list it: its name, type and datetime format.
+#[derive(Debug, Serialize)]
+pub struct ColumnSummary {
+    name: String,
+    #[serde(rename = "type")]
+    kind: ColumnKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    format: Option<String>,
+}
+
+impl ColumnSummary {
+    /// Describes one modelled column.
+    pub fn new(name: &str, kind: ColumnKind, format: &ValueFormat) -> ColumnSummary {
+        ColumnSummary {
+            name: name.to_string(),
+            kind,
+            format: match format {
+                ValueFormat::Datetime { pattern, .. } => Some(pattern.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for ColumnSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.format {
+            Some(format) => write!(f, "{} {} ({format})", self.name, self.kind),
+            None => write!(f, "{} {}", self.name, self.kind),
+        }
+    }
+}
 
 /// The training choices `run` and `train` share.
 #[derive(Debug, Args)]

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use clap::{Args as ClapArgs, ValueEnum};
 use serde::Serialize;
 
+use super::ColumnSummary;
+use crate::Validated;
 use crate::error::{Error, Problem, Result};
-use crate::plan::Generation;
-use crate::schema::ColumnKind;
-use crate::{Validated, data::ValueFormat};
+use crate::plan::Relationship;
 
 /// Arguments of `dxsynth validate`.
 #[derive(Debug, ClapArgs)]
@@ -84,23 +84,6 @@ struct TableSummary {
     columns: Vec<ColumnSummary>,
 }
 
-#[derive(Debug, Serialize)]
-struct ColumnSummary {
-    name: String,
-    #[serde(rename = "type")]
-    kind: ColumnKind,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    format: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct Relationship {
-    child: String,
-    foreign_key: String,
-    parent: String,
-    role: &'static str,
-}
-
 impl Summary {
     /// Summarises a validated schema: tables in generation order, their columns, relationships.
     pub fn of(valid: &Validated) -> Summary {
@@ -109,41 +92,16 @@ impl Summary {
         for plan in &valid.plan.order {
             let table = &valid.tables[&plan.table];
             let def = valid.schema.table(&plan.table);
-            let generation = match &plan.generation {
-                Generation::Root => "root".to_string(),
-                Generation::Independent => "independent (sequential: false)".to_string(),
-                Generation::Sequential { key } => {
-                    relationships.push(Relationship {
-                        child: plan.table.clone(),
-                        foreign_key: key.column.clone(),
-                        parent: key.parent.clone(),
-                        role: "sequence",
-                    });
-                    format!("one sequence per {} row ({})", key.parent, key.column)
-                }
-            };
-            relationships.extend(plan.assigned.iter().map(|fk| Relationship {
-                child: plan.table.clone(),
-                foreign_key: fk.column.clone(),
-                parent: fk.parent.clone(),
-                role: "assigned",
-            }));
+            relationships.extend(plan.relationships());
             tables.push(TableSummary {
                 name: plan.table.clone(),
                 rows: table.rows(),
                 primary_key: def.and_then(|d| d.primary_key.clone()),
-                generation,
+                generation: plan.generation.to_string(),
                 columns: table
                     .columns
                     .iter()
-                    .map(|column| ColumnSummary {
-                        name: column.name.clone(),
-                        kind: column.kind,
-                        format: match &column.format {
-                            ValueFormat::Datetime { pattern, .. } => Some(pattern.clone()),
-                            _ => None,
-                        },
-                    })
+                    .map(|c| ColumnSummary::new(&c.name, c.kind, &c.format))
                     .collect(),
             });
         }
@@ -173,14 +131,7 @@ impl Summary {
                 table.rows,
                 table.generation
             );
-            let columns: Vec<String> = table
-                .columns
-                .iter()
-                .map(|c| match &c.format {
-                    Some(format) => format!("{} {} ({format})", c.name, c.kind),
-                    None => format!("{} {}", c.name, c.kind),
-                })
-                .collect();
+            let columns: Vec<String> = table.columns.iter().map(ColumnSummary::to_string).collect();
             if !columns.is_empty() {
                 text += &format!("     columns: {}\n", columns.join(", "));
             }

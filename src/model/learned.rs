@@ -488,17 +488,24 @@ fn generation_order(columns: &[Column]) -> Vec<usize> {
         .enumerate()
         .map(|(index, column)| {
             let own = matches!(column.kind, ColumnKind::Id | ColumnKind::Text);
-            let distinct: HashSet<String> = column
-                .values
-                .iter()
-                .take(20_000)
-                .map(|v| format!("{v:?}"))
-                .collect();
-            (own, distinct.len(), index)
+            (own, distinct_values(&column.values), index)
         })
         .collect();
     order.sort_unstable();
     order.into_iter().map(|(_, _, index)| index).collect()
+}
+
+/// How many distinct values a column has (nulls count as one), without copying any.
+fn distinct_values(values: &[Value]) -> usize {
+    fn key(value: &Value) -> (u8, u64, Option<&str>) {
+        match value {
+            Value::Null => (0, 0, None),
+            Value::Number(x) => (1, x.to_bits(), None),
+            Value::Flag(flag) => (2, u64::from(*flag), None),
+            Value::Label(label) => (3, 0, Some(label.as_ref())),
+        }
+    }
+    values.iter().map(key).collect::<HashSet<_>>().len()
 }
 
 impl Sequences {
