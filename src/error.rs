@@ -123,6 +123,10 @@ pub enum Error {
         #[source]
         source: csv::Error,
     },
+    /// Writing to an output location failed (a database error, a table that already holds
+    /// rows); nothing was written.
+    #[error("cannot write to `{target}`: {message}")]
+    Target { target: String, message: String },
     /// `evaluate --min-quality`: the synthetic data scored below the gate. Not a failure of
     /// the program but an answer a pipeline must be able to tell apart (exit code 3).
     #[error("{}", quality_below(*.quality, *.minimum))]
@@ -165,7 +169,7 @@ impl Error {
         match self {
             Error::Invalid(_) | Error::Argument { .. } | Error::ModelFile { .. } => 2,
             Error::QualityBelow { .. } => 3,
-            Error::Io { .. } | Error::Write { .. } => 1,
+            Error::Io { .. } | Error::Write { .. } | Error::Target { .. } => 1,
         }
     }
 }

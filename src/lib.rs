@@ -17,7 +17,9 @@ pub mod error;
 pub mod evaluate;
 pub mod generate;
 pub mod init;
+pub mod input;
 pub mod keys;
+pub mod location;
 pub mod model;
 pub mod modelfile;
 pub mod output;
@@ -169,9 +171,24 @@ pub fn run(
     options: &RunOptions,
     progress: &Progress,
 ) -> Result<RunReport> {
+    run_to(
+        schema_file,
+        &output::target::Target::csv(out_dir),
+        options,
+        progress,
+    )
+}
+
+/// [`run`] writing to any target: a folder of CSV or Parquet files, or a database.
+pub fn run_to(
+    schema_file: &Path,
+    target: &output::target::Target,
+    options: &RunOptions,
+    progress: &Progress,
+) -> Result<RunReport> {
     check_scale(options.scale)?;
     let models = train(schema_file, &options.train(), progress)?;
-    generate(&models, out_dir, &options.generate(), progress)
+    generate_to(&models, target, &options.generate(), progress)
 }
 
 /// Validates and trains every table. The real rows are dropped on return: the models are all
@@ -196,6 +213,21 @@ pub fn generate(
     options: &GenerateOptions,
     progress: &Progress,
 ) -> Result<RunReport> {
+    generate_to(
+        models,
+        &output::target::Target::csv(out_dir),
+        options,
+        progress,
+    )
+}
+
+/// [`generate`] writing to any target: a folder of CSV or Parquet files, or a database.
+pub fn generate_to(
+    models: &Models,
+    target: &output::target::Target,
+    options: &GenerateOptions,
+    progress: &Progress,
+) -> Result<RunReport> {
     check_scale(options.scale)?;
     let seed = options.seed.or(models.seed).unwrap_or_else(fresh_seed);
     let bar = progress.bar("generating", models.plan.order.len());
@@ -211,7 +243,9 @@ pub fn generate(
         },
     );
     bar.finish_and_clear();
-    let paths = progress.spinner("writing", || output::write_all(out_dir, &synthetic))?;
+    let paths = progress.spinner("writing", || {
+        output::target::write(target, &synthetic, &models.plan)
+    })?;
     let tables = synthetic
         .values()
         .zip(paths)

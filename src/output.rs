@@ -4,6 +4,15 @@
 //! Files are written into a temporary folder beside the output folder and moved into place only
 //! when every table is written, so a failed run never leaves files that look complete.
 
+#[cfg(feature = "parquet")]
+mod parquet;
+#[cfg(feature = "postgres")]
+mod postgres;
+mod sql;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+pub mod target;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 

@@ -11,7 +11,10 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+mod origin;
+
 use crate::error::{Error, Problem, Result};
+use crate::location::Location;
 
 /// The type of a column, as users write it in `columns:` and as inference reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
@@ -91,13 +94,23 @@ impl ColumnOverride {
 struct SchemaFile {
     #[serde(default)]
     seed: Option<u64>,
+    /// Where tables without a `path` are read from (a folder, `sqlite:PATH`, `postgresql://...`).
+    #[serde(default)]
+    source: Option<String>,
     tables: IndexMap<String, TableFile>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TableFile {
-    path: PathBuf,
+    #[serde(default)]
+    path: Option<PathBuf>,
+    /// This table's location, when it is not the schema's `source`.
+    #[serde(default)]
+    source: Option<String>,
+    /// The table's name in its source, when it is not the schema's name for it.
+    #[serde(default)]
+    table: Option<String>,
     #[serde(default)]
     primary_key: Option<String>,
     #[serde(default)]
@@ -144,6 +157,17 @@ pub struct TableDef {
     pub order_by: Option<String>,
     /// Per-column type overrides.
     pub columns: IndexMap<String, ColumnOverride>,
+    /// The database table the rows are read from; `None` for a file (`path`).
+    pub source: Option<TableSource>,
+}
+
+/// A table read from a database rather than from a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSource {
+    /// The database.
+    pub location: Location,
+    /// The table's name in that database (the schema's name unless `table:` says otherwise).
+    pub table: String,
 }
 
 impl TableDef {
@@ -184,6 +208,8 @@ pub struct Schema {
     pub seed: Option<u64>,
     /// Tables in the order they are written.
     pub tables: Vec<TableDef>,
+    /// The schema's `source:`, when it has one.
+    pub source: Option<Location>,
 }
 
 impl Schema {
@@ -208,12 +234,34 @@ impl Schema {
                 describe_yaml_error(&err)
             ))])
         })?;
+        let mut problems = Vec::new();
+        let source = parsed.source.as_deref().and_then(|text| {
+            Location::parse(text, base)
+                .map_err(|message| {
+                    problems.push(Problem::general(format!("`source: {text}`: {message}")))
+                })
+                .ok()
+        });
         let tables = parsed
             .tables
             .into_iter()
-            .map(|(name, table)| TableDef {
-                path: base.join(&table.path),
-                path_as_written: table.path,
+            .map(|(name, table)| {
+                let origin = origin::resolve(
+                    &name,
+                    table.path.as_deref(),
+                    table.source.as_deref(),
+                    table.table.as_deref(),
+                    source.as_ref(),
+                    base,
+                )
+                .map_err(|problem| problems.push(problem))
+                .unwrap_or_default();
+                (name, table, origin)
+            })
+            .map(|(name, table, origin)| TableDef {
+                path: origin.path,
+                path_as_written: origin.path_as_written,
+                source: origin.source,
                 primary_key: table.primary_key,
                 foreign_keys: table
                     .foreign_keys
@@ -228,10 +276,14 @@ impl Schema {
                 name,
             })
             .collect();
+        if !problems.is_empty() {
+            return Err(Error::invalid(problems));
+        }
         Ok(Schema {
             file: file.to_path_buf(),
             seed: parsed.seed,
             tables,
+            source,
         })
     }
 

@@ -25,9 +25,12 @@ pub struct Args {
     /// The model file (made by `dxsynth train`).
     #[arg(value_name = "MODEL")]
     pub model_file: PathBuf,
-    /// The output folder (created if missing; existing files of the same names are replaced).
-    #[arg(short, long, value_name = "DIR")]
+    /// Where to write: a folder (created if missing; existing files of the same names are
+    /// replaced), `sqlite:PATH` or `postgresql://...` (every table in one transaction).
+    #[arg(short, long, value_name = "LOCATION")]
     pub output: PathBuf,
+    #[command(flatten)]
+    pub target: super::target::TargetArgs,
     /// Seed for every random draw: the same model and seed give byte-identical output.
     /// Defaults to the seed stored in the model, else a fresh seed that the summary prints.
     #[arg(long)]
@@ -56,7 +59,8 @@ pub fn run(args: &Args) -> Result<()> {
         seed: args.seed,
         scale: args.scale,
     };
-    let report = crate::generate(&models, &args.output, &options, &progress)?;
+    let target = args.target.target(&args.output)?;
+    let report = crate::generate_to(&models, &target, &options, &progress)?;
     if !args.quiet {
         print!("{}", super::run::summary(&report));
     }

@@ -6,6 +6,7 @@ pub mod generate;
 pub mod init;
 pub mod inspect;
 pub mod run;
+pub mod target;
 pub mod train;
 pub mod validate;
 

@@ -14,17 +14,24 @@ use crate::{RunOptions, RunReport};
 #[derive(Debug, ClapArgs)]
 #[command(
     after_help = "Example:\n  dxsynth run schemas/bank.yaml -o synthetic/ --seed 7\n  \
-                        dxsynth run schemas/shop.yaml -o big/ --scale 10 --quiet\n\n\
-                        Writes DIR/<table>.csv for every table (same header and column order as the input).\n\
+                        dxsynth run schemas/shop.yaml -o big/ --scale 10 --quiet\n  \
+                        dxsynth run schemas/shop.yaml -o out/ --format parquet\n  \
+                        dxsynth run schemas/shop.yaml -o sqlite:synthetic.db\n  \
+                        dxsynth run schemas/shop.yaml -o 'postgresql:///shop_test?host=/run/postgresql'\n\n\
+                        Writes DIR/<table>.csv for every table (same header and column order as the input),\n\
+                        or <table>.parquet, or every table into a database in one transaction.\n\
                         Nothing is written when the input is invalid or the run fails.\n\
                         Exit codes: 0 success, 2 invalid schema, data or argument, 1 other errors."
 )]
 pub struct Args {
     /// The schema file (YAML).
     pub schema: PathBuf,
-    /// The output folder (created if missing; existing files of the same names are replaced).
-    #[arg(short, long, value_name = "DIR")]
+    /// Where to write: a folder (created if missing; existing files of the same names are
+    /// replaced), `sqlite:PATH` or `postgresql://...` (every table in one transaction).
+    #[arg(short, long, value_name = "LOCATION")]
     pub output: PathBuf,
+    #[command(flatten)]
+    pub target: super::target::TargetArgs,
     /// Seed for every random draw: the same input, schema and seed give byte-identical output.
     /// Defaults to the schema's `seed`, else a fresh seed that the summary prints.
     #[arg(long)]
@@ -51,12 +58,14 @@ pub fn run(args: &Args) -> Result<()> {
         model: args.training.model,
         privacy: args.training.privacy(),
     };
-    let report = crate::run(
-        &args.schema,
-        &args.output,
-        &options,
-        &Progress::new(args.quiet),
-    )?;
+    let target = args.target.target(&args.output)?;
+    if args.report && target != crate::output::target::Target::csv(&args.output) {
+        return Err(crate::error::Error::Argument {
+            argument: "--report".into(),
+            message: "the report reads the output back, so it needs a folder of CSV files".into(),
+        });
+    }
+    let report = crate::run_to(&args.schema, &target, &options, &Progress::new(args.quiet))?;
     if !args.quiet {
         print!("{}", summary(&report));
     }

@@ -105,8 +105,13 @@ impl Table {
 /// Loads every table of the schema (in parallel), returning the tables that loaded and every
 /// problem found. A table that could not be read is missing from the map.
 pub fn load_all(schema: &Schema) -> (IndexMap<String, Table>, Vec<Problem>) {
-    let results: Vec<(Option<Table>, Vec<Problem>)> =
-        schema.tables.par_iter().map(load_table).collect();
+    let reads = crate::input::read_all(schema);
+    let results: Vec<(Option<Table>, Vec<Problem>)> = schema
+        .tables
+        .par_iter()
+        .zip(reads)
+        .map(|(def, read)| load_read(def, read))
+        .collect();
     let mut tables = IndexMap::new();
     let mut problems = Vec::new();
     for (table, table_problems) in results {
@@ -120,11 +125,17 @@ pub fn load_all(schema: &Schema) -> (IndexMap<String, Table>, Vec<Problem>) {
 
 /// Reads one table; returns it (if readable) and its problems.
 pub fn load_table(def: &TableDef) -> (Option<Table>, Vec<Problem>) {
+    load_read(def, crate::input::read_table(def))
+}
+
+/// Types one table read by [`crate::input`] (or its CSV file, read here).
+fn load_read(def: &TableDef, read: crate::input::Read) -> (Option<Table>, Vec<Problem>) {
     let mut problems = Vec::new();
-    let raw = match read_csv(def) {
-        Ok(raw) => raw,
-        Err(problem) => return (None, vec![problem]),
+    let (raw, hinted) = match text_of(def, read) {
+        Ok(read) => read,
+        Err(problems) => return (None, problems),
     };
+    let def = hinted.as_ref().unwrap_or(def);
     check_header(def, &raw.header, &mut problems);
     if raw.lines.is_empty() {
         problems.push(Problem::table(
@@ -156,6 +167,39 @@ pub fn load_table(def: &TableDef) -> (Option<Table>, Vec<Problem>) {
         columns,
     };
     (Some(table), problems)
+}
+
+/// A table as text from wherever it lives, with its definition refined by the types its source
+/// declares (when it is not a CSV file).
+fn text_of(
+    def: &TableDef,
+    read: crate::input::Read,
+) -> Result<(RawTable, Option<TableDef>), Vec<Problem>> {
+    use crate::input::Read;
+    match read {
+        Read::Csv => read_csv(def).map(|raw| (raw, None)).map_err(|p| vec![p]),
+        Read::Failed(problem) => Err(problem.into_iter().collect()),
+        Read::Text(text) => {
+            let hinted = crate::input::hinted(def, &text);
+            let raw = RawTable {
+                header: text.header,
+                lines: text.lines,
+                cells: text.cells,
+            };
+            Ok((raw, Some(hinted)))
+        }
+    }
+}
+
+/// Reads a table as text from wherever it lives (a CSV or Parquet file, a database table).
+pub fn read_text(def: &TableDef) -> Result<RawTable, Problem> {
+    text_of(def, crate::input::read_table(def))
+        .map(|(raw, _)| raw)
+        .map_err(|mut problems| {
+            problems
+                .pop()
+                .unwrap_or_else(|| Problem::table(&def.name, "source", "cannot be read"))
+        })
 }
 
 /// A CSV file as text, column by column (also what `init` infers a schema from).

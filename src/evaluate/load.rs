@@ -149,6 +149,7 @@ fn synthetic_def(
         path: path.to_path_buf(),
         path_as_written: path.to_path_buf(),
         columns,
+        source: None,
         ..def.clone()
     }
 }

@@ -1,0 +1,276 @@
+//! Reading tables that are not CSV files: Parquet files and database tables, as text cells with
+//! the type their source declares.
+//!
+//! The typed loader ([`crate::data`]) learns from text, exactly as from a CSV file; a source's
+//! declared type (a Parquet field, an SQLite or PostgreSQL column type) only refines inference,
+//! as a `columns:` override would (a date is a datetime, `numeric(10,2)` is a number, an enum is
+//! a category). Columns of a type dxsynth cannot model (binary, JSON, arrays) are left out with
+//! a warning, or kept empty when the source allows empty values there. Every database of a
+//! schema is read in one transaction, so all its tables come from the same snapshot.
+
+pub mod catalogue;
+#[cfg(feature = "parquet")]
+pub mod parquet;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
+use std::path::Path;
+
+use crate::error::Problem;
+use crate::location::Location;
+use crate::schema::{ColumnKind, Schema, TableDef};
+
+/// A table as text, column by column, with the types its source declares.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TextTable {
+    /// Column names in source order.
+    pub header: Vec<String>,
+    /// The row number (1-based) or file line of each row, for messages.
+    pub lines: Vec<u64>,
+    /// One vector per column, one cell per row; empty values (after trimming) are `None`.
+    pub cells: Vec<Vec<Option<String>>>,
+    /// The type the source declares for each column, when it settles the question.
+    pub kinds: Vec<Option<ColumnKind>>,
+    /// Columns left out or emptied (their type cannot be modelled), with the reason.
+    pub warnings: Vec<String>,
+}
+
+/// How one table of a schema is read.
+#[derive(Debug)]
+pub enum Read {
+    /// From its CSV file, by [`crate::data`].
+    Csv,
+    /// Read here.
+    Text(TextTable),
+    /// It could not be read; the problem is reported once per cause (a database that cannot be
+    /// reached is one problem, not one per table).
+    Failed(Option<Problem>),
+}
+
+/// Whether a file is read as Parquet (by its extension).
+pub fn is_parquet(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("parquet"))
+}
+
+/// Reads every table of the schema that is not a CSV file, in schema order: Parquet files one
+/// by one, each database in one read-only transaction.
+pub fn read_all(schema: &Schema) -> Vec<Read> {
+    let mut reads: Vec<Read> = schema
+        .tables
+        .iter()
+        .map(|def| match &def.source {
+            Some(_) => Read::Failed(None),
+            None if is_parquet(&def.path) => read_parquet(def),
+            None => Read::Csv,
+        })
+        .collect();
+    let mut done = vec![false; schema.tables.len()];
+    for (first, def) in schema.tables.iter().enumerate() {
+        let Some(source) = &def.source else { continue };
+        if done[first] {
+            continue;
+        }
+        let members: Vec<usize> = (first..schema.tables.len())
+            .filter(|&i| {
+                schema.tables[i]
+                    .source
+                    .as_ref()
+                    .is_some_and(|s| s.location == source.location)
+            })
+            .collect();
+        let names: Vec<String> = members
+            .iter()
+            .map(|&i| table_name(&schema.tables[i]))
+            .collect();
+        let results = read_database(&source.location, &names);
+        for (&index, result) in members.iter().zip(results) {
+            done[index] = true;
+            reads[index] = result_to_read(&schema.tables[index], result);
+        }
+    }
+    reads
+}
+
+/// Reads one table (a database table in a transaction of its own).
+pub fn read_table(def: &TableDef) -> Read {
+    match &def.source {
+        None if is_parquet(&def.path) => read_parquet(def),
+        None => Read::Csv,
+        Some(source) => {
+            let mut results = read_database(&source.location, std::slice::from_ref(&source.table));
+            let result = results.pop().unwrap_or(Err(None));
+            result_to_read(def, result)
+        }
+    }
+}
+
+/// The table definition with the types the source declares as `columns:` overrides, where the
+/// schema gives none and the column is not a key.
+pub fn hinted(def: &TableDef, text: &TextTable) -> TableDef {
+    let mut hinted = def.clone();
+    for (name, kind) in text.header.iter().zip(&text.kinds) {
+        if let Some(kind) = kind
+            && !def.columns.contains_key(name)
+            && !def.is_key(name)
+        {
+            hinted
+                .columns
+                .insert(name.clone(), crate::schema::ColumnOverride::Kind(*kind));
+        }
+    }
+    hinted
+}
+
+fn table_name(def: &TableDef) -> String {
+    def.source
+        .as_ref()
+        .map_or_else(|| def.name.clone(), |s| s.table.clone())
+}
+
+fn result_to_read(def: &TableDef, result: Result<TextTable, Option<String>>) -> Read {
+    match result {
+        Ok(table) => {
+            warn(&table);
+            Read::Text(table)
+        }
+        Err(None) => Read::Failed(None),
+        Err(Some(message)) => Read::Failed(Some(Problem::table(&def.name, "source", message))),
+    }
+}
+
+fn read_parquet(def: &TableDef) -> Read {
+    #[cfg(feature = "parquet")]
+    {
+        let shown = def.path_as_written.display();
+        match parquet::read(&def.path) {
+            Ok(table) => {
+                warn(&table);
+                Read::Text(table)
+            }
+            Err(message) => Read::Failed(Some(Problem::table(
+                &def.name,
+                "path",
+                format!("`{shown}`: {message}"),
+            ))),
+        }
+    }
+    #[cfg(not(feature = "parquet"))]
+    Read::Failed(Some(not_built(&def.name, "Parquet", "parquet")))
+}
+
+/// Reads the named tables of one database in one snapshot. A database that cannot be reached
+/// fails the first table with the reason and the others silently (`Err(None)`).
+pub fn read_database(
+    location: &Location,
+    tables: &[String],
+) -> Vec<Result<TextTable, Option<String>>> {
+    let read: Result<Vec<Result<TextTable, String>>, String> = match location {
+        Location::Folder(_) => Err("a folder is not a database".into()),
+        #[cfg(feature = "sqlite")]
+        Location::Sqlite(path) => sqlite::read_tables(path, tables),
+        #[cfg(feature = "postgres")]
+        Location::Postgres(pg) => postgres::read_tables(pg, tables, &mut |_| {}),
+        #[allow(unreachable_patterns)]
+        _ => Err(format!(
+            "this dxsynth was built without support for `{location}` (cargo features `sqlite`, \
+             `postgres`)"
+        )),
+    };
+    match read {
+        Ok(tables) => tables.into_iter().map(|r| r.map_err(Some)).collect(),
+        Err(message) => (0..tables.len())
+            .map(|i| Err((i == 0).then(|| message.clone())))
+            .collect(),
+    }
+}
+
+/// Columns left out or emptied are said on stderr: the run goes on without them.
+fn warn(table: &TextTable) {
+    for warning in &table.warnings {
+        eprintln!("warning: {warning}");
+    }
+}
+
+#[cfg(not(feature = "parquet"))]
+fn not_built(table: &str, what: &str, feature: &str) -> Problem {
+    Problem::table(
+        table,
+        "path",
+        format!("this dxsynth was built without {what} support (cargo feature `{feature}`)"),
+    )
+}
+
+/// Reads a CSV stream (a PostgreSQL `COPY ... TO STDOUT (FORMAT csv, HEADER)`) into text cells
+/// exactly as a CSV file is read: names and values trimmed, empty values `None`.
+pub fn read_csv_stream(reader: impl std::io::Read) -> Result<TextTable, String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(reader);
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|err| err.to_string())?
+        .iter()
+        .map(|name| name.trim().to_string())
+        .collect();
+    let mut cells: Vec<Vec<Option<String>>> = vec![Vec::new(); header.len()];
+    let mut lines = Vec::new();
+    let mut record = csv::StringRecord::new();
+    while reader
+        .read_record(&mut record)
+        .map_err(|err| err.to_string())?
+    {
+        lines.push(lines.len() as u64 + 1);
+        for (column, field) in cells.iter_mut().zip(record.iter()) {
+            let field = field.trim();
+            column.push((!field.is_empty()).then(|| field.to_string()));
+        }
+    }
+    Ok(TextTable {
+        kinds: vec![None; header.len()],
+        header,
+        lines,
+        cells,
+        warnings: Vec::new(),
+    })
+}
+
+/// `"name"` with inner quotes doubled: an SQL identifier, whatever characters it has.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A table name as SQL: a dotted name (`sales.orders`) is a schema and a table, each quoted.
+pub fn quote_table(name: &str) -> String {
+    name.split('.')
+        .map(quote_ident)
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// One text value of a database cell: trimmed, empty is `None` (as in a CSV file).
+pub(crate) fn cell(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_streams_read_like_files() {
+        let table = read_csv_stream(" id ,name\n1, a \n2,\n".as_bytes()).unwrap();
+        assert_eq!(table.header, ["id", "name"]);
+        assert_eq!(table.lines, [1, 2]);
+        assert_eq!(table.cells[1], [Some("a".to_string()), None]);
+    }
+
+    #[test]
+    fn identifiers_are_quoted() {
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote_table("sales.orders"), "\"sales\".\"orders\"");
+    }
+}

@@ -1,0 +1,238 @@
+//! Reading a Parquet file: each column's values as text, with the Arrow type settling the column
+//! type (numbers, booleans, dates and timestamps; dictionary strings are categories).
+
+use std::fs::File;
+use std::path::Path;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type,
+    UInt32Type, UInt64Type,
+};
+use arrow_array::{Array, ArrayRef};
+use arrow_schema::{DataType, Field, TimeUnit};
+use chrono::DateTime;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use super::{TextTable, cell};
+use crate::schema::ColumnKind;
+
+/// Reads a Parquet file as text cells.
+pub fn read(path: &Path) -> Result<TextTable, String> {
+    let file = File::open(path).map_err(|err| format!("cannot open: {err}"))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|err| err.to_string())?;
+    let schema = builder.schema().clone();
+    let reader = builder.build().map_err(|err| err.to_string())?;
+    let mut text = TextTable::default();
+    let mut keep = Vec::new();
+    for field in schema.fields() {
+        match kind_of(field.data_type()) {
+            Some(kind) => {
+                keep.push(true);
+                text.header.push(field.name().clone());
+                text.kinds.push(kind);
+            }
+            None => {
+                keep.push(false);
+                text.warnings.push(unsupported(path, field));
+            }
+        }
+    }
+    text.cells = vec![Vec::new(); text.header.len()];
+    for batch in reader {
+        let batch = batch.map_err(|err| err.to_string())?;
+        let columns = batch.columns().iter().zip(&keep).filter(|(_, keep)| **keep);
+        for ((array, _), cells) in columns.zip(text.cells.iter_mut()) {
+            append_text(array, cells)?;
+        }
+        let start = text.lines.len() as u64;
+        text.lines
+            .extend((1..=batch.num_rows() as u64).map(|row| start + row));
+    }
+    Ok(text)
+}
+
+fn unsupported(path: &Path, field: &Field) -> String {
+    format!(
+        "`{}`, column `{}`: Arrow type {} cannot be modelled; the column is left out",
+        path.display(),
+        field.name(),
+        field.data_type()
+    )
+}
+
+/// The column type an Arrow type settles (`Some(None)`: strings, left to inference), or `None`
+/// for a type that cannot be read.
+fn kind_of(data_type: &DataType) -> Option<Option<ColumnKind>> {
+    use DataType::*;
+    Some(match data_type {
+        Int8
+        | Int16
+        | Int32
+        | Int64
+        | UInt8
+        | UInt16
+        | UInt32
+        | UInt64
+        | Float32
+        | Float64
+        | Decimal128(_, _) => Some(ColumnKind::Numerical),
+        Boolean => Some(ColumnKind::Boolean),
+        Date32 | Date64 | Timestamp(_, _) => Some(ColumnKind::Datetime),
+        Utf8 | LargeUtf8 | Utf8View => None,
+        Dictionary(_, value) if kind_of(value) == Some(None) => Some(ColumnKind::Categorical),
+        _ => return None,
+    })
+}
+
+/// Appends an array's values as text.
+fn append_text(array: &ArrayRef, cells: &mut Vec<Option<String>>) -> Result<(), String> {
+    use DataType::*;
+    macro_rules! primitive {
+        ($t:ty) => {{
+            let values = array.as_primitive::<$t>();
+            cells.extend(values.iter().map(|v| v.map(|v| v.to_string())));
+        }};
+    }
+    match array.data_type() {
+        Int8 => primitive!(Int8Type),
+        Int16 => primitive!(Int16Type),
+        Int32 => primitive!(Int32Type),
+        Int64 => primitive!(Int64Type),
+        UInt8 => primitive!(UInt8Type),
+        UInt16 => primitive!(UInt16Type),
+        UInt32 => primitive!(UInt32Type),
+        UInt64 => primitive!(UInt64Type),
+        Float32 => primitive!(Float32Type),
+        Float64 => primitive!(Float64Type),
+        Decimal128(_, scale) => {
+            let values = array.as_primitive::<arrow_array::types::Decimal128Type>();
+            cells.extend(values.iter().map(|v| v.map(|v| decimal_text(v, *scale))));
+        }
+        Boolean => cells.extend(array.as_boolean().iter().map(|v| v.map(|v| v.to_string()))),
+        Date32 => {
+            let values = array.as_primitive::<arrow_array::types::Date32Type>();
+            cells.extend(
+                values
+                    .iter()
+                    .map(|v| v.and_then(|days| date_text(i64::from(days)))),
+            );
+        }
+        Date64 => {
+            let values = array.as_primitive::<arrow_array::types::Date64Type>();
+            cells.extend(
+                values
+                    .iter()
+                    .map(|v| v.and_then(|ms| date_text(ms.div_euclid(86_400_000)))),
+            );
+        }
+        Timestamp(unit, _) => {
+            use arrow_array::types::{
+                TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+                TimestampSecondType,
+            };
+            let (ticks, per_second): (Vec<Option<i64>>, i64) = match unit {
+                TimeUnit::Second => (
+                    array.as_primitive::<TimestampSecondType>().iter().collect(),
+                    1,
+                ),
+                TimeUnit::Millisecond => (
+                    array
+                        .as_primitive::<TimestampMillisecondType>()
+                        .iter()
+                        .collect(),
+                    1_000,
+                ),
+                TimeUnit::Microsecond => (
+                    array
+                        .as_primitive::<TimestampMicrosecondType>()
+                        .iter()
+                        .collect(),
+                    1_000_000,
+                ),
+                TimeUnit::Nanosecond => (
+                    array
+                        .as_primitive::<TimestampNanosecondType>()
+                        .iter()
+                        .collect(),
+                    1_000_000_000,
+                ),
+            };
+            cells.extend(
+                ticks
+                    .into_iter()
+                    .map(|t| t.and_then(|t| timestamp_text(t, per_second))),
+            );
+        }
+        Utf8 => cells.extend(array.as_string::<i32>().iter().map(|v| v.and_then(cell))),
+        LargeUtf8 => cells.extend(array.as_string::<i64>().iter().map(|v| v.and_then(cell))),
+        Utf8View => cells.extend(array.as_string_view().iter().map(|v| v.and_then(cell))),
+        Dictionary(_, _) => {
+            let dictionary = array
+                .as_any_dictionary_opt()
+                .ok_or("a dictionary column that cannot be read")?;
+            let mut labels = Vec::new();
+            append_text(dictionary.values(), &mut labels)?;
+            let keys = dictionary.normalized_keys();
+            for (index, key) in keys.into_iter().enumerate() {
+                let label = if dictionary.keys().is_null(index) {
+                    None
+                } else {
+                    labels.get(key).cloned().flatten()
+                };
+                cells.push(label);
+            }
+        }
+        other => return Err(format!("cannot read Arrow type {other}")),
+    }
+    Ok(())
+}
+
+fn decimal_text(value: i128, scale: i8) -> String {
+    if scale <= 0 {
+        return (value * 10i128.pow(u32::from(scale.unsigned_abs()))).to_string();
+    }
+    let scale = scale as usize;
+    let digits = value.unsigned_abs().to_string();
+    let padded = format!("{digits:0>width$}", width = scale + 1);
+    let (whole, fraction) = padded.split_at(padded.len() - scale);
+    let sign = if value < 0 { "-" } else { "" };
+    format!("{sign}{whole}.{fraction}")
+}
+
+fn date_text(days: i64) -> Option<String> {
+    DateTime::from_timestamp(days.checked_mul(86_400)?, 0)
+        .map(|moment| moment.date_naive().format("%Y-%m-%d").to_string())
+}
+
+fn timestamp_text(ticks: i64, per_second: i64) -> Option<String> {
+    let seconds = ticks.div_euclid(per_second);
+    let nanos = (ticks.rem_euclid(per_second) * (1_000_000_000 / per_second)) as u32;
+    DateTime::from_timestamp(seconds, nanos).map(|moment| {
+        moment
+            .naive_utc()
+            .format("%Y-%m-%d %H:%M:%S%.f")
+            .to_string()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_dates_and_timestamps_as_text() {
+        assert_eq!(decimal_text(12345, 2), "123.45");
+        assert_eq!(decimal_text(-5, 2), "-0.05");
+        assert_eq!(decimal_text(7, 0), "7");
+        assert_eq!(date_text(0).as_deref(), Some("1970-01-01"));
+        assert_eq!(
+            timestamp_text(1_500_000, 1_000_000).as_deref(),
+            Some("1970-01-01 00:00:01.500")
+        );
+        assert_eq!(
+            timestamp_text(-1, 1).as_deref(),
+            Some("1969-12-31 23:59:59")
+        );
+    }
+}

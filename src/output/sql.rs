@@ -1,0 +1,219 @@
+//! What the database writers share: each output column's role and SQL type, the CREATE TABLE
+//! statement with primary and foreign keys, and values as the databases read them (ISO dates,
+//! `true`/`false`), whatever format the input wrote them in.
+
+use std::collections::HashMap;
+
+use indexmap::IndexMap;
+
+use crate::data::{Column, Value, ValueFormat};
+use crate::generate::SyntheticTable;
+use crate::input::quote_ident;
+use crate::plan::Plan;
+
+/// The parent table of each foreign key, by (child table, column).
+pub(super) type Parents = HashMap<(String, String), String>;
+
+/// The parent of every foreign key of the plan.
+pub(super) fn parents(plan: &Plan) -> Parents {
+    plan.order
+        .iter()
+        .flat_map(|table| table.relationships())
+        .map(|r| ((r.child, r.foreign_key), r.parent))
+        .collect()
+}
+
+/// The database a statement is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Dialect {
+    Postgres,
+    Sqlite,
+}
+
+/// Where one output column's values come from.
+pub(super) enum Role<'a> {
+    PrimaryKey,
+    ForeignKey {
+        parents: &'a [Option<usize>],
+    },
+    Column {
+        column: &'a Column,
+        /// The format values are written in for a database (ISO datetimes).
+        format: ValueFormat,
+    },
+    /// A column of the input that was not modelled (written empty).
+    Missing,
+}
+
+/// One output column.
+pub(super) struct OutColumn<'a> {
+    pub name: &'a str,
+    pub role: Role<'a>,
+}
+
+/// A cell as a database reads it.
+pub(super) enum Cell {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(String),
+    Flag(bool),
+}
+
+/// The table's columns in header order, with their roles.
+pub(super) fn columns(table: &SyntheticTable) -> Vec<OutColumn<'_>> {
+    table
+        .header
+        .iter()
+        .map(|name| OutColumn {
+            name,
+            role: role_of(table, name),
+        })
+        .collect()
+}
+
+fn role_of<'a>(table: &'a SyntheticTable, name: &str) -> Role<'a> {
+    if table.primary_key.as_deref() == Some(name) {
+        return Role::PrimaryKey;
+    }
+    if let Some((_, parents)) = table.foreign_keys.get_key_value(name) {
+        return Role::ForeignKey { parents };
+    }
+    match table.columns.iter().find(|column| column.name == name) {
+        Some(column) => Role::Column {
+            column,
+            format: database_format(&column.format),
+        },
+        None => Role::Missing,
+    }
+}
+
+/// Datetimes as ISO text; everything else as the input wrote it.
+fn database_format(format: &ValueFormat) -> ValueFormat {
+    match format {
+        ValueFormat::Datetime {
+            date_only: true, ..
+        } => ValueFormat::Datetime {
+            pattern: "%Y-%m-%d".into(),
+            date_only: true,
+        },
+        ValueFormat::Datetime { pattern, .. } => ValueFormat::Datetime {
+            // Fractions of a second only when the input had them.
+            pattern: if pattern.contains('f') {
+                "%Y-%m-%d %H:%M:%S%.f".into()
+            } else {
+                "%Y-%m-%d %H:%M:%S".into()
+            },
+            date_only: false,
+        },
+        other => other.clone(),
+    }
+}
+
+impl OutColumn<'_> {
+    /// The cell of one row.
+    pub(super) fn cell(&self, row: usize) -> Cell {
+        match &self.role {
+            Role::PrimaryKey => Cell::Integer(row as i64 + 1),
+            Role::ForeignKey { parents, .. } => {
+                parents[row].map_or(Cell::Null, |parent| Cell::Integer(parent as i64 + 1))
+            }
+            Role::Column { column, format } => match (&column.values[row], format) {
+                (Value::Null, _) => Cell::Null,
+                (Value::Flag(flag), _) => Cell::Flag(*flag),
+                (Value::Label(label), _) => Cell::Text(label.to_string()),
+                (Value::Number(x), ValueFormat::Integer) => Cell::Integer(x.round() as i64),
+                (value @ Value::Number(_), ValueFormat::Decimal { .. }) => {
+                    let text = format.write(value);
+                    text.parse().map_or(Cell::Text(text), Cell::Real)
+                }
+                (value, format) => Cell::Text(format.write(value)),
+            },
+            Role::Missing => Cell::Null,
+        }
+    }
+
+    /// The column's SQL type for a table dxsynth creates.
+    pub(super) fn sql_type(&self, dialect: Dialect) -> &'static str {
+        let postgres = dialect == Dialect::Postgres;
+        match &self.role {
+            Role::PrimaryKey | Role::ForeignKey { .. } => {
+                if postgres {
+                    "BIGINT"
+                } else {
+                    "INTEGER"
+                }
+            }
+            Role::Column { format, .. } => match format {
+                ValueFormat::Integer if postgres => "BIGINT",
+                ValueFormat::Integer => "INTEGER",
+                ValueFormat::Decimal { .. } if postgres => "NUMERIC",
+                ValueFormat::Decimal { .. } => "REAL",
+                ValueFormat::Datetime {
+                    date_only: true, ..
+                } => "DATE",
+                ValueFormat::Datetime { .. } => "TIMESTAMP",
+                ValueFormat::Boolean { .. } => "BOOLEAN",
+                ValueFormat::Verbatim => "TEXT",
+            },
+            Role::Missing => "TEXT",
+        }
+    }
+}
+
+impl Cell {
+    /// The cell as text (PostgreSQL's COPY); `None` is NULL.
+    pub(super) fn text(&self) -> Option<String> {
+        match self {
+            Cell::Null => None,
+            Cell::Integer(x) => Some(x.to_string()),
+            Cell::Real(x) => Some(x.to_string()),
+            Cell::Text(text) => Some(text.clone()),
+            Cell::Flag(flag) => Some(flag.to_string()),
+        }
+    }
+}
+
+/// `CREATE TABLE` with the columns' types, the primary key and a foreign key per reference
+/// (the parent's primary key column is looked up among the tables written).
+pub(super) fn create_table(
+    table: &SyntheticTable,
+    all: &IndexMap<String, SyntheticTable>,
+    parents: &Parents,
+    table_sql: &str,
+    dialect: Dialect,
+) -> String {
+    let mut parts: Vec<String> = columns(table)
+        .iter()
+        .map(|column| {
+            let not_null = if matches!(column.role, Role::PrimaryKey) {
+                " NOT NULL"
+            } else {
+                ""
+            };
+            format!(
+                "{} {}{not_null}",
+                quote_ident(column.name),
+                column.sql_type(dialect)
+            )
+        })
+        .collect();
+    if let Some(pk) = &table.primary_key {
+        parts.push(format!("PRIMARY KEY ({})", quote_ident(pk)));
+    }
+    for column in table.foreign_keys.keys() {
+        let Some(parent) = parents.get(&(table.name.clone(), column.clone())) else {
+            continue;
+        };
+        let Some(parent_key) = all.get(parent).and_then(|p| p.primary_key.as_deref()) else {
+            continue;
+        };
+        parts.push(format!(
+            "FOREIGN KEY ({}) REFERENCES {} ({})",
+            quote_ident(column),
+            quote_ident(parent),
+            quote_ident(parent_key)
+        ));
+    }
+    format!("CREATE TABLE {table_sql} (\n  {}\n)", parts.join(",\n  "))
+}

@@ -1,0 +1,98 @@
+//! Where `run` and `generate` write: a folder of CSV or Parquet files, an SQLite database or a
+//! PostgreSQL database, each written all at once or not at all.
+
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+
+use crate::error::{Error, Result};
+use crate::generate::SyntheticTable;
+use crate::location::Location;
+use crate::plan::Plan;
+
+/// The file format of a folder target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FileFormat {
+    /// `<table>.csv`, values written as the input wrote them.
+    #[default]
+    Csv,
+    /// `<table>.parquet`, typed columns, ZSTD compressed.
+    Parquet,
+}
+
+/// What to do with database tables that already hold rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IfExists {
+    /// Refuse (nothing is written).
+    #[default]
+    Error,
+    /// Empty them first, in the same transaction as the load.
+    Truncate,
+}
+
+/// A parsed output location with its options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Where to write.
+    pub location: Location,
+    /// The file format, for a folder.
+    pub format: FileFormat,
+    /// What to do with database tables that hold rows.
+    pub if_exists: IfExists,
+}
+
+impl Target {
+    /// A folder of CSV files (what `run -o DIR` has always written).
+    pub fn csv(dir: &Path) -> Target {
+        Target {
+            location: Location::Folder(dir.to_path_buf()),
+            format: FileFormat::Csv,
+            if_exists: IfExists::Error,
+        }
+    }
+}
+
+/// Writes every table to the target, parents before children (the map's order); returns what
+/// was written for each table (a file, or the database and table).
+pub fn write(
+    target: &Target,
+    tables: &IndexMap<String, SyntheticTable>,
+    plan: &Plan,
+) -> Result<Vec<PathBuf>> {
+    let failed = |message: String| Error::Target {
+        target: target.location.to_string(),
+        message,
+    };
+    match (&target.location, target.format) {
+        (Location::Folder(dir), FileFormat::Csv) => super::write_all(dir, tables),
+        #[cfg(feature = "parquet")]
+        (Location::Folder(dir), FileFormat::Parquet) => {
+            super::parquet::write_all(dir, tables).map_err(failed)
+        }
+        #[cfg(feature = "sqlite")]
+        (Location::Sqlite(path), _) => {
+            super::sqlite::write(path, tables, plan, target.if_exists).map_err(failed)?;
+            Ok(in_database(&target.location, tables))
+        }
+        #[cfg(feature = "postgres")]
+        (Location::Postgres(pg), _) => {
+            super::postgres::write(pg, tables, plan, target.if_exists).map_err(failed)?;
+            Ok(in_database(&target.location, tables))
+        }
+        #[allow(unreachable_patterns)]
+        _ => Err(failed(
+            "this dxsynth was built without support for this output (cargo features `sqlite`, \
+             `postgres`, `parquet`)"
+                .into(),
+        )),
+    }
+}
+
+/// "sqlite:out.db, table orders" for each table, as the summary shows it.
+#[allow(dead_code)]
+fn in_database(location: &Location, tables: &IndexMap<String, SyntheticTable>) -> Vec<PathBuf> {
+    tables
+        .keys()
+        .map(|name| PathBuf::from(format!("{location}, table {name}")))
+        .collect()
+}

@@ -1,0 +1,375 @@
+//! End to end: SQLite and Parquet as sources and targets. Every output is checked by an
+//! independent reader: the `sqlite3` command-line tool (`PRAGMA foreign_key_check`) and the
+//! `parquet` crate's Arrow reader.
+#![cfg(all(feature = "sqlite", feature = "parquet"))]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int64Type;
+use arrow_schema::DataType;
+
+fn dxsynth(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dxsynth"))
+        .args(args)
+        .output()
+        .expect("dxsynth runs")
+}
+
+fn ok(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "dxsynth failed: {}\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&output.stdout)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn shop() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/shop.yaml")
+}
+
+/// Rows per table from the run summary ("orders  2112 rows (real 2112) -> ...").
+fn summary_rows(stdout: &str) -> Vec<(String, usize)> {
+    stdout
+        .lines()
+        .filter(|line| line.contains(" rows (real"))
+        .map(|line| {
+            let mut words = line.split_whitespace();
+            let name = words.next().unwrap().to_string();
+            (name, words.next().unwrap().parse().unwrap())
+        })
+        .collect()
+}
+
+/// The `sqlite3` tool, or `None` with the reason printed (the checks it does are skipped).
+fn sqlite3() -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("sqlite3"))
+            .find(|path| path.is_file())
+    });
+    if found.is_none() {
+        eprintln!("skipping the sqlite3 checks: the `sqlite3` command-line tool is not on PATH");
+    }
+    found
+}
+
+fn sqlite3_query(tool: &Path, db: &Path, sql: &str) -> String {
+    let output = Command::new(tool)
+        .arg(db)
+        .arg(sql)
+        .output()
+        .expect("sqlite3 runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+fn count(db: &Path, table: &str) -> i64 {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row(&format!("SELECT count(*) FROM \"{table}\""), [], |row| {
+        row.get(0)
+    })
+    .unwrap()
+}
+
+#[test]
+fn sqlite_out_has_every_row_and_intact_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.db");
+    let target = format!("sqlite:{}", db.display());
+    let shop = shop();
+    let stdout = ok(&dxsynth(&[
+        "run",
+        shop.to_str().unwrap(),
+        "-o",
+        &target,
+        "--seed",
+        "7",
+    ]));
+    let rows = summary_rows(&stdout);
+    assert_eq!(rows.len(), 5, "{stdout}");
+    for (table, expected) in &rows {
+        assert_eq!(count(&db, table) as usize, *expected, "{table}");
+    }
+    // No temporary file is left beside the database.
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(left.len(), 1);
+    if let Some(tool) = sqlite3() {
+        assert_eq!(sqlite3_query(&tool, &db, "PRAGMA foreign_key_check"), "");
+        assert_eq!(sqlite3_query(&tool, &db, "PRAGMA integrity_check"), "ok");
+        let fks = sqlite3_query(
+            &tool,
+            &db,
+            "SELECT \"from\" || '->' || \"table\" FROM pragma_foreign_key_list('orders') ORDER BY 1",
+        );
+        assert_eq!(fks, "customer_id->customers\nproduct_id->products");
+        let types = sqlite3_query(
+            &tool,
+            &db,
+            "SELECT group_concat(name || ':' || type, ',') FROM pragma_table_info('orders')",
+        );
+        assert!(types.contains("order_date:DATE"), "{types}");
+        assert!(types.contains("gift:BOOLEAN"), "{types}");
+    }
+}
+
+#[test]
+fn sqlite_existing_tables_refuse_rows_unless_truncate_and_roll_back_on_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.db");
+    let target = format!("sqlite:{}", db.display());
+    let shop = shop();
+    let shop = shop.to_str().unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            shop,
+            "-o",
+            &target,
+            "--model",
+            "reference",
+            "--seed",
+            "1",
+        ];
+        args.extend_from_slice(extra);
+        dxsynth(&args)
+    };
+    ok(&run(&[]));
+    let before = count(&db, "orders");
+    let refused = run(&[]);
+    assert_eq!(refused.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("`customers` already holds rows"),
+        "{message}"
+    );
+    assert!(message.contains("--if-exists truncate"), "{message}");
+    ok(&run(&["--if-exists", "truncate", "--scale", "0.5"]));
+    let after = count(&db, "customers");
+    assert_eq!(after, 250);
+    assert_ne!(count(&db, "orders"), before);
+
+    // A constraint the synthetic rows break halfway: the whole load is rolled back.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "DROP TABLE reviews; CREATE TABLE reviews (review_id INTEGER PRIMARY KEY, customer_id \
+         INTEGER, product_id INTEGER, rating INTEGER CHECK (rating < 5), comment TEXT);",
+    )
+    .unwrap();
+    drop(conn);
+    let failed = run(&["--if-exists", "truncate"]);
+    assert_eq!(failed.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&failed.stderr);
+    assert!(message.contains("table `reviews`, row "), "{message}");
+    assert!(message.contains("CHECK constraint failed"), "{message}");
+    assert_eq!(
+        count(&db, "customers"),
+        250,
+        "the earlier load is untouched"
+    );
+    assert_eq!(count(&db, "reviews"), 0);
+}
+
+#[test]
+fn sqlite_in_reads_declared_types_and_keys_come_out_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("real.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let mut sql = String::from(
+        "CREATE TABLE team (id INTEGER PRIMARY KEY, name TEXT, founded DATE, active BOOLEAN, \
+         logo BLOB);
+         CREATE TABLE player (id INTEGER PRIMARY KEY, team_id INTEGER REFERENCES team, \
+         salary NUMERIC(10,2), code VARCHAR(8));\n",
+    );
+    for team in 1..=30 {
+        sql += &format!(
+            "INSERT INTO team VALUES ({team}, 'team {}', '20{:02}-0{}-15', {}, NULL);\n",
+            team % 7,
+            team % 20,
+            1 + team % 9,
+            team % 2
+        );
+        for player in 0..(team % 5) {
+            sql += &format!(
+                "INSERT INTO player (team_id, salary, code) VALUES ({team}, {}.50, '{:03}');\n",
+                1000 + 37 * player * team,
+                player
+            );
+        }
+    }
+    conn.execute_batch(&sql).unwrap();
+    drop(conn);
+    let schema = dir.path().join("schema.yaml");
+    std::fs::write(
+        &schema,
+        "source: sqlite:real.db\ntables:\n  team:\n    primary_key: id\n  player:\n    \
+         primary_key: id\n    foreign_keys: {team_id: team}\n",
+    )
+    .unwrap();
+    let validate = ok(&dxsynth(&["validate", schema.to_str().unwrap()]));
+    assert!(
+        validate.contains("founded datetime (%Y-%m-%d)"),
+        "{validate}"
+    );
+    assert!(validate.contains("active boolean"), "{validate}");
+    assert!(validate.contains("salary numerical"), "{validate}");
+    assert!(validate.contains("code categorical"), "{validate}");
+    let out = dir.path().join("out");
+    let run = dxsynth(&[
+        "run",
+        schema.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--seed",
+        "2",
+    ]);
+    ok(&run);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("column `logo`: type `BLOB` cannot be modelled"),
+        "{stderr}"
+    );
+    let team = std::fs::read_to_string(out.join("team.csv")).unwrap();
+    let header = team.lines().next().unwrap();
+    assert_eq!(header, "id,name,founded,active,logo");
+    assert!(
+        team.lines()
+            .skip(1)
+            .all(|line| line.ends_with("true,") || line.ends_with("false,"))
+    );
+    let player = std::fs::read_to_string(out.join("player.csv")).unwrap();
+    let salaries: Vec<&str> = player
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap())
+        .collect();
+    assert!(
+        salaries
+            .iter()
+            .all(|s| s.ends_with(".50") || s.contains('.')),
+        "{salaries:?}"
+    );
+}
+
+fn read_parquet(path: &Path) -> Vec<arrow_array::RecordBatch> {
+    let file = std::fs::File::open(path).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    reader.map(|batch| batch.unwrap()).collect()
+}
+
+fn int64_column(batches: &[arrow_array::RecordBatch], name: &str) -> Vec<Option<i64>> {
+    batches
+        .iter()
+        .flat_map(|batch| {
+            let column = batch.column_by_name(name).unwrap();
+            column
+                .as_primitive::<Int64Type>()
+                .iter()
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn parquet_out_is_typed_compressed_and_reads_back_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pq");
+    let shop = shop();
+    let stdout = ok(&dxsynth(&[
+        "run",
+        shop.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--format",
+        "parquet",
+        "--seed",
+        "7",
+    ]));
+    let rows = summary_rows(&stdout);
+    for (table, expected) in &rows {
+        let batches = read_parquet(&out.join(format!("{table}.parquet")));
+        let total: usize = batches.iter().map(|b| b.num_rows()).sum();
+        assert_eq!(total, *expected, "{table}");
+    }
+    let orders = read_parquet(&out.join("orders.parquet"));
+    let schema = orders[0].schema();
+    let type_of = |name: &str| schema.field_with_name(name).unwrap().data_type().clone();
+    assert_eq!(type_of("order_id"), DataType::Int64);
+    assert_eq!(type_of("order_date"), DataType::Date32);
+    assert_eq!(type_of("total"), DataType::Float64);
+    assert_eq!(type_of("gift"), DataType::Boolean);
+    assert!(matches!(type_of("channel"), DataType::Dictionary(_, _)));
+    let file = std::fs::File::open(out.join("orders.parquet")).unwrap();
+    let metadata = parquet::file::reader::SerializedFileReader::new(file).unwrap();
+    let compression = parquet::file::reader::FileReader::metadata(&metadata)
+        .row_group(0)
+        .column(0)
+        .compression();
+    assert!(matches!(compression, parquet::basic::Compression::ZSTD(_)));
+    // Every foreign key points at an existing primary key.
+    let customers = int64_column(&read_parquet(&out.join("customers.parquet")), "customer_id");
+    let max = customers.iter().flatten().max().copied().unwrap();
+    let keys = int64_column(&orders, "customer_id");
+    assert!(keys.iter().flatten().all(|&k| (1..=max).contains(&k)));
+    assert_eq!(customers.len() as i64, max);
+
+    // The Parquet folder as a source: same types, and a run from it works.
+    let schema = dir.path().join("schema.yaml");
+    let text = std::fs::read_to_string(shop.as_path()).unwrap();
+    let text: String = text
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("path:"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    std::fs::write(&schema, format!("source: pq\n{text}")).unwrap();
+    let validate = ok(&dxsynth(&["validate", schema.to_str().unwrap()]));
+    assert!(
+        validate.contains("order_date datetime (%Y-%m-%d)"),
+        "{validate}"
+    );
+    assert!(validate.contains("gift boolean"), "{validate}");
+    let again = dir.path().join("again");
+    let stdout = ok(&dxsynth(&[
+        "run",
+        schema.to_str().unwrap(),
+        "-o",
+        again.to_str().unwrap(),
+        "--format",
+        "parquet",
+        "--seed",
+        "7",
+    ]));
+    assert_eq!(summary_rows(&stdout).len(), 5);
+    let batches = read_parquet(&again.join("orders.parquet"));
+    assert_eq!(
+        batches[0]
+            .schema()
+            .field_with_name("order_date")
+            .unwrap()
+            .data_type(),
+        &DataType::Date32
+    );
+}
+
+#[test]
+fn bad_locations_are_argument_errors() {
+    let shop = shop();
+    let shop = shop.to_str().unwrap();
+    let secret = dxsynth(&["run", shop, "-o", "postgresql://me:secret@localhost/db"]);
+    assert_eq!(secret.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&secret.stderr).contains("PGPASSWORD"));
+    let scheme = dxsynth(&["run", shop, "-o", "mysql://localhost/db"]);
+    assert_eq!(scheme.status.code(), Some(2));
+    let parquet_db = dxsynth(&["run", shop, "-o", "sqlite:x.db", "--format", "parquet"]);
+    assert_eq!(parquet_db.status.code(), Some(2));
+}
