@@ -323,6 +323,11 @@ fn parquet_out_is_typed_compressed_and_reads_back_in() {
     assert!(keys.iter().flatten().all(|&k| (1..=max).contains(&k)));
     assert_eq!(customers.len() as i64, max);
 
+    // `init` reads a folder of Parquet files as it reads CSV files.
+    let init = ok(&dxsynth(&["init", out.to_str().unwrap(), "--dry-run"]));
+    assert!(init.contains("path: orders.parquet"), "{init}");
+    assert!(init.contains("customer_id: customers"), "{init}");
+
     // The Parquet folder as a source: same types, and a run from it works.
     let schema = dir.path().join("schema.yaml");
     let text = std::fs::read_to_string(shop.as_path()).unwrap();
@@ -372,4 +377,105 @@ fn bad_locations_are_argument_errors() {
     assert_eq!(scheme.status.code(), Some(2));
     let parquet_db = dxsynth(&["run", shop, "-o", "sqlite:x.db", "--format", "parquet"]);
     assert_eq!(parquet_db.status.code(), Some(2));
+}
+
+#[test]
+fn init_reads_declared_keys_from_sqlite_and_infers_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("club.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let mut sql = String::from(
+        "CREATE TABLE member (member_id INTEGER PRIMARY KEY, name TEXT, mentor_id INTEGER
+             REFERENCES member (member_id), joined DATE);
+         CREATE TABLE visit (visit_id INTEGER PRIMARY KEY, member_id INTEGER NOT NULL
+             REFERENCES member, day DATE, minutes INTEGER);
+         CREATE TABLE slot (room TEXT, hour INTEGER, member_id INTEGER REFERENCES member,
+             PRIMARY KEY (room, hour));
+         CREATE TABLE fee (fee_id INTEGER, member_id INTEGER, amount REAL);\n",
+    );
+    for member in 1..=60 {
+        sql += &format!(
+            "INSERT INTO member VALUES ({member}, 'member {}', {}, '2023-{:02}-01');\n",
+            member % 9,
+            if member > 1 {
+                (member - 1).to_string()
+            } else {
+                "NULL".into()
+            },
+            1 + member % 12
+        );
+        for visit in 0..(member % 6) {
+            sql += &format!(
+                "INSERT INTO visit (member_id, day, minutes) VALUES ({member}, '2024-03-{:02}', {});\n",
+                1 + visit * 4,
+                30 + (member * visit) % 50
+            );
+        }
+        sql += &format!(
+            "INSERT INTO slot VALUES ('r{}', {}, {member});\n",
+            member % 4,
+            member
+        );
+        sql += &format!(
+            "INSERT INTO fee VALUES ({member}, {member}, {}.5);\n",
+            10 + member % 7
+        );
+    }
+    conn.execute_batch(&sql).unwrap();
+    drop(conn);
+    let schema = dir.path().join("club.yaml");
+    let location = format!("sqlite:{}", db.display());
+    let stdout = ok(&dxsynth(&[
+        "init",
+        &location,
+        "-o",
+        schema.to_str().unwrap(),
+    ]));
+    assert!(
+        stdout.contains("4 tables, 3 primary keys, 3 foreign keys (2 declared, 1 high"),
+        "{stdout}"
+    );
+    let text = std::fs::read_to_string(&schema).unwrap();
+    assert!(text.contains("source: \"sqlite:club.db\""), "{text}");
+    assert!(!text.contains("path:"), "{text}");
+    assert!(
+        text.contains("Declared in the database: FOREIGN KEY (member_id) REFERENCES member"),
+        "{text}"
+    );
+    // Comments wrap: compare their words.
+    let words: String = text
+        .split_whitespace()
+        .filter(|w| *w != "#")
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        words.contains("a self-reference cannot be generated"),
+        "{text}"
+    );
+    assert!(
+        words.contains("the declared primary key (room, hour) has 2 columns"),
+        "{text}"
+    );
+    // `fee` declares nothing: its keys are inferred and commented with a confidence.
+    let fee = &text[text.find("  fee:").unwrap()..];
+    assert!(fee.contains("confidence"), "{text}");
+    assert!(fee.contains("member_id: member"), "{text}");
+    ok(&dxsynth(&["validate", schema.to_str().unwrap()]));
+    let out = format!("sqlite:{}", dir.path().join("synthetic.db").display());
+    ok(&dxsynth(&[
+        "run",
+        schema.to_str().unwrap(),
+        "-o",
+        &out,
+        "--seed",
+        "4",
+    ]));
+    if let Some(tool) = sqlite3() {
+        let db = dir.path().join("synthetic.db");
+        assert_eq!(sqlite3_query(&tool, &db, "PRAGMA foreign_key_check"), "");
+        assert_eq!(
+            sqlite3_query(&tool, &db, "SELECT count(*) FROM member"),
+            "60"
+        );
+    }
 }

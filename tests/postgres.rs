@@ -253,6 +253,17 @@ fn a_run_creates_tables_with_their_keys() {
         .unwrap();
     assert_eq!(orders.primary_key, ["order_id"]);
     assert_eq!(orders.foreign_keys.len(), 2);
+    // `init` finds every declared key, and the schema it writes validates.
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("shop.yaml");
+    let stdout = ok(&dxsynth(&["init", &uri, "-o", schema.to_str().unwrap()]));
+    assert!(
+        stdout.contains("5 tables, 5 primary keys, 5 foreign keys (5 declared,"),
+        "{stdout}"
+    );
+    let text = std::fs::read_to_string(&schema).unwrap();
+    assert!(text.contains(&format!("source: \"{uri}\"")), "{text}");
+    ok(&dxsynth(&["validate", schema.to_str().unwrap()]));
 }
 
 #[test]

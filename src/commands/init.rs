@@ -6,6 +6,7 @@ use clap::Args as ClapArgs;
 
 use crate::error::{Error, Result};
 use crate::init;
+use crate::location::Location;
 
 /// Examples and exit codes, after the options in `dxsynth init --help`.
 const AFTER_HELP: &str = "\
@@ -13,8 +14,11 @@ Examples:
   dxsynth init data/                        # writes data/schema.yaml
   dxsynth init data/ -o schemas/shop.yaml   # CSV paths relative to schemas/
   dxsynth init data/ --dry-run | less       # print it, write nothing
+  dxsynth init sqlite:shop.db -o shop.yaml  # tables and declared keys from the catalogue
+  dxsynth init 'postgresql:///shop?host=/run/postgresql' -o shop.yaml
 
-One table per *.csv file, named after the file. Every inferred key is commented with its
+One table per *.csv or *.parquet file, named after the file; for a database, one table per
+table, with the keys its catalogue declares taken as given. Every inferred key is commented with its
 confidence and the evidence; candidates that were left out are explained too. The schema is
 checked as `dxsynth validate` would check it before it is written.
 
@@ -24,7 +28,10 @@ Exit codes: 0 written, 2 no usable CSV file or the output exists (without --forc
 #[derive(Debug, ClapArgs)]
 #[command(after_help = AFTER_HELP)]
 pub struct Args {
-    /// The folder of CSV files: one table per `*.csv` file, named after the file.
+    /// The folder of CSV or Parquet files (one table per `*.csv`/`*.parquet` file, named after
+    /// the file), or a database: `sqlite:PATH` or `postgresql://...` (one table per table, keys
+    /// from the catalogue).
+    #[arg(value_name = "LOCATION")]
     pub data_dir: PathBuf,
     /// Where to write the schema [default: DATA_DIR/schema.yaml]. CSV paths in the schema are
     /// relative to its folder, which must exist.
@@ -36,20 +43,29 @@ pub struct Args {
     /// Replace the output file if it exists.
     #[arg(long)]
     pub force: bool,
+    /// The environment variable holding the PostgreSQL password (default: PGPASSWORD).
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
 }
 
 /// Infers, renders and checks the schema, then prints or writes it; the summary goes to stdout
 /// (stderr with `--dry-run`, where stdout is the schema).
 pub fn run(args: &Args) -> Result<()> {
-    let output = args
-        .output
-        .clone()
-        .unwrap_or_else(|| args.data_dir.join("schema.yaml"));
+    let location = Location::parse(&args.data_dir.to_string_lossy(), Path::new(""))
+        .map_err(|message| Error::Argument {
+            argument: "LOCATION".into(),
+            message,
+        })?
+        .with_password_env(args.password_env.as_deref());
+    let output = args.output.clone().unwrap_or_else(|| match &location {
+        Location::Folder(dir) => dir.join("schema.yaml"),
+        _ => PathBuf::from("schema.yaml"),
+    });
     if !args.dry_run && !args.force && output.exists() {
         return Err(init::exists(&output));
     }
-    let data_dir = init::data_dir_from(&output, &args.data_dir)?;
-    let inferred = init::infer(&args.data_dir)?;
+    let data_dir = source_as_written(&location, &output)?;
+    let inferred = init::infer_location(&location)?;
     let text = init::render(&inferred, &data_dir);
     init::check(&text, &output).map_err(|err| not_valid(err, &output))?;
     if args.dry_run {
@@ -64,6 +80,24 @@ pub fn run(args: &Args) -> Result<()> {
         output.display()
     );
     Ok(())
+}
+
+/// The folder (relative to the schema's folder), or the database as the schema's `source:`
+/// names it: an SQLite path relative to the schema's folder, a PostgreSQL URI as given.
+fn source_as_written(location: &Location, output: &Path) -> Result<PathBuf> {
+    match location {
+        Location::Folder(dir) => init::data_dir_from(output, dir),
+        Location::Sqlite(file) => {
+            let dir = match file.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir,
+                _ => Path::new("."),
+            };
+            let name = file.file_name().unwrap_or_default();
+            let relative = init::data_dir_from(output, dir)?.join(name);
+            Ok(PathBuf::from(format!("sqlite:{}", relative.display())))
+        }
+        Location::Postgres(pg) => Ok(PathBuf::from(&pg.uri)),
+    }
 }
 
 /// An inferred schema that does not validate is a bug in `init`; say so, with the problems.

@@ -19,6 +19,7 @@
 //! in place atomically.
 
 mod cycles;
+mod declared;
 mod explain;
 mod keys;
 mod links;
@@ -55,11 +56,14 @@ pub enum Confidence {
     Medium,
     /// Names and values agree.
     High,
+    /// Declared in the database's catalogue: taken as given.
+    Declared,
 }
 
 impl fmt::Display for Confidence {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            Confidence::Declared => "declared",
             Confidence::Low => "low",
             Confidence::Medium => "medium",
             Confidence::High => "high",
@@ -78,6 +82,8 @@ pub struct Inferred {
     pub skipped: Vec<Skipped>,
     /// Other entries of the folder (not `.csv` files).
     pub ignored: Vec<String>,
+    /// The database the tables are read from (`None`: the CSV or Parquet files of `dir`).
+    pub source: Option<crate::location::Location>,
 }
 
 /// A CSV file left out of the schema.
@@ -190,9 +196,13 @@ impl Inferred {
             .flat_map(|t| t.foreign_keys.iter().map(|fk| fk.confidence))
             .collect();
         let count = |c| foreign.iter().filter(|&&x| x == c).count();
+        let declared = match count(Confidence::Declared) {
+            0 => String::new(),
+            n => format!("{n} declared, "),
+        };
         let mut text = format!(
-            "{} tables, {primary} primary keys, {} foreign keys ({} high, {} medium, {} low \
-             confidence)",
+            "{} tables, {primary} primary keys, {} foreign keys ({declared}{} high, {} medium, \
+             {} low confidence)",
             self.tables.len(),
             foreign.len(),
             count(Confidence::High),
@@ -240,7 +250,17 @@ pub fn infer(dir: &Path) -> Result<Inferred> {
         tables: parents_first(tables),
         skipped,
         ignored: listing.ignored,
+        source: None,
     })
+}
+
+/// Infers a schema from a location: the files of a folder, or a database's catalogue and rows
+/// (declared keys taken as given).
+pub fn infer_location(location: &crate::location::Location) -> Result<Inferred> {
+    match location {
+        crate::location::Location::Folder(dir) => infer(dir),
+        database => declared::infer(database),
+    }
 }
 
 /// The error for a folder without any usable CSV file, with why each CSV was left out.
@@ -260,7 +280,15 @@ fn no_tables(dir: &Path, skipped: &[Skipped]) -> Error {
 
 /// Keys, generation, order and type notes of every table (in profile order).
 fn assemble(profiles: &[TableProfile], file_names: &[&str]) -> Vec<InferredTable> {
-    let keys = keys::infer_keys(profiles);
+    assemble_keys(profiles, file_names, keys::infer_keys(profiles))
+}
+
+/// [`assemble`] with the keys already chosen (inferred, or declared by a database).
+fn assemble_keys(
+    profiles: &[TableProfile],
+    file_names: &[&str],
+    keys: keys::Keys,
+) -> Vec<InferredTable> {
     let names: Vec<String> = profiles.iter().map(|p| p.name.clone()).collect();
     let mut foreign = keys.foreign;
     let cycle_notes = cycles::break_cycles(&names, &mut foreign);

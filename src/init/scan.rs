@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 
-use crate::data::{RawTable, read_csv};
+use crate::data::{RawTable, read_text};
 use crate::error::{Error, Problem, Result};
 use crate::schema::TableDef;
 
@@ -33,7 +33,7 @@ pub(super) struct Listing {
     pub skipped: Vec<Skipped>,
 }
 
-/// Lists the folder: `*.csv` files (any case) are tables, the rest is ignored.
+/// Lists the folder: `*.csv` and `*.parquet` files (any case) are tables, the rest is ignored.
 pub(super) fn list(dir: &Path) -> Result<Listing> {
     let unreadable = |err: std::io::Error| {
         Error::invalid(vec![Problem::general(format!(
@@ -53,9 +53,9 @@ pub(super) fn list(dir: &Path) -> Result<Listing> {
         let shown = path
             .file_name()
             .map_or_else(String::new, |name| name.to_string_lossy().into_owned());
-        let is_csv = path
-            .extension()
-            .is_some_and(|ext| ext.eq_ignore_ascii_case("csv"));
+        let is_csv = path.extension().is_some_and(|ext| {
+            ext.eq_ignore_ascii_case("csv") || ext.eq_ignore_ascii_case("parquet")
+        });
         if !is_csv || shown.starts_with('.') || !path.is_file() {
             listing.ignored.push(shown);
             continue;
@@ -124,7 +124,7 @@ pub(super) fn read(file: &CsvFile) -> std::result::Result<RawTable, String> {
         columns: IndexMap::new(),
         source: None,
     };
-    let raw = read_csv(&def).map_err(|problem| problem.message)?;
+    let raw = read_text(&def).map_err(|problem| problem.message)?;
     let mut seen = HashSet::new();
     if let Some(twice) = raw.header.iter().find(|name| !seen.insert(name.as_str())) {
         return Err(format!(

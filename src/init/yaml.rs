@@ -12,13 +12,17 @@ use super::{ColumnNote, Generation, Inferred, InferredTable};
 const WIDTH: usize = 100;
 
 /// The schema as YAML, with `path:`s under `data_dir` (the data folder as seen from the schema's
-/// folder; empty when they are the same).
+/// folder; empty when they are the same). For a database (`inferred.source`), `data_dir` is the
+/// location as the schema names it, written as `source:`.
 pub fn render(inferred: &Inferred, data_dir: &Path) -> String {
     let mut out = String::new();
     header(&mut out, inferred);
+    if inferred.source.is_some() {
+        let _ = writeln!(out, "source: {}", path_scalar(&data_dir.to_string_lossy()));
+    }
     out.push_str("tables:\n");
     for table in &inferred.tables {
-        render_table(&mut out, table, data_dir);
+        render_table(&mut out, table, data_dir, inferred.source.is_some());
     }
     out
 }
@@ -26,6 +30,10 @@ pub fn render(inferred: &Inferred, data_dir: &Path) -> String {
 /// The opening comment: where the schema comes from, how to read it, files not used.
 fn header(out: &mut String, inferred: &Inferred) {
     let dir = inferred.dir.display().to_string();
+    if let Some(source) = &inferred.source {
+        database_header(out, inferred, source);
+        return;
+    }
     comment(
         out,
         0,
@@ -57,8 +65,34 @@ fn header(out: &mut String, inferred: &Inferred) {
     }
 }
 
+/// The opening comment for a database: keys as declared, inferred only where none are.
+fn database_header(out: &mut String, inferred: &Inferred, source: &crate::location::Location) {
+    comment(
+        out,
+        0,
+        &format!(
+            "Schema read by `dxsynth init` from the database `{source}`: each table is read from \
+             the database table of the same name (or the one `table:` names)."
+        ),
+    );
+    comment(
+        out,
+        0,
+        "Keys declared in the database are taken as given (commented as declared). Tables that \
+         declare no key have their keys inferred from their rows, each commented with its \
+         confidence (high, medium, low) and why. Review them, then run `dxsynth validate` on \
+         this file.",
+    );
+    if !inferred.skipped.is_empty() {
+        comment(out, 0, "Tables left out:");
+        for skipped in &inferred.skipped {
+            bullet(out, 0, &format!("{}: {}", skipped.file, skipped.reason));
+        }
+    }
+}
+
 /// One table: its file, keys, generation, column types and what was left out.
-fn render_table(out: &mut String, table: &InferredTable, data_dir: &Path) {
+fn render_table(out: &mut String, table: &InferredTable, data_dir: &Path, from_database: bool) {
     comment(
         out,
         2,
@@ -68,14 +102,19 @@ fn render_table(out: &mut String, table: &InferredTable, data_dir: &Path) {
         ),
     );
     let _ = writeln!(out, "  {}:", scalar(&table.name));
-    let path = data_dir.join(&table.file_name);
-    let _ = writeln!(out, "    path: {}", path_scalar(&path.to_string_lossy()));
+    if !from_database {
+        let path = data_dir.join(&table.file_name);
+        let _ = writeln!(out, "    path: {}", path_scalar(&path.to_string_lossy()));
+    } else if table.file_name != table.name {
+        let _ = writeln!(out, "    table: {}", scalar(&table.file_name));
+    }
     if let Some(pk) = &table.primary_key {
-        comment(
-            out,
-            4,
-            &format!("Primary key ({} confidence): {}.", pk.confidence, pk.why),
-        );
+        let text = if pk.confidence == super::Confidence::Declared {
+            format!("Primary key declared in the database: {}.", pk.why)
+        } else {
+            format!("Primary key ({} confidence): {}.", pk.confidence, pk.why)
+        };
+        comment(out, 4, &text);
         let _ = writeln!(out, "    primary_key: {}", scalar(&pk.column));
     }
     if let Some(why) = &table.no_primary_key {
@@ -84,11 +123,12 @@ fn render_table(out: &mut String, table: &InferredTable, data_dir: &Path) {
     if !table.foreign_keys.is_empty() {
         out.push_str("    foreign_keys:\n");
         for fk in &table.foreign_keys {
-            comment(
-                out,
-                6,
-                &format!("{} confidence: {}.", capitalized(fk.confidence), fk.why),
-            );
+            let text = if fk.confidence == super::Confidence::Declared {
+                format!("Declared in the database: {}.", fk.why)
+            } else {
+                format!("{} confidence: {}.", capitalized(fk.confidence), fk.why)
+            };
+            comment(out, 6, &text);
             let _ = writeln!(out, "      {}: {}", scalar(&fk.column), scalar(&fk.parent));
         }
     }
@@ -285,6 +325,7 @@ mod tests {
             tables: vec![parent, child],
             skipped: Vec::new(),
             ignored: vec!["notes.txt".into()],
+            source: None,
         };
         let text = render(&inferred, Path::new("../data"));
         let schema = Schema::parse(&text, Path::new("s.yaml"), Path::new("/x")).expect(&text);

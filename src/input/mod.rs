@@ -194,6 +194,22 @@ fn warn(table: &TextTable) {
     }
 }
 
+/// The catalogue of a database: tables, columns, declared types and keys.
+pub fn catalogue(location: &Location) -> Result<catalogue::Catalogue, String> {
+    match location {
+        Location::Folder(_) => Err("a folder has no catalogue".into()),
+        #[cfg(feature = "sqlite")]
+        Location::Sqlite(path) => sqlite::catalogue(path),
+        #[cfg(feature = "postgres")]
+        Location::Postgres(pg) => postgres::catalogue(pg),
+        #[allow(unreachable_patterns)]
+        _ => Err(format!(
+            "this dxsynth was built without support for `{location}` (cargo features `sqlite`, \
+             `postgres`)"
+        )),
+    }
+}
+
 #[cfg(not(feature = "parquet"))]
 fn not_built(table: &str, what: &str, feature: &str) -> Problem {
     Problem::table(
