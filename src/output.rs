@@ -8,6 +8,7 @@
 mod parquet;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "parquet"))]
 mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;

@@ -267,6 +267,7 @@ pub fn quote_table(name: &str) -> String {
 }
 
 /// One text value of a database cell: trimmed, empty is `None` (as in a CSV file).
+#[cfg(any(feature = "sqlite", feature = "parquet"))]
 pub(crate) fn cell(text: &str) -> Option<String> {
     let text = text.trim();
     (!text.is_empty()).then(|| text.to_string())
