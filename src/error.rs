@@ -137,7 +137,7 @@ pub enum Error {
     #[error("model file `{}` {problem}", path.display())]
     ModelFile {
         path: PathBuf,
-        problem: crate::modelfile::ModelFileProblem,
+        problem: ModelFileProblem,
     },
 }
 
@@ -166,6 +166,96 @@ impl Error {
             Error::Invalid(_) | Error::Argument { .. } | Error::ModelFile { .. } => 2,
             Error::QualityBelow { .. } => 3,
             Error::Io { .. } | Error::Write { .. } => 1,
+        }
+    }
+}
+
+/// Why a file is not a usable model file. Every case is the user's to fix (another file, or
+/// retraining): it is bad input, like an invalid schema.
+#[derive(Debug)]
+pub enum ModelFileProblem {
+    /// The file cannot be read at all.
+    Unreadable(std::io::Error),
+    /// The file does not start with the model file signature.
+    NotAModel,
+    /// The file is of another format version.
+    Version {
+        /// The file's format version.
+        found: u32,
+        /// The dxsynth version that wrote it.
+        writer: String,
+        /// The one format version this dxsynth reads.
+        readable: u32,
+    },
+    /// The file ends before its declared end.
+    Truncated {
+        /// Bytes the header says the file has (`None`: the header itself is cut).
+        expected: Option<u64>,
+        /// Bytes it has.
+        actual: u64,
+    },
+    /// The file goes on after its declared end.
+    TrailingBytes(u64),
+    /// The payload does not match its checksum.
+    Corrupted,
+    /// The checksum matches but the payload does not decode (or does not hang together).
+    Undecodable(String),
+}
+
+impl fmt::Display for ModelFileProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModelFileProblem::Unreadable(err) => write!(f, "cannot be read: {err}"),
+            ModelFileProblem::NotAModel => write!(
+                f,
+                "is not a dxsynth model file (it does not start with the model file signature); \
+                 model files are made by `dxsynth train`"
+            ),
+            ModelFileProblem::Version {
+                found,
+                writer,
+                readable,
+            } => write!(
+                f,
+                "is model file format {found} (written by dxsynth {writer}), but this dxsynth \
+                 ({}) reads format {readable} only: train again with this dxsynth, or generate \
+                 with the version that wrote the file",
+                env!("CARGO_PKG_VERSION")
+            ),
+            ModelFileProblem::Truncated {
+                actual: 0,
+                expected: _,
+            } => write!(f, "is empty"),
+            ModelFileProblem::Truncated {
+                expected: Some(expected),
+                actual,
+            } => write!(
+                f,
+                "is truncated: it has {actual} bytes where its header announces {expected} \
+                 (an interrupted copy or download?)"
+            ),
+            ModelFileProblem::Truncated {
+                expected: None,
+                actual,
+            } => write!(
+                f,
+                "is truncated: it ends inside its header, after {actual} bytes (an interrupted \
+                 copy or download?)"
+            ),
+            ModelFileProblem::TrailingBytes(extra) => write!(
+                f,
+                "has {extra} unexpected bytes after the model (was something appended to it?)"
+            ),
+            ModelFileProblem::Corrupted => write!(
+                f,
+                "is corrupted: its content does not match its checksum (damaged in storage or \
+                 in transfer?)"
+            ),
+            ModelFileProblem::Undecodable(detail) => write!(
+                f,
+                "cannot be decoded although its checksum is right ({detail}); it was probably \
+                 written by a build of dxsynth whose format differs from this one's"
+            ),
         }
     }
 }

@@ -16,7 +16,7 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use crate::data::Column;
-use crate::evaluate::metrics::cramers_v;
+use crate::stats::{children_per_parent, cramers_v};
 use crate::model::encode::Encoder;
 use crate::model::tree::{Feature, Tree};
 use crate::model::{Privacy, tree_params};
@@ -85,10 +85,7 @@ impl KeyDistribution {
         real: LinkedColumns<'_>,
         privacy: Privacy,
     ) -> Self {
-        let mut children_per_parent = vec![0; real.parent_rows];
-        for row in parent_of_row.iter().flatten() {
-            children_per_parent[*row] += 1;
-        }
+        let mut children_per_parent = children_per_parent(parent_of_row, real.parent_rows);
         // Sorted: which real parent had how many children is not the model's business.
         children_per_parent.sort_unstable();
         let nulls = parent_of_row.iter().filter(|row| row.is_none()).count();
@@ -239,10 +236,7 @@ impl ParentPreference {
             .iter()
             .map(|rows| rows.iter().map(|&r| targets[r as usize]).collect())
             .collect();
-        let mut children = vec![0; real.parent_rows];
-        for &(_, parent) in &keyed {
-            children[parent] += 1;
-        }
+        let children = children_per_parent(parent_of_row, real.parent_rows);
         let mut by_signature: BTreeMap<u16, Vec<usize>> = BTreeMap::new();
         for (parent, count) in children.into_iter().enumerate() {
             by_signature

@@ -25,6 +25,7 @@ pub mod plan;
 pub mod progress;
 pub mod sampling;
 pub mod schema;
+pub mod stats;
 
 use std::path::{Path, PathBuf};
 
@@ -199,17 +200,10 @@ pub fn generate(
     check_scale(options.scale)?;
     let seed = options.seed.or(models.seed).unwrap_or_else(fresh_seed);
     let bar = progress.bar("generating", models.plan.order.len());
-    let synthetic = generate::generate_all(
-        models,
-        generate::GenerateOptions {
-            seed,
-            scale: options.scale,
-        },
-        &|table| {
-            bar.set_message(table.name.clone());
-            bar.inc(1);
-        },
-    );
+    let synthetic = generate::generate_all(models, seed, options.scale, &|table| {
+        bar.set_message(table.name.clone());
+        bar.inc(1);
+    });
     bar.finish_and_clear();
     let paths = progress.spinner("writing", || output::write_all(out_dir, &synthetic))?;
     let tables = synthetic

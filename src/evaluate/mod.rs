@@ -3,14 +3,13 @@
 //! The real tables are read (and validated) through the schema, the synthetic ones from
 //! `SYNTH_DIR/<table>.csv` with the real column types ([`load`]); both are encoded side by side
 //! ([`paired`]); then the measures run: quality properties ([`quality`]), validity checks
-//! ([`validity`]) and privacy ([`privacy`]), all built on the pure functions of [`metrics`]. The
+//! ([`validity`]) and privacy ([`privacy`]), all built on the pure functions of [`crate::stats`]. The
 //! result is a [`Report`] (serialisable as JSON), printed as a compact table ([`text`]) or
 //! rendered as a self-contained HTML page with charts ([`html`]).
 
 mod charts;
 pub mod html;
 pub mod load;
-pub mod metrics;
 pub mod paired;
 pub mod privacy;
 pub mod quality;
@@ -23,6 +22,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::schema::ColumnKind;
+use crate::stats;
 use paired::Paired;
 
 /// Pairs count in the thresholded pair-trend score only when the real data ties them: |ρ| above
@@ -97,7 +97,7 @@ impl<T> Property<T> {
     /// The property of these rows, scored by `score`.
     pub fn of(rows: Vec<T>, score: impl Fn(&T) -> f64) -> Self {
         Property {
-            score: metrics::mean(rows.iter().map(score)),
+            score: stats::mean(rows.iter().map(score)),
             rows,
         }
     }
@@ -205,8 +205,8 @@ fn pair_means<'a>(
 ) -> (Option<f64>, Option<f64>, usize) {
     let counted = rows.clone().filter(|row| row.counted);
     (
-        metrics::mean(counted.clone().map(|row| row.score)),
-        metrics::mean(rows.map(|row| row.score)),
+        stats::mean(counted.clone().map(|row| row.score)),
+        stats::mean(rows.map(|row| row.score)),
         counted.count(),
     )
 }
@@ -477,7 +477,7 @@ pub fn evaluate(
 
 /// The overall quality: the mean of the four properties the reference report averages.
 pub fn overall(quality: &Quality) -> Option<f64> {
-    metrics::mean(
+    stats::mean(
         [
             quality.column_shapes.score,
             quality.column_pair_trends.score,

@@ -86,11 +86,7 @@ pub struct ParentLink {
 impl ParentLink {
     /// The number of children of every parent row (zeros included).
     pub fn children_per_parent(&self) -> Vec<usize> {
-        let mut counts = vec![0; self.rows];
-        for parent in self.parent_of_row.iter().flatten() {
-            counts[*parent] += 1;
-        }
-        counts
+        crate::stats::children_per_parent(&self.parent_of_row, self.rows)
     }
 }
 

@@ -54,7 +54,7 @@ pub fn children_per_parent(parent_keys: &[&str], child_keys: &[&str]) -> Vec<f64
 /// The two-sample Kolmogorov-Smirnov statistic (the library's, unit-tested on exact values).
 pub fn ks(a: &[f64], b: &[f64]) -> f64 {
     let present = |values: &[f64]| values.iter().map(|&x| Some(x)).collect::<Vec<_>>();
-    dxsynth::evaluate::metrics::ks(&present(a), &present(b))
+    dxsynth::stats::ks(&present(a), &present(b))
 }
 
 /// Runs the pipeline in-process, quietly.
@@ -100,7 +100,7 @@ pub fn assert_intact(schema: &Path, out: &Path) {
 /// Pearson's correlation (the library's).
 pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
     let present = |values: &[f64]| values.iter().map(|&x| Some(x)).collect::<Vec<_>>();
-    dxsynth::evaluate::metrics::pearson(&present(a), &present(b)).expect("a defined correlation")
+    dxsynth::stats::pearson(&present(a), &present(b)).expect("a defined correlation")
 }
 
 /// The mean of numbers.
