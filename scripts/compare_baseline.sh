@@ -2,7 +2,8 @@
 # Why: the restructure of issue 9 (and any refactor) must not change behaviour. This re-runs a
 # dxsynth binary exactly as the baseline was made (`run SCHEMA -o out/<name> --seed 7` and
 # `train SCHEMA -m models/<name>.dxm --seed 7`) and compares the checksums of every output CSV
-# and model file with the baseline's.
+# and model file with the baseline's; with the baseline binary at hand, it also compares the
+# schemas `init --dry-run` infers for the datasets.
 #
 # Usage: scripts/compare_baseline.sh [BINARY] [BASELINE_DIR]
 #   BINARY        defaults to target/release/dxsynth
@@ -49,8 +50,20 @@ check() { # $1 = directory, $2 = baseline checksum file
 }
 check "$work/out" "$baseline/out.sha256"
 check "$work/models" "$baseline/models.sha256"
+# `init` on the datasets: the inferred schema must not change either (needs the baseline binary).
+if [ -x "$baseline/dxsynth-before" ]; then
+    for dir in nycflights13_20k tpch_sf0.01 tpcds_sf0.01; do
+        if diff <("$baseline/dxsynth-before" init "$datasets/$dir" --dry-run 2>&1) \
+                <("$bin" init "$datasets/$dir" --dry-run 2>&1) >/dev/null; then
+            echo "init $dir: identical schema"
+        else
+            echo "init $dir: SCHEMA DIFFERS"
+            status=1
+        fi
+    done
+fi
 if [ "$status" -eq 0 ]; then
-    echo "compare_baseline: ALL IDENTICAL (${#schemas[@]} schemas, outputs and model files)"
+    echo "compare_baseline: ALL IDENTICAL (${#schemas[@]} schemas: outputs and model files; init schemas)"
 else
     echo "compare_baseline: DIFFERENCES FOUND"
 fi

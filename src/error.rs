@@ -105,9 +105,27 @@ pub enum Error {
     /// The schema or the data is unusable; the user has to change their input.
     #[error("{0}")]
     Invalid(Problems),
-    /// A command-line value is out of range (for example `--scale 0`).
-    #[error("invalid argument `{argument}`: {message}")]
-    Argument { argument: String, message: String },
+    /// A factor on row counts that is not a positive number.
+    #[error("scale must be a positive number, got {0}")]
+    Scale(f64),
+    /// Tables asked for by name that the model does not have.
+    #[error("no table {} in the model (its tables: {})", .unknown.join(", "), .known.join(", "))]
+    UnknownTables {
+        /// The names asked for that are not tables of the model.
+        unknown: Vec<String>,
+        /// The model's tables, in generation order.
+        known: Vec<String>,
+    },
+    /// A file that is only written when it does not exist yet, exists.
+    #[error("`{}` already exists", .0.display())]
+    OutputExists(PathBuf),
+    /// A folder something is to be written in does not exist.
+    #[error("the folder `{}` does not exist ({source})", path.display())]
+    NoFolder {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// Reading or writing a file failed for a reason outside the input's content.
     #[error("{context} `{}`: {source}", path.display())]
     Io {
@@ -123,15 +141,6 @@ pub enum Error {
         #[source]
         source: csv::Error,
     },
-    /// `evaluate --min-quality`: the synthetic data scored below the gate. Not a failure of
-    /// the program but an answer a pipeline must be able to tell apart (exit code 3).
-    #[error("{}", quality_below(*.quality, *.minimum))]
-    QualityBelow {
-        /// The overall quality, when one could be computed.
-        quality: Option<f64>,
-        /// The `--min-quality` asked for.
-        minimum: f64,
-    },
     /// A model file that cannot be used (not a model file, another format version, truncated,
     /// corrupted): the user has to give another file or train again.
     #[error("model file `{}` {problem}", path.display())]
@@ -141,32 +150,10 @@ pub enum Error {
     },
 }
 
-fn quality_below(quality: Option<f64>, minimum: f64) -> String {
-    match quality {
-        Some(quality) => {
-            format!("overall quality {quality:.4} is below --min-quality {minimum}")
-        }
-        None => format!(
-            "no overall quality could be computed (no scored column or relationship), so \
-             --min-quality {minimum} is not met"
-        ),
-    }
-}
-
 impl Error {
     /// Wraps a list of problems; callers only do so when the list is not empty.
     pub fn invalid(problems: Vec<Problem>) -> Error {
         Error::Invalid(Problems(problems))
-    }
-
-    /// The process exit code the command line uses for this error: 2 for bad input, 3 for a
-    /// synthetic copy below `--min-quality`, 1 otherwise.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Error::Invalid(_) | Error::Argument { .. } | Error::ModelFile { .. } => 2,
-            Error::QualityBelow { .. } => 3,
-            Error::Io { .. } | Error::Write { .. } => 1,
-        }
     }
 }
 

@@ -8,10 +8,11 @@
 use indexmap::IndexMap;
 
 use crate::data::Column;
-use crate::keys::LinkedColumns;
-use crate::model::{Models, Parent, Row, TableModel, TrainedTable, context_columns};
+use crate::model::parent_preference::LinkedColumns;
+use crate::model::{Parent, Row, TableModel, context_columns};
 use crate::plan::{Generation, TablePlan};
 use crate::sampling::{SynthRng, rng_for, scaled};
+use crate::train::{Models, TrainedTable};
 
 /// A synthetic table: modelled columns plus foreign keys as parent row indices.
 #[derive(Debug, Clone)]

@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, ModelFileProblem, Result};
-use crate::model::Models;
+use crate::train::Models;
 use crate::model::stored::repeats;
 
 /// The first bytes of every model file.
@@ -242,8 +242,9 @@ mod tests {
     use std::sync::OnceLock;
 
     use super::*;
-    use crate::TrainOptions;
-    use crate::progress::Progress;
+    use crate::model::{ModelKind, Privacy};
+    use crate::train::train_all;
+    use crate::validated::validate;
 
     /// A model file of the two-table bank example (trained once for all tests).
     fn file() -> &'static [u8] {
@@ -253,11 +254,9 @@ mod tests {
 
     fn trained() -> Models {
         let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/bank_two_tables.yaml");
-        let options = TrainOptions {
-            seed: Some(5),
-            ..TrainOptions::default()
-        };
-        crate::train(&schema, &options, &Progress::hidden()).expect("the example trains")
+        let input = validate(&schema).expect("the example is valid");
+        let (kind, privacy) = (ModelKind::default(), Privacy::default());
+        train_all(&input, kind, privacy, Some(5), &|_| {})
     }
 
     /// The header's length: magic, version, writer, payload length, expanded count, checksum.

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 use rayon::prelude::*;
 
-use crate::Validated;
+use crate::validated::Validated;
 use crate::data::{self, Table, ValueFormat};
 use crate::error::{Error, Problem, Result};
 use crate::schema::{ColumnKind, ColumnOverride, DetailedOverride, TableDef};

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::schema::ColumnKind;
 use crate::stats;
 use paired::Paired;
@@ -420,27 +420,6 @@ impl Evaluation {
         serde_json::to_string_pretty(&self.report)
             .unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"))
     }
-
-    /// Passes when overall quality is at least `minimum`; else the error whose exit code (3)
-    /// tells a pipeline the copy is not good enough. No overall score cannot pass a gate.
-    pub fn require_quality(&self, minimum: f64) -> Result<()> {
-        match self.report.overall_quality {
-            Some(quality) if quality >= minimum => Ok(()),
-            quality => Err(Error::QualityBelow { quality, minimum }),
-        }
-    }
-}
-
-/// Checks a `--min-quality` value: a score threshold in [0, 1].
-pub fn check_min_quality(minimum: f64) -> Result<()> {
-    if (0.0..=1.0).contains(&minimum) {
-        Ok(())
-    } else {
-        Err(Error::Argument {
-            argument: "--min-quality".into(),
-            message: format!("must be between 0 and 1, got {minimum}"),
-        })
-    }
 }
 
 /// Evaluates the synthetic tables in `synthetic_dir` against the real data of `schema_file`.
@@ -451,7 +430,7 @@ pub fn evaluate(
     synthetic_dir: &Path,
     options: &EvaluateOptions,
 ) -> Result<Evaluation> {
-    let real = crate::validate(schema_file)?;
+    let real = crate::validated::validate(schema_file)?;
     let synthetic = load::load_synthetic(&real, synthetic_dir)?;
     let paired = Paired::new(real, synthetic);
     let quality = quality::assess(&paired);

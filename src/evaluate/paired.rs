@@ -9,7 +9,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 use crate::stats::{self, BINS};
-use crate::Validated;
+use crate::validated::Validated;
 use crate::data::{Column, Table, Value};
 use crate::keys;
 use crate::plan::Generation;

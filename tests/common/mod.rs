@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use dxsynth::RunOptions;
-use dxsynth::progress::Progress;
+use dxsynth::NoProgress;
 
 /// A CSV file as header + rows of text.
 pub struct Csv {
@@ -64,7 +64,7 @@ pub fn run(schema: &Path, out: &Path, seed: u64, scale: f64) -> dxsynth::RunRepo
         scale,
         ..RunOptions::default()
     };
-    dxsynth::run(schema, out, &options, &Progress::hidden()).expect("run succeeds")
+    dxsynth::run(schema, out, &options, &NoProgress).expect("run succeeds")
 }
 
 /// Asserts the house guarantees on an output folder: every table, same header, primary keys
@@ -124,5 +124,5 @@ pub fn run_model(schema: &Path, out: &Path, seed: u64, model: dxsynth::model::Mo
         model,
         ..RunOptions::default()
     };
-    dxsynth::run(schema, out, &options, &Progress::hidden()).expect("run succeeds");
+    dxsynth::run(schema, out, &options, &NoProgress).expect("run succeeds");
 }
