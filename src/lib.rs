@@ -11,8 +11,8 @@
 //! [`validate`], [`run`], [`train()`] and [`generate()`] are the entry points for whole jobs
 //! (see [`pipeline`]); a trained [`Models`] is saved and loaded by [`modelfile`]. Long jobs
 //! report to a [`Progress`] sink. `evaluate` scores a synthetic copy and `init` infers a schema
-//! from a folder of CSVs. The command line (flags, printing, exit codes) is the binary's, not
-//! the library's.
+//! from a folder of CSVs. The command line (its arguments, printing and process status) is the
+//! binary's, not the library's.
 //!
 //! Modules form layers and imports only go down them; `ARCHITECTURE.md` at the repository root
 //! lists the layers, and `tests/layers.rs` checks the rule.

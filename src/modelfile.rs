@@ -30,8 +30,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, ModelFileProblem, Result};
-use crate::train::Models;
 use crate::model::stored::repeats;
+use crate::train::Models;
 
 /// The first bytes of every model file.
 pub const MAGIC: &[u8; 8] = b"DXSYNTH\0";

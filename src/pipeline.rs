@@ -1,14 +1,14 @@
 //! The pipeline: `run` = `train` then `generate`, each from files to files, reporting progress
 //! through a [`Progress`] sink and returning what it did.
 //!
-//! These are the library's entry points for whole jobs; the command line adds flags, printing
-//! and exit codes on top.
+//! These are the library's entry points for whole jobs; the command line adds its arguments,
+//! printing and process status on top.
 
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::model::{ModelKind, Privacy};
 use crate::generate::generate_all;
+use crate::model::{ModelKind, Privacy};
 use crate::output;
 use crate::progress::{self, Progress};
 use crate::train::{Models, train_all};
@@ -129,9 +129,7 @@ pub fn train(
     options: &TrainOptions,
     progress: &dyn Progress,
 ) -> Result<Models> {
-    let input = progress::stage(progress, "validating and loading", || {
-        validate(schema_file)
-    })?;
+    let input = progress::stage(progress, "validating and loading", || validate(schema_file))?;
     let seed = options.seed.or(input.schema.seed);
     progress.stage("training", input.plan.order.len());
     let models = train_all(&input, options.model, options.privacy, seed, &|table| {

@@ -15,7 +15,9 @@ use crate::data::{Column, Table, ValueFormat};
 use crate::error::{Error, Result};
 use crate::keys::{self, KeyDistribution};
 use crate::model::parent_preference::LinkedColumns;
-use crate::model::{self, AnyModel, ModelKind, ParentLink, Privacy, TrainingData, context_columns, stored};
+use crate::model::{
+    self, AnyModel, ModelKind, ParentLink, Privacy, TrainingData, context_columns, stored,
+};
 use crate::plan::{Generation, Plan, TablePlan};
 use crate::schema::ColumnKind;
 use crate::validated::Validated;

@@ -5,10 +5,10 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use dxsynth::NoProgress;
 use dxsynth::RunOptions;
 use dxsynth::evaluate::{EvaluateOptions, Evaluation, Report, evaluate};
 use dxsynth::model::ModelKind;
-use dxsynth::NoProgress;
 use dxsynth::schema::ColumnKind;
 
 const EXAMPLES: &[&str] = &["schemas/bank.yaml", "schemas/shop.yaml"];

@@ -72,7 +72,9 @@ pub fn run(args: &Args) -> Outcome {
 /// the flags that get past it).
 fn on_output(error: Error) -> Failure {
     let hint = match error {
-        Error::OutputExists(_) => ": pass --force to overwrite it, or --dry-run to print the schema",
+        Error::OutputExists(_) => {
+            ": pass --force to overwrite it, or --dry-run to print the schema"
+        }
         Error::NoFolder { .. } => "",
         other => return Failure::Library(other),
     };

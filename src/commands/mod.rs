@@ -19,13 +19,13 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
+use dxsynth::RunReport;
 use dxsynth::data::ValueFormat;
 use dxsynth::error::Error;
 use dxsynth::evaluate::Evaluation;
 use dxsynth::model::{ModelKind, Privacy};
 use dxsynth::plan::Relationship;
 use dxsynth::schema::ColumnKind;
-use dxsynth::RunReport;
 use serde::Serialize;
 
 /// Why a command failed.
@@ -289,4 +289,3 @@ fn write_report(path: &Path, text: &str) -> Result<(), Failure> {
         })
     })
 }
-

@@ -12,11 +12,11 @@ use std::fmt::Write;
 use chrono::DateTime;
 
 use super::charts::{self, COLUMN_SIZE};
-use crate::stats;
 use super::paired::{Link, Paired, PairedTable, ScoredColumn};
 use super::text::{WORST, describe_pair, worst_pairs};
 use super::{Report, quality};
 use crate::schema::ColumnKind;
+use crate::stats;
 
 /// Bins of a continuous column's histogram (at most, for integer columns).
 const HISTOGRAM_BINS: usize = 30;

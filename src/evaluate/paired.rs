@@ -8,12 +8,12 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use crate::stats::{self, BINS};
-use crate::validated::Validated;
 use crate::data::{Column, Table, Value};
 use crate::keys;
 use crate::plan::Generation;
 use crate::schema::{ColumnKind, TableDef};
+use crate::stats::{self, BINS};
+use crate::validated::Validated;
 
 /// One side (real or synthetic) of a scored column.
 #[derive(Debug, Clone)]

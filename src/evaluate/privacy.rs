@@ -15,11 +15,11 @@ use rand::RngExt;
 use rand::seq::SliceRandom;
 use rayon::prelude::*;
 
-use crate::stats::{self, RowMatrix};
 use super::paired::{Paired, PairedTable, Sample, ScoredColumn};
 use super::{EvaluateOptions, PrivacyReport, TablePrivacy};
 use crate::data::{Column, Value};
 use crate::sampling::{SynthRng, rng_for};
+use crate::stats::{self, RowMatrix};
 
 /// Exact copies and DCR for every table.
 pub fn assess(paired: &Paired, options: &EvaluateOptions) -> PrivacyReport {

@@ -3,7 +3,6 @@
 
 use rayon::prelude::*;
 
-use crate::stats::{self, BINS};
 use super::paired::{Link, Paired, PairedTable, Sample, ScoredColumn};
 use super::{
     CORRELATION_THRESHOLD, CRAMERS_V_THRESHOLD, ColumnScore, OrderShare, PairMetric, PairProperty,
@@ -12,6 +11,7 @@ use super::{
 use crate::data::Value;
 use crate::plan::Generation;
 use crate::schema::ColumnKind;
+use crate::stats::{self, BINS};
 
 /// Every quality property of a paired database.
 pub fn assess(paired: &Paired) -> Quality {

@@ -12,10 +12,10 @@ use super::explain::{
     column_label, evidence, list, primary_key_reasons, rejected, self_reference, target,
     with_alternatives,
 };
+use super::inferred::{Confidence, ForeignKey, PrimaryKey};
 use super::links::{Link, candidates, links, shown};
 use super::names::{primary_key_evidence, reference_evidence, stem_names_table};
 use super::profile::{ColumnRef, TableProfile};
-use super::inferred::{Confidence, ForeignKey, PrimaryKey};
 
 /// The keys found, per table (same order as the profiles), and what was left out.
 pub(super) struct Keys {

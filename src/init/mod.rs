@@ -327,7 +327,6 @@ fn readable_by_all(_file: &std::fs::File) -> std::io::Result<()> {
     Ok(())
 }
 
-
 /// Test helpers shared by the modules' unit tests.
 #[cfg(test)]
 pub(crate) mod testing {

@@ -17,8 +17,8 @@ use crate::keys::parent_index;
 use crate::schema::ColumnKind;
 use crate::stats::children_per_parent;
 
-use super::profile::TableProfile;
 use super::inferred::{ForeignKey, Generation, OrderBy};
+use super::profile::TableProfile;
 
 /// Variance/mean above which children-per-parent counts are more uneven than chance.
 const OVERDISPERSED: f64 = 1.5;

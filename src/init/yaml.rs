@@ -147,7 +147,7 @@ fn render_columns(out: &mut String, notes: &[ColumnNote]) {
 }
 
 /// "High", "Medium", "Low".
-fn capitalized(confidence: super::Confidence) -> String {
+fn capitalized(confidence: super::inferred::Confidence) -> String {
     let text = confidence.to_string();
     let mut chars = text.chars();
     chars

@@ -233,4 +233,3 @@ pub fn context_columns(
     }
     context
 }
-

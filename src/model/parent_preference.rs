@@ -144,7 +144,12 @@ impl ParentPreference {
 
     /// A capacity for every synthetic parent, drawn from the counts of real parents with the
     /// same signature (all real parents' counts for a signature never seen).
-    pub(crate) fn capacities(&self, signatures: &[u16], all: &[usize], rng: &mut SynthRng) -> Vec<usize> {
+    pub(crate) fn capacities(
+        &self,
+        signatures: &[u16],
+        all: &[usize],
+        rng: &mut SynthRng,
+    ) -> Vec<usize> {
         let mut groups: BTreeMap<u16, Vec<usize>> = BTreeMap::new();
         for (parent, signature) in signatures.iter().enumerate() {
             groups.entry(*signature).or_default().push(parent);
@@ -214,4 +219,3 @@ fn telling_parent_columns(
 fn as_categories(codes: &[u8]) -> Vec<Option<u32>> {
     codes.iter().map(|&code| Some(u32::from(code))).collect()
 }
-

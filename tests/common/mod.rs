@@ -4,8 +4,8 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use dxsynth::RunOptions;
 use dxsynth::NoProgress;
+use dxsynth::RunOptions;
 
 /// A CSV file as header + rows of text.
 pub struct Csv {
