@@ -424,7 +424,7 @@ impl Evaluation {
 
 /// Evaluates the synthetic tables in `synthetic_dir` against the real data of `schema_file`.
 /// Invalid real data, a missing synthetic table or one without the real columns is an
-/// [`Error::Invalid`] listing every problem.
+/// [`Error::Invalid`](crate::error::Error::Invalid) listing every problem.
 pub fn evaluate(
     schema_file: &Path,
     synthetic_dir: &Path,
