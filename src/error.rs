@@ -116,6 +116,14 @@ pub enum Error {
         /// The model's tables, in generation order.
         known: Vec<String>,
     },
+    /// Row counts asked for per table that generation cannot honour (an unknown table, or one
+    /// whose rows follow its parents').
+    #[error("{0}")]
+    RowCounts(Problems),
+    /// Rows given for a table that cannot stand in for generated ones (an unreadable file,
+    /// columns or values that do not fit the model, keys that point nowhere).
+    #[error("{0}")]
+    GivenRows(Problems),
     /// A file that is only written when it does not exist yet, exists.
     #[error("`{}` already exists", .0.display())]
     OutputExists(PathBuf),

@@ -35,6 +35,7 @@ pub mod keys;
 pub mod model;
 pub mod modelfile;
 pub mod output;
+pub mod targets;
 pub mod train;
 
 // Whole jobs, and the tools beside the pipeline.

@@ -106,6 +106,7 @@ fn write_table(path: &Path, table: &SyntheticTable) -> Result<()> {
 
 /// Where the values of one output column come from.
 enum Source<'a> {
+    Text(&'a [String]),
     PrimaryKey,
     ForeignKey(&'a [Option<usize>]),
     Column(&'a crate::data::Column),
@@ -115,6 +116,7 @@ enum Source<'a> {
 impl Source<'_> {
     fn write(&self, row: usize) -> String {
         match self {
+            Source::Text(text) => text[row].clone(),
             Source::PrimaryKey => (row + 1).to_string(),
             Source::ForeignKey(parents) => {
                 parents[row].map_or_else(String::new, |p| (p + 1).to_string())
@@ -126,6 +128,9 @@ impl Source<'_> {
 }
 
 fn source_of<'a>(table: &'a SyntheticTable, name: &str) -> Source<'a> {
+    if let Some(text) = table.text.get(name) {
+        return Source::Text(text);
+    }
     if table.primary_key.as_deref() == Some(name) {
         return Source::PrimaryKey;
     }

@@ -11,6 +11,7 @@ use crate::generate::generate_all;
 use crate::model::{ModelKind, Privacy};
 use crate::output;
 use crate::progress::{self, Progress};
+use crate::targets::{GivenFiles, RowTargets, Targets};
 use crate::train::{Models, train_all};
 use crate::validated::validate;
 
@@ -25,6 +26,10 @@ pub struct RunOptions {
     pub model: ModelKind,
     /// Privacy protections.
     pub privacy: Privacy,
+    /// Exact row counts of tables generated without a parent.
+    pub rows: RowTargets,
+    /// Tables whose rows are taken from files instead of being generated.
+    pub given: GivenFiles,
 }
 
 impl Default for RunOptions {
@@ -34,6 +39,8 @@ impl Default for RunOptions {
             scale: 1.0,
             model: ModelKind::default(),
             privacy: Privacy::default(),
+            rows: RowTargets::default(),
+            given: GivenFiles::default(),
         }
     }
 }
@@ -78,6 +85,10 @@ pub struct GenerateOptions {
     pub seed: Option<u64>,
     /// Factor on the row count of root tables.
     pub scale: f64,
+    /// Exact row counts of tables generated without a parent.
+    pub rows: RowTargets,
+    /// Tables whose rows are taken from files instead of being generated.
+    pub given: GivenFiles,
 }
 
 impl Default for GenerateOptions {
@@ -85,6 +96,8 @@ impl Default for GenerateOptions {
         GenerateOptions {
             seed: None,
             scale: 1.0,
+            rows: RowTargets::default(),
+            given: GivenFiles::default(),
         }
     }
 }
@@ -104,6 +117,8 @@ impl RunOptions {
         GenerateOptions {
             seed: self.seed,
             scale: self.scale,
+            rows: self.rows.clone(),
+            given: self.given.clone(),
         }
     }
 }
@@ -148,12 +163,14 @@ pub fn generate(
     progress: &dyn Progress,
 ) -> Result<RunReport> {
     check_scale(options.scale)?;
+    let targets = Targets::load(models, &options.rows, &options.given, options.scale)?;
     let seed = options.seed.or(models.seed).unwrap_or_else(fresh_seed);
     progress.stage("generating", models.plan.order.len());
-    let synthetic = generate_all(models, seed, options.scale, &|table| {
+    let synthetic = generate_all(models, seed, options.scale, &targets, &|table| {
         progress.advance(&table.name);
     });
     progress.finish();
+    let synthetic = synthetic?;
     let paths = progress::stage(progress, "writing", || {
         output::write_all(out_dir, &synthetic)
     })?;

@@ -268,6 +268,8 @@ fn no_library_file_names_a_flag_or_an_exit_code() {
         "--seed",
         "--min-quality",
         "--tables",
+        "--rows",
+        "--given",
         "--output",
         "--force",
         "--dry-run",

@@ -8,14 +8,16 @@ use clap::Args as ClapArgs;
 use dxsynth::{GenerateOptions, modelfile};
 
 use super::progress::Bars;
-use super::{Outcome, OutputArgs, flag, run_summary};
+use super::{Outcome, OutputArgs, flag, run_summary, target_flags};
 
 /// Arguments of `dxsynth generate`.
 #[derive(Debug, ClapArgs)]
 #[command(
     after_help = "Example:\n  dxsynth generate bank.dxsynth -o synthetic/ --seed 7\n  \
                   dxsynth generate bank.dxsynth -o big/ --scale 10 --seed 8\n  \
-                  dxsynth generate shop.dxsynth -o some/ --tables orders,reviews\n\n\
+                  dxsynth generate shop.dxsynth -o some/ --tables orders,reviews\n  \
+                  dxsynth generate bank.dxsynth -o some/ --rows accounts=50\n  \
+                  dxsynth generate bank.dxsynth -o mine/ --given accounts=my_accounts.csv\n\n\
                   Writes DIR/<table>.csv for every table (or the chosen ones and the tables they\n\
                   need), exactly as `dxsynth run` with the same seed would. Nothing is written\n\
                   when the model file is unusable or the run fails.\n\
@@ -47,8 +49,11 @@ pub fn run(args: &Args) -> Outcome {
     let options = GenerateOptions {
         seed: args.out.seed,
         scale: args.out.scale,
+        rows: args.out.row_targets()?,
+        given: args.out.given_files()?,
     };
-    let report = dxsynth::generate(&models, &args.out.output, &options, &progress)?;
+    let report =
+        dxsynth::generate(&models, &args.out.output, &options, &progress).map_err(target_flags)?;
     if !args.quiet {
         print!("{}", run_summary(&report));
     }

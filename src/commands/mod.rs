@@ -26,6 +26,7 @@ use dxsynth::evaluate::Evaluation;
 use dxsynth::model::{ModelKind, Privacy};
 use dxsynth::plan::Relationship;
 use dxsynth::schema::ColumnKind;
+use dxsynth::targets::{GivenFiles, RowTargets};
 use serde::Serialize;
 
 /// Why a command failed.
@@ -90,6 +91,8 @@ impl Failure {
             Failure::Library(error) | Failure::Flag { error, .. } => match error {
                 Error::Invalid(_)
                 | Error::Scale(_)
+                | Error::RowCounts(_)
+                | Error::GivenRows(_)
                 | Error::UnknownTables { .. }
                 | Error::OutputExists(_)
                 | Error::NoFolder { .. }
@@ -127,6 +130,62 @@ pub struct OutputArgs {
     /// Factor on the number of rows of root tables; child tables follow their parents.
     #[arg(long, default_value_t = 1.0, value_parser = positive_scale)]
     pub scale: f64,
+    /// Exactly N rows for TABLE, a table generated without a parent (a root table, or one
+    /// with `sequential: false`); child tables follow their parents. Repeatable or
+    /// comma-separated: --rows accounts=50,products=20.
+    #[arg(long, value_delimiter = ',', value_parser = table_rows, value_name = "TABLE=N")]
+    pub rows: Vec<(String, usize)>,
+    /// Take TABLE's rows from FILE (CSV, the table's columns) as they are, keys included,
+    /// instead of generating them; its descendants are generated for the given rows.
+    /// Repeatable.
+    #[arg(long, value_parser = table_file, value_name = "TABLE=FILE")]
+    pub given: Vec<(String, PathBuf)>,
+}
+
+impl OutputArgs {
+    /// `--rows` as the library's row targets (a table named twice is an invalid argument).
+    pub fn row_targets(&self) -> Result<RowTargets, Failure> {
+        RowTargets::from_pairs(self.rows.iter().cloned()).map_err(flag("--rows"))
+    }
+
+    /// `--given` as the library's given files (a table given twice is an invalid argument).
+    pub fn given_files(&self) -> Result<GivenFiles, Failure> {
+        GivenFiles::from_pairs(self.given.iter().cloned()).map_err(flag("--given"))
+    }
+}
+
+/// Names `--rows` or `--given` in a library error about the rows or files they asked for.
+pub fn target_flags(error: Error) -> Failure {
+    match error {
+        Error::RowCounts(_) => flag("--rows")(error),
+        Error::GivenRows(_) => flag("--given")(error),
+        other => Failure::Library(other),
+    }
+}
+
+/// `--rows TABLE=N`.
+fn table_rows(text: &str) -> Result<(String, usize), String> {
+    let (table, rows) = split_pair(text, "N")?;
+    let rows = rows
+        .parse()
+        .map_err(|_| format!("`{rows}` is not a number of rows (expected TABLE=N, N >= 0)"))?;
+    Ok((table, rows))
+}
+
+/// `--given TABLE=FILE`.
+fn table_file(text: &str) -> Result<(String, PathBuf), String> {
+    let (table, file) = split_pair(text, "FILE")?;
+    Ok((table, PathBuf::from(file)))
+}
+
+/// `TABLE=VALUE`, both sides non-empty.
+fn split_pair<'a>(text: &'a str, value: &str) -> Result<(String, &'a str), String> {
+    match text.split_once('=') {
+        Some((table, rest)) if !table.trim().is_empty() && !rest.trim().is_empty() => {
+            Ok((table.trim().to_string(), rest.trim()))
+        }
+        _ => Err(format!("expected TABLE={value}, got `{text}`")),
+    }
 }
 
 /// `--scale`: a finite number above 0.

@@ -7,13 +7,15 @@ use dxsynth::RunOptions;
 use dxsynth::evaluate::{self, EvaluateOptions};
 
 use super::progress::Bars;
-use super::{ModelArgs, Outcome, OutputArgs, run_summary, write_reports};
+use super::{ModelArgs, Outcome, OutputArgs, run_summary, target_flags, write_reports};
 
 /// Arguments of `dxsynth run`.
 #[derive(Debug, ClapArgs)]
 #[command(
     after_help = "Example:\n  dxsynth run schemas/bank.yaml -o synthetic/ --seed 7\n  \
-                        dxsynth run schemas/shop.yaml -o big/ --scale 10 --quiet\n\n\
+                        dxsynth run schemas/shop.yaml -o big/ --scale 10 --quiet\n  \
+                        dxsynth run schemas/bank.yaml -o some/ --rows accounts=50\n  \
+                        dxsynth run schemas/bank.yaml -o mine/ --given accounts=my_accounts.csv\n\n\
                         Writes DIR/<table>.csv for every table (same header and column order as the input).\n\
                         Nothing is written when the input is invalid or the run fails.\n\
                         Exit codes: 0 success, 2 invalid schema, data or argument, 1 other errors."
@@ -41,9 +43,12 @@ pub fn run(args: &Args) -> Outcome {
         scale: args.out.scale,
         model: args.training.model,
         privacy: args.training.privacy(),
+        rows: args.out.row_targets()?,
+        given: args.out.given_files()?,
     };
     let progress = Bars::new(args.quiet);
-    let report = dxsynth::run(&args.schema, &args.out.output, &options, &progress)?;
+    let report =
+        dxsynth::run(&args.schema, &args.out.output, &options, &progress).map_err(target_flags)?;
     if !args.quiet {
         print!("{}", run_summary(&report));
     }
