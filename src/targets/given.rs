@@ -251,25 +251,21 @@ fn header_problems(table: &str, file: &Path, header: &[String], model: &[String]
             ));
         }
     }
+    // The table's columns are listed once, with the first column problem.
+    let mut columns = format!(" (the table's columns: {})", model.join(", "));
     for name in model.iter().filter(|name| !seen.contains(name.as_str())) {
-        problems.push(column_problem(
-            table,
-            name,
-            format!(
-                "`{shown}` lacks this column (the table's columns: {})",
-                model.join(", ")
-            ),
-        ));
+        let message = format!(
+            "`{shown}` lacks this column{}",
+            std::mem::take(&mut columns)
+        );
+        problems.push(column_problem(table, name, message));
     }
     for name in header.iter().filter(|name| !model.contains(name)) {
-        problems.push(column_problem(
-            table,
-            name,
-            format!(
-                "`{shown}` has this column but the table does not (its columns: {})",
-                model.join(", ")
-            ),
-        ));
+        let message = format!(
+            "`{shown}` has this column, the table does not{}",
+            std::mem::take(&mut columns)
+        );
+        problems.push(column_problem(table, name, message));
     }
     problems
 }
