@@ -1,5 +1,6 @@
 //! Writing the synthetic tables: one CSV per table, same header and column order as the input,
-//! values written as the input wrote them, keys renumbered.
+//! values written as the input wrote them, keys renumbered (given rows, and keys pointing at
+//! them, are written as given).
 //!
 //! Files are written into a temporary folder beside the output folder and moved into place only
 //! when every table is written, so a failed run never leaves files that look complete.
