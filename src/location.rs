@@ -93,7 +93,7 @@ fn check_no_password(uri: &str) -> Result<(), String> {
     let refuse =
         || {
             Err("the connection URI holds a password; passwords never go on the command line or in \
-             a schema file: set PGPASSWORD, or name a variable with --password-env VAR"
+             a schema file: set PGPASSWORD, or name the environment variable that holds it"
             .to_string())
         };
     let rest = uri.split_once("://").map_or(uri, |(_, rest)| rest);
@@ -159,8 +159,9 @@ impl PgLocation {
         }
         match &self.password_env {
             Some(var) => {
-                let password = env(var)
-                    .ok_or_else(|| format!("the variable {var} (--password-env) is not set"))?;
+                let password = env(var).ok_or_else(|| {
+                    format!("the environment variable {var}, named for the password, is not set")
+                })?;
                 config.password(password);
             }
             None => {

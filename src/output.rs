@@ -1,5 +1,7 @@
 //! Writing the synthetic tables: one CSV per table, same header and column order as the input,
-//! values written as the input wrote them, keys renumbered.
+//! values written as the input wrote them, keys renumbered (given rows, and keys pointing at
+//! them, are written as given). [`target`] writes to the other locations (Parquet files, SQLite,
+//! PostgreSQL) with the same rule.
 //!
 //! Files are written into a temporary folder beside the output folder and moved into place only
 //! when every table is written, so a failed run never leaves files that look complete.
@@ -21,6 +23,32 @@ use indexmap::IndexMap;
 
 use crate::error::{Error, Result};
 use crate::generate::SyntheticTable;
+
+/// What to do with database tables that already hold rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IfExists {
+    /// Refuse (nothing is written).
+    #[default]
+    Error,
+    /// Empty them first, in the same transaction as the load.
+    Truncate,
+}
+
+/// Why a database writer wrote nothing: a table holding rows it may not replace, or any other
+/// failure (the message names the table, and the row when one is to blame).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[derive(Debug)]
+enum Refusal {
+    HoldsRows(String),
+    Failed(String),
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+impl From<String> for Refusal {
+    fn from(message: String) -> Refusal {
+        Refusal::Failed(message)
+    }
+}
 
 /// Writes every table as `<out_dir>/<table>.csv`; returns the paths written.
 pub fn write_all(
@@ -116,6 +144,7 @@ fn write_table(path: &Path, table: &SyntheticTable) -> Result<()> {
 
 /// Where the values of one output column come from.
 enum Source<'a> {
+    Text(&'a [String]),
     PrimaryKey,
     ForeignKey(&'a [Option<usize>]),
     Column(&'a crate::data::Column),
@@ -125,6 +154,7 @@ enum Source<'a> {
 impl Source<'_> {
     fn write(&self, row: usize) -> String {
         match self {
+            Source::Text(text) => text[row].clone(),
             Source::PrimaryKey => (row + 1).to_string(),
             Source::ForeignKey(parents) => {
                 parents[row].map_or_else(String::new, |p| (p + 1).to_string())
@@ -136,6 +166,9 @@ impl Source<'_> {
 }
 
 fn source_of<'a>(table: &'a SyntheticTable, name: &str) -> Source<'a> {
+    if let Some(text) = table.text.get(name) {
+        return Source::Text(text);
+    }
     if table.primary_key.as_deref() == Some(name) {
         return Source::PrimaryKey;
     }

@@ -479,3 +479,108 @@ fn init_reads_declared_keys_from_sqlite_and_infers_the_rest() {
         );
     }
 }
+
+/// Text column `name` of every batch (`None`: null), after casting dictionaries away.
+fn text_column(batches: &[arrow_array::RecordBatch], name: &str) -> Vec<Option<String>> {
+    let mut values = Vec::new();
+    for batch in batches {
+        let column = batch.column_by_name(name).expect("the column");
+        assert_eq!(column.data_type(), &DataType::Utf8, "{name} is text");
+        let strings = column.as_string::<i32>();
+        values.extend(strings.iter().map(|value| value.map(str::to_string)));
+    }
+    values
+}
+
+/// Given rows keep their keys as given in a database or Parquet output too, and the generated
+/// children point at them: `--given accounts=FILE` with keys `P-000`, `B-001`, ... (not
+/// numbers), written to SQLite (foreign keys enforced, then checked) and to Parquet.
+#[test]
+fn given_rows_keep_their_keys_in_sqlite_and_parquet() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bank/accounts.csv"),
+    )
+    .unwrap();
+    let mut lines = real.lines();
+    let mut given = format!("{}\n", lines.next().unwrap());
+    let mut keys = Vec::new();
+    for (i, line) in lines.take(12).enumerate() {
+        let key = format!("{}-{i:03}", if i % 2 == 0 { "P" } else { "B" });
+        let rest = line.split_once(',').unwrap().1;
+        given += &format!("{key},{rest}\n");
+        keys.push(key);
+    }
+    let file = dir.path().join("my_accounts.csv");
+    std::fs::write(&file, &given).unwrap();
+    let bank = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/bank.yaml");
+    let given_flag = format!("accounts={}", file.display());
+
+    let db = dir.path().join("out.db");
+    let db_location = format!("sqlite:{}", db.display());
+    ok(&dxsynth(&[
+        "run",
+        bank.to_str().unwrap(),
+        "-o",
+        &db_location,
+        "--given",
+        &given_flag,
+        "--seed",
+        "7",
+    ]));
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let strings = |sql: &str| -> Vec<String> {
+        let mut statement = conn.prepare(sql).unwrap();
+        statement
+            .query_map([], |row| row.get::<_, String>(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(
+        strings("SELECT account_id FROM accounts ORDER BY rowid"),
+        keys,
+        "the given keys, as given"
+    );
+    let children = strings("SELECT account_id FROM transactions WHERE account_id IS NOT NULL");
+    assert!(!children.is_empty(), "transactions were generated");
+    assert!(
+        children.iter().all(|key| keys.contains(key)),
+        "every transaction points at a given account"
+    );
+    let broken: i64 = conn
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert_eq!(broken, 0, "no broken foreign key");
+
+    let out = dir.path().join("parquet");
+    ok(&dxsynth(&[
+        "run",
+        bank.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--format",
+        "parquet",
+        "--given",
+        &given_flag,
+        "--seed",
+        "7",
+    ]));
+    let accounts = text_column(&read_parquet(&out.join("accounts.parquet")), "account_id");
+    assert_eq!(
+        accounts,
+        keys.iter().cloned().map(Some).collect::<Vec<_>>(),
+        "the given keys, as given"
+    );
+    let children = text_column(
+        &read_parquet(&out.join("transactions.parquet")),
+        "account_id",
+    );
+    assert!(!children.is_empty());
+    assert!(
+        children.iter().flatten().all(|key| keys.contains(key)),
+        "every transaction points at a given account"
+    );
+}

@@ -1,23 +1,28 @@
-//! `dxsynth generate MODEL -o DIR`: a synthetic copy from a model file alone, without the real
-//! data.
+//! `dxsynth generate MODEL -o LOCATION`: a synthetic copy from a model file alone, without the
+//! real data, written to a folder (CSV or Parquet) or a database.
 
 use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
 
-use crate::GenerateOptions;
-use crate::error::Result;
-use crate::modelfile;
-use crate::progress::Progress;
+use dxsynth::{GenerateOptions, modelfile};
+
+use super::progress::Bars;
+use super::{Outcome, OutputArgs, flag, run_summary, target_flags};
 
 /// Arguments of `dxsynth generate`.
 #[derive(Debug, ClapArgs)]
 #[command(
     after_help = "Example:\n  dxsynth generate bank.dxsynth -o synthetic/ --seed 7\n  \
                   dxsynth generate bank.dxsynth -o big/ --scale 10 --seed 8\n  \
-                  dxsynth generate shop.dxsynth -o some/ --tables orders,reviews\n\n\
+                  dxsynth generate shop.dxsynth -o some/ --tables orders,reviews\n  \
+                  dxsynth generate bank.dxsynth -o some/ --rows accounts=50\n  \
+                  dxsynth generate bank.dxsynth -o mine/ --given accounts=my_accounts.csv\n  \
+                  dxsynth generate bank.dxsynth -o out/ --format parquet\n  \
+                  dxsynth generate bank.dxsynth -o sqlite:synthetic.db\n\n\
                   Writes DIR/<table>.csv for every table (or the chosen ones and the tables they\n\
-                  need), exactly as `dxsynth run` with the same seed would. Nothing is written\n\
+                  need), exactly as `dxsynth run` with the same seed would; or <table>.parquet,\n\
+                  or every table into a database in one transaction. Nothing is written\n\
                   when the model file is unusable or the run fails.\n\
                   Exit codes: 0 success, 2 unusable model file or invalid argument, 1 other errors."
 )]
@@ -25,19 +30,8 @@ pub struct Args {
     /// The model file (made by `dxsynth train`).
     #[arg(value_name = "MODEL")]
     pub model_file: PathBuf,
-    /// Where to write: a folder (created if missing; existing files of the same names are
-    /// replaced), `sqlite:PATH` or `postgresql://...` (every table in one transaction).
-    #[arg(short, long, value_name = "LOCATION")]
-    pub output: PathBuf,
     #[command(flatten)]
-    pub target: super::target::TargetArgs,
-    /// Seed for every random draw: the same model and seed give byte-identical output.
-    /// Defaults to the seed stored in the model, else a fresh seed that the summary prints.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Factor on the number of rows of root tables; child tables follow their parents.
-    #[arg(long, default_value_t = 1.0)]
-    pub scale: f64,
+    pub out: OutputArgs,
     /// Generate only these tables (comma-separated), plus the parents they need so that every
     /// foreign key still points at a row that exists.
     #[arg(long, value_delimiter = ',', value_name = "TABLES")]
@@ -48,21 +42,24 @@ pub struct Args {
 }
 
 /// Loads the model file, generates and prints the per-table summary.
-pub fn run(args: &Args) -> Result<()> {
-    let progress = Progress::new(args.quiet);
+pub fn run(args: &Args) -> Outcome {
+    let progress = Bars::new(args.quiet);
     let file = progress.spinner("loading the model", || modelfile::load(&args.model_file))?;
     let models = match &args.tables {
-        Some(tables) => file.models.only(tables)?,
+        Some(tables) => file.models.only(tables).map_err(flag("--tables"))?,
         None => file.models,
     };
     let options = GenerateOptions {
-        seed: args.seed,
-        scale: args.scale,
+        seed: args.out.seed,
+        scale: args.out.scale,
+        rows: args.out.row_targets()?,
+        given: args.out.given_files()?,
     };
-    let target = args.target.target(&args.output)?;
-    let report = crate::generate_to(&models, &target, &options, &progress)?;
+    let target = args.out.target()?;
+    let report =
+        dxsynth::generate_to(&models, &target, &options, &progress).map_err(target_flags)?;
     if !args.quiet {
-        print!("{}", super::run::summary(&report));
+        print!("{}", run_summary(&report));
     }
     Ok(())
 }

@@ -1,12 +1,15 @@
-//! `dxsynth init DATA_DIR`: a commented, validated schema inferred from a folder of CSV files.
+//! `dxsynth init LOCATION`: a commented, validated schema inferred from a folder of CSV or
+//! Parquet files, or from a database (keys from its catalogue).
 
 use std::path::{Path, PathBuf};
 
 use clap::Args as ClapArgs;
 
-use crate::error::{Error, Result};
-use crate::init;
-use crate::location::Location;
+use dxsynth::error::{Error, Problem};
+use dxsynth::init;
+use dxsynth::location::Location;
+
+use super::{Failure, Outcome, location};
 
 /// Examples and exit codes, after the options in `dxsynth init --help`.
 const AFTER_HELP: &str = "\
@@ -50,21 +53,16 @@ pub struct Args {
 
 /// Infers, renders and checks the schema, then prints or writes it; the summary goes to stdout
 /// (stderr with `--dry-run`, where stdout is the schema).
-pub fn run(args: &Args) -> Result<()> {
-    let location = Location::parse(&args.data_dir.to_string_lossy(), Path::new(""))
-        .map_err(|message| Error::Argument {
-            argument: "LOCATION".into(),
-            message,
-        })?
-        .with_password_env(args.password_env.as_deref());
+pub fn run(args: &Args) -> Outcome {
+    let location = location(&args.data_dir, "LOCATION", args.password_env.as_deref())?;
     let output = args.output.clone().unwrap_or_else(|| match &location {
         Location::Folder(dir) => dir.join("schema.yaml"),
         _ => PathBuf::from("schema.yaml"),
     });
     if !args.dry_run && !args.force && output.exists() {
-        return Err(init::exists(&output));
+        return Err(on_output(Error::OutputExists(output)));
     }
-    let data_dir = source_as_written(&location, &output)?;
+    let data_dir = source_as_written(&location, &output).map_err(on_output)?;
     let inferred = init::infer_location(&location)?;
     let text = init::render(&inferred, &data_dir);
     init::check(&text, &output).map_err(|err| not_valid(err, &output))?;
@@ -73,7 +71,7 @@ pub fn run(args: &Args) -> Result<()> {
         eprintln!("{}", inferred.summary());
         return Ok(());
     }
-    init::write(&output, &text, args.force)?;
+    init::write(&output, &text, args.force).map_err(on_output)?;
     println!("wrote {}: {}", output.display(), inferred.summary());
     println!(
         "review the comments in it, then: dxsynth validate {}",
@@ -82,9 +80,26 @@ pub fn run(args: &Args) -> Result<()> {
     Ok(())
 }
 
+/// Errors about the output file or its folder name `--output` (and, for a file that exists,
+/// the flags that get past it).
+fn on_output(error: Error) -> Failure {
+    let hint = match error {
+        Error::OutputExists(_) => {
+            ": pass --force to overwrite it, or --dry-run to print the schema"
+        }
+        Error::NoFolder { .. } => "",
+        other => return Failure::Library(other),
+    };
+    Failure::Flag {
+        flag: "--output",
+        error,
+        hint,
+    }
+}
+
 /// The folder (relative to the schema's folder), or the database as the schema's `source:`
 /// names it: an SQLite path relative to the schema's folder, a PostgreSQL URI as given.
-fn source_as_written(location: &Location, output: &Path) -> Result<PathBuf> {
+fn source_as_written(location: &Location, output: &Path) -> Result<PathBuf, Error> {
     match location {
         Location::Folder(dir) => init::data_dir_from(output, dir),
         Location::Sqlite(file) => {
@@ -106,7 +121,7 @@ fn not_valid(err: Error, output: &Path) -> Error {
         Error::Invalid(mut problems) => {
             problems.0.insert(
                 0,
-                crate::error::Problem::general(format!(
+                Problem::general(format!(
                     "the inferred schema for `{}` does not pass validation (a bug in `dxsynth \
                      init`: please report it); nothing was written",
                     output.display()

@@ -1,21 +1,335 @@
 //! One module per subcommand, each with its arguments (and their help text) and a `run`.
 //! The binary only parses the command line and dispatches here.
+//!
+//! This is the only place that knows about flags and exit codes: flags become domain values
+//! here (clap value parsers check their ranges), and a library error caused by a flag's value
+//! gets the flag's name added ([`Failure::Flag`]). What several commands share (arguments,
+//! summaries, formats, the relationships list) lives in this module, not in one another.
 
 pub mod evaluate;
 pub mod generate;
 pub mod init;
 pub mod inspect;
+pub mod progress;
 pub mod run;
-pub mod target;
 pub mod train;
 pub mod validate;
 
-use clap::Args;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use dxsynth::RunReport;
+use dxsynth::data::ValueFormat;
+use dxsynth::error::Error;
+use dxsynth::evaluate::Evaluation;
+use dxsynth::location::Location;
+use dxsynth::model::{ModelKind, Privacy};
+use dxsynth::output::IfExists;
+use dxsynth::output::target::{FileFormat, Target};
+use dxsynth::plan::Relationship;
+use dxsynth::schema::ColumnKind;
+use dxsynth::targets::{GivenFiles, RowTargets};
 use serde::Serialize;
 
-use crate::data::ValueFormat;
-use crate::model::{ModelKind, Privacy};
-use crate::schema::ColumnKind;
+/// Why a command failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// A library error, reported as it is.
+    Library(Error),
+    /// A library error with a hint naming the flag that would change the outcome.
+    Hinted { error: Error, hint: &'static str },
+    /// A flag whose value cannot be used, for a reason only the command line knows (a
+    /// location that cannot be read, a combination of flags that does not fit).
+    Argument { flag: &'static str, message: String },
+    /// A library error caused by the value of one flag: the message names the flag, and a
+    /// hint says what to do when there is more to say than the library knows.
+    Flag {
+        flag: &'static str,
+        error: Error,
+        hint: &'static str,
+    },
+    /// `evaluate --min-quality`: the synthetic data scored below the gate. Not a failure of the
+    /// program but an answer a pipeline must be able to tell apart (exit code 3).
+    QualityBelow {
+        /// The overall quality, when one could be computed.
+        quality: Option<f64>,
+        /// The `--min-quality` asked for.
+        minimum: f64,
+    },
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Failure {
+        Failure::Library(error)
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Library(error) => write!(f, "{error}"),
+            Failure::Hinted { error, hint } => write!(f, "{error}{hint}"),
+            Failure::Argument { flag, message } => {
+                write!(f, "invalid argument `{flag}`: {message}")
+            }
+            Failure::Flag { flag, error, hint } => {
+                write!(f, "invalid argument `{flag}`: {error}{hint}")
+            }
+            Failure::QualityBelow {
+                quality: Some(quality),
+                minimum,
+            } => write!(
+                f,
+                "overall quality {quality:.4} is below --min-quality {minimum}"
+            ),
+            Failure::QualityBelow {
+                quality: None,
+                minimum,
+            } => write!(
+                f,
+                "no overall quality could be computed (no scored column or relationship), so \
+                 --min-quality {minimum} is not met"
+            ),
+        }
+    }
+}
+
+impl Failure {
+    /// The process exit code: 2 for bad input (schema, data, model file, argument), 3 for a
+    /// synthetic copy below `--min-quality`, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Library(error)
+            | Failure::Hinted { error, .. }
+            | Failure::Flag { error, .. } => match error {
+                Error::Invalid(_)
+                | Error::Scale(_)
+                | Error::RowCounts(_)
+                | Error::GivenRows(_)
+                | Error::UnknownTables { .. }
+                | Error::OutputExists(_)
+                | Error::NoFolder { .. }
+                | Error::ModelFile { .. } => 2,
+                Error::Io { .. }
+                | Error::Write { .. }
+                | Error::Target { .. }
+                | Error::TargetHoldsRows { .. } => 1,
+            },
+            Failure::Argument { .. } => 2,
+            Failure::QualityBelow { .. } => 3,
+        }
+    }
+}
+
+/// What a command returns.
+pub type Outcome = Result<(), Failure>;
+
+/// Names `flag` in a library error its value caused.
+pub fn flag(flag: &'static str) -> impl FnOnce(Error) -> Failure {
+    move |error| Failure::Flag {
+        flag,
+        error,
+        hint: "",
+    }
+}
+
+/// Where a synthetic copy goes, how big and from which seed: what `run` and `generate` share.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Where to write: a folder (created if missing; existing files of the same names are
+    /// replaced), `sqlite:PATH` or `postgresql://...` (every table in one transaction).
+    #[arg(short, long, value_name = "LOCATION")]
+    pub output: PathBuf,
+    /// File format of a folder output.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: OutputFormat,
+    /// What to do when a table of a database output already holds rows.
+    #[arg(long, value_enum, default_value = "error", value_name = "WHAT")]
+    pub if_exists: Existing,
+    /// The environment variable holding the PostgreSQL password (default: PGPASSWORD).
+    /// Passwords are never given on the command line.
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// Seed for every random draw: the same input and seed give byte-identical output.
+    /// Defaults to the schema's `seed` (run) or the one stored in the model (generate), else a
+    /// fresh seed that the summary prints.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Factor on the number of rows of root tables; child tables follow their parents.
+    #[arg(long, default_value_t = 1.0, value_parser = positive_scale)]
+    pub scale: f64,
+    /// Exactly N rows for TABLE, a table generated without a parent (a root table, or one
+    /// with `sequential: false`); child tables follow their parents. Repeatable or
+    /// comma-separated: --rows accounts=50,products=20.
+    #[arg(long, value_delimiter = ',', value_parser = table_rows, value_name = "TABLE=N")]
+    pub rows: Vec<(String, usize)>,
+    /// Take TABLE's rows from FILE (CSV, the table's columns) as they are, keys included,
+    /// instead of generating them; its descendants are generated for the given rows.
+    /// Repeatable.
+    #[arg(long, value_parser = table_file, value_name = "TABLE=FILE")]
+    pub given: Vec<(String, PathBuf)>,
+}
+
+/// `--format` of a folder output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// `<table>.csv`, values written as the input wrote them.
+    Csv,
+    /// `<table>.parquet`, typed columns, ZSTD compressed.
+    Parquet,
+}
+
+/// `--if-exists` of a database output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Existing {
+    /// Stop when a table already holds rows (nothing is written).
+    Error,
+    /// Empty the tables first, in the same transaction.
+    Truncate,
+}
+
+impl OutputArgs {
+    /// `-o LOCATION` with `--format`, `--if-exists` and `--password-env`, as the library's
+    /// output target.
+    pub fn target(&self) -> Result<Target, Failure> {
+        let location = location(&self.output, "--output", self.password_env.as_deref())?;
+        if self.format == OutputFormat::Parquet && location.is_database() {
+            return Err(Failure::Argument {
+                flag: "--format",
+                message: "`parquet` applies to a folder output, not to a database".into(),
+            });
+        }
+        Ok(Target {
+            location,
+            format: match self.format {
+                OutputFormat::Csv => FileFormat::Csv,
+                OutputFormat::Parquet => FileFormat::Parquet,
+            },
+            if_exists: match self.if_exists {
+                Existing::Error => IfExists::Error,
+                Existing::Truncate => IfExists::Truncate,
+            },
+        })
+    }
+
+    /// `--rows` as the library's row targets (a table named twice is an invalid argument).
+    pub fn row_targets(&self) -> Result<RowTargets, Failure> {
+        RowTargets::from_pairs(self.rows.iter().cloned()).map_err(flag("--rows"))
+    }
+
+    /// `--given` as the library's given files (a table given twice is an invalid argument).
+    pub fn given_files(&self) -> Result<GivenFiles, Failure> {
+        GivenFiles::from_pairs(self.given.iter().cloned()).map_err(flag("--given"))
+    }
+}
+
+/// A location given on the command line (`flag` names the argument), with the variable
+/// `--password-env` names.
+pub fn location(
+    text: &Path,
+    flag: &'static str,
+    password_env: Option<&str>,
+) -> Result<Location, Failure> {
+    let location = Location::parse(&text.to_string_lossy(), Path::new("")).map_err(|message| {
+        // The library says where a password may come from; the flag is the command line's.
+        let hint = if message.contains("PGPASSWORD") {
+            " (--password-env VAR)"
+        } else {
+            ""
+        };
+        Failure::Argument {
+            flag,
+            message: format!("{message}{hint}"),
+        }
+    })?;
+    Ok(location.with_password_env(password_env))
+}
+
+/// Names `--rows` or `--given` in a library error about the rows or files they asked for, and
+/// `--if-exists` when a database output already holds rows.
+pub fn target_flags(error: Error) -> Failure {
+    match error {
+        Error::RowCounts(_) => flag("--rows")(error),
+        Error::GivenRows(_) => flag("--given")(error),
+        Error::TargetHoldsRows { .. } => Failure::Hinted {
+            error,
+            hint: " (use --if-exists truncate to replace them)",
+        },
+        other => Failure::Library(other),
+    }
+}
+
+/// `--rows TABLE=N`.
+fn table_rows(text: &str) -> Result<(String, usize), String> {
+    let (table, rows) = split_pair(text, "N")?;
+    let rows = rows
+        .parse()
+        .map_err(|_| format!("`{rows}` is not a number of rows (expected TABLE=N, N >= 0)"))?;
+    Ok((table, rows))
+}
+
+/// `--given TABLE=FILE`.
+fn table_file(text: &str) -> Result<(String, PathBuf), String> {
+    let (table, file) = split_pair(text, "FILE")?;
+    Ok((table, PathBuf::from(file)))
+}
+
+/// `TABLE=VALUE`, both sides non-empty.
+fn split_pair<'a>(text: &'a str, value: &str) -> Result<(String, &'a str), String> {
+    match text.split_once('=') {
+        Some((table, rest)) if !table.trim().is_empty() && !rest.trim().is_empty() => {
+            Ok((table.trim().to_string(), rest.trim()))
+        }
+        _ => Err(format!("expected TABLE={value}, got `{text}`")),
+    }
+}
+
+/// `--scale`: a finite number above 0.
+fn positive_scale(text: &str) -> Result<f64, String> {
+    let scale: f64 = text.parse().map_err(|err| format!("{err}"))?;
+    if scale.is_finite() && scale > 0.0 {
+        Ok(scale)
+    } else {
+        Err(Error::Scale(scale).to_string())
+    }
+}
+
+/// The training choices `run` and `train` share.
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// The model to train: `learned` (column-by-column trees conditioned on earlier columns, the
+    /// parent and the sequence) or `reference` (each column from its own distribution).
+    #[arg(long, default_value_t = ModelKind::default())]
+    pub model: ModelKind,
+    /// Rare-value threshold: categories and words seen fewer times are never reproduced, and
+    /// as many extreme numbers on each side are clipped. 1 switches protection off.
+    #[arg(long, default_value_t = Privacy::default().min_count, value_name = "N")]
+    pub privacy_min_count: usize,
+}
+
+impl ModelArgs {
+    /// The privacy settings asked for (a threshold below 1 means 1).
+    pub fn privacy(&self) -> Privacy {
+        Privacy {
+            min_count: self.privacy_min_count.max(1),
+        }
+    }
+}
+
+/// How `validate` and `inspect` print their summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// For scripts.
+    Json,
+}
+
+/// Pretty JSON, or an object naming the error should serialising fail.
+pub fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"))
+}
 
 /// A column as `validate` and `inspect` list it: its name, type and datetime format.
 #[derive(Debug, Serialize)]
@@ -41,8 +355,8 @@ impl ColumnSummary {
     }
 }
 
-impl std::fmt::Display for ColumnSummary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Display for ColumnSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.format {
             Some(format) => write!(f, "{} {} ({format})", self.name, self.kind),
             None => write!(f, "{} {}", self.name, self.kind),
@@ -50,24 +364,84 @@ impl std::fmt::Display for ColumnSummary {
     }
 }
 
-/// The training choices `run` and `train` share.
-#[derive(Debug, Args)]
-pub struct ModelArgs {
-    /// The model to train: `learned` (column-by-column trees conditioned on earlier columns, the
-    /// parent and the sequence) or `reference` (each column from its own distribution).
-    #[arg(long, default_value_t = ModelKind::default())]
-    pub model: ModelKind,
-    /// Rare-value threshold: categories and words seen fewer times are never reproduced, and
-    /// as many extreme numbers on each side are clipped. 1 switches protection off.
-    #[arg(long, default_value_t = Privacy::default().min_count, value_name = "N")]
-    pub privacy_min_count: usize,
+/// The `relationships:` section of `validate` and `inspect` (empty without relationships).
+pub fn relationships_text(relationships: &[Relationship]) -> String {
+    if relationships.is_empty() {
+        return String::new();
+    }
+    let mut text = "\nrelationships:\n".to_string();
+    for r in relationships {
+        text += &format!(
+            "  {}.{} -> {} ({})\n",
+            r.child, r.foreign_key, r.parent, r.role
+        );
+    }
+    text
 }
 
-impl ModelArgs {
-    /// The privacy settings asked for (a threshold below 1 means 1).
-    pub fn privacy(&self) -> Privacy {
-        Privacy {
-            min_count: self.privacy_min_count.max(1),
-        }
+/// One line per table written by `run` or `generate`, and the seed to reproduce it.
+pub fn run_summary(report: &RunReport) -> String {
+    let width = report
+        .tables
+        .iter()
+        .map(|t| t.name.len())
+        .max()
+        .unwrap_or(0);
+    let mut text = String::new();
+    for table in &report.tables {
+        text += &format!(
+            "{:<width$}  {:>8} rows (real {:>8})  -> {}\n",
+            table.name,
+            table.rows,
+            table.real_rows,
+            table.path.display()
+        );
     }
+    text += &format!(
+        "seed {} (pass --seed {} to reproduce)\n",
+        report.seed, report.seed
+    );
+    text
+}
+
+/// A byte count for people: `812 B`, `12.3 KiB`, `4.5 MiB`.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// Writes the JSON and HTML evaluation reports that were asked for (`evaluate`, `run
+/// --report`).
+pub fn write_reports(
+    evaluation: &Evaluation,
+    json: Option<&Path>,
+    html: Option<&Path>,
+) -> Result<(), Failure> {
+    if let Some(path) = json {
+        write_report(path, &evaluation.json())?;
+    }
+    if let Some(path) = html {
+        write_report(path, &evaluation.html())?;
+    }
+    Ok(())
+}
+
+fn write_report(path: &Path, text: &str) -> Result<(), Failure> {
+    std::fs::write(path, text).map_err(|source| {
+        Failure::Library(Error::Io {
+            context: "cannot write the report",
+            path: path.to_path_buf(),
+            source,
+        })
+    })
 }

@@ -8,12 +8,13 @@
 mod types;
 
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
 use rayon::prelude::*;
 
-pub use types::{ValueFormat, infer_kind, parse_datetime};
+pub use types::{ValueFormat, infer_kind, parse_datetime, parse_value};
 
 use crate::error::Problem;
 use crate::schema::{ColumnKind, Schema, TableDef};
@@ -215,11 +216,16 @@ pub struct RawTable {
 /// Reads a table's CSV as text; a file that cannot be read or parsed is one problem naming the
 /// file and line. Used by loading and by `init`, so both see exactly the same cells.
 pub fn read_csv(def: &TableDef) -> Result<RawTable, Problem> {
-    let shown = def.path_as_written.display();
-    let problem = |message: String| Problem::table(&def.name, "path", message);
+    read_csv_at(&def.name, &def.path, &def.path_as_written)
+}
+
+/// Reads the CSV file at `path` as the text of `table` (`shown`: the path as messages show it).
+pub fn read_csv_at(table: &str, path: &Path, shown: &Path) -> Result<RawTable, Problem> {
+    let shown = shown.display();
+    let problem = |message: String| Problem::table(table, "path", message);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
-        .from_path(&def.path)
+        .from_path(path)
         .map_err(|err| problem(format!("cannot open `{shown}`: {}", describe_csv(&err))))?;
     let header: Vec<String> = reader
         .headers()
@@ -243,7 +249,7 @@ pub fn read_csv(def: &TableDef) -> Result<RawTable, Problem> {
             Err(err) => {
                 let message = format!("`{shown}`: {}", describe_csv(&err));
                 return Err(match failing_column(&err, &header) {
-                    Some(column) => Problem::column(&def.name, column, "path", message),
+                    Some(column) => Problem::column(table, column, "path", message),
                     None => problem(message),
                 });
             }

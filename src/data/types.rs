@@ -301,7 +301,8 @@ fn overridden_format(
     Ok((kind, format))
 }
 
-fn parse_value(kind: ColumnKind, format: &ValueFormat, text: &str) -> Option<Value> {
+/// Reads one non-empty cell as a value of `kind` written in `format` (`None`: it is not one).
+pub fn parse_value(kind: ColumnKind, format: &ValueFormat, text: &str) -> Option<Value> {
     match (kind, format) {
         (ColumnKind::Numerical, _) => parse_number(text).map(Value::Number),
         (ColumnKind::Datetime, ValueFormat::Datetime { pattern, .. }) => {

@@ -8,10 +8,10 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::inferred::{Confidence, ForeignKey, Inferred, PrimaryKey, Skipped};
 use super::keys::{self, Keys};
 use super::profile::TableProfile;
 use super::scan::table_name;
-use super::{Confidence, ForeignKey, Inferred, PrimaryKey, Skipped};
 use crate::data::RawTable;
 use crate::error::{Error, Problem, Result};
 use crate::input::catalogue::CatalogueTable;

@@ -94,8 +94,10 @@ pub fn write_table(path: &Path, table: &SyntheticTable) -> Result<(), String> {
 /// The Arrow type of an output column.
 fn data_type(column: &OutColumn<'_>) -> DataType {
     match &column.role {
-        Role::PrimaryKey | Role::ForeignKey { .. } => DataType::Int64,
-        Role::Missing => DataType::Utf8,
+        Role::PrimaryKey | Role::ForeignKey { .. } | Role::Given { integers: true, .. } => {
+            DataType::Int64
+        }
+        Role::Given { .. } | Role::Missing => DataType::Utf8,
         Role::Column { column, format } => match format {
             ValueFormat::Integer => DataType::Int64,
             ValueFormat::Decimal { .. } => DataType::Float64,

@@ -1,6 +1,6 @@
 //! Writing a PostgreSQL database: every table, parents first, in ONE transaction with
 //! `COPY ... FROM STDIN`, so a failure anywhere leaves the database as it was. Existing tables
-//! must be empty unless `--if-exists truncate`; missing ones are created with their types,
+//! must be empty unless they may be emptied first; missing ones are created with their types,
 //! primary and foreign keys. Identity and serial sequences are moved past the new keys, so the
 //! application's next insert does not collide with them.
 
@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use postgres::Transaction;
 
 use super::sql::{self, Dialect, Parents};
-use super::target::IfExists;
+use super::{IfExists, Refusal};
 use crate::generate::SyntheticTable;
 use crate::input::postgres::{connect, describe};
 use crate::input::quote_ident;
@@ -21,7 +21,7 @@ pub fn write(
     tables: &IndexMap<String, SyntheticTable>,
     plan: &Plan,
     if_exists: IfExists,
-) -> Result<(), String> {
+) -> Result<(), Refusal> {
     let parents = sql::parents(plan);
     let mut client = connect(location)?;
     let mut transaction = client.transaction().map_err(|err| describe(&err))?;
@@ -48,7 +48,8 @@ pub fn write(
     }
     transaction
         .commit()
-        .map_err(|err| format!("the commit failed, nothing was written: {}", describe(&err)))
+        .map_err(|err| format!("the commit failed, nothing was written: {}", describe(&err)))?;
+    Ok(())
 }
 
 /// Creates a missing table, or checks an existing one (its columns, and that it is empty unless
@@ -60,7 +61,7 @@ fn prepare_table(
     parents: &Parents,
     if_exists: IfExists,
     to_empty: &mut Vec<String>,
-) -> Result<(), String> {
+) -> Result<(), Refusal> {
     let name = &table.name;
     let quoted = quote_ident(name);
     let fail = |err: postgres::Error| format!("table `{name}`: {}", describe(&err));
@@ -76,14 +77,15 @@ fn prepare_table(
         .collect();
     if existing.is_empty() {
         let create = sql::create_table(table, all, parents, &quoted, Dialect::Postgres);
-        return transaction.batch_execute(&create).map_err(fail);
+        return Ok(transaction.batch_execute(&create).map_err(fail)?);
     }
     if let Some(missing) = table.header.iter().find(|c| !existing.contains(c)) {
         return Err(format!(
             "table `{name}` exists but has no column `{missing}` (its columns: {}); nothing \
              was written",
             existing.join(", ")
-        ));
+        )
+        .into());
     }
     let has_rows: bool = transaction
         .query_one(&format!("SELECT EXISTS (SELECT 1 FROM {quoted})"), &[])
@@ -92,10 +94,7 @@ fn prepare_table(
     if has_rows {
         match if_exists {
             IfExists::Error => {
-                return Err(format!(
-                    "table `{name}` already holds rows; nothing was written (use --if-exists \
-                     truncate to replace them)"
-                ));
+                return Err(Refusal::HoldsRows(name.clone()));
             }
             IfExists::Truncate => to_empty.push(name.clone()),
         }

@@ -41,6 +41,12 @@ pub(super) enum Role<'a> {
         /// The format values are written in for a database (ISO datetimes).
         format: ValueFormat,
     },
+    /// A key, or a column that was not modelled, of given rows (or a key pointing at given
+    /// rows): written as given, as a number when every value is one.
+    Given {
+        text: &'a [String],
+        integers: bool,
+    },
     /// A column of the input that was not modelled (written empty).
     Missing,
 }
@@ -73,6 +79,18 @@ pub(super) fn columns(table: &SyntheticTable) -> Vec<OutColumn<'_>> {
 }
 
 fn role_of<'a>(table: &'a SyntheticTable, name: &str) -> Role<'a> {
+    if let Some(text) = table.text.get(name) {
+        // Modelled columns of given rows hold the given values parsed: written typed.
+        let modelled = table.columns.iter().any(|column| column.name == name);
+        let key =
+            table.primary_key.as_deref() == Some(name) || table.foreign_keys.contains_key(name);
+        if key || !modelled {
+            let integers = text
+                .iter()
+                .all(|value| value.is_empty() || value.parse::<i64>().is_ok());
+            return Role::Given { text, integers };
+        }
+    }
     if table.primary_key.as_deref() == Some(name) {
         return Role::PrimaryKey;
     }
@@ -129,6 +147,13 @@ impl OutColumn<'_> {
                 }
                 (value, format) => Cell::Text(format.write(value)),
             },
+            Role::Given { text, integers } => match text[row].as_str() {
+                "" => Cell::Null,
+                value if *integers => value
+                    .parse()
+                    .map_or_else(|_| Cell::Text(value.to_string()), Cell::Integer),
+                value => Cell::Text(value.to_string()),
+            },
             Role::Missing => Cell::Null,
         }
     }
@@ -137,13 +162,14 @@ impl OutColumn<'_> {
     pub(super) fn sql_type(&self, dialect: Dialect) -> &'static str {
         let postgres = dialect == Dialect::Postgres;
         match &self.role {
-            Role::PrimaryKey | Role::ForeignKey { .. } => {
+            Role::PrimaryKey | Role::ForeignKey { .. } | Role::Given { integers: true, .. } => {
                 if postgres {
                     "BIGINT"
                 } else {
                     "INTEGER"
                 }
             }
+            Role::Given { .. } => "TEXT",
             Role::Column { format, .. } => match format {
                 ValueFormat::Integer if postgres => "BIGINT",
                 ValueFormat::Integer => "INTEGER",
@@ -186,11 +212,8 @@ pub(super) fn create_table(
     let mut parts: Vec<String> = columns(table)
         .iter()
         .map(|column| {
-            let not_null = if matches!(column.role, Role::PrimaryKey) {
-                " NOT NULL"
-            } else {
-                ""
-            };
+            let primary = table.primary_key.as_deref() == Some(column.name);
+            let not_null = if primary { " NOT NULL" } else { "" };
             format!(
                 "{} {}{not_null}",
                 quote_ident(column.name),

@@ -1,6 +1,6 @@
 //! Writing an SQLite database. A new database is built in a temporary file beside the target and
 //! renamed into place, so a failed run leaves nothing; an existing database is written in one
-//! transaction, into its tables (empty, or emptied with `--if-exists truncate`) or into tables
+//! transaction, into its tables (empty, or emptied first when asked) or into tables
 //! created with their types, primary and foreign keys. Foreign keys are enforced while loading.
 
 use std::path::Path;
@@ -10,7 +10,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, Transaction};
 
 use super::sql::{self, Cell, Dialect, Parents};
-use super::target::IfExists;
+use super::{IfExists, Refusal};
 use crate::generate::SyntheticTable;
 use crate::input::quote_ident;
 use crate::plan::Plan;
@@ -21,7 +21,7 @@ pub fn write(
     tables: &IndexMap<String, SyntheticTable>,
     plan: &Plan,
     if_exists: IfExists,
-) -> Result<(), String> {
+) -> Result<(), Refusal> {
     let parents = sql::parents(plan);
     if path.exists() {
         let mut conn = Connection::open(path)
@@ -61,7 +61,7 @@ fn load(
     tables: &IndexMap<String, SyntheticTable>,
     parents: &Parents,
     if_exists: IfExists,
-) -> Result<(), String> {
+) -> Result<(), Refusal> {
     conn.pragma_update(None, "foreign_keys", true)
         .map_err(|err| err.to_string())?;
     let transaction = conn.transaction().map_err(|err| err.to_string())?;
@@ -84,7 +84,7 @@ fn load(
     for table in tables.values() {
         insert_rows(&transaction, table)?;
     }
-    transaction.commit().map_err(|err| err.to_string())
+    Ok(transaction.commit().map_err(|err| err.to_string())?)
 }
 
 /// Creates a missing table, or checks an existing one (its columns, and that it is empty
@@ -96,7 +96,7 @@ fn prepare_table(
     parents: &Parents,
     if_exists: IfExists,
     to_empty: &mut Vec<String>,
-) -> Result<(), String> {
+) -> Result<(), Refusal> {
     let name = &table.name;
     let fail = |err: rusqlite::Error| format!("table `{name}`: {err}");
     let mut statement = transaction
@@ -108,13 +108,14 @@ fn prepare_table(
         .map_err(fail)?;
     if existing.is_empty() {
         let create = sql::create_table(table, all, parents, &quote_ident(name), Dialect::Sqlite);
-        return transaction.execute_batch(&create).map_err(fail);
+        return Ok(transaction.execute_batch(&create).map_err(fail)?);
     }
     if let Some(missing) = table.header.iter().find(|c| !existing.contains(c)) {
         return Err(format!(
             "table `{name}` exists but has no column `{missing}` (its columns: {})",
             existing.join(", ")
-        ));
+        )
+        .into());
     }
     let has_rows: bool = transaction
         .query_row(
@@ -126,10 +127,7 @@ fn prepare_table(
     if has_rows {
         match if_exists {
             IfExists::Error => {
-                return Err(format!(
-                    "table `{name}` already holds rows; nothing was written (use --if-exists \
-                     truncate to replace them)"
-                ));
+                return Err(Refusal::HoldsRows(name.clone()));
             }
             IfExists::Truncate => to_empty.push(name.clone()),
         }

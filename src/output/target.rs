@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 
+use super::IfExists;
 use crate::error::{Error, Result};
 use crate::generate::SyntheticTable;
 use crate::location::Location;
@@ -18,16 +19,6 @@ pub enum FileFormat {
     Csv,
     /// `<table>.parquet`, typed columns, ZSTD compressed.
     Parquet,
-}
-
-/// What to do with database tables that already hold rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum IfExists {
-    /// Refuse (nothing is written).
-    #[default]
-    Error,
-    /// Empty them first, in the same transaction as the load.
-    Truncate,
 }
 
 /// A parsed output location with its options.
@@ -49,6 +40,11 @@ impl Target {
             format: FileFormat::Csv,
             if_exists: IfExists::Error,
         }
+    }
+
+    /// Whether this is a folder of CSV files (what the quality report reads back).
+    pub fn is_csv_folder(&self) -> bool {
+        matches!(self.location, Location::Folder(_)) && self.format == FileFormat::Csv
     }
 }
 
@@ -72,12 +68,14 @@ pub fn write(
         }
         #[cfg(feature = "sqlite")]
         (Location::Sqlite(path), _) => {
-            super::sqlite::write(path, tables, plan, target.if_exists).map_err(failed)?;
+            super::sqlite::write(path, tables, plan, target.if_exists)
+                .map_err(|refusal| refused(target, refusal))?;
             Ok(in_database(&target.location, tables))
         }
         #[cfg(feature = "postgres")]
         (Location::Postgres(pg), _) => {
-            super::postgres::write(pg, tables, plan, target.if_exists).map_err(failed)?;
+            super::postgres::write(pg, tables, plan, target.if_exists)
+                .map_err(|refusal| refused(target, refusal))?;
             Ok(in_database(&target.location, tables))
         }
         #[allow(unreachable_patterns)]
@@ -86,6 +84,16 @@ pub fn write(
              `postgres`, `parquet`)"
                 .into(),
         )),
+    }
+}
+
+/// A database writer's refusal as the library's error.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn refused(target: &Target, refusal: super::Refusal) -> Error {
+    let target = target.location.to_string();
+    match refusal {
+        super::Refusal::HoldsRows(table) => Error::TargetHoldsRows { target, table },
+        super::Refusal::Failed(message) => Error::Target { target, message },
     }
 }
 
