@@ -14,7 +14,7 @@ use super::explain::{
 };
 use super::inferred::{Confidence, ForeignKey, PrimaryKey};
 use super::links::{Link, candidates, links, shown};
-use super::names::{primary_key_evidence, reference_evidence, stem_names_table};
+use super::names::{primary_key_evidence, reference_evidence, stem_is_a_table, stem_names_table};
 use super::profile::{ColumnRef, TableProfile};
 
 /// The keys found, per table (same order as the profiles), and what was left out.
@@ -61,7 +61,10 @@ pub(super) fn infer_keys(tables: &[TableProfile]) -> Keys {
 
 /// Chooses a table's primary key among its candidates: names, references from other tables and
 /// being the first column count; a unique column with neither a key's name nor a reference is
-/// left alone (it would be re-numbered 1..N in the output, losing its values).
+/// left alone (it would be re-numbered 1..N in the output, losing its values). A reference whose
+/// name points to the column counts more than one that values alone support: two unique
+/// identifiers written the same way (TPC-DS's `AAAAAAAABAAAAAAA` business keys) contain one
+/// another by construction, while `ss_customer_sk` naming `c_customer_sk` says which is the key.
 fn choose_primary_key(
     tables: &[TableProfile],
     table: usize,
@@ -73,10 +76,8 @@ fn choose_primary_key(
         .iter()
         .map(|&column| {
             let name = primary_key_name_score(tables, table, column);
-            let referenced = referenced_by(tables, links, (table, column));
-            let score = name
-                + if referenced.is_empty() { 0.0 } else { 2.0 }
-                + if column == 0 { 1.0 } else { 0.0 };
+            let (referenced, weight) = referenced_by(tables, links, (table, column));
+            let score = name + weight + if column == 0 { 1.0 } else { 0.0 };
             (column, name, score, referenced)
         })
         .filter(|(_, name, _, referenced)| *name >= 1.5 || !referenced.is_empty())
@@ -140,13 +141,27 @@ fn primary_key_name_score(tables: &[TableProfile], table: usize, column: usize) 
     primary_key_evidence(names, &tables[table].name).0
 }
 
-/// The tables.columns whose values all are keys of `key` with enough evidence to count.
-fn referenced_by(tables: &[TableProfile], links: &[Link], key: ColumnRef) -> Vec<String> {
-    links
+/// The tables.columns whose values all are keys of `key` with enough evidence to count (those
+/// whose names point to it first), and how much they count: 2 when a name points to it, 1 when
+/// values alone do, 0 for none.
+fn referenced_by(tables: &[TableProfile], links: &[Link], key: ColumnRef) -> (Vec<String>, f64) {
+    let (named, unnamed): (Vec<&Link>, Vec<&Link>) = links
         .iter()
         .filter(|link| link.parent == key && link.child.0 != key.0 && link.supports_primary_key())
+        .partition(|link| link.name.is_strong());
+    let weight = if !named.is_empty() {
+        2.0
+    } else if !unnamed.is_empty() {
+        1.0
+    } else {
+        0.0
+    };
+    let labels = named
+        .into_iter()
+        .chain(unnamed)
         .map(|link| column_label(tables, link.child))
-        .collect()
+        .collect();
+    (labels, weight)
 }
 
 /// What to do with one column: make it a foreign key, leave a note, or say nothing.
@@ -265,6 +280,7 @@ fn named_parent(
     (table, column): ColumnRef,
 ) -> Option<(String, ColumnRef)> {
     let names = &tables[table].columns[column].names;
+    let roles = !stem_is_a_table(names, tables.iter().map(|t| t.name.as_str()));
     tables
         .iter()
         .enumerate()
@@ -272,8 +288,13 @@ fn named_parent(
         .filter_map(|(parent, profile)| {
             let (key, _) = primary[parent].as_ref()?;
             let key_profile = &profile.columns[*key];
-            let matched =
-                reference_evidence(names, &profile.name, &key_profile.names, key_profile.name);
+            let matched = reference_evidence(
+                names,
+                &profile.name,
+                &key_profile.names,
+                key_profile.name,
+                roles,
+            );
             matched
                 .is_strong()
                 .then(|| (profile.name.clone(), (parent, *key)))
