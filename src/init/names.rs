@@ -455,6 +455,78 @@ mod tests {
     }
 
     #[test]
+    fn surrogate_keys_role_and_abbreviations() {
+        let strength = |child: &str, prefix, table, key: &str, key_prefix| {
+            let key_name = name(key, Some(key_prefix));
+            reference_evidence(&name(child, Some(prefix)), table, &key_name, key, true).strength
+        };
+        assert_eq!(
+            name("c_customer_sk", Some("c")).stem.as_deref(),
+            Some("customer")
+        );
+        let demo = ("cd_demo_sk", "cd");
+        let household = ("hd_demo_sk", "hd");
+        let cdemo = strength("ss_cdemo_sk", "ss", "customer_demographics", demo.0, demo.1);
+        assert!(cdemo >= 0.8, "{cdemo}");
+        let hdemo = strength(
+            "ss_hdemo_sk",
+            "ss",
+            "household_demographics",
+            household.0,
+            "hd",
+        );
+        assert!(hdemo >= 0.8, "{hdemo}");
+        let crossed = strength("ss_hdemo_sk", "ss", "customer_demographics", demo.0, demo.1);
+        assert!(crossed < 0.8, "{crossed}");
+        let addr = strength(
+            "c_current_addr_sk",
+            "c",
+            "customer_address",
+            "ca_address_sk",
+            "ca",
+        );
+        assert!(addr >= 0.8, "{addr}");
+        let bill = strength(
+            "cs_bill_customer_sk",
+            "cs",
+            "customer",
+            "c_customer_sk",
+            "c",
+        );
+        assert!(bill >= 0.8, "{bill}");
+        let date = strength("cc_closed_date_sk", "cc", "date_dim", "d_date_sk", "d");
+        assert!(date >= 0.8, "{date}");
+        // The head noun of `customer_address` is the address: a customer key does not name it.
+        let head = strength(
+            "ss_customer_sk",
+            "ss",
+            "customer_address",
+            "ca_address_sk",
+            "ca",
+        );
+        assert!(head < 0.8, "{head}");
+        assert_eq!(
+            primary_key_evidence(&name("hd_demo_sk", Some("hd")), "household_demographics").0,
+            2.5
+        );
+    }
+
+    #[test]
+    fn a_stem_that_is_a_table_is_not_read_as_a_role() {
+        let page = name("ws_web_page_sk", Some("ws"));
+        assert!(stem_is_a_table(
+            &page,
+            ["catalog_page", "web_page"].into_iter()
+        ));
+        assert!(!stem_is_a_table(&page, ["catalog_page"].into_iter()));
+        let key = name("cp_catalog_page_sk", Some("cp"));
+        let as_role = reference_evidence(&page, "catalog_page", &key, "cp_catalog_page_sk", true);
+        assert!(as_role.is_strong(), "{as_role:?}");
+        let not_role = reference_evidence(&page, "catalog_page", &key, "cp_catalog_page_sk", false);
+        assert!(!not_role.is_strong(), "{not_role:?}");
+    }
+
+    #[test]
     fn reference_names() {
         let key = name("n_nationkey", Some("n"));
         let child = name("c_nationkey", Some("c"));
