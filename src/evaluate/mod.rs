@@ -8,6 +8,7 @@
 //! rendered as a self-contained HTML page with charts ([`html`]).
 
 mod charts;
+pub mod detection;
 pub mod html;
 pub mod load;
 pub mod metrics;
@@ -39,7 +40,10 @@ pub struct EvaluateOptions {
     pub dcr_synthetic_rows: usize,
     /// Real rows they are measured against, at most.
     pub dcr_real_rows: usize,
-    /// Seed of every sample drawn (DCR subsamples, random rows, the real-vs-real split).
+    /// Rows drawn from each side of a table for detection, at most (half train, half test).
+    pub detection_rows: usize,
+    /// Seed of every sample drawn (DCR subsamples, random rows, the real-vs-real split,
+    /// detection samples and forests).
     pub seed: u64,
 }
 
@@ -48,6 +52,7 @@ impl Default for EvaluateOptions {
         EvaluateOptions {
             dcr_synthetic_rows: 2_000,
             dcr_real_rows: 10_000,
+            detection_rows: 5_000,
             seed: 0,
         }
     }
