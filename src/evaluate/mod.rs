@@ -76,6 +76,8 @@ pub struct Report {
     pub validity: Validity,
     /// Exact copies and distance to closest record.
     pub privacy: PrivacyReport,
+    /// Whether a classifier tells synthetic rows from real ones, per table.
+    pub detection: detection::DetectionReport,
 }
 
 /// Rows of one table on each side.
@@ -475,6 +477,7 @@ pub fn evaluate(
         overall_quality: overall(&quality),
         validity: validity::check(&paired),
         privacy: privacy::assess(&paired, options),
+        detection: detection::assess(&paired, options),
         quality,
     };
     Ok(Evaluation { report, paired })
