@@ -132,6 +132,17 @@ pub enum Error {
         /// The `--min-quality` asked for.
         minimum: f64,
     },
+    /// `evaluate --max-detection-auc`: a classifier told the synthetic rows of some table from
+    /// the real ones better than allowed (exit code 3, like a quality gate).
+    #[error("{}", detection_above(table, *.auc, *.maximum))]
+    DetectionAbove {
+        /// The most detectable table, when any table could be measured.
+        table: Option<String>,
+        /// Its AUC.
+        auc: Option<f64>,
+        /// The highest AUC allowed.
+        maximum: f64,
+    },
     /// A model file that cannot be used (not a model file, another format version, truncated,
     /// corrupted): the user has to give another file or train again.
     #[error("model file `{}` {problem}", path.display())]
@@ -153,6 +164,19 @@ fn quality_below(quality: Option<f64>, minimum: f64) -> String {
     }
 }
 
+fn detection_above(table: &Option<String>, auc: Option<f64>, maximum: f64) -> String {
+    match (table, auc) {
+        (Some(table), Some(auc)) => format!(
+            "a classifier tells synthetic `{table}` rows from real ones with AUC {auc:.4}, \
+             above the maximum {maximum}"
+        ),
+        _ => format!(
+            "no table could be measured for detection (too few rows or no scored column), so \
+             the maximum detection AUC {maximum} is not met"
+        ),
+    }
+}
+
 impl Error {
     /// Wraps a list of problems; callers only do so when the list is not empty.
     pub fn invalid(problems: Vec<Problem>) -> Error {
@@ -164,7 +188,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Invalid(_) | Error::Argument { .. } | Error::ModelFile { .. } => 2,
-            Error::QualityBelow { .. } => 3,
+            Error::QualityBelow { .. } | Error::DetectionAbove { .. } => 3,
             Error::Io { .. } | Error::Write { .. } => 1,
         }
     }

@@ -10,7 +10,8 @@
 //! foreign keys (keys, ids and text dropped), are binned with the model kit's
 //! [`Encoder`](crate::model::encode::Encoder) (quantile bins of the real sample, frequent
 //! labels); at most [`EvaluateOptions::detection_rows`] rows are drawn from each side (seeded),
-//! half of each side trains a small random forest of the kit's own CART
+//! about half of the rows (split by a seeded hash of their codes, see [`split_halves`]) train a
+//! small random forest of the kit's own CART
 //! [`Tree`](crate::model::tree::Tree)s (bootstrap rows, a random share of the features per
 //! tree) and the other half measures the ROC AUC of the forest's "real" probability. The
 //! features the classifier relied on most are found by permutation: the AUC lost when one
@@ -295,7 +296,7 @@ pub fn classify(features: &[FeatureColumn], rng: &mut SynthRng) -> Outcome {
     let target: Vec<u16> = (0..real_count + synthetic_count)
         .map(|row| u16::from(row < real_count))
         .collect();
-    let (train, test) = split_halves(real_count, synthetic_count, rng);
+    let (train, test) = split_halves(&codes, real_count + synthetic_count, rng);
     let forest = Forest::fit(&codes, &encoders, &target, &train, rng);
     let labels: Vec<bool> = test.iter().map(|&row| target[row as usize] == 1).collect();
     let view: Vec<&[u8]> = codes.iter().map(Vec::as_slice).collect();
@@ -305,16 +306,28 @@ pub fn classify(features: &[FeatureColumn], rng: &mut SynthRng) -> Outcome {
     Outcome { auc, importances }
 }
 
-/// Half of the real rows and half of the synthetic rows train; the rest test.
-fn split_halves(real: usize, synthetic: usize, rng: &mut SynthRng) -> (Vec<u32>, Vec<u32>) {
-    let mut train = Vec::new();
-    let mut test = Vec::new();
-    for (start, count) in [(0, real), (real, synthetic)] {
-        let mut rows: Vec<u32> = (start as u32..(start + count) as u32).collect();
-        rows.shuffle(rng);
-        let (first, second) = rows.split_at(count / 2);
-        train.extend_from_slice(first);
-        test.extend_from_slice(second);
+/// Splits the rows into a training and a test half by a seeded hash of each row's codes, so
+/// rows the classifier cannot tell apart (an exact copy of a real row, a real row seen twice)
+/// always land in the same half. A random split would put a copy in the training half while its
+/// real twin is tested, and teach the forest that the twin looks synthetic: the real data
+/// against itself would then score well below 0.5. Each side is split about in half.
+fn split_halves(codes: &[Vec<u8>], rows: usize, rng: &mut SynthRng) -> (Vec<u32>, Vec<u32>) {
+    let seed: u64 = rng.random();
+    let (mut train, mut test) = (Vec::new(), Vec::new());
+    for row in 0..rows {
+        // FNV-1a over the row's codes, then a final mix so the low bit depends on every code.
+        let mut hash = 0xcbf2_9ce4_8422_2325_u64 ^ seed;
+        for feature in codes {
+            hash = (hash ^ u64::from(feature[row])).wrapping_mul(0x0100_0000_01b3);
+        }
+        hash ^= hash >> 33;
+        hash = hash.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        hash ^= hash >> 33;
+        if hash & 1 == 0 {
+            train.push(row as u32);
+        } else {
+            test.push(row as u32);
+        }
     }
     (train, test)
 }
@@ -498,9 +511,12 @@ mod tests {
     use crate::data::ValueFormat;
     use crate::schema::ColumnKind;
 
+    /// Named, typed columns of values.
+    type Columns = Vec<(String, ColumnKind, Vec<Value>)>;
+
     /// A table of `rows` rows: `x` uniform, `y = 2x + small noise` (an exact-ish rule),
     /// `kind` a category tied to `x`, `z` independent noise.
-    fn planted_table(rows: usize, rng: &mut SynthRng) -> Vec<(String, ColumnKind, Vec<Value>)> {
+    fn planted_table(rows: usize, rng: &mut SynthRng) -> Columns {
         let mut x = Vec::new();
         let mut y = Vec::new();
         let mut kind = Vec::new();
@@ -522,10 +538,7 @@ mod tests {
     }
 
     /// Features whose real side is `real` and synthetic side `synthetic` (same columns).
-    fn features(
-        real: &[(String, ColumnKind, Vec<Value>)],
-        synthetic: &[(String, ColumnKind, Vec<Value>)],
-    ) -> Vec<FeatureColumn> {
+    fn features(real: &Columns, synthetic: &Columns) -> Vec<FeatureColumn> {
         real.iter()
             .zip(synthetic)
             .map(|((name, kind, values), (_, _, other))| FeatureColumn {
@@ -542,13 +555,7 @@ mod tests {
     }
 
     /// Two random halves of one table: the real side and a "synthetic" side.
-    fn halves(
-        table: &[(String, ColumnKind, Vec<Value>)],
-        rng: &mut SynthRng,
-    ) -> (
-        Vec<(String, ColumnKind, Vec<Value>)>,
-        Vec<(String, ColumnKind, Vec<Value>)>,
-    ) {
+    fn halves(table: &Columns, rng: &mut SynthRng) -> (Columns, Columns) {
         let rows = table[0].2.len();
         let mut order: Vec<usize> = (0..rows).collect();
         order.shuffle(rng);

@@ -438,6 +438,34 @@ impl Evaluation {
     }
 }
 
+impl Evaluation {
+    /// Passes when no table's detection AUC is above `maximum`; else the error whose exit code
+    /// (3) tells a pipeline a classifier can spot the copy. No measured table cannot pass.
+    pub fn require_detection(&self, maximum: f64) -> Result<()> {
+        let worst = text::worst_detected(&self.report).into_iter().next();
+        match worst.and_then(|t| Some((t, t.auc?))) {
+            Some((_, auc)) if auc <= maximum => Ok(()),
+            found => Err(Error::DetectionAbove {
+                table: found.map(|(t, _)| t.table.clone()),
+                auc: found.map(|(_, auc)| auc),
+                maximum,
+            }),
+        }
+    }
+}
+
+/// Checks a `--max-detection-auc` value: an AUC in [0, 1].
+pub fn check_max_detection_auc(maximum: f64) -> Result<()> {
+    if (0.0..=1.0).contains(&maximum) {
+        Ok(())
+    } else {
+        Err(Error::Argument {
+            argument: "--max-detection-auc".into(),
+            message: format!("must be between 0 and 1, got {maximum}"),
+        })
+    }
+}
+
 /// Checks a `--min-quality` value: a score threshold in [0, 1].
 pub fn check_min_quality(minimum: f64) -> Result<()> {
     if (0.0..=1.0).contains(&minimum) {
