@@ -17,6 +17,8 @@
 //! features the classifier relied on most are found by permutation: the AUC lost when one
 //! feature is shuffled among the held-out rows.
 
+use std::cell::Cell;
+
 use rand::RngExt;
 use rand::seq::SliceRandom;
 use rayon::prelude::*;
@@ -42,6 +44,9 @@ const MIN_TREE_FEATURES: usize = 3;
 /// A table with fewer rows on either side is not measured: an AUC on a few dozen held-out rows
 /// says little.
 pub const MIN_ROWS: usize = 50;
+/// A feature whose shuffling costs no AUC is still reported when at least this share of the
+/// forest's decisions looked at it.
+const MIN_DECISION_SHARE: f64 = 0.1;
 /// The most-relied-on features reported per table.
 pub const TOP_FEATURES: usize = 5;
 
@@ -90,6 +95,10 @@ pub struct FeatureImportance {
     pub feature: String,
     /// AUC minus the AUC with this feature shuffled among the held-out rows.
     pub auc_drop: f64,
+    /// The share of the forest's decisions on held-out rows that looked at this feature. When
+    /// several features carry the same signal, shuffling one costs little AUC (the others
+    /// stand in), but the forest still decides on them: this shows where it looked.
+    pub decision_share: f64,
 }
 
 /// One feature's values on the sampled rows of each side.
@@ -108,7 +117,7 @@ pub struct FeatureColumn {
 pub struct Outcome {
     /// ROC AUC on the held-out rows.
     pub auc: f64,
-    /// Every feature's AUC drop, most first.
+    /// Every feature's importance: most AUC lost first, then most decisions.
     pub importances: Vec<FeatureImportance>,
 }
 
@@ -160,7 +169,7 @@ fn assess_table(paired: &Paired, table: &PairedTable, options: &EvaluateOptions)
         detection.top_features = outcome
             .importances
             .into_iter()
-            .filter(|f| f.auc_drop > 0.0)
+            .filter(|f| f.auc_drop >= 0.0005 || f.decision_share >= MIN_DECISION_SHARE)
             .take(TOP_FEATURES)
             .collect();
     }
@@ -300,9 +309,21 @@ pub fn classify(features: &[FeatureColumn], rng: &mut SynthRng) -> Outcome {
     let forest = Forest::fit(&codes, &encoders, &target, &train, rng);
     let labels: Vec<bool> = test.iter().map(|&row| target[row as usize] == 1).collect();
     let view: Vec<&[u8]> = codes.iter().map(Vec::as_slice).collect();
-    let scores = forest.predict(&view, &test);
+    let decisions = vec![Cell::new(0); features.len()];
+    let scores = forest.predict_counting(&view, &test, &decisions);
     let auc = roc_auc(&scores, &labels);
-    let importances = permutation_importance(&forest, features, &codes, &test, &labels, auc, rng);
+    let mut importances =
+        permutation_importance(&forest, features, &codes, &test, &labels, auc, rng);
+    let total = decisions.iter().map(Cell::get).sum::<usize>().max(1) as f64;
+    for (importance, count) in importances.iter_mut().zip(&decisions) {
+        importance.decision_share = count.get() as f64 / total;
+    }
+    // Most AUC lost first (to a thousandth), then most decisions.
+    let key = |f: &FeatureImportance| ((f.auc_drop * 1000.0).round() as i64, f.decision_share);
+    importances.sort_by(|a, b| {
+        let (ka, kb) = (key(a), key(b));
+        kb.0.cmp(&ka.0).then(kb.1.total_cmp(&ka.1))
+    });
     Outcome { auc, importances }
 }
 
@@ -416,7 +437,7 @@ impl ForestTree {
 }
 
 /// The AUC each feature is worth: the AUC minus the AUC with that feature's codes shuffled
-/// among the held-out rows (every other feature left as it is). Most first.
+/// among the held-out rows (every other feature left as it is), in feature order.
 fn permutation_importance(
     forest: &Forest,
     features: &[FeatureColumn],
@@ -427,7 +448,7 @@ fn permutation_importance(
     rng: &mut SynthRng,
 ) -> Vec<FeatureImportance> {
     let seeds: Vec<u64> = features.iter().map(|_| rng.random()).collect();
-    let mut importances: Vec<FeatureImportance> = features
+    let importances: Vec<FeatureImportance> = features
         .par_iter()
         .zip(seeds)
         .enumerate()
@@ -451,23 +472,43 @@ fn permutation_importance(
             FeatureImportance {
                 feature: feature.name.clone(),
                 auc_drop: auc - roc_auc(&scores, labels),
+                decision_share: 0.0,
             }
         })
         .collect();
-    importances.sort_by(|a, b| b.auc_drop.total_cmp(&a.auc_drop));
     importances
 }
 
 impl Forest {
     /// The forest's probability that each row is real: the mean of its trees' leaf shares.
     fn predict(&self, codes: &[&[u8]], rows: &[u32]) -> Vec<f64> {
+        self.predict_counting(codes, rows, &[])
+    }
+
+    /// [`Forest::predict`], adding to `decisions[f]` each time a split looks at feature `f`
+    /// (when `decisions` has room for it).
+    fn predict_counting(
+        &self,
+        codes: &[&[u8]],
+        rows: &[u32],
+        decisions: &[Cell<usize>],
+    ) -> Vec<f64> {
         rows.iter()
             .map(|&row| {
                 let row = row as usize;
                 let sum: f64 = self
                     .trees
                     .iter()
-                    .map(|t| t.leaf_real_share[t.tree.leaf(|f| codes[t.features[f]][row])])
+                    .map(|t| {
+                        let leaf = t.tree.leaf(|f| {
+                            let feature = t.features[f];
+                            if let Some(count) = decisions.get(feature) {
+                                count.set(count.get() + 1);
+                            }
+                            codes[feature][row]
+                        });
+                        t.leaf_real_share[leaf]
+                    })
                     .sum();
                 sum / self.trees.len().max(1) as f64
             })

@@ -240,7 +240,7 @@ fn detection_section(page: &mut String, report: &Report) {
     page.push_str("<section id=\"detection\">\n<h2>Detection</h2>\n<table>\n");
     page.push_str(
         "<tr><th>table</th><th>AUC</th><th>score</th><th>rows per side</th>\
-         <th>features relied on most (AUC lost when shuffled)</th></tr>\n",
+         <th>features relied on most (AUC lost when shuffled, share of the forest's decisions)</th></tr>\n",
     );
     let mut tables: Vec<_> = worst_detected(report);
     tables.extend(d.tables.iter().filter(|t| t.auc.is_none()));
@@ -248,7 +248,10 @@ fn detection_section(page: &mut String, report: &Report) {
         let relied: Vec<String> = t
             .top_features
             .iter()
-            .map(|f| format!("{} {:.3}", f.feature, f.auc_drop))
+            .map(|f| {
+                let share = f.decision_share * 100.0;
+                format!("{} ({:.3}, {share:.0}%)", f.feature, f.auc_drop)
+            })
             .collect();
         let note = t.note.as_deref().map(|n| format!("not measured: {n}"));
         let _ = writeln!(

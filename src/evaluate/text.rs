@@ -182,11 +182,14 @@ fn detection(text: &mut String, report: &Report) {
             .top_features
             .iter()
             .take(3)
-            .map(|f| format!("{} {:.2}", f.feature, f.auc_drop))
+            .map(|f| {
+                let share = f.decision_share * 100.0;
+                format!("{} {:.2}/{share:.0}%", f.feature, f.auc_drop)
+            })
             .collect();
         let note = match relied.is_empty() {
             true => String::new(),
-            false => format!("relied on {}", relied.join(", ")),
+            false => format!("relied on {} (AUC lost/decisions)", relied.join(", ")),
         };
         row(text, &format!("  {}", table.table), table.auc, note);
     }
