@@ -8,10 +8,11 @@
 use indexmap::IndexMap;
 
 use crate::data::Column;
-use crate::keys::LinkedColumns;
-use crate::model::{Models, Parent, Row, TableModel, TrainedTable, context_columns};
+use crate::model::parent_preference::LinkedColumns;
+use crate::model::{Parent, Row, TableModel, context_columns};
 use crate::plan::{Generation, TablePlan};
 use crate::sampling::{SynthRng, rng_for, scaled};
+use crate::train::{Models, TrainedTable};
 
 /// A synthetic table: modelled columns plus foreign keys as parent row indices.
 #[derive(Debug, Clone)]
@@ -30,26 +31,20 @@ pub struct SyntheticTable {
     pub foreign_keys: IndexMap<String, Vec<Option<usize>>>,
 }
 
-/// Options of a generation run.
-#[derive(Debug, Clone, Copy)]
-pub struct GenerateOptions {
-    /// The seed every random draw derives from.
-    pub seed: u64,
-    /// Factor on the row count of root tables (children follow their parents).
-    pub scale: f64,
-}
-
-/// Generates every table in plan order; `on_table` is called as each table is done.
+/// Generates every table in plan order, every random draw derived from `seed`, root tables
+/// with `scale` times their real rows (children follow their parents); `on_table` is called
+/// as each table is done.
 pub fn generate_all(
     models: &Models,
-    options: GenerateOptions,
+    seed: u64,
+    scale: f64,
     on_table: &dyn Fn(&SyntheticTable),
 ) -> IndexMap<String, SyntheticTable> {
     let mut synthetic: IndexMap<String, SyntheticTable> = IndexMap::new();
     for plan in &models.plan.order {
         let trained = &models.tables[&plan.table];
-        let mut rng = rng_for(options.seed, &plan.table);
-        let table = generate_table(plan, trained, models, &synthetic, options.scale, &mut rng);
+        let mut rng = rng_for(seed, &plan.table);
+        let table = generate_table(plan, trained, models, &synthetic, scale, &mut rng);
         on_table(&table);
         synthetic.insert(table.name.clone(), table);
     }

@@ -113,7 +113,7 @@ fn max_detection_auc_gates_with_exit_code_3_after_reporting() {
     let stderr = String::from_utf8_lossy(&failed.stderr);
     assert!(
         stderr.contains("synthetic `transactions` rows")
-            && stderr.contains("above the maximum 0.6"),
+            && stderr.contains("above --max-detection-auc 0.6"),
         "{stderr}"
     );
     assert!(String::from_utf8_lossy(&failed.stdout).contains("highest table AUC"));

@@ -2,13 +2,13 @@
 //! privacy as METRICS.md defines them, printed as a compact table, written as JSON or HTML on
 //! request, and optionally gates for pipelines (`--min-quality`, `--max-detection-auc`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
+use dxsynth::evaluate::{self, EvaluateOptions};
 
-use crate::error::{Error, Result};
-use crate::evaluate::{self, EvaluateOptions, Evaluation};
-use crate::progress::Progress;
+use super::progress::Bars;
+use super::{Failure, Outcome, write_reports};
 
 /// Arguments of `dxsynth evaluate`.
 #[derive(Debug, ClapArgs)]
@@ -34,26 +34,30 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
     /// Exit with code 3 when overall quality is below this score (0 to 1), after reporting.
-    #[arg(long, value_name = "X")]
+    #[arg(long, value_name = "X", value_parser = score)]
     pub min_quality: Option<f64>,
     /// Exit with code 3 when a classifier tells any table's synthetic rows from its real ones
-    /// with a ROC AUC above this (0.5 to 1; 0.5 = indistinguishable), after reporting.
-    #[arg(long, value_name = "X")]
+    /// with a ROC AUC above this (0 to 1; 0.5 = indistinguishable), after reporting.
+    #[arg(long, value_name = "X", value_parser = score)]
     pub max_detection_auc: Option<f64>,
     /// No progress spinner and no printed table (files and the exit code still say it all).
     #[arg(short, long)]
     pub quiet: bool,
 }
 
+/// `--min-quality`, `--max-detection-auc`: a threshold in [0, 1].
+fn score(text: &str) -> Result<f64, String> {
+    let minimum: f64 = text.parse().map_err(|err| format!("{err}"))?;
+    if (0.0..=1.0).contains(&minimum) {
+        Ok(minimum)
+    } else {
+        Err(format!("must be between 0 and 1, got {minimum}"))
+    }
+}
+
 /// Evaluates, prints the summary, writes the files asked for, then applies the gate.
-pub fn run(args: &Args) -> Result<()> {
-    if let Some(minimum) = args.min_quality {
-        evaluate::check_min_quality(minimum)?;
-    }
-    if let Some(maximum) = args.max_detection_auc {
-        evaluate::check_max_detection_auc(maximum)?;
-    }
-    let progress = Progress::new(args.quiet);
+pub fn run(args: &Args) -> Outcome {
+    let progress = Bars::new(args.quiet);
     let evaluation = progress.spinner("evaluating", || {
         evaluate::evaluate(
             &args.schema,
@@ -65,34 +69,23 @@ pub fn run(args: &Args) -> Result<()> {
         print!("{}", evaluation.summary());
     }
     write_reports(&evaluation, args.json.as_deref(), args.html.as_deref())?;
-    if let Some(minimum) = args.min_quality {
-        evaluation.require_quality(minimum)?;
+    let quality = evaluation.report.overall_quality;
+    match args.min_quality {
+        // No overall score cannot pass a gate.
+        Some(minimum) if quality.is_none_or(|quality| quality < minimum) => {
+            return Err(Failure::QualityBelow { quality, minimum });
+        }
+        _ => {}
     }
+    let worst = evaluation.report.detection.most_detectable();
     match args.max_detection_auc {
-        Some(maximum) => evaluation.require_detection(maximum),
-        None => Ok(()),
+        // No measured table cannot pass the gate either.
+        Some(maximum) if worst.is_none_or(|(_, auc)| auc > maximum) => {
+            Err(Failure::DetectionAbove {
+                worst: worst.map(|(table, auc)| (table.to_string(), auc)),
+                maximum,
+            })
+        }
+        _ => Ok(()),
     }
-}
-
-/// Writes the JSON and HTML reports that were asked for.
-pub fn write_reports(
-    evaluation: &Evaluation,
-    json: Option<&Path>,
-    html: Option<&Path>,
-) -> Result<()> {
-    if let Some(path) = json {
-        write(path, &evaluation.json())?;
-    }
-    if let Some(path) = html {
-        write(path, &evaluation.html())?;
-    }
-    Ok(())
-}
-
-fn write(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).map_err(|source| Error::Io {
-        context: "cannot write the report",
-        path: path.to_path_buf(),
-        source,
-    })
 }

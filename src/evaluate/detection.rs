@@ -121,6 +121,16 @@ pub struct Outcome {
     pub importances: Vec<FeatureImportance>,
 }
 
+impl DetectionReport {
+    /// The table a classifier tells apart best, and its AUC; `None` when no table was measured.
+    pub fn most_detectable(&self) -> Option<(&str, f64)> {
+        self.tables
+            .iter()
+            .filter_map(|t| Some((t.table.as_str(), t.auc?)))
+            .reduce(|best, next| if next.1 > best.1 { next } else { best })
+    }
+}
+
 /// Detection on every table of a paired database.
 pub fn assess(paired: &Paired, options: &EvaluateOptions) -> DetectionReport {
     let tables: Vec<TableDetection> = paired
@@ -130,9 +140,9 @@ pub fn assess(paired: &Paired, options: &EvaluateOptions) -> DetectionReport {
         .collect();
     let aucs = || tables.iter().filter_map(|t| t.auc);
     DetectionReport {
-        mean_auc: super::metrics::mean(aucs()),
+        mean_auc: crate::stats::mean(aucs()),
         max_auc: aucs().reduce(f64::max),
-        score: super::metrics::mean(tables.iter().filter_map(|t| t.score)),
+        score: crate::stats::mean(tables.iter().filter_map(|t| t.score)),
         rows_per_side: options.detection_rows,
         trees: TREES,
         tables,
