@@ -26,7 +26,11 @@ pub const BINS: usize = 10;
 /// `2.3999999999999999` (one side written by a float formatter) count as the same value.
 pub fn ks(a: &[Option<f64>], b: &[Option<f64>]) -> f64 {
     let rounded = |values: &[Option<f64>]| {
-        let mut present: Vec<f64> = values.iter().flatten().map(|&x| round_decimals(x)).collect();
+        let mut present: Vec<f64> = values
+            .iter()
+            .flatten()
+            .map(|&x| round_decimals(x))
+            .collect();
         present.sort_unstable_by(f64::total_cmp);
         present
     };
@@ -580,7 +584,10 @@ mod tests {
         close(ks(&numbers(&[5.0, 5.0]), &numbers(&[5.0])), 0.0);
         close(ks(&numbers(&[5.0, 5.0]), &numbers(&[5.0, 6.0])), 0.5);
         // Float-formatting noise below the 14th decimal is not a difference.
-        close(ks(&numbers(&[13.809359999999998]), &numbers(&[13.80936])), 0.0);
+        close(
+            ks(&numbers(&[13.809359999999998]), &numbers(&[13.80936])),
+            0.0,
+        );
         close(ks(&numbers(&[1.0e9 + 0.5]), &numbers(&[1.0e9 + 0.5])), 0.0);
     }
 

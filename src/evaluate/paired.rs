@@ -432,9 +432,8 @@ mod tests {
     #[test]
     fn few_whole_non_negative_numbers_are_scored_as_discrete() {
         // 40 rows: at most 4 distinct values.
-        let levels = |k: usize| -> Vec<Option<f64>> {
-            (0..40).map(|i| Some((i % k) as f64)).collect()
-        };
+        let levels =
+            |k: usize| -> Vec<Option<f64>> { (0..40).map(|i| Some((i % k) as f64)).collect() };
         assert!(few_whole_numbers(&numbers(&levels(4))));
         assert!(!few_whole_numbers(&numbers(&levels(5))));
         // 200 rows: the limit is 10 whatever the size.
