@@ -49,6 +49,14 @@ pub enum Failure {
         /// The `--min-quality` asked for.
         minimum: f64,
     },
+    /// `evaluate --max-detection-auc`: a classifier tells some table's synthetic rows from the
+    /// real ones better than allowed (exit code 3, like the quality gate).
+    DetectionAbove {
+        /// The most detectable table and its AUC, when any table could be measured.
+        worst: Option<(String, f64)>,
+        /// The `--max-detection-auc` asked for.
+        maximum: f64,
+    },
 }
 
 impl From<Error> for Failure {
@@ -79,13 +87,29 @@ impl fmt::Display for Failure {
                 "no overall quality could be computed (no scored column or relationship), so \
                  --min-quality {minimum} is not met"
             ),
+            Failure::DetectionAbove {
+                worst: Some((table, auc)),
+                maximum,
+            } => write!(
+                f,
+                "a classifier tells synthetic `{table}` rows from real ones with AUC {auc:.4}, \
+                 above --max-detection-auc {maximum}"
+            ),
+            Failure::DetectionAbove {
+                worst: None,
+                maximum,
+            } => write!(
+                f,
+                "no table could be measured for detection (too few rows or no scored column), \
+                 so --max-detection-auc {maximum} is not met"
+            ),
         }
     }
 }
 
 impl Failure {
     /// The process exit code: 2 for bad input (schema, data, model file, argument), 3 for a
-    /// synthetic copy below `--min-quality`, 1 otherwise.
+    /// synthetic copy below `--min-quality` or above `--max-detection-auc`, 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
             Failure::Library(error) | Failure::Flag { error, .. } => match error {
@@ -99,7 +123,7 @@ impl Failure {
                 | Error::ModelFile { .. } => 2,
                 Error::Io { .. } | Error::Write { .. } => 1,
             },
-            Failure::QualityBelow { .. } => 3,
+            Failure::QualityBelow { .. } | Failure::DetectionAbove { .. } => 3,
         }
     }
 }
