@@ -235,6 +235,13 @@ impl Schema {
         })
     }
 
+    /// Every file a run reads: the schema file and each table's CSV (outputs must not be any of
+    /// them, nor hold them).
+    pub fn input_paths(&self) -> Vec<PathBuf> {
+        let tables = self.tables.iter().map(|table| table.path.clone());
+        tables.chain(std::iter::once(self.file.clone())).collect()
+    }
+
     /// The table with this name.
     pub fn table(&self, name: &str) -> Option<&TableDef> {
         self.tables.iter().find(|table| table.name == name)
