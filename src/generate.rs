@@ -39,6 +39,29 @@ pub struct GenerateOptions {
     pub scale: f64,
 }
 
+/// The most rows one generation may produce in all: generation holds every table in memory
+/// (a few dozen bytes per cell), so far more would abort on allocation rather than fail.
+pub const MAX_ROWS: f64 = 1e8;
+
+/// The rows a generation at `scale` is expected to produce: every table scales with its roots
+/// (children follow their parents), so about the real rows times the scale.
+pub fn estimated_rows(real_rows: &[usize], scale: f64) -> f64 {
+    real_rows.iter().map(|&rows| rows as f64).sum::<f64>() * scale
+}
+
+/// Refuses, before any work, a generation expected to exceed [`MAX_ROWS`].
+pub fn check_size(real_rows: &[usize], scale: f64) -> Result<(), String> {
+    let estimate = estimated_rows(real_rows, scale);
+    if estimate <= MAX_ROWS {
+        return Ok(());
+    }
+    let real: usize = real_rows.iter().fold(0, |sum, &rows| sum.saturating_add(rows));
+    Err(format!(
+        "the output would have about {estimate:.3e} rows ({real} real rows x scale {scale}), \
+         more than the {MAX_ROWS:.0e} rows one run can hold in memory; use a smaller scale"
+    ))
+}
+
 /// Generates every table in plan order; `on_table` is called as each table is done.
 pub fn generate_all(
     models: &Models,
