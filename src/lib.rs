@@ -15,6 +15,7 @@ pub mod commands;
 pub mod data;
 pub mod error;
 pub mod evaluate;
+pub mod files;
 pub mod generate;
 pub mod init;
 pub mod keys;
@@ -170,7 +171,14 @@ pub fn run(
     progress: &Progress,
 ) -> Result<RunReport> {
     check_scale(options.scale)?;
-    let models = train(schema_file, &options.train(), progress)?;
+    output::check_folder(out_dir)?;
+    if let Ok(schema) = Schema::load(schema_file) {
+        output::refuse_inputs(out_dir, output::Target::Folder, &schema.input_paths())?;
+    }
+    let input = progress.spinner("validating and loading", || validate(schema_file))?;
+    let real_rows: Vec<usize> = input.tables.values().map(Table::rows).collect();
+    check_size(&real_rows, options.scale)?;
+    let models = train_validated(input, &options.train(), progress);
     generate(&models, out_dir, &options.generate(), progress)
 }
 
@@ -178,6 +186,11 @@ pub fn run(
 /// that generation needs, and what a model file stores.
 pub fn train(schema_file: &Path, options: &TrainOptions, progress: &Progress) -> Result<Models> {
     let input = progress.spinner("validating and loading", || validate(schema_file))?;
+    Ok(train_validated(input, options, progress))
+}
+
+/// Trains every table of a validated input (the second half of [`train`]).
+fn train_validated(input: Validated, options: &TrainOptions, progress: &Progress) -> Models {
     let seed = options.seed.or(input.schema.seed);
     let bar = progress.bar("training", input.plan.order.len());
     let models = model::train_all(&input, options.model, options.privacy, seed, &|table| {
@@ -185,7 +198,7 @@ pub fn train(schema_file: &Path, options: &TrainOptions, progress: &Progress) ->
         bar.inc(1);
     });
     bar.finish_and_clear();
-    Ok(models)
+    models
 }
 
 /// Generates from trained models (no real data needed) and writes `out_dir/<table>.csv` for
@@ -197,6 +210,9 @@ pub fn generate(
     progress: &Progress,
 ) -> Result<RunReport> {
     check_scale(options.scale)?;
+    output::check_folder(out_dir)?;
+    let real_rows: Vec<usize> = models.tables.values().map(|t| t.real_rows).collect();
+    check_size(&real_rows, options.scale)?;
     let seed = options.seed.or(models.seed).unwrap_or_else(fresh_seed);
     let bar = progress.bar("generating", models.plan.order.len());
     let synthetic = generate::generate_all(
@@ -234,6 +250,15 @@ fn check_scale(scale: f64) -> Result<()> {
             message: format!("must be a positive number, got {scale}"),
         })
     }
+}
+
+/// Refuses, before any work, a run whose output would not fit in memory (see
+/// [`generate::estimated_rows`]).
+fn check_size(real_rows: &[usize], scale: f64) -> Result<()> {
+    generate::check_size(real_rows, scale).map_err(|message| Error::Argument {
+        argument: "--scale".into(),
+        message,
+    })
 }
 
 /// A seed for runs that did not ask for one; reported so the run can be repeated.
