@@ -44,6 +44,7 @@ pub fn run(args: &Args) -> Result<()> {
     if let Some(minimum) = args.min_quality {
         evaluate::check_min_quality(minimum)?;
     }
+    refuse_inputs(args)?;
     let progress = Progress::new(args.quiet);
     let evaluation = progress.spinner("evaluating", || {
         evaluate::evaluate(
@@ -60,6 +61,21 @@ pub fn run(args: &Args) -> Result<()> {
         Some(minimum) => evaluation.require_quality(minimum),
         None => Ok(()),
     }
+}
+
+/// Refuses a report file that is one of the files evaluated (schema, real or synthetic CSVs).
+fn refuse_inputs(args: &Args) -> Result<()> {
+    let Ok(schema) = crate::schema::Schema::load(&args.schema) else {
+        return Ok(()); // evaluation reports the schema's problems
+    };
+    let mut inputs = schema.input_paths();
+    inputs.extend(schema.tables.iter().map(|t| {
+        args.synthetic_dir.join(format!("{}.csv", t.name))
+    }));
+    for report in [&args.json, &args.html].into_iter().flatten() {
+        crate::output::refuse_inputs(report, crate::output::Target::File, &inputs)?;
+    }
+    Ok(())
 }
 
 /// Writes the JSON and HTML reports that were asked for.

@@ -46,6 +46,8 @@ pub struct Args {
 
 /// Loads the model file, generates and prints the per-table summary.
 pub fn run(args: &Args) -> Result<()> {
+    let model = std::slice::from_ref(&args.model_file);
+    crate::output::refuse_inputs(&args.output, crate::output::Target::Folder, model)?;
     let progress = Progress::new(args.quiet);
     let file = progress.spinner("loading the model", || modelfile::load(&args.model_file))?;
     let models = match &args.tables {

@@ -58,15 +58,29 @@ pub struct ModelArgs {
     pub model: ModelKind,
     /// Rare-value threshold: categories and words seen fewer times are never reproduced, and
     /// as many extreme numbers on each side are clipped. 1 switches protection off.
-    #[arg(long, default_value_t = Privacy::default().min_count, value_name = "N")]
+    #[arg(
+        long,
+        default_value_t = Privacy::default().min_count,
+        value_name = "N",
+        value_parser = min_count
+    )]
     pub privacy_min_count: usize,
 }
 
+/// `--privacy-min-count`: a whole number of at least 1 (0 would silently mean "off").
+fn min_count(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1 (1 switches the protections off)".into()),
+        Ok(count) => Ok(count),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
 impl ModelArgs {
-    /// The privacy settings asked for (a threshold below 1 means 1).
+    /// The privacy settings asked for (the parser refuses a threshold below 1).
     pub fn privacy(&self) -> Privacy {
         Privacy {
-            min_count: self.privacy_min_count.max(1),
+            min_count: self.privacy_min_count,
         }
     }
 }

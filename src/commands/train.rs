@@ -44,6 +44,10 @@ pub fn run(args: &Args) -> Result<()> {
         model: args.training.model,
         privacy: args.training.privacy(),
     };
+    if let Ok(schema) = crate::schema::Schema::load(&args.schema) {
+        let inputs = schema.input_paths();
+        crate::output::refuse_inputs(&args.model_file, crate::output::Target::File, &inputs)?;
+    }
     let progress = Progress::new(args.quiet);
     let models = crate::train(&args.schema, &options, &progress)?;
     let size = progress.spinner("saving", || modelfile::save(&args.model_file, &models))?;
