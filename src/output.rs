@@ -235,7 +235,12 @@ fn write_table(path: &Path, table: &SyntheticTable) -> Result<()> {
     let mut record: Vec<String> = Vec::with_capacity(sources.len());
     for row in 0..table.rows {
         record.clear();
-        record.extend(sources.iter().map(|source| source.write(row)));
+        for (source, name) in sources.iter().zip(&table.header) {
+            let text = source.write(row).map_err(|message| {
+                Error::invalid(vec![Problem::column(&table.name, name, "format", message)])
+            })?;
+            record.push(text);
+        }
         writer.write_record(&record).map_err(fail)?;
     }
     writer.flush().map_err(|source| Error::Io {
@@ -254,15 +259,15 @@ enum Source<'a> {
 }
 
 impl Source<'_> {
-    fn write(&self, row: usize) -> String {
-        match self {
+    fn write(&self, row: usize) -> Result<String, String> {
+        Ok(match self {
             Source::PrimaryKey => (row + 1).to_string(),
             Source::ForeignKey(parents) => {
                 parents[row].map_or_else(String::new, |p| (p + 1).to_string())
             }
-            Source::Column(column) => column.format.write(&column.values[row]),
+            Source::Column(column) => column.format.try_write(&column.values[row])?,
             Source::Missing => String::new(),
-        }
+        })
     }
 }
 
