@@ -170,5 +170,19 @@ impl Error {
     }
 }
 
+/// `text` with control characters (terminal escape sequences, line breaks, tabs) escaped, for
+/// printing names that come from files (a model file from someone else, a CSV header).
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// Result alias of the library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
