@@ -73,6 +73,8 @@ pub struct Summary {
     tables: Vec<TableSummary>,
     relationships: Vec<Relationship>,
     rows: usize,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -89,6 +91,7 @@ impl Summary {
     pub fn of(valid: &Validated) -> Summary {
         let mut tables = Vec::new();
         let mut relationships = Vec::new();
+        let notes = valid.tables.values().flat_map(crate::data::notes).collect();
         for plan in &valid.plan.order {
             let table = &valid.tables[&plan.table];
             let def = valid.schema.table(&plan.table);
@@ -110,6 +113,7 @@ impl Summary {
             rows: tables.iter().map(|t| t.rows).sum(),
             tables,
             relationships,
+            notes,
         }
     }
 
@@ -144,6 +148,9 @@ impl Summary {
                     r.child, r.foreign_key, r.parent, r.role
                 );
             }
+        }
+        for note in &self.notes {
+            text += &format!("\nnote: {note}\n");
         }
         text
     }
