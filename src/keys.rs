@@ -179,7 +179,43 @@ pub struct ParentPreference {
     counts: Vec<(u16, Vec<usize>)>,
 }
 
+impl KeyDistribution {
+    /// Checks a distribution read from a model file against the child table (`child_columns`
+    /// modelled columns, `child_rows` real rows) and the parent (`parent_columns`,
+    /// `parent_rows`): one count per real parent, no more children than rows, indices in range.
+    pub fn check(
+        &self,
+        (child_columns, child_rows): (usize, usize),
+        (parent_columns, parent_rows): (usize, usize),
+    ) -> Result<(), String> {
+        crate::model::check_counts(&self.children_per_parent, child_rows, Some(parent_rows))?;
+        if !(0.0..=1.0).contains(&self.null_rate) {
+            return Err("an empty-key rate that is not a rate".into());
+        }
+        match &self.preference {
+            Some(preference) => preference.check(child_columns, parent_columns),
+            None => Ok(()),
+        }
+    }
+}
+
 impl ParentPreference {
+    fn check(&self, child_columns: usize, parent_columns: usize) -> Result<(), String> {
+        if self.signature.len() > SIGNATURE_BINS.len()
+            || self.signature.iter().any(|(column, _)| *column >= parent_columns)
+            || self.child_encoders.len() != child_columns
+            || self.leaves.iter().any(Vec::is_empty)
+        {
+            return Err("a parent preference that does not fit its tables".into());
+        }
+        self.signature
+            .iter()
+            .map(|(_, encoder)| encoder)
+            .chain(&self.child_encoders)
+            .try_for_each(Encoder::check)?;
+        self.tree.check(self.child_encoders.len(), self.leaves.len())
+    }
+
     /// Learns the preference; `None` when no parent column is associated with a child column.
     fn learn(
         real: LinkedColumns<'_>,

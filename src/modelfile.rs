@@ -30,6 +30,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+mod check;
+
 use crate::error::{Error, Result};
 use crate::model::Models;
 use crate::model::stored::repeats;
@@ -105,9 +107,10 @@ impl fmt::Display for ModelFileProblem {
             ),
             ModelFileProblem::Version { found, writer } => write!(
                 f,
-                "is model file format {found} (written by dxsynth {writer}), but this dxsynth \
+                "is model file format {found} (written by dxsynth {}), but this dxsynth \
                  ({WRITER}) reads format {FORMAT_VERSION} only: train again with this dxsynth, \
-                 or generate with the version that wrote the file"
+                 or generate with the version that wrote the file",
+                crate::error::printable(writer)
             ),
             ModelFileProblem::Truncated {
                 actual: 0,
@@ -279,6 +282,7 @@ fn decode(payload: &[u8]) -> Result<Models, ModelFileProblem> {
         )));
     }
     models.check().map_err(ModelFileProblem::Undecodable)?;
+    check::contents(&models).map_err(ModelFileProblem::Undecodable)?;
     Ok(models)
 }
 

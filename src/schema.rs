@@ -367,13 +367,15 @@ fn describe_yaml_error(err: &serde_yaml::Error) -> String {
     text
 }
 
+/// Whether `name` can name a table: letters, digits and `_` only, so that `<name>.csv` is a
+/// plain file name inside the output folder (no separator, no `..`, not absolute, nothing a
+/// terminal would interpret). Model files are held to the same rule.
+pub fn is_table_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 fn check_table_name(table: &TableDef, problems: &mut Vec<Problem>) {
-    let valid = !table.name.is_empty()
-        && table
-            .name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !valid {
+    if !is_table_name(&table.name) {
         problems.push(Problem::table(
             &table.name,
             "tables",

@@ -319,6 +319,99 @@ impl LearnedModel {
     }
 }
 
+/// What a learned model read from a model file is checked against (see [`LearnedModel::check`]).
+pub struct Expected {
+    /// The table's modelled columns.
+    pub columns: usize,
+    /// The table's real rows.
+    pub rows: usize,
+    /// For a sequential table, the context columns generation gives it (parent's and
+    /// grandparent's) and the parent's real rows.
+    pub sequence: Option<(usize, usize)>,
+}
+
+impl LearnedModel {
+    /// Checks a model read from a model file before it is used: its layout fits the table, the
+    /// column order is a permutation, and every index a draw follows (tree nodes and features,
+    /// leaves, encoder codes, context columns) is in range, so sampling never indexes outside
+    /// what it holds; sizes are bounded by the table's real rows.
+    pub fn check(&self, expected: &Expected) -> Result<(), String> {
+        let layout = self.layout;
+        let context = expected.sequence.map_or(0, |(context, _)| context);
+        if layout.columns != expected.columns
+            || layout.context != context
+            || layout.sequential != expected.sequence.is_some()
+            || self.columns.len() != layout.columns
+            || self.encoders.len() != layout.columns
+            || self.bounds.len() != layout.columns
+        {
+            return Err("a learned model whose layout does not fit its table".into());
+        }
+        let mut order = self.order.clone();
+        order.sort_unstable();
+        if !order.iter().copied().eq(0..layout.columns) {
+            return Err("a column order that is not one of the table's columns each".into());
+        }
+        self.encoders.iter().try_for_each(Encoder::check)?;
+        if self
+            .bounds
+            .iter()
+            .flatten()
+            .any(|(low, high)| !(low <= high && low.is_finite() && high.is_finite()))
+        {
+            return Err("number bounds that are not a range".into());
+        }
+        for model in &self.columns {
+            match model {
+                ColumnModel::Tree(conditional) => conditional.check(layout.total(), expected.rows)?,
+                ColumnModel::Gap { first, next } => {
+                    first.check(layout.total(), expected.rows)?;
+                    next.check(layout.total(), expected.rows)?;
+                }
+                ColumnModel::Marginal(marginal) => marginal.check()?,
+            }
+        }
+        match (&self.sequence, expected.sequence) {
+            (None, None) => Ok(()),
+            (Some(sequence), Some((_, parent_rows))) => sequence.check(layout, expected.rows, parent_rows),
+            _ => Err("a learned model whose sequence does not fit its table".into()),
+        }
+    }
+}
+
+impl Conditional {
+    fn check(&self, features: usize, rows: usize) -> Result<(), String> {
+        if self.features.iter().any(|&feature| feature >= features) {
+            return Err("a tree feature outside the row's features".into());
+        }
+        self.tree.check(self.features.len(), self.leaves.len())?;
+        let fits = |leaf: &LeafValues| {
+            leaf.nulls
+                .checked_add(leaf.values.len())
+                .is_some_and(|total| total <= rows)
+        };
+        if !self.leaves.iter().all(fits) {
+            return Err("a tree leaf holding more values than the table has rows".into());
+        }
+        self.fallback.check()
+    }
+}
+
+impl SequenceModel {
+    fn check(&self, layout: Layout, rows: usize, parent_rows: usize) -> Result<(), String> {
+        if self.context_encoders.len() != layout.context
+            || self.anchor.is_some_and(|anchor| anchor >= layout.context)
+        {
+            return Err("a sequence model whose context does not fit its parent".into());
+        }
+        self.context_encoders.iter().try_for_each(Encoder::check)?;
+        self.length_tree
+            .check(self.context_encoders.len(), self.length_leaves.len())?;
+        let counts: Vec<usize> = self.length_leaves.iter().flatten().copied().collect();
+        super::check_counts(&counts, rows, Some(parent_rows))
+    }
+}
+
 impl TableModel for LearnedModel {
     fn sample_rows(&self, n: usize, rng: &mut SynthRng) -> Vec<Row> {
         let none = Parent {
