@@ -47,6 +47,13 @@ fn progress_code(position: usize, length: usize) -> u8 {
     (10 * position / length.max(1)).min(9) as u8
 }
 
+/// The most columns (of the row, of the previous row, of the context) a column's tree may
+/// condition on. Without a cap, training a table of n columns fits trees over n²/2 features:
+/// 5,000 columns took minutes. Tables up to this wide are modelled as before; wider ones
+/// condition each column on the first columns of the generation order (the narrowest, which
+/// trees split on best), the same column in the previous row, and the first context columns.
+const MAX_CONDITIONING: usize = 64;
+
 /// Sequences at most this long (on average) condition each row on the previous one.
 const SHORT_SEQUENCE: f64 = 50.0;
 
@@ -95,12 +102,20 @@ impl Layout {
     fn allowed(&self, order: &[usize], rank: usize) -> Vec<usize> {
         let mut features: Vec<usize> = Vec::new();
         if self.sequential {
-            features.extend(0..self.context + SEQUENCE_FEATURES);
-            if self.previous {
+            features.extend(0..self.context.min(MAX_CONDITIONING));
+            features.extend(self.context..self.context + SEQUENCE_FEATURES);
+            if self.previous && self.columns <= MAX_CONDITIONING {
                 features.extend((0..self.columns).map(|column| self.previous(column)));
+            } else if self.previous {
+                let own = order[rank];
+                let first = order[..MAX_CONDITIONING - 1].iter().filter(|&&c| c != own);
+                let mut previous: Vec<usize> = first.chain([&own]).copied().collect();
+                previous.sort_unstable();
+                features.extend(previous.into_iter().map(|column| self.previous(column)));
             }
         }
-        features.extend(order[..rank].iter().map(|&column| self.current(column)));
+        let earlier = &order[..rank.min(MAX_CONDITIONING)];
+        features.extend(earlier.iter().map(|&column| self.current(column)));
         features
     }
 }
