@@ -378,7 +378,9 @@ impl LearnedModel {
         }
         for model in &self.columns {
             match model {
-                ColumnModel::Tree(conditional) => conditional.check(layout.total(), expected.rows)?,
+                ColumnModel::Tree(conditional) => {
+                    conditional.check(layout.total(), expected.rows)?
+                }
                 ColumnModel::Gap { first, next } => {
                     first.check(layout.total(), expected.rows)?;
                     next.check(layout.total(), expected.rows)?;
@@ -388,7 +390,9 @@ impl LearnedModel {
         }
         match (&self.sequence, expected.sequence) {
             (None, None) => Ok(()),
-            (Some(sequence), Some((_, parent_rows))) => sequence.check(layout, expected.rows, parent_rows),
+            (Some(sequence), Some((_, parent_rows))) => {
+                sequence.check(layout, expected.rows, parent_rows)
+            }
             _ => Err("a learned model whose sequence does not fit its table".into()),
         }
     }
@@ -978,4 +982,59 @@ fn train_lengths(
         })
         .collect();
     (tree, leaf_counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Training time follows the number of features trees are fitted over: it must grow
+    /// linearly with the columns, not with their square.
+    #[test]
+    fn features_per_column_are_bounded() {
+        for (columns, sequential) in [(10, true), (64, false), (5_000, true), (5_000, false)] {
+            let layout = Layout {
+                context: 3 * columns,
+                sequential,
+                columns,
+                previous: true,
+            };
+            let order: Vec<usize> = (0..columns).rev().collect();
+            let total: usize = (0..columns)
+                .map(|rank| layout.allowed(&order, rank).len())
+                .sum();
+            let per_column = if sequential {
+                3 * MAX_CONDITIONING + SEQUENCE_FEATURES
+            } else {
+                MAX_CONDITIONING
+            };
+            assert!(
+                total <= columns * per_column,
+                "{columns} columns: {total} features"
+            );
+            let last = layout.allowed(&order, columns - 1);
+            assert!(
+                last.contains(&layout.current(order[0])),
+                "earlier columns still count"
+            );
+            if sequential {
+                assert!(
+                    last.contains(&layout.previous(order[columns - 1])),
+                    "its own past"
+                );
+            }
+        }
+        let small = Layout {
+            context: 2,
+            sequential: true,
+            columns: 10,
+            previous: true,
+        };
+        let order: Vec<usize> = (0..10).collect();
+        assert_eq!(
+            small.allowed(&order, 9).len(),
+            2 + SEQUENCE_FEATURES + 10 + 9,
+            "unchanged"
+        );
+    }
 }
