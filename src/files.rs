@@ -58,7 +58,9 @@ pub fn resolved(path: &Path) -> PathBuf {
                 existing = parent;
             }
             // `..` at the end, or the root: give up on canonical and resolve by name.
-            _ => return push_lexically(PathBuf::new(), absolute.components().map(|c| c.as_os_str())),
+            _ => {
+                return push_lexically(PathBuf::new(), absolute.components().map(|c| c.as_os_str()));
+            }
         }
     }
 }

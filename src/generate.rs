@@ -55,7 +55,9 @@ pub fn check_size(real_rows: &[usize], scale: f64) -> Result<(), String> {
     if estimate <= MAX_ROWS {
         return Ok(());
     }
-    let real: usize = real_rows.iter().fold(0, |sum, &rows| sum.saturating_add(rows));
+    let real: usize = real_rows
+        .iter()
+        .fold(0, |sum, &rows| sum.saturating_add(rows));
     Err(format!(
         "the output would have about {estimate:.3e} rows ({real} real rows x scale {scale}), \
          more than the {MAX_ROWS:.0e} rows one run can hold in memory; use a smaller scale"

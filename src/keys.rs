@@ -202,7 +202,10 @@ impl KeyDistribution {
 impl ParentPreference {
     fn check(&self, child_columns: usize, parent_columns: usize) -> Result<(), String> {
         if self.signature.len() > SIGNATURE_BINS.len()
-            || self.signature.iter().any(|(column, _)| *column >= parent_columns)
+            || self
+                .signature
+                .iter()
+                .any(|(column, _)| *column >= parent_columns)
             || self.child_encoders.len() != child_columns
             || self.leaves.iter().any(Vec::is_empty)
         {
@@ -213,7 +216,8 @@ impl ParentPreference {
             .map(|(_, encoder)| encoder)
             .chain(&self.child_encoders)
             .try_for_each(Encoder::check)?;
-        self.tree.check(self.child_encoders.len(), self.leaves.len())
+        self.tree
+            .check(self.child_encoders.len(), self.leaves.len())
     }
 
     /// Learns the preference; `None` when no parent column is associated with a child column.

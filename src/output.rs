@@ -165,7 +165,10 @@ fn swap_in(staging: tempfile::TempDir, target: &Path, written: &HashSet<OsString
         };
         let mut moved = Vec::new();
         let carried = carry_over(target, &staged, old, &mut moved)
-            .map_err(io("cannot carry the other files of the output folder over from", target))
+            .map_err(io(
+                "cannot carry the other files of the output folder over from",
+                target,
+            ))
             .and_then(|()| {
                 fs::rename(target, &aside)
                     .map_err(io("cannot move the previous output folder aside:", target))

@@ -269,8 +269,8 @@ impl Schema {
         };
         let bytes = crate::files::read_bounded(file, MAX_SCHEMA_BYTES)
             .map_err(|err| unreadable(format!("it {err}")))?;
-        let text = String::from_utf8(bytes)
-            .map_err(|_| unreadable("it is not UTF-8 text".into()))?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| unreadable("it is not UTF-8 text".into()))?;
         let base = file.parent().unwrap_or_else(|| Path::new("."));
         Schema::parse(&text, file, base)
     }

@@ -69,9 +69,12 @@ fn refuse_inputs(args: &Args) -> Result<()> {
         return Ok(()); // evaluation reports the schema's problems
     };
     let mut inputs = schema.input_paths();
-    inputs.extend(schema.tables.iter().map(|t| {
-        args.synthetic_dir.join(format!("{}.csv", t.name))
-    }));
+    inputs.extend(
+        schema
+            .tables
+            .iter()
+            .map(|t| args.synthetic_dir.join(format!("{}.csv", t.name))),
+    );
     for report in [&args.json, &args.html].into_iter().flatten() {
         crate::output::refuse_inputs(report, crate::output::Target::File, &inputs)?;
     }

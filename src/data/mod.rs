@@ -115,7 +115,11 @@ pub fn notes(table: &Table) -> Vec<String> {
             };
             let line = table.lines.get(row).copied().unwrap_or(0);
             let others = if strays > 1 {
-                format!(" and {} other value{}", strays - 1, if strays > 2 { "s" } else { "" })
+                format!(
+                    " and {} other value{}",
+                    strays - 1,
+                    if strays > 2 { "s" } else { "" }
+                )
             } else {
                 String::new()
             };

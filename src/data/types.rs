@@ -76,9 +76,12 @@ impl ValueFormat {
                 },
                 Value::Number(x),
             ) => write_scientific(*x, *places, *exponent_digits, *upper, *plus),
-            (ValueFormat::Datetime { pattern, offset, .. }, Value::Number(x)) => {
-                write_datetime(*x, pattern, *offset)?
-            }
+            (
+                ValueFormat::Datetime {
+                    pattern, offset, ..
+                },
+                Value::Number(x),
+            ) => write_datetime(*x, pattern, *offset)?,
             (ValueFormat::Boolean { yes, no }, Value::Flag(flag)) => {
                 if *flag {
                     yes.clone()
@@ -103,7 +106,13 @@ fn write_integer(x: f64) -> String {
     }
 }
 
-fn write_scientific(x: f64, places: usize, exponent_digits: usize, upper: bool, plus: bool) -> String {
+fn write_scientific(
+    x: f64,
+    places: usize,
+    exponent_digits: usize,
+    upper: bool,
+    plus: bool,
+) -> String {
     let text = format!("{x:.places$e}");
     let Some((mantissa, exponent)) = text.split_once('e') else {
         return text;

@@ -50,7 +50,12 @@ impl ReferenceModel {
     /// Checks a model read from a model file against its table: one distribution per column,
     /// and (for a sequential table) one count per real parent row adding up to no more than the
     /// real rows (so a generation is as large as the real data times the scale, no larger).
-    pub fn check(&self, columns: usize, rows: usize, parent_rows: Option<usize>) -> Result<(), String> {
+    pub fn check(
+        &self,
+        columns: usize,
+        rows: usize,
+        parent_rows: Option<usize>,
+    ) -> Result<(), String> {
         if self.marginals.len() != columns {
             return Err(format!(
                 "{} column distributions for {columns} columns",

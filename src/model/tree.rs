@@ -118,13 +118,14 @@ impl Tree {
                     ..
                 } => {
                     let child_ok = |child: u32| (index + 1..len).contains(&(child as usize));
-                    if usize::from(*feature) >= features || !child_ok(*left) || !child_ok(*right)
-                    {
+                    if usize::from(*feature) >= features || !child_ok(*left) || !child_ok(*right) {
                         return Err(format!("tree node {index} points outside the tree"));
                     }
                 }
                 Node::Leaf(leaf) if *leaf as usize >= leaves => {
-                    return Err(format!("tree node {index} names a leaf that does not exist"));
+                    return Err(format!(
+                        "tree node {index} names a leaf that does not exist"
+                    ));
                 }
                 Node::Leaf(_) => {}
             }

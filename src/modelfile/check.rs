@@ -31,7 +31,10 @@ pub(super) fn contents(models: &Models) -> Result<(), String> {
     let mut seen = HashSet::new();
     for plan in &models.plan.order {
         if !seen.insert(plan.table.as_str()) {
-            return Err(format!("table `{}` is planned twice", printable(&plan.table)));
+            return Err(format!(
+                "table `{}` is planned twice",
+                printable(&plan.table)
+            ));
         }
     }
     for plan in &models.plan.order {
@@ -83,7 +86,10 @@ fn names(trained: &TrainedTable) -> Result<(), String> {
     if let Some(pk) = &trained.primary_key
         && (!header.contains(pk.as_str()) || columns.contains(pk.as_str()))
     {
-        return Err(format!("primary key `{}` does not fit the header", printable(pk)));
+        return Err(format!(
+            "primary key `{}` does not fit the header",
+            printable(pk)
+        ));
     }
     if trained.orphan_rows > trained.real_rows {
         return Err("more rows without a parent than rows".into());
@@ -126,7 +132,12 @@ fn model(models: &Models, trained: &TrainedTable, parent: Option<&str>) -> Resul
     let parent_rows = parent.map(|parent| models.tables[parent].real_rows);
     match &trained.model {
         AnyModel::Learned(model) => {
-            let sequence = parent.map(|parent| (context_columns(models, parent), models.tables[parent].real_rows));
+            let sequence = parent.map(|parent| {
+                (
+                    context_columns(models, parent),
+                    models.tables[parent].real_rows,
+                )
+            });
             model.check(&Expected {
                 columns,
                 rows,
@@ -149,7 +160,10 @@ fn context_columns(models: &Models, parent: &str) -> usize {
     let own = models.tables[parent].columns.len();
     match models.plan.table(parent).map(|plan| &plan.generation) {
         Some(Generation::Sequential { key }) => {
-            own + models.tables.get(&key.parent).map_or(0, |t| t.columns.len())
+            own + models
+                .tables
+                .get(&key.parent)
+                .map_or(0, |t| t.columns.len())
         }
         _ => own,
     }
