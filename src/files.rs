@@ -59,7 +59,10 @@ pub fn resolved(path: &Path) -> PathBuf {
             }
             // `..` at the end, or the root: give up on canonical and resolve by name.
             _ => {
-                return push_lexically(PathBuf::new(), absolute.components().map(|c| c.as_os_str()));
+                return push_lexically(
+                    PathBuf::new(),
+                    absolute.components().map(|c| c.as_os_str()),
+                );
             }
         }
     }
