@@ -8,10 +8,12 @@
 use indexmap::IndexMap;
 
 use crate::data::Column;
-use crate::keys::LinkedColumns;
-use crate::model::{Models, Parent, Row, TableModel, TrainedTable, context_columns};
+use crate::error::{Error, Result};
+use crate::model::parent_preference::LinkedColumns;
+use crate::model::{Parent, Row, TableModel, context_columns};
 use crate::plan::{Generation, TablePlan};
 use crate::sampling::{SynthRng, rng_for, scaled};
+use crate::train::{Models, TrainedTable};
 
 /// A synthetic table: modelled columns plus foreign keys as parent row indices.
 #[derive(Debug, Clone)]
@@ -30,15 +32,6 @@ pub struct SyntheticTable {
     pub foreign_keys: IndexMap<String, Vec<Option<usize>>>,
 }
 
-/// Options of a generation run.
-#[derive(Debug, Clone, Copy)]
-pub struct GenerateOptions {
-    /// The seed every random draw derives from.
-    pub seed: u64,
-    /// Factor on the row count of root tables (children follow their parents).
-    pub scale: f64,
-}
-
 /// The most rows one generation may produce in all: generation holds every table in memory
 /// (a few dozen bytes per cell), so far more would abort on allocation rather than fail.
 pub const MAX_ROWS: f64 = 1e8;
@@ -50,7 +43,7 @@ pub fn estimated_rows(real_rows: &[usize], scale: f64) -> f64 {
 }
 
 /// Refuses, before any work, a generation expected to exceed [`MAX_ROWS`].
-pub fn check_size(real_rows: &[usize], scale: f64) -> Result<(), String> {
+pub fn check_size(real_rows: &[usize], scale: f64) -> Result<()> {
     let estimate = estimated_rows(real_rows, scale);
     if estimate <= MAX_ROWS {
         return Ok(());
@@ -58,23 +51,28 @@ pub fn check_size(real_rows: &[usize], scale: f64) -> Result<(), String> {
     let real: usize = real_rows
         .iter()
         .fold(0, |sum, &rows| sum.saturating_add(rows));
-    Err(format!(
-        "the output would have about {estimate:.3e} rows ({real} real rows x scale {scale}), \
-         more than the {MAX_ROWS:.0e} rows one run can hold in memory; use a smaller scale"
-    ))
+    Err(Error::TooManyRows {
+        estimate,
+        real,
+        scale,
+        limit: MAX_ROWS,
+    })
 }
 
-/// Generates every table in plan order; `on_table` is called as each table is done.
+/// Generates every table in plan order, every random draw derived from `seed`, root tables
+/// with `scale` times their real rows (children follow their parents); `on_table` is called
+/// as each table is done.
 pub fn generate_all(
     models: &Models,
-    options: GenerateOptions,
+    seed: u64,
+    scale: f64,
     on_table: &dyn Fn(&SyntheticTable),
 ) -> IndexMap<String, SyntheticTable> {
     let mut synthetic: IndexMap<String, SyntheticTable> = IndexMap::new();
     for plan in &models.plan.order {
         let trained = &models.tables[&plan.table];
-        let mut rng = rng_for(options.seed, &plan.table);
-        let table = generate_table(plan, trained, models, &synthetic, options.scale, &mut rng);
+        let mut rng = rng_for(seed, &plan.table);
+        let table = generate_table(plan, trained, models, &synthetic, scale, &mut rng);
         on_table(&table);
         synthetic.insert(table.name.clone(), table);
     }

@@ -1,9 +1,13 @@
 //! The `dxsynth` command line: parses arguments and hands them to the library.
+//!
+//! The command-line side (flags, printing, progress bars, exit codes) is the binary's own:
+//! [`commands`] is compiled into the binary, not the library.
+
+mod commands;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use dxsynth::commands;
 
 /// Synthetic copies of relational databases (folders of CSV tables): statistically faithful,
 /// privacy-safe, referentially intact.
@@ -57,7 +61,7 @@ fn main() -> ExitCode {
             if !err.to_string().ends_with('\n') {
                 eprintln!();
             }
-            ExitCode::from(err.exit_code() as u8)
+            ExitCode::from(err.exit_code())
         }
     }
 }

@@ -252,7 +252,7 @@ impl TableDef {
 pub struct Schema {
     /// Where the schema file is (messages only).
     pub file: PathBuf,
-    /// The seed written in the schema; `--seed` overrides it.
+    /// The seed written in the schema; a seed chosen for the run overrides it.
     pub seed: Option<u64>,
     /// Tables in the order they are written.
     pub tables: Vec<TableDef>,

@@ -7,8 +7,8 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
 
+use dxsynth::NoProgress;
 use dxsynth::modelfile;
-use dxsynth::progress::Progress;
 use rand::{RngExt, SeedableRng};
 
 /// A model file with `payload` and a recomputed header (length, checksum).
@@ -39,9 +39,9 @@ fn load_and_generate(bytes: &[u8], out: &Path) -> i32 {
         seed: Some(1),
         scale: 1.0,
     };
-    match dxsynth::generate(&file.models, out, &options, &Progress::hidden()) {
+    match dxsynth::generate(&file.models, out, &options, &NoProgress) {
         Ok(_) => 0,
-        Err(err) => err.exit_code(),
+        Err(err) => exit_code(&err),
     }
 }
 
@@ -52,7 +52,7 @@ fn mutated_model_files_fail_cleanly() {
         seed: Some(2),
         ..Default::default()
     };
-    let models = dxsynth::train(&schema, &options, &Progress::hidden()).expect("trains");
+    let models = dxsynth::train(&schema, &options, &NoProgress).expect("trains");
     let original = modelfile::to_bytes(&models).expect("encode");
     let payload_at = 13 + usize::from(original[12]) + 20;
     let payload = original[payload_at..].to_vec();
@@ -97,4 +97,20 @@ fn mutated_model_files_fail_cleanly() {
         original,
         "the header is rebuilt as written"
     );
+}
+
+/// The exit code the command line gives a library error (commands::Failure::exit_code): 2 for
+/// bad input (schema, data, model file, argument), 1 otherwise.
+fn exit_code(err: &dxsynth::Error) -> i32 {
+    use dxsynth::Error;
+    match err {
+        Error::Invalid(_)
+        | Error::Scale(_)
+        | Error::TooManyRows { .. }
+        | Error::UnknownTables { .. }
+        | Error::OutputExists(_)
+        | Error::NoFolder { .. }
+        | Error::ModelFile { .. } => 2,
+        Error::Io { .. } | Error::Write { .. } => 1,
+    }
 }

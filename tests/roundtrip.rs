@@ -6,9 +6,9 @@
 
 use std::path::Path;
 
+use dxsynth::NoProgress;
 use dxsynth::RunOptions;
 use dxsynth::model::Privacy;
-use dxsynth::progress::Progress;
 use proptest::prelude::*;
 
 const ROWS: usize = 30;
@@ -121,7 +121,7 @@ fn run(columns: &Columns, dir: &Path) -> Vec<Vec<String>> {
         ..RunOptions::default()
     };
     let out = dir.join("out");
-    dxsynth::run(&schema, &out, &options, &Progress::hidden()).expect("runs");
+    dxsynth::run(&schema, &out, &options, &NoProgress).expect("runs");
     let mut reader = csv::Reader::from_path(out.join("t.csv")).expect("output");
     reader
         .records()

@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use dxsynth::Models;
+use dxsynth::NoProgress;
 use dxsynth::data::ValueFormat;
-use dxsynth::model::Models;
 use dxsynth::modelfile;
-use dxsynth::progress::Progress;
 use tempfile::TempDir;
 
 fn example(path: &str) -> PathBuf {
@@ -87,7 +87,7 @@ fn trained(schema: &str) -> Models {
         seed: Some(3),
         ..Default::default()
     };
-    dxsynth::train(&example(schema), &options, &Progress::hidden()).expect("trains")
+    dxsynth::train(&example(schema), &options, &NoProgress).expect("trains")
 }
 
 fn load_error(models: &Models) -> String {
@@ -328,7 +328,7 @@ fn a_failed_write_leaves_the_output_folder_as_it_was() {
     tables.insert("a".to_string(), table("a", "%Y-%m-%d"));
     tables.insert("b".to_string(), table("b", "%Y %Q"));
     let err = dxsynth::output::write_all(&out, &tables).expect_err("b cannot be written");
-    assert_eq!(err.exit_code(), 2, "{err}");
+    assert_eq!(exit_code(&err), 2, "{err}");
     assert_eq!(snapshot(&out), before, "the old run is untouched");
     assert!(
         leftovers(dir.path()).is_empty(),
@@ -465,9 +465,9 @@ fn absurd_sizes_are_refused_before_any_work() {
         Ok(file) => {
             let options = dxsynth::GenerateOptions::default();
             let out = dir.path().join("g");
-            let err = dxsynth::generate(&file.models, &out, &options, &Progress::hidden())
-                .expect_err("refused");
-            assert_eq!(err.exit_code(), 2, "{err}");
+            let err =
+                dxsynth::generate(&file.models, &out, &options, &NoProgress).expect_err("refused");
+            assert_eq!(exit_code(&err), 2, "{err}");
         }
     }
     // A root table claiming 10^9 rows loads, and is refused before generating.
@@ -479,19 +479,14 @@ fn absurd_sizes_are_refused_before_any_work() {
     )
     .expect("yaml");
     let options = dxsynth::TrainOptions::default();
-    let mut models = dxsynth::train(&dir.path().join("one.yaml"), &options, &Progress::hidden())
-        .expect("trains");
+    let mut models =
+        dxsynth::train(&dir.path().join("one.yaml"), &options, &NoProgress).expect("trains");
     models.tables["one"].real_rows = 1_000_000_000;
     let bytes = modelfile::to_bytes(&models).expect("encode");
     let file = modelfile::from_bytes(&bytes).expect("a row count alone is only a number");
     let options = dxsynth::GenerateOptions::default();
-    let err = dxsynth::generate(
-        &file.models,
-        &dir.path().join("g"),
-        &options,
-        &Progress::hidden(),
-    )
-    .expect_err("refused");
+    let err = dxsynth::generate(&file.models, &dir.path().join("g"), &options, &NoProgress)
+        .expect_err("refused");
     assert!(err.to_string().contains("rows one run can hold"), "{err}");
     // A header allowing lists to expand without bound.
     let bytes = modelfile::to_bytes(&trained("schemas/bank_two_tables.yaml")).expect("encode");
@@ -651,4 +646,20 @@ fn zero_thresholds_blank_headers_and_stray_words_are_reported() {
         stdout.contains("column `amount` is id") && stdout.contains("`unknown` (line 59)"),
         "{stdout}"
     );
+}
+
+/// The exit code the command line gives a library error (commands::Failure::exit_code): 2 for
+/// bad input (schema, data, model file, argument), 1 otherwise.
+fn exit_code(err: &dxsynth::Error) -> i32 {
+    use dxsynth::Error;
+    match err {
+        Error::Invalid(_)
+        | Error::Scale(_)
+        | Error::TooManyRows { .. }
+        | Error::UnknownTables { .. }
+        | Error::OutputExists(_)
+        | Error::NoFolder { .. }
+        | Error::ModelFile { .. } => 2,
+        Error::Io { .. } | Error::Write { .. } => 1,
+    }
 }

@@ -2,13 +2,15 @@
 //! privacy as METRICS.md defines them, printed as a compact table, written as JSON or HTML on
 //! request, and optionally a gate for pipelines (`--min-quality`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
+use dxsynth::evaluate::{self, EvaluateOptions};
+use dxsynth::output::{self, Target};
+use dxsynth::schema::Schema;
 
-use crate::error::{Error, Result};
-use crate::evaluate::{self, EvaluateOptions, Evaluation};
-use crate::progress::Progress;
+use super::progress::Bars;
+use super::{Failure, Outcome, write_reports};
 
 /// Arguments of `dxsynth evaluate`.
 #[derive(Debug, ClapArgs)]
@@ -32,20 +34,27 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
     /// Exit with code 3 when overall quality is below this score (0 to 1), after reporting.
-    #[arg(long, value_name = "X")]
+    #[arg(long, value_name = "X", value_parser = score)]
     pub min_quality: Option<f64>,
     /// No progress spinner and no printed table (files and the exit code still say it all).
     #[arg(short, long)]
     pub quiet: bool,
 }
 
-/// Evaluates, prints the summary, writes the files asked for, then applies the gate.
-pub fn run(args: &Args) -> Result<()> {
-    if let Some(minimum) = args.min_quality {
-        evaluate::check_min_quality(minimum)?;
+/// `--min-quality`: a score threshold in [0, 1].
+fn score(text: &str) -> Result<f64, String> {
+    let minimum: f64 = text.parse().map_err(|err| format!("{err}"))?;
+    if (0.0..=1.0).contains(&minimum) {
+        Ok(minimum)
+    } else {
+        Err(format!("must be between 0 and 1, got {minimum}"))
     }
+}
+
+/// Evaluates, prints the summary, writes the files asked for, then applies the gate.
+pub fn run(args: &Args) -> Outcome {
     refuse_inputs(args)?;
-    let progress = Progress::new(args.quiet);
+    let progress = Bars::new(args.quiet);
     let evaluation = progress.spinner("evaluating", || {
         evaluate::evaluate(
             &args.schema,
@@ -57,15 +66,19 @@ pub fn run(args: &Args) -> Result<()> {
         print!("{}", evaluation.summary());
     }
     write_reports(&evaluation, args.json.as_deref(), args.html.as_deref())?;
+    let quality = evaluation.report.overall_quality;
     match args.min_quality {
-        Some(minimum) => evaluation.require_quality(minimum),
-        None => Ok(()),
+        // No overall score cannot pass a gate.
+        Some(minimum) if quality.is_none_or(|quality| quality < minimum) => {
+            Err(Failure::QualityBelow { quality, minimum })
+        }
+        _ => Ok(()),
     }
 }
 
 /// Refuses a report file that is one of the files evaluated (schema, real or synthetic CSVs).
-fn refuse_inputs(args: &Args) -> Result<()> {
-    let Ok(schema) = crate::schema::Schema::load(&args.schema) else {
+fn refuse_inputs(args: &Args) -> Outcome {
+    let Ok(schema) = Schema::load(&args.schema) else {
         return Ok(()); // evaluation reports the schema's problems
     };
     let mut inputs = schema.input_paths();
@@ -76,30 +89,7 @@ fn refuse_inputs(args: &Args) -> Result<()> {
             .map(|t| args.synthetic_dir.join(format!("{}.csv", t.name))),
     );
     for report in [&args.json, &args.html].into_iter().flatten() {
-        crate::output::refuse_inputs(report, crate::output::Target::File, &inputs)?;
+        output::refuse_inputs(report, Target::File, &inputs)?;
     }
     Ok(())
-}
-
-/// Writes the JSON and HTML reports that were asked for.
-pub fn write_reports(
-    evaluation: &Evaluation,
-    json: Option<&Path>,
-    html: Option<&Path>,
-) -> Result<()> {
-    if let Some(path) = json {
-        write(path, &evaluation.json())?;
-    }
-    if let Some(path) = html {
-        write(path, &evaluation.html())?;
-    }
-    Ok(())
-}
-
-fn write(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).map_err(|source| Error::Io {
-        context: "cannot write the report",
-        path: path.to_path_buf(),
-        source,
-    })
 }

@@ -5,10 +5,11 @@ use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
 
-use crate::GenerateOptions;
-use crate::error::Result;
-use crate::modelfile;
-use crate::progress::Progress;
+use dxsynth::output::{self, Target};
+use dxsynth::{GenerateOptions, modelfile};
+
+use super::progress::Bars;
+use super::{Outcome, OutputArgs, flag, run_summary, scale_flag};
 
 /// Arguments of `dxsynth generate`.
 #[derive(Debug, ClapArgs)]
@@ -25,16 +26,8 @@ pub struct Args {
     /// The model file (made by `dxsynth train`).
     #[arg(value_name = "MODEL")]
     pub model_file: PathBuf,
-    /// The output folder (created if missing; existing files of the same names are replaced).
-    #[arg(short, long, value_name = "DIR")]
-    pub output: PathBuf,
-    /// Seed for every random draw: the same model and seed give byte-identical output.
-    /// Defaults to the seed stored in the model, else a fresh seed that the summary prints.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Factor on the number of rows of root tables; child tables follow their parents.
-    #[arg(long, default_value_t = 1.0)]
-    pub scale: f64,
+    #[command(flatten)]
+    pub out: OutputArgs,
     /// Generate only these tables (comma-separated), plus the parents they need so that every
     /// foreign key still points at a row that exists.
     #[arg(long, value_delimiter = ',', value_name = "TABLES")]
@@ -45,22 +38,23 @@ pub struct Args {
 }
 
 /// Loads the model file, generates and prints the per-table summary.
-pub fn run(args: &Args) -> Result<()> {
+pub fn run(args: &Args) -> Outcome {
     let model = std::slice::from_ref(&args.model_file);
-    crate::output::refuse_inputs(&args.output, crate::output::Target::Folder, model)?;
-    let progress = Progress::new(args.quiet);
+    output::refuse_inputs(&args.out.output, Target::Folder, model)?;
+    let progress = Bars::new(args.quiet);
     let file = progress.spinner("loading the model", || modelfile::load(&args.model_file))?;
     let models = match &args.tables {
-        Some(tables) => file.models.only(tables)?,
+        Some(tables) => file.models.only(tables).map_err(flag("--tables"))?,
         None => file.models,
     };
     let options = GenerateOptions {
-        seed: args.seed,
-        scale: args.scale,
+        seed: args.out.seed,
+        scale: args.out.scale,
     };
-    let report = crate::generate(&models, &args.output, &options, &progress)?;
+    let report =
+        dxsynth::generate(&models, &args.out.output, &options, &progress).map_err(scale_flag)?;
     if !args.quiet {
-        print!("{}", super::run::summary(&report));
+        print!("{}", run_summary(&report));
     }
     Ok(())
 }

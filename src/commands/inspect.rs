@@ -5,13 +5,13 @@ use std::path::{Path, PathBuf};
 use clap::Args as ClapArgs;
 use serde::Serialize;
 
-use super::ColumnSummary;
-use super::train::human_size;
-use super::validate::Format;
-use crate::error::{Result, printable};
-use crate::model::{ModelKind, Privacy, TrainedTable};
-use crate::modelfile::{self, ModelFile};
-use crate::plan::{Relationship, TablePlan};
+use dxsynth::error::printable;
+use dxsynth::model::{ModelKind, Privacy};
+use dxsynth::modelfile::{self, ModelFile};
+use dxsynth::plan::{Relationship, TablePlan};
+use dxsynth::train::TrainedTable;
+
+use super::{ColumnSummary, Format, Outcome, human_size, relationships_text, to_json};
 
 /// Arguments of `dxsynth inspect`.
 #[derive(Debug, ClapArgs)]
@@ -28,16 +28,12 @@ pub struct Args {
 }
 
 /// Loads the model file and prints its summary.
-pub fn run(args: &Args) -> Result<()> {
+pub fn run(args: &Args) -> Outcome {
     let file = modelfile::load(&args.model_file)?;
     let inspection = Inspection::of(&file);
     match args.format {
         Format::Text => print!("{}", inspection.to_text(&args.model_file)),
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&inspection)
-                .unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"))
-        ),
+        Format::Json => println!("{}", to_json(&inspection)),
     }
     Ok(())
 }
@@ -124,19 +120,7 @@ impl Inspection {
         for (index, table) in self.tables.iter().enumerate() {
             text += &table_text(index, table, width);
         }
-        if !self.relationships.is_empty() {
-            text += "\nrelationships:\n";
-            for r in &self.relationships {
-                text += &format!(
-                    "  {}.{} -> {} ({})\n",
-                    printable(&r.child),
-                    printable(&r.foreign_key),
-                    printable(&r.parent),
-                    r.role
-                );
-            }
-        }
-        text
+        text + &relationships_text(&self.relationships)
     }
 }
 

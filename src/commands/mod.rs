@@ -1,51 +1,151 @@
 //! One module per subcommand, each with its arguments (and their help text) and a `run`.
 //! The binary only parses the command line and dispatches here.
+//!
+//! This is the only place that knows about flags and exit codes: flags become domain values
+//! here (clap value parsers check their ranges), and a library error caused by a flag's value
+//! gets the flag's name added ([`Failure::Flag`]). What several commands share (arguments,
+//! summaries, formats, the relationships list) lives in this module, not in one another.
 
 pub mod evaluate;
 pub mod generate;
 pub mod init;
 pub mod inspect;
+pub mod progress;
 pub mod run;
 pub mod train;
 pub mod validate;
 
-use clap::Args;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use dxsynth::RunReport;
+use dxsynth::data::ValueFormat;
+use dxsynth::error::{Error, printable};
+use dxsynth::evaluate::Evaluation;
+use dxsynth::model::{ModelKind, Privacy};
+use dxsynth::plan::Relationship;
+use dxsynth::schema::ColumnKind;
 use serde::Serialize;
 
-use crate::data::ValueFormat;
-use crate::model::{ModelKind, Privacy};
-use crate::schema::ColumnKind;
-
-/// A column as `validate` and `inspect` list it: its name, type and datetime format.
-#[derive(Debug, Serialize)]
-pub struct ColumnSummary {
-    name: String,
-    #[serde(rename = "type")]
-    kind: ColumnKind,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    format: Option<String>,
+/// Why a command failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// A library error, reported as it is.
+    Library(Error),
+    /// A library error caused by the value of one flag: the message names the flag, and a
+    /// hint says what to do when there is more to say than the library knows.
+    Flag {
+        flag: &'static str,
+        error: Error,
+        hint: &'static str,
+    },
+    /// `evaluate --min-quality`: the synthetic data scored below the gate. Not a failure of the
+    /// program but an answer a pipeline must be able to tell apart (exit code 3).
+    QualityBelow {
+        /// The overall quality, when one could be computed.
+        quality: Option<f64>,
+        /// The `--min-quality` asked for.
+        minimum: f64,
+    },
 }
 
-impl ColumnSummary {
-    /// Describes one modelled column.
-    pub fn new(name: &str, kind: ColumnKind, format: &ValueFormat) -> ColumnSummary {
-        ColumnSummary {
-            name: name.to_string(),
-            kind,
-            format: match format {
-                ValueFormat::Datetime { pattern, .. } => Some(pattern.clone()),
-                _ => None,
-            },
+impl From<Error> for Failure {
+    fn from(error: Error) -> Failure {
+        Failure::Library(error)
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Library(error) => write!(f, "{error}"),
+            Failure::Flag { flag, error, hint } => {
+                write!(f, "invalid argument `{flag}`: {error}{hint}")
+            }
+            Failure::QualityBelow {
+                quality: Some(quality),
+                minimum,
+            } => write!(
+                f,
+                "overall quality {quality:.4} is below --min-quality {minimum}"
+            ),
+            Failure::QualityBelow {
+                quality: None,
+                minimum,
+            } => write!(
+                f,
+                "no overall quality could be computed (no scored column or relationship), so \
+                 --min-quality {minimum} is not met"
+            ),
         }
     }
 }
 
-impl std::fmt::Display for ColumnSummary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.format {
-            Some(format) => write!(f, "{} {} ({format})", self.name, self.kind),
-            None => write!(f, "{} {}", self.name, self.kind),
+impl Failure {
+    /// The process exit code: 2 for bad input (schema, data, model file, argument), 3 for a
+    /// synthetic copy below `--min-quality`, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Library(error) | Failure::Flag { error, .. } => match error {
+                Error::Invalid(_)
+                | Error::Scale(_)
+                | Error::TooManyRows { .. }
+                | Error::UnknownTables { .. }
+                | Error::OutputExists(_)
+                | Error::NoFolder { .. }
+                | Error::ModelFile { .. } => 2,
+                Error::Io { .. } | Error::Write { .. } => 1,
+            },
+            Failure::QualityBelow { .. } => 3,
         }
+    }
+}
+
+/// What a command returns.
+pub type Outcome = Result<(), Failure>;
+
+/// Names `flag` in a library error its value caused.
+pub fn flag(flag: &'static str) -> impl FnOnce(Error) -> Failure {
+    move |error| Failure::Flag {
+        flag,
+        error,
+        hint: "",
+    }
+}
+
+/// Names `--scale` in the library errors its value causes (a scale out of range, or an output
+/// too big to hold in memory); other errors pass as they are.
+pub fn scale_flag(error: Error) -> Failure {
+    match error {
+        Error::Scale(_) | Error::TooManyRows { .. } => flag("--scale")(error),
+        error => Failure::Library(error),
+    }
+}
+
+/// Where a synthetic copy goes, how big and from which seed: what `run` and `generate` share.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// The output folder (created if missing; existing files of the same names are replaced).
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Seed for every random draw: the same input and seed give byte-identical output.
+    /// Defaults to the schema's `seed` (run) or the one stored in the model (generate), else a
+    /// fresh seed that the summary prints.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Factor on the number of rows of root tables; child tables follow their parents.
+    #[arg(long, default_value_t = 1.0, value_parser = positive_scale)]
+    pub scale: f64,
+}
+
+/// `--scale`: a finite number above 0.
+fn positive_scale(text: &str) -> Result<f64, String> {
+    let scale: f64 = text.parse().map_err(|err| format!("{err}"))?;
+    if scale.is_finite() && scale > 0.0 {
+        Ok(scale)
+    } else {
+        Err(Error::Scale(scale).to_string())
     }
 }
 
@@ -83,4 +183,137 @@ impl ModelArgs {
             min_count: self.privacy_min_count,
         }
     }
+}
+
+/// How `validate` and `inspect` print their summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// For scripts.
+    Json,
+}
+
+/// Pretty JSON, or an object naming the error should serialising fail.
+pub fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"))
+}
+
+/// A column as `validate` and `inspect` list it: its name, type and datetime format.
+#[derive(Debug, Serialize)]
+pub struct ColumnSummary {
+    name: String,
+    #[serde(rename = "type")]
+    kind: ColumnKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    format: Option<String>,
+}
+
+impl ColumnSummary {
+    /// Describes one modelled column.
+    pub fn new(name: &str, kind: ColumnKind, format: &ValueFormat) -> ColumnSummary {
+        ColumnSummary {
+            name: name.to_string(),
+            kind,
+            format: match format {
+                ValueFormat::Datetime { pattern, .. } => Some(pattern.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl fmt::Display for ColumnSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.format {
+            Some(format) => write!(f, "{} {} ({format})", self.name, self.kind),
+            None => write!(f, "{} {}", self.name, self.kind),
+        }
+    }
+}
+
+/// The `relationships:` section of `validate` and `inspect` (empty without relationships).
+pub fn relationships_text(relationships: &[Relationship]) -> String {
+    if relationships.is_empty() {
+        return String::new();
+    }
+    let mut text = "\nrelationships:\n".to_string();
+    for r in relationships {
+        // Names can come from a model file made by someone else: escape control characters.
+        text += &format!(
+            "  {}.{} -> {} ({})\n",
+            printable(&r.child),
+            printable(&r.foreign_key),
+            printable(&r.parent),
+            r.role
+        );
+    }
+    text
+}
+
+/// One line per table written by `run` or `generate`, and the seed to reproduce it.
+pub fn run_summary(report: &RunReport) -> String {
+    let width = report
+        .tables
+        .iter()
+        .map(|t| t.name.len())
+        .max()
+        .unwrap_or(0);
+    let mut text = String::new();
+    for table in &report.tables {
+        text += &format!(
+            "{:<width$}  {:>8} rows (real {:>8})  -> {}\n",
+            table.name,
+            table.rows,
+            table.real_rows,
+            table.path.display()
+        );
+    }
+    text += &format!(
+        "seed {} (pass --seed {} to reproduce)\n",
+        report.seed, report.seed
+    );
+    text
+}
+
+/// A byte count for people: `812 B`, `12.3 KiB`, `4.5 MiB`.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// Writes the JSON and HTML evaluation reports that were asked for (`evaluate`, `run
+/// --report`).
+pub fn write_reports(
+    evaluation: &Evaluation,
+    json: Option<&Path>,
+    html: Option<&Path>,
+) -> Result<(), Failure> {
+    if let Some(path) = json {
+        write_report(path, &evaluation.json())?;
+    }
+    if let Some(path) = html {
+        write_report(path, &evaluation.html())?;
+    }
+    Ok(())
+}
+
+fn write_report(path: &Path, text: &str) -> Result<(), Failure> {
+    std::fs::write(path, text).map_err(|source| {
+        Failure::Library(Error::Io {
+            context: "cannot write the report",
+            path: path.to_path_buf(),
+            source,
+        })
+    })
 }

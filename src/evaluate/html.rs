@@ -12,11 +12,11 @@ use std::fmt::Write;
 use chrono::DateTime;
 
 use super::charts::{self, COLUMN_SIZE};
-use super::metrics;
 use super::paired::{Link, Paired, PairedTable, ScoredColumn};
 use super::text::{WORST, describe_pair, worst_pairs};
 use super::{Report, quality};
 use crate::schema::ColumnKind;
+use crate::stats;
 
 /// Bins of a continuous column's histogram (at most, for integer columns).
 const HISTOGRAM_BINS: usize = 30;
@@ -354,8 +354,8 @@ fn histogram(
     synthetic: &[Option<f64>],
     kind: ColumnKind,
 ) -> Result<String, String> {
-    let real = metrics::sorted_present(real);
-    let synthetic = metrics::sorted_present(synthetic);
+    let real = stats::sorted_present(real);
+    let synthetic = stats::sorted_present(synthetic);
     let ends = [
         real.first(),
         real.last(),
@@ -453,7 +453,7 @@ fn compact(x: f64) -> String {
 /// the rest pooled.
 fn bar_chart(column: &ScoredColumn) -> Result<String, String> {
     let shares = |cells: &[Option<u32>]| {
-        let (counts, total) = metrics::frequencies(cells.iter().copied());
+        let (counts, total) = stats::frequencies(cells.iter().copied());
         let total = total.max(1) as f64;
         counts
             .into_iter()
@@ -524,9 +524,9 @@ fn associations(
             let (b, b_continuous) = side(&columns[j]);
             let value = match (a.numbers(), b.numbers()) {
                 (Some(x), Some(y)) if a_continuous && b_continuous => {
-                    metrics::pearson(x, y).unwrap_or(f64::NAN)
+                    stats::pearson(x, y).unwrap_or(f64::NAN)
                 }
-                _ => metrics::cramers_v(a.cells(), b.cells()),
+                _ => stats::cramers_v(a.cells(), b.cells()),
             };
             matrix[i][j] = value;
             matrix[j][i] = value;

@@ -8,12 +8,12 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use super::metrics::{self, BINS};
-use crate::Validated;
 use crate::data::{Column, Table, Value};
 use crate::keys;
 use crate::plan::Generation;
 use crate::schema::{ColumnKind, TableDef};
+use crate::stats::{self, BINS};
+use crate::validated::Validated;
 
 /// One side (real or synthetic) of a scored column.
 #[derive(Debug, Clone)]
@@ -36,7 +36,7 @@ pub enum Sample {
 impl Sample {
     /// A continuous sample, binned.
     pub fn continuous(values: Vec<Option<f64>>) -> Sample {
-        let bins = metrics::equal_width_bins(&values, BINS);
+        let bins = stats::equal_width_bins(&values, BINS);
         Sample::Continuous { values, bins }
     }
 
@@ -59,9 +59,9 @@ impl Sample {
     /// The rows at `rows`, re-binned over their own range (a joined or subsampled column).
     pub fn pick(&self, rows: &[usize]) -> Sample {
         match self {
-            Sample::Continuous { values, .. } => Sample::continuous(metrics::pick(values, rows)),
+            Sample::Continuous { values, .. } => Sample::continuous(stats::pick(values, rows)),
             Sample::Discrete { codes } => Sample::Discrete {
-                codes: metrics::pick(codes, rows),
+                codes: stats::pick(codes, rows),
             },
         }
     }
@@ -326,8 +326,8 @@ fn links(tables: &[PairedTable]) -> Vec<Link> {
                 child: child.name.clone(),
                 column: fk.column.clone(),
                 parent: parent.name.clone(),
-                real_counts: metrics::children_per_parent(&real_parent_of_row, parent.real.rows()),
-                synthetic_counts: metrics::children_per_parent(
+                real_counts: stats::children_per_parent(&real_parent_of_row, parent.real.rows()),
+                synthetic_counts: stats::children_per_parent(
                     &synthetic_parent_of_row,
                     parent.synthetic.rows(),
                 ),

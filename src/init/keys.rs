@@ -12,13 +12,10 @@ use super::explain::{
     column_label, evidence, list, primary_key_reasons, rejected, self_reference, target,
     with_alternatives,
 };
+use super::inferred::{Confidence, ForeignKey, PrimaryKey};
 use super::links::{Link, candidates, links, shown};
 use super::names::{primary_key_evidence, reference_evidence, stem_names_table};
-use super::profile::TableProfile;
-use super::{Confidence, ForeignKey, PrimaryKey};
-
-/// A column of one of the profiled tables: (table index, column index).
-pub(super) type ColumnRef = (usize, usize);
+use super::profile::{ColumnRef, TableProfile};
 
 /// The keys found, per table (same order as the profiles), and what was left out.
 pub(super) struct Keys {

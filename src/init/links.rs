@@ -6,10 +6,9 @@
 //! three-letter codes that all are airport codes are not an accident, but the integers 1..7 lie
 //! inside any dense integer key), coverage of the parent's keys, and type agreement.
 
-use super::Confidence;
-use super::keys::ColumnRef;
+use super::inferred::Confidence;
 use super::names::{NameMatch, reference_evidence};
-use super::profile::{KeyValues, TableProfile};
+use super::profile::{ColumnRef, KeyValues, TableProfile};
 
 /// Bits of evidence (-log2 of the chance) above which values alone make a reference likely.
 const VALUES_ALONE_BITS: f64 = 12.0;

@@ -9,10 +9,11 @@ use std::collections::HashSet;
 
 use crate::data::{ValueFormat, check_pattern};
 use crate::error::printable;
+use crate::model::AnyModel;
 use crate::model::learned::Expected;
-use crate::model::{AnyModel, Models, TrainedTable};
 use crate::plan::Generation;
 use crate::schema::is_table_name;
+use crate::train::{Models, TrainedTable};
 
 /// The most digits after a point a number format may ask for (chrono and `f64` give no more).
 const MAX_PLACES: usize = 20;

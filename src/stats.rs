@@ -1,5 +1,9 @@
-//! The measures of METRICS.md as pure functions over plain columns, so each can be checked by
-//! hand on a few values.
+//! Pure statistics over plain columns: the measures of METRICS.md (KS, TVD, Pearson, Cramér's
+//! V, children per parent, distances, ...), each checkable by hand on a few values.
+//!
+//! A bottom-layer module (it imports nothing of the crate) because both sides need the same
+//! arithmetic: the generator (key assignment measures how strongly parent columns tell children
+//! apart) and the quality report (`evaluate`), and one must not depend on the other.
 //!
 //! Columns arrive as `Option`s (`None` is an empty field): continuous columns as numbers
 //! (datetimes as seconds since the epoch), discrete columns as category codes. Every function
