@@ -19,6 +19,7 @@
 
 // Ground: errors, pure statistics, randomness.
 pub mod error;
+pub mod files;
 pub mod progress;
 pub mod sampling;
 pub mod stats;

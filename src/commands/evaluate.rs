@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
 use dxsynth::evaluate::{self, EvaluateOptions};
+use dxsynth::output::{self, Target};
+use dxsynth::schema::Schema;
 
 use super::progress::Bars;
 use super::{Failure, Outcome, write_reports};
@@ -57,6 +59,7 @@ fn score(text: &str) -> Result<f64, String> {
 
 /// Evaluates, prints the summary, writes the files asked for, then applies the gate.
 pub fn run(args: &Args) -> Outcome {
+    refuse_inputs(args)?;
     let progress = Bars::new(args.quiet);
     let evaluation = progress.spinner("evaluating", || {
         evaluate::evaluate(
@@ -88,4 +91,22 @@ pub fn run(args: &Args) -> Outcome {
         }
         _ => Ok(()),
     }
+}
+
+/// Refuses a report file that is one of the files evaluated (schema, real or synthetic CSVs).
+fn refuse_inputs(args: &Args) -> Outcome {
+    let Ok(schema) = Schema::load(&args.schema) else {
+        return Ok(()); // evaluation reports the schema's problems
+    };
+    let mut inputs = schema.input_paths();
+    inputs.extend(
+        schema
+            .tables
+            .iter()
+            .map(|t| args.synthetic_dir.join(format!("{}.csv", t.name))),
+    );
+    for report in [&args.json, &args.html].into_iter().flatten() {
+        output::refuse_inputs(report, Target::File, &inputs)?;
+    }
+    Ok(())
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
 
+use dxsynth::output::{self, Target};
 use dxsynth::{GenerateOptions, modelfile};
 
 use super::progress::Bars;
@@ -40,6 +41,8 @@ pub struct Args {
 
 /// Loads the model file, generates and prints the per-table summary.
 pub fn run(args: &Args) -> Outcome {
+    let model = std::slice::from_ref(&args.model_file);
+    output::refuse_inputs(&args.out.output, Target::Folder, model)?;
     let progress = Bars::new(args.quiet);
     let file = progress.spinner("loading the model", || modelfile::load(&args.model_file))?;
     let models = match &args.tables {

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use dxsynth::RunReport;
 use dxsynth::data::ValueFormat;
-use dxsynth::error::Error;
+use dxsynth::error::{Error, printable};
 use dxsynth::evaluate::Evaluation;
 use dxsynth::model::{ModelKind, Privacy};
 use dxsynth::plan::Relationship;
@@ -117,6 +117,7 @@ impl Failure {
                 | Error::Scale(_)
                 | Error::RowCounts(_)
                 | Error::GivenRows(_)
+                | Error::TooManyRows { .. }
                 | Error::UnknownTables { .. }
                 | Error::OutputExists(_)
                 | Error::NoFolder { .. }
@@ -178,9 +179,11 @@ impl OutputArgs {
     }
 }
 
-/// Names `--rows` or `--given` in a library error about the rows or files they asked for.
+/// Names the flag behind a library error its value causes: `--scale` (out of range, or an output
+/// too big to hold in memory), `--rows` or `--given` (rows or files asked for); others pass.
 pub fn target_flags(error: Error) -> Failure {
     match error {
+        Error::Scale(_) | Error::TooManyRows { .. } => flag("--scale")(error),
         Error::RowCounts(_) => flag("--rows")(error),
         Error::GivenRows(_) => flag("--given")(error),
         other => Failure::Library(other),
@@ -231,15 +234,29 @@ pub struct ModelArgs {
     pub model: ModelKind,
     /// Rare-value threshold: categories and words seen fewer times are never reproduced, and
     /// as many extreme numbers on each side are clipped. 1 switches protection off.
-    #[arg(long, default_value_t = Privacy::default().min_count, value_name = "N")]
+    #[arg(
+        long,
+        default_value_t = Privacy::default().min_count,
+        value_name = "N",
+        value_parser = min_count
+    )]
     pub privacy_min_count: usize,
 }
 
+/// `--privacy-min-count`: a whole number of at least 1 (0 would silently mean "off").
+fn min_count(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1 (1 switches the protections off)".into()),
+        Ok(count) => Ok(count),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
 impl ModelArgs {
-    /// The privacy settings asked for (a threshold below 1 means 1).
+    /// The privacy settings asked for (the parser refuses a threshold below 1).
     pub fn privacy(&self) -> Privacy {
         Privacy {
-            min_count: self.privacy_min_count.max(1),
+            min_count: self.privacy_min_count,
         }
     }
 }
@@ -298,9 +315,13 @@ pub fn relationships_text(relationships: &[Relationship]) -> String {
     }
     let mut text = "\nrelationships:\n".to_string();
     for r in relationships {
+        // Names can come from a model file made by someone else: escape control characters.
         text += &format!(
             "  {}.{} -> {} ({})\n",
-            r.child, r.foreign_key, r.parent, r.role
+            printable(&r.child),
+            printable(&r.foreign_key),
+            printable(&r.parent),
+            r.role
         );
     }
     text

@@ -233,6 +233,7 @@ pub fn written_alike(real: &Column, synthetic: &Column) -> bool {
     match (&real.format, &synthetic.format) {
         (ValueFormat::Integer, ValueFormat::Integer)
         | (ValueFormat::Decimal { .. }, ValueFormat::Decimal { .. })
+        | (ValueFormat::Scientific { .. }, ValueFormat::Scientific { .. })
         | (ValueFormat::Verbatim, ValueFormat::Verbatim) => true,
         (ValueFormat::Decimal { min_places, .. }, ValueFormat::Integer) => *min_places == 0,
         (ValueFormat::Datetime { pattern: a, .. }, ValueFormat::Datetime { pattern: b, .. }) => {
@@ -249,6 +250,7 @@ fn describe(format: &ValueFormat) -> String {
     match format {
         ValueFormat::Integer => "integers".into(),
         ValueFormat::Decimal { .. } => "decimals".into(),
+        ValueFormat::Scientific { .. } => "scientific notation".into(),
         ValueFormat::Datetime { pattern, .. } => format!("`{pattern}`"),
         ValueFormat::Boolean { yes, no } => format!("{yes}/{no}"),
         ValueFormat::Verbatim => "labels".into(),
