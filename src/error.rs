@@ -179,6 +179,24 @@ impl Error {
     pub fn invalid(problems: Vec<Problem>) -> Error {
         Error::Invalid(Problems(problems))
     }
+
+    /// Whether the user's input is at fault (schema, data, model file, a value asked for) rather
+    /// than the environment (reading or writing files): the first is fixed by changing the
+    /// input, the second by retrying or freeing resources, and callers report them apart.
+    pub fn is_bad_input(&self) -> bool {
+        match self {
+            Error::Invalid(_)
+            | Error::Scale(_)
+            | Error::RowCounts(_)
+            | Error::GivenRows(_)
+            | Error::TooManyRows { .. }
+            | Error::UnknownTables { .. }
+            | Error::OutputExists(_)
+            | Error::NoFolder { .. }
+            | Error::ModelFile { .. } => true,
+            Error::Io { .. } | Error::Write { .. } => false,
+        }
+    }
 }
 
 /// Why a file is not a usable model file. Every case is the user's to fix (another file, or

@@ -37,7 +37,7 @@ fn load_and_generate(bytes: &[u8], out: &Path) -> i32 {
     };
     let options = dxsynth::GenerateOptions {
         seed: Some(1),
-        scale: 1.0,
+        ..Default::default()
     };
     match dxsynth::generate(&file.models, out, &options, &NoProgress) {
         Ok(_) => 0,
@@ -99,18 +99,7 @@ fn mutated_model_files_fail_cleanly() {
     );
 }
 
-/// The exit code the command line gives a library error (commands::Failure::exit_code): 2 for
-/// bad input (schema, data, model file, argument), 1 otherwise.
+/// The exit code the command line gives a library error: 2 for bad input, 1 otherwise.
 fn exit_code(err: &dxsynth::Error) -> i32 {
-    use dxsynth::Error;
-    match err {
-        Error::Invalid(_)
-        | Error::Scale(_)
-        | Error::TooManyRows { .. }
-        | Error::UnknownTables { .. }
-        | Error::OutputExists(_)
-        | Error::NoFolder { .. }
-        | Error::ModelFile { .. } => 2,
-        Error::Io { .. } | Error::Write { .. } => 1,
-    }
+    if err.is_bad_input() { 2 } else { 1 }
 }

@@ -648,18 +648,7 @@ fn zero_thresholds_blank_headers_and_stray_words_are_reported() {
     );
 }
 
-/// The exit code the command line gives a library error (commands::Failure::exit_code): 2 for
-/// bad input (schema, data, model file, argument), 1 otherwise.
+/// The exit code the command line gives a library error: 2 for bad input, 1 otherwise.
 fn exit_code(err: &dxsynth::Error) -> i32 {
-    use dxsynth::Error;
-    match err {
-        Error::Invalid(_)
-        | Error::Scale(_)
-        | Error::TooManyRows { .. }
-        | Error::UnknownTables { .. }
-        | Error::OutputExists(_)
-        | Error::NoFolder { .. }
-        | Error::ModelFile { .. } => 2,
-        Error::Io { .. } | Error::Write { .. } => 1,
-    }
+    if err.is_bad_input() { 2 } else { 1 }
 }

@@ -112,18 +112,13 @@ impl Failure {
     /// synthetic copy below `--min-quality` or above `--max-detection-auc`, 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Failure::Library(error) | Failure::Flag { error, .. } => match error {
-                Error::Invalid(_)
-                | Error::Scale(_)
-                | Error::RowCounts(_)
-                | Error::GivenRows(_)
-                | Error::TooManyRows { .. }
-                | Error::UnknownTables { .. }
-                | Error::OutputExists(_)
-                | Error::NoFolder { .. }
-                | Error::ModelFile { .. } => 2,
-                Error::Io { .. } | Error::Write { .. } => 1,
-            },
+            Failure::Library(error) | Failure::Flag { error, .. } => {
+                if error.is_bad_input() {
+                    2
+                } else {
+                    1
+                }
+            }
             Failure::QualityBelow { .. } | Failure::DetectionAbove { .. } => 3,
         }
     }
