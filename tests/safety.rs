@@ -323,6 +323,7 @@ fn a_failed_write_leaves_the_output_folder_as_it_was() {
         rows: 1,
         columns: vec![column(pattern)],
         foreign_keys: Default::default(),
+        text: Default::default(),
     };
     let mut tables = indexmap::IndexMap::new();
     tables.insert("a".to_string(), table("a", "%Y-%m-%d"));
