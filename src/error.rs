@@ -124,6 +124,22 @@ pub enum Error {
     /// columns or values that do not fit the model, keys that point nowhere).
     #[error("{0}")]
     GivenRows(Problems),
+    /// A generation expected to make more rows than one run can hold in memory: refused
+    /// before any work rather than aborting on allocation halfway.
+    #[error(
+        "the output would have about {estimate:.3e} rows ({real} real rows x scale {scale}), \
+         more than the {limit:.0e} rows one run can hold in memory; use a smaller scale"
+    )]
+    TooManyRows {
+        /// Rows expected (real rows times the scale).
+        estimate: f64,
+        /// Real rows of the tables generated.
+        real: usize,
+        /// The factor on row counts asked for.
+        scale: f64,
+        /// The most rows one run may make.
+        limit: f64,
+    },
     /// A file that is only written when it does not exist yet, exists.
     #[error("`{}` already exists", .0.display())]
     OutputExists(PathBuf),
@@ -170,6 +186,28 @@ impl Error {
     /// Wraps a list of problems; callers only do so when the list is not empty.
     pub fn invalid(problems: Vec<Problem>) -> Error {
         Error::Invalid(Problems(problems))
+    }
+
+    /// Whether the user's input is at fault (schema, data, model file, a value asked for) rather
+    /// than the environment (reading or writing files, a database refusing a load or already
+    /// holding rows): the first is fixed by changing the input, the second by retrying, freeing
+    /// resources or changing the target, and callers report them apart.
+    pub fn is_bad_input(&self) -> bool {
+        match self {
+            Error::Invalid(_)
+            | Error::Scale(_)
+            | Error::RowCounts(_)
+            | Error::GivenRows(_)
+            | Error::TooManyRows { .. }
+            | Error::UnknownTables { .. }
+            | Error::OutputExists(_)
+            | Error::NoFolder { .. }
+            | Error::ModelFile { .. } => true,
+            Error::Io { .. }
+            | Error::Write { .. }
+            | Error::Target { .. }
+            | Error::TargetHoldsRows { .. } => false,
+        }
     }
 }
 
@@ -220,9 +258,10 @@ impl fmt::Display for ModelFileProblem {
                 readable,
             } => write!(
                 f,
-                "is model file format {found} (written by dxsynth {writer}), but this dxsynth \
+                "is model file format {found} (written by dxsynth {}), but this dxsynth \
                  ({}) reads format {readable} only: train again with this dxsynth, or generate \
                  with the version that wrote the file",
+                printable(writer),
                 env!("CARGO_PKG_VERSION")
             ),
             ModelFileProblem::Truncated {
@@ -261,6 +300,20 @@ impl fmt::Display for ModelFileProblem {
             ),
         }
     }
+}
+
+/// `text` with control characters (terminal escape sequences, line breaks, tabs) escaped, for
+/// printing names that come from files (a model file from someone else, a CSV header).
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Result alias of the library.

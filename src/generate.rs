@@ -37,6 +37,33 @@ pub struct SyntheticTable {
     pub text: IndexMap<String, Vec<String>>,
 }
 
+/// The most rows one generation may produce in all: generation holds every table in memory
+/// (a few dozen bytes per cell), so far more would abort on allocation rather than fail.
+pub const MAX_ROWS: f64 = 1e8;
+
+/// The rows a generation at `scale` is expected to produce: every table scales with its roots
+/// (children follow their parents), so about the real rows times the scale.
+pub fn estimated_rows(real_rows: &[usize], scale: f64) -> f64 {
+    real_rows.iter().map(|&rows| rows as f64).sum::<f64>() * scale
+}
+
+/// Refuses, before any work, a generation expected to exceed [`MAX_ROWS`].
+pub fn check_size(real_rows: &[usize], scale: f64) -> Result<()> {
+    let estimate = estimated_rows(real_rows, scale);
+    if estimate <= MAX_ROWS {
+        return Ok(());
+    }
+    let real: usize = real_rows
+        .iter()
+        .fold(0, |sum, &rows| sum.saturating_add(rows));
+    Err(Error::TooManyRows {
+        estimate,
+        real,
+        scale,
+        limit: MAX_ROWS,
+    })
+}
+
 /// Generates every table in plan order, every random draw derived from `seed`, root tables
 /// with `scale` times their real rows (children follow their parents) unless `targets` says
 /// otherwise; `on_table` is called as each table is done. Fails only when given rows hold keys

@@ -81,6 +81,24 @@ impl KeyDistribution {
         }
     }
 
+    /// Checks a distribution read from a model file against the child table (`child_columns`
+    /// modelled columns, `child_rows` real rows) and the parent (`parent_columns`,
+    /// `parent_rows`): one count per real parent, no more children than rows, indices in range.
+    pub fn check(
+        &self,
+        (child_columns, child_rows): (usize, usize),
+        (parent_columns, parent_rows): (usize, usize),
+    ) -> Result<(), String> {
+        crate::model::check_counts(&self.children_per_parent, child_rows, Some(parent_rows))?;
+        if !(0.0..=1.0).contains(&self.null_rate) {
+            return Err("an empty-key rate that is not a rate".into());
+        }
+        match &self.preference {
+            Some(preference) => preference.check(child_columns, parent_columns),
+            None => Ok(()),
+        }
+    }
+
     /// Assigns a parent row (or an empty key) to every synthetic child row.
     pub fn assign(&self, synthetic: LinkedColumns<'_>, rng: &mut SynthRng) -> Vec<Option<usize>> {
         let (child_rows, parent_rows) = (synthetic.child_rows, synthetic.parent_rows);

@@ -19,6 +19,7 @@
 
 // Ground: errors, locations, pure statistics, randomness.
 pub mod error;
+pub mod files;
 pub mod location;
 pub mod progress;
 pub mod sampling;

@@ -29,6 +29,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+mod check;
+
 use crate::error::{Error, ModelFileProblem, Result};
 use crate::model::stored::repeats;
 use crate::train::Models;
@@ -37,7 +39,15 @@ use crate::train::Models;
 pub const MAGIC: &[u8; 8] = b"DXSYNTH\0";
 
 /// The format this dxsynth writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The largest model file read (a model of tens of millions of rows is far smaller).
+const MAX_FILE_BYTES: u64 = 1 << 31;
+
+/// The most values a model file's run-length lists may expand to: the sorted numbers of a
+/// column are at most its real rows, so this covers tables of tens of millions of rows, and
+/// bounds what a doctored header can make the reader allocate.
+pub const MAX_EXPANDED: u64 = 1 << 27;
 
 /// The version of dxsynth, written into every model file.
 const WRITER: &str = env!("CARGO_PKG_VERSION");
@@ -77,10 +87,14 @@ pub fn save(path: &Path, models: &Models) -> Result<u64> {
             source,
         }
     };
-    let mut file = tempfile::Builder::new()
-        .prefix(".dxsynth-model-")
-        .tempfile_in(&dir)
-        .map_err(io("cannot create a temporary file beside"))?;
+    let create = || {
+        tempfile::Builder::new()
+            .prefix(".dxsynth-model-")
+            .tempfile_in(&dir)
+    };
+    let (mut file, _registered) =
+        crate::files::Temporary::create(create, tempfile::NamedTempFile::path)
+            .map_err(io("cannot create a temporary file beside"))?;
     file.write_all(&bytes).map_err(io("cannot write"))?;
     file.as_file().sync_all().map_err(io("cannot write"))?;
     file.persist(path)
@@ -94,7 +108,8 @@ pub fn load(path: &Path) -> Result<ModelFile> {
         path: path.to_path_buf(),
         problem,
     };
-    let bytes = std::fs::read(path).map_err(|err| fail(ModelFileProblem::Unreadable(err)))?;
+    let bytes = crate::files::read_bounded(path, MAX_FILE_BYTES)
+        .map_err(|err| fail(ModelFileProblem::Unreadable(std::io::Error::other(err))))?;
     from_bytes(&bytes).map_err(fail)
 }
 
@@ -141,6 +156,12 @@ pub fn from_bytes(bytes: &[u8]) -> Result<ModelFile, ModelFileProblem> {
     if checksum(writer_bytes, expanded, payload) != expected_checksum {
         return Err(ModelFileProblem::Corrupted);
     }
+    if expanded > MAX_EXPANDED {
+        return Err(ModelFileProblem::Undecodable(format!(
+            "its lists would expand to {expanded} values, more than the {MAX_EXPANDED} a model \
+             file may hold"
+        )));
+    }
     let models = repeats::allowing(expanded, || decode(payload))?;
     Ok(ModelFile {
         format_version,
@@ -180,6 +201,7 @@ fn decode(payload: &[u8]) -> Result<Models, ModelFileProblem> {
         )));
     }
     models.check().map_err(ModelFileProblem::Undecodable)?;
+    check::contents(&models).map_err(ModelFileProblem::Undecodable)?;
     Ok(models)
 }
 

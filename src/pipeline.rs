@@ -6,15 +6,17 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::data::Table;
 use crate::error::{Error, Result};
-use crate::generate::generate_all;
+use crate::generate::{check_size, generate_all};
 use crate::model::{ModelKind, Privacy};
 use crate::output;
 use crate::output::target::Target;
 use crate::progress::{self, Progress};
+use crate::schema::Schema;
 use crate::targets::{GivenFiles, RowTargets, Targets};
 use crate::train::{Models, train_all};
-use crate::validated::validate;
+use crate::validated::{Validated, validate};
 
 /// Options of a whole run: training then generating.
 #[derive(Debug, Clone)]
@@ -144,7 +146,14 @@ pub fn run_to(
     progress: &dyn Progress,
 ) -> Result<RunReport> {
     check_scale(options.scale)?;
-    let models = train(schema_file, &options.train(), progress)?;
+    target.check()?;
+    if let Ok(schema) = Schema::load(schema_file) {
+        target.refuse_inputs(&schema.input_paths(), &schema.database_tables())?;
+    }
+    let input = progress::stage(progress, "validating and loading", || validate(schema_file))?;
+    let real_rows: Vec<usize> = input.tables.values().map(Table::rows).collect();
+    check_size(&real_rows, options.scale)?;
+    let models = train_validated(input, &options.train(), progress);
     generate_to(&models, target, &options.generate(), progress)
 }
 
@@ -156,13 +165,18 @@ pub fn train(
     progress: &dyn Progress,
 ) -> Result<Models> {
     let input = progress::stage(progress, "validating and loading", || validate(schema_file))?;
+    Ok(train_validated(input, options, progress))
+}
+
+/// Trains every table of a validated input (the second half of [`train`]).
+fn train_validated(input: Validated, options: &TrainOptions, progress: &dyn Progress) -> Models {
     let seed = options.seed.or(input.schema.seed);
     progress.stage("training", input.plan.order.len());
     let models = train_all(&input, options.model, options.privacy, seed, &|table| {
         progress.advance(table);
     });
     progress.finish();
-    Ok(models)
+    models
 }
 
 /// Generates from trained models (no real data needed) and writes `out_dir/<table>.csv` for
@@ -184,6 +198,9 @@ pub fn generate_to(
     progress: &dyn Progress,
 ) -> Result<RunReport> {
     check_scale(options.scale)?;
+    target.check()?;
+    let real_rows: Vec<usize> = models.tables.values().map(|t| t.real_rows).collect();
+    check_size(&real_rows, options.scale)?;
     let targets = Targets::load(models, &options.rows, &options.given, options.scale)?;
     let seed = options.seed.or(models.seed).unwrap_or_else(fresh_seed);
     progress.stage("generating", models.plan.order.len());

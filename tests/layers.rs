@@ -269,6 +269,7 @@ fn no_library_file_names_a_flag_or_an_exit_code() {
         "--scale",
         "--seed",
         "--min-quality",
+        "--max-detection-auc",
         "--tables",
         "--rows",
         "--given",

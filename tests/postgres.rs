@@ -417,6 +417,24 @@ fn a_database_is_a_source_with_its_types() {
     // bytea cannot be modelled; the column may be empty, so it is kept, empty.
     let avatar = real.header.iter().position(|h| h == "avatar").unwrap();
     assert!(real.cells[avatar].iter().all(Option::is_none));
+    // Never back into the database it is read from, even when asked to empty the tables:
+    // refused before any work (exit 2), the real rows untouched.
+    let refused = dxsynth(&[
+        "run",
+        schema.to_str().unwrap(),
+        "-o",
+        &uri,
+        "--if-exists",
+        "truncate",
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("is the input database"), "{message}");
+    assert_eq!(count(&mut db, "account"), 40);
+    assert_eq!(
+        count(&mut db, "payment"),
+        (1..=40).map(|a| a % 4).sum::<i64>()
+    );
     // And back into a database of its own.
     let Some(copy) = database("dx_source_copy") else {
         return;

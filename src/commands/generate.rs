@@ -43,6 +43,8 @@ pub struct Args {
 
 /// Loads the model file, generates and prints the per-table summary.
 pub fn run(args: &Args) -> Outcome {
+    let target = args.out.target()?;
+    target.refuse_inputs(std::slice::from_ref(&args.model_file), &[])?;
     let progress = Bars::new(args.quiet);
     let file = progress.spinner("loading the model", || modelfile::load(&args.model_file))?;
     let models = match &args.tables {
@@ -55,7 +57,6 @@ pub fn run(args: &Args) -> Outcome {
         rows: args.out.row_targets()?,
         given: args.out.given_files()?,
     };
-    let target = args.out.target()?;
     let report =
         dxsynth::generate_to(&models, &target, &options, &progress).map_err(target_flags)?;
     if !args.quiet {

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::Args as ClapArgs;
 use serde::Serialize;
 
+use dxsynth::error::printable;
 use dxsynth::model::{ModelKind, Privacy};
 use dxsynth::modelfile::{self, ModelFile};
 use dxsynth::plan::{Relationship, TablePlan};
@@ -95,7 +96,7 @@ impl Inspection {
             "{}: dxsynth model file, format {} (written by dxsynth {}), {}\n",
             path.display(),
             self.format_version,
-            self.written_by,
+            printable(&self.written_by),
             human_size(self.file_bytes)
         );
         text += &format!(
@@ -110,7 +111,12 @@ impl Inspection {
             None => "seed: none (generate picks a fresh one unless given --seed)\n".to_string(),
         };
         text += "\ngeneration order:\n";
-        let width = self.tables.iter().map(|t| t.name.len()).max().unwrap_or(0);
+        let width = self
+            .tables
+            .iter()
+            .map(|t| printable(&t.name).len())
+            .max()
+            .unwrap_or(0);
         for (index, table) in self.tables.iter().enumerate() {
             text += &table_text(index, table, width);
         }
@@ -134,18 +140,22 @@ fn table_text(index: usize, table: &TableInspection, width: usize) -> String {
     let mut text = format!(
         "  {}. {:<width$}  {:>8} rows  {}  (model {})\n",
         index + 1,
-        table.name,
+        printable(&table.name),
         table.training_rows,
         table.generation,
         human_size(table.model_bytes as u64)
     );
     if let Some(pk) = &table.primary_key {
-        text += &format!("     primary key: {pk}\n");
+        text += &format!("     primary key: {}\n", printable(pk));
     }
     if let Some(order_by) = &table.order_by {
-        text += &format!("     order by: {order_by}\n");
+        text += &format!("     order by: {}\n", printable(order_by));
     }
-    let columns: Vec<String> = table.columns.iter().map(ColumnSummary::to_string).collect();
+    let columns: Vec<String> = table
+        .columns
+        .iter()
+        .map(|column| printable(&column.to_string()))
+        .collect();
     if !columns.is_empty() {
         text += &format!("     columns: {}\n", columns.join(", "));
     }

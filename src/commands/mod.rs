@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use dxsynth::RunReport;
 use dxsynth::data::ValueFormat;
-use dxsynth::error::Error;
+use dxsynth::error::{Error, printable};
 use dxsynth::evaluate::Evaluation;
 use dxsynth::location::Location;
 use dxsynth::model::{ModelKind, Privacy};
@@ -57,6 +57,14 @@ pub enum Failure {
         /// The `--min-quality` asked for.
         minimum: f64,
     },
+    /// `evaluate --max-detection-auc`: a classifier tells some table's synthetic rows from the
+    /// real ones better than allowed (exit code 3, like the quality gate).
+    DetectionAbove {
+        /// The most detectable table and its AUC, when any table could be measured.
+        worst: Option<(String, f64)>,
+        /// The `--max-detection-auc` asked for.
+        maximum: f64,
+    },
 }
 
 impl From<Error> for Failure {
@@ -91,33 +99,42 @@ impl fmt::Display for Failure {
                 "no overall quality could be computed (no scored column or relationship), so \
                  --min-quality {minimum} is not met"
             ),
+            Failure::DetectionAbove {
+                worst: Some((table, auc)),
+                maximum,
+            } => write!(
+                f,
+                "a classifier tells synthetic `{table}` rows from real ones with AUC {auc:.4}, \
+                 above --max-detection-auc {maximum}"
+            ),
+            Failure::DetectionAbove {
+                worst: None,
+                maximum,
+            } => write!(
+                f,
+                "no table could be measured for detection (too few rows or no scored column), \
+                 so --max-detection-auc {maximum} is not met"
+            ),
         }
     }
 }
 
 impl Failure {
     /// The process exit code: 2 for bad input (schema, data, model file, argument), 3 for a
-    /// synthetic copy below `--min-quality`, 1 otherwise.
+    /// synthetic copy below `--min-quality` or above `--max-detection-auc`, 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
             Failure::Library(error)
             | Failure::Hinted { error, .. }
-            | Failure::Flag { error, .. } => match error {
-                Error::Invalid(_)
-                | Error::Scale(_)
-                | Error::RowCounts(_)
-                | Error::GivenRows(_)
-                | Error::UnknownTables { .. }
-                | Error::OutputExists(_)
-                | Error::NoFolder { .. }
-                | Error::ModelFile { .. } => 2,
-                Error::Io { .. }
-                | Error::Write { .. }
-                | Error::Target { .. }
-                | Error::TargetHoldsRows { .. } => 1,
-            },
+            | Failure::Flag { error, .. } => {
+                if error.is_bad_input() {
+                    2
+                } else {
+                    1
+                }
+            }
             Failure::Argument { .. } => 2,
-            Failure::QualityBelow { .. } => 3,
+            Failure::QualityBelow { .. } | Failure::DetectionAbove { .. } => 3,
         }
     }
 }
@@ -246,10 +263,12 @@ pub fn location(
     Ok(location.with_password_env(password_env))
 }
 
-/// Names `--rows` or `--given` in a library error about the rows or files they asked for, and
-/// `--if-exists` when a database output already holds rows.
+/// Names the flag behind a library error its value causes: `--scale` (out of range, or an output
+/// too big to hold in memory), `--rows` or `--given` (rows or files asked for), and hints at
+/// `--if-exists` when a database output already holds rows; others pass.
 pub fn target_flags(error: Error) -> Failure {
     match error {
+        Error::Scale(_) | Error::TooManyRows { .. } => flag("--scale")(error),
         Error::RowCounts(_) => flag("--rows")(error),
         Error::GivenRows(_) => flag("--given")(error),
         Error::TargetHoldsRows { .. } => Failure::Hinted {
@@ -304,15 +323,29 @@ pub struct ModelArgs {
     pub model: ModelKind,
     /// Rare-value threshold: categories and words seen fewer times are never reproduced, and
     /// as many extreme numbers on each side are clipped. 1 switches protection off.
-    #[arg(long, default_value_t = Privacy::default().min_count, value_name = "N")]
+    #[arg(
+        long,
+        default_value_t = Privacy::default().min_count,
+        value_name = "N",
+        value_parser = min_count
+    )]
     pub privacy_min_count: usize,
 }
 
+/// `--privacy-min-count`: a whole number of at least 1 (0 would silently mean "off").
+fn min_count(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1 (1 switches the protections off)".into()),
+        Ok(count) => Ok(count),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
 impl ModelArgs {
-    /// The privacy settings asked for (a threshold below 1 means 1).
+    /// The privacy settings asked for (the parser refuses a threshold below 1).
     pub fn privacy(&self) -> Privacy {
         Privacy {
-            min_count: self.privacy_min_count.max(1),
+            min_count: self.privacy_min_count,
         }
     }
 }
@@ -371,9 +404,13 @@ pub fn relationships_text(relationships: &[Relationship]) -> String {
     }
     let mut text = "\nrelationships:\n".to_string();
     for r in relationships {
+        // Names can come from a model file made by someone else: escape control characters.
         text += &format!(
             "  {}.{} -> {} ({})\n",
-            r.child, r.foreign_key, r.parent, r.role
+            printable(&r.child),
+            printable(&r.foreign_key),
+            printable(&r.parent),
+            r.role
         );
     }
     text

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
 
+use dxsynth::output::{self, OutputKind};
+use dxsynth::schema::Schema;
 use dxsynth::{Models, TrainOptions, modelfile};
 
 use super::progress::Bars;
@@ -43,6 +45,10 @@ pub fn run(args: &Args) -> Outcome {
         model: args.training.model,
         privacy: args.training.privacy(),
     };
+    if let Ok(schema) = Schema::load(&args.schema) {
+        let inputs = schema.input_paths();
+        output::refuse_inputs(&args.model_file, OutputKind::File, &inputs)?;
+    }
     let progress = Bars::new(args.quiet);
     let models = dxsynth::train(&args.schema, &options, &progress)?;
     let size = progress.spinner("saving", || modelfile::save(&args.model_file, &models))?;

@@ -60,6 +60,8 @@ pub struct Summary {
     tables: Vec<TableSummary>,
     relationships: Vec<Relationship>,
     rows: usize,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -76,6 +78,11 @@ impl Summary {
     pub fn of(valid: &Validated) -> Summary {
         let mut tables = Vec::new();
         let mut relationships = Vec::new();
+        let notes = valid
+            .tables
+            .values()
+            .flat_map(dxsynth::data::notes)
+            .collect();
         for plan in &valid.plan.order {
             let table = &valid.tables[&plan.table];
             let def = valid.schema.table(&plan.table);
@@ -97,6 +104,7 @@ impl Summary {
             rows: tables.iter().map(|t| t.rows).sum(),
             tables,
             relationships,
+            notes,
         }
     }
 
@@ -123,7 +131,11 @@ impl Summary {
                 text += &format!("     columns: {}\n", columns.join(", "));
             }
         }
-        text + &relationships_text(&self.relationships)
+        text += &relationships_text(&self.relationships);
+        for note in &self.notes {
+            text += &format!("\nnote: {note}\n");
+        }
+        text
     }
 }
 

@@ -8,6 +8,7 @@
 //! rendered as a self-contained HTML page with charts ([`html`]).
 
 mod charts;
+pub mod detection;
 pub mod html;
 pub mod load;
 pub mod paired;
@@ -39,7 +40,10 @@ pub struct EvaluateOptions {
     pub dcr_synthetic_rows: usize,
     /// Real rows they are measured against, at most.
     pub dcr_real_rows: usize,
-    /// Seed of every sample drawn (DCR subsamples, random rows, the real-vs-real split).
+    /// Rows drawn from each side of a table for detection, at most (half train, half test).
+    pub detection_rows: usize,
+    /// Seed of every sample drawn (DCR subsamples, random rows, the real-vs-real split,
+    /// detection samples and forests).
     pub seed: u64,
 }
 
@@ -48,6 +52,7 @@ impl Default for EvaluateOptions {
         EvaluateOptions {
             dcr_synthetic_rows: 2_000,
             dcr_real_rows: 10_000,
+            detection_rows: 5_000,
             seed: 0,
         }
     }
@@ -71,6 +76,8 @@ pub struct Report {
     pub validity: Validity,
     /// Exact copies and distance to closest record.
     pub privacy: PrivacyReport,
+    /// Whether a classifier tells synthetic rows from real ones, per table.
+    pub detection: detection::DetectionReport,
 }
 
 /// Rows of one table on each side.
@@ -449,6 +456,7 @@ pub fn evaluate(
         overall_quality: overall(&quality),
         validity: validity::check(&paired),
         privacy: privacy::assess(&paired, options),
+        detection: detection::assess(&paired, options),
         quality,
     };
     Ok(Evaluation { report, paired })

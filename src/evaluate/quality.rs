@@ -24,12 +24,15 @@ pub fn assess(paired: &Paired) -> Quality {
     }
 }
 
-/// One score per scored column: 1 − KS (continuous) or 1 − TVD (discrete), nulls dropped.
+/// One score per scored column: 1 − KS (continuous) or 1 − TVD (discrete), nulls dropped. A
+/// column without a single real value has no shape to compare and is left out (as SDMetrics
+/// leaves it out); an empty synthetic column against real values scores 0.
 pub fn column_shapes(paired: &Paired) -> Property<ColumnScore> {
     let rows = paired
         .tables
         .iter()
         .flat_map(|table| table.scored.iter().map(move |column| (table, column)))
+        .filter(|(_, column)| column.real.cells().iter().any(Option::is_some))
         .collect::<Vec<_>>()
         .into_par_iter()
         .map(|(table, column)| {

@@ -7,7 +7,7 @@
 //! inside any dense integer key), coverage of the parent's keys, and type agreement.
 
 use super::inferred::Confidence;
-use super::names::{NameMatch, reference_evidence};
+use super::names::{NameMatch, reference_evidence, stem_is_a_table};
 use super::profile::{ColumnRef, KeyValues, TableProfile};
 
 /// Bits of evidence (-log2 of the chance) above which values alone make a reference likely.
@@ -105,6 +105,7 @@ pub(super) fn links(tables: &[TableProfile], candidates: &[Vec<usize>]) -> Vec<L
             let Some(values) = &column.values else {
                 continue;
             };
+            let roles = !stem_is_a_table(&column.names, tables.iter().map(|t| t.name.as_str()));
             for (parent_table, keys) in candidates.iter().enumerate() {
                 for &parent_column in keys {
                     if (child_table, child_column) == (parent_table, parent_column) {
@@ -124,7 +125,13 @@ pub(super) fn links(tables: &[TableProfile], candidates: &[Vec<usize>]) -> Vec<L
                         distinct: values.distinct.len(),
                         parent_keys: key_values.distinct.len(),
                         bits: chance_bits(values, key_values),
-                        name: reference_evidence(&column.names, &parent.name, &key.names, key.name),
+                        name: reference_evidence(
+                            &column.names,
+                            &parent.name,
+                            &key.names,
+                            key.name,
+                            roles,
+                        ),
                         types_agree: values.integers.is_some() == key_values.integers.is_some(),
                         integers: values.integers.is_some() && key_values.integers.is_some(),
                         child_key_like: column.names.key_like && column.names.stem.is_none(),

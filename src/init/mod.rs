@@ -3,7 +3,8 @@
 //! One table per CSV file. For each table, inference finds:
 //!
 //! - the primary key: a unique, never-empty column, preferring key names (`id`, `<table>_id`,
-//!   `code`...), the first column, and columns other tables reference ([`keys`]);
+//!   `<table>_sk`, `code`...), the first column, and columns other tables reference, by name
+//!   above all ([`keys`]);
 //! - foreign keys: columns whose values all are keys of another table, ranked by name evidence,
 //!   the odds of the match happening by chance, coverage and type agreement, so `flights.origin`
 //!   is found to reference `airports.faa` although the names differ, while the integers 1..7 of a

@@ -119,6 +119,25 @@ pub fn tree_params(privacy: Privacy, rows: usize) -> tree::TreeParams {
     }
 }
 
+/// Checks children-per-parent counts read from a model file: one per real parent row
+/// (`parent_rows`; none for a table without a sequence), adding up to at most the table's real
+/// `rows`. Generation draws from them, so this bounds what it makes.
+pub(crate) fn check_counts(
+    counts: &[usize],
+    rows: usize,
+    parent_rows: Option<usize>,
+) -> std::result::Result<(), String> {
+    let total = counts
+        .iter()
+        .try_fold(0usize, |sum, &count| sum.checked_add(count));
+    if counts.len() != parent_rows.unwrap_or(0) || total.is_none_or(|total| total > rows) {
+        return Err(format!(
+            "children-per-parent counts that do not fit the table's {rows} rows"
+        ));
+    }
+    Ok(())
+}
+
 /// Which model to train.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

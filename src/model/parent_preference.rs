@@ -58,6 +58,33 @@ pub struct ParentPreference {
 }
 
 impl ParentPreference {
+    /// Checks a preference read from a model file against its tables (`child_columns` modelled
+    /// columns of the child, `parent_columns` of the parent): every index a draw follows in
+    /// range, every encoder and the tree sound.
+    pub(crate) fn check(
+        &self,
+        child_columns: usize,
+        parent_columns: usize,
+    ) -> std::result::Result<(), String> {
+        if self.signature.len() > SIGNATURE_BINS.len()
+            || self
+                .signature
+                .iter()
+                .any(|(column, _)| *column >= parent_columns)
+            || self.child_encoders.len() != child_columns
+            || self.leaves.iter().any(Vec::is_empty)
+        {
+            return Err("a parent preference that does not fit its tables".into());
+        }
+        self.signature
+            .iter()
+            .map(|(_, encoder)| encoder)
+            .chain(&self.child_encoders)
+            .try_for_each(Encoder::check)?;
+        self.tree
+            .check(self.child_encoders.len(), self.leaves.len())
+    }
+
     /// Learns the preference; `None` when no parent column is associated with a child column.
     pub(crate) fn learn(
         real: LinkedColumns<'_>,

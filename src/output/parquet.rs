@@ -1,9 +1,9 @@
 //! Writing `<table>.parquet` per table: typed columns (integers, decimals as doubles, dates,
 //! microsecond timestamps, booleans, strings; categories dictionary-encoded), ZSTD compressed.
-//! As with CSV, the files are written into a temporary folder beside the output folder and
-//! moved into place only when every table is written.
+//! As with CSV, the files are written into a staging folder beside the output folder that takes
+//! its place only when every table is written (`super::write_folder`).
 
-use std::fs::{self, File};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -20,49 +20,23 @@ use parquet::file::properties::WriterProperties;
 
 use super::sql::{self, Cell, OutColumn, Role};
 use crate::data::{Value, ValueFormat};
+use crate::error::{Error, Result};
 use crate::generate::SyntheticTable;
 use crate::schema::ColumnKind;
 
-/// Writes every table as `<dir>/<table>.parquet`; returns the paths written.
-pub fn write_all(
-    dir: &Path,
-    tables: &IndexMap<String, SyntheticTable>,
-) -> Result<Vec<PathBuf>, String> {
-    let parent = match dir.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&parent)
-        .map_err(|err| format!("cannot create `{}`: {err}", parent.display()))?;
-    let staging = tempfile::Builder::new()
-        .prefix(".dxsynth-")
-        .tempdir_in(&parent)
-        .map_err(|err| {
-            format!(
-                "cannot create a temporary folder in `{}`: {err}",
-                parent.display()
-            )
-        })?;
-    let file_name = |table: &SyntheticTable| format!("{}.parquet", table.name);
-    for table in tables.values() {
-        let path = staging.path().join(file_name(table));
-        write_table(&path, table).map_err(|err| format!("table `{}`: {err}", table.name))?;
-    }
-    let targets: Vec<PathBuf> = tables.values().map(|t| dir.join(file_name(t))).collect();
-    let moved =
-        |err: std::io::Error| format!("cannot move the output into `{}`: {err}", dir.display());
-    if !dir.exists() {
-        fs::rename(staging.keep(), dir).map_err(moved)?;
-        return Ok(targets);
-    }
-    for (table, target) in tables.values().zip(&targets) {
-        fs::rename(staging.path().join(file_name(table)), target).map_err(moved)?;
-    }
-    Ok(targets)
+/// Writes every table as `<dir>/<table>.parquet` through the staging folder CSV files use
+/// (swapped in whole); returns the paths written.
+pub fn write_all(dir: &Path, tables: &IndexMap<String, SyntheticTable>) -> Result<Vec<PathBuf>> {
+    super::write_folder(dir, tables, "parquet", |path, table| {
+        write_table(path, table).map_err(|message| Error::Target {
+            target: dir.display().to_string(),
+            message: format!("table `{}`: {message}", table.name),
+        })
+    })
 }
 
 /// Writes one table as a Parquet file in batches of rows.
-pub fn write_table(path: &Path, table: &SyntheticTable) -> Result<(), String> {
+pub fn write_table(path: &Path, table: &SyntheticTable) -> std::result::Result<(), String> {
     let columns = sql::columns(table);
     let fields: Vec<Field> = columns
         .iter()
@@ -79,7 +53,10 @@ pub fn write_table(path: &Path, table: &SyntheticTable) -> Result<(), String> {
     let mut start = 0;
     while start < table.rows || (start == 0 && table.rows == 0) {
         let end = (start + BATCH).min(table.rows);
-        let arrays: Vec<ArrayRef> = columns.iter().map(|c| array(c, start..end)).collect();
+        let arrays = columns
+            .iter()
+            .map(|c| array(c, start..end))
+            .collect::<std::result::Result<Vec<ArrayRef>, String>>()?;
         let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(|err| err.to_string())?;
         writer.write(&batch).map_err(|err| err.to_string())?;
         if end == table.rows {
@@ -100,7 +77,7 @@ fn data_type(column: &OutColumn<'_>) -> DataType {
         Role::Given { .. } | Role::Missing => DataType::Utf8,
         Role::Column { column, format } => match format {
             ValueFormat::Integer => DataType::Int64,
-            ValueFormat::Decimal { .. } => DataType::Float64,
+            ValueFormat::Decimal { .. } | ValueFormat::Scientific { .. } => DataType::Float64,
             ValueFormat::Datetime {
                 date_only: true, ..
             } => DataType::Date32,
@@ -114,55 +91,84 @@ fn data_type(column: &OutColumn<'_>) -> DataType {
     }
 }
 
-/// One column's values for the rows in `rows`.
-fn array(column: &OutColumn<'_>, rows: std::ops::Range<usize>) -> ArrayRef {
-    let numbers = || -> Vec<Option<f64>> {
-        match &column.role {
-            Role::Column { column, .. } => column.values[rows.clone()]
-                .iter()
-                .map(Value::as_number)
-                .collect(),
-            _ => Vec::new(),
-        }
+/// One column's values for the rows in `rows`, or why one cannot be written (an integer
+/// beyond 64 bits, a datetime out of range), naming the row.
+fn array(column: &OutColumn<'_>, rows: std::ops::Range<usize>) -> Result<ArrayRef, String> {
+    let data_type = data_type(column);
+    if let DataType::Date32 | DataType::Timestamp(_, _) = data_type {
+        return Ok(datetimes(column, rows, &data_type));
+    }
+    let first = rows.start;
+    let cells = rows
+        .map(|row| column.cell(row))
+        .collect::<Result<Vec<Cell>, String>>()?;
+    let misfit = |row: usize, cell: &Cell| {
+        format!(
+            "row {}, column `{}`: `{}` does not fit the column's type {data_type}",
+            first + row + 1,
+            column.name,
+            cell.text().unwrap_or_default()
+        )
     };
-    match data_type(column) {
-        DataType::Int64 => Arc::new(Int64Array::from_iter(rows.map(
-            |row| match column.cell(row) {
-                Cell::Integer(x) => Some(x),
-                _ => None,
-            },
-        ))),
-        DataType::Float64 => Arc::new(Float64Array::from_iter(rows.map(
-            |row| match column.cell(row) {
-                Cell::Real(x) => Some(x),
-                _ => None,
-            },
-        ))),
-        DataType::Date32 => Arc::new(Date32Array::from_iter(
-            numbers()
-                .into_iter()
-                .map(|x| x.map(|seconds| (seconds / 86_400.0).floor() as i32)),
+    Ok(match &data_type {
+        DataType::Int64 => Arc::new(Int64Array::from(
+            cells
+                .iter()
+                .enumerate()
+                .map(|(row, cell)| match cell {
+                    Cell::Null => Ok(None),
+                    Cell::Integer(x) => Ok(Some(*x)),
+                    other => Err(misfit(row, other)),
+                })
+                .collect::<Result<Vec<_>, String>>()?,
         )),
-        DataType::Timestamp(_, _) => Arc::new(TimestampMicrosecondArray::from_iter(
-            numbers()
-                .into_iter()
-                .map(|x| x.map(|seconds| (seconds * 1e6).round() as i64)),
+        DataType::Float64 => Arc::new(Float64Array::from(
+            cells
+                .iter()
+                .enumerate()
+                .map(|(row, cell)| match cell {
+                    Cell::Null => Ok(None),
+                    Cell::Real(x) => Ok(Some(*x)),
+                    other => Err(misfit(row, other)),
+                })
+                .collect::<Result<Vec<_>, String>>()?,
         )),
-        DataType::Boolean => Arc::new(BooleanArray::from_iter(rows.map(
-            |row| match column.cell(row) {
-                Cell::Flag(flag) => Some(flag),
+        DataType::Boolean => Arc::new(BooleanArray::from_iter(cells.iter().map(
+            |cell| match cell {
+                Cell::Flag(flag) => Some(*flag),
                 _ => None,
             },
         ))),
         DataType::Dictionary(_, _) => {
-            let texts: Vec<Option<String>> = rows.map(|row| label(column, row)).collect();
+            let texts: Vec<Option<String>> = cells.iter().map(Cell::text).collect();
             let labels: DictionaryArray<Int32Type> = texts.iter().map(Option::as_deref).collect();
             Arc::new(labels)
         }
-        _ => Arc::new(StringArray::from_iter(rows.map(|row| label(column, row)))),
-    }
+        _ => Arc::new(StringArray::from_iter(cells.iter().map(Cell::text))),
+    })
 }
 
-fn label(column: &OutColumn<'_>, row: usize) -> Option<String> {
-    column.cell(row).text()
+/// Dates (days) or timestamps (microseconds) since 1970, from the values' seconds.
+fn datetimes(
+    column: &OutColumn<'_>,
+    rows: std::ops::Range<usize>,
+    data_type: &DataType,
+) -> ArrayRef {
+    let numbers: Vec<Option<f64>> = match &column.role {
+        Role::Column { column, .. } => column.values[rows].iter().map(Value::as_number).collect(),
+        _ => Vec::new(),
+    };
+    if let DataType::Date32 = data_type {
+        Arc::new(Date32Array::from_iter(
+            numbers
+                .into_iter()
+                .map(|x| x.map(|seconds| (seconds / 86_400.0).floor() as i32)),
+        ))
+    } else {
+        Arc::new(TimestampMicrosecondArray::from_iter(
+            numbers
+                .into_iter()
+                .map(|x| x.map(|seconds| (seconds * 1e6).round() as i64)),
+        ))
+    }
 }

@@ -141,11 +141,16 @@ fn send_rows(
     let mut record: Vec<String> = Vec::with_capacity(columns.len());
     for row in 0..rows {
         record.clear();
-        record.extend(
-            columns
-                .iter()
-                .map(|c| c.cell(row).text().unwrap_or_default()),
-        );
+        for column in columns {
+            let cell = column.cell(row).map_err(|message| {
+                std::io::Error::other(format!(
+                    "row {}, column `{}`: {message}",
+                    row + 1,
+                    column.name
+                ))
+            })?;
+            record.push(cell.text().unwrap_or_default());
+        }
         csv.write_record(&record)?;
     }
     csv.flush()?;

@@ -106,7 +106,8 @@ fn role_of<'a>(table: &'a SyntheticTable, name: &str) -> Role<'a> {
     }
 }
 
-/// Datetimes as ISO text; everything else as the input wrote it.
+/// Datetimes as ISO text (in UTC, or in the input's offset when it wrote one); everything else
+/// as the input wrote it.
 fn database_format(format: &ValueFormat) -> ValueFormat {
     match format {
         ValueFormat::Datetime {
@@ -114,24 +115,28 @@ fn database_format(format: &ValueFormat) -> ValueFormat {
         } => ValueFormat::Datetime {
             pattern: "%Y-%m-%d".into(),
             date_only: true,
+            offset: None,
         },
-        ValueFormat::Datetime { pattern, .. } => ValueFormat::Datetime {
+        ValueFormat::Datetime {
+            pattern, offset, ..
+        } => {
             // Fractions of a second only when the input had them.
-            pattern: if pattern.contains('f') {
-                "%Y-%m-%d %H:%M:%S%.f".into()
-            } else {
-                "%Y-%m-%d %H:%M:%S".into()
-            },
-            date_only: false,
-        },
+            let fraction = if pattern.contains('f') { "%.f" } else { "" };
+            let zone = if offset.is_some() { "%:z" } else { "" };
+            ValueFormat::Datetime {
+                pattern: format!("%Y-%m-%d %H:%M:%S{fraction}{zone}"),
+                date_only: false,
+                offset: *offset,
+            }
+        }
         other => other.clone(),
     }
 }
 
 impl OutColumn<'_> {
-    /// The cell of one row.
-    pub(super) fn cell(&self, row: usize) -> Cell {
-        match &self.role {
+    /// The cell of one row, or why its value cannot be written (a datetime out of range).
+    pub(super) fn cell(&self, row: usize) -> Result<Cell, String> {
+        Ok(match &self.role {
             Role::PrimaryKey => Cell::Integer(row as i64 + 1),
             Role::ForeignKey { parents, .. } => {
                 parents[row].map_or(Cell::Null, |parent| Cell::Integer(parent as i64 + 1))
@@ -140,12 +145,18 @@ impl OutColumn<'_> {
                 (Value::Null, _) => Cell::Null,
                 (Value::Flag(flag), _) => Cell::Flag(*flag),
                 (Value::Label(label), _) => Cell::Text(label.to_string()),
-                (Value::Number(x), ValueFormat::Integer) => Cell::Integer(x.round() as i64),
-                (value @ Value::Number(_), ValueFormat::Decimal { .. }) => {
-                    let text = format.write(value);
+                // Beyond i64, written with all its digits: the database says if it fits.
+                (Value::Number(x), ValueFormat::Integer) if x.round().abs() < 9.0e18 => {
+                    Cell::Integer(x.round() as i64)
+                }
+                (
+                    value @ Value::Number(_),
+                    ValueFormat::Decimal { .. } | ValueFormat::Scientific { .. },
+                ) => {
+                    let text = format.try_write(value)?;
                     text.parse().map_or(Cell::Text(text), Cell::Real)
                 }
-                (value, format) => Cell::Text(format.write(value)),
+                (value, format) => Cell::Text(format.try_write(value)?),
             },
             Role::Given { text, integers } => match text[row].as_str() {
                 "" => Cell::Null,
@@ -155,7 +166,7 @@ impl OutColumn<'_> {
                 value => Cell::Text(value.to_string()),
             },
             Role::Missing => Cell::Null,
-        }
+        })
     }
 
     /// The column's SQL type for a table dxsynth creates.
@@ -173,11 +184,16 @@ impl OutColumn<'_> {
             Role::Column { format, .. } => match format {
                 ValueFormat::Integer if postgres => "BIGINT",
                 ValueFormat::Integer => "INTEGER",
-                ValueFormat::Decimal { .. } if postgres => "NUMERIC",
-                ValueFormat::Decimal { .. } => "REAL",
+                ValueFormat::Decimal { .. } | ValueFormat::Scientific { .. } if postgres => {
+                    "NUMERIC"
+                }
+                ValueFormat::Decimal { .. } | ValueFormat::Scientific { .. } => "REAL",
                 ValueFormat::Datetime {
                     date_only: true, ..
                 } => "DATE",
+                ValueFormat::Datetime {
+                    offset: Some(_), ..
+                } if postgres => "TIMESTAMPTZ",
                 ValueFormat::Datetime { .. } => "TIMESTAMP",
                 ValueFormat::Boolean { .. } => "BOOLEAN",
                 ValueFormat::Verbatim => "TEXT",

@@ -1,5 +1,5 @@
-//! Writing an SQLite database. A new database is built in a temporary file beside the target and
-//! renamed into place, so a failed run leaves nothing; an existing database is written in one
+//! Writing an SQLite database. A new database is built in a staging folder beside the target and
+//! linked into place when complete, so a failed or interrupted run leaves nothing; an existing database is written in one
 //! transaction, into its tables (empty, or emptied first when asked) or into tables
 //! created with their types, primary and foreign keys. Foreign keys are enforced while loading.
 
@@ -11,6 +11,7 @@ use rusqlite::{Connection, Transaction};
 
 use super::sql::{self, Cell, Dialect, Parents};
 use super::{IfExists, Refusal};
+use crate::files::{self, Temporary};
 use crate::generate::SyntheticTable;
 use crate::input::quote_ident;
 use crate::plan::Plan;
@@ -34,24 +35,31 @@ pub fn write(
     };
     std::fs::create_dir_all(dir)
         .map_err(|err| format!("cannot create the folder `{}`: {err}", dir.display()))?;
-    let staged = tempfile::Builder::new()
-        .prefix(".dxsynth-")
-        .suffix(".db")
-        .tempfile_in(dir)
-        .map_err(|err| {
+    // Built in a staging folder (removed on SIGINT/SIGTERM too: nothing SQLite creates in it
+    // can outlive the folder), then linked into place, never over a file made meanwhile.
+    let create = || tempfile::Builder::new().prefix(".dxsynth-").tempdir_in(dir);
+    let (staging, _registered) =
+        Temporary::create(create, tempfile::TempDir::path).map_err(|err| {
             format!(
-                "cannot create a temporary file in `{}`: {err}",
+                "cannot create a temporary folder in `{}`: {err}",
                 dir.display()
             )
         })?;
-    let mut conn = Connection::open(staged.path())
+    let staged = staging.path().join("new.db");
+    let mut conn =
+        Connection::open(&staged).map_err(|err| format!("cannot create a database: {err}"))?;
+    // A new database is thrown away on failure: its rollback journal need not touch the disk.
+    conn.pragma_update_and_check(None, "journal_mode", "MEMORY", |_| Ok(()))
         .map_err(|err| format!("cannot create a database: {err}"))?;
     load(&mut conn, tables, &parents, if_exists)?;
     conn.close()
         .map_err(|(_, err)| format!("cannot close the new database: {err}"))?;
-    staged
-        .persist_noclobber(path)
-        .map_err(|err| format!("cannot move the new database into place: {}", err.error))?;
+    files::uninterrupted(|_| std::fs::hard_link(&staged, path)).map_err(|err| {
+        format!(
+            "cannot move the new database into place at `{}`: {err}",
+            path.display()
+        )
+    })?;
     Ok(())
 }
 
@@ -150,7 +158,17 @@ fn insert_rows(transaction: &Transaction<'_>, table: &SyntheticTable) -> Result<
     let mut values: Vec<SqlValue> = Vec::with_capacity(columns.len());
     for row in 0..table.rows {
         values.clear();
-        values.extend(columns.iter().map(|column| sql_value(column.cell(row))));
+        for column in &columns {
+            let cell = column.cell(row).map_err(|message| {
+                format!(
+                    "table `{}`, row {}, column `{}`: {message}; nothing was written (rolled back)",
+                    table.name,
+                    row + 1,
+                    column.name
+                )
+            })?;
+            values.push(sql_value(cell));
+        }
         statement
             .execute(rusqlite::params_from_iter(values.iter()))
             .map_err(|err| {

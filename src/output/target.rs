@@ -5,11 +5,12 @@ use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 
-use super::IfExists;
-use crate::error::{Error, Result};
+use super::{IfExists, OutputKind};
+use crate::error::{Error, Problem, Result};
 use crate::generate::SyntheticTable;
 use crate::location::Location;
 use crate::plan::Plan;
+use crate::schema::TableSource;
 
 /// The file format of a folder target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -46,6 +47,42 @@ impl Target {
     pub fn is_csv_folder(&self) -> bool {
         matches!(self.location, Location::Folder(_)) && self.format == FileFormat::Csv
     }
+
+    /// Checks a folder target before any work (not a file, not a dangling link); a database
+    /// target is checked when it is opened.
+    pub fn check(&self) -> Result<()> {
+        match &self.location {
+            Location::Folder(dir) => super::check_folder(dir),
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuses a target that would overwrite what the run reads, before any work: a folder
+    /// (CSV or Parquet) that is or holds one of the `inputs`, an SQLite file that is one of them
+    /// (the schema's database, the model file), or a PostgreSQL database named by the same URI
+    /// as one the `read` tables come from (emptying tables that hold rows would destroy the real data;
+    /// the URIs are compared as written).
+    pub fn refuse_inputs(&self, inputs: &[PathBuf], read: &[&TableSource]) -> Result<()> {
+        match &self.location {
+            Location::Folder(dir) => super::refuse_inputs(dir, OutputKind::Folder, inputs),
+            Location::Sqlite(path) => super::refuse_inputs(path, OutputKind::File, inputs),
+            Location::Postgres(pg) => {
+                let clash = read.iter().find(|source| match &source.location {
+                    Location::Postgres(input) => input.uri == pg.uri,
+                    _ => false,
+                });
+                match clash {
+                    Some(source) => Err(Error::invalid(vec![Problem::general(format!(
+                        "the output database `{}` is the input database the table `{}` is read \
+                         from: writing there could empty or change the real data, so nothing \
+                         was done; choose another database",
+                        self.location, source.table
+                    ))])),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
 }
 
 /// Writes every table to the target, parents before children (the map's order); returns what
@@ -63,9 +100,7 @@ pub fn write(
     match (&target.location, target.format) {
         (Location::Folder(dir), FileFormat::Csv) => super::write_all(dir, tables),
         #[cfg(feature = "parquet")]
-        (Location::Folder(dir), FileFormat::Parquet) => {
-            super::parquet::write_all(dir, tables).map_err(failed)
-        }
+        (Location::Folder(dir), FileFormat::Parquet) => super::parquet::write_all(dir, tables),
         #[cfg(feature = "sqlite")]
         (Location::Sqlite(path), _) => {
             super::sqlite::write(path, tables, plan, target.if_exists)
