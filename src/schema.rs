@@ -110,6 +110,38 @@ struct TableFile {
     order_by: Option<String>,
     #[serde(default)]
     columns: IndexMap<String, ColumnOverride>,
+    #[serde(default)]
+    rules: RulesSection,
+}
+
+/// A table's `rules:` section as written: rules to add and to switch off, as rule text (read
+/// and checked by [`crate::rules`], which knows the rule language).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulesSection {
+    /// Whether to look for rules in the data (default true).
+    #[serde(default = "yes")]
+    pub discover: bool,
+    /// Rules to keep even if the data does not show them.
+    #[serde(default)]
+    pub add: Vec<String>,
+    /// Found rules to switch off (coincidences).
+    #[serde(default)]
+    pub off: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for RulesSection {
+    fn default() -> Self {
+        RulesSection {
+            discover: true,
+            add: Vec::new(),
+            off: Vec::new(),
+        }
+    }
 }
 
 /// A foreign key: a column of the child table holding the parent's primary key.
@@ -144,6 +176,8 @@ pub struct TableDef {
     pub order_by: Option<String>,
     /// Per-column type overrides.
     pub columns: IndexMap<String, ColumnOverride>,
+    /// The `rules:` section.
+    pub rules: RulesSection,
 }
 
 impl TableDef {
@@ -225,6 +259,7 @@ impl Schema {
                 sequence_by: table.sequence_by,
                 order_by: table.order_by,
                 columns: table.columns,
+                rules: table.rules,
                 name,
             })
             .collect();
