@@ -23,6 +23,7 @@ pub mod modelfile;
 pub mod output;
 pub mod plan;
 pub mod progress;
+pub mod rules;
 pub mod sampling;
 pub mod schema;
 

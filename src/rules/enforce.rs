@@ -1,0 +1,564 @@
+//! Keeping the rules while a row is drawn, by construction rather than by rejection.
+//!
+//! A learned model draws a row column by column; the [`Enforcer`] is called on each value as it
+//! is drawn, before later columns are conditioned on it:
+//! - a determined column (calendar function, `// 100`, a sum, a lookup, a copy of the parent's
+//!   column) is computed from the columns it follows from, which [`Enforcer::compile`] moves
+//!   before it in the generation order;
+//! - a column bound by orders or bounded differences to columns drawn before it (or to the
+//!   parent's) keeps its drawn value when that obeys them all, else is redrawn as a real gap
+//!   from the column that binds it (and clamped into the bounds): only that column changes;
+//! - values are put on the grid the output is written on (whole days, cents, HHMM clock times)
+//!   first, so a rule that holds here holds in the CSV.
+
+use rand::RngExt;
+use serde::{Deserialize, Serialize};
+
+use super::measure::{calendar_value, clock_minutes, lookup};
+use super::{Col, IntOp, Mapping, Part, Rule, RuleKind};
+use crate::data::{Column, Value, ValueFormat};
+use crate::sampling::SynthRng;
+
+/// The compiled rules of one table, indexed by the table's columns.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Enforcer {
+    /// What to do after each column is drawn.
+    steps: Vec<Vec<Step>>,
+    /// The grid each column's values are written on (for columns some rule reads).
+    grids: Vec<Grid>,
+    /// The grid of each context column.
+    context_grids: Vec<Grid>,
+    /// Whether any step reads the parent's values.
+    uses_context: bool,
+}
+
+/// A value a step reads: from the row being drawn, or from the parent context.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+enum Ref {
+    Own(usize),
+    Context(usize),
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+enum Grid {
+    #[default]
+    Free,
+    /// Rounded to a multiple of the step (integers, decimals).
+    Round(f64),
+    /// Floored to a multiple of the step (dates, seconds: what the writer does).
+    Floor(f64),
+    /// An HHMM clock time.
+    Clock { midnight_2400: bool },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum Step {
+    Derive(Derive),
+    Within(Vec<Bound>),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum Derive {
+    Arithmetic {
+        source: usize,
+        op: IntOp,
+        divisor: i64,
+    },
+    Calendar {
+        source: usize,
+        part: Part,
+        mapping: Mapping,
+    },
+    Lookup {
+        source: usize,
+        table: Vec<(Value, Value)>,
+    },
+    /// `a + b`, in clock arithmetic when `clock` is set.
+    Sum {
+        a: usize,
+        b: usize,
+        clock: Option<bool>,
+    },
+    /// `total - b`.
+    Difference {
+        total: usize,
+        b: usize,
+    },
+    Copy {
+        source: usize,
+    },
+}
+
+/// `sign × (x − other)` lies in `[min, max]`; `gaps` are real values of it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Bound {
+    other: Ref,
+    sign: f64,
+    min: f64,
+    max: f64,
+    gaps: Vec<f64>,
+}
+
+impl Enforcer {
+    /// Compiles the rules of a table with `columns` (and the context of its parent, whose first
+    /// columns are the parent's own) and returns the generation order, `order` changed only so
+    /// that every determined column comes after the columns it follows from.
+    pub fn compile(
+        rules: &[Rule],
+        columns: &[Column],
+        context: &[Column],
+        order: Vec<usize>,
+    ) -> (Enforcer, Vec<usize>) {
+        let own = |name: &str| columns.iter().position(|c| c.name == name);
+        let resolve = |col: &Col| match col {
+            Col::Own(name) => own(name).map(Ref::Own),
+            Col::Parent { column, .. } => context
+                .iter()
+                .position(|c| &c.name == column)
+                .map(Ref::Context),
+        };
+        let mut derived: Vec<Option<(Derive, Vec<usize>)>> = vec![None; columns.len()];
+        let mut ranked: Vec<&Rule> = rules.iter().collect();
+        ranked.sort_by_key(|rule| priority(&rule.kind));
+        for rule in &ranked {
+            for (target, derive, sources) in derivations(&rule.kind, &own, &resolve) {
+                if derived[target].is_none() && !depends_on(&derived, &sources, target) {
+                    derived[target] = Some((derive, sources));
+                    break;
+                }
+            }
+        }
+        let order = topological(order, &derived);
+        let rank: Vec<usize> = {
+            let mut rank = vec![0; columns.len()];
+            for (position, &column) in order.iter().enumerate() {
+                rank[column] = position;
+            }
+            rank
+        };
+        let mut enforcer = Enforcer {
+            steps: vec![Vec::new(); columns.len()],
+            grids: vec![Grid::Free; columns.len()],
+            context_grids: context.iter().map(grid_of).collect(),
+            uses_context: false,
+        };
+        let mut bounds: Vec<Vec<Bound>> = vec![Vec::new(); columns.len()];
+        for rule in rules {
+            for col in rule.kind.columns() {
+                if let Some(Ref::Own(index)) = resolve(&col) {
+                    enforcer.grids[index] = grid_of(&columns[index]);
+                }
+            }
+            if let Some((column, bound)) = bound_of(rule, &resolve, &rank, &derived, columns) {
+                enforcer.uses_context |= matches!(bound.other, Ref::Context(_));
+                bounds[column].push(bound);
+            }
+        }
+        for rule in rules {
+            if let RuleKind::ClockTime {
+                column,
+                midnight_2400,
+            } = &rule.kind
+                && let Some(index) = own(column)
+            {
+                enforcer.grids[index] = Grid::Clock {
+                    midnight_2400: *midnight_2400,
+                };
+            }
+        }
+        for (column, derive) in derived.into_iter().enumerate() {
+            if let Some((derive, _)) = derive {
+                enforcer.uses_context |= matches!(derive, Derive::Copy { .. });
+                enforcer.steps[column].push(Step::Derive(derive));
+            }
+        }
+        for (column, bounds) in bounds.into_iter().enumerate() {
+            if !bounds.is_empty() {
+                enforcer.steps[column].push(Step::Within(bounds));
+            }
+        }
+        (enforcer, order)
+    }
+
+    /// Whether [`Enforcer::fix`] needs the parent's values.
+    pub fn uses_context(&self) -> bool {
+        self.uses_context
+    }
+
+    /// Whether there is anything to enforce.
+    pub fn is_empty(&self) -> bool {
+        self.steps.iter().all(Vec::is_empty) && self.grids.iter().all(|g| *g == Grid::Free)
+    }
+
+    /// The value to keep for `column`, just drawn as `value`, given the columns drawn before it
+    /// in `row` and the parent's values in `context` (empty without a parent).
+    pub fn fix(
+        &self,
+        column: usize,
+        value: Value,
+        row: &[Value],
+        context: &[Value],
+        rng: &mut SynthRng,
+    ) -> Value {
+        let Some(grid) = self.grids.get(column) else {
+            return value;
+        };
+        let mut value = grid.snap(value);
+        for step in &self.steps[column] {
+            value = match step {
+                Step::Derive(derive) if !value.is_null() => derive
+                    .compute(row, context)
+                    .map_or(value, |derived| grid.snap(derived)),
+                Step::Derive(_) => value,
+                Step::Within(bounds) => self.within(value, bounds, *grid, row, context, rng),
+            };
+        }
+        value
+    }
+
+    fn read(&self, at: Ref, row: &[Value], context: &[Value]) -> Option<f64> {
+        match at {
+            Ref::Own(index) => row.get(index)?.as_number(),
+            Ref::Context(index) => {
+                let grid = self.context_grids.get(index).copied().unwrap_or_default();
+                grid.snap(context.get(index)?.clone()).as_number()
+            }
+        }
+    }
+
+    /// Keeps `value` when it obeys every bound, else redraws it as a real gap from the column
+    /// of the first bound it breaks.
+    fn within(
+        &self,
+        value: Value,
+        bounds: &[Bound],
+        grid: Grid,
+        row: &[Value],
+        context: &[Value],
+        rng: &mut SynthRng,
+    ) -> Value {
+        let Some(x) = value.as_number() else {
+            return value;
+        };
+        let (mut low, mut high) = (f64::NEG_INFINITY, f64::INFINITY);
+        let mut broken: Option<(&Bound, f64)> = None;
+        for bound in bounds {
+            let Some(other) = self.read(bound.other, row, context) else {
+                continue;
+            };
+            let (lo, hi) = if bound.sign > 0.0 {
+                (other + bound.min, other + bound.max)
+            } else {
+                (other - bound.max, other - bound.min)
+            };
+            low = low.max(lo);
+            high = high.min(hi);
+            if (x < lo || x > hi) && broken.is_none() {
+                broken = Some((bound, other));
+            }
+        }
+        let Some((bound, other)) = broken else {
+            return value;
+        };
+        let feasible = low <= high;
+        for _ in 0..4 {
+            let gap = if bound.gaps.is_empty() {
+                if bound.max.is_finite() {
+                    rng.random_range(bound.min..=bound.max)
+                } else {
+                    bound.min
+                }
+            } else {
+                bound.gaps[rng.random_range(0..bound.gaps.len())]
+            };
+            let candidate = grid.snap_number(other + bound.sign * gap);
+            if !feasible || (candidate >= low && candidate <= high) {
+                return Value::Number(candidate);
+            }
+        }
+        Value::Number(if feasible {
+            let clamped = grid.snap_number(x.clamp(low, high));
+            if clamped < low || clamped > high {
+                low
+            } else {
+                clamped
+            }
+        } else {
+            x
+        })
+    }
+}
+
+/// Which rules get to determine a column first.
+fn priority(kind: &RuleKind) -> u8 {
+    match kind {
+        RuleKind::CopyParent { .. } => 0,
+        RuleKind::Arithmetic { .. } => 1,
+        RuleKind::Calendar { .. } => 2,
+        RuleKind::Sum { .. } => 3,
+        RuleKind::Lookup { .. } => 4,
+        _ => 5,
+    }
+}
+
+/// The ways a rule can determine a column: (target, how, own columns it reads), in order of
+/// preference.
+fn derivations(
+    kind: &RuleKind,
+    own: &dyn Fn(&str) -> Option<usize>,
+    resolve: &dyn Fn(&Col) -> Option<Ref>,
+) -> Vec<(usize, Derive, Vec<usize>)> {
+    let pair = |target: &str, source: &str| Some((own(target)?, own(source)?));
+    match kind {
+        RuleKind::Arithmetic {
+            target,
+            source,
+            op,
+            divisor,
+        } => pair(target, source)
+            .map(|(t, s)| {
+                let derive = Derive::Arithmetic {
+                    source: s,
+                    op: *op,
+                    divisor: *divisor,
+                };
+                vec![(t, derive, vec![s])]
+            })
+            .unwrap_or_default(),
+        RuleKind::Calendar {
+            target,
+            source,
+            part,
+            mapping,
+        } => pair(target, source)
+            .map(|(t, s)| {
+                let derive = Derive::Calendar {
+                    source: s,
+                    part: *part,
+                    mapping: mapping.clone(),
+                };
+                vec![(t, derive, vec![s])]
+            })
+            .unwrap_or_default(),
+        RuleKind::Lookup {
+            target,
+            source,
+            table,
+        } => pair(target, source)
+            .map(|(t, s)| {
+                let derive = Derive::Lookup {
+                    source: s,
+                    table: table.clone(),
+                };
+                vec![(t, derive, vec![s])]
+            })
+            .unwrap_or_default(),
+        RuleKind::Sum { total, a, b, clock } => {
+            let (Some(t), Some(a), Some(b)) = (own(total), own(a), own(b)) else {
+                return Vec::new();
+            };
+            // The sum is derived by preference: a difference of two large drawn numbers is
+            // noisier than a sum. Clock sums only that way (a difference of clock times is
+            // ambiguous modulo a day).
+            let clock = clock.then_some(true);
+            let mut ways = vec![(t, Derive::Sum { a, b, clock }, vec![a, b])];
+            if clock.is_none() {
+                ways.push((a, Derive::Difference { total: t, b }, vec![t, b]));
+                ways.push((b, Derive::Difference { total: t, b: a }, vec![t, a]));
+            }
+            ways
+        }
+        RuleKind::CopyParent { column, parent } => match (own(column), resolve(parent)) {
+            (Some(t), Some(Ref::Context(source))) => {
+                vec![(t, Derive::Copy { source }, Vec::new())]
+            }
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+/// Whether any of `sources` is `target` or is determined (transitively) from it.
+fn depends_on(derived: &[Option<(Derive, Vec<usize>)>], sources: &[usize], target: usize) -> bool {
+    let mut todo: Vec<usize> = sources.to_vec();
+    let mut seen = vec![false; derived.len()];
+    while let Some(column) = todo.pop() {
+        if column == target {
+            return true;
+        }
+        if std::mem::replace(&mut seen[column], true) {
+            continue;
+        }
+        if let Some((_, inputs)) = &derived[column] {
+            todo.extend(inputs);
+        }
+    }
+    false
+}
+
+/// `order` with every determined column moved after its inputs (otherwise unchanged).
+fn topological(order: Vec<usize>, derived: &[Option<(Derive, Vec<usize>)>]) -> Vec<usize> {
+    let mut placed = vec![false; derived.len()];
+    let mut result = Vec::with_capacity(order.len());
+    let mut waiting: Vec<usize> = Vec::new();
+    let ready = |column: usize, placed: &[bool]| {
+        derived[column]
+            .as_ref()
+            .is_none_or(|(_, inputs)| inputs.iter().all(|&i| placed[i]))
+    };
+    for column in order {
+        if column >= placed.len() {
+            continue;
+        }
+        waiting.push(column);
+        loop {
+            let Some(position) = waiting.iter().position(|&c| ready(c, &placed)) else {
+                break;
+            };
+            let next = waiting.remove(position);
+            placed[next] = true;
+            result.push(next);
+        }
+    }
+    result.extend(waiting);
+    result
+}
+
+/// The bound an order or difference rule puts on whichever of its columns is drawn last (never
+/// a determined one), with that column's index.
+fn bound_of(
+    rule: &Rule,
+    resolve: &dyn Fn(&Col) -> Option<Ref>,
+    rank: &[usize],
+    derived: &[Option<(Derive, Vec<usize>)>],
+    columns: &[Column],
+) -> Option<(usize, Bound)> {
+    let (low, high, min, max) = match &rule.kind {
+        RuleKind::Order { low, high, strict } => {
+            (low, high, if *strict { 1.0 } else { 0.0 }, f64::INFINITY)
+        }
+        RuleKind::Difference {
+            from, to, min, max, ..
+        } => (from, to, *min, *max),
+        _ => return None,
+    };
+    let (low, high) = (resolve(low)?, resolve(high)?);
+    // x = high: x − low in [min, max]; x = low: −(x − high) in [min, max].
+    let (column, other, sign) = match (low, high) {
+        (Ref::Own(l), Ref::Own(h)) if rank[h] > rank[l] => (h, low, 1.0),
+        (Ref::Own(l), Ref::Own(_)) => (l, high, -1.0),
+        (Ref::Context(_), Ref::Own(h)) => (h, low, 1.0),
+        (Ref::Own(l), Ref::Context(_)) => (l, high, -1.0),
+        (Ref::Context(_), Ref::Context(_)) => return None,
+    };
+    if derived[column].is_some() {
+        return None;
+    }
+    let min = if matches!(rule.kind, RuleKind::Order { strict: true, .. }) {
+        strict_step(&columns[column]) * min
+    } else {
+        min
+    };
+    Some((
+        column,
+        Bound {
+            other,
+            sign,
+            min,
+            max,
+            gaps: rule.gaps.clone(),
+        },
+    ))
+}
+
+/// The smallest positive difference a strict order needs on a column's grid.
+fn strict_step(column: &Column) -> f64 {
+    let unit = super::measure::unit(column);
+    if unit > 0.0 { unit } else { 1e-9 }
+}
+
+fn grid_of(column: &Column) -> Grid {
+    match &column.format {
+        ValueFormat::Integer => Grid::Round(1.0),
+        ValueFormat::Decimal { max_places, .. } => Grid::Round(10f64.powi(-(*max_places as i32))),
+        ValueFormat::Datetime {
+            date_only: true, ..
+        } => Grid::Floor(86_400.0),
+        ValueFormat::Datetime { pattern, .. } if !pattern.contains("%.f") => Grid::Floor(1.0),
+        _ => Grid::Free,
+    }
+}
+
+impl Grid {
+    fn snap(self, value: Value) -> Value {
+        match value {
+            Value::Number(x) => Value::Number(self.snap_number(x)),
+            other => other,
+        }
+    }
+
+    fn snap_number(self, x: f64) -> f64 {
+        match self {
+            Grid::Free => x,
+            Grid::Round(step) => (x / step).round() * step,
+            Grid::Floor(step) => (x / step).floor() * step,
+            Grid::Clock { midnight_2400 } => clock_time(x, midnight_2400),
+        }
+    }
+}
+
+/// The HHMM clock time nearest to `x` (575 becomes 559; minutes past 59 are no time).
+fn clock_time(x: f64, midnight_2400: bool) -> f64 {
+    let x = x.round().clamp(0.0, 2400.0);
+    let (hours, minutes) = ((x / 100.0).floor(), x.rem_euclid(100.0));
+    let time = if minutes < 60.0 {
+        x
+    } else if minutes - 59.0 <= 100.0 - minutes {
+        hours * 100.0 + 59.0
+    } else {
+        (hours + 1.0) * 100.0
+    };
+    match time {
+        t if t == 0.0 && midnight_2400 => 2400.0,
+        t if t == 2400.0 && !midnight_2400 => 0.0,
+        t => t,
+    }
+}
+
+impl Derive {
+    fn compute(&self, row: &[Value], context: &[Value]) -> Option<Value> {
+        let number = |index: usize| row.get(index)?.as_number();
+        match self {
+            Derive::Arithmetic {
+                source,
+                op,
+                divisor,
+            } => {
+                let x = number(*source)?.round() as i64;
+                let y = match op {
+                    IntOp::Div => x.div_euclid(*divisor),
+                    IntOp::Rem => x.rem_euclid(*divisor),
+                };
+                Some(Value::Number(y as f64))
+            }
+            Derive::Calendar {
+                source,
+                part,
+                mapping,
+            } => calendar_value(*part, mapping, part.of(number(*source)?)?),
+            Derive::Lookup { source, table } => lookup(table, row.get(*source)?).cloned(),
+            Derive::Sum { a, b, clock } => {
+                let (a, b) = (number(*a)?, number(*b)?);
+                Some(Value::Number(match clock {
+                    Some(_) => {
+                        let minutes = (clock_minutes(a) + b).round().rem_euclid(1440.0);
+                        (minutes / 60.0).floor() * 100.0 + minutes.rem_euclid(60.0)
+                    }
+                    None => a + b,
+                }))
+            }
+            Derive::Difference { total, b } => Some(Value::Number(number(*total)? - number(*b)?)),
+            Derive::Copy { source } => context.get(*source).filter(|v| !v.is_null()).cloned(),
+        }
+    }
+}
