@@ -22,6 +22,7 @@ use super::runs::Runs;
 use super::tree::{Feature, Tree, TreeParams};
 use super::{Parent, Row, TableModel, TrainingData};
 use crate::data::{Column, Value};
+use crate::rules::enforce::Enforcer;
 use crate::sampling::{SynthRng, rank_matched, stratified};
 use crate::schema::ColumnKind;
 
@@ -37,6 +38,8 @@ pub struct LearnedModel {
     /// Protected bounds of numerical and datetime columns.
     bounds: Vec<Option<(f64, f64)>>,
     sequence: Option<SequenceModel>,
+    /// The table's rules, kept while rows are drawn.
+    enforcer: Enforcer,
 }
 
 /// Features that describe a row's place in its sequence: position, length, progress.
@@ -196,7 +199,8 @@ impl LearnedModel {
         );
         let ordered = ordered_features(layout, &encoders, &context_encoders);
         let context_parents = parents_per_code(data, context, &context_encoders);
-        let order = generation_order(columns);
+        let (enforcer, order) =
+            Enforcer::compile(data.rules, columns, context, generation_order(columns));
         let models: Vec<ColumnModel> = (0..columns.len())
             .into_par_iter()
             .map(|column| {
@@ -243,6 +247,7 @@ impl LearnedModel {
                 .map(|column| protected_bounds(column, min_count))
                 .collect(),
             sequence,
+            enforcer,
         }
     }
 
@@ -263,12 +268,14 @@ impl LearnedModel {
 
     /// One row given the context part of its codes; `first` is the value of the first column
     /// when it was drawn beforehand.
+    #[allow(clippy::too_many_arguments)]
     fn sample_row(
         &self,
         mut codes: Vec<u8>,
         previous: Option<&Row>,
         anchor: Option<f64>,
         first: Option<Value>,
+        context: &[Value],
         rng: &mut SynthRng,
     ) -> Row {
         let mut row = vec![Value::Null; self.columns.len()];
@@ -279,6 +286,7 @@ impl LearnedModel {
                 (None, model) => self.draw(model, column, &codes, previous, anchor, rng),
             };
             let value = clip(value, self.bounds[column]);
+            let value = self.enforcer.fix(column, value, &row, context, rng);
             codes[self.layout.current(column)] = self.encoders[column].encode(&value);
             row[column] = value;
         }
@@ -332,7 +340,7 @@ impl TableModel for LearnedModel {
                 if self.layout.sequential {
                     codes[self.layout.length()] = count_code(1);
                 }
-                self.sample_row(codes, None, None, firsts.next(), rng)
+                self.sample_row(codes, None, None, firsts.next(), &[], rng)
             })
             .collect()
     }
@@ -370,6 +378,15 @@ impl TableModel for LearnedModel {
             .and_then(|s| s.anchor)
             .and_then(|a| parent.columns.get(a))
             .and_then(|column| column.values[parent_row].as_number());
+        let context_values: Vec<Value> = if self.enforcer.uses_context() {
+            parent
+                .columns
+                .iter()
+                .map(|column| column.values[parent_row].clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
         let mut rows: Vec<Row> = Vec::with_capacity(len);
         for position in 0..len {
             let mut codes = context.clone();
@@ -381,7 +398,7 @@ impl TableModel for LearnedModel {
                     codes[self.layout.previous(column)] = self.encoders[column].encode(value);
                 }
             }
-            let row = self.sample_row(codes, rows.last(), anchor, None, rng);
+            let row = self.sample_row(codes, rows.last(), anchor, None, &context_values, rng);
             rows.push(row);
         }
         rows

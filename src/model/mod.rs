@@ -24,6 +24,7 @@ use crate::data::{Column, Table, Value, ValueFormat};
 use crate::error::{Error, Result};
 use crate::keys::{self, KeyDistribution, LinkedColumns};
 use crate::plan::{Generation, Plan, TablePlan};
+use crate::rules::{Frame, ParentFrame, Rule};
 use crate::sampling::SynthRng;
 use crate::schema::ColumnKind;
 
@@ -71,6 +72,8 @@ pub struct TrainingData<'a> {
     pub order_by: Option<usize>,
     /// The privacy protections to apply.
     pub privacy: Privacy,
+    /// The rules the table's rows obey (see [`crate::rules`]); the learned model keeps them.
+    pub rules: &'a [Rule],
 }
 
 /// A child table's link to the parent its sequences hang off.
@@ -275,6 +278,8 @@ pub struct TrainedTable {
     pub model: AnyModel,
     /// Distributions of the foreign keys assigned after generation.
     pub assigned: Vec<KeyDistribution>,
+    /// The rules found in (or declared for) the real rows, with their support.
+    pub rules: Vec<Rule>,
 }
 
 /// The trained models of every table, with the plan that orders them and the settings they
@@ -450,11 +455,13 @@ fn train_table(
         .order_by
         .as_ref()
         .and_then(|name| table.columns.iter().position(|c| &c.name == name));
+    let rules = table_rules(input, plan, def, table, parent.as_ref(), privacy);
     let data = TrainingData {
         table,
         parent,
         order_by,
         privacy,
+        rules: &rules,
     };
     TrainedTable {
         name: table.name.clone(),
@@ -474,7 +481,33 @@ fn train_table(
         orphan_rows,
         model: train(kind, &data),
         assigned,
+        rules,
     }
+}
+
+/// The rules of a real table, with its sequence parent's columns when it has one.
+fn table_rules(
+    input: &Validated,
+    plan: &TablePlan,
+    def: &crate::schema::TableDef,
+    table: &Table,
+    link: Option<&ParentLink>,
+    privacy: Privacy,
+) -> Vec<Rule> {
+    let parent = match (&plan.generation, link) {
+        (Generation::Sequential { key }, Some(link)) => Some(ParentFrame {
+            table: &key.parent,
+            columns: &input.tables[&key.parent].columns,
+            row_of: &link.parent_of_row,
+        }),
+        _ => None,
+    };
+    let frame = Frame {
+        columns: &table.columns,
+        rows: table.rows(),
+        parent,
+    };
+    crate::rules::table_rules(def, &frame, privacy.threshold(table.rows()))
 }
 
 /// For each row of `table`, the row of `parent` its key `column` points at.
