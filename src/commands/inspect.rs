@@ -65,6 +65,7 @@ struct TableInspection {
     order_by: Option<String>,
     columns: Vec<ColumnSummary>,
     model_bytes: usize,
+    rules: Vec<crate::rules::RuleSummary>,
 }
 
 impl Inspection {
@@ -163,6 +164,7 @@ fn table_text(index: usize, table: &TableInspection, width: usize) -> String {
     if !columns.is_empty() {
         text += &format!("     columns: {}\n", columns.join(", "));
     }
+    text += &crate::rules::listing_text(&table.rules);
     text
 }
 
@@ -182,5 +184,10 @@ fn table_inspection(plan: &TablePlan, trained: &TrainedTable) -> TableInspection
             .map(|c| ColumnSummary::new(&c.name, c.kind, &c.format))
             .collect(),
         model_bytes: modelfile::encoded_size(trained),
+        rules: trained
+            .rules
+            .iter()
+            .map(crate::rules::RuleSummary::of)
+            .collect(),
     }
 }
