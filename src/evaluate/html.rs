@@ -59,6 +59,7 @@ pub fn render(report: &Report, paired: &Paired) -> String {
     head(&mut page, report);
     summary(&mut page, report);
     worst(&mut page, report);
+    super::rules::html(&mut page, &report.rules);
     for table in &paired.tables {
         table_section(&mut page, report, paired, table);
     }

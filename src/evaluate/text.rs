@@ -25,8 +25,40 @@ pub fn summary(report: &Report) -> String {
     validity(&mut text, report);
     privacy(&mut text, report);
     worst(&mut text, report);
+    rules(&mut text, report);
     text
 }
+
+/// Rule adherence: the mean, then the worst rules.
+fn rules(text: &mut String, report: &Report) {
+    let adherence = &report.rules;
+    if adherence.rows.is_empty() {
+        return;
+    }
+    line(
+        text,
+        format!(
+            "\nrules of the real data (share of synthetic rows obeying; mean {} over {} rules)",
+            score(adherence.score),
+            adherence.rows.len()
+        ),
+    );
+    for row in adherence.rows.iter().take(RULES_SHOWN) {
+        line(text, format!("  {}", super::rules::describe(row)));
+    }
+    if adherence.rows.len() > RULES_SHOWN {
+        line(
+            text,
+            format!(
+                "  ... {} more (every rule in --json and --html)",
+                adherence.rows.len() - RULES_SHOWN
+            ),
+        );
+    }
+}
+
+/// Rules the compact summary shows, worst first.
+const RULES_SHOWN: usize = 10;
 
 fn line(text: &mut String, line: String) {
     let _ = writeln!(text, "{line}");
