@@ -57,6 +57,7 @@ pub fn validate(schema_file: &Path) -> Result<Validated> {
     let (tables, data_problems) = data::load_all(&schema);
     problems.extend(data_problems);
     problems.extend(data::check_keys(&schema, &tables));
+    problems.extend(rules::check_schema(&schema, plan.as_ref().ok(), &tables));
     match plan {
         Ok(plan) if problems.is_empty() => Ok(Validated {
             schema,
