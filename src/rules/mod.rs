@@ -635,3 +635,40 @@ pub fn listing_text(rules: &[RuleSummary]) -> String {
     }
     text
 }
+
+/// Checks the `rules:` section of every table (see [`check_section`]); the sequence parent of
+/// each table comes from the plan (none when the plan could not be built).
+pub fn check_schema(
+    schema: &crate::schema::Schema,
+    plan: Option<&crate::plan::Plan>,
+    tables: &indexmap::IndexMap<String, crate::data::Table>,
+) -> Vec<Problem> {
+    let names = |table: &crate::data::Table| -> Vec<String> {
+        table.columns.iter().map(|c| c.name.clone()).collect()
+    };
+    let mut problems = Vec::new();
+    for def in &schema.tables {
+        if def.rules.add.is_empty() && def.rules.off.is_empty() {
+            continue;
+        }
+        let Some(table) = tables.get(&def.name) else {
+            continue;
+        };
+        let parent = plan
+            .and_then(|plan| plan.table(&def.name))
+            .and_then(|plan| match &plan.generation {
+                crate::plan::Generation::Sequential { key } => tables
+                    .get(&key.parent)
+                    .map(|t| (key.parent.as_str(), names(t))),
+                _ => None,
+            });
+        problems.extend(check_section(
+            def,
+            &names(table),
+            parent
+                .as_ref()
+                .map(|(name, columns)| (*name, columns.as_slice())),
+        ));
+    }
+    problems
+}

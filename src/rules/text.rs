@@ -92,9 +92,15 @@ impl fmt::Display for Rule {
 /// A number as short as it can be written.
 fn number(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{}", x as i64)
+        return format!("{}", x as i64);
+    }
+    // Differences of decimals carry float noise (2.0299999999999994): 9 places are plenty.
+    let text = format!("{x:.9}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" {
+        "0".into()
     } else {
-        format!("{x}")
+        text.into()
     }
 }
 
