@@ -42,6 +42,10 @@ pub struct LearnedModel {
     enforcer: Enforcer,
 }
 
+/// How many times a value a rule does not accept as drawn is drawn again (see
+/// [`Enforcer::acceptable`]); the last draw is then fixed as the rules say.
+const REDRAWS: usize = 8;
+
 /// Features that describe a row's place in its sequence: position, length, progress.
 const SEQUENCE_FEATURES: usize = 3;
 
@@ -283,10 +287,20 @@ impl LearnedModel {
         for &column in &self.order {
             let value = match (first.take(), &self.columns[column]) {
                 (Some(value), _) => value,
-                (None, model) => self.draw(model, column, &codes, previous, anchor, rng),
+                (None, model) => {
+                    let mut value = self.draw(model, column, &codes, previous, anchor, rng);
+                    for _ in 0..REDRAWS {
+                        if self.enforcer.acceptable(column, &value, &row, context) {
+                            break;
+                        }
+                        value = self.draw(model, column, &codes, previous, anchor, rng);
+                    }
+                    value
+                }
             };
             let value = clip(value, self.bounds[column]);
-            let value = self.enforcer.fix(column, value, &row, context, rng);
+            let range = self.bounds[column];
+            let value = self.enforcer.fix(column, value, &row, context, range, rng);
             codes[self.layout.current(column)] = self.encoders[column].encode(&value);
             row[column] = value;
         }

@@ -62,7 +62,7 @@ pub fn discover(frame: &Frame<'_>, min_count: usize) -> Vec<Rule> {
     let numeric = numeric_columns(frame);
     let mut kinds = Vec::new();
     kinds.extend(orders(frame, &numeric, &sample));
-    kinds.extend(clock_times(frame));
+    kinds.extend(clock_times(frame, min_count));
     kinds.extend(arithmetic(frame, &sample));
     kinds.extend(sums(frame, &sample));
     kinds.extend(calendars(frame, &sample, min_count));
@@ -101,9 +101,11 @@ pub fn fit(template: &RuleKind, frame: &Frame<'_>, min_count: usize) -> Option<R
         RuleKind::ClockTime {
             column,
             midnight_2400,
+            common,
         } => {
             let column = frame.resolve(&Col::Own(column.clone()))?;
             *midnight_2400 = midnight_is_2400(column, frame.rows);
+            *common = common_clock_times(column, frame.rows, min_count);
         }
         _ => {}
     }
@@ -393,14 +395,30 @@ fn distinct_count(column: Resolved<'_>, rows: usize) -> usize {
 }
 
 /// Integer columns holding HHMM clock times.
-fn clock_times(frame: &Frame<'_>) -> Vec<RuleKind> {
+fn clock_times(frame: &Frame<'_>, min_count: usize) -> Vec<RuleKind> {
     integers(frame)
         .into_iter()
         .filter(|column| is_clock_column(*column, frame.rows))
         .map(|column| RuleKind::ClockTime {
             column: column.column().name.clone(),
             midnight_2400: midnight_is_2400(column, frame.rows),
+            common: common_clock_times(column, frame.rows, min_count),
         })
+        .collect()
+}
+
+/// The clock times of a column seen at least `min_count` times, sorted.
+fn common_clock_times(column: Resolved<'_>, rows: usize, min_count: usize) -> Vec<f64> {
+    let mut counts: BTreeMap<i64, usize> = BTreeMap::new();
+    for row in 0..rows {
+        if let Some(x) = column.value(row).as_number().filter(|x| is_clock_time(*x)) {
+            *counts.entry(x as i64).or_default() += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .filter(|(_, count)| *count >= min_count.max(1))
+        .map(|(time, _)| time as f64)
         .collect()
 }
 

@@ -28,6 +28,8 @@ pub struct Enforcer {
     grids: Vec<Grid>,
     /// The grid of each context column.
     context_grids: Vec<Grid>,
+    /// For clock-time columns, the common real times a drawn time moves to.
+    common: Vec<Vec<f64>>,
     /// Whether any step reads the parent's values.
     uses_context: bool,
 }
@@ -87,6 +89,12 @@ enum Derive {
     Copy {
         source: usize,
     },
+    /// `high × divisor + low`: a code whose parts (`// divisor`, `% divisor`) are columns.
+    Compose {
+        high: usize,
+        low: usize,
+        divisor: i64,
+    },
 }
 
 /// `sign × (x − other)` lies in `[min, max]`; `gaps` are real values of it.
@@ -118,6 +126,9 @@ impl Enforcer {
                 .map(Ref::Context),
         };
         let mut derived: Vec<Option<(Derive, Vec<usize>)>> = vec![None; columns.len()];
+        for (source, (high, low, divisor)) in splits(rules, &own) {
+            derived[source] = Some((Derive::Compose { high, low, divisor }, vec![high, low]));
+        }
         let mut ranked: Vec<&Rule> = rules.iter().collect();
         ranked.sort_by_key(|rule| priority(&rule.kind));
         for rule in &ranked {
@@ -140,6 +151,7 @@ impl Enforcer {
             steps: vec![Vec::new(); columns.len()],
             grids: vec![Grid::Free; columns.len()],
             context_grids: context.iter().map(grid_of).collect(),
+            common: vec![Vec::new(); columns.len()],
             uses_context: false,
         };
         let mut bounds: Vec<Vec<Bound>> = vec![Vec::new(); columns.len()];
@@ -158,12 +170,14 @@ impl Enforcer {
             if let RuleKind::ClockTime {
                 column,
                 midnight_2400,
+                common,
             } = &rule.kind
                 && let Some(index) = own(column)
             {
                 enforcer.grids[index] = Grid::Clock {
                     midnight_2400: *midnight_2400,
                 };
+                enforcer.common[index] = common.clone();
             }
         }
         for (column, derive) in derived.into_iter().enumerate() {
@@ -180,6 +194,38 @@ impl Enforcer {
         (enforcer, order)
     }
 
+    /// Whether a drawn value may be kept as drawn, or the column should be drawn again (a
+    /// conditional redraw of that column only): a clock time must be one of the common real
+    /// times (smoothing between neighbouring real times makes values such as 1075, and moving
+    /// them to the nearest time would pile them up on :59 and :00), and a bound column must
+    /// obey its bounds (a redraw keeps the model's distribution; a gap is the last resort).
+    pub fn acceptable(
+        &self,
+        column: usize,
+        value: &Value,
+        row: &[Value],
+        context: &[Value],
+    ) -> bool {
+        let Value::Number(x) = value else {
+            return true;
+        };
+        if let Some(common) = self.common.get(column).filter(|c| !c.is_empty())
+            && common.binary_search_by(|t| t.total_cmp(&x.round())).is_err()
+        {
+            return false;
+        }
+        let x = self.grids[column].snap_number(*x);
+        self.steps[column].iter().all(|step| match step {
+            Step::Within(bounds) => bounds.iter().all(|bound| {
+                self.read(bound.other, row, context).is_none_or(|other| {
+                    let gap = bound.sign * (x - other);
+                    gap >= bound.min && gap <= bound.max
+                })
+            }),
+            Step::Derive(_) => true,
+        })
+    }
+
     /// Whether [`Enforcer::fix`] needs the parent's values.
     pub fn uses_context(&self) -> bool {
         self.uses_context
@@ -191,26 +237,30 @@ impl Enforcer {
     }
 
     /// The value to keep for `column`, just drawn as `value`, given the columns drawn before it
-    /// in `row` and the parent's values in `context` (empty without a parent).
+    /// in `row` and the parent's values in `context` (empty without a parent); a value redrawn
+    /// to obey a bound stays inside `range` (the column's protected range) when it can.
     pub fn fix(
         &self,
         column: usize,
         value: Value,
         row: &[Value],
         context: &[Value],
+        range: Option<(f64, f64)>,
         rng: &mut SynthRng,
     ) -> Value {
         let Some(grid) = self.grids.get(column) else {
             return value;
         };
-        let mut value = grid.snap(value);
+        let mut value = grid.snap(nearest(&self.common[column], value));
         for step in &self.steps[column] {
             value = match step {
                 Step::Derive(derive) if !value.is_null() => derive
                     .compute(row, context)
                     .map_or(value, |derived| grid.snap(derived)),
                 Step::Derive(_) => value,
-                Step::Within(bounds) => self.within(value, bounds, *grid, row, context, rng),
+                Step::Within(bounds) => {
+                    self.within(value, bounds, *grid, (row, context), range, rng)
+                }
             };
         }
         value
@@ -233,8 +283,8 @@ impl Enforcer {
         value: Value,
         bounds: &[Bound],
         grid: Grid,
-        row: &[Value],
-        context: &[Value],
+        (row, context): (&[Value], &[Value]),
+        range: Option<(f64, f64)>,
         rng: &mut SynthRng,
     ) -> Value {
         let Some(x) = value.as_number() else {
@@ -260,6 +310,11 @@ impl Enforcer {
         let Some((bound, other)) = broken else {
             return value;
         };
+        if let Some((min, max)) = range
+            && low.max(min) <= high.min(max)
+        {
+            (low, high) = (low.max(min), high.min(max));
+        }
         let feasible = low <= high;
         for _ in 0..4 {
             let gap = if bound.gaps.is_empty() {
@@ -287,6 +342,65 @@ impl Enforcer {
             x
         })
     }
+}
+
+/// The common clock time (of `sorted`, HHMM) a drawn number stands for. A drawn number lies
+/// between two real times (smoothing draws between neighbours); it is read as the same share
+/// of the way between them in minutes (1075 between 1045 and 1100 is 10:52), and the nearer of
+/// the two is kept, so minutes keep their real spikes and never reach 60.
+fn nearest(sorted: &[f64], value: Value) -> Value {
+    let Value::Number(x) = value else {
+        return value;
+    };
+    let after = sorted.partition_point(|v| *v < x);
+    let (below, above) = match (after.checked_sub(1).map(|i| sorted[i]), sorted.get(after)) {
+        (Some(below), Some(&above)) => (below, above),
+        (Some(only), None) | (None, Some(&only)) => return Value::Number(only),
+        (None, None) => return value,
+    };
+    if above <= below {
+        return Value::Number(above);
+    }
+    let share = (x - below) / (above - below);
+    let (from, to) = (clock_minutes(below), clock_minutes(above));
+    let minutes = from + share * (to - from);
+    Value::Number(if minutes - from <= to - minutes { below } else { above })
+}
+
+/// Columns split into two others by `// k` and `% k` (`hour` and `minute` of `sched_dep_time`):
+/// the parts are drawn (each keeps its own spikes, such as minutes :00 and :30) and the code
+/// is composed from them. By source column: (the `//` column, the `%` column, k).
+fn splits(
+    rules: &[Rule],
+    own: &dyn Fn(&str) -> Option<usize>,
+) -> Vec<(usize, (usize, usize, i64))> {
+    let mut found = Vec::new();
+    for rule in rules {
+        let RuleKind::Arithmetic {
+            target,
+            source,
+            op: IntOp::Div,
+            divisor,
+        } = &rule.kind
+        else {
+            continue;
+        };
+        let low = rules.iter().find_map(|other| match &other.kind {
+            RuleKind::Arithmetic {
+                target,
+                source: other_source,
+                op: IntOp::Rem,
+                divisor: other_divisor,
+            } if other_source == source && other_divisor == divisor => own(target),
+            _ => None,
+        });
+        if let (Some(high), Some(low), Some(source)) = (own(target), low, own(source))
+            && !found.iter().any(|(s, _)| *s == source)
+        {
+            found.push((source, (high, low, *divisor)));
+        }
+    }
+    found
 }
 
 /// Which rules get to determine a column first.
@@ -559,6 +673,10 @@ impl Derive {
             }
             Derive::Difference { total, b } => Some(Value::Number(number(*total)? - number(*b)?)),
             Derive::Copy { source } => context.get(*source).filter(|v| !v.is_null()).cloned(),
+            Derive::Compose { high, low, divisor } => {
+                let (high, low) = (number(*high)?.round(), number(*low)?.round());
+                Some(Value::Number(high * *divisor as f64 + low))
+            }
         }
     }
 }

@@ -277,6 +277,9 @@ pub enum RuleKind {
         column: String,
         /// Whether midnight is written 2400 rather than 0.
         midnight_2400: bool,
+        /// The times seen at least the privacy threshold times: a drawn time goes to the
+        /// nearest, so minutes keep their real spikes (:00, :30) instead of spreading evenly.
+        common: Vec<f64>,
     },
     /// The column equals the parent's column.
     CopyParent {

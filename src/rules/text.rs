@@ -119,6 +119,7 @@ pub fn parse(text: &str) -> Result<RuleKind, String> {
         return Ok(RuleKind::ClockTime {
             column: name(column)?,
             midnight_2400: true,
+            common: Vec::new(),
         });
     }
     if let Some((left, right)) = text.split_once(" in ") {
