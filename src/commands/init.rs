@@ -51,7 +51,8 @@ pub fn run(args: &Args) -> Result<()> {
     let data_dir = init::data_dir_from(&output, &args.data_dir)?;
     let inferred = init::infer(&args.data_dir)?;
     let text = init::render(&inferred, &data_dir);
-    init::check(&text, &output).map_err(|err| not_valid(err, &output))?;
+    let input = init::check(&text, &output).map_err(|err| not_valid(err, &output))?;
+    let text = init::annotate_rules(&text, &input);
     if args.dry_run {
         print!("{text}");
         eprintln!("{}", inferred.summary());

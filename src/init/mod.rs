@@ -24,6 +24,7 @@ mod keys;
 mod links;
 mod names;
 mod profile;
+mod rules;
 mod scan;
 mod sequence;
 mod types;
@@ -41,6 +42,7 @@ use crate::error::{Error, Problem, Result};
 use crate::plan::Plan;
 use crate::schema::{ColumnKind, Schema};
 
+pub use rules::annotate as annotate_rules;
 pub use yaml::render;
 
 use profile::TableProfile;
@@ -424,21 +426,22 @@ fn relative(target: &Path, base: &Path) -> PathBuf {
 }
 
 /// Checks schema text exactly as `dxsynth validate` would check it at `schema_file` (which need
-/// not exist yet): the rules, the plan, and the data.
-pub fn check(text: &str, schema_file: &Path) -> Result<()> {
+/// not exist yet): the rules, the plan, and the data; returns the loaded input.
+pub fn check(text: &str, schema_file: &Path) -> Result<crate::Validated> {
     let base = schema_file.parent().unwrap_or_else(|| Path::new(""));
     let schema = Schema::parse(text, schema_file, base)?;
     let mut problems = schema.check();
-    if let Err(cycles) = Plan::build(&schema) {
-        problems.extend(cycles);
-    }
+    let plan = Plan::build(&schema).map_err(|cycles| problems.extend(cycles));
     let (tables, data_problems) = data::load_all(&schema);
     problems.extend(data_problems);
     problems.extend(data::check_keys(&schema, &tables));
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::invalid(problems))
+    match plan {
+        Ok(plan) if problems.is_empty() => Ok(crate::Validated {
+            schema,
+            plan,
+            tables,
+        }),
+        _ => Err(Error::invalid(problems)),
     }
 }
 
