@@ -82,6 +82,7 @@ struct TableSummary {
     primary_key: Option<String>,
     generation: String,
     columns: Vec<ColumnSummary>,
+    rules: Vec<crate::rules::RuleSummary>,
 }
 
 impl Summary {
@@ -102,6 +103,10 @@ impl Summary {
                     .columns
                     .iter()
                     .map(|c| ColumnSummary::new(&c.name, c.kind, &c.format))
+                    .collect(),
+                rules: crate::init::real_rules(valid, &plan.table)
+                    .iter()
+                    .map(crate::rules::RuleSummary::of)
                     .collect(),
             });
         }
@@ -135,6 +140,7 @@ impl Summary {
             if !columns.is_empty() {
                 text += &format!("     columns: {}\n", columns.join(", "));
             }
+            text += &crate::rules::listing_text(&table.rules);
         }
         if !self.relationships.is_empty() {
             text += "\nrelationships:\n";

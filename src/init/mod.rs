@@ -42,7 +42,7 @@ use crate::error::{Error, Problem, Result};
 use crate::plan::Plan;
 use crate::schema::{ColumnKind, Schema};
 
-pub use rules::annotate as annotate_rules;
+pub use rules::{annotate as annotate_rules, real_rules};
 pub use yaml::render;
 
 use profile::TableProfile;

@@ -33,6 +33,13 @@ pub fn annotate(text: &str, input: &Validated) -> String {
 
 /// The rules of a table that hold in every real row.
 fn confident(input: &Validated, name: &str) -> Vec<Rule> {
+    let mut rules = real_rules(input, name);
+    rules.retain(|rule| rule.holding == rule.support);
+    rules
+}
+
+/// The rules of a real table as training finds them (also what `validate` lists).
+pub fn real_rules(input: &Validated, name: &str) -> Vec<Rule> {
     let (Some(table), Some(def), Some(plan)) = (
         input.tables.get(name),
         input.schema.table(name),
@@ -68,9 +75,6 @@ fn confident(input: &Validated, name: &str) -> Vec<Rule> {
     };
     let min_count = Privacy::default().threshold(table.rows());
     table_rules(def, &frame, min_count)
-        .into_iter()
-        .filter(|rule| rule.holding == rule.support)
-        .collect()
 }
 
 fn comments(rules: &[Rule]) -> String {

@@ -210,7 +210,9 @@ impl Enforcer {
             return true;
         };
         if let Some(common) = self.common.get(column).filter(|c| !c.is_empty())
-            && common.binary_search_by(|t| t.total_cmp(&x.round())).is_err()
+            && common
+                .binary_search_by(|t| t.total_cmp(&x.round()))
+                .is_err()
         {
             return false;
         }
@@ -364,7 +366,11 @@ fn nearest(sorted: &[f64], value: Value) -> Value {
     let share = (x - below) / (above - below);
     let (from, to) = (clock_minutes(below), clock_minutes(above));
     let minutes = from + share * (to - from);
-    Value::Number(if minutes - from <= to - minutes { below } else { above })
+    Value::Number(if minutes - from <= to - minutes {
+        below
+    } else {
+        above
+    })
 }
 
 /// Columns split into two others by `// k` and `% k` (`hour` and `minute` of `sched_dep_time`):
