@@ -39,7 +39,7 @@ pub struct LearnedModel {
     bounds: Vec<Option<(f64, f64)>>,
     sequence: Option<SequenceModel>,
     /// The table's rules, kept while rows are drawn.
-    enforcer: Enforcer,
+    enforcer: Box<Enforcer>,
 }
 
 /// How many times a value a rule does not accept as drawn is drawn again (see
@@ -251,7 +251,7 @@ impl LearnedModel {
                 .map(|column| protected_bounds(column, min_count))
                 .collect(),
             sequence,
-            enforcer,
+            enforcer: Box::new(enforcer),
         }
     }
 

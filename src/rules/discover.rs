@@ -443,8 +443,8 @@ fn midnight_is_2400(column: Resolved<'_>, rows: usize) -> bool {
     let (mut zero, mut full) = (0, 0);
     for row in 0..rows {
         match column.value(row).as_number() {
-            Some(x) if x == 0.0 => zero += 1,
-            Some(x) if x == 2400.0 => full += 1,
+            Some(0.0) => zero += 1,
+            Some(2400.0) => full += 1,
             _ => {}
         }
     }
@@ -722,9 +722,6 @@ fn fit_calendar(
             .entry(ValueKey::of(value))
             .or_insert((0, value.clone()))
             .0 += 1;
-        if by_key.len() > MAX_KEYS {
-            numeric = numeric && true;
-        }
     }
     if numeric {
         let total: usize = offsets.values().sum();
@@ -746,6 +743,9 @@ fn fit_calendar(
         .collect();
     (!table.is_empty()).then_some(Mapping::Table(table))
 }
+
+/// How often each value was seen (with the value).
+type Counts = HashMap<ValueKey, (usize, Value)>;
 
 /// A hashable stand-in for a value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -894,7 +894,7 @@ fn fit_lookup(
     rows: usize,
     min_count: usize,
 ) -> (Vec<(Value, Value)>, usize) {
-    let mut by_key: HashMap<ValueKey, (Value, HashMap<ValueKey, (usize, Value)>)> = HashMap::new();
+    let mut by_key: HashMap<ValueKey, (Value, Counts)> = HashMap::new();
     let mut n = 0;
     for row in 0..rows {
         let (s, t) = (source.value(row), target.value(row));

@@ -531,10 +531,7 @@ fn topological(order: Vec<usize>, derived: &[Option<(Derive, Vec<usize>)>]) -> V
             continue;
         }
         waiting.push(column);
-        loop {
-            let Some(position) = waiting.iter().position(|&c| ready(c, &placed)) else {
-                break;
-            };
+        while let Some(position) = waiting.iter().position(|&c| ready(c, &placed)) {
             let next = waiting.remove(position);
             placed[next] = true;
             result.push(next);

@@ -171,7 +171,7 @@ fn parse_difference(left: &str, right: &str) -> Result<RuleKind, String> {
     };
     let scale = if days { 86_400.0 } else { 1.0 };
     let (min, max) = (read(min)? * scale, read(max)? * scale);
-    if !(min <= max) {
+    if min.partial_cmp(&max).is_none_or(|o| o.is_gt()) {
         return Err(format!("the bounds [{min}, {max}] are empty"));
     }
     Ok(RuleKind::Difference {
