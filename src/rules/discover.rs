@@ -66,7 +66,8 @@ pub fn discover(frame: &Frame<'_>, min_count: usize) -> Vec<Rule> {
     kinds.extend(arithmetic(frame, &sample));
     kinds.extend(sums(frame, &sample));
     kinds.extend(calendars(frame, &sample, min_count));
-    kinds.extend(lookups(frame, &sample, min_count, &kinds));
+    let earlier = kinds.clone();
+    kinds.extend(lookups(frame, &sample, min_count, &earlier));
     kinds.extend(copies(frame, &sample));
     kinds
         .into_iter()
@@ -86,8 +87,10 @@ pub fn fit(template: &RuleKind, frame: &Frame<'_>, min_count: usize) -> Option<R
         } => {
             let target = frame.resolve(&Col::Own(target.clone()))?;
             let source = frame.resolve(&Col::Own(source.clone()))?;
-            *mapping = fit_calendar(target, source, *part, frame.rows, min_count)
-                .unwrap_or(Mapping::Offset(0));
+            let part = *part;
+            let key = |row: usize| source.value(row).as_number().and_then(|x| part.of(x));
+            *mapping =
+                fit_calendar(target, &key, frame.rows, min_count).unwrap_or(Mapping::Offset(0));
         }
         RuleKind::Lookup {
             target,
@@ -182,6 +185,8 @@ struct Numeric<'a> {
     datetime: bool,
     column: Resolved<'a>,
     range: f64,
+    /// The column's values over the rows, sorted (for the chance of an order).
+    sorted: Vec<f64>,
 }
 
 impl Numeric<'_> {
@@ -217,11 +222,18 @@ fn numeric_columns<'a>(frame: &Frame<'a>) -> Vec<Numeric<'a>> {
                 .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
                     (lo.min(x), hi.max(x))
                 });
-            (high > low).then_some(Numeric {
-                col,
-                datetime: kind == ColumnKind::Datetime,
-                column,
-                range: high - low,
+            (high > low).then(|| {
+                let mut sorted: Vec<f64> = (0..frame.rows)
+                    .filter_map(|row| column.value(row).as_number())
+                    .collect();
+                sorted.sort_unstable_by(f64::total_cmp);
+                Numeric {
+                    col,
+                    datetime: kind == ColumnKind::Datetime,
+                    column,
+                    range: high - low,
+                    sorted,
+                }
             })
         })
         .collect()
@@ -296,7 +308,7 @@ fn order_pair(
     }
     if oriented && (broken as f64) <= ORDER_TOLERANCE * n as f64 {
         let strict = min_held > 0.0;
-        if significant(n, broken, order_chance(frame, low, high, strict)) {
+        if significant(n, broken, order_chance(low, high, strict)) {
             found.push(RuleKind::Order {
                 low: low.col.clone(),
                 high: high.col.clone(),
@@ -323,30 +335,20 @@ fn order_pair(
 }
 
 /// The share of pairs of values (`low` from one row, `high` from any other) in order: what
-/// the order would hold in by chance, exactly (sort and count).
-fn order_chance(frame: &Frame<'_>, low: &Numeric<'_>, high: &Numeric<'_>, strict: bool) -> f64 {
-    let mut lows: Vec<f64> = Vec::new();
-    let mut highs: Vec<f64> = Vec::new();
-    for row in 0..frame.rows {
-        if let (Some(x), Some(y)) = (low.at(row), high.at(row)) {
-            lows.push(x);
-            highs.push(y);
-        }
-    }
-    if lows.is_empty() {
+/// the order would hold in by chance, exactly (both columns sorted, one merge).
+fn order_chance(low: &Numeric<'_>, high: &Numeric<'_>, strict: bool) -> f64 {
+    let (lows, highs) = (&low.sorted, &high.sorted);
+    if lows.is_empty() || highs.is_empty() {
         return 1.0;
     }
-    lows.sort_unstable_by(f64::total_cmp);
-    let in_order: usize = highs
-        .iter()
-        .map(|y| {
-            if strict {
-                lows.partition_point(|x| x < y)
-            } else {
-                lows.partition_point(|x| x <= y)
-            }
-        })
-        .sum();
+    let mut below = 0usize;
+    let mut in_order = 0usize;
+    for y in highs {
+        while below < lows.len() && (lows[below] < *y || (!strict && lows[below] == *y)) {
+            below += 1;
+        }
+        in_order += below;
+    }
     in_order as f64 / (lows.len() as f64 * highs.len() as f64)
 }
 
@@ -605,24 +607,32 @@ fn calendars(frame: &Frame<'_>, sample: &[usize], min_count: usize) -> Vec<RuleK
         })
         .map(Resolved::Own)
         .collect();
+    let parts: Vec<Vec<Option<[i64; 15]>>> = dates
+        .iter()
+        .map(|source| {
+            (0..frame.rows)
+                .map(|row| source.value(row).as_number().and_then(Part::all_of))
+                .collect()
+        })
+        .collect();
     let mut found = Vec::new();
     for target in &targets {
-        'target: for source in &dates {
+        'target: for (source, parts) in dates.iter().zip(&parts) {
             for part in Part::ALL {
-                let Some(mapping) = sample_mapping(*target, *source, part, sample) else {
+                let index = part.index();
+                let key = |row: usize| parts[row].map(|all| all[index]);
+                let Some(mapping) = sample_mapping(*target, &key, sample) else {
                     continue;
                 };
                 let mapping = match mapping {
                     Mapping::Offset(_) => mapping,
-                    Mapping::Table(_) => {
-                        match fit_calendar(*target, *source, part, frame.rows, min_count) {
-                            Some(mapping) => mapping,
-                            None => continue,
-                        }
-                    }
+                    Mapping::Table(_) => match fit_calendar(*target, &key, frame.rows, min_count) {
+                        Some(mapping) => mapping,
+                        None => continue,
+                    },
                 };
                 let check = |r: usize, o: usize| {
-                    let key = part.of(source.value(r).as_number()?)?;
+                    let key = key(r)?;
                     let expected = calendar_value(part, &mapping, key)?;
                     let value = target.value(o);
                     (!value.is_null()).then(|| super::measure::same(value, &expected))
@@ -633,7 +643,18 @@ fn calendars(frame: &Frame<'_>, sample: &[usize], min_count: usize) -> Vec<RuleK
                     part,
                     mapping: mapping.clone(),
                 };
-                if accepted(&kind, frame, sample, check) {
+                let (mut support, mut holding) = (0usize, 0usize);
+                for row in 0..frame.rows {
+                    if let Some(holds) = check(row, row) {
+                        support += 1;
+                        holding += usize::from(holds);
+                    }
+                }
+                let within = (support - holding) as f64 <= FUNCTION_TOLERANCE * support as f64;
+                if within
+                    && chance_rate(sample, check)
+                        .is_some_and(|h| significant(support, support - holding, h))
+                {
                     found.push(kind);
                     break 'target;
                 }
@@ -647,8 +668,7 @@ fn calendars(frame: &Frame<'_>, sample: &[usize], min_count: usize) -> Vec<RuleK
 /// (trial) table when the part determines the target, else `None`.
 fn sample_mapping(
     target: Resolved<'_>,
-    source: Resolved<'_>,
-    part: Part,
+    key_of: &dyn Fn(usize) -> Option<i64>,
     sample: &[usize],
 ) -> Option<Mapping> {
     let mut pairs: Vec<(i64, &Value)> = Vec::new();
@@ -657,11 +677,12 @@ fn sample_mapping(
         if value.is_null() {
             continue;
         }
-        if let Some(key) = source.value(row).as_number().and_then(|x| part.of(x)) {
+        if let Some(key) = key_of(row) {
             pairs.push((key, value));
         }
     }
-    if pairs.len() < 10.min(sample.len()) || pairs.is_empty() {
+    // A target the sample shows one value of says nothing (and would fit every part).
+    if pairs.len() < 10.min(sample.len()) || pairs.iter().all(|(_, v)| *v == pairs[0].1) {
         return None;
     }
     let allowed = pairs.len() / 100 + 1;
@@ -694,8 +715,7 @@ fn sample_mapping(
 /// The offset or lookup table that best maps the part to the target on every row.
 fn fit_calendar(
     target: Resolved<'_>,
-    source: Resolved<'_>,
-    part: Part,
+    key_of: &dyn Fn(usize) -> Option<i64>,
     rows: usize,
     min_count: usize,
 ) -> Option<Mapping> {
@@ -707,7 +727,7 @@ fn fit_calendar(
         if value.is_null() {
             continue;
         }
-        let Some(key) = source.value(row).as_number().and_then(|x| part.of(x)) else {
+        let Some(key) = key_of(row) else {
             continue;
         };
         match value.as_number() {
@@ -744,6 +764,9 @@ fn fit_calendar(
     (!table.is_empty()).then_some(Mapping::Table(table))
 }
 
+/// A lookup table: (key, value) pairs sorted by key.
+type LookupTable = Vec<(Value, Value)>;
+
 /// How often each value was seen (with the value).
 type Counts = HashMap<ValueKey, (usize, Value)>;
 
@@ -752,7 +775,7 @@ type Counts = HashMap<ValueKey, (usize, Value)>;
 enum ValueKey {
     Null,
     Number(u64),
-    Label(String),
+    Label(std::sync::Arc<str>),
     Flag(bool),
 }
 
@@ -761,7 +784,7 @@ impl ValueKey {
         match value {
             Value::Null => ValueKey::Null,
             Value::Number(x) => ValueKey::Number(x.to_bits()),
-            Value::Label(label) => ValueKey::Label(label.to_string()),
+            Value::Label(label) => ValueKey::Label(label.clone()),
             Value::Flag(flag) => ValueKey::Flag(*flag),
         }
     }
@@ -806,8 +829,12 @@ fn lookups(
             {
                 continue;
             }
-            let (table, _) = fit_lookup(*target, *source, frame.rows, min_count);
-            if table.len() < 2 {
+            let Some((table, support, both)) =
+                exact_lookup(*target, *source, frame.rows, min_count)
+            else {
+                continue;
+            };
+            if table.len() < 2 || (support as f64) < 0.9 * both as f64 {
                 continue;
             }
             let kind = RuleKind::Lookup {
@@ -823,30 +850,12 @@ fn lookups(
                 let value = target.value(o);
                 (!value.is_null()).then(|| super::measure::same(value, expected))
             };
-            if accepted(&kind, frame, sample, check) && covers(&kind, frame) {
+            if chance_rate(sample, check).is_some_and(|h| significant(support, 0, h)) {
                 found.push(kind);
             }
         }
     }
     found
-}
-
-/// Whether the lookup's keys cover 90% of the rows with both values (rarer keys are dropped
-/// for privacy; a lookup mostly of dropped keys is not kept).
-fn covers(kind: &RuleKind, frame: &Frame<'_>) -> bool {
-    let RuleKind::Lookup { target, source, .. } = kind else {
-        return false;
-    };
-    let (Some(t), Some(s)) = (
-        frame.resolve(&Col::Own(target.clone())),
-        frame.resolve(&Col::Own(source.clone())),
-    ) else {
-        return false;
-    };
-    let both = (0..frame.rows)
-        .filter(|&row| !t.value(row).is_null() && !s.value(row).is_null())
-        .count();
-    measure(kind, frame).is_some_and(|a| a.support as f64 >= 0.9 * both as f64)
 }
 
 fn distinct_labels(column: Resolved<'_>, rows: usize) -> usize {
@@ -884,6 +893,48 @@ fn sample_function(source: Resolved<'_>, target: Resolved<'_>, sample: &[usize])
         }
     }
     n >= 10.min(sample.len()) && conflicts as f64 <= 0.01 * n as f64 && table.len() * 4 <= n
+}
+
+/// When `source` determines `target` in every row (else `None`): the lookup table of the
+/// keys seen at least `min_count` times (sorted), the rows it covers, and the rows with both
+/// values.
+fn exact_lookup(
+    target: Resolved<'_>,
+    source: Resolved<'_>,
+    rows: usize,
+    min_count: usize,
+) -> Option<(LookupTable, usize, usize)> {
+    let mut by_key: HashMap<ValueKey, (Value, ValueKey, Value, usize)> = HashMap::new();
+    let mut both = 0;
+    for row in 0..rows {
+        let (s, t) = (source.value(row), target.value(row));
+        if s.is_null() || t.is_null() {
+            continue;
+        }
+        both += 1;
+        let t_key = ValueKey::of(t);
+        match by_key.get_mut(&ValueKey::of(s)) {
+            Some(entry) if entry.1 != t_key => return None,
+            Some(entry) => entry.3 += 1,
+            None => {
+                by_key.insert(ValueKey::of(s), (s.clone(), t_key, t.clone(), 1));
+                if by_key.len() > MAX_KEYS {
+                    return None;
+                }
+            }
+        }
+    }
+    let mut support = 0;
+    let mut table: Vec<(Value, Value)> = by_key
+        .into_values()
+        .filter(|entry| entry.3 >= min_count)
+        .map(|(key, _, value, count)| {
+            support += count;
+            (key, value)
+        })
+        .collect();
+    table.sort_by(|a, b| a.0.order(&b.0));
+    Some((table, support, both))
 }
 
 /// The majority value of `target` for every value of `source` seen at least `min_count`
@@ -991,4 +1042,60 @@ fn gap_quantiles(kind: &RuleKind, frame: &Frame<'_>) -> Vec<f64> {
             gaps[((q * gaps.len() as f64) as usize).min(gaps.len() - 1)]
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Column;
+
+    fn integers(name: &str, values: impl Iterator<Item = i64>) -> Column {
+        Column {
+            name: name.into(),
+            kind: ColumnKind::Numerical,
+            format: ValueFormat::Integer,
+            values: values.map(|x| Value::Number(x as f64)).collect(),
+        }
+    }
+
+    fn found(columns: &[Column]) -> Vec<String> {
+        let frame = Frame {
+            columns,
+            rows: columns[0].values.len(),
+            parent: None,
+        };
+        discover(&frame, 5)
+            .iter()
+            .map(|rule| rule.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_coincidence_in_a_small_table_is_no_rule() {
+        // Two unrelated columns, ordered in all 8 rows.
+        let low = [3, 17, 8, 25, 1, 40, 12, 30];
+        let high = [52, 44, 61, 39, 90, 75, 48, 66];
+        let columns = [
+            integers("low", low.into_iter()),
+            integers("high", high.into_iter()),
+        ];
+        assert!(found(&columns).is_empty(), "{:?}", found(&columns));
+    }
+
+    #[test]
+    fn a_real_order_and_a_split_code_are_rules() {
+        let rows = 0..300i64;
+        let start: Vec<i64> = rows.clone().map(|i| (i * 37) % 1000).collect();
+        let columns = [
+            integers("start", start.iter().copied()),
+            integers("end", start.iter().map(|s| s + 1 + s % 7)),
+            integers("code", rows.clone().map(|i| 100 * (i % 23) + (i * 7) % 60)),
+            integers("high", rows.clone().map(|i| i % 23)),
+            integers("low", rows.map(|i| (i * 7) % 60)),
+        ];
+        let rules = found(&columns);
+        for expected in ["start < end", "high = code // 100", "low = code % 100"] {
+            assert!(rules.iter().any(|r| r == expected), "{expected}: {rules:?}");
+        }
+    }
 }

@@ -154,6 +154,16 @@ impl Part {
 
     /// The part of a datetime given as seconds since the epoch (`None` out of chrono's range).
     pub fn of(self, seconds: f64) -> Option<i64> {
+        Part::all_of(seconds).map(|parts| parts[self.index()])
+    }
+
+    /// Where the part sits in [`Part::ALL`].
+    pub fn index(self) -> usize {
+        Part::ALL.iter().position(|p| *p == self).unwrap_or(0)
+    }
+
+    /// Every part of a datetime at once, in [`Part::ALL`] order (one calendar conversion).
+    pub fn all_of(seconds: f64) -> Option<[i64; 15]> {
         use chrono::{Datelike, Timelike};
         let moment = chrono::DateTime::from_timestamp(seconds.floor() as i64, 0)?.naive_utc();
         let date = moment.date();
@@ -161,34 +171,32 @@ impl Part {
         let month = i64::from(date.month());
         let quarter = (month - 1) / 3 + 1;
         let days = (seconds / 86_400.0).floor() as i64;
-        let first = date.with_day(1)?;
-        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?;
-        let first_days = (first - epoch).num_days();
-        Some(match self {
-            Part::Year => year,
-            Part::Quarter => quarter,
-            Part::Month => month,
-            Part::Day => i64::from(date.day()),
-            Part::Weekday => i64::from(date.weekday().number_from_monday()),
-            Part::DayOfYear => i64::from(date.ordinal()),
-            Part::Hour => i64::from(moment.hour()),
-            Part::Minute => i64::from(moment.minute()),
-            Part::MonthSeq => year * 12 + month - 1,
-            Part::QuarterSeq => year * 4 + quarter - 1,
-            // 1970-01-01 was a Thursday: +3 makes weeks turn on Mondays, +4 on Sundays.
-            Part::WeekSeq => (days + 3).div_euclid(7),
-            Part::WeekSeqSunday => (days + 4).div_euclid(7),
-            Part::YearQuarter => year * 10 + quarter,
-            Part::FirstOfMonth => first_days,
-            Part::LastOfMonth => {
-                let next = if month == 12 {
-                    chrono::NaiveDate::from_ymd_opt(date.year() + 1, 1, 1)?
-                } else {
-                    chrono::NaiveDate::from_ymd_opt(date.year(), date.month() + 1, 1)?
-                };
-                (next - epoch).num_days() - 1
-            }
-        })
+        let day = i64::from(date.day());
+        let first_days = days - (day - 1);
+        let next_month = if month == 12 {
+            chrono::NaiveDate::from_ymd_opt(date.year() + 1, 1, 1)?
+        } else {
+            chrono::NaiveDate::from_ymd_opt(date.year(), date.month() + 1, 1)?
+        };
+        let length = (next_month - date.with_day(1)?).num_days();
+        // 1970-01-01 was a Thursday: +3 makes weeks turn on Mondays, +4 on Sundays.
+        Some([
+            year,
+            quarter,
+            month,
+            day,
+            i64::from(date.weekday().number_from_monday()),
+            i64::from(date.ordinal()),
+            i64::from(moment.hour()),
+            i64::from(moment.minute()),
+            year * 12 + month - 1,
+            year * 4 + quarter - 1,
+            (days + 3).div_euclid(7),
+            (days + 4).div_euclid(7),
+            year * 10 + quarter,
+            first_days,
+            first_days + length - 1,
+        ])
     }
 }
 
