@@ -696,17 +696,19 @@ fn sample_mapping(
             return Some(Mapping::Offset(offset));
         }
     }
-    let mut table: HashMap<i64, &Value> = HashMap::new();
-    let mut conflicts = 0;
+    let mut table: HashMap<i64, HashMap<ValueKey, usize>> = HashMap::new();
     for (key, value) in &pairs {
-        match table.get(key) {
-            Some(seen) if seen != value => conflicts += 1,
-            Some(_) => {}
-            None => {
-                table.insert(*key, value);
-            }
-        }
+        *table
+            .entry(*key)
+            .or_default()
+            .entry(ValueKey::of(value))
+            .or_default() += 1;
     }
+    // Rows off each key's most common value (not its first: the first row may be a quirk).
+    let conflicts: usize = table
+        .values()
+        .map(|values| values.values().sum::<usize>() - values.values().max().unwrap_or(&0))
+        .sum();
     // A table as large as the sample says nothing: every key was seen once.
     (conflicts <= allowed && table.len() * 2 <= pairs.len())
         .then(|| Mapping::Table(BTreeMap::new()))
@@ -875,23 +877,24 @@ fn distinct_labels(column: Resolved<'_>, rows: usize) -> usize {
 /// Whether, on the sample, `source` determines `target` and repeats its keys (a source seen
 /// once per row would "determine" anything).
 fn sample_function(source: Resolved<'_>, target: Resolved<'_>, sample: &[usize]) -> bool {
-    let mut table: HashMap<ValueKey, ValueKey> = HashMap::new();
-    let (mut n, mut conflicts) = (0usize, 0usize);
+    let mut table: HashMap<ValueKey, HashMap<ValueKey, usize>> = HashMap::new();
+    let mut n = 0usize;
     for &row in sample {
         let (s, t) = (source.value(row), target.value(row));
         if s.is_null() || t.is_null() {
             continue;
         }
         n += 1;
-        let t = ValueKey::of(t);
-        match table.get(&ValueKey::of(s)) {
-            Some(seen) if *seen != t => conflicts += 1,
-            Some(_) => {}
-            None => {
-                table.insert(ValueKey::of(s), t);
-            }
-        }
+        *table
+            .entry(ValueKey::of(s))
+            .or_default()
+            .entry(ValueKey::of(t))
+            .or_default() += 1;
     }
+    let conflicts: usize = table
+        .values()
+        .map(|values| values.values().sum::<usize>() - values.values().max().unwrap_or(&0))
+        .sum();
     n >= 10.min(sample.len()) && conflicts as f64 <= 0.01 * n as f64 && table.len() * 4 <= n
 }
 
