@@ -3,15 +3,20 @@
 //! Tables are made in plan order. A root table gets `real rows x scale` rows; a sequential child
 //! gets one sequence per synthetic parent row (its length chosen by the model); a
 //! `sequential: false` table is scaled like its parents. Assigned foreign keys are filled in last
-//! (see [`crate::keys`]).
+//! (see [`crate::keys`]). What the user asks for on top ([`Targets`]) overrides the sizes of
+//! tables generated without a parent, and replaces the rows of given tables by the given ones:
+//! their descendants are generated for them as for synthetic parents.
 
 use indexmap::IndexMap;
 
 use crate::data::Column;
-use crate::keys::LinkedColumns;
-use crate::model::{Models, Parent, Row, TableModel, TrainedTable, context_columns};
+use crate::error::{Error, Problem, Problems, Result};
+use crate::model::parent_preference::LinkedColumns;
+use crate::model::{Parent, Row, TableModel, context_columns};
 use crate::plan::{Generation, TablePlan};
 use crate::sampling::{SynthRng, rng_for, scaled};
+use crate::targets::{GivenTable, ParentKeys, Targets};
+use crate::train::{Models, TrainedTable};
 
 /// A synthetic table: modelled columns plus foreign keys as parent row indices.
 #[derive(Debug, Clone)]
@@ -28,32 +33,132 @@ pub struct SyntheticTable {
     pub columns: Vec<Column>,
     /// Each foreign key column: the synthetic parent row of every row (`None`: empty key).
     pub foreign_keys: IndexMap<String, Vec<Option<usize>>>,
+    /// Columns written as this text instead (given rows, and keys that point at given rows).
+    pub text: IndexMap<String, Vec<String>>,
 }
 
-/// Options of a generation run.
-#[derive(Debug, Clone, Copy)]
-pub struct GenerateOptions {
-    /// The seed every random draw derives from.
-    pub seed: u64,
-    /// Factor on the row count of root tables (children follow their parents).
-    pub scale: f64,
+/// The most rows one generation may produce in all: generation holds every table in memory
+/// (a few dozen bytes per cell), so far more would abort on allocation rather than fail.
+pub const MAX_ROWS: f64 = 1e8;
+
+/// The rows a generation at `scale` is expected to produce: every table scales with its roots
+/// (children follow their parents), so about the real rows times the scale.
+pub fn estimated_rows(real_rows: &[usize], scale: f64) -> f64 {
+    real_rows.iter().map(|&rows| rows as f64).sum::<f64>() * scale
 }
 
-/// Generates every table in plan order; `on_table` is called as each table is done.
+/// Refuses, before any work, a generation expected to exceed [`MAX_ROWS`].
+pub fn check_size(real_rows: &[usize], scale: f64) -> Result<()> {
+    let estimate = estimated_rows(real_rows, scale);
+    if estimate <= MAX_ROWS {
+        return Ok(());
+    }
+    let real: usize = real_rows
+        .iter()
+        .fold(0, |sum, &rows| sum.saturating_add(rows));
+    Err(Error::TooManyRows {
+        estimate,
+        real,
+        scale,
+        limit: MAX_ROWS,
+    })
+}
+
+/// Generates every table in plan order, every random draw derived from `seed`, root tables
+/// with `scale` times their real rows (children follow their parents) unless `targets` says
+/// otherwise; `on_table` is called as each table is done. Fails only when given rows hold keys
+/// outside the generated ones (every such key column is named).
 pub fn generate_all(
     models: &Models,
-    options: GenerateOptions,
+    seed: u64,
+    scale: f64,
+    targets: &Targets,
     on_table: &dyn Fn(&SyntheticTable),
-) -> IndexMap<String, SyntheticTable> {
+) -> Result<IndexMap<String, SyntheticTable>> {
     let mut synthetic: IndexMap<String, SyntheticTable> = IndexMap::new();
+    let mut problems = Vec::new();
     for plan in &models.plan.order {
         let trained = &models.tables[&plan.table];
-        let mut rng = rng_for(options.seed, &plan.table);
-        let table = generate_table(plan, trained, models, &synthetic, options.scale, &mut rng);
+        let table = match targets.given(&plan.table) {
+            Some(given) => given_table(given, trained, &synthetic, &mut problems),
+            None => {
+                let mut rng = rng_for(seed, &plan.table);
+                let rows = targets.rows(&plan.table);
+                let table =
+                    generate_table(plan, trained, models, &synthetic, scale, rows, &mut rng);
+                refer_to_given(table, plan, &synthetic)
+            }
+        };
         on_table(&table);
         synthetic.insert(table.name.clone(), table);
     }
-    synthetic
+    if problems.is_empty() {
+        Ok(synthetic)
+    } else {
+        Err(Error::GivenRows(Problems(problems)))
+    }
+}
+
+/// A given table as generation sees it: its rows as given, its keys pointing at the rows of
+/// its parents (a key that points nowhere is a problem, and left empty).
+fn given_table(
+    given: &GivenTable,
+    trained: &TrainedTable,
+    done: &IndexMap<String, SyntheticTable>,
+    problems: &mut Vec<Problem>,
+) -> SyntheticTable {
+    let mut foreign_keys = IndexMap::new();
+    for (column, parent) in given.foreign_keys() {
+        let parent_table = &done[parent];
+        let keys = match given_keys(parent_table) {
+            Some(labels) => ParentKeys::Given(labels),
+            None => ParentKeys::Generated(Some(parent_table.rows)),
+        };
+        let rows = given
+            .parent_rows(column, parent, keys)
+            .unwrap_or_else(|problem| {
+                problems.push(problem);
+                vec![None; given.rows()]
+            });
+        foreign_keys.insert(column.clone(), rows);
+    }
+    SyntheticTable {
+        name: trained.name.clone(),
+        header: trained.header.clone(),
+        primary_key: trained.primary_key.clone(),
+        rows: given.rows(),
+        columns: given.columns().to_vec(),
+        foreign_keys,
+        text: given.text().clone(),
+    }
+}
+
+/// The primary keys of a table's rows as written, when its rows were given.
+fn given_keys(table: &SyntheticTable) -> Option<&[String]> {
+    let pk = table.primary_key.as_ref()?;
+    table.text.get(pk).map(Vec::as_slice)
+}
+
+/// Writes the keys of a generated table that point at given rows as those rows' keys.
+fn refer_to_given(
+    mut table: SyntheticTable,
+    plan: &TablePlan,
+    done: &IndexMap<String, SyntheticTable>,
+) -> SyntheticTable {
+    for relationship in plan.relationships() {
+        let (Some(labels), Some(rows)) = (
+            given_keys(&done[&relationship.parent]),
+            table.foreign_keys.get(&relationship.foreign_key),
+        ) else {
+            continue;
+        };
+        let written = rows
+            .iter()
+            .map(|row| row.map_or_else(String::new, |row| labels[row].clone()))
+            .collect();
+        table.text.insert(relationship.foreign_key, written);
+    }
+    table
 }
 
 fn generate_table(
@@ -62,18 +167,19 @@ fn generate_table(
     models: &Models,
     done: &IndexMap<String, SyntheticTable>,
     scale: f64,
+    wanted: Option<usize>,
     rng: &mut SynthRng,
 ) -> SyntheticTable {
     let mut foreign_keys = IndexMap::new();
     let rows = match &plan.generation {
-        Generation::Root => trained
-            .model
-            .sample_rows(scaled(trained.real_rows, scale), rng),
+        Generation::Root => {
+            let rows = wanted.unwrap_or_else(|| scaled(trained.real_rows, scale));
+            trained.model.sample_rows(rows, rng)
+        }
         Generation::Independent => {
             let factor = parent_factor(plan, models, done);
-            trained
-                .model
-                .sample_rows(scaled(trained.real_rows, factor), rng)
+            let rows = wanted.unwrap_or_else(|| scaled(trained.real_rows, factor));
+            trained.model.sample_rows(rows, rng)
         }
         Generation::Sequential { key } => {
             let parent = &done[&key.parent];
@@ -106,6 +212,7 @@ fn generate_table(
         rows: row_count,
         columns,
         foreign_keys,
+        text: IndexMap::new(),
     }
 }
 

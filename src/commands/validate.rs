@@ -2,13 +2,13 @@
 
 use std::path::PathBuf;
 
-use clap::{Args as ClapArgs, ValueEnum};
+use clap::Args as ClapArgs;
+use dxsynth::Validated;
+use dxsynth::error::{Error, Problem};
+use dxsynth::plan::Relationship;
 use serde::Serialize;
 
-use super::ColumnSummary;
-use crate::Validated;
-use crate::error::{Error, Problem, Result};
-use crate::plan::Relationship;
+use super::{ColumnSummary, Format, Outcome, relationships_text, to_json};
 
 /// Arguments of `dxsynth validate`.
 #[derive(Debug, ClapArgs)]
@@ -23,19 +23,10 @@ pub struct Args {
     pub format: Format,
 }
 
-/// Output format of `validate`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// For people.
-    Text,
-    /// For scripts.
-    Json,
-}
-
 /// Validates and prints the summary; invalid input is printed too (as JSON when asked) and
 /// returned as the error so the exit code says it.
-pub fn run(args: &Args) -> Result<()> {
-    match crate::validate(&args.schema) {
+pub fn run(args: &Args) -> Outcome {
+    match dxsynth::validate(&args.schema) {
         Ok(valid) => {
             let summary = Summary::of(&valid);
             match args.format {
@@ -50,14 +41,10 @@ pub fn run(args: &Args) -> Result<()> {
                 problems: &problems.0,
             };
             println!("{}", to_json(&report));
-            Err(Error::Invalid(problems))
+            Err(Error::Invalid(problems).into())
         }
-        Err(err) => Err(err),
+        Err(err) => Err(err.into()),
     }
-}
-
-fn to_json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string_pretty(value).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"))
 }
 
 #[derive(Serialize)]
@@ -73,6 +60,8 @@ pub struct Summary {
     tables: Vec<TableSummary>,
     relationships: Vec<Relationship>,
     rows: usize,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -82,7 +71,7 @@ struct TableSummary {
     primary_key: Option<String>,
     generation: String,
     columns: Vec<ColumnSummary>,
-    rules: Vec<crate::rules::RuleSummary>,
+    rules: Vec<dxsynth::rules::RuleSummary>,
 }
 
 impl Summary {
@@ -90,6 +79,11 @@ impl Summary {
     pub fn of(valid: &Validated) -> Summary {
         let mut tables = Vec::new();
         let mut relationships = Vec::new();
+        let notes = valid
+            .tables
+            .values()
+            .flat_map(dxsynth::data::notes)
+            .collect();
         for plan in &valid.plan.order {
             let table = &valid.tables[&plan.table];
             let def = valid.schema.table(&plan.table);
@@ -104,9 +98,9 @@ impl Summary {
                     .iter()
                     .map(|c| ColumnSummary::new(&c.name, c.kind, &c.format))
                     .collect(),
-                rules: crate::init::real_rules(valid, &plan.table)
+                rules: dxsynth::init::real_rules(valid, &plan.table)
                     .iter()
-                    .map(crate::rules::RuleSummary::of)
+                    .map(dxsynth::rules::RuleSummary::of)
                     .collect(),
             });
         }
@@ -115,6 +109,7 @@ impl Summary {
             rows: tables.iter().map(|t| t.rows).sum(),
             tables,
             relationships,
+            notes,
         }
     }
 
@@ -140,16 +135,11 @@ impl Summary {
             if !columns.is_empty() {
                 text += &format!("     columns: {}\n", columns.join(", "));
             }
-            text += &crate::rules::listing_text(&table.rules);
+            text += &dxsynth::rules::listing_text(&table.rules);
         }
-        if !self.relationships.is_empty() {
-            text += "\nrelationships:\n";
-            for r in &self.relationships {
-                text += &format!(
-                    "  {}.{} -> {} ({})\n",
-                    r.child, r.foreign_key, r.parent, r.role
-                );
-            }
+        text += &relationships_text(&self.relationships);
+        for note in &self.notes {
+            text += &format!("\nnote: {note}\n");
         }
         text
     }

@@ -2,19 +2,16 @@
 //! the schema's `rules:` section), the share of synthetic rows that obey it too. A copy that
 //! breaks the real data's CHECK constraints is rejected on load, whatever its other scores.
 
-use std::fmt::Write as _;
-
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::html::escape;
-use super::metrics;
 use super::paired::{Paired, PairedTable};
 use crate::data::Table;
 use crate::model::Privacy;
 use crate::plan::Generation;
 use crate::rules::measure::measure;
 use crate::rules::{Frame, ParentFrame, table_rules};
+use crate::stats;
 
 /// Adherence to every rule of the real data, worst first.
 #[derive(Debug, Clone, Serialize)]
@@ -59,7 +56,7 @@ pub fn assess(paired: &Paired) -> RuleAdherence {
             .then_with(|| a.rule.cmp(&b.rule))
     });
     RuleAdherence {
-        score: metrics::mean(rows.iter().filter_map(|row| row.synthetic)),
+        score: stats::mean(rows.iter().filter_map(|row| row.synthetic)),
         rows,
     }
 }
@@ -108,46 +105,4 @@ fn frame<'a>(side: &'a Table, parent: Option<(&'a Table, &'a [Option<usize>])>) 
             row_of,
         }),
     }
-}
-
-/// `0.987  lineitem: l_shipdate <= l_receiptdate (order; real 1.000 of 60175 rows)`.
-pub fn describe(row: &RuleScore) -> String {
-    format!(
-        "{}  {}: {} ({}; real {} of {} rows)",
-        super::text::score(row.synthetic),
-        row.table,
-        row.rule,
-        row.class,
-        super::text::score(row.real),
-        row.real_rows
-    )
-}
-
-/// The HTML table of every rule, worst first.
-pub fn html(page: &mut String, adherence: &RuleAdherence) {
-    if adherence.rows.is_empty() {
-        return;
-    }
-    page.push_str(
-        "<section id=\"rules\">\n<h2>Rule adherence</h2>\n<p class=\"note\">Rules every real row \
-         obeys (or all but a documented tolerance), found as training finds them; the share of \
-         rows obeying each, worst first.</p>\n<table>\n<tr><th>table</th><th>rule</th>\
-         <th>class</th><th>real</th><th>real rows</th><th>synthetic</th><th>synthetic rows</th>\
-         </tr>\n",
-    );
-    for row in &adherence.rows {
-        let _ = writeln!(
-            page,
-            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td>\
-             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            escape(&row.table),
-            escape(&row.rule),
-            row.class,
-            super::text::score(row.real),
-            row.real_rows,
-            super::text::score(row.synthetic),
-            row.synthetic_rows
-        );
-    }
-    page.push_str("</table>\n</section>\n");
 }

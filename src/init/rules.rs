@@ -4,11 +4,11 @@
 
 use std::fmt::Write as _;
 
-use crate::Validated;
 use crate::keys::parent_index;
 use crate::model::Privacy;
 use crate::plan::Generation;
 use crate::rules::{Frame, ParentFrame, Rule, table_rules};
+use crate::validated::Validated;
 
 /// `text` (the rendered schema) with, after each table's `path:` line, its rules as comments.
 pub fn annotate(text: &str, input: &Validated) -> String {

@@ -35,7 +35,7 @@ const MAX_KEYS: usize = 1024;
 /// Numeric columns tried as terms of sums (the first ones of the table).
 const MAX_SUM_COLUMNS: usize = 40;
 /// Quantiles of the real gaps an order or difference rule keeps.
-const GAP_QUANTILES: usize = 64;
+pub const GAP_QUANTILES: usize = 64;
 
 /// The rules of one table: found in `frame` (unless switched off), minus those the schema
 /// switches off, plus those it declares (fitted on the frame). `min_count` is the privacy

@@ -194,6 +194,45 @@ impl Enforcer {
         (enforcer, order)
     }
 
+    /// Checks an enforcer read from a model file against the table it draws (`columns` own
+    /// columns, `context` parent context columns): one entry per column, every index in range,
+    /// divisors positive, grids positive, bounds ranges and gaps and clock times finite, lists
+    /// no longer than `rows` (the real rows) allow, so [`Enforcer::fix`] never panics.
+    pub fn check(&self, columns: usize, context: usize, rows: usize) -> Result<(), String> {
+        if self.steps.len() != columns
+            || self.grids.len() != columns
+            || self.common.len() != columns
+            || self.context_grids.len() != context
+        {
+            return Err("rules whose layout does not fit the table".into());
+        }
+        if !self.grids.iter().chain(&self.context_grids).all(Grid::fits) {
+            return Err("rules with a value grid that is not a positive step".into());
+        }
+        let times = |common: &Vec<f64>| {
+            common.len() <= rows
+                && common.iter().all(|t| is_clock_time_value(*t))
+                && common.windows(2).all(|pair| pair[0] < pair[1])
+        };
+        if !self.common.iter().all(times) {
+            return Err("rules with clock times that are not sorted clock times".into());
+        }
+        let fits = |at: Ref| match at {
+            Ref::Own(index) => index < columns,
+            Ref::Context(index) => index < context,
+        };
+        for step in self.steps.iter().flatten() {
+            let ok = match step {
+                Step::Derive(derive) => derive.fits(columns, context, rows),
+                Step::Within(bounds) => bounds.iter().all(|b| fits(b.other) && b.fits()),
+            };
+            if !ok {
+                return Err("a rule step with an index, divisor or bound out of range".into());
+            }
+        }
+        Ok(())
+    }
+
     /// Whether a drawn value may be kept as drawn, or the column should be drawn again (a
     /// conditional redraw of that column only): a clock time must be one of the common real
     /// times (smoothing between neighbouring real times makes values such as 1075, and moving
@@ -607,6 +646,14 @@ fn grid_of(column: &Column) -> Grid {
 }
 
 impl Grid {
+    /// Whether the grid's step is a positive finite number.
+    fn fits(&self) -> bool {
+        match self {
+            Grid::Round(step) | Grid::Floor(step) => step.is_finite() && *step > 0.0,
+            Grid::Free | Grid::Clock { .. } => true,
+        }
+    }
+
     fn snap(self, value: Value) -> Value {
         match value {
             Value::Number(x) => Value::Number(self.snap_number(x)),
@@ -640,6 +687,52 @@ fn clock_time(x: f64, midnight_2400: bool) -> f64 {
         t if t == 2400.0 && !midnight_2400 => 0.0,
         t => t,
     }
+}
+
+impl Derive {
+    /// Whether the indices read are in range, divisors positive and tables bounded by `rows`.
+    fn fits(&self, columns: usize, context: usize, rows: usize) -> bool {
+        match self {
+            Derive::Arithmetic {
+                source, divisor, ..
+            } => *source < columns && *divisor > 0,
+            Derive::Calendar {
+                source, mapping, ..
+            } => {
+                *source < columns
+                    && match mapping {
+                        Mapping::Offset(_) => true,
+                        Mapping::Table(table) => table.len() <= rows,
+                    }
+            }
+            Derive::Lookup { source, table } => *source < columns && table.len() <= rows,
+            Derive::Sum { a, b, .. } => *a < columns && *b < columns,
+            Derive::Difference { total, b } => *total < columns && *b < columns,
+            Derive::Copy { source } => *source < context,
+            Derive::Compose { high, low, divisor } => {
+                *high < columns && *low < columns && *divisor > 0
+            }
+        }
+    }
+}
+
+impl Bound {
+    /// Whether the bound is a range generation can draw a gap in: `min` finite, `max` finite
+    /// or unbounded, `min <= max`, gaps finite and no more than discovery keeps.
+    fn fits(&self) -> bool {
+        self.min.is_finite()
+            && !self.max.is_nan()
+            && self.max != f64::NEG_INFINITY
+            && self.min <= self.max
+            && (self.sign == 1.0 || self.sign == -1.0)
+            && self.gaps.len() <= super::discover::GAP_QUANTILES
+            && self.gaps.iter().all(|gap| gap.is_finite())
+    }
+}
+
+/// Whether `t` is an HHMM clock time (see [`super::measure::is_clock_time`]).
+fn is_clock_time_value(t: f64) -> bool {
+    super::measure::is_clock_time(t)
 }
 
 impl Derive {
@@ -681,5 +774,114 @@ impl Derive {
                 Some(Value::Number(high * *divisor as f64 + low))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::Origin;
+    use crate::schema::ColumnKind;
+
+    fn integers(name: &str) -> Column {
+        Column {
+            name: name.into(),
+            kind: ColumnKind::Numerical,
+            format: ValueFormat::Integer,
+            values: Vec::new(),
+        }
+    }
+
+    fn rule(kind: RuleKind) -> Rule {
+        Rule {
+            kind,
+            support: 10,
+            holding: 10,
+            origin: Origin::Found,
+            gaps: vec![1.0, 2.0],
+        }
+    }
+
+    /// An enforcer over `code`, `high`, `start`, `end`: `high = code // 100`, `start < end`.
+    fn compiled() -> Enforcer {
+        let columns = ["code", "high", "start", "end"].map(integers);
+        let rules = [
+            rule(RuleKind::Arithmetic {
+                target: "high".into(),
+                source: "code".into(),
+                op: IntOp::Div,
+                divisor: 100,
+            }),
+            rule(RuleKind::Order {
+                low: Col::Own("start".into()),
+                high: Col::Own("end".into()),
+                strict: true,
+            }),
+        ];
+        Enforcer::compile(&rules, &columns, &[], vec![0, 1, 2, 3]).0
+    }
+
+    #[test]
+    fn a_compiled_enforcer_passes_its_check() {
+        assert_eq!(compiled().check(4, 0, 10), Ok(()));
+        // The same enforcer does not fit a table of another width or with a parent context.
+        assert!(compiled().check(5, 0, 10).is_err());
+        assert!(compiled().check(4, 2, 10).is_err());
+    }
+
+    #[test]
+    fn a_doctored_enforcer_is_refused_not_used() {
+        let mut zero = compiled();
+        for step in zero.steps.iter_mut().flatten() {
+            if let Step::Derive(Derive::Arithmetic { divisor, .. }) = step {
+                *divisor = 0;
+            }
+        }
+        assert!(zero.check(4, 0, 10).is_err(), "a divisor of 0 would panic");
+
+        let mut outside = compiled();
+        outside.steps[1] = vec![Step::Derive(Derive::Copy { source: 3 })];
+        assert!(outside.check(4, 0, 10).is_err(), "no context column 3");
+
+        let mut empty = compiled();
+        for step in empty.steps.iter_mut().flatten() {
+            if let Step::Within(bounds) = step {
+                bounds[0].min = 5.0;
+                bounds[0].max = 1.0;
+            }
+        }
+        assert!(
+            empty.check(4, 0, 10).is_err(),
+            "an empty range would panic a draw"
+        );
+
+        let mut grid = compiled();
+        grid.grids[0] = Grid::Round(0.0);
+        assert!(grid.check(4, 0, 10).is_err());
+
+        let mut times = compiled();
+        times.common[2] = vec![1030.0, 975.0];
+        assert!(
+            times.check(4, 0, 10).is_err(),
+            "not clock times, not sorted"
+        );
+    }
+
+    #[test]
+    fn fixing_keeps_the_rules() {
+        let enforcer = compiled();
+        let mut rng = crate::sampling::rng_for(1, "t");
+        let mut row = vec![Value::Null; 4];
+        row[0] = Value::Number(1234.0);
+        let high = enforcer.fix(1, Value::Number(7.0), &row, &[], None, &mut rng);
+        assert_eq!(high, Value::Number(12.0));
+        row[1] = high;
+        row[2] = Value::Number(50.0);
+        let end = enforcer.fix(3, Value::Number(10.0), &row, &[], None, &mut rng);
+        let end = end.as_number().expect("a number");
+        assert!(
+            end > 50.0 && end <= 52.0,
+            "end {end} drawn as a real gap after start"
+        );
     }
 }

@@ -139,7 +139,7 @@ pub fn unit(column: &Column) -> f64 {
 /// The target value a calendar part maps to.
 pub fn calendar_value(_part: Part, mapping: &Mapping, key: i64) -> Option<Value> {
     match mapping {
-        Mapping::Offset(offset) => Some(Value::Number((key + offset) as f64)),
+        Mapping::Offset(offset) => Some(Value::Number(key.checked_add(*offset)? as f64)),
         Mapping::Table(table) => table.get(&key).cloned(),
     }
 }

@@ -171,6 +171,9 @@ fn parse_difference(left: &str, right: &str) -> Result<RuleKind, String> {
     };
     let scale = if days { 86_400.0 } else { 1.0 };
     let (min, max) = (read(min)? * scale, read(max)? * scale);
+    if !min.is_finite() || !max.is_finite() {
+        return Err("the bounds must be finite numbers".into());
+    }
     if min.partial_cmp(&max).is_none_or(|o| o.is_gt()) {
         return Err(format!("the bounds [{min}, {max}] are empty"));
     }
@@ -345,6 +348,9 @@ mod tests {
                 .contains("unknown function")
         );
         assert!(parse("a - b in [3, 1]").is_err());
+        assert!(parse("a - b in [0, inf]").is_err());
+        assert!(parse("a - b in [NaN, 1]").is_err());
+        assert!(parse("a - b in [0, 1e304] days").is_err());
         assert!(parse("just words").is_err());
     }
 }
