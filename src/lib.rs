@@ -25,6 +25,7 @@ pub mod plan;
 pub mod progress;
 pub mod sampling;
 pub mod schema;
+pub mod semantic;
 
 use std::path::{Path, PathBuf};
 

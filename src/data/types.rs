@@ -244,9 +244,10 @@ pub(super) fn type_column(
     lines: &[u64],
 ) -> Result<Column, Problem> {
     let present: Vec<&str> = cells.iter().flatten().map(String::as_str).collect();
-    let (kind, format) = match def.columns.get(name) {
+    let over = def.columns.get(name);
+    let (kind, format) = match over.and_then(|over| over.kind().map(|kind| (over, kind))) {
         None => infer_kind(&present),
-        Some(over) => overridden_format(def, name, over.kind(), over.format(), &present)?,
+        Some((over, kind)) => overridden_format(def, name, kind, over.format(), &present)?,
     };
     let mut values = Vec::with_capacity(cells.len());
     for (cell, line) in cells.iter().zip(lines) {

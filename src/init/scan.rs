@@ -122,6 +122,7 @@ pub(super) fn read(file: &CsvFile) -> std::result::Result<RawTable, String> {
         sequence_by: None,
         order_by: None,
         columns: IndexMap::new(),
+        mode: None,
     };
     let raw = read_csv(&def).map_err(|problem| problem.message)?;
     let mut seen = HashSet::new();
