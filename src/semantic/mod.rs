@@ -6,3 +6,5 @@
 //! least k rows, names from public lists, templates and shapes, never a unique real value.
 
 pub mod kind;
+pub mod detect;
+pub mod keep;
