@@ -7,7 +7,7 @@ pub(crate) mod encode;
 pub mod learned;
 pub mod marginal;
 pub mod reference;
-mod runs;
+pub(crate) mod runs;
 pub(crate) mod stored;
 pub(crate) mod tree;
 
@@ -275,6 +275,9 @@ pub struct TrainedTable {
     pub model: AnyModel,
     /// Distributions of the foreign keys assigned after generation.
     pub assigned: Vec<KeyDistribution>,
+    /// The table verbatim, when it is kept (lookup and calendar tables; see
+    /// [`crate::semantic::keep`]); its `model` is then empty.
+    pub kept: Option<crate::semantic::keep::KeptTable>,
 }
 
 /// The trained models of every table, with the plan that orders them and the settings they
@@ -361,6 +364,10 @@ impl Models {
             {
                 return Err(format!("table `{}`: order_by out of range", plan.table));
             }
+            if let Some(kept) = &trained.kept {
+                kept.check(trained.columns.len())
+                    .map_err(|problem| format!("table `{}`: {problem}", plan.table))?;
+            }
             done.insert(&plan.table);
         }
         Ok(())
@@ -387,12 +394,13 @@ pub fn train_all(
     seed: Option<u64>,
     on_table: &(dyn Fn(&str) + Sync),
 ) -> Models {
+    let kept = crate::semantic::keep::decide(&input.schema, &input.tables);
     let trained: Vec<TrainedTable> = input
         .plan
         .order
         .par_iter()
         .map(|table_plan| {
-            let trained = train_table(input, table_plan, kind, privacy);
+            let trained = train_table(input, table_plan, kind, privacy, &kept);
             on_table(&table_plan.table);
             trained
         })
@@ -414,6 +422,7 @@ fn train_table(
     plan: &TablePlan,
     kind: ModelKind,
     privacy: Privacy,
+    kept: &IndexMap<String, String>,
 ) -> TrainedTable {
     let table = &input.tables[&plan.table];
     let def = input
@@ -443,9 +452,17 @@ fn train_table(
                 parent: &parent.columns,
                 parent_rows: parent.rows(),
             };
-            KeyDistribution::learn(&fk.column, &fk.parent, &parent_of_row, real, privacy)
+            let mut distribution =
+                KeyDistribution::learn(&fk.column, &fk.parent, &parent_of_row, real, privacy);
+            if kept.contains_key(&fk.parent) {
+                distribution.by_row = Some(keys::counts_by_row(&parent_of_row, parent.rows()));
+            }
+            distribution
         })
         .collect();
+    let kept = kept
+        .get(&plan.table)
+        .map(|reason| crate::semantic::keep::KeptTable::copy(table, reason.clone()));
     let order_by = def
         .order_by
         .as_ref()
@@ -472,8 +489,12 @@ fn train_table(
         order_by,
         real_rows: table.rows(),
         orphan_rows,
-        model: train(kind, &data),
+        model: match kept {
+            Some(_) => crate::semantic::keep::empty_model(table),
+            None => train(kind, &data),
+        },
         assigned,
+        kept,
     }
 }
 
