@@ -28,6 +28,9 @@ pub struct SyntheticTable {
     pub columns: Vec<Column>,
     /// Each foreign key column: the synthetic parent row of every row (`None`: empty key).
     pub foreign_keys: IndexMap<String, Vec<Option<usize>>>,
+    /// Key columns written as text instead of numbers: the real keys of a kept table and of
+    /// the kept parents its foreign keys point at (see [`crate::semantic::keep::KeyLabels`]).
+    pub key_labels: crate::semantic::keep::KeyLabels,
 }
 
 /// Options of a generation run.
@@ -64,6 +67,9 @@ fn generate_table(
     scale: f64,
     rng: &mut SynthRng,
 ) -> SyntheticTable {
+    if let Some(kept) = &trained.kept {
+        return kept_table(plan, trained, kept, done);
+    }
     let mut foreign_keys = IndexMap::new();
     let rows = match &plan.generation {
         Generation::Root => trained
@@ -99,6 +105,14 @@ fn generate_table(
             distribution.assign(synthetic, rng),
         );
     }
+    let key_labels = foreign_keys
+        .keys()
+        .filter_map(|column| {
+            let parent = &done[plan_parent(plan, column)?];
+            let labels = parent.key_labels.get(parent.primary_key.as_deref()?)?;
+            Some((column.clone(), labels.clone()))
+        })
+        .collect();
     SyntheticTable {
         name: trained.name.clone(),
         header: trained.header.clone(),
@@ -106,6 +120,53 @@ fn generate_table(
         rows: row_count,
         columns,
         foreign_keys,
+        key_labels,
+    }
+}
+
+/// The parent table of a foreign key column of `plan`'s table.
+fn plan_parent<'a>(plan: &'a TablePlan, column: &str) -> Option<&'a str> {
+    let sequence = match &plan.generation {
+        Generation::Sequential { key } => Some(key),
+        Generation::Root | Generation::Independent => None,
+    };
+    sequence
+        .into_iter()
+        .chain(&plan.assigned)
+        .find(|key| key.column == column)
+        .map(|key| key.parent.as_str())
+}
+
+/// A kept table: its real rows, its foreign keys pointing at the real rows of its kept parents.
+fn kept_table(
+    plan: &TablePlan,
+    trained: &TrainedTable,
+    kept: &crate::semantic::keep::KeptTable,
+    done: &IndexMap<String, SyntheticTable>,
+) -> SyntheticTable {
+    let specs: Vec<_> = trained
+        .columns
+        .iter()
+        .map(|spec| (spec.name.clone(), spec.kind, spec.format.clone()))
+        .collect();
+    let parents: Vec<_> = kept
+        .keys
+        .keys()
+        .filter_map(|column| {
+            let parent = &done[plan_parent(plan, column)?];
+            let labels = parent.key_labels.get(parent.primary_key.as_deref()?)?;
+            Some((column.clone(), labels.clone()))
+        })
+        .collect();
+    let rows = kept.rows(&specs, trained.primary_key.as_deref(), &parents);
+    SyntheticTable {
+        name: trained.name.clone(),
+        header: trained.header.clone(),
+        primary_key: trained.primary_key.clone(),
+        rows: kept.rows,
+        columns: rows.columns,
+        foreign_keys: rows.foreign_keys,
+        key_labels: rows.key_labels,
     }
 }
 

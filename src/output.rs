@@ -106,8 +106,8 @@ fn write_table(path: &Path, table: &SyntheticTable) -> Result<()> {
 
 /// Where the values of one output column come from.
 enum Source<'a> {
-    PrimaryKey,
-    ForeignKey(&'a [Option<usize>]),
+    PrimaryKey(Option<&'a [Option<String>]>),
+    ForeignKey(&'a [Option<usize>], Option<&'a [Option<String>]>),
     Column(&'a crate::data::Column),
     Missing,
 }
@@ -115,10 +115,14 @@ enum Source<'a> {
 impl Source<'_> {
     fn write(&self, row: usize) -> String {
         match self {
-            Source::PrimaryKey => (row + 1).to_string(),
-            Source::ForeignKey(parents) => {
+            Source::PrimaryKey(None) => (row + 1).to_string(),
+            Source::PrimaryKey(Some(labels)) => labels[row].clone().unwrap_or_default(),
+            Source::ForeignKey(parents, None) => {
                 parents[row].map_or_else(String::new, |p| (p + 1).to_string())
             }
+            Source::ForeignKey(parents, Some(labels)) => parents[row]
+                .and_then(|p| labels.get(p).cloned().flatten())
+                .unwrap_or_default(),
             Source::Column(column) => column.format.write(&column.values[row]),
             Source::Missing => String::new(),
         }
@@ -126,11 +130,12 @@ impl Source<'_> {
 }
 
 fn source_of<'a>(table: &'a SyntheticTable, name: &str) -> Source<'a> {
+    let labels = table.key_labels.get(name).map(|labels| labels.as_slice());
     if table.primary_key.as_deref() == Some(name) {
-        return Source::PrimaryKey;
+        return Source::PrimaryKey(labels);
     }
     if let Some(parents) = table.foreign_keys.get(name) {
-        return Source::ForeignKey(parents);
+        return Source::ForeignKey(parents, labels);
     }
     table
         .columns
