@@ -38,7 +38,7 @@ use crate::model::stored::repeats;
 pub const MAGIC: &[u8; 8] = b"DXSYNTH\0";
 
 /// The format this dxsynth writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The version of dxsynth, written into every model file.
 const WRITER: &str = env!("CARGO_PKG_VERSION");
