@@ -17,6 +17,10 @@ const PERSON_TABLES: &[&str] = &[
     "contacts", "client", "clients", "staff", "author", "authors", "manager", "managers",
 ];
 
+/// A last name token that makes a column a code, not what the other tokens say
+/// (`ca_address_id`, `street_type`, `phone_number` is still a phone: `number` is not here).
+const CODE_TOKENS: &[&str] = &["id", "key", "sk", "code", "type", "kind", "count", "flag"];
+
 /// Short tokens that mean something on their own (not a table prefix such as `c_`, `ca_`).
 const MEANINGFUL_SHORT: &[&str] = &["zip", "url", "tel", "fax", "web", "city", "name", "id"];
 
@@ -74,7 +78,14 @@ pub fn detect(context: TableContext<'_>, column: &Column) -> SemanticType {
     }
     let words = tokens(&column.name);
     let has = |word: &str| words.iter().any(|w| w == word);
-    let by_name = by_name(context, &words, &has);
+    let coded = words
+        .last()
+        .is_some_and(|last| CODE_TOKENS.contains(&last.as_str()));
+    let by_name = if coded {
+        SemanticType::None
+    } else {
+        by_name(context, &words, &has)
+    };
     let checked = match by_name {
         SemanticType::Email => share(&values, is_email) >= VALUE_CHECK_SHARE,
         SemanticType::Phone => share(&values, is_phone) >= VALUE_CHECK_SHARE,
@@ -84,6 +95,9 @@ pub fn detect(context: TableContext<'_>, column: &Column) -> SemanticType {
         SemanticType::FullName => share(&values, |v| is_name_words(v, 2, 4)) >= VALUE_CHECK_SHARE,
         SemanticType::Url => share(&values, is_url) >= VALUE_CHECK_SHARE,
         SemanticType::Postcode => share(&values, is_postcode) >= VALUE_CHECK_SHARE,
+        SemanticType::StreetAddress | SemanticType::City | SemanticType::Company => {
+            share(&values, is_words) >= VALUE_CHECK_SHARE
+        }
         _ => true,
     };
     if checked && by_name != SemanticType::None {
@@ -224,6 +238,18 @@ fn is_postcode(text: &str) -> bool {
         && text
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
+}
+
+/// Words of letters, or numbers (`12`, `6th`), not random mixes such as `j5JsirBM9`.
+fn is_words(text: &str) -> bool {
+    text.split_whitespace().all(|word| {
+        let word = word.trim_matches(|c: char| ",.#'-".contains(c));
+        let letters = word.chars().filter(|c| c.is_alphabetic()).count();
+        let digits = word.chars().filter(char::is_ascii_digit).count();
+        letters == 0
+            || digits == 0
+            || (word.len() <= 6 && word.chars().rev().take(2).all(char::is_alphabetic))
+    })
 }
 
 /// `min..=max` words, each starting with an upper-case letter and made of letters (and `'-.`).

@@ -8,3 +8,9 @@
 pub mod kind;
 pub mod detect;
 pub mod keep;
+pub mod locale;
+pub mod text;
+pub mod fill;
+
+#[cfg(test)]
+mod tests;
