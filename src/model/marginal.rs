@@ -172,6 +172,18 @@ impl<T> Weighted<T> {
     }
 }
 
+impl<T: PartialEq> Weighted<T> {
+    /// The total weight (for counts: how many were seen).
+    pub fn total(&self) -> f64 {
+        self.cumulative.last().copied().unwrap_or(0.0)
+    }
+
+    /// Whether `item` is one of the items.
+    pub fn contains(&self, item: &T) -> bool {
+        self.items.contains(item)
+    }
+}
+
 impl Weighted<Arc<str>> {
     /// The items seen at least `min_count` times, weighted by frequency, in a stable order
     /// (most frequent first, ties by text). `None` when every item is rare.
