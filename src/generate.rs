@@ -91,7 +91,7 @@ fn generate_table(
         }
     };
     let row_count = rows.len();
-    let columns = into_columns(trained, rows);
+    let mut columns = into_columns(trained, rows);
     for distribution in &trained.assigned {
         let parent = &done[&distribution.parent];
         let synthetic = LinkedColumns {
@@ -104,6 +104,9 @@ fn generate_table(
             distribution.column.clone(),
             distribution.assign(synthetic, rng),
         );
+    }
+    if let Some(semantic) = &trained.semantic {
+        fill_semantic(semantic, &mut columns, &foreign_keys, plan, done, rng);
     }
     let key_labels = foreign_keys
         .keys()
@@ -122,6 +125,28 @@ fn generate_table(
         foreign_keys,
         key_labels,
     }
+}
+
+/// Runs a table's semantic generators on its rows, from a random stream of their own (derived
+/// from the table's), so tables without semantic columns draw exactly as before.
+fn fill_semantic(
+    semantic: &crate::semantic::fill::SemanticTable,
+    columns: &mut [Column],
+    foreign_keys: &IndexMap<String, Vec<Option<usize>>>,
+    plan: &TablePlan,
+    done: &IndexMap<String, SyntheticTable>,
+    rng: &mut SynthRng,
+) {
+    use rand::{RngExt, SeedableRng};
+    let parents: crate::semantic::fill::ParentColumns<'_> = foreign_keys
+        .iter()
+        .filter_map(|(column, rows)| {
+            let parent = done.get(plan_parent(plan, column)?)?;
+            Some((column.as_str(), (rows.as_slice(), parent.columns.as_slice())))
+        })
+        .collect();
+    let mut own = SynthRng::seed_from_u64(rng.random());
+    semantic.fill(columns, &parents, &mut own);
 }
 
 /// The parent table of a foreign key column of `plan`'s table.

@@ -278,6 +278,9 @@ pub struct TrainedTable {
     /// The table verbatim, when it is kept (lookup and calendar tables; see
     /// [`crate::semantic::keep`]); its `model` is then empty.
     pub kept: Option<crate::semantic::keep::KeptTable>,
+    /// Generators of the table's semantic columns (names, e-mails, phones, text), run on the
+    /// model's rows (see [`crate::semantic::fill`]).
+    pub semantic: Option<crate::semantic::fill::SemanticTable>,
 }
 
 /// The trained models of every table, with the plan that orders them and the settings they
@@ -463,6 +466,10 @@ fn train_table(
     let kept = kept
         .get(&plan.table)
         .map(|reason| crate::semantic::keep::KeptTable::copy(table, reason.clone()));
+    let semantic = kept
+        .is_none()
+        .then(|| semantic_generators(input, def, table, privacy))
+        .flatten();
     let order_by = def
         .order_by
         .as_ref()
@@ -495,7 +502,29 @@ fn train_table(
         },
         assigned,
         kept,
+        semantic,
     }
+}
+
+/// The semantic generators of a table, trained on it and on the parents its keys point at.
+fn semantic_generators(
+    input: &Validated,
+    def: &crate::schema::TableDef,
+    table: &Table,
+    privacy: Privacy,
+) -> Option<crate::semantic::fill::SemanticTable> {
+    let referenced = input
+        .schema
+        .tables
+        .iter()
+        .any(|t| t.foreign_keys.iter().any(|fk| fk.parent == table.name));
+    let parents: Vec<(&str, &str, &Table)> = def
+        .foreign_keys
+        .iter()
+        .map(|fk| (fk.column.as_str(), fk.parent.as_str(), &input.tables[&fk.parent]))
+        .collect();
+    let min_count = privacy.threshold(table.rows());
+    crate::semantic::fill::train(def, table, referenced, &parents, min_count)
 }
 
 /// For each row of `table`, the row of `parent` its key `column` points at.
