@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod paired;
 pub mod privacy;
 pub mod quality;
+pub mod realism;
 pub mod text;
 pub mod validity;
 
@@ -71,6 +72,8 @@ pub struct Report {
     pub validity: Validity,
     /// Exact copies and distance to closest record.
     pub privacy: PrivacyReport,
+    /// Realism and replayed values of text and personal columns (see [`realism`]).
+    pub realism: Vec<realism::ColumnRealism>,
 }
 
 /// Rows of one table on each side.
@@ -470,6 +473,7 @@ pub fn evaluate(
         overall_quality: overall(&quality),
         validity: validity::check(&paired),
         privacy: privacy::assess(&paired, options),
+        realism: realism::assess(&paired),
         quality,
     };
     Ok(Evaluation { report, paired })
