@@ -524,7 +524,7 @@ fn semantic_generators(
         .map(|fk| (fk.column.as_str(), fk.parent.as_str(), &input.tables[&fk.parent]))
         .collect();
     let min_count = privacy.threshold(table.rows());
-    crate::semantic::fill::train(def, table, referenced, &parents, min_count)
+    crate::semantic::fill::train(def, table, referenced, &parents, min_count, privacy.min_count)
 }
 
 /// For each row of `table`, the row of `parent` its key `column` points at.

@@ -95,13 +95,16 @@ const PATTERNS: &[&str] = &[
     "{f}.{l}", "{f}_{l}", "{f}{l}", "{i}{l}", "{i}.{l}", "{l}.{f}", "{l}{i}", "{f}", "{l}",
 ];
 
-/// Trains the generators of a table; `None` when no column has one.
+/// Trains the generators of a table; `None` when no column has one. `min_count` is the
+/// table's privacy threshold; personal columns use at least `personal_min` (the unreduced
+/// threshold: in a 1-row table every value is unique, and a manager's name is still personal).
 pub fn train(
     def: &TableDef,
     table: &Table,
     referenced: bool,
     parents: &[(&str, &str, &Table)],
     min_count: usize,
+    personal_min: usize,
 ) -> Option<SemanticTable> {
     let context = TableContext {
         table: &table.name,
@@ -124,6 +127,11 @@ pub fn train(
         .iter()
         .enumerate()
         .filter_map(|(index, &kind)| {
+            let min_count = if kind.is_personal() {
+                min_count.max(personal_min)
+            } else {
+                min_count
+            };
             let generator = generator(table, &types, index, kind, min_count, &real_countries)?;
             let column = &table.columns[index];
             let (frequent, fresh_share) = frequent(column, min_count);

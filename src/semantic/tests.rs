@@ -80,7 +80,7 @@ fn generated() -> (Table, Vec<Column>) {
         Path::new("."),
     )
     .expect("valid");
-    let semantic = train(&schema.tables[0], &real, false, &[], 5).expect("semantic columns");
+    let semantic = train(&schema.tables[0], &real, false, &[], 5, 5).expect("semantic columns");
     let mut columns = real.columns.clone();
     semantic.fill(&mut columns, &ParentColumns::new(), &mut rng_for(7, "people"));
     (real, columns)
