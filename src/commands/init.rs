@@ -51,6 +51,7 @@ pub fn run(args: &Args) -> Result<()> {
     let data_dir = init::data_dir_from(&output, &args.data_dir)?;
     let inferred = init::infer(&args.data_dir)?;
     let text = init::render(&inferred, &data_dir);
+    let text = init::semantic::annotate(&text, &output).map_err(|err| not_valid(err, &output))?;
     init::check(&text, &output).map_err(|err| not_valid(err, &output))?;
     if args.dry_run {
         print!("{text}");

@@ -24,6 +24,7 @@ mod keys;
 mod links;
 mod names;
 mod profile;
+pub mod semantic;
 mod scan;
 mod sequence;
 mod types;
