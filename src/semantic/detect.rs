@@ -118,6 +118,33 @@ pub fn detect(context: TableContext<'_>, column: &Column) -> SemanticType {
     SemanticType::None
 }
 
+/// The semantic type of every modelled column of a table that has one (the schema's
+/// `{semantic: TYPE}` first, else detected), as `(column, type)` in table order.
+pub fn table_types(
+    def: &crate::schema::TableDef,
+    table: &crate::data::Table,
+    referenced: bool,
+) -> Vec<(String, SemanticType)> {
+    let context = TableContext {
+        table: &table.name,
+        referenced,
+        rows: table.rows(),
+    };
+    table
+        .columns
+        .iter()
+        .map(|column| {
+            let kind = def
+                .columns
+                .get(&column.name)
+                .and_then(|over| over.semantic())
+                .unwrap_or_else(|| detect(context, column));
+            (column.name.clone(), kind)
+        })
+        .filter(|(_, kind)| *kind != SemanticType::None)
+        .collect()
+}
+
 fn by_name(
     context: TableContext<'_>,
     words: &[String],
