@@ -82,6 +82,11 @@ struct TableSummary {
     primary_key: Option<String>,
     generation: String,
     columns: Vec<ColumnSummary>,
+    /// Why the table is copied as it is, when it is (see `semantic::keep`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kept: Option<String>,
+    /// `column type` for every column with a semantic type.
+    semantic: Vec<String>,
 }
 
 impl Summary {
@@ -89,6 +94,7 @@ impl Summary {
     pub fn of(valid: &Validated) -> Summary {
         let mut tables = Vec::new();
         let mut relationships = Vec::new();
+        let kept = crate::semantic::keep::decide(&valid.schema, &valid.tables);
         for plan in &valid.plan.order {
             let table = &valid.tables[&plan.table];
             let def = valid.schema.table(&plan.table);
@@ -102,6 +108,20 @@ impl Summary {
                     .columns
                     .iter()
                     .map(|c| ColumnSummary::new(&c.name, c.kind, &c.format))
+                    .collect(),
+                kept: kept.get(&plan.table).cloned(),
+                semantic: def
+                    .map(|def| {
+                        let referenced = valid
+                            .schema
+                            .tables
+                            .iter()
+                            .any(|t| t.foreign_keys.iter().any(|fk| fk.parent == def.name));
+                        crate::semantic::detect::table_types(def, table, referenced)
+                    })
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(column, kind)| format!("{column} {kind}"))
                     .collect(),
             });
         }
@@ -134,6 +154,11 @@ impl Summary {
             let columns: Vec<String> = table.columns.iter().map(ColumnSummary::to_string).collect();
             if !columns.is_empty() {
                 text += &format!("     columns: {}\n", columns.join(", "));
+            }
+            if let Some(reason) = &table.kept {
+                text += &format!("     kept as it is: {reason}\n");
+            } else if !table.semantic.is_empty() {
+                text += &format!("     semantic: {}\n", table.semantic.join(", "));
             }
         }
         if !self.relationships.is_empty() {
