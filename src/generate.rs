@@ -142,7 +142,10 @@ fn fill_semantic(
         .iter()
         .filter_map(|(column, rows)| {
             let parent = done.get(plan_parent(plan, column)?)?;
-            Some((column.as_str(), (rows.as_slice(), parent.columns.as_slice())))
+            Some((
+                column.as_str(),
+                (rows.as_slice(), parent.columns.as_slice()),
+            ))
         })
         .collect();
     let mut own = SynthRng::seed_from_u64(rng.random());

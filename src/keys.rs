@@ -149,12 +149,16 @@ impl KeyDistribution {
             .preference
             .as_ref()
             .map(|preference| preference.parent_signatures(synthetic.parent, parent_rows));
-        let by_row = self.by_row.as_ref().filter(|counts| counts.len() == parent_rows);
+        let by_row = self
+            .by_row
+            .as_ref()
+            .filter(|counts| counts.len() == parent_rows);
         let mut capacities = match by_row {
             Some(counts) => scaled_counts(counts, child_rows - empty, rng),
             None => stratified(&self.children_per_parent, parent_rows, rng),
         };
-        if let (Some(preference), Some(signatures), None) = (&self.preference, &signatures, by_row) {
+        if let (Some(preference), Some(signatures), None) = (&self.preference, &signatures, by_row)
+        {
             let propensity = preference.capacities(signatures, &self.children_per_parent, rng);
             capacities = rank_matched(capacities, &propensity, rng);
         }

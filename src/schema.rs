@@ -458,7 +458,8 @@ fn check_overrides(table: &TableDef, problems: &mut Vec<Problem>) {
                 "columns",
                 format!(
                     "`format` only applies to datetime columns, not to {}",
-                    over.kind().map_or("an inferred type".to_string(), |k| k.to_string())
+                    over.kind()
+                        .map_or("an inferred type".to_string(), |k| k.to_string())
                 ),
             ));
         }

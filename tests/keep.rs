@@ -7,10 +7,22 @@ use std::process::Command;
 
 fn run(schema: &Path, out: &Path) {
     let output = Command::new(env!("CARGO_BIN_EXE_dxsynth"))
-        .args(["run", &schema.to_string_lossy(), "-o", &out.to_string_lossy(), "--seed", "7", "--quiet"])
+        .args([
+            "run",
+            &schema.to_string_lossy(),
+            "-o",
+            &out.to_string_lossy(),
+            "--seed",
+            "7",
+            "--quiet",
+        ])
         .output()
         .expect("dxsynth runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 fn column(file: &Path, name: &str) -> Vec<String> {
@@ -47,7 +59,11 @@ fn planted(dir: &Path) {
     let mut text = String::from("day_id,day_date,weekday\n");
     for d in 0..400u32 {
         let date = chrono_like(d);
-        text += &format!("{},{date},{}\n", 1000 + d, ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"][d as usize % 7]);
+        text += &format!(
+            "{},{date},{}\n",
+            1000 + d,
+            ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"][d as usize % 7]
+        );
     }
     fs::write(dir.join("days.csv"), text).expect("write");
     let mut text = String::from("sale_id,colour,day,amount\n");
@@ -81,7 +97,11 @@ fn chrono_like(d: u32) -> String {
     }
     let mut month = 0;
     loop {
-        let length = if month == 1 && year != 2020 { 28 } else { days_in[month] };
+        let length = if month == 1 && year != 2020 {
+            28
+        } else {
+            days_in[month]
+        };
         if left < length {
             break;
         }
@@ -99,10 +119,22 @@ fn lookup_labels_and_calendar_rows_are_kept_and_referenced_as_in_the_real_data()
     run(&dir.path().join("schema.yaml"), &out);
     let real = |file: &str, name: &str| column(&dir.path().join(file), name);
     let synthetic = |file: &str, name: &str| column(&out.join(file), name);
-    assert_eq!(synthetic("colours.csv", "name"), real("colours.csv", "name"));
-    assert_eq!(synthetic("colours.csv", "code"), real("colours.csv", "code"));
-    assert_eq!(synthetic("days.csv", "day_date"), real("days.csv", "day_date"));
-    assert_eq!(counts(&synthetic("sales.csv", "colour")), counts(&real("sales.csv", "colour")));
+    assert_eq!(
+        synthetic("colours.csv", "name"),
+        real("colours.csv", "name")
+    );
+    assert_eq!(
+        synthetic("colours.csv", "code"),
+        real("colours.csv", "code")
+    );
+    assert_eq!(
+        synthetic("days.csv", "day_date"),
+        real("days.csv", "day_date")
+    );
+    assert_eq!(
+        counts(&synthetic("sales.csv", "colour")),
+        counts(&real("sales.csv", "colour"))
+    );
     let real_days: BTreeSet<String> = real("sales.csv", "day").into_iter().collect();
     let synthetic_days: BTreeSet<String> = synthetic("sales.csv", "day").into_iter().collect();
     assert_eq!(synthetic_days, real_days, "sales fall on the real days");

@@ -91,7 +91,10 @@ pub fn column_realism(
     for value in &real_values {
         *counts.entry(value).or_default() += 1;
     }
-    let replayed = synthetic_values.iter().filter(|v| counts.contains_key(*v)).count();
+    let replayed = synthetic_values
+        .iter()
+        .filter(|v| counts.contains_key(*v))
+        .count();
     let rare_replayed = synthetic_values
         .iter()
         .filter(|v| counts.get(*v).is_some_and(|&n| n < RARE))
@@ -109,7 +112,11 @@ pub fn column_realism(
     }
 }
 
-fn realism(semantic: SemanticType, real: &[&str], synthetic: &[&str]) -> (&'static str, Option<f64>) {
+fn realism(
+    semantic: SemanticType,
+    real: &[&str],
+    synthetic: &[&str],
+) -> (&'static str, Option<f64>) {
     let valid = |test: fn(&str) -> bool| {
         let share = synthetic.iter().filter(|v| test(v)).count() as f64;
         (!synthetic.is_empty()).then(|| share / synthetic.len() as f64)
@@ -118,7 +125,10 @@ fn realism(semantic: SemanticType, real: &[&str], synthetic: &[&str]) -> (&'stat
         SemanticType::Email => ("valid format", valid(is_email)),
         SemanticType::Phone => ("valid format", valid(is_phone)),
         _ => {
-            let words = real.iter().map(|v| v.split_whitespace().count()).sum::<usize>() as f64
+            let words = real
+                .iter()
+                .map(|v| v.split_whitespace().count())
+                .sum::<usize>() as f64
                 / real.len().max(1) as f64;
             if words >= 1.5 {
                 let share = bigram_share(real.iter().copied(), synthetic.iter().copied());
@@ -165,7 +175,10 @@ mod tests {
             name: "title".into(),
             kind: ColumnKind::Text,
             format: ValueFormat::Verbatim,
-            values: values.iter().map(|v| Value::Label(Arc::from(v.as_str()))).collect(),
+            values: values
+                .iter()
+                .map(|v| Value::Label(Arc::from(v.as_str())))
+                .collect(),
         }
     }
 
@@ -190,7 +203,11 @@ mod tests {
         };
         let good = score(&natural);
         assert!(good.realism.unwrap() > 0.9, "{good:?}");
-        assert_eq!((good.replayed, good.rare_replayed), (6, 6), "The Great Road.. are real too");
+        assert_eq!(
+            (good.replayed, good.rare_replayed),
+            (6, 6),
+            "The Great Road.. are real too"
+        );
         let bad = score(&salad);
         assert!(bad.realism.unwrap() < 0.5, "{bad:?}");
         assert_eq!(bad.replayed, 0);

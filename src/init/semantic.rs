@@ -23,7 +23,9 @@ pub fn annotate(text: &str, schema_file: &Path) -> Result<String> {
     let kept = keep::decide(&schema, &tables);
     let mut additions: Vec<(String, String)> = Vec::new();
     for def in &schema.tables {
-        let Some(table) = tables.get(&def.name) else { continue };
+        let Some(table) = tables.get(&def.name) else {
+            continue;
+        };
         let mut lines = String::new();
         if let Some(reason) = kept.get(&def.name) {
             comment(&mut lines, &format!("Kept as it is: {reason}."));

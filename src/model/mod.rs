@@ -521,10 +521,23 @@ fn semantic_generators(
     let parents: Vec<(&str, &str, &Table)> = def
         .foreign_keys
         .iter()
-        .map(|fk| (fk.column.as_str(), fk.parent.as_str(), &input.tables[&fk.parent]))
+        .map(|fk| {
+            (
+                fk.column.as_str(),
+                fk.parent.as_str(),
+                &input.tables[&fk.parent],
+            )
+        })
         .collect();
     let min_count = privacy.threshold(table.rows());
-    crate::semantic::fill::train(def, table, referenced, &parents, min_count, privacy.min_count)
+    crate::semantic::fill::train(
+        def,
+        table,
+        referenced,
+        &parents,
+        min_count,
+        privacy.min_count,
+    )
 }
 
 /// For each row of `table`, the row of `parent` its key `column` points at.

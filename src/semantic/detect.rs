@@ -12,9 +12,30 @@ const VALUE_CHECK_SHARE: f64 = 0.8;
 
 /// Tables whose `name` column is a person's name.
 const PERSON_TABLES: &[&str] = &[
-    "customer", "customers", "employee", "employees", "person", "people", "persons", "user",
-    "users", "member", "members", "patient", "patients", "student", "students", "contact",
-    "contacts", "client", "clients", "staff", "author", "authors", "manager", "managers",
+    "customer",
+    "customers",
+    "employee",
+    "employees",
+    "person",
+    "people",
+    "persons",
+    "user",
+    "users",
+    "member",
+    "members",
+    "patient",
+    "patients",
+    "student",
+    "students",
+    "contact",
+    "contacts",
+    "client",
+    "clients",
+    "staff",
+    "author",
+    "authors",
+    "manager",
+    "managers",
 ];
 
 /// A last name token that makes a column a code, not what the other tokens say
@@ -181,9 +202,11 @@ fn by_name(
         SemanticType::StreetAddress
     } else if has("company") || has("employer") || has("organization") || has("organisation") {
         SemanticType::Company
-    } else if has("manager") || has("contact") || (named && has("full")) {
-        SemanticType::FullName
-    } else if named && words.len() == 1 && is_person_table(context.table) {
+    } else if has("manager")
+        || has("contact")
+        || (named && has("full"))
+        || (named && words.len() == 1 && is_person_table(context.table))
+    {
         SemanticType::FullName
     } else if has("title") || has("desc") || has("description") || has("comment") {
         SemanticType::Text
@@ -324,13 +347,25 @@ mod tests {
 
     #[test]
     fn values_confirm_or_overrule_the_name() {
-        let mail = column("c_email_address", ColumnKind::Id, &["Amy.Moses@x.com", "a@b.org"]);
+        let mail = column(
+            "c_email_address",
+            ColumnKind::Id,
+            &["Amy.Moses@x.com", "a@b.org"],
+        );
         assert_eq!(detect(PEOPLE, &mail), SemanticType::Email);
         let fake_phone = column("phone_model", ColumnKind::Categorical, &["iPhone", "Pixel"]);
         assert_eq!(detect(PEOPLE, &fake_phone), SemanticType::None);
-        let phone = column("c_phone", ColumnKind::Id, &["25-989-741-2988", "+1 (555) 010-2020"]);
+        let phone = column(
+            "c_phone",
+            ColumnKind::Id,
+            &["25-989-741-2988", "+1 (555) 010-2020"],
+        );
         assert_eq!(detect(PEOPLE, &phone), SemanticType::Phone);
-        let ids = column("c_name", ColumnKind::Id, &["Customer#000000001", "Customer#02"]);
+        let ids = column(
+            "c_name",
+            ColumnKind::Id,
+            &["Customer#000000001", "Customer#02"],
+        );
         assert_eq!(detect(PEOPLE, &ids), SemanticType::None);
         let person = column("name", ColumnKind::Id, &["William Ward", "Amy Moses"]);
         assert_eq!(detect(PEOPLE, &person), SemanticType::FullName);
@@ -343,7 +378,11 @@ mod tests {
             referenced: true,
             rows: 3,
         };
-        let names = column("n_name", ColumnKind::Categorical, &["ALGERIA", "BRAZIL", "PERU"]);
+        let names = column(
+            "n_name",
+            ColumnKind::Categorical,
+            &["ALGERIA", "BRAZIL", "PERU"],
+        );
         assert_eq!(detect(context, &names), SemanticType::Label);
         let unreferenced = TableContext {
             referenced: false,

@@ -195,7 +195,9 @@ fn labels(column: &Column) -> impl Iterator<Item = &str> {
 }
 
 fn mean_words(column: &Column) -> f64 {
-    let (words, n) = labels(column).fold((0, 0), |(w, n), v| (w + v.split_whitespace().count(), n + 1));
+    let (words, n) = labels(column).fold((0, 0), |(w, n), v| {
+        (w + v.split_whitespace().count(), n + 1)
+    });
     words as f64 / f64::from(n.max(1))
 }
 
@@ -208,7 +210,9 @@ fn frequent(column: &Column, min_count: usize) -> (Option<Weighted<Arc<str>>>, f
     let total: usize = counts.values().sum();
     let rare: usize = counts.values().filter(|&&n| n < min_count).sum();
     let weighted = Weighted::frequent(
-        labels(column).filter(|v| counts[v] >= min_count).map(Arc::from),
+        labels(column)
+            .filter(|v| counts[v] >= min_count)
+            .map(Arc::from),
         min_count,
     );
     (weighted, rare as f64 / total.max(1) as f64)
@@ -248,7 +252,9 @@ fn countries_of_rows(
         _ => None,
     };
     match source {
-        Some(CountrySource::Column(index)) => table.columns[*index].values.iter().map(text).collect(),
+        Some(CountrySource::Column(index)) => {
+            table.columns[*index].values.iter().map(text).collect()
+        }
         Some(CountrySource::Parent { key, column, .. }) => {
             let Some((_, _, parent)) = parents.iter().find(|(k, _, _)| k == key) else {
                 return vec![None; table.rows()];
@@ -275,12 +281,17 @@ impl EmailModel {
                 .position(|t| *t == kind)
                 .map(|i| &table.columns[i].values)
         };
-        let (first, last) = (name_of(SemanticType::FirstName), name_of(SemanticType::LastName));
+        let (first, last) = (
+            name_of(SemanticType::FirstName),
+            name_of(SemanticType::LastName),
+        );
         let mut patterns: Vec<Arc<str>> = Vec::new();
         let mut domains: Vec<Arc<str>> = Vec::new();
         for (row, value) in table.columns[index].values.iter().enumerate() {
             let Value::Label(email) = value else { continue };
-            let Some((user, domain)) = email.split_once('@') else { continue };
+            let Some((user, domain)) = email.split_once('@') else {
+                continue;
+            };
             domains.push(Arc::from(domain));
             let name = |values: Option<&Vec<Value>>| match values.map(|v| &v[row]) {
                 Some(Value::Label(text)) => mail_form(text),
@@ -311,7 +322,10 @@ fn pattern_of(user: &str, first: &str, last: &str) -> Option<String> {
         let lower = expand(pattern, first, last).to_lowercase();
         (user.to_lowercase() == lower).then(|| {
             if user.chars().next().is_some_and(char::is_uppercase) {
-                pattern.replace("{f}", "{F}").replace("{l}", "{L}").replace("{i}", "{I}")
+                pattern
+                    .replace("{f}", "{F}")
+                    .replace("{l}", "{L}")
+                    .replace("{i}", "{I}")
             } else {
                 pattern.to_string()
             }
@@ -371,7 +385,13 @@ impl PhoneModel {
             .map_or("###-###-####", |s| s.draw(rng).as_ref());
         let mut phone: String = shape
             .chars()
-            .map(|c| if c == '#' { char::from(b'0' + rng.random_range(0..10u8)) } else { c })
+            .map(|c| {
+                if c == '#' {
+                    char::from(b'0' + rng.random_range(0..10u8))
+                } else {
+                    c
+                }
+            })
             .collect();
         let learned = country_name.and_then(|name| {
             self.prefixes
@@ -417,12 +437,16 @@ impl SemanticTable {
     pub fn fill(&self, columns: &mut [Column], parents: &ParentColumns<'_>, rng: &mut SynthRng) {
         let rows = columns.first().map_or(0, |c| c.values.len());
         let countries = self.countries(columns, parents, rows);
-        for row in 0..rows {
-            let country_name = countries[row].as_deref();
-            let locale = country_name.and_then(country).map_or(Locale::En, |c| c.locale);
+        for (row, country_name) in countries.iter().enumerate() {
+            let country_name = country_name.as_deref();
+            let locale = country_name
+                .and_then(country)
+                .map_or(Locale::En, |c| c.locale);
             let mut person = Person::default();
             for column in &self.columns {
-                let Some(target) = columns.get(column.index) else { continue };
+                let Some(target) = columns.get(column.index) else {
+                    continue;
+                };
                 if target.values[row].is_null() {
                     continue;
                 }
@@ -433,7 +457,12 @@ impl SemanticTable {
         }
     }
 
-    fn countries(&self, columns: &[Column], parents: &ParentColumns<'_>, rows: usize) -> Vec<Option<String>> {
+    fn countries(
+        &self,
+        columns: &[Column],
+        parents: &ParentColumns<'_>,
+        rows: usize,
+    ) -> Vec<Option<String>> {
         let text = |value: &Value| match value {
             Value::Label(label) => Some(label.to_string()),
             _ => None,
@@ -483,9 +512,14 @@ impl SemanticColumn {
         person: &mut Person,
         rng: &mut SynthRng,
     ) -> Value {
-        let locale = if self.ascii && !locale.latin() { Locale::En } else { locale };
+        let locale = if self.ascii && !locale.latin() {
+            Locale::En
+        } else {
+            locale
+        };
         let lists = locale.lists();
-        let pick = |list: &[&str], rng: &mut SynthRng| list[rng.random_range(0..list.len())].to_string();
+        let pick =
+            |list: &[&str], rng: &mut SynthRng| list[rng.random_range(0..list.len())].to_string();
         let reuse = self.frequent.is_some() && rng.random::<f64>() >= self.fresh_share;
         let text = match &self.generator {
             Generator::Names | Generator::Street { .. } | Generator::City if reuse => {
@@ -531,20 +565,42 @@ impl SemanticColumn {
 }
 
 /// Endings of made-up town names.
-const CITY_SUFFIXES: &[&str] = &["ville", "ton", " City", "field", "burg", "port", " Springs", "wood"];
+const CITY_SUFFIXES: &[&str] = &[
+    "ville", "ton", " City", "field", "burg", "port", " Springs", "wood",
+];
 
 impl EmailModel {
     fn draw(&self, person: &Person, locale: Locale, rng: &mut SynthRng) -> String {
-        let pick = |list: &[&str], rng: &mut SynthRng| list[rng.random_range(0..list.len())].to_string();
-        let first = mail_form(&person.first.clone().unwrap_or_else(|| pick(Locale::En.lists().first, rng)));
-        let last = mail_form(&person.last.clone().unwrap_or_else(|| pick(Locale::En.lists().last, rng)));
-        let pattern = self.patterns.as_ref().map_or("{f}.{l}", |p| p.draw(rng).as_ref());
+        let pick =
+            |list: &[&str], rng: &mut SynthRng| list[rng.random_range(0..list.len())].to_string();
+        let first = mail_form(
+            &person
+                .first
+                .clone()
+                .unwrap_or_else(|| pick(Locale::En.lists().first, rng)),
+        );
+        let last = mail_form(
+            &person
+                .last
+                .clone()
+                .unwrap_or_else(|| pick(Locale::En.lists().last, rng)),
+        );
+        let pattern = self
+            .patterns
+            .as_ref()
+            .map_or("{f}.{l}", |p| p.draw(rng).as_ref());
         let user = expand(pattern, &first, &last);
         let domain = match &self.domains {
-            Some(domains) if rng.random::<f64>() < self.domain_share => domains.draw(rng).to_string(),
+            Some(domains) if rng.random::<f64>() < self.domain_share => {
+                domains.draw(rng).to_string()
+            }
             _ => pick(locale.mail(), rng),
         };
         let email = format!("{user}@{domain}");
-        if is_email(&email) { email } else { format!("{}@{domain}", expand("{f}.{l}", "anna", "smith")) }
+        if is_email(&email) {
+            email
+        } else {
+            format!("{}@{domain}", expand("{f}.{l}", "anna", "smith"))
+        }
     }
 }

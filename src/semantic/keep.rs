@@ -23,7 +23,9 @@ pub const LOOKUP_MAX_ROWS: usize = 100;
 pub const CALENDAR_MIN_ROWS: usize = 365;
 
 /// Name tokens that mark a calendar column (`d_date`, `t_time`, `hour`).
-const CALENDAR_TOKENS: &[&str] = &["date", "day", "time", "calendar", "hour", "minute", "second"];
+const CALENDAR_TOKENS: &[&str] = &[
+    "date", "day", "time", "calendar", "hour", "minute", "second",
+];
 
 /// Why each table is kept (tables not kept are absent), parents before children. A table
 /// with `mode: keep` keeps the tables it refers to as well (recursively), whatever their mode:
@@ -38,7 +40,11 @@ pub fn decide(schema: &Schema, tables: &IndexMap<String, Table>) -> IndexMap<Str
         .map(|t| t.name.as_str())
         .collect();
     while let Some(name) = todo.pop() {
-        for fk in schema.table(name).map(|t| t.foreign_keys.as_slice()).unwrap_or(&[]) {
+        for fk in schema
+            .table(name)
+            .map(|t| t.foreign_keys.as_slice())
+            .unwrap_or(&[])
+        {
             if !forced.contains_key(&fk.parent) {
                 let why = format!("`{name}` is kept and refers to it (`{}`)", fk.column);
                 forced.insert(fk.parent.clone(), why);
@@ -55,10 +61,17 @@ pub fn decide(schema: &Schema, tables: &IndexMap<String, Table>) -> IndexMap<Str
             let Some(def) = schema.table(name) else {
                 return false;
             };
-            if !def.foreign_keys.iter().all(|fk| settled.contains(&fk.parent.as_str())) {
+            if !def
+                .foreign_keys
+                .iter()
+                .all(|fk| settled.contains(&fk.parent.as_str()))
+            {
                 return true;
             }
-            let parents_kept = def.foreign_keys.iter().all(|fk| kept.contains_key(&fk.parent));
+            let parents_kept = def
+                .foreign_keys
+                .iter()
+                .all(|fk| kept.contains_key(&fk.parent));
             let why = match forced.get(name) {
                 Some(why) if def.mode != Some(TableMode::Keep) => Some(why.clone()),
                 _ => tables
@@ -210,67 +223,6 @@ impl KeptTable {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use std::path::Path;
-    use std::sync::Arc;
-
-    use super::*;
-    use crate::data::ValueFormat;
-
-    fn table(name: &str, columns: Vec<Column>, rows: usize) -> Table {
-        Table {
-            name: name.into(),
-            header: columns.iter().map(|c| c.name.clone()).collect(),
-            lines: (0..rows as u64).collect(),
-            keys: IndexMap::new(),
-            columns,
-        }
-    }
-
-    fn schema() -> Schema {
-        Schema::parse(
-            "tables:\n  region: {path: r.csv, primary_key: k}\n  nation: {path: n.csv, \
-             primary_key: k, foreign_keys: {r: region}, sequential: false}\n  people: {path: \
-             p.csv, primary_key: k, foreign_keys: {n: nation}, sequential: false}\n  days: \
-             {path: d.csv, primary_key: k}\n",
-            Path::new("s.yaml"),
-            Path::new("."),
-        )
-        .expect("valid")
-    }
-
-    fn labels(name: &str, values: &[&str]) -> Column {
-        Column {
-            name: name.into(),
-            kind: ColumnKind::Categorical,
-            format: ValueFormat::Verbatim,
-            values: values.iter().map(|v| Value::Label(Arc::from(*v))).collect(),
-        }
-    }
-
-    #[test]
-    fn lookups_and_calendars_are_kept_and_people_are_not() {
-        let schema = schema();
-        let mut tables = IndexMap::new();
-        tables.insert("region".into(), table("region", vec![labels("r_name", &["AFRICA", "ASIA"])], 2));
-        tables.insert("nation".into(), table("nation", vec![labels("n_name", &["KENYA", "CHINA"])], 2));
-        let names = labels("email", &["a.b@c.com", "d.e@f.org"]);
-        tables.insert("people".into(), table("people", vec![names], 2));
-        let days = Column {
-            name: "d_date".into(),
-            kind: ColumnKind::Datetime,
-            format: ValueFormat::Verbatim,
-            values: (0..400).map(|d| Value::Number(f64::from(d) * 86_400.0)).collect(),
-        };
-        tables.insert("days".into(), table("days", vec![days], 400));
-        let kept = decide(&schema, &tables);
-        let names: Vec<&str> = kept.keys().map(String::as_str).collect();
-        assert_eq!(names, ["region", "nation", "days"]);
-        assert!(kept["days"].contains("steps of 1 day"), "{}", kept["days"]);
-    }
-}
-
 /// Key labels of a generated table: for each key column whose values are written as text
 /// rather than numbered, the text of every row (primary key) or of every parent row (foreign
 /// key). Kept tables keep their real keys, and their children point at them.
@@ -358,5 +310,74 @@ impl Column {
             format: self.format.clone(),
             values: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::data::ValueFormat;
+
+    fn table(name: &str, columns: Vec<Column>, rows: usize) -> Table {
+        Table {
+            name: name.into(),
+            header: columns.iter().map(|c| c.name.clone()).collect(),
+            lines: (0..rows as u64).collect(),
+            keys: IndexMap::new(),
+            columns,
+        }
+    }
+
+    fn schema() -> Schema {
+        Schema::parse(
+            "tables:\n  region: {path: r.csv, primary_key: k}\n  nation: {path: n.csv, \
+             primary_key: k, foreign_keys: {r: region}, sequential: false}\n  people: {path: \
+             p.csv, primary_key: k, foreign_keys: {n: nation}, sequential: false}\n  days: \
+             {path: d.csv, primary_key: k}\n",
+            Path::new("s.yaml"),
+            Path::new("."),
+        )
+        .expect("valid")
+    }
+
+    fn labels(name: &str, values: &[&str]) -> Column {
+        Column {
+            name: name.into(),
+            kind: ColumnKind::Categorical,
+            format: ValueFormat::Verbatim,
+            values: values.iter().map(|v| Value::Label(Arc::from(*v))).collect(),
+        }
+    }
+
+    #[test]
+    fn lookups_and_calendars_are_kept_and_people_are_not() {
+        let schema = schema();
+        let mut tables = IndexMap::new();
+        tables.insert(
+            "region".into(),
+            table("region", vec![labels("r_name", &["AFRICA", "ASIA"])], 2),
+        );
+        tables.insert(
+            "nation".into(),
+            table("nation", vec![labels("n_name", &["KENYA", "CHINA"])], 2),
+        );
+        let names = labels("email", &["a.b@c.com", "d.e@f.org"]);
+        tables.insert("people".into(), table("people", vec![names], 2));
+        let days = Column {
+            name: "d_date".into(),
+            kind: ColumnKind::Datetime,
+            format: ValueFormat::Verbatim,
+            values: (0..400)
+                .map(|d| Value::Number(f64::from(d) * 86_400.0))
+                .collect(),
+        };
+        tables.insert("days".into(), table("days", vec![days], 400));
+        let kept = decide(&schema, &tables);
+        let names: Vec<&str> = kept.keys().map(String::as_str).collect();
+        assert_eq!(names, ["region", "nation", "days"]);
+        assert!(kept["days"].contains("steps of 1 day"), "{}", kept["days"]);
     }
 }

@@ -115,7 +115,10 @@ impl FromStr for SemanticType {
             .find(|kind| kind.name() == text)
             .ok_or_else(|| {
                 let names: Vec<&str> = ALL.iter().map(|kind| kind.name()).collect();
-                format!("unknown semantic type `{text}` (one of: {})", names.join(", "))
+                format!(
+                    "unknown semantic type `{text}` (one of: {})",
+                    names.join(", ")
+                )
             })
     }
 }

@@ -95,44 +95,210 @@ pub struct Country {
 
 /// Countries the generators know (others get English names and no calling code).
 pub const COUNTRIES: &[Country] = &[
-    Country { names: &["UNITED STATES", "USA", "US", "UNITED STATES OF AMERICA", "AMERICA"], calling_code: "1", locale: Locale::En },
-    Country { names: &["CANADA", "CA"], calling_code: "1", locale: Locale::En },
-    Country { names: &["UNITED KINGDOM", "UK", "GB", "GREAT BRITAIN", "ENGLAND", "WALES", "SCOTLAND"], calling_code: "44", locale: Locale::En },
-    Country { names: &["IRELAND", "IE"], calling_code: "353", locale: Locale::En },
-    Country { names: &["AUSTRALIA", "AU"], calling_code: "61", locale: Locale::En },
-    Country { names: &["NEW ZEALAND", "NZ"], calling_code: "64", locale: Locale::En },
-    Country { names: &["FRANCE", "FR"], calling_code: "33", locale: Locale::Fr },
-    Country { names: &["BELGIUM", "BE"], calling_code: "32", locale: Locale::Fr },
-    Country { names: &["SWITZERLAND", "CH"], calling_code: "41", locale: Locale::De },
-    Country { names: &["GERMANY", "DE", "DEUTSCHLAND"], calling_code: "49", locale: Locale::De },
-    Country { names: &["AUSTRIA", "AT"], calling_code: "43", locale: Locale::De },
-    Country { names: &["BRAZIL", "BR", "BRASIL"], calling_code: "55", locale: Locale::PtBr },
-    Country { names: &["PORTUGAL", "PT"], calling_code: "351", locale: Locale::Pt },
-    Country { names: &["MOZAMBIQUE", "MZ"], calling_code: "258", locale: Locale::Pt },
-    Country { names: &["ANGOLA", "AO"], calling_code: "244", locale: Locale::Pt },
-    Country { names: &["ITALY", "IT", "ITALIA"], calling_code: "39", locale: Locale::It },
-    Country { names: &["NETHERLANDS", "NL", "HOLLAND"], calling_code: "31", locale: Locale::Nl },
-    Country { names: &["JAPAN", "JP"], calling_code: "81", locale: Locale::Ja },
-    Country { names: &["CHINA", "CN"], calling_code: "86", locale: Locale::Zh },
-    Country { names: &["SPAIN", "ES"], calling_code: "34", locale: Locale::En },
-    Country { names: &["MEXICO", "MX"], calling_code: "52", locale: Locale::En },
-    Country { names: &["ARGENTINA", "AR"], calling_code: "54", locale: Locale::En },
-    Country { names: &["PERU", "PE"], calling_code: "51", locale: Locale::En },
-    Country { names: &["CHILE", "CL"], calling_code: "56", locale: Locale::En },
-    Country { names: &["INDIA", "IN"], calling_code: "91", locale: Locale::En },
-    Country { names: &["INDONESIA", "ID"], calling_code: "62", locale: Locale::En },
-    Country { names: &["VIETNAM", "VN", "VIET NAM"], calling_code: "84", locale: Locale::En },
-    Country { names: &["RUSSIA", "RU", "RUSSIAN FEDERATION"], calling_code: "7", locale: Locale::En },
-    Country { names: &["ROMANIA", "RO"], calling_code: "40", locale: Locale::En },
-    Country { names: &["ALGERIA", "DZ"], calling_code: "213", locale: Locale::Fr },
-    Country { names: &["MOROCCO", "MA"], calling_code: "212", locale: Locale::Fr },
-    Country { names: &["EGYPT", "EG"], calling_code: "20", locale: Locale::En },
-    Country { names: &["ETHIOPIA", "ET"], calling_code: "251", locale: Locale::En },
-    Country { names: &["KENYA", "KE"], calling_code: "254", locale: Locale::En },
-    Country { names: &["IRAN", "IR"], calling_code: "98", locale: Locale::En },
-    Country { names: &["IRAQ", "IQ"], calling_code: "964", locale: Locale::En },
-    Country { names: &["JORDAN", "JO"], calling_code: "962", locale: Locale::En },
-    Country { names: &["SAUDI ARABIA", "SA"], calling_code: "966", locale: Locale::En },
+    Country {
+        names: &[
+            "UNITED STATES",
+            "USA",
+            "US",
+            "UNITED STATES OF AMERICA",
+            "AMERICA",
+        ],
+        calling_code: "1",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["CANADA", "CA"],
+        calling_code: "1",
+        locale: Locale::En,
+    },
+    Country {
+        names: &[
+            "UNITED KINGDOM",
+            "UK",
+            "GB",
+            "GREAT BRITAIN",
+            "ENGLAND",
+            "WALES",
+            "SCOTLAND",
+        ],
+        calling_code: "44",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["IRELAND", "IE"],
+        calling_code: "353",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["AUSTRALIA", "AU"],
+        calling_code: "61",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["NEW ZEALAND", "NZ"],
+        calling_code: "64",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["FRANCE", "FR"],
+        calling_code: "33",
+        locale: Locale::Fr,
+    },
+    Country {
+        names: &["BELGIUM", "BE"],
+        calling_code: "32",
+        locale: Locale::Fr,
+    },
+    Country {
+        names: &["SWITZERLAND", "CH"],
+        calling_code: "41",
+        locale: Locale::De,
+    },
+    Country {
+        names: &["GERMANY", "DE", "DEUTSCHLAND"],
+        calling_code: "49",
+        locale: Locale::De,
+    },
+    Country {
+        names: &["AUSTRIA", "AT"],
+        calling_code: "43",
+        locale: Locale::De,
+    },
+    Country {
+        names: &["BRAZIL", "BR", "BRASIL"],
+        calling_code: "55",
+        locale: Locale::PtBr,
+    },
+    Country {
+        names: &["PORTUGAL", "PT"],
+        calling_code: "351",
+        locale: Locale::Pt,
+    },
+    Country {
+        names: &["MOZAMBIQUE", "MZ"],
+        calling_code: "258",
+        locale: Locale::Pt,
+    },
+    Country {
+        names: &["ANGOLA", "AO"],
+        calling_code: "244",
+        locale: Locale::Pt,
+    },
+    Country {
+        names: &["ITALY", "IT", "ITALIA"],
+        calling_code: "39",
+        locale: Locale::It,
+    },
+    Country {
+        names: &["NETHERLANDS", "NL", "HOLLAND"],
+        calling_code: "31",
+        locale: Locale::Nl,
+    },
+    Country {
+        names: &["JAPAN", "JP"],
+        calling_code: "81",
+        locale: Locale::Ja,
+    },
+    Country {
+        names: &["CHINA", "CN"],
+        calling_code: "86",
+        locale: Locale::Zh,
+    },
+    Country {
+        names: &["SPAIN", "ES"],
+        calling_code: "34",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["MEXICO", "MX"],
+        calling_code: "52",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["ARGENTINA", "AR"],
+        calling_code: "54",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["PERU", "PE"],
+        calling_code: "51",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["CHILE", "CL"],
+        calling_code: "56",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["INDIA", "IN"],
+        calling_code: "91",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["INDONESIA", "ID"],
+        calling_code: "62",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["VIETNAM", "VN", "VIET NAM"],
+        calling_code: "84",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["RUSSIA", "RU", "RUSSIAN FEDERATION"],
+        calling_code: "7",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["ROMANIA", "RO"],
+        calling_code: "40",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["ALGERIA", "DZ"],
+        calling_code: "213",
+        locale: Locale::Fr,
+    },
+    Country {
+        names: &["MOROCCO", "MA"],
+        calling_code: "212",
+        locale: Locale::Fr,
+    },
+    Country {
+        names: &["EGYPT", "EG"],
+        calling_code: "20",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["ETHIOPIA", "ET"],
+        calling_code: "251",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["KENYA", "KE"],
+        calling_code: "254",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["IRAN", "IR"],
+        calling_code: "98",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["IRAQ", "IQ"],
+        calling_code: "964",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["JORDAN", "JO"],
+        calling_code: "962",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["SAUDI ARABIA", "SA"],
+        calling_code: "966",
+        locale: Locale::En,
+    },
 ];
 
 /// The country a value names (case and surrounding spaces ignored).
@@ -160,7 +326,10 @@ mod tests {
         assert_eq!(country(" brazil ").map(|c| c.locale), Some(Locale::PtBr));
         assert_eq!(country("FR").map(|c| c.calling_code), Some("33"));
         assert!(country("ATLANTIS").is_none());
-        assert!(Locale::PtBr.lists().first.contains(&"Joaquim") || !Locale::PtBr.lists().first.is_empty());
+        assert!(
+            Locale::PtBr.lists().first.contains(&"Joaquim")
+                || !Locale::PtBr.lists().first.is_empty()
+        );
         assert_eq!(mail_form("João d'Ávila"), "JoaodAvila");
     }
 }

@@ -5,12 +5,12 @@
 //! generators keep ([`SemanticModel`]) obeys the privacy threshold: only values shared by at
 //! least k rows, names from public lists, templates and shapes, never a unique real value.
 
-pub mod kind;
 pub mod detect;
+pub mod fill;
 pub mod keep;
+pub mod kind;
 pub mod locale;
 pub mod text;
-pub mod fill;
 
 #[cfg(test)]
 mod tests;

@@ -23,7 +23,10 @@ fn column(name: &str, kind: ColumnKind, values: Vec<String>) -> Column {
         name: name.into(),
         kind,
         format: ValueFormat::Verbatim,
-        values: values.into_iter().map(|v| Value::Label(Arc::from(v))).collect(),
+        values: values
+            .into_iter()
+            .map(|v| Value::Label(Arc::from(v)))
+            .collect(),
     }
 }
 
@@ -31,9 +34,18 @@ fn column(name: &str, kind: ColumnKind, values: Vec<String>) -> Column {
 /// country's calling code.
 fn people() -> Table {
     let first: Vec<String> = (0..ROWS).map(|i| format!("Zed{}", letters(i))).collect();
-    let last: Vec<String> = (0..ROWS).map(|i| format!("Qua{}", letters(i * 7 + 3))).collect();
+    let last: Vec<String> = (0..ROWS)
+        .map(|i| format!("Qua{}", letters(i * 7 + 3)))
+        .collect();
     let email = (0..ROWS)
-        .map(|i| format!("{}.{}@{}", first[i], last[i], ["mail.com", "post.org"][i % 2]))
+        .map(|i| {
+            format!(
+                "{}.{}@{}",
+                first[i],
+                last[i],
+                ["mail.com", "post.org"][i % 2]
+            )
+        })
         .collect();
     let phones = (0..ROWS)
         .map(|i| format!("{} {:03} {:04}", CODES[i % 3], i % 1000, (i * 37) % 10_000))
@@ -82,7 +94,11 @@ fn generated() -> (Table, Vec<Column>) {
     .expect("valid");
     let semantic = train(&schema.tables[0], &real, false, &[], 5, 5).expect("semantic columns");
     let mut columns = real.columns.clone();
-    semantic.fill(&mut columns, &ParentColumns::new(), &mut rng_for(7, "people"));
+    semantic.fill(
+        &mut columns,
+        &ParentColumns::new(),
+        &mut rng_for(7, "people"),
+    );
     (real, columns)
 }
 
@@ -92,7 +108,10 @@ fn first_names_come_from_the_row_locale() {
     for row in 0..ROWS {
         let locale = country(text(&columns[0].values[row])).map_or(Locale::En, |c| c.locale);
         let name = text(&columns[1].values[row]);
-        assert!(locale.lists().first.contains(&name), "{name} for {locale:?}");
+        assert!(
+            locale.lists().first.contains(&name),
+            "{name} for {locale:?}"
+        );
     }
     let brazilian = (0..ROWS)
         .filter(|&row| text(&columns[0].values[row]) == "BRAZIL")
@@ -113,9 +132,14 @@ fn emails_are_valid_and_built_from_the_row_name() {
             super::locale::mail_form(text(&columns[1].values[row])),
             super::locale::mail_form(text(&columns[2].values[row]))
         );
-        let built = email.to_lowercase().starts_with(&format!("{}@", user.to_lowercase()));
+        let built = email
+            .to_lowercase()
+            .starts_with(&format!("{}@", user.to_lowercase()));
         assert!(built, "{email} vs {user}");
-        assert!(email.starts_with(char::is_uppercase), "{email}: the real casing is First.Last");
+        assert!(
+            email.starts_with(char::is_uppercase),
+            "{email}: the real casing is First.Last"
+        );
         let domain = email.split('@').nth(1).unwrap_or_default();
         assert!(["mail.com", "post.org"].contains(&domain), "{domain}");
     }
@@ -128,20 +152,23 @@ fn phones_carry_the_country_calling_code() {
         let country = text(&columns[0].values[row]);
         let code = CODES[COUNTRIES.iter().position(|c| *c == country).unwrap_or(0)];
         let phone = text(&columns[4].values[row]);
-        assert!(phone.starts_with(&format!("{code} ")), "{phone} for {country}");
+        assert!(
+            phone.starts_with(&format!("{code} ")),
+            "{phone} for {country}"
+        );
     }
 }
 
 #[test]
 fn no_unique_real_value_of_a_personal_column_is_replayed() {
     let (real, columns) = generated();
-    for index in 1..5 {
-        let real_values: HashSet<&str> = real.columns[index].values.iter().map(text).collect();
-        let replayed = columns[index]
+    for (real_column, column) in real.columns.iter().zip(&columns).skip(1) {
+        let real_values: HashSet<&str> = real_column.values.iter().map(text).collect();
+        let replayed = column
             .values
             .iter()
             .filter(|v| real_values.contains(text(v)))
             .count();
-        assert_eq!(replayed, 0, "column {}", real.columns[index].name);
+        assert_eq!(replayed, 0, "column {}", real_column.name);
     }
 }

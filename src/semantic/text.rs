@@ -43,25 +43,41 @@ impl WordModel {
             }
             counts
         };
-        let word_rows = rows_with(&mut values.iter().map(|w| w.iter().map(|s| s.to_string()).collect()));
+        let word_rows = rows_with(
+            &mut values
+                .iter()
+                .map(|w| w.iter().map(|s| s.to_string()).collect()),
+        );
         let frequent = |word: &str| word_rows.get(word).is_some_and(|&n| n >= min_count);
         let words = Weighted::frequent(
-            values.iter().flatten().filter(|w| frequent(w)).map(|w| Arc::from(*w)),
+            values
+                .iter()
+                .flatten()
+                .filter(|w| frequent(w))
+                .map(|w| Arc::from(*w)),
             1,
         )?;
         let starts = Weighted::frequent(
-            values.iter().filter_map(|w| w.first()).map(|w| Arc::from(*w)),
+            values
+                .iter()
+                .filter_map(|w| w.first())
+                .map(|w| Arc::from(*w)),
             min_count,
         );
-        let pair_rows = rows_with(&mut values.iter().map(|w| {
-            w.windows(2).map(|p| format!("{} {}", p[0], p[1])).collect()
-        }));
+        let pair_rows = rows_with(
+            &mut values
+                .iter()
+                .map(|w| w.windows(2).map(|p| format!("{} {}", p[0], p[1])).collect()),
+        );
         let mut followers: HashMap<Arc<str>, Vec<Arc<str>>> = HashMap::new();
         for row in &values {
             for pair in row.windows(2) {
                 let key = format!("{} {}", pair[0], pair[1]);
                 if pair_rows.get(&key).is_some_and(|&n| n >= min_count) {
-                    followers.entry(Arc::from(pair[0])).or_default().push(Arc::from(pair[1]));
+                    followers
+                        .entry(Arc::from(pair[0]))
+                        .or_default()
+                        .push(Arc::from(pair[1]));
                 }
             }
         }
@@ -70,7 +86,10 @@ impl WordModel {
             .filter_map(|(word, after)| Some((word, Weighted::frequent(after.into_iter(), 1)?)))
             .collect();
         Some(WordModel {
-            lengths: values.iter().map(|w| w.len().min(usize::from(u16::MAX)) as u16).collect(),
+            lengths: values
+                .iter()
+                .map(|w| w.len().min(usize::from(u16::MAX)) as u16)
+                .collect(),
             starts,
             words,
             next,
@@ -82,7 +101,10 @@ impl WordModel {
     pub fn sample(&self, rng: &mut SynthRng) -> Option<String> {
         (0..RETRIES).find_map(|_| {
             let text = self.draw(rng);
-            self.real.binary_search(&hash(&text)).is_err().then_some(text)
+            self.real
+                .binary_search(&hash(&text))
+                .is_err()
+                .then_some(text)
         })
     }
 
@@ -146,12 +168,18 @@ mod tests {
     use crate::sampling::rng_for;
 
     fn titles() -> Vec<String> {
-        let (adjectives, nouns) = (["Great", "Little", "Dark", "Silent"], ["River", "House", "Night", "Road"]);
+        let (adjectives, nouns) = (
+            ["Great", "Little", "Dark", "Silent"],
+            ["River", "House", "Night", "Road"],
+        );
         let mut out = Vec::new();
         for (i, a) in adjectives.iter().enumerate() {
             for (j, n) in nouns.iter().enumerate() {
                 for _ in 0..6 {
-                    out.push(format!("The {a} {n} {}", ["Returns", "Story", "Again"][(i + j) % 3]));
+                    out.push(format!(
+                        "The {a} {n} {}",
+                        ["Returns", "Story", "Again"][(i + j) % 3]
+                    ));
                 }
             }
         }
@@ -165,15 +193,26 @@ mod tests {
         let mut rng = rng_for(3, "t");
         let synthetic: Vec<String> = (0..200).filter_map(|_| model.sample(&mut rng)).collect();
         assert!(synthetic.len() > 100);
-        let share = bigram_share(real.iter().map(String::as_str), synthetic.iter().map(String::as_str));
+        let share = bigram_share(
+            real.iter().map(String::as_str),
+            synthetic.iter().map(String::as_str),
+        );
         assert!(share.unwrap() > 0.9, "{share:?}");
         assert!(synthetic.iter().all(|s| !real.contains(s)));
         // Word salad: the same words, shuffled independently of each other.
         let words: Vec<&str> = real.iter().flat_map(|t| t.split_whitespace()).collect();
         let salad: Vec<String> = (0..200)
-            .map(|_| (0..4).map(|_| words[rng.random_range(0..words.len())]).collect::<Vec<_>>().join(" "))
+            .map(|_| {
+                (0..4)
+                    .map(|_| words[rng.random_range(0..words.len())])
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .collect();
-        let share = bigram_share(real.iter().map(String::as_str), salad.iter().map(String::as_str));
+        let share = bigram_share(
+            real.iter().map(String::as_str),
+            salad.iter().map(String::as_str),
+        );
         assert!(share.unwrap() < 0.5, "{share:?}");
     }
 }
