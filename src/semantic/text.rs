@@ -34,20 +34,7 @@ impl WordModel {
     /// Trains on real values with threshold `min_count`; `None` when no word is k-frequent.
     pub fn train<'a>(values: impl Iterator<Item = &'a str>, min_count: usize) -> Option<WordModel> {
         let values: Vec<Vec<&str>> = values.map(|v| v.split_whitespace().collect()).collect();
-        let rows_with = |items: &mut dyn Iterator<Item = Vec<String>>| {
-            let mut counts: HashMap<String, usize> = HashMap::new();
-            for row in items {
-                for item in row.into_iter().collect::<HashSet<_>>() {
-                    *counts.entry(item).or_default() += 1;
-                }
-            }
-            counts
-        };
-        let word_rows = rows_with(
-            &mut values
-                .iter()
-                .map(|w| w.iter().map(|s| s.to_string()).collect()),
-        );
+        let word_rows = rows_with(values.iter().map(|w| w.to_vec()));
         let frequent = |word: &str| word_rows.get(word).is_some_and(|&n| n >= min_count);
         let words = Weighted::frequent(
             values
@@ -65,22 +52,25 @@ impl WordModel {
             min_count,
         );
         let pair_rows = rows_with(
-            &mut values
+            values
                 .iter()
-                .map(|w| w.windows(2).map(|p| format!("{} {}", p[0], p[1])).collect()),
+                .map(|w| w.windows(2).map(|p| (p[0], p[1])).collect()),
         );
-        let mut followers: HashMap<Arc<str>, Vec<Arc<str>>> = HashMap::new();
+        let mut followers: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for row in &values {
             for pair in row.windows(2) {
-                let key = format!("{} {}", pair[0], pair[1]);
-                if pair_rows.get(&key).is_some_and(|&n| n >= min_count) {
-                    followers
-                        .entry(Arc::from(pair[0]))
-                        .or_default()
-                        .push(Arc::from(pair[1]));
+                if pair_rows
+                    .get(&(pair[0], pair[1]))
+                    .is_some_and(|&n| n >= min_count)
+                {
+                    followers.entry(pair[0]).or_default().push(pair[1]);
                 }
             }
         }
+        let followers: Vec<(Arc<str>, Vec<Arc<str>>)> = followers
+            .into_iter()
+            .map(|(word, after)| (Arc::from(word), after.into_iter().map(Arc::from).collect()))
+            .collect();
         let next = followers
             .into_iter()
             .filter_map(|(word, after)| Some((word, Weighted::frequent(after.into_iter(), 1)?)))
@@ -123,6 +113,21 @@ impl WordModel {
         }
         out.join(" ")
     }
+}
+
+/// In how many rows each item occurs (an item repeated in a row counts once).
+fn rows_with<T: std::hash::Hash + Eq + Copy>(
+    rows: impl Iterator<Item = Vec<T>>,
+) -> HashMap<T, usize> {
+    let mut counts: HashMap<T, usize> = HashMap::new();
+    for mut row in rows {
+        let mut seen: HashSet<T> = HashSet::with_capacity(row.len());
+        row.retain(|item| seen.insert(*item));
+        for item in row {
+            *counts.entry(item).or_default() += 1;
+        }
+    }
+    counts
 }
 
 /// Sorted, deduplicated hashes of `values`.
