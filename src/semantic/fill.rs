@@ -66,7 +66,6 @@ struct SemanticColumn {
 enum Generator {
     Names,
     Street { words: f64 },
-    City,
     Email(EmailModel),
     Phone(PhoneModel),
     Shape(IdShape),
@@ -173,10 +172,11 @@ fn generator(
         SemanticType::FirstName | SemanticType::LastName | SemanticType::FullName => {
             Generator::Names
         }
-        SemanticType::StreetAddress => Generator::Street {
+        // A street name without a number, or a city, names no one: left to the table model
+        // (which draws only values shared by k rows), so the real mix of places survives.
+        SemanticType::StreetAddress if mean_words(column) >= 1.5 => Generator::Street {
             words: mean_words(column),
         },
-        SemanticType::City => Generator::City,
         SemanticType::Email => Generator::Email(EmailModel::train(table, types, index, min_count)),
         SemanticType::Phone => Generator::Phone(PhoneModel::train(column, countries, min_count)),
         SemanticType::Postcode => Generator::Shape(IdShape::learn(labels(column).map(Arc::from))),
@@ -522,7 +522,7 @@ impl SemanticColumn {
             |list: &[&str], rng: &mut SynthRng| list[rng.random_range(0..list.len())].to_string();
         let reuse = self.frequent.is_some() && rng.random::<f64>() >= self.fresh_share;
         let text = match &self.generator {
-            Generator::Names | Generator::Street { .. } | Generator::City if reuse => {
+            Generator::Names | Generator::Street { .. } if reuse => {
                 match (&current, &self.frequent) {
                     (Value::Label(label), Some(f)) if f.contains(label) => label.to_string(),
                     (_, Some(f)) => f.draw(rng).to_string(),
@@ -541,7 +541,6 @@ impl SemanticColumn {
                 pick(lists.last, rng),
                 pick(lists.street, rng)
             ),
-            Generator::City => format!("{}{}", pick(lists.last, rng), pick(CITY_SUFFIXES, rng)),
             Generator::Email(model) => model.draw(person, locale, rng),
             Generator::Phone(model) => model.draw(country_name, rng),
             Generator::Shape(shape) => shape.draw(rng).to_string(),
@@ -563,11 +562,6 @@ impl SemanticColumn {
         Value::Label(Arc::from(text))
     }
 }
-
-/// Endings of made-up town names.
-const CITY_SUFFIXES: &[&str] = &[
-    "ville", "ton", " City", "field", "burg", "port", " Springs", "wood",
-];
 
 impl EmailModel {
     fn draw(&self, person: &Person, locale: Locale, rng: &mut SynthRng) -> String {
