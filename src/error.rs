@@ -105,9 +105,51 @@ pub enum Error {
     /// The schema or the data is unusable; the user has to change their input.
     #[error("{0}")]
     Invalid(Problems),
-    /// A command-line value is out of range (for example `--scale 0`).
-    #[error("invalid argument `{argument}`: {message}")]
-    Argument { argument: String, message: String },
+    /// A factor on row counts that is not a positive number.
+    #[error("scale must be a positive number, got {0}")]
+    Scale(f64),
+    /// Tables asked for by name that the model does not have.
+    #[error("no table {} in the model (its tables: {})", .unknown.join(", "), .known.join(", "))]
+    UnknownTables {
+        /// The names asked for that are not tables of the model.
+        unknown: Vec<String>,
+        /// The model's tables, in generation order.
+        known: Vec<String>,
+    },
+    /// Row counts asked for per table that generation cannot honour (an unknown table, or one
+    /// whose rows follow its parents').
+    #[error("{0}")]
+    RowCounts(Problems),
+    /// Rows given for a table that cannot stand in for generated ones (an unreadable file,
+    /// columns or values that do not fit the model, keys that point nowhere).
+    #[error("{0}")]
+    GivenRows(Problems),
+    /// A generation expected to make more rows than one run can hold in memory: refused
+    /// before any work rather than aborting on allocation halfway.
+    #[error(
+        "the output would have about {estimate:.3e} rows ({real} real rows x scale {scale}), \
+         more than the {limit:.0e} rows one run can hold in memory; use a smaller scale"
+    )]
+    TooManyRows {
+        /// Rows expected (real rows times the scale).
+        estimate: f64,
+        /// Real rows of the tables generated.
+        real: usize,
+        /// The factor on row counts asked for.
+        scale: f64,
+        /// The most rows one run may make.
+        limit: f64,
+    },
+    /// A file that is only written when it does not exist yet, exists.
+    #[error("`{}` already exists", .0.display())]
+    OutputExists(PathBuf),
+    /// A folder something is to be written in does not exist.
+    #[error("the folder `{}` does not exist ({source})", path.display())]
+    NoFolder {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// Reading or writing a file failed for a reason outside the input's content.
     #[error("{context} `{}`: {source}", path.display())]
     Io {
@@ -123,34 +165,13 @@ pub enum Error {
         #[source]
         source: csv::Error,
     },
-    /// `evaluate --min-quality`: the synthetic data scored below the gate. Not a failure of
-    /// the program but an answer a pipeline must be able to tell apart (exit code 3).
-    #[error("{}", quality_below(*.quality, *.minimum))]
-    QualityBelow {
-        /// The overall quality, when one could be computed.
-        quality: Option<f64>,
-        /// The `--min-quality` asked for.
-        minimum: f64,
-    },
     /// A model file that cannot be used (not a model file, another format version, truncated,
     /// corrupted): the user has to give another file or train again.
     #[error("model file `{}` {problem}", path.display())]
     ModelFile {
         path: PathBuf,
-        problem: crate::modelfile::ModelFileProblem,
+        problem: ModelFileProblem,
     },
-}
-
-fn quality_below(quality: Option<f64>, minimum: f64) -> String {
-    match quality {
-        Some(quality) => {
-            format!("overall quality {quality:.4} is below --min-quality {minimum}")
-        }
-        None => format!(
-            "no overall quality could be computed (no scored column or relationship), so \
-             --min-quality {minimum} is not met"
-        ),
-    }
 }
 
 impl Error {
@@ -159,15 +180,128 @@ impl Error {
         Error::Invalid(Problems(problems))
     }
 
-    /// The process exit code the command line uses for this error: 2 for bad input, 3 for a
-    /// synthetic copy below `--min-quality`, 1 otherwise.
-    pub fn exit_code(&self) -> i32 {
+    /// Whether the user's input is at fault (schema, data, model file, a value asked for) rather
+    /// than the environment (reading or writing files): the first is fixed by changing the
+    /// input, the second by retrying or freeing resources, and callers report them apart.
+    pub fn is_bad_input(&self) -> bool {
         match self {
-            Error::Invalid(_) | Error::Argument { .. } | Error::ModelFile { .. } => 2,
-            Error::QualityBelow { .. } => 3,
-            Error::Io { .. } | Error::Write { .. } => 1,
+            Error::Invalid(_)
+            | Error::Scale(_)
+            | Error::RowCounts(_)
+            | Error::GivenRows(_)
+            | Error::TooManyRows { .. }
+            | Error::UnknownTables { .. }
+            | Error::OutputExists(_)
+            | Error::NoFolder { .. }
+            | Error::ModelFile { .. } => true,
+            Error::Io { .. } | Error::Write { .. } => false,
         }
     }
+}
+
+/// Why a file is not a usable model file. Every case is the user's to fix (another file, or
+/// retraining): it is bad input, like an invalid schema.
+#[derive(Debug)]
+pub enum ModelFileProblem {
+    /// The file cannot be read at all.
+    Unreadable(std::io::Error),
+    /// The file does not start with the model file signature.
+    NotAModel,
+    /// The file is of another format version.
+    Version {
+        /// The file's format version.
+        found: u32,
+        /// The dxsynth version that wrote it.
+        writer: String,
+        /// The one format version this dxsynth reads.
+        readable: u32,
+    },
+    /// The file ends before its declared end.
+    Truncated {
+        /// Bytes the header says the file has (`None`: the header itself is cut).
+        expected: Option<u64>,
+        /// Bytes it has.
+        actual: u64,
+    },
+    /// The file goes on after its declared end.
+    TrailingBytes(u64),
+    /// The payload does not match its checksum.
+    Corrupted,
+    /// The checksum matches but the payload does not decode (or does not hang together).
+    Undecodable(String),
+}
+
+impl fmt::Display for ModelFileProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModelFileProblem::Unreadable(err) => write!(f, "cannot be read: {err}"),
+            ModelFileProblem::NotAModel => write!(
+                f,
+                "is not a dxsynth model file (it does not start with the model file signature); \
+                 model files are made by `dxsynth train`"
+            ),
+            ModelFileProblem::Version {
+                found,
+                writer,
+                readable,
+            } => write!(
+                f,
+                "is model file format {found} (written by dxsynth {}), but this dxsynth \
+                 ({}) reads format {readable} only: train again with this dxsynth, or generate \
+                 with the version that wrote the file",
+                printable(writer),
+                env!("CARGO_PKG_VERSION")
+            ),
+            ModelFileProblem::Truncated {
+                actual: 0,
+                expected: _,
+            } => write!(f, "is empty"),
+            ModelFileProblem::Truncated {
+                expected: Some(expected),
+                actual,
+            } => write!(
+                f,
+                "is truncated: it has {actual} bytes where its header announces {expected} \
+                 (an interrupted copy or download?)"
+            ),
+            ModelFileProblem::Truncated {
+                expected: None,
+                actual,
+            } => write!(
+                f,
+                "is truncated: it ends inside its header, after {actual} bytes (an interrupted \
+                 copy or download?)"
+            ),
+            ModelFileProblem::TrailingBytes(extra) => write!(
+                f,
+                "has {extra} unexpected bytes after the model (was something appended to it?)"
+            ),
+            ModelFileProblem::Corrupted => write!(
+                f,
+                "is corrupted: its content does not match its checksum (damaged in storage or \
+                 in transfer?)"
+            ),
+            ModelFileProblem::Undecodable(detail) => write!(
+                f,
+                "cannot be decoded although its checksum is right ({detail}); it was probably \
+                 written by a build of dxsynth whose format differs from this one's"
+            ),
+        }
+    }
+}
+
+/// `text` with control characters (terminal escape sequences, line breaks, tabs) escaped, for
+/// printing names that come from files (a model file from someone else, a CSV header).
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Result alias of the library.

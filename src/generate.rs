@@ -3,15 +3,23 @@
 //! Tables are made in plan order. A root table gets `real rows x scale` rows; a sequential child
 //! gets one sequence per synthetic parent row (its length chosen by the model); a
 //! `sequential: false` table is scaled like its parents. Assigned foreign keys are filled in last
-//! (see [`crate::keys`]).
+//! (see [`crate::keys`]). What the user asks for on top ([`Targets`]) overrides the sizes of
+//! tables generated without a parent, and replaces the rows of given tables by the given ones:
+//! their descendants are generated for them as for synthetic parents.
 
 use indexmap::IndexMap;
+use rand::{RngExt, SeedableRng};
 
 use crate::data::Column;
-use crate::keys::LinkedColumns;
-use crate::model::{Models, Parent, Row, TableModel, TrainedTable, context_columns};
+use crate::error::{Error, Problem, Problems, Result};
+use crate::model::parent_preference::LinkedColumns;
+use crate::model::{Parent, Row, TableModel, context_columns};
 use crate::plan::{Generation, TablePlan};
 use crate::sampling::{SynthRng, rng_for, scaled};
+use crate::semantic::fill::{ParentColumns, SemanticTable};
+use crate::semantic::keep::KeptTable;
+use crate::targets::{GivenTable, ParentKeys, Targets};
+use crate::train::{Models, TrainedTable};
 
 /// A synthetic table: modelled columns plus foreign keys as parent row indices.
 #[derive(Debug, Clone)]
@@ -28,35 +36,134 @@ pub struct SyntheticTable {
     pub columns: Vec<Column>,
     /// Each foreign key column: the synthetic parent row of every row (`None`: empty key).
     pub foreign_keys: IndexMap<String, Vec<Option<usize>>>,
-    /// Key columns written as text instead of numbers: the real keys of a kept table and of
-    /// the kept parents its foreign keys point at (see [`crate::semantic::keep::KeyLabels`]).
-    pub key_labels: crate::semantic::keep::KeyLabels,
+    /// Columns written as this text instead: the rows of a given table and the real primary
+    /// keys of a kept one (see [`crate::semantic::keep`]), and the keys that point at them.
+    pub text: IndexMap<String, Vec<String>>,
 }
 
-/// Options of a generation run.
-#[derive(Debug, Clone, Copy)]
-pub struct GenerateOptions {
-    /// The seed every random draw derives from.
-    pub seed: u64,
-    /// Factor on the row count of root tables (children follow their parents).
-    pub scale: f64,
+/// The most rows one generation may produce in all: generation holds every table in memory
+/// (a few dozen bytes per cell), so far more would abort on allocation rather than fail.
+pub const MAX_ROWS: f64 = 1e8;
+
+/// The rows a generation at `scale` is expected to produce: every table scales with its roots
+/// (children follow their parents), so about the real rows times the scale.
+pub fn estimated_rows(real_rows: &[usize], scale: f64) -> f64 {
+    real_rows.iter().map(|&rows| rows as f64).sum::<f64>() * scale
 }
 
-/// Generates every table in plan order; `on_table` is called as each table is done.
+/// Refuses, before any work, a generation expected to exceed [`MAX_ROWS`].
+pub fn check_size(real_rows: &[usize], scale: f64) -> Result<()> {
+    let estimate = estimated_rows(real_rows, scale);
+    if estimate <= MAX_ROWS {
+        return Ok(());
+    }
+    let real: usize = real_rows
+        .iter()
+        .fold(0, |sum, &rows| sum.saturating_add(rows));
+    Err(Error::TooManyRows {
+        estimate,
+        real,
+        scale,
+        limit: MAX_ROWS,
+    })
+}
+
+/// Generates every table in plan order, every random draw derived from `seed`, root tables
+/// with `scale` times their real rows (children follow their parents) unless `targets` says
+/// otherwise; `on_table` is called as each table is done. Fails only when given rows hold keys
+/// outside the generated ones (every such key column is named).
 pub fn generate_all(
     models: &Models,
-    options: GenerateOptions,
+    seed: u64,
+    scale: f64,
+    targets: &Targets,
     on_table: &dyn Fn(&SyntheticTable),
-) -> IndexMap<String, SyntheticTable> {
+) -> Result<IndexMap<String, SyntheticTable>> {
     let mut synthetic: IndexMap<String, SyntheticTable> = IndexMap::new();
+    let mut problems = Vec::new();
     for plan in &models.plan.order {
         let trained = &models.tables[&plan.table];
-        let mut rng = rng_for(options.seed, &plan.table);
-        let table = generate_table(plan, trained, models, &synthetic, options.scale, &mut rng);
+        let table = match targets.given(&plan.table) {
+            Some(given) => given_table(given, trained, &synthetic, &mut problems),
+            None => {
+                let mut rng = rng_for(seed, &plan.table);
+                let rows = targets.rows(&plan.table);
+                let table =
+                    generate_table(plan, trained, models, &synthetic, scale, rows, &mut rng);
+                refer_to_written_keys(table, plan, &synthetic)
+            }
+        };
         on_table(&table);
         synthetic.insert(table.name.clone(), table);
     }
-    synthetic
+    if problems.is_empty() {
+        Ok(synthetic)
+    } else {
+        Err(Error::GivenRows(Problems(problems)))
+    }
+}
+
+/// A given table as generation sees it: its rows as given, its keys pointing at the rows of
+/// its parents (a key that points nowhere is a problem, and left empty).
+fn given_table(
+    given: &GivenTable,
+    trained: &TrainedTable,
+    done: &IndexMap<String, SyntheticTable>,
+    problems: &mut Vec<Problem>,
+) -> SyntheticTable {
+    let mut foreign_keys = IndexMap::new();
+    for (column, parent) in given.foreign_keys() {
+        let parent_table = &done[parent];
+        let keys = match written_keys(parent_table) {
+            Some(labels) => ParentKeys::Given(labels),
+            None => ParentKeys::Generated(Some(parent_table.rows)),
+        };
+        let rows = given
+            .parent_rows(column, parent, keys)
+            .unwrap_or_else(|problem| {
+                problems.push(problem);
+                vec![None; given.rows()]
+            });
+        foreign_keys.insert(column.clone(), rows);
+    }
+    SyntheticTable {
+        name: trained.name.clone(),
+        header: trained.header.clone(),
+        primary_key: trained.primary_key.clone(),
+        rows: given.rows(),
+        columns: given.columns().to_vec(),
+        foreign_keys,
+        text: given.text().clone(),
+    }
+}
+
+/// The primary keys of a table's rows as written, when its rows were given or kept (else its
+/// keys are numbered 1..N).
+fn written_keys(table: &SyntheticTable) -> Option<&[String]> {
+    let pk = table.primary_key.as_ref()?;
+    table.text.get(pk).map(Vec::as_slice)
+}
+
+/// Writes the keys of a generated table that point at given or kept rows as those rows' keys.
+fn refer_to_written_keys(
+    mut table: SyntheticTable,
+    plan: &TablePlan,
+    done: &IndexMap<String, SyntheticTable>,
+) -> SyntheticTable {
+    for relationship in plan.relationships() {
+        let (Some(labels), Some(rows)) = (
+            written_keys(&done[&relationship.parent]),
+            table.foreign_keys.get(&relationship.foreign_key),
+        ) else {
+            continue;
+        };
+        let written = rows
+            .iter()
+            .map(|row| row.map_or_else(String::new, |row| labels[row].clone()))
+            .collect();
+        table.text.insert(relationship.foreign_key, written);
+    }
+    table
 }
 
 fn generate_table(
@@ -65,6 +172,7 @@ fn generate_table(
     models: &Models,
     done: &IndexMap<String, SyntheticTable>,
     scale: f64,
+    wanted: Option<usize>,
     rng: &mut SynthRng,
 ) -> SyntheticTable {
     if let Some(kept) = &trained.kept {
@@ -72,14 +180,14 @@ fn generate_table(
     }
     let mut foreign_keys = IndexMap::new();
     let rows = match &plan.generation {
-        Generation::Root => trained
-            .model
-            .sample_rows(scaled(trained.real_rows, scale), rng),
+        Generation::Root => {
+            let rows = wanted.unwrap_or_else(|| scaled(trained.real_rows, scale));
+            trained.model.sample_rows(rows, rng)
+        }
         Generation::Independent => {
             let factor = parent_factor(plan, models, done);
-            trained
-                .model
-                .sample_rows(scaled(trained.real_rows, factor), rng)
+            let rows = wanted.unwrap_or_else(|| scaled(trained.real_rows, factor));
+            trained.model.sample_rows(rows, rng)
         }
         Generation::Sequential { key } => {
             let parent = &done[&key.parent];
@@ -108,14 +216,6 @@ fn generate_table(
     if let Some(semantic) = &trained.semantic {
         fill_semantic(semantic, &mut columns, &foreign_keys, plan, done, rng);
     }
-    let key_labels = foreign_keys
-        .keys()
-        .filter_map(|column| {
-            let parent = &done[plan_parent(plan, column)?];
-            let labels = parent.key_labels.get(parent.primary_key.as_deref()?)?;
-            Some((column.clone(), labels.clone()))
-        })
-        .collect();
     SyntheticTable {
         name: trained.name.clone(),
         header: trained.header.clone(),
@@ -123,27 +223,28 @@ fn generate_table(
         rows: row_count,
         columns,
         foreign_keys,
-        key_labels,
+        text: IndexMap::new(),
     }
 }
 
 /// Runs a table's semantic generators on its rows, from a random stream of their own (derived
 /// from the table's), so tables without semantic columns draw exactly as before.
 fn fill_semantic(
-    semantic: &crate::semantic::fill::SemanticTable,
+    semantic: &SemanticTable,
     columns: &mut [Column],
     foreign_keys: &IndexMap<String, Vec<Option<usize>>>,
     plan: &TablePlan,
     done: &IndexMap<String, SyntheticTable>,
     rng: &mut SynthRng,
 ) {
-    use rand::{RngExt, SeedableRng};
-    let parents: crate::semantic::fill::ParentColumns<'_> = foreign_keys
+    let relationships = plan.relationships();
+    let parents: ParentColumns<'_> = relationships
         .iter()
-        .filter_map(|(column, rows)| {
-            let parent = done.get(plan_parent(plan, column)?)?;
+        .filter_map(|relationship| {
+            let rows = foreign_keys.get(&relationship.foreign_key)?;
+            let parent = done.get(&relationship.parent)?;
             Some((
-                column.as_str(),
+                relationship.foreign_key.as_str(),
                 (rows.as_slice(), parent.columns.as_slice()),
             ))
         })
@@ -152,24 +253,13 @@ fn fill_semantic(
     semantic.fill(columns, &parents, &mut own);
 }
 
-/// The parent table of a foreign key column of `plan`'s table.
-fn plan_parent<'a>(plan: &'a TablePlan, column: &str) -> Option<&'a str> {
-    let sequence = match &plan.generation {
-        Generation::Sequential { key } => Some(key),
-        Generation::Root | Generation::Independent => None,
-    };
-    sequence
-        .into_iter()
-        .chain(&plan.assigned)
-        .find(|key| key.column == column)
-        .map(|key| key.parent.as_str())
-}
-
-/// A kept table: its real rows, its foreign keys pointing at the real rows of its kept parents.
+/// A kept table: its real rows and primary keys; its foreign keys point at the rows of its
+/// parents whose keys are written (kept or given parents; the real keys are written for them by
+/// [`refer_to_written_keys`]).
 fn kept_table(
     plan: &TablePlan,
     trained: &TrainedTable,
-    kept: &crate::semantic::keep::KeptTable,
+    kept: &KeptTable,
     done: &IndexMap<String, SyntheticTable>,
 ) -> SyntheticTable {
     let specs: Vec<_> = trained
@@ -177,13 +267,15 @@ fn kept_table(
         .iter()
         .map(|spec| (spec.name.clone(), spec.kind, spec.format.clone()))
         .collect();
-    let parents: Vec<_> = kept
-        .keys
-        .keys()
-        .filter_map(|column| {
-            let parent = &done[plan_parent(plan, column)?];
-            let labels = parent.key_labels.get(parent.primary_key.as_deref()?)?;
-            Some((column.clone(), labels.clone()))
+    let parents: Vec<(String, &[String])> = plan
+        .relationships()
+        .into_iter()
+        .map(|relationship| {
+            let keys = done
+                .get(&relationship.parent)
+                .and_then(written_keys)
+                .unwrap_or(&[]);
+            (relationship.foreign_key, keys)
         })
         .collect();
     let rows = kept.rows(&specs, trained.primary_key.as_deref(), &parents);
@@ -194,7 +286,7 @@ fn kept_table(
         rows: kept.rows,
         columns: rows.columns,
         foreign_keys: rows.foreign_keys,
-        key_labels: rows.key_labels,
+        text: rows.primary_keys.into_iter().collect(),
     }
 }
 

@@ -7,27 +7,19 @@
 //! distribution (how many parents have none, how many have hundreds) survives, and every key
 //! points at a synthetic parent that exists. Where some parent columns tell apart which child
 //! rows they had (a flight's destination airport and its distance, say), a child row prefers
-//! parents that resemble the parents such rows had in the real data.
+//! parents that resemble the parents such rows had in the real data (that preference is a
+//! learned model: [`crate::model::parent_preference`]).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use rand::RngExt;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
-use crate::data::Column;
-use crate::evaluate::metrics::cramers_v;
-use crate::model::encode::Encoder;
-use crate::model::tree::{Feature, Tree};
-use crate::model::{Privacy, tree_params};
+use crate::model::Privacy;
+use crate::model::parent_preference::{LinkedColumns, ParentPreference};
 use crate::sampling::{SynthRng, rank_matched, stratified};
-
-/// Bins of each parent column in a signature, strongest column first: fine for the column that
-/// tells children apart best, coarse for the second, so signatures stay few (at most 80).
-const SIGNATURE_BINS: [usize; 2] = [15, 4];
-
-/// Below this association (Cramér's V) a parent column says nothing about its children.
-const MIN_ASSOCIATION: f64 = 0.1;
+use crate::stats::children_per_parent;
 
 /// For each child key, the index of the parent row holding that key (`None` for an empty key).
 /// Validation guarantees every non-empty key exists in the parent.
@@ -44,19 +36,6 @@ pub fn parent_index(
         .iter()
         .map(|key| key.as_deref().and_then(|key| position.get(key).copied()))
         .collect()
-}
-
-/// A child table's and a parent table's columns, real or synthetic.
-#[derive(Debug, Clone, Copy)]
-pub struct LinkedColumns<'a> {
-    /// The child's modelled columns.
-    pub child: &'a [Column],
-    /// The number of child rows.
-    pub child_rows: usize,
-    /// The parent's modelled columns.
-    pub parent: &'a [Column],
-    /// The number of parent rows.
-    pub parent_rows: usize,
 }
 
 /// The real distribution of one assigned foreign key: children per parent, how often the key is
@@ -115,10 +94,7 @@ impl KeyDistribution {
         real: LinkedColumns<'_>,
         privacy: Privacy,
     ) -> Self {
-        let mut children_per_parent = vec![0; real.parent_rows];
-        for row in parent_of_row.iter().flatten() {
-            children_per_parent[*row] += 1;
-        }
+        let mut children_per_parent = children_per_parent(parent_of_row, real.parent_rows);
         // Sorted: which real parent had how many children is not the model's business.
         children_per_parent.sort_unstable();
         let nulls = parent_of_row.iter().filter(|row| row.is_none()).count();
@@ -133,6 +109,24 @@ impl KeyDistribution {
             },
             preference: ParentPreference::learn(real, parent_of_row, privacy),
             by_row: None,
+        }
+    }
+
+    /// Checks a distribution read from a model file against the child table (`child_columns`
+    /// modelled columns, `child_rows` real rows) and the parent (`parent_columns`,
+    /// `parent_rows`): one count per real parent, no more children than rows, indices in range.
+    pub fn check(
+        &self,
+        (child_columns, child_rows): (usize, usize),
+        (parent_columns, parent_rows): (usize, usize),
+    ) -> Result<(), String> {
+        crate::model::check_counts(&self.children_per_parent, child_rows, Some(parent_rows))?;
+        if !(0.0..=1.0).contains(&self.null_rate) {
+            return Err("an empty-key rate that is not a rate".into());
+        }
+        match &self.preference {
+            Some(preference) => preference.check(child_columns, parent_columns),
+            None => Ok(()),
         }
     }
 
@@ -202,183 +196,6 @@ fn top_up(capacities: &mut [usize], wanted: usize, real: &[usize], rng: &mut Syn
     }
 }
 
-/// Which parents a child row prefers: a tree over the child's columns predicting the parent's
-/// *signature* (the coarse codes of the parent columns most associated with child columns).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ParentPreference {
-    /// Parent columns in the signature, with their coarse encoders.
-    signature: Vec<(usize, Encoder)>,
-    /// Encoders of the child's columns (the tree's features).
-    child_encoders: Vec<Encoder>,
-    tree: Tree,
-    /// The signatures of the real parents of each leaf's rows.
-    leaves: Vec<Vec<u16>>,
-    /// By signature (sorted), the children counts of the real parents with it (zeros included):
-    /// a parent's capacity follows its signature, so a hub airport gets a hub's flights.
-    counts: Vec<(u16, Vec<usize>)>,
-}
-
-impl ParentPreference {
-    /// Learns the preference; `None` when no parent column is associated with a child column.
-    fn learn(
-        real: LinkedColumns<'_>,
-        parent_of_row: &[Option<usize>],
-        privacy: Privacy,
-    ) -> Option<ParentPreference> {
-        let params = tree_params(privacy, real.child_rows);
-        let keyed: Vec<(usize, usize)> = parent_of_row
-            .iter()
-            .enumerate()
-            .filter_map(|(row, parent)| parent.map(|parent| (row, parent)))
-            .collect();
-        let child_encoders: Vec<Encoder> = real
-            .child
-            .iter()
-            .map(|column| Encoder::fit(column, privacy.threshold(real.child_rows)))
-            .collect();
-        let child_codes: Vec<Vec<u8>> = real
-            .child
-            .iter()
-            .zip(&child_encoders)
-            .map(|(column, encoder)| {
-                keyed
-                    .iter()
-                    .map(|&(row, _)| encoder.encode(&column.values[row]))
-                    .collect()
-            })
-            .collect();
-        let signature = telling_parent_columns(
-            privacy.threshold(real.parent_rows),
-            real.parent,
-            &keyed,
-            &child_codes,
-        );
-        if signature.is_empty() || child_codes.is_empty() {
-            return None;
-        }
-        let parent_signature = |parent: usize| signature_of(&signature, real.parent, parent);
-        let targets: Vec<u16> = keyed
-            .iter()
-            .map(|&(_, parent)| parent_signature(parent))
-            .collect();
-        let features: Vec<Feature<'_>> = child_codes
-            .iter()
-            .zip(&child_encoders)
-            .map(|(codes, encoder)| Feature {
-                codes,
-                bins: encoder.bins(),
-                ordered: encoder.ordered(),
-                parents_per_code: None,
-            })
-            .collect();
-        let classes = usize::from(targets.iter().copied().max().unwrap_or(0)) + 1;
-        let rows: Vec<u32> = (0..keyed.len() as u32).collect();
-        let (tree, leaf_rows) = Tree::fit(&features, &targets, classes, rows, params);
-        let leaves = leaf_rows
-            .iter()
-            .map(|rows| rows.iter().map(|&r| targets[r as usize]).collect())
-            .collect();
-        let mut children = vec![0; real.parent_rows];
-        for &(_, parent) in &keyed {
-            children[parent] += 1;
-        }
-        let mut by_signature: BTreeMap<u16, Vec<usize>> = BTreeMap::new();
-        for (parent, count) in children.into_iter().enumerate() {
-            by_signature
-                .entry(parent_signature(parent))
-                .or_default()
-                .push(count);
-        }
-        Some(ParentPreference {
-            signature,
-            child_encoders,
-            tree,
-            leaves,
-            counts: by_signature.into_iter().collect(),
-        })
-    }
-
-    /// The signature a synthetic child row asks for.
-    fn draw_signature(&self, child: &[Column], row: usize, rng: &mut SynthRng) -> u16 {
-        let leaf = &self.leaves[self
-            .tree
-            .leaf(|feature| self.child_encoders[feature].encode(&child[feature].values[row]))];
-        leaf[rng.random_range(0..leaf.len())]
-    }
-
-    /// A capacity for every synthetic parent, drawn from the counts of real parents with the
-    /// same signature (all real parents' counts for a signature never seen).
-    fn capacities(&self, signatures: &[u16], all: &[usize], rng: &mut SynthRng) -> Vec<usize> {
-        let mut groups: BTreeMap<u16, Vec<usize>> = BTreeMap::new();
-        for (parent, signature) in signatures.iter().enumerate() {
-            groups.entry(*signature).or_default().push(parent);
-        }
-        let mut capacities = vec![0; signatures.len()];
-        for (signature, parents) in groups {
-            let counts = self
-                .counts
-                .binary_search_by_key(&signature, |(s, _)| *s)
-                .map_or(all, |found| &self.counts[found].1);
-            for (parent, capacity) in parents.iter().zip(stratified(counts, parents.len(), rng)) {
-                capacities[*parent] = capacity;
-            }
-        }
-        capacities
-    }
-
-    /// The signature of every synthetic parent row.
-    fn parent_signatures(&self, parent: &[Column], rows: usize) -> Vec<u16> {
-        (0..rows)
-            .map(|row| signature_of(&self.signature, parent, row))
-            .collect()
-    }
-}
-
-fn signature_of(signature: &[(usize, Encoder)], parent: &[Column], row: usize) -> u16 {
-    signature.iter().fold(0u16, |code, (column, encoder)| {
-        code * encoder.bins() as u16 + u16::from(encoder.encode(&parent[*column].values[row]))
-    })
-}
-
-/// The parent columns most associated (Cramér's V) with some child column, strongest first,
-/// each with the encoder its place in the signature gets.
-fn telling_parent_columns(
-    min_count: usize,
-    parent: &[Column],
-    keyed: &[(usize, usize)],
-    child_codes: &[Vec<u8>],
-) -> Vec<(usize, Encoder)> {
-    let association = |column: &Column, bins: usize| {
-        let encoder = Encoder::fit_coarse(column, bins, min_count);
-        let codes: Vec<u8> = keyed
-            .iter()
-            .map(|&(_, p)| encoder.encode(&column.values[p]))
-            .collect();
-        let strength = child_codes
-            .iter()
-            .map(|child| cramers_v(&as_categories(&codes), &as_categories(child)))
-            .fold(0.0, f64::max);
-        (strength, encoder)
-    };
-    let mut scored: Vec<(f64, usize)> = parent
-        .iter()
-        .enumerate()
-        .map(|(index, column)| (association(column, SIGNATURE_BINS[0]).0, index))
-        .filter(|(strength, _)| *strength >= MIN_ASSOCIATION)
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    scored
-        .into_iter()
-        .zip(SIGNATURE_BINS)
-        .map(|((_, index), bins)| (index, association(&parent[index], bins).1))
-        .collect()
-}
-
-/// Codes as the categories [`cramers_v`] takes (the null code is a category of its own).
-fn as_categories(codes: &[u8]) -> Vec<Option<u32>> {
-    codes.iter().map(|&code| Some(u32::from(code))).collect()
-}
-
 /// Synthetic parents with the capacity they have left, reachable by signature.
 struct ParentPool {
     capacity: Vec<usize>,
@@ -440,7 +257,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::data::{Value, ValueFormat};
+    use crate::data::{Column, Value, ValueFormat};
     use crate::sampling::rng_for;
     use crate::schema::ColumnKind;
 

@@ -1,9 +1,13 @@
 //! The `dxsynth` command line: parses arguments and hands them to the library.
+//!
+//! The command-line side (flags, printing, progress bars, exit codes) is the binary's own:
+//! [`commands`] is compiled into the binary, not the library.
+
+mod commands;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use dxsynth::commands;
 
 /// Synthetic copies of relational databases (folders of CSV tables): statistically faithful,
 /// privacy-safe, referentially intact.
@@ -33,6 +37,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    quiet_on_closed_stdout();
+    // SIGINT / SIGTERM: remove staging folders and temporary model files, then stop (128 + 2).
+    // Failing to install the handler only loses that clean-up.
+    drop(ctrlc::set_handler(|| {
+        dxsynth::files::remove_temporaries();
+        std::process::exit(130);
+    }));
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Validate(args) => commands::validate::run(args),
@@ -50,7 +61,17 @@ fn main() -> ExitCode {
             if !err.to_string().ends_with('\n') {
                 eprintln!();
             }
-            ExitCode::from(err.exit_code() as u8)
+            ExitCode::from(err.exit_code())
         }
+    }
+}
+
+/// `dxsynth validate ... | head`: when the reader goes away, stop quietly as other Unix tools do
+/// (the default action of SIGPIPE) instead of panicking on the failed write.
+fn quiet_on_closed_stdout() {
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE at start-up, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

@@ -24,21 +24,30 @@
 //! The length and the checksum turn truncation and corruption into clear errors instead of
 //! garbage models.
 
-use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
-use crate::model::Models;
+mod check;
+
+use crate::error::{Error, ModelFileProblem, Result};
 use crate::model::stored::repeats;
+use crate::train::Models;
 
 /// The first bytes of every model file.
 pub const MAGIC: &[u8; 8] = b"DXSYNTH\0";
 
 /// The format this dxsynth writes and reads.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
+
+/// The largest model file read (a model of tens of millions of rows is far smaller).
+const MAX_FILE_BYTES: u64 = 1 << 31;
+
+/// The most values a model file's run-length lists may expand to: the sorted numbers of a
+/// column are at most its real rows, so this covers tables of tens of millions of rows, and
+/// bounds what a doctored header can make the reader allocate.
+pub const MAX_EXPANDED: u64 = 1 << 27;
 
 /// The version of dxsynth, written into every model file.
 const WRITER: &str = env!("CARGO_PKG_VERSION");
@@ -54,89 +63,6 @@ pub struct ModelFile {
     pub size: u64,
     /// The trained models.
     pub models: Models,
-}
-
-/// Why a file is not a usable model file. Every case is the user's to fix (another file, or
-/// retraining), so the command line exits with code 2.
-#[derive(Debug)]
-pub enum ModelFileProblem {
-    /// The file cannot be read at all.
-    Unreadable(std::io::Error),
-    /// The file does not start with [`MAGIC`].
-    NotAModel,
-    /// The file is of another format version.
-    Version {
-        /// The file's format version.
-        found: u32,
-        /// The dxsynth version that wrote it.
-        writer: String,
-    },
-    /// The file ends before its declared end.
-    Truncated {
-        /// Bytes the header says the file has (`None`: the header itself is cut).
-        expected: Option<u64>,
-        /// Bytes it has.
-        actual: u64,
-    },
-    /// The file goes on after its declared end.
-    TrailingBytes(u64),
-    /// The payload does not match its checksum.
-    Corrupted,
-    /// The checksum matches but the payload does not decode (or does not hang together).
-    Undecodable(String),
-}
-
-impl fmt::Display for ModelFileProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ModelFileProblem::Unreadable(err) => write!(f, "cannot be read: {err}"),
-            ModelFileProblem::NotAModel => write!(
-                f,
-                "is not a dxsynth model file (it does not start with the model file signature); \
-                 model files are made by `dxsynth train`"
-            ),
-            ModelFileProblem::Version { found, writer } => write!(
-                f,
-                "is model file format {found} (written by dxsynth {writer}), but this dxsynth \
-                 ({WRITER}) reads format {FORMAT_VERSION} only: train again with this dxsynth, \
-                 or generate with the version that wrote the file"
-            ),
-            ModelFileProblem::Truncated {
-                actual: 0,
-                expected: _,
-            } => write!(f, "is empty"),
-            ModelFileProblem::Truncated {
-                expected: Some(expected),
-                actual,
-            } => write!(
-                f,
-                "is truncated: it has {actual} bytes where its header announces {expected} \
-                 (an interrupted copy or download?)"
-            ),
-            ModelFileProblem::Truncated {
-                expected: None,
-                actual,
-            } => write!(
-                f,
-                "is truncated: it ends inside its header, after {actual} bytes (an interrupted \
-                 copy or download?)"
-            ),
-            ModelFileProblem::TrailingBytes(extra) => write!(
-                f,
-                "has {extra} unexpected bytes after the model (was something appended to it?)"
-            ),
-            ModelFileProblem::Corrupted => write!(
-                f,
-                "is corrupted: its content does not match its checksum (damaged in storage or \
-                 in transfer?)"
-            ),
-            ModelFileProblem::Undecodable(detail) => write!(
-                f,
-                "cannot be decoded although its checksum is right ({detail}); it was probably \
-                 written by a build of dxsynth whose format differs from this one's"
-            ),
-        }
-    }
 }
 
 /// Saves `models` to `path` atomically (a temporary file beside it, renamed into place), so a
@@ -165,6 +91,7 @@ pub fn save(path: &Path, models: &Models) -> Result<u64> {
         .prefix(".dxsynth-model-")
         .tempfile_in(&dir)
         .map_err(io("cannot create a temporary file beside"))?;
+    let _registered = crate::files::Temporary::register(file.path());
     file.write_all(&bytes).map_err(io("cannot write"))?;
     file.as_file().sync_all().map_err(io("cannot write"))?;
     file.persist(path)
@@ -178,7 +105,8 @@ pub fn load(path: &Path) -> Result<ModelFile> {
         path: path.to_path_buf(),
         problem,
     };
-    let bytes = std::fs::read(path).map_err(|err| fail(ModelFileProblem::Unreadable(err)))?;
+    let bytes = crate::files::read_bounded(path, MAX_FILE_BYTES)
+        .map_err(|err| fail(ModelFileProblem::Unreadable(std::io::Error::other(err))))?;
     from_bytes(&bytes).map_err(fail)
 }
 
@@ -215,6 +143,7 @@ pub fn from_bytes(bytes: &[u8]) -> Result<ModelFile, ModelFileProblem> {
         return Err(ModelFileProblem::Version {
             found: format_version,
             writer,
+            readable: FORMAT_VERSION,
         });
     }
     let length = u64::from_le_bytes(reader.array()?);
@@ -223,6 +152,12 @@ pub fn from_bytes(bytes: &[u8]) -> Result<ModelFile, ModelFileProblem> {
     let payload = reader.payload(length)?;
     if checksum(writer_bytes, expanded, payload) != expected_checksum {
         return Err(ModelFileProblem::Corrupted);
+    }
+    if expanded > MAX_EXPANDED {
+        return Err(ModelFileProblem::Undecodable(format!(
+            "its lists would expand to {expanded} values, more than the {MAX_EXPANDED} a model \
+             file may hold"
+        )));
     }
     let models = repeats::allowing(expanded, || decode(payload))?;
     Ok(ModelFile {
@@ -263,6 +198,7 @@ fn decode(payload: &[u8]) -> Result<Models, ModelFileProblem> {
         )));
     }
     models.check().map_err(ModelFileProblem::Undecodable)?;
+    check::contents(&models).map_err(ModelFileProblem::Undecodable)?;
     Ok(models)
 }
 
@@ -325,8 +261,9 @@ mod tests {
     use std::sync::OnceLock;
 
     use super::*;
-    use crate::TrainOptions;
-    use crate::progress::Progress;
+    use crate::model::{ModelKind, Privacy};
+    use crate::train::train_all;
+    use crate::validated::validate;
 
     /// A model file of the two-table bank example (trained once for all tests).
     fn file() -> &'static [u8] {
@@ -336,11 +273,9 @@ mod tests {
 
     fn trained() -> Models {
         let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/bank_two_tables.yaml");
-        let options = TrainOptions {
-            seed: Some(5),
-            ..TrainOptions::default()
-        };
-        crate::train(&schema, &options, &Progress::hidden()).expect("the example trains")
+        let input = validate(&schema).expect("the example is valid");
+        let (kind, privacy) = (ModelKind::default(), Privacy::default());
+        train_all(&input, kind, privacy, Some(5), &|_| {})
     }
 
     /// The header's length: magic, version, writer, payload length, expanded count, checksum.
@@ -389,7 +324,7 @@ mod tests {
     fn another_format_version_is_named_with_its_writer() {
         let mut bytes = file().to_vec();
         bytes[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
-        let ModelFileProblem::Version { found, writer } = problem(&bytes) else {
+        let ModelFileProblem::Version { found, writer, .. } = problem(&bytes) else {
             panic!("not a version problem");
         };
         assert_eq!((found, writer.as_str()), (FORMAT_VERSION + 1, WRITER));

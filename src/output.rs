@@ -1,39 +1,123 @@
 //! Writing the synthetic tables: one CSV per table, same header and column order as the input,
-//! values written as the input wrote them, keys renumbered.
+//! values written as the input wrote them, keys renumbered (given rows, and keys pointing at
+//! them, are written as given).
 //!
-//! Files are written into a temporary folder beside the output folder and moved into place only
-//! when every table is written, so a failed run never leaves files that look complete.
+//! The output folder is never a mix of two runs: every table is written into a staging folder
+//! beside the output folder, the other files of an existing output folder are carried over
+//! (hard links, or moved), and the staging folder then takes the output folder's place in two
+//! renames (old folder aside, new one in) before the old one is removed. A failure, or SIGINT /
+//! SIGTERM (see [`crate::files::remove_temporaries`]), before the swap leaves the output folder
+//! as it was and no staging folder behind. An output that is, or holds, an input of the run is
+//! refused before any work ([`refuse_inputs`]).
 
+use std::collections::HashSet;
+use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
+use crate::files::{self, Temporary};
 use crate::generate::SyntheticTable;
+
+/// What an output is, for [`refuse_inputs`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// A folder files are written into.
+    Folder,
+    /// One file.
+    File,
+}
+
+/// Refuses an output that would overwrite an input: a file that resolves to an input file, or
+/// a folder that is, or holds, an input (the real data's folder above all). `inputs` are the
+/// files the run reads (schema, CSVs, model file). Compared as the file system resolves them,
+/// so symbolic links, `.` and `..` do not hide a clash.
+pub fn refuse_inputs(target: &Path, kind: Target, inputs: &[PathBuf]) -> Result<()> {
+    let resolved = files::resolved(target);
+    let clash = inputs.iter().find(|input| {
+        let input = files::resolved(input);
+        match kind {
+            Target::Folder => files::is_within(&input, &resolved),
+            Target::File => input == resolved,
+        }
+    });
+    let Some(input) = clash else { return Ok(()) };
+    let (what, relation) = match kind {
+        Target::Folder if files::resolved(input) == resolved => ("folder", "is"),
+        Target::Folder => ("folder", "holds"),
+        Target::File => ("file", "is"),
+    };
+    Err(Error::invalid(vec![Problem::general(format!(
+        "the output {what} `{}` {relation} the input `{}`: writing there could overwrite or \
+         move the real data, so nothing was done; choose another {what}",
+        target.display(),
+        input.display()
+    ))]))
+}
+
+/// Checks an output folder before any work: not a file, not a dangling symbolic link.
+pub fn check_folder(out_dir: &Path) -> Result<()> {
+    let problem = |message: String| Err(Error::invalid(vec![Problem::general(message)]));
+    let Ok(link) = fs::symlink_metadata(out_dir) else {
+        return Ok(()); // created when written
+    };
+    match fs::metadata(out_dir) {
+        Err(_) if link.file_type().is_symlink() => problem(format!(
+            "the output folder `{}` is a symbolic link to `{}`, which does not exist: create \
+             that folder or give another output folder",
+            out_dir.display(),
+            fs::read_link(out_dir).unwrap_or_default().display()
+        )),
+        Ok(metadata) if !metadata.is_dir() => problem(format!(
+            "the output folder `{}` exists and is not a folder",
+            out_dir.display()
+        )),
+        _ => Ok(()),
+    }
+}
 
 /// Writes every table as `<out_dir>/<table>.csv`; returns the paths written.
 pub fn write_all(
     out_dir: &Path,
     tables: &IndexMap<String, SyntheticTable>,
 ) -> Result<Vec<PathBuf>> {
-    let staging = staging_dir(out_dir)?;
+    check_folder(out_dir)?;
+    // A link to a folder stays a link: the folder it points at is replaced.
+    let target = if fs::symlink_metadata(out_dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        files::resolved(out_dir)
+    } else {
+        out_dir.to_path_buf()
+    };
+    let staging = staging_dir(&target)?;
+    let registered = Temporary::register(staging.path());
     for table in tables.values() {
         write_table(&staging.path().join(file_name(table)), table)?;
     }
-    move_into_place(staging, out_dir, tables)
+    let written: HashSet<OsString> = tables.values().map(|t| file_name(t).into()).collect();
+    swap_in(staging, &target, &written)?;
+    drop(registered);
+    Ok(tables
+        .values()
+        .map(|t| out_dir.join(file_name(t)))
+        .collect())
 }
 
 fn file_name(table: &SyntheticTable) -> String {
     format!("{}.csv", table.name)
 }
 
-/// A temporary folder on the same file system as `out_dir` (so moving is a rename).
-fn staging_dir(out_dir: &Path) -> Result<tempfile::TempDir> {
-    let parent = match out_dir.parent() {
+fn parent_of(path: &Path) -> PathBuf {
+    match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
-    };
+    }
+}
+
+/// A temporary folder on the same file system as `out_dir` (so moving is a rename).
+fn staging_dir(out_dir: &Path) -> Result<tempfile::TempDir> {
+    let parent = parent_of(out_dir);
     fs::create_dir_all(&parent).map_err(|source| Error::Io {
         context: "cannot create the output folder's parent",
         path: parent.clone(),
@@ -49,34 +133,95 @@ fn staging_dir(out_dir: &Path) -> Result<tempfile::TempDir> {
         })
 }
 
-/// Renames the staged folder to `out_dir` when that does not exist yet (all at once); otherwise
-/// moves each file into the existing folder, leaving its other files alone.
-fn move_into_place(
-    staging: tempfile::TempDir,
-    out_dir: &Path,
-    tables: &IndexMap<String, SyntheticTable>,
-) -> Result<Vec<PathBuf>> {
-    let targets: Vec<PathBuf> = tables
-        .values()
-        .map(|t| out_dir.join(file_name(t)))
-        .collect();
-    if !out_dir.exists() {
-        let staged = staging.keep();
-        fs::rename(&staged, out_dir).map_err(|source| Error::Io {
-            context: "cannot move the output into",
-            path: out_dir.to_path_buf(),
+/// Puts the staged folder in the place of `target`: the other entries of an existing `target`
+/// are carried over first (files hard-linked, the rest moved, and moved back on failure), then
+/// `target` is renamed aside, the staged folder renamed in, and the old folder removed.
+fn swap_in(staging: tempfile::TempDir, target: &Path, written: &HashSet<OsString>) -> Result<()> {
+    let io = |context: &'static str, path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Io {
+            context,
+            path,
             source,
-        })?;
-        return Ok(targets);
+        }
+    };
+    let old = fs::read_dir(target).ok().map(|entries| {
+        entries
+            .filter_map(|entry| entry.ok().map(|e| e.file_name()))
+            .filter(|name| !written.contains(name))
+            .collect::<Vec<OsString>>()
+    });
+    let aside = parent_of(target).join(format!(
+        ".dxsynth-old-{}-{}",
+        std::process::id(),
+        staging
+            .path()
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    ));
+    let staged = staging.path().to_path_buf();
+    let swapped = files::uninterrupted(|temporaries| {
+        let Some(old) = &old else {
+            return fs::rename(&staged, target).map_err(io("cannot move the output into", target));
+        };
+        let mut moved = Vec::new();
+        let carried = carry_over(target, &staged, old, &mut moved)
+            .map_err(io(
+                "cannot carry the other files of the output folder over from",
+                target,
+            ))
+            .and_then(|()| {
+                fs::rename(target, &aside)
+                    .map_err(io("cannot move the previous output folder aside:", target))
+            })
+            .and_then(|()| match fs::rename(&staged, target) {
+                Ok(()) => Ok(()),
+                Err(source) => {
+                    drop(fs::rename(&aside, target));
+                    Err(io("cannot move the output into", target)(source))
+                }
+            });
+        if carried.is_err() {
+            for name in moved.iter().rev() {
+                drop(fs::rename(staged.join(name), target.join(name)));
+            }
+        } else {
+            temporaries.push(aside.clone());
+        }
+        carried
+    });
+    match swapped {
+        Ok(()) => {
+            // The staging folder is the output folder now: nothing to remove.
+            let _kept = staging.keep();
+            if old.is_some() {
+                drop(fs::remove_dir_all(&aside));
+                files::uninterrupted(|temporaries| temporaries.retain(|p| p != &aside));
+            }
+            Ok(())
+        }
+        Err(err) => Err(err),
     }
-    for (table, target) in tables.values().zip(&targets) {
-        fs::rename(staging.path().join(file_name(table)), target).map_err(|source| Error::Io {
-            context: "cannot move the output into",
-            path: target.clone(),
-            source,
-        })?;
+}
+
+/// Hard-links (or, failing that, moves) the entries `names` of `from` into `into`; records the
+/// moved ones so a failure can move them back.
+fn carry_over(
+    from: &Path,
+    into: &Path,
+    names: &[OsString],
+    moved: &mut Vec<OsString>,
+) -> std::io::Result<()> {
+    for name in names {
+        let source = from.join(name);
+        let is_file = fs::symlink_metadata(&source).is_ok_and(|m| m.file_type().is_file());
+        if is_file && fs::hard_link(&source, into.join(name)).is_ok() {
+            continue;
+        }
+        fs::rename(&source, into.join(name))?;
+        moved.push(name.clone());
     }
-    Ok(targets)
+    Ok(())
 }
 
 fn write_table(path: &Path, table: &SyntheticTable) -> Result<()> {
@@ -94,7 +239,12 @@ fn write_table(path: &Path, table: &SyntheticTable) -> Result<()> {
     let mut record: Vec<String> = Vec::with_capacity(sources.len());
     for row in 0..table.rows {
         record.clear();
-        record.extend(sources.iter().map(|source| source.write(row)));
+        for (source, name) in sources.iter().zip(&table.header) {
+            let text = source.write(row).map_err(|message| {
+                Error::invalid(vec![Problem::column(&table.name, name, "format", message)])
+            })?;
+            record.push(text);
+        }
         writer.write_record(&record).map_err(fail)?;
     }
     writer.flush().map_err(|source| Error::Io {
@@ -106,36 +256,36 @@ fn write_table(path: &Path, table: &SyntheticTable) -> Result<()> {
 
 /// Where the values of one output column come from.
 enum Source<'a> {
-    PrimaryKey(Option<&'a [Option<String>]>),
-    ForeignKey(&'a [Option<usize>], Option<&'a [Option<String>]>),
+    Text(&'a [String]),
+    PrimaryKey,
+    ForeignKey(&'a [Option<usize>]),
     Column(&'a crate::data::Column),
     Missing,
 }
 
 impl Source<'_> {
-    fn write(&self, row: usize) -> String {
-        match self {
-            Source::PrimaryKey(None) => (row + 1).to_string(),
-            Source::PrimaryKey(Some(labels)) => labels[row].clone().unwrap_or_default(),
-            Source::ForeignKey(parents, None) => {
+    fn write(&self, row: usize) -> Result<String, String> {
+        Ok(match self {
+            Source::Text(text) => text[row].clone(),
+            Source::PrimaryKey => (row + 1).to_string(),
+            Source::ForeignKey(parents) => {
                 parents[row].map_or_else(String::new, |p| (p + 1).to_string())
             }
-            Source::ForeignKey(parents, Some(labels)) => parents[row]
-                .and_then(|p| labels.get(p).cloned().flatten())
-                .unwrap_or_default(),
-            Source::Column(column) => column.format.write(&column.values[row]),
+            Source::Column(column) => column.format.try_write(&column.values[row])?,
             Source::Missing => String::new(),
-        }
+        })
     }
 }
 
 fn source_of<'a>(table: &'a SyntheticTable, name: &str) -> Source<'a> {
-    let labels = table.key_labels.get(name).map(|labels| labels.as_slice());
+    if let Some(text) = table.text.get(name) {
+        return Source::Text(text);
+    }
     if table.primary_key.as_deref() == Some(name) {
-        return Source::PrimaryKey(labels);
+        return Source::PrimaryKey;
     }
     if let Some(parents) = table.foreign_keys.get(name) {
-        return Source::ForeignKey(parents, labels);
+        return Source::ForeignKey(parents);
     }
     table
         .columns

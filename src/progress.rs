@@ -1,53 +1,39 @@
-//! Progress on stderr for long stages: shown only to a person watching a terminal, never in
-//! pipelines (stderr redirected) or with `--quiet`.
+//! How long jobs say how far they are, without the library drawing anything.
+//!
+//! The pipeline reports stages and items to a [`Progress`] sink, the way ripgrep's searcher
+//! reports matches to a `Sink`: the command line draws bars on a terminal, tests and library
+//! users pass [`NoProgress`]. The library never decides whether or how progress is shown.
 
-use std::io::IsTerminal;
-use std::time::Duration;
-
-use indicatif::{ProgressBar, ProgressStyle};
-
-/// Decides once whether progress is drawn, and makes the bars.
-#[derive(Debug, Clone, Copy)]
-pub struct Progress {
-    visible: bool,
+/// Receives the progress of a job: stages one after another, items within a stage.
+///
+/// Items of a stage may be reported from several threads at once (tables train in parallel),
+/// hence `Sync`.
+pub trait Progress: Sync {
+    /// A stage named `name` starts, with `total` items to do (0: a stage without countable
+    /// items, such as loading).
+    fn stage(&self, name: &str, total: usize);
+    /// One item of the current stage, named `item` (a table), is done.
+    fn advance(&self, item: &str);
+    /// The current stage is over.
+    fn finish(&self);
 }
 
-impl Progress {
-    /// Progress for a run; `quiet` silences it, and so does a stderr that is not a terminal.
-    pub fn new(quiet: bool) -> Progress {
-        Progress {
-            visible: !quiet && std::io::stderr().is_terminal(),
-        }
-    }
+/// Progress nobody watches: every report is dropped.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
 
-    /// No progress at all (library use, tests).
-    pub fn hidden() -> Progress {
-        Progress { visible: false }
-    }
+impl Progress for NoProgress {
+    fn stage(&self, _name: &str, _total: usize) {}
 
-    /// A bar over `total` steps of a stage; the message names the current item.
-    pub fn bar(&self, stage: &str, total: usize) -> ProgressBar {
-        if !self.visible {
-            return ProgressBar::hidden();
-        }
-        let bar = ProgressBar::new(total as u64).with_prefix(stage.to_string());
-        if let Ok(style) =
-            ProgressStyle::with_template("{prefix:>12} [{bar:30}] {pos}/{len} {msg} ({elapsed})")
-        {
-            bar.set_style(style.progress_chars("=> "));
-        }
-        bar
-    }
+    fn advance(&self, _item: &str) {}
 
-    /// Runs `work` with a spinner naming the stage.
-    pub fn spinner<T>(&self, stage: &str, work: impl FnOnce() -> T) -> T {
-        if !self.visible {
-            return work();
-        }
-        let spinner = ProgressBar::new_spinner().with_message(stage.to_string());
-        spinner.enable_steady_tick(Duration::from_millis(100));
-        let result = work();
-        spinner.finish_and_clear();
-        result
-    }
+    fn finish(&self) {}
+}
+
+/// Runs `work` as a stage without countable items.
+pub fn stage<T>(progress: &dyn Progress, name: &str, work: impl FnOnce() -> T) -> T {
+    progress.stage(name, 0);
+    let result = work();
+    progress.finish();
+    result
 }

@@ -11,8 +11,10 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+pub mod semantic_type;
+
 use crate::error::{Error, Problem, Result};
-pub use crate::semantic::kind::{SemanticType, TableMode};
+pub use semantic_type::{SemanticType, TableMode};
 
 /// The type of a column, as users write it in `columns:` and as inference reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
@@ -118,6 +120,7 @@ impl ColumnOverride {
 struct SchemaFile {
     #[serde(default)]
     seed: Option<u64>,
+    #[serde(deserialize_with = "unique_keys")]
     tables: IndexMap<String, TableFile>,
 }
 
@@ -127,7 +130,7 @@ struct TableFile {
     path: PathBuf,
     #[serde(default)]
     primary_key: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_keys")]
     foreign_keys: IndexMap<String, String>,
     #[serde(default)]
     sequential: Option<bool>,
@@ -135,10 +138,81 @@ struct TableFile {
     sequence_by: Option<String>,
     #[serde(default)]
     order_by: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_keys")]
     columns: IndexMap<String, ColumnOverride>,
     #[serde(default)]
     mode: Option<TableMode>,
+}
+
+/// A YAML mapping read into an [`IndexMap`], refusing a key written twice (serde would keep
+/// the last one silently: two tables of the same name, a foreign key listed twice).
+fn unique_keys<'de, D, V>(deserializer: D) -> std::result::Result<IndexMap<String, V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct Unique<V>(std::marker::PhantomData<V>);
+
+    impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Unique<V> {
+        type Value = IndexMap<String, V>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a mapping")
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut entries = IndexMap::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if entries.contains_key(&key) {
+                    return Err(serde::de::Error::custom(format!(
+                        "`{key}` is written twice (the second would silently replace the \
+                         first): remove or rename one"
+                    )));
+                }
+                let value = map.next_value()?;
+                entries.insert(key, value);
+            }
+            Ok(entries)
+        }
+    }
+
+    deserializer.deserialize_map(Unique(std::marker::PhantomData))
+}
+
+/// A schema file is small: this many bytes is already far beyond any real one.
+const MAX_SCHEMA_BYTES: u64 = 4 << 20;
+
+/// Nesting deeper than this is no schema (a schema nests five levels); refused before parsing,
+/// which would take minutes on a few hundred kilobytes of `[`.
+const MAX_NESTING: usize = 32;
+
+/// The deepest nesting of YAML flow collections (`[`, `{`) outside quotes and comments, and of
+/// block indentation (in levels of the smallest indent step seen, roughly).
+fn nesting(text: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for line in text.lines() {
+        let indent = line.len() - line.trim_start_matches([' ', '-']).len();
+        deepest = deepest.max(indent / 2);
+        let mut quote: Option<char> = None;
+        for c in line.chars() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '#') => break,
+                (None, '[' | '{') => {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+                (None, ']' | '}') => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
+    deepest
 }
 
 /// A foreign key: a column of the child table holding the parent's primary key.
@@ -212,7 +286,7 @@ impl TableDef {
 pub struct Schema {
     /// Where the schema file is (messages only).
     pub file: PathBuf,
-    /// The seed written in the schema; `--seed` overrides it.
+    /// The seed written in the schema; a seed chosen for the run overrides it.
     pub seed: Option<u64>,
     /// Tables in the order they are written.
     pub tables: Vec<TableDef>,
@@ -221,18 +295,29 @@ pub struct Schema {
 impl Schema {
     /// Reads and parses a schema file. A YAML error or an unknown key is fatal (with its line).
     pub fn load(file: &Path) -> Result<Schema> {
-        let text = std::fs::read_to_string(file).map_err(|err| {
+        let unreadable = |err: String| {
             Error::invalid(vec![Problem::general(format!(
                 "cannot read schema file `{}`: {err}",
                 file.display()
             ))])
-        })?;
+        };
+        let bytes = crate::files::read_bounded(file, MAX_SCHEMA_BYTES)
+            .map_err(|err| unreadable(format!("it {err}")))?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| unreadable("it is not UTF-8 text".into()))?;
         let base = file.parent().unwrap_or_else(|| Path::new("."));
         Schema::parse(&text, file, base)
     }
 
     /// Parses schema text; CSV paths are resolved against `base`.
     pub fn parse(text: &str, file: &Path, base: &Path) -> Result<Schema> {
+        if nesting(text) > MAX_NESTING {
+            return Err(Error::invalid(vec![Problem::general(format!(
+                "{}: nested more than {MAX_NESTING} levels deep; a schema nests a few levels \
+                 (tables, a table, its foreign keys or columns)",
+                file.display()
+            ))]));
+        }
         let parsed: SchemaFile = serde_yaml::from_str(text).map_err(|err| {
             Error::invalid(vec![Problem::general(format!(
                 "{}: {}",
@@ -266,6 +351,13 @@ impl Schema {
             seed: parsed.seed,
             tables,
         })
+    }
+
+    /// Every file a run reads: the schema file and each table's CSV (outputs must not be any of
+    /// them, nor hold them).
+    pub fn input_paths(&self) -> Vec<PathBuf> {
+        let tables = self.tables.iter().map(|table| table.path.clone());
+        tables.chain(std::iter::once(self.file.clone())).collect()
     }
 
     /// The table with this name.
@@ -312,13 +404,15 @@ fn describe_yaml_error(err: &serde_yaml::Error) -> String {
     text
 }
 
+/// Whether `name` can name a table: letters, digits and `_` only, so that `<name>.csv` is a
+/// plain file name inside the output folder (no separator, no `..`, not absolute, nothing a
+/// terminal would interpret). Model files are held to the same rule.
+pub fn is_table_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 fn check_table_name(table: &TableDef, problems: &mut Vec<Problem>) {
-    let valid = !table.name.is_empty()
-        && table
-            .name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !valid {
+    if !is_table_name(&table.name) {
         problems.push(Problem::table(
             &table.name,
             "tables",

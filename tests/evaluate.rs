@@ -5,10 +5,10 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use dxsynth::NoProgress;
 use dxsynth::RunOptions;
 use dxsynth::evaluate::{EvaluateOptions, Evaluation, Report, evaluate};
 use dxsynth::model::ModelKind;
-use dxsynth::progress::Progress;
 use dxsynth::schema::ColumnKind;
 
 const EXAMPLES: &[&str] = &["schemas/bank.yaml", "schemas/shop.yaml"];
@@ -34,7 +34,7 @@ fn generate(schema: &Path, model: ModelKind) -> tempfile::TempDir {
         model,
         ..RunOptions::default()
     };
-    dxsynth::run(schema, dir.path(), &options, &Progress::hidden()).expect("run succeeds");
+    dxsynth::run(schema, dir.path(), &options, &NoProgress).expect("run succeeds");
     dir
 }
 

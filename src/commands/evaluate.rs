@@ -1,24 +1,28 @@
 //! `dxsynth evaluate SCHEMA SYNTH_DIR`: how good is a synthetic copy? Quality, validity and
 //! privacy as METRICS.md defines them, printed as a compact table, written as JSON or HTML on
-//! request, and optionally a gate for pipelines (`--min-quality`).
+//! request, and optionally gates for pipelines (`--min-quality`, `--max-detection-auc`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
+use dxsynth::evaluate::{self, EvaluateOptions};
+use dxsynth::output::{self, Target};
+use dxsynth::schema::Schema;
 
-use crate::error::{Error, Result};
-use crate::evaluate::{self, EvaluateOptions, Evaluation};
-use crate::progress::Progress;
+use super::progress::Bars;
+use super::{Failure, Outcome, write_reports};
 
 /// Arguments of `dxsynth evaluate`.
 #[derive(Debug, ClapArgs)]
 #[command(
     after_help = "Example:\n  dxsynth run schemas/shop.yaml -o synthetic/ --seed 7\n  \
                         dxsynth evaluate schemas/shop.yaml synthetic/ --html report.html --json report.json\n  \
-                        dxsynth evaluate schemas/shop.yaml synthetic/ --min-quality 0.8 || echo \"not good enough\"\n\n\
+                        dxsynth evaluate schemas/shop.yaml synthetic/ --min-quality 0.8 || echo \"not good enough\"\n  \
+                        dxsynth evaluate schemas/shop.yaml synthetic/ --max-detection-auc 0.8 || echo \"a classifier spots it\"\n\n\
                         Definitions of every score: METRICS.md. Scores are in [0, 1], higher is better.\n\
-                        Exit codes: 0 success, 3 overall quality below --min-quality, 2 invalid schema, data,\n\
-                        synthetic folder (missing table, wrong header, unreadable value) or argument, 1 other errors."
+                        Exit codes: 0 success, 3 overall quality below --min-quality or a table's detection AUC above\n\
+                        --max-detection-auc, 2 invalid schema, data, synthetic folder (missing table, wrong header,\n\
+                        unreadable value) or argument, 1 other errors."
 )]
 pub struct Args {
     /// The schema file (YAML) of the real data.
@@ -32,19 +36,31 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
     /// Exit with code 3 when overall quality is below this score (0 to 1), after reporting.
-    #[arg(long, value_name = "X")]
+    #[arg(long, value_name = "X", value_parser = score)]
     pub min_quality: Option<f64>,
+    /// Exit with code 3 when a classifier tells any table's synthetic rows from its real ones
+    /// with a ROC AUC above this (0 to 1; 0.5 = indistinguishable), after reporting.
+    #[arg(long, value_name = "X", value_parser = score)]
+    pub max_detection_auc: Option<f64>,
     /// No progress spinner and no printed table (files and the exit code still say it all).
     #[arg(short, long)]
     pub quiet: bool,
 }
 
-/// Evaluates, prints the summary, writes the files asked for, then applies the gate.
-pub fn run(args: &Args) -> Result<()> {
-    if let Some(minimum) = args.min_quality {
-        evaluate::check_min_quality(minimum)?;
+/// `--min-quality`, `--max-detection-auc`: a threshold in [0, 1].
+fn score(text: &str) -> Result<f64, String> {
+    let minimum: f64 = text.parse().map_err(|err| format!("{err}"))?;
+    if (0.0..=1.0).contains(&minimum) {
+        Ok(minimum)
+    } else {
+        Err(format!("must be between 0 and 1, got {minimum}"))
     }
-    let progress = Progress::new(args.quiet);
+}
+
+/// Evaluates, prints the summary, writes the files asked for, then applies the gate.
+pub fn run(args: &Args) -> Outcome {
+    refuse_inputs(args)?;
+    let progress = Bars::new(args.quiet);
     let evaluation = progress.spinner("evaluating", || {
         evaluate::evaluate(
             &args.schema,
@@ -56,31 +72,41 @@ pub fn run(args: &Args) -> Result<()> {
         print!("{}", evaluation.summary());
     }
     write_reports(&evaluation, args.json.as_deref(), args.html.as_deref())?;
+    let quality = evaluation.report.overall_quality;
     match args.min_quality {
-        Some(minimum) => evaluation.require_quality(minimum),
-        None => Ok(()),
+        // No overall score cannot pass a gate.
+        Some(minimum) if quality.is_none_or(|quality| quality < minimum) => {
+            return Err(Failure::QualityBelow { quality, minimum });
+        }
+        _ => {}
+    }
+    let worst = evaluation.report.detection.most_detectable();
+    match args.max_detection_auc {
+        // No measured table cannot pass the gate either.
+        Some(maximum) if worst.is_none_or(|(_, auc)| auc > maximum) => {
+            Err(Failure::DetectionAbove {
+                worst: worst.map(|(table, auc)| (table.to_string(), auc)),
+                maximum,
+            })
+        }
+        _ => Ok(()),
     }
 }
 
-/// Writes the JSON and HTML reports that were asked for.
-pub fn write_reports(
-    evaluation: &Evaluation,
-    json: Option<&Path>,
-    html: Option<&Path>,
-) -> Result<()> {
-    if let Some(path) = json {
-        write(path, &evaluation.json())?;
-    }
-    if let Some(path) = html {
-        write(path, &evaluation.html())?;
+/// Refuses a report file that is one of the files evaluated (schema, real or synthetic CSVs).
+fn refuse_inputs(args: &Args) -> Outcome {
+    let Ok(schema) = Schema::load(&args.schema) else {
+        return Ok(()); // evaluation reports the schema's problems
+    };
+    let mut inputs = schema.input_paths();
+    inputs.extend(
+        schema
+            .tables
+            .iter()
+            .map(|t| args.synthetic_dir.join(format!("{}.csv", t.name))),
+    );
+    for report in [&args.json, &args.html].into_iter().flatten() {
+        output::refuse_inputs(report, Target::File, &inputs)?;
     }
     Ok(())
-}
-
-fn write(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).map_err(|source| Error::Io {
-        context: "cannot write the report",
-        path: path.to_path_buf(),
-        source,
-    })
 }

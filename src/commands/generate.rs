@@ -5,17 +5,20 @@ use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
 
-use crate::GenerateOptions;
-use crate::error::Result;
-use crate::modelfile;
-use crate::progress::Progress;
+use dxsynth::output::{self, Target};
+use dxsynth::{GenerateOptions, modelfile};
+
+use super::progress::Bars;
+use super::{Outcome, OutputArgs, flag, run_summary, target_flags};
 
 /// Arguments of `dxsynth generate`.
 #[derive(Debug, ClapArgs)]
 #[command(
     after_help = "Example:\n  dxsynth generate bank.dxsynth -o synthetic/ --seed 7\n  \
                   dxsynth generate bank.dxsynth -o big/ --scale 10 --seed 8\n  \
-                  dxsynth generate shop.dxsynth -o some/ --tables orders,reviews\n\n\
+                  dxsynth generate shop.dxsynth -o some/ --tables orders,reviews\n  \
+                  dxsynth generate bank.dxsynth -o some/ --rows accounts=50\n  \
+                  dxsynth generate bank.dxsynth -o mine/ --given accounts=my_accounts.csv\n\n\
                   Writes DIR/<table>.csv for every table (or the chosen ones and the tables they\n\
                   need), exactly as `dxsynth run` with the same seed would. Nothing is written\n\
                   when the model file is unusable or the run fails.\n\
@@ -25,16 +28,8 @@ pub struct Args {
     /// The model file (made by `dxsynth train`).
     #[arg(value_name = "MODEL")]
     pub model_file: PathBuf,
-    /// The output folder (created if missing; existing files of the same names are replaced).
-    #[arg(short, long, value_name = "DIR")]
-    pub output: PathBuf,
-    /// Seed for every random draw: the same model and seed give byte-identical output.
-    /// Defaults to the seed stored in the model, else a fresh seed that the summary prints.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Factor on the number of rows of root tables; child tables follow their parents.
-    #[arg(long, default_value_t = 1.0)]
-    pub scale: f64,
+    #[command(flatten)]
+    pub out: OutputArgs,
     /// Generate only these tables (comma-separated), plus the parents they need so that every
     /// foreign key still points at a row that exists.
     #[arg(long, value_delimiter = ',', value_name = "TABLES")]
@@ -45,20 +40,25 @@ pub struct Args {
 }
 
 /// Loads the model file, generates and prints the per-table summary.
-pub fn run(args: &Args) -> Result<()> {
-    let progress = Progress::new(args.quiet);
+pub fn run(args: &Args) -> Outcome {
+    let model = std::slice::from_ref(&args.model_file);
+    output::refuse_inputs(&args.out.output, Target::Folder, model)?;
+    let progress = Bars::new(args.quiet);
     let file = progress.spinner("loading the model", || modelfile::load(&args.model_file))?;
     let models = match &args.tables {
-        Some(tables) => file.models.only(tables)?,
+        Some(tables) => file.models.only(tables).map_err(flag("--tables"))?,
         None => file.models,
     };
     let options = GenerateOptions {
-        seed: args.seed,
-        scale: args.scale,
+        seed: args.out.seed,
+        scale: args.out.scale,
+        rows: args.out.row_targets()?,
+        given: args.out.given_files()?,
     };
-    let report = crate::generate(&models, &args.output, &options, &progress)?;
+    let report =
+        dxsynth::generate(&models, &args.out.output, &options, &progress).map_err(target_flags)?;
     if !args.quiet {
-        print!("{}", super::run::summary(&report));
+        print!("{}", run_summary(&report));
     }
     Ok(())
 }

@@ -4,8 +4,10 @@ use std::path::{Path, PathBuf};
 
 use clap::Args as ClapArgs;
 
-use crate::error::{Error, Result};
-use crate::init;
+use dxsynth::error::{Error, Problem};
+use dxsynth::init;
+
+use super::{Failure, Outcome};
 
 /// Examples and exit codes, after the options in `dxsynth init --help`.
 const AFTER_HELP: &str = "\
@@ -40,15 +42,15 @@ pub struct Args {
 
 /// Infers, renders and checks the schema, then prints or writes it; the summary goes to stdout
 /// (stderr with `--dry-run`, where stdout is the schema).
-pub fn run(args: &Args) -> Result<()> {
+pub fn run(args: &Args) -> Outcome {
     let output = args
         .output
         .clone()
         .unwrap_or_else(|| args.data_dir.join("schema.yaml"));
     if !args.dry_run && !args.force && output.exists() {
-        return Err(init::exists(&output));
+        return Err(on_output(Error::OutputExists(output)));
     }
-    let data_dir = init::data_dir_from(&output, &args.data_dir)?;
+    let data_dir = init::data_dir_from(&output, &args.data_dir).map_err(on_output)?;
     let inferred = init::infer(&args.data_dir)?;
     let text = init::render(&inferred, &data_dir);
     let text = init::semantic::annotate(&text, &output).map_err(|err| not_valid(err, &output))?;
@@ -58,7 +60,7 @@ pub fn run(args: &Args) -> Result<()> {
         eprintln!("{}", inferred.summary());
         return Ok(());
     }
-    init::write(&output, &text, args.force)?;
+    init::write(&output, &text, args.force).map_err(on_output)?;
     println!("wrote {}: {}", output.display(), inferred.summary());
     println!(
         "review the comments in it, then: dxsynth validate {}",
@@ -67,13 +69,30 @@ pub fn run(args: &Args) -> Result<()> {
     Ok(())
 }
 
+/// Errors about the output file or its folder name `--output` (and, for a file that exists,
+/// the flags that get past it).
+fn on_output(error: Error) -> Failure {
+    let hint = match error {
+        Error::OutputExists(_) => {
+            ": pass --force to overwrite it, or --dry-run to print the schema"
+        }
+        Error::NoFolder { .. } => "",
+        other => return Failure::Library(other),
+    };
+    Failure::Flag {
+        flag: "--output",
+        error,
+        hint,
+    }
+}
+
 /// An inferred schema that does not validate is a bug in `init`; say so, with the problems.
 fn not_valid(err: Error, output: &Path) -> Error {
     match err {
         Error::Invalid(mut problems) => {
             problems.0.insert(
                 0,
-                crate::error::Problem::general(format!(
+                Problem::general(format!(
                     "the inferred schema for `{}` does not pass validation (a bug in `dxsynth \
                      init`: please report it); nothing was written",
                     output.display()

@@ -5,13 +5,13 @@ use std::path::{Path, PathBuf};
 use clap::Args as ClapArgs;
 use serde::Serialize;
 
-use super::ColumnSummary;
-use super::train::human_size;
-use super::validate::Format;
-use crate::error::Result;
-use crate::model::{ModelKind, Privacy, TrainedTable};
-use crate::modelfile::{self, ModelFile};
-use crate::plan::{Relationship, TablePlan};
+use dxsynth::error::printable;
+use dxsynth::model::{ModelKind, Privacy};
+use dxsynth::modelfile::{self, ModelFile};
+use dxsynth::plan::{Relationship, TablePlan};
+use dxsynth::train::TrainedTable;
+
+use super::{ColumnSummary, Format, Outcome, human_size, relationships_text, to_json};
 
 /// Arguments of `dxsynth inspect`.
 #[derive(Debug, ClapArgs)]
@@ -28,16 +28,12 @@ pub struct Args {
 }
 
 /// Loads the model file and prints its summary.
-pub fn run(args: &Args) -> Result<()> {
+pub fn run(args: &Args) -> Outcome {
     let file = modelfile::load(&args.model_file)?;
     let inspection = Inspection::of(&file);
     match args.format {
         Format::Text => print!("{}", inspection.to_text(&args.model_file)),
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&inspection)
-                .unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"))
-        ),
+        Format::Json => println!("{}", to_json(&inspection)),
     }
     Ok(())
 }
@@ -105,7 +101,7 @@ impl Inspection {
             "{}: dxsynth model file, format {} (written by dxsynth {}), {}\n",
             path.display(),
             self.format_version,
-            self.written_by,
+            printable(&self.written_by),
             human_size(self.file_bytes)
         );
         text += &format!(
@@ -120,20 +116,16 @@ impl Inspection {
             None => "seed: none (generate picks a fresh one unless given --seed)\n".to_string(),
         };
         text += "\ngeneration order:\n";
-        let width = self.tables.iter().map(|t| t.name.len()).max().unwrap_or(0);
+        let width = self
+            .tables
+            .iter()
+            .map(|t| printable(&t.name).len())
+            .max()
+            .unwrap_or(0);
         for (index, table) in self.tables.iter().enumerate() {
             text += &table_text(index, table, width);
         }
-        if !self.relationships.is_empty() {
-            text += "\nrelationships:\n";
-            for r in &self.relationships {
-                text += &format!(
-                    "  {}.{} -> {} ({})\n",
-                    r.child, r.foreign_key, r.parent, r.role
-                );
-            }
-        }
-        text
+        text + &relationships_text(&self.relationships)
     }
 }
 
@@ -153,18 +145,22 @@ fn table_text(index: usize, table: &TableInspection, width: usize) -> String {
     let mut text = format!(
         "  {}. {:<width$}  {:>8} rows  {}  (model {})\n",
         index + 1,
-        table.name,
+        printable(&table.name),
         table.training_rows,
         table.generation,
         human_size(table.model_bytes as u64)
     );
     if let Some(pk) = &table.primary_key {
-        text += &format!("     primary key: {pk}\n");
+        text += &format!("     primary key: {}\n", printable(pk));
     }
     if let Some(order_by) = &table.order_by {
-        text += &format!("     order by: {order_by}\n");
+        text += &format!("     order by: {}\n", printable(order_by));
     }
-    let columns: Vec<String> = table.columns.iter().map(ColumnSummary::to_string).collect();
+    let columns: Vec<String> = table
+        .columns
+        .iter()
+        .map(|column| printable(&column.to_string()))
+        .collect();
     if !columns.is_empty() {
         text += &format!("     columns: {}\n", columns.join(", "));
     }
@@ -202,7 +198,7 @@ fn table_inspection(plan: &TablePlan, trained: &TrainedTable) -> TableInspection
                     .columns
                     .iter()
                     .zip(&semantic.types)
-                    .filter(|(_, kind)| **kind != crate::semantic::kind::SemanticType::None)
+                    .filter(|(_, kind)| **kind != dxsynth::schema::SemanticType::None)
                     .map(|(column, kind)| format!("{} {kind}", column.name))
                     .collect()
             })

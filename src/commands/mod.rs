@@ -1,20 +1,274 @@
 //! One module per subcommand, each with its arguments (and their help text) and a `run`.
 //! The binary only parses the command line and dispatches here.
+//!
+//! This is the only place that knows about flags and exit codes: flags become domain values
+//! here (clap value parsers check their ranges), and a library error caused by a flag's value
+//! gets the flag's name added ([`Failure::Flag`]). What several commands share (arguments,
+//! summaries, formats, the relationships list) lives in this module, not in one another.
 
 pub mod evaluate;
 pub mod generate;
 pub mod init;
 pub mod inspect;
+pub mod progress;
 pub mod run;
 pub mod train;
 pub mod validate;
 
-use clap::Args;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use dxsynth::RunReport;
+use dxsynth::data::ValueFormat;
+use dxsynth::error::{Error, printable};
+use dxsynth::evaluate::Evaluation;
+use dxsynth::model::{ModelKind, Privacy};
+use dxsynth::plan::Relationship;
+use dxsynth::schema::ColumnKind;
+use dxsynth::targets::{GivenFiles, RowTargets};
 use serde::Serialize;
 
-use crate::data::ValueFormat;
-use crate::model::{ModelKind, Privacy};
-use crate::schema::ColumnKind;
+/// Why a command failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// A library error, reported as it is.
+    Library(Error),
+    /// A library error caused by the value of one flag: the message names the flag, and a
+    /// hint says what to do when there is more to say than the library knows.
+    Flag {
+        flag: &'static str,
+        error: Error,
+        hint: &'static str,
+    },
+    /// `evaluate --min-quality`: the synthetic data scored below the gate. Not a failure of the
+    /// program but an answer a pipeline must be able to tell apart (exit code 3).
+    QualityBelow {
+        /// The overall quality, when one could be computed.
+        quality: Option<f64>,
+        /// The `--min-quality` asked for.
+        minimum: f64,
+    },
+    /// `evaluate --max-detection-auc`: a classifier tells some table's synthetic rows from the
+    /// real ones better than allowed (exit code 3, like the quality gate).
+    DetectionAbove {
+        /// The most detectable table and its AUC, when any table could be measured.
+        worst: Option<(String, f64)>,
+        /// The `--max-detection-auc` asked for.
+        maximum: f64,
+    },
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Failure {
+        Failure::Library(error)
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Library(error) => write!(f, "{error}"),
+            Failure::Flag { flag, error, hint } => {
+                write!(f, "invalid argument `{flag}`: {error}{hint}")
+            }
+            Failure::QualityBelow {
+                quality: Some(quality),
+                minimum,
+            } => write!(
+                f,
+                "overall quality {quality:.4} is below --min-quality {minimum}"
+            ),
+            Failure::QualityBelow {
+                quality: None,
+                minimum,
+            } => write!(
+                f,
+                "no overall quality could be computed (no scored column or relationship), so \
+                 --min-quality {minimum} is not met"
+            ),
+            Failure::DetectionAbove {
+                worst: Some((table, auc)),
+                maximum,
+            } => write!(
+                f,
+                "a classifier tells synthetic `{table}` rows from real ones with AUC {auc:.4}, \
+                 above --max-detection-auc {maximum}"
+            ),
+            Failure::DetectionAbove {
+                worst: None,
+                maximum,
+            } => write!(
+                f,
+                "no table could be measured for detection (too few rows or no scored column), \
+                 so --max-detection-auc {maximum} is not met"
+            ),
+        }
+    }
+}
+
+impl Failure {
+    /// The process exit code: 2 for bad input (schema, data, model file, argument), 3 for a
+    /// synthetic copy below `--min-quality` or above `--max-detection-auc`, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Library(error) | Failure::Flag { error, .. } => {
+                if error.is_bad_input() {
+                    2
+                } else {
+                    1
+                }
+            }
+            Failure::QualityBelow { .. } | Failure::DetectionAbove { .. } => 3,
+        }
+    }
+}
+
+/// What a command returns.
+pub type Outcome = Result<(), Failure>;
+
+/// Names `flag` in a library error its value caused.
+pub fn flag(flag: &'static str) -> impl FnOnce(Error) -> Failure {
+    move |error| Failure::Flag {
+        flag,
+        error,
+        hint: "",
+    }
+}
+
+/// Where a synthetic copy goes, how big and from which seed: what `run` and `generate` share.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// The output folder (created if missing; existing files of the same names are replaced).
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Seed for every random draw: the same input and seed give byte-identical output.
+    /// Defaults to the schema's `seed` (run) or the one stored in the model (generate), else a
+    /// fresh seed that the summary prints.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Factor on the number of rows of root tables; child tables follow their parents.
+    #[arg(long, default_value_t = 1.0, value_parser = positive_scale)]
+    pub scale: f64,
+    /// Exactly N rows for TABLE, a table generated without a parent (a root table, or one
+    /// with `sequential: false`); child tables follow their parents. Repeatable or
+    /// comma-separated: --rows accounts=50,products=20.
+    #[arg(long, value_delimiter = ',', value_parser = table_rows, value_name = "TABLE=N")]
+    pub rows: Vec<(String, usize)>,
+    /// Take TABLE's rows from FILE (CSV, the table's columns) as they are, keys included,
+    /// instead of generating them; its descendants are generated for the given rows.
+    /// Repeatable.
+    #[arg(long, value_parser = table_file, value_name = "TABLE=FILE")]
+    pub given: Vec<(String, PathBuf)>,
+}
+
+impl OutputArgs {
+    /// `--rows` as the library's row targets (a table named twice is an invalid argument).
+    pub fn row_targets(&self) -> Result<RowTargets, Failure> {
+        RowTargets::from_pairs(self.rows.iter().cloned()).map_err(flag("--rows"))
+    }
+
+    /// `--given` as the library's given files (a table given twice is an invalid argument).
+    pub fn given_files(&self) -> Result<GivenFiles, Failure> {
+        GivenFiles::from_pairs(self.given.iter().cloned()).map_err(flag("--given"))
+    }
+}
+
+/// Names the flag behind a library error its value causes: `--scale` (out of range, or an output
+/// too big to hold in memory), `--rows` or `--given` (rows or files asked for); others pass.
+pub fn target_flags(error: Error) -> Failure {
+    match error {
+        Error::Scale(_) | Error::TooManyRows { .. } => flag("--scale")(error),
+        Error::RowCounts(_) => flag("--rows")(error),
+        Error::GivenRows(_) => flag("--given")(error),
+        other => Failure::Library(other),
+    }
+}
+
+/// `--rows TABLE=N`.
+fn table_rows(text: &str) -> Result<(String, usize), String> {
+    let (table, rows) = split_pair(text, "N")?;
+    let rows = rows
+        .parse()
+        .map_err(|_| format!("`{rows}` is not a number of rows (expected TABLE=N, N >= 0)"))?;
+    Ok((table, rows))
+}
+
+/// `--given TABLE=FILE`.
+fn table_file(text: &str) -> Result<(String, PathBuf), String> {
+    let (table, file) = split_pair(text, "FILE")?;
+    Ok((table, PathBuf::from(file)))
+}
+
+/// `TABLE=VALUE`, both sides non-empty.
+fn split_pair<'a>(text: &'a str, value: &str) -> Result<(String, &'a str), String> {
+    match text.split_once('=') {
+        Some((table, rest)) if !table.trim().is_empty() && !rest.trim().is_empty() => {
+            Ok((table.trim().to_string(), rest.trim()))
+        }
+        _ => Err(format!("expected TABLE={value}, got `{text}`")),
+    }
+}
+
+/// `--scale`: a finite number above 0.
+fn positive_scale(text: &str) -> Result<f64, String> {
+    let scale: f64 = text.parse().map_err(|err| format!("{err}"))?;
+    if scale.is_finite() && scale > 0.0 {
+        Ok(scale)
+    } else {
+        Err(Error::Scale(scale).to_string())
+    }
+}
+
+/// The training choices `run` and `train` share.
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// The model to train: `learned` (column-by-column trees conditioned on earlier columns, the
+    /// parent and the sequence) or `reference` (each column from its own distribution).
+    #[arg(long, default_value_t = ModelKind::default())]
+    pub model: ModelKind,
+    /// Rare-value threshold: categories and words seen fewer times are never reproduced, and
+    /// as many extreme numbers on each side are clipped. 1 switches protection off.
+    #[arg(
+        long,
+        default_value_t = Privacy::default().min_count,
+        value_name = "N",
+        value_parser = min_count
+    )]
+    pub privacy_min_count: usize,
+}
+
+/// `--privacy-min-count`: a whole number of at least 1 (0 would silently mean "off").
+fn min_count(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1 (1 switches the protections off)".into()),
+        Ok(count) => Ok(count),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
+impl ModelArgs {
+    /// The privacy settings asked for (the parser refuses a threshold below 1).
+    pub fn privacy(&self) -> Privacy {
+        Privacy {
+            min_count: self.privacy_min_count,
+        }
+    }
+}
+
+/// How `validate` and `inspect` print their summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// For scripts.
+    Json,
+}
+
+/// Pretty JSON, or an object naming the error should serialising fail.
+pub fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"))
+}
 
 /// A column as `validate` and `inspect` list it: its name, type and datetime format.
 #[derive(Debug, Serialize)]
@@ -40,8 +294,8 @@ impl ColumnSummary {
     }
 }
 
-impl std::fmt::Display for ColumnSummary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Display for ColumnSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.format {
             Some(format) => write!(f, "{} {} ({format})", self.name, self.kind),
             None => write!(f, "{} {}", self.name, self.kind),
@@ -49,24 +303,88 @@ impl std::fmt::Display for ColumnSummary {
     }
 }
 
-/// The training choices `run` and `train` share.
-#[derive(Debug, Args)]
-pub struct ModelArgs {
-    /// The model to train: `learned` (column-by-column trees conditioned on earlier columns, the
-    /// parent and the sequence) or `reference` (each column from its own distribution).
-    #[arg(long, default_value_t = ModelKind::default())]
-    pub model: ModelKind,
-    /// Rare-value threshold: categories and words seen fewer times are never reproduced, and
-    /// as many extreme numbers on each side are clipped. 1 switches protection off.
-    #[arg(long, default_value_t = Privacy::default().min_count, value_name = "N")]
-    pub privacy_min_count: usize,
+/// The `relationships:` section of `validate` and `inspect` (empty without relationships).
+pub fn relationships_text(relationships: &[Relationship]) -> String {
+    if relationships.is_empty() {
+        return String::new();
+    }
+    let mut text = "\nrelationships:\n".to_string();
+    for r in relationships {
+        // Names can come from a model file made by someone else: escape control characters.
+        text += &format!(
+            "  {}.{} -> {} ({})\n",
+            printable(&r.child),
+            printable(&r.foreign_key),
+            printable(&r.parent),
+            r.role
+        );
+    }
+    text
 }
 
-impl ModelArgs {
-    /// The privacy settings asked for (a threshold below 1 means 1).
-    pub fn privacy(&self) -> Privacy {
-        Privacy {
-            min_count: self.privacy_min_count.max(1),
-        }
+/// One line per table written by `run` or `generate`, and the seed to reproduce it.
+pub fn run_summary(report: &RunReport) -> String {
+    let width = report
+        .tables
+        .iter()
+        .map(|t| t.name.len())
+        .max()
+        .unwrap_or(0);
+    let mut text = String::new();
+    for table in &report.tables {
+        text += &format!(
+            "{:<width$}  {:>8} rows (real {:>8})  -> {}\n",
+            table.name,
+            table.rows,
+            table.real_rows,
+            table.path.display()
+        );
     }
+    text += &format!(
+        "seed {} (pass --seed {} to reproduce)\n",
+        report.seed, report.seed
+    );
+    text
+}
+
+/// A byte count for people: `812 B`, `12.3 KiB`, `4.5 MiB`.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// Writes the JSON and HTML evaluation reports that were asked for (`evaluate`, `run
+/// --report`).
+pub fn write_reports(
+    evaluation: &Evaluation,
+    json: Option<&Path>,
+    html: Option<&Path>,
+) -> Result<(), Failure> {
+    if let Some(path) = json {
+        write_report(path, &evaluation.json())?;
+    }
+    if let Some(path) = html {
+        write_report(path, &evaluation.html())?;
+    }
+    Ok(())
+}
+
+fn write_report(path: &Path, text: &str) -> Result<(), Failure> {
+    std::fs::write(path, text).map_err(|source| {
+        Failure::Library(Error::Io {
+            context: "cannot write the report",
+            path: path.to_path_buf(),
+            source,
+        })
+    })
 }

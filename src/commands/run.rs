@@ -3,18 +3,19 @@
 use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
+use dxsynth::RunOptions;
+use dxsynth::evaluate::{self, EvaluateOptions};
 
-use crate::error::Result;
-use crate::evaluate::EvaluateOptions;
-
-use crate::progress::Progress;
-use crate::{RunOptions, RunReport};
+use super::progress::Bars;
+use super::{ModelArgs, Outcome, OutputArgs, run_summary, target_flags, write_reports};
 
 /// Arguments of `dxsynth run`.
 #[derive(Debug, ClapArgs)]
 #[command(
     after_help = "Example:\n  dxsynth run schemas/bank.yaml -o synthetic/ --seed 7\n  \
-                        dxsynth run schemas/shop.yaml -o big/ --scale 10 --quiet\n\n\
+                        dxsynth run schemas/shop.yaml -o big/ --scale 10 --quiet\n  \
+                        dxsynth run schemas/bank.yaml -o some/ --rows accounts=50\n  \
+                        dxsynth run schemas/bank.yaml -o mine/ --given accounts=my_accounts.csv\n\n\
                         Writes DIR/<table>.csv for every table (same header and column order as the input).\n\
                         Nothing is written when the input is invalid or the run fails.\n\
                         Exit codes: 0 success, 2 invalid schema, data or argument, 1 other errors."
@@ -22,18 +23,10 @@ use crate::{RunOptions, RunReport};
 pub struct Args {
     /// The schema file (YAML).
     pub schema: PathBuf,
-    /// The output folder (created if missing; existing files of the same names are replaced).
-    #[arg(short, long, value_name = "DIR")]
-    pub output: PathBuf,
-    /// Seed for every random draw: the same input, schema and seed give byte-identical output.
-    /// Defaults to the schema's `seed`, else a fresh seed that the summary prints.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Factor on the number of rows of root tables; child tables follow their parents.
-    #[arg(long, default_value_t = 1.0)]
-    pub scale: f64,
     #[command(flatten)]
-    pub training: super::ModelArgs,
+    pub out: OutputArgs,
+    #[command(flatten)]
+    pub training: ModelArgs,
     /// No progress bars and no summary.
     #[arg(short, long)]
     pub quiet: bool,
@@ -44,65 +37,38 @@ pub struct Args {
 }
 
 /// Runs the pipeline and prints the per-table summary.
-pub fn run(args: &Args) -> Result<()> {
+pub fn run(args: &Args) -> Outcome {
     let options = RunOptions {
-        seed: args.seed,
-        scale: args.scale,
+        seed: args.out.seed,
+        scale: args.out.scale,
         model: args.training.model,
         privacy: args.training.privacy(),
+        rows: args.out.row_targets()?,
+        given: args.out.given_files()?,
     };
-    let report = crate::run(
-        &args.schema,
-        &args.output,
-        &options,
-        &Progress::new(args.quiet),
-    )?;
+    let progress = Bars::new(args.quiet);
+    let report =
+        dxsynth::run(&args.schema, &args.out.output, &options, &progress).map_err(target_flags)?;
     if !args.quiet {
-        print!("{}", summary(&report));
+        print!("{}", run_summary(&report));
     }
     if args.report {
-        evaluate_output(args)?;
+        evaluate_output(args, &progress)?;
     }
     Ok(())
 }
 
 /// `--report`: evaluates what was just written, as `dxsynth evaluate SCHEMA DIR --html
 /// DIR/report.html` would.
-fn evaluate_output(args: &Args) -> Result<()> {
-    let progress = Progress::new(args.quiet);
+fn evaluate_output(args: &Args, progress: &Bars) -> Outcome {
     let evaluation = progress.spinner("evaluating", || {
-        crate::evaluate::evaluate(&args.schema, &args.output, &EvaluateOptions::default())
+        evaluate::evaluate(&args.schema, &args.out.output, &EvaluateOptions::default())
     })?;
-    let html = args.output.join("report.html");
-    crate::commands::evaluate::write_reports(&evaluation, None, Some(&html))?;
+    let html = args.out.output.join("report.html");
+    write_reports(&evaluation, None, Some(&html))?;
     if !args.quiet {
         print!("\n{}", evaluation.summary());
         println!("report: {}", html.display());
     }
     Ok(())
-}
-
-/// One line per table, and the seed to reproduce the run.
-pub fn summary(report: &RunReport) -> String {
-    let width = report
-        .tables
-        .iter()
-        .map(|t| t.name.len())
-        .max()
-        .unwrap_or(0);
-    let mut text = String::new();
-    for table in &report.tables {
-        text += &format!(
-            "{:<width$}  {:>8} rows (real {:>8})  -> {}\n",
-            table.name,
-            table.rows,
-            table.real_rows,
-            table.path.display()
-        );
-    }
-    text += &format!(
-        "seed {} (pass --seed {} to reproduce)\n",
-        report.seed, report.seed
-    );
-    text
 }

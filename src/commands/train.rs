@@ -4,11 +4,12 @@ use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
 
-use crate::TrainOptions;
-use crate::error::Result;
-use crate::model::Models;
-use crate::modelfile;
-use crate::progress::Progress;
+use dxsynth::output::{self, Target};
+use dxsynth::schema::Schema;
+use dxsynth::{Models, TrainOptions, modelfile};
+
+use super::progress::Bars;
+use super::{ModelArgs, Outcome, human_size};
 
 /// Arguments of `dxsynth train`.
 #[derive(Debug, ClapArgs)]
@@ -31,21 +32,25 @@ pub struct Args {
     #[arg(long)]
     pub seed: Option<u64>,
     #[command(flatten)]
-    pub training: super::ModelArgs,
+    pub training: ModelArgs,
     /// No progress bars and no summary.
     #[arg(short, long)]
     pub quiet: bool,
 }
 
 /// Trains, saves the model file and prints what it holds.
-pub fn run(args: &Args) -> Result<()> {
+pub fn run(args: &Args) -> Outcome {
     let options = TrainOptions {
         seed: args.seed,
         model: args.training.model,
         privacy: args.training.privacy(),
     };
-    let progress = Progress::new(args.quiet);
-    let models = crate::train(&args.schema, &options, &progress)?;
+    if let Ok(schema) = Schema::load(&args.schema) {
+        let inputs = schema.input_paths();
+        output::refuse_inputs(&args.model_file, Target::File, &inputs)?;
+    }
+    let progress = Bars::new(args.quiet);
+    let models = dxsynth::train(&args.schema, &options, &progress)?;
     let size = progress.spinner("saving", || modelfile::save(&args.model_file, &models))?;
     if !args.quiet {
         print!("{}", summary(&models, &args.model_file, size));
@@ -76,20 +81,4 @@ fn summary(models: &Models, file: &std::path::Path, size: u64) -> String {
         None => "no seed stored (generate picks a fresh one unless given --seed)\n".to_string(),
     };
     text
-}
-
-/// A byte count for people: `812 B`, `12.3 KiB`, `4.5 MiB`.
-pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
 }

@@ -2,13 +2,13 @@
 
 use std::path::PathBuf;
 
-use clap::{Args as ClapArgs, ValueEnum};
+use clap::Args as ClapArgs;
+use dxsynth::Validated;
+use dxsynth::error::{Error, Problem};
+use dxsynth::plan::Relationship;
 use serde::Serialize;
 
-use super::ColumnSummary;
-use crate::Validated;
-use crate::error::{Error, Problem, Result};
-use crate::plan::Relationship;
+use super::{ColumnSummary, Format, Outcome, relationships_text, to_json};
 
 /// Arguments of `dxsynth validate`.
 #[derive(Debug, ClapArgs)]
@@ -23,19 +23,10 @@ pub struct Args {
     pub format: Format,
 }
 
-/// Output format of `validate`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// For people.
-    Text,
-    /// For scripts.
-    Json,
-}
-
 /// Validates and prints the summary; invalid input is printed too (as JSON when asked) and
 /// returned as the error so the exit code says it.
-pub fn run(args: &Args) -> Result<()> {
-    match crate::validate(&args.schema) {
+pub fn run(args: &Args) -> Outcome {
+    match dxsynth::validate(&args.schema) {
         Ok(valid) => {
             let summary = Summary::of(&valid);
             match args.format {
@@ -50,14 +41,10 @@ pub fn run(args: &Args) -> Result<()> {
                 problems: &problems.0,
             };
             println!("{}", to_json(&report));
-            Err(Error::Invalid(problems))
+            Err(Error::Invalid(problems).into())
         }
-        Err(err) => Err(err),
+        Err(err) => Err(err.into()),
     }
-}
-
-fn to_json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string_pretty(value).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"))
 }
 
 #[derive(Serialize)]
@@ -73,6 +60,8 @@ pub struct Summary {
     tables: Vec<TableSummary>,
     relationships: Vec<Relationship>,
     rows: usize,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -94,7 +83,12 @@ impl Summary {
     pub fn of(valid: &Validated) -> Summary {
         let mut tables = Vec::new();
         let mut relationships = Vec::new();
-        let kept = crate::semantic::keep::decide(&valid.schema, &valid.tables);
+        let kept = dxsynth::semantic::keep::decide(&valid.schema, &valid.tables);
+        let notes = valid
+            .tables
+            .values()
+            .flat_map(dxsynth::data::notes)
+            .collect();
         for plan in &valid.plan.order {
             let table = &valid.tables[&plan.table];
             let def = valid.schema.table(&plan.table);
@@ -117,7 +111,7 @@ impl Summary {
                             .tables
                             .iter()
                             .any(|t| t.foreign_keys.iter().any(|fk| fk.parent == def.name));
-                        crate::semantic::detect::table_types(def, table, referenced)
+                        dxsynth::semantic::detect::table_types(def, table, referenced)
                     })
                     .unwrap_or_default()
                     .into_iter()
@@ -130,6 +124,7 @@ impl Summary {
             rows: tables.iter().map(|t| t.rows).sum(),
             tables,
             relationships,
+            notes,
         }
     }
 
@@ -161,14 +156,9 @@ impl Summary {
                 text += &format!("     semantic: {}\n", table.semantic.join(", "));
             }
         }
-        if !self.relationships.is_empty() {
-            text += "\nrelationships:\n";
-            for r in &self.relationships {
-                text += &format!(
-                    "  {}.{} -> {} ({})\n",
-                    r.child, r.foreign_key, r.parent, r.role
-                );
-            }
+        text += &relationships_text(&self.relationships);
+        for note in &self.notes {
+            text += &format!("\nnote: {note}\n");
         }
         text
     }

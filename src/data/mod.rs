@@ -8,12 +8,15 @@
 mod types;
 
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
 use rayon::prelude::*;
 
-pub use types::{ValueFormat, infer_kind, parse_datetime};
+pub use types::{
+    ValueFormat, check_pattern, infer_kind, parse_datetime, parse_value, stray_non_numbers,
+};
 
 use crate::error::Problem;
 use crate::schema::{ColumnKind, Schema, TableDef};
@@ -102,6 +105,40 @@ impl Table {
     }
 }
 
+/// What `validate` should point out about a valid table: columns whose type hangs on a few
+/// values (a numeric column that one stray word made a label column).
+pub fn notes(table: &Table) -> Vec<String> {
+    table
+        .columns
+        .iter()
+        .filter_map(|column| {
+            let (strays, row) = stray_non_numbers(column)?;
+            let Value::Label(text) = &column.values[row] else {
+                return None;
+            };
+            let line = table.lines.get(row).copied().unwrap_or(0);
+            let others = if strays > 1 {
+                format!(
+                    " and {} other value{}",
+                    strays - 1,
+                    if strays > 2 { "s" } else { "" }
+                )
+            } else {
+                String::new()
+            };
+            Some(format!(
+                "table `{}`, column `{}` is {} although its values are numbers but for `{}` \
+                 (line {line}){others}; fix those values, or declare the column `numerical` to \
+                 have each one reported",
+                table.name,
+                column.name,
+                column.kind,
+                crate::error::printable(text)
+            ))
+        })
+        .collect()
+}
+
 /// Loads every table of the schema (in parallel), returning the tables that loaded and every
 /// problem found. A table that could not be read is missing from the map.
 pub fn load_all(schema: &Schema) -> (IndexMap<String, Table>, Vec<Problem>) {
@@ -171,35 +208,53 @@ pub struct RawTable {
 /// Reads a table's CSV as text; a file that cannot be read or parsed is one problem naming the
 /// file and line. Used by loading and by `init`, so both see exactly the same cells.
 pub fn read_csv(def: &TableDef) -> Result<RawTable, Problem> {
-    let shown = def.path_as_written.display();
-    let problem = |message: String| Problem::table(&def.name, "path", message);
+    read_csv_at(&def.name, &def.path, &def.path_as_written)
+}
+
+/// Reads the CSV file at `path` as the text of `table` (`shown`: the path as messages show it).
+pub fn read_csv_at(table: &str, path: &Path, shown: &Path) -> Result<RawTable, Problem> {
+    let shown = shown.display();
+    let problem = |message: String| Problem::table(table, "path", message);
+    crate::files::regular_file(path).map_err(|err| problem(format!("`{shown}` {err}")))?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
-        .from_path(&def.path)
+        .from_path(path)
         .map_err(|err| problem(format!("cannot open `{shown}`: {}", describe_csv(&err))))?;
-    let header: Vec<String> = reader
+    let raw_header = reader
         .headers()
         .map_err(|err| problem(format!("`{shown}`: {}", describe_csv(&err))))?
+        .clone();
+    let header: Vec<String> = raw_header
         .iter()
         .map(|name| name.trim().to_string())
         .collect();
     if header.is_empty() || header.iter().all(String::is_empty) {
-        return Err(problem(format!(
-            "`{shown}` is empty: the first line must be a header"
-        )));
+        let blank = raw_header.iter().any(|name| !name.is_empty());
+        return Err(problem(if blank {
+            format!(
+                "the header (first line) of `{shown}` has only blanks: it must name the columns"
+            )
+        } else {
+            format!("`{shown}` is empty: the first line must be a header")
+        }));
     }
     let mut cells: Vec<Vec<Option<String>>> = vec![Vec::new(); header.len()];
     let mut lines = Vec::new();
     let mut record = csv::StringRecord::new();
+    let mut last = (0, 1);
     loop {
         let line = reader.position().line();
+        let start = (reader.position().byte(), line);
         match reader.read_record(&mut record) {
             Ok(false) => break,
-            Ok(true) => {}
+            Ok(true) => last = start,
             Err(err) => {
+                if let Some(opened) = unterminated_quote(path, start.0, start.1) {
+                    return Err(problem(unclosed(&shown, opened)));
+                }
                 let message = format!("`{shown}`: {}", describe_csv(&err));
                 return Err(match failing_column(&err, &header) {
-                    Some(column) => Problem::column(&def.name, column, "path", message),
+                    Some(column) => Problem::column(table, column, "path", message),
                     None => problem(message),
                 });
             }
@@ -210,11 +265,53 @@ pub fn read_csv(def: &TableDef) -> Result<RawTable, Problem> {
             column.push((!field.is_empty()).then(|| field.to_string()));
         }
     }
+    // A quote that never closes swallows the rest of the file into the last record (csv reads
+    // it without complaint): only the last record (or the header) can hold one.
+    if let Some(opened) = unterminated_quote(path, last.0, last.1) {
+        return Err(problem(unclosed(&shown, opened)));
+    }
     Ok(RawTable {
         header,
         lines,
         cells,
     })
+}
+
+fn unclosed(shown: &impl std::fmt::Display, line: u64) -> String {
+    format!(
+        "`{shown}`: the quoted field opened on line {line} never closes, so every line after \
+         it would be read into that one field; close the quote (a quote inside a quoted field \
+         is written twice: `\"\"`)"
+    )
+}
+
+/// The line where a quoted field opens that is still open at the end of the file, reading from
+/// byte `from` (the start of the last record, on line `line`). Quoting as the csv crate reads it:
+/// a quote opens a field only at its start, and `""` inside a quoted field is a quote.
+fn unterminated_quote(path: &std::path::Path, from: u64, line: u64) -> Option<u64> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path).ok()?;
+    file.seek(SeekFrom::Start(from)).ok()?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).ok()?;
+    let (mut line, mut opened) = (line, None);
+    let mut field_start = true;
+    let mut iter = bytes.iter().peekable();
+    while let Some(&byte) = iter.next() {
+        match (opened, byte) {
+            (None, b'"') if field_start => opened = Some(line),
+            (Some(_), b'"') if iter.peek() == Some(&&b'"') => {
+                iter.next();
+            }
+            (Some(_), b'"') => opened = None,
+            _ => {}
+        }
+        if byte == b'\n' {
+            line += 1;
+        }
+        field_start = opened.is_none() && matches!(byte, b',' | b'\n' | b'\r');
+    }
+    opened
 }
 
 /// Rewords csv's errors so they say the line and what to do.
@@ -252,6 +349,15 @@ fn failing_column<'h>(err: &csv::Error, header: &'h [String]) -> Option<&'h str>
 fn check_header(def: &TableDef, header: &[String], problems: &mut Vec<Problem>) {
     let mut seen = HashSet::new();
     for name in header {
+        if name.chars().any(char::is_control) {
+            problems.push(Problem::column(
+                &def.name,
+                &crate::error::printable(name),
+                "path",
+                "the column name holds control characters (tabs, line breaks, escape codes): \
+                 rename the column",
+            ));
+        }
         if !seen.insert(name.as_str()) {
             problems.push(Problem::column(
                 &def.name,

@@ -2,10 +2,12 @@
 //! wrote them (integers as integers, decimals at their precision, dates in their format,
 //! booleans with their spelling).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use chrono::format::{Item, StrftimeItems};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::{Column, Value};
 use crate::error::Problem;
@@ -22,8 +24,23 @@ pub enum ValueFormat {
         min_places: usize,
         max_places: usize,
     },
-    /// A chrono pattern; `date_only` when it has no time part.
-    Datetime { pattern: String, date_only: bool },
+    /// Numbers in scientific notation (`1.234e-07`): `places` digits after the mantissa's
+    /// point, the exponent zero-padded to `exponent_digits`, written with `E` when `upper`,
+    /// and with `+` before positive exponents when `plus`.
+    Scientific {
+        places: usize,
+        exponent_digits: usize,
+        upper: bool,
+        plus: bool,
+    },
+    /// A chrono pattern; `date_only` when it has no time part. `offset`: for patterns with a
+    /// UTC offset (`%z`, `%:z`), the offset values are written in (seconds east of UTC, the
+    /// column's most common one); values are instants either way.
+    Datetime {
+        pattern: String,
+        date_only: bool,
+        offset: Option<i32>,
+    },
     /// The spellings of true and false found in the input.
     Boolean { yes: String, no: String },
     /// Labels written as they are.
@@ -31,11 +48,18 @@ pub enum ValueFormat {
 }
 
 impl ValueFormat {
-    /// Writes a value the way the input wrote values of this column; nulls are empty.
+    /// Writes a value the way the input wrote values of this column; nulls are empty. A value
+    /// the format cannot write (a datetime out of chrono's range) is empty too: see
+    /// [`ValueFormat::try_write`] for the error.
     pub fn write(&self, value: &Value) -> String {
-        match (self, value) {
+        self.try_write(value).unwrap_or_default()
+    }
+
+    /// Writes a value as [`ValueFormat::write`] does, or says why it cannot.
+    pub fn try_write(&self, value: &Value) -> Result<String, String> {
+        Ok(match (self, value) {
             (_, Value::Null) => String::new(),
-            (ValueFormat::Integer, Value::Number(x)) => format!("{}", x.round() as i64),
+            (ValueFormat::Integer, Value::Number(x)) => write_integer(*x),
             (
                 ValueFormat::Decimal {
                     min_places,
@@ -43,9 +67,21 @@ impl ValueFormat {
                 },
                 Value::Number(x),
             ) => write_decimal(*x, *min_places, *max_places),
-            (ValueFormat::Datetime { pattern, date_only }, Value::Number(x)) => {
-                write_datetime(*x, pattern, *date_only)
-            }
+            (
+                ValueFormat::Scientific {
+                    places,
+                    exponent_digits,
+                    upper,
+                    plus,
+                },
+                Value::Number(x),
+            ) => write_scientific(*x, *places, *exponent_digits, *upper, *plus),
+            (
+                ValueFormat::Datetime {
+                    pattern, offset, ..
+                },
+                Value::Number(x),
+            ) => write_datetime(*x, pattern, *offset)?,
             (ValueFormat::Boolean { yes, no }, Value::Flag(flag)) => {
                 if *flag {
                     yes.clone()
@@ -56,8 +92,38 @@ impl ValueFormat {
             (_, Value::Label(label)) => label.to_string(),
             (_, Value::Number(x)) => x.to_string(),
             (_, Value::Flag(flag)) => flag.to_string(),
-        }
+        })
     }
+}
+
+/// Integers beyond i64 (up to 1e308) are written with all their digits, not clamped.
+fn write_integer(x: f64) -> String {
+    let rounded = x.round();
+    if rounded.abs() < 9.0e18 {
+        format!("{}", rounded as i64)
+    } else {
+        format!("{rounded:.0}")
+    }
+}
+
+fn write_scientific(
+    x: f64,
+    places: usize,
+    exponent_digits: usize,
+    upper: bool,
+    plus: bool,
+) -> String {
+    let text = format!("{x:.places$e}");
+    let Some((mantissa, exponent)) = text.split_once('e') else {
+        return text;
+    };
+    let (sign, digits) = match exponent.strip_prefix('-') {
+        Some(digits) => ("-", digits),
+        None if plus => ("+", exponent),
+        None => ("", exponent),
+    };
+    let e = if upper { 'E' } else { 'e' };
+    format!("{mantissa}{e}{sign}{digits:0>exponent_digits$}")
 }
 
 fn write_decimal(x: f64, min_places: usize, max_places: usize) -> String {
@@ -77,21 +143,60 @@ fn write_decimal(x: f64, min_places: usize, max_places: usize) -> String {
     text
 }
 
-fn write_datetime(seconds: f64, pattern: &str, date_only: bool) -> String {
+/// Formats an instant in `offset` (UTC when `None`) with a chrono pattern. Formatting goes
+/// through `write!`, so a pattern chrono cannot apply is an error, never a panic.
+fn write_datetime(seconds: f64, pattern: &str, offset: Option<i32>) -> Result<String, String> {
     let whole = seconds.floor();
-    let nanos = ((seconds - whole) * 1e9).round().min(999_999_999.0) as u32;
-    match DateTime::from_timestamp(whole as i64, nanos) {
-        Some(moment) if date_only => moment.date_naive().format(pattern).to_string(),
-        Some(moment) => moment.naive_utc().format(pattern).to_string(),
-        None => String::new(),
+    let nanos = ((seconds - whole) * 1e9).round().clamp(0.0, 999_999_999.0) as u32;
+    let out_of_range = || format!("{seconds} seconds since 1970 is out of the datetime range");
+    let utc = DateTime::from_timestamp(whole as i64, nanos).ok_or_else(out_of_range)?;
+    let zone = FixedOffset::east_opt(offset.unwrap_or(0))
+        .ok_or_else(|| format!("invalid UTC offset of {offset:?} seconds"))?;
+    let mut text = String::new();
+    write!(text, "{}", utc.with_timezone(&zone).format(pattern))
+        .map_err(|_| format!("the format `{pattern}` cannot be applied"))?;
+    Ok(text)
+}
+
+/// Checks a datetime pattern before it is used: every `%` item known to chrono, and a date
+/// with a time and an offset can be written with it.
+pub fn check_pattern(pattern: &str) -> Result<(), String> {
+    if StrftimeItems::new(pattern).any(|item| matches!(item, Item::Error)) {
+        return Err(format!(
+            "`{pattern}` is not a valid chrono strftime pattern (see \
+             https://docs.rs/chrono/latest/chrono/format/strftime/)"
+        ));
     }
+    write_datetime(1_000_000_000.5, pattern, Some(3600)).map(drop)
+}
+
+/// Whether a pattern carries a UTC offset (`%z`, `%:z`, `%::z`, `%#z`).
+fn has_offset(pattern: &str) -> bool {
+    ["%z", "%:z", "%::z", "%:::z", "%#z"]
+        .iter()
+        .any(|item| pattern.contains(item))
+}
+
+/// The offset a value with an offset pattern carries (seconds east of UTC).
+fn parse_offset(text: &str, pattern: &str) -> Option<i32> {
+    DateTime::parse_from_str(text, pattern)
+        .ok()
+        .map(|moment| moment.offset().local_minus_utc())
 }
 
 /// Date patterns tried in order; the first that reads every value of a column wins.
 const DATE_PATTERNS: &[&str] = &["%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y"];
 
-/// Timestamp patterns tried in order.
+/// Timestamp patterns tried in order (offsets: `%:z` reads `+02:00`, `%z` reads `+0200`).
 const DATETIME_PATTERNS: &[&str] = &[
+    "%Y-%m-%dT%H:%M:%S%:z",
+    "%Y-%m-%dT%H:%M:%S%.f%:z",
+    "%Y-%m-%d %H:%M:%S%:z",
+    "%Y-%m-%d %H:%M:%S%.f%:z",
+    "%Y-%m-%dT%H:%M:%S%z",
+    "%Y-%m-%dT%H:%M:%S%.f%z",
+    "%Y-%m-%d %H:%M:%S%z",
+    "%Y-%m-%d %H:%M:%S%.f%z",
     "%Y-%m-%dT%H:%M:%SZ",
     "%Y-%m-%dT%H:%M:%S%.fZ",
     "%Y-%m-%dT%H:%M:%S",
@@ -104,23 +209,53 @@ const DATETIME_PATTERNS: &[&str] = &[
     "%m/%d/%Y %H:%M",
     "%d/%m/%Y %H:%M:%S",
     "%d/%m/%Y %H:%M",
+    // Times of day: a datetime on 1970-01-01, so output is always a valid time.
+    "%H:%M:%S",
+    "%H:%M:%S%.f",
+    "%H:%M",
 ];
 
 /// Spellings read as booleans (compared case-insensitively); `0`/`1` stay numerical.
 const BOOLEAN_SPELLINGS: &[(&str, &str)] =
     &[("true", "false"), ("yes", "no"), ("t", "f"), ("y", "n")];
 
-/// Parses one datetime with a pattern, as seconds since the epoch.
+/// Parses one datetime with a pattern, as seconds since the epoch (the instant, for patterns
+/// with an offset; a time of day counts from 1970-01-01 00:00).
 pub fn parse_datetime(text: &str, pattern: &str) -> Option<f64> {
-    let moment = NaiveDateTime::parse_from_str(text, pattern)
-        .ok()
-        .or_else(|| {
-            NaiveDate::parse_from_str(text, pattern)
-                .ok()
-                .and_then(|date| date.and_hms_opt(0, 0, 0))
-        })?;
-    let utc = moment.and_utc();
+    let utc = if has_offset(pattern) {
+        if !offset_style_matches(text, pattern) {
+            return None;
+        }
+        DateTime::parse_from_str(text, pattern).ok()?.to_utc()
+    } else {
+        NaiveDateTime::parse_from_str(text, pattern)
+            .ok()
+            .or_else(|| {
+                NaiveDate::parse_from_str(text, pattern)
+                    .ok()
+                    .and_then(|date| date.and_hms_opt(0, 0, 0))
+            })
+            .or_else(|| {
+                NaiveTime::parse_from_str(text, pattern)
+                    .ok()
+                    .map(|time| NaiveDate::default().and_time(time))
+            })?
+            .and_utc()
+    };
     Some(utc.timestamp() as f64 + f64::from(utc.timestamp_subsec_nanos()) / 1e9)
+}
+
+/// chrono reads `+02:00` and `+0200` with either `%:z` or `%z`; the pattern must be the one
+/// that writes the value back as it is.
+fn offset_style_matches(text: &str, pattern: &str) -> bool {
+    let colon = text.len() > 3 && text.as_bytes()[text.len() - 3] == b':';
+    if pattern.ends_with("%:z") {
+        colon
+    } else if pattern.ends_with("%z") {
+        !colon
+    } else {
+        true
+    }
 }
 
 fn pattern_is_date_only(pattern: &str) -> bool {
@@ -150,6 +285,35 @@ fn datetime_format(pattern: &str) -> ValueFormat {
     ValueFormat::Datetime {
         pattern: pattern.to_string(),
         date_only: pattern_is_date_only(pattern),
+        offset: None,
+    }
+}
+
+/// For a pattern with an offset: the column's most common offset (ties: the smallest), in
+/// which every value is written back.
+fn with_offset(format: ValueFormat, present: &[&str]) -> ValueFormat {
+    let ValueFormat::Datetime {
+        pattern, date_only, ..
+    } = format
+    else {
+        return format;
+    };
+    let offset = has_offset(&pattern).then(|| {
+        let mut counts: HashMap<i32, usize> = HashMap::new();
+        for text in present {
+            if let Some(offset) = parse_offset(text, &pattern) {
+                *counts.entry(offset).or_default() += 1;
+            }
+        }
+        counts
+            .into_iter()
+            .max_by_key(|&(offset, count)| (count, std::cmp::Reverse(offset)))
+            .map_or(0, |(offset, _)| offset)
+    });
+    ValueFormat::Datetime {
+        pattern,
+        date_only,
+        offset,
     }
 }
 
@@ -189,9 +353,33 @@ fn decimal_places(text: &str) -> Option<usize> {
     mantissa.find('.').map(|point| mantissa.len() - point - 1)
 }
 
+/// Numbers written with an exponent keep it: `1.234e-07` is not `0.000`.
+fn scientific_format(values: &[&str]) -> Option<ValueFormat> {
+    let exponents: Vec<(&str, &str)> = values
+        .iter()
+        .filter_map(|v| v.find(['e', 'E']).map(|at| (*v, &v[at + 1..])))
+        .collect();
+    let (first, _) = exponents.first()?;
+    let digits = |exponent: &str| exponent.trim_start_matches(['+', '-']).len();
+    Some(ValueFormat::Scientific {
+        places: values
+            .iter()
+            .filter_map(|v| decimal_places(v))
+            .max()
+            .unwrap_or(0)
+            .min(17),
+        exponent_digits: exponents.iter().map(|(_, e)| digits(e)).min().unwrap_or(1),
+        upper: first.contains('E'),
+        plus: exponents.iter().any(|(_, e)| e.starts_with('+')),
+    })
+}
+
 fn numeric_format(values: &[&str]) -> Option<ValueFormat> {
     if !values.iter().all(|v| parse_number(v).is_some()) {
         return None;
+    }
+    if let Some(format) = scientific_format(values) {
+        return Some(format);
     }
     let places: Vec<usize> = values.iter().filter_map(|v| decimal_places(v)).collect();
     if places.is_empty() {
@@ -204,7 +392,7 @@ fn numeric_format(values: &[&str]) -> Option<ValueFormat> {
 }
 
 fn datetime_pattern(values: &[&str]) -> Option<&'static str> {
-    let first = values[0];
+    let first = *values.first()?;
     DATE_PATTERNS
         .iter()
         .chain(DATETIME_PATTERNS)
@@ -235,6 +423,31 @@ fn string_kind(values: &[&str]) -> ColumnKind {
     }
 }
 
+/// A label column that is numbers but for a few values (a stray word typed into a numeric
+/// column makes the whole column labels): how many values are not numbers, and the row of the
+/// first one. At most 5% strays, among at least 10 numbers.
+pub fn stray_non_numbers(column: &Column) -> Option<(usize, usize)> {
+    if !matches!(
+        column.kind,
+        ColumnKind::Categorical | ColumnKind::Id | ColumnKind::Text
+    ) {
+        return None;
+    }
+    let mut numbers = 0;
+    let mut strays = Vec::new();
+    for (row, value) in column.values.iter().enumerate() {
+        if let Value::Label(text) = value {
+            if parse_number(text).is_some() {
+                numbers += 1;
+            } else {
+                strays.push(row);
+            }
+        }
+    }
+    let first = *strays.first()?;
+    (numbers >= 10 && strays.len() * 20 <= numbers + strays.len()).then_some((strays.len(), first))
+}
+
 /// Types one column: applies the schema's override or infers, then parses every value.
 /// A value the type cannot read is a problem naming its line.
 pub(super) fn type_column(
@@ -249,6 +462,11 @@ pub(super) fn type_column(
         None => infer_kind(&present),
         Some((over, kind)) => overridden_format(def, name, kind, over.format(), &present)?,
     };
+    let format = with_offset(format, &present);
+    let in_format = match &format {
+        ValueFormat::Datetime { pattern, .. } => format!(" in the format `{pattern}`"),
+        _ => String::new(),
+    };
     let mut values = Vec::with_capacity(cells.len());
     for (cell, line) in cells.iter().zip(lines) {
         let value = match cell {
@@ -258,7 +476,7 @@ pub(super) fn type_column(
                     &def.name,
                     name,
                     "columns",
-                    format!("line {line}: `{text}` is not a valid {kind} value"),
+                    format!("line {line}: `{text}` is not a valid {kind} value{in_format}"),
                 )
             })?,
         };
@@ -287,7 +505,10 @@ fn overridden_format(
             problem("declared boolean, but the values are not one pair of true/false, yes/no, t/f or y/n".into())
         })?,
         ColumnKind::Datetime => match pattern {
-            Some(pattern) => datetime_format(pattern),
+            Some(pattern) => {
+                check_pattern(pattern).map_err(|err| problem(format!("`format`: {err}")))?;
+                datetime_format(pattern)
+            }
             None if present.is_empty() => datetime_format("%Y-%m-%d"),
             None => datetime_format(datetime_pattern(present).ok_or_else(|| {
                 problem(format!(
@@ -302,7 +523,8 @@ fn overridden_format(
     Ok((kind, format))
 }
 
-fn parse_value(kind: ColumnKind, format: &ValueFormat, text: &str) -> Option<Value> {
+/// Reads one non-empty cell as a value of `kind` written in `format` (`None`: it is not one).
+pub fn parse_value(kind: ColumnKind, format: &ValueFormat, text: &str) -> Option<Value> {
     match (kind, format) {
         (ColumnKind::Numerical, _) => parse_number(text).map(Value::Number),
         (ColumnKind::Datetime, ValueFormat::Datetime { pattern, .. }) => {

@@ -1,5 +1,6 @@
 //! The HTML report: one self-contained page (inline CSS and SVG, no scripts, fonts or links to
-//! fetch) that opens offline. Summary scores first, then the worst columns and pairs, then per
+//! fetch) that opens offline. Summary scores first, then detection per table (the most detectable
+//! first), then the worst columns and pairs, then per
 //! table: a chart per scored column (real vs synthetic), the real and synthetic association
 //! heat maps, and the children-per-parent histogram of each of its foreign keys.
 //!
@@ -12,11 +13,11 @@ use std::fmt::Write;
 use chrono::DateTime;
 
 use super::charts::{self, COLUMN_SIZE};
-use super::metrics;
 use super::paired::{Link, Paired, PairedTable, ScoredColumn};
-use super::text::{WORST, describe_pair, worst_pairs};
+use super::text::{WORST, describe_pair, worst_detected, worst_pairs};
 use super::{Report, quality};
 use crate::schema::ColumnKind;
+use crate::stats;
 
 /// Bins of a continuous column's histogram (at most, for integer columns).
 const HISTOGRAM_BINS: usize = 30;
@@ -58,6 +59,7 @@ pub fn render(report: &Report, paired: &Paired) -> String {
     let mut page = String::new();
     head(&mut page, report);
     summary(&mut page, report);
+    detection_section(&mut page, report);
     worst(&mut page, report);
     for table in &paired.tables {
         table_section(&mut page, report, paired, table);
@@ -132,6 +134,12 @@ fn summary(page: &mut String, report: &Report) {
         page,
         "sequence coherence (not in overall)",
         q.sequence_coherence.score,
+        "",
+    );
+    card(
+        page,
+        "detection (1 - 2|AUC - 0.5|, not in overall)",
+        report.detection.score,
         "",
     );
     page.push_str("</div>\n");
@@ -222,6 +230,50 @@ fn privacy_table(page: &mut String, report: &Report) {
         "</table>\n<p class=\"note\">DCR on seeded samples: at most {} synthetic (and as many \
          uniform random) rows against at most {} real rows per table.</p></div>",
         p.dcr_sample.dcr_synthetic_rows, p.dcr_sample.dcr_real_rows
+    );
+}
+
+/// Per table, the AUC of a classifier telling synthetic rows from real ones and the features it
+/// relied on most; the most detectable tables first.
+fn detection_section(page: &mut String, report: &Report) {
+    let d = &report.detection;
+    page.push_str("<section id=\"detection\">\n<h2>Detection</h2>\n<table>\n");
+    page.push_str(
+        "<tr><th>table</th><th>AUC</th><th>score</th><th>rows per side</th>\
+         <th>features relied on most (AUC lost when shuffled, share of the forest's decisions)</th></tr>\n",
+    );
+    let mut tables: Vec<_> = worst_detected(report);
+    tables.extend(d.tables.iter().filter(|t| t.auc.is_none()));
+    for t in tables {
+        let relied: Vec<String> = t
+            .top_features
+            .iter()
+            .map(|f| {
+                let share = f.decision_share * 100.0;
+                format!("{} ({:.3}, {share:.0}%)", f.feature, f.auc_drop)
+            })
+            .collect();
+        let note = t.note.as_deref().map(|n| format!("not measured: {n}"));
+        let _ = writeln!(
+            page,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num {}\">{}</td>\
+             <td class=\"num\">{}</td><td>{}</td></tr>",
+            escape(&t.table),
+            score_text(t.auc),
+            grade(t.score),
+            score_text(t.score),
+            t.rows_per_side,
+            escape(&note.unwrap_or_else(|| relied.join(", ")))
+        );
+    }
+    let _ = writeln!(
+        page,
+        "</table>\n<p class=\"note\">A random forest ({} trees) is trained on half of an equal \
+         mix of real and synthetic rows (at most {} per side, seeded; children with their \
+         parents' columns joined, keys, ids and text dropped) and scored on the other half: AUC \
+         0.5 means it cannot tell them apart, 1 that every row gives itself away. Score \
+         1 &#8722; 2|AUC &#8722; 0.5|.</p>\n</section>",
+        d.trees, d.rows_per_side
     );
 }
 
@@ -354,8 +406,8 @@ fn histogram(
     synthetic: &[Option<f64>],
     kind: ColumnKind,
 ) -> Result<String, String> {
-    let real = metrics::sorted_present(real);
-    let synthetic = metrics::sorted_present(synthetic);
+    let real = stats::sorted_present(real);
+    let synthetic = stats::sorted_present(synthetic);
     let ends = [
         real.first(),
         real.last(),
@@ -453,7 +505,7 @@ fn compact(x: f64) -> String {
 /// the rest pooled.
 fn bar_chart(column: &ScoredColumn) -> Result<String, String> {
     let shares = |cells: &[Option<u32>]| {
-        let (counts, total) = metrics::frequencies(cells.iter().copied());
+        let (counts, total) = stats::frequencies(cells.iter().copied());
         let total = total.max(1) as f64;
         counts
             .into_iter()
@@ -524,9 +576,9 @@ fn associations(
             let (b, b_continuous) = side(&columns[j]);
             let value = match (a.numbers(), b.numbers()) {
                 (Some(x), Some(y)) if a_continuous && b_continuous => {
-                    metrics::pearson(x, y).unwrap_or(f64::NAN)
+                    stats::pearson(x, y).unwrap_or(f64::NAN)
                 }
-                _ => metrics::cramers_v(a.cells(), b.cells()),
+                _ => stats::cramers_v(a.cells(), b.cells()),
             };
             matrix[i][j] = value;
             matrix[j][i] = value;

@@ -3,8 +3,8 @@
 //! the real table, so real and synthetic values compare one to one.
 //!
 //! A missing file, an unreadable file, a header without the real table's columns or a value the
-//! real type cannot read is invalid input: every such problem is collected and returned at once
-//! (exit code 2). Differences that still allow a comparison — columns in another order,
+//! real type cannot read is invalid input: every such problem is collected and returned at once,
+//! as for a bad schema. Differences that still allow a comparison — columns in another order,
 //! integers written as decimals, another boolean spelling or datetime format — are not errors:
 //! they are measured by the *structure* validity check.
 
@@ -13,10 +13,10 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 use rayon::prelude::*;
 
-use crate::Validated;
 use crate::data::{self, Table, ValueFormat};
 use crate::error::{Error, Problem, Result};
 use crate::schema::{ColumnKind, ColumnOverride, DetailedOverride, TableDef};
+use crate::validated::Validated;
 
 /// Loads every synthetic table of the schema from `dir`, typed like its real counterpart.
 pub fn load_synthetic(real: &Validated, dir: &Path) -> Result<IndexMap<String, Table>> {

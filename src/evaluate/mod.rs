@@ -3,14 +3,14 @@
 //! The real tables are read (and validated) through the schema, the synthetic ones from
 //! `SYNTH_DIR/<table>.csv` with the real column types ([`load`]); both are encoded side by side
 //! ([`paired`]); then the measures run: quality properties ([`quality`]), validity checks
-//! ([`validity`]) and privacy ([`privacy`]), all built on the pure functions of [`metrics`]. The
+//! ([`validity`]) and privacy ([`privacy`]), all built on the pure functions of [`crate::stats`]. The
 //! result is a [`Report`] (serialisable as JSON), printed as a compact table ([`text`]) or
 //! rendered as a self-contained HTML page with charts ([`html`]).
 
 mod charts;
+pub mod detection;
 pub mod html;
 pub mod load;
-pub mod metrics;
 pub mod paired;
 pub mod privacy;
 pub mod quality;
@@ -22,8 +22,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::schema::ColumnKind;
+use crate::stats;
 use paired::Paired;
 
 /// Pairs count in the thresholded pair-trend score only when the real data ties them: |ρ| above
@@ -40,7 +41,10 @@ pub struct EvaluateOptions {
     pub dcr_synthetic_rows: usize,
     /// Real rows they are measured against, at most.
     pub dcr_real_rows: usize,
-    /// Seed of every sample drawn (DCR subsamples, random rows, the real-vs-real split).
+    /// Rows drawn from each side of a table for detection, at most (half train, half test).
+    pub detection_rows: usize,
+    /// Seed of every sample drawn (DCR subsamples, random rows, the real-vs-real split,
+    /// detection samples and forests).
     pub seed: u64,
 }
 
@@ -49,6 +53,7 @@ impl Default for EvaluateOptions {
         EvaluateOptions {
             dcr_synthetic_rows: 2_000,
             dcr_real_rows: 10_000,
+            detection_rows: 5_000,
             seed: 0,
         }
     }
@@ -74,6 +79,8 @@ pub struct Report {
     pub privacy: PrivacyReport,
     /// Realism and replayed values of text and personal columns (see [`realism`]).
     pub realism: Vec<realism::ColumnRealism>,
+    /// Whether a classifier tells synthetic rows from real ones, per table.
+    pub detection: detection::DetectionReport,
 }
 
 /// Rows of one table on each side.
@@ -100,7 +107,7 @@ impl<T> Property<T> {
     /// The property of these rows, scored by `score`.
     pub fn of(rows: Vec<T>, score: impl Fn(&T) -> f64) -> Self {
         Property {
-            score: metrics::mean(rows.iter().map(score)),
+            score: stats::mean(rows.iter().map(score)),
             rows,
         }
     }
@@ -208,8 +215,8 @@ fn pair_means<'a>(
 ) -> (Option<f64>, Option<f64>, usize) {
     let counted = rows.clone().filter(|row| row.counted);
     (
-        metrics::mean(counted.clone().map(|row| row.score)),
-        metrics::mean(rows.map(|row| row.score)),
+        stats::mean(counted.clone().map(|row| row.score)),
+        stats::mean(rows.map(|row| row.score)),
         counted.count(),
     )
 }
@@ -423,38 +430,17 @@ impl Evaluation {
         serde_json::to_string_pretty(&self.report)
             .unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"))
     }
-
-    /// Passes when overall quality is at least `minimum`; else the error whose exit code (3)
-    /// tells a pipeline the copy is not good enough. No overall score cannot pass a gate.
-    pub fn require_quality(&self, minimum: f64) -> Result<()> {
-        match self.report.overall_quality {
-            Some(quality) if quality >= minimum => Ok(()),
-            quality => Err(Error::QualityBelow { quality, minimum }),
-        }
-    }
-}
-
-/// Checks a `--min-quality` value: a score threshold in [0, 1].
-pub fn check_min_quality(minimum: f64) -> Result<()> {
-    if (0.0..=1.0).contains(&minimum) {
-        Ok(())
-    } else {
-        Err(Error::Argument {
-            argument: "--min-quality".into(),
-            message: format!("must be between 0 and 1, got {minimum}"),
-        })
-    }
 }
 
 /// Evaluates the synthetic tables in `synthetic_dir` against the real data of `schema_file`.
 /// Invalid real data, a missing synthetic table or one without the real columns is an
-/// [`Error::Invalid`] listing every problem.
+/// [`Error::Invalid`](crate::error::Error::Invalid) listing every problem.
 pub fn evaluate(
     schema_file: &Path,
     synthetic_dir: &Path,
     options: &EvaluateOptions,
 ) -> Result<Evaluation> {
-    let real = crate::validate(schema_file)?;
+    let real = crate::validated::validate(schema_file)?;
     let synthetic = load::load_synthetic(&real, synthetic_dir)?;
     let paired = Paired::new(real, synthetic);
     let quality = quality::assess(&paired);
@@ -474,6 +460,7 @@ pub fn evaluate(
         validity: validity::check(&paired),
         privacy: privacy::assess(&paired, options),
         realism: realism::assess(&paired),
+        detection: detection::assess(&paired, options),
         quality,
     };
     Ok(Evaluation { report, paired })
@@ -481,7 +468,7 @@ pub fn evaluate(
 
 /// The overall quality: the mean of the four properties the reference report averages.
 pub fn overall(quality: &Quality) -> Option<f64> {
-    metrics::mean(
+    stats::mean(
         [
             quality.column_shapes.score,
             quality.column_pair_trends.score,

@@ -1,6 +1,7 @@
 //! Real and synthetic tables side by side, with every scored column encoded once for all the
 //! measures: continuous columns (numerical, datetime) as numbers, discrete columns (categorical,
-//! boolean) as codes of one dictionary shared by both sides. Foreign keys are resolved to parent
+//! boolean, and numerical columns of a few whole values, see [`few_whole_numbers`]) as codes of
+//! one dictionary shared by both sides. Foreign keys are resolved to parent
 //! row indices on both sides.
 
 use std::collections::HashMap;
@@ -8,12 +9,12 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use super::metrics::{self, BINS};
-use crate::Validated;
 use crate::data::{Column, Table, Value};
 use crate::keys;
 use crate::plan::Generation;
 use crate::schema::{ColumnKind, TableDef};
+use crate::stats::{self, BINS};
+use crate::validated::Validated;
 
 /// One side (real or synthetic) of a scored column.
 #[derive(Debug, Clone)]
@@ -36,7 +37,7 @@ pub enum Sample {
 impl Sample {
     /// A continuous sample, binned.
     pub fn continuous(values: Vec<Option<f64>>) -> Sample {
-        let bins = metrics::equal_width_bins(&values, BINS);
+        let bins = stats::equal_width_bins(&values, BINS);
         Sample::Continuous { values, bins }
     }
 
@@ -59,9 +60,9 @@ impl Sample {
     /// The rows at `rows`, re-binned over their own range (a joined or subsampled column).
     pub fn pick(&self, rows: &[usize]) -> Sample {
         match self {
-            Sample::Continuous { values, .. } => Sample::continuous(metrics::pick(values, rows)),
+            Sample::Continuous { values, .. } => Sample::continuous(stats::pick(values, rows)),
             Sample::Discrete { codes } => Sample::Discrete {
-                codes: metrics::pick(codes, rows),
+                codes: stats::pick(codes, rows),
             },
         }
     }
@@ -238,6 +239,20 @@ fn scored_columns(real: &Table, synthetic: &Table) -> Vec<ScoredColumn> {
 
 fn encode(real: &Column, synthetic: &Column) -> ScoredColumn {
     let (real_sample, synthetic_sample, labels, real_levels) = match real.kind {
+        ColumnKind::Numerical if few_whole_numbers(real) => {
+            let mut dictionary = Dictionary::default();
+            let real_codes = dictionary.encode_numbers(real);
+            let real_levels = dictionary.labels.len() as u32;
+            let synthetic_codes = dictionary.encode_numbers(synthetic);
+            (
+                Sample::Discrete { codes: real_codes },
+                Sample::Discrete {
+                    codes: synthetic_codes,
+                },
+                dictionary.labels,
+                real_levels,
+            )
+        }
         ColumnKind::Numerical | ColumnKind::Datetime => {
             let numbers = |c: &Column| c.values.iter().map(Value::as_number).collect();
             (
@@ -272,6 +287,34 @@ fn encode(real: &Column, synthetic: &Column) -> ScoredColumn {
     }
 }
 
+/// Whether a numerical column is scored as discrete: its real values are whole, non-negative
+/// numbers with at most `min(rows / 10, 10)` distinct values (rows counted with empty fields,
+/// `rows / 10` rounded half to even), on more than 5 rows. This is how SDV's metadata detection
+/// reads a numerical column as categorical (counts, codes, ratings, flags written as 0/1), so
+/// users comparing with SDMetrics see such columns scored with TVD and contingency tables, not
+/// KS, Pearson and 10 equal-width bins (which, binned over each side's own range, misplace
+/// every value when the synthetic side lacks one of a few levels).
+pub fn few_whole_numbers(column: &Column) -> bool {
+    let rows = column.values.len();
+    if rows <= 5 {
+        return false;
+    }
+    let limit = (rows as f64 / 10.0).round_ties_even().min(10.0) as usize;
+    let mut distinct: Vec<f64> = Vec::new();
+    for x in column.values.iter().filter_map(Value::as_number) {
+        if x.fract() != 0.0 || x < 0.0 {
+            return false;
+        }
+        if !distinct.contains(&x) {
+            if distinct.len() == limit {
+                return false;
+            }
+            distinct.push(x);
+        }
+    }
+    true
+}
+
 /// Labels to codes, in order of first appearance.
 #[derive(Default)]
 struct Dictionary {
@@ -291,6 +334,31 @@ impl Dictionary {
                     Value::Null => return None,
                     Value::Label(label) => label.clone(),
                     other => Arc::from(real.format.write(other)),
+                };
+                let next = self.labels.len() as u32;
+                let code = *self.codes.entry(label.clone()).or_insert(next);
+                if code == next {
+                    self.labels.push(label.to_string());
+                }
+                Some(code)
+            })
+            .collect()
+    }
+}
+
+impl Dictionary {
+    /// Codes of a numerical column's values, labelled by the number (so `2` and `2.5` stay
+    /// apart whatever the column's written format).
+    fn encode_numbers(&mut self, column: &Column) -> Vec<Option<u32>> {
+        column
+            .values
+            .iter()
+            .map(|value| {
+                let x = value.as_number()?;
+                let label: Arc<str> = if x.fract() == 0.0 && x.abs() < 1e15 {
+                    Arc::from(format!("{}", x as i64))
+                } else {
+                    Arc::from(format!("{x}"))
                 };
                 let next = self.labels.len() as u32;
                 let code = *self.codes.entry(label.clone()).or_insert(next);
@@ -326,8 +394,8 @@ fn links(tables: &[PairedTable]) -> Vec<Link> {
                 child: child.name.clone(),
                 column: fk.column.clone(),
                 parent: parent.name.clone(),
-                real_counts: metrics::children_per_parent(&real_parent_of_row, parent.real.rows()),
-                synthetic_counts: metrics::children_per_parent(
+                real_counts: stats::children_per_parent(&real_parent_of_row, parent.real.rows()),
+                synthetic_counts: stats::children_per_parent(
                     &synthetic_parent_of_row,
                     parent.synthetic.rows(),
                 ),
@@ -342,4 +410,56 @@ fn links(tables: &[PairedTable]) -> Vec<Link> {
         }
     }
     links
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::ValueFormat;
+
+    fn numbers(values: &[Option<f64>]) -> Column {
+        Column {
+            name: "n".into(),
+            kind: ColumnKind::Numerical,
+            format: ValueFormat::Integer,
+            values: values
+                .iter()
+                .map(|v| v.map_or(Value::Null, Value::Number))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn few_whole_non_negative_numbers_are_scored_as_discrete() {
+        // 40 rows: at most 4 distinct values.
+        let levels =
+            |k: usize| -> Vec<Option<f64>> { (0..40).map(|i| Some((i % k) as f64)).collect() };
+        assert!(few_whole_numbers(&numbers(&levels(4))));
+        assert!(!few_whole_numbers(&numbers(&levels(5))));
+        // 200 rows: the limit is 10 whatever the size.
+        let wide: Vec<Option<f64>> = (0..200).map(|i| Some((i % 11) as f64)).collect();
+        assert!(!few_whole_numbers(&numbers(&wide)));
+        let mut with_nulls: Vec<Option<f64>> = (0..200).map(|i| Some((i % 10) as f64)).collect();
+        with_nulls[3] = None;
+        assert!(few_whole_numbers(&numbers(&with_nulls)));
+        // Fractions, negatives and tiny tables stay continuous.
+        let mut fraction = levels(2);
+        fraction[0] = Some(0.5);
+        assert!(!few_whole_numbers(&numbers(&fraction)));
+        let mut negative = levels(2);
+        negative[0] = Some(-1.0);
+        assert!(!few_whole_numbers(&numbers(&negative)));
+        assert!(!few_whole_numbers(&numbers(&[Some(1.0); 5])));
+    }
+
+    #[test]
+    fn discrete_numbers_keep_fractions_apart_from_whole_values() {
+        let real = numbers(&(0..40).map(|i| Some((i % 2) as f64)).collect::<Vec<_>>());
+        let synthetic = numbers(&[Some(1.0), Some(0.5), None]);
+        let column = encode(&real, &synthetic);
+        assert!(!column.is_continuous());
+        assert_eq!(column.labels, ["0", "1", "0.5"]);
+        assert_eq!(column.real_levels, 2);
+        assert_eq!(column.synthetic.cells(), [Some(1), Some(2), None]);
+    }
 }

@@ -15,11 +15,11 @@ use rand::RngExt;
 use rand::seq::SliceRandom;
 use rayon::prelude::*;
 
-use super::metrics::{self, RowMatrix};
 use super::paired::{Paired, PairedTable, Sample, ScoredColumn};
 use super::{EvaluateOptions, PrivacyReport, TablePrivacy};
 use crate::data::{Column, Value};
 use crate::sampling::{SynthRng, rng_for};
+use crate::stats::{self, RowMatrix};
 
 /// Exact copies and DCR for every table.
 pub fn assess(paired: &Paired, options: &EvaluateOptions) -> PrivacyReport {
@@ -41,7 +41,7 @@ pub fn assess(paired: &Paired, options: &EvaluateOptions) -> PrivacyReport {
     PrivacyReport {
         exact_copies: pooled(|t| t.exact_copies, |w| w.synthetic),
         exact_copies_real_vs_real: pooled(|t| t.exact_copies_real_vs_real, |w| w.half),
-        dcr_baseline_protection: metrics::mean(tables.iter().filter_map(|(t, _)| t.protection)),
+        dcr_baseline_protection: stats::mean(tables.iter().filter_map(|(t, _)| t.protection)),
         dcr_sample: *options,
         tables: tables.into_iter().map(|(table, _)| table).collect(),
     }
@@ -67,11 +67,11 @@ fn assess_table(table: &PairedTable, options: &EvaluateOptions) -> (TablePrivacy
     let dcr = Dcr::measure(&table.scored, &table.name, options);
     let privacy = TablePrivacy {
         table: table.name.clone(),
-        exact_copies: metrics::exact_copy_share(&real_rows, &synthetic_rows),
+        exact_copies: stats::exact_copy_share(&real_rows, &synthetic_rows),
         exact_copies_real_vs_real,
         median_dcr: dcr.synthetic,
         median_dcr_random: dcr.random,
-        protection: metrics::baseline_protection(dcr.synthetic, dcr.random),
+        protection: stats::baseline_protection(dcr.synthetic, dcr.random),
     };
     let weights = Weights {
         synthetic: synthetic_rows.len(),
@@ -130,7 +130,7 @@ fn real_vs_real<R: Hash + Eq>(rows: &[R], rng: &mut SynthRng) -> (Option<f64>, u
     let mut order: Vec<&R> = rows.iter().collect();
     order.shuffle(rng);
     let (first, second) = order.split_at(rows.len() / 2);
-    (metrics::exact_copy_share(first, second), second.len())
+    (stats::exact_copy_share(first, second), second.len())
 }
 
 /// Median DCR of synthetic rows and of uniform random rows.
@@ -163,8 +163,8 @@ impl Dcr {
         let synthetic = matrix(&ordered, &scales, |c| &c.synthetic, &synthetic_rows);
         let random = random_matrix(&scales, synthetic_rows.len(), &mut rng);
         Dcr {
-            synthetic: metrics::median(&metrics::nearest_distances(&synthetic, &real)),
-            random: metrics::median(&metrics::nearest_distances(&random, &real)),
+            synthetic: stats::median(&stats::nearest_distances(&synthetic, &real)),
+            random: stats::median(&stats::nearest_distances(&random, &real)),
         }
     }
 }

@@ -3,7 +3,6 @@
 
 use rayon::prelude::*;
 
-use super::metrics::{self, BINS};
 use super::paired::{Link, Paired, PairedTable, Sample, ScoredColumn};
 use super::{
     CORRELATION_THRESHOLD, CRAMERS_V_THRESHOLD, ColumnScore, OrderShare, PairMetric, PairProperty,
@@ -12,6 +11,7 @@ use super::{
 use crate::data::Value;
 use crate::plan::Generation;
 use crate::schema::ColumnKind;
+use crate::stats::{self, BINS};
 
 /// Every quality property of a paired database.
 pub fn assess(paired: &Paired) -> Quality {
@@ -24,12 +24,15 @@ pub fn assess(paired: &Paired) -> Quality {
     }
 }
 
-/// One score per scored column: 1 − KS (continuous) or 1 − TVD (discrete), nulls dropped.
+/// One score per scored column: 1 − KS (continuous) or 1 − TVD (discrete), nulls dropped. A
+/// column without a single real value has no shape to compare and is left out (as SDMetrics
+/// leaves it out); an empty synthetic column against real values scores 0.
 pub fn column_shapes(paired: &Paired) -> Property<ColumnScore> {
     let rows = paired
         .tables
         .iter()
         .flat_map(|table| table.scored.iter().map(move |column| (table, column)))
+        .filter(|(_, column)| column.real.cells().iter().any(Option::is_some))
         .collect::<Vec<_>>()
         .into_par_iter()
         .map(|(table, column)| {
@@ -49,10 +52,10 @@ pub fn column_shapes(paired: &Paired) -> Property<ColumnScore> {
 /// The shape score of one column.
 pub fn shape(column: &ScoredColumn) -> (ShapeMetric, f64) {
     match (column.real.numbers(), column.synthetic.numbers()) {
-        (Some(real), Some(synthetic)) => (ShapeMetric::Ks, 1.0 - metrics::ks(real, synthetic)),
+        (Some(real), Some(synthetic)) => (ShapeMetric::Ks, 1.0 - stats::ks(real, synthetic)),
         _ => (
             ShapeMetric::Tvd,
-            1.0 - metrics::tvd(column.real.cells(), column.synthetic.cells()),
+            1.0 - stats::tvd(column.real.cells(), column.synthetic.cells()),
         ),
     }
 }
@@ -88,8 +91,8 @@ pub fn pair_score(scope: &str, a: &ScoredColumn, b: &ScoredColumn) -> PairScore 
     );
     let (metric, score, association, threshold) = match numbers {
         (Some(ra), Some(rb), Some(sa), Some(sb)) => {
-            let real = metrics::pearson(ra, rb);
-            let score = metrics::correlation_similarity(real, metrics::pearson(sa, sb));
+            let real = stats::pearson(ra, rb);
+            let score = stats::correlation_similarity(real, stats::pearson(sa, sb));
             let association = real.map_or(0.0, f64::abs);
             (
                 PairMetric::Correlation,
@@ -99,11 +102,11 @@ pub fn pair_score(scope: &str, a: &ScoredColumn, b: &ScoredColumn) -> PairScore 
             )
         }
         _ => {
-            let score = metrics::contingency_similarity(
+            let score = stats::contingency_similarity(
                 (a.real.cells(), b.real.cells()),
                 (a.synthetic.cells(), b.synthetic.cells()),
             );
-            let association = metrics::cramers_v(a.real.cells(), b.real.cells());
+            let association = stats::cramers_v(a.real.cells(), b.real.cells());
             (
                 PairMetric::Contingency,
                 score,
@@ -132,7 +135,7 @@ pub fn cardinality(paired: &Paired) -> Property<RelationshipScore> {
             child: link.child.clone(),
             foreign_key: link.column.clone(),
             parent: link.parent.clone(),
-            score: metrics::cardinality_similarity(&link.real_counts, &link.synthetic_counts),
+            score: stats::cardinality_similarity(&link.real_counts, &link.synthetic_counts),
         })
         .collect();
     Property::of(rows, |row| row.score)
@@ -173,8 +176,8 @@ fn joined_columns(
     parent: &PairedTable,
     child: &PairedTable,
 ) -> (Vec<ScoredColumn>, Vec<ScoredColumn>) {
-    let (real_children, real_parents) = metrics::join(&link.real_parent_of_row);
-    let (synthetic_children, synthetic_parents) = metrics::join(&link.synthetic_parent_of_row);
+    let (real_children, real_parents) = stats::join(&link.real_parent_of_row);
+    let (synthetic_children, synthetic_parents) = stats::join(&link.synthetic_parent_of_row);
     let qualify =
         |table: &PairedTable, column: &ScoredColumn| format!("{}.{}", table.name, column.name);
     let parents = parent
@@ -228,7 +231,7 @@ pub fn sequence_coherence(paired: &Paired) -> SequenceCoherence {
         }
     }
     SequenceCoherence {
-        score: metrics::mean(rows.iter().map(|row| row.score)),
+        score: stats::mean(rows.iter().map(|row| row.score)),
         rows,
         datetime_order,
     }
@@ -262,10 +265,10 @@ fn transition_score(
 ) -> Option<f64> {
     let (real_cells, synthetic_cells) = match (&column.real, &column.synthetic) {
         (Sample::Continuous { values: r, .. }, Sample::Continuous { values: s, .. }) => {
-            let edges = metrics::quantile_edges(r, BINS);
+            let edges = stats::quantile_edges(r, BINS);
             (
-                metrics::bin_by_edges(r, &edges),
-                metrics::bin_by_edges(s, &edges),
+                stats::bin_by_edges(r, &edges),
+                stats::bin_by_edges(s, &edges),
             )
         }
         _ => (
@@ -278,7 +281,7 @@ fn transition_score(
         return None;
     }
     let synthetic = transitions(synthetic, &synthetic_cells);
-    Some(metrics::contingency_similarity(
+    Some(stats::contingency_similarity(
         (&real.0, &real.1),
         (&synthetic.0, &synthetic.1),
     ))

@@ -14,8 +14,8 @@ use serde::Serialize;
 
 use super::paired::{Paired, PairedTable};
 use crate::data::{Column, Value};
+use crate::schema::SemanticType;
 use crate::semantic::detect::{TableContext, detect, is_email, is_phone};
-use crate::semantic::kind::SemanticType;
 use crate::semantic::text::bigram_share;
 
 /// Real values seen fewer times than this count as rare: their reappearance is a replay.

@@ -1,8 +1,9 @@
 //! The compact table `dxsynth evaluate` prints: overall quality, each property, validity,
-//! privacy, and the five worst columns and pairs.
+//! privacy, detection (the five most detectable tables), and the five worst columns and pairs.
 
 use std::fmt::Write;
 
+use super::detection::TableDetection;
 use super::{PairScore, Report};
 
 /// How many of the worst columns and pairs are listed.
@@ -25,6 +26,7 @@ pub fn summary(report: &Report) -> String {
     validity(&mut text, report);
     privacy(&mut text, report);
     realism(&mut text, report);
+    detection(&mut text, report);
     worst(&mut text, report);
     text
 }
@@ -180,6 +182,55 @@ fn realism(text: &mut String, report: &Report) {
             ),
         );
     }
+}
+
+fn detection(text: &mut String, report: &Report) {
+    let d = &report.detection;
+    line(
+        text,
+        "\ndetection (AUC of a classifier telling synthetic rows from real: 0.5 is best)".into(),
+    );
+    let measured = d.tables.iter().filter(|t| t.auc.is_some()).count();
+    row(
+        text,
+        "highest table AUC",
+        d.max_auc,
+        format!(
+            "mean {} over {measured} tables; score 1 - 2|AUC - 0.5| {} (<= {} rows per side, {} trees)",
+            score(d.mean_auc).trim(),
+            score(d.score).trim(),
+            d.rows_per_side,
+            d.trees
+        ),
+    );
+    for table in worst_detected(report).iter().take(WORST) {
+        let relied: Vec<String> = table
+            .top_features
+            .iter()
+            .take(3)
+            .map(|f| {
+                let share = f.decision_share * 100.0;
+                format!("{} {:.2}/{share:.0}%", f.feature, f.auc_drop)
+            })
+            .collect();
+        let note = match relied.is_empty() {
+            true => String::new(),
+            false => format!("relied on {} (AUC lost/decisions)", relied.join(", ")),
+        };
+        row(text, &format!("  {}", table.table), table.auc, note);
+    }
+}
+
+/// The measured tables, the most detectable (highest AUC) first.
+pub fn worst_detected(report: &Report) -> Vec<&TableDetection> {
+    let mut tables: Vec<&TableDetection> = report
+        .detection
+        .tables
+        .iter()
+        .filter(|t| t.auc.is_some())
+        .collect();
+    tables.sort_by(|a, b| b.auc.unwrap_or(0.0).total_cmp(&a.auc.unwrap_or(0.0)));
+    tables
 }
 
 fn worst(text: &mut String, report: &Report) {

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use super::paired::{Paired, PairedTable, Sample, ScoredColumn};
 use super::{Check, Property, Validity};
 use crate::data::{Column, ValueFormat};
+use crate::schema::ColumnKind;
 
 /// Every validity check of a paired database.
 pub fn check(paired: &Paired) -> Validity {
@@ -93,7 +94,7 @@ fn per_column(
         .tables
         .iter()
         .flat_map(|table| table.scored.iter().map(move |column| (table, column)))
-        .filter(|(_, column)| column.is_continuous() == continuous)
+        .filter(|(_, column)| is_numeric(column) == continuous)
         .map(|(table, column)| {
             let (passed, total) = measure(column);
             let what = if continuous {
@@ -112,11 +113,30 @@ fn per_column(
     Property::of(rows, |row| row.score)
 }
 
+/// Whether a column holds numbers (numerical, datetime): checked against the real range, also
+/// when its few whole values are scored as discrete.
+fn is_numeric(column: &ScoredColumn) -> bool {
+    matches!(column.kind, ColumnKind::Numerical | ColumnKind::Datetime)
+}
+
+/// The numbers of one side: as they are, or read back from the labels of a numerical column
+/// scored as discrete.
+fn numbers(column: &ScoredColumn, side: &Sample) -> Vec<Option<f64>> {
+    match side {
+        Sample::Continuous { values, .. } => values.clone(),
+        Sample::Discrete { codes } => codes
+            .iter()
+            .map(|code| column.labels.get((*code)? as usize)?.parse().ok())
+            .collect(),
+    }
+}
+
 /// (synthetic values inside the real [min, max], non-empty synthetic values).
 fn boundary_share(column: &ScoredColumn) -> (usize, usize) {
-    let (Some(real), Some(synthetic)) = (column.real.numbers(), column.synthetic.numbers()) else {
-        return (0, 0);
-    };
+    let (real, synthetic) = (
+        numbers(column, &column.real),
+        numbers(column, &column.synthetic),
+    );
     let present = real.iter().flatten();
     let min = present.clone().copied().fold(f64::INFINITY, f64::min);
     let max = present.copied().fold(f64::NEG_INFINITY, f64::max);
@@ -213,6 +233,7 @@ pub fn written_alike(real: &Column, synthetic: &Column) -> bool {
     match (&real.format, &synthetic.format) {
         (ValueFormat::Integer, ValueFormat::Integer)
         | (ValueFormat::Decimal { .. }, ValueFormat::Decimal { .. })
+        | (ValueFormat::Scientific { .. }, ValueFormat::Scientific { .. })
         | (ValueFormat::Verbatim, ValueFormat::Verbatim) => true,
         (ValueFormat::Decimal { min_places, .. }, ValueFormat::Integer) => *min_places == 0,
         (ValueFormat::Datetime { pattern: a, .. }, ValueFormat::Datetime { pattern: b, .. }) => {
@@ -229,6 +250,7 @@ fn describe(format: &ValueFormat) -> String {
     match format {
         ValueFormat::Integer => "integers".into(),
         ValueFormat::Decimal { .. } => "decimals".into(),
+        ValueFormat::Scientific { .. } => "scientific notation".into(),
         ValueFormat::Datetime { pattern, .. } => format!("`{pattern}`"),
         ValueFormat::Boolean { yes, no } => format!("{yes}/{no}"),
         ValueFormat::Verbatim => "labels".into(),

@@ -1,7 +1,7 @@
 //! Cycles between tables: dxsynth generates parents before children, so the foreign keys must
 //! not form a cycle. Each cycle loses its weakest key, which is left out with a comment.
 
-use super::ForeignKey;
+use super::inferred::ForeignKey;
 
 /// Removes the weakest foreign key of every cycle until none is left; returns, per table, the
 /// notes explaining what was removed. `foreign[t]` holds table `t`'s keys with their scores.
@@ -93,7 +93,7 @@ fn visit(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::init::Confidence;
+    use crate::init::inferred::Confidence;
 
     fn fk(column: &str, parent: &str) -> ForeignKey {
         ForeignKey {

@@ -3,11 +3,10 @@
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
-use super::Confidence;
-use super::keys::ColumnRef;
+use super::inferred::Confidence;
 use super::links::Link;
 use super::names::primary_key_evidence;
-use super::profile::TableProfile;
+use super::profile::{ColumnRef, TableProfile};
 
 /// `table.column`, as the comments name a column.
 pub(super) fn column_label(tables: &[TableProfile], (table, column): ColumnRef) -> String {

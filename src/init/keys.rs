@@ -12,13 +12,10 @@ use super::explain::{
     column_label, evidence, list, primary_key_reasons, rejected, self_reference, target,
     with_alternatives,
 };
+use super::inferred::{Confidence, ForeignKey, PrimaryKey};
 use super::links::{Link, candidates, links, shown};
-use super::names::{primary_key_evidence, reference_evidence, stem_names_table};
-use super::profile::TableProfile;
-use super::{Confidence, ForeignKey, PrimaryKey};
-
-/// A column of one of the profiled tables: (table index, column index).
-pub(super) type ColumnRef = (usize, usize);
+use super::names::{primary_key_evidence, reference_evidence, stem_is_a_table, stem_names_table};
+use super::profile::{ColumnRef, TableProfile};
 
 /// The keys found, per table (same order as the profiles), and what was left out.
 pub(super) struct Keys {
@@ -64,7 +61,11 @@ pub(super) fn infer_keys(tables: &[TableProfile]) -> Keys {
 
 /// Chooses a table's primary key among its candidates: names, references from other tables and
 /// being the first column count; a unique column with neither a key's name nor a reference is
-/// left alone (it would be re-numbered 1..N in the output, losing its values).
+/// left alone (it would be re-numbered 1..N in the output, losing its values). A reference whose
+/// name points to the column counts more than one that values alone support, and more than
+/// being the first column: unique identifiers written the same way (TPC-DS's `AAAAAAAABAAAAAAA`
+/// business keys) contain one another by construction, while `ss_customer_sk` naming
+/// `c_customer_sk` says which column the other tables use ([`referenced_by`]).
 fn choose_primary_key(
     tables: &[TableProfile],
     table: usize,
@@ -76,10 +77,8 @@ fn choose_primary_key(
         .iter()
         .map(|&column| {
             let name = primary_key_name_score(tables, table, column);
-            let referenced = referenced_by(tables, links, (table, column));
-            let score = name
-                + if referenced.is_empty() { 0.0 } else { 2.0 }
-                + if column == 0 { 1.0 } else { 0.0 };
+            let (referenced, weight) = referenced_by(tables, links, (table, column));
+            let score = name + weight + if column == 0 { 1.0 } else { 0.0 };
             (column, name, score, referenced)
         })
         .filter(|(_, name, _, referenced)| *name >= 1.5 || !referenced.is_empty())
@@ -143,13 +142,34 @@ fn primary_key_name_score(tables: &[TableProfile], table: usize, column: usize) 
     primary_key_evidence(names, &tables[table].name).0
 }
 
-/// The tables.columns whose values all are keys of `key` with enough evidence to count.
-fn referenced_by(tables: &[TableProfile], links: &[Link], key: ColumnRef) -> Vec<String> {
-    links
+/// The tables.columns whose values all are keys of `key` with enough evidence to count (those
+/// whose names point to it first), and how much the strongest of them counts: 2 when a name
+/// points to it; 1 for values alone; 0.5 when values alone link it to another table's unique
+/// column only (identifiers written the same way, such as keys numbered or encoded alike,
+/// contain one another by construction, which says nothing about which is referenced).
+fn referenced_by(tables: &[TableProfile], links: &[Link], key: ColumnRef) -> (Vec<String>, f64) {
+    let (named, unnamed): (Vec<&Link>, Vec<&Link>) = links
         .iter()
         .filter(|link| link.parent == key && link.child.0 != key.0 && link.supports_primary_key())
+        .partition(|link| link.name.is_strong());
+    let weight = if !named.is_empty() {
+        2.0
+    } else if unnamed
+        .iter()
+        .any(|link| !tables[link.child.0].is_unique(link.child.1))
+    {
+        1.0
+    } else if !unnamed.is_empty() {
+        0.5
+    } else {
+        0.0
+    };
+    let labels = named
+        .into_iter()
+        .chain(unnamed)
         .map(|link| column_label(tables, link.child))
-        .collect()
+        .collect();
+    (labels, weight)
 }
 
 /// What to do with one column: make it a foreign key, leave a note, or say nothing.
@@ -268,6 +288,7 @@ fn named_parent(
     (table, column): ColumnRef,
 ) -> Option<(String, ColumnRef)> {
     let names = &tables[table].columns[column].names;
+    let roles = !stem_is_a_table(names, tables.iter().map(|t| t.name.as_str()));
     tables
         .iter()
         .enumerate()
@@ -275,8 +296,13 @@ fn named_parent(
         .filter_map(|(parent, profile)| {
             let (key, _) = primary[parent].as_ref()?;
             let key_profile = &profile.columns[*key];
-            let matched =
-                reference_evidence(names, &profile.name, &key_profile.names, key_profile.name);
+            let matched = reference_evidence(
+                names,
+                &profile.name,
+                &key_profile.names,
+                key_profile.name,
+                roles,
+            );
             matched
                 .is_strong()
                 .then(|| (profile.name.clone(), (parent, *key)))
@@ -339,6 +365,147 @@ mod tests {
 
     fn ints(n: usize) -> Vec<String> {
         (1..=n).map(|i| i.to_string()).collect()
+    }
+
+    /// Rows of text from owned cells.
+    fn owned(header: &[&str], rows: &[Vec<String>]) -> crate::data::RawTable {
+        let rows: Vec<Vec<&str>> = rows
+            .iter()
+            .map(|row| row.iter().map(String::as_str).collect())
+            .collect();
+        raw(header, &rows.iter().map(Vec::as_slice).collect::<Vec<_>>())
+    }
+
+    /// A business key as TPC-DS writes it: eight `A`s, then the number in base 16 with the
+    /// digits `A`..`P`, lowest first (1 is `AAAAAAAABAAAAAAA`).
+    fn business_key(mut n: usize) -> String {
+        let mut key = "AAAAAAAA".to_string();
+        for _ in 0..8 {
+            key.push(char::from(b'A' + (n % 16) as u8));
+            n /= 16;
+        }
+        key
+    }
+
+    fn primary(keys: &Keys, table: usize) -> Option<&str> {
+        keys.primary[table].as_ref().map(|pk| pk.column.as_str())
+    }
+
+    fn foreign(keys: &Keys, table: usize) -> Vec<(&str, &str)> {
+        keys.foreign[table]
+            .iter()
+            .map(|(fk, _)| (fk.column.as_str(), fk.parent.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn the_referenced_surrogate_key_beats_a_business_key_written_alike() {
+        // The business keys come first, so being the first column favours them; those of
+        // `customer` are all business keys of `catalog_page` too (encoded alike), which values
+        // alone cannot tell from a reference. The sales name the surrogate keys.
+        let customer: Vec<Vec<String>> = (1..=40)
+            .map(|i| vec![business_key(i), i.to_string(), format!("name{i}")])
+            .collect();
+        let page: Vec<Vec<String>> = (1..=120)
+            .map(|i| vec![business_key(i), i.to_string(), format!("d{}", i % 7)])
+            .collect();
+        let sales: Vec<Vec<String>> = (1..=300)
+            .map(|i| {
+                vec![
+                    ((i * 7) % 40 + 1).to_string(),
+                    ((i * 13) % 120 + 1).to_string(),
+                    (i % 5 + 1).to_string(),
+                ]
+            })
+            .collect();
+        let keys = infer(&[
+            (
+                "customer",
+                owned(&["c_customer_id", "c_customer_sk", "c_name"], &customer),
+            ),
+            (
+                "catalog_page",
+                owned(
+                    &["cp_catalog_page_id", "cp_catalog_page_sk", "cp_department"],
+                    &page,
+                ),
+            ),
+            (
+                "store_sales",
+                owned(
+                    &["ss_customer_sk", "ss_catalog_page_sk", "ss_quantity"],
+                    &sales,
+                ),
+            ),
+        ]);
+        assert_eq!(primary(&keys, 0), Some("c_customer_sk"));
+        assert_eq!(primary(&keys, 1), Some("cp_catalog_page_sk"));
+        assert_eq!(
+            foreign(&keys, 2),
+            [
+                ("ss_customer_sk", "customer"),
+                ("ss_catalog_page_sk", "catalog_page")
+            ]
+        );
+    }
+
+    #[test]
+    fn abbreviated_tables_and_roles_are_told_apart() {
+        // Both demographics keys are named `demo_sk` once prefixes are stripped, and the
+        // household keys 1..20 lie inside the customer keys 1..60: only the names (`cdemo`,
+        // `hdemo`, `bill_customer`) say which is which.
+        let customer_demographics: Vec<Vec<String>> = (1..=60)
+            .map(|i| vec![i.to_string(), format!("g{}", i % 2)])
+            .collect();
+        let household_demographics: Vec<Vec<String>> = (1..=20)
+            .map(|i| vec![i.to_string(), format!("p{}", i % 3)])
+            .collect();
+        let customer: Vec<Vec<String>> = (1..=30)
+            .map(|i| vec![i.to_string(), format!("name{i}")])
+            .collect();
+        let sales: Vec<Vec<String>> = (1..=200)
+            .map(|i| {
+                vec![
+                    ((i * 7) % 60 + 1).to_string(),
+                    ((i * 3) % 20 + 1).to_string(),
+                    ((i * 11) % 30 + 1).to_string(),
+                ]
+            })
+            .collect();
+        let keys = infer(&[
+            (
+                "customer_demographics",
+                owned(&["cd_demo_sk", "cd_gender"], &customer_demographics),
+            ),
+            (
+                "household_demographics",
+                owned(&["hd_demo_sk", "hd_buy_potential"], &household_demographics),
+            ),
+            ("customer", owned(&["c_customer_sk", "c_name"], &customer)),
+            (
+                "catalog_sales",
+                owned(
+                    &[
+                        "cs_bill_cdemo_sk",
+                        "cs_bill_hdemo_sk",
+                        "cs_bill_customer_sk",
+                    ],
+                    &sales,
+                ),
+            ),
+        ]);
+        assert_eq!(primary(&keys, 0), Some("cd_demo_sk"));
+        assert_eq!(primary(&keys, 1), Some("hd_demo_sk"));
+        assert_eq!(primary(&keys, 2), Some("c_customer_sk"));
+        assert!(keys.foreign[1].is_empty(), "{:?}", foreign(&keys, 1));
+        assert_eq!(
+            foreign(&keys, 3),
+            [
+                ("cs_bill_cdemo_sk", "customer_demographics"),
+                ("cs_bill_hdemo_sk", "household_demographics"),
+                ("cs_bill_customer_sk", "customer")
+            ]
+        );
     }
 
     #[test]

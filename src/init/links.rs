@@ -6,10 +6,9 @@
 //! three-letter codes that all are airport codes are not an accident, but the integers 1..7 lie
 //! inside any dense integer key), coverage of the parent's keys, and type agreement.
 
-use super::Confidence;
-use super::keys::ColumnRef;
-use super::names::{NameMatch, reference_evidence};
-use super::profile::{KeyValues, TableProfile};
+use super::inferred::Confidence;
+use super::names::{NameMatch, reference_evidence, stem_is_a_table};
+use super::profile::{ColumnRef, KeyValues, TableProfile};
 
 /// Bits of evidence (-log2 of the chance) above which values alone make a reference likely.
 const VALUES_ALONE_BITS: f64 = 12.0;
@@ -106,6 +105,7 @@ pub(super) fn links(tables: &[TableProfile], candidates: &[Vec<usize>]) -> Vec<L
             let Some(values) = &column.values else {
                 continue;
             };
+            let roles = !stem_is_a_table(&column.names, tables.iter().map(|t| t.name.as_str()));
             for (parent_table, keys) in candidates.iter().enumerate() {
                 for &parent_column in keys {
                     if (child_table, child_column) == (parent_table, parent_column) {
@@ -125,7 +125,13 @@ pub(super) fn links(tables: &[TableProfile], candidates: &[Vec<usize>]) -> Vec<L
                         distinct: values.distinct.len(),
                         parent_keys: key_values.distinct.len(),
                         bits: chance_bits(values, key_values),
-                        name: reference_evidence(&column.names, &parent.name, &key.names, key.name),
+                        name: reference_evidence(
+                            &column.names,
+                            &parent.name,
+                            &key.names,
+                            key.name,
+                            roles,
+                        ),
                         types_agree: values.integers.is_some() == key_values.integers.is_some(),
                         integers: values.integers.is_some() && key_values.integers.is_some(),
                         child_key_like: column.names.key_like && column.names.stem.is_none(),

@@ -3,7 +3,8 @@
 //! One table per CSV file. For each table, inference finds:
 //!
 //! - the primary key: a unique, never-empty column, preferring key names (`id`, `<table>_id`,
-//!   `code`...), the first column, and columns other tables reference ([`keys`]);
+//!   `<table>_sk`, `code`...), the first column, and columns other tables reference, by name
+//!   above all ([`keys`]);
 //! - foreign keys: columns whose values all are keys of another table, ranked by name evidence,
 //!   the odds of the match happening by chance, coverage and type agreement, so `flights.origin`
 //!   is found to reference `airports.faa` although the names differ, while the integers 1..7 of a
@@ -20,6 +21,7 @@
 
 mod cycles;
 mod explain;
+mod inferred;
 mod keys;
 mod links;
 mod names;
@@ -31,7 +33,6 @@ mod types;
 mod yaml;
 
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
 
@@ -40,175 +41,16 @@ use rayon::prelude::*;
 use crate::data::{self, RawTable};
 use crate::error::{Error, Problem, Result};
 use crate::plan::Plan;
-use crate::schema::{ColumnKind, Schema};
+use crate::schema::Schema;
 
+pub use inferred::{
+    ColumnNote, Confidence, ForeignKey, Generation, Inferred, InferredTable, OrderBy, PrimaryKey,
+    Skipped,
+};
 pub use yaml::render;
 
 use profile::TableProfile;
 use sequence::Counts;
-
-/// How sure the inference is about a key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Confidence {
-    /// Only weak hints (a key-like name and broad coverage): review it.
-    Low,
-    /// Names or values make it likely, not both.
-    Medium,
-    /// Names and values agree.
-    High,
-}
-
-impl fmt::Display for Confidence {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Confidence::Low => "low",
-            Confidence::Medium => "medium",
-            Confidence::High => "high",
-        })
-    }
-}
-
-/// A schema inferred from a folder, with the reasons for every choice.
-#[derive(Debug, Clone)]
-pub struct Inferred {
-    /// The data folder, as given.
-    pub dir: PathBuf,
-    /// The tables, parents before children.
-    pub tables: Vec<InferredTable>,
-    /// CSV files that could not become tables, and why.
-    pub skipped: Vec<Skipped>,
-    /// Other entries of the folder (not `.csv` files).
-    pub ignored: Vec<String>,
-}
-
-/// A CSV file left out of the schema.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Skipped {
-    /// The file name.
-    pub file: String,
-    /// Why it was left out.
-    pub reason: String,
-}
-
-/// One inferred table.
-#[derive(Debug, Clone)]
-pub struct InferredTable {
-    /// The table's name (the file stem, made a valid name).
-    pub name: String,
-    /// The CSV file's name in the data folder.
-    pub file_name: String,
-    /// Number of rows.
-    pub rows: usize,
-    /// Number of columns.
-    pub columns: usize,
-    /// The primary key, if one was found.
-    pub primary_key: Option<PrimaryKey>,
-    /// Why there is no primary key, when there is none.
-    pub no_primary_key: Option<String>,
-    /// The foreign keys, in header order.
-    pub foreign_keys: Vec<ForeignKey>,
-    /// How the table is generated.
-    pub generation: Generation,
-    /// The column ordering each parent's rows, for sequential tables.
-    pub order_by: Option<OrderBy>,
-    /// Columns whose type is a close call.
-    pub column_notes: Vec<ColumnNote>,
-    /// Key candidates left out, and why.
-    pub notes: Vec<String>,
-}
-
-/// An inferred primary key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PrimaryKey {
-    /// The column.
-    pub column: String,
-    /// How sure the inference is.
-    pub confidence: Confidence,
-    /// Why this column.
-    pub why: String,
-}
-
-/// An inferred foreign key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ForeignKey {
-    /// The column of the child table.
-    pub column: String,
-    /// The parent table.
-    pub parent: String,
-    /// The parent's primary key column the values are found in.
-    pub parent_key: String,
-    /// How sure the inference is.
-    pub confidence: Confidence,
-    /// Why this parent.
-    pub why: String,
-}
-
-/// How a table is generated, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Generation {
-    /// No foreign keys.
-    Root,
-    /// One sequence per parent row; `by` names the driving key when there are several.
-    Sequential { by: Option<String>, why: String },
-    /// `sequential: false`: rows generated independently, every key assigned.
-    Independent { why: String },
-}
-
-/// The datetime column that orders each parent's rows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrderBy {
-    /// The column.
-    pub column: String,
-    /// Why.
-    pub why: String,
-}
-
-/// A column whose type is a close call: an explicit type (written under `columns:`) or only a
-/// comment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ColumnNote {
-    /// The column.
-    pub column: String,
-    /// The type to write explicitly, if any.
-    pub kind: Option<ColumnKind>,
-    /// The datetime format to write, if any.
-    pub format: Option<String>,
-    /// Why the type is a close call.
-    pub why: String,
-}
-
-impl Inferred {
-    /// "8 tables, 8 primary keys, 9 foreign keys (9 high, 0 medium, 0 low confidence)".
-    pub fn summary(&self) -> String {
-        let primary = self
-            .tables
-            .iter()
-            .filter(|t| t.primary_key.is_some())
-            .count();
-        let foreign: Vec<Confidence> = self
-            .tables
-            .iter()
-            .flat_map(|t| t.foreign_keys.iter().map(|fk| fk.confidence))
-            .collect();
-        let count = |c| foreign.iter().filter(|&&x| x == c).count();
-        let mut text = format!(
-            "{} tables, {primary} primary keys, {} foreign keys ({} high, {} medium, {} low \
-             confidence)",
-            self.tables.len(),
-            foreign.len(),
-            count(Confidence::High),
-            count(Confidence::Medium),
-            count(Confidence::Low)
-        );
-        if !self.skipped.is_empty() {
-            text += &format!(
-                "; {} CSV file(s) left out (see the comments)",
-                self.skipped.len()
-            );
-        }
-        text
-    }
-}
 
 /// Infers a schema from the CSV files of `dir`. Files that cannot be tables are left out with
 /// the reason; a folder without any usable CSV file is an error.
@@ -386,12 +228,9 @@ pub fn data_dir_from(schema_file: &Path, data_dir: &Path) -> Result<PathBuf> {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
-    let base = std::fs::canonicalize(schema_dir).map_err(|err| Error::Argument {
-        argument: "--output".into(),
-        message: format!(
-            "the folder `{}` does not exist ({err})",
-            schema_dir.display()
-        ),
+    let base = std::fs::canonicalize(schema_dir).map_err(|source| Error::NoFolder {
+        path: schema_dir.to_path_buf(),
+        source,
     })?;
     let data = std::fs::canonicalize(data_dir).map_err(|err| {
         Error::invalid(vec![Problem::general(format!(
@@ -468,7 +307,7 @@ pub fn write(path: &Path, text: &str, force: bool) -> Result<()> {
     } else {
         file.persist_noclobber(path).map_err(|err| {
             if err.error.kind() == std::io::ErrorKind::AlreadyExists {
-                exists(path)
+                Error::OutputExists(path.to_path_buf())
             } else {
                 io("cannot write")(err.error)
             }
@@ -488,17 +327,6 @@ fn readable_by_all(file: &std::fs::File) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn readable_by_all(_file: &std::fs::File) -> std::io::Result<()> {
     Ok(())
-}
-
-/// The error for an output file that exists without `--force`.
-pub fn exists(path: &Path) -> Error {
-    Error::Argument {
-        argument: "--output".into(),
-        message: format!(
-            "`{}` already exists: pass --force to overwrite it, or --dry-run to print the schema",
-            path.display()
-        ),
-    }
 }
 
 /// Test helpers shared by the modules' unit tests.
@@ -562,7 +390,7 @@ mod tests {
     fn empty_folder_is_an_error() {
         let dir = folder(&[("notes.txt", "hello")]);
         let err = infer(dir.path()).unwrap_err();
-        assert_eq!(err.exit_code(), 2);
+        assert!(matches!(err, Error::Invalid(_)), "{err}");
         assert!(err.to_string().contains("no usable CSV file"), "{err}");
     }
 
@@ -620,7 +448,7 @@ mod tests {
         let path = dir.path().join("schema.yaml");
         write(&path, "tables: {}\n", false).unwrap();
         let err = write(&path, "other\n", false).unwrap_err();
-        assert!(err.to_string().contains("--force"), "{err}");
+        assert!(matches!(err, Error::OutputExists(_)), "{err}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "tables: {}\n");
         write(&path, "other\n", true).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "other\n");

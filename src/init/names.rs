@@ -5,12 +5,16 @@
 //! (and the odds of the values matching by chance) decide whether it *is* one. Names are compared
 //! after lower-casing, splitting `camelCase` and `snake_case`, and stripping the prefix a table
 //! gives all its columns (TPC-H's `c_`, `l_`, `ps_`), so `c_nationkey` and `n_nationkey` agree.
+//! A name may qualify the table it points to with a role (`bill_customer_sk`, `closed_date_sk`)
+//! and abbreviate a table of several words by prefixes of them (TPC-DS's `cdemo` and `hdemo` for
+//! `customer_demographics` and `household_demographics`, `addr` for `customer_address`).
 
 use std::collections::HashMap;
 
-/// Words that mark a reference when they end a name (`customer_id`, `zip_code`, `order_no`).
+/// Words that mark a reference when they end a name (`customer_id`, `zip_code`, `order_no`,
+/// and `customer_sk`: a surrogate key, as TPC-DS names all its keys).
 const KEY_SUFFIXES: &[&str] = &[
-    "id", "key", "code", "num", "no", "nr", "number", "ref", "pk", "fk",
+    "id", "key", "code", "num", "no", "nr", "number", "ref", "pk", "fk", "sk",
 ];
 
 /// Suffixes recognised even when glued to the word before (`custkey`, `tailnum`, `customerid`),
@@ -42,6 +46,8 @@ pub(super) struct Name {
     pub core: String,
     /// What the key suffix qualifies (`cust` in `c_custkey`, `customer` in `customer_id`).
     pub stem: Option<String>,
+    /// The stem word by word (`bill`, `customer` in `ss_bill_customer_sk`); empty without a stem.
+    pub stem_words: Vec<String>,
     /// Whether the name ends like a key (`_id`, `key`, `code`, ...) or is one (`id`).
     pub key_like: bool,
 }
@@ -58,13 +64,15 @@ impl Name {
             tokens.remove(0);
         }
         let core = tokens.concat();
-        let stem = stem_of(&tokens);
+        let stem_words = stem_words(&tokens);
+        let stem = (!stem_words.is_empty()).then(|| stem_words.concat());
         let key_like = stem.is_some() || KEY_SUFFIXES.contains(&core.as_str());
         Name {
             lower,
             tokens,
             core,
             stem,
+            stem_words,
             key_like,
         }
     }
@@ -103,19 +111,27 @@ fn push_word(words: &mut Vec<String>, current: &mut String) {
     }
 }
 
-/// The word(s) before a key suffix: `customer` for `customer_id`, `cust` for `custkey`.
-fn stem_of(tokens: &[String]) -> Option<String> {
-    let (last, before) = tokens.split_last()?;
+/// The words before a key suffix: `customer` for `customer_id`, `cust` for `custkey`, `bill`,
+/// `customer` for `bill_customer_sk`; none when the name does not end like a key.
+fn stem_words(tokens: &[String]) -> Vec<String> {
+    let Some((last, before)) = tokens.split_last() else {
+        return Vec::new();
+    };
     if !before.is_empty() && KEY_SUFFIXES.contains(&last.as_str()) {
-        return Some(before.concat());
+        return before.to_vec();
     }
     let glued = GLUED_SUFFIXES.iter().find_map(|(suffix, min_stem)| {
         let stem = last.strip_suffix(suffix)?;
         (stem.chars().count() >= *min_stem).then_some(stem)
-    })?;
-    let mut stem = before.concat();
-    stem.push_str(glued);
-    Some(stem)
+    });
+    match glued {
+        Some(glued) => before
+            .iter()
+            .cloned()
+            .chain(std::iter::once(glued.to_string()))
+            .collect(),
+        None => Vec::new(),
+    }
 }
 
 /// The prefix most columns of a table start with (`c_` in TPC-H's customer), if any: at least
@@ -157,21 +173,72 @@ pub(super) fn table_forms(table: &str) -> Vec<String> {
     forms
 }
 
-/// Whether `word` names the table: one of its forms, or an abbreviation of one (`cust` for
-/// `customer`, `supp` for `supplier`: at least 3 letters and half the word).
-fn names_table(word: &str, forms: &[String]) -> bool {
-    forms.iter().any(|form| {
-        word == form || (word.len() >= 3 && word.len() * 2 >= form.len() && form.starts_with(word))
+/// Whether `word` names the table: one of its forms, or an abbreviation of one. A one-word
+/// name is abbreviated by its start (`cust` for `customer`, `supp` for `supplier`: at least 3
+/// letters and half the word); a name of several words as [`abbreviates`] says.
+fn names_table(word: &str, table: &str) -> bool {
+    let forms = table_forms(table);
+    if forms.iter().any(|form| form == word) {
+        return true;
+    }
+    if split_words(table).len() > 1 {
+        return abbreviates(word, table);
+    }
+    word.len() >= 3
+        && forms
+            .iter()
+            .any(|form| word.len() * 2 >= form.len() && form.starts_with(word))
+}
+
+/// Whether `word` abbreviates a table named with several words by prefixes of them, in order,
+/// ending with at least 3 letters of the last word (the head noun): `cdemo` (`c` + `demo`) and
+/// `demo` for `customer_demographics`, `addr` for `customer_address`; never `customer` for
+/// `customer_address`, whose head is the address. At least 4 letters in all.
+fn abbreviates(word: &str, table: &str) -> bool {
+    let words = split_words(table);
+    let Some((head, before)) = words.split_last() else {
+        return false;
+    };
+    let word = word.as_bytes();
+    if before.is_empty() || word.len() < 4 {
+        return false;
+    }
+    (3..=word.len().min(head.len())).any(|tail| {
+        let (start, end) = word.split_at(word.len() - tail);
+        head.as_bytes().starts_with(end) && prefixes_of(start, before)
     })
 }
 
-/// Whether the word before the column's key suffix names `table` (`customer_id`, `c_custkey`
-/// for `customers`/`customer`).
+/// Whether `text` is prefixes of some of `words`, in order (each word used at most once).
+fn prefixes_of(text: &[u8], words: &[String]) -> bool {
+    if text.is_empty() {
+        return true;
+    }
+    words.iter().enumerate().any(|(index, word)| {
+        let word = word.as_bytes();
+        (1..=text.len().min(word.len())).any(|len| {
+            word.starts_with(&text[..len]) && prefixes_of(&text[len..], &words[index + 1..])
+        })
+    })
+}
+
+/// The role words and the words naming the target when a stem has both: (`bill`, `customer`)
+/// for `bill_customer`, (`closed`, `date`) for `closed_date`; longest target first.
+fn role_splits(column: &Name) -> impl Iterator<Item = (String, String)> + '_ {
+    (1..column.stem_words.len()).map(|split| {
+        let (role, target) = column.stem_words.split_at(split);
+        (role.join("_"), target.concat())
+    })
+}
+
+/// Whether the words before the column's key suffix name `table` (`customer_id`, `c_custkey`
+/// for `customers`/`customer`; `bill_customer_sk`, with a role, for `customer`).
 pub(super) fn stem_names_table(column: &Name, table: &str) -> bool {
     column
         .stem
         .as_ref()
-        .is_some_and(|stem| names_table(stem, &table_forms(table)))
+        .is_some_and(|stem| names_table(stem, table))
+        || role_splits(column).any(|(_, target)| names_table(&target, table))
 }
 
 /// How strongly a column's name says it is its own table's primary key, and why.
@@ -184,7 +251,7 @@ pub(super) fn primary_key_evidence(column: &Name, table: &str) -> (f64, String) 
         if forms.contains(stem) {
             return (3.0, format!("named after the table (`{}`)", column.lower));
         }
-        if names_table(stem, &forms) {
+        if names_table(stem, table) {
             return (
                 2.5,
                 format!("named after the table, abbreviated (`{}`)", column.lower),
@@ -218,15 +285,31 @@ impl NameMatch {
     }
 }
 
-/// Compares a child column's name with a parent table and its key column.
+/// Whether the words before the column's key suffix are one of the tables' names (`web_page`
+/// in `ws_web_page_sk`): the column then points to that table, not to another in a role
+/// (`web` + `page`, as if `catalog_page` were meant).
+pub(super) fn stem_is_a_table<'a>(
+    column: &Name,
+    mut tables: impl Iterator<Item = &'a str>,
+) -> bool {
+    column
+        .stem
+        .as_ref()
+        .is_some_and(|stem| tables.any(|table| table_forms(table).contains(stem)))
+}
+
+/// Compares a child column's name with a parent table and its key column; `roles` allows
+/// reading the name as a role and a target (`bill_customer_sk`, see [`stem_is_a_table`]).
 pub(super) fn reference_evidence(
     child: &Name,
     parent_table: &str,
     parent_key: &Name,
     parent_key_raw: &str,
+    roles: bool,
 ) -> NameMatch {
     let similarity = strsim::jaro_winkler(&child.core, &parent_key.core);
-    let (strength, reason) = reference_strength(child, parent_table, parent_key, parent_key_raw);
+    let (strength, reason) =
+        reference_strength(child, parent_table, (parent_key, parent_key_raw), roles);
     NameMatch {
         strength,
         reason,
@@ -239,8 +322,8 @@ pub(super) fn reference_evidence(
 fn reference_strength(
     child: &Name,
     parent_table: &str,
-    key: &Name,
-    key_raw: &str,
+    (key, key_raw): (&Name, &str),
+    roles: bool,
 ) -> (f64, String) {
     let forms = table_forms(parent_table);
     let target = format!("`{parent_table}.{key_raw}`");
@@ -260,7 +343,7 @@ fn reference_strength(
         if forms.contains(stem) {
             return (0.9, format!("named after the table `{parent_table}`"));
         }
-        if names_table(stem, &forms) {
+        if names_table(stem, parent_table) {
             return (
                 0.85,
                 format!("named after the table `{parent_table}`, abbreviated (`{stem}`)"),
@@ -268,6 +351,9 @@ fn reference_strength(
         }
         if key.stem.as_deref() == Some(stem.as_str()) && stem.len() >= 3 {
             return (0.85, format!("same stem as {target} (`{stem}`)"));
+        }
+        if roles && let Some(found) = role_reference(child, parent_table, key, &target) {
+            return found;
         }
     }
     if forms.contains(&child.core) {
@@ -280,6 +366,26 @@ fn reference_strength(
         return (0.3, format!("same generic name as {target}"));
     }
     (0.0, String::new())
+}
+
+/// A stem of a role and a target (`bill_customer`, `closed_date`) whose target names the parent
+/// table or is its key's stem: a reference in that role.
+fn role_reference(
+    child: &Name,
+    parent_table: &str,
+    key: &Name,
+    target: &str,
+) -> Option<(f64, String)> {
+    role_splits(child).find_map(|(role, named)| {
+        let why = if names_table(&named, parent_table) {
+            format!("named after the table `{parent_table}` (`{named}`), in the role `{role}`")
+        } else if key.stem.as_deref() == Some(named.as_str()) && named.len() >= 3 {
+            format!("same stem as {target} (`{named}`), in the role `{role}`")
+        } else {
+            return None;
+        };
+        Some((0.85, why))
+    })
 }
 
 /// A word of the child's name that names the parent table or its key (`airport` in
@@ -349,27 +455,99 @@ mod tests {
     }
 
     #[test]
+    fn surrogate_keys_role_and_abbreviations() {
+        let strength = |child: &str, prefix, table, key: &str, key_prefix| {
+            let key_name = name(key, Some(key_prefix));
+            reference_evidence(&name(child, Some(prefix)), table, &key_name, key, true).strength
+        };
+        assert_eq!(
+            name("c_customer_sk", Some("c")).stem.as_deref(),
+            Some("customer")
+        );
+        let demo = ("cd_demo_sk", "cd");
+        let household = ("hd_demo_sk", "hd");
+        let cdemo = strength("ss_cdemo_sk", "ss", "customer_demographics", demo.0, demo.1);
+        assert!(cdemo >= 0.8, "{cdemo}");
+        let hdemo = strength(
+            "ss_hdemo_sk",
+            "ss",
+            "household_demographics",
+            household.0,
+            "hd",
+        );
+        assert!(hdemo >= 0.8, "{hdemo}");
+        let crossed = strength("ss_hdemo_sk", "ss", "customer_demographics", demo.0, demo.1);
+        assert!(crossed < 0.8, "{crossed}");
+        let addr = strength(
+            "c_current_addr_sk",
+            "c",
+            "customer_address",
+            "ca_address_sk",
+            "ca",
+        );
+        assert!(addr >= 0.8, "{addr}");
+        let bill = strength(
+            "cs_bill_customer_sk",
+            "cs",
+            "customer",
+            "c_customer_sk",
+            "c",
+        );
+        assert!(bill >= 0.8, "{bill}");
+        let date = strength("cc_closed_date_sk", "cc", "date_dim", "d_date_sk", "d");
+        assert!(date >= 0.8, "{date}");
+        // The head noun of `customer_address` is the address: a customer key does not name it.
+        let head = strength(
+            "ss_customer_sk",
+            "ss",
+            "customer_address",
+            "ca_address_sk",
+            "ca",
+        );
+        assert!(head < 0.8, "{head}");
+        assert_eq!(
+            primary_key_evidence(&name("hd_demo_sk", Some("hd")), "household_demographics").0,
+            2.5
+        );
+    }
+
+    #[test]
+    fn a_stem_that_is_a_table_is_not_read_as_a_role() {
+        let page = name("ws_web_page_sk", Some("ws"));
+        assert!(stem_is_a_table(
+            &page,
+            ["catalog_page", "web_page"].into_iter()
+        ));
+        assert!(!stem_is_a_table(&page, ["catalog_page"].into_iter()));
+        let key = name("cp_catalog_page_sk", Some("cp"));
+        let as_role = reference_evidence(&page, "catalog_page", &key, "cp_catalog_page_sk", true);
+        assert!(as_role.is_strong(), "{as_role:?}");
+        let not_role = reference_evidence(&page, "catalog_page", &key, "cp_catalog_page_sk", false);
+        assert!(!not_role.is_strong(), "{not_role:?}");
+    }
+
+    #[test]
     fn reference_names() {
         let key = name("n_nationkey", Some("n"));
         let child = name("c_nationkey", Some("c"));
-        assert!(reference_evidence(&child, "nation", &key, "n_nationkey").is_strong());
+        assert!(reference_evidence(&child, "nation", &key, "n_nationkey", true).is_strong());
         let id = name("id", None);
         let customer_id = name("customer_id", None);
-        assert!(reference_evidence(&customer_id, "customers", &id, "id").is_strong());
+        assert!(reference_evidence(&customer_id, "customers", &id, "id", true).is_strong());
         let faa = name("faa", None);
         let origin = name("origin", None);
         assert_eq!(
-            reference_evidence(&origin, "airports", &faa, "faa").strength,
+            reference_evidence(&origin, "airports", &faa, "faa", true).strength,
             0.0
         );
         let home = name("home_airport", None);
         assert_eq!(
-            reference_evidence(&home, "airports", &faa, "faa").strength,
+            reference_evidence(&home, "airports", &faa, "faa", true).strength,
             0.6
         );
         let linenumber = name("l_linenumber", Some("l"));
         assert_eq!(
-            reference_evidence(&linenumber, "nation", &key, "n_nationkey").strength,
+            reference_evidence(&linenumber, "nation", &key, "n_nationkey", true).strength,
             0.0
         );
     }

@@ -13,6 +13,10 @@ use crate::schema::ColumnKind;
 
 use super::names::{Name, table_prefix};
 
+/// A column of one of the profiled tables: (table index, column index) into the list of
+/// [`TableProfile`]s, which it indexes.
+pub(super) type ColumnRef = (usize, usize);
+
 /// One table's columns, profiled.
 pub(super) struct TableProfile<'a> {
     /// The table's name in the schema.

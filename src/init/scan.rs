@@ -9,7 +9,7 @@ use crate::data::{RawTable, read_csv};
 use crate::error::{Error, Problem, Result};
 use crate::schema::TableDef;
 
-use super::Skipped;
+use super::inferred::Skipped;
 
 /// A CSV file of the folder and the table it becomes.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,9 +8,9 @@ use std::path::Path;
 use crate::data;
 use crate::error::Result;
 use crate::schema::Schema;
+use crate::schema::SemanticType;
 use crate::semantic::detect::{TableContext, detect};
 use crate::semantic::keep;
-use crate::semantic::kind::SemanticType;
 
 use super::yaml::scalar;
 

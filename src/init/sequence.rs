@@ -10,13 +10,15 @@
 //! whose counts vary most (relative to their mean): that is the relationship a per-parent
 //! sequence reproduces best.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::data::{ValueFormat, parse_datetime};
+use crate::keys::parent_index;
 use crate::schema::ColumnKind;
+use crate::stats::children_per_parent;
 
+use super::inferred::{ForeignKey, Generation, OrderBy};
 use super::profile::TableProfile;
-use super::{ForeignKey, Generation, OrderBy};
 
 /// Variance/mean above which children-per-parent counts are more uneven than chance.
 const OVERDISPERSED: f64 = 1.5;
@@ -44,24 +46,17 @@ pub(super) struct Counts {
 impl Counts {
     /// Counts the children of every parent key.
     pub fn new(child: &[Option<String>], parent_keys: &[Option<String>]) -> Counts {
-        let mut per_parent: HashMap<&str, usize> = parent_keys
+        // Each distinct key once: a key (not a row) is a parent.
+        let mut seen = HashSet::new();
+        let distinct: Vec<Option<String>> = parent_keys
             .iter()
-            .flatten()
-            .map(|key| (key.as_str(), 0))
+            .filter(|key| key.as_ref().is_some_and(|key| seen.insert(key.as_str())))
+            .cloned()
             .collect();
-        let mut nulls = 0;
-        for value in child {
-            match value {
-                Some(value) => {
-                    if let Some(count) = per_parent.get_mut(value.as_str()) {
-                        *count += 1;
-                    }
-                }
-                None => nulls += 1,
-            }
-        }
+        let per_parent = children_per_parent(&parent_index(child, &distinct), distinct.len());
+        let nulls = child.iter().filter(|value| value.is_none()).count();
         let parents = per_parent.len().max(1);
-        let counts: Vec<f64> = per_parent.values().map(|&c| c as f64).collect();
+        let counts: Vec<f64> = per_parent.iter().map(|&c| c as f64).collect();
         let mean = counts.iter().sum::<f64>() / parents as f64;
         let variance = counts.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / parents as f64;
         Counts {
@@ -322,7 +317,7 @@ fn steps(keys: &[Option<String>], times: &[Option<String>], pattern: &str) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::init::Confidence;
+    use crate::init::inferred::Confidence;
 
     fn cells(values: &[&str]) -> Vec<Option<String>> {
         values

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use crate::data::{ValueFormat, parse_datetime};
 use crate::schema::ColumnKind;
 
-use super::ColumnNote;
+use super::inferred::ColumnNote;
 use super::links::shown;
 use super::profile::TableProfile;
 

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::{ColumnNote, Generation, Inferred, InferredTable};
+use super::inferred::{ColumnNote, Generation, Inferred, InferredTable};
 
 /// Comment lines are wrapped at this width.
 const WIDTH: usize = 100;
@@ -147,7 +147,7 @@ fn render_columns(out: &mut String, notes: &[ColumnNote]) {
 }
 
 /// "High", "Medium", "Low".
-fn capitalized(confidence: super::Confidence) -> String {
+fn capitalized(confidence: super::inferred::Confidence) -> String {
     let text = confidence.to_string();
     let mut chars = text.chars();
     chars
@@ -237,7 +237,7 @@ fn quoted(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::init::{Confidence, ForeignKey, PrimaryKey};
+    use crate::init::inferred::{Confidence, ForeignKey, PrimaryKey};
     use crate::schema::{ColumnKind, Schema};
     use std::path::PathBuf;
 

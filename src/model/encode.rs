@@ -126,6 +126,22 @@ impl Encoder {
     }
 }
 
+impl Encoder {
+    /// Checks an encoder read from a model file: every code fits a split's 64-bit mask.
+    pub fn check(&self) -> Result<(), String> {
+        let fits = match self {
+            Encoder::Numeric { cuts } => cuts.len() <= MAX_BINS,
+            Encoder::Labels { codes, other } => {
+                usize::from(*other) <= MAX_BINS
+                    && codes.values().all(|code| (1..=*other).contains(code))
+            }
+            Encoder::Flag | Encoder::Presence => true,
+        };
+        fits.then_some(())
+            .ok_or_else(|| "an encoder with codes out of range".to_string())
+    }
+}
+
 /// Writes label codes in code order, not the map's (randomly seeded) order, so training the
 /// same data twice gives the same model file.
 fn by_code<S: serde::Serializer>(

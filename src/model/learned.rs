@@ -47,6 +47,13 @@ fn progress_code(position: usize, length: usize) -> u8 {
     (10 * position / length.max(1)).min(9) as u8
 }
 
+/// The most columns (of the row, of the previous row, of the context) a column's tree may
+/// condition on. Without a cap, training a table of n columns fits trees over n²/2 features:
+/// 5,000 columns took minutes. Tables up to this wide are modelled as before; wider ones
+/// condition each column on the first columns of the generation order (the narrowest, which
+/// trees split on best), the same column in the previous row, and the first context columns.
+const MAX_CONDITIONING: usize = 64;
+
 /// Sequences at most this long (on average) condition each row on the previous one.
 const SHORT_SEQUENCE: f64 = 50.0;
 
@@ -95,12 +102,20 @@ impl Layout {
     fn allowed(&self, order: &[usize], rank: usize) -> Vec<usize> {
         let mut features: Vec<usize> = Vec::new();
         if self.sequential {
-            features.extend(0..self.context + SEQUENCE_FEATURES);
-            if self.previous {
+            features.extend(0..self.context.min(MAX_CONDITIONING));
+            features.extend(self.context..self.context + SEQUENCE_FEATURES);
+            if self.previous && self.columns <= MAX_CONDITIONING {
                 features.extend((0..self.columns).map(|column| self.previous(column)));
+            } else if self.previous {
+                let own = order[rank];
+                let first = order[..MAX_CONDITIONING - 1].iter().filter(|&&c| c != own);
+                let mut previous: Vec<usize> = first.chain([&own]).copied().collect();
+                previous.sort_unstable();
+                features.extend(previous.into_iter().map(|column| self.previous(column)));
             }
         }
-        features.extend(order[..rank].iter().map(|&column| self.current(column)));
+        let earlier = &order[..rank.min(MAX_CONDITIONING)];
+        features.extend(earlier.iter().map(|&column| self.current(column)));
         features
     }
 }
@@ -316,6 +331,103 @@ impl LearnedModel {
             }
         }
         codes
+    }
+}
+
+/// What a learned model read from a model file is checked against (see [`LearnedModel::check`]).
+pub struct Expected {
+    /// The table's modelled columns.
+    pub columns: usize,
+    /// The table's real rows.
+    pub rows: usize,
+    /// For a sequential table, the context columns generation gives it (parent's and
+    /// grandparent's) and the parent's real rows.
+    pub sequence: Option<(usize, usize)>,
+}
+
+impl LearnedModel {
+    /// Checks a model read from a model file before it is used: its layout fits the table, the
+    /// column order is a permutation, and every index a draw follows (tree nodes and features,
+    /// leaves, encoder codes, context columns) is in range, so sampling never indexes outside
+    /// what it holds; sizes are bounded by the table's real rows.
+    pub fn check(&self, expected: &Expected) -> Result<(), String> {
+        let layout = self.layout;
+        let context = expected.sequence.map_or(0, |(context, _)| context);
+        if layout.columns != expected.columns
+            || layout.context != context
+            || layout.sequential != expected.sequence.is_some()
+            || self.columns.len() != layout.columns
+            || self.encoders.len() != layout.columns
+            || self.bounds.len() != layout.columns
+        {
+            return Err("a learned model whose layout does not fit its table".into());
+        }
+        let mut order = self.order.clone();
+        order.sort_unstable();
+        if !order.iter().copied().eq(0..layout.columns) {
+            return Err("a column order that is not one of the table's columns each".into());
+        }
+        self.encoders.iter().try_for_each(Encoder::check)?;
+        if self
+            .bounds
+            .iter()
+            .flatten()
+            .any(|(low, high)| !(low <= high && low.is_finite() && high.is_finite()))
+        {
+            return Err("number bounds that are not a range".into());
+        }
+        for model in &self.columns {
+            match model {
+                ColumnModel::Tree(conditional) => {
+                    conditional.check(layout.total(), expected.rows)?
+                }
+                ColumnModel::Gap { first, next } => {
+                    first.check(layout.total(), expected.rows)?;
+                    next.check(layout.total(), expected.rows)?;
+                }
+                ColumnModel::Marginal(marginal) => marginal.check()?,
+            }
+        }
+        match (&self.sequence, expected.sequence) {
+            (None, None) => Ok(()),
+            (Some(sequence), Some((_, parent_rows))) => {
+                sequence.check(layout, expected.rows, parent_rows)
+            }
+            _ => Err("a learned model whose sequence does not fit its table".into()),
+        }
+    }
+}
+
+impl Conditional {
+    fn check(&self, features: usize, rows: usize) -> Result<(), String> {
+        if self.features.iter().any(|&feature| feature >= features) {
+            return Err("a tree feature outside the row's features".into());
+        }
+        self.tree.check(self.features.len(), self.leaves.len())?;
+        let fits = |leaf: &LeafValues| {
+            leaf.nulls
+                .checked_add(leaf.values.len())
+                .is_some_and(|total| total <= rows)
+        };
+        if !self.leaves.iter().all(fits) {
+            return Err("a tree leaf holding more values than the table has rows".into());
+        }
+        self.fallback.check()
+    }
+}
+
+impl SequenceModel {
+    fn check(&self, layout: Layout, rows: usize, parent_rows: usize) -> Result<(), String> {
+        if self.context_encoders.len() != layout.context
+            || self.anchor.is_some_and(|anchor| anchor >= layout.context)
+        {
+            return Err("a sequence model whose context does not fit its parent".into());
+        }
+        self.context_encoders.iter().try_for_each(Encoder::check)?;
+        self.length_tree
+            .check(self.context_encoders.len(), self.length_leaves.len())?;
+        let counts: Vec<usize> = self.length_leaves.iter().flatten().copied().collect();
+        super::check_counts(&counts, rows, Some(parent_rows))
     }
 }
 
@@ -870,4 +982,59 @@ fn train_lengths(
         })
         .collect();
     (tree, leaf_counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Training time follows the number of features trees are fitted over: it must grow
+    /// linearly with the columns, not with their square.
+    #[test]
+    fn features_per_column_are_bounded() {
+        for (columns, sequential) in [(10, true), (64, false), (5_000, true), (5_000, false)] {
+            let layout = Layout {
+                context: 3 * columns,
+                sequential,
+                columns,
+                previous: true,
+            };
+            let order: Vec<usize> = (0..columns).rev().collect();
+            let total: usize = (0..columns)
+                .map(|rank| layout.allowed(&order, rank).len())
+                .sum();
+            let per_column = if sequential {
+                3 * MAX_CONDITIONING + SEQUENCE_FEATURES
+            } else {
+                MAX_CONDITIONING
+            };
+            assert!(
+                total <= columns * per_column,
+                "{columns} columns: {total} features"
+            );
+            let last = layout.allowed(&order, columns - 1);
+            assert!(
+                last.contains(&layout.current(order[0])),
+                "earlier columns still count"
+            );
+            if sequential {
+                assert!(
+                    last.contains(&layout.previous(order[columns - 1])),
+                    "its own past"
+                );
+            }
+        }
+        let small = Layout {
+            context: 2,
+            sequential: true,
+            columns: 10,
+            previous: true,
+        };
+        let order: Vec<usize> = (0..10).collect();
+        assert_eq!(
+            small.allowed(&order, 9).len(),
+            2 + SEQUENCE_FEATURES + 10 + 9,
+            "unchanged"
+        );
+    }
 }

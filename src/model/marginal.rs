@@ -86,6 +86,48 @@ impl Marginal {
     }
 }
 
+/// The most words a text value, or characters an id, may have in a model file.
+const MAX_DRAWN_LENGTH: usize = 100_000;
+
+impl Marginal {
+    /// Checks a distribution read from a model file: rates are rates, and nothing it draws from
+    /// is empty (a draw would index nothing) or absurdly long (a draw would allocate it).
+    pub fn check(&self) -> Result<(), String> {
+        let rate = |p: f64| (0.0..=1.0).contains(&p);
+        let ok = rate(self.null_rate)
+            && match &self.shape {
+                Shape::Empty => true,
+                Shape::Number { sorted, .. } => {
+                    !sorted.is_empty() && sorted.iter().all(|x| x.is_finite())
+                }
+                Shape::Category(labels) => labels.check(),
+                Shape::Flag(p) => rate(*p),
+                Shape::Id(shape) => shape.check(),
+                Shape::Text { lengths, words } => {
+                    !lengths.is_empty()
+                        && lengths.iter().all(|&n| n <= MAX_DRAWN_LENGTH)
+                        && words.check()
+                }
+            };
+        ok.then_some(())
+            .ok_or_else(|| "a column distribution that cannot be drawn from".to_string())
+    }
+}
+
+impl<T> Weighted<T> {
+    fn check(&self) -> bool {
+        !self.items.is_empty() && self.items.len() == self.cumulative.len()
+    }
+}
+
+impl IdShape {
+    fn check(&self) -> bool {
+        !self.templates.is_empty()
+            && self.prefix.len() + self.suffix.len() <= MAX_DRAWN_LENGTH
+            && self.templates.iter().all(|t| t.len() <= MAX_DRAWN_LENGTH)
+    }
+}
+
 fn fit_shape(column: &Column, present: &[&Value], min_count: usize) -> Shape {
     let labels = || present.iter().filter_map(|v| label(v));
     match column.kind {

@@ -46,6 +46,27 @@ fn sorted_counts(data: &TrainingData<'_>) -> Vec<usize> {
     counts
 }
 
+impl ReferenceModel {
+    /// Checks a model read from a model file against its table: one distribution per column,
+    /// and (for a sequential table) one count per real parent row adding up to no more than the
+    /// real rows (so a generation is as large as the real data times the scale, no larger).
+    pub fn check(
+        &self,
+        columns: usize,
+        rows: usize,
+        parent_rows: Option<usize>,
+    ) -> Result<(), String> {
+        if self.marginals.len() != columns {
+            return Err(format!(
+                "{} column distributions for {columns} columns",
+                self.marginals.len()
+            ));
+        }
+        self.marginals.iter().try_for_each(Marginal::check)?;
+        super::check_counts(&self.children_per_parent, rows, parent_rows)
+    }
+}
+
 impl TableModel for ReferenceModel {
     fn sample_rows(&self, n: usize, rng: &mut SynthRng) -> Vec<Row> {
         (0..n)

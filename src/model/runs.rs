@@ -4,6 +4,9 @@
 //! of a number). As runs they take far less memory and far less room in a model file, and a
 //! model file cannot make the loader allocate more than the runs it actually contains: a
 //! corrupt repeat count is a number, not a gigabyte-sized vector.
+//!
+//! [`runs_of`] is the crate's one run-length encoding: [`Runs`] is built with it, and so are
+//! the sorted lists a model file writes as runs (see `stored::repeats`).
 
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -19,12 +22,64 @@ pub struct Runs {
     ends: Vec<usize>,
 }
 
+/// Values compared exactly: numbers by their bits, so runs keep `-0.0` apart from `0.0` and
+/// reproduce values to the bit.
+pub trait Exact {
+    /// Whether two values are the same to the bit.
+    fn same(&self, other: &Self) -> bool;
+}
+
+impl Exact for f64 {
+    fn same(&self, other: &Self) -> bool {
+        self.to_bits() == other.to_bits()
+    }
+}
+
+impl Exact for usize {
+    fn same(&self, other: &Self) -> bool {
+        self == other
+    }
+}
+
+impl Exact for String {
+    fn same(&self, other: &Self) -> bool {
+        self == other
+    }
+}
+
+impl Exact for Value {
+    fn same(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Value::Number(x), Value::Number(y)) => x.to_bits() == y.to_bits(),
+            _ => self == other,
+        }
+    }
+}
+
+impl<T: Exact> Exact for &T {
+    fn same(&self, other: &Self) -> bool {
+        (**self).same(*other)
+    }
+}
+
+/// Consecutive equal values of `values` as (value, repeat count) runs, in order.
+pub fn runs_of<T: Exact>(values: impl IntoIterator<Item = T>) -> Vec<(T, u64)> {
+    let mut runs: Vec<(T, u64)> = Vec::new();
+    for value in values {
+        match runs.last_mut() {
+            Some((last, count)) if last.same(&value) => *count += 1,
+            _ => runs.push((value, 1)),
+        }
+    }
+    runs
+}
+
 impl Runs {
     /// Runs of `values`, in order.
     pub fn new(values: Vec<Value>) -> Runs {
         let mut runs = Runs::default();
-        for value in values {
-            runs.push(value, 1);
+        for (value, count) in runs_of(values) {
+            runs.push(value, count as usize);
         }
         runs
     }
@@ -32,7 +87,7 @@ impl Runs {
     fn push(&mut self, value: Value, count: usize) {
         let end = self.len() + count;
         match self.values.last() {
-            Some(last) if same(last, &value) => {
+            Some(last) if last.same(&value) => {
                 if let Some(last_end) = self.ends.last_mut() {
                     *last_end = end;
                 }
@@ -57,14 +112,6 @@ impl Runs {
         }
         let run = self.ends.partition_point(|&end| end <= index);
         &self.values[run.min(self.values.len() - 1)]
-    }
-}
-
-/// Equality that keeps `-0.0` and `0.0` apart, so runs reproduce values to the bit.
-fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.to_bits() == y.to_bits(),
-        _ => a == b,
     }
 }
 
@@ -134,7 +181,7 @@ mod tests {
         let back: Runs = postcard::from_bytes(&bytes).expect("decode");
         assert_eq!(back.len(), runs.len());
         for index in 0..runs.len() {
-            assert!(same(back.get(index), runs.get(index)), "index {index}");
+            assert!(back.get(index).same(runs.get(index)), "index {index}");
         }
         let long = Runs::new(vec![Value::Label(Arc::from("same")); 100_000]);
         assert!(postcard::to_stdvec(&long).expect("encode").len() < 20);

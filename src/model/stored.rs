@@ -5,7 +5,7 @@
 //! enums (the plan's JSON form) cannot be read back from it; and the sorted lists models keep
 //! are far smaller written as runs (a column of 20,000 years is one run). Each helper here is a
 //! `#[serde(with = ...)]` module; the in-memory form is unchanged. (Tree leaves, which are many,
-//! keep their runs in memory too: see [`super::runs`].)
+//! keep their runs in memory too; both use the one encoding of [`super::runs`].)
 
 /// The plan as a plain, externally tagged mirror of [`crate::plan::Plan`].
 pub mod plan {
@@ -102,6 +102,8 @@ pub mod repeats {
     use serde::de::Error as _;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+    use crate::model::runs::{Exact, runs_of};
+
     thread_local! {
         /// Values written by [`serialize`] on this thread, while [`counting`].
         static WRITTEN: Cell<u64> = const { Cell::new(0) };
@@ -124,44 +126,13 @@ pub mod repeats {
         result
     }
 
-    /// Values compared exactly: numbers by their bits, so a round trip keeps `-0.0` apart from
-    /// `0.0`.
-    pub trait Exact {
-        /// Whether two values are the same to the bit.
-        fn same(&self, other: &Self) -> bool;
-    }
-
-    impl Exact for f64 {
-        fn same(&self, other: &Self) -> bool {
-            self.to_bits() == other.to_bits()
-        }
-    }
-
-    impl Exact for usize {
-        fn same(&self, other: &Self) -> bool {
-            self == other
-        }
-    }
-
-    impl Exact for String {
-        fn same(&self, other: &Self) -> bool {
-            self == other
-        }
-    }
-
     /// Writes consecutive equal values as one run.
     pub fn serialize<T, S>(values: &[T], serializer: S) -> Result<S::Ok, S::Error>
     where
         T: Exact + Serialize,
         S: Serializer,
     {
-        let mut runs: Vec<(&T, u64)> = Vec::new();
-        for value in values {
-            match runs.last_mut() {
-                Some((last, count)) if last.same(value) => *count += 1,
-                _ => runs.push((value, 1)),
-            }
-        }
+        let runs = runs_of(values);
         WRITTEN.with(|written| written.set(written.get() + values.len() as u64));
         serializer.collect_seq(runs)
     }

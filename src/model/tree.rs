@@ -101,6 +101,39 @@ impl Tree {
     }
 }
 
+impl Tree {
+    /// Checks a tree read from a model file: every split's feature below `features`, children
+    /// after their parent (so a walk always ends) and inside the tree, leaves below `leaves`.
+    pub fn check(&self, features: usize, leaves: usize) -> Result<(), String> {
+        if self.nodes.is_empty() {
+            return Err("a tree without nodes".into());
+        }
+        let len = self.nodes.len();
+        for (index, node) in self.nodes.iter().enumerate() {
+            match node {
+                Node::Split {
+                    feature,
+                    left,
+                    right,
+                    ..
+                } => {
+                    let child_ok = |child: u32| (index + 1..len).contains(&(child as usize));
+                    if usize::from(*feature) >= features || !child_ok(*left) || !child_ok(*right) {
+                        return Err(format!("tree node {index} points outside the tree"));
+                    }
+                }
+                Node::Leaf(leaf) if *leaf as usize >= leaves => {
+                    return Err(format!(
+                        "tree node {index} names a leaf that does not exist"
+                    ));
+                }
+                Node::Leaf(_) => {}
+            }
+        }
+        Ok(())
+    }
+}
+
 struct Builder<'a, 'f> {
     features: &'a [Feature<'f>],
     target: &'a [u16],

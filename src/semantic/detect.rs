@@ -5,7 +5,7 @@
 use crate::data::{Column, Value};
 use crate::schema::ColumnKind;
 
-use super::kind::SemanticType;
+use crate::schema::SemanticType;
 
 /// Share of the present values that must pass a type's value check.
 const VALUE_CHECK_SHARE: f64 = 0.8;
@@ -222,9 +222,13 @@ fn is_person_table(table: &str) -> bool {
         .any(|word| PERSON_TABLES.contains(&word.as_str()))
 }
 
+/// A lookup table has at most this many rows (and is referenced, and holds no personal column):
+/// its unique short strings are labels, and `keep` copies it.
+pub const LOOKUP_MAX_ROWS: usize = 100;
+
 /// A unique short string of a small referenced table: the names lookup rows are read by.
 fn is_label(context: TableContext<'_>, column: &Column) -> bool {
-    if !context.referenced || context.rows > super::keep::LOOKUP_MAX_ROWS {
+    if !context.referenced || context.rows > LOOKUP_MAX_ROWS {
         return false;
     }
     let values: Vec<&str> = present(column).collect();

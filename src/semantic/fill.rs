@@ -20,9 +20,9 @@ use crate::sampling::SynthRng;
 use crate::schema::{ColumnKind, TableDef};
 
 use super::detect::{TableContext, detect, is_email};
-use super::kind::SemanticType;
 use super::locale::{Locale, country, mail_form};
 use super::text::WordModel;
+use crate::schema::SemanticType;
 
 /// Share of a country's real phones that must share their first digit group for it to be taken
 /// as the country's prefix.

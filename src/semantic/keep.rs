@@ -7,6 +7,8 @@
 //! when it is a lookup table or a calendar table as defined below and every table it refers
 //! to is kept too (a kept row's keys must point at real rows).
 
+use std::collections::HashMap;
+
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
@@ -17,7 +19,7 @@ use crate::schema::{ColumnKind, Schema, TableMode};
 use super::detect::{TableContext, detect};
 
 /// A lookup table has at most this many rows (and is referenced, and holds no personal column).
-pub const LOOKUP_MAX_ROWS: usize = 100;
+pub use super::detect::LOOKUP_MAX_ROWS;
 
 /// A calendar table has at least this many rows (a year of days).
 pub const CALENDAR_MIN_ROWS: usize = 365;
@@ -223,30 +225,27 @@ impl KeptTable {
     }
 }
 
-/// Key labels of a generated table: for each key column whose values are written as text
-/// rather than numbered, the text of every row (primary key) or of every parent row (foreign
-/// key). Kept tables keep their real keys, and their children point at them.
-pub type KeyLabels = IndexMap<String, std::sync::Arc<Vec<Option<String>>>>;
-
 /// The rows of a kept table, ready for output: its modelled columns, each foreign key as the
-/// parent row it points at (parents are kept, so their real keys are known), and its real keys.
+/// parent row it points at, and its real primary keys (written as they are; its children then
+/// write them too, see `generate`).
 pub struct KeptRows {
     /// The modelled columns, verbatim.
     pub columns: Vec<Column>,
     /// Each foreign key column: the parent row of every row (`None`: empty or unknown key).
     pub foreign_keys: IndexMap<String, Vec<Option<usize>>>,
-    /// The key columns' texts (see [`KeyLabels`]).
-    pub key_labels: KeyLabels,
+    /// The primary key column and its real value on every row (empty: no value).
+    pub primary_keys: Option<(String, Vec<String>)>,
 }
 
 impl KeptTable {
     /// The table's rows; `specs` describe its modelled columns, `parents` give, for each foreign
-    /// key column, the parent's primary key texts by parent row.
+    /// key column, the primary keys of the parent's rows as written (a kept parent's are its
+    /// real keys).
     pub fn rows(
         &self,
         specs: &[(String, ColumnKind, crate::data::ValueFormat)],
         primary_key: Option<&str>,
-        parents: &[(String, std::sync::Arc<Vec<Option<String>>>)],
+        parents: &[(String, &[String])],
     ) -> KeptRows {
         let columns = specs
             .iter()
@@ -258,20 +257,34 @@ impl KeptTable {
                 values: self.values(index),
             })
             .collect();
-        let mut key_labels = KeyLabels::new();
-        if let Some(pk) = primary_key.and_then(|pk| self.keys.get_key_value(pk)) {
-            key_labels.insert(pk.0.clone(), std::sync::Arc::new(pk.1.clone()));
-        }
+        let primary_keys =
+            primary_key
+                .and_then(|pk| self.keys.get_key_value(pk))
+                .map(|(pk, keys)| {
+                    let written = keys.iter().map(|key| key.clone().unwrap_or_default());
+                    (pk.clone(), written.collect())
+                });
         let mut foreign_keys = IndexMap::new();
         for (column, parent_keys) in parents {
-            let own = self.keys.get(column).cloned().unwrap_or_default();
-            foreign_keys.insert(column.clone(), crate::keys::parent_index(&own, parent_keys));
-            key_labels.insert(column.clone(), parent_keys.clone());
+            let position: HashMap<&str, usize> = parent_keys
+                .iter()
+                .enumerate()
+                .filter(|(_, key)| !key.is_empty())
+                .map(|(row, key)| (key.as_str(), row))
+                .collect();
+            let own = self.keys.get(column).map_or(&[][..], Vec::as_slice);
+            let rows = (0..self.rows)
+                .map(|row| {
+                    let key = own.get(row)?.as_deref()?;
+                    position.get(key).copied()
+                })
+                .collect();
+            foreign_keys.insert(column.clone(), rows);
         }
         KeptRows {
             columns,
             foreign_keys,
-            key_labels,
+            primary_keys,
         }
     }
 }

@@ -8,7 +8,6 @@
 pub mod detect;
 pub mod fill;
 pub mod keep;
-pub mod kind;
 pub mod locale;
 pub mod text;
 

@@ -4,8 +4,8 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use dxsynth::NoProgress;
 use dxsynth::RunOptions;
-use dxsynth::progress::Progress;
 
 /// A CSV file as header + rows of text.
 pub struct Csv {
@@ -54,7 +54,7 @@ pub fn children_per_parent(parent_keys: &[&str], child_keys: &[&str]) -> Vec<f64
 /// The two-sample Kolmogorov-Smirnov statistic (the library's, unit-tested on exact values).
 pub fn ks(a: &[f64], b: &[f64]) -> f64 {
     let present = |values: &[f64]| values.iter().map(|&x| Some(x)).collect::<Vec<_>>();
-    dxsynth::evaluate::metrics::ks(&present(a), &present(b))
+    dxsynth::stats::ks(&present(a), &present(b))
 }
 
 /// Runs the pipeline in-process, quietly.
@@ -64,7 +64,7 @@ pub fn run(schema: &Path, out: &Path, seed: u64, scale: f64) -> dxsynth::RunRepo
         scale,
         ..RunOptions::default()
     };
-    dxsynth::run(schema, out, &options, &Progress::hidden()).expect("run succeeds")
+    dxsynth::run(schema, out, &options, &NoProgress).expect("run succeeds")
 }
 
 /// Asserts the house guarantees on an output folder: every table, same header, primary keys
@@ -106,7 +106,7 @@ pub fn assert_intact(schema: &Path, out: &Path) {
 /// Pearson's correlation (the library's).
 pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
     let present = |values: &[f64]| values.iter().map(|&x| Some(x)).collect::<Vec<_>>();
-    dxsynth::evaluate::metrics::pearson(&present(a), &present(b)).expect("a defined correlation")
+    dxsynth::stats::pearson(&present(a), &present(b)).expect("a defined correlation")
 }
 
 /// The mean of numbers.
@@ -130,5 +130,5 @@ pub fn run_model(schema: &Path, out: &Path, seed: u64, model: dxsynth::model::Mo
         model,
         ..RunOptions::default()
     };
-    dxsynth::run(schema, out, &options, &Progress::hidden()).expect("run succeeds");
+    dxsynth::run(schema, out, &options, &NoProgress).expect("run succeeds");
 }

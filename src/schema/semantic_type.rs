@@ -1,6 +1,6 @@
 //! The semantic types a string column can have, and the table modes, as users write them in the
-//! schema. Kept apart (importing nothing of the crate) so that the schema can name them without
-//! depending on the generators.
+//! schema. They import nothing of the crate and sit with the schema (which names them), below
+//! the detection and the generators of [`crate::semantic`] that act on them.
 
 use std::fmt;
 use std::str::FromStr;

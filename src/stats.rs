@@ -1,5 +1,9 @@
-//! The measures of METRICS.md as pure functions over plain columns, so each can be checked by
-//! hand on a few values.
+//! Pure statistics over plain columns: the measures of METRICS.md (KS, TVD, Pearson, Cramér's
+//! V, children per parent, distances, ...), each checkable by hand on a few values.
+//!
+//! A bottom-layer module (it imports nothing of the crate) because both sides need the same
+//! arithmetic: the generator (key assignment measures how strongly parent columns tell children
+//! apart) and the quality report (`evaluate`), and one must not depend on the other.
 //!
 //! Columns arrive as `Option`s (`None` is an empty field): continuous columns as numbers
 //! (datetimes as seconds since the epoch), discrete columns as category codes. Every function
@@ -11,14 +15,41 @@ use std::hash::Hash;
 
 use rayon::prelude::*;
 
-/// Bins a continuous column is cut into when it meets a discrete one (pair trends) and when
-/// sequence transitions are counted, as the field's reference report does.
+/// Bins a continuous column is cut into when it meets a discrete one (pair trends; the maximum
+/// gets one more, see [`equal_width_bins`]) and when sequence transitions are counted, as the
+/// field's reference report does.
 pub const BINS: usize = 10;
 
 /// The two-sample Kolmogorov–Smirnov statistic `sup |F_a − F_b|`, nulls dropped on each side.
-/// Two empty sides do not differ (0); one empty side differs completely (1).
+/// Two empty sides do not differ (0); one empty side differs completely (1). Values are first
+/// rounded to [`KS_DECIMALS`] decimals, as the field's reference report does, so `2.4` and
+/// `2.3999999999999999` (one side written by a float formatter) count as the same value.
 pub fn ks(a: &[Option<f64>], b: &[Option<f64>]) -> f64 {
-    ks_sorted(&sorted_present(a), &sorted_present(b))
+    let rounded = |values: &[Option<f64>]| {
+        let mut present: Vec<f64> = values
+            .iter()
+            .flatten()
+            .map(|&x| round_decimals(x))
+            .collect();
+        present.sort_unstable_by(f64::total_cmp);
+        present
+    };
+    ks_sorted(&rounded(a), &rounded(b))
+}
+
+/// Decimals numbers keep before KS compares them (`sys.float_info.dig − 1`, SDMetrics').
+pub const KS_DECIMALS: i32 = 14;
+
+/// `x` rounded to [`KS_DECIMALS`] decimals; numbers too large to carry that many decimals are
+/// left as they are.
+pub fn round_decimals(x: f64) -> f64 {
+    let scale = 10f64.powi(KS_DECIMALS);
+    let scaled = x * scale;
+    if scaled.abs() < 2f64.powi(52) {
+        scaled.round() / scale
+    } else {
+        x
+    }
 }
 
 /// [`ks`] over sorted, null-free samples: one merge pass, so hundreds of thousands of rows cost
@@ -126,21 +157,26 @@ pub fn correlation_similarity(real: Option<f64>, synthetic: Option<f64>) -> f64 
     1.0 - (real.unwrap_or(0.0) - synthetic.unwrap_or(0.0)).abs() / 2.0
 }
 
-/// Cuts a continuous column into `bins` equal-width bins over its own [min, max], intervals
-/// closed on the right as `pandas.cut` makes them (so the reference report's bins are ours).
-/// Nulls stay null; a constant column falls in one bin.
+/// Cuts a continuous column into `bins` equal-width bins over its own [min, max] the way the
+/// field's reference report does (`numpy.histogram_bin_edges`, then `numpy.digitize`): edges
+/// `min + i * (max − min) / bins`, intervals closed on the left, so a value on an edge (common in
+/// integer columns) goes up, and the maximum gets a bin of its own (code `bins`). Nulls stay
+/// null; a constant column falls in one bin.
 pub fn equal_width_bins(values: &[Option<f64>], bins: usize) -> Vec<Option<u32>> {
     let present = values.iter().flatten();
     let min = present.clone().copied().fold(f64::INFINITY, f64::min);
     let max = present.copied().fold(f64::NEG_INFINITY, f64::max);
-    let width = (max - min) / bins as f64;
-    let last = bins.saturating_sub(1) as f64;
+    let step = (max - min) / bins as f64;
+    // numpy.linspace: start + i * step, the last edge exactly the maximum.
+    let mut edges: Vec<f64> = (0..bins).map(|i| min + i as f64 * step).collect();
+    edges.push(max);
     values
         .iter()
         .map(|value| {
             let x = (*value)?;
-            if width > 0.0 && width.is_finite() {
-                Some((((x - min) / width).ceil() - 1.0).clamp(0.0, last) as u32)
+            if step > 0.0 && step.is_finite() {
+                let above = edges.partition_point(|&edge| edge <= x);
+                Some(above.saturating_sub(1) as u32)
             } else {
                 Some(0)
             }
@@ -547,6 +583,12 @@ mod tests {
         close(ks(&[], &numbers(&[1.0])), 1.0);
         close(ks(&numbers(&[5.0, 5.0]), &numbers(&[5.0])), 0.0);
         close(ks(&numbers(&[5.0, 5.0]), &numbers(&[5.0, 6.0])), 0.5);
+        // Float-formatting noise below the 14th decimal is not a difference.
+        close(
+            ks(&numbers(&[13.809359999999998]), &numbers(&[13.80936])),
+            0.0,
+        );
+        close(ks(&numbers(&[1.0e9 + 0.5]), &numbers(&[1.0e9 + 0.5])), 0.0);
     }
 
     #[test]
@@ -595,13 +637,19 @@ mod tests {
     }
 
     #[test]
-    fn equal_width_bins_close_on_the_right_like_pandas_cut() {
+    fn equal_width_bins_close_on_the_left_like_numpy_digitize() {
         let values: Vec<Option<f64>> = (0..=10).map(|x| Some(f64::from(x))).collect();
         let bins: Vec<u32> = equal_width_bins(&values, 10)
             .into_iter()
             .flatten()
             .collect();
-        assert_eq!(bins, [0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        // Each integer sits on an edge and goes up; the maximum has a bin of its own.
+        assert_eq!(bins, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        let halves: Vec<Option<f64>> = [0.0, 0.5, 0.99, 1.0, 9.99, 10.0].map(Some).to_vec();
+        assert_eq!(
+            equal_width_bins(&halves, 10),
+            [0, 0, 0, 1, 9, 10].map(Some).to_vec()
+        );
         assert_eq!(
             equal_width_bins(&[Some(3.0), None, Some(3.0)], 10),
             [Some(0), None, Some(0)]
@@ -611,16 +659,17 @@ mod tests {
 
     #[test]
     fn contingency_similarity_with_binning_and_null_categories() {
-        // Real pairs (bin, category): x in 0..=10 puts 0 and 1 in bin 0, 10 in bin 9.
-        let real_x = equal_width_bins(&numbers(&[0.0, 1.0, 10.0, 10.0]), 10);
+        // Real pairs (bin, category): x in 0..=10 puts 0 in bin 0, 10 (the maximum) in bin 10.
+        let real_x = equal_width_bins(&numbers(&[0.0, 0.0, 10.0, 10.0]), 10);
         let real_c = codes(&[0, 0, 1, 1]);
-        // The synthetic side is binned over its own range: 5 -> bin 0, 7 -> bin 9.
+        // The synthetic side is binned over its own range: 5 -> bin 0, 7 -> bin 10.
         let syn_x = equal_width_bins(&numbers(&[5.0, 5.0, 7.0, 7.0]), 10);
         close(
             contingency_similarity((&real_x, &real_c), (&syn_x, &real_c)),
             1.0,
         );
-        // Real cells (0,0) 1/2, (9,1) 1/2. Synthetic: (0,0) 1/4, (9,1) 1/4, (0,1) 1/4, (9,null) 1/4.
+        // Real cells (0,0) 1/2, (10,1) 1/2. Synthetic: (0,0) 1/4, (10,1) 1/4, (0,1) 1/4,
+        // (10,null) 1/4.
         let syn_c = [Some(0), Some(1), Some(1), None];
         close(
             contingency_similarity((&real_x, &real_c), (&syn_x, &syn_c)),
@@ -688,11 +737,11 @@ mod tests {
         let joined_region = pick(&parent_region, &parents);
         let joined_amount = equal_width_bins(&pick(&child_amount, &children), BINS);
         assert_eq!(joined_region, codes(&[1, 0, 1]));
-        assert_eq!(joined_amount, codes(&[9, 0, 9]));
-        // Synthetic: region 1 with a low amount breaks the tie: cells (1,9) 1/3 vs real 2/3,
+        assert_eq!(joined_amount, codes(&[10, 0, 10]));
+        // Synthetic: region 1 with a low amount breaks the tie: cells (1,10) 1/3 vs real 2/3,
         // (0,0) 1/3 both, (1,0) 1/3 vs 0 -> TVD 1/3.
         let syn_region = codes(&[1, 0, 1]);
-        let syn_amount = codes(&[9, 0, 0]);
+        let syn_amount = codes(&[10, 0, 0]);
         close(
             contingency_similarity((&joined_region, &joined_amount), (&syn_region, &syn_amount)),
             2.0 / 3.0,

@@ -1,0 +1,173 @@
+//! Paths as the operating system resolves them, and input files read with bounds.
+//!
+//! Why a module of its own: every stage that reads a file given by the user (schema, CSV tables,
+//! model files) must refuse what is not a regular file before opening it (`/dev/zero` reads
+//! forever, a FIFO blocks forever, a folder fails late), and every stage that writes (output
+//! folder, model file, reports) must compare its target with the inputs as the file system sees
+//! them (symbolic links, `.`, `..`), not as they are spelt. It imports nothing of the crate.
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+/// Checks that `path` is a regular file (following symbolic links) and returns its size; the
+/// error says what it is instead, in words fit for a message.
+pub fn regular_file(path: &Path) -> Result<u64, String> {
+    let metadata = std::fs::metadata(path).map_err(|err| err.to_string())?;
+    if metadata.is_file() {
+        return Ok(metadata.len());
+    }
+    let what = if metadata.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file (a device, a FIFO or a socket)"
+    };
+    Err(format!("is {what}: give the path of a file"))
+}
+
+/// Reads a whole regular file of at most `limit` bytes.
+pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    let size = regular_file(path)?;
+    if size > limit {
+        return Err(format!(
+            "is {size} bytes, more than the {limit} bytes such a file can sensibly have"
+        ));
+    }
+    std::fs::read(path).map_err(|err| err.to_string())
+}
+
+/// The absolute path the file system would use for `path`, whether it exists or not: the
+/// longest existing prefix is canonicalized (symbolic links, `.` and `..` resolved) and the
+/// rest is appended with `.` and `..` resolved by name.
+pub fn resolved(path: &Path) -> PathBuf {
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .unwrap_or_else(|_| PathBuf::from("/"))
+            .join(path)
+    };
+    let mut existing = absolute.as_path();
+    let mut rest: Vec<&std::ffi::OsStr> = Vec::new();
+    loop {
+        if let Ok(canonical) = existing.canonicalize() {
+            return push_lexically(canonical, rest.into_iter().rev());
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name);
+                existing = parent;
+            }
+            // `..` at the end, or the root: give up on canonical and resolve by name.
+            _ => {
+                return push_lexically(
+                    PathBuf::new(),
+                    absolute.components().map(|c| c.as_os_str()),
+                );
+            }
+        }
+    }
+}
+
+fn push_lexically<'a>(
+    mut base: PathBuf,
+    parts: impl Iterator<Item = &'a std::ffi::OsStr>,
+) -> PathBuf {
+    for part in parts {
+        match Path::new(part).components().next() {
+            None | Some(Component::CurDir) => {}
+            Some(Component::ParentDir) => {
+                base.pop();
+            }
+            _ => base.push(part),
+        }
+    }
+    base
+}
+
+/// Whether `inner` is `outer` or lies inside it (both resolved).
+pub fn is_within(inner: &Path, outer: &Path) -> bool {
+    inner.starts_with(outer)
+}
+
+/// Temporary files and folders (staging) that must not outlive an interrupted process.
+static TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn temporaries() -> MutexGuard<'static, Vec<PathBuf>> {
+    TEMPORARIES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A temporary path (file or folder) that [`remove_temporaries`] deletes if the process is
+/// interrupted while this guard lives. Dropping the guard only forgets the path.
+#[derive(Debug)]
+pub struct Temporary {
+    path: PathBuf,
+}
+
+impl Temporary {
+    /// Registers `path` for removal on interruption.
+    pub fn register(path: &Path) -> Temporary {
+        temporaries().push(path.to_path_buf());
+        Temporary {
+            path: path.to_path_buf(),
+        }
+    }
+}
+
+impl Drop for Temporary {
+    fn drop(&mut self) {
+        let mut list = temporaries();
+        if let Some(index) = list.iter().rposition(|p| p == &self.path) {
+            list.remove(index);
+        }
+    }
+}
+
+/// Runs `change` (a group of renames) so that an interruption happens before or after it,
+/// never in the middle: [`remove_temporaries`] waits for it. `change` gets the registry, to
+/// register what it leaves behind (it must not call [`Temporary::register`]).
+pub fn uninterrupted<R>(change: impl FnOnce(&mut Vec<PathBuf>) -> R) -> R {
+    change(&mut temporaries())
+}
+
+/// Removes every registered temporary path; for a signal handler that ends the process right
+/// after. The registry stays locked, so the interrupted work cannot go on renaming meanwhile.
+pub fn remove_temporaries() {
+    let list = temporaries();
+    for path in list.iter() {
+        let removed = std::fs::remove_dir_all(path).or_else(|_| std::fs::remove_file(path));
+        drop(removed);
+    }
+    std::mem::forget(list);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_fifos_and_folders_are_not_regular_files() {
+        assert!(regular_file(Path::new("/dev/zero")).is_err());
+        assert!(regular_file(Path::new("/")).unwrap_err().contains("folder"));
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let file = dir.path().join("a.csv");
+        std::fs::write(&file, "a\n1\n").expect("write");
+        assert_eq!(regular_file(&file), Ok(4));
+        assert!(read_bounded(&file, 3).is_err());
+    }
+
+    #[test]
+    fn resolution_follows_links_and_dots() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let real = dir.path().join("data");
+        std::fs::create_dir(&real).expect("mkdir");
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).expect("symlink");
+        let real = resolved(&real);
+        assert_eq!(resolved(&link), real);
+        assert_eq!(resolved(&real.join("x/../.")), real);
+        assert_eq!(resolved(&link.join("new/out")), real.join("new/out"));
+        assert!(is_within(&resolved(&link.join("a.csv")), &real));
+    }
+}

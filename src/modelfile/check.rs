@@ -1,0 +1,171 @@
+//! Everything read from a model file, checked as strictly as a schema and its data before any of
+//! it is used. A model file may come from someone else: its checksum proves only that it was not
+//! damaged, not that a dxsynth wrote it. So names must be names (a table name becomes a file name
+//! in the output folder, a column name goes to a terminal), patterns must be patterns, every
+//! index a draw follows must be in range, and every size must be bounded by the real row counts
+//! the file declares (which generation then bounds in turn, see `generate::check_size`).
+
+use std::collections::HashSet;
+
+use crate::data::{ValueFormat, check_pattern};
+use crate::error::printable;
+use crate::model::AnyModel;
+use crate::model::learned::Expected;
+use crate::plan::Generation;
+use crate::schema::is_table_name;
+use crate::train::{Models, TrainedTable};
+
+/// The most digits after a point a number format may ask for (chrono and `f64` give no more).
+const MAX_PLACES: usize = 20;
+
+/// The most exponent digits a scientific format may pad to (`f64` exponents have three).
+const MAX_EXPONENT_DIGITS: usize = 4;
+
+/// The longest offset from UTC (a day, in seconds) a datetime format may carry.
+const MAX_OFFSET: i32 = 86_399;
+
+/// Checks the names, formats, indices and sizes of every table of `models`.
+pub(super) fn contents(models: &Models) -> Result<(), String> {
+    if models.privacy.min_count == 0 {
+        return Err("a privacy threshold of 0".into());
+    }
+    let mut seen = HashSet::new();
+    for plan in &models.plan.order {
+        if !seen.insert(plan.table.as_str()) {
+            return Err(format!(
+                "table `{}` is planned twice",
+                printable(&plan.table)
+            ));
+        }
+    }
+    for plan in &models.plan.order {
+        let trained = &models.tables[&plan.table];
+        let place = |err: String| format!("table `{}`: {err}", printable(&trained.name));
+        names(trained).map_err(place)?;
+        let keys = match &plan.generation {
+            Generation::Sequential { key } => Some(key),
+            Generation::Root | Generation::Independent => None,
+        };
+        for key in keys.into_iter().chain(&plan.assigned) {
+            if !trained.header.contains(&key.column) {
+                return Err(place(format!(
+                    "foreign key `{}` is not in the header",
+                    printable(&key.column)
+                )));
+            }
+        }
+        model(models, trained, keys.map(|key| key.parent.as_str())).map_err(place)?;
+    }
+    Ok(())
+}
+
+/// Table and column names as a schema and a CSV header would have them; formats that write.
+fn names(trained: &TrainedTable) -> Result<(), String> {
+    if !is_table_name(&trained.name) {
+        return Err("the table name is not letters, digits and `_` only".into());
+    }
+    let mut header = HashSet::new();
+    for name in &trained.header {
+        if name.chars().any(char::is_control) || !header.insert(name.as_str()) {
+            return Err(format!(
+                "column name `{}` holds control characters or is repeated",
+                printable(name)
+            ));
+        }
+    }
+    let mut columns = HashSet::new();
+    for column in &trained.columns {
+        if !header.contains(column.name.as_str()) || !columns.insert(column.name.as_str()) {
+            return Err(format!(
+                "column `{}` is not in the header once",
+                printable(&column.name)
+            ));
+        }
+        format(&column.format)
+            .map_err(|err| format!("column `{}`: {err}", printable(&column.name)))?;
+    }
+    if let Some(pk) = &trained.primary_key
+        && (!header.contains(pk.as_str()) || columns.contains(pk.as_str()))
+    {
+        return Err(format!(
+            "primary key `{}` does not fit the header",
+            printable(pk)
+        ));
+    }
+    if trained.orphan_rows > trained.real_rows {
+        return Err("more rows without a parent than rows".into());
+    }
+    Ok(())
+}
+
+/// A format is safe to write with: a pattern chrono can apply, widths that are widths.
+fn format(format: &ValueFormat) -> Result<(), String> {
+    match format {
+        ValueFormat::Datetime {
+            pattern, offset, ..
+        } => {
+            if offset.is_some_and(|offset| offset.abs() > MAX_OFFSET) {
+                return Err("a UTC offset of more than a day".into());
+            }
+            check_pattern(pattern)
+        }
+        ValueFormat::Decimal {
+            min_places,
+            max_places,
+        } if *min_places > MAX_PLACES || *max_places > MAX_PLACES => {
+            Err("more decimal places than a number has".into())
+        }
+        ValueFormat::Scientific {
+            places,
+            exponent_digits,
+            ..
+        } if *places > MAX_PLACES || *exponent_digits > MAX_EXPONENT_DIGITS => {
+            Err("more digits than a number has".into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The table's model and its assigned keys, against the tables they draw from.
+fn model(models: &Models, trained: &TrainedTable, parent: Option<&str>) -> Result<(), String> {
+    let columns = trained.columns.len();
+    let rows = trained.real_rows;
+    let parent_rows = parent.map(|parent| models.tables[parent].real_rows);
+    match &trained.model {
+        AnyModel::Learned(model) => {
+            let sequence = parent.map(|parent| {
+                (
+                    context_columns(models, parent),
+                    models.tables[parent].real_rows,
+                )
+            });
+            model.check(&Expected {
+                columns,
+                rows,
+                sequence,
+            })?;
+        }
+        AnyModel::Reference(model) => model.check(columns, rows, parent_rows)?,
+    }
+    for key in &trained.assigned {
+        let parent = &models.tables[&key.parent];
+        key.check((columns, rows), (parent.columns.len(), parent.real_rows))
+            .map_err(|err| format!("foreign key `{}`: {err}", printable(&key.column)))?;
+    }
+    Ok(())
+}
+
+/// The number of context columns generation gives a child of `parent`: the parent's columns,
+/// and its own parent's when it is a sequence (see `model::context_columns`).
+fn context_columns(models: &Models, parent: &str) -> usize {
+    let own = models.tables[parent].columns.len();
+    match models.plan.table(parent).map(|plan| &plan.generation) {
+        Some(Generation::Sequential { key }) => {
+            own + models
+                .tables
+                .get(&key.parent)
+                .map_or(0, |t| t.columns.len())
+        }
+        _ => own,
+    }
+}

@@ -1,0 +1,221 @@
+//! The pipeline: `run` = `train` then `generate`, each from files to files, reporting progress
+//! through a [`Progress`] sink and returning what it did.
+//!
+//! These are the library's entry points for whole jobs; the command line adds its arguments,
+//! printing and process status on top.
+
+use std::path::{Path, PathBuf};
+
+use crate::data::Table;
+use crate::error::{Error, Result};
+use crate::generate::{check_size, generate_all};
+use crate::model::{ModelKind, Privacy};
+use crate::output::{self, Target};
+use crate::progress::{self, Progress};
+use crate::schema::Schema;
+use crate::targets::{GivenFiles, RowTargets, Targets};
+use crate::train::{Models, train_all};
+use crate::validated::{Validated, validate};
+
+/// Options of a whole run: training then generating.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The seed; when `None` the schema's seed, else a fresh one (reported).
+    pub seed: Option<u64>,
+    /// Factor on the row count of root tables.
+    pub scale: f64,
+    /// Which model to train.
+    pub model: ModelKind,
+    /// Privacy protections.
+    pub privacy: Privacy,
+    /// Exact row counts of tables generated without a parent.
+    pub rows: RowTargets,
+    /// Tables whose rows are taken from files instead of being generated.
+    pub given: GivenFiles,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            seed: None,
+            scale: 1.0,
+            model: ModelKind::default(),
+            privacy: Privacy::default(),
+            rows: RowTargets::default(),
+            given: GivenFiles::default(),
+        }
+    }
+}
+
+/// What a run produced, for the summary.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// The seed used (the same seed reproduces the output).
+    pub seed: u64,
+    /// One entry per table, in generation order.
+    pub tables: Vec<TableReport>,
+}
+
+/// One table of a run.
+#[derive(Debug, Clone)]
+pub struct TableReport {
+    /// The table's name.
+    pub name: String,
+    /// Rows in the real table.
+    pub real_rows: usize,
+    /// Rows generated.
+    pub rows: usize,
+    /// The file written.
+    pub path: PathBuf,
+}
+
+/// Options of training (the first half of a run).
+#[derive(Debug, Clone, Default)]
+pub struct TrainOptions {
+    /// The seed stored in the model for generation; when `None` the schema's seed.
+    pub seed: Option<u64>,
+    /// Which model to train.
+    pub model: ModelKind,
+    /// Privacy protections.
+    pub privacy: Privacy,
+}
+
+/// Options of generating from trained models (the second half of a run).
+#[derive(Debug, Clone)]
+pub struct GenerateOptions {
+    /// The seed; when `None` the model's seed, else a fresh one (reported).
+    pub seed: Option<u64>,
+    /// Factor on the row count of root tables.
+    pub scale: f64,
+    /// Exact row counts of tables generated without a parent.
+    pub rows: RowTargets,
+    /// Tables whose rows are taken from files instead of being generated.
+    pub given: GivenFiles,
+}
+
+impl Default for GenerateOptions {
+    fn default() -> Self {
+        GenerateOptions {
+            seed: None,
+            scale: 1.0,
+            rows: RowTargets::default(),
+            given: GivenFiles::default(),
+        }
+    }
+}
+
+impl RunOptions {
+    /// The training half of a run.
+    pub fn train(&self) -> TrainOptions {
+        TrainOptions {
+            seed: self.seed,
+            model: self.model,
+            privacy: self.privacy,
+        }
+    }
+
+    /// The generating half of a run.
+    pub fn generate(&self) -> GenerateOptions {
+        GenerateOptions {
+            seed: self.seed,
+            scale: self.scale,
+            rows: self.rows.clone(),
+            given: self.given.clone(),
+        }
+    }
+}
+
+/// Validates, trains, generates and writes `out_dir/<table>.csv` for every table. It is
+/// [`train`] then [`generate`], so its output is exactly that of training, saving and loading
+/// a model file, then generating from it with the same seed.
+pub fn run(
+    schema_file: &Path,
+    out_dir: &Path,
+    options: &RunOptions,
+    progress: &dyn Progress,
+) -> Result<RunReport> {
+    check_scale(options.scale)?;
+    output::check_folder(out_dir)?;
+    if let Ok(schema) = Schema::load(schema_file) {
+        output::refuse_inputs(out_dir, Target::Folder, &schema.input_paths())?;
+    }
+    let input = progress::stage(progress, "validating and loading", || validate(schema_file))?;
+    let real_rows: Vec<usize> = input.tables.values().map(Table::rows).collect();
+    check_size(&real_rows, options.scale)?;
+    let models = train_validated(input, &options.train(), progress);
+    generate(&models, out_dir, &options.generate(), progress)
+}
+
+/// Validates and trains every table. The real rows are dropped on return: the models are all
+/// that generation needs, and what a model file stores.
+pub fn train(
+    schema_file: &Path,
+    options: &TrainOptions,
+    progress: &dyn Progress,
+) -> Result<Models> {
+    let input = progress::stage(progress, "validating and loading", || validate(schema_file))?;
+    Ok(train_validated(input, options, progress))
+}
+
+/// Trains every table of a validated input (the second half of [`train`]).
+fn train_validated(input: Validated, options: &TrainOptions, progress: &dyn Progress) -> Models {
+    let seed = options.seed.or(input.schema.seed);
+    progress.stage("training", input.plan.order.len());
+    let models = train_all(&input, options.model, options.privacy, seed, &|table| {
+        progress.advance(table);
+    });
+    progress.finish();
+    models
+}
+
+/// Generates from trained models (no real data needed) and writes `out_dir/<table>.csv` for
+/// every table of `models`.
+pub fn generate(
+    models: &Models,
+    out_dir: &Path,
+    options: &GenerateOptions,
+    progress: &dyn Progress,
+) -> Result<RunReport> {
+    check_scale(options.scale)?;
+    output::check_folder(out_dir)?;
+    let real_rows: Vec<usize> = models.tables.values().map(|t| t.real_rows).collect();
+    check_size(&real_rows, options.scale)?;
+    let targets = Targets::load(models, &options.rows, &options.given, options.scale)?;
+    let seed = options.seed.or(models.seed).unwrap_or_else(fresh_seed);
+    progress.stage("generating", models.plan.order.len());
+    let synthetic = generate_all(models, seed, options.scale, &targets, &|table| {
+        progress.advance(&table.name);
+    });
+    progress.finish();
+    let synthetic = synthetic?;
+    let paths = progress::stage(progress, "writing", || {
+        output::write_all(out_dir, &synthetic)
+    })?;
+    let tables = synthetic
+        .values()
+        .zip(paths)
+        .map(|(table, path)| TableReport {
+            name: table.name.clone(),
+            real_rows: models.tables[&table.name].real_rows,
+            rows: table.rows,
+            path,
+        })
+        .collect();
+    Ok(RunReport { seed, tables })
+}
+
+fn check_scale(scale: f64) -> Result<()> {
+    if scale.is_finite() && scale > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::Scale(scale))
+    }
+}
+
+/// A seed for runs that did not ask for one; reported so the run can be repeated.
+fn fresh_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos());
+    (nanos as u64) % 1_000_000_000
+}

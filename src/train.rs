@@ -1,0 +1,347 @@
+//! The training stage: every table of a validated input trained into one [`Models`], which is
+//! everything generation needs and what a model file holds.
+//!
+//! Training is kept apart from the model kit ([`crate::model`]) so that fitting a table model
+//! and running the fit over a database (parent links, key distributions, parallelism) each have
+//! one home; generating from the result is [`crate::generate`].
+
+use std::collections::HashSet;
+
+use indexmap::IndexMap;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::data::{Column, Table, ValueFormat};
+use crate::error::{Error, Result};
+use crate::keys::{self, KeyDistribution};
+use crate::model::parent_preference::LinkedColumns;
+use crate::model::{
+    self, AnyModel, ModelKind, ParentLink, Privacy, TrainingData, context_columns, stored,
+};
+use crate::plan::{Generation, Plan, TablePlan};
+use crate::schema::{ColumnKind, TableDef};
+use crate::semantic::fill::{self, SemanticTable};
+use crate::semantic::keep::{self, KeptTable};
+use crate::validated::Validated;
+
+/// How a modelled column is written back (the part of a [`Column`] that is not data).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ColumnSpec {
+    /// The header name.
+    pub name: String,
+    /// The column type.
+    pub kind: ColumnKind,
+    /// How values are written.
+    pub format: ValueFormat,
+}
+
+/// Everything learned about one table: its model, its keys' distributions, and what the output
+/// must look like. Generation needs nothing else (the real rows are not kept, except the rows
+/// of a kept lookup or calendar table).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TrainedTable {
+    /// The table's name.
+    pub name: String,
+    /// The CSV header in input order.
+    pub header: Vec<String>,
+    /// The primary key column, numbered 1..N in the output.
+    pub primary_key: Option<String>,
+    /// The modelled columns in table order.
+    pub columns: Vec<ColumnSpec>,
+    /// The modelled column that orders a sequence (`order_by`), as an index into `columns`.
+    pub order_by: Option<usize>,
+    /// Real row count.
+    pub real_rows: usize,
+    /// Real rows of a sequential table whose sequence key is empty.
+    pub orphan_rows: usize,
+    /// The rows' model.
+    pub model: AnyModel,
+    /// Distributions of the foreign keys assigned after generation.
+    pub assigned: Vec<KeyDistribution>,
+    /// The table verbatim, when it is kept (lookup and calendar tables; see
+    /// [`crate::semantic::keep`]); its `model` is then empty.
+    pub kept: Option<KeptTable>,
+    /// Generators of the table's semantic columns (names, e-mails, phones, text), run on the
+    /// model's rows (see [`crate::semantic::fill`]).
+    pub semantic: Option<SemanticTable>,
+}
+
+/// The trained models of every table, with the plan that orders them and the settings they
+/// were trained with: everything `generate` needs, and what a model file holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Models {
+    /// Generation order and roles of the foreign keys.
+    #[serde(with = "stored::plan")]
+    pub plan: Plan,
+    /// One entry per table, in plan order.
+    pub tables: IndexMap<String, TrainedTable>,
+    /// The model trained (for `inspect`).
+    pub kind: ModelKind,
+    /// The privacy protections applied when training (for `inspect`).
+    pub privacy: Privacy,
+    /// The seed generation uses when none is given: the one chosen at training, else the
+    /// schema's.
+    pub seed: Option<u64>,
+}
+
+impl Models {
+    /// Keeps the named tables and every table they need generated first (the parents of their
+    /// sequences and assigned keys, recursively), so that their keys point at rows that exist.
+    /// Since each table draws from its own random stream, a kept table comes out exactly as it
+    /// would in a full generation. An unknown name is an [`Error::UnknownTables`].
+    pub fn only(mut self, wanted: &[String]) -> Result<Models> {
+        let unknown: Vec<String> = wanted
+            .iter()
+            .filter(|name| !self.tables.contains_key(name.as_str()))
+            .cloned()
+            .collect();
+        if !unknown.is_empty() {
+            let known = self.tables.keys().cloned().collect();
+            return Err(Error::UnknownTables { unknown, known });
+        }
+        let mut keep: HashSet<String> = HashSet::new();
+        let mut todo: Vec<String> = wanted.to_vec();
+        while let Some(name) = todo.pop() {
+            if let Some(plan) = self.plan.table(&name)
+                && keep.insert(name.clone())
+            {
+                todo.extend(parents(plan).map(str::to_string));
+            }
+        }
+        self.plan.order.retain(|plan| keep.contains(&plan.table));
+        self.tables.retain(|name, _| keep.contains(name));
+        Ok(self)
+    }
+
+    /// Checks that the models hang together the way generation relies on (every planned table
+    /// has a model, parents come before their children, indices are in range), so a model file
+    /// that decodes but does not fit fails with a message instead of a panic.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        if self.plan.order.len() != self.tables.len() {
+            return Err(format!(
+                "the plan has {} tables but there are {} table models",
+                self.plan.order.len(),
+                self.tables.len()
+            ));
+        }
+        let mut done: HashSet<&str> = HashSet::new();
+        for plan in &self.plan.order {
+            let trained = self
+                .tables
+                .get(&plan.table)
+                .filter(|trained| trained.name == plan.table)
+                .ok_or_else(|| format!("table `{}` has no model", plan.table))?;
+            let assigned = trained.assigned.iter().map(|key| key.parent.as_str());
+            if let Some(parent) = parents(plan).chain(assigned).find(|p| !done.contains(p)) {
+                return Err(format!(
+                    "table `{}` needs `{parent}`, which is not generated before it",
+                    plan.table
+                ));
+            }
+            if trained
+                .order_by
+                .is_some_and(|index| index >= trained.columns.len())
+            {
+                return Err(format!("table `{}`: order_by out of range", plan.table));
+            }
+            if let Some(kept) = &trained.kept {
+                kept.check(trained.columns.len())
+                    .map_err(|problem| format!("table `{}`: {problem}", plan.table))?;
+            }
+            done.insert(&plan.table);
+        }
+        Ok(())
+    }
+}
+
+/// The tables that must be generated before `plan`'s table.
+fn parents(plan: &TablePlan) -> impl Iterator<Item = &str> {
+    let sequence = match &plan.generation {
+        Generation::Sequential { key } => Some(key.parent.as_str()),
+        Generation::Root | Generation::Independent => None,
+    };
+    sequence
+        .into_iter()
+        .chain(plan.assigned.iter().map(|key| key.parent.as_str()))
+}
+
+/// Trains every table of a validated input (tables in parallel); `on_table` is called with each
+/// table's name once it is trained (for progress).
+pub fn train_all(
+    input: &Validated,
+    kind: ModelKind,
+    privacy: Privacy,
+    seed: Option<u64>,
+    on_table: &(dyn Fn(&str) + Sync),
+) -> Models {
+    let kept = keep::decide(&input.schema, &input.tables);
+    let trained: Vec<TrainedTable> = input
+        .plan
+        .order
+        .par_iter()
+        .map(|table_plan| {
+            let trained = train_table(input, table_plan, kind, privacy, &kept);
+            on_table(&table_plan.table);
+            trained
+        })
+        .collect();
+    Models {
+        plan: input.plan.clone(),
+        tables: trained
+            .into_iter()
+            .map(|table| (table.name.clone(), table))
+            .collect(),
+        kind,
+        privacy,
+        seed,
+    }
+}
+
+fn train_table(
+    input: &Validated,
+    plan: &TablePlan,
+    kind: ModelKind,
+    privacy: Privacy,
+    kept: &IndexMap<String, String>,
+) -> TrainedTable {
+    let table = &input.tables[&plan.table];
+    let def = input
+        .schema
+        .table(&plan.table)
+        .expect("the plan is built from the schema");
+    let parent = match &plan.generation {
+        Generation::Sequential { key } => Some(ParentLink {
+            context: real_context(input, &key.parent),
+            rows: input.tables[&key.parent].rows(),
+            parent_of_row: real_parent_index(input, table, &key.column, &key.parent),
+        }),
+        Generation::Root | Generation::Independent => None,
+    };
+    let orphan_rows = parent.as_ref().map_or(0, |p| {
+        p.parent_of_row.iter().filter(|row| row.is_none()).count()
+    });
+    let assigned = plan
+        .assigned
+        .iter()
+        .map(|fk| {
+            let parent_of_row = real_parent_index(input, table, &fk.column, &fk.parent);
+            let parent = &input.tables[&fk.parent];
+            let real = LinkedColumns {
+                child: &table.columns,
+                child_rows: table.rows(),
+                parent: &parent.columns,
+                parent_rows: parent.rows(),
+            };
+            let mut distribution =
+                KeyDistribution::learn(&fk.column, &fk.parent, &parent_of_row, real, privacy);
+            if kept.contains_key(&fk.parent) {
+                distribution.by_row = Some(keys::counts_by_row(&parent_of_row, parent.rows()));
+            }
+            distribution
+        })
+        .collect();
+    let kept = kept
+        .get(&plan.table)
+        .map(|reason| KeptTable::copy(table, reason.clone()));
+    let semantic = kept
+        .is_none()
+        .then(|| semantic_generators(input, def, table, privacy))
+        .flatten();
+    let order_by = def
+        .order_by
+        .as_ref()
+        .and_then(|name| table.columns.iter().position(|c| &c.name == name));
+    let data = TrainingData {
+        table,
+        parent,
+        order_by,
+        privacy,
+    };
+    TrainedTable {
+        name: table.name.clone(),
+        header: table.header.clone(),
+        primary_key: def.primary_key.clone(),
+        columns: table
+            .columns
+            .iter()
+            .map(|column| ColumnSpec {
+                name: column.name.clone(),
+                kind: column.kind,
+                format: column.format.clone(),
+            })
+            .collect(),
+        order_by,
+        real_rows: table.rows(),
+        orphan_rows,
+        model: match kept {
+            Some(_) => keep::empty_model(table),
+            None => model::train(kind, &data),
+        },
+        assigned,
+        kept,
+        semantic,
+    }
+}
+
+/// The semantic generators of a table, trained on it and on the parents its keys point at.
+fn semantic_generators(
+    input: &Validated,
+    def: &TableDef,
+    table: &Table,
+    privacy: Privacy,
+) -> Option<SemanticTable> {
+    let referenced = input
+        .schema
+        .tables
+        .iter()
+        .any(|t| t.foreign_keys.iter().any(|fk| fk.parent == table.name));
+    let parents: Vec<(&str, &str, &Table)> = def
+        .foreign_keys
+        .iter()
+        .map(|fk| {
+            (
+                fk.column.as_str(),
+                fk.parent.as_str(),
+                &input.tables[&fk.parent],
+            )
+        })
+        .collect();
+    let min_count = privacy.threshold(table.rows());
+    fill::train(
+        def,
+        table,
+        referenced,
+        &parents,
+        min_count,
+        privacy.min_count,
+    )
+}
+
+/// For each row of `table`, the row of `parent` its key `column` points at.
+fn real_parent_index(
+    input: &Validated,
+    table: &Table,
+    column: &str,
+    parent: &str,
+) -> Vec<Option<usize>> {
+    let parent_table = &input.tables[parent];
+    let pk = input
+        .schema
+        .table(parent)
+        .and_then(|def| def.primary_key.as_deref())
+        .expect("validation guarantees the parent has a primary key");
+    keys::parent_index(&table.keys[column], &parent_table.keys[pk])
+}
+
+/// The context a real `parent` gives its children: its columns and its own parent's.
+fn real_context(input: &Validated, parent: &str) -> Vec<Column> {
+    let parent_table = &input.tables[parent];
+    match input.plan.table(parent).map(|plan| &plan.generation) {
+        Some(Generation::Sequential { key }) => {
+            let row_of = real_parent_index(input, parent_table, &key.column, &key.parent);
+            let grandparent = &input.tables[&key.parent].columns;
+            context_columns(&parent_table.columns, Some((grandparent, &row_of)))
+        }
+        _ => context_columns(&parent_table.columns, None),
+    }
+}

@@ -1,0 +1,655 @@
+//! Hostile and careless inputs, one test (at least) per class of issue 13: outputs that would
+//! overwrite inputs, model files that try to escape or crash, datetimes with offsets, numbers
+//! that do not fit i64 or are in scientific notation, unterminated quotes, interrupted and
+//! failed writes, duplicate YAML keys, resource exhaustion, crafted indices, times of day, and
+//! the small ones (closed stdout, a zero privacy threshold, blank headers, stray words).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use dxsynth::Models;
+use dxsynth::NoProgress;
+use dxsynth::data::ValueFormat;
+use dxsynth::modelfile;
+use tempfile::TempDir;
+
+fn example(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// Runs the binary in `dir`; returns the exit code (-1 when killed by a signal), stdout, stderr.
+fn dxsynth_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_dxsynth"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run dxsynth");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "dxsynth panicked:\n{stderr}");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr,
+    )
+}
+
+/// A copy of the bank example laid out as `init` lays it out: CSVs and schema in one folder.
+fn bank_folder() -> (TempDir, PathBuf) {
+    let dir = TempDir::new().expect("temporary folder");
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).expect("mkdir");
+    for table in ["accounts", "transactions", "loans"] {
+        std::fs::copy(
+            example(&format!("testdata/bank/{table}.csv")),
+            data.join(format!("{table}.csv")),
+        )
+        .expect("copy");
+    }
+    let schema = std::fs::read_to_string(example("schemas/bank.yaml"))
+        .expect("schema")
+        .replace("../testdata/bank/", "");
+    std::fs::write(data.join("schema.yaml"), schema).expect("write schema");
+    (dir, data)
+}
+
+/// Every file under `dir` with its bytes.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(dir)
+        .expect("list")
+        .map(|entry| {
+            let path = entry.expect("entry").path();
+            let bytes = std::fs::read(&path).unwrap_or_default();
+            (path, bytes)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Hidden staging or aside folders left in `dir`.
+fn leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .expect("list")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|name| name.starts_with(".dxsynth"))
+        .collect()
+}
+
+fn trained(schema: &str) -> Models {
+    let options = dxsynth::TrainOptions {
+        seed: Some(3),
+        ..Default::default()
+    };
+    dxsynth::train(&example(schema), &options, &NoProgress).expect("trains")
+}
+
+fn load_error(models: &Models) -> String {
+    let bytes = modelfile::to_bytes(models).expect("encode");
+    match modelfile::from_bytes(&bytes) {
+        Ok(_) => panic!("a doctored model was accepted"),
+        Err(problem) => problem.to_string(),
+    }
+}
+
+// 1. Outputs that are, hold or resolve to an input.
+
+#[test]
+fn outputs_over_the_inputs_are_refused_and_the_data_is_untouched() {
+    let (dir, data) = bank_folder();
+    let before = snapshot(&data);
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&data, &link).expect("symlink");
+    let attempts: Vec<Vec<&str>> = vec![
+        vec!["run", "schema.yaml", "-o", "."],
+        vec!["run", "schema.yaml", "-o", "../data/"],
+        vec!["run", "schema.yaml", "-o", link.to_str().expect("utf-8")],
+        vec!["run", "schema.yaml", "-o", ".."],
+        vec!["train", "schema.yaml", "-m", "accounts.csv"],
+        vec!["train", "schema.yaml", "-m", "../link/schema.yaml"],
+        vec!["evaluate", "schema.yaml", ".", "--json", "loans.csv"],
+        vec![
+            "evaluate",
+            "schema.yaml",
+            ".",
+            "--html",
+            "./transactions.csv",
+        ],
+    ];
+    for args in attempts {
+        let (code, _, stderr) = dxsynth_in(&data, &args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains("the input `"), "{args:?}: {stderr}");
+        assert_eq!(snapshot(&data), before, "{args:?} changed the real data");
+    }
+    assert!(leftovers(dir.path()).is_empty());
+    let (code, _, stderr) = dxsynth_in(&data, &["run", "schema.yaml", "-o", "synthetic"]);
+    assert_eq!(code, 0, "a folder inside the data folder is fine: {stderr}");
+}
+
+// 2. Names read from a model file.
+
+#[test]
+fn model_files_cannot_name_paths_or_escape_codes() {
+    for name in [
+        "../../../accounts",
+        "/tmp/accounts",
+        "a/b",
+        "..",
+        "x\u{1b}[2J",
+    ] {
+        let mut models = trained("schemas/bank_two_tables.yaml");
+        let mut table = models.tables.shift_remove("transactions").expect("table");
+        table.name = name.to_string();
+        models.tables.insert(name.to_string(), table);
+        models.plan.order[1].table = name.to_string();
+        let message = load_error(&models);
+        assert!(message.contains("letters, digits and `_`"), "{message}");
+        assert!(
+            !message.contains('\u{1b}'),
+            "escape codes are escaped: {message}"
+        );
+    }
+    let mut models = trained("schemas/bank_two_tables.yaml");
+    let accounts = &mut models.tables["accounts"];
+    let old = accounts.columns[0].name.clone();
+    let new = "tier\u{1b}]0;owned\u{7}".to_string();
+    accounts.columns[0].name = new.clone();
+    for name in accounts.header.iter_mut().filter(|name| **name == old) {
+        *name = new.clone();
+    }
+    let message = load_error(&models);
+    assert!(message.contains("control characters"), "{message}");
+    assert!(!message.contains('\u{1b}'), "{message}");
+    assert_eq!(dxsynth::error::printable("a\u{1b}[2J\n"), "a\\u{1b}[2J\\n");
+}
+
+// 3. Datetimes with offsets; patterns that chrono cannot apply.
+
+#[test]
+fn datetimes_keep_their_offset_and_bad_patterns_never_panic() {
+    let dir = TempDir::new().expect("temporary folder");
+    let mut csv = String::from("id,at,logged\n");
+    for i in 0..120 {
+        let offset = if i % 3 == 0 { "+01:00" } else { "+02:00" };
+        csv += &format!(
+            "{i},2024-03-{:02}T{:02}:15:00{offset},2024-01-01 08:{:02}:00+0530\n",
+            1 + i % 28,
+            i % 24,
+            i % 60
+        );
+    }
+    std::fs::write(dir.path().join("t.csv"), csv).expect("csv");
+    let schema = "tables:\n  t:\n    path: t.csv\n    primary_key: id\n    columns:\n      \
+                  logged: {type: datetime, format: \"%Y-%m-%d %H:%M:%S%z\"}\n";
+    std::fs::write(dir.path().join("s.yaml"), schema).expect("schema");
+    let (code, _, stderr) = dxsynth_in(dir.path(), &["run", "s.yaml", "-o", "out", "--seed", "2"]);
+    assert_eq!(code, 0, "{stderr}");
+    let out = std::fs::read_to_string(dir.path().join("out/t.csv")).expect("output");
+    for line in out.lines().skip(1) {
+        let fields: Vec<&str> = line.split(',').collect();
+        let at = chrono::DateTime::parse_from_str(fields[1], "%Y-%m-%dT%H:%M:%S%:z")
+            .unwrap_or_else(|err| panic!("{line}: {err}"));
+        assert_eq!(
+            at.offset().local_minus_utc(),
+            7200,
+            "the common offset: {line}"
+        );
+        let logged = chrono::DateTime::parse_from_str(fields[2], "%Y-%m-%d %H:%M:%S%z")
+            .unwrap_or_else(|err| panic!("{line}: {err}"));
+        assert!(fields[2].ends_with("+0530"), "{line} ({logged})");
+    }
+    // A pattern chrono cannot apply: refused by validate, and in a model file.
+    let bad = schema.replace("%Y-%m-%d %H:%M:%S%z", "%Y-%m-%d %Q");
+    std::fs::write(dir.path().join("bad.yaml"), bad).expect("schema");
+    let (code, _, stderr) = dxsynth_in(dir.path(), &["run", "bad.yaml", "-o", "out2"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("not a valid chrono strftime pattern"),
+        "{stderr}"
+    );
+    let mut models = trained("schemas/bank_two_tables.yaml");
+    for pattern in ["%Y-%m-%d %Q", "%Y %z %", "%Y-%m-%d %:::::z"] {
+        let accounts = &mut models.tables["accounts"];
+        for column in &mut accounts.columns {
+            if let ValueFormat::Datetime { pattern: p, .. } = &mut column.format {
+                *p = pattern.to_string();
+            }
+        }
+        let message = load_error(&models);
+        assert!(
+            message.contains("pattern") || message.contains("format"),
+            "{message}"
+        );
+    }
+}
+
+// 4. Numbers: scientific notation and integers beyond i64.
+
+#[test]
+fn scientific_notation_and_huge_integers_survive() {
+    let dir = TempDir::new().expect("temporary folder");
+    let mut csv = String::from("tiny,huge,vast\n");
+    for i in 1..=60 {
+        csv += &format!(
+            "{}.{:03}e-07,{}{:018},{}e+{}\n",
+            i % 9 + 1,
+            i * 7 % 1000,
+            i * 37 % 1000 + 100,
+            i * 12345,
+            i % 9 + 1,
+            200 + i % 100
+        );
+    }
+    std::fs::write(dir.path().join("n.csv"), csv).expect("csv");
+    std::fs::write(
+        dir.path().join("s.yaml"),
+        "tables:\n  n:\n    path: n.csv\n",
+    )
+    .expect("yaml");
+    let (code, _, stderr) = dxsynth_in(
+        dir.path(),
+        &["run", "s.yaml", "-o", "out", "--privacy-min-count", "1"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let out = std::fs::read_to_string(dir.path().join("out/n.csv")).expect("output");
+    for line in out.lines().skip(1) {
+        let fields: Vec<&str> = line.split(',').collect();
+        let tiny: f64 = fields[0].parse().expect("a number");
+        assert!(
+            fields[0].contains("e-07") && tiny > 1e-7 && tiny < 1e-6,
+            "{line}"
+        );
+        assert!(
+            (21..=22).contains(&fields[1].len()) && fields[1].bytes().all(|b| b.is_ascii_digit()),
+            "integers keep all their digits: {line}"
+        );
+        let vast: f64 = fields[2].parse().expect("a number");
+        assert!(fields[2].contains("e+2") && vast > 1e200, "{line}");
+    }
+}
+
+// 5. A quote that never closes.
+
+#[test]
+fn an_unterminated_quote_is_an_error_with_its_line() {
+    let dir = TempDir::new().expect("temporary folder");
+    let mut csv = String::from("id,name,note\n");
+    for i in 0..100 {
+        let quote = if i == 4 { "\"" } else { "" };
+        csv += &format!("{i},n{i},{quote}note {i}\n");
+    }
+    std::fs::write(dir.path().join("t.csv"), csv).expect("csv");
+    std::fs::write(
+        dir.path().join("s.yaml"),
+        "tables:\n  t:\n    path: t.csv\n",
+    )
+    .expect("yaml");
+    let (code, stdout, stderr) = dxsynth_in(dir.path(), &["validate", "s.yaml"]);
+    assert_eq!(code, 2, "{stdout}");
+    assert!(stderr.contains("opened on line 6 never closes"), "{stderr}");
+}
+
+// 6. The output folder is never a mix of two runs; nothing hidden is left behind.
+
+#[test]
+fn a_failed_write_leaves_the_output_folder_as_it_was() {
+    let dir = TempDir::new().expect("temporary folder");
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).expect("mkdir");
+    std::fs::write(out.join("a.csv"), "old run\n").expect("write");
+    std::fs::write(out.join("notes.txt"), "mine\n").expect("write");
+    let before = snapshot(&out);
+    let column = |pattern: &str| dxsynth::data::Column {
+        name: "when".into(),
+        kind: dxsynth::schema::ColumnKind::Datetime,
+        format: ValueFormat::Datetime {
+            pattern: pattern.into(),
+            date_only: true,
+            offset: None,
+        },
+        values: vec![dxsynth::data::Value::Number(0.0)],
+    };
+    let table = |name: &str, pattern: &str| dxsynth::generate::SyntheticTable {
+        name: name.into(),
+        header: vec!["when".into()],
+        primary_key: None,
+        rows: 1,
+        columns: vec![column(pattern)],
+        foreign_keys: Default::default(),
+        text: Default::default(),
+    };
+    let mut tables = indexmap::IndexMap::new();
+    tables.insert("a".to_string(), table("a", "%Y-%m-%d"));
+    tables.insert("b".to_string(), table("b", "%Y %Q"));
+    let err = dxsynth::output::write_all(&out, &tables).expect_err("b cannot be written");
+    assert_eq!(exit_code(&err), 2, "{err}");
+    assert_eq!(snapshot(&out), before, "the old run is untouched");
+    assert!(
+        leftovers(dir.path()).is_empty(),
+        "{:?}",
+        leftovers(dir.path())
+    );
+    tables.shift_remove("b");
+    dxsynth::output::write_all(&out, &tables).expect("a alone is written");
+    assert_eq!(
+        std::fs::read_to_string(out.join("a.csv")).expect("a"),
+        "when\n1970-01-01\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).expect("kept"),
+        "mine\n"
+    );
+    assert!(
+        leftovers(dir.path()).is_empty(),
+        "{:?}",
+        leftovers(dir.path())
+    );
+}
+
+#[test]
+fn interrupted_runs_and_dangling_links_leave_nothing_hidden() {
+    let dir = TempDir::new().expect("temporary folder");
+    let schema = example("schemas/shop.yaml");
+    let schema = schema.to_str().expect("utf-8");
+    for (round, delay) in [40, 120, 250, 400, 700, 1000].into_iter().enumerate() {
+        let out = dir.path().join(format!("out{delay}"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dxsynth"))
+            .args([
+                "run",
+                schema,
+                "-o",
+                out.to_str().expect("utf-8"),
+                "--scale",
+                "8",
+                "-q",
+            ])
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(Duration::from_millis(delay));
+        let signal = if round % 2 == 0 {
+            libc::SIGTERM
+        } else {
+            libc::SIGINT
+        };
+        // SAFETY: signalling our own child process.
+        unsafe { libc::kill(child.id() as i32, signal) };
+        let status = child.wait().expect("wait");
+        assert!(
+            status.code().is_some(),
+            "ended by its handler, not the signal"
+        );
+        assert!(
+            leftovers(dir.path()).is_empty(),
+            "after {delay} ms: {:?}",
+            leftovers(dir.path())
+        );
+        if out.exists() {
+            assert_eq!(
+                std::fs::read_dir(&out).expect("out").count(),
+                5,
+                "complete or absent"
+            );
+        }
+    }
+    let link = dir.path().join("dangling");
+    std::os::unix::fs::symlink(dir.path().join("nowhere"), &link).expect("symlink");
+    let (code, _, stderr) = dxsynth_in(
+        dir.path(),
+        &["run", schema, "-o", "dangling", "--seed", "1"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    assert!(leftovers(dir.path()).is_empty());
+}
+
+// 7. Duplicate YAML keys.
+
+#[test]
+fn keys_written_twice_are_errors_naming_the_key() {
+    let dir = TempDir::new().expect("temporary folder");
+    std::fs::write(dir.path().join("t.csv"), "id,p\n1,1\n2,1\n").expect("csv");
+    let cases = [
+        (
+            "tables:\n  t: {path: t.csv}\n  t: {path: t.csv}\n",
+            "`t` is written twice",
+        ),
+        (
+            "tables:\n  p: {path: t.csv, primary_key: id}\n  c:\n    path: t.csv\n    \
+             foreign_keys:\n      p: p\n      p: p\n",
+            "`p` is written twice",
+        ),
+        (
+            "tables:\n  t:\n    path: t.csv\n    columns:\n      p: numerical\n      p: text\n",
+            "`p` is written twice",
+        ),
+    ];
+    for (yaml, expected) in cases {
+        std::fs::write(dir.path().join("s.yaml"), yaml).expect("yaml");
+        let (code, _, stderr) = dxsynth_in(dir.path(), &["validate", "s.yaml"]);
+        assert_eq!(code, 2, "{yaml}");
+        assert!(
+            stderr.contains(expected) && stderr.contains("line"),
+            "{stderr}"
+        );
+    }
+}
+
+// 8. Resource exhaustion refused up front.
+
+#[test]
+fn absurd_sizes_are_refused_before_any_work() {
+    let dir = TempDir::new().expect("temporary folder");
+    let schema = example("schemas/bank.yaml");
+    let schema = schema.to_str().expect("utf-8");
+    for scale in ["1e9", "1e300"] {
+        let (code, _, stderr) =
+            dxsynth_in(dir.path(), &["run", schema, "-o", "o", "--scale", scale]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("rows one run can hold"), "{stderr}");
+        assert!(!dir.path().join("o").exists());
+    }
+    // A model file claiming 10^9 rows loads (it is only a number) but does not generate.
+    let mut models = trained("schemas/bank_two_tables.yaml");
+    models.tables["accounts"].real_rows = 1_000_000_000;
+    let bytes = modelfile::to_bytes(&models).expect("encode");
+    match modelfile::from_bytes(&bytes) {
+        // Its children counts no longer fit 10^9 parents.
+        Err(problem) => assert!(problem.to_string().contains("rows"), "{problem}"),
+        Ok(file) => {
+            let options = dxsynth::GenerateOptions::default();
+            let out = dir.path().join("g");
+            let err =
+                dxsynth::generate(&file.models, &out, &options, &NoProgress).expect_err("refused");
+            assert_eq!(exit_code(&err), 2, "{err}");
+        }
+    }
+    // A root table claiming 10^9 rows loads, and is refused before generating.
+    let csv: String = (0..50).map(|i| format!("{i}\n")).collect();
+    std::fs::write(dir.path().join("one.csv"), format!("x\n{csv}")).expect("csv");
+    std::fs::write(
+        dir.path().join("one.yaml"),
+        "tables:\n  one: {path: one.csv}\n",
+    )
+    .expect("yaml");
+    let options = dxsynth::TrainOptions::default();
+    let mut models =
+        dxsynth::train(&dir.path().join("one.yaml"), &options, &NoProgress).expect("trains");
+    models.tables["one"].real_rows = 1_000_000_000;
+    let bytes = modelfile::to_bytes(&models).expect("encode");
+    let file = modelfile::from_bytes(&bytes).expect("a row count alone is only a number");
+    let options = dxsynth::GenerateOptions::default();
+    let err = dxsynth::generate(&file.models, &dir.path().join("g"), &options, &NoProgress)
+        .expect_err("refused");
+    assert!(err.to_string().contains("rows one run can hold"), "{err}");
+    // A header allowing lists to expand without bound.
+    let bytes = modelfile::to_bytes(&trained("schemas/bank_two_tables.yaml")).expect("encode");
+    let writer = usize::from(bytes[12]);
+    let at = 13 + writer + 8;
+    let mut lifted = bytes.clone();
+    lifted[at..at + 8].copy_from_slice(&(u64::MAX / 2).to_le_bytes());
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(&bytes[13..13 + writer]);
+    crc.update(&lifted[at..at + 8]);
+    crc.update(&bytes[at + 12..]);
+    lifted[at + 8..at + 12].copy_from_slice(&crc.finalize().to_le_bytes());
+    let message = modelfile::from_bytes(&lifted)
+        .map(drop)
+        .expect_err("refused")
+        .to_string();
+    assert!(message.contains("expand"), "{message}");
+    // Table paths that are not files; a schema nested without end.
+    let fifo = dir.path().join("fifo.csv");
+    let made = std::ffi::CString::new(fifo.to_str().expect("utf-8")).expect("path");
+    // SAFETY: creating a FIFO at a path we own.
+    assert_eq!(unsafe { libc::mkfifo(made.as_ptr(), 0o600) }, 0);
+    for path in ["/dev/zero", "fifo.csv", "."] {
+        std::fs::write(
+            dir.path().join("s.yaml"),
+            format!("tables:\n  t:\n    path: {path}\n"),
+        )
+        .expect("yaml");
+        let started = Instant::now();
+        let (code, _, stderr) = dxsynth_in(dir.path(), &["validate", "s.yaml"]);
+        assert_eq!(code, 2, "{path}: {stderr}");
+        assert!(stderr.contains("give the path of a file"), "{stderr}");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{path} took too long"
+        );
+    }
+    std::fs::write(
+        dir.path().join("deep.yaml"),
+        format!("tables: {}", "[".repeat(400_000)),
+    )
+    .expect("yaml");
+    let (code, _, stderr) = dxsynth_in(dir.path(), &["validate", "deep.yaml"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("nested more than"), "{stderr}");
+}
+
+// 9. Crafted indices with a valid checksum (and the fuzz test in modelfile_fuzz.rs).
+
+#[test]
+fn doctored_children_counts_and_orders_are_refused() {
+    let mut models = trained("schemas/bank_two_tables.yaml");
+    let transactions = &mut models.tables["transactions"];
+    transactions.order_by = Some(99);
+    assert!(load_error(&models).contains("order_by"));
+    let mut models = trained("schemas/bank_two_tables.yaml");
+    models.tables["transactions"].real_rows = 3;
+    let message = load_error(&models);
+    assert!(message.contains("rows"), "{message}");
+}
+
+// 10. Times of day.
+
+#[test]
+fn times_of_day_stay_valid_times() {
+    let dir = TempDir::new().expect("temporary folder");
+    let mut csv = String::from("id,opens,closes\n");
+    for i in 0..200 {
+        csv += &format!(
+            "{i},{:02}:{:02},{:02}:{:02}\n",
+            6 + i % 5,
+            i * 7 % 60,
+            17 + i % 7,
+            i * 13 % 60
+        );
+    }
+    std::fs::write(dir.path().join("t.csv"), csv).expect("csv");
+    let schema = "tables:\n  t:\n    path: t.csv\n    primary_key: id\n    columns:\n      \
+                  closes: {type: datetime, format: \"%H:%M\"}\n";
+    std::fs::write(dir.path().join("s.yaml"), schema).expect("yaml");
+    let (code, stdout, stderr) = dxsynth_in(dir.path(), &["validate", "s.yaml"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("opens datetime (%H:%M)"), "{stdout}");
+    let (code, _, stderr) = dxsynth_in(dir.path(), &["run", "s.yaml", "-o", "out", "--seed", "4"]);
+    assert_eq!(code, 0, "{stderr}");
+    let out = std::fs::read_to_string(dir.path().join("out/t.csv")).expect("output");
+    for line in out.lines().skip(1) {
+        for time in line.split(',').skip(1) {
+            assert!(
+                chrono::NaiveTime::parse_from_str(time, "%H:%M").is_ok(),
+                "{line}"
+            );
+            assert_eq!(time.len(), 5, "{line}");
+        }
+    }
+    std::fs::write(dir.path().join("t.csv"), "id,closes\n1,17:30\n2,25:99\n").expect("csv");
+    let (code, _, stderr) = dxsynth_in(dir.path(), &["validate", "s.yaml"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("`25:99` is not a valid datetime value in the format `%H:%M`"),
+        "{stderr}"
+    );
+}
+
+// 11. The small ones.
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dxsynth"))
+        .args([
+            "validate",
+            example("schemas/shop.yaml").to_str().expect("utf-8"),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn zero_thresholds_blank_headers_and_stray_words_are_reported() {
+    let dir = TempDir::new().expect("temporary folder");
+    let schema = example("schemas/bank.yaml");
+    let schema = schema.to_str().expect("utf-8");
+    let (code, _, stderr) = dxsynth_in(
+        dir.path(),
+        &["run", schema, "-o", "o", "--privacy-min-count", "0"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("at least 1"), "{stderr}");
+    std::fs::write(
+        dir.path().join("s.yaml"),
+        "tables:\n  t:\n    path: t.csv\n",
+    )
+    .expect("yaml");
+    std::fs::write(dir.path().join("t.csv"), "  ,\t \n1,2\n").expect("csv");
+    let (code, _, stderr) = dxsynth_in(dir.path(), &["validate", "s.yaml"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("has only blanks"), "{stderr}");
+    let mut csv = String::from("id,amount\n");
+    for i in 0..100 {
+        let amount = if i == 57 {
+            "unknown".to_string()
+        } else {
+            (i * 3).to_string()
+        };
+        csv += &format!("{i},{amount}\n");
+    }
+    std::fs::write(dir.path().join("t.csv"), csv).expect("csv");
+    let (code, stdout, _) = dxsynth_in(dir.path(), &["validate", "s.yaml"]);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("column `amount` is id") && stdout.contains("`unknown` (line 59)"),
+        "{stdout}"
+    );
+}
+
+/// The exit code the command line gives a library error: 2 for bad input, 1 otherwise.
+fn exit_code(err: &dxsynth::Error) -> i32 {
+    if err.is_bad_input() { 2 } else { 1 }
+}
