@@ -53,7 +53,32 @@ pub fn estimated_rows(real_rows: &[usize], scale: f64) -> f64 {
 
 /// Refuses, before any work, a generation expected to exceed [`MAX_ROWS`].
 pub fn check_size(real_rows: &[usize], scale: f64) -> Result<()> {
-    let estimate = estimated_rows(real_rows, scale);
+    refuse_above(estimated_rows(real_rows, scale), real_rows, scale)
+}
+
+/// [`check_size`] for trained models: a kept table comes out with its stored rows whatever the
+/// scale, so its rows count unscaled.
+pub fn check_models_size(models: &Models, scale: f64) -> Result<()> {
+    let real_rows: Vec<usize> = models.tables.values().map(|t| t.real_rows).collect();
+    let kept: usize = models
+        .tables
+        .values()
+        .filter_map(|t| t.kept.as_ref().map(|kept| kept.rows))
+        .fold(0, usize::saturating_add);
+    let scaled: Vec<usize> = models
+        .tables
+        .values()
+        .filter(|t| t.kept.is_none())
+        .map(|t| t.real_rows)
+        .collect();
+    refuse_above(
+        estimated_rows(&scaled, scale) + kept as f64,
+        &real_rows,
+        scale,
+    )
+}
+
+fn refuse_above(estimate: f64, real_rows: &[usize], scale: f64) -> Result<()> {
     if estimate <= MAX_ROWS {
         return Ok(());
     }

@@ -124,6 +124,10 @@ impl KeyDistribution {
         if !(0.0..=1.0).contains(&self.null_rate) {
             return Err("an empty-key rate that is not a rate".into());
         }
+        if let Some(by_row) = &self.by_row {
+            crate::model::check_counts(by_row, child_rows, Some(parent_rows))
+                .map_err(|err| format!("a kept parent's {err}"))?;
+        }
         match &self.preference {
             Some(preference) => preference.check(child_columns, parent_columns),
             None => Ok(()),

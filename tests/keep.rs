@@ -139,3 +139,189 @@ fn lookup_labels_and_calendar_rows_are_kept_and_referenced_as_in_the_real_data()
     let synthetic_days: BTreeSet<String> = synthetic("sales.csv", "day").into_iter().collect();
     assert_eq!(synthetic_days, real_days, "sales fall on the real days");
 }
+
+/// Runs the binary with `args`; its exit code and stderr.
+fn dxsynth(args: &[&str]) -> (i32, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_dxsynth"))
+        .args(args)
+        .output()
+        .expect("dxsynth runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn given_rows_refer_to_a_kept_parent_by_its_real_keys_and_a_kept_table_takes_no_row_count() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    planted(dir.path());
+    let model = dir.path().join("m.dxsynth");
+    let schema = dir.path().join("schema.yaml");
+    let (code, err) = dxsynth(&[
+        "train",
+        &schema.to_string_lossy(),
+        "--model-file",
+        &model.to_string_lossy(),
+        "--quiet",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    // Given sales name real colour codes and real day ids: they are the kept parents' keys.
+    let given = dir.path().join("given_sales.csv");
+    fs::write(
+        &given,
+        "sale_id,colour,day,amount\n1,C3,1005,1.5\n2,C0,1399,2.5\n",
+    )
+    .expect("write");
+    let out = dir.path().join("out");
+    let (code, err) = dxsynth(&[
+        "generate",
+        &model.to_string_lossy(),
+        "-o",
+        &out.to_string_lossy(),
+        "--given",
+        &format!("sales={}", given.display()),
+        "--seed",
+        "3",
+        "--quiet",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(column(&out.join("sales.csv"), "day"), ["1005", "1399"]);
+    assert_eq!(column(&out.join("sales.csv"), "colour"), ["C3", "C0"]);
+    // A key that is not a real key of the kept parent is named.
+    fs::write(&given, "sale_id,colour,day,amount\n1,C3,7,1.5\n").expect("write");
+    let (code, err) = dxsynth(&[
+        "generate",
+        &model.to_string_lossy(),
+        "-o",
+        &out.to_string_lossy(),
+        "--given",
+        &format!("sales={}", given.display()),
+        "--quiet",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("kept table `days`") && err.contains("`7`"),
+        "{err}"
+    );
+    // A kept table comes out with its real rows: a row count for it is refused.
+    let (code, err) = dxsynth(&[
+        "generate",
+        &model.to_string_lossy(),
+        "-o",
+        &out.to_string_lossy(),
+        "--rows",
+        "days=10",
+        "--quiet",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("days") && err.contains("kept"), "{err}");
+}
+
+/// The planted models, trained by the library.
+fn planted_models(dir: &Path) -> dxsynth::Models {
+    planted(dir);
+    let options = dxsynth::TrainOptions {
+        seed: Some(2),
+        ..Default::default()
+    };
+    dxsynth::train(&dir.join("schema.yaml"), &options, &dxsynth::NoProgress).expect("trains")
+}
+
+#[test]
+fn a_model_file_whose_kept_rows_or_counts_do_not_fit_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let models = planted_models(dir.path());
+    assert!(models.tables["days"].kept.is_some(), "days is kept");
+    let load = |models: &dxsynth::Models| {
+        let bytes = dxsynth::modelfile::to_bytes(models).expect("encode");
+        dxsynth::modelfile::from_bytes(&bytes).map(|_| ())
+    };
+    assert!(load(&models).is_ok(), "the trained model loads");
+    // A kept table claiming more rows than it stores.
+    let mut bad = models.clone();
+    if let Some(kept) = bad.tables["days"].kept.as_mut() {
+        kept.rows += 1;
+    }
+    bad.tables["days"].real_rows += 1;
+    let err = load(&bad).expect_err("kept rows that do not fit");
+    assert!(err.to_string().contains("kept"), "{err}");
+    // A kept key column shorter than the table.
+    let mut bad = models.clone();
+    if let Some(kept) = bad.tables["days"].kept.as_mut() {
+        kept.keys["day_id"].pop();
+    }
+    assert!(load(&bad).is_err(), "a short key column");
+    // Children counts per kept row that do not match the parent's rows.
+    let mut bad = models.clone();
+    let sales = &mut bad.tables["sales"];
+    let by_row = sales
+        .assigned
+        .iter_mut()
+        .find_map(|key| key.by_row.as_mut())
+        .expect("sales count their children per kept row");
+    by_row.pop();
+    assert!(load(&bad).is_err(), "counts for too few parent rows");
+    let mut bad = models.clone();
+    let sales = &mut bad.tables["sales"];
+    if let Some(by_row) = sales
+        .assigned
+        .iter_mut()
+        .find_map(|key| key.by_row.as_mut())
+    {
+        by_row[0] = usize::MAX;
+    }
+    assert!(load(&bad).is_err(), "counts beyond the child rows");
+}
+
+#[test]
+fn mutated_model_files_with_kept_tables_fail_cleanly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let models = planted_models(dir.path());
+    let original = dxsynth::modelfile::to_bytes(&models).expect("encode");
+    let writer = usize::from(original[12]);
+    let header = 13 + writer;
+    let payload = original[header + 20..].to_vec();
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move |below: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % below as u64) as usize
+    };
+    let mut refused = 0;
+    for round in 0..150 {
+        let mut mutated = payload.clone();
+        for _ in 0..1 + next(3) {
+            let at = next(mutated.len());
+            mutated[at] = match next(3) {
+                0 => next(256) as u8,
+                1 => mutated[at] ^ (1 << next(8)),
+                _ => [0, 1, 0x7f, 0x80, 0xff][next(5)],
+            };
+        }
+        let mut bytes = original[..header + 8].to_vec();
+        bytes[header..header + 8].copy_from_slice(&(mutated.len() as u64).to_le_bytes());
+        let expanded = &original[header + 8..header + 16];
+        bytes.extend_from_slice(expanded);
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(&original[13..header]);
+        crc.update(expanded);
+        crc.update(&mutated);
+        bytes.extend_from_slice(&crc.finalize().to_le_bytes());
+        bytes.extend_from_slice(&mutated);
+        let Ok(file) = dxsynth::modelfile::from_bytes(&bytes) else {
+            refused += 1;
+            continue;
+        };
+        let options = dxsynth::GenerateOptions {
+            seed: Some(1),
+            ..Default::default()
+        };
+        let out = dir.path().join(format!("out{round}"));
+        if let Err(err) = dxsynth::generate(&file.models, &out, &options, &dxsynth::NoProgress) {
+            assert!(err.is_bad_input(), "round {round}: {err}");
+        }
+    }
+    assert!(refused > 0, "mutations are noticed");
+}

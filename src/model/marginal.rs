@@ -115,13 +115,15 @@ impl Marginal {
 }
 
 impl<T> Weighted<T> {
-    fn check(&self) -> bool {
+    /// Whether it can be drawn from (items, and one cumulative weight per item).
+    pub(crate) fn check(&self) -> bool {
         !self.items.is_empty() && self.items.len() == self.cumulative.len()
     }
 }
 
 impl IdShape {
-    fn check(&self) -> bool {
+    /// Whether it can be drawn from, within the drawn-length bound.
+    pub(crate) fn check(&self) -> bool {
         !self.templates.is_empty()
             && self.prefix.len() + self.suffix.len() <= MAX_DRAWN_LENGTH
             && self.templates.iter().all(|t| t.len() <= MAX_DRAWN_LENGTH)

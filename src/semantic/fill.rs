@@ -487,6 +487,36 @@ impl SemanticTable {
         }
     }
 
+    /// Whether generators read from a model file fit a table of `columns` modelled columns and
+    /// can be drawn from (indices in range, each column generated once, every list drawable,
+    /// shares that are shares), so generation cannot panic on them.
+    pub fn check(&self, columns: usize) -> Result<(), String> {
+        if self.types.len() != columns {
+            return Err(format!(
+                "{} semantic types for {columns} columns",
+                self.types.len()
+            ));
+        }
+        if let Some(CountrySource::Column(index)) = &self.country
+            && *index >= columns
+        {
+            return Err("the country column is out of range".into());
+        }
+        let mut seen = std::collections::HashSet::new();
+        for column in &self.columns {
+            if column.index >= columns || !seen.insert(column.index) {
+                return Err(format!(
+                    "a semantic generator for column {} (out of range or twice)",
+                    column.index
+                ));
+            }
+            column
+                .check()
+                .map_err(|err| format!("column {}: {err}", column.index))?;
+        }
+        Ok(())
+    }
+
     /// The parent table a country comes from, if any (generation needs it done first).
     pub fn country_parent(&self) -> Option<(&str, &str)> {
         match &self.country {
@@ -504,6 +534,28 @@ struct Person {
 }
 
 impl SemanticColumn {
+    fn check(&self) -> Result<(), String> {
+        let share = |p: f64| (0.0..=1.0).contains(&p);
+        let drawable =
+            |list: &Option<Weighted<Arc<str>>>| list.as_ref().is_none_or(Weighted::check);
+        let ok = share(self.fresh_share)
+            && drawable(&self.frequent)
+            && match &self.generator {
+                Generator::Names => true,
+                Generator::Street { words } => words.is_finite(),
+                Generator::Email(model) => {
+                    share(model.domain_share)
+                        && drawable(&model.patterns)
+                        && drawable(&model.domains)
+                }
+                Generator::Phone(model) => drawable(&model.shapes),
+                Generator::Shape(shape) => shape.check(),
+                Generator::Text(model) => return model.check(),
+            };
+        ok.then_some(())
+            .ok_or_else(|| "a generator that cannot be drawn from".to_string())
+    }
+
     fn draw(
         &self,
         current: Value,

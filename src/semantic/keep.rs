@@ -214,14 +214,38 @@ impl KeptTable {
             .unwrap_or_else(|| vec![Value::Null; self.rows])
     }
 
-    /// Whether the stored lengths agree (a model file that decodes but does not fit fails).
-    pub fn check(&self, columns: usize) -> Result<(), String> {
-        let lengths_agree = self.columns.iter().all(|runs| runs.len() == self.rows)
+    /// Whether what a model file stored fits the table: one stored column per modelled column
+    /// (`kinds`), `rows` (the table's real rows) values in each column and each key column,
+    /// values of the column's type and finite numbers. A file that decodes but does not fit
+    /// fails here instead of in generation.
+    pub fn check(&self, kinds: &[ColumnKind], rows: usize) -> Result<(), String> {
+        let lengths_agree = self.rows == rows
+            && self.columns.iter().all(|runs| runs.len() == self.rows)
             && self.keys.values().all(|keys| keys.len() == self.rows);
-        if self.columns.len() != columns || !lengths_agree {
+        if self.columns.len() != kinds.len() || !lengths_agree {
             return Err("a kept table's stored columns do not fit its rows".into());
         }
+        for (runs, &kind) in self.columns.iter().zip(kinds) {
+            if !runs.run_values().iter().all(|value| fits(value, kind)) {
+                return Err(format!("a kept {kind} column holds values of another type"));
+            }
+        }
         Ok(())
+    }
+}
+
+/// Whether a stored value can be a value of a `kind` column.
+fn fits(value: &Value, kind: ColumnKind) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Number(x) => {
+            x.is_finite() && matches!(kind, ColumnKind::Numerical | ColumnKind::Datetime)
+        }
+        Value::Label(_) => matches!(
+            kind,
+            ColumnKind::Categorical | ColumnKind::Id | ColumnKind::Text
+        ),
+        Value::Flag(_) => kind == ColumnKind::Boolean,
     }
 }
 

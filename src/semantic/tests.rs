@@ -172,3 +172,24 @@ fn no_unique_real_value_of_a_personal_column_is_replayed() {
         assert_eq!(replayed, 0, "column {}", real_column.name);
     }
 }
+
+#[test]
+fn generators_that_do_not_fit_the_table_are_refused() {
+    let real = people();
+    let schema = Schema::parse(
+        "tables:\n  customers: {path: c.csv}\n",
+        Path::new("s.yaml"),
+        Path::new("."),
+    )
+    .expect("valid");
+    let semantic = train(&schema.tables[0], &real, false, &[], 5, 5).expect("semantic columns");
+    let columns = real.columns.len();
+    assert!(semantic.check(columns).is_ok());
+    assert!(
+        semantic.check(columns - 1).is_err(),
+        "fewer columns than types"
+    );
+    let mut extra = semantic.clone();
+    extra.types.push(crate::schema::SemanticType::None);
+    assert!(extra.check(columns).is_err(), "more types than columns");
+}

@@ -87,6 +87,18 @@ impl WordModel {
         })
     }
 
+    /// Whether a model read from a file can be drawn from: lengths to draw, and every word
+    /// list drawable.
+    pub fn check(&self) -> Result<(), String> {
+        let drawable = !self.lengths.is_empty()
+            && self.words.check()
+            && self.starts.as_ref().is_none_or(Weighted::check)
+            && self.next.values().all(Weighted::check);
+        drawable
+            .then_some(())
+            .ok_or_else(|| "a text model that cannot be drawn from".to_string())
+    }
+
     /// One fresh value (never equal to a real one); `None` when every draw replayed one.
     pub fn sample(&self, rng: &mut SynthRng) -> Option<String> {
         (0..RETRIES).find_map(|_| {
@@ -189,6 +201,16 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn a_model_without_lengths_or_words_is_refused() {
+        let real = titles();
+        let model = WordModel::train(real.iter().map(String::as_str), 5).expect("frequent words");
+        assert!(model.check().is_ok());
+        let mut empty = model.clone();
+        empty.lengths.clear();
+        assert!(empty.check().is_err(), "no length to draw");
     }
 
     #[test]
