@@ -4,8 +4,8 @@
 //!
 //! ```text
 //! schema (parse + rules) -> plan (dependency order) -> data (load, types) -> validated
-//!   -> train (model kit per table, key distributions) -> generate (parents first, children
-//!   per parent; keys assigned) -> output (CSV)
+//!   -> train (model kit per table, key distributions, semantic generators, kept tables)
+//!   -> generate (parents first, children per parent; keys assigned) -> output (CSV)
 //! ```
 //!
 //! [`validate`], [`run`], [`train()`] and [`generate()`] are the entry points for whole jobs
@@ -37,6 +37,7 @@ pub mod keys;
 pub mod model;
 pub mod modelfile;
 pub mod output;
+pub mod semantic;
 pub mod targets;
 pub mod train;
 

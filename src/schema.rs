@@ -11,7 +11,10 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+pub mod semantic_type;
+
 use crate::error::{Error, Problem, Result};
+pub use semantic_type::{SemanticType, TableMode};
 
 /// The type of a column, as users write it in `columns:` and as inference reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
@@ -53,6 +56,22 @@ pub enum ColumnOverride {
     Kind(ColumnKind),
     /// The type with options.
     Detailed(DetailedOverride),
+    /// A semantic type (`{semantic: email}`), optionally with the storage type.
+    Semantic(SemanticOverride),
+}
+
+/// The form of a column override that names a semantic type (see [`SemanticType`]).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SemanticOverride {
+    /// What the column means; decides its generator.
+    pub semantic: SemanticType,
+    /// The storage type, when it is not to be inferred.
+    #[serde(rename = "type", default)]
+    pub kind: Option<ColumnKind>,
+    /// A chrono `strftime` pattern for datetime columns.
+    #[serde(default)]
+    pub format: Option<String>,
 }
 
 /// The long form of a column override.
@@ -68,11 +87,12 @@ pub struct DetailedOverride {
 }
 
 impl ColumnOverride {
-    /// The overridden type.
-    pub fn kind(&self) -> ColumnKind {
+    /// The overridden type (`None`: only a semantic type is given, the type is inferred).
+    pub fn kind(&self) -> Option<ColumnKind> {
         match self {
-            ColumnOverride::Kind(kind) => *kind,
-            ColumnOverride::Detailed(detailed) => detailed.kind,
+            ColumnOverride::Kind(kind) => Some(*kind),
+            ColumnOverride::Detailed(detailed) => Some(detailed.kind),
+            ColumnOverride::Semantic(semantic) => semantic.kind,
         }
     }
 
@@ -81,6 +101,15 @@ impl ColumnOverride {
         match self {
             ColumnOverride::Kind(_) => None,
             ColumnOverride::Detailed(detailed) => detailed.format.as_deref(),
+            ColumnOverride::Semantic(semantic) => semantic.format.as_deref(),
+        }
+    }
+
+    /// The semantic type, when one is given.
+    pub fn semantic(&self) -> Option<SemanticType> {
+        match self {
+            ColumnOverride::Semantic(semantic) => Some(semantic.semantic),
+            _ => None,
         }
     }
 }
@@ -112,6 +141,7 @@ struct TableFile {
     #[serde(default, deserialize_with = "unique_keys")]
     columns: IndexMap<String, ColumnOverride>,
     #[serde(default)]
+    mode: Option<TableMode>,
     rules: RulesSection,
 }
 
@@ -250,6 +280,9 @@ pub struct TableDef {
     pub columns: IndexMap<String, ColumnOverride>,
     /// The `rules:` section.
     pub rules: RulesSection,
+    /// `keep` (copy verbatim) or `synthesize`; `None`: decided from the data (see
+    /// [`crate::semantic::keep`]).
+    pub mode: Option<TableMode>,
 }
 
 impl TableDef {
@@ -343,6 +376,7 @@ impl Schema {
                 order_by: table.order_by,
                 columns: table.columns,
                 rules: table.rules,
+                mode: table.mode,
                 name,
             })
             .collect();
@@ -396,7 +430,9 @@ fn describe_yaml_error(err: &serde_yaml::Error) -> String {
         let column = text.split(':').next().unwrap_or("columns");
         return format!(
             "{column}: a column override is a type (numerical, categorical, boolean, datetime, \
-             id, text) or {{type: TYPE, format: \"%Y-%m-%d\"}}{place}"
+             id, text), {{type: TYPE, format: \"%Y-%m-%d\"}} or {{semantic: SEMANTIC_TYPE}} \
+             (first_name, last_name, full_name, email, phone, street_address, city, state, \
+             postcode, country, company, url, label, text, none){place}"
         );
     }
     text
@@ -543,7 +579,7 @@ fn check_overrides(table: &TableDef, problems: &mut Vec<Problem>) {
                 "key columns are not modelled, so they take no type: remove this override",
             ));
         }
-        if over.format().is_some() && over.kind() != ColumnKind::Datetime {
+        if over.format().is_some() && over.kind() != Some(ColumnKind::Datetime) {
             problems.push(Problem::column(
                 &table.name,
                 column,
@@ -551,6 +587,7 @@ fn check_overrides(table: &TableDef, problems: &mut Vec<Problem>) {
                 format!(
                     "`format` only applies to datetime columns, not to {}",
                     over.kind()
+                        .map_or("an inferred type".to_string(), |k| k.to_string())
                 ),
             ));
         }

@@ -20,7 +20,9 @@ use crate::model::{
 };
 use crate::plan::{Generation, Plan, TablePlan};
 use crate::rules::{Frame, ParentFrame, Rule};
-use crate::schema::ColumnKind;
+use crate::schema::{ColumnKind, TableDef};
+use crate::semantic::fill::{self, SemanticTable};
+use crate::semantic::keep::{self, KeptTable};
 use crate::validated::Validated;
 
 /// How a modelled column is written back (the part of a [`Column`] that is not data).
@@ -35,7 +37,8 @@ pub struct ColumnSpec {
 }
 
 /// Everything learned about one table: its model, its keys' distributions, and what the output
-/// must look like. Generation needs nothing else (the real rows are not kept).
+/// must look like. Generation needs nothing else (the real rows are not kept, except the rows
+/// of a kept lookup or calendar table).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TrainedTable {
     /// The table's name.
@@ -58,6 +61,12 @@ pub struct TrainedTable {
     pub assigned: Vec<KeyDistribution>,
     /// The rules found in (or declared for) the real rows, with their support.
     pub rules: Vec<Rule>,
+    /// The table verbatim, when it is kept (lookup and calendar tables; see
+    /// [`crate::semantic::keep`]); its `model` is then empty.
+    pub kept: Option<KeptTable>,
+    /// Generators of the table's semantic columns (names, e-mails, phones, text), run on the
+    /// model's rows (see [`crate::semantic::fill`]).
+    pub semantic: Option<SemanticTable>,
 }
 
 /// The trained models of every table, with the plan that orders them and the settings they
@@ -164,12 +173,13 @@ pub fn train_all(
     seed: Option<u64>,
     on_table: &(dyn Fn(&str) + Sync),
 ) -> Models {
+    let kept = keep::decide(&input.schema, &input.tables);
     let trained: Vec<TrainedTable> = input
         .plan
         .order
         .par_iter()
         .map(|table_plan| {
-            let trained = train_table(input, table_plan, kind, privacy);
+            let trained = train_table(input, table_plan, kind, privacy, &kept);
             on_table(&table_plan.table);
             trained
         })
@@ -191,6 +201,7 @@ fn train_table(
     plan: &TablePlan,
     kind: ModelKind,
     privacy: Privacy,
+    kept: &IndexMap<String, String>,
 ) -> TrainedTable {
     let table = &input.tables[&plan.table];
     let def = input
@@ -220,9 +231,21 @@ fn train_table(
                 parent: &parent.columns,
                 parent_rows: parent.rows(),
             };
-            KeyDistribution::learn(&fk.column, &fk.parent, &parent_of_row, real, privacy)
+            let mut distribution =
+                KeyDistribution::learn(&fk.column, &fk.parent, &parent_of_row, real, privacy);
+            if kept.contains_key(&fk.parent) {
+                distribution.by_row = Some(keys::counts_by_row(&parent_of_row, parent.rows()));
+            }
+            distribution
         })
         .collect();
+    let kept = kept
+        .get(&plan.table)
+        .map(|reason| KeptTable::copy(table, reason.clone()));
+    let semantic = kept
+        .is_none()
+        .then(|| semantic_generators(input, def, table, privacy))
+        .flatten();
     let order_by = def
         .order_by
         .as_ref()
@@ -251,8 +274,13 @@ fn train_table(
         order_by,
         real_rows: table.rows(),
         orphan_rows,
-        model: model::train(kind, &data),
+        model: match kept {
+            Some(_) => keep::empty_model(table),
+            None => model::train(kind, &data),
+        },
         assigned,
+        kept,
+        semantic,
         rules,
     }
 }
@@ -280,6 +308,40 @@ fn table_rules(
         parent,
     };
     crate::rules::table_rules(def, &frame, privacy.threshold(table.rows()))
+}
+
+/// The semantic generators of a table, trained on it and on the parents its keys point at.
+fn semantic_generators(
+    input: &Validated,
+    def: &TableDef,
+    table: &Table,
+    privacy: Privacy,
+) -> Option<SemanticTable> {
+    let referenced = input
+        .schema
+        .tables
+        .iter()
+        .any(|t| t.foreign_keys.iter().any(|fk| fk.parent == table.name));
+    let parents: Vec<(&str, &str, &Table)> = def
+        .foreign_keys
+        .iter()
+        .map(|fk| {
+            (
+                fk.column.as_str(),
+                fk.parent.as_str(),
+                &input.tables[&fk.parent],
+            )
+        })
+        .collect();
+    let min_count = privacy.threshold(table.rows());
+    fill::train(
+        def,
+        table,
+        referenced,
+        &parents,
+        min_count,
+        privacy.min_count,
+    )
 }
 
 /// For each row of `table`, the row of `parent` its key `column` points at.

@@ -53,6 +53,7 @@ pub fn run(args: &Args) -> Outcome {
     let data_dir = init::data_dir_from(&output, &args.data_dir).map_err(on_output)?;
     let inferred = init::infer(&args.data_dir)?;
     let text = init::render(&inferred, &data_dir);
+    let text = init::semantic::annotate(&text, &output).map_err(|err| not_valid(err, &output))?;
     let input = init::check(&text, &output).map_err(|err| not_valid(err, &output))?;
     let text = init::annotate_rules(&text, &input);
     if args.dry_run {

@@ -14,6 +14,7 @@ pub mod load;
 pub mod paired;
 pub mod privacy;
 pub mod quality;
+pub mod realism;
 pub mod rules;
 pub mod text;
 pub mod validity;
@@ -77,6 +78,8 @@ pub struct Report {
     pub validity: Validity,
     /// Exact copies and distance to closest record.
     pub privacy: PrivacyReport,
+    /// Realism and replayed values of text and personal columns (see [`realism`]).
+    pub realism: Vec<realism::ColumnRealism>,
     /// Whether a classifier tells synthetic rows from real ones, per table.
     pub detection: detection::DetectionReport,
     /// Adherence to the rules of the real rows (not in the overall score).
@@ -460,6 +463,7 @@ pub fn evaluate(
         validity: validity::check(&paired),
         privacy: privacy::assess(&paired, options),
         rules: rules::assess(&paired),
+        realism: realism::assess(&paired),
         detection: detection::assess(&paired, options),
         quality,
     };

@@ -26,6 +26,7 @@ pub fn summary(report: &Report) -> String {
     quality(&mut text, report);
     validity(&mut text, report);
     privacy(&mut text, report);
+    realism(&mut text, report);
     detection(&mut text, report);
     worst(&mut text, report);
     rules(&mut text, report);
@@ -202,6 +203,31 @@ fn privacy(text: &mut String, report: &Report) {
             p.dcr_sample.dcr_synthetic_rows, p.dcr_sample.dcr_real_rows
         ),
     );
+}
+
+fn realism(text: &mut String, report: &Report) {
+    if report.realism.is_empty() {
+        return;
+    }
+    line(
+        text,
+        "\nrealism of text and personal columns (replayed: rows with a real value seen < 5 times / any real value)".into(),
+    );
+    for column in &report.realism {
+        line(
+            text,
+            format!(
+                "  {:<34} {:<14} {}  {:<14} replayed {} / {} of {}",
+                format!("{}.{}", column.table, column.column),
+                column.semantic,
+                score(column.realism),
+                column.measure,
+                column.rare_replayed,
+                column.replayed,
+                column.rows
+            ),
+        );
+    }
 }
 
 fn detection(text: &mut String, report: &Report) {

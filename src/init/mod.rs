@@ -28,6 +28,7 @@ mod names;
 mod profile;
 mod rules;
 mod scan;
+pub mod semantic;
 mod sequence;
 mod types;
 mod yaml;

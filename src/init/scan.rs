@@ -123,6 +123,7 @@ pub(super) fn read(file: &CsvFile) -> std::result::Result<RawTable, String> {
         order_by: None,
         columns: IndexMap::new(),
         rules: Default::default(),
+        mode: None,
     };
     let raw = read_csv(&def).map_err(|problem| problem.message)?;
     let mut seen = HashSet::new();

@@ -11,7 +11,7 @@ pub mod learned;
 pub mod marginal;
 pub mod parent_preference;
 pub mod reference;
-mod runs;
+pub(crate) mod runs;
 pub(crate) mod stored;
 pub(crate) mod tree;
 

@@ -3,7 +3,8 @@
 //! damaged, not that a dxsynth wrote it. So names must be names (a table name becomes a file name
 //! in the output folder, a column name goes to a terminal), patterns must be patterns, every
 //! index a draw follows must be in range, and every size must be bounded by the real row counts
-//! the file declares (which generation then bounds in turn, see `generate::check_size`).
+//! the file declares (which generation then bounds in turn, see `generate::check_size`). A kept
+//! table's stored rows and the semantic generators are checked the same way.
 
 use std::collections::HashSet;
 
@@ -154,6 +155,18 @@ fn model(models: &Models, trained: &TrainedTable, parent: Option<&str>) -> Resul
         let parent = &models.tables[&key.parent];
         key.check((columns, rows), (parent.columns.len(), parent.real_rows))
             .map_err(|err| format!("foreign key `{}`: {err}", printable(&key.column)))?;
+    }
+    semantic(trained)
+}
+
+/// A kept table's stored rows and a table's semantic generators, against its columns and rows.
+fn semantic(trained: &TrainedTable) -> Result<(), String> {
+    if let Some(kept) = &trained.kept {
+        let kinds: Vec<_> = trained.columns.iter().map(|column| column.kind).collect();
+        kept.check(&kinds, trained.real_rows)?;
+    }
+    if let Some(semantic) = &trained.semantic {
+        semantic.check(trained.columns.len())?;
     }
     Ok(())
 }
