@@ -141,8 +141,9 @@ struct TableFile {
     #[serde(default, deserialize_with = "unique_keys")]
     columns: IndexMap<String, ColumnOverride>,
     #[serde(default)]
-    mode: Option<TableMode>,
     rules: RulesSection,
+    #[serde(default)]
+    mode: Option<TableMode>,
 }
 
 /// A table's `rules:` section as written: rules to add and to switch off, as rule text (read
