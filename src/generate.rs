@@ -8,6 +8,7 @@
 //! their descendants are generated for them as for synthetic parents.
 
 use indexmap::IndexMap;
+use rand::{RngExt, SeedableRng};
 
 use crate::data::Column;
 use crate::error::{Error, Problem, Problems, Result};
@@ -15,6 +16,8 @@ use crate::model::parent_preference::LinkedColumns;
 use crate::model::{Parent, Row, TableModel, context_columns};
 use crate::plan::{Generation, TablePlan};
 use crate::sampling::{SynthRng, rng_for, scaled};
+use crate::semantic::fill::{ParentColumns, SemanticTable};
+use crate::semantic::keep::KeptTable;
 use crate::targets::{GivenTable, ParentKeys, Targets};
 use crate::train::{Models, TrainedTable};
 
@@ -33,7 +36,8 @@ pub struct SyntheticTable {
     pub columns: Vec<Column>,
     /// Each foreign key column: the synthetic parent row of every row (`None`: empty key).
     pub foreign_keys: IndexMap<String, Vec<Option<usize>>>,
-    /// Columns written as this text instead (given rows, and keys that point at given rows).
+    /// Columns written as this text instead: the rows of a given table and the real primary
+    /// keys of a kept one (see [`crate::semantic::keep`]), and the keys that point at them.
     pub text: IndexMap<String, Vec<String>>,
 }
 
@@ -49,7 +53,32 @@ pub fn estimated_rows(real_rows: &[usize], scale: f64) -> f64 {
 
 /// Refuses, before any work, a generation expected to exceed [`MAX_ROWS`].
 pub fn check_size(real_rows: &[usize], scale: f64) -> Result<()> {
-    let estimate = estimated_rows(real_rows, scale);
+    refuse_above(estimated_rows(real_rows, scale), real_rows, scale)
+}
+
+/// [`check_size`] for trained models: a kept table comes out with its stored rows whatever the
+/// scale, so its rows count unscaled.
+pub fn check_models_size(models: &Models, scale: f64) -> Result<()> {
+    let real_rows: Vec<usize> = models.tables.values().map(|t| t.real_rows).collect();
+    let kept: usize = models
+        .tables
+        .values()
+        .filter_map(|t| t.kept.as_ref().map(|kept| kept.rows))
+        .fold(0, usize::saturating_add);
+    let scaled: Vec<usize> = models
+        .tables
+        .values()
+        .filter(|t| t.kept.is_none())
+        .map(|t| t.real_rows)
+        .collect();
+    refuse_above(
+        estimated_rows(&scaled, scale) + kept as f64,
+        &real_rows,
+        scale,
+    )
+}
+
+fn refuse_above(estimate: f64, real_rows: &[usize], scale: f64) -> Result<()> {
     if estimate <= MAX_ROWS {
         return Ok(());
     }
@@ -86,7 +115,7 @@ pub fn generate_all(
                 let rows = targets.rows(&plan.table);
                 let table =
                     generate_table(plan, trained, models, &synthetic, scale, rows, &mut rng);
-                refer_to_given(table, plan, &synthetic)
+                refer_to_written_keys(table, plan, &synthetic)
             }
         };
         on_table(&table);
@@ -110,7 +139,7 @@ fn given_table(
     let mut foreign_keys = IndexMap::new();
     for (column, parent) in given.foreign_keys() {
         let parent_table = &done[parent];
-        let keys = match given_keys(parent_table) {
+        let keys = match written_keys(parent_table) {
             Some(labels) => ParentKeys::Given(labels),
             None => ParentKeys::Generated(Some(parent_table.rows)),
         };
@@ -133,21 +162,22 @@ fn given_table(
     }
 }
 
-/// The primary keys of a table's rows as written, when its rows were given.
-fn given_keys(table: &SyntheticTable) -> Option<&[String]> {
+/// The primary keys of a table's rows as written, when its rows were given or kept (else its
+/// keys are numbered 1..N).
+fn written_keys(table: &SyntheticTable) -> Option<&[String]> {
     let pk = table.primary_key.as_ref()?;
     table.text.get(pk).map(Vec::as_slice)
 }
 
-/// Writes the keys of a generated table that point at given rows as those rows' keys.
-fn refer_to_given(
+/// Writes the keys of a generated table that point at given or kept rows as those rows' keys.
+fn refer_to_written_keys(
     mut table: SyntheticTable,
     plan: &TablePlan,
     done: &IndexMap<String, SyntheticTable>,
 ) -> SyntheticTable {
     for relationship in plan.relationships() {
         let (Some(labels), Some(rows)) = (
-            given_keys(&done[&relationship.parent]),
+            written_keys(&done[&relationship.parent]),
             table.foreign_keys.get(&relationship.foreign_key),
         ) else {
             continue;
@@ -170,6 +200,9 @@ fn generate_table(
     wanted: Option<usize>,
     rng: &mut SynthRng,
 ) -> SyntheticTable {
+    if let Some(kept) = &trained.kept {
+        return kept_table(plan, trained, kept, done);
+    }
     let mut foreign_keys = IndexMap::new();
     let rows = match &plan.generation {
         Generation::Root => {
@@ -191,7 +224,7 @@ fn generate_table(
         }
     };
     let row_count = rows.len();
-    let columns = into_columns(trained, rows);
+    let mut columns = into_columns(trained, rows);
     for distribution in &trained.assigned {
         let parent = &done[&distribution.parent];
         let synthetic = LinkedColumns {
@@ -205,6 +238,9 @@ fn generate_table(
             distribution.assign(synthetic, rng),
         );
     }
+    if let Some(semantic) = &trained.semantic {
+        fill_semantic(semantic, &mut columns, &foreign_keys, plan, done, rng);
+    }
     SyntheticTable {
         name: trained.name.clone(),
         header: trained.header.clone(),
@@ -213,6 +249,69 @@ fn generate_table(
         columns,
         foreign_keys,
         text: IndexMap::new(),
+    }
+}
+
+/// Runs a table's semantic generators on its rows, from a random stream of their own (derived
+/// from the table's), so tables without semantic columns draw exactly as before.
+fn fill_semantic(
+    semantic: &SemanticTable,
+    columns: &mut [Column],
+    foreign_keys: &IndexMap<String, Vec<Option<usize>>>,
+    plan: &TablePlan,
+    done: &IndexMap<String, SyntheticTable>,
+    rng: &mut SynthRng,
+) {
+    let relationships = plan.relationships();
+    let parents: ParentColumns<'_> = relationships
+        .iter()
+        .filter_map(|relationship| {
+            let rows = foreign_keys.get(&relationship.foreign_key)?;
+            let parent = done.get(&relationship.parent)?;
+            Some((
+                relationship.foreign_key.as_str(),
+                (rows.as_slice(), parent.columns.as_slice()),
+            ))
+        })
+        .collect();
+    let mut own = SynthRng::seed_from_u64(rng.random());
+    semantic.fill(columns, &parents, &mut own);
+}
+
+/// A kept table: its real rows and primary keys; its foreign keys point at the rows of its
+/// parents whose keys are written (kept or given parents; the real keys are written for them by
+/// [`refer_to_written_keys`]).
+fn kept_table(
+    plan: &TablePlan,
+    trained: &TrainedTable,
+    kept: &KeptTable,
+    done: &IndexMap<String, SyntheticTable>,
+) -> SyntheticTable {
+    let specs: Vec<_> = trained
+        .columns
+        .iter()
+        .map(|spec| (spec.name.clone(), spec.kind, spec.format.clone()))
+        .collect();
+    let parents: Vec<(String, &[String])> = plan
+        .relationships()
+        .into_iter()
+        .map(|relationship| {
+            let keys = done
+                .get(&relationship.parent)
+                .and_then(written_keys)
+                .unwrap_or(&[]);
+            (relationship.foreign_key, keys)
+        })
+        .collect();
+    let rows = kept.rows(&specs, trained.primary_key.as_deref(), &parents);
+    SyntheticTable {
+        name: trained.name.clone(),
+        header: trained.header.clone(),
+        primary_key: trained.primary_key.clone(),
+        rows: kept.rows,
+        columns: rows.columns,
+        foreign_keys: rows.foreign_keys,
+        text: rows.primary_keys.into_iter().collect(),
     }
 }
 

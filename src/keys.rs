@@ -52,6 +52,36 @@ pub struct KeyDistribution {
     pub null_rate: f64,
     /// Which parents child rows prefer (none when no parent column tells children apart).
     pub preference: Option<ParentPreference>,
+    /// When the parent is a kept table (its synthetic rows are its real rows), the children
+    /// of every parent row in the real data: sales then fall on the days real sales fall on.
+    pub by_row: Option<Vec<usize>>,
+}
+
+/// How many of `parent_of_row` point at each of `parent_rows` rows.
+pub fn counts_by_row(parent_of_row: &[Option<usize>], parent_rows: usize) -> Vec<usize> {
+    let mut counts = vec![0; parent_rows];
+    for row in parent_of_row.iter().flatten() {
+        if let Some(count) = counts.get_mut(*row) {
+            *count += 1;
+        }
+    }
+    counts
+}
+
+/// `counts` scaled to add up to about `wanted` (random rounding).
+fn scaled_counts(counts: &[usize], wanted: usize, rng: &mut SynthRng) -> Vec<usize> {
+    let total: usize = counts.iter().sum();
+    if total == wanted || total == 0 {
+        return counts.to_vec();
+    }
+    let factor = wanted as f64 / total as f64;
+    counts
+        .iter()
+        .map(|&count| {
+            let x = count as f64 * factor;
+            x.floor() as usize + usize::from(rng.random::<f64>() < x.fract())
+        })
+        .collect()
 }
 
 impl KeyDistribution {
@@ -78,6 +108,7 @@ impl KeyDistribution {
                 nulls as f64 / parent_of_row.len() as f64
             },
             preference: ParentPreference::learn(real, parent_of_row, privacy),
+            by_row: None,
         }
     }
 
@@ -92,6 +123,10 @@ impl KeyDistribution {
         crate::model::check_counts(&self.children_per_parent, child_rows, Some(parent_rows))?;
         if !(0.0..=1.0).contains(&self.null_rate) {
             return Err("an empty-key rate that is not a rate".into());
+        }
+        if let Some(by_row) = &self.by_row {
+            crate::model::check_counts(by_row, child_rows, Some(parent_rows))
+                .map_err(|err| format!("a kept parent's {err}"))?;
         }
         match &self.preference {
             Some(preference) => preference.check(child_columns, parent_columns),
@@ -112,8 +147,16 @@ impl KeyDistribution {
             .preference
             .as_ref()
             .map(|preference| preference.parent_signatures(synthetic.parent, parent_rows));
-        let mut capacities = stratified(&self.children_per_parent, parent_rows, rng);
-        if let (Some(preference), Some(signatures)) = (&self.preference, &signatures) {
+        let by_row = self
+            .by_row
+            .as_ref()
+            .filter(|counts| counts.len() == parent_rows);
+        let mut capacities = match by_row {
+            Some(counts) => scaled_counts(counts, child_rows - empty, rng),
+            None => stratified(&self.children_per_parent, parent_rows, rng),
+        };
+        if let (Some(preference), Some(signatures), None) = (&self.preference, &signatures, by_row)
+        {
             let propensity = preference.capacities(signatures, &self.children_per_parent, rng);
             capacities = rank_matched(capacities, &propensity, rng);
         }

@@ -4,8 +4,9 @@
 //!
 //! ```text
 //! schema (parse + rules) -> plan (dependency order) -> data (load, types) -> validated
-//!   -> train (model kit per table, key distributions) -> generate (parents first, children
-//!   per parent; keys assigned) -> output (CSV or Parquet files, SQLite, PostgreSQL)
+//!   -> train (model kit per table, key distributions, semantic generators, kept tables)
+//!   -> generate (parents first, children per parent; keys assigned) -> output (CSV or Parquet
+//!   files, SQLite, PostgreSQL)
 //! ```
 //!
 //! [`validate`], [`run`], [`train()`] and [`generate()`] are the entry points for whole jobs
@@ -25,10 +26,11 @@ pub mod progress;
 pub mod sampling;
 pub mod stats;
 
-// Input: the schema, its plan, the data, checked together.
+// Input: the schema, its plan, the data and the rules its rows obey, checked together.
 pub mod data;
 pub mod input;
 pub mod plan;
+pub mod rules;
 pub mod schema;
 pub mod validated;
 
@@ -38,6 +40,7 @@ pub mod keys;
 pub mod model;
 pub mod modelfile;
 pub mod output;
+pub mod semantic;
 pub mod targets;
 pub mod train;
 

@@ -39,7 +39,7 @@ use crate::train::Models;
 pub const MAGIC: &[u8; 8] = b"DXSYNTH\0";
 
 /// The format this dxsynth writes and reads.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The largest model file read (a model of tens of millions of rows is far smaller).
 const MAX_FILE_BYTES: u64 = 1 << 31;
@@ -444,6 +444,58 @@ mod tests {
         let bytes = to_bytes(&models).expect("encode");
         let message = problem(&bytes).to_string();
         assert!(message.contains("needs `accounts`"), "{message}");
+    }
+
+    #[test]
+    fn doctored_rules_are_refused() {
+        use crate::rules::{Col, IntOp, Origin, Rule, RuleKind};
+        let column = |models: &Models, table: &str| models.tables[table].columns[0].name.clone();
+        let models = trained();
+        let (own, parent) = (column(&models, "transactions"), column(&models, "accounts"));
+        let rule = |kind: RuleKind| Rule {
+            kind,
+            support: 10,
+            holding: 10,
+            origin: Origin::Found,
+            gaps: Vec::new(),
+        };
+        let order = |low: Col| {
+            rule(RuleKind::Order {
+                low,
+                high: Col::Own(own.clone()),
+                strict: false,
+            })
+        };
+        let sound = order(Col::Parent {
+            table: "accounts".into(),
+            column: parent.clone(),
+        });
+        let doctored = [
+            order(Col::Own("no_such_column".into())),
+            order(Col::Parent {
+                table: "transactions".into(),
+                column: own.clone(),
+            }),
+            rule(RuleKind::Arithmetic {
+                target: own.clone(),
+                source: own.clone(),
+                op: IntOp::Rem,
+                divisor: 0,
+            }),
+            Rule {
+                support: usize::MAX,
+                ..sound.clone()
+            },
+        ];
+        let mut fine = models.clone();
+        fine.tables["transactions"].rules.push(sound);
+        from_bytes(&to_bytes(&fine).expect("encode")).expect("a rule on known columns loads");
+        for bad in doctored {
+            let mut models = models.clone();
+            models.tables["transactions"].rules.push(bad.clone());
+            let message = problem(&to_bytes(&models).expect("encode")).to_string();
+            assert!(message.contains("rule"), "{bad:?}: {message}");
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::data::Table;
 use crate::error::{Error, Result};
-use crate::generate::{check_size, generate_all};
+use crate::generate::{check_models_size, check_size, generate_all};
 use crate::model::{ModelKind, Privacy};
 use crate::output;
 use crate::output::target::Target;
@@ -199,8 +199,7 @@ pub fn generate_to(
 ) -> Result<RunReport> {
     check_scale(options.scale)?;
     target.check()?;
-    let real_rows: Vec<usize> = models.tables.values().map(|t| t.real_rows).collect();
-    check_size(&real_rows, options.scale)?;
+    check_models_size(models, options.scale)?;
     let targets = Targets::load(models, &options.rows, &options.given, options.scale)?;
     let seed = options.seed.or(models.seed).unwrap_or_else(fresh_seed);
     progress.stage("generating", models.plan.order.len());

@@ -12,9 +12,11 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 mod origin;
+pub mod semantic_type;
 
 use crate::error::{Error, Problem, Result};
 use crate::location::Location;
+pub use semantic_type::{SemanticType, TableMode};
 
 /// The type of a column, as users write it in `columns:` and as inference reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
@@ -56,6 +58,22 @@ pub enum ColumnOverride {
     Kind(ColumnKind),
     /// The type with options.
     Detailed(DetailedOverride),
+    /// A semantic type (`{semantic: email}`), optionally with the storage type.
+    Semantic(SemanticOverride),
+}
+
+/// The form of a column override that names a semantic type (see [`SemanticType`]).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SemanticOverride {
+    /// What the column means; decides its generator.
+    pub semantic: SemanticType,
+    /// The storage type, when it is not to be inferred.
+    #[serde(rename = "type", default)]
+    pub kind: Option<ColumnKind>,
+    /// A chrono `strftime` pattern for datetime columns.
+    #[serde(default)]
+    pub format: Option<String>,
 }
 
 /// The long form of a column override.
@@ -71,11 +89,12 @@ pub struct DetailedOverride {
 }
 
 impl ColumnOverride {
-    /// The overridden type.
-    pub fn kind(&self) -> ColumnKind {
+    /// The overridden type (`None`: only a semantic type is given, the type is inferred).
+    pub fn kind(&self) -> Option<ColumnKind> {
         match self {
-            ColumnOverride::Kind(kind) => *kind,
-            ColumnOverride::Detailed(detailed) => detailed.kind,
+            ColumnOverride::Kind(kind) => Some(*kind),
+            ColumnOverride::Detailed(detailed) => Some(detailed.kind),
+            ColumnOverride::Semantic(semantic) => semantic.kind,
         }
     }
 
@@ -84,6 +103,15 @@ impl ColumnOverride {
         match self {
             ColumnOverride::Kind(_) => None,
             ColumnOverride::Detailed(detailed) => detailed.format.as_deref(),
+            ColumnOverride::Semantic(semantic) => semantic.format.as_deref(),
+        }
+    }
+
+    /// The semantic type, when one is given.
+    pub fn semantic(&self) -> Option<SemanticType> {
+        match self {
+            ColumnOverride::Semantic(semantic) => Some(semantic.semantic),
+            _ => None,
         }
     }
 }
@@ -124,6 +152,40 @@ struct TableFile {
     order_by: Option<String>,
     #[serde(default, deserialize_with = "unique_keys")]
     columns: IndexMap<String, ColumnOverride>,
+    #[serde(default)]
+    rules: RulesSection,
+    #[serde(default)]
+    mode: Option<TableMode>,
+}
+
+/// A table's `rules:` section as written: rules to add and to switch off, as rule text (read
+/// and checked by [`crate::rules`], which knows the rule language).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulesSection {
+    /// Whether to look for rules in the data (default true).
+    #[serde(default = "yes")]
+    pub discover: bool,
+    /// Rules to keep even if the data does not show them.
+    #[serde(default)]
+    pub add: Vec<String>,
+    /// Found rules to switch off (coincidences).
+    #[serde(default)]
+    pub off: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for RulesSection {
+    fn default() -> Self {
+        RulesSection {
+            discover: true,
+            add: Vec::new(),
+            off: Vec::new(),
+        }
+    }
 }
 
 /// A YAML mapping read into an [`IndexMap`], refusing a key written twice (serde would keep
@@ -229,6 +291,11 @@ pub struct TableDef {
     pub order_by: Option<String>,
     /// Per-column type overrides.
     pub columns: IndexMap<String, ColumnOverride>,
+    /// The `rules:` section.
+    pub rules: RulesSection,
+    /// `keep` (copy verbatim) or `synthesize`; `None`: decided from the data (see
+    /// [`crate::semantic::keep`]).
+    pub mode: Option<TableMode>,
     /// The database table the rows are read from; `None` for a file (`path`).
     pub source: Option<TableSource>,
 }
@@ -356,6 +423,8 @@ impl Schema {
                 sequence_by: table.sequence_by,
                 order_by: table.order_by,
                 columns: table.columns,
+                rules: table.rules,
+                mode: table.mode,
                 name,
             })
             .collect();
@@ -431,7 +500,9 @@ fn describe_yaml_error(err: &serde_yaml::Error) -> String {
         let column = text.split(':').next().unwrap_or("columns");
         return format!(
             "{column}: a column override is a type (numerical, categorical, boolean, datetime, \
-             id, text) or {{type: TYPE, format: \"%Y-%m-%d\"}}{place}"
+             id, text), {{type: TYPE, format: \"%Y-%m-%d\"}} or {{semantic: SEMANTIC_TYPE}} \
+             (first_name, last_name, full_name, email, phone, street_address, city, state, \
+             postcode, country, company, url, label, text, none){place}"
         );
     }
     text
@@ -578,7 +649,7 @@ fn check_overrides(table: &TableDef, problems: &mut Vec<Problem>) {
                 "key columns are not modelled, so they take no type: remove this override",
             ));
         }
-        if over.format().is_some() && over.kind() != ColumnKind::Datetime {
+        if over.format().is_some() && over.kind() != Some(ColumnKind::Datetime) {
             problems.push(Problem::column(
                 &table.name,
                 column,
@@ -586,6 +657,7 @@ fn check_overrides(table: &TableDef, problems: &mut Vec<Problem>) {
                 format!(
                     "`format` only applies to datetime columns, not to {}",
                     over.kind()
+                        .map_or("an inferred type".to_string(), |k| k.to_string())
                 ),
             ));
         }

@@ -19,7 +19,10 @@ use crate::model::{
     self, AnyModel, ModelKind, ParentLink, Privacy, TrainingData, context_columns, stored,
 };
 use crate::plan::{Generation, Plan, TablePlan};
-use crate::schema::ColumnKind;
+use crate::rules::{Frame, ParentFrame, Rule};
+use crate::schema::{ColumnKind, TableDef};
+use crate::semantic::fill::{self, SemanticTable};
+use crate::semantic::keep::{self, KeptTable};
 use crate::validated::Validated;
 
 /// How a modelled column is written back (the part of a [`Column`] that is not data).
@@ -34,7 +37,8 @@ pub struct ColumnSpec {
 }
 
 /// Everything learned about one table: its model, its keys' distributions, and what the output
-/// must look like. Generation needs nothing else (the real rows are not kept).
+/// must look like. Generation needs nothing else (the real rows are not kept, except the rows
+/// of a kept lookup or calendar table).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TrainedTable {
     /// The table's name.
@@ -55,6 +59,14 @@ pub struct TrainedTable {
     pub model: AnyModel,
     /// Distributions of the foreign keys assigned after generation.
     pub assigned: Vec<KeyDistribution>,
+    /// The rules found in (or declared for) the real rows, with their support.
+    pub rules: Vec<Rule>,
+    /// The table verbatim, when it is kept (lookup and calendar tables; see
+    /// [`crate::semantic::keep`]); its `model` is then empty.
+    pub kept: Option<KeptTable>,
+    /// Generators of the table's semantic columns (names, e-mails, phones, text), run on the
+    /// model's rows (see [`crate::semantic::fill`]).
+    pub semantic: Option<SemanticTable>,
 }
 
 /// The trained models of every table, with the plan that orders them and the settings they
@@ -161,12 +173,13 @@ pub fn train_all(
     seed: Option<u64>,
     on_table: &(dyn Fn(&str) + Sync),
 ) -> Models {
+    let kept = keep::decide(&input.schema, &input.tables);
     let trained: Vec<TrainedTable> = input
         .plan
         .order
         .par_iter()
         .map(|table_plan| {
-            let trained = train_table(input, table_plan, kind, privacy);
+            let trained = train_table(input, table_plan, kind, privacy, &kept);
             on_table(&table_plan.table);
             trained
         })
@@ -188,6 +201,7 @@ fn train_table(
     plan: &TablePlan,
     kind: ModelKind,
     privacy: Privacy,
+    kept: &IndexMap<String, String>,
 ) -> TrainedTable {
     let table = &input.tables[&plan.table];
     let def = input
@@ -217,18 +231,32 @@ fn train_table(
                 parent: &parent.columns,
                 parent_rows: parent.rows(),
             };
-            KeyDistribution::learn(&fk.column, &fk.parent, &parent_of_row, real, privacy)
+            let mut distribution =
+                KeyDistribution::learn(&fk.column, &fk.parent, &parent_of_row, real, privacy);
+            if kept.contains_key(&fk.parent) {
+                distribution.by_row = Some(keys::counts_by_row(&parent_of_row, parent.rows()));
+            }
+            distribution
         })
         .collect();
+    let kept = kept
+        .get(&plan.table)
+        .map(|reason| KeptTable::copy(table, reason.clone()));
+    let semantic = kept
+        .is_none()
+        .then(|| semantic_generators(input, def, table, privacy))
+        .flatten();
     let order_by = def
         .order_by
         .as_ref()
         .and_then(|name| table.columns.iter().position(|c| &c.name == name));
+    let rules = table_rules(input, plan, def, table, parent.as_ref(), privacy);
     let data = TrainingData {
         table,
         parent,
         order_by,
         privacy,
+        rules: &rules,
     };
     TrainedTable {
         name: table.name.clone(),
@@ -246,9 +274,74 @@ fn train_table(
         order_by,
         real_rows: table.rows(),
         orphan_rows,
-        model: model::train(kind, &data),
+        model: match kept {
+            Some(_) => keep::empty_model(table),
+            None => model::train(kind, &data),
+        },
         assigned,
+        kept,
+        semantic,
+        rules,
     }
+}
+
+/// The rules of a real table, with its sequence parent's columns when it has one.
+fn table_rules(
+    input: &Validated,
+    plan: &TablePlan,
+    def: &crate::schema::TableDef,
+    table: &Table,
+    link: Option<&ParentLink>,
+    privacy: Privacy,
+) -> Vec<Rule> {
+    let parent = match (&plan.generation, link) {
+        (Generation::Sequential { key }, Some(link)) => Some(ParentFrame {
+            table: &key.parent,
+            columns: &input.tables[&key.parent].columns,
+            row_of: &link.parent_of_row,
+        }),
+        _ => None,
+    };
+    let frame = Frame {
+        columns: &table.columns,
+        rows: table.rows(),
+        parent,
+    };
+    crate::rules::table_rules(def, &frame, privacy.threshold(table.rows()))
+}
+
+/// The semantic generators of a table, trained on it and on the parents its keys point at.
+fn semantic_generators(
+    input: &Validated,
+    def: &TableDef,
+    table: &Table,
+    privacy: Privacy,
+) -> Option<SemanticTable> {
+    let referenced = input
+        .schema
+        .tables
+        .iter()
+        .any(|t| t.foreign_keys.iter().any(|fk| fk.parent == table.name));
+    let parents: Vec<(&str, &str, &Table)> = def
+        .foreign_keys
+        .iter()
+        .map(|fk| {
+            (
+                fk.column.as_str(),
+                fk.parent.as_str(),
+                &input.tables[&fk.parent],
+            )
+        })
+        .collect();
+    let min_count = privacy.threshold(table.rows());
+    fill::train(
+        def,
+        table,
+        referenced,
+        &parents,
+        min_count,
+        privacy.min_count,
+    )
 }
 
 /// For each row of `table`, the row of `parent` its key `column` points at.

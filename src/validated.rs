@@ -10,6 +10,7 @@ use indexmap::IndexMap;
 use crate::data::{self, Table};
 use crate::error::{Error, Result};
 use crate::plan::Plan;
+use crate::rules;
 use crate::schema::Schema;
 
 /// A schema whose rules all hold, with its plan and its loaded tables.
@@ -30,6 +31,7 @@ pub fn validate(schema_file: &Path) -> Result<Validated> {
     let (tables, data_problems) = data::load_all(&schema);
     problems.extend(data_problems);
     problems.extend(data::check_keys(&schema, &tables));
+    problems.extend(rules::check_schema(&schema, plan.as_ref().ok(), &tables));
     match plan {
         Ok(plan) if problems.is_empty() => Ok(Validated {
             schema,

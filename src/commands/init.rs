@@ -65,7 +65,9 @@ pub fn run(args: &Args) -> Outcome {
     let data_dir = source_as_written(&location, &output).map_err(on_output)?;
     let inferred = init::infer_location(&location)?;
     let text = init::render(&inferred, &data_dir);
-    init::check(&text, &output).map_err(|err| not_valid(err, &output))?;
+    let text = init::semantic::annotate(&text, &output).map_err(|err| not_valid(err, &output))?;
+    let input = init::check(&text, &output).map_err(|err| not_valid(err, &output))?;
+    let text = init::annotate_rules(&text, &input);
     if args.dry_run {
         print!("{text}");
         eprintln!("{}", inferred.summary());

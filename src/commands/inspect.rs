@@ -61,6 +61,12 @@ struct TableInspection {
     order_by: Option<String>,
     columns: Vec<ColumnSummary>,
     model_bytes: usize,
+    rules: Vec<dxsynth::rules::RuleSummary>,
+    /// Why the table is stored verbatim, when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kept: Option<String>,
+    /// `column type` for every column with a semantic type.
+    semantic: Vec<String>,
 }
 
 impl Inspection {
@@ -159,6 +165,13 @@ fn table_text(index: usize, table: &TableInspection, width: usize) -> String {
     if !columns.is_empty() {
         text += &format!("     columns: {}\n", columns.join(", "));
     }
+    text += &dxsynth::rules::listing_text(&table.rules);
+    if let Some(reason) = &table.kept {
+        text += &format!("     kept as it is (stored verbatim): {reason}\n");
+    }
+    if !table.semantic.is_empty() {
+        text += &format!("     semantic: {}\n", table.semantic.join(", "));
+    }
     text
 }
 
@@ -178,5 +191,24 @@ fn table_inspection(plan: &TablePlan, trained: &TrainedTable) -> TableInspection
             .map(|c| ColumnSummary::new(&c.name, c.kind, &c.format))
             .collect(),
         model_bytes: modelfile::encoded_size(trained),
+        rules: trained
+            .rules
+            .iter()
+            .map(dxsynth::rules::RuleSummary::of)
+            .collect(),
+        kept: trained.kept.as_ref().map(|kept| kept.reason.clone()),
+        semantic: trained
+            .semantic
+            .as_ref()
+            .map(|semantic| {
+                trained
+                    .columns
+                    .iter()
+                    .zip(&semantic.types)
+                    .filter(|(_, kind)| **kind != dxsynth::schema::SemanticType::None)
+                    .map(|(column, kind)| format!("{} {kind}", column.name))
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }

@@ -71,6 +71,12 @@ struct TableSummary {
     primary_key: Option<String>,
     generation: String,
     columns: Vec<ColumnSummary>,
+    rules: Vec<dxsynth::rules::RuleSummary>,
+    /// Why the table is copied as it is, when it is (see `semantic::keep`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kept: Option<String>,
+    /// `column type` for every column with a semantic type.
+    semantic: Vec<String>,
 }
 
 impl Summary {
@@ -78,6 +84,7 @@ impl Summary {
     pub fn of(valid: &Validated) -> Summary {
         let mut tables = Vec::new();
         let mut relationships = Vec::new();
+        let kept = dxsynth::semantic::keep::decide(&valid.schema, &valid.tables);
         let notes = valid
             .tables
             .values()
@@ -96,6 +103,24 @@ impl Summary {
                     .columns
                     .iter()
                     .map(|c| ColumnSummary::new(&c.name, c.kind, &c.format))
+                    .collect(),
+                rules: dxsynth::init::real_rules(valid, &plan.table)
+                    .iter()
+                    .map(dxsynth::rules::RuleSummary::of)
+                    .collect(),
+                kept: kept.get(&plan.table).cloned(),
+                semantic: def
+                    .map(|def| {
+                        let referenced = valid
+                            .schema
+                            .tables
+                            .iter()
+                            .any(|t| t.foreign_keys.iter().any(|fk| fk.parent == def.name));
+                        dxsynth::semantic::detect::table_types(def, table, referenced)
+                    })
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(column, kind)| format!("{column} {kind}"))
                     .collect(),
             });
         }
@@ -129,6 +154,12 @@ impl Summary {
             let columns: Vec<String> = table.columns.iter().map(ColumnSummary::to_string).collect();
             if !columns.is_empty() {
                 text += &format!("     columns: {}\n", columns.join(", "));
+            }
+            text += &dxsynth::rules::listing_text(&table.rules);
+            if let Some(reason) = &table.kept {
+                text += &format!("     kept as it is: {reason}\n");
+            } else if !table.semantic.is_empty() {
+                text += &format!("     semantic: {}\n", table.semantic.join(", "));
             }
         }
         text += &relationships_text(&self.relationships);

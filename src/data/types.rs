@@ -457,9 +457,10 @@ pub(super) fn type_column(
     lines: &[u64],
 ) -> Result<Column, Problem> {
     let present: Vec<&str> = cells.iter().flatten().map(String::as_str).collect();
-    let (kind, format) = match def.columns.get(name) {
+    let over = def.columns.get(name);
+    let (kind, format) = match over.and_then(|over| over.kind().map(|kind| (over, kind))) {
         None => infer_kind(&present),
-        Some(over) => overridden_format(def, name, over.kind(), over.format(), &present)?,
+        Some((over, kind)) => overridden_format(def, name, kind, over.format(), &present)?,
     };
     let format = with_offset(format, &present);
     let in_format = match &format {

@@ -14,7 +14,8 @@ use chrono::DateTime;
 
 use super::charts::{self, COLUMN_SIZE};
 use super::paired::{Link, Paired, PairedTable, ScoredColumn};
-use super::text::{WORST, describe_pair, worst_detected, worst_pairs};
+use super::rules::RuleAdherence;
+use super::text::{WORST, describe_pair, score, worst_detected, worst_pairs};
 use super::{Report, quality};
 use crate::schema::ColumnKind;
 use crate::stats;
@@ -61,6 +62,7 @@ pub fn render(report: &Report, paired: &Paired) -> String {
     summary(&mut page, report);
     detection_section(&mut page, report);
     worst(&mut page, report);
+    rules(&mut page, &report.rules);
     for table in &paired.tables {
         table_section(&mut page, report, paired, table);
     }
@@ -640,4 +642,33 @@ fn count_histogram(real: &[usize], synthetic: &[usize]) -> Result<String, String
         &label,
         COLUMN_SIZE,
     )
+}
+
+/// The HTML table of every rule, worst first.
+fn rules(page: &mut String, adherence: &RuleAdherence) {
+    if adherence.rows.is_empty() {
+        return;
+    }
+    page.push_str(
+        "<section id=\"rules\">\n<h2>Rule adherence</h2>\n<p class=\"note\">Rules every real row \
+         obeys (or all but a documented tolerance), found as training finds them; the share of \
+         rows obeying each, worst first.</p>\n<table>\n<tr><th>table</th><th>rule</th>\
+         <th>class</th><th>real</th><th>real rows</th><th>synthetic</th><th>synthetic rows</th>\
+         </tr>\n",
+    );
+    for row in &adherence.rows {
+        let _ = writeln!(
+            page,
+            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            escape(&row.table),
+            escape(&row.rule),
+            row.class,
+            score(row.real),
+            row.real_rows,
+            score(row.synthetic),
+            row.synthetic_rows
+        );
+    }
+    page.push_str("</table>\n</section>\n");
 }

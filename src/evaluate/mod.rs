@@ -14,6 +14,8 @@ pub mod load;
 pub mod paired;
 pub mod privacy;
 pub mod quality;
+pub mod realism;
+pub mod rules;
 pub mod text;
 pub mod validity;
 
@@ -76,8 +78,12 @@ pub struct Report {
     pub validity: Validity,
     /// Exact copies and distance to closest record.
     pub privacy: PrivacyReport,
+    /// Realism and replayed values of text and personal columns (see [`realism`]).
+    pub realism: Vec<realism::ColumnRealism>,
     /// Whether a classifier tells synthetic rows from real ones, per table.
     pub detection: detection::DetectionReport,
+    /// Adherence to the rules of the real rows (not in the overall score).
+    pub rules: rules::RuleAdherence,
 }
 
 /// Rows of one table on each side.
@@ -456,6 +462,8 @@ pub fn evaluate(
         overall_quality: overall(&quality),
         validity: validity::check(&paired),
         privacy: privacy::assess(&paired, options),
+        rules: rules::assess(&paired),
+        realism: realism::assess(&paired),
         detection: detection::assess(&paired, options),
         quality,
     };

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::detection::TableDetection;
+use super::rules::RuleScore;
 use super::{PairScore, Report};
 
 /// How many of the worst columns and pairs are listed.
@@ -25,9 +26,55 @@ pub fn summary(report: &Report) -> String {
     quality(&mut text, report);
     validity(&mut text, report);
     privacy(&mut text, report);
+    realism(&mut text, report);
     detection(&mut text, report);
     worst(&mut text, report);
+    rules(&mut text, report);
     text
+}
+
+/// Rule adherence: the mean, then the worst rules.
+fn rules(text: &mut String, report: &Report) {
+    let adherence = &report.rules;
+    if adherence.rows.is_empty() {
+        return;
+    }
+    line(
+        text,
+        format!(
+            "\nrules of the real data (share of synthetic rows obeying; mean {} over {} rules)",
+            score(adherence.score),
+            adherence.rows.len()
+        ),
+    );
+    for row in adherence.rows.iter().take(RULES_SHOWN) {
+        line(text, format!("  {}", describe_rule(row)));
+    }
+    if adherence.rows.len() > RULES_SHOWN {
+        line(
+            text,
+            format!(
+                "  ... {} more (every rule in the JSON and HTML reports)",
+                adherence.rows.len() - RULES_SHOWN
+            ),
+        );
+    }
+}
+
+/// Rules the compact summary shows, worst first.
+const RULES_SHOWN: usize = 10;
+
+/// `0.987  lineitem: l_shipdate <= l_receiptdate (order; real 1.000 of 60175 rows)`.
+pub fn describe_rule(row: &RuleScore) -> String {
+    format!(
+        "{}  {}: {} ({}; real {} of {} rows)",
+        score(row.synthetic),
+        row.table,
+        row.rule,
+        row.class,
+        score(row.real),
+        row.real_rows
+    )
 }
 
 fn line(text: &mut String, line: String) {
@@ -156,6 +203,31 @@ fn privacy(text: &mut String, report: &Report) {
             p.dcr_sample.dcr_synthetic_rows, p.dcr_sample.dcr_real_rows
         ),
     );
+}
+
+fn realism(text: &mut String, report: &Report) {
+    if report.realism.is_empty() {
+        return;
+    }
+    line(
+        text,
+        "\nrealism of text and personal columns (replayed: rows with a real value seen < 5 times / any real value)".into(),
+    );
+    for column in &report.realism {
+        line(
+            text,
+            format!(
+                "  {:<34} {:<14} {}  {:<14} replayed {} / {} of {}",
+                format!("{}.{}", column.table, column.column),
+                column.semantic,
+                score(column.realism),
+                column.measure,
+                column.rare_replayed,
+                column.replayed,
+                column.rows
+            ),
+        );
+    }
 }
 
 fn detection(text: &mut String, report: &Report) {

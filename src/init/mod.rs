@@ -27,7 +27,9 @@ mod keys;
 mod links;
 mod names;
 mod profile;
+mod rules;
 mod scan;
+pub mod semantic;
 mod sequence;
 mod types;
 mod yaml;
@@ -42,11 +44,13 @@ use crate::data::{self, RawTable};
 use crate::error::{Error, Problem, Result};
 use crate::plan::Plan;
 use crate::schema::Schema;
+use crate::validated::Validated;
 
 pub use inferred::{
     ColumnNote, Confidence, ForeignKey, Generation, Inferred, InferredTable, OrderBy, PrimaryKey,
     Skipped,
 };
+pub use rules::{annotate as annotate_rules, real_rules};
 pub use yaml::render;
 
 use profile::TableProfile;
@@ -282,21 +286,22 @@ fn relative(target: &Path, base: &Path) -> PathBuf {
 }
 
 /// Checks schema text exactly as `dxsynth validate` would check it at `schema_file` (which need
-/// not exist yet): the rules, the plan, and the data.
-pub fn check(text: &str, schema_file: &Path) -> Result<()> {
+/// not exist yet): the rules, the plan, and the data; returns the loaded input.
+pub fn check(text: &str, schema_file: &Path) -> Result<Validated> {
     let base = schema_file.parent().unwrap_or_else(|| Path::new(""));
     let schema = Schema::parse(text, schema_file, base)?;
     let mut problems = schema.check();
-    if let Err(cycles) = Plan::build(&schema) {
-        problems.extend(cycles);
-    }
+    let plan = Plan::build(&schema).map_err(|cycles| problems.extend(cycles));
     let (tables, data_problems) = data::load_all(&schema);
     problems.extend(data_problems);
     problems.extend(data::check_keys(&schema, &tables));
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::invalid(problems))
+    match plan {
+        Ok(plan) if problems.is_empty() => Ok(Validated {
+            schema,
+            plan,
+            tables,
+        }),
+        _ => Err(Error::invalid(problems)),
     }
 }
 

@@ -123,6 +123,8 @@ pub(super) fn read(file: &CsvFile) -> std::result::Result<RawTable, String> {
         order_by: None,
         columns: IndexMap::new(),
         source: None,
+        rules: Default::default(),
+        mode: None,
     };
     let raw = read_text(&def).map_err(|problem| problem.message)?;
     let mut seen = HashSet::new();

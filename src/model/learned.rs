@@ -22,6 +22,7 @@ use super::runs::Runs;
 use super::tree::{Feature, Tree, TreeParams};
 use super::{Parent, Row, TableModel, TrainingData};
 use crate::data::{Column, Value};
+use crate::rules::enforce::Enforcer;
 use crate::sampling::{SynthRng, rank_matched, stratified};
 use crate::schema::ColumnKind;
 
@@ -37,7 +38,13 @@ pub struct LearnedModel {
     /// Protected bounds of numerical and datetime columns.
     bounds: Vec<Option<(f64, f64)>>,
     sequence: Option<SequenceModel>,
+    /// The table's rules, kept while rows are drawn.
+    enforcer: Box<Enforcer>,
 }
+
+/// How many times a value a rule does not accept as drawn is drawn again (see
+/// [`Enforcer::acceptable`]); the last draw is then fixed as the rules say.
+const REDRAWS: usize = 8;
 
 /// Features that describe a row's place in its sequence: position, length, progress.
 const SEQUENCE_FEATURES: usize = 3;
@@ -211,7 +218,8 @@ impl LearnedModel {
         );
         let ordered = ordered_features(layout, &encoders, &context_encoders);
         let context_parents = parents_per_code(data, context, &context_encoders);
-        let order = generation_order(columns);
+        let (enforcer, order) =
+            Enforcer::compile(data.rules, columns, context, generation_order(columns));
         let models: Vec<ColumnModel> = (0..columns.len())
             .into_par_iter()
             .map(|column| {
@@ -258,6 +266,7 @@ impl LearnedModel {
                 .map(|column| protected_bounds(column, min_count))
                 .collect(),
             sequence,
+            enforcer: Box::new(enforcer),
         }
     }
 
@@ -278,12 +287,14 @@ impl LearnedModel {
 
     /// One row given the context part of its codes; `first` is the value of the first column
     /// when it was drawn beforehand.
+    #[allow(clippy::too_many_arguments)]
     fn sample_row(
         &self,
         mut codes: Vec<u8>,
         previous: Option<&Row>,
         anchor: Option<f64>,
         first: Option<Value>,
+        context: &[Value],
         rng: &mut SynthRng,
     ) -> Row {
         let mut row = vec![Value::Null; self.columns.len()];
@@ -291,9 +302,20 @@ impl LearnedModel {
         for &column in &self.order {
             let value = match (first.take(), &self.columns[column]) {
                 (Some(value), _) => value,
-                (None, model) => self.draw(model, column, &codes, previous, anchor, rng),
+                (None, model) => {
+                    let mut value = self.draw(model, column, &codes, previous, anchor, rng);
+                    for _ in 0..REDRAWS {
+                        if self.enforcer.acceptable(column, &value, &row, context) {
+                            break;
+                        }
+                        value = self.draw(model, column, &codes, previous, anchor, rng);
+                    }
+                    value
+                }
             };
             let value = clip(value, self.bounds[column]);
+            let range = self.bounds[column];
+            let value = self.enforcer.fix(column, value, &row, context, range, rng);
             codes[self.layout.current(column)] = self.encoders[column].encode(&value);
             row[column] = value;
         }
@@ -368,6 +390,8 @@ impl LearnedModel {
             return Err("a column order that is not one of the table's columns each".into());
         }
         self.encoders.iter().try_for_each(Encoder::check)?;
+        self.enforcer
+            .check(layout.columns, context, expected.rows)?;
         if self
             .bounds
             .iter()
@@ -444,7 +468,7 @@ impl TableModel for LearnedModel {
                 if self.layout.sequential {
                     codes[self.layout.length()] = count_code(1);
                 }
-                self.sample_row(codes, None, None, firsts.next(), rng)
+                self.sample_row(codes, None, None, firsts.next(), &[], rng)
             })
             .collect()
     }
@@ -482,6 +506,15 @@ impl TableModel for LearnedModel {
             .and_then(|s| s.anchor)
             .and_then(|a| parent.columns.get(a))
             .and_then(|column| column.values[parent_row].as_number());
+        let context_values: Vec<Value> = if self.enforcer.uses_context() {
+            parent
+                .columns
+                .iter()
+                .map(|column| column.values[parent_row].clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
         let mut rows: Vec<Row> = Vec::with_capacity(len);
         for position in 0..len {
             let mut codes = context.clone();
@@ -493,7 +526,7 @@ impl TableModel for LearnedModel {
                     codes[self.layout.previous(column)] = self.encoders[column].encode(value);
                 }
             }
-            let row = self.sample_row(codes, rows.last(), anchor, None, rng);
+            let row = self.sample_row(codes, rows.last(), anchor, None, &context_values, rng);
             rows.push(row);
         }
         rows

@@ -115,13 +115,15 @@ impl Marginal {
 }
 
 impl<T> Weighted<T> {
-    fn check(&self) -> bool {
+    /// Whether it can be drawn from (items, and one cumulative weight per item).
+    pub(crate) fn check(&self) -> bool {
         !self.items.is_empty() && self.items.len() == self.cumulative.len()
     }
 }
 
 impl IdShape {
-    fn check(&self) -> bool {
+    /// Whether it can be drawn from, within the drawn-length bound.
+    pub(crate) fn check(&self) -> bool {
         !self.templates.is_empty()
             && self.prefix.len() + self.suffix.len() <= MAX_DRAWN_LENGTH
             && self.templates.iter().all(|t| t.len() <= MAX_DRAWN_LENGTH)
@@ -211,6 +213,18 @@ impl<T> Weighted<T> {
         let target = rng.random::<f64>() * total;
         let index = self.cumulative.partition_point(|&c| c <= target);
         &self.items[index.min(self.items.len() - 1)]
+    }
+}
+
+impl<T: PartialEq> Weighted<T> {
+    /// The total weight (for counts: how many were seen).
+    pub fn total(&self) -> f64 {
+        self.cumulative.last().copied().unwrap_or(0.0)
+    }
+
+    /// Whether `item` is one of the items.
+    pub fn contains(&self, item: &T) -> bool {
+        self.items.contains(item)
     }
 }
 

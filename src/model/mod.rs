@@ -11,7 +11,7 @@ pub mod learned;
 pub mod marginal;
 pub mod parent_preference;
 pub mod reference;
-mod runs;
+pub(crate) mod runs;
 pub(crate) mod stored;
 pub(crate) mod tree;
 
@@ -21,6 +21,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Column, Table, Value};
+use crate::rules::Rule;
 use crate::sampling::SynthRng;
 
 /// One synthetic row: a value per modelled column, in the table's column order.
@@ -67,6 +68,8 @@ pub struct TrainingData<'a> {
     pub order_by: Option<usize>,
     /// The privacy protections to apply.
     pub privacy: Privacy,
+    /// The rules the table's rows obey (see [`crate::rules`]); the learned model keeps them.
+    pub rules: &'a [Rule],
 }
 
 /// A child table's link to the parent its sequences hang off.

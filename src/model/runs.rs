@@ -104,6 +104,11 @@ impl Runs {
         self.ends.last().copied().unwrap_or(0)
     }
 
+    /// One value per run, in order (each distinct stretch once: for checks over every value).
+    pub fn run_values(&self) -> &[Value] {
+        &self.values
+    }
+
     /// The value at `index` of the expanded list; `index < len()`.
     pub fn get(&self, index: usize) -> &Value {
         if self.values.len() == self.len() {

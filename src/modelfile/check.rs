@@ -3,7 +3,8 @@
 //! damaged, not that a dxsynth wrote it. So names must be names (a table name becomes a file name
 //! in the output folder, a column name goes to a terminal), patterns must be patterns, every
 //! index a draw follows must be in range, and every size must be bounded by the real row counts
-//! the file declares (which generation then bounds in turn, see `generate::check_size`).
+//! the file declares (which generation then bounds in turn, see `generate::check_size`). A kept
+//! table's stored rows and the semantic generators are checked the same way.
 
 use std::collections::HashSet;
 
@@ -12,6 +13,8 @@ use crate::error::printable;
 use crate::model::AnyModel;
 use crate::model::learned::Expected;
 use crate::plan::Generation;
+use crate::rules::discover::GAP_QUANTILES;
+use crate::rules::{Col, Mapping, Rule, RuleKind};
 use crate::schema::is_table_name;
 use crate::train::{Models, TrainedTable};
 
@@ -55,6 +58,7 @@ pub(super) fn contents(models: &Models) -> Result<(), String> {
             }
         }
         model(models, trained, keys.map(|key| key.parent.as_str())).map_err(place)?;
+        rules(models, trained, keys.map(|key| key.parent.as_str())).map_err(place)?;
     }
     Ok(())
 }
@@ -152,6 +156,18 @@ fn model(models: &Models, trained: &TrainedTable, parent: Option<&str>) -> Resul
         key.check((columns, rows), (parent.columns.len(), parent.real_rows))
             .map_err(|err| format!("foreign key `{}`: {err}", printable(&key.column)))?;
     }
+    semantic(trained)
+}
+
+/// A kept table's stored rows and a table's semantic generators, against its columns and rows.
+fn semantic(trained: &TrainedTable) -> Result<(), String> {
+    if let Some(kept) = &trained.kept {
+        let kinds: Vec<_> = trained.columns.iter().map(|column| column.kind).collect();
+        kept.check(&kinds, trained.real_rows)?;
+    }
+    if let Some(semantic) = &trained.semantic {
+        semantic.check(trained.columns.len())?;
+    }
     Ok(())
 }
 
@@ -168,4 +184,57 @@ fn context_columns(models: &Models, parent: &str) -> usize {
         }
         _ => own,
     }
+}
+
+/// The table's rules (listed by `inspect`): every column they name is one of the table's
+/// modelled columns or of the parent its rows are generated under, counts are bounded by the
+/// real rows, numbers are numbers and divisors positive.
+fn rules(models: &Models, trained: &TrainedTable, parent: Option<&str>) -> Result<(), String> {
+    let own = |name: &str| trained.columns.iter().any(|column| column.name == name);
+    let parent_has = |table: &str, column: &str| {
+        parent == Some(table)
+            && models
+                .tables
+                .get(table)
+                .is_some_and(|p| p.columns.iter().any(|c| c.name == column))
+    };
+    for rule in &trained.rules {
+        let known = rule.kind.columns().iter().all(|col| match col {
+            Col::Own(name) => own(name),
+            Col::Parent { table, column } => parent_has(table, column),
+        });
+        if !known {
+            return Err(format!(
+                "a `{}` rule names a column the table does not model",
+                rule.class()
+            ));
+        }
+        if !rule_fits(rule, trained.real_rows) {
+            return Err(format!(
+                "a `{}` rule with counts or numbers out of range",
+                rule.class()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Counts within the real rows, finite numbers, positive divisors, bounded lists.
+fn rule_fits(rule: &Rule, rows: usize) -> bool {
+    let counts = rule.holding <= rule.support && rule.support <= rows;
+    let gaps = rule.gaps.len() <= GAP_QUANTILES && rule.gaps.iter().all(|gap| gap.is_finite());
+    let kind = match &rule.kind {
+        RuleKind::Difference { min, max, .. } => min.is_finite() && max.is_finite() && min <= max,
+        RuleKind::Arithmetic { divisor, .. } => *divisor > 0,
+        RuleKind::Calendar {
+            mapping: Mapping::Table(table),
+            ..
+        } => table.len() <= rows,
+        RuleKind::Lookup { table, .. } => table.len() <= rows,
+        RuleKind::ClockTime { common, .. } => {
+            common.len() <= rows && common.iter().all(|time| time.is_finite())
+        }
+        _ => true,
+    };
+    counts && gaps && kind
 }

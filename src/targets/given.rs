@@ -38,6 +38,8 @@ pub struct GivenTable {
 pub enum ParentKeys<'a> {
     /// The parent's rows are given too: its primary keys as written.
     Given(&'a [String]),
+    /// The parent is kept as it is (a lookup or calendar table): its real primary keys.
+    Kept(&'a [String]),
     /// The parent is generated: keys 1..N, with N when it is known.
     Generated(Option<usize>),
 }
@@ -159,7 +161,7 @@ impl GivenTable {
         let empty = Vec::new();
         let values = self.text.get(column).unwrap_or(&empty);
         let position: HashMap<&str, usize> = match keys {
-            ParentKeys::Given(labels) => labels
+            ParentKeys::Given(labels) | ParentKeys::Kept(labels) => labels
                 .iter()
                 .enumerate()
                 .map(|(row, label)| (label.as_str(), row))
@@ -171,7 +173,7 @@ impl GivenTable {
         for (value, line) in values.iter().zip(&self.lines) {
             let row = match keys {
                 _ if value.is_empty() => Ok(None),
-                ParentKeys::Given(_) => {
+                ParentKeys::Given(_) | ParentKeys::Kept(_) => {
                     position.get(value.as_str()).map(|&row| Some(row)).ok_or(())
                 }
                 ParentKeys::Generated(count) => generated_row(value, count).map(Some),
@@ -186,6 +188,7 @@ impl GivenTable {
         }
         let expected = match keys {
             ParentKeys::Given(_) => format!("a primary key of the given `{parent}` rows"),
+            ParentKeys::Kept(_) => format!("a real primary key of the kept table `{parent}`"),
             ParentKeys::Generated(Some(count)) => {
                 format!("a key of the generated `{parent}` rows, 1..{count}")
             }

@@ -99,16 +99,19 @@ impl Targets {
         given: &GivenFiles,
         scale: f64,
     ) -> Result<Targets> {
-        let row_problems = row_problems(&models.plan, rows, given);
+        let mut row_problems = row_problems(&models.plan, rows, given);
+        row_problems.extend(kept_problems(models, rows));
         if !row_problems.is_empty() {
             return Err(Error::RowCounts(Problems(row_problems)));
         }
         let (tables, problems) = read_given(models, given);
         let mut problems = problems;
+        let kept = kept_keys(models);
         for table in tables.values() {
-            let parent_keys = |parent: &str| match tables.get(parent) {
-                Some(parent) => ParentKeys::Given(parent.primary_keys()),
-                None => ParentKeys::Generated(root_rows(models, rows, scale, parent)),
+            let parent_keys = |parent: &str| match (tables.get(parent), kept.get(parent)) {
+                (Some(parent), _) => ParentKeys::Given(parent.primary_keys()),
+                (None, Some(keys)) => ParentKeys::Kept(keys),
+                (None, None) => ParentKeys::Generated(root_rows(models, rows, scale, parent)),
             };
             problems.extend(table.key_problems(parent_keys));
         }
@@ -141,6 +144,40 @@ fn about(table: &str, message: impl Into<String>) -> Problem {
         parameter: None,
         message: message.into(),
     }
+}
+
+/// Row counts asked for kept tables, which come out with their real rows.
+fn kept_problems(models: &Models, rows: &RowTargets) -> Vec<Problem> {
+    rows.0
+        .keys()
+        .filter_map(|table| {
+            let kept = models.tables.get(table)?.kept.as_ref()?;
+            Some(about(
+                table,
+                format!(
+                    "it is kept as it is ({}), so it has its real {} rows",
+                    kept.reason, kept.rows
+                ),
+            ))
+        })
+        .collect()
+}
+
+/// The real primary keys of every kept table, as written.
+fn kept_keys(models: &Models) -> IndexMap<&str, Vec<String>> {
+    models
+        .tables
+        .values()
+        .filter_map(|trained| {
+            let keys = trained
+                .kept
+                .as_ref()?
+                .keys
+                .get(trained.primary_key.as_ref()?)?;
+            let written = keys.iter().map(|key| key.clone().unwrap_or_default());
+            Some((trained.name.as_str(), written.collect()))
+        })
+        .collect()
 }
 
 /// Every reason the asked row counts cannot be honoured.

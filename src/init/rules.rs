@@ -1,0 +1,98 @@
+//! The rules `init` writes into the schema it infers: every rule found in all rows of a table
+//! (found as training finds them), as comments, so a reviewer sees what generation will keep
+//! and can switch a coincidence off.
+
+use std::fmt::Write as _;
+
+use crate::keys::parent_index;
+use crate::model::Privacy;
+use crate::plan::Generation;
+use crate::rules::{Frame, ParentFrame, Rule, table_rules};
+use crate::validated::Validated;
+
+/// `text` (the rendered schema) with, after each table's `path:` line, its rules as comments.
+pub fn annotate(text: &str, input: &Validated) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut table: Option<String> = None;
+    for line in text.lines() {
+        out.push_str(line);
+        out.push('\n');
+        if let Some(name) = line.strip_prefix("  ").and_then(|l| l.strip_suffix(':'))
+            && !name.starts_with(' ')
+            && !name.starts_with('#')
+        {
+            table = Some(name.trim_matches('"').to_string());
+        } else if line.starts_with("    path: ")
+            && let Some(name) = table.take()
+        {
+            out.push_str(&comments(&confident(input, &name)));
+        }
+    }
+    out
+}
+
+/// The rules of a table that hold in every real row.
+fn confident(input: &Validated, name: &str) -> Vec<Rule> {
+    let mut rules = real_rules(input, name);
+    rules.retain(|rule| rule.holding == rule.support);
+    rules
+}
+
+/// The rules of a real table as training finds them (also what `validate` lists).
+pub fn real_rules(input: &Validated, name: &str) -> Vec<Rule> {
+    let (Some(table), Some(def), Some(plan)) = (
+        input.tables.get(name),
+        input.schema.table(name),
+        input.plan.table(name),
+    ) else {
+        return Vec::new();
+    };
+    let parent = match &plan.generation {
+        Generation::Sequential { key } => {
+            let parent = &input.tables[&key.parent];
+            let pk = input
+                .schema
+                .table(&key.parent)
+                .and_then(|d| d.primary_key.as_deref());
+            match (
+                table.keys.get(&key.column),
+                pk.and_then(|pk| parent.keys.get(pk)),
+            ) {
+                (Some(child), Some(keys)) => Some((parent, parent_index(child, keys))),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    let frame = Frame {
+        columns: &table.columns,
+        rows: table.rows(),
+        parent: parent.as_ref().map(|(parent, row_of)| ParentFrame {
+            table: &parent.name,
+            columns: &parent.columns,
+            row_of,
+        }),
+    };
+    let min_count = Privacy::default().threshold(table.rows());
+    table_rules(def, &frame, min_count)
+}
+
+fn comments(rules: &[Rule]) -> String {
+    if rules.is_empty() {
+        return String::new();
+    }
+    let mut text = String::from(
+        "    # Rules every row obeys, found in the data and kept at generation (a coincidence\n    \
+         # can be switched off: rules: {off: [\"<rule>\"]}):\n",
+    );
+    for rule in rules {
+        let _ = writeln!(
+            text,
+            "    #   {}  ({}; all {} rows)",
+            rule,
+            rule.class(),
+            rule.support
+        );
+    }
+    text
+}

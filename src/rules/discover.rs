@@ -1,0 +1,1104 @@
+//! Finding the rules a real table obeys, fast: candidates are tried on an evenly spaced sample
+//! of rows first, and only those that survive are checked on every row.
+//!
+//! A rule is kept when (documented in the README, *Rules*):
+//! - at least [`MIN_SUPPORT`] rows have every value it reads;
+//! - it holds in all of them but a tolerance: [`ORDER_TOLERANCE`] for orders (differences hold
+//!   in every row, their bounds being the real extremes), [`FUNCTION_TOLERANCE`] for columns
+//!   that follow from others (calendar tables carry generator quirks);
+//! - it is no coincidence: pairing each row's values with another row's, the rule holds with
+//!   some rate `h`, so by chance `n` rows would break it `n (1 - h)` times on average; seeing
+//!   as few breaks as the data shows must have odds (Poisson) below [`CHANCE`]. Two unrelated
+//!   columns ordered in 8 rows (no breaks where 4 are expected: 1 in 55) are not a rule; an
+//!   order implied by the columns' ranges alone (`h = 1`) is not one either.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use super::measure::{Adherence, calendar_value, clock_minutes, is_clock_time, measure, unit};
+use super::{Col, Frame, IntOp, Mapping, Origin, Overrides, Part, Resolved, Rule, RuleKind};
+use crate::data::{Value, ValueFormat};
+use crate::schema::ColumnKind;
+
+/// Rows a rule needs values in before it counts.
+pub const MIN_SUPPORT: usize = 20;
+/// Share of rows an order may break and still be a rule.
+pub const ORDER_TOLERANCE: f64 = 0.001;
+/// Share of rows a determined column (calendar, arithmetic, sum, copy) may break. Lookups
+/// (fitted to the data, so they would always look nearly right) must hold in every row.
+pub const FUNCTION_TOLERANCE: f64 = 0.01;
+/// The largest odds of a rule holding by chance in every row where it is found.
+pub const CHANCE: f64 = 1e-6;
+/// Rows of the sample candidates are tried on.
+const SAMPLE: usize = 512;
+/// Lookup tables and calendar lookups hold at most this many keys.
+const MAX_KEYS: usize = 1024;
+/// Numeric columns tried as terms of sums (the first ones of the table).
+const MAX_SUM_COLUMNS: usize = 40;
+/// Quantiles of the real gaps an order or difference rule keeps.
+pub const GAP_QUANTILES: usize = 64;
+
+/// The rules of one table: found in `frame` (unless switched off), minus those the schema
+/// switches off, plus those it declares (fitted on the frame). `min_count` is the privacy
+/// threshold lookups respect.
+pub fn rules_of(frame: &Frame<'_>, overrides: &Overrides, min_count: usize) -> Vec<Rule> {
+    let mut rules = if overrides.discover {
+        discover(frame, min_count)
+    } else {
+        Vec::new()
+    };
+    rules.retain(|rule| !overrides.off.contains(&rule.kind.identity()));
+    for template in &overrides.add {
+        if let Some(rule) = fit(template, frame, min_count) {
+            rules.retain(|found| found.kind.identity() != rule.kind.identity());
+            rules.push(rule);
+        }
+    }
+    rules
+}
+
+/// Every rule found in the frame (see the module's documentation).
+pub fn discover(frame: &Frame<'_>, min_count: usize) -> Vec<Rule> {
+    let sample = sample_rows(frame.rows);
+    let numeric = numeric_columns(frame);
+    let mut kinds = Vec::new();
+    kinds.extend(orders(frame, &numeric, &sample));
+    kinds.extend(clock_times(frame, min_count));
+    kinds.extend(arithmetic(frame, &sample));
+    kinds.extend(sums(frame, &sample));
+    kinds.extend(calendars(frame, &sample, min_count));
+    let earlier = kinds.clone();
+    kinds.extend(lookups(frame, &sample, min_count, &earlier));
+    kinds.extend(copies(frame, &sample));
+    kinds
+        .into_iter()
+        .filter_map(|kind| finish(kind, frame, Origin::Found))
+        .collect()
+}
+
+/// A declared rule with its numbers fitted on the frame.
+pub fn fit(template: &RuleKind, frame: &Frame<'_>, min_count: usize) -> Option<Rule> {
+    let mut kind = template.clone();
+    match &mut kind {
+        RuleKind::Calendar {
+            target,
+            source,
+            part,
+            mapping,
+        } => {
+            let target = frame.resolve(&Col::Own(target.clone()))?;
+            let source = frame.resolve(&Col::Own(source.clone()))?;
+            let part = *part;
+            let key = |row: usize| source.value(row).as_number().and_then(|x| part.of(x));
+            *mapping =
+                fit_calendar(target, &key, frame.rows, min_count).unwrap_or(Mapping::Offset(0));
+        }
+        RuleKind::Lookup {
+            target,
+            source,
+            table,
+        } => {
+            let target = frame.resolve(&Col::Own(target.clone()))?;
+            let source = frame.resolve(&Col::Own(source.clone()))?;
+            *table = fit_lookup(target, source, frame.rows, min_count).0;
+        }
+        RuleKind::ClockTime {
+            column,
+            midnight_2400,
+            common,
+        } => {
+            let column = frame.resolve(&Col::Own(column.clone()))?;
+            *midnight_2400 = midnight_is_2400(column, frame.rows);
+            *common = common_clock_times(column, frame.rows, min_count);
+        }
+        _ => {}
+    }
+    finish(kind, frame, Origin::Declared)
+}
+
+/// Measures a rule on the frame and keeps its gaps.
+fn finish(kind: RuleKind, frame: &Frame<'_>, origin: Origin) -> Option<Rule> {
+    let Adherence { support, holding } = measure(&kind, frame)?;
+    let gaps = gap_quantiles(&kind, frame);
+    Some(Rule {
+        kind,
+        support,
+        holding,
+        origin,
+        gaps,
+    })
+}
+
+/// Evenly spaced row indices, at most [`SAMPLE`].
+fn sample_rows(rows: usize) -> Vec<usize> {
+    let m = rows.min(SAMPLE);
+    (0..m).map(|i| i * rows / m.max(1)).collect()
+}
+
+/// Whether a rule with `support` rows of which `broken` break it, where random pairings hold
+/// with rate `h`, is no coincidence: fewer breaks than chance would give, with odds below
+/// [`CHANCE`].
+fn significant(support: usize, broken: usize, h: f64) -> bool {
+    let expected = support as f64 * (1.0 - h);
+    // A rule removes at least nine in ten of the breaks chance would make.
+    if support < MIN_SUPPORT || h >= 1.0 || broken as f64 > 0.1 * expected {
+        return false;
+    }
+    // ln P(Poisson(expected) <= broken), summed in log space.
+    let mut log_term = -expected;
+    let mut log_sum = log_term;
+    for k in 1..=broken {
+        log_term += expected.ln() - (k as f64).ln();
+        let (high, low) = if log_term > log_sum {
+            (log_term, log_sum)
+        } else {
+            (log_sum, log_term)
+        };
+        log_sum = high + (low - high).exp().ln_1p();
+    }
+    log_sum < CHANCE.ln()
+}
+
+/// The rate at which `check` holds when the second value comes from another sampled row.
+fn chance_rate(
+    sample: &[usize],
+    mut check: impl FnMut(usize, usize) -> Option<bool>,
+) -> Option<f64> {
+    let (mut tried, mut held) = (0usize, 0usize);
+    for shift in [1, 7, 31, 97] {
+        for (k, &row) in sample.iter().enumerate() {
+            let other = sample[(k + shift) % sample.len()];
+            if other == row {
+                continue;
+            }
+            if let Some(holds) = check(row, other) {
+                tried += 1;
+                held += usize::from(holds);
+            }
+        }
+    }
+    (tried > 0).then(|| held as f64 / tried as f64)
+}
+
+/// A numeric or datetime column of the frame (own or the parent's, aligned to the rows).
+struct Numeric<'a> {
+    col: Col,
+    datetime: bool,
+    column: Resolved<'a>,
+    range: f64,
+    /// The column's values over the rows, sorted (for the chance of an order).
+    sorted: Vec<f64>,
+}
+
+impl Numeric<'_> {
+    fn at(&self, row: usize) -> Option<f64> {
+        self.column.value(row).as_number()
+    }
+}
+
+fn numeric_columns<'a>(frame: &Frame<'a>) -> Vec<Numeric<'a>> {
+    let mut cols: Vec<Col> = frame
+        .columns
+        .iter()
+        .map(|c| Col::Own(c.name.clone()))
+        .collect();
+    if let Some(parent) = frame.parent {
+        cols.extend(parent.columns.iter().map(|c| Col::Parent {
+            table: parent.table.to_string(),
+            column: c.name.clone(),
+        }));
+    }
+    cols.into_iter()
+        .filter_map(|col| {
+            let column = frame.resolve(&col)?;
+            let kind = column.column().kind;
+            if !matches!(kind, ColumnKind::Numerical | ColumnKind::Datetime) {
+                return None;
+            }
+            let (low, high) = column
+                .column()
+                .values
+                .iter()
+                .filter_map(Value::as_number)
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+                    (lo.min(x), hi.max(x))
+                });
+            (high > low).then(|| {
+                let mut sorted: Vec<f64> = (0..frame.rows)
+                    .filter_map(|row| column.value(row).as_number())
+                    .collect();
+                sorted.sort_unstable_by(f64::total_cmp);
+                Numeric {
+                    col,
+                    datetime: kind == ColumnKind::Datetime,
+                    column,
+                    range: high - low,
+                    sorted,
+                }
+            })
+        })
+        .collect()
+}
+
+/// Order and bounded-difference rules between two columns of the same family (datetimes or
+/// numbers), at least one of them the table's own.
+fn orders(frame: &Frame<'_>, numeric: &[Numeric<'_>], sample: &[usize]) -> Vec<RuleKind> {
+    let mut found = Vec::new();
+    for (i, a) in numeric.iter().enumerate() {
+        for b in &numeric[i + 1..] {
+            if a.datetime != b.datetime || (a.col.own().is_none() && b.col.own().is_none()) {
+                continue;
+            }
+            found.extend(order_pair(frame, a, b, sample));
+        }
+    }
+    transitive_reduction(found)
+}
+
+fn order_pair(
+    frame: &Frame<'_>,
+    a: &Numeric<'_>,
+    b: &Numeric<'_>,
+    sample: &[usize],
+) -> Vec<RuleKind> {
+    let diffs: Vec<f64> = sample
+        .iter()
+        .filter_map(|&row| Some(b.at(row)? - a.at(row)?))
+        .collect();
+    if diffs.len() < MIN_SUPPORT.min(sample.len()) {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    let allowed = (diffs.len() as f64 * 0.02) as usize;
+    let below = diffs.iter().filter(|d| **d < 0.0).count();
+    let above = diffs.iter().filter(|d| **d > 0.0).count();
+    let (low, high) = if below <= allowed {
+        (a, b)
+    } else if above <= allowed {
+        (b, a)
+    } else {
+        (a, b)
+    };
+    let oriented = below <= allowed || above <= allowed;
+    let (mut n, mut broken, mut min_held, mut min, mut max) = (
+        0usize,
+        0usize,
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    );
+    let sample_span = diffs.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+        - diffs.iter().copied().fold(f64::INFINITY, f64::min);
+    let narrow_sample = sample_span <= 0.5 * a.range.min(b.range);
+    if !oriented && !narrow_sample {
+        return found;
+    }
+    for row in 0..frame.rows {
+        let (Some(x), Some(y)) = (low.at(row), high.at(row)) else {
+            continue;
+        };
+        let gap = y - x;
+        n += 1;
+        min = min.min(gap);
+        max = max.max(gap);
+        if gap < 0.0 {
+            broken += 1;
+        } else {
+            min_held = min_held.min(gap);
+        }
+    }
+    if oriented && (broken as f64) <= ORDER_TOLERANCE * n as f64 {
+        let strict = min_held > 0.0;
+        if significant(n, broken, order_chance(low, high, strict)) {
+            found.push(RuleKind::Order {
+                low: low.col.clone(),
+                high: high.col.clone(),
+                strict,
+            });
+        }
+    }
+    if max - min <= 0.5 * a.range.min(b.range) {
+        let chance = chance_rate(sample, |r, o| {
+            let gap = high.at(o)? - low.at(r)?;
+            Some(gap >= min && gap <= max)
+        });
+        if chance.is_some_and(|h| significant(n, 0, h)) {
+            found.push(RuleKind::Difference {
+                from: low.col.clone(),
+                to: high.col.clone(),
+                min,
+                max,
+                days: a.datetime,
+            });
+        }
+    }
+    found
+}
+
+/// The share of pairs of values (`low` from one row, `high` from any other) in order: what
+/// the order would hold in by chance, exactly (both columns sorted, one merge).
+fn order_chance(low: &Numeric<'_>, high: &Numeric<'_>, strict: bool) -> f64 {
+    let (lows, highs) = (&low.sorted, &high.sorted);
+    if lows.is_empty() || highs.is_empty() {
+        return 1.0;
+    }
+    let mut below = 0usize;
+    let mut in_order = 0usize;
+    for y in highs {
+        while below < lows.len() && (lows[below] < *y || (!strict && lows[below] == *y)) {
+            below += 1;
+        }
+        in_order += below;
+    }
+    in_order as f64 / (lows.len() as f64 * highs.len() as f64)
+}
+
+/// Drops `a <= c` when `a <= b` and `b <= c` are rules too: it follows from them.
+fn transitive_reduction(found: Vec<RuleKind>) -> Vec<RuleKind> {
+    let edges: HashSet<(Col, Col)> = found
+        .iter()
+        .filter_map(|kind| match kind {
+            RuleKind::Order { low, high, .. } => Some((low.clone(), high.clone())),
+            _ => None,
+        })
+        .collect();
+    let middles: HashSet<&Col> = edges.iter().flat_map(|(a, b)| [a, b]).collect();
+    found
+        .into_iter()
+        .filter(|kind| match kind {
+            RuleKind::Order { low, high, .. } => !middles.iter().any(|mid| {
+                *mid != low
+                    && *mid != high
+                    && edges.contains(&(low.clone(), (*mid).clone()))
+                    && edges.contains(&((*mid).clone(), high.clone()))
+            }),
+            _ => true,
+        })
+        .collect()
+}
+
+/// The own integer columns (name, column).
+fn integers<'a>(frame: &Frame<'a>) -> Vec<Resolved<'a>> {
+    frame
+        .columns
+        .iter()
+        .filter(|c| c.kind == ColumnKind::Numerical && c.format == ValueFormat::Integer)
+        .map(Resolved::Own)
+        .collect()
+}
+
+fn distinct_count(column: Resolved<'_>, rows: usize) -> usize {
+    let mut seen: HashSet<u64> = HashSet::new();
+    for row in 0..rows {
+        if let Some(x) = column.value(row).as_number() {
+            seen.insert(x.to_bits());
+        }
+    }
+    seen.len()
+}
+
+/// Integer columns holding HHMM clock times.
+fn clock_times(frame: &Frame<'_>, min_count: usize) -> Vec<RuleKind> {
+    integers(frame)
+        .into_iter()
+        .filter(|column| is_clock_column(*column, frame.rows))
+        .map(|column| RuleKind::ClockTime {
+            column: column.column().name.clone(),
+            midnight_2400: midnight_is_2400(column, frame.rows),
+            common: common_clock_times(column, frame.rows, min_count),
+        })
+        .collect()
+}
+
+/// The clock times of a column seen at least `min_count` times, sorted.
+fn common_clock_times(column: Resolved<'_>, rows: usize, min_count: usize) -> Vec<f64> {
+    let mut counts: BTreeMap<i64, usize> = BTreeMap::new();
+    for row in 0..rows {
+        if let Some(x) = column.value(row).as_number().filter(|x| is_clock_time(*x)) {
+            *counts.entry(x as i64).or_default() += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .filter(|(_, count)| *count >= min_count.max(1))
+        .map(|(time, _)| time as f64)
+        .collect()
+}
+
+/// Every value a clock time, spread over at least 3 hours, and no coincidence (a number in
+/// 0..2400 passes for a clock time 60% of the time).
+fn is_clock_column(column: Resolved<'_>, rows: usize) -> bool {
+    let mut hours = HashSet::new();
+    let mut n = 0;
+    for row in 0..rows {
+        if let Some(x) = column.value(row).as_number() {
+            if !is_clock_time(x) {
+                return false;
+            }
+            hours.insert((x / 100.0).floor() as i64);
+            n += 1;
+        }
+    }
+    hours.len() >= 3 && hours.iter().any(|h| *h >= 1) && significant(n, 0, 0.6)
+}
+
+fn midnight_is_2400(column: Resolved<'_>, rows: usize) -> bool {
+    let (mut zero, mut full) = (0, 0);
+    for row in 0..rows {
+        match column.value(row).as_number() {
+            Some(0.0) => zero += 1,
+            Some(2400.0) => full += 1,
+            _ => {}
+        }
+    }
+    full >= zero
+}
+
+/// `t = s // k` and `t = s % k` for k in 10, 100, 1000.
+fn arithmetic(frame: &Frame<'_>, sample: &[usize]) -> Vec<RuleKind> {
+    let columns = integers(frame);
+    let distinct: Vec<usize> = columns
+        .iter()
+        .map(|c| distinct_count(*c, frame.rows))
+        .collect();
+    let mut found = Vec::new();
+    for (s, source) in columns.iter().enumerate() {
+        for (t, target) in columns.iter().enumerate() {
+            if s == t || distinct[t] < 2 || distinct[t] >= distinct[s] {
+                continue;
+            }
+            'ops: for divisor in [10i64, 100, 1000] {
+                for op in [IntOp::Div, IntOp::Rem] {
+                    let apply = |x: f64| {
+                        let x = x.round() as i64;
+                        (match op {
+                            IntOp::Div => x.div_euclid(divisor),
+                            IntOp::Rem => x.rem_euclid(divisor),
+                        }) as f64
+                    };
+                    let check = |r: usize, o: usize| {
+                        Some(target.value(o).as_number()? == apply(source.value(r).as_number()?))
+                    };
+                    if !mostly(sample, |row| check(row, row)) {
+                        continue;
+                    }
+                    let kind = RuleKind::Arithmetic {
+                        target: target.column().name.clone(),
+                        source: source.column().name.clone(),
+                        op,
+                        divisor,
+                    };
+                    if accepted(&kind, frame, sample, check) {
+                        found.push(kind);
+                        break 'ops;
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Whether a check holds in the sample but for 1% (and at least on 10 rows).
+fn mostly(sample: &[usize], mut check: impl FnMut(usize) -> Option<bool>) -> bool {
+    let (mut n, mut held) = (0usize, 0usize);
+    for &row in sample {
+        if let Some(holds) = check(row) {
+            n += 1;
+            held += usize::from(holds);
+        }
+    }
+    n >= 10.min(sample.len()) && n > 0 && (n - held) as f64 <= 0.01 * n as f64 + 1.0
+}
+
+/// Whether a determined-column rule holds on every row but the tolerance and is no
+/// coincidence (`check(row, other)`: the rule with the determined value from row `other`).
+fn accepted(
+    kind: &RuleKind,
+    frame: &Frame<'_>,
+    sample: &[usize],
+    check: impl FnMut(usize, usize) -> Option<bool>,
+) -> bool {
+    let Some(Adherence { support, holding }) = measure(kind, frame) else {
+        return false;
+    };
+    let tolerance = if matches!(kind, RuleKind::Lookup { .. }) {
+        0.0
+    } else {
+        FUNCTION_TOLERANCE
+    };
+    (support - holding) as f64 <= tolerance * support as f64
+        && chance_rate(sample, check).is_some_and(|h| significant(support, support - holding, h))
+}
+
+/// `total = a + b` among the first numeric columns, and `t = clock(a + b)` for HHMM times.
+fn sums(frame: &Frame<'_>, sample: &[usize]) -> Vec<RuleKind> {
+    let columns: Vec<Resolved<'_>> = frame
+        .columns
+        .iter()
+        .filter(|c| c.kind == ColumnKind::Numerical)
+        .map(Resolved::Own)
+        .filter(|c| distinct_count(*c, frame.rows.min(SAMPLE * 4)) >= 2)
+        .take(MAX_SUM_COLUMNS)
+        .collect();
+    let clock: Vec<bool> = columns
+        .iter()
+        .map(|c| is_clock_column(*c, frame.rows))
+        .collect();
+    let head: Vec<usize> = sample.iter().copied().take(64).collect();
+    let mut found = Vec::new();
+    for (t, total) in columns.iter().enumerate() {
+        for (i, a) in columns.iter().enumerate() {
+            for (j, b) in columns.iter().enumerate() {
+                if t == i || t == j || i == j {
+                    continue;
+                }
+                let is_clock = clock[t] && clock[i] && !clock[j];
+                if !is_clock && (i > j || clock[t]) {
+                    continue;
+                }
+                let kind = RuleKind::Sum {
+                    total: total.column().name.clone(),
+                    a: a.column().name.clone(),
+                    b: b.column().name.clone(),
+                    clock: is_clock,
+                };
+                let tolerance = 0.5
+                    * [total, a, b]
+                        .iter()
+                        .map(|c| unit(c.column()))
+                        .filter(|u| *u > 0.0)
+                        .fold(1.0, f64::min);
+                let check = |r: usize, o: usize| {
+                    let (x, y, z) = (
+                        total.value(o).as_number()?,
+                        a.value(r).as_number()?,
+                        b.value(r).as_number()?,
+                    );
+                    Some(if is_clock {
+                        ((clock_minutes(y) + z - clock_minutes(x)).round() as i64).rem_euclid(1440)
+                            == 0
+                    } else {
+                        (x - y - z).abs() <= tolerance
+                    })
+                };
+                if mostly(&head, |row| check(row, row)) && accepted(&kind, frame, sample, check) {
+                    found.push(kind);
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Columns that are calendar functions of a datetime column.
+fn calendars(frame: &Frame<'_>, sample: &[usize], min_count: usize) -> Vec<RuleKind> {
+    let dates: Vec<Resolved<'_>> = frame
+        .columns
+        .iter()
+        .filter(|c| c.kind == ColumnKind::Datetime)
+        .map(Resolved::Own)
+        .collect();
+    let targets: Vec<Resolved<'_>> = frame
+        .columns
+        .iter()
+        .filter(|c| {
+            (c.kind == ColumnKind::Numerical && c.format == ValueFormat::Integer)
+                || matches!(c.kind, ColumnKind::Categorical | ColumnKind::Boolean)
+        })
+        .map(Resolved::Own)
+        .collect();
+    let parts: Vec<Vec<Option<[i64; 15]>>> = dates
+        .iter()
+        .map(|source| {
+            (0..frame.rows)
+                .map(|row| source.value(row).as_number().and_then(Part::all_of))
+                .collect()
+        })
+        .collect();
+    let mut found = Vec::new();
+    for target in &targets {
+        'target: for (source, parts) in dates.iter().zip(&parts) {
+            for part in Part::ALL {
+                let index = part.index();
+                let key = |row: usize| parts[row].map(|all| all[index]);
+                let Some(mapping) = sample_mapping(*target, &key, sample) else {
+                    continue;
+                };
+                let mapping = match mapping {
+                    Mapping::Offset(_) => mapping,
+                    Mapping::Table(_) => match fit_calendar(*target, &key, frame.rows, min_count) {
+                        Some(mapping) => mapping,
+                        None => continue,
+                    },
+                };
+                let check = |r: usize, o: usize| {
+                    let key = key(r)?;
+                    let expected = calendar_value(part, &mapping, key)?;
+                    let value = target.value(o);
+                    (!value.is_null()).then(|| super::measure::same(value, &expected))
+                };
+                let kind = RuleKind::Calendar {
+                    target: target.column().name.clone(),
+                    source: source.column().name.clone(),
+                    part,
+                    mapping: mapping.clone(),
+                };
+                let (mut support, mut holding) = (0usize, 0usize);
+                for row in 0..frame.rows {
+                    if let Some(holds) = check(row, row) {
+                        support += 1;
+                        holding += usize::from(holds);
+                    }
+                }
+                let within = (support - holding) as f64 <= FUNCTION_TOLERANCE * support as f64;
+                if within
+                    && chance_rate(sample, check)
+                        .is_some_and(|h| significant(support, support - holding, h))
+                {
+                    found.push(kind);
+                    break 'target;
+                }
+            }
+        }
+    }
+    found
+}
+
+/// On the sample: an offset when the target is a number that many units from the part, a
+/// (trial) table when the part determines the target, else `None`.
+fn sample_mapping(
+    target: Resolved<'_>,
+    key_of: &dyn Fn(usize) -> Option<i64>,
+    sample: &[usize],
+) -> Option<Mapping> {
+    let mut pairs: Vec<(i64, &Value)> = Vec::new();
+    for &row in sample {
+        let value = target.value(row);
+        if value.is_null() {
+            continue;
+        }
+        if let Some(key) = key_of(row) {
+            pairs.push((key, value));
+        }
+    }
+    // A target the sample shows one value of says nothing (and would fit every part).
+    if pairs.len() < 10.min(sample.len()) || pairs.iter().all(|(_, v)| *v == pairs[0].1) {
+        return None;
+    }
+    let allowed = pairs.len() / 100 + 1;
+    if let Some(first) = pairs[0].1.as_number() {
+        let offset = first.round() as i64 - pairs[0].0;
+        let off = pairs
+            .iter()
+            .filter(|(key, value)| value.as_number() != Some((key + offset) as f64))
+            .count();
+        if off <= allowed {
+            return Some(Mapping::Offset(offset));
+        }
+    }
+    let mut table: HashMap<i64, HashMap<ValueKey, usize>> = HashMap::new();
+    for (key, value) in &pairs {
+        *table
+            .entry(*key)
+            .or_default()
+            .entry(ValueKey::of(value))
+            .or_default() += 1;
+    }
+    // Rows off each key's most common value (not its first: the first row may be a quirk).
+    let conflicts: usize = table
+        .values()
+        .map(|values| values.values().sum::<usize>() - values.values().max().unwrap_or(&0))
+        .sum();
+    // A table as large as the sample says nothing: every key was seen once.
+    (conflicts <= allowed && table.len() * 2 <= pairs.len())
+        .then(|| Mapping::Table(BTreeMap::new()))
+}
+
+/// The offset or lookup table that best maps the part to the target on every row.
+fn fit_calendar(
+    target: Resolved<'_>,
+    key_of: &dyn Fn(usize) -> Option<i64>,
+    rows: usize,
+    min_count: usize,
+) -> Option<Mapping> {
+    let mut offsets: HashMap<i64, usize> = HashMap::new();
+    let mut by_key: HashMap<i64, HashMap<ValueKey, (usize, Value)>> = HashMap::new();
+    let mut numeric = true;
+    for row in 0..rows {
+        let value = target.value(row);
+        if value.is_null() {
+            continue;
+        }
+        let Some(key) = key_of(row) else {
+            continue;
+        };
+        match value.as_number() {
+            Some(x) if x.fract() == 0.0 => *offsets.entry(x as i64 - key).or_default() += 1,
+            _ => numeric = false,
+        }
+        let entry = by_key.entry(key).or_default();
+        if entry.len() > 8 {
+            return None;
+        }
+        entry
+            .entry(ValueKey::of(value))
+            .or_insert((0, value.clone()))
+            .0 += 1;
+    }
+    if numeric {
+        let total: usize = offsets.values().sum();
+        if let Some((offset, count)) = offsets.iter().max_by_key(|(o, c)| (**c, -**o))
+            && *count as f64 >= (1.0 - FUNCTION_TOLERANCE) * total as f64
+        {
+            return Some(Mapping::Offset(*offset));
+        }
+    }
+    if by_key.len() > MAX_KEYS {
+        return None;
+    }
+    let table: BTreeMap<i64, Value> = by_key
+        .into_iter()
+        .filter_map(|(key, values)| {
+            let (count, value) = values.into_values().max_by_key(|(count, _)| *count)?;
+            (count >= min_count).then_some((key, value))
+        })
+        .collect();
+    (!table.is_empty()).then_some(Mapping::Table(table))
+}
+
+/// A lookup table: (key, value) pairs sorted by key.
+type LookupTable = Vec<(Value, Value)>;
+
+/// How often each value was seen (with the value).
+type Counts = HashMap<ValueKey, (usize, Value)>;
+
+/// A hashable stand-in for a value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum ValueKey {
+    Null,
+    Number(u64),
+    Label(std::sync::Arc<str>),
+    Flag(bool),
+}
+
+impl ValueKey {
+    fn of(value: &Value) -> ValueKey {
+        match value {
+            Value::Null => ValueKey::Null,
+            Value::Number(x) => ValueKey::Number(x.to_bits()),
+            Value::Label(label) => ValueKey::Label(label.clone()),
+            Value::Flag(flag) => ValueKey::Flag(*flag),
+        }
+    }
+}
+
+/// A column determined by another through a lookup table (categorical, boolean or integer
+/// columns of at most [`MAX_KEYS`] values), when no other rule determines it already.
+fn lookups(
+    frame: &Frame<'_>,
+    sample: &[usize],
+    min_count: usize,
+    earlier: &[RuleKind],
+) -> Vec<RuleKind> {
+    let determined: HashSet<&str> = earlier
+        .iter()
+        .filter_map(|kind| match kind {
+            RuleKind::Arithmetic { target, .. }
+            | RuleKind::Calendar { target, .. }
+            | RuleKind::Sum { total: target, .. } => Some(target.as_str()),
+            _ => None,
+        })
+        .collect();
+    let columns: Vec<(Resolved<'_>, usize)> = frame
+        .columns
+        .iter()
+        .filter(|c| {
+            matches!(c.kind, ColumnKind::Categorical | ColumnKind::Boolean)
+                || (c.kind == ColumnKind::Numerical && c.format == ValueFormat::Integer)
+        })
+        .map(Resolved::Own)
+        .map(|c| (c, distinct_labels(c, frame.rows)))
+        .filter(|(_, distinct)| (2..=MAX_KEYS).contains(distinct))
+        .collect();
+    let mut found = Vec::new();
+    for (source, source_distinct) in &columns {
+        for (target, target_distinct) in &columns {
+            let name = &target.column().name;
+            if source.column().name == *name
+                || determined.contains(name.as_str())
+                || target_distinct > source_distinct
+                || !sample_function(*source, *target, sample)
+            {
+                continue;
+            }
+            let Some((table, support, both)) =
+                exact_lookup(*target, *source, frame.rows, min_count)
+            else {
+                continue;
+            };
+            if table.len() < 2 || (support as f64) < 0.9 * both as f64 {
+                continue;
+            }
+            let kind = RuleKind::Lookup {
+                target: name.clone(),
+                source: source.column().name.clone(),
+                table,
+            };
+            let RuleKind::Lookup { table, .. } = &kind else {
+                continue;
+            };
+            let check = |r: usize, o: usize| {
+                let expected = super::measure::lookup(table, source.value(r))?;
+                let value = target.value(o);
+                (!value.is_null()).then(|| super::measure::same(value, expected))
+            };
+            if chance_rate(sample, check).is_some_and(|h| significant(support, 0, h)) {
+                found.push(kind);
+            }
+        }
+    }
+    found
+}
+
+fn distinct_labels(column: Resolved<'_>, rows: usize) -> usize {
+    let mut seen: HashSet<ValueKey> = HashSet::new();
+    for row in 0..rows {
+        let value = column.value(row);
+        if !value.is_null() {
+            seen.insert(ValueKey::of(value));
+            if seen.len() > MAX_KEYS {
+                break;
+            }
+        }
+    }
+    seen.len()
+}
+
+/// Whether, on the sample, `source` determines `target` and repeats its keys (a source seen
+/// once per row would "determine" anything).
+fn sample_function(source: Resolved<'_>, target: Resolved<'_>, sample: &[usize]) -> bool {
+    let mut table: HashMap<ValueKey, HashMap<ValueKey, usize>> = HashMap::new();
+    let mut n = 0usize;
+    for &row in sample {
+        let (s, t) = (source.value(row), target.value(row));
+        if s.is_null() || t.is_null() {
+            continue;
+        }
+        n += 1;
+        *table
+            .entry(ValueKey::of(s))
+            .or_default()
+            .entry(ValueKey::of(t))
+            .or_default() += 1;
+    }
+    let conflicts: usize = table
+        .values()
+        .map(|values| values.values().sum::<usize>() - values.values().max().unwrap_or(&0))
+        .sum();
+    n >= 10.min(sample.len()) && conflicts as f64 <= 0.01 * n as f64 && table.len() * 4 <= n
+}
+
+/// When `source` determines `target` in every row (else `None`): the lookup table of the
+/// keys seen at least `min_count` times (sorted), the rows it covers, and the rows with both
+/// values.
+fn exact_lookup(
+    target: Resolved<'_>,
+    source: Resolved<'_>,
+    rows: usize,
+    min_count: usize,
+) -> Option<(LookupTable, usize, usize)> {
+    let mut by_key: HashMap<ValueKey, (Value, ValueKey, Value, usize)> = HashMap::new();
+    let mut both = 0;
+    for row in 0..rows {
+        let (s, t) = (source.value(row), target.value(row));
+        if s.is_null() || t.is_null() {
+            continue;
+        }
+        both += 1;
+        let t_key = ValueKey::of(t);
+        match by_key.get_mut(&ValueKey::of(s)) {
+            Some(entry) if entry.1 != t_key => return None,
+            Some(entry) => entry.3 += 1,
+            None => {
+                by_key.insert(ValueKey::of(s), (s.clone(), t_key, t.clone(), 1));
+                if by_key.len() > MAX_KEYS {
+                    return None;
+                }
+            }
+        }
+    }
+    let mut support = 0;
+    let mut table: Vec<(Value, Value)> = by_key
+        .into_values()
+        .filter(|entry| entry.3 >= min_count)
+        .map(|(key, _, value, count)| {
+            support += count;
+            (key, value)
+        })
+        .collect();
+    table.sort_by(|a, b| a.0.order(&b.0));
+    Some((table, support, both))
+}
+
+/// The majority value of `target` for every value of `source` seen at least `min_count`
+/// times, sorted by key; and the number of rows with both values.
+fn fit_lookup(
+    target: Resolved<'_>,
+    source: Resolved<'_>,
+    rows: usize,
+    min_count: usize,
+) -> (Vec<(Value, Value)>, usize) {
+    let mut by_key: HashMap<ValueKey, (Value, Counts)> = HashMap::new();
+    let mut n = 0;
+    for row in 0..rows {
+        let (s, t) = (source.value(row), target.value(row));
+        if s.is_null() || t.is_null() {
+            continue;
+        }
+        n += 1;
+        let entry = by_key
+            .entry(ValueKey::of(s))
+            .or_insert_with(|| (s.clone(), HashMap::new()));
+        entry.1.entry(ValueKey::of(t)).or_insert((0, t.clone())).0 += 1;
+        if by_key.len() > MAX_KEYS {
+            return (Vec::new(), n);
+        }
+    }
+    let mut table: Vec<(Value, Value)> = by_key
+        .into_values()
+        .filter_map(|(key, values)| {
+            let total: usize = values.values().map(|(count, _)| count).sum();
+            let (count, value) = values.into_values().max_by_key(|(count, _)| *count)?;
+            (total >= min_count && count >= min_count).then_some((key, value))
+        })
+        .collect();
+    table.sort_by(|a, b| a.0.order(&b.0));
+    (table, n)
+}
+
+/// Child columns equal to the parent's column of the same type.
+fn copies(frame: &Frame<'_>, sample: &[usize]) -> Vec<RuleKind> {
+    let Some(parent) = frame.parent else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for own in frame.columns {
+        for theirs in parent.columns.iter().filter(|c| c.kind == own.kind) {
+            let col = Col::Parent {
+                table: parent.table.to_string(),
+                column: theirs.name.clone(),
+            };
+            let (Some(child), Some(parent_column)) = (
+                frame.resolve(&Col::Own(own.name.clone())),
+                frame.resolve(&col),
+            ) else {
+                continue;
+            };
+            let check = |r: usize, o: usize| {
+                let (x, y) = (child.value(o), parent_column.value(r));
+                (!x.is_null() && !y.is_null()).then(|| super::measure::same(x, y))
+            };
+            if !mostly(sample, |row| check(row, row)) {
+                continue;
+            }
+            let kind = RuleKind::CopyParent {
+                column: own.name.clone(),
+                parent: col,
+            };
+            if accepted(&kind, frame, sample, check) {
+                found.push(kind);
+                break;
+            }
+        }
+    }
+    found
+}
+
+/// Quantiles of the differences among the rows that obey an order or difference rule.
+fn gap_quantiles(kind: &RuleKind, frame: &Frame<'_>) -> Vec<f64> {
+    let (low, high, min, max) = match kind {
+        RuleKind::Order { low, high, strict } => (
+            low,
+            high,
+            if *strict { f64::MIN_POSITIVE } else { 0.0 },
+            f64::INFINITY,
+        ),
+        RuleKind::Difference {
+            from, to, min, max, ..
+        } => (from, to, *min, *max),
+        _ => return Vec::new(),
+    };
+    let (Some(low), Some(high)) = (frame.resolve(low), frame.resolve(high)) else {
+        return Vec::new();
+    };
+    let mut gaps: Vec<f64> = (0..frame.rows)
+        .filter_map(|row| Some(high.value(row).as_number()? - low.value(row).as_number()?))
+        .filter(|gap| *gap >= min && *gap <= max)
+        .collect();
+    if gaps.is_empty() {
+        return gaps;
+    }
+    gaps.sort_unstable_by(f64::total_cmp);
+    (0..GAP_QUANTILES)
+        .map(|k| {
+            let q = (k as f64 + 0.5) / GAP_QUANTILES as f64;
+            gaps[((q * gaps.len() as f64) as usize).min(gaps.len() - 1)]
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Column;
+
+    fn integers(name: &str, values: impl Iterator<Item = i64>) -> Column {
+        Column {
+            name: name.into(),
+            kind: ColumnKind::Numerical,
+            format: ValueFormat::Integer,
+            values: values.map(|x| Value::Number(x as f64)).collect(),
+        }
+    }
+
+    fn found(columns: &[Column]) -> Vec<String> {
+        let frame = Frame {
+            columns,
+            rows: columns[0].values.len(),
+            parent: None,
+        };
+        discover(&frame, 5)
+            .iter()
+            .map(|rule| rule.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_coincidence_in_a_small_table_is_no_rule() {
+        // Two unrelated columns, ordered in all 8 rows.
+        let low = [3, 17, 8, 25, 1, 40, 12, 30];
+        let high = [52, 44, 61, 39, 90, 75, 48, 66];
+        let columns = [
+            integers("low", low.into_iter()),
+            integers("high", high.into_iter()),
+        ];
+        assert!(found(&columns).is_empty(), "{:?}", found(&columns));
+    }
+
+    #[test]
+    fn a_real_order_and_a_split_code_are_rules() {
+        let rows = 0..300i64;
+        let start: Vec<i64> = rows.clone().map(|i| (i * 37) % 1000).collect();
+        let columns = [
+            integers("start", start.iter().copied()),
+            integers("end", start.iter().map(|s| s + 1 + s % 7)),
+            integers("code", rows.clone().map(|i| 100 * (i % 23) + (i * 7) % 60)),
+            integers("high", rows.clone().map(|i| i % 23)),
+            integers("low", rows.map(|i| (i * 7) % 60)),
+        ];
+        let rules = found(&columns);
+        for expected in ["start < end", "high = code // 100", "low = code % 100"] {
+            assert!(rules.iter().any(|r| r == expected), "{expected}: {rules:?}");
+        }
+    }
+}

@@ -1,0 +1,887 @@
+//! Keeping the rules while a row is drawn, by construction rather than by rejection.
+//!
+//! A learned model draws a row column by column; the [`Enforcer`] is called on each value as it
+//! is drawn, before later columns are conditioned on it:
+//! - a determined column (calendar function, `// 100`, a sum, a lookup, a copy of the parent's
+//!   column) is computed from the columns it follows from, which [`Enforcer::compile`] moves
+//!   before it in the generation order;
+//! - a column bound by orders or bounded differences to columns drawn before it (or to the
+//!   parent's) keeps its drawn value when that obeys them all, else is redrawn as a real gap
+//!   from the column that binds it (and clamped into the bounds): only that column changes;
+//! - values are put on the grid the output is written on (whole days, cents, HHMM clock times)
+//!   first, so a rule that holds here holds in the CSV.
+
+use rand::RngExt;
+use serde::{Deserialize, Serialize};
+
+use super::measure::{calendar_value, clock_minutes, lookup};
+use super::{Col, IntOp, Mapping, Part, Rule, RuleKind};
+use crate::data::{Column, Value, ValueFormat};
+use crate::sampling::SynthRng;
+
+/// The compiled rules of one table, indexed by the table's columns.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Enforcer {
+    /// What to do after each column is drawn.
+    steps: Vec<Vec<Step>>,
+    /// The grid each column's values are written on (for columns some rule reads).
+    grids: Vec<Grid>,
+    /// The grid of each context column.
+    context_grids: Vec<Grid>,
+    /// For clock-time columns, the common real times a drawn time moves to.
+    common: Vec<Vec<f64>>,
+    /// Whether any step reads the parent's values.
+    uses_context: bool,
+}
+
+/// A value a step reads: from the row being drawn, or from the parent context.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+enum Ref {
+    Own(usize),
+    Context(usize),
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+enum Grid {
+    #[default]
+    Free,
+    /// Rounded to a multiple of the step (integers, decimals).
+    Round(f64),
+    /// Floored to a multiple of the step (dates, seconds: what the writer does).
+    Floor(f64),
+    /// An HHMM clock time.
+    Clock { midnight_2400: bool },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum Step {
+    Derive(Derive),
+    Within(Vec<Bound>),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum Derive {
+    Arithmetic {
+        source: usize,
+        op: IntOp,
+        divisor: i64,
+    },
+    Calendar {
+        source: usize,
+        part: Part,
+        mapping: Mapping,
+    },
+    Lookup {
+        source: usize,
+        table: Vec<(Value, Value)>,
+    },
+    /// `a + b`, in clock arithmetic when `clock` is set.
+    Sum {
+        a: usize,
+        b: usize,
+        clock: Option<bool>,
+    },
+    /// `total - b`.
+    Difference {
+        total: usize,
+        b: usize,
+    },
+    Copy {
+        source: usize,
+    },
+    /// `high × divisor + low`: a code whose parts (`// divisor`, `% divisor`) are columns.
+    Compose {
+        high: usize,
+        low: usize,
+        divisor: i64,
+    },
+}
+
+/// `sign × (x − other)` lies in `[min, max]`; `gaps` are real values of it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Bound {
+    other: Ref,
+    sign: f64,
+    min: f64,
+    max: f64,
+    gaps: Vec<f64>,
+}
+
+impl Enforcer {
+    /// Compiles the rules of a table with `columns` (and the context of its parent, whose first
+    /// columns are the parent's own) and returns the generation order, `order` changed only so
+    /// that every determined column comes after the columns it follows from.
+    pub fn compile(
+        rules: &[Rule],
+        columns: &[Column],
+        context: &[Column],
+        order: Vec<usize>,
+    ) -> (Enforcer, Vec<usize>) {
+        let own = |name: &str| columns.iter().position(|c| c.name == name);
+        let resolve = |col: &Col| match col {
+            Col::Own(name) => own(name).map(Ref::Own),
+            Col::Parent { column, .. } => context
+                .iter()
+                .position(|c| &c.name == column)
+                .map(Ref::Context),
+        };
+        let mut derived: Vec<Option<(Derive, Vec<usize>)>> = vec![None; columns.len()];
+        for (source, (high, low, divisor)) in splits(rules, &own) {
+            derived[source] = Some((Derive::Compose { high, low, divisor }, vec![high, low]));
+        }
+        let mut ranked: Vec<&Rule> = rules.iter().collect();
+        ranked.sort_by_key(|rule| priority(&rule.kind));
+        for rule in &ranked {
+            for (target, derive, sources) in derivations(&rule.kind, &own, &resolve) {
+                if derived[target].is_none() && !depends_on(&derived, &sources, target) {
+                    derived[target] = Some((derive, sources));
+                    break;
+                }
+            }
+        }
+        let order = topological(order, &derived);
+        let rank: Vec<usize> = {
+            let mut rank = vec![0; columns.len()];
+            for (position, &column) in order.iter().enumerate() {
+                rank[column] = position;
+            }
+            rank
+        };
+        let mut enforcer = Enforcer {
+            steps: vec![Vec::new(); columns.len()],
+            grids: vec![Grid::Free; columns.len()],
+            context_grids: context.iter().map(grid_of).collect(),
+            common: vec![Vec::new(); columns.len()],
+            uses_context: false,
+        };
+        let mut bounds: Vec<Vec<Bound>> = vec![Vec::new(); columns.len()];
+        for rule in rules {
+            for col in rule.kind.columns() {
+                if let Some(Ref::Own(index)) = resolve(&col) {
+                    enforcer.grids[index] = grid_of(&columns[index]);
+                }
+            }
+            if let Some((column, bound)) = bound_of(rule, &resolve, &rank, &derived, columns) {
+                enforcer.uses_context |= matches!(bound.other, Ref::Context(_));
+                bounds[column].push(bound);
+            }
+        }
+        for rule in rules {
+            if let RuleKind::ClockTime {
+                column,
+                midnight_2400,
+                common,
+            } = &rule.kind
+                && let Some(index) = own(column)
+            {
+                enforcer.grids[index] = Grid::Clock {
+                    midnight_2400: *midnight_2400,
+                };
+                enforcer.common[index] = common.clone();
+            }
+        }
+        for (column, derive) in derived.into_iter().enumerate() {
+            if let Some((derive, _)) = derive {
+                enforcer.uses_context |= matches!(derive, Derive::Copy { .. });
+                enforcer.steps[column].push(Step::Derive(derive));
+            }
+        }
+        for (column, bounds) in bounds.into_iter().enumerate() {
+            if !bounds.is_empty() {
+                enforcer.steps[column].push(Step::Within(bounds));
+            }
+        }
+        (enforcer, order)
+    }
+
+    /// Checks an enforcer read from a model file against the table it draws (`columns` own
+    /// columns, `context` parent context columns): one entry per column, every index in range,
+    /// divisors positive, grids positive, bounds ranges and gaps and clock times finite, lists
+    /// no longer than `rows` (the real rows) allow, so [`Enforcer::fix`] never panics.
+    pub fn check(&self, columns: usize, context: usize, rows: usize) -> Result<(), String> {
+        if self.steps.len() != columns
+            || self.grids.len() != columns
+            || self.common.len() != columns
+            || self.context_grids.len() != context
+        {
+            return Err("rules whose layout does not fit the table".into());
+        }
+        if !self.grids.iter().chain(&self.context_grids).all(Grid::fits) {
+            return Err("rules with a value grid that is not a positive step".into());
+        }
+        let times = |common: &Vec<f64>| {
+            common.len() <= rows
+                && common.iter().all(|t| is_clock_time_value(*t))
+                && common.windows(2).all(|pair| pair[0] < pair[1])
+        };
+        if !self.common.iter().all(times) {
+            return Err("rules with clock times that are not sorted clock times".into());
+        }
+        let fits = |at: Ref| match at {
+            Ref::Own(index) => index < columns,
+            Ref::Context(index) => index < context,
+        };
+        for step in self.steps.iter().flatten() {
+            let ok = match step {
+                Step::Derive(derive) => derive.fits(columns, context, rows),
+                Step::Within(bounds) => bounds.iter().all(|b| fits(b.other) && b.fits()),
+            };
+            if !ok {
+                return Err("a rule step with an index, divisor or bound out of range".into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a drawn value may be kept as drawn, or the column should be drawn again (a
+    /// conditional redraw of that column only): a clock time must be one of the common real
+    /// times (smoothing between neighbouring real times makes values such as 1075, and moving
+    /// them to the nearest time would pile them up on :59 and :00), and a bound column must
+    /// obey its bounds (a redraw keeps the model's distribution; a gap is the last resort).
+    pub fn acceptable(
+        &self,
+        column: usize,
+        value: &Value,
+        row: &[Value],
+        context: &[Value],
+    ) -> bool {
+        let Value::Number(x) = value else {
+            return true;
+        };
+        if let Some(common) = self.common.get(column).filter(|c| !c.is_empty())
+            && common
+                .binary_search_by(|t| t.total_cmp(&x.round()))
+                .is_err()
+        {
+            return false;
+        }
+        let x = self.grids[column].snap_number(*x);
+        self.steps[column].iter().all(|step| match step {
+            Step::Within(bounds) => bounds.iter().all(|bound| {
+                self.read(bound.other, row, context).is_none_or(|other| {
+                    let gap = bound.sign * (x - other);
+                    gap >= bound.min && gap <= bound.max
+                })
+            }),
+            Step::Derive(_) => true,
+        })
+    }
+
+    /// Whether [`Enforcer::fix`] needs the parent's values.
+    pub fn uses_context(&self) -> bool {
+        self.uses_context
+    }
+
+    /// Whether there is anything to enforce.
+    pub fn is_empty(&self) -> bool {
+        self.steps.iter().all(Vec::is_empty) && self.grids.iter().all(|g| *g == Grid::Free)
+    }
+
+    /// The value to keep for `column`, just drawn as `value`, given the columns drawn before it
+    /// in `row` and the parent's values in `context` (empty without a parent); a value redrawn
+    /// to obey a bound stays inside `range` (the column's protected range) when it can.
+    pub fn fix(
+        &self,
+        column: usize,
+        value: Value,
+        row: &[Value],
+        context: &[Value],
+        range: Option<(f64, f64)>,
+        rng: &mut SynthRng,
+    ) -> Value {
+        let Some(grid) = self.grids.get(column) else {
+            return value;
+        };
+        let mut value = grid.snap(nearest(&self.common[column], value));
+        for step in &self.steps[column] {
+            value = match step {
+                Step::Derive(derive) if !value.is_null() => derive
+                    .compute(row, context)
+                    .map_or(value, |derived| grid.snap(derived)),
+                Step::Derive(_) => value,
+                Step::Within(bounds) => {
+                    self.within(value, bounds, *grid, (row, context), range, rng)
+                }
+            };
+        }
+        value
+    }
+
+    fn read(&self, at: Ref, row: &[Value], context: &[Value]) -> Option<f64> {
+        match at {
+            Ref::Own(index) => row.get(index)?.as_number(),
+            Ref::Context(index) => {
+                let grid = self.context_grids.get(index).copied().unwrap_or_default();
+                grid.snap(context.get(index)?.clone()).as_number()
+            }
+        }
+    }
+
+    /// Keeps `value` when it obeys every bound, else redraws it as a real gap from the column
+    /// of the first bound it breaks.
+    fn within(
+        &self,
+        value: Value,
+        bounds: &[Bound],
+        grid: Grid,
+        (row, context): (&[Value], &[Value]),
+        range: Option<(f64, f64)>,
+        rng: &mut SynthRng,
+    ) -> Value {
+        let Some(x) = value.as_number() else {
+            return value;
+        };
+        let (mut low, mut high) = (f64::NEG_INFINITY, f64::INFINITY);
+        let mut broken: Option<(&Bound, f64)> = None;
+        for bound in bounds {
+            let Some(other) = self.read(bound.other, row, context) else {
+                continue;
+            };
+            let (lo, hi) = if bound.sign > 0.0 {
+                (other + bound.min, other + bound.max)
+            } else {
+                (other - bound.max, other - bound.min)
+            };
+            low = low.max(lo);
+            high = high.min(hi);
+            if (x < lo || x > hi) && broken.is_none() {
+                broken = Some((bound, other));
+            }
+        }
+        let Some((bound, other)) = broken else {
+            return value;
+        };
+        if let Some((min, max)) = range
+            && low.max(min) <= high.min(max)
+        {
+            (low, high) = (low.max(min), high.min(max));
+        }
+        let feasible = low <= high;
+        for _ in 0..4 {
+            let gap = if bound.gaps.is_empty() {
+                if bound.max.is_finite() {
+                    rng.random_range(bound.min..=bound.max)
+                } else {
+                    bound.min
+                }
+            } else {
+                bound.gaps[rng.random_range(0..bound.gaps.len())]
+            };
+            let candidate = grid.snap_number(other + bound.sign * gap);
+            if !feasible || (candidate >= low && candidate <= high) {
+                return Value::Number(candidate);
+            }
+        }
+        Value::Number(if feasible {
+            let clamped = grid.snap_number(x.clamp(low, high));
+            if clamped < low || clamped > high {
+                low
+            } else {
+                clamped
+            }
+        } else {
+            x
+        })
+    }
+}
+
+/// The common clock time (of `sorted`, HHMM) a drawn number stands for. A drawn number lies
+/// between two real times (smoothing draws between neighbours); it is read as the same share
+/// of the way between them in minutes (1075 between 1045 and 1100 is 10:52), and the nearer of
+/// the two is kept, so minutes keep their real spikes and never reach 60.
+fn nearest(sorted: &[f64], value: Value) -> Value {
+    let Value::Number(x) = value else {
+        return value;
+    };
+    let after = sorted.partition_point(|v| *v < x);
+    let (below, above) = match (after.checked_sub(1).map(|i| sorted[i]), sorted.get(after)) {
+        (Some(below), Some(&above)) => (below, above),
+        (Some(only), None) | (None, Some(&only)) => return Value::Number(only),
+        (None, None) => return value,
+    };
+    if above <= below {
+        return Value::Number(above);
+    }
+    let share = (x - below) / (above - below);
+    let (from, to) = (clock_minutes(below), clock_minutes(above));
+    let minutes = from + share * (to - from);
+    Value::Number(if minutes - from <= to - minutes {
+        below
+    } else {
+        above
+    })
+}
+
+/// Columns split into two others by `// k` and `% k` (`hour` and `minute` of `sched_dep_time`):
+/// the parts are drawn (each keeps its own spikes, such as minutes :00 and :30) and the code
+/// is composed from them. By source column: (the `//` column, the `%` column, k).
+fn splits(
+    rules: &[Rule],
+    own: &dyn Fn(&str) -> Option<usize>,
+) -> Vec<(usize, (usize, usize, i64))> {
+    let mut found = Vec::new();
+    for rule in rules {
+        let RuleKind::Arithmetic {
+            target,
+            source,
+            op: IntOp::Div,
+            divisor,
+        } = &rule.kind
+        else {
+            continue;
+        };
+        let low = rules.iter().find_map(|other| match &other.kind {
+            RuleKind::Arithmetic {
+                target,
+                source: other_source,
+                op: IntOp::Rem,
+                divisor: other_divisor,
+            } if other_source == source && other_divisor == divisor => own(target),
+            _ => None,
+        });
+        if let (Some(high), Some(low), Some(source)) = (own(target), low, own(source))
+            && !found.iter().any(|(s, _)| *s == source)
+        {
+            found.push((source, (high, low, *divisor)));
+        }
+    }
+    found
+}
+
+/// Which rules get to determine a column first.
+fn priority(kind: &RuleKind) -> u8 {
+    match kind {
+        RuleKind::CopyParent { .. } => 0,
+        RuleKind::Arithmetic { .. } => 1,
+        RuleKind::Calendar { .. } => 2,
+        RuleKind::Sum { .. } => 3,
+        RuleKind::Lookup { .. } => 4,
+        _ => 5,
+    }
+}
+
+/// The ways a rule can determine a column: (target, how, own columns it reads), in order of
+/// preference.
+fn derivations(
+    kind: &RuleKind,
+    own: &dyn Fn(&str) -> Option<usize>,
+    resolve: &dyn Fn(&Col) -> Option<Ref>,
+) -> Vec<(usize, Derive, Vec<usize>)> {
+    let pair = |target: &str, source: &str| Some((own(target)?, own(source)?));
+    match kind {
+        RuleKind::Arithmetic {
+            target,
+            source,
+            op,
+            divisor,
+        } => pair(target, source)
+            .map(|(t, s)| {
+                let derive = Derive::Arithmetic {
+                    source: s,
+                    op: *op,
+                    divisor: *divisor,
+                };
+                vec![(t, derive, vec![s])]
+            })
+            .unwrap_or_default(),
+        RuleKind::Calendar {
+            target,
+            source,
+            part,
+            mapping,
+        } => pair(target, source)
+            .map(|(t, s)| {
+                let derive = Derive::Calendar {
+                    source: s,
+                    part: *part,
+                    mapping: mapping.clone(),
+                };
+                vec![(t, derive, vec![s])]
+            })
+            .unwrap_or_default(),
+        RuleKind::Lookup {
+            target,
+            source,
+            table,
+        } => pair(target, source)
+            .map(|(t, s)| {
+                let derive = Derive::Lookup {
+                    source: s,
+                    table: table.clone(),
+                };
+                vec![(t, derive, vec![s])]
+            })
+            .unwrap_or_default(),
+        RuleKind::Sum { total, a, b, clock } => {
+            let (Some(t), Some(a), Some(b)) = (own(total), own(a), own(b)) else {
+                return Vec::new();
+            };
+            // The sum is derived by preference: a difference of two large drawn numbers is
+            // noisier than a sum. Clock sums only that way (a difference of clock times is
+            // ambiguous modulo a day).
+            let clock = clock.then_some(true);
+            let mut ways = vec![(t, Derive::Sum { a, b, clock }, vec![a, b])];
+            if clock.is_none() {
+                ways.push((a, Derive::Difference { total: t, b }, vec![t, b]));
+                ways.push((b, Derive::Difference { total: t, b: a }, vec![t, a]));
+            }
+            ways
+        }
+        RuleKind::CopyParent { column, parent } => match (own(column), resolve(parent)) {
+            (Some(t), Some(Ref::Context(source))) => {
+                vec![(t, Derive::Copy { source }, Vec::new())]
+            }
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+/// Whether any of `sources` is `target` or is determined (transitively) from it.
+fn depends_on(derived: &[Option<(Derive, Vec<usize>)>], sources: &[usize], target: usize) -> bool {
+    let mut todo: Vec<usize> = sources.to_vec();
+    let mut seen = vec![false; derived.len()];
+    while let Some(column) = todo.pop() {
+        if column == target {
+            return true;
+        }
+        if std::mem::replace(&mut seen[column], true) {
+            continue;
+        }
+        if let Some((_, inputs)) = &derived[column] {
+            todo.extend(inputs);
+        }
+    }
+    false
+}
+
+/// `order` with every determined column moved after its inputs (otherwise unchanged).
+fn topological(order: Vec<usize>, derived: &[Option<(Derive, Vec<usize>)>]) -> Vec<usize> {
+    let mut placed = vec![false; derived.len()];
+    let mut result = Vec::with_capacity(order.len());
+    let mut waiting: Vec<usize> = Vec::new();
+    let ready = |column: usize, placed: &[bool]| {
+        derived[column]
+            .as_ref()
+            .is_none_or(|(_, inputs)| inputs.iter().all(|&i| placed[i]))
+    };
+    for column in order {
+        if column >= placed.len() {
+            continue;
+        }
+        waiting.push(column);
+        while let Some(position) = waiting.iter().position(|&c| ready(c, &placed)) {
+            let next = waiting.remove(position);
+            placed[next] = true;
+            result.push(next);
+        }
+    }
+    result.extend(waiting);
+    result
+}
+
+/// The bound an order or difference rule puts on whichever of its columns is drawn last (never
+/// a determined one), with that column's index.
+fn bound_of(
+    rule: &Rule,
+    resolve: &dyn Fn(&Col) -> Option<Ref>,
+    rank: &[usize],
+    derived: &[Option<(Derive, Vec<usize>)>],
+    columns: &[Column],
+) -> Option<(usize, Bound)> {
+    let (low, high, min, max) = match &rule.kind {
+        RuleKind::Order { low, high, strict } => {
+            (low, high, if *strict { 1.0 } else { 0.0 }, f64::INFINITY)
+        }
+        RuleKind::Difference {
+            from, to, min, max, ..
+        } => (from, to, *min, *max),
+        _ => return None,
+    };
+    let (low, high) = (resolve(low)?, resolve(high)?);
+    // x = high: x − low in [min, max]; x = low: −(x − high) in [min, max].
+    let (column, other, sign) = match (low, high) {
+        (Ref::Own(l), Ref::Own(h)) if rank[h] > rank[l] => (h, low, 1.0),
+        (Ref::Own(l), Ref::Own(_)) => (l, high, -1.0),
+        (Ref::Context(_), Ref::Own(h)) => (h, low, 1.0),
+        (Ref::Own(l), Ref::Context(_)) => (l, high, -1.0),
+        (Ref::Context(_), Ref::Context(_)) => return None,
+    };
+    if derived[column].is_some() {
+        return None;
+    }
+    let min = if matches!(rule.kind, RuleKind::Order { strict: true, .. }) {
+        strict_step(&columns[column]) * min
+    } else {
+        min
+    };
+    Some((
+        column,
+        Bound {
+            other,
+            sign,
+            min,
+            max,
+            gaps: rule.gaps.clone(),
+        },
+    ))
+}
+
+/// The smallest positive difference a strict order needs on a column's grid.
+fn strict_step(column: &Column) -> f64 {
+    let unit = super::measure::unit(column);
+    if unit > 0.0 { unit } else { 1e-9 }
+}
+
+fn grid_of(column: &Column) -> Grid {
+    match &column.format {
+        ValueFormat::Integer => Grid::Round(1.0),
+        ValueFormat::Decimal { max_places, .. } => Grid::Round(10f64.powi(-(*max_places as i32))),
+        ValueFormat::Datetime {
+            date_only: true, ..
+        } => Grid::Floor(86_400.0),
+        ValueFormat::Datetime { pattern, .. } if !pattern.contains("%.f") => Grid::Floor(1.0),
+        _ => Grid::Free,
+    }
+}
+
+impl Grid {
+    /// Whether the grid's step is a positive finite number.
+    fn fits(&self) -> bool {
+        match self {
+            Grid::Round(step) | Grid::Floor(step) => step.is_finite() && *step > 0.0,
+            Grid::Free | Grid::Clock { .. } => true,
+        }
+    }
+
+    fn snap(self, value: Value) -> Value {
+        match value {
+            Value::Number(x) => Value::Number(self.snap_number(x)),
+            other => other,
+        }
+    }
+
+    fn snap_number(self, x: f64) -> f64 {
+        match self {
+            Grid::Free => x,
+            Grid::Round(step) => (x / step).round() * step,
+            Grid::Floor(step) => (x / step).floor() * step,
+            Grid::Clock { midnight_2400 } => clock_time(x, midnight_2400),
+        }
+    }
+}
+
+/// The HHMM clock time nearest to `x` (575 becomes 559; minutes past 59 are no time).
+fn clock_time(x: f64, midnight_2400: bool) -> f64 {
+    let x = x.round().clamp(0.0, 2400.0);
+    let (hours, minutes) = ((x / 100.0).floor(), x.rem_euclid(100.0));
+    let time = if minutes < 60.0 {
+        x
+    } else if minutes - 59.0 <= 100.0 - minutes {
+        hours * 100.0 + 59.0
+    } else {
+        (hours + 1.0) * 100.0
+    };
+    match time {
+        t if t == 0.0 && midnight_2400 => 2400.0,
+        t if t == 2400.0 && !midnight_2400 => 0.0,
+        t => t,
+    }
+}
+
+impl Derive {
+    /// Whether the indices read are in range, divisors positive and tables bounded by `rows`.
+    fn fits(&self, columns: usize, context: usize, rows: usize) -> bool {
+        match self {
+            Derive::Arithmetic {
+                source, divisor, ..
+            } => *source < columns && *divisor > 0,
+            Derive::Calendar {
+                source, mapping, ..
+            } => {
+                *source < columns
+                    && match mapping {
+                        Mapping::Offset(_) => true,
+                        Mapping::Table(table) => table.len() <= rows,
+                    }
+            }
+            Derive::Lookup { source, table } => *source < columns && table.len() <= rows,
+            Derive::Sum { a, b, .. } => *a < columns && *b < columns,
+            Derive::Difference { total, b } => *total < columns && *b < columns,
+            Derive::Copy { source } => *source < context,
+            Derive::Compose { high, low, divisor } => {
+                *high < columns && *low < columns && *divisor > 0
+            }
+        }
+    }
+}
+
+impl Bound {
+    /// Whether the bound is a range generation can draw a gap in: `min` finite, `max` finite
+    /// or unbounded, `min <= max`, gaps finite and no more than discovery keeps.
+    fn fits(&self) -> bool {
+        self.min.is_finite()
+            && !self.max.is_nan()
+            && self.max != f64::NEG_INFINITY
+            && self.min <= self.max
+            && (self.sign == 1.0 || self.sign == -1.0)
+            && self.gaps.len() <= super::discover::GAP_QUANTILES
+            && self.gaps.iter().all(|gap| gap.is_finite())
+    }
+}
+
+/// Whether `t` is an HHMM clock time (see [`super::measure::is_clock_time`]).
+fn is_clock_time_value(t: f64) -> bool {
+    super::measure::is_clock_time(t)
+}
+
+impl Derive {
+    fn compute(&self, row: &[Value], context: &[Value]) -> Option<Value> {
+        let number = |index: usize| row.get(index)?.as_number();
+        match self {
+            Derive::Arithmetic {
+                source,
+                op,
+                divisor,
+            } => {
+                let x = number(*source)?.round() as i64;
+                let y = match op {
+                    IntOp::Div => x.div_euclid(*divisor),
+                    IntOp::Rem => x.rem_euclid(*divisor),
+                };
+                Some(Value::Number(y as f64))
+            }
+            Derive::Calendar {
+                source,
+                part,
+                mapping,
+            } => calendar_value(*part, mapping, part.of(number(*source)?)?),
+            Derive::Lookup { source, table } => lookup(table, row.get(*source)?).cloned(),
+            Derive::Sum { a, b, clock } => {
+                let (a, b) = (number(*a)?, number(*b)?);
+                Some(Value::Number(match clock {
+                    Some(_) => {
+                        let minutes = (clock_minutes(a) + b).round().rem_euclid(1440.0);
+                        (minutes / 60.0).floor() * 100.0 + minutes.rem_euclid(60.0)
+                    }
+                    None => a + b,
+                }))
+            }
+            Derive::Difference { total, b } => Some(Value::Number(number(*total)? - number(*b)?)),
+            Derive::Copy { source } => context.get(*source).filter(|v| !v.is_null()).cloned(),
+            Derive::Compose { high, low, divisor } => {
+                let (high, low) = (number(*high)?.round(), number(*low)?.round());
+                Some(Value::Number(high * *divisor as f64 + low))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::Origin;
+    use crate::schema::ColumnKind;
+
+    fn integers(name: &str) -> Column {
+        Column {
+            name: name.into(),
+            kind: ColumnKind::Numerical,
+            format: ValueFormat::Integer,
+            values: Vec::new(),
+        }
+    }
+
+    fn rule(kind: RuleKind) -> Rule {
+        Rule {
+            kind,
+            support: 10,
+            holding: 10,
+            origin: Origin::Found,
+            gaps: vec![1.0, 2.0],
+        }
+    }
+
+    /// An enforcer over `code`, `high`, `start`, `end`: `high = code // 100`, `start < end`.
+    fn compiled() -> Enforcer {
+        let columns = ["code", "high", "start", "end"].map(integers);
+        let rules = [
+            rule(RuleKind::Arithmetic {
+                target: "high".into(),
+                source: "code".into(),
+                op: IntOp::Div,
+                divisor: 100,
+            }),
+            rule(RuleKind::Order {
+                low: Col::Own("start".into()),
+                high: Col::Own("end".into()),
+                strict: true,
+            }),
+        ];
+        Enforcer::compile(&rules, &columns, &[], vec![0, 1, 2, 3]).0
+    }
+
+    #[test]
+    fn a_compiled_enforcer_passes_its_check() {
+        assert_eq!(compiled().check(4, 0, 10), Ok(()));
+        // The same enforcer does not fit a table of another width or with a parent context.
+        assert!(compiled().check(5, 0, 10).is_err());
+        assert!(compiled().check(4, 2, 10).is_err());
+    }
+
+    #[test]
+    fn a_doctored_enforcer_is_refused_not_used() {
+        let mut zero = compiled();
+        for step in zero.steps.iter_mut().flatten() {
+            if let Step::Derive(Derive::Arithmetic { divisor, .. }) = step {
+                *divisor = 0;
+            }
+        }
+        assert!(zero.check(4, 0, 10).is_err(), "a divisor of 0 would panic");
+
+        let mut outside = compiled();
+        outside.steps[1] = vec![Step::Derive(Derive::Copy { source: 3 })];
+        assert!(outside.check(4, 0, 10).is_err(), "no context column 3");
+
+        let mut empty = compiled();
+        for step in empty.steps.iter_mut().flatten() {
+            if let Step::Within(bounds) = step {
+                bounds[0].min = 5.0;
+                bounds[0].max = 1.0;
+            }
+        }
+        assert!(
+            empty.check(4, 0, 10).is_err(),
+            "an empty range would panic a draw"
+        );
+
+        let mut grid = compiled();
+        grid.grids[0] = Grid::Round(0.0);
+        assert!(grid.check(4, 0, 10).is_err());
+
+        let mut times = compiled();
+        times.common[2] = vec![1030.0, 975.0];
+        assert!(
+            times.check(4, 0, 10).is_err(),
+            "not clock times, not sorted"
+        );
+    }
+
+    #[test]
+    fn fixing_keeps_the_rules() {
+        let enforcer = compiled();
+        let mut rng = crate::sampling::rng_for(1, "t");
+        let mut row = vec![Value::Null; 4];
+        row[0] = Value::Number(1234.0);
+        let high = enforcer.fix(1, Value::Number(7.0), &row, &[], None, &mut rng);
+        assert_eq!(high, Value::Number(12.0));
+        row[1] = high;
+        row[2] = Value::Number(50.0);
+        let end = enforcer.fix(3, Value::Number(10.0), &row, &[], None, &mut rng);
+        let end = end.as_number().expect("a number");
+        assert!(
+            end > 50.0 && end <= 52.0,
+            "end {end} drawn as a real gap after start"
+        );
+    }
+}

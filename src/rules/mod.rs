@@ -1,0 +1,685 @@
+//! Row rules: what every real row obeys (an order between two dates, a bounded gap, a column
+//! that follows from another, a sum), found at training, kept at generation, shown and
+//! overridden in the schema, and measured by `evaluate`.
+//!
+//! Why a module of its own: column-by-column trees keep distributions and trends but not exact
+//! rules, and a synthetic row that breaks a CHECK constraint is rejected on load. The rules are
+//! found on a [`Frame`] (a table and, for a sequential table, its parent row of every row), so
+//! the same code finds them in the real data, measures them in synthetic data, and fits the
+//! rules a user declares.
+//!
+//! - [`discover`]: the search, bounded to cheap candidate pairs and triples, with a support test;
+//! - [`enforce`]: the compiled form a learned model applies while it draws a row;
+//! - [`measure`]: the share of rows of a frame obeying a rule;
+//! - [`text`]: the rule language of `validate`, `inspect` and the schema's `rules:` section.
+
+pub mod discover;
+pub mod enforce;
+pub mod measure;
+pub mod text;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::{Column, Value};
+use crate::error::Problem;
+use crate::schema::{RulesSection, TableDef};
+
+/// A column a rule talks about: one of the table's own, or one of the parent's (the parent
+/// that drives the table's sequences; `table` is its name).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Col {
+    /// A column of the table itself.
+    Own(String),
+    /// A column of the row's parent.
+    Parent {
+        /// The parent table.
+        table: String,
+        /// Its column.
+        column: String,
+    },
+}
+
+impl Col {
+    /// The own column's name, when it is one.
+    pub fn own(&self) -> Option<&str> {
+        match self {
+            Col::Own(name) => Some(name),
+            Col::Parent { .. } => None,
+        }
+    }
+}
+
+impl fmt::Display for Col {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Col::Own(name) => f.write_str(name),
+            Col::Parent { table, column } => write!(f, "{table}.{column}"),
+        }
+    }
+}
+
+/// Integer arithmetic that derives one column from another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IntOp {
+    /// `target = source // divisor` (floor division).
+    Div,
+    /// `target = source % divisor`.
+    Rem,
+}
+
+/// A calendar function of a datetime (days count from 1970-01-01; weeks start on Monday
+/// unless named `_sunday`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Part {
+    /// The year.
+    Year,
+    /// The quarter, 1..4.
+    Quarter,
+    /// The month, 1..12.
+    Month,
+    /// The day of the month.
+    Day,
+    /// The weekday, Monday 1 .. Sunday 7.
+    Weekday,
+    /// The day of the year, 1..366.
+    DayOfYear,
+    /// The hour, 0..23.
+    Hour,
+    /// The minute, 0..59.
+    Minute,
+    /// year × 12 + month − 1.
+    MonthSeq,
+    /// year × 4 + quarter − 1.
+    QuarterSeq,
+    /// Weeks (starting on Monday) since 1970.
+    WeekSeq,
+    /// Weeks starting on Sunday since 1970.
+    WeekSeqSunday,
+    /// year × 10 + quarter (what a quarter name such as `2000Q1` follows from).
+    YearQuarter,
+    /// The day number of the first day of the month.
+    FirstOfMonth,
+    /// The day number of the last day of the month.
+    LastOfMonth,
+}
+
+impl Part {
+    /// Every part, in the order discovery tries them (simplest first).
+    pub const ALL: [Part; 15] = [
+        Part::Year,
+        Part::Quarter,
+        Part::Month,
+        Part::Day,
+        Part::Weekday,
+        Part::DayOfYear,
+        Part::Hour,
+        Part::Minute,
+        Part::MonthSeq,
+        Part::QuarterSeq,
+        Part::WeekSeq,
+        Part::WeekSeqSunday,
+        Part::YearQuarter,
+        Part::FirstOfMonth,
+        Part::LastOfMonth,
+    ];
+
+    /// The name used in rule text.
+    pub fn name(self) -> &'static str {
+        match self {
+            Part::Year => "year",
+            Part::Quarter => "quarter",
+            Part::Month => "month",
+            Part::Day => "day",
+            Part::Weekday => "weekday",
+            Part::DayOfYear => "dayofyear",
+            Part::Hour => "hour",
+            Part::Minute => "minute",
+            Part::MonthSeq => "month_seq",
+            Part::QuarterSeq => "quarter_seq",
+            Part::WeekSeq => "week_seq",
+            Part::WeekSeqSunday => "week_seq_sunday",
+            Part::YearQuarter => "yearquarter",
+            Part::FirstOfMonth => "first_of_month",
+            Part::LastOfMonth => "last_of_month",
+        }
+    }
+
+    /// The part named `name` in rule text.
+    pub fn named(name: &str) -> Option<Part> {
+        Part::ALL.into_iter().find(|part| part.name() == name)
+    }
+
+    /// The part of a datetime given as seconds since the epoch (`None` out of chrono's range).
+    pub fn of(self, seconds: f64) -> Option<i64> {
+        Part::all_of(seconds).map(|parts| parts[self.index()])
+    }
+
+    /// Where the part sits in [`Part::ALL`].
+    pub fn index(self) -> usize {
+        Part::ALL.iter().position(|p| *p == self).unwrap_or(0)
+    }
+
+    /// Every part of a datetime at once, in [`Part::ALL`] order (one calendar conversion).
+    pub fn all_of(seconds: f64) -> Option<[i64; 15]> {
+        use chrono::{Datelike, Timelike};
+        let moment = chrono::DateTime::from_timestamp(seconds.floor() as i64, 0)?.naive_utc();
+        let date = moment.date();
+        let year = i64::from(date.year());
+        let month = i64::from(date.month());
+        let quarter = (month - 1) / 3 + 1;
+        let days = (seconds / 86_400.0).floor() as i64;
+        let day = i64::from(date.day());
+        let first_days = days - (day - 1);
+        let next_month = if month == 12 {
+            chrono::NaiveDate::from_ymd_opt(date.year() + 1, 1, 1)?
+        } else {
+            chrono::NaiveDate::from_ymd_opt(date.year(), date.month() + 1, 1)?
+        };
+        let length = (next_month - date.with_day(1)?).num_days();
+        // 1970-01-01 was a Thursday: +3 makes weeks turn on Mondays, +4 on Sundays.
+        Some([
+            year,
+            quarter,
+            month,
+            day,
+            i64::from(date.weekday().number_from_monday()),
+            i64::from(date.ordinal()),
+            i64::from(moment.hour()),
+            i64::from(moment.minute()),
+            year * 12 + month - 1,
+            year * 4 + quarter - 1,
+            (days + 3).div_euclid(7),
+            (days + 4).div_euclid(7),
+            year * 10 + quarter,
+            first_days,
+            first_days + length - 1,
+        ])
+    }
+}
+
+/// How a calendar part becomes the target's value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Mapping {
+    /// `target = part + offset` (numbers).
+    Offset(i64),
+    /// A lookup table from the part to the target's value (names, flags, codes). Only parts
+    /// seen at least the privacy threshold times are kept.
+    Table(BTreeMap<i64, Value>),
+}
+
+/// What a rule says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum RuleKind {
+    /// `low <= high` (`low < high` when `strict`) for datetimes or numbers.
+    Order {
+        /// The smaller side.
+        low: Col,
+        /// The larger side.
+        high: Col,
+        /// Whether equality never happens.
+        strict: bool,
+    },
+    /// `to - from` lies in `[min, max]` (seconds for datetimes).
+    Difference {
+        /// The column subtracted.
+        from: Col,
+        /// The column subtracted from.
+        to: Col,
+        /// The smallest difference.
+        min: f64,
+        /// The largest difference.
+        max: f64,
+        /// Whether the columns are datetimes (bounds shown and written in days).
+        days: bool,
+    },
+    /// `target = source // divisor` or `source % divisor` (integers).
+    Arithmetic {
+        /// The determined column.
+        target: String,
+        /// The column it follows from.
+        source: String,
+        /// Division or remainder.
+        op: IntOp,
+        /// The divisor (10, 100, 1000).
+        divisor: i64,
+    },
+    /// `target` is a calendar function of the datetime `source`.
+    Calendar {
+        /// The determined column.
+        target: String,
+        /// The datetime.
+        source: String,
+        /// Which calendar function.
+        part: Part,
+        /// How the function's value becomes the target's.
+        mapping: Mapping,
+    },
+    /// `target` is determined by `source` through a lookup table (each key seen at least the
+    /// privacy threshold times; rarer keys are not kept).
+    Lookup {
+        /// The determined column.
+        target: String,
+        /// The column it follows from.
+        source: String,
+        /// Key and value pairs, sorted by key.
+        table: Vec<(Value, Value)>,
+    },
+    /// `total = a + b`; with `clock`, `total` and `a` are HHMM clock times and `b` minutes,
+    /// added in clock arithmetic (modulo a day).
+    Sum {
+        /// The sum.
+        total: String,
+        /// The first term (the clock time when `clock`).
+        a: String,
+        /// The second term (minutes when `clock`).
+        b: String,
+        /// Whether the sum is clock arithmetic on HHMM times.
+        clock: bool,
+    },
+    /// The integer column holds clock times written HHMM (last two digits < 60, hours 0..24).
+    ClockTime {
+        /// The column.
+        column: String,
+        /// Whether midnight is written 2400 rather than 0.
+        midnight_2400: bool,
+        /// The times seen at least the privacy threshold times: a drawn time goes to the
+        /// nearest, so minutes keep their real spikes (:00, :30) instead of spreading evenly.
+        common: Vec<f64>,
+    },
+    /// The column equals the parent's column.
+    CopyParent {
+        /// The child's column.
+        column: String,
+        /// The parent's column.
+        parent: Col,
+    },
+}
+
+/// Where a rule comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// Found in the data.
+    Found,
+    /// Declared in the schema's `rules: add:`.
+    Declared,
+}
+
+/// A rule with what the real data says about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rule {
+    /// What the rule says.
+    pub kind: RuleKind,
+    /// Real rows where every column of the rule has a value.
+    pub support: usize,
+    /// Of those, the rows that obey it.
+    pub holding: usize,
+    /// Found or declared.
+    pub origin: Origin,
+    /// For order and difference rules: quantiles of the real differences (`high - low`,
+    /// `to - from`) among the rows that obey it, which generation draws a gap from when a row
+    /// breaks the rule.
+    pub gaps: Vec<f64>,
+}
+
+impl Rule {
+    /// The share of real rows obeying the rule.
+    pub fn real_share(&self) -> Option<f64> {
+        (self.support > 0).then(|| self.holding as f64 / self.support as f64)
+    }
+
+    /// The rule's class, for reports.
+    pub fn class(&self) -> &'static str {
+        self.kind.class()
+    }
+}
+
+impl RuleKind {
+    /// The rule's class: order, difference, arithmetic, calendar, lookup, sum, clock, copy.
+    pub fn class(&self) -> &'static str {
+        match self {
+            RuleKind::Order { .. } => "order",
+            RuleKind::Difference { .. } => "difference",
+            RuleKind::Arithmetic { .. } => "arithmetic",
+            RuleKind::Calendar { .. } => "calendar",
+            RuleKind::Lookup { .. } => "lookup",
+            RuleKind::Sum { clock: false, .. } => "sum",
+            RuleKind::Sum { clock: true, .. } => "clock sum",
+            RuleKind::ClockTime { .. } => "clock time",
+            RuleKind::CopyParent { .. } => "copy of parent",
+        }
+    }
+
+    /// What identifies the rule regardless of fitted numbers (bounds, offsets, tables): the
+    /// schema's `off:` matches rules by it.
+    pub fn identity(&self) -> String {
+        match self {
+            RuleKind::Order { low, high, .. } => {
+                let (a, b) = sorted(low.to_string(), high.to_string());
+                format!("order {a} {b}")
+            }
+            RuleKind::Difference { from, to, .. } => {
+                let (a, b) = sorted(from.to_string(), to.to_string());
+                format!("difference {a} {b}")
+            }
+            RuleKind::Arithmetic {
+                target,
+                source,
+                op,
+                divisor,
+            } => format!("arithmetic {target} {source} {op:?} {divisor}"),
+            RuleKind::Calendar {
+                target,
+                source,
+                part,
+                ..
+            } => format!("calendar {target} {source} {}", part.name()),
+            RuleKind::Lookup { target, source, .. } => format!("lookup {target} {source}"),
+            RuleKind::Sum { total, a, b, clock } => {
+                let mut all = [total.as_str(), a.as_str(), b.as_str()];
+                all.sort_unstable();
+                format!("sum {clock} {}", all.join(" "))
+            }
+            RuleKind::ClockTime { column, .. } => format!("clock {column}"),
+            RuleKind::CopyParent { column, parent } => format!("copy {column} {parent}"),
+        }
+    }
+
+    /// The columns the rule reads.
+    pub fn columns(&self) -> Vec<Col> {
+        let own = |name: &String| Col::Own(name.clone());
+        match self {
+            RuleKind::Order { low, high, .. } => vec![low.clone(), high.clone()],
+            RuleKind::Difference { from, to, .. } => vec![from.clone(), to.clone()],
+            RuleKind::Arithmetic { target, source, .. }
+            | RuleKind::Calendar { target, source, .. }
+            | RuleKind::Lookup { target, source, .. } => vec![own(target), own(source)],
+            RuleKind::Sum { total, a, b, .. } => vec![own(total), own(a), own(b)],
+            RuleKind::ClockTime { column, .. } => vec![own(column)],
+            RuleKind::CopyParent { column, parent } => vec![own(column), parent.clone()],
+        }
+    }
+}
+
+fn sorted(a: String, b: String) -> (String, String) {
+    if a <= b { (a, b) } else { (b, a) }
+}
+
+/// A table as rules see it: its modelled columns and, for a sequential table, the parent row of
+/// every row. Real at training, synthetic in `evaluate`.
+#[derive(Clone, Copy)]
+pub struct Frame<'a> {
+    /// The table's modelled columns.
+    pub columns: &'a [Column],
+    /// The number of rows.
+    pub rows: usize,
+    /// The parent driving the sequences, when there is one.
+    pub parent: Option<ParentFrame<'a>>,
+}
+
+/// A frame's parent.
+#[derive(Clone, Copy)]
+pub struct ParentFrame<'a> {
+    /// The parent table's name.
+    pub table: &'a str,
+    /// Its modelled columns.
+    pub columns: &'a [Column],
+    /// The parent row of each of the frame's rows (`None`: empty key).
+    pub row_of: &'a [Option<usize>],
+}
+
+impl<'a> Frame<'a> {
+    /// The column a rule names, with how to read its value for a row.
+    pub fn resolve(&self, col: &Col) -> Option<Resolved<'a>> {
+        match col {
+            Col::Own(name) => self
+                .columns
+                .iter()
+                .find(|c| &c.name == name)
+                .map(Resolved::Own),
+            Col::Parent { table, column } => {
+                let parent = self.parent.filter(|p| p.table == table)?;
+                let found = parent.columns.iter().find(|c| &c.name == column)?;
+                Some(Resolved::Parent(found, parent.row_of))
+            }
+        }
+    }
+}
+
+/// A column of a frame, ready to read row by row.
+#[derive(Clone, Copy)]
+pub enum Resolved<'a> {
+    /// An own column.
+    Own(&'a Column),
+    /// A parent column and the parent row of each row.
+    Parent(&'a Column, &'a [Option<usize>]),
+}
+
+impl<'a> Resolved<'a> {
+    /// The value in `row` (null without a parent).
+    pub fn value(&self, row: usize) -> &'a Value {
+        const NULL: &Value = &Value::Null;
+        match self {
+            Resolved::Own(column) => column.values.get(row).unwrap_or(NULL),
+            Resolved::Parent(column, row_of) => row_of
+                .get(row)
+                .copied()
+                .flatten()
+                .and_then(|parent| column.values.get(parent))
+                .unwrap_or(NULL),
+        }
+    }
+
+    /// The column itself.
+    pub fn column(&self) -> &'a Column {
+        match self {
+            Resolved::Own(column) | Resolved::Parent(column, _) => column,
+        }
+    }
+}
+
+/// The schema's `rules:` section of one table, parsed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overrides {
+    /// Whether to look for rules in the data (default true).
+    pub discover: bool,
+    /// Rules to keep even if the data does not show them (templates: numbers are fitted).
+    pub add: Vec<RuleKind>,
+    /// Identities (see [`RuleKind::identity`]) of rules to switch off.
+    pub off: Vec<String>,
+}
+
+impl Overrides {
+    /// No overrides: discovery on, nothing added or switched off.
+    pub fn none() -> Overrides {
+        Overrides {
+            discover: true,
+            add: Vec::new(),
+            off: Vec::new(),
+        }
+    }
+}
+
+/// The `rules:` section of a table, read; rule text that does not parse is left out (the
+/// schema's check, [`check_section`], reports it).
+pub fn overrides_of(section: &RulesSection) -> Overrides {
+    Overrides {
+        discover: section.discover,
+        add: section
+            .add
+            .iter()
+            .filter_map(|rule| text::parse(rule).ok())
+            .collect(),
+        off: section
+            .off
+            .iter()
+            .filter_map(|rule| text::parse(rule).ok())
+            .map(|kind| kind.identity())
+            .collect(),
+    }
+}
+
+/// The rules of a table: found in `frame` and changed by the schema's `rules:` section.
+pub fn table_rules(def: &TableDef, frame: &Frame<'_>, min_count: usize) -> Vec<Rule> {
+    discover::rules_of(frame, &overrides_of(&def.rules), min_count)
+}
+
+/// Checks a table's `rules:` section: every rule reads, names columns the table models (or,
+/// as `parent.column`, columns of the parent its sequences hang off). `modelled` are the
+/// table's modelled columns; `parent` the sequence parent's name and modelled columns.
+pub fn check_section(
+    def: &TableDef,
+    modelled: &[String],
+    parent: Option<(&str, &[String])>,
+) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let entries = def
+        .rules
+        .add
+        .iter()
+        .map(|rule| ("rules.add", rule))
+        .chain(def.rules.off.iter().map(|rule| ("rules.off", rule)));
+    for (parameter, rule) in entries {
+        let problem = |message: String| {
+            Problem::table(&def.name, parameter, format!("rule `{rule}`: {message}"))
+        };
+        let kind = match text::parse(rule) {
+            Ok(kind) => kind,
+            Err(message) => {
+                problems.push(problem(message));
+                continue;
+            }
+        };
+        for col in kind.columns() {
+            if let Some(message) = missing(&col, modelled, parent) {
+                problems.push(problem(message));
+            }
+        }
+    }
+    problems
+}
+
+fn missing(col: &Col, modelled: &[String], parent: Option<(&str, &[String])>) -> Option<String> {
+    match col {
+        Col::Own(name) if modelled.contains(name) => None,
+        Col::Own(name) => Some(format!(
+            "no modelled column `{name}` (key columns are not modelled; columns: {})",
+            modelled.join(", ")
+        )),
+        Col::Parent { table, column } => match parent {
+            Some((parent, columns)) if parent == table && columns.contains(column) => None,
+            Some((parent, columns)) if parent == table => Some(format!(
+                "`{parent}` has no modelled column `{column}` (columns: {})",
+                columns.join(", ")
+            )),
+            Some((parent, _)) => Some(format!(
+                "`{table}` is not the parent this table's rows are generated under \
+                 (`{parent}`): rules can only name that parent's columns"
+            )),
+            None => Some(format!(
+                "`{table}.{column}`: the table is not generated under a parent, so its \
+                 rules cannot name a parent's column"
+            )),
+        },
+    }
+}
+
+/// One rule as `validate` and `inspect` list it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleSummary {
+    /// The rule in the schema's rule language.
+    pub rule: String,
+    /// Its class (order, difference, arithmetic, calendar, lookup, sum, clock sum, clock time,
+    /// copy of parent).
+    pub class: &'static str,
+    /// Found in the data or declared in the schema.
+    pub origin: Origin,
+    /// Real rows with every value the rule reads.
+    pub support: usize,
+    /// Of those, rows obeying it.
+    pub holding: usize,
+}
+
+impl RuleSummary {
+    /// The summary of a rule.
+    pub fn of(rule: &Rule) -> RuleSummary {
+        RuleSummary {
+            rule: rule.to_string(),
+            class: rule.class(),
+            origin: rule.origin,
+            support: rule.support,
+            holding: rule.holding,
+        }
+    }
+
+    /// `rule  (class, 1234 of 1234 rows)`, as the text listings print it.
+    pub fn line(&self) -> String {
+        let declared = match self.origin {
+            Origin::Found => "",
+            Origin::Declared => ", declared",
+        };
+        let share = if self.holding == self.support {
+            format!("all {} rows", self.support)
+        } else {
+            format!(
+                "{} of {} rows, {:.2}%",
+                self.holding,
+                self.support,
+                100.0 * self.holding as f64 / self.support.max(1) as f64
+            )
+        };
+        format!("{}  ({}{declared}; {share})", self.rule, self.class)
+    }
+}
+
+/// The `rules:` lines of a table in the text listings (nothing without rules).
+pub fn listing_text(rules: &[RuleSummary]) -> String {
+    if rules.is_empty() {
+        return String::new();
+    }
+    let mut text = format!("     rules ({}):\n", rules.len());
+    for rule in rules {
+        text += &format!("       {}\n", rule.line());
+    }
+    text
+}
+
+/// Checks the `rules:` section of every table (see [`check_section`]); the sequence parent of
+/// each table comes from the plan (none when the plan could not be built).
+pub fn check_schema(
+    schema: &crate::schema::Schema,
+    plan: Option<&crate::plan::Plan>,
+    tables: &indexmap::IndexMap<String, crate::data::Table>,
+) -> Vec<Problem> {
+    let names = |table: &crate::data::Table| -> Vec<String> {
+        table.columns.iter().map(|c| c.name.clone()).collect()
+    };
+    let mut problems = Vec::new();
+    for def in &schema.tables {
+        if def.rules.add.is_empty() && def.rules.off.is_empty() {
+            continue;
+        }
+        let Some(table) = tables.get(&def.name) else {
+            continue;
+        };
+        let parent = plan
+            .and_then(|plan| plan.table(&def.name))
+            .and_then(|plan| match &plan.generation {
+                crate::plan::Generation::Sequential { key } => tables
+                    .get(&key.parent)
+                    .map(|t| (key.parent.as_str(), names(t))),
+                _ => None,
+            });
+        problems.extend(check_section(
+            def,
+            &names(table),
+            parent
+                .as_ref()
+                .map(|(name, columns)| (*name, columns.as_slice())),
+        ));
+    }
+    problems
+}

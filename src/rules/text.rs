@@ -1,0 +1,356 @@
+//! The rule language: how `validate` and `inspect` print a rule, and how the schema's `rules:`
+//! section writes one. A printed rule can be pasted into `add:` or `off:` as it is.
+//!
+//! ```text
+//! l_shipdate <= l_receiptdate            order (`<` when strict)
+//! l_commitdate - orders.o_orderdate in [30, 90] days
+//! hour = sched_dep_time // 100           (also `% 100`)
+//! d_year = year(d_date)                  calendar (`+ 1` offsets; names follow by lookup)
+//! tzone = lookup(tz)                     a column determined by another (a lookup table)
+//! total = subtotal + tax                 (`a - b` is read as `a = total + b`)
+//! dep_time = clock(sched_dep_time + dep_delay)
+//! dep_time is a clock time
+//! billing_country = customers.country    copy of the parent's column
+//! ```
+
+use std::fmt;
+
+use super::{Col, IntOp, Mapping, Part, Rule, RuleKind};
+
+impl fmt::Display for RuleKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RuleKind::Order { low, high, strict } => {
+                write!(f, "{low} {} {high}", if *strict { "<" } else { "<=" })
+            }
+            RuleKind::Difference {
+                from,
+                to,
+                min,
+                max,
+                days,
+            } => {
+                let scale = if *days { 86_400.0 } else { 1.0 };
+                let unit = if *days { " days" } else { "" };
+                write!(
+                    f,
+                    "{to} - {from} in [{}, {}]{unit}",
+                    number(min / scale),
+                    number(max / scale)
+                )
+            }
+            RuleKind::Arithmetic {
+                target,
+                source,
+                op,
+                divisor,
+            } => {
+                let op = match op {
+                    IntOp::Div => "//",
+                    IntOp::Rem => "%",
+                };
+                write!(f, "{target} = {source} {op} {divisor}")
+            }
+            RuleKind::Calendar {
+                target,
+                source,
+                part,
+                mapping,
+            } => {
+                write!(f, "{target} = {}({source})", part.name())?;
+                match mapping {
+                    Mapping::Offset(0) => Ok(()),
+                    Mapping::Offset(offset) if *offset > 0 => write!(f, " + {offset}"),
+                    Mapping::Offset(offset) => write!(f, " - {}", offset.unsigned_abs()),
+                    Mapping::Table(table) => write!(f, " (by lookup, {} values)", table.len()),
+                }
+            }
+            RuleKind::Lookup {
+                target,
+                source,
+                table,
+            } => write!(f, "{target} = lookup({source}) ({} values)", table.len()),
+            RuleKind::Sum { total, a, b, clock } => {
+                if *clock {
+                    write!(f, "{total} = clock({a} + {b})")
+                } else {
+                    write!(f, "{total} = {a} + {b}")
+                }
+            }
+            RuleKind::ClockTime { column, .. } => write!(f, "{column} is a clock time"),
+            RuleKind::CopyParent { column, parent } => write!(f, "{column} = {parent}"),
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.kind.fmt(f)
+    }
+}
+
+/// A number as short as it can be written.
+fn number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        return format!("{}", x as i64);
+    }
+    // Differences of decimals carry float noise (2.0299999999999994): 9 places are plenty.
+    let text = format!("{x:.9}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" {
+        "0".into()
+    } else {
+        text.into()
+    }
+}
+
+/// Reads one rule as the schema writes it. Numbers a rule needs but the text leaves out
+/// (calendar offsets and lookups, gaps) are fitted on the data at training; a difference's
+/// bounds are taken as written (`days` for datetimes).
+pub fn parse(text: &str) -> Result<RuleKind, String> {
+    let mut text = text.trim();
+    // A printed lookup ends with a note, `(7 values)`: not part of the rule.
+    if let Some((rule, note)) = text.rsplit_once(" (")
+        && note.ends_with("values)")
+    {
+        text = rule.trim();
+    }
+    if let Some(column) = text.strip_suffix("is a clock time") {
+        return Ok(RuleKind::ClockTime {
+            column: name(column)?,
+            midnight_2400: true,
+            common: Vec::new(),
+        });
+    }
+    if let Some((left, right)) = text.split_once(" in ") {
+        return parse_difference(left, right);
+    }
+    for (op, strict, flip) in [
+        ("<=", false, false),
+        (">=", false, true),
+        ("<", true, false),
+        (">", true, true),
+    ] {
+        if let Some((a, b)) = text.split_once(op) {
+            let (low, high) = if flip { (b, a) } else { (a, b) };
+            return Ok(RuleKind::Order {
+                low: col(low)?,
+                high: col(high)?,
+                strict,
+            });
+        }
+    }
+    let Some((target, expression)) = text.split_once('=') else {
+        return Err(
+            "expected `a <= b`, `a < b`, `a - b in [min, max]`, `t = expression` or \
+             `c is a clock time`"
+                .into(),
+        );
+    };
+    parse_equation(name(target)?, expression.trim())
+}
+
+fn parse_difference(left: &str, right: &str) -> Result<RuleKind, String> {
+    let (to, from) = left
+        .split_once(" - ")
+        .ok_or("a difference is written `a - b in [min, max]`")?;
+    let right = right.trim();
+    let (bounds, days) = match right.strip_suffix("days") {
+        Some(bounds) => (bounds.trim(), true),
+        None => (right, false),
+    };
+    let inner = bounds
+        .strip_prefix('[')
+        .and_then(|b| b.strip_suffix(']'))
+        .ok_or("the bounds are written `[min, max]`")?;
+    let (min, max) = inner.split_once(',').ok_or("the bounds are `[min, max]`")?;
+    let read = |x: &str| {
+        x.trim()
+            .parse::<f64>()
+            .map_err(|_| format!("`{}` is not a number", x.trim()))
+    };
+    let scale = if days { 86_400.0 } else { 1.0 };
+    let (min, max) = (read(min)? * scale, read(max)? * scale);
+    if !min.is_finite() || !max.is_finite() {
+        return Err("the bounds must be finite numbers".into());
+    }
+    if min.partial_cmp(&max).is_none_or(|o| o.is_gt()) {
+        return Err(format!("the bounds [{min}, {max}] are empty"));
+    }
+    Ok(RuleKind::Difference {
+        from: col(from)?,
+        to: col(to)?,
+        min,
+        max,
+        days,
+    })
+}
+
+fn parse_equation(target: String, expression: &str) -> Result<RuleKind, String> {
+    for (op, int_op) in [("//", IntOp::Div), ("%", IntOp::Rem)] {
+        if let Some((source, divisor)) = expression.split_once(op) {
+            let divisor: i64 = divisor
+                .trim()
+                .parse()
+                .ok()
+                .filter(|d| *d > 0)
+                .ok_or_else(|| format!("`{}` is not a positive integer", divisor.trim()))?;
+            return Ok(RuleKind::Arithmetic {
+                target,
+                source: name(source)?,
+                op: int_op,
+                divisor,
+            });
+        }
+    }
+    if let Some(inner) = call(expression, "clock") {
+        let (a, b) = inner
+            .split_once('+')
+            .ok_or("a clock sum is written `clock(time + minutes)`")?;
+        return Ok(RuleKind::Sum {
+            total: target,
+            a: name(a)?,
+            b: name(b)?,
+            clock: true,
+        });
+    }
+    if let Some(inner) = call(expression, "lookup") {
+        return Ok(RuleKind::Lookup {
+            target,
+            source: name(inner)?,
+            table: Vec::new(),
+        });
+    }
+    if let Some((function, rest)) = expression.split_once('(') {
+        let part = Part::named(function.trim()).ok_or_else(|| {
+            let names: Vec<&str> = Part::ALL.iter().map(|p| p.name()).collect();
+            format!(
+                "unknown function `{}` (calendar functions: {}; also clock, lookup)",
+                function.trim(),
+                names.join(", ")
+            )
+        })?;
+        let source = rest
+            .split_once(')')
+            .map(|(inside, _)| inside)
+            .ok_or("missing `)`")?;
+        return Ok(RuleKind::Calendar {
+            target,
+            source: name(source)?,
+            part,
+            mapping: Mapping::Offset(0),
+        });
+    }
+    if let Some((a, b)) = expression.split_once(" + ") {
+        return Ok(RuleKind::Sum {
+            total: target,
+            a: name(a)?,
+            b: name(b)?,
+            clock: false,
+        });
+    }
+    if let Some((a, b)) = expression.split_once(" - ") {
+        // t = a - b is a = t + b.
+        return Ok(RuleKind::Sum {
+            total: name(a)?,
+            a: target,
+            b: name(b)?,
+            clock: false,
+        });
+    }
+    match col(expression)? {
+        parent @ Col::Parent { .. } => Ok(RuleKind::CopyParent {
+            column: target,
+            parent,
+        }),
+        Col::Own(_) => Err(
+            "a column equal to another column of the same table is not a rule dxsynth keeps; \
+             write `parent.column` for a copy of the parent's column"
+                .into(),
+        ),
+    }
+}
+
+/// The inside of `function(...)`.
+fn call<'t>(expression: &'t str, function: &str) -> Option<&'t str> {
+    expression
+        .strip_prefix(function)?
+        .trim()
+        .strip_prefix('(')?
+        .strip_suffix(')')
+}
+
+/// A column reference: `name` or `parent.name`.
+fn col(text: &str) -> Result<Col, String> {
+    let text = text.trim();
+    match text.split_once('.') {
+        Some((table, column)) => Ok(Col::Parent {
+            table: name(table)?,
+            column: name(column)?,
+        }),
+        None => Ok(Col::Own(name(text)?)),
+    }
+}
+
+/// A bare column name.
+fn name(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.is_empty() || text.contains(char::is_whitespace) {
+        Err(format!("`{text}` is not a column name"))
+    } else {
+        Ok(text.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printed_rules_read_back() {
+        for text in [
+            "l_shipdate <= l_receiptdate",
+            "orders.o_orderdate < l_shipdate",
+            "l_commitdate - orders.o_orderdate in [30, 90] days",
+            "hour = sched_dep_time // 100",
+            "minute = sched_dep_time % 100",
+            "d_year = year(d_date)",
+            "dep_time = clock(sched_dep_time + dep_delay)",
+            "total = subtotal + tax",
+            "dep_time is a clock time",
+            "country = customers.country",
+        ] {
+            let rule = parse(text).unwrap_or_else(|err| panic!("{text}: {err}"));
+            assert_eq!(rule.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn differences_and_lookups_read() {
+        let rule = parse("net = paid - cost").unwrap();
+        assert_eq!(rule.to_string(), "paid = net + cost");
+        assert!(matches!(
+            parse("tz = lookup(tzone)"),
+            Ok(RuleKind::Lookup { .. })
+        ));
+        assert!(matches!(
+            parse("tz = lookup(tzone) (3 values)"),
+            Ok(RuleKind::Lookup { .. })
+        ));
+        assert!(matches!(
+            parse("d_day_name = weekday(d_date) (by lookup, 7 values)"),
+            Ok(RuleKind::Calendar { .. })
+        ));
+        assert!(parse("a = b").is_err());
+        assert!(
+            parse("a = fortnight(b)")
+                .unwrap_err()
+                .contains("unknown function")
+        );
+        assert!(parse("a - b in [3, 1]").is_err());
+        assert!(parse("a - b in [0, inf]").is_err());
+        assert!(parse("a - b in [NaN, 1]").is_err());
+        assert!(parse("a - b in [0, 1e304] days").is_err());
+        assert!(parse("just words").is_err());
+    }
+}

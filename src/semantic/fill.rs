@@ -1,0 +1,652 @@
+//! Generators of semantic columns, run on each synthetic row after the table model drew it:
+//! names from the public lists of the row's locale (from its country column, or its parent's),
+//! e-mails built from the row's generated names with the real data's username patterns and
+//! frequent domains, phones in the real shapes with the country's calling code, postcodes in the
+//! real shapes, titles and text from a word-level model.
+//!
+//! What is kept obeys the privacy threshold k: values shared by at least k rows (common first
+//! names, `gmail.com`), patterns and shapes; a rare real value is never stored or replayed.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use rand::RngExt;
+use serde::{Deserialize, Serialize};
+
+use crate::data::{Column, Table, Value};
+use crate::model::marginal::{IdShape, Weighted};
+use crate::sampling::SynthRng;
+use crate::schema::{ColumnKind, TableDef};
+
+use super::detect::{TableContext, detect, is_email};
+use super::locale::{Locale, country, mail_form};
+use super::text::WordModel;
+use crate::schema::SemanticType;
+
+/// Share of a country's real phones that must share their first digit group for it to be taken
+/// as the country's prefix.
+const PREFIX_SHARE: f64 = 0.9;
+
+/// The semantic generators of one table.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SemanticTable {
+    /// The semantic type of every modelled column (for `inspect`), in table order.
+    pub types: Vec<SemanticType>,
+    columns: Vec<SemanticColumn>,
+    country: Option<CountrySource>,
+}
+
+/// Where a row's country comes from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum CountrySource {
+    /// A column of the row (by index).
+    Column(usize),
+    /// A column of the parent a foreign key points at.
+    Parent {
+        key: String,
+        parent: String,
+        column: String,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SemanticColumn {
+    index: usize,
+    kind: SemanticType,
+    /// Values seen in at least k rows, and the share of rows whose value was rarer.
+    frequent: Option<Weighted<Arc<str>>>,
+    fresh_share: f64,
+    /// Whether every real value is ASCII (names then come from Latin-script lists only).
+    ascii: bool,
+    generator: Generator,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum Generator {
+    Names,
+    Street { words: f64 },
+    Email(EmailModel),
+    Phone(PhoneModel),
+    Shape(IdShape),
+    Text(WordModel),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct EmailModel {
+    /// Username patterns (`{F}.{L}`, `{f}{l}`, ...) seen in at least k rows.
+    patterns: Option<Weighted<Arc<str>>>,
+    /// Domains seen in at least k rows, and the share of rows they cover.
+    domains: Option<Weighted<Arc<str>>>,
+    domain_share: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct PhoneModel {
+    /// Digit shapes (`##-###-###-####`) seen in at least k rows.
+    shapes: Option<Weighted<Arc<str>>>,
+    /// The first digit group of the phones of each country seen in at least k rows.
+    prefixes: Vec<(String, String)>,
+}
+
+/// Username patterns tried, in order: `{f}` first name, `{l}` last name, `{i}` first initial.
+const PATTERNS: &[&str] = &[
+    "{f}.{l}", "{f}_{l}", "{f}{l}", "{i}{l}", "{i}.{l}", "{l}.{f}", "{l}{i}", "{f}", "{l}",
+];
+
+/// Trains the generators of a table; `None` when no column has one. `min_count` is the
+/// table's privacy threshold; personal columns use at least `personal_min` (the unreduced
+/// threshold: in a 1-row table every value is unique, and a manager's name is still personal).
+pub fn train(
+    def: &TableDef,
+    table: &Table,
+    referenced: bool,
+    parents: &[(&str, &str, &Table)],
+    min_count: usize,
+    personal_min: usize,
+) -> Option<SemanticTable> {
+    let context = TableContext {
+        table: &table.name,
+        referenced,
+        rows: table.rows(),
+    };
+    let types: Vec<SemanticType> = table
+        .columns
+        .iter()
+        .map(|column| {
+            def.columns
+                .get(&column.name)
+                .and_then(|over| over.semantic())
+                .unwrap_or_else(|| detect(context, column))
+        })
+        .collect();
+    let country = country_source(table, &types, parents);
+    let real_countries = countries_of_rows(table, country.as_ref(), parents);
+    let columns: Vec<SemanticColumn> = types
+        .iter()
+        .enumerate()
+        .filter_map(|(index, &kind)| {
+            let min_count = if kind.is_personal() {
+                min_count.max(personal_min)
+            } else {
+                min_count
+            };
+            let generator = generator(table, &types, index, kind, min_count, &real_countries)?;
+            let column = &table.columns[index];
+            let (frequent, fresh_share) = frequent(column, min_count);
+            Some(SemanticColumn {
+                index,
+                kind,
+                frequent,
+                fresh_share,
+                ascii: labels(column).all(|v| v.is_ascii()),
+                generator,
+            })
+        })
+        .collect();
+    (!columns.is_empty() || types.iter().any(|t| *t != SemanticType::None)).then_some(
+        SemanticTable {
+            types,
+            columns,
+            country,
+        },
+    )
+}
+
+fn generator(
+    table: &Table,
+    types: &[SemanticType],
+    index: usize,
+    kind: SemanticType,
+    min_count: usize,
+    countries: &[Option<String>],
+) -> Option<Generator> {
+    let column = &table.columns[index];
+    if !matches!(
+        column.kind,
+        ColumnKind::Categorical | ColumnKind::Id | ColumnKind::Text
+    ) {
+        return None;
+    }
+    Some(match kind {
+        SemanticType::FirstName | SemanticType::LastName | SemanticType::FullName => {
+            Generator::Names
+        }
+        // A street name without a number, or a city, names no one: left to the table model
+        // (which draws only values shared by k rows), so the real mix of places survives.
+        SemanticType::StreetAddress if mean_words(column) >= 1.5 => Generator::Street {
+            words: mean_words(column),
+        },
+        SemanticType::Email => Generator::Email(EmailModel::train(table, types, index, min_count)),
+        SemanticType::Phone => Generator::Phone(PhoneModel::train(column, countries, min_count)),
+        SemanticType::Postcode => Generator::Shape(IdShape::learn(labels(column).map(Arc::from))),
+        SemanticType::Text if column.kind == ColumnKind::Text => {
+            Generator::Text(WordModel::train(labels(column), min_count)?)
+        }
+        _ => return None,
+    })
+}
+
+fn labels(column: &Column) -> impl Iterator<Item = &str> {
+    column.values.iter().filter_map(|value| match value {
+        Value::Label(text) => Some(text.as_ref()),
+        _ => None,
+    })
+}
+
+fn mean_words(column: &Column) -> f64 {
+    let (words, n) = labels(column).fold((0, 0), |(w, n), v| {
+        (w + v.split_whitespace().count(), n + 1)
+    });
+    words as f64 / f64::from(n.max(1))
+}
+
+/// The values seen in at least `min_count` rows, and the share of present values that are rarer.
+fn frequent(column: &Column, min_count: usize) -> (Option<Weighted<Arc<str>>>, f64) {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for label in labels(column) {
+        *counts.entry(label).or_default() += 1;
+    }
+    let total: usize = counts.values().sum();
+    let rare: usize = counts.values().filter(|&&n| n < min_count).sum();
+    let weighted = Weighted::frequent(
+        labels(column)
+            .filter(|v| counts[v] >= min_count)
+            .map(Arc::from),
+        min_count,
+    );
+    (weighted, rare as f64 / total.max(1) as f64)
+}
+
+/// The row's own country column, else a parent's column of country names.
+fn country_source(
+    table: &Table,
+    types: &[SemanticType],
+    parents: &[(&str, &str, &Table)],
+) -> Option<CountrySource> {
+    if let Some(index) = types.iter().position(|t| *t == SemanticType::Country) {
+        return Some(CountrySource::Column(index));
+    }
+    let _ = table;
+    parents.iter().find_map(|(key, parent, parent_table)| {
+        parent_table.columns.iter().find_map(|column| {
+            let values: Vec<&str> = labels(column).collect();
+            let known = values.iter().filter(|v| country(v).is_some()).count();
+            (!values.is_empty() && known * 10 >= values.len() * 8).then(|| CountrySource::Parent {
+                key: key.to_string(),
+                parent: parent.to_string(),
+                column: column.name.clone(),
+            })
+        })
+    })
+}
+
+/// The real country of every row (for learning phone prefixes).
+fn countries_of_rows(
+    table: &Table,
+    source: Option<&CountrySource>,
+    parents: &[(&str, &str, &Table)],
+) -> Vec<Option<String>> {
+    let text = |value: &Value| match value {
+        Value::Label(label) => Some(label.to_string()),
+        _ => None,
+    };
+    match source {
+        Some(CountrySource::Column(index)) => {
+            table.columns[*index].values.iter().map(text).collect()
+        }
+        Some(CountrySource::Parent { key, column, .. }) => {
+            let Some((_, _, parent)) = parents.iter().find(|(k, _, _)| k == key) else {
+                return vec![None; table.rows()];
+            };
+            let Some(values) = parent.column(column) else {
+                return vec![None; table.rows()];
+            };
+            let pk = parent.keys.values().next().cloned().unwrap_or_default();
+            let own = table.keys.get(key.as_str()).cloned().unwrap_or_default();
+            crate::keys::parent_index(&own, &pk)
+                .into_iter()
+                .map(|row| row.and_then(|row| text(&values.values[row])))
+                .collect()
+        }
+        None => vec![None; table.rows()],
+    }
+}
+
+impl EmailModel {
+    fn train(table: &Table, types: &[SemanticType], index: usize, min_count: usize) -> EmailModel {
+        let name_of = |kind: SemanticType| {
+            types
+                .iter()
+                .position(|t| *t == kind)
+                .map(|i| &table.columns[i].values)
+        };
+        let (first, last) = (
+            name_of(SemanticType::FirstName),
+            name_of(SemanticType::LastName),
+        );
+        let mut patterns: Vec<Arc<str>> = Vec::new();
+        let mut domains: Vec<Arc<str>> = Vec::new();
+        for (row, value) in table.columns[index].values.iter().enumerate() {
+            let Value::Label(email) = value else { continue };
+            let Some((user, domain)) = email.split_once('@') else {
+                continue;
+            };
+            domains.push(Arc::from(domain));
+            let name = |values: Option<&Vec<Value>>| match values.map(|v| &v[row]) {
+                Some(Value::Label(text)) => mail_form(text),
+                _ => String::new(),
+            };
+            if let Some(pattern) = pattern_of(user, &name(first), &name(last)) {
+                patterns.push(Arc::from(pattern));
+            }
+        }
+        let present = domains.len();
+        let domains = Weighted::frequent(domains.into_iter(), min_count);
+        let covered = domains.as_ref().map_or(0, |d| d.total() as usize);
+        EmailModel {
+            patterns: Weighted::frequent(patterns.into_iter(), min_count),
+            domains,
+            domain_share: covered as f64 / present.max(1) as f64,
+        }
+    }
+}
+
+/// The username pattern `user` follows for a person named `first last`, with its casing: upper-
+/// case letters in the pattern (`{F}`) mean the name is written capitalised.
+fn pattern_of(user: &str, first: &str, last: &str) -> Option<String> {
+    if first.is_empty() || last.is_empty() {
+        return None;
+    }
+    PATTERNS.iter().find_map(|pattern| {
+        let lower = expand(pattern, first, last).to_lowercase();
+        (user.to_lowercase() == lower).then(|| {
+            if user.chars().next().is_some_and(char::is_uppercase) {
+                pattern
+                    .replace("{f}", "{F}")
+                    .replace("{l}", "{L}")
+                    .replace("{i}", "{I}")
+            } else {
+                pattern.to_string()
+            }
+        })
+    })
+}
+
+/// A username from a pattern and a name.
+fn expand(pattern: &str, first: &str, last: &str) -> String {
+    let initial: String = first.chars().take(1).collect();
+    pattern
+        .replace("{f}", &first.to_lowercase())
+        .replace("{l}", &last.to_lowercase())
+        .replace("{i}", &initial.to_lowercase())
+        .replace("{F}", &capitalised(first))
+        .replace("{L}", &capitalised(last))
+        .replace("{I}", &initial.to_uppercase())
+}
+
+/// The word with its first letter in upper case (the rest as written: `McDonald`).
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
+impl PhoneModel {
+    fn train(column: &Column, countries: &[Option<String>], min_count: usize) -> PhoneModel {
+        let shapes = labels(column).map(|v| Arc::from(shape(v)));
+        let mut groups: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (value, country) in column.values.iter().zip(countries) {
+            if let (Value::Label(phone), Some(country)) = (value, country) {
+                groups.entry(country).or_default().push(first_group(phone));
+            }
+        }
+        let mut prefixes: Vec<(String, String)> = groups
+            .into_iter()
+            .filter(|(_, firsts)| firsts.len() >= min_count)
+            .filter_map(|(country, firsts)| {
+                let same = firsts.iter().filter(|f| **f == firsts[0]).count();
+                (same as f64 >= PREFIX_SHARE * firsts.len() as f64)
+                    .then(|| (country.to_string(), firsts[0].to_string()))
+            })
+            .collect();
+        prefixes.sort();
+        PhoneModel {
+            shapes: Weighted::frequent(shapes, min_count),
+            prefixes,
+        }
+    }
+
+    fn draw(&self, country_name: Option<&str>, rng: &mut SynthRng) -> String {
+        let shape = self
+            .shapes
+            .as_ref()
+            .map_or("###-###-####", |s| s.draw(rng).as_ref());
+        let mut phone: String = shape
+            .chars()
+            .map(|c| {
+                if c == '#' {
+                    char::from(b'0' + rng.random_range(0..10u8))
+                } else {
+                    c
+                }
+            })
+            .collect();
+        let learned = country_name.and_then(|name| {
+            self.prefixes
+                .iter()
+                .find(|(c, _)| c == name)
+                .map(|(_, prefix)| prefix.clone())
+        });
+        let builtin = || {
+            let code = country(country_name?)?.calling_code;
+            shape.starts_with('+').then(|| format!("+{code}"))
+        };
+        if let Some(prefix) = learned.or_else(builtin) {
+            let rest = &phone[first_group(&phone).len()..];
+            phone = format!("{prefix}{rest}");
+        }
+        phone
+    }
+}
+
+/// Digits replaced by `#`.
+fn shape(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_ascii_digit() { '#' } else { c })
+        .collect()
+}
+
+/// The leading `+` and digits of a phone number, up to the first separator.
+fn first_group(phone: &str) -> &str {
+    let end = phone
+        .char_indices()
+        .skip(1)
+        .find(|(_, c)| !c.is_ascii_digit())
+        .map_or(phone.len(), |(i, _)| i);
+    &phone[..end]
+}
+
+/// Where a synthetic row's parent columns are found: key column -> (parent rows, parent table's
+/// columns).
+pub type ParentColumns<'a> = IndexMap<&'a str, (&'a [Option<usize>], &'a [Column])>;
+
+impl SemanticTable {
+    /// Regenerates the semantic columns of synthetic `columns` row by row.
+    pub fn fill(&self, columns: &mut [Column], parents: &ParentColumns<'_>, rng: &mut SynthRng) {
+        let rows = columns.first().map_or(0, |c| c.values.len());
+        let countries = self.countries(columns, parents, rows);
+        for (row, country_name) in countries.iter().enumerate() {
+            let country_name = country_name.as_deref();
+            let locale = country_name
+                .and_then(country)
+                .map_or(Locale::En, |c| c.locale);
+            let mut person = Person::default();
+            for column in &self.columns {
+                let Some(target) = columns.get(column.index) else {
+                    continue;
+                };
+                if target.values[row].is_null() {
+                    continue;
+                }
+                let current = target.values[row].clone();
+                let value = column.draw(current, locale, country_name, &mut person, rng);
+                columns[column.index].values[row] = value;
+            }
+        }
+    }
+
+    fn countries(
+        &self,
+        columns: &[Column],
+        parents: &ParentColumns<'_>,
+        rows: usize,
+    ) -> Vec<Option<String>> {
+        let text = |value: &Value| match value {
+            Value::Label(label) => Some(label.to_string()),
+            _ => None,
+        };
+        match &self.country {
+            Some(CountrySource::Column(index)) => columns
+                .get(*index)
+                .map_or_else(|| vec![None; rows], |c| c.values.iter().map(text).collect()),
+            Some(CountrySource::Parent { key, column, .. }) => {
+                let Some((links, parent)) = parents.get(key.as_str()) else {
+                    return vec![None; rows];
+                };
+                let Some(values) = parent.iter().find(|c| &c.name == column) else {
+                    return vec![None; rows];
+                };
+                links
+                    .iter()
+                    .map(|row| row.and_then(|row| values.values.get(row).and_then(text)))
+                    .collect()
+            }
+            None => vec![None; rows],
+        }
+    }
+
+    /// Whether generators read from a model file fit a table of `columns` modelled columns and
+    /// can be drawn from (indices in range, each column generated once, every list drawable,
+    /// shares that are shares), so generation cannot panic on them.
+    pub fn check(&self, columns: usize) -> Result<(), String> {
+        if self.types.len() != columns {
+            return Err(format!(
+                "{} semantic types for {columns} columns",
+                self.types.len()
+            ));
+        }
+        if let Some(CountrySource::Column(index)) = &self.country
+            && *index >= columns
+        {
+            return Err("the country column is out of range".into());
+        }
+        let mut seen = std::collections::HashSet::new();
+        for column in &self.columns {
+            if column.index >= columns || !seen.insert(column.index) {
+                return Err(format!(
+                    "a semantic generator for column {} (out of range or twice)",
+                    column.index
+                ));
+            }
+            column
+                .check()
+                .map_err(|err| format!("column {}: {err}", column.index))?;
+        }
+        Ok(())
+    }
+
+    /// The parent table a country comes from, if any (generation needs it done first).
+    pub fn country_parent(&self) -> Option<(&str, &str)> {
+        match &self.country {
+            Some(CountrySource::Parent { key, parent, .. }) => Some((key, parent)),
+            _ => None,
+        }
+    }
+}
+
+/// The names generated so far in a row, for the e-mail.
+#[derive(Default)]
+struct Person {
+    first: Option<String>,
+    last: Option<String>,
+}
+
+impl SemanticColumn {
+    fn check(&self) -> Result<(), String> {
+        let share = |p: f64| (0.0..=1.0).contains(&p);
+        let drawable =
+            |list: &Option<Weighted<Arc<str>>>| list.as_ref().is_none_or(Weighted::check);
+        let ok = share(self.fresh_share)
+            && drawable(&self.frequent)
+            && match &self.generator {
+                Generator::Names => true,
+                Generator::Street { words } => words.is_finite(),
+                Generator::Email(model) => {
+                    share(model.domain_share)
+                        && drawable(&model.patterns)
+                        && drawable(&model.domains)
+                }
+                Generator::Phone(model) => drawable(&model.shapes),
+                Generator::Shape(shape) => shape.check(),
+                Generator::Text(model) => return model.check(),
+            };
+        ok.then_some(())
+            .ok_or_else(|| "a generator that cannot be drawn from".to_string())
+    }
+
+    fn draw(
+        &self,
+        current: Value,
+        locale: Locale,
+        country_name: Option<&str>,
+        person: &mut Person,
+        rng: &mut SynthRng,
+    ) -> Value {
+        let locale = if self.ascii && !locale.latin() {
+            Locale::En
+        } else {
+            locale
+        };
+        let lists = locale.lists();
+        let pick =
+            |list: &[&str], rng: &mut SynthRng| list[rng.random_range(0..list.len())].to_string();
+        let reuse = self.frequent.is_some() && rng.random::<f64>() >= self.fresh_share;
+        let text = match &self.generator {
+            Generator::Names | Generator::Street { .. } if reuse => {
+                match (&current, &self.frequent) {
+                    (Value::Label(label), Some(f)) if f.contains(label) => label.to_string(),
+                    (_, Some(f)) => f.draw(rng).to_string(),
+                    _ => String::new(),
+                }
+            }
+            Generator::Names => match self.kind {
+                SemanticType::FirstName => pick(lists.first, rng),
+                SemanticType::LastName => pick(lists.last, rng),
+                _ => format!("{} {}", pick(lists.first, rng), pick(lists.last, rng)),
+            },
+            Generator::Street { words } if *words < 1.5 => pick(lists.last, rng),
+            Generator::Street { .. } => format!(
+                "{} {} {}",
+                rng.random_range(1..999),
+                pick(lists.last, rng),
+                pick(lists.street, rng)
+            ),
+            Generator::Email(model) => model.draw(person, locale, rng),
+            Generator::Phone(model) => model.draw(country_name, rng),
+            Generator::Shape(shape) => shape.draw(rng).to_string(),
+            Generator::Text(model) => match model.sample(rng) {
+                Some(text) => text,
+                None => return Value::Null,
+            },
+        };
+        match self.kind {
+            SemanticType::FirstName => person.first = Some(text.clone()),
+            SemanticType::LastName => person.last = Some(text.clone()),
+            SemanticType::FullName => {
+                let mut parts = text.split_whitespace();
+                person.first = parts.next().map(str::to_string);
+                person.last = parts.last().map(str::to_string);
+            }
+            _ => {}
+        }
+        Value::Label(Arc::from(text))
+    }
+}
+
+impl EmailModel {
+    fn draw(&self, person: &Person, locale: Locale, rng: &mut SynthRng) -> String {
+        let pick =
+            |list: &[&str], rng: &mut SynthRng| list[rng.random_range(0..list.len())].to_string();
+        let first = mail_form(
+            &person
+                .first
+                .clone()
+                .unwrap_or_else(|| pick(Locale::En.lists().first, rng)),
+        );
+        let last = mail_form(
+            &person
+                .last
+                .clone()
+                .unwrap_or_else(|| pick(Locale::En.lists().last, rng)),
+        );
+        let pattern = self
+            .patterns
+            .as_ref()
+            .map_or("{f}.{l}", |p| p.draw(rng).as_ref());
+        let user = expand(pattern, &first, &last);
+        let domain = match &self.domains {
+            Some(domains) if rng.random::<f64>() < self.domain_share => {
+                domains.draw(rng).to_string()
+            }
+            _ => pick(locale.mail(), rng),
+        };
+        let email = format!("{user}@{domain}");
+        if is_email(&email) {
+            email
+        } else {
+            format!("{}@{domain}", expand("{f}.{l}", "anna", "smith"))
+        }
+    }
+}

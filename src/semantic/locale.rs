@@ -1,0 +1,335 @@
+//! Countries and the locales that go with them: name lists (from the `fake` crate's public
+//! lists), calling codes and mail providers, so a Brazilian customer gets a Brazilian name and a
+//! French phone number starts with +33.
+
+use fake::locales::{CY_GB, DE_DE, Data, EN, FR_FR, IT_IT, JA_JP, NL_NL, PT_BR, PT_PT, ZH_CN};
+
+/// A locale whose name lists the generators draw from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Locale {
+    /// English (the default).
+    En,
+    /// French.
+    Fr,
+    /// German.
+    De,
+    /// Brazilian Portuguese.
+    PtBr,
+    /// European Portuguese.
+    Pt,
+    /// Italian.
+    It,
+    /// Dutch.
+    Nl,
+    /// Welsh / British.
+    CyGb,
+    /// Japanese (not Latin script).
+    Ja,
+    /// Chinese (not Latin script).
+    Zh,
+}
+
+/// The public lists of a locale.
+pub struct Lists {
+    /// Given names.
+    pub first: &'static [&'static str],
+    /// Family names.
+    pub last: &'static [&'static str],
+    /// Free mail providers (`gmail.com`).
+    pub mail: &'static [&'static str],
+    /// Street suffixes (`Street`, `Rua`).
+    pub street: &'static [&'static str],
+}
+
+macro_rules! lists {
+    ($locale:ty) => {
+        Lists {
+            first: <$locale as Data>::NAME_FIRST_NAME,
+            last: <$locale as Data>::NAME_LAST_NAME,
+            mail: <$locale as Data>::INTERNET_FREE_EMAIL_PROVIDER,
+            street: <$locale as Data>::ADDRESS_STREET_SUFFIX,
+        }
+    };
+}
+
+impl Locale {
+    /// The locale's name lists.
+    pub fn lists(self) -> Lists {
+        match self {
+            Locale::En => lists!(EN),
+            Locale::Fr => lists!(FR_FR),
+            Locale::De => lists!(DE_DE),
+            Locale::PtBr => lists!(PT_BR),
+            Locale::Pt => lists!(PT_PT),
+            Locale::It => lists!(IT_IT),
+            Locale::Nl => lists!(NL_NL),
+            Locale::CyGb => lists!(CY_GB),
+            Locale::Ja => lists!(JA_JP),
+            Locale::Zh => lists!(ZH_CN),
+        }
+    }
+
+    /// Mail providers of the locale (the English list where the locale has none of its own).
+    pub fn mail(self) -> &'static [&'static str] {
+        match self {
+            Locale::Fr | Locale::De | Locale::PtBr | Locale::It | Locale::Nl => self.lists().mail,
+            _ => Locale::En.lists().mail,
+        }
+    }
+
+    /// Whether its names are written in Latin script (a column of ASCII names keeps to those).
+    pub fn latin(self) -> bool {
+        !matches!(self, Locale::Ja | Locale::Zh)
+    }
+}
+
+/// A country: its names (upper case), ISO code, calling code and locale.
+pub struct Country {
+    /// Names and codes it is written as, upper case.
+    pub names: &'static [&'static str],
+    /// The international calling code.
+    pub calling_code: &'static str,
+    /// The locale of its people's names.
+    pub locale: Locale,
+}
+
+/// Countries the generators know (others get English names and no calling code).
+pub const COUNTRIES: &[Country] = &[
+    Country {
+        names: &[
+            "UNITED STATES",
+            "USA",
+            "US",
+            "UNITED STATES OF AMERICA",
+            "AMERICA",
+        ],
+        calling_code: "1",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["CANADA", "CA"],
+        calling_code: "1",
+        locale: Locale::En,
+    },
+    Country {
+        names: &[
+            "UNITED KINGDOM",
+            "UK",
+            "GB",
+            "GREAT BRITAIN",
+            "ENGLAND",
+            "WALES",
+            "SCOTLAND",
+        ],
+        calling_code: "44",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["IRELAND", "IE"],
+        calling_code: "353",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["AUSTRALIA", "AU"],
+        calling_code: "61",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["NEW ZEALAND", "NZ"],
+        calling_code: "64",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["FRANCE", "FR"],
+        calling_code: "33",
+        locale: Locale::Fr,
+    },
+    Country {
+        names: &["BELGIUM", "BE"],
+        calling_code: "32",
+        locale: Locale::Fr,
+    },
+    Country {
+        names: &["SWITZERLAND", "CH"],
+        calling_code: "41",
+        locale: Locale::De,
+    },
+    Country {
+        names: &["GERMANY", "DE", "DEUTSCHLAND"],
+        calling_code: "49",
+        locale: Locale::De,
+    },
+    Country {
+        names: &["AUSTRIA", "AT"],
+        calling_code: "43",
+        locale: Locale::De,
+    },
+    Country {
+        names: &["BRAZIL", "BR", "BRASIL"],
+        calling_code: "55",
+        locale: Locale::PtBr,
+    },
+    Country {
+        names: &["PORTUGAL", "PT"],
+        calling_code: "351",
+        locale: Locale::Pt,
+    },
+    Country {
+        names: &["MOZAMBIQUE", "MZ"],
+        calling_code: "258",
+        locale: Locale::Pt,
+    },
+    Country {
+        names: &["ANGOLA", "AO"],
+        calling_code: "244",
+        locale: Locale::Pt,
+    },
+    Country {
+        names: &["ITALY", "IT", "ITALIA"],
+        calling_code: "39",
+        locale: Locale::It,
+    },
+    Country {
+        names: &["NETHERLANDS", "NL", "HOLLAND"],
+        calling_code: "31",
+        locale: Locale::Nl,
+    },
+    Country {
+        names: &["JAPAN", "JP"],
+        calling_code: "81",
+        locale: Locale::Ja,
+    },
+    Country {
+        names: &["CHINA", "CN"],
+        calling_code: "86",
+        locale: Locale::Zh,
+    },
+    Country {
+        names: &["SPAIN", "ES"],
+        calling_code: "34",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["MEXICO", "MX"],
+        calling_code: "52",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["ARGENTINA", "AR"],
+        calling_code: "54",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["PERU", "PE"],
+        calling_code: "51",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["CHILE", "CL"],
+        calling_code: "56",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["INDIA", "IN"],
+        calling_code: "91",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["INDONESIA", "ID"],
+        calling_code: "62",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["VIETNAM", "VN", "VIET NAM"],
+        calling_code: "84",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["RUSSIA", "RU", "RUSSIAN FEDERATION"],
+        calling_code: "7",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["ROMANIA", "RO"],
+        calling_code: "40",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["ALGERIA", "DZ"],
+        calling_code: "213",
+        locale: Locale::Fr,
+    },
+    Country {
+        names: &["MOROCCO", "MA"],
+        calling_code: "212",
+        locale: Locale::Fr,
+    },
+    Country {
+        names: &["EGYPT", "EG"],
+        calling_code: "20",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["ETHIOPIA", "ET"],
+        calling_code: "251",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["KENYA", "KE"],
+        calling_code: "254",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["IRAN", "IR"],
+        calling_code: "98",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["IRAQ", "IQ"],
+        calling_code: "964",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["JORDAN", "JO"],
+        calling_code: "962",
+        locale: Locale::En,
+    },
+    Country {
+        names: &["SAUDI ARABIA", "SA"],
+        calling_code: "966",
+        locale: Locale::En,
+    },
+];
+
+/// The country a value names (case and surrounding spaces ignored).
+pub fn country(value: &str) -> Option<&'static Country> {
+    let wanted = value.trim().to_uppercase();
+    COUNTRIES
+        .iter()
+        .find(|country| country.names.contains(&wanted.as_str()))
+}
+
+/// A name as it may appear in an e-mail address: accents dropped, only letters and digits.
+pub fn mail_form(name: &str) -> String {
+    deunicode::deunicode(name)
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn countries_are_found_by_name_or_code() {
+        assert_eq!(country(" brazil ").map(|c| c.locale), Some(Locale::PtBr));
+        assert_eq!(country("FR").map(|c| c.calling_code), Some("33"));
+        assert!(country("ATLANTIS").is_none());
+        assert!(
+            Locale::PtBr.lists().first.contains(&"Joaquim")
+                || !Locale::PtBr.lists().first.is_empty()
+        );
+        assert_eq!(mail_form("João d'Ávila"), "JoaodAvila");
+    }
+}

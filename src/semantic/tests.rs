@@ -1,0 +1,195 @@
+//! Planted tests of the semantic generators: real tables whose answer is known, a fixed seed,
+//! and the worst case for privacy (the table model replays every real row as it is).
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+use super::detect::is_email;
+use super::fill::{ParentColumns, train};
+use super::locale::{Locale, country};
+use crate::data::{Column, Table, Value, ValueFormat};
+use crate::sampling::rng_for;
+use crate::schema::{ColumnKind, Schema};
+
+const COUNTRIES: [&str; 3] = ["BRAZIL", "FRANCE", "GERMANY"];
+const CODES: [&str; 3] = ["+55", "+33", "+49"];
+const ROWS: usize = 300;
+
+fn column(name: &str, kind: ColumnKind, values: Vec<String>) -> Column {
+    Column {
+        name: name.into(),
+        kind,
+        format: ValueFormat::Verbatim,
+        values: values
+            .into_iter()
+            .map(|v| Value::Label(Arc::from(v)))
+            .collect(),
+    }
+}
+
+/// People with unique names and e-mails `First.Last@<frequent domain>`, phones with their
+/// country's calling code.
+fn people() -> Table {
+    let first: Vec<String> = (0..ROWS).map(|i| format!("Zed{}", letters(i))).collect();
+    let last: Vec<String> = (0..ROWS)
+        .map(|i| format!("Qua{}", letters(i * 7 + 3)))
+        .collect();
+    let email = (0..ROWS)
+        .map(|i| {
+            format!(
+                "{}.{}@{}",
+                first[i],
+                last[i],
+                ["mail.com", "post.org"][i % 2]
+            )
+        })
+        .collect();
+    let phones = (0..ROWS)
+        .map(|i| format!("{} {:03} {:04}", CODES[i % 3], i % 1000, (i * 37) % 10_000))
+        .collect();
+    let countries = (0..ROWS).map(|i| COUNTRIES[i % 3].to_string()).collect();
+    let columns = vec![
+        column("country", ColumnKind::Categorical, countries),
+        column("first_name", ColumnKind::Id, first),
+        column("last_name", ColumnKind::Id, last),
+        column("email", ColumnKind::Id, email),
+        column("phone", ColumnKind::Id, phones),
+    ];
+    Table {
+        name: "customers".into(),
+        header: columns.iter().map(|c| c.name.clone()).collect(),
+        lines: (0..ROWS as u64).collect(),
+        keys: IndexMap::new(),
+        columns,
+    }
+}
+
+fn letters(mut i: usize) -> String {
+    let mut out = String::new();
+    for _ in 0..3 {
+        out.push(char::from(b'a' + (i % 26) as u8));
+        i /= 26;
+    }
+    out
+}
+
+fn text(value: &Value) -> &str {
+    match value {
+        Value::Label(text) => text,
+        _ => "",
+    }
+}
+
+/// The real table, and what the generators make of it (the model replaying the real rows).
+fn generated() -> (Table, Vec<Column>) {
+    let real = people();
+    let schema = Schema::parse(
+        "tables:\n  customers: {path: c.csv}\n",
+        Path::new("s.yaml"),
+        Path::new("."),
+    )
+    .expect("valid");
+    let semantic = train(&schema.tables[0], &real, false, &[], 5, 5).expect("semantic columns");
+    let mut columns = real.columns.clone();
+    semantic.fill(
+        &mut columns,
+        &ParentColumns::new(),
+        &mut rng_for(7, "people"),
+    );
+    (real, columns)
+}
+
+#[test]
+fn first_names_come_from_the_row_locale() {
+    let (_, columns) = generated();
+    for row in 0..ROWS {
+        let locale = country(text(&columns[0].values[row])).map_or(Locale::En, |c| c.locale);
+        let name = text(&columns[1].values[row]);
+        assert!(
+            locale.lists().first.contains(&name),
+            "{name} for {locale:?}"
+        );
+    }
+    let brazilian = (0..ROWS)
+        .filter(|&row| text(&columns[0].values[row]) == "BRAZIL")
+        .map(|row| text(&columns[1].values[row]))
+        .filter(|name| !Locale::En.lists().first.contains(name))
+        .count();
+    assert!(brazilian > 20, "{brazilian} Brazilian-only names");
+}
+
+#[test]
+fn emails_are_valid_and_built_from_the_row_name() {
+    let (_, columns) = generated();
+    for row in 0..ROWS {
+        let email = text(&columns[3].values[row]);
+        assert!(is_email(email), "{email}");
+        let user = format!(
+            "{}.{}",
+            super::locale::mail_form(text(&columns[1].values[row])),
+            super::locale::mail_form(text(&columns[2].values[row]))
+        );
+        let built = email
+            .to_lowercase()
+            .starts_with(&format!("{}@", user.to_lowercase()));
+        assert!(built, "{email} vs {user}");
+        assert!(
+            email.starts_with(char::is_uppercase),
+            "{email}: the real casing is First.Last"
+        );
+        let domain = email.split('@').nth(1).unwrap_or_default();
+        assert!(["mail.com", "post.org"].contains(&domain), "{domain}");
+    }
+}
+
+#[test]
+fn phones_carry_the_country_calling_code() {
+    let (_, columns) = generated();
+    for row in 0..ROWS {
+        let country = text(&columns[0].values[row]);
+        let code = CODES[COUNTRIES.iter().position(|c| *c == country).unwrap_or(0)];
+        let phone = text(&columns[4].values[row]);
+        assert!(
+            phone.starts_with(&format!("{code} ")),
+            "{phone} for {country}"
+        );
+    }
+}
+
+#[test]
+fn no_unique_real_value_of_a_personal_column_is_replayed() {
+    let (real, columns) = generated();
+    for (real_column, column) in real.columns.iter().zip(&columns).skip(1) {
+        let real_values: HashSet<&str> = real_column.values.iter().map(text).collect();
+        let replayed = column
+            .values
+            .iter()
+            .filter(|v| real_values.contains(text(v)))
+            .count();
+        assert_eq!(replayed, 0, "column {}", real_column.name);
+    }
+}
+
+#[test]
+fn generators_that_do_not_fit_the_table_are_refused() {
+    let real = people();
+    let schema = Schema::parse(
+        "tables:\n  customers: {path: c.csv}\n",
+        Path::new("s.yaml"),
+        Path::new("."),
+    )
+    .expect("valid");
+    let semantic = train(&schema.tables[0], &real, false, &[], 5, 5).expect("semantic columns");
+    let columns = real.columns.len();
+    assert!(semantic.check(columns).is_ok());
+    assert!(
+        semantic.check(columns - 1).is_err(),
+        "fewer columns than types"
+    );
+    let mut extra = semantic.clone();
+    extra.types.push(crate::schema::SemanticType::None);
+    assert!(extra.check(columns).is_err(), "more types than columns");
+}

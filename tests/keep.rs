@@ -1,0 +1,327 @@
+//! Lookup and calendar tables are kept: planted data, fixed seed, end to end through the binary.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+fn run(schema: &Path, out: &Path) {
+    let output = Command::new(env!("CARGO_BIN_EXE_dxsynth"))
+        .args([
+            "run",
+            &schema.to_string_lossy(),
+            "-o",
+            &out.to_string_lossy(),
+            "--seed",
+            "7",
+            "--quiet",
+        ])
+        .output()
+        .expect("dxsynth runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn column(file: &Path, name: &str) -> Vec<String> {
+    let mut reader = csv::Reader::from_path(file).expect("readable");
+    let index = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .position(|h| h == name)
+        .expect("column");
+    reader
+        .records()
+        .map(|r| r.expect("record")[index].to_string())
+        .collect()
+}
+
+fn counts(values: &[String]) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for value in values {
+        *counts.entry(value.clone()).or_default() += 1;
+    }
+    counts
+}
+
+/// Colours (a lookup table with string keys), days (a calendar), and sales that use a skewed
+/// few colours and only one month of days.
+fn planted(dir: &Path) {
+    let colours = ["RED", "GREEN", "BLUE", "CYAN", "MAGENTA", "YELLOW"];
+    let mut text = String::from("code,name\n");
+    for (i, name) in colours.iter().enumerate() {
+        text += &format!("C{i},{name}\n");
+    }
+    fs::write(dir.join("colours.csv"), text).expect("write");
+    let mut text = String::from("day_id,day_date,weekday\n");
+    for d in 0..400u32 {
+        let date = chrono_like(d);
+        text += &format!(
+            "{},{date},{}\n",
+            1000 + d,
+            ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"][d as usize % 7]
+        );
+    }
+    fs::write(dir.join("days.csv"), text).expect("write");
+    let mut text = String::from("sale_id,colour,day,amount\n");
+    for i in 0..600u32 {
+        let colour = if i % 2 == 0 { 0 } else { 1 + i % 3 };
+        let day = 1100 + (i * 7) % 30;
+        text += &format!("{i},C{colour},{day},{}.{}\n", 10 + i % 90, i % 10);
+    }
+    fs::write(dir.join("sales.csv"), text).expect("write");
+    fs::write(
+        dir.join("schema.yaml"),
+        "tables:\n  colours: {path: colours.csv, primary_key: code}\n  days: {path: days.csv, \
+         primary_key: day_id}\n  sales:\n    path: sales.csv\n    primary_key: sale_id\n    \
+         foreign_keys: {colour: colours, day: days}\n    sequential: false\n",
+    )
+    .expect("write");
+}
+
+/// Day `d` after 2020-01-01 as `YYYY-MM-DD` (a 30-day-month calendar is enough: only the
+/// even steps matter, so use ordinal dates of 2020 and 2021).
+fn chrono_like(d: u32) -> String {
+    let days_in = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let (mut year, mut left) = (2020, d);
+    loop {
+        let total = if year == 2020 { 366 } else { 365 };
+        if left < total {
+            break;
+        }
+        left -= total;
+        year += 1;
+    }
+    let mut month = 0;
+    loop {
+        let length = if month == 1 && year != 2020 {
+            28
+        } else {
+            days_in[month]
+        };
+        if left < length {
+            break;
+        }
+        left -= length;
+        month += 1;
+    }
+    format!("{year}-{:02}-{:02}", month + 1, left + 1)
+}
+
+#[test]
+fn lookup_labels_and_calendar_rows_are_kept_and_referenced_as_in_the_real_data() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    planted(dir.path());
+    let out = dir.path().join("out");
+    run(&dir.path().join("schema.yaml"), &out);
+    let real = |file: &str, name: &str| column(&dir.path().join(file), name);
+    let synthetic = |file: &str, name: &str| column(&out.join(file), name);
+    assert_eq!(
+        synthetic("colours.csv", "name"),
+        real("colours.csv", "name")
+    );
+    assert_eq!(
+        synthetic("colours.csv", "code"),
+        real("colours.csv", "code")
+    );
+    assert_eq!(
+        synthetic("days.csv", "day_date"),
+        real("days.csv", "day_date")
+    );
+    assert_eq!(
+        counts(&synthetic("sales.csv", "colour")),
+        counts(&real("sales.csv", "colour"))
+    );
+    let real_days: BTreeSet<String> = real("sales.csv", "day").into_iter().collect();
+    let synthetic_days: BTreeSet<String> = synthetic("sales.csv", "day").into_iter().collect();
+    assert_eq!(synthetic_days, real_days, "sales fall on the real days");
+}
+
+/// Runs the binary with `args`; its exit code and stderr.
+fn dxsynth(args: &[&str]) -> (i32, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_dxsynth"))
+        .args(args)
+        .output()
+        .expect("dxsynth runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn given_rows_refer_to_a_kept_parent_by_its_real_keys_and_a_kept_table_takes_no_row_count() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    planted(dir.path());
+    let model = dir.path().join("m.dxsynth");
+    let schema = dir.path().join("schema.yaml");
+    let (code, err) = dxsynth(&[
+        "train",
+        &schema.to_string_lossy(),
+        "--model-file",
+        &model.to_string_lossy(),
+        "--quiet",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    // Given sales name real colour codes and real day ids: they are the kept parents' keys.
+    let given = dir.path().join("given_sales.csv");
+    fs::write(
+        &given,
+        "sale_id,colour,day,amount\n1,C3,1005,1.5\n2,C0,1399,2.5\n",
+    )
+    .expect("write");
+    let out = dir.path().join("out");
+    let (code, err) = dxsynth(&[
+        "generate",
+        &model.to_string_lossy(),
+        "-o",
+        &out.to_string_lossy(),
+        "--given",
+        &format!("sales={}", given.display()),
+        "--seed",
+        "3",
+        "--quiet",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(column(&out.join("sales.csv"), "day"), ["1005", "1399"]);
+    assert_eq!(column(&out.join("sales.csv"), "colour"), ["C3", "C0"]);
+    // A key that is not a real key of the kept parent is named.
+    fs::write(&given, "sale_id,colour,day,amount\n1,C3,7,1.5\n").expect("write");
+    let (code, err) = dxsynth(&[
+        "generate",
+        &model.to_string_lossy(),
+        "-o",
+        &out.to_string_lossy(),
+        "--given",
+        &format!("sales={}", given.display()),
+        "--quiet",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("kept table `days`") && err.contains("`7`"),
+        "{err}"
+    );
+    // A kept table comes out with its real rows: a row count for it is refused.
+    let (code, err) = dxsynth(&[
+        "generate",
+        &model.to_string_lossy(),
+        "-o",
+        &out.to_string_lossy(),
+        "--rows",
+        "days=10",
+        "--quiet",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("days") && err.contains("kept"), "{err}");
+}
+
+/// The planted models, trained by the library.
+fn planted_models(dir: &Path) -> dxsynth::Models {
+    planted(dir);
+    let options = dxsynth::TrainOptions {
+        seed: Some(2),
+        ..Default::default()
+    };
+    dxsynth::train(&dir.join("schema.yaml"), &options, &dxsynth::NoProgress).expect("trains")
+}
+
+#[test]
+fn a_model_file_whose_kept_rows_or_counts_do_not_fit_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let models = planted_models(dir.path());
+    assert!(models.tables["days"].kept.is_some(), "days is kept");
+    let load = |models: &dxsynth::Models| {
+        let bytes = dxsynth::modelfile::to_bytes(models).expect("encode");
+        dxsynth::modelfile::from_bytes(&bytes).map(|_| ())
+    };
+    assert!(load(&models).is_ok(), "the trained model loads");
+    // A kept table claiming more rows than it stores.
+    let mut bad = models.clone();
+    if let Some(kept) = bad.tables["days"].kept.as_mut() {
+        kept.rows += 1;
+    }
+    bad.tables["days"].real_rows += 1;
+    let err = load(&bad).expect_err("kept rows that do not fit");
+    assert!(err.to_string().contains("kept"), "{err}");
+    // A kept key column shorter than the table.
+    let mut bad = models.clone();
+    if let Some(kept) = bad.tables["days"].kept.as_mut() {
+        kept.keys["day_id"].pop();
+    }
+    assert!(load(&bad).is_err(), "a short key column");
+    // Children counts per kept row that do not match the parent's rows.
+    let mut bad = models.clone();
+    let sales = &mut bad.tables["sales"];
+    let by_row = sales
+        .assigned
+        .iter_mut()
+        .find_map(|key| key.by_row.as_mut())
+        .expect("sales count their children per kept row");
+    by_row.pop();
+    assert!(load(&bad).is_err(), "counts for too few parent rows");
+    let mut bad = models.clone();
+    let sales = &mut bad.tables["sales"];
+    if let Some(by_row) = sales
+        .assigned
+        .iter_mut()
+        .find_map(|key| key.by_row.as_mut())
+    {
+        by_row[0] = usize::MAX;
+    }
+    assert!(load(&bad).is_err(), "counts beyond the child rows");
+}
+
+#[test]
+fn mutated_model_files_with_kept_tables_fail_cleanly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let models = planted_models(dir.path());
+    let original = dxsynth::modelfile::to_bytes(&models).expect("encode");
+    let writer = usize::from(original[12]);
+    let header = 13 + writer;
+    let payload = original[header + 20..].to_vec();
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move |below: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % below as u64) as usize
+    };
+    let mut refused = 0;
+    for round in 0..150 {
+        let mut mutated = payload.clone();
+        for _ in 0..1 + next(3) {
+            let at = next(mutated.len());
+            mutated[at] = match next(3) {
+                0 => next(256) as u8,
+                1 => mutated[at] ^ (1 << next(8)),
+                _ => [0, 1, 0x7f, 0x80, 0xff][next(5)],
+            };
+        }
+        let mut bytes = original[..header + 8].to_vec();
+        bytes[header..header + 8].copy_from_slice(&(mutated.len() as u64).to_le_bytes());
+        let expanded = &original[header + 8..header + 16];
+        bytes.extend_from_slice(expanded);
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(&original[13..header]);
+        crc.update(expanded);
+        crc.update(&mutated);
+        bytes.extend_from_slice(&crc.finalize().to_le_bytes());
+        bytes.extend_from_slice(&mutated);
+        let Ok(file) = dxsynth::modelfile::from_bytes(&bytes) else {
+            refused += 1;
+            continue;
+        };
+        let options = dxsynth::GenerateOptions {
+            seed: Some(1),
+            ..Default::default()
+        };
+        let out = dir.path().join(format!("out{round}"));
+        if let Err(err) = dxsynth::generate(&file.models, &out, &options, &dxsynth::NoProgress) {
+            assert!(err.is_bad_input(), "round {round}: {err}");
+        }
+    }
+    assert!(refused > 0, "mutations are noticed");
+}
