@@ -616,26 +616,33 @@ impl SemanticColumn {
 }
 
 impl EmailModel {
+    /// An address built from the names the row shows: both names through a real username
+    /// pattern; one name (the other is empty in this row) with two digits, so the address
+    /// never spells a name the row does not have; no name at all, a name of the row's locale.
     fn draw(&self, person: &Person, locale: Locale, rng: &mut SynthRng) -> String {
         let pick =
             |list: &[&str], rng: &mut SynthRng| list[rng.random_range(0..list.len())].to_string();
-        let first = mail_form(
-            &person
-                .first
-                .clone()
-                .unwrap_or_else(|| pick(Locale::En.lists().first, rng)),
-        );
-        let last = mail_form(
-            &person
-                .last
-                .clone()
-                .unwrap_or_else(|| pick(Locale::En.lists().last, rng)),
-        );
         let pattern = self
             .patterns
             .as_ref()
             .map_or("{f}.{l}", |p| p.draw(rng).as_ref());
-        let user = expand(pattern, &first, &last);
+        let user = match (&person.first, &person.last) {
+            (Some(first), Some(last)) => expand(pattern, &mail_form(first), &mail_form(last)),
+            (Some(name), None) | (None, Some(name)) => {
+                let name = mail_form(name);
+                let name = if pattern.contains("{F}") || pattern.contains("{L}") {
+                    capitalised(&name)
+                } else {
+                    name.to_lowercase()
+                };
+                format!("{name}{:02}", rng.random_range(0..100))
+            }
+            (None, None) => {
+                let lists = locale.lists();
+                let (first, last) = (pick(lists.first, rng), pick(lists.last, rng));
+                expand(pattern, &mail_form(&first), &mail_form(&last))
+            }
+        };
         let domain = match &self.domains {
             Some(domains) if rng.random::<f64>() < self.domain_share => {
                 domains.draw(rng).to_string()

@@ -146,6 +146,40 @@ fn emails_are_valid_and_built_from_the_row_name() {
 }
 
 #[test]
+fn emails_never_spell_a_name_the_row_does_not_show() {
+    let mut real = people();
+    for row in (0..ROWS).step_by(4) {
+        real.columns[2].values[row] = Value::Null;
+    }
+    let schema = Schema::parse(
+        "tables:\n  customers: {path: c.csv}\n",
+        Path::new("s.yaml"),
+        Path::new("."),
+    )
+    .expect("valid");
+    let semantic = train(&schema.tables[0], &real, false, &[], 5, 5).expect("semantic columns");
+    let mut columns = real.columns.clone();
+    semantic.fill(
+        &mut columns,
+        &ParentColumns::new(),
+        &mut rng_for(7, "people"),
+    );
+    let mut checked = 0;
+    for row in (0..ROWS).filter(|row| columns[2].values[*row].is_null()) {
+        let email = text(&columns[3].values[row]);
+        let first = super::locale::mail_form(text(&columns[1].values[row]));
+        let user = email.split('@').next().unwrap_or_default();
+        let rest = user.strip_prefix(first.as_str()).unwrap_or(user);
+        assert!(
+            is_email(email) && user.len() > rest.len() && rest.chars().all(|c| c.is_ascii_digit()),
+            "{email}: the row shows only `{first}`"
+        );
+        checked += 1;
+    }
+    assert!(checked >= ROWS / 5, "{checked} rows without a last name");
+}
+
+#[test]
 fn phones_carry_the_country_calling_code() {
     let (_, columns) = generated();
     for row in 0..ROWS {
