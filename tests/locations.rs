@@ -3,29 +3,15 @@
 //! `parquet` crate's Arrow reader.
 #![cfg(all(feature = "sqlite", feature = "parquet"))]
 
+mod common;
+
+use common::{dxsynth_output, succeeded};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
 use arrow_schema::DataType;
-
-fn dxsynth(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dxsynth"))
-        .args(args)
-        .output()
-        .expect("dxsynth runs")
-}
-
-fn ok(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "dxsynth failed: {}\n{}",
-        String::from_utf8_lossy(&output.stderr),
-        String::from_utf8_lossy(&output.stdout)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
 
 fn shop() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/shop.yaml")
@@ -85,7 +71,7 @@ fn sqlite_out_has_every_row_and_intact_keys() {
     let db = dir.path().join("shop.db");
     let target = format!("sqlite:{}", db.display());
     let shop = shop();
-    let stdout = ok(&dxsynth(&[
+    let stdout = succeeded(&dxsynth_output(&[
         "run",
         shop.to_str().unwrap(),
         "-o",
@@ -139,9 +125,9 @@ fn sqlite_existing_tables_refuse_rows_unless_truncate_and_roll_back_on_error() {
             "1",
         ];
         args.extend_from_slice(extra);
-        dxsynth(&args)
+        dxsynth_output(&args)
     };
-    ok(&run(&[]));
+    succeeded(&run(&[]));
     let before = count(&db, "orders");
     let refused = run(&[]);
     assert_eq!(refused.status.code(), Some(1));
@@ -151,7 +137,7 @@ fn sqlite_existing_tables_refuse_rows_unless_truncate_and_roll_back_on_error() {
         "{message}"
     );
     assert!(message.contains("--if-exists truncate"), "{message}");
-    ok(&run(&["--if-exists", "truncate", "--scale", "0.5"]));
+    succeeded(&run(&["--if-exists", "truncate", "--scale", "0.5"]));
     let after = count(&db, "customers");
     assert_eq!(after, 250);
     assert_ne!(count(&db, "orders"), before);
@@ -213,7 +199,7 @@ fn sqlite_in_reads_declared_types_and_keys_come_out_intact() {
          primary_key: id\n    foreign_keys: {team_id: team}\n",
     )
     .unwrap();
-    let validate = ok(&dxsynth(&["validate", schema.to_str().unwrap()]));
+    let validate = succeeded(&dxsynth_output(&["validate", schema.to_str().unwrap()]));
     assert!(
         validate.contains("founded datetime (%Y-%m-%d)"),
         "{validate}"
@@ -222,7 +208,7 @@ fn sqlite_in_reads_declared_types_and_keys_come_out_intact() {
     assert!(validate.contains("salary numerical"), "{validate}");
     assert!(validate.contains("code categorical"), "{validate}");
     let out = dir.path().join("out");
-    let run = dxsynth(&[
+    let run = dxsynth_output(&[
         "run",
         schema.to_str().unwrap(),
         "-o",
@@ -230,7 +216,7 @@ fn sqlite_in_reads_declared_types_and_keys_come_out_intact() {
         "--seed",
         "2",
     ]);
-    ok(&run);
+    succeeded(&run);
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
         stderr.contains("column `logo`: type `BLOB` cannot be modelled"),
@@ -285,7 +271,7 @@ fn parquet_out_is_typed_compressed_and_reads_back_in() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("pq");
     let shop = shop();
-    let stdout = ok(&dxsynth(&[
+    let stdout = succeeded(&dxsynth_output(&[
         "run",
         shop.to_str().unwrap(),
         "-o",
@@ -324,7 +310,11 @@ fn parquet_out_is_typed_compressed_and_reads_back_in() {
     assert_eq!(customers.len() as i64, max);
 
     // `init` reads a folder of Parquet files as it reads CSV files.
-    let init = ok(&dxsynth(&["init", out.to_str().unwrap(), "--dry-run"]));
+    let init = succeeded(&dxsynth_output(&[
+        "init",
+        out.to_str().unwrap(),
+        "--dry-run",
+    ]));
     assert!(init.contains("path: orders.parquet"), "{init}");
     assert!(init.contains("customer_id: customers"), "{init}");
 
@@ -337,14 +327,14 @@ fn parquet_out_is_typed_compressed_and_reads_back_in() {
         .map(|line| format!("{line}\n"))
         .collect();
     std::fs::write(&schema, format!("source: pq\n{text}")).unwrap();
-    let validate = ok(&dxsynth(&["validate", schema.to_str().unwrap()]));
+    let validate = succeeded(&dxsynth_output(&["validate", schema.to_str().unwrap()]));
     assert!(
         validate.contains("order_date datetime (%Y-%m-%d)"),
         "{validate}"
     );
     assert!(validate.contains("gift boolean"), "{validate}");
     let again = dir.path().join("again");
-    let stdout = ok(&dxsynth(&[
+    let stdout = succeeded(&dxsynth_output(&[
         "run",
         schema.to_str().unwrap(),
         "-o",
@@ -370,12 +360,12 @@ fn parquet_out_is_typed_compressed_and_reads_back_in() {
 fn bad_locations_are_argument_errors() {
     let shop = shop();
     let shop = shop.to_str().unwrap();
-    let secret = dxsynth(&["run", shop, "-o", "postgresql://me:secret@localhost/db"]);
+    let secret = dxsynth_output(&["run", shop, "-o", "postgresql://me:secret@localhost/db"]);
     assert_eq!(secret.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&secret.stderr).contains("PGPASSWORD"));
-    let scheme = dxsynth(&["run", shop, "-o", "mysql://localhost/db"]);
+    let scheme = dxsynth_output(&["run", shop, "-o", "mysql://localhost/db"]);
     assert_eq!(scheme.status.code(), Some(2));
-    let parquet_db = dxsynth(&["run", shop, "-o", "sqlite:x.db", "--format", "parquet"]);
+    let parquet_db = dxsynth_output(&["run", shop, "-o", "sqlite:x.db", "--format", "parquet"]);
     assert_eq!(parquet_db.status.code(), Some(2));
 }
 
@@ -425,7 +415,7 @@ fn init_reads_declared_keys_from_sqlite_and_infers_the_rest() {
     drop(conn);
     let schema = dir.path().join("club.yaml");
     let location = format!("sqlite:{}", db.display());
-    let stdout = ok(&dxsynth(&[
+    let stdout = succeeded(&dxsynth_output(&[
         "init",
         &location,
         "-o",
@@ -460,9 +450,9 @@ fn init_reads_declared_keys_from_sqlite_and_infers_the_rest() {
     let fee = &text[text.find("  fee:").unwrap()..];
     assert!(fee.contains("confidence"), "{text}");
     assert!(fee.contains("member_id: member"), "{text}");
-    ok(&dxsynth(&["validate", schema.to_str().unwrap()]));
+    succeeded(&dxsynth_output(&["validate", schema.to_str().unwrap()]));
     let out = format!("sqlite:{}", dir.path().join("synthetic.db").display());
-    ok(&dxsynth(&[
+    succeeded(&dxsynth_output(&[
         "run",
         schema.to_str().unwrap(),
         "-o",
@@ -518,7 +508,7 @@ fn given_rows_keep_their_keys_in_sqlite_and_parquet() {
 
     let db = dir.path().join("out.db");
     let db_location = format!("sqlite:{}", db.display());
-    ok(&dxsynth(&[
+    succeeded(&dxsynth_output(&[
         "run",
         bank.to_str().unwrap(),
         "-o",
@@ -556,7 +546,7 @@ fn given_rows_keep_their_keys_in_sqlite_and_parquet() {
     assert_eq!(broken, 0, "no broken foreign key");
 
     let out = dir.path().join("parquet");
-    ok(&dxsynth(&[
+    succeeded(&dxsynth_output(&[
         "run",
         bank.to_str().unwrap(),
         "-o",

@@ -2,29 +2,12 @@
 //! `run` equals `train` + `generate`, generation needs no real data, `--tables` subsets, and
 //! unusable model files are refused with exit code 2 and a clear message.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use common::{dxsynth, example};
 use tempfile::TempDir;
-
-fn example(schema: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(schema)
-}
-
-/// Runs the binary; returns the exit code, stdout and stderr.
-fn dxsynth(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_dxsynth"))
-        .args(args)
-        .output()
-        .expect("run dxsynth");
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "dxsynth panicked:\n{stderr}");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr,
-    )
-}
 
 /// Runs the binary and expects success; returns stdout.
 fn ok(args: &[&str]) -> String {

@@ -7,6 +7,9 @@
 //! why.
 #![cfg(feature = "postgres")]
 
+mod common;
+
+use common::{dxsynth_output, succeeded};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -93,23 +96,6 @@ fn count(client: &mut postgres::Client, table: &str) -> i64 {
         .get(0)
 }
 
-fn dxsynth(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dxsynth"))
-        .args(args)
-        .output()
-        .expect("dxsynth runs")
-}
-
-fn ok(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "dxsynth failed: {}\n{}",
-        String::from_utf8_lossy(&output.stderr),
-        String::from_utf8_lossy(&output.stdout)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
 fn shop() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/shop.yaml")
 }
@@ -144,7 +130,7 @@ fn run_shop(uri: &str, extra: &[&str]) -> Output {
         "3",
     ];
     args.extend_from_slice(extra);
-    dxsynth(&args)
+    dxsynth_output(&args)
 }
 
 #[test]
@@ -220,7 +206,7 @@ fn a_run_creates_tables_with_their_keys() {
     let Some(uri) = database("dx_create") else {
         return;
     };
-    let stdout = ok(&run_shop(&uri, &[]));
+    let stdout = succeeded(&run_shop(&uri, &[]));
     let mut db = client(&uri);
     for line in stdout.lines().filter(|l| l.contains(" rows (real")) {
         let mut words = line.split_whitespace();
@@ -256,14 +242,19 @@ fn a_run_creates_tables_with_their_keys() {
     // `init` finds every declared key, and the schema it writes validates.
     let dir = tempfile::tempdir().unwrap();
     let schema = dir.path().join("shop.yaml");
-    let stdout = ok(&dxsynth(&["init", &uri, "-o", schema.to_str().unwrap()]));
+    let stdout = succeeded(&dxsynth_output(&[
+        "init",
+        &uri,
+        "-o",
+        schema.to_str().unwrap(),
+    ]));
     assert!(
         stdout.contains("5 tables, 5 primary keys, 5 foreign keys (5 declared,"),
         "{stdout}"
     );
     let text = std::fs::read_to_string(&schema).unwrap();
     assert!(text.contains(&format!("source: \"{uri}\"")), "{text}");
-    ok(&dxsynth(&["validate", schema.to_str().unwrap()]));
+    succeeded(&dxsynth_output(&["validate", schema.to_str().unwrap()]));
 }
 
 #[test]
@@ -273,7 +264,7 @@ fn existing_tables_load_in_one_transaction_and_sequences_move() {
     };
     let mut db = client(&uri);
     db.batch_execute(SHOP_DDL).unwrap();
-    ok(&run_shop(&uri, &[]));
+    succeeded(&run_shop(&uri, &[]));
     let customers = count(&mut db, "customers");
     assert_eq!(customers, 500);
     // The serial and identity sequences continue after the new keys.
@@ -301,7 +292,7 @@ fn existing_tables_load_in_one_transaction_and_sequences_move() {
     assert!(message.contains("already holds rows"), "{message}");
     assert_eq!(count(&mut db, "customers"), 501);
 
-    ok(&run_shop(
+    succeeded(&run_shop(
         &uri,
         &["--scale", "0.5", "--if-exists", "truncate"],
     ));
@@ -380,8 +371,8 @@ fn a_database_is_a_source_with_its_types() {
         ),
     )
     .unwrap();
-    let validate = dxsynth(&["validate", schema.to_str().unwrap()]);
-    let text = ok(&validate);
+    let validate = dxsynth_output(&["validate", schema.to_str().unwrap()]);
+    let text = succeeded(&validate);
     assert!(text.contains("tier categorical"), "{text}");
     assert!(
         text.contains("opened datetime (%Y-%m-%d %H:%M:%S)"),
@@ -397,7 +388,7 @@ fn a_database_is_a_source_with_its_types() {
         "{stderr}"
     );
     let out = dir.path().join("out");
-    ok(&dxsynth(&[
+    succeeded(&dxsynth_output(&[
         "run",
         schema.to_str().unwrap(),
         "-o",
@@ -419,7 +410,7 @@ fn a_database_is_a_source_with_its_types() {
     assert!(real.cells[avatar].iter().all(Option::is_none));
     // Never back into the database it is read from, even when asked to empty the tables:
     // refused before any work (exit 2), the real rows untouched.
-    let refused = dxsynth(&[
+    let refused = dxsynth_output(&[
         "run",
         schema.to_str().unwrap(),
         "-o",
@@ -439,7 +430,7 @@ fn a_database_is_a_source_with_its_types() {
     let Some(copy) = database("dx_source_copy") else {
         return;
     };
-    ok(&dxsynth(&[
+    succeeded(&dxsynth_output(&[
         "run",
         schema.to_str().unwrap(),
         "-o",

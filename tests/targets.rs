@@ -6,32 +6,12 @@
 mod common;
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
-use common::{Csv, assert_intact, children_per_parent, mean};
+use common::{Csv, assert_intact, children_per_parent, dxsynth, example, mean};
 use tempfile::TempDir;
 
 const SEED: &str = "2026";
-
-fn example(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
-}
-
-/// Runs the binary; returns the exit code, stdout and stderr.
-fn dxsynth(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_dxsynth"))
-        .args(args)
-        .output()
-        .expect("run dxsynth");
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "dxsynth panicked:\n{stderr}");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr,
-    )
-}
 
 /// Runs the binary and expects success.
 fn ok(args: &[&str]) {

@@ -2,7 +2,8 @@
 #![allow(dead_code)]
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 use dxsynth::NoProgress;
 use dxsynth::RunOptions;
@@ -131,4 +132,41 @@ pub fn run_model(schema: &Path, out: &Path, seed: u64, model: dxsynth::model::Mo
         ..RunOptions::default()
     };
     dxsynth::run(schema, out, &options, &NoProgress).expect("run succeeds");
+}
+
+/// A path inside the repository (bundled schemas and test data).
+pub fn example(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// Runs the binary and returns what it did; a test never needs the raw process otherwise.
+pub fn dxsynth_output(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dxsynth"))
+        .args(args)
+        .output()
+        .expect("dxsynth runs")
+}
+
+/// Runs the binary; returns the exit code, stdout and stderr. A panic is a failure whatever the
+/// exit code a test expects.
+pub fn dxsynth(args: &[&str]) -> (i32, String, String) {
+    let output = dxsynth_output(args);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "dxsynth panicked:\n{stderr}");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr,
+    )
+}
+
+/// The stdout of a run that must have succeeded (its stderr in the failure message).
+pub fn succeeded(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "dxsynth failed: {}\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&output.stdout)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
