@@ -94,7 +94,29 @@ impl KeyDistribution {
         real: LinkedColumns<'_>,
         privacy: Privacy,
     ) -> Self {
-        let mut children_per_parent = children_per_parent(parent_of_row, real.parent_rows);
+        Self::learn_sampled(
+            column,
+            parent,
+            parent_of_row,
+            (real, parent_of_row),
+            privacy,
+        )
+    }
+
+    /// [`KeyDistribution::learn`] when the child's columns are a sample of its rows: the counts
+    /// and the empty-key rate come from every real row (`parent_of_row`), the preference from
+    /// the sample (`sample`: its columns and the parent row of each of its rows).
+    pub fn learn_sampled(
+        column: &str,
+        parent: &str,
+        parent_of_row: &[Option<usize>],
+        sample: (LinkedColumns<'_>, &[Option<usize>]),
+        privacy: Privacy,
+    ) -> Self {
+        let (real, sample_parent_of_row) = sample;
+        let counts = children_per_parent(parent_of_row, real.parent_rows);
+        let preference = ParentPreference::learn(real, sample_parent_of_row, &counts, privacy);
+        let mut children_per_parent = counts;
         // Sorted: which real parent had how many children is not the model's business.
         children_per_parent.sort_unstable();
         let nulls = parent_of_row.iter().filter(|row| row.is_none()).count();
@@ -107,7 +129,7 @@ impl KeyDistribution {
             } else {
                 nulls as f64 / parent_of_row.len() as f64
             },
-            preference: ParentPreference::learn(real, parent_of_row, privacy),
+            preference,
             by_row: None,
         }
     }

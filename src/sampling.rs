@@ -69,9 +69,74 @@ pub fn scaled(rows: usize, factor: f64) -> usize {
     ((rows as f64 * factor).round() as usize).max(1)
 }
 
+/// `limit` of `rows` row indices drawn without replacement, ascending: the rows a model of a
+/// large table trains on (see [`sample_groups`] for tables made of sequences).
+pub fn sample_rows(rows: usize, limit: usize, rng: &mut SynthRng) -> Vec<usize> {
+    if rows <= limit {
+        return (0..rows).collect();
+    }
+    let mut chosen = rand::seq::index::sample(rng, rows, limit).into_vec();
+    chosen.sort_unstable();
+    chosen
+}
+
+/// About `limit` row indices (ascending) taken by whole groups: each of `groups` groups (the
+/// children of one parent) is in or out as a whole, with the chance that leaves about `limit`
+/// rows, so sequences stay intact; rows of no group are drawn one by one with that chance.
+pub fn sample_groups(
+    group_of_row: &[Option<usize>],
+    groups: usize,
+    limit: usize,
+    rng: &mut SynthRng,
+) -> Vec<usize> {
+    if group_of_row.len() <= limit {
+        return (0..group_of_row.len()).collect();
+    }
+    let share = limit as f64 / group_of_row.len() as f64;
+    let chosen: Vec<bool> = (0..groups).map(|_| rng.random::<f64>() < share).collect();
+    group_of_row
+        .iter()
+        .enumerate()
+        .filter(|(_, group)| match group {
+            Some(group) => chosen.get(*group).copied().unwrap_or(false),
+            None => rng.random::<f64>() < share,
+        })
+        .map(|(row, _)| row)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn row_samples_are_seeded_sorted_and_exact() {
+        let a = sample_rows(1_000, 100, &mut rng_for(3, "t"));
+        assert_eq!(a.len(), 100);
+        assert!(a.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(a, sample_rows(1_000, 100, &mut rng_for(3, "t")));
+        assert_ne!(a, sample_rows(1_000, 100, &mut rng_for(4, "t")));
+        assert_eq!(
+            sample_rows(10, 100, &mut rng_for(3, "t")),
+            (0..10).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn group_samples_keep_whole_groups_near_the_limit() {
+        // 2,000 groups of 5 rows, then 1,000 rows of no group; about 2,200 rows wanted.
+        let mut group_of_row: Vec<Option<usize>> = (0..10_000).map(|row| Some(row / 5)).collect();
+        group_of_row.extend(std::iter::repeat_n(None, 1_000));
+        let rows = sample_groups(&group_of_row, 2_000, 2_200, &mut rng_for(1, "g"));
+        assert!((1_900..2_500).contains(&rows.len()), "{} rows", rows.len());
+        let mut per_group = std::collections::HashMap::new();
+        for row in rows.iter().filter(|&&row| row < 10_000) {
+            *per_group.entry(row / 5).or_insert(0) += 1;
+        }
+        assert!(per_group.values().all(|&count| count == 5));
+        let orphans = rows.iter().filter(|&&row| row >= 10_000).count();
+        assert!((120..300).contains(&orphans), "{orphans} rows of no group");
+    }
 
     #[test]
     fn stratified_draws_reproduce_the_distribution() {

@@ -196,6 +196,16 @@ pub fn train_all(
     }
 }
 
+/// Tables with more rows than this train their row model, the preferences of their assigned
+/// keys and their text generators on a seeded sample of about this many rows (whole sequences
+/// of a sequential table). Row counts, children-per-parent counts, key distributions and rules
+/// come from every row. Tables up to this size train on every row, as before.
+pub const TRAINING_ROWS: usize = 100_000;
+
+/// The seed of the training samples: a model depends on the data only, not on the seed a
+/// run generates with, so `run` and `train` then `generate` stay the same.
+const SAMPLE_SEED: u64 = 0x5a3e_1e12;
+
 fn train_table(
     input: &Validated,
     plan: &TablePlan,
@@ -208,16 +218,31 @@ fn train_table(
         .schema
         .table(&plan.table)
         .expect("the plan is built from the schema");
-    let parent = match &plan.generation {
-        Generation::Sequential { key } => Some(ParentLink {
-            context: real_context(input, &key.parent),
-            rows: input.tables[&key.parent].rows(),
-            parent_of_row: real_parent_index(input, table, &key.column, &key.parent),
-        }),
+    let sequence = match &plan.generation {
+        Generation::Sequential { key } => Some((
+            key,
+            real_parent_index(input, table, &key.column, &key.parent),
+        )),
         Generation::Root | Generation::Independent => None,
     };
-    let orphan_rows = parent.as_ref().map_or(0, |p| {
-        p.parent_of_row.iter().filter(|row| row.is_none()).count()
+    let sample_rows = training_sample(input, table, sequence.as_ref());
+    let sample = sample_rows.as_ref().map(|rows| table.subset(rows));
+    let training = sample.as_ref().unwrap_or(table);
+    let in_sample = |index: &[Option<usize>]| match &sample_rows {
+        Some(rows) => rows.iter().map(|&row| index[row]).collect(),
+        None => index.to_vec(),
+    };
+    let parent = sequence.as_ref().map(|(key, index)| {
+        let rows = input.tables[&key.parent].rows();
+        ParentLink {
+            context: real_context(input, &key.parent),
+            rows,
+            parent_of_row: in_sample(index),
+            counts: crate::stats::children_per_parent(index, rows),
+        }
+    });
+    let orphan_rows = sequence.as_ref().map_or(0, |(_, index)| {
+        index.iter().filter(|row| row.is_none()).count()
     });
     let assigned = plan
         .assigned
@@ -225,14 +250,20 @@ fn train_table(
         .map(|fk| {
             let parent_of_row = real_parent_index(input, table, &fk.column, &fk.parent);
             let parent = &input.tables[&fk.parent];
-            let real = LinkedColumns {
-                child: &table.columns,
-                child_rows: table.rows(),
+            let sampled = LinkedColumns {
+                child: &training.columns,
+                child_rows: training.rows(),
                 parent: &parent.columns,
                 parent_rows: parent.rows(),
             };
-            let mut distribution =
-                KeyDistribution::learn(&fk.column, &fk.parent, &parent_of_row, real, privacy);
+            let sample_parent_of_row = in_sample(&parent_of_row);
+            let mut distribution = KeyDistribution::learn_sampled(
+                &fk.column,
+                &fk.parent,
+                &parent_of_row,
+                (sampled, &sample_parent_of_row),
+                privacy,
+            );
             if kept.contains_key(&fk.parent) {
                 distribution.by_row = Some(keys::counts_by_row(&parent_of_row, parent.rows()));
             }
@@ -244,15 +275,18 @@ fn train_table(
         .map(|reason| KeptTable::copy(table, reason.clone()));
     let semantic = kept
         .is_none()
-        .then(|| semantic_generators(input, def, table, privacy))
+        .then(|| semantic_generators(input, def, training, privacy))
         .flatten();
     let order_by = def
         .order_by
         .as_ref()
         .and_then(|name| table.columns.iter().position(|c| &c.name == name));
-    let rules = table_rules(input, plan, def, table, parent.as_ref(), privacy);
+    let row_of = sequence
+        .as_ref()
+        .map(|(key, index)| (key.parent.as_str(), index.as_slice()));
+    let rules = table_rules(input, def, table, row_of, privacy);
     let data = TrainingData {
-        table,
+        table: training,
         parent,
         order_by,
         privacy,
@@ -285,23 +319,41 @@ fn train_table(
     }
 }
 
-/// The rules of a real table, with its sequence parent's columns when it has one.
+/// The rows a table above [`TRAINING_ROWS`] trains on (`None`: every row): whole sequences of
+/// a sequential table (`sequence`: its key and the parent row of each row), else rows drawn
+/// without replacement, from a stream seeded by the table's name.
+fn training_sample(
+    input: &Validated,
+    table: &Table,
+    sequence: Option<&(&crate::schema::ForeignKey, Vec<Option<usize>>)>,
+) -> Option<Vec<usize>> {
+    if table.rows() <= TRAINING_ROWS {
+        return None;
+    }
+    let mut rng = crate::sampling::rng_for(SAMPLE_SEED, &table.name);
+    Some(match sequence {
+        Some((key, index)) => {
+            let parents = input.tables[&key.parent].rows();
+            crate::sampling::sample_groups(index, parents, TRAINING_ROWS, &mut rng)
+        }
+        None => crate::sampling::sample_rows(table.rows(), TRAINING_ROWS, &mut rng),
+    })
+}
+
+/// The rules of a real table (every row), with its sequence parent's columns when it has one
+/// (`row_of`: the parent's name and the parent row of each row).
 fn table_rules(
     input: &Validated,
-    plan: &TablePlan,
     def: &crate::schema::TableDef,
     table: &Table,
-    link: Option<&ParentLink>,
+    row_of: Option<(&str, &[Option<usize>])>,
     privacy: Privacy,
 ) -> Vec<Rule> {
-    let parent = match (&plan.generation, link) {
-        (Generation::Sequential { key }, Some(link)) => Some(ParentFrame {
-            table: &key.parent,
-            columns: &input.tables[&key.parent].columns,
-            row_of: &link.parent_of_row,
-        }),
-        _ => None,
-    };
+    let parent = row_of.map(|(parent, row_of)| ParentFrame {
+        table: parent,
+        columns: &input.tables[parent].columns,
+        row_of,
+    });
     let frame = Frame {
         columns: &table.columns,
         rows: table.rows(),

@@ -103,6 +103,35 @@ impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|column| column.name == name)
     }
+
+    /// The table cut down to `rows` (indices, in the order given), keys and lines included:
+    /// what a model of a large table trains on.
+    pub fn subset(&self, rows: &[usize]) -> Table {
+        let pick = |values: &[Value]| rows.iter().map(|&row| values[row].clone()).collect();
+        Table {
+            name: self.name.clone(),
+            header: self.header.clone(),
+            lines: rows.iter().map(|&row| self.lines[row]).collect(),
+            keys: self
+                .keys
+                .iter()
+                .map(|(name, keys)| {
+                    let keys = rows.iter().map(|&row| keys[row].clone()).collect();
+                    (name.clone(), keys)
+                })
+                .collect(),
+            columns: self
+                .columns
+                .iter()
+                .map(|column| Column {
+                    name: column.name.clone(),
+                    kind: column.kind,
+                    format: column.format.clone(),
+                    values: pick(&column.values),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// What `validate` should point out about a valid table: columns whose type hangs on a few

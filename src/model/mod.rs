@@ -78,14 +78,17 @@ pub struct ParentLink {
     pub context: Vec<Column>,
     /// The number of parent rows.
     pub rows: usize,
-    /// For each child row, the index of its parent row.
+    /// For each child row trained on, the index of its parent row.
     pub parent_of_row: Vec<Option<usize>>,
+    /// The number of children of every parent row (zeros included) in the whole real table,
+    /// exact even when the rows trained on are a sample of whole sequences.
+    pub counts: Vec<usize>,
 }
 
 impl ParentLink {
     /// The number of children of every parent row (zeros included).
     pub fn children_per_parent(&self) -> Vec<usize> {
-        crate::stats::children_per_parent(&self.parent_of_row, self.rows)
+        self.counts.clone()
     }
 }
 

@@ -19,7 +19,7 @@ use super::tree::{Feature, Tree};
 use super::{Privacy, tree_params};
 use crate::data::Column;
 use crate::sampling::{SynthRng, stratified};
-use crate::stats::{children_per_parent, cramers_v};
+use crate::stats::cramers_v;
 
 /// Bins of each parent column in a signature, strongest column first: fine for the column that
 /// tells children apart best, coarse for the second, so signatures stay few (at most 80).
@@ -85,10 +85,14 @@ impl ParentPreference {
             .check(self.child_encoders.len(), self.leaves.len())
     }
 
-    /// Learns the preference; `None` when no parent column is associated with a child column.
+    /// Learns the preference from the child rows of `real` (`parent_of_row`: the parent row of
+    /// each) and every parent's children count in the whole real table (`children`, exact when
+    /// the child rows are a sample); `None` when no parent column is associated with a child
+    /// column.
     pub(crate) fn learn(
         real: LinkedColumns<'_>,
         parent_of_row: &[Option<usize>],
+        children: &[usize],
         privacy: Privacy,
     ) -> Option<ParentPreference> {
         let params = tree_params(privacy, real.child_rows);
@@ -144,9 +148,8 @@ impl ParentPreference {
             .iter()
             .map(|rows| rows.iter().map(|&r| targets[r as usize]).collect())
             .collect();
-        let children = children_per_parent(parent_of_row, real.parent_rows);
         let mut by_signature: BTreeMap<u16, Vec<usize>> = BTreeMap::new();
-        for (parent, count) in children.into_iter().enumerate() {
+        for (parent, &count) in children.iter().enumerate() {
             by_signature
                 .entry(parent_signature(parent))
                 .or_default()
