@@ -23,18 +23,18 @@ use crate::stats::children_per_parent;
 
 /// For each child key, the index of the parent row holding that key (`None` for an empty key).
 /// Validation guarantees every non-empty key exists in the parent.
-pub fn parent_index(
-    child_keys: &[Option<String>],
-    parent_keys: &[Option<String>],
+pub fn parent_index<'a>(
+    child_keys: impl IntoIterator<Item = Option<&'a str>>,
+    parent_keys: impl IntoIterator<Item = Option<&'a str>>,
 ) -> Vec<Option<usize>> {
     let position: HashMap<&str, usize> = parent_keys
-        .iter()
+        .into_iter()
         .enumerate()
-        .filter_map(|(row, key)| key.as_deref().map(|key| (key, row)))
+        .filter_map(|(row, key)| key.map(|key| (key, row)))
         .collect();
     child_keys
-        .iter()
-        .map(|key| key.as_deref().and_then(|key| position.get(key).copied()))
+        .into_iter()
+        .map(|key| key.and_then(|key| position.get(key).copied()))
         .collect()
 }
 
@@ -316,7 +316,8 @@ mod tests {
 
     #[test]
     fn parent_index_follows_the_keys() {
-        let index = parent_index(&keys(&["b", "", "a", "b"]), &keys(&["a", "b"]));
+        let (child, parent) = (keys(&["b", "", "a", "b"]), keys(&["a", "b"]));
+        let index = parent_index(child.iter().map(Option::as_deref), parent.iter().map(Option::as_deref));
         assert_eq!(index, vec![Some(1), None, Some(0), Some(1)]);
     }
 

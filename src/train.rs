@@ -409,7 +409,7 @@ fn real_parent_index(
         .table(parent)
         .and_then(|def| def.primary_key.as_deref())
         .expect("validation guarantees the parent has a primary key");
-    keys::parent_index(&table.keys[column], &parent_table.keys[pk])
+    keys::parent_index(table.keys[column].iter(), parent_table.keys[pk].iter())
 }
 
 /// The context a real `parent` gives its children: its columns and its own parent's.

@@ -5,6 +5,7 @@
 //! (missing file, malformed row, bad UTF-8, unknown column, wrong override, broken key) is
 //! collected, never raised one at a time.
 
+mod text;
 mod types;
 
 use std::collections::{HashMap, HashSet};
@@ -14,6 +15,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use rayon::prelude::*;
 
+pub use text::{ColumnTooLarge, TextColumn};
 pub use types::{
     ValueFormat, check_pattern, infer_kind, parse_datetime, parse_value, stray_non_numbers,
 };
@@ -88,7 +90,7 @@ pub struct Table {
     /// The line in the CSV file where each row starts (for messages).
     pub lines: Vec<u64>,
     /// Primary and foreign key columns, as text; empty fields are `None`.
-    pub keys: IndexMap<String, Vec<Option<String>>>,
+    pub keys: IndexMap<String, TextColumn>,
     /// The modelled columns, in header order.
     pub columns: Vec<Column>,
 }
@@ -116,8 +118,12 @@ impl Table {
                 .keys
                 .iter()
                 .map(|(name, keys)| {
-                    let keys = rows.iter().map(|&row| keys[row].clone()).collect();
-                    (name.clone(), keys)
+                    let mut picked = TextColumn::default();
+                    for &row in rows {
+                        // A subset is never longer than the column it comes from.
+                        let _ = picked.push(keys.get(row));
+                    }
+                    (name.clone(), picked)
                 })
                 .collect(),
             columns: self
@@ -215,7 +221,8 @@ fn load_read(def: &TableDef, read: crate::input::Read) -> (Option<Table>, Vec<Pr
     }
     let mut keys = IndexMap::new();
     let mut columns = Vec::new();
-    for (name, cells) in raw.header.iter().zip(raw.cells) {
+    // Each column's text is freed once it is typed.
+    for (name, cells) in raw.header.iter().zip(raw.columns) {
         if def.is_key(name) {
             keys.insert(name.clone(), cells);
             continue;
@@ -240,27 +247,60 @@ fn load_read(def: &TableDef, read: crate::input::Read) -> (Option<Table>, Vec<Pr
 fn text_of(
     def: &TableDef,
     read: crate::input::Read,
-) -> Result<(RawTable, Option<TableDef>), Vec<Problem>> {
+) -> Result<(PackedTable, Option<TableDef>), Vec<Problem>> {
     use crate::input::Read;
     match read {
-        Read::Csv => read_csv(def).map(|raw| (raw, None)).map_err(|p| vec![p]),
+        Read::Csv => read_csv_packed(&def.name, &def.path, &def.path_as_written)
+            .map(|raw| (raw, None))
+            .map_err(|p| vec![p]),
         Read::Failed(problem) => Err(problem.into_iter().collect()),
         Read::Text(text) => {
             let hinted = crate::input::hinted(def, &text);
-            let raw = RawTable {
+            let columns = text
+                .cells
+                .into_iter()
+                .map(TextColumn::from_cells)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|_| vec![too_large(&def.name, &def.path_as_written.display())])?;
+            let raw = PackedTable {
                 header: text.header,
                 lines: text.lines,
-                cells: text.cells,
+                columns,
             };
             Ok((raw, Some(hinted)))
         }
     }
 }
 
+/// A table's text as it is loaded: one packed [`TextColumn`] per column.
+struct PackedTable {
+    header: Vec<String>,
+    lines: Vec<u64>,
+    columns: Vec<TextColumn>,
+}
+
+impl PackedTable {
+    fn into_raw(self) -> RawTable {
+        RawTable {
+            header: self.header,
+            lines: self.lines,
+            cells: self.columns.into_iter().map(TextColumn::into_cells).collect(),
+        }
+    }
+}
+
+fn too_large(table: &str, shown: &impl std::fmt::Display) -> Problem {
+    Problem::table(
+        table,
+        "path",
+        format!("`{shown}` has a column of more than 4 GiB of text, more than dxsynth reads"),
+    )
+}
+
 /// Reads a table as text from wherever it lives (a CSV or Parquet file, a database table).
 pub fn read_text(def: &TableDef) -> Result<RawTable, Problem> {
     text_of(def, crate::input::read_table(def))
-        .map(|(raw, _)| raw)
+        .map(|(raw, _)| raw.into_raw())
         .map_err(|mut problems| {
             problems
                 .pop()
@@ -286,6 +326,11 @@ pub fn read_csv(def: &TableDef) -> Result<RawTable, Problem> {
 
 /// Reads the CSV file at `path` as the text of `table` (`shown`: the path as messages show it).
 pub fn read_csv_at(table: &str, path: &Path, shown: &Path) -> Result<RawTable, Problem> {
+    read_csv_packed(table, path, shown).map(PackedTable::into_raw)
+}
+
+/// [`read_csv_at`], each column packed (what loading keeps until a column is typed).
+fn read_csv_packed(table: &str, path: &Path, shown: &Path) -> Result<PackedTable, Problem> {
     let shown = shown.display();
     let problem = |message: String| Problem::table(table, "path", message);
     crate::files::regular_file(path).map_err(|err| problem(format!("`{shown}` {err}")))?;
@@ -311,7 +356,7 @@ pub fn read_csv_at(table: &str, path: &Path, shown: &Path) -> Result<RawTable, P
             format!("`{shown}` is empty: the first line must be a header")
         }));
     }
-    let mut cells: Vec<Vec<Option<String>>> = vec![Vec::new(); header.len()];
+    let mut columns: Vec<TextColumn> = vec![TextColumn::default(); header.len()];
     let mut lines = Vec::new();
     let mut record = csv::StringRecord::new();
     let mut last = (0, 1);
@@ -333,9 +378,10 @@ pub fn read_csv_at(table: &str, path: &Path, shown: &Path) -> Result<RawTable, P
             }
         }
         lines.push(record.position().map_or(line, |pos| pos.line()));
-        for (column, field) in cells.iter_mut().zip(record.iter()) {
-            let field = field.trim();
-            column.push((!field.is_empty()).then(|| field.to_string()));
+        for (column, field) in columns.iter_mut().zip(record.iter()) {
+            column
+                .push(Some(field.trim()))
+                .map_err(|_| too_large(table, &shown))?;
         }
     }
     // A quote that never closes swallows the rest of the file into the last record (csv reads
@@ -343,10 +389,10 @@ pub fn read_csv_at(table: &str, path: &Path, shown: &Path) -> Result<RawTable, P
     if let Some(opened) = unterminated_quote(path, last.0, last.1) {
         return Err(problem(unclosed(&shown, opened)));
     }
-    Ok(RawTable {
+    Ok(PackedTable {
         header,
         lines,
-        cells,
+        columns,
     })
 }
 
@@ -484,7 +530,7 @@ pub fn check_keys(schema: &Schema, tables: &IndexMap<String, Table>) -> Vec<Prob
         check_primary_key(table, pk, values, &mut problems);
         parent_keys.insert(
             def.name.as_str(),
-            values.iter().flatten().map(String::as_str).collect(),
+            values.iter().flatten().collect(),
         );
     }
     for def in &schema.tables {
@@ -507,7 +553,7 @@ pub fn check_keys(schema: &Schema, tables: &IndexMap<String, Table>) -> Vec<Prob
 fn check_primary_key(
     table: &Table,
     pk: &str,
-    values: &[Option<String>],
+    values: &TextColumn,
     problems: &mut Vec<Problem>,
 ) {
     let empty: Vec<u64> = values
@@ -532,7 +578,7 @@ fn check_primary_key(
     let mut duplicates = Vec::new();
     for (value, line) in values.iter().zip(&table.lines) {
         let Some(value) = value else { continue };
-        if let Some(first) = first_seen.insert(value.as_str(), *line) {
+        if let Some(first) = first_seen.insert(value, *line) {
             duplicates.push(format!("`{value}` on lines {first} and {line}"));
         }
     }
@@ -554,7 +600,7 @@ fn check_foreign_key(
     table: &Table,
     column: &str,
     parent: &str,
-    values: &[Option<String>],
+    values: &TextColumn,
     known: &HashSet<&str>,
     problems: &mut Vec<Problem>,
 ) {
@@ -562,7 +608,7 @@ fn check_foreign_key(
         .iter()
         .zip(&table.lines)
         .filter_map(|(value, line)| match value {
-            Some(value) if !known.contains(value.as_str()) => {
+            Some(value) if !known.contains(value) => {
                 Some(format!("`{value}` (line {line})"))
             }
             _ => None,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::format::{Item, StrftimeItems};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
 
-use super::{Column, Value};
+use super::{Column, TextColumn, Value};
 use crate::error::Problem;
 use crate::schema::{ColumnKind, TableDef};
 
@@ -453,10 +453,10 @@ pub fn stray_non_numbers(column: &Column) -> Option<(usize, usize)> {
 pub(super) fn type_column(
     def: &TableDef,
     name: &str,
-    cells: &[Option<String>],
+    cells: &TextColumn,
     lines: &[u64],
 ) -> Result<Column, Problem> {
-    let present: Vec<&str> = cells.iter().flatten().map(String::as_str).collect();
+    let present: Vec<&str> = cells.iter().flatten().collect();
     let over = def.columns.get(name);
     let (kind, format) = match over.and_then(|over| over.kind().map(|kind| (over, kind))) {
         None => infer_kind(&present),
@@ -468,9 +468,14 @@ pub(super) fn type_column(
         _ => String::new(),
     };
     let mut values = Vec::with_capacity(cells.len());
+    // A label repeated in many rows is stored once: lineitem's 6 million ship modes are 7.
+    let mut labels: HashMap<&str, Arc<str>> = HashMap::new();
     for (cell, line) in cells.iter().zip(lines) {
         let value = match cell {
             None => Value::Null,
+            Some(text) if is_label(kind) => {
+                Value::Label(labels.entry(text).or_insert_with(|| Arc::from(text)).clone())
+            }
             Some(text) => parse_value(kind, &format, text).ok_or_else(|| {
                 Problem::column(
                     &def.name,
@@ -488,6 +493,14 @@ pub(super) fn type_column(
         format,
         values,
     })
+}
+
+/// Whether values of `kind` are labels (kept as text).
+fn is_label(kind: ColumnKind) -> bool {
+    matches!(
+        kind,
+        ColumnKind::Categorical | ColumnKind::Id | ColumnKind::Text
+    )
 }
 
 fn overridden_format(

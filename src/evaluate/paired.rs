@@ -385,7 +385,9 @@ fn links(tables: &[PairedTable]) -> Vec<Link> {
                 child.keys.get(&fk.column),
                 parent.keys.get(pk),
             ) {
-                (Some(keys), Some(parent_keys)) => keys::parent_index(keys, parent_keys),
+                (Some(keys), Some(parent_keys)) => {
+                    keys::parent_index(keys.iter(), parent_keys.iter())
+                }
                 _ => vec![None; child.rows()],
             };
             let real_parent_of_row = resolve(&child.real, &parent.real);

@@ -72,7 +72,7 @@ fn key_uniqueness(paired: &Paired) -> Property<Check> {
         .filter_map(|table| {
             let pk = table.def.primary_key.as_deref()?;
             let keys = table.synthetic.keys.get(pk)?;
-            let distinct: HashSet<&str> = keys.iter().flatten().map(String::as_str).collect();
+            let distinct: HashSet<&str> = keys.iter().flatten().collect();
             let good = distinct.len();
             Some(score(
                 &table.name,

@@ -58,7 +58,9 @@ pub fn real_rules(input: &Validated, name: &str) -> Vec<Rule> {
                 table.keys.get(&key.column),
                 pk.and_then(|pk| parent.keys.get(pk)),
             ) {
-                (Some(child), Some(keys)) => Some((parent, parent_index(child, keys))),
+                (Some(child), Some(keys)) => {
+                    Some((parent, parent_index(child.iter(), keys.iter())))
+                }
                 _ => None,
             }
         }

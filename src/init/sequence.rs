@@ -53,7 +53,11 @@ impl Counts {
             .filter(|key| key.as_ref().is_some_and(|key| seen.insert(key.as_str())))
             .cloned()
             .collect();
-        let per_parent = children_per_parent(&parent_index(child, &distinct), distinct.len());
+        let index = parent_index(
+            child.iter().map(Option::as_deref),
+            distinct.iter().map(Option::as_deref),
+        );
+        let per_parent = children_per_parent(&index, distinct.len());
         let nulls = child.iter().filter(|value| value.is_none()).count();
         let parents = per_parent.len().max(1);
         let counts: Vec<f64> = per_parent.iter().map(|&c| c as f64).collect();

@@ -262,9 +262,11 @@ fn countries_of_rows(
             let Some(values) = parent.column(column) else {
                 return vec![None; table.rows()];
             };
-            let pk = parent.keys.values().next().cloned().unwrap_or_default();
-            let own = table.keys.get(key.as_str()).cloned().unwrap_or_default();
-            crate::keys::parent_index(&own, &pk)
+            let (Some(pk), Some(own)) = (parent.keys.values().next(), table.keys.get(key.as_str()))
+            else {
+                return vec![None; table.rows()];
+            };
+            crate::keys::parent_index(own.iter(), pk.iter())
                 .into_iter()
                 .map(|row| row.and_then(|row| text(&values.values[row])))
                 .collect()

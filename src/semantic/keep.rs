@@ -201,7 +201,11 @@ impl KeptTable {
                 .iter()
                 .map(|column| Runs::new(column.values.clone()))
                 .collect(),
-            keys: table.keys.clone(),
+            keys: table
+                .keys
+                .iter()
+                .map(|(name, keys)| (name.clone(), keys.iter().map(|k| k.map(str::to_string)).collect()))
+                .collect(),
             rows: table.rows(),
         }
     }
