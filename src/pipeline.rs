@@ -6,7 +6,6 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::data::Table;
 use crate::error::{Error, Result};
 use crate::generate::{check_models_size, check_size, generate_all};
 use crate::model::{ModelKind, Privacy};
@@ -16,7 +15,8 @@ use crate::progress::{self, Progress};
 use crate::schema::Schema;
 use crate::targets::{GivenFiles, RowTargets, Targets};
 use crate::train::{Models, train_all};
-use crate::validated::{Validated, validate};
+use crate::sampling::TRAINING_ROWS;
+use crate::validated::{Validated, validate_for_training};
 
 /// Options of a whole run: training then generating.
 #[derive(Debug, Clone)]
@@ -150,8 +150,14 @@ pub fn run_to(
     if let Ok(schema) = Schema::load(schema_file) {
         target.refuse_inputs(&schema.input_paths(), &schema.database_tables())?;
     }
-    let input = progress::stage(progress, "validating and loading", || validate(schema_file))?;
-    let real_rows: Vec<usize> = input.tables.values().map(Table::rows).collect();
+    let input = progress::stage(progress, "validating and loading", || {
+        validate_for_training(schema_file, TRAINING_ROWS)
+    })?;
+    let real_rows: Vec<usize> = input
+        .tables
+        .keys()
+        .map(|table| input.real_rows(table))
+        .collect();
     check_size(&real_rows, options.scale)?;
     let models = train_validated(input, &options.train(), progress);
     generate_to(&models, target, &options.generate(), progress)
@@ -164,7 +170,9 @@ pub fn train(
     options: &TrainOptions,
     progress: &dyn Progress,
 ) -> Result<Models> {
-    let input = progress::stage(progress, "validating and loading", || validate(schema_file))?;
+    let input = progress::stage(progress, "validating and loading", || {
+        validate_for_training(schema_file, TRAINING_ROWS)
+    })?;
     Ok(train_validated(input, options, progress))
 }
 

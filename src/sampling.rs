@@ -69,6 +69,30 @@ pub fn scaled(rows: usize, factor: f64) -> usize {
     ((rows as f64 * factor).round() as usize).max(1)
 }
 
+/// Tables with more rows than this are learned from a seeded sample of about this many rows
+/// (whole sequences of a sequential table): a model learns no more from six million rows than
+/// from a hundred thousand, and loading and training then take bounded memory and time.
+pub const TRAINING_ROWS: usize = 100_000;
+
+/// The seed of training samples: a model depends on the data only, not on the seed a run
+/// generates with, so `run` equals `train` then `generate`.
+pub const SAMPLE_SEED: u64 = 0x5a3e_1e12;
+
+/// Whether the group named `key` (a foreign key's text) is in a sample taking `share` of all
+/// groups: a seeded hash of the key, so every row of a group decides alike wherever it sits in
+/// the file, and without knowing the groups in advance.
+pub fn group_in_sample(key: &str, share: f64, seed: u64) -> bool {
+    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64 ^ seed, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    });
+    // splitmix64's finaliser spreads FNV's low-entropy high bits over the whole word.
+    let mut z = hash.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    (z as f64) < share * u64::MAX as f64
+}
+
 /// `limit` of `rows` row indices drawn without replacement, ascending: the rows a model of a
 /// large table trains on (see [`sample_groups`] for tables made of sequences).
 pub fn sample_rows(rows: usize, limit: usize, rng: &mut SynthRng) -> Vec<usize> {

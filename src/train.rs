@@ -196,16 +196,6 @@ pub fn train_all(
     }
 }
 
-/// Tables with more rows than this train their row model, the preferences of their assigned
-/// keys and their text generators on a seeded sample of about this many rows (whole sequences
-/// of a sequential table). Row counts, children-per-parent counts, key distributions and rules
-/// come from every row. Tables up to this size train on every row, as before.
-pub const TRAINING_ROWS: usize = 100_000;
-
-/// The seed of the training samples: a model depends on the data only, not on the seed a
-/// run generates with, so `run` and `train` then `generate` stay the same.
-const SAMPLE_SEED: u64 = 0x5a3e_1e12;
-
 fn train_table(
     input: &Validated,
     plan: &TablePlan,
@@ -225,8 +215,14 @@ fn train_table(
         )),
         Generation::Root | Generation::Independent => None,
     };
-    let sample_rows = training_sample(input, table, sequence.as_ref());
-    let sample = sample_rows.as_ref().map(|rows| table.subset(rows));
+    // A table loaded as a sample is its sample already; another large one is cut here.
+    let (sample, sample_rows) = match input.sampled.get(&plan.table) {
+        Some(sampled) => (None, Some(sampled.rows.clone())),
+        None => {
+            let rows = training_sample(input, table, sequence.as_ref());
+            (rows.as_ref().map(|rows| table.subset(rows)), rows)
+        }
+    };
     let training = sample.as_ref().unwrap_or(table);
     let in_sample = |index: &[Option<usize>]| match &sample_rows {
         Some(rows) => rows.iter().map(|&row| index[row]).collect(),
@@ -281,10 +277,12 @@ fn train_table(
         .order_by
         .as_ref()
         .and_then(|name| table.columns.iter().position(|c| &c.name == name));
+    let sample_row_of = sequence.as_ref().map(|(_, index)| in_sample(index));
     let row_of = sequence
         .as_ref()
-        .map(|(key, index)| (key.parent.as_str(), index.as_slice()));
-    let rules = table_rules(input, def, table, row_of, privacy);
+        .zip(sample_row_of.as_deref())
+        .map(|((key, _), row_of)| (key.parent.as_str(), row_of));
+    let rules = table_rules(input, def, training, row_of, privacy);
     let data = TrainingData {
         table: training,
         parent,
@@ -306,7 +304,7 @@ fn train_table(
             })
             .collect(),
         order_by,
-        real_rows: table.rows(),
+        real_rows: input.real_rows(&plan.table),
         orphan_rows,
         model: match kept {
             Some(_) => keep::empty_model(table),
@@ -319,7 +317,7 @@ fn train_table(
     }
 }
 
-/// The rows a table above [`TRAINING_ROWS`] trains on (`None`: every row): whole sequences of
+/// The rows a table above [`crate::sampling::TRAINING_ROWS`] trains on (`None`: every row): whole sequences of
 /// a sequential table (`sequence`: its key and the parent row of each row), else rows drawn
 /// without replacement, from a stream seeded by the table's name.
 fn training_sample(
@@ -327,21 +325,21 @@ fn training_sample(
     table: &Table,
     sequence: Option<&(&crate::schema::ForeignKey, Vec<Option<usize>>)>,
 ) -> Option<Vec<usize>> {
-    if table.rows() <= TRAINING_ROWS {
+    if table.rows() <= crate::sampling::TRAINING_ROWS {
         return None;
     }
-    let mut rng = crate::sampling::rng_for(SAMPLE_SEED, &table.name);
+    let mut rng = crate::sampling::rng_for(crate::sampling::SAMPLE_SEED, &table.name);
     Some(match sequence {
         Some((key, index)) => {
             let parents = input.tables[&key.parent].rows();
-            crate::sampling::sample_groups(index, parents, TRAINING_ROWS, &mut rng)
+            crate::sampling::sample_groups(index, parents, crate::sampling::TRAINING_ROWS, &mut rng)
         }
-        None => crate::sampling::sample_rows(table.rows(), TRAINING_ROWS, &mut rng),
+        None => crate::sampling::sample_rows(table.rows(), crate::sampling::TRAINING_ROWS, &mut rng),
     })
 }
 
-/// The rules of a real table (every row), with its sequence parent's columns when it has one
-/// (`row_of`: the parent's name and the parent row of each row).
+/// The rules of a real table (the rows it trains on), with its sequence parent's columns when
+/// it has one (`row_of`: the parent's name and the parent row of each row).
 fn table_rules(
     input: &Validated,
     def: &crate::schema::TableDef,
@@ -396,20 +394,25 @@ fn semantic_generators(
     )
 }
 
-/// For each row of `table`, the row of `parent` its key `column` points at.
+/// For each real row of `table` (every row, also when it was loaded as a sample), the row of
+/// `parent` its key `column` points at.
 fn real_parent_index(
     input: &Validated,
     table: &Table,
     column: &str,
     parent: &str,
 ) -> Vec<Option<usize>> {
-    let parent_table = &input.tables[parent];
     let pk = input
         .schema
         .table(parent)
         .and_then(|def| def.primary_key.as_deref())
         .expect("validation guarantees the parent has a primary key");
-    keys::parent_index(table.keys[column].iter(), parent_table.keys[pk].iter())
+    let child_keys = input.all_keys(&table.name).and_then(|keys| keys.get(column));
+    let parent_keys = input.all_keys(parent).and_then(|keys| keys.get(pk));
+    match (child_keys, parent_keys) {
+        (Some(child), Some(parent)) => keys::parent_index(child.iter(), parent.iter()),
+        _ => vec![None; input.real_rows(&table.name)],
+    }
 }
 
 /// The context a real `parent` gives its children: its columns and its own parent's.

@@ -3,15 +3,16 @@
 //! Every stage that reads real data (training, evaluation) starts from a [`Validated`], so none
 //! of them can see a schema or table that `validate` would reject.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use indexmap::IndexMap;
 
-use crate::data::{self, Table};
+use crate::data::{self, SampleRule, Sampled, Table, TextColumn};
 use crate::error::{Error, Result};
-use crate::plan::Plan;
+use crate::plan::{Generation, Plan};
 use crate::rules;
-use crate::schema::Schema;
+use crate::schema::{Schema, TableMode};
 
 /// A schema whose rules all hold, with its plan and its loaded tables.
 pub struct Validated {
@@ -19,25 +20,87 @@ pub struct Validated {
     pub schema: Schema,
     /// Generation order and roles of the foreign keys.
     pub plan: Plan,
-    /// Every table, loaded and typed, by name (schema order).
+    /// Every table, loaded and typed, by name (schema order). A table loaded as a sample (see
+    /// [`validate_for_training`]) holds its sample's rows, whole in itself.
     pub tables: IndexMap<String, Table>,
+    /// The tables loaded as a sample: their every row's keys, and which rows were kept.
+    pub sampled: IndexMap<String, Sampled>,
+}
+
+impl Validated {
+    /// A table's real row count (all its rows, also when it was loaded as a sample).
+    pub fn real_rows(&self, table: &str) -> usize {
+        match (self.sampled.get(table), self.tables.get(table)) {
+            (Some(sampled), _) => sampled.all.rows(),
+            (None, Some(table)) => table.rows(),
+            (None, None) => 0,
+        }
+    }
+
+    /// A table's key columns over all its rows (also when it was loaded as a sample).
+    pub fn all_keys(&self, table: &str) -> Option<&IndexMap<String, TextColumn>> {
+        match self.sampled.get(table) {
+            Some(sampled) => Some(&sampled.all.keys),
+            None => self.tables.get(table).map(|table| &table.keys),
+        }
+    }
 }
 
 /// Checks the schema and its data, collecting every problem; loads the tables on the way.
 pub fn validate(schema_file: &Path) -> Result<Validated> {
+    validate_sampling(schema_file, None)
+}
+
+/// [`validate`] for training: every value is read and checked, but of each table with more
+/// than `limit` rows that no table refers to and that is not kept verbatim (`mode: keep`), only
+/// a seeded sample of about `limit` rows is kept (whole sequences of a sequential table). Its
+/// keys are kept for every row, so counts stay exact; see [`Validated::real_rows`].
+pub fn validate_for_training(schema_file: &Path, limit: usize) -> Result<Validated> {
+    validate_sampling(schema_file, Some(limit))
+}
+
+fn validate_sampling(schema_file: &Path, limit: Option<usize>) -> Result<Validated> {
     let schema = Schema::load(schema_file)?;
     let mut problems = schema.check();
     let plan = Plan::build(&schema).map_err(|cycles| problems.extend(cycles));
-    let (tables, data_problems) = data::load_all(&schema);
-    problems.extend(data_problems);
-    problems.extend(data::check_keys(&schema, &tables));
-    problems.extend(rules::check_schema(&schema, plan.as_ref().ok(), &tables));
+    let samples = match (limit, &plan) {
+        (Some(limit), Ok(plan)) => sample_rules(&schema, plan, limit),
+        _ => HashMap::new(),
+    };
+    let loaded = data::load_sampled(&schema, &samples);
+    problems.extend(loaded.problems);
+    problems.extend(data::check_all_keys(&schema, &loaded.tables, &loaded.sampled));
+    problems.extend(rules::check_schema(&schema, plan.as_ref().ok(), &loaded.tables));
     match plan {
         Ok(plan) if problems.is_empty() => Ok(Validated {
             schema,
             plan,
-            tables,
+            tables: loaded.tables,
+            sampled: loaded.sampled,
         }),
         _ => Err(Error::invalid(problems)),
     }
+}
+
+/// Which tables may be loaded as a sample: those no table refers to (a parent's every row is
+/// context for its children) and that are not kept verbatim; a sequential one by its sequence.
+fn sample_rules(schema: &Schema, plan: &Plan, limit: usize) -> HashMap<String, SampleRule> {
+    let referenced: HashSet<&str> = schema
+        .tables
+        .iter()
+        .flat_map(|def| def.foreign_keys.iter().map(|fk| fk.parent.as_str()))
+        .collect();
+    schema
+        .tables
+        .iter()
+        .filter(|def| !referenced.contains(def.name.as_str()))
+        .filter(|def| def.mode != Some(TableMode::Keep))
+        .map(|def| {
+            let by = match plan.table(&def.name).map(|plan| &plan.generation) {
+                Some(Generation::Sequential { key }) => Some(key.column.clone()),
+                _ => None,
+            };
+            (def.name.clone(), SampleRule { limit, by })
+        })
+        .collect()
 }

@@ -174,34 +174,110 @@ pub fn notes(table: &Table) -> Vec<String> {
         .collect()
 }
 
+/// Which rows of a large table loading keeps the values of: every value is still read and
+/// checked, but only a sample's are kept (see [`load_sampled`]).
+#[derive(Debug, Clone)]
+pub struct SampleRule {
+    /// A table with more rows than this keeps the values of about this many.
+    pub limit: usize,
+    /// For a table of sequences, the key column whose value names a row's sequence: whole
+    /// sequences are kept or left out.
+    pub by: Option<String>,
+}
+
+/// A table loaded as a sample: its every row's keys and lines (for key checks and children
+/// counts), and which of its rows the loaded table holds.
+#[derive(Debug, Clone)]
+pub struct Sampled {
+    /// Every row of the table, keys and lines only (no modelled columns).
+    pub all: Table,
+    /// The rows of `all` the loaded table holds, ascending.
+    pub rows: Vec<usize>,
+}
+
+/// Every table of a schema, loaded.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// The tables that could be read, by name (schema order); a sampled table holds its
+    /// sample's rows only, keys and lines included, so every table is whole in itself.
+    pub tables: IndexMap<String, Table>,
+    /// The tables loaded as a sample, by name.
+    pub sampled: IndexMap<String, Sampled>,
+    /// Every problem found.
+    pub problems: Vec<Problem>,
+}
+
 /// Loads every table of the schema (in parallel), returning the tables that loaded and every
 /// problem found. A table that could not be read is missing from the map.
 pub fn load_all(schema: &Schema) -> (IndexMap<String, Table>, Vec<Problem>) {
+    let loaded = load_sampled(schema, &HashMap::new());
+    (loaded.tables, loaded.problems)
+}
+
+/// [`load_all`], keeping of each table `samples` names only the values of a seeded sample of
+/// its rows when it has more rows than its rule's limit. Every value is read and checked all
+/// the same; the memory kept follows the sample, not the file.
+pub fn load_sampled(schema: &Schema, samples: &HashMap<String, SampleRule>) -> Loaded {
     let reads = crate::input::read_all(schema);
-    let results: Vec<(Option<Table>, Vec<Problem>)> = schema
+    let results: Vec<(Option<(Table, Option<Sampled>)>, Vec<Problem>)> = schema
         .tables
         .par_iter()
         .zip(reads)
-        .map(|(def, read)| load_read(def, read))
+        .map(|(def, read)| load_read(def, read, samples.get(&def.name)))
         .collect();
-    let mut tables = IndexMap::new();
-    let mut problems = Vec::new();
+    let mut loaded = Loaded::default();
     for (table, table_problems) in results {
-        problems.extend(table_problems);
-        if let Some(table) = table {
-            tables.insert(table.name.clone(), table);
+        loaded.problems.extend(table_problems);
+        if let Some((table, sampled)) = table {
+            if let Some(sampled) = sampled {
+                loaded.sampled.insert(table.name.clone(), sampled);
+            }
+            loaded.tables.insert(table.name.clone(), table);
         }
     }
-    (tables, problems)
+    loaded
 }
 
 /// Reads one table; returns it (if readable) and its problems.
 pub fn load_table(def: &TableDef) -> (Option<Table>, Vec<Problem>) {
-    load_read(def, crate::input::read_table(def))
+    let (table, problems) = load_read(def, crate::input::read_table(def), None);
+    (table.map(|(table, _)| table), problems)
 }
 
-/// Types one table read by [`crate::input`] (or its CSV file, read here).
-fn load_read(def: &TableDef, read: crate::input::Read) -> (Option<Table>, Vec<Problem>) {
+/// The rows of a packed table a sample rule keeps (`None`: every row).
+fn sample_of(name: &str, raw: &PackedTable, rule: &SampleRule) -> Option<Vec<usize>> {
+    let rows = raw.lines.len();
+    if rows <= rule.limit {
+        return None;
+    }
+    let by = rule
+        .by
+        .as_ref()
+        .and_then(|by| raw.header.iter().position(|name| name == by));
+    let mut rng = crate::sampling::rng_for(crate::sampling::SAMPLE_SEED, name);
+    Some(match by {
+        Some(column) => {
+            let share = rule.limit as f64 / rows as f64;
+            let seed = crate::sampling::SAMPLE_SEED;
+            let keys = &raw.columns[column];
+            (0..rows)
+                .filter(|&row| match keys.get(row) {
+                    Some(key) => crate::sampling::group_in_sample(key, share, seed),
+                    None => rand::RngExt::random::<f64>(&mut rng) < share,
+                })
+                .collect()
+        }
+        None => crate::sampling::sample_rows(rows, rule.limit, &mut rng),
+    })
+}
+
+/// Types one table read by [`crate::input`] (or its CSV file, read here), keeping the values
+/// of a sample of its rows when `rule` says so.
+fn load_read(
+    def: &TableDef,
+    read: crate::input::Read,
+    rule: Option<&SampleRule>,
+) -> (Option<(Table, Option<Sampled>)>, Vec<Problem>) {
     let mut problems = Vec::new();
     let (raw, hinted) = match text_of(def, read) {
         Ok(read) => read,
@@ -219,6 +295,7 @@ fn load_read(def: &TableDef, read: crate::input::Read) -> (Option<Table>, Vec<Pr
             ),
         ));
     }
+    let sample = rule.and_then(|rule| sample_of(&def.name, &raw, rule));
     let mut keys = IndexMap::new();
     let mut columns = Vec::new();
     // Each column's text is freed once it is typed.
@@ -227,7 +304,7 @@ fn load_read(def: &TableDef, read: crate::input::Read) -> (Option<Table>, Vec<Pr
             keys.insert(name.clone(), cells);
             continue;
         }
-        match types::type_column(def, name, &cells, &raw.lines) {
+        match types::type_column(def, name, &cells, &raw.lines, sample.as_deref()) {
             Ok(column) => columns.push(column),
             Err(problem) => problems.push(problem),
         }
@@ -237,9 +314,18 @@ fn load_read(def: &TableDef, read: crate::input::Read) -> (Option<Table>, Vec<Pr
         header: raw.header,
         lines: raw.lines,
         keys,
-        columns,
+        columns: Vec::new(),
     };
-    (Some(table), problems)
+    let loaded = match sample {
+        Some(rows) => {
+            let mut view = table.subset(&rows);
+            view.columns = columns;
+            let sampled = Sampled { all: table, rows };
+            (view, Some(sampled))
+        }
+        None => (Table { columns, ..table }, None),
+    };
+    (Some(loaded), problems)
 }
 
 /// A table as text from wherever it lives, with its definition refined by the types its source
@@ -517,10 +603,25 @@ fn suggestion(column: &str, header: &[String]) -> String {
 
 /// Checks primary keys (unique, non-null) and that foreign keys reference existing parents.
 pub fn check_keys(schema: &Schema, tables: &IndexMap<String, Table>) -> Vec<Problem> {
+    check_all_keys(schema, tables, &IndexMap::new())
+}
+
+/// [`check_keys`] over every row of the tables loaded as a sample (`sampled`).
+pub fn check_all_keys(
+    schema: &Schema,
+    tables: &IndexMap<String, Table>,
+    sampled: &IndexMap<String, Sampled>,
+) -> Vec<Problem> {
+    let whole = |name: &str| {
+        sampled
+            .get(name)
+            .map(|sampled| &sampled.all)
+            .or_else(|| tables.get(name))
+    };
     let mut problems = Vec::new();
     let mut parent_keys: HashMap<&str, HashSet<&str>> = HashMap::new();
     for def in &schema.tables {
-        let Some(table) = tables.get(&def.name) else {
+        let Some(table) = whole(&def.name) else {
             continue;
         };
         let Some(pk) = &def.primary_key else { continue };
@@ -534,7 +635,7 @@ pub fn check_keys(schema: &Schema, tables: &IndexMap<String, Table>) -> Vec<Prob
         );
     }
     for def in &schema.tables {
-        let Some(table) = tables.get(&def.name) else {
+        let Some(table) = whole(&def.name) else {
             continue;
         };
         for fk in &def.foreign_keys {

@@ -455,6 +455,7 @@ pub(super) fn type_column(
     name: &str,
     cells: &TextColumn,
     lines: &[u64],
+    sample: Option<&[usize]>,
 ) -> Result<Column, Problem> {
     let present: Vec<&str> = cells.iter().flatten().collect();
     let over = def.columns.get(name);
@@ -467,12 +468,20 @@ pub(super) fn type_column(
         ValueFormat::Datetime { pattern, .. } => format!(" in the format `{pattern}`"),
         _ => String::new(),
     };
-    let mut values = Vec::with_capacity(cells.len());
+    let mut values = Vec::with_capacity(sample.map_or(cells.len(), <[usize]>::len));
+    // Every cell is read (and checked); a sample's rows (ascending) are the values kept.
+    let mut kept = sample.map(|rows| rows.iter().copied().peekable());
     // A label repeated in many rows is stored once: lineitem's 6 million ship modes are 7.
     let mut labels: HashMap<&str, Arc<str>> = HashMap::new();
-    for (cell, line) in cells.iter().zip(lines) {
+    for (row, (cell, line)) in cells.iter().zip(lines).enumerate() {
+        let keep = match &mut kept {
+            None => true,
+            Some(rows) => rows.next_if_eq(&row).is_some(),
+        };
         let value = match cell {
             None => Value::Null,
+            // Any text is a label: a row left out has nothing to check.
+            Some(_) if !keep && is_label(kind) => continue,
             Some(text) if is_label(kind) => {
                 Value::Label(labels.entry(text).or_insert_with(|| Arc::from(text)).clone())
             }
@@ -485,7 +494,9 @@ pub(super) fn type_column(
                 )
             })?,
         };
-        values.push(value);
+        if keep {
+            values.push(value);
+        }
     }
     Ok(Column {
         name: name.to_string(),

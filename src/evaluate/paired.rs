@@ -187,6 +187,7 @@ impl Paired {
             schema,
             plan,
             mut tables,
+            ..
         } = real;
         let mut paired = Vec::new();
         for def in &schema.tables {

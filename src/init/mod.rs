@@ -300,6 +300,7 @@ pub fn check(text: &str, schema_file: &Path) -> Result<Validated> {
             schema,
             plan,
             tables,
+            sampled: indexmap::IndexMap::new(),
         }),
         _ => Err(Error::invalid(problems)),
     }
