@@ -317,7 +317,10 @@ mod tests {
     #[test]
     fn parent_index_follows_the_keys() {
         let (child, parent) = (keys(&["b", "", "a", "b"]), keys(&["a", "b"]));
-        let index = parent_index(child.iter().map(Option::as_deref), parent.iter().map(Option::as_deref));
+        let index = parent_index(
+            child.iter().map(Option::as_deref),
+            parent.iter().map(Option::as_deref),
+        );
         assert_eq!(index, vec![Some(1), None, Some(0), Some(1)]);
     }
 

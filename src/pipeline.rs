@@ -12,10 +12,10 @@ use crate::model::{ModelKind, Privacy};
 use crate::output;
 use crate::output::target::Target;
 use crate::progress::{self, Progress};
+use crate::sampling::TRAINING_ROWS;
 use crate::schema::Schema;
 use crate::targets::{GivenFiles, RowTargets, Targets};
 use crate::train::{Models, train_all};
-use crate::sampling::TRAINING_ROWS;
 use crate::validated::{Validated, validate_for_training};
 
 /// Options of a whole run: training then generating.

@@ -82,9 +82,11 @@ pub const SAMPLE_SEED: u64 = 0x5a3e_1e12;
 /// groups: a seeded hash of the key, so every row of a group decides alike wherever it sits in
 /// the file, and without knowing the groups in advance.
 pub fn group_in_sample(key: &str, share: f64, seed: u64) -> bool {
-    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64 ^ seed, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    });
+    let hash = key
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64 ^ seed, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        });
     // splitmix64's finaliser spreads FNV's low-entropy high bits over the whole word.
     let mut z = hash.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);

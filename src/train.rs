@@ -334,7 +334,9 @@ fn training_sample(
             let parents = input.tables[&key.parent].rows();
             crate::sampling::sample_groups(index, parents, crate::sampling::TRAINING_ROWS, &mut rng)
         }
-        None => crate::sampling::sample_rows(table.rows(), crate::sampling::TRAINING_ROWS, &mut rng),
+        None => {
+            crate::sampling::sample_rows(table.rows(), crate::sampling::TRAINING_ROWS, &mut rng)
+        }
     })
 }
 
@@ -407,7 +409,9 @@ fn real_parent_index(
         .table(parent)
         .and_then(|def| def.primary_key.as_deref())
         .expect("validation guarantees the parent has a primary key");
-    let child_keys = input.all_keys(&table.name).and_then(|keys| keys.get(column));
+    let child_keys = input
+        .all_keys(&table.name)
+        .and_then(|keys| keys.get(column));
     let parent_keys = input.all_keys(parent).and_then(|keys| keys.get(pk));
     match (child_keys, parent_keys) {
         (Some(child), Some(parent)) => keys::parent_index(child.iter(), parent.iter()),

@@ -69,8 +69,16 @@ fn validate_sampling(schema_file: &Path, limit: Option<usize>) -> Result<Validat
     };
     let loaded = data::load_sampled(&schema, &samples);
     problems.extend(loaded.problems);
-    problems.extend(data::check_all_keys(&schema, &loaded.tables, &loaded.sampled));
-    problems.extend(rules::check_schema(&schema, plan.as_ref().ok(), &loaded.tables));
+    problems.extend(data::check_all_keys(
+        &schema,
+        &loaded.tables,
+        &loaded.sampled,
+    ));
+    problems.extend(rules::check_schema(
+        &schema,
+        plan.as_ref().ok(),
+        &loaded.tables,
+    ));
     match plan {
         Ok(plan) if problems.is_empty() => Ok(Validated {
             schema,

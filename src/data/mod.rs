@@ -219,7 +219,7 @@ pub fn load_all(schema: &Schema) -> (IndexMap<String, Table>, Vec<Problem>) {
 /// the same; the memory kept follows the sample, not the file.
 pub fn load_sampled(schema: &Schema, samples: &HashMap<String, SampleRule>) -> Loaded {
     let reads = crate::input::read_all(schema);
-    let results: Vec<(Option<(Table, Option<Sampled>)>, Vec<Problem>)> = schema
+    let results: Vec<(Option<LoadedTable>, Vec<Problem>)> = schema
         .tables
         .par_iter()
         .zip(reads)
@@ -243,6 +243,9 @@ pub fn load_table(def: &TableDef) -> (Option<Table>, Vec<Problem>) {
     let (table, problems) = load_read(def, crate::input::read_table(def), None);
     (table.map(|(table, _)| table), problems)
 }
+
+/// A loaded table, with its every row's keys when it holds a sample.
+type LoadedTable = (Table, Option<Sampled>);
 
 /// The rows of a packed table a sample rule keeps (`None`: every row).
 fn sample_of(name: &str, raw: &PackedTable, rule: &SampleRule) -> Option<Vec<usize>> {
@@ -277,7 +280,7 @@ fn load_read(
     def: &TableDef,
     read: crate::input::Read,
     rule: Option<&SampleRule>,
-) -> (Option<(Table, Option<Sampled>)>, Vec<Problem>) {
+) -> (Option<LoadedTable>, Vec<Problem>) {
     let mut problems = Vec::new();
     let (raw, hinted) = match text_of(def, read) {
         Ok(read) => read,
@@ -370,7 +373,11 @@ impl PackedTable {
         RawTable {
             header: self.header,
             lines: self.lines,
-            cells: self.columns.into_iter().map(TextColumn::into_cells).collect(),
+            cells: self
+                .columns
+                .into_iter()
+                .map(TextColumn::into_cells)
+                .collect(),
         }
     }
 }
@@ -629,10 +636,7 @@ pub fn check_all_keys(
             continue;
         };
         check_primary_key(table, pk, values, &mut problems);
-        parent_keys.insert(
-            def.name.as_str(),
-            values.iter().flatten().collect(),
-        );
+        parent_keys.insert(def.name.as_str(), values.iter().flatten().collect());
     }
     for def in &schema.tables {
         let Some(table) = whole(&def.name) else {
@@ -651,12 +655,7 @@ pub fn check_all_keys(
     problems
 }
 
-fn check_primary_key(
-    table: &Table,
-    pk: &str,
-    values: &TextColumn,
-    problems: &mut Vec<Problem>,
-) {
+fn check_primary_key(table: &Table, pk: &str, values: &TextColumn, problems: &mut Vec<Problem>) {
     let empty: Vec<u64> = values
         .iter()
         .zip(&table.lines)
@@ -709,9 +708,7 @@ fn check_foreign_key(
         .iter()
         .zip(&table.lines)
         .filter_map(|(value, line)| match value {
-            Some(value) if !known.contains(value) => {
-                Some(format!("`{value}` (line {line})"))
-            }
+            Some(value) if !known.contains(value) => Some(format!("`{value}` (line {line})")),
             _ => None,
         })
         .collect();

@@ -37,7 +37,9 @@ impl TextColumn {
     /// The cell of `row`; `None` when it is empty or beyond the last row.
     pub fn get(&self, row: usize) -> Option<&str> {
         let end = *self.ends.get(row)? as usize;
-        let start = row.checked_sub(1).map_or(0, |before| self.ends[before] as usize);
+        let start = row
+            .checked_sub(1)
+            .map_or(0, |before| self.ends[before] as usize);
         (end > start).then(|| &self.text[start..end])
     }
 
@@ -67,7 +69,13 @@ mod tests {
 
     #[test]
     fn cells_come_back_as_pushed() {
-        let cells = vec![Some("a".to_string()), None, Some("héllo".into()), None, Some("z".into())];
+        let cells = vec![
+            Some("a".to_string()),
+            None,
+            Some("héllo".into()),
+            None,
+            Some("z".into()),
+        ];
         let column = TextColumn::from_cells(cells.clone()).unwrap();
         assert_eq!(column.len(), 5);
         assert_eq!(column.get(2), Some("héllo"));

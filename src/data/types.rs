@@ -482,9 +482,12 @@ pub(super) fn type_column(
             None => Value::Null,
             // Any text is a label: a row left out has nothing to check.
             Some(_) if !keep && is_label(kind) => continue,
-            Some(text) if is_label(kind) => {
-                Value::Label(labels.entry(text).or_insert_with(|| Arc::from(text)).clone())
-            }
+            Some(text) if is_label(kind) => Value::Label(
+                labels
+                    .entry(text)
+                    .or_insert_with(|| Arc::from(text))
+                    .clone(),
+            ),
             Some(text) => parse_value(kind, &format, text).ok_or_else(|| {
                 Problem::column(
                     &def.name,

@@ -204,7 +204,12 @@ impl KeptTable {
             keys: table
                 .keys
                 .iter()
-                .map(|(name, keys)| (name.clone(), keys.iter().map(|k| k.map(str::to_string)).collect()))
+                .map(|(name, keys)| {
+                    (
+                        name.clone(),
+                        keys.iter().map(|k| k.map(str::to_string)).collect(),
+                    )
+                })
                 .collect(),
             rows: table.rows(),
         }
