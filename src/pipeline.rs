@@ -150,9 +150,7 @@ pub fn run_to(
     if let Ok(schema) = Schema::load(schema_file) {
         target.refuse_inputs(&schema.input_paths(), &schema.database_tables())?;
     }
-    let input = progress::stage(progress, "validating and loading", || {
-        validate_for_training(schema_file, TRAINING_ROWS)
-    })?;
+    let input = load(schema_file, progress)?;
     let real_rows: Vec<usize> = input
         .tables
         .keys()
@@ -170,10 +168,23 @@ pub fn train(
     options: &TrainOptions,
     progress: &dyn Progress,
 ) -> Result<Models> {
-    let input = progress::stage(progress, "validating and loading", || {
-        validate_for_training(schema_file, TRAINING_ROWS)
-    })?;
+    let input = load(schema_file, progress)?;
     Ok(train_validated(input, options, progress))
+}
+
+/// Validates and loads the real tables as a stage; its rows (and so rows per second) are
+/// reported table by table when loading is over, as `data` loads tables in parallel and reports
+/// nothing itself.
+fn load(schema_file: &Path, progress: &dyn Progress) -> Result<Validated> {
+    progress.stage("validating and loading", 0);
+    let input = validate_for_training(schema_file, TRAINING_ROWS);
+    if let Ok(input) = &input {
+        for name in input.tables.keys() {
+            progress.rows(name, input.real_rows(name));
+        }
+    }
+    progress.finish();
+    input
 }
 
 /// Trains every table of a validated input (the second half of [`train`]).
@@ -181,6 +192,7 @@ fn train_validated(input: Validated, options: &TrainOptions, progress: &dyn Prog
     let seed = options.seed.or(input.schema.seed);
     progress.stage("training", input.plan.order.len());
     let models = train_all(&input, options.model, options.privacy, seed, &|table| {
+        progress.rows(table, input.real_rows(table));
         progress.advance(table);
     });
     progress.finish();
