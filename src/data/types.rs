@@ -222,6 +222,9 @@ const BOOLEAN_SPELLINGS: &[(&str, &str)] =
 /// Parses one datetime with a pattern, as seconds since the epoch (the instant, for patterns
 /// with an offset; a time of day counts from 1970-01-01 00:00).
 pub fn parse_datetime(text: &str, pattern: &str) -> Option<f64> {
+    if let Some(seconds) = parse_iso(text, pattern) {
+        return Some(seconds);
+    }
     let utc = if has_offset(pattern) {
         if !offset_style_matches(text, pattern) {
             return None;
@@ -243,6 +246,39 @@ pub fn parse_datetime(text: &str, pattern: &str) -> Option<f64> {
             .and_utc()
     };
     Some(utc.timestamp() as f64 + f64::from(utc.timestamp_subsec_nanos()) / 1e9)
+}
+
+/// The two most common patterns read by hand (chrono re-reads the pattern for every value):
+/// `2024-03-01` with `%Y-%m-%d` and `2024-03-01 12:30:00` with `%Y-%m-%d %H:%M:%S`, when the
+/// text has exactly that shape; anything else (or an impossible date) is left to chrono, which
+/// gives the same answer for these shapes.
+fn parse_iso(text: &str, pattern: &str) -> Option<f64> {
+    let bytes = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        bytes.get(range)?.iter().try_fold(0u32, |number, &byte| {
+            byte.is_ascii_digit()
+                .then(|| number * 10 + u32::from(byte - b'0'))
+        })
+    };
+    let (date, time) = match (pattern, bytes.len()) {
+        ("%Y-%m-%d", 10) => (0..10, None),
+        ("%Y-%m-%d %H:%M:%S", 19)
+            if bytes[10] == b' ' && bytes[13] == b':' && bytes[16] == b':' =>
+        {
+            (
+                0..10,
+                Some((digits(11..13)?, digits(14..16)?, digits(17..19)?)),
+            )
+        }
+        _ => return None,
+    };
+    if bytes[date.start + 4] != b'-' || bytes[date.start + 7] != b'-' {
+        return None;
+    }
+    let day = NaiveDate::from_ymd_opt(digits(0..4)? as i32, digits(5..7)?, digits(8..10)?)?;
+    let (hour, minute, second) = time.unwrap_or((0, 0, 0));
+    let moment = day.and_hms_opt(hour, minute, second)?.and_utc();
+    Some(moment.timestamp() as f64)
 }
 
 /// chrono reads `+02:00` and `+0200` with either `%:z` or `%z`; the pattern must be the one
@@ -318,7 +354,23 @@ fn with_offset(format: ValueFormat, present: &[&str]) -> ValueFormat {
 }
 
 fn boolean_format(values: &[&str]) -> Option<ValueFormat> {
-    let distinct: HashSet<String> = values.iter().map(|v| v.to_lowercase()).collect();
+    // At most two distinct spellings, each at most five bytes ("false"): most columns are
+    // ruled out at their first value, without lowercasing millions of them.
+    let mut distinct: Vec<String> = Vec::with_capacity(2);
+    for value in values {
+        if value.len() > 5 {
+            return None;
+        }
+        if !distinct.iter().any(|seen| seen.eq_ignore_ascii_case(value)) {
+            let lower = value.to_lowercase();
+            if !distinct.contains(&lower) {
+                if distinct.len() == 2 {
+                    return None;
+                }
+                distinct.push(lower);
+            }
+        }
+    }
     let (yes, no) = BOOLEAN_SPELLINGS
         .iter()
         .find(|(yes, no)| distinct.iter().all(|v| v == yes || v == no))?;
@@ -588,6 +640,40 @@ mod tests {
             }
         );
         assert_eq!(infer_kind(&["007", "12"]).0, ColumnKind::Categorical);
+    }
+
+    #[test]
+    fn iso_dates_read_by_hand_as_chrono_reads_them() {
+        let cases = [
+            ("2024-02-29", "%Y-%m-%d"),
+            ("2023-02-29", "%Y-%m-%d"),
+            ("1969-12-31", "%Y-%m-%d"),
+            ("2024-13-01", "%Y-%m-%d"),
+            ("2024-1-01", "%Y-%m-%d"),
+            ("2013-01-01 05:00:00", "%Y-%m-%d %H:%M:%S"),
+            ("2013-01-01 24:00:00", "%Y-%m-%d %H:%M:%S"),
+            ("2013-01-01 23:59:60", "%Y-%m-%d %H:%M:%S"),
+            ("2013-01-01T05:00:00", "%Y-%m-%d %H:%M:%S"),
+            ("2013-01-01 5:00:000", "%Y-%m-%d %H:%M:%S"),
+        ];
+        for (text, pattern) in cases {
+            let chrono = NaiveDateTime::parse_from_str(text, pattern)
+                .ok()
+                .or_else(|| {
+                    NaiveDate::parse_from_str(text, pattern)
+                        .ok()
+                        .and_then(|date| date.and_hms_opt(0, 0, 0))
+                })
+                .map(|moment| {
+                    let utc = moment.and_utc();
+                    utc.timestamp() as f64 + f64::from(utc.timestamp_subsec_nanos()) / 1e9
+                });
+            assert_eq!(
+                parse_datetime(text, pattern),
+                chrono,
+                "{text} with {pattern}"
+            );
+        }
     }
 
     #[test]
