@@ -278,7 +278,14 @@ mod tests {
         let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/bank_two_tables.yaml");
         let input = validate(&schema).expect("the example is valid");
         let (kind, privacy) = (ModelKind::default(), Privacy::default());
-        train_all(&input, kind, privacy, Some(5), &|_| {})
+        train_all(
+            &input,
+            kind,
+            privacy,
+            Some(5),
+            crate::sampling::TRAINING_ROWS,
+            &|_| {},
+        )
     }
 
     /// The header's length: magic, version, writer, payload length, expanded count, checksum.

@@ -29,6 +29,8 @@ pub struct RunOptions {
     pub model: ModelKind,
     /// Privacy protections.
     pub privacy: Privacy,
+    /// The rows a large table is learned from (see [`TRAINING_ROWS`]).
+    pub sample_rows: usize,
     /// Exact row counts of tables generated without a parent.
     pub rows: RowTargets,
     /// Tables whose rows are taken from files instead of being generated.
@@ -42,6 +44,7 @@ impl Default for RunOptions {
             scale: 1.0,
             model: ModelKind::default(),
             privacy: Privacy::default(),
+            sample_rows: TRAINING_ROWS,
             rows: RowTargets::default(),
             given: GivenFiles::default(),
         }
@@ -71,7 +74,7 @@ pub struct TableReport {
 }
 
 /// Options of training (the first half of a run).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct TrainOptions {
     /// The seed stored in the model for generation; when `None` the schema's seed.
     pub seed: Option<u64>,
@@ -79,6 +82,20 @@ pub struct TrainOptions {
     pub model: ModelKind,
     /// Privacy protections.
     pub privacy: Privacy,
+    /// A table with more rows is learned from a seeded sample of about this many (whole
+    /// sequences); counts and key distributions still come from every row.
+    pub sample_rows: usize,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        TrainOptions {
+            seed: None,
+            model: ModelKind::default(),
+            privacy: Privacy::default(),
+            sample_rows: TRAINING_ROWS,
+        }
+    }
 }
 
 /// Options of generating from trained models (the second half of a run).
@@ -112,6 +129,7 @@ impl RunOptions {
             seed: self.seed,
             model: self.model,
             privacy: self.privacy,
+            sample_rows: self.sample_rows,
         }
     }
 
@@ -150,7 +168,7 @@ pub fn run_to(
     if let Ok(schema) = Schema::load(schema_file) {
         target.refuse_inputs(&schema.input_paths(), &schema.database_tables())?;
     }
-    let input = load(schema_file, progress)?;
+    let input = load(schema_file, options.sample_rows, progress)?;
     let real_rows: Vec<usize> = input
         .tables
         .keys()
@@ -168,16 +186,16 @@ pub fn train(
     options: &TrainOptions,
     progress: &dyn Progress,
 ) -> Result<Models> {
-    let input = load(schema_file, progress)?;
+    let input = load(schema_file, options.sample_rows, progress)?;
     Ok(train_validated(input, options, progress))
 }
 
 /// Validates and loads the real tables as a stage; its rows (and so rows per second) are
 /// reported table by table when loading is over, as `data` loads tables in parallel and reports
 /// nothing itself.
-fn load(schema_file: &Path, progress: &dyn Progress) -> Result<Validated> {
+fn load(schema_file: &Path, sample_rows: usize, progress: &dyn Progress) -> Result<Validated> {
     progress.stage("validating and loading", 0);
-    let input = validate_for_training(schema_file, TRAINING_ROWS);
+    let input = validate_for_training(schema_file, sample_rows);
     if let Ok(input) = &input {
         for name in input.tables.keys() {
             progress.rows(name, input.real_rows(name));
@@ -191,7 +209,8 @@ fn load(schema_file: &Path, progress: &dyn Progress) -> Result<Validated> {
 fn train_validated(input: Validated, options: &TrainOptions, progress: &dyn Progress) -> Models {
     let seed = options.seed.or(input.schema.seed);
     progress.stage("training", input.plan.order.len());
-    let models = train_all(&input, options.model, options.privacy, seed, &|table| {
+    let (model, privacy, rows) = (options.model, options.privacy, options.sample_rows);
+    let models = train_all(&input, model, privacy, seed, rows, &|table| {
         progress.rows(table, input.real_rows(table));
         progress.advance(table);
     });

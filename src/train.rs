@@ -171,6 +171,7 @@ pub fn train_all(
     kind: ModelKind,
     privacy: Privacy,
     seed: Option<u64>,
+    sample_rows: usize,
     on_table: &(dyn Fn(&str) + Sync),
 ) -> Models {
     let kept = keep::decide(&input.schema, &input.tables);
@@ -179,7 +180,7 @@ pub fn train_all(
         .order
         .par_iter()
         .map(|table_plan| {
-            let trained = train_table(input, table_plan, kind, privacy, &kept);
+            let trained = train_table(input, table_plan, (kind, privacy, sample_rows), &kept);
             on_table(&table_plan.table);
             trained
         })
@@ -199,8 +200,7 @@ pub fn train_all(
 fn train_table(
     input: &Validated,
     plan: &TablePlan,
-    kind: ModelKind,
-    privacy: Privacy,
+    (kind, privacy, sample_rows): (ModelKind, Privacy, usize),
     kept: &IndexMap<String, String>,
 ) -> TrainedTable {
     let table = &input.tables[&plan.table];
@@ -219,7 +219,7 @@ fn train_table(
     let (sample, sample_rows) = match input.sampled.get(&plan.table) {
         Some(sampled) => (None, Some(sampled.rows.clone())),
         None => {
-            let rows = training_sample(input, table, sequence.as_ref());
+            let rows = training_sample(input, table, sequence.as_ref(), sample_rows);
             (rows.as_ref().map(|rows| table.subset(rows)), rows)
         }
     };
@@ -317,26 +317,25 @@ fn train_table(
     }
 }
 
-/// The rows a table above [`crate::sampling::TRAINING_ROWS`] trains on (`None`: every row): whole sequences of
+/// The rows a table above `limit` rows trains on (`None`: every row): whole sequences of
 /// a sequential table (`sequence`: its key and the parent row of each row), else rows drawn
 /// without replacement, from a stream seeded by the table's name.
 fn training_sample(
     input: &Validated,
     table: &Table,
     sequence: Option<&(&crate::schema::ForeignKey, Vec<Option<usize>>)>,
+    limit: usize,
 ) -> Option<Vec<usize>> {
-    if table.rows() <= crate::sampling::TRAINING_ROWS {
+    if table.rows() <= limit {
         return None;
     }
     let mut rng = crate::sampling::rng_for(crate::sampling::SAMPLE_SEED, &table.name);
     Some(match sequence {
         Some((key, index)) => {
             let parents = input.tables[&key.parent].rows();
-            crate::sampling::sample_groups(index, parents, crate::sampling::TRAINING_ROWS, &mut rng)
+            crate::sampling::sample_groups(index, parents, limit, &mut rng)
         }
-        None => {
-            crate::sampling::sample_rows(table.rows(), crate::sampling::TRAINING_ROWS, &mut rng)
-        }
+        None => crate::sampling::sample_rows(table.rows(), limit, &mut rng),
     })
 }
 

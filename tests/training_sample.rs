@@ -97,6 +97,7 @@ fn a_large_leaf_table_keeps_whole_sequences_of_a_sample_and_exact_counts() {
         ModelKind::Learned,
         Privacy::default(),
         Some(3),
+        300,
         &|_| {},
     );
     assert_eq!(models.tables["children"].real_rows, CHILDREN);
@@ -160,4 +161,48 @@ fn values_and_keys_outside_the_sample_are_still_checked() {
         };
         assert!(message.contains("`9999`"), "{message}");
     }
+}
+
+mod common;
+
+/// `--training-rows`: a sample small enough to cut the planted children table changes the model
+/// file; `all` (or a number above every table) learns from every row, as before sampling; a
+/// number below 1,000 is refused with exit code 2.
+#[test]
+fn training_rows_flag_sets_the_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path(), None);
+    let schema = dir.path().join("schema.yaml");
+    let schema = schema.to_str().unwrap();
+    let model = |name: &str, rows: &str| {
+        let path = dir.path().join(name);
+        let path = path.to_str().unwrap();
+        let args = [
+            "train",
+            schema,
+            "-m",
+            path,
+            "--seed",
+            "1",
+            "--quiet",
+            "--training-rows",
+            rows,
+        ];
+        common::succeeded(&common::dxsynth_output(&args));
+        std::fs::read(path).unwrap()
+    };
+    let all = model("all.dxm", "all");
+    assert_eq!(all, model("big.dxm", "1000000"), "`all` is every row");
+    assert_ne!(all, model("sample.dxm", "1000"), "1,000 rows cut 1,400");
+    let path = dir.path().join("x.dxm");
+    let (code, _, stderr) = common::dxsynth(&[
+        "train",
+        schema,
+        "-m",
+        path.to_str().unwrap(),
+        "--training-rows",
+        "10",
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--training-rows"), "{stderr}");
 }

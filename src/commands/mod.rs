@@ -330,6 +330,30 @@ pub struct ModelArgs {
         value_parser = min_count
     )]
     pub privacy_min_count: usize,
+    /// A table with more rows than this is learned from a seeded sample of about this many
+    /// (whole sequences of a sequential table); row counts, children per parent and key
+    /// distributions still come from every row. `all` learns from every row (more memory and
+    /// time on large tables).
+    #[arg(
+        long,
+        default_value_t = dxsynth::sampling::TRAINING_ROWS,
+        value_name = "N|all",
+        value_parser = training_rows
+    )]
+    pub training_rows: usize,
+}
+
+/// `--training-rows`: `all`, or a whole number of at least 1,000 (fewer rows teach a model
+/// little about a table large enough to be sampled).
+fn training_rows(text: &str) -> Result<usize, String> {
+    if text == "all" {
+        return Ok(usize::MAX);
+    }
+    match text.parse::<usize>() {
+        Ok(rows) if rows < 1_000 => Err("must be at least 1000, or `all`".into()),
+        Ok(rows) => Ok(rows),
+        Err(err) => Err(format!("{err} (a number of rows, or `all`)")),
+    }
 }
 
 /// `--privacy-min-count`: a whole number of at least 1 (0 would silently mean "off").

@@ -47,6 +47,7 @@ pub fn run(args: &Args) -> Outcome {
         scale: args.out.scale,
         model: args.training.model,
         privacy: args.training.privacy(),
+        sample_rows: args.training.training_rows,
         rows: args.out.row_targets()?,
         given: args.out.given_files()?,
     };

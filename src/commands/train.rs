@@ -44,6 +44,7 @@ pub fn run(args: &Args) -> Outcome {
         seed: args.seed,
         model: args.training.model,
         privacy: args.training.privacy(),
+        sample_rows: args.training.training_rows,
     };
     if let Ok(schema) = Schema::load(&args.schema) {
         let inputs = schema.input_paths();
