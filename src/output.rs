@@ -25,6 +25,9 @@ use std::collections::HashSet;
 use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::thread::JoinHandle;
 
 use indexmap::IndexMap;
 
@@ -123,6 +126,11 @@ pub fn write_all(
     write_folder(out_dir, tables, "csv", write_table)
 }
 
+/// [`write_table`] as a [`TableWriter`] (the CSV errors name the file already).
+pub fn write_csv(_out_dir: &Path, path: &Path, table: &SyntheticTable) -> Result<()> {
+    write_table(path, table)
+}
+
 /// Writes every table as `<out_dir>/<table>.<extension>` with `write_table`, through one staging
 /// folder swapped in whole (the one mechanism for every file format); returns the paths written.
 fn write_folder(
@@ -131,15 +139,8 @@ fn write_folder(
     extension: &str,
     write_table: impl Fn(&Path, &SyntheticTable) -> Result<()>,
 ) -> Result<Vec<PathBuf>> {
-    check_folder(out_dir)?;
-    // A link to a folder stays a link: the folder it points at is replaced.
-    let target = if fs::symlink_metadata(out_dir).is_ok_and(|m| m.file_type().is_symlink()) {
-        files::resolved(out_dir)
-    } else {
-        out_dir.to_path_buf()
-    };
+    let (target, staging, registered) = open_staging(out_dir)?;
     let file_name = |table: &SyntheticTable| format!("{}.{extension}", table.name);
-    let (staging, registered) = staging_dir(&target)?;
     for table in tables.values() {
         write_table(&staging.path().join(file_name(table)), table)?;
     }
@@ -150,6 +151,142 @@ fn write_folder(
         .values()
         .map(|t| out_dir.join(file_name(t)))
         .collect())
+}
+
+/// Checks an output folder and opens the staging folder beside it: the folder to replace (a
+/// link to a folder stays a link: the folder it points at is replaced) and the staging folder.
+fn open_staging(out_dir: &Path) -> Result<(PathBuf, tempfile::TempDir, Temporary)> {
+    check_folder(out_dir)?;
+    let target = if fs::symlink_metadata(out_dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        files::resolved(out_dir)
+    } else {
+        out_dir.to_path_buf()
+    };
+    let (staging, registered) = staging_dir(&target)?;
+    Ok((target, staging, registered))
+}
+
+/// How one table is written as one file.
+pub type TableWriter = fn(&Path, &Path, &SyntheticTable) -> Result<()>;
+
+/// A folder written table by table as generation makes them: each table is written into the
+/// staging folder on a thread of its own (while the next table is generated), and the staging
+/// folder takes the output folder's place in [`FolderWriter::finish`], as with [`write_all`].
+/// Dropped unfinished, it leaves the output folder as it was.
+pub struct FolderWriter {
+    out_dir: PathBuf,
+    target: PathBuf,
+    extension: &'static str,
+    staging: Option<(tempfile::TempDir, Temporary)>,
+    sender: Option<SyncSender<Arc<SyntheticTable>>>,
+    thread: Option<JoinHandle<Result<()>>>,
+    names: Vec<String>,
+}
+
+impl FolderWriter {
+    /// Checks the output folder and opens its staging folder; `write_table(out_dir, path,
+    /// table)` writes one file.
+    pub fn open(
+        out_dir: &Path,
+        extension: &'static str,
+        write_table: TableWriter,
+    ) -> Result<FolderWriter> {
+        let (target, staging, registered) = open_staging(out_dir)?;
+        // One table waits while another is written: memory holds at most two finished tables
+        // beyond what generation keeps.
+        let (sender, receiver) = sync_channel::<Arc<SyntheticTable>>(1);
+        let dir = staging.path().to_path_buf();
+        let shown = out_dir.to_path_buf();
+        let thread = std::thread::Builder::new()
+            .name("dxsynth-writer".into())
+            .spawn(move || write_received(&receiver, &shown, &dir, extension, write_table))
+            .map_err(|source| Error::Io {
+                context: "cannot start a thread to write",
+                path: out_dir.to_path_buf(),
+                source,
+            })?;
+        Ok(FolderWriter {
+            out_dir: out_dir.to_path_buf(),
+            target,
+            extension,
+            staging: Some((staging, registered)),
+            sender: Some(sender),
+            thread: Some(thread),
+            names: Vec::new(),
+        })
+    }
+
+    /// Queues one table to be written; fails when writing an earlier table failed.
+    pub fn table(&mut self, table: &Arc<SyntheticTable>) -> Result<()> {
+        self.names.push(table.name.clone());
+        let sent = self
+            .sender
+            .as_ref()
+            .is_some_and(|sender| sender.send(Arc::clone(table)).is_ok());
+        if sent {
+            Ok(())
+        } else {
+            // The writer stopped: its error says why.
+            self.join().and(Err(Error::Io {
+                context: "cannot write",
+                path: self.out_dir.clone(),
+                source: std::io::Error::other("the writer thread stopped"),
+            }))
+        }
+    }
+
+    /// Waits for every table to be written, then swaps the staging folder in; returns the
+    /// paths written, in the order the tables came.
+    pub fn finish(mut self) -> Result<Vec<PathBuf>> {
+        self.join()?;
+        let file_name = |name: &String| format!("{name}.{}", self.extension);
+        let written: HashSet<OsString> = self.names.iter().map(|n| file_name(n).into()).collect();
+        if let Some((staging, registered)) = self.staging.take() {
+            swap_in(staging, &self.target, &written)?;
+            drop(registered);
+        }
+        Ok(self
+            .names
+            .iter()
+            .map(|name| self.out_dir.join(file_name(name)))
+            .collect())
+    }
+
+    /// Ends the writer thread (no more tables) and returns its result.
+    fn join(&mut self) -> Result<()> {
+        drop(self.sender.take());
+        match self.thread.take().map(JoinHandle::join) {
+            None | Some(Ok(Ok(()))) => Ok(()),
+            Some(Ok(Err(err))) => Err(err),
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+impl Drop for FolderWriter {
+    /// The thread ends before the staging folder is removed.
+    fn drop(&mut self) {
+        drop(self.sender.take());
+        if let Some(thread) = self.thread.take() {
+            drop(thread.join());
+        }
+    }
+}
+
+/// The writer thread: every table received, into `dir`, until the sender is gone or a write
+/// fails (the receiver is then dropped, so the next send fails).
+fn write_received(
+    receiver: &Receiver<Arc<SyntheticTable>>,
+    out_dir: &Path,
+    dir: &Path,
+    extension: &str,
+    write_table: TableWriter,
+) -> Result<()> {
+    for table in receiver {
+        let path = dir.join(format!("{}.{extension}", table.name));
+        write_table(out_dir, &path, &table)?;
+    }
+    Ok(())
 }
 
 fn parent_of(path: &Path) -> PathBuf {

@@ -8,10 +8,9 @@ use std::path::{Path, PathBuf};
 
 use crate::data::Table;
 use crate::error::{Error, Result};
-use crate::generate::{check_models_size, check_size, generate_all};
+use crate::generate::{check_models_size, check_size, generate_each};
 use crate::model::{ModelKind, Privacy};
-use crate::output;
-use crate::output::target::Target;
+use crate::output::target::{Target, Writer};
 use crate::progress::{self, Progress};
 use crate::schema::Schema;
 use crate::targets::{GivenFiles, RowTargets, Targets};
@@ -202,14 +201,19 @@ pub fn generate_to(
     check_models_size(models, options.scale)?;
     let targets = Targets::load(models, &options.rows, &options.given, options.scale)?;
     let seed = options.seed.or(models.seed).unwrap_or_else(fresh_seed);
+    // A folder is written as the tables are made (memory follows what keys need, not the
+    // output's size); a database gets every table at the end.
+    let mut writer = Writer::open(target)?;
+    let keep = writer.keep();
     progress.stage("generating", models.plan.order.len());
-    let synthetic = generate_all(models, seed, options.scale, &targets, &|table| {
+    let synthetic = generate_each(models, seed, options.scale, &targets, keep, &mut |table| {
         progress.advance(&table.name);
+        writer.table(table)
     });
     progress.finish();
     let synthetic = synthetic?;
     let paths = progress::stage(progress, "writing", || {
-        output::target::write(target, &synthetic, &models.plan)
+        writer.finish(&synthetic, &models.plan)
     })?;
     let tables = synthetic
         .values()
