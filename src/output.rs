@@ -420,22 +420,33 @@ fn write_table(path: &Path, table: &SyntheticTable) -> Result<()> {
         .iter()
         .map(|name| source_of(table, name))
         .collect();
-    let mut record: Vec<String> = Vec::with_capacity(sources.len());
+    let mut numbers = itoa::Buffer::new();
     for row in 0..table.rows {
-        record.clear();
         for (source, name) in sources.iter().zip(&table.header) {
-            let text = source.write(row).map_err(|message| {
-                Error::invalid(vec![Problem::column(&table.name, name, "format", message)])
-            })?;
-            record.push(text);
+            source
+                .write(row, &mut writer, &mut numbers)
+                .map_err(|cell| match cell {
+                    Cell::Format(message) => {
+                        Error::invalid(vec![Problem::column(&table.name, name, "format", message)])
+                    }
+                    Cell::Csv(source) => fail(source),
+                })?;
         }
-        writer.write_record(&record).map_err(fail)?;
+        writer
+            .write_record(std::iter::empty::<&[u8]>())
+            .map_err(fail)?;
     }
     writer.flush().map_err(|source| Error::Io {
         context: "cannot write",
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// Why a cell could not be written: its value does not fit its format, or the file failed.
+enum Cell {
+    Format(String),
+    Csv(csv::Error),
 }
 
 /// Where the values of one output column come from.
@@ -448,17 +459,55 @@ enum Source<'a> {
 }
 
 impl Source<'_> {
-    fn write(&self, row: usize) -> Result<String, String> {
-        Ok(match self {
-            Source::Text(text) => text[row].clone(),
-            Source::PrimaryKey => (row + 1).to_string(),
-            Source::ForeignKey(parents) => {
-                parents[row].map_or_else(String::new, |p| (p + 1).to_string())
-            }
-            Source::Column(column) => column.format.try_write(&column.values[row])?,
-            Source::Missing => String::new(),
-        })
+    /// Writes the field of `row` straight into the CSV writer: keys, integers, labels and
+    /// booleans without a `String` of their own, the rest as [`ValueFormat::try_write`] does.
+    ///
+    /// [`ValueFormat::try_write`]: crate::data::ValueFormat::try_write
+    fn write<W: std::io::Write>(
+        &self,
+        row: usize,
+        writer: &mut csv::Writer<W>,
+        numbers: &mut itoa::Buffer,
+    ) -> Result<(), Cell> {
+        let written = match self {
+            Source::Text(text) => writer.write_field(&text[row]),
+            Source::PrimaryKey => writer.write_field(numbers.format(row + 1)),
+            Source::ForeignKey(parents) => match parents[row] {
+                Some(parent) => writer.write_field(numbers.format(parent + 1)),
+                None => writer.write_field(""),
+            },
+            Source::Column(column) => return write_value(column, row, writer, numbers),
+            Source::Missing => writer.write_field(""),
+        };
+        written.map_err(Cell::Csv)
     }
+}
+
+/// One value of a modelled column, written as [`crate::data::ValueFormat::try_write`] writes it.
+fn write_value<W: std::io::Write>(
+    column: &crate::data::Column,
+    row: usize,
+    writer: &mut csv::Writer<W>,
+    numbers: &mut itoa::Buffer,
+) -> Result<(), Cell> {
+    use crate::data::{Value, ValueFormat};
+    let value = &column.values[row];
+    let written = match (&column.format, value) {
+        (_, Value::Null) => writer.write_field(""),
+        (_, Value::Label(label)) => writer.write_field(label.as_bytes()),
+        (ValueFormat::Boolean { yes, no }, Value::Flag(flag)) => {
+            writer.write_field(if *flag { yes } else { no })
+        }
+        // As `write_integer` does: whole numbers within i64 by their digits.
+        (ValueFormat::Integer, Value::Number(x)) if x.round().abs() < 9.0e18 => {
+            writer.write_field(numbers.format(x.round() as i64))
+        }
+        _ => {
+            let text = column.format.try_write(value).map_err(Cell::Format)?;
+            writer.write_field(text)
+        }
+    };
+    written.map_err(Cell::Csv)
 }
 
 fn source_of<'a>(table: &'a SyntheticTable, name: &str) -> Source<'a> {

@@ -120,6 +120,23 @@ impl Runs {
     }
 }
 
+impl Runs {
+    /// The values at `low` and at `high` (`low <= high <= low + 1 < len()`, as a quantile
+    /// between two neighbours reads them), with one search through the runs.
+    pub fn get_pair(&self, low: usize, high: usize) -> (&Value, &Value) {
+        if self.values.len() == self.len() {
+            return (&self.values[low], &self.values[high]);
+        }
+        let last = self.values.len() - 1;
+        let run = self.ends.partition_point(|&end| end <= low).min(last);
+        // `high` is in the same run unless `low` ends it.
+        if high < self.ends[run] {
+            return (&self.values[run], &self.values[run]);
+        }
+        (&self.values[run], self.get(high))
+    }
+}
+
 impl Serialize for Runs {
     /// A list of (value, repeat count) pairs.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -177,6 +194,22 @@ mod tests {
         assert!(runs.get(0).as_number().is_some_and(f64::is_sign_negative));
         let distinct = Runs::new((0..5).map(|i| Value::Number(f64::from(i))).collect());
         assert_eq!(distinct.get(3), &Value::Number(3.0));
+    }
+
+    #[test]
+    fn pairs_match_single_lookups() {
+        let runs = Runs::new(values());
+        let repeated = Runs::new(vec![Value::Number(1.0); 3]);
+        let distinct = Runs::new(vec![Value::Number(1.0), Value::Number(2.0)]);
+        for runs in [runs, repeated, distinct] {
+            for low in 0..runs.len() {
+                for high in [low, (low + 1).min(runs.len() - 1)] {
+                    let (a, b) = runs.get_pair(low, high);
+                    assert!(a.same(runs.get(low)), "{low}");
+                    assert!(b.same(runs.get(high)), "{high}");
+                }
+            }
+        }
     }
 
     #[test]
