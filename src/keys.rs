@@ -168,11 +168,14 @@ impl KeyDistribution {
         );
         let mut pool = ParentPool::new(capacities, signatures);
         let mut assigned = vec![None; child_rows];
+        let child_codes = self
+            .preference
+            .as_ref()
+            .map(|preference| (preference, preference.child_codes(synthetic.child)));
         for &row in &order[empty..] {
-            let wanted = self
-                .preference
+            let wanted = child_codes
                 .as_ref()
-                .map(|preference| preference.draw_signature(synthetic.child, row, rng));
+                .map(|(preference, codes)| preference.draw_signature(codes, row, rng));
             assigned[row] = Some(pool.take(wanted, rng));
         }
         assigned

@@ -4,7 +4,7 @@
 //! is drawn again: the model keeps a 64-bit hash of every real value for that (never the value).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
@@ -28,6 +28,43 @@ pub struct WordModel {
     next: BTreeMap<Arc<str>, Weighted<Arc<str>>>,
     /// Hashes of the real values (sorted), to reject replays.
     real: Vec<u64>,
+    /// The word lists linked by position, built on the first draw (not stored).
+    #[serde(skip)]
+    chains: OnceLock<Chains>,
+}
+
+/// The word lists of a [`WordModel`] linked by position, so drawing a value follows indices
+/// instead of looking each word up by its text: list 0 holds the first words, list 1 every
+/// word, list `2 + i` the followers of the `i`-th word of `next`; next to each list, for each
+/// of its words, the list of that word's followers (none: back off to list 1).
+#[derive(Debug, Clone, Default)]
+struct Chains {
+    lists: Vec<(Weighted<Arc<str>>, Vec<Option<usize>>)>,
+}
+
+impl Chains {
+    fn of(model: &WordModel) -> Chains {
+        let position: HashMap<&str, usize> = model
+            .next
+            .keys()
+            .enumerate()
+            .map(|(index, word)| (&**word, 2 + index))
+            .collect();
+        let first = model.starts.as_ref().unwrap_or(&model.words);
+        let lists = [first, &model.words]
+            .into_iter()
+            .chain(model.next.values())
+            .map(|list| {
+                let follow = list
+                    .items()
+                    .iter()
+                    .map(|word| position.get(&**word).copied())
+                    .collect();
+                (list.clone(), follow)
+            })
+            .collect();
+        Chains { lists }
+    }
 }
 
 impl WordModel {
@@ -84,6 +121,7 @@ impl WordModel {
             words,
             next,
             real: sorted_hashes(values.iter().map(|w| w.join(" "))),
+            chains: OnceLock::new(),
         })
     }
 
@@ -110,20 +148,23 @@ impl WordModel {
         })
     }
 
+    /// A first word, then each next word from the followers of the one before (every word
+    /// when it has none), joined by spaces.
     fn draw(&self, rng: &mut SynthRng) -> String {
         let length = self.lengths[rng.random_range(0..self.lengths.len())].max(1);
-        let mut out: Vec<&str> = Vec::with_capacity(usize::from(length));
-        let first = self.starts.as_ref().unwrap_or(&self.words).draw(rng);
-        out.push(first);
-        while out.len() < usize::from(length) {
-            let previous = out.last().copied().unwrap_or_default();
-            let word = match self.next.get(previous) {
-                Some(after) => after.draw(rng),
-                None => self.words.draw(rng),
-            };
-            out.push(word);
+        let chains = self.chains.get_or_init(|| Chains::of(self));
+        let mut text = String::new();
+        let mut list = 0;
+        for drawn in 0..length {
+            let (words, follow) = &chains.lists[list];
+            let index = words.draw_index(rng);
+            if drawn > 0 {
+                text.push(' ');
+            }
+            text.push_str(&words.items()[index]);
+            list = follow[index].unwrap_or(1);
         }
-        out.join(" ")
+        text
     }
 }
 
