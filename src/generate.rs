@@ -7,6 +7,8 @@
 //! tables generated without a parent, and replaces the rows of given tables by the given ones:
 //! their descendants are generated for them as for synthetic parents.
 
+mod parts;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -110,6 +112,38 @@ pub enum Keep {
 /// The generated tables by name, in plan order, shared with whoever writes them.
 pub type Done = IndexMap<String, Arc<SyntheticTable>>;
 
+/// Where generated tables go as they are made (a writer; see [`generate_each`]).
+pub trait Sink {
+    /// Takes a whole table.
+    fn table(&mut self, table: &Arc<SyntheticTable>) -> Result<()>;
+
+    /// Whether a table may come in consecutive parts instead ([`Sink::part`]).
+    fn takes_parts(&self) -> bool;
+
+    /// Takes a part of a table: its rows from `first_row` on, primary keys numbered from
+    /// there; parts of one table come in order with no other table between them, and the
+    /// `last` one ends the table.
+    fn part(&mut self, part: SyntheticTable, first_row: usize, last: bool) -> Result<()>;
+}
+
+/// A [`Sink`] that only watches the tables go by.
+struct Watch<'a>(&'a dyn Fn(&SyntheticTable));
+
+impl Sink for Watch<'_> {
+    fn table(&mut self, table: &Arc<SyntheticTable>) -> Result<()> {
+        (self.0)(table);
+        Ok(())
+    }
+
+    fn takes_parts(&self) -> bool {
+        false
+    }
+
+    fn part(&mut self, _: SyntheticTable, _: usize, _: bool) -> Result<()> {
+        Ok(())
+    }
+}
+
 /// Generates every table in plan order, every random draw derived from `seed`, root tables
 /// with `scale` times their real rows (children follow their parents) unless `targets` says
 /// otherwise; `on_table` is called as each table is done. Fails only when given rows hold keys
@@ -121,41 +155,72 @@ pub fn generate_all(
     targets: &Targets,
     on_table: &dyn Fn(&SyntheticTable),
 ) -> Result<IndexMap<String, SyntheticTable>> {
-    generate_each(models, seed, scale, targets, Keep::All, &mut |table| {
-        on_table(table);
-        Ok(())
-    })
+    generate_each(
+        models,
+        seed,
+        scale,
+        targets,
+        Keep::All,
+        &mut Watch(on_table),
+    )
 }
 
-/// [`generate_all`] handing each table to `on_table` as soon as it is made (to be written while
+/// [`generate_all`] handing each table to `sink` as soon as it is made (to be written while
 /// the next one is generated), keeping what `keep` says: with [`Keep::Needed`] the tables
-/// returned hold only their names, headers and row counts. The first error of `on_table` stops
-/// generation.
+/// returned hold only their names, headers and row counts, and a sequential table no later
+/// table reads goes to a sink that takes parts in parts (its rows wait in a temporary file
+/// until their keys are assigned: memory then does not grow with its size). The same draws
+/// are made in the same order either way, so the output is the same. The first error of
+/// `sink` stops generation.
 pub fn generate_each(
     models: &Models,
     seed: u64,
     scale: f64,
     targets: &Targets,
     keep: Keep,
-    on_table: &mut dyn FnMut(&Arc<SyntheticTable>) -> Result<()>,
+    sink: &mut dyn Sink,
 ) -> Result<IndexMap<String, SyntheticTable>> {
     let last_use = last_use(models);
     let mut synthetic: Done = IndexMap::new();
     let mut problems = Vec::new();
     for (index, plan) in models.plan.order.iter().enumerate() {
         let trained = &models.tables[&plan.table];
-        let table = match targets.given(&plan.table) {
-            Some(given) => given_table(given, trained, &synthetic, &mut problems),
-            None => {
+        let unread_later = last_use.get(&plan.table).is_none_or(|&last| last <= index);
+        let table = match (&plan.generation, targets.given(&plan.table)) {
+            (_, Some(given)) => {
+                let table = Arc::new(given_table(given, trained, &synthetic, &mut problems));
+                sink.table(&table)?;
+                table
+            }
+            (Generation::Sequential { key }, None)
+                if keep == Keep::Needed
+                    && unread_later
+                    && trained.kept.is_none()
+                    && sink.takes_parts() =>
+            {
+                let mut rng = rng_for(seed, &plan.table);
+                let part = parts::Table {
+                    plan,
+                    trained,
+                    models,
+                    done: &synthetic,
+                };
+                let rows = part.generate(key, &mut rng, sink)?;
+                Arc::new(SyntheticTable {
+                    rows,
+                    ..husk_of(trained)
+                })
+            }
+            (_, None) => {
                 let mut rng = rng_for(seed, &plan.table);
                 let rows = targets.rows(&plan.table);
                 let table =
                     generate_table(plan, trained, models, &synthetic, scale, rows, &mut rng);
-                refer_to_written_keys(table, plan, &synthetic)
+                let table = Arc::new(refer_to_written_keys(table, plan, &synthetic));
+                sink.table(&table)?;
+                table
             }
         };
-        let table = Arc::new(table);
-        on_table(&table)?;
         synthetic.insert(table.name.clone(), table);
         if keep == Keep::Needed {
             release_unneeded(&mut synthetic, &last_use, index);
@@ -168,6 +233,19 @@ pub fn generate_each(
             .collect())
     } else {
         Err(Error::GivenRows(Problems(problems)))
+    }
+}
+
+/// A trained table's synthetic form without rows.
+fn husk_of(trained: &TrainedTable) -> SyntheticTable {
+    SyntheticTable {
+        name: trained.name.clone(),
+        header: trained.header.clone(),
+        primary_key: trained.primary_key.clone(),
+        rows: 0,
+        columns: Vec::new(),
+        foreign_keys: IndexMap::new(),
+        text: IndexMap::new(),
     }
 }
 
@@ -360,6 +438,19 @@ fn fill_semantic(
     done: &Done,
     rng: &mut SynthRng,
 ) {
+    let mut own = SynthRng::seed_from_u64(rng.random());
+    fill_semantic_with(semantic, columns, foreign_keys, plan, done, &mut own);
+}
+
+/// [`fill_semantic`] with the semantic generators' own random stream (already derived).
+fn fill_semantic_with(
+    semantic: &SemanticTable,
+    columns: &mut [Column],
+    foreign_keys: &IndexMap<String, Vec<Option<usize>>>,
+    plan: &TablePlan,
+    done: &Done,
+    own: &mut SynthRng,
+) {
     let relationships = plan.relationships();
     let parents: ParentColumns<'_> = relationships
         .iter()
@@ -372,8 +463,7 @@ fn fill_semantic(
             ))
         })
         .collect();
-    let mut own = SynthRng::seed_from_u64(rng.random());
-    semantic.fill(columns, &parents, &mut own);
+    semantic.fill(columns, &parents, own);
 }
 
 /// A kept table: its real rows and primary keys; its foreign keys point at the rows of its

@@ -178,9 +178,21 @@ pub struct FolderWriter {
     target: PathBuf,
     extension: &'static str,
     staging: Option<(tempfile::TempDir, Temporary)>,
-    sender: Option<SyncSender<Arc<SyntheticTable>>>,
+    sender: Option<SyncSender<Piece>>,
     thread: Option<JoinHandle<Result<()>>>,
     names: Vec<String>,
+    parts: bool,
+}
+
+/// What the writer thread is handed: a whole table, or a part of one (its rows from
+/// `first_row` on; `last` closes the file).
+enum Piece {
+    Whole(Arc<SyntheticTable>),
+    Part {
+        table: Box<SyntheticTable>,
+        first_row: usize,
+        last: bool,
+    },
 }
 
 impl FolderWriter {
@@ -194,7 +206,7 @@ impl FolderWriter {
         let (target, staging, registered) = open_staging(out_dir)?;
         // One table waits while another is written: memory holds at most two finished tables
         // beyond what generation keeps.
-        let (sender, receiver) = sync_channel::<Arc<SyntheticTable>>(1);
+        let (sender, receiver) = sync_channel::<Piece>(1);
         let dir = staging.path().to_path_buf();
         let shown = out_dir.to_path_buf();
         let thread = std::thread::Builder::new()
@@ -213,16 +225,40 @@ impl FolderWriter {
             sender: Some(sender),
             thread: Some(thread),
             names: Vec::new(),
+            parts: extension == "csv",
+        })
+    }
+
+    /// Whether tables may come in parts (CSV files only: a Parquet file's layout would
+    /// depend on the parts).
+    pub fn takes_parts(&self) -> bool {
+        self.parts
+    }
+
+    /// Queues a part of a table: its rows from `first_row` on (the first part creates the
+    /// file, the `last` one closes it; parts come in order, no other table in between).
+    pub fn part(&mut self, table: SyntheticTable, first_row: usize, last: bool) -> Result<()> {
+        if first_row == 0 {
+            self.names.push(table.name.clone());
+        }
+        self.send(Piece::Part {
+            table: Box::new(table),
+            first_row,
+            last,
         })
     }
 
     /// Queues one table to be written; fails when writing an earlier table failed.
     pub fn table(&mut self, table: &Arc<SyntheticTable>) -> Result<()> {
         self.names.push(table.name.clone());
+        self.send(Piece::Whole(Arc::clone(table)))
+    }
+
+    fn send(&mut self, piece: Piece) -> Result<()> {
         let sent = self
             .sender
             .as_ref()
-            .is_some_and(|sender| sender.send(Arc::clone(table)).is_ok());
+            .is_some_and(|sender| sender.send(piece).is_ok());
         if sent {
             Ok(())
         } else {
@@ -274,17 +310,42 @@ impl Drop for FolderWriter {
 }
 
 /// The writer thread: every table received, into `dir`, until the sender is gone or a write
-/// fails (the receiver is then dropped, so the next send fails).
+/// fails (the receiver is then dropped, so the next send fails). Parts go to one CSV file
+/// kept open from the first part to the last.
 fn write_received(
-    receiver: &Receiver<Arc<SyntheticTable>>,
+    receiver: &Receiver<Piece>,
     out_dir: &Path,
     dir: &Path,
     extension: &str,
     write_table: TableWriter,
 ) -> Result<()> {
-    for table in receiver {
-        let path = dir.join(format!("{}.{extension}", table.name));
-        write_table(out_dir, &path, &table)?;
+    let mut open: Option<CsvFile> = None;
+    for piece in receiver {
+        match piece {
+            Piece::Whole(table) => {
+                let path = dir.join(format!("{}.{extension}", table.name));
+                write_table(out_dir, &path, &table)?;
+            }
+            Piece::Part {
+                table,
+                first_row,
+                last,
+            } => {
+                let mut file = match open.take() {
+                    Some(file) => file,
+                    None => {
+                        let path = dir.join(format!("{}.{extension}", table.name));
+                        CsvFile::create(&path, &table.header)?
+                    }
+                };
+                file.rows(&table, first_row)?;
+                if last {
+                    file.finish()?;
+                } else {
+                    open = Some(file);
+                }
+            }
+        }
     }
     Ok(())
 }
@@ -409,38 +470,75 @@ fn carry_over(
 }
 
 fn write_table(path: &Path, table: &SyntheticTable) -> Result<()> {
-    let fail = |source: csv::Error| Error::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut writer = csv::Writer::from_path(path).map_err(fail)?;
-    writer.write_record(&table.header).map_err(fail)?;
-    let sources: Vec<Source<'_>> = table
-        .header
-        .iter()
-        .map(|name| source_of(table, name))
-        .collect();
-    let mut numbers = itoa::Buffer::new();
-    for row in 0..table.rows {
-        for (source, name) in sources.iter().zip(&table.header) {
-            source
-                .write(row, &mut writer, &mut numbers)
-                .map_err(|cell| match cell {
-                    Cell::Format(message) => {
-                        Error::invalid(vec![Problem::column(&table.name, name, "format", message)])
-                    }
-                    Cell::Csv(source) => fail(source),
-                })?;
-        }
-        writer
-            .write_record(std::iter::empty::<&[u8]>())
-            .map_err(fail)?;
+    let mut file = CsvFile::create(path, &table.header)?;
+    file.rows(table, 0)?;
+    file.finish()
+}
+
+/// A CSV file written in parts (a table too large to hold comes in consecutive parts).
+struct CsvFile {
+    path: PathBuf,
+    writer: csv::Writer<fs::File>,
+    numbers: itoa::Buffer,
+}
+
+impl CsvFile {
+    /// Creates the file and writes its header.
+    fn create(path: &Path, header: &[String]) -> Result<CsvFile> {
+        let fail = |source: csv::Error| Error::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut writer = csv::Writer::from_path(path).map_err(fail)?;
+        writer.write_record(header).map_err(fail)?;
+        Ok(CsvFile {
+            path: path.to_path_buf(),
+            writer,
+            numbers: itoa::Buffer::new(),
+        })
     }
-    writer.flush().map_err(|source| Error::Io {
-        context: "cannot write",
-        path: path.to_path_buf(),
-        source,
-    })
+
+    /// Writes the rows of `table`, the first of which is row `first_row` of the whole table
+    /// (primary keys count on from there).
+    fn rows(&mut self, table: &SyntheticTable, first_row: usize) -> Result<()> {
+        let fail = |source: csv::Error| Error::Write {
+            path: self.path.clone(),
+            source,
+        };
+        let sources: Vec<Source<'_>> = table
+            .header
+            .iter()
+            .map(|name| source_of(table, name))
+            .collect();
+        for row in 0..table.rows {
+            for (source, name) in sources.iter().zip(&table.header) {
+                source
+                    .write(row, first_row, &mut self.writer, &mut self.numbers)
+                    .map_err(|cell| match cell {
+                        Cell::Format(message) => Error::invalid(vec![Problem::column(
+                            &table.name,
+                            name,
+                            "format",
+                            message,
+                        )]),
+                        Cell::Csv(source) => fail(source),
+                    })?;
+            }
+            self.writer
+                .write_record(std::iter::empty::<&[u8]>())
+                .map_err(fail)?;
+        }
+        Ok(())
+    }
+
+    /// Flushes the file.
+    fn finish(mut self) -> Result<()> {
+        self.writer.flush().map_err(|source| Error::Io {
+            context: "cannot write",
+            path: self.path.clone(),
+            source,
+        })
+    }
 }
 
 /// Why a cell could not be written: its value does not fit its format, or the file failed.
@@ -466,12 +564,13 @@ impl Source<'_> {
     fn write<W: std::io::Write>(
         &self,
         row: usize,
+        first_row: usize,
         writer: &mut csv::Writer<W>,
         numbers: &mut itoa::Buffer,
     ) -> Result<(), Cell> {
         let written = match self {
             Source::Text(text) => writer.write_field(&text[row]),
-            Source::PrimaryKey => writer.write_field(numbers.format(row + 1)),
+            Source::PrimaryKey => writer.write_field(numbers.format(first_row + row + 1)),
             Source::ForeignKey(parents) => match parents[row] {
                 Some(parent) => writer.write_field(numbers.format(parent + 1)),
                 None => writer.write_field(""),

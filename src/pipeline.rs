@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::data::Table;
 use crate::error::{Error, Result};
-use crate::generate::{check_models_size, check_size, generate_each};
+use crate::generate::{Sink, SyntheticTable, check_models_size, check_size, generate_each};
 use crate::model::{ModelKind, Privacy};
 use crate::output::target::{Target, Writer};
 use crate::progress::{self, Progress};
@@ -206,10 +206,11 @@ pub fn generate_to(
     let mut writer = Writer::open(target)?;
     let keep = writer.keep();
     progress.stage("generating", models.plan.order.len());
-    let synthetic = generate_each(models, seed, options.scale, &targets, keep, &mut |table| {
-        progress.advance(&table.name);
-        writer.table(table)
-    });
+    let mut sink = Reporting {
+        writer: &mut writer,
+        progress,
+    };
+    let synthetic = generate_each(models, seed, options.scale, &targets, keep, &mut sink);
     progress.finish();
     let synthetic = synthetic?;
     let paths = progress::stage(progress, "writing", || {
@@ -226,6 +227,31 @@ pub fn generate_to(
         })
         .collect();
     Ok(RunReport { seed, tables })
+}
+
+/// The writer, advancing the progress as each table is done.
+struct Reporting<'a> {
+    writer: &'a mut Writer,
+    progress: &'a dyn Progress,
+}
+
+impl Sink for Reporting<'_> {
+    fn table(&mut self, table: &std::sync::Arc<SyntheticTable>) -> Result<()> {
+        self.progress.advance(&table.name);
+        self.writer.table(table)
+    }
+
+    fn takes_parts(&self) -> bool {
+        self.writer.takes_parts()
+    }
+
+    fn part(&mut self, part: SyntheticTable, first_row: usize, last: bool) -> Result<()> {
+        // Progress hook (issue 12, rows per second): `part.rows` rows are done here.
+        if last {
+            self.progress.advance(&part.name);
+        }
+        self.writer.part(part, first_row, last)
+    }
 }
 
 fn check_scale(scale: f64) -> Result<()> {

@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 
 use super::{FolderWriter, IfExists, OutputKind};
 use crate::error::{Error, Problem, Result};
-use crate::generate::{Keep, SyntheticTable};
+use crate::generate::{Keep, Sink, SyntheticTable};
 use crate::location::Location;
 use crate::plan::Plan;
 use crate::schema::TableSource;
@@ -123,14 +123,6 @@ impl Writer {
         }
     }
 
-    /// Takes one generated table (parents come before children).
-    pub fn table(&mut self, table: &Arc<SyntheticTable>) -> Result<()> {
-        match self {
-            Writer::Folder(folder) => folder.table(table),
-            Writer::AtTheEnd(_) => Ok(()),
-        }
-    }
-
     /// Finishes writing: `tables` are what generation kept (every table, whole, when
     /// [`Writer::keep`] says so). Returns what was written for each table.
     pub fn finish(
@@ -141,6 +133,30 @@ impl Writer {
         match self {
             Writer::Folder(folder) => folder.finish(),
             Writer::AtTheEnd(target) => write(&target, tables, plan),
+        }
+    }
+}
+
+impl Sink for Writer {
+    /// Takes one generated table (parents come before children).
+    fn table(&mut self, table: &Arc<SyntheticTable>) -> Result<()> {
+        match self {
+            Writer::Folder(folder) => folder.table(table),
+            Writer::AtTheEnd(_) => Ok(()),
+        }
+    }
+
+    fn takes_parts(&self) -> bool {
+        matches!(self, Writer::Folder(folder) if folder.takes_parts())
+    }
+
+    fn part(&mut self, part: SyntheticTable, first_row: usize, last: bool) -> Result<()> {
+        match self {
+            Writer::Folder(folder) => folder.part(part, first_row, last),
+            Writer::AtTheEnd(_) => Err(Error::Target {
+                target: "database".into(),
+                message: "a table came in parts to a target that writes whole tables".into(),
+            }),
         }
     }
 }

@@ -39,8 +39,11 @@ pub struct WordModel {
 /// of its words, the list of that word's followers (none: back off to list 1).
 #[derive(Debug, Clone, Default)]
 struct Chains {
-    lists: Vec<(Weighted<Arc<str>>, Vec<Option<usize>>)>,
+    lists: Vec<Linked>,
 }
+
+/// A word list and, for each of its words, the list of its followers.
+type Linked = (Weighted<Arc<str>>, Vec<Option<usize>>);
 
 impl Chains {
     fn of(model: &WordModel) -> Chains {

@@ -1,0 +1,272 @@
+//! A sequential table no later table reads, generated and written in parts: its rows are drawn
+//! sequence by sequence as in memory, moved part by part into a temporary file (with the codes
+//! key assignment reads), their keys assigned, and then read back part by part, semantic
+//! columns filled and handed to the sink. Every draw is made in the order the whole-table path
+//! makes it ([`super::generate_table`]), so the bytes written are the same; memory holds a
+//! part's values and a few integers per row (keys, codes), not the table.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Seek, Write};
+
+use indexmap::IndexMap;
+use rand::{RngExt, SeedableRng};
+
+use super::{
+    Done, Sink, SyntheticTable, empty_columns, fill_semantic_with, husk_of, push_rows,
+    refer_to_written_keys, sort_sequence, synthetic_context,
+};
+use crate::data::{Column, Value};
+use crate::error::{Error, Result};
+use crate::model::parent_preference::LinkedColumns;
+use crate::model::{Parent, Row, TableModel};
+use crate::plan::TablePlan;
+use crate::sampling::{SynthRng, scaled};
+use crate::schema::ForeignKey;
+use crate::train::{Models, TrainedTable};
+
+/// Rows per part.
+const PART_ROWS: usize = 65_536;
+
+/// What generating one table in parts reads.
+pub(super) struct Table<'a> {
+    pub plan: &'a TablePlan,
+    pub trained: &'a TrainedTable,
+    pub models: &'a Models,
+    pub done: &'a Done,
+}
+
+impl Table<'_> {
+    /// Generates the table (one sequence per row of the parent of `key`, then the rows
+    /// without a parent) and hands it to `sink` in parts; returns its number of rows.
+    pub fn generate(
+        &self,
+        key: &ForeignKey,
+        rng: &mut SynthRng,
+        sink: &mut dyn Sink,
+    ) -> Result<usize> {
+        let trained = self.trained;
+        let parent = &self.done[&key.parent];
+        let factor = parent.rows as f64 / self.models.tables[&key.parent].real_rows.max(1) as f64;
+        let mut drawn = Drawn::new(trained)?;
+        {
+            let context = synthetic_context(self.models, self.done, &key.parent);
+            let parent_view = Parent {
+                columns: &context,
+                rows: parent.rows,
+            };
+            let lengths = trained.model.sample_lengths(&parent_view, rng);
+            for (parent_row, &len) in lengths.iter().enumerate() {
+                let mut sequence =
+                    trained
+                        .model
+                        .sample_sequence(&parent_view, parent_row, len, rng);
+                if let Some(column) = trained.order_by {
+                    sort_sequence(&mut sequence, column);
+                }
+                drawn.push(Some(parent_row), sequence)?;
+            }
+        }
+        let orphans = trained
+            .model
+            .sample_rows(scaled(trained.orphan_rows, factor), rng);
+        drawn.push(None, orphans)?;
+        drawn.store()?;
+        let rows = drawn.parents.len();
+        let mut foreign_keys = IndexMap::new();
+        foreign_keys.insert(key.column.clone(), std::mem::take(&mut drawn.parents));
+        for (distribution, codes) in trained.assigned.iter().zip(drawn.codes.drain(..)) {
+            let parent = &self.done[&distribution.parent];
+            let linked = LinkedColumns {
+                child: &[],
+                child_rows: rows,
+                parent: &parent.columns,
+                parent_rows: parent.rows,
+            };
+            let assigned = distribution.assign_coded(codes, linked, rng);
+            foreign_keys.insert(distribution.column.clone(), assigned);
+        }
+        let own = trained
+            .semantic
+            .as_ref()
+            .map(|_| SynthRng::seed_from_u64(rng.random()));
+        self.write(drawn.spill.read()?, &foreign_keys, own, sink)?;
+        Ok(rows)
+    }
+
+    /// Reads the parts back, fills their semantic columns and hands them to `sink`.
+    fn write(
+        &self,
+        mut parts: Parts,
+        foreign_keys: &IndexMap<String, Vec<Option<usize>>>,
+        mut own: Option<SynthRng>,
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
+        let rows = foreign_keys.values().next().map_or(0, Vec::len);
+        let mut first = 0;
+        loop {
+            let (count, values) = match parts.next()? {
+                Some((count, values)) if first + count <= rows => (count, values),
+                None if rows == 0 => (0, Vec::new()),
+                _ => {
+                    let message = "the temporary file does not hold the rows written to it";
+                    return Err(spill_error(std::io::Error::other(message)));
+                }
+            };
+            let mut columns = empty_columns(self.trained, 0);
+            for (column, values) in columns.iter_mut().zip(values) {
+                column.values = values;
+            }
+            let keys: IndexMap<String, Vec<Option<usize>>> = foreign_keys
+                .iter()
+                .map(|(name, rows)| (name.clone(), rows[first..first + count].to_vec()))
+                .collect();
+            if let (Some(semantic), Some(own)) = (&self.trained.semantic, own.as_mut()) {
+                fill_semantic_with(semantic, &mut columns, &keys, self.plan, self.done, own);
+            }
+            let part = SyntheticTable {
+                rows: count,
+                columns,
+                foreign_keys: keys,
+                ..husk_of(self.trained)
+            };
+            let part = refer_to_written_keys(part, self.plan, self.done);
+            let last = first + count >= rows;
+            sink.part(part, first, last)?;
+            first += count;
+            if last {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// The rows drawn so far: the part not yet stored, each row's parent, the codes assignment
+/// reads (per assigned key, per column), and the temporary file of the stored parts.
+struct Drawn<'a> {
+    trained: &'a TrainedTable,
+    pending: Vec<Row>,
+    parents: Vec<Option<usize>>,
+    codes: Vec<Option<Vec<Vec<u8>>>>,
+    spill: Spill,
+}
+
+impl<'a> Drawn<'a> {
+    fn new(trained: &'a TrainedTable) -> Result<Drawn<'a>> {
+        let none = empty_columns(trained, 0);
+        Ok(Drawn {
+            trained,
+            pending: Vec::new(),
+            parents: Vec::new(),
+            codes: trained
+                .assigned
+                .iter()
+                .map(|distribution| distribution.child_codes(&none))
+                .collect(),
+            spill: Spill::new()?,
+        })
+    }
+
+    /// Adds rows of one parent (`None`: rows without a parent); stores a full part.
+    fn push(&mut self, parent: Option<usize>, rows: Vec<Row>) -> Result<()> {
+        self.parents.extend(std::iter::repeat_n(parent, rows.len()));
+        self.pending.extend(rows);
+        if self.pending.len() >= PART_ROWS {
+            self.store()?;
+        }
+        Ok(())
+    }
+
+    /// Moves the pending rows into the temporary file, keeping the codes assignment reads.
+    fn store(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let rows = std::mem::take(&mut self.pending);
+        let count = rows.len();
+        let mut columns = empty_columns(self.trained, count);
+        push_rows(&mut columns, rows);
+        for (distribution, codes) in self.trained.assigned.iter().zip(&mut self.codes) {
+            let (Some(codes), Some(part)) = (codes.as_mut(), distribution.child_codes(&columns))
+            else {
+                continue;
+            };
+            for (all, part) in codes.iter_mut().zip(part) {
+                all.extend(part);
+            }
+        }
+        self.spill.write(count, &columns)
+    }
+}
+
+/// Parts of rows in an unnamed temporary file (the system removes it when it is closed, also
+/// when the process ends early).
+struct Spill {
+    file: BufWriter<File>,
+}
+
+/// The parts of a [`Spill`], read back in order.
+struct Parts {
+    file: BufReader<File>,
+}
+
+fn spill_error(source: std::io::Error) -> Error {
+    Error::Io {
+        context: "cannot hold generated rows in a temporary file in",
+        path: std::env::temp_dir(),
+        source,
+    }
+}
+
+impl Spill {
+    fn new() -> Result<Spill> {
+        let file = tempfile::tempfile().map_err(spill_error)?;
+        Ok(Spill {
+            file: BufWriter::new(file),
+        })
+    }
+
+    /// Appends a part: its row count and its columns' values.
+    fn write(&mut self, rows: usize, columns: &[Column]) -> Result<()> {
+        let values: Vec<&Vec<Value>> = columns.iter().map(|column| &column.values).collect();
+        let bytes = postcard::to_stdvec(&(rows as u64, values))
+            .map_err(|err| spill_error(std::io::Error::other(err.to_string())))?;
+        self.file
+            .write_all(&(bytes.len() as u64).to_le_bytes())
+            .and_then(|()| self.file.write_all(&bytes))
+            .map_err(spill_error)
+    }
+
+    /// The parts written, from the first.
+    fn read(self) -> Result<Parts> {
+        let mut file = self
+            .file
+            .into_inner()
+            .map_err(|err| spill_error(err.into_error()))?;
+        file.rewind().map_err(spill_error)?;
+        Ok(Parts {
+            file: BufReader::new(file),
+        })
+    }
+}
+
+impl Parts {
+    /// The next part (its row count and column values), `None` after the last.
+    fn next(&mut self) -> Result<Option<(usize, Vec<Vec<Value>>)>> {
+        let mut length = [0u8; 8];
+        match self.file.read_exact(&mut length) {
+            Ok(()) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+            Err(err) => return Err(spill_error(err)),
+        }
+        let length = usize::try_from(u64::from_le_bytes(length))
+            .map_err(|err| spill_error(std::io::Error::other(err.to_string())))?;
+        let mut bytes = Vec::new();
+        (&mut self.file)
+            .take(length as u64)
+            .read_to_end(&mut bytes)
+            .map_err(spill_error)?;
+        let (rows, values): (u64, Vec<Vec<Value>>) = postcard::from_bytes(&bytes)
+            .map_err(|err| spill_error(std::io::Error::other(err.to_string())))?;
+        Ok(Some((rows as usize, values)))
+    }
+}
