@@ -25,7 +25,7 @@ use crate::schema::ForeignKey;
 use crate::train::{Models, TrainedTable};
 
 /// Rows per part.
-const PART_ROWS: usize = 65_536;
+const PART_ROWS: usize = 16_384;
 
 /// What generating one table in parts reads.
 pub(super) struct Table<'a> {
