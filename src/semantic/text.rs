@@ -144,10 +144,7 @@ impl WordModel {
     pub fn sample(&self, rng: &mut SynthRng) -> Option<String> {
         (0..RETRIES).find_map(|_| {
             let text = self.draw(rng);
-            self.real
-                .binary_search(&hash(&text))
-                .is_err()
-                .then_some(text)
+            (!holds(&self.real, hash(&text))).then_some(text)
         })
     }
 
@@ -194,6 +191,30 @@ pub fn sorted_hashes(values: impl Iterator<Item = String>) -> Vec<u64> {
     hashes
 }
 
+/// Whether the sorted `hashes` hold `wanted`: searched from where it would be if hashes were
+/// spread evenly (they nearly are), so a large list costs a cache line or two, not a binary
+/// search's twenty misses.
+fn holds(hashes: &[u64], wanted: u64) -> bool {
+    let n = hashes.len();
+    if n == 0 {
+        return false;
+    }
+    let guess = ((u128::from(wanted) * n as u128) >> 64) as usize;
+    let guess = guess.min(n - 1);
+    // A window around the guess, doubled until it brackets `wanted`.
+    let (mut low, mut high, mut step) = (guess, guess + 1, 1);
+    while low > 0 && hashes[low] > wanted {
+        low = low.saturating_sub(step);
+        step *= 2;
+    }
+    step = 1;
+    while high < n && hashes[high - 1] < wanted {
+        high = (high + step).min(n);
+        step *= 2;
+    }
+    hashes[low..high].binary_search(&wanted).is_ok()
+}
+
 /// FNV-1a, stable across runs and platforms.
 pub fn hash(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
@@ -227,6 +248,26 @@ pub fn bigram_share<'a>(
 mod tests {
     use super::*;
     use crate::sampling::rng_for;
+
+    proptest::proptest! {
+        #[test]
+        fn hashes_are_found_as_a_binary_search_finds_them(
+            mut hashes in proptest::collection::vec(proptest::num::u64::ANY, 0..200),
+            clustered in proptest::collection::vec(0u64..1000, 0..50),
+            probes in proptest::collection::vec(proptest::num::u64::ANY, 0..50),
+        ) {
+            // Evenly spread hashes and a cluster of small ones (far from their guessed place).
+            hashes.extend(&clustered);
+            hashes.sort_unstable();
+            hashes.dedup();
+            for wanted in probes.iter().chain(&hashes).chain(&clustered).copied() {
+                let expected = hashes.binary_search(&wanted).is_ok();
+                proptest::prop_assert_eq!(holds(&hashes, wanted), expected, "{}", wanted);
+                let next = wanted.wrapping_add(1);
+                proptest::prop_assert_eq!(holds(&hashes, next), hashes.binary_search(&next).is_ok());
+            }
+        }
+    }
 
     fn titles() -> Vec<String> {
         let (adjectives, nouns) = (
