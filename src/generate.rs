@@ -46,8 +46,9 @@ pub struct SyntheticTable {
     pub text: IndexMap<String, Vec<String>>,
 }
 
-/// The most rows one generation may produce in all: generation holds every table in memory
-/// (a few dozen bytes per cell), so far more would abort on allocation rather than fail.
+/// The most rows one generation may produce in all: generation holds in memory the tables
+/// later tables read (every table, for a database target; a few dozen bytes per cell), so far
+/// more would abort on allocation rather than fail.
 pub const MAX_ROWS: f64 = 1e8;
 
 /// The rows a generation at `scale` is expected to produce: every table scales with its roots
