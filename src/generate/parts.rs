@@ -5,11 +5,14 @@
 //! makes it ([`super::generate_table`]), so the bytes written are the same; memory holds a
 //! part's values and a few integers per row (keys, codes), not the table.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, Write};
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use rand::{RngExt, SeedableRng};
+use serde::{Deserialize, Serialize};
 
 use super::{
     Done, Sink, SyntheticTable, empty_columns, fill_semantic_with, husk_of, push_rows,
@@ -202,11 +205,80 @@ impl<'a> Drawn<'a> {
 /// when the process ends early).
 struct Spill {
     file: BufWriter<File>,
+    labels: Labels,
+}
+
+/// Labels drawn from a model are shared strings: the spill writes each one once per column
+/// (by its address) and reads it back shared, instead of a copy per cell (a fresh string per
+/// cell costs an allocation each). A column with more than [`MAX_SHARED`] such labels (free
+/// text) writes the rest as text.
+#[derive(Default)]
+struct Labels {
+    /// Per column: the shared labels, and the index of each by address.
+    columns: Vec<SharedLabels>,
+}
+
+/// One column's shared labels, and the index of each by address.
+type SharedLabels = (Vec<Arc<str>>, HashMap<usize, u32>);
+
+/// The most shared labels per column.
+const MAX_SHARED: usize = 4096;
+
+/// One value as the spill holds it.
+#[derive(Serialize, Deserialize)]
+enum Held {
+    Null,
+    Number(f64),
+    Flag(bool),
+    /// The column's shared label of this index.
+    Shared(u32),
+    Label(Box<str>),
+}
+
+impl Labels {
+    fn hold(&mut self, column: usize, value: &Value) -> Held {
+        match value {
+            Value::Null => Held::Null,
+            Value::Number(x) => Held::Number(*x),
+            Value::Flag(flag) => Held::Flag(*flag),
+            Value::Label(label) => {
+                if self.columns.len() <= column {
+                    self.columns.resize_with(column + 1, Default::default);
+                }
+                let (shared, index) = &mut self.columns[column];
+                let address = Arc::as_ptr(label).cast::<u8>() as usize;
+                if let Some(&at) = index.get(&address) {
+                    return Held::Shared(at);
+                }
+                if shared.len() < MAX_SHARED {
+                    // Held here, the string cannot be freed and its address reused.
+                    index.insert(address, shared.len() as u32);
+                    shared.push(Arc::clone(label));
+                    return Held::Shared(shared.len() as u32 - 1);
+                }
+                Held::Label(Box::from(&**label))
+            }
+        }
+    }
+
+    fn value(&self, column: usize, held: Held) -> Option<Value> {
+        Some(match held {
+            Held::Null => Value::Null,
+            Held::Number(x) => Value::Number(x),
+            Held::Flag(flag) => Value::Flag(flag),
+            Held::Shared(at) => {
+                let (shared, _) = self.columns.get(column)?;
+                Value::Label(Arc::clone(shared.get(at as usize)?))
+            }
+            Held::Label(label) => Value::Label(Arc::from(label)),
+        })
+    }
 }
 
 /// The parts of a [`Spill`], read back in order.
 struct Parts {
     file: BufReader<File>,
+    labels: Labels,
 }
 
 fn spill_error(source: std::io::Error) -> Error {
@@ -222,13 +294,24 @@ impl Spill {
         let file = tempfile::tempfile().map_err(spill_error)?;
         Ok(Spill {
             file: BufWriter::new(file),
+            labels: Labels::default(),
         })
     }
 
     /// Appends a part: its row count and its columns' values.
     fn write(&mut self, rows: usize, columns: &[Column]) -> Result<()> {
-        let values: Vec<&Vec<Value>> = columns.iter().map(|column| &column.values).collect();
-        let bytes = postcard::to_stdvec(&(rows as u64, values))
+        let held: Vec<Vec<Held>> = columns
+            .iter()
+            .enumerate()
+            .map(|(index, column)| {
+                column
+                    .values
+                    .iter()
+                    .map(|value| self.labels.hold(index, value))
+                    .collect()
+            })
+            .collect();
+        let bytes = postcard::to_stdvec(&(rows as u64, held))
             .map_err(|err| spill_error(std::io::Error::other(err.to_string())))?;
         self.file
             .write_all(&(bytes.len() as u64).to_le_bytes())
@@ -245,6 +328,7 @@ impl Spill {
         file.rewind().map_err(spill_error)?;
         Ok(Parts {
             file: BufReader::new(file),
+            labels: self.labels,
         })
     }
 }
@@ -265,8 +349,19 @@ impl Parts {
             .take(length as u64)
             .read_to_end(&mut bytes)
             .map_err(spill_error)?;
-        let (rows, values): (u64, Vec<Vec<Value>>) = postcard::from_bytes(&bytes)
-            .map_err(|err| spill_error(std::io::Error::other(err.to_string())))?;
+        let corrupt = |message: String| spill_error(std::io::Error::other(message));
+        let (rows, held): (u64, Vec<Vec<Held>>) =
+            postcard::from_bytes(&bytes).map_err(|err| corrupt(err.to_string()))?;
+        let values = held
+            .into_iter()
+            .enumerate()
+            .map(|(column, held)| {
+                held.into_iter()
+                    .map(|held| self.labels.value(column, held))
+                    .collect::<Option<Vec<Value>>>()
+            })
+            .collect::<Option<Vec<Vec<Value>>>>()
+            .ok_or_else(|| corrupt("a label the temporary file does not hold".into()))?;
         Ok(Some((rows as usize, values)))
     }
 }
