@@ -1,6 +1,6 @@
-//! A sequential table no later table reads is written in parts through a temporary file
-//! (`generate/parts.rs`) when the output is a folder of CSV files; every other path holds whole
-//! tables. Both must write the same bytes: here the shop example at a scale where `shipments`
+//! A sequential table no later table reads is written in parts (`generate/parts.rs`; through
+//! a temporary file past 65,536 rows) when the output is a folder of CSV files; every other
+//! path holds whole tables. Both must write the same bytes: here the shop example at a scale where `shipments`
 //! (a grandchild, so its context includes its grandparent) spans several parts, generated
 //! whole by the library and written with `output::write_all`, against `pipeline::generate`.
 
@@ -11,7 +11,7 @@ use dxsynth::pipeline::{GenerateOptions, TrainOptions, generate, train};
 use dxsynth::progress::NoProgress;
 use dxsynth::targets::{GivenFiles, RowTargets, Targets};
 
-const SCALE: f64 = 20.0;
+const SCALE: f64 = 60.0;
 
 fn schema() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schemas/shop.yaml")
@@ -41,7 +41,7 @@ fn tables_written_in_parts_match_tables_written_whole() {
     let tables = generate_all(&models, 7, SCALE, &targets, &|_| {}).expect("generated whole");
     let shipments = tables["shipments"].rows;
     assert!(
-        shipments > 2 * 16_384,
+        shipments > 2 * 65_536,
         "{shipments} shipments: too few for parts"
     );
     dxsynth::output::write_all(&whole, &tables).expect("written whole");

@@ -50,7 +50,8 @@ impl Table<'_> {
         let trained = self.trained;
         let parent = &self.done[&key.parent];
         let factor = parent.rows as f64 / self.models.tables[&key.parent].real_rows.max(1) as f64;
-        let mut drawn = Drawn::new(trained)?;
+        let orphan_rows = scaled(trained.orphan_rows, factor);
+        let mut drawn;
         {
             let context = synthetic_context(self.models, self.done, &key.parent);
             let parent_view = Parent {
@@ -58,6 +59,10 @@ impl Table<'_> {
                 rows: parent.rows,
             };
             let lengths = trained.model.sample_lengths(&parent_view, rng);
+            let expected = lengths
+                .iter()
+                .fold(orphan_rows, |sum, &len| sum.saturating_add(len));
+            drawn = Drawn::new(trained, expected)?;
             for (parent_row, &len) in lengths.iter().enumerate() {
                 let mut sequence =
                     trained
@@ -69,9 +74,7 @@ impl Table<'_> {
                 drawn.push(Some(parent_row), sequence)?;
             }
         }
-        let orphans = trained
-            .model
-            .sample_rows(scaled(trained.orphan_rows, factor), rng);
+        let orphans = trained.model.sample_rows(orphan_rows, rng);
         drawn.push(None, orphans)?;
         drawn.store()?;
         let rows = drawn.parents.len();
@@ -92,7 +95,7 @@ impl Table<'_> {
             .semantic
             .as_ref()
             .map(|_| SynthRng::seed_from_u64(rng.random()));
-        self.write(drawn.spill.read()?, &foreign_keys, own, sink)?;
+        self.write(drawn.store.read()?, &foreign_keys, own, sink)?;
         Ok(rows)
     }
 
@@ -144,18 +147,34 @@ impl Table<'_> {
 }
 
 /// The rows drawn so far: the part not yet stored, each row's parent, the codes assignment
-/// reads (per assigned key, per column), and the temporary file of the stored parts.
+/// reads (per assigned key, per column), and the parts stored.
 struct Drawn<'a> {
     trained: &'a TrainedTable,
     pending: Vec<Row>,
     parents: Vec<Option<usize>>,
     codes: Vec<Option<Vec<Vec<u8>>>>,
-    spill: Spill,
+    part_rows: usize,
+    store: Store,
 }
 
+/// Where the parts wait: a temporary file, or memory for a table of a few parts (a file then
+/// costs more than it saves).
+enum Store {
+    File(Spill),
+    Memory(Vec<(usize, Vec<Column>)>),
+}
+
+/// Tables expected to have at most this many rows are held in memory in one part.
+const SMALL_TABLE: usize = 4 * PART_ROWS;
+
 impl<'a> Drawn<'a> {
-    fn new(trained: &'a TrainedTable) -> Result<Drawn<'a>> {
+    fn new(trained: &'a TrainedTable, expected_rows: usize) -> Result<Drawn<'a>> {
         let none = empty_columns(trained, 0);
+        let (part_rows, store) = if expected_rows <= SMALL_TABLE {
+            (usize::MAX, Store::Memory(Vec::new()))
+        } else {
+            (PART_ROWS, Store::File(Spill::new()?))
+        };
         Ok(Drawn {
             trained,
             pending: Vec::new(),
@@ -165,7 +184,8 @@ impl<'a> Drawn<'a> {
                 .iter()
                 .map(|distribution| distribution.child_codes(&none))
                 .collect(),
-            spill: Spill::new()?,
+            part_rows,
+            store,
         })
     }
 
@@ -173,13 +193,13 @@ impl<'a> Drawn<'a> {
     fn push(&mut self, parent: Option<usize>, rows: Vec<Row>) -> Result<()> {
         self.parents.extend(std::iter::repeat_n(parent, rows.len()));
         self.pending.extend(rows);
-        if self.pending.len() >= PART_ROWS {
+        if self.pending.len() >= self.part_rows {
             self.store()?;
         }
         Ok(())
     }
 
-    /// Moves the pending rows into the temporary file, keeping the codes assignment reads.
+    /// Moves the pending rows into the store, keeping the codes assignment reads.
     fn store(&mut self) -> Result<()> {
         if self.pending.is_empty() {
             return Ok(());
@@ -197,7 +217,42 @@ impl<'a> Drawn<'a> {
                 all.extend(part);
             }
         }
-        self.spill.write(count, &columns)
+        match &mut self.store {
+            Store::File(spill) => spill.write(count, &columns),
+            Store::Memory(parts) => {
+                parts.push((count, columns));
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Store {
+    /// The parts stored, from the first.
+    fn read(self) -> Result<Parts> {
+        Ok(match self {
+            Store::File(spill) => Parts::File(spill.read()?),
+            Store::Memory(parts) => Parts::Memory(parts.into_iter()),
+        })
+    }
+}
+
+/// The parts of a [`Store`], read back in order.
+enum Parts {
+    File(FileParts),
+    Memory(std::vec::IntoIter<(usize, Vec<Column>)>),
+}
+
+impl Parts {
+    /// The next part (its row count and column values), `None` after the last.
+    fn next(&mut self) -> Result<Option<(usize, Vec<Vec<Value>>)>> {
+        match self {
+            Parts::File(parts) => parts.next(),
+            Parts::Memory(parts) => Ok(parts.next().map(|(count, columns)| {
+                let values = columns.into_iter().map(|column| column.values).collect();
+                (count, values)
+            })),
+        }
     }
 }
 
@@ -276,7 +331,7 @@ impl Labels {
 }
 
 /// The parts of a [`Spill`], read back in order.
-struct Parts {
+struct FileParts {
     file: BufReader<File>,
     labels: Labels,
 }
@@ -320,20 +375,20 @@ impl Spill {
     }
 
     /// The parts written, from the first.
-    fn read(self) -> Result<Parts> {
+    fn read(self) -> Result<FileParts> {
         let mut file = self
             .file
             .into_inner()
             .map_err(|err| spill_error(err.into_error()))?;
         file.rewind().map_err(spill_error)?;
-        Ok(Parts {
+        Ok(FileParts {
             file: BufReader::new(file),
             labels: self.labels,
         })
     }
 }
 
-impl Parts {
+impl FileParts {
     /// The next part (its row count and column values), `None` after the last.
     fn next(&mut self) -> Result<Option<(usize, Vec<Vec<Value>>)>> {
         let mut length = [0u8; 8];
