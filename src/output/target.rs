@@ -153,9 +153,12 @@ impl Sink for Writer {
     fn part(&mut self, part: SyntheticTable, first_row: usize, last: bool) -> Result<()> {
         match self {
             Writer::Folder(folder) => folder.part(part, first_row, last),
-            Writer::AtTheEnd(_) => Err(Error::Target {
-                target: "database".into(),
-                message: "a table came in parts to a target that writes whole tables".into(),
+            Writer::AtTheEnd(target) => Err(Error::Target {
+                target: target.location.to_string(),
+                message: format!(
+                    "table `{}` came in parts to a target that writes whole tables",
+                    part.name
+                ),
             }),
         }
     }
