@@ -7,6 +7,11 @@
 //! tables generated without a parent, and replaces the rows of given tables by the given ones:
 //! their descendants are generated for them as for synthetic parents.
 
+mod parts;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 use rand::{RngExt, SeedableRng};
 
@@ -41,8 +46,9 @@ pub struct SyntheticTable {
     pub text: IndexMap<String, Vec<String>>,
 }
 
-/// The most rows one generation may produce in all: generation holds every table in memory
-/// (a few dozen bytes per cell), so far more would abort on allocation rather than fail.
+/// The most rows one generation may produce in all: generation holds in memory the tables
+/// later tables read (every table, for a database target; a few dozen bytes per cell), so far
+/// more would abort on allocation rather than fail.
 pub const MAX_ROWS: f64 = 1e8;
 
 /// The rows a generation at `scale` is expected to produce: every table scales with its roots
@@ -93,6 +99,52 @@ fn refuse_above(estimate: f64, real_rows: &[usize], scale: f64) -> Result<()> {
     })
 }
 
+/// What generation keeps of the tables it has made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Every table, whole, until the end (a database target writes them all in one go).
+    All,
+    /// A table only while a later table still needs it (as a parent, a grandparent of a
+    /// sequence or for its written keys); then only its name and row count (memory then
+    /// follows what keys need, not the size of the output).
+    Needed,
+}
+
+/// The generated tables by name, in plan order, shared with whoever writes them.
+pub type Done = IndexMap<String, Arc<SyntheticTable>>;
+
+/// Where generated tables go as they are made (a writer; see [`generate_each`]).
+pub trait Sink {
+    /// Takes a whole table.
+    fn table(&mut self, table: &Arc<SyntheticTable>) -> Result<()>;
+
+    /// Whether a table may come in consecutive parts instead ([`Sink::part`]).
+    fn takes_parts(&self) -> bool;
+
+    /// Takes a part of a table: its rows from `first_row` on, primary keys numbered from
+    /// there; parts of one table come in order with no other table between them, and the
+    /// `last` one ends the table.
+    fn part(&mut self, part: SyntheticTable, first_row: usize, last: bool) -> Result<()>;
+}
+
+/// A [`Sink`] that only watches the tables go by.
+struct Watch<'a>(&'a dyn Fn(&SyntheticTable));
+
+impl Sink for Watch<'_> {
+    fn table(&mut self, table: &Arc<SyntheticTable>) -> Result<()> {
+        (self.0)(table);
+        Ok(())
+    }
+
+    fn takes_parts(&self) -> bool {
+        false
+    }
+
+    fn part(&mut self, _: SyntheticTable, _: usize, _: bool) -> Result<()> {
+        Ok(())
+    }
+}
+
 /// Generates every table in plan order, every random draw derived from `seed`, root tables
 /// with `scale` times their real rows (children follow their parents) unless `targets` says
 /// otherwise; `on_table` is called as each table is done. Fails only when given rows hold keys
@@ -104,27 +156,153 @@ pub fn generate_all(
     targets: &Targets,
     on_table: &dyn Fn(&SyntheticTable),
 ) -> Result<IndexMap<String, SyntheticTable>> {
-    let mut synthetic: IndexMap<String, SyntheticTable> = IndexMap::new();
+    generate_each(
+        models,
+        seed,
+        scale,
+        targets,
+        Keep::All,
+        &mut Watch(on_table),
+    )
+}
+
+/// [`generate_all`] handing each table to `sink` as soon as it is made (to be written while
+/// the next one is generated), keeping what `keep` says: with [`Keep::Needed`] the tables
+/// returned hold only their names, headers and row counts, and a sequential table no later
+/// table reads goes to a sink that takes parts in parts (its rows wait in a temporary file
+/// until their keys are assigned: memory then does not grow with its size). The same draws
+/// are made in the same order either way, so the output is the same. The first error of
+/// `sink` stops generation.
+pub fn generate_each(
+    models: &Models,
+    seed: u64,
+    scale: f64,
+    targets: &Targets,
+    keep: Keep,
+    sink: &mut dyn Sink,
+) -> Result<IndexMap<String, SyntheticTable>> {
+    let last_use = last_use(models);
+    let mut synthetic: Done = IndexMap::new();
     let mut problems = Vec::new();
-    for plan in &models.plan.order {
+    for (index, plan) in models.plan.order.iter().enumerate() {
         let trained = &models.tables[&plan.table];
-        let table = match targets.given(&plan.table) {
-            Some(given) => given_table(given, trained, &synthetic, &mut problems),
-            None => {
+        let unread_later = last_use.get(&plan.table).is_none_or(|&last| last <= index);
+        let table = match (&plan.generation, targets.given(&plan.table)) {
+            (_, Some(given)) => {
+                let table = Arc::new(given_table(given, trained, &synthetic, &mut problems));
+                sink.table(&table)?;
+                table
+            }
+            (Generation::Sequential { key }, None)
+                if keep == Keep::Needed
+                    && unread_later
+                    && trained.kept.is_none()
+                    && sink.takes_parts() =>
+            {
+                let mut rng = rng_for(seed, &plan.table);
+                let part = parts::Table {
+                    plan,
+                    trained,
+                    models,
+                    done: &synthetic,
+                };
+                let rows = part.generate(key, &mut rng, sink)?;
+                Arc::new(SyntheticTable {
+                    rows,
+                    ..husk_of(trained)
+                })
+            }
+            (_, None) => {
                 let mut rng = rng_for(seed, &plan.table);
                 let rows = targets.rows(&plan.table);
                 let table =
                     generate_table(plan, trained, models, &synthetic, scale, rows, &mut rng);
-                refer_to_written_keys(table, plan, &synthetic)
+                let table = Arc::new(refer_to_written_keys(table, plan, &synthetic));
+                sink.table(&table)?;
+                table
             }
         };
-        on_table(&table);
         synthetic.insert(table.name.clone(), table);
+        if keep == Keep::Needed {
+            release_unneeded(&mut synthetic, &last_use, index);
+        }
     }
     if problems.is_empty() {
-        Ok(synthetic)
+        Ok(synthetic
+            .into_iter()
+            .map(|(name, table)| (name, Arc::unwrap_or_clone(table)))
+            .collect())
     } else {
         Err(Error::GivenRows(Problems(problems)))
+    }
+}
+
+/// A trained table's synthetic form without rows.
+fn husk_of(trained: &TrainedTable) -> SyntheticTable {
+    SyntheticTable {
+        name: trained.name.clone(),
+        header: trained.header.clone(),
+        primary_key: trained.primary_key.clone(),
+        rows: 0,
+        columns: Vec::new(),
+        foreign_keys: IndexMap::new(),
+        text: IndexMap::new(),
+    }
+}
+
+/// For every table, the plan index of the last table that reads it: as sequence parent (and
+/// the sequence parent of that parent, whose columns give the context), as parent of an
+/// assigned key, for semantic fill or for its written keys (all of which are relationships).
+fn last_use(models: &Models) -> HashMap<String, usize> {
+    let mut last: HashMap<String, usize> = HashMap::new();
+    let mut used = |table: &str, index: usize| {
+        let entry = last.entry(table.to_string()).or_insert(index);
+        *entry = (*entry).max(index);
+    };
+    for (index, plan) in models.plan.order.iter().enumerate() {
+        used(&plan.table, index);
+        for relationship in plan.relationships() {
+            used(&relationship.parent, index);
+        }
+        if let Some(trained) = models.tables.get(&plan.table) {
+            for distribution in &trained.assigned {
+                used(&distribution.parent, index);
+            }
+        }
+        if let Generation::Sequential { key } = &plan.generation
+            && let Some(Generation::Sequential { key: grand }) = models
+                .plan
+                .table(&key.parent)
+                .map(|parent| &parent.generation)
+        {
+            used(&grand.parent, index);
+        }
+    }
+    last
+}
+
+/// Replaces the tables no table after `index` reads by their husks (name, header, row count).
+fn release_unneeded(synthetic: &mut Done, last_use: &HashMap<String, usize>, index: usize) {
+    for (name, table) in synthetic.iter_mut() {
+        let done_with = last_use.get(name).is_none_or(|&last| last <= index);
+        let holds_values =
+            !(table.columns.is_empty() && table.foreign_keys.is_empty() && table.text.is_empty());
+        if done_with && holds_values {
+            *table = Arc::new(husk(table));
+        }
+    }
+}
+
+/// A table without its values: what the run report and row-count factors read.
+fn husk(table: &SyntheticTable) -> SyntheticTable {
+    SyntheticTable {
+        name: table.name.clone(),
+        header: table.header.clone(),
+        primary_key: table.primary_key.clone(),
+        rows: table.rows,
+        columns: Vec::new(),
+        foreign_keys: IndexMap::new(),
+        text: IndexMap::new(),
     }
 }
 
@@ -133,7 +311,7 @@ pub fn generate_all(
 fn given_table(
     given: &GivenTable,
     trained: &TrainedTable,
-    done: &IndexMap<String, SyntheticTable>,
+    done: &Done,
     problems: &mut Vec<Problem>,
 ) -> SyntheticTable {
     let mut foreign_keys = IndexMap::new();
@@ -173,7 +351,7 @@ fn written_keys(table: &SyntheticTable) -> Option<&[String]> {
 fn refer_to_written_keys(
     mut table: SyntheticTable,
     plan: &TablePlan,
-    done: &IndexMap<String, SyntheticTable>,
+    done: &Done,
 ) -> SyntheticTable {
     for relationship in plan.relationships() {
         let (Some(labels), Some(rows)) = (
@@ -195,7 +373,7 @@ fn generate_table(
     plan: &TablePlan,
     trained: &TrainedTable,
     models: &Models,
-    done: &IndexMap<String, SyntheticTable>,
+    done: &Done,
     scale: f64,
     wanted: Option<usize>,
     rng: &mut SynthRng,
@@ -204,27 +382,26 @@ fn generate_table(
         return kept_table(plan, trained, kept, done);
     }
     let mut foreign_keys = IndexMap::new();
-    let rows = match &plan.generation {
+    let (row_count, mut columns) = match &plan.generation {
         Generation::Root => {
             let rows = wanted.unwrap_or_else(|| scaled(trained.real_rows, scale));
-            trained.model.sample_rows(rows, rng)
+            into_columns(trained, trained.model.sample_rows(rows, rng))
         }
         Generation::Independent => {
             let factor = parent_factor(plan, models, done);
             let rows = wanted.unwrap_or_else(|| scaled(trained.real_rows, factor));
-            trained.model.sample_rows(rows, rng)
+            into_columns(trained, trained.model.sample_rows(rows, rng))
         }
         Generation::Sequential { key } => {
             let parent = &done[&key.parent];
             let factor = parent.rows as f64 / models.tables[&key.parent].real_rows.max(1) as f64;
             let context = synthetic_context(models, done, &key.parent);
-            let (rows, parents) = sequences(trained, parent, &context, factor, rng);
+            let (columns, parents) = sequences(trained, parent, &context, factor, rng);
+            let row_count = parents.len();
             foreign_keys.insert(key.column.clone(), parents);
-            rows
+            (row_count, columns)
         }
     };
-    let row_count = rows.len();
-    let mut columns = into_columns(trained, rows);
     for distribution in &trained.assigned {
         let parent = &done[&distribution.parent];
         let synthetic = LinkedColumns {
@@ -259,8 +436,21 @@ fn fill_semantic(
     columns: &mut [Column],
     foreign_keys: &IndexMap<String, Vec<Option<usize>>>,
     plan: &TablePlan,
-    done: &IndexMap<String, SyntheticTable>,
+    done: &Done,
     rng: &mut SynthRng,
+) {
+    let mut own = SynthRng::seed_from_u64(rng.random());
+    fill_semantic_with(semantic, columns, foreign_keys, plan, done, &mut own);
+}
+
+/// [`fill_semantic`] with the semantic generators' own random stream (already derived).
+fn fill_semantic_with(
+    semantic: &SemanticTable,
+    columns: &mut [Column],
+    foreign_keys: &IndexMap<String, Vec<Option<usize>>>,
+    plan: &TablePlan,
+    done: &Done,
+    own: &mut SynthRng,
 ) {
     let relationships = plan.relationships();
     let parents: ParentColumns<'_> = relationships
@@ -274,8 +464,7 @@ fn fill_semantic(
             ))
         })
         .collect();
-    let mut own = SynthRng::seed_from_u64(rng.random());
-    semantic.fill(columns, &parents, &mut own);
+    semantic.fill(columns, &parents, own);
 }
 
 /// A kept table: its real rows and primary keys; its foreign keys point at the rows of its
@@ -285,7 +474,7 @@ fn kept_table(
     plan: &TablePlan,
     trained: &TrainedTable,
     kept: &KeptTable,
-    done: &IndexMap<String, SyntheticTable>,
+    done: &Done,
 ) -> SyntheticTable {
     let specs: Vec<_> = trained
         .columns
@@ -298,7 +487,7 @@ fn kept_table(
         .map(|relationship| {
             let keys = done
                 .get(&relationship.parent)
-                .and_then(written_keys)
+                .and_then(|parent| written_keys(parent))
                 .unwrap_or(&[]);
             (relationship.foreign_key, keys)
         })
@@ -317,11 +506,7 @@ fn kept_table(
 
 /// The ratio synthetic/real rows of a table's parents (mean over its foreign keys), so that a
 /// `sequential: false` child grows with its parents.
-fn parent_factor(
-    plan: &TablePlan,
-    models: &Models,
-    done: &IndexMap<String, SyntheticTable>,
-) -> f64 {
+fn parent_factor(plan: &TablePlan, models: &Models, done: &Done) -> f64 {
     let factors: Vec<f64> = plan
         .assigned
         .iter()
@@ -334,21 +519,27 @@ fn parent_factor(
     }
 }
 
-/// All sequences of a sequential table, then the rows whose parent key is empty.
+/// All sequences of a sequential table, then the rows whose parent key is empty, as the
+/// table's columns (each sequence moved into them as it is drawn, so the rows of the whole
+/// table are never held twice).
 fn sequences(
     trained: &TrainedTable,
     parent: &SyntheticTable,
     context: &[Column],
     factor: f64,
     rng: &mut SynthRng,
-) -> (Vec<Row>, Vec<Option<usize>>) {
+) -> (Vec<Column>, Vec<Option<usize>>) {
     let parent_view = Parent {
         columns: context,
         rows: parent.rows,
     };
     let lengths = trained.model.sample_lengths(&parent_view, rng);
-    let mut rows = Vec::with_capacity(lengths.iter().sum());
-    let mut parents = Vec::with_capacity(rows.capacity());
+    let orphan_rows = scaled(trained.orphan_rows, factor);
+    let capacity = lengths
+        .iter()
+        .fold(orphan_rows, |sum, &len| sum.saturating_add(len));
+    let mut columns = empty_columns(trained, capacity);
+    let mut parents = Vec::with_capacity(capacity);
     for (parent_row, &len) in lengths.iter().enumerate() {
         let mut sequence = trained
             .model
@@ -357,22 +548,16 @@ fn sequences(
             sort_sequence(&mut sequence, column);
         }
         parents.extend(std::iter::repeat_n(Some(parent_row), sequence.len()));
-        rows.extend(sequence);
+        push_rows(&mut columns, sequence);
     }
-    let orphans = trained
-        .model
-        .sample_rows(scaled(trained.orphan_rows, factor), rng);
+    let orphans = trained.model.sample_rows(orphan_rows, rng);
     parents.extend(std::iter::repeat_n(None, orphans.len()));
-    rows.extend(orphans);
-    (rows, parents)
+    push_rows(&mut columns, orphans);
+    (columns, parents)
 }
 
 /// The context a synthetic `parent` gives its children (see [`context_columns`]).
-fn synthetic_context(
-    models: &Models,
-    done: &IndexMap<String, SyntheticTable>,
-    parent: &str,
-) -> Vec<Column> {
+fn synthetic_context(models: &Models, done: &Done, parent: &str) -> Vec<Column> {
     let parent_table = &done[parent];
     match models.plan.table(parent).map(|plan| &plan.generation) {
         Some(Generation::Sequential { key }) => context_columns(
@@ -391,22 +576,34 @@ fn sort_sequence(sequence: &mut [Row], column: usize) {
     sequence.sort_by(|a, b| a[column].order(&b[column]));
 }
 
-/// Turns rows into the table's columns.
-fn into_columns(trained: &TrainedTable, rows: Vec<Row>) -> Vec<Column> {
-    let mut columns: Vec<Column> = trained
+/// Turns rows into the table's columns; with their number (a table may have no modelled
+/// column).
+fn into_columns(trained: &TrainedTable, rows: Vec<Row>) -> (usize, Vec<Column>) {
+    let row_count = rows.len();
+    let mut columns = empty_columns(trained, row_count);
+    push_rows(&mut columns, rows);
+    (row_count, columns)
+}
+
+/// The table's columns without values, room made for `capacity` rows.
+fn empty_columns(trained: &TrainedTable, capacity: usize) -> Vec<Column> {
+    trained
         .columns
         .iter()
         .map(|spec| Column {
             name: spec.name.clone(),
             kind: spec.kind,
             format: spec.format.clone(),
-            values: Vec::with_capacity(rows.len()),
+            values: Vec::with_capacity(capacity),
         })
-        .collect();
+        .collect()
+}
+
+/// Moves rows into columns, in order.
+fn push_rows(columns: &mut [Column], rows: Vec<Row>) {
     for row in rows {
         for (column, value) in columns.iter_mut().zip(row) {
             column.values.push(value);
         }
     }
-    columns
 }

@@ -16,6 +16,7 @@ use rand::RngExt;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
+use crate::data::Column;
 use crate::model::Privacy;
 use crate::model::parent_preference::{LinkedColumns, ParentPreference};
 use crate::sampling::{SynthRng, rank_matched, stratified};
@@ -158,6 +159,27 @@ impl KeyDistribution {
 
     /// Assigns a parent row (or an empty key) to every synthetic child row.
     pub fn assign(&self, synthetic: LinkedColumns<'_>, rng: &mut SynthRng) -> Vec<Option<usize>> {
+        let codes = self.child_codes(synthetic.child);
+        self.assign_coded(codes, synthetic, rng)
+    }
+
+    /// What [`KeyDistribution::assign`] reads of the child rows' values: the codes of the
+    /// columns the parent preference reads (none without a preference). Codes of consecutive
+    /// parts of the rows, joined column by column, are the codes of all of them.
+    pub fn child_codes(&self, child: &[Column]) -> Option<Vec<Vec<u8>>> {
+        self.preference
+            .as_ref()
+            .map(|preference| preference.child_codes(child))
+    }
+
+    /// [`KeyDistribution::assign`] given the child rows' codes ([`KeyDistribution::child_codes`]
+    /// of all of them) instead of their values: `synthetic.child` is not read.
+    pub fn assign_coded(
+        &self,
+        child_codes: Option<Vec<Vec<u8>>>,
+        synthetic: LinkedColumns<'_>,
+        rng: &mut SynthRng,
+    ) -> Vec<Option<usize>> {
         let (child_rows, parent_rows) = (synthetic.child_rows, synthetic.parent_rows);
         if parent_rows == 0 {
             return vec![None; child_rows];
@@ -190,11 +212,11 @@ impl KeyDistribution {
         );
         let mut pool = ParentPool::new(capacities, signatures);
         let mut assigned = vec![None; child_rows];
+        let child_codes = self.preference.as_ref().zip(child_codes);
         for &row in &order[empty..] {
-            let wanted = self
-                .preference
+            let wanted = child_codes
                 .as_ref()
-                .map(|preference| preference.draw_signature(synthetic.child, row, rng));
+                .map(|(preference, codes)| preference.draw_signature(codes, row, rng));
             assigned[row] = Some(pool.take(wanted, rng));
         }
         assigned
@@ -283,7 +305,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::data::{Column, Value, ValueFormat};
+    use crate::data::{Value, ValueFormat};
     use crate::sampling::rng_for;
     use crate::schema::ColumnKind;
 

@@ -25,6 +25,9 @@ use std::collections::HashSet;
 use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::thread::JoinHandle;
 
 use indexmap::IndexMap;
 
@@ -123,6 +126,11 @@ pub fn write_all(
     write_folder(out_dir, tables, "csv", write_table)
 }
 
+/// [`write_table`] as a [`TableWriter`] (the CSV errors name the file already).
+pub fn write_csv(_out_dir: &Path, path: &Path, table: &SyntheticTable) -> Result<()> {
+    write_table(path, table)
+}
+
 /// Writes every table as `<out_dir>/<table>.<extension>` with `write_table`, through one staging
 /// folder swapped in whole (the one mechanism for every file format); returns the paths written.
 fn write_folder(
@@ -131,15 +139,8 @@ fn write_folder(
     extension: &str,
     write_table: impl Fn(&Path, &SyntheticTable) -> Result<()>,
 ) -> Result<Vec<PathBuf>> {
-    check_folder(out_dir)?;
-    // A link to a folder stays a link: the folder it points at is replaced.
-    let target = if fs::symlink_metadata(out_dir).is_ok_and(|m| m.file_type().is_symlink()) {
-        files::resolved(out_dir)
-    } else {
-        out_dir.to_path_buf()
-    };
+    let (target, staging, registered) = open_staging(out_dir)?;
     let file_name = |table: &SyntheticTable| format!("{}.{extension}", table.name);
-    let (staging, registered) = staging_dir(&target)?;
     for table in tables.values() {
         write_table(&staging.path().join(file_name(table)), table)?;
     }
@@ -150,6 +151,203 @@ fn write_folder(
         .values()
         .map(|t| out_dir.join(file_name(t)))
         .collect())
+}
+
+/// Checks an output folder and opens the staging folder beside it: the folder to replace (a
+/// link to a folder stays a link: the folder it points at is replaced) and the staging folder.
+fn open_staging(out_dir: &Path) -> Result<(PathBuf, tempfile::TempDir, Temporary)> {
+    check_folder(out_dir)?;
+    let target = if fs::symlink_metadata(out_dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        files::resolved(out_dir)
+    } else {
+        out_dir.to_path_buf()
+    };
+    let (staging, registered) = staging_dir(&target)?;
+    Ok((target, staging, registered))
+}
+
+/// How one table is written as one file.
+pub type TableWriter = fn(&Path, &Path, &SyntheticTable) -> Result<()>;
+
+/// A folder written table by table as generation makes them: each table is written into the
+/// staging folder on a thread of its own (while the next table is generated), and the staging
+/// folder takes the output folder's place in [`FolderWriter::finish`], as with [`write_all`].
+/// Dropped unfinished, it leaves the output folder as it was.
+pub struct FolderWriter {
+    out_dir: PathBuf,
+    target: PathBuf,
+    extension: &'static str,
+    staging: Option<(tempfile::TempDir, Temporary)>,
+    sender: Option<SyncSender<Piece>>,
+    thread: Option<JoinHandle<Result<()>>>,
+    names: Vec<String>,
+    parts: bool,
+}
+
+/// What the writer thread is handed: a whole table, or a part of one (its rows from
+/// `first_row` on; `last` closes the file).
+enum Piece {
+    Whole(Arc<SyntheticTable>),
+    Part {
+        table: Box<SyntheticTable>,
+        first_row: usize,
+        last: bool,
+    },
+}
+
+impl FolderWriter {
+    /// Checks the output folder and opens its staging folder; `write_table(out_dir, path,
+    /// table)` writes one file.
+    pub fn open(
+        out_dir: &Path,
+        extension: &'static str,
+        write_table: TableWriter,
+    ) -> Result<FolderWriter> {
+        let (target, staging, registered) = open_staging(out_dir)?;
+        // One table waits while another is written: memory holds at most two finished tables
+        // beyond what generation keeps.
+        let (sender, receiver) = sync_channel::<Piece>(1);
+        let dir = staging.path().to_path_buf();
+        let shown = out_dir.to_path_buf();
+        let thread = std::thread::Builder::new()
+            .name("dxsynth-writer".into())
+            .spawn(move || write_received(&receiver, &shown, &dir, extension, write_table))
+            .map_err(|source| Error::Io {
+                context: "cannot start a thread to write",
+                path: out_dir.to_path_buf(),
+                source,
+            })?;
+        Ok(FolderWriter {
+            out_dir: out_dir.to_path_buf(),
+            target,
+            extension,
+            staging: Some((staging, registered)),
+            sender: Some(sender),
+            thread: Some(thread),
+            names: Vec::new(),
+            parts: extension == "csv",
+        })
+    }
+
+    /// Whether tables may come in parts (CSV files only: a Parquet file's layout would
+    /// depend on the parts).
+    pub fn takes_parts(&self) -> bool {
+        self.parts
+    }
+
+    /// Queues a part of a table: its rows from `first_row` on (the first part creates the
+    /// file, the `last` one closes it; parts come in order, no other table in between).
+    pub fn part(&mut self, table: SyntheticTable, first_row: usize, last: bool) -> Result<()> {
+        if first_row == 0 {
+            self.names.push(table.name.clone());
+        }
+        self.send(Piece::Part {
+            table: Box::new(table),
+            first_row,
+            last,
+        })
+    }
+
+    /// Queues one table to be written; fails when writing an earlier table failed.
+    pub fn table(&mut self, table: &Arc<SyntheticTable>) -> Result<()> {
+        self.names.push(table.name.clone());
+        self.send(Piece::Whole(Arc::clone(table)))
+    }
+
+    fn send(&mut self, piece: Piece) -> Result<()> {
+        let sent = self
+            .sender
+            .as_ref()
+            .is_some_and(|sender| sender.send(piece).is_ok());
+        if sent {
+            Ok(())
+        } else {
+            // The writer stopped: its error says why.
+            self.join().and(Err(Error::Io {
+                context: "cannot write",
+                path: self.out_dir.clone(),
+                source: std::io::Error::other("the writer thread stopped"),
+            }))
+        }
+    }
+
+    /// Waits for every table to be written, then swaps the staging folder in; returns the
+    /// paths written, in the order the tables came.
+    pub fn finish(mut self) -> Result<Vec<PathBuf>> {
+        self.join()?;
+        let file_name = |name: &String| format!("{name}.{}", self.extension);
+        let written: HashSet<OsString> = self.names.iter().map(|n| file_name(n).into()).collect();
+        if let Some((staging, registered)) = self.staging.take() {
+            swap_in(staging, &self.target, &written)?;
+            drop(registered);
+        }
+        Ok(self
+            .names
+            .iter()
+            .map(|name| self.out_dir.join(file_name(name)))
+            .collect())
+    }
+
+    /// Ends the writer thread (no more tables) and returns its result.
+    fn join(&mut self) -> Result<()> {
+        drop(self.sender.take());
+        match self.thread.take().map(JoinHandle::join) {
+            None | Some(Ok(Ok(()))) => Ok(()),
+            Some(Ok(Err(err))) => Err(err),
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+impl Drop for FolderWriter {
+    /// The thread ends before the staging folder is removed.
+    fn drop(&mut self) {
+        drop(self.sender.take());
+        if let Some(thread) = self.thread.take() {
+            drop(thread.join());
+        }
+    }
+}
+
+/// The writer thread: every table received, into `dir`, until the sender is gone or a write
+/// fails (the receiver is then dropped, so the next send fails). Parts go to one CSV file
+/// kept open from the first part to the last.
+fn write_received(
+    receiver: &Receiver<Piece>,
+    out_dir: &Path,
+    dir: &Path,
+    extension: &str,
+    write_table: TableWriter,
+) -> Result<()> {
+    let mut open: Option<CsvFile> = None;
+    for piece in receiver {
+        match piece {
+            Piece::Whole(table) => {
+                let path = dir.join(format!("{}.{extension}", table.name));
+                write_table(out_dir, &path, &table)?;
+            }
+            Piece::Part {
+                table,
+                first_row,
+                last,
+            } => {
+                let mut file = match open.take() {
+                    Some(file) => file,
+                    None => {
+                        let path = dir.join(format!("{}.{extension}", table.name));
+                        CsvFile::create(&path, &table.header)?
+                    }
+                };
+                file.rows(&table, first_row)?;
+                if last {
+                    file.finish()?;
+                } else {
+                    open = Some(file);
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn parent_of(path: &Path) -> PathBuf {
@@ -272,33 +470,81 @@ fn carry_over(
 }
 
 fn write_table(path: &Path, table: &SyntheticTable) -> Result<()> {
-    let fail = |source: csv::Error| Error::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut writer = csv::Writer::from_path(path).map_err(fail)?;
-    writer.write_record(&table.header).map_err(fail)?;
-    let sources: Vec<Source<'_>> = table
-        .header
-        .iter()
-        .map(|name| source_of(table, name))
-        .collect();
-    let mut record: Vec<String> = Vec::with_capacity(sources.len());
-    for row in 0..table.rows {
-        record.clear();
-        for (source, name) in sources.iter().zip(&table.header) {
-            let text = source.write(row).map_err(|message| {
-                Error::invalid(vec![Problem::column(&table.name, name, "format", message)])
-            })?;
-            record.push(text);
-        }
-        writer.write_record(&record).map_err(fail)?;
+    let mut file = CsvFile::create(path, &table.header)?;
+    file.rows(table, 0)?;
+    file.finish()
+}
+
+/// A CSV file written in parts (a table too large to hold comes in consecutive parts).
+struct CsvFile {
+    path: PathBuf,
+    writer: csv::Writer<fs::File>,
+    numbers: itoa::Buffer,
+}
+
+impl CsvFile {
+    /// Creates the file and writes its header.
+    fn create(path: &Path, header: &[String]) -> Result<CsvFile> {
+        let fail = |source: csv::Error| Error::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut writer = csv::Writer::from_path(path).map_err(fail)?;
+        writer.write_record(header).map_err(fail)?;
+        Ok(CsvFile {
+            path: path.to_path_buf(),
+            writer,
+            numbers: itoa::Buffer::new(),
+        })
     }
-    writer.flush().map_err(|source| Error::Io {
-        context: "cannot write",
-        path: path.to_path_buf(),
-        source,
-    })
+
+    /// Writes the rows of `table`, the first of which is row `first_row` of the whole table
+    /// (primary keys count on from there).
+    fn rows(&mut self, table: &SyntheticTable, first_row: usize) -> Result<()> {
+        let fail = |source: csv::Error| Error::Write {
+            path: self.path.clone(),
+            source,
+        };
+        let sources: Vec<Source<'_>> = table
+            .header
+            .iter()
+            .map(|name| source_of(table, name))
+            .collect();
+        for row in 0..table.rows {
+            for (source, name) in sources.iter().zip(&table.header) {
+                source
+                    .write(row, first_row, &mut self.writer, &mut self.numbers)
+                    .map_err(|cell| match cell {
+                        Cell::Format(message) => Error::invalid(vec![Problem::column(
+                            &table.name,
+                            name,
+                            "format",
+                            message,
+                        )]),
+                        Cell::Csv(source) => fail(source),
+                    })?;
+            }
+            self.writer
+                .write_record(std::iter::empty::<&[u8]>())
+                .map_err(fail)?;
+        }
+        Ok(())
+    }
+
+    /// Flushes the file.
+    fn finish(mut self) -> Result<()> {
+        self.writer.flush().map_err(|source| Error::Io {
+            context: "cannot write",
+            path: self.path.clone(),
+            source,
+        })
+    }
+}
+
+/// Why a cell could not be written: its value does not fit its format, or the file failed.
+enum Cell {
+    Format(String),
+    Csv(csv::Error),
 }
 
 /// Where the values of one output column come from.
@@ -311,17 +557,56 @@ enum Source<'a> {
 }
 
 impl Source<'_> {
-    fn write(&self, row: usize) -> Result<String, String> {
-        Ok(match self {
-            Source::Text(text) => text[row].clone(),
-            Source::PrimaryKey => (row + 1).to_string(),
-            Source::ForeignKey(parents) => {
-                parents[row].map_or_else(String::new, |p| (p + 1).to_string())
-            }
-            Source::Column(column) => column.format.try_write(&column.values[row])?,
-            Source::Missing => String::new(),
-        })
+    /// Writes the field of `row` straight into the CSV writer: keys, integers, labels and
+    /// booleans without a `String` of their own, the rest as [`ValueFormat::try_write`] does.
+    ///
+    /// [`ValueFormat::try_write`]: crate::data::ValueFormat::try_write
+    fn write<W: std::io::Write>(
+        &self,
+        row: usize,
+        first_row: usize,
+        writer: &mut csv::Writer<W>,
+        numbers: &mut itoa::Buffer,
+    ) -> Result<(), Cell> {
+        let written = match self {
+            Source::Text(text) => writer.write_field(&text[row]),
+            Source::PrimaryKey => writer.write_field(numbers.format(first_row + row + 1)),
+            Source::ForeignKey(parents) => match parents[row] {
+                Some(parent) => writer.write_field(numbers.format(parent + 1)),
+                None => writer.write_field(""),
+            },
+            Source::Column(column) => return write_value(column, row, writer, numbers),
+            Source::Missing => writer.write_field(""),
+        };
+        written.map_err(Cell::Csv)
     }
+}
+
+/// One value of a modelled column, written as [`crate::data::ValueFormat::try_write`] writes it.
+fn write_value<W: std::io::Write>(
+    column: &crate::data::Column,
+    row: usize,
+    writer: &mut csv::Writer<W>,
+    numbers: &mut itoa::Buffer,
+) -> Result<(), Cell> {
+    use crate::data::{Value, ValueFormat};
+    let value = &column.values[row];
+    let written = match (&column.format, value) {
+        (_, Value::Null) => writer.write_field(""),
+        (_, Value::Label(label)) => writer.write_field(label.as_bytes()),
+        (ValueFormat::Boolean { yes, no }, Value::Flag(flag)) => {
+            writer.write_field(if *flag { yes } else { no })
+        }
+        // As `write_integer` does: whole numbers within i64 by their digits.
+        (ValueFormat::Integer, Value::Number(x)) if x.round().abs() < 9.0e18 => {
+            writer.write_field(numbers.format(x.round() as i64))
+        }
+        _ => {
+            let text = column.format.try_write(value).map_err(Cell::Format)?;
+            writer.write_field(text)
+        }
+    };
+    written.map_err(Cell::Csv)
 }
 
 fn source_of<'a>(table: &'a SyntheticTable, name: &str) -> Source<'a> {

@@ -7,10 +7,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::generate::{check_models_size, check_size, generate_all};
+use crate::generate::{Sink, SyntheticTable, check_models_size, check_size, generate_each};
 use crate::model::{ModelKind, Privacy};
-use crate::output;
-use crate::output::target::Target;
+use crate::output::target::{Target, Writer};
 use crate::progress::{self, Progress};
 use crate::sampling::TRAINING_ROWS;
 use crate::schema::Schema;
@@ -241,14 +240,20 @@ pub fn generate_to(
     check_models_size(models, options.scale)?;
     let targets = Targets::load(models, &options.rows, &options.given, options.scale)?;
     let seed = options.seed.or(models.seed).unwrap_or_else(fresh_seed);
+    // A folder is written as the tables are made (memory follows what keys need, not the
+    // output's size); a database gets every table at the end.
+    let mut writer = Writer::open(target)?;
+    let keep = writer.keep();
     progress.stage("generating", models.plan.order.len());
-    let synthetic = generate_all(models, seed, options.scale, &targets, &|table| {
-        progress.advance(&table.name);
-    });
+    let mut sink = Reporting {
+        writer: &mut writer,
+        progress,
+    };
+    let synthetic = generate_each(models, seed, options.scale, &targets, keep, &mut sink);
     progress.finish();
     let synthetic = synthetic?;
     let paths = progress::stage(progress, "writing", || {
-        output::target::write(target, &synthetic, &models.plan)
+        writer.finish(&synthetic, &models.plan)
     })?;
     let tables = synthetic
         .values()
@@ -261,6 +266,31 @@ pub fn generate_to(
         })
         .collect();
     Ok(RunReport { seed, tables })
+}
+
+/// The writer, advancing the progress as each table is done.
+struct Reporting<'a> {
+    writer: &'a mut Writer,
+    progress: &'a dyn Progress,
+}
+
+impl Sink for Reporting<'_> {
+    fn table(&mut self, table: &std::sync::Arc<SyntheticTable>) -> Result<()> {
+        self.progress.advance(&table.name);
+        self.writer.table(table)
+    }
+
+    fn takes_parts(&self) -> bool {
+        self.writer.takes_parts()
+    }
+
+    fn part(&mut self, part: SyntheticTable, first_row: usize, last: bool) -> Result<()> {
+        // Progress hook (issue 12, rows per second): `part.rows` rows are done here.
+        if last {
+            self.progress.advance(&part.name);
+        }
+        self.writer.part(part, first_row, last)
+    }
 }
 
 fn check_scale(scale: f64) -> Result<()> {

@@ -290,7 +290,7 @@ impl LearnedModel {
     #[allow(clippy::too_many_arguments)]
     fn sample_row(
         &self,
-        mut codes: Vec<u8>,
+        codes: &mut [u8],
         previous: Option<&Row>,
         anchor: Option<f64>,
         first: Option<Value>,
@@ -303,12 +303,12 @@ impl LearnedModel {
             let value = match (first.take(), &self.columns[column]) {
                 (Some(value), _) => value,
                 (None, model) => {
-                    let mut value = self.draw(model, column, &codes, previous, anchor, rng);
+                    let mut value = self.draw(model, column, codes, previous, anchor, rng);
                     for _ in 0..REDRAWS {
                         if self.enforcer.acceptable(column, &value, &row, context) {
                             break;
                         }
-                        value = self.draw(model, column, &codes, previous, anchor, rng);
+                        value = self.draw(model, column, codes, previous, anchor, rng);
                     }
                     value
                 }
@@ -468,7 +468,7 @@ impl TableModel for LearnedModel {
                 if self.layout.sequential {
                     codes[self.layout.length()] = count_code(1);
                 }
-                self.sample_row(codes, None, None, firsts.next(), &[], rng)
+                self.sample_row(&mut codes, None, None, firsts.next(), &[], rng)
             })
             .collect()
     }
@@ -516,18 +516,22 @@ impl TableModel for LearnedModel {
             Vec::new()
         };
         let mut rows: Vec<Row> = Vec::with_capacity(len);
+        // The codes of the row drawn last: its own codes are the next row's previous ones.
+        let mut codes = context.clone();
+        let mut last = context.clone();
         for position in 0..len {
-            let mut codes = context.clone();
+            codes.copy_from_slice(&context);
             codes[self.layout.position()] = count_code(position);
             codes[self.layout.length()] = count_code(len);
             codes[self.layout.progress()] = progress_code(position, len);
-            if let Some(previous) = rows.last() {
-                for (column, value) in previous.iter().enumerate() {
-                    codes[self.layout.previous(column)] = self.encoders[column].encode(value);
+            if let Some(previous) = rows.last().filter(|_| self.layout.sequential) {
+                for column in 0..previous.len() {
+                    codes[self.layout.previous(column)] = last[self.layout.current(column)];
                 }
             }
-            let row = self.sample_row(codes, rows.last(), anchor, None, &context_values, rng);
+            let row = self.sample_row(&mut codes, rows.last(), anchor, None, &context_values, rng);
             rows.push(row);
+            std::mem::swap(&mut codes, &mut last);
         }
         rows
     }
@@ -572,8 +576,11 @@ impl Conditional {
         if rng.random_range(0..total) < leaf.nulls {
             return Value::Null;
         }
-        match leaf.values.get(0) {
-            Value::Number(_) => Value::Number(smoothed_quantile_values(&leaf.values, rng.random())),
+        // The first run's value is the first value (no search through the runs).
+        match leaf.values.run_values().first() {
+            Some(Value::Number(_)) => {
+                Value::Number(smoothed_quantile_values(&leaf.values, rng.random()))
+            }
             _ => leaf
                 .values
                 .get(rng.random_range(0..leaf.values.len()))
@@ -587,10 +594,8 @@ fn smoothed_quantile_values(values: &Runs, u: f64) -> f64 {
     let position = u * (values.len() - 1) as f64;
     let low = position.floor() as usize;
     let high = (low + 1).min(values.len() - 1);
-    let (a, b) = (
-        values.get(low).as_number().unwrap_or(0.0),
-        values.get(high).as_number().unwrap_or(0.0),
-    );
+    let (a, b) = values.get_pair(low, high);
+    let (a, b) = (a.as_number().unwrap_or(0.0), b.as_number().unwrap_or(0.0));
     smoothed_quantile(&[a, b], position - low as f64)
 }
 

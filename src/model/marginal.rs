@@ -209,10 +209,20 @@ pub struct Weighted<T> {
 impl<T> Weighted<T> {
     /// Draws one item in proportion to its weight.
     pub fn draw(&self, rng: &mut SynthRng) -> &T {
+        &self.items[self.draw_index(rng)]
+    }
+
+    /// [`Weighted::draw`] giving the item's place in [`Weighted::items`].
+    pub fn draw_index(&self, rng: &mut SynthRng) -> usize {
         let total = self.cumulative.last().copied().unwrap_or(0.0);
         let target = rng.random::<f64>() * total;
         let index = self.cumulative.partition_point(|&c| c <= target);
-        &self.items[index.min(self.items.len() - 1)]
+        index.min(self.items.len() - 1)
+    }
+
+    /// The items, in drawing order.
+    pub fn items(&self) -> &[T] {
+        &self.items
     }
 }
 

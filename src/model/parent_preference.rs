@@ -164,11 +164,25 @@ impl ParentPreference {
         })
     }
 
-    /// The signature a synthetic child row asks for.
-    pub(crate) fn draw_signature(&self, child: &[Column], row: usize, rng: &mut SynthRng) -> u16 {
-        let leaf = &self.leaves[self
-            .tree
-            .leaf(|feature| self.child_encoders[feature].encode(&child[feature].values[row]))];
+    /// The codes of the child columns the preference reads, for every row, in one pass down
+    /// each column (rows are then visited in random order without touching their values);
+    /// an empty list for a column it does not read.
+    pub(crate) fn child_codes(&self, child: &[Column]) -> Vec<Vec<u8>> {
+        self.child_encoders
+            .iter()
+            .enumerate()
+            .map(|(feature, encoder)| match child.get(feature) {
+                Some(column) if self.tree.reads(feature) => {
+                    column.values.iter().map(|v| encoder.encode(v)).collect()
+                }
+                _ => Vec::new(),
+            })
+            .collect()
+    }
+
+    /// The signature a synthetic child row asks for, from its codes ([`Self::child_codes`]).
+    pub(crate) fn draw_signature(&self, codes: &[Vec<u8>], row: usize, rng: &mut SynthRng) -> u16 {
+        let leaf = &self.leaves[self.tree.leaf(|feature| codes[feature][row])];
         leaf[rng.random_range(0..leaf.len())]
     }
 

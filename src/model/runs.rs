@@ -115,8 +115,63 @@ impl Runs {
             // Every run has length one (distinct numbers): plain indexing.
             return &self.values[index];
         }
-        let run = self.ends.partition_point(|&end| end <= index);
-        &self.values[run.min(self.values.len() - 1)]
+        &self.values[self.run_of(index).min(self.values.len() - 1)]
+    }
+
+    /// The run holding `index` (`ends.partition_point(|&end| end <= index)`), searched from
+    /// where it would be if runs were of equal length: runs of similar lengths are then found
+    /// in a cache line or two instead of a binary search across a large leaf.
+    fn run_of(&self, index: usize) -> usize {
+        let ends = &self.ends;
+        let n = ends.len();
+        if n == 0 {
+            return 0;
+        }
+        let before = |run: usize| ends[run] <= index;
+        let guess = ((index as u128 * n as u128) / self.len().max(1) as u128) as usize;
+        let guess = guess.min(n - 1);
+        // The answer lies in lo..=hi, with `before(lo - 1)` (or lo == 0) and hi == n or
+        // `!before(hi)`.
+        let (lo, hi) = if before(guess) {
+            let (mut lo, mut hi, mut step) = (guess + 1, guess + 1, 1);
+            while hi < n && before(hi) {
+                lo = hi + 1;
+                hi = lo.saturating_add(step).min(n);
+                step *= 2;
+            }
+            (lo, hi.min(n))
+        } else {
+            let (mut hi, mut step) = (guess, 1);
+            loop {
+                let probe = hi.saturating_sub(step);
+                if probe == hi {
+                    break (0, hi);
+                }
+                if before(probe) {
+                    break (probe + 1, hi);
+                }
+                hi = probe;
+                step *= 2;
+            }
+        };
+        lo + ends[lo..hi].partition_point(|&end| end <= index)
+    }
+}
+
+impl Runs {
+    /// The values at `low` and at `high` (`low <= high <= low + 1 < len()`, as a quantile
+    /// between two neighbours reads them), with one search through the runs.
+    pub fn get_pair(&self, low: usize, high: usize) -> (&Value, &Value) {
+        if self.values.len() == self.len() {
+            return (&self.values[low], &self.values[high]);
+        }
+        let last = self.values.len() - 1;
+        let run = self.run_of(low).min(last);
+        // `high` is in the same run unless `low` ends it.
+        if high < self.ends[run] {
+            return (&self.values[run], &self.values[run]);
+        }
+        (&self.values[run], self.get(high))
     }
 }
 
@@ -177,6 +232,42 @@ mod tests {
         assert!(runs.get(0).as_number().is_some_and(f64::is_sign_negative));
         let distinct = Runs::new((0..5).map(|i| Value::Number(f64::from(i))).collect());
         assert_eq!(distinct.get(3), &Value::Number(3.0));
+    }
+
+    #[test]
+    fn pairs_match_single_lookups() {
+        let runs = Runs::new(values());
+        let repeated = Runs::new(vec![Value::Number(1.0); 3]);
+        let distinct = Runs::new(vec![Value::Number(1.0), Value::Number(2.0)]);
+        for runs in [runs, repeated, distinct] {
+            for low in 0..runs.len() {
+                for high in [low, (low + 1).min(runs.len() - 1)] {
+                    let (a, b) = runs.get_pair(low, high);
+                    assert!(a.same(runs.get(low)), "{low}");
+                    assert!(b.same(runs.get(high)), "{high}");
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn runs_are_found_as_a_binary_search_finds_them(
+            lengths in proptest::collection::vec(1usize..40, 1..60),
+            skew in 0usize..3,
+        ) {
+            // Runs of varied lengths, some very long (skew), over distinct numbers.
+            let mut values = Vec::new();
+            for (run, &length) in lengths.iter().enumerate() {
+                let length = if run % 7 == skew { length * 50 } else { length };
+                values.extend(std::iter::repeat_n(Value::Number(run as f64), length));
+            }
+            let runs = Runs::new(values);
+            for index in 0..runs.len() {
+                let expected = runs.ends.partition_point(|&end| end <= index);
+                proptest::prop_assert_eq!(runs.run_of(index), expected);
+            }
+        }
     }
 
     #[test]

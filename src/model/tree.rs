@@ -102,6 +102,14 @@ impl Tree {
 }
 
 impl Tree {
+    /// Whether some split of the tree reads `feature` (a feature no split reads need not be
+    /// computed).
+    pub fn reads(&self, feature: usize) -> bool {
+        self.nodes.iter().any(
+            |node| matches!(node, Node::Split { feature: f, .. } if usize::from(*f) == feature),
+        )
+    }
+
     /// Checks a tree read from a model file: every split's feature below `features`, children
     /// after their parent (so a walk always ends) and inside the tree, leaves below `leaves`.
     pub fn check(&self, features: usize, leaves: usize) -> Result<(), String> {

@@ -28,10 +28,15 @@ use crate::schema::ColumnKind;
 /// (swapped in whole); returns the paths written.
 pub fn write_all(dir: &Path, tables: &IndexMap<String, SyntheticTable>) -> Result<Vec<PathBuf>> {
     super::write_folder(dir, tables, "parquet", |path, table| {
-        write_table(path, table).map_err(|message| Error::Target {
-            target: dir.display().to_string(),
-            message: format!("table `{}`: {message}", table.name),
-        })
+        write_file(dir, path, table)
+    })
+}
+
+/// [`write_table`] as a [`super::TableWriter`]: errors name the output folder and the table.
+pub fn write_file(dir: &Path, path: &Path, table: &SyntheticTable) -> Result<()> {
+    write_table(path, table).map_err(|message| Error::Target {
+        target: dir.display().to_string(),
+        message: format!("table `{}`: {message}", table.name),
     })
 }
 

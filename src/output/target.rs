@@ -2,12 +2,13 @@
 //! PostgreSQL database, each written all at once or not at all.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use super::{IfExists, OutputKind};
+use super::{FolderWriter, IfExists, OutputKind};
 use crate::error::{Error, Problem, Result};
-use crate::generate::SyntheticTable;
+use crate::generate::{Keep, Sink, SyntheticTable};
 use crate::location::Location;
 use crate::plan::Plan;
 use crate::schema::TableSource;
@@ -81,6 +82,84 @@ impl Target {
                     None => Ok(()),
                 }
             }
+        }
+    }
+}
+
+/// A target being written as tables are generated: a folder gets each table as soon as it is
+/// made (written on a thread of its own, swapped in whole at the end); a database gets every
+/// table at the end, in one transaction, so generation keeps them all ([`Writer::keep`]).
+pub enum Writer {
+    /// A folder of files, written table by table.
+    Folder(FolderWriter),
+    /// A database (or a format this build cannot write: the error comes at the end).
+    AtTheEnd(Target),
+}
+
+impl Writer {
+    /// Opens the target for writing (a folder's staging folder is created here).
+    pub fn open(target: &Target) -> Result<Writer> {
+        match (&target.location, target.format) {
+            (Location::Folder(dir), FileFormat::Csv) => Ok(Writer::Folder(FolderWriter::open(
+                dir,
+                "csv",
+                super::write_csv,
+            )?)),
+            #[cfg(feature = "parquet")]
+            (Location::Folder(dir), FileFormat::Parquet) => Ok(Writer::Folder(FolderWriter::open(
+                dir,
+                "parquet",
+                super::parquet::write_file,
+            )?)),
+            _ => Ok(Writer::AtTheEnd(target.clone())),
+        }
+    }
+
+    /// What generation must keep of the tables for [`Writer::finish`].
+    pub fn keep(&self) -> Keep {
+        match self {
+            Writer::Folder(_) => Keep::Needed,
+            Writer::AtTheEnd(_) => Keep::All,
+        }
+    }
+
+    /// Finishes writing: `tables` are what generation kept (every table, whole, when
+    /// [`Writer::keep`] says so). Returns what was written for each table.
+    pub fn finish(
+        self,
+        tables: &IndexMap<String, SyntheticTable>,
+        plan: &Plan,
+    ) -> Result<Vec<PathBuf>> {
+        match self {
+            Writer::Folder(folder) => folder.finish(),
+            Writer::AtTheEnd(target) => write(&target, tables, plan),
+        }
+    }
+}
+
+impl Sink for Writer {
+    /// Takes one generated table (parents come before children).
+    fn table(&mut self, table: &Arc<SyntheticTable>) -> Result<()> {
+        match self {
+            Writer::Folder(folder) => folder.table(table),
+            Writer::AtTheEnd(_) => Ok(()),
+        }
+    }
+
+    fn takes_parts(&self) -> bool {
+        matches!(self, Writer::Folder(folder) if folder.takes_parts())
+    }
+
+    fn part(&mut self, part: SyntheticTable, first_row: usize, last: bool) -> Result<()> {
+        match self {
+            Writer::Folder(folder) => folder.part(part, first_row, last),
+            Writer::AtTheEnd(target) => Err(Error::Target {
+                target: target.location.to_string(),
+                message: format!(
+                    "table `{}` came in parts to a target that writes whole tables",
+                    part.name
+                ),
+            }),
         }
     }
 }

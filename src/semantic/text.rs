@@ -4,7 +4,7 @@
 //! is drawn again: the model keeps a 64-bit hash of every real value for that (never the value).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
@@ -28,6 +28,46 @@ pub struct WordModel {
     next: BTreeMap<Arc<str>, Weighted<Arc<str>>>,
     /// Hashes of the real values (sorted), to reject replays.
     real: Vec<u64>,
+    /// The word lists linked by position, built on the first draw (not stored).
+    #[serde(skip)]
+    chains: OnceLock<Chains>,
+}
+
+/// The word lists of a [`WordModel`] linked by position, so drawing a value follows indices
+/// instead of looking each word up by its text: list 0 holds the first words, list 1 every
+/// word, list `2 + i` the followers of the `i`-th word of `next`; next to each list, for each
+/// of its words, the list of that word's followers (none: back off to list 1).
+#[derive(Debug, Clone, Default)]
+struct Chains {
+    lists: Vec<Linked>,
+}
+
+/// A word list and, for each of its words, the list of its followers.
+type Linked = (Weighted<Arc<str>>, Vec<Option<usize>>);
+
+impl Chains {
+    fn of(model: &WordModel) -> Chains {
+        let position: HashMap<&str, usize> = model
+            .next
+            .keys()
+            .enumerate()
+            .map(|(index, word)| (&**word, 2 + index))
+            .collect();
+        let first = model.starts.as_ref().unwrap_or(&model.words);
+        let lists = [first, &model.words]
+            .into_iter()
+            .chain(model.next.values())
+            .map(|list| {
+                let follow = list
+                    .items()
+                    .iter()
+                    .map(|word| position.get(&**word).copied())
+                    .collect();
+                (list.clone(), follow)
+            })
+            .collect();
+        Chains { lists }
+    }
 }
 
 impl WordModel {
@@ -84,6 +124,7 @@ impl WordModel {
             words,
             next,
             real: sorted_hashes(values.iter().map(|w| w.join(" "))),
+            chains: OnceLock::new(),
         })
     }
 
@@ -103,27 +144,27 @@ impl WordModel {
     pub fn sample(&self, rng: &mut SynthRng) -> Option<String> {
         (0..RETRIES).find_map(|_| {
             let text = self.draw(rng);
-            self.real
-                .binary_search(&hash(&text))
-                .is_err()
-                .then_some(text)
+            (!holds(&self.real, hash(&text))).then_some(text)
         })
     }
 
+    /// A first word, then each next word from the followers of the one before (every word
+    /// when it has none), joined by spaces.
     fn draw(&self, rng: &mut SynthRng) -> String {
         let length = self.lengths[rng.random_range(0..self.lengths.len())].max(1);
-        let mut out: Vec<&str> = Vec::with_capacity(usize::from(length));
-        let first = self.starts.as_ref().unwrap_or(&self.words).draw(rng);
-        out.push(first);
-        while out.len() < usize::from(length) {
-            let previous = out.last().copied().unwrap_or_default();
-            let word = match self.next.get(previous) {
-                Some(after) => after.draw(rng),
-                None => self.words.draw(rng),
-            };
-            out.push(word);
+        let chains = self.chains.get_or_init(|| Chains::of(self));
+        let mut text = String::new();
+        let mut list = 0;
+        for drawn in 0..length {
+            let (words, follow) = &chains.lists[list];
+            let index = words.draw_index(rng);
+            if drawn > 0 {
+                text.push(' ');
+            }
+            text.push_str(&words.items()[index]);
+            list = follow[index].unwrap_or(1);
         }
-        out.join(" ")
+        text
     }
 }
 
@@ -148,6 +189,30 @@ pub fn sorted_hashes(values: impl Iterator<Item = String>) -> Vec<u64> {
     hashes.sort_unstable();
     hashes.dedup();
     hashes
+}
+
+/// Whether the sorted `hashes` hold `wanted`: searched from where it would be if hashes were
+/// spread evenly (they nearly are), so a large list costs a cache line or two, not a binary
+/// search's twenty misses.
+fn holds(hashes: &[u64], wanted: u64) -> bool {
+    let n = hashes.len();
+    if n == 0 {
+        return false;
+    }
+    let guess = ((u128::from(wanted) * n as u128) >> 64) as usize;
+    let guess = guess.min(n - 1);
+    // A window around the guess, doubled until it brackets `wanted`.
+    let (mut low, mut high, mut step) = (guess, guess + 1, 1);
+    while low > 0 && hashes[low] > wanted {
+        low = low.saturating_sub(step);
+        step *= 2;
+    }
+    step = 1;
+    while high < n && hashes[high - 1] < wanted {
+        high = (high + step).min(n);
+        step *= 2;
+    }
+    hashes[low..high].binary_search(&wanted).is_ok()
 }
 
 /// FNV-1a, stable across runs and platforms.
@@ -183,6 +248,26 @@ pub fn bigram_share<'a>(
 mod tests {
     use super::*;
     use crate::sampling::rng_for;
+
+    proptest::proptest! {
+        #[test]
+        fn hashes_are_found_as_a_binary_search_finds_them(
+            mut hashes in proptest::collection::vec(proptest::num::u64::ANY, 0..200),
+            clustered in proptest::collection::vec(0u64..1000, 0..50),
+            probes in proptest::collection::vec(proptest::num::u64::ANY, 0..50),
+        ) {
+            // Evenly spread hashes and a cluster of small ones (far from their guessed place).
+            hashes.extend(&clustered);
+            hashes.sort_unstable();
+            hashes.dedup();
+            for wanted in probes.iter().chain(&hashes).chain(&clustered).copied() {
+                let expected = hashes.binary_search(&wanted).is_ok();
+                proptest::prop_assert_eq!(holds(&hashes, wanted), expected, "{}", wanted);
+                let next = wanted.wrapping_add(1);
+                proptest::prop_assert_eq!(holds(&hashes, next), hashes.binary_search(&next).is_ok());
+            }
+        }
+    }
 
     fn titles() -> Vec<String> {
         let (adjectives, nouns) = (
