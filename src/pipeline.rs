@@ -276,6 +276,7 @@ struct Reporting<'a> {
 
 impl Sink for Reporting<'_> {
     fn table(&mut self, table: &std::sync::Arc<SyntheticTable>) -> Result<()> {
+        self.progress.rows(&table.name, table.rows);
         self.progress.advance(&table.name);
         self.writer.table(table)
     }
@@ -285,7 +286,7 @@ impl Sink for Reporting<'_> {
     }
 
     fn part(&mut self, part: SyntheticTable, first_row: usize, last: bool) -> Result<()> {
-        // Progress hook (issue 12, rows per second): `part.rows` rows are done here.
+        self.progress.rows(&part.name, part.rows);
         if last {
             self.progress.advance(&part.name);
         }

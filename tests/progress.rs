@@ -104,6 +104,32 @@ fn loading_and_training_report_every_real_row_once() {
     }
 }
 
+/// Generation reports every row it writes once, whether a table comes whole or in parts (at
+/// scale 60 the shop's shipments pass 131,072 rows and are written in parts).
+#[test]
+fn generation_reports_every_written_row_once() {
+    let schema = example("schemas/shop.yaml");
+    for scale in [1.0, 60.0] {
+        let dir = TempDir::new().expect("a temporary folder");
+        let recorder = Recorder::default();
+        let options = RunOptions {
+            seed: Some(7),
+            scale,
+            ..RunOptions::default()
+        };
+        let out = dir.path().join("out");
+        let report = dxsynth::run(&schema, &out, &options, &recorder).expect("run succeeds");
+        let written: BTreeMap<String, usize> = report
+            .tables
+            .iter()
+            .map(|table| (table.name.clone(), Csv::read(&table.path).rows.len()))
+            .collect();
+        assert!(written.values().all(|&rows| rows > 0));
+        let stages = recorder.rows_by_stage();
+        assert_eq!(stages.get("generating"), Some(&written), "scale {scale}");
+    }
+}
+
 #[test]
 fn a_sink_without_rows_still_serves() {
     // `rows` has a default, so a sink of the three stage methods alone is a `Progress`, and
