@@ -22,6 +22,7 @@
 pub mod error;
 pub mod files;
 pub mod location;
+pub mod memory;
 pub mod progress;
 pub mod sampling;
 pub mod stats;

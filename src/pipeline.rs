@@ -175,6 +175,7 @@ pub fn run_to(
         .collect();
     check_size(&real_rows, options.scale)?;
     let models = train_validated(input, &options.train(), progress);
+    crate::memory::release_freed();
     generate_to(&models, target, &options.generate(), progress)
 }
 
@@ -195,6 +196,7 @@ pub fn train(
 fn load(schema_file: &Path, sample_rows: usize, progress: &dyn Progress) -> Result<Validated> {
     progress.stage("validating and loading", 0);
     let input = validate_for_training(schema_file, sample_rows);
+    crate::memory::release_freed();
     if let Ok(input) = &input {
         for name in input.tables.keys() {
             progress.rows(name, input.real_rows(name));
