@@ -540,20 +540,72 @@ fn sequences(
         .fold(orphan_rows, |sum, &len| sum.saturating_add(len));
     let mut columns = empty_columns(trained, capacity);
     let mut parents = Vec::with_capacity(capacity);
-    for (parent_row, &len) in lengths.iter().enumerate() {
-        let mut sequence = trained
-            .model
-            .sample_sequence(&parent_view, parent_row, len, rng);
-        if let Some(column) = trained.order_by {
-            sort_sequence(&mut sequence, column);
-        }
-        parents.extend(std::iter::repeat_n(Some(parent_row), sequence.len()));
-        push_rows(&mut columns, sequence);
-    }
+    let drawn = draw_sequences(
+        trained,
+        &parent_view,
+        &lengths,
+        rng,
+        |parent_row, sequence| {
+            parents.extend(std::iter::repeat_n(Some(parent_row), sequence.len()));
+            push_rows(&mut columns, sequence);
+            Ok(())
+        },
+    );
+    debug_assert!(drawn.is_ok(), "pushing rows into memory cannot fail");
     let orphans = trained.model.sample_rows(orphan_rows, rng);
     parents.extend(std::iter::repeat_n(None, orphans.len()));
     push_rows(&mut columns, orphans);
     (columns, parents)
+}
+
+/// Parents whose sequences are drawn from one random stream. Blocks of parents are drawn in
+/// parallel, each from its own stream derived from the table's, so the rows do not depend on
+/// the number of threads (nor on the order blocks finish in).
+const BLOCK_PARENTS: usize = 256;
+
+/// Blocks drawn at once: bounds the rows held before they are handed on.
+const BLOCKS_AT_ONCE: usize = 32;
+
+/// Draws the sequence of every parent row (`lengths[row]` rows each, ordered by the table's
+/// `order_by`) and hands each to `each` in parent order. Fails only when `each` does.
+fn draw_sequences(
+    trained: &TrainedTable,
+    parent: &Parent<'_>,
+    lengths: &[usize],
+    rng: &mut SynthRng,
+    mut each: impl FnMut(usize, Vec<Row>) -> Result<()>,
+) -> Result<()> {
+    use rayon::prelude::*;
+    let base: u64 = rng.random();
+    let blocks: Vec<usize> = (0..lengths.len().div_ceil(BLOCK_PARENTS)).collect();
+    for group in blocks.chunks(BLOCKS_AT_ONCE) {
+        let drawn: Vec<Vec<Vec<Row>>> = group
+            .par_iter()
+            .map(|&block| {
+                let mut stream = SynthRng::seed_from_u64(base);
+                stream.set_stream(block as u64);
+                let first = block * BLOCK_PARENTS;
+                let rows = first..(first + BLOCK_PARENTS).min(lengths.len());
+                rows.map(|row| {
+                    let mut sequence =
+                        trained
+                            .model
+                            .sample_sequence(parent, row, lengths[row], &mut stream);
+                    if let Some(column) = trained.order_by {
+                        sort_sequence(&mut sequence, column);
+                    }
+                    sequence
+                })
+                .collect()
+            })
+            .collect();
+        for (&block, sequences) in group.iter().zip(drawn) {
+            for (offset, sequence) in sequences.into_iter().enumerate() {
+                each(block * BLOCK_PARENTS + offset, sequence)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The context a synthetic `parent` gives its children (see [`context_columns`]).

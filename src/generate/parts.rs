@@ -15,8 +15,8 @@ use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Done, Sink, SyntheticTable, empty_columns, fill_semantic_with, husk_of, push_rows,
-    refer_to_written_keys, sort_sequence, synthetic_context,
+    Done, Sink, SyntheticTable, draw_sequences, empty_columns, fill_semantic_with, husk_of,
+    push_rows, refer_to_written_keys, synthetic_context,
 };
 use crate::data::{Column, Value};
 use crate::error::{Error, Result};
@@ -63,16 +63,13 @@ impl Table<'_> {
                 .iter()
                 .fold(orphan_rows, |sum, &len| sum.saturating_add(len));
             drawn = Drawn::new(trained, expected)?;
-            for (parent_row, &len) in lengths.iter().enumerate() {
-                let mut sequence =
-                    trained
-                        .model
-                        .sample_sequence(&parent_view, parent_row, len, rng);
-                if let Some(column) = trained.order_by {
-                    sort_sequence(&mut sequence, column);
-                }
-                drawn.push(Some(parent_row), sequence)?;
-            }
+            draw_sequences(
+                trained,
+                &parent_view,
+                &lengths,
+                rng,
+                |parent_row, sequence| drawn.push(Some(parent_row), sequence),
+            )?;
         }
         let orphans = trained.model.sample_rows(orphan_rows, rng);
         drawn.push(None, orphans)?;
