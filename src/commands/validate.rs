@@ -26,7 +26,11 @@ pub struct Args {
 /// Validates and prints the summary; invalid input is printed too (as JSON when asked) and
 /// returned as the error so the exit code says it.
 pub fn run(args: &Args) -> Outcome {
-    match dxsynth::validate(&args.schema) {
+    // Loaded as `run` loads it: every value and key checked, a large table's values kept for a
+    // sample only (a 1 GB database validates in bounded memory; the rules shown are those the
+    // model learns).
+    let limit = dxsynth::sampling::TRAINING_ROWS;
+    match dxsynth::validated::validate_for_training(&args.schema, limit) {
         Ok(valid) => {
             let summary = Summary::of(&valid);
             match args.format {
@@ -96,7 +100,7 @@ impl Summary {
             relationships.extend(plan.relationships());
             tables.push(TableSummary {
                 name: plan.table.clone(),
-                rows: table.rows(),
+                rows: valid.real_rows(&plan.table),
                 primary_key: def.and_then(|d| d.primary_key.clone()),
                 generation: plan.generation.to_string(),
                 columns: table
