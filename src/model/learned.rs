@@ -244,7 +244,7 @@ impl LearnedModel {
             .collect();
         let sequence = data.parent.as_ref().map(|link| {
             let (length_tree, length_leaves) = train_lengths(
-                &link.children_per_parent(),
+                link.children_per_parent(),
                 context,
                 &context_encoders,
                 params,

@@ -87,8 +87,8 @@ pub struct ParentLink {
 
 impl ParentLink {
     /// The number of children of every parent row (zeros included).
-    pub fn children_per_parent(&self) -> Vec<usize> {
-        self.counts.clone()
+    pub fn children_per_parent(&self) -> &[usize] {
+        &self.counts
     }
 }
 

@@ -40,7 +40,7 @@ fn sorted_counts(data: &TrainingData<'_>) -> Vec<usize> {
     let mut counts = data
         .parent
         .as_ref()
-        .map(|link| link.children_per_parent())
+        .map(|link| link.children_per_parent().to_vec())
         .unwrap_or_default();
     counts.sort_unstable();
     counts
