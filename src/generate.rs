@@ -439,18 +439,19 @@ fn fill_semantic(
     done: &Done,
     rng: &mut SynthRng,
 ) {
-    let mut own = SynthRng::seed_from_u64(rng.random());
-    fill_semantic_with(semantic, columns, foreign_keys, plan, done, &mut own);
+    fill_semantic_with(semantic, columns, foreign_keys, plan, done, 0, rng.random());
 }
 
-/// [`fill_semantic`] with the semantic generators' own random stream (already derived).
+/// [`fill_semantic`] of rows `first_row..` of a table, their streams derived from `base`
+/// (drawn from the table's stream once per table).
 fn fill_semantic_with(
     semantic: &SemanticTable,
     columns: &mut [Column],
     foreign_keys: &IndexMap<String, Vec<Option<usize>>>,
     plan: &TablePlan,
     done: &Done,
-    own: &mut SynthRng,
+    first_row: usize,
+    base: u64,
 ) {
     let relationships = plan.relationships();
     let parents: ParentColumns<'_> = relationships
@@ -464,7 +465,7 @@ fn fill_semantic_with(
             ))
         })
         .collect();
-    semantic.fill(columns, &parents, own);
+    semantic.fill(columns, &parents, first_row, base);
 }
 
 /// A kept table: its real rows and primary keys; its foreign keys point at the rows of its

@@ -212,12 +212,16 @@ impl KeyDistribution {
         );
         let mut pool = ParentPool::new(capacities, signatures);
         let mut assigned = vec![None; child_rows];
-        let child_codes = self.preference.as_ref().zip(child_codes);
-        for &row in &order[empty..] {
-            let wanted = child_codes
+        let wanted: Option<Vec<u16>> =
+            self.preference
                 .as_ref()
-                .map(|(preference, codes)| preference.draw_signature(codes, row, rng));
-            assigned[row] = Some(pool.take(wanted, rng));
+                .zip(child_codes)
+                .map(|(preference, codes)| {
+                    preference.draw_signatures(&codes, child_rows, rng.random())
+                });
+        for &row in &order[empty..] {
+            let signature = wanted.as_ref().map(|signatures| signatures[row]);
+            assigned[row] = Some(pool.take(signature, rng));
         }
         assigned
     }

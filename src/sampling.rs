@@ -3,6 +3,8 @@
 //! Every table draws from its own generator, derived from the run's seed and the table's name,
 //! so output does not depend on the order (or the parallelism) in which tables are processed.
 
+use std::ops::Range;
+
 use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -19,6 +21,41 @@ pub fn rng_for(seed: u64, stream: &str) -> SynthRng {
             (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
         });
     SynthRng::seed_from_u64(seed ^ hash)
+}
+
+/// Rows drawn from one random stream when a job is split across threads ([`in_blocks`]).
+pub const BLOCK_ROWS: usize = 1024;
+
+/// The random stream of block `block` of a job whose streams derive from `base`: ChaCha's
+/// streams are independent, so blocks can be drawn on any thread in any order.
+pub fn block_stream(base: u64, block: u64) -> SynthRng {
+    let mut stream = SynthRng::seed_from_u64(base);
+    stream.set_stream(block);
+    stream
+}
+
+/// `draw(range, stream)` for the rows of `rows` in blocks of [`BLOCK_ROWS`] (counted from row 0,
+/// so a range that starts on a block boundary draws as the whole would: a table made in parts
+/// gets the values it gets whole), each block from its own [`block_stream`] of `base`, on
+/// rayon; the results in row order. The values do not depend on the number of threads.
+pub fn in_blocks<T: Send>(
+    rows: Range<usize>,
+    base: u64,
+    draw: impl Fn(Range<usize>, &mut SynthRng) -> T + Sync,
+) -> Vec<T> {
+    use rayon::prelude::*;
+    if rows.is_empty() {
+        return Vec::new();
+    }
+    let blocks = rows.start / BLOCK_ROWS..rows.end.div_ceil(BLOCK_ROWS);
+    blocks
+        .into_par_iter()
+        .map(|block| {
+            let start = (block * BLOCK_ROWS).max(rows.start);
+            let end = ((block + 1) * BLOCK_ROWS).min(rows.end);
+            draw(start..end, &mut block_stream(base, block as u64))
+        })
+        .collect()
 }
 
 /// `m` draws from the empirical distribution of `values` with as little sampling noise as `m`
@@ -134,6 +171,37 @@ pub fn sample_groups(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One draw per row, as a job split in blocks makes them.
+    fn draws(rows: Range<usize>, base: u64) -> Vec<u64> {
+        in_blocks(rows, base, |range, stream| {
+            range.map(|_| stream.random::<u64>()).collect::<Vec<_>>()
+        })
+        .concat()
+    }
+
+    #[test]
+    fn blocks_draw_the_same_in_parts_and_on_any_number_of_threads() {
+        let rows = 5 * BLOCK_ROWS + 17;
+        let whole = draws(0..rows, 9);
+        assert_eq!(whole.len(), rows);
+        let in_parts = [
+            draws(0..2 * BLOCK_ROWS, 9),
+            draws(2 * BLOCK_ROWS..3 * BLOCK_ROWS, 9),
+            draws(3 * BLOCK_ROWS..rows, 9),
+        ]
+        .concat();
+        assert_eq!(whole, in_parts);
+        let one_thread = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("a thread pool");
+        assert_eq!(whole, one_thread.install(|| draws(0..rows, 9)));
+        assert_ne!(whole, draws(0..rows, 10));
+        // Blocks draw different values (their streams differ).
+        assert_ne!(whole[..BLOCK_ROWS], whole[BLOCK_ROWS..2 * BLOCK_ROWS]);
+        assert!(draws(3..3, 9).is_empty());
+    }
 
     #[test]
     fn row_samples_are_seeded_sorted_and_exact() {

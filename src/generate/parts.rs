@@ -11,7 +11,7 @@ use std::io::{BufReader, BufWriter, Read, Seek, Write};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
-use rand::{RngExt, SeedableRng};
+use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -27,8 +27,11 @@ use crate::sampling::{SynthRng, scaled};
 use crate::schema::ForeignKey;
 use crate::train::{Models, TrainedTable};
 
-/// Rows per part.
+/// Rows per part (every part but the last has exactly this many: parts start on the block
+/// boundaries of [`crate::sampling::in_blocks`], so semantic columns filled part by part get the
+/// values the whole table gets).
 const PART_ROWS: usize = 16_384;
+const _: () = assert!(PART_ROWS % crate::sampling::BLOCK_ROWS == 0);
 
 /// What generating one table in parts reads.
 pub(super) struct Table<'a> {
@@ -88,10 +91,7 @@ impl Table<'_> {
             let assigned = distribution.assign_coded(codes, linked, rng);
             foreign_keys.insert(distribution.column.clone(), assigned);
         }
-        let own = trained
-            .semantic
-            .as_ref()
-            .map(|_| SynthRng::seed_from_u64(rng.random()));
+        let own: Option<u64> = trained.semantic.as_ref().map(|_| rng.random());
         self.write(drawn.store.read()?, &foreign_keys, own, sink)?;
         Ok(rows)
     }
@@ -101,7 +101,7 @@ impl Table<'_> {
         &self,
         mut parts: Parts,
         foreign_keys: &IndexMap<String, Vec<Option<usize>>>,
-        mut own: Option<SynthRng>,
+        own: Option<u64>,
         sink: &mut dyn Sink,
     ) -> Result<()> {
         let rows = foreign_keys.values().next().map_or(0, Vec::len);
@@ -123,8 +123,9 @@ impl Table<'_> {
                 .iter()
                 .map(|(name, rows)| (name.clone(), rows[first..first + count].to_vec()))
                 .collect();
-            if let (Some(semantic), Some(own)) = (&self.trained.semantic, own.as_mut()) {
-                fill_semantic_with(semantic, &mut columns, &keys, self.plan, self.done, own);
+            if let (Some(semantic), Some(base)) = (&self.trained.semantic, own) {
+                let (plan, done) = (self.plan, self.done);
+                fill_semantic_with(semantic, &mut columns, &keys, plan, done, first, base);
             }
             let part = SyntheticTable {
                 rows: count,
@@ -186,12 +187,14 @@ impl<'a> Drawn<'a> {
         })
     }
 
-    /// Adds rows of one parent (`None`: rows without a parent); stores a full part.
+    /// Adds rows of one parent (`None`: rows without a parent); stores each full part.
     fn push(&mut self, parent: Option<usize>, rows: Vec<Row>) -> Result<()> {
         self.parents.extend(std::iter::repeat_n(parent, rows.len()));
         self.pending.extend(rows);
-        if self.pending.len() >= self.part_rows {
+        while self.pending.len() >= self.part_rows {
+            let rest = self.pending.split_off(self.part_rows);
             self.store()?;
+            self.pending = rest;
         }
         Ok(())
     }

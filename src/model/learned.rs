@@ -23,7 +23,7 @@ use super::tree::{Feature, Tree, TreeParams};
 use super::{Parent, Row, TableModel, TrainingData};
 use crate::data::{Column, Value};
 use crate::rules::enforce::Enforcer;
-use crate::sampling::{SynthRng, rank_matched, stratified};
+use crate::sampling::{SynthRng, in_blocks, rank_matched, stratified};
 use crate::schema::ColumnKind;
 
 /// A trained learned model of one table.
@@ -461,16 +461,25 @@ impl TableModel for LearnedModel {
             columns: &[],
             rows: 0,
         };
-        let mut firsts = self.stratified_first_column(n, rng).into_iter();
-        (0..n)
-            .map(|_| {
-                let mut codes = self.context_codes(&none, None);
+        let firsts = self.stratified_first_column(n, rng);
+        let base: u64 = rng.random();
+        let blocks = in_blocks(0..n, base, |rows, stream| {
+            let mut codes = self.context_codes(&none, None);
+            rows.map(|row| {
+                codes.fill(0);
                 if self.layout.sequential {
                     codes[self.layout.length()] = count_code(1);
                 }
-                self.sample_row(&mut codes, None, None, firsts.next(), &[], rng)
+                let first = firsts.get(row).cloned();
+                self.sample_row(&mut codes, None, None, first, &[], stream)
             })
-            .collect()
+            .collect::<Vec<Row>>()
+        });
+        let mut rows = Vec::with_capacity(n);
+        for block in blocks {
+            rows.extend(block);
+        }
+        rows
     }
 
     fn sample_lengths(&self, parent: &Parent<'_>, rng: &mut SynthRng) -> Vec<usize> {

@@ -18,7 +18,7 @@ use super::encode::Encoder;
 use super::tree::{Feature, Tree};
 use super::{Privacy, tree_params};
 use crate::data::Column;
-use crate::sampling::{SynthRng, stratified};
+use crate::sampling::{SynthRng, in_blocks, stratified};
 use crate::stats::cramers_v;
 
 /// Bins of each parent column in a signature, strongest column first: fine for the column that
@@ -184,6 +184,18 @@ impl ParentPreference {
     pub(crate) fn draw_signature(&self, codes: &[Vec<u8>], row: usize, rng: &mut SynthRng) -> u16 {
         let leaf = &self.leaves[self.tree.leaf(|feature| codes[feature][row])];
         leaf[rng.random_range(0..leaf.len())]
+    }
+
+    /// The signature every one of `rows` synthetic child rows asks for, in row order, drawn in
+    /// blocks from streams derived from `base` ([`in_blocks`]: the same whatever the number of
+    /// threads), reading the codes in order rather than in the order rows are assigned.
+    pub(crate) fn draw_signatures(&self, codes: &[Vec<u8>], rows: usize, base: u64) -> Vec<u16> {
+        in_blocks(0..rows, base, |range, rng| {
+            range
+                .map(|row| self.draw_signature(codes, row, rng))
+                .collect::<Vec<u16>>()
+        })
+        .concat()
     }
 
     /// A capacity for every synthetic parent, drawn from the counts of real parents with the

@@ -8,6 +8,7 @@
 //! names, `gmail.com`), patterns and shapes; a rare real value is never stored or replayed.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -16,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{Column, Table, Value};
 use crate::model::marginal::{IdShape, Weighted};
-use crate::sampling::SynthRng;
+use crate::sampling::{BLOCK_ROWS, SynthRng, in_blocks};
 use crate::schema::{ColumnKind, TableDef};
 
 use super::detect::{TableContext, detect, is_email};
@@ -430,33 +431,79 @@ fn first_group(phone: &str) -> &str {
     &phone[..end]
 }
 
+/// The first row of block `block` of a job over rows `first_row..` (see [`in_blocks`]).
+fn block_start(first_row: usize, block: usize) -> usize {
+    ((first_row / BLOCK_ROWS + block) * BLOCK_ROWS).max(first_row)
+}
+
 /// Where a synthetic row's parent columns are found: key column -> (parent rows, parent table's
 /// columns).
 pub type ParentColumns<'a> = IndexMap<&'a str, (&'a [Option<usize>], &'a [Column])>;
 
 impl SemanticTable {
-    /// Regenerates the semantic columns of synthetic `columns` row by row.
-    pub fn fill(&self, columns: &mut [Column], parents: &ParentColumns<'_>, rng: &mut SynthRng) {
+    /// Regenerates the semantic columns of synthetic `columns`, which are rows `first_row..` of
+    /// their table: rows in blocks, each block from its own stream derived from `base`, drawn
+    /// in parallel ([`in_blocks`]); a table filled in parts that start on block boundaries gets
+    /// the values it gets whole.
+    pub fn fill(
+        &self,
+        columns: &mut [Column],
+        parents: &ParentColumns<'_>,
+        first_row: usize,
+        base: u64,
+    ) {
         let rows = columns.first().map_or(0, |c| c.values.len());
         let countries = self.countries(columns, parents, rows);
-        for (row, country_name) in countries.iter().enumerate() {
-            let country_name = country_name.as_deref();
+        let drawn = {
+            let columns = &*columns;
+            in_blocks(first_row..first_row + rows, base, |range, rng| {
+                let range = range.start - first_row..range.end - first_row;
+                self.fill_block(columns, &countries, range, rng)
+            })
+        };
+        for (block, values) in drawn.into_iter().enumerate() {
+            let start = block_start(first_row, block) - first_row;
+            for (column, values) in self.columns.iter().zip(values) {
+                if let Some(target) = columns.get_mut(column.index) {
+                    let end = start + values.len();
+                    target.values.splice(start..end, values);
+                }
+            }
+        }
+    }
+
+    /// The new values of the semantic columns (each in `self.columns` order) for `rows`.
+    fn fill_block(
+        &self,
+        columns: &[Column],
+        countries: &[Option<String>],
+        rows: Range<usize>,
+        rng: &mut SynthRng,
+    ) -> Vec<Vec<Value>> {
+        let mut drawn: Vec<Vec<Value>> = self
+            .columns
+            .iter()
+            .map(|_| Vec::with_capacity(rows.len()))
+            .collect();
+        for row in rows {
+            let country_name = countries[row].as_deref();
             let locale = country_name
                 .and_then(country)
                 .map_or(Locale::En, |c| c.locale);
             let mut person = Person::default();
-            for column in &self.columns {
+            for (column, out) in self.columns.iter().zip(drawn.iter_mut()) {
                 let Some(target) = columns.get(column.index) else {
                     continue;
                 };
-                if target.values[row].is_null() {
-                    continue;
-                }
                 let current = target.values[row].clone();
-                let value = column.draw(current, locale, country_name, &mut person, rng);
-                columns[column.index].values[row] = value;
+                out.push(if current.is_null() {
+                    current
+                } else {
+                    column.draw(current, locale, country_name, &mut person, rng)
+                });
             }
         }
+        drawn
     }
 
     fn countries(

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
+use rand::RngExt;
 
 use super::detect::is_email;
 use super::fill::{ParentColumns, train};
@@ -97,7 +98,8 @@ fn generated() -> (Table, Vec<Column>) {
     semantic.fill(
         &mut columns,
         &ParentColumns::new(),
-        &mut rng_for(7, "people"),
+        0,
+        rng_for(7, "people").random(),
     );
     (real, columns)
 }
@@ -162,7 +164,8 @@ fn emails_never_spell_a_name_the_row_does_not_show() {
     semantic.fill(
         &mut columns,
         &ParentColumns::new(),
-        &mut rng_for(7, "people"),
+        0,
+        rng_for(7, "people").random(),
     );
     let mut checked = 0;
     for row in (0..ROWS).filter(|row| columns[2].values[*row].is_null()) {
