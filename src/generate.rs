@@ -13,14 +13,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
-use rand::{RngExt, SeedableRng};
+use rand::RngExt;
 
 use crate::data::Column;
 use crate::error::{Error, Problem, Problems, Result};
 use crate::model::parent_preference::LinkedColumns;
 use crate::model::{Parent, Row, TableModel, context_columns};
 use crate::plan::{Generation, TablePlan};
-use crate::sampling::{SynthRng, rng_for, scaled};
+use crate::sampling::{SynthRng, block_stream, rng_for, scaled};
 use crate::semantic::fill::{ParentColumns, SemanticTable};
 use crate::semantic::keep::KeptTable;
 use crate::targets::{GivenTable, ParentKeys, Targets};
@@ -568,42 +568,71 @@ const BLOCK_PARENTS: usize = 256;
 const BLOCKS_AT_ONCE: usize = 32;
 
 /// Draws the sequence of every parent row (`lengths[row]` rows each, ordered by the table's
-/// `order_by`) and hands each to `each` in parent order. Fails only when `each` does.
+/// `order_by`) and hands each to `each` in parent order. Each group of blocks is handed on while
+/// the next is drawn, so `each` (storing rows) runs beside the draws instead of between them.
+/// Fails only when `each` does.
 fn draw_sequences(
     trained: &TrainedTable,
     parent: &Parent<'_>,
     lengths: &[usize],
     rng: &mut SynthRng,
-    mut each: impl FnMut(usize, Vec<Row>) -> Result<()>,
+    mut each: impl FnMut(usize, Vec<Row>) -> Result<()> + Send,
 ) -> Result<()> {
-    use rayon::prelude::*;
     let base: u64 = rng.random();
     let blocks: Vec<usize> = (0..lengths.len().div_ceil(BLOCK_PARENTS)).collect();
+    let mut drawn: Option<(&[usize], Vec<Vec<Vec<Row>>>)> = None;
     for group in blocks.chunks(BLOCKS_AT_ONCE) {
-        let drawn: Vec<Vec<Vec<Row>>> = group
-            .par_iter()
-            .map(|&block| {
-                let mut stream = SynthRng::seed_from_u64(base);
-                stream.set_stream(block as u64);
-                let first = block * BLOCK_PARENTS;
-                let rows = first..(first + BLOCK_PARENTS).min(lengths.len());
-                rows.map(|row| {
-                    let mut sequence =
-                        trained
-                            .model
-                            .sample_sequence(parent, row, lengths[row], &mut stream);
-                    if let Some(column) = trained.order_by {
-                        sort_sequence(&mut sequence, column);
-                    }
-                    sequence
-                })
-                .collect()
+        let previous = drawn.take();
+        let (handed, next) = rayon::join(
+            || previous.map_or(Ok(()), |(done, rows)| hand_on(done, rows, &mut each)),
+            || draw_group(trained, parent, lengths, base, group),
+        );
+        handed?;
+        drawn = Some((group, next));
+    }
+    drawn.map_or(Ok(()), |(done, rows)| hand_on(done, rows, &mut each))
+}
+
+/// The sequences of the parents of `group`'s blocks, each block from its own stream of `base`,
+/// drawn in parallel.
+fn draw_group(
+    trained: &TrainedTable,
+    parent: &Parent<'_>,
+    lengths: &[usize],
+    base: u64,
+    group: &[usize],
+) -> Vec<Vec<Vec<Row>>> {
+    use rayon::prelude::*;
+    group
+        .par_iter()
+        .map(|&block| {
+            let mut stream = block_stream(base, block as u64);
+            let first = block * BLOCK_PARENTS;
+            let rows = first..(first + BLOCK_PARENTS).min(lengths.len());
+            rows.map(|row| {
+                let mut sequence =
+                    trained
+                        .model
+                        .sample_sequence(parent, row, lengths[row], &mut stream);
+                if let Some(column) = trained.order_by {
+                    sort_sequence(&mut sequence, column);
+                }
+                sequence
             })
-            .collect();
-        for (&block, sequences) in group.iter().zip(drawn) {
-            for (offset, sequence) in sequences.into_iter().enumerate() {
-                each(block * BLOCK_PARENTS + offset, sequence)?;
-            }
+            .collect()
+        })
+        .collect()
+}
+
+/// Hands the sequences drawn for `group`'s blocks to `each`, in parent order.
+fn hand_on(
+    group: &[usize],
+    drawn: Vec<Vec<Vec<Row>>>,
+    each: &mut impl FnMut(usize, Vec<Row>) -> Result<()>,
+) -> Result<()> {
+    for (&block, sequences) in group.iter().zip(drawn) {
+        for (offset, sequence) in sequences.into_iter().enumerate() {
+            each(block * BLOCK_PARENTS + offset, sequence)?;
         }
     }
     Ok(())
