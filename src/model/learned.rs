@@ -9,7 +9,7 @@
 //! Children per parent come from a tree over the parent's columns.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rand::RngExt;
 use rand::seq::SliceRandom;
@@ -40,6 +40,10 @@ pub struct LearnedModel {
     sequence: Option<SequenceModel>,
     /// The table's rules, kept while rows are drawn.
     enforcer: Box<Enforcer>,
+    /// Which columns' codes a tree reads (worked out on first use, see
+    /// [`LearnedModel::codes_read`]).
+    #[serde(skip)]
+    codes_read: OnceLock<Vec<bool>>,
 }
 
 /// How many times a value a rule does not accept as drawn is drawn again (see
@@ -267,6 +271,7 @@ impl LearnedModel {
                 .collect(),
             sequence,
             enforcer: Box::new(enforcer),
+            codes_read: OnceLock::new(),
         }
     }
 
@@ -298,6 +303,7 @@ impl LearnedModel {
         rng: &mut SynthRng,
     ) -> Row {
         let mut row = vec![Value::Null; self.columns.len()];
+        let read = self.codes_read();
         let mut first = first;
         for &column in &self.order {
             let value = match (first.take(), &self.columns[column]) {
@@ -316,10 +322,42 @@ impl LearnedModel {
             let value = clip(value, self.bounds[column]);
             let range = self.bounds[column];
             let value = self.enforcer.fix(column, value, &row, context, range, rng);
-            codes[self.layout.current(column)] = self.encoders[column].encode(&value);
+            if read[column] {
+                codes[self.layout.current(column)] = self.encoders[column].encode(&value);
+            }
             row[column] = value;
         }
         row
+    }
+
+    /// For each column, whether some tree reads its code (as an earlier column of the same row
+    /// or as the previous row's): only those are encoded as rows are drawn. A column no tree
+    /// reads (ids, text, the last columns drawn) would be encoded for nothing.
+    fn codes_read(&self) -> &[bool] {
+        self.codes_read.get_or_init(|| {
+            let mut features = vec![false; self.layout.total()];
+            for model in &self.columns {
+                let conditionals = match model {
+                    ColumnModel::Tree(conditional) => vec![conditional],
+                    ColumnModel::Gap { first, next } => vec![first, next],
+                    ColumnModel::Marginal(_) => Vec::new(),
+                };
+                for conditional in conditionals {
+                    for feature in conditional.tree.features_read() {
+                        let at = conditional.features.get(feature).copied();
+                        if let Some(flag) = at.and_then(|at| features.get_mut(at)) {
+                            *flag = true;
+                        }
+                    }
+                }
+            }
+            (0..self.layout.columns)
+                .map(|column| {
+                    features[self.layout.current(column)]
+                        || (self.layout.sequential && features[self.layout.previous(column)])
+                })
+                .collect()
+        })
     }
 
     fn draw(

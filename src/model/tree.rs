@@ -102,6 +102,14 @@ impl Tree {
 }
 
 impl Tree {
+    /// The features some split of the tree reads (each as often as it is split on).
+    pub fn features_read(&self) -> impl Iterator<Item = usize> + '_ {
+        self.nodes.iter().filter_map(|node| match node {
+            Node::Split { feature, .. } => Some(usize::from(*feature)),
+            Node::Leaf(_) => None,
+        })
+    }
+
     /// Whether some split of the tree reads `feature` (a feature no split reads need not be
     /// computed).
     pub fn reads(&self, feature: usize) -> bool {
