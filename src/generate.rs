@@ -567,6 +567,9 @@ const BLOCK_PARENTS: usize = 256;
 /// Blocks drawn at once: bounds the rows held before they are handed on.
 const BLOCKS_AT_ONCE: usize = 32;
 
+/// The sequences of one block's parents, in parent order.
+type BlockSequences = Vec<Vec<Row>>;
+
 /// Draws the sequence of every parent row (`lengths[row]` rows each, ordered by the table's
 /// `order_by`) and hands each to `each` in parent order. Each group of blocks is handed on while
 /// the next is drawn, so `each` (storing rows) runs beside the draws instead of between them.
@@ -580,7 +583,7 @@ fn draw_sequences(
 ) -> Result<()> {
     let base: u64 = rng.random();
     let blocks: Vec<usize> = (0..lengths.len().div_ceil(BLOCK_PARENTS)).collect();
-    let mut drawn: Option<(&[usize], Vec<Vec<Vec<Row>>>)> = None;
+    let mut drawn: Option<(&[usize], Vec<BlockSequences>)> = None;
     for group in blocks.chunks(BLOCKS_AT_ONCE) {
         let previous = drawn.take();
         let (handed, next) = rayon::join(
@@ -601,7 +604,7 @@ fn draw_group(
     lengths: &[usize],
     base: u64,
     group: &[usize],
-) -> Vec<Vec<Vec<Row>>> {
+) -> Vec<BlockSequences> {
     use rayon::prelude::*;
     group
         .par_iter()
@@ -627,7 +630,7 @@ fn draw_group(
 /// Hands the sequences drawn for `group`'s blocks to `each`, in parent order.
 fn hand_on(
     group: &[usize],
-    drawn: Vec<Vec<Vec<Row>>>,
+    drawn: Vec<BlockSequences>,
     each: &mut impl FnMut(usize, Vec<Row>) -> Result<()>,
 ) -> Result<()> {
     for (&block, sequences) in group.iter().zip(drawn) {
