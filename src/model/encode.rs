@@ -15,6 +15,10 @@ use crate::schema::ColumnKind;
 /// Bins a column may use besides the null bin.
 pub const MAX_BINS: usize = 32;
 
+/// The code of each label with one of its own. Looked up for every label drawn, so hashed with
+/// foldhash (fixed seed: lookups only, the model file writes codes in code order).
+pub type LabelCodes = HashMap<Arc<str>, u8, foldhash::fast::FixedState>;
+
 /// Maps values of one column to codes: 0 is null, then 1.. in the column's order.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Encoder {
@@ -23,7 +27,7 @@ pub enum Encoder {
     /// Labels: the most frequent labels get their own code, the rest share the last one.
     Labels {
         #[serde(serialize_with = "by_code")]
-        codes: HashMap<Arc<str>, u8>,
+        codes: LabelCodes,
         other: u8,
     },
     /// Booleans: 1 false, 2 true.
@@ -85,7 +89,7 @@ impl Encoder {
             .filter(|(_, count)| *count >= min_count)
             .collect();
         ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-        let codes: HashMap<Arc<str>, u8> = ranked
+        let codes: LabelCodes = ranked
             .iter()
             .take(bins - 1)
             .enumerate()
@@ -144,10 +148,7 @@ impl Encoder {
 
 /// Writes label codes in code order, not the map's (randomly seeded) order, so training the
 /// same data twice gives the same model file.
-fn by_code<S: serde::Serializer>(
-    codes: &HashMap<Arc<str>, u8>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
+fn by_code<S: serde::Serializer>(codes: &LabelCodes, serializer: S) -> Result<S::Ok, S::Error> {
     let mut entries: Vec<(&Arc<str>, &u8)> = codes.iter().collect();
     entries.sort_unstable_by(|a, b| a.1.cmp(b.1).then_with(|| a.0.cmp(b.0)));
     serializer.collect_map(entries)
