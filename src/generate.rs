@@ -15,7 +15,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use rand::RngExt;
 
-use crate::data::Column;
+use crate::data::{Column, Value};
 use crate::error::{Error, Problem, Problems, Result};
 use crate::model::parent_preference::LinkedColumns;
 use crate::model::{Parent, Row, TableModel, context_columns};
@@ -541,18 +541,14 @@ fn sequences(
         .fold(orphan_rows, |sum, &len| sum.saturating_add(len));
     let mut columns = empty_columns(trained, capacity);
     let mut parents = Vec::with_capacity(capacity);
-    let drawn = draw_sequences(
-        trained,
-        &parent_view,
-        &lengths,
-        rng,
-        |parent_row, sequence| {
-            parents.extend(std::iter::repeat_n(Some(parent_row), sequence.len()));
-            push_rows(&mut columns, sequence);
-            Ok(())
-        },
-    );
-    debug_assert!(drawn.is_ok(), "pushing rows into memory cannot fail");
+    let drawn = draw_sequences(trained, &parent_view, &lengths, rng, |block| {
+        parents.extend(block.parents);
+        for (column, values) in columns.iter_mut().zip(block.columns) {
+            column.values.extend(values);
+        }
+        Ok(())
+    });
+    debug_assert!(drawn.is_ok(), "moving rows into memory cannot fail");
     let orphans = trained.model.sample_rows(orphan_rows, rng);
     parents.extend(std::iter::repeat_n(None, orphans.len()));
     push_rows(&mut columns, orphans);
@@ -567,36 +563,60 @@ const BLOCK_PARENTS: usize = 256;
 /// Blocks drawn at once: bounds the rows held before they are handed on.
 const BLOCKS_AT_ONCE: usize = 32;
 
-/// The sequences of one block's parents, in parent order.
-type BlockSequences = Vec<Vec<Row>>;
+/// Rows drawn together (the sequences of a block of parents), column by column, with the parent
+/// row of each: the rows are taken apart on the thread that drew them, and what receives them
+/// moves whole columns instead of touching each row.
+struct DrawnRows {
+    parents: Vec<Option<usize>>,
+    columns: Vec<Vec<Value>>,
+}
+
+impl DrawnRows {
+    fn new(columns: usize) -> DrawnRows {
+        DrawnRows {
+            parents: Vec::new(),
+            columns: vec![Vec::new(); columns],
+        }
+    }
+
+    /// Adds `rows`, each with `parent`.
+    fn push(&mut self, parent: Option<usize>, rows: Vec<Row>) {
+        self.parents.extend(std::iter::repeat_n(parent, rows.len()));
+        for row in rows {
+            for (column, value) in self.columns.iter_mut().zip(row) {
+                column.push(value);
+            }
+        }
+    }
+}
 
 /// Draws the sequence of every parent row (`lengths[row]` rows each, ordered by the table's
-/// `order_by`) and hands each to `each` in parent order. Each group of blocks is handed on while
-/// the next is drawn, so `each` (storing rows) runs beside the draws instead of between them.
-/// Fails only when `each` does.
+/// `order_by`) and hands them to `each` block by block, in parent order. Each group of blocks
+/// is handed on while the next is drawn, so `each` (storing rows) runs beside the draws
+/// instead of between them. Fails only when `each` does.
 fn draw_sequences(
     trained: &TrainedTable,
     parent: &Parent<'_>,
     lengths: &[usize],
     rng: &mut SynthRng,
-    mut each: impl FnMut(usize, Vec<Row>) -> Result<()> + Send,
+    mut each: impl FnMut(DrawnRows) -> Result<()> + Send,
 ) -> Result<()> {
     let base: u64 = rng.random();
     let blocks: Vec<usize> = (0..lengths.len().div_ceil(BLOCK_PARENTS)).collect();
-    let mut drawn: Option<(&[usize], Vec<BlockSequences>)> = None;
+    let mut drawn: Option<Vec<DrawnRows>> = None;
     for group in blocks.chunks(BLOCKS_AT_ONCE) {
         let previous = drawn.take();
         let (handed, next) = rayon::join(
-            || previous.map_or(Ok(()), |(done, rows)| hand_on(done, rows, &mut each)),
+            || previous.map_or(Ok(()), |rows| rows.into_iter().try_for_each(&mut each)),
             || draw_group(trained, parent, lengths, base, group),
         );
         handed?;
-        drawn = Some((group, next));
+        drawn = Some(next);
     }
-    drawn.map_or(Ok(()), |(done, rows)| hand_on(done, rows, &mut each))
+    drawn.map_or(Ok(()), |rows| rows.into_iter().try_for_each(&mut each))
 }
 
-/// The sequences of the parents of `group`'s blocks, each block from its own stream of `base`,
+/// The rows of the parents of `group`'s blocks, each block from its own stream of `base`,
 /// drawn in parallel.
 fn draw_group(
     trained: &TrainedTable,
@@ -604,15 +624,15 @@ fn draw_group(
     lengths: &[usize],
     base: u64,
     group: &[usize],
-) -> Vec<BlockSequences> {
+) -> Vec<DrawnRows> {
     use rayon::prelude::*;
     group
         .par_iter()
         .map(|&block| {
             let mut stream = block_stream(base, block as u64);
             let first = block * BLOCK_PARENTS;
-            let rows = first..(first + BLOCK_PARENTS).min(lengths.len());
-            rows.map(|row| {
+            let mut drawn = DrawnRows::new(trained.columns.len());
+            for row in first..(first + BLOCK_PARENTS).min(lengths.len()) {
                 let mut sequence =
                     trained
                         .model
@@ -620,25 +640,11 @@ fn draw_group(
                 if let Some(column) = trained.order_by {
                     sort_sequence(&mut sequence, column);
                 }
-                sequence
-            })
-            .collect()
+                drawn.push(Some(row), sequence);
+            }
+            drawn
         })
         .collect()
-}
-
-/// Hands the sequences drawn for `group`'s blocks to `each`, in parent order.
-fn hand_on(
-    group: &[usize],
-    drawn: Vec<BlockSequences>,
-    each: &mut impl FnMut(usize, Vec<Row>) -> Result<()>,
-) -> Result<()> {
-    for (&block, sequences) in group.iter().zip(drawn) {
-        for (offset, sequence) in sequences.into_iter().enumerate() {
-            each(block * BLOCK_PARENTS + offset, sequence)?;
-        }
-    }
-    Ok(())
 }
 
 /// The context a synthetic `parent` gives its children (see [`context_columns`]).

@@ -15,13 +15,13 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Done, Sink, SyntheticTable, draw_sequences, empty_columns, fill_semantic_with, husk_of,
-    push_rows, refer_to_written_keys, synthetic_context,
+    Done, DrawnRows, Sink, SyntheticTable, draw_sequences, empty_columns, fill_semantic_with,
+    husk_of, refer_to_written_keys, synthetic_context,
 };
 use crate::data::{Column, Value};
 use crate::error::{Error, Result};
 use crate::model::parent_preference::LinkedColumns;
-use crate::model::{Parent, Row, TableModel};
+use crate::model::{Parent, TableModel};
 use crate::plan::TablePlan;
 use crate::sampling::{SynthRng, scaled};
 use crate::schema::ForeignKey;
@@ -66,16 +66,13 @@ impl Table<'_> {
                 .iter()
                 .fold(orphan_rows, |sum, &len| sum.saturating_add(len));
             drawn = Drawn::new(trained, expected)?;
-            draw_sequences(
-                trained,
-                &parent_view,
-                &lengths,
-                rng,
-                |parent_row, sequence| drawn.push(Some(parent_row), sequence),
-            )?;
+            draw_sequences(trained, &parent_view, &lengths, rng, |rows| {
+                drawn.push(rows)
+            })?;
         }
-        let orphans = trained.model.sample_rows(orphan_rows, rng);
-        drawn.push(None, orphans)?;
+        let mut orphans = DrawnRows::new(trained.columns.len());
+        orphans.push(None, trained.model.sample_rows(orphan_rows, rng));
+        drawn.push(orphans)?;
         drawn.store()?;
         let rows = drawn.parents.len();
         let mut foreign_keys = IndexMap::new();
@@ -148,7 +145,10 @@ impl Table<'_> {
 /// reads (per assigned key, per column), and the parts stored.
 struct Drawn<'a> {
     trained: &'a TrainedTable,
-    pending: Vec<Row>,
+    /// Rows not yet stored, column by column.
+    pending: Vec<Vec<Value>>,
+    /// Rows stored.
+    stored: usize,
     parents: Vec<Option<usize>>,
     codes: Vec<Option<Vec<Vec<u8>>>>,
     part_rows: usize,
@@ -175,7 +175,8 @@ impl<'a> Drawn<'a> {
         };
         Ok(Drawn {
             trained,
-            pending: Vec::new(),
+            pending: vec![Vec::new(); trained.columns.len()],
+            stored: 0,
             parents: Vec::new(),
             codes: trained
                 .assigned
@@ -187,27 +188,41 @@ impl<'a> Drawn<'a> {
         })
     }
 
-    /// Adds rows of one parent (`None`: rows without a parent); stores each full part.
-    fn push(&mut self, parent: Option<usize>, rows: Vec<Row>) -> Result<()> {
-        self.parents.extend(std::iter::repeat_n(parent, rows.len()));
-        self.pending.extend(rows);
-        while self.pending.len() >= self.part_rows {
-            let rest = self.pending.split_off(self.part_rows);
+    /// Adds drawn rows; stores each full part.
+    fn push(&mut self, rows: DrawnRows) -> Result<()> {
+        self.parents.extend(rows.parents);
+        for (pending, values) in self.pending.iter_mut().zip(rows.columns) {
+            pending.extend(values);
+        }
+        while self.pending_rows() >= self.part_rows {
+            let rest: Vec<Vec<Value>> = self
+                .pending
+                .iter_mut()
+                .map(|values| values.split_off(self.part_rows))
+                .collect();
             self.store()?;
             self.pending = rest;
         }
         Ok(())
     }
 
-    /// Moves the pending rows into the store, keeping the codes assignment reads.
+    /// Rows drawn and not yet stored.
+    fn pending_rows(&self) -> usize {
+        self.parents.len() - self.stored
+    }
+
+    /// Moves the pending rows (a part's worth at most: [`Drawn::push`] splits the columns
+    /// there) into the store, keeping the codes assignment reads.
     fn store(&mut self) -> Result<()> {
-        if self.pending.is_empty() {
+        let count = self.pending_rows().min(self.part_rows);
+        if count == 0 {
             return Ok(());
         }
-        let rows = std::mem::take(&mut self.pending);
-        let count = rows.len();
-        let mut columns = empty_columns(self.trained, count);
-        push_rows(&mut columns, rows);
+        self.stored += count;
+        let mut columns = empty_columns(self.trained, 0);
+        for (column, values) in columns.iter_mut().zip(&mut self.pending) {
+            column.values = std::mem::take(values);
+        }
         for (distribution, codes) in self.trained.assigned.iter().zip(&mut self.codes) {
             let (Some(codes), Some(part)) = (codes.as_mut(), distribution.child_codes(&columns))
             else {
@@ -274,7 +289,10 @@ struct Labels {
 }
 
 /// One column's shared labels, and the index of each by address.
-type SharedLabels = (Vec<Arc<str>>, HashMap<usize, u32>);
+type SharedLabels = (
+    Vec<Arc<str>>,
+    HashMap<usize, u32, foldhash::fast::FixedState>,
+);
 
 /// The most shared labels per column.
 const MAX_SHARED: usize = 4096;
