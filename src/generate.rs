@@ -632,11 +632,11 @@ fn draw_group(
             let mut stream = block_stream(base, block as u64);
             let first = block * BLOCK_PARENTS;
             let mut drawn = DrawnRows::new(trained.columns.len());
-            for row in first..(first + BLOCK_PARENTS).min(lengths.len()) {
-                let mut sequence =
-                    trained
-                        .model
-                        .sample_sequence(parent, row, lengths[row], &mut stream);
+            let last = (first + BLOCK_PARENTS).min(lengths.len());
+            for (row, &length) in lengths.iter().enumerate().take(last).skip(first) {
+                let mut sequence = trained
+                    .model
+                    .sample_sequence(parent, row, length, &mut stream);
                 if let Some(column) = trained.order_by {
                     sort_sequence(&mut sequence, column);
                 }
