@@ -18,7 +18,7 @@ use rand::RngExt;
 use crate::data::{Column, Value};
 use crate::error::{Error, Problem, Problems, Result};
 use crate::model::parent_preference::LinkedColumns;
-use crate::model::{Parent, Row, TableModel, context_columns};
+use crate::model::{Parent, Row, TableModel};
 use crate::plan::{Generation, TablePlan};
 use crate::sampling::{SynthRng, block_stream, rng_for, scaled};
 use crate::semantic::fill::{ParentColumns, SemanticTable};
@@ -396,7 +396,7 @@ fn generate_table(
             let parent = &done[&key.parent];
             let factor = parent.rows as f64 / models.tables[&key.parent].real_rows.max(1) as f64;
             let context = synthetic_context(models, done, &key.parent);
-            let (columns, parents) = sequences(trained, parent, &context, factor, rng);
+            let (columns, parents) = sequences(trained, &context, factor, rng);
             let row_count = parents.len();
             foreign_keys.insert(key.column.clone(), parents);
             (row_count, columns)
@@ -525,23 +525,18 @@ fn parent_factor(plan: &TablePlan, models: &Models, done: &Done) -> f64 {
 /// table are never held twice).
 fn sequences(
     trained: &TrainedTable,
-    parent: &SyntheticTable,
-    context: &[Column],
+    parent_view: &Parent<'_>,
     factor: f64,
     rng: &mut SynthRng,
 ) -> (Vec<Column>, Vec<Option<usize>>) {
-    let parent_view = Parent {
-        columns: context,
-        rows: parent.rows,
-    };
-    let lengths = trained.model.sample_lengths(&parent_view, rng);
+    let lengths = trained.model.sample_lengths(parent_view, rng);
     let orphan_rows = scaled(trained.orphan_rows, factor);
     let capacity = lengths
         .iter()
         .fold(orphan_rows, |sum, &len| sum.saturating_add(len));
     let mut columns = empty_columns(trained, capacity);
     let mut parents = Vec::with_capacity(capacity);
-    let drawn = draw_sequences(trained, &parent_view, &lengths, rng, |block| {
+    let drawn = draw_sequences(trained, parent_view, &lengths, rng, |block| {
         parents.extend(block.parents);
         for (column, values) in columns.iter_mut().zip(block.columns) {
             column.values.extend(values);
@@ -647,18 +642,21 @@ fn draw_group(
         .collect()
 }
 
-/// The context a synthetic `parent` gives its children (see [`context_columns`]).
-fn synthetic_context(models: &Models, done: &Done, parent: &str) -> Vec<Column> {
+/// The synthetic `parent` as its children see it (see [`crate::model::context_columns`]): its columns and,
+/// when it is a sequence, its own parent's through its parent key.
+fn synthetic_context<'a>(models: &Models, done: &'a Done, parent: &str) -> Parent<'a> {
     let parent_table = &done[parent];
-    match models.plan.table(parent).map(|plan| &plan.generation) {
-        Some(Generation::Sequential { key }) => context_columns(
-            &parent_table.columns,
-            Some((
-                &done[&key.parent].columns,
-                &parent_table.foreign_keys[&key.column],
-            )),
-        ),
-        _ => context_columns(&parent_table.columns, None),
+    let grandparent = match models.plan.table(parent).map(|plan| &plan.generation) {
+        Some(Generation::Sequential { key }) => Some((
+            done[&key.parent].columns.as_slice(),
+            parent_table.foreign_keys[&key.column].as_slice(),
+        )),
+        _ => None,
+    };
+    Parent {
+        columns: &parent_table.columns,
+        grandparent,
+        rows: parent_table.rows,
     }
 }
 

@@ -20,8 +20,8 @@ use super::{
 };
 use crate::data::{Column, Value};
 use crate::error::{Error, Result};
+use crate::model::TableModel;
 use crate::model::parent_preference::LinkedColumns;
-use crate::model::{Parent, TableModel};
 use crate::plan::TablePlan;
 use crate::sampling::{SynthRng, scaled};
 use crate::schema::ForeignKey;
@@ -56,11 +56,7 @@ impl Table<'_> {
         let orphan_rows = scaled(trained.orphan_rows, factor);
         let mut drawn;
         {
-            let context = synthetic_context(self.models, self.done, &key.parent);
-            let parent_view = Parent {
-                columns: &context,
-                rows: parent.rows,
-            };
+            let parent_view = synthetic_context(self.models, self.done, &key.parent);
             let lengths = trained.model.sample_lengths(&parent_view, rng);
             let expected = lengths
                 .iter()

@@ -385,8 +385,8 @@ impl LearnedModel {
         let mut codes = vec![0u8; self.layout.total()];
         if let (Some(sequence), Some(row)) = (&self.sequence, parent_row) {
             for (index, encoder) in sequence.context_encoders.iter().enumerate() {
-                if let Some(column) = parent.columns.get(index) {
-                    codes[index] = encoder.encode(&column.values[row]);
+                if let Some(value) = parent.value(index, row) {
+                    codes[index] = encoder.encode(value);
                 }
             }
         }
@@ -495,10 +495,7 @@ impl SequenceModel {
 
 impl TableModel for LearnedModel {
     fn sample_rows(&self, n: usize, rng: &mut SynthRng) -> Vec<Row> {
-        let none = Parent {
-            columns: &[],
-            rows: 0,
-        };
+        let none = Parent::of(&[], 0);
         let firsts = self.stratified_first_column(n, rng);
         let base: u64 = rng.random();
         let blocks = in_blocks(0..n, base, |rows, stream| {
@@ -551,13 +548,16 @@ impl TableModel for LearnedModel {
             .sequence
             .as_ref()
             .and_then(|s| s.anchor)
-            .and_then(|a| parent.columns.get(a))
-            .and_then(|column| column.values[parent_row].as_number());
+            .and_then(|a| parent.value(a, parent_row))
+            .and_then(Value::as_number);
         let context_values: Vec<Value> = if self.enforcer.uses_context() {
-            parent
-                .columns
-                .iter()
-                .map(|column| column.values[parent_row].clone())
+            (0..parent.context_columns())
+                .map(|index| {
+                    parent
+                        .value(index, parent_row)
+                        .cloned()
+                        .unwrap_or(Value::Null)
+                })
                 .collect()
         } else {
             Vec::new()

@@ -48,14 +48,52 @@ pub trait TableModel: Send + Sync {
     ) -> Vec<Row>;
 }
 
-/// A parent table as a model sees it: its modelled columns (real when training, synthetic when
-/// generating) and its row count (a parent may have no modelled columns at all).
+/// A parent table as a model sees it: its context columns (see [`context_columns`]; real when
+/// training, synthetic when generating) and its row count (a parent may have no modelled
+/// columns at all). The grandparent's columns are read through the parent's rows rather than
+/// copied for each of them (a copy of millions of rows for a large parent).
 #[derive(Debug, Clone, Copy)]
 pub struct Parent<'a> {
     /// The parent's modelled columns.
     pub columns: &'a [Column],
+    /// When the parent is itself a sequence: its own parent's columns and the grandparent
+    /// row of each parent row; these come after `columns` in the context.
+    pub grandparent: Option<(&'a [Column], &'a [Option<usize>])>,
     /// The number of parent rows.
     pub rows: usize,
+}
+
+/// The value a context column holds for a parent row without a grandparent row.
+static NO_VALUE: Value = Value::Null;
+
+impl<'a> Parent<'a> {
+    /// A parent with these context columns as they are.
+    pub fn of(columns: &'a [Column], rows: usize) -> Parent<'a> {
+        Parent {
+            columns,
+            grandparent: None,
+            rows,
+        }
+    }
+
+    /// The number of context columns.
+    pub fn context_columns(&self) -> usize {
+        self.columns.len() + self.grandparent.map_or(0, |(columns, _)| columns.len())
+    }
+
+    /// The value of context column `index` for parent `row` (`None`: no such column), as
+    /// [`context_columns`] would hold it.
+    pub fn value(&self, index: usize, row: usize) -> Option<&'a Value> {
+        if let Some(column) = self.columns.get(index) {
+            return column.values.get(row);
+        }
+        let (columns, row_of) = self.grandparent?;
+        let column = columns.get(index - self.columns.len())?;
+        match row_of.get(row)? {
+            Some(grand) => column.values.get(*grand),
+            None => Some(&NO_VALUE),
+        }
+    }
 }
 
 /// What a model may learn from: the table and, for a sequential table, its parent.
