@@ -33,7 +33,7 @@ use std::thread::JoinHandle;
 use indexmap::IndexMap;
 
 use self::csv_rows::CsvRows;
-use crate::data::ValueWriter;
+use crate::data::{ValueWriter, Written};
 use crate::error::{Error, Problem, Result};
 use crate::files::{self, Temporary};
 use crate::generate::SyntheticTable;
@@ -576,8 +576,9 @@ impl Source<'_> {
             },
             Source::Column(values, writer) => {
                 out.start_field();
-                writer.write(&values[row], &mut out.bytes)?;
-                out.end_field();
+                if writer.write(&values[row], &mut out.bytes)? == Written::Text {
+                    out.end_field();
+                }
             }
             Source::Missing => out.plain_field(b""),
         }

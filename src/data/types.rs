@@ -97,7 +97,7 @@ impl ValueFormat {
 }
 
 /// Integers beyond i64 (up to 1e308) are written with all their digits, not clamped.
-pub(super) fn write_integer(x: f64) -> String {
+fn write_integer(x: f64) -> String {
     let rounded = x.round();
     if rounded.abs() < 9.0e18 {
         format!("{}", rounded as i64)
@@ -126,7 +126,7 @@ fn write_scientific(
     format!("{mantissa}{e}{sign}{digits:0>exponent_digits$}")
 }
 
-pub(super) fn write_decimal(x: f64, min_places: usize, max_places: usize) -> String {
+fn write_decimal(x: f64, min_places: usize, max_places: usize) -> String {
     let mut text = format!("{x:.max_places$}");
     if let Some(point) = text.find('.') {
         let keep = point + 1 + min_places;

@@ -11,9 +11,7 @@ use std::fmt::Write as _;
 use chrono::format::{Item, StrftimeItems};
 
 use super::Value;
-use super::types::{
-    ValueFormat, cannot_apply, instant, write_datetime, write_decimal, write_integer,
-};
+use super::types::{ValueFormat, cannot_apply, instant, write_datetime};
 
 /// A column's [`ValueFormat`], prepared to write many values.
 #[derive(Debug, Clone)]
@@ -59,18 +57,18 @@ impl ValueWriter {
     }
 
     /// Appends `value` to `out` as [`ValueFormat::try_write`] writes it (unquoted), or says why
-    /// it cannot (then `out` is as it was).
-    pub fn write(&self, value: &Value, out: &mut Vec<u8>) -> Result<(), String> {
+    /// it cannot (then `out` is as it was); says whether the text is [`Written::Plain`].
+    pub fn write(&self, value: &Value, out: &mut Vec<u8>) -> Result<Written, String> {
         match (value, &self.how) {
-            (Value::Null, _) => Ok(()),
+            (Value::Null, _) => Ok(Written::Plain),
             (Value::Label(label), _) => {
                 out.extend_from_slice(label.as_bytes());
-                Ok(())
+                Ok(Written::Text)
             }
             (Value::Flag(flag), _) => match &self.format {
                 ValueFormat::Boolean { yes, no } => {
                     out.extend_from_slice(if *flag { yes } else { no }.as_bytes());
-                    Ok(())
+                    Ok(Written::Text)
                 }
                 _ => self.fallback(value, out),
             },
@@ -78,10 +76,10 @@ impl ValueWriter {
                 let rounded = x.round();
                 if rounded.abs() < 9.0e18 {
                     out.extend_from_slice(itoa::Buffer::new().format(rounded as i64).as_bytes());
+                    Ok(Written::Plain)
                 } else {
-                    out.extend_from_slice(write_integer(*x).as_bytes());
+                    self.fallback(value, out)
                 }
-                Ok(())
             }
             (
                 Value::Number(x),
@@ -90,20 +88,31 @@ impl ValueWriter {
                     max_places,
                 },
             ) => {
-                if !decimal(*x, *min_places, *max_places, out) {
-                    out.extend_from_slice(write_decimal(*x, *min_places, *max_places).as_bytes());
+                if decimal(*x, *min_places, *max_places, out) {
+                    Ok(Written::Plain)
+                } else {
+                    self.fallback(value, out)
                 }
-                Ok(())
             }
             (Value::Number(x), How::Datetime(datetime)) => datetime.write(*x, out),
             (Value::Number(_), How::Other) => self.fallback(value, out),
         }
     }
 
-    fn fallback(&self, value: &Value, out: &mut Vec<u8>) -> Result<(), String> {
+    fn fallback(&self, value: &Value, out: &mut Vec<u8>) -> Result<Written, String> {
         out.extend_from_slice(self.format.try_write(value)?.as_bytes());
-        Ok(())
+        Ok(Written::Text)
     }
+}
+
+/// What [`ValueWriter::write`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// Digits, signs, points, dashes, colons and spaces only (a number, an ISO date, or
+    /// nothing): a CSV writer need not look for bytes to quote.
+    Plain,
+    /// Any text.
+    Text,
 }
 
 /// A datetime pattern parsed once, with the offset values are written in.
@@ -142,10 +151,10 @@ impl DatetimeWriter {
         }
     }
 
-    fn write(&self, seconds: f64, out: &mut Vec<u8>) -> Result<(), String> {
+    fn write(&self, seconds: f64, out: &mut Vec<u8>) -> Result<Written, String> {
         match &self.shape {
-            Shape::Date if iso(seconds, self.offset, false, out) => Ok(()),
-            Shape::DateTime if iso(seconds, self.offset, true, out) => Ok(()),
+            Shape::Date if iso(seconds, self.offset, false, out) => Ok(Written::Plain),
+            Shape::DateTime if iso(seconds, self.offset, true, out) => Ok(Written::Plain),
             Shape::Items(items) => {
                 let moment = instant(seconds, self.offset)?;
                 let start = out.len();
@@ -154,12 +163,12 @@ impl DatetimeWriter {
                     out.truncate(start);
                     return Err(cannot_apply(&self.pattern));
                 }
-                Ok(())
+                Ok(Written::Text)
             }
             _ => {
                 let text = write_datetime(seconds, &self.pattern, self.offset)?;
                 out.extend_from_slice(text.as_bytes());
-                Ok(())
+                Ok(Written::Text)
             }
         }
     }
@@ -267,9 +276,14 @@ fn decimal(x: f64, min_places: usize, max_places: usize, out: &mut Vec<u8>) -> b
     if negative && units != 0 {
         out.push(b'-');
     }
-    out.extend_from_slice(itoa::Buffer::new().format(units / scale).as_bytes());
+    // In 64 bits when it fits (nearly always): 128-bit division is a slow library call.
+    let (whole, mut fraction) = match (u64::try_from(units), u64::try_from(scale)) {
+        (Ok(units), Ok(scale)) => (u128::from(units / scale), units % scale),
+        // scale <= 10^18 < 2^64, so the fraction fits.
+        _ => (units / scale, (units % scale) as u64),
+    };
+    out.extend_from_slice(itoa::Buffer::new().format(whole).as_bytes());
     let mut places = [0u8; 18];
-    let mut fraction = units % scale;
     for place in places[..max_places].iter_mut().rev() {
         *place = b'0' + (fraction % 10) as u8;
         fraction /= 10;
@@ -312,9 +326,17 @@ mod tests {
     fn same(format: &ValueFormat, value: &Value) {
         let writer = ValueWriter::new(format);
         let mut out = b"before".to_vec();
-        let written = writer
-            .write(value, &mut out)
-            .map(|()| String::from_utf8(out[6..].to_vec()).expect("UTF-8"));
+        let written = writer.write(value, &mut out).map(|written| {
+            let text = String::from_utf8(out[6..].to_vec()).expect("UTF-8");
+            if written == Written::Plain {
+                assert!(
+                    text.bytes()
+                        .all(|b| b.is_ascii_digit() || b"+-.: ".contains(&b)),
+                    "{format:?} {value:?}: `{text}` is not plain"
+                );
+            }
+            text
+        });
         if written.is_err() {
             assert_eq!(out, b"before", "{format:?} {value:?}: left bytes behind");
         }
