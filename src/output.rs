@@ -604,3 +604,180 @@ fn source_of<'a>(table: &'a SyntheticTable, name: &str) -> Source<'a> {
             Source::Column(&column.values, ValueWriter::new(&column.format))
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::data::{Column, Value, ValueFormat};
+    use crate::schema::ColumnKind;
+
+    fn column(name: &str, format: ValueFormat, values: Vec<Value>) -> Column {
+        Column {
+            name: name.to_string(),
+            kind: ColumnKind::Numerical,
+            format,
+            values,
+        }
+    }
+
+    /// A table of every kind of source, with awkward text and values.
+    fn awkward() -> SyntheticTable {
+        let label = |text: &str| Value::Label(Arc::from(text));
+        let rows = 6;
+        let cycle = |values: Vec<Value>| -> Vec<Value> {
+            (0..rows)
+                .map(|i| values[i % values.len()].clone())
+                .collect()
+        };
+        SyntheticTable {
+            name: "t".into(),
+            header: [
+                "id", "parent", "given", "n", "x", "at", "when", "flag", "word", "gone",
+            ]
+            .map(String::from)
+            .to_vec(),
+            primary_key: Some("id".into()),
+            rows,
+            columns: vec![
+                column(
+                    "n",
+                    ValueFormat::Integer,
+                    cycle(vec![Value::Number(-2.5), Value::Null, Value::Number(1e19)]),
+                ),
+                column(
+                    "x",
+                    ValueFormat::Decimal {
+                        min_places: 1,
+                        max_places: 3,
+                    },
+                    cycle(vec![
+                        Value::Number(-0.0001),
+                        Value::Number(2.0625),
+                        label("n/a"),
+                    ]),
+                ),
+                column(
+                    "at",
+                    ValueFormat::Datetime {
+                        pattern: "%Y-%m-%d %H:%M:%S".into(),
+                        date_only: false,
+                        offset: None,
+                    },
+                    cycle(vec![Value::Number(-1.5), Value::Number(1e9)]),
+                ),
+                column(
+                    "when",
+                    ValueFormat::Datetime {
+                        pattern: "%b %e, %Y".into(),
+                        date_only: true,
+                        offset: Some(3600),
+                    },
+                    cycle(vec![Value::Number(0.0), Value::Null]),
+                ),
+                column(
+                    "flag",
+                    ValueFormat::Boolean {
+                        yes: "Yes".into(),
+                        no: "No".into(),
+                    },
+                    cycle(vec![Value::Flag(true), Value::Flag(false), Value::Null]),
+                ),
+                column(
+                    "word",
+                    ValueFormat::Verbatim,
+                    cycle(vec![
+                        label("a \"b\", c"),
+                        label("line\nbreak"),
+                        label(""),
+                        label("plain"),
+                    ]),
+                ),
+            ],
+            foreign_keys: [("parent".to_string(), cycle_keys(rows))]
+                .into_iter()
+                .collect(),
+            text: [(
+                "given".to_string(),
+                (0..rows)
+                    .map(|i| ["x,y", "", "\r", "q\""][i % 4].to_string())
+                    .collect(),
+            )]
+            .into_iter()
+            .collect(),
+        }
+    }
+
+    fn cycle_keys(rows: usize) -> Vec<Option<usize>> {
+        (0..rows).map(|i| (i % 3 != 1).then_some(i * 7)).collect()
+    }
+
+    /// The table as `csv::Writer` writes the text `try_write` gives (how it was written before).
+    fn by_csv_writer(table: &SyntheticTable, first_row: usize) -> Vec<u8> {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer.write_record(&table.header).unwrap();
+        for row in 0..table.rows {
+            let record: Vec<String> = table
+                .header
+                .iter()
+                .map(|name| match source_of(table, name) {
+                    Source::Text(text) => text[row].clone(),
+                    Source::PrimaryKey => (first_row + row + 1).to_string(),
+                    Source::ForeignKey(keys) => {
+                        keys[row].map_or(String::new(), |k| (k + 1).to_string())
+                    }
+                    Source::Column(_, _) => {
+                        let column = table.columns.iter().find(|c| &c.name == name).unwrap();
+                        column.format.try_write(&column.values[row]).unwrap()
+                    }
+                    Source::Missing => String::new(),
+                })
+                .collect();
+            writer.write_record(&record).unwrap();
+        }
+        writer.into_inner().unwrap()
+    }
+
+    #[test]
+    fn tables_are_written_as_the_csv_crate_wrote_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let table = awkward();
+        let path = dir.path().join("t.csv");
+        write_table(&path, &table).unwrap();
+        let written = fs::read(&path).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&written),
+            String::from_utf8_lossy(&by_csv_writer(&table, 0))
+        );
+        // In parts: keys count on, the header once.
+        let mut file = CsvFile::create(&path, &table.header).unwrap();
+        file.rows(&table, 0).unwrap();
+        file.rows(&table, table.rows).unwrap();
+        file.finish().unwrap();
+        let mut expected = by_csv_writer(&table, 0);
+        let second = by_csv_writer(&table, table.rows);
+        let header_end = second.iter().position(|&b| b == b'\n').unwrap() + 1;
+        expected.extend_from_slice(&second[header_end..]);
+        assert_eq!(
+            String::from_utf8_lossy(&fs::read(&path).unwrap()),
+            String::from_utf8_lossy(&expected)
+        );
+    }
+
+    #[test]
+    fn a_value_out_of_its_format_names_table_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut table = awkward();
+        table.columns[2].values[4] = Value::Number(1e20);
+        let err = write_table(&dir.path().join("t.csv"), &table).unwrap_err();
+        let message = err.to_string();
+        assert!(matches!(err, Error::Invalid(_)), "{message}");
+        assert!(
+            message.contains("`t`")
+                && message.contains("`at`")
+                && message.contains("out of the datetime range"),
+            "{message}"
+        );
+    }
+}
