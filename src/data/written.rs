@@ -191,7 +191,8 @@ impl std::fmt::Write for Bytes<'_> {
 fn iso(seconds: f64, offset: Option<i32>, with_time: bool, out: &mut Vec<u8>) -> bool {
     let whole = seconds.floor();
     let offset = offset.unwrap_or(0);
-    if !(whole.abs() < 3e11) || offset.abs() >= 86_400 {
+    // NaN is not in the range either.
+    if !(-3e11..3e11).contains(&whole) || offset.abs() >= 86_400 {
         return false;
     }
     let local = whole as i64 + i64::from(offset);
