@@ -11,6 +11,7 @@
 //! as it was and no staging folder behind. An output that is, or holds, an input of the run is
 //! refused before any work ([`refuse_inputs`]).
 
+mod csv_rows;
 #[cfg(feature = "parquet")]
 mod parquet;
 #[cfg(feature = "postgres")]
@@ -31,6 +32,8 @@ use std::thread::JoinHandle;
 
 use indexmap::IndexMap;
 
+use self::csv_rows::CsvRows;
+use crate::data::{ValueWriter, Written};
 use crate::error::{Error, Problem, Result};
 use crate::files::{self, Temporary};
 use crate::generate::SyntheticTable;
@@ -475,36 +478,40 @@ fn write_table(path: &Path, table: &SyntheticTable) -> Result<()> {
     file.finish()
 }
 
-/// A CSV file written in parts (a table too large to hold comes in consecutive parts).
+/// A CSV file written in parts (a table too large to hold comes in consecutive parts). Rows
+/// are formatted into a buffer ([`CsvRows`], as `csv::Writer` would write them) that is
+/// written to the file whenever it holds [`FLUSH_BYTES`].
 struct CsvFile {
     path: PathBuf,
-    writer: csv::Writer<fs::File>,
-    numbers: itoa::Buffer,
+    file: fs::File,
+    rows: CsvRows,
 }
+
+/// How much formatted text is written to the file at once.
+const FLUSH_BYTES: usize = 1 << 20;
 
 impl CsvFile {
     /// Creates the file and writes its header.
     fn create(path: &Path, header: &[String]) -> Result<CsvFile> {
-        let fail = |source: csv::Error| Error::Write {
+        let file = fs::File::create(path).map_err(|source| Error::Write {
             path: path.to_path_buf(),
-            source,
-        };
-        let mut writer = csv::Writer::from_path(path).map_err(fail)?;
-        writer.write_record(header).map_err(fail)?;
+            source: source.into(),
+        })?;
+        let mut rows = CsvRows::default();
+        for name in header {
+            rows.field(name.as_bytes());
+        }
+        rows.end_row();
         Ok(CsvFile {
             path: path.to_path_buf(),
-            writer,
-            numbers: itoa::Buffer::new(),
+            file,
+            rows,
         })
     }
 
     /// Writes the rows of `table`, the first of which is row `first_row` of the whole table
     /// (primary keys count on from there).
     fn rows(&mut self, table: &SyntheticTable, first_row: usize) -> Result<()> {
-        let fail = |source: csv::Error| Error::Write {
-            path: self.path.clone(),
-            source,
-        };
         let sources: Vec<Source<'_>> = table
             .header
             .iter()
@@ -513,38 +520,36 @@ impl CsvFile {
         for row in 0..table.rows {
             for (source, name) in sources.iter().zip(&table.header) {
                 source
-                    .write(row, first_row, &mut self.writer, &mut self.numbers)
-                    .map_err(|cell| match cell {
-                        Cell::Format(message) => Error::invalid(vec![Problem::column(
-                            &table.name,
-                            name,
-                            "format",
-                            message,
-                        )]),
-                        Cell::Csv(source) => fail(source),
+                    .write(row, first_row, &mut self.rows)
+                    .map_err(|message| {
+                        Error::invalid(vec![Problem::column(&table.name, name, "format", message)])
                     })?;
             }
-            self.writer
-                .write_record(std::iter::empty::<&[u8]>())
-                .map_err(fail)?;
+            self.rows.end_row();
+            if self.rows.bytes.len() >= FLUSH_BYTES {
+                self.flush()?;
+            }
         }
         Ok(())
     }
 
-    /// Flushes the file.
-    fn finish(mut self) -> Result<()> {
-        self.writer.flush().map_err(|source| Error::Io {
-            context: "cannot write",
-            path: self.path.clone(),
-            source,
-        })
+    /// Writes the buffered text to the file.
+    fn flush(&mut self) -> Result<()> {
+        use std::io::Write as _;
+        self.file
+            .write_all(&self.rows.bytes)
+            .map_err(|source| Error::Write {
+                path: self.path.clone(),
+                source: source.into(),
+            })?;
+        self.rows.clear();
+        Ok(())
     }
-}
 
-/// Why a cell could not be written: its value does not fit its format, or the file failed.
-enum Cell {
-    Format(String),
-    Csv(csv::Error),
+    /// Writes what is left.
+    fn finish(mut self) -> Result<()> {
+        self.flush()
+    }
 }
 
 /// Where the values of one output column come from.
@@ -552,61 +557,33 @@ enum Source<'a> {
     Text(&'a [String]),
     PrimaryKey,
     ForeignKey(&'a [Option<usize>]),
-    Column(&'a crate::data::Column),
+    Column(&'a [crate::data::Value], ValueWriter),
     Missing,
 }
 
 impl Source<'_> {
-    /// Writes the field of `row` straight into the CSV writer: keys, integers, labels and
-    /// booleans without a `String` of their own, the rest as [`ValueFormat::try_write`] does.
-    ///
-    /// [`ValueFormat::try_write`]: crate::data::ValueFormat::try_write
-    fn write<W: std::io::Write>(
-        &self,
-        row: usize,
-        first_row: usize,
-        writer: &mut csv::Writer<W>,
-        numbers: &mut itoa::Buffer,
-    ) -> Result<(), Cell> {
-        let written = match self {
-            Source::Text(text) => writer.write_field(&text[row]),
-            Source::PrimaryKey => writer.write_field(numbers.format(first_row + row + 1)),
+    /// Writes the field of `row`: keys by their digits, values as [`ValueWriter`] writes them
+    /// (as [`crate::data::ValueFormat::try_write`] does), or says why the value cannot be
+    /// written.
+    fn write(&self, row: usize, first_row: usize, out: &mut CsvRows) -> Result<(), String> {
+        let mut numbers = itoa::Buffer::new();
+        match self {
+            Source::Text(text) => out.field(text[row].as_bytes()),
+            Source::PrimaryKey => out.plain_field(numbers.format(first_row + row + 1).as_bytes()),
             Source::ForeignKey(parents) => match parents[row] {
-                Some(parent) => writer.write_field(numbers.format(parent + 1)),
-                None => writer.write_field(""),
+                Some(parent) => out.plain_field(numbers.format(parent + 1).as_bytes()),
+                None => out.plain_field(b""),
             },
-            Source::Column(column) => return write_value(column, row, writer, numbers),
-            Source::Missing => writer.write_field(""),
-        };
-        written.map_err(Cell::Csv)
+            Source::Column(values, writer) => {
+                out.start_field();
+                if writer.write(&values[row], &mut out.bytes)? == Written::Text {
+                    out.end_field();
+                }
+            }
+            Source::Missing => out.plain_field(b""),
+        }
+        Ok(())
     }
-}
-
-/// One value of a modelled column, written as [`crate::data::ValueFormat::try_write`] writes it.
-fn write_value<W: std::io::Write>(
-    column: &crate::data::Column,
-    row: usize,
-    writer: &mut csv::Writer<W>,
-    numbers: &mut itoa::Buffer,
-) -> Result<(), Cell> {
-    use crate::data::{Value, ValueFormat};
-    let value = &column.values[row];
-    let written = match (&column.format, value) {
-        (_, Value::Null) => writer.write_field(""),
-        (_, Value::Label(label)) => writer.write_field(label.as_bytes()),
-        (ValueFormat::Boolean { yes, no }, Value::Flag(flag)) => {
-            writer.write_field(if *flag { yes } else { no })
-        }
-        // As `write_integer` does: whole numbers within i64 by their digits.
-        (ValueFormat::Integer, Value::Number(x)) if x.round().abs() < 9.0e18 => {
-            writer.write_field(numbers.format(x.round() as i64))
-        }
-        _ => {
-            let text = column.format.try_write(value).map_err(Cell::Format)?;
-            writer.write_field(text)
-        }
-    };
-    written.map_err(Cell::Csv)
 }
 
 fn source_of<'a>(table: &'a SyntheticTable, name: &str) -> Source<'a> {
@@ -623,5 +600,184 @@ fn source_of<'a>(table: &'a SyntheticTable, name: &str) -> Source<'a> {
         .columns
         .iter()
         .find(|column| column.name == name)
-        .map_or(Source::Missing, Source::Column)
+        .map_or(Source::Missing, |column| {
+            Source::Column(&column.values, ValueWriter::new(&column.format))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::data::{Column, Value, ValueFormat};
+    use crate::schema::ColumnKind;
+
+    fn column(name: &str, format: ValueFormat, values: Vec<Value>) -> Column {
+        Column {
+            name: name.to_string(),
+            kind: ColumnKind::Numerical,
+            format,
+            values,
+        }
+    }
+
+    /// A table of every kind of source, with awkward text and values.
+    fn awkward() -> SyntheticTable {
+        let label = |text: &str| Value::Label(Arc::from(text));
+        let rows = 6;
+        let cycle = |values: Vec<Value>| -> Vec<Value> {
+            (0..rows)
+                .map(|i| values[i % values.len()].clone())
+                .collect()
+        };
+        SyntheticTable {
+            name: "t".into(),
+            header: [
+                "id", "parent", "given", "n", "x", "at", "when", "flag", "word", "gone",
+            ]
+            .map(String::from)
+            .to_vec(),
+            primary_key: Some("id".into()),
+            rows,
+            columns: vec![
+                column(
+                    "n",
+                    ValueFormat::Integer,
+                    cycle(vec![Value::Number(-2.5), Value::Null, Value::Number(1e19)]),
+                ),
+                column(
+                    "x",
+                    ValueFormat::Decimal {
+                        min_places: 1,
+                        max_places: 3,
+                    },
+                    cycle(vec![
+                        Value::Number(-0.0001),
+                        Value::Number(2.0625),
+                        label("n/a"),
+                    ]),
+                ),
+                column(
+                    "at",
+                    ValueFormat::Datetime {
+                        pattern: "%Y-%m-%d %H:%M:%S".into(),
+                        date_only: false,
+                        offset: None,
+                    },
+                    cycle(vec![Value::Number(-1.5), Value::Number(1e9)]),
+                ),
+                column(
+                    "when",
+                    ValueFormat::Datetime {
+                        pattern: "%b %e, %Y".into(),
+                        date_only: true,
+                        offset: Some(3600),
+                    },
+                    cycle(vec![Value::Number(0.0), Value::Null]),
+                ),
+                column(
+                    "flag",
+                    ValueFormat::Boolean {
+                        yes: "Yes".into(),
+                        no: "No".into(),
+                    },
+                    cycle(vec![Value::Flag(true), Value::Flag(false), Value::Null]),
+                ),
+                column(
+                    "word",
+                    ValueFormat::Verbatim,
+                    cycle(vec![
+                        label("a \"b\", c"),
+                        label("line\nbreak"),
+                        label(""),
+                        label("plain"),
+                    ]),
+                ),
+            ],
+            foreign_keys: [("parent".to_string(), cycle_keys(rows))]
+                .into_iter()
+                .collect(),
+            text: [(
+                "given".to_string(),
+                (0..rows)
+                    .map(|i| ["x,y", "", "\r", "q\""][i % 4].to_string())
+                    .collect(),
+            )]
+            .into_iter()
+            .collect(),
+        }
+    }
+
+    fn cycle_keys(rows: usize) -> Vec<Option<usize>> {
+        (0..rows).map(|i| (i % 3 != 1).then_some(i * 7)).collect()
+    }
+
+    /// The table as `csv::Writer` writes the text `try_write` gives (how it was written before).
+    fn by_csv_writer(table: &SyntheticTable, first_row: usize) -> Vec<u8> {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer.write_record(&table.header).unwrap();
+        for row in 0..table.rows {
+            let record: Vec<String> = table
+                .header
+                .iter()
+                .map(|name| match source_of(table, name) {
+                    Source::Text(text) => text[row].clone(),
+                    Source::PrimaryKey => (first_row + row + 1).to_string(),
+                    Source::ForeignKey(keys) => {
+                        keys[row].map_or(String::new(), |k| (k + 1).to_string())
+                    }
+                    Source::Column(_, _) => {
+                        let column = table.columns.iter().find(|c| &c.name == name).unwrap();
+                        column.format.try_write(&column.values[row]).unwrap()
+                    }
+                    Source::Missing => String::new(),
+                })
+                .collect();
+            writer.write_record(&record).unwrap();
+        }
+        writer.into_inner().unwrap()
+    }
+
+    #[test]
+    fn tables_are_written_as_the_csv_crate_wrote_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let table = awkward();
+        let path = dir.path().join("t.csv");
+        write_table(&path, &table).unwrap();
+        let written = fs::read(&path).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&written),
+            String::from_utf8_lossy(&by_csv_writer(&table, 0))
+        );
+        // In parts: keys count on, the header once.
+        let mut file = CsvFile::create(&path, &table.header).unwrap();
+        file.rows(&table, 0).unwrap();
+        file.rows(&table, table.rows).unwrap();
+        file.finish().unwrap();
+        let mut expected = by_csv_writer(&table, 0);
+        let second = by_csv_writer(&table, table.rows);
+        let header_end = second.iter().position(|&b| b == b'\n').unwrap() + 1;
+        expected.extend_from_slice(&second[header_end..]);
+        assert_eq!(
+            String::from_utf8_lossy(&fs::read(&path).unwrap()),
+            String::from_utf8_lossy(&expected)
+        );
+    }
+
+    #[test]
+    fn a_value_out_of_its_format_names_table_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut table = awkward();
+        table.columns[2].values[4] = Value::Number(1e20);
+        let err = write_table(&dir.path().join("t.csv"), &table).unwrap_err();
+        let message = err.to_string();
+        assert!(matches!(err, Error::Invalid(_)), "{message}");
+        assert!(
+            message.contains("`t`")
+                && message.contains("`at`")
+                && message.contains("out of the datetime range"),
+            "{message}"
+        );
+    }
 }

@@ -7,6 +7,7 @@
 
 mod text;
 mod types;
+mod written;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -19,6 +20,7 @@ pub use text::{ColumnTooLarge, TextColumn};
 pub use types::{
     ValueFormat, check_pattern, infer_kind, parse_datetime, parse_value, stray_non_numbers,
 };
+pub use written::{ValueWriter, Written};
 
 use crate::error::Problem;
 use crate::schema::{ColumnKind, Schema, TableDef};

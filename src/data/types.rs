@@ -145,17 +145,31 @@ fn write_decimal(x: f64, min_places: usize, max_places: usize) -> String {
 
 /// Formats an instant in `offset` (UTC when `None`) with a chrono pattern. Formatting goes
 /// through `write!`, so a pattern chrono cannot apply is an error, never a panic.
-fn write_datetime(seconds: f64, pattern: &str, offset: Option<i32>) -> Result<String, String> {
+pub(super) fn write_datetime(
+    seconds: f64,
+    pattern: &str,
+    offset: Option<i32>,
+) -> Result<String, String> {
+    let moment = instant(seconds, offset)?;
+    let mut text = String::new();
+    write!(text, "{}", moment.format(pattern)).map_err(|_| cannot_apply(pattern))?;
+    Ok(text)
+}
+
+/// The instant `seconds` after 1970 (to the nanosecond) seen in `offset` (UTC when `None`).
+pub(super) fn instant(seconds: f64, offset: Option<i32>) -> Result<DateTime<FixedOffset>, String> {
     let whole = seconds.floor();
     let nanos = ((seconds - whole) * 1e9).round().clamp(0.0, 999_999_999.0) as u32;
     let out_of_range = || format!("{seconds} seconds since 1970 is out of the datetime range");
     let utc = DateTime::from_timestamp(whole as i64, nanos).ok_or_else(out_of_range)?;
     let zone = FixedOffset::east_opt(offset.unwrap_or(0))
         .ok_or_else(|| format!("invalid UTC offset of {offset:?} seconds"))?;
-    let mut text = String::new();
-    write!(text, "{}", utc.with_timezone(&zone).format(pattern))
-        .map_err(|_| format!("the format `{pattern}` cannot be applied"))?;
-    Ok(text)
+    Ok(utc.with_timezone(&zone))
+}
+
+/// Why a value could not be written with `pattern`.
+pub(super) fn cannot_apply(pattern: &str) -> String {
+    format!("the format `{pattern}` cannot be applied")
 }
 
 /// Checks a datetime pattern before it is used: every `%` item known to chrono, and a date

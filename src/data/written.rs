@@ -1,0 +1,537 @@
+//! Writing many values of one column into a byte buffer, byte for byte as
+//! [`ValueFormat::try_write`] writes them, without its per-value cost: a column's format is
+//! prepared once (a datetime pattern parsed once, not for every cell) and the common cases are
+//! written straight into the buffer, without a `String` per value: integers, decimals (exact
+//! integer arithmetic on the binary value, as Rust's `{:.N}` rounds it), and the ISO patterns
+//! `%Y-%m-%d` and `%Y-%m-%d %H:%M:%S` (digits by hand). Anything else goes to chrono or to
+//! `try_write` itself.
+
+use std::fmt::Write as _;
+
+use chrono::format::{Item, StrftimeItems};
+
+use super::Value;
+use super::types::{ValueFormat, cannot_apply, instant, write_datetime};
+
+/// A column's [`ValueFormat`], prepared to write many values.
+#[derive(Debug, Clone)]
+pub struct ValueWriter {
+    format: ValueFormat,
+    how: How,
+}
+
+/// The way numbers and flags are written (labels and nulls are the same for every format).
+#[derive(Debug, Clone)]
+enum How {
+    Integer,
+    Decimal {
+        min_places: usize,
+        max_places: usize,
+    },
+    Datetime(DatetimeWriter),
+    /// As [`ValueFormat::try_write`] writes it.
+    Other,
+}
+
+impl ValueWriter {
+    /// Prepares `format` (parses a datetime pattern).
+    pub fn new(format: &ValueFormat) -> ValueWriter {
+        let how = match format {
+            ValueFormat::Integer => How::Integer,
+            ValueFormat::Decimal {
+                min_places,
+                max_places,
+            } => How::Decimal {
+                min_places: *min_places,
+                max_places: *max_places,
+            },
+            ValueFormat::Datetime {
+                pattern, offset, ..
+            } => How::Datetime(DatetimeWriter::new(pattern, *offset)),
+            _ => How::Other,
+        };
+        ValueWriter {
+            format: format.clone(),
+            how,
+        }
+    }
+
+    /// Appends `value` to `out` as [`ValueFormat::try_write`] writes it (unquoted), or says why
+    /// it cannot (then `out` is as it was); says whether the text is [`Written::Plain`].
+    pub fn write(&self, value: &Value, out: &mut Vec<u8>) -> Result<Written, String> {
+        match (value, &self.how) {
+            (Value::Null, _) => Ok(Written::Plain),
+            (Value::Label(label), _) => {
+                out.extend_from_slice(label.as_bytes());
+                Ok(Written::Text)
+            }
+            (Value::Flag(flag), _) => match &self.format {
+                ValueFormat::Boolean { yes, no } => {
+                    out.extend_from_slice(if *flag { yes } else { no }.as_bytes());
+                    Ok(Written::Text)
+                }
+                _ => self.fallback(value, out),
+            },
+            (Value::Number(x), How::Integer) => {
+                let rounded = x.round();
+                if rounded.abs() < 9.0e18 {
+                    out.extend_from_slice(itoa::Buffer::new().format(rounded as i64).as_bytes());
+                    Ok(Written::Plain)
+                } else {
+                    self.fallback(value, out)
+                }
+            }
+            (
+                Value::Number(x),
+                How::Decimal {
+                    min_places,
+                    max_places,
+                },
+            ) => {
+                if decimal(*x, *min_places, *max_places, out) {
+                    Ok(Written::Plain)
+                } else {
+                    self.fallback(value, out)
+                }
+            }
+            (Value::Number(x), How::Datetime(datetime)) => datetime.write(*x, out),
+            (Value::Number(_), How::Other) => self.fallback(value, out),
+        }
+    }
+
+    fn fallback(&self, value: &Value, out: &mut Vec<u8>) -> Result<Written, String> {
+        out.extend_from_slice(self.format.try_write(value)?.as_bytes());
+        Ok(Written::Text)
+    }
+}
+
+/// What [`ValueWriter::write`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// Digits, signs, points, dashes, colons and spaces only (a number, an ISO date, or
+    /// nothing): a CSV writer need not look for bytes to quote.
+    Plain,
+    /// Any text.
+    Text,
+}
+
+/// A datetime pattern parsed once, with the offset values are written in.
+#[derive(Debug, Clone)]
+struct DatetimeWriter {
+    pattern: String,
+    offset: Option<i32>,
+    shape: Shape,
+}
+
+#[derive(Debug, Clone)]
+enum Shape {
+    /// `%Y-%m-%d`.
+    Date,
+    /// `%Y-%m-%d %H:%M:%S`.
+    DateTime,
+    /// Any other pattern chrono reads.
+    Items(Vec<Item<'static>>),
+    /// A pattern chrono does not read (every value fails as `write_datetime` fails).
+    Unread,
+}
+
+impl DatetimeWriter {
+    fn new(pattern: &str, offset: Option<i32>) -> DatetimeWriter {
+        let shape = match pattern {
+            "%Y-%m-%d" => Shape::Date,
+            "%Y-%m-%d %H:%M:%S" => Shape::DateTime,
+            _ => StrftimeItems::new(pattern)
+                .parse_to_owned()
+                .map_or(Shape::Unread, Shape::Items),
+        };
+        DatetimeWriter {
+            pattern: pattern.to_string(),
+            offset,
+            shape,
+        }
+    }
+
+    fn write(&self, seconds: f64, out: &mut Vec<u8>) -> Result<Written, String> {
+        match &self.shape {
+            Shape::Date if iso(seconds, self.offset, false, out) => Ok(Written::Plain),
+            Shape::DateTime if iso(seconds, self.offset, true, out) => Ok(Written::Plain),
+            Shape::Items(items) => {
+                let moment = instant(seconds, self.offset)?;
+                let start = out.len();
+                let written = write!(Bytes(out), "{}", moment.format_with_items(items.iter()));
+                if written.is_err() {
+                    out.truncate(start);
+                    return Err(cannot_apply(&self.pattern));
+                }
+                Ok(Written::Text)
+            }
+            _ => {
+                let text = write_datetime(seconds, &self.pattern, self.offset)?;
+                out.extend_from_slice(text.as_bytes());
+                Ok(Written::Text)
+            }
+        }
+    }
+}
+
+/// `fmt::Write` into a byte buffer.
+struct Bytes<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for Bytes<'_> {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(text.as_bytes());
+        Ok(())
+    }
+}
+
+/// Writes `2024-03-01` (or, `with_time`, `2024-03-01 12:30:00`) for the instant `seconds` seen
+/// in `offset`, as chrono writes it with `%Y-%m-%d` (`%H:%M:%S`); false (nothing written) when
+/// the value is not a finite instant of the years 0 to 9999 or the offset is not one chrono
+/// takes: chrono then writes it, or says why not.
+fn iso(seconds: f64, offset: Option<i32>, with_time: bool, out: &mut Vec<u8>) -> bool {
+    let whole = seconds.floor();
+    let offset = offset.unwrap_or(0);
+    // NaN is not in the range either.
+    if !(-3e11..3e11).contains(&whole) || offset.abs() >= 86_400 {
+        return false;
+    }
+    let local = whole as i64 + i64::from(offset);
+    let (year, month, day) = civil_from_days(local.div_euclid(86_400));
+    if !(0..=9999).contains(&year) {
+        return false;
+    }
+    let second = local.rem_euclid(86_400);
+    let mut text = *b"0000-00-00 00:00:00";
+    let mut put = |at: usize, value: i64, width: usize| {
+        let mut value = value;
+        for place in (at..at + width).rev() {
+            text[place] = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    };
+    put(0, year, 4);
+    put(5, month, 2);
+    put(8, day, 2);
+    put(11, second / 3600, 2);
+    put(14, second / 60 % 60, 2);
+    put(17, second % 60, 2);
+    out.extend_from_slice(&text[..if with_time { 19 } else { 10 }]);
+    true
+}
+
+/// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let days = days + 719_468;
+    let era = days.div_euclid(146_097);
+    let of_era = days.rem_euclid(146_097);
+    let year_of_era = (of_era - of_era / 1460 + of_era / 36_524 - of_era / 146_096) / 365;
+    let of_year = of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * of_year + 2) / 153;
+    let day = of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Writes `x` as `write_decimal` does (Rust's `{:.max_places$}`: the exact binary value
+/// rounded half to even, trailing zeros trimmed down to `min_places`, no sign on zero) with
+/// integer arithmetic; false (nothing written) when `x` is not finite, is 2^65 or more, or
+/// `max_places` is above 18.
+fn decimal(x: f64, min_places: usize, max_places: usize, out: &mut Vec<u8>) -> bool {
+    if !x.is_finite() || max_places > 18 {
+        return false;
+    }
+    let bits = x.to_bits();
+    let negative = bits >> 63 == 1;
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = u128::from(bits & ((1 << 52) - 1));
+    // x = mantissa * 2^exponent, mantissa < 2^53.
+    let (mantissa, exponent) = if biased == 0 {
+        (fraction, -1074)
+    } else {
+        (fraction | 1 << 52, biased - 1075)
+    };
+    let scale = 10u128.pow(max_places as u32);
+    // Below 2^53 * 10^18 < 2^113: no overflow.
+    let scaled = mantissa * scale;
+    let units = if exponent >= 0 {
+        if exponent > 11 {
+            return false;
+        }
+        scaled << exponent
+    } else {
+        let shift = exponent.unsigned_abs();
+        if shift > 120 {
+            0 // below half a unit: scaled < 2^113 <= 2^(shift - 1)
+        } else {
+            let whole = scaled >> shift;
+            let rest = scaled & ((1 << shift) - 1);
+            let half = 1 << (shift - 1);
+            whole + u128::from(rest > half || (rest == half && whole & 1 == 1))
+        }
+    };
+    if negative && units != 0 {
+        out.push(b'-');
+    }
+    // In 64 bits when it fits (nearly always): 128-bit division is a slow library call.
+    let (whole, mut fraction) = match (u64::try_from(units), u64::try_from(scale)) {
+        (Ok(units), Ok(scale)) => (u128::from(units / scale), units % scale),
+        // scale <= 10^18 < 2^64, so the fraction fits.
+        _ => (units / scale, (units % scale) as u64),
+    };
+    out.extend_from_slice(itoa::Buffer::new().format(whole).as_bytes());
+    let mut places = [0u8; 18];
+    for place in places[..max_places].iter_mut().rev() {
+        *place = b'0' + (fraction % 10) as u8;
+        fraction /= 10;
+    }
+    let mut kept = max_places;
+    while kept > min_places && places[kept - 1] == b'0' {
+        kept -= 1;
+    }
+    if kept > 0 {
+        out.push(b'.');
+        out.extend_from_slice(&places[..kept]);
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// A small seeded generator (splitmix64), for values spread over many magnitudes.
+    struct Numbers(u64);
+
+    impl Numbers {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+
+        /// Uniform in [low, high).
+        fn between(&mut self, low: f64, high: f64) -> f64 {
+            low + (self.next() >> 11) as f64 / (1u64 << 53) as f64 * (high - low)
+        }
+    }
+
+    /// `ValueWriter` gives what `try_write` gives: the same bytes, or the same error.
+    fn same(format: &ValueFormat, value: &Value) {
+        let writer = ValueWriter::new(format);
+        let mut out = b"before".to_vec();
+        let written = writer.write(value, &mut out).map(|written| {
+            let text = String::from_utf8(out[6..].to_vec()).expect("UTF-8");
+            if written == Written::Plain {
+                assert!(
+                    text.bytes()
+                        .all(|b| b.is_ascii_digit() || b"+-.: ".contains(&b)),
+                    "{format:?} {value:?}: `{text}` is not plain"
+                );
+            }
+            text
+        });
+        if written.is_err() {
+            assert_eq!(out, b"before", "{format:?} {value:?}: left bytes behind");
+        }
+        assert_eq!(written, format.try_write(value), "{format:?} {value:?}");
+    }
+
+    fn datetime(pattern: &str, offset: Option<i32>) -> ValueFormat {
+        ValueFormat::Datetime {
+            pattern: pattern.to_string(),
+            date_only: false,
+            offset,
+        }
+    }
+
+    #[test]
+    fn datetimes_are_written_as_chrono_writes_them() {
+        let patterns = [
+            "%Y-%m-%d",
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%dT%H:%M:%S%.f%:z",
+            "%d/%m/%Y %H:%M",
+            "%b %e, %Y",
+            "%H:%M:%S%.3f",
+            "%Y-%m-%d %Q", // not a pattern chrono reads
+        ];
+        let offsets = [
+            None,
+            Some(0),
+            Some(3600),
+            Some(-19_800),
+            Some(86_399),
+            Some(86_400),
+        ];
+        // Years 0 and 9999 end and begin at these instants (UTC).
+        let edges = [
+            0.0,
+            -0.0,
+            -1.0,
+            -0.5,
+            86_399.999_999_9,
+            951_782_400.0, // 2000-02-29
+            -62_167_219_200.0,
+            -62_167_219_200.5,
+            -62_167_219_201.0,
+            253_402_300_799.0,
+            253_402_300_799.9,
+            253_402_300_800.0,
+            -1e11,
+            1e11,
+            1e20,
+            -1e20,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        let mut numbers = Numbers(7);
+        let random: Vec<f64> = (0..4000)
+            .map(|i| match i % 4 {
+                0 => numbers.between(-7e10, 2.6e11),
+                1 => numbers.between(-3e9, 3e9).floor(),
+                2 => numbers.between(-1e6, 1e6),
+                _ => numbers.between(0.0, 2e9).floor() + 0.999_999_999_7,
+            })
+            .collect();
+        for pattern in patterns {
+            for offset in offsets {
+                let format = datetime(pattern, offset);
+                for &seconds in edges.iter().chain(&random) {
+                    same(&format, &Value::Number(seconds));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn iso_dates_are_written_by_hand_for_every_day_of_ten_thousand_years() {
+        let mut out = Vec::new();
+        for (with_time, pattern) in [(false, "%Y-%m-%d"), (true, "%Y-%m-%d %H:%M:%S")] {
+            // Every day from year 0 to 9999, at a time of day that moves through the day.
+            let mut day = -719_528_i64;
+            while day < 2_932_897 {
+                let seconds = (day * 86_400 + (day * 7919).rem_euclid(86_400)) as f64;
+                out.clear();
+                assert!(iso(seconds, None, with_time, &mut out), "{seconds}");
+                assert_eq!(
+                    out,
+                    write_datetime(seconds, pattern, None).unwrap().as_bytes(),
+                    "{seconds}"
+                );
+                day += 1;
+            }
+        }
+    }
+
+    #[test]
+    fn decimals_are_written_as_format_writes_them() {
+        let mut numbers = Numbers(11);
+        let mut values = vec![
+            0.0,
+            -0.0,
+            0.5,
+            1.5,
+            2.5,
+            -2.5,
+            0.125,
+            0.375,
+            -0.125,
+            0.0625,
+            1e-7,
+            -1e-7,
+            5e-324,
+            -5e-324,
+            1e15,
+            1e17,
+            123_456_789_012_345.67,
+            9_007_199_254_740_993.0,
+            1.8e19,
+            3.6e19,
+            2f64.powi(63),
+            2f64.powi(64),
+            1e300,
+            -1e300,
+            0.1,
+            0.2,
+            0.3,
+            33_849.63,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+        ];
+        for i in 0..6000 {
+            let magnitude = 10f64.powi((i % 24) - 9);
+            let x = numbers.between(-1.0, 1.0) * magnitude;
+            values.push(x);
+            // Values on exact ties of two, three, four places.
+            values.push((x * 1000.0).round() / 1000.0 + 0.0005);
+            values.push((numbers.next() % 4096) as f64 / 256.0 - 8.0);
+        }
+        for max_places in [0, 1, 2, 3, 4, 6, 9, 15, 17, 18, 19, 25] {
+            for min_places in [0, 1, 2, max_places] {
+                let format = ValueFormat::Decimal {
+                    min_places: min_places.min(max_places),
+                    max_places,
+                };
+                for &x in &values {
+                    same(&format, &Value::Number(x));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn integers_flags_labels_and_the_rest_are_written_as_try_write_writes_them() {
+        let formats = [
+            ValueFormat::Integer,
+            ValueFormat::Decimal {
+                min_places: 0,
+                max_places: 2,
+            },
+            ValueFormat::Scientific {
+                places: 3,
+                exponent_digits: 2,
+                upper: false,
+                plus: true,
+            },
+            datetime("%Y-%m-%d", None),
+            ValueFormat::Boolean {
+                yes: "Yes".into(),
+                no: "No".into(),
+            },
+            ValueFormat::Verbatim,
+        ];
+        let values = [
+            Value::Null,
+            Value::Flag(true),
+            Value::Flag(false),
+            Value::Label(Arc::from("a, \"quoted\"\nlabel")),
+            Value::Label(Arc::from("")),
+            Value::Number(2.5),
+            Value::Number(-2.5),
+            Value::Number(-0.4),
+            Value::Number(8.99e18),
+            Value::Number(-9.1e18),
+            Value::Number(1e300),
+            Value::Number(f64::NAN),
+            Value::Number(f64::INFINITY),
+            Value::Number(1_700_000_000.0),
+        ];
+        for format in &formats {
+            for value in &values {
+                same(format, value);
+            }
+        }
+    }
+}
