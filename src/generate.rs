@@ -642,8 +642,8 @@ fn draw_group(
         .collect()
 }
 
-/// The synthetic `parent` as its children see it (see [`crate::model::context_columns`]): its columns and,
-/// when it is a sequence, its own parent's through its parent key.
+/// The synthetic `parent` as its children see it (see [`crate::model::context_columns`]): its
+/// columns and, when it is a sequence, its own parent's through its parent key.
 fn synthetic_context<'a>(models: &Models, done: &'a Done, parent: &str) -> Parent<'a> {
     let parent_table = &done[parent];
     let grandparent = match models.plan.table(parent).map(|plan| &plan.generation) {
