@@ -172,6 +172,44 @@ fn open_staging(out_dir: &Path) -> Result<(PathBuf, tempfile::TempDir, Temporary
 /// How one table is written as one file.
 pub type TableWriter = fn(&Path, &Path, &SyntheticTable) -> Result<()>;
 
+/// A file written from a table's consecutive parts (a table too large to hold comes in parts:
+/// see [`crate::generate::Sink::part`]), kept open from the first part to the last.
+pub trait PartsFile: Send {
+    /// Writes the rows of `part`, the first of which is row `first_row` of the whole table
+    /// (primary keys count on from there).
+    fn rows(&mut self, part: &SyntheticTable, first_row: usize) -> Result<()>;
+
+    /// Closes the file after the last part.
+    fn finish(self: Box<Self>) -> Result<()>;
+}
+
+/// Opens the file a table's parts go to: `(out_dir, path, first part)`, with `out_dir` the
+/// output folder errors name.
+pub type PartsOpener = fn(&Path, &Path, &SyntheticTable) -> Result<Box<dyn PartsFile>>;
+
+/// How one file format is written: whole tables, and tables in parts.
+#[derive(Clone, Copy)]
+pub struct FileWriter {
+    /// The files' extension (`csv`, `parquet`).
+    pub extension: &'static str,
+    /// Writes a whole table.
+    pub table: TableWriter,
+    /// Opens a file for a table's parts.
+    pub parts: PartsOpener,
+}
+
+/// CSV files, as [`FolderWriter`] writes them.
+pub const CSV_FILES: FileWriter = FileWriter {
+    extension: "csv",
+    table: write_csv,
+    parts: open_csv_parts,
+};
+
+/// [`PartsOpener`] of CSV files.
+fn open_csv_parts(_: &Path, path: &Path, first: &SyntheticTable) -> Result<Box<dyn PartsFile>> {
+    Ok(Box::new(CsvFile::create(path, &first.header)?))
+}
+
 /// A folder written table by table as generation makes them: each table is written into the
 /// staging folder on a thread of its own (while the next table is generated), and the staging
 /// folder takes the output folder's place in [`FolderWriter::finish`], as with [`write_all`].
@@ -184,7 +222,6 @@ pub struct FolderWriter {
     sender: Option<SyncSender<Piece>>,
     thread: Option<JoinHandle<Result<()>>>,
     names: Vec<String>,
-    parts: bool,
 }
 
 /// What the writer thread is handed: a whole table, or a part of one (its rows from
@@ -199,13 +236,9 @@ enum Piece {
 }
 
 impl FolderWriter {
-    /// Checks the output folder and opens its staging folder; `write_table(out_dir, path,
-    /// table)` writes one file.
-    pub fn open(
-        out_dir: &Path,
-        extension: &'static str,
-        write_table: TableWriter,
-    ) -> Result<FolderWriter> {
+    /// Checks the output folder and opens its staging folder; `files` writes each file.
+    pub fn open(out_dir: &Path, files: FileWriter) -> Result<FolderWriter> {
+        let extension = files.extension;
         let (target, staging, registered) = open_staging(out_dir)?;
         // One table waits while another is written: memory holds at most two finished tables
         // beyond what generation keeps.
@@ -214,7 +247,7 @@ impl FolderWriter {
         let shown = out_dir.to_path_buf();
         let thread = std::thread::Builder::new()
             .name("dxsynth-writer".into())
-            .spawn(move || write_received(&receiver, &shown, &dir, extension, write_table))
+            .spawn(move || write_received(&receiver, &shown, &dir, files))
             .map_err(|source| Error::Io {
                 context: "cannot start a thread to write",
                 path: out_dir.to_path_buf(),
@@ -228,14 +261,13 @@ impl FolderWriter {
             sender: Some(sender),
             thread: Some(thread),
             names: Vec::new(),
-            parts: extension == "csv",
         })
     }
 
-    /// Whether tables may come in parts (CSV files only: a Parquet file's layout would
-    /// depend on the parts).
+    /// Whether tables may come in parts (every format here: a file is kept open from a
+    /// table's first part to its last).
     pub fn takes_parts(&self) -> bool {
-        self.parts
+        true
     }
 
     /// Queues a part of a table: its rows from `first_row` on (the first part creates the
@@ -319,16 +351,13 @@ fn write_received(
     receiver: &Receiver<Piece>,
     out_dir: &Path,
     dir: &Path,
-    extension: &str,
-    write_table: TableWriter,
+    files: FileWriter,
 ) -> Result<()> {
-    let mut open: Option<CsvFile> = None;
+    let path_of = |table: &SyntheticTable| dir.join(format!("{}.{}", table.name, files.extension));
+    let mut open: Option<Box<dyn PartsFile>> = None;
     for piece in receiver {
         match piece {
-            Piece::Whole(table) => {
-                let path = dir.join(format!("{}.{extension}", table.name));
-                write_table(out_dir, &path, &table)?;
-            }
+            Piece::Whole(table) => (files.table)(out_dir, &path_of(&table), &table)?,
             Piece::Part {
                 table,
                 first_row,
@@ -336,10 +365,7 @@ fn write_received(
             } => {
                 let mut file = match open.take() {
                     Some(file) => file,
-                    None => {
-                        let path = dir.join(format!("{}.{extension}", table.name));
-                        CsvFile::create(&path, &table.header)?
-                    }
+                    None => (files.parts)(out_dir, &path_of(&table), &table)?,
                 };
                 file.rows(&table, first_row)?;
                 if last {
@@ -549,6 +575,16 @@ impl CsvFile {
     /// Writes what is left.
     fn finish(mut self) -> Result<()> {
         self.flush()
+    }
+}
+
+impl PartsFile for CsvFile {
+    fn rows(&mut self, part: &SyntheticTable, first_row: usize) -> Result<()> {
+        CsvFile::rows(self, part, first_row)
+    }
+
+    fn finish(self: Box<Self>) -> Result<()> {
+        CsvFile::finish(*self)
     }
 }
 

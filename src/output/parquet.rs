@@ -32,45 +32,125 @@ pub fn write_all(dir: &Path, tables: &IndexMap<String, SyntheticTable>) -> Resul
     })
 }
 
+/// Parquet files, as [`super::FolderWriter`] writes them: whole tables, or a table's parts
+/// into one file (each part one or more batches; row groups are the writer's, so memory holds
+/// a part, not the table).
+pub const PARQUET_FILES: super::FileWriter = super::FileWriter {
+    extension: "parquet",
+    table: write_file,
+    parts: open_parts,
+};
+
 /// [`write_table`] as a [`super::TableWriter`]: errors name the output folder and the table.
 pub fn write_file(dir: &Path, path: &Path, table: &SyntheticTable) -> Result<()> {
-    write_table(path, table).map_err(|message| Error::Target {
+    write_table(path, table).map_err(|message| failed(dir, table, message))
+}
+
+/// Why a table could not be written, naming the output folder and the table.
+fn failed(dir: &Path, table: &SyntheticTable, message: String) -> Error {
+    Error::Target {
         target: dir.display().to_string(),
         message: format!("table `{}`: {message}", table.name),
-    })
+    }
 }
 
 /// Writes one table as a Parquet file in batches of rows.
 pub fn write_table(path: &Path, table: &SyntheticTable) -> std::result::Result<(), String> {
-    let columns = sql::columns(table);
-    let fields: Vec<Field> = columns
-        .iter()
-        .map(|c| Field::new(c.name, data_type(c), !matches!(c.role, Role::PrimaryKey)))
-        .collect();
-    let schema = Arc::new(Schema::new(fields));
-    let properties = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::default()))
-        .build();
-    let file = File::create(path).map_err(|err| err.to_string())?;
-    let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(properties))
-        .map_err(|err| err.to_string())?;
-    const BATCH: usize = 65_536;
-    let mut start = 0;
-    while start < table.rows || (start == 0 && table.rows == 0) {
-        let end = (start + BATCH).min(table.rows);
-        let arrays = columns
+    let mut file = ParquetFile::create(path, table)?;
+    file.rows(table, 0)?;
+    file.finish()
+}
+
+/// A Parquet file being written batch by batch, from a whole table or from its parts.
+struct ParquetFile {
+    schema: Arc<Schema>,
+    writer: ArrowWriter<File>,
+}
+
+/// Rows per batch handed to the Arrow writer.
+const BATCH: usize = 65_536;
+
+impl ParquetFile {
+    /// Creates the file for the columns of `table` (or of a table's first part).
+    fn create(path: &Path, table: &SyntheticTable) -> std::result::Result<ParquetFile, String> {
+        let fields: Vec<Field> = sql::columns(table)
             .iter()
-            .map(|c| array(c, start..end))
-            .collect::<std::result::Result<Vec<ArrayRef>, String>>()?;
-        let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(|err| err.to_string())?;
-        writer.write(&batch).map_err(|err| err.to_string())?;
-        if end == table.rows {
-            break;
-        }
-        start = end;
+            .map(|c| Field::new(c.name, data_type(c), !matches!(c.role, Role::PrimaryKey)))
+            .collect();
+        let schema = Arc::new(Schema::new(fields));
+        let properties = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::default()))
+            .build();
+        let file = File::create(path).map_err(|err| err.to_string())?;
+        let writer = ArrowWriter::try_new(file, schema.clone(), Some(properties))
+            .map_err(|err| err.to_string())?;
+        Ok(ParquetFile { schema, writer })
     }
-    writer.close().map_err(|err| err.to_string())?;
-    Ok(())
+
+    /// Writes the rows of `table`, the first of which is row `first_row` of the whole table
+    /// (primary keys count on from there; a table without rows writes an empty batch).
+    fn rows(
+        &mut self,
+        table: &SyntheticTable,
+        first_row: usize,
+    ) -> std::result::Result<(), String> {
+        let columns = sql::columns(table);
+        let mut start = 0;
+        loop {
+            let end = (start + BATCH).min(table.rows);
+            let arrays = columns
+                .iter()
+                .zip(self.schema.fields())
+                .map(|(c, field)| array(c, start..end, first_row, field.data_type()))
+                .collect::<std::result::Result<Vec<ArrayRef>, String>>()?;
+            let batch =
+                RecordBatch::try_new(self.schema.clone(), arrays).map_err(|err| err.to_string())?;
+            self.writer.write(&batch).map_err(|err| err.to_string())?;
+            if end == table.rows {
+                return Ok(());
+            }
+            start = end;
+        }
+    }
+
+    /// Writes the file's footer.
+    fn finish(self) -> std::result::Result<(), String> {
+        self.writer.close().map(drop).map_err(|err| err.to_string())
+    }
+}
+
+/// [`super::PartsOpener`] of Parquet files.
+fn open_parts(
+    dir: &Path,
+    path: &Path,
+    first: &SyntheticTable,
+) -> Result<Box<dyn super::PartsFile>> {
+    let file = ParquetFile::create(path, first).map_err(|message| failed(dir, first, message))?;
+    Ok(Box::new(ParquetParts {
+        file,
+        dir: dir.to_path_buf(),
+    }))
+}
+
+/// A Parquet file written from a table's parts, with what its errors name.
+struct ParquetParts {
+    file: ParquetFile,
+    dir: PathBuf,
+}
+
+impl super::PartsFile for ParquetParts {
+    fn rows(&mut self, part: &SyntheticTable, first_row: usize) -> Result<()> {
+        let dir = &self.dir;
+        (self.file.rows(part, first_row)).map_err(|message| failed(dir, part, message))
+    }
+
+    fn finish(self: Box<Self>) -> Result<()> {
+        let dir = self.dir.display().to_string();
+        self.file.finish().map_err(|message| Error::Target {
+            target: dir,
+            message,
+        })
+    }
 }
 
 /// The Arrow type of an output column.
@@ -96,16 +176,27 @@ fn data_type(column: &OutColumn<'_>) -> DataType {
     }
 }
 
-/// One column's values for the rows in `rows`, or why one cannot be written (an integer
-/// beyond 64 bits, a datetime out of range), naming the row.
-fn array(column: &OutColumn<'_>, rows: std::ops::Range<usize>) -> Result<ArrayRef, String> {
-    let data_type = data_type(column);
+/// One column's values for the rows in `rows` of a table (or part) whose first row is row
+/// `first_row` of the whole table, as the file's `data_type` for the column (a table's parts
+/// take the types of its first part: written keys of a later part are not typed again), or why one cannot be written (an integer beyond 64 bits, a
+/// datetime out of range), naming the row.
+fn array(
+    column: &OutColumn<'_>,
+    rows: std::ops::Range<usize>,
+    first_row: usize,
+    data_type: &DataType,
+) -> Result<ArrayRef, String> {
+    let data_type = data_type.clone();
     if let DataType::Date32 | DataType::Timestamp(_, _) = data_type {
         return Ok(datetimes(column, rows, &data_type));
     }
-    let first = rows.start;
+    let first = first_row + rows.start;
     let cells = rows
-        .map(|row| column.cell(row))
+        .map(|row| match column.role {
+            // Primary keys count on from the part's first row.
+            Role::PrimaryKey => Ok(Cell::Integer((first_row + row) as i64 + 1)),
+            _ => column.cell(row),
+        })
         .collect::<Result<Vec<Cell>, String>>()?;
     let misfit = |row: usize, cell: &Cell| {
         format!(

@@ -100,16 +100,13 @@ impl Writer {
     /// Opens the target for writing (a folder's staging folder is created here).
     pub fn open(target: &Target) -> Result<Writer> {
         match (&target.location, target.format) {
-            (Location::Folder(dir), FileFormat::Csv) => Ok(Writer::Folder(FolderWriter::open(
-                dir,
-                "csv",
-                super::write_csv,
-            )?)),
+            (Location::Folder(dir), FileFormat::Csv) => {
+                Ok(Writer::Folder(FolderWriter::open(dir, super::CSV_FILES)?))
+            }
             #[cfg(feature = "parquet")]
             (Location::Folder(dir), FileFormat::Parquet) => Ok(Writer::Folder(FolderWriter::open(
                 dir,
-                "parquet",
-                super::parquet::write_file,
+                super::parquet::PARQUET_FILES,
             )?)),
             _ => Ok(Writer::AtTheEnd(target.clone())),
         }
