@@ -264,3 +264,46 @@ fn grandparents_shape_grandchildren() {
     );
     assert!((ratio(&|t| trial.reference(t)) / want - 1.0).abs() > 0.2);
 }
+
+/// Quantities that are whole numbers in every real row, even written as decimals (`17.0`, as
+/// TPC-H writes them), stay whole: a tree leaf smooths between neighbouring values, which would
+/// give `22.9` quantities no real row has. Prices with cents keep their cents.
+#[test]
+fn whole_number_quantities_stay_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("id,kind,quantity,price\n");
+    for row in 0..3000u32 {
+        let kind = ["small", "large"][(row % 2) as usize];
+        let quantity = if kind == "small" {
+            1 + row % 9
+        } else {
+            10 + (row * 7) % 41
+        };
+        let price = f64::from(quantity) * 3.17 + f64::from(row % 13) * 0.01;
+        csv.push_str(&format!("{row},{kind},{quantity}.0,{price:.2}\n"));
+    }
+    std::fs::write(dir.path().join("items.csv"), csv).unwrap();
+    let schema = dir.path().join("schema.yaml");
+    std::fs::write(
+        &schema,
+        "tables:\n  items:\n    path: items.csv\n    primary_key: id\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    run_model(&schema, &out, SEED, ModelKind::Learned);
+    let synthetic = Csv::read(&out.join("items.csv"));
+    let quantities = numbers(&synthetic.column("quantity"));
+    assert_eq!(quantities.len(), 3000);
+    let fractional = quantities.iter().filter(|q| q.fract() != 0.0).count();
+    assert_eq!(fractional, 0, "quantities with a fraction");
+    assert!(
+        synthetic
+            .column("quantity")
+            .iter()
+            .all(|q| q.ends_with(".0")),
+        "written as the input wrote them"
+    );
+    let prices = numbers(&synthetic.column("price"));
+    let with_cents = prices.iter().filter(|p| p.fract() != 0.0).count();
+    assert!(with_cents > 2000, "{with_cents} prices with cents");
+}

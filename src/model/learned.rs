@@ -37,6 +37,10 @@ pub struct LearnedModel {
     encoders: Vec<Encoder>,
     /// Protected bounds of numerical and datetime columns.
     bounds: Vec<Option<(f64, f64)>>,
+    /// Numerical columns whose real values are all whole numbers (counts and quantities, even
+    /// when written as `17.0`): their draws are rounded, since a value smoothed between two
+    /// whole neighbours would have a fraction no real row has.
+    whole: Vec<bool>,
     sequence: Option<SequenceModel>,
     /// The table's rules, kept while rows are drawn.
     enforcer: Box<Enforcer>,
@@ -269,6 +273,7 @@ impl LearnedModel {
                 .iter()
                 .map(|column| protected_bounds(column, min_count))
                 .collect(),
+            whole: columns.iter().map(whole_numbers).collect(),
             sequence,
             enforcer: Box::new(enforcer),
             codes_read: OnceLock::new(),
@@ -320,6 +325,10 @@ impl LearnedModel {
                 }
             };
             let value = clip(value, self.bounds[column]);
+            let value = match value {
+                Value::Number(x) if self.whole[column] => Value::Number(x.round()),
+                value => value,
+            };
             let range = self.bounds[column];
             let value = self.enforcer.fix(column, value, &row, context, range, rng);
             if read[column] {
@@ -419,6 +428,7 @@ impl LearnedModel {
             || self.columns.len() != layout.columns
             || self.encoders.len() != layout.columns
             || self.bounds.len() != layout.columns
+            || self.whole.len() != layout.columns
         {
             return Err("a learned model whose layout does not fit its table".into());
         }
@@ -658,6 +668,15 @@ fn clip(value: Value, bounds: Option<(f64, f64)>) -> Value {
         (Value::Number(x), Some((low, high))) => Value::Number(x.clamp(low, high)),
         (value, _) => value,
     }
+}
+
+/// Whether a numerical column holds whole numbers only (at least one, none beyond the range
+/// where every whole number is exact).
+fn whole_numbers(column: &Column) -> bool {
+    let mut numbers = column.values.iter().filter_map(Value::as_number).peekable();
+    column.kind == ColumnKind::Numerical
+        && numbers.peek().is_some()
+        && numbers.all(|x| x.fract() == 0.0 && x.abs() < 9.0e15)
 }
 
 /// The range numbers may take: the real range without the `min_count - 1` most extreme values

@@ -222,7 +222,7 @@ impl FromStr for ModelKind {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum AnyModel {
     /// See [`learned::LearnedModel`].
-    Learned(learned::LearnedModel),
+    Learned(Box<learned::LearnedModel>),
     /// See [`reference::ReferenceModel`].
     Reference(reference::ReferenceModel),
 }
@@ -238,7 +238,7 @@ impl AnyModel {
 
     fn inner(&self) -> &dyn TableModel {
         match self {
-            AnyModel::Learned(model) => model,
+            AnyModel::Learned(model) => model.as_ref(),
             AnyModel::Reference(model) => model,
         }
     }
@@ -267,7 +267,7 @@ impl TableModel for AnyModel {
 /// Trains the chosen model on one table.
 pub fn train(kind: ModelKind, data: &TrainingData<'_>) -> AnyModel {
     match kind {
-        ModelKind::Learned => AnyModel::Learned(learned::LearnedModel::train(data)),
+        ModelKind::Learned => AnyModel::Learned(Box::new(learned::LearnedModel::train(data))),
         ModelKind::Reference => AnyModel::Reference(reference::ReferenceModel::train(data)),
     }
 }
