@@ -1,17 +1,20 @@
 //! A sequential table no later table reads is written in parts (`generate/parts.rs`; through
-//! a temporary file past 65,536 rows) when the output is a folder of CSV files; every other
-//! path holds whole tables. Both must write the same bytes: here the shop example at a scale where `shipments`
-//! (a grandchild, so its context includes its grandparent) spans several parts, generated
-//! whole by the library and written with `output::write_all`, against `pipeline::generate`.
+//! a temporary file past 65,536 rows) when the output is a folder of CSV or Parquet files;
+//! every other path holds whole tables. Both must write the same values (CSV: the same bytes):
+//! here the shop example at a scale where `shipments` (a grandchild, so its context includes its
+//! grandparent) spans several parts, generated whole by the library and written whole, against
+//! `pipeline::generate` / `generate_to`.
 
 use std::path::{Path, PathBuf};
 
-use dxsynth::generate::generate_all;
+use dxsynth::generate::{SyntheticTable, generate_all};
 #[cfg(feature = "parquet")]
 use dxsynth::pipeline::generate_to;
 use dxsynth::pipeline::{GenerateOptions, TrainOptions, generate, train};
 use dxsynth::progress::NoProgress;
 use dxsynth::targets::{GivenFiles, RowTargets, Targets};
+use dxsynth::train::Models;
+use indexmap::IndexMap;
 
 const SCALE: f64 = 60.0;
 
@@ -23,16 +26,14 @@ fn read(dir: &Path, name: &str) -> Vec<u8> {
     std::fs::read(dir.join(name)).expect("an output file")
 }
 
-#[test]
-fn tables_written_in_parts_match_tables_written_whole() {
+/// The shop example trained (seed 7) and generated whole at [`SCALE`] by the library, with
+/// `shipments` large enough to come in several parts.
+fn trained_and_whole() -> (Models, IndexMap<String, SyntheticTable>) {
     let options = TrainOptions {
         seed: Some(7),
         ..TrainOptions::default()
     };
     let models = train(&schema(), &options, &NoProgress).expect("the shop example trains");
-    let dir = tempfile::TempDir::new().expect("a temporary folder");
-    let (whole, parts) = (dir.path().join("whole"), dir.path().join("parts"));
-
     let targets = Targets::load(
         &models,
         &RowTargets::default(),
@@ -46,6 +47,14 @@ fn tables_written_in_parts_match_tables_written_whole() {
         shipments > 2 * 65_536,
         "{shipments} shipments: too few for parts"
     );
+    (models, tables)
+}
+
+#[test]
+fn tables_written_in_parts_match_tables_written_whole() {
+    let (models, tables) = trained_and_whole();
+    let dir = tempfile::TempDir::new().expect("a temporary folder");
+    let (whole, parts) = (dir.path().join("whole"), dir.path().join("parts"));
     dxsynth::output::write_all(&whole, &tables).expect("written whole");
 
     let options = GenerateOptions {
@@ -82,11 +91,7 @@ fn parquet_files_written_in_parts_hold_what_whole_files_hold() {
     use dxsynth::location::Location;
     use dxsynth::output::target::{FileFormat, Target};
 
-    let options = TrainOptions {
-        seed: Some(7),
-        ..TrainOptions::default()
-    };
-    let models = train(&schema(), &options, &NoProgress).expect("the shop example trains");
+    let (models, tables) = trained_and_whole();
     let dir = tempfile::TempDir::new().expect("a temporary folder");
     let (whole, parts) = (dir.path().join("whole"), dir.path().join("parts"));
     let parquet = |dir: &Path| Target {
@@ -94,19 +99,6 @@ fn parquet_files_written_in_parts_hold_what_whole_files_hold() {
         format: FileFormat::Parquet,
         ..Target::csv(dir)
     };
-
-    let targets = Targets::load(
-        &models,
-        &RowTargets::default(),
-        &GivenFiles::default(),
-        SCALE,
-    )
-    .expect("no targets");
-    let tables = generate_all(&models, 7, SCALE, &targets, &|_| {}).expect("generated whole");
-    assert!(
-        tables["shipments"].rows > 2 * 65_536,
-        "too few rows for parts"
-    );
     dxsynth::output::target::write(&parquet(&whole), &tables, &models.plan).expect("written whole");
 
     let options = GenerateOptions {
