@@ -187,22 +187,20 @@ pub trait PartsFile: Send {
 /// output folder errors name.
 pub type PartsOpener = fn(&Path, &Path, &SyntheticTable) -> Result<Box<dyn PartsFile>>;
 
-/// How one file format is written: whole tables, and tables in parts.
+/// How one file format is written as tables are made: a file opened for a table, which then
+/// comes whole (one part) or in parts.
 #[derive(Clone, Copy)]
 pub struct FileWriter {
     /// The files' extension (`csv`, `parquet`).
     pub extension: &'static str,
-    /// Writes a whole table.
-    pub table: TableWriter,
-    /// Opens a file for a table's parts.
-    pub parts: PartsOpener,
+    /// Opens a table's file.
+    pub open: PartsOpener,
 }
 
 /// CSV files, as [`FolderWriter`] writes them.
 pub const CSV_FILES: FileWriter = FileWriter {
     extension: "csv",
-    table: write_csv,
-    parts: open_csv_parts,
+    open: open_csv_parts,
 };
 
 /// [`PartsOpener`] of CSV files.
@@ -262,12 +260,6 @@ impl FolderWriter {
             thread: Some(thread),
             names: Vec::new(),
         })
-    }
-
-    /// Whether tables may come in parts (every format here: a file is kept open from a
-    /// table's first part to its last).
-    pub fn takes_parts(&self) -> bool {
-        true
     }
 
     /// Queues a part of a table: its rows from `first_row` on (the first part creates the
@@ -357,7 +349,11 @@ fn write_received(
     let mut open: Option<Box<dyn PartsFile>> = None;
     for piece in receiver {
         match piece {
-            Piece::Whole(table) => (files.table)(out_dir, &path_of(&table), &table)?,
+            Piece::Whole(table) => {
+                let mut file = (files.open)(out_dir, &path_of(&table), &table)?;
+                file.rows(&table, 0)?;
+                file.finish()?;
+            }
             Piece::Part {
                 table,
                 first_row,
@@ -365,7 +361,7 @@ fn write_received(
             } => {
                 let mut file = match open.take() {
                     Some(file) => file,
-                    None => (files.parts)(out_dir, &path_of(&table), &table)?,
+                    None => (files.open)(out_dir, &path_of(&table), &table)?,
                 };
                 file.rows(&table, first_row)?;
                 if last {

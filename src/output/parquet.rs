@@ -32,13 +32,12 @@ pub fn write_all(dir: &Path, tables: &IndexMap<String, SyntheticTable>) -> Resul
     })
 }
 
-/// Parquet files, as [`super::FolderWriter`] writes them: whole tables, or a table's parts
-/// into one file (each part one or more batches; row groups are the writer's, so memory holds
-/// a part, not the table).
+/// Parquet files, as [`super::FolderWriter`] writes them: a table's file takes it whole or part
+/// by part (each part one or more batches; row groups are the writer's, so memory holds a
+/// part, not the table).
 pub const PARQUET_FILES: super::FileWriter = super::FileWriter {
     extension: "parquet",
-    table: write_file,
-    parts: open_parts,
+    open: open_parts,
 };
 
 /// [`write_table`] as a [`super::TableWriter`]: errors name the output folder and the table.
@@ -129,6 +128,7 @@ fn open_parts(
     Ok(Box::new(ParquetParts {
         file,
         dir: dir.to_path_buf(),
+        table: first.name.clone(),
     }))
 }
 
@@ -136,6 +136,7 @@ fn open_parts(
 struct ParquetParts {
     file: ParquetFile,
     dir: PathBuf,
+    table: String,
 }
 
 impl super::PartsFile for ParquetParts {
@@ -145,10 +146,10 @@ impl super::PartsFile for ParquetParts {
     }
 
     fn finish(self: Box<Self>) -> Result<()> {
-        let dir = self.dir.display().to_string();
+        let (dir, table) = (self.dir.display().to_string(), self.table);
         self.file.finish().map_err(|message| Error::Target {
             target: dir,
-            message,
+            message: format!("table `{table}`: {message}"),
         })
     }
 }

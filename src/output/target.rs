@@ -144,7 +144,8 @@ impl Sink for Writer {
     }
 
     fn takes_parts(&self) -> bool {
-        matches!(self, Writer::Folder(folder) if folder.takes_parts())
+        // A folder keeps each table's file open from its first part to its last.
+        matches!(self, Writer::Folder(_))
     }
 
     fn part(&mut self, part: SyntheticTable, first_row: usize, last: bool) -> Result<()> {
