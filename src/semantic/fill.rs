@@ -36,7 +36,33 @@ pub struct SemanticTable {
     pub types: Vec<SemanticType>,
     columns: Vec<SemanticColumn>,
     country: Option<CountrySource>,
+    titles: Option<Titles>,
 }
+
+/// First names by the title of their row (`Mr.`, `Mrs.`, `Ms.`, `Dr.`): a name drawn from the
+/// locale lists says nothing of gender, so a `Mrs.` row could be called Richard. A row whose
+/// title has names gets one of the real first names seen with that title in at least the
+/// privacy threshold rows (as frequent names are reused anyway).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Titles {
+    /// The title column.
+    title: usize,
+    /// The first-name column.
+    first: usize,
+    /// Each title, with its first names weighted by how often they were seen with it.
+    names: Vec<(Arc<str>, Weighted<Arc<str>>)>,
+}
+
+/// Titles (lowercase, without the final point) that make a column a title column: those of
+/// men, of women, and those said of either.
+const MALE_TITLES: &[&str] = &["mr", "sir", "lord", "herr", "m", "sr", "sig"];
+const FEMALE_TITLES: &[&str] = &[
+    "mrs", "ms", "miss", "madam", "dame", "lady", "frau", "mme", "mlle", "sra", "srta", "sig.ra",
+];
+const EITHER_TITLES: &[&str] = &["dr", "prof", "mx"];
+
+/// The share of a column's values that must be titles for it to be taken as the title column.
+const TITLE_SHARE: f64 = 0.9;
 
 /// Where a row's country comes from.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -145,13 +171,81 @@ pub fn train(
             })
         })
         .collect();
+    let titles = titles(table, &types, min_count.max(personal_min));
     (!columns.is_empty() || types.iter().any(|t| *t != SemanticType::None)).then_some(
         SemanticTable {
             types,
             columns,
             country,
+            titles,
         },
     )
+}
+
+/// The first names of each gendered title, when the table has a first-name column and a column
+/// of titles (at least two distinct, [`TITLE_SHARE`] of its values): the names real rows with a
+/// title of the same gender had (`Mrs.`, `Ms.` and `Miss` share theirs), each seen in at least
+/// `min_count` such rows (privacy). Titles said of either gender (`Dr.`) keep the usual names.
+fn titles(table: &Table, types: &[SemanticType], min_count: usize) -> Option<Titles> {
+    let first = types.iter().position(|t| *t == SemanticType::FirstName)?;
+    let title = table.columns.iter().position(|column| {
+        let values: Vec<&str> = labels(column).collect();
+        let titled = values.iter().filter(|v| is_title(v)).count();
+        let distinct: std::collections::HashSet<&str> = values.iter().copied().collect();
+        column.kind == ColumnKind::Categorical
+            && distinct.len() >= 2
+            && titled as f64 >= TITLE_SHARE * values.len().max(1) as f64
+    })?;
+    let rows = || {
+        table.columns[title]
+            .values
+            .iter()
+            .zip(&table.columns[first].values)
+            .filter_map(|pair| match pair {
+                (Value::Label(title), Value::Label(name)) => Some((title, name)),
+                _ => None,
+            })
+    };
+    let of_gender = |gender: &[&str]| {
+        let names = rows()
+            .filter(|(title, _)| gender.contains(&title_word(title).as_str()))
+            .map(|(_, name)| name.clone());
+        Weighted::frequent(names, min_count)
+    };
+    let (men, women) = (of_gender(MALE_TITLES), of_gender(FEMALE_TITLES));
+    let titles: std::collections::BTreeSet<&Arc<str>> = rows().map(|(title, _)| title).collect();
+    let names: Vec<(Arc<str>, Weighted<Arc<str>>)> = titles
+        .into_iter()
+        .filter_map(|title| {
+            let word = title_word(title);
+            let names = if MALE_TITLES.contains(&word.as_str()) {
+                men.clone()
+            } else if FEMALE_TITLES.contains(&word.as_str()) {
+                women.clone()
+            } else {
+                None
+            };
+            Some((title.clone(), names?))
+        })
+        .collect();
+    (!names.is_empty()).then_some(Titles {
+        title,
+        first,
+        names,
+    })
+}
+
+/// Whether a value is a title (`Mr.`, `mrs`, `Dr`).
+fn is_title(value: &str) -> bool {
+    let word = title_word(value);
+    [MALE_TITLES, FEMALE_TITLES, EITHER_TITLES]
+        .iter()
+        .any(|titles| titles.contains(&word.as_str()))
+}
+
+/// A title as the lists above spell it: trimmed, lowercase, without its final point.
+fn title_word(value: &str) -> String {
+    value.trim().trim_end_matches('.').to_lowercase()
 }
 
 fn generator(
@@ -491,19 +585,37 @@ impl SemanticTable {
                 .and_then(country)
                 .map_or(Locale::En, |c| c.locale);
             let mut person = Person::default();
+            let titled = self.titled_names(columns, row);
             for (column, out) in self.columns.iter().zip(drawn.iter_mut()) {
                 let Some(target) = columns.get(column.index) else {
                     continue;
                 };
                 let current = target.values[row].clone();
-                out.push(if current.is_null() {
-                    current
-                } else {
-                    column.draw(current, locale, country_name, &mut person, rng)
+                out.push(match (current, titled) {
+                    (Value::Null, _) => Value::Null,
+                    (_, Some((first, names))) if first == column.index => {
+                        let name = names.draw(rng).clone();
+                        person.first = Some(name.to_string());
+                        Value::Label(name)
+                    }
+                    (current, _) => column.draw(current, locale, country_name, &mut person, rng),
                 });
             }
         }
         drawn
+    }
+
+    /// The first-name column and the names of the title of `row`, when its title has some.
+    fn titled_names(&self, columns: &[Column], row: usize) -> Option<(usize, &Weighted<Arc<str>>)> {
+        let titles = self.titles.as_ref()?;
+        let Value::Label(title) = columns.get(titles.title)?.values.get(row)? else {
+            return None;
+        };
+        let at = titles
+            .names
+            .binary_search_by(|(known, _)| known.as_ref().cmp(title.as_ref()))
+            .ok()?;
+        Some((titles.first, &titles.names[at].1))
     }
 
     fn countries(
@@ -550,6 +662,14 @@ impl SemanticTable {
             && *index >= columns
         {
             return Err("the country column is out of range".into());
+        }
+        if let Some(titles) = &self.titles
+            && (titles.title >= columns
+                || titles.first >= columns
+                || !titles.names.iter().all(|(_, names)| names.check())
+                || !titles.names.windows(2).all(|pair| pair[0].0 < pair[1].0))
+        {
+            return Err("first names by title that do not fit the table".into());
         }
         let mut seen = std::collections::HashSet::new();
         for column in &self.columns {

@@ -230,3 +230,64 @@ fn generators_that_do_not_fit_the_table_are_refused() {
     extra.types.push(crate::schema::SemanticType::None);
     assert!(extra.check(columns).is_err(), "more types than columns");
 }
+
+/// A title column decides the gender of the first names drawn: `Mr.` rows get names real men's
+/// titles had, `Mrs.` and `Ms.` rows names of either women's title (pooled), and a name seen
+/// fewer times than the threshold is never drawn.
+#[test]
+fn first_names_agree_with_titles() {
+    const MEN: [&str; 3] = ["Arthur", "Bruno", "Cyril"];
+    const MRS: [&str; 2] = ["Alma", "Beatrix"];
+    const MS: [&str; 2] = ["Clara", "Dora"];
+    let mut titles = Vec::new();
+    let mut names = Vec::new();
+    for i in 0..600 {
+        let (title, name) = match i % 3 {
+            0 => ("Mr.", MEN[i % MEN.len()]),
+            1 => ("Mrs.", MRS[i % MRS.len()]),
+            _ => ("Ms.", MS[i % MS.len()]),
+        };
+        titles.push(title.to_string());
+        names.push(if i == 0 { "Zebulon" } else { name }.to_string());
+    }
+    let last = (0..600).map(|i| format!("Qua{}", letters(i))).collect();
+    let columns = vec![
+        column("salutation", ColumnKind::Categorical, titles),
+        column("first_name", ColumnKind::Id, names),
+        column("last_name", ColumnKind::Id, last),
+    ];
+    let real = Table {
+        name: "customers".into(),
+        header: columns.iter().map(|c| c.name.clone()).collect(),
+        lines: (0..600).collect(),
+        keys: IndexMap::new(),
+        columns,
+    };
+    let schema = Schema::parse(
+        "tables:\n  customers: {path: c.csv}\n",
+        Path::new("s.yaml"),
+        Path::new("."),
+    )
+    .expect("valid");
+    let semantic = train(&schema.tables[0], &real, false, &[], 5, 5).expect("semantic columns");
+    let mut synthetic = real.columns.clone();
+    semantic.fill(&mut synthetic, &ParentColumns::new(), 0, 11);
+    let mut pooled = 0;
+    for row in 0..600 {
+        let (title, name) = (
+            text(&synthetic[0].values[row]),
+            text(&synthetic[1].values[row]),
+        );
+        match title {
+            "Mr." => assert!(MEN.contains(&name), "Mr. {name}"),
+            _ => {
+                assert!(MRS.contains(&name) || MS.contains(&name), "{title} {name}");
+                pooled += usize::from(title == "Ms." && MRS.contains(&name));
+            }
+        }
+    }
+    assert!(
+        pooled > 20,
+        "{pooled} Ms. rows with a Mrs. name: women's titles share names"
+    );
+}
