@@ -84,16 +84,16 @@ fn text(value: &Value) -> &str {
     }
 }
 
-/// The real table, and what the generators make of it (the model replaying the real rows).
-fn generated() -> (Table, Vec<Column>) {
-    let real = people();
+/// What generators trained on `real` (a `customers` table, threshold 5) make of its own rows
+/// (the model replaying the real rows).
+fn filled(real: &Table) -> Vec<Column> {
     let schema = Schema::parse(
         "tables:\n  customers: {path: c.csv}\n",
         Path::new("s.yaml"),
         Path::new("."),
     )
     .expect("valid");
-    let semantic = train(&schema.tables[0], &real, false, &[], 5, 5).expect("semantic columns");
+    let semantic = train(&schema.tables[0], real, false, &[], 5, 5).expect("semantic columns");
     let mut columns = real.columns.clone();
     semantic.fill(
         &mut columns,
@@ -101,6 +101,13 @@ fn generated() -> (Table, Vec<Column>) {
         0,
         rng_for(7, "people").random(),
     );
+    columns
+}
+
+/// The real table, and what the generators make of it (the model replaying the real rows).
+fn generated() -> (Table, Vec<Column>) {
+    let real = people();
+    let columns = filled(&real);
     (real, columns)
 }
 
@@ -153,20 +160,7 @@ fn emails_never_spell_a_name_the_row_does_not_show() {
     for row in (0..ROWS).step_by(4) {
         real.columns[2].values[row] = Value::Null;
     }
-    let schema = Schema::parse(
-        "tables:\n  customers: {path: c.csv}\n",
-        Path::new("s.yaml"),
-        Path::new("."),
-    )
-    .expect("valid");
-    let semantic = train(&schema.tables[0], &real, false, &[], 5, 5).expect("semantic columns");
-    let mut columns = real.columns.clone();
-    semantic.fill(
-        &mut columns,
-        &ParentColumns::new(),
-        0,
-        rng_for(7, "people").random(),
-    );
+    let columns = filled(&real);
     let mut checked = 0;
     for row in (0..ROWS).filter(|row| columns[2].values[*row].is_null()) {
         let email = text(&columns[3].values[row]);
@@ -263,15 +257,7 @@ fn first_names_agree_with_titles() {
         keys: IndexMap::new(),
         columns,
     };
-    let schema = Schema::parse(
-        "tables:\n  customers: {path: c.csv}\n",
-        Path::new("s.yaml"),
-        Path::new("."),
-    )
-    .expect("valid");
-    let semantic = train(&schema.tables[0], &real, false, &[], 5, 5).expect("semantic columns");
-    let mut synthetic = real.columns.clone();
-    semantic.fill(&mut synthetic, &ParentColumns::new(), 0, 11);
+    let synthetic = filled(&real);
     let mut pooled = 0;
     for row in 0..600 {
         let (title, name) = (
