@@ -16,6 +16,7 @@ use rand::seq::SliceRandom;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::drawable::{DrawableLeaves, Drawn};
 use super::encode::{COUNT_BINS, Encoder, count_code};
 use super::marginal::{Marginal, smoothed_quantile};
 use super::runs::Runs;
@@ -157,6 +158,9 @@ struct Conditional {
     features: Vec<usize>,
     leaves: Vec<LeafValues>,
     fallback: Marginal,
+    /// `leaves` laid out for drawing (built on the first draw).
+    #[serde(skip)]
+    drawable: OnceLock<DrawableLeaves>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -625,23 +629,13 @@ impl Conditional {
     }
 
     fn sample(&self, codes: &[u8], rng: &mut SynthRng) -> Value {
-        let leaf = &self.leaves[self.tree.leaf(|feature| codes[self.features[feature]])];
-        let total = leaf.nulls + leaf.values.len();
-        if total == 0 {
-            return self.fallback.sample(rng);
-        }
-        if rng.random_range(0..total) < leaf.nulls {
-            return Value::Null;
-        }
-        // The first run's value is the first value (no search through the runs).
-        match leaf.values.run_values().first() {
-            Some(Value::Number(_)) => {
-                Value::Number(smoothed_quantile_values(&leaf.values, rng.random()))
-            }
-            _ => leaf
-                .values
-                .get(rng.random_range(0..leaf.values.len()))
-                .clone(),
+        let drawable = self.drawable.get_or_init(|| {
+            DrawableLeaves::new(self.leaves.iter().map(|leaf| (leaf.nulls, &leaf.values)))
+        });
+        let leaf = self.tree.leaf(|feature| codes[self.features[feature]]);
+        match drawable.draw(leaf, rng) {
+            Drawn::Value(value) => value,
+            Drawn::Empty => self.fallback.sample(rng),
         }
     }
 }
@@ -990,6 +984,7 @@ fn fit_conditional(
         features: setup.allowed.to_vec(),
         leaves,
         fallback,
+        drawable: OnceLock::new(),
     }
 }
 

@@ -109,6 +109,11 @@ impl Runs {
         &self.values
     }
 
+    /// Where each run ends in the expanded list (one past its last index), in order.
+    pub fn ends(&self) -> &[usize] {
+        &self.ends
+    }
+
     /// The value at `index` of the expanded list; `index < len()`.
     pub fn get(&self, index: usize) -> &Value {
         if self.values.len() == self.len() {
@@ -118,44 +123,49 @@ impl Runs {
         &self.values[self.run_of(index).min(self.values.len() - 1)]
     }
 
-    /// The run holding `index` (`ends.partition_point(|&end| end <= index)`), searched from
-    /// where it would be if runs were of equal length: runs of similar lengths are then found
-    /// in a cache line or two instead of a binary search across a large leaf.
     fn run_of(&self, index: usize) -> usize {
-        let ends = &self.ends;
-        let n = ends.len();
-        if n == 0 {
-            return 0;
-        }
-        let before = |run: usize| ends[run] <= index;
-        let guess = ((index as u128 * n as u128) / self.len().max(1) as u128) as usize;
-        let guess = guess.min(n - 1);
-        // The answer lies in lo..=hi, with `before(lo - 1)` (or lo == 0) and hi == n or
-        // `!before(hi)`.
-        let (lo, hi) = if before(guess) {
-            let (mut lo, mut hi, mut step) = (guess + 1, guess + 1, 1);
-            while hi < n && before(hi) {
-                lo = hi + 1;
-                hi = lo.saturating_add(step).min(n);
-                step *= 2;
-            }
-            (lo, hi.min(n))
-        } else {
-            let (mut hi, mut step) = (guess, 1);
-            loop {
-                let probe = hi.saturating_sub(step);
-                if probe == hi {
-                    break (0, hi);
-                }
-                if before(probe) {
-                    break (probe + 1, hi);
-                }
-                hi = probe;
-                step *= 2;
-            }
-        };
-        lo + ends[lo..hi].partition_point(|&end| end <= index)
+        run_holding(&self.ends, index)
     }
+}
+
+/// The run holding `index` (`ends.partition_point(|&end| end <= index)`) for runs ending at
+/// `ends` (ascending, the last one the length of the list), searched from where it would be
+/// if runs were of equal length: runs of similar lengths are then found in a cache line or
+/// two instead of a binary search across a large leaf.
+pub fn run_holding(ends: &[usize], index: usize) -> usize {
+    let n = ends.len();
+    if n == 0 {
+        return 0;
+    }
+    let len = ends[n - 1];
+    let before = |run: usize| ends[run] <= index;
+    let guess = ((index as u128 * n as u128) / len.max(1) as u128) as usize;
+    let guess = guess.min(n - 1);
+    // The answer lies in lo..=hi, with `before(lo - 1)` (or lo == 0) and hi == n or
+    // `!before(hi)`.
+    let (lo, hi) = if before(guess) {
+        let (mut lo, mut hi, mut step) = (guess + 1, guess + 1, 1);
+        while hi < n && before(hi) {
+            lo = hi + 1;
+            hi = lo.saturating_add(step).min(n);
+            step *= 2;
+        }
+        (lo, hi.min(n))
+    } else {
+        let (mut hi, mut step) = (guess, 1);
+        loop {
+            let probe = hi.saturating_sub(step);
+            if probe == hi {
+                break (0, hi);
+            }
+            if before(probe) {
+                break (probe + 1, hi);
+            }
+            hi = probe;
+            step *= 2;
+        }
+    };
+    lo + ends[lo..hi].partition_point(|&end| end <= index)
 }
 
 impl Runs {
