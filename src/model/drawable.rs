@@ -167,11 +167,20 @@ mod tests {
         let number = |x: f64| Value::Number(x);
         let label = |text: &str| Value::Label(Arc::from(text));
         vec![
-            (0, Runs::new((0..50).map(|i| number(f64::from(i) * 1.5)).collect())),
-            (3, Runs::new([1.0, 1.0, 1.0, 2.0, 5.0, 5.0, 9.0].map(number).to_vec())),
+            (
+                0,
+                Runs::new((0..50).map(|i| number(f64::from(i) * 1.5)).collect()),
+            ),
+            (
+                3,
+                Runs::new([1.0, 1.0, 1.0, 2.0, 5.0, 5.0, 9.0].map(number).to_vec()),
+            ),
             (2, Runs::new(Vec::new())),
             (0, Runs::new(Vec::new())),
-            (1, Runs::new(["a", "a", "b", "c", "c", "c"].map(label).to_vec())),
+            (
+                1,
+                Runs::new(["a", "a", "b", "c", "c", "c"].map(label).to_vec()),
+            ),
             (0, Runs::new(vec![label("x"); 40])),
             (0, Runs::new(vec![number(7.0)])),
         ]

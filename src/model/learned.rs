@@ -160,7 +160,7 @@ struct Conditional {
     fallback: Marginal,
     /// `leaves` laid out for drawing (built on the first draw).
     #[serde(skip)]
-    drawable: OnceLock<DrawableLeaves>,
+    drawable: OnceLock<Box<DrawableLeaves>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -630,7 +630,9 @@ impl Conditional {
 
     fn sample(&self, codes: &[u8], rng: &mut SynthRng) -> Value {
         let drawable = self.drawable.get_or_init(|| {
-            DrawableLeaves::new(self.leaves.iter().map(|leaf| (leaf.nulls, &leaf.values)))
+            Box::new(DrawableLeaves::new(
+                self.leaves.iter().map(|leaf| (leaf.nulls, &leaf.values)),
+            ))
         });
         let leaf = self.tree.leaf(|feature| codes[self.features[feature]]);
         match drawable.draw(leaf, rng) {
