@@ -628,10 +628,12 @@ fn draw_group(
             let first = block * BLOCK_PARENTS;
             let mut drawn = DrawnRows::new(trained.columns.len());
             let last = (first + BLOCK_PARENTS).min(lengths.len());
-            for (row, &length) in lengths.iter().enumerate().take(last).skip(first) {
-                let mut sequence = trained
-                    .model
-                    .sample_sequence(parent, row, length, &mut stream);
+            let sequences: Vec<(usize, usize)> =
+                (first..last).map(|row| (row, lengths[row])).collect();
+            let drawn_sequences = trained
+                .model
+                .sample_sequences(parent, &sequences, &mut stream);
+            for (&(row, _), mut sequence) in sequences.iter().zip(drawn_sequences) {
                 if let Some(column) = trained.order_by {
                     sort_sequence(&mut sequence, column);
                 }

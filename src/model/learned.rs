@@ -20,7 +20,7 @@ use super::drawable::{DrawableLeaves, Drawn};
 use super::encode::{COUNT_BINS, Encoder, count_code};
 use super::marginal::{Marginal, smoothed_quantile};
 use super::runs::Runs;
-use super::tree::{Feature, Tree, TreeParams};
+use super::tree::{Feature, FlatTree, Tree, TreeParams};
 use super::{Parent, Row, TableModel, TrainingData};
 use crate::data::{Column, Value};
 use crate::rules::enforce::Enforcer;
@@ -158,9 +158,9 @@ struct Conditional {
     features: Vec<usize>,
     leaves: Vec<LeafValues>,
     fallback: Marginal,
-    /// `leaves` laid out for drawing (built on the first draw).
+    /// The tree and `leaves` laid out for drawing (built on the first draw).
     #[serde(skip)]
-    drawable: OnceLock<Box<DrawableLeaves>>,
+    drawable: OnceLock<Box<(Option<FlatTree>, DrawableLeaves)>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -299,48 +299,51 @@ impl LearnedModel {
         }
     }
 
-    /// One row given the context part of its codes; `first` is the value of the first column
-    /// when it was drawn beforehand.
-    #[allow(clippy::too_many_arguments)]
-    fn sample_row(
-        &self,
-        codes: &mut [u8],
-        previous: Option<&Row>,
-        anchor: Option<f64>,
-        first: Option<Value>,
-        context: &[Value],
-        rng: &mut SynthRng,
-    ) -> Row {
-        let mut row = vec![Value::Null; self.columns.len()];
-        let read = self.codes_read();
-        let mut first = first;
+    /// Draws the rows of `drafts` together, column by column in generation order: each
+    /// column's tree and leaves are read for every draft in turn, so they stay in the cache
+    /// (drawn row by row, the trees of all columns took turns and were read from memory).
+    fn draw_rows(&self, drafts: &mut [Draft<'_>], rng: &mut SynthRng) {
         for &column in &self.order {
-            let value = match (first.take(), &self.columns[column]) {
-                (Some(value), _) => value,
-                (None, model) => {
-                    let mut value = self.draw(model, column, codes, previous, anchor, rng);
-                    for _ in 0..REDRAWS {
-                        if self.enforcer.acceptable(column, &value, &row, context) {
-                            break;
-                        }
-                        value = self.draw(model, column, codes, previous, anchor, rng);
-                    }
-                    value
-                }
-            };
-            let value = clip(value, self.bounds[column]);
-            let value = match value {
-                Value::Number(x) if self.whole[column] => Value::Number(x.round()),
-                value => value,
-            };
-            let range = self.bounds[column];
-            let value = self.enforcer.fix(column, value, &row, context, range, rng);
-            if read[column] {
-                codes[self.layout.current(column)] = self.encoders[column].encode(&value);
+            for draft in drafts.iter_mut() {
+                self.draw_cell(column, draft, rng);
             }
-            row[column] = value;
         }
-        row
+    }
+
+    /// Draws one column of a draft row (its earlier columns already drawn): the model's value,
+    /// drawn again while the rules do not accept it, clipped, rounded and fixed as the rules
+    /// say; its code goes into the row's codes when a tree reads it.
+    fn draw_cell(&self, column: usize, draft: &mut Draft<'_>, rng: &mut SynthRng) {
+        let value = match draft.first.take() {
+            Some(value) => value,
+            None => {
+                let model = &self.columns[column];
+                let mut value = self.draw(model, column, draft, rng);
+                for _ in 0..REDRAWS {
+                    if self
+                        .enforcer
+                        .acceptable(column, &value, &draft.row, draft.context)
+                    {
+                        break;
+                    }
+                    value = self.draw(model, column, draft, rng);
+                }
+                value
+            }
+        };
+        let value = clip(value, self.bounds[column]);
+        let value = match value {
+            Value::Number(x) if self.whole[column] => Value::Number(x.round()),
+            value => value,
+        };
+        let range = self.bounds[column];
+        let value = self
+            .enforcer
+            .fix(column, value, &draft.row, draft.context, range, rng);
+        if self.codes_read()[column] {
+            draft.codes[self.layout.current(column)] = self.encoders[column].encode(&value);
+        }
+        draft.row[column] = value;
     }
 
     /// For each column, whether some tree reads its code (as an earlier column of the same row
@@ -377,18 +380,17 @@ impl LearnedModel {
         &self,
         model: &ColumnModel,
         column: usize,
-        codes: &[u8],
-        previous: Option<&Row>,
-        anchor: Option<f64>,
+        draft: &Draft<'_>,
         rng: &mut SynthRng,
     ) -> Value {
+        let codes = &*draft.codes;
         match model {
             ColumnModel::Tree(conditional) => conditional.sample(codes, rng),
             ColumnModel::Marginal(marginal) => marginal.sample(rng),
             ColumnModel::Gap { first, next } => {
-                match previous.and_then(|row| row[column].as_number()) {
+                match draft.previous.and_then(|row| row[column].as_number()) {
                     Some(before) => shift(next.sample(codes, rng), before),
-                    None => shift(first.sample(codes, rng), anchor.unwrap_or(0.0)),
+                    None => shift(first.sample(codes, rng), draft.anchor.unwrap_or(0.0)),
                 }
             }
         }
@@ -509,20 +511,28 @@ impl SequenceModel {
 
 impl TableModel for LearnedModel {
     fn sample_rows(&self, n: usize, rng: &mut SynthRng) -> Vec<Row> {
-        let none = Parent::of(&[], 0);
         let firsts = self.stratified_first_column(n, rng);
         let base: u64 = rng.random();
+        let stride = self.layout.total().max(1);
         let blocks = in_blocks(0..n, base, |rows, stream| {
-            let mut codes = self.context_codes(&none, None);
-            rows.map(|row| {
-                codes.fill(0);
-                if self.layout.sequential {
-                    codes[self.layout.length()] = count_code(1);
-                }
-                let first = firsts.get(row).cloned();
-                self.sample_row(&mut codes, None, None, first, &[], stream)
-            })
-            .collect::<Vec<Row>>()
+            let mut codes = vec![0u8; rows.len() * stride];
+            let mut drafts: Vec<Draft<'_>> = codes
+                .chunks_mut(stride)
+                .zip(rows)
+                .map(|(codes, row)| {
+                    if self.layout.sequential {
+                        codes[self.layout.length()] = count_code(1);
+                    }
+                    let mut draft = self.draft(codes, None, None, &[]);
+                    draft.first = firsts.get(row).cloned();
+                    draft
+                })
+                .collect();
+            self.draw_rows(&mut drafts, stream);
+            drafts
+                .into_iter()
+                .map(|draft| draft.row)
+                .collect::<Vec<Row>>()
         });
         let mut rows = Vec::with_capacity(n);
         for block in blocks {
@@ -550,21 +560,100 @@ impl TableModel for LearnedModel {
         rank_matched(stratified(&all, parent.rows, rng), &propensity, rng)
     }
 
-    fn sample_sequence(
+    fn sample_sequences(
         &self,
         parent: &Parent<'_>,
-        parent_row: usize,
-        len: usize,
+        sequences: &[(usize, usize)],
         rng: &mut SynthRng,
-    ) -> Vec<Row> {
-        let context = self.context_codes(parent, Some(parent_row));
+    ) -> Vec<Vec<Row>> {
+        let starts: Vec<SequenceStart> = sequences
+            .iter()
+            .map(|&(parent_row, _)| self.sequence_start(parent, parent_row))
+            .collect();
+        let mut rows: Vec<Vec<Row>> = sequences
+            .iter()
+            .map(|&(_, len)| Vec::with_capacity(len))
+            .collect();
+        let stride = self.layout.total().max(1);
+        // The codes of the rows drawn last: their own codes are the next rows' previous ones.
+        let mut codes = vec![0u8; sequences.len() * stride];
+        let mut last = codes.clone();
+        let longest = sequences.iter().map(|&(_, len)| len).max().unwrap_or(0);
+        for position in 0..longest {
+            let mut drawing = Vec::new();
+            let mut drafts = Vec::new();
+            let all = codes.chunks_mut(stride).zip(last.chunks(stride));
+            for (index, (codes, last)) in all.enumerate() {
+                let len = sequences[index].1;
+                if position >= len {
+                    continue;
+                }
+                let start = &starts[index];
+                self.place_in_sequence(codes, &start.codes, last, (position, len));
+                let previous = rows[index].last();
+                drawing.push(index);
+                drafts.push(self.draft(codes, previous, start.anchor, &start.values));
+            }
+            self.draw_rows(&mut drafts, rng);
+            let drawn: Vec<Row> = drafts.into_iter().map(|draft| draft.row).collect();
+            for (index, row) in drawing.into_iter().zip(drawn) {
+                rows[index].push(row);
+            }
+            std::mem::swap(&mut codes, &mut last);
+        }
+        rows
+    }
+}
+
+/// What the rows of one parent's sequence are drawn from: the parent's codes, the date first
+/// dates are offsets from, and the parent's values (when the rules read them).
+struct SequenceStart {
+    codes: Vec<u8>,
+    anchor: Option<f64>,
+    values: Vec<Value>,
+}
+
+/// A row being drawn: its codes (context, place in the sequence, the previous row's and its
+/// own columns drawn so far), its values so far, and what its draws depend on.
+struct Draft<'a> {
+    codes: &'a mut [u8],
+    row: Row,
+    previous: Option<&'a Row>,
+    anchor: Option<f64>,
+    /// The parent's values, for the rules that compare a row with its parent.
+    context: &'a [Value],
+    /// The first column's value when drawn beforehand.
+    first: Option<Value>,
+}
+
+impl LearnedModel {
+    /// A draft of an empty row over `codes`.
+    fn draft<'a>(
+        &self,
+        codes: &'a mut [u8],
+        previous: Option<&'a Row>,
+        anchor: Option<f64>,
+        context: &'a [Value],
+    ) -> Draft<'a> {
+        Draft {
+            codes,
+            row: vec![Value::Null; self.columns.len()],
+            previous,
+            anchor,
+            context,
+            first: None,
+        }
+    }
+
+    /// What the sequence of `parent_row` is drawn from.
+    fn sequence_start(&self, parent: &Parent<'_>, parent_row: usize) -> SequenceStart {
         let anchor = self
             .sequence
             .as_ref()
             .and_then(|s| s.anchor)
             .and_then(|a| parent.value(a, parent_row))
             .and_then(Value::as_number);
-        let context_values: Vec<Value> = if self.enforcer.uses_context() {
+        let values: Vec<Value> = if self.enforcer.uses_context() {
             (0..parent.context_columns())
                 .map(|index| {
                     parent
@@ -576,25 +665,31 @@ impl TableModel for LearnedModel {
         } else {
             Vec::new()
         };
-        let mut rows: Vec<Row> = Vec::with_capacity(len);
-        // The codes of the row drawn last: its own codes are the next row's previous ones.
-        let mut codes = context.clone();
-        let mut last = context.clone();
-        for position in 0..len {
-            codes.copy_from_slice(&context);
-            codes[self.layout.position()] = count_code(position);
-            codes[self.layout.length()] = count_code(len);
-            codes[self.layout.progress()] = progress_code(position, len);
-            if let Some(previous) = rows.last().filter(|_| self.layout.sequential) {
-                for column in 0..previous.len() {
-                    codes[self.layout.previous(column)] = last[self.layout.current(column)];
-                }
-            }
-            let row = self.sample_row(&mut codes, rows.last(), anchor, None, &context_values, rng);
-            rows.push(row);
-            std::mem::swap(&mut codes, &mut last);
+        SequenceStart {
+            codes: self.context_codes(parent, Some(parent_row)),
+            anchor,
+            values,
         }
-        rows
+    }
+
+    /// Sets a row's codes for row `position` of a sequence of `len` rows: the parent's codes,
+    /// its place, and the codes of the row before it (`last`).
+    fn place_in_sequence(
+        &self,
+        codes: &mut [u8],
+        context: &[u8],
+        last: &[u8],
+        (position, len): (usize, usize),
+    ) {
+        codes[..context.len()].copy_from_slice(context);
+        codes[self.layout.position()] = count_code(position);
+        codes[self.layout.length()] = count_code(len);
+        codes[self.layout.progress()] = progress_code(position, len);
+        if position > 0 && self.layout.sequential {
+            for column in 0..self.columns.len() {
+                codes[self.layout.previous(column)] = last[self.layout.current(column)];
+            }
+        }
     }
 }
 
@@ -629,13 +724,15 @@ impl Conditional {
     }
 
     fn sample(&self, codes: &[u8], rng: &mut SynthRng) -> Value {
-        let drawable = self.drawable.get_or_init(|| {
-            Box::new(DrawableLeaves::new(
-                self.leaves.iter().map(|leaf| (leaf.nulls, &leaf.values)),
-            ))
+        let (flat, leaves) = &**self.drawable.get_or_init(|| {
+            let leaves = self.leaves.iter().map(|leaf| (leaf.nulls, &leaf.values));
+            Box::new((self.tree.flat(&self.features), DrawableLeaves::new(leaves)))
         });
-        let leaf = self.tree.leaf(|feature| codes[self.features[feature]]);
-        match drawable.draw(leaf, rng) {
+        let leaf = match flat {
+            Some(flat) => flat.leaf(codes),
+            None => self.tree.leaf(|feature| codes[self.features[feature]]),
+        };
+        match leaves.draw(leaf, rng) {
             Drawn::Value(value) => value,
             Drawn::Empty => self.fallback.sample(rng),
         }

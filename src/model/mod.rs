@@ -39,14 +39,15 @@ pub trait TableModel: Send + Sync {
     /// its mean.
     fn sample_lengths(&self, parent: &Parent<'_>, rng: &mut SynthRng) -> Vec<usize>;
 
-    /// The `len` rows of one parent's sequence, in order; `parent_row` indexes `parent`.
-    fn sample_sequence(
+    /// The rows of several parents' sequences, in order, one sequence per `(parent_row, len)`
+    /// (`parent_row` indexes `parent`). Drawn together, so a model can draw a column for
+    /// every sequence before the next column (each column's model stays in the cache).
+    fn sample_sequences(
         &self,
         parent: &Parent<'_>,
-        parent_row: usize,
-        len: usize,
+        sequences: &[(usize, usize)],
         rng: &mut SynthRng,
-    ) -> Vec<Row>;
+    ) -> Vec<Vec<Row>>;
 }
 
 /// A parent table as a model sees it: its context columns (see [`context_columns`]; real when
@@ -254,14 +255,13 @@ impl TableModel for AnyModel {
         self.inner().sample_lengths(parent, rng)
     }
 
-    fn sample_sequence(
+    fn sample_sequences(
         &self,
         parent: &Parent<'_>,
-        parent_row: usize,
-        len: usize,
+        sequences: &[(usize, usize)],
         rng: &mut SynthRng,
-    ) -> Vec<Row> {
-        self.inner().sample_sequence(parent, parent_row, len, rng)
+    ) -> Vec<Vec<Row>> {
+        self.inner().sample_sequences(parent, sequences, rng)
     }
 }
 

@@ -78,13 +78,15 @@ impl TableModel for ReferenceModel {
         stratified(&self.children_per_parent, parent.rows, rng)
     }
 
-    fn sample_sequence(
+    fn sample_sequences(
         &self,
         _parent: &Parent<'_>,
-        _parent_row: usize,
-        len: usize,
+        sequences: &[(usize, usize)],
         rng: &mut SynthRng,
-    ) -> Vec<Row> {
-        self.sample_rows(len, rng)
+    ) -> Vec<Vec<Row>> {
+        sequences
+            .iter()
+            .map(|&(_, len)| self.sample_rows(len, rng))
+            .collect()
     }
 }
