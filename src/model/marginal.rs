@@ -6,7 +6,7 @@
 //! rare ones, ids in the shape of the real ones but never a real one, text from common words.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
@@ -204,7 +204,15 @@ pub fn smoothed_quantile(sorted: &[f64], u: f64) -> f64 {
 pub struct Weighted<T> {
     items: Vec<T>,
     cumulative: Vec<f64>,
+    /// Where to start looking for each of `cumulative.len()` equal slices of the total weight
+    /// (a guide table, built on the first draw from a long list): a draw then looks at an
+    /// item or two instead of binary-searching the list. Text models draw every word this way.
+    #[serde(skip)]
+    guide: OnceLock<Option<Vec<u32>>>,
 }
+
+/// Lists shorter than this are binary-searched (a guide would not save anything).
+const GUIDED: usize = 32;
 
 impl<T> Weighted<T> {
     /// Draws one item in proportion to its weight.
@@ -216,8 +224,28 @@ impl<T> Weighted<T> {
     pub fn draw_index(&self, rng: &mut SynthRng) -> usize {
         let total = self.cumulative.last().copied().unwrap_or(0.0);
         let target = rng.random::<f64>() * total;
-        let index = self.cumulative.partition_point(|&c| c <= target);
+        let guide = self.guide.get_or_init(|| guide(&self.cumulative));
+        let index = match guide {
+            Some(guide) => self.guided_search(guide, target, total),
+            None => self.cumulative.partition_point(|&c| c <= target),
+        };
         index.min(self.items.len() - 1)
+    }
+
+    /// The first item whose cumulative weight exceeds `target` (what a binary search finds),
+    /// looked for from the guide's start for `target`'s slice of the total.
+    fn guided_search(&self, guide: &[u32], target: f64, total: f64) -> usize {
+        let cumulative = &self.cumulative;
+        let slice = (target / total * guide.len() as f64) as usize;
+        let mut index = guide.get(slice).map_or(0, |&start| start as usize);
+        if index > 0 && cumulative.get(index - 1).is_none_or(|&c| c > target) {
+            // Rounding put the target before its slice: search the usual way.
+            return cumulative.partition_point(|&c| c <= target);
+        }
+        while cumulative.get(index).is_some_and(|&c| c <= target) {
+            index += 1;
+        }
+        index
     }
 
     /// The items, in drawing order.
@@ -265,8 +293,29 @@ impl Weighted<Arc<str>> {
         Some(Weighted {
             items: kept.into_iter().map(|(item, _)| item).collect(),
             cumulative,
+            guide: OnceLock::new(),
         })
     }
+}
+
+/// For each of `cumulative.len()` equal slices of the total weight, the first item whose
+/// cumulative weight exceeds the slice's start; `None` for short lists and weights that are
+/// not positive and finite.
+fn guide(cumulative: &[f64]) -> Option<Vec<u32>> {
+    let total = *cumulative.last()?;
+    let slices = cumulative.len();
+    if slices < GUIDED || !(total.is_finite() && total > 0.0) || u32::try_from(slices).is_err() {
+        return None;
+    }
+    let mut index = 0;
+    let starts = (0..slices).map(|slice| {
+        let start = total * slice as f64 / slices as f64;
+        while index < slices && cumulative[index] <= start {
+            index += 1;
+        }
+        index as u32
+    });
+    Some(starts.collect())
 }
 
 /// The shape of identifiers: the prefix and suffix every value shares, and character-class
@@ -377,6 +426,36 @@ mod tests {
 
     fn labels(texts: &[&str]) -> Vec<Value> {
         texts.iter().map(|t| Value::Label(Arc::from(*t))).collect()
+    }
+
+    #[test]
+    fn guided_draws_find_what_a_binary_search_finds() {
+        // Word-like counts: a few frequent items, a long tail of rare ones, some ties.
+        let counts = (0..500).map(|i| 1 + 4_000 / (i + 1) + usize::from(i % 7 == 0) * 30);
+        let items = counts
+            .enumerate()
+            .flat_map(|(i, count)| std::iter::repeat_n(Arc::<str>::from(format!("w{i}")), count));
+        let weighted = Weighted::frequent(items, 1).expect("items");
+        let total = weighted.total();
+        let table = guide(&weighted.cumulative).expect("a long list has a guide");
+        let mut rng = rng_for(5, "guide");
+        let mut targets: Vec<f64> = (0..20_000).map(|_| rng.random::<f64>() * total).collect();
+        // Every cumulative weight exactly, and just either side of it.
+        for &c in &weighted.cumulative {
+            targets.extend([c, c.next_down(), c.next_up().min(total.next_down())]);
+        }
+        for target in targets {
+            let expected = weighted.cumulative.partition_point(|&c| c <= target);
+            assert_eq!(
+                weighted.guided_search(&table, target, total),
+                expected,
+                "{target}"
+            );
+        }
+        assert!(
+            guide(&weighted.cumulative[..10]).is_none(),
+            "short lists are searched"
+        );
     }
 
     #[test]
