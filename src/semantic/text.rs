@@ -153,7 +153,8 @@ impl WordModel {
     fn draw(&self, rng: &mut SynthRng) -> String {
         let length = self.lengths[rng.random_range(0..self.lengths.len())].max(1);
         let chains = self.chains.get_or_init(|| Chains::of(self));
-        let mut text = String::new();
+        // Room for words of up to 11 letters, so most texts are built without a reallocation.
+        let mut text = String::with_capacity(usize::from(length) * 12);
         let mut list = 0;
         for drawn in 0..length {
             let (words, follow) = &chains.lists[list];
