@@ -283,12 +283,17 @@ fn train_table(
         .zip(sample_row_of.as_deref())
         .map(|((key, _), row_of)| (key.parent.as_str(), row_of));
     let rules = table_rules(input, def, training, row_of, privacy);
+    let regenerated = semantic
+        .as_ref()
+        .map(SemanticTable::regenerated)
+        .unwrap_or_default();
     let data = TrainingData {
         table: training,
         parent,
         order_by,
         privacy,
         rules: &rules,
+        regenerated: &regenerated,
     };
     TrainedTable {
         name: table.name.clone(),

@@ -239,6 +239,7 @@ impl LearnedModel {
                 let allowed = layout.allowed(&order, rank);
                 let setup = ColumnSetup {
                     column: &columns[column],
+                    on_its_own: data.marginal(column, min_count),
                     allowed: &allowed,
                     codes: &codes,
                     ordered: &ordered,
@@ -977,6 +978,9 @@ fn ordered_features(
 
 struct ColumnSetup<'a> {
     column: &'a Column,
+    /// The column's distribution on its own: what ids and text are drawn from, and the
+    /// fallback of an empty leaf.
+    on_its_own: Marginal,
     allowed: &'a [usize],
     codes: &'a [Vec<u8>],
     ordered: &'a [bool],
@@ -991,7 +995,7 @@ struct ColumnSetup<'a> {
 /// by it; over long unordered sequences the gaps would random-walk away from the real dates).
 fn train_column(setup: &ColumnSetup<'_>, gaps: bool, anchor: Option<&Column>) -> ColumnModel {
     let column = setup.column;
-    let fallback = Marginal::fit(column, setup.min_count);
+    let fallback = setup.on_its_own.clone();
     if matches!(column.kind, ColumnKind::Id | ColumnKind::Text)
         || column.values.iter().all(Value::is_null)
     {

@@ -43,6 +43,12 @@ enum Shape {
         lengths: Vec<usize>,
         words: Weighted<Arc<str>>,
     },
+    /// A value whose text another stage writes (see [`Marginal::presence`]): an empty label
+    /// that only says the cell is not empty.
+    Present {
+        #[serde(skip)]
+        placeholder: Arc<str>,
+    },
 }
 
 impl Marginal {
@@ -63,6 +69,26 @@ impl Marginal {
         Marginal { null_rate, shape }
     }
 
+    /// Only whether cells of `column` are empty, for a column whose values another stage
+    /// writes: the semantic generators write every non-empty cell of a text, e-mail, phone or
+    /// id column afresh, so learning (and storing, and drawing) its words would be for nothing.
+    pub fn presence(column: &Column) -> Marginal {
+        let present = column.values.iter().filter(|v| !v.is_null()).count();
+        let null_rate = if column.values.is_empty() {
+            0.0
+        } else {
+            1.0 - present as f64 / column.values.len() as f64
+        };
+        let shape = if present == 0 {
+            Shape::Empty
+        } else {
+            Shape::Present {
+                placeholder: Arc::default(),
+            }
+        };
+        Marginal { null_rate, shape }
+    }
+
     /// Draws one value (possibly null).
     pub fn sample(&self, rng: &mut SynthRng) -> Value {
         if self.null_rate > 0.0 && rng.random::<f64>() < self.null_rate {
@@ -77,6 +103,7 @@ impl Marginal {
             Shape::Category(labels) => Value::Label(labels.draw(rng).clone()),
             Shape::Flag(p) => Value::Flag(rng.random::<f64>() < *p),
             Shape::Id(shape) => Value::Label(shape.draw(rng)),
+            Shape::Present { placeholder } => Value::Label(Arc::clone(placeholder)),
             Shape::Text { lengths, words } => {
                 let count = lengths[rng.random_range(0..lengths.len())];
                 let text: Vec<&str> = (0..count).map(|_| words.draw(rng).as_ref()).collect();
@@ -96,7 +123,7 @@ impl Marginal {
         let rate = |p: f64| (0.0..=1.0).contains(&p);
         let ok = rate(self.null_rate)
             && match &self.shape {
-                Shape::Empty => true,
+                Shape::Empty | Shape::Present { .. } => true,
                 Shape::Number { sorted, .. } => {
                     !sorted.is_empty() && sorted.iter().all(|x| x.is_finite())
                 }
@@ -426,6 +453,30 @@ mod tests {
 
     fn labels(texts: &[&str]) -> Vec<Value> {
         texts.iter().map(|t| Value::Label(Arc::from(*t))).collect()
+    }
+
+    #[test]
+    fn presence_keeps_the_share_of_empty_cells_and_no_value() {
+        // 30% empty cells in a text column.
+        let values = (0..1_000)
+            .map(|i| match i % 10 {
+                0..3 => Value::Null,
+                _ => Value::Label(Arc::from(format!("secret words {i}"))),
+            })
+            .collect();
+        let marginal = Marginal::presence(&column(ColumnKind::Text, values));
+        let mut rng = rng_for(3, "presence");
+        let draws: Vec<Value> = (0..10_000).map(|_| marginal.sample(&mut rng)).collect();
+        let empty = draws.iter().filter(|v| v.is_null()).count() as f64 / 10_000.0;
+        assert!((empty - 0.3).abs() < 0.02, "{empty}");
+        assert!(
+            draws
+                .iter()
+                .all(|v| v.is_null() || v == &Value::Label(Arc::from(""))),
+            "only placeholders"
+        );
+        let stored = postcard::to_stdvec(&marginal).expect("serialised");
+        assert!(stored.len() < 32, "no words kept: {} bytes", stored.len());
     }
 
     #[test]

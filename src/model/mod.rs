@@ -110,6 +110,22 @@ pub struct TrainingData<'a> {
     pub privacy: Privacy,
     /// The rules the table's rows obey (see [`crate::rules`]); the learned model keeps them.
     pub rules: &'a [Rule],
+    /// Columns (indices) whose non-empty values a later stage writes afresh whatever was drawn
+    /// (semantic text, e-mails, phones, ids): for those of them a model draws on their own, it
+    /// learns only how often they are empty ([`marginal::Marginal::presence`]).
+    pub regenerated: &'a [usize],
+}
+
+impl TrainingData<'_> {
+    /// The distribution a column drawn on its own is drawn from.
+    pub fn marginal(&self, column: usize, min_count: usize) -> marginal::Marginal {
+        let values = &self.table.columns[column];
+        if self.regenerated.contains(&column) {
+            marginal::Marginal::presence(values)
+        } else {
+            marginal::Marginal::fit(values, min_count)
+        }
+    }
 }
 
 /// A child table's link to the parent its sequences hang off.

@@ -23,11 +23,8 @@ impl ReferenceModel {
     pub fn train(data: &TrainingData<'_>) -> ReferenceModel {
         let min_count = data.privacy.threshold(data.table.rows());
         ReferenceModel {
-            marginals: data
-                .table
-                .columns
-                .iter()
-                .map(|column| Marginal::fit(column, min_count))
+            marginals: (0..data.table.columns.len())
+                .map(|column| data.marginal(column, min_count))
                 .collect(),
             children_per_parent: sorted_counts(data),
         }

@@ -535,6 +535,20 @@ fn block_start(first_row: usize, block: usize) -> usize {
 pub type ParentColumns<'a> = IndexMap<&'a str, (&'a [Option<usize>], &'a [Column])>;
 
 impl SemanticTable {
+    /// The columns whose every non-empty cell [`SemanticTable::fill`] writes afresh, whatever
+    /// the model drew (only whether the cell is empty counts): all but names and streets with
+    /// frequent real values, which keep a drawn value that is one of them.
+    pub fn regenerated(&self) -> Vec<usize> {
+        self.columns
+            .iter()
+            .filter(|column| match column.generator {
+                Generator::Names | Generator::Street { .. } => column.frequent.is_none(),
+                _ => true,
+            })
+            .map(|column| column.index)
+            .collect()
+    }
+
     /// Regenerates the semantic columns of synthetic `columns`, which are rows `first_row..` of
     /// their table: rows in blocks, each block from its own stream derived from `base`, drawn
     /// in parallel ([`in_blocks`]); a table filled in parts that start on block boundaries gets

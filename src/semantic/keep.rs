@@ -345,6 +345,7 @@ pub fn empty_model(table: &Table) -> crate::model::AnyModel {
         order_by: None,
         privacy: crate::model::Privacy::default(),
         rules: &[],
+        regenerated: &[],
     };
     crate::model::AnyModel::Reference(crate::model::reference::ReferenceModel::train(&data))
 }

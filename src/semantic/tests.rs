@@ -277,3 +277,57 @@ fn first_names_agree_with_titles() {
         "{pooled} Ms. rows with a Mrs. name: women's titles share names"
     );
 }
+
+#[test]
+fn regenerated_columns_do_not_depend_on_what_was_drawn() {
+    let mut real = people();
+    // Frequent first names: a drawn one that is frequent is kept, so the column is not
+    // regenerated.
+    for (row, value) in real.columns[1].values.iter_mut().enumerate() {
+        *value = Value::Label(Arc::from(["Anna", "Boris", "Clara"][row % 3]));
+    }
+    let schema = Schema::parse(
+        "tables:\n  customers: {path: c.csv}\n",
+        Path::new("s.yaml"),
+        Path::new("."),
+    )
+    .expect("valid");
+    let semantic = train(&schema.tables[0], &real, false, &[], 5, 5).expect("semantic columns");
+    let regenerated = semantic.regenerated();
+    assert_eq!(regenerated, vec![2, 3, 4], "last names, e-mails, phones");
+    let fill = |mut columns: Vec<Column>| {
+        let base = rng_for(7, "people").random();
+        semantic.fill(&mut columns, &ParentColumns::new(), 0, base);
+        columns
+    };
+    // Drawn as real values, or as placeholders, with the same empty cells.
+    let mut drawn_real = real.columns.clone();
+    let mut drawn = real.columns.clone();
+    for &column in &regenerated {
+        let cells = drawn_real[column]
+            .values
+            .iter_mut()
+            .zip(&mut drawn[column].values);
+        for (row, (real_value, value)) in cells.enumerate() {
+            if row % 10 == 0 {
+                (*real_value, *value) = (Value::Null, Value::Null);
+            } else {
+                *value = Value::Label(Arc::from(""));
+            }
+        }
+    }
+    let expected = fill(drawn_real);
+    let columns = fill(drawn);
+    for &column in &regenerated {
+        for (row, value) in columns[column].values.iter().enumerate() {
+            if row % 10 == 0 {
+                assert!(value.is_null(), "an empty cell stays empty");
+            } else {
+                assert_eq!(
+                    value, &expected[column].values[row],
+                    "column {column} row {row}"
+                );
+            }
+        }
+    }
+}
