@@ -402,19 +402,12 @@ fn generate_table(
             (row_count, columns)
         }
     };
-    for distribution in &trained.assigned {
-        let parent = &done[&distribution.parent];
-        let synthetic = LinkedColumns {
-            child: &columns,
-            child_rows: row_count,
-            parent: &parent.columns,
-            parent_rows: parent.rows,
-        };
-        foreign_keys.insert(
-            distribution.column.clone(),
-            distribution.assign(synthetic, rng),
-        );
-    }
+    let codes = trained
+        .assigned
+        .iter()
+        .map(|distribution| distribution.child_codes(&columns))
+        .collect();
+    foreign_keys.extend(assign_keys(trained, done, row_count, codes, rng));
     if let Some(semantic) = &trained.semantic {
         fill_semantic(semantic, &mut columns, &foreign_keys, plan, done, rng);
     }
@@ -427,6 +420,39 @@ fn generate_table(
         foreign_keys,
         text: IndexMap::new(),
     }
+}
+
+/// The table's assigned foreign keys for `child_rows` rows whose codes (what each key's parent
+/// preference reads, [`crate::keys::KeyDistribution::child_codes`]) are `codes`: the keys do not
+/// depend on each other, so each is assigned from its own stream derived from `rng`, all at
+/// once (a large table's keys take seconds each).
+fn assign_keys(
+    trained: &TrainedTable,
+    done: &Done,
+    child_rows: usize,
+    codes: Vec<Option<Vec<Vec<u8>>>>,
+    rng: &mut SynthRng,
+) -> Vec<(String, Vec<Option<usize>>)> {
+    use rayon::prelude::*;
+    let jobs: Vec<_> = trained
+        .assigned
+        .iter()
+        .zip(codes)
+        .map(|(distribution, codes)| (distribution, codes, rng.random::<u64>()))
+        .collect();
+    jobs.into_par_iter()
+        .map(|(distribution, codes, base)| {
+            let parent = &done[&distribution.parent];
+            let linked = LinkedColumns {
+                child: &[],
+                child_rows,
+                parent: &parent.columns,
+                parent_rows: parent.rows,
+            };
+            let assigned = distribution.assign_coded(codes, linked, &mut block_stream(base, 0));
+            (distribution.column.clone(), assigned)
+        })
+        .collect()
 }
 
 /// Runs a table's semantic generators on its rows, from a random stream of their own (derived

@@ -15,13 +15,12 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Done, DrawnRows, Sink, SyntheticTable, draw_sequences, empty_columns, fill_semantic_with,
-    husk_of, refer_to_written_keys, synthetic_context,
+    Done, DrawnRows, Sink, SyntheticTable, assign_keys, draw_sequences, empty_columns,
+    fill_semantic_with, husk_of, refer_to_written_keys, synthetic_context,
 };
 use crate::data::{Column, Value};
 use crate::error::{Error, Result};
 use crate::model::TableModel;
-use crate::model::parent_preference::LinkedColumns;
 use crate::plan::TablePlan;
 use crate::sampling::{SynthRng, scaled};
 use crate::schema::ForeignKey;
@@ -73,17 +72,8 @@ impl Table<'_> {
         let rows = drawn.parents.len();
         let mut foreign_keys = IndexMap::new();
         foreign_keys.insert(key.column.clone(), std::mem::take(&mut drawn.parents));
-        for (distribution, codes) in trained.assigned.iter().zip(drawn.codes.drain(..)) {
-            let parent = &self.done[&distribution.parent];
-            let linked = LinkedColumns {
-                child: &[],
-                child_rows: rows,
-                parent: &parent.columns,
-                parent_rows: parent.rows,
-            };
-            let assigned = distribution.assign_coded(codes, linked, rng);
-            foreign_keys.insert(distribution.column.clone(), assigned);
-        }
+        let codes = std::mem::take(&mut drawn.codes);
+        foreign_keys.extend(assign_keys(trained, self.done, rows, codes, rng));
         let own: Option<u64> = trained.semantic.as_ref().map(|_| rng.random());
         self.write(drawn.store.read()?, &foreign_keys, own, sink)?;
         Ok(rows)
