@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 use rand::RngExt;
 
 use super::detect::is_email;
-use super::fill::{ParentColumns, train};
+use super::fill::{ParentColumns, SemanticTable, train};
 use super::locale::{Locale, country};
 use crate::data::{Column, Table, Value, ValueFormat};
 use crate::sampling::rng_for;
@@ -84,16 +84,21 @@ fn text(value: &Value) -> &str {
     }
 }
 
-/// What generators trained on `real` (a `customers` table, threshold 5) make of its own rows
-/// (the model replaying the real rows).
-fn filled(real: &Table) -> Vec<Column> {
+/// Generators trained on `real` (a `customers` table, threshold 5).
+fn trained(real: &Table) -> SemanticTable {
     let schema = Schema::parse(
         "tables:\n  customers: {path: c.csv}\n",
         Path::new("s.yaml"),
         Path::new("."),
     )
     .expect("valid");
-    let semantic = train(&schema.tables[0], real, false, &[], 5, 5).expect("semantic columns");
+    train(&schema.tables[0], real, false, &[], 5, 5).expect("semantic columns")
+}
+
+/// What generators trained on `real` (a `customers` table, threshold 5) make of its own rows
+/// (the model replaying the real rows).
+fn filled(real: &Table) -> Vec<Column> {
+    let semantic = trained(real);
     let mut columns = real.columns.clone();
     semantic.fill(
         &mut columns,
@@ -207,13 +212,7 @@ fn no_unique_real_value_of_a_personal_column_is_replayed() {
 #[test]
 fn generators_that_do_not_fit_the_table_are_refused() {
     let real = people();
-    let schema = Schema::parse(
-        "tables:\n  customers: {path: c.csv}\n",
-        Path::new("s.yaml"),
-        Path::new("."),
-    )
-    .expect("valid");
-    let semantic = train(&schema.tables[0], &real, false, &[], 5, 5).expect("semantic columns");
+    let semantic = trained(&real);
     let columns = real.columns.len();
     assert!(semantic.check(columns).is_ok());
     assert!(
@@ -286,13 +285,7 @@ fn regenerated_columns_do_not_depend_on_what_was_drawn() {
     for (row, value) in real.columns[1].values.iter_mut().enumerate() {
         *value = Value::Label(Arc::from(["Anna", "Boris", "Clara"][row % 3]));
     }
-    let schema = Schema::parse(
-        "tables:\n  customers: {path: c.csv}\n",
-        Path::new("s.yaml"),
-        Path::new("."),
-    )
-    .expect("valid");
-    let semantic = train(&schema.tables[0], &real, false, &[], 5, 5).expect("semantic columns");
+    let semantic = trained(&real);
     let regenerated = semantic.regenerated();
     assert_eq!(regenerated, vec![2, 3, 4], "last names, e-mails, phones");
     let fill = |mut columns: Vec<Column>| {
