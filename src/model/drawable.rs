@@ -41,14 +41,6 @@ struct Leaf {
     numeric: bool,
 }
 
-/// What a leaf gives for one draw.
-pub enum Drawn {
-    /// The leaf has no values at all: draw from the column's fallback.
-    Empty,
-    /// A value of the leaf.
-    Value(Value),
-}
-
 impl DrawableLeaves {
     /// The layout of leaves holding `nulls` empty values and `values` each.
     pub fn new<'a>(leaves: impl Iterator<Item = (usize, &'a Runs)>) -> DrawableLeaves {
@@ -89,28 +81,29 @@ impl DrawableLeaves {
     }
 
     /// One draw from leaf `leaf`: empty with the leaf's share of nulls, else one of its values
-    /// at random (numbers smoothed between two neighbours, as [`smoothed_quantile`] does).
-    pub fn draw(&self, leaf: usize, rng: &mut SynthRng) -> Drawn {
+    /// at random (numbers smoothed between two neighbours, as [`smoothed_quantile`] does);
+    /// `None` for a leaf without any value, null or not (the column's fallback then draws).
+    pub fn draw(&self, leaf: usize, rng: &mut SynthRng) -> Option<Value> {
         let leaf = &self.leaves[leaf];
         let total = leaf.nulls + leaf.len;
         if total == 0 {
-            return Drawn::Empty;
+            return None;
         }
         if rng.random_range(0..total) < leaf.nulls {
-            return Drawn::Value(Value::Null);
+            return Some(Value::Null);
         }
         if leaf.numeric {
             let position = rng.random::<f64>() * (leaf.len - 1) as f64;
             let low = position.floor() as usize;
             let high = (low + 1).min(leaf.len - 1);
             let (a, b) = (self.number(leaf, low), self.number(leaf, high));
-            Drawn::Value(Value::Number(smoothed_quantile(
+            Some(Value::Number(smoothed_quantile(
                 &[a, b],
                 position - low as f64,
             )))
         } else {
             let index = rng.random_range(0..leaf.len);
-            Drawn::Value(self.labels[leaf.start + self.run(leaf, index)].clone())
+            Some(self.labels[leaf.start + self.run(leaf, index)].clone())
         }
     }
 
@@ -198,8 +191,8 @@ mod tests {
             let (nulls, runs) = &leaves[leaf];
             let expected = reference_draw(*nulls, runs, &mut theirs);
             match (drawable.draw(leaf, &mut ours), expected) {
-                (Drawn::Empty, None) => {}
-                (Drawn::Value(value), Some(expected)) => {
+                (None, None) => {}
+                (Some(value), Some(expected)) => {
                     assert!(value.same(&expected), "leaf {leaf}: {value:?} {expected:?}");
                     seen.insert(format!("{value:?}"));
                 }

@@ -16,7 +16,7 @@ use rand::seq::SliceRandom;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::drawable::{DrawableLeaves, Drawn};
+use super::drawable::DrawableLeaves;
 use super::encode::{COUNT_BINS, Encoder, count_code};
 use super::marginal::{Marginal, smoothed_quantile};
 use super::runs::Runs;
@@ -239,7 +239,6 @@ impl LearnedModel {
                 let allowed = layout.allowed(&order, rank);
                 let setup = ColumnSetup {
                     column: &columns[column],
-                    on_its_own: data.marginal(column, min_count),
                     allowed: &allowed,
                     codes: &codes,
                     ordered: &ordered,
@@ -252,7 +251,8 @@ impl LearnedModel {
                     && (layout.previous
                         || data.order_by == Some(column)
                         || sequences.in_order(&columns[column]) >= 0.99);
-                train_column(&setup, gaps, anchor.map(|a| &context[a]))
+                let on_its_own = data.marginal(column, min_count);
+                train_column(&setup, on_its_own, gaps, anchor.map(|a| &context[a]))
             })
             .collect();
         let sequence = data.parent.as_ref().map(|link| {
@@ -733,10 +733,9 @@ impl Conditional {
             Some(flat) => flat.leaf(codes),
             None => self.tree.leaf(|feature| codes[self.features[feature]]),
         };
-        match leaves.draw(leaf, rng) {
-            Drawn::Value(value) => value,
-            Drawn::Empty => self.fallback.sample(rng),
-        }
+        leaves
+            .draw(leaf, rng)
+            .unwrap_or_else(|| self.fallback.sample(rng))
     }
 }
 
@@ -978,9 +977,6 @@ fn ordered_features(
 
 struct ColumnSetup<'a> {
     column: &'a Column,
-    /// The column's distribution on its own: what ids and text are drawn from, and the
-    /// fallback of an empty leaf.
-    on_its_own: Marginal,
     allowed: &'a [usize],
     codes: &'a [Vec<u8>],
     ordered: &'a [bool],
@@ -993,9 +989,15 @@ struct ColumnSetup<'a> {
 
 /// `gaps`: model a datetime as gaps inside its sequence (when sequences are short or ordered
 /// by it; over long unordered sequences the gaps would random-walk away from the real dates).
-fn train_column(setup: &ColumnSetup<'_>, gaps: bool, anchor: Option<&Column>) -> ColumnModel {
+/// `fallback` is the column's distribution on its own: what ids and text are drawn from, and
+/// what an empty leaf draws.
+fn train_column(
+    setup: &ColumnSetup<'_>,
+    fallback: Marginal,
+    gaps: bool,
+    anchor: Option<&Column>,
+) -> ColumnModel {
     let column = setup.column;
-    let fallback = setup.on_its_own.clone();
     if matches!(column.kind, ColumnKind::Id | ColumnKind::Text)
         || column.values.iter().all(Value::is_null)
     {
