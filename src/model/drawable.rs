@@ -96,7 +96,7 @@ impl DrawableLeaves {
             let position = rng.random::<f64>() * (leaf.len - 1) as f64;
             let low = position.floor() as usize;
             let high = (low + 1).min(leaf.len - 1);
-            let (a, b) = (self.number(leaf, low), self.number(leaf, high));
+            let (a, b) = self.number_pair(leaf, low, high);
             Some(Value::Number(smoothed_quantile(
                 &[a, b],
                 position - low as f64,
@@ -107,9 +107,71 @@ impl DrawableLeaves {
         }
     }
 
-    /// The number at `index` of a numeric leaf's expanded values.
-    fn number(&self, leaf: &Leaf, index: usize) -> f64 {
-        self.numbers[leaf.start + self.run(leaf, index)]
+    /// A draw from leaf `leaf` as [`DrawableLeaves::draw`] would give it when drawn until the
+    /// value is empty or falls in `low..=high`: empty with the share of nulls among the nulls
+    /// and the values in range, else smoothed between neighbouring values in range. `None` when
+    /// that cannot be done in one draw: the leaf holds no number in range (or is not numeric).
+    pub fn draw_within(
+        &self,
+        leaf: usize,
+        (low, high): (f64, f64),
+        rng: &mut SynthRng,
+    ) -> Option<Value> {
+        let leaf = self.leaves.get(leaf)?;
+        if !leaf.numeric || leaf.len == 0 || low.is_nan() || high.is_nan() || low > high {
+            return None;
+        }
+        let (first, end) = leaf.ends;
+        let runs = if first == end { leaf.len } else { end - first };
+        let numbers = &self.numbers[leaf.start..leaf.start + runs];
+        let (first_run, after_run) = (
+            numbers.partition_point(|&x| x < low),
+            numbers.partition_point(|&x| x <= high),
+        );
+        if first_run >= after_run {
+            return None;
+        }
+        // The expanded indices of the values in range: from the first one of `first_run` to the
+        // last one of the run before `after_run`.
+        let (from, to) = if first == end {
+            (first_run, after_run - 1)
+        } else {
+            let start_of = |run: usize| {
+                if run == 0 {
+                    0
+                } else {
+                    self.ends[first + run - 1]
+                }
+            };
+            (start_of(first_run), self.ends[first + after_run - 1] - 1)
+        };
+        if rng.random_range(0..leaf.nulls + (to - from + 1)) < leaf.nulls {
+            return Some(Value::Null);
+        }
+        let position = from as f64 + rng.random::<f64>() * (to - from) as f64;
+        let low_index = (position.floor() as usize).clamp(from, to);
+        let high_index = (low_index + 1).min(to);
+        let (a, b) = self.number_pair(leaf, low_index, high_index);
+        Some(Value::Number(smoothed_quantile(
+            &[a, b],
+            position - low_index as f64,
+        )))
+    }
+
+    /// The numbers at `low` and `high` (`low` or the index after it) of a numeric leaf's
+    /// expanded values: one search for the run of `low`; `high` is in that run or the next.
+    fn number_pair(&self, leaf: &Leaf, low: usize, high: usize) -> (f64, f64) {
+        let (first, end) = leaf.ends;
+        let run = self.run(leaf, low);
+        let high_run = if first == end {
+            high
+        } else if high < self.ends[first + run] {
+            run
+        } else {
+            (run + 1).min(end - first - 1)
+        };
+        let numbers = &self.numbers[leaf.start..];
+        (numbers[run], numbers[high_run])
     }
 
     /// The leaf's run holding its value at `index`.
@@ -200,5 +262,89 @@ mod tests {
             }
         }
         assert!(seen.len() > 100, "draws vary: {}", seen.len());
+    }
+
+    /// Draws of `leaf` kept to `range`: (share of nulls, mean of the numbers).
+    fn summary(draws: &[Value], (low, high): (f64, f64)) -> (f64, f64) {
+        let numbers: Vec<f64> = draws.iter().filter_map(Value::as_number).collect();
+        assert!(
+            numbers.iter().all(|x| (low..=high).contains(x)),
+            "a draw out of range"
+        );
+        let nulls = (draws.len() - numbers.len()) as f64 / draws.len() as f64;
+        (nulls, numbers.iter().sum::<f64>() / numbers.len() as f64)
+    }
+
+    #[test]
+    fn draws_within_a_range_as_drawing_until_a_value_falls_in_it() {
+        // 200 nulls and 1,000 skewed numbers (many repeated), the range holding about a fifth.
+        let values: Vec<Value> = (0..1_000)
+            .map(|i| Value::Number((f64::from(i) / 10.0).powi(2).floor()))
+            .collect();
+        let leaves = [(200, Runs::new(values))];
+        let drawable = DrawableLeaves::new(leaves.iter().map(|(nulls, runs)| (*nulls, runs)));
+        let range = (2_500.0, 4_900.0);
+        let mut rng = rng_for(5, "within");
+        let within: Vec<Value> = (0..20_000)
+            .map(|_| {
+                drawable
+                    .draw_within(0, range, &mut rng)
+                    .expect("values in range")
+            })
+            .collect();
+        let mut redrawn = Vec::new();
+        while redrawn.len() < 20_000 {
+            let value = drawable.draw(0, &mut rng).expect("a value");
+            if value
+                .as_number()
+                .is_none_or(|x| (range.0..=range.1).contains(&x))
+            {
+                redrawn.push(value);
+            }
+        }
+        let (ours, theirs) = (summary(&within, range), summary(&redrawn, range));
+        assert!(
+            (ours.0 - theirs.0).abs() < 0.02,
+            "null shares {ours:?} {theirs:?}"
+        );
+        assert!(
+            (ours.1 - theirs.1).abs() < 30.0,
+            "means {ours:?} {theirs:?}"
+        );
+        assert!(
+            ours.0 > 0.4,
+            "nulls keep their share among the values in range: {ours:?}"
+        );
+    }
+
+    #[test]
+    fn draws_within_a_range_only_when_the_leaf_holds_a_number_in_it() {
+        let leaves = leaves();
+        let drawable = DrawableLeaves::new(leaves.iter().map(|(nulls, runs)| (*nulls, runs)));
+        let mut rng = rng_for(3, "within");
+        let cases = [
+            (1, (2.0, 6.0), true),
+            (1, (3.0, 4.0), false),
+            (1, (6.0, 2.0), false),
+            (0, (10.0, 10.4), false),
+            (0, (10.0, 12.0), true),
+            (4, (0.0, 100.0), false),
+            (2, (0.0, 100.0), false),
+            (6, (7.0, 7.0), true),
+        ];
+        for (leaf, range, drawn) in cases {
+            let values: Vec<Option<Value>> = (0..200)
+                .map(|_| drawable.draw_within(leaf, range, &mut rng))
+                .collect();
+            assert_eq!(
+                values.iter().all(Option::is_some),
+                drawn,
+                "{leaf} {range:?}"
+            );
+            let draws: Vec<Value> = values.into_iter().flatten().collect();
+            if drawn {
+                summary(&draws, range);
+            }
+        }
     }
 }

@@ -319,7 +319,9 @@ impl LearnedModel {
             Some(value) => value,
             None => {
                 let model = &self.columns[column];
-                let mut value = self.draw(model, column, draft, rng);
+                let mut value = self
+                    .draw_within_bounds(model, column, draft, rng)
+                    .unwrap_or_else(|| self.draw(model, column, draft, rng));
                 for _ in 0..REDRAWS {
                     if self
                         .enforcer
@@ -395,6 +397,45 @@ impl LearnedModel {
                 }
             }
         }
+    }
+
+    /// The leaf of the length tree every parent row falls in. Each row's leaf depends on that
+    /// row alone (no random draw), so the rows are spread over the threads.
+    fn length_leaves(&self, sequence: &SequenceModel, parent: &Parent<'_>) -> Vec<usize> {
+        (0..parent.rows)
+            .into_par_iter()
+            .with_min_len(4096)
+            .map(|row| {
+                let codes = self.context_codes(parent, Some(row));
+                sequence.length_tree.leaf(|feature| codes[feature])
+            })
+            .collect()
+    }
+
+    /// A first draw of a column whose rules bound it, from the part of its leaf inside the
+    /// bounds (for a column drawn as a gap from the row before, the gaps that land inside) ([`Enforcer::interval`]): what drawing until a value is accepted gives,
+    /// without the draws that would be refused. `None` when the column is not bounded or its
+    /// leaf holds no value inside (the column is then drawn as usual).
+    fn draw_within_bounds(
+        &self,
+        model: &ColumnModel,
+        column: usize,
+        draft: &Draft<'_>,
+        rng: &mut SynthRng,
+    ) -> Option<Value> {
+        let (conditional, base) = match model {
+            ColumnModel::Tree(conditional) => (conditional, 0.0),
+            ColumnModel::Marginal(_) => return None,
+            ColumnModel::Gap { first, next } => {
+                match draft.previous.and_then(|row| row[column].as_number()) {
+                    Some(before) => (next, before),
+                    None => (first, draft.anchor.unwrap_or(0.0)),
+                }
+            }
+        };
+        let (low, high) = self.enforcer.interval(column, &draft.row, draft.context)?;
+        let value = conditional.sample_within(draft.codes, (low - base, high - base), rng)?;
+        Some(shift(value, base))
     }
 
     fn context_codes(&self, parent: &Parent<'_>, parent_row: Option<usize>) -> Vec<u8> {
@@ -547,9 +588,8 @@ impl TableModel for LearnedModel {
             return vec![0; parent.rows];
         };
         let mut by_leaf: Vec<Vec<usize>> = vec![Vec::new(); sequence.length_leaves.len()];
-        for row in 0..parent.rows {
-            let codes = self.context_codes(parent, Some(row));
-            by_leaf[sequence.length_tree.leaf(|feature| codes[feature])].push(row);
+        for (row, leaf) in self.length_leaves(sequence, parent).into_iter().enumerate() {
+            by_leaf[leaf].push(row);
         }
         let mut propensity = vec![0; parent.rows];
         for (rows, counts) in by_leaf.iter().zip(&sequence.length_leaves) {
@@ -725,6 +765,21 @@ impl Conditional {
     }
 
     fn sample(&self, codes: &[u8], rng: &mut SynthRng) -> Value {
+        let (leaf, leaves) = self.leaf_of(codes);
+        leaves
+            .draw(leaf, rng)
+            .unwrap_or_else(|| self.fallback.sample(rng))
+    }
+
+    /// [`Conditional::sample`] kept to `range` ([`DrawableLeaves::draw_within`]); `None` when
+    /// the leaf holds no number in it.
+    fn sample_within(&self, codes: &[u8], range: (f64, f64), rng: &mut SynthRng) -> Option<Value> {
+        let (leaf, leaves) = self.leaf_of(codes);
+        leaves.draw_within(leaf, range, rng)
+    }
+
+    /// The leaf `codes` fall in, and the leaves laid out for drawing (built on first use).
+    fn leaf_of(&self, codes: &[u8]) -> (usize, &DrawableLeaves) {
         let (flat, leaves) = &**self.drawable.get_or_init(|| {
             let leaves = self.leaves.iter().map(|leaf| (leaf.nulls, &leaf.values));
             Box::new((self.tree.flat(&self.features), DrawableLeaves::new(leaves)))
@@ -733,9 +788,7 @@ impl Conditional {
             Some(flat) => flat.leaf(codes),
             None => self.tree.leaf(|feature| codes[self.features[feature]]),
         };
-        leaves
-            .draw(leaf, rng)
-            .unwrap_or_else(|| self.fallback.sample(rng))
+        (leaf, leaves)
     }
 }
 

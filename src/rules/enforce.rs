@@ -267,6 +267,33 @@ impl Enforcer {
         })
     }
 
+    /// The range a value of `column` must fall in to obey its bounds, given the columns drawn
+    /// before it in `row` and the parent's values in `context`: the intersection of every
+    /// bound that can be read (`None` without one). The model can then draw from the part of
+    /// its distribution inside the range at once, instead of drawing again and again until a
+    /// value falls in it. The range may be empty (low above high).
+    pub fn interval(&self, column: usize, row: &[Value], context: &[Value]) -> Option<(f64, f64)> {
+        let mut range: Option<(f64, f64)> = None;
+        for step in self.steps.get(column)? {
+            let Step::Within(bounds) = step else {
+                continue;
+            };
+            for bound in bounds {
+                let Some(other) = self.read(bound.other, row, context) else {
+                    continue;
+                };
+                let (lo, hi) = if bound.sign > 0.0 {
+                    (other + bound.min, other + bound.max)
+                } else {
+                    (other - bound.max, other - bound.min)
+                };
+                let (low, high) = range.unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
+                range = Some((low.max(lo), high.min(hi)));
+            }
+        }
+        range
+    }
+
     /// Whether [`Enforcer::fix`] needs the parent's values.
     pub fn uses_context(&self) -> bool {
         self.uses_context
@@ -883,5 +910,26 @@ mod tests {
             end > 50.0 && end <= 52.0,
             "end {end} drawn as a real gap after start"
         );
+    }
+
+    #[test]
+    fn the_interval_of_a_bounded_column_is_what_its_bounds_accept() {
+        let enforcer = compiled();
+        let mut row = vec![Value::Null; 4];
+        assert_eq!(enforcer.interval(3, &row, &[]), None, "start not drawn yet");
+        assert_eq!(
+            enforcer.interval(1, &row, &[]),
+            None,
+            "a derived column has no bounds"
+        );
+        row[2] = Value::Number(50.0);
+        let (low, high) = enforcer
+            .interval(3, &row, &[])
+            .expect("end is bounded by start");
+        assert!(low > 50.0 && high.is_infinite(), "{low} {high}");
+        for end in [49.0, 50.0, 51.0, 52.0, 1e6] {
+            let accepted = enforcer.acceptable(3, &Value::Number(end), &row, &[]);
+            assert_eq!(accepted, (low..=high).contains(&end), "end {end}");
+        }
     }
 }
