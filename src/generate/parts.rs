@@ -12,7 +12,6 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 use rand::RngExt;
-use serde::{Deserialize, Serialize};
 
 use super::{
     Done, DrawnRows, Sink, SyntheticTable, assign_keys, draw_sequences, empty_columns,
@@ -283,53 +282,85 @@ type SharedLabels = (
 /// The most shared labels per column.
 const MAX_SHARED: usize = 4096;
 
-/// One value as the spill holds it.
-#[derive(Serialize, Deserialize)]
-enum Held {
-    Null,
-    Number(f64),
-    Flag(bool),
-    /// The column's shared label of this index.
-    Shared(u32),
-    Label(Box<str>),
+/// How a value is held in the temporary file: a tag byte, then the value's bytes (a number's
+/// eight, a shared label's index as four, a label's length as four and its text). Written and
+/// read field by field, a cell costs a few byte copies instead of a serde value on each side.
+mod tag {
+    pub const NULL: u8 = 0;
+    pub const NUMBER: u8 = 1;
+    pub const FALSE: u8 = 2;
+    pub const TRUE: u8 = 3;
+    pub const SHARED: u8 = 4;
+    pub const LABEL: u8 = 5;
 }
 
 impl Labels {
-    fn hold(&mut self, column: usize, value: &Value) -> Held {
+    /// Appends `value` of column `column` to `out` as the spill holds it.
+    fn hold(&mut self, column: usize, value: &Value, out: &mut Vec<u8>) {
         match value {
-            Value::Null => Held::Null,
-            Value::Number(x) => Held::Number(*x),
-            Value::Flag(flag) => Held::Flag(*flag),
-            Value::Label(label) => {
-                if self.columns.len() <= column {
-                    self.columns.resize_with(column + 1, Default::default);
-                }
-                let (shared, index) = &mut self.columns[column];
-                let address = Arc::as_ptr(label).cast::<u8>() as usize;
-                if let Some(&at) = index.get(&address) {
-                    return Held::Shared(at);
-                }
-                if shared.len() < MAX_SHARED {
-                    // Held here, the string cannot be freed and its address reused.
-                    index.insert(address, shared.len() as u32);
-                    shared.push(Arc::clone(label));
-                    return Held::Shared(shared.len() as u32 - 1);
-                }
-                Held::Label(Box::from(&**label))
+            Value::Null => out.push(tag::NULL),
+            Value::Number(x) => {
+                out.push(tag::NUMBER);
+                out.extend_from_slice(&x.to_le_bytes());
             }
+            Value::Flag(flag) => out.push(if *flag { tag::TRUE } else { tag::FALSE }),
+            Value::Label(label) => match self.share(column, label) {
+                Some(at) => {
+                    out.push(tag::SHARED);
+                    out.extend_from_slice(&at.to_le_bytes());
+                }
+                None => {
+                    out.push(tag::LABEL);
+                    out.extend_from_slice(&(label.len() as u32).to_le_bytes());
+                    out.extend_from_slice(label.as_bytes());
+                }
+            },
         }
     }
 
-    fn value(&self, column: usize, held: Held) -> Option<Value> {
-        Some(match held {
-            Held::Null => Value::Null,
-            Held::Number(x) => Value::Number(x),
-            Held::Flag(flag) => Value::Flag(flag),
-            Held::Shared(at) => {
-                let (shared, _) = self.columns.get(column)?;
-                Value::Label(Arc::clone(shared.get(at as usize)?))
+    /// The index of `label` among the column's shared labels (added when there is room).
+    fn share(&mut self, column: usize, label: &Arc<str>) -> Option<u32> {
+        if self.columns.len() <= column {
+            self.columns.resize_with(column + 1, Default::default);
+        }
+        let (shared, index) = &mut self.columns[column];
+        let address = Arc::as_ptr(label).cast::<u8>() as usize;
+        if let Some(&at) = index.get(&address) {
+            return Some(at);
+        }
+        if shared.len() >= MAX_SHARED || label.len() > u32::MAX as usize {
+            return None;
+        }
+        // Held here, the string cannot be freed and its address reused.
+        index.insert(address, shared.len() as u32);
+        shared.push(Arc::clone(label));
+        Some(shared.len() as u32 - 1)
+    }
+
+    /// The value at the start of `bytes` (column `column`) and the bytes after it; `None` when
+    /// the bytes do not hold one.
+    fn value<'b>(&self, column: usize, bytes: &'b [u8]) -> Option<(Value, &'b [u8])> {
+        let (&tag, rest) = bytes.split_first()?;
+        Some(match tag {
+            tag::NULL => (Value::Null, rest),
+            tag::FALSE | tag::TRUE => (Value::Flag(tag == tag::TRUE), rest),
+            tag::NUMBER => {
+                let (number, rest) = rest.split_first_chunk::<8>()?;
+                (Value::Number(f64::from_le_bytes(*number)), rest)
             }
-            Held::Label(label) => Value::Label(Arc::from(label)),
+            tag::SHARED => {
+                let (at, rest) = rest.split_first_chunk::<4>()?;
+                let (shared, _) = self.columns.get(column)?;
+                let label = shared.get(u32::from_le_bytes(*at) as usize)?;
+                (Value::Label(Arc::clone(label)), rest)
+            }
+            tag::LABEL => {
+                let (length, rest) = rest.split_first_chunk::<4>()?;
+                let length = u32::from_le_bytes(*length) as usize;
+                let text = std::str::from_utf8(rest.get(..length)?).ok()?;
+                (Value::Label(Arc::from(text)), &rest[length..])
+            }
+            _ => return None,
         })
     }
 }
@@ -357,21 +388,16 @@ impl Spill {
         })
     }
 
-    /// Appends a part: its row count and its columns' values.
+    /// Appends a part: its row count, its number of columns and their values.
     fn write(&mut self, rows: usize, columns: &[Column]) -> Result<()> {
-        let held: Vec<Vec<Held>> = columns
-            .iter()
-            .enumerate()
-            .map(|(index, column)| {
-                column
-                    .values
-                    .iter()
-                    .map(|value| self.labels.hold(index, value))
-                    .collect()
-            })
-            .collect();
-        let bytes = postcard::to_stdvec(&(rows as u64, held))
-            .map_err(|err| spill_error(std::io::Error::other(err.to_string())))?;
+        let mut bytes = Vec::with_capacity(16 + rows * columns.len() * 9);
+        bytes.extend_from_slice(&(rows as u64).to_le_bytes());
+        bytes.extend_from_slice(&(columns.len() as u64).to_le_bytes());
+        for (index, column) in columns.iter().enumerate() {
+            for value in &column.values {
+                self.labels.hold(index, value, &mut bytes);
+            }
+        }
         self.file
             .write_all(&(bytes.len() as u64).to_le_bytes())
             .and_then(|()| self.file.write_all(&bytes))
@@ -408,19 +434,86 @@ impl FileParts {
             .take(length as u64)
             .read_to_end(&mut bytes)
             .map_err(spill_error)?;
-        let corrupt = |message: String| spill_error(std::io::Error::other(message));
-        let (rows, held): (u64, Vec<Vec<Held>>) =
-            postcard::from_bytes(&bytes).map_err(|err| corrupt(err.to_string()))?;
-        let values = held
-            .into_iter()
-            .enumerate()
-            .map(|(column, held)| {
-                held.into_iter()
-                    .map(|held| self.labels.value(column, held))
-                    .collect::<Option<Vec<Value>>>()
-            })
-            .collect::<Option<Vec<Vec<Value>>>>()
-            .ok_or_else(|| corrupt("a label the temporary file does not hold".into()))?;
-        Ok(Some((rows as usize, values)))
+        let corrupt = || {
+            spill_error(std::io::Error::other(
+                "a part the temporary file does not hold",
+            ))
+        };
+        let (rows, rest) = bytes.split_first_chunk::<8>().ok_or_else(corrupt)?;
+        let (columns, mut rest) = rest.split_first_chunk::<8>().ok_or_else(corrupt)?;
+        let rows = usize::try_from(u64::from_le_bytes(*rows)).map_err(|_| corrupt())?;
+        let columns = usize::try_from(u64::from_le_bytes(*columns)).map_err(|_| corrupt())?;
+        // Every value takes a byte at least: a count beyond the bytes read is refused before
+        // room is made for it.
+        if rows.saturating_mul(columns) > bytes.len() {
+            return Err(corrupt());
+        }
+        let mut values = Vec::with_capacity(columns);
+        for column in 0..columns {
+            let mut held = Vec::with_capacity(rows);
+            for _ in 0..rows {
+                let (value, after) = self.labels.value(column, rest).ok_or_else(corrupt)?;
+                held.push(value);
+                rest = after;
+            }
+            values.push(held);
+        }
+        Ok(Some((rows, values)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::runs::Exact;
+
+    #[test]
+    fn held_values_read_back_as_written_and_cut_bytes_are_refused() {
+        let shared: Arc<str> = Arc::from("shared");
+        let mut values = vec![
+            Value::Null,
+            Value::Number(-2.5),
+            Value::Number(f64::MAX),
+            Value::Flag(true),
+            Value::Flag(false),
+            Value::Label(Arc::clone(&shared)),
+            Value::Label(Arc::clone(&shared)),
+            Value::Label(Arc::from("ünïcode")),
+        ];
+        // Past the shared labels of a column, labels are written as text.
+        values.extend((0..=MAX_SHARED).map(|i| Value::Label(Arc::from(format!("label {i}")))));
+        let mut labels = Labels::default();
+        let mut bytes = Vec::new();
+        for value in &values {
+            labels.hold(3, value, &mut bytes);
+        }
+        assert!(
+            bytes.windows(9).any(|w| w == b"label 409"),
+            "the last label as text"
+        );
+        let mut rest = bytes.as_slice();
+        for value in &values {
+            let (read, after) = labels.value(3, rest).expect("a value");
+            assert!(read.same(value), "{read:?} {value:?}");
+            rest = after;
+        }
+        assert!(rest.is_empty());
+        let (first, _) = labels.value(3, &bytes[1..]).expect("a number's tag");
+        assert!(first.same(&Value::Number(-2.5)));
+        assert!(
+            labels.value(3, &bytes[1..5]).is_none(),
+            "a number cut short"
+        );
+        assert!(
+            labels.value(2, &[tag::SHARED, 0, 0, 0, 0]).is_none(),
+            "no such column"
+        );
+        assert!(labels.value(3, &[9]).is_none(), "no such tag");
+        assert!(
+            labels
+                .value(3, &[tag::LABEL, 2, 0, 0, 0, 0xff, 0xfe])
+                .is_none(),
+            "not UTF-8"
+        );
     }
 }

@@ -119,7 +119,10 @@ impl Encoder {
         match (self, value) {
             (_, Value::Null) => 0,
             (Encoder::Numeric { cuts }, Value::Number(x)) => {
-                1 + cuts.partition_point(|cut| cut <= x) as u8
+                // The cuts are sorted, so the count of those at or below `x` is their partition
+                // point; counted without a branch (at most 32 cuts), it is found faster than
+                // by a binary search whose every step the processor guesses wrong half the time.
+                1 + cuts.iter().map(|cut| u8::from(cut <= x)).sum::<u8>()
             }
             (Encoder::Labels { codes, other }, Value::Label(label)) => {
                 codes.get(label).copied().unwrap_or(*other)
