@@ -594,9 +594,14 @@ struct DrawnRows {
 
 impl DrawnRows {
     fn new(columns: usize) -> DrawnRows {
+        DrawnRows::with_capacity(columns, 0)
+    }
+
+    /// Room made for `rows` rows (the columns then never grow by copying).
+    fn with_capacity(columns: usize, rows: usize) -> DrawnRows {
         DrawnRows {
-            parents: Vec::new(),
-            columns: vec![Vec::new(); columns],
+            parents: Vec::with_capacity(rows),
+            columns: (0..columns).map(|_| Vec::with_capacity(rows)).collect(),
         }
     }
 
@@ -652,8 +657,9 @@ fn draw_group(
         .map(|&block| {
             let mut stream = block_stream(base, block as u64);
             let first = block * BLOCK_PARENTS;
-            let mut drawn = DrawnRows::new(trained.columns.len());
             let last = (first + BLOCK_PARENTS).min(lengths.len());
+            let rows = lengths[first..last].iter().sum();
+            let mut drawn = DrawnRows::with_capacity(trained.columns.len(), rows);
             let sequences: Vec<(usize, usize)> =
                 (first..last).map(|row| (row, lengths[row])).collect();
             let drawn_sequences = trained

@@ -180,10 +180,16 @@ impl<'a> Drawn<'a> {
             pending.extend(values);
         }
         while self.pending_rows() >= self.part_rows {
+            // The rows past the part start the next one, with room for a whole part.
+            let part_rows = self.part_rows;
             let rest: Vec<Vec<Value>> = self
                 .pending
                 .iter_mut()
-                .map(|values| values.split_off(self.part_rows))
+                .map(|values| {
+                    let mut rest = Vec::with_capacity(part_rows.max(values.len() - part_rows));
+                    rest.extend(values.drain(part_rows..));
+                    rest
+                })
                 .collect();
             self.store()?;
             self.pending = rest;
