@@ -5,12 +5,16 @@
 # copy, and a structural check of every output (scripts/check_structure.py). Prints a Markdown
 # table. Benchmark only: the tests never need it.
 #
-# Usage: scripts/bench_tpch.sh [--sf SF]... [--data DIR] [--bin PATH] [--seed N] [--work DIR]
+# Usage: scripts/bench_tpch.sh [--sf SF]... [--data DIR] [--bin PATH] [--seed N] [--repeat N]
+#                              [--work DIR]
 #   --sf SF     a scale factor to measure (repeatable; default: 0.1 and 1)
 #   --data DIR  where the TPC-H folders are (DIR/sf0.1, DIR/sf1), built there when missing
 #               (default: ${TMPDIR:-/tmp}/dxsynth-tpch)
 #   --bin PATH  the dxsynth binary to measure (default: target/release/dxsynth, built first)
 #   --seed N    the seed of run and generate (default: 1)
+#   --repeat N  run each dxsynth step N times and report the median wall time (and the
+#               spread) with the largest peak: a shared machine's speed varies by a quarter
+#               from minute to minute (default: 1)
 #   --work DIR  where outputs and model files go, removed at the end (default: a new temporary
 #               folder; sf1 needs ~3 GB there)
 # Building data needs Python 3 with the packages of scripts/requirements-tpch.txt: the virtual
@@ -23,13 +27,14 @@ root="$PWD"
 # A path as given on the command line, made absolute from where the script was started.
 absolute() { case "$1" in /*) echo "$1" ;; *) echo "$caller/$1" ;; esac; }
 
-sfs=() data="${TMPDIR:-/tmp}/dxsynth-tpch" bin="" seed=1 work=""
+sfs=() data="${TMPDIR:-/tmp}/dxsynth-tpch" bin="" seed=1 work="" repeat=1
 while (($#)); do
   case "$1" in
     --sf) sfs+=("$2"); shift 2 ;;
     --data) data="$(absolute "$2")"; shift 2 ;;
     --bin) bin="$(absolute "$2")"; shift 2 ;;
     --seed) seed="$2"; shift 2 ;;
+    --repeat) repeat="$2"; shift 2 ;;
     --work) work="$(absolute "$2")"; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench_tpch.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
@@ -93,7 +98,26 @@ measure() {
   awk -v s="$start" -v e="$end" 'NR == 1 { printf "%.3f %s\n", e - s, $1 }' \
     "$work/$name.kib" >"$work/$name.time"
 }
-wall() { awk '{ printf ($1 < 1 ? "%.3f" : $1 < 10 ? "%.2f" : "%.1f"), $1 }' "$work/$1.time"; }
+# repeated NAME OUTPUT COMMAND...: `measure` $repeat times, OUTPUT removed before each; leaves
+# the median wall time and the largest peak in $work/NAME.time, and "min-max" of the wall times
+# in $work/NAME.spread.
+repeated() {
+  local name="$1" output="$2" i; shift 2
+  for ((i = 1; i <= repeat; i++)); do
+    rm -rf "$output"
+    measure "$name.$i" "$@"
+  done
+  cat "$work/$name".[0-9]*.time | sort -n | awk -v n="$repeat" '
+    { wall[NR] = $1; if ($2 > peak) peak = $2 }
+    END { printf "%s %s\n", wall[int((n + 1) / 2)], peak }' >"$work/$name.time"
+  cat "$work/$name".[0-9]*.time | sort -n | awk 'NR == 1 { low = $1 } { high = $1 }
+    END { printf "%.1f-%.1f", low, high }' >"$work/$name.spread"
+  cp "$work/$name.1.log" "$work/$name.log"
+}
+wall() {
+  awk '{ printf ($1 < 1 ? "%.3f" : $1 < 10 ? "%.2f" : "%.1f"), $1 }' "$work/$1.time"
+  if ((repeat > 1)) && [[ -f "$work/$1.spread" ]]; then echo -n " ($(cat "$work/$1.spread"))"; fi
+}
 mib() { awk '{ printf "%.0f", $2 / 1024 }' "$work/$1.time"; }
 ratio() {
   awk -v a="$(cut -d' ' -f1 "$work/$1.time")" -v b="$(cut -d' ' -f1 "$work/copy.time")" \
@@ -127,12 +151,12 @@ for sf in "${sfs[@]}"; do
     rm -rf "$work/copy"
   done
   sort -n "$work"/copy[123].time | head -1 >"$work/copy.time"
-  measure run "$bin" run "$schema" -o "$work/run" --seed "$seed" --quiet
+  repeated run "$work/run" "$bin" run "$schema" -o "$work/run" --seed "$seed" --quiet
   run_ok="$(structure run "$work/run")"
   rm -rf "$work/run"
-  measure train "$bin" train "$schema" -m "$work/model.dxm" --seed "$seed" --quiet
+  repeated train "$work/model.dxm" "$bin" train "$schema" -m "$work/model.dxm" --seed "$seed" --quiet
   model_mib=$(du -m "$work/model.dxm" | cut -f1)
-  measure generate "$bin" generate "$work/model.dxm" -o "$work/generate" --seed "$seed" --quiet
+  repeated generate "$work/generate" "$bin" generate "$work/model.dxm" -o "$work/generate" --seed "$seed" --quiet
   generate_ok="$(structure generate "$work/generate")"
   rm -rf "$work/generate" "$work/model.dxm"
 
@@ -146,7 +170,9 @@ for sf in "${sfs[@]}"; do
 done
 
 echo
-echo "dxsynth: $("$bin" --version) ($bin), seed $seed, $(nproc) cores, $(date -u +%Y-%m-%d)"
+runs="one run each"
+((repeat > 1)) && runs="median of $repeat runs each (spread in brackets)"
+echo "dxsynth: $("$bin" --version) ($bin), seed $seed, $(nproc) cores, $runs, $(date -u +%Y-%m-%d)"
 echo
 echo "| data | step | wall (s) | peak memory (MiB) | x copy | output |"
 echo "|---|---|---|---|---|---|"
