@@ -391,10 +391,8 @@ impl LearnedModel {
             ColumnModel::Tree(conditional) => conditional.sample(codes, rng),
             ColumnModel::Marginal(marginal) => marginal.sample(rng),
             ColumnModel::Gap { first, next } => {
-                match draft.previous.and_then(|row| row[column].as_number()) {
-                    Some(before) => shift(next.sample(codes, rng), before),
-                    None => shift(first.sample(codes, rng), draft.anchor.unwrap_or(0.0)),
-                }
+                let (gaps, base) = gap_model((first, next), column, draft);
+                shift(gaps.sample(codes, rng), base)
             }
         }
     }
@@ -412,9 +410,9 @@ impl LearnedModel {
             .collect()
     }
 
-    /// A first draw of a column whose rules bound it, from the part of its leaf inside the
-    /// bounds (for a column drawn as a gap from the row before, the gaps that land inside) ([`Enforcer::interval`]): what drawing until a value is accepted gives,
-    /// without the draws that would be refused. `None` when the column is not bounded or its
+    /// A first draw of a column whose rules bound it ([`Enforcer::interval`]), from the part of
+    /// its leaf inside the bounds (for a column drawn as a gap, the gaps that land inside):
+    /// what drawing until a value is accepted gives, without the draws that would be refused. `None` when the column is not bounded or its
     /// leaf holds no value inside (the column is then drawn as usual).
     fn draw_within_bounds(
         &self,
@@ -426,12 +424,7 @@ impl LearnedModel {
         let (conditional, base) = match model {
             ColumnModel::Tree(conditional) => (conditional, 0.0),
             ColumnModel::Marginal(_) => return None,
-            ColumnModel::Gap { first, next } => {
-                match draft.previous.and_then(|row| row[column].as_number()) {
-                    Some(before) => (next, before),
-                    None => (first, draft.anchor.unwrap_or(0.0)),
-                }
-            }
+            ColumnModel::Gap { first, next } => gap_model((first, next), column, draft),
         };
         let (low, high) = self.enforcer.interval(column, &draft.row, draft.context)?;
         let value = conditional.sample_within(draft.codes, (low - base, high - base), rng)?;
@@ -789,6 +782,20 @@ impl Conditional {
             None => self.tree.leaf(|feature| codes[self.features[feature]]),
         };
         (leaf, leaves)
+    }
+}
+
+/// The tree a gap-modelled column of `draft` is drawn from and what its gap is added to: the
+/// gap from the previous row's value, or the first row's offset from the anchor (the parent's
+/// date, else 0).
+fn gap_model<'m>(
+    (first, next): (&'m Conditional, &'m Conditional),
+    column: usize,
+    draft: &Draft<'_>,
+) -> (&'m Conditional, f64) {
+    match draft.previous.and_then(|row| row[column].as_number()) {
+        Some(before) => (next, before),
+        None => (first, draft.anchor.unwrap_or(0.0)),
     }
 }
 

@@ -107,6 +107,17 @@ struct Bound {
     gaps: Vec<f64>,
 }
 
+impl Bound {
+    /// The values this bound accepts when its other column holds `other`.
+    fn range(&self, other: f64) -> (f64, f64) {
+        if self.sign > 0.0 {
+            (other + self.min, other + self.max)
+        } else {
+            (other - self.max, other - self.min)
+        }
+    }
+}
+
 impl Enforcer {
     /// Compiles the rules of a table with `columns` (and the context of its parent, whose first
     /// columns are the parent's own) and returns the generation order, `order` changed only so
@@ -282,11 +293,7 @@ impl Enforcer {
                 let Some(other) = self.read(bound.other, row, context) else {
                     continue;
                 };
-                let (lo, hi) = if bound.sign > 0.0 {
-                    (other + bound.min, other + bound.max)
-                } else {
-                    (other - bound.max, other - bound.min)
-                };
+                let (lo, hi) = bound.range(other);
                 let (low, high) = range.unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
                 range = Some((low.max(lo), high.min(hi)));
             }
@@ -364,11 +371,7 @@ impl Enforcer {
             let Some(other) = self.read(bound.other, row, context) else {
                 continue;
             };
-            let (lo, hi) = if bound.sign > 0.0 {
-                (other + bound.min, other + bound.max)
-            } else {
-                (other - bound.max, other - bound.min)
-            };
+            let (lo, hi) = bound.range(other);
             low = low.max(lo);
             high = high.min(hi);
             if (x < lo || x > hi) && broken.is_none() {
