@@ -2,8 +2,9 @@
 //! a temporary file past 65,536 rows) when the output is a folder of CSV or Parquet files;
 //! every other path holds whole tables. Both must write the same values (CSV: the same bytes):
 //! here the shop example at a scale where `shipments` (a grandchild, so its context includes its
-//! grandparent) spans several parts, generated whole by the library and written whole, against
-//! `pipeline::generate` / `generate_to`.
+//! grandparent) spans several parts, and the two-table bank example where `transactions` (with a
+//! semantic text column, filled part by part) does, generated whole by the library and written
+//! whole, against `pipeline::generate` / `generate_to`.
 
 use std::path::{Path, PathBuf};
 
@@ -16,50 +17,80 @@ use dxsynth::targets::{GivenFiles, RowTargets, Targets};
 use dxsynth::train::Models;
 use indexmap::IndexMap;
 
-const SCALE: f64 = 60.0;
+/// An example, the scale it is generated at, and its table large enough to come in parts.
+struct Example {
+    schema: &'static str,
+    scale: f64,
+    in_parts: &'static str,
+}
 
-fn schema() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schemas/shop.yaml")
+const SHOP: Example = Example {
+    schema: "shop.yaml",
+    scale: 60.0,
+    in_parts: "shipments",
+};
+
+const BANK: Example = Example {
+    schema: "bank_two_tables.yaml",
+    scale: 30.0,
+    in_parts: "transactions",
+};
+
+fn schema(example: &Example) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("schemas")
+        .join(example.schema)
 }
 
 fn read(dir: &Path, name: &str) -> Vec<u8> {
     std::fs::read(dir.join(name)).expect("an output file")
 }
 
-/// The shop example trained (seed 7) and generated whole at [`SCALE`] by the library, with
-/// `shipments` large enough to come in several parts.
-fn trained_and_whole() -> (Models, IndexMap<String, SyntheticTable>) {
+/// The example trained (seed 7) and generated whole at its scale by the library, with its
+/// table large enough to come in several parts.
+fn trained_and_whole(example: &Example) -> (Models, IndexMap<String, SyntheticTable>) {
     let options = TrainOptions {
         seed: Some(7),
         ..TrainOptions::default()
     };
-    let models = train(&schema(), &options, &NoProgress).expect("the shop example trains");
+    let models = train(&schema(example), &options, &NoProgress).expect("the example trains");
     let targets = Targets::load(
         &models,
         &RowTargets::default(),
         &GivenFiles::default(),
-        SCALE,
+        example.scale,
     )
     .expect("no targets");
-    let tables = generate_all(&models, 7, SCALE, &targets, &|_| {}).expect("generated whole");
-    let shipments = tables["shipments"].rows;
+    let tables =
+        generate_all(&models, 7, example.scale, &targets, &|_| {}).expect("generated whole");
+    let rows = tables[example.in_parts].rows;
     assert!(
-        shipments > 2 * 65_536,
-        "{shipments} shipments: too few for parts"
+        rows > 2 * 65_536,
+        "{rows} rows of {}: too few for parts",
+        example.in_parts
     );
     (models, tables)
 }
 
 #[test]
 fn tables_written_in_parts_match_tables_written_whole() {
-    let (models, tables) = trained_and_whole();
+    csv_in_parts_matches_whole(&SHOP);
+}
+
+#[test]
+fn semantic_columns_filled_in_parts_match_tables_written_whole() {
+    csv_in_parts_matches_whole(&BANK);
+}
+
+fn csv_in_parts_matches_whole(example: &Example) {
+    let (models, tables) = trained_and_whole(example);
     let dir = tempfile::TempDir::new().expect("a temporary folder");
     let (whole, parts) = (dir.path().join("whole"), dir.path().join("parts"));
     dxsynth::output::write_all(&whole, &tables).expect("written whole");
 
     let options = GenerateOptions {
         seed: Some(7),
-        scale: SCALE,
+        scale: example.scale,
         ..GenerateOptions::default()
     };
     let report = generate(&models, &parts, &options, &NoProgress).expect("written in parts");
@@ -91,7 +122,7 @@ fn parquet_files_written_in_parts_hold_what_whole_files_hold() {
     use dxsynth::location::Location;
     use dxsynth::output::target::{FileFormat, Target};
 
-    let (models, tables) = trained_and_whole();
+    let (models, tables) = trained_and_whole(&SHOP);
     let dir = tempfile::TempDir::new().expect("a temporary folder");
     let (whole, parts) = (dir.path().join("whole"), dir.path().join("parts"));
     let parquet = |dir: &Path| Target {
@@ -103,7 +134,7 @@ fn parquet_files_written_in_parts_hold_what_whole_files_hold() {
 
     let options = GenerateOptions {
         seed: Some(7),
-        scale: SCALE,
+        scale: SHOP.scale,
         ..GenerateOptions::default()
     };
     generate_to(&models, &parquet(&parts), &options, &NoProgress).expect("written in parts");

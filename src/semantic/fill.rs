@@ -604,7 +604,9 @@ impl SemanticTable {
                 let Some(target) = columns.get(column.index) else {
                     continue;
                 };
-                let current = target.values[row].clone();
+                // Read in place: a clone would count a shared label up and down, from every
+                // thread at once.
+                let current = &target.values[row];
                 out.push(match (current, titled) {
                     (Value::Null, _) => Value::Null,
                     (_, Some((first, names))) if first == column.index => {
@@ -741,7 +743,7 @@ impl SemanticColumn {
 
     fn draw(
         &self,
-        current: Value,
+        current: &Value,
         locale: Locale,
         country_name: Option<&str>,
         person: &mut Person,
@@ -758,7 +760,7 @@ impl SemanticColumn {
         let reuse = self.frequent.is_some() && rng.random::<f64>() >= self.fresh_share;
         let text = match &self.generator {
             Generator::Names | Generator::Street { .. } if reuse => {
-                match (&current, &self.frequent) {
+                match (current, &self.frequent) {
                     (Value::Label(label), Some(f)) if f.contains(label) => label.to_string(),
                     (_, Some(f)) => f.draw(rng).to_string(),
                     _ => String::new(),
