@@ -52,7 +52,7 @@ pub enum IfExists {
 /// failure (the message names the table, and the row when one is to blame).
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 #[derive(Debug)]
-enum Refusal {
+pub(crate) enum Refusal {
     HoldsRows(String),
     Failed(String),
 }

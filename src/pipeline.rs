@@ -242,9 +242,9 @@ pub fn generate_to(
     check_models_size(models, options.scale)?;
     let targets = Targets::load(models, &options.rows, &options.given, options.scale)?;
     let seed = options.seed.or(models.seed).unwrap_or_else(fresh_seed);
-    // A folder is written as the tables are made (memory follows what keys need, not the
-    // output's size); a database gets every table at the end.
-    let mut writer = Writer::open(target)?;
+    // A folder or an SQLite database is written as the tables are made (memory follows what
+    // keys need, not the output's size); a PostgreSQL database gets every table at the end.
+    let mut writer = Writer::open(target, &models.plan)?;
     let keep = writer.keep();
     progress.stage("generating", models.plan.order.len());
     let mut sink = Reporting {

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use dxsynth::generate::{SyntheticTable, generate_all};
-#[cfg(feature = "parquet")]
+#[cfg(any(feature = "parquet", feature = "sqlite"))]
 use dxsynth::pipeline::generate_to;
 use dxsynth::pipeline::{GenerateOptions, TrainOptions, generate, train};
 use dxsynth::progress::NoProgress;
@@ -149,5 +149,51 @@ fn parquet_files_written_in_parts_hold_what_whole_files_hold() {
         for (column, (got, expected)) in got.cells.iter().zip(&expected.cells).enumerate() {
             assert!(got == expected, "{file}: column {column} differs");
         }
+    }
+}
+
+/// An SQLite database takes a table's parts as they come, inserted in the one transaction
+/// (primary keys counting on across parts): it holds what a database written from the whole
+/// tables at once holds, row for row.
+#[cfg(feature = "sqlite")]
+#[test]
+fn sqlite_databases_written_in_parts_hold_what_whole_tables_give() {
+    use dxsynth::location::Location;
+    use dxsynth::output::target::Target;
+
+    let (models, tables) = trained_and_whole(&SHOP);
+    let dir = tempfile::TempDir::new().expect("a temporary folder");
+    let (whole, parts) = (dir.path().join("whole.db"), dir.path().join("parts.db"));
+    let sqlite = |path: &Path| Target {
+        location: Location::Sqlite(path.to_path_buf()),
+        ..Target::csv(path)
+    };
+    dxsynth::output::target::write(&sqlite(&whole), &tables, &models.plan).expect("written whole");
+    let options = GenerateOptions {
+        seed: Some(7),
+        scale: SHOP.scale,
+        ..GenerateOptions::default()
+    };
+    generate_to(&models, &sqlite(&parts), &options, &NoProgress).expect("written in parts");
+    let dump = |path: &Path, table: &str| -> Vec<String> {
+        let conn = rusqlite::Connection::open(path).expect("a database");
+        let mut statement = conn
+            .prepare(&format!("SELECT * FROM \"{table}\" ORDER BY rowid"))
+            .expect("a query");
+        let columns = statement.column_count();
+        statement
+            .query_map([], |row| {
+                let cells: Vec<String> = (0..columns)
+                    .map(|at| format!("{:?}", row.get_ref(at).expect("a cell")))
+                    .collect();
+                Ok(cells.join("|"))
+            })
+            .and_then(|rows| rows.collect())
+            .expect("rows")
+    };
+    for (name, table) in &tables {
+        let (expected, got) = (dump(&whole, name), dump(&parts, name));
+        assert_eq!(got.len(), table.rows, "{name}: rows");
+        assert!(got == expected, "{name} differs between whole and parts");
     }
 }

@@ -1,13 +1,16 @@
-//! Writing an SQLite database. A new database is built in a staging folder beside the target and
-//! linked into place when complete, so a failed or interrupted run leaves nothing; an existing database is written in one
-//! transaction, into its tables (empty, or emptied first when asked) or into tables
-//! created with their types, primary and foreign keys. Foreign keys are enforced while loading.
+//! Writing an SQLite database, table by table as generation makes them, in one transaction. A
+//! new database is built in a staging folder beside the target and linked into place when
+//! complete, so a failed or interrupted run leaves nothing; an existing database is written into
+//! its tables (empty, or emptied first when asked) or into tables created with their types,
+//! primary and foreign keys, and rolled back on any error. Foreign keys are enforced while
+//! loading.
 
-use std::path::Path;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
+use rusqlite::Connection;
 use rusqlite::types::Value as SqlValue;
-use rusqlite::{Connection, Transaction};
 
 use super::sql::{self, Cell, Dialect, Parents};
 use super::{IfExists, Refusal};
@@ -23,127 +26,218 @@ pub fn write(
     plan: &Plan,
     if_exists: IfExists,
 ) -> Result<(), Refusal> {
-    let parents = sql::parents(plan);
-    if path.exists() {
-        let mut conn = Connection::open(path)
-            .map_err(|err| format!("cannot open `{}`: {err}", path.display()))?;
-        return load(&mut conn, tables, &parents, if_exists);
+    let mut writer = SqliteWriter::open(path, plan, if_exists)?;
+    for table in tables.values() {
+        writer.rows(table, 0)?;
     }
+    writer.finish()
+}
+
+/// An SQLite database written table by table as generation makes them (parents first), in one
+/// transaction: memory holds the table or part being inserted, not the whole output. A new
+/// database is built in a staging folder (removed on SIGINT/SIGTERM too: nothing SQLite
+/// creates in it can outlive the folder) and linked into place by [`SqliteWriter::finish`],
+/// never over a file made meanwhile; dropped unfinished, the transaction is rolled back and a
+/// new database goes with its staging folder.
+pub struct SqliteWriter {
+    conn: Connection,
+    new: Option<NewDatabase>,
+    parents: Parents,
+    /// The tables that existed when the database was opened.
+    existing: HashSet<String>,
+    /// The primary key of each table created so far (the foreign keys of later tables
+    /// reference them).
+    primary_keys: IndexMap<String, SyntheticTable>,
+}
+
+/// A database being built in a staging folder, and where it goes.
+struct NewDatabase {
+    staging: tempfile::TempDir,
+    _registered: Temporary,
+    path: PathBuf,
+}
+
+impl SqliteWriter {
+    /// Opens (or creates) the database and starts its transaction; refuses a table of `plan`
+    /// that holds rows unless it may be emptied, and empties those (children first).
+    pub(crate) fn open(
+        path: &Path,
+        plan: &Plan,
+        if_exists: IfExists,
+    ) -> Result<SqliteWriter, Refusal> {
+        let (conn, new) = if path.exists() {
+            let conn = Connection::open(path)
+                .map_err(|err| format!("cannot open `{}`: {err}", path.display()))?;
+            (conn, None)
+        } else {
+            let (conn, new) = create(path)?;
+            (conn, Some(new))
+        };
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(|err| err.to_string())?;
+        conn.execute_batch("BEGIN").map_err(|err| err.to_string())?;
+        let mut writer = SqliteWriter {
+            conn,
+            new,
+            parents: sql::parents(plan),
+            existing: HashSet::new(),
+            primary_keys: IndexMap::new(),
+        };
+        let mut to_empty = Vec::new();
+        for table in &plan.order {
+            if writer.check_existing(&table.table, if_exists)? {
+                to_empty.push(table.table.as_str());
+            }
+        }
+        for name in to_empty.iter().rev() {
+            writer
+                .conn
+                .execute(&format!("DELETE FROM {}", quote_ident(name)), [])
+                .map_err(|err| format!("table `{name}`: cannot empty it: {err}"))?;
+        }
+        Ok(writer)
+    }
+
+    /// Notes whether table `name` exists; says whether it is to be emptied (it holds rows and
+    /// may be), or refuses it (it holds rows and may not be).
+    fn check_existing(&mut self, name: &str, if_exists: IfExists) -> Result<bool, Refusal> {
+        let fail = |err: rusqlite::Error| format!("table `{name}`: {err}");
+        let exists: bool = self
+            .conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM pragma_table_info(?1))",
+                [name],
+                |row| row.get(0),
+            )
+            .map_err(fail)?;
+        if !exists {
+            return Ok(false);
+        }
+        self.existing.insert(name.to_string());
+        let has_rows: bool = self
+            .conn
+            .query_row(
+                &format!("SELECT EXISTS (SELECT 1 FROM {})", quote_ident(name)),
+                [],
+                |row| row.get(0),
+            )
+            .map_err(fail)?;
+        match (has_rows, if_exists) {
+            (false, _) => Ok(false),
+            (true, IfExists::Error) => Err(Refusal::HoldsRows(name.to_string())),
+            (true, IfExists::Truncate) => Ok(true),
+        }
+    }
+
+    /// Inserts the rows of `table`, the first of which is row `first_row` of the whole table
+    /// (primary keys count on from there); the first rows of a table create it (or check the
+    /// columns of the table that exists).
+    pub(crate) fn rows(&mut self, table: &SyntheticTable, first_row: usize) -> Result<(), Refusal> {
+        if first_row == 0 {
+            self.prepare_table(table)?;
+        }
+        insert_rows(&self.conn, table, first_row)?;
+        Ok(())
+    }
+
+    /// Creates a missing table, or checks the columns of an existing one.
+    fn prepare_table(&mut self, table: &SyntheticTable) -> Result<(), Refusal> {
+        let name = &table.name;
+        let fail = |err: rusqlite::Error| format!("table `{name}`: {err}");
+        self.primary_keys.insert(name.clone(), husk(table));
+        if !self.existing.contains(name) {
+            let create = sql::create_table(
+                table,
+                &self.primary_keys,
+                &self.parents,
+                &quote_ident(name),
+                Dialect::Sqlite,
+            );
+            return Ok(self.conn.execute_batch(&create).map_err(fail)?);
+        }
+        let mut statement = self
+            .conn
+            .prepare("SELECT name FROM pragma_table_info(?1)")
+            .map_err(fail)?;
+        let existing: Vec<String> = statement
+            .query_map([name], |row| row.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(fail)?;
+        match table.header.iter().find(|c| !existing.contains(c)) {
+            Some(missing) => Err(format!(
+                "table `{name}` exists but has no column `{missing}` (its columns: {})",
+                existing.join(", ")
+            )
+            .into()),
+            None => Ok(()),
+        }
+    }
+
+    /// Commits the transaction; a new database is then linked into place.
+    pub(crate) fn finish(self) -> Result<(), Refusal> {
+        self.conn
+            .execute_batch("COMMIT")
+            .map_err(|err| err.to_string())?;
+        self.conn
+            .close()
+            .map_err(|(_, err)| format!("cannot close the database: {err}"))?;
+        let Some(new) = self.new else {
+            return Ok(());
+        };
+        let staged = new.staging.path().join("new.db");
+        files::uninterrupted(|_| std::fs::hard_link(&staged, &new.path)).map_err(|err| {
+            format!(
+                "cannot move the new database into place at `{}`: {err}",
+                new.path.display()
+            )
+        })?;
+        Ok(())
+    }
+}
+
+/// A new database in a staging folder beside `path`.
+fn create(path: &Path) -> Result<(Connection, NewDatabase), Refusal> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir)
         .map_err(|err| format!("cannot create the folder `{}`: {err}", dir.display()))?;
-    // Built in a staging folder (removed on SIGINT/SIGTERM too: nothing SQLite creates in it
-    // can outlive the folder), then linked into place, never over a file made meanwhile.
     let create = || tempfile::Builder::new().prefix(".dxsynth-").tempdir_in(dir);
-    let (staging, _registered) =
+    let (staging, registered) =
         Temporary::create(create, tempfile::TempDir::path).map_err(|err| {
             format!(
                 "cannot create a temporary folder in `{}`: {err}",
                 dir.display()
             )
         })?;
-    let staged = staging.path().join("new.db");
-    let mut conn =
-        Connection::open(&staged).map_err(|err| format!("cannot create a database: {err}"))?;
+    let conn = Connection::open(staging.path().join("new.db"))
+        .map_err(|err| format!("cannot create a database: {err}"))?;
     // A new database is thrown away on failure: its rollback journal need not touch the disk.
     conn.pragma_update_and_check(None, "journal_mode", "MEMORY", |_| Ok(()))
         .map_err(|err| format!("cannot create a database: {err}"))?;
-    load(&mut conn, tables, &parents, if_exists)?;
-    conn.close()
-        .map_err(|(_, err)| format!("cannot close the new database: {err}"))?;
-    files::uninterrupted(|_| std::fs::hard_link(&staged, path)).map_err(|err| {
-        format!(
-            "cannot move the new database into place at `{}`: {err}",
-            path.display()
-        )
-    })?;
-    Ok(())
+    let new = NewDatabase {
+        staging,
+        _registered: registered,
+        path: path.to_path_buf(),
+    };
+    Ok((conn, new))
 }
 
-/// Loads every table in one transaction; any error rolls everything back.
-fn load(
-    conn: &mut Connection,
-    tables: &IndexMap<String, SyntheticTable>,
-    parents: &Parents,
-    if_exists: IfExists,
-) -> Result<(), Refusal> {
-    conn.pragma_update(None, "foreign_keys", true)
-        .map_err(|err| err.to_string())?;
-    let transaction = conn.transaction().map_err(|err| err.to_string())?;
-    let mut to_empty = Vec::new();
-    for table in tables.values() {
-        prepare_table(
-            &transaction,
-            table,
-            tables,
-            parents,
-            if_exists,
-            &mut to_empty,
-        )?;
+/// A table's name and keys without its rows: what the foreign keys of later tables read.
+fn husk(table: &SyntheticTable) -> SyntheticTable {
+    SyntheticTable {
+        name: table.name.clone(),
+        header: Vec::new(),
+        primary_key: table.primary_key.clone(),
+        rows: 0,
+        columns: Vec::new(),
+        foreign_keys: IndexMap::new(),
+        text: IndexMap::new(),
     }
-    for name in to_empty.iter().rev() {
-        transaction
-            .execute(&format!("DELETE FROM {}", quote_ident(name)), [])
-            .map_err(|err| format!("table `{name}`: cannot empty it: {err}"))?;
-    }
-    for table in tables.values() {
-        insert_rows(&transaction, table)?;
-    }
-    Ok(transaction.commit().map_err(|err| err.to_string())?)
 }
 
-/// Creates a missing table, or checks an existing one (its columns, and that it is empty
-/// unless it may be emptied).
-fn prepare_table(
-    transaction: &Transaction<'_>,
-    table: &SyntheticTable,
-    all: &IndexMap<String, SyntheticTable>,
-    parents: &Parents,
-    if_exists: IfExists,
-    to_empty: &mut Vec<String>,
-) -> Result<(), Refusal> {
-    let name = &table.name;
-    let fail = |err: rusqlite::Error| format!("table `{name}`: {err}");
-    let mut statement = transaction
-        .prepare("SELECT name FROM pragma_table_info(?1)")
-        .map_err(fail)?;
-    let existing: Vec<String> = statement
-        .query_map([name], |row| row.get(0))
-        .and_then(|rows| rows.collect())
-        .map_err(fail)?;
-    if existing.is_empty() {
-        let create = sql::create_table(table, all, parents, &quote_ident(name), Dialect::Sqlite);
-        return Ok(transaction.execute_batch(&create).map_err(fail)?);
-    }
-    if let Some(missing) = table.header.iter().find(|c| !existing.contains(c)) {
-        return Err(format!(
-            "table `{name}` exists but has no column `{missing}` (its columns: {})",
-            existing.join(", ")
-        )
-        .into());
-    }
-    let has_rows: bool = transaction
-        .query_row(
-            &format!("SELECT EXISTS (SELECT 1 FROM {})", quote_ident(name)),
-            [],
-            |row| row.get(0),
-        )
-        .map_err(fail)?;
-    if has_rows {
-        match if_exists {
-            IfExists::Error => {
-                return Err(Refusal::HoldsRows(name.clone()));
-            }
-            IfExists::Truncate => to_empty.push(name.clone()),
-        }
-    }
-    Ok(())
-}
-
-fn insert_rows(transaction: &Transaction<'_>, table: &SyntheticTable) -> Result<(), String> {
+fn insert_rows(conn: &Connection, table: &SyntheticTable, first_row: usize) -> Result<(), String> {
     let columns = sql::columns(table);
     let names: Vec<String> = columns.iter().map(|c| quote_ident(c.name)).collect();
     let slots = vec!["?"; columns.len()].join(", ");
@@ -152,18 +246,22 @@ fn insert_rows(transaction: &Transaction<'_>, table: &SyntheticTable) -> Result<
         quote_ident(&table.name),
         names.join(", ")
     );
-    let mut statement = transaction
-        .prepare(&insert)
+    let mut statement = conn
+        .prepare_cached(&insert)
         .map_err(|err| format!("table `{}`: {err}", table.name))?;
     let mut values: Vec<SqlValue> = Vec::with_capacity(columns.len());
     for row in 0..table.rows {
         values.clear();
         for column in &columns {
-            let cell = column.cell(row).map_err(|message| {
+            let cell = match column.role {
+                sql::Role::PrimaryKey => Ok(Cell::Integer((first_row + row) as i64 + 1)),
+                _ => column.cell(row),
+            };
+            let cell = cell.map_err(|message| {
                 format!(
                     "table `{}`, row {}, column `{}`: {message}; nothing was written (rolled back)",
                     table.name,
-                    row + 1,
+                    first_row + row + 1,
                     column.name
                 )
             })?;
@@ -175,7 +273,7 @@ fn insert_rows(transaction: &Transaction<'_>, table: &SyntheticTable) -> Result<
                 format!(
                     "table `{}`, row {}: {err}; nothing was written (rolled back)",
                     table.name,
-                    row + 1
+                    first_row + row + 1
                 )
             })?;
     }

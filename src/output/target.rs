@@ -87,18 +87,25 @@ impl Target {
 }
 
 /// A target being written as tables are generated: a folder gets each table as soon as it is
-/// made (written on a thread of its own, swapped in whole at the end); a database gets every
-/// table at the end, in one transaction, so generation keeps them all ([`Writer::keep`]).
+/// made (written on a thread of its own, swapped in whole at the end); an SQLite database gets
+/// each table as it is made too, in one transaction committed at the end; a PostgreSQL
+/// database gets every table at the end, in one transaction, so generation keeps them all
+/// ([`Writer::keep`]).
 pub enum Writer {
     /// A folder of files, written table by table.
     Folder(FolderWriter),
-    /// A database (or a format this build cannot write: the error comes at the end).
+    /// An SQLite database, written table by table.
+    #[cfg(feature = "sqlite")]
+    Sqlite(Box<super::sqlite::SqliteWriter>, Target),
+    /// A database written at the end (or a format this build cannot write: the error comes at
+    /// the end).
     AtTheEnd(Target),
 }
 
 impl Writer {
-    /// Opens the target for writing (a folder's staging folder is created here).
-    pub fn open(target: &Target) -> Result<Writer> {
+    /// Opens the target for writing the tables of `plan` (a folder's staging folder is created
+    /// here; an SQLite database is opened, its tables checked and emptied when asked).
+    pub fn open(target: &Target, plan: &Plan) -> Result<Writer> {
         match (&target.location, target.format) {
             (Location::Folder(dir), FileFormat::Csv) => {
                 Ok(Writer::Folder(FolderWriter::open(dir, super::CSV_FILES)?))
@@ -108,7 +115,16 @@ impl Writer {
                 dir,
                 super::parquet::PARQUET_FILES,
             )?)),
-            _ => Ok(Writer::AtTheEnd(target.clone())),
+            #[cfg(feature = "sqlite")]
+            (Location::Sqlite(path), _) => {
+                let writer = super::sqlite::SqliteWriter::open(path, plan, target.if_exists)
+                    .map_err(|refusal| refused(target, refusal))?;
+                Ok(Writer::Sqlite(Box::new(writer), target.clone()))
+            }
+            _ => {
+                let _ = plan; // Only a database written as tables come needs it.
+                Ok(Writer::AtTheEnd(target.clone()))
+            }
         }
     }
 
@@ -116,6 +132,8 @@ impl Writer {
     pub fn keep(&self) -> Keep {
         match self {
             Writer::Folder(_) => Keep::Needed,
+            #[cfg(feature = "sqlite")]
+            Writer::Sqlite(..) => Keep::Needed,
             Writer::AtTheEnd(_) => Keep::All,
         }
     }
@@ -129,6 +147,13 @@ impl Writer {
     ) -> Result<Vec<PathBuf>> {
         match self {
             Writer::Folder(folder) => folder.finish(),
+            #[cfg(feature = "sqlite")]
+            Writer::Sqlite(writer, target) => {
+                writer
+                    .finish()
+                    .map_err(|refusal| refused(&target, refusal))?;
+                Ok(in_database(&target.location, tables))
+            }
             Writer::AtTheEnd(target) => write(&target, tables, plan),
         }
     }
@@ -139,18 +164,32 @@ impl Sink for Writer {
     fn table(&mut self, table: &Arc<SyntheticTable>) -> Result<()> {
         match self {
             Writer::Folder(folder) => folder.table(table),
+            #[cfg(feature = "sqlite")]
+            Writer::Sqlite(writer, target) => writer
+                .rows(table, 0)
+                .map_err(|refusal| refused(target, refusal)),
             Writer::AtTheEnd(_) => Ok(()),
         }
     }
 
     fn takes_parts(&self) -> bool {
-        // A folder keeps each table's file open from its first part to its last.
-        matches!(self, Writer::Folder(_))
+        // A folder keeps each table's file open from its first part to its last; a database
+        // inserts each part as it comes.
+        match self {
+            Writer::Folder(_) => true,
+            #[cfg(feature = "sqlite")]
+            Writer::Sqlite(..) => true,
+            Writer::AtTheEnd(_) => false,
+        }
     }
 
     fn part(&mut self, part: SyntheticTable, first_row: usize, last: bool) -> Result<()> {
         match self {
             Writer::Folder(folder) => folder.part(part, first_row, last),
+            #[cfg(feature = "sqlite")]
+            Writer::Sqlite(writer, target) => writer
+                .rows(&part, first_row)
+                .map_err(|refusal| refused(target, refusal)),
             Writer::AtTheEnd(target) => Err(Error::Target {
                 target: target.location.to_string(),
                 message: format!(
