@@ -307,6 +307,50 @@ fn existing_tables_load_in_one_transaction_and_sequences_move() {
     assert_eq!(next, 251);
 }
 
+/// A table large enough to come in parts (past 65,536 rows) is copied part by part into the
+/// one transaction: every row arrives, its keys count on across parts, and its sequence moves
+/// past the last one.
+#[test]
+fn a_large_table_is_copied_in_parts_with_keys_counting_on() {
+    let Some(uri) = database("dx_parts") else {
+        return;
+    };
+    let mut db = client(&uri);
+    db.batch_execute(SHOP_DDL).unwrap();
+    let stdout = succeeded(&run_shop(&uri, &["--scale", "60"]));
+    let reported: i64 = stdout
+        .lines()
+        .find(|line| line.starts_with("shipments "))
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|rows| rows.parse().ok())
+        .expect("the shipments line of the summary");
+    assert!(
+        reported > 2 * 65_536,
+        "{reported} shipments: too few for parts"
+    );
+    let row = db
+        .query_one(
+            "SELECT count(*), count(DISTINCT shipment_id), min(shipment_id)::bigint, \
+             max(shipment_id)::bigint FROM shipments",
+            &[],
+        )
+        .unwrap();
+    let (rows, distinct, first, last): (i64, i64, i64, i64) =
+        (row.get(0), row.get(1), row.get(2), row.get(3));
+    assert_eq!(
+        (rows, distinct, first, last),
+        (reported, reported, 1, reported)
+    );
+    let next: i32 = db
+        .query_one(
+            "INSERT INTO shipments (carrier) VALUES ('x') RETURNING shipment_id",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(i64::from(next), reported + 1);
+}
+
 #[test]
 fn a_failure_halfway_rolls_everything_back() {
     let Some(uri) = database("dx_rollback") else {

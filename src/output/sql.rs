@@ -27,6 +27,7 @@ pub(super) fn parents(plan: &Plan) -> Parents {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Dialect {
     Postgres,
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     Sqlite,
 }
 
@@ -205,6 +206,7 @@ impl OutColumn<'_> {
 
 impl Cell {
     /// The cell as text (PostgreSQL's COPY); `None` is NULL.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     pub(super) fn text(&self) -> Option<String> {
         match self {
             Cell::Null => None,
@@ -213,6 +215,20 @@ impl Cell {
             Cell::Text(text) => Some(text.clone()),
             Cell::Flag(flag) => Some(flag.to_string()),
         }
+    }
+}
+
+/// A table's name and keys without its rows: what the `CREATE TABLE` of later tables reads
+/// (their foreign keys reference its primary key) while the database is written table by table.
+pub(super) fn without_rows(table: &SyntheticTable) -> SyntheticTable {
+    SyntheticTable {
+        name: table.name.clone(),
+        header: Vec::new(),
+        primary_key: table.primary_key.clone(),
+        rows: 0,
+        columns: Vec::new(),
+        foreign_keys: IndexMap::new(),
+        text: IndexMap::new(),
     }
 }
 

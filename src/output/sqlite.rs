@@ -144,7 +144,8 @@ impl SqliteWriter {
     fn prepare_table(&mut self, table: &SyntheticTable) -> Result<(), Refusal> {
         let name = &table.name;
         let fail = |err: rusqlite::Error| format!("table `{name}`: {err}");
-        self.primary_keys.insert(name.clone(), husk(table));
+        self.primary_keys
+            .insert(name.clone(), sql::without_rows(table));
         if !self.existing.contains(name) {
             let create = sql::create_table(
                 table,
@@ -222,19 +223,6 @@ fn create(path: &Path) -> Result<(Connection, NewDatabase), Refusal> {
         path: path.to_path_buf(),
     };
     Ok((conn, new))
-}
-
-/// A table's name and keys without its rows: what the foreign keys of later tables read.
-fn husk(table: &SyntheticTable) -> SyntheticTable {
-    SyntheticTable {
-        name: table.name.clone(),
-        header: Vec::new(),
-        primary_key: table.primary_key.clone(),
-        rows: 0,
-        columns: Vec::new(),
-        foreign_keys: IndexMap::new(),
-        text: IndexMap::new(),
-    }
 }
 
 fn insert_rows(conn: &Connection, table: &SyntheticTable, first_row: usize) -> Result<(), String> {

@@ -87,24 +87,25 @@ impl Target {
 }
 
 /// A target being written as tables are generated: a folder gets each table as soon as it is
-/// made (written on a thread of its own, swapped in whole at the end); an SQLite database gets
-/// each table as it is made too, in one transaction committed at the end; a PostgreSQL
-/// database gets every table at the end, in one transaction, so generation keeps them all
-/// ([`Writer::keep`]).
+/// made (written on a thread of its own, swapped in whole at the end); a database gets each
+/// table as it is made too, in one transaction committed at the end.
 pub enum Writer {
     /// A folder of files, written table by table.
     Folder(FolderWriter),
     /// An SQLite database, written table by table.
     #[cfg(feature = "sqlite")]
     Sqlite(Box<super::sqlite::SqliteWriter>, Target),
-    /// A database written at the end (or a format this build cannot write: the error comes at
-    /// the end).
+    /// A PostgreSQL database, written table by table.
+    #[cfg(feature = "postgres")]
+    Postgres(Box<super::postgres::PostgresWriter>, Target),
+    /// A location this build cannot write (cargo features): the error comes at the end.
     AtTheEnd(Target),
 }
 
 impl Writer {
     /// Opens the target for writing the tables of `plan` (a folder's staging folder is created
-    /// here; an SQLite database is opened, its tables checked and emptied when asked).
+    /// here; a database is opened, its transaction begun, its tables checked and emptied when
+    /// asked).
     pub fn open(target: &Target, plan: &Plan) -> Result<Writer> {
         match (&target.location, target.format) {
             (Location::Folder(dir), FileFormat::Csv) => {
@@ -121,6 +122,14 @@ impl Writer {
                     .map_err(|refusal| refused(target, refusal))?;
                 Ok(Writer::Sqlite(Box::new(writer), target.clone()))
             }
+            #[cfg(feature = "postgres")]
+            (Location::Postgres(pg), _) => {
+                let writer = super::postgres::PostgresWriter::open(pg, plan, target.if_exists)
+                    .map_err(|refusal| refused(target, refusal))?;
+                Ok(Writer::Postgres(Box::new(writer), target.clone()))
+            }
+            // A location this build cannot write (cargo features): `write` says so at the end.
+            #[allow(unreachable_patterns)]
             _ => {
                 let _ = plan; // Only a database written as tables come needs it.
                 Ok(Writer::AtTheEnd(target.clone()))
@@ -134,6 +143,8 @@ impl Writer {
             Writer::Folder(_) => Keep::Needed,
             #[cfg(feature = "sqlite")]
             Writer::Sqlite(..) => Keep::Needed,
+            #[cfg(feature = "postgres")]
+            Writer::Postgres(..) => Keep::Needed,
             Writer::AtTheEnd(_) => Keep::All,
         }
     }
@@ -154,6 +165,13 @@ impl Writer {
                     .map_err(|refusal| refused(&target, refusal))?;
                 Ok(in_database(&target.location, tables))
             }
+            #[cfg(feature = "postgres")]
+            Writer::Postgres(writer, target) => {
+                writer
+                    .finish()
+                    .map_err(|refusal| refused(&target, refusal))?;
+                Ok(in_database(&target.location, tables))
+            }
             Writer::AtTheEnd(target) => write(&target, tables, plan),
         }
     }
@@ -168,6 +186,10 @@ impl Sink for Writer {
             Writer::Sqlite(writer, target) => writer
                 .rows(table, 0)
                 .map_err(|refusal| refused(target, refusal)),
+            #[cfg(feature = "postgres")]
+            Writer::Postgres(writer, target) => writer
+                .rows(table, 0, true)
+                .map_err(|refusal| refused(target, refusal)),
             Writer::AtTheEnd(_) => Ok(()),
         }
     }
@@ -179,6 +201,8 @@ impl Sink for Writer {
             Writer::Folder(_) => true,
             #[cfg(feature = "sqlite")]
             Writer::Sqlite(..) => true,
+            #[cfg(feature = "postgres")]
+            Writer::Postgres(..) => true,
             Writer::AtTheEnd(_) => false,
         }
     }
@@ -189,6 +213,10 @@ impl Sink for Writer {
             #[cfg(feature = "sqlite")]
             Writer::Sqlite(writer, target) => writer
                 .rows(&part, first_row)
+                .map_err(|refusal| refused(target, refusal)),
+            #[cfg(feature = "postgres")]
+            Writer::Postgres(writer, target) => writer
+                .rows(&part, first_row, last)
                 .map_err(|refusal| refused(target, refusal)),
             Writer::AtTheEnd(target) => Err(Error::Target {
                 target: target.location.to_string(),
