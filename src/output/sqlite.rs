@@ -45,9 +45,9 @@ pub struct SqliteWriter {
     parents: Parents,
     /// The tables that existed when the database was opened.
     existing: HashSet<String>,
-    /// The primary key of each table created so far (the foreign keys of later tables
-    /// reference them).
-    primary_keys: IndexMap<String, SyntheticTable>,
+    /// The tables created or checked so far, without rows (the foreign keys of later tables
+    /// reference their primary keys).
+    prepared: IndexMap<String, SyntheticTable>,
 }
 
 /// A database being built in a staging folder, and where it goes.
@@ -81,7 +81,7 @@ impl SqliteWriter {
             new,
             parents: sql::parents(plan),
             existing: HashSet::new(),
-            primary_keys: IndexMap::new(),
+            prepared: IndexMap::new(),
         };
         let mut to_empty = Vec::new();
         for table in &plan.order {
@@ -144,12 +144,11 @@ impl SqliteWriter {
     fn prepare_table(&mut self, table: &SyntheticTable) -> Result<(), Refusal> {
         let name = &table.name;
         let fail = |err: rusqlite::Error| format!("table `{name}`: {err}");
-        self.primary_keys
-            .insert(name.clone(), sql::without_rows(table));
+        self.prepared.insert(name.clone(), sql::without_rows(table));
         if !self.existing.contains(name) {
             let create = sql::create_table(
                 table,
-                &self.primary_keys,
+                &self.prepared,
                 &self.parents,
                 &quote_ident(name),
                 Dialect::Sqlite,
