@@ -63,12 +63,7 @@ impl PostgresWriter {
             existing: HashSet::new(),
             prepared: IndexMap::new(),
         };
-        let mut to_empty = Vec::new();
-        for table in &plan.order {
-            if writer.check_existing(&table.table, if_exists)? {
-                to_empty.push(table.table.as_str());
-            }
-        }
+        let to_empty = sql::to_empty(plan, |name| writer.check_existing(name, if_exists))?;
         if !to_empty.is_empty() {
             let names: Vec<String> = to_empty.iter().map(|name| quote_ident(name)).collect();
             writer

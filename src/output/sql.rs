@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use indexmap::IndexMap;
 
+use super::Refusal;
 use crate::data::{Column, Value, ValueFormat};
 use crate::generate::SyntheticTable;
 use crate::input::quote_ident;
@@ -216,6 +217,21 @@ impl Cell {
             Cell::Flag(flag) => Some(flag.to_string()),
         }
     }
+}
+
+/// The tables of `plan` a database writer empties before it writes (parents first): those
+/// `holds_rows` says hold rows and may be emptied (it refuses the others).
+pub(super) fn to_empty(
+    plan: &Plan,
+    mut holds_rows: impl FnMut(&str) -> Result<bool, Refusal>,
+) -> Result<Vec<&str>, Refusal> {
+    let mut names = Vec::new();
+    for table in &plan.order {
+        if holds_rows(&table.table)? {
+            names.push(table.table.as_str());
+        }
+    }
+    Ok(names)
 }
 
 /// A table's name and keys without its rows: what the `CREATE TABLE` of later tables reads

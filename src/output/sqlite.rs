@@ -83,12 +83,7 @@ impl SqliteWriter {
             existing: HashSet::new(),
             prepared: IndexMap::new(),
         };
-        let mut to_empty = Vec::new();
-        for table in &plan.order {
-            if writer.check_existing(&table.table, if_exists)? {
-                to_empty.push(table.table.as_str());
-            }
-        }
+        let to_empty = sql::to_empty(plan, |name| writer.check_existing(name, if_exists))?;
         for name in to_empty.iter().rev() {
             writer
                 .conn
