@@ -48,16 +48,28 @@ pub enum IfExists {
     Truncate,
 }
 
+/// A database written as generation makes its tables (parents first), in one transaction
+/// committed by [`DatabaseWriter::finish`]; dropped unfinished, it rolls back.
+pub trait DatabaseWriter {
+    /// Writes the rows of `table`, the first of which is row `first_row` of the whole table
+    /// (primary keys count on from there); `last` says no part of it follows.
+    fn rows(&mut self, table: &SyntheticTable, first_row: usize, last: bool)
+    -> Result<(), Refusal>;
+
+    /// Commits what was written.
+    fn finish(self: Box<Self>) -> Result<(), Refusal>;
+}
+
 /// Why a database writer wrote nothing: a table holding rows it may not replace, or any other
 /// failure (the message names the table, and the row when one is to blame).
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
 #[derive(Debug)]
-pub(crate) enum Refusal {
+pub enum Refusal {
+    /// A table that holds rows it may not replace.
     HoldsRows(String),
+    /// Any other failure, said in a sentence.
     Failed(String),
 }
 
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
 impl From<String> for Refusal {
     fn from(message: String) -> Refusal {
         Refusal::Failed(message)

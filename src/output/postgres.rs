@@ -10,7 +10,7 @@ use indexmap::IndexMap;
 use postgres::Client;
 
 use super::sql::{self, Dialect, Parents};
-use super::{IfExists, Refusal};
+use super::{DatabaseWriter, IfExists, Refusal};
 use crate::generate::SyntheticTable;
 use crate::input::postgres::{connect, describe};
 use crate::input::quote_ident;
@@ -28,7 +28,7 @@ pub fn write(
     for table in tables.values() {
         writer.rows(table, 0, true)?;
     }
-    writer.finish()
+    Box::new(writer).finish()
 }
 
 /// A PostgreSQL database written table by table as generation makes them (parents first), in
@@ -102,25 +102,6 @@ impl PostgresWriter {
         }
     }
 
-    /// Copies the rows of `table`, the first of which is row `first_row` of the whole table
-    /// (primary keys count on from there); the first rows of a table create it (or check the
-    /// columns of the table that exists), its `last` ones move its key sequence.
-    pub(crate) fn rows(
-        &mut self,
-        table: &SyntheticTable,
-        first_row: usize,
-        last: bool,
-    ) -> Result<(), Refusal> {
-        if first_row == 0 {
-            self.prepare_table(table)?;
-        }
-        copy_rows(&mut self.client, table, first_row)?;
-        if last {
-            move_sequence(&mut self.client, table)?;
-        }
-        Ok(())
-    }
-
     /// Creates a missing table, or checks the columns of an existing one.
     fn prepare_table(&mut self, table: &SyntheticTable) -> Result<(), Refusal> {
         let name = &table.name;
@@ -158,9 +139,30 @@ impl PostgresWriter {
             None => Ok(()),
         }
     }
+}
+
+impl DatabaseWriter for PostgresWriter {
+    /// Copies the rows of `table`, the first of which is row `first_row` of the whole table
+    /// (primary keys count on from there); the first rows of a table create it (or check the
+    /// columns of the table that exists), its `last` ones move its key sequence.
+    fn rows(
+        &mut self,
+        table: &SyntheticTable,
+        first_row: usize,
+        last: bool,
+    ) -> Result<(), Refusal> {
+        if first_row == 0 {
+            self.prepare_table(table)?;
+        }
+        copy_rows(&mut self.client, table, first_row)?;
+        if last {
+            move_sequence(&mut self.client, table)?;
+        }
+        Ok(())
+    }
 
     /// Commits the transaction.
-    pub(crate) fn finish(mut self) -> Result<(), Refusal> {
+    fn finish(mut self: Box<Self>) -> Result<(), Refusal> {
         self.client
             .batch_execute("COMMIT")
             .map_err(|err| format!("the commit failed, nothing was written: {}", describe(&err)))?;

@@ -13,7 +13,7 @@ use rusqlite::Connection;
 use rusqlite::types::Value as SqlValue;
 
 use super::sql::{self, Cell, Dialect, Parents};
-use super::{IfExists, Refusal};
+use super::{DatabaseWriter, IfExists, Refusal};
 use crate::files::{self, Temporary};
 use crate::generate::SyntheticTable;
 use crate::input::quote_ident;
@@ -28,9 +28,9 @@ pub fn write(
 ) -> Result<(), Refusal> {
     let mut writer = SqliteWriter::open(path, plan, if_exists)?;
     for table in tables.values() {
-        writer.rows(table, 0)?;
+        writer.rows(table, 0, true)?;
     }
-    writer.finish()
+    Box::new(writer).finish()
 }
 
 /// An SQLite database written table by table as generation makes them (parents first), in one
@@ -124,17 +124,6 @@ impl SqliteWriter {
         }
     }
 
-    /// Inserts the rows of `table`, the first of which is row `first_row` of the whole table
-    /// (primary keys count on from there); the first rows of a table create it (or check the
-    /// columns of the table that exists).
-    pub(crate) fn rows(&mut self, table: &SyntheticTable, first_row: usize) -> Result<(), Refusal> {
-        if first_row == 0 {
-            self.prepare_table(table)?;
-        }
-        insert_rows(&self.conn, table, first_row)?;
-        Ok(())
-    }
-
     /// Creates a missing table, or checks the columns of an existing one.
     fn prepare_table(&mut self, table: &SyntheticTable) -> Result<(), Refusal> {
         let name = &table.name;
@@ -167,9 +156,27 @@ impl SqliteWriter {
             None => Ok(()),
         }
     }
+}
+
+impl DatabaseWriter for SqliteWriter {
+    /// Inserts the rows of `table`, the first of which is row `first_row` of the whole table
+    /// (primary keys count on from there); the first rows of a table create it (or check the
+    /// columns of the table that exists).
+    fn rows(
+        &mut self,
+        table: &SyntheticTable,
+        first_row: usize,
+        _last: bool,
+    ) -> Result<(), Refusal> {
+        if first_row == 0 {
+            self.prepare_table(table)?;
+        }
+        insert_rows(&self.conn, table, first_row)?;
+        Ok(())
+    }
 
     /// Commits the transaction; a new database is then linked into place.
-    pub(crate) fn finish(self) -> Result<(), Refusal> {
+    fn finish(self: Box<Self>) -> Result<(), Refusal> {
         self.conn
             .execute_batch("COMMIT")
             .map_err(|err| err.to_string())?;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use super::{FolderWriter, IfExists, OutputKind};
+use super::{DatabaseWriter, FolderWriter, IfExists, OutputKind};
 use crate::error::{Error, Problem, Result};
 use crate::generate::{Keep, Sink, SyntheticTable};
 use crate::location::Location;
@@ -92,12 +92,8 @@ impl Target {
 pub enum Writer {
     /// A folder of files, written table by table.
     Folder(FolderWriter),
-    /// An SQLite database, written table by table.
-    #[cfg(feature = "sqlite")]
-    Sqlite(Box<super::sqlite::SqliteWriter>, Target),
-    /// A PostgreSQL database, written table by table.
-    #[cfg(feature = "postgres")]
-    Postgres(Box<super::postgres::PostgresWriter>, Target),
+    /// A database (SQLite or PostgreSQL), written table by table.
+    Database(Box<dyn DatabaseWriter>, Target),
     /// A location this build cannot write (cargo features): the error comes at the end.
     AtTheEnd(Target),
 }
@@ -120,13 +116,13 @@ impl Writer {
             (Location::Sqlite(path), _) => {
                 let writer = super::sqlite::SqliteWriter::open(path, plan, target.if_exists)
                     .map_err(|refusal| refused(target, refusal))?;
-                Ok(Writer::Sqlite(Box::new(writer), target.clone()))
+                Ok(Writer::Database(Box::new(writer), target.clone()))
             }
             #[cfg(feature = "postgres")]
             (Location::Postgres(pg), _) => {
                 let writer = super::postgres::PostgresWriter::open(pg, plan, target.if_exists)
                     .map_err(|refusal| refused(target, refusal))?;
-                Ok(Writer::Postgres(Box::new(writer), target.clone()))
+                Ok(Writer::Database(Box::new(writer), target.clone()))
             }
             // A location this build cannot write (cargo features): `write` says so at the end.
             #[allow(unreachable_patterns)]
@@ -141,10 +137,7 @@ impl Writer {
     pub fn keep(&self) -> Keep {
         match self {
             Writer::Folder(_) => Keep::Needed,
-            #[cfg(feature = "sqlite")]
-            Writer::Sqlite(..) => Keep::Needed,
-            #[cfg(feature = "postgres")]
-            Writer::Postgres(..) => Keep::Needed,
+            Writer::Database(..) => Keep::Needed,
             Writer::AtTheEnd(_) => Keep::All,
         }
     }
@@ -158,15 +151,7 @@ impl Writer {
     ) -> Result<Vec<PathBuf>> {
         match self {
             Writer::Folder(folder) => folder.finish(),
-            #[cfg(feature = "sqlite")]
-            Writer::Sqlite(writer, target) => {
-                writer
-                    .finish()
-                    .map_err(|refusal| refused(&target, refusal))?;
-                Ok(in_database(&target.location, tables))
-            }
-            #[cfg(feature = "postgres")]
-            Writer::Postgres(writer, target) => {
+            Writer::Database(writer, target) => {
                 writer
                     .finish()
                     .map_err(|refusal| refused(&target, refusal))?;
@@ -182,12 +167,7 @@ impl Sink for Writer {
     fn table(&mut self, table: &Arc<SyntheticTable>) -> Result<()> {
         match self {
             Writer::Folder(folder) => folder.table(table),
-            #[cfg(feature = "sqlite")]
-            Writer::Sqlite(writer, target) => writer
-                .rows(table, 0)
-                .map_err(|refusal| refused(target, refusal)),
-            #[cfg(feature = "postgres")]
-            Writer::Postgres(writer, target) => writer
+            Writer::Database(writer, target) => writer
                 .rows(table, 0, true)
                 .map_err(|refusal| refused(target, refusal)),
             Writer::AtTheEnd(_) => Ok(()),
@@ -199,10 +179,7 @@ impl Sink for Writer {
         // inserts each part as it comes.
         match self {
             Writer::Folder(_) => true,
-            #[cfg(feature = "sqlite")]
-            Writer::Sqlite(..) => true,
-            #[cfg(feature = "postgres")]
-            Writer::Postgres(..) => true,
+            Writer::Database(..) => true,
             Writer::AtTheEnd(_) => false,
         }
     }
@@ -210,12 +187,7 @@ impl Sink for Writer {
     fn part(&mut self, part: SyntheticTable, first_row: usize, last: bool) -> Result<()> {
         match self {
             Writer::Folder(folder) => folder.part(part, first_row, last),
-            #[cfg(feature = "sqlite")]
-            Writer::Sqlite(writer, target) => writer
-                .rows(&part, first_row)
-                .map_err(|refusal| refused(target, refusal)),
-            #[cfg(feature = "postgres")]
-            Writer::Postgres(writer, target) => writer
+            Writer::Database(writer, target) => writer
                 .rows(&part, first_row, last)
                 .map_err(|refusal| refused(target, refusal)),
             Writer::AtTheEnd(target) => Err(Error::Target {
@@ -267,7 +239,6 @@ pub fn write(
 }
 
 /// A database writer's refusal as the library's error.
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
 fn refused(target: &Target, refusal: super::Refusal) -> Error {
     let target = target.location.to_string();
     match refusal {
