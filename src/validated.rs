@@ -51,20 +51,42 @@ pub fn validate(schema_file: &Path) -> Result<Validated> {
     validate_sampling(schema_file, None)
 }
 
+/// How large tables are loaded as samples (see [`validate_for_training`]).
+#[derive(Debug, Clone, Copy)]
+struct Sampling {
+    limit: usize,
+    fingerprints: bool,
+}
+
 /// [`validate`] for training: every value is read and checked, but of each table with more
 /// than `limit` rows that no table refers to and that is not kept verbatim (`mode: keep`), only
 /// a seeded sample of about `limit` rows is kept (whole sequences of a sequential table). Its
 /// keys are kept for every row, so counts stay exact; see [`Validated::real_rows`].
 pub fn validate_for_training(schema_file: &Path, limit: usize) -> Result<Validated> {
-    validate_sampling(schema_file, Some(limit))
+    let sampling = Sampling {
+        limit,
+        fingerprints: false,
+    };
+    validate_sampling(schema_file, Some(sampling))
 }
 
-fn validate_sampling(schema_file: &Path, limit: Option<usize>) -> Result<Validated> {
+/// [`validate_for_training`] for evaluation: the same tables are loaded as samples, and the
+/// fingerprint of their every row is kept too, so exact copies of real rows are looked for
+/// among all of them ([`Sampled::fingerprints`]).
+pub fn validate_for_evaluation(schema_file: &Path, limit: usize) -> Result<Validated> {
+    let sampling = Sampling {
+        limit,
+        fingerprints: true,
+    };
+    validate_sampling(schema_file, Some(sampling))
+}
+
+fn validate_sampling(schema_file: &Path, sampling: Option<Sampling>) -> Result<Validated> {
     let schema = Schema::load(schema_file)?;
     let mut problems = schema.check();
     let plan = Plan::build(&schema).map_err(|cycles| problems.extend(cycles));
-    let samples = match (limit, &plan) {
-        (Some(limit), Ok(plan)) => sample_rules(&schema, plan, limit),
+    let samples = match (sampling, &plan) {
+        (Some(sampling), Ok(plan)) => sample_rules(&schema, plan, sampling),
         _ => HashMap::new(),
     };
     let loaded = data::load_sampled(&schema, &samples);
@@ -92,7 +114,7 @@ fn validate_sampling(schema_file: &Path, limit: Option<usize>) -> Result<Validat
 
 /// Which tables may be loaded as a sample: those no table refers to (a parent's every row is
 /// context for its children) and that are not kept verbatim; a sequential one by its sequence.
-fn sample_rules(schema: &Schema, plan: &Plan, limit: usize) -> HashMap<String, SampleRule> {
+fn sample_rules(schema: &Schema, plan: &Plan, sampling: Sampling) -> HashMap<String, SampleRule> {
     let referenced: HashSet<&str> = schema
         .tables
         .iter()
@@ -108,7 +130,12 @@ fn sample_rules(schema: &Schema, plan: &Plan, limit: usize) -> HashMap<String, S
                 Some(Generation::Sequential { key }) => Some(key.column.clone()),
                 _ => None,
             };
-            (def.name.clone(), SampleRule { limit, by })
+            let rule = SampleRule {
+                limit: sampling.limit,
+                by,
+                fingerprints: sampling.fingerprints,
+            };
+            (def.name.clone(), rule)
         })
         .collect()
 }

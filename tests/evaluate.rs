@@ -367,3 +367,132 @@ fn run_with_report_writes_report_html_and_prints_the_summary() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("<figure class=\"chart column\""));
 }
+
+/// The scores of each row of a validity check, by table and column.
+fn checks(property: &dxsynth::evaluate::Property<dxsynth::evaluate::Check>) -> Vec<String> {
+    property
+        .rows
+        .iter()
+        .map(|row| format!("{} {:?} {}", row.table, row.column, row.score))
+        .collect()
+}
+
+#[test]
+fn large_tables_are_scored_on_a_sample_with_counts_keys_and_copies_over_every_row() {
+    let schema = example("schemas/shop.yaml");
+    let out = generate(&schema, ModelKind::Learned);
+    // Flaws in the last rows of the two tables no table refers to (2,337 shipments, 800
+    // reviews): a key that points nowhere, a repeated primary key, a copy of a real review.
+    let shipments = out.path().join("shipments.csv");
+    let mut csv = common::Csv::read(&shipments);
+    let order = csv.header.iter().position(|h| h == "order_id").unwrap();
+    csv.rows.last_mut().unwrap()[order] = "999999".into();
+    write_csv(&shipments, &csv);
+    let reviews = out.path().join("reviews.csv");
+    let mut csv = common::Csv::read(&reviews);
+    let real = common::Csv::read(&example("testdata/shop/reviews.csv"));
+    let (rating, comment) = (
+        csv.header.iter().position(|h| h == "rating").unwrap(),
+        csv.header.iter().position(|h| h == "comment").unwrap(),
+    );
+    let copied = real
+        .rows
+        .iter()
+        .find(|row| row[comment].len() > 20)
+        .expect("a real review with a comment");
+    let last = csv.rows.len() - 1;
+    csv.rows[last][0] = csv.rows[0][0].clone();
+    csv.rows[last][rating] = copied[rating].clone();
+    csv.rows[last][comment] = copied[comment].clone();
+    write_csv(&reviews, &csv);
+
+    let whole = evaluated(&schema, out.path()).report;
+    let options = EvaluateOptions {
+        sample_rows: 300,
+        ..EvaluateOptions::default()
+    };
+    let sampled = evaluate(&schema, out.path(), &options)
+        .expect("evaluation succeeds")
+        .report;
+
+    for (table, in_whole) in sampled.tables.iter().zip(&whole.tables) {
+        assert_eq!(
+            (table.real_rows, table.synthetic_rows),
+            (in_whole.real_rows, in_whole.synthetic_rows),
+            "{}: every row counted",
+            table.table
+        );
+        assert!(in_whole.sampled.is_none());
+        let sample = table.sampled;
+        if ["shipments", "reviews"].contains(&table.table.as_str()) {
+            let sample = sample.expect("a sample of a large table no table refers to");
+            assert!(
+                (150..=600).contains(&sample.real_rows)
+                    && (150..=600).contains(&sample.synthetic_rows),
+                "{table:?}"
+            );
+        } else {
+            assert!(sample.is_none(), "{table:?}: referred to, read whole");
+        }
+    }
+    // What counts rows counts every row: the flaws planted in one row each are found as in
+    // the whole evaluation.
+    let validity = |report: &Report| {
+        let v = &report.validity;
+        [
+            checks(&v.referential_integrity),
+            checks(&v.key_uniqueness),
+            checks(&v.cardinality_bounds),
+        ]
+    };
+    assert_eq!(validity(&sampled), validity(&whole));
+    assert!(sampled.validity.referential_integrity.score.unwrap() < 1.0);
+    assert!(sampled.validity.key_uniqueness.score.unwrap() < 1.0);
+    let cardinality = |report: &Report| -> Vec<f64> {
+        let rows = &report.quality.cardinality.rows;
+        rows.iter().map(|row| row.score).collect()
+    };
+    assert_eq!(cardinality(&sampled), cardinality(&whole));
+    let copies = |report: &Report| -> Vec<(Option<f64>, Option<f64>)> {
+        let tables = &report.privacy.tables;
+        tables
+            .iter()
+            .map(|t| (t.exact_copies, t.exact_copies_real_vs_real))
+            .collect()
+    };
+    assert_eq!(copies(&sampled), copies(&whole));
+    let review_copies = whole.privacy.tables.iter().find(|t| t.table == "reviews");
+    assert!(review_copies.and_then(|t| t.exact_copies).unwrap() > 0.0);
+    // What reads values reads the sample: close to the whole, not the same.
+    let shapes = |report: &Report| -> Vec<(String, f64)> {
+        let rows = &report.quality.column_shapes.rows;
+        rows.iter()
+            .map(|row| (format!("{}.{}", row.table, row.column), row.score))
+            .collect()
+    };
+    let (sampled_shapes, whole_shapes) = (shapes(&sampled), shapes(&whole));
+    assert_eq!(sampled_shapes.len(), whole_shapes.len());
+    let mut differ = false;
+    for ((column, sample), (_, all)) in sampled_shapes.iter().zip(&whole_shapes) {
+        assert!((sample - all).abs() < 0.15, "{column}: {sample} vs {all}");
+        differ |= (sample - all).abs() > 1e-9;
+    }
+    assert!(
+        differ,
+        "the sampled tables' shapes are measured on their samples"
+    );
+    assert!(sampled.quality.sequence_coherence.score.is_some());
+
+    let printed = cli(&[
+        "evaluate",
+        path(&schema),
+        path(out.path()),
+        "--sample-rows",
+        "300",
+    ]);
+    let stdout = String::from_utf8_lossy(&printed.stdout);
+    assert!(
+        stdout.contains("scored on a seeded sample") && stdout.contains("shipments ("),
+        "{stdout}"
+    );
+}

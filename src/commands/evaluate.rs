@@ -42,6 +42,13 @@ pub struct Args {
     /// with a ROC AUC above this (0 to 1; 0.5 = indistinguishable), after reporting.
     #[arg(long, value_name = "X", value_parser = score)]
     pub max_detection_auc: Option<f64>,
+    /// Score each table of more than N rows that no table refers to on a seeded sample of
+    /// about N rows (whole sequences), on both sides, so a large database is scored in bounded
+    /// memory; row counts, children per parent, key checks and exact copies still count every
+    /// row.
+    #[arg(long, value_name = "N", default_value_t = EvaluateOptions::default().sample_rows,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub sample_rows: usize,
     /// No progress spinner and no printed table (files and the exit code still say it all).
     #[arg(short, long)]
     pub quiet: bool,
@@ -65,7 +72,10 @@ pub fn run(args: &Args) -> Outcome {
         evaluate::evaluate(
             &args.schema,
             &args.synthetic_dir,
-            &EvaluateOptions::default(),
+            &EvaluateOptions {
+                sample_rows: args.sample_rows,
+                ..EvaluateOptions::default()
+            },
         )
     })?;
     if !args.quiet {

@@ -5,6 +5,7 @@
 //! (missing file, malformed row, bad UTF-8, unknown column, wrong override, broken key) is
 //! collected, never raised one at a time.
 
+pub mod fingerprint;
 mod text;
 mod types;
 mod written;
@@ -185,6 +186,9 @@ pub struct SampleRule {
     /// For a table of sequences, the key column whose value names a row's sequence: whole
     /// sequences are kept or left out.
     pub by: Option<String>,
+    /// Whether every row's [`fingerprint`] is kept too (to find copies of any real row, not
+    /// only of the sample's).
+    pub fingerprints: bool,
 }
 
 /// A table loaded as a sample: its every row's keys and lines (for key checks and children
@@ -195,6 +199,11 @@ pub struct Sampled {
     pub all: Table,
     /// The rows of `all` the loaded table holds, ascending.
     pub rows: Vec<usize>,
+    /// Every row's [`fingerprint`] over the modelled columns, when the rule asked for them
+    /// (else empty).
+    pub fingerprints: Vec<u64>,
+    /// The rule the sample was drawn by.
+    pub rule: SampleRule,
 }
 
 /// Every table of a schema, loaded.
@@ -242,8 +251,17 @@ pub fn load_sampled(schema: &Schema, samples: &HashMap<String, SampleRule>) -> L
 
 /// Reads one table; returns it (if readable) and its problems.
 pub fn load_table(def: &TableDef) -> (Option<Table>, Vec<Problem>) {
-    let (table, problems) = load_read(def, crate::input::read_table(def), None);
+    let (table, problems) = load_table_sampled(def, None);
     (table.map(|(table, _)| table), problems)
+}
+
+/// [`load_table`], keeping only a sample's values when `rule` says so (as [`load_sampled`]
+/// does): the table, with its every row's keys when it holds a sample.
+pub fn load_table_sampled(
+    def: &TableDef,
+    rule: Option<&SampleRule>,
+) -> (Option<(Table, Option<Sampled>)>, Vec<Problem>) {
+    load_read(def, crate::input::read_table(def), rule)
 }
 
 /// A loaded table, with its every row's keys when it holds a sample.
@@ -301,6 +319,10 @@ fn load_read(
         ));
     }
     let sample = rule.and_then(|rule| sample_of(&def.name, &raw, rule));
+    let mut fingerprints = match (&sample, rule) {
+        (Some(_), Some(rule)) if rule.fingerprints => vec![0u64; raw.lines.len()],
+        _ => Vec::new(),
+    };
     let mut keys = IndexMap::new();
     let mut columns = Vec::new();
     // Each column's text is freed once it is typed.
@@ -309,7 +331,8 @@ fn load_read(
             keys.insert(name.clone(), cells);
             continue;
         }
-        match types::type_column(def, name, &cells, &raw.lines, sample.as_deref()) {
+        let all = (!fingerprints.is_empty()).then_some(fingerprints.as_mut_slice());
+        match types::type_column(def, name, &cells, &raw.lines, sample.as_deref(), all) {
             Ok(column) => columns.push(column),
             Err(problem) => problems.push(problem),
         }
@@ -321,14 +344,19 @@ fn load_read(
         keys,
         columns: Vec::new(),
     };
-    let loaded = match sample {
-        Some(rows) => {
+    let loaded = match (sample, rule) {
+        (Some(rows), Some(rule)) => {
             let mut view = table.subset(&rows);
             view.columns = columns;
-            let sampled = Sampled { all: table, rows };
+            let sampled = Sampled {
+                all: table,
+                rows,
+                fingerprints,
+                rule: rule.clone(),
+            };
             (view, Some(sampled))
         }
-        None => (Table { columns, ..table }, None),
+        _ => (Table { columns, ..table }, None),
     };
     (Some(loaded), problems)
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::format::{Item, StrftimeItems};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
 
-use super::{Column, TextColumn, Value};
+use super::{Column, TextColumn, Value, fingerprint};
 use crate::error::Problem;
 use crate::schema::{ColumnKind, TableDef};
 
@@ -522,6 +522,7 @@ pub(super) fn type_column(
     cells: &TextColumn,
     lines: &[u64],
     sample: Option<&[usize]>,
+    mut fingerprints: Option<&mut [u64]>,
 ) -> Result<Column, Problem> {
     let present: Vec<&str> = cells.iter().flatten().collect();
     let over = def.columns.get(name);
@@ -539,15 +540,22 @@ pub(super) fn type_column(
     let mut kept = sample.map(|rows| rows.iter().copied().peekable());
     // A label repeated in many rows is stored once: lineitem's 6 million ship modes are 7.
     let mut labels: HashMap<&str, Arc<str>> = HashMap::new();
+    let hasher = fingerprint::ColumnHasher::new(name);
     for (row, (cell, line)) in cells.iter().zip(lines).enumerate() {
         let keep = match &mut kept {
             None => true,
             Some(rows) => rows.next_if_eq(&row).is_some(),
         };
+        let fingerprint = fingerprints.as_deref_mut().and_then(|all| all.get_mut(row));
         let value = match cell {
             None => Value::Null,
             // Any text is a label: a row left out has nothing to check.
-            Some(_) if !keep && is_label(kind) => continue,
+            Some(text) if !keep && is_label(kind) => {
+                if let Some(fingerprint) = fingerprint {
+                    fingerprint::add(fingerprint, hasher.text(text));
+                }
+                continue;
+            }
             Some(text) if is_label(kind) => Value::Label(
                 labels
                     .entry(text)
@@ -563,6 +571,9 @@ pub(super) fn type_column(
                 )
             })?,
         };
+        if let Some(fingerprint) = fingerprint {
+            fingerprint::add(fingerprint, hasher.value(&value));
+        }
         if keep {
             values.push(value);
         }

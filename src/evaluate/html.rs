@@ -321,8 +321,8 @@ fn table_section(page: &mut String, report: &Report, paired: &Paired, table: &Pa
         page,
         "<section class=\"table\" id=\"table-{name}\">\n<h2>{name} <small class=\"meta\">{} real \
          rows, {} synthetic</small></h2>",
-        table.real.rows(),
-        table.synthetic.rows(),
+        table.real_rows(),
+        table.synthetic_rows(),
         name = escape(&table.name)
     );
     if table.scored.is_empty() {

@@ -7,26 +7,35 @@
 //! as for a bad schema. Differences that still allow a comparison — columns in another order,
 //! integers written as decimals, another boolean spelling or datetime format — are not errors:
 //! they are measured by the *structure* validity check.
+//!
+//! A table the real side was read as a sample of ([`Validated::sampled`]) is read the same
+//! way: a seeded sample's values (whole sequences), every row's keys and fingerprints.
 
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 use rayon::prelude::*;
 
-use crate::data::{self, Table, ValueFormat};
+use crate::data::{self, SampleRule, Sampled, Table, ValueFormat};
 use crate::error::{Error, Problem, Result};
 use crate::schema::{ColumnKind, ColumnOverride, DetailedOverride, TableDef};
 use crate::validated::Validated;
 
-/// Loads every synthetic table of the schema from `dir`, typed like its real counterpart.
-pub fn load_synthetic(real: &Validated, dir: &Path) -> Result<IndexMap<String, Table>> {
-    let results: Vec<(String, Result<Table, Vec<Problem>>)> = real
+/// A synthetic table as read: its rows (a sample's, when the real table was read as one) and,
+/// for a sample, every row's keys and fingerprints.
+pub type SyntheticTable = (Table, Option<Sampled>);
+
+/// Loads every synthetic table of the schema from `dir`, typed like its real counterpart (as
+/// a sample when the real table was read as one).
+pub fn load_synthetic(real: &Validated, dir: &Path) -> Result<IndexMap<String, SyntheticTable>> {
+    let results: Vec<(String, Result<SyntheticTable, Vec<Problem>>)> = real
         .schema
         .tables
         .par_iter()
         .filter_map(|def| {
             let table = real.tables.get(&def.name)?;
-            Some((def.name.clone(), load_one(def, table, dir)))
+            let rule = real.sampled.get(&def.name).map(|sampled| &sampled.rule);
+            Some((def.name.clone(), load_one(def, table, dir, rule)))
         })
         .collect();
     let mut tables = IndexMap::new();
@@ -51,11 +60,16 @@ pub fn synthetic_path(dir: &Path, table: &str) -> PathBuf {
     dir.join(format!("{table}.csv"))
 }
 
-fn load_one(def: &TableDef, real: &Table, dir: &Path) -> Result<Table, Vec<Problem>> {
+fn load_one(
+    def: &TableDef,
+    real: &Table,
+    dir: &Path,
+    rule: Option<&SampleRule>,
+) -> Result<SyntheticTable, Vec<Problem>> {
     let path = synthetic_path(dir, &def.name);
     check_header(&def.name, &path, &real.header).map_err(|problem| vec![problem])?;
     let strict = synthetic_def(def, real, &path, true);
-    let first = load_typed(&strict);
+    let first = load_typed(&strict, rule);
     let datetime_failed = first.as_ref().err().is_some_and(|problems| {
         problems
             .iter()
@@ -66,7 +80,7 @@ fn load_one(def: &TableDef, real: &Table, dir: &Path) -> Result<Table, Vec<Probl
     }
     // Another datetime format is a structure flaw, not a reason to refuse the comparison:
     // retry with the format inferred from the synthetic values.
-    load_typed(&synthetic_def(def, real, &path, false)).or(first)
+    load_typed(&synthetic_def(def, real, &path, false), rule).or(first)
 }
 
 fn is_datetime(table: &Table, column: &str) -> bool {
@@ -156,9 +170,9 @@ fn synthetic_def(
 
 /// Loads and types one file; problems are reworded for synthetic data (no schema parameter to
 /// fix). A synthetic table without rows is a valid, if poor, result and is returned as such.
-fn load_typed(def: &TableDef) -> Result<Table, Vec<Problem>> {
-    let (table, problems) = data::load_table(def);
-    let empty = table.as_ref().is_some_and(|t| t.rows() == 0);
+fn load_typed(def: &TableDef, rule: Option<&SampleRule>) -> Result<SyntheticTable, Vec<Problem>> {
+    let (table, problems) = data::load_table_sampled(def, rule);
+    let empty = table.as_ref().is_some_and(|(t, _)| t.rows() == 0);
     let problems: Vec<Problem> = problems
         .into_iter()
         // `load_table` reports a table without rows as a table-level problem of `path`.

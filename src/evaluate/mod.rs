@@ -34,10 +34,17 @@ pub const CORRELATION_THRESHOLD: f64 = 0.5;
 /// ...and Cramér's V above this for any other pair (the field's reference report's values).
 pub const CRAMERS_V_THRESHOLD: f64 = 0.3;
 
-/// Settings of an evaluation: the sample sizes of distance to closest record, which compares
-/// rows pairwise and so cannot run on every row of large tables.
+/// Settings of an evaluation: how many rows of a large table the measures that read values
+/// run on, and the sample sizes of distance to closest record, which compares rows pairwise
+/// and so cannot run on every row of large tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct EvaluateOptions {
+    /// A table with more rows than this that no table refers to is read, on both sides, as a
+    /// seeded sample of about this many rows (whole sequences of a sequential table), as
+    /// training reads it: a 1 GB database is then scored in bounded memory. Row counts, children
+    /// per parent, referential integrity, key uniqueness and exact copies still count every
+    /// row.
+    pub sample_rows: usize,
     /// Synthetic rows (and as many uniform random rows) measured per table, at most.
     pub dcr_synthetic_rows: usize,
     /// Real rows they are measured against, at most.
@@ -52,6 +59,7 @@ pub struct EvaluateOptions {
 impl Default for EvaluateOptions {
     fn default() -> Self {
         EvaluateOptions {
+            sample_rows: 200_000,
             dcr_synthetic_rows: 2_000,
             dcr_real_rows: 10_000,
             detection_rows: 5_000,
@@ -94,6 +102,19 @@ pub struct TableRows {
     /// Real rows.
     pub real_rows: usize,
     /// Synthetic rows.
+    pub synthetic_rows: usize,
+    /// When the table was scored on a sample ([`EvaluateOptions::sample_rows`]): the rows of
+    /// each side the measures that read values ran on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sampled: Option<SampledRows>,
+}
+
+/// The rows of a table's sample on each side.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct SampledRows {
+    /// Real rows in the sample.
+    pub real_rows: usize,
+    /// Synthetic rows in the sample.
     pub synthetic_rows: usize,
 }
 
@@ -443,7 +464,7 @@ pub fn evaluate(
     synthetic_dir: &Path,
     options: &EvaluateOptions,
 ) -> Result<Evaluation> {
-    let real = crate::validated::validate(schema_file)?;
+    let real = crate::validated::validate_for_evaluation(schema_file, options.sample_rows)?;
     let synthetic = load::load_synthetic(&real, synthetic_dir)?;
     let paired = Paired::new(real, synthetic);
     let quality = quality::assess(&paired);
@@ -455,8 +476,12 @@ pub fn evaluate(
             .iter()
             .map(|t| TableRows {
                 table: t.name.clone(),
-                real_rows: t.real.rows(),
-                synthetic_rows: t.synthetic.rows(),
+                real_rows: t.real_rows(),
+                synthetic_rows: t.synthetic_rows(),
+                sampled: t.is_sampled().then(|| SampledRows {
+                    real_rows: t.real.rows(),
+                    synthetic_rows: t.synthetic.rows(),
+                }),
             })
             .collect(),
         overall_quality: overall(&quality),

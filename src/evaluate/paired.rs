@@ -3,18 +3,25 @@
 //! boolean, and numerical columns of a few whole values, see [`few_whole_numbers`]) as codes of
 //! one dictionary shared by both sides. Foreign keys are resolved to parent
 //! row indices on both sides.
+//!
+//! A large table may be held as a seeded sample (see [`crate::validated::validate_for_evaluation`]):
+//! its columns then hold the sample's rows, and what must count every row (row counts,
+//! children per parent, referential integrity, key uniqueness, exact copies) reads every
+//! row's keys and fingerprints instead ([`PairedTable::real_rows`], [`Link::real_counts`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use crate::data::{Column, Table, Value};
+use crate::data::{Column, Sampled, Table, TextColumn, Value, fingerprint};
 use crate::keys;
 use crate::plan::Generation;
 use crate::schema::{ColumnKind, TableDef};
 use crate::stats::{self, BINS};
 use crate::validated::Validated;
+
+use super::load::SyntheticTable;
 
 /// One side (real or synthetic) of a scored column.
 #[derive(Debug, Clone)]
@@ -114,6 +121,32 @@ impl ScoredColumn {
     }
 }
 
+fn all_rows(table: &Table, sample: Option<&Sampled>) -> usize {
+    sample.map_or(table.rows(), |sample| sample.all.rows())
+}
+
+fn all_keys<'a>(
+    table: &'a Table,
+    sample: Option<&'a Sampled>,
+    column: &str,
+) -> Option<&'a TextColumn> {
+    sample
+        .map_or(&table.keys, |sample| &sample.all.keys)
+        .get(column)
+}
+
+/// Every row's fingerprint over `columns` of `table`: kept while loading for a sample, else
+/// taken from the values.
+fn fingerprints(table: &Table, sample: Option<&mut Sampled>, columns: &[&str]) -> Vec<u64> {
+    match sample {
+        Some(sample) => std::mem::take(&mut sample.fingerprints),
+        None => {
+            let columns: Vec<&Column> = columns.iter().filter_map(|c| table.column(c)).collect();
+            fingerprint::of_rows(&columns, table.rows())
+        }
+    }
+}
+
 /// Whether a column type is scored for shape, and how.
 pub fn is_scored(kind: ColumnKind) -> bool {
     !matches!(kind, ColumnKind::Id | ColumnKind::Text)
@@ -134,9 +167,42 @@ pub struct PairedTable {
     pub synthetic: Table,
     /// The scored columns, in the real table's order.
     pub scored: Vec<ScoredColumn>,
+    /// When `real` holds a sample: every real row's keys (its fingerprints moved out).
+    pub real_sample: Option<Sampled>,
+    /// When `synthetic` holds a sample: every synthetic row's keys.
+    pub synthetic_sample: Option<Sampled>,
+    /// Every real row's fingerprint over the modelled columns ([`fingerprint`]).
+    pub real_fingerprints: Vec<u64>,
+    /// Every synthetic row's fingerprint over the real table's modelled columns.
+    pub synthetic_fingerprints: Vec<u64>,
 }
 
 impl PairedTable {
+    /// Real rows in all (also when `real` holds a sample).
+    pub fn real_rows(&self) -> usize {
+        all_rows(&self.real, self.real_sample.as_ref())
+    }
+
+    /// Synthetic rows in all.
+    pub fn synthetic_rows(&self) -> usize {
+        all_rows(&self.synthetic, self.synthetic_sample.as_ref())
+    }
+
+    /// A real key column over every row.
+    pub fn real_keys(&self, column: &str) -> Option<&TextColumn> {
+        all_keys(&self.real, self.real_sample.as_ref(), column)
+    }
+
+    /// A synthetic key column over every row.
+    pub fn synthetic_keys(&self, column: &str) -> Option<&TextColumn> {
+        all_keys(&self.synthetic, self.synthetic_sample.as_ref(), column)
+    }
+
+    /// Whether either side's columns hold a sample of its rows.
+    pub fn is_sampled(&self) -> bool {
+        self.real_sample.is_some() || self.synthetic_sample.is_some()
+    }
+
     /// The synthetic column matching a real one (by name: the order may differ).
     pub fn synthetic_column(&self, name: &str) -> Option<&Column> {
         self.synthetic.column(name)
@@ -156,12 +222,15 @@ pub struct Link {
     pub real_parent_of_row: Vec<Option<usize>>,
     /// For each synthetic child row, its synthetic parent row (`None`: empty or dangling key).
     pub synthetic_parent_of_row: Vec<Option<usize>>,
-    /// Children of every real parent row.
+    /// Children of every real parent row (every child row counted, also when the child is
+    /// held as a sample).
     pub real_counts: Vec<usize>,
     /// Children of every synthetic parent row.
     pub synthetic_counts: Vec<usize>,
-    /// Non-empty synthetic key values.
+    /// Non-empty synthetic key values (of every row).
     pub synthetic_keys: usize,
+    /// Of those, the values found among the synthetic parent keys.
+    pub synthetic_resolved: usize,
 }
 
 impl Link {
@@ -182,25 +251,30 @@ pub struct Paired {
 
 impl Paired {
     /// Pairs the validated real database with its synthetic tables (one per real table).
-    pub fn new(real: Validated, mut synthetic: IndexMap<String, Table>) -> Paired {
+    pub fn new(real: Validated, mut synthetic: IndexMap<String, SyntheticTable>) -> Paired {
         let Validated {
             schema,
             plan,
             mut tables,
-            ..
+            mut sampled,
         } = real;
         let mut paired = Vec::new();
         for def in &schema.tables {
-            let (Some(real), Some(synthetic)) = (
+            let (Some(real), Some((synthetic, mut synthetic_sample))) = (
                 tables.shift_remove(&def.name),
                 synthetic.shift_remove(&def.name),
             ) else {
                 continue;
             };
+            let mut real_sample = sampled.shift_remove(&def.name);
             let generation = plan
                 .table(&def.name)
                 .map_or(Generation::Root, |p| p.generation.clone());
             let scored = scored_columns(&real, &synthetic);
+            let names: Vec<&str> = real.columns.iter().map(|c| c.name.as_str()).collect();
+            let real_fingerprints = fingerprints(&real, real_sample.as_mut(), &names);
+            let synthetic_fingerprints =
+                fingerprints(&synthetic, synthetic_sample.as_mut(), &names);
             paired.push(PairedTable {
                 name: def.name.clone(),
                 def: def.clone(),
@@ -208,6 +282,10 @@ impl Paired {
                 real,
                 synthetic,
                 scored,
+                real_sample,
+                synthetic_sample,
+                real_fingerprints,
+                synthetic_fingerprints,
             });
         }
         let links = links(&paired);
@@ -393,26 +471,56 @@ fn links(tables: &[PairedTable]) -> Vec<Link> {
             };
             let real_parent_of_row = resolve(&child.real, &parent.real);
             let synthetic_parent_of_row = resolve(&child.synthetic, &parent.synthetic);
+            // Counts read every child row: the rows held, or every row's keys of a sample.
+            let every_row = |held: &[Option<usize>], sample: Option<&Sampled>, parent: &Table| {
+                let Some(sample) = sample else {
+                    return Resolved::of(held, parent.rows());
+                };
+                let all = resolve(&sample.all, parent);
+                Resolved::of(&all, parent.rows())
+            };
+            let real = every_row(
+                &real_parent_of_row,
+                child.real_sample.as_ref(),
+                &parent.real,
+            );
+            let synthetic = every_row(
+                &synthetic_parent_of_row,
+                child.synthetic_sample.as_ref(),
+                &parent.synthetic,
+            );
             links.push(Link {
                 child: child.name.clone(),
                 column: fk.column.clone(),
                 parent: parent.name.clone(),
-                real_counts: stats::children_per_parent(&real_parent_of_row, parent.real.rows()),
-                synthetic_counts: stats::children_per_parent(
-                    &synthetic_parent_of_row,
-                    parent.synthetic.rows(),
-                ),
+                real_counts: real.counts,
+                synthetic_counts: synthetic.counts,
                 real_parent_of_row,
                 synthetic_parent_of_row,
                 synthetic_keys: child
-                    .synthetic
-                    .keys
-                    .get(&fk.column)
+                    .synthetic_keys(&fk.column)
                     .map_or(0, |keys| keys.iter().flatten().count()),
+                synthetic_resolved: synthetic.resolved,
             });
         }
     }
     links
+}
+
+/// What resolving every row of a foreign key gives: children per parent row, and the rows
+/// whose key was found.
+struct Resolved {
+    counts: Vec<usize>,
+    resolved: usize,
+}
+
+impl Resolved {
+    fn of(parent_of_row: &[Option<usize>], parent_rows: usize) -> Resolved {
+        Resolved {
+            counts: stats::children_per_parent(parent_of_row, parent_rows),
+            resolved: parent_of_row.iter().flatten().count(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 //! Privacy: how many synthetic rows are copies of real rows, and how close synthetic rows come
 //! to real records (distance to closest record, DCR) compared with random rows.
 //!
-//! Exact copies are found by hashing whole rows (every non-key column), in linear time.
+//! Exact copies are found by comparing whole rows (every non-key column) by their fingerprints
+//! ([`crate::data::fingerprint`]), in linear time, over every row of both sides (also of a table
+//! whose values are held as a sample).
 //! DCR compares rows pairwise, so it runs on seeded samples: at most
 //! [`EvaluateOptions::dcr_synthetic_rows`] synthetic rows (and as many uniform random rows)
 //! against at most [`EvaluateOptions::dcr_real_rows`] real rows per table. Both the synthetic and
@@ -9,7 +11,6 @@
 //! sample are a little larger than against every real row.
 
 use std::hash::Hash;
-use std::sync::Arc;
 
 use rand::RngExt;
 use rand::seq::SliceRandom;
@@ -17,7 +18,6 @@ use rayon::prelude::*;
 
 use super::paired::{Paired, PairedTable, Sample, ScoredColumn};
 use super::{EvaluateOptions, PrivacyReport, TablePrivacy};
-use crate::data::{Column, Value};
 use crate::sampling::{SynthRng, rng_for};
 use crate::stats::{self, RowMatrix};
 
@@ -54,20 +54,16 @@ struct Weights {
 }
 
 fn assess_table(table: &PairedTable, options: &EvaluateOptions) -> (TablePrivacy, Weights) {
-    let real_rows = row_keys(&table.real.columns, table.real.rows());
-    let synthetic_columns: Vec<&Column> = table
-        .real
-        .columns
-        .iter()
-        .filter_map(|c| table.synthetic_column(&c.name))
-        .collect();
-    let synthetic_rows = row_keys_of(&synthetic_columns, table.synthetic.rows());
+    // Whole rows compare by fingerprint: every row of both sides, also of a table whose
+    // values are held as a sample.
+    let real_rows = &table.real_fingerprints;
+    let synthetic_rows = &table.synthetic_fingerprints;
     let mut rng = rng_for(options.seed, &format!("copies:{}", table.name));
-    let (exact_copies_real_vs_real, half) = real_vs_real(&real_rows, &mut rng);
+    let (exact_copies_real_vs_real, half) = real_vs_real(real_rows, &mut rng);
     let dcr = Dcr::measure(&table.scored, &table.name, options);
     let privacy = TablePrivacy {
         table: table.name.clone(),
-        exact_copies: stats::exact_copy_share(&real_rows, &synthetic_rows),
+        exact_copies: stats::exact_copy_share(real_rows, synthetic_rows),
         exact_copies_real_vs_real,
         median_dcr: dcr.synthetic,
         median_dcr_random: dcr.random,
@@ -78,48 +74,6 @@ fn assess_table(table: &PairedTable, options: &EvaluateOptions) -> (TablePrivacy
         half,
     };
     (privacy, weights)
-}
-
-/// One cell of a row, hashable (numbers by their bits, `-0` as `0`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum CellKey {
-    /// An empty field.
-    Null,
-    /// A number or datetime.
-    Number(u64),
-    /// A label.
-    Label(Arc<str>),
-    /// A boolean.
-    Flag(bool),
-}
-
-impl From<&Value> for CellKey {
-    fn from(value: &Value) -> Self {
-        match value {
-            Value::Null => CellKey::Null,
-            Value::Number(x) if *x == 0.0 => CellKey::Number(0.0_f64.to_bits()),
-            Value::Number(x) => CellKey::Number(x.to_bits()),
-            Value::Label(label) => CellKey::Label(label.clone()),
-            Value::Flag(flag) => CellKey::Flag(*flag),
-        }
-    }
-}
-
-fn row_keys(columns: &[Column], rows: usize) -> Vec<Vec<CellKey>> {
-    let columns: Vec<&Column> = columns.iter().collect();
-    row_keys_of(&columns, rows)
-}
-
-/// Whole rows over the given columns, for exact-copy lookups.
-fn row_keys_of(columns: &[&Column], rows: usize) -> Vec<Vec<CellKey>> {
-    (0..rows)
-        .map(|row| {
-            columns
-                .iter()
-                .map(|c| c.values.get(row).map_or(CellKey::Null, CellKey::from))
-                .collect()
-        })
-        .collect()
 }
 
 /// The exact-copy share between two random halves of the real rows, and the half's size.

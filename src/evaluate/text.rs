@@ -23,6 +23,7 @@ pub fn summary(report: &Report) -> String {
             report.tables.len()
         ),
     );
+    sampled(&mut text, report);
     quality(&mut text, report);
     validity(&mut text, report);
     privacy(&mut text, report);
@@ -31,6 +32,30 @@ pub fn summary(report: &Report) -> String {
     worst(&mut text, report);
     rules(&mut text, report);
     text
+}
+
+/// The tables scored on a sample, if any.
+fn sampled(text: &mut String, report: &Report) {
+    let sampled: Vec<String> = report
+        .tables
+        .iter()
+        .filter_map(|t| {
+            let sample = t.sampled?;
+            Some(format!(
+                "{} ({} of {} real rows, {} of {} synthetic)",
+                t.table, sample.real_rows, t.real_rows, sample.synthetic_rows, t.synthetic_rows
+            ))
+        })
+        .collect();
+    if !sampled.is_empty() {
+        line(
+            text,
+            format!(
+                "  scored on a seeded sample (counts, keys and exact copies on every row): {}",
+                sampled.join(", ")
+            ),
+        );
+    }
 }
 
 /// Rule adherence: the mean, then the worst rules.

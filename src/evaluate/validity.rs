@@ -48,7 +48,7 @@ fn referential_integrity(paired: &Paired) -> Property<Check> {
         .links
         .iter()
         .map(|link| {
-            let resolved = link.synthetic_parent_of_row.iter().flatten().count();
+            let resolved = link.synthetic_resolved;
             score(
                 &link.child,
                 Some(&link.column),
@@ -71,7 +71,7 @@ fn key_uniqueness(paired: &Paired) -> Property<Check> {
         .iter()
         .filter_map(|table| {
             let pk = table.def.primary_key.as_deref()?;
-            let keys = table.synthetic.keys.get(pk)?;
+            let keys = table.synthetic_keys(pk)?;
             let distinct: HashSet<&str> = keys.iter().flatten().collect();
             let good = distinct.len();
             Some(score(
