@@ -93,9 +93,13 @@ pub fn tvd(a: &[Option<u32>], b: &[Option<u32>]) -> f64 {
     )
 }
 
+/// A hash map whose iteration order follows its inserts only (a fixed hasher, not a random
+/// one per process): scores summed over it come out the same to the last digit in every run.
+pub type FixedMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
 /// Counts of each item, and how many items there were.
-pub fn frequencies<K: Hash + Eq>(items: impl Iterator<Item = K>) -> (HashMap<K, usize>, usize) {
-    let mut counts = HashMap::new();
+pub fn frequencies<K: Hash + Eq>(items: impl Iterator<Item = K>) -> (FixedMap<K, usize>, usize) {
+    let mut counts = FixedMap::default();
     let mut total = 0;
     for item in items {
         *counts.entry(item).or_insert(0) += 1;
@@ -105,7 +109,10 @@ pub fn frequencies<K: Hash + Eq>(items: impl Iterator<Item = K>) -> (HashMap<K, 
 }
 
 /// Total variation distance between two sets of counts (see [`tvd`] for empty sides).
-pub fn tvd_of<K: Hash + Eq>(a: &(HashMap<K, usize>, usize), b: &(HashMap<K, usize>, usize)) -> f64 {
+pub fn tvd_of<K: Hash + Eq>(
+    a: &(FixedMap<K, usize>, usize),
+    b: &(FixedMap<K, usize>, usize),
+) -> f64 {
     let ((counts_a, na), (counts_b, nb)) = (a, b);
     match (*na == 0, *nb == 0) {
         (true, true) => return 0.0,
@@ -215,7 +222,7 @@ struct Joint {
 
 enum Counts {
     Dense(Vec<usize>),
-    Sparse(HashMap<u64, usize>),
+    Sparse(FixedMap<u64, usize>),
 }
 
 /// Tables with at most this many cells are counted into an array.
