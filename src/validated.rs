@@ -81,8 +81,36 @@ pub fn validate_for_evaluation(schema_file: &Path, limit: usize) -> Result<Valid
     validate_sampling(schema_file, Some(sampling))
 }
 
+/// [`validate_for_training`] of a schema already parsed (`init` checks the schema it is about
+/// to write, before the file exists).
+pub fn validate_parsed_for_training(schema: Schema, limit: usize) -> Result<Validated> {
+    let sampling = Sampling {
+        limit,
+        fingerprints: false,
+    };
+    validate_schema(schema, Some(sampling))
+}
+
+/// The tables of a parsed schema loaded as training loads them (large tables no table refers
+/// to as a sample, see [`validate_for_training`]), with the problems found, but none of the
+/// schema's own checks: for looking at the data of a schema still being written.
+pub fn load_for_training(schema: &Schema, limit: usize) -> data::Loaded {
+    let sampling = Sampling {
+        limit,
+        fingerprints: false,
+    };
+    let samples = match Plan::build(schema) {
+        Ok(plan) => sample_rules(schema, &plan, sampling),
+        Err(_) => HashMap::new(),
+    };
+    data::load_sampled(schema, &samples)
+}
+
 fn validate_sampling(schema_file: &Path, sampling: Option<Sampling>) -> Result<Validated> {
-    let schema = Schema::load(schema_file)?;
+    validate_schema(Schema::load(schema_file)?, sampling)
+}
+
+fn validate_schema(schema: Schema, sampling: Option<Sampling>) -> Result<Validated> {
     let mut problems = schema.check();
     let plan = Plan::build(&schema).map_err(|cycles| problems.extend(cycles));
     let samples = match (sampling, &plan) {

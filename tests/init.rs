@@ -319,3 +319,43 @@ fn a_folder_without_tables_is_an_error() {
     let missing = dxsynth(&["init", "/definitely/not/here"]);
     assert_eq!(missing.status.code(), Some(2), "{}", text(&missing.stderr));
 }
+
+#[test]
+fn a_large_table_is_looked_at_as_training_will_learn_it() {
+    // 120,000 visits (more than a model learns from) of 300 patients, each ending after it
+    // starts: the rule is found in the sample training takes, and the comment says so.
+    let mut visits = String::from("visit_id,patient_id,start,stop\n");
+    for visit in 1..=120_000_u32 {
+        let patient = visit % 300 + 1;
+        let start = visit % 1_000;
+        let stop = start + 1 + visit % 17;
+        visits.push_str(&format!("{visit},{patient},{start},{stop}\n"));
+    }
+    let mut patients = String::from("patient_id,age\n");
+    for patient in 1..=300 {
+        patients.push_str(&format!("{patient},{}\n", 20 + patient % 60));
+    }
+    let data = folder(&[("patients.csv", &patients), ("visits.csv", &visits)]);
+    let dir = data.path().to_string_lossy().into_owned();
+    let out = dxsynth(&["init", &dir, "--dry-run"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let yaml = text(&out.stdout);
+    let rule = yaml
+        .lines()
+        .find(|line| line.contains("start < stop"))
+        .unwrap_or_else(|| panic!("the order rule in:\n{yaml}"));
+    let rows: usize = rule
+        .split("all ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|count| count.parse().ok())
+        .unwrap_or_else(|| panic!("a row count in {rule}"));
+    assert!(
+        rule.contains("rows of the training sample") && (90_000..110_000).contains(&rows),
+        "{rule}"
+    );
+    let schema = Schema::parse(&yaml, &data.path().join("schema.yaml"), data.path())
+        .expect("the printed schema parses");
+    let visits = schema.table("visits").expect("visits");
+    assert_eq!(visits.foreign_keys[0].parent, "patients");
+}

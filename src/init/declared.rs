@@ -12,7 +12,7 @@ use super::inferred::{Confidence, ForeignKey, Inferred, PrimaryKey, Skipped};
 use super::keys::{self, Keys};
 use super::profile::TableProfile;
 use super::scan::table_name;
-use crate::data::RawTable;
+use crate::data::{RawTable, TextColumn};
 use crate::error::{Error, Problem, Result};
 use crate::input::catalogue::CatalogueTable;
 use crate::location::Location;
@@ -41,11 +41,21 @@ pub fn infer(location: &Location) -> Result<Inferred> {
                 reason: "the table has no rows: there is nothing to learn from".into(),
             }),
             Ok(text) => {
+                let cells: Result<Vec<TextColumn>, _> =
+                    text.cells.into_iter().map(TextColumn::from_cells).collect();
+                let Ok(cells) = cells else {
+                    skipped.push(Skipped {
+                        file: table.name.clone(),
+                        reason: "a column holds more than 4 GiB of text, more than dxsynth reads"
+                            .into(),
+                    });
+                    continue;
+                };
                 let name = unique(&table_name(&table.name), &mut taken);
                 let raw = RawTable {
                     header: text.header,
                     lines: text.lines,
-                    cells: text.cells,
+                    cells,
                 };
                 loaded.push((table, name, raw, text.kinds));
             }

@@ -40,9 +40,8 @@ use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::data::{self, RawTable};
+use crate::data::RawTable;
 use crate::error::{Error, Problem, Result};
-use crate::plan::Plan;
 use crate::schema::Schema;
 use crate::validated::Validated;
 
@@ -286,24 +285,13 @@ fn relative(target: &Path, base: &Path) -> PathBuf {
 }
 
 /// Checks schema text exactly as `dxsynth validate` would check it at `schema_file` (which need
-/// not exist yet): the rules, the plan, and the data; returns the loaded input.
+/// not exist yet): the rules, the plan, and the data, loaded as `validate` and training load it
+/// (every value checked; of a large table no table refers to, a sample's values kept); returns
+/// the loaded input.
 pub fn check(text: &str, schema_file: &Path) -> Result<Validated> {
     let base = schema_file.parent().unwrap_or_else(|| Path::new(""));
     let schema = Schema::parse(text, schema_file, base)?;
-    let mut problems = schema.check();
-    let plan = Plan::build(&schema).map_err(|cycles| problems.extend(cycles));
-    let (tables, data_problems) = data::load_all(&schema);
-    problems.extend(data_problems);
-    problems.extend(data::check_keys(&schema, &tables));
-    match plan {
-        Ok(plan) if problems.is_empty() => Ok(Validated {
-            schema,
-            plan,
-            tables,
-            sampled: indexmap::IndexMap::new(),
-        }),
-        _ => Err(Error::invalid(problems)),
-    }
+    crate::validated::validate_parsed_for_training(schema, crate::sampling::TRAINING_ROWS)
 }
 
 /// Writes `text` to `path` atomically (a temporary file beside it, then a rename), so a reader
@@ -356,15 +344,17 @@ fn readable_by_all(_file: &std::fs::File) -> std::io::Result<()> {
 /// Test helpers shared by the modules' unit tests.
 #[cfg(test)]
 pub(crate) mod testing {
-    use crate::data::RawTable;
+    use crate::data::{RawTable, TextColumn};
 
     /// A table from rows of text; empty strings are empty cells.
     pub(crate) fn raw(header: &[&str], rows: &[&[&str]]) -> RawTable {
         let cells = (0..header.len())
             .map(|column| {
-                rows.iter()
+                let cells = rows
+                    .iter()
                     .map(|row| Some(row[column].to_string()).filter(|cell| !cell.is_empty()))
-                    .collect()
+                    .collect();
+                TextColumn::from_cells(cells).expect("a small column")
             })
             .collect();
         RawTable {

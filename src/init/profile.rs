@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use rayon::prelude::*;
 
-use crate::data::{RawTable, ValueFormat, infer_kind};
+use crate::data::{RawTable, TextColumn, ValueFormat, infer_kind};
 use crate::schema::ColumnKind;
 
 use super::names::{Name, table_prefix};
@@ -26,7 +26,7 @@ pub(super) struct TableProfile<'a> {
     /// The columns in header order.
     pub columns: Vec<ColumnProfile<'a>>,
     /// The cells, column by column, for counting children and checking order.
-    pub cells: &'a [Vec<Option<String>>],
+    pub cells: &'a [TextColumn],
 }
 
 /// One column, profiled.
@@ -88,8 +88,8 @@ impl<'a> TableProfile<'a> {
 }
 
 impl<'a> ColumnProfile<'a> {
-    fn new(name: &'a str, cells: &'a [Option<String>], prefix: Option<&str>) -> ColumnProfile<'a> {
-        let present: Vec<&str> = cells.iter().flatten().map(String::as_str).collect();
+    fn new(name: &'a str, cells: &'a TextColumn, prefix: Option<&str>) -> ColumnProfile<'a> {
+        let present: Vec<&str> = cells.iter().flatten().collect();
         let (kind, format) = infer_kind(&present);
         let values =
             (!present.is_empty() && is_key_shaped(kind, &format)).then(|| KeyValues::new(&present));

@@ -1,5 +1,5 @@
 //! The rules `init` writes into the schema it infers: every rule found in all rows of a table
-//! (found as training finds them), as comments, so a reviewer sees what generation will keep
+//! (found as training finds them: in the sample a large table is learned from), as comments, so a reviewer sees what generation will keep
 //! and can switch a coincidence off.
 
 use std::fmt::Write as _;
@@ -25,7 +25,8 @@ pub fn annotate(text: &str, input: &Validated) -> String {
         } else if line.starts_with("    path: ")
             && let Some(name) = table.take()
         {
-            out.push_str(&comments(&confident(input, &name)));
+            let sampled = input.sampled.contains_key(&name);
+            out.push_str(&comments(&confident(input, &name), sampled));
         }
     }
     out
@@ -79,7 +80,8 @@ pub fn real_rules(input: &Validated, name: &str) -> Vec<Rule> {
     table_rules(def, &frame, min_count)
 }
 
-fn comments(rules: &[Rule]) -> String {
+/// The rules as comments; `sampled`: found in the sample a large table is learned from.
+fn comments(rules: &[Rule], sampled: bool) -> String {
     if rules.is_empty() {
         return String::new();
     }
@@ -87,10 +89,15 @@ fn comments(rules: &[Rule]) -> String {
         "    # Rules every row obeys, found in the data and kept at generation (a coincidence\n    \
          # can be switched off: rules: {off: [\"<rule>\"]}):\n",
     );
+    let of = if sampled {
+        " of the training sample"
+    } else {
+        ""
+    };
     for rule in rules {
         let _ = writeln!(
             text,
-            "    #   {}  ({}; all {} rows)",
+            "    #   {}  ({}; all {} rows{of})",
             rule,
             rule.class(),
             rule.support

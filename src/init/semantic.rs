@@ -5,22 +5,25 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use crate::data;
 use crate::error::Result;
 use crate::schema::Schema;
 use crate::schema::SemanticType;
 use crate::semantic::detect::{TableContext, detect};
 use crate::semantic::keep;
+use crate::validated;
 
 use super::yaml::scalar;
 
 /// `text` (a rendered schema) with each table's keep decision and semantic types added after
-/// its `path:` line. Loads the data as `validate` does.
+/// its `path:` line. Loads the data as `validate` and training do (a large table no table refers
+/// to as a sample).
 pub fn annotate(text: &str, schema_file: &Path) -> Result<String> {
     let base = schema_file.parent().unwrap_or_else(|| Path::new(""));
     let schema = Schema::parse(text, schema_file, base)?;
-    let (tables, _) = data::load_all(&schema);
-    let kept = keep::decide(&schema, &tables);
+    // Loaded as training loads it, so the decisions are the ones training makes.
+    let loaded = validated::load_for_training(&schema, crate::sampling::TRAINING_ROWS);
+    let tables = &loaded.tables;
+    let kept = keep::decide(&schema, tables);
     let mut additions: Vec<(String, String)> = Vec::new();
     for def in &schema.tables {
         let Some(table) = tables.get(&def.name) else {
@@ -35,10 +38,14 @@ pub fn annotate(text: &str, schema_file: &Path) -> Result<String> {
                 .tables
                 .iter()
                 .any(|t| t.foreign_keys.iter().any(|fk| fk.parent == def.name));
+            let rows = loaded
+                .sampled
+                .get(&def.name)
+                .map_or(table.rows(), |sampled| sampled.all.rows());
             let context = TableContext {
                 table: &def.name,
                 referenced,
-                rows: table.rows(),
+                rows,
             };
             let types: Vec<String> = table
                 .columns

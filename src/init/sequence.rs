@@ -12,7 +12,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::data::{ValueFormat, parse_datetime};
+use crate::data::{TextColumn, ValueFormat, parse_datetime};
 use crate::keys::parent_index;
 use crate::schema::ColumnKind;
 use crate::stats::children_per_parent;
@@ -45,18 +45,14 @@ pub(super) struct Counts {
 
 impl Counts {
     /// Counts the children of every parent key.
-    pub fn new(child: &[Option<String>], parent_keys: &[Option<String>]) -> Counts {
+    pub fn new(child: &TextColumn, parent_keys: &TextColumn) -> Counts {
         // Each distinct key once: a key (not a row) is a parent.
         let mut seen = HashSet::new();
-        let distinct: Vec<Option<String>> = parent_keys
+        let distinct: Vec<Option<&str>> = parent_keys
             .iter()
-            .filter(|key| key.as_ref().is_some_and(|key| seen.insert(key.as_str())))
-            .cloned()
+            .filter(|key| key.is_some_and(|key| seen.insert(key)))
             .collect();
-        let index = parent_index(
-            child.iter().map(Option::as_deref),
-            distinct.iter().map(Option::as_deref),
-        );
+        let index = parent_index(child.iter(), distinct.iter().copied());
         let per_parent = children_per_parent(&index, distinct.len());
         let nulls = child.iter().filter(|value| value.is_none()).count();
         let parents = per_parent.len().max(1);
@@ -297,17 +293,17 @@ struct Steps {
 
 /// Walks the rows in file order and compares each datetime with the previous one of the same
 /// parent.
-fn steps(keys: &[Option<String>], times: &[Option<String>], pattern: &str) -> Steps {
+fn steps(keys: &TextColumn, times: &TextColumn, pattern: &str) -> Steps {
     let mut last: HashMap<&str, f64> = HashMap::new();
     let mut steps = Steps::default();
-    for (key, time) in keys.iter().zip(times) {
+    for (key, time) in keys.iter().zip(times.iter()) {
         let (Some(key), Some(time)) = (key, time) else {
             continue;
         };
         let Some(time) = parse_datetime(time, pattern) else {
             continue;
         };
-        if let Some(previous) = last.insert(key.as_str(), time) {
+        if let Some(previous) = last.insert(key, time) {
             match time.total_cmp(&previous) {
                 std::cmp::Ordering::Greater => steps.up += 1,
                 std::cmp::Ordering::Equal => steps.level += 1,
@@ -323,11 +319,17 @@ mod tests {
     use super::*;
     use crate::init::inferred::Confidence;
 
-    fn cells(values: &[&str]) -> Vec<Option<String>> {
-        values
-            .iter()
-            .map(|v| Some(v.to_string()).filter(|v| !v.is_empty()))
-            .collect()
+    fn cells(values: &[&str]) -> TextColumn {
+        packed(
+            values
+                .iter()
+                .map(|v| Some(v.to_string()).filter(|v| !v.is_empty()))
+                .collect(),
+        )
+    }
+
+    fn packed(cells: Vec<Option<String>>) -> TextColumn {
+        TextColumn::from_cells(cells).expect("a small column")
     }
 
     fn fk(column: &str, parent: &str) -> ForeignKey {
@@ -363,8 +365,8 @@ mod tests {
                 })
             })
             .collect();
-        let even = Counts::new(&even, &parent_cells);
-        let skewed = Counts::new(&skewed, &parent_cells);
+        let even = Counts::new(&packed(even), &packed(parent_cells.clone()));
+        let skewed = Counts::new(&packed(skewed), &packed(parent_cells));
         assert!(!even.structured());
         assert!(skewed.structured());
         assert!(matches!(
@@ -387,7 +389,7 @@ mod tests {
                 child.push(parent.clone());
             }
         }
-        assert!(Counts::new(&child, &parents).structured());
+        assert!(Counts::new(&packed(child), &packed(parents)).structured());
     }
 
     #[test]

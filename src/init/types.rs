@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use crate::data::{ValueFormat, parse_datetime};
+use crate::data::{TextColumn, ValueFormat, parse_datetime};
 use crate::schema::ColumnKind;
 
 use super::inferred::ColumnNote;
@@ -87,7 +87,7 @@ pub(super) fn notes(table: &TableProfile, keys: &HashSet<&str>) -> Vec<ColumnNot
 }
 
 /// A day/month pattern whose swapped twin reads every value too.
-fn ambiguous_date(cells: &[Option<String>], format: &ValueFormat) -> Option<(String, String)> {
+fn ambiguous_date(cells: &TextColumn, format: &ValueFormat) -> Option<(String, String)> {
     let ValueFormat::Datetime { pattern, .. } = format else {
         return None;
     };

@@ -67,8 +67,15 @@ impl GivenTable {
                 format!("`{shown}` has a header but no rows"),
             ));
         }
-        let mut cells: HashMap<String, Vec<Option<String>>> =
-            raw.header.into_iter().zip(raw.cells).collect();
+        let mut cells: HashMap<String, Vec<Option<String>>> = raw
+            .header
+            .into_iter()
+            .zip(
+                raw.cells
+                    .into_iter()
+                    .map(crate::data::TextColumn::into_cells),
+            )
+            .collect();
         // Columns that are there are checked even when others are missing: every problem at once.
         let columns: Vec<Column> = trained
             .columns
