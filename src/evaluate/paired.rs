@@ -188,11 +188,6 @@ impl PairedTable {
         all_rows(&self.synthetic, self.synthetic_sample.as_ref())
     }
 
-    /// A real key column over every row.
-    pub fn real_keys(&self, column: &str) -> Option<&TextColumn> {
-        all_keys(&self.real, self.real_sample.as_ref(), column)
-    }
-
     /// A synthetic key column over every row.
     pub fn synthetic_keys(&self, column: &str) -> Option<&TextColumn> {
         all_keys(&self.synthetic, self.synthetic_sample.as_ref(), column)
