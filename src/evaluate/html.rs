@@ -317,10 +317,19 @@ fn worst(page: &mut String, report: &Report) {
 }
 
 fn table_section(page: &mut String, report: &Report, paired: &Paired, table: &PairedTable) {
+    let sample = if table.is_sampled() {
+        format!(
+            "; charts and scores on a seeded sample of {} and {}",
+            table.real.rows(),
+            table.synthetic.rows()
+        )
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         page,
         "<section class=\"table\" id=\"table-{name}\">\n<h2>{name} <small class=\"meta\">{} real \
-         rows, {} synthetic</small></h2>",
+         rows, {} synthetic{sample}</small></h2>",
         table.real_rows(),
         table.synthetic_rows(),
         name = escape(&table.name)
