@@ -480,6 +480,8 @@ fn read_csv_packed(table: &str, path: &Path, shown: &Path) -> Result<PackedTable
     let mut lines = Vec::new();
     let mut record = csv::StringRecord::new();
     let mut last = (0, 1);
+    let body_start = reader.position().byte();
+    let file_bytes = std::fs::metadata(path).map_or(0, |meta| meta.len());
     loop {
         let line = reader.position().line();
         let start = (reader.position().byte(), line);
@@ -503,6 +505,15 @@ fn read_csv_packed(table: &str, path: &Path, shown: &Path) -> Result<PackedTable
                 .push(Some(field.trim()))
                 .map_err(|_| too_large(table, &shown))?;
         }
+        if lines.len() == ROWS_BEFORE_ESTIMATE {
+            let read = reader.position().byte().saturating_sub(body_start);
+            make_room(
+                &mut columns,
+                &mut lines,
+                read,
+                file_bytes.saturating_sub(body_start),
+            );
+        }
     }
     // A quote that never closes swallows the rest of the file into the last record (csv reads
     // it without complaint): only the last record (or the header) can hold one.
@@ -514,6 +525,26 @@ fn read_csv_packed(table: &str, path: &Path, shown: &Path) -> Result<PackedTable
         lines,
         columns,
     })
+}
+
+/// Rows read before the room a file's columns need is estimated.
+const ROWS_BEFORE_ESTIMATE: usize = 4096;
+
+/// Makes room in each column (and the line numbers) for the rows of a file whose first
+/// `lines.len()` rows took `read` of its `body` bytes, by the share of text each column had in
+/// them, plus 5%: the columns then fill in place (see [`TextColumn::reserve`]).
+fn make_room(columns: &mut [TextColumn], lines: &mut Vec<u64>, read: u64, body: u64) {
+    let read_rows = lines.len();
+    if read == 0 || body <= read {
+        return;
+    }
+    let scale = body as f64 / read as f64 * 1.05;
+    let rows = (read_rows as f64 * scale) as usize;
+    lines.reserve(rows.saturating_sub(read_rows));
+    for column in columns {
+        let bytes = (column.text_len() as f64 * scale) as usize;
+        column.reserve(rows, bytes);
+    }
 }
 
 fn unclosed(shown: &impl std::fmt::Display, line: u64) -> String {
