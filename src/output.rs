@@ -48,6 +48,18 @@ pub enum IfExists {
     Truncate,
 }
 
+impl IfExists {
+    /// Whether table `name`, which `has_rows` or not, is to be emptied before it is written;
+    /// a refusal when it holds rows that may not be replaced.
+    pub fn empties(self, name: &str, has_rows: bool) -> Result<bool, Refusal> {
+        match (has_rows, self) {
+            (false, _) => Ok(false),
+            (true, IfExists::Error) => Err(Refusal::HoldsRows(name.to_string())),
+            (true, IfExists::Truncate) => Ok(true),
+        }
+    }
+}
+
 /// A database written as generation makes its tables (parents first), in one transaction
 /// committed by [`DatabaseWriter::finish`]; dropped unfinished, it rolls back.
 pub trait DatabaseWriter {

@@ -800,3 +800,36 @@ fn counted(count: usize, one: &str, many: &str) -> String {
         format!("{count} {many}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn room_is_made_for_the_rows_the_rest_of_the_file_holds() {
+        // 100 rows of 10 bytes read, of a 10,000-byte body: about 1,000 rows in all.
+        let mut columns = vec![TextColumn::default(), TextColumn::default()];
+        let mut lines: Vec<u64> = (0..100).collect();
+        for row in 0..100 {
+            columns[0].push(Some("abc")).expect("small");
+            columns[1]
+                .push(Some(if row % 2 == 0 { "" } else { "x" }))
+                .expect("small");
+        }
+        make_room(&mut columns, &mut lines, 1_000, 10_000);
+        assert!(
+            (1_000..1_200).contains(&lines.capacity()),
+            "{}",
+            lines.capacity()
+        );
+        assert!(
+            (3_000..3_500).contains(&columns[0].text_capacity()),
+            "{}",
+            columns[0].text_capacity()
+        );
+        // Nothing read, or the whole file read: nothing to estimate.
+        let mut lines: Vec<u64> = Vec::new();
+        make_room(&mut columns, &mut lines, 0, 10_000);
+        assert_eq!(lines.capacity(), 0);
+    }
+}

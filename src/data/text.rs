@@ -67,6 +67,12 @@ impl TextColumn {
         self.text.len()
     }
 
+    /// The bytes of text there is room for.
+    #[cfg(test)]
+    pub fn text_capacity(&self) -> usize {
+        self.text.capacity()
+    }
+
     /// The number of cells.
     pub fn len(&self) -> usize {
         self.lengths.len()

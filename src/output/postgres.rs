@@ -95,11 +95,7 @@ impl PostgresWriter {
             .query_one(&format!("SELECT EXISTS (SELECT 1 FROM {quoted})"), &[])
             .map_err(fail)?
             .get(0);
-        match (has_rows, if_exists) {
-            (false, _) => Ok(false),
-            (true, IfExists::Error) => Err(Refusal::HoldsRows(name.to_string())),
-            (true, IfExists::Truncate) => Ok(true),
-        }
+        if_exists.empties(name, has_rows)
     }
 
     /// Creates a missing table, or checks the columns of an existing one.

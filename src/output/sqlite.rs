@@ -117,11 +117,7 @@ impl SqliteWriter {
                 |row| row.get(0),
             )
             .map_err(fail)?;
-        match (has_rows, if_exists) {
-            (false, _) => Ok(false),
-            (true, IfExists::Error) => Err(Refusal::HoldsRows(name.to_string())),
-            (true, IfExists::Truncate) => Ok(true),
-        }
+        if_exists.empties(name, has_rows)
     }
 
     /// Creates a missing table, or checks the columns of an existing one.
