@@ -25,6 +25,7 @@ pub mod target;
 use std::collections::HashSet;
 use std::ffi::OsString;
 use std::fs;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -556,24 +557,30 @@ impl CsvFile {
     }
 
     /// Writes the rows of `table`, the first of which is row `first_row` of the whole table
-    /// (primary keys count on from there).
+    /// (primary keys count on from there). Stretches of rows are formatted on every core at
+    /// once (formatting is most of writing; one thread could not keep up with generation) and
+    /// written in order, so the bytes are those of formatting row by row.
     fn rows(&mut self, table: &SyntheticTable, first_row: usize) -> Result<()> {
+        use rayon::prelude::*;
         let sources: Vec<Source<'_>> = table
             .header
             .iter()
             .map(|name| source_of(table, name))
             .collect();
-        for row in 0..table.rows {
-            for (source, name) in sources.iter().zip(&table.header) {
-                source
-                    .write(row, first_row, &mut self.rows)
-                    .map_err(|message| {
-                        Error::invalid(vec![Problem::column(&table.name, name, "format", message)])
-                    })?;
-            }
-            self.rows.end_row();
-            if self.rows.bytes.len() >= FLUSH_BYTES {
-                self.flush()?;
+        let stretches: Vec<Range<usize>> = (0..table.rows)
+            .step_by(FORMAT_ROWS)
+            .map(|start| start..(start + FORMAT_ROWS).min(table.rows))
+            .collect();
+        for group in stretches.chunks(FORMAT_AT_ONCE) {
+            let texts: Vec<Result<CsvRows>> = group
+                .par_iter()
+                .map(|rows| format_rows(table, &sources, rows.clone(), first_row))
+                .collect();
+            for text in texts {
+                self.rows.bytes.extend_from_slice(&text?.bytes);
+                if self.rows.bytes.len() >= FLUSH_BYTES {
+                    self.flush()?;
+                }
             }
         }
         Ok(())
@@ -596,6 +603,32 @@ impl CsvFile {
     fn finish(mut self) -> Result<()> {
         self.flush()
     }
+}
+
+/// Rows formatted together by one thread.
+const FORMAT_ROWS: usize = 2048;
+
+/// Stretches of [`FORMAT_ROWS`] formatted at once: bounds the text held before it is written.
+const FORMAT_AT_ONCE: usize = 16;
+
+/// The CSV text of `rows` of `table` (`first_row` its first row in the whole table), or the
+/// problem of the first value that cannot be written.
+fn format_rows(
+    table: &SyntheticTable,
+    sources: &[Source<'_>],
+    rows: Range<usize>,
+    first_row: usize,
+) -> Result<CsvRows> {
+    let mut text = CsvRows::default();
+    for row in rows {
+        for (source, name) in sources.iter().zip(&table.header) {
+            source.write(row, first_row, &mut text).map_err(|message| {
+                Error::invalid(vec![Problem::column(&table.name, name, "format", message)])
+            })?;
+        }
+        text.end_row();
+    }
+    Ok(text)
 }
 
 impl PartsFile for CsvFile {
