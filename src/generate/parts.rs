@@ -78,7 +78,8 @@ impl Table<'_> {
         Ok(rows)
     }
 
-    /// Reads the parts back, fills their semantic columns and hands them to `sink`.
+    /// Reads the parts back, fills their semantic columns and hands them to `sink`. The next
+    /// part is read while one is filled (reading is one thread's work, filling every core's).
     fn write(
         &self,
         mut parts: Parts,
@@ -88,8 +89,9 @@ impl Table<'_> {
     ) -> Result<()> {
         let rows = foreign_keys.values().next().map_or(0, Vec::len);
         let mut first = 0;
+        let mut next = parts.next();
         loop {
-            let (count, values) = match parts.next()? {
+            let (count, values) = match next? {
                 Some((count, values)) if first + count <= rows => (count, values),
                 None if rows == 0 => (0, Vec::new()),
                 _ => {
@@ -97,32 +99,49 @@ impl Table<'_> {
                     return Err(spill_error(std::io::Error::other(message)));
                 }
             };
-            let mut columns = empty_columns(self.trained, 0);
-            for (column, values) in columns.iter_mut().zip(values) {
-                column.values = values;
-            }
-            let keys: IndexMap<String, Vec<Option<usize>>> = foreign_keys
-                .iter()
-                .map(|(name, rows)| (name.clone(), rows[first..first + count].to_vec()))
-                .collect();
-            if let (Some(semantic), Some(base)) = (&self.trained.semantic, own) {
-                let (plan, done) = (self.plan, self.done);
-                fill_semantic_with(semantic, &mut columns, &keys, plan, done, first, base);
-            }
-            let part = SyntheticTable {
-                rows: count,
-                columns,
-                foreign_keys: keys,
-                ..husk_of(self.trained)
-            };
-            let part = refer_to_written_keys(part, self.plan, self.done);
             let last = first + count >= rows;
+            let (part, following) = rayon::join(
+                || self.filled_part(first, count, values, foreign_keys, own),
+                || if last { Ok(None) } else { parts.next() },
+            );
             sink.part(part, first, last)?;
             first += count;
             if last {
                 return Ok(());
             }
+            next = following;
         }
+    }
+
+    /// Rows `first..first + count` of the table from their stored `values`, with their keys and
+    /// their semantic columns filled.
+    fn filled_part(
+        &self,
+        first: usize,
+        count: usize,
+        values: Vec<Vec<Value>>,
+        foreign_keys: &IndexMap<String, Vec<Option<usize>>>,
+        own: Option<u64>,
+    ) -> SyntheticTable {
+        let mut columns = empty_columns(self.trained, 0);
+        for (column, values) in columns.iter_mut().zip(values) {
+            column.values = values;
+        }
+        let keys: IndexMap<String, Vec<Option<usize>>> = foreign_keys
+            .iter()
+            .map(|(name, rows)| (name.clone(), rows[first..first + count].to_vec()))
+            .collect();
+        if let (Some(semantic), Some(base)) = (&self.trained.semantic, own) {
+            let (plan, done) = (self.plan, self.done);
+            fill_semantic_with(semantic, &mut columns, &keys, plan, done, first, base);
+        }
+        let part = SyntheticTable {
+            rows: count,
+            columns,
+            foreign_keys: keys,
+            ..husk_of(self.trained)
+        };
+        refer_to_written_keys(part, self.plan, self.done)
     }
 }
 
@@ -139,6 +158,10 @@ struct Drawn<'a> {
     part_rows: usize,
     store: Store,
 }
+
+/// The most room made at once for reading a part back (its rows' bytes are about a hundred
+/// each, so a part is a few megabytes).
+const MAX_PART_BYTES: usize = 64 << 20;
 
 /// Where the parts wait: a temporary file, or memory for a table of a few parts (a file then
 /// costs more than it saves).
@@ -435,7 +458,9 @@ impl FileParts {
         }
         let length = usize::try_from(u64::from_le_bytes(length))
             .map_err(|err| spill_error(std::io::Error::other(err.to_string())))?;
-        let mut bytes = Vec::new();
+        // Room for the whole part at once; a corrupt length is refused by the read, not by
+        // room made for it.
+        let mut bytes = Vec::with_capacity(length.min(MAX_PART_BYTES));
         (&mut self.file)
             .take(length as u64)
             .read_to_end(&mut bytes)

@@ -781,10 +781,8 @@ impl SemanticColumn {
             Generator::Email(model) => model.draw(person, locale, rng),
             Generator::Phone(model) => model.draw(country_name, rng),
             Generator::Shape(shape) => shape.draw(rng).to_string(),
-            Generator::Text(model) => match model.sample(rng) {
-                Some(text) => text,
-                None => return Value::Null,
-            },
+            // Text names no one: the value as drawn.
+            Generator::Text(model) => return model.sample(rng).map_or(Value::Null, Value::Label),
         };
         match self.kind {
             SemanticType::FirstName => person.first = Some(text.clone()),

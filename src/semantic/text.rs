@@ -3,6 +3,7 @@
 //! keeping the number of words per value and the words' casing. An output equal to a real value
 //! is drawn again: the model keeps a 64-bit hash of every real value for that (never the value).
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
@@ -141,20 +142,26 @@ impl WordModel {
     }
 
     /// One fresh value (never equal to a real one); `None` when every draw replayed one.
-    pub fn sample(&self, rng: &mut SynthRng) -> Option<String> {
-        (0..RETRIES).find_map(|_| {
-            let text = self.draw(rng);
-            (!holds(&self.real, hash(&text))).then_some(text)
+    /// Drawn into a buffer kept per thread, so a value costs one allocation (its own) instead
+    /// of a growing string and a copy of it: large tables draw millions.
+    pub fn sample(&self, rng: &mut SynthRng) -> Option<Arc<str>> {
+        thread_local! {
+            static TEXT: RefCell<String> = const { RefCell::new(String::new()) };
+        }
+        TEXT.with_borrow_mut(|text| {
+            (0..RETRIES).find_map(|_| {
+                self.draw(text, rng);
+                (!holds(&self.real, hash(text))).then(|| Arc::from(text.as_str()))
+            })
         })
     }
 
-    /// A first word, then each next word from the followers of the one before (every word
-    /// when it has none), joined by spaces.
-    fn draw(&self, rng: &mut SynthRng) -> String {
+    /// Writes into `text` a first word, then each next word from the followers of the one
+    /// before (every word when it has none), joined by spaces.
+    fn draw(&self, text: &mut String, rng: &mut SynthRng) {
         let length = self.lengths[rng.random_range(0..self.lengths.len())].max(1);
         let chains = self.chains.get_or_init(|| Chains::of(self));
-        // Room for words of up to 11 letters, so most texts are built without a reallocation.
-        let mut text = String::with_capacity(usize::from(length) * 12);
+        text.clear();
         let mut list = 0;
         for drawn in 0..length {
             let (words, follow) = &chains.lists[list];
@@ -165,7 +172,6 @@ impl WordModel {
             text.push_str(&words.items()[index]);
             list = follow[index].unwrap_or(1);
         }
-        text
     }
 }
 
@@ -304,7 +310,10 @@ mod tests {
         let real = titles();
         let model = WordModel::train(real.iter().map(String::as_str), 5).expect("frequent words");
         let mut rng = rng_for(3, "t");
-        let synthetic: Vec<String> = (0..200).filter_map(|_| model.sample(&mut rng)).collect();
+        let synthetic: Vec<String> = (0..200)
+            .filter_map(|_| model.sample(&mut rng))
+            .map(|text| text.to_string())
+            .collect();
         assert!(synthetic.len() > 100);
         let share = bigram_share(
             real.iter().map(String::as_str),
