@@ -124,10 +124,8 @@ impl DrawableLeaves {
         let (first, end) = leaf.ends;
         let runs = if first == end { leaf.len } else { end - first };
         let numbers = &self.numbers[leaf.start..leaf.start + runs];
-        let (first_run, after_run) = (
-            numbers.partition_point(|&x| x < low),
-            numbers.partition_point(|&x| x <= high),
-        );
+        let first_run = partition_near(numbers, guess(numbers, low), |x| x < low);
+        let after_run = partition_near(numbers, first_run, |x| x <= high);
         if first_run >= after_run {
             return None;
         }
@@ -181,6 +179,55 @@ impl DrawableLeaves {
             return index;
         }
         run_holding(&self.ends[first..end], index).min(end - first - 1)
+    }
+}
+
+/// Where `value` would sit in `sorted` (not empty) if its numbers were spread evenly between
+/// the first and the last: dates and prices nearly are.
+fn guess(sorted: &[f64], value: f64) -> usize {
+    let (first, last) = (sorted[0], sorted[sorted.len() - 1]);
+    if last <= first {
+        return 0;
+    }
+    // A value outside (or an infinite bound) lands on an end; `as` saturates.
+    ((value - first) / (last - first) * sorted.len() as f64) as usize
+}
+
+/// `sorted.partition_point(before)`, searched outward from `near` (probes 1, 2, 4... away, then
+/// a binary search between the last two): a bound near its guess is found in a cache line or
+/// two instead of a binary search's dozen misses across a large leaf. `before` holds for the
+/// first numbers and not after, as for `partition_point`.
+fn partition_near(sorted: &[f64], near: usize, before: impl Fn(f64) -> bool) -> usize {
+    let n = sorted.len();
+    let near = near.min(n);
+    let between = |lo: usize, hi: usize| lo + sorted[lo..hi].partition_point(|&x| before(x));
+    if near < n && before(sorted[near]) {
+        // The answer is past `near`: every number before `lo` holds `before`.
+        let (mut lo, mut step) = (near + 1, 1);
+        loop {
+            let probe = lo + step - 1;
+            if probe >= n {
+                return between(lo, n);
+            }
+            if !before(sorted[probe]) {
+                return between(lo, probe);
+            }
+            lo = probe + 1;
+            step *= 2;
+        }
+    }
+    // The answer is `near` or before: the number at `hi` (if any) does not hold `before`.
+    let (mut hi, mut step) = (near, 1);
+    loop {
+        if hi == 0 {
+            return 0;
+        }
+        let probe = hi.saturating_sub(step);
+        if before(sorted[probe]) {
+            return between(probe + 1, hi);
+        }
+        hi = probe;
+        step *= 2;
     }
 }
 
@@ -344,6 +391,41 @@ mod tests {
             let draws: Vec<Value> = values.into_iter().flatten().collect();
             if drawn {
                 summary(&draws, range);
+            }
+        }
+    }
+
+    #[test]
+    fn bounds_searched_near_a_guess_are_where_a_binary_search_finds_them() {
+        let mut rng = rng_for(5, "partition");
+        for size in [1usize, 2, 3, 7, 64, 1000] {
+            let mut sorted: Vec<f64> = (0..size)
+                .map(|_| f64::from(rng.random_range(0..(size as u32 / 3 + 2))))
+                .collect();
+            sorted.sort_by(f64::total_cmp);
+            for _ in 0..300 {
+                let value = rng.random_range(-2.0..size as f64 / 3.0 + 3.0);
+                let value = if rng.random_bool(0.5) {
+                    value.round()
+                } else {
+                    value
+                };
+                let near = rng.random_range(0..=size + 2);
+                let strict = sorted.partition_point(|&x| x < value);
+                let loose = sorted.partition_point(|&x| x <= value);
+                assert_eq!(partition_near(&sorted, near, |x| x < value), strict);
+                assert_eq!(partition_near(&sorted, near, |x| x <= value), loose);
+                assert_eq!(
+                    partition_near(&sorted, guess(&sorted, value), |x| x < value),
+                    strict
+                );
+            }
+            for infinite in [f64::NEG_INFINITY, f64::INFINITY] {
+                let at = guess(&sorted, infinite);
+                assert_eq!(
+                    partition_near(&sorted, at, |x| x < infinite),
+                    sorted.partition_point(|&x| x < infinite)
+                );
             }
         }
     }
