@@ -211,7 +211,6 @@ impl KeyDistribution {
             rng,
         );
         let mut pool = ParentPool::new(capacities, signatures);
-        let mut assigned = vec![None; child_rows];
         let wanted: Option<Vec<u16>> =
             self.preference
                 .as_ref()
@@ -219,9 +218,22 @@ impl KeyDistribution {
                 .map(|(preference, codes)| {
                     preference.draw_signatures(&codes, child_rows, rng.random())
                 });
-        for &row in &order[empty..] {
-            let signature = wanted.as_ref().map(|signatures| signatures[row]);
-            assigned[row] = Some(pool.take(signature, rng));
+        // Rows are served in a random order; what they want is gathered into that order and
+        // their parents scattered back in loops of their own, so that the reads and writes
+        // across millions of rows (each a cache miss) overlap instead of waiting on each
+        // parent taken.
+        let served = &order[empty..];
+        let wanted_in_order: Option<Vec<u16>> =
+            wanted.map(|signatures| served.iter().map(|&row| signatures[row]).collect());
+        let taken: Vec<usize> = (0..served.len())
+            .map(|at| {
+                let signature = wanted_in_order.as_ref().map(|signatures| signatures[at]);
+                pool.take(signature, rng)
+            })
+            .collect();
+        let mut assigned = vec![None; child_rows];
+        for (&row, parent) in served.iter().zip(taken) {
+            assigned[row] = Some(parent);
         }
         assigned
     }
