@@ -12,7 +12,7 @@
 use rand::RngExt;
 
 use super::marginal::smoothed_quantile;
-use super::runs::{Runs, run_holding};
+use super::runs::{Runs, run_holding_in};
 use crate::data::Value;
 use crate::sampling::SynthRng;
 
@@ -39,6 +39,9 @@ struct Leaf {
     /// The leaf's runs in `ends`, or an empty range when every run holds one value.
     ends: (usize, usize),
     numeric: bool,
+    /// A numeric leaf's smallest and largest numbers (kept here, in the header a draw reads
+    /// anyway, so that finding a bound does not first read both ends of the leaf).
+    range: (f64, f64),
 }
 
 impl DrawableLeaves {
@@ -71,12 +74,23 @@ impl DrawableLeaves {
             self.ends.extend_from_slice(values.ends());
             (first, self.ends.len())
         };
+        let range = if numeric {
+            let runs = &self.numbers[start..];
+            let count = runs.len();
+            (
+                runs.first().copied(),
+                runs.get(count.wrapping_sub(1)).copied(),
+            )
+        } else {
+            (None, None)
+        };
         self.leaves.push(Leaf {
             nulls,
             len: values.len(),
             start,
             ends,
             numeric,
+            range: (range.0.unwrap_or(0.0), range.1.unwrap_or(0.0)),
         });
     }
 
@@ -124,7 +138,7 @@ impl DrawableLeaves {
         let (first, end) = leaf.ends;
         let runs = if first == end { leaf.len } else { end - first };
         let numbers = &self.numbers[leaf.start..leaf.start + runs];
-        let first_run = partition_near(numbers, guess(numbers, low), |x| x < low);
+        let first_run = partition_near(numbers, guess(leaf.range, runs, low), |x| x < low);
         let after_run = partition_near(numbers, first_run, |x| x <= high);
         if first_run >= after_run {
             return None;
@@ -178,19 +192,18 @@ impl DrawableLeaves {
         if first == end {
             return index;
         }
-        run_holding(&self.ends[first..end], index).min(end - first - 1)
+        run_holding_in(&self.ends[first..end], leaf.len, index).min(end - first - 1)
     }
 }
 
-/// Where `value` would sit in `sorted` (not empty) if its numbers were spread evenly between
-/// the first and the last: dates and prices nearly are.
-fn guess(sorted: &[f64], value: f64) -> usize {
-    let (first, last) = (sorted[0], sorted[sorted.len() - 1]);
+/// Where `value` would sit among `count` sorted numbers from `first` to `last` if they were
+/// spread evenly: dates and prices nearly are.
+fn guess((first, last): (f64, f64), count: usize, value: f64) -> usize {
     if last <= first {
         return 0;
     }
     // A value outside (or an infinite bound) lands on an end; `as` saturates.
-    ((value - first) / (last - first) * sorted.len() as f64) as usize
+    ((value - first) / (last - first) * count as f64) as usize
 }
 
 /// `sorted.partition_point(before)`, searched outward from `near` (probes 1, 2, 4... away, then
@@ -395,6 +408,10 @@ mod tests {
         }
     }
 
+    fn ends_of(sorted: &[f64]) -> (f64, f64) {
+        (sorted[0], sorted[sorted.len() - 1])
+    }
+
     #[test]
     fn bounds_searched_near_a_guess_are_where_a_binary_search_finds_them() {
         let mut rng = rng_for(5, "partition");
@@ -415,13 +432,11 @@ mod tests {
                 let loose = sorted.partition_point(|&x| x <= value);
                 assert_eq!(partition_near(&sorted, near, |x| x < value), strict);
                 assert_eq!(partition_near(&sorted, near, |x| x <= value), loose);
-                assert_eq!(
-                    partition_near(&sorted, guess(&sorted, value), |x| x < value),
-                    strict
-                );
+                let at = guess(ends_of(&sorted), size, value);
+                assert_eq!(partition_near(&sorted, at, |x| x < value), strict);
             }
             for infinite in [f64::NEG_INFINITY, f64::INFINITY] {
-                let at = guess(&sorted, infinite);
+                let at = guess(ends_of(&sorted), size, infinite);
                 assert_eq!(
                     partition_near(&sorted, at, |x| x < infinite),
                     sorted.partition_point(|&x| x < infinite)

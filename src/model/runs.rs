@@ -133,11 +133,17 @@ impl Runs {
 /// if runs were of equal length: runs of similar lengths are then found in a cache line or
 /// two instead of a binary search across a large leaf.
 pub fn run_holding(ends: &[usize], index: usize) -> usize {
+    let len = ends.last().copied().unwrap_or(0);
+    run_holding_in(ends, len, index)
+}
+
+/// [`run_holding`] given the length of the list (the last end) as its caller knows it: one
+/// load fewer from a large leaf, a cache miss each draw.
+pub fn run_holding_in(ends: &[usize], len: usize, index: usize) -> usize {
     let n = ends.len();
     if n == 0 {
         return 0;
     }
-    let len = ends[n - 1];
     let before = |run: usize| ends[run] <= index;
     let guess = ((index as u128 * n as u128) / len.max(1) as u128) as usize;
     let guess = guess.min(n - 1);
