@@ -526,16 +526,12 @@ fn write_table(path: &Path, table: &SyntheticTable) -> Result<()> {
 }
 
 /// A CSV file written in parts (a table too large to hold comes in consecutive parts). Rows
-/// are formatted into a buffer ([`CsvRows`], as `csv::Writer` would write them) that is
-/// written to the file whenever it holds [`FLUSH_BYTES`].
+/// are formatted stretch by stretch ([`CsvRows`], as `csv::Writer` would write them), and each
+/// stretch's text is written to the file at once.
 struct CsvFile {
     path: PathBuf,
     file: fs::File,
-    rows: CsvRows,
 }
-
-/// How much formatted text is written to the file at once.
-const FLUSH_BYTES: usize = 1 << 20;
 
 impl CsvFile {
     /// Creates the file and writes its header.
@@ -544,16 +540,17 @@ impl CsvFile {
             path: path.to_path_buf(),
             source: source.into(),
         })?;
-        let mut rows = CsvRows::default();
+        let mut text = CsvRows::default();
         for name in header {
-            rows.field(name.as_bytes());
+            text.field(name.as_bytes());
         }
-        rows.end_row();
-        Ok(CsvFile {
+        text.end_row();
+        let mut file = CsvFile {
             path: path.to_path_buf(),
             file,
-            rows,
-        })
+        };
+        file.write(&text.bytes)?;
+        Ok(file)
     }
 
     /// Writes the rows of `table`, the first of which is row `first_row` of the whole table
@@ -577,31 +574,23 @@ impl CsvFile {
                 .map(|rows| format_rows(table, &sources, rows.clone(), first_row))
                 .collect();
             for text in texts {
-                self.rows.bytes.extend_from_slice(&text?.bytes);
-                if self.rows.bytes.len() >= FLUSH_BYTES {
-                    self.flush()?;
-                }
+                self.write(&text?.bytes)?;
             }
         }
         Ok(())
     }
 
-    /// Writes the buffered text to the file.
-    fn flush(&mut self) -> Result<()> {
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
         use std::io::Write as _;
-        self.file
-            .write_all(&self.rows.bytes)
-            .map_err(|source| Error::Write {
-                path: self.path.clone(),
-                source: source.into(),
-            })?;
-        self.rows.clear();
-        Ok(())
+        self.file.write_all(bytes).map_err(|source| Error::Write {
+            path: self.path.clone(),
+            source: source.into(),
+        })
     }
 
-    /// Writes what is left.
-    fn finish(mut self) -> Result<()> {
-        self.flush()
+    /// Ends the file: every stretch was written as it was formatted, so nothing is left.
+    fn finish(self) -> Result<()> {
+        Ok(())
     }
 }
 

@@ -74,15 +74,11 @@ impl DrawableLeaves {
             self.ends.extend_from_slice(values.ends());
             (first, self.ends.len())
         };
-        let range = if numeric {
-            let runs = &self.numbers[start..];
-            let count = runs.len();
-            (
-                runs.first().copied(),
-                runs.get(count.wrapping_sub(1)).copied(),
-            )
-        } else {
-            (None, None)
+        let numbers: &[f64] = if numeric { &self.numbers[start..] } else { &[] };
+        let range = match numbers {
+            [first, .., last] => (*first, *last),
+            [only] => (*only, *only),
+            [] => (0.0, 0.0),
         };
         self.leaves.push(Leaf {
             nulls,
@@ -90,7 +86,7 @@ impl DrawableLeaves {
             start,
             ends,
             numeric,
-            range: (range.0.unwrap_or(0.0), range.1.unwrap_or(0.0)),
+            range,
         });
     }
 

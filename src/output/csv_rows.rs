@@ -72,14 +72,6 @@ impl CsvRows {
         self.in_row = false;
     }
 
-    /// Empties the buffer (between rows).
-    pub(super) fn clear(&mut self) {
-        debug_assert!(!self.in_row);
-        self.bytes.clear();
-        self.row_start = 0;
-        self.field_start = 0;
-    }
-
     /// Puts the current field in quotes, its quotes doubled.
     fn quote_field(&mut self) {
         self.scratch.clear();
@@ -166,14 +158,14 @@ mod tests {
     }
 
     #[test]
-    fn plain_fields_and_clearing_between_rows() {
+    fn plain_fields_and_empty_rows() {
         let mut out = CsvRows::default();
         out.plain_field(b"12");
         out.plain_field(b"-0.5");
         out.field(b"");
         out.end_row();
         assert_eq!(out.bytes, b"12,-0.5,\n");
-        out.clear();
+        let mut out = CsvRows::default();
         out.field(b"");
         out.end_row();
         out.plain_field(b"1");
