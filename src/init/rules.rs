@@ -1,6 +1,6 @@
 //! The rules `init` writes into the schema it infers: every rule found in all rows of a table
-//! (found as training finds them: in the sample a large table is learned from), as comments, so a reviewer sees what generation will keep
-//! and can switch a coincidence off.
+//! (found as training finds them: in the sample a large table is learned from), as comments,
+//! so a reviewer sees what generation will keep and can switch a coincidence off.
 
 use std::fmt::Write as _;
 
