@@ -28,6 +28,25 @@ pub struct DrawableLeaves {
     labels: Vec<Value>,
 }
 
+/// A draw from a leaf whose random numbers are taken and whose value is not read yet (see
+/// [`DrawableLeaves::pick`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Pick {
+    /// The leaf holds no value, null or not.
+    Empty,
+    Null,
+    /// A number smoothed at `position` among the leaf's sorted numbers.
+    Number {
+        leaf: usize,
+        position: f64,
+    },
+    /// The label at `index` of the leaf's values.
+    Label {
+        leaf: usize,
+        index: usize,
+    },
+}
+
 /// Where one leaf's values are.
 #[derive(Debug, Clone, Copy)]
 struct Leaf {
@@ -57,17 +76,21 @@ impl DrawableLeaves {
     fn push(&mut self, nulls: usize, values: &Runs) {
         let runs = values.run_values();
         let numeric = matches!(runs.first(), Some(Value::Number(_)));
+        // Few repeats: the values are kept one by one, so a draw reads one array, not the
+        // ends and then the values (two cache misses in a large leaf), in less memory.
+        let expanded = runs.len() != values.len() && values.len() <= EXPAND_UP_TO * runs.len();
+        let each = expanded_runs(runs, values.ends(), expanded);
         let start = if numeric {
             let start = self.numbers.len();
             let number = |value: &Value| value.as_number().unwrap_or(0.0);
-            self.numbers.extend(runs.iter().map(number));
+            self.numbers.extend(each.map(number));
             start
         } else {
             let start = self.labels.len();
-            self.labels.extend(runs.iter().cloned());
+            self.labels.extend(each.cloned());
             start
         };
-        let ends = if runs.len() == values.len() {
+        let ends = if expanded || runs.len() == values.len() {
             (0, 0)
         } else {
             let first = self.ends.len();
@@ -94,26 +117,103 @@ impl DrawableLeaves {
     /// at random (numbers smoothed between two neighbours, as [`smoothed_quantile`] does);
     /// `None` for a leaf without any value, null or not (the column's fallback then draws).
     pub fn draw(&self, leaf: usize, rng: &mut SynthRng) -> Option<Value> {
-        let leaf = &self.leaves[leaf];
-        let total = leaf.nulls + leaf.len;
+        self.value(self.pick(leaf, rng))
+    }
+
+    /// The random part of [`DrawableLeaves::draw`]: which value of leaf `leaf` it gives, read
+    /// from the small leaf header only. Many rows' picks are taken first and their values read
+    /// after ([`DrawableLeaves::prefetch`]), so the reads' cache misses overlap.
+    pub fn pick(&self, leaf: usize, rng: &mut SynthRng) -> Pick {
+        let header = &self.leaves[leaf];
+        let total = header.nulls + header.len;
         if total == 0 {
-            return None;
+            return Pick::Empty;
         }
-        if rng.random_range(0..total) < leaf.nulls {
-            return Some(Value::Null);
+        if rng.random_range(0..total) < header.nulls {
+            return Pick::Null;
         }
-        if leaf.numeric {
-            let position = rng.random::<f64>() * (leaf.len - 1) as f64;
-            let low = position.floor() as usize;
-            let high = (low + 1).min(leaf.len - 1);
-            let (a, b) = self.number_pair(leaf, low, high);
-            Some(Value::Number(smoothed_quantile(
-                &[a, b],
-                position - low as f64,
-            )))
+        if header.numeric {
+            let position = rng.random::<f64>() * (header.len - 1) as f64;
+            Pick::Number { leaf, position }
         } else {
-            let index = rng.random_range(0..leaf.len);
-            Some(self.labels[leaf.start + self.run(leaf, index)].clone())
+            let index = rng.random_range(0..header.len);
+            Pick::Label { leaf, index }
+        }
+    }
+
+    /// Asks the processor to load what [`DrawableLeaves::value`] will read for `pick`: the
+    /// value itself, or for a leaf of runs the run ends near where its index would sit and
+    /// the values there. A hint only: it changes no result.
+    pub fn prefetch(&self, pick: Pick) {
+        let (leaf, index) = match pick {
+            Pick::Number { leaf, position } => (leaf, position as usize),
+            Pick::Label { leaf, index } => (leaf, index),
+            Pick::Empty | Pick::Null => return,
+        };
+        let header = &self.leaves[leaf];
+        let (first, end) = header.ends;
+        let run = if first == end {
+            index
+        } else {
+            let runs = end - first;
+            let guess = ((index as u128 * runs as u128) / header.len.max(1) as u128) as usize;
+            let guess = guess.min(runs - 1);
+            prefetch(self.ends.get(first + guess));
+            guess
+        };
+        if header.numeric {
+            prefetch(self.numbers.get(header.start + run));
+        } else {
+            prefetch(self.labels.get(header.start + run));
+        }
+    }
+
+    /// Asks the processor to load the header of leaf `leaf` (see [`DrawableLeaves::prefetch`]).
+    pub fn prefetch_leaf(&self, leaf: usize) {
+        prefetch(self.leaves.get(leaf));
+    }
+
+    /// Asks the processor to load where [`DrawableLeaves::draw_within`] will start looking
+    /// for `low` in leaf `leaf`; it takes no random number, so it is known before the draw.
+    pub fn prefetch_within(&self, leaf: usize, low: f64) {
+        let Some(header) = self.leaves.get(leaf) else {
+            return;
+        };
+        if !header.numeric || header.len == 0 || low.is_nan() {
+            return;
+        }
+        let (first, end) = header.ends;
+        let runs = if first == end {
+            header.len
+        } else {
+            end - first
+        };
+        let near = guess(header.range, runs, low).min(runs - 1);
+        prefetch(self.numbers.get(header.start + near));
+        if first != end {
+            prefetch(self.ends.get(first + near));
+        }
+    }
+
+    /// The value `pick` stands for; `None` for [`Pick::Empty`].
+    pub fn value(&self, pick: Pick) -> Option<Value> {
+        match pick {
+            Pick::Empty => None,
+            Pick::Null => Some(Value::Null),
+            Pick::Number { leaf, position } => {
+                let leaf = &self.leaves[leaf];
+                let low = position.floor() as usize;
+                let high = (low + 1).min(leaf.len - 1);
+                let (a, b) = self.number_pair(leaf, low, high);
+                Some(Value::Number(smoothed_quantile(
+                    &[a, b],
+                    position - low as f64,
+                )))
+            }
+            Pick::Label { leaf, index } => {
+                let leaf = &self.leaves[leaf];
+                Some(self.labels[leaf.start + self.run(leaf, index)].clone())
+            }
         }
     }
 
@@ -190,6 +290,39 @@ impl DrawableLeaves {
         }
         run_holding_in(&self.ends[first..end], leaf.len, index).min(end - first - 1)
     }
+}
+
+/// Asks the processor to bring `item` into the cache, if there is one.
+fn prefetch<T>(item: Option<&T>) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(item) = item {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: a prefetch is a hint; it reads nothing and cannot fault, whatever the address
+        // (here the address of a live reference).
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(item).cast::<i8>()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = item;
+}
+
+/// A leaf holding up to this many values per run keeps them one by one ([`expanded_runs`]).
+/// At 2 the values alone take no more room than one value and one end per run.
+const EXPAND_UP_TO: usize = 2;
+
+/// The values of runs ending at `ends`, each run's value once (`expanded` false) or as often
+/// as it repeats.
+fn expanded_runs<'a>(
+    runs: &'a [Value],
+    ends: &'a [usize],
+    expanded: bool,
+) -> impl Iterator<Item = &'a Value> + 'a {
+    let starts = std::iter::once(0).chain(ends.iter().copied());
+    runs.iter()
+        .zip(ends.iter().zip(starts))
+        .flat_map(move |(value, (&end, start))| {
+            let count = if expanded { end - start } else { 1 };
+            std::iter::repeat_n(value, count)
+        })
 }
 
 /// Where `value` would sit among `count` sorted numbers from `first` to `last` if they were
@@ -294,7 +427,41 @@ mod tests {
             ),
             (0, Runs::new(vec![label("x"); 40])),
             (0, Runs::new(vec![number(7.0)])),
+            // Long runs of numbers: kept as runs, not one by one (see `EXPAND_UP_TO`).
+            (
+                2,
+                Runs::new(
+                    [vec![4.0; 10], vec![6.0; 10], vec![8.0]]
+                        .concat()
+                        .into_iter()
+                        .map(number)
+                        .collect(),
+                ),
+            ),
         ]
+    }
+
+    #[test]
+    fn picks_read_later_give_the_draws() {
+        let leaves = leaves();
+        let drawable = DrawableLeaves::new(leaves.iter().map(|(nulls, runs)| (*nulls, runs)));
+        let mut ours = rng_for(12, "picks");
+        let mut theirs = rng_for(12, "picks");
+        let picks: Vec<Pick> = (0..2_000)
+            .map(|draw| {
+                let pick = drawable.pick(draw % leaves.len(), &mut ours);
+                drawable.prefetch(pick);
+                pick
+            })
+            .collect();
+        for (draw, pick) in picks.into_iter().enumerate() {
+            let expected = drawable.draw(draw % leaves.len(), &mut theirs);
+            match (drawable.value(pick), expected) {
+                (None, None) => {}
+                (Some(value), Some(expected)) => assert!(value.same(&expected), "draw {draw}"),
+                (value, expected) => panic!("draw {draw}: {value:?} {expected:?}"),
+            }
+        }
     }
 
     #[test]

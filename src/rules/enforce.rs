@@ -301,6 +301,21 @@ impl Enforcer {
         range
     }
 
+    /// Whether every value drawn for `column` is kept as drawn, up to fixes that take no random
+    /// number: no bound to redraw it into ([`Enforcer::interval`] is `None`, [`Enforcer::fix`]
+    /// draws nothing) and no common clock times ([`Enforcer::acceptable`] accepts it).
+    pub fn keeps_draws(&self, column: usize) -> bool {
+        let bounded = self
+            .steps
+            .get(column)
+            .is_some_and(|steps| steps.iter().any(|step| matches!(step, Step::Within(_))));
+        let timed = self
+            .common
+            .get(column)
+            .is_some_and(|times| !times.is_empty());
+        !bounded && !timed
+    }
+
     /// Whether [`Enforcer::fix`] needs the parent's values.
     pub fn uses_context(&self) -> bool {
         self.uses_context
