@@ -185,11 +185,19 @@ impl<'a> Drawn<'a> {
             trained,
             pending: vec![Vec::new(); trained.columns.len()],
             stored: 0,
-            parents: Vec::new(),
+            // Room for every row at once: grown by doubling, these were copied whole again and
+            // again (tens of megabytes for a table of millions of rows).
+            parents: Vec::with_capacity(expected_rows),
             codes: trained
                 .assigned
                 .iter()
-                .map(|distribution| distribution.child_codes(&none))
+                .map(|distribution| {
+                    let mut codes = distribution.child_codes(&none)?;
+                    codes
+                        .iter_mut()
+                        .for_each(|codes| codes.reserve(expected_rows));
+                    Some(codes)
+                })
                 .collect(),
             part_rows,
             store,

@@ -418,9 +418,12 @@ impl LearnedModel {
             value => value,
         };
         let range = self.bounds[column];
-        let value = self
-            .enforcer
-            .fix(column, value, &draft.row, draft.context, range, rng);
+        let value = if self.enforcer.changes(column) {
+            self.enforcer
+                .fix(column, value, &draft.row, draft.context, range, rng)
+        } else {
+            value
+        };
         if self.codes_read()[column] {
             draft.codes[self.layout.current(column)] = self.encoders[column].encode(&value);
         }
