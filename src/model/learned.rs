@@ -310,32 +310,25 @@ impl LearnedModel {
                     self.draw_column_at_once(column, conditional, drafts, rng);
                 }
                 model => {
-                    self.prefetch_bounded(column, model, drafts);
-                    for draft in drafts.iter_mut() {
-                        self.draw_cell(column, draft, rng);
+                    // Where each draft's bounded draw looks first depends on its bounds and
+                    // leaf, not on a random number: asked for before any is drawn, the cache
+                    // misses of all the drafts overlap.
+                    let bounded: Vec<Option<Bounded<'_>>> = drafts
+                        .iter()
+                        .map(|draft| {
+                            let bounded = self.bounded(model, column, draft);
+                            if let Some(bounded) = &bounded {
+                                bounded
+                                    .leaves
+                                    .prefetch_within(bounded.leaf, bounded.range.0);
+                            }
+                            bounded
+                        })
+                        .collect();
+                    for (draft, bounded) in drafts.iter_mut().zip(bounded) {
+                        self.draw_cell(column, draft, bounded, rng);
                     }
                 }
-            }
-        }
-    }
-
-    /// For a column the rules bound, asks the processor to load where each draft's bounded
-    /// draw ([`LearnedModel::draw_within_bounds`]) will look first, before any is drawn: the
-    /// place depends on the bounds and the leaf, not on a random number, so the cache misses
-    /// of all the drafts overlap.
-    fn prefetch_bounded(&self, column: usize, model: &ColumnModel, drafts: &[Draft<'_>]) {
-        if self.enforcer.keeps_draws(column) {
-            return;
-        }
-        for draft in drafts {
-            let (conditional, base) = match model {
-                ColumnModel::Tree(conditional) => (conditional, 0.0),
-                ColumnModel::Marginal(_) => return,
-                ColumnModel::Gap { first, next } => gap_model((first, next), column, draft),
-            };
-            if let Some((low, _)) = self.enforcer.interval(column, &draft.row, draft.context) {
-                let (leaf, leaves) = conditional.leaf_of(draft.codes);
-                leaves.prefetch_within(leaf, low - base);
             }
         }
     }
@@ -386,13 +379,20 @@ impl LearnedModel {
 
     /// Draws one column of a draft row (its earlier columns already drawn): the model's value,
     /// drawn again while the rules do not accept it, then kept ([`LearnedModel::keep_drawn`]).
-    fn draw_cell(&self, column: usize, draft: &mut Draft<'_>, rng: &mut SynthRng) {
+    /// A column the rules bound is drawn first inside its bounds (`bounded`).
+    fn draw_cell(
+        &self,
+        column: usize,
+        draft: &mut Draft<'_>,
+        bounded: Option<Bounded<'_>>,
+        rng: &mut SynthRng,
+    ) {
         let value = match draft.first.take() {
             Some(value) => value,
             None => {
                 let model = &self.columns[column];
-                let mut value = self
-                    .draw_within_bounds(model, column, draft, rng)
+                let mut value = bounded
+                    .and_then(|bounded| bounded.draw(rng))
                     .unwrap_or_else(|| self.draw(model, column, draft, rng));
                 for _ in 0..REDRAWS {
                     if self
@@ -491,25 +491,28 @@ impl LearnedModel {
             .collect()
     }
 
-    /// A first draw of a column whose rules bound it ([`Enforcer::interval`]), from the part of
-    /// its leaf inside the bounds (for a column drawn as a gap, the gaps that land inside):
-    /// what drawing until a value is accepted gives, without the draws that would be refused. `None` when the column is not bounded or its
-    /// leaf holds no value inside (the column is then drawn as usual).
-    fn draw_within_bounds(
-        &self,
-        model: &ColumnModel,
+    /// Where a first draw of a column whose rules bound it ([`Enforcer::interval`]) looks: the
+    /// draft's leaf and the bounds as its values (gaps, for a column drawn as a gap). `None`
+    /// when the column is not bounded for this draft.
+    fn bounded<'m>(
+        &'m self,
+        model: &'m ColumnModel,
         column: usize,
         draft: &Draft<'_>,
-        rng: &mut SynthRng,
-    ) -> Option<Value> {
+    ) -> Option<Bounded<'m>> {
         let (conditional, base) = match model {
             ColumnModel::Tree(conditional) => (conditional, 0.0),
             ColumnModel::Marginal(_) => return None,
             ColumnModel::Gap { first, next } => gap_model((first, next), column, draft),
         };
         let (low, high) = self.enforcer.interval(column, &draft.row, draft.context)?;
-        let value = conditional.sample_within(draft.codes, (low - base, high - base), rng)?;
-        Some(shift(value, base))
+        let (leaf, leaves) = conditional.leaf_of(draft.codes);
+        Some(Bounded {
+            leaves,
+            leaf,
+            range: (low - base, high - base),
+            base,
+        })
     }
 
     fn context_codes(&self, parent: &Parent<'_>, parent_row: Option<usize>) -> Vec<u8> {
@@ -720,6 +723,26 @@ impl TableModel for LearnedModel {
     }
 }
 
+/// A first draw of a bounded column for one draft (see [`LearnedModel::bounded`]).
+struct Bounded<'m> {
+    leaves: &'m DrawableLeaves,
+    leaf: usize,
+    /// The bounds, less `base`.
+    range: (f64, f64),
+    /// What a drawn value is shifted by (the previous date, for a gap).
+    base: f64,
+}
+
+impl Bounded<'_> {
+    /// A draw from the part of the leaf inside the bounds: what drawing until a value is
+    /// accepted gives, without the draws that would be refused. `None` when the leaf holds no
+    /// value inside (the column is then drawn as usual).
+    fn draw(&self, rng: &mut SynthRng) -> Option<Value> {
+        let value = self.leaves.draw_within(self.leaf, self.range, rng)?;
+        Some(shift(value, self.base))
+    }
+}
+
 /// What the rows of one parent's sequence are drawn from: the parent's codes, the date first
 /// dates are offsets from, and the parent's values (when the rules read them).
 struct SequenceStart {
@@ -843,13 +866,6 @@ impl Conditional {
         leaves
             .draw(leaf, rng)
             .unwrap_or_else(|| self.fallback.sample(rng))
-    }
-
-    /// [`Conditional::sample`] kept to `range` ([`DrawableLeaves::draw_within`]); `None` when
-    /// the leaf holds no number in it.
-    fn sample_within(&self, codes: &[u8], range: (f64, f64), rng: &mut SynthRng) -> Option<Value> {
-        let (leaf, leaves) = self.leaf_of(codes);
-        leaves.draw_within(leaf, range, rng)
     }
 
     /// The tree and leaves laid out for drawing, built on first use.
