@@ -249,36 +249,47 @@ impl<T> Weighted<T> {
 
     /// [`Weighted::draw`] giving the item's place in [`Weighted::items`].
     pub fn draw_index(&self, rng: &mut SynthRng) -> usize {
-        let total = self.cumulative.last().copied().unwrap_or(0.0);
-        let target = rng.random::<f64>() * total;
         let guide = self.guide.get_or_init(|| guide(&self.cumulative));
-        let index = match guide {
-            Some(guide) => self.guided_search(guide, target, total),
-            None => self.cumulative.partition_point(|&c| c <= target),
-        };
-        index.min(self.items.len() - 1)
-    }
-
-    /// The first item whose cumulative weight exceeds `target` (what a binary search finds),
-    /// looked for from the guide's start for `target`'s slice of the total.
-    fn guided_search(&self, guide: &[u32], target: f64, total: f64) -> usize {
-        let cumulative = &self.cumulative;
-        let slice = (target / total * guide.len() as f64) as usize;
-        let mut index = guide.get(slice).map_or(0, |&start| start as usize);
-        if index > 0 && cumulative.get(index - 1).is_none_or(|&c| c > target) {
-            // Rounding put the target before its slice: search the usual way.
-            return cumulative.partition_point(|&c| c <= target);
-        }
-        while cumulative.get(index).is_some_and(|&c| c <= target) {
-            index += 1;
-        }
-        index
+        draw_cumulative(&self.cumulative, guide.as_deref(), rng)
     }
 
     /// The items, in drawing order.
     pub fn items(&self) -> &[T] {
         &self.items
     }
+
+    /// The cumulative weights of the items, and their guide ([`guide`]), for a caller that
+    /// lays many lists out together and draws with [`draw_cumulative`].
+    pub fn cumulative(&self) -> (&[f64], Option<Vec<u32>>) {
+        (&self.cumulative, guide(&self.cumulative))
+    }
+}
+
+/// The place of an item drawn in proportion to its weight, from the items' cumulative weights
+/// (not empty) and their guide ([`guide`], if any): what [`Weighted::draw_index`] draws.
+pub fn draw_cumulative(cumulative: &[f64], guide: Option<&[u32]>, rng: &mut SynthRng) -> usize {
+    let total = cumulative.last().copied().unwrap_or(0.0);
+    let target = rng.random::<f64>() * total;
+    let index = match guide {
+        Some(guide) => guided_search(cumulative, guide, target, total),
+        None => cumulative.partition_point(|&c| c <= target),
+    };
+    index.min(cumulative.len().saturating_sub(1))
+}
+
+/// The first item whose cumulative weight exceeds `target` (what a binary search finds),
+/// looked for from the guide's start for `target`'s slice of the total.
+fn guided_search(cumulative: &[f64], guide: &[u32], target: f64, total: f64) -> usize {
+    let slice = (target / total * guide.len() as f64) as usize;
+    let mut index = guide.get(slice).map_or(0, |&start| start as usize);
+    if index > 0 && cumulative.get(index - 1).is_none_or(|&c| c > target) {
+        // Rounding put the target before its slice: search the usual way.
+        return cumulative.partition_point(|&c| c <= target);
+    }
+    while cumulative.get(index).is_some_and(|&c| c <= target) {
+        index += 1;
+    }
+    index
 }
 
 impl<T: PartialEq> Weighted<T> {
@@ -498,7 +509,7 @@ mod tests {
         for target in targets {
             let expected = weighted.cumulative.partition_point(|&c| c <= target);
             assert_eq!(
-                weighted.guided_search(&table, target, total),
+                guided_search(&weighted.cumulative, &table, target, total),
                 expected,
                 "{target}"
             );

@@ -10,7 +10,7 @@ use std::sync::{Arc, OnceLock};
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
-use crate::model::marginal::Weighted;
+use crate::model::marginal::{Weighted, draw_cumulative};
 use crate::sampling::SynthRng;
 
 /// Draws of a value that equals a real one before giving up (the value is then left empty).
@@ -29,25 +29,94 @@ pub struct WordModel {
     next: BTreeMap<Arc<str>, Weighted<Arc<str>>>,
     /// Hashes of the real values (sorted), to reject replays.
     real: Vec<u64>,
-    /// The word lists linked by position, built on the first draw (not stored).
+    /// The word lists laid out for drawing, built on the first draw (not stored); `None`
+    /// when they do not fit it.
     #[serde(skip)]
-    chains: OnceLock<Chains>,
+    chains: OnceLock<Option<Chains>>,
+    /// A bit per slice of hash values holding a real value's hash, built on the first draw
+    /// (not stored): most drawn values are told apart from every real one by a bit that
+    /// stays in the cache, without a search through `real`.
+    #[serde(skip)]
+    sketch: OnceLock<Sketch>,
 }
 
-/// The word lists of a [`WordModel`] linked by position, so drawing a value follows indices
-/// instead of looking each word up by its text: list 0 holds the first words, list 1 every
-/// word, list `2 + i` the followers of the `i`-th word of `next`; next to each list, for each
-/// of its words, the list of that word's followers (none: back off to list 1).
+/// A set of 64-bit hashes as one bit per slice of the hash values ([`Sketch::may_hold`] is
+/// never wrong about a hash it says is absent).
+#[derive(Debug, Clone, Default)]
+struct Sketch {
+    bits: Vec<u64>,
+    /// The hash bits that pick a slice (the top ones).
+    shift: u32,
+}
+
+/// The most bits a sketch takes (2 MB); about 8 per hash up to that.
+const MAX_SKETCH_BITS: usize = 1 << 24;
+
+impl Sketch {
+    fn of(hashes: &[u64]) -> Sketch {
+        let bits = (hashes.len() * 8)
+            .next_power_of_two()
+            .clamp(64, MAX_SKETCH_BITS);
+        let mut sketch = Sketch {
+            bits: vec![0; bits / 64],
+            shift: 64 - bits.trailing_zeros(),
+        };
+        for &hash in hashes {
+            let slice = sketch.slice(hash);
+            sketch.bits[slice / 64] |= 1 << (slice % 64);
+        }
+        sketch
+    }
+
+    fn slice(&self, hash: u64) -> usize {
+        (hash >> self.shift) as usize
+    }
+
+    /// Whether `hash` may be one of the hashes: false means it is not.
+    fn may_hold(&self, hash: u64) -> bool {
+        let slice = self.slice(hash);
+        self.bits
+            .get(slice / 64)
+            .is_some_and(|word| word & (1 << (slice % 64)) != 0)
+    }
+}
+
+/// The word lists of a [`WordModel`] laid out for drawing: list 0 holds the first words,
+/// list 1 every word, list `2 + i` the followers of the `i`-th word of `next`. The lists'
+/// weights, words and followers sit in a few flat arrays and each distinct word's text once,
+/// so drawing a word reads three or four places that stay in the cache instead of following
+/// a pointer per list, per weight array and per word (millions of values are drawn).
 #[derive(Debug, Clone, Default)]
 struct Chains {
-    lists: Vec<Linked>,
+    lists: Vec<List>,
+    /// Every list's cumulative weights, one list after another.
+    cumulative: Vec<f64>,
+    /// Every list's guides (see `marginal::guide`), one after another.
+    guides: Vec<u32>,
+    /// For each entry of `cumulative`: its word's place in `text` and the list of the word's
+    /// followers (1, every word, for a word without followers).
+    entries: Vec<Entry>,
+    /// The distinct words, one after another.
+    text: String,
 }
 
-/// A word list and, for each of its words, the list of its followers.
-type Linked = (Weighted<Arc<str>>, Vec<Option<usize>>);
+/// Where a list's entries and guide are in [`Chains`].
+#[derive(Debug, Clone, Copy)]
+struct List {
+    entries: (usize, usize),
+    guide: (usize, usize),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    word: (u32, u32),
+    follow: u32,
+}
 
 impl Chains {
-    fn of(model: &WordModel) -> Chains {
+    /// `None` when the words' text or the lists outgrow 32-bit places (a model can then not
+    /// be drawn from this way; it is far beyond any real column's).
+    fn of(model: &WordModel) -> Option<Chains> {
         let position: HashMap<&str, usize> = model
             .next
             .keys()
@@ -55,19 +124,50 @@ impl Chains {
             .map(|(index, word)| (&**word, 2 + index))
             .collect();
         let first = model.starts.as_ref().unwrap_or(&model.words);
-        let lists = [first, &model.words]
-            .into_iter()
-            .chain(model.next.values())
-            .map(|list| {
-                let follow = list
-                    .items()
-                    .iter()
-                    .map(|word| position.get(&**word).copied())
-                    .collect();
-                (list.clone(), follow)
-            })
-            .collect();
-        Chains { lists }
+        let mut chains = Chains::default();
+        let mut placed: HashMap<&str, (u32, u32)> = HashMap::new();
+        for list in [first, &model.words].into_iter().chain(model.next.values()) {
+            let (cumulative, guide) = list.cumulative();
+            let guide = guide.unwrap_or_default();
+            chains.lists.push(List {
+                entries: (
+                    chains.cumulative.len(),
+                    chains.cumulative.len() + cumulative.len(),
+                ),
+                guide: (chains.guides.len(), chains.guides.len() + guide.len()),
+            });
+            chains.cumulative.extend_from_slice(cumulative);
+            chains.guides.extend(guide);
+            for word in list.items() {
+                let text = match placed.get(&**word) {
+                    Some(&at) => at,
+                    None => {
+                        let start = u32::try_from(chains.text.len()).ok()?;
+                        chains.text.push_str(word);
+                        let at = (start, u32::try_from(chains.text.len()).ok()?);
+                        placed.insert(word, at);
+                        at
+                    }
+                };
+                let follow = position.get(&**word).copied().unwrap_or(1);
+                let follow = u32::try_from(follow).ok()?;
+                chains.entries.push(Entry { word: text, follow });
+            }
+        }
+        Some(chains)
+    }
+
+    /// Draws a word of list `list`: its text, and the list its follower is drawn from.
+    fn draw(&self, list: usize, rng: &mut SynthRng) -> (&str, usize) {
+        let List { entries, guide } = self.lists[list];
+        let guide = (guide.0 < guide.1).then(|| &self.guides[guide.0..guide.1]);
+        let index = draw_cumulative(&self.cumulative[entries.0..entries.1], guide, rng);
+        let entry = self.entries[entries.0 + index];
+        let (start, end) = entry.word;
+        (
+            &self.text[start as usize..end as usize],
+            entry.follow as usize,
+        )
     }
 }
 
@@ -126,6 +226,7 @@ impl WordModel {
             next,
             real: sorted_hashes(values.iter().map(|w| w.join(" "))),
             chains: OnceLock::new(),
+            sketch: OnceLock::new(),
         })
     }
 
@@ -151,26 +252,47 @@ impl WordModel {
         TEXT.with_borrow_mut(|text| {
             (0..RETRIES).find_map(|_| {
                 self.draw(text, rng);
-                (!holds(&self.real, hash(text))).then(|| Arc::from(text.as_str()))
+                (!self.replays(hash(text))).then(|| Arc::from(text.as_str()))
             })
         })
+    }
+
+    /// Whether a drawn value with hash `hash` equals a real one.
+    fn replays(&self, hash: u64) -> bool {
+        let sketch = self.sketch.get_or_init(|| Sketch::of(&self.real));
+        sketch.may_hold(hash) && holds(&self.real, hash)
     }
 
     /// Writes into `text` a first word, then each next word from the followers of the one
     /// before (every word when it has none), joined by spaces.
     fn draw(&self, text: &mut String, rng: &mut SynthRng) {
         let length = self.lengths[rng.random_range(0..self.lengths.len())].max(1);
-        let chains = self.chains.get_or_init(|| Chains::of(self));
         text.clear();
+        let Some(chains) = self.chains.get_or_init(|| Chains::of(self)) else {
+            return self.draw_by_text(text, length, rng);
+        };
         let mut list = 0;
         for drawn in 0..length {
-            let (words, follow) = &chains.lists[list];
-            let index = words.draw_index(rng);
+            let (word, next) = chains.draw(list, rng);
             if drawn > 0 {
                 text.push(' ');
             }
-            text.push_str(&words.items()[index]);
-            list = follow[index].unwrap_or(1);
+            text.push_str(word);
+            list = next;
+        }
+    }
+
+    /// [`WordModel::draw`] looking each word's followers up by text (the same draws): for a
+    /// model too large for [`Chains`].
+    fn draw_by_text(&self, text: &mut String, length: u16, rng: &mut SynthRng) {
+        let mut words = self.starts.as_ref().unwrap_or(&self.words);
+        for drawn in 0..length {
+            let word = words.draw(rng);
+            if drawn > 0 {
+                text.push(' ');
+            }
+            text.push_str(word);
+            words = self.next.get(word).unwrap_or(&self.words);
         }
     }
 }
@@ -270,10 +392,41 @@ mod tests {
             for wanted in probes.iter().chain(&hashes).chain(&clustered).copied() {
                 let expected = hashes.binary_search(&wanted).is_ok();
                 proptest::prop_assert_eq!(holds(&hashes, wanted), expected, "{}", wanted);
+                proptest::prop_assert!(!expected || Sketch::of(&hashes).may_hold(wanted));
                 let next = wanted.wrapping_add(1);
                 proptest::prop_assert_eq!(holds(&hashes, next), hashes.binary_search(&next).is_ok());
             }
         }
+    }
+
+    #[test]
+    fn words_laid_out_for_drawing_draw_as_words_looked_up_by_text() {
+        let real = titles();
+        let model = WordModel::train(real.iter().map(String::as_str), 5).expect("frequent words");
+        let (mut ours, mut theirs) = (rng_for(8, "chains"), rng_for(8, "chains"));
+        let (mut laid_out, mut by_text) = (String::new(), String::new());
+        for _ in 0..500 {
+            model.draw(&mut laid_out, &mut ours);
+            let length = model.lengths[theirs.random_range(0..model.lengths.len())].max(1);
+            by_text.clear();
+            model.draw_by_text(&mut by_text, length, &mut theirs);
+            assert_eq!(laid_out, by_text);
+        }
+    }
+
+    #[test]
+    fn a_sketch_holds_its_hashes_and_tells_most_others_apart() {
+        let mut rng = rng_for(4, "sketch");
+        let hashes: Vec<u64> = (0..10_000).map(|_| rng.random()).collect();
+        let sketch = Sketch::of(&hashes);
+        assert!(hashes.iter().all(|&hash| sketch.may_hold(hash)));
+        let others = (0..10_000)
+            .filter(|_| sketch.may_hold(rng.random()))
+            .count();
+        assert!(
+            others < 2_000,
+            "{others} of 10,000 other hashes may be held"
+        );
     }
 
     fn titles() -> Vec<String> {
