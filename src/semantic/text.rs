@@ -32,12 +32,12 @@ pub struct WordModel {
     /// The word lists laid out for drawing, built on the first draw (not stored); `None`
     /// when they do not fit it.
     #[serde(skip)]
-    chains: OnceLock<Option<Chains>>,
+    chains: OnceLock<Option<Box<Chains>>>,
     /// A bit per slice of hash values holding a real value's hash, built on the first draw
     /// (not stored): most drawn values are told apart from every real one by a bit that
     /// stays in the cache, without a search through `real`.
     #[serde(skip)]
-    sketch: OnceLock<Sketch>,
+    sketch: OnceLock<Box<Sketch>>,
 }
 
 /// A set of 64-bit hashes as one bit per slice of the hash values ([`Sketch::may_hold`] is
@@ -259,7 +259,7 @@ impl WordModel {
 
     /// Whether a drawn value with hash `hash` equals a real one.
     fn replays(&self, hash: u64) -> bool {
-        let sketch = self.sketch.get_or_init(|| Sketch::of(&self.real));
+        let sketch = self.sketch.get_or_init(|| Box::new(Sketch::of(&self.real)));
         sketch.may_hold(hash) && holds(&self.real, hash)
     }
 
@@ -268,7 +268,7 @@ impl WordModel {
     fn draw(&self, text: &mut String, rng: &mut SynthRng) {
         let length = self.lengths[rng.random_range(0..self.lengths.len())].max(1);
         text.clear();
-        let Some(chains) = self.chains.get_or_init(|| Chains::of(self)) else {
+        let Some(chains) = self.chains.get_or_init(|| Chains::of(self).map(Box::new)) else {
             return self.draw_by_text(text, length, rng);
         };
         let mut list = 0;
