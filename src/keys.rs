@@ -266,13 +266,17 @@ struct ParentPool {
     /// Parents that may still have capacity (lazily pruned).
     open: Vec<usize>,
     /// By signature, parents that may still have capacity, and all parents.
-    by_signature: HashMap<u16, (Vec<usize>, Vec<usize>)>,
+    by_signature: BySignature,
 }
+
+/// Signatures are looked up once per child row (millions): a fast hash, not a keyed one (the
+/// map is only looked up, never walked, so its order cannot reach the output).
+type BySignature = HashMap<u16, (Vec<usize>, Vec<usize>), foldhash::fast::FixedState>;
 
 impl ParentPool {
     fn new(capacity: Vec<usize>, signatures: Option<Vec<u16>>) -> ParentPool {
         let open: Vec<usize> = (0..capacity.len()).filter(|&p| capacity[p] > 0).collect();
-        let mut by_signature: HashMap<u16, (Vec<usize>, Vec<usize>)> = HashMap::new();
+        let mut by_signature = BySignature::default();
         for (parent, signature) in signatures.into_iter().flatten().enumerate() {
             let entry = by_signature.entry(signature).or_default();
             if capacity[parent] > 0 {

@@ -346,14 +346,10 @@ impl LearnedModel {
         rng: &mut SynthRng,
     ) {
         let leaves = conditional.drawable_leaves();
-        let found: Vec<usize> = drafts
-            .iter()
-            .map(|draft| {
-                let leaf = conditional.leaf_of(draft.codes).0;
-                leaves.prefetch_leaf(leaf);
-                leaf
-            })
-            .collect();
+        let found = conditional.leaves_of(drafts);
+        for &leaf in &found {
+            leaves.prefetch_leaf(leaf);
+        }
         let picked: Vec<Result<Pick, Value>> = drafts
             .iter_mut()
             .zip(found)
@@ -878,6 +874,18 @@ impl Conditional {
 
     fn drawable_leaves(&self) -> &DrawableLeaves {
         &self.drawable().1
+    }
+
+    /// The leaf each draft's codes fall in (as [`Conditional::leaf_of`] finds it), the trees
+    /// walked side by side.
+    fn leaves_of(&self, drafts: &[Draft<'_>]) -> Vec<usize> {
+        match &self.drawable().0 {
+            Some(flat) => flat.leaves(drafts.len(), |row| &*drafts[row].codes),
+            None => drafts
+                .iter()
+                .map(|draft| self.leaf_of(draft.codes).0)
+                .collect(),
+        }
     }
 
     /// The leaf `codes` fall in, and the leaves laid out for drawing (built on first use).

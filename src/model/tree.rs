@@ -140,6 +140,48 @@ impl FlatTree {
     }
 }
 
+impl FlatTree {
+    /// The leaves rows with these codes fall into, as [`FlatTree::leaf`] finds them, walked
+    /// four rows at a time: the walks of the four read their nodes side by side, so the cache
+    /// misses overlap instead of following one another down the tree.
+    pub fn leaves<'c>(&self, rows: usize, codes: impl Fn(usize) -> &'c [u8]) -> Vec<usize> {
+        let mut leaves = Vec::with_capacity(rows);
+        let whole = rows - rows % WALKED_TOGETHER;
+        for first in (0..whole).step_by(WALKED_TOGETHER) {
+            leaves.extend(self.four_leaves(std::array::from_fn(|row| codes(first + row))));
+        }
+        leaves.extend((whole..rows).map(|row| self.leaf(codes(row))));
+        leaves
+    }
+
+    fn four_leaves(&self, codes: [&[u8]; WALKED_TOGETHER]) -> [usize; WALKED_TOGETHER] {
+        let mut index = [0usize; WALKED_TOGETHER];
+        let mut leaf = [None; WALKED_TOGETHER];
+        while leaf.iter().any(Option::is_none) {
+            for row in 0..WALKED_TOGETHER {
+                if leaf[row].is_some() {
+                    continue;
+                }
+                let node = self.nodes[index[row]];
+                if node.at == FLAT_LEAF {
+                    leaf[row] = Some(node.next as usize);
+                    continue;
+                }
+                let code = codes[row][node.at as usize];
+                index[row] = if node.left_codes & (1u64 << code) != 0 {
+                    index[row] + 1
+                } else {
+                    node.next as usize
+                };
+            }
+        }
+        leaf.map(|leaf| leaf.unwrap_or(0))
+    }
+}
+
+/// Rows whose tree walks [`FlatTree::leaves`] interleaves.
+const WALKED_TOGETHER: usize = 4;
+
 impl Tree {
     /// The tree as a [`FlatTree`] whose splits read feature `f` at `places[f]` of a row's
     /// codes; `None` when a split's left child does not follow it (a tree from a model file
@@ -425,6 +467,18 @@ mod tests {
             let codes = [b, 9, a];
             assert_eq!(flat.leaf(&codes), tree.leaf(|f| [a, b][f]), "codes {a} {b}");
         }
+        // Walked side by side (four at a time and the rest one by one), rows find the same
+        // leaves in the same order.
+        let rows: Vec<[u8; 3]> = (0..23)
+            .map(|i| [(i / 4 % 4) as u8, 9, (i % 4) as u8])
+            .collect();
+        let together = flat.leaves(rows.len(), |row| &rows[row]);
+        let alone: Vec<usize> = rows.iter().map(|codes| flat.leaf(codes)).collect();
+        assert_eq!(together, alone);
+        assert!(
+            alone.iter().any(|&leaf| leaf != alone[0]),
+            "rows in several leaves"
+        );
     }
 
     #[test]
