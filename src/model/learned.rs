@@ -310,27 +310,34 @@ impl LearnedModel {
                     self.draw_column_at_once(column, conditional, drafts, rng);
                 }
                 model => {
-                    // Where each draft's bounded draw looks first depends on its bounds and
-                    // leaf, not on a random number: asked for before any is drawn, the cache
-                    // misses of all the drafts overlap.
-                    let bounded: Vec<Option<Bounded<'_>>> = drafts
-                        .iter()
-                        .map(|draft| {
-                            let bounded = self.bounded(model, column, draft);
-                            if let Some(bounded) = &bounded {
-                                bounded
-                                    .leaves
-                                    .prefetch_within(bounded.leaf, bounded.range.0);
-                            }
-                            bounded
-                        })
-                        .collect();
+                    let bounded = self.bounded_drafts(model, column, drafts);
                     for (draft, bounded) in drafts.iter_mut().zip(bounded) {
                         self.draw_cell(column, draft, bounded, rng);
                     }
                 }
             }
         }
+    }
+
+    /// [`LearnedModel::bounded`] for every draft. Where a bounded draw looks first depends on
+    /// the draft's bounds and leaf, not on a random number: asked for here, before any draft
+    /// is drawn, the cache misses of all the drafts overlap.
+    fn bounded_drafts<'m>(
+        &'m self,
+        model: &'m ColumnModel,
+        column: usize,
+        drafts: &[Draft<'_>],
+    ) -> Vec<Option<Bounded<'m>>> {
+        drafts
+            .iter()
+            .map(|draft| {
+                let bounded = self.bounded(model, column, draft)?;
+                bounded
+                    .leaves
+                    .prefetch_within(bounded.leaf, bounded.range.0);
+                Some(bounded)
+            })
+            .collect()
     }
 
     /// Draws one column of every draft as [`LearnedModel::draw_cell`] does, for a column drawn
@@ -872,6 +879,7 @@ impl Conditional {
         })
     }
 
+    /// The leaves laid out for drawing.
     fn drawable_leaves(&self) -> &DrawableLeaves {
         &self.drawable().1
     }
