@@ -12,7 +12,7 @@
 use rand::RngExt;
 
 use super::marginal::smoothed_quantile;
-use super::runs::{Runs, run_holding_in};
+use super::runs::{Runs, guessed_run, run_holding_in};
 use crate::data::Value;
 use crate::sampling::SynthRng;
 
@@ -155,9 +155,7 @@ impl DrawableLeaves {
         let run = if first == end {
             index
         } else {
-            let runs = end - first;
-            let guess = ((index as u128 * runs as u128) / header.len.max(1) as u128) as usize;
-            let guess = guess.min(runs - 1);
+            let guess = guessed_run(end - first, header.len, index);
             prefetch(self.ends.get(first + guess));
             guess
         };

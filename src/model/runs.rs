@@ -145,8 +145,7 @@ pub fn run_holding_in(ends: &[usize], len: usize, index: usize) -> usize {
         return 0;
     }
     let before = |run: usize| ends[run] <= index;
-    let guess = ((index as u128 * n as u128) / len.max(1) as u128) as usize;
-    let guess = guess.min(n - 1);
+    let guess = guessed_run(n, len, index);
     // The answer lies in lo..=hi, with `before(lo - 1)` (or lo == 0) and hi == n or
     // `!before(hi)`.
     let (lo, hi) = if before(guess) {
@@ -172,6 +171,13 @@ pub fn run_holding_in(ends: &[usize], len: usize, index: usize) -> usize {
         }
     };
     lo + ends[lo..hi].partition_point(|&end| end <= index)
+}
+
+/// The run that would hold `index` of a list of `len` values in `runs` runs (at least one) if
+/// the runs were of equal length: where [`run_holding_in`] starts looking.
+pub fn guessed_run(runs: usize, len: usize, index: usize) -> usize {
+    let guess = ((index as u128 * runs as u128) / len.max(1) as u128) as usize;
+    guess.min(runs.saturating_sub(1))
 }
 
 impl Runs {
