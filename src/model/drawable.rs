@@ -439,10 +439,17 @@ mod tests {
         ]
     }
 
+    /// The leaves of [`leaves`] laid out for drawing.
+    fn drawable_of(leaves: &[(usize, Runs)]) -> DrawableLeaves {
+        DrawableLeaves::new(leaves.iter().map(|(nulls, runs)| (*nulls, runs)))
+    }
+
+    /// Every pick of a block taken first (and its memory asked for), then the values read:
+    /// what the reference gives drawing one value after another from the same random numbers.
     #[test]
-    fn picks_read_later_give_the_draws() {
+    fn picks_read_later_give_what_the_leaves_give() {
         let leaves = leaves();
-        let drawable = DrawableLeaves::new(leaves.iter().map(|(nulls, runs)| (*nulls, runs)));
+        let drawable = drawable_of(&leaves);
         let mut ours = rng_for(12, "picks");
         let mut theirs = rng_for(12, "picks");
         let picks: Vec<Pick> = (0..2_000)
@@ -453,8 +460,11 @@ mod tests {
             })
             .collect();
         for (draw, pick) in picks.into_iter().enumerate() {
-            let expected = drawable.draw(draw % leaves.len(), &mut theirs);
-            match (drawable.value(pick), expected) {
+            let (nulls, runs) = &leaves[draw % leaves.len()];
+            match (
+                drawable.value(pick),
+                reference_draw(*nulls, runs, &mut theirs),
+            ) {
                 (None, None) => {}
                 (Some(value), Some(expected)) => assert!(value.same(&expected), "draw {draw}"),
                 (value, expected) => panic!("draw {draw}: {value:?} {expected:?}"),
@@ -465,7 +475,7 @@ mod tests {
     #[test]
     fn draws_what_the_leaves_give_from_the_same_random_numbers() {
         let leaves = leaves();
-        let drawable = DrawableLeaves::new(leaves.iter().map(|(nulls, runs)| (*nulls, runs)));
+        let drawable = drawable_of(&leaves);
         let mut ours = rng_for(11, "leaves");
         let mut theirs = rng_for(11, "leaves");
         let mut seen = std::collections::HashSet::new();
@@ -503,7 +513,7 @@ mod tests {
             .map(|i| Value::Number((f64::from(i) / 10.0).powi(2).floor()))
             .collect();
         let leaves = [(200, Runs::new(values))];
-        let drawable = DrawableLeaves::new(leaves.iter().map(|(nulls, runs)| (*nulls, runs)));
+        let drawable = drawable_of(&leaves);
         let range = (2_500.0, 4_900.0);
         let mut rng = rng_for(5, "within");
         let within: Vec<Value> = (0..20_000)
@@ -541,7 +551,7 @@ mod tests {
     #[test]
     fn draws_within_a_range_only_when_the_leaf_holds_a_number_in_it() {
         let leaves = leaves();
-        let drawable = DrawableLeaves::new(leaves.iter().map(|(nulls, runs)| (*nulls, runs)));
+        let drawable = drawable_of(&leaves);
         let mut rng = rng_for(3, "within");
         let cases = [
             (1, (2.0, 6.0), true),
