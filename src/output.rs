@@ -247,6 +247,12 @@ pub struct FolderWriter {
     names: Vec<String>,
 }
 
+/// Pieces that may wait while one is written: memory holds at most this many finished tables
+/// or parts beyond what generation keeps. More than one, so that generation goes on making
+/// parts while the writer thread copies one into the file alone (the other cores would wait
+/// for it otherwise); a part is a few megabytes.
+const WAITING_PIECES: usize = 4;
+
 /// What the writer thread is handed: a whole table, or a part of one (its rows from
 /// `first_row` on; `last` closes the file).
 enum Piece {
@@ -263,9 +269,7 @@ impl FolderWriter {
     pub fn open(out_dir: &Path, files: FileWriter) -> Result<FolderWriter> {
         let extension = files.extension;
         let (target, staging, registered) = open_staging(out_dir)?;
-        // One table waits while another is written: memory holds at most two finished tables
-        // beyond what generation keeps.
-        let (sender, receiver) = sync_channel::<Piece>(1);
+        let (sender, receiver) = sync_channel::<Piece>(WAITING_PIECES);
         let dir = staging.path().to_path_buf();
         let shown = out_dir.to_path_buf();
         let thread = std::thread::Builder::new()
@@ -389,6 +393,9 @@ fn write_received(
                     None => (files.open)(out_dir, &path_of(&table), &table)?,
                 };
                 file.rows(&table, first_row)?;
+                // Freeing a part's values is a quarter of this thread's work: done on the
+                // workers, the next part is written sooner.
+                rayon::spawn(move || drop(table));
                 if last {
                     file.finish()?;
                 } else {
