@@ -185,8 +185,7 @@ impl KeyDistribution {
             return vec![None; child_rows];
         }
         let empty = ((self.null_rate * child_rows as f64).round() as usize).min(child_rows);
-        let mut order: Vec<usize> = (0..child_rows).collect();
-        order.shuffle(rng);
+        let order = random_order(child_rows, rng);
         let signatures = self
             .preference
             .as_ref()
@@ -236,6 +235,24 @@ impl KeyDistribution {
             assigned[row] = Some(parent);
         }
         assigned
+    }
+}
+
+/// The rows `0..rows` in a random order. Shuffled as 32-bit numbers when they fit: the same
+/// swaps (the same order) in half the memory, so a table of millions of rows swaps within the
+/// processor's cache instead of waiting on memory at each swap.
+fn random_order(rows: usize, rng: &mut SynthRng) -> Vec<usize> {
+    match u32::try_from(rows) {
+        Ok(rows) => {
+            let mut order: Vec<u32> = (0..rows).collect();
+            order.shuffle(rng);
+            order.into_iter().map(|row| row as usize).collect()
+        }
+        Err(_) => {
+            let mut order: Vec<usize> = (0..rows).collect();
+            order.shuffle(rng);
+            order
+        }
     }
 }
 
@@ -328,6 +345,16 @@ mod tests {
     use crate::data::{Value, ValueFormat};
     use crate::sampling::rng_for;
     use crate::schema::ColumnKind;
+
+    #[test]
+    fn rows_shuffled_as_32_bit_numbers_come_in_the_order_shuffled_as_usize() {
+        for rows in [0, 1, 2, 1000, 70_000] {
+            let mut expected: Vec<usize> = (0..rows).collect();
+            expected.shuffle(&mut rng_for(3, "order"));
+            let order = random_order(rows, &mut rng_for(3, "order"));
+            assert_eq!(order, expected, "{rows} rows");
+        }
+    }
 
     fn keys(values: &[&str]) -> Vec<Option<String>> {
         values
