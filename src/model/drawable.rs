@@ -14,6 +14,7 @@ use rand::RngExt;
 use super::marginal::smoothed_quantile;
 use super::runs::{Runs, guessed_run, run_holding_in};
 use crate::data::Value;
+use crate::memory::prefetch;
 use crate::sampling::SynthRng;
 
 /// The leaves of one tree, ready to draw from.
@@ -288,19 +289,6 @@ impl DrawableLeaves {
         }
         run_holding_in(&self.ends[first..end], leaf.len, index).min(end - first - 1)
     }
-}
-
-/// Asks the processor to bring `item` into the cache, if there is one.
-fn prefetch<T>(item: Option<&T>) {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(item) = item {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        // SAFETY: a prefetch is a hint; it reads nothing and cannot fault, whatever the address
-        // (here the address of a live reference).
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(item).cast::<i8>()) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = item;
 }
 
 /// A leaf holding up to this many values per run keeps them one by one ([`expanded_runs`]).
