@@ -617,9 +617,9 @@ fn format_rows(
     first_row: usize,
 ) -> Result<CsvRows> {
     let mut text = CsvRows::default();
-    for row in rows.clone() {
+    for row in rows {
         for source in sources {
-            source.prefetch(row, rows.end);
+            source.prefetch(row);
         }
         for (source, name) in sources.iter().zip(&table.header) {
             source.write(row, first_row, &mut text).map_err(|message| {
@@ -659,22 +659,18 @@ impl Source<'_> {
     /// [`PREFETCH_ROWS`] rows after `row` twice over, and the text of a label or a text field
     /// that many rows after it. A row's fields sit in as many arrays as the table has columns
     /// (and a label's text elsewhere again): read as they are written, each was a wait on
-    /// memory. `end` is the end of the rows written. A hint only: it changes no byte.
-    fn prefetch(&self, row: usize, end: usize) {
+    /// memory. A hint only: it changes no byte.
+    fn prefetch(&self, row: usize) {
         let (near, far) = (row + PREFETCH_ROWS, row + 2 * PREFETCH_ROWS);
         match self {
             Source::Column(values, _) => {
-                if far < end {
-                    prefetch(values.get(far));
-                }
-                if let Some(Value::Label(label)) = values.get(near).filter(|_| near < end) {
+                prefetch(values.get(far));
+                if let Some(Value::Label(label)) = values.get(near) {
                     prefetch(label.as_bytes().first());
                 }
             }
             Source::Text(text) => {
-                if near < end {
-                    prefetch(text.get(near).and_then(|text| text.as_bytes().first()));
-                }
+                prefetch(text.get(near).and_then(|text| text.as_bytes().first()));
             }
             Source::PrimaryKey | Source::ForeignKey(_) | Source::Missing => {}
         }
