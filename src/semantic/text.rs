@@ -10,6 +10,7 @@ use std::sync::{Arc, OnceLock};
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
+use crate::memory::prefetch;
 use crate::model::marginal::{Weighted, draw_cumulative};
 use crate::sampling::SynthRng;
 
@@ -266,17 +267,19 @@ impl WordModel {
     /// Writes into `text` a first word, then each next word from the followers of the one
     /// before (every word when it has none), joined by spaces.
     fn draw(&self, text: &mut String, rng: &mut SynthRng) {
-        let length = self.lengths[rng.random_range(0..self.lengths.len())].max(1);
+        let at = rng.random_range(0..self.lengths.len());
         text.clear();
         let Some(chains) = self.chains.get_or_init(|| Chains::of(self).map(Box::new)) else {
-            return self.draw_by_text(text, length, rng);
+            return self.draw_by_text(text, self.lengths[at].max(1), rng);
         };
-        let mut list = 0;
-        for drawn in 0..length {
+        // The length is read after the first word is drawn (every value has one): its place
+        // among a length per real value (megabytes) is then fetched while that word is.
+        prefetch(self.lengths.get(at));
+        let (word, mut list) = chains.draw(0, rng);
+        text.push_str(word);
+        for _ in 1..self.lengths[at].max(1) {
             let (word, next) = chains.draw(list, rng);
-            if drawn > 0 {
-                text.push(' ');
-            }
+            text.push(' ');
             text.push_str(word);
             list = next;
         }
