@@ -80,7 +80,7 @@ fn scaled_counts(counts: &[usize], wanted: usize, rng: &mut SynthRng) -> Vec<usi
         .iter()
         .map(|&count| {
             let x = count as f64 * factor;
-            x.floor() as usize + usize::from(rng.random::<f64>() < x.fract())
+            x as usize + usize::from(rng.random::<f64>() < x.fract())
         })
         .collect()
 }

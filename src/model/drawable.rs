@@ -201,7 +201,7 @@ impl DrawableLeaves {
             Pick::Null => Some(Value::Null),
             Pick::Number { leaf, position } => {
                 let leaf = &self.leaves[leaf];
-                let low = position.floor() as usize;
+                let low = position as usize;
                 let high = (low + 1).min(leaf.len - 1);
                 let (a, b) = self.number_pair(leaf, low, high);
                 Some(Value::Number(smoothed_quantile(
@@ -256,7 +256,7 @@ impl DrawableLeaves {
             return Some(Value::Null);
         }
         let position = from as f64 + rng.random::<f64>() * (to - from) as f64;
-        let low_index = (position.floor() as usize).clamp(from, to);
+        let low_index = (position as usize).clamp(from, to);
         let high_index = (low_index + 1).min(to);
         let (a, b) = self.number_pair(leaf, low_index, high_index);
         Some(Value::Number(smoothed_quantile(
@@ -380,7 +380,7 @@ mod tests {
         match values.run_values().first() {
             Some(Value::Number(_)) => {
                 let position = rng.random::<f64>() * (values.len() - 1) as f64;
-                let low = position.floor() as usize;
+                let low = position as usize;
                 let high = (low + 1).min(values.len() - 1);
                 let (a, b) = values.get_pair(low, high);
                 let (a, b) = (a.as_number().unwrap_or(0.0), b.as_number().unwrap_or(0.0));

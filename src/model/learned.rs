@@ -924,7 +924,7 @@ fn gap_model<'m>(
 /// [`smoothed_quantile`] over sorted number values.
 fn smoothed_quantile_values(values: &Runs, u: f64) -> f64 {
     let position = u * (values.len() - 1) as f64;
-    let low = position.floor() as usize;
+    let low = position as usize;
     let high = (low + 1).min(values.len() - 1);
     let (a, b) = values.get_pair(low, high);
     let (a, b) = (a.as_number().unwrap_or(0.0), b.as_number().unwrap_or(0.0));
