@@ -181,9 +181,9 @@ impl<'a> Drawn<'a> {
         } else {
             (PART_ROWS, Store::File(Spill::new()?))
         };
-        Ok(Drawn {
+        let mut drawn = Drawn {
             trained,
-            pending: vec![Vec::new(); trained.columns.len()],
+            pending: Vec::new(),
             stored: 0,
             // Room for every row at once: grown by doubling, these were copied whole again and
             // again (tens of megabytes for a table of millions of rows).
@@ -201,31 +201,41 @@ impl<'a> Drawn<'a> {
                 .collect(),
             part_rows,
             store,
-        })
+        };
+        let room = drawn.part_room();
+        drawn.pending = (0..trained.columns.len())
+            .map(|_| Vec::with_capacity(room))
+            .collect();
+        Ok(drawn)
     }
 
-    /// Adds drawn rows; stores each full part.
+    /// Adds drawn rows; stores each full part. A block of rows is split where a part ends:
+    /// the rows up to there fill the part, the rest start the next one, so no part grows past
+    /// its room (grown by copying, and then copied again to split it, a part's values were
+    /// moved three times).
     fn push(&mut self, rows: DrawnRows) -> Result<()> {
-        self.parents.extend(rows.parents);
-        for (pending, values) in self.pending.iter_mut().zip(rows.columns) {
-            pending.extend(values);
-        }
-        while self.pending_rows() >= self.part_rows {
-            // The rows past the part start the next one, with room for a whole part.
-            let part_rows = self.part_rows;
-            let rest: Vec<Vec<Value>> = self
-                .pending
-                .iter_mut()
-                .map(|values| {
-                    let mut rest = Vec::with_capacity(part_rows.max(values.len() - part_rows));
-                    rest.extend(values.drain(part_rows..));
-                    rest
-                })
-                .collect();
-            self.store()?;
-            self.pending = rest;
+        let mut parents = rows.parents.into_iter();
+        let mut columns: Vec<_> = rows.columns.into_iter().map(Vec::into_iter).collect();
+        while parents.len() > 0 {
+            let take = parents.len().min(self.part_rows - self.pending_rows());
+            self.parents.extend(parents.by_ref().take(take));
+            for (pending, values) in self.pending.iter_mut().zip(&mut columns) {
+                pending.extend(values.take(take));
+            }
+            if self.pending_rows() == self.part_rows {
+                self.store()?;
+            }
         }
         Ok(())
+    }
+
+    /// The room a part's columns are made with: a whole part when the table is stored in parts;
+    /// none for a small table held in one part (it grows as drawn).
+    fn part_room(&self) -> usize {
+        match self.store {
+            Store::File(_) => self.part_rows,
+            Store::Memory(_) => 0,
+        }
     }
 
     /// Rows drawn and not yet stored.
@@ -242,8 +252,9 @@ impl<'a> Drawn<'a> {
         }
         self.stored += count;
         let mut columns = empty_columns(self.trained, 0);
+        let room = self.part_room();
         for (column, values) in columns.iter_mut().zip(&mut self.pending) {
-            column.values = std::mem::take(values);
+            column.values = std::mem::replace(values, Vec::with_capacity(room));
         }
         for (distribution, codes) in self.trained.assigned.iter().zip(&mut self.codes) {
             let (Some(codes), Some(part)) = (codes.as_mut(), distribution.child_codes(&columns))
