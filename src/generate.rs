@@ -658,20 +658,25 @@ fn draw_group(
             let mut stream = block_stream(base, block as u64);
             let first = block * BLOCK_PARENTS;
             let last = (first + BLOCK_PARENTS).min(lengths.len());
-            let rows = lengths[first..last].iter().sum();
-            let mut drawn = DrawnRows::with_capacity(trained.columns.len(), rows);
             let sequences: Vec<(usize, usize)> =
                 (first..last).map(|row| (row, lengths[row])).collect();
-            let drawn_sequences = trained
+            let mut columns = trained
                 .model
                 .sample_sequences(parent, &sequences, &mut stream);
-            for (&(row, _), mut sequence) in sequences.iter().zip(drawn_sequences) {
-                if let Some(column) = trained.order_by {
-                    sort_sequence(&mut sequence, column);
+            if let Some(column) = trained.order_by {
+                let mut start = 0;
+                for &(_, len) in &sequences {
+                    sort_sequence(&mut columns, column, start..start + len);
+                    start += len;
                 }
-                drawn.push(Some(row), sequence);
             }
-            drawn
+            DrawnRows {
+                parents: sequences
+                    .iter()
+                    .flat_map(|&(row, len)| std::iter::repeat_n(Some(row), len))
+                    .collect(),
+                columns,
+            }
         })
         .collect()
 }
@@ -694,9 +699,26 @@ fn synthetic_context<'a>(models: &Models, done: &'a Done, parent: &str) -> Paren
     }
 }
 
-/// Orders a sequence by its `order_by` column (numbers and datetimes ascending, nulls last).
-fn sort_sequence(sequence: &mut [Row], column: usize) {
-    sequence.sort_by(|a, b| a[column].order(&b[column]));
+/// Orders the rows `rows` (one sequence) of `columns` by the `order_by` column `by` (numbers
+/// and datetimes ascending, nulls last; equal rows as drawn).
+fn sort_sequence(columns: &mut [Vec<Value>], by: usize, rows: std::ops::Range<usize>) {
+    let Some(key) = columns.get(by) else {
+        return;
+    };
+    let mut order: Vec<usize> = rows.clone().collect();
+    order.sort_by(|&a, &b| key[a].order(&key[b]));
+    if order.iter().copied().eq(rows.clone()) {
+        return;
+    }
+    for column in columns {
+        let sorted: Vec<Value> = order
+            .iter()
+            .map(|&row| std::mem::replace(&mut column[row], Value::Null))
+            .collect();
+        for (cell, value) in column[rows.clone()].iter_mut().zip(sorted) {
+            *cell = value;
+        }
+    }
 }
 
 /// Turns rows into the table's columns; with their number (a table may have no modelled

@@ -21,7 +21,7 @@ use super::encode::{COUNT_BINS, Encoder, count_code};
 use super::marginal::{Marginal, smoothed_quantile};
 use super::runs::Runs;
 use super::tree::{Feature, FlatTree, Tree, TreeParams};
-use super::{Parent, Row, TableModel, TrainingData};
+use super::{Parent, Row, SequenceColumns, TableModel, TrainingData};
 use crate::data::{Column, Value};
 use crate::rules::enforce::Enforcer;
 use crate::sampling::{SynthRng, in_blocks, rank_matched, stratified};
@@ -400,7 +400,7 @@ impl LearnedModel {
                 for _ in 0..REDRAWS {
                     if self
                         .enforcer
-                        .acceptable(column, &value, &draft.row, draft.context)
+                        .acceptable(column, &value, draft.row, draft.context)
                     {
                         break;
                     }
@@ -423,7 +423,7 @@ impl LearnedModel {
         let range = self.bounds[column];
         let value = if self.enforcer.changes(column) {
             self.enforcer
-                .fix(column, value, &draft.row, draft.context, range, rng)
+                .fix(column, value, draft.row, draft.context, range, rng)
         } else {
             value
         };
@@ -508,7 +508,7 @@ impl LearnedModel {
             ColumnModel::Marginal(_) => return None,
             ColumnModel::Gap { first, next } => gap_model((first, next), column, draft),
         };
-        let (low, high) = self.enforcer.interval(column, &draft.row, draft.context)?;
+        let (low, high) = self.enforcer.interval(column, draft.row, draft.context)?;
         let (leaf, leaves) = conditional.leaf_of(draft.codes);
         Some(Bounded {
             leaves,
@@ -636,24 +636,28 @@ impl TableModel for LearnedModel {
         let firsts = self.stratified_first_column(n, rng);
         let base: u64 = rng.random();
         let stride = self.layout.total().max(1);
+        let width = self.columns.len();
         let blocks = in_blocks(0..n, base, |rows, stream| {
+            let count = rows.len();
             let mut codes = vec![0u8; rows.len() * stride];
+            let mut values = vec![Value::Null; rows.len() * width];
             let mut drafts: Vec<Draft<'_>> = codes
                 .chunks_mut(stride)
+                .zip(row_slices(&mut values, width, rows.len()))
                 .zip(rows)
-                .map(|(codes, row)| {
+                .map(|((codes, values), row)| {
                     if self.layout.sequential {
                         codes[self.layout.length()] = count_code(1);
                     }
-                    let mut draft = self.draft(codes, None, None, &[]);
+                    let mut draft = self.draft(codes, values, None, None, &[]);
                     draft.first = firsts.get(row).cloned();
                     draft
                 })
                 .collect();
             self.draw_rows(&mut drafts, stream);
-            drafts
-                .into_iter()
-                .map(|draft| draft.row)
+            drop(drafts);
+            row_slices(&mut values, width, count)
+                .map(|row| row.iter_mut().map(take_value).collect())
                 .collect::<Vec<Row>>()
         });
         let mut rows = Vec::with_capacity(n);
@@ -686,44 +690,95 @@ impl TableModel for LearnedModel {
         parent: &Parent<'_>,
         sequences: &[(usize, usize)],
         rng: &mut SynthRng,
-    ) -> Vec<Vec<Row>> {
+    ) -> SequenceColumns {
         let starts: Vec<SequenceStart> = sequences
             .iter()
             .map(|&(parent_row, _)| self.sequence_start(parent, parent_row))
             .collect();
-        let mut rows: Vec<Vec<Row>> = sequences
+        let width = self.columns.len();
+        let offsets: Vec<usize> = sequences
             .iter()
-            .map(|&(_, len)| Vec::with_capacity(len))
+            .scan(0, |at, &(_, len)| {
+                let start = *at;
+                *at += len;
+                Some(start)
+            })
             .collect();
+        let total = sequences.iter().map(|&(_, len)| len).sum();
+        let mut columns: SequenceColumns = (0..width).map(|_| vec![Value::Null; total]).collect();
         let stride = self.layout.total().max(1);
         // The codes of the rows drawn last: their own codes are the next rows' previous ones.
         let mut codes = vec![0u8; sequences.len() * stride];
         let mut last = codes.clone();
+        // The row each sequence is drawing, and the one it drew last (its numbers: what a
+        // gap is added to), a row of `width` values per sequence.
+        let mut drawing = vec![Value::Null; sequences.len() * width];
+        let mut drawn = drawing.clone();
         let longest = sequences.iter().map(|&(_, len)| len).max().unwrap_or(0);
         for position in 0..longest {
-            let mut drawing = Vec::new();
             let mut drafts = Vec::new();
-            let all = codes.chunks_mut(stride).zip(last.chunks(stride));
-            for (index, (codes, last)) in all.enumerate() {
+            let all = codes
+                .chunks_mut(stride)
+                .zip(last.chunks(stride))
+                .zip(row_slices(&mut drawing, width, sequences.len()))
+                .zip(row_slices_of(&drawn, width, sequences.len()));
+            for (index, (((codes, last), row), before)) in all.enumerate() {
                 let len = sequences[index].1;
                 if position >= len {
                     continue;
                 }
                 let start = &starts[index];
                 self.place_in_sequence(codes, &start.codes, last, (position, len));
-                let previous = rows[index].last();
-                drawing.push(index);
-                drafts.push(self.draft(codes, previous, start.anchor, &start.values));
+                let previous = (position > 0).then_some(before);
+                drafts.push(self.draft(codes, row, previous, start.anchor, &start.values));
             }
             self.draw_rows(&mut drafts, rng);
-            let drawn: Vec<Row> = drafts.into_iter().map(|draft| draft.row).collect();
-            for (index, row) in drawing.into_iter().zip(drawn) {
-                rows[index].push(row);
+            drop(drafts);
+            for (index, &(_, len)) in sequences.iter().enumerate() {
+                if position >= len {
+                    continue;
+                }
+                let at = offsets[index] + position;
+                let row = index * width..(index + 1) * width;
+                for ((column, value), kept) in columns
+                    .iter_mut()
+                    .zip(&mut drawing[row.clone()])
+                    .zip(&mut drawn[row])
+                {
+                    let value = take_value(value);
+                    *kept = value.as_number().map_or(Value::Null, Value::Number);
+                    column[at] = value;
+                }
             }
             std::mem::swap(&mut codes, &mut last);
         }
-        rows
+        columns
     }
+}
+
+/// The first `rows` rows of `width` values each of a flat buffer, one mutable slice per row (an
+/// empty slice per row when there are no columns).
+fn row_slices(
+    values: &mut [Value],
+    width: usize,
+    rows: usize,
+) -> impl Iterator<Item = &mut [Value]> {
+    let mut rest = values;
+    (0..rows).map(move |_| {
+        let (row, after) = std::mem::take(&mut rest).split_at_mut(width);
+        rest = after;
+        row
+    })
+}
+
+/// The value of a cell, leaving it null.
+fn take_value(cell: &mut Value) -> Value {
+    std::mem::replace(cell, Value::Null)
+}
+
+/// [`row_slices`] for reading.
+fn row_slices_of(values: &[Value], width: usize, rows: usize) -> impl Iterator<Item = &[Value]> {
+    (0..rows).map(move |row| &values[row * width..(row + 1) * width])
 }
 
 /// A first draw of a bounded column for one draft (see [`LearnedModel::bounded`]).
@@ -758,8 +813,10 @@ struct SequenceStart {
 /// own columns drawn so far), its values so far, and what its draws depend on.
 struct Draft<'a> {
     codes: &'a mut [u8],
-    row: Row,
-    previous: Option<&'a Row>,
+    /// The row's values, null until drawn.
+    row: &'a mut [Value],
+    /// The sequence's row before this one: only its numbers are kept (what gaps add to).
+    previous: Option<&'a [Value]>,
     anchor: Option<f64>,
     /// The parent's values, for the rules that compare a row with its parent.
     context: &'a [Value],
@@ -768,17 +825,18 @@ struct Draft<'a> {
 }
 
 impl LearnedModel {
-    /// A draft of an empty row over `codes`.
+    /// A draft of an empty row (`row`, all null) over `codes`.
     fn draft<'a>(
         &self,
         codes: &'a mut [u8],
-        previous: Option<&'a Row>,
+        row: &'a mut [Value],
+        previous: Option<&'a [Value]>,
         anchor: Option<f64>,
         context: &'a [Value],
     ) -> Draft<'a> {
         Draft {
             codes,
-            row: vec![Value::Null; self.columns.len()],
+            row,
             previous,
             anchor,
             context,

@@ -28,6 +28,12 @@ use crate::sampling::SynthRng;
 /// One synthetic row: a value per modelled column, in the table's column order.
 pub type Row = Vec<Value>;
 
+/// The rows of several sequences, column by column (a vector per modelled column): the first
+/// sequence's rows in order, then the second's, and so on. Tables are stored and written
+/// column by column; drawn this way, a row's values go straight into their columns instead of
+/// into a vector of their own first (an allocation and a copy per row of millions).
+pub type SequenceColumns = Vec<Vec<Value>>;
+
 /// A trained model of one table.
 pub trait TableModel: Send + Sync {
     /// `n` rows drawn without parent context (root tables, `sequential: false` tables, and
@@ -40,14 +46,15 @@ pub trait TableModel: Send + Sync {
     fn sample_lengths(&self, parent: &Parent<'_>, rng: &mut SynthRng) -> Vec<usize>;
 
     /// The rows of several parents' sequences, in order, one sequence per `(parent_row, len)`
-    /// (`parent_row` indexes `parent`). Drawn together, so a model can draw a column for
-    /// every sequence before the next column (each column's model stays in the cache).
+    /// (`parent_row` indexes `parent`), column by column. Drawn together, so a model can draw
+    /// a column for every sequence before the next column (each column's model stays in the
+    /// cache).
     fn sample_sequences(
         &self,
         parent: &Parent<'_>,
         sequences: &[(usize, usize)],
         rng: &mut SynthRng,
-    ) -> Vec<Vec<Row>>;
+    ) -> SequenceColumns;
 }
 
 /// A parent table as a model sees it: its context columns (see [`context_columns`]; real when
@@ -276,7 +283,7 @@ impl TableModel for AnyModel {
         parent: &Parent<'_>,
         sequences: &[(usize, usize)],
         rng: &mut SynthRng,
-    ) -> Vec<Vec<Row>> {
+    ) -> SequenceColumns {
         self.inner().sample_sequences(parent, sequences, rng)
     }
 }

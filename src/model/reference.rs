@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::marginal::Marginal;
-use super::{Parent, Row, TableModel, TrainingData};
+use super::{Parent, Row, SequenceColumns, TableModel, TrainingData};
 use crate::sampling::{SynthRng, stratified};
 
 /// Independent per-column distributions plus the real children-per-parent counts.
@@ -80,10 +80,15 @@ impl TableModel for ReferenceModel {
         _parent: &Parent<'_>,
         sequences: &[(usize, usize)],
         rng: &mut SynthRng,
-    ) -> Vec<Vec<Row>> {
-        sequences
-            .iter()
-            .map(|&(_, len)| self.sample_rows(len, rng))
-            .collect()
+    ) -> SequenceColumns {
+        let mut columns = vec![Vec::new(); self.marginals.len()];
+        for &(_, len) in sequences {
+            for row in self.sample_rows(len, rng) {
+                for (column, value) in columns.iter_mut().zip(row) {
+                    column.push(value);
+                }
+            }
+        }
+        columns
     }
 }
