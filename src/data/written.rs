@@ -189,7 +189,7 @@ impl std::fmt::Write for Bytes<'_> {
 /// the value is not a finite instant of the years 0 to 9999 or the offset is not one chrono
 /// takes: chrono then writes it, or says why not.
 fn iso(seconds: f64, offset: Option<i32>, with_time: bool, out: &mut Vec<u8>) -> bool {
-    let whole = seconds.floor();
+    let whole = super::floor(seconds);
     let offset = offset.unwrap_or(0);
     // NaN is not in the range either.
     if !(-3e11..3e11).contains(&whole) || offset.abs() >= 86_400 {

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::measure::{calendar_value, clock_minutes, lookup};
 use super::{Col, IntOp, Mapping, Part, Rule, RuleKind};
-use crate::data::{Column, Value, ValueFormat};
+use crate::data::{Column, Value, ValueFormat, floor};
 use crate::sampling::SynthRng;
 
 /// The compiled rules of one table, indexed by the table's columns.
@@ -727,7 +727,7 @@ impl Grid {
         match self {
             Grid::Free => x,
             Grid::Round(step) => (x / step).round() * step,
-            Grid::Floor(step) => (x / step).floor() * step,
+            Grid::Floor(step) => floor(x / step) * step,
             Grid::Clock { midnight_2400 } => clock_time(x, midnight_2400),
         }
     }
