@@ -200,23 +200,29 @@ fn iso(seconds: f64, offset: Option<i32>, with_time: bool, out: &mut Vec<u8>) ->
     if !(0..=9999).contains(&year) {
         return false;
     }
-    let second = local.rem_euclid(86_400);
     let mut text = *b"0000-00-00 00:00:00";
-    let mut put = |at: usize, value: i64, width: usize| {
-        let mut value = value;
-        for place in (at..at + width).rev() {
-            text[place] = b'0' + (value % 10) as u8;
-            value /= 10;
-        }
-    };
-    put(0, year, 4);
-    put(5, month, 2);
-    put(8, day, 2);
-    put(11, second / 3600, 2);
-    put(14, second / 60 % 60, 2);
-    put(17, second % 60, 2);
-    out.extend_from_slice(&text[..if with_time { 19 } else { 10 }]);
+    // The year is 0 to 9999, the month, day and time parts below 100: unsigned, in pairs.
+    let year = year as u32;
+    put_pair(&mut text, 0, year / 100);
+    put_pair(&mut text, 2, year % 100);
+    put_pair(&mut text, 5, month as u32);
+    put_pair(&mut text, 8, day as u32);
+    if !with_time {
+        out.extend_from_slice(&text[..10]);
+        return true;
+    }
+    let second = local.rem_euclid(86_400) as u32;
+    put_pair(&mut text, 11, second / 3600);
+    put_pair(&mut text, 14, second / 60 % 60);
+    put_pair(&mut text, 17, second % 60);
+    out.extend_from_slice(&text);
     true
+}
+
+/// Writes the two digits of `value` (below 100) at `at`.
+fn put_pair(text: &mut [u8; 19], at: usize, value: u32) {
+    text[at] = b'0' + (value / 10) as u8;
+    text[at + 1] = b'0' + (value % 10) as u8;
 }
 
 /// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
