@@ -205,6 +205,7 @@ pub fn generate_each(
                     trained,
                     models,
                     done: &synthetic,
+                    scale,
                 };
                 let rows = part.generate(key, &mut rng, sink)?;
                 Arc::new(SyntheticTable {
@@ -388,13 +389,12 @@ fn generate_table(
             into_columns(trained, trained.model.sample_rows(rows, rng))
         }
         Generation::Independent => {
-            let factor = parent_factor(plan, models, done);
+            let factor = parent_factor(plan, models, done, scale);
             let rows = wanted.unwrap_or_else(|| scaled(trained.real_rows, factor));
             into_columns(trained, trained.model.sample_rows(rows, rng))
         }
         Generation::Sequential { key } => {
-            let parent = &done[&key.parent];
-            let factor = parent.rows as f64 / models.tables[&key.parent].real_rows.max(1) as f64;
+            let factor = growth(models, done, &key.parent, scale);
             let context = synthetic_context(models, done, &key.parent);
             let (columns, parents) = sequences(trained, &context, factor, rng);
             let row_count = parents.len();
@@ -531,19 +531,31 @@ fn kept_table(
     }
 }
 
-/// The ratio synthetic/real rows of a table's parents (mean over its foreign keys), so that a
+/// How much a table's parents grew (mean over its foreign keys, see [`growth`]), so that a
 /// `sequential: false` child grows with its parents.
-fn parent_factor(plan: &TablePlan, models: &Models, done: &Done) -> f64 {
+fn parent_factor(plan: &TablePlan, models: &Models, done: &Done, scale: f64) -> f64 {
     let factors: Vec<f64> = plan
         .assigned
         .iter()
-        .map(|fk| done[&fk.parent].rows as f64 / models.tables[&fk.parent].real_rows.max(1) as f64)
+        .map(|fk| growth(models, done, &fk.parent, scale))
         .collect();
     if factors.is_empty() {
         1.0
     } else {
         factors.iter().sum::<f64>() / factors.len() as f64
     }
+}
+
+/// How much the table `parent` grew: its synthetic rows over its real ones (given rows count as
+/// they are given), or `scale` for a kept table. A kept table (a lookup or calendar table) keeps
+/// its real rows at any scale; the tables that point at it (customers of 25 nations) grow with
+/// the run, not with it.
+fn growth(models: &Models, done: &Done, parent: &str, scale: f64) -> f64 {
+    let trained = &models.tables[parent];
+    if trained.kept.is_some() {
+        return scale;
+    }
+    done[parent].rows as f64 / trained.real_rows.max(1) as f64
 }
 
 /// All sequences of a sequential table, then the rows whose parent key is empty, as the

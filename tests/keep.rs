@@ -325,3 +325,28 @@ fn mutated_model_files_with_kept_tables_fail_cleanly() {
     }
     assert!(refused > 0, "mutations are noticed");
 }
+
+#[test]
+fn tables_that_point_at_kept_tables_grow_with_the_scale_and_the_kept_tables_do_not() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    planted(dir.path());
+    let out = dir.path().join("out");
+    let (code, err) = dxsynth(&[
+        "run",
+        &dir.path().join("schema.yaml").to_string_lossy(),
+        "-o",
+        &out.to_string_lossy(),
+        "--scale",
+        "3",
+        "--seed",
+        "7",
+        "--quiet",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let rows = |file: &str| column(&out.join(file), "name").len();
+    let sales = column(&out.join("sales.csv"), "sale_id").len();
+    // 600 real sales, every one pointing at two kept tables: three times as many at scale 3.
+    assert!((1700..=1900).contains(&sales), "{sales} sales");
+    assert_eq!(rows("colours.csv"), 6, "the lookup table keeps its rows");
+    assert_eq!(column(&out.join("days.csv"), "day_id").len(), 400);
+}

@@ -15,7 +15,7 @@ use rand::RngExt;
 
 use super::{
     Done, DrawnRows, Sink, SyntheticTable, assign_keys, draw_sequences, empty_columns,
-    fill_semantic_with, husk_of, refer_to_written_keys, synthetic_context,
+    fill_semantic_with, growth, husk_of, refer_to_written_keys, synthetic_context,
 };
 use crate::data::{Column, Value};
 use crate::error::{Error, Result};
@@ -37,6 +37,8 @@ pub(super) struct Table<'a> {
     pub trained: &'a TrainedTable,
     pub models: &'a Models,
     pub done: &'a Done,
+    /// The run's scale (the rows without a parent grow with it when the parent is kept).
+    pub scale: f64,
 }
 
 impl Table<'_> {
@@ -49,8 +51,7 @@ impl Table<'_> {
         sink: &mut dyn Sink,
     ) -> Result<usize> {
         let trained = self.trained;
-        let parent = &self.done[&key.parent];
-        let factor = parent.rows as f64 / self.models.tables[&key.parent].real_rows.max(1) as f64;
+        let factor = growth(self.models, self.done, &key.parent, self.scale);
         let orphan_rows = scaled(trained.orphan_rows, factor);
         let mut drawn;
         {
