@@ -597,8 +597,8 @@ const BLOCK_PARENTS: usize = 256;
 const BLOCKS_AT_ONCE: usize = 32;
 
 /// Rows drawn together (the sequences of a block of parents), column by column, with the parent
-/// row of each: the rows are taken apart on the thread that drew them, and what receives them
-/// moves whole columns instead of touching each row.
+/// row of each: drawn into columns on the thread that drew them, so what receives them moves
+/// whole columns instead of touching each row.
 struct DrawnRows {
     parents: Vec<Option<usize>>,
     columns: Vec<Vec<Value>>,
@@ -606,14 +606,9 @@ struct DrawnRows {
 
 impl DrawnRows {
     fn new(columns: usize) -> DrawnRows {
-        DrawnRows::with_capacity(columns, 0)
-    }
-
-    /// Room made for `rows` rows (the columns then never grow by copying).
-    fn with_capacity(columns: usize, rows: usize) -> DrawnRows {
         DrawnRows {
-            parents: Vec::with_capacity(rows),
-            columns: (0..columns).map(|_| Vec::with_capacity(rows)).collect(),
+            parents: Vec::new(),
+            columns: vec![Vec::new(); columns],
         }
     }
 

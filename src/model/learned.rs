@@ -639,11 +639,11 @@ impl TableModel for LearnedModel {
         let width = self.columns.len();
         let blocks = in_blocks(0..n, base, |rows, stream| {
             let count = rows.len();
-            let mut codes = vec![0u8; rows.len() * stride];
-            let mut values = vec![Value::Null; rows.len() * width];
+            let mut codes = vec![0u8; count * stride];
+            let mut values = vec![Value::Null; count * width];
             let mut drafts: Vec<Draft<'_>> = codes
                 .chunks_mut(stride)
-                .zip(row_slices(&mut values, width, rows.len()))
+                .zip(row_slices(&mut values, width, count))
                 .zip(rows)
                 .map(|((codes, values), row)| {
                     if self.layout.sequential {
