@@ -182,6 +182,7 @@ pub fn generate_each(
     sink: &mut dyn Sink,
 ) -> Result<IndexMap<String, SyntheticTable>> {
     let last_use = last_use(models);
+    let columns_read = columns_read(models);
     let mut synthetic: Done = IndexMap::new();
     let mut problems = Vec::new();
     for (index, plan) in models.plan.order.iter().enumerate() {
@@ -222,6 +223,10 @@ pub fn generate_each(
                 sink.table(&table)?;
                 table
             }
+        };
+        let table = match keep {
+            Keep::Needed => keep_read(table, columns_read.get(&plan.table)),
+            Keep::All => table,
         };
         synthetic.insert(table.name.clone(), table);
         if keep == Keep::Needed {
@@ -280,6 +285,101 @@ fn last_use(models: &Models) -> HashMap<String, usize> {
         }
     }
     last
+}
+
+/// For every table later tables read, which of its modelled columns they read: a sequential
+/// child's context (the parent's columns and, through the parent, the grandparent's) as its
+/// model draws it, the signature of an assigned key's parent preference, and the column a
+/// country is copied from. Keys and written keys are always kept.
+pub fn columns_read(models: &Models) -> HashMap<String, Vec<bool>> {
+    let width = |table: &str| models.tables.get(table).map_or(0, |t| t.columns.len());
+    let mut read: HashMap<String, Vec<bool>> = HashMap::new();
+    let mut mark = |table: &str, column: usize| {
+        let flags = read
+            .entry(table.to_string())
+            .or_insert_with(|| vec![false; width(table)]);
+        if let Some(flag) = flags.get_mut(column) {
+            *flag = true;
+        }
+    };
+    for plan in &models.plan.order {
+        let Some(trained) = models.tables.get(&plan.table) else {
+            continue;
+        };
+        if let Generation::Sequential { key } = &plan.generation {
+            let grandparent = match models.plan.table(&key.parent).map(|p| &p.generation) {
+                Some(Generation::Sequential { key }) => Some(key.parent.as_str()),
+                _ => None,
+            };
+            for index in trained.model.context_read() {
+                match (index.checked_sub(width(&key.parent)), grandparent) {
+                    (None, _) => mark(&key.parent, index),
+                    (Some(index), Some(grandparent)) => mark(grandparent, index),
+                    (Some(_), None) => {}
+                }
+            }
+        }
+        for distribution in &trained.assigned {
+            for column in distribution.parent_columns_read() {
+                mark(&distribution.parent, column);
+            }
+        }
+        let country = trained.semantic.as_ref().and_then(|s| s.country_parent());
+        if let Some((parent, column)) = country {
+            let columns = models.tables.get(parent).map(|t| t.columns.as_slice());
+            if let Some(index) = columns.and_then(|c| c.iter().position(|c| c.name == column)) {
+                mark(parent, index);
+            }
+        }
+    }
+    read
+}
+
+/// A table as later tables read it: the columns they read (`read`, see [`columns_read`]) with
+/// their values, the others by name and type only. A parent held for its children then costs
+/// the few columns they read, not its text and every other column (most of `generate`'s memory
+/// on TPC-H, where `orders` waited whole for `lineitem`). The table was handed to the sink
+/// before: when the writer still holds it, the kept columns are copied and the writer frees
+/// the whole table once written.
+fn keep_read(table: Arc<SyntheticTable>, read: Option<&Vec<bool>>) -> Arc<SyntheticTable> {
+    let unread = |index: usize| read.is_none_or(|read| read.get(index) != Some(&true));
+    let freed = |(index, column): (usize, &Column)| unread(index) && !column.values.is_empty();
+    if !table.columns.iter().enumerate().any(freed) {
+        return table;
+    }
+    let table = match Arc::try_unwrap(table) {
+        Ok(mut table) => {
+            for (index, column) in table.columns.iter_mut().enumerate() {
+                if unread(index) {
+                    column.values = Vec::new();
+                }
+            }
+            table
+        }
+        Err(shared) => {
+            let columns = shared
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(index, column)| Column {
+                    name: column.name.clone(),
+                    kind: column.kind,
+                    format: column.format.clone(),
+                    values: if unread(index) {
+                        Vec::new()
+                    } else {
+                        column.values.clone()
+                    },
+                });
+            SyntheticTable {
+                columns: columns.collect(),
+                foreign_keys: shared.foreign_keys.clone(),
+                text: shared.text.clone(),
+                ..husk(&shared)
+            }
+        }
+    };
+    Arc::new(table)
 }
 
 /// Replaces the tables no table after `index` reads by their husks (name, header, row count).
@@ -757,5 +857,59 @@ fn push_rows(columns: &mut [Column], rows: Vec<Row>) {
         for (column, value) in columns.iter_mut().zip(row) {
             column.values.push(value);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::ValueFormat;
+    use crate::schema::ColumnKind;
+
+    fn table() -> SyntheticTable {
+        let column = |name: &str, values: Vec<Value>| Column {
+            name: name.to_string(),
+            kind: ColumnKind::Numerical,
+            format: ValueFormat::Integer,
+            values,
+        };
+        SyntheticTable {
+            name: "orders".into(),
+            header: vec!["order_id".into(), "a".into(), "b".into(), "c".into()],
+            primary_key: Some("order_id".into()),
+            rows: 2,
+            columns: vec![
+                column("a", vec![Value::Number(1.0), Value::Number(2.0)]),
+                column("b", vec![Value::Number(3.0), Value::Number(4.0)]),
+                column("c", vec![Value::Null, Value::Number(6.0)]),
+            ],
+            foreign_keys: IndexMap::from([("customer".to_string(), vec![Some(1), None])]),
+            text: IndexMap::new(),
+        }
+    }
+
+    /// Whether the table holds the columns read and no values of the others, its keys whole.
+    fn holds_only(table: &SyntheticTable, read: &[bool]) {
+        let whole = self::table();
+        for ((kept, column), read) in table.columns.iter().zip(&whole.columns).zip(read) {
+            assert_eq!(kept.name, column.name);
+            let expected = if *read { column.values.len() } else { 0 };
+            assert_eq!(kept.values.len(), expected, "{}", kept.name);
+        }
+        assert_eq!(table.foreign_keys, whole.foreign_keys);
+        assert_eq!((table.rows, table.columns.len()), (2, 3));
+    }
+
+    #[test]
+    fn a_held_table_keeps_the_columns_read_whether_or_not_the_writer_still_holds_it() {
+        let read = vec![true, false, true];
+        let owned = keep_read(Arc::new(table()), Some(&read));
+        holds_only(&owned, &read);
+        let writing = Arc::new(table());
+        let held = keep_read(Arc::clone(&writing), Some(&read));
+        holds_only(&held, &read);
+        holds_only(&writing, &[true, true, true]);
+        let unread = keep_read(Arc::new(table()), None);
+        holds_only(&unread, &[false, false, false]);
     }
 }

@@ -172,6 +172,15 @@ impl KeyDistribution {
             .map(|preference| preference.child_codes(child))
     }
 
+    /// The parent's columns (indices into its modelled columns) the assignment reads: those
+    /// of the parent preference's signature.
+    pub fn parent_columns_read(&self) -> Vec<usize> {
+        self.preference
+            .iter()
+            .flat_map(ParentPreference::parent_columns_read)
+            .collect()
+    }
+
     /// [`KeyDistribution::assign`] given the child rows' codes ([`KeyDistribution::child_codes`]
     /// of all of them) instead of their values: `synthetic.child` is not read.
     pub fn assign_coded(

@@ -197,3 +197,62 @@ fn sqlite_databases_written_in_parts_hold_what_whole_tables_give() {
         assert!(got == expected, "{name} differs between whole and parts");
     }
 }
+
+/// A parent held for its children keeps the columns they read and frees the others: the
+/// planted lines ship one to five days after their order was placed (a rule that reads the
+/// parent's `placed`), and nothing reads the orders' free-text `note`, so that column is not
+/// held while the lines are drawn.
+#[test]
+fn a_held_parent_keeps_the_columns_its_children_read_and_only_those() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let day = |n: usize| {
+        let (month, day) = (1 + n / 28 % 12, 1 + n % 28);
+        format!("2024-{month:02}-{day:02}")
+    };
+    let words = [
+        "parcel", "gift", "fragile", "urgent", "blue", "spare", "late", "boxed",
+    ];
+    let mut orders = String::from("order_id,placed,channel,note\n");
+    let mut lines = String::from("line_id,order_id,shipped,quantity\n");
+    let mut line_id = 0;
+    for order in 1..=400 {
+        let placed = (order * 7) % 300;
+        let note = format!(
+            "{} {} for customer {order}",
+            words[order % 8],
+            words[order * 3 % 8]
+        );
+        let channel = ["web", "store", "phone"][order % 3];
+        orders.push_str(&format!("{order},{},{channel},{note}\n", day(placed)));
+        for line in 0..1 + order % 4 {
+            line_id += 1;
+            let shipped = placed + 1 + (line * 3 + order) % 5;
+            let quantity = 1 + (line + order) % 9;
+            lines.push_str(&format!("{line_id},{order},{},{quantity}\n", day(shipped)));
+        }
+    }
+    std::fs::write(dir.path().join("orders.csv"), orders).expect("orders written");
+    std::fs::write(dir.path().join("lines.csv"), lines).expect("lines written");
+    let schema = dir.path().join("schema.yaml");
+    std::fs::write(
+        &schema,
+        "tables:\n  orders:\n    path: orders.csv\n    primary_key: order_id\n  \
+         lines:\n    path: lines.csv\n    primary_key: line_id\n    foreign_keys:\n      \
+         order_id: orders\n",
+    )
+    .expect("schema written");
+    let options = TrainOptions {
+        seed: Some(7),
+        ..TrainOptions::default()
+    };
+    let models = train(&schema, &options, &NoProgress).expect("the planted tables train");
+    let read = dxsynth::generate::columns_read(&models);
+    let held = &read["orders"];
+    let column = |name: &str| {
+        let columns = &models.tables["orders"].columns;
+        let index = columns.iter().position(|c| c.name == name);
+        held[index.expect("a modelled column")]
+    };
+    assert!(column("placed"), "the lines' rule reads it: {held:?}");
+    assert!(!column("note"), "nothing reads it: {held:?}");
+}

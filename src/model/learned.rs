@@ -438,22 +438,7 @@ impl LearnedModel {
     /// reads (ids, text, the last columns drawn) would be encoded for nothing.
     fn codes_read(&self) -> &[bool] {
         self.codes_read.get_or_init(|| {
-            let mut features = vec![false; self.layout.total()];
-            for model in &self.columns {
-                let conditionals = match model {
-                    ColumnModel::Tree(conditional) => vec![conditional],
-                    ColumnModel::Gap { first, next } => vec![first, next],
-                    ColumnModel::Marginal(_) => Vec::new(),
-                };
-                for conditional in conditionals {
-                    for feature in conditional.tree.features_read() {
-                        let at = conditional.features.get(feature).copied();
-                        if let Some(flag) = at.and_then(|at| features.get_mut(at)) {
-                            *flag = true;
-                        }
-                    }
-                }
-            }
+            let features = self.features_read();
             (0..self.layout.columns)
                 .map(|column| {
                     features[self.layout.current(column)]
@@ -461,6 +446,27 @@ impl LearnedModel {
                 })
                 .collect()
         })
+    }
+
+    /// For each place in a row's codes, whether some column's tree splits on it.
+    fn features_read(&self) -> Vec<bool> {
+        let mut features = vec![false; self.layout.total()];
+        for model in &self.columns {
+            let conditionals = match model {
+                ColumnModel::Tree(conditional) => vec![conditional],
+                ColumnModel::Gap { first, next } => vec![first, next],
+                ColumnModel::Marginal(_) => Vec::new(),
+            };
+            for conditional in conditionals {
+                for feature in conditional.tree.features_read() {
+                    let at = conditional.features.get(feature).copied();
+                    if let Some(flag) = at.and_then(|at| features.get_mut(at)) {
+                        *flag = true;
+                    }
+                }
+            }
+        }
+        features
     }
 
     fn draw(
@@ -632,6 +638,22 @@ impl SequenceModel {
 }
 
 impl TableModel for LearnedModel {
+    fn context_read(&self) -> Vec<usize> {
+        let Some(sequence) = &self.sequence else {
+            return Vec::new();
+        };
+        let features = self.features_read();
+        let mut read: Vec<usize> = (0..self.layout.context)
+            .filter(|&index| features[index])
+            .collect();
+        read.extend(sequence.length_tree.features_read());
+        read.extend(sequence.anchor);
+        read.extend(self.enforcer.context_read());
+        read.sort_unstable();
+        read.dedup();
+        read
+    }
+
     fn sample_rows(&self, n: usize, rng: &mut SynthRng) -> Vec<Row> {
         let firsts = self.stratified_first_column(n, rng);
         let base: u64 = rng.random();

@@ -55,6 +55,11 @@ pub trait TableModel: Send + Sync {
         sequences: &[(usize, usize)],
         rng: &mut SynthRng,
     ) -> SequenceColumns;
+
+    /// The parent's context columns (indices, see [`context_columns`]) the draws read: a
+    /// parent held for its children keeps only these, so its other columns (text, most of
+    /// all) are freed as soon as it is written.
+    fn context_read(&self) -> Vec<usize>;
 }
 
 /// A parent table as a model sees it: its context columns (see [`context_columns`]; real when
@@ -270,6 +275,10 @@ impl AnyModel {
 }
 
 impl TableModel for AnyModel {
+    fn context_read(&self) -> Vec<usize> {
+        self.inner().context_read()
+    }
+
     fn sample_rows(&self, n: usize, rng: &mut SynthRng) -> Vec<Row> {
         self.inner().sample_rows(n, rng)
     }

@@ -223,6 +223,11 @@ impl ParentPreference {
         capacities
     }
 
+    /// The parent columns (indices) a signature reads.
+    pub(crate) fn parent_columns_read(&self) -> impl Iterator<Item = usize> + '_ {
+        self.signature.iter().map(|(column, _)| *column)
+    }
+
     /// The signature of every synthetic parent row.
     pub(crate) fn parent_signatures(&self, parent: &[Column], rows: usize) -> Vec<u16> {
         (0..rows)

@@ -65,6 +65,10 @@ impl ReferenceModel {
 }
 
 impl TableModel for ReferenceModel {
+    fn context_read(&self) -> Vec<usize> {
+        Vec::new()
+    }
+
     fn sample_rows(&self, n: usize, rng: &mut SynthRng) -> Vec<Row> {
         (0..n)
             .map(|_| self.marginals.iter().map(|m| m.sample(rng)).collect())

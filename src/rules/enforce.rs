@@ -338,6 +338,25 @@ impl Enforcer {
         self.uses_context
     }
 
+    /// The parent's context columns (indices) the rules read: the other side of a bound and
+    /// the source of a copy. A parent held for its children keeps only the columns they read.
+    pub fn context_read(&self) -> Vec<usize> {
+        let mut read = Vec::new();
+        for step in self.steps.iter().flatten() {
+            match step {
+                Step::Within(bounds) => {
+                    read.extend(bounds.iter().filter_map(|bound| match bound.other {
+                        Ref::Context(index) => Some(index),
+                        Ref::Own(_) => None,
+                    }))
+                }
+                Step::Derive(Derive::Copy { source }) => read.push(*source),
+                Step::Derive(_) => {}
+            }
+        }
+        read
+    }
+
     /// Whether there is anything to enforce.
     pub fn is_empty(&self) -> bool {
         self.steps.iter().all(Vec::is_empty) && self.grids.iter().all(|g| *g == Grid::Free)

@@ -702,10 +702,11 @@ impl SemanticTable {
         Ok(())
     }
 
-    /// The parent table a country comes from, if any (generation needs it done first).
+    /// The parent table a country comes from and its column, if any (generation holds that
+    /// column of the parent until this table is filled).
     pub fn country_parent(&self) -> Option<(&str, &str)> {
         match &self.country {
-            Some(CountrySource::Parent { key, parent, .. }) => Some((key, parent)),
+            Some(CountrySource::Parent { parent, column, .. }) => Some((parent, column)),
             _ => None,
         }
     }
