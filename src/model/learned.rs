@@ -49,6 +49,20 @@ pub struct LearnedModel {
     /// [`LearnedModel::codes_read`]).
     #[serde(skip)]
     codes_read: OnceLock<Vec<bool>>,
+    /// What a draw reads of the parent's context (worked out on first use, see
+    /// [`LearnedModel::context_use`]).
+    #[serde(skip)]
+    context_use: OnceLock<ContextUse>,
+}
+
+/// The parent's context columns a learned model reads: those whose codes a tree splits on (the
+/// length tree's included), and those the rules compare with. Only these are encoded and
+/// copied for each parent row (a parent of millions of rows, each with text and columns no
+/// draw looks at).
+#[derive(Debug, Clone, Default)]
+struct ContextUse {
+    coded: Vec<usize>,
+    compared: Vec<usize>,
 }
 
 /// How many times a value a rule does not accept as drawn is drawn again (see
@@ -282,6 +296,7 @@ impl LearnedModel {
             sequence,
             enforcer: Box::new(enforcer),
             codes_read: OnceLock::new(),
+            context_use: OnceLock::new(),
         }
     }
 
@@ -524,16 +539,38 @@ impl LearnedModel {
         })
     }
 
+    /// The codes of a row of `parent_row`'s sequence before its place and its own columns: the
+    /// parent's context columns some tree reads, encoded (zero elsewhere: no tree reads them).
     fn context_codes(&self, parent: &Parent<'_>, parent_row: Option<usize>) -> Vec<u8> {
         let mut codes = vec![0u8; self.layout.total()];
         if let (Some(sequence), Some(row)) = (&self.sequence, parent_row) {
-            for (index, encoder) in sequence.context_encoders.iter().enumerate() {
-                if let Some(value) = parent.value(index, row) {
+            for &index in &self.context_use().coded {
+                let encoder = sequence.context_encoders.get(index);
+                if let (Some(encoder), Some(value)) = (encoder, parent.value(index, row)) {
                     codes[index] = encoder.encode(value);
                 }
             }
         }
         codes
+    }
+
+    fn context_use(&self) -> &ContextUse {
+        self.context_use.get_or_init(|| {
+            let Some(sequence) = &self.sequence else {
+                return ContextUse::default();
+            };
+            let features = self.features_read();
+            let mut coded: Vec<usize> = (0..self.layout.context)
+                .filter(|&index| features[index])
+                .chain(sequence.length_tree.features_read())
+                .collect();
+            coded.sort_unstable();
+            coded.dedup();
+            let mut compared = self.enforcer.context_read();
+            compared.sort_unstable();
+            compared.dedup();
+            ContextUse { coded, compared }
+        })
     }
 }
 
@@ -639,16 +676,10 @@ impl SequenceModel {
 
 impl TableModel for LearnedModel {
     fn context_read(&self) -> Vec<usize> {
-        let Some(sequence) = &self.sequence else {
-            return Vec::new();
-        };
-        let features = self.features_read();
-        let mut read: Vec<usize> = (0..self.layout.context)
-            .filter(|&index| features[index])
-            .collect();
-        read.extend(sequence.length_tree.features_read());
-        read.extend(sequence.anchor);
-        read.extend(self.enforcer.context_read());
+        let used = self.context_use();
+        let anchor = self.sequence.as_ref().and_then(|sequence| sequence.anchor);
+        let mut read: Vec<usize> = used.coded.iter().chain(&used.compared).copied().collect();
+        read.extend(anchor);
         read.sort_unstable();
         read.dedup();
         read
@@ -874,15 +905,17 @@ impl LearnedModel {
             .and_then(|s| s.anchor)
             .and_then(|a| parent.value(a, parent_row))
             .and_then(Value::as_number);
+        // The rules read the columns they compare with; the others stay empty.
         let values: Vec<Value> = if self.enforcer.uses_context() {
-            (0..parent.context_columns())
-                .map(|index| {
-                    parent
-                        .value(index, parent_row)
-                        .cloned()
-                        .unwrap_or(Value::Null)
-                })
-                .collect()
+            let mut values = vec![Value::Null; parent.context_columns()];
+            for &index in &self.context_use().compared {
+                if let (Some(slot), Some(value)) =
+                    (values.get_mut(index), parent.value(index, parent_row))
+                {
+                    *slot = value.clone();
+                }
+            }
+            values
         } else {
             Vec::new()
         };
