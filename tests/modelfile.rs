@@ -215,7 +215,7 @@ fn inspect_shows_what_the_model_holds() {
     let model = train(&dir, &schema, &["--seed", "9", "--privacy-min-count", "3"]);
     let text = ok(&["inspect", path(&model)]);
     for expected in [
-        "format 6",
+        "format 7",
         "model: learned; trained on 5869 rows in 5 tables",
         "privacy: min count 3",
         "seed: 9",
@@ -283,8 +283,14 @@ fn unusable_model_files_exit_2_with_a_clear_message() {
     flipped[middle] ^= 0x01;
     refused(&dir, "flipped", &flipped, "is corrupted");
     let mut version = bytes.clone();
-    version[8..12].copy_from_slice(&7u32.to_le_bytes());
-    refused(&dir, "version", &version, "is model file format 7");
+    let later = dxsynth::modelfile::FORMAT_VERSION + 1;
+    version[8..12].copy_from_slice(&later.to_le_bytes());
+    refused(
+        &dir,
+        "version",
+        &version,
+        &format!("is model file format {later}"),
+    );
     let csv = std::fs::read(example("testdata/bank/accounts.csv")).expect("a CSV");
     refused(&dir, "csv", &csv, "is not a dxsynth model file");
     let mut appended = bytes.clone();

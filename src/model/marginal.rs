@@ -5,7 +5,7 @@
 //! values are not replayed and extremes are clipped), categories by their frequencies without the
 //! rare ones, ids in the shape of the real ones but never a real one, text from common words.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, OnceLock};
 
 use rand::RngExt;
@@ -149,11 +149,27 @@ impl<T> Weighted<T> {
 }
 
 impl IdShape {
-    /// Whether it can be drawn from, within the drawn-length bound.
+    /// Whether it can be drawn from, within the drawn-length bound, its letter lists sorted
+    /// and each holding letters of its class only.
     pub(crate) fn check(&self) -> bool {
         !self.templates.is_empty()
             && self.prefix.len() + self.suffix.len() <= MAX_DRAWN_LENGTH
             && self.templates.iter().all(|t| t.len() <= MAX_DRAWN_LENGTH)
+            && self.letters.as_deref().is_none_or(Letters::check)
+    }
+}
+
+impl Letters {
+    /// Lists sorted, not too many, each drawable and of lower-case letters; hashes sorted.
+    fn check(&self) -> bool {
+        let follows = |follow: &Follow| {
+            follow.letters.check() && follow.letters.items().iter().all(char::is_ascii_lowercase)
+        };
+        let sorted = |pair: &[Follow]| pair[0].after < pair[1].after;
+        self.follows.len() <= MAX_FOLLOWS
+            && self.follows.windows(2).all(sorted)
+            && self.follows.iter().all(follows)
+            && self.real.windows(2).all(|pair| pair[0] < pair[1])
     }
 }
 
@@ -176,9 +192,9 @@ fn fit_shape(column: &Column, present: &[&Value], min_count: usize) -> Shape {
         }
         ColumnKind::Categorical => match Weighted::frequent(labels(), min_count) {
             Some(weighted) => Shape::Category(weighted),
-            None => Shape::Id(IdShape::learn(labels())),
+            None => Shape::Id(IdShape::learn(labels(), min_count)),
         },
-        ColumnKind::Id => Shape::Id(IdShape::learn(labels())),
+        ColumnKind::Id => Shape::Id(IdShape::learn(labels(), min_count)),
         ColumnKind::Text => {
             let lengths = labels().map(|t| t.split_whitespace().count()).collect();
             let words = labels().flat_map(|text| {
@@ -188,7 +204,7 @@ fn fit_shape(column: &Column, present: &[&Value], min_count: usize) -> Shape {
             });
             match Weighted::frequent(words, min_count) {
                 Some(words) => Shape::Text { lengths, words },
-                None => Shape::Id(IdShape::learn(labels())),
+                None => Shape::Id(IdShape::learn(labels(), min_count)),
             }
         }
     }
@@ -306,15 +322,15 @@ impl<T: PartialEq> Weighted<T> {
     }
 }
 
-impl Weighted<Arc<str>> {
+impl<T: std::hash::Hash + Ord> Weighted<T> {
     /// The items seen at least `min_count` times, weighted by frequency, in a stable order
-    /// (most frequent first, ties by text). `None` when every item is rare.
-    pub fn frequent(items: impl Iterator<Item = Arc<str>>, min_count: usize) -> Option<Self> {
-        let mut counts: HashMap<Arc<str>, usize> = HashMap::new();
+    /// (most frequent first, ties by item). `None` when every item is rare.
+    pub fn frequent(items: impl Iterator<Item = T>, min_count: usize) -> Option<Self> {
+        let mut counts: HashMap<T, usize> = HashMap::new();
         for item in items {
             *counts.entry(item).or_default() += 1;
         }
-        let mut kept: Vec<(Arc<str>, usize)> = counts
+        let mut kept: Vec<(T, usize)> = counts
             .into_iter()
             .filter(|(_, count)| *count >= min_count)
             .collect();
@@ -358,19 +374,65 @@ fn guide(cumulative: &[f64]) -> Option<Vec<u32>> {
     Some(starts.collect())
 }
 
-/// The shape of identifiers: the prefix and suffix every value shares, and character-class
-/// templates of the varying middle (`9` digit, `a`/`A` letter, anything else kept as is).
+/// The shape of identifiers: the prefix and suffix every value shares, character-class
+/// templates of the varying middle (`9` digit, `a`/`A` letter, anything else kept as is), and
+/// which letter follows which in the middles.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IdShape {
     prefix: String,
     suffix: String,
     #[serde(with = "super::stored::repeats")]
     templates: Vec<String>,
+    /// How lower-case letters follow one another, when the real middles have any that do
+    /// (since format 7).
+    letters: Option<Box<Letters>>,
 }
 
+/// The lower-case letters that follow each character (or the start of the middle) in the real
+/// ids: a fresh id's letters follow them, so names made of syllables (TPC-DS's `ableought`)
+/// come out as syllables where letters drawn at random read as noise (`vvmnlfdhyuie`). Only
+/// pairs seen in at least the privacy threshold of places are kept. Upper-case letters stay at
+/// random: they spell codes (`AAAAAAAABAAAAAAA`) whose real values drawn letters would mostly
+/// replay.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Letters {
+    /// Sorted by the character before.
+    follows: Vec<Follow>,
+    /// The sorted hashes ([`text_hash`]) of the real values, so that a drawn id that is a real
+    /// one is drawn again (syllables can rebuild a short real name).
+    real: Vec<u64>,
+}
+
+/// The lower-case letters seen after one character, with their counts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Follow {
+    /// The character before ([`START`] at the start of the middle).
+    after: char,
+    letters: Weighted<char>,
+}
+
+/// What a middle's first letter follows.
+const START: char = '\0';
+
+/// How many times an id that is a real value is drawn again by its letter lists.
+const REDRAWN_IDS: usize = 8;
+
+/// A 64-bit FNV-1a hash of a value's text (what [`IdShape`] keeps of real values to refuse
+/// replaying them).
+fn text_hash(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The most follow lists an id shape read from a model file may hold: a list per character
+/// seen, so a few hundred in any real column.
+const MAX_FOLLOWS: usize = 100_000;
+
 impl IdShape {
-    /// Learns the shape from real values; only classes of characters are kept, never values.
-    pub fn learn(values: impl Iterator<Item = Arc<str>>) -> IdShape {
+    /// Learns the shape from real values: classes of characters, and the letter pairs seen at
+    /// least `min_count` times; never values.
+    pub fn learn(values: impl Iterator<Item = Arc<str>>, min_count: usize) -> IdShape {
         let values: Vec<Arc<str>> = values.collect();
         let prefix = common_affix(&values, |v| v.chars().collect());
         let suffix = common_affix(&values, |v| v.chars().rev().collect())
@@ -385,6 +447,13 @@ impl IdShape {
                 Some(middle.chars().map(char_class).collect())
             })
             .collect();
+        let follows = letter_pairs(&values, &prefix, &suffix, min_count);
+        let letters = (!follows.is_empty()).then(|| {
+            let mut real: Vec<u64> = values.iter().map(|value| text_hash(value)).collect();
+            real.sort_unstable();
+            real.dedup();
+            Box::new(Letters { follows, real })
+        });
         templates.sort_unstable();
         if templates.is_empty() {
             templates.push("AAAA".to_string());
@@ -393,15 +462,81 @@ impl IdShape {
             prefix,
             suffix,
             templates,
+            letters,
         }
     }
 
-    /// A fresh identifier.
+    /// A fresh identifier: a template's digits at random, its lower-case letters each after
+    /// the character before it as in the real values (at random where no pair was seen often
+    /// enough), drawn again while it is a real value (then with letters at random).
     pub fn draw(&self, rng: &mut SynthRng) -> Arc<str> {
-        let template = &self.templates[rng.random_range(0..self.templates.len())];
-        let middle: String = template.chars().map(|c| fill_class(c, rng)).collect();
-        Arc::from(format!("{}{middle}{}", self.prefix, self.suffix))
+        let Some(letters) = &self.letters else {
+            return Arc::from(self.draw_once(rng, None));
+        };
+        for _ in 0..REDRAWN_IDS {
+            let id = self.draw_once(rng, Some(letters));
+            if letters.real.binary_search(&text_hash(&id)).is_err() {
+                return Arc::from(id);
+            }
+        }
+        Arc::from(self.draw_once(rng, None))
     }
+
+    /// An id of a template drawn at random, its lower-case letters drawn by `letters` if given.
+    fn draw_once(&self, rng: &mut SynthRng, letters: Option<&Letters>) -> String {
+        let template = &self.templates[rng.random_range(0..self.templates.len())];
+        let mut before = START;
+        let middle: String = template
+            .chars()
+            .map(|class| {
+                let follow = letters.and_then(|letters| letters.after(before, class));
+                let drawn = match follow {
+                    Some(follow) => *follow.draw(rng),
+                    None => fill_class(class, rng),
+                };
+                before = drawn;
+                drawn
+            })
+            .collect();
+        format!("{}{middle}{}", self.prefix, self.suffix)
+    }
+}
+
+impl Letters {
+    /// The letters to draw a letter of `class` from after `after`, if learned.
+    fn after(&self, after: char, class: char) -> Option<&Weighted<char>> {
+        if class != 'a' {
+            return None;
+        }
+        let found = self.follows.binary_search_by(|f| f.after.cmp(&after));
+        found.ok().map(|at| &self.follows[at].letters)
+    }
+}
+
+/// The lower-case letters after each character in the middles of `values` (between the shared
+/// `prefix` and `suffix`), keeping the letters seen there at least `min_count` times; sorted by
+/// character.
+fn letter_pairs(values: &[Arc<str>], prefix: &str, suffix: &str, min_count: usize) -> Vec<Follow> {
+    let mut seen: BTreeMap<char, Vec<char>> = BTreeMap::new();
+    for value in values {
+        let Some(middle) = value.strip_prefix(prefix) else {
+            continue;
+        };
+        let middle = middle.strip_suffix(suffix).unwrap_or(middle);
+        let mut before = START;
+        for c in middle.chars() {
+            if c.is_ascii_lowercase() {
+                seen.entry(before).or_default().push(c);
+            }
+            before = c;
+        }
+    }
+    seen.into_iter()
+        .filter_map(|(after, letters)| {
+            let letters = Weighted::frequent(letters.into_iter(), min_count)?;
+            Some(Follow { after, letters })
+        })
+        .collect()
 }
 
 fn common_affix(values: &[Arc<str>], chars: impl Fn(&str) -> Vec<char>) -> String {
@@ -454,6 +589,7 @@ mod tests {
     use super::*;
     use crate::data::ValueFormat;
     use crate::sampling::rng_for;
+    use std::collections::HashSet;
 
     fn column(kind: ColumnKind, values: Vec<Value>) -> Column {
         Column {
@@ -544,6 +680,113 @@ mod tests {
         };
         assert!(id.starts_with("Customer#0000"), "{id}");
         assert_eq!(id.len(), "Customer#000000".len());
+    }
+
+    /// Names made of syllables, every one unique (so learned as ids), with a letter pair
+    /// (`qz`) in two names only.
+    fn syllable_names() -> Vec<String> {
+        let syllables = [
+            "ought", "able", "pri", "ese", "anti", "cally", "ation", "eing", "bar",
+        ];
+        let mut names: Vec<String> = Vec::new();
+        for a in syllables {
+            for b in syllables {
+                for c in syllables {
+                    names.push(format!("{a}{b}{c}"));
+                }
+            }
+        }
+        names.extend(["qzable".to_string(), "barqz".to_string()]);
+        names
+    }
+
+    fn pairs(text: &str) -> Vec<(char, char)> {
+        let chars: Vec<char> = text.chars().collect();
+        chars.windows(2).map(|pair| (pair[0], pair[1])).collect()
+    }
+
+    #[test]
+    fn ids_spelt_in_syllables_are_drawn_in_their_letter_pairs_never_a_real_one() {
+        let real = syllable_names();
+        let real_pairs: HashSet<(char, char)> = real.iter().flat_map(|n| pairs(n)).collect();
+        let texts: Vec<&str> = real.iter().map(String::as_str).collect();
+        let marginal = Marginal::fit(&column(ColumnKind::Id, labels(&texts)), 5);
+        let mut rng = rng_for(4, "names");
+        let drawn: Vec<Arc<str>> = (0..2000)
+            .map(|_| match marginal.sample(&mut rng) {
+                Value::Label(name) => name,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let drawn_pairs: Vec<(char, char)> = drawn.iter().flat_map(|n| pairs(n)).collect();
+        let seen = drawn_pairs
+            .iter()
+            .filter(|p| real_pairs.contains(p))
+            .count();
+        // Letters at random would give about 40 of the 676 pairs: 6% real pairs.
+        let share = seen as f64 / drawn_pairs.len() as f64;
+        assert!(
+            share > 0.97,
+            "{share:.3} of the drawn letter pairs are real ones"
+        );
+        assert!(
+            !drawn_pairs.contains(&('q', 'z')),
+            "a pair seen twice is not drawn"
+        );
+        let replayed = drawn
+            .iter()
+            .filter(|name| texts.contains(&&***name))
+            .count();
+        assert_eq!(replayed, 0, "no real name is drawn");
+    }
+
+    #[test]
+    fn upper_case_codes_keep_letters_at_random() {
+        let real: Vec<String> = (0..500)
+            .map(|i| format!("AAAA{}AAA{i:03}", ['B', 'C'][i % 2]))
+            .collect();
+        let texts: Vec<&str> = real.iter().map(String::as_str).collect();
+        let marginal = Marginal::fit(&column(ColumnKind::Id, labels(&texts)), 5);
+        let mut rng = rng_for(5, "codes");
+        let mut letters = HashSet::new();
+        for _ in 0..500 {
+            let Value::Label(code) = marginal.sample(&mut rng) else {
+                panic!("a code is a label")
+            };
+            letters.extend(code.chars().filter(char::is_ascii_uppercase));
+        }
+        // Real codes hold A, B and C only: codes that followed their letter pairs would too,
+        // and replay real codes.
+        assert!(letters.len() > 20, "{letters:?}");
+    }
+
+    #[test]
+    fn id_shapes_with_letters_out_of_place_are_refused() {
+        let texts: Vec<String> = syllable_names();
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let shape = IdShape::learn(labels(&texts).into_iter().filter_map(|v| label(&v)), 5);
+        let letters = shape.letters.as_deref().expect("letter pairs learned");
+        assert!(shape.check() && letters.follows.len() > 1);
+        let refused = |change: &dyn Fn(&mut Letters)| {
+            let mut letters = letters.clone();
+            change(&mut letters);
+            let shape = IdShape {
+                letters: Some(Box::new(letters)),
+                ..shape.clone()
+            };
+            !shape.check()
+        };
+        assert!(refused(&|letters| {
+            letters.follows[0].letters = Weighted::frequent("AB".chars(), 1).expect("letters");
+        }));
+        assert!(
+            refused(&|letters| letters.follows.swap(0, 1)),
+            "lists out of order"
+        );
+        assert!(
+            refused(&|letters| letters.real.reverse()),
+            "hashes out of order"
+        );
     }
 
     #[test]

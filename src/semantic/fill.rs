@@ -274,7 +274,9 @@ fn generator(
         },
         SemanticType::Email => Generator::Email(EmailModel::train(table, types, index, min_count)),
         SemanticType::Phone => Generator::Phone(PhoneModel::train(column, countries, min_count)),
-        SemanticType::Postcode => Generator::Shape(IdShape::learn(labels(column).map(Arc::from))),
+        SemanticType::Postcode => {
+            Generator::Shape(IdShape::learn(labels(column).map(Arc::from), min_count))
+        }
         SemanticType::Text if column.kind == ColumnKind::Text => {
             Generator::Text(WordModel::train(labels(column), min_count)?)
         }
