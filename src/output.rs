@@ -535,37 +535,19 @@ fn write_table(path: &Path, table: &SyntheticTable) -> Result<()> {
 
 /// A CSV file written in parts (a table too large to hold comes in consecutive parts). Rows
 /// are formatted stretch by stretch ([`CsvRows`], as `csv::Writer` would write them), and each
-/// stretch's text goes to a thread of the file's own that copies it into the file: the copy
-/// (the kernel's, a fifth of the writer thread's time on TPC-H sf1) then overlaps the
-/// formatting of the next rows, where the cores waited for it before.
+/// stretch's text is written to the file at once.
 struct CsvFile {
     path: PathBuf,
-    /// Texts on their way to the file; `None` once the file is finished.
-    texts: Option<SyncSender<Vec<u8>>>,
-    copier: Option<JoinHandle<Result<()>>>,
+    file: fs::File,
 }
-
-/// Texts that may wait for the file's thread: enough for formatting to go on while one is
-/// copied, few enough to bound the text held (a stretch is a few hundred kilobytes).
-const WAITING_TEXTS: usize = 2 * FORMAT_AT_ONCE;
 
 impl CsvFile {
     /// Creates the file and writes its header.
     fn create(path: &Path, header: &[String]) -> Result<CsvFile> {
-        let mut file = fs::File::create(path).map_err(|source| Error::Write {
+        let file = fs::File::create(path).map_err(|source| Error::Write {
             path: path.to_path_buf(),
             source: source.into(),
         })?;
-        let (texts, received) = sync_channel::<Vec<u8>>(WAITING_TEXTS);
-        let shown = path.to_path_buf();
-        let copier = std::thread::Builder::new()
-            .name("dxsynth-file".into())
-            .spawn(move || copy_into(&received, &mut file, &shown))
-            .map_err(|source| Error::Io {
-                context: "cannot start a thread to write",
-                path: path.to_path_buf(),
-                source,
-            })?;
         let mut text = CsvRows::default();
         for name in header {
             text.field(name.as_bytes());
@@ -573,10 +555,9 @@ impl CsvFile {
         text.end_row();
         let mut file = CsvFile {
             path: path.to_path_buf(),
-            texts: Some(texts),
-            copier: Some(copier),
+            file,
         };
-        file.write(text.bytes)?;
+        file.write(&text.bytes)?;
         Ok(file)
     }
 
@@ -601,65 +582,24 @@ impl CsvFile {
                 .map(|rows| format_rows(table, &sources, rows.clone(), first_row))
                 .collect();
             for text in texts {
-                self.write(text?.bytes)?;
+                self.write(&text?.bytes)?;
             }
         }
         Ok(())
     }
 
-    /// Hands `bytes` to the file's thread; when that thread stopped, its error.
-    fn write(&mut self, bytes: Vec<u8>) -> Result<()> {
-        let sent = self
-            .texts
-            .as_ref()
-            .is_some_and(|texts| texts.send(bytes).is_ok());
-        if sent {
-            Ok(())
-        } else {
-            self.join().and(Err(Error::Write {
-                path: self.path.clone(),
-                source: std::io::Error::other("the file's thread stopped").into(),
-            }))
-        }
-    }
-
-    /// Ends the file once every text handed over is in it.
-    fn finish(mut self) -> Result<()> {
-        self.join()
-    }
-
-    /// Waits for the file's thread to copy what it was handed: its first error, if any.
-    fn join(&mut self) -> Result<()> {
-        drop(self.texts.take());
-        match self.copier.take().map(JoinHandle::join) {
-            None | Some(Ok(Ok(()))) => Ok(()),
-            Some(Ok(Err(err))) => Err(err),
-            Some(Err(panic)) => std::panic::resume_unwind(panic),
-        }
-    }
-}
-
-impl Drop for CsvFile {
-    /// A file given up (an error elsewhere) is still closed before its folder is removed.
-    fn drop(&mut self) {
-        drop(self.texts.take());
-        if let Some(copier) = self.copier.take() {
-            drop(copier.join());
-        }
-    }
-}
-
-/// The file's thread: every text received, into `file` in order, until the sender is gone or
-/// a write fails (the receiver is then dropped, so the next send fails).
-fn copy_into(received: &Receiver<Vec<u8>>, file: &mut fs::File, path: &Path) -> Result<()> {
-    use std::io::Write as _;
-    for text in received {
-        file.write_all(&text).map_err(|source| Error::Write {
-            path: path.to_path_buf(),
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        use std::io::Write as _;
+        self.file.write_all(bytes).map_err(|source| Error::Write {
+            path: self.path.clone(),
             source: source.into(),
-        })?;
+        })
     }
-    Ok(())
+
+    /// Ends the file: every stretch was written as it was formatted, so nothing is left.
+    fn finish(self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Rows formatted together by one thread.
@@ -955,8 +895,8 @@ mod tests {
         );
     }
 
-    /// The file's own thread copies the text into the file: a copy that fails (a full disk)
-    /// still fails the table, naming its file, whether it fails at once or later.
+    /// A file that cannot take the text (a full disk) fails the table, naming its file,
+    /// whether it fails at once or later.
     #[test]
     fn a_file_that_cannot_take_the_text_fails_the_table() {
         let full = Path::new("/dev/full");
@@ -967,8 +907,10 @@ mod tests {
         let err = write_table(full, &table).expect_err("no room on /dev/full");
         assert!(matches!(err, Error::Write { .. }), "{err}");
         assert!(err.to_string().contains("/dev/full"), "{err}");
-        let mut file = CsvFile::create(full, &table.header).expect("opened");
-        let written = (0..64).try_for_each(|part| file.rows(&table, part * table.rows));
-        assert!(written.and_then(|()| file.finish()).is_err());
+        let written = CsvFile::create(full, &table.header).and_then(|mut file| {
+            (0..64).try_for_each(|part| file.rows(&table, part * table.rows))?;
+            file.finish()
+        });
+        assert!(matches!(written, Err(Error::Write { .. })), "{written:?}");
     }
 }
