@@ -508,6 +508,7 @@ fn generate_table(
         .map(|distribution| distribution.child_codes(&columns))
         .collect();
     foreign_keys.extend(assign_keys(trained, done, row_count, codes, rng));
+    keep_pairs_unique(trained, &mut foreign_keys, rng);
     if let Some(semantic) = &trained.semantic {
         fill_semantic(semantic, &mut columns, &foreign_keys, plan, done, rng);
     }
@@ -553,6 +554,31 @@ fn assign_keys(
             (distribution.column.clone(), assigned)
         })
         .collect()
+}
+
+/// Gives the rows of a table whose assigned key pairs with an earlier key uniquely in the real
+/// rows ([`crate::keys::KeyDistribution::unique_with`]) pairs of their own
+/// ([`crate::keys::unique_pairs`]), each such key from a stream of its own drawn from the
+/// table's: a table without one draws as before.
+fn keep_pairs_unique(
+    trained: &TrainedTable,
+    foreign_keys: &mut IndexMap<String, Vec<Option<usize>>>,
+    rng: &mut SynthRng,
+) {
+    for distribution in &trained.assigned {
+        let Some(first) = &distribution.unique_with else {
+            continue;
+        };
+        let first = foreign_keys.get_index_of(first);
+        let second = foreign_keys.get_index_of(&distribution.column);
+        let (Some(first), Some(second)) = (first, second) else {
+            continue;
+        };
+        let mut stream = block_stream(rng.random(), 0);
+        let mut pairs_with = std::mem::take(&mut foreign_keys[second]);
+        crate::keys::unique_pairs(&foreign_keys[first], &mut pairs_with, &mut stream);
+        foreign_keys[second] = pairs_with;
+    }
 }
 
 /// Runs a table's semantic generators on its rows, from a random stream of their own (derived

@@ -10,7 +10,7 @@
 //! parents that resemble the parents such rows had in the real data (that preference is a
 //! learned model: [`crate::model::parent_preference`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rand::RngExt;
 use rand::seq::SliceRandom;
@@ -56,6 +56,105 @@ pub struct KeyDistribution {
     /// When the parent is a kept table (its synthetic rows are its real rows), the children
     /// of every parent row in the real data: sales then fall on the days real sales fall on.
     pub by_row: Option<Vec<usize>>,
+    /// An earlier foreign key of the table (its sequence key or an assigned key before this
+    /// one) with which this key forms a pair no two real rows share, as TPC-H's `partsupp`
+    /// pairs each part with a supplier once: the synthetic rows share none either (see
+    /// [`unique_pairs`]). Since format 8.
+    pub unique_with: Option<String>,
+}
+
+/// The rows whose pair of parents an earlier row already has are given another row's second
+/// parent, so that no two rows share a pair: each such row swaps its `second` parent with a
+/// row drawn at random when neither pair is then taken (up to 1,024 tries a row: a first parent
+/// that must pair with nearly every second one finds its few missing ones; a pair that
+/// cannot be made unique, with a first parent of more children than there are second parents,
+/// is left). Swaps keep every parent's number of children. Rows with an empty key are left.
+pub fn unique_pairs(first: &[Option<usize>], second: &mut [Option<usize>], rng: &mut SynthRng) {
+    const TRIES: usize = 1024;
+    let rows = first.len().min(second.len());
+    let pair = |row: usize, second: &[Option<usize>]| first[row].zip(second[row]);
+    let mut taken: HashSet<(usize, usize), foldhash::fast::FixedState> = HashSet::default();
+    // Rows whose pair an earlier row holds, until they get a pair of their own.
+    let mut repeats: Vec<bool> = (0..rows)
+        .map(|row| pair(row, second).is_some_and(|pair| !taken.insert(pair)))
+        .collect();
+    for row in 0..rows {
+        if !repeats[row] {
+            continue;
+        }
+        let Some((a, b)) = pair(row, second) else {
+            continue;
+        };
+        for _ in 0..TRIES {
+            let other = rng.random_range(0..rows);
+            let Some((c, d)) = pair(other, second).filter(|_| !repeats[other]) else {
+                continue;
+            };
+            if taken.contains(&(a, d)) || taken.contains(&(c, b)) {
+                continue;
+            }
+            // `other` holds (c, d); the repeated (a, b) stays with the row that had it first.
+            taken.remove(&(c, d));
+            taken.insert((a, d));
+            taken.insert((c, b));
+            second.swap(row, other);
+            repeats[row] = false;
+            break;
+        }
+    }
+}
+
+/// Whether the pairs of parents of the rows (both keys set) are all different where chance
+/// would have repeated some: a pair a table keeps unique as a rule (TPC-H's `partsupp`, an
+/// inventory's item and date), not by luck (two keys of a few hundred rows over thousands of
+/// parents). Taking the two keys as independent, the expected number of repeated pairs is
+/// the pairs of rows that share a first parent times the chance that two rows share a second
+/// one; at least [`UNIQUE_BY_RULE`] of them must have been expected (a chance below 1% of
+/// seeing none by luck). Pairs are sorted as 64-bit numbers (8 bytes a row); parents past
+/// 32-bit row numbers are not compared (`false`).
+pub fn pairs_are_unique(first: &[Option<usize>], second: &[Option<usize>]) -> bool {
+    let packed = |(a, b): (&Option<usize>, &Option<usize>)| {
+        let (a, b) = (u32::try_from((*a)?).ok()?, u32::try_from((*b)?).ok()?);
+        Some(u64::from(a) << 32 | u64::from(b))
+    };
+    let both = first
+        .iter()
+        .zip(second)
+        .filter(|(a, b)| a.is_some() && b.is_some());
+    let Some(mut pairs) = both.map(packed).collect::<Option<Vec<u64>>>() else {
+        return false;
+    };
+    pairs.sort_unstable();
+    if pairs.windows(2).any(|pair| pair[0] == pair[1]) {
+        return false;
+    }
+    let sharing_first: f64 = runs(pairs.iter().map(|pair| pair >> 32))
+        .map(|n| n * (n - 1.0) / 2.0)
+        .sum();
+    let mut seconds: Vec<u32> = pairs.iter().map(|&pair| pair as u32).collect();
+    seconds.sort_unstable();
+    let total = seconds.len() as f64;
+    let same_second: f64 = runs(seconds.into_iter())
+        .map(|n| (n / total) * (n / total))
+        .sum();
+    sharing_first * same_second >= UNIQUE_BY_RULE
+}
+
+/// The expected number of repeated pairs below which pairs all different may be luck (see
+/// [`pairs_are_unique`]): none is seen by luck with a chance of e^-5, under 1%.
+const UNIQUE_BY_RULE: f64 = 5.0;
+
+/// The lengths of the runs of equal items of a sorted sequence, as numbers.
+fn runs<T: PartialEq>(sorted: impl Iterator<Item = T>) -> impl Iterator<Item = f64> {
+    let mut sorted = sorted.peekable();
+    std::iter::from_fn(move || {
+        let item = sorted.next()?;
+        let mut length = 1.0;
+        while sorted.next_if(|next| *next == item).is_some() {
+            length += 1.0;
+        }
+        Some(length)
+    })
 }
 
 /// How many of `parent_of_row` point at each of `parent_rows` rows.
@@ -132,6 +231,7 @@ impl KeyDistribution {
             },
             preference,
             by_row: None,
+            unique_with: None,
         }
     }
 
@@ -354,6 +454,54 @@ mod tests {
     use crate::data::{Value, ValueFormat};
     use crate::sampling::rng_for;
     use crate::schema::ColumnKind;
+
+    /// Parts with four suppliers each among 100 (TPC-H's `partsupp`), as a key assignment
+    /// that ignores the pairs makes them: suppliers drawn at random, some twice for a part.
+    fn parts_and_drawn_suppliers(parts: usize) -> (Vec<Option<usize>>, Vec<Option<usize>>) {
+        let mut rng = rng_for(8, "pairs");
+        let first = (0..4 * parts).map(|row| Some(row / 4)).collect();
+        let second = (0..4 * parts)
+            .map(|_| Some(rng.random_range(0..100)))
+            .collect();
+        (first, second)
+    }
+
+    fn distinct_pairs(first: &[Option<usize>], second: &[Option<usize>]) -> usize {
+        let pairs: HashSet<(Option<usize>, Option<usize>)> =
+            first.iter().copied().zip(second.iter().copied()).collect();
+        pairs.len()
+    }
+
+    #[test]
+    fn repeated_pairs_are_made_unique_and_every_parent_keeps_its_children() {
+        let (first, mut second) = parts_and_drawn_suppliers(500);
+        assert!(
+            distinct_pairs(&first, &second) < 1990,
+            "the plant repeats pairs"
+        );
+        let counts_before = counts_by_row(&second, 100);
+        unique_pairs(&first, &mut second, &mut rng_for(9, "swaps"));
+        assert_eq!(distinct_pairs(&first, &second), 2000);
+        assert_eq!(counts_by_row(&second, 100), counts_before);
+    }
+
+    #[test]
+    fn unique_pairs_are_a_rule_only_where_chance_would_have_repeated_some() {
+        let (first, second) = parts_and_drawn_suppliers(500);
+        assert!(!pairs_are_unique(&first, &second), "repeated pairs");
+        let suppliers: Vec<Option<usize>> = (0..2000)
+            .map(|row| Some((row * 7 + row / 4) % 100))
+            .collect();
+        assert_eq!(distinct_pairs(&first, &suppliers), 2000);
+        assert!(pairs_are_unique(&first, &suppliers), "partsupp's pairs");
+        // 300 returns over 2,000 days and 1,000 customers: all different by luck.
+        let mut rng = rng_for(10, "returns");
+        let days: Vec<Option<usize>> = (0..300).map(|_| Some(rng.random_range(0..2000))).collect();
+        let customers: Vec<Option<usize>> =
+            (0..300).map(|_| Some(rng.random_range(0..1000))).collect();
+        assert_eq!(distinct_pairs(&days, &customers), 300);
+        assert!(!pairs_are_unique(&days, &customers), "unique by chance");
+    }
 
     #[test]
     fn rows_shuffled_as_32_bit_numbers_come_in_the_order_shuffled_as_usize() {

@@ -15,7 +15,8 @@ use rand::RngExt;
 
 use super::{
     Done, DrawnRows, Sink, SyntheticTable, assign_keys, draw_sequences, empty_columns,
-    fill_semantic_with, growth, husk_of, refer_to_written_keys, synthetic_context,
+    fill_semantic_with, growth, husk_of, keep_pairs_unique, refer_to_written_keys,
+    synthetic_context,
 };
 use crate::data::{Column, Value};
 use crate::error::{Error, Result};
@@ -74,6 +75,7 @@ impl Table<'_> {
         foreign_keys.insert(key.column.clone(), std::mem::take(&mut drawn.parents));
         let codes = std::mem::take(&mut drawn.codes);
         foreign_keys.extend(assign_keys(trained, self.done, rows, codes, rng));
+        keep_pairs_unique(trained, &mut foreign_keys, rng);
         let own: Option<u64> = trained.semantic.as_ref().map(|_| rng.random());
         self.write(drawn.store.read()?, &foreign_keys, own, sink)?;
         Ok(rows)

@@ -153,8 +153,17 @@ fn model(models: &Models, trained: &TrainedTable, parent: Option<&str>) -> Resul
     }
     for key in &trained.assigned {
         let parent = &models.tables[&key.parent];
+        let named = |err: String| format!("foreign key `{}`: {err}", printable(&key.column));
         key.check((columns, rows), (parent.columns.len(), parent.real_rows))
-            .map_err(|err| format!("foreign key `{}`: {err}", printable(&key.column)))?;
+            .map_err(named)?;
+        if let Some(first) = &key.unique_with
+            && (first == &key.column || !trained.header.contains(first))
+        {
+            return Err(named(format!(
+                "pairs unique with `{}`, not another column of the table",
+                printable(first)
+            )));
+        }
     }
     semantic(trained)
 }
