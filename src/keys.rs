@@ -110,20 +110,15 @@ pub fn unique_pairs(first: &[Option<usize>], second: &mut [Option<usize>], rng: 
 /// parents). Taking the two keys as independent, the expected number of repeated pairs is
 /// the pairs of rows that share a first parent times the chance that two rows share a second
 /// one; at least [`UNIQUE_BY_RULE`] of them must have been expected (a chance below 1% of
-/// seeing none by luck). Pairs are sorted as 64-bit numbers (8 bytes a row); parents past
-/// 32-bit row numbers are not compared (`false`).
-pub fn pairs_are_unique(first: &[Option<usize>], second: &[Option<usize>]) -> bool {
-    let packed = |(a, b): (&Option<usize>, &Option<usize>)| {
-        let (a, b) = (u32::try_from((*a)?).ok()?, u32::try_from((*b)?).ok()?);
-        Some(u64::from(a) << 32 | u64::from(b))
-    };
-    let both = first
+/// seeing none by luck). The keys come as [`compact_rows`]; pairs are sorted as 64-bit
+/// numbers (8 bytes a row).
+pub fn pairs_are_unique(first: &[u32], second: &[u32]) -> bool {
+    let mut pairs: Vec<u64> = first
         .iter()
         .zip(second)
-        .filter(|(a, b)| a.is_some() && b.is_some());
-    let Some(mut pairs) = both.map(packed).collect::<Option<Vec<u64>>>() else {
-        return false;
-    };
+        .filter(|&(&a, &b)| a != NO_ROW && b != NO_ROW)
+        .map(|(&a, &b)| u64::from(a) << 32 | u64::from(b))
+        .collect();
     pairs.sort_unstable();
     if pairs.windows(2).any(|pair| pair[0] == pair[1]) {
         return false;
@@ -131,13 +126,28 @@ pub fn pairs_are_unique(first: &[Option<usize>], second: &[Option<usize>]) -> bo
     let sharing_first: f64 = runs(pairs.iter().map(|pair| pair >> 32))
         .map(|n| n * (n - 1.0) / 2.0)
         .sum();
-    let mut seconds: Vec<u32> = pairs.iter().map(|&pair| pair as u32).collect();
-    seconds.sort_unstable();
-    let total = seconds.len() as f64;
-    let same_second: f64 = runs(seconds.into_iter())
-        .map(|n| (n / total) * (n / total))
-        .sum();
+    let mut per_second: HashMap<u32, f64> = HashMap::new();
+    for &pair in &pairs {
+        *per_second.entry(pair as u32).or_default() += 1.0;
+    }
+    let total = pairs.len() as f64;
+    let same_second: f64 = per_second.values().map(|n| (n / total) * (n / total)).sum();
     sharing_first * same_second >= UNIQUE_BY_RULE
+}
+
+/// An empty key in [`compact_rows`].
+const NO_ROW: u32 = u32::MAX;
+
+/// Parent rows as 32-bit numbers (an empty key as [`NO_ROW`]): a quarter of the memory, for
+/// keys held side by side. `None` when a row number does not fit.
+pub fn compact_rows(parent_of_row: &[Option<usize>]) -> Option<Vec<u32>> {
+    parent_of_row
+        .iter()
+        .map(|row| match row {
+            Some(row) => u32::try_from(*row).ok().filter(|&row| row != NO_ROW),
+            None => Some(NO_ROW),
+        })
+        .collect()
 }
 
 /// The expected number of repeated pairs below which pairs all different may be luck (see
@@ -487,20 +497,24 @@ mod tests {
 
     #[test]
     fn unique_pairs_are_a_rule_only_where_chance_would_have_repeated_some() {
+        let unique = |first: &[Option<usize>], second: &[Option<usize>]| {
+            let compact = |rows: &[Option<usize>]| compact_rows(rows).expect("32-bit rows");
+            pairs_are_unique(&compact(first), &compact(second))
+        };
         let (first, second) = parts_and_drawn_suppliers(500);
-        assert!(!pairs_are_unique(&first, &second), "repeated pairs");
+        assert!(!unique(&first, &second), "repeated pairs");
         let suppliers: Vec<Option<usize>> = (0..2000)
             .map(|row| Some((row * 7 + row / 4) % 100))
             .collect();
         assert_eq!(distinct_pairs(&first, &suppliers), 2000);
-        assert!(pairs_are_unique(&first, &suppliers), "partsupp's pairs");
+        assert!(unique(&first, &suppliers), "partsupp's pairs");
         // 300 returns over 2,000 days and 1,000 customers: all different by luck.
         let mut rng = rng_for(10, "returns");
         let days: Vec<Option<usize>> = (0..300).map(|_| Some(rng.random_range(0..2000))).collect();
         let customers: Vec<Option<usize>> =
             (0..300).map(|_| Some(rng.random_range(0..1000))).collect();
         assert_eq!(distinct_pairs(&days, &customers), 300);
-        assert!(!pairs_are_unique(&days, &customers), "unique by chance");
+        assert!(!unique(&days, &customers), "unique by chance");
     }
 
     #[test]

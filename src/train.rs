@@ -240,7 +240,12 @@ fn train_table(
     let orphan_rows = sequence.as_ref().map_or(0, |(_, index)| {
         index.iter().filter(|row| row.is_none()).count()
     });
-    let assigned: Vec<(KeyDistribution, Vec<Option<usize>>)> = plan
+    // Each key's parent rows, compact, for the pairs later keys may keep unique with it.
+    let mut earlier_keys: Vec<(String, Option<Vec<u32>>)> = sequence
+        .iter()
+        .map(|(key, index)| (key.column.clone(), keys::compact_rows(index)))
+        .collect();
+    let assigned: Vec<KeyDistribution> = plan
         .assigned
         .iter()
         .map(|fk| {
@@ -263,10 +268,14 @@ fn train_table(
             if kept.contains_key(&fk.parent) {
                 distribution.by_row = Some(keys::counts_by_row(&parent_of_row, parent.rows()));
             }
-            (distribution, parent_of_row)
+            let compact = keys::compact_rows(&parent_of_row);
+            drop(parent_of_row);
+            distribution.unique_with = unique_with(&earlier_keys, compact.as_deref());
+            earlier_keys.push((fk.column.clone(), compact));
+            distribution
         })
         .collect();
-    let assigned = with_unique_pairs(sequence.as_ref(), assigned);
+    drop(earlier_keys);
     let kept = kept
         .get(&plan.table)
         .map(|reason| KeptTable::copy(table, reason.clone()));
@@ -323,36 +332,19 @@ fn train_table(
     }
 }
 
-/// The assigned keys' distributions, each told the earlier key of the table (the sequence key
-/// first, then the assigned keys in order) with which its pairs of parents are unique in the
-/// real rows, if any (`KeyDistribution::unique_with`).
-fn with_unique_pairs(
-    sequence: Option<&(&crate::schema::ForeignKey, Vec<Option<usize>>)>,
-    assigned: Vec<(KeyDistribution, Vec<Option<usize>>)>,
-) -> Vec<KeyDistribution> {
-    let (mut distributions, indexes): (Vec<KeyDistribution>, Vec<Vec<Option<usize>>>) =
-        assigned.into_iter().unzip();
-    let sequence = sequence.map(|(key, index)| (key.column.as_str(), index.as_slice()));
-    let assigned = distributions
+/// The first of the table's earlier keys (the sequence key, then the assigned keys in order)
+/// with which the pairs of `key`'s parent rows are unique in the real rows, if any
+/// (`KeyDistribution::unique_with`).
+fn unique_with(earlier: &[(String, Option<Vec<u32>>)], key: Option<&[u32]>) -> Option<String> {
+    let key = key?;
+    earlier
         .iter()
-        .map(|distribution| distribution.column.as_str())
-        .zip(indexes.iter().map(Vec::as_slice));
-    let keys: Vec<(&str, &[Option<usize>])> = sequence.into_iter().chain(assigned).collect();
-    let before = usize::from(sequence.is_some());
-    let unique_with: Vec<Option<String>> = (0..distributions.len())
-        .map(|at| {
-            let second = keys[before + at].1;
-            let earlier = &keys[..before + at];
-            let found = earlier
-                .iter()
-                .find(|(_, first)| keys::pairs_are_unique(first, second));
-            found.map(|(column, _)| column.to_string())
+        .find(|(_, first)| {
+            first
+                .as_deref()
+                .is_some_and(|first| keys::pairs_are_unique(first, key))
         })
-        .collect();
-    for (distribution, unique_with) in distributions.iter_mut().zip(unique_with) {
-        distribution.unique_with = unique_with;
-    }
-    distributions
+        .map(|(column, _)| column.clone())
 }
 
 /// The rows a table above `limit` rows trains on (`None`: every row): whole sequences of
