@@ -240,9 +240,11 @@ fn train_table(
     let orphan_rows = sequence.as_ref().map_or(0, |(_, index)| {
         index.iter().filter(|row| row.is_none()).count()
     });
-    // Each key's parent rows, compact, for the pairs later keys may keep unique with it.
+    // Each key's parent rows, compact, for the pairs later keys may keep unique with it (none
+    // without an assigned key: a sequence key alone has no pair).
     let mut earlier_keys: Vec<(String, Option<Vec<u32>>)> = sequence
         .iter()
+        .filter(|_| !plan.assigned.is_empty())
         .map(|(key, index)| (key.column.clone(), keys::compact_rows(index)))
         .collect();
     let assigned: Vec<KeyDistribution> = plan

@@ -417,9 +417,10 @@ const START: char = '\0';
 /// How many times an id that is a real value is drawn again by its letter lists.
 const REDRAWN_IDS: usize = 8;
 
-/// A 64-bit FNV-1a hash of a value's text (what [`IdShape`] keeps of real values to refuse
-/// replaying them).
-fn text_hash(text: &str) -> u64 {
+/// A 64-bit FNV-1a hash of a value's text, stable across runs and platforms: what
+/// [`IdShape`] and the text model (`semantic::text`) keep of real values to refuse replaying
+/// them.
+pub fn text_hash(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
         (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
     })

@@ -11,7 +11,7 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use crate::memory::prefetch;
-use crate::model::marginal::{Weighted, draw_cumulative};
+use crate::model::marginal::{Weighted, draw_cumulative, text_hash};
 use crate::sampling::SynthRng;
 
 /// Draws of a value that equals a real one before giving up (the value is then left empty).
@@ -253,7 +253,7 @@ impl WordModel {
         TEXT.with_borrow_mut(|text| {
             (0..RETRIES).find_map(|_| {
                 self.draw(text, rng);
-                (!self.replays(hash(text))).then(|| Arc::from(text.as_str()))
+                (!self.replays(text_hash(text))).then(|| Arc::from(text.as_str()))
             })
         })
     }
@@ -317,7 +317,7 @@ fn rows_with<T: std::hash::Hash + Eq + Copy>(
 
 /// Sorted, deduplicated hashes of `values`.
 pub fn sorted_hashes(values: impl Iterator<Item = String>) -> Vec<u64> {
-    let mut hashes: Vec<u64> = values.map(|v| hash(&v)).collect();
+    let mut hashes: Vec<u64> = values.map(|v| text_hash(&v)).collect();
     hashes.sort_unstable();
     hashes.dedup();
     hashes
@@ -345,13 +345,6 @@ fn holds(hashes: &[u64], wanted: u64) -> bool {
         step *= 2;
     }
     hashes[low..high].binary_search(&wanted).is_ok()
-}
-
-/// FNV-1a, stable across runs and platforms.
-pub fn hash(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 /// The share of adjacent word pairs of `synthetic` that occur in `real` text: natural text
