@@ -10,16 +10,15 @@
 //! parents that resemble the parents such rows had in the real data (that preference is a
 //! learned model: [`crate::model::parent_preference`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rand::RngExt;
-use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use crate::data::Column;
 use crate::model::Privacy;
 use crate::model::parent_preference::{LinkedColumns, ParentPreference};
-use crate::sampling::{SynthRng, rank_matched, stratified};
+use crate::sampling::{SynthRng, block_stream, rank_matched, shuffle, stratified};
 use crate::stats::children_per_parent;
 
 /// For each child key, the index of the parent row holding that key (`None` for an empty key).
@@ -304,7 +303,6 @@ impl KeyDistribution {
             return vec![None; child_rows];
         }
         let empty = ((self.null_rate * child_rows as f64).round() as usize).min(child_rows);
-        let order = random_order(child_rows, rng);
         let signatures = self
             .preference
             .as_ref()
@@ -328,7 +326,6 @@ impl KeyDistribution {
             &self.children_per_parent,
             rng,
         );
-        let mut pool = ParentPool::new(capacities, signatures);
         let wanted: Option<Vec<u16>> =
             self.preference
                 .as_ref()
@@ -336,41 +333,64 @@ impl KeyDistribution {
                 .map(|(preference, codes)| {
                     preference.draw_signatures(&codes, child_rows, rng.random())
                 });
-        // Rows are served in a random order; what they want is gathered into that order and
-        // their parents scattered back in loops of their own, so that the reads and writes
-        // across millions of rows (each a cache miss) overlap instead of waiting on each
-        // parent taken.
-        let served = &order[empty..];
-        let wanted_in_order: Option<Vec<u16>> =
-            wanted.map(|signatures| served.iter().map(|&row| signatures[row]).collect());
-        let taken: Vec<usize> = (0..served.len())
-            .map(|at| {
-                let signature = wanted_in_order.as_ref().map(|signatures| signatures[at]);
-                pool.take(signature, rng)
-            })
-            .collect();
-        let mut assigned = vec![None; child_rows];
-        for (&row, parent) in served.iter().zip(taken) {
-            assigned[row] = Some(parent);
+        let mut assigned: Vec<Option<usize>> = vec![Some(0); child_rows];
+        for row in rand::seq::index::sample(rng, child_rows, empty) {
+            assigned[row] = None;
         }
+        let served = (0..child_rows).filter(|&row| assigned[row].is_some());
+        let groups = Groups::of(
+            served,
+            wanted.as_deref(),
+            signatures.as_deref(),
+            parent_rows,
+        );
+        let mut pool = ParentPool::new(capacities, signatures);
+        pool.serve(groups, &mut assigned, rng);
         assigned
     }
 }
 
-/// The rows `0..rows` in a random order. Shuffled as 32-bit numbers when they fit: the same
-/// swaps (the same order) in half the memory, so a table of millions of rows swaps within the
-/// processor's cache instead of waiting on memory at each swap.
-fn random_order(rows: usize, rng: &mut SynthRng) -> Vec<usize> {
-    match u32::try_from(rows) {
-        Ok(rows) => {
-            let mut order: Vec<u32> = (0..rows).collect();
-            order.shuffle(rng);
-            order.into_iter().map(|row| row as usize).collect()
+/// The rows to serve, grouped by the parent signature they want: a group's rows take only its
+/// parents, so groups are served apart (on every core); rows that want a signature no parent
+/// has, or whose group runs out of capacity, are served last from every parent.
+struct Groups {
+    /// Per signature with parents (in signature order), its rows in row order.
+    by_signature: Vec<(Option<u16>, Vec<usize>)>,
+    /// Rows no parent's signature matches.
+    unmatched: Vec<usize>,
+}
+
+impl Groups {
+    /// `wanted` holds each row's signature and `signatures` each parent's; without them every
+    /// row is in one group of all the parents.
+    fn of(
+        served: impl Iterator<Item = usize>,
+        wanted: Option<&[u16]>,
+        signatures: Option<&[u16]>,
+        parent_rows: usize,
+    ) -> Groups {
+        let (Some(wanted), Some(signatures)) =
+            (wanted, signatures.filter(|s| s.len() == parent_rows))
+        else {
+            return Groups {
+                by_signature: vec![(None, served.collect())],
+                unmatched: Vec::new(),
+            };
+        };
+        let present: HashSet<u16> = signatures.iter().copied().collect();
+        let mut rows: BTreeMap<u16, Vec<usize>> = BTreeMap::new();
+        let mut unmatched = Vec::new();
+        for row in served {
+            let signature = wanted[row];
+            if present.contains(&signature) {
+                rows.entry(signature).or_default().push(row);
+            } else {
+                unmatched.push(row);
+            }
         }
-        Err(_) => {
-            let mut order: Vec<usize> = (0..rows).collect();
-            order.shuffle(rng);
-            order
+        Groups {
+            by_signature: rows.into_iter().map(|(s, rows)| (Some(s), rows)).collect(),
+            unmatched,
         }
     }
 }
@@ -427,6 +447,47 @@ impl ParentPool {
         }
     }
 
+    /// Gives every row of `groups` a parent in `assigned`. Each group's rows, in a random
+    /// order, take parents of their signature with capacity left (uniformly among those); its
+    /// parents are its own, so groups are served apart, each from a stream of its own, on every
+    /// core. The rows left over (no parent of their signature, or none with capacity left) are
+    /// then served one by one in a random order as [`ParentPool::take`] serves them.
+    fn serve(&mut self, groups: Groups, assigned: &mut [Option<usize>], rng: &mut SynthRng) {
+        use rayon::prelude::*;
+        let base: u64 = rng.random();
+        let pool = &*self;
+        let served: Vec<Served> = groups
+            .by_signature
+            .into_par_iter()
+            .enumerate()
+            .map(|(index, (signature, rows))| {
+                let parents = match signature {
+                    Some(signature) => pool
+                        .by_signature
+                        .get(&signature)
+                        .map(|(open, _)| open.clone())
+                        .unwrap_or_default(),
+                    None => pool.open.clone(),
+                };
+                let stream = &mut block_stream(base, index as u64);
+                Served::of(signature, rows, parents, &pool.capacity, stream)
+            })
+            .collect();
+        let mut left_over: Vec<(usize, Option<u16>)> = groups
+            .unmatched
+            .into_iter()
+            .map(|row| (row, None))
+            .collect();
+        for group in served {
+            group.settle(&mut self.capacity, assigned, &mut left_over);
+        }
+        left_over.sort_unstable();
+        shuffle(&mut left_over, rng);
+        for (row, signature) in left_over {
+            assigned[row] = Some(self.take(signature, rng));
+        }
+    }
+
     /// A parent for one child: one with the wanted signature and capacity left if possible,
     /// else any with capacity left, else one with the wanted signature, else any.
     fn take(&mut self, wanted: Option<u16>, rng: &mut SynthRng) -> usize {
@@ -441,6 +502,72 @@ impl ParentPool {
         };
         self.capacity[chosen] = self.capacity[chosen].saturating_sub(1);
         chosen
+    }
+}
+
+/// One group's rows served from its parents ([`ParentPool::serve`]).
+struct Served {
+    signature: Option<u16>,
+    /// The group's rows in the order served: the first `picks.len()` took `picks`.
+    rows: Vec<usize>,
+    picks: Vec<usize>,
+    /// The group's parents that had capacity, and those that still have, with what is left.
+    parents: Vec<usize>,
+    left: Vec<(usize, usize)>,
+}
+
+impl Served {
+    fn of(
+        signature: Option<u16>,
+        mut rows: Vec<usize>,
+        parents: Vec<usize>,
+        capacity: &[usize],
+        rng: &mut SynthRng,
+    ) -> Served {
+        shuffle(&mut rows, rng);
+        let mut open: Vec<(usize, usize)> = parents
+            .iter()
+            .map(|&parent| (parent, capacity[parent]))
+            .filter(|&(_, left)| left > 0)
+            .collect();
+        let mut picks = Vec::with_capacity(rows.len());
+        while picks.len() < rows.len() && !open.is_empty() {
+            let index = rng.random_range(0..open.len());
+            let (parent, left) = &mut open[index];
+            picks.push(*parent);
+            *left -= 1;
+            if *left == 0 {
+                open.swap_remove(index);
+            }
+        }
+        Served {
+            signature,
+            rows,
+            picks,
+            parents,
+            left: open,
+        }
+    }
+
+    /// Writes the group's parents into `assigned` and what its parents have left into
+    /// `capacity`; its rows without a parent join `left_over`.
+    fn settle(
+        self,
+        capacity: &mut [usize],
+        assigned: &mut [Option<usize>],
+        left_over: &mut Vec<(usize, Option<u16>)>,
+    ) {
+        for &parent in &self.parents {
+            capacity[parent] = 0;
+        }
+        for &(parent, left) in &self.left {
+            capacity[parent] = left;
+        }
+        for (&row, &parent) in self.rows.iter().zip(&self.picks) {
+            assigned[row] = Some(parent);
+        }
+        let rest = self.rows.get(self.picks.len()..).unwrap_or_default();
+        left_over.extend(rest.iter().map(|&row| (row, self.signature)));
     }
 }
 
@@ -518,12 +645,26 @@ mod tests {
     }
 
     #[test]
-    fn rows_shuffled_as_32_bit_numbers_come_in_the_order_shuffled_as_usize() {
-        for rows in [0, 1, 2, 1000, 70_000] {
-            let mut expected: Vec<usize> = (0..rows).collect();
-            expected.shuffle(&mut rng_for(3, "order"));
-            let order = random_order(rows, &mut rng_for(3, "order"));
-            assert_eq!(order, expected, "{rows} rows");
+    fn rows_take_parents_of_their_signature_until_those_are_full_then_any() {
+        // 100 parents with room for 2 children each: the first 50 of signature 0, the rest of
+        // signature 1. 150 rows want 0 (room for 100 of them) and 50 want 1.
+        let signatures: Vec<u16> = (0..100).map(|parent| u16::from(parent >= 50)).collect();
+        let wanted: Vec<u16> = (0..200).map(|row| u16::from(row >= 150)).collect();
+        for seed in 0..3 {
+            let groups = Groups::of(0..200, Some(&wanted), Some(&signatures), 100);
+            let mut pool = ParentPool::new(vec![2; 100], Some(signatures.clone()));
+            let mut assigned = vec![Some(0); 200];
+            pool.serve(groups, &mut assigned, &mut rng_for(seed, "serve"));
+            let parents: Vec<usize> = assigned.iter().map(|p| p.expect("a parent")).collect();
+            let mut children = vec![0; 100];
+            parents.iter().for_each(|&parent| children[parent] += 1);
+            assert!(children.iter().all(|&count| count == 2), "{children:?}");
+            let matched = |rows: std::ops::Range<usize>, signature: u16| {
+                rows.filter(|&row| signatures[parents[row]] == signature)
+                    .count()
+            };
+            assert_eq!(matched(0..150, 0), 100, "seed {seed}");
+            assert_eq!(matched(150..200, 1), 50, "seed {seed}");
         }
     }
 

@@ -79,6 +79,39 @@ pub fn stratified<T: Copy + Ord>(values: &[T], m: usize, rng: &mut SynthRng) -> 
     draws
 }
 
+/// Items a shuffle moves within one stretch of memory; [`shuffle`] splits larger lists.
+const SHUFFLE_IN_CACHE: usize = 1 << 16;
+
+/// Puts `items` in a uniformly random order, on every core for a long list: each item goes to
+/// one of several buckets drawn at random, each bucket is shuffled from a stream of its own,
+/// and the buckets are joined (a uniform permutation, as in Sanders' "Random permutations on
+/// distributed, external and hierarchical memory", 1998). A shuffle of millions of items in one
+/// place waits on memory at every swap; a bucket's swaps stay in the cache. The order does not
+/// depend on the number of threads.
+pub fn shuffle<T: Copy + Send>(items: &mut Vec<T>, rng: &mut SynthRng) {
+    use rayon::prelude::*;
+    if items.len() <= SHUFFLE_IN_CACHE {
+        items.shuffle(rng);
+        return;
+    }
+    let count = items.len().div_ceil(SHUFFLE_IN_CACHE);
+    let mut buckets: Vec<Vec<T>> = (0..count)
+        .map(|_| Vec::with_capacity(SHUFFLE_IN_CACHE + SHUFFLE_IN_CACHE / 8))
+        .collect();
+    for &item in items.iter() {
+        buckets[rng.random_range(0..count)].push(item);
+    }
+    let base: u64 = rng.random();
+    buckets
+        .par_iter_mut()
+        .enumerate()
+        .for_each(|(index, bucket)| bucket.shuffle(&mut block_stream(base, index as u64)));
+    items.clear();
+    for bucket in buckets {
+        items.extend_from_slice(&bucket);
+    }
+}
+
 /// Hands out `capacities` (whose distribution is the real one) so that their ranks follow
 /// `propensity` (what a model suggests for each parent): the distribution stays exact while
 /// parents that look like the real busy ones get the large counts.
@@ -178,6 +211,32 @@ mod tests {
             range.map(|_| stream.random::<u64>()).collect::<Vec<_>>()
         })
         .concat()
+    }
+
+    #[test]
+    fn a_long_shuffle_is_a_permutation_whose_items_land_anywhere() {
+        let rows = 5 * SHUFFLE_IN_CACHE + 123;
+        let mut items: Vec<u32> = (0..rows as u32).collect();
+        shuffle(&mut items, &mut rng_for(4, "shuffle"));
+        let mut sorted = items.clone();
+        sorted.sort_unstable();
+        assert!(sorted.iter().enumerate().all(|(i, &v)| v as usize == i));
+        // Where the first and the last tenth of the items land: spread over the whole list,
+        // each tenth of places holding about a tenth of them.
+        let tenth = rows / 10;
+        for wanted in [0..tenth as u32, (rows - tenth) as u32..rows as u32] {
+            for place in 0..10 {
+                let held = items[place * tenth..(place + 1) * tenth]
+                    .iter()
+                    .filter(|v| wanted.contains(v))
+                    .count();
+                let share = held as f64 / tenth as f64;
+                assert!((share - 0.1).abs() < 0.01, "{wanted:?} at {place}: {share}");
+            }
+        }
+        let mut again: Vec<u32> = (0..rows as u32).collect();
+        shuffle(&mut again, &mut rng_for(4, "shuffle"));
+        assert_eq!(items, again);
     }
 
     #[test]
