@@ -276,16 +276,16 @@ impl<T> Weighted<T> {
         &self.items
     }
 
-    /// The cumulative weights of the items, and their guide ([`guide`]), for a caller that
-    /// lays many lists out together and draws with [`draw_cumulative`].
-    pub fn cumulative(&self) -> (&[f64], Option<Vec<u32>>) {
-        (&self.cumulative, guide(&self.cumulative))
+    /// The cumulative weights of the items, for a caller that lays many lists out together
+    /// in a form of its own (the text model's alias tables).
+    pub fn cumulative(&self) -> &[f64] {
+        &self.cumulative
     }
 }
 
 /// The place of an item drawn in proportion to its weight, from the items' cumulative weights
 /// (not empty) and their guide ([`guide`], if any): what [`Weighted::draw_index`] draws.
-pub fn draw_cumulative(cumulative: &[f64], guide: Option<&[u32]>, rng: &mut SynthRng) -> usize {
+fn draw_cumulative(cumulative: &[f64], guide: Option<&[u32]>, rng: &mut SynthRng) -> usize {
     let total = cumulative.last().copied().unwrap_or(0.0);
     let target = rng.random::<f64>() * total;
     let index = match guide {

@@ -11,7 +11,7 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use crate::memory::prefetch;
-use crate::model::marginal::{Weighted, draw_cumulative, text_hash};
+use crate::model::marginal::{Weighted, text_hash};
 use crate::sampling::SynthRng;
 
 /// Draws of a value that equals a real one before giving up (the value is then left empty).
@@ -83,31 +83,31 @@ impl Sketch {
 }
 
 /// The word lists of a [`WordModel`] laid out for drawing: list 0 holds the first words,
-/// list 1 every word, list `2 + i` the followers of the `i`-th word of `next`. The lists'
-/// weights, words and followers sit in a few flat arrays and each distinct word's text once,
-/// so drawing a word reads three or four places that stay in the cache instead of following
-/// a pointer per list, per weight array and per word (millions of values are drawn).
+/// list 1 every word, list `2 + i` the followers of the `i`-th word of `next`. Each list is an
+/// alias table (Vose's method) in one flat array of slots, each slot holding both words it may
+/// give, so drawing a word reads one place (one random number picks a slot and decides
+/// between its two words) instead of searching cumulative weights; each distinct word's text
+/// is held once (millions of values are drawn).
 #[derive(Debug, Clone, Default)]
 struct Chains {
-    lists: Vec<List>,
-    /// Every list's cumulative weights, one list after another.
-    cumulative: Vec<f64>,
-    /// Every list's guides (see `marginal::guide`), one after another.
-    guides: Vec<u32>,
-    /// For each entry of `cumulative`: its word's place in `text` and the list of the word's
-    /// followers (1, every word, for a word without followers).
-    entries: Vec<Entry>,
+    /// Where each list's slots are in `slots`.
+    lists: Vec<(usize, usize)>,
+    slots: Vec<Slot>,
     /// The distinct words, one after another.
     text: String,
 }
 
-/// Where a list's entries and guide are in [`Chains`].
+/// One slot of a list's alias table: drawn, it gives `own` with chance `keep / 2^32` and
+/// `other` otherwise.
 #[derive(Debug, Clone, Copy)]
-struct List {
-    entries: (usize, usize),
-    guide: (usize, usize),
+struct Slot {
+    keep: u32,
+    own: Entry,
+    other: Entry,
 }
 
+/// A word: its place in [`Chains::text`] and the list its follower is drawn from (1, every
+/// word, for a word without followers).
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     word: (u32, u32),
@@ -115,8 +115,9 @@ struct Entry {
 }
 
 impl Chains {
-    /// `None` when the words' text or the lists outgrow 32-bit places (a model can then not
-    /// be drawn from this way; it is far beyond any real column's).
+    /// `None` when the words' text or the lists outgrow 32-bit places, or a list has no
+    /// weight (a model can then not be drawn from this way; it is far beyond any real
+    /// column's).
     fn of(model: &WordModel) -> Option<Chains> {
         let position: HashMap<&str, usize> = model
             .next
@@ -128,17 +129,7 @@ impl Chains {
         let mut chains = Chains::default();
         let mut placed: HashMap<&str, (u32, u32)> = HashMap::new();
         for list in [first, &model.words].into_iter().chain(model.next.values()) {
-            let (cumulative, guide) = list.cumulative();
-            let guide = guide.unwrap_or_default();
-            chains.lists.push(List {
-                entries: (
-                    chains.cumulative.len(),
-                    chains.cumulative.len() + cumulative.len(),
-                ),
-                guide: (chains.guides.len(), chains.guides.len() + guide.len()),
-            });
-            chains.cumulative.extend_from_slice(cumulative);
-            chains.guides.extend(guide);
+            let mut entries = Vec::with_capacity(list.items().len());
             for word in list.items() {
                 let text = match placed.get(&**word) {
                     Some(&at) => at,
@@ -152,24 +143,74 @@ impl Chains {
                 };
                 let follow = position.get(&**word).copied().unwrap_or(1);
                 let follow = u32::try_from(follow).ok()?;
-                chains.entries.push(Entry { word: text, follow });
+                entries.push(Entry { word: text, follow });
             }
+            let slots = alias_slots(list.cumulative(), &entries)?;
+            let start = chains.slots.len();
+            chains.slots.extend(slots);
+            chains.lists.push((start, chains.slots.len()));
         }
         Some(chains)
     }
 
     /// Draws a word of list `list`: its text, and the list its follower is drawn from.
     fn draw(&self, list: usize, rng: &mut SynthRng) -> (&str, usize) {
-        let List { entries, guide } = self.lists[list];
-        let guide = (guide.0 < guide.1).then(|| &self.guides[guide.0..guide.1]);
-        let index = draw_cumulative(&self.cumulative[entries.0..entries.1], guide, rng);
-        let entry = self.entries[entries.0 + index];
-        let (start, end) = entry.word;
+        let (start, end) = self.lists[list];
+        let random: u64 = rng.random();
+        // The high half picks a slot (uniformly: a multiply-shift), the low half its word.
+        let at = start + (((random >> 32) * (end - start) as u64) >> 32) as usize;
+        let slot = &self.slots[at];
+        let entry = if (random as u32) < slot.keep {
+            slot.own
+        } else {
+            slot.other
+        };
+        let (from, to) = entry.word;
         (
-            &self.text[start as usize..end as usize],
+            &self.text[from as usize..to as usize],
             entry.follow as usize,
         )
     }
+}
+
+/// The alias table of items with `cumulative` weights (Vose's method: every slot holds a share
+/// of an item and the rest of one larger item, so that each item is drawn in proportion to
+/// its weight); `None` for no items or no weight.
+fn alias_slots(cumulative: &[f64], entries: &[Entry]) -> Option<Vec<Slot>> {
+    let total = cumulative.last().copied()?;
+    let n = cumulative.len();
+    if !(total > 0.0 && total.is_finite()) || entries.len() != n {
+        return None;
+    }
+    let mut scaled: Vec<f64> = cumulative
+        .iter()
+        .scan(0.0, |before, &c| {
+            let weight = c - *before;
+            *before = c;
+            Some(weight * n as f64 / total)
+        })
+        .collect();
+    let mut slots: Vec<Slot> = entries
+        .iter()
+        .map(|&entry| Slot {
+            keep: u32::MAX,
+            own: entry,
+            other: entry,
+        })
+        .collect();
+    let (mut small, mut large): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| scaled[i] < 1.0);
+    while let (Some(&low), Some(&high)) = (small.last(), large.last()) {
+        small.pop();
+        slots[low].keep = (scaled[low] * 4_294_967_296.0).min(f64::from(u32::MAX)) as u32;
+        slots[low].other = entries[high];
+        scaled[high] -= 1.0 - scaled[low];
+        if scaled[high] < 1.0 {
+            large.pop();
+            small.push(high);
+        }
+    }
+    // What is left (rounding) keeps its own word in full.
+    Some(slots)
 }
 
 impl WordModel {
@@ -396,17 +437,73 @@ mod tests {
     }
 
     #[test]
-    fn words_laid_out_for_drawing_draw_as_words_looked_up_by_text() {
+    fn an_alias_table_draws_items_in_proportion_to_their_weights() {
+        let weights = [1.0, 0.0, 2.0, 3.0, 4.0, 0.5];
+        let cumulative: Vec<f64> = weights
+            .iter()
+            .scan(0.0, |sum, w| {
+                *sum += w;
+                Some(*sum)
+            })
+            .collect();
+        let entries: Vec<Entry> = (0..weights.len() as u32)
+            .map(|i| Entry {
+                word: (i, i + 1),
+                follow: 1,
+            })
+            .collect();
+        let chains = Chains {
+            lists: vec![(0, weights.len())],
+            slots: alias_slots(&cumulative, &entries).expect("weights"),
+            text: "abcdef".into(),
+        };
+        let draws = 200_000;
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        let mut rng = rng_for(2, "alias");
+        for _ in 0..draws {
+            *counts.entry(chains.draw(0, &mut rng).0).or_default() += 1;
+        }
+        let total: f64 = weights.iter().sum();
+        for (word, weight) in ["a", "b", "c", "d", "e", "f"].iter().zip(weights) {
+            let share = counts.get(word).copied().unwrap_or(0) as f64 / draws as f64;
+            assert!((share - weight / total).abs() < 0.005, "{word}: {share}");
+        }
+        assert!(
+            alias_slots(&[0.0, 0.0], &entries[..2]).is_none(),
+            "no weight"
+        );
+    }
+
+    #[test]
+    fn words_laid_out_for_drawing_follow_the_word_before_as_words_looked_up_by_text_do() {
         let real = titles();
         let model = WordModel::train(real.iter().map(String::as_str), 5).expect("frequent words");
-        let (mut ours, mut theirs) = (rng_for(8, "chains"), rng_for(8, "chains"));
-        let (mut laid_out, mut by_text) = (String::new(), String::new());
-        for _ in 0..500 {
-            model.draw(&mut laid_out, &mut ours);
-            let length = model.lengths[theirs.random_range(0..model.lengths.len())].max(1);
-            by_text.clear();
-            model.draw_by_text(&mut by_text, length, &mut theirs);
-            assert_eq!(laid_out, by_text);
+        let starts = model.starts.as_ref().expect("first words");
+        let mut rng = rng_for(8, "chains");
+        let mut text = String::new();
+        let mut firsts: HashMap<String, usize> = HashMap::new();
+        let draws = 20_000;
+        for _ in 0..draws {
+            model.draw(&mut text, &mut rng);
+            let words: Vec<&str> = text.split(' ').collect();
+            assert!(starts.contains(&Arc::from(words[0])), "{text}");
+            *firsts.entry(words[0].to_string()).or_default() += 1;
+            for pair in words.windows(2) {
+                let followers = model.next.get(pair[0]).unwrap_or(&model.words);
+                assert!(followers.contains(&Arc::from(pair[1])), "{text}");
+            }
+        }
+        // First words as often as the text lookups draw them.
+        let mut by_text: HashMap<String, usize> = HashMap::new();
+        for _ in 0..draws {
+            text.clear();
+            model.draw_by_text(&mut text, 1, &mut rng);
+            *by_text.entry(text.clone()).or_default() += 1;
+        }
+        for (word, &count) in &by_text {
+            let ours = firsts.get(word).copied().unwrap_or(0);
+            let gap = (ours as f64 - count as f64).abs() / draws as f64;
+            assert!(gap < 0.02, "{word}: {ours} against {count}");
         }
     }
 
