@@ -274,3 +274,63 @@ fn pairs_of_keys_unique_in_every_real_row_are_unique_in_the_synthetic_rows() {
         assert_eq!(distinct.len(), pairs.len(), "scale {scale}: repeated pairs");
     }
 }
+
+/// A column the rules derive is not drawn where it never draws null (the rules replace the
+/// value drawn): the derived values are those a draw would have become, and a derived column
+/// with nulls is still drawn, so its nulls keep their share.
+#[test]
+fn derived_columns_keep_their_nulls_and_follow_their_rule() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut rng = dxsynth::sampling::rng_for(SEED, "derived");
+    let mut stores = String::from("store_id,country,region,zone\n");
+    for store in 1..=2000 {
+        let (country, region) = COUNTRIES[rng.random_range(0..COUNTRIES.len())];
+        let shown = if rng.random::<f64>() < 0.3 {
+            ""
+        } else {
+            region
+        };
+        writeln!(stores, "{store},{country},{shown},{region}").expect("a line");
+    }
+    std::fs::write(dir.path().join("stores.csv"), stores).expect("written");
+    let schema = dir.path().join("schema.yaml");
+    std::fs::write(
+        &schema,
+        "tables:\n  stores:\n    path: stores.csv\n    primary_key: store_id\n",
+    )
+    .expect("schema written");
+    let out = dir.path().join("out");
+    common::run(&schema, &out, SEED, 1.0);
+    let found = adherence(&schema, &out);
+    for rule in [
+        "stores: region = lookup(country)",
+        "stores: zone = lookup(country)",
+    ] {
+        let (_, synthetic) = found
+            .iter()
+            .find(|(name, _)| name.starts_with(rule))
+            .map(|(_, shares)| *shares)
+            .unwrap_or_else(|| panic!("{rule} not found: {found:?}"));
+        assert!(synthetic >= 0.99, "{rule}: {synthetic}");
+    }
+    let stores = common::Csv::read(&out.join("stores.csv"));
+    let region_of: HashMap<&str, &str> = COUNTRIES.into_iter().collect();
+    let rows = stores.rows.len() as f64;
+    let empty = stores
+        .column("region")
+        .iter()
+        .filter(|r| r.is_empty())
+        .count() as f64;
+    assert!(
+        (empty / rows - 0.3).abs() < 0.05,
+        "empty regions: {}",
+        empty / rows
+    );
+    for (country, zone) in stores
+        .column("country")
+        .into_iter()
+        .zip(stores.column("zone"))
+    {
+        assert_eq!(region_of.get(country), Some(&zone), "{country}");
+    }
+}

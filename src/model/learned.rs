@@ -174,7 +174,16 @@ struct Conditional {
     fallback: Marginal,
     /// The tree and `leaves` laid out for drawing (built on the first draw).
     #[serde(skip)]
-    drawable: OnceLock<Box<(Option<FlatTree>, DrawableLeaves)>>,
+    drawable: OnceLock<Box<Drawable>>,
+}
+
+/// A [`Conditional`] laid out for drawing: its tree flat (when it fits), its leaves, and
+/// whether a draw can give null.
+#[derive(Debug, Clone)]
+struct Drawable {
+    flat: Option<FlatTree>,
+    leaves: DrawableLeaves,
+    never_null: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -372,19 +381,29 @@ impl LearnedModel {
         for &leaf in &found {
             leaves.prefetch_leaf(leaf);
         }
+        // A value the rules derive replaces a drawn one that is not null: a column that never
+        // draws null is drawn only where the rules cannot derive it.
+        let derivable = self.enforcer.derives(column) && conditional.never_null();
+        let derived = |draft: &Draft<'_>| {
+            derivable
+                .then(|| self.enforcer.derived(column, draft.row, draft.context))
+                .flatten()
+        };
         let picked: Vec<Result<Pick, Value>> = drafts
             .iter_mut()
             .zip(found)
-            .map(|(draft, leaf)| match draft.first.take() {
-                Some(value) => Err(value),
-                None => match leaves.pick(leaf, rng) {
-                    Pick::Empty => Err(conditional.fallback.sample(rng)),
-                    pick => {
-                        leaves.prefetch(pick);
-                        Ok(pick)
-                    }
+            .map(
+                |(draft, leaf)| match draft.first.take().or_else(|| derived(draft)) {
+                    Some(value) => Err(value),
+                    None => match leaves.pick(leaf, rng) {
+                        Pick::Empty => Err(conditional.fallback.sample(rng)),
+                        pick => {
+                            leaves.prefetch(pick);
+                            Ok(pick)
+                        }
+                    },
                 },
-            })
+            )
             .collect();
         for (draft, pick) in drafts.iter_mut().zip(picked) {
             let value = match pick {
@@ -642,6 +661,11 @@ impl LearnedModel {
 }
 
 impl Conditional {
+    /// Whether a draw can give null: no leaf holds one, nor the fallback.
+    fn never_null(&self) -> bool {
+        self.drawable().never_null
+    }
+
     fn check(&self, features: usize, rows: usize) -> Result<(), String> {
         if self.features.iter().any(|&feature| feature >= features) {
             return Err("a tree feature outside the row's features".into());
@@ -985,22 +1009,27 @@ impl Conditional {
     }
 
     /// The tree and leaves laid out for drawing, built on first use.
-    fn drawable(&self) -> &(Option<FlatTree>, DrawableLeaves) {
+    fn drawable(&self) -> &Drawable {
         self.drawable.get_or_init(|| {
             let leaves = self.leaves.iter().map(|leaf| (leaf.nulls, &leaf.values));
-            Box::new((self.tree.flat(&self.features), DrawableLeaves::new(leaves)))
+            Box::new(Drawable {
+                flat: self.tree.flat(&self.features),
+                leaves: DrawableLeaves::new(leaves),
+                never_null: self.leaves.iter().all(|leaf| leaf.nulls == 0)
+                    && self.fallback.never_null(),
+            })
         })
     }
 
     /// The leaves laid out for drawing.
     fn drawable_leaves(&self) -> &DrawableLeaves {
-        &self.drawable().1
+        &self.drawable().leaves
     }
 
     /// The leaf each draft's codes fall in (as [`Conditional::leaf_of`] finds it), the trees
     /// walked side by side.
     fn leaves_of(&self, drafts: &[Draft<'_>]) -> Vec<usize> {
-        match &self.drawable().0 {
+        match &self.drawable().flat {
             Some(flat) => flat.leaves(drafts.len(), |row| &*drafts[row].codes),
             None => drafts
                 .iter()
@@ -1011,7 +1040,7 @@ impl Conditional {
 
     /// The leaf `codes` fall in, and the leaves laid out for drawing (built on first use).
     fn leaf_of(&self, codes: &[u8]) -> (usize, &DrawableLeaves) {
-        let (flat, leaves) = self.drawable();
+        let Drawable { flat, leaves, .. } = self.drawable();
         let leaf = match flat {
             Some(flat) => flat.leaf(codes),
             None => self.tree.leaf(|feature| codes[self.features[feature]]),

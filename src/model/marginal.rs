@@ -89,6 +89,11 @@ impl Marginal {
         Marginal { null_rate, shape }
     }
 
+    /// Whether [`Marginal::sample`] never gives null.
+    pub fn never_null(&self) -> bool {
+        self.null_rate <= 0.0 && !matches!(self.shape, Shape::Empty)
+    }
+
     /// Draws one value (possibly null).
     pub fn sample(&self, rng: &mut SynthRng) -> Value {
         if self.null_rate > 0.0 && rng.random::<f64>() < self.null_rate {

@@ -316,6 +316,28 @@ impl Enforcer {
         !bounded && !timed
     }
 
+    /// Whether the rules derive `column` and do nothing else to it ([`Enforcer::derived`] may
+    /// give its value).
+    pub fn derives(&self, column: usize) -> bool {
+        self.steps.get(column).is_some_and(|steps| {
+            !steps.is_empty() && steps.iter().all(|step| matches!(step, Step::Derive(_)))
+        })
+    }
+
+    /// The value [`Enforcer::fix`] would give `column` whatever value was drawn for it (when not
+    /// null): every step of the column derives it and one of them can from `row` and
+    /// `context`. A column that never draws null then need not be drawn at all.
+    pub fn derived(&self, column: usize, row: &[Value], context: &[Value]) -> Option<Value> {
+        if !self.derives(column) {
+            return None;
+        }
+        // As in `fix`: the last step that computes a value gives it.
+        self.steps[column].iter().rev().find_map(|step| match step {
+            Step::Derive(derive) => derive.compute(row, context),
+            Step::Within(_) => None,
+        })
+    }
+
     /// Whether [`Enforcer::fix`] can change a value of `column` (a step, a grid or common times
     /// to move it to); when not, the call is skipped: most columns have none, and a draw is
     /// a few hundred nanoseconds.
