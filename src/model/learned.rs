@@ -661,7 +661,7 @@ impl LearnedModel {
 }
 
 impl Conditional {
-    /// Whether a draw can give null: no leaf holds one, nor the fallback.
+    /// Whether no draw gives null: no leaf holds one, nor the fallback.
     fn never_null(&self) -> bool {
         self.drawable().never_null
     }
