@@ -314,6 +314,34 @@ mod tests {
     }
 
     #[test]
+    fn a_key_kept_unique_with_what_is_not_another_column_is_refused() {
+        let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/shop.yaml");
+        let input = validate(&schema).expect("the example is valid");
+        let (kind, privacy) = (ModelKind::default(), Privacy::default());
+        let rows = crate::sampling::TRAINING_ROWS;
+        let models = train_all(&input, kind, privacy, Some(5), rows, &|_| {});
+        assert!(from_bytes(&to_bytes(&models).expect("encode")).is_ok());
+        let (table, _) = models
+            .tables
+            .iter()
+            .find(|(_, trained)| !trained.assigned.is_empty())
+            .expect("the shop has an assigned key");
+        let own = models.tables[table].assigned[0].column.clone();
+        for bad in ["no_such_column".to_string(), own] {
+            let mut damaged = models.clone();
+            let key = damaged
+                .tables
+                .get_mut(table)
+                .expect("the table")
+                .assigned
+                .get_mut(0);
+            key.expect("its key").unique_with = Some(bad.clone());
+            let message = problem(&to_bytes(&damaged).expect("encode")).to_string();
+            assert!(message.contains("pairs unique with"), "{bad}: {message}");
+        }
+    }
+
+    #[test]
     fn training_twice_gives_the_same_file() {
         assert_eq!(to_bytes(&trained()).expect("encode"), file());
     }
