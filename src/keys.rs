@@ -10,7 +10,7 @@
 //! parents that resemble the parents such rows had in the real data (that preference is a
 //! learned model: [`crate::model::parent_preference`]).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
@@ -377,19 +377,29 @@ impl Groups {
                 unmatched: Vec::new(),
             };
         };
-        let present: HashSet<u16> = signatures.iter().copied().collect();
-        let mut rows: BTreeMap<u16, Vec<usize>> = BTreeMap::new();
+        // Signatures are 16 bits: a place per signature finds a row's group without a search
+        // (millions of rows, one lookup each).
+        let mut present = vec![false; 1 << 16];
+        for &signature in signatures {
+            present[usize::from(signature)] = true;
+        }
+        let mut rows: Vec<Vec<usize>> = vec![Vec::new(); 1 << 16];
         let mut unmatched = Vec::new();
         for row in served {
-            let signature = wanted[row];
-            if present.contains(&signature) {
-                rows.entry(signature).or_default().push(row);
+            let signature = usize::from(wanted[row]);
+            if present[signature] {
+                rows[signature].push(row);
             } else {
                 unmatched.push(row);
             }
         }
+        let by_signature = (0..=u16::MAX)
+            .zip(rows)
+            .filter(|(_, rows)| !rows.is_empty())
+            .map(|(signature, rows)| (Some(signature), rows))
+            .collect();
         Groups {
-            by_signature: rows.into_iter().map(|(s, rows)| (Some(s), rows)).collect(),
+            by_signature,
             unmatched,
         }
     }
