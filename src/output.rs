@@ -539,6 +539,8 @@ fn write_table(path: &Path, table: &SyntheticTable) -> Result<()> {
 struct CsvFile {
     path: PathBuf,
     file: fs::File,
+    /// Rows formatted and not yet written: written while the next rows are formatted.
+    formatted: Vec<CsvRows>,
 }
 
 impl CsvFile {
@@ -556,6 +558,7 @@ impl CsvFile {
         let mut file = CsvFile {
             path: path.to_path_buf(),
             file,
+            formatted: Vec::new(),
         };
         file.write(&text.bytes)?;
         Ok(file)
@@ -564,7 +567,9 @@ impl CsvFile {
     /// Writes the rows of `table`, the first of which is row `first_row` of the whole table
     /// (primary keys count on from there). Stretches of rows are formatted on every core at
     /// once (formatting is most of writing; one thread could not keep up with generation) and
-    /// written in order, so the bytes are those of formatting row by row.
+    /// written in order, so the bytes are those of formatting row by row. The rows formatted
+    /// before are written while these are formatted (also across a table's parts): written
+    /// in turn, the cores waited for the file while it took each stretch.
     fn rows(&mut self, table: &SyntheticTable, first_row: usize) -> Result<()> {
         use rayon::prelude::*;
         let sources: Vec<Source<'_>> = table
@@ -577,15 +582,26 @@ impl CsvFile {
             .map(|start| start..(start + FORMAT_ROWS).min(table.rows))
             .collect();
         for group in stretches.chunks(FORMAT_AT_ONCE) {
-            let texts: Vec<Result<CsvRows>> = group
-                .par_iter()
-                .map(|rows| format_rows(table, &sources, rows.clone(), first_row))
-                .collect();
-            for text in texts {
-                self.write(&text?.bytes)?;
-            }
+            let waiting = std::mem::take(&mut self.formatted);
+            let (texts, written) = rayon::join(
+                || {
+                    group
+                        .par_iter()
+                        .map(|rows| format_rows(table, &sources, rows.clone(), first_row))
+                        .collect::<Vec<Result<CsvRows>>>()
+                },
+                || self.write_formatted(&waiting),
+            );
+            written?;
+            // The first stretch that cannot be written is named, whatever the thread count.
+            self.formatted = texts.into_iter().collect::<Result<_>>()?;
         }
         Ok(())
+    }
+
+    /// Writes rows formatted earlier, in order.
+    fn write_formatted(&mut self, texts: &[CsvRows]) -> Result<()> {
+        texts.iter().try_for_each(|text| self.write(&text.bytes))
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<()> {
@@ -596,9 +612,10 @@ impl CsvFile {
         })
     }
 
-    /// Ends the file: every stretch was written as it was formatted, so nothing is left.
-    fn finish(self) -> Result<()> {
-        Ok(())
+    /// Ends the file: writes the rows formatted last.
+    fn finish(mut self) -> Result<()> {
+        let waiting = std::mem::take(&mut self.formatted);
+        self.write_formatted(&waiting)
     }
 }
 
