@@ -122,13 +122,41 @@ pub fn rank_matched(
 ) -> Vec<usize> {
     let mut parents: Vec<usize> = (0..propensity.len()).collect();
     parents.shuffle(rng);
-    parents.sort_by_key(|&parent| propensity[parent]);
+    let parents = by_propensity(parents, propensity);
     capacities.sort_unstable();
     let mut matched = vec![0; propensity.len()];
     for (parent, capacity) in parents.into_iter().zip(capacities) {
         matched[parent] = capacity;
     }
     matched
+}
+
+/// `parents` (every index of `propensity` once) in order of their propensity, ties in the order
+/// given, as a stable sort leaves them. Propensities are child counts, small numbers: the
+/// parents are counted into place in one pass, where a sort read a parent's propensity at
+/// random again at every comparison (a fifth of a second on one core for the 1.5 million
+/// orders of TPC-H sf1).
+fn by_propensity(mut parents: Vec<usize>, propensity: &[usize]) -> Vec<usize> {
+    let largest = propensity.iter().copied().max().unwrap_or(0);
+    if largest >= propensity.len().max(1 << 16) {
+        parents.sort_by_key(|&parent| propensity[parent]);
+        return parents;
+    }
+    let mut next = vec![0; largest + 1];
+    for &count in propensity {
+        next[count] += 1;
+    }
+    let mut start = 0;
+    for place in &mut next {
+        (*place, start) = (start, start + *place);
+    }
+    let mut sorted = vec![0; parents.len()];
+    for parent in parents {
+        let place = &mut next[propensity[parent]];
+        sorted[*place] = parent;
+        *place += 1;
+    }
+    sorted
 }
 
 /// Rounds `rows x factor` to a row count; a non-empty table never scales down to nothing.
@@ -204,6 +232,21 @@ pub fn sample_groups(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parents_counted_into_place_are_in_a_stable_sort_order() {
+        let mut rng = rng_for(3, "propensity");
+        for (parents, largest) in [(10_000, 7), (5_000, 1_000_000), (1, 0), (0, 0)] {
+            let propensity: Vec<usize> = (0..parents)
+                .map(|_| rng.random_range(0..=largest))
+                .collect();
+            let mut order: Vec<usize> = (0..parents).collect();
+            order.shuffle(&mut rng);
+            let mut expected = order.clone();
+            expected.sort_by_key(|&parent| propensity[parent]);
+            assert_eq!(by_propensity(order, &propensity), expected, "{largest}");
+        }
+    }
 
     /// One draw per row, as a job split in blocks makes them.
     fn draws(rows: Range<usize>, base: u64) -> Vec<u64> {
