@@ -693,11 +693,7 @@ mod tests {
             assert_eq!(held(x), 9, "{x:?}");
         }
         // The ends of the integers go either way, but always back to the same bits.
-        for x in [
-            9.223_372_036_854_775_807e18,
-            -9.223_372_036_854_775_808e18,
-            2f64.powi(62),
-        ] {
+        for x in [i64::MAX as f64, i64::MIN as f64, 2f64.powi(62)] {
             held(x);
         }
     }
