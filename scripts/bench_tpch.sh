@@ -86,32 +86,36 @@ else
 fi
 trap 'rm -rf "$work"' EXIT
 
-# measure NAME COMMAND...: runs COMMAND; leaves "wall_seconds peak_KiB" in $work/NAME.time
-# (peak memory from /usr/bin/time; wall time from bash's clock, finer than time's 10 ms).
+# measure NAME COMMAND...: runs COMMAND; leaves "wall_seconds peak_KiB cpu_seconds" in
+# $work/NAME.time (peak memory and CPU time, user + system, from /usr/bin/time; wall time from
+# bash's clock, finer than time's 10 ms).
 measure() {
   local name="$1" start end; shift
   start=$EPOCHREALTIME
-  if ! /usr/bin/time -f '%M' -o "$work/$name.kib" "$@" >"$work/$name.log" 2>&1; then
+  if ! /usr/bin/time -f '%M %U %S' -o "$work/$name.kib" "$@" >"$work/$name.log" 2>&1; then
     echo "bench_tpch.sh: $name failed:" >&2
     cat "$work/$name.log" >&2
     exit 1
   fi
   end=$EPOCHREALTIME
-  awk -v s="$start" -v e="$end" 'NR == 1 { printf "%.3f %s\n", e - s, $1 }' \
+  awk -v s="$start" -v e="$end" 'NR == 1 { printf "%.3f %s %.2f\n", e - s, $1, $2 + $3 }' \
     "$work/$name.kib" >"$work/$name.time"
 }
 # repeated NAME OUTPUT COMMAND...: `measure` $repeat times, OUTPUT removed before each; leaves
-# the median wall time and the largest peak in $work/NAME.time, and "min-max" of the wall times
-# in $work/NAME.spread.
+# the median wall time, the largest peak and the median CPU time in $work/NAME.time, and
+# "min-max" of the wall times in $work/NAME.spread.
 repeated() {
   local name="$1" output="$2" i; shift 2
   for ((i = 1; i <= repeat; i++)); do
     rm -rf "$output"
     measure "$name.$i" "$@"
   done
-  cat "$work/$name".[0-9]*.time | sort -n | awk -v n="$repeat" '
+  local cpu
+  cpu="$(cut -d' ' -f3 "$work/$name".[0-9]*.time | sort -n | awk -v n="$repeat" '
+    { cpu[NR] = $1 } END { print cpu[int((n + 1) / 2)] }')"
+  cat "$work/$name".[0-9]*.time | sort -n | awk -v n="$repeat" -v cpu="$cpu" '
     { wall[NR] = $1; if ($2 > peak) peak = $2 }
-    END { printf "%s %s\n", wall[int((n + 1) / 2)], peak }' >"$work/$name.time"
+    END { printf "%s %s %s\n", wall[int((n + 1) / 2)], peak, cpu }' >"$work/$name.time"
   cat "$work/$name".[0-9]*.time | sort -n | awk 'NR == 1 { low = $1 } { high = $1 }
     END { printf "%.1f-%.1f", low, high }' >"$work/$name.spread"
   cp "$work/$name.1.log" "$work/$name.log"
@@ -121,6 +125,8 @@ wall() {
   if ((repeat > 1)) && [[ -f "$work/$1.spread" ]]; then echo -n " ($(cat "$work/$1.spread"))"; fi
 }
 mib() { awk '{ printf "%.0f", $2 / 1024 }' "$work/$1.time"; }
+# CPU time (user + system): steadier than wall time on a shared machine, whose speed varies.
+cpu() { awk '{ printf ($3 < 10 ? "%.2f" : "%.1f"), $3 }' "$work/$1.time"; }
 # ratio NAME [FLOOR]: NAME's wall time over the copy's (or FLOOR's).
 ratio() {
   awk -v a="$(cut -d' ' -f1 "$work/$1.time")" -v b="$(cut -d' ' -f1 "$work/${2:-copy}.time")" \
@@ -172,10 +178,10 @@ for sf in "${sfs[@]}"; do
   rm -rf "$work/generate" "$work/model.dxm"
 
   label="sf$sf ($(thousands "$rows") rows, $size MB)"
-  rows_table+="| $label | copy (floor) | $(wall copy) | $(mib copy) | 1.0 | cold page cache: $cold s |"$'\n'
-  rows_table+="| | run | $(wall run) | $(mib run) | $(ratio run) | $run_ok |"$'\n'
-  rows_table+="| | train | $(wall train) | $(mib train) | $(ratio train) | model file $model_mib MB |"$'\n'
-  rows_table+="| | generate | $(wall generate) | $(mib generate) | $(ratio generate) | $generate_ok |"$'\n'
+  rows_table+="| $label | copy (floor) | $(wall copy) | $(cpu copy) | $(mib copy) | 1.0 | cold page cache: $cold s |"$'\n'
+  rows_table+="| | run | $(wall run) | $(cpu run) | $(mib run) | $(ratio run) | $run_ok |"$'\n'
+  rows_table+="| | train | $(wall train) | $(cpu train) | $(mib train) | $(ratio train) | model file $model_mib MB |"$'\n'
+  rows_table+="| | generate | $(wall generate) | $(cpu generate) | $(mib generate) | $(ratio generate) | $generate_ok |"$'\n'
   acceptance+="- sf$sf: run $(ratio run)x copy (goal <= 30x), peak $(mib run) MiB (goal <= 2048); "
   acceptance+="generate $(ratio generate)x copy (goal <= 5x)"
   if [[ -f "$work/copy-cold.time" ]]; then
@@ -190,8 +196,8 @@ runs="one run each"
 ((repeat > 1)) && runs="median of $repeat runs each (spread in brackets)"
 echo "dxsynth: $("$bin" --version) ($bin), seed $seed, $(nproc) cores, $runs, $(date -u +%Y-%m-%d)"
 echo
-echo "| data | step | wall (s) | peak memory (MiB) | x copy | output |"
-echo "|---|---|---|---|---|---|"
+echo "| data | step | wall (s) | CPU (s) | peak memory (MiB) | x copy | output |"
+echo "|---|---|---|---|---|---|---|"
 printf '%s' "$rows_table"
 echo
 echo "Issue 12 goals (they are set for sf1):"
