@@ -31,6 +31,7 @@ use serde::Serialize;
 
 mod check;
 
+use crate::data::shared;
 use crate::error::{Error, ModelFileProblem, Result};
 use crate::model::stored::repeats;
 use crate::train::Models;
@@ -162,7 +163,7 @@ pub fn from_bytes(bytes: &[u8]) -> Result<ModelFile, ModelFileProblem> {
              file may hold"
         )));
     }
-    let models = repeats::allowing(expanded, || decode(payload))?;
+    let models = repeats::allowing(expanded, || shared::sharing(|| decode(payload)))?;
     Ok(ModelFile {
         format_version,
         writer,

@@ -6,6 +6,7 @@
 //! collected, never raised one at a time.
 
 pub mod fingerprint;
+pub mod shared;
 mod text;
 mod types;
 mod written;
@@ -35,7 +36,7 @@ pub enum Value {
     /// A numerical value, or a datetime as seconds since 1970-01-01 00:00:00.
     Number(f64),
     /// A categorical, id or text value.
-    Label(Arc<str>),
+    Label(#[serde(deserialize_with = "shared::label")] Arc<str>),
     /// A boolean value.
     Flag(bool),
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::data::shared::shared;
 use crate::data::{Column, Value};
 use crate::schema::ColumnKind;
 
@@ -26,7 +27,7 @@ pub enum Encoder {
     Numeric { cuts: Vec<f64> },
     /// Labels: the most frequent labels get their own code, the rest share the last one.
     Labels {
-        #[serde(serialize_with = "by_code")]
+        #[serde(serialize_with = "by_code", deserialize_with = "shared_codes")]
         codes: LabelCodes,
         other: u8,
     },
@@ -157,6 +158,16 @@ fn by_code<S: serde::Serializer>(codes: &LabelCodes, serializer: S) -> Result<S:
     serializer.collect_map(entries)
 }
 
+/// Reads label codes with their labels shared (see [`crate::data::shared`]): the labels a
+/// model draws are then the very strings its encoders hold.
+fn shared_codes<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<LabelCodes, D::Error> {
+    let entries = HashMap::<String, u8>::deserialize(deserializer)?;
+    Ok(entries
+        .into_iter()
+        .map(|(label, code)| (shared(label), code))
+        .collect())
+}
+
 /// Codes for positions and lengths in a sequence: exact for small numbers, then wider bins.
 pub fn count_code(count: usize) -> u8 {
     match count {
@@ -177,6 +188,34 @@ pub const COUNT_BINS: usize = 12;
 mod tests {
     use super::*;
     use crate::data::ValueFormat;
+
+    #[test]
+    fn decoded_labels_are_the_strings_the_decoded_encoder_holds() {
+        let label = |text: &str| Value::Label(Arc::from(text));
+        let column = Column {
+            name: "mode".to_string(),
+            kind: ColumnKind::Categorical,
+            format: ValueFormat::Verbatim,
+            values: vec![label("AIR"), label("AIR"), label("RAIL")],
+        };
+        let encoder = Encoder::fit(&column, 1);
+        let bytes = postcard::to_stdvec(&(&encoder, &column.values)).expect("encodable");
+        let (decoded, values): (Encoder, Vec<Value>) =
+            crate::data::shared::sharing(|| postcard::from_bytes(&bytes).expect("decodable"));
+        let Encoder::Labels { codes, .. } = &decoded else {
+            panic!("a label encoder expected, got {decoded:?}");
+        };
+        let Some(Value::Label(drawn)) = values.first() else {
+            panic!("a label expected");
+        };
+        let (held, code) = codes.get_key_value(drawn).expect("AIR has a code");
+        assert!(
+            Arc::ptr_eq(held, drawn),
+            "one string for the encoder and the value"
+        );
+        assert_eq!(*code, encoder.encode(&values[0]));
+        assert_eq!(decoded.encode(&values[2]), encoder.encode(&values[2]));
+    }
 
     #[test]
     fn numbers_fall_into_ordered_quantile_bins() {

@@ -522,14 +522,24 @@ impl LearnedModel {
     }
 
     /// The leaf of the length tree every parent row falls in. Each row's leaf depends on that
-    /// row alone (no random draw), so the rows are spread over the threads.
+    /// row alone (no random draw), so the rows are spread over the threads. Only the parent's
+    /// columns on the row's path down the tree are encoded, as the walk reads them (the codes
+    /// [`LearnedModel::context_codes`] gives, without encoding every context column of every
+    /// parent row first: a second time, as each sequence starts, would otherwise follow).
     fn length_leaves(&self, sequence: &SequenceModel, parent: &Parent<'_>) -> Vec<usize> {
         (0..parent.rows)
             .into_par_iter()
             .with_min_len(4096)
             .map(|row| {
-                let codes = self.context_codes(parent, Some(row));
-                sequence.length_tree.leaf(|feature| codes[feature])
+                sequence.length_tree.leaf(|feature| {
+                    match (
+                        sequence.context_encoders.get(feature),
+                        parent.value(feature, row),
+                    ) {
+                        (Some(encoder), Some(value)) => encoder.encode(value),
+                        _ => 0,
+                    }
+                })
             })
             .collect()
     }
