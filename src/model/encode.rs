@@ -5,7 +5,7 @@
 //! quantile bins for numbers, the most frequent labels for categories.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +30,10 @@ pub enum Encoder {
         #[serde(serialize_with = "by_code", deserialize_with = "shared_codes")]
         codes: LabelCodes,
         other: u8,
+        /// The codes again by the address of the labels' strings, made on the first use
+        /// (not stored).
+        #[serde(skip)]
+        by_address: OnceLock<ByAddress>,
     },
     /// Booleans: 1 false, 2 true.
     Flag,
@@ -97,7 +101,11 @@ impl Encoder {
             .map(|(index, (label, _))| ((*label).clone(), index as u8 + 1))
             .collect();
         let other = codes.len() as u8 + 1;
-        Encoder::Labels { codes, other }
+        Encoder::Labels {
+            codes,
+            other,
+            by_address: OnceLock::new(),
+        }
     }
 
     /// The number of codes, null included.
@@ -125,9 +133,18 @@ impl Encoder {
                 // by a binary search whose every step the processor guesses wrong half the time.
                 1 + cuts.iter().map(|cut| u8::from(cut <= x)).sum::<u8>()
             }
-            (Encoder::Labels { codes, other }, Value::Label(label)) => {
-                codes.get(label).copied().unwrap_or(*other)
-            }
+            (
+                Encoder::Labels {
+                    codes,
+                    other,
+                    by_address,
+                },
+                Value::Label(label),
+            ) => by_address
+                .get_or_init(|| ByAddress::of(codes))
+                .get(label)
+                .or_else(|| codes.get(label).copied())
+                .unwrap_or(*other),
             (Encoder::Flag, Value::Flag(flag)) => 1 + u8::from(*flag),
             _ => 1,
         }
@@ -139,7 +156,7 @@ impl Encoder {
     pub fn check(&self) -> Result<(), String> {
         let fits = match self {
             Encoder::Numeric { cuts } => cuts.len() <= MAX_BINS,
-            Encoder::Labels { codes, other } => {
+            Encoder::Labels { codes, other, .. } => {
                 usize::from(*other) <= MAX_BINS
                     && codes.values().all(|code| (1..=*other).contains(code))
             }
@@ -148,6 +165,60 @@ impl Encoder {
         fits.then_some(())
             .ok_or_else(|| "an encoder with codes out of range".to_string())
     }
+}
+
+/// The codes of an encoder's labels by the address of their strings: a label drawn from a
+/// model is one of the strings its encoder holds (see [`crate::data::shared`]), so its code is
+/// found without reading or hashing its text. An open-addressing table at most a quarter
+/// full; a label found nowhere in it is looked up by its text. An address names one label for
+/// as long as the encoder lives: the encoder holds the string.
+#[derive(Debug, Clone)]
+pub struct ByAddress {
+    /// `(address, code)`; address 0 marks an empty slot.
+    slots: Box<[(usize, u8)]>,
+    /// The bits of a hashed address that pick its first slot (the top ones).
+    shift: u32,
+}
+
+impl ByAddress {
+    fn of(codes: &LabelCodes) -> ByAddress {
+        let size = (codes.len() * 4).next_power_of_two().max(8);
+        let mut table = ByAddress {
+            slots: vec![(0, 0); size].into_boxed_slice(),
+            shift: usize::BITS - size.trailing_zeros(),
+        };
+        for (label, &code) in codes {
+            let address = address_of(label);
+            let mut at = table.first_slot(address);
+            while table.slots[at].0 != 0 {
+                at = (at + 1) % size;
+            }
+            table.slots[at] = (address, code);
+        }
+        table
+    }
+
+    /// The code of the label whose string is `label`, if the encoder holds that string.
+    fn get(&self, label: &Arc<str>) -> Option<u8> {
+        let address = address_of(label);
+        let mut at = self.first_slot(address);
+        loop {
+            match self.slots[at] {
+                (held, code) if held == address => return Some(code),
+                (0, _) => return None,
+                _ => at = (at + 1) % self.slots.len(),
+            }
+        }
+    }
+
+    /// Fibonacci hashing: the top bits of the address times the golden ratio.
+    fn first_slot(&self, address: usize) -> usize {
+        (address as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) as usize >> self.shift
+    }
+}
+
+fn address_of(label: &Arc<str>) -> usize {
+    Arc::as_ptr(label).cast::<u8>().addr()
 }
 
 /// Writes label codes in code order, not the map's (randomly seeded) order, so training the
@@ -215,6 +286,43 @@ mod tests {
         );
         assert_eq!(*code, encoder.encode(&values[0]));
         assert_eq!(decoded.encode(&values[2]), encoder.encode(&values[2]));
+    }
+
+    #[test]
+    fn a_label_has_its_code_by_address_or_by_text() {
+        let labels: Vec<Value> = (0..40)
+            .flat_map(|n| {
+                let label = Value::Label(Arc::from(format!("label {n}")));
+                std::iter::repeat_n(label, 100 - n)
+            })
+            .collect();
+        let column = Column {
+            name: "many".to_string(),
+            kind: ColumnKind::Categorical,
+            format: ValueFormat::Verbatim,
+            values: labels,
+        };
+        let encoder = Encoder::fit(&column, 1);
+        let Encoder::Labels { codes, other, .. } = &encoder else {
+            panic!("a label encoder expected");
+        };
+        assert_eq!(codes.len(), MAX_BINS - 1);
+        let mut seen = std::collections::HashSet::new();
+        for value in &column.values {
+            let Value::Label(held) = value else { continue };
+            let apart = Value::Label(Arc::from(&**held));
+            let code = codes.get(held).copied().unwrap_or(*other);
+            assert_eq!(encoder.encode(value), code, "{held} by address");
+            assert_eq!(encoder.encode(&apart), code, "{held} by text");
+            seen.insert(code);
+        }
+        assert_eq!(
+            seen.len(),
+            MAX_BINS,
+            "every code, the shared one of rare labels too"
+        );
+        let unknown = Value::Label(Arc::from("never seen"));
+        assert_eq!(encoder.encode(&unknown), *other);
     }
 
     #[test]
