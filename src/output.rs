@@ -625,6 +625,10 @@ const FORMAT_ROWS: usize = 2048;
 /// Stretches of [`FORMAT_ROWS`] formatted at once: bounds the text held before it is written.
 const FORMAT_AT_ONCE: usize = 16;
 
+/// The bytes a field is guessed to take, its comma included (TPC-H's average is about 8):
+/// room made for a stretch's text at once, instead of growing it by copying a dozen times.
+const GUESSED_FIELD_BYTES: usize = 9;
+
 /// The CSV text of `rows` of `table` (`first_row` its first row in the whole table), or the
 /// problem of the first value that cannot be written.
 fn format_rows(
@@ -633,7 +637,7 @@ fn format_rows(
     rows: Range<usize>,
     first_row: usize,
 ) -> Result<CsvRows> {
-    let mut text = CsvRows::default();
+    let mut text = CsvRows::with_room(rows.len() * sources.len() * GUESSED_FIELD_BYTES);
     for row in rows {
         for source in sources {
             source.prefetch(row);

@@ -24,6 +24,14 @@ pub(super) struct CsvRows {
 }
 
 impl CsvRows {
+    /// No rows yet, with room for `bytes` of text.
+    pub(super) fn with_room(bytes: usize) -> CsvRows {
+        CsvRows {
+            bytes: Vec::with_capacity(bytes),
+            ..CsvRows::default()
+        }
+    }
+
     /// Starts a field: the delimiter after the previous field of the row, if any. The field's
     /// text is then appended to [`CsvRows::bytes`] and the field closed with
     /// [`CsvRows::end_field`] (not needed for text known to need no quotes).
