@@ -21,12 +21,20 @@ thread_local! {
 }
 
 /// Runs `read`; labels decoded through [`label`] on this thread meanwhile share one string per
-/// text. The strings are released from here when `read` returns (its result holds them).
+/// text. The strings are released from here when `read` returns or unwinds (its result holds
+/// them), and what was shared before is shared again.
 pub fn sharing<R>(read: impl FnOnce() -> R) -> R {
-    SHARED.with(|shared| *shared.borrow_mut() = Some(HashSet::new()));
-    let result = read();
-    SHARED.with(|shared| *shared.borrow_mut() = None);
-    result
+    /// Puts back the labels shared before, however `read` ends.
+    struct Restore(Option<HashSet<Arc<str>>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let before = self.0.take();
+            SHARED.with(|shared| *shared.borrow_mut() = before);
+        }
+    }
+    let before = SHARED.with(|shared| shared.borrow_mut().replace(HashSet::new()));
+    let _restore = Restore(before);
+    read()
 }
 
 /// Decodes a label: the string decoded before for the same text while [`sharing`], else a
@@ -87,5 +95,22 @@ mod tests {
         };
         assert!(!Arc::ptr_eq(air, again), "no sharing outside `sharing`");
         assert_eq!(apart, shared);
+    }
+
+    #[test]
+    fn sharing_ends_with_its_reading_even_when_that_panics() {
+        let json = r#"[{"Label":"AIR"},{"Label":"AIR"}]"#;
+        let unwound = std::panic::catch_unwind(|| {
+            sharing(|| {
+                decode(json);
+                panic!("a reader that fails")
+            })
+        });
+        assert!(unwound.is_err());
+        let apart = decode(json);
+        let [air, again] = labels(&apart)[..] else {
+            panic!("two labels expected");
+        };
+        assert!(!Arc::ptr_eq(air, again), "no sharing left behind");
     }
 }
