@@ -1,7 +1,7 @@
 //! Labels read back from a model file as one shared string per text.
 //!
 //! Reading a table gives each distinct label of a column one shared string (see
-//! [`crate::data::load`]); a model trained on it keeps clones of those. Decoded from a model
+//! [`crate::data::load_table`]); a model trained on it keeps clones of those. Decoded from a model
 //! file, every copy of a label in every tree leaf would instead be a string of its own: lineitem's
 //! seven ship modes thousands of times over. Generation then reads a different string for every
 //! leaf a row falls in (hashed and compared to encode it, copied to write it, looked up to spill
