@@ -41,11 +41,11 @@ pub fn sharing<R>(read: impl FnOnce() -> R) -> R {
 /// new one.
 pub fn label<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Arc<str>, D::Error> {
     let text = String::deserialize(deserializer)?;
-    Ok(shared(text))
+    Ok(share(text))
 }
 
 /// The shared string of `text` while [`sharing`] (made on its first use), else a new one.
-pub fn shared(text: String) -> Arc<str> {
+pub fn share(text: String) -> Arc<str> {
     SHARED.with(|shared| match shared.borrow_mut().as_mut() {
         Some(labels) => match labels.get(text.as_str()) {
             Some(label) => Arc::clone(label),

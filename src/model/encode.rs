@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::shared::shared;
+use crate::data::shared::share;
 use crate::data::{Column, Value};
 use crate::schema::ColumnKind;
 
@@ -235,7 +235,7 @@ fn shared_codes<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Lab
     let entries = HashMap::<String, u8>::deserialize(deserializer)?;
     Ok(entries
         .into_iter()
-        .map(|(label, code)| (shared(label), code))
+        .map(|(label, code)| (share(label), code))
         .collect())
 }
 

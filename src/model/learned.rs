@@ -531,15 +531,9 @@ impl LearnedModel {
             .into_par_iter()
             .with_min_len(4096)
             .map(|row| {
-                sequence.length_tree.leaf(|feature| {
-                    match (
-                        sequence.context_encoders.get(feature),
-                        parent.value(feature, row),
-                    ) {
-                        (Some(encoder), Some(value)) => encoder.encode(value),
-                        _ => 0,
-                    }
-                })
+                sequence
+                    .length_tree
+                    .leaf(|feature| sequence.context_code(parent, feature, row))
             })
             .collect()
     }
@@ -574,10 +568,7 @@ impl LearnedModel {
         let mut codes = vec![0u8; self.layout.total()];
         if let (Some(sequence), Some(row)) = (&self.sequence, parent_row) {
             for &index in &self.context_use().coded {
-                let encoder = sequence.context_encoders.get(index);
-                if let (Some(encoder), Some(value)) = (encoder, parent.value(index, row)) {
-                    codes[index] = encoder.encode(value);
-                }
+                codes[index] = sequence.context_code(parent, index, row);
             }
         }
         codes
@@ -705,6 +696,15 @@ impl SequenceModel {
             .check(self.context_encoders.len(), self.length_leaves.len())?;
         let counts: Vec<usize> = self.length_leaves.iter().flatten().copied().collect();
         super::check_counts(&counts, rows, Some(parent_rows))
+    }
+
+    /// The code of context column `index` of parent row `row` (0 for a column without an
+    /// encoder or a value): what the trees read of the parent.
+    fn context_code(&self, parent: &Parent<'_>, index: usize, row: usize) -> u8 {
+        match (self.context_encoders.get(index), parent.value(index, row)) {
+            (Some(encoder), Some(value)) => encoder.encode(value),
+            _ => 0,
+        }
     }
 }
 
