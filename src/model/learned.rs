@@ -410,7 +410,7 @@ impl LearnedModel {
                 Ok(pick) => leaves.value(pick).unwrap_or(Value::Null),
                 Err(value) => value,
             };
-            self.keep_drawn(column, draft, value, rng);
+            self.keep_drawn(column, draft, value, None, rng);
         }
     }
 
@@ -424,6 +424,7 @@ impl LearnedModel {
         bounded: Option<Bounded<'_>>,
         rng: &mut SynthRng,
     ) {
+        let interval = bounded.as_ref().map(|bounded| bounded.interval);
         let value = match draft.first.take() {
             Some(value) => value,
             None => {
@@ -443,12 +444,20 @@ impl LearnedModel {
                 value
             }
         };
-        self.keep_drawn(column, draft, value, rng);
+        self.keep_drawn(column, draft, value, interval, rng);
     }
 
     /// Puts a drawn value of `column` into its draft: clipped, rounded and fixed as the rules
-    /// say; its code goes into the row's codes when a tree reads it.
-    fn keep_drawn(&self, column: usize, draft: &mut Draft<'_>, value: Value, rng: &mut SynthRng) {
+    /// say (`interval`: the draft's bounds when already found, [`Enforcer::interval`]); its
+    /// code goes into the row's codes when a tree reads it.
+    fn keep_drawn(
+        &self,
+        column: usize,
+        draft: &mut Draft<'_>,
+        value: Value,
+        interval: Option<(f64, f64)>,
+        rng: &mut SynthRng,
+    ) {
         let value = clip(value, self.bounds[column]);
         let value = match value {
             Value::Number(x) if self.whole[column] => Value::Number(x.round()),
@@ -456,8 +465,9 @@ impl LearnedModel {
         };
         let range = self.bounds[column];
         let value = if self.enforcer.changes(column) {
+            let drawn = (&*draft.row, draft.context);
             self.enforcer
-                .fix(column, value, draft.row, draft.context, range, rng)
+                .fix(column, value, drawn, (range, interval), rng)
         } else {
             value
         };
@@ -559,6 +569,7 @@ impl LearnedModel {
             leaf,
             range: (low - base, high - base),
             base,
+            interval: (low, high),
         })
     }
 
@@ -876,6 +887,8 @@ struct Bounded<'m> {
     range: (f64, f64),
     /// What a drawn value is shifted by (the previous date, for a gap).
     base: f64,
+    /// The bounds themselves ([`Enforcer::interval`]).
+    interval: (f64, f64),
 }
 
 impl Bounded<'_> {

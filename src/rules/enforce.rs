@@ -387,13 +387,14 @@ impl Enforcer {
     /// The value to keep for `column`, just drawn as `value`, given the columns drawn before it
     /// in `row` and the parent's values in `context` (empty without a parent); a value redrawn
     /// to obey a bound stays inside `range` (the column's protected range) when it can.
+    /// `interval` is [`Enforcer::interval`] for this row when the caller has it: a value inside
+    /// it breaks no bound, so the bounds are not read again one by one.
     pub fn fix(
         &self,
         column: usize,
         value: Value,
-        row: &[Value],
-        context: &[Value],
-        range: Option<(f64, f64)>,
+        (row, context): (&[Value], &[Value]),
+        (range, interval): (Option<Interval>, Option<Interval>),
         rng: &mut SynthRng,
     ) -> Value {
         let Some(grid) = self.grids.get(column) else {
@@ -406,6 +407,7 @@ impl Enforcer {
                     .compute(row, context)
                     .map_or(value, |derived| grid.snap(derived)),
                 Step::Derive(_) => value,
+                Step::Within(_) if inside(&value, interval) => value,
                 Step::Within(bounds) => {
                     self.within(value, bounds, *grid, (row, context), range, rng)
                 }
@@ -486,6 +488,15 @@ impl Enforcer {
             x
         })
     }
+}
+
+/// Numbers from the first to the second, both included.
+pub type Interval = (f64, f64);
+
+/// Whether `value` is a number inside `interval`: the intersection of every bound's range, so
+/// inside it no bound is broken (the same comparisons [`Enforcer::within`] makes bound by bound).
+fn inside(value: &Value, interval: Option<Interval>) -> bool {
+    matches!((value, interval), (Value::Number(x), Some((low, high))) if low <= *x && *x <= high)
 }
 
 /// The common clock time (of `sorted`, HHMM) a drawn number stands for. A drawn number lies
@@ -976,11 +987,11 @@ mod tests {
         let mut rng = crate::sampling::rng_for(1, "t");
         let mut row = vec![Value::Null; 4];
         row[0] = Value::Number(1234.0);
-        let high = enforcer.fix(1, Value::Number(7.0), &row, &[], None, &mut rng);
+        let high = enforcer.fix(1, Value::Number(7.0), (&row, &[]), (None, None), &mut rng);
         assert_eq!(high, Value::Number(12.0));
         row[1] = high;
         row[2] = Value::Number(50.0);
-        let end = enforcer.fix(3, Value::Number(10.0), &row, &[], None, &mut rng);
+        let end = enforcer.fix(3, Value::Number(10.0), (&row, &[]), (None, None), &mut rng);
         let end = end.as_number().expect("a number");
         assert!(
             end > 50.0 && end <= 52.0,
@@ -1006,6 +1017,27 @@ mod tests {
         for end in [49.0, 50.0, 51.0, 52.0, 1e6] {
             let accepted = enforcer.acceptable(3, &Value::Number(end), &row, &[]);
             assert_eq!(accepted, (low..=high).contains(&end), "end {end}");
+        }
+    }
+
+    #[test]
+    fn a_fix_given_the_interval_keeps_what_it_keeps_without() {
+        let enforcer = compiled();
+        let mut row = vec![Value::Null; 4];
+        row[2] = Value::Number(50.0);
+        let interval = enforcer.interval(3, &row, &[]);
+        assert!(interval.is_some());
+        for end in [f64::NAN, 40.0, 49.0, 50.0, 50.5, 51.0, 52.0, 60.0, 1e6] {
+            let fixed = |interval| {
+                let mut rng = crate::sampling::rng_for(7, "t");
+                let value = Value::Number(end);
+                enforcer.fix(3, value, (&row, &[]), (None, interval), &mut rng)
+            };
+            let (told, found) = (fixed(interval), fixed(None));
+            assert_eq!(
+                told.as_number().map(f64::to_bits),
+                found.as_number().map(f64::to_bits)
+            );
         }
     }
 }
