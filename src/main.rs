@@ -76,8 +76,8 @@ fn main() -> ExitCode {
 /// touch of a 2 MiB page then has the kernel zero all of it, and memory freed and touched again
 /// is zeroed again. In TPC-H sf1 generation a tenth of the perf samples were the kernel's
 /// `clear_page_erms` under `do_huge_pmd_anonymous_page`; with huge pages off, system time fell
-/// from 4.6-5.4 s to 2.4-3.0 s of a 20 s run (see the README's Performance section). Failing
-/// only keeps the system's setting.
+/// from 3.75-5.5 s to 3.0-3.9 s of a 20 s run (four alternating pairs; see the README's
+/// Performance section). Failing only keeps the system's setting.
 fn small_pages_only() {
     #[cfg(target_os = "linux")]
     // SAFETY: prctl with PR_SET_THP_DISABLE reads only its integer arguments; it sets a flag of
