@@ -19,6 +19,7 @@
 //! lists the layers, and `tests/layers.rs` checks the rule.
 
 // Ground: errors, locations, pure statistics, randomness.
+pub mod direct;
 pub mod error;
 pub mod files;
 pub mod location;

@@ -35,6 +35,7 @@ use indexmap::IndexMap;
 
 use self::csv_rows::CsvRows;
 use crate::data::{Value, ValueWriter, Written};
+use crate::direct::DirectWriter;
 use crate::error::{Error, Problem, Result};
 use crate::files::{self, Temporary};
 use crate::generate::SyntheticTable;
@@ -538,7 +539,8 @@ fn write_table(path: &Path, table: &SyntheticTable) -> Result<()> {
 /// stretch's text is written to the file at once.
 struct CsvFile {
     path: PathBuf,
-    file: fs::File,
+    /// Past the page cache: the output is written once and not read back.
+    file: DirectWriter,
     /// Rows formatted and not yet written: written while the next rows are formatted.
     formatted: Vec<CsvRows>,
 }
@@ -557,7 +559,7 @@ impl CsvFile {
         text.end_row();
         let mut file = CsvFile {
             path: path.to_path_buf(),
-            file,
+            file: DirectWriter::new(file),
             formatted: Vec::new(),
         };
         file.write(&text.bytes)?;
@@ -615,7 +617,13 @@ impl CsvFile {
     /// Ends the file: writes the rows formatted last.
     fn finish(mut self) -> Result<()> {
         let waiting = std::mem::take(&mut self.formatted);
-        self.write_formatted(&waiting)
+        self.write_formatted(&waiting)?;
+        let path = self.path;
+        self.file.finish().map_err(|source| Error::Write {
+            path,
+            source: source.into(),
+        })?;
+        Ok(())
     }
 }
 

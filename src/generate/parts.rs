@@ -6,8 +6,7 @@
 //! part's values and a few integers per row (keys, codes), not the table.
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Seek, Write};
+use std::io::{Read, Write};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -19,6 +18,7 @@ use super::{
     synthetic_context,
 };
 use crate::data::{Column, Value};
+use crate::direct::{DirectReader, DirectWriter};
 use crate::error::{Error, Result};
 use crate::model::TableModel;
 use crate::plan::TablePlan;
@@ -310,7 +310,10 @@ impl Parts {
 /// Parts of rows in an unnamed temporary file (the system removes it when it is closed, also
 /// when the process ends early).
 struct Spill {
-    file: BufWriter<File>,
+    /// Past the page cache: each byte is read back once, in the order written.
+    file: DirectWriter,
+    /// The bytes written.
+    length: u64,
     labels: Labels,
     /// A part's bytes, made again for each part in the same room.
     bytes: Vec<u8>,
@@ -494,7 +497,7 @@ impl Labels {
 
 /// The parts of a [`Spill`], read back in order.
 struct FileParts {
-    file: BufReader<File>,
+    file: DirectReader,
     labels: Labels,
 }
 
@@ -510,7 +513,8 @@ impl Spill {
     fn new() -> Result<Spill> {
         let file = tempfile::tempfile().map_err(spill_error)?;
         Ok(Spill {
-            file: BufWriter::new(file),
+            file: DirectWriter::new(file),
+            length: 0,
             labels: Labels::default(),
             bytes: Vec::new(),
         })
@@ -532,19 +536,16 @@ impl Spill {
             .write_all(&(bytes.len() as u64).to_le_bytes())
             .and_then(|()| self.file.write_all(&bytes))
             .map_err(spill_error);
+        self.length += 8 + bytes.len() as u64;
         self.bytes = bytes;
         written
     }
 
     /// The parts written, from the first.
     fn read(self) -> Result<FileParts> {
-        let mut file = self
-            .file
-            .into_inner()
-            .map_err(|err| spill_error(err.into_error()))?;
-        file.rewind().map_err(spill_error)?;
+        let file = self.file.finish().map_err(spill_error)?;
         Ok(FileParts {
-            file: BufReader::new(file),
+            file: DirectReader::new(file, self.length),
             labels: self.labels,
         })
     }
