@@ -57,7 +57,10 @@ fn main() -> ExitCode {
         Command::Init(args) => commands::init::run(args),
         Command::Evaluate(args) => commands::evaluate::run(args),
         Command::Train(args) => commands::train::run(args),
-        Command::Generate(args) => commands::generate::run(args),
+        Command::Generate(args) => {
+            keep_freed_memory();
+            commands::generate::run(args)
+        }
         Command::Inspect(args) => commands::inspect::run(args),
     };
     match result {
@@ -84,6 +87,37 @@ fn small_pages_only() {
     // this process's address space and touches no memory of ours.
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
+/// mimalloc keeps the memory it frees for reuse instead of handing it back to the system after
+/// a second. Generation frees a table's columns and makes the next table's: handed back, each
+/// page came back as a fresh one the kernel had to clear. In TPC-H sf1 generation from a model
+/// file this saves a twentieth of the CPU time (27.8 -> 26.4 s, three alternating pairs) for a
+/// higher peak (0.94 -> 1.15 GB). Only for `generate`: a `run`'s training stage frees more
+/// than generation then uses, and its peak would pass 2 GB (1.77 -> 2.42 GB).
+fn keep_freed_memory() {
+    // SAFETY: sets one of mimalloc's integer options; reads and writes no memory of ours.
+    unsafe {
+        libmimalloc_sys::mi_option_set(PURGE_DELAY, -1);
+    }
+}
+
+/// mimalloc's `mi_option_purge_delay` (its place in `mi_option_e`, mimalloc.h of version 3,
+/// which libmimalloc-sys builds and does not name): milliseconds before freed memory is handed
+/// back, -1 for never. The only option whose default is 1000 (a test checks the place).
+const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_purge_delay_option_is_the_one_set() {
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+            return;
+        }
+        // SAFETY: reads one of mimalloc's integer options.
+        let delay = unsafe { libmimalloc_sys::mi_option_get(super::PURGE_DELAY) };
+        assert_eq!(delay, 1000, "mimalloc's purge delay defaults to a second");
     }
 }
 

@@ -6,7 +6,8 @@
 //! generation, on other threads, asked for more. Trimming between the stages keeps a run's
 //! peak at the larger of the two stages, not their sum, for a program on glibc's allocator.
 //! The `dxsynth` binary allocates with mimalloc, which hands freed pages back by itself after
-//! a short delay (`MIMALLOC_PURGE_DELAY`, 10 ms); there this call frees nothing of Rust's.
+//! a delay (`MIMALLOC_PURGE_DELAY`, a second; never in `generate`, see `main.rs`); there this
+//! call frees nothing of Rust's.
 
 /// Returns freed memory to the operating system where the allocator can (glibc); elsewhere it
 /// does nothing.
