@@ -108,6 +108,16 @@ fn keep_freed_memory() {
 /// back, -1 for never. The only option whose default is 1000 (a test checks the place).
 const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
+/// `dxsynth validate ... | head`: when the reader goes away, stop quietly as other Unix tools do
+/// (the default action of SIGPIPE) instead of panicking on the failed write.
+fn quiet_on_closed_stdout() {
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE at start-up, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -118,15 +128,5 @@ mod tests {
         // SAFETY: reads one of mimalloc's integer options.
         let delay = unsafe { libmimalloc_sys::mi_option_get(super::PURGE_DELAY) };
         assert_eq!(delay, 1000, "mimalloc's purge delay defaults to a second");
-    }
-}
-
-/// `dxsynth validate ... | head`: when the reader goes away, stop quietly as other Unix tools do
-/// (the default action of SIGPIPE) instead of panicking on the failed write.
-fn quiet_on_closed_stdout() {
-    #[cfg(unix)]
-    // SAFETY: restoring the default disposition of SIGPIPE at start-up, before any thread exists.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
