@@ -516,6 +516,8 @@ impl Labels {
 struct FileParts {
     file: DirectReader,
     labels: Labels,
+    /// A part's bytes, read again for each part into the same room.
+    bytes: Vec<u8>,
 }
 
 fn spill_error(source: std::io::Error) -> Error {
@@ -564,6 +566,7 @@ impl Spill {
         Ok(FileParts {
             file: DirectReader::new(file, self.length),
             labels: self.labels,
+            bytes: Vec::new(),
         })
     }
 }
@@ -581,11 +584,20 @@ impl FileParts {
             .map_err(|err| spill_error(std::io::Error::other(err.to_string())))?;
         // Room for the whole part at once; a corrupt length is refused by the read, not by
         // room made for it.
-        let mut bytes = Vec::with_capacity(length.min(MAX_PART_BYTES));
-        (&mut self.file)
+        let mut bytes = std::mem::take(&mut self.bytes);
+        bytes.clear();
+        bytes.reserve(length.min(MAX_PART_BYTES));
+        let read = (&mut self.file)
             .take(length as u64)
             .read_to_end(&mut bytes)
-            .map_err(spill_error)?;
+            .map_err(spill_error);
+        let values = read.and_then(|_| self.values(&bytes));
+        self.bytes = bytes;
+        values
+    }
+
+    /// The part held in `bytes`: its row count and column values.
+    fn values(&self, bytes: &[u8]) -> Result<Option<(usize, Vec<Vec<Value>>)>> {
         let corrupt = || {
             spill_error(std::io::Error::other(
                 "a part the temporary file does not hold",
