@@ -155,35 +155,42 @@ pub struct DirectWriter {
 
 impl DirectWriter {
     /// Writes `file` (new and empty: writing starts at its start) past the page cache where
-    /// its file system allows.
-    pub fn new(file: File) -> DirectWriter {
+    /// its file system allows; fails when the system has no thread to give.
+    pub fn new(file: File) -> io::Result<DirectWriter> {
         let direct = set_direct(&file, true);
+        DirectWriter::starting(file, direct)
+    }
+
+    /// A writer of `file`, whose transfers are direct if `direct` says so.
+    fn starting(file: File, direct: bool) -> io::Result<DirectWriter> {
         let (full, blocks) = sync_channel::<(Aligned, usize)>(IN_FLIGHT);
         let (give_back, empty) = sync_channel(IN_FLIGHT + 1);
         for _ in 0..IN_FLIGHT {
             // Room the disk thread sends blocks back to: cannot be full.
             let _ = give_back.send(Aligned::new());
         }
-        let disk = std::thread::spawn(move || {
-            let mut sink = Sink {
-                file,
-                written: 0,
-                direct,
-            };
-            for (mut block, filled) in blocks {
-                sink.write(&mut block, filled)?;
-                // The writer may be gone (dropped after a failure elsewhere).
-                let _ = give_back.send(block);
-            }
-            sink.finish()
-        });
-        DirectWriter {
+        let disk = std::thread::Builder::new()
+            .name("dxsynth-write".to_string())
+            .spawn(move || {
+                let mut sink = Sink {
+                    file,
+                    written: 0,
+                    direct,
+                };
+                for (mut block, filled) in blocks {
+                    sink.write(&mut block, filled)?;
+                    // The writer may be gone (dropped after a failure elsewhere).
+                    let _ = give_back.send(block);
+                }
+                sink.finish()
+            })?;
+        Ok(DirectWriter {
             block: Aligned::new(),
             filled: 0,
             full: Some(full),
             empty,
             disk: Some(disk),
-        }
+        })
     }
 
     /// Hands the block filled to the disk thread and takes an empty one.
@@ -308,32 +315,40 @@ pub struct DirectReader {
 }
 
 impl DirectReader {
-    /// Reads `file` from its start, `length` bytes of it.
-    pub fn new(file: File, length: u64) -> DirectReader {
+    /// Reads `file` from its start, `length` bytes of it; fails when the system has no thread
+    /// to give.
+    pub fn new(file: File, length: u64) -> io::Result<DirectReader> {
         let direct = set_direct(&file, true);
+        DirectReader::starting(file, length, direct)
+    }
+
+    /// A reader of `file`, whose transfers are direct if `direct` says so.
+    fn starting(file: File, length: u64, direct: bool) -> io::Result<DirectReader> {
         let (give, full) = sync_channel(IN_FLIGHT + 1);
         let (empty, blocks) = sync_channel::<Aligned>(IN_FLIGHT + 1);
         for _ in 0..IN_FLIGHT {
             // Room for the blocks in flight: cannot be full.
             let _ = empty.send(Aligned::new());
         }
-        std::thread::spawn(move || {
-            let mut source = Source {
-                file,
-                offset: 0,
-                length,
-                direct,
-            };
-            // Ends with the file, at the first failure, or when the reader is dropped.
-            for mut block in blocks {
-                let read = source.read(&mut block);
-                let more = matches!(read, Ok(read) if read > 0);
-                if give.send(read.map(|read| (block, read))).is_err() || !more {
-                    return;
+        std::thread::Builder::new()
+            .name("dxsynth-read".to_string())
+            .spawn(move || {
+                let mut source = Source {
+                    file,
+                    offset: 0,
+                    length,
+                    direct,
+                };
+                // Ends with the file, at the first failure, or when the reader is dropped.
+                for mut block in blocks {
+                    let read = source.read(&mut block);
+                    let more = matches!(read, Ok(read) if read > 0);
+                    if give.send(read.map(|read| (block, read))).is_err() || !more {
+                        return;
+                    }
                 }
-            }
-        });
-        DirectReader {
+            })?;
+        Ok(DirectReader {
             block: Aligned::empty(),
             start: 0,
             end: 0,
@@ -341,7 +356,7 @@ impl DirectReader {
             length,
             full,
             empty,
-        }
+        })
     }
 
     /// Takes the next block from the disk thread; 0 at the end.
@@ -394,21 +409,43 @@ mod tests {
         (0..length).map(|_| rng.random()).collect()
     }
 
-    /// Writes `pieces` one after another and returns the file's bytes as the system reads
-    /// them, and as a direct reader reads them back.
-    fn round_trip(pieces: &[Vec<u8>]) -> (Vec<u8>, Vec<u8>) {
+    /// How a test's transfers go: as the file system allows (direct here when it takes them),
+    /// forced through the page cache (a file system that refuses), or padded to whole blocks
+    /// as direct transfers are, whatever the file system does.
+    const MODES: [Option<bool>; 3] = [None, Some(false), Some(true)];
+
+    fn writer(path: &std::path::Path, mode: Option<bool>) -> DirectWriter {
+        let file = File::create(path).unwrap();
+        match mode {
+            None => DirectWriter::new(file),
+            Some(direct) => DirectWriter::starting(file, direct),
+        }
+        .unwrap()
+    }
+
+    fn reader(path: &std::path::Path, length: u64, mode: Option<bool>) -> DirectReader {
+        let file = File::open(path).unwrap();
+        match mode {
+            None => DirectReader::new(file, length),
+            Some(direct) => DirectReader::starting(file, length, direct),
+        }
+        .unwrap()
+    }
+
+    /// Writes `pieces` one after another, then a byte through the file returned, and returns
+    /// the file's bytes as the system reads them, and as a reader reads them back.
+    fn round_trip(pieces: &[Vec<u8>], mode: Option<bool>) -> (Vec<u8>, Vec<u8>) {
         let folder = tempfile::tempdir().unwrap();
         let path = folder.path().join("file");
-        let mut writer = DirectWriter::new(File::create(&path).unwrap());
+        let mut writer = writer(&path, mode);
         for piece in pieces {
             writer.write_all(piece).unwrap();
         }
         let mut file = writer.finish().unwrap();
         file.write_all(b"!").unwrap();
         let written = std::fs::read(&path).unwrap();
-        let length = written.len() as u64;
         let mut read = Vec::new();
-        DirectReader::new(File::open(&path).unwrap(), length)
+        reader(&path, written.len() as u64, mode)
             .read_to_end(&mut read)
             .unwrap();
         (written, read)
@@ -426,16 +463,21 @@ mod tests {
             BLOCK,
             BLOCK + 7,
         ];
-        for (seed, &length) in lengths.iter().enumerate() {
-            let pieces = vec![bytes(length, seed as u64), bytes(333, 99)];
-            let expected: Vec<u8> = pieces.concat().into_iter().chain(*b"!").collect();
-            let (written, read) = round_trip(&pieces);
-            assert_eq!(written.len(), expected.len(), "length {length}");
-            assert!(written == expected, "length {length}: the bytes differ");
-            assert!(
-                read == expected,
-                "length {length}: the bytes read back differ"
-            );
+        for mode in MODES {
+            for (seed, &length) in lengths.iter().enumerate() {
+                let pieces = vec![bytes(length, seed as u64), bytes(333, 99)];
+                let expected: Vec<u8> = pieces.concat().into_iter().chain(*b"!").collect();
+                let (written, read) = round_trip(&pieces, mode);
+                assert_eq!(written.len(), expected.len(), "{mode:?}, length {length}");
+                assert!(
+                    written == expected,
+                    "{mode:?}, length {length}: bytes differ"
+                );
+                assert!(
+                    read == expected,
+                    "{mode:?}, length {length}: read back differs"
+                );
+            }
         }
     }
 
@@ -445,9 +487,40 @@ mod tests {
             .map(|seed| bytes(4000 + seed % 17, seed as u64))
             .collect();
         let expected: Vec<u8> = pieces.concat().into_iter().chain(*b"!").collect();
-        let (written, read) = round_trip(&pieces);
-        assert!(written == expected);
-        assert!(read == expected);
+        for mode in MODES {
+            let (written, read) = round_trip(&pieces, mode);
+            assert!(written == expected, "{mode:?}");
+            assert!(read == expected, "{mode:?}");
+        }
+    }
+
+    #[test]
+    fn a_file_shorter_than_its_length_is_an_error_not_an_end() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("file");
+        std::fs::write(&path, bytes(ALIGN + 10, 3)).unwrap();
+        for mode in MODES {
+            let mut read = Vec::new();
+            let err = reader(&path, 2 * ALIGN as u64, mode)
+                .read_to_end(&mut read)
+                .unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{mode:?}");
+        }
+    }
+
+    #[test]
+    fn a_disk_that_takes_nothing_fails_the_writing() {
+        let full = std::path::Path::new("/dev/full");
+        if !full.exists() {
+            return;
+        }
+        let file = std::fs::OpenOptions::new().write(true).open(full).unwrap();
+        let mut writer = DirectWriter::new(file).unwrap();
+        let written = (0..4)
+            .try_for_each(|seed| writer.write_all(&bytes(BLOCK, seed)))
+            .and_then(|()| writer.finish().map(drop));
+        let err = written.unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::ENOSPC), "{err}");
     }
 
     #[test]
@@ -456,10 +529,12 @@ mod tests {
         let path = folder.path().join("file");
         let all = bytes(3 * ALIGN + 5, 7);
         std::fs::write(&path, &all).unwrap();
-        let mut read = Vec::new();
-        DirectReader::new(File::open(&path).unwrap(), 2 * ALIGN as u64 + 3)
-            .read_to_end(&mut read)
-            .unwrap();
-        assert!(read == all[..2 * ALIGN + 3]);
+        for mode in MODES {
+            let mut read = Vec::new();
+            reader(&path, 2 * ALIGN as u64 + 3, mode)
+                .read_to_end(&mut read)
+                .unwrap();
+            assert!(read == all[..2 * ALIGN + 3], "{mode:?}");
+        }
     }
 }

@@ -548,10 +548,12 @@ struct CsvFile {
 impl CsvFile {
     /// Creates the file and writes its header.
     fn create(path: &Path, header: &[String]) -> Result<CsvFile> {
-        let file = fs::File::create(path).map_err(|source| Error::Write {
-            path: path.to_path_buf(),
-            source: source.into(),
-        })?;
+        let file = fs::File::create(path)
+            .and_then(DirectWriter::new)
+            .map_err(|source| Error::Write {
+                path: path.to_path_buf(),
+                source: source.into(),
+            })?;
         let mut text = CsvRows::default();
         for name in header {
             text.field(name.as_bytes());
@@ -559,7 +561,7 @@ impl CsvFile {
         text.end_row();
         let mut file = CsvFile {
             path: path.to_path_buf(),
-            file: DirectWriter::new(file),
+            file,
             formatted: Vec::new(),
         };
         file.write(&text.bytes)?;

@@ -530,9 +530,11 @@ fn spill_error(source: std::io::Error) -> Error {
 
 impl Spill {
     fn new() -> Result<Spill> {
-        let file = tempfile::tempfile().map_err(spill_error)?;
+        let file = tempfile::tempfile()
+            .and_then(DirectWriter::new)
+            .map_err(spill_error)?;
         Ok(Spill {
-            file: DirectWriter::new(file),
+            file,
             length: 0,
             labels: Labels::default(),
             bytes: Vec::new(),
@@ -562,9 +564,13 @@ impl Spill {
 
     /// The parts written, from the first.
     fn read(self) -> Result<FileParts> {
-        let file = self.file.finish().map_err(spill_error)?;
+        let file = self
+            .file
+            .finish()
+            .and_then(|file| DirectReader::new(file, self.length))
+            .map_err(spill_error)?;
         Ok(FileParts {
-            file: DirectReader::new(file, self.length),
+            file,
             labels: self.labels,
             bytes: Vec::new(),
         })
