@@ -94,8 +94,8 @@ fn small_pages_only() {
 /// a second. Generation frees a table's columns and makes the next table's: handed back, each
 /// page came back as a fresh one the kernel had to clear. In TPC-H sf1 generation from a model
 /// file this saves a twentieth of the CPU time (27.8 -> 26.4 s, three alternating pairs) for a
-/// higher peak (0.94 -> 1.15 GB). Only for `generate`: a `run`'s training stage frees more
-/// than generation then uses, and its peak would pass 2 GB (1.77 -> 2.42 GB).
+/// higher peak (922 -> 1,123 MiB). Only for `generate`: a `run`'s training stage frees more
+/// than generation then uses, and its peak would pass 2 GB (1,728 -> 2,360 MiB).
 fn keep_freed_memory() {
     // SAFETY: sets one of mimalloc's integer options; reads and writes no memory of ours.
     unsafe {
