@@ -6,9 +6,9 @@
 //! and the user's cache evicted for data nobody reads. Here the bytes go from one reused,
 //! aligned block straight to the disk.
 //!
-//! A file system that refuses direct transfers (tmpfs, some network or FUSE file systems, any
-//! other system than Linux) gets the same bytes through the page cache: the flag is dropped at
-//! the first refusal, and nothing else changes.
+//! A file system that refuses direct transfers (tmpfs before Linux 6.6, some network or FUSE
+//! file systems, any other system than Linux) gets the same bytes through the page cache: the
+//! flag is dropped at the first refusal, and nothing else changes.
 
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -209,10 +209,19 @@ impl DirectWriter {
 
     /// Why the disk thread stopped before it was told to.
     fn failure(&mut self) -> io::Error {
+        match self.end() {
+            Err(err) => err,
+            Ok(_) => io::Error::other("the thread writing the file stopped"),
+        }
+    }
+
+    /// Tells the disk thread that no more blocks come and waits for it: the file, or why the
+    /// thread stopped.
+    fn end(&mut self) -> io::Result<File> {
         self.full = None;
         match self.disk.take().map(JoinHandle::join) {
-            Some(Ok(Err(err))) => err,
-            _ => io::Error::other("the thread writing the file stopped"),
+            Some(Ok(written)) => written,
+            _ => Err(io::Error::other("the thread writing the file stopped")),
         }
     }
 
@@ -229,11 +238,7 @@ impl DirectWriter {
                 return Err(self.failure());
             }
         }
-        self.full = None;
-        match self.disk.take().map(JoinHandle::join) {
-            Some(Ok(written)) => written,
-            _ => Err(io::Error::other("the thread writing the file stopped")),
-        }
+        self.end()
     }
 }
 
