@@ -196,17 +196,11 @@ fn iso(seconds: f64, offset: Option<i32>, with_time: bool, out: &mut Vec<u8>) ->
         return false;
     }
     let local = whole as i64 + i64::from(offset);
-    let (year, month, day) = civil_from_days(local.div_euclid(86_400));
-    if !(0..=9999).contains(&year) {
-        return false;
-    }
     let mut text = *b"0000-00-00 00:00:00";
-    // The year is 0 to 9999, the month, day and time parts below 100: unsigned, in pairs.
-    let year = year as u32;
-    put_pair(&mut text, 0, year / 100);
-    put_pair(&mut text, 2, year % 100);
-    put_pair(&mut text, 5, month as u32);
-    put_pair(&mut text, 8, day as u32);
+    let Some(date) = date_text(local.div_euclid(86_400)) else {
+        return false;
+    };
+    text[..10].copy_from_slice(&date);
     if !with_time {
         out.extend_from_slice(&text[..10]);
         return true;
@@ -217,6 +211,48 @@ fn iso(seconds: f64, offset: Option<i32>, with_time: bool, out: &mut Vec<u8>) ->
     put_pair(&mut text, 17, second % 60);
     out.extend_from_slice(&text);
     true
+}
+
+/// The first day [`DATES`] holds (1900-01-01), in days after 1970-01-01.
+const FIRST_DAY: i64 = -25_567;
+
+/// Days [`DATES`] holds: to 2099-12-31.
+const DAYS: usize = 73_049;
+
+/// `2024-03-01` for every day of the years 1900 to 2099, made on first use (700 KiB): a date
+/// of those years is copied, not worked out (a third of the time of writing `lineitem`'s three
+/// dates, millions of them).
+static DATES: std::sync::OnceLock<Box<[[u8; 10]]>> = std::sync::OnceLock::new();
+
+/// The text of the date `days` after 1970-01-01; `None` outside the years 0 to 9999.
+fn date_text(days: i64) -> Option<[u8; 10]> {
+    let dates = DATES.get_or_init(|| {
+        (0..DAYS as i64)
+            .filter_map(|at| worked_out(FIRST_DAY + at))
+            .collect()
+    });
+    let held = usize::try_from(days - FIRST_DAY)
+        .ok()
+        .and_then(|at| dates.get(at));
+    held.copied().or_else(|| worked_out(days))
+}
+
+/// [`date_text`] worked out from the day number.
+fn worked_out(days: i64) -> Option<[u8; 10]> {
+    let (year, month, day) = civil_from_days(days);
+    if !(0..=9999).contains(&year) {
+        return None;
+    }
+    let mut text = *b"0000-00-00 00:00:00";
+    // The year is 0 to 9999, the month and day below 100: unsigned, in pairs.
+    let year = year as u32;
+    put_pair(&mut text, 0, year / 100);
+    put_pair(&mut text, 2, year % 100);
+    put_pair(&mut text, 5, month as u32);
+    put_pair(&mut text, 8, day as u32);
+    let mut date = [0; 10];
+    date.copy_from_slice(&text[..10]);
+    Some(date)
 }
 
 /// Writes the two digits of `value` (below 100) at `at`.
@@ -254,42 +290,33 @@ fn decimal(x: f64, min_places: usize, max_places: usize, out: &mut Vec<u8>) -> b
     let bits = x.to_bits();
     let negative = bits >> 63 == 1;
     let biased = ((bits >> 52) & 0x7ff) as i32;
-    let fraction = u128::from(bits & ((1 << 52) - 1));
+    let fraction = bits & ((1 << 52) - 1);
     // x = mantissa * 2^exponent, mantissa < 2^53.
     let (mantissa, exponent) = if biased == 0 {
         (fraction, -1074)
     } else {
         (fraction | 1 << 52, biased - 1075)
     };
-    let scale = 10u128.pow(max_places as u32);
-    // Below 2^53 * 10^18 < 2^113: no overflow.
-    let scaled = mantissa * scale;
-    let units = if exponent >= 0 {
-        if exponent > 11 {
-            return false;
-        }
-        scaled << exponent
-    } else {
-        let shift = exponent.unsigned_abs();
-        if shift > 120 {
-            0 // below half a unit: scaled < 2^113 <= 2^(shift - 1)
-        } else {
-            let whole = scaled >> shift;
-            let rest = scaled & ((1 << shift) - 1);
-            let half = 1 << (shift - 1);
-            whole + u128::from(rest > half || (rest == half && whole & 1 == 1))
-        }
+    let Some(units) = units(mantissa, exponent, max_places) else {
+        return false;
     };
     if negative && units != 0 {
         out.push(b'-');
     }
-    // In 64 bits when it fits (nearly always): 128-bit division is a slow library call.
-    let (whole, mut fraction) = match (u64::try_from(units), u64::try_from(scale)) {
-        (Ok(units), Ok(scale)) => (u128::from(units / scale), units % scale),
+    let scale = 10u128.pow(max_places as u32);
+    // In 64 bits when it fits (nearly always): 128-bit division is a slow library call, and
+    // so is writing a 128-bit number.
+    let mut fraction = match (u64::try_from(units), u64::try_from(scale)) {
+        (Ok(units), Ok(scale)) => {
+            out.extend_from_slice(itoa::Buffer::new().format(units / scale).as_bytes());
+            units % scale
+        }
         // scale <= 10^18 < 2^64, so the fraction fits.
-        _ => (units / scale, (units % scale) as u64),
+        _ => {
+            out.extend_from_slice(itoa::Buffer::new().format(units / scale).as_bytes());
+            (units % scale) as u64
+        }
     };
-    out.extend_from_slice(itoa::Buffer::new().format(whole).as_bytes());
     let mut places = [0u8; 18];
     for place in places[..max_places].iter_mut().rev() {
         *place = b'0' + (fraction % 10) as u8;
@@ -304,6 +331,39 @@ fn decimal(x: f64, min_places: usize, max_places: usize, out: &mut Vec<u8>) -> b
         out.extend_from_slice(&places[..kept]);
     }
     true
+}
+
+/// `mantissa * 2^exponent` (`mantissa` below 2^53) in units of 10^-`places`, rounded half to
+/// even; `None` from 2^65 on. In 64 bits when `places` is 3 or fewer and the value below 2^52
+/// (prices, rates, quantities: nearly every decimal written), else in 128.
+fn units(mantissa: u64, exponent: i32, places: usize) -> Option<u128> {
+    if places <= 3 && exponent < 0 {
+        // Below 2^53 * 10^3 < 2^63: no overflow.
+        let scaled = mantissa * 10u64.pow(places as u32);
+        let shift = exponent.unsigned_abs();
+        if shift >= 64 {
+            return Some(0); // below half a unit: scaled < 2^63 <= 2^(shift - 1)
+        }
+        let whole = scaled >> shift;
+        let rest = scaled & ((1 << shift) - 1);
+        let half = 1 << (shift - 1);
+        return Some(u128::from(
+            whole + u64::from(rest > half || (rest == half && whole & 1 == 1)),
+        ));
+    }
+    // Below 2^53 * 10^18 < 2^113: no overflow.
+    let scaled = u128::from(mantissa) * 10u128.pow(places as u32);
+    if exponent >= 0 {
+        return (exponent <= 11).then(|| scaled << exponent);
+    }
+    let shift = exponent.unsigned_abs();
+    if shift > 120 {
+        return Some(0); // below half a unit: scaled < 2^113 <= 2^(shift - 1)
+    }
+    let whole = scaled >> shift;
+    let rest = scaled & ((1 << shift) - 1);
+    let half = 1 << (shift - 1);
+    Some(whole + u128::from(rest > half || (rest == half && whole & 1 == 1)))
 }
 
 #[cfg(test)]
@@ -439,6 +499,18 @@ mod tests {
     }
 
     #[test]
+    fn the_dates_held_are_those_worked_out_and_end_where_they_should() {
+        let first = FIRST_DAY;
+        let last = FIRST_DAY + DAYS as i64 - 1;
+        assert_eq!(&worked_out(first).unwrap(), b"1900-01-01");
+        assert_eq!(&worked_out(last).unwrap(), b"2099-12-31");
+        for days in [first - 1, first, 0, 19_000, last, last + 1] {
+            assert_eq!(date_text(days), worked_out(days), "{days}");
+        }
+        assert_eq!(date_text(-719_529), None, "the day before year 0");
+    }
+
+    #[test]
     fn decimals_are_written_as_format_writes_them() {
         let mut numbers = Numbers(11);
         let mut values = vec![
@@ -483,6 +555,8 @@ mod tests {
             // Values on exact ties of two, three, four places.
             values.push((x * 1000.0).round() / 1000.0 + 0.0005);
             values.push((numbers.next() % 4096) as f64 / 256.0 - 8.0);
+            // Prices in cents, as the data holds them.
+            values.push((numbers.next() % 10_000_000) as f64 / 100.0);
         }
         for max_places in [0, 1, 2, 3, 4, 6, 9, 15, 17, 18, 19, 25] {
             for min_places in [0, 1, 2, max_places] {
