@@ -7,12 +7,14 @@
 # timed it: the input read from disk). Prints a Markdown table. Benchmark only: the tests never
 # need it.
 #
-# Usage: scripts/bench_tpch.sh [--sf SF]... [--data DIR] [--bin PATH] [--seed N] [--repeat N]
+# Usage: scripts/bench_tpch.sh [--sf SF]... [--data DIR] [--bin PATH | --pgo] [--seed N] [--repeat N]
 #                              [--work DIR]
 #   --sf SF     a scale factor to measure (repeatable; default: 0.1 and 1)
 #   --data DIR  where the TPC-H folders are (DIR/sf0.1, DIR/sf1), built there when missing
 #               (default: ${TMPDIR:-/tmp}/dxsynth-tpch)
 #   --bin PATH  the dxsynth binary to measure (default: target/release/dxsynth, built first)
+#   --pgo       measure a profile-guided build instead (scripts/build_pgo.sh, trained on the
+#               shop example and sf0.1 of --data; built after the data, before measuring)
 #   --seed N    the seed of run and generate (default: 1)
 #   --repeat N  run each dxsynth step N times and report the median wall time (and the
 #               spread) with the largest peak: a shared machine's speed varies by a quarter
@@ -29,12 +31,13 @@ root="$PWD"
 # A path as given on the command line, made absolute from where the script was started.
 absolute() { case "$1" in /*) echo "$1" ;; *) echo "$caller/$1" ;; esac; }
 
-sfs=() data="${TMPDIR:-/tmp}/dxsynth-tpch" bin="" seed=1 work="" repeat=1
+sfs=() data="${TMPDIR:-/tmp}/dxsynth-tpch" bin="" seed=1 work="" repeat=1 pgo=
 while (($#)); do
   case "$1" in
     --sf) sfs+=("$2"); shift 2 ;;
     --data) data="$(absolute "$2")"; shift 2 ;;
     --bin) bin="$(absolute "$2")"; shift 2 ;;
+    --pgo) pgo=1; shift ;;
     --seed) seed="$2"; shift 2 ;;
     --repeat) repeat="$2"; shift 2 ;;
     --work) work="$(absolute "$2")"; shift 2 ;;
@@ -60,14 +63,20 @@ checker_python() {
   if python3 -c 'import yaml' 2>/dev/null; then echo python3; else python_env; fi
 }
 
-if [[ -z "$bin" ]]; then
+if [[ -n "$pgo" && -n "$bin" ]]; then
+  echo "bench_tpch.sh: --pgo builds the binary it measures; give --bin or --pgo, not both" >&2
+  exit 2
+fi
+if [[ -z "$bin" && -z "$pgo" ]]; then
   cargo build --release --quiet
   bin="$root/target/release/dxsynth"
 fi
-[[ -x "$bin" ]] || { echo "bench_tpch.sh: no binary at $bin" >&2; exit 2; }
 
 mkdir -p "$data"
-for sf in "${sfs[@]}"; do
+# sf0.1 is built first: the PGO build trains on it.
+built=("${sfs[@]}")
+if [[ -n "$pgo" && ! " ${sfs[*]} " =~ " 0.1 " ]]; then built=(0.1 "${sfs[@]}"); fi
+for sf in "${built[@]}"; do
   if [[ ! -f "$data/sf$sf/schema.yaml" ]]; then
     py="$(python_env)"
     echo "building TPC-H sf$sf in $data/sf$sf" >&2
@@ -76,6 +85,10 @@ for sf in "${sfs[@]}"; do
     mv "$data/sf$sf.partial" "$data/sf$sf"
   fi
 done
+if [[ -n "$pgo" ]]; then
+  bin="$(scripts/build_pgo.sh --data "$data")"
+fi
+[[ -x "$bin" ]] || { echo "bench_tpch.sh: no binary at $bin" >&2; exit 2; }
 check_py="$(checker_python)"
 
 if [[ -z "$work" ]]; then
@@ -194,7 +207,9 @@ done
 echo
 runs="one run each"
 ((repeat > 1)) && runs="median of $repeat runs each (spread in brackets)"
-echo "dxsynth: $("$bin" --version) ($bin), seed $seed, $(nproc) cores, $runs, $(date -u +%Y-%m-%d)"
+build="release build"
+[[ -n "$pgo" ]] && build="profile-guided build (scripts/build_pgo.sh)"
+echo "dxsynth: $("$bin" --version) ($bin, $build), seed $seed, $(nproc) cores, $runs, $(date -u +%Y-%m-%d)"
 echo
 echo "| data | step | wall (s) | CPU (s) | peak memory (MiB) | x copy | output |"
 echo "|---|---|---|---|---|---|---|"
