@@ -252,8 +252,9 @@ pub struct FolderWriter {
 /// Pieces that may wait while one is written: memory holds at most this many finished tables
 /// or parts beyond what generation keeps. More than one, so that generation goes on making
 /// parts while the writer thread copies one into the file alone (the other cores would wait
-/// for it otherwise); a part is a few megabytes.
-const WAITING_PIECES: usize = 4;
+/// for it otherwise); a part is a few megabytes. Two keep both cores busy as four did (TPC-H
+/// sf1, alternating runs) with less held.
+const WAITING_PIECES: usize = 2;
 
 /// What the writer thread is handed: a whole table, or a part of one (its rows from
 /// `first_row` on; `last` closes the file).
@@ -264,6 +265,8 @@ enum Piece {
         first_row: usize,
         last: bool,
     },
+    /// Answered once every piece before it is written and let go of.
+    Settle(SyncSender<()>),
 }
 
 impl FolderWriter {
@@ -306,6 +309,17 @@ impl FolderWriter {
         })
     }
 
+    /// Waits until every piece queued is written and let go of; fails when writing one failed.
+    pub fn settle(&mut self) -> Result<()> {
+        let (answer, answered) = sync_channel(1);
+        self.send(Piece::Settle(answer))?;
+        if answered.recv().is_ok() {
+            Ok(())
+        } else {
+            self.stopped()
+        }
+    }
+
     /// Queues one table to be written; fails when writing an earlier table failed.
     pub fn table(&mut self, table: &Arc<SyntheticTable>) -> Result<()> {
         self.names.push(table.name.clone());
@@ -317,16 +331,16 @@ impl FolderWriter {
             .sender
             .as_ref()
             .is_some_and(|sender| sender.send(piece).is_ok());
-        if sent {
-            Ok(())
-        } else {
-            // The writer stopped: its error says why.
-            self.join().and(Err(Error::Io {
-                context: "cannot write",
-                path: self.out_dir.clone(),
-                source: std::io::Error::other("the writer thread stopped"),
-            }))
-        }
+        if sent { Ok(()) } else { self.stopped() }
+    }
+
+    /// The writer thread stopped early: its error says why.
+    fn stopped(&mut self) -> Result<()> {
+        self.join().and(Err(Error::Io {
+            context: "cannot write",
+            path: self.out_dir.clone(),
+            source: std::io::Error::other("the writer thread stopped"),
+        }))
     }
 
     /// Waits for every table to be written, then swaps the staging folder in; returns the
@@ -403,6 +417,10 @@ fn write_received(
                 } else {
                     open = Some(file);
                 }
+            }
+            // Nothing is held between pieces; a generation that stopped waiting is no error.
+            Piece::Settle(answer) => {
+                let _ = answer.send(());
             }
         }
     }
@@ -632,8 +650,10 @@ impl CsvFile {
 /// Rows formatted together by one thread.
 const FORMAT_ROWS: usize = 2048;
 
-/// Stretches of [`FORMAT_ROWS`] formatted at once: bounds the text held before it is written.
-const FORMAT_AT_ONCE: usize = 16;
+/// Stretches of [`FORMAT_ROWS`] formatted at once: bounds the text held before it is written
+/// (twice this many stretches: those written while these are formatted). Two per core; at 16,
+/// formatting a whole `orders` of TPC-H sf0.01 at `--scale 10` held 25 MB of text.
+const FORMAT_AT_ONCE: usize = 4;
 
 /// The bytes a field is guessed to take, its comma included (TPC-H's average is about 8):
 /// room made for a stretch's text at once, instead of growing it by copying a dozen times.
@@ -924,6 +944,31 @@ mod tests {
                 && message.contains("out of the datetime range"),
             "{message}"
         );
+    }
+
+    /// Once settled, the writer holds none of the tables handed to it (generation then frees
+    /// their unread columns) and has written each in full.
+    #[test]
+    fn a_settled_writer_has_let_go_of_every_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let mut writer = FolderWriter::open(&out, CSV_FILES).unwrap();
+        let tables: Vec<Arc<SyntheticTable>> = (0..3)
+            .map(|i| {
+                let mut table = awkward();
+                table.name = format!("t{i}");
+                Arc::new(table)
+            })
+            .collect();
+        for table in &tables {
+            writer.table(table).unwrap();
+        }
+        writer.settle().unwrap();
+        assert!(tables.iter().all(|table| Arc::strong_count(table) == 1));
+        let written = writer.finish().unwrap();
+        assert_eq!(written.len(), 3);
+        let expected = by_csv_writer(&tables[2], 0);
+        assert_eq!(fs::read(out.join("t2.csv")).unwrap(), expected);
     }
 
     /// A file that cannot take the text (a full disk) fails the table, naming its file,

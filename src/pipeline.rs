@@ -294,6 +294,10 @@ impl Sink for Reporting<'_> {
         }
         self.writer.part(part, first_row, last)
     }
+
+    fn settle(&mut self) -> Result<()> {
+        self.writer.settle()
+    }
 }
 
 fn check_scale(scale: f64) -> Result<()> {

@@ -28,8 +28,10 @@ use crate::train::{Models, TrainedTable};
 
 /// Rows per part (every part but the last has exactly this many: parts start on the block
 /// boundaries of [`crate::sampling::in_blocks`], so semantic columns filled part by part get the
-/// values the whole table gets).
-const PART_ROWS: usize = 16_384;
+/// values the whole table gets). Parts in flight (read back, filled, queued, written) are most
+/// of what memory holds beyond keys: at 16,384 rows, TPC-H sf0.01 at `--scale 10` peaked at
+/// 1.6 times its memory at scale 1; no slower at 8,192 on sf1.
+const PART_ROWS: usize = 8_192;
 const _: () = assert!(PART_ROWS % crate::sampling::BLOCK_ROWS == 0);
 
 /// What generating one table in parts reads.
@@ -76,6 +78,10 @@ impl Table<'_> {
         let codes = std::mem::take(&mut drawn.codes);
         foreign_keys.extend(assign_keys(trained, self.done, rows, codes, rng));
         keep_pairs_unique(trained, &mut foreign_keys, rng);
+        let foreign_keys = foreign_keys
+            .into_iter()
+            .map(|(name, keys)| Ok((name, HeldKeys::hold(keys)?)))
+            .collect::<Result<IndexMap<_, _>>>()?;
         let own: Option<u64> = trained.semantic.as_ref().map(|_| rng.random());
         self.write(drawn.store.read()?, &foreign_keys, own, sink)?;
         Ok(rows)
@@ -86,11 +92,11 @@ impl Table<'_> {
     fn write(
         &self,
         mut parts: Parts,
-        foreign_keys: &IndexMap<String, Vec<Option<usize>>>,
+        foreign_keys: &IndexMap<String, HeldKeys>,
         own: Option<u64>,
         sink: &mut dyn Sink,
     ) -> Result<()> {
-        let rows = foreign_keys.values().next().map_or(0, Vec::len);
+        let rows = foreign_keys.values().next().map_or(0, HeldKeys::len);
         let mut first = 0;
         let mut next = parts.next();
         loop {
@@ -123,7 +129,7 @@ impl Table<'_> {
         first: usize,
         count: usize,
         values: Vec<Vec<Value>>,
-        foreign_keys: &IndexMap<String, Vec<Option<usize>>>,
+        foreign_keys: &IndexMap<String, HeldKeys>,
         own: Option<u64>,
     ) -> SyntheticTable {
         let mut columns = empty_columns(self.trained, 0);
@@ -132,7 +138,7 @@ impl Table<'_> {
         }
         let keys: IndexMap<String, Vec<Option<usize>>> = foreign_keys
             .iter()
-            .map(|(name, rows)| (name.clone(), rows[first..first + count].to_vec()))
+            .map(|(name, keys)| (name.clone(), keys.part(first..first + count)))
             .collect();
         if let (Some(semantic), Some(base)) = (&self.trained.semantic, own) {
             let (plan, done) = (self.plan, self.done);
@@ -145,6 +151,46 @@ impl Table<'_> {
             ..husk_of(self.trained)
         };
         refer_to_written_keys(part, self.plan, self.done)
+    }
+}
+
+/// A table's keys while its parts are written: each row's parent row in four bytes instead of
+/// an `Option<usize>`'s sixteen (TPC-H's `lineitem` holds three keys per row for the whole
+/// table: at scale factor 1, 216 MB less). Rows are at most [`super::MAX_ROWS`], so every row
+/// number fits.
+struct HeldKeys(Vec<u32>);
+
+/// The held form of an empty key.
+const EMPTY_KEY: u32 = u32::MAX;
+
+impl HeldKeys {
+    /// Holds `keys`; a row number that does not fit is refused (generation never makes one).
+    fn hold(keys: Vec<Option<usize>>) -> Result<HeldKeys> {
+        keys.into_iter()
+            .map(|key| match key {
+                None => Ok(EMPTY_KEY),
+                Some(row) => u32::try_from(row)
+                    .ok()
+                    .filter(|&row| row != EMPTY_KEY)
+                    .ok_or_else(|| {
+                        let message = format!("row {row} is beyond the rows a key can hold");
+                        spill_error(std::io::Error::other(message))
+                    }),
+            })
+            .collect::<Result<_>>()
+            .map(HeldKeys)
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The keys of `rows`, as a part hands them on.
+    fn part(&self, rows: std::ops::Range<usize>) -> Vec<Option<usize>> {
+        self.0[rows]
+            .iter()
+            .map(|&key| (key != EMPTY_KEY).then_some(key as usize))
+            .collect()
     }
 }
 
@@ -177,8 +223,9 @@ enum Store {
     Memory(Vec<(usize, Vec<Column>)>),
 }
 
-/// Tables expected to have at most this many rows are held in memory in one part.
-const SMALL_TABLE: usize = 4 * PART_ROWS;
+/// Tables expected to have at most this many rows are held in memory in one part (65,536, as
+/// when parts were twice as large).
+const SMALL_TABLE: usize = 8 * PART_ROWS;
 
 impl<'a> Drawn<'a> {
     fn new(trained: &'a TrainedTable, expected_rows: usize) -> Result<Drawn<'a>> {
@@ -636,6 +683,17 @@ impl FileParts {
 mod tests {
     use super::*;
     use crate::model::runs::Exact;
+
+    #[test]
+    fn held_keys_give_back_every_key_and_refuse_a_row_that_does_not_fit() {
+        let keys = vec![Some(0), None, Some(7), Some(u32::MAX as usize - 1), None];
+        let held = HeldKeys::hold(keys.clone()).unwrap();
+        assert_eq!(held.len(), 5);
+        assert_eq!(held.part(0..5), keys);
+        assert_eq!(held.part(1..3), vec![None, Some(7)]);
+        assert!(HeldKeys::hold(vec![Some(u32::MAX as usize)]).is_err());
+        assert!(HeldKeys::hold(vec![Some(usize::MAX)]).is_err());
+    }
 
     #[test]
     fn held_values_read_back_as_written_and_cut_bytes_are_refused() {

@@ -199,6 +199,13 @@ impl Sink for Writer {
             }),
         }
     }
+
+    fn settle(&mut self) -> Result<()> {
+        match self {
+            Writer::Folder(folder) => folder.settle(),
+            Writer::Database(..) | Writer::AtTheEnd(_) => Ok(()),
+        }
+    }
 }
 
 /// Writes every table to the target, parents before children (the map's order); returns what
