@@ -652,7 +652,7 @@ const FORMAT_ROWS: usize = 2048;
 
 /// Stretches of [`FORMAT_ROWS`] formatted at once: bounds the text held before it is written
 /// (twice this many stretches: those written while these are formatted). Two per core; at 16,
-/// formatting a whole `orders` of TPC-H sf0.01 at `--scale 10` held 25 MB of text.
+/// formatting a whole `orders` of TPC-H sf0.01 scaled ten times held 25 MB of text.
 const FORMAT_AT_ONCE: usize = 4;
 
 /// The bytes a field is guessed to take, its comma included (TPC-H's average is about 8):

@@ -29,7 +29,7 @@ use crate::train::{Models, TrainedTable};
 /// Rows per part (every part but the last has exactly this many: parts start on the block
 /// boundaries of [`crate::sampling::in_blocks`], so semantic columns filled part by part get the
 /// values the whole table gets). Parts in flight (read back, filled, queued, written) are most
-/// of what memory holds beyond keys: at 16,384 rows, TPC-H sf0.01 at `--scale 10` peaked at
+/// of what memory holds beyond keys: at 16,384 rows, TPC-H sf0.01 scaled ten times peaked at
 /// 1.6 times its memory at scale 1; no slower at 8,192 on sf1.
 const PART_ROWS: usize = 8_192;
 const _: () = assert!(PART_ROWS % crate::sampling::BLOCK_ROWS == 0);
