@@ -207,9 +207,10 @@ pub fn generate_each(
                     && trained.kept.is_none()
                     && sink.takes_parts() =>
             {
-                // A parent still being written is held whole; let go of, it keeps only what
-                // later tables read (TPC-H sf1: `orders`' comments, 140 MB less while
-                // `lineitem` is made, for a wait of about a fifth of a second).
+                // The writer may still hold a parent, which is then kept whole; once it lets
+                // go, the parent keeps only the columns later tables read (TPC-H sf1:
+                // `orders` loses its comments, 140 MB less while `lineitem` is made, for a
+                // wait of about a fifth of a second).
                 sink.settle()?;
                 keep_read_all(&mut synthetic, &columns_read);
                 let mut rng = rng_for(seed, &plan.table);

@@ -29,8 +29,9 @@ use crate::train::{Models, TrainedTable};
 /// Rows per part (every part but the last has exactly this many: parts start on the block
 /// boundaries of [`crate::sampling::in_blocks`], so semantic columns filled part by part get the
 /// values the whole table gets). Parts in flight (read back, filled, queued, written) are most
-/// of what memory holds beyond keys: at 16,384 rows, TPC-H sf0.01 scaled ten times peaked at
-/// 1.6 times its memory at scale 1; no slower at 8,192 on sf1.
+/// of what memory holds beyond keys: with 16,384 rows (and four queued for the writer), TPC-H
+/// sf0.01 scaled ten times peaked at 1.6 times its memory at scale 1; with 8,192 (and two),
+/// sf1 is made as fast, within the noise of alternating runs.
 const PART_ROWS: usize = 8_192;
 const _: () = assert!(PART_ROWS % crate::sampling::BLOCK_ROWS == 0);
 
@@ -155,8 +156,8 @@ impl Table<'_> {
 }
 
 /// A table's keys while its parts are written: each row's parent row in four bytes instead of
-/// an `Option<usize>`'s sixteen (TPC-H's `lineitem` holds three keys per row for the whole
-/// table: at scale factor 1, 216 MB less). Rows are at most [`super::MAX_ROWS`], so every row
+/// an `Option<usize>`'s sixteen (TPC-H's `lineitem` at scale factor 1: six million rows with
+/// three keys each, 72 instead of 288 MB). Rows are at most [`super::MAX_ROWS`], so every row
 /// number fits.
 struct HeldKeys(Vec<u32>);
 
