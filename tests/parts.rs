@@ -255,4 +255,15 @@ fn a_held_parent_keeps_the_columns_its_children_read_and_only_those() {
     };
     assert!(column("placed"), "the lines' rule reads it: {held:?}");
     assert!(!column("note"), "nothing reads it: {held:?}");
+    let lines = models
+        .plan
+        .order
+        .iter()
+        .position(|plan| plan.table == "lines");
+    let after = dxsynth::generate::columns_read_after_draw(&models, lines.expect("planned"));
+    let still = after.get("orders").cloned().unwrap_or_default();
+    assert!(
+        !still.iter().any(|&read| read),
+        "once the lines are drawn, nothing reads the orders' columns: {still:?}"
+    );
 }

@@ -35,63 +35,98 @@ use crate::train::{Models, TrainedTable};
 const PART_ROWS: usize = 8_192;
 const _: () = assert!(PART_ROWS % crate::sampling::BLOCK_ROWS == 0);
 
-/// What generating one table in parts reads.
-pub(super) struct Table<'a> {
-    pub plan: &'a TablePlan,
-    pub trained: &'a TrainedTable,
-    pub models: &'a Models,
-    pub done: &'a Done,
+/// What generating one table in parts reads, besides the tables made before it (`done`, given
+/// to each step: the parent's context is freed between the draws and the rest).
+pub(super) struct Table<'m> {
+    pub plan: &'m TablePlan,
+    pub trained: &'m TrainedTable,
+    pub models: &'m Models,
     /// The run's scale (the rows without a parent grow with it when the parent is kept).
     pub scale: f64,
 }
 
-impl Table<'_> {
-    /// Generates the table (one sequence per row of the parent of `key`, then the rows
-    /// without a parent) and hands it to `sink` in parts; returns its number of rows.
-    pub fn generate(
+impl<'m> Table<'m> {
+    /// Draws the table's rows (one sequence per row of the parent of `key`, then the rows
+    /// without a parent) into a store, part by part.
+    pub fn draw(&self, done: &Done, key: &ForeignKey, rng: &mut SynthRng) -> Result<Drawn<'m>> {
+        let trained = self.trained;
+        let factor = growth(self.models, done, &key.parent, self.scale);
+        let orphan_rows = scaled(trained.orphan_rows, factor);
+        let parent_view = synthetic_context(self.models, done, &key.parent);
+        let lengths = trained.model.sample_lengths(&parent_view, rng);
+        let expected = lengths
+            .iter()
+            .fold(orphan_rows, |sum, &len| sum.saturating_add(len));
+        let mut drawn = Drawn::new(trained, expected)?;
+        draw_sequences(trained, &parent_view, &lengths, rng, |rows| {
+            drawn.push(rows)
+        })?;
+        let mut orphans = DrawnRows::new(trained.columns.len());
+        orphans.push(None, trained.model.sample_rows(orphan_rows, rng));
+        drawn.push(orphans)?;
+        drawn.store()?;
+        Ok(drawn)
+    }
+
+    /// Assigns the other keys of the rows `drawn` (their parent by `key` drawn with them) and
+    /// hands the rows to `sink` in parts, semantic columns filled; returns the number of rows.
+    pub fn write(
         &self,
+        done: &Done,
+        mut drawn: Drawn<'m>,
         key: &ForeignKey,
         rng: &mut SynthRng,
         sink: &mut dyn Sink,
     ) -> Result<usize> {
         let trained = self.trained;
-        let factor = growth(self.models, self.done, &key.parent, self.scale);
-        let orphan_rows = scaled(trained.orphan_rows, factor);
-        let mut drawn;
-        {
-            let parent_view = synthetic_context(self.models, self.done, &key.parent);
-            let lengths = trained.model.sample_lengths(&parent_view, rng);
-            let expected = lengths
-                .iter()
-                .fold(orphan_rows, |sum, &len| sum.saturating_add(len));
-            drawn = Drawn::new(trained, expected)?;
-            draw_sequences(trained, &parent_view, &lengths, rng, |rows| {
-                drawn.push(rows)
-            })?;
-        }
-        let mut orphans = DrawnRows::new(trained.columns.len());
-        orphans.push(None, trained.model.sample_rows(orphan_rows, rng));
-        drawn.push(orphans)?;
-        drawn.store()?;
         let rows = drawn.parents.len();
-        let mut foreign_keys = IndexMap::new();
-        foreign_keys.insert(key.column.clone(), std::mem::take(&mut drawn.parents));
         let codes = std::mem::take(&mut drawn.codes);
-        foreign_keys.extend(assign_keys(trained, self.done, rows, codes, rng));
-        keep_pairs_unique(trained, &mut foreign_keys, rng);
-        let foreign_keys = foreign_keys
+        let assigned = assign_keys(trained, done, rows, codes, rng);
+        let parents = std::mem::take(&mut drawn.parents);
+        let foreign_keys = self.keys_held(key, parents, assigned, rng)?;
+        let own: Option<u64> = trained.semantic.as_ref().map(|_| rng.random());
+        self.write_parts(done, drawn.store.read()?, &foreign_keys, own, sink)?;
+        Ok(rows)
+    }
+
+    /// The table's keys as its parts are written: the key its rows were drawn by (`parents`)
+    /// first, then the `assigned` ones, each held in four bytes a row. A pair of keys that
+    /// must be unique is made so first, on keys of the usual form.
+    fn keys_held(
+        &self,
+        key: &ForeignKey,
+        parents: HeldKeys,
+        assigned: Vec<(String, Vec<Option<usize>>)>,
+        rng: &mut SynthRng,
+    ) -> Result<IndexMap<String, HeldKeys>> {
+        let unique_pairs = self
+            .trained
+            .assigned
+            .iter()
+            .any(|d| d.unique_with.is_some());
+        if !unique_pairs {
+            let mut held = IndexMap::new();
+            held.insert(key.column.clone(), parents);
+            for (name, keys) in assigned {
+                held.insert(name, HeldKeys::hold(keys)?);
+            }
+            return Ok(held);
+        }
+        let mut foreign_keys = IndexMap::new();
+        foreign_keys.insert(key.column.clone(), parents.part(0..parents.len()));
+        foreign_keys.extend(assigned);
+        keep_pairs_unique(self.trained, &mut foreign_keys, rng);
+        foreign_keys
             .into_iter()
             .map(|(name, keys)| Ok((name, HeldKeys::hold(keys)?)))
-            .collect::<Result<IndexMap<_, _>>>()?;
-        let own: Option<u64> = trained.semantic.as_ref().map(|_| rng.random());
-        self.write(drawn.store.read()?, &foreign_keys, own, sink)?;
-        Ok(rows)
+            .collect()
     }
 
     /// Reads the parts back, fills their semantic columns and hands them to `sink`. The next
     /// part is read while one is filled (reading is one thread's work, filling every core's).
-    fn write(
+    fn write_parts(
         &self,
+        done: &Done,
         mut parts: Parts,
         foreign_keys: &IndexMap<String, HeldKeys>,
         own: Option<u64>,
@@ -111,7 +146,7 @@ impl Table<'_> {
             };
             let last = first + count >= rows;
             let (part, following) = rayon::join(
-                || self.filled_part(first, count, values, foreign_keys, own),
+                || self.filled_part(done, (first, count), values, foreign_keys, own),
                 || if last { Ok(None) } else { parts.next() },
             );
             sink.part(part, first, last)?;
@@ -127,8 +162,8 @@ impl Table<'_> {
     /// their semantic columns filled.
     fn filled_part(
         &self,
-        first: usize,
-        count: usize,
+        done: &Done,
+        (first, count): (usize, usize),
         values: Vec<Vec<Value>>,
         foreign_keys: &IndexMap<String, HeldKeys>,
         own: Option<u64>,
@@ -142,7 +177,7 @@ impl Table<'_> {
             .map(|(name, keys)| (name.clone(), keys.part(first..first + count)))
             .collect();
         if let (Some(semantic), Some(base)) = (&self.trained.semantic, own) {
-            let (plan, done) = (self.plan, self.done);
+            let plan = self.plan;
             fill_semantic_with(semantic, &mut columns, &keys, plan, done, first, base);
         }
         let part = SyntheticTable {
@@ -151,7 +186,7 @@ impl Table<'_> {
             foreign_keys: keys,
             ..husk_of(self.trained)
         };
-        refer_to_written_keys(part, self.plan, self.done)
+        refer_to_written_keys(part, self.plan, done)
     }
 }
 
@@ -159,27 +194,46 @@ impl Table<'_> {
 /// an `Option<usize>`'s sixteen (TPC-H's `lineitem` at scale factor 1: six million rows with
 /// three keys each, 72 instead of 288 MB). Rows are at most [`super::MAX_ROWS`], so every row
 /// number fits.
+#[derive(Default)]
 struct HeldKeys(Vec<u32>);
 
 /// The held form of an empty key.
 const EMPTY_KEY: u32 = u32::MAX;
 
+/// A key in its held form.
+fn held_key(key: Option<usize>) -> Result<u32> {
+    match key {
+        None => Ok(EMPTY_KEY),
+        Some(row) => u32::try_from(row)
+            .ok()
+            .filter(|&row| row != EMPTY_KEY)
+            .ok_or_else(|| {
+                let message = format!("row {row} is beyond the rows a key can hold");
+                spill_error(std::io::Error::other(message))
+            }),
+    }
+}
+
 impl HeldKeys {
     /// Holds `keys`; a row number that does not fit is refused (generation never makes one).
     fn hold(keys: Vec<Option<usize>>) -> Result<HeldKeys> {
         keys.into_iter()
-            .map(|key| match key {
-                None => Ok(EMPTY_KEY),
-                Some(row) => u32::try_from(row)
-                    .ok()
-                    .filter(|&row| row != EMPTY_KEY)
-                    .ok_or_else(|| {
-                        let message = format!("row {row} is beyond the rows a key can hold");
-                        spill_error(std::io::Error::other(message))
-                    }),
-            })
+            .map(held_key)
             .collect::<Result<_>>()
             .map(HeldKeys)
+    }
+
+    /// No keys yet, with room for `rows`.
+    fn with_capacity(rows: usize) -> HeldKeys {
+        HeldKeys(Vec::with_capacity(rows))
+    }
+
+    /// Adds the keys of `rows`, refusing one that does not fit as [`HeldKeys::hold`] does.
+    fn extend(&mut self, rows: impl Iterator<Item = Option<usize>>) -> Result<()> {
+        for key in rows {
+            self.0.push(held_key(key)?);
+        }
+        Ok(())
     }
 
     fn len(&self) -> usize {
@@ -197,13 +251,14 @@ impl HeldKeys {
 
 /// The rows drawn so far: the part not yet stored, each row's parent, the codes assignment
 /// reads (per assigned key, per column), and the parts stored.
-struct Drawn<'a> {
+pub(super) struct Drawn<'a> {
     trained: &'a TrainedTable,
     /// Rows not yet stored, column by column.
     pending: Vec<Vec<Value>>,
     /// Rows stored.
     stored: usize,
-    parents: Vec<Option<usize>>,
+    /// Each row's parent, in four bytes (TPC-H sf1: 24 instead of 96 MB for `lineitem`).
+    parents: HeldKeys,
     codes: Vec<Option<Vec<Vec<u8>>>>,
     part_rows: usize,
     store: Store,
@@ -242,7 +297,7 @@ impl<'a> Drawn<'a> {
             stored: 0,
             // Room for every row at once: grown by doubling, these were copied whole again and
             // again (tens of megabytes for a table of millions of rows).
-            parents: Vec::with_capacity(expected_rows),
+            parents: HeldKeys::with_capacity(expected_rows),
             codes: trained
                 .assigned
                 .iter()
@@ -274,7 +329,7 @@ impl<'a> Drawn<'a> {
         let mut columns: Vec<_> = rows.columns.into_iter().map(Vec::into_iter).collect();
         while parents.len() > 0 {
             let take = parents.len().min(self.part_rows - self.pending_rows());
-            self.parents.extend(parents.by_ref().take(take));
+            self.parents.extend(parents.by_ref().take(take))?;
             for (pending, values) in self.pending.iter_mut().zip(&mut columns) {
                 pending.extend(values.take(take));
             }
