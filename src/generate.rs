@@ -230,6 +230,28 @@ pub fn generate_each(
                     ..husk_of(trained)
                 })
             }
+            (_, None)
+                if keep == Keep::Needed
+                    && trained.kept.is_none()
+                    && sink.takes_parts()
+                    && fills_apart(trained, columns_read.get(&plan.table)) =>
+            {
+                // Filled part by part as it is written, the table's semantic values (TPC-H:
+                // the comments of `orders`) are never held all at once.
+                let mut rng = rng_for(seed, &plan.table);
+                let rows = targets.rows(&plan.table);
+                let table = draw_table(plan, trained, models, &synthetic, scale, rows, &mut rng);
+                let table = refer_to_written_keys(table, plan, &synthetic);
+                let base: u64 = rng.random();
+                let filling = parts::Filling {
+                    plan,
+                    trained,
+                    done: &synthetic,
+                    base,
+                };
+                filling.write(&table, sink)?;
+                Arc::new(table)
+            }
             (_, None) => {
                 let mut rng = rng_for(seed, &plan.table);
                 let rows = targets.rows(&plan.table);
@@ -468,6 +490,16 @@ fn given_table(
     }
 }
 
+/// Whether a table's semantic columns may be filled as its parts are written: it has some, and
+/// no later table reads them (`read`, see [`columns_read`]).
+fn fills_apart(trained: &TrainedTable, read: Option<&Vec<bool>>) -> bool {
+    let Some(semantic) = &trained.semantic else {
+        return false;
+    };
+    let read = |index: usize| read.is_some_and(|read| read.get(index) == Some(&true));
+    !semantic.filled().into_iter().any(read)
+}
+
 /// The primary keys of a table's rows as written, when its rows were given or kept (else its
 /// keys are numbered 1..N).
 fn written_keys(table: &SyntheticTable) -> Option<&[String]> {
@@ -497,6 +529,8 @@ fn refer_to_written_keys(
     table
 }
 
+/// A trained table's synthetic form: its rows drawn, keys assigned and semantic columns filled
+/// (or its real rows, when kept).
 fn generate_table(
     plan: &TablePlan,
     trained: &TrainedTable,
@@ -509,8 +543,27 @@ fn generate_table(
     if let Some(kept) = &trained.kept {
         return kept_table(plan, trained, kept, done);
     }
+    let mut table = draw_table(plan, trained, models, done, scale, wanted, rng);
+    if let Some(semantic) = &trained.semantic {
+        let (columns, keys) = (&mut table.columns, &table.foreign_keys);
+        fill_semantic(semantic, columns, keys, plan, done, rng);
+    }
+    table
+}
+
+/// A trained (not kept) table's rows drawn and its keys assigned; its semantic columns as the
+/// model drew them, not yet filled.
+fn draw_table(
+    plan: &TablePlan,
+    trained: &TrainedTable,
+    models: &Models,
+    done: &Done,
+    scale: f64,
+    wanted: Option<usize>,
+    rng: &mut SynthRng,
+) -> SyntheticTable {
     let mut foreign_keys = IndexMap::new();
-    let (row_count, mut columns) = match &plan.generation {
+    let (row_count, columns) = match &plan.generation {
         Generation::Root => {
             let rows = wanted.unwrap_or_else(|| scaled(trained.real_rows, scale));
             into_columns(trained, trained.model.sample_rows(rows, rng))
@@ -536,9 +589,6 @@ fn generate_table(
         .collect();
     foreign_keys.extend(assign_keys(trained, done, row_count, codes, rng));
     keep_pairs_unique(trained, &mut foreign_keys, rng);
-    if let Some(semantic) = &trained.semantic {
-        fill_semantic(semantic, &mut columns, &foreign_keys, plan, done, rng);
-    }
     SyntheticTable {
         name: trained.name.clone(),
         header: trained.header.clone(),

@@ -190,6 +190,74 @@ impl<'m> Table<'m> {
     }
 }
 
+/// A table made whole, handed to a sink in parts whose semantic columns are filled as each is
+/// written: the filled values (TPC-H's comments) are never all held at once.
+pub(super) struct Filling<'a> {
+    pub plan: &'a TablePlan,
+    pub trained: &'a TrainedTable,
+    pub done: &'a Done,
+    /// What the table's semantic streams derive from (drawn from its stream once per table).
+    pub base: u64,
+}
+
+impl Filling<'_> {
+    /// Hands `table` to `sink` in parts of [`PART_ROWS`] rows (one empty part for no rows),
+    /// filled as [`super::generate_table`] fills the table whole.
+    pub fn write(&self, table: &SyntheticTable, sink: &mut dyn Sink) -> Result<()> {
+        let rows = table.rows;
+        let mut first = 0;
+        loop {
+            let count = (rows - first).min(PART_ROWS);
+            let last = first + count >= rows;
+            sink.part(self.filled(table, first..first + count), first, last)?;
+            first += count;
+            if last {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Rows `rows` of `table`, semantic columns filled.
+    fn filled(&self, table: &SyntheticTable, rows: std::ops::Range<usize>) -> SyntheticTable {
+        let mut columns: Vec<Column> = table
+            .columns
+            .iter()
+            .map(|column| Column {
+                name: column.name.clone(),
+                kind: column.kind,
+                format: column.format.clone(),
+                values: part_of(&column.values, &rows),
+            })
+            .collect();
+        let keys: IndexMap<String, Vec<Option<usize>>> = table
+            .foreign_keys
+            .iter()
+            .map(|(name, keys)| (name.clone(), part_of(keys, &rows)))
+            .collect();
+        let text = table
+            .text
+            .iter()
+            .map(|(name, text)| (name.clone(), part_of(text, &rows)))
+            .collect();
+        if let Some(semantic) = &self.trained.semantic {
+            let (plan, done, first) = (self.plan, self.done, rows.start);
+            fill_semantic_with(semantic, &mut columns, &keys, plan, done, first, self.base);
+        }
+        SyntheticTable {
+            rows: rows.len(),
+            columns,
+            foreign_keys: keys,
+            text,
+            ..husk_of(self.trained)
+        }
+    }
+}
+
+/// The values of `rows` (none past the end).
+fn part_of<T: Clone>(values: &[T], rows: &std::ops::Range<usize>) -> Vec<T> {
+    values.get(rows.clone()).unwrap_or_default().to_vec()
+}
+
 /// A table's keys while its parts are written: each row's parent row in four bytes instead of
 /// an `Option<usize>`'s sixteen (TPC-H's `lineitem` at scale factor 1: six million rows with
 /// three keys each, 72 instead of 288 MB). Rows are at most [`super::MAX_ROWS`], so every row

@@ -537,6 +537,12 @@ fn block_start(first_row: usize, block: usize) -> usize {
 pub type ParentColumns<'a> = IndexMap<&'a str, (&'a [Option<usize>], &'a [Column])>;
 
 impl SemanticTable {
+    /// The columns [`SemanticTable::fill`] writes (some keep a drawn value, see
+    /// [`SemanticTable::regenerated`]).
+    pub fn filled(&self) -> Vec<usize> {
+        self.columns.iter().map(|column| column.index).collect()
+    }
+
     /// The columns whose every non-empty cell [`SemanticTable::fill`] writes afresh, whatever
     /// the model drew (only whether the cell is empty counts): all but names and streets with
     /// frequent real values, which keep a drawn value that is one of them.
