@@ -24,7 +24,12 @@ pub type LabelCodes = HashMap<Arc<str>, u8, foldhash::fast::FixedState>;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Encoder {
     /// Numbers: code `1 + number of cut points below the value` (ordered bins).
-    Numeric { cuts: Vec<f64> },
+    Numeric {
+        cuts: Vec<f64>,
+        /// The cuts again in a block of [`MAX_BINS`], made on the first use (not stored).
+        #[serde(skip)]
+        block: OnceLock<CutBlock>,
+    },
     /// Labels: the most frequent labels get their own code, the rest share the last one.
     Labels {
         #[serde(serialize_with = "by_code", deserialize_with = "shared_codes")]
@@ -79,7 +84,10 @@ impl Encoder {
         if !cuts.is_empty() && cuts.first() == sorted.first() {
             cuts.remove(0);
         }
-        Encoder::Numeric { cuts }
+        Encoder::Numeric {
+            cuts,
+            block: OnceLock::new(),
+        }
     }
 
     fn labels(values: &[Value], bins: usize, min_count: usize) -> Encoder {
@@ -111,7 +119,7 @@ impl Encoder {
     /// The number of codes, null included.
     pub fn bins(&self) -> usize {
         match self {
-            Encoder::Numeric { cuts } => cuts.len() + 2,
+            Encoder::Numeric { cuts, .. } => cuts.len() + 2,
             Encoder::Labels { other, .. } => usize::from(*other) + 1,
             Encoder::Flag => 3,
             Encoder::Presence => 2,
@@ -127,11 +135,8 @@ impl Encoder {
     pub fn encode(&self, value: &Value) -> u8 {
         match (self, value) {
             (_, Value::Null) => 0,
-            (Encoder::Numeric { cuts }, Value::Number(x)) => {
-                // The cuts are sorted, so the count of those at or below `x` is their partition
-                // point; counted without a branch (at most 32 cuts), it is found faster than
-                // by a binary search whose every step the processor guesses wrong half the time.
-                1 + cuts.iter().map(|cut| u8::from(cut <= x)).sum::<u8>()
+            (Encoder::Numeric { cuts, block }, Value::Number(x)) => {
+                1 + block.get_or_init(|| CutBlock::of(cuts)).at_or_below(*x)
             }
             (
                 Encoder::Labels {
@@ -155,7 +160,7 @@ impl Encoder {
     /// Checks an encoder read from a model file: every code fits a split's 64-bit mask.
     pub fn check(&self) -> Result<(), String> {
         let fits = match self {
-            Encoder::Numeric { cuts } => cuts.len() <= MAX_BINS,
+            Encoder::Numeric { cuts, .. } => cuts.len() <= MAX_BINS,
             Encoder::Labels { codes, other, .. } => {
                 usize::from(*other) <= MAX_BINS
                     && codes.values().all(|code| (1..=*other).contains(code))
@@ -164,6 +169,51 @@ impl Encoder {
         };
         fits.then_some(())
             .ok_or_else(|| "an encoder with codes out of range".to_string())
+    }
+}
+
+/// A numeric encoder's cuts in a block of fixed length, the places past the last cut NaN (never
+/// at or below a number). Sorted cuts are searched without a branch, five halvings of the
+/// block that always run: a binary search that branches is guessed wrong half the time, and
+/// counting every cut (about 110 instructions a value, a tenth of TPC-H sf0.1 `generate`'s)
+/// took 2.7 times as long in a loop over random values. Cuts that are not strictly increasing
+/// or fill the block (never trained so; read from a model file they are counted one by one)
+/// are counted as before.
+#[derive(Debug, Clone)]
+pub struct CutBlock {
+    cuts: Box<[f64; MAX_BINS]>,
+    /// Whether the count of cuts at or below a value is the point where `cut <= value` turns
+    /// false, within the first `MAX_BINS - 1` places.
+    searchable: bool,
+}
+
+impl CutBlock {
+    fn of(cuts: &[f64]) -> CutBlock {
+        let mut block = Box::new([f64::NAN; MAX_BINS]);
+        for (place, &cut) in block.iter_mut().zip(cuts) {
+            *place = cut;
+        }
+        let increasing = cuts.windows(2).all(|pair| pair[0] < pair[1]);
+        let searchable = increasing && cuts.len() < MAX_BINS && !cuts.iter().any(|c| c.is_nan());
+        CutBlock {
+            cuts: block,
+            searchable,
+        }
+    }
+
+    /// How many cuts are at or below `x`.
+    fn at_or_below(&self, x: f64) -> u8 {
+        if self.searchable {
+            let mut at = 0;
+            let mut step = MAX_BINS / 2;
+            while step > 0 {
+                at += step * usize::from(self.cuts[at + step - 1] <= x);
+                step /= 2;
+            }
+            at as u8
+        } else {
+            self.cuts.iter().map(|&cut| u8::from(cut <= x)).sum()
+        }
     }
 }
 
@@ -335,6 +385,40 @@ mod tests {
         let low = encoder.encode(&Value::Number(100.0));
         let high = encoder.encode(&Value::Number(500.0));
         assert!(low < high);
+    }
+
+    #[test]
+    fn searched_cuts_count_as_every_cut_counted() {
+        use rand::{RngExt, SeedableRng};
+        let count = |cuts: &[f64], x: f64| cuts.iter().filter(|&&cut| cut <= x).count() as u8;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        for round in 0..500 {
+            let n = round % (MAX_BINS + 1);
+            let mut cuts: Vec<f64> = (0..n).map(|_| rng.random_range(-5..5) as f64).collect();
+            if round % 3 == 0 {
+                cuts.sort_by(f64::total_cmp);
+                cuts.dedup();
+            }
+            if round % 50 == 7 {
+                cuts.insert(0, -f64::NAN);
+            }
+            let block = CutBlock::of(&cuts);
+            let nan_or_full = round % 50 == 7 || cuts.len() == MAX_BINS;
+            if nan_or_full {
+                assert!(!block.searchable, "counted one by one: {cuts:?}");
+            } else if round % 3 == 0 {
+                assert!(block.searchable, "searched: {cuts:?}");
+            }
+            let edges = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0];
+            let values = cuts
+                .iter()
+                .copied()
+                .chain(edges)
+                .chain((0..20).map(|_| rng.random_range(-60..60) as f64 / 10.0));
+            for x in values {
+                assert_eq!(block.at_or_below(x), count(&cuts, x), "{x} in {cuts:?}");
+            }
+        }
     }
 
     #[test]
