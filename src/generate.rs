@@ -236,21 +236,10 @@ pub fn generate_each(
                     && sink.takes_parts()
                     && fills_apart(trained, columns_read.get(&plan.table)) =>
             {
-                // Filled part by part as it is written, the table's semantic values (TPC-H:
-                // the comments of `orders`) are never held all at once.
                 let mut rng = rng_for(seed, &plan.table);
-                let rows = targets.rows(&plan.table);
-                let table = draw_table(plan, trained, models, &synthetic, scale, rows, &mut rng);
-                let table = refer_to_written_keys(table, plan, &synthetic);
-                let base: u64 = rng.random();
-                let filling = parts::Filling {
-                    plan,
-                    trained,
-                    done: &synthetic,
-                    base,
-                };
-                filling.write(&table, sink)?;
-                Arc::new(table)
+                let wanted = targets.rows(&plan.table);
+                let made = (plan, trained, models, &synthetic);
+                Arc::new(write_filling(made, scale, wanted, &mut rng, sink)?)
             }
             (_, None) => {
                 let mut rng = rng_for(seed, &plan.table);
@@ -488,6 +477,29 @@ fn given_table(
         foreign_keys,
         text: given.text().clone(),
     }
+}
+
+/// Generates a table whole, but for its semantic columns, and hands it to `sink` in parts, each
+/// filled as it goes (the draws of [`generate_table`]): the filled values (TPC-H: the comments
+/// of `orders`) are never all held. Returns the table as later tables read it (unfilled).
+fn write_filling(
+    (plan, trained, models, done): (&TablePlan, &TrainedTable, &Models, &Done),
+    scale: f64,
+    wanted: Option<usize>,
+    rng: &mut SynthRng,
+    sink: &mut dyn Sink,
+) -> Result<SyntheticTable> {
+    let table = draw_table(plan, trained, models, done, scale, wanted, rng);
+    let table = refer_to_written_keys(table, plan, done);
+    let base: u64 = rng.random();
+    let filling = parts::Filling {
+        plan,
+        trained,
+        done,
+        base,
+    };
+    filling.write(&table, sink)?;
+    Ok(table)
 }
 
 /// Whether a table's semantic columns may be filled as its parts are written: it has some, and
