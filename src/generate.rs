@@ -113,6 +113,10 @@ pub enum Keep {
 /// The generated tables by name, in plan order, shared with whoever writes them.
 pub type Done = IndexMap<String, Arc<SyntheticTable>>;
 
+/// What making one table reads: its plan, its trained model, all the models (its parents'),
+/// and the tables made before it.
+type Making<'a> = (&'a TablePlan, &'a TrainedTable, &'a Models, &'a Done);
+
 /// Where generated tables go as they are made (a writer; see [`generate_each`]).
 pub trait Sink {
     /// Takes a whole table.
@@ -244,8 +248,8 @@ pub fn generate_each(
             (_, None) => {
                 let mut rng = rng_for(seed, &plan.table);
                 let rows = targets.rows(&plan.table);
-                let table =
-                    generate_table(plan, trained, models, &synthetic, scale, rows, &mut rng);
+                let made = (plan, trained, models, &synthetic);
+                let table = generate_table(made, scale, rows, &mut rng);
                 let table = Arc::new(refer_to_written_keys(table, plan, &synthetic));
                 sink.table(&table)?;
                 table
@@ -483,13 +487,14 @@ fn given_table(
 /// filled as it goes (the draws of [`generate_table`]): the filled values (TPC-H: the comments
 /// of `orders`) are never all held. Returns the table as later tables read it (unfilled).
 fn write_filling(
-    (plan, trained, models, done): (&TablePlan, &TrainedTable, &Models, &Done),
+    made: Making<'_>,
     scale: f64,
     wanted: Option<usize>,
     rng: &mut SynthRng,
     sink: &mut dyn Sink,
 ) -> Result<SyntheticTable> {
-    let table = draw_table(plan, trained, models, done, scale, wanted, rng);
+    let (plan, trained, _, done) = made;
+    let table = draw_table(made, scale, wanted, rng);
     let table = refer_to_written_keys(table, plan, done);
     let base: u64 = rng.random();
     let filling = parts::Filling {
@@ -544,18 +549,16 @@ fn refer_to_written_keys(
 /// A trained table's synthetic form: its rows drawn, keys assigned and semantic columns filled
 /// (or its real rows, when kept).
 fn generate_table(
-    plan: &TablePlan,
-    trained: &TrainedTable,
-    models: &Models,
-    done: &Done,
+    made: Making<'_>,
     scale: f64,
     wanted: Option<usize>,
     rng: &mut SynthRng,
 ) -> SyntheticTable {
+    let (plan, trained, _, done) = made;
     if let Some(kept) = &trained.kept {
         return kept_table(plan, trained, kept, done);
     }
-    let mut table = draw_table(plan, trained, models, done, scale, wanted, rng);
+    let mut table = draw_table(made, scale, wanted, rng);
     if let Some(semantic) = &trained.semantic {
         let (columns, keys) = (&mut table.columns, &table.foreign_keys);
         fill_semantic(semantic, columns, keys, plan, done, rng);
@@ -566,10 +569,7 @@ fn generate_table(
 /// A trained (not kept) table's rows drawn and its keys assigned; its semantic columns as the
 /// model drew them, not yet filled.
 fn draw_table(
-    plan: &TablePlan,
-    trained: &TrainedTable,
-    models: &Models,
-    done: &Done,
+    (plan, trained, models, done): Making<'_>,
     scale: f64,
     wanted: Option<usize>,
     rng: &mut SynthRng,

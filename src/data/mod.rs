@@ -84,6 +84,19 @@ pub struct Column {
     pub values: Vec<Value>,
 }
 
+impl Column {
+    /// The column's name, type and format with `values` (a part of a table, or its rows
+    /// picked).
+    pub fn with_values(&self, values: Vec<Value>) -> Column {
+        Column {
+            name: self.name.clone(),
+            kind: self.kind,
+            format: self.format.clone(),
+            values,
+        }
+    }
+}
+
 /// A real table, loaded and typed.
 #[derive(Debug, Clone)]
 pub struct Table {
@@ -133,12 +146,7 @@ impl Table {
             columns: self
                 .columns
                 .iter()
-                .map(|column| Column {
-                    name: column.name.clone(),
-                    kind: column.kind,
-                    format: column.format.clone(),
-                    values: pick(&column.values),
-                })
+                .map(|column| column.with_values(pick(&column.values)))
                 .collect(),
         }
     }

@@ -222,12 +222,7 @@ impl Filling<'_> {
         let mut columns: Vec<Column> = table
             .columns
             .iter()
-            .map(|column| Column {
-                name: column.name.clone(),
-                kind: column.kind,
-                format: column.format.clone(),
-                values: part_of(&column.values, &rows),
-            })
+            .map(|column| column.with_values(part_of(&column.values, &rows)))
             .collect();
         let keys: IndexMap<String, Vec<Option<usize>>> = table
             .foreign_keys
