@@ -211,10 +211,11 @@ pub fn generate_each(
                     && trained.kept.is_none()
                     && sink.takes_parts() =>
             {
-                // The writer may still hold a parent, which is then kept whole; once it lets
-                // go, the parent keeps only the columns later tables read (TPC-H sf1:
-                // `orders` loses its comments, 140 MB less while `lineitem` is made, for a
-                // wait of about a fifth of a second).
+                // The writer may still hold a parent handed to it whole, which is then kept
+                // whole; once it lets go, the parent keeps only the columns later tables read
+                // (TPC-H sf1, before `orders` was filled and written in parts: its comments,
+                // 140 MB less while `lineitem` was made, for a wait of a fifth of a second).
+                // A parent written in parts was copied part by part and is not held there.
                 sink.settle()?;
                 keep_read_all(&mut synthetic, &columns_read);
                 let mut rng = rng_for(seed, &plan.table);
