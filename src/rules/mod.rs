@@ -738,7 +738,9 @@ mod tests {
             ),
             (
                 -1.0,
-                [1969, 4, 12, 31, 3, 365, 23, 59, 23639, 7879, 0, 0, 19694, -31, -1],
+                [
+                    1969, 4, 12, 31, 3, 365, 23, 59, 23639, 7879, 0, 0, 19694, -31, -1,
+                ],
             ),
             (
                 818_985_600.0,
@@ -748,7 +750,11 @@ mod tests {
             ),
         ];
         for (seconds, expected) in cases {
-            assert_eq!(Part::all_of(seconds), Some(expected), "all parts of {seconds}");
+            assert_eq!(
+                Part::all_of(seconds),
+                Some(expected),
+                "all parts of {seconds}"
+            );
             for (part, want) in Part::ALL.into_iter().zip(expected) {
                 assert_eq!(part.of(seconds), Some(want), "{} of {seconds}", part.name());
             }
