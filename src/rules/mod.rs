@@ -175,6 +175,7 @@ impl Part {
         Some(parts)
     }
 
+    /// The part of a moment already read (what [`Part::of`] and [`Part::all_of`] share).
     fn of_moment(self, moment: &Moment) -> Option<i64> {
         use chrono::{Datelike, Timelike};
         let date = moment.at.date();
