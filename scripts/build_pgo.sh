@@ -3,8 +3,8 @@
 # workload, its profiles are merged, and the release build is made again with them, so the
 # compiler lays out and inlines the hot paths (row drawing, CSV writing) as they are really
 # taken. On TPC-H sf1 `generate` it takes about 7% less CPU time than the plain release build
-# (scripts/compare_builds.sh: 0.927, 0.920-0.934), with byte-identical output. Benchmarks and users who build their own binary only:
-# the tests and CI use the plain `cargo build --release`.
+# (scripts/compare_builds.sh: 0.927, 0.920-0.934), with byte-identical output. Benchmarks and
+# users who build their own binary only: the tests and CI use the plain `cargo build --release`.
 #
 # Usage: scripts/build_pgo.sh [--data DIR] [--work DIR]
 #   --data DIR  a folder holding TPC-H sf0.1 as scripts/bench_tpch.sh builds it (DIR/sf0.1):

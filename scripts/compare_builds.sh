@@ -3,8 +3,8 @@
 # shared machine. Single runs one after the other differ by up to a quarter from minute to
 # minute here (other tenants, the shared L3 cache), far more than most changes gain; so the two
 # binaries run at the same time, one thread each (one core each), and whatever slows the machine
-# slows both. The one started first runs a few percent slower, so every pair runs twice, once in
-# each order, and the ratios of both orders are combined (geometric mean). Also checks that the
+# slows both. The one started first ran a few percent slower in some runs, so every pair runs
+# twice, once in each order, and the ratios of both orders are combined (geometric mean). Also checks that the
 # two outputs are byte-identical. Prints each pair's CPU (user) times and the ratio B/A: below 1,
 # B is faster. Benchmark only: the tests never need it.
 #
@@ -32,8 +32,8 @@ one() {
     { echo "$2 failed:" >&2; cat "$work/$1.err" >&2; exit 1; }
 }
 
-# pair FIRST SECOND: runs both at once; prints their user times and appends the B/A ratio to
-# $work/ratios.
+# pair WHICH: runs both at once, WHICH (a or b) started first; prints their user times and
+# appends the B/A ratio to $work/ratios.
 pair() {
   rm -rf "$work/a" "$work/b"
   local first second
