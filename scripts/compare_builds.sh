@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Compares the speed of two dxsynth binaries on `generate` from one model file, fairly on a
 # shared machine. Single runs one after the other differ by up to a quarter from minute to
-# minute here (other tenants, the shared L3 cache), far more than most changes gain; so the two
-# binaries run at the same time, one thread each (one core each), and whatever slows the machine
-# slows both. The one started first ran a few percent slower in some runs, so every pair runs
-# twice, once in each order, and the ratios of both orders are combined (geometric mean). Also checks that the
-# two outputs are byte-identical. Prints each pair's CPU (user) times and the ratio B/A: below 1,
-# B is faster. Benchmark only: the tests never need it.
+# minute here (other tenants of the host), far more than most changes gain; so the two binaries
+# run at the same time, one thread each (one core each), and whatever slows the machine slows
+# both. The one started first ran a few percent slower in some runs, so every pair runs twice,
+# once in each order, and the ratios of both orders are combined (geometric mean). Also checks
+# that the two outputs are byte-identical. Prints each pair's CPU (user) times and the ratio
+# B/A: below 1, B is faster. Benchmark only: the tests never need it.
 #
 # Usage: scripts/compare_builds.sh MODEL BIN_A BIN_B [PAIRS]
 #   MODEL   a model file (dxsynth train)
