@@ -15,7 +15,7 @@
 #   PAIRS   pairs in each order (default: 4)
 set -euo pipefail
 if [[ $# -lt 3 ]]; then
-  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 model=$1
