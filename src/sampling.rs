@@ -121,9 +121,10 @@ pub fn rank_matched(
     rng: &mut SynthRng,
 ) -> Vec<usize> {
     let mut parents: Vec<usize> = (0..propensity.len()).collect();
-    parents.shuffle(rng);
+    // The capacities are sorted on one core while the parents are shuffled on the other
+    // (equal numbers sort alike whichever way: the same order whatever the threads).
+    rayon::join(|| parents.shuffle(rng), || capacities.sort_unstable());
     let parents = by_propensity(parents, propensity);
-    capacities.sort_unstable();
     let mut matched = vec![0; propensity.len()];
     for (parent, capacity) in parents.into_iter().zip(capacities) {
         matched[parent] = capacity;

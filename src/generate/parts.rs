@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 use rand::RngExt;
+use rayon::prelude::*;
 
 use super::{
     Done, DrawnRows, Sink, SyntheticTable, assign_keys, draw_sequences, empty_columns,
@@ -219,9 +220,10 @@ impl Filling<'_> {
 
     /// Rows `rows` of `table`, semantic columns filled.
     fn filled(&self, table: &SyntheticTable, rows: std::ops::Range<usize>) -> SyntheticTable {
+        // Copied on every core: on one, the copy kept the others waiting between parts.
         let mut columns: Vec<Column> = table
             .columns
-            .iter()
+            .par_iter()
             .map(|column| column.with_values(part_of(&column.values, &rows)))
             .collect();
         let keys: IndexMap<String, Vec<Option<usize>>> = table
@@ -707,16 +709,23 @@ impl Spill {
         })
     }
 
-    /// Appends a part: its row count, its number of columns and their values.
+    /// Appends a part: its row count, its number of columns, the length of each column's
+    /// bytes (so the columns are read back on every core at once) and their values.
     fn write(&mut self, rows: usize, columns: &[Column]) -> Result<()> {
         let mut bytes = std::mem::take(&mut self.bytes);
         bytes.clear();
         bytes.extend_from_slice(&(rows as u64).to_le_bytes());
         bytes.extend_from_slice(&(columns.len() as u64).to_le_bytes());
+        let lengths = bytes.len();
+        bytes.resize(lengths + 8 * columns.len(), 0);
         for (index, column) in columns.iter().enumerate() {
+            let start = bytes.len();
             for value in &column.values {
                 self.labels.hold(index, value, &mut bytes);
             }
+            let length = (bytes.len() - start) as u64;
+            bytes[lengths + 8 * index..lengths + 8 * (index + 1)]
+                .copy_from_slice(&length.to_le_bytes());
         }
         let written = self
             .file
@@ -763,38 +772,61 @@ impl FileParts {
             .take(length as u64)
             .read_to_end(&mut bytes)
             .map_err(spill_error);
-        let values = read.and_then(|_| self.values(&bytes));
+        let values = read.and_then(|_| self.labels.part(&bytes));
         self.bytes = bytes;
         values
     }
+}
 
-    /// The part held in `bytes`: its row count and column values.
-    fn values(&self, bytes: &[u8]) -> Result<Option<(usize, Vec<Vec<Value>>)>> {
+impl Labels {
+    /// The part held in `bytes`: its row count and column values. Each column is read on its
+    /// own (the part says where each starts), on every core: one thread reading the parts back
+    /// while the others filled and formatted the last one kept them waiting.
+    fn part(&self, bytes: &[u8]) -> Result<Option<(usize, Vec<Vec<Value>>)>> {
         let corrupt = || {
             spill_error(std::io::Error::other(
                 "a part the temporary file does not hold",
             ))
         };
         let (rows, rest) = bytes.split_first_chunk::<8>().ok_or_else(corrupt)?;
-        let (columns, mut rest) = rest.split_first_chunk::<8>().ok_or_else(corrupt)?;
+        let (columns, rest) = rest.split_first_chunk::<8>().ok_or_else(corrupt)?;
         let rows = usize::try_from(u64::from_le_bytes(*rows)).map_err(|_| corrupt())?;
         let columns = usize::try_from(u64::from_le_bytes(*columns)).map_err(|_| corrupt())?;
-        // Every value takes a byte at least: a count beyond the bytes read is refused before
-        // room is made for it.
-        if rows.saturating_mul(columns) > bytes.len() {
+        // Every value takes a byte at least, every column eight for its length: counts beyond
+        // the bytes read are refused before room is made for them.
+        if rows.saturating_mul(columns) > bytes.len() || columns.saturating_mul(8) > rest.len() {
             return Err(corrupt());
         }
-        let mut values = Vec::with_capacity(columns);
-        for column in 0..columns {
-            let mut held = Vec::with_capacity(rows);
-            for _ in 0..rows {
-                let (value, after) = self.labels.value(column, rest).ok_or_else(corrupt)?;
-                held.push(value);
-                rest = after;
+        let (lengths, mut rest) = rest.split_at(8 * columns);
+        let mut held = Vec::with_capacity(columns);
+        for length in lengths.chunks_exact(8) {
+            let length = u64::from_le_bytes(length.try_into().map_err(|_| corrupt())?);
+            let length = usize::try_from(length).map_err(|_| corrupt())?;
+            if length > rest.len() {
+                return Err(corrupt());
             }
-            values.push(held);
+            let (column, after) = rest.split_at(length);
+            held.push(column);
+            rest = after;
         }
+        let values = held
+            .into_par_iter()
+            .enumerate()
+            .map(|(column, bytes)| self.column(column, rows, bytes).ok_or_else(corrupt))
+            .collect::<Result<Vec<_>>>()?;
         Ok(Some((rows, values)))
+    }
+
+    /// The `rows` values of column `column` held in `bytes` (all of them, no more); `None` when
+    /// the bytes do not hold them.
+    fn column(&self, column: usize, rows: usize, mut bytes: &[u8]) -> Option<Vec<Value>> {
+        let mut values = Vec::with_capacity(rows);
+        for _ in 0..rows {
+            let (value, after) = self.value(column, bytes)?;
+            values.push(value);
+            bytes = after;
+        }
+        bytes.is_empty().then_some(values)
     }
 }
 
@@ -802,6 +834,86 @@ impl FileParts {
 mod tests {
     use super::*;
     use crate::model::runs::Exact;
+
+    #[test]
+    fn parts_read_back_as_written_and_a_wrong_column_length_is_refused() {
+        let label: Arc<str> = Arc::from("AIR");
+        let column = |name: &str, values: Vec<Value>| Column {
+            name: name.to_string(),
+            kind: crate::schema::ColumnKind::Categorical,
+            format: crate::data::ValueFormat::Verbatim,
+            values,
+        };
+        let part = |first: usize, rows: usize| {
+            vec![
+                column(
+                    "n",
+                    (first..first + rows)
+                        .map(|i| Value::Number(i as f64 / 4.0))
+                        .collect(),
+                ),
+                column(
+                    "l",
+                    (0..rows)
+                        .map(|_| Value::Label(Arc::clone(&label)))
+                        .collect(),
+                ),
+                column(
+                    "e",
+                    (0..rows)
+                        .map(|i| {
+                            if i % 2 == 0 {
+                                Value::Null
+                            } else {
+                                Value::Flag(true)
+                            }
+                        })
+                        .collect(),
+                ),
+            ]
+        };
+        let mut spill = Spill::new().expect("a temporary file");
+        spill.write(5, &part(0, 5)).expect("written");
+        spill.write(3, &part(5, 3)).expect("written");
+        let mut parts = spill.read().expect("read back");
+        for (first, rows) in [(0, 5), (5, 3)] {
+            let (count, values) = parts.next().expect("a part").expect("not the end");
+            assert_eq!(count, rows);
+            for (read, written) in values.iter().zip(part(first, rows)) {
+                assert_eq!(read.len(), rows);
+                assert!(read.iter().zip(&written.values).all(|(a, b)| a.same(b)));
+            }
+        }
+        assert!(parts.next().expect("the end").is_none());
+
+        let mut labels = Labels::default();
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(&1u64.to_le_bytes());
+        bytes.extend_from_slice(&2u64.to_le_bytes());
+        let mut first = Vec::new();
+        labels.hold(0, &Value::Number(7.0), &mut first);
+        bytes.extend_from_slice(&(first.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&1u64.to_le_bytes());
+        bytes.extend_from_slice(&first);
+        bytes.push(tag::NULL);
+        let (rows, values) = labels.part(&bytes).expect("a part").expect("one part");
+        assert_eq!((rows, values.len()), (1, 2));
+        assert!(values[0][0].same(&Value::Number(7.0)) && values[1][0].is_null());
+        // The first column said one byte longer than its value: the second then lacks one.
+        let mut wrong = bytes.clone();
+        wrong[16] += 1;
+        assert!(
+            labels.part(&wrong).is_err(),
+            "a column longer than its value"
+        );
+        assert!(
+            labels.part(&bytes[..bytes.len() - 1]).is_err(),
+            "a part cut short"
+        );
+        let mut many = bytes.clone();
+        many[8..16].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(labels.part(&many).is_err(), "more columns than bytes");
+    }
 
     #[test]
     fn held_keys_give_back_every_key_and_refuse_a_row_that_does_not_fit() {
