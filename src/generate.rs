@@ -19,11 +19,11 @@ use crate::data::{Column, Value};
 use crate::error::{Error, Problem, Problems, Result};
 use crate::model::parent_preference::LinkedColumns;
 use crate::model::{Parent, Row, TableModel};
-use crate::plan::{Generation, TablePlan};
+use crate::plan::{Generation, Plan, TablePlan};
 use crate::sampling::{SynthRng, block_stream, rng_for, scaled};
 use crate::semantic::fill::{ParentColumns, SemanticTable};
 use crate::semantic::keep::KeptTable;
-use crate::targets::{GivenTable, ParentKeys, Targets};
+use crate::targets::{GivenTable, ParentKeys, RowTargets, Targets};
 use crate::train::{Models, TrainedTable};
 
 /// A synthetic table: modelled columns plus foreign keys as parent row indices.
@@ -51,52 +51,88 @@ pub struct SyntheticTable {
 /// more would abort on allocation rather than fail.
 pub const MAX_ROWS: f64 = 1e8;
 
-/// The rows a generation at `scale` is expected to produce: every table scales with its roots
-/// (children follow their parents), so about the real rows times the scale.
-pub fn estimated_rows(real_rows: &[usize], scale: f64) -> f64 {
-    real_rows.iter().map(|&rows| rows as f64).sum::<f64>() * scale
+/// The rows a generation is expected to produce in all: a table asked for an exact count has
+/// that many, a sequential table grows as its parent did (a kept parent: as the scale), any
+/// other table is its real rows times the scale, and a kept table (`kept_rows`) comes out with
+/// its stored rows.
+pub fn expected_rows(
+    plan: &Plan,
+    real_rows: impl Fn(&str) -> usize,
+    kept_rows: impl Fn(&str) -> Option<usize>,
+    scale: f64,
+    targets: &RowTargets,
+) -> f64 {
+    let mut growth: HashMap<&str, f64> = HashMap::new();
+    let mut total = 0.0;
+    for table in &plan.order {
+        let name = table.table.as_str();
+        let real = real_rows(name) as f64;
+        let (rows, grows) = match (kept_rows(name), targets.get(name), &table.generation) {
+            (Some(kept), _, _) => (kept as f64, scale),
+            (None, Some(asked), _) => (asked as f64, asked as f64 / real.max(1.0)),
+            (None, None, Generation::Sequential { key }) => {
+                let grows = growth.get(key.parent.as_str()).copied().unwrap_or(scale);
+                (real * grows, grows)
+            }
+            (None, None, _) => (real * scale, scale),
+        };
+        growth.insert(name, grows);
+        total += rows;
+    }
+    total
 }
 
-/// Refuses, before any work, a generation expected to exceed [`MAX_ROWS`].
-pub fn check_size(real_rows: &[usize], scale: f64) -> Result<()> {
-    refuse_above(estimated_rows(real_rows, scale), real_rows, scale)
-}
-
-/// [`check_size`] for trained models: a kept table comes out with its stored rows whatever the
-/// scale, so its rows count unscaled.
-pub fn check_models_size(models: &Models, scale: f64) -> Result<()> {
-    let real_rows: Vec<usize> = models.tables.values().map(|t| t.real_rows).collect();
-    let kept: usize = models
-        .tables
-        .values()
-        .filter_map(|t| t.kept.as_ref().map(|kept| kept.rows))
-        .fold(0, usize::saturating_add);
-    let scaled: Vec<usize> = models
-        .tables
-        .values()
-        .filter(|t| t.kept.is_none())
-        .map(|t| t.real_rows)
-        .collect();
-    refuse_above(
-        estimated_rows(&scaled, scale) + kept as f64,
-        &real_rows,
-        scale,
-    )
-}
-
-fn refuse_above(estimate: f64, real_rows: &[usize], scale: f64) -> Result<()> {
+/// Refuses, before any work, a generation expected to exceed [`MAX_ROWS`] ([`expected_rows`]):
+/// as too large a scale, or, when rows are asked for, as too many rows asked for (each table
+/// asked for is named).
+pub fn check_size(
+    plan: &Plan,
+    real_rows: impl Fn(&str) -> usize,
+    kept_rows: impl Fn(&str) -> Option<usize>,
+    scale: f64,
+    targets: &RowTargets,
+) -> Result<()> {
+    let estimate = expected_rows(plan, &real_rows, &kept_rows, scale, targets);
     if estimate <= MAX_ROWS {
         return Ok(());
     }
-    let real: usize = real_rows
+    let asked: Vec<Problem> = plan
+        .order
         .iter()
-        .fold(0, |sum, &rows| sum.saturating_add(rows));
+        .filter_map(|table| Some((&table.table, targets.get(&table.table)?)))
+        .map(|(table, rows)| Problem {
+            table: Some(table.clone()),
+            column: None,
+            parameter: None,
+            message: format!(
+                "{rows} rows asked for: the output would have about {estimate:.3e} rows in \
+                 all, more than the {MAX_ROWS:.0e} rows one run can hold in memory"
+            ),
+        })
+        .collect();
+    if !asked.is_empty() {
+        return Err(Error::RowCounts(Problems(asked)));
+    }
+    let real = plan.order.iter().fold(0usize, |sum, table| {
+        sum.saturating_add(real_rows(&table.table))
+    });
     Err(Error::TooManyRows {
         estimate,
         real,
         scale,
         limit: MAX_ROWS,
     })
+}
+
+/// [`check_size`] for trained models: a kept table comes out with its stored rows whatever the
+/// scale.
+pub fn check_models_size(models: &Models, scale: f64, targets: &RowTargets) -> Result<()> {
+    let real_rows = |table: &str| models.tables.get(table).map_or(0, |t| t.real_rows);
+    let kept_rows = |table: &str| {
+        let trained = models.tables.get(table)?;
+        trained.kept.as_ref().map(|kept| kept.rows)
+    };
+    check_size(&models.plan, real_rows, kept_rows, scale, targets)
 }
 
 /// What generation keeps of the tables it has made.
@@ -1014,6 +1050,55 @@ mod tests {
         }
         assert_eq!(table.foreign_keys, whole.foreign_keys);
         assert_eq!((table.rows, table.columns.len()), (2, 3));
+    }
+
+    #[test]
+    fn expected_rows_follow_rows_asked_for_down_to_the_children() {
+        let yaml = "tables:\n  c: {path: c.csv, primary_key: id}\n  \
+                    o: {path: o.csv, foreign_keys: {c_id: c}}\n  \
+                    l: {path: l.csv, foreign_keys: {o_id: o}}\n  \
+                    k: {path: k.csv, primary_key: id}\n  \
+                    i: {path: i.csv, sequential: false, foreign_keys: {k_id: k}}\n";
+        let schema = crate::schema::Schema::parse(
+            yaml,
+            std::path::Path::new("s.yaml"),
+            std::path::Path::new("."),
+        )
+        .expect("valid");
+        let plan = Plan::build(&schema).expect("a plan");
+        let real = |table: &str| match table {
+            "c" => 10,
+            "o" => 40,
+            "l" => 160,
+            "k" => 5,
+            _ => 20,
+        };
+        let none = RowTargets::default();
+        let rows = |scale, targets: &RowTargets, kept: Option<usize>| {
+            let kept_rows = |table: &str| (table == "k").then_some(kept).flatten();
+            expected_rows(&plan, real, kept_rows, scale, targets)
+        };
+        assert_eq!(rows(1.0, &none, None), 235.0);
+        assert_eq!(rows(2.0, &none, None), 470.0);
+        // `c` asked for 100 rows (ten times its real ones): `o` and `l` grow ten times too,
+        // the tables beside it with the scale; a kept table keeps its stored rows.
+        let asked = RowTargets::from_pairs([("c".to_string(), 100)]).expect("one count");
+        assert_eq!(rows(1.0, &asked, None), 100.0 + 400.0 + 1600.0 + 5.0 + 20.0);
+        assert_eq!(rows(3.0, &asked, Some(5)), 2100.0 + 5.0 + 60.0);
+        let huge = RowTargets::from_pairs([("c".to_string(), 10_000_000_000)]).expect("count");
+        let kept_rows = |_: &str| None;
+        match check_size(&plan, real, kept_rows, 1.0, &huge) {
+            Err(Error::RowCounts(Problems(problems))) => {
+                assert_eq!(problems.len(), 1);
+                assert_eq!(problems[0].table.as_deref(), Some("c"));
+            }
+            other => panic!("refused as rows asked for: {other:?}"),
+        }
+        assert!(matches!(
+            check_size(&plan, real, kept_rows, 1e9, &none),
+            Err(Error::TooManyRows { .. })
+        ));
+        assert!(check_size(&plan, real, kept_rows, 1e5, &asked).is_ok());
     }
 
     #[test]

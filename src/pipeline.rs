@@ -168,12 +168,15 @@ pub fn run_to(
         target.refuse_inputs(&schema.input_paths(), &schema.database_tables())?;
     }
     let input = load(schema_file, options.sample_rows, progress)?;
-    let real_rows: Vec<usize> = input
-        .tables
-        .keys()
-        .map(|table| input.real_rows(table))
-        .collect();
-    check_size(&real_rows, options.scale)?;
+    // Kept tables are found in training: counted here with their real rows (a hundred at most).
+    let real_rows = |table: &str| input.real_rows(table);
+    check_size(
+        &input.plan,
+        real_rows,
+        |_| None,
+        options.scale,
+        &options.rows,
+    )?;
     let models = train_validated(input, &options.train(), progress);
     crate::memory::release_freed();
     generate_to(&models, target, &options.generate(), progress)
@@ -239,7 +242,7 @@ pub fn generate_to(
 ) -> Result<RunReport> {
     check_scale(options.scale)?;
     target.check()?;
-    check_models_size(models, options.scale)?;
+    check_models_size(models, options.scale, &options.rows)?;
     let targets = Targets::load(models, &options.rows, &options.given, options.scale)?;
     let seed = options.seed.or(models.seed).unwrap_or_else(fresh_seed);
     // A folder or an SQLite database is written as the tables are made (memory follows what

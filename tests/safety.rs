@@ -456,6 +456,39 @@ fn absurd_sizes_are_refused_before_any_work() {
         assert!(stderr.contains("rows one run can hold"), "{stderr}");
         assert!(!dir.path().join("o").exists());
     }
+    // Rows asked for count too: a root asked for 10^11 rows (its children following) is
+    // refused as `--rows`, naming the table, by `run` before training and by `generate`.
+    let (code, _, stderr) = dxsynth_in(
+        dir.path(),
+        &["run", schema, "-o", "o", "--rows", "accounts=99999999999"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("--rows") && stderr.contains("`accounts`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("rows one run can hold"), "{stderr}");
+    let (code, _, stderr) = dxsynth_in(dir.path(), &["train", schema, "-m", "m.bin"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = dxsynth_in(
+        dir.path(),
+        &[
+            "generate",
+            "m.bin",
+            "-o",
+            "o",
+            "--rows",
+            "accounts=99999999999",
+        ],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("rows one run can hold"), "{stderr}");
+    assert!(!dir.path().join("o").exists());
+    let staging = std::fs::read_dir(dir.path())
+        .expect("the folder")
+        .filter_map(|entry| entry.ok())
+        .any(|entry| entry.file_name().to_string_lossy().starts_with(".dxsynth"));
+    assert!(!staging, "no staging folder left behind");
     // A model file claiming 10^9 rows loads (it is only a number) but does not generate.
     let mut models = trained("schemas/bank_two_tables.yaml");
     models.tables["accounts"].real_rows = 1_000_000_000;
