@@ -27,6 +27,12 @@ pub struct Runs {
 pub trait Exact {
     /// Whether two values are the same to the bit.
     fn same(&self, other: &Self) -> bool;
+
+    /// The bytes a copy of the value holds beyond its own size (a string's text): what
+    /// expanding a run of it costs besides the list's room.
+    fn heap_bytes(&self) -> usize {
+        0
+    }
 }
 
 impl Exact for f64 {
@@ -44,6 +50,10 @@ impl Exact for usize {
 impl Exact for String {
     fn same(&self, other: &Self) -> bool {
         self == other
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.len()
     }
 }
 

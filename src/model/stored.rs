@@ -95,7 +95,9 @@ pub mod plan {
 /// Expanding is the one place where reading could allocate far more than the file holds (a
 /// payload misread, say by a build that changed the format without changing its version, turns
 /// any bytes into repeat counts). So writing counts the values it writes ([`counting`]), the
-/// model file stores that total, and reading may expand no more than it ([`allowing`]).
+/// model file stores that total, and reading may expand no more than it ([`allowing`]); nor
+/// more than [`MAX_BYTES`] in all, each value counted with its text (a run of one long id
+/// template repeated ten million times, within the count, took gigabytes).
 pub mod repeats {
     use std::cell::Cell;
 
@@ -104,11 +106,17 @@ pub mod repeats {
 
     use crate::model::runs::{Exact, runs_of};
 
+    /// The most bytes the lists of one model file may expand to (each value's own size and its
+    /// text): a gibibyte, what the most values a file may announce take as numbers.
+    pub const MAX_BYTES: u64 = crate::modelfile::MAX_EXPANDED * 8;
+
     thread_local! {
         /// Values written by [`serialize`] on this thread, while [`counting`].
         static WRITTEN: Cell<u64> = const { Cell::new(0) };
         /// Values [`deserialize`] may still expand on this thread.
         static ALLOWED: Cell<u64> = const { Cell::new(0) };
+        /// Bytes [`deserialize`] may still expand to on this thread.
+        static ALLOWED_BYTES: Cell<u64> = const { Cell::new(0) };
     }
 
     /// Runs `write` and returns its result with the number of values written as runs.
@@ -121,8 +129,10 @@ pub mod repeats {
     /// Runs `read`, letting it expand at most `allowed` values in all.
     pub fn allowing<R>(allowed: u64, read: impl FnOnce() -> R) -> R {
         ALLOWED.with(|cell| cell.set(allowed));
+        ALLOWED_BYTES.with(|cell| cell.set(MAX_BYTES));
         let result = read();
         ALLOWED.with(|cell| cell.set(0));
+        ALLOWED_BYTES.with(|cell| cell.set(0));
         result
     }
 
@@ -141,7 +151,7 @@ pub mod repeats {
     /// allocation.
     pub fn deserialize<'de, T, D>(deserializer: D) -> Result<Vec<T>, D::Error>
     where
-        T: Clone + Deserialize<'de>,
+        T: Clone + Exact + Deserialize<'de>,
         D: Deserializer<'de>,
     {
         let runs = Vec::<(T, u64)>::deserialize(deserializer)?;
@@ -151,7 +161,21 @@ pub mod repeats {
             .try_fold(0u64, |total, (_, count)| total.checked_add(*count))
             .filter(|&total| total <= allowed)
             .ok_or_else(|| D::Error::custom("lists longer than the model file announces"))?;
+        let allowed_bytes = ALLOWED_BYTES.with(Cell::get);
+        let bytes = runs
+            .iter()
+            .try_fold(0u64, |bytes, (value, count)| {
+                let each = (std::mem::size_of::<T>() + value.heap_bytes()) as u64;
+                bytes.checked_add(each.checked_mul(*count)?)
+            })
+            .filter(|&bytes| bytes <= allowed_bytes)
+            .ok_or_else(|| {
+                D::Error::custom(format!(
+                    "lists that expand to more than the {MAX_BYTES} bytes a model file may hold"
+                ))
+            })?;
         ALLOWED.with(|cell| cell.set(allowed - total));
+        ALLOWED_BYTES.with(|cell| cell.set(allowed_bytes - bytes));
         let mut values = Vec::with_capacity(total as usize);
         for (value, count) in runs {
             values.extend(std::iter::repeat_n(value, count as usize));
@@ -186,6 +210,24 @@ pub mod repeats {
                 decode(&bytes, written - 1).is_err(),
                 "one value over the allowance"
             );
+        }
+
+        #[derive(Serialize, Deserialize)]
+        struct Texts(#[serde(with = "super")] Vec<String>);
+
+        #[test]
+        fn long_texts_repeated_past_the_byte_bound_are_errors_not_allocations() {
+            let text = "A".repeat(200);
+            // Within the count a model file may announce, but gigabytes as strings.
+            let count = 10_000_000u64;
+            let bomb = postcard::to_stdvec(&vec![(text.clone(), count)]).expect("encode");
+            let read = super::allowing(count, || postcard::from_bytes::<Texts>(&bomb));
+            let message = read.err().map(|err| err.to_string()).unwrap_or_default();
+            assert!(!message.is_empty(), "refused");
+            // A thousand of them are fine.
+            let fine = postcard::to_stdvec(&vec![(text.clone(), 1000u64)]).expect("encode");
+            let read = super::allowing(1000, || postcard::from_bytes::<Texts>(&fine));
+            assert_eq!(read.expect("read").0, vec![text; 1000]);
         }
 
         #[test]
