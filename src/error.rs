@@ -143,6 +143,11 @@ pub enum Error {
     /// A file that is only written when it does not exist yet, exists.
     #[error("`{}` already exists", .0.display())]
     OutputExists(PathBuf),
+    /// A file to be written (a model file, a schema) where something that is not a regular
+    /// file is: writing beside it and renaming into place would replace it (a device such as
+    /// `/dev/null`, a FIFO, a folder).
+    #[error("cannot write a file to `{}`: it {what}", path.display())]
+    NotAFile { path: PathBuf, what: String },
     /// A folder something is to be written in does not exist.
     #[error("the folder `{}` does not exist ({source})", path.display())]
     NoFolder {
@@ -201,6 +206,7 @@ impl Error {
             | Error::TooManyRows { .. }
             | Error::UnknownTables { .. }
             | Error::OutputExists(_)
+            | Error::NotAFile { .. }
             | Error::NoFolder { .. }
             | Error::ModelFile { .. } => true,
             Error::Io { .. }

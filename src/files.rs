@@ -24,6 +24,17 @@ pub fn regular_file(path: &Path) -> Result<u64, String> {
     Err(format!("is {what}: give the path of a file"))
 }
 
+/// Checks that a file written beside `path` may be renamed into its place: nothing is there
+/// (or only a dangling link), or a regular file is (following symbolic links). The rename would
+/// replace anything else: a device (as root, `/dev/null` itself), a FIFO, a folder.
+pub fn replaceable(path: &Path) -> Result<(), String> {
+    // Nothing there, or nothing the metadata can be read of: the write itself then says why.
+    match std::fs::metadata(path) {
+        Ok(metadata) if !metadata.is_file() => regular_file(path).map(|_| ()),
+        _ => Ok(()),
+    }
+}
+
 /// Reads a whole regular file of at most `limit` bytes.
 pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
     let size = regular_file(path)?;

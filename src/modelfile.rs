@@ -66,9 +66,19 @@ pub struct ModelFile {
     pub models: Models,
 }
 
+/// Checks, before any work, that a model file may be saved to `path`: nothing but a regular
+/// file is there (saving renames a new file into place, which would replace a device or a FIFO).
+pub fn check_target(path: &Path) -> Result<()> {
+    crate::files::replaceable(path).map_err(|what| Error::NotAFile {
+        path: path.to_path_buf(),
+        what,
+    })
+}
+
 /// Saves `models` to `path` atomically (a temporary file beside it, renamed into place), so a
 /// failed write never leaves a file that looks like a model. Returns the file's size.
 pub fn save(path: &Path, models: &Models) -> Result<u64> {
+    check_target(path)?;
     let bytes = to_bytes(models).map_err(|source| Error::Io {
         context: "cannot encode the model for",
         path: path.to_path_buf(),

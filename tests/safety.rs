@@ -133,6 +133,32 @@ fn outputs_over_the_inputs_are_refused_and_the_data_is_untouched() {
     assert_eq!(code, 0, "a folder inside the data folder is fine: {stderr}");
 }
 
+#[test]
+fn a_model_file_or_schema_is_never_renamed_over_a_fifo_or_a_folder() {
+    let (_dir, data) = bank_folder();
+    let made = Command::new("mkfifo")
+        .arg(data.join("fifo"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    std::fs::create_dir(data.join("folder")).expect("a folder");
+    for target in ["fifo", "folder"] {
+        for args in [
+            vec!["train", "schema.yaml", "-m", target],
+            vec!["init", ".", "-o", target, "--force"],
+        ] {
+            let (code, _, stderr) = dxsynth_in(&data, &args);
+            assert_eq!(code, 2, "{args:?}: {stderr}");
+            assert!(stderr.contains("not a regular file") || stderr.contains("a folder"));
+            assert!(stderr.contains(&format!("`{target}`")), "{stderr}");
+        }
+    }
+    use std::os::unix::fs::FileTypeExt;
+    let fifo = std::fs::symlink_metadata(data.join("fifo")).expect("still there");
+    assert!(fifo.file_type().is_fifo(), "the FIFO is left as it was");
+    assert!(data.join("folder").is_dir());
+}
+
 // 2. Names read from a model file.
 
 #[test]

@@ -50,6 +50,7 @@ pub fn run(args: &Args) -> Outcome {
         let inputs = schema.input_paths();
         output::refuse_inputs(&args.model_file, OutputKind::File, &inputs)?;
     }
+    modelfile::check_target(&args.model_file)?;
     let progress = Bars::new(args.quiet);
     let models = dxsynth::train(&args.schema, &options, &progress)?;
     let size = progress.spinner("saving", || modelfile::save(&args.model_file, &models))?;

@@ -297,6 +297,10 @@ pub fn check(text: &str, schema_file: &Path) -> Result<Validated> {
 /// Writes `text` to `path` atomically (a temporary file beside it, then a rename), so a reader
 /// never sees half a schema. An existing file is replaced only with `force`.
 pub fn write(path: &Path, text: &str, force: bool) -> Result<()> {
+    crate::files::replaceable(path).map_err(|what| Error::NotAFile {
+        path: path.to_path_buf(),
+        what,
+    })?;
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
