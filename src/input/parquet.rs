@@ -1,6 +1,7 @@
 //! Reading a Parquet file: each column's values as text, with the Arrow type settling the column
 //! type (numbers, booleans, dates and timestamps; dictionary strings are categories).
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::path::Path;
 
@@ -11,8 +12,10 @@ use arrow_array::types::{
 };
 use arrow_array::{Array, ArrayRef};
 use arrow_schema::{DataType, Field, TimeUnit};
+use base64::prelude::BASE64_STANDARD;
 use chrono::DateTime;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+use parquet::file::metadata::KeyValue;
 
 use super::{TextTable, cell};
 use crate::schema::ColumnKind;
@@ -20,13 +23,25 @@ use crate::schema::ColumnKind;
 /// Reads a Parquet file as text cells.
 pub fn read(path: &Path) -> Result<TextTable, String> {
     let file = File::open(path).map_err(|err| format!("cannot open: {err}"))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|err| err.to_string())?;
+    // The Arrow schema a writer embeds is not read (arrow-ipc panics on some damaged ones, a
+    // bit width of 66 say): the types come from the Parquet schema, and the one hint it adds
+    // (strings written as dictionaries are categories) is read from it without arrow-ipc.
+    let options = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
+    let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)
+        .map_err(|err| err.to_string())?;
+    let dictionaries = dictionary_fields(builder.metadata().file_metadata().key_value_metadata());
     let schema = builder.schema().clone();
     let reader = builder.build().map_err(|err| err.to_string())?;
     let mut text = TextTable::default();
     let mut keep = Vec::new();
     for field in schema.fields() {
-        match kind_of(field.data_type()) {
+        let string = kind_of(field.data_type()) == Some(None);
+        let kind = if string && dictionaries.contains(field.name()) {
+            Some(Some(ColumnKind::Categorical))
+        } else {
+            kind_of(field.data_type())
+        };
+        match kind {
             Some(kind) => {
                 keep.push(true);
                 text.header.push(field.name().clone());
@@ -50,6 +65,37 @@ pub fn read(path: &Path) -> Result<TextTable, String> {
             .extend((1..=batch.num_rows() as u64).map(|row| start + row));
     }
     Ok(text)
+}
+
+/// The names of the top-level fields the embedded Arrow schema (`ARROW:schema`, base64 of an
+/// IPC message) writes as dictionaries; none when there is no such schema or it cannot be read.
+/// Read with the flatbuffer's verifier only, never converted (conversion panics on types it does
+/// not know).
+fn dictionary_fields(metadata: Option<&Vec<KeyValue>>) -> HashSet<String> {
+    use base64::Engine;
+    let encoded = metadata
+        .into_iter()
+        .flatten()
+        .find(|entry| entry.key == "ARROW:schema")
+        .and_then(|entry| entry.value.as_deref());
+    let Some(bytes) = encoded.and_then(|text| BASE64_STANDARD.decode(text).ok()) else {
+        return HashSet::new();
+    };
+    // An IPC message after a continuation marker and its length, as writers frame it.
+    let message = match bytes.get(..4) {
+        Some([255, 255, 255, 255]) => bytes.get(8..).unwrap_or_default(),
+        _ => &bytes[..],
+    };
+    let fields = arrow_ipc::root_as_message(message)
+        .ok()
+        .and_then(|message| message.header_as_schema())
+        .and_then(|schema| schema.fields());
+    fields
+        .into_iter()
+        .flatten()
+        .filter(|field| field.dictionary().is_some())
+        .filter_map(|field| field.name().map(str::to_string))
+        .collect()
 }
 
 fn unsupported(path: &Path, field: &Field) -> String {
@@ -218,6 +264,8 @@ fn timestamp_text(ticks: i64, per_second: i64) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
 
     #[test]
@@ -234,5 +282,36 @@ mod tests {
             timestamp_text(-1, 1).as_deref(),
             Some("1969-12-31 23:59:59")
         );
+    }
+
+    #[test]
+    fn a_damaged_embedded_arrow_schema_is_not_read_and_dictionaries_stay_categories() {
+        let damaged = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/parquet/damaged_arrow_schema.parquet");
+        // arrow-ipc panicked converting this file's embedded schema.
+        let text = read(&damaged).expect("read from the Parquet schema");
+        assert!(text.header.iter().any(|name| name == "order_id"));
+        assert!(!text.cells[0].is_empty());
+
+        use arrow_array::{DictionaryArray, RecordBatch, StringArray};
+        let texts: Vec<String> = (0..40).map(|i| format!("label number {i}")).collect();
+        let labels: DictionaryArray<Int32Type> = texts.iter().map(|t| Some(t.as_str())).collect();
+        let plain = StringArray::from_iter_values((0..40).map(|i| format!("text {i}")));
+        let batch = RecordBatch::try_from_iter([
+            ("labels", Arc::new(labels) as ArrayRef),
+            ("plain", Arc::new(plain) as ArrayRef),
+        ])
+        .expect("a batch");
+        let dir = tempfile::tempdir().expect("a folder");
+        let path = dir.path().join("t.parquet");
+        let file = File::create(&path).expect("a file");
+        let mut writer =
+            parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).expect("a writer");
+        writer.write(&batch).expect("written");
+        writer.close().expect("closed");
+        let text = read(&path).expect("read back");
+        assert_eq!(text.header, ["labels", "plain"]);
+        assert_eq!(text.kinds, [Some(ColumnKind::Categorical), None]);
+        assert_eq!(text.cells[0][3].as_deref(), Some("label number 3"));
     }
 }
