@@ -34,6 +34,11 @@ const SAMPLE: usize = 512;
 const MAX_KEYS: usize = 1024;
 /// Numeric columns tried as terms of sums (the first ones of the table).
 const MAX_SUM_COLUMNS: usize = 40;
+/// The most columns of a kind each search over pairs of columns considers (the first in table
+/// order): pairs grow with the square of the columns, and a 200 KB table of 3,000 small-integer
+/// columns took minutes and gigabytes, listing millions of lookups. Real tables keep their
+/// rules among far fewer columns.
+pub const MAX_PAIR_COLUMNS: usize = 256;
 /// Quantiles of the real gaps an order or difference rule keeps.
 pub const GAP_QUANTILES: usize = 64;
 
@@ -236,6 +241,7 @@ fn numeric_columns<'a>(frame: &Frame<'a>) -> Vec<Numeric<'a>> {
                 }
             })
         })
+        .take(MAX_PAIR_COLUMNS)
         .collect()
 }
 
@@ -383,6 +389,7 @@ fn integers<'a>(frame: &Frame<'a>) -> Vec<Resolved<'a>> {
         .iter()
         .filter(|c| c.kind == ColumnKind::Numerical && c.format == ValueFormat::Integer)
         .map(Resolved::Own)
+        .take(MAX_PAIR_COLUMNS)
         .collect()
 }
 
@@ -597,6 +604,7 @@ fn calendars(frame: &Frame<'_>, sample: &[usize], min_count: usize) -> Vec<RuleK
         .iter()
         .filter(|c| c.kind == ColumnKind::Datetime)
         .map(Resolved::Own)
+        .take(MAX_PAIR_COLUMNS)
         .collect();
     let targets: Vec<Resolved<'_>> = frame
         .columns
@@ -606,6 +614,7 @@ fn calendars(frame: &Frame<'_>, sample: &[usize], min_count: usize) -> Vec<RuleK
                 || matches!(c.kind, ColumnKind::Categorical | ColumnKind::Boolean)
         })
         .map(Resolved::Own)
+        .take(MAX_PAIR_COLUMNS)
         .collect();
     let parts: Vec<Vec<Option<[i64; 15]>>> = dates
         .iter()
@@ -819,6 +828,7 @@ fn lookups(
         .map(Resolved::Own)
         .map(|c| (c, distinct_labels(c, frame.rows)))
         .filter(|(_, distinct)| (2..=MAX_KEYS).contains(distinct))
+        .take(MAX_PAIR_COLUMNS)
         .collect();
     let mut found = Vec::new();
     for (source, source_distinct) in &columns {
@@ -982,8 +992,9 @@ fn copies(frame: &Frame<'_>, sample: &[usize]) -> Vec<RuleKind> {
         return Vec::new();
     };
     let mut found = Vec::new();
-    for own in frame.columns {
-        for theirs in parent.columns.iter().filter(|c| c.kind == own.kind) {
+    for own in frame.columns.iter().take(MAX_PAIR_COLUMNS) {
+        let same_kind = parent.columns.iter().filter(|c| c.kind == own.kind);
+        for theirs in same_kind.take(MAX_PAIR_COLUMNS) {
             let col = Col::Parent {
                 table: parent.table.to_string(),
                 column: theirs.name.clone(),
@@ -1071,6 +1082,35 @@ mod tests {
             .iter()
             .map(|rule| rule.to_string())
             .collect()
+    }
+
+    #[test]
+    fn pairs_are_searched_among_the_first_columns_only() {
+        // A small wide table whose columns determine one another in groups of seven: every
+        // pair is a lookup, so the rules grew with the square of the columns.
+        // Every seventh column is constant (no candidate): the candidates run past column 256,
+        // but never into the last quarter of 512.
+        let width = 2 * MAX_PAIR_COLUMNS;
+        let columns: Vec<Column> = (0..width)
+            .map(|c| integers(&format!("c{c}"), (0..30).map(|row| (row * c as i64) % 7)))
+            .collect();
+        let rules = found(&columns);
+        assert!(
+            !rules.is_empty(),
+            "the first columns still have their rules"
+        );
+        let later: Vec<&String> = rules
+            .iter()
+            .filter(|rule| {
+                let mut names = rule.split(|c: char| !c.is_ascii_alphanumeric());
+                names.any(|name| {
+                    let column = name.strip_prefix('c').and_then(|n| n.parse::<usize>().ok());
+                    column.is_some_and(|c| c >= width * 3 / 4)
+                })
+            })
+            .collect();
+        assert!(later.is_empty(), "{:?}", &later[..later.len().min(3)]);
+        assert!(rules.len() <= MAX_PAIR_COLUMNS * MAX_PAIR_COLUMNS);
     }
 
     #[test]
