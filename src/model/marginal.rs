@@ -422,6 +422,10 @@ const START: char = '\0';
 /// How many times an id that is a real value is drawn again by its letter lists.
 const REDRAWN_IDS: usize = 8;
 
+/// How many characters an id's middle may grow by when its shape holds only real values (each
+/// multiplies the fresh ids of the shape by ten at least).
+const MAX_LONGER: usize = 16;
+
 /// A 64-bit FNV-1a hash of a value's text, stable across runs and platforms: what
 /// [`IdShape`] and the text model (`semantic::text`) keep of real values to refuse replaying
 /// them.
@@ -454,7 +458,9 @@ impl IdShape {
             })
             .collect();
         let follows = letter_pairs(&values, &prefix, &suffix, min_count);
-        let letters = (!follows.is_empty()).then(|| {
+        // The real values' hashes are kept whatever the shape (digits only too): a drawn id
+        // that is a real one is drawn again.
+        let letters = (!values.is_empty()).then(|| {
             let mut real: Vec<u64> = values.iter().map(|value| text_hash(value)).collect();
             real.sort_unstable();
             real.dedup();
@@ -474,26 +480,39 @@ impl IdShape {
 
     /// A fresh identifier: a template's digits at random, its lower-case letters each after
     /// the character before it as in the real values (at random where no pair was seen often
-    /// enough), drawn again while it is a real value (then with letters at random).
+    /// enough), drawn again while it is a real value, then with letters at random; where the
+    /// real values fill the shape (`X00` to `X99`), its middle grows by a character of its last
+    /// class until the id is no real one.
     pub fn draw(&self, rng: &mut SynthRng) -> Arc<str> {
         let Some(letters) = &self.letters else {
-            return Arc::from(self.draw_once(rng, None));
+            // A model file of format 8 or before, of an id without lower-case letters.
+            return Arc::from(self.draw_once(rng, None, 0));
         };
         for _ in 0..REDRAWN_IDS {
-            let id = self.draw_once(rng, Some(letters));
-            if letters.real.binary_search(&text_hash(&id)).is_err() {
+            let id = self.draw_once(rng, Some(letters), 0);
+            if !letters.is_real(&id) {
                 return Arc::from(id);
             }
         }
-        Arc::from(self.draw_once(rng, None))
+        let mut id = self.draw_once(rng, None, 0);
+        for longer in 1..=MAX_LONGER {
+            if !letters.is_real(&id) {
+                break;
+            }
+            id = self.draw_once(rng, None, longer);
+        }
+        Arc::from(id)
     }
 
-    /// An id of a template drawn at random, its lower-case letters drawn by `letters` if given.
-    fn draw_once(&self, rng: &mut SynthRng, letters: Option<&Letters>) -> String {
+    /// An id of a template drawn at random, its lower-case letters drawn by `letters` if given,
+    /// its middle `longer` characters longer (of the template's last class).
+    fn draw_once(&self, rng: &mut SynthRng, letters: Option<&Letters>, longer: usize) -> String {
         let template = &self.templates[rng.random_range(0..self.templates.len())];
+        let last = template.chars().last().unwrap_or('9');
         let mut before = START;
         let middle: String = template
             .chars()
+            .chain(std::iter::repeat_n(last, longer))
             .map(|class| {
                 let follow = letters.and_then(|letters| letters.after(before, class));
                 let drawn = match follow {
@@ -509,6 +528,11 @@ impl IdShape {
 }
 
 impl Letters {
+    /// Whether `id` is one of the real values (by its hash).
+    fn is_real(&self, id: &str) -> bool {
+        self.real.binary_search(&text_hash(id)).is_ok()
+    }
+
     /// The letters to draw a letter of `class` from after `after`, if learned.
     fn after(&self, after: char, class: char) -> Option<&Weighted<char>> {
         if class != 'a' {
@@ -608,6 +632,30 @@ mod tests {
 
     fn labels(texts: &[&str]) -> Vec<Value> {
         texts.iter().map(|t| Value::Label(Arc::from(*t))).collect()
+    }
+
+    #[test]
+    fn ids_never_replay_a_real_one_even_when_the_real_ones_fill_their_shape() {
+        let full: Vec<Arc<str>> = (0..100).map(|i| Arc::from(format!("X{i:02}"))).collect();
+        let shape = IdShape::learn(full.iter().cloned(), 5);
+        let mut rng = rng_for(11, "ids");
+        for _ in 0..500 {
+            let id = shape.draw(&mut rng);
+            assert!(!full.contains(&id), "{id} is a real id");
+            assert!(
+                id.starts_with('X') && id[1..].bytes().all(|b| b.is_ascii_digit()),
+                "{id}"
+            );
+        }
+        // Where the shape has room, ids keep it exactly.
+        let sparse: Vec<Arc<str>> = (0..50)
+            .map(|i| Arc::from(format!("X{:04}", i * 7)))
+            .collect();
+        let shape = IdShape::learn(sparse.iter().cloned(), 5);
+        for _ in 0..500 {
+            let id = shape.draw(&mut rng);
+            assert!(!sparse.contains(&id) && id.len() == 5, "{id}");
+        }
     }
 
     #[test]
