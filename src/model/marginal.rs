@@ -422,9 +422,10 @@ const START: char = '\0';
 /// How many times an id that is a real value is drawn again by its letter lists.
 const REDRAWN_IDS: usize = 8;
 
-/// How many characters an id's middle may grow by when its shape holds only real values (each
-/// multiplies the fresh ids of the shape by ten at least).
-const MAX_LONGER: usize = 16;
+/// How many characters an id's middle may widen by when its shape holds only real values: the
+/// prefix's last characters first (`Customer#0000` + `99` becomes `Customer#000` + `999`, as
+/// long as before), then characters more.
+const MAX_WIDER: usize = 16;
 
 /// A 64-bit FNV-1a hash of a value's text, stable across runs and platforms: what
 /// [`IdShape`] and the text model (`semantic::text`) keep of real values to refuse replaying
@@ -481,8 +482,8 @@ impl IdShape {
     /// A fresh identifier: a template's digits at random, its lower-case letters each after
     /// the character before it as in the real values (at random where no pair was seen often
     /// enough), drawn again while it is a real value, then with letters at random; where the
-    /// real values fill the shape (`X00` to `X99`), its middle grows by a character of its last
-    /// class until the id is no real one.
+    /// real values fill the shape (`X00` to `X99`), its middle widens (into the prefix, then
+    /// past it) until the id is no real one.
     pub fn draw(&self, rng: &mut SynthRng) -> Arc<str> {
         let Some(letters) = &self.letters else {
             // A model file of format 8 or before, of an id without lower-case letters.
@@ -495,23 +496,32 @@ impl IdShape {
             }
         }
         let mut id = self.draw_once(rng, None, 0);
-        for longer in 1..=MAX_LONGER {
+        // Each width is tried a few times before the next: it widens only where it is full.
+        let widths = (1..=MAX_WIDER).flat_map(|wider| std::iter::repeat_n(wider, REDRAWN_IDS));
+        for wider in widths {
             if !letters.is_real(&id) {
                 break;
             }
-            id = self.draw_once(rng, None, longer);
+            id = self.draw_once(rng, None, wider);
         }
         Arc::from(id)
     }
 
     /// An id of a template drawn at random, its lower-case letters drawn by `letters` if given,
     /// its middle `longer` characters longer (of the template's last class).
-    fn draw_once(&self, rng: &mut SynthRng, letters: Option<&Letters>, longer: usize) -> String {
+    fn draw_once(&self, rng: &mut SynthRng, letters: Option<&Letters>, wider: usize) -> String {
         let template = &self.templates[rng.random_range(0..self.templates.len())];
+        // Widened, the middle takes in the prefix's last characters (each drawn by its class),
+        // then grows by characters of its own last class.
+        let prefix_length = self.prefix.chars().count();
+        let kept = prefix_length.saturating_sub(wider);
+        let prefix: String = self.prefix.chars().take(kept).collect();
+        let opened = self.prefix.chars().skip(kept).map(char_class);
         let last = template.chars().last().unwrap_or('9');
+        let longer = wider.saturating_sub(prefix_length);
         let mut before = START;
-        let middle: String = template
-            .chars()
+        let middle: String = opened
+            .chain(template.chars())
             .chain(std::iter::repeat_n(last, longer))
             .map(|class| {
                 let follow = letters.and_then(|letters| letters.after(before, class));
@@ -523,7 +533,7 @@ impl IdShape {
                 drawn
             })
             .collect();
-        format!("{}{middle}{}", self.prefix, self.suffix)
+        format!("{prefix}{middle}{}", self.suffix)
     }
 }
 
@@ -642,8 +652,11 @@ mod tests {
         for _ in 0..500 {
             let id = shape.draw(&mut rng);
             assert!(!full.contains(&id), "{id} is a real id");
+            // Widened into the prefix: another capital, the same length.
+            let (first, digits) = id.split_at(1);
+            assert!(first.bytes().all(|b| b.is_ascii_uppercase()), "{id}");
             assert!(
-                id.starts_with('X') && id[1..].bytes().all(|b| b.is_ascii_digit()),
+                digits.len() == 2 && digits.bytes().all(|b| b.is_ascii_digit()),
                 "{id}"
             );
         }
@@ -732,8 +745,14 @@ mod tests {
         let Value::Label(id) = marginal.sample(&mut rng) else {
             panic!("an id is a label")
         };
-        assert!(id.starts_with("Customer#0000"), "{id}");
+        // The 100 real ids fill `Customer#0000` + two digits: a fresh one widens into the
+        // prefix and keeps the length.
+        assert!(id.starts_with("Customer#"), "{id}");
         assert_eq!(id.len(), "Customer#000000".len());
+        assert!(
+            !real.iter().any(|real| real.as_str() == &*id),
+            "{id} is real"
+        );
     }
 
     /// Names made of syllables, every one unique (so learned as ids), with a letter pair

@@ -107,8 +107,8 @@ pub mod repeats {
     use crate::model::runs::{Exact, runs_of};
 
     /// The most bytes the lists of one model file may expand to (each value's own size and its
-    /// text): a gibibyte, what the most values a file may announce take as numbers.
-    pub const MAX_BYTES: u64 = crate::modelfile::MAX_EXPANDED * 8;
+    /// text): a gibibyte, what the most values a file may announce (2^27) take as numbers.
+    pub const MAX_BYTES: u64 = 1 << 30;
 
     thread_local! {
         /// Values written by [`serialize`] on this thread, while [`counting`].
