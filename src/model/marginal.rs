@@ -508,19 +508,17 @@ impl IdShape {
     }
 
     /// An id of a template drawn at random, its lower-case letters drawn by `letters` if given,
-    /// its middle `longer` characters longer (of the template's last class).
+    /// its middle `wider` characters wider: it takes in the prefix's last characters (each
+    /// drawn by its class), then grows by characters of the template's last class.
     fn draw_once(&self, rng: &mut SynthRng, letters: Option<&Letters>, wider: usize) -> String {
         let template = &self.templates[rng.random_range(0..self.templates.len())];
-        // Widened, the middle takes in the prefix's last characters (each drawn by its class),
-        // then grows by characters of its own last class.
-        let prefix_length = self.prefix.chars().count();
-        let kept = prefix_length.saturating_sub(wider);
-        let prefix: String = self.prefix.chars().take(kept).collect();
-        let opened = self.prefix.chars().skip(kept).map(char_class);
+        let cut = (self.prefix.char_indices().rev().take(wider).last())
+            .map_or(self.prefix.len(), |(at, _)| at);
+        let (prefix, opened) = self.prefix.split_at(cut);
+        let longer = wider.saturating_sub(opened.chars().count());
         let last = template.chars().last().unwrap_or('9');
-        let longer = wider.saturating_sub(prefix_length);
         let mut before = START;
-        let middle: String = opened
+        let middle: String = (opened.chars().map(char_class))
             .chain(template.chars())
             .chain(std::iter::repeat_n(last, longer))
             .map(|class| {
