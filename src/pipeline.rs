@@ -165,9 +165,12 @@ pub fn run_to(
     check_scale(options.scale)?;
     target.check()?;
     if let Ok(schema) = Schema::load(schema_file) {
-        target.refuse_inputs(&schema.input_paths(), &schema.database_tables())?;
+        let mut inputs = schema.input_paths();
+        inputs.extend(options.given.paths());
+        target.refuse_inputs(&inputs, &schema.database_tables())?;
     }
     let input = load(schema_file, options.sample_rows, progress)?;
+    target.refuse_unreplaceable(input.plan.order.iter().map(|table| table.table.as_str()))?;
     // Kept tables are found in training: counted here with their real rows (a hundred at most).
     let real_rows = |table: &str| input.real_rows(table);
     check_size(
@@ -243,6 +246,8 @@ pub fn generate_to(
     check_scale(options.scale)?;
     target.check()?;
     check_models_size(models, options.scale, &options.rows)?;
+    target.refuse_unreplaceable(models.plan.order.iter().map(|table| table.table.as_str()))?;
+    target.refuse_inputs(&options.given.paths(), &[])?;
     let targets = Targets::load(models, &options.rows, &options.given, options.scale)?;
     let seed = options.seed.or(models.seed).unwrap_or_else(fresh_seed);
     // A folder or an SQLite database is written as the tables are made (memory follows what

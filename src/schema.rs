@@ -442,6 +442,15 @@ impl Schema {
     /// Every file a run reads: the schema file, each table's CSV or Parquet file and each SQLite
     /// database tables are read from (outputs must not be any of them, nor hold them).
     pub fn input_paths(&self) -> Vec<PathBuf> {
+        let mut paths = self.data_paths();
+        paths.push(self.file.clone());
+        paths.dedup();
+        paths
+    }
+
+    /// The files the tables are read from (CSV and Parquet files, SQLite databases): what a
+    /// schema written by `init` must not be written over.
+    pub fn data_paths(&self) -> Vec<PathBuf> {
         let tables = self.tables.iter().filter_map(|table| match &table.source {
             None => Some(table.path.clone()),
             Some(TableSource {
@@ -451,7 +460,7 @@ impl Schema {
             // A PostgreSQL table is no file: see `database_tables`.
             Some(_) => None,
         });
-        let mut paths: Vec<PathBuf> = tables.chain(std::iter::once(self.file.clone())).collect();
+        let mut paths: Vec<PathBuf> = tables.collect();
         paths.dedup();
         paths
     }

@@ -112,6 +112,8 @@ fn outputs_over_the_inputs_are_refused_and_the_data_is_untouched() {
         vec!["run", "schema.yaml", "-o", link.to_str().expect("utf-8")],
         vec!["run", "schema.yaml", "-o", ".."],
         vec!["train", "schema.yaml", "-m", "accounts.csv"],
+        vec!["init", ".", "-o", "accounts.csv", "--force"],
+        vec!["init", "../link", "-o", "loans.csv", "--force"],
         vec!["train", "schema.yaml", "-m", "../link/schema.yaml"],
         vec!["evaluate", "schema.yaml", ".", "--json", "loans.csv"],
         vec![
@@ -131,6 +133,67 @@ fn outputs_over_the_inputs_are_refused_and_the_data_is_untouched() {
     assert!(leftovers(dir.path()).is_empty());
     let (code, _, stderr) = dxsynth_in(&data, &["run", "schema.yaml", "-o", "synthetic"]);
     assert_eq!(code, 0, "a folder inside the data folder is fine: {stderr}");
+}
+
+/// The output folder holds something a table's file would replace: a folder named like the
+/// file (a Spark-style `accounts.parquet/`), or the rows given for a table. Refused before any
+/// work, exit 2, and the folder's entries kept.
+#[test]
+fn what_a_table_file_would_replace_is_refused_and_kept() {
+    let (dir, data) = bank_folder();
+    let out = dir.path().join("out");
+    let nested = out.join("accounts.csv");
+    std::fs::create_dir_all(&nested).expect("mkdir");
+    std::fs::write(nested.join("important.txt"), "keep me").expect("write");
+    let (code, _, stderr) = dxsynth_in(&data, &["run", "schema.yaml", "-o", "../out"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("is a folder"), "{stderr}");
+    let parquet = out.join("accounts.parquet");
+    std::fs::create_dir_all(&parquet).expect("mkdir");
+    std::fs::write(parquet.join("part-0.parquet"), "keep me too").expect("write");
+    let model = dir.path().join("bank.dxsynth");
+    let model = model.to_str().expect("utf-8");
+    let (code, _, stderr) = dxsynth_in(&data, &["train", "schema.yaml", "-m", model]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = dxsynth_in(
+        &data,
+        &["generate", model, "-o", "../out", "--format", "parquet"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(nested.join("important.txt")).ok(),
+        Some("keep me".to_string())
+    );
+    assert!(parquet.join("part-0.parquet").exists());
+    // Rows given from a file in the output folder: that file is an input.
+    let given = dir.path().join("given");
+    std::fs::create_dir(&given).expect("mkdir");
+    std::fs::copy(data.join("accounts.csv"), given.join("accounts.csv")).expect("copy");
+    let before = snapshot(&given);
+    for args in [
+        vec![
+            "generate",
+            model,
+            "-o",
+            "../given",
+            "--given",
+            "accounts=../given/accounts.csv",
+        ],
+        vec![
+            "run",
+            "schema.yaml",
+            "-o",
+            "../given",
+            "--given",
+            "accounts=../given/accounts.csv",
+        ],
+    ] {
+        let (code, _, stderr) = dxsynth_in(&data, &args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains("the input `"), "{args:?}: {stderr}");
+        assert_eq!(snapshot(&given), before, "{args:?} changed the given rows");
+    }
+    assert!(leftovers(dir.path()).is_empty());
 }
 
 #[test]

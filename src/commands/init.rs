@@ -8,6 +8,7 @@ use clap::Args as ClapArgs;
 use dxsynth::error::{Error, Problem};
 use dxsynth::init;
 use dxsynth::location::Location;
+use dxsynth::output::{self, OutputKind};
 
 use super::{Failure, Outcome, location};
 
@@ -73,6 +74,11 @@ pub fn run(args: &Args) -> Outcome {
         eprintln!("{}", inferred.summary());
         return Ok(());
     }
+    // `--force` replaces an existing file, never one the data is read from (nor a data file
+    // left out for a fault: still the user's data).
+    let mut inputs = input.schema.data_paths();
+    inputs.extend(inferred.skipped.iter().map(|s| inferred.dir.join(&s.file)));
+    output::refuse_inputs(&output, OutputKind::File, &inputs)?;
     init::write(&output, &text, args.force).map_err(on_output)?;
     println!("wrote {}: {}", output.display(), inferred.summary());
     println!(

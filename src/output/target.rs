@@ -58,6 +58,29 @@ impl Target {
         }
     }
 
+    /// Refuses, before any work, a folder target where a table's file would take the place of
+    /// something that is not a regular file: a folder named `orders.csv` (a Spark-style
+    /// `orders.parquet/` of part files), a FIFO, a device. The final swap carries the folder's
+    /// other entries over, not the ones a table's file replaces, so that one would be deleted
+    /// with everything in it.
+    pub fn refuse_unreplaceable<'a>(
+        &self,
+        tables: impl IntoIterator<Item = &'a str>,
+    ) -> Result<()> {
+        let Location::Folder(dir) = &self.location else {
+            return Ok(());
+        };
+        let extension = match self.format {
+            FileFormat::Csv => "csv",
+            FileFormat::Parquet => "parquet",
+        };
+        for table in tables {
+            let path = dir.join(format!("{table}.{extension}"));
+            crate::files::replaceable(&path).map_err(|what| Error::NotAFile { path, what })?;
+        }
+        Ok(())
+    }
+
     /// Refuses a target that would overwrite what the run reads, before any work: a folder
     /// (CSV or Parquet) that is or holds one of the `inputs`, an SQLite file that is one of them
     /// (the schema's database, the model file), or a PostgreSQL database named by the same URI

@@ -80,6 +80,11 @@ impl GivenFiles {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// The files the rows are read from: inputs, which no output may overwrite.
+    pub fn paths(&self) -> Vec<PathBuf> {
+        self.0.values().cloned().collect()
+    }
 }
 
 /// Row counts and given rows, checked against the models they are generated from.
