@@ -197,3 +197,38 @@ fn existing_output_folder_keeps_unrelated_files() {
         .collect();
     assert_eq!(names, ["out"], "the staging folder is removed");
 }
+
+/// A column whose values are mostly rarer than the privacy threshold keeps its share of empty
+/// cells: the rare values are never drawn, but they still count as present (planted: 10% empty,
+/// 10% one frequent label, 80% labels seen twice each, as postcodes or counties are).
+#[test]
+fn empty_cells_keep_their_share_beside_rare_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("id,segment,area\n");
+    for row in 0..2000 {
+        let area = match row % 10 {
+            0 => String::new(),
+            1 => "Central".to_string(),
+            _ => format!("Area {:04}", row / 2),
+        };
+        let segment = ["retail", "business"][(row / 10) % 2];
+        csv.push_str(&format!("{row},{segment},{area}\n"));
+    }
+    std::fs::write(dir.path().join("places.csv"), csv).unwrap();
+    let schema = dir.path().join("schema.yaml");
+    std::fs::write(
+        &schema,
+        "tables:\n  places:\n    path: places.csv\n    primary_key: id\n    columns:\n      area: categorical\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    run(&schema, &out, 3, 1.0);
+    let synthetic = Csv::read(&out.join("places.csv"));
+    let empty = synthetic
+        .column("area")
+        .iter()
+        .filter(|v| v.is_empty())
+        .count() as f64
+        / synthetic.rows.len() as f64;
+    assert!((empty - 0.1).abs() < 0.03, "{empty} of the cells empty");
+}

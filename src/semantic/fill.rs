@@ -21,6 +21,7 @@ use crate::sampling::{BLOCK_ROWS, SynthRng, in_blocks};
 use crate::schema::{ColumnKind, TableDef};
 
 use super::detect::{TableContext, detect, is_email};
+use super::gendered;
 use super::locale::{Locale, country, mail_form};
 use super::text::WordModel;
 use crate::schema::SemanticType;
@@ -41,16 +42,73 @@ pub struct SemanticTable {
 
 /// First names by the title of their row (`Mr.`, `Mrs.`, `Ms.`, `Dr.`): a name drawn from the
 /// locale lists says nothing of gender, so a `Mrs.` row could be called Richard. A row whose
-/// title has names gets one of the real first names seen with that title in at least the
-/// privacy threshold rows (as frequent names are reused anyway).
+/// title says a gender gets one of the real first names seen with that gender in at least the
+/// privacy threshold rows (as frequent names are reused anyway), or, as often as real rows of
+/// that gender had a rarer name, a name from the public list of that gender.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Titles {
     /// The title column.
     title: usize,
     /// The first-name column.
     first: usize,
-    /// Each title, with its first names weighted by how often they were seen with it.
-    names: Vec<(Arc<str>, Weighted<Arc<str>>)>,
+    /// Each gendered title (sorted), with the names its rows get.
+    names: Vec<(Arc<str>, TitleNames)>,
+}
+
+/// The first names of the rows of one gender.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct TitleNames {
+    /// Real names seen with the gender's titles in at least k rows, weighted by their rows.
+    frequent: Option<Weighted<Arc<str>>>,
+    /// The share of the gender's real rows whose name was rarer: drawn from the public list.
+    fresh_share: f64,
+    /// Women's titles (else men's).
+    women: bool,
+}
+
+impl TitleNames {
+    /// The names of the real rows whose title is of `gender` ([`MALE_TITLES`] or
+    /// [`FEMALE_TITLES`]); `None` when no row has such a title.
+    fn of<'a>(
+        rows: impl Iterator<Item = (&'a Arc<str>, &'a Arc<str>)>,
+        gender: &[&str],
+        min_count: usize,
+    ) -> Option<TitleNames> {
+        let names: Vec<&str> = rows
+            .filter(|(title, _)| gender.contains(&title_word(title).as_str()))
+            .map(|(_, name)| &**name)
+            .collect();
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for name in &names {
+            *counts.entry(name).or_default() += 1;
+        }
+        let rare: usize = counts.values().filter(|&&n| n < min_count).sum();
+        (!names.is_empty()).then(|| TitleNames {
+            frequent: Weighted::frequent(names.iter().map(|&name| Arc::from(name)), min_count),
+            fresh_share: rare as f64 / names.len() as f64,
+            women: std::ptr::eq(gender, FEMALE_TITLES),
+        })
+    }
+
+    fn draw(&self, rng: &mut SynthRng) -> Arc<str> {
+        match &self.frequent {
+            Some(frequent) if rng.random::<f64>() >= self.fresh_share => frequent.draw(rng).clone(),
+            _ => {
+                let list = if self.women {
+                    gendered::WOMEN
+                } else {
+                    gendered::MEN
+                };
+                Arc::from(list[rng.random_range(0..list.len())])
+            }
+        }
+    }
+
+    /// Whether names read from a model file can be drawn.
+    fn check(&self) -> bool {
+        (0.0..=1.0).contains(&self.fresh_share)
+            && self.frequent.as_ref().is_none_or(Weighted::check)
+    }
 }
 
 /// Titles (lowercase, without the final point) that make a column a title column: those of
@@ -206,15 +264,10 @@ fn titles(table: &Table, types: &[SemanticType], min_count: usize) -> Option<Tit
                 _ => None,
             })
     };
-    let of_gender = |gender: &[&str]| {
-        let names = rows()
-            .filter(|(title, _)| gender.contains(&title_word(title).as_str()))
-            .map(|(_, name)| name.clone());
-        Weighted::frequent(names, min_count)
-    };
-    let (men, women) = (of_gender(MALE_TITLES), of_gender(FEMALE_TITLES));
+    let men = TitleNames::of(rows(), MALE_TITLES, min_count);
+    let women = TitleNames::of(rows(), FEMALE_TITLES, min_count);
     let titles: std::collections::BTreeSet<&Arc<str>> = rows().map(|(title, _)| title).collect();
-    let names: Vec<(Arc<str>, Weighted<Arc<str>>)> = titles
+    let names: Vec<(Arc<str>, TitleNames)> = titles
         .into_iter()
         .filter_map(|title| {
             let word = title_word(title);
@@ -618,7 +671,7 @@ impl SemanticTable {
                 out.push(match (current, titled) {
                     (Value::Null, _) => Value::Null,
                     (_, Some((first, names))) if first == column.index => {
-                        let name = names.draw(rng).clone();
+                        let name = names.draw(rng);
                         person.first = Some(name.to_string());
                         Value::Label(name)
                     }
@@ -630,7 +683,7 @@ impl SemanticTable {
     }
 
     /// The first-name column and the names of the title of `row`, when its title has some.
-    fn titled_names(&self, columns: &[Column], row: usize) -> Option<(usize, &Weighted<Arc<str>>)> {
+    fn titled_names(&self, columns: &[Column], row: usize) -> Option<(usize, &TitleNames)> {
         let titles = self.titles.as_ref()?;
         let Value::Label(title) = columns.get(titles.title)?.values.get(row)? else {
             return None;

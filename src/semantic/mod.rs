@@ -7,6 +7,7 @@
 
 pub mod detect;
 pub mod fill;
+mod gendered;
 pub mod keep;
 pub mod locale;
 pub mod text;

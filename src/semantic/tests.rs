@@ -10,6 +10,7 @@ use rand::RngExt;
 
 use super::detect::is_email;
 use super::fill::{ParentColumns, SemanticTable, train};
+use super::gendered;
 use super::locale::{Locale, country};
 use crate::data::{Column, Table, Value, ValueFormat};
 use crate::sampling::rng_for;
@@ -226,7 +227,8 @@ fn generators_that_do_not_fit_the_table_are_refused() {
 
 /// A title column decides the gender of the first names drawn: `Mr.` rows get names real men's
 /// titles had, `Mrs.` and `Ms.` rows names of either women's title (pooled), and a name seen
-/// fewer times than the threshold is never drawn.
+/// fewer times than the threshold is never drawn (replaced by a name of the public list of the
+/// row's gender).
 #[test]
 fn first_names_agree_with_titles() {
     const MEN: [&str; 3] = ["Arthur", "Bruno", "Cyril"];
@@ -264,9 +266,15 @@ fn first_names_agree_with_titles() {
             text(&synthetic[1].values[row]),
         );
         match title {
-            "Mr." => assert!(MEN.contains(&name), "Mr. {name}"),
+            "Mr." => assert!(
+                MEN.contains(&name) || gendered::MEN.contains(&name),
+                "Mr. {name}"
+            ),
             _ => {
-                assert!(MRS.contains(&name) || MS.contains(&name), "{title} {name}");
+                assert!(
+                    MRS.contains(&name) || MS.contains(&name) || gendered::WOMEN.contains(&name),
+                    "{title} {name}"
+                );
                 pooled += usize::from(title == "Ms." && MRS.contains(&name));
             }
         }
@@ -321,6 +329,64 @@ fn regenerated_columns_do_not_depend_on_what_was_drawn() {
                     "column {column} row {row}"
                 );
             }
+        }
+    }
+}
+
+/// Women whose names are rarer than the threshold keep their share of fresh women's names: one
+/// frequent name (a tenth of the rows) stays a tenth instead of standing for every woman, and
+/// no name of the public list takes more than a few rows in a hundred.
+#[test]
+fn rare_titled_names_are_replaced_by_names_of_the_same_gender() {
+    const ROWS: usize = 2000;
+    let mut titles = Vec::new();
+    let mut names = Vec::new();
+    for i in 0..ROWS {
+        titles.push(if i % 2 == 0 { "Mrs." } else { "Mr." }.to_string());
+        names.push(match i % 20 {
+            0 => "Alma".to_string(),
+            1 => "Bruno".to_string(),
+            _ => format!("Rare{}", letters(i)),
+        });
+    }
+    let last = (0..ROWS).map(|i| format!("Qua{}", letters(i))).collect();
+    let columns = vec![
+        column("salutation", ColumnKind::Categorical, titles),
+        column("first_name", ColumnKind::Id, names),
+        column("last_name", ColumnKind::Id, last),
+    ];
+    let real = Table {
+        name: "customers".into(),
+        header: columns.iter().map(|c| c.name.clone()).collect(),
+        lines: (0..ROWS as u64).collect(),
+        keys: IndexMap::new(),
+        columns,
+    };
+    let synthetic = filled(&real);
+    let mut counts: std::collections::HashMap<(&str, &str), usize> = Default::default();
+    for row in 0..ROWS {
+        let (title, name) = (
+            text(&synthetic[0].values[row]),
+            text(&synthetic[1].values[row]),
+        );
+        let public = if title == "Mrs." {
+            gendered::WOMEN
+        } else {
+            gendered::MEN
+        };
+        let frequent = if title == "Mrs." { "Alma" } else { "Bruno" };
+        assert!(
+            name == frequent || public.contains(&name),
+            "{title} {name}: a real frequent name or a public one of the gender"
+        );
+        *counts.entry((title, name)).or_default() += 1;
+    }
+    for ((title, name), count) in counts {
+        let share = count as f64 / (ROWS / 2) as f64;
+        if name == "Alma" || name == "Bruno" {
+            assert!((share - 0.1).abs() < 0.03, "{title} {name}: {share}");
+        } else {
+            assert!(share < 0.04, "{title} {name}: {share}");
         }
     }
 }
