@@ -164,6 +164,19 @@ enum ColumnModel {
     Marginal(Marginal),
 }
 
+impl ColumnModel {
+    /// A value of the column drawn on its own, never empty: what a rare label is written as.
+    fn frequent_value(&self, rng: &mut SynthRng) -> Value {
+        match self {
+            ColumnModel::Tree(conditional)
+            | ColumnModel::Gap {
+                first: conditional, ..
+            } => conditional.fallback.sample_present(rng),
+            ColumnModel::Marginal(marginal) => marginal.sample_present(rng),
+        }
+    }
+}
+
 /// A tree over some features with the real values of each leaf.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Conditional {
@@ -458,6 +471,12 @@ impl LearnedModel {
         interval: Option<(f64, f64)>,
         rng: &mut SynthRng,
     ) {
+        // A rare label is coded as in training, and written as a frequent one.
+        let rare_code = is_rare(&value).then(|| self.encoders[column].encode(&value));
+        let value = match rare_code {
+            Some(_) => self.columns[column].frequent_value(rng),
+            None => value,
+        };
         let value = clip(value, self.bounds[column]);
         let value = match value {
             Value::Number(x) if self.whole[column] => Value::Number(x.round()),
@@ -472,7 +491,10 @@ impl LearnedModel {
             value
         };
         if self.codes_read()[column] {
-            draft.codes[self.layout.current(column)] = self.encoders[column].encode(&value);
+            draft.codes[self.layout.current(column)] = match rare_code {
+                Some(code) if !self.enforcer.changes(column) => code,
+                _ => self.encoders[column].encode(&value),
+            };
         }
         draft.row[column] = value;
     }
@@ -1464,44 +1486,45 @@ fn frequent_labels(column: &Column, min_count: usize) -> HashSet<Arc<str>> {
         .collect()
 }
 
-/// The values a leaf keeps: rare labels dropped and, for absolute values (`clamp`), numbers
-/// held inside the protected bounds, so the model holds nothing the output would never show.
-/// The empty cells keep their share of the leaf's rows ([`nulls_among_kept`]).
+/// The values a leaf keeps: each rare label replaced by [`RARE`] and, for absolute values
+/// (`clamp`), numbers held inside the protected bounds, so the model holds nothing the output
+/// would never show.
 fn leaf_values(
     rows: &[u32],
     targets: &[Value],
     frequent: &HashSet<Arc<str>>,
     clamp: Option<(f64, f64)>,
 ) -> LeafValues {
+    let rare: Arc<str> = Arc::from(RARE);
     let mut nulls = 0;
-    let mut rare = 0;
     let mut values = Vec::new();
     for &row in rows {
         match &targets[row as usize] {
             Value::Null => nulls += 1,
-            Value::Label(label) if !frequent.contains(label) => rare += 1,
+            Value::Label(label) if !frequent.contains(label) => {
+                values.push(Value::Label(Arc::clone(&rare)));
+            }
             value => values.push(clip(value.clone(), clamp)),
         }
     }
     values.sort_by(Value::order);
     LeafValues {
-        nulls: nulls_among_kept(nulls, values.len(), rare),
+        nulls,
         values: Runs::new(values),
     }
 }
 
-/// The empty cells a leaf keeps beside its `kept` values once its `rare` labels are dropped:
-/// as many as keep the real share of empty cells among the leaf's rows. Kept as counted, a
-/// leaf of 16 empty cells and 400 rare postcodes drew an empty one every time (TPC-DS
-/// `ca_zip` came out empty five times as often as the real column). A leaf with nothing but
-/// rare labels and empty cells keeps none: it is then drawn from the column's own
-/// distribution, empty cells at the column's rate.
-fn nulls_among_kept(nulls: usize, kept: usize, rare: usize) -> usize {
-    match (rare, kept) {
-        (0, _) => nulls,
-        (_, 0) => 0,
-        _ => (nulls as f64 * kept as f64 / (kept + rare) as f64).round() as usize,
-    }
+/// What a leaf holds in place of each label rarer than the privacy threshold. Dropped, the
+/// rare labels' rows left the leaf's empty cells and frequent labels to stand for them:
+/// TPC-DS `ca_zip` came out empty five times as often as the real column, and the trees of
+/// later columns, trained on rows whose county was coded as rare, never saw one drawn (their
+/// empty street numbers quadrupled). Drawn, it is coded as the rare labels were in training
+/// and written as one of the column's frequent labels ([`LearnedModel::keep_drawn`]).
+const RARE: &str = "\u{0}rare";
+
+/// Whether a drawn value is [`RARE`].
+fn is_rare(value: &Value) -> bool {
+    matches!(value, Value::Label(label) if &**label == RARE)
 }
 
 /// The tree of children counts over the parent's context.

@@ -99,6 +99,11 @@ impl Marginal {
         if self.null_rate > 0.0 && rng.random::<f64>() < self.null_rate {
             return Value::Null;
         }
+        self.sample_present(rng)
+    }
+
+    /// A draw that is not empty (unless the column never holds a value).
+    pub fn sample_present(&self, rng: &mut SynthRng) -> Value {
         match &self.shape {
             Shape::Empty => Value::Null,
             Shape::Number { sorted, integer } => {
