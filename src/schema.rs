@@ -493,7 +493,45 @@ impl Schema {
             check_sequence(table, &mut problems);
             check_overrides(table, &mut problems);
         }
+        check_modes(self, &mut problems);
         problems
+    }
+}
+
+/// A table with `mode: keep` keeps every table it refers to (recursively: a kept row's keys
+/// point at real rows), so none of those may say `mode: synthesize`: copied anyway, a table
+/// the user said must never be copied (its e-mails, say) would reach the output as it is.
+fn check_modes(schema: &Schema, problems: &mut Vec<Problem>) {
+    for kept in schema
+        .tables
+        .iter()
+        .filter(|t| t.mode == Some(TableMode::Keep))
+    {
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut todo: Vec<&TableDef> = vec![kept];
+        while let Some(table) = todo.pop() {
+            for fk in &table.foreign_keys {
+                let Some(parent) = schema.table(&fk.parent) else {
+                    continue;
+                };
+                if !seen.insert(parent.name.as_str()) {
+                    continue;
+                }
+                if parent.mode == Some(TableMode::Synthesize) {
+                    problems.push(Problem::table(
+                        &kept.name,
+                        "mode",
+                        format!(
+                            "`mode: keep` copies the table with its keys, so the tables it \
+                             refers to are copied too, but `{}` (referred to through `{}.{}`) \
+                             says `mode: synthesize`: remove one of the two",
+                            parent.name, table.name, fk.column
+                        ),
+                    ));
+                }
+                todo.push(parent);
+            }
+        }
     }
 }
 

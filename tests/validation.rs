@@ -813,3 +813,31 @@ fn hostile_input_never_panics() {
     );
     assert!(stderr.contains("schema.yaml"), "{stderr}");
 }
+
+/// A kept table copies the tables it refers to, so one of them saying `mode: synthesize` is a
+/// contradiction: refused, naming the kept table, its mode and the parent (copied silently, the
+/// parent the user said must never be copied reached the output as it is).
+#[test]
+fn a_kept_table_over_a_parent_that_must_be_synthesized_is_refused() {
+    let dir = bank(
+        "
+        tables:
+          accounts: {path: accounts.csv, primary_key: account_id, mode: synthesize}
+          transactions:
+            path: transactions.csv
+            primary_key: transaction_id
+            foreign_keys: {account_id: accounts}
+            mode: keep
+        ",
+    );
+    let stderr = invalid(&dir);
+    assert_reported(
+        &stderr,
+        "table `transactions`, parameter `mode`",
+        &["`accounts`", "transactions.account_id", "mode: synthesize"],
+    );
+    let out = dir.path().join("out");
+    let (code, _, stderr) = dxsynth(&["run", &schema_path(&dir), "-o", &out.display().to_string()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(!out.exists(), "nothing is written");
+}

@@ -30,8 +30,8 @@ const CALENDAR_TOKENS: &[&str] = &[
 ];
 
 /// Why each table is kept (tables not kept are absent), parents before children. A table
-/// with `mode: keep` keeps the tables it refers to as well (recursively), whatever their mode:
-/// a kept row's keys must point at real rows.
+/// with `mode: keep` keeps the tables it refers to as well (recursively): a kept row's keys
+/// must point at real rows (a valid schema has none of them say `mode: synthesize`).
 pub fn decide(schema: &Schema, tables: &IndexMap<String, Table>) -> IndexMap<String, String> {
     let mut kept: IndexMap<String, String> = IndexMap::new();
     let mut forced: IndexMap<String, String> = IndexMap::new();
