@@ -26,7 +26,7 @@ use std::collections::HashSet;
 use std::ffi::OsString;
 use std::fs;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
@@ -144,8 +144,20 @@ pub fn check_folder(out_dir: &Path) -> Result<()> {
             "the output folder `{}` exists and is not a folder",
             out_dir.display()
         )),
+        Ok(_) if holds_current_folder(out_dir) => problem(format!(
+            "the output folder `{}` is (or holds) the current folder: the finished output takes \
+             the folder's place as a whole, which would leave this process and its shell in a \
+             folder that no longer exists; give a folder inside it",
+            out_dir.display()
+        )),
         _ => Ok(()),
     }
+}
+
+/// Whether `dir` is the current folder or one above it (`.`, `..`, its absolute path).
+fn holds_current_folder(dir: &Path) -> bool {
+    std::env::current_dir()
+        .is_ok_and(|current| files::is_within(&files::resolved(&current), &files::resolved(dir)))
 }
 
 /// Writes every table as `<out_dir>/<table>.csv`; returns the paths written.
@@ -187,11 +199,17 @@ fn write_folder(
 /// link to a folder stays a link: the folder it points at is replaced) and the staging folder.
 fn open_staging(out_dir: &Path) -> Result<(PathBuf, tempfile::TempDir, Temporary)> {
     check_folder(out_dir)?;
-    let target = if fs::symlink_metadata(out_dir).is_ok_and(|m| m.file_type().is_symlink()) {
-        files::resolved(out_dir)
-    } else {
-        out_dir.to_path_buf()
-    };
+    // A link, or a path through `.` or `..` (`out/sub/..`, which cannot be renamed as such),
+    // is swapped at the path the file system resolves it to.
+    let indirect = out_dir
+        .components()
+        .any(|c| matches!(c, Component::CurDir | Component::ParentDir));
+    let target =
+        if indirect || fs::symlink_metadata(out_dir).is_ok_and(|m| m.file_type().is_symlink()) {
+            files::resolved(out_dir)
+        } else {
+            out_dir.to_path_buf()
+        };
     let (staging, registered) = staging_dir(&target)?;
     Ok((target, staging, registered))
 }

@@ -163,12 +163,12 @@ pub fn run_to(
     progress: &dyn Progress,
 ) -> Result<RunReport> {
     check_scale(options.scale)?;
-    target.check()?;
     if let Ok(schema) = Schema::load(schema_file) {
         let mut inputs = schema.input_paths();
         inputs.extend(options.given.paths());
         target.refuse_inputs(&inputs, &schema.database_tables())?;
     }
+    target.check()?;
     let input = load(schema_file, options.sample_rows, progress)?;
     target.refuse_unreplaceable(input.plan.order.iter().map(|table| table.table.as_str()))?;
     // Kept tables are found in training: counted here with their real rows (a hundred at most).

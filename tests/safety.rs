@@ -196,6 +196,27 @@ fn what_a_table_file_would_replace_is_refused_and_kept() {
     assert!(leftovers(dir.path()).is_empty());
 }
 
+/// `.` (or a path resolving to the current folder or above it) is refused before any work: the
+/// output takes the folder's place whole, which would strand the shell in a deleted folder. A
+/// path through `..` elsewhere is written where it resolves, its other entries kept.
+#[test]
+fn the_current_folder_is_refused_and_paths_through_dots_are_resolved() {
+    let (dir, data) = bank_folder();
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(work.join("sub")).expect("mkdir");
+    let schema = data.join("schema.yaml");
+    let schema = schema.to_str().expect("utf-8");
+    for out in [".", "sub/.."] {
+        let (code, _, stderr) = dxsynth_in(&work, &["run", schema, "-o", out]);
+        assert_eq!(code, 2, "{out}: {stderr}");
+        assert!(stderr.contains("the current folder"), "{out}: {stderr}");
+    }
+    let (code, _, stderr) = dxsynth_in(dir.path(), &["run", schema, "-o", "work/sub/.."]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(work.join("accounts.csv").is_file() && work.join("sub").is_dir());
+    assert!(leftovers(dir.path()).is_empty());
+}
+
 #[test]
 fn a_model_file_or_schema_is_never_renamed_over_a_fifo_or_a_folder() {
     let (_dir, data) = bank_folder();
