@@ -402,3 +402,104 @@ fn bad_given_files_are_refused_with_the_column_named() {
     );
     assert!(stderr.contains("table `nope`"), "{stderr}");
 }
+
+/// A table asked for no rows that a table with rows refers to through an assigned key (the
+/// non-sequential `reviews`, or `orders`, generated per customer, for products) is refused,
+/// naming it and the table referring to it; with no rows for the referring table it is fine.
+#[test]
+fn no_rows_for_a_table_others_point_at_is_refused() {
+    let dir = TempDir::new().expect("temporary folder");
+    let shop = example("schemas/shop.yaml");
+    let out = dir.path().join("out");
+    let run = |rows: &str| {
+        vec![
+            "run".to_string(),
+            path(&shop).to_string(),
+            "-o".to_string(),
+            path(&out).to_string(),
+            "--quiet".to_string(),
+            "--rows".to_string(),
+            rows.to_string(),
+        ]
+    };
+    let args = run("customers=20,products=0");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let stderr = refused(&args, &out);
+    assert!(stderr.contains("table `products`"), "{stderr}");
+    assert!(
+        stderr.contains("`orders`") && stderr.contains("`reviews`"),
+        "{stderr}"
+    );
+    let args = run("customers=0,products=5,reviews=0");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    ok(&args);
+    assert_intact(&shop, &out);
+}
+
+/// Rows given for a table a kept lookup table refers to (as TPC-H `nation` refers to `region`)
+/// are refused, naming the kept table: its real keys would point at rows not given (they came
+/// out empty). Given rows for both are fine.
+#[test]
+fn given_rows_under_a_kept_table_are_refused() {
+    let dir = TempDir::new().expect("temporary folder");
+    let data = dir.path();
+    std::fs::write(
+        data.join("regions.csv"),
+        "region_id,name\n1,North\n2,South\n3,East\n",
+    )
+    .expect("write");
+    let mut countries = String::from("country_id,region_id,name\n");
+    for (id, name) in ["Avalon", "Brela", "Corvia", "Dunmor", "Estra", "Farrow"]
+        .iter()
+        .enumerate()
+    {
+        countries.push_str(&format!("{},{},{name}\n", id + 1, id % 3 + 1));
+    }
+    std::fs::write(data.join("countries.csv"), &countries).expect("write");
+    let mut people = String::from("person_id,country_id,age\n");
+    for id in 1..=120 {
+        people.push_str(&format!("{id},{},{}\n", id % 6 + 1, 20 + id % 50));
+    }
+    std::fs::write(data.join("people.csv"), people).expect("write");
+    let schema = data.join("schema.yaml");
+    std::fs::write(
+        &schema,
+        "tables:\n  regions: {path: regions.csv, primary_key: region_id}\n  \
+         countries: {path: countries.csv, primary_key: country_id, foreign_keys: {region_id: regions}}\n  \
+         people: {path: people.csv, primary_key: person_id, foreign_keys: {country_id: countries}}\n",
+    )
+    .expect("write");
+    std::fs::write(data.join("mine.csv"), "region_id,name\nA,Atlantis\n").expect("write");
+    let out = data.join("out");
+    let given = format!("regions={}", path(&data.join("mine.csv")));
+    let args = [
+        "run",
+        path(&schema),
+        "-o",
+        path(&out),
+        "--quiet",
+        "--given",
+        &given,
+    ];
+    let stderr = refused(&args, &out);
+    assert!(stderr.contains("--given"), "{stderr}");
+    assert!(
+        stderr.contains("table `regions`") && stderr.contains("`countries` is kept"),
+        "{stderr}"
+    );
+    let mine = data.join("countries_mine.csv");
+    std::fs::write(&mine, "country_id,region_id,name\nX,A,Xanadu\n").expect("write");
+    let both = format!("countries={}", path(&mine));
+    ok(&[
+        "run",
+        path(&schema),
+        "-o",
+        path(&out),
+        "--quiet",
+        "--given",
+        &given,
+        "--given",
+        &both,
+    ]);
+    assert_eq!(read(&out, "countries").column("region_id"), vec!["A"]);
+}

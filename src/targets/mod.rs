@@ -106,11 +106,13 @@ impl Targets {
     ) -> Result<Targets> {
         let mut row_problems = row_problems(&models.plan, rows, given);
         row_problems.extend(kept_problems(models, rows));
+        row_problems.extend(empty_parents(models, rows, given, scale));
         if !row_problems.is_empty() {
             return Err(Error::RowCounts(Problems(row_problems)));
         }
         let (tables, problems) = read_given(models, given);
         let mut problems = problems;
+        problems.extend(given_under_kept(models, given));
         let kept = kept_keys(models);
         for table in tables.values() {
             let parent_keys = |parent: &str| match (tables.get(parent), kept.get(parent)) {
@@ -166,6 +168,83 @@ fn kept_problems(models: &Models, rows: &RowTargets) -> Vec<Problem> {
             ))
         })
         .collect()
+}
+
+/// Rows given for a table a kept table refers to: the kept rows' real keys would point at
+/// rows that are not there (their foreign keys came out empty).
+fn given_under_kept(models: &Models, given: &GivenFiles) -> Vec<Problem> {
+    let kept = |table: &str| models.tables.get(table).and_then(|t| t.kept.as_ref());
+    models
+        .plan
+        .order
+        .iter()
+        .filter(|child| !given.0.contains_key(&child.table))
+        .filter_map(|child| Some((child, kept(&child.table)?)))
+        .flat_map(|(child, why)| {
+            child.relationships().into_iter().filter_map(move |key| {
+                given.0.contains_key(&key.parent).then(|| {
+                    about(
+                        &key.parent,
+                        format!(
+                            "`{}` is kept as it is ({}) and refers to it (`{}`): its real keys \
+                             would point at rows that are not among the given ones; give rows \
+                             for `{}` too",
+                            child.table, why.reason, key.foreign_key, child.table
+                        ),
+                    )
+                })
+            })
+        })
+        .collect()
+}
+
+/// Tables asked for no rows (or scaled down to none) that a table with rows refers to through
+/// a key it assigns: its keys would have no row to point at and came out empty.
+fn empty_parents(
+    models: &Models,
+    rows: &RowTargets,
+    given: &GivenFiles,
+    scale: f64,
+) -> Vec<Problem> {
+    let known = |table: &str| {
+        if given.0.contains_key(table) || models.tables.get(table).is_some_and(|t| t.kept.is_some())
+        {
+            None
+        } else {
+            root_rows(models, rows, scale, table)
+        }
+    };
+    // Whether a table may have rows: a root or independent one when not asked for none, a
+    // sequential one when its parent may.
+    let may_have_rows = |table: &str| {
+        let mut table = table.to_string();
+        loop {
+            match models.plan.table(&table).map(|plan| &plan.generation) {
+                Some(Generation::Sequential { key }) => table = key.parent.clone(),
+                Some(_) => return known(&table) != Some(0),
+                None => return false,
+            }
+        }
+    };
+    let mut problems = Vec::new();
+    for child in &models.plan.order {
+        if !may_have_rows(&child.table) {
+            continue;
+        }
+        for key in &child.assigned {
+            if known(&key.parent) == Some(0) {
+                problems.push(about(
+                    &key.parent,
+                    format!(
+                        "it would have no rows, but `{}` has rows and refers to it (`{}`): \
+                         their keys would point at nothing; ask for rows of `{}`, or none of `{}`",
+                        child.table, key.column, key.parent, child.table
+                    ),
+                ));
+            }
+        }
+    }
+    problems
 }
 
 /// The real primary keys of every kept table, as written.
