@@ -841,3 +841,52 @@ fn a_kept_table_over_a_parent_that_must_be_synthesized_is_refused() {
     assert_eq!(code, 2, "{stderr}");
     assert!(!out.exists(), "nothing is written");
 }
+
+/// Declared rules are checked against their columns' types, and two declared about the same
+/// columns are refused (one silently replaced the other): fitted anyway, a day difference
+/// between a number and a date turned the number into seconds since 1970.
+#[test]
+fn declared_rules_of_the_wrong_types_or_twice_about_the_same_columns_are_refused() {
+    let mut csv = String::from("id,a,b,d\n");
+    for i in 0..60 {
+        csv.push_str(&format!(
+            "{i},{},{},2020-03-{:02}\n",
+            i + 1,
+            i + 100,
+            i % 28 + 1
+        ));
+    }
+    let dir = fixture(&[
+        ("t.csv", &csv),
+        (
+            "schema.yaml",
+            r#"
+            tables:
+              t:
+                path: t.csv
+                primary_key: id
+                rules:
+                  add:
+                    - "a - d in [0, 3] days"
+                    - "a < b"
+                    - "b < a"
+                    - "a = year(a)"
+                    - "d <= d"
+            "#,
+        ),
+    ]);
+    let stderr = invalid(&dir);
+    let place = "table `t`, parameter `rules.add`";
+    assert_reported(
+        &stderr,
+        place,
+        &["a - d in [0, 3] days", "`a` is numerical"],
+    );
+    assert_reported(&stderr, place, &["rule `b < a`", "`a < b`"]);
+    assert_reported(&stderr, place, &["a = year(a)", "twice"]);
+    assert_reported(&stderr, place, &["d <= d", "twice"]);
+    assert!(
+        !stderr.lines().any(|l| l.contains("rule `a < b`")),
+        "the first of two is not the problem:\n{stderr}"
+    );
+}

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{Column, Value};
 use crate::error::Problem;
-use crate::schema::{RulesSection, TableDef};
+use crate::schema::{ColumnKind, RulesSection, TableDef};
 
 /// A column a rule talks about: one of the table's own, or one of the parent's (the parent
 /// that drives the table's sequences; `table` is its name).
@@ -559,13 +559,17 @@ pub fn table_rules(def: &TableDef, frame: &Frame<'_>, min_count: usize) -> Vec<R
 }
 
 /// Checks a table's `rules:` section: every rule reads, names columns the table models (or,
-/// as `parent.column`, columns of the parent its sequences hang off). `modelled` are the
-/// table's modelled columns; `parent` the sequence parent's name and modelled columns.
+/// as `parent.column`, columns of the parent its sequences hang off) of the types it works on,
+/// no column twice, and no two declared rules are about the same columns (one would silently
+/// replace the other). `modelled` are the table's modelled columns; `parent` the sequence
+/// parent's name and modelled columns; `type_of` the type of a column the rule names.
 pub fn check_section(
     def: &TableDef,
     modelled: &[String],
     parent: Option<(&str, &[String])>,
+    type_of: &dyn Fn(&Col) -> Option<ColumnKind>,
 ) -> Vec<Problem> {
+    let mut declared: Vec<(String, &String)> = Vec::new();
     let mut problems = Vec::new();
     let entries = def
         .rules
@@ -584,13 +588,82 @@ pub fn check_section(
                 continue;
             }
         };
-        for col in kind.columns() {
-            if let Some(message) = missing(&col, modelled, parent) {
-                problems.push(problem(message));
-            }
+        let columns = kind.columns();
+        let missing: Vec<String> = columns
+            .iter()
+            .filter_map(|col| missing(col, modelled, parent))
+            .collect();
+        let found_all = missing.is_empty();
+        problems.extend(missing.into_iter().map(problem));
+        if parameter != "rules.add" || !found_all {
+            continue;
+        }
+        let typed = columns.iter().map(|col| (col.to_string(), type_of(col)));
+        if let Some(message) = mistyped(&kind, typed.collect()) {
+            problems.push(problem(message));
+        }
+        let identity = kind.identity();
+        match declared.iter().find(|(other, _)| *other == identity) {
+            Some((_, earlier)) => problems.push(problem(format!(
+                "`{earlier}` is declared about the same columns: keep one of the two"
+            ))),
+            None => declared.push((identity, rule)),
         }
     }
     problems
+}
+
+/// Why a rule cannot hold on its columns' types (`kinds`, in [`RuleKind::columns`] order), if
+/// it cannot: fitted anyway, `a - d in [0, 3] days` with `a` a number turned `a` into seconds
+/// since 1970, and `k = year(d)` with `k` a category wrote one label in every row.
+fn mistyped(rule: &RuleKind, kinds: Vec<(String, Option<ColumnKind>)>) -> Option<String> {
+    let numeric =
+        |k: Option<ColumnKind>| matches!(k, Some(ColumnKind::Numerical | ColumnKind::Datetime));
+    let mut names: Vec<&str> = kinds.iter().map(|(name, _)| name.as_str()).collect();
+    names.sort_unstable();
+    if let Some(twice) = names.windows(2).find(|pair| pair[0] == pair[1]) {
+        return Some(format!("names `{}` twice", twice[0]));
+    }
+    let listed = |wanted: &str| {
+        let shown: Vec<String> = kinds
+            .iter()
+            .map(|(name, kind)| {
+                format!(
+                    "`{name}` is {}",
+                    kind.map_or_else(|| "unknown".to_string(), |k| k.to_string())
+                )
+            })
+            .collect();
+        format!("works on {wanted}, but {}", shown.join(" and "))
+    };
+    let all_numeric = kinds.iter().all(|(_, k)| numeric(*k));
+    let same_kind = kinds.windows(2).all(|pair| pair[0].1 == pair[1].1);
+    match rule {
+        RuleKind::Order { .. } | RuleKind::Difference { .. } if !(all_numeric && same_kind) => {
+            Some(listed("two numbers or two datetimes"))
+        }
+        RuleKind::Difference { days: true, .. }
+            if kinds.first().and_then(|(_, k)| *k) != Some(ColumnKind::Datetime) =>
+        {
+            Some(listed("two datetimes (a difference in days)"))
+        }
+        RuleKind::Arithmetic { .. } | RuleKind::Sum { .. } if !all_numeric => {
+            Some(listed("numbers"))
+        }
+        RuleKind::Calendar { .. } => match kinds.as_slice() {
+            [
+                (_, Some(ColumnKind::Numerical | ColumnKind::Categorical)),
+                (_, Some(ColumnKind::Datetime)),
+            ] => None,
+            _ => Some(listed("a number or category taken from a datetime")),
+        },
+        RuleKind::ClockTime { .. }
+            if kinds.first().and_then(|(_, k)| *k) != Some(ColumnKind::Numerical) =>
+        {
+            Some(listed("a number (a clock time, HHMM)"))
+        }
+        _ => None,
+    }
 }
 
 fn missing(col: &Col, modelled: &[String], parent: Option<(&str, &[String])>) -> Option<String> {
@@ -704,12 +777,27 @@ pub fn check_schema(
                     .map(|t| (key.parent.as_str(), names(t))),
                 _ => None,
             });
+        let parent_table = plan
+            .and_then(|plan| plan.table(&def.name))
+            .and_then(|plan| match &plan.generation {
+                crate::plan::Generation::Sequential { key } => tables.get(&key.parent),
+                _ => None,
+            });
+        let type_of = |col: &Col| {
+            let (table, name) = match col {
+                Col::Own(name) => (Some(table), name),
+                Col::Parent { column, .. } => (parent_table, column),
+            };
+            let column = table?.columns.iter().find(|c| &c.name == name)?;
+            Some(column.kind)
+        };
         problems.extend(check_section(
             def,
             &names(table),
             parent
                 .as_ref()
                 .map(|(name, columns)| (*name, columns.as_slice())),
+            &type_of,
         ));
     }
     problems
