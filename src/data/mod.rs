@@ -647,6 +647,14 @@ fn failing_column<'h>(err: &csv::Error, header: &'h [String]) -> Option<&'h str>
 }
 
 fn check_header(def: &TableDef, header: &[String], problems: &mut Vec<Problem>) {
+    // Where the column names come from, as the user knows it.
+    let names = if def.source.is_some() {
+        "the database table"
+    } else if crate::input::is_parquet(&def.path) {
+        "the Parquet schema"
+    } else {
+        "the CSV header"
+    };
     let mut seen = HashSet::new();
     for name in header {
         if name.chars().any(char::is_control) {
@@ -663,7 +671,7 @@ fn check_header(def: &TableDef, header: &[String], problems: &mut Vec<Problem>) 
                 &def.name,
                 name,
                 "path",
-                "the CSV header has this column twice",
+                format!("{names} has this column twice"),
             ));
         }
     }
