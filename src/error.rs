@@ -221,8 +221,9 @@ impl Error {
 /// retraining): it is bad input, like an invalid schema.
 #[derive(Debug)]
 pub enum ModelFileProblem {
-    /// The file cannot be read at all.
-    Unreadable(std::io::Error),
+    /// The file cannot be read at all: why, as a phrase that follows the file's name ("does not
+    /// exist", "is a folder: ...").
+    Unreadable(String),
     /// The file does not start with the model file signature.
     NotAModel,
     /// The file is of another format version.
@@ -252,7 +253,7 @@ pub enum ModelFileProblem {
 impl fmt::Display for ModelFileProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ModelFileProblem::Unreadable(err) => write!(f, "cannot be read: {err}"),
+            ModelFileProblem::Unreadable(why) => write!(f, "{why}"),
             ModelFileProblem::NotAModel => write!(
                 f,
                 "is not a dxsynth model file (it does not start with the model file signature); \

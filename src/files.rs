@@ -10,9 +10,10 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 /// Checks that `path` is a regular file (following symbolic links) and returns its size; the
-/// error says what it is instead, in words fit for a message.
+/// error says what it is instead, in words fit for a message: a verb phrase to follow the path
+/// or `it` ("does not exist", "is a folder: ..."), never the bare system text.
 pub fn regular_file(path: &Path) -> Result<u64, String> {
-    let metadata = std::fs::metadata(path).map_err(|err| err.to_string())?;
+    let metadata = std::fs::metadata(path).map_err(|err| unreadable(&err))?;
     if metadata.is_file() {
         return Ok(metadata.len());
     }
@@ -43,7 +44,19 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
             "is {size} bytes, more than the {limit} bytes such a file can sensibly have"
         ));
     }
-    std::fs::read(path).map_err(|err| err.to_string())
+    std::fs::read(path).map_err(|err| unreadable(&err))
+}
+
+/// Why a path cannot be read, as a verb phrase (see [`regular_file`]).
+fn unreadable(err: &std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => "does not exist".to_string(),
+        // A component of the path that is a file (`notes.txt/data.csv`).
+        std::io::ErrorKind::NotADirectory => {
+            "does not exist (a part of its path is a file, not a folder)".to_string()
+        }
+        _ => format!("cannot be read ({err})"),
+    }
 }
 
 /// The absolute path the file system would use for `path`, whether it exists or not: the
@@ -187,6 +200,20 @@ mod tests {
         std::fs::write(&file, "a\n1\n").expect("write");
         assert_eq!(regular_file(&file), Ok(4));
         assert!(read_bounded(&file, 3).is_err());
+    }
+
+    #[test]
+    fn a_missing_file_is_said_in_words_that_follow_its_path() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let missing = dir.path().join("missing.yaml");
+        assert_eq!(
+            read_bounded(&missing, 10),
+            Err("does not exist".to_string())
+        );
+        let file = dir.path().join("notes.txt");
+        std::fs::write(&file, "x").expect("write");
+        let under_file = regular_file(&file.join("a.csv")).unwrap_err();
+        assert!(under_file.starts_with("does not exist"), "{under_file}");
     }
 
     #[test]

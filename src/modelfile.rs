@@ -120,7 +120,7 @@ pub fn load(path: &Path) -> Result<ModelFile> {
         problem,
     };
     let bytes = crate::files::read_bounded(path, MAX_FILE_BYTES)
-        .map_err(|err| fail(ModelFileProblem::Unreadable(std::io::Error::other(err))))?;
+        .map_err(|why| fail(ModelFileProblem::Unreadable(why)))?;
     from_bytes(&bytes).map_err(fail)
 }
 

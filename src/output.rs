@@ -130,6 +130,24 @@ pub fn refuse_inputs(target: &Path, kind: OutputKind, inputs: &[PathBuf]) -> Res
 /// Checks an output folder before any work: not a file, not a dangling symbolic link.
 pub fn check_folder(out_dir: &Path) -> Result<()> {
     let problem = |message: String| Err(Error::invalid(vec![Problem::general(message)]));
+    // A folder under a file can never be made; found now, not after the whole job.
+    let blocking = out_dir.ancestors().skip(1).find_map(|above| {
+        let metadata = fs::metadata(above).ok()?;
+        (!above.as_os_str().is_empty() && !metadata.is_dir()).then_some((above, metadata))
+    });
+    if let Some((above, metadata)) = blocking {
+        let what = if metadata.is_file() {
+            "a file"
+        } else {
+            "a device, a FIFO or a socket"
+        };
+        return problem(format!(
+            "the output folder `{}` cannot be made: `{}` is {what}, not a folder; give an \
+             output folder whose path runs through folders only",
+            out_dir.display(),
+            above.display()
+        ));
+    }
     let Ok(link) = fs::symlink_metadata(out_dir) else {
         return Ok(()); // created when written
     };

@@ -241,6 +241,27 @@ fn a_missing_table_or_a_wrong_header_is_invalid_input() {
 }
 
 #[test]
+fn a_synthetic_table_that_is_not_a_file_is_said_to_be_what_it_is() {
+    let schema = example("schemas/shop.yaml");
+    let out = generate(&schema, ModelKind::Reference);
+    let reviews = out.path().join("reviews.csv");
+    std::fs::remove_file(&reviews).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &reviews).unwrap();
+    let orders = out.path().join("orders.csv");
+    std::fs::remove_file(&orders).unwrap();
+    std::fs::create_dir(&orders).unwrap();
+    let output = cli(&["evaluate", path(&schema), path(out.path())]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("reviews.csv` is not a regular file (a device, a FIFO or a socket)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("orders.csv` is a folder"), "{stderr}");
+    assert!(!stderr.contains("does not exist"), "{stderr}");
+}
+
+#[test]
 fn a_value_the_real_type_cannot_read_is_named_with_its_line() {
     let schema = example("schemas/shop.yaml");
     let out = generate(&schema, ModelKind::Reference);

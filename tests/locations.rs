@@ -574,3 +574,42 @@ fn given_rows_keep_their_keys_in_sqlite_and_parquet() {
         "every transaction points at a given account"
     );
 }
+
+/// Writes one batch as a ZSTD-compressed Parquet file (the codec this build reads).
+fn write_parquet(path: &Path, columns: Vec<(&str, arrow_array::ArrayRef)>) {
+    let batch = arrow_array::RecordBatch::try_from_iter(columns).expect("a batch");
+    let properties = parquet::file::properties::WriterProperties::builder()
+        .set_compression(parquet::basic::Compression::ZSTD(Default::default()))
+        .build();
+    let file = std::fs::File::create(path).expect("a file");
+    let mut writer = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(properties))
+        .expect("a writer");
+    writer.write(&batch).expect("written");
+    writer.close().expect("closed");
+}
+
+/// Validates a one-table schema over `file`; returns the exit code and stderr.
+fn validate_one(dir: &Path, file: &str, extra: &str) -> (Option<i32>, String) {
+    let schema = dir.join("s.yaml");
+    std::fs::write(&schema, format!("tables:\n  t:\n    path: {file}\n{extra}")).expect("yaml");
+    let output = dxsynth_output(&["validate", schema.to_str().expect("utf-8")]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (output.status.code(), stderr)
+}
+
+#[test]
+fn a_parquet_column_named_twice_is_said_of_the_parquet_schema() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let ids = || std::sync::Arc::new(arrow_array::Int64Array::from(vec![1, 2, 3])) as _;
+    write_parquet(
+        &dir.path().join("t.parquet"),
+        vec![("id", ids()), ("id", ids())],
+    );
+    let (code, stderr) = validate_one(dir.path(), "t.parquet", "");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("column `id`, parameter `path`: the Parquet schema has this column twice"),
+        "{stderr}"
+    );
+}

@@ -792,6 +792,49 @@ fn zero_thresholds_blank_headers_and_stray_words_are_reported() {
     );
 }
 
+#[test]
+fn missing_files_empty_paths_and_folders_under_files_are_said_plainly() {
+    let (_dir, data) = bank_folder();
+    let plain = |args: &[&str], expected: &str| {
+        let (code, _, stderr) = dxsynth_in(&data, args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(!stderr.contains("os error"), "{args:?}: {stderr}");
+    };
+    plain(
+        &["validate", "h.yaml"],
+        "cannot read schema file `h.yaml`: it does not exist",
+    );
+    plain(
+        &["generate", "m.dxsynth", "-o", "out"],
+        "model file `m.dxsynth` does not exist",
+    );
+    let schema = std::fs::read_to_string(data.join("schema.yaml")).expect("schema");
+    std::fs::write(
+        data.join("missing.yaml"),
+        schema.replace("path: loans.csv", "path: nope.csv"),
+    )
+    .expect("write");
+    plain(&["validate", "missing.yaml"], "`nope.csv` does not exist");
+    // In the current folder, the schema's folder is the empty path.
+    std::fs::write(
+        data.join("empty.yaml"),
+        schema.replace("path: loans.csv", "path: \"\""),
+    )
+    .expect("write");
+    plain(&["validate", "empty.yaml"], "`path` is empty");
+    // An output folder under a regular file: refused before any work, naming the file.
+    for (out, file) in [
+        ("loans.csv/sub", "`loans.csv`"),
+        ("./loans.csv/a/b", "`./loans.csv`"),
+    ] {
+        plain(
+            &["run", "schema.yaml", "-o", out],
+            &format!("{file} is a file, not a folder"),
+        );
+    }
+}
+
 /// The exit code the command line gives a library error: 2 for bad input, 1 otherwise.
 fn exit_code(err: &dxsynth::Error) -> i32 {
     if err.is_bad_input() { 2 } else { 1 }

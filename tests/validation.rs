@@ -489,6 +489,51 @@ fn rule_11_row_with_the_wrong_number_of_fields() {
 }
 
 #[test]
+fn rule_11_lines_are_counted_alike_in_crlf_files_and_after_blank_lines() {
+    // The bad value on physical line 7, after CRLF line ends and after a blank line; then a
+    // row with a field too many on line 8 (a CRLF file's record was placed one line early).
+    let rows = [
+        "transaction_id,account_id,amount,date",
+        "1,1,10.5,2021-01-01",
+        "2,1,3,2021-01-02",
+        "",
+        "3,1,4,2021-01-03",
+        "4,1,5,2021-01-04",
+        "5,1,ten,2021-01-05",
+    ];
+    let schema = "
+        tables:
+          accounts: {path: accounts.csv, primary_key: account_id}
+          transactions:
+            path: transactions.csv
+            foreign_keys: {account_id: accounts}
+            columns: {amount: numerical}
+        ";
+    for end in ["\r\n", "\n"] {
+        let csv = rows.join(end) + end;
+        let dir = fixture(&[
+            ("schema.yaml", schema),
+            ("accounts.csv", ACCOUNTS),
+            ("transactions.csv", &csv),
+        ]);
+        let stderr = invalid(&dir);
+        assert_reported(
+            &stderr,
+            "table `transactions`, column `amount`, parameter `columns`",
+            &["`ten`", "line 7:"],
+        );
+        let extra = rows.join(end) + end + "6,1,6,2021-01-06,extra" + end;
+        let dir = bank_with_transactions(&extra);
+        let stderr = invalid(&dir);
+        assert_reported(
+            &stderr,
+            "table `transactions`, parameter `path`",
+            &["line 8 has 5 fields"],
+        );
+    }
+}
+
+#[test]
 fn rule_11_invalid_utf8_in_a_cell() {
     let dir = bank(BANK);
     write(

@@ -34,11 +34,25 @@ pub struct Args {
     pub out: OutputArgs,
     /// Generate only these tables (comma-separated), plus the parents they need so that every
     /// foreign key still points at a row that exists.
-    #[arg(long, value_delimiter = ',', value_name = "TABLES")]
+    #[arg(long, value_delimiter = ',', value_parser = table_name, value_name = "TABLES")]
     pub tables: Option<Vec<String>>,
     /// No progress bars and no summary.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// One name of `--tables`: an empty one (`--tables ""`, `a,,b`, a trailing comma) is refused
+/// as such, not looked up as a table named "".
+fn table_name(text: &str) -> Result<String, String> {
+    let name = text.trim();
+    if name.is_empty() {
+        return Err(
+            "an empty table name: give table names separated by commas, as in \
+                    --tables orders,reviews (no comma at either end, none doubled)"
+                .into(),
+        );
+    }
+    Ok(name.to_string())
 }
 
 /// Loads the model file, generates and prints the per-table summary.

@@ -484,13 +484,14 @@ fn read_csv_packed(table: &str, path: &Path, shown: &Path) -> Result<PackedTable
     let shown = shown.display();
     let problem = |message: String| Problem::table(table, "path", message);
     crate::files::regular_file(path).map_err(|err| problem(format!("`{shown}` {err}")))?;
+    let file = std::fs::File::open(path)
+        .map_err(|err| problem(format!("cannot open `{shown}`: {err}")))?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
-        .from_path(path)
-        .map_err(|err| problem(format!("cannot open `{shown}`: {}", describe_csv(&err))))?;
+        .from_reader(LineBreaks::new(file));
     let raw_header = reader
         .headers()
-        .map_err(|err| problem(format!("`{shown}`: {}", describe_csv(&err))))?
+        .map_err(|err| problem(format!("`{shown}`: {}", describe_csv(&err, None))))?
         .clone();
     let header: Vec<String> = raw_header
         .iter()
@@ -522,14 +523,15 @@ fn read_csv_packed(table: &str, path: &Path, shown: &Path) -> Result<PackedTable
                 if let Some(opened) = unterminated_quote(path, start.0, start.1) {
                     return Err(problem(unclosed(&shown, opened)));
                 }
-                let message = format!("`{shown}`: {}", describe_csv(&err));
+                let line = reader.get_mut().line_at(start.0);
+                let message = format!("`{shown}`: {}", describe_csv(&err, Some(line)));
                 return Err(match failing_column(&err, &header) {
                     Some(column) => Problem::column(table, column, "path", message),
                     None => problem(message),
                 });
             }
         }
-        lines.push(record.position().map_or(line, |pos| pos.line()));
+        lines.push(reader.get_mut().line_at(start.0));
         for (column, field) in columns.iter_mut().zip(record.iter()) {
             column
                 .push(Some(field.trim()))
@@ -555,6 +557,62 @@ fn read_csv_packed(table: &str, path: &Path, shown: &Path) -> Result<PackedTable
         lines,
         columns,
     })
+}
+
+/// A CSV file as csv reads it, noting where its line breaks are, so that a record's line is the
+/// line its first field is on. csv's own record position is taken before the line breaks that
+/// precede the record are skipped: after a CRLF record (csv ends it at the `\r`, its `\n` is
+/// read with the next record) or a blank line, the next record was reported one line early.
+struct LineBreaks<R> {
+    inner: R,
+    /// Bytes handed to csv so far.
+    read: u64,
+    /// Offsets (and bytes) of the `\r` and `\n` handed to csv and not yet passed by a record.
+    pending: std::collections::VecDeque<(u64, u8)>,
+    /// `\n` before the last record asked about: lines counted as csv counts them (a lone `\r`
+    /// starts no line, as in csv's messages).
+    newlines: u64,
+}
+
+impl<R> LineBreaks<R> {
+    fn new(inner: R) -> LineBreaks<R> {
+        LineBreaks {
+            inner,
+            read: 0,
+            pending: std::collections::VecDeque::new(),
+            newlines: 0,
+        }
+    }
+
+    /// The line of the record csv placed at byte `start`: its first field is past the run of
+    /// line breaks that begins there. Records are asked about in file order, each after csv
+    /// read it whole (so its breaks were handed over).
+    fn line_at(&mut self, start: u64) -> u64 {
+        let mut next = start;
+        while let Some(&(offset, byte)) = self.pending.front() {
+            if offset >= start {
+                if offset != next {
+                    break;
+                }
+                next += 1;
+            }
+            self.newlines += u64::from(byte == b'\n');
+            self.pending.pop_front();
+        }
+        self.newlines + 1
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for LineBreaks<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let read = self.read;
+        self.pending.extend(
+            memchr::memchr2_iter(b'\r', b'\n', &buf[..n]).map(|i| (read + i as u64, buf[i])),
+        );
+        self.read += n as u64;
+        Ok(n)
+    }
 }
 
 /// Rows read before the room a file's columns need is estimated.
@@ -614,9 +672,11 @@ fn unterminated_quote(path: &std::path::Path, from: u64, line: u64) -> Option<u6
     opened
 }
 
-/// Rewords csv's errors so they say the line and what to do.
-fn describe_csv(err: &csv::Error) -> String {
-    let line = |pos: &Option<csv::Position>| pos.as_ref().map_or(0, |pos| pos.line());
+/// Rewords csv's errors so they say the line (`line`: the record's line as [`LineBreaks`] counts
+/// it, else csv's) and what to do.
+fn describe_csv(err: &csv::Error, line: Option<u64>) -> String {
+    let line =
+        |pos: &Option<csv::Position>| line.or(pos.as_ref().map(csv::Position::line)).unwrap_or(0);
     match err.kind() {
         csv::ErrorKind::Io(io) => io.to_string(),
         csv::ErrorKind::Utf8 { pos, err } => {
@@ -647,6 +707,14 @@ fn failing_column<'h>(err: &csv::Error, header: &'h [String]) -> Option<&'h str>
 }
 
 fn check_header(def: &TableDef, header: &[String], problems: &mut Vec<Problem>) {
+    // Where the column names come from, as the user knows it.
+    let names = if def.source.is_some() {
+        "the database table"
+    } else if crate::input::is_parquet(&def.path) {
+        "the Parquet schema"
+    } else {
+        "the CSV header"
+    };
     let mut seen = HashSet::new();
     for name in header {
         if name.chars().any(char::is_control) {
@@ -663,7 +731,7 @@ fn check_header(def: &TableDef, header: &[String], problems: &mut Vec<Problem>) 
                 &def.name,
                 name,
                 "path",
-                "the CSV header has this column twice",
+                format!("{names} has this column twice"),
             ));
         }
     }
@@ -834,6 +902,26 @@ fn counted(count: usize, one: &str, many: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_record_is_on_the_line_its_first_field_is_on() {
+        let lines = |text: &str| {
+            let mut reader = csv::Reader::from_reader(LineBreaks::new(text.as_bytes()));
+            reader.headers().expect("a header");
+            let mut record = csv::StringRecord::new();
+            let mut lines = Vec::new();
+            loop {
+                let start = reader.position().byte();
+                if !reader.read_record(&mut record).expect("a record") {
+                    return lines;
+                }
+                lines.push(reader.get_mut().line_at(start));
+            }
+        };
+        assert_eq!(lines("h\n1\n2\n\n\n3\n"), [2, 3, 6]);
+        assert_eq!(lines("h\r\n1\r\n\"a\r\nb\"\r\n\r\n3\r\n4"), [2, 3, 6, 7]);
+        assert_eq!(lines("h,g\n\"\n\",x\n2,y\n"), [2, 4]);
+    }
 
     #[test]
     fn floor_is_the_floor_of_every_kind_of_number() {

@@ -93,9 +93,9 @@ fn is_datetime(table: &Table, column: &str) -> bool {
 fn check_header(table: &str, path: &Path, real_header: &[String]) -> Result<(), Problem> {
     let shown = path.display();
     let problem = |message: String| Problem::table(table, "path", message);
-    if !path.is_file() {
+    if let Err(what) = crate::files::regular_file(path) {
         return Err(problem(format!(
-            "the synthetic table `{shown}` does not exist (the folder must hold one CSV per \
+            "the synthetic table `{shown}` {what} (the folder must hold one CSV file per \
              table of the schema, as `dxsynth run` writes them)"
         )));
     }

@@ -38,6 +38,14 @@ pub(super) fn resolve(
                     .into(),
             ));
         }
+        // Joined to the schema's folder, an empty path would name that folder (or, for a
+        // schema in the current folder, nothing at all) and be reported as such.
+        if path.to_string_lossy().trim().is_empty() {
+            return Err(problem(
+                "path",
+                "`path` is empty: give the CSV or Parquet file of the table".into(),
+            ));
+        }
         return Ok(Origin {
             path: base.join(path),
             path_as_written: path.to_path_buf(),
@@ -113,5 +121,13 @@ mod tests {
         );
         assert!(resolve("a", None, None, None, None, base).is_err());
         assert!(resolve("a", Some(Path::new("a.csv")), None, Some("b"), None, base).is_err());
+    }
+
+    #[test]
+    fn an_empty_path_is_refused_as_empty() {
+        for base in [Path::new("/data"), Path::new("")] {
+            let err = resolve("a", Some(Path::new(" ")), None, None, None, base).unwrap_err();
+            assert!(err.to_string().contains("`path` is empty"), "{err}");
+        }
     }
 }
