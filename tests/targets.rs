@@ -472,16 +472,8 @@ fn given_rows_under_a_kept_table_are_refused() {
     std::fs::write(data.join("mine.csv"), "region_id,name\nA,Atlantis\n").expect("write");
     let out = data.join("out");
     let given = format!("regions={}", path(&data.join("mine.csv")));
-    let args = [
-        "run",
-        path(&schema),
-        "-o",
-        path(&out),
-        "--quiet",
-        "--given",
-        &given,
-    ];
-    let stderr = refused(&args, &out);
+    let run = ["run", path(&schema), "-o", path(&out), "--quiet"];
+    let stderr = refused(&[&run[..], &["--given", &given]].concat(), &out);
     assert!(stderr.contains("--given"), "{stderr}");
     assert!(
         stderr.contains("table `regions`") && stderr.contains("`countries` is kept"),
@@ -490,16 +482,6 @@ fn given_rows_under_a_kept_table_are_refused() {
     let mine = data.join("countries_mine.csv");
     std::fs::write(&mine, "country_id,region_id,name\nX,A,Xanadu\n").expect("write");
     let both = format!("countries={}", path(&mine));
-    ok(&[
-        "run",
-        path(&schema),
-        "-o",
-        path(&out),
-        "--quiet",
-        "--given",
-        &given,
-        "--given",
-        &both,
-    ]);
+    ok(&[&run[..], &["--given", &given, "--given", &both]].concat());
     assert_eq!(read(&out, "countries").column("region_id"), vec!["A"]);
 }

@@ -225,6 +225,24 @@ fn generators_that_do_not_fit_the_table_are_refused() {
     assert!(extra.check(columns).is_err(), "more types than columns");
 }
 
+/// A table of customers with these titles and first names (and made-up last names).
+fn titled_people(titles: Vec<String>, names: Vec<String>) -> Table {
+    let rows = titles.len();
+    let last = (0..rows).map(|i| format!("Qua{}", letters(i))).collect();
+    let columns = vec![
+        column("salutation", ColumnKind::Categorical, titles),
+        column("first_name", ColumnKind::Id, names),
+        column("last_name", ColumnKind::Id, last),
+    ];
+    Table {
+        name: "customers".into(),
+        header: columns.iter().map(|c| c.name.clone()).collect(),
+        lines: (0..rows as u64).collect(),
+        keys: IndexMap::new(),
+        columns,
+    }
+}
+
 /// A title column decides the gender of the first names drawn: `Mr.` rows get names real men's
 /// titles had, `Mrs.` and `Ms.` rows names of either women's title (pooled), and a name seen
 /// fewer times than the threshold is never drawn (replaced by a name of the public list of the
@@ -245,20 +263,7 @@ fn first_names_agree_with_titles() {
         titles.push(title.to_string());
         names.push(if i == 0 { "Zebulon" } else { name }.to_string());
     }
-    let last = (0..600).map(|i| format!("Qua{}", letters(i))).collect();
-    let columns = vec![
-        column("salutation", ColumnKind::Categorical, titles),
-        column("first_name", ColumnKind::Id, names),
-        column("last_name", ColumnKind::Id, last),
-    ];
-    let real = Table {
-        name: "customers".into(),
-        header: columns.iter().map(|c| c.name.clone()).collect(),
-        lines: (0..600).collect(),
-        keys: IndexMap::new(),
-        columns,
-    };
-    let synthetic = filled(&real);
+    let synthetic = filled(&titled_people(titles, names));
     let mut pooled = 0;
     for row in 0..600 {
         let (title, name) = (
@@ -349,20 +354,7 @@ fn rare_titled_names_are_replaced_by_names_of_the_same_gender() {
             _ => format!("Rare{}", letters(i)),
         });
     }
-    let last = (0..ROWS).map(|i| format!("Qua{}", letters(i))).collect();
-    let columns = vec![
-        column("salutation", ColumnKind::Categorical, titles),
-        column("first_name", ColumnKind::Id, names),
-        column("last_name", ColumnKind::Id, last),
-    ];
-    let real = Table {
-        name: "customers".into(),
-        header: columns.iter().map(|c| c.name.clone()).collect(),
-        lines: (0..ROWS as u64).collect(),
-        keys: IndexMap::new(),
-        columns,
-    };
-    let synthetic = filled(&real);
+    let synthetic = filled(&titled_people(titles, names));
     let mut counts: std::collections::HashMap<(&str, &str), usize> = Default::default();
     for row in 0..ROWS {
         let (title, name) = (
