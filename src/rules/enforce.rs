@@ -97,10 +97,16 @@ enum Derive {
     },
 }
 
-/// `sign × (x − other)` lies in `[min, max]`; `gaps` are real values of it.
+/// `sign × (x − other)` lies in `[min, max]`, where `other` is a sum of columns drawn before
+/// `x` (or the parent's), each times its factor; `gaps` are real values of it. A plain order
+/// has one term of factor 1; an order on a column the rules derive as a sum or difference is
+/// carried over to the last column drawn among the ones it follows from, so the derived value
+/// obeys it (TPC-DS `ss_net_paid = ss_ext_wholesale_cost + ss_net_profit` with
+/// `ss_ext_tax <= ss_net_paid` bounds `ss_net_profit`, which is drawn; without it net amounts
+/// came out negative).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Bound {
-    other: Ref,
+    other: Vec<(Ref, f64)>,
     sign: f64,
     min: f64,
     max: f64,
@@ -173,7 +179,10 @@ impl Enforcer {
                 }
             }
             if let Some((column, bound)) = bound_of(rule, &resolve, &rank, &derived, columns) {
-                enforcer.uses_context |= matches!(bound.other, Ref::Context(_));
+                enforcer.uses_context |= bound
+                    .other
+                    .iter()
+                    .any(|(at, _)| matches!(at, Ref::Context(_)));
                 bounds[column].push(bound);
             }
         }
@@ -235,7 +244,9 @@ impl Enforcer {
         for step in self.steps.iter().flatten() {
             let ok = match step {
                 Step::Derive(derive) => derive.fits(columns, context, rows),
-                Step::Within(bounds) => bounds.iter().all(|b| fits(b.other) && b.fits()),
+                Step::Within(bounds) => bounds
+                    .iter()
+                    .all(|b| b.other.iter().all(|(at, _)| fits(*at)) && b.fits()),
             };
             if !ok {
                 return Err("a rule step with an index, divisor or bound out of range".into());
@@ -269,10 +280,11 @@ impl Enforcer {
         let x = self.grids[column].snap_number(*x);
         self.steps[column].iter().all(|step| match step {
             Step::Within(bounds) => bounds.iter().all(|bound| {
-                self.read(bound.other, row, context).is_none_or(|other| {
-                    let gap = bound.sign * (x - other);
-                    gap >= bound.min && gap <= bound.max
-                })
+                self.read_sum(&bound.other, row, context)
+                    .is_none_or(|other| {
+                        let gap = bound.sign * (x - other);
+                        gap >= bound.min && gap <= bound.max
+                    })
             }),
             Step::Derive(_) => true,
         })
@@ -290,7 +302,7 @@ impl Enforcer {
                 continue;
             };
             for bound in bounds {
-                let Some(other) = self.read(bound.other, row, context) else {
+                let Some(other) = self.read_sum(&bound.other, row, context) else {
                     continue;
                 };
                 let (lo, hi) = bound.range(other);
@@ -367,10 +379,12 @@ impl Enforcer {
         for step in self.steps.iter().flatten() {
             match step {
                 Step::Within(bounds) => {
-                    read.extend(bounds.iter().filter_map(|bound| match bound.other {
-                        Ref::Context(index) => Some(index),
-                        Ref::Own(_) => None,
-                    }))
+                    read.extend(bounds.iter().flat_map(|bound| &bound.other).filter_map(
+                        |(at, _)| match at {
+                            Ref::Context(index) => Some(*index),
+                            Ref::Own(_) => None,
+                        },
+                    ))
                 }
                 Step::Derive(Derive::Copy { source }) => read.push(*source),
                 Step::Derive(_) => {}
@@ -416,6 +430,16 @@ impl Enforcer {
         value
     }
 
+    /// The sum of the terms, each read times its factor (`None` when one cannot be read).
+    fn read_sum(&self, terms: &[(Ref, f64)], row: &[Value], context: &[Value]) -> Option<f64> {
+        match terms {
+            [(at, factor)] => Some(factor * self.read(*at, row, context)?),
+            _ => terms.iter().try_fold(0.0, |sum, (at, factor)| {
+                Some(sum + factor * self.read(*at, row, context)?)
+            }),
+        }
+    }
+
     fn read(&self, at: Ref, row: &[Value], context: &[Value]) -> Option<f64> {
         match at {
             Ref::Own(index) => row.get(index)?.as_number(),
@@ -443,7 +467,7 @@ impl Enforcer {
         let (mut low, mut high) = (f64::NEG_INFINITY, f64::INFINITY);
         let mut broken: Option<(&Bound, f64)> = None;
         for bound in bounds {
-            let Some(other) = self.read(bound.other, row, context) else {
+            let Some(other) = self.read_sum(&bound.other, row, context) else {
                 continue;
             };
             let (lo, hi) = bound.range(other);
@@ -489,6 +513,10 @@ impl Enforcer {
         })
     }
 }
+
+/// The most terms a bound read from a model file may sum (a table's columns and its parent's
+/// are far fewer in practice; the cap only keeps a doctored file from costing much per row).
+const MAX_TERMS: usize = 4096;
 
 /// Numbers from the first to the second, both included.
 pub type Interval = (f64, f64);
@@ -695,7 +723,9 @@ fn topological(order: Vec<usize>, derived: &[Option<(Derive, Vec<usize>)>]) -> V
 }
 
 /// The bound an order or difference rule puts on whichever of its columns is drawn last (never
-/// a determined one), with that column's index.
+/// a determined one), with that column's index. A side the rules derive as a sum or difference
+/// stands for the columns it follows from (see [`Bound`]), so the bound falls on the last of
+/// those drawn.
 fn bound_of(
     rule: &Rule,
     resolve: &dyn Fn(&Col) -> Option<Ref>,
@@ -712,18 +742,28 @@ fn bound_of(
         } => (from, to, *min, *max),
         _ => return None,
     };
-    let (low, high) = (resolve(low)?, resolve(high)?);
-    // x = high: x − low in [min, max]; x = low: −(x − high) in [min, max].
-    let (column, other, sign) = match (low, high) {
-        (Ref::Own(l), Ref::Own(h)) if rank[h] > rank[l] => (h, low, 1.0),
-        (Ref::Own(l), Ref::Own(_)) => (l, high, -1.0),
-        (Ref::Context(_), Ref::Own(h)) => (h, low, 1.0),
-        (Ref::Own(l), Ref::Context(_)) => (l, high, -1.0),
-        (Ref::Context(_), Ref::Context(_)) => return None,
-    };
-    if derived[column].is_some() {
+    // high − low in [min, max], written as a sum of drawn columns and the parent's.
+    let mut terms: Vec<(Ref, f64)> = Vec::new();
+    add_terms(&mut terms, resolve(high)?, 1.0, derived);
+    add_terms(&mut terms, resolve(low)?, -1.0, derived);
+    terms.retain(|(_, factor)| *factor != 0.0);
+    let last = terms
+        .iter()
+        .filter_map(|(at, factor)| match at {
+            Ref::Own(index) => Some((*index, *factor)),
+            Ref::Context(_) => None,
+        })
+        .max_by_key(|(index, _)| rank[*index]);
+    // x = the last drawn, factor f = ±1: f·x + rest in [min, max], so f·(x − (−f·rest)).
+    let (column, sign) = last?;
+    if derived[column].is_some() || sign.abs() != 1.0 {
         return None;
     }
+    let other = terms
+        .into_iter()
+        .filter(|(at, _)| !matches!(at, Ref::Own(index) if *index == column))
+        .map(|(at, factor)| (at, -sign * factor))
+        .collect();
     let min = if matches!(rule.kind, RuleKind::Order { strict: true, .. }) {
         strict_step(&columns[column]) * min
     } else {
@@ -739,6 +779,41 @@ fn bound_of(
             gaps: rule.gaps.clone(),
         },
     ))
+}
+
+/// Adds `factor × at` to `terms`, a column derived as a sum or difference replaced by the
+/// columns it follows from (depth bounded: the derivations have no cycle).
+fn add_terms(
+    terms: &mut Vec<(Ref, f64)>,
+    at: Ref,
+    factor: f64,
+    derived: &[Option<(Derive, Vec<usize>)>],
+) {
+    let linear = match at {
+        Ref::Own(index) => match derived.get(index) {
+            Some(Some((Derive::Sum { a, b, clock: None }, _))) => Some((*a, *b, 1.0)),
+            Some(Some((Derive::Difference { total, b }, _))) => Some((*total, *b, -1.0)),
+            _ => None,
+        },
+        Ref::Context(_) => None,
+    };
+    match linear {
+        Some((first, second, second_sign)) => {
+            add_terms(terms, Ref::Own(first), factor, derived);
+            add_terms(terms, Ref::Own(second), factor * second_sign, derived);
+        }
+        None => match terms.iter_mut().find(|(seen, _)| same_ref(*seen, at)) {
+            Some((_, sum)) => *sum += factor,
+            None => terms.push((at, factor)),
+        },
+    }
+}
+
+fn same_ref(a: Ref, b: Ref) -> bool {
+    match (a, b) {
+        (Ref::Own(a), Ref::Own(b)) | (Ref::Context(a), Ref::Context(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// The smallest positive difference a strict order needs on a column's grid.
@@ -839,6 +914,8 @@ impl Bound {
             && self.max != f64::NEG_INFINITY
             && self.min <= self.max
             && (self.sign == 1.0 || self.sign == -1.0)
+            && self.other.len() <= MAX_TERMS
+            && self.other.iter().all(|(_, factor)| factor.is_finite())
             && self.gaps.len() <= super::discover::GAP_QUANTILES
             && self.gaps.iter().all(|gap| gap.is_finite())
     }
@@ -933,6 +1010,75 @@ mod tests {
             }),
         ];
         Enforcer::compile(&rules, &columns, &[], vec![0, 1, 2, 3]).0
+    }
+
+    /// `tax`, `cost`, `profit`, `paid`, `list`: `paid = cost + profit` (derived), `tax <= paid`
+    /// and `paid <= list`.
+    fn compiled_sum() -> Enforcer {
+        let columns = ["tax", "cost", "list", "profit", "paid"].map(integers);
+        let rules = [
+            rule(RuleKind::Sum {
+                total: "paid".into(),
+                a: "cost".into(),
+                b: "profit".into(),
+                clock: false,
+            }),
+            rule(RuleKind::Order {
+                low: Col::Own("tax".into()),
+                high: Col::Own("paid".into()),
+                strict: false,
+            }),
+            rule(RuleKind::Order {
+                low: Col::Own("paid".into()),
+                high: Col::Own("list".into()),
+                strict: false,
+            }),
+        ];
+        let (enforcer, order) = Enforcer::compile(&rules, &columns, &[], vec![0, 1, 2, 3, 4]);
+        assert_eq!(order, [0, 1, 2, 3, 4]);
+        enforcer
+    }
+
+    #[test]
+    fn an_order_on_a_derived_sum_bounds_the_last_term_drawn() {
+        let enforcer = compiled_sum();
+        assert_eq!(enforcer.check(5, 0, 10), Ok(()));
+        let mut row = vec![Value::Null; 5];
+        row[0] = Value::Number(30.0); // tax
+        row[1] = Value::Number(100.0); // cost
+        row[2] = Value::Number(500.0); // list
+        // tax <= cost + profit <= list: profit in [-70, 400].
+        assert_eq!(enforcer.interval(3, &row, &[]), Some((-70.0, 400.0)));
+        assert!(!enforcer.acceptable(3, &Value::Number(-71.0), &row, &[]));
+        assert!(enforcer.acceptable(3, &Value::Number(-70.0), &row, &[]));
+        assert!(!enforcer.acceptable(3, &Value::Number(401.0), &row, &[]));
+        let mut rng = crate::sampling::rng_for(3, "t");
+        for drawn in [-5000.0, -71.0, 401.0, 9000.0] {
+            let profit = enforcer.fix(3, Value::Number(drawn), (&row, &[]), (None, None), &mut rng);
+            let profit = profit.as_number().expect("a number");
+            assert!(
+                (-70.0..=400.0).contains(&profit),
+                "{drawn} fixed to {profit}"
+            );
+            row[3] = Value::Number(profit);
+            let paid = enforcer.fix(4, Value::Number(0.0), (&row, &[]), (None, None), &mut rng);
+            assert_eq!(paid, Value::Number(100.0 + profit), "paid derived");
+        }
+        // Without the sum the same orders bound `paid` itself, as before.
+        let columns = ["tax", "cost", "list", "profit", "paid"].map(integers);
+        let plain = Enforcer::compile(
+            &[rule(RuleKind::Order {
+                low: Col::Own("tax".into()),
+                high: Col::Own("paid".into()),
+                strict: false,
+            })],
+            &columns,
+            &[],
+            vec![0, 1, 2, 3, 4],
+        )
+        .0;
+        assert_eq!(plain.interval(4, &row, &[]), Some((30.0, f64::INFINITY)));
+        assert_eq!(plain.interval(3, &row, &[]), None);
     }
 
     #[test]
