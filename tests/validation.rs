@@ -917,6 +917,7 @@ fn declared_rules_of_the_wrong_types_or_twice_about_the_same_columns_are_refused
                     - "b < a"
                     - "a = year(a)"
                     - "d <= d"
+                    - "b = a * d"
             "#,
         ),
     ]);
@@ -930,6 +931,11 @@ fn declared_rules_of_the_wrong_types_or_twice_about_the_same_columns_are_refused
     assert_reported(&stderr, place, &["rule `b < a`", "`a < b`"]);
     assert_reported(&stderr, place, &["a = year(a)", "twice"]);
     assert_reported(&stderr, place, &["d <= d", "twice"]);
+    assert_reported(
+        &stderr,
+        place,
+        &["b = a * d", "works on numbers", "`d` is datetime"],
+    );
     assert!(
         !stderr.lines().any(|l| l.contains("rule `a < b`")),
         "the first of two is not the problem:\n{stderr}"

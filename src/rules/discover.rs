@@ -32,7 +32,7 @@ pub const CHANCE: f64 = 1e-6;
 const SAMPLE: usize = 512;
 /// Lookup tables and calendar lookups hold at most this many keys.
 const MAX_KEYS: usize = 1024;
-/// Numeric columns tried as terms of sums (the first ones of the table).
+/// Numeric columns tried as terms of sums and products (the first ones of the table).
 const MAX_SUM_COLUMNS: usize = 40;
 /// The most columns of a kind each search over pairs of columns considers (the first in table
 /// order): pairs grow with the square of the columns, and a 200 KB table of 3,000 small-integer
@@ -70,6 +70,7 @@ pub fn discover(frame: &Frame<'_>, min_count: usize) -> Vec<Rule> {
     kinds.extend(clock_times(frame, min_count));
     kinds.extend(arithmetic(frame, &sample));
     kinds.extend(sums(frame, &sample));
+    kinds.extend(products(frame, &sample));
     kinds.extend(calendars(frame, &sample, min_count));
     let earlier = kinds.clone();
     kinds.extend(lookups(frame, &sample, min_count, &earlier));
@@ -537,16 +538,22 @@ fn accepted(
         && chance_rate(sample, check).is_some_and(|h| significant(support, support - holding, h))
 }
 
-/// `total = a + b` among the first numeric columns, and `t = clock(a + b)` for HHMM times.
-fn sums(frame: &Frame<'_>, sample: &[usize]) -> Vec<RuleKind> {
-    let columns: Vec<Resolved<'_>> = frame
+/// The numeric columns tried as terms of sums and products: the first ones of the table with
+/// two values at least.
+fn terms<'f>(frame: &Frame<'f>) -> Vec<Resolved<'f>> {
+    frame
         .columns
         .iter()
         .filter(|c| c.kind == ColumnKind::Numerical)
         .map(Resolved::Own)
         .filter(|c| distinct_count(*c, frame.rows.min(SAMPLE * 4)) >= 2)
         .take(MAX_SUM_COLUMNS)
-        .collect();
+        .collect()
+}
+
+/// `total = a + b` among the first numeric columns, and `t = clock(a + b)` for HHMM times.
+fn sums(frame: &Frame<'_>, sample: &[usize]) -> Vec<RuleKind> {
+    let columns = terms(frame);
     let clock: Vec<bool> = columns
         .iter()
         .map(|c| is_clock_column(*c, frame.rows))
@@ -589,6 +596,42 @@ fn sums(frame: &Frame<'_>, sample: &[usize]) -> Vec<RuleKind> {
                     })
                 };
                 if mostly(&head, |row| check(row, row)) && accepted(&kind, frame, sample, check) {
+                    found.push(kind);
+                }
+            }
+        }
+    }
+    found
+}
+
+/// `total = a × b` among the first numeric columns (TPC-DS's `ss_ext_sales_price =
+/// ss_quantity × ss_sales_price`), on the total's grid.
+fn products(frame: &Frame<'_>, sample: &[usize]) -> Vec<RuleKind> {
+    let columns = terms(frame);
+    let head: Vec<usize> = sample.iter().copied().take(64).collect();
+    let mut found = Vec::new();
+    for (t, total) in columns.iter().enumerate() {
+        let step = unit(total.column());
+        let tolerance = if step > 0.0 { 0.5 * step } else { 1e-9 };
+        for (i, a) in columns.iter().enumerate() {
+            for (j, b) in columns.iter().enumerate().skip(i + 1) {
+                if t == i || t == j {
+                    continue;
+                }
+                let check = |r: usize, o: usize| {
+                    let x = total.value(o).as_number()?;
+                    let product = a.value(r).as_number()? * b.value(r).as_number()?;
+                    Some((x - product).abs() <= tolerance.max(1e-9 * x.abs()))
+                };
+                if !mostly(&head, |row| check(row, row)) {
+                    continue;
+                }
+                let kind = RuleKind::Product {
+                    total: total.column().name.clone(),
+                    a: a.column().name.clone(),
+                    b: b.column().name.clone(),
+                };
+                if accepted(&kind, frame, sample, check) {
                     found.push(kind);
                 }
             }
@@ -814,7 +857,8 @@ fn lookups(
         .filter_map(|kind| match kind {
             RuleKind::Arithmetic { target, .. }
             | RuleKind::Calendar { target, .. }
-            | RuleKind::Sum { total: target, .. } => Some(target.as_str()),
+            | RuleKind::Sum { total: target, .. }
+            | RuleKind::Product { total: target, .. } => Some(target.as_str()),
             _ => None,
         })
         .collect();

@@ -81,6 +81,11 @@ enum Derive {
         b: usize,
         clock: Option<bool>,
     },
+    /// `a × b`.
+    Product {
+        a: usize,
+        b: usize,
+    },
     /// `total - b`.
     Difference {
         total: usize,
@@ -149,14 +154,15 @@ impl Enforcer {
         let mut ranked: Vec<&Rule> = rules.iter().collect();
         ranked.sort_by_key(|rule| priority(&rule.kind));
         for rule in &ranked {
-            for (target, derive, sources) in derivations(&rule.kind, &own, &resolve) {
-                if derived[target].is_none() && !depends_on(&derived, &sources, target) {
+            for (target, derive, sources) in derivations(&rule.kind, &own, &resolve, columns) {
+                if derived[target].is_none() && !depends_on(&derived, &[], &sources, target) {
                     derived[target] = Some((derive, sources));
                     break;
                 }
             }
         }
-        let order = topological(order, &derived);
+        let waits = bounded_after_determined(rules, &resolve, &derived, &order);
+        let order = topological(order, &derived, &waits);
         let rank: Vec<usize> = {
             let mut rank = vec![0; columns.len()];
             for (position, &column) in order.iter().enumerate() {
@@ -596,9 +602,11 @@ fn priority(kind: &RuleKind) -> u8 {
         RuleKind::CopyParent { .. } => 0,
         RuleKind::Arithmetic { .. } => 1,
         RuleKind::Calendar { .. } => 2,
-        RuleKind::Sum { .. } => 3,
-        RuleKind::Lookup { .. } => 4,
-        _ => 5,
+        // Before sums: a product has one way to be kept, a sum three.
+        RuleKind::Product { .. } => 3,
+        RuleKind::Sum { .. } => 4,
+        RuleKind::Lookup { .. } => 5,
+        _ => 6,
     }
 }
 
@@ -608,6 +616,7 @@ fn derivations(
     kind: &RuleKind,
     own: &dyn Fn(&str) -> Option<usize>,
     resolve: &dyn Fn(&Col) -> Option<Ref>,
+    columns: &[Column],
 ) -> Vec<(usize, Derive, Vec<usize>)> {
     let pair = |target: &str, source: &str| Some((own(target)?, own(source)?));
     match kind {
@@ -664,11 +673,24 @@ fn derivations(
             let clock = clock.then_some(true);
             let mut ways = vec![(t, Derive::Sum { a, b, clock }, vec![a, b])];
             if clock.is_none() {
-                ways.push((a, Derive::Difference { total: t, b }, vec![t, b]));
-                ways.push((b, Derive::Difference { total: t, b: a }, vec![t, a]));
+                // Of the two terms, the one whose values spread more is derived: a term that is
+                // mostly one value (a discount of 0 in most rows) keeps its spike only drawn.
+                let mut terms = [(a, b), (b, a)];
+                terms.sort_by(|x, y| spike(&columns[x.0]).total_cmp(&spike(&columns[y.0])));
+                for (term, other) in terms {
+                    ways.push((
+                        term,
+                        Derive::Difference { total: t, b: other },
+                        vec![t, other],
+                    ));
+                }
             }
             ways
         }
+        RuleKind::Product { total, a, b } => match (own(total), own(a), own(b)) {
+            (Some(t), Some(a), Some(b)) => vec![(t, Derive::Product { a, b }, vec![a, b])],
+            _ => Vec::new(),
+        },
         RuleKind::CopyParent { column, parent } => match (own(column), resolve(parent)) {
             (Some(t), Some(Ref::Context(source))) => {
                 vec![(t, Derive::Copy { source }, Vec::new())]
@@ -679,8 +701,32 @@ fn derivations(
     }
 }
 
-/// Whether any of `sources` is `target` or is determined (transitively) from it.
-fn depends_on(derived: &[Option<(Derive, Vec<usize>)>], sources: &[usize], target: usize) -> bool {
+/// The share of a column's non-null values taken by its most common value (0 without values).
+fn spike(column: &Column) -> f64 {
+    let mut counts: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    let mut present = 0;
+    for value in &column.values {
+        if let Some(x) = value.as_number() {
+            *counts.entry(x.to_bits()).or_default() += 1;
+            present += 1;
+        }
+    }
+    let most = counts.values().copied().max().unwrap_or(0);
+    if present == 0 {
+        0.0
+    } else {
+        most as f64 / present as f64
+    }
+}
+
+/// Whether any of `sources` is `target` or is determined from it or drawn after it
+/// (transitively, through the inputs of determined columns and the `waits` of drawn ones).
+fn depends_on(
+    derived: &[Option<(Derive, Vec<usize>)>],
+    waits: &[Vec<usize>],
+    sources: &[usize],
+    target: usize,
+) -> bool {
     let mut todo: Vec<usize> = sources.to_vec();
     let mut seen = vec![false; derived.len()];
     while let Some(column) = todo.pop() {
@@ -693,12 +739,76 @@ fn depends_on(derived: &[Option<(Derive, Vec<usize>)>], sources: &[usize], targe
         if let Some((_, inputs)) = &derived[column] {
             todo.extend(inputs);
         }
+        todo.extend(waits.get(column).into_iter().flatten());
     }
     false
 }
 
-/// `order` with every determined column moved after its inputs (otherwise unchanged).
-fn topological(order: Vec<usize>, derived: &[Option<(Derive, Vec<usize>)>]) -> Vec<usize> {
+/// For each column, the determined columns it must be drawn after: an order or difference rule
+/// is kept by bounding the column drawn last among those it reads (sums and differences read
+/// through to the columns they follow from, see [`add_terms`]), and a determined column takes
+/// no bound, so the drawn column that comes last in `order` waits for the determined ones
+/// unless they follow from it. (TPC-DS's `ss_ext_discount_amt <= ss_ext_sales_price` through
+/// `ss_coupon_amt`, once `ss_ext_sales_price` is a product.)
+fn bounded_after_determined(
+    rules: &[Rule],
+    resolve: &dyn Fn(&Col) -> Option<Ref>,
+    derived: &[Option<(Derive, Vec<usize>)>],
+    order: &[usize],
+) -> Vec<Vec<usize>> {
+    let mut waits = vec![Vec::new(); derived.len()];
+    let mut position = vec![0; derived.len()];
+    for (at, &column) in order.iter().enumerate() {
+        if let Some(slot) = position.get_mut(column) {
+            *slot = at;
+        }
+    }
+    for rule in rules {
+        let (low, high) = match &rule.kind {
+            RuleKind::Order { low, high, .. } => (low, high),
+            RuleKind::Difference { from, to, .. } => (from, to),
+            _ => continue,
+        };
+        let (Some(low), Some(high)) = (resolve(low), resolve(high)) else {
+            continue;
+        };
+        let mut terms = Vec::new();
+        add_terms(&mut terms, high, 1.0, derived);
+        add_terms(&mut terms, low, -1.0, derived);
+        let own: Vec<usize> = terms
+            .iter()
+            .filter(|(_, factor)| *factor != 0.0)
+            .filter_map(|(at, _)| match at {
+                Ref::Own(index) => Some(*index),
+                Ref::Context(_) => None,
+            })
+            .collect();
+        let Some(&drawn) = own
+            .iter()
+            .filter(|&&c| derived[c].is_none())
+            .max_by_key(|&&c| position[c])
+        else {
+            continue;
+        };
+        for &determined in own.iter().filter(|&&c| derived[c].is_some()) {
+            let Some((_, inputs)) = &derived[determined] else {
+                continue;
+            };
+            if !depends_on(derived, &waits, inputs, drawn) {
+                waits[drawn].push(determined);
+            }
+        }
+    }
+    waits
+}
+
+/// `order` with every determined column moved after its inputs, and every column after the
+/// columns it `waits` for when that is possible (otherwise unchanged).
+fn topological(
+    order: Vec<usize>,
+    derived: &[Option<(Derive, Vec<usize>)>],
+    waits: &[Vec<usize>],
+) -> Vec<usize> {
     let mut placed = vec![false; derived.len()];
     let mut result = Vec::with_capacity(order.len());
     let mut waiting: Vec<usize> = Vec::new();
@@ -706,6 +816,7 @@ fn topological(order: Vec<usize>, derived: &[Option<(Derive, Vec<usize>)>]) -> V
         derived[column]
             .as_ref()
             .is_none_or(|(_, inputs)| inputs.iter().all(|&i| placed[i]))
+            && waits[column].iter().all(|&i| placed[i])
     };
     for column in order {
         if column >= placed.len() {
@@ -895,7 +1006,7 @@ impl Derive {
                     }
             }
             Derive::Lookup { source, table } => *source < columns && table.len() <= rows,
-            Derive::Sum { a, b, .. } => *a < columns && *b < columns,
+            Derive::Sum { a, b, .. } | Derive::Product { a, b } => *a < columns && *b < columns,
             Derive::Difference { total, b } => *total < columns && *b < columns,
             Derive::Copy { source } => *source < context,
             Derive::Compose { high, low, divisor } => {
@@ -958,6 +1069,7 @@ impl Derive {
                     None => a + b,
                 }))
             }
+            Derive::Product { a, b } => Some(Value::Number(number(*a)? * number(*b)?)),
             Derive::Difference { total, b } => Some(Value::Number(number(*total)? - number(*b)?)),
             Derive::Copy { source } => context.get(*source).filter(|v| !v.is_null()).cloned(),
             Derive::Compose { high, low, divisor } => {

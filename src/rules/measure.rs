@@ -109,6 +109,15 @@ pub fn row_check<'r>(rule: &'r RuleKind, columns: &[Resolved<'_>]) -> Check<'r> 
                 })
             })
         }
+        RuleKind::Product { .. } => {
+            // The product is written on the total's grid: half its step apart at most.
+            let step = unit(columns[0].column());
+            let tolerance = if step > 0.0 { 0.5 * step } else { 1e-9 };
+            Box::new(move |values| {
+                let x = numbers(values)?;
+                Some((x[0] - x[1] * x[2]).abs() <= tolerance.max(1e-9 * x[0].abs()))
+            })
+        }
         RuleKind::ClockTime { .. } => {
             Box::new(|values| Some(is_clock_time(values[0].as_number()?)))
         }

@@ -310,6 +310,15 @@ pub enum RuleKind {
         /// Whether the sum is clock arithmetic on HHMM times.
         clock: bool,
     },
+    /// `total = a × b` (an amount from a quantity and a unit price), on the total's grid.
+    Product {
+        /// The product.
+        total: String,
+        /// The first factor.
+        a: String,
+        /// The second factor.
+        b: String,
+    },
     /// The integer column holds clock times written HHMM (last two digits < 60, hours 0..24).
     ClockTime {
         /// The column.
@@ -369,7 +378,8 @@ impl Rule {
 }
 
 impl RuleKind {
-    /// The rule's class: order, difference, arithmetic, calendar, lookup, sum, clock, copy.
+    /// The rule's class: order, difference, arithmetic, calendar, lookup, sum, product, clock,
+    /// copy.
     pub fn class(&self) -> &'static str {
         match self {
             RuleKind::Order { .. } => "order",
@@ -379,6 +389,7 @@ impl RuleKind {
             RuleKind::Lookup { .. } => "lookup",
             RuleKind::Sum { clock: false, .. } => "sum",
             RuleKind::Sum { clock: true, .. } => "clock sum",
+            RuleKind::Product { .. } => "product",
             RuleKind::ClockTime { .. } => "clock time",
             RuleKind::CopyParent { .. } => "copy of parent",
         }
@@ -414,6 +425,10 @@ impl RuleKind {
                 all.sort_unstable();
                 format!("sum {clock} {}", all.join(" "))
             }
+            RuleKind::Product { total, a, b } => {
+                let (a, b) = sorted(a.clone(), b.clone());
+                format!("product {total} {a} {b}")
+            }
             RuleKind::ClockTime { column, .. } => format!("clock {column}"),
             RuleKind::CopyParent { column, parent } => format!("copy {column} {parent}"),
         }
@@ -428,7 +443,9 @@ impl RuleKind {
             RuleKind::Arithmetic { target, source, .. }
             | RuleKind::Calendar { target, source, .. }
             | RuleKind::Lookup { target, source, .. } => vec![own(target), own(source)],
-            RuleKind::Sum { total, a, b, .. } => vec![own(total), own(a), own(b)],
+            RuleKind::Sum { total, a, b, .. } | RuleKind::Product { total, a, b } => {
+                vec![own(total), own(a), own(b)]
+            }
             RuleKind::ClockTime { column, .. } => vec![own(column)],
             RuleKind::CopyParent { column, parent } => vec![own(column), parent.clone()],
         }
@@ -646,6 +663,11 @@ fn mistyped(rule: &RuleKind, kinds: Vec<(String, Option<ColumnKind>)>) -> Option
             if kinds.first().and_then(|(_, k)| *k) != Some(ColumnKind::Datetime) =>
         {
             Some(listed("two datetimes (a difference in days)"))
+        }
+        RuleKind::Product { .. }
+            if !kinds.iter().all(|(_, k)| *k == Some(ColumnKind::Numerical)) =>
+        {
+            Some(listed("numbers (a product of datetimes means nothing)"))
         }
         RuleKind::Arithmetic { .. } | RuleKind::Sum { .. } if !all_numeric => {
             Some(listed("numbers"))

@@ -77,6 +77,7 @@ impl fmt::Display for RuleKind {
                     write!(f, "{total} = {a} + {b}")
                 }
             }
+            RuleKind::Product { total, a, b } => write!(f, "{total} = {a} * {b}"),
             RuleKind::ClockTime { column, .. } => write!(f, "{column} is a clock time"),
             RuleKind::CopyParent { column, parent } => write!(f, "{column} = {parent}"),
         }
@@ -249,6 +250,13 @@ fn parse_equation(target: String, expression: &str) -> Result<RuleKind, String> 
             clock: false,
         });
     }
+    if let Some((a, b)) = expression.split_once(" * ") {
+        return Ok(RuleKind::Product {
+            total: target,
+            a: name(a)?,
+            b: name(b)?,
+        });
+    }
     if let Some((a, b)) = expression.split_once(" - ") {
         // t = a - b is a = t + b.
         return Ok(RuleKind::Sum {
@@ -317,6 +325,7 @@ mod tests {
             "d_year = year(d_date)",
             "dep_time = clock(sched_dep_time + dep_delay)",
             "total = subtotal + tax",
+            "amount = quantity * unit_price",
             "dep_time is a clock time",
             "country = customers.country",
         ] {
