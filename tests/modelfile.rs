@@ -232,7 +232,7 @@ fn inspect_shows_what_the_model_holds() {
     let model = train(&dir, &schema, &["--seed", "9", "--privacy-min-count", "3"]);
     let text = ok(&["inspect", path(&model)]);
     for expected in [
-        "format 9",
+        "format 10",
         "model: learned; trained on 5869 rows in 5 tables",
         "privacy: min count 3",
         "seed: 9",

@@ -23,6 +23,7 @@ use crate::schema::{ColumnKind, TableDef};
 use super::detect::{TableContext, detect, is_email};
 use super::gendered;
 use super::locale::{Locale, country, mail_form};
+use super::places;
 use super::text::WordModel;
 use crate::schema::SemanticType;
 
@@ -150,12 +151,45 @@ struct SemanticColumn {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 enum Generator {
     Names,
-    Street { words: f64 },
+    Street {
+        words: f64,
+    },
     Email(EmailModel),
     Phone(PhoneModel),
     Shape(IdShape),
     Text(WordModel),
+    /// Real place names from a public list, with the real values' last word when they all
+    /// share one (`Grant` + `County`).
+    Place {
+        list: PlaceList,
+        suffix: Option<String>,
+    },
 }
+
+/// Which public list a place column draws from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+enum PlaceList {
+    Towns,
+    Counties,
+    Streets,
+}
+
+impl PlaceList {
+    fn names(self) -> &'static [&'static str] {
+        match self {
+            PlaceList::Towns => places::TOWNS,
+            PlaceList::Counties => places::COUNTIES,
+            PlaceList::Streets => places::STREETS,
+        }
+    }
+}
+
+/// The share of a column's values that must end in the same word (`County`, `Parish`) for the
+/// column to be taken as a column of county names.
+const SUFFIX_SHARE: f64 = 0.8;
+
+/// The longest suffix kept from a county column (a word, not a sentence).
+const MAX_SUFFIX_CHARS: usize = 24;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct EmailModel {
@@ -320,10 +354,22 @@ fn generator(
         SemanticType::FirstName | SemanticType::LastName | SemanticType::FullName => {
             Generator::Names
         }
-        // A street name without a number, or a city, names no one: left to the table model
-        // (which draws only values shared by k rows), so the real mix of places survives.
         SemanticType::StreetAddress if mean_words(column) >= 1.5 => Generator::Street {
             words: mean_words(column),
+        },
+        // A place names no one: frequent real values are reused, rarer ones come from the
+        // public lists (ASCII columns only: the lists are of the United States).
+        SemanticType::StreetAddress if ascii(column) => Generator::Place {
+            list: PlaceList::Streets,
+            suffix: None,
+        },
+        SemanticType::City if ascii(column) => Generator::Place {
+            list: PlaceList::Towns,
+            suffix: None,
+        },
+        SemanticType::State if ascii(column) => Generator::Place {
+            list: PlaceList::Counties,
+            suffix: Some(county_word(column)?),
         },
         SemanticType::Email => Generator::Email(EmailModel::train(table, types, index, min_count)),
         SemanticType::Phone => Generator::Phone(PhoneModel::train(column, countries, min_count)),
@@ -342,6 +388,29 @@ fn labels(column: &Column) -> impl Iterator<Item = &str> {
         Value::Label(text) => Some(text.as_ref()),
         _ => None,
     })
+}
+
+fn ascii(column: &Column) -> bool {
+    labels(column).all(|v| v.is_ascii())
+}
+
+/// The last word most values of a column of county names share (`County`, `Parish`); `None`
+/// for a column of states or provinces (`TX`, `Texas`), which the table model keeps.
+fn county_word(column: &Column) -> Option<String> {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    let mut present = 0;
+    for value in labels(column) {
+        present += 1;
+        let mut words = value.split_whitespace();
+        if let (Some(_), Some(last)) = (words.next(), words.next_back()) {
+            *counts.entry(last).or_default() += 1;
+        }
+    }
+    let (word, count) = counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))?;
+    let shaped = word.chars().all(|c| c.is_ascii_alphabetic()) && word.len() <= MAX_SUFFIX_CHARS;
+    (shaped && count as f64 >= SUFFIX_SHARE * present as f64).then(|| word.to_string())
 }
 
 fn mean_words(column: &Column) -> f64 {
@@ -790,6 +859,9 @@ impl SemanticColumn {
             && match &self.generator {
                 Generator::Names => true,
                 Generator::Street { words } => words.is_finite(),
+                Generator::Place { suffix, .. } => suffix
+                    .as_ref()
+                    .is_none_or(|word| word.len() <= MAX_SUFFIX_CHARS),
                 Generator::Email(model) => {
                     share(model.domain_share)
                         && drawable(&model.patterns)
@@ -821,7 +893,7 @@ impl SemanticColumn {
             |list: &[&str], rng: &mut SynthRng| list[rng.random_range(0..list.len())].to_string();
         let reuse = self.frequent.is_some() && rng.random::<f64>() >= self.fresh_share;
         let text = match &self.generator {
-            Generator::Names | Generator::Street { .. } if reuse => {
+            Generator::Names | Generator::Street { .. } | Generator::Place { .. } if reuse => {
                 match (current, &self.frequent) {
                     (Value::Label(label), Some(f)) if f.contains(label) => label.to_string(),
                     (_, Some(f)) => f.draw(rng).to_string(),
@@ -833,6 +905,15 @@ impl SemanticColumn {
                 SemanticType::LastName => pick(lists.last, rng),
                 _ => format!("{} {}", pick(lists.first, rng), pick(lists.last, rng)),
             },
+            // The lists are of the United States: a row of another locale keeps what was drawn.
+            Generator::Place { .. } if locale != Locale::En => return current.clone(),
+            Generator::Place { list, suffix } => {
+                let name = pick(list.names(), rng);
+                match suffix {
+                    Some(word) => format!("{name} {word}"),
+                    None => name,
+                }
+            }
             Generator::Street { words } if *words < 1.5 => pick(lists.last, rng),
             Generator::Street { .. } => format!(
                 "{} {} {}",

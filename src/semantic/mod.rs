@@ -10,6 +10,7 @@ pub mod fill;
 mod gendered;
 pub mod keep;
 pub mod locale;
+mod places;
 pub mod text;
 
 #[cfg(test)]

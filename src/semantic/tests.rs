@@ -382,3 +382,67 @@ fn rare_titled_names_are_replaced_by_names_of_the_same_gender() {
         }
     }
 }
+
+/// Addresses of 300 rows: towns and counties each in 3 rows (rarer than the threshold of 5)
+/// apart from one town and one county in 60 rows each, and a state column of codes.
+fn addresses() -> Table {
+    let rare = |i: usize, frequent: &str, made: String| {
+        if i < 60 { frequent.to_string() } else { made }
+    };
+    let towns = (0..ROWS)
+        .map(|i| rare(i, "Springfield", format!("Zedtown {}", letters(i / 3))))
+        .collect();
+    let counties = (0..ROWS)
+        .map(|i| rare(i, "Grant County", format!("Qua{} County", letters(i / 3))))
+        .collect();
+    let states = (0..ROWS)
+        .map(|i| ["TX", "GA", "KY"][i % 3].to_string())
+        .collect();
+    let columns = vec![
+        column("city", ColumnKind::Categorical, towns),
+        column("county", ColumnKind::Categorical, counties),
+        column("state", ColumnKind::Categorical, states),
+    ];
+    Table {
+        name: "addresses".into(),
+        header: columns.iter().map(|c| c.name.clone()).collect(),
+        lines: (0..ROWS as u64).collect(),
+        keys: IndexMap::new(),
+        columns,
+    }
+}
+
+#[test]
+fn rare_places_become_real_place_names_in_the_real_shape() {
+    let real = addresses();
+    let columns = filled(&real);
+    let rare_real: HashSet<&str> = real.columns[..2]
+        .iter()
+        .flat_map(|c| c.values.iter().map(text))
+        .filter(|v| *v != "Springfield" && *v != "Grant County")
+        .collect();
+    for (index, frequent, suffix) in [(0, "Springfield", ""), (1, "Grant County", " County")] {
+        let values: Vec<&str> = columns[index].values.iter().map(text).collect();
+        let kept = values.iter().filter(|v| **v == frequent).count() as f64 / ROWS as f64;
+        // 60 of 300 rows hold the frequent value: kept in those, fresh names elsewhere.
+        assert!((0.12..=0.28).contains(&kept), "{frequent}: {kept}");
+        let fresh: HashSet<&str> = values.iter().copied().filter(|v| *v != frequent).collect();
+        assert!(fresh.len() >= 40, "{} distinct fresh names", fresh.len());
+        for value in &fresh {
+            assert!(!rare_real.contains(value), "rare real `{value}` replayed");
+            let name = value
+                .strip_suffix(suffix)
+                .expect("the real values' last word");
+            assert!(
+                [super::places::TOWNS, super::places::COUNTIES]
+                    .concat()
+                    .contains(&name),
+                "`{value}` is not from the public lists"
+            );
+        }
+    }
+    assert_eq!(
+        columns[2].values, real.columns[2].values,
+        "state codes are the table model's"
+    );
+}
