@@ -377,6 +377,10 @@ impl Schema {
                 file.display()
             ))]));
         }
+        let unknown = unknown_keys(text, file);
+        if !unknown.is_empty() {
+            return Err(Error::invalid(unknown));
+        }
         let parsed: SchemaFile = serde_yaml::from_str(text).map_err(|err| {
             Error::invalid(vec![Problem::general(format!(
                 "{}: {}",
@@ -532,6 +536,141 @@ fn check_modes(schema: &Schema, problems: &mut Vec<Problem>) {
                 todo.push(parent);
             }
         }
+    }
+}
+
+/// The keys a schema file, a table, a `rules:` section and a column override may have.
+const SCHEMA_KEYS: &[&str] = &["seed", "source", "tables"];
+const TABLE_KEYS: &[&str] = &[
+    "path",
+    "source",
+    "table",
+    "primary_key",
+    "foreign_keys",
+    "sequential",
+    "sequence_by",
+    "order_by",
+    "columns",
+    "rules",
+    "mode",
+];
+const RULES_KEYS: &[&str] = &["discover", "add", "off"];
+const OVERRIDE_KEYS: &[&str] = &["type", "format", "semantic"];
+
+/// Every misspelt key of the schema at once (serde stops at the first): at the top, in each
+/// table, its `rules:` and its column overrides, each with the table and column it is in and
+/// the nearest known key. Text that is not YAML, or not of the schema's shape, gives none here:
+/// the typed parse that follows says what is wrong with it.
+fn unknown_keys(text: &str, file: &Path) -> Vec<Problem> {
+    use serde_yaml::Value as Yaml;
+    let Ok(Yaml::Mapping(top)) = serde_yaml::from_str::<Yaml>(text) else {
+        return Vec::new();
+    };
+    let mut problems = Vec::new();
+    let unknown = |map: &serde_yaml::Mapping, known: &[&str]| -> Vec<String> {
+        map.keys()
+            .filter_map(|key| match key {
+                Yaml::String(key) if !known.contains(&key.as_str()) => Some(key.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    for key in unknown(&top, SCHEMA_KEYS) {
+        problems.push(Problem::general(format!(
+            "{}: unknown key `{key}` at the top of the schema{}{}",
+            file.display(),
+            line_of(text, None, &key),
+            nearest(&key, SCHEMA_KEYS)
+        )));
+    }
+    let Some(Yaml::Mapping(tables)) = top.get("tables") else {
+        return problems;
+    };
+    for (name, table) in tables {
+        let (Yaml::String(name), Yaml::Mapping(table)) = (name, table) else {
+            continue;
+        };
+        let unknown_in = |key: &str, known: &[&str]| {
+            format!(
+                "unknown key{}{}",
+                line_of(text, Some(name), key),
+                nearest(key, known)
+            )
+        };
+        for key in unknown(table, TABLE_KEYS) {
+            problems.push(Problem::table(name, &key, unknown_in(&key, TABLE_KEYS)));
+        }
+        if let Some(Yaml::Mapping(rules)) = table.get("rules") {
+            for key in unknown(rules, RULES_KEYS) {
+                let parameter = format!("rules.{key}");
+                problems.push(Problem::table(
+                    name,
+                    &parameter,
+                    unknown_in(&key, RULES_KEYS),
+                ));
+            }
+        }
+        let Some(Yaml::Mapping(columns)) = table.get("columns") else {
+            continue;
+        };
+        for (column, over) in columns {
+            let (Yaml::String(column), Yaml::Mapping(over)) = (column, over) else {
+                continue;
+            };
+            for key in unknown(over, OVERRIDE_KEYS) {
+                problems.push(Problem::column(
+                    name,
+                    column,
+                    &format!("columns.{key}"),
+                    unknown_in(&key, OVERRIDE_KEYS),
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// ` at line N`: the first line after the one naming `table` (when given) where `key` is
+/// written as a key (`key:` at the start of the line, or after `{` or `,` in a flow mapping);
+/// empty when not found (a key in quotes, say).
+fn line_of(text: &str, table: Option<&str>, key: &str) -> String {
+    let written = |line: &str, key: &str| {
+        let trimmed = line.trim_start();
+        trimmed
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with(':'))
+            || [
+                format!("{{{key}:"),
+                format!("{{ {key}:"),
+                format!(", {key}:"),
+            ]
+            .iter()
+            .any(|form| line.contains(form.as_str()))
+    };
+    let start = table.map_or(Some(0), |table| {
+        text.lines().position(|line| written(line, table))
+    });
+    let Some(start) = start else {
+        return String::new();
+    };
+    text.lines()
+        .enumerate()
+        .skip(start)
+        .find(|(_, line)| written(line, key))
+        .map(|(index, _)| format!(" at line {}", index + 1))
+        .unwrap_or_default()
+}
+
+/// `; did you mean `x`?` for the known key nearest to `key` (a typo away), else the list.
+fn nearest(key: &str, known: &[&str]) -> String {
+    let close = known
+        .iter()
+        .map(|k| (strsim::levenshtein(key, k), *k))
+        .filter(|(distance, _)| *distance <= 2.max(key.len() / 3))
+        .min();
+    match close {
+        Some((_, k)) => format!("; did you mean `{k}`?"),
+        None => format!(" (known: {})", known.join(", ")),
     }
 }
 

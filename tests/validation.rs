@@ -216,6 +216,49 @@ fn rule_01_unknown_key_is_named_with_its_line() {
     assert_reported(&stderr, "primry_key", &["accounts", "line 4"]);
 }
 
+/// Every misspelt key is reported at once (serde stops at the first), each with its table,
+/// column, line and the key meant.
+#[test]
+fn rule_01_every_unknown_key_is_reported_at_once() {
+    let dir = bank(
+        "
+        sed: 3
+        tables:
+          accounts:
+            path: accounts.csv
+            primry_key: account_id
+            rules: {ad: [\"balance <= balance\"]}
+            columns:
+              balance: {typ: numerical}
+          transactions:
+            path: transactions.csv
+            foreign_key: {account_id: accounts}
+        ",
+    );
+    let stderr = invalid(&dir);
+    assert_reported(&stderr, "`sed`", &["line 1", "`seed`"]);
+    assert_reported(
+        &stderr,
+        "table `accounts`, parameter `primry_key`",
+        &["line 5", "`primary_key`"],
+    );
+    assert_reported(
+        &stderr,
+        "table `accounts`, parameter `rules.ad`",
+        &["line 6", "`add`"],
+    );
+    assert_reported(
+        &stderr,
+        "table `accounts`, column `balance`, parameter `columns.typ`",
+        &["line 8", "`type`"],
+    );
+    assert_reported(
+        &stderr,
+        "table `transactions`, parameter `foreign_key`",
+        &["line 11", "`foreign_keys`"],
+    );
+}
+
 #[test]
 fn rule_02_foreign_key_to_a_table_not_in_the_schema() {
     let dir = bank(
