@@ -534,7 +534,8 @@ fn rule_11_row_with_the_wrong_number_of_fields() {
 #[test]
 fn rule_11_lines_are_counted_alike_in_crlf_files_and_after_blank_lines() {
     // The bad value on physical line 7, after CRLF line ends and after a blank line; then a
-    // row with a field too many on line 8 (a CRLF file's record was placed one line early).
+    // row with a field too many on line 8 (a CRLF file's record was placed one line early; a
+    // file of lone `\r` line ends, as old Macs wrote, had every record on line 1).
     let rows = [
         "transaction_id,account_id,amount,date",
         "1,1,10.5,2021-01-01",
@@ -552,7 +553,7 @@ fn rule_11_lines_are_counted_alike_in_crlf_files_and_after_blank_lines() {
             foreign_keys: {account_id: accounts}
             columns: {amount: numerical}
         ";
-    for end in ["\r\n", "\n"] {
+    for end in ["\r\n", "\n", "\r"] {
         let csv = rows.join(end) + end;
         let dir = fixture(&[
             ("schema.yaml", schema),

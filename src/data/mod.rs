@@ -569,8 +569,7 @@ struct LineBreaks<R> {
     read: u64,
     /// Offsets (and bytes) of the `\r` and `\n` handed to csv and not yet passed by a record.
     pending: std::collections::VecDeque<(u64, u8)>,
-    /// `\n` before the last record asked about: lines counted as csv counts them (a lone `\r`
-    /// starts no line, as in csv's messages).
+    /// Line ends before the last record asked about: `\n`, `\r\n` and a lone `\r`.
     newlines: u64,
 }
 
@@ -596,8 +595,12 @@ impl<R> LineBreaks<R> {
                 }
                 next += 1;
             }
-            self.newlines += u64::from(byte == b'\n');
             self.pending.pop_front();
+            // A `\r` ends a line unless a `\n` follows (CRLF counts once): files written with
+            // lone `\r` (old Mac) are read as csv reads them, a record per line. The byte after
+            // a break before `start` was read with the record, so the check is sound.
+            let crlf = self.pending.front() == Some(&(offset + 1, b'\n'));
+            self.newlines += u64::from(byte == b'\n' || (byte == b'\r' && !crlf));
         }
         self.newlines + 1
     }
@@ -664,7 +667,7 @@ fn unterminated_quote(path: &std::path::Path, from: u64, line: u64) -> Option<u6
             (Some(_), b'"') => opened = None,
             _ => {}
         }
-        if byte == b'\n' {
+        if byte == b'\n' || (byte == b'\r' && iter.peek() != Some(&&b'\n')) {
             line += 1;
         }
         field_start = opened.is_none() && matches!(byte, b',' | b'\n' | b'\r');
