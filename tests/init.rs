@@ -320,6 +320,27 @@ fn a_folder_without_tables_is_an_error() {
     assert_eq!(missing.status.code(), Some(2), "{}", text(&missing.stderr));
 }
 
+/// `-o sqlite:shop.db` wrote the YAML schema to a file literally named `sqlite:shop.db`.
+#[test]
+fn a_database_location_as_the_output_is_refused() {
+    let data = folder(&[("t.csv", "id,a\n1,x\n2,y\n")]);
+    for output in ["sqlite:shop.db", "postgresql:///shop"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dxsynth"))
+            .current_dir(data.path())
+            .args(["init", ".", "-o", output])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("--output") && stderr.contains("LOCATION"),
+            "{stderr}"
+        );
+        let files: Vec<_> = std::fs::read_dir(data.path()).unwrap().collect();
+        assert_eq!(files.len(), 1, "nothing written beside t.csv");
+    }
+}
+
 #[test]
 fn a_large_table_is_looked_at_as_training_will_learn_it() {
     // 120,000 visits (more than a model learns from) of 300 patients, each ending after it

@@ -60,6 +60,7 @@ pub fn run(args: &Args) -> Outcome {
         Location::Folder(dir) => dir.join("schema.yaml"),
         _ => PathBuf::from("schema.yaml"),
     });
+    refuse_location_as_output(&output)?;
     if !args.dry_run && !args.force && output.exists() {
         return Err(on_output(Error::OutputExists(output)));
     }
@@ -86,6 +87,26 @@ pub fn run(args: &Args) -> Outcome {
         output.display()
     );
     Ok(())
+}
+
+/// `-o sqlite:shop.db` (or a PostgreSQL URI) would write the YAML schema to a file named after
+/// the location: `--output` of `init` is the schema file, the database is its `LOCATION`.
+fn refuse_location_as_output(output: &Path) -> Result<(), Failure> {
+    let text = output.to_string_lossy();
+    let location = ["sqlite:", "postgresql:", "postgres:"]
+        .iter()
+        .any(|prefix| text.starts_with(prefix));
+    if !location {
+        return Ok(());
+    }
+    Err(Failure::Argument {
+        flag: "--output",
+        message: format!(
+            "`{text}` is a database location, but `init --output` is the YAML schema file to \
+             write; read a database by giving it as LOCATION: `dxsynth init {text} -o \
+             schema.yaml`"
+        ),
+    })
 }
 
 /// Errors about the output file or its folder name `--output` (and, for a file that exists,
