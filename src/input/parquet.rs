@@ -55,17 +55,64 @@ pub fn read(path: &Path) -> Result<TextTable, String> {
         }
     }
     text.cells = vec![Vec::new(); text.header.len()];
+    let mut not_a_number = vec![0usize; text.header.len()];
     for batch in reader {
         let batch = batch.map_err(|err| err.to_string())?;
         let columns = batch.columns().iter().zip(&keep).filter(|(_, keep)| **keep);
-        for ((array, _), cells) in columns.zip(text.cells.iter_mut()) {
-            append_text(array, cells)?;
+        let start = text.lines.len();
+        for (index, ((array, _), cells)) in columns.zip(text.cells.iter_mut()).enumerate() {
+            let name = &text.header[index];
+            not_a_number[index] += check_floats(array, start).map_err(|e| in_column(name, e))?;
+            append_text(array, cells).map_err(|e| in_column(name, e))?;
         }
         let start = text.lines.len() as u64;
         text.lines
             .extend((1..=batch.num_rows() as u64).map(|row| start + row));
     }
+    for (name, count) in text.header.iter().zip(not_a_number) {
+        if count > 0 {
+            text.warnings.push(format!(
+                "`{}`, column `{name}`: {count} NaN values read as empty (missing), as pandas \
+                 means them",
+                path.display()
+            ));
+        }
+    }
     Ok(text)
+}
+
+fn in_column(name: &str, error: String) -> String {
+    format!("column `{name}`: {error}")
+}
+
+/// The NaN values of a float column (read as empty: pandas writes missing numbers so); an
+/// infinite value is an error naming its row (`first_row` is the batch's first, 0-based), as
+/// no distribution can be learned or drawn with it.
+fn check_floats(array: &ArrayRef, first_row: usize) -> Result<usize, String> {
+    let values: Vec<Option<f64>> = match array.data_type() {
+        DataType::Float32 => array
+            .as_primitive::<Float32Type>()
+            .iter()
+            .map(|v| v.map(f64::from))
+            .collect(),
+        DataType::Float64 => array.as_primitive::<Float64Type>().iter().collect(),
+        _ => return Ok(0),
+    };
+    let mut nan = 0;
+    for (row, value) in values.into_iter().enumerate() {
+        match value {
+            Some(x) if x.is_nan() => nan += 1,
+            Some(x) if x.is_infinite() => {
+                return Err(format!(
+                    "row {} holds {x}, which cannot be modelled; replace it with a finite \
+                     number or an empty value (null)",
+                    first_row + row + 1
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(nan)
 }
 
 /// Refuses, before any column is read, a file compressed with a codec this build leaves out
@@ -178,8 +225,19 @@ fn append_text(array: &ArrayRef, cells: &mut Vec<Option<String>>) -> Result<(), 
         UInt16 => primitive!(UInt16Type),
         UInt32 => primitive!(UInt32Type),
         UInt64 => primitive!(UInt64Type),
-        Float32 => primitive!(Float32Type),
-        Float64 => primitive!(Float64Type),
+        // NaN is missing (counted by `check_floats`).
+        Float32 => cells.extend(
+            array
+                .as_primitive::<Float32Type>()
+                .iter()
+                .map(|v| v.filter(|x| !x.is_nan()).map(|x| x.to_string())),
+        ),
+        Float64 => cells.extend(
+            array
+                .as_primitive::<Float64Type>()
+                .iter()
+                .map(|v| v.filter(|x| !x.is_nan()).map(|x| x.to_string())),
+        ),
         Decimal128(_, scale) => {
             let values = array.as_primitive::<arrow_array::types::Decimal128Type>();
             cells.extend(values.iter().map(|v| v.map(|v| decimal_text(v, *scale))));
@@ -187,19 +245,18 @@ fn append_text(array: &ArrayRef, cells: &mut Vec<Option<String>>) -> Result<(), 
         Boolean => cells.extend(array.as_boolean().iter().map(|v| v.map(|v| v.to_string()))),
         Date32 => {
             let values = array.as_primitive::<arrow_array::types::Date32Type>();
-            cells.extend(
-                values
-                    .iter()
-                    .map(|v| v.and_then(|days| date_text(i64::from(days)))),
-            );
+            for value in values.iter() {
+                cells.push(in_range(
+                    value.map(|days| (date_text(i64::from(days)), days)),
+                )?);
+            }
         }
         Date64 => {
             let values = array.as_primitive::<arrow_array::types::Date64Type>();
-            cells.extend(
-                values
-                    .iter()
-                    .map(|v| v.and_then(|ms| date_text(ms.div_euclid(86_400_000)))),
-            );
+            for value in values.iter() {
+                let days = value.map(|ms| ms.div_euclid(86_400_000));
+                cells.push(in_range(days.map(|days| (date_text(days), days)))?);
+            }
         }
         Timestamp(unit, _) => {
             use arrow_array::types::{
@@ -233,11 +290,12 @@ fn append_text(array: &ArrayRef, cells: &mut Vec<Option<String>>) -> Result<(), 
                     1_000_000_000,
                 ),
             };
-            cells.extend(
-                ticks
-                    .into_iter()
-                    .map(|t| t.and_then(|t| timestamp_text(t, per_second))),
-            );
+            for t in ticks {
+                let text = t.map(|t| (timestamp_text(t, per_second), t.div_euclid(per_second)));
+                cells.push(in_range(
+                    text.map(|(text, seconds)| (text, seconds / 86_400)),
+                )?);
+            }
         }
         Utf8 => cells.extend(array.as_string::<i32>().iter().map(|v| v.and_then(cell))),
         LargeUtf8 => cells.extend(array.as_string::<i64>().iter().map(|v| v.and_then(cell))),
@@ -261,6 +319,21 @@ fn append_text(array: &ArrayRef, cells: &mut Vec<Option<String>>) -> Result<(), 
         other => return Err(format!("cannot read Arrow type {other}")),
     }
     Ok(())
+}
+
+/// A date or time read (`None`: empty), or the error for one outside the calendar dxsynth
+/// reads (chrono's, about 262,000 years either side of year 0): it was left empty before.
+fn in_range<D: std::fmt::Display>(
+    value: Option<(Option<String>, D)>,
+) -> Result<Option<String>, String> {
+    match value {
+        None => Ok(None),
+        Some((Some(text), _)) => Ok(Some(text)),
+        Some((None, days)) => Err(format!(
+            "a date {days} days from 1970-01-01 is outside the calendar dxsynth reads; \
+             correct it or leave it empty (null)"
+        )),
+    }
 }
 
 fn decimal_text(value: i128, scale: i8) -> String {
@@ -352,5 +425,48 @@ mod tests {
         assert_eq!(text.header, ["labels", "plain"]);
         assert_eq!(text.kinds, [Some(ColumnKind::Categorical), None]);
         assert_eq!(text.cells[0][3].as_deref(), Some("label number 3"));
+    }
+
+    /// Writes one batch of `columns` to a Parquet file in `dir` and reads it back.
+    fn written(dir: &Path, columns: Vec<(&str, ArrayRef)>) -> Result<TextTable, String> {
+        let batch = arrow_array::RecordBatch::try_from_iter(columns).expect("a batch");
+        let path = dir.join("t.parquet");
+        let file = File::create(&path).expect("a file");
+        let mut writer =
+            parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).expect("a writer");
+        writer.write(&batch).expect("written");
+        writer.close().expect("closed");
+        read(&path)
+    }
+
+    #[test]
+    fn nan_is_missing_infinity_and_dates_out_of_range_are_named_errors() {
+        use arrow_array::{Date32Array, Float64Array};
+        let dir = tempfile::tempdir().expect("a folder");
+        let floats = Float64Array::from(vec![Some(1.5), Some(f64::NAN), None, Some(2.0)]);
+        let text = written(dir.path(), vec![("x", Arc::new(floats) as ArrayRef)]).expect("read");
+        assert_eq!(
+            text.cells[0],
+            [Some("1.5".to_string()), None, None, Some("2".to_string())]
+        );
+        assert!(
+            text.warnings.iter().any(|w| w.contains("`x`: 1 NaN")),
+            "{:?}",
+            text.warnings
+        );
+
+        let infinite = Float64Array::from(vec![1.0, 2.0, f64::INFINITY]);
+        let err = written(dir.path(), vec![("y", Arc::new(infinite) as ArrayRef)])
+            .expect_err("infinity is refused");
+        assert!(err.contains("column `y`: row 3 holds inf"), "{err}");
+
+        // Before, a date chrono cannot hold became an empty cell without a word.
+        let dates = Date32Array::from(vec![Some(0), Some(i32::MAX)]);
+        let err = written(dir.path(), vec![("d", Arc::new(dates) as ArrayRef)])
+            .expect_err("a date out of range is refused");
+        assert!(
+            err.contains("column `d`") && err.contains("outside the calendar"),
+            "{err}"
+        );
     }
 }
