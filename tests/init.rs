@@ -341,6 +341,54 @@ fn a_database_location_as_the_output_is_refused() {
     }
 }
 
+/// A database column whose declared type some values do not fit (a `DATETIME` holding `soon`,
+/// a `BOOLEAN` holding `maybe`) made init fail with "a bug in dxsynth init"; the schema now
+/// keeps such columns as categorical, says why, and validates.
+#[test]
+fn declared_types_the_values_do_not_fit_are_written_as_categorical() {
+    let data = folder(&[]);
+    let db = data.path().join("x.db");
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, d DATETIME, b BOOLEAN, n INT);")
+        .expect("created");
+    for i in 0..30 {
+        let date = if i == 3 {
+            "soon".to_string()
+        } else {
+            format!("2020-01-{:02}", i % 28 + 1)
+        };
+        let flag = if i == 4 {
+            "maybe".to_string()
+        } else {
+            (i % 2).to_string()
+        };
+        conn.execute(
+            "INSERT INTO t VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![i, date, flag, i * 2],
+        )
+        .expect("inserted");
+    }
+    drop(conn);
+    let schema = data.path().join("schema.yaml");
+    let location = format!("sqlite:{}", db.display());
+    let out = dxsynth(&["init", &location, "-o", &schema.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let yaml = std::fs::read_to_string(&schema).expect("written");
+    assert!(
+        yaml.contains("d: categorical") && yaml.contains("b: categorical"),
+        "{yaml}"
+    );
+    assert!(yaml.contains("reads `soon`"), "{yaml}");
+    assert!(!yaml.contains("n: categorical"), "{yaml}");
+    let validate = dxsynth(&["validate", &schema.to_string_lossy()]);
+    assert_eq!(
+        validate.status.code(),
+        Some(0),
+        "{}",
+        text(&validate.stderr)
+    );
+}
+
 #[test]
 fn a_large_table_is_looked_at_as_training_will_learn_it() {
     // 120,000 visits (more than a model learns from) of 300 patients, each ending after it

@@ -9,6 +9,7 @@ use dxsynth::error::{Error, Problem};
 use dxsynth::init;
 use dxsynth::location::Location;
 use dxsynth::output::{self, OutputKind};
+use dxsynth::schema::ColumnKind;
 
 use super::{Failure, Outcome, location};
 
@@ -65,10 +66,20 @@ pub fn run(args: &Args) -> Outcome {
         return Err(on_output(Error::OutputExists(output)));
     }
     let data_dir = source_as_written(&location, &output).map_err(on_output)?;
-    let inferred = init::infer_location(&location)?;
-    let text = init::render(&inferred, &data_dir);
-    let text = init::semantic::annotate(&text, &output).map_err(|err| not_valid(err, &output))?;
-    let input = init::check(&text, &output).map_err(|err| not_valid(err, &output))?;
+    let mut inferred = init::infer_location(&location)?;
+    let render = |inferred: &init::Inferred| -> Result<_, Error> {
+        let text = init::render(inferred, &data_dir);
+        let text = init::semantic::annotate(&text, &output)?;
+        let input = init::check(&text, &output)?;
+        Ok((text, input))
+    };
+    let (text, input) = match render(&inferred) {
+        Err(Error::Invalid(problems)) if override_declared(&mut inferred, &problems.0) => {
+            render(&inferred)
+        }
+        rendered => rendered,
+    }
+    .map_err(|err| not_valid(err, &output))?;
     let text = init::annotate_rules(&text, &input);
     if args.dry_run {
         print!("{text}");
@@ -144,15 +155,63 @@ fn source_as_written(location: &Location, output: &Path) -> Result<PathBuf, Erro
     }
 }
 
-/// An inferred schema that does not validate is a bug in `init`; say so, with the problems.
+/// A database may declare a type some values of a column do not fit (a `DATETIME` holding
+/// `soon`, a `BOOLEAN` holding `maybe`): loading with the declared type fails, so the schema
+/// `init` writes gives such a column as categorical, with the reason. Whether every problem is
+/// of that kind (then the schema is rendered again).
+fn override_declared(inferred: &mut init::Inferred, problems: &[Problem]) -> bool {
+    let declared = |p: &Problem| p.message.starts_with("declared ");
+    if problems.is_empty() || !problems.iter().all(declared) {
+        return false;
+    }
+    for problem in problems {
+        let (Some(table), Some(column)) = (&problem.table, &problem.column) else {
+            return false;
+        };
+        let Some(table) = inferred.tables.iter_mut().find(|t| &t.name == table) else {
+            return false;
+        };
+        table.column_notes.retain(|note| &note.column != column);
+        table.column_notes.push(init::ColumnNote {
+            column: column.clone(),
+            kind: Some(ColumnKind::Categorical),
+            format: None,
+            why: format!(
+                "kept as categorical: the database declares it {}",
+                problem
+                    .message
+                    .trim_start_matches("declared ")
+                    .split(": give one")
+                    .next()
+                    .unwrap_or_default()
+            ),
+        });
+    }
+    true
+}
+
+/// An inferred schema that does not validate: a bug in `init`, unless the data contradicts what
+/// its database declares (a `DATETIME` column holding `soon`), which the user settles with a
+/// column override; say which, with the problems.
 fn not_valid(err: Error, output: &Path) -> Error {
     match err {
         Error::Invalid(mut problems) => {
+            let declared = problems
+                .0
+                .iter()
+                .all(|p| p.message.starts_with("declared "));
+            let why = if declared {
+                "the database declares column types some of its values do not fit; add the \
+                 overrides below to a schema (`dxsynth init --dry-run` prints one to start \
+                 from) or correct the values"
+            } else {
+                "a bug in `dxsynth init`: please report it"
+            };
             problems.0.insert(
                 0,
                 Problem::general(format!(
-                    "the inferred schema for `{}` does not pass validation (a bug in `dxsynth \
-                     init`: please report it); nothing was written",
+                    "the inferred schema for `{}` does not pass validation ({why}); nothing was \
+                     written",
                     output.display()
                 )),
             );

@@ -476,6 +476,26 @@ fn datetime_pattern(values: &[&str]) -> Option<&'static str> {
         .find(|pattern| values.iter().all(|v| parse_datetime(v, pattern).is_some()))
 }
 
+/// Why no known format reads a declared datetime column: the first value none reads, or the
+/// first value the format of the values before it does not read (`2020-01-01` then `soon`).
+fn unreadable_dates(values: &[&str]) -> String {
+    let known = || DATE_PATTERNS.iter().chain(DATETIME_PATTERNS).copied();
+    let odd = values
+        .iter()
+        .find(|v| known().all(|pattern| parse_datetime(v, pattern).is_none()));
+    let message = match odd {
+        Some(value) => format!("no known format reads `{value}`"),
+        None => format!(
+            "its values mix formats (`{}` and others); no one known format reads them all",
+            values[0]
+        ),
+    };
+    format!(
+        "declared datetime, but {message}: give one with {{type: datetime, format: \"...\"}}, \
+         or {{type: categorical}} to keep the values as they are"
+    )
+}
+
 /// Categorical unless nearly every value is distinct: then an id (codes) or text (words); also
 /// text when values of a few words are mostly distinct and many (TPC-H's `p_comment`: 2.5 words,
 /// 130,704 distinct in 200,000 rows), which no category list describes.
@@ -629,13 +649,9 @@ fn overridden_format(
                 datetime_format(pattern)
             }
             None if present.is_empty() => datetime_format("%Y-%m-%d"),
-            None => datetime_format(datetime_pattern(present).ok_or_else(|| {
-                problem(format!(
-                    "declared datetime, but no known format reads `{}`: give one with \
-                     {{type: datetime, format: \"...\"}}",
-                    present[0]
-                ))
-            })?),
+            None => datetime_format(
+                datetime_pattern(present).ok_or_else(|| problem(unreadable_dates(present)))?,
+            ),
         },
         ColumnKind::Categorical | ColumnKind::Id | ColumnKind::Text => ValueFormat::Verbatim,
     };
