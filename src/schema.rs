@@ -4,7 +4,7 @@
 //! that can be checked without reading the CSVs is checked here, collecting all problems so the
 //! user sees them at once. Rules that need the CSV header or the rows live in [`crate::data`].
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -491,6 +491,7 @@ impl Schema {
                 "the schema has no tables: add at least one under `tables:`",
             ));
         }
+        check_case_clashes(self, &mut problems);
         for table in &self.tables {
             check_table_name(table, &mut problems);
             check_foreign_keys(self, table, &mut problems);
@@ -699,6 +700,30 @@ fn describe_yaml_error(err: &serde_yaml::Error) -> String {
 /// terminal would interpret). Model files are held to the same rule.
 pub fn is_table_name(name: &str) -> bool {
     !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Two tables whose names differ only in case (`Orders`, `orders`) would write one file on a
+/// case-insensitive file system (macOS, Windows: the second replaces the first) and one table in
+/// SQLite; refused, naming both.
+fn check_case_clashes(schema: &Schema, problems: &mut Vec<Problem>) {
+    let mut seen: HashMap<String, &str> = HashMap::new();
+    for table in &schema.tables {
+        match seen.entry(table.name.to_lowercase()) {
+            std::collections::hash_map::Entry::Occupied(first) => problems.push(Problem::table(
+                &table.name,
+                "tables",
+                format!(
+                    "the name differs from table `{}` only in case: on a case-insensitive file \
+                     system (macOS, Windows) or in a database the two outputs would be one; \
+                     rename one of them",
+                    first.get()
+                ),
+            )),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(&table.name);
+            }
+        }
+    }
 }
 
 fn check_table_name(table: &TableDef, problems: &mut Vec<Problem>) {

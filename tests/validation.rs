@@ -259,6 +259,25 @@ fn rule_01_every_unknown_key_is_reported_at_once() {
     );
 }
 
+/// `Orders` and `orders` would be one file on macOS or Windows (the second replacing the first)
+/// and one table in a database.
+#[test]
+fn rule_01_table_names_differing_only_in_case_are_refused() {
+    let dir = bank(
+        "
+        tables:
+          accounts: {path: accounts.csv, primary_key: account_id}
+          Accounts: {path: accounts.csv, primary_key: account_id}
+        ",
+    );
+    let stderr = invalid(&dir);
+    assert_reported(
+        &stderr,
+        "table `Accounts`, parameter `tables`",
+        &["`accounts`", "only in case"],
+    );
+}
+
 #[test]
 fn rule_02_foreign_key_to_a_table_not_in_the_schema() {
     let dir = bank(
