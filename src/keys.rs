@@ -60,6 +60,61 @@ pub struct KeyDistribution {
     /// pairs each part with a supplier once: the synthetic rows share none either (see
     /// [`unique_pairs`]). Since format 8.
     pub unique_with: Option<String>,
+    /// An earlier key (the sequence key or an assigned one) to the same kept parent (a
+    /// calendar) whose parent row this key's never comes before in the real rows where chance
+    /// would have put it before in many (a ship date never before its sale date, an end never
+    /// before its start): the synthetic rows keep the order ([`keep_order`]). Since format 10.
+    #[serde(default)]
+    pub not_before: Option<String>,
+    /// The same, with this key's parent row never after the earlier key's (a first sale never
+    /// after the first shipment of the row's earlier key). Since format 10.
+    #[serde(default)]
+    pub not_after: Option<String>,
+}
+
+/// The rows of at least this many with both keys set, of which at least this many differ,
+/// that an order between two keys needs (see [`never_before`]).
+const ORDER_SUPPORT: usize = 20;
+
+/// Whether `second`'s parent row never comes before `first`'s in the rows where both are set
+/// ([`compact_rows`]), up to one row in a thousand, with at least [`ORDER_SUPPORT`] rows where
+/// they differ: taken independently, about half of those would have broken it.
+pub fn never_before(first: &[u32], second: &[u32]) -> bool {
+    let (mut after, mut before) = (0usize, 0usize);
+    for (&a, &b) in first.iter().zip(second) {
+        if a == NO_ROW || b == NO_ROW {
+            continue;
+        }
+        after += usize::from(b > a);
+        before += usize::from(b < a);
+    }
+    after >= ORDER_SUPPORT && before * 1000 <= after
+}
+
+/// Puts two keys of each row in their real order, `second`'s parent row not before `first`'s
+/// (both `Some`): a row that breaks it swaps the two, when `first` may change (each parent then
+/// keeps its number of children over both keys), else mirrors `second` about `first` (the
+/// same distance, on the other side, within the `rows` parent rows). Rows with an empty key
+/// are left.
+pub fn keep_order(
+    first: &mut [Option<usize>],
+    second: &mut [Option<usize>],
+    swap: bool,
+    rows: usize,
+) {
+    for (a, b) in first.iter_mut().zip(second.iter_mut()) {
+        let (Some(x), Some(y)) = (*a, *b) else {
+            continue;
+        };
+        if y >= x {
+            continue;
+        }
+        if swap {
+            std::mem::swap(a, b);
+        } else {
+            *b = Some((2 * x - y).min(rows.saturating_sub(1)).max(x));
+        }
+    }
 }
 
 /// The rows whose pair of parents an earlier row already has are given another row's second
@@ -241,6 +296,8 @@ impl KeyDistribution {
             preference,
             by_row: None,
             unique_with: None,
+            not_before: None,
+            not_after: None,
         }
     }
 
@@ -630,6 +687,41 @@ mod tests {
         unique_pairs(&first, &mut second, &mut rng_for(9, "swaps"));
         assert_eq!(distinct_pairs(&first, &second), 2000);
         assert_eq!(counts_by_row(&second, 100), counts_before);
+    }
+
+    #[test]
+    fn an_order_between_keys_is_found_only_where_chance_would_break_it() {
+        // Sale days 0..200, shipping 1 to 30 days later: never before, in 200 rows.
+        let sold: Vec<u32> = (0..200).collect();
+        let shipped: Vec<u32> = sold.iter().map(|d| d + 1 + d % 30).collect();
+        assert!(never_before(&sold, &shipped));
+        assert!(!never_before(&shipped, &sold));
+        // One row in ten thousand may break it; one in a hundred may not.
+        let mut noisy = shipped.clone();
+        noisy[0] = 0;
+        assert!(never_before(&sold, &noisy), "equal is not before");
+        noisy[5] = 1;
+        assert!(!never_before(&sold, &noisy), "1 break in 199");
+        // Ten rows in order are no rule; empty keys are left out.
+        assert!(!never_before(&sold[..10], &shipped[..10]));
+        let mut gaps = shipped.clone();
+        gaps[7] = NO_ROW;
+        assert!(never_before(&sold, &gaps));
+    }
+
+    #[test]
+    fn keys_are_put_in_order_by_swapping_or_mirroring() {
+        let mut first = vec![Some(5), Some(5), None, Some(9)];
+        let mut second = vec![Some(7), Some(2), Some(1), Some(3)];
+        keep_order(&mut first, &mut second, true, 10);
+        assert_eq!(first, [Some(5), Some(2), None, Some(3)]);
+        assert_eq!(second, [Some(7), Some(5), Some(1), Some(9)]);
+        // Against a key that cannot change: the same distance on the other side, within rows.
+        let mut first = vec![Some(5), Some(8)];
+        let mut second = vec![Some(2), Some(1)];
+        keep_order(&mut first, &mut second, false, 10);
+        assert_eq!(first, [Some(5), Some(8)]);
+        assert_eq!(second, [Some(8), Some(9)]);
     }
 
     #[test]

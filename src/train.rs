@@ -247,6 +247,16 @@ fn train_table(
         .filter(|_| !plan.assigned.is_empty())
         .map(|(key, index)| (key.column.clone(), keys::compact_rows(index)))
         .collect();
+    // The keys to kept parents so far (the sequence key first), for the order a later one
+    // keeps with them.
+    let mut earlier_kept: Vec<(String, String, Option<Vec<u32>>)> = sequence
+        .iter()
+        .filter(|(key, _)| !plan.assigned.is_empty() && kept.contains_key(&key.parent))
+        .map(|(key, index)| {
+            let compact = keys::compact_rows(index);
+            (key.column.clone(), key.parent.clone(), compact)
+        })
+        .collect();
     let assigned: Vec<KeyDistribution> = plan
         .assigned
         .iter()
@@ -273,11 +283,26 @@ fn train_table(
             let compact = keys::compact_rows(&parent_of_row);
             drop(parent_of_row);
             distribution.unique_with = unique_with(&earlier_keys, compact.as_deref());
+            if kept.contains_key(&fk.parent) {
+                let same_parent = || {
+                    earlier_kept
+                        .iter()
+                        .filter(|(_, parent, _)| parent == &fk.parent)
+                };
+                let key = compact.as_deref();
+                distribution.not_before = ordered(same_parent(), key, keys::never_before);
+                distribution.not_after = ordered(same_parent(), key, |key, first| {
+                    keys::never_before(first, key)
+                })
+                .filter(|_| distribution.not_before.is_none());
+                earlier_kept.push((fk.column.clone(), fk.parent.clone(), compact.clone()));
+            }
             earlier_keys.push((fk.column.clone(), compact));
             distribution
         })
         .collect();
     drop(earlier_keys);
+    drop(earlier_kept);
     let kept = kept
         .get(&plan.table)
         .map(|reason| KeptTable::copy(table, reason.clone()));
@@ -347,6 +372,21 @@ fn unique_with(earlier: &[(String, Option<Vec<u32>>)], key: Option<&[u32]>) -> O
                 .is_some_and(|first| keys::pairs_are_unique(first, key))
         })
         .map(|(column, _)| column.clone())
+}
+
+/// The first earlier key to the same kept parent (`earlier`: column, parent, parent rows) with
+/// which `key`'s parent rows are in order, `in_order(first, key)` saying whether they are
+/// (`KeyDistribution::not_before`, `not_after`). A row of `date_dim` against a row of
+/// `time_dim` says nothing, hence the same parent only.
+fn ordered<'a>(
+    mut earlier: impl Iterator<Item = &'a (String, String, Option<Vec<u32>>)>,
+    key: Option<&[u32]>,
+    in_order: impl Fn(&[u32], &[u32]) -> bool,
+) -> Option<String> {
+    let key = key?;
+    earlier
+        .find(|(_, _, first)| first.as_deref().is_some_and(|first| in_order(first, key)))
+        .map(|(column, _, _)| column.clone())
 }
 
 /// The rows a table above `limit` rows trains on (`None`: every row): whole sequences of

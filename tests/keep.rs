@@ -350,3 +350,58 @@ fn tables_that_point_at_kept_tables_grow_with_the_scale_and_the_kept_tables_do_n
     assert_eq!(rows("colours.csv"), 6, "the lookup table keeps its rows");
     assert_eq!(column(&out.join("days.csv"), "day_id").len(), 400);
 }
+
+/// Two keys to a kept calendar whose real rows are always in order (shipped on or after the
+/// order day; a follow-up on or after the visit) stay in order: assigned each on its own,
+/// they broke it in about half the rows.
+#[test]
+fn keys_to_a_kept_calendar_keep_their_real_order() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut days = String::from("day_id,day_date\n");
+    for d in 0..400u32 {
+        days += &format!("{},{}\n", 1000 + d, chrono_like(d));
+    }
+    let (mut orders, mut visits) = (
+        String::from("order_id,ordered,shipped,amount\n"),
+        String::from("visit_id,day,followup,minutes\n"),
+    );
+    for i in 0..600u32 {
+        let day = 1000 + (i * 37) % 350;
+        orders += &format!("{i},{day},{},{}\n", day + 1 + i % 20, 10 + i % 50);
+        visits += &format!("{i},{day},{},{}\n", day + i % 40, 5 + i % 30);
+    }
+    fs::write(dir.path().join("days.csv"), days).expect("write");
+    fs::write(dir.path().join("orders.csv"), orders).expect("write");
+    fs::write(dir.path().join("visits.csv"), visits).expect("write");
+    fs::write(
+        dir.path().join("schema.yaml"),
+        "tables:\n  days: {path: days.csv, primary_key: day_id, mode: keep}\n  orders:\n    \
+         path: orders.csv\n    primary_key: order_id\n    foreign_keys: {ordered: days, \
+         shipped: days}\n    sequential: false\n  visits:\n    path: visits.csv\n    \
+         primary_key: visit_id\n    foreign_keys: {day: days, followup: days}\n    \
+         sequence_by: day\n",
+    )
+    .expect("write");
+    let out = dir.path().join("out");
+    run(&dir.path().join("schema.yaml"), &out);
+    for (file, first, second) in [
+        ("orders.csv", "ordered", "shipped"),
+        ("visits.csv", "day", "followup"),
+    ] {
+        let number = |name: &str| -> Vec<i64> {
+            column(&out.join(file), name)
+                .iter()
+                .map(|v| v.parse().expect("a key"))
+                .collect()
+        };
+        let (first, second) = (number(first), number(second));
+        assert!(first.len() > 100, "{file}");
+        let broken = first.iter().zip(&second).filter(|(a, b)| b < a).count();
+        assert_eq!(broken, 0, "{file}: {broken} rows out of order");
+        let later = first.iter().zip(&second).filter(|(a, b)| b > a).count();
+        assert!(
+            later * 2 > first.len(),
+            "{file}: the keys are not merely equal"
+        );
+    }
+}

@@ -15,8 +15,8 @@ use rayon::prelude::*;
 
 use super::{
     Done, DrawnRows, Sink, SyntheticTable, assign_keys, draw_sequences, empty_columns,
-    fill_semantic_with, growth, husk_of, keep_pairs_unique, refer_to_written_keys,
-    synthetic_context,
+    fill_semantic_with, growth, husk_of, keep_keys_ordered, keep_pairs_unique,
+    refer_to_written_keys, synthetic_context,
 };
 use crate::data::{Column, Value};
 use crate::direct::{DirectReader, DirectWriter};
@@ -92,7 +92,8 @@ impl<'m> Table<'m> {
 
     /// The table's keys as its parts are written: the key its rows were drawn by (`parents`)
     /// first, then the `assigned` ones, each held in four bytes a row. A pair of keys that
-    /// must be unique is made so first, on keys of the usual form.
+    /// must be unique, or keys kept in their real order, are made so first, on keys of the
+    /// usual form.
     fn keys_held(
         &self,
         key: &ForeignKey,
@@ -100,12 +101,11 @@ impl<'m> Table<'m> {
         assigned: Vec<(String, Vec<Option<usize>>)>,
         rng: &mut SynthRng,
     ) -> Result<IndexMap<String, HeldKeys>> {
-        let unique_pairs = self
-            .trained
-            .assigned
-            .iter()
-            .any(|d| d.unique_with.is_some());
-        if !unique_pairs {
+        let rearranged =
+            self.trained.assigned.iter().any(|d| {
+                d.unique_with.is_some() || d.not_before.is_some() || d.not_after.is_some()
+            });
+        if !rearranged {
             let mut held = IndexMap::new();
             held.insert(key.column.clone(), parents);
             for (name, keys) in assigned {
@@ -117,6 +117,7 @@ impl<'m> Table<'m> {
         foreign_keys.insert(key.column.clone(), parents.part(0..parents.len()));
         foreign_keys.extend(assigned);
         keep_pairs_unique(self.trained, &mut foreign_keys, rng);
+        keep_keys_ordered(self.trained, &mut foreign_keys);
         foreign_keys
             .into_iter()
             .map(|(name, keys)| Ok((name, HeldKeys::hold(keys)?)))
