@@ -60,10 +60,16 @@ fn people() -> Table {
         column("email", ColumnKind::Id, email),
         column("phone", ColumnKind::Id, phones),
     ];
+    table("customers", columns)
+}
+
+/// A real table of `columns` (of equal length) named `name`.
+fn table(name: &str, columns: Vec<Column>) -> Table {
+    let rows = columns.first().map_or(0, |c| c.values.len());
     Table {
-        name: "customers".into(),
+        name: name.into(),
         header: columns.iter().map(|c| c.name.clone()).collect(),
-        lines: (0..ROWS as u64).collect(),
+        lines: (0..rows as u64).collect(),
         keys: IndexMap::new(),
         columns,
     }
@@ -234,13 +240,7 @@ fn titled_people(titles: Vec<String>, names: Vec<String>) -> Table {
         column("first_name", ColumnKind::Id, names),
         column("last_name", ColumnKind::Id, last),
     ];
-    Table {
-        name: "customers".into(),
-        header: columns.iter().map(|c| c.name.clone()).collect(),
-        lines: (0..rows as u64).collect(),
-        keys: IndexMap::new(),
-        columns,
-    }
+    table("customers", columns)
 }
 
 /// A title column decides the gender of the first names drawn: `Mr.` rows get names real men's
@@ -403,13 +403,7 @@ fn addresses() -> Table {
         column("county", ColumnKind::Categorical, counties),
         column("state", ColumnKind::Categorical, states),
     ];
-    Table {
-        name: "addresses".into(),
-        header: columns.iter().map(|c| c.name.clone()).collect(),
-        lines: (0..ROWS as u64).collect(),
-        keys: IndexMap::new(),
-        columns,
-    }
+    table("addresses", columns)
 }
 
 #[test]
