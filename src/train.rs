@@ -240,18 +240,12 @@ fn train_table(
     let orphan_rows = sequence.as_ref().map_or(0, |(_, index)| {
         index.iter().filter(|row| row.is_none()).count()
     });
-    // Each key's parent rows, compact, for the pairs later keys may keep unique with it (none
-    // without an assigned key: a sequence key alone has no pair).
-    let mut earlier_keys: Vec<(String, Option<Vec<u32>>)> = sequence
+    // Each key (column, parent table) with its parent rows, compact, for the pairs later keys
+    // may keep unique with it and the order they keep with it (none without an assigned key:
+    // a sequence key alone has neither).
+    let mut earlier_keys: Vec<EarlierKey> = sequence
         .iter()
         .filter(|_| !plan.assigned.is_empty())
-        .map(|(key, index)| (key.column.clone(), keys::compact_rows(index)))
-        .collect();
-    // The keys to kept parents so far (the sequence key first), for the order a later one
-    // keeps with them.
-    let mut earlier_kept: Vec<(String, String, Option<Vec<u32>>)> = sequence
-        .iter()
-        .filter(|(key, _)| !plan.assigned.is_empty() && kept.contains_key(&key.parent))
         .map(|(key, index)| {
             let compact = keys::compact_rows(index);
             (key.column.clone(), key.parent.clone(), compact)
@@ -285,7 +279,7 @@ fn train_table(
             distribution.unique_with = unique_with(&earlier_keys, compact.as_deref());
             if kept.contains_key(&fk.parent) {
                 let same_parent = || {
-                    earlier_kept
+                    earlier_keys
                         .iter()
                         .filter(|(_, parent, _)| parent == &fk.parent)
                 };
@@ -295,14 +289,12 @@ fn train_table(
                     keys::never_before(first, key)
                 })
                 .filter(|_| distribution.not_before.is_none());
-                earlier_kept.push((fk.column.clone(), fk.parent.clone(), compact.clone()));
             }
-            earlier_keys.push((fk.column.clone(), compact));
+            earlier_keys.push((fk.column.clone(), fk.parent.clone(), compact));
             distribution
         })
         .collect();
     drop(earlier_keys);
-    drop(earlier_kept);
     let kept = kept
         .get(&plan.table)
         .map(|reason| KeptTable::copy(table, reason.clone()));
@@ -362,24 +354,28 @@ fn train_table(
 /// The first of the table's earlier keys (the sequence key, then the assigned keys in order)
 /// with which the pairs of `key`'s parent rows are unique in the real rows, if any
 /// (`KeyDistribution::unique_with`).
-fn unique_with(earlier: &[(String, Option<Vec<u32>>)], key: Option<&[u32]>) -> Option<String> {
+fn unique_with(earlier: &[EarlierKey], key: Option<&[u32]>) -> Option<String> {
     let key = key?;
     earlier
         .iter()
-        .find(|(_, first)| {
+        .find(|(_, _, first)| {
             first
                 .as_deref()
                 .is_some_and(|first| keys::pairs_are_unique(first, key))
         })
-        .map(|(column, _)| column.clone())
+        .map(|(column, _, _)| column.clone())
 }
 
-/// The first earlier key to the same kept parent (`earlier`: column, parent, parent rows) with
+/// A key of a table before the one being learned: its column, its parent table and the parent
+/// row of every real row ([`keys::compact_rows`]).
+type EarlierKey = (String, String, Option<Vec<u32>>);
+
+/// The first earlier key to the same kept parent (`earlier`, of that parent only) with
 /// which `key`'s parent rows are in order, `in_order(first, key)` saying whether they are
 /// (`KeyDistribution::not_before`, `not_after`). A row of `date_dim` against a row of
 /// `time_dim` says nothing, hence the same parent only.
 fn ordered<'a>(
-    mut earlier: impl Iterator<Item = &'a (String, String, Option<Vec<u32>>)>,
+    mut earlier: impl Iterator<Item = &'a EarlierKey>,
     key: Option<&[u32]>,
     in_order: impl Fn(&[u32], &[u32]) -> bool,
 ) -> Option<String> {

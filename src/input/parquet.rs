@@ -89,17 +89,18 @@ fn in_column(name: &str, error: String) -> String {
 /// infinite value is an error naming its row (`first_row` is the batch's first, 0-based), as
 /// no distribution can be learned or drawn with it.
 fn check_floats(array: &ArrayRef, first_row: usize) -> Result<usize, String> {
-    let values: Vec<Option<f64>> = match array.data_type() {
-        DataType::Float32 => array
-            .as_primitive::<Float32Type>()
-            .iter()
-            .map(|v| v.map(f64::from))
-            .collect(),
-        DataType::Float64 => array.as_primitive::<Float64Type>().iter().collect(),
+    let values: Box<dyn Iterator<Item = Option<f64>>> = match array.data_type() {
+        DataType::Float32 => Box::new(
+            array
+                .as_primitive::<Float32Type>()
+                .iter()
+                .map(|v| v.map(f64::from)),
+        ),
+        DataType::Float64 => Box::new(array.as_primitive::<Float64Type>().iter()),
         _ => return Ok(0),
     };
     let mut nan = 0;
-    for (row, value) in values.into_iter().enumerate() {
+    for (row, value) in values.enumerate() {
         match value {
             Some(x) if x.is_nan() => nan += 1,
             Some(x) if x.is_infinite() => {

@@ -35,7 +35,7 @@ pub struct Enforcer {
 }
 
 /// A value a step reads: from the row being drawn, or from the parent context.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 enum Ref {
     Own(usize),
     Context(usize),
@@ -772,14 +772,10 @@ fn bounded_after_determined(
         let (Some(low), Some(high)) = (resolve(low), resolve(high)) else {
             continue;
         };
-        let mut terms = Vec::new();
-        add_terms(&mut terms, high, 1.0, derived);
-        add_terms(&mut terms, low, -1.0, derived);
-        let own: Vec<usize> = terms
-            .iter()
-            .filter(|(_, factor)| *factor != 0.0)
+        let own: Vec<usize> = difference_terms(high, low, derived)
+            .into_iter()
             .filter_map(|(at, _)| match at {
-                Ref::Own(index) => Some(*index),
+                Ref::Own(index) => Some(index),
                 Ref::Context(_) => None,
             })
             .collect();
@@ -854,10 +850,7 @@ fn bound_of(
         _ => return None,
     };
     // high − low in [min, max], written as a sum of drawn columns and the parent's.
-    let mut terms: Vec<(Ref, f64)> = Vec::new();
-    add_terms(&mut terms, resolve(high)?, 1.0, derived);
-    add_terms(&mut terms, resolve(low)?, -1.0, derived);
-    terms.retain(|(_, factor)| *factor != 0.0);
+    let terms = difference_terms(resolve(high)?, resolve(low)?, derived);
     let last = terms
         .iter()
         .filter_map(|(at, factor)| match at {
@@ -892,6 +885,19 @@ fn bound_of(
     ))
 }
 
+/// `high − low` as a sum of drawn columns and the parent's, each with its factor (none zero).
+fn difference_terms(
+    high: Ref,
+    low: Ref,
+    derived: &[Option<(Derive, Vec<usize>)>],
+) -> Vec<(Ref, f64)> {
+    let mut terms = Vec::new();
+    add_terms(&mut terms, high, 1.0, derived);
+    add_terms(&mut terms, low, -1.0, derived);
+    terms.retain(|(_, factor)| *factor != 0.0);
+    terms
+}
+
 /// Adds `factor × at` to `terms`, a column derived as a sum or difference replaced by the
 /// columns it follows from (depth bounded: the derivations have no cycle).
 fn add_terms(
@@ -913,17 +919,10 @@ fn add_terms(
             add_terms(terms, Ref::Own(first), factor, derived);
             add_terms(terms, Ref::Own(second), factor * second_sign, derived);
         }
-        None => match terms.iter_mut().find(|(seen, _)| same_ref(*seen, at)) {
+        None => match terms.iter_mut().find(|(seen, _)| *seen == at) {
             Some((_, sum)) => *sum += factor,
             None => terms.push((at, factor)),
         },
-    }
-}
-
-fn same_ref(a: Ref, b: Ref) -> bool {
-    match (a, b) {
-        (Ref::Own(a), Ref::Own(b)) | (Ref::Context(a), Ref::Context(b)) => a == b,
-        _ => false,
     }
 }
 
