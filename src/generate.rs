@@ -638,7 +638,7 @@ fn draw_table(
         .collect();
     foreign_keys.extend(assign_keys(trained, done, row_count, codes, rng));
     keep_pairs_unique(trained, &mut foreign_keys, rng);
-    keep_keys_ordered(trained, &mut foreign_keys);
+    keep_keys_ordered(trained, &mut foreign_keys, rng);
     SyntheticTable {
         name: trained.name.clone(),
         header: trained.header.clone(),
@@ -709,49 +709,33 @@ fn keep_pairs_unique(
 }
 
 /// Puts the keys a table keeps in their real order (`KeyDistribution::not_before`,
-/// `not_after`) in that order in every row ([`crate::keys::keep_order`]): two assigned keys
-/// swap, a key ordered against the sequence key (which cannot change) is mirrored about it.
-/// Takes no random number.
+/// `not_after`) in that order in every row, at a real distance from the earlier key
+/// ([`crate::keys::Gaps`]), each such key from a stream of its own drawn from the
+/// table's: a table without one draws as before.
 fn keep_keys_ordered(
     trained: &TrainedTable,
     foreign_keys: &mut IndexMap<String, Vec<Option<usize>>>,
+    rng: &mut SynthRng,
 ) {
     for distribution in &trained.assigned {
-        let (earlier, key_after) = match (&distribution.not_before, &distribution.not_after) {
+        let (earlier, after) = match (&distribution.not_before, &distribution.not_after) {
             (Some(earlier), _) => (earlier, true),
             (None, Some(earlier)) => (earlier, false),
             (None, None) => continue,
         };
-        let swap = trained.assigned.iter().any(|d| &d.column == earlier);
-        let rows = distribution.children_per_parent.len();
         let first = foreign_keys.get_index_of(earlier);
         let second = foreign_keys.get_index_of(&distribution.column);
-        let (Some(first), Some(second)) = (first, second) else {
+        let (Some(first), Some(second), Some(gaps)) = (first, second, &distribution.gaps) else {
             continue;
         };
         if first == second {
             continue;
         }
-        let mut earlier_rows = std::mem::take(&mut foreign_keys[first]);
+        let mut stream = block_stream(rng.random(), 0);
         let mut key_rows = std::mem::take(&mut foreign_keys[second]);
-        if key_after {
-            crate::keys::keep_order(&mut earlier_rows, &mut key_rows, swap, rows);
-        } else if swap {
-            crate::keys::keep_order(&mut key_rows, &mut earlier_rows, true, rows);
-        } else {
-            // Not after a key that cannot change: mirrored downwards, in reversed row order.
-            let reverse = |rows_of: &mut [Option<usize>]| {
-                for row in rows_of.iter_mut().flatten() {
-                    *row = rows.saturating_sub(1).saturating_sub(*row);
-                }
-            };
-            reverse(&mut earlier_rows);
-            reverse(&mut key_rows);
-            crate::keys::keep_order(&mut earlier_rows, &mut key_rows, false, rows);
-            reverse(&mut earlier_rows);
-            reverse(&mut key_rows);
-        }
-        foreign_keys[first] = earlier_rows;
+        let rows = distribution.children_per_parent.len();
+        let order = crate::keys::Gaps { gaps, after, rows };
+        order.follow(&foreign_keys[first], &mut key_rows, &mut stream);
         foreign_keys[second] = key_rows;
     }
 }

@@ -63,13 +63,20 @@ pub struct KeyDistribution {
     /// An earlier key (the sequence key or an assigned one) to the same kept parent (a
     /// calendar) whose parent row this key's never comes before in the real rows where chance
     /// would have put it before in many (a ship date never before its sale date, an end never
-    /// before its start): the synthetic rows keep the order ([`keep_order`]). Since format 10.
+    /// before its start): the synthetic rows keep the order, at real distances ([`Gaps`]).
+    /// Since format 10.
     #[serde(default)]
     pub not_before: Option<String>,
     /// The same, with this key's parent row never after the earlier key's (a first sale never
     /// after the first shipment of the row's earlier key). Since format 10.
     #[serde(default)]
     pub not_after: Option<String>,
+    /// With `not_before` or `not_after`: how far apart the two keys' parent rows are in the
+    /// real rows, as [`GAP_QUANTILES`]` + 1` quantiles of the distance (a ship date 1 to 90
+    /// days after the sale): the synthetic second key is drawn that far from the first
+    /// ([`Gaps`]). Since format 11.
+    #[serde(default)]
+    pub gaps: Option<Vec<u32>>,
 }
 
 /// The rows of at least this many with both keys set, of which at least this many differ,
@@ -91,28 +98,70 @@ pub fn never_before(first: &[u32], second: &[u32]) -> bool {
     after >= ORDER_SUPPORT && before * 1000 <= after
 }
 
-/// Puts two keys of each row in their real order, `second`'s parent row not before `first`'s
-/// (both `Some`): a row that breaks it swaps the two, when `first` may change (each parent then
-/// keeps its number of children over both keys), else mirrors `second` about `first` (the
-/// same distance, on the other side, within the `rows` parent rows). Rows with an empty key
-/// are left.
-pub fn keep_order(
-    first: &mut [Option<usize>],
-    second: &mut [Option<usize>],
-    swap: bool,
-    rows: usize,
-) {
-    for (a, b) in first.iter_mut().zip(second.iter_mut()) {
-        let (Some(x), Some(y)) = (*a, *b) else {
-            continue;
-        };
-        if y >= x {
-            continue;
-        }
-        if swap {
-            std::mem::swap(a, b);
-        } else {
-            *b = Some((2 * x - y).min(rows.saturating_sub(1)).max(x));
+/// The number of steps between the quantiles of [`KeyDistribution::gaps`].
+pub const GAP_QUANTILES: usize = 32;
+
+/// The distance from `first`'s parent row to `second`'s, in rows where both are set and
+/// `second` is not before `first` ([`never_before`] allows one row in a thousand that is), as
+/// [`GAP_QUANTILES`]` + 1` quantiles from the smallest to the largest (`None` without such rows).
+pub fn gap_quantiles(first: &[u32], second: &[u32]) -> Option<Vec<u32>> {
+    let mut gaps: Vec<u32> = first
+        .iter()
+        .zip(second)
+        .filter(|&(&a, &b)| a != NO_ROW && b != NO_ROW && b >= a)
+        .map(|(&a, &b)| b - a)
+        .collect();
+    if gaps.is_empty() {
+        return None;
+    }
+    gaps.sort_unstable();
+    let last = gaps.len() - 1;
+    Some(
+        (0..=GAP_QUANTILES)
+            .map(|step| gaps[step * last / GAP_QUANTILES])
+            .collect(),
+    )
+}
+
+/// How a key follows an earlier one to the same kept parent (a ship date its sale date):
+/// [`KeyDistribution::gaps`], on which side (`after`: not before the earlier key, else not
+/// after it), within the parent's `rows`.
+pub struct Gaps<'a> {
+    pub gaps: &'a [u32],
+    pub after: bool,
+    pub rows: usize,
+}
+
+impl Gaps<'_> {
+    /// Sets `second`'s parent row, in every row where both keys are set, to `first`'s moved
+    /// by a real distance (a quantile step at random, then a point between its two ends),
+    /// within the parent's rows. Keys assigned each on its own would be in order in half the
+    /// rows and, swapped into order, a year apart where the real ones are weeks apart. Rows
+    /// with an empty key are left.
+    pub fn follow(
+        &self,
+        first: &[Option<usize>],
+        second: &mut [Option<usize>],
+        rng: &mut SynthRng,
+    ) {
+        let steps = self.gaps.len().saturating_sub(1);
+        let last = self.rows.saturating_sub(1);
+        for (a, b) in first.iter().zip(second.iter_mut()) {
+            let (Some(x), Some(_)) = (*a, *b) else {
+                continue;
+            };
+            let gap = match steps {
+                0 => self.gaps.first().copied().unwrap_or(0),
+                _ => {
+                    let step = rng.random_range(0..steps);
+                    let low = self.gaps[step];
+                    rng.random_range(low..=self.gaps[step + 1].max(low))
+                }
+            } as usize;
+            *b = Some(match self.after {
+                true => x.saturating_add(gap).min(last),
+                false => x.saturating_sub(gap),
+            });
         }
     }
 }
@@ -298,6 +347,7 @@ impl KeyDistribution {
             unique_with: None,
             not_before: None,
             not_after: None,
+            gaps: None,
         }
     }
 
@@ -316,6 +366,13 @@ impl KeyDistribution {
         if let Some(by_row) = &self.by_row {
             crate::model::check_counts(by_row, child_rows, Some(parent_rows))
                 .map_err(|err| format!("a kept parent's {err}"))?;
+        }
+        if let Some(gaps) = &self.gaps
+            && (gaps.len() != GAP_QUANTILES + 1
+                || gaps.windows(2).any(|pair| pair[0] > pair[1])
+                || gaps.iter().any(|&gap| gap as usize >= parent_rows.max(1)))
+        {
+            return Err("distances between keys that are not ascending quantiles".into());
         }
         match &self.preference {
             Some(preference) => preference.check(child_columns, parent_columns),
@@ -710,18 +767,52 @@ mod tests {
     }
 
     #[test]
-    fn keys_are_put_in_order_by_swapping_or_mirroring() {
-        let mut first = vec![Some(5), Some(5), None, Some(9)];
-        let mut second = vec![Some(7), Some(2), Some(1), Some(3)];
-        keep_order(&mut first, &mut second, true, 10);
-        assert_eq!(first, [Some(5), Some(2), None, Some(3)]);
-        assert_eq!(second, [Some(7), Some(5), Some(1), Some(9)]);
-        // Against a key that cannot change: the same distance on the other side, within rows.
-        let mut first = vec![Some(5), Some(8)];
-        let mut second = vec![Some(2), Some(1)];
-        keep_order(&mut first, &mut second, false, 10);
-        assert_eq!(first, [Some(5), Some(8)]);
-        assert_eq!(second, [Some(8), Some(9)]);
+    fn a_key_follows_the_earlier_one_at_the_real_distances() {
+        // Shipped 3 to 12 days after the sale; a row shipped before it and empty keys left out.
+        let sold: Vec<u32> = (0..500).collect();
+        let mut shipped: Vec<u32> = sold.iter().map(|d| d + 3 + d % 10).collect();
+        shipped[1] = 0;
+        shipped[2] = NO_ROW;
+        let gaps = gap_quantiles(&sold, &shipped).expect("rows in order");
+        assert_eq!(gaps.len(), GAP_QUANTILES + 1);
+        assert_eq!((gaps[0], gaps[GAP_QUANTILES]), (3, 12));
+        assert_eq!(gap_quantiles(&sold[1..3], &shipped[1..3]), None);
+
+        let mut rng = rng_for(3, "gaps");
+        let first: Vec<Option<usize>> = (0..4000).map(|row| Some(row % 1000)).collect();
+        let mut second: Vec<Option<usize>> = first.iter().map(|_| Some(0)).collect();
+        second[0] = None;
+        let after = Gaps {
+            gaps: &gaps,
+            after: true,
+            rows: 1005,
+        };
+        after.follow(&first, &mut second, &mut rng);
+        assert_eq!(second[0], None, "an empty key stays empty");
+        let distances: Vec<usize> = first
+            .iter()
+            .zip(&second)
+            .skip(1)
+            .filter_map(|(a, b)| Some(b.as_ref()? - a.as_ref()?))
+            .collect();
+        assert!(
+            distances.iter().all(|d| (3..=12).contains(d) || *d < 3),
+            "{distances:?}"
+        );
+        let mean = distances.iter().sum::<usize>() as f64 / distances.len() as f64;
+        assert!((mean - 7.5).abs() < 0.3, "mean distance {mean}");
+        // Near the end of the parent's rows the distance is cut short, never past them.
+        assert!(second.iter().flatten().all(|&row| row < 1005));
+        assert!(second.iter().flatten().any(|&row| row == 1004));
+        // Not after: as far on the other side, never below the first row.
+        let before = Gaps {
+            gaps: &gaps,
+            after: false,
+            rows: 1005,
+        };
+        before.follow(&first, &mut second, &mut rng);
+        assert!(first.iter().zip(&second).all(|(a, b)| b <= a));
+        assert_eq!(second[1], Some(0), "row 1 moved down by at least 3");
     }
 
     #[test]

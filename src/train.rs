@@ -284,11 +284,18 @@ fn train_table(
                         .filter(|(_, parent, _)| parent == &fk.parent)
                 };
                 let key = compact.as_deref();
-                distribution.not_before = ordered(same_parent(), key, keys::never_before);
-                distribution.not_after = ordered(same_parent(), key, |key, first| {
+                let after = ordered(same_parent(), key, keys::never_before);
+                let before = ordered(same_parent(), key, |key, first| {
                     keys::never_before(first, key)
-                })
-                .filter(|_| distribution.not_before.is_none());
+                });
+                if let Some((column, first)) = after {
+                    distribution.not_before = Some(column.clone());
+                    distribution.gaps = key.and_then(|key| keys::gap_quantiles(first, key));
+                } else if let Some((column, first)) = before {
+                    distribution.not_after = Some(column.clone());
+                    // This key first: the earlier one is never before it.
+                    distribution.gaps = key.and_then(|key| keys::gap_quantiles(key, first));
+                }
             }
             earlier_keys.push((fk.column.clone(), fk.parent.clone(), compact));
             distribution
@@ -375,14 +382,14 @@ type EarlierKey = (String, String, Option<Vec<u32>>);
 /// (`KeyDistribution::not_before`, `not_after`). A row of `date_dim` against a row of
 /// `time_dim` says nothing, hence the same parent only.
 fn ordered<'a>(
-    mut earlier: impl Iterator<Item = &'a EarlierKey>,
+    earlier: impl Iterator<Item = &'a EarlierKey>,
     key: Option<&[u32]>,
     in_order: impl Fn(&[u32], &[u32]) -> bool,
-) -> Option<String> {
+) -> Option<(&'a String, &'a [u32])> {
     let key = key?;
     earlier
-        .find(|(_, _, first)| first.as_deref().is_some_and(|first| in_order(first, key)))
-        .map(|(column, _, _)| column.clone())
+        .filter_map(|(column, _, first)| Some((column, first.as_deref()?)))
+        .find(|(_, first)| in_order(first, key))
 }
 
 /// The rows a table above `limit` rows trains on (`None`: every row): whole sequences of

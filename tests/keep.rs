@@ -352,41 +352,52 @@ fn tables_that_point_at_kept_tables_grow_with_the_scale_and_the_kept_tables_do_n
 }
 
 /// Two keys to a kept calendar whose real rows are always in order (shipped on or after the
-/// order day; a follow-up on or after the visit) stay in order: assigned each on its own,
-/// they broke it in about half the rows.
+/// order day; a follow-up on or after the visit; bought on or before the return day) stay in
+/// order, as far apart as real rows are: assigned each on its own, they broke it in about half
+/// the rows, and put in order by swapping they were months apart where real ones are days.
 #[test]
-fn keys_to_a_kept_calendar_keep_their_real_order() {
+fn keys_to_a_kept_calendar_keep_their_real_order_and_distance() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut days = String::from("day_id,day_date\n");
     for d in 0..400u32 {
         days += &format!("{},{}\n", 1000 + d, chrono_like(d));
     }
-    let (mut orders, mut visits) = (
+    let (mut orders, mut visits, mut returns) = (
         String::from("order_id,ordered,shipped,amount\n"),
         String::from("visit_id,day,followup,minutes\n"),
+        String::from("return_id,returned,bought,refund\n"),
     );
     for i in 0..600u32 {
         let day = 1000 + (i * 37) % 350;
         orders += &format!("{i},{day},{},{}\n", day + 1 + i % 20, 10 + i % 50);
         visits += &format!("{i},{day},{},{}\n", day + i % 40, 5 + i % 30);
+        returns += &format!("{i},{},{day},{}\n", day + 2 + i % 10, 3 + i % 9);
     }
-    fs::write(dir.path().join("days.csv"), days).expect("write");
-    fs::write(dir.path().join("orders.csv"), orders).expect("write");
-    fs::write(dir.path().join("visits.csv"), visits).expect("write");
+    for (file, text) in [
+        ("days.csv", days),
+        ("orders.csv", orders),
+        ("visits.csv", visits),
+        ("returns.csv", returns),
+    ] {
+        fs::write(dir.path().join(file), text).expect("write");
+    }
     fs::write(
         dir.path().join("schema.yaml"),
         "tables:\n  days: {path: days.csv, primary_key: day_id, mode: keep}\n  orders:\n    \
          path: orders.csv\n    primary_key: order_id\n    foreign_keys: {ordered: days, \
          shipped: days}\n    sequential: false\n  visits:\n    path: visits.csv\n    \
          primary_key: visit_id\n    foreign_keys: {day: days, followup: days}\n    \
-         sequence_by: day\n",
+         sequence_by: day\n  returns:\n    path: returns.csv\n    primary_key: return_id\n    \
+         foreign_keys: {returned: days, bought: days}\n    sequential: false\n",
     )
     .expect("write");
     let out = dir.path().join("out");
     run(&dir.path().join("schema.yaml"), &out);
-    for (file, first, second) in [
-        ("orders.csv", "ordered", "shipped"),
-        ("visits.csv", "day", "followup"),
+    // The real distances: 1 to 20 days (mean 10.5), 0 to 39 (19.5), 2 to 11 (6.5).
+    for (file, first, second, (shortest, longest, mean)) in [
+        ("orders.csv", "ordered", "shipped", (1, 20, 10.5)),
+        ("visits.csv", "day", "followup", (0, 39, 19.5)),
+        ("returns.csv", "bought", "returned", (2, 11, 6.5)),
     ] {
         let number = |name: &str| -> Vec<i64> {
             column(&out.join(file), name)
@@ -396,12 +407,18 @@ fn keys_to_a_kept_calendar_keep_their_real_order() {
         };
         let (first, second) = (number(first), number(second));
         assert!(first.len() > 100, "{file}");
-        let broken = first.iter().zip(&second).filter(|(a, b)| b < a).count();
+        let distances: Vec<i64> = first.iter().zip(&second).map(|(a, b)| b - a).collect();
+        let broken = distances.iter().filter(|&&d| d < 0).count();
         assert_eq!(broken, 0, "{file}: {broken} rows out of order");
-        let later = first.iter().zip(&second).filter(|(a, b)| b > a).count();
+        // The calendar's first and last days may cut a distance short, never lengthen it.
+        let far = distances.iter().filter(|&&d| d > longest).count();
+        assert_eq!(far, 0, "{file}: {far} rows further apart than any real row");
+        let near = distances.iter().filter(|&&d| d < shortest).count();
+        assert!(near * 50 < distances.len(), "{file}: {near} rows too close");
+        let average = distances.iter().sum::<i64>() as f64 / distances.len() as f64;
         assert!(
-            later * 2 > first.len(),
-            "{file}: the keys are not merely equal"
+            (average - mean).abs() < mean * 0.15,
+            "{file}: mean distance {average}, real {mean}"
         );
     }
 }

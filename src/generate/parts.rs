@@ -117,7 +117,7 @@ impl<'m> Table<'m> {
         foreign_keys.insert(key.column.clone(), parents.part(0..parents.len()));
         foreign_keys.extend(assigned);
         keep_pairs_unique(self.trained, &mut foreign_keys, rng);
-        keep_keys_ordered(self.trained, &mut foreign_keys);
+        keep_keys_ordered(self.trained, &mut foreign_keys, rng);
         foreign_keys
             .into_iter()
             .map(|(name, keys)| Ok((name, HeldKeys::hold(keys)?)))
