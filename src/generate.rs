@@ -750,19 +750,26 @@ fn fill_semantic(
     done: &Done,
     rng: &mut SynthRng,
 ) {
-    fill_semantic_with(semantic, columns, foreign_keys, plan, done, 0, rng.random());
+    let (rows, mut uniques) = ((0, rng.random()), semantic.uniques());
+    fill_semantic_with(
+        semantic,
+        columns,
+        foreign_keys,
+        (plan, done),
+        rows,
+        &mut uniques,
+    );
 }
 
 /// [`fill_semantic`] of rows `first_row..` of a table, their streams derived from `base`
-/// (drawn from the table's stream once per table).
+/// (drawn from the table's stream once per table), after the rows before them (`uniques`).
 fn fill_semantic_with(
     semantic: &SemanticTable,
     columns: &mut [Column],
     foreign_keys: &IndexMap<String, Vec<Option<usize>>>,
-    plan: &TablePlan,
-    done: &Done,
-    first_row: usize,
-    base: u64,
+    (plan, done): (&TablePlan, &Done),
+    rows: (usize, u64),
+    uniques: &mut crate::semantic::fill::Uniques,
 ) {
     let relationships = plan.relationships();
     let parents: ParentColumns<'_> = relationships
@@ -776,7 +783,7 @@ fn fill_semantic_with(
             ))
         })
         .collect();
-    semantic.fill(columns, &parents, first_row, base);
+    semantic.fill(columns, &parents, rows, uniques);
 }
 
 /// A kept table: its real rows and primary keys; its foreign keys point at the rows of its

@@ -25,6 +25,7 @@ use crate::model::TableModel;
 use crate::plan::TablePlan;
 use crate::sampling::{SynthRng, scaled};
 use crate::schema::ForeignKey;
+use crate::semantic::fill::Uniques;
 use crate::train::{Models, TrainedTable};
 
 /// Rows per part (every part but the last has exactly this many: parts start on the block
@@ -137,6 +138,7 @@ impl<'m> Table<'m> {
         let rows = foreign_keys.values().next().map_or(0, HeldKeys::len);
         let mut first = 0;
         let mut next = parts.next();
+        let mut uniques = self.trained.semantic.as_ref().map(|s| s.uniques());
         loop {
             let (count, values) = match next? {
                 Some((count, values)) if first + count <= rows => (count, values),
@@ -148,7 +150,10 @@ impl<'m> Table<'m> {
             };
             let last = first + count >= rows;
             let (part, following) = rayon::join(
-                || self.filled_part(done, (first, count), values, foreign_keys, own),
+                || {
+                    let rows = (first, count);
+                    self.filled_part(done, rows, values, (foreign_keys, own), &mut uniques)
+                },
                 || if last { Ok(None) } else { parts.next() },
             );
             sink.part(part, first, last)?;
@@ -167,8 +172,8 @@ impl<'m> Table<'m> {
         done: &Done,
         (first, count): (usize, usize),
         values: Vec<Vec<Value>>,
-        foreign_keys: &IndexMap<String, HeldKeys>,
-        own: Option<u64>,
+        (foreign_keys, own): (&IndexMap<String, HeldKeys>, Option<u64>),
+        uniques: &mut Option<Uniques>,
     ) -> SyntheticTable {
         let mut columns = empty_columns(self.trained, 0);
         for (column, values) in columns.iter_mut().zip(values) {
@@ -178,9 +183,17 @@ impl<'m> Table<'m> {
             .iter()
             .map(|(name, keys)| (name.clone(), keys.part(first..first + count)))
             .collect();
-        if let (Some(semantic), Some(base)) = (&self.trained.semantic, own) {
-            let plan = self.plan;
-            fill_semantic_with(semantic, &mut columns, &keys, plan, done, first, base);
+        if let (Some(semantic), Some(base), Some(uniques)) = (&self.trained.semantic, own, uniques)
+        {
+            let tables = (self.plan, done);
+            fill_semantic_with(
+                semantic,
+                &mut columns,
+                &keys,
+                tables,
+                (first, base),
+                uniques,
+            );
         }
         let part = SyntheticTable {
             rows: count,
@@ -208,10 +221,12 @@ impl Filling<'_> {
     pub fn write(&self, table: &SyntheticTable, sink: &mut dyn Sink) -> Result<()> {
         let rows = table.rows;
         let mut first = 0;
+        let mut uniques = self.trained.semantic.as_ref().map(|s| s.uniques());
         loop {
             let count = (rows - first).min(PART_ROWS);
             let last = first + count >= rows;
-            sink.part(self.filled(table, first..first + count), first, last)?;
+            let part = self.filled(table, first..first + count, &mut uniques);
+            sink.part(part, first, last)?;
             first += count;
             if last {
                 return Ok(());
@@ -220,7 +235,12 @@ impl Filling<'_> {
     }
 
     /// Rows `rows` of `table`, semantic columns filled.
-    fn filled(&self, table: &SyntheticTable, rows: std::ops::Range<usize>) -> SyntheticTable {
+    fn filled(
+        &self,
+        table: &SyntheticTable,
+        rows: std::ops::Range<usize>,
+        uniques: &mut Option<Uniques>,
+    ) -> SyntheticTable {
         // Copied on every core: on one, the copy kept the others waiting between parts.
         let mut columns: Vec<Column> = table
             .columns
@@ -237,9 +257,16 @@ impl Filling<'_> {
             .iter()
             .map(|(name, text)| (name.clone(), part_of(text, &rows)))
             .collect();
-        if let Some(semantic) = &self.trained.semantic {
-            let (plan, done, first) = (self.plan, self.done, rows.start);
-            fill_semantic_with(semantic, &mut columns, &keys, plan, done, first, self.base);
+        if let (Some(semantic), Some(uniques)) = (&self.trained.semantic, uniques) {
+            let (tables, first) = ((self.plan, self.done), rows.start);
+            fill_semantic_with(
+                semantic,
+                &mut columns,
+                &keys,
+                tables,
+                (first, self.base),
+                uniques,
+            );
         }
         SyntheticTable {
             rows: rows.len(),

@@ -7,7 +7,8 @@
 //! What is kept obeys the privacy threshold k: values shared by at least k rows (common first
 //! names, `gmail.com`), patterns and shapes; a rare real value is never stored or replayed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -198,6 +199,10 @@ struct EmailModel {
     /// Domains seen in at least k rows, and the share of rows they cover.
     domains: Option<Weighted<Arc<str>>>,
     domain_share: f64,
+    /// Whether no two real rows share an address (a key of the table, as a user's e-mail
+    /// usually is): the synthetic addresses are then made unique ([`Uniques`]). Since format 11.
+    #[serde(default)]
+    unique: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -523,12 +528,15 @@ impl EmailModel {
             }
         }
         let present = domains.len();
+        let distinct: HashSet<&str> = labels(&table.columns[index]).collect();
+        let unique = present >= 2 && distinct.len() == present;
         let domains = Weighted::frequent(domains.into_iter(), min_count);
         let covered = domains.as_ref().map_or(0, |d| d.total() as usize);
         EmailModel {
             patterns: Weighted::frequent(patterns.into_iter(), min_count),
             domains,
             domain_share: covered as f64 / present.max(1) as f64,
+            unique,
         }
     }
 }
@@ -654,6 +662,41 @@ fn block_start(first_row: usize, block: usize) -> usize {
     ((first_row / BLOCK_ROWS + block) * BLOCK_ROWS).max(first_row)
 }
 
+/// The values already written to each unique column of a table ([`SemanticTable::uniques`]).
+#[derive(Debug, Default)]
+pub struct Uniques {
+    columns: Vec<(usize, Seen)>,
+}
+
+/// The addresses written to one column, as 64-bit hashes (eight bytes a row, not the text).
+#[derive(Debug, Default)]
+struct Seen {
+    hashes: HashSet<u64, foldhash::fast::FixedState>,
+}
+
+impl Seen {
+    /// Gives each address an earlier row already has a number after its user name
+    /// (`anna.smith2@`, then `3`, ...), the first one not yet written: two customers with one
+    /// address break a unique constraint the real table obeys.
+    fn make_unique(&mut self, values: &mut [Value]) {
+        let hasher = foldhash::fast::FixedState::with_seed(0);
+        for value in values {
+            let Value::Label(text) = value else { continue };
+            if self.hashes.insert(hasher.hash_one(&**text)) {
+                continue;
+            }
+            let (user, domain) = text.split_once('@').unwrap_or((text, ""));
+            let at = if domain.is_empty() { "" } else { "@" };
+            let fresh = (2u64..)
+                .map(|n| format!("{user}{n}{at}{domain}"))
+                .find(|candidate| self.hashes.insert(hasher.hash_one(candidate.as_str())));
+            if let Some(fresh) = fresh {
+                *value = Value::Label(Arc::from(fresh));
+            }
+        }
+    }
+}
+
 /// Where a synthetic row's parent columns are found: key column -> (parent rows, parent table's
 /// columns).
 pub type ParentColumns<'a> = IndexMap<&'a str, (&'a [Option<usize>], &'a [Column])>;
@@ -687,8 +730,8 @@ impl SemanticTable {
         &self,
         columns: &mut [Column],
         parents: &ParentColumns<'_>,
-        first_row: usize,
-        base: u64,
+        (first_row, base): (usize, u64),
+        uniques: &mut Uniques,
     ) {
         let rows = columns.first().map_or(0, |c| c.values.len());
         let countries = self.countries(columns, parents, rows);
@@ -708,6 +751,23 @@ impl SemanticTable {
                 }
             }
         }
+        for (index, seen) in &mut uniques.columns {
+            if let Some(column) = columns.get_mut(*index) {
+                seen.make_unique(&mut column.values);
+            }
+        }
+    }
+
+    /// What keeps the values of the table's unique columns unique over all its rows: handed
+    /// to [`SemanticTable::fill`] with every part of the table, in row order.
+    pub fn uniques(&self) -> Uniques {
+        let columns = self
+            .columns
+            .iter()
+            .filter(|column| matches!(&column.generator, Generator::Email(model) if model.unique))
+            .map(|column| (column.index, Seen::default()))
+            .collect();
+        Uniques { columns }
     }
 
     /// The new values of the semantic columns (each in `self.columns` order) for `rows`.

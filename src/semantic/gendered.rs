@@ -4,6 +4,8 @@
 //! under 230 names), so without these lists every `Mrs.` row took one of the three frequent ones.
 //! Common names given in the United States (Social Security Administration counts, 1940-2000),
 //! spelled in ASCII: public, and plausible under every Latin-script title the fill knows.
+//! Together they are also the English given names ([`EITHER`]): `fake`'s English list is
+//! long on rare names (a `Dr.` customer called Kariane, Ulices or Verla).
 
 /// Women's first names.
 pub const WOMEN: &[&str] = &[
@@ -231,6 +233,11 @@ pub const MEN: &[&str] = &[
     "Willie",
     "Zachary",
 ];
+
+/// Women's and men's names, for a row that says no gender (an English `Dr.`, a table without
+/// titles).
+pub static EITHER: std::sync::LazyLock<Vec<&'static str>> =
+    std::sync::LazyLock::new(|| WOMEN.iter().chain(MEN).copied().collect());
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,6 @@
-//! Countries and the locales that go with them: name lists (from the `fake` crate's public
-//! lists), calling codes and mail providers, so a Brazilian customer gets a Brazilian name and a
-//! French phone number starts with +33.
+//! Countries and the locales that go with them: name lists (the `fake` crate's public lists;
+//! English names from [`super::gendered`] and [`super::surnames`]), calling codes and mail providers, so a
+//! Brazilian customer gets a Brazilian name and a French phone number starts with +33.
 
 use fake::locales::{CY_GB, DE_DE, Data, EN, FR_FR, IT_IT, JA_JP, NL_NL, PT_BR, PT_PT, ZH_CN};
 
@@ -56,7 +56,12 @@ impl Locale {
     /// The locale's name lists.
     pub fn lists(self) -> Lists {
         match self {
-            Locale::En => lists!(EN),
+            // Common names in place of `fake`'s long lists of rare ones.
+            Locale::En => Lists {
+                first: super::gendered::EITHER.as_slice(),
+                last: super::surnames::SURNAMES,
+                ..lists!(EN)
+            },
             Locale::Fr => lists!(FR_FR),
             Locale::De => lists!(DE_DE),
             Locale::PtBr => lists!(PT_BR),

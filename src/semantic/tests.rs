@@ -10,8 +10,8 @@ use rand::RngExt;
 
 use super::detect::is_email;
 use super::fill::{ParentColumns, SemanticTable, train};
-use super::gendered;
 use super::locale::{Locale, country};
+use super::{gendered, surnames};
 use crate::data::{Column, Table, Value, ValueFormat};
 use crate::sampling::rng_for;
 use crate::schema::{ColumnKind, Schema};
@@ -107,12 +107,8 @@ fn trained(real: &Table) -> SemanticTable {
 fn filled(real: &Table) -> Vec<Column> {
     let semantic = trained(real);
     let mut columns = real.columns.clone();
-    semantic.fill(
-        &mut columns,
-        &ParentColumns::new(),
-        0,
-        rng_for(7, "people").random(),
-    );
+    let (rows, mut uniques) = ((0, rng_for(7, "people").random()), semantic.uniques());
+    semantic.fill(&mut columns, &ParentColumns::new(), rows, &mut uniques);
     columns
 }
 
@@ -290,6 +286,82 @@ fn first_names_agree_with_titles() {
     );
 }
 
+/// A row whose title says no gender (`Dr.`), with a name too rare to reuse, gets a common
+/// given name of either gender, and rare family names common ones: `fake`'s English lists gave
+/// `Dr.` customers names such as Kariane, Ulices and Verla, and surnames such as Runolfsdottir.
+#[test]
+fn names_of_rows_without_a_gender_are_common_ones() {
+    let (mut titles, mut names) = (Vec::new(), Vec::new());
+    for i in 0..600 {
+        titles.push(if i % 2 == 0 { "Dr." } else { "Mr." }.to_string());
+        names.push(format!("Ra{}", letters(i)));
+    }
+    let synthetic = filled(&titled_people(titles, names));
+    let (mut women, mut men) = (0, 0);
+    for row in 0..600 {
+        let (title, name) = (
+            text(&synthetic[0].values[row]),
+            text(&synthetic[1].values[row]),
+        );
+        assert!(gendered::EITHER.contains(&name), "{title} {name}");
+        let last = text(&synthetic[2].values[row]);
+        assert!(surnames::SURNAMES.contains(&last), "{name} {last}");
+        if title == "Dr." {
+            women += usize::from(gendered::WOMEN.contains(&name));
+            men += usize::from(gendered::MEN.contains(&name));
+        }
+    }
+    assert!(
+        women > 50 && men > 50,
+        "Dr. rows: {women} women's, {men} men's names"
+    );
+}
+
+/// Addresses no two real rows share stay unique, however often the names they are built
+/// from repeat (a number follows the user name: `anna.smith2@`); a column whose real rows
+/// share one keeps the addresses as drawn.
+#[test]
+fn unique_addresses_stay_unique() {
+    let addresses = |shared: bool| {
+        let mut real = people();
+        for (row, value) in real.columns[1].values.iter_mut().enumerate() {
+            *value = Value::Label(Arc::from(["Anna", "Boris"][row % 2]));
+        }
+        for (row, value) in real.columns[2].values.iter_mut().enumerate() {
+            *value = Value::Label(Arc::from(["Smith", "Jones", "Brown"][row % 3]));
+        }
+        for (row, value) in real.columns[3].values.iter_mut().enumerate() {
+            let address = format!("client{}@mail.com", if shared { row / 2 } else { row });
+            *value = Value::Label(Arc::from(address));
+        }
+        let synthetic = filled(&real);
+        let addresses: Vec<String> = synthetic[3]
+            .values
+            .iter()
+            .map(|value| text(value).to_string())
+            .collect();
+        addresses
+    };
+    let unique = addresses(false);
+    let distinct: HashSet<&String> = unique.iter().collect();
+    assert_eq!(distinct.len(), ROWS, "every address once");
+    let numbered = unique
+        .iter()
+        .filter(|a| a.contains(|c: char| c.is_ascii_digit()));
+    assert!(
+        numbered.count() > ROWS / 2,
+        "six names for 300 rows: most numbered"
+    );
+    assert!(unique.iter().all(|address| is_email(address)));
+    let shared = addresses(true);
+    let distinct: HashSet<&String> = shared.iter().collect();
+    assert!(
+        distinct.len() < ROWS / 2,
+        "{} distinct of shared ones",
+        distinct.len()
+    );
+}
+
 #[test]
 fn regenerated_columns_do_not_depend_on_what_was_drawn() {
     let mut real = people();
@@ -303,7 +375,8 @@ fn regenerated_columns_do_not_depend_on_what_was_drawn() {
     assert_eq!(regenerated, vec![2, 3, 4], "last names, e-mails, phones");
     let fill = |mut columns: Vec<Column>| {
         let base = rng_for(7, "people").random();
-        semantic.fill(&mut columns, &ParentColumns::new(), 0, base);
+        let mut uniques = semantic.uniques();
+        semantic.fill(&mut columns, &ParentColumns::new(), (0, base), &mut uniques);
         columns
     };
     // Drawn as real values, or as placeholders, with the same empty cells.
