@@ -171,6 +171,8 @@ pub fn run_to(
     target.check()?;
     let input = load(schema_file, options.sample_rows, progress)?;
     target.refuse_unreplaceable(input.plan.order.iter().map(|table| table.table.as_str()))?;
+    let headers = input.tables.iter();
+    target.refuse_case_clashes(headers.map(|(name, table)| (name.as_str(), &table.header[..])))?;
     // Kept tables are found in training: counted here with their real rows (a hundred at most).
     let real_rows = |table: &str| input.real_rows(table);
     check_size(
@@ -247,6 +249,8 @@ pub fn generate_to(
     target.check()?;
     check_models_size(models, options.scale, &options.rows)?;
     target.refuse_unreplaceable(models.plan.order.iter().map(|table| table.table.as_str()))?;
+    let headers = models.tables.iter();
+    target.refuse_case_clashes(headers.map(|(name, table)| (name.as_str(), &table.header[..])))?;
     target.refuse_inputs(&options.given.paths(), &[])?;
     let targets = Targets::load(models, &options.rows, &options.given, options.scale)?;
     let seed = options.seed.or(models.seed).unwrap_or_else(fresh_seed);

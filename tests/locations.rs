@@ -613,3 +613,45 @@ fn a_parquet_column_named_twice_is_said_of_the_parquet_schema() {
         "{stderr}"
     );
 }
+
+/// Column names that differ only in case are one column to SQLite: `run` and `generate` to an
+/// SQLite target refuse them before any work (exit 2, every pair named, no database file),
+/// where the write failed at the end with exit 1; a folder takes them.
+#[test]
+fn columns_that_differ_only_in_case_are_refused_for_sqlite_before_any_work() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let mut csv = String::from("id,name,NAME,Name,n\n");
+    for i in 0..40 {
+        csv += &format!("{i},a{},b{},c{},{}\n", i % 3, i % 4, i % 5, i % 7);
+    }
+    std::fs::write(dir.path().join("t.csv"), csv).expect("csv");
+    let schema = dir.path().join("s.yaml");
+    std::fs::write(&schema, "tables:\n  t: {path: t.csv, primary_key: id}\n").expect("yaml");
+    let schema = schema.to_str().expect("utf-8");
+    let db = dir.path().join("out.db");
+    let target = format!("sqlite:{}", db.display());
+    let model = dir.path().join("m.dxm");
+    let model = model.to_str().expect("utf-8");
+    let trained = dxsynth_output(&["train", schema, "--model-file", model, "--quiet"]);
+    assert!(trained.status.success());
+    for args in [
+        vec!["run", schema, "-o", &target, "--quiet"],
+        vec!["generate", model, "-o", &target, "--quiet"],
+    ] {
+        let output = dxsynth_output(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        for column in ["NAME", "Name"] {
+            let said = format!(
+                "column `{column}`, parameter `path`: the name differs from column `name` only in case"
+            );
+            assert!(stderr.contains(&said), "{args:?}: {stderr}");
+        }
+        assert!(!db.exists(), "{args:?}: nothing written");
+    }
+    let folder = dir.path().join("out");
+    let out = folder.to_str().expect("utf-8");
+    let written = dxsynth_output(&["run", schema, "-o", out, "--quiet"]);
+    assert!(written.status.success());
+    assert!(folder.join("t.csv").exists());
+}

@@ -81,6 +81,43 @@ impl Target {
         Ok(())
     }
 
+    /// Refuses, before generation, an SQLite target for a table with two columns whose names
+    /// differ only in case (`name`, `NAME`): SQLite takes them for one column, so the write
+    /// would fail at the end, after all the work. Every such pair is named at once.
+    pub fn refuse_case_clashes<'a>(
+        &self,
+        tables: impl IntoIterator<Item = (&'a str, &'a [String])>,
+    ) -> Result<()> {
+        if !matches!(self.location, Location::Sqlite(_)) {
+            return Ok(());
+        }
+        let mut problems = Vec::new();
+        for (table, header) in tables {
+            let mut seen: std::collections::HashMap<String, &str> = Default::default();
+            for column in header {
+                match seen.get(&column.to_lowercase()) {
+                    Some(first) => problems.push(Problem::column(
+                        table,
+                        column,
+                        "path",
+                        format!(
+                            "the name differs from column `{first}` only in case, and SQLite \
+                             takes the two for one column; rename one of them, or write to a \
+                             folder or to PostgreSQL"
+                        ),
+                    )),
+                    None => {
+                        seen.insert(column.to_lowercase(), column);
+                    }
+                }
+            }
+        }
+        match problems.is_empty() {
+            true => Ok(()),
+            false => Err(Error::invalid(problems)),
+        }
+    }
+
     /// Refuses a target that would overwrite what the run reads, before any work: a folder
     /// (CSV or Parquet) that is or holds one of the `inputs`, an SQLite file that is one of them
     /// (the schema's database, the model file), or a PostgreSQL database named by the same URI
