@@ -131,16 +131,7 @@ pub fn refuse_inputs(target: &Path, kind: OutputKind, inputs: &[PathBuf]) -> Res
 pub fn check_folder(out_dir: &Path) -> Result<()> {
     let problem = |message: String| Err(Error::invalid(vec![Problem::general(message)]));
     // A folder under a file can never be made; found now, not after the whole job.
-    let blocking = out_dir.ancestors().skip(1).find_map(|above| {
-        let metadata = fs::metadata(above).ok()?;
-        (!above.as_os_str().is_empty() && !metadata.is_dir()).then_some((above, metadata))
-    });
-    if let Some((above, metadata)) = blocking {
-        let what = if metadata.is_file() {
-            "a file"
-        } else {
-            "a device, a FIFO or a socket"
-        };
+    if let Some((above, what)) = blocked_by_a_file(out_dir) {
         return problem(format!(
             "the output folder `{}` cannot be made: `{}` is {what}, not a folder; give an \
              output folder whose path runs through folders only",
@@ -167,6 +158,42 @@ pub fn check_folder(out_dir: &Path) -> Result<()> {
              the folder's place as a whole, which would leave this process and its shell in a \
              folder that no longer exists; give a folder inside it",
             out_dir.display()
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The first folder above `path` that is not a folder (a file, a device), with what it is: a
+/// path under it can never be made.
+fn blocked_by_a_file(path: &Path) -> Option<(&Path, &'static str)> {
+    path.ancestors().skip(1).find_map(|above| {
+        let metadata = fs::metadata(above).ok()?;
+        let what = match metadata.is_file() {
+            true => "a file",
+            false => "a device, a FIFO or a socket",
+        };
+        (!above.as_os_str().is_empty() && !metadata.is_dir()).then_some((above, what))
+    })
+}
+
+/// Checks an SQLite output file before any work: its folder can be made (no file on the way)
+/// and it is not a folder. Found at the end, after the whole job, these failed with exit 1.
+pub fn check_database_file(path: &Path) -> Result<()> {
+    let problem = |message: String| Err(Error::invalid(vec![Problem::general(message)]));
+    if let Some((above, what)) = blocked_by_a_file(path) {
+        return problem(format!(
+            "the output database `sqlite:{}` cannot be made: `{}` is {what}, not a folder; give \
+             a path that runs through folders only",
+            path.display(),
+            above.display()
+        ));
+    }
+    match fs::metadata(path) {
+        Ok(metadata) if metadata.is_dir() => problem(format!(
+            "the output database `sqlite:{}` is a folder; give the path of a database file \
+             (`sqlite:{}`)",
+            path.display(),
+            path.join("synthetic.db").display()
         )),
         _ => Ok(()),
     }

@@ -133,6 +133,33 @@ fn generate_refuses_an_sqlite_output_over_its_model_file() {
     assert_eq!(std::fs::read(model).expect("read"), before);
 }
 
+/// An SQLite output under a file, or that is a folder, can never be written: refused before
+/// any work (exit 2, saying which), where it failed at the end with exit 1; the file and the
+/// folder are left as they were.
+#[test]
+fn an_sqlite_output_that_cannot_be_a_database_file_is_refused_before_any_work() {
+    let (dir, _, schema) = sqlite_input();
+    let schema = schema.to_str().expect("utf-8");
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "keep me").expect("write");
+    let folder = dir.path().join("out");
+    std::fs::create_dir(&folder).expect("mkdir");
+    for (target, said) in [
+        (file.join("x.db"), "is a file, not a folder"),
+        (
+            folder.clone(),
+            "is a folder; give the path of a database file",
+        ),
+    ] {
+        let target = format!("sqlite:{}", target.display());
+        let refused = dxsynth(&["run", schema, "-o", &target, "--quiet"]);
+        assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+        assert!(stderr(&refused).contains(said), "{}", stderr(&refused));
+    }
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), "keep me");
+    assert_eq!(std::fs::read_dir(&folder).expect("read").count(), 0);
+}
+
 #[test]
 fn a_parquet_folder_over_the_csv_inputs_is_refused_and_replaced_whole_elsewhere() {
     let dir = tempfile::tempdir().expect("temporary folder");

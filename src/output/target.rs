@@ -49,12 +49,13 @@ impl Target {
         matches!(self.location, Location::Folder(_)) && self.format == FileFormat::Csv
     }
 
-    /// Checks a folder target before any work (not a file, not a dangling link); a database
-    /// target is checked when it is opened.
+    /// Checks a target before any work: a folder (not a file, not a dangling link), an SQLite
+    /// file (not a folder, not under a file); a PostgreSQL database is checked when opened.
     pub fn check(&self) -> Result<()> {
         match &self.location {
             Location::Folder(dir) => super::check_folder(dir),
-            _ => Ok(()),
+            Location::Sqlite(path) => super::check_database_file(path),
+            Location::Postgres(_) => Ok(()),
         }
     }
 
