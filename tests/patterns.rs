@@ -307,3 +307,60 @@ fn whole_number_quantities_stay_whole() {
     let with_cents = prices.iter().filter(|p| p.fract() != 0.0).count();
     assert!(with_cents > 2000, "{with_cents} prices with cents");
 }
+
+/// Numbers that take a few values in the real rows (a wind speed converted from whole knots,
+/// with the float noise of the conversion) keep to those values, and datetimes that are all on
+/// the hour stay on the hour: a tree leaf smooths between real neighbours, which gave wind
+/// speeds such as 17.060681116693068 and hours such as 10:21:24 that no real row has.
+/// Numbers of many values keep values between the real ones.
+#[test]
+fn values_on_a_grid_stay_on_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("id,wind_speed,temp,observed\n");
+    let mut real_speeds = std::collections::HashSet::new();
+    for row in 0..3000u32 {
+        let knots = f64::from(row * 7 % 23);
+        let speed = knots * 1.15078;
+        real_speeds.insert(format!("{speed}"));
+        let temp = 20.0 + f64::from(row % 500) * 0.037;
+        let hour = row * 5 % 2000;
+        let (day, hour) = (1 + hour / 24 % 28, hour % 24);
+        csv.push_str(&format!(
+            "{row},{speed},{temp:.3},2013-02-{day:02}T{hour:02}:00:00Z\n"
+        ));
+    }
+    std::fs::write(dir.path().join("weather.csv"), csv).unwrap();
+    let schema = dir.path().join("schema.yaml");
+    std::fs::write(
+        &schema,
+        "tables:\n  weather:\n    path: weather.csv\n    primary_key: id\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    run_model(&schema, &out, SEED, ModelKind::Learned);
+    let synthetic = Csv::read(&out.join("weather.csv"));
+    let speeds = synthetic.column("wind_speed");
+    assert_eq!(speeds.len(), 3000);
+    let real_values: Vec<f64> = real_speeds.iter().map(|s| s.parse().unwrap()).collect();
+    let off = numbers(&speeds)
+        .into_iter()
+        .filter(|s| !real_values.iter().any(|r| (r - s).abs() < 1e-9))
+        .count();
+    assert_eq!(off, 0, "wind speeds no real row has");
+    let (real, drawn) = (
+        (0..3000u32)
+            .map(|row| f64::from(row * 7 % 23) * 1.15078)
+            .sum::<f64>()
+            / 3000.0,
+        mean(&numbers(&speeds)),
+    );
+    assert!(
+        (drawn / real - 1.0).abs() < 0.05,
+        "mean {drawn} against {real}"
+    );
+    let observed = synthetic.column("observed");
+    let off_the_hour = observed.iter().filter(|t| !t.ends_with(":00:00Z")).count();
+    assert_eq!(off_the_hour, 0, "times off the hour");
+    let temps: std::collections::HashSet<&str> = synthetic.column("temp").into_iter().collect();
+    assert!(temps.len() > 500, "{} distinct temperatures", temps.len());
+}

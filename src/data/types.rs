@@ -127,6 +127,9 @@ fn write_scientific(
 }
 
 fn write_decimal(x: f64, min_places: usize, max_places: usize) -> String {
+    if let Some(text) = shortest_decimal(x, min_places, max_places) {
+        return text;
+    }
     let mut text = format!("{x:.max_places$}");
     if let Some(point) = text.find('.') {
         let keep = point + 1 + min_places;
@@ -141,6 +144,43 @@ fn write_decimal(x: f64, min_places: usize, max_places: usize) -> String {
         text.remove(0);
     }
     text
+}
+
+/// Whether `x` written with `max_places` places would show more significant digits than a
+/// double holds (15), so that the last ones are the noise of its binary value: `23.0156`
+/// written with 15 places is `23.015599999999999`.
+pub(super) fn shows_noise(x: f64, max_places: usize) -> bool {
+    let whole_digits = if x.abs() >= 1.0 {
+        x.abs().log10().floor() as usize + 1
+    } else {
+        0
+    };
+    x.is_finite() && whole_digits + max_places > 15
+}
+
+/// `x` as the shortest text that reads back as it (`23.0156`), with at least `min_places`
+/// places, when [`shows_noise`] and that text has at most `max_places` places: a column of
+/// values written by another program's shortest form (`11.5078`, `13.809359999999998`) is
+/// written alike. `None` otherwise (the fixed form is then as short).
+fn shortest_decimal(x: f64, min_places: usize, max_places: usize) -> Option<String> {
+    if !shows_noise(x, max_places) {
+        return None;
+    }
+    let mut text = format!("{x}");
+    let places = text.find('.').map_or(0, |point| text.len() - point - 1);
+    if places > max_places {
+        return None;
+    }
+    if places < min_places {
+        if places == 0 {
+            text.push('.');
+        }
+        text.extend(std::iter::repeat_n('0', min_places - places));
+    }
+    if text.starts_with('-') && text[1..].chars().all(|c| c == '0' || c == '.') {
+        text.remove(0);
+    }
+    Some(text)
 }
 
 /// Formats an instant in `offset` (UTC when `None`) with a chrono pattern. Formatting goes
@@ -790,6 +830,23 @@ mod tests {
         assert_eq!(format.write(&Value::Number(1.23456)), "1.2346");
         assert_eq!(format.write(&Value::Number(-0.00001)), "0.0");
         assert_eq!(ValueFormat::Integer.write(&Value::Number(2.6)), "3");
+        // A column of a double's shortest forms (15 places at most, as Python writes them): a
+        // value is written in its shortest form, not with the noise of its binary value.
+        let noisy = ValueFormat::Decimal {
+            min_places: 1,
+            max_places: 15,
+        };
+        for (x, text) in [
+            (23.0156, "23.0156"),
+            (13.809359999999998, "13.809359999999998"),
+            (10.0, "10.0"),
+            (-0.0, "0.0"),
+            // 16 places in its shortest form: the 15 of the column.
+            (3.4523399999999995, "3.45234"),
+            (1.0 / 3.0, "0.333333333333333"),
+        ] {
+            assert_eq!(noisy.write(&Value::Number(x)), text, "{x}");
+        }
     }
 
     #[test]

@@ -281,10 +281,11 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 
 /// Writes `x` as `write_decimal` does (Rust's `{:.max_places$}`: the exact binary value
 /// rounded half to even, trailing zeros trimmed down to `min_places`, no sign on zero) with
-/// integer arithmetic; false (nothing written) when `x` is not finite, is 2^65 or more, or
-/// `max_places` is above 18.
+/// integer arithmetic; false (nothing written) when `x` is not finite, is 2^65 or more,
+/// `max_places` is above 18, or the places would show the noise of its binary value
+/// (`write_decimal` then writes its shortest form).
 fn decimal(x: f64, min_places: usize, max_places: usize, out: &mut Vec<u8>) -> bool {
-    if !x.is_finite() || max_places > 18 {
+    if !x.is_finite() || max_places > 18 || super::types::shows_noise(x, max_places) {
         return false;
     }
     let bits = x.to_bits();

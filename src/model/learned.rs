@@ -38,10 +38,9 @@ pub struct LearnedModel {
     encoders: Vec<Encoder>,
     /// Protected bounds of numerical and datetime columns.
     bounds: Vec<Option<(f64, f64)>>,
-    /// Numerical columns whose real values are all whole numbers (counts and quantities, even
-    /// when written as `17.0`): their draws are rounded, since a value smoothed between two
-    /// whole neighbours would have a fraction no real row has.
-    whole: Vec<bool>,
+    /// What each column's draws are put on ([`Grid`]): whole numbers, the few values real rows
+    /// take, a datetime step.
+    grids: Vec<Grid>,
     sequence: Option<SequenceModel>,
     /// The table's rules, kept while rows are drawn.
     enforcer: Box<Enforcer>,
@@ -314,7 +313,10 @@ impl LearnedModel {
                 .iter()
                 .map(|column| protected_bounds(column, min_count))
                 .collect(),
-            whole: columns.iter().map(whole_numbers).collect(),
+            grids: columns
+                .iter()
+                .map(|column| Grid::of(column, min_count))
+                .collect(),
             sequence,
             enforcer: Box::new(enforcer),
             codes_read: OnceLock::new(),
@@ -479,7 +481,7 @@ impl LearnedModel {
         };
         let value = clip(value, self.bounds[column]);
         let value = match value {
-            Value::Number(x) if self.whole[column] => Value::Number(x.round()),
+            Value::Number(x) => Value::Number(self.grids[column].put(x)),
             value => value,
         };
         let range = self.bounds[column];
@@ -652,7 +654,7 @@ impl LearnedModel {
             || self.columns.len() != layout.columns
             || self.encoders.len() != layout.columns
             || self.bounds.len() != layout.columns
-            || self.whole.len() != layout.columns
+            || self.grids.len() != layout.columns
         {
             return Err("a learned model whose layout does not fit its table".into());
         }
@@ -662,6 +664,7 @@ impl LearnedModel {
             return Err("a column order that is not one of the table's columns each".into());
         }
         self.encoders.iter().try_for_each(Encoder::check)?;
+        self.grids.iter().try_for_each(Grid::check)?;
         self.enforcer
             .check(layout.columns, context, expected.rows)?;
         if self
@@ -1132,13 +1135,138 @@ fn clip(value: Value, bounds: Option<(f64, f64)>) -> Value {
     }
 }
 
-/// Whether a numerical column holds whole numbers only (at least one, none beyond the range
-/// where every whole number is exact).
-fn whole_numbers(column: &Column) -> bool {
-    let mut numbers = column.values.iter().filter_map(Value::as_number).peekable();
-    column.kind == ColumnKind::Numerical
-        && numbers.peek().is_some()
-        && numbers.all(|x| x.fract() == 0.0 && x.abs() < 9.0e15)
+/// What a drawn number or datetime is put on, so that it is a value a real row could have: a
+/// value smoothed between two real neighbours has a fraction, a minute or a digit no real row
+/// has (a wind speed of 17.060681116693068 mph where real ones take 31 values; a flight's
+/// `time_hour` at 10:21:24 where every real one is on the hour). Since format 11.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum Grid {
+    /// Any value.
+    Free,
+    /// Whole numbers (counts and quantities, even written `17.0`): rounded.
+    Whole,
+    /// Multiples of a step: datetimes all on a day, an hour or a minute (seconds), whole
+    /// numbers all multiples of one (wind directions in tens): rounded to it.
+    Step(f64),
+    /// The few values real rows of a column with fractions take (each seen in at least the
+    /// privacy threshold rows; the rows of rarer ones are few, [`GRID_COVER`]), sorted: the
+    /// nearest of them. Not for whole numbers: the rows of rare years or counts would pile up
+    /// on the nearest frequent one.
+    Values(Vec<f64>),
+}
+
+/// The most distinct values a numerical column may have to be put on them ([`Grid::Values`]).
+const GRID_VALUES: usize = 64;
+
+/// The share of real rows the frequent values must hold for a column to be put on them.
+const GRID_COVER: f64 = 0.95;
+
+/// The datetime steps tried, in seconds, largest first.
+const DATETIME_STEPS: [f64; 3] = [86_400.0, 3_600.0, 60.0];
+
+impl Grid {
+    /// The grid of a column's real values (`Free` for text, or no pattern).
+    fn of(column: &Column, min_count: usize) -> Grid {
+        let numbers = || column.values.iter().filter_map(Value::as_number);
+        if numbers().next().is_none() {
+            return Grid::Free;
+        }
+        match column.kind {
+            ColumnKind::Datetime => DATETIME_STEPS
+                .into_iter()
+                .find(|step| numbers().all(|x| x % step == 0.0))
+                .map_or(Grid::Free, Grid::Step),
+            ColumnKind::Numerical => {
+                let whole = numbers().all(|x| x.fract() == 0.0 && x.abs() < 9.0e15);
+                if whole {
+                    // Years, counts: rounded (on their step, wind directions in tens).
+                    let step = numbers().fold(0u64, |step, x| gcd(step, x.abs() as u64));
+                    return match step {
+                        0 | 1 => Grid::Whole,
+                        step => Grid::Step(step as f64),
+                    };
+                }
+                few_values(numbers(), min_count).map_or(Grid::Free, Grid::Values)
+            }
+            _ => Grid::Free,
+        }
+    }
+
+    /// `x` on the grid.
+    fn put(&self, x: f64) -> f64 {
+        match self {
+            Grid::Free => x,
+            Grid::Whole => x.round(),
+            Grid::Step(step) => (x / step).round() * step,
+            Grid::Values(values) => {
+                let at = values.partition_point(|&v| v < x);
+                let above = values.get(at).copied();
+                let below = at.checked_sub(1).and_then(|i| values.get(i)).copied();
+                match (below, above) {
+                    (Some(b), Some(a)) => {
+                        if x - b <= a - x {
+                            b
+                        } else {
+                            a
+                        }
+                    }
+                    (Some(v), None) | (None, Some(v)) => v,
+                    (None, None) => x,
+                }
+            }
+        }
+    }
+
+    /// Whether a grid read from a model file can be used.
+    fn check(&self) -> Result<(), String> {
+        let ok = match self {
+            Grid::Free | Grid::Whole => true,
+            Grid::Step(step) => step.is_finite() && *step > 0.0,
+            Grid::Values(values) => {
+                !values.is_empty()
+                    && values.len() <= GRID_VALUES
+                    && values.iter().all(|v| v.is_finite())
+                    && values.windows(2).all(|pair| pair[0] < pair[1])
+            }
+        };
+        ok.then_some(())
+            .ok_or_else(|| "a grid of values that is not one".to_string())
+    }
+}
+
+/// The greatest common divisor (`gcd(0, n)` is `n`).
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// The distinct values of `numbers` seen at least `min_count` times, sorted, when there are at
+/// most [`GRID_VALUES`] distinct values, at least two of them frequent, holding [`GRID_COVER`]
+/// of the numbers.
+fn few_values(numbers: impl Iterator<Item = f64>, min_count: usize) -> Option<Vec<f64>> {
+    let mut counts: Vec<(f64, usize)> = Vec::new();
+    let mut total = 0usize;
+    for x in numbers {
+        total += 1;
+        match counts.iter().position(|&(v, _)| v == x) {
+            Some(at) => counts[at].1 += 1,
+            None if counts.len() < GRID_VALUES => counts.push((x, 1)),
+            None => return None,
+        }
+    }
+    let frequent: Vec<(f64, usize)> = counts
+        .into_iter()
+        .filter(|&(_, n)| n >= min_count)
+        .collect();
+    let held: usize = frequent.iter().map(|&(_, n)| n).sum();
+    if frequent.len() < 2 || (held as f64) < GRID_COVER * total as f64 {
+        return None;
+    }
+    let mut values: Vec<f64> = frequent.into_iter().map(|(v, _)| v).collect();
+    values.sort_by(f64::total_cmp);
+    Some(values)
 }
 
 /// The range numbers may take: the real range without the `min_count - 1` most extreme values
@@ -1577,6 +1705,66 @@ fn train_lengths(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn numbers(kind: ColumnKind, values: impl IntoIterator<Item = f64>) -> Column {
+        Column {
+            name: "x".into(),
+            kind,
+            format: crate::data::ValueFormat::Verbatim,
+            values: values.into_iter().map(Value::Number).collect(),
+        }
+    }
+
+    /// Each kind of column gets the grid its real values are on, and a draw goes to it.
+    #[test]
+    fn draws_are_put_on_the_grid_of_the_real_values() {
+        let grid = |kind, values: Vec<f64>| Grid::of(&numbers(kind, values), 5);
+        // Wind directions in tens; counts; a constant.
+        let tens = grid(
+            ColumnKind::Numerical,
+            (0..200).map(|i| f64::from(i % 36 * 10)).collect(),
+        );
+        assert_eq!(tens, Grid::Step(10.0));
+        assert_eq!(tens.put(126.0), 130.0);
+        let counts = grid(
+            ColumnKind::Numerical,
+            (0..200).map(|i| f64::from(i % 7)).collect(),
+        );
+        assert_eq!((counts.clone(), counts.put(2.4)), (Grid::Whole, 2.0));
+        // Hourly and minute datetimes (seconds); a second off the hour is free.
+        let hours = |offset: f64| (0..100).map(move |i| f64::from(i) * 3_600.0 + offset);
+        assert_eq!(
+            grid(ColumnKind::Datetime, hours(0.0).collect()),
+            Grid::Step(3_600.0)
+        );
+        assert_eq!(
+            grid(ColumnKind::Datetime, hours(60.0).collect()),
+            Grid::Step(60.0)
+        );
+        assert_eq!(grid(ColumnKind::Datetime, hours(1.0).collect()), Grid::Free);
+        assert_eq!(Grid::Step(3_600.0).put(5_000.0), 3_600.0);
+        // Knots in mph: 20 values, 3 rows of a rare one (1.5% of the rows): the frequent ones.
+        let mut speeds: Vec<f64> = (0..200).map(|i| f64::from(i % 20) * 1.15078).collect();
+        speeds.extend([100.5; 3]);
+        let Grid::Values(values) = grid(ColumnKind::Numerical, speeds.clone()) else {
+            panic!("a few values");
+        };
+        assert_eq!(values.len(), 20);
+        let speed = Grid::Values(values);
+        assert_eq!(speed.put(2.0), 2.0 * 1.15078);
+        assert_eq!(
+            speed.put(99.0),
+            19.0 * 1.15078,
+            "a rare value goes to a frequent one"
+        );
+        // Rare values holding more than 5% of the rows, or 65 values: free.
+        speeds.extend((0..10).map(|i| 200.5 + f64::from(i)));
+        assert_eq!(grid(ColumnKind::Numerical, speeds), Grid::Free);
+        let many = (0..650).map(|i| f64::from(i % 65) + 0.5).collect();
+        assert_eq!(grid(ColumnKind::Numerical, many), Grid::Free);
+        assert!(Grid::Values(vec![2.0, 1.0]).check().is_err());
+        assert!(Grid::Step(0.0).check().is_err());
+    }
 
     /// Training time follows the number of features trees are fitted over: it must grow
     /// linearly with the columns, not with their square.
