@@ -265,6 +265,17 @@ fn grandparents_shape_grandchildren() {
     assert!((ratio(&|t| trial.reference(t)) / want - 1.0).abs() > 0.2);
 }
 
+/// The learned model's synthetic copy of one table `name` (CSV text `csv`, key `id`).
+fn one_table(dir: &Path, name: &str, csv: &str) -> Csv {
+    std::fs::write(dir.join(format!("{name}.csv")), csv).unwrap();
+    let schema = dir.join("schema.yaml");
+    let yaml = format!("tables:\n  {name}:\n    path: {name}.csv\n    primary_key: id\n");
+    std::fs::write(&schema, yaml).unwrap();
+    let out = dir.join("out");
+    run_model(&schema, &out, SEED, ModelKind::Learned);
+    Csv::read(&out.join(format!("{name}.csv")))
+}
+
 /// Quantities that are whole numbers in every real row, even written as decimals (`17.0`, as
 /// TPC-H writes them), stay whole: a tree leaf smooths between neighbouring values, which would
 /// give `22.9` quantities no real row has. Prices with cents keep their cents.
@@ -282,16 +293,7 @@ fn whole_number_quantities_stay_whole() {
         let price = f64::from(quantity) * 3.17 + f64::from(row % 13) * 0.01;
         csv.push_str(&format!("{row},{kind},{quantity}.0,{price:.2}\n"));
     }
-    std::fs::write(dir.path().join("items.csv"), csv).unwrap();
-    let schema = dir.path().join("schema.yaml");
-    std::fs::write(
-        &schema,
-        "tables:\n  items:\n    path: items.csv\n    primary_key: id\n",
-    )
-    .unwrap();
-    let out = dir.path().join("out");
-    run_model(&schema, &out, SEED, ModelKind::Learned);
-    let synthetic = Csv::read(&out.join("items.csv"));
+    let synthetic = one_table(dir.path(), "items", &csv);
     let quantities = numbers(&synthetic.column("quantity"));
     assert_eq!(quantities.len(), 3000);
     let fractional = quantities.iter().filter(|q| q.fract() != 0.0).count();
@@ -329,16 +331,7 @@ fn values_on_a_grid_stay_on_it() {
             "{row},{speed},{temp:.3},2013-02-{day:02}T{hour:02}:00:00Z\n"
         ));
     }
-    std::fs::write(dir.path().join("weather.csv"), csv).unwrap();
-    let schema = dir.path().join("schema.yaml");
-    std::fs::write(
-        &schema,
-        "tables:\n  weather:\n    path: weather.csv\n    primary_key: id\n",
-    )
-    .unwrap();
-    let out = dir.path().join("out");
-    run_model(&schema, &out, SEED, ModelKind::Learned);
-    let synthetic = Csv::read(&out.join("weather.csv"));
+    let synthetic = one_table(dir.path(), "weather", &csv);
     let speeds = synthetic.column("wind_speed");
     assert_eq!(speeds.len(), 3000);
     let real_values: Vec<f64> = real_speeds.iter().map(|s| s.parse().unwrap()).collect();
