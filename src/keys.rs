@@ -127,8 +127,11 @@ pub fn gap_quantiles(first: &[u32], second: &[u32]) -> Option<Vec<u32>> {
 /// [`KeyDistribution::gaps`], on which side (`after`: not before the earlier key, else not
 /// after it), within the parent's `rows`.
 pub struct Gaps<'a> {
+    /// The quantiles of the real distances ([`gap_quantiles`]).
     pub gaps: &'a [u32],
+    /// Whether the key comes after the earlier one (else before it).
     pub after: bool,
+    /// The parent's rows: no key goes past the last.
     pub rows: usize,
 }
 
