@@ -150,12 +150,12 @@ fn write_decimal(x: f64, min_places: usize, max_places: usize) -> String {
 /// double holds (15), so that the last ones are the noise of its binary value: `23.0156`
 /// written with 15 places is `23.015599999999999`.
 pub(super) fn shows_noise(x: f64, max_places: usize) -> bool {
-    let whole_digits = if x.abs() >= 1.0 {
-        x.abs().log10().floor() as usize + 1
-    } else {
-        0
-    };
-    x.is_finite() && whole_digits + max_places > 15
+    // With `p` places, the 16th digit is reached from 10^(15 - p) up (a table, not a
+    // logarithm: this is asked of every decimal written).
+    const FROM: [f64; 16] = [
+        1e15, 1e14, 1e13, 1e12, 1e11, 1e10, 1e9, 1e8, 1e7, 1e6, 1e5, 1e4, 1e3, 1e2, 1e1, 1e0,
+    ];
+    x.is_finite() && FROM.get(max_places).is_none_or(|&from| x.abs() >= from)
 }
 
 /// `x` as the shortest text that reads back as it (`23.0156`), with at least `min_places`
