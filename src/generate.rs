@@ -708,24 +708,22 @@ fn keep_pairs_unique(
     }
 }
 
-/// Puts the keys a table keeps in their real order (`KeyDistribution::not_before`,
-/// `not_after`) in that order in every row, at a real distance from the earlier key
-/// ([`crate::keys::Gaps`]), each such key from a stream of its own drawn from the
-/// table's: a table without one draws as before.
+/// Puts the keys a table keeps in their real order (`KeyDistribution::order`) in that order
+/// in every row, at a real distance from the earlier key ([`crate::keys::KeyOrder::follow`]),
+/// each such key from a stream of its own drawn from the table's: a table without one draws as
+/// before.
 fn keep_keys_ordered(
     trained: &TrainedTable,
     foreign_keys: &mut IndexMap<String, Vec<Option<usize>>>,
     rng: &mut SynthRng,
 ) {
     for distribution in &trained.assigned {
-        let (earlier, after) = match (&distribution.not_before, &distribution.not_after) {
-            (Some(earlier), _) => (earlier, true),
-            (None, Some(earlier)) => (earlier, false),
-            (None, None) => continue,
+        let Some(order) = &distribution.order else {
+            continue;
         };
-        let first = foreign_keys.get_index_of(earlier);
+        let first = foreign_keys.get_index_of(&order.earlier);
         let second = foreign_keys.get_index_of(&distribution.column);
-        let (Some(first), Some(second), Some(gaps)) = (first, second, &distribution.gaps) else {
+        let (Some(first), Some(second)) = (first, second) else {
             continue;
         };
         if first == second {
@@ -734,8 +732,7 @@ fn keep_keys_ordered(
         let mut stream = block_stream(rng.random(), 0);
         let mut key_rows = std::mem::take(&mut foreign_keys[second]);
         let rows = distribution.children_per_parent.len();
-        let order = crate::keys::Gaps { gaps, after, rows };
-        order.follow(&foreign_keys[first], &mut key_rows, &mut stream);
+        order.follow(&foreign_keys[first], &mut key_rows, rows, &mut stream);
         foreign_keys[second] = key_rows;
     }
 }

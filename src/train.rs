@@ -288,14 +288,20 @@ fn train_table(
                 let before = ordered(same_parent(), key, |key, first| {
                     keys::never_before(first, key)
                 });
-                if let Some((column, first)) = after {
-                    distribution.not_before = Some(column.clone());
-                    distribution.gaps = key.and_then(|key| keys::gap_quantiles(first, key));
-                } else if let Some((column, first)) = before {
-                    distribution.not_after = Some(column.clone());
-                    // This key first: the earlier one is never before it.
-                    distribution.gaps = key.and_then(|key| keys::gap_quantiles(key, first));
-                }
+                let found = match (after, before) {
+                    (Some((column, first)), _) => Some((column, first, true)),
+                    (None, Some((column, first))) => Some((column, first, false)),
+                    (None, None) => None,
+                };
+                distribution.order = found.zip(key).and_then(|((column, first, after), key)| {
+                    // Measured from the earlier of the two parent rows.
+                    let (low, high) = if after { (first, key) } else { (key, first) };
+                    Some(keys::KeyOrder {
+                        earlier: column.clone(),
+                        after,
+                        gaps: keys::gap_quantiles(low, high)?,
+                    })
+                });
             }
             earlier_keys.push((fk.column.clone(), fk.parent.clone(), compact));
             distribution
@@ -379,7 +385,7 @@ type EarlierKey = (String, String, Option<Vec<u32>>);
 
 /// The first earlier key to the same kept parent (`earlier`, of that parent only) with
 /// which `key`'s parent rows are in order, `in_order(first, key)` saying whether they are
-/// (`KeyDistribution::not_before`, `not_after`). A row of `date_dim` against a row of
+/// (`KeyDistribution::order`). A row of `date_dim` against a row of
 /// `time_dim` says nothing, hence the same parent only.
 fn ordered<'a>(
     earlier: impl Iterator<Item = &'a EarlierKey>,

@@ -102,10 +102,11 @@ impl<'m> Table<'m> {
         assigned: Vec<(String, Vec<Option<usize>>)>,
         rng: &mut SynthRng,
     ) -> Result<IndexMap<String, HeldKeys>> {
-        let rearranged =
-            self.trained.assigned.iter().any(|d| {
-                d.unique_with.is_some() || d.not_before.is_some() || d.not_after.is_some()
-            });
+        let rearranged = self
+            .trained
+            .assigned
+            .iter()
+            .any(|d| d.unique_with.is_some() || d.order.is_some());
         if !rearranged {
             let mut held = IndexMap::new();
             held.insert(key.column.clone(), parents);

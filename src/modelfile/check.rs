@@ -164,13 +164,10 @@ fn model(models: &Models, trained: &TrainedTable, parent: Option<&str>) -> Resul
                 printable(first)
             )));
         }
-        if let Some(first) = key.not_before.as_ref().or(key.not_after.as_ref())
-            && (first == &key.column || !trained.header.contains(first))
-        {
-            return Err(named(format!(
-                "kept after `{}`, not another column of the table",
-                printable(first)
-            )));
+        if let Some(order) = &key.order {
+            order
+                .check(&key.column, &trained.header, parent.real_rows)
+                .map_err(named)?;
         }
     }
     semantic(trained)
