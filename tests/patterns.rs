@@ -357,3 +357,58 @@ fn values_on_a_grid_stay_on_it() {
     let temps: std::collections::HashSet<&str> = synthetic.column("temp").into_iter().collect();
     assert!(temps.len() > 500, "{} distinct temperatures", temps.len());
 }
+
+/// Names that spell their row's key (`Customer#000000042` on key 42, as TPC-H's `c_name`) spell
+/// the new key in every synthetic row, in a table made whole and in a sequential one made in
+/// parts (past 65,536 rows at this scale), where a name drawn from the real names' shape named
+/// another row's key.
+#[test]
+fn text_that_spells_the_key_spells_the_new_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut customers = String::from("id,name,segment\n");
+    let mut orders = String::from("order_id,customer_id,reference,amount\n");
+    let mut order_id = 5000;
+    for id in 1..=300u32 {
+        let segment = ["retail", "trade"][(id % 2) as usize];
+        customers.push_str(&format!("{id},Customer#{id:09},{segment}\n"));
+        for line in 0..1 + id % 5 {
+            order_id += 1;
+            let amount = 10 + (id * 7 + line) % 90;
+            orders.push_str(&format!("{order_id},{id},ORD-{order_id}/EU,{amount}\n"));
+        }
+    }
+    std::fs::write(dir.path().join("customers.csv"), customers).unwrap();
+    std::fs::write(dir.path().join("orders.csv"), orders).unwrap();
+    let schema = dir.path().join("schema.yaml");
+    let yaml = "tables:\n  customers: {path: customers.csv, primary_key: id}\n  \
+                orders:\n    path: orders.csv\n    primary_key: order_id\n    \
+                foreign_keys: {customer_id: customers}\n";
+    std::fs::write(&schema, yaml).unwrap();
+    let out = dir.path().join("out");
+    common::run(&schema, &out, SEED, 80.0);
+    common::assert_intact(&schema, &out);
+    let spelled = |table: &str, key: &str, text: &str, spell: fn(&str) -> String| {
+        let csv = Csv::read(&out.join(format!("{table}.csv")));
+        let wrong: Vec<(&str, &str)> = csv
+            .column(key)
+            .into_iter()
+            .zip(csv.column(text))
+            .filter(|(key, text)| *text != spell(key))
+            .collect();
+        assert!(csv.rows.len() > 20_000, "{table}: {} rows", csv.rows.len());
+        assert!(
+            wrong.is_empty(),
+            "{table}: {} rows, e.g. {:?}",
+            wrong.len(),
+            &wrong[..3.min(wrong.len())]
+        );
+        csv.rows.len()
+    };
+    spelled("customers", "id", "name", |key| {
+        format!("Customer#{:0>9}", key)
+    });
+    let orders = spelled("orders", "order_id", "reference", |key| {
+        format!("ORD-{key}/EU")
+    });
+    assert!(orders > 65_536, "orders in parts: {orders} rows");
+}

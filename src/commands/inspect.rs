@@ -201,12 +201,23 @@ fn table_inspection(plan: &TablePlan, trained: &TrainedTable) -> TableInspection
             .semantic
             .as_ref()
             .map(|semantic| {
+                let key_texts = semantic.key_texts();
                 trained
                     .columns
                     .iter()
                     .zip(&semantic.types)
-                    .filter(|(_, kind)| **kind != dxsynth::schema::SemanticType::None)
-                    .map(|(column, kind)| format!("{} {kind}", column.name))
+                    .enumerate()
+                    .filter_map(|(index, (column, kind))| {
+                        match key_texts.iter().find(|(at, _)| *at == index) {
+                            Some((_, text)) => Some(format!(
+                                "{} from the key ({})",
+                                column.name,
+                                text.describe()
+                            )),
+                            None => (*kind != dxsynth::schema::SemanticType::None)
+                                .then(|| format!("{} {kind}", column.name)),
+                        }
+                    })
                     .collect()
             })
             .unwrap_or_default(),

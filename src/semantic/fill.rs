@@ -16,7 +16,7 @@ use indexmap::IndexMap;
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
-use crate::data::{Column, Table, Value};
+use crate::data::{Column, Table, TextColumn, Value};
 use crate::model::marginal::{IdShape, Weighted};
 use crate::sampling::{BLOCK_ROWS, SynthRng, in_blocks};
 use crate::schema::{ColumnKind, TableDef};
@@ -159,12 +159,113 @@ enum Generator {
     Phone(PhoneModel),
     Shape(IdShape),
     Text(WordModel),
+    /// The row's primary key in the real values' text (`Customer#000000001` on key 1).
+    KeyText(KeyText),
     /// Real place names from a public list, with the real values' last word when they all
     /// share one (`Grant` + `County`).
     Place {
         list: PlaceList,
         suffix: Option<String>,
     },
+}
+
+/// A column whose every real value spells its row's primary key between a fixed prefix and
+/// suffix (TPC-H's `c_name`, `Customer#000000001` on key 1, `INV-1042` on key 1042). Keys are
+/// re-assigned 1..N, so a value drawn from the real values' shape names another row's key
+/// (`Customer#000006335` on key 1); written from the synthetic key, it names its own. The
+/// value says nothing the key does not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyText {
+    prefix: String,
+    /// The digits the key is padded to with zeros (0: as many as it has).
+    width: usize,
+    suffix: String,
+}
+
+/// The fewest real rows that make a column's values key text: with fewer, a match could be
+/// chance.
+const MIN_KEY_TEXT_ROWS: usize = 20;
+
+/// The longest prefix or suffix of key text a model file may hold, and the widest padding.
+const MAX_KEY_TEXT_AFFIX: usize = 256;
+const MAX_KEY_TEXT_WIDTH: usize = 20;
+
+impl KeyText {
+    /// The key text of `values` against their rows' primary keys `keys`: `None` unless every
+    /// row (at least [`MIN_KEY_TEXT_ROWS`]) has a value whose last run of digits is its key,
+    /// after one prefix and before one suffix, with one width of zero padding.
+    pub fn learn(values: &[Value], keys: &TextColumn) -> Option<KeyText> {
+        if values.len() < MIN_KEY_TEXT_ROWS || values.len() != keys.len() {
+            return None;
+        }
+        let mut learned: Option<KeyText> = None;
+        let (mut padded, mut lengths) = (false, HashSet::new());
+        for (value, key) in values.iter().zip(keys.iter()) {
+            let Value::Label(text) = value else {
+                return None;
+            };
+            let key: u64 = key?.parse().ok()?;
+            let (prefix, digits, suffix) = last_digits(text)?;
+            if digits.parse::<u64>().ok()? != key {
+                return None;
+            }
+            padded |= digits.len() > 1 && digits.starts_with('0');
+            lengths.insert(digits.len());
+            match &learned {
+                Some(known) if known.prefix != prefix || known.suffix != suffix => return None,
+                Some(_) => {}
+                None => {
+                    learned = Some(KeyText {
+                        prefix: prefix.to_string(),
+                        width: 0,
+                        suffix: suffix.to_string(),
+                    });
+                }
+            }
+        }
+        let mut learned = learned?;
+        if padded {
+            // Padded keys all have the padded length.
+            let &[width] = lengths.iter().collect::<Vec<_>>().as_slice() else {
+                return None;
+            };
+            learned.width = *width;
+        }
+        Some(learned)
+    }
+
+    /// The text of the row whose primary key is `key`.
+    fn write(&self, key: usize) -> String {
+        format!(
+            "{}{key:0width$}{}",
+            self.prefix,
+            self.suffix,
+            width = self.width
+        )
+    }
+
+    /// Whether key text read from a model file is of a sane size.
+    fn check(&self) -> bool {
+        self.prefix.len() <= MAX_KEY_TEXT_AFFIX
+            && self.suffix.len() <= MAX_KEY_TEXT_AFFIX
+            && self.width <= MAX_KEY_TEXT_WIDTH
+    }
+
+    /// What `inspect` shows: the first two keys' text.
+    pub fn describe(&self) -> String {
+        format!("{}, {}, ...", self.write(1), self.write(2))
+    }
+}
+
+/// A text split around its last run of ASCII digits: (before, digits, after).
+fn last_digits(text: &str) -> Option<(&str, &str, &str)> {
+    let end = text.rfind(|c: char| c.is_ascii_digit())? + 1;
+    let start = text[..end]
+        .rfind(|c: char| !c.is_ascii_digit())
+        .map_or(0, |at| {
+            at + text[at..].chars().next().map_or(1, char::len_utf8)
+        });
+    Some((&text[..start], &text[start..end], &text[end..]))
 }
 
 /// Which public list a place column draws from.
@@ -244,6 +345,21 @@ pub fn train(
                 .unwrap_or_else(|| detect(context, column))
         })
         .collect();
+    let primary_keys = def.primary_key.as_ref().and_then(|pk| table.keys.get(pk));
+    let key_text = |index: usize| {
+        let column: &Column = &table.columns[index];
+        let chosen = def
+            .columns
+            .get(&column.name)
+            .and_then(|over| over.semantic());
+        let text_kind = matches!(
+            column.kind,
+            ColumnKind::Categorical | ColumnKind::Id | ColumnKind::Text
+        );
+        (chosen.is_none() && text_kind)
+            .then(|| KeyText::learn(&column.values, primary_keys?))
+            .flatten()
+    };
     let country = country_source(table, &types, parents);
     let real_countries = countries_of_rows(table, country.as_ref(), parents);
     let columns: Vec<SemanticColumn> = types
@@ -255,7 +371,9 @@ pub fn train(
             } else {
                 min_count
             };
-            let generator = generator(table, &types, index, kind, min_count, &real_countries)?;
+            let generator = key_text(index)
+                .map(Generator::KeyText)
+                .or_else(|| generator(table, &types, index, kind, min_count, &real_countries))?;
             let column = &table.columns[index];
             let (frequent, fresh_share) = frequent(column, min_count);
             Some(SemanticColumn {
@@ -739,7 +857,7 @@ impl SemanticTable {
             let columns = &*columns;
             in_blocks(first_row..first_row + rows, base, |range, rng| {
                 let range = range.start - first_row..range.end - first_row;
-                self.fill_block(columns, &countries, range, rng)
+                self.fill_block(columns, &countries, (first_row, range), rng)
             })
         };
         for (block, values) in drawn.into_iter().enumerate() {
@@ -770,12 +888,13 @@ impl SemanticTable {
         Uniques { columns }
     }
 
-    /// The new values of the semantic columns (each in `self.columns` order) for `rows`.
+    /// The new values of the semantic columns (each in `self.columns` order) for `rows` of
+    /// `columns`, which are the table's rows from `first_row` on.
     fn fill_block(
         &self,
         columns: &[Column],
         countries: &[Option<String>],
-        rows: Range<usize>,
+        (first_row, rows): (usize, Range<usize>),
         rng: &mut SynthRng,
     ) -> Vec<Vec<Value>> {
         let mut drawn: Vec<Vec<Value>> = self
@@ -803,6 +922,10 @@ impl SemanticTable {
                         let name = names.draw(rng);
                         person.first = Some(name.to_string());
                         Value::Label(name)
+                    }
+                    // Primary keys are written 1..N in row order.
+                    (_, _) if let Generator::KeyText(text) = &column.generator => {
+                        Value::Label(Arc::from(text.write(first_row + row + 1)))
                     }
                     (current, _) => column.draw(current, locale, country_name, &mut person, rng),
                 });
@@ -892,6 +1015,17 @@ impl SemanticTable {
         Ok(())
     }
 
+    /// Each column written from its row's primary key, with what its values look like.
+    pub fn key_texts(&self) -> Vec<(usize, &KeyText)> {
+        self.columns
+            .iter()
+            .filter_map(|column| match &column.generator {
+                Generator::KeyText(text) => Some((column.index, text)),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The parent table a country comes from and its column, if any (generation holds that
     /// column of the parent until this table is filled).
     pub fn country_parent(&self) -> Option<(&str, &str)> {
@@ -930,6 +1064,7 @@ impl SemanticColumn {
                 Generator::Phone(model) => drawable(&model.shapes),
                 Generator::Shape(shape) => shape.check(),
                 Generator::Text(model) => return model.check(),
+                Generator::KeyText(text) => text.check(),
             };
         ok.then_some(())
             .ok_or_else(|| "a generator that cannot be drawn from".to_string())
@@ -984,6 +1119,8 @@ impl SemanticColumn {
             Generator::Email(model) => model.draw(person, locale, rng),
             Generator::Phone(model) => model.draw(country_name, rng),
             Generator::Shape(shape) => shape.draw(rng).to_string(),
+            // Written by `fill_block`, which knows the row's key.
+            Generator::KeyText(_) => return current.clone(),
             // Text names no one: the value as drawn.
             Generator::Text(model) => return model.sample(rng).map_or(Value::Null, Value::Label),
         };

@@ -513,3 +513,89 @@ fn rare_places_become_real_place_names_in_the_real_shape() {
         "state codes are the table model's"
     );
 }
+
+/// Customers keyed `id` from 101 on (shuffled), with `name` the key's text (`Customer#000000101`),
+/// as TPC-H's `c_name`; `spelled` makes the name of each key.
+fn keyed_customers(spelled: impl Fn(usize) -> String) -> (Schema, Table) {
+    let keys: Vec<usize> = (0..ROWS).map(|i| 101 + (i * 7) % ROWS).collect();
+    let names = keys.iter().map(|&key| spelled(key)).collect();
+    let mut real = table("customers", vec![column("name", ColumnKind::Id, names)]);
+    let mut id = crate::data::TextColumn::default();
+    for key in &keys {
+        id.push(Some(&key.to_string())).expect("small");
+    }
+    real.keys.insert("id".into(), id);
+    let schema = Schema::parse(
+        "tables:\n  customers: {path: c.csv, primary_key: id}\n",
+        Path::new("s.yaml"),
+        Path::new("."),
+    )
+    .expect("valid");
+    (schema, real)
+}
+
+/// The names generators trained on `real` write for rows 40.. of the synthetic table (a part
+/// that does not start at the first row), or `None` when they do not write the column.
+fn names_from_row_40(schema: &Schema, real: &Table) -> Option<Vec<String>> {
+    let semantic = train(&schema.tables[0], real, false, &[], 5, 5)?;
+    semantic.key_texts().first()?;
+    let mut columns = real.columns.clone();
+    let rows = (40, rng_for(7, "keyed").random());
+    semantic.fill(
+        &mut columns,
+        &ParentColumns::new(),
+        rows,
+        &mut semantic.uniques(),
+    );
+    Some(
+        columns[0]
+            .values
+            .iter()
+            .map(|v| text(v).to_string())
+            .collect(),
+    )
+}
+
+/// How a planted column spells a row's key.
+type Spelling = fn(usize) -> String;
+
+#[test]
+fn text_that_spells_the_key_follows_the_new_key() {
+    let cases: [(&str, Spelling); 2] = [
+        ("padded", |key| format!("Customer#{key:09}")),
+        ("plain, with a suffix", |key| format!("INV-{key}/A")),
+    ];
+    for (case, spelled) in cases {
+        let (schema, real) = keyed_customers(spelled);
+        let names = names_from_row_40(&schema, &real).expect(case);
+        let wanted: Vec<String> = (41..41 + ROWS).map(spelled).collect();
+        assert_eq!(names, wanted, "{case}");
+    }
+}
+
+#[test]
+fn text_that_does_not_spell_the_key_is_not_key_text() {
+    let cases: [(&str, Spelling); 3] = [
+        ("another number", |key| format!("Customer#{:09}", key + 1)),
+        ("two prefixes", |key| {
+            format!("{}{key:06}", if key % 2 == 0 { "A" } else { "B" })
+        }),
+        ("two widths of padding", |key| {
+            if key % 2 == 0 {
+                format!("C{key:06}")
+            } else {
+                format!("C{key:08}")
+            }
+        }),
+    ];
+    for (case, spelled) in cases {
+        let (schema, real) = keyed_customers(spelled);
+        assert_eq!(names_from_row_40(&schema, &real), None, "{case}");
+    }
+    let (schema, mut real) = keyed_customers(|key| format!("C{key}"));
+    real.columns[0].values[5] = Value::Null;
+    assert_eq!(names_from_row_40(&schema, &real), None, "an empty name");
+    let (schema, real) = keyed_customers(|key| format!("C{key}"));
+    let few = real.subset(&(0..19).collect::<Vec<_>>());
+    assert_eq!(names_from_row_40(&schema, &few), None, "19 rows");
+}
