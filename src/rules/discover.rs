@@ -72,6 +72,7 @@ pub fn discover(frame: &Frame<'_>, min_count: usize) -> Vec<Rule> {
     kinds.extend(sums(frame, &sample));
     kinds.extend(products(frame, &sample));
     kinds.extend(calendars(frame, &sample, min_count));
+    kinds.extend(super::local_time::discover(frame, &sample, min_count));
     let earlier = kinds.clone();
     kinds.extend(lookups(frame, &sample, min_count, &earlier));
     kinds.extend(copies(frame, &sample));
@@ -106,6 +107,18 @@ pub fn fit(template: &RuleKind, frame: &Frame<'_>, min_count: usize) -> Option<R
             let target = frame.resolve(&Col::Own(target.clone()))?;
             let source = frame.resolve(&Col::Own(source.clone()))?;
             *table = fit_lookup(target, source, frame.rows, min_count).0;
+        }
+        RuleKind::LocalTime {
+            target,
+            parts,
+            offsets,
+        } => {
+            let mut columns = vec![frame.resolve(&Col::Own(target.clone()))?];
+            for part in parts.iter() {
+                columns.push(frame.resolve(&Col::Own(part.clone()))?);
+            }
+            let columns: [Resolved<'_>; 5] = columns.try_into().ok()?;
+            *offsets = super::local_time::fitted(&columns, frame.rows, min_count)?;
         }
         RuleKind::ClockTime {
             column,
@@ -143,7 +156,7 @@ fn sample_rows(rows: usize) -> Vec<usize> {
 /// Whether a rule with `support` rows of which `broken` break it, where random pairings hold
 /// with rate `h`, is no coincidence: fewer breaks than chance would give, with odds below
 /// [`CHANCE`].
-fn significant(support: usize, broken: usize, h: f64) -> bool {
+pub(super) fn significant(support: usize, broken: usize, h: f64) -> bool {
     let expected = support as f64 * (1.0 - h);
     // A rule removes at least nine in ten of the breaks chance would make.
     if support < MIN_SUPPORT || h >= 1.0 || broken as f64 > 0.1 * expected {
@@ -165,7 +178,7 @@ fn significant(support: usize, broken: usize, h: f64) -> bool {
 }
 
 /// The rate at which `check` holds when the second value comes from another sampled row.
-fn chance_rate(
+pub(super) fn chance_rate(
     sample: &[usize],
     mut check: impl FnMut(usize, usize) -> Option<bool>,
 ) -> Option<f64> {

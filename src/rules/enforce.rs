@@ -94,6 +94,11 @@ enum Derive {
     Copy {
         source: usize,
     },
+    /// The universal time of a local moment's parts (see [`super::local_time`]).
+    LocalTime {
+        parts: [usize; 4],
+        offsets: Vec<(i64, i64)>,
+    },
     /// `high × divisor + low`: a code whose parts (`// divisor`, `% divisor`) are columns.
     Compose {
         high: usize,
@@ -600,7 +605,9 @@ fn splits(
 fn priority(kind: &RuleKind) -> u8 {
     match kind {
         RuleKind::CopyParent { .. } => 0,
-        RuleKind::Arithmetic { .. } => 1,
+        // Before calendar rules: a datetime made of its parts agrees with every part, where a
+        // part taken from a drawn datetime agrees only with that datetime.
+        RuleKind::Arithmetic { .. } | RuleKind::LocalTime { .. } => 1,
         RuleKind::Calendar { .. } => 2,
         // Before sums: a product has one way to be kept, a sum three.
         RuleKind::Product { .. } => 3,
@@ -691,6 +698,23 @@ fn derivations(
             (Some(t), Some(a), Some(b)) => vec![(t, Derive::Product { a, b }, vec![a, b])],
             _ => Vec::new(),
         },
+        RuleKind::LocalTime {
+            target,
+            parts,
+            offsets,
+        } => {
+            let found: Option<Vec<usize>> = parts.iter().map(|part| own(part)).collect();
+            match (own(target), found.as_deref()) {
+                (Some(t), Some(&[y, m, d, h])) => {
+                    let derive = Derive::LocalTime {
+                        parts: [y, m, d, h],
+                        offsets: offsets.clone(),
+                    };
+                    vec![(t, derive, vec![y, m, d, h])]
+                }
+                _ => Vec::new(),
+            }
+        }
         RuleKind::CopyParent { column, parent } => match (own(column), resolve(parent)) {
             (Some(t), Some(Ref::Context(source))) => {
                 vec![(t, Derive::Copy { source }, Vec::new())]
@@ -1008,6 +1032,9 @@ impl Derive {
             Derive::Sum { a, b, .. } | Derive::Product { a, b } => *a < columns && *b < columns,
             Derive::Difference { total, b } => *total < columns && *b < columns,
             Derive::Copy { source } => *source < context,
+            Derive::LocalTime { parts, offsets } => {
+                parts.iter().all(|part| *part < columns) && super::local_time::offsets_fit(offsets)
+            }
             Derive::Compose { high, low, divisor } => {
                 *high < columns && *low < columns && *divisor > 0
             }
@@ -1071,6 +1098,15 @@ impl Derive {
             Derive::Product { a, b } => Some(Value::Number(number(*a)? * number(*b)?)),
             Derive::Difference { total, b } => Some(Value::Number(number(*total)? - number(*b)?)),
             Derive::Copy { source } => context.get(*source).filter(|v| !v.is_null()).cloned(),
+            Derive::LocalTime { parts, offsets } => {
+                let parts = [
+                    number(parts[0])?,
+                    number(parts[1])?,
+                    number(parts[2])?,
+                    number(parts[3])?,
+                ];
+                super::local_time::value(parts, offsets).map(Value::Number)
+            }
             Derive::Compose { high, low, divisor } => {
                 let (high, low) = (number(*high)?.round(), number(*low)?.round());
                 Some(Value::Number(high * *divisor as f64 + low))

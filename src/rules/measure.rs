@@ -121,6 +121,14 @@ pub fn row_check<'r>(rule: &'r RuleKind, columns: &[Resolved<'_>]) -> Check<'r> 
         RuleKind::ClockTime { .. } => {
             Box::new(|values| Some(is_clock_time(values[0].as_number()?)))
         }
+        RuleKind::LocalTime { offsets, .. } => Box::new(move |values| {
+            let x = numbers(values)?;
+            let [target, year, month, day, hour] = x[..] else {
+                return None;
+            };
+            let expected = super::local_time::value([year, month, day, hour], offsets)?;
+            Some((target - expected).abs() < 0.5)
+        }),
         RuleKind::CopyParent { .. } => Box::new(|values| {
             if values[0].is_null() || values[1].is_null() {
                 None

@@ -10,11 +10,13 @@
 //!
 //! - [`discover`]: the search, bounded to cheap candidate pairs and triples, with a support test;
 //! - [`enforce`]: the compiled form a learned model applies while it draws a row;
+//! - [`local_time`]: a datetime in universal time beside its local parts, and their offsets;
 //! - [`measure`]: the share of rows of a frame obeying a rule;
 //! - [`text`]: the rule language of `validate`, `inspect` and the schema's `rules:` section.
 
 pub mod discover;
 pub mod enforce;
+pub mod local_time;
 pub mod measure;
 pub mod text;
 
@@ -329,6 +331,17 @@ pub enum RuleKind {
         /// nearest, so minutes keep their real spikes (:00, :30) instead of spreading evenly.
         common: Vec<f64>,
     },
+    /// `target` (in universal time) is the local moment its parts name (`parts`: the year,
+    /// month, day and hour columns), plus the zone's offset in force then ([`local_time`]).
+    LocalTime {
+        /// The datetime.
+        target: String,
+        /// The year, month, day and hour columns, in that order.
+        parts: Vec<String>,
+        /// (local moment in seconds since the epoch, offset in seconds) from which each offset
+        /// holds, sorted; the first from the start ([`local_time::FROM_THE_START`]).
+        offsets: Vec<(i64, i64)>,
+    },
     /// The column equals the parent's column.
     CopyParent {
         /// The child's column.
@@ -391,6 +404,7 @@ impl RuleKind {
             RuleKind::Sum { clock: true, .. } => "clock sum",
             RuleKind::Product { .. } => "product",
             RuleKind::ClockTime { .. } => "clock time",
+            RuleKind::LocalTime { .. } => "local time",
             RuleKind::CopyParent { .. } => "copy of parent",
         }
     }
@@ -430,6 +444,9 @@ impl RuleKind {
                 format!("product {total} {a} {b}")
             }
             RuleKind::ClockTime { column, .. } => format!("clock {column}"),
+            RuleKind::LocalTime { target, parts, .. } => {
+                format!("local time {target} {}", parts.join(" "))
+            }
             RuleKind::CopyParent { column, parent } => format!("copy {column} {parent}"),
         }
     }
@@ -447,6 +464,9 @@ impl RuleKind {
                 vec![own(total), own(a), own(b)]
             }
             RuleKind::ClockTime { column, .. } => vec![own(column)],
+            RuleKind::LocalTime { target, parts, .. } => {
+                std::iter::once(target).chain(parts).map(own).collect()
+            }
             RuleKind::CopyParent { column, parent } => vec![own(column), parent.clone()],
         }
     }
@@ -678,6 +698,17 @@ fn mistyped(rule: &RuleKind, kinds: Vec<(String, Option<ColumnKind>)>) -> Option
                 (_, Some(ColumnKind::Datetime)),
             ] => None,
             _ => Some(listed("a number or category taken from a datetime")),
+        },
+        RuleKind::LocalTime { .. } => match kinds.as_slice() {
+            [(_, Some(ColumnKind::Datetime)), parts @ ..]
+                if parts.len() == 4
+                    && parts.iter().all(|(_, k)| *k == Some(ColumnKind::Numerical)) =>
+            {
+                None
+            }
+            _ => Some(listed(
+                "a datetime and four numbers (year, month, day, hour)",
+            )),
         },
         RuleKind::ClockTime { .. }
             if kinds.first().and_then(|(_, k)| *k) != Some(ColumnKind::Numerical) =>

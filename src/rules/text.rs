@@ -10,6 +10,7 @@
 //! total = subtotal + tax                 (`a - b` is read as `a = total + b`)
 //! dep_time = clock(sched_dep_time + dep_delay)
 //! dep_time is a clock time
+//! time_hour = datetime(year, month, day, hour)   a local time's parts, in universal time
 //! billing_country = customers.country    copy of the parent's column
 //! ```
 
@@ -79,6 +80,29 @@ impl fmt::Display for RuleKind {
             }
             RuleKind::Product { total, a, b } => write!(f, "{total} = {a} * {b}"),
             RuleKind::ClockTime { column, .. } => write!(f, "{column} is a clock time"),
+            RuleKind::LocalTime {
+                target,
+                parts,
+                offsets,
+            } => {
+                write!(f, "{target} = datetime({})", parts.join(", "))?;
+                if !offsets.is_empty() {
+                    let mut hours: Vec<i64> = offsets.iter().map(|(_, offset)| *offset).collect();
+                    hours.sort_unstable();
+                    hours.dedup();
+                    let hours: Vec<String> = hours
+                        .iter()
+                        .map(|offset| number(*offset as f64 / 3600.0))
+                        .collect();
+                    write!(
+                        f,
+                        " (universal time {} hours ahead, {} values)",
+                        hours.join(" or "),
+                        offsets.len()
+                    )?;
+                }
+                Ok(())
+            }
             RuleKind::CopyParent { column, parent } => write!(f, "{column} = {parent}"),
         }
     }
@@ -215,6 +239,17 @@ fn parse_equation(target: String, expression: &str) -> Result<RuleKind, String> 
             clock: true,
         });
     }
+    if let Some(inner) = call(expression, "datetime") {
+        let parts = inner.split(',').map(name).collect::<Result<Vec<_>, _>>()?;
+        if parts.len() != 4 {
+            return Err("a local time is written `t = datetime(year, month, day, hour)`".into());
+        }
+        return Ok(RuleKind::LocalTime {
+            target,
+            parts,
+            offsets: Vec::new(),
+        });
+    }
     if let Some(inner) = call(expression, "lookup") {
         return Ok(RuleKind::Lookup {
             target,
@@ -328,6 +363,7 @@ mod tests {
             "amount = quantity * unit_price",
             "dep_time is a clock time",
             "country = customers.country",
+            "time_hour = datetime(year, month, day, hour)",
         ] {
             let rule = parse(text).unwrap_or_else(|err| panic!("{text}: {err}"));
             assert_eq!(rule.to_string(), text);
