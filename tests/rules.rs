@@ -367,7 +367,8 @@ fn derived_columns_keep_their_nulls_and_follow_their_rule() {
 /// Readings stamped in universal time beside their local (New York) year, month, day and hour,
 /// as nycflights13's `time_hour`: five hours ahead in winter, four from 10 March to 3 November
 /// 2013. The learned model writes each synthetic stamp from its row's parts, with the offset of
-/// its date; the reference model, which draws each column alone, does not.
+/// its date, and its parts name a date (no 30 February); the reference model, which draws each
+/// column alone, does not.
 #[test]
 fn a_stamp_in_universal_time_agrees_with_its_local_parts() {
     let dir = tempfile::tempdir().unwrap();

@@ -15,7 +15,9 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::measure::{Adherence, calendar_value, clock_minutes, is_clock_time, measure, unit};
-use super::{Col, Frame, IntOp, Mapping, Origin, Overrides, Part, Resolved, Rule, RuleKind};
+use super::{
+    Col, Frame, IntOp, Mapping, Origin, Overrides, Part, Resolved, Rule, RuleKind, local_time,
+};
 use crate::data::{Value, ValueFormat};
 use crate::schema::ColumnKind;
 
@@ -72,7 +74,7 @@ pub fn discover(frame: &Frame<'_>, min_count: usize) -> Vec<Rule> {
     kinds.extend(sums(frame, &sample));
     kinds.extend(products(frame, &sample));
     kinds.extend(calendars(frame, &sample, min_count));
-    kinds.extend(super::local_time::discover(frame, &sample, min_count));
+    kinds.extend(local_times(frame, &sample, min_count));
     let earlier = kinds.clone();
     kinds.extend(lookups(frame, &sample, min_count, &earlier));
     kinds.extend(copies(frame, &sample));
@@ -118,7 +120,7 @@ pub fn fit(template: &RuleKind, frame: &Frame<'_>, min_count: usize) -> Option<R
                 columns.push(frame.resolve(&Col::Own(part.clone()))?);
             }
             let columns: [Resolved<'_>; 5] = columns.try_into().ok()?;
-            *offsets = super::local_time::fitted(&columns, frame.rows, min_count)?;
+            *offsets = fitted_offsets(&columns, frame.rows, min_count)?;
         }
         RuleKind::ClockTime {
             column,
@@ -156,7 +158,7 @@ fn sample_rows(rows: usize) -> Vec<usize> {
 /// Whether a rule with `support` rows of which `broken` break it, where random pairings hold
 /// with rate `h`, is no coincidence: fewer breaks than chance would give, with odds below
 /// [`CHANCE`].
-pub(super) fn significant(support: usize, broken: usize, h: f64) -> bool {
+fn significant(support: usize, broken: usize, h: f64) -> bool {
     let expected = support as f64 * (1.0 - h);
     // A rule removes at least nine in ten of the breaks chance would make.
     if support < MIN_SUPPORT || h >= 1.0 || broken as f64 > 0.1 * expected {
@@ -178,7 +180,7 @@ pub(super) fn significant(support: usize, broken: usize, h: f64) -> bool {
 }
 
 /// The rate at which `check` holds when the second value comes from another sampled row.
-pub(super) fn chance_rate(
+fn chance_rate(
     sample: &[usize],
     mut check: impl FnMut(usize, usize) -> Option<bool>,
 ) -> Option<f64> {
@@ -1115,6 +1117,150 @@ fn gap_quantiles(kind: &RuleKind, frame: &Frame<'_>) -> Vec<f64> {
         .collect()
 }
 
+/// Combinations of part columns tried per datetime column.
+const MAX_COMBINATIONS: usize = 256;
+
+/// Each row's local moment and offset, for parts and a datetime read from `columns`
+/// (`[target, year, month, day, hour]`); rows with an empty value are left out.
+fn local_rows(columns: &[Resolved<'_>; 5], rows: impl Iterator<Item = usize>) -> Vec<(i64, i64)> {
+    rows.filter_map(|row| {
+        let target = columns[0].value(row).as_number()?;
+        let mut parts = [0.0; 4];
+        for (part, column) in parts.iter_mut().zip(&columns[1..]) {
+            *part = column.value(row).as_number()?;
+        }
+        let local = local_time::local_seconds(parts)?;
+        Some((local, target.round() as i64 - local))
+    })
+    .collect()
+}
+
+/// The offsets of a declared rule, fitted on every row.
+fn fitted_offsets(
+    columns: &[Resolved<'_>; 5],
+    rows: usize,
+    min_count: usize,
+) -> Option<Vec<(i64, i64)>> {
+    local_time::fit_offsets(&local_rows(columns, 0..rows), min_count)
+}
+
+/// Datetime columns that are their table's local parts in universal time (see
+/// [`super::local_time`]).
+fn local_times(frame: &Frame<'_>, sample: &[usize], min_count: usize) -> Vec<RuleKind> {
+    let integers: Vec<(&crate::data::Column, f64, f64, bool)> = frame
+        .columns
+        .iter()
+        .filter(|c| c.kind == ColumnKind::Numerical && c.format == ValueFormat::Integer)
+        .filter_map(|c| {
+            let values = c.values.iter().filter_map(Value::as_number);
+            let (low, high, first, varies) = values.fold(
+                (f64::INFINITY, f64::NEG_INFINITY, None, false),
+                |(lo, hi, first, varies), x| {
+                    let first = first.or(Some(x));
+                    (lo.min(x), hi.max(x), first, varies || first != Some(x))
+                },
+            );
+            first.map(|_| (c, low, high, varies))
+        })
+        .collect();
+    let candidates = |range: (f64, f64), may_be_constant: bool| -> Vec<usize> {
+        integers
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, low, high, varies))| {
+                *low >= range.0 && *high <= range.1 && (*varies || may_be_constant)
+            })
+            .map(|(index, _)| index)
+            .collect()
+    };
+    let (years, months) = (
+        candidates((1.0, 9999.0), true),
+        candidates((1.0, 12.0), false),
+    );
+    let (days, hours) = (
+        candidates((1.0, 31.0), false),
+        candidates((0.0, 23.0), false),
+    );
+    let mut combinations: Vec<[usize; 4]> = Vec::new();
+    for &y in &years {
+        for &m in &months {
+            for &d in &days {
+                for &h in &hours {
+                    let parts = [y, m, d, h];
+                    let distinct = (0..4).all(|i| (i + 1..4).all(|j| parts[i] != parts[j]));
+                    if distinct && combinations.len() < MAX_COMBINATIONS {
+                        combinations.push(parts);
+                    }
+                }
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for target in frame
+        .columns
+        .iter()
+        .filter(|c| c.kind == ColumnKind::Datetime)
+    {
+        for parts in &combinations {
+            let columns = [
+                Resolved::Own(target),
+                Resolved::Own(integers[parts[0]].0),
+                Resolved::Own(integers[parts[1]].0),
+                Resolved::Own(integers[parts[2]].0),
+                Resolved::Own(integers[parts[3]].0),
+            ];
+            if let Some(rule) = local_time_of(frame, &columns, sample, min_count) {
+                found.push(rule);
+                break;
+            }
+        }
+    }
+    found
+}
+
+/// The rule for one datetime and one choice of part columns, when the rows obey it.
+fn local_time_of(
+    frame: &Frame<'_>,
+    columns: &[Resolved<'_>; 5],
+    sample: &[usize],
+    min_count: usize,
+) -> Option<RuleKind> {
+    let sampled = local_rows(columns, sample.iter().copied());
+    let zoned = sampled
+        .iter()
+        .filter(|(_, offset)| local_time::zone_like(*offset))
+        .count();
+    if sampled.len() < MIN_SUPPORT.min(sample.len())
+        || (zoned as f64) < (1.0 - FUNCTION_TOLERANCE) * sampled.len() as f64
+    {
+        return None;
+    }
+    let rows = local_rows(columns, 0..frame.rows);
+    let offsets = local_time::fit_offsets(&rows, min_count)?;
+    let broken = rows
+        .iter()
+        .filter(|(local, offset)| local_time::offset_at(&offsets, *local) != Some(*offset))
+        .count();
+    if broken as f64 > FUNCTION_TOLERANCE * rows.len() as f64 {
+        return None;
+    }
+    let check = |row: usize, other: usize| {
+        let local = local_rows(columns, std::iter::once(row)).first()?.0;
+        let target = columns[0].value(other).as_number()?;
+        Some(local + local_time::offset_at(&offsets, local)? == target.round() as i64)
+    };
+    let h = chance_rate(sample, check)?;
+    if !significant(rows.len(), broken, h) {
+        return None;
+    }
+    let name = |index: usize| columns[index].column().name.clone();
+    Some(RuleKind::LocalTime {
+        target: name(0),
+        parts: (1..5).map(name).collect(),
+        offsets,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1197,5 +1343,106 @@ mod tests {
         for expected in ["start < end", "high = code // 100", "low = code % 100"] {
             assert!(rules.iter().any(|r| r == expected), "{expected}: {rules:?}");
         }
+    }
+
+    fn numbers(name: &str, kind: ColumnKind, format: ValueFormat, values: Vec<f64>) -> Column {
+        Column {
+            name: name.into(),
+            kind,
+            format,
+            values: values.into_iter().map(Value::Number).collect(),
+        }
+    }
+
+    /// Hourly readings through 2013 in New York time (`hour` local), stamped in universal
+    /// time (`stamp`): five hours ahead, four from 10 March 02:00 to 3 November 02:00. With
+    /// `shuffled`, each stamp belongs to another row.
+    fn readings(shuffled: bool) -> Vec<Column> {
+        let start = local_time::local_seconds([2013.0, 1.0, 1.0, 0.0]).expect("a date");
+        let summer = (
+            local_time::local_seconds([2013.0, 3.0, 10.0, 3.0]).expect("a date"),
+            local_time::local_seconds([2013.0, 11.0, 3.0, 2.0]).expect("a date"),
+        );
+        let (mut parts, mut stamps) = (vec![Vec::new(); 4], Vec::new());
+        for step in 0..2000 {
+            let local = start + step * 4 * 3600 + step % 3 * 3600;
+            let at = chrono::DateTime::from_timestamp(local, 0).expect("in range");
+            use chrono::{Datelike, Timelike};
+            let values = [
+                at.year(),
+                at.month() as i32,
+                at.day() as i32,
+                at.hour() as i32,
+            ];
+            for (part, value) in parts.iter_mut().zip(values) {
+                part.push(f64::from(value));
+            }
+            let offset = if (summer.0..summer.1).contains(&local) {
+                4
+            } else {
+                5
+            };
+            stamps.push((local + offset * 3600) as f64);
+        }
+        if shuffled {
+            stamps.rotate_left(7);
+        }
+        let integer = |name: &str, values: Vec<f64>| {
+            numbers(name, ColumnKind::Numerical, ValueFormat::Integer, values)
+        };
+        let format = ValueFormat::Datetime {
+            pattern: "%Y-%m-%dT%H:%M:%SZ".into(),
+            date_only: false,
+            offset: None,
+        };
+        let mut parts = parts.into_iter();
+        let mut next = || parts.next().unwrap_or_default();
+        vec![
+            integer("year", next()),
+            integer("month", next()),
+            integer("day", next()),
+            integer("hour", next()),
+            integer("reading", (0..2000).map(|i| f64::from(i % 97)).collect()),
+            numbers("stamp", ColumnKind::Datetime, format, stamps),
+        ]
+    }
+
+    fn local_found(columns: &[Column]) -> Vec<RuleKind> {
+        let frame = Frame {
+            columns,
+            rows: columns[0].values.len(),
+            parent: None,
+        };
+        let sample: Vec<usize> = (0..frame.rows).step_by(4).collect();
+        local_times(&frame, &sample, 5)
+    }
+
+    #[test]
+    fn a_stamp_in_universal_time_is_found_from_its_local_parts() {
+        let rules = local_found(&readings(false));
+        let [
+            RuleKind::LocalTime {
+                target,
+                parts,
+                offsets,
+            },
+        ] = rules.as_slice()
+        else {
+            panic!("one rule: {rules:?}");
+        };
+        assert_eq!(target, "stamp");
+        assert_eq!(parts, &["year", "month", "day", "hour"]);
+        let hours: Vec<i64> = offsets.iter().map(|(_, offset)| offset / 3600).collect();
+        assert_eq!(hours, [5, 4, 5]);
+        // Each change lies between the last reading before it and the first after.
+        let change = |year, month, day, hour| local_time::local_seconds([year, month, day, hour]);
+        assert!(offsets[1].0 >= change(2013.0, 3.0, 10.0, 0.0).unwrap_or_default());
+        assert!(offsets[1].0 <= change(2013.0, 3.0, 10.0, 4.0).unwrap_or_default());
+        assert!(offsets[2].0 >= change(2013.0, 11.0, 2.0, 22.0).unwrap_or_default());
+        assert!(offsets[2].0 <= change(2013.0, 11.0, 3.0, 3.0).unwrap_or_default());
+        assert!(
+            local_found(&readings(true)).is_empty(),
+            "stamps of other rows"
+        );
     }
 }

@@ -57,6 +57,12 @@ enum Grid {
 enum Step {
     Derive(Derive),
     Within(Vec<Bound>),
+    /// A day of the month cut to the length of the month its row's `year` and `month` columns
+    /// (drawn before it) name: the day of a local time's parts (no 30 February).
+    DayOfMonth {
+        year: usize,
+        month: usize,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -166,7 +172,11 @@ impl Enforcer {
                 }
             }
         }
-        let waits = bounded_after_determined(rules, &resolve, &derived, &order);
+        let mut waits = bounded_after_determined(rules, &resolve, &derived, &order);
+        let days = days_of_month(rules, &own, &derived);
+        for &(day, year, month) in &days {
+            waits[day].extend([year, month]);
+        }
         let order = topological(order, &derived, &waits);
         let rank: Vec<usize> = {
             let mut rank = vec![0; columns.len()];
@@ -222,6 +232,11 @@ impl Enforcer {
                 enforcer.steps[column].push(Step::Within(bounds));
             }
         }
+        for (day, year, month) in days {
+            if rank[year] < rank[day] && rank[month] < rank[day] {
+                enforcer.steps[day].push(Step::DayOfMonth { year, month });
+            }
+        }
         (enforcer, order)
     }
 
@@ -255,6 +270,7 @@ impl Enforcer {
         for step in self.steps.iter().flatten() {
             let ok = match step {
                 Step::Derive(derive) => derive.fits(columns, context, rows),
+                Step::DayOfMonth { year, month } => *year < columns && *month < columns,
                 Step::Within(bounds) => bounds
                     .iter()
                     .all(|b| b.other.iter().all(|(at, _)| fits(*at)) && b.fits()),
@@ -297,7 +313,7 @@ impl Enforcer {
                         gap >= bound.min && gap <= bound.max
                     })
             }),
-            Step::Derive(_) => true,
+            Step::Derive(_) | Step::DayOfMonth { .. } => true,
         })
     }
 
@@ -357,7 +373,7 @@ impl Enforcer {
         // As in `fix`: the last step that computes a value gives it.
         self.steps[column].iter().rev().find_map(|step| match step {
             Step::Derive(derive) => derive.compute(row, context),
-            Step::Within(_) => None,
+            Step::Within(_) | Step::DayOfMonth { .. } => None,
         })
     }
 
@@ -398,7 +414,7 @@ impl Enforcer {
                     ))
                 }
                 Step::Derive(Derive::Copy { source }) => read.push(*source),
-                Step::Derive(_) => {}
+                Step::Derive(_) | Step::DayOfMonth { .. } => {}
             }
         }
         read
@@ -436,6 +452,7 @@ impl Enforcer {
                 Step::Within(bounds) => {
                     self.within(value, bounds, *grid, (row, context), range, rng)
                 }
+                Step::DayOfMonth { year, month } => day_in_month(value, row, (*year, *month)),
             };
         }
         value
@@ -599,6 +616,43 @@ fn splits(
         }
     }
     found
+}
+
+/// The day columns of local times' parts the rules do not derive: (day, year, month).
+fn days_of_month(
+    rules: &[Rule],
+    own: &dyn Fn(&str) -> Option<usize>,
+    derived: &[Option<(Derive, Vec<usize>)>],
+) -> Vec<(usize, usize, usize)> {
+    let mut days = Vec::new();
+    for rule in rules {
+        let RuleKind::LocalTime { parts, .. } = &rule.kind else {
+            continue;
+        };
+        let found: Option<Vec<usize>> = parts.iter().map(|part| own(part)).collect();
+        if let Some(&[year, month, day, _]) = found.as_deref()
+            && derived[day].is_none()
+            && !days.iter().any(|(d, _, _)| *d == day)
+        {
+            days.push((day, year, month));
+        }
+    }
+    days
+}
+
+/// A drawn day cut to the last day of the month `row` names in its `year` and `month`.
+fn day_in_month(value: Value, row: &[Value], (year, month): (usize, usize)) -> Value {
+    let (Value::Number(day), Some(year), Some(month)) = (
+        &value,
+        row.get(year).and_then(Value::as_number),
+        row.get(month).and_then(Value::as_number),
+    ) else {
+        return value;
+    };
+    match super::local_time::days_in_month(year, month) {
+        Some(last) if *day > last => Value::Number(last),
+        _ => value,
+    }
 }
 
 /// Which rules get to determine a column first.
@@ -1332,5 +1386,37 @@ mod tests {
                 found.as_number().map(f64::to_bits)
             );
         }
+    }
+
+    /// A local time's parts drawn day first: the day waits for its year and month, and is cut
+    /// to their month's length; the stamp is made of the parts.
+    #[test]
+    fn a_local_time_is_made_of_its_parts_and_its_day_fits_the_month() {
+        let columns = ["year", "month", "day", "hour", "stamp"].map(integers);
+        let parts = ["year", "month", "day", "hour"].map(String::from).to_vec();
+        let offsets = vec![(super::super::local_time::FROM_THE_START, 5 * 3600)];
+        let kind = RuleKind::LocalTime {
+            target: "stamp".into(),
+            parts,
+            offsets,
+        };
+        let (enforcer, order) =
+            Enforcer::compile(&[rule(kind)], &columns, &[], vec![2, 0, 1, 3, 4]);
+        assert_eq!(order, [0, 1, 2, 3, 4]);
+        assert_eq!(enforcer.check(5, 0, 10), Ok(()));
+        let mut rng = crate::sampling::rng_for(1, "days");
+        let day = |year: f64, month: f64, day: f64, rng: &mut SynthRng| {
+            let row = [year, month, 0.0, 0.0, 0.0].map(Value::Number);
+            enforcer.fix(2, Value::Number(day), (&row, &[]), (None, None), rng)
+        };
+        assert_eq!(day(2013.0, 2.0, 30.0, &mut rng), Value::Number(28.0));
+        assert_eq!(day(2012.0, 2.0, 31.0, &mut rng), Value::Number(29.0));
+        assert_eq!(day(2013.0, 4.0, 31.0, &mut rng), Value::Number(30.0));
+        assert_eq!(day(2013.0, 2.0, 14.0, &mut rng), Value::Number(14.0));
+        let row = [2013.0, 1.0, 1.0, 6.0, 0.0].map(Value::Number);
+        let eleven = chrono::NaiveDate::from_ymd_opt(2013, 1, 1)
+            .and_then(|d| d.and_hms_opt(11, 0, 0))
+            .map(|t| Value::Number(t.and_utc().timestamp() as f64));
+        assert_eq!(enforcer.derived(4, &row, &[]), eleven);
     }
 }

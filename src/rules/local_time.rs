@@ -6,19 +6,12 @@
 //! the offsets the real rows show and the local moments they change at, so the synthetic
 //! datetime is the one its parts name.
 
-use super::discover::{FUNCTION_TOLERANCE, MIN_SUPPORT, chance_rate, significant};
-use super::{Frame, Resolved, RuleKind};
-use crate::data::{Value, ValueFormat};
-use crate::schema::ColumnKind;
-
 /// The most offset changes a rule keeps (two a year over decades of data).
 pub const MAX_OFFSETS: usize = 128;
 /// The largest offset from universal time (zones lie within 14 hours; 18 leaves room).
 pub const MAX_OFFSET_SECONDS: i64 = 18 * 3600;
 /// Offsets are whole quarter hours.
 const OFFSET_STEP: i64 = 900;
-/// Combinations of part columns tried per datetime column.
-const MAX_COMBINATIONS: usize = 256;
 /// Where the first offset starts: before every moment.
 pub const FROM_THE_START: i64 = i64::MIN;
 
@@ -38,6 +31,18 @@ pub fn local_seconds(parts: [f64; 4]) -> Option<i64> {
         .find_map(|d| chrono::NaiveDate::from_ymd_opt(year as i32, month as u32, d))?;
     let at = date.and_hms_opt(hour as u32, 0, 0)?;
     Some(at.and_utc().timestamp())
+}
+
+/// The number of days in `month` of `year` (`None` for no month).
+pub fn days_in_month(year: f64, month: f64) -> Option<f64> {
+    let (year, month) = (year.round(), month.round());
+    if !(1.0..=9999.0).contains(&year) || !(1.0..=12.0).contains(&month) {
+        return None;
+    }
+    (28..=31u32)
+        .rev()
+        .find(|&day| chrono::NaiveDate::from_ymd_opt(year as i32, month as u32, day).is_some())
+        .map(f64::from)
 }
 
 /// The offset in force at local moment `local`: the last whose start is at or before it.
@@ -114,155 +119,14 @@ pub fn fit_offsets(rows: &[(i64, i64)], min_count: usize) -> Option<Vec<(i64, i6
     offsets_fit(&offsets).then_some(offsets)
 }
 
-/// Each row's local moment and offset, for parts and a datetime read from `columns`
-/// (`[target, year, month, day, hour]`); rows with an empty value are left out.
-fn rows_of(columns: &[Resolved<'_>; 5], rows: impl Iterator<Item = usize>) -> Vec<(i64, i64)> {
-    rows.filter_map(|row| {
-        let target = columns[0].value(row).as_number()?;
-        let mut parts = [0.0; 4];
-        for (part, column) in parts.iter_mut().zip(&columns[1..]) {
-            *part = column.value(row).as_number()?;
-        }
-        let local = local_seconds(parts)?;
-        Some((local, target.round() as i64 - local))
-    })
-    .collect()
-}
-
-/// The offsets of a declared rule, fitted on every row.
-pub fn fitted(
-    columns: &[Resolved<'_>; 5],
-    rows: usize,
-    min_count: usize,
-) -> Option<Vec<(i64, i64)>> {
-    fit_offsets(&rows_of(columns, 0..rows), min_count)
-}
-
 /// Whether an offset could be a zone's.
-fn zone_like(offset: i64) -> bool {
+pub fn zone_like(offset: i64) -> bool {
     offset.abs() <= MAX_OFFSET_SECONDS && offset % OFFSET_STEP == 0
-}
-
-/// Datetime columns that are their table's local parts in universal time (see the module).
-pub fn discover(frame: &Frame<'_>, sample: &[usize], min_count: usize) -> Vec<RuleKind> {
-    let integers: Vec<(&crate::data::Column, f64, f64, bool)> = frame
-        .columns
-        .iter()
-        .filter(|c| c.kind == ColumnKind::Numerical && c.format == ValueFormat::Integer)
-        .filter_map(|c| {
-            let values = c.values.iter().filter_map(Value::as_number);
-            let (low, high, first, varies) = values.fold(
-                (f64::INFINITY, f64::NEG_INFINITY, None, false),
-                |(lo, hi, first, varies), x| {
-                    let first = first.or(Some(x));
-                    (lo.min(x), hi.max(x), first, varies || first != Some(x))
-                },
-            );
-            first.map(|_| (c, low, high, varies))
-        })
-        .collect();
-    let candidates = |range: (f64, f64), may_be_constant: bool| -> Vec<usize> {
-        integers
-            .iter()
-            .enumerate()
-            .filter(|(_, (_, low, high, varies))| {
-                *low >= range.0 && *high <= range.1 && (*varies || may_be_constant)
-            })
-            .map(|(index, _)| index)
-            .collect()
-    };
-    let (years, months) = (
-        candidates((1.0, 9999.0), true),
-        candidates((1.0, 12.0), false),
-    );
-    let (days, hours) = (
-        candidates((1.0, 31.0), false),
-        candidates((0.0, 23.0), false),
-    );
-    let mut combinations: Vec<[usize; 4]> = Vec::new();
-    for &y in &years {
-        for &m in &months {
-            for &d in &days {
-                for &h in &hours {
-                    let parts = [y, m, d, h];
-                    let distinct = (0..4).all(|i| (i + 1..4).all(|j| parts[i] != parts[j]));
-                    if distinct && combinations.len() < MAX_COMBINATIONS {
-                        combinations.push(parts);
-                    }
-                }
-            }
-        }
-    }
-    let mut found = Vec::new();
-    for target in frame
-        .columns
-        .iter()
-        .filter(|c| c.kind == ColumnKind::Datetime)
-    {
-        for parts in &combinations {
-            let columns = [
-                Resolved::Own(target),
-                Resolved::Own(integers[parts[0]].0),
-                Resolved::Own(integers[parts[1]].0),
-                Resolved::Own(integers[parts[2]].0),
-                Resolved::Own(integers[parts[3]].0),
-            ];
-            if let Some(rule) = try_parts(frame, &columns, sample, min_count) {
-                found.push(rule);
-                break;
-            }
-        }
-    }
-    found
-}
-
-/// The rule for one datetime and one choice of part columns, when the rows obey it.
-fn try_parts(
-    frame: &Frame<'_>,
-    columns: &[Resolved<'_>; 5],
-    sample: &[usize],
-    min_count: usize,
-) -> Option<RuleKind> {
-    let sampled = rows_of(columns, sample.iter().copied());
-    let zoned = sampled
-        .iter()
-        .filter(|(_, offset)| zone_like(*offset))
-        .count();
-    if sampled.len() < MIN_SUPPORT.min(sample.len())
-        || (zoned as f64) < (1.0 - FUNCTION_TOLERANCE) * sampled.len() as f64
-    {
-        return None;
-    }
-    let rows = rows_of(columns, 0..frame.rows);
-    let offsets = fit_offsets(&rows, min_count)?;
-    let broken = rows
-        .iter()
-        .filter(|(local, offset)| offset_at(&offsets, *local) != Some(*offset))
-        .count();
-    if broken as f64 > FUNCTION_TOLERANCE * rows.len() as f64 {
-        return None;
-    }
-    let check = |row: usize, other: usize| {
-        let local = rows_of(columns, std::iter::once(row)).first()?.0;
-        let target = columns[0].value(other).as_number()?;
-        Some(local + offset_at(&offsets, local)? == target.round() as i64)
-    };
-    let h = chance_rate(sample, check)?;
-    if !significant(rows.len(), broken, h) {
-        return None;
-    }
-    let name = |index: usize| columns[index].column().name.clone();
-    Some(RuleKind::LocalTime {
-        target: name(0),
-        parts: (1..5).map(name).collect(),
-        offsets,
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::Column;
 
     const HOUR: i64 = 3600;
 
@@ -294,104 +158,6 @@ mod tests {
         assert_eq!(fit_offsets(&stray, 5), Some(offsets));
         // Offsets no zone has are no rule.
         assert_eq!(fit_offsets(&[(0, 7), (HOUR, 7)], 1), None);
-    }
-
-    fn column(name: &str, kind: ColumnKind, format: ValueFormat, values: Vec<f64>) -> Column {
-        Column {
-            name: name.into(),
-            kind,
-            format,
-            values: values.into_iter().map(Value::Number).collect(),
-        }
-    }
-
-    /// Hourly readings through 2013 in New York time (`hour` local), stamped in universal
-    /// time (`stamp`): five hours ahead, four from 10 March 02:00 to 3 November 02:00. With
-    /// `shuffled`, each stamp belongs to another row.
-    fn readings(shuffled: bool) -> Vec<Column> {
-        let start = local_seconds([2013.0, 1.0, 1.0, 0.0]).expect("a date");
-        let summer = (
-            local_seconds([2013.0, 3.0, 10.0, 3.0]).expect("a date"),
-            local_seconds([2013.0, 11.0, 3.0, 2.0]).expect("a date"),
-        );
-        let (mut parts, mut stamps) = (vec![Vec::new(); 4], Vec::new());
-        for step in 0..2000 {
-            let local = start + step * 4 * HOUR + step % 3 * HOUR;
-            let at = chrono::DateTime::from_timestamp(local, 0).expect("in range");
-            use chrono::{Datelike, Timelike};
-            let values = [
-                at.year(),
-                at.month() as i32,
-                at.day() as i32,
-                at.hour() as i32,
-            ];
-            for (part, value) in parts.iter_mut().zip(values) {
-                part.push(f64::from(value));
-            }
-            let offset = if (summer.0..summer.1).contains(&local) {
-                4
-            } else {
-                5
-            };
-            stamps.push((local + offset * HOUR) as f64);
-        }
-        if shuffled {
-            stamps.rotate_left(7);
-        }
-        let integer = |name: &str, values: Vec<f64>| {
-            column(name, ColumnKind::Numerical, ValueFormat::Integer, values)
-        };
-        let format = ValueFormat::Datetime {
-            pattern: "%Y-%m-%dT%H:%M:%SZ".into(),
-            date_only: false,
-            offset: None,
-        };
-        let mut parts = parts.into_iter();
-        let mut next = || parts.next().unwrap_or_default();
-        vec![
-            integer("year", next()),
-            integer("month", next()),
-            integer("day", next()),
-            integer("hour", next()),
-            integer("reading", (0..2000).map(|i| f64::from(i % 97)).collect()),
-            column("stamp", ColumnKind::Datetime, format, stamps),
-        ]
-    }
-
-    fn found(columns: &[Column]) -> Vec<RuleKind> {
-        let frame = Frame {
-            columns,
-            rows: columns[0].values.len(),
-            parent: None,
-        };
-        let sample: Vec<usize> = (0..frame.rows).step_by(4).collect();
-        discover(&frame, &sample, 5)
-    }
-
-    #[test]
-    fn a_stamp_in_universal_time_is_found_from_its_local_parts() {
-        let rules = found(&readings(false));
-        let [
-            RuleKind::LocalTime {
-                target,
-                parts,
-                offsets,
-            },
-        ] = rules.as_slice()
-        else {
-            panic!("one rule: {rules:?}");
-        };
-        assert_eq!(target, "stamp");
-        assert_eq!(parts, &["year", "month", "day", "hour"]);
-        let hours: Vec<i64> = offsets.iter().map(|(_, offset)| offset / HOUR).collect();
-        assert_eq!(hours, [5, 4, 5]);
-        // Each change lies between the last reading before it and the first after.
-        let change = |year, month, day, hour| local_seconds([year, month, day, hour]);
-        assert!(offsets[1].0 >= change(2013.0, 3.0, 10.0, 0.0).unwrap_or_default());
-        assert!(offsets[1].0 <= change(2013.0, 3.0, 10.0, 4.0).unwrap_or_default());
-        assert!(offsets[2].0 >= change(2013.0, 11.0, 2.0, 22.0).unwrap_or_default());
-        assert!(offsets[2].0 <= change(2013.0, 11.0, 3.0, 3.0).unwrap_or_default());
-        assert!(found(&readings(true)).is_empty(), "stamps of other rows");
     }
 
     #[test]
