@@ -265,8 +265,22 @@ impl LearnedModel {
         );
         let ordered = ordered_features(layout, &encoders, &context_encoders);
         let context_parents = parents_per_code(data, context, &context_encoders);
-        let (enforcer, order) =
-            Enforcer::compile(data.rules, columns, context, generation_order(columns));
+        // Columns drawn as gaps from the row before (in their sequence's order).
+        let in_sequence: Vec<bool> = (0..columns.len())
+            .into_par_iter()
+            .map(|column| {
+                layout.sequential
+                    && (layout.previous
+                        || data.order_by == Some(column)
+                        || sequences.in_order(&columns[column]) >= 0.99)
+            })
+            .collect();
+        let (enforcer, order) = Enforcer::compile(
+            data.rules,
+            (columns, context),
+            generation_order(columns),
+            &in_sequence,
+        );
         let models: Vec<ColumnModel> = (0..columns.len())
             .into_par_iter()
             .map(|column| {
@@ -282,10 +296,7 @@ impl LearnedModel {
                     min_count,
                     params,
                 };
-                let gaps = layout.sequential
-                    && (layout.previous
-                        || data.order_by == Some(column)
-                        || sequences.in_order(&columns[column]) >= 0.99);
+                let gaps = in_sequence[column];
                 let on_its_own = data.marginal(column, min_count);
                 train_column(&setup, on_its_own, gaps, anchor.map(|a| &context[a]))
             })

@@ -105,6 +105,12 @@ enum Derive {
         parts: [usize; 4],
         offsets: Vec<(i64, i64)>,
     },
+    /// A part (year, month, day or hour) of the local moment of a datetime in universal time.
+    LocalPart {
+        source: usize,
+        part: Part,
+        offsets: Vec<(i64, i64)>,
+    },
     /// `high × divisor + low`: a code whose parts (`// divisor`, `% divisor`) are columns.
     Compose {
         high: usize,
@@ -144,11 +150,14 @@ impl Enforcer {
     /// Compiles the rules of a table with `columns` (and the context of its parent, whose first
     /// columns are the parent's own) and returns the generation order, `order` changed only so
     /// that every determined column comes after the columns it follows from.
+    /// `in_sequence` says which columns the model draws in their sequence's order (as gaps
+    /// from the row before): a local time among them keeps its order, and its parts follow
+    /// from it, where otherwise it follows from its parts.
     pub fn compile(
         rules: &[Rule],
-        columns: &[Column],
-        context: &[Column],
+        (columns, context): (&[Column], &[Column]),
         order: Vec<usize>,
+        in_sequence: &[bool],
     ) -> (Enforcer, Vec<usize>) {
         let own = |name: &str| columns.iter().position(|c| c.name == name);
         let resolve = |col: &Col| match col {
@@ -162,10 +171,19 @@ impl Enforcer {
         for (source, (high, low, divisor)) in splits(rules, &own) {
             derived[source] = Some((Derive::Compose { high, low, divisor }, vec![high, low]));
         }
+        let in_sequence = |column: usize| in_sequence.get(column).copied().unwrap_or(false);
+        for (part, derive, source) in local_parts(rules, &own, &in_sequence) {
+            if derived[part].is_none() && derived[source].is_none() {
+                derived[part] = Some((derive, vec![source]));
+            }
+        }
         let mut ranked: Vec<&Rule> = rules.iter().collect();
         ranked.sort_by_key(|rule| priority(&rule.kind));
         for rule in &ranked {
             for (target, derive, sources) in derivations(&rule.kind, &own, &resolve, columns) {
+                if matches!(rule.kind, RuleKind::LocalTime { .. }) && in_sequence(target) {
+                    continue;
+                }
                 if derived[target].is_none() && !depends_on(&derived, &[], &sources, target) {
                     derived[target] = Some((derive, sources));
                     break;
@@ -613,6 +631,42 @@ fn splits(
             && !found.iter().any(|(s, _)| *s == source)
         {
             found.push((source, (high, low, *divisor)));
+        }
+    }
+    found
+}
+
+/// The parts of each local time whose datetime is drawn in its sequence's order (readings
+/// hour after hour): (part column, how it follows from the datetime, the datetime column).
+fn local_parts(
+    rules: &[Rule],
+    own: &dyn Fn(&str) -> Option<usize>,
+    in_sequence: &dyn Fn(usize) -> bool,
+) -> Vec<(usize, Derive, usize)> {
+    let mut found = Vec::new();
+    for rule in rules {
+        let RuleKind::LocalTime {
+            target,
+            parts,
+            offsets,
+        } = &rule.kind
+        else {
+            continue;
+        };
+        let Some(source) = own(target).filter(|&t| in_sequence(t)) else {
+            continue;
+        };
+        let kinds = [Part::Year, Part::Month, Part::Day, Part::Hour];
+        for (name, part) in parts.iter().zip(kinds) {
+            if let Some(column) = own(name) {
+                let offsets = offsets.clone();
+                let derive = Derive::LocalPart {
+                    source,
+                    part,
+                    offsets,
+                };
+                found.push((column, derive, source));
+            }
         }
     }
     found
@@ -1089,6 +1143,9 @@ impl Derive {
             Derive::LocalTime { parts, offsets } => {
                 parts.iter().all(|part| *part < columns) && super::local_time::offsets_fit(offsets)
             }
+            Derive::LocalPart {
+                source, offsets, ..
+            } => *source < columns && super::local_time::offsets_fit(offsets),
             Derive::Compose { high, low, divisor } => {
                 *high < columns && *low < columns && *divisor > 0
             }
@@ -1161,6 +1218,14 @@ impl Derive {
                 ];
                 super::local_time::value(parts, offsets).map(Value::Number)
             }
+            Derive::LocalPart {
+                source,
+                part,
+                offsets,
+            } => {
+                let local = super::local_time::local_of(number(*source)?, offsets)?;
+                Some(Value::Number(part.of(local)? as f64))
+            }
             Derive::Compose { high, low, divisor } => {
                 let (high, low) = (number(*high)?.round(), number(*low)?.round());
                 Some(Value::Number(high * *divisor as f64 + low))
@@ -1210,7 +1275,7 @@ mod tests {
                 strict: true,
             }),
         ];
-        Enforcer::compile(&rules, &columns, &[], vec![0, 1, 2, 3]).0
+        Enforcer::compile(&rules, (&columns, &[]), vec![0, 1, 2, 3], &[]).0
     }
 
     /// `tax`, `cost`, `profit`, `paid`, `list`: `paid = cost + profit` (derived), `tax <= paid`
@@ -1235,7 +1300,8 @@ mod tests {
                 strict: false,
             }),
         ];
-        let (enforcer, order) = Enforcer::compile(&rules, &columns, &[], vec![0, 1, 2, 3, 4]);
+        let (enforcer, order) =
+            Enforcer::compile(&rules, (&columns, &[]), vec![0, 1, 2, 3, 4], &[]);
         assert_eq!(order, [0, 1, 2, 3, 4]);
         enforcer
     }
@@ -1273,9 +1339,9 @@ mod tests {
                 high: Col::Own("paid".into()),
                 strict: false,
             })],
-            &columns,
-            &[],
+            (&columns, &[]),
             vec![0, 1, 2, 3, 4],
+            &[],
         )
         .0;
         assert_eq!(plain.interval(4, &row, &[]), Some((30.0, f64::INFINITY)));
@@ -1400,8 +1466,12 @@ mod tests {
             parts,
             offsets,
         };
-        let (enforcer, order) =
-            Enforcer::compile(&[rule(kind)], &columns, &[], vec![2, 0, 1, 3, 4]);
+        let (enforcer, order) = Enforcer::compile(
+            &[rule(kind.clone())],
+            (&columns, &[]),
+            vec![2, 0, 1, 3, 4],
+            &[],
+        );
         assert_eq!(order, [0, 1, 2, 3, 4]);
         assert_eq!(enforcer.check(5, 0, 10), Ok(()));
         let mut rng = crate::sampling::rng_for(1, "days");
@@ -1418,5 +1488,20 @@ mod tests {
             .and_then(|d| d.and_hms_opt(11, 0, 0))
             .map(|t| Value::Number(t.and_utc().timestamp() as f64));
         assert_eq!(enforcer.derived(4, &row, &[]), eleven);
+        // A stamp drawn in its sequence's order keeps it, and its parts follow from it.
+        let in_sequence = [false, false, false, false, true];
+        let (enforcer, order) = Enforcer::compile(
+            &[rule(kind)],
+            (&columns, &[]),
+            vec![0, 1, 2, 3, 4],
+            &in_sequence,
+        );
+        assert_eq!(order, [4, 0, 1, 2, 3]);
+        let row = [0.0, 0.0, 0.0, 0.0, 0.0].map(Value::Number);
+        let mut row = row.to_vec();
+        row[4] = eleven.clone().unwrap_or(Value::Null);
+        let parts: Vec<Option<Value>> = (0..4).map(|c| enforcer.derived(c, &row, &[])).collect();
+        let expected = [2013.0, 1.0, 1.0, 6.0].map(|x| Some(Value::Number(x)));
+        assert_eq!(parts, expected);
     }
 }

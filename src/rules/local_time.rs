@@ -53,6 +53,19 @@ pub fn offset_at(offsets: &[(i64, i64)], local: i64) -> Option<i64> {
         .map(|(_, offset)| *offset)
 }
 
+/// The local moment of `utc` (seconds since the epoch): the moment whose offset, added, gives
+/// `utc` (in the hour a clock turns back, the earlier; in the hour it skips, the last offset's).
+pub fn local_of(utc: f64, offsets: &[(i64, i64)]) -> Option<f64> {
+    let utc = utc.floor() as i64;
+    let local = offsets
+        .iter()
+        .filter_map(|(_, offset)| Some((utc.checked_sub(*offset)?, *offset)))
+        .find(|&(local, offset)| offset_at(offsets, local) == Some(offset))
+        .map(|(local, _)| local)
+        .or_else(|| utc.checked_sub(offsets.last()?.1))?;
+    Some(local as f64)
+}
+
 /// The datetime (seconds since the epoch) that parts `[year, month, day, hour]` name.
 pub fn value(parts: [f64; 4], offsets: &[(i64, i64)]) -> Option<f64> {
     let local = local_seconds(parts)?;
@@ -173,6 +186,18 @@ mod tests {
             local_seconds([2013.0, 6.0, 30.0, 0.0])
         );
         assert_eq!(local_seconds([2013.0, 13.0, 1.0, 0.0]), None);
+        // Back from universal time: in winter and in summer.
+        let offsets = [(FROM_THE_START, 5 * HOUR), (100 * 24 * HOUR, 4 * HOUR)];
+        assert_eq!(
+            local_of((10 * HOUR) as f64, &offsets),
+            Some((5 * HOUR) as f64)
+        );
+        let summer = 150 * 24 * HOUR;
+        assert_eq!(
+            local_of((summer + 4 * HOUR) as f64, &offsets),
+            Some(summer as f64)
+        );
+        assert_eq!(local_of(f64::MIN, &offsets), None);
         assert!(!offsets_fit(&[]));
         assert!(
             !offsets_fit(&[(0, HOUR)]),
