@@ -26,9 +26,8 @@ pub fn local_seconds(parts: [f64; 4]) -> Option<i64> {
     {
         return None;
     }
-    let date = (1..=day as u32)
-        .rev()
-        .find_map(|d| chrono::NaiveDate::from_ymd_opt(year as i32, month as u32, d))?;
+    let last = days_in_month(year, month)?;
+    let date = chrono::NaiveDate::from_ymd_opt(year as i32, month as u32, day.min(last) as u32)?;
     let at = date.and_hms_opt(hour as u32, 0, 0)?;
     Some(at.and_utc().timestamp())
 }
@@ -39,10 +38,8 @@ pub fn days_in_month(year: f64, month: f64) -> Option<f64> {
     if !(1.0..=9999.0).contains(&year) || !(1.0..=12.0).contains(&month) {
         return None;
     }
-    (28..=31u32)
-        .rev()
-        .find(|&day| chrono::NaiveDate::from_ymd_opt(year as i32, month as u32, day).is_some())
-        .map(f64::from)
+    let first = chrono::NaiveDate::from_ymd_opt(year as i32, month as u32, 1)?;
+    Some(super::month_length(first)? as f64)
 }
 
 /// The offset in force at local moment `local`: the last whose start is at or before it.

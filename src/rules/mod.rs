@@ -223,7 +223,7 @@ impl Moment {
 }
 
 /// The number of days in `date`'s month (`None` when the next month is out of chrono's range).
-fn month_length(date: chrono::NaiveDate) -> Option<i64> {
+pub(crate) fn month_length(date: chrono::NaiveDate) -> Option<i64> {
     use chrono::Datelike;
     let next_month = if date.month() == 12 {
         chrono::NaiveDate::from_ymd_opt(date.year() + 1, 1, 1)?

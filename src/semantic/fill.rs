@@ -226,10 +226,10 @@ impl KeyText {
         let mut learned = learned?;
         if padded {
             // Padded keys all have the padded length.
-            let &[width] = lengths.iter().collect::<Vec<_>>().as_slice() else {
+            if lengths.len() != 1 {
                 return None;
-            };
-            learned.width = *width;
+            }
+            learned.width = lengths.into_iter().next()?;
         }
         Some(learned)
     }
