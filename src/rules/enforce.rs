@@ -63,6 +63,11 @@ enum Step {
         year: usize,
         month: usize,
     },
+    /// The bounds of a derived column's own orders and differences, kept where its derivation
+    /// cannot be made (a column it follows from is empty in this row): TPC-DS's
+    /// `ss_net_paid = ss_ext_sales_price - ss_ext_discount_amt` with an empty discount left
+    /// the drawn net amount above the sales price, and the coupon derived from them negative.
+    Fallback(Vec<Bound>),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -211,11 +216,19 @@ impl Enforcer {
             uses_context: false,
         };
         let mut bounds: Vec<Vec<Bound>> = vec![Vec::new(); columns.len()];
+        let mut fallbacks: Vec<Vec<Bound>> = vec![Vec::new(); columns.len()];
         for rule in rules {
             for col in rule.kind.columns() {
                 if let Some(Ref::Own(index)) = resolve(&col) {
                     enforcer.grids[index] = grid_of(&columns[index]);
                 }
+            }
+            for (column, bound) in fallback_bounds(rule, &resolve, &rank, &derived, columns) {
+                enforcer.uses_context |= bound
+                    .other
+                    .iter()
+                    .any(|(at, _)| matches!(at, Ref::Context(_)));
+                fallbacks[column].push(bound);
             }
             if let Some((column, bound)) = bound_of(rule, &resolve, &rank, &derived, columns) {
                 enforcer.uses_context |= bound
@@ -239,10 +252,13 @@ impl Enforcer {
                 enforcer.common[index] = common.clone();
             }
         }
-        for (column, derive) in derived.into_iter().enumerate() {
+        for (column, (derive, fallback)) in derived.into_iter().zip(fallbacks).enumerate() {
             if let Some((derive, _)) = derive {
                 enforcer.uses_context |= matches!(derive, Derive::Copy { .. });
                 enforcer.steps[column].push(Step::Derive(derive));
+                if !fallback.is_empty() {
+                    enforcer.steps[column].push(Step::Fallback(fallback));
+                }
             }
         }
         for (column, bounds) in bounds.into_iter().enumerate() {
@@ -289,7 +305,7 @@ impl Enforcer {
             let ok = match step {
                 Step::Derive(derive) => derive.fits(columns, context, rows),
                 Step::DayOfMonth { year, month } => *year < columns && *month < columns,
-                Step::Within(bounds) => bounds
+                Step::Within(bounds) | Step::Fallback(bounds) => bounds
                     .iter()
                     .all(|b| b.other.iter().all(|(at, _)| fits(*at)) && b.fits()),
             };
@@ -331,7 +347,7 @@ impl Enforcer {
                         gap >= bound.min && gap <= bound.max
                     })
             }),
-            Step::Derive(_) | Step::DayOfMonth { .. } => true,
+            Step::Derive(_) | Step::DayOfMonth { .. } | Step::Fallback(_) => true,
         })
     }
 
@@ -359,8 +375,9 @@ impl Enforcer {
     }
 
     /// Whether every value drawn for `column` is kept as drawn, up to fixes that take no random
-    /// number: no bound to redraw it into ([`Enforcer::interval`] is `None`, [`Enforcer::fix`]
-    /// draws nothing) and no common clock times ([`Enforcer::acceptable`] accepts it).
+    /// number but in a row whose derivation cannot be made ([`Step::Fallback`]): no bound to
+    /// redraw it into ([`Enforcer::interval`] is `None`) and no common clock times
+    /// ([`Enforcer::acceptable`] accepts it).
     pub fn keeps_draws(&self, column: usize) -> bool {
         let bounded = self
             .steps
@@ -377,7 +394,10 @@ impl Enforcer {
     /// give its value).
     pub fn derives(&self, column: usize) -> bool {
         self.steps.get(column).is_some_and(|steps| {
-            !steps.is_empty() && steps.iter().all(|step| matches!(step, Step::Derive(_)))
+            !steps.is_empty()
+                && steps
+                    .iter()
+                    .all(|step| matches!(step, Step::Derive(_) | Step::Fallback(_)))
         })
     }
 
@@ -391,7 +411,7 @@ impl Enforcer {
         // As in `fix`: the last step that computes a value gives it.
         self.steps[column].iter().rev().find_map(|step| match step {
             Step::Derive(derive) => derive.compute(row, context),
-            Step::Within(_) | Step::DayOfMonth { .. } => None,
+            Step::Within(_) | Step::DayOfMonth { .. } | Step::Fallback(_) => None,
         })
     }
 
@@ -423,7 +443,7 @@ impl Enforcer {
         let mut read = Vec::new();
         for step in self.steps.iter().flatten() {
             match step {
-                Step::Within(bounds) => {
+                Step::Within(bounds) | Step::Fallback(bounds) => {
                     read.extend(bounds.iter().flat_map(|bound| &bound.other).filter_map(
                         |(at, _)| match at {
                             Ref::Context(index) => Some(*index),
@@ -460,12 +480,21 @@ impl Enforcer {
             return value;
         };
         let mut value = grid.snap(nearest(&self.common[column], value));
+        let mut derived = false;
         for step in &self.steps[column] {
             value = match step {
-                Step::Derive(derive) if !value.is_null() => derive
-                    .compute(row, context)
-                    .map_or(value, |derived| grid.snap(derived)),
+                Step::Derive(derive) if !value.is_null() => match derive.compute(row, context) {
+                    Some(computed) => {
+                        derived = true;
+                        grid.snap(computed)
+                    }
+                    None => value,
+                },
                 Step::Derive(_) => value,
+                Step::Fallback(_) if derived => value,
+                Step::Fallback(bounds) => {
+                    self.within(value, bounds, *grid, (row, context), range, rng)
+                }
                 Step::Within(_) if inside(&value, interval) => value,
                 Step::Within(bounds) => {
                     self.within(value, bounds, *grid, (row, context), range, rng)
@@ -1017,6 +1046,58 @@ fn bound_of(
     ))
 }
 
+/// The bound an order or difference rule puts on each of its sides the rules derive, against
+/// the other side as it stands in the row (drawn or derived before it, or the parent's): kept
+/// for the rows where the derivation cannot be made ([`Step::Fallback`]).
+fn fallback_bounds(
+    rule: &Rule,
+    resolve: &dyn Fn(&Col) -> Option<Ref>,
+    rank: &[usize],
+    derived: &[Option<(Derive, Vec<usize>)>],
+    columns: &[Column],
+) -> Vec<(usize, Bound)> {
+    let (low, high, min, max) = match &rule.kind {
+        RuleKind::Order { low, high, strict } => {
+            (low, high, if *strict { 1.0 } else { 0.0 }, f64::INFINITY)
+        }
+        RuleKind::Difference {
+            from, to, min, max, ..
+        } => (from, to, *min, *max),
+        _ => return Vec::new(),
+    };
+    let (Some(low), Some(high)) = (resolve(low), resolve(high)) else {
+        return Vec::new();
+    };
+    let before = |other: Ref, column: usize| match other {
+        Ref::Own(index) => rank[index] < rank[column],
+        Ref::Context(_) => true,
+    };
+    // high − low in [min, max]: on the high side +(x − low), on the low side −(x − high).
+    [(high, low, 1.0), (low, high, -1.0)]
+        .into_iter()
+        .filter_map(|(side, other, sign)| {
+            let Ref::Own(column) = side else {
+                return None;
+            };
+            (derived[column].is_some() && before(other, column)).then(|| {
+                let min = if matches!(rule.kind, RuleKind::Order { strict: true, .. }) {
+                    strict_step(&columns[column]) * min
+                } else {
+                    min
+                };
+                let bound = Bound {
+                    other: vec![(other, 1.0)],
+                    sign,
+                    min,
+                    max,
+                    gaps: rule.gaps.clone(),
+                };
+                (column, bound)
+            })
+        })
+        .collect()
+}
+
 /// `high − low` as a sum of drawn columns and the parent's, each with its factor (none zero).
 fn difference_terms(
     high: Ref,
@@ -1503,5 +1584,38 @@ mod tests {
         let parts: Vec<Option<Value>> = (0..4).map(|c| enforcer.derived(c, &row, &[])).collect();
         let expected = [2013.0, 1.0, 1.0, 6.0].map(|x| Some(Value::Number(x)));
         assert_eq!(parts, expected);
+    }
+
+    /// Where a sum cannot be derived (a term is empty), the derived column keeps its own orders:
+    /// `paid` (cost + profit) drawn above `list` with an empty profit comes back under it.
+    #[test]
+    fn a_derived_column_whose_terms_are_empty_keeps_its_orders() {
+        let enforcer = compiled_sum();
+        let mut row = vec![Value::Null; 5];
+        row[0] = Value::Number(30.0); // tax
+        row[1] = Value::Number(100.0); // cost
+        row[2] = Value::Number(500.0); // list
+        let mut rng = crate::sampling::rng_for(5, "t");
+        for drawn in [9000.0, 501.0, 0.0, 29.0] {
+            let paid = enforcer.fix(4, Value::Number(drawn), (&row, &[]), (None, None), &mut rng);
+            let paid = paid.as_number().expect("a number");
+            assert!((30.0..=500.0).contains(&paid), "{drawn} kept as {paid}");
+        }
+        let inside = enforcer.fix(4, Value::Number(250.0), (&row, &[]), (None, None), &mut rng);
+        assert_eq!(inside, Value::Number(250.0), "a value inside is kept");
+        assert_eq!(
+            enforcer.derived(4, &row, &[]),
+            None,
+            "no sum without its terms"
+        );
+        row[3] = Value::Number(7.0);
+        let paid = enforcer.fix(
+            4,
+            Value::Number(9000.0),
+            (&row, &[]),
+            (None, None),
+            &mut rng,
+        );
+        assert_eq!(paid, Value::Number(107.0), "derived where it can be");
     }
 }
