@@ -990,6 +990,28 @@ fn topological(
     result
 }
 
+/// An order or difference rule as `high − low in [min, max]`: (low, high, min, max).
+fn gap_of(kind: &RuleKind) -> Option<(&Col, &Col, f64, f64)> {
+    match kind {
+        RuleKind::Order { low, high, strict } => {
+            Some((low, high, if *strict { 1.0 } else { 0.0 }, f64::INFINITY))
+        }
+        RuleKind::Difference {
+            from, to, min, max, ..
+        } => Some((from, to, *min, *max)),
+        _ => None,
+    }
+}
+
+/// The smallest `high − low` a rule allows on `column`'s grid: a strict order's one step.
+fn least_gap(kind: &RuleKind, column: &Column, min: f64) -> f64 {
+    if matches!(kind, RuleKind::Order { strict: true, .. }) {
+        strict_step(column) * min
+    } else {
+        min
+    }
+}
+
 /// The bound an order or difference rule puts on whichever of its columns is drawn last (never
 /// a determined one), with that column's index. A side the rules derive as a sum or difference
 /// stands for the columns it follows from (see [`Bound`]), so the bound falls on the last of
@@ -1001,15 +1023,7 @@ fn bound_of(
     derived: &[Option<(Derive, Vec<usize>)>],
     columns: &[Column],
 ) -> Option<(usize, Bound)> {
-    let (low, high, min, max) = match &rule.kind {
-        RuleKind::Order { low, high, strict } => {
-            (low, high, if *strict { 1.0 } else { 0.0 }, f64::INFINITY)
-        }
-        RuleKind::Difference {
-            from, to, min, max, ..
-        } => (from, to, *min, *max),
-        _ => return None,
-    };
+    let (low, high, min, max) = gap_of(&rule.kind)?;
     // high − low in [min, max], written as a sum of drawn columns and the parent's.
     let terms = difference_terms(resolve(high)?, resolve(low)?, derived);
     let last = terms
@@ -1029,11 +1043,7 @@ fn bound_of(
         .filter(|(at, _)| !matches!(at, Ref::Own(index) if *index == column))
         .map(|(at, factor)| (at, -sign * factor))
         .collect();
-    let min = if matches!(rule.kind, RuleKind::Order { strict: true, .. }) {
-        strict_step(&columns[column]) * min
-    } else {
-        min
-    };
+    let min = least_gap(&rule.kind, &columns[column], min);
     Some((
         column,
         Bound {
@@ -1056,14 +1066,8 @@ fn fallback_bounds(
     derived: &[Option<(Derive, Vec<usize>)>],
     columns: &[Column],
 ) -> Vec<(usize, Bound)> {
-    let (low, high, min, max) = match &rule.kind {
-        RuleKind::Order { low, high, strict } => {
-            (low, high, if *strict { 1.0 } else { 0.0 }, f64::INFINITY)
-        }
-        RuleKind::Difference {
-            from, to, min, max, ..
-        } => (from, to, *min, *max),
-        _ => return Vec::new(),
+    let Some((low, high, min, max)) = gap_of(&rule.kind) else {
+        return Vec::new();
     };
     let (Some(low), Some(high)) = (resolve(low), resolve(high)) else {
         return Vec::new();
@@ -1080,15 +1084,10 @@ fn fallback_bounds(
                 return None;
             };
             (derived[column].is_some() && before(other, column)).then(|| {
-                let min = if matches!(rule.kind, RuleKind::Order { strict: true, .. }) {
-                    strict_step(&columns[column]) * min
-                } else {
-                    min
-                };
                 let bound = Bound {
                     other: vec![(other, 1.0)],
                     sign,
-                    min,
+                    min: least_gap(&rule.kind, &columns[column], min),
                     max,
                     gaps: rule.gaps.clone(),
                 };
