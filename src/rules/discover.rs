@@ -120,7 +120,10 @@ pub fn fit(template: &RuleKind, frame: &Frame<'_>, min_count: usize) -> Option<R
                 columns.push(frame.resolve(&Col::Own(part.clone()))?);
             }
             let columns: [Resolved<'_>; 5] = columns.try_into().ok()?;
-            *offsets = fitted_offsets(&columns, frame.rows, min_count)?;
+            // Rows that show no zone's offsets read as universal time, as a calendar rule
+            // without an offset does: the rule is kept and `evaluate` shows how far it holds.
+            *offsets = fitted_offsets(&columns, frame.rows, min_count)
+                .unwrap_or_else(|| vec![(local_time::FROM_THE_START, 0)]);
         }
         RuleKind::ClockTime {
             column,
@@ -1444,5 +1447,21 @@ mod tests {
             local_found(&readings(true)).is_empty(),
             "stamps of other rows"
         );
+        // Declared, the rule is fitted: the same offsets, or none where the rows show none.
+        let declared =
+            super::super::text::parse("stamp = datetime(year, month, day, hour)").expect("a rule");
+        let fitted = |columns: &[Column]| {
+            let frame = Frame {
+                columns,
+                rows: columns[0].values.len(),
+                parent: None,
+            };
+            match fit(&declared, &frame, 5).map(|rule| rule.kind) {
+                Some(RuleKind::LocalTime { offsets, .. }) => offsets,
+                other => panic!("a local time: {other:?}"),
+            }
+        };
+        assert_eq!(&fitted(&readings(false)), offsets);
+        assert_eq!(fitted(&readings(true)), [(local_time::FROM_THE_START, 0)]);
     }
 }
