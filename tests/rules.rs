@@ -443,3 +443,73 @@ fn a_stamp_in_universal_time_agrees_with_its_local_parts() {
     let (reference, _) = agreeing(ModelKind::Reference);
     assert!(reference < 0.1, "the reference agrees in {reference}");
 }
+
+/// Planted flights: a cancelled flight (5%) has no delays and no air time, a diverted one (3%)
+/// no arrival delay and no air time. The rules that say so are found, and every synthetic row
+/// of the learned model shows one of the three real patterns of empty cells; the reference
+/// model, which draws each column alone, mixes them.
+#[test]
+fn columns_empty_together_stay_empty_together() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut rng = dxsynth::sampling::rng_for(SEED, "planted flights");
+    let mut flights = String::from("flight_id,distance,dep_delay,arr_delay,air_time\n");
+    for flight in 1..=3000 {
+        let distance = rng.random_range(100..3000);
+        let delay: i32 = rng.random_range(-10..60) + rng.random_range(0..4) * 30;
+        let arrival = delay + rng.random_range(-20..20);
+        let air = distance / 8 + rng.random_range(0..30);
+        let line = match rng.random::<f64>() {
+            p if p < 0.05 => format!("{flight},{distance},,,"),
+            p if p < 0.08 => format!("{flight},{distance},{delay},,"),
+            _ => format!("{flight},{distance},{delay},{arrival},{air}"),
+        };
+        writeln!(flights, "{line}").expect("a line");
+    }
+    std::fs::write(dir.path().join("flights.csv"), flights).expect("written");
+    let schema = dir.path().join("schema.yaml");
+    std::fs::write(
+        &schema,
+        "tables:\n  flights:\n    path: flights.csv\n    primary_key: flight_id\n",
+    )
+    .expect("schema written");
+    // The rows of each pattern of empty cells (dep_delay, arr_delay, air_time).
+    let patterns = |model: ModelKind| {
+        let out = dir.path().join(format!("{model:?}"));
+        run_model(&schema, &out, SEED, model);
+        let flights = common::Csv::read(&out.join("flights.csv"));
+        let mut patterns: HashMap<[bool; 3], usize> = HashMap::new();
+        for row in &flights.rows {
+            *patterns
+                .entry([2, 3, 4].map(|i| row[i].is_empty()))
+                .or_default() += 1;
+        }
+        (patterns, out)
+    };
+    let (learned, out) = patterns(ModelKind::Learned);
+    let real = [[false; 3], [true; 3], [false, true, true]];
+    let other: usize = learned
+        .iter()
+        .filter(|(pattern, _)| !real.contains(pattern))
+        .map(|(_, rows)| rows)
+        .sum();
+    assert_eq!(other, 0, "rows with a pattern no real row has: {learned:?}");
+    let cancelled = learned.get(&[true; 3]).copied().unwrap_or(0) as f64 / 3000.0;
+    let diverted = learned.get(&[false, true, true]).copied().unwrap_or(0) as f64 / 3000.0;
+    assert!((cancelled - 0.05).abs() < 0.02, "cancelled: {cancelled}");
+    assert!((diverted - 0.03).abs() < 0.015, "diverted: {diverted}");
+    let found = adherence(&schema, &out);
+    for rule in [
+        "flights: arr_delay, air_time are empty when dep_delay is empty",
+        "flights: air_time is empty when arr_delay is empty",
+        "flights: arr_delay is empty when air_time is empty",
+    ] {
+        assert_eq!(found.get(rule), Some(&(1.0, 1.0)), "{rule}: {found:?}");
+    }
+    let (reference, _) = patterns(ModelKind::Reference);
+    let mixed: usize = reference
+        .iter()
+        .filter(|(pattern, _)| !real.contains(pattern))
+        .map(|(_, rows)| rows)
+        .sum();
+    assert!(mixed > 30, "the reference mixes patterns: {reference:?}");
+}

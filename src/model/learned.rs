@@ -467,6 +467,15 @@ impl LearnedModel {
                     }
                     value = self.draw(model, column, draft, rng);
                 }
+                // A column an empty rule wants a value in, drawn empty every time (a leaf of
+                // empty rows): a value of the column on its own.
+                if value.is_null()
+                    && !self
+                        .enforcer
+                        .acceptable(column, &value, draft.row, draft.context)
+                {
+                    value = model.frequent_value(rng);
+                }
                 value
             }
         };

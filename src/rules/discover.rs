@@ -75,6 +75,7 @@ pub fn discover(frame: &Frame<'_>, min_count: usize) -> Vec<Rule> {
     kinds.extend(products(frame, &sample));
     kinds.extend(calendars(frame, &sample, min_count));
     kinds.extend(local_times(frame, &sample, min_count));
+    kinds.extend(empties(frame));
     let earlier = kinds.clone();
     kinds.extend(lookups(frame, &sample, min_count, &earlier));
     kinds.extend(copies(frame, &sample));
@@ -399,6 +400,55 @@ fn transitive_reduction(found: Vec<RuleKind>) -> Vec<RuleKind> {
             _ => true,
         })
         .collect()
+}
+
+/// Columns empty wherever another is: for each own column with empty cells (the first
+/// [`MAX_PAIR_COLUMNS`] such), the columns empty in all its empty rows but
+/// [`ORDER_TOLERANCE`] of them, where chance would leave them filled in many (`significant`,
+/// the chance rate being the share of rows the other column is empty in).
+fn empties(frame: &Frame<'_>) -> Vec<RuleKind> {
+    let empty: Vec<(&String, Vec<u64>, usize)> = frame
+        .columns
+        .iter()
+        .map(|column| {
+            let mut bits = vec![0u64; frame.rows.div_ceil(64)];
+            for (row, value) in column.values.iter().enumerate().take(frame.rows) {
+                if value.is_null() {
+                    bits[row / 64] |= 1 << (row % 64);
+                }
+            }
+            let count = bits.iter().map(|word| word.count_ones() as usize).sum();
+            (&column.name, bits, count)
+        })
+        .filter(|(_, _, count)| *count > 0)
+        .take(MAX_PAIR_COLUMNS)
+        .collect();
+    let mut found = Vec::new();
+    for (when, when_bits, support) in &empty {
+        let allowed = (*support as f64 * ORDER_TOLERANCE) as usize;
+        let then: Vec<String> = empty
+            .iter()
+            .filter(|(then, _, _)| then != when)
+            .filter(|(_, then_bits, count)| {
+                let mut broken = 0;
+                for (w, t) in when_bits.iter().zip(then_bits) {
+                    broken += (w & !t).count_ones() as usize;
+                    if broken > allowed {
+                        return false;
+                    }
+                }
+                significant(*support, broken, *count as f64 / frame.rows as f64)
+            })
+            .map(|(then, _, _)| (*then).clone())
+            .collect();
+        if !then.is_empty() {
+            found.push(RuleKind::Empty {
+                when: (*when).clone(),
+                then,
+            });
+        }
+    }
+    found
 }
 
 /// The own integer columns (name, column).
@@ -1345,6 +1395,68 @@ mod tests {
         let rules = found(&columns);
         for expected in ["start < end", "high = code // 100", "low = code % 100"] {
             assert!(rules.iter().any(|r| r == expected), "{expected}: {rules:?}");
+        }
+    }
+
+    /// Planted flights: a cancelled flight (every tenth) has no delay, arrival or air time; a
+    /// diverted one (every tenth, shifted) no arrival or air time; `noise` is empty at random
+    /// and `rare` in too few rows to tell.
+    #[test]
+    fn columns_empty_wherever_another_is_are_found() {
+        let rows = 0..1000i64;
+        let column = |name: &str, empty: &dyn Fn(i64) -> bool| {
+            integers(name, rows.clone().map(|i| i % 50 + 1)).with_nulls(|i| empty(i as i64))
+        };
+        let cancelled = |i: i64| i % 10 == 0;
+        let landed = |i: i64| !cancelled(i) && i % 10 != 5;
+        let columns = vec![
+            column("dep", &cancelled),
+            column("delay", &cancelled),
+            column("arr", &|i| !landed(i)),
+            column("air", &|i| !landed(i)),
+            column("noise", &|i| (i * 7919 + 13) % 97 < 10),
+            column("rare", &|i| i % 100 == 0),
+            column("full", &|_| false),
+        ];
+        let mut rules = found(&columns);
+        rules.retain(|rule| rule.contains("empty"));
+        rules.sort();
+        assert_eq!(
+            rules,
+            [
+                "air is empty when arr is empty",
+                "arr is empty when air is empty",
+                "delay, arr, air are empty when dep is empty",
+                "dep, arr, air are empty when delay is empty",
+            ]
+        );
+        // One cancelled flight with a delay breaks the rules about the delay.
+        let mut broken = columns.clone();
+        broken[1].values[10] = Value::Number(3.0);
+        let rules = found(&broken);
+        assert!(
+            rules
+                .iter()
+                .any(|r| r == "dep, arr, air are empty when delay is empty")
+                && rules
+                    .iter()
+                    .any(|r| r == "arr, air are empty when dep is empty"),
+            "{rules:?}"
+        );
+    }
+
+    trait WithNulls {
+        fn with_nulls(self, empty: impl Fn(usize) -> bool) -> Self;
+    }
+
+    impl WithNulls for Column {
+        fn with_nulls(mut self, empty: impl Fn(usize) -> bool) -> Column {
+            for (row, value) in self.values.iter_mut().enumerate() {
+                if empty(row) {
+                    *value = Value::Null;
+                }
+            }
+            self
         }
     }
 

@@ -68,6 +68,12 @@ enum Step {
     /// `ss_net_paid = ss_ext_sales_price - ss_ext_discount_amt` with an empty discount left
     /// the drawn net amount above the sales price, and the coupon derived from them negative.
     Fallback(Vec<Bound>),
+    /// Emptied in a row where one of these columns (drawn before it) is empty: an empty rule
+    /// whose `when` comes first. Runs before every other step.
+    Empty(Vec<usize>),
+    /// Drawn again while empty in a row where one of these columns (drawn before it) has a
+    /// value: an empty rule whose `then` comes first, read the other way.
+    Present(Vec<usize>),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -271,6 +277,15 @@ impl Enforcer {
                 enforcer.steps[day].push(Step::DayOfMonth { year, month });
             }
         }
+        let (empty, present) = emptiness(rules, &own, &rank);
+        for (column, (empty, present)) in empty.into_iter().zip(present).enumerate() {
+            if !empty.is_empty() {
+                enforcer.steps[column].insert(0, Step::Empty(empty));
+            }
+            if !present.is_empty() {
+                enforcer.steps[column].push(Step::Present(present));
+            }
+        }
         (enforcer, order)
     }
 
@@ -305,6 +320,9 @@ impl Enforcer {
             let ok = match step {
                 Step::Derive(derive) => derive.fits(columns, context, rows),
                 Step::DayOfMonth { year, month } => *year < columns && *month < columns,
+                Step::Empty(others) | Step::Present(others) => {
+                    others.len() <= columns && others.iter().all(|&other| other < columns)
+                }
                 Step::Within(bounds) | Step::Fallback(bounds) => bounds
                     .iter()
                     .all(|b| b.other.iter().all(|(at, _)| fits(*at)) && b.fits()),
@@ -328,8 +346,11 @@ impl Enforcer {
         row: &[Value],
         context: &[Value],
     ) -> bool {
-        let Value::Number(x) = value else {
+        if self.must_be_empty(column, row) {
             return true;
+        }
+        let Value::Number(x) = value else {
+            return !value.is_null() || !self.must_have_value(column, row);
         };
         if let Some(common) = self.common.get(column).filter(|c| !c.is_empty())
             && common
@@ -347,7 +368,32 @@ impl Enforcer {
                         gap >= bound.min && gap <= bound.max
                     })
             }),
-            Step::Derive(_) | Step::DayOfMonth { .. } | Step::Fallback(_) => true,
+            Step::Derive(_)
+            | Step::DayOfMonth { .. }
+            | Step::Fallback(_)
+            | Step::Empty(_)
+            | Step::Present(_) => true,
+        })
+    }
+
+    /// Whether an empty rule empties `column` in `row` (one of its `when` columns is empty).
+    fn must_be_empty(&self, column: usize, row: &[Value]) -> bool {
+        self.steps.get(column).is_some_and(|steps| {
+            steps.iter().any(|step| match step {
+                Step::Empty(when) => when.iter().any(|&other| is_empty(row, other)),
+                _ => false,
+            })
+        })
+    }
+
+    /// Whether an empty rule, read the other way, wants a value in `column` in `row` (one of
+    /// the columns empty wherever it is has a value).
+    fn must_have_value(&self, column: usize, row: &[Value]) -> bool {
+        self.steps.get(column).is_some_and(|steps| {
+            steps.iter().any(|step| match step {
+                Step::Present(then) => then.iter().any(|&other| !is_empty(row, other)),
+                _ => false,
+            })
         })
     }
 
@@ -387,7 +433,11 @@ impl Enforcer {
             .common
             .get(column)
             .is_some_and(|times| !times.is_empty());
-        !bounded && !timed
+        let redrawn = self
+            .steps
+            .get(column)
+            .is_some_and(|steps| steps.iter().any(|step| matches!(step, Step::Present(_))));
+        !bounded && !timed && !redrawn
     }
 
     /// Whether the rules derive `column` and do nothing else to it ([`Enforcer::derived`] may
@@ -395,9 +445,13 @@ impl Enforcer {
     pub fn derives(&self, column: usize) -> bool {
         self.steps.get(column).is_some_and(|steps| {
             !steps.is_empty()
-                && steps
-                    .iter()
-                    .all(|step| matches!(step, Step::Derive(_) | Step::Fallback(_)))
+                && steps.iter().any(|step| matches!(step, Step::Derive(_)))
+                && steps.iter().all(|step| {
+                    matches!(
+                        step,
+                        Step::Derive(_) | Step::Fallback(_) | Step::Empty(_) | Step::Present(_)
+                    )
+                })
         })
     }
 
@@ -408,10 +462,17 @@ impl Enforcer {
         if !self.derives(column) {
             return None;
         }
+        if self.must_be_empty(column, row) {
+            return Some(Value::Null);
+        }
         // As in `fix`: the last step that computes a value gives it.
         self.steps[column].iter().rev().find_map(|step| match step {
             Step::Derive(derive) => derive.compute(row, context),
-            Step::Within(_) | Step::DayOfMonth { .. } | Step::Fallback(_) => None,
+            Step::Within(_)
+            | Step::DayOfMonth { .. }
+            | Step::Fallback(_)
+            | Step::Empty(_)
+            | Step::Present(_) => None,
         })
     }
 
@@ -452,7 +513,7 @@ impl Enforcer {
                     ))
                 }
                 Step::Derive(Derive::Copy { source }) => read.push(*source),
-                Step::Derive(_) | Step::DayOfMonth { .. } => {}
+                Step::Derive(_) | Step::DayOfMonth { .. } | Step::Empty(_) | Step::Present(_) => {}
             }
         }
         read
@@ -483,6 +544,8 @@ impl Enforcer {
         let mut derived = false;
         for step in &self.steps[column] {
             value = match step {
+                Step::Empty(when) if when.iter().any(|&other| is_empty(row, other)) => Value::Null,
+                Step::Empty(_) | Step::Present(_) => value,
                 Step::Derive(derive) if !value.is_null() => match derive.compute(row, context) {
                     Some(computed) => {
                         derived = true;
@@ -721,6 +784,42 @@ fn days_of_month(
         }
     }
     days
+}
+
+/// Whether `row` has no value in `column`.
+fn is_empty(row: &[Value], column: usize) -> bool {
+    row.get(column).is_none_or(Value::is_null)
+}
+
+/// For each column, the columns an empty rule empties it after (its `when`, drawn before it)
+/// and the columns whose values it must have one after (its `then`, drawn before it: a value
+/// there means a value here). `rank` is each column's place in the generation order.
+fn emptiness(
+    rules: &[Rule],
+    own: &dyn Fn(&str) -> Option<usize>,
+    rank: &[usize],
+) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
+    let mut empty = vec![Vec::new(); rank.len()];
+    let mut present = vec![Vec::new(); rank.len()];
+    for rule in rules {
+        let RuleKind::Empty { when, then } = &rule.kind else {
+            continue;
+        };
+        let Some(when) = own(when) else {
+            continue;
+        };
+        for then in then.iter().filter_map(|then| own(then)) {
+            if then == when {
+                continue;
+            }
+            if rank[when] < rank[then] {
+                empty[then].push(when);
+            } else {
+                present[when].push(then);
+            }
+        }
+    }
+    (empty, present)
 }
 
 /// A drawn day cut to the last day of the month `row` names in its `year` and `month`.
@@ -1616,5 +1715,56 @@ mod tests {
             &mut rng,
         );
         assert_eq!(paid, Value::Number(107.0), "derived where it can be");
+    }
+
+    /// `delay, arrival are empty when departure is empty`, drawn delay, departure, arrival:
+    /// the arrival (after) is emptied with the departure, and the departure (after the delay)
+    /// must have a value where the delay has one; `arrival = departure + delay` is derived.
+    #[test]
+    fn an_empty_rule_empties_the_columns_after_and_fills_the_one_after_them() {
+        let columns = ["delay", "departure", "arrival"].map(integers);
+        let rules = [
+            rule(RuleKind::Empty {
+                when: "departure".into(),
+                then: vec!["delay".into(), "arrival".into()],
+            }),
+            rule(RuleKind::Sum {
+                total: "arrival".into(),
+                a: "departure".into(),
+                b: "delay".into(),
+                clock: false,
+            }),
+        ];
+        let (enforcer, order) = Enforcer::compile(&rules, (&columns, &[]), vec![0, 1, 2], &[]);
+        assert_eq!(order, [0, 1, 2]);
+        assert_eq!(enforcer.check(3, 0, 10), Ok(()));
+        let mut rng = crate::sampling::rng_for(7, "t");
+        let cancelled = [Value::Null, Value::Null, Value::Null];
+        let flown = [Value::Number(5.0), Value::Number(600.0), Value::Null];
+        // The arrival: emptied with the departure, whatever was drawn; derived otherwise.
+        let arrival = |row: &[Value], rng: &mut SynthRng| {
+            enforcer.fix(2, Value::Number(900.0), (row, &[]), (None, None), rng)
+        };
+        assert_eq!(arrival(&cancelled, &mut rng), Value::Null);
+        assert_eq!(arrival(&flown, &mut rng), Value::Number(605.0));
+        assert_eq!(enforcer.derived(2, &cancelled, &[]), Some(Value::Null));
+        assert_eq!(enforcer.derived(2, &flown, &[]), Some(Value::Number(605.0)));
+        // The departure: an empty draw is refused where the delay has a value, so the model
+        // draws it again; any draw is kept where the delay is empty.
+        assert!(!enforcer.keeps_draws(1));
+        assert!(!enforcer.acceptable(1, &Value::Null, &flown, &[]));
+        assert!(enforcer.acceptable(1, &Value::Number(610.0), &flown, &[]));
+        assert!(enforcer.acceptable(1, &Value::Null, &cancelled, &[]));
+        assert!(enforcer.acceptable(1, &Value::Number(610.0), &cancelled, &[]));
+        // The delay, drawn first, is left as drawn.
+        assert!(enforcer.keeps_draws(0));
+        let delay = enforcer.fix(
+            0,
+            Value::Number(5.0),
+            (&cancelled, &[]),
+            (None, None),
+            &mut rng,
+        );
+        assert_eq!(delay, Value::Number(5.0));
     }
 }

@@ -10,7 +10,8 @@ use crate::data::{Column, Value, ValueFormat};
 /// Rows with every value a rule reads, and how many of them obey it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct Adherence {
-    /// Rows where every column of the rule has a value (and, for lookups, a known key).
+    /// Rows where every column of the rule has a value (and, for lookups, a known key; for
+    /// an empty rule, rows where its `when` column is empty).
     pub support: usize,
     /// Of those, the rows obeying the rule.
     pub holding: usize,
@@ -128,6 +129,12 @@ pub fn row_check<'r>(rule: &'r RuleKind, columns: &[Resolved<'_>]) -> Check<'r> 
             };
             let expected = super::local_time::value([year, month, day, hour], offsets)?;
             Some((target - expected).abs() < 0.5)
+        }),
+        // Rows where `when` has a value say nothing: the rule is about the empty ones.
+        RuleKind::Empty { .. } => Box::new(|values| {
+            values[0]
+                .is_null()
+                .then(|| values[1..].iter().all(|value| value.is_null()))
         }),
         RuleKind::CopyParent { .. } => Box::new(|values| {
             if values[0].is_null() || values[1].is_null() {

@@ -342,6 +342,15 @@ pub enum RuleKind {
         /// holds, sorted; the first from the start ([`local_time::FROM_THE_START`]).
         offsets: Vec<(i64, i64)>,
     },
+    /// The `then` columns are empty in every row where `when` is empty: a cancelled flight
+    /// has no departure delay, no arrival time and no air time. Read the other way, a row
+    /// with a value in one of `then` has one in `when`.
+    Empty {
+        /// The column whose emptiness carries over.
+        when: String,
+        /// The columns empty wherever it is.
+        then: Vec<String>,
+    },
     /// The column equals the parent's column.
     CopyParent {
         /// The child's column.
@@ -366,7 +375,8 @@ pub enum Origin {
 pub struct Rule {
     /// What the rule says.
     pub kind: RuleKind,
-    /// Real rows where every column of the rule has a value.
+    /// Real rows where every column of the rule has a value (for an empty rule, where its
+    /// `when` column is empty).
     pub support: usize,
     /// Of those, the rows that obey it.
     pub holding: usize,
@@ -392,7 +402,7 @@ impl Rule {
 
 impl RuleKind {
     /// The rule's class: order, difference, arithmetic, calendar, lookup, sum, product, clock,
-    /// copy.
+    /// local time, empty, copy.
     pub fn class(&self) -> &'static str {
         match self {
             RuleKind::Order { .. } => "order",
@@ -405,6 +415,7 @@ impl RuleKind {
             RuleKind::Product { .. } => "product",
             RuleKind::ClockTime { .. } => "clock time",
             RuleKind::LocalTime { .. } => "local time",
+            RuleKind::Empty { .. } => "empty",
             RuleKind::CopyParent { .. } => "copy of parent",
         }
     }
@@ -447,6 +458,7 @@ impl RuleKind {
             RuleKind::LocalTime { target, parts, .. } => {
                 format!("local time {target} {}", parts.join(" "))
             }
+            RuleKind::Empty { when, .. } => format!("empty {when}"),
             RuleKind::CopyParent { column, parent } => format!("copy {column} {parent}"),
         }
     }
@@ -467,6 +479,7 @@ impl RuleKind {
             RuleKind::LocalTime { target, parts, .. } => {
                 std::iter::once(target).chain(parts).map(own).collect()
             }
+            RuleKind::Empty { when, then } => std::iter::once(when).chain(then).map(own).collect(),
             RuleKind::CopyParent { column, parent } => vec![own(column), parent.clone()],
         }
     }
@@ -750,7 +763,7 @@ pub struct RuleSummary {
     /// The rule in the schema's rule language.
     pub rule: String,
     /// Its class (order, difference, arithmetic, calendar, lookup, sum, clock sum, clock time,
-    /// copy of parent).
+    /// local time, empty, copy of parent).
     pub class: &'static str,
     /// Found in the data or declared in the schema.
     pub origin: Origin,

@@ -11,6 +11,7 @@
 //! dep_time = clock(sched_dep_time + dep_delay)
 //! dep_time is a clock time
 //! time_hour = datetime(year, month, day, hour)   a local time's parts, in universal time
+//! arr_delay, air_time are empty when arr_time is empty
 //! billing_country = customers.country    copy of the parent's column
 //! ```
 
@@ -103,6 +104,10 @@ impl fmt::Display for RuleKind {
                 }
                 Ok(())
             }
+            RuleKind::Empty { when, then } => {
+                let verb = if then.len() == 1 { "is" } else { "are" };
+                write!(f, "{} {verb} empty when {when} is empty", then.join(", "))
+            }
             RuleKind::CopyParent { column, parent } => write!(f, "{column} = {parent}"),
         }
     }
@@ -140,6 +145,11 @@ pub fn parse(text: &str) -> Result<RuleKind, String> {
     {
         text = rule.trim();
     }
+    if let Some(rule) = text.strip_suffix(" is empty")
+        && let Some((then, when)) = rule.split_once(" when ")
+    {
+        return parse_empty(then, when);
+    }
     if let Some(column) = text.strip_suffix("is a clock time") {
         return Ok(RuleKind::ClockTime {
             column: name(column)?,
@@ -167,12 +177,29 @@ pub fn parse(text: &str) -> Result<RuleKind, String> {
     }
     let Some((target, expression)) = text.split_once('=') else {
         return Err(
-            "expected `a <= b`, `a < b`, `a - b in [min, max]`, `t = expression` or \
-             `c is a clock time`"
+            "expected `a <= b`, `a < b`, `a - b in [min, max]`, `t = expression`, \
+             `c is a clock time` or `a, b are empty when c is empty`"
                 .into(),
         );
     };
     parse_equation(name(target)?, expression.trim())
+}
+
+/// `a, b are empty when c is empty` (`is` for one column), `when` and `then` split.
+fn parse_empty(then: &str, when: &str) -> Result<RuleKind, String> {
+    let then = then
+        .trim()
+        .strip_suffix(" empty")
+        .and_then(|then| {
+            then.strip_suffix(" are")
+                .or_else(|| then.strip_suffix(" is"))
+        })
+        .ok_or("an empty rule is written `a, b are empty when c is empty`")?;
+    let then = then.split(',').map(name).collect::<Result<Vec<_>, _>>()?;
+    Ok(RuleKind::Empty {
+        when: name(when)?,
+        then,
+    })
 }
 
 fn parse_difference(left: &str, right: &str) -> Result<RuleKind, String> {
@@ -364,6 +391,8 @@ mod tests {
             "dep_time is a clock time",
             "country = customers.country",
             "time_hour = datetime(year, month, day, hour)",
+            "air_time is empty when arr_delay is empty",
+            "arr_delay, air_time are empty when arr_time is empty",
         ] {
             let rule = parse(text).unwrap_or_else(|err| panic!("{text}: {err}"));
             assert_eq!(rule.to_string(), text);
@@ -397,5 +426,15 @@ mod tests {
         assert!(parse("a - b in [NaN, 1]").is_err());
         assert!(parse("a - b in [0, 1e304] days").is_err());
         assert!(parse("just words").is_err());
+        assert_eq!(
+            parse(" a,b  are empty when  c is empty"),
+            Ok(RuleKind::Empty {
+                when: "c".into(),
+                then: vec!["a".into(), "b".into()],
+            })
+        );
+        assert!(parse("a is empty when c d is empty").is_err());
+        assert!(parse("a, , b are empty when c is empty").is_err());
+        assert!(parse("a empty when c is empty").is_err());
     }
 }
