@@ -791,7 +791,9 @@ impl RuleSummary {
             Origin::Found => "",
             Origin::Declared => ", declared",
         };
-        let share = if self.holding == self.support {
+        let share = if self.support == 0 {
+            "no real row to check it on".to_string()
+        } else if self.holding == self.support {
             format!("all {} rows", self.support)
         } else {
             format!(
@@ -876,6 +878,26 @@ mod tests {
     /// Parts worked out by hand (Python's `datetime`) for a leap day, a Sunday (the two week
     /// numbers differ), the second before the epoch and a December (the month's end in the
     /// next year).
+    #[test]
+    fn a_listed_rule_says_how_many_real_rows_keep_it() {
+        let summary = |support, holding| RuleSummary {
+            rule: "b is empty when a is empty".into(),
+            class: "empty",
+            origin: Origin::Declared,
+            support,
+            holding,
+        };
+        let lines = [(0, 0), (503, 503), (4, 3)].map(|(s, h)| summary(s, h).line());
+        assert_eq!(
+            lines,
+            [
+                "b is empty when a is empty  (empty, declared; no real row to check it on)",
+                "b is empty when a is empty  (empty, declared; all 503 rows)",
+                "b is empty when a is empty  (empty, declared; 3 of 4 rows, 75.00%)",
+            ]
+        );
+    }
+
     #[test]
     fn calendar_parts_match_dates_worked_out_by_hand() {
         let cases: [(f64, [i64; 15]); 4] = [
