@@ -1571,6 +1571,15 @@ mod tests {
             times.check(4, 0, 10).is_err(),
             "not clock times, not sorted"
         );
+
+        for step in [Step::Empty(vec![0, 4]), Step::Present(vec![9])] {
+            let mut emptied = compiled();
+            emptied.steps[2].push(step);
+            assert!(emptied.check(4, 0, 10).is_err(), "no own column 4 or 9");
+        }
+        let mut emptied = compiled();
+        emptied.steps[2].push(Step::Empty(vec![0, 1]));
+        assert_eq!(emptied.check(4, 0, 10), Ok(()));
     }
 
     #[test]
