@@ -380,7 +380,7 @@ impl Enforcer {
     fn must_be_empty(&self, column: usize, row: &[Value]) -> bool {
         self.steps.get(column).is_some_and(|steps| {
             steps.iter().any(|step| match step {
-                Step::Empty(when) => when.iter().any(|&other| is_empty(row, other)),
+                Step::Empty(when) => any_empty(when, row),
                 _ => false,
             })
         })
@@ -391,7 +391,7 @@ impl Enforcer {
     fn must_have_value(&self, column: usize, row: &[Value]) -> bool {
         self.steps.get(column).is_some_and(|steps| {
             steps.iter().any(|step| match step {
-                Step::Present(then) => then.iter().any(|&other| !is_empty(row, other)),
+                Step::Present(then) => !all_empty(then, row),
                 _ => false,
             })
         })
@@ -444,8 +444,7 @@ impl Enforcer {
     /// give its value).
     pub fn derives(&self, column: usize) -> bool {
         self.steps.get(column).is_some_and(|steps| {
-            !steps.is_empty()
-                && steps.iter().any(|step| matches!(step, Step::Derive(_)))
+            steps.iter().any(|step| matches!(step, Step::Derive(_)))
                 && steps.iter().all(|step| {
                     matches!(
                         step,
@@ -544,7 +543,7 @@ impl Enforcer {
         let mut derived = false;
         for step in &self.steps[column] {
             value = match step {
-                Step::Empty(when) if when.iter().any(|&other| is_empty(row, other)) => Value::Null,
+                Step::Empty(when) if any_empty(when, row) => Value::Null,
                 Step::Empty(_) | Step::Present(_) => value,
                 Step::Derive(derive) if !value.is_null() => match derive.compute(row, context) {
                     Some(computed) => {
@@ -786,9 +785,18 @@ fn days_of_month(
     days
 }
 
-/// Whether `row` has no value in `column`.
-fn is_empty(row: &[Value], column: usize) -> bool {
-    row.get(column).is_none_or(Value::is_null)
+/// Whether `row` has no value in one of `columns`.
+fn any_empty(columns: &[usize], row: &[Value]) -> bool {
+    columns
+        .iter()
+        .any(|&column| row.get(column).is_none_or(Value::is_null))
+}
+
+/// Whether `row` has no value in any of `columns`.
+fn all_empty(columns: &[usize], row: &[Value]) -> bool {
+    columns
+        .iter()
+        .all(|&column| row.get(column).is_none_or(Value::is_null))
 }
 
 /// For each column, the columns an empty rule empties it after (its `when`, drawn before it)
