@@ -197,6 +197,9 @@ pub fn train_all(
     }
 }
 
+/// Trains one table of the plan: its model on a training sample (a large table's), its
+/// sequence parent's link, its assigned keys' distributions over every real row, its rules
+/// and semantic columns, or a verbatim copy when the table is kept as it is.
 fn train_table(
     input: &Validated,
     plan: &TablePlan,
@@ -224,90 +227,28 @@ fn train_table(
         }
     };
     let training = sample.as_ref().unwrap_or(table);
-    let in_sample = |index: &[Option<usize>]| match &sample_rows {
-        Some(rows) => rows.iter().map(|&row| index[row]).collect(),
-        None => index.to_vec(),
-    };
+    let sample_rows = sample_rows.as_deref();
     let parent = sequence.as_ref().map(|(key, index)| {
         let rows = input.tables[&key.parent].rows();
         ParentLink {
             context: real_context(input, &key.parent),
             rows,
-            parent_of_row: in_sample(index),
+            parent_of_row: in_sample(index, sample_rows),
             counts: crate::stats::children_per_parent(index, rows),
         }
     });
     let orphan_rows = sequence.as_ref().map_or(0, |(_, index)| {
         index.iter().filter(|row| row.is_none()).count()
     });
-    // Each key (column, parent table) with its parent rows, compact, for the pairs later keys
-    // may keep unique with it and the order they keep with it (none without an assigned key:
-    // a sequence key alone has neither).
-    let mut earlier_keys: Vec<EarlierKey> = sequence
-        .iter()
-        .filter(|_| !plan.assigned.is_empty())
-        .map(|(key, index)| {
-            let compact = keys::compact_rows(index);
-            (key.column.clone(), key.parent.clone(), compact)
-        })
-        .collect();
-    let assigned: Vec<KeyDistribution> = plan
-        .assigned
-        .iter()
-        .map(|fk| {
-            let parent_of_row = real_parent_index(input, table, &fk.column, &fk.parent);
-            let parent = &input.tables[&fk.parent];
-            let sampled = LinkedColumns {
-                child: &training.columns,
-                child_rows: training.rows(),
-                parent: &parent.columns,
-                parent_rows: parent.rows(),
-            };
-            let sample_parent_of_row = in_sample(&parent_of_row);
-            let mut distribution = KeyDistribution::learn_sampled(
-                &fk.column,
-                &fk.parent,
-                &parent_of_row,
-                (sampled, &sample_parent_of_row),
-                privacy,
-            );
-            if kept.contains_key(&fk.parent) {
-                distribution.by_row = Some(keys::counts_by_row(&parent_of_row, parent.rows()));
-            }
-            let compact = keys::compact_rows(&parent_of_row);
-            drop(parent_of_row);
-            distribution.unique_with = unique_with(&earlier_keys, compact.as_deref());
-            if kept.contains_key(&fk.parent) {
-                let same_parent = || {
-                    earlier_keys
-                        .iter()
-                        .filter(|(_, parent, _)| parent == &fk.parent)
-                };
-                let key = compact.as_deref();
-                let after = ordered(same_parent(), key, keys::never_before);
-                let before = ordered(same_parent(), key, |key, first| {
-                    keys::never_before(first, key)
-                });
-                let found = match (after, before) {
-                    (Some((column, first)), _) => Some((column, first, true)),
-                    (None, Some((column, first))) => Some((column, first, false)),
-                    (None, None) => None,
-                };
-                distribution.order = found.zip(key).and_then(|((column, first, after), key)| {
-                    // Measured from the earlier of the two parent rows.
-                    let (low, high) = if after { (first, key) } else { (key, first) };
-                    Some(keys::KeyOrder {
-                        earlier: column.clone(),
-                        after,
-                        gaps: keys::gap_quantiles(low, high)?,
-                    })
-                });
-            }
-            earlier_keys.push((fk.column.clone(), fk.parent.clone(), compact));
-            distribution
-        })
-        .collect();
-    drop(earlier_keys);
+    let linked = Linked {
+        input,
+        table,
+        training,
+        sample_rows,
+        kept,
+        privacy,
+    };
+    let assigned = linked.assigned_keys(plan, sequence.as_ref());
     let kept = kept
         .get(&plan.table)
         .map(|reason| KeptTable::copy(table, reason.clone()));
@@ -319,7 +260,9 @@ fn train_table(
         .order_by
         .as_ref()
         .and_then(|name| table.columns.iter().position(|c| &c.name == name));
-    let sample_row_of = sequence.as_ref().map(|(_, index)| in_sample(index));
+    let sample_row_of = sequence
+        .as_ref()
+        .map(|(_, index)| in_sample(index, sample_rows));
     let row_of = sequence
         .as_ref()
         .zip(sample_row_of.as_deref())
@@ -341,15 +284,7 @@ fn train_table(
         name: table.name.clone(),
         header: table.header.clone(),
         primary_key: def.primary_key.clone(),
-        columns: table
-            .columns
-            .iter()
-            .map(|column| ColumnSpec {
-                name: column.name.clone(),
-                kind: column.kind,
-                format: column.format.clone(),
-            })
-            .collect(),
+        columns: column_specs(table),
         order_by,
         real_rows: input.real_rows(&plan.table),
         orphan_rows,
@@ -362,6 +297,136 @@ fn train_table(
         semantic,
         rules,
     }
+}
+
+/// The rows of a parent index that the training sample holds (`rows`), in the sample's order:
+/// all of them when the table is not sampled.
+fn in_sample(index: &[Option<usize>], rows: Option<&[usize]>) -> Vec<Option<usize>> {
+    match rows {
+        Some(rows) => rows.iter().map(|&row| index[row]).collect(),
+        None => index.to_vec(),
+    }
+}
+
+/// How a table's columns are written back: what the output needs of them, without the data.
+fn column_specs(table: &Table) -> Vec<ColumnSpec> {
+    table
+        .columns
+        .iter()
+        .map(|column| ColumnSpec {
+            name: column.name.clone(),
+            kind: column.kind,
+            format: column.format.clone(),
+        })
+        .collect()
+}
+
+/// What learning a table's assigned keys reads: the real table, its training sample (and
+/// which real rows that is), the tables kept as they are, and the privacy settings.
+struct Linked<'a> {
+    input: &'a Validated,
+    table: &'a Table,
+    training: &'a Table,
+    sample_rows: Option<&'a [usize]>,
+    kept: &'a IndexMap<String, String>,
+    privacy: Privacy,
+}
+
+impl Linked<'_> {
+    /// The distributions of the table's assigned keys, in the plan's order. Each key is
+    /// learned against the keys before it (the sequence key first), for the pairs it keeps
+    /// unique with one and the order it keeps with one (none without an assigned key: a
+    /// sequence key alone has neither).
+    fn assigned_keys(
+        &self,
+        plan: &TablePlan,
+        sequence: Option<&(&crate::schema::ForeignKey, Vec<Option<usize>>)>,
+    ) -> Vec<KeyDistribution> {
+        let mut earlier_keys: Vec<EarlierKey> = sequence
+            .iter()
+            .filter(|_| !plan.assigned.is_empty())
+            .map(|(key, index)| {
+                let compact = keys::compact_rows(index);
+                (key.column.clone(), key.parent.clone(), compact)
+            })
+            .collect();
+        plan.assigned
+            .iter()
+            .map(|fk| {
+                let (distribution, compact) = self.assigned_key(fk, &earlier_keys);
+                earlier_keys.push((fk.column.clone(), fk.parent.clone(), compact));
+                distribution
+            })
+            .collect()
+    }
+
+    /// One assigned key's distribution, and its parent rows in compact form (for the keys
+    /// after it).
+    fn assigned_key(
+        &self,
+        fk: &crate::schema::ForeignKey,
+        earlier_keys: &[EarlierKey],
+    ) -> (KeyDistribution, Option<Vec<u32>>) {
+        let parent_of_row = real_parent_index(self.input, self.table, &fk.column, &fk.parent);
+        let parent = &self.input.tables[&fk.parent];
+        let sampled = LinkedColumns {
+            child: &self.training.columns,
+            child_rows: self.training.rows(),
+            parent: &parent.columns,
+            parent_rows: parent.rows(),
+        };
+        let sample_parent_of_row = in_sample(&parent_of_row, self.sample_rows);
+        let mut distribution = KeyDistribution::learn_sampled(
+            &fk.column,
+            &fk.parent,
+            &parent_of_row,
+            (sampled, &sample_parent_of_row),
+            self.privacy,
+        );
+        let parent_kept = self.kept.contains_key(&fk.parent);
+        if parent_kept {
+            distribution.by_row = Some(keys::counts_by_row(&parent_of_row, parent.rows()));
+        }
+        let compact = keys::compact_rows(&parent_of_row);
+        drop(parent_of_row);
+        distribution.unique_with = unique_with(earlier_keys, compact.as_deref());
+        if parent_kept {
+            distribution.order = key_order(earlier_keys, &fk.parent, compact.as_deref());
+        }
+        (distribution, compact)
+    }
+}
+
+/// The order a key to a kept parent keeps with an earlier key to the same parent
+/// (`KeyDistribution::order`): the first such key whose parent rows are never after this
+/// key's, or else never before them, with the real distances between the two.
+fn key_order(
+    earlier_keys: &[EarlierKey],
+    parent: &str,
+    key: Option<&[u32]>,
+) -> Option<keys::KeyOrder> {
+    let same_parent = || {
+        earlier_keys
+            .iter()
+            .filter(|(_, earlier_parent, _)| earlier_parent == parent)
+    };
+    let after = ordered(same_parent(), key, keys::never_before);
+    let before = ordered(same_parent(), key, |key, first| {
+        keys::never_before(first, key)
+    });
+    let (column, first, after) = match (after, before) {
+        (Some((column, first)), _) => (column, first, true),
+        (None, Some((column, first))) => (column, first, false),
+        (None, None) => return None,
+    };
+    let key = key?;
+    // Measured from the earlier of the two parent rows.
+    let (low, high) = if after { (first, key) } else { (key, first) };
+    Some(keys::KeyOrder {
+        earlier: column.clone(),
+        after,
+        gaps: keys::gap_quantiles(low, high)?,
+    })
 }
 
 /// The first of the table's earlier keys (the sequence key, then the assigned keys in order)

@@ -178,42 +178,15 @@ impl Enforcer {
                 .position(|c| &c.name == column)
                 .map(Ref::Context),
         };
-        let mut derived: Vec<Option<(Derive, Vec<usize>)>> = vec![None; columns.len()];
-        for (source, (high, low, divisor)) in splits(rules, &own) {
-            derived[source] = Some((Derive::Compose { high, low, divisor }, vec![high, low]));
-        }
         let in_sequence = |column: usize| in_sequence.get(column).copied().unwrap_or(false);
-        for (part, derive, source) in local_parts(rules, &own, &in_sequence) {
-            if derived[part].is_none() && derived[source].is_none() {
-                derived[part] = Some((derive, vec![source]));
-            }
-        }
-        let mut ranked: Vec<&Rule> = rules.iter().collect();
-        ranked.sort_by_key(|rule| priority(&rule.kind));
-        for rule in &ranked {
-            for (target, derive, sources) in derivations(&rule.kind, &own, &resolve, columns) {
-                if matches!(rule.kind, RuleKind::LocalTime { .. }) && in_sequence(target) {
-                    continue;
-                }
-                if derived[target].is_none() && !depends_on(&derived, &[], &sources, target) {
-                    derived[target] = Some((derive, sources));
-                    break;
-                }
-            }
-        }
+        let derived = determined(rules, (&own, &resolve), columns, &in_sequence);
         let mut waits = bounded_after_determined(rules, &resolve, &derived, &order);
         let days = days_of_month(rules, &own, &derived);
         for &(day, year, month) in &days {
             waits[day].extend([year, month]);
         }
         let order = topological(order, &derived, &waits);
-        let rank: Vec<usize> = {
-            let mut rank = vec![0; columns.len()];
-            for (position, &column) in order.iter().enumerate() {
-                rank[column] = position;
-            }
-            rank
-        };
+        let rank = ranks(&order, columns.len());
         let mut enforcer = Enforcer {
             steps: vec![Vec::new(); columns.len()],
             grids: vec![Grid::Free; columns.len()],
@@ -221,52 +194,9 @@ impl Enforcer {
             common: vec![Vec::new(); columns.len()],
             uses_context: false,
         };
-        let mut bounds: Vec<Vec<Bound>> = vec![Vec::new(); columns.len()];
-        let mut fallbacks: Vec<Vec<Bound>> = vec![Vec::new(); columns.len()];
-        for rule in rules {
-            for col in rule.kind.columns() {
-                if let Some(Ref::Own(index)) = resolve(&col) {
-                    enforcer.grids[index] = grid_of(&columns[index]);
-                }
-            }
-            for (column, bound) in fallback_bounds(rule, &resolve, &rank, &derived, columns) {
-                enforcer.uses_context |= bound
-                    .other
-                    .iter()
-                    .any(|(at, _)| matches!(at, Ref::Context(_)));
-                fallbacks[column].push(bound);
-            }
-            if let Some((column, bound)) = bound_of(rule, &resolve, &rank, &derived, columns) {
-                enforcer.uses_context |= bound
-                    .other
-                    .iter()
-                    .any(|(at, _)| matches!(at, Ref::Context(_)));
-                bounds[column].push(bound);
-            }
-        }
-        for rule in rules {
-            if let RuleKind::ClockTime {
-                column,
-                midnight_2400,
-                common,
-            } = &rule.kind
-                && let Some(index) = own(column)
-            {
-                enforcer.grids[index] = Grid::Clock {
-                    midnight_2400: *midnight_2400,
-                };
-                enforcer.common[index] = common.clone();
-            }
-        }
-        for (column, (derive, fallback)) in derived.into_iter().zip(fallbacks).enumerate() {
-            if let Some((derive, _)) = derive {
-                enforcer.uses_context |= matches!(derive, Derive::Copy { .. });
-                enforcer.steps[column].push(Step::Derive(derive));
-                if !fallback.is_empty() {
-                    enforcer.steps[column].push(Step::Fallback(fallback));
-                }
-            }
-        }
+        let (bounds, fallbacks) = enforcer.bounds(rules, &resolve, (&rank, &derived), columns);
+        enforcer.clock_times(rules, &own);
+        enforcer.push_derived(derived, fallbacks);
         for (column, bounds) in bounds.into_iter().enumerate() {
             if !bounds.is_empty() {
                 enforcer.steps[column].push(Step::Within(bounds));
@@ -277,16 +207,100 @@ impl Enforcer {
                 enforcer.steps[day].push(Step::DayOfMonth { year, month });
             }
         }
-        let (empty, present) = emptiness(rules, &own, &rank);
-        for (column, (empty, present)) in empty.into_iter().zip(present).enumerate() {
-            if !empty.is_empty() {
-                enforcer.steps[column].insert(0, Step::Empty(empty));
+        enforcer.push_emptiness(rules, &own, &rank);
+        (enforcer, order)
+    }
+
+    /// Every rule's bounds on the columns it bounds (`Step::Within`) and the fallback bounds
+    /// of the columns it determines (`Step::Fallback`), column by column; a column a rule
+    /// names is put on its grid.
+    fn bounds(
+        &mut self,
+        rules: &[Rule],
+        resolve: &dyn Fn(&Col) -> Option<Ref>,
+        (rank, derived): (&[usize], &[Option<(Derive, Vec<usize>)>]),
+        columns: &[Column],
+    ) -> (Vec<Vec<Bound>>, Vec<Vec<Bound>>) {
+        let mut bounds: Vec<Vec<Bound>> = vec![Vec::new(); columns.len()];
+        let mut fallbacks: Vec<Vec<Bound>> = vec![Vec::new(); columns.len()];
+        let reads_context = |bound: &Bound| {
+            bound
+                .other
+                .iter()
+                .any(|(at, _)| matches!(at, Ref::Context(_)))
+        };
+        for rule in rules {
+            for col in rule.kind.columns() {
+                if let Some(Ref::Own(index)) = resolve(&col) {
+                    self.grids[index] = grid_of(&columns[index]);
+                }
             }
-            if !present.is_empty() {
-                enforcer.steps[column].push(Step::Present(present));
+            for (column, bound) in fallback_bounds(rule, resolve, rank, derived, columns) {
+                self.uses_context |= reads_context(&bound);
+                fallbacks[column].push(bound);
+            }
+            if let Some((column, bound)) = bound_of(rule, resolve, rank, derived, columns) {
+                self.uses_context |= reads_context(&bound);
+                bounds[column].push(bound);
             }
         }
-        (enforcer, order)
+        (bounds, fallbacks)
+    }
+
+    /// Puts the columns of clock times on their clock, with their common values.
+    fn clock_times(&mut self, rules: &[Rule], own: &dyn Fn(&str) -> Option<usize>) {
+        for rule in rules {
+            if let RuleKind::ClockTime {
+                column,
+                midnight_2400,
+                common,
+            } = &rule.kind
+                && let Some(index) = own(column)
+            {
+                self.grids[index] = Grid::Clock {
+                    midnight_2400: *midnight_2400,
+                };
+                self.common[index] = common.clone();
+            }
+        }
+    }
+
+    /// A determined column's derivation, then its fallback bounds (for a derived value the
+    /// column's other rules refuse).
+    fn push_derived(
+        &mut self,
+        derived: Vec<Option<(Derive, Vec<usize>)>>,
+        fallbacks: Vec<Vec<Bound>>,
+    ) {
+        for (column, (derive, fallback)) in derived.into_iter().zip(fallbacks).enumerate() {
+            if let Some((derive, _)) = derive {
+                self.uses_context |= matches!(derive, Derive::Copy { .. });
+                self.steps[column].push(Step::Derive(derive));
+                if !fallback.is_empty() {
+                    self.steps[column].push(Step::Fallback(fallback));
+                }
+            }
+        }
+    }
+
+    /// The empty rules' steps: a column emptied first where an earlier listed column is empty
+    /// (`Step::Empty`), and drawn again last while empty where one has a value
+    /// (`Step::Present`).
+    fn push_emptiness(
+        &mut self,
+        rules: &[Rule],
+        own: &dyn Fn(&str) -> Option<usize>,
+        rank: &[usize],
+    ) {
+        let (empty, present) = emptiness(rules, own, rank);
+        for (column, (empty, present)) in empty.into_iter().zip(present).enumerate() {
+            if !empty.is_empty() {
+                self.steps[column].insert(0, Step::Empty(empty));
+            }
+            if !present.is_empty() {
+                self.steps[column].push(Step::Present(present));
+            }
+        }
     }
 
     /// Checks an enforcer read from a model file against the table it draws (`columns` own
@@ -689,6 +703,49 @@ fn nearest(sorted: &[f64], value: Value) -> Value {
     } else {
         above
     })
+}
+
+/// The columns the rules determine, each with how and from which columns: a split column's
+/// parts first, then local times' parts, then the rules by priority, each column determined
+/// once and never from a column that depends on it.
+fn determined(
+    rules: &[Rule],
+    (own, resolve): (&dyn Fn(&str) -> Option<usize>, &dyn Fn(&Col) -> Option<Ref>),
+    columns: &[Column],
+    in_sequence: &dyn Fn(usize) -> bool,
+) -> Vec<Option<(Derive, Vec<usize>)>> {
+    let mut derived: Vec<Option<(Derive, Vec<usize>)>> = vec![None; columns.len()];
+    for (source, (high, low, divisor)) in splits(rules, own) {
+        derived[source] = Some((Derive::Compose { high, low, divisor }, vec![high, low]));
+    }
+    for (part, derive, source) in local_parts(rules, own, in_sequence) {
+        if derived[part].is_none() && derived[source].is_none() {
+            derived[part] = Some((derive, vec![source]));
+        }
+    }
+    let mut ranked: Vec<&Rule> = rules.iter().collect();
+    ranked.sort_by_key(|rule| priority(&rule.kind));
+    for rule in &ranked {
+        for (target, derive, sources) in derivations(&rule.kind, own, resolve, columns) {
+            if matches!(rule.kind, RuleKind::LocalTime { .. }) && in_sequence(target) {
+                continue;
+            }
+            if derived[target].is_none() && !depends_on(&derived, &[], &sources, target) {
+                derived[target] = Some((derive, sources));
+                break;
+            }
+        }
+    }
+    derived
+}
+
+/// Each column's place in the generation order.
+fn ranks(order: &[usize], columns: usize) -> Vec<usize> {
+    let mut rank = vec![0; columns];
+    for (position, &column) in order.iter().enumerate() {
+        rank[column] = position;
+    }
+    rank
 }
 
 /// Columns split into two others by `// k` and `% k` (`hour` and `minute` of `sched_dep_time`):
