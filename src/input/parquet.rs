@@ -259,65 +259,77 @@ fn append_text(array: &ArrayRef, cells: &mut Vec<Option<String>>) -> Result<(), 
                 cells.push(in_range(days.map(|days| (date_text(days), days)))?);
             }
         }
-        Timestamp(unit, _) => {
-            use arrow_array::types::{
-                TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
-                TimestampSecondType,
-            };
-            let (ticks, per_second): (Vec<Option<i64>>, i64) = match unit {
-                TimeUnit::Second => (
-                    array.as_primitive::<TimestampSecondType>().iter().collect(),
-                    1,
-                ),
-                TimeUnit::Millisecond => (
-                    array
-                        .as_primitive::<TimestampMillisecondType>()
-                        .iter()
-                        .collect(),
-                    1_000,
-                ),
-                TimeUnit::Microsecond => (
-                    array
-                        .as_primitive::<TimestampMicrosecondType>()
-                        .iter()
-                        .collect(),
-                    1_000_000,
-                ),
-                TimeUnit::Nanosecond => (
-                    array
-                        .as_primitive::<TimestampNanosecondType>()
-                        .iter()
-                        .collect(),
-                    1_000_000_000,
-                ),
-            };
-            for t in ticks {
-                let text = t.map(|t| (timestamp_text(t, per_second), t.div_euclid(per_second)));
-                cells.push(in_range(
-                    text.map(|(text, seconds)| (text, seconds / 86_400)),
-                )?);
-            }
-        }
+        Timestamp(unit, _) => append_timestamps(array, *unit, cells)?,
         Utf8 => cells.extend(array.as_string::<i32>().iter().map(|v| v.and_then(cell))),
         LargeUtf8 => cells.extend(array.as_string::<i64>().iter().map(|v| v.and_then(cell))),
         Utf8View => cells.extend(array.as_string_view().iter().map(|v| v.and_then(cell))),
-        Dictionary(_, _) => {
-            let dictionary = array
-                .as_any_dictionary_opt()
-                .ok_or("a dictionary column that cannot be read")?;
-            let mut labels = Vec::new();
-            append_text(dictionary.values(), &mut labels)?;
-            let keys = dictionary.normalized_keys();
-            for (index, key) in keys.into_iter().enumerate() {
-                let label = if dictionary.keys().is_null(index) {
-                    None
-                } else {
-                    labels.get(key).cloned().flatten()
-                };
-                cells.push(label);
-            }
-        }
+        Dictionary(_, _) => append_labels(array, cells)?,
         other => return Err(format!("cannot read Arrow type {other}")),
+    }
+    Ok(())
+}
+
+/// Appends a timestamp array's values as text, whatever its unit.
+fn append_timestamps(
+    array: &ArrayRef,
+    unit: TimeUnit,
+    cells: &mut Vec<Option<String>>,
+) -> Result<(), String> {
+    use arrow_array::types::{
+        TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+        TimestampSecondType,
+    };
+    let (ticks, per_second): (Vec<Option<i64>>, i64) = match unit {
+        TimeUnit::Second => (
+            array.as_primitive::<TimestampSecondType>().iter().collect(),
+            1,
+        ),
+        TimeUnit::Millisecond => (
+            array
+                .as_primitive::<TimestampMillisecondType>()
+                .iter()
+                .collect(),
+            1_000,
+        ),
+        TimeUnit::Microsecond => (
+            array
+                .as_primitive::<TimestampMicrosecondType>()
+                .iter()
+                .collect(),
+            1_000_000,
+        ),
+        TimeUnit::Nanosecond => (
+            array
+                .as_primitive::<TimestampNanosecondType>()
+                .iter()
+                .collect(),
+            1_000_000_000,
+        ),
+    };
+    for t in ticks {
+        let text = t.map(|t| (timestamp_text(t, per_second), t.div_euclid(per_second)));
+        cells.push(in_range(
+            text.map(|(text, seconds)| (text, seconds / 86_400)),
+        )?);
+    }
+    Ok(())
+}
+
+/// Appends a dictionary array's labels, each key read through its dictionary.
+fn append_labels(array: &ArrayRef, cells: &mut Vec<Option<String>>) -> Result<(), String> {
+    let dictionary = array
+        .as_any_dictionary_opt()
+        .ok_or("a dictionary column that cannot be read")?;
+    let mut labels = Vec::new();
+    append_text(dictionary.values(), &mut labels)?;
+    let keys = dictionary.normalized_keys();
+    for (index, key) in keys.into_iter().enumerate() {
+        let label = if dictionary.keys().is_null(index) {
+            None
+        } else {
+            labels.get(key).cloned().flatten()
+        };
+        cells.push(label);
     }
     Ok(())
 }

@@ -265,16 +265,7 @@ impl LearnedModel {
         );
         let ordered = ordered_features(layout, &encoders, &context_encoders);
         let context_parents = parents_per_code(data, context, &context_encoders);
-        // Columns drawn as gaps from the row before (in their sequence's order).
-        let in_sequence: Vec<bool> = (0..columns.len())
-            .into_par_iter()
-            .map(|column| {
-                layout.sequential
-                    && (layout.previous
-                        || data.order_by == Some(column)
-                        || sequences.in_order(&columns[column]) >= 0.99)
-            })
-            .collect();
+        let in_sequence = drawn_in_sequence(data, layout, &sequences);
         let (enforcer, order) = Enforcer::compile(
             data.rules,
             (columns, context),
@@ -296,9 +287,9 @@ impl LearnedModel {
                     min_count,
                     params,
                 };
-                let gaps = in_sequence[column];
                 let on_its_own = data.marginal(column, min_count);
-                train_column(&setup, on_its_own, gaps, anchor.map(|a| &context[a]))
+                let anchor = anchor.map(|a| &context[a]);
+                train_column(&setup, on_its_own, in_sequence[column], anchor)
             })
             .collect();
         let sequence = data.parent.as_ref().map(|link| {
@@ -1304,6 +1295,22 @@ fn protected_bounds(column: &Column, min_count: usize) -> Option<(f64, f64)> {
         0
     };
     Some((numbers[trim], numbers[numbers.len() - 1 - trim]))
+}
+
+/// For each column, whether it is drawn as a gap from the row before, in its sequence's
+/// order: every column of short sequences (whose previous row is a feature), the `order_by`
+/// column, and a column whose real sequences are nearly always in order.
+fn drawn_in_sequence(data: &TrainingData<'_>, layout: Layout, sequences: &Sequences) -> Vec<bool> {
+    let columns = &data.table.columns;
+    (0..columns.len())
+        .into_par_iter()
+        .map(|column| {
+            layout.sequential
+                && (layout.previous
+                    || data.order_by == Some(column)
+                    || sequences.in_order(&columns[column]) >= 0.99)
+        })
+        .collect()
 }
 
 /// Columns with few distinct values first: trees condition a wide column on narrow ones more
