@@ -152,9 +152,8 @@ struct SemanticColumn {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 enum Generator {
     Names,
-    Street {
-        words: f64,
-    },
+    /// Street names in the real values' shape.
+    Street(StreetShape),
     Email(EmailModel),
     Phone(PhoneModel),
     Shape(IdShape),
@@ -274,6 +273,119 @@ enum PlaceList {
     Towns,
     Counties,
     Streets,
+}
+
+/// How a column's real street values are built: a house number first or not, a suffix
+/// (`Road`, `St`) last or not, and how many name words between (`370 Rivera Oval`,
+/// `Dogwood Sunset`, `Washington 6th`). A street-name column beside a number column and a
+/// type column holds no number and no suffix; a drawn value keeps to that.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreetShape {
+    /// The share of values that start with a house number.
+    number: f64,
+    /// The share of values that end with a street suffix.
+    suffix: f64,
+    /// The shares of values with one, two, and three or more name words.
+    names: [f64; 3],
+}
+
+/// Abbreviated street suffixes, beside the locales' lists of whole ones.
+const SUFFIX_ABBREVIATIONS: &[&str] = &[
+    "st", "rd", "ave", "av", "ln", "dr", "blvd", "ct", "pl", "pkwy", "hwy", "cir", "ter", "sq",
+    "trl", "way",
+];
+
+impl StreetShape {
+    /// The shape of a column's street values (one name word, nothing else, when it has none).
+    fn learn(column: &Column) -> StreetShape {
+        let suffixes: HashSet<String> = Locale::ALL
+            .iter()
+            .flat_map(|locale| locale.lists().street.iter().copied())
+            .chain(SUFFIX_ABBREVIATIONS.iter().copied())
+            .map(str::to_lowercase)
+            .collect();
+        let is_suffix = |word: &str| suffixes.contains(&word.trim_end_matches('.').to_lowercase());
+        let (mut values, mut numbers, mut with_suffix) = (0usize, 0usize, 0usize);
+        let mut names = [0usize; 3];
+        for value in labels(column) {
+            let mut words: Vec<&str> = value.split_whitespace().collect();
+            if words.is_empty() {
+                continue;
+            }
+            values += 1;
+            if words.len() > 1 && is_house_number(words[0]) {
+                numbers += 1;
+                words.remove(0);
+            }
+            if words.len() > 1 && words.last().is_some_and(|word| is_suffix(word)) {
+                with_suffix += 1;
+                words.pop();
+            }
+            names[words.len().clamp(1, 3) - 1] += 1;
+        }
+        if values == 0 {
+            names[0] = 1;
+            values = 1;
+        }
+        let share = |count: usize| count as f64 / values as f64;
+        StreetShape {
+            number: share(numbers),
+            suffix: share(with_suffix),
+            names: names.map(share),
+        }
+    }
+
+    /// Whether a shape read from a model file can be drawn from: every share a share.
+    fn check(&self) -> bool {
+        let share = |p: f64| (0.0..=1.0).contains(&p);
+        share(self.number) && share(self.suffix) && self.names.iter().all(|&p| share(p))
+    }
+
+    /// A street in this shape: name words from `names`, a suffix from `suffixes` (neither
+    /// list empty).
+    fn draw(&self, names: &[&str], suffixes: &[&str], rng: &mut SynthRng) -> String {
+        let pick =
+            |list: &[&str], rng: &mut SynthRng| list[rng.random_range(0..list.len())].to_string();
+        let mut words: Vec<String> = Vec::with_capacity(5);
+        if rng.random::<f64>() < self.number {
+            words.push(rng.random_range(1..1000).to_string());
+        }
+        let u = rng.random::<f64>();
+        let count = if u < self.names[0] {
+            1
+        } else if u < self.names[0] + self.names[1] {
+            2
+        } else if self.names[2] > 0.0 {
+            3
+        } else {
+            1
+        };
+        // A list's names may have two words (`Cedar Creek`): drawn again while too long.
+        let mut left = count;
+        while left > 0 {
+            let mut name = pick(names, rng);
+            for _ in 0..8 {
+                if name.split_whitespace().count() <= left {
+                    break;
+                }
+                name = pick(names, rng);
+            }
+            left = left.saturating_sub(name.split_whitespace().count().max(1));
+            words.push(name);
+        }
+        if rng.random::<f64>() < self.suffix && !suffixes.is_empty() {
+            words.push(pick(suffixes, rng));
+        }
+        words.join(" ")
+    }
+}
+
+/// A house number: digits, perhaps with one letter after them (`12`, `12B`; not `6th`).
+fn is_house_number(word: &str) -> bool {
+    let digits = word.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && word.len() - digits.len() <= 1
 }
 
 impl PlaceList {
@@ -477,9 +589,9 @@ fn generator(
         SemanticType::FirstName | SemanticType::LastName | SemanticType::FullName => {
             Generator::Names
         }
-        SemanticType::StreetAddress if mean_words(column) >= 1.5 => Generator::Street {
-            words: mean_words(column),
-        },
+        SemanticType::StreetAddress if mean_words(column) >= 1.5 => {
+            Generator::Street(StreetShape::learn(column))
+        }
         // A place names no one: frequent real values are reused, rarer ones come from the
         // public lists (ASCII columns only: the lists are of the United States).
         SemanticType::StreetAddress if ascii(column) => Generator::Place {
@@ -833,7 +945,7 @@ impl SemanticTable {
         self.columns
             .iter()
             .filter(|column| match column.generator {
-                Generator::Names | Generator::Street { .. } => column.frequent.is_none(),
+                Generator::Names | Generator::Street(_) => column.frequent.is_none(),
                 _ => true,
             })
             .map(|column| column.index)
@@ -1052,7 +1164,7 @@ impl SemanticColumn {
             && drawable(&self.frequent)
             && match &self.generator {
                 Generator::Names => true,
-                Generator::Street { words } => words.is_finite(),
+                Generator::Street(shape) => shape.check(),
                 Generator::Place { suffix, .. } => suffix
                     .as_ref()
                     .is_none_or(|word| word.len() <= MAX_SUFFIX_CHARS),
@@ -1088,7 +1200,7 @@ impl SemanticColumn {
             |list: &[&str], rng: &mut SynthRng| list[rng.random_range(0..list.len())].to_string();
         let reuse = self.frequent.is_some() && rng.random::<f64>() >= self.fresh_share;
         let text = match &self.generator {
-            Generator::Names | Generator::Street { .. } | Generator::Place { .. } if reuse => {
+            Generator::Names | Generator::Street(_) | Generator::Place { .. } if reuse => {
                 match (current, &self.frequent) {
                     (Value::Label(label), Some(f)) if f.contains(label) => label.to_string(),
                     (_, Some(f)) => f.draw(rng).to_string(),
@@ -1109,13 +1221,11 @@ impl SemanticColumn {
                     None => name,
                 }
             }
-            Generator::Street { words } if *words < 1.5 => pick(lists.last, rng),
-            Generator::Street { .. } => format!(
-                "{} {} {}",
-                rng.random_range(1..999),
-                pick(lists.last, rng),
-                pick(lists.street, rng)
-            ),
+            // Street names of the United States where the row is written in English.
+            Generator::Street(shape) => match locale {
+                Locale::En => shape.draw(places::STREETS, lists.street, rng),
+                _ => shape.draw(lists.last, lists.street, rng),
+            },
             Generator::Email(model) => model.draw(person, locale, rng),
             Generator::Phone(model) => model.draw(country_name, rng),
             Generator::Shape(shape) => shape.draw(rng).to_string(),

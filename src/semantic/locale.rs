@@ -53,6 +53,20 @@ macro_rules! lists {
 }
 
 impl Locale {
+    /// Every locale.
+    pub const ALL: [Locale; 10] = [
+        Locale::En,
+        Locale::Fr,
+        Locale::De,
+        Locale::PtBr,
+        Locale::Pt,
+        Locale::It,
+        Locale::Nl,
+        Locale::CyGb,
+        Locale::Ja,
+        Locale::Zh,
+    ];
+
     /// The locale's name lists.
     pub fn lists(self) -> Lists {
         match self {
