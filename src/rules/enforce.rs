@@ -179,7 +179,7 @@ impl Enforcer {
                 .map(Ref::Context),
         };
         let in_sequence = |column: usize| in_sequence.get(column).copied().unwrap_or(false);
-        let derived = determined(rules, (&own, &resolve), columns, &in_sequence);
+        let derived = determined(rules, &own, &resolve, columns, &in_sequence);
         let mut waits = bounded_after_determined(rules, &resolve, &derived, &order);
         let days = days_of_month(rules, &own, &derived);
         for &(day, year, month) in &days {
@@ -194,7 +194,7 @@ impl Enforcer {
             common: vec![Vec::new(); columns.len()],
             uses_context: false,
         };
-        let (bounds, fallbacks) = enforcer.bounds(rules, &resolve, (&rank, &derived), columns);
+        let (bounds, fallbacks) = enforcer.bounds(rules, &resolve, &rank, &derived, columns);
         enforcer.clock_times(rules, &own);
         enforcer.push_derived(derived, fallbacks);
         for (column, bounds) in bounds.into_iter().enumerate() {
@@ -218,7 +218,8 @@ impl Enforcer {
         &mut self,
         rules: &[Rule],
         resolve: &dyn Fn(&Col) -> Option<Ref>,
-        (rank, derived): (&[usize], &[Option<(Derive, Vec<usize>)>]),
+        rank: &[usize],
+        derived: &[Option<(Derive, Vec<usize>)>],
         columns: &[Column],
     ) -> (Vec<Vec<Bound>>, Vec<Vec<Bound>>) {
         let mut bounds: Vec<Vec<Bound>> = vec![Vec::new(); columns.len()];
@@ -710,7 +711,8 @@ fn nearest(sorted: &[f64], value: Value) -> Value {
 /// once and never from a column that depends on it.
 fn determined(
     rules: &[Rule],
-    (own, resolve): (&dyn Fn(&str) -> Option<usize>, &dyn Fn(&Col) -> Option<Ref>),
+    own: &dyn Fn(&str) -> Option<usize>,
+    resolve: &dyn Fn(&Col) -> Option<Ref>,
     columns: &[Column],
     in_sequence: &dyn Fn(usize) -> bool,
 ) -> Vec<Option<(Derive, Vec<usize>)>> {
