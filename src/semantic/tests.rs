@@ -514,72 +514,68 @@ fn rare_places_become_real_place_names_in_the_real_shape() {
     );
 }
 
-/// 300 rows of unique streets (rarer than the threshold: every one regenerated), written in
-/// the shape `street` gives row `i`.
-fn streets(street: impl Fn(usize) -> String) -> Table {
+/// The fresh streets generators make of 300 rows of unique real streets (rarer than the
+/// threshold: every one regenerated), written in the shape `street` gives row `i`.
+fn fresh_streets(street: impl Fn(usize) -> String) -> Vec<String> {
     let values = (0..ROWS).map(street).collect();
-    table(
+    let real = table(
         "addresses",
         vec![column("street_name", ColumnKind::Categorical, values)],
-    )
+    );
+    let columns = filled(&real);
+    columns[0]
+        .values
+        .iter()
+        .map(|v| text(v).to_string())
+        .collect()
+}
+
+/// Whether a street starts with a house number, and its number of words.
+fn street_shape(value: &str) -> (bool, usize) {
+    let words: Vec<&str> = value.split_whitespace().collect();
+    let numbered = words
+        .first()
+        .is_some_and(|w| w.bytes().all(|b| b.is_ascii_digit()));
+    (numbered, words.len())
 }
 
 #[test]
 fn fresh_streets_keep_the_real_values_shape() {
-    let shape_of = |value: &str| {
-        let words: Vec<&str> = value.split_whitespace().collect();
-        let numbered = words
-            .first()
-            .is_some_and(|w| w.bytes().all(|b| b.is_ascii_digit()));
-        (numbered, words.len())
-    };
-    // Names only, two words each (TPC-DS's `Dogwood Sunset`, beside number and type columns).
-    let real = streets(|i| format!("Qua{} Zed{}", letters(i), letters(i * 7)));
-    let columns = filled(&real);
     let listed: HashSet<&str> = super::places::STREETS
         .iter()
         .flat_map(|name| name.split_whitespace())
         .collect();
-    for value in columns[0].values.iter().map(text) {
-        assert_eq!(
-            shape_of(value),
+    // Names only, two words each (TPC-DS's `Dogwood Sunset`, beside number and type columns);
+    // whole addresses (a house number, a name and a suffix); an ordinal is a name, not a house
+    // number (`6th Avenue`: a name and a suffix).
+    let cases: [(&dyn Fn(usize) -> String, (bool, usize)); 3] = [
+        (
+            &|i| format!("Qua{} Zed{}", letters(i), letters(i * 7)),
             (false, 2),
-            "`{value}`: two names, no number"
-        );
-        for word in value.split_whitespace() {
-            assert!(listed.contains(word), "`{word}` of `{value}`");
+        ),
+        (
+            &|i| format!("{} Qua{} Street", 10 + i, letters(i)),
+            (true, 3),
+        ),
+        (&|i| format!("{}th Avenue", 4 + i), (false, 2)),
+    ];
+    for (case, (street, shape)) in cases.into_iter().enumerate() {
+        for value in fresh_streets(street) {
+            assert_eq!(street_shape(&value), shape, "case {case}: `{value}`");
+            if case == 0 {
+                let words = value.split_whitespace();
+                assert!(words.clone().all(|w| listed.contains(w)), "`{value}`");
+            }
         }
     }
-    // Whole addresses: a house number, a name and a suffix.
-    let real = streets(|i| format!("{} Qua{} Street", 10 + i, letters(i)));
-    let columns = filled(&real);
-    for value in columns[0].values.iter().map(text) {
-        assert_eq!(
-            shape_of(value),
-            (true, 3),
-            "`{value}`: number, name, suffix"
-        );
-    }
-    // An ordinal is a name, not a house number (`6th Avenue`).
-    let real = streets(|i| format!("{}th Avenue", 4 + i));
-    let columns = filled(&real);
-    for value in columns[0].values.iter().map(text) {
-        assert_eq!(
-            shape_of(value),
-            (false, 2),
-            "`{value}`: a name and a suffix"
-        );
-    }
     // Names of one or two words, half each: both kept in about that share.
-    let real = streets(|i| match i % 2 {
+    let mixed = fresh_streets(|i| match i % 2 {
         0 => format!("Qua{}", letters(i)),
         _ => format!("Qua{} Zed{}", letters(i), letters(i * 7)),
     });
-    let columns = filled(&real);
-    let two = columns[0]
-        .values
+    let two = mixed
         .iter()
-        .filter(|value| shape_of(text(value)) == (false, 2))
+        .filter(|v| street_shape(v) == (false, 2))
         .count() as f64
         / ROWS as f64;
     assert!(
