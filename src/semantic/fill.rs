@@ -10,7 +10,7 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasher;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use indexmap::IndexMap;
 use rand::RngExt;
@@ -275,19 +275,20 @@ enum PlaceList {
     Streets,
 }
 
-/// How a column's real street values are built: a house number first or not, a suffix
-/// (`Road`, `St`) last or not, and how many name words between (`370 Rivera Oval`,
-/// `Dogwood Sunset`, `Washington 6th`). A street-name column beside a number column and a
-/// type column holds no number and no suffix; a drawn value keeps to that.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StreetShape {
-    /// The share of values that start with a house number.
-    number: f64,
-    /// The share of values that end with a street suffix.
-    suffix: f64,
-    /// The shares of values with one, two, and three or more name words.
-    names: [f64; 3],
+/// How a column's real street values are built: a house number first or not, one to three
+/// name words, a suffix (`Road`, `St`) last or not (`370 Rivera Oval`, `Dogwood Sunset`,
+/// `Washington 6th`), as the share of real values in each of these twelve shapes. A
+/// street-name column beside a number column and a type column holds no number and no suffix,
+/// and a fresh value keeps to that; the shapes are kept together, not part by part, so a fresh
+/// value has as many words as real ones.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+struct StreetShape {
+    /// The share of real values of each shape, at `StreetShape::cell`.
+    cells: [f64; STREET_SHAPES],
 }
+
+/// Numbered or not, one, two or three and more name words, with a suffix or not.
+const STREET_SHAPES: usize = 2 * 3 * 2;
 
 /// Abbreviated street suffixes, beside the locales' lists of whole ones.
 const SUFFIX_ABBREVIATIONS: &[&str] = &[
@@ -295,71 +296,86 @@ const SUFFIX_ABBREVIATIONS: &[&str] = &[
     "trl", "way",
 ];
 
+/// The words that end a street name as its suffix, lower case: every locale's suffixes and
+/// their common abbreviations, less the words street names are made of (`Lake`, `Hill`,
+/// `View` are suffixes in `fake`'s list, yet `Cedar Lake` is a name, as TPC-DS writes it).
+static SUFFIXES: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    let names: HashSet<String> = places::STREETS
+        .iter()
+        .flat_map(|name| name.split_whitespace())
+        .map(str::to_lowercase)
+        .collect();
+    Locale::ALL
+        .iter()
+        .flat_map(|locale| locale.lists().street.iter().copied())
+        .chain(SUFFIX_ABBREVIATIONS.iter().copied())
+        .map(str::to_lowercase)
+        .filter(|word| !names.contains(word))
+        .collect()
+});
+
 impl StreetShape {
-    /// The shape of a column's street values (one name word, nothing else, when it has none).
+    /// Where the shape of a street with or without a number, `names` name words and with or
+    /// without a suffix is kept.
+    fn cell(numbered: bool, names: usize, suffixed: bool) -> usize {
+        usize::from(numbered) * 6 + (names.clamp(1, 3) - 1) * 2 + usize::from(suffixed)
+    }
+
+    /// The shapes of a column's street values (one name word, nothing else, when it has none).
     fn learn(column: &Column) -> StreetShape {
-        let suffixes: HashSet<String> = Locale::ALL
-            .iter()
-            .flat_map(|locale| locale.lists().street.iter().copied())
-            .chain(SUFFIX_ABBREVIATIONS.iter().copied())
-            .map(str::to_lowercase)
-            .collect();
-        let is_suffix = |word: &str| suffixes.contains(&word.trim_end_matches('.').to_lowercase());
-        let (mut values, mut numbers, mut with_suffix) = (0usize, 0usize, 0usize);
-        let mut names = [0usize; 3];
+        let is_suffix =
+            |word: &str| SUFFIXES.contains(&word.trim_end_matches(['.', ',']).to_lowercase());
+        let mut counts = [0usize; STREET_SHAPES];
         for value in labels(column) {
             let mut words: Vec<&str> = value.split_whitespace().collect();
             if words.is_empty() {
                 continue;
             }
-            values += 1;
-            if words.len() > 1 && is_house_number(words[0]) {
-                numbers += 1;
+            let numbered = words.len() > 1 && is_house_number(words[0]);
+            if numbered {
                 words.remove(0);
             }
-            if words.len() > 1 && words.last().is_some_and(|word| is_suffix(word)) {
-                with_suffix += 1;
+            let suffixed = words.len() > 1 && words.last().is_some_and(|word| is_suffix(word));
+            if suffixed {
                 words.pop();
             }
-            names[words.len().clamp(1, 3) - 1] += 1;
+            counts[StreetShape::cell(numbered, words.len(), suffixed)] += 1;
         }
+        let values: usize = counts.iter().sum();
         if values == 0 {
-            names[0] = 1;
-            values = 1;
+            counts[StreetShape::cell(false, 1, false)] = 1;
         }
-        let share = |count: usize| count as f64 / values as f64;
+        let values = values.max(1) as f64;
         StreetShape {
-            number: share(numbers),
-            suffix: share(with_suffix),
-            names: names.map(share),
+            cells: counts.map(|count| count as f64 / values),
         }
     }
 
-    /// Whether a shape read from a model file can be drawn from: every share a share.
+    /// Whether shapes read from a model file can be drawn from: shares adding up to one.
     fn check(&self) -> bool {
-        let share = |p: f64| (0.0..=1.0).contains(&p);
-        share(self.number) && share(self.suffix) && self.names.iter().all(|&p| share(p))
+        let total: f64 = self.cells.iter().sum();
+        self.cells.iter().all(|p| (0.0..=1.0).contains(p)) && (total - 1.0).abs() < 1e-6
     }
 
-    /// A street in this shape: name words from `names`, a suffix from `suffixes` (neither
-    /// list empty).
+    /// A street in a shape drawn by its share: name words from `names` (not empty), a suffix
+    /// from `suffixes` (none when empty).
     fn draw(&self, names: &[&str], suffixes: &[&str], rng: &mut SynthRng) -> String {
-        let pick =
-            |list: &[&str], rng: &mut SynthRng| list[rng.random_range(0..list.len())].to_string();
+        let u = rng.random::<f64>();
+        let mut below = 0.0;
+        let cell = self
+            .cells
+            .iter()
+            .position(|&share| {
+                below += share;
+                u < below
+            })
+            .or_else(|| self.cells.iter().rposition(|&share| share > 0.0))
+            .unwrap_or(0);
+        let (numbered, count, suffixed) = (cell >= 6, cell % 6 / 2 + 1, cell % 2 == 1);
         let mut words: Vec<String> = Vec::with_capacity(5);
-        if rng.random::<f64>() < self.number {
+        if numbered {
             words.push(rng.random_range(1..1000).to_string());
         }
-        let u = rng.random::<f64>();
-        let count = if u < self.names[0] {
-            1
-        } else if u < self.names[0] + self.names[1] {
-            2
-        } else if self.names[2] > 0.0 {
-            3
-        } else {
-            1
-        };
         // A list's names may have two words (`Cedar Creek`): drawn again while too long.
         let mut left = count;
         while left > 0 {
@@ -373,7 +389,7 @@ impl StreetShape {
             left = left.saturating_sub(name.split_whitespace().count().max(1));
             words.push(name);
         }
-        if rng.random::<f64>() < self.suffix && !suffixes.is_empty() {
+        if suffixed && !suffixes.is_empty() {
             words.push(pick(suffixes, rng));
         }
         words.join(" ")
@@ -386,6 +402,11 @@ fn is_house_number(word: &str) -> bool {
     !digits.is_empty()
         && digits.bytes().all(|b| b.is_ascii_digit())
         && word.len() - digits.len() <= 1
+}
+
+/// One of a list's entries at random (the list not empty).
+fn pick(list: &[&str], rng: &mut SynthRng) -> String {
+    list[rng.random_range(0..list.len())].to_string()
 }
 
 impl PlaceList {
@@ -1196,8 +1217,6 @@ impl SemanticColumn {
             locale
         };
         let lists = locale.lists();
-        let pick =
-            |list: &[&str], rng: &mut SynthRng| list[rng.random_range(0..list.len())].to_string();
         let reuse = self.frequent.is_some() && rng.random::<f64>() >= self.fresh_share;
         let text = match &self.generator {
             Generator::Names | Generator::Street(_) | Generator::Place { .. } if reuse => {
@@ -1221,7 +1240,8 @@ impl SemanticColumn {
                     None => name,
                 }
             }
-            // Street names of the United States where the row is written in English.
+            // The public list of street names is of the United States (and spelled in ASCII):
+            // rows of another locale take its family names, as streets are often named.
             Generator::Street(shape) => match locale {
                 Locale::En => shape.draw(places::STREETS, lists.street, rng),
                 _ => shape.draw(lists.last, lists.street, rng),
@@ -1253,8 +1273,6 @@ impl EmailModel {
     /// pattern; one name (the other is empty in this row) with two digits, so the address
     /// never spells a name the row does not have; no name at all, a name of the row's locale.
     fn draw(&self, person: &Person, locale: Locale, rng: &mut SynthRng) -> String {
-        let pick =
-            |list: &[&str], rng: &mut SynthRng| list[rng.random_range(0..list.len())].to_string();
         let pattern = self
             .patterns
             .as_ref()

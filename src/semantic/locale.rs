@@ -53,7 +53,8 @@ macro_rules! lists {
 }
 
 impl Locale {
-    /// Every locale.
+    /// Every locale, for what is learned across all of them (the street suffixes of every
+    /// language); `every_locale_is_listed` keeps it in step with the enum.
     pub const ALL: [Locale; 10] = [
         Locale::En,
         Locale::Fr,
@@ -339,6 +340,26 @@ pub fn mail_form(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_locale_is_listed() {
+        // A new variant fails to compile here until it is given a place in `ALL`.
+        let place = |locale: Locale| match locale {
+            Locale::En => 0,
+            Locale::Fr => 1,
+            Locale::De => 2,
+            Locale::PtBr => 3,
+            Locale::Pt => 4,
+            Locale::It => 5,
+            Locale::Nl => 6,
+            Locale::CyGb => 7,
+            Locale::Ja => 8,
+            Locale::Zh => 9,
+        };
+        for (index, &locale) in Locale::ALL.iter().enumerate() {
+            assert_eq!(place(locale), index, "{locale:?}");
+        }
+    }
 
     #[test]
     fn countries_are_found_by_name_or_code() {
