@@ -228,15 +228,6 @@ fn train_table(
     };
     let training = sample.as_ref().unwrap_or(table);
     let sample_rows = sample_rows.as_deref();
-    let parent = sequence.as_ref().map(|(key, index)| {
-        let rows = input.tables[&key.parent].rows();
-        ParentLink {
-            context: real_context(input, &key.parent),
-            rows,
-            parent_of_row: in_sample(index, sample_rows),
-            counts: crate::stats::children_per_parent(index, rows),
-        }
-    });
     let orphan_rows = sequence.as_ref().map_or(0, |(_, index)| {
         index.iter().filter(|row| row.is_none()).count()
     });
@@ -268,6 +259,19 @@ fn train_table(
         .zip(sample_row_of.as_deref())
         .map(|((key, _), row_of)| (key.parent.as_str(), row_of));
     let rules = table_rules(input, def, training, row_of, privacy);
+    // The sequence's parent rows of the sample, worked out once for the rules and the model.
+    let parent = sequence
+        .as_ref()
+        .zip(sample_row_of)
+        .map(|((key, index), parent_of_row)| {
+            let rows = input.tables[&key.parent].rows();
+            ParentLink {
+                context: real_context(input, &key.parent),
+                rows,
+                parent_of_row,
+                counts: crate::stats::children_per_parent(index, rows),
+            }
+        });
     let regenerated = semantic
         .as_ref()
         .map(SemanticTable::regenerated)

@@ -277,18 +277,23 @@ enum PlaceList {
 
 /// How a column's real street values are built: a house number first or not, one to three
 /// name words, a suffix (`Road`, `St`) last or not (`370 Rivera Oval`, `Dogwood Sunset`,
-/// `Washington 6th`), as the share of real values in each of these twelve shapes. A
-/// street-name column beside a number column and a type column holds no number and no suffix,
-/// and a fresh value keeps to that; the shapes are kept together, not part by part, so a fresh
-/// value has as many words as real ones.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// `Washington 6th`), each shape weighted by the real values that have it. A street-name
+/// column beside a number column and a type column holds no number and no suffix, and a fresh
+/// value keeps to that; shapes are drawn whole, not part by part, so a fresh value has as many
+/// words as real ones.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct StreetShape {
-    /// The share of real values of each shape, at `StreetShape::cell`.
-    cells: [f64; STREET_SHAPES],
+    shapes: Weighted<StreetForm>,
 }
 
-/// Numbered or not, one, two or three and more name words, with a suffix or not.
-const STREET_SHAPES: usize = 2 * 3 * 2;
+/// One shape of street value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+struct StreetForm {
+    numbered: bool,
+    /// Name words: 1, 2, or 3 for three and more.
+    names: u8,
+    suffixed: bool,
+}
 
 /// Abbreviated street suffixes, beside the locales' lists of whole ones.
 const SUFFIX_ABBREVIATIONS: &[&str] = &[
@@ -315,22 +320,12 @@ static SUFFIXES: LazyLock<HashSet<String>> = LazyLock::new(|| {
 });
 
 impl StreetShape {
-    /// Where the shape of a street with or without a number, `names` name words and with or
-    /// without a suffix is kept.
-    fn cell(numbered: bool, names: usize, suffixed: bool) -> usize {
-        usize::from(numbered) * 6 + (names.clamp(1, 3) - 1) * 2 + usize::from(suffixed)
-    }
-
-    /// The shapes of a column's street values (one name word, nothing else, when it has none).
-    fn learn(column: &Column) -> StreetShape {
+    /// The shapes of a column's street values (`None` when it has none).
+    fn learn(column: &Column) -> Option<StreetShape> {
         let is_suffix =
             |word: &str| SUFFIXES.contains(&word.trim_end_matches(['.', ',']).to_lowercase());
-        let mut counts = [0usize; STREET_SHAPES];
-        for value in labels(column) {
+        let forms = labels(column).filter_map(|value| {
             let mut words: Vec<&str> = value.split_whitespace().collect();
-            if words.is_empty() {
-                continue;
-            }
             let numbered = words.len() > 1 && is_house_number(words[0]);
             if numbered {
                 words.remove(0);
@@ -339,45 +334,36 @@ impl StreetShape {
             if suffixed {
                 words.pop();
             }
-            counts[StreetShape::cell(numbered, words.len(), suffixed)] += 1;
-        }
-        let values: usize = counts.iter().sum();
-        if values == 0 {
-            counts[StreetShape::cell(false, 1, false)] = 1;
-        }
-        let values = values.max(1) as f64;
-        StreetShape {
-            cells: counts.map(|count| count as f64 / values),
-        }
+            let names = u8::try_from(words.len().min(3)).ok().filter(|&n| n > 0)?;
+            Some(StreetForm {
+                numbered,
+                names,
+                suffixed,
+            })
+        });
+        Weighted::frequent(forms, 1).map(|shapes| StreetShape { shapes })
     }
 
-    /// Whether shapes read from a model file can be drawn from: shares adding up to one.
+    /// Whether shapes read from a model file can be drawn from, each with one to three names.
     fn check(&self) -> bool {
-        let total: f64 = self.cells.iter().sum();
-        self.cells.iter().all(|p| (0.0..=1.0).contains(p)) && (total - 1.0).abs() < 1e-6
+        self.shapes.check()
+            && self
+                .shapes
+                .items()
+                .iter()
+                .all(|f| (1..=3).contains(&f.names))
     }
 
-    /// A street in a shape drawn by its share: name words from `names` (not empty), a suffix
+    /// A street in a shape drawn by its weight: name words from `names` (not empty), a suffix
     /// from `suffixes` (none when empty).
     fn draw(&self, names: &[&str], suffixes: &[&str], rng: &mut SynthRng) -> String {
-        let u = rng.random::<f64>();
-        let mut below = 0.0;
-        let cell = self
-            .cells
-            .iter()
-            .position(|&share| {
-                below += share;
-                u < below
-            })
-            .or_else(|| self.cells.iter().rposition(|&share| share > 0.0))
-            .unwrap_or(0);
-        let (numbered, count, suffixed) = (cell >= 6, cell % 6 / 2 + 1, cell % 2 == 1);
+        let form = *self.shapes.draw(rng);
         let mut words: Vec<String> = Vec::with_capacity(5);
-        if numbered {
+        if form.numbered {
             words.push(rng.random_range(1..1000).to_string());
         }
         // A list's names may have two words (`Cedar Creek`): drawn again while too long.
-        let mut left = count;
+        let mut left = usize::from(form.names);
         while left > 0 {
             let mut name = pick(names, rng);
             for _ in 0..8 {
@@ -389,7 +375,7 @@ impl StreetShape {
             left = left.saturating_sub(name.split_whitespace().count().max(1));
             words.push(name);
         }
-        if suffixed && !suffixes.is_empty() {
+        if form.suffixed && !suffixes.is_empty() {
             words.push(pick(suffixes, rng));
         }
         words.join(" ")
@@ -611,7 +597,7 @@ fn generator(
             Generator::Names
         }
         SemanticType::StreetAddress if mean_words(column) >= 1.5 => {
-            Generator::Street(StreetShape::learn(column))
+            Generator::Street(StreetShape::learn(column)?)
         }
         // A place names no one: frequent real values are reused, rarer ones come from the
         // public lists (ASCII columns only: the lists are of the United States).
