@@ -5,17 +5,42 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
+use super::{places, surnames};
 use crate::memory::prefetch;
 use crate::model::marginal::{Weighted, text_hash};
 use crate::sampling::SynthRng;
 
 /// Draws of a value that equals a real one before giving up (the value is then left empty).
 const RETRIES: usize = 8;
+
+/// The word a rare capitalised word of a titled column is learned as: a place for a fresh name.
+const FRESH: &str = "\u{1}";
+
+/// Draws of a titled value until it has a real value's number of words (the last is kept).
+const FITTING_TRIES: usize = 32;
+
+/// The word after a titled value's last word.
+const END: &str = "\u{2}";
+
+/// The share of words (of those starting with a letter) that must be capitalised for a
+/// column to be titled: sentences capitalise only their first word (a tenth or so of theirs).
+const TITLED_SHARE: f64 = 0.6;
+
+/// One-word names a [`FRESH`] word is drawn as: common towns and surnames of the United States
+/// (`Ashland`, `Miller`), which name airports, fields, shops and works alike.
+static FRESH_NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    places::TOWNS
+        .iter()
+        .chain(surnames::SURNAMES)
+        .copied()
+        .filter(|name| !name.contains(' '))
+        .collect()
+});
 
 /// The trained word model of one column.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -32,6 +57,16 @@ pub struct WordModel {
     /// seen in k rows or more is as common as a category the model draws: rejected too, a
     /// column of a few repeated phrases came out empty.
     real: Vec<u64>,
+    /// Whether the column is written in title case (names of places, products, works: most
+    /// words capitalised). A capitalised word too rare to keep is then learned as [`FRESH`]
+    /// and drawn as a fresh name, so `Lansdowne Airport` gives `Ashland Airport` instead of
+    /// losing its name (`Airport`, `San Airport -`).
+    /// A titled value also ends where the chain of words does: each learned with [`END`]
+    /// after its last word, and drawn until [`END`] (or `longest` words), so a name ends on a
+    /// word names end on (`Wilson Intl`, not `Wilson Intl Hayes` or `Airport -`).
+    titled: bool,
+    /// The most words of a real value.
+    longest: u16,
     /// The word lists laid out for drawing, built on the first draw (not stored); `None`
     /// when they do not fit it.
     #[serde(skip)]
@@ -220,7 +255,13 @@ fn alias_slots(cumulative: &[f64], entries: &[Entry]) -> Option<Vec<Slot>> {
 impl WordModel {
     /// Trains on real values with threshold `min_count`; `None` when no word is k-frequent.
     pub fn train<'a>(values: impl Iterator<Item = &'a str>, min_count: usize) -> Option<WordModel> {
-        let values: Vec<Vec<&str>> = values.map(|v| v.split_whitespace().collect()).collect();
+        let real: Vec<Vec<&str>> = values.map(|v| v.split_whitespace().collect()).collect();
+        let titled = is_titled(&real);
+        let values = if titled {
+            titled_words(&real, min_count)
+        } else {
+            real.clone()
+        };
         let word_rows = rows_with(values.iter().map(|w| w.to_vec()));
         let frequent = |word: &str| word_rows.get(word).is_some_and(|&n| n >= min_count);
         let words = Weighted::frequent(
@@ -263,14 +304,20 @@ impl WordModel {
             .filter_map(|(word, after)| Some((word, Weighted::frequent(after.into_iter(), 1)?)))
             .collect();
         Some(WordModel {
-            lengths: values
+            lengths: real
                 .iter()
                 .map(|w| w.len().min(usize::from(u16::MAX)) as u16)
                 .collect(),
             starts,
             words,
             next,
-            real: sorted_hashes(rare_values(&values, min_count)),
+            real: sorted_hashes(rare_values(&real, min_count)),
+            titled,
+            longest: real
+                .iter()
+                .map(|w| w.len().min(usize::from(u16::MAX)) as u16)
+                .max()
+                .unwrap_or(0),
             chains: OnceLock::new(),
             sketch: OnceLock::new(),
         })
@@ -303,46 +350,143 @@ impl WordModel {
         })
     }
 
+    /// Appends a drawn word to `text`: a fresh name for [`FRESH`] in a titled column.
+    fn push_word(&self, text: &mut String, word: &str, rng: &mut SynthRng) {
+        if self.titled && word == FRESH {
+            text.push_str(FRESH_NAMES[rng.random_range(0..FRESH_NAMES.len())]);
+        } else {
+            text.push_str(word);
+        }
+    }
+
     /// Whether a drawn value with hash `hash` equals a real one.
     fn replays(&self, hash: u64) -> bool {
         let sketch = self.sketch.get_or_init(|| Box::new(Sketch::of(&self.real)));
         sketch.may_hold(hash) && holds(&self.real, hash)
     }
 
-    /// Writes into `text` a first word, then each next word from the followers of the one
-    /// before (every word when it has none), joined by spaces.
+    /// Writes a value into `text`. A titled value is drawn again (up to [`FITTING_TRIES`]
+    /// times) until it has as many words as a real value drawn at random (once, so that
+    /// lengths keep the real shares): a chain of words ending where names end is otherwise
+    /// short on long names and long on one-word ones. If none fits, the first that ended
+    /// where names end is kept.
     fn draw(&self, text: &mut String, rng: &mut SynthRng) {
         let at = rng.random_range(0..self.lengths.len());
+        if !self.titled {
+            self.draw_words(text, at, rng);
+            return;
+        }
+        let mut ended = None;
+        for _ in 0..FITTING_TRIES {
+            match self.draw_words(text, at, rng) {
+                Some(words) if words == self.lengths[at] => return,
+                Some(_) if ended.is_none() => ended = Some(text.clone()),
+                _ => {}
+            }
+        }
+        if let Some(ended) = ended {
+            *text = ended;
+        }
+    }
+
+    /// Writes into `text` a first word, then each next word from the followers of the one
+    /// before (every word when it has none), joined by spaces: as many words as the `at`-th
+    /// real value has, or in a titled column up to [`END`]. Returns the words written, `None`
+    /// for a titled value cut at `longest` words before its [`END`].
+    fn draw_words(&self, text: &mut String, at: usize, rng: &mut SynthRng) -> Option<u16> {
         text.clear();
         let Some(chains) = self.chains.get_or_init(|| Chains::of(self).map(Box::new)) else {
-            return self.draw_by_text(text, self.lengths[at].max(1), rng);
+            return self.draw_by_text(text, at, rng);
         };
         // The length is read after the first word is drawn (every value has one): its place
         // among a length per real value (megabytes) is then fetched while that word is.
         prefetch(self.lengths.get(at));
-        let (word, mut list) = chains.draw(0, rng);
-        text.push_str(word);
-        for _ in 1..self.lengths[at].max(1) {
+        let mut list = 0;
+        self.chain_words(text, at, rng, |rng| {
             let (word, next) = chains.draw(list, rng);
-            text.push(' ');
-            text.push_str(word);
             list = next;
-        }
+            word
+        })
     }
 
-    /// [`WordModel::draw`] looking each word's followers up by text (the same draws): for a
-    /// model too large for [`Chains`].
-    fn draw_by_text(&self, text: &mut String, length: u16, rng: &mut SynthRng) {
+    /// [`WordModel::draw_words`] looking each word's followers up by text (the same draws):
+    /// for a model too large for [`Chains`].
+    fn draw_by_text(&self, text: &mut String, at: usize, rng: &mut SynthRng) -> Option<u16> {
         let mut words = self.starts.as_ref().unwrap_or(&self.words);
-        for drawn in 0..length {
+        self.chain_words(text, at, rng, |rng| {
             let word = words.draw(rng);
-            if drawn > 0 {
+            words = self.next.get(word).unwrap_or(&self.words);
+            word
+        })
+    }
+
+    /// Writes the words `next` draws, each drawn from the followers of the one before, as
+    /// [`WordModel::draw_words`] describes.
+    fn chain_words<'w>(
+        &self,
+        text: &mut String,
+        at: usize,
+        rng: &mut SynthRng,
+        mut next: impl FnMut(&mut SynthRng) -> &'w str,
+    ) -> Option<u16> {
+        let mut written = 0;
+        loop {
+            let word = next(rng);
+            if word == END {
+                return Some(written);
+            }
+            if self.titled && written == self.longest {
+                return None;
+            }
+            if written > 0 {
                 text.push(' ');
             }
-            text.push_str(word);
-            words = self.next.get(word).unwrap_or(&self.words);
+            self.push_word(text, word, rng);
+            written += 1;
+            if !self.titled && written >= self.lengths[at].max(1) {
+                return Some(written);
+            }
         }
     }
+}
+
+/// Whether most words of `values` that start with a letter start with a capital one.
+fn is_titled(values: &[Vec<&str>]) -> bool {
+    let (mut capitalised, mut lettered) = (0usize, 0usize);
+    for first in values.iter().flatten().filter_map(|w| w.chars().next()) {
+        if first.is_alphabetic() {
+            lettered += 1;
+            capitalised += usize::from(first.is_uppercase());
+        }
+    }
+    lettered > 0 && capitalised as f64 >= TITLED_SHARE * lettered as f64
+}
+
+/// The words of a titled column's `values` as learned: each capitalised word seen in fewer
+/// than `min_count` rows replaced by [`FRESH`] (the name is private, that a name stands there
+/// is not), and [`END`] after the last.
+fn titled_words<'a>(values: &[Vec<&'a str>], min_count: usize) -> Vec<Vec<&'a str>> {
+    let rows = rows_with(values.iter().map(|w| w.to_vec()));
+    let fresh = |word: &str| rows.get(word).is_none_or(|&n| n < min_count) && is_name(word);
+    values
+        .iter()
+        .map(|words| {
+            words
+                .iter()
+                .map(|&word| if fresh(word) { FRESH } else { word })
+                .chain([END])
+                .collect()
+        })
+        .collect()
+}
+
+/// A capitalised word of letters (`Lansdowne`, `Bucyrus-Crawford`, `O'Hare`), not an
+/// abbreviation (`ANGB`) or a code (`A320`).
+fn is_name(word: &str) -> bool {
+    let mut chars = word.chars();
+    chars.next().is_some_and(char::is_uppercase)
+        && word.chars().any(char::is_lowercase)
+        && chars.all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '.'))
 }
 
 /// In how many rows each item occurs (an item repeated in a row counts once).
@@ -511,9 +655,9 @@ mod tests {
         // First words as often as the text lookups draw them.
         let mut by_text: HashMap<String, usize> = HashMap::new();
         for _ in 0..draws {
-            text.clear();
-            model.draw_by_text(&mut text, 1, &mut rng);
-            *by_text.entry(text.clone()).or_default() += 1;
+            model.draw_by_text(&mut text, 0, &mut rng);
+            let first = text.split(' ').next().unwrap_or_default();
+            *by_text.entry(first.to_string()).or_default() += 1;
         }
         for (word, &count) in &by_text {
             let ours = firsts.get(word).copied().unwrap_or(0);
@@ -618,5 +762,80 @@ mod tests {
             salad.iter().map(String::as_str),
         );
         assert!(share.unwrap() < 0.5, "{share:?}");
+    }
+
+    /// Airport names: each a name seen once, then one of three endings, or two names joined
+    /// by `-` (`Mexia - Limestone Field`), as a list of real airports reads.
+    fn airports() -> Vec<String> {
+        let endings = ["Airport", "County Airport", "Field"];
+        (0..600)
+            .map(|i| match i % 4 {
+                3 => format!("Town{0} - Place{0} Field", unique_letters(i)),
+                _ => format!("Name{} {}", unique_letters(i), endings[i % 4]),
+            })
+            .collect()
+    }
+
+    /// Letters spelling `i` (a word of its own for every `i`).
+    fn unique_letters(i: usize) -> String {
+        format!("{i}").chars().map(|d| (b'a' + d as u8 - b'0') as char).collect()
+    }
+
+    /// A capitalised word too rare to keep comes out as a common real name, the words around
+    /// it as real values have them, and a name ends where real names end (never on `-`).
+    #[test]
+    fn rare_names_of_a_titled_column_come_out_as_fresh_names() {
+        let real = airports();
+        let model = WordModel::train(real.iter().map(String::as_str), 5).expect("frequent words");
+        let mut rng = rng_for(6, "airports");
+        let drawn: Vec<Arc<str>> = (0..2_000).filter_map(|_| model.sample(&mut rng)).collect();
+        assert_eq!(drawn.len(), 2_000, "every draw is a value");
+        let known = [
+            "Airport",
+            "County",
+            "Field",
+            "-",
+        ];
+        let mut words_per_value = [0usize; 8];
+        for value in &drawn {
+            let words: Vec<&str> = value.split(' ').collect();
+            words_per_value[words.len().min(7)] += 1;
+            for word in &words {
+                assert!(
+                    known.contains(word) || FRESH_NAMES.contains(word),
+                    "{word} in {value}"
+                );
+            }
+            assert!(FRESH_NAMES.contains(&words[0]), "{value} starts with a name");
+            assert!(!value.ends_with('-') && !value.ends_with("County"), "{value}");
+            assert!(!value.contains(FRESH) && !value.contains(END), "{value}");
+        }
+        // Real: a quarter of each of 2, 3, 2 and 4 words.
+        let share = |n: usize| words_per_value[n] as f64 / drawn.len() as f64;
+        for (words, real) in [(2, 0.5), (3, 0.25), (4, 0.25)] {
+            assert!((share(words) - real).abs() < 0.06, "{words} words: {}", share(words));
+        }
+    }
+
+    /// Sentences capitalise their first word only: they are not titled, and a rare first word
+    /// is not taken for a name.
+    #[test]
+    fn sentences_are_not_titled() {
+        let sentences: Vec<String> = (0..300)
+            .map(|i| format!("Word{} runs over the quiet hill again", unique_letters(i)))
+            .collect();
+        let model =
+            WordModel::train(sentences.iter().map(String::as_str), 5).expect("frequent words");
+        assert!(!model.titled);
+        let mut rng = rng_for(7, "sentences");
+        for _ in 0..200 {
+            let value = model.sample(&mut rng).expect("a value");
+            assert!(
+                value.split(' ').all(|word| !FRESH_NAMES.contains(&word)),
+                "{value}"
+            );
+        }
+        assert!(WordModel::train(airports().iter().map(String::as_str), 5)
+            .is_some_and(|model| model.titled));
     }
 }
