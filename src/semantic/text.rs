@@ -778,7 +778,10 @@ mod tests {
 
     /// Letters spelling `i` (a word of its own for every `i`).
     fn unique_letters(i: usize) -> String {
-        format!("{i}").chars().map(|d| (b'a' + d as u8 - b'0') as char).collect()
+        format!("{i}")
+            .chars()
+            .map(|d| (b'a' + d as u8 - b'0') as char)
+            .collect()
     }
 
     /// A capitalised word too rare to keep comes out as a common real name, the words around
@@ -790,12 +793,7 @@ mod tests {
         let mut rng = rng_for(6, "airports");
         let drawn: Vec<Arc<str>> = (0..2_000).filter_map(|_| model.sample(&mut rng)).collect();
         assert_eq!(drawn.len(), 2_000, "every draw is a value");
-        let known = [
-            "Airport",
-            "County",
-            "Field",
-            "-",
-        ];
+        let known = ["Airport", "County", "Field", "-"];
         let mut words_per_value = [0usize; 8];
         for value in &drawn {
             let words: Vec<&str> = value.split(' ').collect();
@@ -806,14 +804,24 @@ mod tests {
                     "{word} in {value}"
                 );
             }
-            assert!(FRESH_NAMES.contains(&words[0]), "{value} starts with a name");
-            assert!(!value.ends_with('-') && !value.ends_with("County"), "{value}");
+            assert!(
+                FRESH_NAMES.contains(&words[0]),
+                "{value} starts with a name"
+            );
+            assert!(
+                !value.ends_with('-') && !value.ends_with("County"),
+                "{value}"
+            );
             assert!(!value.contains(FRESH) && !value.contains(END), "{value}");
         }
         // Real: a quarter of each of 2, 3, 2 and 4 words.
         let share = |n: usize| words_per_value[n] as f64 / drawn.len() as f64;
         for (words, real) in [(2, 0.5), (3, 0.25), (4, 0.25)] {
-            assert!((share(words) - real).abs() < 0.06, "{words} words: {}", share(words));
+            assert!(
+                (share(words) - real).abs() < 0.06,
+                "{words} words: {}",
+                share(words)
+            );
         }
     }
 
@@ -835,7 +843,9 @@ mod tests {
                 "{value}"
             );
         }
-        assert!(WordModel::train(airports().iter().map(String::as_str), 5)
-            .is_some_and(|model| model.titled));
+        assert!(
+            WordModel::train(airports().iter().map(String::as_str), 5)
+                .is_some_and(|model| model.titled)
+        );
     }
 }
