@@ -618,7 +618,9 @@ fn generator(
         SemanticType::Postcode => {
             Generator::Shape(IdShape::learn(labels(column).map(Arc::from), min_count))
         }
-        SemanticType::Text if column.kind == ColumnKind::Text => {
+        // A label of several words (`More than other authori`) is text too: drawn word by
+        // word without the chain of words before, it read as `authori More authori authori`.
+        SemanticType::Text | SemanticType::Label if column.kind == ColumnKind::Text => {
             Generator::Text(WordModel::train(labels(column), min_count)?)
         }
         _ => return None,

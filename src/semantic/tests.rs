@@ -14,7 +14,7 @@ use super::locale::{Locale, country};
 use super::{gendered, surnames};
 use crate::data::{Column, Table, Value, ValueFormat};
 use crate::sampling::rng_for;
-use crate::schema::{ColumnKind, Schema};
+use crate::schema::{ColumnKind, Schema, SemanticType};
 
 const COUNTRIES: [&str; 3] = ["BRAZIL", "FRANCE", "GERMANY"];
 const CODES: [&str; 3] = ["+55", "+33", "+49"];
@@ -698,4 +698,55 @@ fn text_that_does_not_spell_the_key_is_not_key_text() {
     let (schema, real) = keyed_customers(|key| format!("C{key}"));
     let few = real.subset(&(0..19).collect::<Vec<_>>());
     assert_eq!(names_from_row_40(&schema, &few), None, "19 rows");
+}
+
+/// A lookup table's label of several words (TPC-DS `cc_mkt_class`) is drawn as text, each word
+/// following the one before as in real labels, not as words drawn one by one.
+#[test]
+fn a_label_of_several_words_follows_its_word_pairs() {
+    let (adjectives, nouns, verbs) = (
+        ["quiet", "bright", "cold", "open"],
+        ["river", "house", "road", "field"],
+        ["returns", "waits", "sings", "falls"],
+    );
+    let labels: Vec<String> = (0..64)
+        .map(|i| {
+            format!(
+                "{} {} {}",
+                adjectives[i % 4],
+                nouns[i / 4 % 4],
+                verbs[i / 16]
+            )
+        })
+        .collect();
+    let real = table(
+        "regions",
+        vec![column("motto", ColumnKind::Text, labels.clone())],
+    );
+    let schema = Schema::parse(
+        "tables:\n  regions: {path: r.csv}\n",
+        Path::new("s.yaml"),
+        Path::new("."),
+    )
+    .expect("valid");
+    let semantic =
+        train(&schema.tables[0], &real, true, &[], 1, 5).expect("the label is drawn as text");
+    assert_eq!(
+        semantic.types,
+        [SemanticType::Label],
+        "a lookup table's label"
+    );
+    // What the table model drew: the real words in an order no real label has.
+    let reversed = labels
+        .iter()
+        .map(|label| label.split(' ').rev().collect::<Vec<_>>().join(" "))
+        .collect();
+    let mut columns = vec![column("motto", ColumnKind::Text, reversed)];
+    let (rows, mut uniques) = ((0, rng_for(9, "labels").random()), semantic.uniques());
+    semantic.fill(&mut columns, &ParentColumns::new(), rows, &mut uniques);
+    let share = super::text::bigram_share(
+        labels.iter().map(String::as_str),
+        columns[0].values.iter().map(text),
+    );
+    assert!(share.is_some_and(|share| share > 0.99), "{share:?}");
 }
