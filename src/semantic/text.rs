@@ -61,6 +61,7 @@ pub struct WordModel {
     /// words capitalised). A capitalised word too rare to keep is then learned as [`FRESH`]
     /// and drawn as a fresh name, so `Lansdowne Airport` gives `Ashland Airport` instead of
     /// losing its name (`Airport`, `San Airport -`).
+    ///
     /// A titled value also ends where the chain of words does: each learned with [`END`]
     /// after its last word, and drawn until [`END`] (or `longest` words), so a name ends on a
     /// word names end on (`Wilson Intl`, not `Wilson Intl Hayes` or `Airport -`).
