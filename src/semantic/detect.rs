@@ -309,11 +309,13 @@ fn is_words(text: &str) -> bool {
 /// `min..=max` words, each starting with an upper-case letter and made of letters (and `'-.`).
 fn is_name_words(text: &str, min: usize, max: usize) -> bool {
     let words: Vec<&str> = text.split_whitespace().collect();
-    (min..=max).contains(&words.len())
-        && words.iter().all(|word| {
-            word.chars().next().is_some_and(char::is_uppercase)
-                && word.chars().all(|c| c.is_alphabetic() || "'-.".contains(c))
-        })
+    (min..=max).contains(&words.len()) && words.iter().all(|word| is_name_word(word))
+}
+
+/// A word of letters that starts with a capital (`Anna`, `O'Hare`, `Bucyrus-Crawford`, `St.`).
+pub fn is_name_word(word: &str) -> bool {
+    word.chars().next().is_some_and(char::is_uppercase)
+        && word.chars().all(|c| c.is_alphabetic() || "'-.".contains(c))
 }
 
 #[cfg(test)]

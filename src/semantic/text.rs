@@ -10,6 +10,7 @@ use std::sync::{Arc, LazyLock, OnceLock};
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
+use super::detect::is_name_word;
 use super::{places, surnames};
 use crate::memory::prefetch;
 use crate::model::marginal::{Weighted, text_hash};
@@ -63,11 +64,14 @@ pub struct WordModel {
     /// losing its name (`Airport`, `San Airport -`).
     ///
     /// A titled value also ends where the chain of words does: each learned with [`END`]
-    /// after its last word, and drawn until [`END`] (or `longest` words), so a name ends on a
-    /// word names end on (`Wilson Intl`, not `Wilson Intl Hayes` or `Airport -`).
+    /// after its last word, and drawn until [`END`] (or as many words as the longest real
+    /// value), so a name ends on a word names end on (`Wilson Intl`, not `Wilson Intl Hayes`
+    /// or `Airport -`).
     titled: bool,
-    /// The most words of a real value.
-    longest: u16,
+    /// The most words of a real value, worked out on the first draw of a titled value (not
+    /// stored).
+    #[serde(skip)]
+    longest: OnceLock<u16>,
     /// The word lists laid out for drawing, built on the first draw (not stored); `None`
     /// when they do not fit it.
     #[serde(skip)]
@@ -314,11 +318,7 @@ impl WordModel {
             next,
             real: sorted_hashes(rare_values(&real, min_count)),
             titled,
-            longest: real
-                .iter()
-                .map(|w| w.len().min(usize::from(u16::MAX)) as u16)
-                .max()
-                .unwrap_or(0),
+            longest: OnceLock::new(),
             chains: OnceLock::new(),
             sketch: OnceLock::new(),
         })
@@ -349,6 +349,13 @@ impl WordModel {
                 (!self.replays(text_hash(text))).then(|| Arc::from(text.as_str()))
             })
         })
+    }
+
+    /// The most words of a real value (a titled value drawn longer is cut).
+    fn longest(&self) -> u16 {
+        *self
+            .longest
+            .get_or_init(|| self.lengths.iter().copied().max().unwrap_or(0))
     }
 
     /// Appends a drawn word to `text`: a fresh name for [`FRESH`] in a titled column.
@@ -393,7 +400,7 @@ impl WordModel {
     /// Writes into `text` a first word, then each next word from the followers of the one
     /// before (every word when it has none), joined by spaces: as many words as the `at`-th
     /// real value has, or in a titled column up to [`END`]. Returns the words written, `None`
-    /// for a titled value cut at `longest` words before its [`END`].
+    /// for a titled value cut at the longest real value's words before its [`END`].
     fn draw_words(&self, text: &mut String, at: usize, rng: &mut SynthRng) -> Option<u16> {
         text.clear();
         let Some(chains) = self.chains.get_or_init(|| Chains::of(self).map(Box::new)) else {
@@ -436,7 +443,7 @@ impl WordModel {
             if word == END {
                 return Some(written);
             }
-            if self.titled && written == self.longest {
+            if self.titled && written == self.longest() {
                 return None;
             }
             if written > 0 {
@@ -484,10 +491,7 @@ fn titled_words<'a>(values: &[Vec<&'a str>], min_count: usize) -> Vec<Vec<&'a st
 /// A capitalised word of letters (`Lansdowne`, `Bucyrus-Crawford`, `O'Hare`), not an
 /// abbreviation (`ANGB`) or a code (`A320`).
 fn is_name(word: &str) -> bool {
-    let mut chars = word.chars();
-    chars.next().is_some_and(char::is_uppercase)
-        && word.chars().any(char::is_lowercase)
-        && chars.all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '.'))
+    is_name_word(word) && word.chars().any(char::is_lowercase)
 }
 
 /// In how many rows each item occurs (an item repeated in a row counts once).
