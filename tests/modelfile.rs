@@ -256,6 +256,47 @@ fn inspect_shows_what_the_model_holds() {
     assert_eq!(value["training_rows"], 5869);
 }
 
+/// A column of names whose words are mostly rare (`Lansdowne Airport`) is shown as drawn as
+/// names; free text is not.
+#[test]
+fn inspect_shows_a_text_column_of_names() {
+    let dir = TempDir::new().expect("temporary folder");
+    const WORDS: [&str; 10] = [
+        "early", "late", "today", "again", "slowly", "empty", "full", "twice", "soon", "once",
+    ];
+    let endings = ["Airport", "County Airport", "Regional Airport", "Field"];
+    let mut csv = String::from("id,name,remark\n");
+    for i in 0..300 {
+        let name: String = format!("{i:03}")
+            .chars()
+            .map(|digit| (b'a' + digit as u8 - b'0') as char)
+            .collect();
+        csv += &format!(
+            "{i},Mc{name} {},the plane left {} and came back {}\n",
+            endings[i % 4],
+            WORDS[i % 10],
+            WORDS[i / 10 % 10]
+        );
+    }
+    std::fs::write(dir.path().join("places.csv"), csv).expect("write data");
+    let schema = dir.path().join("schema.yaml");
+    std::fs::write(
+        &schema,
+        "tables:\n  places: {path: places.csv, primary_key: id}\n",
+    )
+    .expect("write schema");
+    let model = train(&dir, &schema, &["--seed", "1"]);
+    let text = ok(&["inspect", path(&model)]);
+    assert!(
+        text.contains("name text of names (rare ones drawn as common towns and surnames)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("remark text") && !text.contains("remark text of names"),
+        "{text}"
+    );
+}
+
 /// A trained model file's bytes and a folder to put damaged copies in.
 fn model_bytes() -> (TempDir, Vec<u8>) {
     let dir = TempDir::new().expect("temporary folder");

@@ -202,6 +202,7 @@ fn table_inspection(plan: &TablePlan, trained: &TrainedTable) -> TableInspection
             .as_ref()
             .map(|semantic| {
                 let key_texts = semantic.key_texts();
+                let titled = semantic.titled_texts();
                 trained
                     .columns
                     .iter()
@@ -213,6 +214,10 @@ fn table_inspection(plan: &TablePlan, trained: &TrainedTable) -> TableInspection
                                 "{} from the key ({})",
                                 column.name,
                                 text.describe()
+                            )),
+                            None if titled.contains(&index) => Some(format!(
+                                "{} {kind} of names (rare ones drawn as common towns and surnames)",
+                                column.name
                             )),
                             None => (*kind != dxsynth::schema::SemanticType::None)
                                 .then(|| format!("{} {kind}", column.name)),

@@ -1147,6 +1147,16 @@ impl SemanticTable {
             .collect()
     }
 
+    /// The text columns drawn as names (a rare capitalised word as a common town or surname):
+    /// `inspect` says so.
+    pub fn titled_texts(&self) -> Vec<usize> {
+        self.columns
+            .iter()
+            .filter(|column| matches!(&column.generator, Generator::Text(model) if model.titled()))
+            .map(|column| column.index)
+            .collect()
+    }
+
     /// The parent table a country comes from and its column, if any (generation holds that
     /// column of the parent until this table is filled).
     pub fn country_parent(&self) -> Option<(&str, &str)> {

@@ -351,6 +351,11 @@ impl WordModel {
         })
     }
 
+    /// Whether the column is drawn as names (see `titled`).
+    pub fn titled(&self) -> bool {
+        self.titled
+    }
+
     /// The most words of a real value (a titled value drawn longer is cut).
     fn longest(&self) -> u16 {
         *self
