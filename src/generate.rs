@@ -358,8 +358,9 @@ fn last_use(models: &Models) -> HashMap<String, usize> {
 
 /// For every table later tables read, which of its modelled columns they read: a sequential
 /// child's context (the parent's columns and, through the parent, the grandparent's) as its
-/// model draws it, the signature of an assigned key's parent preference, and the column a
-/// country is copied from. Keys and written keys are always kept.
+/// model draws it, the signature of an assigned key's parent preference, the column a country
+/// is copied from and the prices of products across a key. Keys and written keys are always
+/// kept.
 pub fn columns_read(models: &Models) -> HashMap<String, Vec<bool>> {
     columns_read_from(models, 0, true)
 }
@@ -415,7 +416,8 @@ fn columns_read_from(
             }
         }
         let country = trained.semantic.as_ref().and_then(|s| s.country_parent());
-        if let Some((parent, column)) = country {
+        let prices = crate::rules::keyed::parent_columns(&trained.rules);
+        for (parent, column) in country.into_iter().chain(prices) {
             let columns = models.tables.get(parent).map(|t| t.columns.as_slice());
             if let Some(index) = columns.and_then(|c| c.iter().position(|c| c.name == column)) {
                 mark(parent, index);
@@ -639,6 +641,11 @@ fn draw_table(
     foreign_keys.extend(assign_keys(trained, done, row_count, codes, rng));
     keep_pairs_unique(trained, &mut foreign_keys, rng);
     keep_keys_ordered(trained, &mut foreign_keys, rng);
+    let mut columns = columns;
+    if let Some(base) = keyed_base(trained, rng) {
+        let keys = key_rows(plan, done, &foreign_keys);
+        crate::rules::keyed::keep(&trained.rules, &mut columns, &keys, 0, base);
+    }
     SyntheticTable {
         name: trained.name.clone(),
         header: trained.header.clone(),
@@ -737,6 +744,31 @@ fn keep_keys_ordered(
     }
 }
 
+/// What the ratios of a table's products across a key derive from, drawn from the table's
+/// stream once its keys are assigned (a table without such a product draws nothing).
+fn keyed_base(trained: &TrainedTable, rng: &mut SynthRng) -> Option<u64> {
+    crate::rules::keyed::any(&trained.rules).then(|| rng.random())
+}
+
+/// The rows a table's foreign keys point at, by key column (see [`crate::rules::keyed`]).
+fn key_rows<'a>(
+    plan: &TablePlan,
+    done: &'a Done,
+    foreign_keys: &'a IndexMap<String, Vec<Option<usize>>>,
+) -> crate::rules::keyed::KeyRows<'a> {
+    plan.relationships()
+        .into_iter()
+        .filter_map(|relationship| {
+            let (column, rows) = foreign_keys.get_key_value(&relationship.foreign_key)?;
+            let parent = done.get(&relationship.parent)?;
+            Some((
+                column.as_str(),
+                (rows.as_slice(), parent.columns.as_slice()),
+            ))
+        })
+        .collect()
+}
+
 /// Runs a table's semantic generators on its rows, from a random stream of their own (derived
 /// from the table's), so tables without semantic columns draw exactly as before.
 fn fill_semantic(
@@ -768,18 +800,7 @@ fn fill_semantic_with(
     rows: (usize, u64),
     uniques: &mut crate::semantic::fill::Uniques,
 ) {
-    let relationships = plan.relationships();
-    let parents: ParentColumns<'_> = relationships
-        .iter()
-        .filter_map(|relationship| {
-            let rows = foreign_keys.get(&relationship.foreign_key)?;
-            let parent = done.get(&relationship.parent)?;
-            Some((
-                relationship.foreign_key.as_str(),
-                (rows.as_slice(), parent.columns.as_slice()),
-            ))
-        })
-        .collect();
+    let parents: ParentColumns<'_> = key_rows(plan, done, foreign_keys);
     semantic.fill(columns, &parents, rows, uniques);
 }
 

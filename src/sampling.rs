@@ -187,11 +187,23 @@ pub fn group_in_sample(key: &str, share: f64, seed: u64) -> bool {
             (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
         });
     // splitmix64's finaliser spreads FNV's low-entropy high bits over the whole word.
-    let mut z = hash.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    (mixed(hash) as f64) < share * u64::MAX as f64
+}
+
+/// A number in `[0, 1)` for row `row` of a stream `base`: the same wherever the row falls in
+/// the parts a table is made in, at the cost of a few multiplications (a random stream per
+/// row would cost a cipher block).
+pub fn row_uniform(base: u64, row: u64) -> f64 {
+    let z = mixed(base ^ row.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    (z >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// splitmix64's finaliser: every bit of `x` moves every bit of the result.
+fn mixed(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^= z >> 31;
-    (z as f64) < share * u64::MAX as f64
+    z ^ (z >> 31)
 }
 
 /// `limit` of `rows` row indices drawn without replacement, ascending: the rows a model of a

@@ -239,7 +239,7 @@ fn train_table(
         kept,
         privacy,
     };
-    let assigned = linked.assigned_keys(plan, sequence.as_ref());
+    let (assigned, assigned_rows) = linked.assigned_keys(plan, sequence.as_ref());
     let kept = kept
         .get(&plan.table)
         .map(|reason| KeptTable::copy(table, reason.clone()));
@@ -259,6 +259,20 @@ fn train_table(
         .zip(sample_row_of.as_deref())
         .map(|((key, _), row_of)| (key.parent.as_str(), row_of));
     let rules = table_rules(input, def, training, row_of, privacy);
+    let sequence_column = sequence.as_ref().map(|(key, _)| key.column.as_str());
+    let key_rows: Vec<(&str, &str, &[Option<usize>])> = sequence_column
+        .zip(row_of)
+        .map(|(column, (parent, rows))| (column, parent, rows))
+        .into_iter()
+        .chain(
+            plan.assigned
+                .iter()
+                .zip(&assigned_rows)
+                .map(|(fk, rows)| (fk.column.as_str(), fk.parent.as_str(), rows.as_slice())),
+        )
+        .collect();
+    let keyed = keyed_rules(input, def, training, &key_rows, &rules);
+    drop(assigned_rows);
     // The sequence's parent rows of the sample, worked out once for the rules and the model.
     let parent = sequence
         .as_ref()
@@ -299,7 +313,7 @@ fn train_table(
         assigned,
         kept,
         semantic,
-        rules,
+        rules: rules.into_iter().chain(keyed).collect(),
     }
 }
 
@@ -345,7 +359,7 @@ impl Linked<'_> {
         &self,
         plan: &TablePlan,
         sequence: Option<&(&crate::schema::ForeignKey, Vec<Option<usize>>)>,
-    ) -> Vec<KeyDistribution> {
+    ) -> (Vec<KeyDistribution>, Vec<Vec<Option<usize>>>) {
         let mut earlier_keys: Vec<EarlierKey> = sequence
             .iter()
             .filter(|_| !plan.assigned.is_empty())
@@ -357,20 +371,20 @@ impl Linked<'_> {
         plan.assigned
             .iter()
             .map(|fk| {
-                let (distribution, compact) = self.assigned_key(fk, &earlier_keys);
+                let (distribution, compact, sample_rows) = self.assigned_key(fk, &earlier_keys);
                 earlier_keys.push((fk.column.clone(), fk.parent.clone(), compact));
-                distribution
+                (distribution, sample_rows)
             })
-            .collect()
+            .unzip()
     }
 
-    /// One assigned key's distribution, and its parent rows in compact form (for the keys
-    /// after it).
+    /// One assigned key's distribution, its parent rows in compact form (for the keys after
+    /// it), and the parent row of each row of the training sample (for the rules across it).
     fn assigned_key(
         &self,
         fk: &crate::schema::ForeignKey,
         earlier_keys: &[EarlierKey],
-    ) -> (KeyDistribution, Option<Vec<u32>>) {
+    ) -> (KeyDistribution, Option<Vec<u32>>, Vec<Option<usize>>) {
         let parent_of_row = real_parent_index(self.input, self.table, &fk.column, &fk.parent);
         let parent = &self.input.tables[&fk.parent];
         let sampled = LinkedColumns {
@@ -397,7 +411,7 @@ impl Linked<'_> {
         if parent_kept {
             distribution.order = key_order(earlier_keys, &fk.parent, compact.as_deref());
         }
-        (distribution, compact)
+        (distribution, compact, sample_parent_of_row)
     }
 }
 
@@ -509,6 +523,35 @@ fn table_rules(
         parent,
     };
     crate::rules::table_rules(def, &frame, privacy.threshold(table.rows()))
+}
+
+/// The products across a key of a real table (the rows it trains on): one frame per foreign
+/// key (`keys`: its column, its parent, and the parent row of each row), for totals no rule in
+/// `own` determines.
+fn keyed_rules(
+    input: &Validated,
+    def: &crate::schema::TableDef,
+    table: &Table,
+    keys: &[(&str, &str, &[Option<usize>])],
+    own: &[Rule],
+) -> Vec<Rule> {
+    let frames: Vec<(&str, Frame<'_>)> = keys
+        .iter()
+        .map(|&(key, parent, row_of)| {
+            let parent = ParentFrame {
+                table: parent,
+                columns: &input.tables[parent].columns,
+                row_of,
+            };
+            let frame = Frame {
+                columns: &table.columns,
+                rows: table.rows(),
+                parent: Some(parent),
+            };
+            (key, frame)
+        })
+        .collect();
+    crate::rules::keyed_rules(def, &frames, own)
 }
 
 /// The semantic generators of a table, trained on it and on the parents its keys point at.

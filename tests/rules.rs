@@ -575,3 +575,116 @@ fn nycflights13_empty_cells_keep_their_patterns() {
         "{cancelled} cancelled flights (503 real)"
     );
 }
+
+/// Writes a shop whose order totals are quantity × the ordered product's price within ±5%
+/// (the product key assigned, the customer key driving the sequences), and whose fees are
+/// quantity × 3.25 whatever the customer's birth year (which hardly varies: a product with it
+/// would be a coincidence); `rules` goes under `orders`. Returns the schema's path.
+fn plant_shop(dir: &Path, rules: &str) -> std::path::PathBuf {
+    let mut rng = dxsynth::sampling::rng_for(SEED, "planted shop");
+    let mut products = String::from("product_id,price\n");
+    let mut prices = Vec::new();
+    for product in 1..=80 {
+        let price = f64::from(rng.random_range(500..50_000)) / 100.0;
+        prices.push(price);
+        let _ = writeln!(products, "{product},{price:.2}");
+    }
+    let mut customers = String::from("customer_id,birth_year\n");
+    let mut orders = String::from("order_id,customer_id,product_id,quantity,total,fee\n");
+    let mut order = 0;
+    for customer in 1..=300 {
+        let _ = writeln!(customers, "{customer},{}", rng.random_range(1930..1990));
+        for _ in 0..rng.random_range(1..=6) {
+            order += 1;
+            let product = rng.random_range(0..prices.len());
+            let quantity = rng.random_range(1..=5);
+            let total = f64::from(quantity) * prices[product] * rng.random_range(0.95..1.05);
+            let fee = f64::from(quantity) * 3.25;
+            let _ = writeln!(
+                orders,
+                "{order},{customer},{},{quantity},{total:.2},{fee:.2}",
+                product + 1
+            );
+        }
+    }
+    std::fs::write(dir.join("products.csv"), products).unwrap();
+    std::fs::write(dir.join("customers.csv"), customers).unwrap();
+    std::fs::write(dir.join("orders.csv"), orders).unwrap();
+    let schema = format!(
+        "tables:\n  products:\n    path: products.csv\n    primary_key: product_id\n  \
+         customers:\n    path: customers.csv\n    primary_key: customer_id\n  orders:\n    \
+         path: orders.csv\n    primary_key: order_id\n    foreign_keys:\n      customer_id: \
+         customers\n      product_id: products\n    sequence_by: customer_id\n{rules}"
+    );
+    let path = dir.join("schema.yaml");
+    std::fs::write(&path, schema).unwrap();
+    path
+}
+
+/// The share of an output's orders whose total is within [0.95, 1.05] × quantity × the price
+/// of the product its key points at (on the total's cents).
+fn priced_share(out: &Path) -> f64 {
+    let products = common::Csv::read(&out.join("products.csv"));
+    let price: HashMap<&str, f64> = products
+        .column("product_id")
+        .into_iter()
+        .zip(common::numbers(&products.column("price")))
+        .collect();
+    let orders = common::Csv::read(&out.join("orders.csv"));
+    let keys = orders.column("product_id");
+    let quantities = common::numbers(&orders.column("quantity"));
+    let totals = common::numbers(&orders.column("total"));
+    let kept = keys
+        .iter()
+        .zip(quantities.iter().zip(&totals))
+        .filter(|(key, (quantity, total))| {
+            let product = *quantity * price[**key];
+            **total >= 0.95 * product - 0.005 && **total <= 1.05 * product + 0.005
+        })
+        .count();
+    kept as f64 / totals.len() as f64
+}
+
+/// A total that is quantity × the price of the row an assigned key points at is found (with
+/// its real range of ratios), kept in every synthetic row, and left to the model when the
+/// schema switches it off; a product with a column that hardly varies is no such rule; and a
+/// declared one is refused with a reason.
+#[test]
+fn a_product_across_a_key_is_found_kept_and_switched_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = plant_shop(dir.path(), "");
+    let out = tempfile::tempdir().unwrap();
+    run_model(&schema, out.path(), SEED, ModelKind::Learned);
+    let measured = adherence(&schema, out.path());
+    let found: Vec<&String> = measured.keys().collect();
+    let (rule, (real, synthetic)) = measured
+        .iter()
+        .find(|(rule, _)| rule.starts_with("orders: total = quantity * products.price * [0.95"))
+        .unwrap_or_else(|| panic!("the product across a key not found; found: {found:?}"));
+    assert!(rule.ends_with(", 1.05]"), "{rule}");
+    assert!(*real >= 0.99 && *synthetic >= 0.99, "{rule}: {real} {synthetic}");
+    assert!(
+        !found.iter().any(|rule| rule.contains("birth_year")),
+        "a product with a birth year was taken for a rule: {found:?}"
+    );
+    assert_eq!(priced_share(out.path()), 1.0);
+
+    let off = "    rules:\n      off: [\"total = quantity * products.price * [0.95, 1.05]\"]\n";
+    let dir = tempfile::tempdir().unwrap();
+    let schema = plant_shop(dir.path(), off);
+    dxsynth::validate(&schema).expect("valid");
+    let out = tempfile::tempdir().unwrap();
+    run_model(&schema, out.path(), SEED, ModelKind::Learned);
+    let share = priced_share(out.path());
+    assert!(share < 0.5, "switched off, the model alone keeps {share}");
+
+    let add = "    rules:\n      add: [\"total = quantity * products.price\"]\n";
+    let dir = tempfile::tempdir().unwrap();
+    let schema = plant_shop(dir.path(), add);
+    let text = match dxsynth::validate(&schema) {
+        Err(dxsynth::Error::Invalid(problems)) => problems.to_string(),
+        Err(other) => panic!("unexpected error {other}"),
+        Ok(_) => panic!("a declared product across a key accepted"),
+    };
+    assert!(text.contains("found in the data, not declared"), "{text}");
+}

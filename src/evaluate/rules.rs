@@ -10,7 +10,7 @@ use crate::data::Table;
 use crate::model::Privacy;
 use crate::plan::Generation;
 use crate::rules::measure::measure;
-use crate::rules::{Frame, ParentFrame, table_rules};
+use crate::rules::{Frame, ParentFrame, Rule, RuleKind, keyed_rules, table_rules};
 use crate::stats;
 
 /// Adherence to every rule of the real data, worst first.
@@ -77,10 +77,22 @@ fn table_scores(paired: &Paired, table: &PairedTable) -> Vec<RuleScore> {
         sequence.map(|(link, parent)| (&parent.synthetic, link.synthetic_parent_of_row.as_slice())),
     );
     let min_count = Privacy::default().threshold(table.real.rows());
-    table_rules(&table.def, &real, min_count)
-        .into_iter()
+    let own = table_rules(&table.def, &real, min_count);
+    let keyed = keyed_rules(&table.def, &key_frames(paired, table, true), &own);
+    let synthetic_keys = key_frames(paired, table, false);
+    let synthetic_frame = |rule: &Rule| match &rule.kind {
+        RuleKind::KeyedProduct { key, .. } => synthetic_keys
+            .iter()
+            .find(|(column, _)| column == key)
+            .map(|(_, frame)| *frame),
+        _ => Some(synthetic),
+    };
+    own.into_iter()
+        .chain(keyed)
         .map(|rule| {
-            let measured = measure(&rule.kind, &synthetic).unwrap_or_default();
+            let measured = synthetic_frame(&rule)
+                .and_then(|frame| measure(&rule.kind, &frame))
+                .unwrap_or_default();
             RuleScore {
                 table: table.name.clone(),
                 rule: rule.to_string(),
@@ -90,6 +102,32 @@ fn table_scores(paired: &Paired, table: &PairedTable) -> Vec<RuleScore> {
                 synthetic_rows: measured.support,
                 synthetic: measured.share(),
             }
+        })
+        .collect()
+}
+
+/// The table (real or synthetic) with the rows each of its foreign keys points at, by key
+/// column, for the rules across a key.
+fn key_frames<'a>(
+    paired: &'a Paired,
+    table: &'a PairedTable,
+    real: bool,
+) -> Vec<(&'a str, Frame<'a>)> {
+    paired
+        .links
+        .iter()
+        .filter(|link| link.child == table.name)
+        .filter_map(|link| {
+            let parent = paired.table(&link.parent)?;
+            let frame = if real {
+                frame(&table.real, Some((&parent.real, &link.real_parent_of_row)))
+            } else {
+                frame(
+                    &table.synthetic,
+                    Some((&parent.synthetic, &link.synthetic_parent_of_row)),
+                )
+            };
+            Some((link.column.as_str(), frame))
         })
         .collect()
 }

@@ -15,8 +15,8 @@ use rayon::prelude::*;
 
 use super::{
     Done, DrawnRows, Sink, SyntheticTable, assign_keys, draw_sequences, empty_columns,
-    fill_semantic_with, growth, husk_of, keep_keys_ordered, keep_pairs_unique,
-    refer_to_written_keys, synthetic_context,
+    fill_semantic_with, growth, husk_of, keep_keys_ordered, keep_pairs_unique, key_rows,
+    keyed_base, refer_to_written_keys, synthetic_context,
 };
 use crate::data::{Column, Value};
 use crate::direct::{DirectReader, DirectWriter};
@@ -86,8 +86,10 @@ impl<'m> Table<'m> {
         let assigned = assign_keys(trained, done, rows, codes, rng);
         let parents = std::mem::take(&mut drawn.parents);
         let foreign_keys = self.keys_held(key, parents, assigned, rng)?;
+        let keyed = keyed_base(trained, rng);
         let own: Option<u64> = trained.semantic.as_ref().map(|_| rng.random());
-        self.write_parts(done, drawn.store.read()?, &foreign_keys, own, sink)?;
+        let bases = Bases { keyed, own };
+        self.write_parts(done, drawn.store.read()?, &foreign_keys, bases, sink)?;
         Ok(rows)
     }
 
@@ -133,7 +135,7 @@ impl<'m> Table<'m> {
         done: &Done,
         mut parts: Parts,
         foreign_keys: &IndexMap<String, HeldKeys>,
-        own: Option<u64>,
+        bases: Bases,
         sink: &mut dyn Sink,
     ) -> Result<()> {
         let rows = foreign_keys.values().next().map_or(0, HeldKeys::len);
@@ -153,7 +155,7 @@ impl<'m> Table<'m> {
             let (part, following) = rayon::join(
                 || {
                     let rows = (first, count);
-                    self.filled_part(done, rows, values, (foreign_keys, own), &mut uniques)
+                    self.filled_part(done, rows, values, (foreign_keys, bases), &mut uniques)
                 },
                 || if last { Ok(None) } else { parts.next() },
             );
@@ -173,7 +175,7 @@ impl<'m> Table<'m> {
         done: &Done,
         (first, count): (usize, usize),
         values: Vec<Vec<Value>>,
-        (foreign_keys, own): (&IndexMap<String, HeldKeys>, Option<u64>),
+        (foreign_keys, bases): (&IndexMap<String, HeldKeys>, Bases),
         uniques: &mut Option<Uniques>,
     ) -> SyntheticTable {
         let mut columns = empty_columns(self.trained, 0);
@@ -184,7 +186,12 @@ impl<'m> Table<'m> {
             .iter()
             .map(|(name, keys)| (name.clone(), keys.part(first..first + count)))
             .collect();
-        if let (Some(semantic), Some(base), Some(uniques)) = (&self.trained.semantic, own, uniques)
+        if let Some(base) = bases.keyed {
+            let rows = key_rows(self.plan, done, &keys);
+            crate::rules::keyed::keep(&self.trained.rules, &mut columns, &rows, first, base);
+        }
+        if let (Some(semantic), Some(base), Some(uniques)) =
+            (&self.trained.semantic, bases.own, uniques)
         {
             let tables = (self.plan, done);
             fill_semantic_with(
@@ -204,6 +211,14 @@ impl<'m> Table<'m> {
         };
         refer_to_written_keys(part, self.plan, done)
     }
+}
+
+/// What the streams of a table written in parts derive from, each drawn from the table's
+/// stream once: its products across a key's ratios and its semantic columns' values.
+#[derive(Clone, Copy)]
+struct Bases {
+    keyed: Option<u64>,
+    own: Option<u64>,
 }
 
 /// A table made whole, handed to a sink in parts whose semantic columns are filled as each is

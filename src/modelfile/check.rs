@@ -15,7 +15,7 @@ use crate::model::learned::Expected;
 use crate::plan::Generation;
 use crate::rules::discover::GAP_QUANTILES;
 use crate::rules::{Col, Mapping, Rule, RuleKind};
-use crate::schema::is_table_name;
+use crate::schema::{ForeignKey, is_table_name};
 use crate::train::{Models, TrainedTable};
 
 /// The most digits after a point a number format may ask for (chrono and `f64` give no more).
@@ -58,7 +58,14 @@ pub(super) fn contents(models: &Models) -> Result<(), String> {
             }
         }
         model(models, trained, keys.map(|key| key.parent.as_str())).map_err(place)?;
-        rules(models, trained, keys.map(|key| key.parent.as_str())).map_err(place)?;
+        let all_keys: Vec<_> = keys.into_iter().chain(&plan.assigned).collect();
+        rules(
+            models,
+            trained,
+            keys.map(|key| key.parent.as_str()),
+            &all_keys,
+        )
+        .map_err(place)?;
     }
     Ok(())
 }
@@ -201,21 +208,35 @@ fn context_columns(models: &Models, parent: &str) -> usize {
 }
 
 /// The table's rules (listed by `inspect`): every column they name is one of the table's
-/// modelled columns or of the parent its rows are generated under, counts are bounded by the
+/// modelled columns or of the parent its rows are generated under (for a product across a
+/// key, of that key's parent; `keys` are the table's foreign keys), counts are bounded by the
 /// real rows, numbers are numbers and divisors positive.
-fn rules(models: &Models, trained: &TrainedTable, parent: Option<&str>) -> Result<(), String> {
+fn rules(
+    models: &Models,
+    trained: &TrainedTable,
+    parent: Option<&str>,
+    keys: &[&ForeignKey],
+) -> Result<(), String> {
     let own = |name: &str| trained.columns.iter().any(|column| column.name == name);
-    let parent_has = |table: &str, column: &str| {
-        parent == Some(table)
-            && models
-                .tables
-                .get(table)
-                .is_some_and(|p| p.columns.iter().any(|c| c.name == column))
+    let models_column = |table: &str, column: &str| {
+        models
+            .tables
+            .get(table)
+            .is_some_and(|p| p.columns.iter().any(|c| c.name == column))
     };
     for rule in &trained.rules {
+        let parent = match &rule.kind {
+            RuleKind::KeyedProduct { key, .. } => keys
+                .iter()
+                .find(|fk| &fk.column == key)
+                .map(|fk| fk.parent.as_str()),
+            _ => parent,
+        };
         let known = rule.kind.columns().iter().all(|col| match col {
             Col::Own(name) => own(name),
-            Col::Parent { table, column } => parent_has(table, column),
+            Col::Parent { table, column } => {
+                parent == Some(table.as_str()) && models_column(table, column)
+            }
         });
         if !known {
             return Err(format!(
@@ -245,6 +266,9 @@ fn rule_fits(rule: &Rule, rows: usize) -> bool {
             ..
         } => table.len() <= rows,
         RuleKind::Lookup { table, .. } => table.len() <= rows,
+        RuleKind::KeyedProduct { low, high, .. } => {
+            low.is_finite() && high.is_finite() && low <= high && !rule.gaps.is_empty()
+        }
         RuleKind::ClockTime { common, .. } => {
             common.len() <= rows && common.iter().all(|time| time.is_finite())
         }

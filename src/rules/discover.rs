@@ -1137,7 +1137,8 @@ fn copies(frame: &Frame<'_>, sample: &[usize]) -> Vec<RuleKind> {
     found
 }
 
-/// Quantiles of the differences among the rows that obey an order or difference rule.
+/// Quantiles of the differences among the rows that obey an order or difference rule (of the
+/// ratios, for a product across a key).
 fn gap_quantiles(kind: &RuleKind, frame: &Frame<'_>) -> Vec<f64> {
     let (low, high, min, max) = match kind {
         RuleKind::Order { low, high, strict } => (
@@ -1149,6 +1150,7 @@ fn gap_quantiles(kind: &RuleKind, frame: &Frame<'_>) -> Vec<f64> {
         RuleKind::Difference {
             from, to, min, max, ..
         } => (from, to, *min, *max),
+        RuleKind::KeyedProduct { .. } => return keyed_ratios(kind, frame),
         _ => return Vec::new(),
     };
     let (Some(low), Some(high)) = (frame.resolve(low), frame.resolve(high)) else {
@@ -1158,16 +1160,269 @@ fn gap_quantiles(kind: &RuleKind, frame: &Frame<'_>) -> Vec<f64> {
         .filter_map(|row| Some(high.value(row).as_number()? - low.value(row).as_number()?))
         .filter(|gap| *gap >= min && *gap <= max)
         .collect();
-    if gaps.is_empty() {
-        return gaps;
+    quantiles(&mut gaps)
+}
+
+/// [`GAP_QUANTILES`] evenly spaced quantiles of `values` (none of none).
+fn quantiles(values: &mut [f64]) -> Vec<f64> {
+    if values.is_empty() {
+        return Vec::new();
     }
-    gaps.sort_unstable_by(f64::total_cmp);
+    values.sort_unstable_by(f64::total_cmp);
     (0..GAP_QUANTILES)
         .map(|k| {
             let q = (k as f64 + 0.5) / GAP_QUANTILES as f64;
-            gaps[((q * gaps.len() as f64) as usize).min(gaps.len() - 1)]
+            values[((q * values.len() as f64) as usize).min(values.len() - 1)]
         })
         .collect()
+}
+
+/// The widest spread (largest ratio over smallest) a product across a key may have: a shop's
+/// order totals, within 5% of quantity × the product's price, spread 1.105.
+pub const KEYED_SPREAD: f64 = 1.25;
+/// How many times wider `total / a` must spread than `total / (a × price)`: the price must
+/// explain the total. A price that hardly varies (a customer's birth year, 1924 to 1992; the
+/// latitude of three airports) makes any `total = a × constant` look like a product across a
+/// key, where the key has nothing to do with it.
+pub const KEYED_GAIN: f64 = 2.0;
+
+/// Products across the foreign key `key`, whose rows are the frame's parent: `total = a ×
+/// price × r`, `price` a numeric column of the key's row and `r` within a narrow real range
+/// (at most [`KEYED_SPREAD`] wide, the rarest [`ORDER_TOLERANCE`] of ratios at each end left
+/// out). `total` and `a` are own numeric columns no rule in `taken` determines already; of
+/// several candidates for one total the narrowest is kept. The same support and chance tests
+/// as other rules apply.
+pub fn keyed_products(frame: &Frame<'_>, key: &str, taken: &[&Rule]) -> Vec<Rule> {
+    let Some(parent) = frame.parent else {
+        return Vec::new();
+    };
+    let determined: HashSet<&str> = taken
+        .iter()
+        .filter_map(|rule| determined_column(&rule.kind))
+        .collect();
+    let columns = terms(frame);
+    let prices: Vec<(Col, Resolved<'_>)> = parent
+        .columns
+        .iter()
+        .filter(|c| c.kind == ColumnKind::Numerical)
+        .filter(|c| distinct_count(Resolved::Own(c), c.values.len().min(SAMPLE * 4)) >= 2)
+        .take(MAX_SUM_COLUMNS)
+        .map(|c| {
+            let col = Col::Parent {
+                table: parent.table.to_string(),
+                column: c.name.clone(),
+            };
+            (col, Resolved::Parent(c, parent.row_of))
+        })
+        .collect();
+    let sample = sample_rows(frame.rows);
+    let head: Vec<usize> = sample.iter().copied().take(64).collect();
+    let mut found = Vec::new();
+    for total in &columns {
+        if determined.contains(total.column().name.as_str()) {
+            continue;
+        }
+        let mut best: Option<(f64, Rule)> = None;
+        for a in columns
+            .iter()
+            .filter(|a| a.column().name != total.column().name)
+        {
+            for (price_col, price) in &prices {
+                let factors = Factors {
+                    total: *total,
+                    a: *a,
+                    price: *price,
+                };
+                if !factors.narrow_in(&head) {
+                    continue;
+                }
+                let Some((low, high)) = factors.bounds(frame.rows) else {
+                    continue;
+                };
+                if factors.spread_without_price(frame.rows) < KEYED_GAIN * high / low {
+                    continue;
+                }
+                let kind = RuleKind::KeyedProduct {
+                    total: total.column().name.clone(),
+                    a: a.column().name.clone(),
+                    key: key.to_string(),
+                    price: price_col.clone(),
+                    low,
+                    high,
+                };
+                let Some(rule) = finish(kind, frame, Origin::Found) else {
+                    continue;
+                };
+                let check = |r: usize, o: usize| factors.holds(r, o, low, high);
+                let broken = rule.support - rule.holding;
+                let chance = chance_rate(&sample, check);
+                if !chance.is_some_and(|h| significant(rule.support, broken, h)) {
+                    continue;
+                }
+                let spread = high / low;
+                if best
+                    .as_ref()
+                    .is_none_or(|(narrowest, _)| spread < *narrowest)
+                {
+                    best = Some((spread, rule));
+                }
+            }
+        }
+        found.extend(best.map(|(_, rule)| rule));
+    }
+    found
+}
+
+/// The own column a rule works out from others, if any.
+fn determined_column(kind: &RuleKind) -> Option<&str> {
+    match kind {
+        RuleKind::Arithmetic { target, .. }
+        | RuleKind::Calendar { target, .. }
+        | RuleKind::Lookup { target, .. }
+        | RuleKind::LocalTime { target, .. }
+        | RuleKind::Sum { total: target, .. }
+        | RuleKind::Product { total: target, .. }
+        | RuleKind::KeyedProduct { total: target, .. }
+        | RuleKind::CopyParent { column: target, .. } => Some(target),
+        _ => None,
+    }
+}
+
+/// The three columns of a candidate product across a key.
+#[derive(Clone, Copy)]
+struct Factors<'a> {
+    total: Resolved<'a>,
+    a: Resolved<'a>,
+    price: Resolved<'a>,
+}
+
+impl Factors<'_> {
+    /// `total` of row `total_row` over `a × price` of row `row` (`None` for an empty value or
+    /// a zero product).
+    fn ratio(&self, row: usize, total_row: usize) -> Option<f64> {
+        let total = self.total.value(total_row).as_number()?;
+        let product = self.a.value(row).as_number()? * self.price.value(row).as_number()?;
+        let ratio = total / product;
+        (product != 0.0 && ratio.is_finite()).then_some(ratio)
+    }
+
+    /// Whether row `row` with the total of row `total_row` keeps the ratio in `[low, high]`.
+    fn holds(&self, row: usize, total_row: usize, low: f64, high: f64) -> Option<bool> {
+        let ratio = self.ratio(row, total_row)?;
+        let slack = 1e-9 * (low.abs() + high.abs());
+        Some(ratio >= low - slack && ratio <= high + slack)
+    }
+
+    /// A quick screen on a few rows: all ratios but the two extremes within the spread.
+    fn narrow_in(&self, rows: &[usize]) -> bool {
+        let mut ratios: Vec<f64> = rows.iter().filter_map(|&r| self.ratio(r, r)).collect();
+        if ratios.len() < 10.min(rows.len()) || ratios.len() < 3 {
+            return false;
+        }
+        ratios.sort_unstable_by(f64::total_cmp);
+        let (low, high) = (ratios[1], ratios[ratios.len() - 2]);
+        low > 0.0 && high <= low * KEYED_SPREAD
+    }
+
+    /// The real range of the ratio over every row, the rarest [`ORDER_TOLERANCE`] at each end
+    /// left out and rounded outwards to four significant digits; `[1, 1]` when the total is
+    /// `a × price` on its grid (TPC-H), `None` when the range is wider than [`KEYED_SPREAD`].
+    fn bounds(&self, rows: usize) -> Option<(f64, f64)> {
+        let mut ratios: Vec<f64> = (0..rows).filter_map(|r| self.ratio(r, r)).collect();
+        if ratios.len() < MIN_SUPPORT {
+            return None;
+        }
+        if self.exact_share(rows) >= 1.0 - ORDER_TOLERANCE {
+            return Some((1.0, 1.0));
+        }
+        ratios.sort_unstable_by(f64::total_cmp);
+        let cut = (ORDER_TOLERANCE * ratios.len() as f64) as usize;
+        let (low, high) = (ratios[cut], ratios[ratios.len() - 1 - cut]);
+        let (low, high) = (
+            significant_digits(low, f64::floor),
+            significant_digits(high, f64::ceil),
+        );
+        (low > 0.0 && high <= low * KEYED_SPREAD).then_some((low, high))
+    }
+
+    /// How wide `total / a` spreads over the rows (the rarest [`ORDER_TOLERANCE`] at each end
+    /// left out): infinite when it changes sign or touches zero, which only the price explains.
+    fn spread_without_price(&self, rows: usize) -> f64 {
+        let mut ratios: Vec<f64> = (0..rows)
+            .filter_map(|row| {
+                let ratio = self.total.value(row).as_number()? / self.a.value(row).as_number()?;
+                ratio.is_finite().then_some(ratio)
+            })
+            .collect();
+        if ratios.is_empty() {
+            return 0.0;
+        }
+        ratios.sort_unstable_by(f64::total_cmp);
+        let cut = (ORDER_TOLERANCE * ratios.len() as f64) as usize;
+        let (low, high) = (ratios[cut], ratios[ratios.len() - 1 - cut]);
+        if low > 0.0 { high / low } else { f64::INFINITY }
+    }
+
+    /// The share of rows whose total is `a × price` on the total's grid.
+    fn exact_share(&self, rows: usize) -> f64 {
+        let step = unit(self.total.column());
+        let tolerance = if step > 0.0 { 0.5 * step } else { 1e-9 };
+        let (mut n, mut exact) = (0usize, 0usize);
+        for row in 0..rows {
+            let (Some(total), Some(a), Some(price)) = (
+                self.total.value(row).as_number(),
+                self.a.value(row).as_number(),
+                self.price.value(row).as_number(),
+            ) else {
+                continue;
+            };
+            n += 1;
+            exact += usize::from((total - a * price).abs() <= tolerance.max(1e-9 * total.abs()));
+        }
+        if n == 0 { 0.0 } else { exact as f64 / n as f64 }
+    }
+}
+
+/// `x` rounded to four significant digits by `round` (floor or ceil).
+fn significant_digits(x: f64, round: fn(f64) -> f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(3 - x.abs().log10().floor() as i32);
+    round(x * scale) / scale
+}
+
+/// The ratios of a product across a key among the rows that keep it, for the ratio a
+/// generated row is given.
+fn keyed_ratios(kind: &RuleKind, frame: &Frame<'_>) -> Vec<f64> {
+    let RuleKind::KeyedProduct {
+        total,
+        a,
+        price,
+        low,
+        high,
+        ..
+    } = kind
+    else {
+        return Vec::new();
+    };
+    if low == high {
+        return vec![*low];
+    }
+    let columns = (
+        frame.resolve(&Col::Own(total.clone())),
+        frame.resolve(&Col::Own(a.clone())),
+        frame.resolve(price),
+    );
+    let (Some(total), Some(a), Some(price)) = columns else {
+        return Vec::new();
+    };
+    let factors = Factors { total, a, price };
+    let mut ratios: Vec<f64> = (0..frame.rows)
+        .filter_map(|r| factors.ratio(r, r))
+        .filter(|ratio| ratio >= low && ratio <= high)
+        .collect();
+    quantiles(&mut ratios)
 }
 
 /// Combinations of part columns tried per datetime column.

@@ -119,6 +119,21 @@ pub fn row_check<'r>(rule: &'r RuleKind, columns: &[Resolved<'_>]) -> Check<'r> 
                 Some((x[0] - x[1] * x[2]).abs() <= tolerance.max(1e-9 * x[0].abs()))
             })
         }
+        RuleKind::KeyedProduct { low, high, .. } => {
+            let step = unit(columns[0].column());
+            let tolerance = if step > 0.0 { 0.5 * step } else { 1e-9 };
+            Box::new(move |values| {
+                let x = numbers(values)?;
+                let product = x[1] * x[2];
+                if product == 0.0 || !product.is_finite() {
+                    return None;
+                }
+                let (a, b) = (low * product, high * product);
+                let (from, to) = if a <= b { (a, b) } else { (b, a) };
+                let slack = tolerance.max(1e-9 * x[0].abs());
+                Some(x[0] >= from - slack && x[0] <= to + slack)
+            })
+        }
         RuleKind::ClockTime { .. } => {
             Box::new(|values| Some(is_clock_time(values[0].as_number()?)))
         }

@@ -16,6 +16,7 @@
 
 pub mod discover;
 pub mod enforce;
+pub mod keyed;
 pub mod local_time;
 pub mod measure;
 pub mod text;
@@ -321,6 +322,26 @@ pub enum RuleKind {
         /// The second factor.
         b: String,
     },
+    /// `total / (a × price)` lies in `[low, high]`, where `price` is a column of the row the
+    /// foreign key `key` points at: an amount from a quantity and the unit price of the row
+    /// the key picks (TPC-H's `l_extendedprice = l_quantity × part.p_retailprice`; a shop's
+    /// order total within 5% of quantity × the product's price). The key is assigned after the
+    /// rows are drawn, so the rule is kept then ([`keyed`]), with a ratio drawn among the real
+    /// ones (the rule's `gaps`).
+    KeyedProduct {
+        /// The product.
+        total: String,
+        /// The own factor (a quantity).
+        a: String,
+        /// The foreign key whose row holds the price.
+        key: String,
+        /// The price: a column of the key's parent (`Col::Parent`).
+        price: Col,
+        /// The smallest real ratio of `total` to `a × price`.
+        low: f64,
+        /// The largest.
+        high: f64,
+    },
     /// The integer column holds clock times written HHMM (last two digits < 60, hours 0..24).
     ClockTime {
         /// The column.
@@ -413,6 +434,7 @@ impl RuleKind {
             RuleKind::Sum { clock: false, .. } => "sum",
             RuleKind::Sum { clock: true, .. } => "clock sum",
             RuleKind::Product { .. } => "product",
+            RuleKind::KeyedProduct { .. } => "product across a key",
             RuleKind::ClockTime { .. } => "clock time",
             RuleKind::LocalTime { .. } => "local time",
             RuleKind::Empty { .. } => "empty",
@@ -454,6 +476,9 @@ impl RuleKind {
                 let (a, b) = sorted(a.clone(), b.clone());
                 format!("product {total} {a} {b}")
             }
+            RuleKind::KeyedProduct {
+                total, a, price, ..
+            } => format!("keyed product {total} {a} {price}"),
             RuleKind::ClockTime { column, .. } => format!("clock {column}"),
             RuleKind::LocalTime { target, parts, .. } => {
                 format!("local time {target} {}", parts.join(" "))
@@ -475,6 +500,9 @@ impl RuleKind {
             RuleKind::Sum { total, a, b, .. } | RuleKind::Product { total, a, b } => {
                 vec![own(total), own(a), own(b)]
             }
+            RuleKind::KeyedProduct {
+                total, a, price, ..
+            } => vec![own(total), own(a), price.clone()],
             RuleKind::ClockTime { column, .. } => vec![own(column)],
             RuleKind::LocalTime { target, parts, .. } => {
                 std::iter::once(target).chain(parts).map(own).collect()
@@ -608,6 +636,24 @@ pub fn table_rules(def: &TableDef, frame: &Frame<'_>, min_count: usize) -> Vec<R
     discover::rules_of(frame, &overrides_of(&def.rules), min_count)
 }
 
+/// The products across a key of a table ([`RuleKind::KeyedProduct`]): found in `frames` (one
+/// per foreign key: its column, and the table with that key's parent rows) for totals no rule
+/// in `own` determines, unless the schema's `rules:` section switches them off.
+pub fn keyed_rules(def: &TableDef, frames: &[(&str, Frame<'_>)], own: &[Rule]) -> Vec<Rule> {
+    let overrides = overrides_of(&def.rules);
+    if !overrides.discover {
+        return Vec::new();
+    }
+    let mut found: Vec<Rule> = Vec::new();
+    for (key, frame) in frames {
+        let taken: Vec<&Rule> = own.iter().chain(&found).collect();
+        let rules = discover::keyed_products(frame, key, &taken);
+        found.extend(rules);
+    }
+    found.retain(|rule| !overrides.off.contains(&rule.kind.identity()));
+    found
+}
+
 /// Checks a table's `rules:` section: every rule reads, names columns the table models (or,
 /// as `parent.column`, columns of the parent its sequences hang off) of the types it works on,
 /// no column twice, and no two declared rules are about the same columns (one would silently
@@ -638,9 +684,20 @@ pub fn check_section(
                 continue;
             }
         };
+        let across_key = matches!(kind, RuleKind::KeyedProduct { .. });
+        if across_key && parameter == "rules.add" {
+            problems.push(problem(
+                "a product with a column of a key's row is found in the data, not declared \
+                 (`rules.off` switches one off)"
+                    .into(),
+            ));
+            continue;
+        }
         let columns = kind.columns();
+        // A product across a key names a column of any key's parent, not only the sequence's.
         let missing: Vec<String> = columns
             .iter()
+            .filter(|col| !(across_key && matches!(col, Col::Parent { .. })))
             .filter_map(|col| missing(col, modelled, parent))
             .collect();
         let found_all = missing.is_empty();

@@ -8,6 +8,7 @@
 //! d_year = year(d_date)                  calendar (`+ 1` offsets; names follow by lookup)
 //! tzone = lookup(tz)                     a column determined by another (a lookup table)
 //! total = subtotal + tax                 (`a - b` is read as `a = total + b`)
+//! total = quantity * products.price * [0.95, 1.05]   a product with a column of a key's row
 //! dep_time = clock(sched_dep_time + dep_delay)
 //! dep_time is a clock time
 //! time_hour = datetime(year, month, day, hour)   a local time's parts, in universal time
@@ -80,6 +81,21 @@ impl fmt::Display for RuleKind {
                 }
             }
             RuleKind::Product { total, a, b } => write!(f, "{total} = {a} * {b}"),
+            RuleKind::KeyedProduct {
+                total,
+                a,
+                price,
+                low,
+                high,
+                ..
+            } => {
+                write!(f, "{total} = {a} * {price}")?;
+                if *low == 1.0 && *high == 1.0 {
+                    Ok(())
+                } else {
+                    write!(f, " * [{}, {}]", number(*low), number(*high))
+                }
+            }
             RuleKind::ClockTime { column, .. } => write!(f, "{column} is a clock time"),
             RuleKind::LocalTime {
                 target,
@@ -211,7 +227,21 @@ fn parse_difference(left: &str, right: &str) -> Result<RuleKind, String> {
         Some(bounds) => (bounds.trim(), true),
         None => (right, false),
     };
+    let scale = if days { 86_400.0 } else { 1.0 };
+    let (min, max) = range(bounds, scale)?;
+    Ok(RuleKind::Difference {
+        from: col(from)?,
+        to: col(to)?,
+        min,
+        max,
+        days,
+    })
+}
+
+/// `[min, max]`, each times `scale`: finite, and not empty.
+fn range(bounds: &str, scale: f64) -> Result<(f64, f64), String> {
     let inner = bounds
+        .trim()
         .strip_prefix('[')
         .and_then(|b| b.strip_suffix(']'))
         .ok_or("the bounds are written `[min, max]`")?;
@@ -221,7 +251,6 @@ fn parse_difference(left: &str, right: &str) -> Result<RuleKind, String> {
             .parse::<f64>()
             .map_err(|_| format!("`{}` is not a number", x.trim()))
     };
-    let scale = if days { 86_400.0 } else { 1.0 };
     let (min, max) = (read(min)? * scale, read(max)? * scale);
     if !min.is_finite() || !max.is_finite() {
         return Err("the bounds must be finite numbers".into());
@@ -229,13 +258,7 @@ fn parse_difference(left: &str, right: &str) -> Result<RuleKind, String> {
     if min.partial_cmp(&max).is_none_or(|o| o.is_gt()) {
         return Err(format!("the bounds [{min}, {max}] are empty"));
     }
-    Ok(RuleKind::Difference {
-        from: col(from)?,
-        to: col(to)?,
-        min,
-        max,
-        days,
-    })
+    Ok((min, max))
 }
 
 fn parse_equation(target: String, expression: &str) -> Result<RuleKind, String> {
@@ -312,12 +335,8 @@ fn parse_equation(target: String, expression: &str) -> Result<RuleKind, String> 
             clock: false,
         });
     }
-    if let Some((a, b)) = expression.split_once(" * ") {
-        return Ok(RuleKind::Product {
-            total: target,
-            a: name(a)?,
-            b: name(b)?,
-        });
+    if let Some((a, rest)) = expression.split_once(" * ") {
+        return parse_product(target, a, rest);
     }
     if let Some((a, b)) = expression.split_once(" - ") {
         // t = a - b is a = t + b.
@@ -338,6 +357,38 @@ fn parse_equation(target: String, expression: &str) -> Result<RuleKind, String> 
              write `parent.column` for a copy of the parent's column"
                 .into(),
         ),
+    }
+}
+
+/// `t = a * b` of two own columns, or `t = a * parent.price [* [low, high]]` across a key (the
+/// key is the one pointing at that parent: found at training, not written).
+fn parse_product(total: String, a: &str, rest: &str) -> Result<RuleKind, String> {
+    let (b, bounds) = match rest.split_once(" * ") {
+        Some((b, bounds)) => (b, Some(bounds)),
+        None => (rest, None),
+    };
+    match (col(b)?, bounds) {
+        (Col::Own(b), None) => Ok(RuleKind::Product {
+            total,
+            a: name(a)?,
+            b,
+        }),
+        (Col::Own(_), Some(_)) => Err(
+            "a range of ratios `* [low, high]` follows only a column of a key's row \
+             (`t = a * parent.column * [low, high]`)"
+                .into(),
+        ),
+        (price, bounds) => {
+            let (low, high) = bounds.map_or(Ok((1.0, 1.0)), |bounds| range(bounds, 1.0))?;
+            Ok(RuleKind::KeyedProduct {
+                total,
+                a: name(a)?,
+                key: String::new(),
+                price,
+                low,
+                high,
+            })
+        }
     }
 }
 
@@ -388,6 +439,8 @@ mod tests {
             "dep_time = clock(sched_dep_time + dep_delay)",
             "total = subtotal + tax",
             "amount = quantity * unit_price",
+            "l_extendedprice = l_quantity * part.p_retailprice",
+            "total = quantity * products.price * [0.9502, 1.05]",
             "dep_time is a clock time",
             "country = customers.country",
             "time_hour = datetime(year, month, day, hour)",
