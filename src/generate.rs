@@ -642,7 +642,7 @@ fn draw_table(
     keep_pairs_unique(trained, &mut foreign_keys, rng);
     keep_keys_ordered(trained, &mut foreign_keys, rng);
     let mut columns = columns;
-    if let Some(base) = keyed_base(trained, rng) {
+    if let Some(base) = keyed_base(models, trained, rng) {
         let keys = key_rows(plan, done, &foreign_keys);
         crate::rules::keyed::keep(&trained.rules, &mut columns, &keys, 0, base);
     }
@@ -745,9 +745,11 @@ fn keep_keys_ordered(
 }
 
 /// What the ratios of a table's products across a key derive from, drawn from the table's
-/// stream once its keys are assigned (a table without such a product draws nothing).
-fn keyed_base(trained: &TrainedTable, rng: &mut SynthRng) -> Option<u64> {
-    crate::rules::keyed::any(&trained.rules).then(|| rng.random())
+/// stream once its keys are assigned (a table without such a product, or of the reference
+/// model, which keeps no rules, draws nothing).
+fn keyed_base(models: &Models, trained: &TrainedTable, rng: &mut SynthRng) -> Option<u64> {
+    let kept = models.kind == crate::model::ModelKind::Learned;
+    (kept && crate::rules::keyed::any(&trained.rules)).then(|| rng.random())
 }
 
 /// The rows a table's foreign keys point at, by key column (see [`crate::rules::keyed`]).

@@ -662,7 +662,10 @@ fn a_product_across_a_key_is_found_kept_and_switched_off() {
         .find(|(rule, _)| rule.starts_with("orders: total = quantity * products.price * [0.95"))
         .unwrap_or_else(|| panic!("the product across a key not found; found: {found:?}"));
     assert!(rule.ends_with(", 1.05]"), "{rule}");
-    assert!(*real >= 0.99 && *synthetic >= 0.99, "{rule}: {real} {synthetic}");
+    assert!(
+        *real >= 0.99 && *synthetic >= 0.99,
+        "{rule}: {real} {synthetic}"
+    );
     assert!(
         !found.iter().any(|rule| rule.contains("birth_year")),
         "a product with a birth year was taken for a rule: {found:?}"

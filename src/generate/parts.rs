@@ -86,7 +86,7 @@ impl<'m> Table<'m> {
         let assigned = assign_keys(trained, done, rows, codes, rng);
         let parents = std::mem::take(&mut drawn.parents);
         let foreign_keys = self.keys_held(key, parents, assigned, rng)?;
-        let keyed = keyed_base(trained, rng);
+        let keyed = keyed_base(self.models, trained, rng);
         let own: Option<u64> = trained.semantic.as_ref().map(|_| rng.random());
         let bases = Bases { keyed, own };
         self.write_parts(done, drawn.store.read()?, &foreign_keys, bases, sink)?;

@@ -4,10 +4,11 @@
 
 use std::fmt::Write as _;
 
+use crate::data::Table;
 use crate::keys::parent_index;
 use crate::model::Privacy;
 use crate::plan::Generation;
-use crate::rules::{Frame, ParentFrame, Rule, table_rules};
+use crate::rules::{Frame, ParentFrame, Rule, keyed_rules, table_rules};
 use crate::validated::Validated;
 
 /// `text` (the rendered schema) with, after each table's `path:` line, its rules as comments.
@@ -39,7 +40,8 @@ fn confident(input: &Validated, name: &str) -> Vec<Rule> {
     rules
 }
 
-/// The rules of a real table as training finds them (also what `validate` lists).
+/// The rules of a real table as training finds them (also what `validate` lists): its own,
+/// then its products across a key.
 pub fn real_rules(input: &Validated, name: &str) -> Vec<Rule> {
     let (Some(table), Some(def), Some(plan)) = (
         input.tables.get(name),
@@ -48,36 +50,52 @@ pub fn real_rules(input: &Validated, name: &str) -> Vec<Rule> {
     ) else {
         return Vec::new();
     };
-    let parent = match &plan.generation {
-        Generation::Sequential { key } => {
-            let parent = &input.tables[&key.parent];
+    // Every key's parent and the parent row of each row: the sequence key first.
+    let keys: Vec<KeyRows<'_>> = plan
+        .relationships()
+        .into_iter()
+        .filter_map(|relationship| {
+            let parent = input.tables.get(&relationship.parent)?;
             let pk = input
                 .schema
-                .table(&key.parent)
-                .and_then(|d| d.primary_key.as_deref());
-            match (
-                table.keys.get(&key.column),
-                pk.and_then(|pk| parent.keys.get(pk)),
-            ) {
-                (Some(child), Some(keys)) => {
-                    Some((parent, parent_index(child.iter(), keys.iter())))
-                }
-                _ => None,
-            }
-        }
+                .table(&relationship.parent)?
+                .primary_key
+                .as_deref()?;
+            let child = table.keys.get(&relationship.foreign_key)?;
+            let row_of = parent_index(child.iter(), parent.keys.get(pk)?.iter());
+            Some((relationship.foreign_key, parent, row_of))
+        })
+        .collect();
+    let frame_with = |key| frame_of(table, key);
+    let sequence = match &plan.generation {
+        Generation::Sequential { key } => keys.iter().find(|(column, ..)| *column == key.column),
         _ => None,
     };
-    let frame = Frame {
+    let min_count = Privacy::default().threshold(table.rows());
+    let mut rules = table_rules(def, &frame_with(sequence), min_count);
+    let frames: Vec<(&str, Frame<'_>)> = keys
+        .iter()
+        .map(|key| (key.0.as_str(), frame_with(Some(key))))
+        .collect();
+    let keyed = keyed_rules(def, &frames, &rules);
+    rules.extend(keyed);
+    rules
+}
+
+/// A key's parent and the parent row of each row.
+type KeyRows<'a> = (String, &'a Table, Vec<Option<usize>>);
+
+/// `table` as rules see it, with the rows `key` points at.
+fn frame_of<'a>(table: &'a Table, key: Option<&'a KeyRows<'a>>) -> Frame<'a> {
+    Frame {
         columns: &table.columns,
         rows: table.rows(),
-        parent: parent.as_ref().map(|(parent, row_of)| ParentFrame {
+        parent: key.map(|(_, parent, row_of)| ParentFrame {
             table: &parent.name,
             columns: &parent.columns,
             row_of,
         }),
-    };
-    let min_count = Privacy::default().threshold(table.rows());
-    table_rules(def, &frame, min_count)
+    }
 }
 
 /// The rules as comments; `sampled`: found in the sample a large table is learned from.

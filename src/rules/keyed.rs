@@ -94,29 +94,33 @@ impl<'a> Product<'a> {
         })
     }
 
+    /// Every row's total, on every core (a row's ratio depends on its number only).
     fn keep(&self, columns: &mut [Column], first_row: usize, stream: u64) {
-        let rows = columns[self.total].values.len();
-        for row in 0..rows {
-            let Some(product) = self.product_at(columns, row) else {
-                continue;
-            };
-            if columns[self.total].values[row].is_null() {
-                continue;
+        use rayon::prelude::*;
+        let mut totals = std::mem::take(&mut columns[self.total].values);
+        let (factors, a_step) = (&columns[self.a], unit(&columns[self.a]));
+        let price_step = unit(self.price);
+        totals.par_iter_mut().enumerate().for_each(|(row, total)| {
+            if total.is_null() {
+                return;
             }
+            let Some(product) = self.product_at(factors, row, (a_step, price_step)) else {
+                return;
+            };
             let ratio = self.ratio(row_uniform(stream, (first_row + row) as u64));
-            columns[self.total].values[row] = Value::Number(on_grid(product * ratio, self.step));
-        }
+            *total = Value::Number(on_grid(product * ratio, self.step));
+        });
+        columns[self.total].values = totals;
     }
 
-    /// `a × price` of a row, when both have values, each as written (on its grid: a drawn
-    /// price of 1486.2735 is written 1486.27, and the total must agree with what is read).
-    fn product_at(&self, columns: &[Column], row: usize) -> Option<f64> {
-        let a = columns[self.a].values.get(row)?.as_number()?;
+    /// `a × price` of a row, when both have values, each as written (on its grid, `steps`: a
+    /// drawn price of 1486.2735 is written 1486.27, and the total must agree with what is read).
+    fn product_at(&self, factors: &Column, row: usize, steps: (f64, f64)) -> Option<f64> {
+        let a = factors.values.get(row)?.as_number()?;
         let parent = (*self.parent_rows.get(row)?)?;
         let price = self.price.values.get(parent)?.as_number()?;
-        let a = on_grid(a, unit(&columns[self.a]));
-        let price = on_grid(price, unit(self.price));
-        Some(a * price).filter(|x| x.is_finite())
+        let product = on_grid(a, steps.0) * on_grid(price, steps.1);
+        product.is_finite().then_some(product)
     }
 
     /// The ratio at `u` (in `[0, 1)`) along the real ratios' quantiles, between them linearly.
@@ -128,7 +132,6 @@ impl<'a> Product<'a> {
         let share = at - below as f64;
         self.ratios[below] + (self.ratios[above] - self.ratios[below]) * share
     }
-
 }
 
 /// `x` on a grid of `step` (a column's decimals, or whole numbers; none for a step of 0).
@@ -203,7 +206,13 @@ mod tests {
         let keys: KeyRows<'_> = [("product_id", (&products[rows.clone()], prices.as_slice()))]
             .into_iter()
             .collect();
-        keep(std::slice::from_ref(rule), &mut columns, &keys, rows.start, base);
+        keep(
+            std::slice::from_ref(rule),
+            &mut columns,
+            &keys,
+            rows.start,
+            base,
+        );
         columns[1].values.clone()
     }
 
@@ -211,7 +220,14 @@ mod tests {
     fn a_total_follows_the_price_of_its_keys_row_within_the_real_ratios() {
         let exact = rule(vec![1.0]);
         let totals = kept(&exact, 0..6, 7);
-        let expected = [Some(10.0), Some(5.0), Some(7.0), Some(7.0), Some(12.5), Some(7.5)];
+        let expected = [
+            Some(10.0),
+            Some(5.0),
+            Some(7.0),
+            Some(7.0),
+            Some(12.5),
+            Some(7.5),
+        ];
         for (total, expected) in totals.iter().zip(expected) {
             let x = total.as_number().unwrap();
             assert!((x - expected.unwrap()).abs() < 1e-9, "{totals:?}");
@@ -226,7 +242,10 @@ mod tests {
             .map(|base| kept(&spread, 0..6, base)[0].as_number().unwrap() / 10.0)
             .collect();
         let low = ratios.iter().filter(|r| **r < 1.0).count();
-        assert!((16..=48).contains(&low), "{low} of 64 ratios below 1: {ratios:?}");
+        assert!(
+            (16..=48).contains(&low),
+            "{low} of 64 ratios below 1: {ratios:?}"
+        );
     }
 
     #[test]
