@@ -245,6 +245,7 @@ pub fn generate_each(
                 if keep == Keep::Needed
                     && unread_later
                     && trained.kept.is_none()
+                    && trained.row_order.is_none()
                     && sink.takes_parts() =>
             {
                 // The writer may still hold a parent handed to it whole, which is then kept
@@ -646,6 +647,9 @@ fn draw_table(
         let keys = key_rows(plan, done, &foreign_keys);
         crate::rules::keyed::keep(&trained.rules, &mut columns, &keys, 0, base);
     }
+    if let Some(order) = &trained.row_order {
+        put_in_order(order, plan, &mut columns, &mut foreign_keys, rng);
+    }
     SyntheticTable {
         name: trained.name.clone(),
         header: trained.header.clone(),
@@ -742,6 +746,35 @@ fn keep_keys_ordered(
         order.follow(&foreign_keys[first], &mut key_rows, rows, &mut stream);
         foreign_keys[second] = key_rows;
     }
+}
+
+/// Puts a drawn table's rows (`columns` and `foreign_keys`) in the real rows' `order`, before
+/// its keys are numbered and its children made (see [`crate::row_order`]); an interleaving
+/// draws from `rng`.
+fn put_in_order(
+    order: &crate::row_order::RowOrder,
+    plan: &TablePlan,
+    columns: &mut [Column],
+    foreign_keys: &mut IndexMap<String, Vec<Option<usize>>>,
+    rng: &mut SynthRng,
+) {
+    use crate::row_order::{permutation, reorder};
+    let sequence = match &plan.generation {
+        Generation::Sequential { key } => Some(key.column.as_str()),
+        _ => None,
+    };
+    let Some(rows) = permutation(order, columns, foreign_keys, sequence, rng) else {
+        return;
+    };
+    use rayon::prelude::*;
+    columns
+        .par_iter_mut()
+        .for_each(|column| reorder(&mut column.values, &rows));
+    foreign_keys
+        .values_mut()
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .for_each(|keys| reorder(keys, &rows));
 }
 
 /// What the ratios of a table's products across a key derive from, drawn from the table's

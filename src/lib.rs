@@ -42,6 +42,7 @@ pub mod keys;
 pub mod model;
 pub mod modelfile;
 pub mod output;
+pub mod row_order;
 pub mod semantic;
 pub mod targets;
 pub mod train;

@@ -19,6 +19,7 @@ use crate::model::{
     self, AnyModel, ModelKind, ParentLink, Privacy, TrainingData, context_columns, stored,
 };
 use crate::plan::{Generation, Plan, TablePlan};
+use crate::row_order::RowOrder;
 use crate::rules::{Frame, ParentFrame, Rule};
 use crate::schema::{ColumnKind, TableDef};
 use crate::semantic::fill::{self, SemanticTable};
@@ -67,6 +68,9 @@ pub struct TrainedTable {
     /// Generators of the table's semantic columns (names, e-mails, phones, text), run on the
     /// model's rows (see [`crate::semantic::fill`]).
     pub semantic: Option<SemanticTable>,
+    /// The real rows' order, when generation must change its own to match it (see
+    /// [`crate::row_order`]).
+    pub row_order: Option<RowOrder>,
 }
 
 /// The trained models of every table, with the plan that orders them and the settings they
@@ -272,6 +276,13 @@ fn train_table(
         )
         .collect();
     let keyed = keyed_rules(input, def, training, &key_rows, &rules);
+    let row_order = kept.is_none().then(|| {
+        crate::row_order::learn(&crate::row_order::Rows {
+            columns: &training.columns,
+            keys: key_rows.iter().map(|&(key, _, rows)| (key, rows)).collect(),
+            sequence: sequence_column.map(|_| 0),
+        })
+    });
     drop(assigned_rows);
     // The sequence's parent rows of the sample, worked out once for the rules and the model.
     let parent = sequence
@@ -314,6 +325,7 @@ fn train_table(
         kept,
         semantic,
         rules: rules.into_iter().chain(keyed).collect(),
+        row_order: row_order.flatten(),
     }
 }
 

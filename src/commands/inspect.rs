@@ -67,6 +67,9 @@ struct TableInspection {
     kept: Option<String>,
     /// `column type` for every column with a semantic type.
     semantic: Vec<String>,
+    /// How the rows are put in the real rows' order, when generation changes its own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    row_order: Option<String>,
 }
 
 impl Inspection {
@@ -157,6 +160,9 @@ fn table_text(index: usize, table: &TableInspection, width: usize) -> String {
     if let Some(order_by) = &table.order_by {
         text += &format!("     order by: {}\n", printable(order_by));
     }
+    if let Some(order) = &table.row_order {
+        text += &format!("     rows as the real ones: {}\n", printable(order));
+    }
     let columns: Vec<String> = table
         .columns
         .iter()
@@ -197,6 +203,7 @@ fn table_inspection(plan: &TablePlan, trained: &TrainedTable) -> TableInspection
             .map(dxsynth::rules::RuleSummary::of)
             .collect(),
         kept: trained.kept.as_ref().map(|kept| kept.reason.clone()),
+        row_order: trained.row_order.as_ref().map(|order| order.to_string()),
         semantic: trained
             .semantic
             .as_ref()

@@ -13,6 +13,7 @@ use crate::error::printable;
 use crate::model::AnyModel;
 use crate::model::learned::Expected;
 use crate::plan::Generation;
+use crate::row_order::{RowOrder, SortKey};
 use crate::rules::discover::GAP_QUANTILES;
 use crate::rules::{Col, Mapping, Rule, RuleKind};
 use crate::schema::{ForeignKey, is_table_name};
@@ -66,6 +67,7 @@ pub(super) fn contents(models: &Models) -> Result<(), String> {
             &all_keys,
         )
         .map_err(place)?;
+        row_order(trained, &all_keys).map_err(place)?;
     }
     Ok(())
 }
@@ -252,6 +254,23 @@ fn rules(
         }
     }
     Ok(())
+}
+
+/// The row order names the table's own columns and keys only (a hostile file's other names
+/// would sort by nothing, but `inspect` would show them).
+fn row_order(trained: &TrainedTable, keys: &[&ForeignKey]) -> Result<(), String> {
+    let Some(RowOrder::Sorted(sort_keys)) = &trained.row_order else {
+        return Ok(());
+    };
+    let known = sort_keys.iter().all(|key| match key {
+        SortKey::Column(name) => trained.columns.iter().any(|c| &c.name == name),
+        SortKey::Key(name) => keys.iter().any(|fk| &fk.column == name),
+    });
+    if known {
+        Ok(())
+    } else {
+        Err("the row order names a column or key the table does not have".into())
+    }
 }
 
 /// Counts within the real rows, finite numbers, positive divisors, bounded lists.
