@@ -524,17 +524,26 @@ fn table_rules(
     row_of: Option<(&str, &[Option<usize>])>,
     privacy: Privacy,
 ) -> Vec<Rule> {
-    let parent = row_of.map(|(parent, row_of)| ParentFrame {
-        table: parent,
-        columns: &input.tables[parent].columns,
-        row_of,
-    });
-    let frame = Frame {
+    let frame = real_frame(input, table, row_of);
+    crate::rules::table_rules(def, &frame, privacy.threshold(table.rows()))
+}
+
+/// A real table as rules see it, with the rows of one parent (`row_of`: the parent's name and
+/// the parent row of each row).
+fn real_frame<'a>(
+    input: &'a Validated,
+    table: &'a Table,
+    row_of: Option<(&'a str, &'a [Option<usize>])>,
+) -> Frame<'a> {
+    Frame {
         columns: &table.columns,
         rows: table.rows(),
-        parent,
-    };
-    crate::rules::table_rules(def, &frame, privacy.threshold(table.rows()))
+        parent: row_of.map(|(parent, row_of)| ParentFrame {
+            table: parent,
+            columns: &input.tables[parent].columns,
+            row_of,
+        }),
+    }
 }
 
 /// The products across a key of a real table (the rows it trains on): one frame per foreign
@@ -549,19 +558,7 @@ fn keyed_rules(
 ) -> Vec<Rule> {
     let frames: Vec<(&str, Frame<'_>)> = keys
         .iter()
-        .map(|&(key, parent, row_of)| {
-            let parent = ParentFrame {
-                table: parent,
-                columns: &input.tables[parent].columns,
-                row_of,
-            };
-            let frame = Frame {
-                columns: &table.columns,
-                rows: table.rows(),
-                parent: Some(parent),
-            };
-            (key, frame)
-        })
+        .map(|&(key, parent, row_of)| (key, real_frame(input, table, Some((parent, row_of)))))
         .collect();
     crate::rules::keyed_rules(def, &frames, own)
 }
