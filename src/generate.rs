@@ -245,7 +245,7 @@ pub fn generate_each(
                 if keep == Keep::Needed
                     && unread_later
                     && trained.kept.is_none()
-                    && trained.row_order.is_none()
+                    && row_order((plan, trained, models, &synthetic), scale).is_none()
                     && sink.takes_parts() =>
             {
                 // The writer may still hold a parent handed to it whole, which is then kept
@@ -647,7 +647,7 @@ fn draw_table(
         let keys = key_rows(plan, done, &foreign_keys);
         crate::rules::keyed::keep(&trained.rules, &mut columns, &keys, 0, base);
     }
-    if let Some(order) = &trained.row_order {
+    if let Some(order) = row_order((plan, trained, models, done), scale) {
         put_in_order(order, plan, &mut columns, &mut foreign_keys, rng);
     }
     SyntheticTable {
@@ -746,6 +746,34 @@ fn keep_keys_ordered(
         order.follow(&foreign_keys[first], &mut key_rows, rows, &mut stream);
         foreign_keys[second] = key_rows;
     }
+}
+
+/// The most rows a sequential table no later table reads is put in the real rows' order for:
+/// it is then made whole in memory. A larger one keeps generation's order (grouped by parent)
+/// and is made in parts, so memory does not grow with it.
+pub const MAX_ORDERED_ROWS: f64 = 4e6;
+
+/// The order a table's rows are put in, if any: its real rows' order, unless it is a
+/// sequential table no later table reads, expected to have more than [`MAX_ORDERED_ROWS`]
+/// rows. The same whether tables are kept whole or not, so the output is too.
+fn row_order<'a>(
+    (plan, trained, models, done): Making<'a>,
+    scale: f64,
+) -> Option<&'a crate::row_order::RowOrder> {
+    let order = trained.row_order.as_ref()?;
+    let Generation::Sequential { key } = &plan.generation else {
+        return Some(order);
+    };
+    let index = models
+        .plan
+        .order
+        .iter()
+        .position(|p| p.table == plan.table)?;
+    let unread_later = last_use(models)
+        .get(&plan.table)
+        .is_none_or(|&last| last <= index);
+    let rows = trained.real_rows as f64 * growth(models, done, &key.parent, scale);
+    (!unread_later || rows <= MAX_ORDERED_ROWS).then_some(order)
 }
 
 /// Puts a drawn table's rows (`columns` and `foreign_keys`) in the real rows' `order`, before
