@@ -221,7 +221,8 @@ fn candidates(rows: &Rows<'_>) -> Vec<Candidate> {
             let present = c.values.iter().flatten().count();
             let mut values = c.values.iter().flatten();
             let first = values.next();
-            present as f64 >= MIN_PRESENT * c.values.len() as f64
+            c.values.len() == rows.count()
+                && present as f64 >= MIN_PRESENT * c.values.len() as f64
                 && first.is_some_and(|first| values.any(|x| x != first))
         })
         .collect()

@@ -12,7 +12,6 @@ use std::hash::BuildHasher;
 use std::ops::Range;
 use std::sync::{Arc, LazyLock};
 
-use indexmap::IndexMap;
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
@@ -937,8 +936,8 @@ impl Seen {
 }
 
 /// Where a synthetic row's parent columns are found: key column -> (parent rows, parent table's
-/// columns).
-pub type ParentColumns<'a> = IndexMap<&'a str, (&'a [Option<usize>], &'a [Column])>;
+/// columns), as the rules across a key read them.
+pub type ParentColumns<'a> = crate::rules::keyed::KeyRows<'a>;
 
 impl SemanticTable {
     /// The columns [`SemanticTable::fill`] writes (some keep a drawn value, see
