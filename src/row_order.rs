@@ -200,32 +200,38 @@ fn ordered_pairs(values: &[Option<f64>], tied: &[usize]) -> (usize, usize) {
 /// but a few rows, which happen to be in order, does not order a table).
 const MIN_PRESENT: f64 = 0.9;
 
-/// The numeric and datetime columns and the keys with a value in most rows, and two values at
-/// least.
+/// At most this many columns are tried (the first ones with a value in most rows): each is
+/// held as numbers while the keys are chosen, and a table may have thousands.
+const MAX_CANDIDATE_COLUMNS: usize = 32;
+
+/// The first numeric and datetime columns, then the keys, with a value in most rows and two
+/// values at least.
 fn candidates(rows: &Rows<'_>) -> Vec<Candidate> {
+    let count = rows.count();
+    let usable = |values: Vec<Option<f64>>| {
+        let present = values.iter().flatten().count();
+        let mut present_values = values.iter().flatten();
+        let first = present_values.next();
+        let varied = first.is_some_and(|first| present_values.any(|x| x != first));
+        (values.len() == count && present as f64 >= MIN_PRESENT * count as f64 && varied)
+            .then_some(values)
+    };
     let columns = rows
         .columns
         .iter()
         .filter(|c| matches!(c.kind, ColumnKind::Numerical | ColumnKind::Datetime))
-        .map(|c| Candidate {
-            key: SortKey::Column(c.name.clone()),
-            values: c.values.iter().map(Value::as_number).collect(),
-        });
-    let keys = rows.keys.iter().map(|(name, parents)| Candidate {
-        key: SortKey::Key(name.to_string()),
-        values: parents.iter().map(|p| p.map(|p| p as f64)).collect(),
-    });
-    columns
-        .chain(keys)
-        .filter(|c| {
-            let present = c.values.iter().flatten().count();
-            let mut values = c.values.iter().flatten();
-            let first = values.next();
-            c.values.len() == rows.count()
-                && present as f64 >= MIN_PRESENT * c.values.len() as f64
-                && first.is_some_and(|first| values.any(|x| x != first))
+        .filter_map(|c| {
+            let values = usable(c.values.iter().map(Value::as_number).collect())?;
+            let key = SortKey::Column(c.name.clone());
+            Some(Candidate { key, values })
         })
-        .collect()
+        .take(MAX_CANDIDATE_COLUMNS);
+    let keys = rows.keys.iter().filter_map(|(name, parents)| {
+        let values = usable(parents.iter().map(|p| p.map(|p| p as f64)).collect())?;
+        let key = SortKey::Key(name.to_string());
+        Some(Candidate { key, values })
+    });
+    columns.chain(keys).collect()
 }
 
 /// Numbers in order, empty last.
@@ -416,6 +422,31 @@ mod tests {
             ..mixed
         };
         assert_eq!(learn(&independent), None);
+    }
+
+    /// A table of 40 random columns and one sorted: found among the first columns, not past
+    /// the ones held while the keys are chosen.
+    #[test]
+    fn only_the_first_columns_are_tried() {
+        let mut rng = rng_for(5, "wide");
+        let random = |name: String, rng: &mut SynthRng| {
+            let values = (0..200).map(|_| Some(f64::from(rng.random_range(0..100))));
+            numbers(&name, values.collect())
+        };
+        let sorted = numbers("day", (0..200).map(|i| Some(f64::from(i))).collect());
+        let mut columns: Vec<Column> = (0..40).map(|i| random(format!("c{i}"), &mut rng)).collect();
+        columns.push(sorted.clone());
+        let learned = |columns: &[Column]| {
+            learn(&Rows {
+                columns,
+                keys: Vec::new(),
+                sequence: None,
+            })
+        };
+        assert_eq!(learned(&columns), None);
+        columns.rotate_right(1);
+        let day = RowOrder::Sorted(vec![SortKey::Column("day".into())]);
+        assert_eq!(learned(&columns), Some(day));
     }
 
     #[test]
