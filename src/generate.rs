@@ -787,6 +787,7 @@ fn put_in_order(
     rng: &mut SynthRng,
 ) {
     use crate::row_order::{permutation, reorder};
+    use rayon::prelude::*;
     let sequence = match &plan.generation {
         Generation::Sequential { key } => Some(key.column.as_str()),
         _ => None,
@@ -794,7 +795,6 @@ fn put_in_order(
     let Some(rows) = permutation(order, columns, foreign_keys, sequence, rng) else {
         return;
     };
-    use rayon::prelude::*;
     columns
         .par_iter_mut()
         .for_each(|column| reorder(&mut column.values, &rows));

@@ -920,16 +920,7 @@ fn lookups(
     min_count: usize,
     earlier: &[RuleKind],
 ) -> Vec<RuleKind> {
-    let determined: HashSet<&str> = earlier
-        .iter()
-        .filter_map(|kind| match kind {
-            RuleKind::Arithmetic { target, .. }
-            | RuleKind::Calendar { target, .. }
-            | RuleKind::Sum { total: target, .. }
-            | RuleKind::Product { total: target, .. } => Some(target.as_str()),
-            _ => None,
-        })
-        .collect();
+    let determined: HashSet<&str> = earlier.iter().filter_map(determined_column).collect();
     let columns: Vec<(Resolved<'_>, usize)> = frame
         .columns
         .iter()
