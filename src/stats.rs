@@ -52,6 +52,25 @@ pub fn round_decimals(x: f64) -> f64 {
     }
 }
 
+/// `x` rounded to a multiple of `step` (a column's decimals, whole numbers, tens), the way a
+/// person would write it: a step below one divides by its inverse (`57 / 100` is the double
+/// nearest 0.57, where `57 * 0.01` is 0.5700000000000001, which a column written with many
+/// places shows). Where the grid is finer than a double can tell apart at `x` (wind speeds
+/// written with 15 places), `x` is already on it and is kept; a step of 0 or less keeps `x`.
+pub fn on_step(x: f64, step: f64) -> f64 {
+    let multiples = x / step;
+    let representable = step > 0.0 && multiples.abs() < 2f64.powi(52);
+    if !representable {
+        return x;
+    }
+    let inverse = (1.0 / step).round();
+    if step < 1.0 && (inverse * step - 1.0).abs() < 1e-12 {
+        multiples.round() / inverse
+    } else {
+        multiples.round() * step
+    }
+}
+
 /// [`ks`] over sorted, null-free samples: one merge pass, so hundreds of thousands of rows cost
 /// a sort each and no more.
 pub fn ks_sorted(a: &[f64], b: &[f64]) -> f64 {
@@ -553,6 +572,21 @@ pub fn mean(scores: impl IntoIterator<Item = f64>) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A decimal step gives the decimal a person writes; a grid finer than a double keeps the
+    /// number; a step of 0 keeps it; whole steps and steps above one round as before.
+    #[test]
+    fn numbers_on_a_step_are_the_numbers_written() {
+        assert_eq!(on_step(0.566, 0.01), 0.57);
+        assert_ne!(57.0 * 0.01, 0.57, "the product the division avoids");
+        assert_eq!(on_step(19.56326, 1e-15), 19.56326);
+        assert_eq!(on_step(2.5e-7, 1e-7), 3e-7);
+        assert_eq!(on_step(126.0, 10.0), 130.0);
+        assert_eq!(on_step(-2.4, 1.0), -2.0);
+        assert_eq!(on_step(0.3, 0.25), 0.25);
+        assert_eq!(on_step(1.234, 0.0), 1.234);
+        assert!(on_step(f64::NAN, 0.01).is_nan());
+    }
 
     fn numbers(values: &[f64]) -> Vec<Option<f64>> {
         values.iter().map(|&x| Some(x)).collect()

@@ -18,6 +18,7 @@ use super::measure::{calendar_value, clock_minutes, lookup};
 use super::{Col, IntOp, Mapping, Part, Rule, RuleKind};
 use crate::data::{Column, Value, ValueFormat, floor};
 use crate::sampling::SynthRng;
+use crate::stats::on_step;
 
 /// The compiled rules of one table, indexed by the table's columns.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -1341,7 +1342,7 @@ impl Grid {
     fn snap_number(self, x: f64) -> f64 {
         match self {
             Grid::Free => x,
-            Grid::Round(step) => (x / step).round() * step,
+            Grid::Round(step) => on_step(x, step),
             Grid::Floor(step) => floor(x / step) * step,
             Grid::Clock { midnight_2400 } => clock_time(x, midnight_2400),
         }

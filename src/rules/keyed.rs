@@ -14,6 +14,7 @@ use super::measure::unit;
 use super::{Col, Rule, RuleKind};
 use crate::data::{Column, Value};
 use crate::sampling::row_uniform;
+use crate::stats::on_step;
 
 /// The rows a table's keys point at, by foreign key column: the parent row of every row (of
 /// the part at hand) and the parent's columns.
@@ -108,7 +109,7 @@ impl<'a> Product<'a> {
                 return;
             };
             let ratio = self.ratio(row_uniform(stream, (first_row + row) as u64));
-            *total = Value::Number(on_grid(product * ratio, self.step));
+            *total = Value::Number(on_step(product * ratio, self.step));
         });
         columns[self.total].values = totals;
     }
@@ -119,7 +120,7 @@ impl<'a> Product<'a> {
         let a = factors.values.get(row)?.as_number()?;
         let parent = (*self.parent_rows.get(row)?)?;
         let price = self.price.values.get(parent)?.as_number()?;
-        let product = on_grid(a, steps.0) * on_grid(price, steps.1);
+        let product = on_step(a, steps.0) * on_step(price, steps.1);
         product.is_finite().then_some(product)
     }
 
@@ -131,15 +132,6 @@ impl<'a> Product<'a> {
         let above = (below + 1).min(last);
         let share = at - below as f64;
         self.ratios[below] + (self.ratios[above] - self.ratios[below]) * share
-    }
-}
-
-/// `x` on a grid of `step` (a column's decimals, or whole numbers; none for a step of 0).
-fn on_grid(x: f64, step: f64) -> f64 {
-    if step > 0.0 {
-        (x / step).round() * step
-    } else {
-        x
     }
 }
 
