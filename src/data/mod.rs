@@ -26,6 +26,7 @@ pub use written::{ValueWriter, Written};
 
 use crate::error::Problem;
 use crate::schema::{ColumnKind, Schema, TableDef};
+use crate::stats::{FastMap, FastSet};
 
 /// One cell of a modelled column. Numbers and datetimes (seconds since the epoch) are numbers;
 /// categories, ids and text are labels; booleans are flags.
@@ -785,7 +786,7 @@ pub fn check_all_keys(
             .or_else(|| tables.get(name))
     };
     let mut problems = Vec::new();
-    let mut parent_keys: HashMap<&str, HashSet<&str>> = HashMap::new();
+    let mut parent_keys: HashMap<&str, FastSet<&str>> = HashMap::new();
     for def in &schema.tables {
         let Some(table) = whole(&def.name) else {
             continue;
@@ -833,7 +834,7 @@ fn check_primary_key(table: &Table, pk: &str, values: &TextColumn, problems: &mu
             ),
         ));
     }
-    let mut first_seen: HashMap<&str, u64> = HashMap::new();
+    let mut first_seen: FastMap<&str, u64> = FastMap::default();
     let mut duplicates = Vec::new();
     for (value, line) in values.iter().zip(&table.lines) {
         let Some(value) = value else { continue };
@@ -860,7 +861,7 @@ fn check_foreign_key(
     column: &str,
     parent: &str,
     values: &TextColumn,
-    known: &HashSet<&str>,
+    known: &FastSet<&str>,
     problems: &mut Vec<Problem>,
 ) {
     let dangling: Vec<String> = values

@@ -2,7 +2,9 @@
 //! wrote them (integers as integers, decimals at their precision, dates in their format,
 //! booleans with their spelling).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use crate::stats::{FastMap, FastSet};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -540,7 +542,7 @@ fn unreadable_dates(values: &[&str]) -> String {
 /// text when values of a few words are mostly distinct and many (TPC-H's `p_comment`: 2.5 words,
 /// 130,704 distinct in 200,000 rows), which no category list describes.
 fn string_kind(values: &[&str]) -> ColumnKind {
-    let distinct: HashSet<&str> = values.iter().copied().collect();
+    let distinct: FastSet<&str> = values.iter().copied().collect();
     let distinct_share = distinct.len() as f64 / values.len() as f64;
     let mean_words = values
         .iter()
@@ -614,7 +616,7 @@ pub(super) fn type_column(
     // Every cell is read (and checked); a sample's rows (ascending) are the values kept.
     let mut kept = sample.map(|rows| rows.iter().copied().peekable());
     // A label repeated in many rows is stored once: lineitem's 6 million ship modes are 7.
-    let mut labels: HashMap<&str, Arc<str>> = HashMap::new();
+    let mut labels: FastMap<&str, Arc<str>> = FastMap::default();
     let hasher = fingerprint::ColumnHasher::new(name);
     for (row, (cell, line)) in cells.iter().zip(lines).enumerate() {
         let keep = match &mut kept {

@@ -19,6 +19,7 @@ use crate::data::{Column, Table, TextColumn, Value};
 use crate::model::marginal::{IdShape, Weighted};
 use crate::sampling::{BLOCK_ROWS, SynthRng, in_blocks};
 use crate::schema::{ColumnKind, TableDef};
+use crate::stats::{FastMap, FastSet};
 
 use super::detect::{TableContext, detect, is_email};
 use super::gendered;
@@ -665,7 +666,7 @@ fn mean_words(column: &Column) -> f64 {
 
 /// The values seen in at least `min_count` rows, and the share of present values that are rarer.
 fn frequent(column: &Column, min_count: usize) -> (Option<Weighted<Arc<str>>>, f64) {
-    let mut counts: HashMap<&str, usize> = HashMap::new();
+    let mut counts: FastMap<&str, usize> = FastMap::default();
     for label in labels(column) {
         *counts.entry(label).or_default() += 1;
     }
@@ -766,7 +767,7 @@ impl EmailModel {
             }
         }
         let present = domains.len();
-        let distinct: HashSet<&str> = labels(&table.columns[index]).collect();
+        let distinct: FastSet<&str> = labels(&table.columns[index]).collect();
         let unique = present >= 2 && distinct.len() == present;
         let domains = Weighted::frequent(domains.into_iter(), min_count);
         let covered = domains.as_ref().map_or(0, |d| d.total() as usize);
