@@ -232,7 +232,7 @@ fn is_label(context: TableContext<'_>, column: &Column) -> bool {
         return false;
     }
     let values: Vec<&str> = present(column).collect();
-    let distinct: std::collections::HashSet<&str> = values.iter().copied().collect();
+    let distinct: crate::stats::FastSet<&str> = values.iter().copied().collect();
     values.len() == context.rows && distinct.len() == values.len() && mean_words(&values) <= 4.0
 }
 

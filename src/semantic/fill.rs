@@ -80,7 +80,7 @@ impl TitleNames {
             .filter(|(title, _)| gender.contains(&title_word(title).as_str()))
             .map(|(_, name)| &**name)
             .collect();
-        let mut counts: HashMap<&str, usize> = HashMap::new();
+        let mut counts: FastMap<&str, usize> = FastMap::default();
         for name in &names {
             *counts.entry(name).or_default() += 1;
         }
@@ -525,7 +525,7 @@ fn titles(table: &Table, types: &[SemanticType], min_count: usize) -> Option<Tit
     let title = table.columns.iter().position(|column| {
         let values: Vec<&str> = labels(column).collect();
         let titled = values.iter().filter(|v| is_title(v)).count();
-        let distinct: std::collections::HashSet<&str> = values.iter().copied().collect();
+        let distinct: FastSet<&str> = values.iter().copied().collect();
         column.kind == ColumnKind::Categorical
             && distinct.len() >= 2
             && titled as f64 >= TITLE_SHARE * values.len().max(1) as f64
@@ -641,7 +641,7 @@ fn ascii(column: &Column) -> bool {
 /// The last word most values of a column of county names share (`County`, `Parish`); `None`
 /// for a column of states or provinces (`TX`, `Texas`), which the table model keeps.
 fn county_word(column: &Column) -> Option<String> {
-    let mut counts: HashMap<&str, usize> = HashMap::new();
+    let mut counts: FastMap<&str, usize> = FastMap::default();
     let mut present = 0;
     for value in labels(column) {
         present += 1;

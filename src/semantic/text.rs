@@ -4,7 +4,9 @@
 //! is drawn again: the model keeps a 64-bit hash of every real value for that (never the value).
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use crate::stats::{FastMap, FastSet};
 use std::sync::{Arc, LazyLock, OnceLock};
 
 use rand::RngExt;
@@ -163,7 +165,7 @@ impl Chains {
     /// weight (a model can then not be drawn from this way; it is far beyond any real
     /// column's).
     fn of(model: &WordModel) -> Option<Chains> {
-        let position: HashMap<&str, usize> = model
+        let position: FastMap<&str, usize> = model
             .next
             .keys()
             .enumerate()
@@ -171,7 +173,7 @@ impl Chains {
             .collect();
         let first = model.starts.as_ref().unwrap_or(&model.words);
         let mut chains = Chains::default();
-        let mut placed: HashMap<&str, (u32, u32)> = HashMap::new();
+        let mut placed: FastMap<&str, (u32, u32)> = FastMap::default();
         for list in [first, &model.words].into_iter().chain(model.next.values()) {
             let mut entries = Vec::with_capacity(list.items().len());
             for word in list.items() {
@@ -502,10 +504,10 @@ fn is_name(word: &str) -> bool {
 /// In how many rows each item occurs (an item repeated in a row counts once).
 fn rows_with<T: std::hash::Hash + Eq + Copy>(
     rows: impl Iterator<Item = Vec<T>>,
-) -> HashMap<T, usize> {
-    let mut counts: HashMap<T, usize> = HashMap::new();
+) -> FastMap<T, usize> {
+    let mut counts: FastMap<T, usize> = FastMap::default();
     for mut row in rows {
-        let mut seen: HashSet<T> = HashSet::with_capacity(row.len());
+        let mut seen: FastSet<T> = FastSet::with_capacity_and_hasher(row.len(), Default::default());
         row.retain(|item| seen.insert(*item));
         for item in row {
             *counts.entry(item).or_default() += 1;
@@ -516,7 +518,7 @@ fn rows_with<T: std::hash::Hash + Eq + Copy>(
 
 /// The values (as words) seen in fewer than `min_count` rows, each once, as text.
 fn rare_values(values: &[Vec<&str>], min_count: usize) -> impl Iterator<Item = String> {
-    let mut rows: HashMap<String, usize> = HashMap::new();
+    let mut rows: FastMap<String, usize> = FastMap::default();
     for words in values {
         *rows.entry(words.join(" ")).or_default() += 1;
     }
@@ -570,7 +572,7 @@ pub fn bigram_share<'a>(
             .map(|p| (p[0].to_lowercase(), p[1].to_lowercase()))
             .collect::<Vec<_>>()
     };
-    let known: HashSet<(String, String)> = real.flat_map(pairs).collect();
+    let known: FastSet<(String, String)> = real.flat_map(pairs).collect();
     let (mut seen, mut total) = (0usize, 0usize);
     for pair in synthetic.flat_map(pairs) {
         total += 1;
@@ -627,7 +629,7 @@ mod tests {
             text: "abcdef".into(),
         };
         let draws = 200_000;
-        let mut counts: HashMap<&str, usize> = HashMap::new();
+        let mut counts: FastMap<&str, usize> = FastMap::default();
         let mut rng = rng_for(2, "alias");
         for _ in 0..draws {
             *counts.entry(chains.draw(0, &mut rng).0).or_default() += 1;
@@ -650,7 +652,7 @@ mod tests {
         let starts = model.starts.as_ref().expect("first words");
         let mut rng = rng_for(8, "chains");
         let mut text = String::new();
-        let mut firsts: HashMap<String, usize> = HashMap::new();
+        let mut firsts: FastMap<String, usize> = FastMap::default();
         let draws = 20_000;
         for _ in 0..draws {
             model.draw(&mut text, &mut rng);
@@ -663,7 +665,7 @@ mod tests {
             }
         }
         // First words as often as the text lookups draw them.
-        let mut by_text: HashMap<String, usize> = HashMap::new();
+        let mut by_text: FastMap<String, usize> = FastMap::default();
         for _ in 0..draws {
             model.draw_by_text(&mut text, 0, &mut rng);
             let first = text.split(' ').next().unwrap_or_default();
