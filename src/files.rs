@@ -113,6 +113,25 @@ pub fn is_within(inner: &Path, outer: &Path) -> bool {
     inner.starts_with(outer)
 }
 
+/// Whether two existing paths name the same file on disk: a hard link is another name for
+/// the same file, which no comparison of paths finds (an output written through it would
+/// overwrite the real data). Paths that do not both exist are not the same file.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a, b);
+        false
+    }
+}
+
 /// Temporary files and folders (staging) that must not outlive an interrupted process.
 static TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 

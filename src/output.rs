@@ -103,15 +103,14 @@ pub enum OutputKind {
 /// Refuses an output that would overwrite an input: a file that resolves to an input file, or
 /// a folder that is, or holds, an input (the real data's folder above all). `inputs` are the
 /// files the run reads (schema, CSVs, model file). Compared as the file system resolves them,
-/// so symbolic links, `.` and `..` do not hide a clash.
+/// so symbolic links, `.` and `..` do not hide a clash, and a file also by identity, so a hard
+/// link to an input does not either. (A hard link inside an output folder is safe: the
+/// finished folder takes the old one's place, which unlinks the name, not the input.)
 pub fn refuse_inputs(target: &Path, kind: OutputKind, inputs: &[PathBuf]) -> Result<()> {
     let resolved = files::resolved(target);
-    let clash = inputs.iter().find(|input| {
-        let input = files::resolved(input);
-        match kind {
-            OutputKind::Folder => files::is_within(&input, &resolved),
-            OutputKind::File => input == resolved,
-        }
+    let clash = inputs.iter().find(|input| match kind {
+        OutputKind::Folder => files::is_within(&files::resolved(input), &resolved),
+        OutputKind::File => files::resolved(input) == resolved || files::same_file(input, target),
     });
     let Some(input) = clash else { return Ok(()) };
     let (what, relation) = match kind {

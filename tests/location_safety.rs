@@ -67,13 +67,17 @@ fn an_sqlite_output_that_is_an_input_is_refused_and_untouched() {
     let before = std::fs::read(&db).expect("read");
     let schema = schema.to_str().expect("utf-8");
     let same = format!("sqlite:{}", db.display());
-    // The same file spelt another way: through `..` and through a symbolic link.
+    // The same file spelt another way: through `..`, a symbolic link and a hard link (another
+    // name for the same file, which no comparison of paths finds).
     std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
     let dotted = format!("sqlite:{}", dir.path().join("sub/../real.db").display());
     let link = dir.path().join("link.db");
     std::os::unix::fs::symlink(&db, &link).expect("symlink");
     let linked = format!("sqlite:{}", link.display());
-    for output in [&same, &dotted, &linked] {
+    let hard = dir.path().join("hard.db");
+    std::fs::hard_link(&db, &hard).expect("hard link");
+    let hard_linked = format!("sqlite:{}", hard.display());
+    for output in [&same, &dotted, &linked, &hard_linked] {
         for extra in [&[][..], &["--if-exists", "truncate"][..]] {
             let mut args = vec!["run", schema, "-o", output.as_str(), "--seed", "1"];
             args.extend_from_slice(extra);

@@ -106,7 +106,28 @@ fn outputs_over_the_inputs_are_refused_and_the_data_is_untouched() {
     let before = snapshot(&data);
     let link = dir.path().join("link");
     std::os::unix::fs::symlink(&data, &link).expect("symlink");
+    // Hard links: other names for the real files, which no comparison of paths finds.
+    let hard = dir.path().join("hard");
+    std::fs::create_dir(&hard).expect("mkdir");
+    for file in ["loans.csv", "schema.yaml"] {
+        std::fs::hard_link(data.join(file), hard.join(file)).expect("hard link");
+    }
     let attempts: Vec<Vec<&str>> = vec![
+        vec![
+            "evaluate",
+            "schema.yaml",
+            ".",
+            "--json",
+            "../hard/loans.csv",
+        ],
+        vec![
+            "evaluate",
+            "schema.yaml",
+            ".",
+            "--html",
+            "../hard/loans.csv",
+        ],
+        vec!["train", "schema.yaml", "-m", "../hard/schema.yaml"],
         vec!["run", "schema.yaml", "-o", "."],
         vec!["run", "schema.yaml", "-o", "../data/"],
         vec!["run", "schema.yaml", "-o", link.to_str().expect("utf-8")],
