@@ -470,6 +470,52 @@ fn init_reads_declared_keys_from_sqlite_and_infers_the_rest() {
     }
 }
 
+/// SQLite stores any value in any column: an `INT` holding text becomes a categorical column
+/// with the reason, and rows that break declared keys are the data's problem, said so (not "a
+/// bug in init"), with every such row named.
+#[test]
+fn init_over_sqlite_rows_that_break_their_declarations() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, sql: &str| {
+        let db = dir.path().join(name);
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(sql).unwrap();
+        format!("sqlite:{}", db.display())
+    };
+    let mut sql = String::from("CREATE TABLE t (id INTEGER PRIMARY KEY, v INT, w REAL);\n");
+    for row in 1..=30 {
+        let v = if row == 2 {
+            "'abc'".to_string()
+        } else {
+            row.to_string()
+        };
+        sql += &format!("INSERT INTO t VALUES ({row}, {v}, {row}.5);\n");
+    }
+    let text = write("text.db", &sql);
+    let stdout = succeeded(&dxsynth_output(&["init", &text, "--dry-run"]));
+    assert!(stdout.contains("v: categorical"), "{stdout}");
+    assert!(stdout.contains("does not fit every value"), "{stdout}");
+    assert!(!stdout.contains("w: categorical"), "{stdout}");
+
+    let dangling = write(
+        "keys.db",
+        "PRAGMA foreign_keys = OFF;
+         CREATE TABLE p (id INTEGER PRIMARY KEY);
+         CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p (id));
+         INSERT INTO p VALUES (1), (2);
+         INSERT INTO c VALUES (1, 1), (2, 7), (3, 9);",
+    );
+    let refused = dxsynth_output(&["init", &dangling, "--dry-run"]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("rows break what it declares"), "{stderr}");
+    assert!(!stderr.contains("a bug"), "{stderr}");
+    assert!(
+        stderr.contains("`p_id`") && stderr.contains("`7`"),
+        "{stderr}"
+    );
+}
+
 /// Text column `name` of every batch (`None`: null), after casting dictionaries away.
 fn text_column(batches: &[arrow_array::RecordBatch], name: &str) -> Vec<Option<String>> {
     let mut values = Vec::new();

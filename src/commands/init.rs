@@ -67,6 +67,7 @@ pub fn run(args: &Args) -> Outcome {
     }
     let data_dir = source_as_written(&location, &output).map_err(on_output)?;
     let mut inferred = init::infer_location(&location)?;
+    let database = !matches!(location, Location::Folder(_));
     let render = |inferred: &init::Inferred| -> Result<_, Error> {
         let text = init::render(inferred, &data_dir);
         let text = init::semantic::annotate(&text, &output)?;
@@ -74,12 +75,14 @@ pub fn run(args: &Args) -> Outcome {
         Ok((text, input))
     };
     let (text, input) = match render(&inferred) {
-        Err(Error::Invalid(problems)) if override_declared(&mut inferred, &problems.0) => {
+        Err(Error::Invalid(problems))
+            if override_declared(&mut inferred, &problems.0, database) =>
+        {
             render(&inferred)
         }
         rendered => rendered,
     }
-    .map_err(|err| not_valid(err, &output))?;
+    .map_err(|err| not_valid(err, &output, database))?;
     let text = init::annotate_rules(&text, &input);
     if args.dry_run {
         print!("{text}");
@@ -156,12 +159,15 @@ fn source_as_written(location: &Location, output: &Path) -> Result<PathBuf, Erro
 }
 
 /// A database may declare a type some values of a column do not fit (a `DATETIME` holding
-/// `soon`, a `BOOLEAN` holding `maybe`): loading with the declared type fails, so the schema
-/// `init` writes gives such a column as categorical, with the reason. Whether every problem is
-/// of that kind (then the schema is rendered again).
-fn override_declared(inferred: &mut init::Inferred, problems: &[Problem]) -> bool {
+/// `soon`, a `BOOLEAN` holding `maybe`, an `INT` holding `abc`: SQLite stores any value in any
+/// column): loading with the declared type fails, so the schema `init` writes gives such a
+/// column as categorical, with the reason. Whether every problem is of that kind (then the
+/// schema is rendered again); for a folder of files, whose types `init` infers from the values
+/// themselves, a value that does not fit is no such thing.
+fn override_declared(inferred: &mut init::Inferred, problems: &[Problem], database: bool) -> bool {
     let declared = |p: &Problem| p.message.starts_with("declared ");
-    if problems.is_empty() || !problems.iter().all(declared) {
+    let unfit = |p: &Problem| database && p.message.contains("` is not a valid ");
+    if problems.is_empty() || !problems.iter().all(|p| declared(p) || unfit(p)) {
         return false;
     }
     for problem in problems {
@@ -171,39 +177,43 @@ fn override_declared(inferred: &mut init::Inferred, problems: &[Problem]) -> boo
         let Some(table) = inferred.tables.iter_mut().find(|t| &t.name == table) else {
             return false;
         };
+        let why = match problem.message.strip_prefix("declared ") {
+            Some(declared) => format!(
+                "kept as categorical: the database declares it {}",
+                declared.split(": give one").next().unwrap_or_default()
+            ),
+            None => format!(
+                "kept as categorical: the type the database declares does not fit every value \
+                 ({})",
+                problem.message
+            ),
+        };
         table.column_notes.retain(|note| &note.column != column);
         table.column_notes.push(init::ColumnNote {
             column: column.clone(),
             kind: Some(ColumnKind::Categorical),
             format: None,
-            why: format!(
-                "kept as categorical: the database declares it {}",
-                problem
-                    .message
-                    .trim_start_matches("declared ")
-                    .split(": give one")
-                    .next()
-                    .unwrap_or_default()
-            ),
+            why,
         });
     }
     true
 }
 
 /// An inferred schema that does not validate: a bug in `init`, unless the data contradicts what
-/// its database declares (a `DATETIME` column holding `soon`), which the user settles with a
-/// column override; say which, with the problems.
-fn not_valid(err: Error, output: &Path) -> Error {
+/// its database declares (a `DATETIME` column holding `soon`, which the user settles with a
+/// column override; an empty or dangling key, which the data must settle); say which, with the
+/// problems.
+fn not_valid(err: Error, output: &Path, database: bool) -> Error {
     match err {
         Error::Invalid(mut problems) => {
-            let declared = problems
-                .0
-                .iter()
-                .all(|p| p.message.starts_with("declared "));
-            let why = if declared {
+            let all = |test: &dyn Fn(&Problem) -> bool| problems.0.iter().all(test);
+            let why = if all(&|p| p.message.starts_with("declared ")) {
                 "the database declares column types some of its values do not fit; add the \
                  overrides below to a schema (`dxsynth init --dry-run` prints one to start \
                  from) or correct the values"
+            } else if database && all(&|p| p.table.is_some()) {
+                "the database's rows break what it declares, below; correct them, or write the \
+                 schema by hand without those keys or tables"
             } else {
                 "a bug in `dxsynth init`: please report it"
             };
