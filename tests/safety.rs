@@ -791,10 +791,18 @@ fn zero_thresholds_blank_headers_and_stray_words_are_reported() {
         "tables:\n  t:\n    path: t.csv\n",
     )
     .expect("yaml");
-    std::fs::write(dir.path().join("t.csv"), "  ,\t \n1,2\n").expect("csv");
-    let (code, _, stderr) = dxsynth_in(dir.path(), &["validate", "s.yaml"]);
-    assert_eq!(code, 2);
-    assert!(stderr.contains("has only blanks"), "{stderr}");
+    // Blanks, commas only, and one blank name among others.
+    for (header, expected) in [
+        ("  ,\t ", "has only blanks"),
+        (",,", "has only blanks"),
+        ("id,,v", "column 2 of the CSV header has no name"),
+    ] {
+        let csv = format!("{header}\n1,2,3\n2,3,4\n");
+        std::fs::write(dir.path().join("t.csv"), csv).expect("csv");
+        let (code, _, stderr) = dxsynth_in(dir.path(), &["validate", "s.yaml"]);
+        assert_eq!(code, 2, "{header:?}: {stderr}");
+        assert!(stderr.contains(expected), "{header:?}: {stderr}");
+    }
     let mut csv = String::from("id,amount\n");
     for i in 0..100 {
         let amount = if i == 57 {

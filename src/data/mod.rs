@@ -499,7 +499,8 @@ fn read_csv_packed(table: &str, path: &Path, shown: &Path) -> Result<PackedTable
         .map(|name| name.trim().to_string())
         .collect();
     if header.is_empty() || header.iter().all(String::is_empty) {
-        let blank = raw_header.iter().any(|name| !name.is_empty());
+        // `,,` names three columns, all blank; a line with nothing on it names none.
+        let blank = raw_header.len() > 1 || raw_header.iter().any(|name| !name.is_empty());
         return Err(problem(if blank {
             format!(
                 "the header (first line) of `{shown}` has only blanks: it must name the columns"
@@ -720,7 +721,19 @@ fn check_header(def: &TableDef, header: &[String], problems: &mut Vec<Problem>) 
         "the CSV header"
     };
     let mut seen = HashSet::new();
-    for name in header {
+    for (place, name) in header.iter().enumerate() {
+        if name.is_empty() {
+            problems.push(Problem::table(
+                &def.name,
+                "path",
+                format!(
+                    "column {} of {names} has no name: name it (a blank name cannot be \
+                     overridden, kept or written back)",
+                    place + 1
+                ),
+            ));
+            continue;
+        }
         if name.chars().any(char::is_control) {
             problems.push(Problem::column(
                 &def.name,
