@@ -726,12 +726,26 @@ fn check_case_clashes(schema: &Schema, problems: &mut Vec<Problem>) {
     }
 }
 
+/// The longest table name, in bytes: it becomes a file name (`<name>.parquet`), and file
+/// systems take at most 255 bytes; longer, `validate` passed and `run` failed at the end.
+const MAX_TABLE_NAME: usize = 200;
+
 fn check_table_name(table: &TableDef, problems: &mut Vec<Problem>) {
     if !is_table_name(&table.name) {
         problems.push(Problem::table(
             &table.name,
             "tables",
             "a table name may only contain letters, digits and `_` (it becomes the output file name)",
+        ));
+    } else if table.name.len() > MAX_TABLE_NAME {
+        problems.push(Problem::table(
+            &table.name,
+            "tables",
+            format!(
+                "the name is {} bytes long; at most {MAX_TABLE_NAME} (it becomes the output file \
+                 name, and file systems take at most 255 bytes)",
+                table.name.len()
+            ),
         ));
     }
 }

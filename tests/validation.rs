@@ -517,6 +517,29 @@ fn rule_16_table_name_with_invalid_characters() {
     );
 }
 
+/// A name too long for a file name (`run` failed at the end with "File name too long" where
+/// `validate` had passed); 200 bytes still pass.
+#[test]
+fn rule_16_table_name_too_long_for_a_file() {
+    let long = "a".repeat(201);
+    let dir = bank(&format!(
+        "
+        tables:
+          {long}: {{path: accounts.csv, primary_key: account_id}}
+          {}: {{path: transactions.csv}}
+        ",
+        "b".repeat(200)
+    ));
+    let stderr = invalid(&dir);
+    assert_reported(
+        &stderr,
+        &format!("table `{long}`, parameter `tables`"),
+        &["201 bytes long; at most 200"],
+    );
+    let short = format!("table `{}`", "b".repeat(200));
+    assert!(!stderr.contains(&short), "{stderr}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Data rules
 // ---------------------------------------------------------------------------------------------

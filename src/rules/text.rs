@@ -140,6 +140,10 @@ fn number(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
         return format!("{}", x as i64);
     }
+    // 1e308, not 309 digits (and 1e-12, not 0): `range` reads either back.
+    if x != 0.0 && !(1e-6..1e15).contains(&x.abs()) {
+        return format!("{x:e}");
+    }
     // Differences of decimals carry float noise (2.0299999999999994): 9 places are plenty.
     let text = format!("{x:.9}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
@@ -446,6 +450,9 @@ mod tests {
             "time_hour = datetime(year, month, day, hour)",
             "air_time is empty when arr_delay is empty",
             "arr_delay, air_time are empty when arr_time is empty",
+            // Extreme bounds in scientific notation: not 309 digits, and not 0.
+            "b - a in [-1e308, 1e308]",
+            "b - a in [1e-10, 0.5]",
         ] {
             let rule = parse(text).unwrap_or_else(|err| panic!("{text}: {err}"));
             assert_eq!(rule.to_string(), text);
