@@ -64,15 +64,17 @@ impl Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Names come from files and the command line: an escape code in one is shown, not
+        // sent to the terminal.
         let mut place = Vec::new();
         if let Some(table) = &self.table {
-            place.push(format!("table `{table}`"));
+            place.push(format!("table `{}`", printable(table)));
         }
         if let Some(column) = &self.column {
-            place.push(format!("column `{column}`"));
+            place.push(format!("column `{}`", printable(column)));
         }
         if let Some(parameter) = &self.parameter {
-            place.push(format!("parameter `{parameter}`"));
+            place.push(format!("parameter `{}`", printable(parameter)));
         }
         if place.is_empty() {
             write!(f, "{}", self.message)

@@ -405,7 +405,10 @@ impl Schema {
                     table.path.as_deref(),
                     table.source.as_deref(),
                     table.table.as_deref(),
-                    source.as_ref(),
+                    match (&source, &parsed.source) {
+                        (None, Some(_)) => Err(()),
+                        (source, _) => Ok(source.as_ref()),
+                    },
                     base,
                 )
                 .map_err(|problem| problems.push(problem))

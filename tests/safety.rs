@@ -345,6 +345,14 @@ fn datetimes_keep_their_offset_and_bad_patterns_never_panic() {
         stderr.contains("not a valid chrono strftime pattern"),
         "{stderr}"
     );
+    // A pattern with no date item at all (empty, or words only) reads nothing.
+    for empty in ["", "at noon"] {
+        let bad = schema.replace("%Y-%m-%d %H:%M:%S%z", empty);
+        std::fs::write(dir.path().join("bad.yaml"), bad).expect("schema");
+        let (code, _, stderr) = dxsynth_in(dir.path(), &["validate", "bad.yaml"]);
+        assert_eq!(code, 2, "{empty:?}: {stderr}");
+        assert!(stderr.contains("holds no date or time item"), "{stderr}");
+    }
     let mut models = trained("schemas/bank_two_tables.yaml");
     for pattern in ["%Y-%m-%d %Q", "%Y %z %", "%Y-%m-%d %:::::z"] {
         let accounts = &mut models.tables["accounts"];

@@ -140,6 +140,21 @@ fn rows_of_a_child_table_or_an_unknown_one_are_refused() {
         "the root ancestor is named: {stderr}"
     );
     assert!(stderr.contains("table `nope`"), "{stderr}");
+    // An escape code in a name is shown, not sent to the terminal.
+    let escaped = refused(
+        &[
+            "run",
+            path(&shop),
+            "-o",
+            path(&out),
+            "--quiet",
+            "--rows",
+            "cust\u{1b}[2Jomers=5",
+        ],
+        &out,
+    );
+    assert!(escaped.contains("table `cust\\u{1b}[2Jomers`"), "{escaped}");
+    assert!(!escaped.contains('\u{1b}'), "{escaped:?}");
     let twice = refused(
         &[
             "run",

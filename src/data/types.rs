@@ -217,6 +217,16 @@ pub(super) fn cannot_apply(pattern: &str) -> String {
 /// Checks a datetime pattern before it is used: every `%` item known to chrono, and a date
 /// with a time and an offset can be written with it.
 pub fn check_pattern(pattern: &str) -> Result<(), String> {
+    // A pattern without a date item (`""`, `at noon`) would read no value and write the same
+    // text in every row.
+    let dated =
+        StrftimeItems::new(pattern).any(|item| matches!(item, Item::Numeric(..) | Item::Fixed(..)));
+    if !dated {
+        return Err(format!(
+            "`{pattern}` holds no date or time item (`%Y`, `%m`, `%d`, `%H`, ...): give the \
+             pattern the values are written in, e.g. `%Y-%m-%d`"
+        ));
+    }
     if StrftimeItems::new(pattern).any(|item| matches!(item, Item::Error)) {
         return Err(format!(
             "`{pattern}` is not a valid chrono strftime pattern (see \

@@ -19,13 +19,15 @@ pub(super) struct Origin {
     pub source: Option<TableSource>,
 }
 
-/// Resolves `path:`, `source:` and `table:` of one table against the schema's `source:`.
+/// Resolves `path:`, `source:` and `table:` of one table against the schema's `source:`
+/// (`schema_source`, or `Err` when one is written but could not be read: that is reported
+/// once, not again as a table without a source).
 pub(super) fn resolve(
     name: &str,
     path: Option<&Path>,
     own_source: Option<&str>,
     table: Option<&str>,
-    schema_source: Option<&Location>,
+    schema_source: Result<Option<&Location>, ()>,
     base: &Path,
 ) -> Result<Origin, Problem> {
     let problem = |parameter: &str, message: String| Problem::table(name, parameter, message);
@@ -55,6 +57,9 @@ pub(super) fn resolve(
     let own = own_source
         .map(|text| Location::parse(text, base).map_err(|message| problem("source", message)))
         .transpose()?;
+    let Ok(schema_source) = schema_source else {
+        return Ok(own.map_or_else(Origin::default, |own| origin_in(&own, name, table, base)));
+    };
     let Some(location) = own.as_ref().or(schema_source) else {
         return Err(problem(
             "path",
@@ -63,17 +68,22 @@ pub(super) fn resolve(
                 .into(),
         ));
     };
+    Ok(origin_in(location, name, table, base))
+}
+
+/// The origin of table `name` (read as `table` when given) in `location`.
+fn origin_in(location: &Location, name: &str, table: Option<&str>, base: &Path) -> Origin {
     let table = table.unwrap_or(name);
     match location {
-        Location::Folder(dir) => Ok(folder_file(dir, table, base)),
-        database => Ok(Origin {
+        Location::Folder(dir) => folder_file(dir, table, base),
+        database => Origin {
             path: PathBuf::from(format!("{database}, table {table}")),
             path_as_written: PathBuf::from(format!("{database}, table {table}")),
             source: Some(TableSource {
                 location: database.clone(),
                 table: table.to_string(),
             }),
-        }),
+        },
     }
 }
 
@@ -103,30 +113,53 @@ mod tests {
     #[test]
     fn path_folder_and_database() {
         let base = Path::new("/data");
-        let file = resolve("a", Some(Path::new("a.csv")), None, None, None, base).unwrap();
+        let file = resolve("a", Some(Path::new("a.csv")), None, None, Ok(None), base).unwrap();
         assert_eq!(file.path, Path::new("/data/a.csv"));
         let folder = Location::Folder(PathBuf::from("/data/in"));
-        let from_folder = resolve("a", None, None, None, Some(&folder), base).unwrap();
+        let from_folder = resolve("a", None, None, None, Ok(Some(&folder)), base).unwrap();
         assert_eq!(from_folder.path, Path::new("/data/in/a.csv"));
         assert_eq!(from_folder.path_as_written, Path::new("in/a.csv"));
         let db = Location::Sqlite(PathBuf::from("/data/shop.db"));
-        let renamed = resolve("a", None, None, Some("A_table"), Some(&db), base).unwrap();
+        let renamed = resolve("a", None, None, Some("A_table"), Ok(Some(&db)), base).unwrap();
         let source = renamed.source.unwrap();
         assert_eq!(source.table, "A_table");
         assert_eq!(source.location, db);
-        let own = resolve("a", None, Some("sqlite:other.db"), None, Some(&db), base).unwrap();
+        let own = resolve(
+            "a",
+            None,
+            Some("sqlite:other.db"),
+            None,
+            Ok(Some(&db)),
+            base,
+        )
+        .unwrap();
         assert_eq!(
             own.source.unwrap().location,
             Location::Sqlite(PathBuf::from("/data/other.db"))
         );
-        assert!(resolve("a", None, None, None, None, base).is_err());
-        assert!(resolve("a", Some(Path::new("a.csv")), None, Some("b"), None, base).is_err());
+        assert!(resolve("a", None, None, None, Ok(None), base).is_err());
+        // A schema `source:` that could not be read was reported already: no second problem.
+        let unread = resolve("a", None, None, None, Err(()), base).unwrap();
+        assert_eq!(unread.path, PathBuf::new());
+        let own = resolve("a", None, Some("sqlite:own.db"), None, Err(()), base).unwrap();
+        assert!(own.source.is_some(), "a table's own source still counts");
+        assert!(
+            resolve(
+                "a",
+                Some(Path::new("a.csv")),
+                None,
+                Some("b"),
+                Ok(None),
+                base
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn an_empty_path_is_refused_as_empty() {
         for base in [Path::new("/data"), Path::new("")] {
-            let err = resolve("a", Some(Path::new(" ")), None, None, None, base).unwrap_err();
+            let err = resolve("a", Some(Path::new(" ")), None, None, Ok(None), base).unwrap_err();
             assert!(err.to_string().contains("`path` is empty"), "{err}");
         }
     }
