@@ -206,27 +206,7 @@ pub(super) fn instant(seconds: f64, offset: Option<i32>) -> Result<DateTime<Fixe
     let utc = DateTime::from_timestamp(whole as i64, nanos).ok_or_else(out_of_range)?;
     let zone = FixedOffset::east_opt(offset.unwrap_or(0))
         .ok_or_else(|| format!("invalid UTC offset of {offset:?} seconds"))?;
-    let moment = utc.with_timezone(&zone);
-    let year = chrono::Datelike::year(&moment);
-    if (1..=9999).contains(&year) {
-        return Ok(moment);
-    }
-    // In the column's usual offset the instant falls outside years 1 to 9999 (a real
-    // `9999-12-31T23:59:59-12:00` seen at +14:00 is in year 10000), which ISO readers refuse:
-    // the nearest offset, in whole minutes, that keeps it inside names the same instant.
-    let (limit, round): (_, fn(f64) -> f64) = if year > 9999 {
-        ((9999, 12, 31, 23, 59, 59), f64::floor)
-    } else {
-        ((1, 1, 1, 0, 0, 0), f64::ceil)
-    };
-    let (y, mo, d, h, mi, se) = limit;
-    let limit = NaiveDate::from_ymd_opt(y, mo, d)
-        .and_then(|date| date.and_hms_opt(h, mi, se))
-        .ok_or_else(out_of_range)?;
-    let needed = (limit - utc.naive_utc()).num_seconds() as f64;
-    FixedOffset::east_opt((round(needed / 60.0) * 60.0) as i32)
-        .map(|zone| utc.with_timezone(&zone))
-        .ok_or_else(out_of_range)
+    Ok(utc.with_timezone(&zone))
 }
 
 /// Why a value could not be written with `pattern`.
@@ -756,30 +736,6 @@ pub fn parse_value(kind: ColumnKind, format: &ValueFormat, text: &str) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// An instant written in the column's usual offset stays within years 1 to 9999, in the
-    /// nearest offset that keeps it there, and reads back as the same instant.
-    #[test]
-    fn datetimes_at_the_ends_of_the_calendar_are_written_in_years_1_to_9999() {
-        let pattern = "%Y-%m-%dT%H:%M:%S%:z";
-        for (real, usual, written) in [
-            ("9999-12-31T23:59:59-12:00", 14, "9999-12-31T23:59:59-12:00"),
-            (
-                "0001-01-01T00:00:00+14:00",
-                -12,
-                "0001-01-01T00:00:00+14:00",
-            ),
-            ("2024-05-01T10:00:00+02:00", 2, "2024-05-01T10:00:00+02:00"),
-        ] {
-            let seconds = DateTime::parse_from_str(real, pattern).unwrap().timestamp() as f64;
-            let text = write_datetime(seconds, pattern, Some(usual * 3600)).unwrap();
-            assert_eq!(text, written);
-            let back = DateTime::parse_from_str(&text, pattern)
-                .unwrap()
-                .timestamp() as f64;
-            assert_eq!(back, seconds, "{text}");
-        }
-    }
 
     #[test]
     fn integers_decimals_and_codes() {
