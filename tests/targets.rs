@@ -121,18 +121,15 @@ fn rows_of_a_child_table_or_an_unknown_one_are_refused() {
     let dir = TempDir::new().expect("temporary folder");
     let shop = example("schemas/shop.yaml");
     let out = dir.path().join("out");
-    let stderr = refused(
-        &[
-            "run",
-            path(&shop),
-            "-o",
-            path(&out),
-            "--quiet",
-            "--rows",
-            "shipments=10,nope=3",
-        ],
-        &out,
-    );
+    // `run` of the shop with these `--rows` flags, refused.
+    let refused_rows = |rows: &[&str]| {
+        let mut args = vec!["run", path(&shop), "-o", path(&out), "--quiet"];
+        for value in rows {
+            args.extend(["--rows", value]);
+        }
+        refused(&args, &out)
+    };
+    let stderr = refused_rows(&["shipments=10,nope=3"]);
     assert!(stderr.contains("--rows"), "{stderr}");
     assert!(stderr.contains("table `shipments`"), "{stderr}");
     assert!(
@@ -141,34 +138,10 @@ fn rows_of_a_child_table_or_an_unknown_one_are_refused() {
     );
     assert!(stderr.contains("table `nope`"), "{stderr}");
     // An escape code in a name is shown, not sent to the terminal.
-    let escaped = refused(
-        &[
-            "run",
-            path(&shop),
-            "-o",
-            path(&out),
-            "--quiet",
-            "--rows",
-            "cust\u{1b}[2Jomers=5",
-        ],
-        &out,
-    );
+    let escaped = refused_rows(&["cust\u{1b}[2Jomers=5"]);
     assert!(escaped.contains("table `cust\\u{1b}[2Jomers`"), "{escaped}");
     assert!(!escaped.contains('\u{1b}'), "{escaped:?}");
-    let twice = refused(
-        &[
-            "run",
-            path(&shop),
-            "-o",
-            path(&out),
-            "--quiet",
-            "--rows",
-            "customers=1",
-            "--rows",
-            "customers=2",
-        ],
-        &out,
-    );
+    let twice = refused_rows(&["customers=1", "customers=2"]);
     assert!(twice.contains("table `customers`"), "{twice}");
 }
 
