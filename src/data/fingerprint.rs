@@ -10,6 +10,7 @@
 //! text, booleans, empty fields.
 
 use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{Column, Value};
 
@@ -67,6 +68,11 @@ impl ColumnHasher {
 /// Adds a cell's hash to its row's fingerprint.
 pub fn add(fingerprint: &mut u64, cell: u64) {
     *fingerprint = fingerprint.wrapping_add(cell);
+}
+
+/// [`add`] to a fingerprint columns typed at once add to (wrapping, as `add` does).
+pub fn add_shared(fingerprint: &AtomicU64, cell: u64) {
+    fingerprint.fetch_add(cell, Ordering::Relaxed);
 }
 
 /// The fingerprint of each of `rows` rows over `columns` (a missing value counts as empty).

@@ -113,7 +113,7 @@ impl TextColumn {
     }
 
     /// The cells in row order.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = Option<&str>> + '_ {
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Option<&str>> + Clone + '_ {
         let mut start = 0;
         (0..self.len()).map(move |row| {
             let length = self.length(row);

@@ -3,10 +3,12 @@
 //! booleans with their spelling).
 
 use std::collections::HashMap;
+use std::hash::BuildHasher as _;
 
 use crate::stats::{FastMap, FastSet};
 use std::fmt::Write as _;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use chrono::format::{Item, StrftimeItems};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
@@ -366,18 +368,30 @@ fn pattern_is_date_only(pattern: &str) -> bool {
         .any(|part| pattern.contains(part))
 }
 
+/// A column's non-empty values, read as many times as inference needs: walking the packed
+/// cells again costs less than a vector of every value (96 MB for one of TPC-H sf1 `lineitem`'s
+/// 6 million-row columns), which kept typing to one column at a time.
+pub trait Values<'a>: Iterator<Item = &'a str> + Clone {}
+
+impl<'a, I: Iterator<Item = &'a str> + Clone> Values<'a> for I {}
+
 /// Infers a column's type from its non-empty values, with the format it is written in.
 pub fn infer_kind(values: &[&str]) -> (ColumnKind, ValueFormat) {
-    if values.is_empty() {
+    infer(values.iter().copied())
+}
+
+/// [`infer_kind`] over values read in passes.
+fn infer<'a>(values: impl Values<'a>) -> (ColumnKind, ValueFormat) {
+    if values.clone().next().is_none() {
         return (ColumnKind::Categorical, ValueFormat::Verbatim);
     }
-    if let Some(format) = boolean_format(values) {
+    if let Some(format) = boolean_format(values.clone()) {
         return (ColumnKind::Boolean, format);
     }
-    if let Some(format) = numeric_format(values) {
+    if let Some(format) = numeric_format(values.clone()) {
         return (ColumnKind::Numerical, format);
     }
-    if let Some(pattern) = datetime_pattern(values) {
+    if let Some(pattern) = datetime_pattern(values.clone()) {
         return (ColumnKind::Datetime, datetime_format(pattern));
     }
     (string_kind(values), ValueFormat::Verbatim)
@@ -393,7 +407,7 @@ fn datetime_format(pattern: &str) -> ValueFormat {
 
 /// For a pattern with an offset: the column's most common offset (ties: the smallest), in
 /// which every value is written back.
-fn with_offset(format: ValueFormat, present: &[&str]) -> ValueFormat {
+fn with_offset<'a>(format: ValueFormat, present: impl Values<'a>) -> ValueFormat {
     let ValueFormat::Datetime {
         pattern, date_only, ..
     } = format
@@ -419,11 +433,11 @@ fn with_offset(format: ValueFormat, present: &[&str]) -> ValueFormat {
     }
 }
 
-fn boolean_format(values: &[&str]) -> Option<ValueFormat> {
+fn boolean_format<'a>(values: impl Values<'a>) -> Option<ValueFormat> {
     // At most two distinct spellings, each at most five bytes ("false"): most columns are
     // ruled out at their first value, without lowercasing millions of them.
     let mut distinct: Vec<String> = Vec::with_capacity(2);
-    for value in values {
+    for value in values.clone() {
         if value.len() > 5 {
             return None;
         }
@@ -442,7 +456,7 @@ fn boolean_format(values: &[&str]) -> Option<ValueFormat> {
         .find(|(yes, no)| distinct.iter().all(|v| v == yes || v == no))?;
     let spelling = |word: &str| {
         values
-            .iter()
+            .clone()
             .find(|v| v.eq_ignore_ascii_case(word))
             .map_or_else(|| word.to_string(), |v| v.to_string())
     };
@@ -472,74 +486,112 @@ fn decimal_places(text: &str) -> Option<usize> {
 }
 
 /// Numbers written with an exponent keep it: `1.234e-07` is not `0.000`.
-fn scientific_format(values: &[&str]) -> Option<ValueFormat> {
-    let exponents: Vec<(&str, &str)> = values
-        .iter()
-        .filter_map(|v| v.find(['e', 'E']).map(|at| (*v, &v[at + 1..])))
-        .collect();
-    let (first, _) = exponents.first()?;
+fn scientific_format<'a>(values: impl Values<'a>) -> Option<ValueFormat> {
+    let exponent = |v: &'a str| v.find(['e', 'E']).map(|at| &v[at + 1..]);
+    let first = values.clone().find(|v| exponent(v).is_some())?;
     let digits = |exponent: &str| exponent.trim_start_matches(['+', '-']).len();
     Some(ValueFormat::Scientific {
         places: values
-            .iter()
-            .filter_map(|v| decimal_places(v))
+            .clone()
+            .filter_map(decimal_places)
             .max()
             .unwrap_or(0)
             .min(17),
-        exponent_digits: exponents.iter().map(|(_, e)| digits(e)).min().unwrap_or(1),
+        exponent_digits: values
+            .clone()
+            .filter_map(exponent)
+            .map(digits)
+            .min()
+            .unwrap_or(1),
         upper: first.contains('E'),
-        plus: exponents.iter().any(|(_, e)| e.starts_with('+')),
+        plus: values
+            .filter_map(exponent)
+            .any(|exponent| exponent.starts_with('+')),
     })
 }
 
-fn numeric_format(values: &[&str]) -> Option<ValueFormat> {
-    if !values.iter().all(|v| parse_number(v).is_some()) {
+fn numeric_format<'a>(values: impl Values<'a>) -> Option<ValueFormat> {
+    if !values.clone().all(|v| parse_number(v).is_some()) {
         return None;
     }
-    if let Some(format) = scientific_format(values) {
+    if let Some(format) = scientific_format(values.clone()) {
         return Some(format);
     }
-    let mut places: Vec<usize> = values.iter().filter_map(|v| decimal_places(v)).collect();
-    if places.is_empty() {
-        return Some(ValueFormat::Integer);
-    }
-    places.sort_unstable();
-    Some(ValueFormat::Decimal {
-        min_places: places[0],
-        max_places: common_max_places(&places).min(15),
+    Some(match PlacesCount::of(values.filter_map(decimal_places)) {
+        None => ValueFormat::Integer,
+        Some(places) => ValueFormat::Decimal {
+            min_places: places.fewest,
+            max_places: places.common_most().min(15),
+        },
     })
 }
 
-/// The most decimal places of the sorted `places` once the most precise hundredth of the values
-/// is set aside: a few values written with floating-point noise (nycflights `airports.lat`:
-/// 5 of 1,458 with 13 to 15 places, the rest 1 to 8) made every synthetic value 15 places long.
-fn common_max_places(places: &[usize]) -> usize {
-    let kept = places.len() - places.len() / 100;
-    places.get(kept.saturating_sub(1)).copied().unwrap_or(0)
+/// How many values have each number of decimal places (a count per number of places, not a
+/// number per value).
+struct PlacesCount {
+    /// The fewest places of any value.
+    fewest: usize,
+    /// `counts[p]`: the values with `p` places; the last counts every value with as many or more.
+    counts: [usize; Self::BUCKETS],
 }
 
-fn datetime_pattern(values: &[&str]) -> Option<&'static str> {
-    let first = *values.first()?;
+impl PlacesCount {
+    /// Places counted apart: more than 15 are written as 15 (see [`numeric_format`]).
+    const BUCKETS: usize = 17;
+
+    /// The count of `places`; `None` when there are none (integers).
+    fn of(places: impl Iterator<Item = usize>) -> Option<PlacesCount> {
+        let mut count = PlacesCount {
+            fewest: usize::MAX,
+            counts: [0; Self::BUCKETS],
+        };
+        for places in places {
+            count.fewest = count.fewest.min(places);
+            count.counts[places.min(Self::BUCKETS - 1)] += 1;
+        }
+        (count.fewest != usize::MAX).then_some(count)
+    }
+
+    /// The most decimal places once the most precise hundredth of the values is set aside: a
+    /// few values written with floating-point noise (nycflights `airports.lat`: 5 of 1,458 with
+    /// 13 to 15 places, the rest 1 to 8) made every synthetic value 15 places long.
+    fn common_most(&self) -> usize {
+        let total: usize = self.counts.iter().sum();
+        let kept = (total - total / 100).max(1);
+        let mut seen = 0;
+        for (places, count) in self.counts.iter().enumerate() {
+            seen += count;
+            if seen >= kept {
+                return places;
+            }
+        }
+        Self::BUCKETS - 1
+    }
+}
+
+fn datetime_pattern<'a>(values: impl Values<'a>) -> Option<&'static str> {
+    let first = values.clone().next()?;
     DATE_PATTERNS
         .iter()
         .chain(DATETIME_PATTERNS)
         .copied()
         .filter(|pattern| parse_datetime(first, pattern).is_some())
-        .find(|pattern| values.iter().all(|v| parse_datetime(v, pattern).is_some()))
+        .find(|pattern| values.clone().all(|v| parse_datetime(v, pattern).is_some()))
 }
 
 /// Why no known format reads a declared datetime column: the first value none reads, or the
 /// first value the format of the values before it does not read (`2020-01-01` then `soon`).
-fn unreadable_dates(values: &[&str]) -> String {
+fn unreadable_dates<'a>(values: impl Values<'a>) -> String {
     let known = || DATE_PATTERNS.iter().chain(DATETIME_PATTERNS).copied();
+    let first = values.clone().next().unwrap_or_default();
     let odd = values
-        .iter()
+        .clone()
         .find(|v| known().all(|pattern| parse_datetime(v, pattern).is_none()));
     let message = match odd {
         Some(value) => format!("no known format reads `{value}`"),
         None => format!(
             "its values mix formats (`{}` and others); no one known format reads them all",
-            values[0]
+            first
         ),
     };
     format!(
@@ -551,14 +603,18 @@ fn unreadable_dates(values: &[&str]) -> String {
 /// Categorical unless nearly every value is distinct: then an id (codes) or text (words); also
 /// text when values of a few words are mostly distinct and many (TPC-H's `p_comment`: 2.5 words,
 /// 130,704 distinct in 200,000 rows), which no category list describes.
-fn string_kind(values: &[&str]) -> ColumnKind {
-    let distinct: FastSet<&str> = values.iter().copied().collect();
-    let distinct_share = distinct.len() as f64 / values.len() as f64;
-    let mean_words = values
-        .iter()
-        .map(|v| v.split_whitespace().count())
-        .sum::<usize>() as f64
-        / values.len() as f64;
+///
+/// Distinct values are counted by a 64-bit hash of each (with a fixed seed, so the count is the
+/// same in every run): half the memory of a set of the values, and two of 6 million values share
+/// a hash about once in a million tables, a count one short.
+fn string_kind<'a>(values: impl Values<'a>) -> ColumnKind {
+    let hashes = foldhash::fast::FixedState::with_seed(DISTINCT_SEED);
+    let distinct: FastSet<u64> = values.clone().map(|v| hashes.hash_one(v)).collect();
+    let (count, words) = values.fold((0usize, 0usize), |(count, words), v| {
+        (count + 1, words + v.split_whitespace().count())
+    });
+    let distinct_share = distinct.len() as f64 / count as f64;
+    let mean_words = words as f64 / count as f64;
     let many_phrases = mean_words >= 2.0 && distinct.len() >= MANY_PHRASES;
     if (mean_words >= 3.0 || many_phrases) && distinct_share > 0.3 {
         ColumnKind::Text
@@ -575,6 +631,9 @@ fn string_kind(values: &[&str]) -> ColumnKind {
 
 /// Distinct values of two words or more past which a column that is mostly distinct is text.
 const MANY_PHRASES: usize = 1_000;
+
+/// The seed of the hash distinct strings are counted by (any fixed number).
+const DISTINCT_SEED: u64 = 0x6478_7379_6e74_6800;
 
 /// A label column that is numbers but for a few values (a stray word typed into a numeric
 /// column makes the whole column labels): how many values are not numbers, and the row of the
@@ -609,15 +668,15 @@ pub(super) fn type_column(
     cells: &TextColumn,
     lines: &[u64],
     sample: Option<&[usize]>,
-    mut fingerprints: Option<&mut [u64]>,
+    fingerprints: Option<&[AtomicU64]>,
 ) -> Result<Column, Problem> {
-    let present: Vec<&str> = cells.iter().flatten().collect();
+    let present = cells.iter().flatten();
     let over = def.columns.get(name);
     let (kind, format) = match over.and_then(|over| over.kind().map(|kind| (over, kind))) {
-        None => infer_kind(&present),
-        Some((over, kind)) => overridden_format(def, name, kind, over.format(), &present)?,
+        None => infer(present.clone()),
+        Some((over, kind)) => overridden_format(def, name, kind, over.format(), present.clone())?,
     };
-    let format = with_offset(format, &present);
+    let format = with_offset(format, present);
     let in_format = match &format {
         ValueFormat::Datetime { pattern, .. } => format!(" in the format `{pattern}`"),
         _ => String::new(),
@@ -633,13 +692,13 @@ pub(super) fn type_column(
             None => true,
             Some(rows) => rows.next_if_eq(&row).is_some(),
         };
-        let fingerprint = fingerprints.as_deref_mut().and_then(|all| all.get_mut(row));
+        let fingerprint = fingerprints.and_then(|all| all.get(row));
         let value = match cell {
             None => Value::Null,
             // Any text is a label: a row left out has nothing to check.
             Some(text) if !keep && is_label(kind) => {
                 if let Some(fingerprint) = fingerprint {
-                    fingerprint::add(fingerprint, hasher.text(text));
+                    fingerprint::add_shared(fingerprint, hasher.text(text));
                 }
                 continue;
             }
@@ -659,7 +718,7 @@ pub(super) fn type_column(
             })?,
         };
         if let Some(fingerprint) = fingerprint {
-            fingerprint::add(fingerprint, hasher.value(&value));
+            fingerprint::add_shared(fingerprint, hasher.value(&value));
         }
         if keep {
             values.push(value);
@@ -681,12 +740,12 @@ fn is_label(kind: ColumnKind) -> bool {
     )
 }
 
-fn overridden_format(
+fn overridden_format<'a>(
     def: &TableDef,
     name: &str,
     kind: ColumnKind,
     pattern: Option<&str>,
-    present: &[&str],
+    present: impl Values<'a>,
 ) -> Result<(ColumnKind, ValueFormat), Problem> {
     let problem = |message: String| Problem::column(&def.name, name, "columns", message);
     let format = match kind {
@@ -700,9 +759,10 @@ fn overridden_format(
                 check_pattern(pattern).map_err(|err| problem(format!("`format`: {err}")))?;
                 datetime_format(pattern)
             }
-            None if present.is_empty() => datetime_format("%Y-%m-%d"),
+            None if present.clone().next().is_none() => datetime_format("%Y-%m-%d"),
             None => datetime_format(
-                datetime_pattern(present).ok_or_else(|| problem(unreadable_dates(present)))?,
+                datetime_pattern(present.clone())
+                    .ok_or_else(|| problem(unreadable_dates(present)))?,
             ),
         },
         ColumnKind::Categorical | ColumnKind::Id | ColumnKind::Text => ValueFormat::Verbatim,
