@@ -19,7 +19,7 @@ use crate::data::Column;
 use crate::model::Privacy;
 use crate::model::parent_preference::{LinkedColumns, ParentPreference};
 use crate::sampling::{SynthRng, block_stream, rank_matched, shuffle, stratified};
-use crate::stats::children_per_parent;
+use crate::stats::{FastMap, children_per_parent};
 
 /// For each child key, the index of the parent row holding that key (`None` for an empty key).
 /// Validation guarantees every non-empty key exists in the parent.
@@ -27,7 +27,7 @@ pub fn parent_index<'a>(
     child_keys: impl IntoIterator<Item = Option<&'a str>>,
     parent_keys: impl IntoIterator<Item = Option<&'a str>>,
 ) -> Vec<Option<usize>> {
-    let position: HashMap<&str, usize> = parent_keys
+    let position: FastMap<&str, usize> = parent_keys
         .into_iter()
         .enumerate()
         .filter_map(|(row, key)| key.map(|key| (key, row)))

@@ -675,6 +675,41 @@ fn rule_12_primary_key_duplicates() {
     );
 }
 
+/// Thousands of bad keys are counted and the first three shown: a value repeated three times is
+/// shown with the line it is first on, a dangling key with its own line.
+#[test]
+fn rule_12_and_13_many_bad_keys_are_counted_and_a_few_shown() {
+    let accounts = "account_id,district\n1,north\n2,south\n1,east\n1,west\n";
+    let mut transactions = String::from("transaction_id,account_id,amount,date\n");
+    for row in 1..=5000 {
+        transactions += &format!("{row},{},1.0,2021-01-01\n", 100 + row);
+    }
+    let dir = fixture(&[
+        ("schema.yaml", BANK),
+        ("accounts.csv", accounts),
+        ("transactions.csv", &transactions),
+    ]);
+    let stderr = invalid(&dir);
+    assert_reported(
+        &stderr,
+        "table `accounts`, column `account_id`, parameter `primary_key`",
+        &[
+            "2 duplicate values",
+            "`1` on lines 2 and 4",
+            "`1` on lines 2 and 5",
+        ],
+    );
+    assert_reported(
+        &stderr,
+        "table `transactions`, column `account_id`, parameter `foreign_keys`",
+        &[
+            "5000 values do not exist",
+            "`101` (line 2), `102` (line 3), `103` (line 4), ...",
+        ],
+    );
+    assert!(!stderr.contains("`104`"), "three shown: {stderr}");
+}
+
 #[test]
 fn rule_12_empty_primary_key_values() {
     let dir = fixture(&[
