@@ -16,7 +16,7 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Column, Table, TextColumn, Value};
-use crate::model::marginal::{IdShape, Weighted};
+use crate::model::marginal::Weighted;
 use crate::sampling::{BLOCK_ROWS, SynthRng, in_blocks};
 use crate::schema::{ColumnKind, TableDef};
 use crate::stats::{FastMap, FastSet};
@@ -25,6 +25,7 @@ use super::detect::{TableContext, detect, is_email};
 use super::gendered;
 use super::locale::{Locale, country, mail_form};
 use super::places;
+use super::postcode::{self, PostcodeModel};
 use super::text::WordModel;
 use crate::schema::SemanticType;
 
@@ -156,7 +157,8 @@ enum Generator {
     Street(StreetShape),
     Email(EmailModel),
     Phone(PhoneModel),
-    Shape(IdShape),
+    /// Postcodes in the real shape whose first characters follow the row's region.
+    Postcode(PostcodeModel),
     Text(WordModel),
     /// The row's primary key in the real values' text (`Customer#000000001` on key 1).
     KeyText(KeyText),
@@ -481,6 +483,13 @@ pub fn train(
     };
     let country = country_source(table, &types, parents);
     let real_countries = countries_of_rows(table, country.as_ref(), parents);
+    let regions = postcode::region_columns(table, &types, |index| {
+        types[index] == SemanticType::State && county_column(&table.columns[index]).is_some()
+    });
+    let learned = Learned {
+        countries: &real_countries,
+        regions: &regions,
+    };
     let columns: Vec<SemanticColumn> = types
         .iter()
         .enumerate()
@@ -492,7 +501,7 @@ pub fn train(
             };
             let generator = key_text(index)
                 .map(Generator::KeyText)
-                .or_else(|| generator(table, &types, index, kind, min_count, &real_countries))?;
+                .or_else(|| generator(table, &types, index, kind, min_count, &learned))?;
             let column = &table.columns[index];
             let (frequent, fresh_share) = frequent(column, min_count);
             Some(SemanticColumn {
@@ -577,13 +586,20 @@ fn title_word(value: &str) -> String {
     value.trim().trim_end_matches('.').to_lowercase()
 }
 
+/// What a table's generators are learned beside: each real row's country, and the columns that
+/// may tell a postcode's region.
+struct Learned<'a> {
+    countries: &'a [Option<String>],
+    regions: &'a [usize],
+}
+
 fn generator(
     table: &Table,
     types: &[SemanticType],
     index: usize,
     kind: SemanticType,
     min_count: usize,
-    countries: &[Option<String>],
+    learned: &Learned<'_>,
 ) -> Option<Generator> {
     let column = &table.columns[index];
     if !matches!(
@@ -609,15 +625,20 @@ fn generator(
             list: PlaceList::Towns,
             suffix: None,
         },
-        SemanticType::State if ascii(column) => Generator::Place {
+        SemanticType::State => Generator::Place {
             list: PlaceList::Counties,
-            suffix: Some(county_word(column)?),
+            suffix: Some(county_column(column)?),
         },
         SemanticType::Email => Generator::Email(EmailModel::train(table, types, index, min_count)),
-        SemanticType::Phone => Generator::Phone(PhoneModel::train(column, countries, min_count)),
-        SemanticType::Postcode => {
-            Generator::Shape(IdShape::learn(labels(column).map(Arc::from), min_count))
+        SemanticType::Phone => {
+            Generator::Phone(PhoneModel::train(column, learned.countries, min_count))
         }
+        SemanticType::Postcode => Generator::Postcode(PostcodeModel::learn(
+            table,
+            index,
+            learned.regions,
+            min_count,
+        )),
         // A label of several words (`More than other authori`) is text too: drawn word by
         // word without the chain of words before, it read as `authori More authori authori`.
         SemanticType::Text | SemanticType::Label if column.kind == ColumnKind::Text => {
@@ -636,6 +657,12 @@ fn labels(column: &Column) -> impl Iterator<Item = &str> {
 
 fn ascii(column: &Column) -> bool {
     labels(column).all(|v| v.is_ascii())
+}
+
+/// The last word of a column of county names that the public list of counties replaces (ASCII
+/// columns only: the list is of the United States); `None` for a column the table model keeps.
+fn county_column(column: &Column) -> Option<String> {
+    ascii(column).then(|| county_word(column)).flatten()
 }
 
 /// The last word most values of a column of county names share (`County`, `Parish`); `None`
@@ -1048,6 +1075,10 @@ impl SemanticTable {
                     (_, _) if let Generator::KeyText(text) = &column.generator => {
                         Value::Label(Arc::from(text.write(first_row + row + 1)))
                     }
+                    // The row's region is read from the row.
+                    (_, _) if let Generator::Postcode(model) = &column.generator => {
+                        model.draw(columns, row, rng)
+                    }
                     (current, _) => column.draw(current, locale, country_name, &mut person, rng),
                 });
             }
@@ -1193,7 +1224,7 @@ impl SemanticColumn {
                         && drawable(&model.domains)
                 }
                 Generator::Phone(model) => drawable(&model.shapes),
-                Generator::Shape(shape) => shape.check(),
+                Generator::Postcode(model) => model.check(),
                 Generator::Text(model) => return model.check(),
                 Generator::KeyText(text) => text.check(),
             };
@@ -1246,9 +1277,8 @@ impl SemanticColumn {
             },
             Generator::Email(model) => model.draw(person, locale, rng),
             Generator::Phone(model) => model.draw(country_name, rng),
-            Generator::Shape(shape) => shape.draw(rng).to_string(),
-            // Written by `fill_block`, which knows the row's key.
-            Generator::KeyText(_) => return current.clone(),
+            // Written by `fill_block`, which knows the row's key and its region.
+            Generator::KeyText(_) | Generator::Postcode(_) => return current.clone(),
             // Text names no one: the value as drawn.
             Generator::Text(model) => return model.sample(rng).map_or(Value::Null, Value::Label),
         };

@@ -11,6 +11,7 @@ mod gendered;
 pub mod keep;
 pub mod locale;
 mod places;
+mod postcode;
 mod surnames;
 pub mod text;
 

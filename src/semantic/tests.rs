@@ -750,3 +750,73 @@ fn a_label_of_several_words_follows_its_word_pairs() {
     );
     assert!(share.is_some_and(|share| share > 0.99), "{share:?}");
 }
+
+/// Addresses whose ZIP codes start with two digits of their state's (`TX` 75xxx or 76xxx), or,
+/// with `told: false`, with digits that have nothing to do with the state.
+fn zip_addresses(told: bool) -> Table {
+    const STATES: [(&str, [&str; 2]); 5] = [
+        ("TX", ["75", "76"]),
+        ("WA", ["98", "99"]),
+        ("AZ", ["85", "86"]),
+        ("PA", ["15", "19"]),
+        ("NY", ["10", "14"]),
+    ];
+    let mut rng = rng_for(3, "zips");
+    let (mut states, mut zips) = (Vec::new(), Vec::new());
+    for row in 0..600 {
+        let (state, prefixes) = STATES[row % 5];
+        let prefix = if told {
+            prefixes[rng.random_range(0..2)].to_string()
+        } else {
+            format!("{:02}", rng.random_range(10..100))
+        };
+        states.push(state.to_string());
+        zips.push(format!("{prefix}{:03}", rng.random_range(0..1000)));
+    }
+    table(
+        "customers",
+        vec![
+            column("state", ColumnKind::Categorical, states),
+            column("zip", ColumnKind::Id, zips),
+        ],
+    )
+}
+
+/// The share of rows of `zips` whose first two digits some real row of the same state has.
+fn zips_of_their_state(real: &Table, zips: &Column) -> f64 {
+    let state = |row: usize| text(&real.columns[0].values[row]).to_string();
+    let real_pairs: HashSet<(String, String)> = (0..real.rows())
+        .map(|row| {
+            (
+                state(row),
+                text(&real.columns[1].values[row])[..2].to_string(),
+            )
+        })
+        .collect();
+    let agree = (0..real.rows())
+        .filter(|&row| {
+            let zip = text(&zips.values[row]);
+            zip.len() == 5 && real_pairs.contains(&(state(row), zip[..2].to_string()))
+        })
+        .count();
+    agree as f64 / real.rows() as f64
+}
+
+#[test]
+fn zip_codes_start_as_their_states_do() {
+    let real = zip_addresses(true);
+    let columns = filled(&real);
+    assert_ne!(columns[1].values, real.columns[1].values, "zips are drawn");
+    let share = zips_of_their_state(&real, &columns[1]);
+    assert!(
+        share >= 0.99,
+        "{share} of the zips start as their state's do"
+    );
+    // A state that says nothing of the zip: zips in the shape, with any first digits. A state's
+    // 120 real rows have about 66 of the 90 prefixes, so some 70% agree by chance; all would,
+    // were prefixes kept for the state.
+    let random = zip_addresses(false);
+    let columns = filled(&random);
+    let share = zips_of_their_state(&random, &columns[1]);
+    assert!(share < 0.85, "{share}: no region told");
+}

@@ -1,0 +1,256 @@
+//! Postcodes that agree with their row's region. A postcode drawn in the real values' shape
+//! alone says `00950` beside `WA`, which a reader catches at once: a US ZIP code's first
+//! digits are its state's (98xxx in Washington, 86xxx in Arizona), as a UK postcode's letters
+//! are its area's. When a region column of the same row tells a postcode's first characters,
+//! a drawn postcode takes first characters real rows of its region have.
+//!
+//! Only (region, first characters) pairs seen in at least the privacy threshold of rows are
+//! kept: a region's prefixes are a fact about many rows, never about one.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::{Column, Table, Value};
+use crate::model::marginal::{IdShape, Weighted};
+use crate::sampling::SynthRng;
+use crate::schema::{ColumnKind, SemanticType};
+use crate::stats::FastMap;
+
+/// A postcode column's generator: the real values' shape, and the first characters each region
+/// gives them when a region column tells them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PostcodeModel {
+    shape: IdShape,
+    region: Option<RegionPrefixes>,
+}
+
+/// The first characters of the postcodes of each region.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct RegionPrefixes {
+    /// The region column (one the table model draws: its values are real regions).
+    column: usize,
+    /// The characters a prefix has.
+    length: usize,
+    /// Each region with its postcodes' prefixes (seen in at least the threshold of rows),
+    /// sorted by region.
+    by_region: Vec<Prefixes>,
+}
+
+/// A region and the prefixes of its postcodes.
+type Prefixes = (Arc<str>, Weighted<Arc<str>>);
+
+/// The share of rows whose postcode starts as most of its region's do, from which a region
+/// column is taken to tell postcodes (US states and ZIP codes: all of them).
+const TELLING_SHARE: f64 = 0.9;
+
+/// The share of rows a prefix length's kept pairs must cover to be used; the longest length
+/// that does is (three characters say more than one, when enough rows share them).
+const COVERED_SHARE: f64 = 0.5;
+
+/// Prefix lengths tried, longest first.
+const LENGTHS: [usize; 3] = [3, 2, 1];
+
+impl PostcodeModel {
+    /// Learns the postcode column `index` of `table`, with the region column that tells its
+    /// first characters, if one does (`regions`: the columns that may, drawn by the table
+    /// model).
+    pub fn learn(table: &Table, index: usize, regions: &[usize], min_count: usize) -> Self {
+        let codes = &table.columns[index];
+        PostcodeModel {
+            shape: IdShape::learn(labels(codes).map(Arc::from), min_count),
+            region: regions
+                .iter()
+                .filter_map(|&region| RegionPrefixes::learn(table, region, codes, min_count))
+                .max_by(|a, b| a.length.cmp(&b.length).then(b.column.cmp(&a.column))),
+        }
+    }
+
+    /// A postcode for `row` of `columns` (the rows drawn so far).
+    pub fn draw(&self, columns: &[Column], row: usize, rng: &mut SynthRng) -> Value {
+        let code = self.shape.draw(rng);
+        let prefixes = self.region.as_ref().and_then(|region| {
+            let prefixes = region.of_row(columns, row)?;
+            Some((region.length, prefixes))
+        });
+        let Some((length, prefixes)) = prefixes else {
+            return Value::Label(code);
+        };
+        let (start, rest) = split_chars(&code, length);
+        if prefixes.contains(&Arc::from(start)) || start.chars().count() < length {
+            return Value::Label(code);
+        }
+        Value::Label(Arc::from(format!("{}{rest}", prefixes.draw(rng))))
+    }
+
+    /// Whether a model read from a file can be drawn.
+    pub fn check(&self) -> bool {
+        self.shape.check()
+            && self.region.as_ref().is_none_or(|region| {
+                (1..=3).contains(&region.length)
+                    && region.by_region.is_sorted_by(|a, b| a.0 < b.0)
+                    && region.by_region.iter().all(|(_, prefixes)| {
+                        prefixes.check()
+                            && prefixes
+                                .items()
+                                .iter()
+                                .all(|p| p.chars().count() == region.length)
+                    })
+            })
+    }
+}
+
+impl RegionPrefixes {
+    /// The prefixes of `codes` by the region column `column`: `None` when the region does not
+    /// tell the first character ([`TELLING_SHARE`]), or no length keeps enough pairs.
+    fn learn(table: &Table, column: usize, codes: &Column, min_count: usize) -> Option<Self> {
+        let pairs: Vec<(&str, &str)> = table.columns[column]
+            .values
+            .iter()
+            .zip(&codes.values)
+            .filter_map(|pair| match pair {
+                (Value::Label(region), Value::Label(code)) => Some((&**region, &**code)),
+                _ => None,
+            })
+            .collect();
+        if pairs.is_empty() || telling_share(&pairs) < TELLING_SHARE {
+            return None;
+        }
+        LENGTHS.iter().find_map(|&length| {
+            let (by_region, covered) = kept_prefixes(&pairs, length, min_count);
+            (covered as f64 >= COVERED_SHARE * pairs.len() as f64).then_some(RegionPrefixes {
+                column,
+                length,
+                by_region,
+            })
+        })
+    }
+
+    /// The prefixes of the region `row` holds, when it has some.
+    fn of_row(&self, columns: &[Column], row: usize) -> Option<&Weighted<Arc<str>>> {
+        let Value::Label(region) = columns.get(self.column)?.values.get(row)? else {
+            return None;
+        };
+        let at = self
+            .by_region
+            .binary_search_by(|(known, _)| known.as_ref().cmp(region))
+            .ok()?;
+        Some(&self.by_region[at].1)
+    }
+}
+
+/// The share of (region, postcode) pairs whose postcode's first character is the one most of
+/// its region's postcodes start with.
+fn telling_share(pairs: &[(&str, &str)]) -> f64 {
+    let mut counts: FastMap<(&str, char), usize> = FastMap::default();
+    for (region, code) in pairs {
+        if let Some(first) = code.chars().next() {
+            *counts.entry((region, first)).or_default() += 1;
+        }
+    }
+    let mut most: FastMap<&str, usize> = FastMap::default();
+    for ((region, _), count) in counts {
+        let best = most.entry(region).or_default();
+        *best = (*best).max(count);
+    }
+    most.values().sum::<usize>() as f64 / pairs.len() as f64
+}
+
+/// Each region's prefixes of `length` characters seen in at least `min_count` of its rows
+/// (sorted by region), and how many rows those pairs cover.
+fn kept_prefixes(
+    pairs: &[(&str, &str)],
+    length: usize,
+    min_count: usize,
+) -> (Vec<Prefixes>, usize) {
+    let mut by_region: FastMap<&str, Vec<&str>> = FastMap::default();
+    for (region, code) in pairs {
+        let (prefix, _) = split_chars(code, length);
+        if prefix.chars().count() == length {
+            by_region.entry(region).or_default().push(prefix);
+        }
+    }
+    let mut kept: Vec<Prefixes> = by_region
+        .into_iter()
+        .filter_map(|(region, prefixes)| {
+            let frequent = Weighted::frequent(prefixes.into_iter().map(Arc::from), min_count)?;
+            Some((Arc::from(region), frequent))
+        })
+        .collect();
+    kept.sort_by(|a, b| a.0.cmp(&b.0));
+    let covered = kept.iter().map(|(_, p)| p.total() as usize).sum();
+    (kept, covered)
+}
+
+/// The first `length` characters of `text` and the rest.
+fn split_chars(text: &str, length: usize) -> (&str, &str) {
+    let at = text
+        .char_indices()
+        .nth(length)
+        .map_or(text.len(), |(at, _)| at);
+    text.split_at(at)
+}
+
+/// The columns of a table that may tell a postcode's region: labels of the region type the
+/// table model draws (`regenerated`: whether a semantic generator replaces the column).
+pub fn region_columns(
+    table: &Table,
+    types: &[SemanticType],
+    regenerated: impl Fn(usize) -> bool,
+) -> Vec<usize> {
+    types
+        .iter()
+        .enumerate()
+        .filter(|&(index, kind)| {
+            *kind == SemanticType::State
+                && table.columns[index].kind == ColumnKind::Categorical
+                && !regenerated(index)
+        })
+        .map(|(index, _)| index)
+        .collect()
+}
+
+fn labels(column: &Column) -> impl Iterator<Item = &str> {
+    column.values.iter().filter_map(|value| match value {
+        Value::Label(text) => Some(text.as_ref()),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_region_tells_first_characters_when_its_rows_share_them() {
+        let told = [
+            ("TX", "75001"),
+            ("TX", "76002"),
+            ("WA", "98003"),
+            ("WA", "99004"),
+        ];
+        assert_eq!(telling_share(&told), 1.0);
+        let mixed = [
+            ("TX", "75001"),
+            ("TX", "16002"),
+            ("WA", "98003"),
+            ("WA", "39004"),
+        ];
+        assert_eq!(telling_share(&mixed), 0.5);
+        assert_eq!(split_chars("Ä1B 2", 2), ("Ä1", "B 2"));
+        assert_eq!(split_chars("9", 3), ("9", ""));
+        let pairs: Vec<(&str, &str)> = (0..12)
+            .map(|i| (["TX", "WA"][i % 2], ["75001", "98123"][i % 2]))
+            .collect();
+        let (kept, covered) = kept_prefixes(&pairs, 3, 6);
+        assert_eq!(covered, 12);
+        let regions: Vec<&str> = kept.iter().map(|(region, _)| &**region).collect();
+        assert_eq!(regions, ["TX", "WA"]);
+        assert_eq!(kept[1].1.items(), [Arc::from("981")]);
+        assert_eq!(
+            kept_prefixes(&pairs, 3, 7).1,
+            0,
+            "pairs below the threshold are not kept"
+        );
+    }
+}
