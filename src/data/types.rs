@@ -201,14 +201,39 @@ pub(super) fn write_datetime(
 }
 
 /// The instant `seconds` after 1970 (to the nanosecond) seen in `offset` (UTC when `None`).
+///
+/// An instant of the last day of year 9999 that `offset` shows in year 10000 is shown as the
+/// last second of 9999 instead (at most a day earlier): a column of real values up to
+/// `9999-12-31T23:59:59-12:00`, written in its usual offset `+14:00`, gave
+/// `+10000-01-02T01:59:59+14:00`, which ISO readers refuse. [`super::written`]'s hand-made
+/// dates leave such instants to this function.
 pub(super) fn instant(seconds: f64, offset: Option<i32>) -> Result<DateTime<FixedOffset>, String> {
-    let whole = seconds.floor();
-    let nanos = ((seconds - whole) * 1e9).round().clamp(0.0, 999_999_999.0) as u32;
+    let (whole, nanos) = match offset {
+        Some(offset) if shown_after_year_9999(seconds, offset) => {
+            ((LAST_SECOND_OF_9999 - i64::from(offset)) as f64, 0)
+        }
+        _ => {
+            let whole = seconds.floor();
+            let nanos = ((seconds - whole) * 1e9).round().clamp(0.0, 999_999_999.0) as u32;
+            (whole, nanos)
+        }
+    };
     let out_of_range = || format!("{seconds} seconds since 1970 is out of the datetime range");
     let utc = DateTime::from_timestamp(whole as i64, nanos).ok_or_else(out_of_range)?;
     let zone = FixedOffset::east_opt(offset.unwrap_or(0))
         .ok_or_else(|| format!("invalid UTC offset of {offset:?} seconds"))?;
     Ok(utc.with_timezone(&zone))
+}
+
+/// 9999-12-31T23:59:59 as seconds since 1970.
+const LAST_SECOND_OF_9999: i64 = 253_402_300_799;
+
+/// Whether `seconds`, no more than a day past the end of year 9999, is shown in `offset` after
+/// the end of year 9999.
+fn shown_after_year_9999(seconds: f64, offset: i32) -> bool {
+    let whole = seconds.floor();
+    let last = LAST_SECOND_OF_9999 as f64;
+    whole + f64::from(offset) > last && whole <= last + 86_400.0
 }
 
 /// Why a value could not be written with `pattern`.
@@ -856,6 +881,34 @@ mod tests {
         let (_, dates) = infer_kind(&["31/12/2020", "01/02/2021"]);
         let seconds = parse_datetime("31/12/2020", "%d/%m/%Y").unwrap();
         assert_eq!(dates.write(&Value::Number(seconds)), "31/12/2020");
+    }
+
+    /// The last instants of year 9999 are written within it in any offset; those before the
+    /// end, as they are.
+    #[test]
+    fn datetimes_in_an_offset_stay_within_year_9999() {
+        let pattern = "%Y-%m-%dT%H:%M:%S%:z";
+        let west = parse_datetime("9999-12-31T23:59:59-12:00", pattern).unwrap();
+        let east = ValueFormat::Datetime {
+            pattern: pattern.into(),
+            date_only: false,
+            offset: Some(14 * 3600),
+        };
+        assert_eq!(
+            east.write(&Value::Number(west)),
+            "9999-12-31T23:59:59+14:00"
+        );
+        let earlier = parse_datetime("9999-12-31T09:59:58+00:00", pattern).unwrap();
+        assert_eq!(
+            east.write(&Value::Number(earlier)),
+            "9999-12-31T23:59:58+14:00"
+        );
+        let spaced = ValueFormat::Datetime {
+            pattern: "%Y-%m-%d %H:%M:%S".into(),
+            date_only: false,
+            offset: Some(3600),
+        };
+        assert_eq!(spaced.write(&Value::Number(west)), "9999-12-31 23:59:59");
     }
 
     #[test]
