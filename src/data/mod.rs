@@ -88,6 +88,14 @@ pub struct Column {
 }
 
 impl Column {
+    /// The labels of a column, in row order (empty cells and values of other kinds left out).
+    pub fn labels(&self) -> impl Iterator<Item = &str> {
+        self.values.iter().filter_map(|value| match value {
+            Value::Label(text) => Some(text.as_ref()),
+            _ => None,
+        })
+    }
+
     /// The column's name, type and format with `values` (a part of a table, or its rows
     /// picked).
     pub fn with_values(&self, values: Vec<Value>) -> Column {

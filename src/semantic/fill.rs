@@ -326,7 +326,7 @@ impl StreetShape {
     fn learn(column: &Column) -> Option<StreetShape> {
         let is_suffix =
             |word: &str| SUFFIXES.contains(&word.trim_end_matches(['.', ',']).to_lowercase());
-        let forms = labels(column).filter_map(|value| {
+        let forms = column.labels().filter_map(|value| {
             let mut words: Vec<&str> = value.split_whitespace().collect();
             let numbered = words.len() > 1 && is_house_number(words[0]);
             if numbered {
@@ -509,7 +509,7 @@ pub fn train(
                 kind,
                 frequent,
                 fresh_share,
-                ascii: labels(column).all(|v| v.is_ascii()),
+                ascii: column.labels().all(|v| v.is_ascii()),
                 generator,
             })
         })
@@ -532,7 +532,7 @@ pub fn train(
 fn titles(table: &Table, types: &[SemanticType], min_count: usize) -> Option<Titles> {
     let first = types.iter().position(|t| *t == SemanticType::FirstName)?;
     let title = table.columns.iter().position(|column| {
-        let values: Vec<&str> = labels(column).collect();
+        let values: Vec<&str> = column.labels().collect();
         let titled = values.iter().filter(|v| is_title(v)).count();
         let distinct: FastSet<&str> = values.iter().copied().collect();
         column.kind == ColumnKind::Categorical
@@ -642,21 +642,14 @@ fn generator(
         // A label of several words (`More than other authori`) is text too: drawn word by
         // word without the chain of words before, it read as `authori More authori authori`.
         SemanticType::Text | SemanticType::Label if column.kind == ColumnKind::Text => {
-            Generator::Text(WordModel::train(labels(column), min_count)?)
+            Generator::Text(WordModel::train(column.labels(), min_count)?)
         }
         _ => return None,
     })
 }
 
-fn labels(column: &Column) -> impl Iterator<Item = &str> {
-    column.values.iter().filter_map(|value| match value {
-        Value::Label(text) => Some(text.as_ref()),
-        _ => None,
-    })
-}
-
 fn ascii(column: &Column) -> bool {
-    labels(column).all(|v| v.is_ascii())
+    column.labels().all(|v| v.is_ascii())
 }
 
 /// The last word of a column of county names that the public list of counties replaces (ASCII
@@ -670,7 +663,7 @@ fn county_column(column: &Column) -> Option<String> {
 fn county_word(column: &Column) -> Option<String> {
     let mut counts: FastMap<&str, usize> = FastMap::default();
     let mut present = 0;
-    for value in labels(column) {
+    for value in column.labels() {
         present += 1;
         let mut words = value.split_whitespace();
         if let (Some(_), Some(last)) = (words.next(), words.next_back()) {
@@ -685,7 +678,7 @@ fn county_word(column: &Column) -> Option<String> {
 }
 
 fn mean_words(column: &Column) -> f64 {
-    let (words, n) = labels(column).fold((0, 0), |(w, n), v| {
+    let (words, n) = column.labels().fold((0, 0), |(w, n), v| {
         (w + v.split_whitespace().count(), n + 1)
     });
     words as f64 / f64::from(n.max(1))
@@ -694,13 +687,14 @@ fn mean_words(column: &Column) -> f64 {
 /// The values seen in at least `min_count` rows, and the share of present values that are rarer.
 fn frequent(column: &Column, min_count: usize) -> (Option<Weighted<Arc<str>>>, f64) {
     let mut counts: FastMap<&str, usize> = FastMap::default();
-    for label in labels(column) {
+    for label in column.labels() {
         *counts.entry(label).or_default() += 1;
     }
     let total: usize = counts.values().sum();
     let rare: usize = counts.values().filter(|&&n| n < min_count).sum();
     let weighted = Weighted::frequent(
-        labels(column)
+        column
+            .labels()
             .filter(|v| counts[v] >= min_count)
             .map(Arc::from),
         min_count,
@@ -720,7 +714,7 @@ fn country_source(
     let _ = table;
     parents.iter().find_map(|(key, parent, parent_table)| {
         parent_table.columns.iter().find_map(|column| {
-            let values: Vec<&str> = labels(column).collect();
+            let values: Vec<&str> = column.labels().collect();
             let known = values.iter().filter(|v| country(v).is_some()).count();
             (!values.is_empty() && known * 10 >= values.len() * 8).then(|| CountrySource::Parent {
                 key: key.to_string(),
@@ -794,7 +788,7 @@ impl EmailModel {
             }
         }
         let present = domains.len();
-        let distinct: FastSet<&str> = labels(&table.columns[index]).collect();
+        let distinct: FastSet<&str> = table.columns[index].labels().collect();
         let unique = present >= 2 && distinct.len() == present;
         let domains = Weighted::frequent(domains.into_iter(), min_count);
         let covered = domains.as_ref().map_or(0, |d| d.total() as usize);
@@ -850,7 +844,7 @@ fn capitalised(word: &str) -> String {
 
 impl PhoneModel {
     fn train(column: &Column, countries: &[Option<String>], min_count: usize) -> PhoneModel {
-        let shapes = labels(column).map(|v| Arc::from(shape(v)));
+        let shapes = column.labels().map(|v| Arc::from(shape(v)));
         let mut groups: HashMap<&str, Vec<&str>> = HashMap::new();
         for (value, country) in column.values.iter().zip(countries) {
             if let (Value::Label(phone), Some(country)) = (value, country) {

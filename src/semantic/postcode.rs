@@ -58,7 +58,7 @@ impl PostcodeModel {
     pub fn learn(table: &Table, index: usize, regions: &[usize], min_count: usize) -> Self {
         let codes = &table.columns[index];
         PostcodeModel {
-            shape: IdShape::learn(labels(codes).map(Arc::from), min_count),
+            shape: IdShape::learn(codes.labels().map(Arc::from), min_count),
             region: regions
                 .iter()
                 .filter_map(|&region| RegionPrefixes::learn(table, region, codes, min_count))
@@ -208,13 +208,6 @@ pub fn region_columns(
         })
         .map(|(index, _)| index)
         .collect()
-}
-
-fn labels(column: &Column) -> impl Iterator<Item = &str> {
-    column.values.iter().filter_map(|value| match value {
-        Value::Label(text) => Some(text.as_ref()),
-        _ => None,
-    })
 }
 
 #[cfg(test)]
