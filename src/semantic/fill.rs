@@ -484,7 +484,7 @@ pub fn train(
     let country = country_source(table, &types, parents);
     let real_countries = countries_of_rows(table, country.as_ref(), parents);
     let regions = postcode::region_columns(table, &types, |index| {
-        types[index] == SemanticType::State && county_column(&table.columns[index]).is_some()
+        county_column(&table.columns[index]).is_some()
     });
     let learned = Learned {
         countries: &real_countries,

@@ -77,7 +77,8 @@ impl PostcodeModel {
             return Value::Label(code);
         };
         let (start, rest) = split_chars(&code, length);
-        if prefixes.contains(&Arc::from(start)) || start.chars().count() < length {
+        let known = prefixes.items().iter().any(|prefix| **prefix == *start);
+        if known || start.chars().count() < length {
             return Value::Label(code);
         }
         Value::Label(Arc::from(format!("{}{rest}", prefixes.draw(rng))))
