@@ -5,6 +5,7 @@
 //! categories alike. Leaves keep the training rows that reach them, so a model can draw a real
 //! value of the leaf (and smooth it) instead of a class.
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// How big a tree may grow.
@@ -264,6 +265,10 @@ impl Tree {
     }
 }
 
+/// A node with at least this many rows weighs its features in parallel: a feature's histogram
+/// of this many rows takes tens of microseconds, well above what handing it to a core costs.
+const PARALLEL_SPLIT_ROWS: usize = 16_384;
+
 struct Builder<'a, 'f> {
     features: &'a [Feature<'f>],
     target: &'a [u16],
@@ -318,18 +323,27 @@ impl Builder<'_, '_> {
         if parent_impurity <= 1e-9 {
             return None;
         }
+        let candidate = |feature: &Feature<'_>, histogram: &mut Vec<f64>| {
+            self.feature_split(feature, rows, (&totals, parent_impurity), histogram)
+        };
+        // A large node's features are weighed on every core: the last trees of a wide table
+        // (the columns drawn last read the most features) otherwise keep one core waiting.
+        let candidates: Vec<Option<(f64, u64)>> = if rows.len() >= PARALLEL_SPLIT_ROWS {
+            self.features
+                .par_iter()
+                .map_init(Vec::new, |histogram, feature| candidate(feature, histogram))
+                .collect()
+        } else {
+            let mut histogram = Vec::new();
+            self.features
+                .iter()
+                .map(|feature| candidate(feature, &mut histogram))
+                .collect()
+        };
+        // The first feature with the highest gain, in feature order whatever the cores did.
         let mut best: Option<Split> = None;
-        let mut histogram = Vec::new();
-        for (index, feature) in self.features.iter().enumerate() {
-            histogram.clear();
-            histogram.resize(feature.bins * self.classes, 0.0);
-            for &row in rows {
-                let code = usize::from(feature.codes[row as usize]);
-                histogram[code * self.classes + usize::from(self.target[row as usize])] += 1.0;
-            }
-            let order = self.code_order(feature, &histogram, &totals);
-            if let Some((gain, left_codes)) =
-                self.sweep(&order, feature, &histogram, &totals, parent_impurity)
+        for (index, candidate) in candidates.into_iter().enumerate() {
+            if let Some((gain, left_codes)) = candidate
                 && best.as_ref().is_none_or(|b| gain > b.gain)
             {
                 best = Some(Split {
@@ -340,6 +354,24 @@ impl Builder<'_, '_> {
             }
         }
         best.filter(|split| split.gain > 1e-9 * rows.len() as f64)
+    }
+
+    /// The best split of `rows` on one feature: (impurity decrease, mask).
+    fn feature_split(
+        &self,
+        feature: &Feature<'_>,
+        rows: &[u32],
+        (totals, parent_impurity): (&[f64], f64),
+        histogram: &mut Vec<f64>,
+    ) -> Option<(f64, u64)> {
+        histogram.clear();
+        histogram.resize(feature.bins * self.classes, 0.0);
+        for &row in rows {
+            let code = usize::from(feature.codes[row as usize]);
+            histogram[code * self.classes + usize::from(self.target[row as usize])] += 1.0;
+        }
+        let order = self.code_order(feature, histogram, totals);
+        self.sweep(&order, feature, histogram, totals, parent_impurity)
     }
 
     /// The order in which codes are swept: as they are for ordered features, else by the share
@@ -424,6 +456,47 @@ fn gini_sum(counts: &[f64], n: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_large_node_splits_as_on_one_core_and_ties_go_to_the_first_feature() {
+        // Target follows b; c is a copy of b (a tie the first copy must win); a is noise. Enough
+        // rows that the top nodes weigh their features in parallel.
+        let rows = 3 * PARALLEL_SPLIT_ROWS as u32;
+        let a: Vec<u8> = (0..rows)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 28) as u8)
+            .collect();
+        let b: Vec<u8> = (0..rows).map(|i| (i / 5 % 8) as u8).collect();
+        let c = b.clone();
+        let target: Vec<u16> = (0..rows as usize)
+            .map(|i| u16::from(b[i] % 3) + u16::from(a[i] % 2 == 0 && b[i] > 5))
+            .collect();
+        let feature = |codes| Feature {
+            codes,
+            bins: 16,
+            ordered: true,
+            parents_per_code: None,
+        };
+        let features = [feature(&a[..]), feature(&b[..]), feature(&c[..])];
+        let params = TreeParams {
+            min_leaf: 20,
+            max_depth: 10,
+            min_leaf_parents: 1,
+        };
+        let fit_on = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build();
+            let pool = pool.expect("a thread pool");
+            pool.install(|| Tree::fit(&features, &target, 3, (0..rows).collect(), params))
+        };
+        let (one, one_leaves) = fit_on(1);
+        let (four, four_leaves) = fit_on(4);
+        assert_eq!(format!("{one:?}"), format!("{four:?}"));
+        assert_eq!(one_leaves, four_leaves);
+        assert!(
+            one.reads(1) && !one.reads(2),
+            "the first of two equal features"
+        );
+        assert!(one.reads(0), "the noise feature matters where b > 5");
+    }
 
     #[test]
     fn finds_the_feature_that_explains_the_target() {
