@@ -21,6 +21,7 @@ use crate::sampling::{BLOCK_ROWS, SynthRng, in_blocks};
 use crate::schema::{ColumnKind, TableDef};
 use crate::stats::{FastMap, FastSet};
 
+use super::county;
 use super::detect::{TableContext, detect, is_email};
 use super::gendered;
 use super::locale::{Locale, country, mail_form};
@@ -167,6 +168,8 @@ enum Generator {
     Place {
         list: PlaceList,
         suffix: Option<String>,
+        /// The state column a county lies in (see [`county`]).
+        region: Option<usize>,
     },
 }
 
@@ -620,14 +623,17 @@ fn generator(
         SemanticType::StreetAddress if ascii(column) => Generator::Place {
             list: PlaceList::Streets,
             suffix: None,
+            region: None,
         },
         SemanticType::City if ascii(column) => Generator::Place {
             list: PlaceList::Towns,
             suffix: None,
+            region: None,
         },
         SemanticType::State => Generator::Place {
             list: PlaceList::Counties,
             suffix: Some(county_column(column)?),
+            region: county::state_column(table, index, learned.regions),
         },
         SemanticType::Email => Generator::Email(EmailModel::train(table, types, index, min_count)),
         SemanticType::Phone => {
@@ -1073,6 +1079,16 @@ impl SemanticTable {
                     (_, _) if let Generator::Postcode(model) = &column.generator => {
                         model.draw(columns, row, rng)
                     }
+                    (current, _)
+                        if let Generator::Place {
+                            region: Some(region),
+                            ..
+                        } = &column.generator =>
+                    {
+                        let drawn = column.draw(current, locale, country_name, &mut person, rng);
+                        let drawn = (drawn, column.frequent.as_ref());
+                        county::in_row_state(columns, *region, row, drawn, rng)
+                    }
                     (current, _) => column.draw(current, locale, country_name, &mut person, rng),
                 });
             }
@@ -1157,6 +1173,17 @@ impl SemanticTable {
             column
                 .check()
                 .map_err(|err| format!("column {}: {err}", column.index))?;
+            if let Generator::Place {
+                region: Some(region),
+                ..
+            } = &column.generator
+                && *region >= columns
+            {
+                return Err(format!(
+                    "column {}: its state column {region} is out of range",
+                    column.index
+                ));
+            }
         }
         Ok(())
     }
@@ -1256,7 +1283,7 @@ impl SemanticColumn {
             },
             // The lists are of the United States: a row of another locale keeps what was drawn.
             Generator::Place { .. } if locale != Locale::En => return current.clone(),
-            Generator::Place { list, suffix } => {
+            Generator::Place { list, suffix, .. } => {
                 let name = pick(list.names(), rng);
                 match suffix {
                     Some(word) => format!("{name} {word}"),

@@ -514,6 +514,69 @@ fn rare_places_become_real_place_names_in_the_real_shape() {
     );
 }
 
+/// 300 rows of real counties (each in 3 rows, rarer than the threshold, but for 60 rows of
+/// `Travis County` when `in_state`), each in its row's state when `in_state`, else in another.
+fn counties_with_states(in_state: bool) -> Table {
+    let states = ["TX", "GA", "KY"];
+    let state_of = |i: usize| if in_state { i % 3 } else { (i + 1) % 3 };
+    let counties = (0..ROWS)
+        .map(|i| match super::county::state_named(states[state_of(i)]) {
+            _ if in_state && i < 180 && i % 3 == 0 => "Travis County".to_string(),
+            Some(state) => state.counties[i / 3 % state.counties.len()].to_string(),
+            None => String::new(),
+        })
+        .collect();
+    let rows = (0..ROWS).map(|i| states[i % 3].to_string()).collect();
+    let columns = vec![
+        column("county", ColumnKind::Categorical, counties),
+        column("state", ColumnKind::Categorical, rows),
+    ];
+    table("addresses", columns)
+}
+
+/// The share of rows whose county is one of their state's.
+fn in_state_share(columns: &[Column]) -> f64 {
+    let inside = columns[0]
+        .values
+        .iter()
+        .zip(&columns[1].values)
+        .filter(|(county, state)| {
+            super::county::state_named(text(state)).is_some_and(|s| s.has(text(county)))
+        })
+        .count();
+    inside as f64 / ROWS as f64
+}
+
+#[test]
+fn a_county_lies_in_its_row_state_when_the_real_ones_do() {
+    let real = counties_with_states(true);
+    assert_eq!(in_state_share(&real.columns), 1.0);
+    let columns = filled(&real);
+    assert_eq!(
+        in_state_share(&columns),
+        1.0,
+        "every county in its row's state"
+    );
+    let values: HashSet<&str> = columns[0].values.iter().map(text).collect();
+    assert!(values.len() >= 60, "{} distinct counties", values.len());
+    let travis = columns[0]
+        .values
+        .iter()
+        .filter(|v| text(v) == "Travis County")
+        .count();
+    // The frequent county is reused in as many rows as rows reuse frequent values (a fifth),
+    // in Texas only: about 20 of the 100 Texan rows.
+    assert!(
+        (10..=35).contains(&travis),
+        "the frequent county kept: {travis}"
+    );
+    // Real counties not in their rows' states: the state column tells nothing, and the
+    // counties are drawn as before, from the list of common names.
+    let real = counties_with_states(false);
+    assert!(in_state_share(&real.columns) < 0.25);
+    assert!(in_state_share(&filled(&real)) < 0.5);
+}
+
 /// The fresh streets generators make of 300 rows of unique real streets (rarer than the
 /// threshold: every one regenerated), written in the shape `street` gives row `i`.
 fn fresh_streets(street: impl Fn(usize) -> String) -> Vec<String> {
