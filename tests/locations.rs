@@ -701,3 +701,63 @@ fn columns_that_differ_only_in_case_are_refused_for_sqlite_before_any_work() {
     assert!(written.status.success());
     assert!(folder.join("t.csv").exists());
 }
+
+/// A problem in a database table names its row, not a line of a file that does not exist: a
+/// duplicate and an empty key, a dangling foreign key and a value its column cannot read.
+#[test]
+fn problems_in_a_database_table_name_rows_and_in_a_csv_file_lines() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let db = dir.path().join("bad.db");
+    let conn = rusqlite::Connection::open(&db).expect("a database");
+    let mut sql = String::from(
+        "CREATE TABLE p (id INTEGER, name TEXT);
+         CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER, at TEXT);
+         INSERT INTO p VALUES (1, 'a'), (2, 'b'), (2, 'c'), (NULL, 'd');\n",
+    );
+    for row in 1..=20 {
+        let (parent, at) = if row == 7 { (9, "soon") } else { (1, "12.5") };
+        sql += &format!("INSERT INTO c VALUES ({row}, {parent}, '{at}');\n");
+    }
+    conn.execute_batch(&sql).expect("rows");
+    drop(conn);
+    let schema = dir.path().join("s.yaml");
+    let tables = "tables:\n  p:\n    primary_key: id\n  c:\n    primary_key: id\n    \
+                  foreign_keys:\n      p_id: p\n    columns:\n      at: numerical\n";
+    let source = format!("source: sqlite:{}\n", db.display());
+    std::fs::write(&schema, format!("{source}{tables}")).expect("yaml");
+    let output = dxsynth_output(&["validate", schema.to_str().expect("utf-8")]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    for said in [
+        "`2` on rows 2 and 3",
+        "1 row has an empty primary key (row 4)",
+        "`9` (row 7)",
+        "row 7: `soon` is not a valid numerical value",
+    ] {
+        assert!(stderr.contains(said), "`{said}` in {stderr}");
+    }
+    assert!(!stderr.contains("line"), "{stderr}");
+
+    // The same rows in CSV files: lines, the header being line 1.
+    std::fs::write(dir.path().join("p.csv"), "id,name\n1,a\n2,b\n2,c\n,d\n").expect("csv");
+    let mut child = String::from("id,p_id,at\n");
+    for row in 1..=20 {
+        let (parent, at) = if row == 7 { (9, "soon") } else { (1, "12.5") };
+        child += &format!("{row},{parent},{at}\n");
+    }
+    std::fs::write(dir.path().join("c.csv"), child).expect("csv");
+    let tables = tables
+        .replace("  p:\n", "  p:\n    path: p.csv\n")
+        .replace("  c:\n", "  c:\n    path: c.csv\n");
+    std::fs::write(&schema, tables).expect("yaml");
+    let output = dxsynth_output(&["validate", schema.to_str().expect("utf-8")]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for said in [
+        "`2` on lines 3 and 4",
+        "(line 5)",
+        "`9` (line 8)",
+        "line 8: `soon`",
+    ] {
+        assert!(stderr.contains(said), "`{said}` in {stderr}");
+    }
+}

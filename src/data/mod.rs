@@ -115,12 +115,39 @@ pub struct Table {
     pub name: String,
     /// The CSV header in file order (the output keeps it).
     pub header: Vec<String>,
-    /// The line in the CSV file where each row starts (for messages).
+    /// The line in the CSV file where each row starts, or the row's number in a database
+    /// table or Parquet file (for messages; `place` says which).
     pub lines: Vec<u64>,
+    /// What `lines` count.
+    pub place: RowPlace,
     /// Primary and foreign key columns, as text; empty fields are `None`.
     pub keys: IndexMap<String, TextColumn>,
     /// The modelled columns, in header order.
     pub columns: Vec<Column>,
+}
+
+/// What a row's number counts in messages: a CSV file's lines (a record may span several, and
+/// the header is line 1), or the rows of a database table or a Parquet file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RowPlace {
+    #[default]
+    Line,
+    Row,
+}
+
+impl RowPlace {
+    /// `line 7` or `row 7`.
+    pub fn at(self, number: u64) -> String {
+        format!("{} {number}", self.word())
+    }
+
+    /// `line` or `row`.
+    pub fn word(self) -> &'static str {
+        match self {
+            RowPlace::Line => "line",
+            RowPlace::Row => "row",
+        }
+    }
 }
 
 impl Table {
@@ -142,6 +169,7 @@ impl Table {
             name: self.name.clone(),
             header: self.header.clone(),
             lines: rows.iter().map(|&row| self.lines[row]).collect(),
+            place: self.place,
             keys: self
                 .keys
                 .iter()
@@ -195,7 +223,7 @@ pub fn notes(table: &Table) -> Vec<String> {
             let Value::Label(text) = &column.values[row] else {
                 return None;
             };
-            let line = table.lines.get(row).copied().unwrap_or(0);
+            let at = table.place.at(table.lines.get(row).copied().unwrap_or(0));
             let others = if strays > 1 {
                 format!(
                     " and {} other value{}",
@@ -207,7 +235,7 @@ pub fn notes(table: &Table) -> Vec<String> {
             };
             Some(format!(
                 "table `{}`, column `{}` is {} although its values are numbers but for `{}` \
-                 (line {line}){others}; fix those values, or declare the column `numerical` to \
+                 ({at}){others}; fix those values, or declare the column `numerical` to \
                  have each one reported",
                 table.name,
                 column.name,
@@ -364,7 +392,7 @@ fn load_read(
     let typed = type_columns(
         def,
         raw.header.iter().zip(raw.columns),
-        &raw.lines,
+        (&raw.lines, raw.place),
         sample.as_deref(),
         with_fingerprints,
     );
@@ -380,6 +408,7 @@ fn load_read(
         name: def.name.clone(),
         header: raw.header,
         lines: raw.lines,
+        place: raw.place,
         keys,
         columns: Vec::new(),
     };
@@ -417,7 +446,7 @@ struct TypedColumns {
 fn type_columns<'a>(
     def: &TableDef,
     raw: impl Iterator<Item = (&'a String, TextColumn)>,
-    lines: &[u64],
+    lines: (&[u64], RowPlace),
     sample: Option<&[usize]>,
     with_fingerprints: bool,
 ) -> TypedColumns {
@@ -430,7 +459,7 @@ fn type_columns<'a>(
             others.push((name, cells));
         }
     }
-    let rows = if with_fingerprints { lines.len() } else { 0 };
+    let rows = if with_fingerprints { lines.0.len() } else { 0 };
     let sums: Vec<AtomicU64> = (0..rows).map(|_| AtomicU64::new(0)).collect();
     let all = with_fingerprints.then_some(sums.as_slice());
     let columns = others
@@ -467,6 +496,7 @@ fn text_of(
             let raw = PackedTable {
                 header: text.header,
                 lines: text.lines,
+                place: RowPlace::Row,
                 columns,
             };
             Ok((raw, Some(hinted)))
@@ -478,6 +508,7 @@ fn text_of(
 struct PackedTable {
     header: Vec<String>,
     lines: Vec<u64>,
+    place: RowPlace,
     columns: Vec<TextColumn>,
 }
 
@@ -609,6 +640,7 @@ fn read_csv_packed(table: &str, path: &Path, shown: &Path) -> Result<PackedTable
     Ok(PackedTable {
         header,
         lines,
+        place: RowPlace::Line,
         columns,
     })
 }
@@ -909,7 +941,8 @@ fn check_primary_key<'a>(
         match first_seen.entry(value) {
             Entry::Occupied(first) => {
                 let first = *first.get();
-                duplicates.add(|| format!("`{value}` on lines {first} and {line}"));
+                let word = table.place.word();
+                duplicates.add(|| format!("`{value}` on {word}s {first} and {line}"));
             }
             Entry::Vacant(slot) => {
                 slot.insert(*line);
@@ -918,8 +951,10 @@ fn check_primary_key<'a>(
     }
     let empty = empty.any().then(|| {
         problem(format!(
-            "{} an empty primary key (lines {})",
+            "{} an empty primary key ({}{} {})",
             counted(empty.count, "row has", "rows have"),
+            table.place.word(),
+            if empty.count == 1 { "" } else { "s" },
             empty.list()
         ))
     });
@@ -944,7 +979,7 @@ fn check_foreign_key(
     for (value, line) in values.iter().zip(&table.lines) {
         match value {
             Some(value) if !known.contains_key(value) => {
-                dangling.add(|| format!("`{value}` (line {line})"));
+                dangling.add(|| format!("`{value}` ({})", table.place.at(*line)));
             }
             _ => {}
         }

@@ -691,7 +691,7 @@ pub(super) fn type_column(
     def: &TableDef,
     name: &str,
     cells: &TextColumn,
-    lines: &[u64],
+    (lines, place): (&[u64], super::RowPlace),
     sample: Option<&[usize]>,
     fingerprints: Option<&[AtomicU64]>,
 ) -> Result<Column, Problem> {
@@ -738,7 +738,10 @@ pub(super) fn type_column(
                     &def.name,
                     name,
                     "columns",
-                    format!("line {line}: `{text}` is not a valid {kind} value{in_format}"),
+                    format!(
+                        "{}: `{text}` is not a valid {kind} value{in_format}",
+                        place.at(*line)
+                    ),
                 )
             })?,
         };

@@ -491,6 +491,14 @@ mod tests {
         let (four, four_leaves) = fit_on(4);
         assert_eq!(format!("{one:?}"), format!("{four:?}"));
         assert_eq!(one_leaves, four_leaves);
+        // Each row's walk down the tree ends in the leaf that holds it.
+        for (leaf, rows) in one_leaves.iter().enumerate() {
+            for &row in rows {
+                let walked = one.leaf(|feature| features[feature].codes[row as usize]);
+                assert_eq!(walked, leaf, "row {row}");
+            }
+        }
+        assert!(one_leaves.len() > 8, "{} leaves", one_leaves.len());
         assert!(
             one.reads(1) && !one.reads(2),
             "the first of two equal features"

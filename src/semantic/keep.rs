@@ -329,6 +329,7 @@ pub fn empty_model(table: &Table) -> crate::model::AnyModel {
         name: table.name.clone(),
         header: table.header.clone(),
         lines: Vec::new(),
+        place: table.place,
         keys: IndexMap::new(),
         columns: table
             .columns
@@ -374,6 +375,7 @@ mod tests {
             name: name.into(),
             header: columns.iter().map(|c| c.name.clone()).collect(),
             lines: (0..rows as u64).collect(),
+            place: crate::data::RowPlace::Line,
             keys: IndexMap::new(),
             columns,
         }

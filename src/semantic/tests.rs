@@ -70,6 +70,7 @@ fn table(name: &str, columns: Vec<Column>) -> Table {
         name: name.into(),
         header: columns.iter().map(|c| c.name.clone()).collect(),
         lines: (0..rows as u64).collect(),
+        place: crate::data::RowPlace::Line,
         keys: IndexMap::new(),
         columns,
     }
