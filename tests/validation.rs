@@ -724,7 +724,7 @@ fn rule_12_empty_primary_key_values() {
     assert_reported(
         &stderr,
         "table `accounts`, column `account_id`, parameter `primary_key`",
-        &["empty primary key", "lines 3"],
+        &["empty primary key", "(line 3)"],
     );
 }
 
