@@ -24,10 +24,11 @@ const KNOWN_STATE_SHARE: f64 = 0.5;
 /// The state a label names: its postal code (`TX`) or its name (`Texas`), in any case.
 pub fn state_named(label: &str) -> Option<&'static State> {
     let label = label.trim();
-    if label.len() == 2 {
-        let code = label.to_ascii_uppercase();
+    if let &[first, second] = label.as_bytes() {
+        // Read for every row a county is drawn in: no string made for the upper case.
+        let code = [first.to_ascii_uppercase(), second.to_ascii_uppercase()];
         let at = STATES
-            .binary_search_by(|state| state.code.cmp(&code))
+            .binary_search_by(|state| state.code.as_bytes().cmp(&code[..]))
             .ok()?;
         return Some(&STATES[at]);
     }
