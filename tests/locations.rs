@@ -725,17 +725,15 @@ fn problems_in_a_database_table_name_rows_and_in_a_csv_file_lines() {
                   foreign_keys:\n      p_id: p\n    columns:\n      at: numerical\n";
     let source = format!("source: sqlite:{}\n", db.display());
     std::fs::write(&schema, format!("{source}{tables}")).expect("yaml");
-    let output = dxsynth_output(&["validate", schema.to_str().expect("utf-8")]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    for said in [
-        "`2` on rows 2 and 3",
-        "1 row has an empty primary key (row 4)",
-        "`9` (row 7)",
-        "row 7: `soon` is not a valid numerical value",
-    ] {
-        assert!(stderr.contains(said), "`{said}` in {stderr}");
-    }
+    let stderr = refused_saying(
+        &schema,
+        &[
+            "`2` on rows 2 and 3",
+            "1 row has an empty primary key (row 4)",
+            "`9` (row 7)",
+            "row 7: `soon` is not a valid numerical value",
+        ],
+    );
     assert!(!stderr.contains("line"), "{stderr}");
 
     // The same rows in CSV files: lines, the header being line 1.
@@ -750,14 +748,22 @@ fn problems_in_a_database_table_name_rows_and_in_a_csv_file_lines() {
         .replace("  p:\n", "  p:\n    path: p.csv\n")
         .replace("  c:\n", "  c:\n    path: c.csv\n");
     std::fs::write(&schema, tables).expect("yaml");
-    let output = dxsynth_output(&["validate", schema.to_str().expect("utf-8")]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    for said in [
+    let said = [
         "`2` on lines 3 and 4",
         "(line 5)",
         "`9` (line 8)",
         "line 8: `soon`",
-    ] {
+    ];
+    refused_saying(&schema, &said);
+}
+
+/// What `validate` of `schema` says, having refused it (exit 2) saying every one of `said`.
+fn refused_saying(schema: &Path, said: &[&str]) -> String {
+    let output = dxsynth_output(&["validate", schema.to_str().expect("utf-8")]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    for said in said {
         assert!(stderr.contains(said), "`{said}` in {stderr}");
     }
+    stderr
 }
