@@ -428,6 +428,13 @@ struct EmailModel {
     /// usually is): the synthetic addresses are then made unique ([`Uniques`]). Since format 11.
     #[serde(default)]
     unique: bool,
+    /// Usernames with digits in a shape seen in at least k rows (`u######`: an account number,
+    /// not a name), and the share of addresses they make up: that share of the synthetic
+    /// addresses is written in those shapes, not from a name. Since format 20.
+    #[serde(default)]
+    user_shapes: Option<Weighted<Arc<str>>>,
+    #[serde(default)]
+    user_shape_share: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -779,12 +786,16 @@ impl EmailModel {
         );
         let mut patterns: Vec<Arc<str>> = Vec::new();
         let mut domains: Vec<Arc<str>> = Vec::new();
+        let mut user_shapes: Vec<Arc<str>> = Vec::new();
         for (row, value) in table.columns[index].values.iter().enumerate() {
             let Value::Label(email) = value else { continue };
             let Some((user, domain)) = email.split_once('@') else {
                 continue;
             };
             domains.push(Arc::from(domain));
+            if user.bytes().any(|b| b.is_ascii_digit()) {
+                user_shapes.push(Arc::from(shape(user)));
+            }
             let name = |values: Option<&Vec<Value>>| match values.map(|v| &v[row]) {
                 Some(Value::Label(text)) => mail_form(text),
                 _ => String::new(),
@@ -798,11 +809,15 @@ impl EmailModel {
         let unique = present >= 2 && distinct.len() == present;
         let domains = Weighted::frequent(domains.into_iter(), min_count);
         let covered = domains.as_ref().map_or(0, |d| d.total() as usize);
+        let user_shapes = Weighted::frequent(user_shapes.into_iter(), min_count);
+        let shaped = user_shapes.as_ref().map_or(0, |s| s.total() as usize);
         EmailModel {
             patterns: Weighted::frequent(patterns.into_iter(), min_count),
             domains,
             domain_share: covered as f64 / present.max(1) as f64,
             unique,
+            user_shapes,
+            user_shape_share: shaped as f64 / present.max(1) as f64,
         }
     }
 }
@@ -878,16 +893,7 @@ impl PhoneModel {
             .shapes
             .as_ref()
             .map_or("###-###-####", |s| s.draw(rng).as_ref());
-        let mut phone: String = shape
-            .chars()
-            .map(|c| {
-                if c == '#' {
-                    char::from(b'0' + rng.random_range(0..10u8))
-                } else {
-                    c
-                }
-            })
-            .collect();
+        let mut phone = with_digits(shape, rng);
         let learned = country_name.and_then(|name| {
             self.prefixes
                 .iter()
@@ -904,6 +910,20 @@ impl PhoneModel {
         }
         phone
     }
+}
+
+/// A shape's `#` replaced by random digits.
+fn with_digits(shape: &str, rng: &mut SynthRng) -> String {
+    shape
+        .chars()
+        .map(|c| {
+            if c == '#' {
+                char::from(b'0' + rng.random_range(0..10u8))
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// Digits replaced by `#`.
@@ -1241,8 +1261,10 @@ impl SemanticColumn {
                     .is_none_or(|word| word.len() <= MAX_SUFFIX_CHARS),
                 Generator::Email(model) => {
                     share(model.domain_share)
+                        && share(model.user_shape_share)
                         && drawable(&model.patterns)
                         && drawable(&model.domains)
+                        && drawable(&model.user_shapes)
                 }
                 Generator::Phone(model) => drawable(&model.shapes),
                 Generator::Postcode(model) => model.check(),
@@ -1322,11 +1344,35 @@ impl EmailModel {
     /// pattern; one name (the other is empty in this row) with two digits, so the address
     /// never spells a name the row does not have; no name at all, a name of the row's locale.
     fn draw(&self, person: &Person, locale: Locale, rng: &mut SynthRng) -> String {
+        let shaped = self
+            .user_shapes
+            .as_ref()
+            .filter(|_| rng.random::<f64>() < self.user_shape_share);
+        let user = match shaped {
+            Some(shapes) => with_digits(shapes.draw(rng), rng),
+            None => self.user_of(person, locale, rng),
+        };
+        let domain = match &self.domains {
+            Some(domains) if rng.random::<f64>() < self.domain_share => {
+                domains.draw(rng).to_string()
+            }
+            _ => pick(locale.mail(), rng),
+        };
+        let email = format!("{user}@{domain}");
+        if is_email(&email) {
+            email
+        } else {
+            format!("{}@{domain}", expand("{f}.{l}", "anna", "smith"))
+        }
+    }
+
+    /// A username from the names the row shows, through a real username pattern.
+    fn user_of(&self, person: &Person, locale: Locale, rng: &mut SynthRng) -> String {
         let pattern = self
             .patterns
             .as_ref()
             .map_or("{f}.{l}", |p| p.draw(rng).as_ref());
-        let user = match (&person.first, &person.last) {
+        match (&person.first, &person.last) {
             (Some(first), Some(last)) => expand(pattern, &mail_form(first), &mail_form(last)),
             (Some(name), None) | (None, Some(name)) => {
                 let name = mail_form(name);
@@ -1342,18 +1388,6 @@ impl EmailModel {
                 let (first, last) = (pick(lists.first, rng), pick(lists.last, rng));
                 expand(pattern, &mail_form(&first), &mail_form(&last))
             }
-        };
-        let domain = match &self.domains {
-            Some(domains) if rng.random::<f64>() < self.domain_share => {
-                domains.draw(rng).to_string()
-            }
-            _ => pick(locale.mail(), rng),
-        };
-        let email = format!("{user}@{domain}");
-        if is_email(&email) {
-            email
-        } else {
-            format!("{}@{domain}", expand("{f}.{l}", "anna", "smith"))
         }
     }
 }

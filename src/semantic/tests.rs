@@ -185,6 +185,66 @@ fn emails_never_spell_a_name_the_row_does_not_show() {
     assert!(checked >= ROWS / 5, "{checked} rows without a last name");
 }
 
+/// Accounts whose e-mails are `u` and six digits at one domain (an account number, no name),
+/// except every tenth, a person's name with two digits.
+fn accounts() -> Table {
+    let email = (0..ROWS)
+        .map(|i| match i % 10 {
+            0 => format!(
+                "zed{}.qua{}{:02}@example.com",
+                letters(i),
+                letters(i + 1),
+                i % 100
+            ),
+            _ => format!("u{:06}@example.com", (i * 7919) % 1_000_000),
+        })
+        .collect();
+    let tiers = (0..ROWS)
+        .map(|i| ["basic", "premium"][i % 2].to_string())
+        .collect();
+    table(
+        "customers",
+        vec![
+            column("tier", ColumnKind::Categorical, tiers),
+            column("email", ColumnKind::Id, email),
+        ],
+    )
+}
+
+#[test]
+fn emails_keep_the_real_shape_of_account_numbers() {
+    let real = accounts();
+    let columns = filled(&real);
+    let real_users: HashSet<&str> = real.columns[1]
+        .values
+        .iter()
+        .filter_map(|v| text(v).split('@').next())
+        .collect();
+    let shaped = columns[1]
+        .values
+        .iter()
+        .map(text)
+        .filter(|email| {
+            let user = email.split('@').next().unwrap_or_default();
+            let digits = user.strip_prefix('u').unwrap_or_default();
+            digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit())
+        })
+        .count();
+    assert!(
+        (0.8..=0.97).contains(&(shaped as f64 / ROWS as f64)),
+        "{shaped} of {ROWS} in the real shape (90% of the real ones)"
+    );
+    for value in &columns[1].values {
+        let email = text(value);
+        let user = email.split('@').next().unwrap_or_default();
+        assert!(is_email(email), "{email}");
+        assert!(
+            !user.starts_with("zed") && !real_users.contains(user),
+            "{email}: a rare real username (or its shape) replayed"
+        );
+    }
+}
+
 #[test]
 fn phones_carry_the_country_calling_code() {
     let (_, columns) = generated();
@@ -332,7 +392,11 @@ fn unique_addresses_stay_unique() {
             *value = Value::Label(Arc::from(["Smith", "Jones", "Brown"][row % 3]));
         }
         for (row, value) in real.columns[3].values.iter_mut().enumerate() {
-            let address = format!("client{}@mail.com", if shared { row / 2 } else { row });
+            // Letters, not digits: usernames with digits in a frequent shape keep that shape.
+            let address = format!(
+                "client{}@mail.com",
+                letters(if shared { row / 2 } else { row })
+            );
             *value = Value::Label(Arc::from(address));
         }
         let synthetic = filled(&real);
