@@ -52,7 +52,9 @@ pub struct WordModel {
     lengths: Vec<u16>,
     /// First words of values, k-frequent.
     starts: Option<Weighted<Arc<str>>>,
-    /// Every k-frequent word.
+    /// Every k-frequent word seen inside a value (between its first and last words), by how
+    /// often; every k-frequent word when none is (titles, values of two words). What follows
+    /// a word without followers. Inside words only since format 20.
     words: Weighted<Arc<str>>,
     /// For each word, the words that follow it in at least k rows.
     next: BTreeMap<Arc<str>, Weighted<Arc<str>>>,
@@ -83,7 +85,15 @@ pub struct WordModel {
     /// stays in the cache, without a search through `real`.
     #[serde(skip)]
     sketch: OnceLock<Box<Sketch>>,
+    /// The words of `words`, for a model drawn by text ([`WordModel::draw_by_text`]), built on
+    /// its first draw (not stored).
+    #[serde(skip)]
+    inside: OnceLock<FastSet<Arc<str>>>,
 }
+
+/// Draws of a word seen only at the start or end of real values (a fragment) before a word
+/// inside a value is drawn from `words` instead, for a place inside the value.
+const REDRAWS: usize = 4;
 
 /// A set of 64-bit hashes as one bit per slice of the hash values ([`Sketch::may_hold`] is
 /// never wrong about a hash it says is absent).
@@ -153,12 +163,16 @@ struct Slot {
 }
 
 /// A word: its place in [`Chains::text`] and the list its follower is drawn from (1, every
-/// word, for a word without followers).
+/// word, for a word without followers), with [`INSIDE`] set when the word is one of list 1's
+/// (seen inside a value).
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     word: (u32, u32),
     follow: u32,
 }
+
+/// The bit of [`Entry::follow`] that marks a word seen inside a value.
+const INSIDE: u32 = 1 << 31;
 
 impl Chains {
     /// `None` when the words' text or the lists outgrow 32-bit places, or a list has no
@@ -172,6 +186,7 @@ impl Chains {
             .map(|(index, word)| (&**word, 2 + index))
             .collect();
         let first = model.starts.as_ref().unwrap_or(&model.words);
+        let inside: FastSet<&str> = model.words.items().iter().map(|w| &**w).collect();
         let mut chains = Chains::default();
         let mut placed: FastMap<&str, (u32, u32)> = FastMap::default();
         for list in [first, &model.words].into_iter().chain(model.next.values()) {
@@ -188,8 +203,12 @@ impl Chains {
                     }
                 };
                 let follow = position.get(&**word).copied().unwrap_or(1);
-                let follow = u32::try_from(follow).ok()?;
-                entries.push(Entry { word: text, follow });
+                let follow = u32::try_from(follow).ok().filter(|f| f & INSIDE == 0)?;
+                let flag = if inside.contains(&**word) { INSIDE } else { 0 };
+                entries.push(Entry {
+                    word: text,
+                    follow: follow | flag,
+                });
             }
             let slots = alias_slots(list.cumulative(), &entries)?;
             let start = chains.slots.len();
@@ -199,8 +218,9 @@ impl Chains {
         Some(chains)
     }
 
-    /// Draws a word of list `list`: its text, and the list its follower is drawn from.
-    fn draw(&self, list: usize, rng: &mut SynthRng) -> (&str, usize) {
+    /// Draws a word of list `list`: its text, the list its follower is drawn from, and
+    /// whether it is seen inside a value.
+    fn draw(&self, list: usize, rng: &mut SynthRng) -> (&str, usize, bool) {
         let (start, end) = self.lists[list];
         let random: u64 = rng.random();
         // The high half picks a slot (uniformly: a multiply-shift), the low half its word.
@@ -214,7 +234,8 @@ impl Chains {
         let (from, to) = entry.word;
         (
             &self.text[from as usize..to as usize],
-            entry.follow as usize,
+            (entry.follow & !INSIDE) as usize,
+            entry.follow & INSIDE != 0,
         )
     }
 }
@@ -272,13 +293,21 @@ impl WordModel {
         let word_rows = rows_with(values.iter().map(|w| w.to_vec()));
         let frequent = |word: &str| word_rows.get(word).is_some_and(|&n| n >= min_count);
         let words = Weighted::frequent(
-            values
-                .iter()
-                .flatten()
+            inner_words(&values, titled)
                 .filter(|w| frequent(w))
-                .map(|w| Arc::from(*w)),
+                .map(Arc::from),
             1,
-        )?;
+        )
+        .or_else(|| {
+            Weighted::frequent(
+                values
+                    .iter()
+                    .flatten()
+                    .filter(|w| frequent(w))
+                    .map(|w| Arc::from(*w)),
+                1,
+            )
+        })?;
         let starts = Weighted::frequent(
             values
                 .iter()
@@ -323,6 +352,7 @@ impl WordModel {
             longest: OnceLock::new(),
             chains: OnceLock::new(),
             sketch: OnceLock::new(),
+            inside: OnceLock::new(),
         })
     }
 
@@ -416,37 +446,53 @@ impl WordModel {
         // The length is read after the first word is drawn (every value has one): its place
         // among a length per real value (megabytes) is then fetched while that word is.
         prefetch(self.lengths.get(at));
-        let mut list = 0;
-        self.chain_words(text, at, rng, |rng| {
-            let (word, next) = chains.draw(list, rng);
-            list = next;
-            word
-        })
+        self.chain_words(text, at, rng, (0, 1), |list, rng| chains.draw(list, rng))
     }
 
     /// [`WordModel::draw_words`] looking each word's followers up by text (the same draws):
     /// for a model too large for [`Chains`].
     fn draw_by_text(&self, text: &mut String, at: usize, rng: &mut SynthRng) -> Option<u16> {
-        let mut words = self.starts.as_ref().unwrap_or(&self.words);
-        self.chain_words(text, at, rng, |rng| {
+        let inside = self
+            .inside
+            .get_or_init(|| self.words.items().iter().cloned().collect());
+        let first = self.starts.as_ref().unwrap_or(&self.words);
+        self.chain_words(text, at, rng, (first, &self.words), |words, rng| {
             let word = words.draw(rng);
-            words = self.next.get(word).unwrap_or(&self.words);
-            word
+            let next = self.next.get(word).unwrap_or(&self.words);
+            (&**word, next, inside.contains(word))
         })
     }
 
-    /// Writes the words `next` draws, each drawn from the followers of the one before, as
-    /// [`WordModel::draw_words`] describes.
-    fn chain_words<'w>(
+    /// Writes the words `draw` draws, each from the list of followers of the one before (the
+    /// first from `first`), as [`WordModel::draw_words`] describes. `draw(list)` gives a word,
+    /// its followers' list and whether the word is seen inside a value: a place inside a
+    /// sentence redraws a word seen only at a value's start or end (a fragment), up to
+    /// [`REDRAWS`] times, then takes one from `inner` (the words seen inside).
+    fn chain_words<'w, L: Copy>(
         &self,
         text: &mut String,
         at: usize,
         rng: &mut SynthRng,
-        mut next: impl FnMut(&mut SynthRng) -> &'w str,
+        (first, inner): (L, L),
+        mut draw: impl FnMut(L, &mut SynthRng) -> (&'w str, L, bool),
     ) -> Option<u16> {
         let mut written = 0;
+        let mut list = first;
         loop {
-            let word = next(rng);
+            let (mut word, mut next, mut inside) = draw(list, rng);
+            let last = written + 1 >= self.lengths[at].max(1);
+            if !self.titled && written > 0 && !last {
+                for _ in 0..REDRAWS {
+                    if inside {
+                        break;
+                    }
+                    (word, next, inside) = draw(list, rng);
+                }
+                if !inside {
+                    (word, next, _) = draw(inner, rng);
+                }
+            }
+            list = next;
             if word == END {
                 return Some(written);
             }
@@ -463,6 +509,25 @@ impl WordModel {
             }
         }
     }
+}
+
+/// The words a word without followers is followed by: in sentences, the words seen between
+/// the first and the last of a value. A value cut from a longer text starts and ends on word
+/// fragments (TPC-H's `ackages`, `ost`), never seen inside one; drawn from every word, they
+/// came out mid-sentence (`carefully a ar foxes`). A titled value keeps every word (a name's
+/// words are its first and last ones).
+fn inner_words<'v, 'a>(
+    values: &'v [Vec<&'a str>],
+    titled: bool,
+) -> impl Iterator<Item = &'a str> + 'v {
+    values.iter().flat_map(move |words| {
+        let inner = if titled || words.len() < 3 {
+            &words[..0]
+        } else {
+            &words[1..words.len() - 1]
+        };
+        inner.iter().copied()
+    })
 }
 
 /// Whether most words of `values` that start with a letter start with a capital one.
@@ -714,6 +779,79 @@ mod tests {
 
     /// A column of a few phrases, each seen in many rows, is drawn from (its phrases are as
     /// common as categories); a phrase seen in fewer than k rows is still never drawn.
+    /// Values cut from one long text at random places (as TPC-H's comments are): their first
+    /// and last words are often fragments (`ackages`) seen nowhere else.
+    fn cut_sentences() -> Vec<String> {
+        let words = [
+            "packages",
+            "sleep",
+            "furiously",
+            "along",
+            "the",
+            "final",
+            "deposits",
+            "and",
+            "ironic",
+            "requests",
+            "haggle",
+            "slyly",
+            "above",
+            "even",
+            "accounts",
+        ];
+        let mut rng = rng_for(3, "cut");
+        (0..2000)
+            .map(|_| {
+                let at = rng.random_range(0..words.len());
+                let length = rng.random_range(4..9);
+                let mut value: Vec<String> = (0..length)
+                    .map(|i| words[(at + i) % words.len()].to_string())
+                    .collect();
+                let first = rng.random_range(1..value[0].len());
+                value[0] = value[0][first..].to_string();
+                let last = value.len() - 1;
+                let keep = rng.random_range(1..value[last].len());
+                value[last].truncate(keep);
+                value.join(" ")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn fragments_of_cut_text_stay_at_the_ends_of_values() {
+        let real = cut_sentences();
+        let model = WordModel::train(real.iter().map(String::as_str), 5).expect("words");
+        let inside: FastSet<&str> = real
+            .iter()
+            .flat_map(|v| {
+                let words: Vec<&str> = v.split(' ').collect();
+                words[1..words.len() - 1].to_vec()
+            })
+            .collect();
+        let mut rng = rng_for(5, "fragments");
+        let drawn: Vec<Arc<str>> = (0..1000).filter_map(|_| model.sample(&mut rng)).collect();
+        assert!(drawn.len() > 900, "{} values drawn", drawn.len());
+        let cut_inside = drawn
+            .iter()
+            .filter(|value| {
+                let words: Vec<&str> = value.split(' ').collect();
+                words.len() > 2
+                    && words[1..words.len() - 1]
+                        .iter()
+                        .any(|w| !inside.contains(w))
+            })
+            .count();
+        assert_eq!(cut_inside, 0, "values with a fragment inside");
+        let cut_at_ends = drawn
+            .iter()
+            .filter(|value| value.split(' ').any(|w| !inside.contains(w)))
+            .count();
+        assert!(
+            cut_at_ends > 500,
+            "{cut_at_ends} values start or end on a fragment"
+        );
+    }
+
     #[test]
     fn frequent_phrases_are_drawn_and_rare_ones_never() {
         let phrases = [
