@@ -544,10 +544,15 @@ fn numeric_format<'a>(values: impl Values<'a>) -> Option<ValueFormat> {
     }
     Some(match PlacesCount::of(values.filter_map(decimal_places)) {
         None => ValueFormat::Integer,
-        Some(places) => ValueFormat::Decimal {
-            min_places: places.fewest,
-            max_places: places.common_most().min(15),
-        },
+        // Written with at most 15 places (what a 64-bit number holds), so no fewer than
+        // that either: values of 21 places made a format a model file could not hold.
+        Some(places) => {
+            let max_places = places.common_most().min(15);
+            ValueFormat::Decimal {
+                min_places: places.fewest.min(max_places),
+                max_places,
+            }
+        }
     })
 }
 
@@ -945,6 +950,29 @@ mod tests {
                 }
             ),
             "{format:?}"
+        );
+    }
+
+    /// Values of 21 places each are written with 15 (what a 64-bit number holds) and no fewer
+    /// than 15 asked for: a format of at least 21 and at most 15 places was one a model file
+    /// could not hold.
+    #[test]
+    fn more_places_than_a_number_holds_give_a_format_that_fits() {
+        let values: Vec<String> = (1..200)
+            .map(|i| format!("0.{:021}", (i as u128) * 1_234_567_890_123))
+            .collect();
+        let values: Vec<&str> = values.iter().map(String::as_str).collect();
+        let (_, format) = infer_kind(&values);
+        let ValueFormat::Decimal {
+            min_places,
+            max_places,
+        } = format
+        else {
+            panic!("{format:?}");
+        };
+        assert!(
+            min_places <= max_places && max_places <= 15,
+            "{min_places}..{max_places}"
         );
     }
 

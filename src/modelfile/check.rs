@@ -145,6 +145,9 @@ fn model(models: &Models, trained: &TrainedTable, parent: Option<&str>) -> Resul
     let rows = trained.real_rows;
     let parent_rows = parent.map(|parent| models.tables[parent].real_rows);
     match &trained.model {
+        // A kept table is copied, never drawn: its model is an empty one, with no sequence
+        // under its parent even when the table is a sequential child.
+        _ if trained.kept.is_some() => {}
         AnyModel::Learned(model) => {
             let sequence = parent.map(|parent| {
                 (
