@@ -546,3 +546,49 @@ fn the_same_files_give_the_same_report_to_the_last_digit() {
         assert!(report == &reports[0], "reports differ between runs");
     }
 }
+
+/// A table of 300 columns: pairs are scored among its first 256 columns, and its heatmap shows
+/// the first 64 (all pairs of 20,000 columns were 200 million scores, and evaluation ran out of
+/// memory).
+#[test]
+fn pairs_of_a_wide_table_are_scored_among_its_first_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let header: Vec<String> = (0..300).map(|j| format!("c{j}")).collect();
+    let mut csv = header.join(",") + "\n";
+    for i in 0..40 {
+        let row: Vec<String> = (0..300)
+            .map(|j| ((i * 7 + j * 3) % 4).to_string())
+            .collect();
+        csv.push_str(&(row.join(",") + "\n"));
+    }
+    std::fs::write(dir.path().join("w.csv"), csv).unwrap();
+    let schema = dir.path().join("s.yaml");
+    std::fs::write(&schema, "tables:\n  w:\n    path: w.csv\n").unwrap();
+    let out = dir.path().join("out");
+    let ran = cli(&["run", path(&schema), "-o", path(&out), "--seed", "1", "-q"]);
+    assert!(ran.status.success(), "{ran:?}");
+    let (json, html) = (dir.path().join("e.json"), dir.path().join("e.html"));
+    let evaluated = cli(&[
+        "evaluate",
+        path(&schema),
+        path(&out),
+        "--json",
+        path(&json),
+        "--html",
+        path(&html),
+    ]);
+    assert!(evaluated.status.success(), "{evaluated:?}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let pairs = report["quality"]["column_pair_trends"]["rows"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert_eq!(pairs, 256 * 255 / 2);
+    // Two heatmaps of 64 x 64 cells; of 300 x 300 they took 180,000 rectangles.
+    let page = std::fs::read_to_string(&html).unwrap();
+    let rectangles = page.matches("<rect").count();
+    assert!(
+        (2 * 64 * 64..20_000).contains(&rectangles),
+        "{rectangles} rectangles"
+    );
+}

@@ -26,6 +26,9 @@ const HISTOGRAM_BINS: usize = 30;
 const TOP_CATEGORIES: usize = 10;
 /// Bars of a children-per-parent histogram, at most.
 const COUNT_BINS: usize = 40;
+/// The most columns of a table a heatmap shows (the first ones): more cells than a page can
+/// show, and a matrix that grows with the square of the columns.
+const HEATMAP_COLUMNS: usize = 64;
 
 const STYLE: &str = "
 body { font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; margin: 24px 32px;
@@ -557,10 +560,12 @@ fn bar_chart(column: &ScoredColumn) -> Result<String, String> {
     charts::categories(&labels, &real_shares, &synthetic_shares)
 }
 
+/// The real and synthetic association heatmaps of a table's first [`HEATMAP_COLUMNS`] columns.
 fn heatmap_figure(page: &mut String, table: &PairedTable) {
-    let names: Vec<String> = table.scored.iter().map(|c| c.name.clone()).collect();
-    let real = associations(&table.scored, |c| (&c.real, c.is_continuous()));
-    let synthetic = associations(&table.scored, |c| (&c.synthetic, c.is_continuous()));
+    let shown = &table.scored[..table.scored.len().min(HEATMAP_COLUMNS)];
+    let names: Vec<String> = shown.iter().map(|c| c.name.clone()).collect();
+    let real = associations(shown, |c| (&c.real, c.is_continuous()));
+    let synthetic = associations(shown, |c| (&c.synthetic, c.is_continuous()));
     let caption = "<b>associations</b> <small>Pearson's &#961; for two continuous columns \
                    (blue &#8722;1, red +1), Cram&#233;r's V (0 to 1) for any other pair; columns \
                    numbered as on the left</small>";
