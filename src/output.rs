@@ -309,6 +309,8 @@ pub struct FolderWriter {
     sender: Option<SyncSender<Piece>>,
     thread: Option<JoinHandle<Result<()>>>,
     names: Vec<String>,
+    /// Tables whose files an existing output folder loses (see [`FolderWriter::drop_tables`]).
+    dropped: Vec<String>,
 }
 
 /// Pieces that may wait while one is written: memory holds at most this many finished tables
@@ -355,7 +357,15 @@ impl FolderWriter {
             sender: Some(sender),
             thread: Some(thread),
             names: Vec::new(),
+            dropped: Vec::new(),
         })
+    }
+
+    /// Makes the files of `tables` (of this folder's format) in an existing output folder go
+    /// with its previous content instead of being carried over: tables of the same model that
+    /// this run does not write, whose keys would point at rows this run numbers afresh.
+    pub fn drop_tables(&mut self, tables: &[String]) {
+        self.dropped.extend_from_slice(tables);
     }
 
     /// Queues a part of a table: its rows from `first_row` on (the first part creates the
@@ -410,7 +420,9 @@ impl FolderWriter {
     pub fn finish(mut self) -> Result<Vec<PathBuf>> {
         self.join()?;
         let file_name = |name: &String| format!("{name}.{}", self.extension);
-        let written: HashSet<OsString> = self.names.iter().map(|n| file_name(n).into()).collect();
+        let written: HashSet<OsString> = (self.names.iter().chain(&self.dropped))
+            .map(|n| file_name(n).into())
+            .collect();
         if let Some((staging, registered)) = self.staging.take() {
             swap_in(staging, &self.target, &written)?;
             drop(registered);

@@ -257,6 +257,7 @@ pub fn generate_to(
     // A folder or an SQLite database is written as the tables are made (memory follows what
     // keys need, not the output's size); a PostgreSQL database gets every table at the end.
     let mut writer = Writer::open(target, &models.plan)?;
+    writer.drop_tables(&models.left_out);
     let keep = writer.keep();
     progress.stage("generating", models.plan.order.len());
     let mut sink = Reporting {

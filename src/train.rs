@@ -89,6 +89,10 @@ pub struct Models {
     /// The seed generation uses when none is given: the one chosen at training, else the
     /// schema's.
     pub seed: Option<u64>,
+    /// The tables [`Models::only`] left out (not stored): a folder written with the others
+    /// drops their files of an earlier run, which would point at keys this run renumbers.
+    #[serde(skip)]
+    pub left_out: Vec<String>,
 }
 
 impl Models {
@@ -116,6 +120,8 @@ impl Models {
             }
         }
         self.plan.order.retain(|plan| keep.contains(&plan.table));
+        let left_out = self.tables.keys().filter(|name| !keep.contains(*name));
+        self.left_out.extend(left_out.cloned());
         self.tables.retain(|name, _| keep.contains(name));
         Ok(self)
     }
@@ -198,6 +204,7 @@ pub fn train_all(
         kind,
         privacy,
         seed,
+        left_out: Vec::new(),
     }
 }
 

@@ -225,6 +225,33 @@ fn tables_subset_brings_its_parents_and_matches_the_full_output() {
     }
 }
 
+/// `--tables` into a folder holding a full output: the tables it leaves out go with the earlier
+/// run (their keys would point at customers numbered afresh), the user's own files stay, and a
+/// note names what went.
+#[test]
+fn a_subset_into_a_full_output_leaves_no_table_of_the_earlier_run() {
+    let dir = TempDir::new().expect("temporary folder");
+    let model = train(&dir, &example("schemas/shop.yaml"), &["--seed", "5"]);
+    let out = dir.path().join("out");
+    generate(&dir, &model, "out", &["--scale", "2"]);
+    std::fs::write(out.join("notes.txt"), "mine").expect("written");
+    let args = [
+        "generate",
+        path(&model),
+        "-o",
+        path(&out),
+        "--tables",
+        "customers",
+    ];
+    let (code, _, stderr) = dxsynth(&args);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(names(&files(&out)), ["customers.csv", "notes.txt"]);
+    assert!(
+        stderr.contains("removed products.csv, orders.csv, shipments.csv, reviews.csv"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn inspect_shows_what_the_model_holds() {
     let dir = TempDir::new().expect("temporary folder");

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
 
+use dxsynth::location::Location;
+use dxsynth::output::target::{FileFormat, Target};
 use dxsynth::{GenerateOptions, modelfile};
 
 use super::progress::Bars;
@@ -71,10 +73,34 @@ pub fn run(args: &Args) -> Outcome {
         rows: args.out.row_targets()?,
         given: args.out.given_files()?,
     };
+    let earlier = earlier_files(&target, &models.left_out);
     let report =
         dxsynth::generate_to(&models, &target, &options, &progress).map_err(target_flags)?;
     if !args.quiet {
         print!("{}", run_summary(&report));
+        if !earlier.is_empty() {
+            eprintln!(
+                "note: removed {} of an earlier run from the output folder: `--tables` left \
+                 those tables out, and their keys would point at rows numbered afresh",
+                earlier.join(", ")
+            );
+        }
     }
     Ok(())
+}
+
+/// The files of `tables` an output folder holds before it is written (which it then loses).
+fn earlier_files(target: &Target, tables: &[String]) -> Vec<String> {
+    let Location::Folder(dir) = &target.location else {
+        return Vec::new();
+    };
+    let extension = match target.format {
+        FileFormat::Csv => "csv",
+        FileFormat::Parquet => "parquet",
+    };
+    tables
+        .iter()
+        .map(|table| format!("{table}.{extension}"))
+        .filter(|file| dir.join(file).is_file())
+        .collect()
 }

@@ -194,6 +194,14 @@ impl Writer {
         }
     }
 
+    /// Leaves out of a folder's previous content the files of `tables` (see
+    /// [`FolderWriter::drop_tables`]); a database keeps its other tables.
+    pub fn drop_tables(&mut self, tables: &[String]) {
+        if let Writer::Folder(folder) = self {
+            folder.drop_tables(tables);
+        }
+    }
+
     /// What generation must keep of the tables for [`Writer::finish`].
     pub fn keep(&self) -> Keep {
         match self {
