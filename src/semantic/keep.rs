@@ -29,6 +29,50 @@ const CALENDAR_TOKENS: &[&str] = &[
     "date", "day", "time", "calendar", "hour", "minute", "second",
 ];
 
+/// Name tokens of a table of people (`patients`, `Employee`): never a lookup table, however
+/// small, since copying it would copy people's records.
+const PEOPLE_TABLE_TOKENS: &[&str] = &[
+    "customer",
+    "customers",
+    "client",
+    "clients",
+    "user",
+    "users",
+    "patient",
+    "patients",
+    "employee",
+    "employees",
+    "person",
+    "persons",
+    "people",
+    "member",
+    "members",
+    "student",
+    "students",
+    "contact",
+    "contacts",
+    "staff",
+];
+
+/// Name tokens of a column of sensitive facts about a person (`ssn`, `date_of_birth`,
+/// `salary`, `diagnosis`): a table holding one is not copied as a lookup table.
+const SENSITIVE_COLUMN_TOKENS: &[&str] = &[
+    "ssn",
+    "passport",
+    "dob",
+    "birth",
+    "birthdate",
+    "birthday",
+    "salary",
+    "salaries",
+    "wage",
+    "wages",
+    "diagnosis",
+    "diagnoses",
+    "password",
+    "iban",
+];
+
 /// Why each table is kept (tables not kept are absent), parents before children. A table
 /// with `mode: keep` keeps the tables it refers to as well (recursively): a kept row's keys
 /// must point at real rows (a valid schema has none of them say `mode: synthesize`).
@@ -149,14 +193,15 @@ fn even_step(column: &Column) -> Option<f64> {
     even.then_some(step)
 }
 
-/// A small table that other tables refer to and that holds no personal column.
+/// A small table that other tables refer to and that holds no personal column, is not named
+/// for people and holds no column named for a sensitive fact.
 pub fn lookup(schema: &Schema, table: &Table) -> Option<String> {
     let referenced = schema
         .tables
         .iter()
         .flat_map(|t| &t.foreign_keys)
         .any(|fk| fk.parent == table.name);
-    if !referenced || table.rows() > LOOKUP_MAX_ROWS {
+    if !referenced || table.rows() > LOOKUP_MAX_ROWS || of_people(table) {
         return None;
     }
     let context = TableContext {
@@ -176,6 +221,21 @@ pub fn lookup(schema: &Schema, table: &Table) -> Option<String> {
          personal column",
         table.rows()
     ))
+}
+
+/// Whether a table is named for people or names a sensitive fact in a column (its header,
+/// key columns included).
+fn of_people(table: &Table) -> bool {
+    let named = |name: &str, tokens: &[&str]| {
+        super::detect::tokens(name)
+            .iter()
+            .any(|token| tokens.contains(&token.as_str()))
+    };
+    named(&table.name, PEOPLE_TABLE_TOKENS)
+        || table
+            .header
+            .iter()
+            .any(|column| named(column, SENSITIVE_COLUMN_TOKENS))
 }
 
 /// A kept table as the model file stores it: every modelled column and key column verbatim.
@@ -429,5 +489,33 @@ mod tests {
         let names: Vec<&str> = kept.keys().map(String::as_str).collect();
         assert_eq!(names, ["region", "nation", "days"]);
         assert!(kept["days"].contains("steps of 1 day"), "{}", kept["days"]);
+    }
+
+    /// Small referenced tables of no detected personal column, but named for people or holding
+    /// a sensitive fact by name, are synthesized: copied, they were people's records.
+    #[test]
+    fn tables_of_people_or_sensitive_facts_are_not_lookups() {
+        let schema = Schema::parse(
+            "tables:\n  patients: {path: p.csv, primary_key: k}\n  plans: {path: q.csv, \
+             primary_key: k}\n  wards: {path: w.csv, primary_key: k}\n  visits: {path: v.csv, \
+             foreign_keys: {p: patients, q: plans, w: wards}, sequential: false}\n",
+            Path::new("s.yaml"),
+            Path::new("."),
+        )
+        .expect("valid");
+        let status = labels("status", &["new", "seen"]);
+        let ssn = labels("holder_ssn", &["1", "2"]);
+        let ward = labels("ward_name", &["north", "south"]);
+        let tables: IndexMap<String, Table> = [
+            ("patients", table("patients", vec![status], 2)),
+            ("plans", table("plans", vec![ssn], 2)),
+            ("wards", table("wards", vec![ward], 2)),
+        ]
+        .into_iter()
+        .map(|(name, table)| (name.to_string(), table))
+        .collect();
+        let kept = decide(&schema, &tables);
+        let names: Vec<&str> = kept.keys().map(String::as_str).collect();
+        assert_eq!(names, ["wards"]);
     }
 }
