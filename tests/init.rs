@@ -428,3 +428,42 @@ fn a_large_table_is_looked_at_as_training_will_learn_it() {
     let visits = schema.table("visits").expect("visits");
     assert_eq!(visits.foreign_keys[0].parent, "patients");
 }
+
+/// A file the schema cannot take as it is (a blank column name, a name clashing with another
+/// table's in case) is left out with its problem as the reason, and the other files still get
+/// their schema, keys to the left-out table dropped: the whole folder was refused as "a bug in
+/// dxsynth init".
+#[test]
+fn a_file_the_schema_cannot_take_is_left_out_and_the_rest_inferred() {
+    let data = folder(&[
+        ("customers.csv", "id,name,\n1,Ann,\n2,Bob,\n3,Cy,\n"),
+        (
+            "orders.csv",
+            "order_id,customer_id,placed\n1,1,2024-01-01\n2,1,2024-01-05\n3,2,2024-02-01\n4,1,2024-03-01\n",
+        ),
+        ("Notes.csv", "id,text\n1,a\n2,b\n"),
+        ("notes.csv", "id,text\n1,c\n2,d\n"),
+    ]);
+    let dir = data.path().to_string_lossy().into_owned();
+    let out = dxsynth(&["init", &dir]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let written = data.path().join("schema.yaml");
+    let yaml = std::fs::read_to_string(&written).expect("written");
+    let schema = Schema::parse(&yaml, &written, data.path()).expect("the schema parses");
+    let tables: Vec<&str> = schema.tables.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(tables.len(), 2, "{tables:?}");
+    assert!(tables.contains(&"orders"), "{tables:?}");
+    assert!(
+        schema
+            .table("orders")
+            .is_some_and(|t| t.foreign_keys.is_empty())
+    );
+    let comments = comment_text(&yaml);
+    assert!(
+        comments.contains("customers.csv: column 3 of the CSV header has no name"),
+        "{comments}"
+    );
+    assert!(comments.contains("only in case"), "{comments}");
+    let validated = dxsynth(&["validate", &written.to_string_lossy()]);
+    assert!(validated.status.success(), "{}", text(&validated.stderr));
+}

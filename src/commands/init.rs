@@ -74,9 +74,17 @@ pub fn run(args: &Args) -> Outcome {
         let input = init::check(&text, &output)?;
         Ok((text, input))
     };
-    let (text, input) = match render(&inferred) {
+    let rendered = match render(&inferred) {
         Err(Error::Invalid(problems))
             if override_declared(&mut inferred, &problems.0, database) =>
+        {
+            render(&inferred)
+        }
+        rendered => rendered,
+    };
+    let (text, input) = match rendered {
+        Err(Error::Invalid(problems))
+            if !database && leave_out_files(&mut inferred, &problems.0) =>
         {
             render(&inferred)
         }
@@ -199,6 +207,35 @@ fn override_declared(inferred: &mut init::Inferred, problems: &[Problem], databa
     true
 }
 
+/// Leaves out the tables of files the schema cannot take as they are (every problem names a
+/// table of the schema: a blank column name, a name clashing with another table's in case),
+/// each with its problem as the reason; `false` (nothing left out) when a problem names none.
+fn leave_out_files(inferred: &mut init::Inferred, problems: &[Problem]) -> bool {
+    let names: Vec<&str> = inferred.tables.iter().map(|t| t.name.as_str()).collect();
+    let all_named = problems.iter().all(|p| {
+        p.table
+            .as_deref()
+            .is_some_and(|table| names.contains(&table))
+    });
+    if problems.is_empty() || !all_named || problems.len() > names.len() * 4 {
+        return false;
+    }
+    let mut reasons: indexmap::IndexMap<String, String> = indexmap::IndexMap::new();
+    for problem in problems {
+        let table = problem.table.clone().unwrap_or_default();
+        reasons
+            .entry(table)
+            .or_insert_with(|| problem.message.clone());
+    }
+    if reasons.len() >= names.len() {
+        return false;
+    }
+    for (table, reason) in reasons {
+        inferred.leave_out(&table, reason);
+    }
+    true
+}
+
 /// An inferred schema that does not validate: a bug in `init`, unless the data contradicts what
 /// its database declares (a `DATETIME` column holding `soon`, which the user settles with a
 /// column override; an empty or dangling key, which the data must settle); say which, with the
@@ -214,6 +251,8 @@ fn not_valid(err: Error, output: &Path, database: bool) -> Error {
             } else if database && all(&|p| p.table.is_some()) {
                 "the database's rows break what it declares, below; correct them, or write the \
                  schema by hand without those keys or tables"
+            } else if !database && all(&|p| p.table.is_some()) {
+                "no file can be a table as it is; correct the files below"
             } else {
                 "a bug in `dxsynth init`: please report it"
             };

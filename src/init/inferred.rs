@@ -146,6 +146,49 @@ pub struct ColumnNote {
 }
 
 impl Inferred {
+    /// Leaves table `name` out with `reason` (its file is listed as skipped): the keys of other
+    /// tables that point at it go too, and a table whose sequence it drove is generated
+    /// independently (or as a root, without keys left). For a file the schema cannot take as
+    /// it is (a blank column name, a name clashing with another table's in case), which should
+    /// not cost the rest of the folder its schema.
+    pub fn leave_out(&mut self, name: &str, reason: String) {
+        let Some(at) = self.tables.iter().position(|table| table.name == name) else {
+            return;
+        };
+        let table = self.tables.remove(at);
+        self.skipped.push(Skipped {
+            file: table.file_name,
+            reason,
+        });
+        for child in &mut self.tables {
+            let before = child.foreign_keys.len();
+            let dropped: Vec<String> = child
+                .foreign_keys
+                .iter()
+                .filter(|fk| fk.parent == name)
+                .map(|fk| fk.column.clone())
+                .collect();
+            child.foreign_keys.retain(|fk| fk.parent != name);
+            if child.foreign_keys.len() == before {
+                continue;
+            }
+            let why = format!("`{name}`, which it referred to, is left out");
+            child.generation = match &child.generation {
+                _ if child.foreign_keys.is_empty() => Generation::Root,
+                Generation::Sequential { by: Some(by), .. } if dropped.contains(by) => {
+                    Generation::Independent { why }
+                }
+                Generation::Sequential { by: None, .. } if child.foreign_keys.len() > 1 => {
+                    Generation::Independent { why }
+                }
+                other => other.clone(),
+            };
+            if !matches!(child.generation, Generation::Sequential { .. }) {
+                child.order_by = None;
+            }
+        }
+    }
+
     /// "8 tables, 8 primary keys, 9 foreign keys (9 high, 0 medium, 0 low confidence)".
     pub fn summary(&self) -> String {
         let primary = self
