@@ -382,11 +382,16 @@ impl Schema {
             return Err(Error::invalid(unknown));
         }
         let parsed: SchemaFile = serde_yaml::from_str(text).map_err(|err| {
-            Error::invalid(vec![Problem::general(format!(
-                "{}: {}",
-                file.display(),
-                describe_yaml_error(&err)
-            ))])
+            let overrides = bad_overrides(text, file);
+            if overrides.is_empty() {
+                Error::invalid(vec![Problem::general(format!(
+                    "{}: {}",
+                    file.display(),
+                    describe_yaml_error(&err)
+                ))])
+            } else {
+                Error::invalid(overrides)
+            }
         })?;
         let mut problems = Vec::new();
         let source = parsed.source.as_deref().and_then(|text| {
@@ -675,6 +680,67 @@ fn nearest(key: &str, known: &[&str]) -> String {
     match close {
         Some((_, k)) => format!("; did you mean `{k}`?"),
         None => format!(" (known: {})", known.join(", ")),
+    }
+}
+
+/// Every column override that is none of the forms an override takes, each a problem naming
+/// its table, column and line: serde stops at the first, naming the line where the table's
+/// `columns:` entries start and no column.
+fn bad_overrides(text: &str, file: &Path) -> Vec<Problem> {
+    let Ok(document) = serde_yaml::from_str::<serde_yaml::Value>(text) else {
+        return Vec::new();
+    };
+    let Some(tables) = document
+        .get("tables")
+        .and_then(serde_yaml::Value::as_mapping)
+    else {
+        return Vec::new();
+    };
+    let mut problems = Vec::new();
+    for (table, def) in tables {
+        let (Some(table), Some(columns)) = (
+            table.as_str(),
+            def.get("columns").and_then(serde_yaml::Value::as_mapping),
+        ) else {
+            continue;
+        };
+        for (column, value) in columns {
+            let Some(column) = column.as_str() else {
+                continue;
+            };
+            if serde_yaml::from_value::<ColumnOverride>(value.clone()).is_ok() {
+                continue;
+            }
+            let written = serde_yaml::to_string(value).unwrap_or_default();
+            problems.push(Problem::column(
+                table,
+                column,
+                "columns",
+                format!(
+                    "{}: `{}` is not a column override{}: an override is a type (numerical, \
+                     categorical, boolean, datetime, id, text), {{type: TYPE, format: \
+                     \"%Y-%m-%d\"}} or {{semantic: SEMANTIC_TYPE}} (first_name, last_name, \
+                     full_name, email, phone, street_address, city, state, postcode, country, \
+                     company, url, label, text, none)",
+                    file.display(),
+                    printable_short(written.trim()),
+                    line_of(text, Some(table), column),
+                ),
+            ));
+        }
+    }
+    problems
+}
+
+/// A value as a message shows it: on one line, at most 60 characters.
+fn printable_short(text: &str) -> String {
+    let line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    match line.char_indices().nth(60) {
+        Some((at, _)) => format!("{}…", &line[..at]),
+        None => line,
     }
 }
 

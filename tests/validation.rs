@@ -1062,3 +1062,33 @@ fn declared_rules_of_the_wrong_types_or_twice_about_the_same_columns_are_refused
         "the first of two is not the problem:\n{stderr}"
     );
 }
+
+/// Column overrides that are no override at all are each reported with their table, column and
+/// line: serde named the line where the `columns:` entries start, no column, and only the first.
+#[test]
+fn every_unknown_column_override_is_named_with_its_line() {
+    let dir = bank(
+        "
+        tables:
+          accounts:
+            path: accounts.csv
+            primary_key: account_id
+            columns:
+              opened: categorical
+              tier: Numerical
+              region: {semantic: martian}
+        ",
+    );
+    let stderr = invalid(&dir);
+    assert_reported(
+        &stderr,
+        "table `accounts`, column `tier`, parameter `columns`",
+        &["`Numerical` is not a column override at line 7"],
+    );
+    assert_reported(
+        &stderr,
+        "table `accounts`, column `region`, parameter `columns`",
+        &["`semantic: martian` is not a column override at line 8"],
+    );
+    assert!(!stderr.contains("opened"), "{stderr}");
+}
