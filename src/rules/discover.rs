@@ -815,6 +815,25 @@ fn calendars(frame: &Frame<'_>, sample: &[usize], min_count: usize) -> Vec<RuleK
     found
 }
 
+/// Of (key, value) pairs sorted by key then value: the number of keys, and the rows off their
+/// key's most common value (what a key that determined its value would have none of).
+fn keys_and_conflicts<T, K: PartialEq, V: PartialEq>(
+    sorted: &[T],
+    key: impl Fn(&T) -> K,
+    value: impl Fn(&T) -> V,
+) -> (usize, usize) {
+    let (mut keys, mut conflicts) = (0usize, 0usize);
+    for group in sorted.chunk_by(|a, b| key(a) == key(b)) {
+        keys += 1;
+        let most = group
+            .chunk_by(|a, b| value(a) == value(b))
+            .map(<[_]>::len)
+            .max();
+        conflicts += group.len() - most.unwrap_or(0);
+    }
+    (keys, conflicts)
+}
+
 /// The number of distinct codes among `codes` (each below `bound`).
 fn distinct_codes(codes: impl Iterator<Item = u32>, bound: usize) -> usize {
     let mut seen = vec![0u64; bound / 64 + 1];
@@ -904,12 +923,7 @@ fn sample_mapping(
     }
     pairs.sort_unstable();
     // Rows off each key's most common value (not its first: the first row may be a quirk).
-    let (mut keys, mut conflicts) = (0usize, 0usize);
-    for group in pairs.chunk_by(|a, b| a.0 == b.0) {
-        keys += 1;
-        let most = group.chunk_by(|a, b| a.1 == b.1).map(<[_]>::len).max();
-        conflicts += group.len() - most.unwrap_or(0);
-    }
+    let (keys, conflicts) = keys_and_conflicts(&pairs, |p| p.0, |p| p.1);
     // A table as large as the sample says nothing: every key was seen once.
     (conflicts <= allowed && keys * 2 <= pairs.len()).then(|| Mapping::Table(BTreeMap::new()))
 }
@@ -1096,13 +1110,7 @@ fn sample_function(source: &[Option<u32>], target: &[Option<u32>]) -> bool {
         .collect();
     let n = pairs.len();
     pairs.sort_unstable();
-    // Per source value: its rows less those of its most frequent target value.
-    let (mut keys, mut conflicts) = (0usize, 0usize);
-    for group in pairs.chunk_by(|a, b| a.0 == b.0) {
-        keys += 1;
-        let most = group.chunk_by(|a, b| a.1 == b.1).map(<[_]>::len).max();
-        conflicts += group.len() - most.unwrap_or(0);
-    }
+    let (keys, conflicts) = keys_and_conflicts(&pairs, |p| p.0, |p| p.1);
     n >= 10.min(source.len()) && conflicts as f64 <= 0.01 * n as f64 && keys * 4 <= n
 }
 
