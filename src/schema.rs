@@ -382,16 +382,16 @@ impl Schema {
             return Err(Error::invalid(unknown));
         }
         let parsed: SchemaFile = serde_yaml::from_str(text).map_err(|err| {
-            let overrides = bad_overrides(text, file);
-            if overrides.is_empty() {
-                Error::invalid(vec![Problem::general(format!(
-                    "{}: {}",
-                    file.display(),
-                    describe_yaml_error(&err)
-                ))])
-            } else {
-                Error::invalid(overrides)
+            // serde stops at the first problem: every bad column override is listed, and
+            // serde's own message too unless it is about one of them.
+            let mut problems = bad_overrides(text, file);
+            if problems.is_empty() || !err.to_string().contains("ColumnOverride") {
+                problems.insert(
+                    0,
+                    Problem::general(format!("{}: {}", file.display(), describe_yaml_error(&err))),
+                );
             }
+            Error::invalid(problems)
         })?;
         let mut problems = Vec::new();
         let source = parsed.source.as_deref().and_then(|text| {
