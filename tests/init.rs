@@ -316,8 +316,22 @@ fn a_folder_without_tables_is_an_error() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("no usable CSV file"), "{stderr}");
     assert!(stderr.contains("empty.csv"), "{stderr}");
+    // The data folder is named for what it is, not blamed on `--output` (its default folder).
     let missing = dxsynth(&["init", "/definitely/not/here"]);
     assert_eq!(missing.status.code(), Some(2), "{}", text(&missing.stderr));
+    let stderr = text(&missing.stderr);
+    assert!(
+        stderr.contains("`LOCATION`: the data folder `/definitely/not/here` does not exist"),
+        "{stderr}"
+    );
+    let file = data.path().join("readme.txt");
+    let not_a_folder = dxsynth(&["init", &file.to_string_lossy(), "--dry-run"]);
+    let stderr = text(&not_a_folder.stderr);
+    assert_eq!(not_a_folder.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("is not a folder") && stderr.contains("sqlite:"),
+        "{stderr}"
+    );
 }
 
 /// `-o sqlite:shop.db` wrote the YAML schema to a file literally named `sqlite:shop.db`.

@@ -57,6 +57,25 @@ pub struct Args {
 /// (stderr with `--dry-run`, where stdout is the schema).
 pub fn run(args: &Args) -> Outcome {
     let location = location(&args.data_dir, "LOCATION", args.password_env.as_deref())?;
+    // Checked before the output's folder (the data folder by default), which was blamed on
+    // `--output` when the data folder was missing.
+    if let Location::Folder(dir) = &location
+        && !dir.is_dir()
+    {
+        let shown = dir.display();
+        let message = if dir.exists() {
+            format!(
+                "`{shown}` is not a folder: give the folder of CSV or Parquet files, or \
+                 `sqlite:{shown}` for an SQLite database"
+            )
+        } else {
+            format!("the data folder `{shown}` does not exist")
+        };
+        return Err(Failure::Argument {
+            flag: "LOCATION",
+            message,
+        });
+    }
     let output = args.output.clone().unwrap_or_else(|| match &location {
         Location::Folder(dir) => dir.join("schema.yaml"),
         _ => PathBuf::from("schema.yaml"),
