@@ -236,7 +236,7 @@ fn leave_out_files(inferred: &mut init::Inferred, problems: &[Problem]) -> bool 
             .as_deref()
             .is_some_and(|table| names.contains(&table))
     });
-    if problems.is_empty() || !all_named || problems.len() > names.len() * 4 {
+    if problems.is_empty() || !all_named {
         return false;
     }
     let mut reasons: indexmap::IndexMap<String, String> = indexmap::IndexMap::new();

@@ -777,8 +777,6 @@ mod tests {
         out
     }
 
-    /// A column of a few phrases, each seen in many rows, is drawn from (its phrases are as
-    /// common as categories); a phrase seen in fewer than k rows is still never drawn.
     /// Values cut from one long text at random places (as TPC-H's comments are): their first
     /// and last words are often fragments (`ackages`) seen nowhere else.
     fn cut_sentences() -> Vec<String> {
@@ -852,6 +850,8 @@ mod tests {
         );
     }
 
+    /// A column of a few phrases, each seen in many rows, is drawn from (its phrases are as
+    /// common as categories); a phrase seen in fewer than k rows is still never drawn.
     #[test]
     fn frequent_phrases_are_drawn_and_rare_ones_never() {
         let phrases = [
