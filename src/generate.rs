@@ -640,6 +640,7 @@ fn draw_table(
         .map(|distribution| distribution.child_codes(&columns))
         .collect();
     foreign_keys.extend(assign_keys(trained, done, row_count, codes, rng));
+    keep_dependences(trained, done, &mut foreign_keys, rng);
     keep_pairs_unique(trained, &mut foreign_keys, rng);
     keep_keys_ordered(trained, &mut foreign_keys, rng);
     let mut columns = columns;
@@ -692,6 +693,41 @@ fn assign_keys(
             (distribution.column.clone(), assigned)
         })
         .collect()
+}
+
+/// Makes each assigned key that follows from (or determines) an earlier key in the real rows
+/// do so in the synthetic rows too (`KeyDistribution::dependence`), in key order, each such
+/// key from a stream of its own drawn from the table's: a table without one draws as before.
+fn keep_dependences(
+    trained: &TrainedTable,
+    done: &Done,
+    foreign_keys: &mut IndexMap<String, Vec<Option<usize>>>,
+    rng: &mut SynthRng,
+) {
+    for distribution in &trained.assigned {
+        let Some(dependence) = &distribution.dependence else {
+            continue;
+        };
+        let first = foreign_keys.get_index_of(&dependence.earlier);
+        let second = foreign_keys.get_index_of(&distribution.column);
+        let (Some(first), Some(second)) = (first, second) else {
+            continue;
+        };
+        if first == second {
+            continue;
+        }
+        let mut stream = block_stream(rng.random(), 0);
+        let mut key_rows = std::mem::take(&mut foreign_keys[second]);
+        let parent = done.get(&distribution.parent);
+        let classes =
+            parent.and_then(|parent| distribution.parent_classes(&parent.columns, parent.rows));
+        let parents = crate::keys::dependence::KeyParents {
+            rows: parent.map_or(0, |parent| parent.rows),
+            classes: classes.as_deref(),
+        };
+        dependence.keep(&foreign_keys[first], &mut key_rows, parents, &mut stream);
+        foreign_keys[second] = key_rows;
+    }
 }
 
 /// Gives the rows of a table whose assigned key pairs with an earlier key uniquely in the real

@@ -21,6 +21,8 @@ use crate::model::parent_preference::{LinkedColumns, ParentPreference};
 use crate::sampling::{SynthRng, block_stream, rank_matched, shuffle, stratified};
 use crate::stats::{FastMap, children_per_parent};
 
+pub mod dependence;
+
 /// For each child key, the index of the parent row holding that key (`None` for an empty key).
 /// Validation guarantees every non-empty key exists in the parent.
 pub fn parent_index<'a>(
@@ -65,6 +67,10 @@ pub struct KeyDistribution {
     /// format 11 (format 10 held the order only).
     #[serde(default)]
     pub order: Option<KeyOrder>,
+    /// An earlier key this key follows from or determines in every real row (a plane flown
+    /// by one airline), if any: kept after the keys are assigned. Since format 21.
+    #[serde(default)]
+    pub dependence: Option<dependence::KeyDependence>,
 }
 
 /// How a key follows an earlier key of its row (the sequence key or an assigned one) to the
@@ -359,6 +365,7 @@ impl KeyDistribution {
             by_row: None,
             unique_with: None,
             order: None,
+            dependence: None,
         }
     }
 
@@ -397,6 +404,14 @@ impl KeyDistribution {
         self.preference
             .as_ref()
             .map(|preference| preference.child_codes(child))
+    }
+
+    /// The class of each synthetic parent row: its parent preference's signature (none
+    /// without a preference). A row moved to another parent keeps its class where it can.
+    pub fn parent_classes(&self, parent: &[Column], rows: usize) -> Option<Vec<u16>> {
+        self.preference
+            .as_ref()
+            .map(|preference| preference.parent_signatures(parent, rows))
     }
 
     /// The parent's columns (indices into its modelled columns) the assignment reads: those

@@ -40,7 +40,7 @@ use crate::train::Models;
 pub const MAGIC: &[u8; 8] = b"DXSYNTH\0";
 
 /// The format this dxsynth writes and reads.
-pub const FORMAT_VERSION: u32 = 20;
+pub const FORMAT_VERSION: u32 = 21;
 
 /// The largest model file read (a model of tens of millions of rows is far smaller).
 const MAX_FILE_BYTES: u64 = 1 << 31;
@@ -325,7 +325,7 @@ mod tests {
     }
 
     #[test]
-    fn a_key_kept_unique_with_what_is_not_another_column_is_refused() {
+    fn a_key_kept_unique_with_or_following_what_is_not_another_column_is_refused() {
         let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/shop.yaml");
         let input = validate(&schema).expect("the example is valid");
         let (kind, privacy) = (ModelKind::default(), Privacy::default());
@@ -349,6 +349,19 @@ mod tests {
             key.expect("its key").unique_with = Some(bad.clone());
             let message = problem(&to_bytes(&damaged).expect("encode")).to_string();
             assert!(message.contains("pairs unique with"), "{bad}: {message}");
+            let mut damaged = models.clone();
+            let key = damaged
+                .tables
+                .get_mut(table)
+                .expect("the table")
+                .assigned
+                .get_mut(0);
+            key.expect("its key").dependence = Some(crate::keys::dependence::KeyDependence {
+                earlier: bad.clone(),
+                determines_earlier: true,
+            });
+            let message = problem(&to_bytes(&damaged).expect("encode")).to_string();
+            assert!(message.contains("following"), "{bad}: {message}");
         }
     }
 

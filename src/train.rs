@@ -409,14 +409,15 @@ impl Linked<'_> {
             .filter(|_| !plan.assigned.is_empty())
             .map(|(key, index)| {
                 let compact = keys::compact_rows(index);
-                (key.column.clone(), key.parent.clone(), compact)
+                (key.column.clone(), key.parent.clone(), compact, true)
             })
             .collect();
         plan.assigned
             .iter()
             .map(|fk| {
                 let (distribution, compact, sample_rows) = self.assigned_key(fk, &earlier_keys);
-                earlier_keys.push((fk.column.clone(), fk.parent.clone(), compact));
+                let settled = distribution.unique_with.is_none() && distribution.order.is_none();
+                earlier_keys.push((fk.column.clone(), fk.parent.clone(), compact, settled));
                 (distribution, sample_rows)
             })
             .unzip()
@@ -455,6 +456,9 @@ impl Linked<'_> {
         if parent_kept {
             distribution.order = key_order(earlier_keys, &fk.parent, compact.as_deref());
         }
+        if distribution.unique_with.is_none() && distribution.order.is_none() {
+            distribution.dependence = key_dependence(earlier_keys, compact.as_deref());
+        }
         (distribution, compact, sample_parent_of_row)
     }
 }
@@ -470,7 +474,7 @@ fn key_order(
     let same_parent = || {
         earlier_keys
             .iter()
-            .filter(|(_, earlier_parent, _)| earlier_parent == parent)
+            .filter(|(_, earlier_parent, _, _)| earlier_parent == parent)
     };
     let after = ordered(same_parent(), key, keys::never_before);
     let before = ordered(same_parent(), key, |key, first| {
@@ -498,17 +502,47 @@ fn unique_with(earlier: &[EarlierKey], key: Option<&[u32]>) -> Option<String> {
     let key = key?;
     earlier
         .iter()
-        .find(|(_, _, first)| {
+        .find(|(_, _, first, _)| {
             first
                 .as_deref()
                 .is_some_and(|first| keys::pairs_are_unique(first, key))
         })
-        .map(|(column, _, _)| column.clone())
+        .map(|(column, _, _, _)| column.clone())
 }
 
-/// A key of a table before the one being learned: its column, its parent table and the parent
-/// row of every real row ([`keys::compact_rows`]).
-type EarlierKey = (String, String, Option<Vec<u32>>);
+/// The first of the table's earlier keys that determines `key`, or else that `key` determines,
+/// in the real rows ([`keys::dependence::determines`]), if any
+/// (`KeyDistribution::dependence`). Earlier keys a rule rearranges after assignment (pairs
+/// kept unique, keys kept in order) are not followed: their final parents come later.
+fn key_dependence(
+    earlier: &[EarlierKey],
+    key: Option<&[u32]>,
+) -> Option<keys::dependence::KeyDependence> {
+    let key = key?;
+    let settled = || {
+        earlier
+            .iter()
+            .filter(|(_, _, _, settled)| *settled)
+            .filter_map(|(column, _, first, _)| Some((column, first.as_deref()?)))
+    };
+    let found = |determines_earlier: bool| {
+        settled()
+            .find(|(_, first)| match determines_earlier {
+                true => keys::dependence::determines(key, first),
+                false => keys::dependence::determines(first, key),
+            })
+            .map(|(column, _)| keys::dependence::KeyDependence {
+                earlier: column.clone(),
+                determines_earlier,
+            })
+    };
+    found(false).or_else(|| found(true))
+}
+
+/// A key of a table before the one being learned: its column, its parent table, the parent
+/// row of every real row ([`keys::compact_rows`]) and whether its synthetic parents are final
+/// once assigned (no rule rearranges them afterwards).
+type EarlierKey = (String, String, Option<Vec<u32>>, bool);
 
 /// The first earlier key to the same kept parent (`earlier`, of that parent only) with
 /// which `key`'s parent rows are in order, `in_order(first, key)` saying whether they are
@@ -521,7 +555,7 @@ fn ordered<'a>(
 ) -> Option<(&'a String, &'a [u32])> {
     let key = key?;
     earlier
-        .filter_map(|(column, _, first)| Some((column, first.as_deref()?)))
+        .filter_map(|(column, _, first, _)| Some((column, first.as_deref()?)))
         .find(|(_, first)| in_order(first, key))
 }
 

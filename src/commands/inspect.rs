@@ -70,6 +70,9 @@ struct TableInspection {
     /// How the rows are put in the real rows' order, when generation changes its own.
     #[serde(skip_serializing_if = "Option::is_none")]
     row_order: Option<String>,
+    /// What the assigned keys keep with earlier keys: unique pairs, an order, a dependence.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    key_rules: Vec<String>,
 }
 
 impl Inspection {
@@ -172,6 +175,10 @@ fn table_text(index: usize, table: &TableInspection, width: usize) -> String {
         text += &format!("     columns: {}\n", columns.join(", "));
     }
     text += &dxsynth::rules::listing_text(&table.rules);
+    if !table.key_rules.is_empty() {
+        let key_rules: Vec<String> = table.key_rules.iter().map(|r| printable(r)).collect();
+        text += &format!("     keys: {}\n", key_rules.join("; "));
+    }
     if let Some(reason) = &table.kept {
         text += &format!("     kept as it is (stored verbatim): {reason}\n");
     }
@@ -179,6 +186,27 @@ fn table_text(index: usize, table: &TableInspection, width: usize) -> String {
         text += &format!("     semantic: {}\n", table.semantic.join(", "));
     }
     text
+}
+
+/// What an assigned key keeps with an earlier key of its row, in words.
+fn key_rules(key: &dxsynth::keys::KeyDistribution) -> Vec<String> {
+    let column = &key.column;
+    let unique = key
+        .unique_with
+        .iter()
+        .map(|first| format!("{first} and {column} pairs unique"));
+    let order = key.order.iter().map(|order| {
+        let side = if order.after { "after" } else { "before" };
+        format!("{column} {side} {}", order.earlier)
+    });
+    let dependence = key.dependence.iter().map(|dependence| {
+        let earlier = &dependence.earlier;
+        match dependence.determines_earlier {
+            true => format!("{column} determines {earlier}"),
+            false => format!("{earlier} determines {column}"),
+        }
+    });
+    unique.chain(order).chain(dependence).collect()
 }
 
 fn table_inspection(plan: &TablePlan, trained: &TrainedTable) -> TableInspection {
@@ -204,6 +232,7 @@ fn table_inspection(plan: &TablePlan, trained: &TrainedTable) -> TableInspection
             .collect(),
         kept: trained.kept.as_ref().map(|kept| kept.reason.clone()),
         row_order: trained.row_order.as_ref().map(|order| order.to_string()),
+        key_rules: trained.assigned.iter().flat_map(key_rules).collect(),
         semantic: trained
             .semantic
             .as_ref()

@@ -15,8 +15,8 @@ use rayon::prelude::*;
 
 use super::{
     Done, DrawnRows, Sink, SyntheticTable, assign_keys, draw_sequences, empty_columns,
-    fill_semantic_with, growth, husk_of, keep_keys_ordered, keep_pairs_unique, key_rows,
-    keyed_base, refer_to_written_keys, synthetic_context,
+    fill_semantic_with, growth, husk_of, keep_dependences, keep_keys_ordered, keep_pairs_unique,
+    key_rows, keyed_base, refer_to_written_keys, synthetic_context,
 };
 use crate::data::{Column, Value};
 use crate::direct::{DirectReader, DirectWriter};
@@ -85,7 +85,7 @@ impl<'m> Table<'m> {
         let codes = std::mem::take(&mut drawn.codes);
         let assigned = assign_keys(trained, done, rows, codes, rng);
         let parents = std::mem::take(&mut drawn.parents);
-        let foreign_keys = self.keys_held(key, parents, assigned, rng)?;
+        let foreign_keys = self.keys_held(done, key, parents, assigned, rng)?;
         let keyed = keyed_base(self.models, trained, rng);
         let own: Option<u64> = trained.semantic.as_ref().map(|_| rng.random());
         let bases = Bases { keyed, own };
@@ -95,10 +95,11 @@ impl<'m> Table<'m> {
 
     /// The table's keys as its parts are written: the key its rows were drawn by (`parents`)
     /// first, then the `assigned` ones, each held in four bytes a row. A pair of keys that
-    /// must be unique, or keys kept in their real order, are made so first, on keys of the
-    /// usual form.
+    /// must be unique, keys kept in their real order or following another key, are made so
+    /// first, on keys of the usual form.
     fn keys_held(
         &self,
+        done: &Done,
         key: &ForeignKey,
         parents: HeldKeys,
         assigned: Vec<(String, Vec<Option<usize>>)>,
@@ -108,7 +109,7 @@ impl<'m> Table<'m> {
             .trained
             .assigned
             .iter()
-            .any(|d| d.unique_with.is_some() || d.order.is_some());
+            .any(|d| d.unique_with.is_some() || d.order.is_some() || d.dependence.is_some());
         if !rearranged {
             let mut held = IndexMap::new();
             held.insert(key.column.clone(), parents);
@@ -120,6 +121,7 @@ impl<'m> Table<'m> {
         let mut foreign_keys = IndexMap::new();
         foreign_keys.insert(key.column.clone(), parents.part(0..parents.len()));
         foreign_keys.extend(assigned);
+        keep_dependences(self.trained, done, &mut foreign_keys, rng);
         keep_pairs_unique(self.trained, &mut foreign_keys, rng);
         keep_keys_ordered(self.trained, &mut foreign_keys, rng);
         foreign_keys

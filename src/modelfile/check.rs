@@ -176,6 +176,11 @@ fn model(models: &Models, trained: &TrainedTable, parent: Option<&str>) -> Resul
                 printable(first)
             )));
         }
+        if let Some(dependence) = &key.dependence {
+            dependence
+                .check(&key.column, &trained.header)
+                .map_err(named)?;
+        }
         if let Some(order) = &key.order {
             order
                 .check(&key.column, &trained.header, parent.real_rows)

@@ -1,0 +1,647 @@
+//! Keys that follow from another key of the same row: every real flight of a plane is flown by
+//! one airline (`flights.tailnum` determines `flights.carrier`), every real order of a customer
+//! may come from one store. Each assigned on its own, a synthetic plane flies for every
+//! airline, which a person joining the tables sees at once.
+//!
+//! A dependence is found in the real rows where chance would have broken it in many of them
+//! ([`determines`]) and kept after the keys are assigned ([`KeyDependence::keep`]), moving as
+//! few rows as it can so that the parents' numbers of children and the rows' preferences
+//! survive.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use rand::RngExt;
+use serde::{Deserialize, Serialize};
+
+use super::NO_ROW;
+use crate::sampling::{SynthRng, shuffle};
+
+/// How an assigned key depends on an earlier key of its row (the sequence key or an assigned
+/// key before it) in the real rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyDependence {
+    /// The earlier key column.
+    pub earlier: String,
+    /// Whether this key's parent determines the earlier key's (a plane, its airline); else the
+    /// earlier key's parent determines this key's (a customer, their one store).
+    pub determines_earlier: bool,
+}
+
+/// The parent rows of a key being kept: how many, and the class of each (none without a
+/// parent preference).
+#[derive(Debug, Clone, Copy)]
+pub struct KeyParents<'a> {
+    /// The number of parent rows.
+    pub rows: usize,
+    /// The parent preference's signature of each parent row.
+    pub classes: Option<&'a [u16]>,
+}
+
+/// Share of the rows with both keys set that may break a dependence.
+const TOLERANCE: f64 = 0.01;
+/// Rows with both keys set a dependence needs.
+const MIN_ROWS: usize = 20;
+/// Groups that chance would have broken (at the least) that a dependence needs: with fewer,
+/// it may hold by luck (a key with one row per parent "determines" anything).
+const BROKEN_BY_CHANCE: f64 = 5.0;
+/// Of the groups chance would have broken, the share that may be broken.
+const BROKEN_SHARE: f64 = 0.05;
+/// About the rows of the first look (the rows of every n-th parent of the determining key,
+/// whole groups, so that a broken group shows): most pairs of keys are rejected on it, so a
+/// table of millions of rows sorts its pairs in full only for a dependence that may hold.
+const SCREEN_ROWS: usize = 1 << 16;
+
+/// Whether `key`'s parent row determines `other`'s in the real rows where both are set (both
+/// as [`super::compact_rows`]): up to [`TOLERANCE`] of the rows break it, and chance would
+/// have broken far more groups of rows sharing `key`'s parent than are.
+pub fn determines(key: &[u32], other: &[u32]) -> bool {
+    let step = (key.len() / SCREEN_ROWS).max(1) as u32;
+    if step > 1 && !mostly_functional(&sorted_pairs(key, other, step), 2.0 * TOLERANCE) {
+        return false;
+    }
+    let pairs = sorted_pairs(key, other, 1);
+    let Some(groups) = group_counts(&pairs) else {
+        return false;
+    };
+    let largest_share = largest_share(&pairs);
+    let rows = pairs.len() as f64;
+    let broken_rows: usize = groups.iter().map(|g| g.rows - g.largest).sum();
+    let broken_groups = groups.iter().filter(|g| g.rows > g.largest).count() as f64;
+    // Taken independently, a group of m rows is whole with a chance of at most p^(m-1), p the
+    // largest share of one parent of `other`.
+    let by_chance: f64 = groups
+        .iter()
+        .map(|g| 1.0 - largest_share.powi(g.rows.saturating_sub(1).min(1 << 20) as i32))
+        .sum();
+    pairs.len() >= MIN_ROWS
+        && broken_rows as f64 <= TOLERANCE * rows
+        && by_chance >= BROKEN_BY_CHANCE
+        && broken_groups <= BROKEN_SHARE * by_chance
+}
+
+/// The pairs (`key` row, `other` row) of the rows with both set and a `key` parent among
+/// every `step`-th (by a hash, so that parents of every part of the table are in), sorted as
+/// 64-bit numbers.
+fn sorted_pairs(key: &[u32], other: &[u32], step: u32) -> Vec<u64> {
+    let chosen = |a: u32| step == 1 || a.wrapping_mul(0x9E37_79B1).rotate_left(16) % step == 0;
+    let mut pairs: Vec<u64> = key
+        .iter()
+        .zip(other)
+        .filter(|&(&a, &b)| a != NO_ROW && b != NO_ROW && chosen(a))
+        .map(|(&a, &b)| u64::from(a) << 32 | u64::from(b))
+        .collect();
+    pairs.sort_unstable();
+    pairs
+}
+
+/// Whether at most `tolerance` of the sorted `pairs` break the function from first to second.
+fn mostly_functional(pairs: &[u64], tolerance: f64) -> bool {
+    group_counts(pairs).is_some_and(|groups| {
+        let broken: usize = groups.iter().map(|g| g.rows - g.largest).sum();
+        broken as f64 <= tolerance * pairs.len() as f64
+    })
+}
+
+/// The rows sharing a first parent, and how many of them share its most frequent second one.
+struct Group {
+    rows: usize,
+    largest: usize,
+}
+
+/// The groups of sorted `pairs` by their first parent (`None` without pairs).
+fn group_counts(pairs: &[u64]) -> Option<Vec<Group>> {
+    if pairs.is_empty() {
+        return None;
+    }
+    let mut groups = Vec::new();
+    for group in pairs.chunk_by(|a, b| a >> 32 == b >> 32) {
+        let largest = group.chunk_by(|a, b| a == b).map(<[u64]>::len).max();
+        groups.push(Group {
+            rows: group.len(),
+            largest: largest.unwrap_or(0),
+        });
+    }
+    Some(groups)
+}
+
+/// The largest share of the pairs that one second parent holds.
+fn largest_share(pairs: &[u64]) -> f64 {
+    let mut seconds: Vec<u32> = pairs.iter().map(|&pair| pair as u32).collect();
+    seconds.sort_unstable();
+    let largest = seconds.chunk_by(|a, b| a == b).map(<[u32]>::len).max();
+    largest.unwrap_or(0) as f64 / pairs.len().max(1) as f64
+}
+
+impl KeyDependence {
+    /// Makes `key` follow `earlier` (the earlier key's parent rows, in the same rows) as the
+    /// real rows do. Rows with an empty key are left.
+    /// `parents`: the key's parent rows, and the class of each (its parent preference's
+    /// signature), which a moved row keeps where it can.
+    pub fn keep(
+        &self,
+        earlier: &[Option<usize>],
+        key: &mut [Option<usize>],
+        parents: KeyParents<'_>,
+        rng: &mut SynthRng,
+    ) {
+        if self.determines_earlier {
+            regroup(earlier, key, parents, rng);
+        } else {
+            follow(earlier, key);
+        }
+    }
+
+    /// Checks a dependence read from a model file: the earlier key is another column of the
+    /// table (`header`).
+    pub fn check(&self, column: &str, header: &[String]) -> Result<(), String> {
+        if self.earlier == column || !header.contains(&self.earlier) {
+            return Err(format!(
+                "following `{}`, not another column of the table",
+                crate::error::printable(&self.earlier)
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The rows where both keys are set, as (row, earlier parent, key parent).
+fn both_set(earlier: &[Option<usize>], key: &[Option<usize>]) -> Vec<(usize, usize, usize)> {
+    earlier
+        .iter()
+        .zip(key.iter())
+        .enumerate()
+        .filter_map(|(row, (a, b))| Some((row, (*a)?, (*b)?)))
+        .collect()
+}
+
+/// Gives all the rows of each earlier parent one key parent: the one most of them have while
+/// it has room for them, else the one with the most room (the key parents' rooms are their
+/// numbers of rows as assigned, so those survive). The earlier key then determines this one.
+fn follow(earlier: &[Option<usize>], key: &mut [Option<usize>]) {
+    let rows = both_set(earlier, key);
+    let earlier_parents = rows.iter().map(|&(_, a, _)| a + 1).max().unwrap_or(0);
+    let key_parents = rows.iter().map(|&(_, _, b)| b + 1).max().unwrap_or(0);
+    let mut group = vec![0usize; earlier_parents];
+    let mut room = vec![0i64; key_parents];
+    for &(_, a, b) in &rows {
+        group[a] += 1;
+        room[b] += 1;
+    }
+    let links = rows.iter().map(|&(row, a, b)| (a, b, row)).collect();
+    let owner = owners(links, &group, room);
+    for (row, a, _) in rows {
+        key[row] = owner[a];
+    }
+}
+
+/// Gives the key's parents owners among the earlier key's parents, class by class
+/// ([`owners_by_class`]), then moves the rows whose key parent another owner holds to one their
+/// own earlier parent owns, of the same class as the parent they had (`classes`: the parent
+/// preference's signature of each key parent, so a long flight keeps a large plane) where one
+/// has room: this key then determines the earlier one. Each key parent keeps its number of
+/// rows as long as its owner's rows allow. An earlier parent that owns none (fewer key parents
+/// have rows than earlier ones) is given a key parent without rows.
+fn regroup(
+    earlier: &[Option<usize>],
+    key: &mut [Option<usize>],
+    parents: KeyParents<'_>,
+    rng: &mut SynthRng,
+) {
+    let KeyParents { classes, .. } = parents;
+    let rows = both_set(earlier, key);
+    let key_parents = rows.iter().map(|&(_, _, b)| b + 1).max().unwrap_or(0);
+    let mut capacity = vec![0usize; key_parents];
+    for &(_, _, b) in &rows {
+        capacity[b] += 1;
+    }
+    let class = |b: usize| {
+        classes
+            .and_then(|classes| classes.get(b).copied())
+            .unwrap_or(0)
+    };
+    let owner = owners_by_class(&rows, &capacity, class);
+    let mut kept = vec![0usize; key_parents];
+    let mut moved: Vec<(usize, usize, usize)> = Vec::new();
+    for &(row, a, b) in &rows {
+        if owner[b] == Some(a) && kept[b] < capacity[b] {
+            kept[b] += 1;
+        } else {
+            moved.push((row, a, b));
+        }
+    }
+    let mut room = Room::of(&owner, &capacity, &kept, &class, rng);
+    room.unused = unused(key, parents.rows, class, rng);
+    for (row, a, b) in moved {
+        if let Some(parent) = room.take(a, class(b), rng) {
+            key[row] = Some(parent);
+        }
+    }
+}
+
+/// The owner of every key parent with rows ([`owners`]), the parents of each class given to
+/// the earlier parents as their rows with parents of that class need: a row then finds a
+/// parent of its class among its own earlier parent's.
+fn owners_by_class(
+    rows: &[(usize, usize, usize)],
+    capacity: &[usize],
+    class: impl Fn(usize) -> u16,
+) -> Vec<Option<usize>> {
+    let mut by_class: Vec<(u16, usize, usize, usize)> = rows
+        .iter()
+        .map(|&(row, a, b)| (class(b), b, a, row))
+        .collect();
+    by_class.sort_unstable();
+    let mut owner = vec![None; capacity.len()];
+    for rows in by_class.chunk_by(|x, y| x.0 == y.0) {
+        let (parents, parent_index) = dense(rows.iter().map(|r| r.1));
+        let (earlier, earlier_index) = dense(rows.iter().map(|r| r.2));
+        let mut needs = vec![0i64; earlier.len()];
+        let links = rows
+            .iter()
+            .map(|&(_, b, a, row)| {
+                needs[earlier_index[&a]] += 1;
+                (parent_index[&b], earlier_index[&a], row)
+            })
+            .collect();
+        let size: Vec<usize> = parents.iter().map(|&b| capacity[b]).collect();
+        for (item, chosen) in owners(links, &size, needs).into_iter().enumerate() {
+            owner[parents[item]] = chosen.map(|chosen| earlier[chosen]);
+        }
+    }
+    owner
+}
+
+/// The distinct values, sorted, and the place of each among them.
+fn dense(values: impl Iterator<Item = usize>) -> (Vec<usize>, HashMap<usize, usize>) {
+    let mut distinct: Vec<usize> = values.collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let index = distinct.iter().enumerate().map(|(i, &v)| (v, i)).collect();
+    (distinct, index)
+}
+
+/// What the key parents of each owner still have room for, a slot per row, grouped by owner
+/// and then by class, in random order within a class.
+struct Room {
+    /// (owner, class, tie-break, key parent), sorted.
+    slots: Vec<(usize, u16, u64, usize)>,
+    taken: Vec<bool>,
+    /// The next slot to look at of each (owner, class) and of each owner, with its end.
+    next_of_class: HashMap<(usize, u16), (usize, usize)>,
+    next_of_owner: HashMap<usize, (usize, usize)>,
+    /// The key parents of each owner, for rows beyond the room.
+    owned: HashMap<usize, Vec<usize>>,
+    /// Key parents without rows, by class, for owners without key parents.
+    unused: BTreeMap<u16, Vec<usize>>,
+}
+
+impl Room {
+    fn of(
+        owner: &[Option<usize>],
+        capacity: &[usize],
+        kept: &[usize],
+        class: &impl Fn(usize) -> u16,
+        rng: &mut SynthRng,
+    ) -> Room {
+        let mut slots = Vec::new();
+        let mut owned: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (b, owner) in owner.iter().enumerate() {
+            if let Some(a) = *owner {
+                owned.entry(a).or_default().push(b);
+                for _ in kept[b]..capacity[b] {
+                    slots.push((a, class(b), rng.random::<u64>(), b));
+                }
+            }
+        }
+        slots.sort_unstable();
+        let mut next_of_class = HashMap::new();
+        let mut next_of_owner = HashMap::new();
+        let mut start = 0;
+        for run in slots.chunk_by(|x, y| (x.0, x.1) == (y.0, y.1)) {
+            next_of_class.insert((run[0].0, run[0].1), (start, start + run.len()));
+            let owner_run = next_of_owner.entry(run[0].0).or_insert((start, start));
+            owner_run.1 = start + run.len();
+            start += run.len();
+        }
+        Room {
+            taken: vec![false; slots.len()],
+            slots,
+            next_of_class,
+            next_of_owner,
+            owned,
+            unused: BTreeMap::new(),
+        }
+    }
+
+    /// A key parent of `owner` for a row: one of `class` with room, else any with room, else
+    /// any it owns, else one without rows (of `class` if there is one) that it then owns
+    /// (`None` when there is none).
+    fn take(&mut self, owner: usize, class: u16, rng: &mut SynthRng) -> Option<usize> {
+        let (slots, taken) = (&self.slots, &mut self.taken);
+        let mut first_free = |range: Option<&mut (usize, usize)>| {
+            let range = range?;
+            while range.0 < range.1 && taken[range.0] {
+                range.0 += 1;
+            }
+            (range.0 < range.1).then(|| {
+                taken[range.0] = true;
+                slots[range.0].3
+            })
+        };
+        first_free(self.next_of_class.get_mut(&(owner, class)))
+            .or_else(|| first_free(self.next_of_owner.get_mut(&owner)))
+            .or_else(|| {
+                let owned = self.owned.get(&owner)?;
+                Some(owned[rng.random_range(0..owned.len())])
+            })
+            .or_else(|| {
+                let parent = match self.unused.get_mut(&class).and_then(Vec::pop) {
+                    Some(parent) => parent,
+                    None => self.unused.values_mut().find_map(Vec::pop)?,
+                };
+                self.owned.insert(owner, vec![parent]);
+                Some(parent)
+            })
+    }
+}
+
+/// The key's parent rows no row has, by class, in random order.
+fn unused(
+    key: &[Option<usize>],
+    parent_rows: usize,
+    class: impl Fn(usize) -> u16,
+    rng: &mut SynthRng,
+) -> BTreeMap<u16, Vec<usize>> {
+    let mut used = vec![false; parent_rows];
+    for b in key.iter().flatten() {
+        if let Some(used) = used.get_mut(*b) {
+            *used = true;
+        }
+    }
+    let mut by_class: BTreeMap<u16, Vec<usize>> = BTreeMap::new();
+    for b in (0..parent_rows).filter(|&b| !used[b]) {
+        by_class.entry(class(b)).or_default().push(b);
+    }
+    for parents in by_class.values_mut() {
+        shuffle(parents, rng);
+    }
+    by_class
+}
+
+/// The owner of every item with a size (a key parent and its rows, or an earlier parent and
+/// its rows), largest first: the owner most of the item's rows are linked to (`links`: item,
+/// owner and row, for every row), the earliest row's on a tie, while that owner still needs
+/// as many rows; else the one that needs the fewest of those that need as many, else the one
+/// that needs the most (the largest on a tie).
+fn owners(
+    mut links: Vec<(usize, usize, usize)>,
+    size: &[usize],
+    mut needs: Vec<i64>,
+) -> Vec<Option<usize>> {
+    links.sort_unstable();
+    let mut usual = vec![0usize; size.len()];
+    for item in links.chunk_by(|x, y| x.0 == y.0) {
+        let runs = item.chunk_by(|x, y| x.1 == y.1);
+        // Sorted, a run's first link is its earliest row.
+        if let Some(run) = runs.max_by_key(|run| (run.len(), Reverse(run[0].2))) {
+            usual[run[0].0] = run[0].1;
+        }
+    }
+    // Owners by need: the best fit for an item is the one that needs the fewest rows of those
+    // that need at least its size (large needs stay for large items).
+    let mut by_need: BTreeSet<(i64, usize)> = needs
+        .iter()
+        .enumerate()
+        .map(|(owner, &need)| (need, owner))
+        .collect();
+    let mut order: Vec<usize> = (0..size.len()).filter(|&item| size[item] > 0).collect();
+    order.sort_by_key(|&item| (Reverse(size[item]), item));
+    let mut owner = vec![None; size.len()];
+    for item in order {
+        let wanted = size[item] as i64;
+        let best_fit = || {
+            let fitting = by_need.range((wanted, 0)..).next();
+            fitting.or_else(|| by_need.last()).map(|&(_, other)| other)
+        };
+        let chosen = match needs[usual[item]] >= wanted {
+            true => usual[item],
+            false => best_fit().unwrap_or(usual[item]),
+        };
+        by_need.remove(&(needs[chosen], chosen));
+        needs[chosen] -= wanted;
+        by_need.insert((needs[chosen], chosen));
+        owner[item] = Some(chosen);
+    }
+    owner
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sampling::block_stream;
+
+    /// Planes and the airlines of their flights: `planes` planes, each with one airline of
+    /// `airlines` (plane % airlines), `flights` flights.
+    fn flown(planes: usize, airlines: usize, flights: usize) -> (Vec<u32>, Vec<u32>) {
+        let plane: Vec<u32> = (0..flights).map(|row| (row * 7 % planes) as u32).collect();
+        let airline = plane.iter().map(|&p| p % airlines as u32).collect();
+        (plane, airline)
+    }
+
+    #[test]
+    fn a_plane_determines_its_airline_and_not_the_other_way() {
+        let (plane, airline) = flown(300, 8, 3000);
+        assert!(determines(&plane, &airline));
+        assert!(!determines(&airline, &plane));
+    }
+
+    #[test]
+    fn a_large_table_keeps_its_dependence_and_loses_a_broken_one() {
+        // 300,000 flights of 20,000 planes, past the rows of the first look (which takes
+        // every flight of some planes).
+        let (plane, airline) = flown(20_000, 8, 300_000);
+        assert!(determines(&plane, &airline));
+        // One flight in twenty by another airline, at random.
+        let mut rng = block_stream(9, 0);
+        let mut broken = airline.clone();
+        for airline in &mut broken {
+            if rng.random_range(0..20) == 0 {
+                *airline = (*airline + 1) % 8;
+            }
+        }
+        assert!(!determines(&plane, &broken));
+        let (order, _) = flown(75_000, 8, 300_000);
+        assert!(!determines(&order, &plane));
+    }
+
+    #[test]
+    fn a_dependence_with_more_broken_rows_than_tolerated_is_none() {
+        let (plane, mut airline) = flown(300, 8, 3000);
+        // 3% of the flights flown by another airline.
+        for row in (0..3000).step_by(33) {
+            airline[row] = (airline[row] + 1) % 8;
+        }
+        assert!(!determines(&plane, &airline));
+        // 0.5% still is one.
+        let (plane, mut airline) = flown(300, 8, 3000);
+        for row in (0..3000).step_by(200) {
+            airline[row] = (airline[row] + 1) % 8;
+        }
+        assert!(determines(&plane, &airline));
+    }
+
+    #[test]
+    fn a_dependence_chance_would_keep_is_none() {
+        // A plane per flight (nothing to break), or one airline nearly always.
+        let (plane, airline) = flown(3000, 8, 3000);
+        assert!(!determines(&plane, &airline));
+        let plane: Vec<u32> = (0..3000).map(|row| (row % 1000) as u32).collect();
+        let airline: Vec<u32> = (0..3000).map(|row| u32::from(row == 5)).collect();
+        assert!(!determines(&plane, &airline));
+    }
+
+    #[test]
+    fn regrouped_keys_follow_the_earlier_and_keep_their_counts() {
+        let mut rng = block_stream(7, 0);
+        let rows = 4000;
+        let airline: Vec<Option<usize>> = (0..rows).map(|_| Some(rng.random_range(0..5))).collect();
+        let mut plane: Vec<Option<usize>> =
+            (0..rows).map(|_| Some(rng.random_range(0..200))).collect();
+        plane[3] = None;
+        let before = crate::keys::counts_by_row(&plane, 200);
+        let dependence = KeyDependence {
+            earlier: "carrier".into(),
+            determines_earlier: true,
+        };
+        let parents = KeyParents {
+            rows: 200,
+            classes: None,
+        };
+        dependence.keep(&airline, &mut plane, parents, &mut rng);
+        assert_eq!(plane[3], None);
+        let mut airline_of = vec![None; 200];
+        let mut broken = 0;
+        for (a, b) in airline.iter().zip(&plane) {
+            let (Some(a), Some(b)) = (a, b) else { continue };
+            match airline_of[*b] {
+                None => airline_of[*b] = Some(*a),
+                Some(owner) => broken += usize::from(owner != *a),
+            }
+        }
+        assert!(broken * 100 <= rows, "{broken} rows with another airline");
+        let after = crate::keys::counts_by_row(&plane, 200);
+        let changed: usize = before.iter().zip(&after).map(|(x, y)| x.abs_diff(*y)).sum();
+        assert!(changed * 10 <= rows, "counts moved by {changed} rows");
+    }
+
+    /// Who owns each key parent, from rows of (earlier, key), `None` where two owners share one.
+    fn owner_of_each(earlier: &[Option<usize>], key: &[Option<usize>]) -> HashMap<usize, usize> {
+        let mut owner = HashMap::new();
+        let mut shared = Vec::new();
+        for (a, b) in earlier.iter().zip(key) {
+            let (Some(a), Some(b)) = (a, b) else { continue };
+            if *owner.entry(*b).or_insert(*a) != *a {
+                shared.push(*b);
+            }
+        }
+        assert!(shared.is_empty(), "parents with two owners: {shared:?}");
+        owner
+    }
+
+    #[test]
+    fn moved_rows_keep_the_class_of_their_parent() {
+        let mut rng = block_stream(3, 0);
+        let rows = 2000;
+        let airline: Vec<Option<usize>> = (0..rows).map(|_| Some(rng.random_range(0..2))).collect();
+        let before: Vec<Option<usize>> = (0..rows).map(|_| Some(rng.random_range(0..8))).collect();
+        // Planes 0..4 are small, 4..8 large.
+        let classes: Vec<u16> = (0..8).map(|plane| u16::from(plane >= 4)).collect();
+        let mut plane = before.clone();
+        let dependence = KeyDependence {
+            earlier: "airline".into(),
+            determines_earlier: true,
+        };
+        let parents = KeyParents {
+            rows: 8,
+            classes: Some(&classes),
+        };
+        dependence.keep(&airline, &mut plane, parents, &mut rng);
+        owner_of_each(&airline, &plane);
+        let class_of = |plane: &Option<usize>| plane.map(|plane| classes[plane]);
+        let same = before
+            .iter()
+            .zip(&plane)
+            .filter(|(b, a)| class_of(b) == class_of(a))
+            .count();
+        assert!(same * 100 >= rows * 95, "{same} of {rows} kept their class");
+    }
+
+    #[test]
+    fn owners_without_key_parents_take_unused_ones() {
+        // Ten customers, their rows at three of twenty times.
+        let customer: Vec<Option<usize>> = (0..60).map(|row| Some(row % 10)).collect();
+        let mut time: Vec<Option<usize>> = (0..60).map(|row| Some(row % 3)).collect();
+        let dependence = KeyDependence {
+            earlier: "customer".into(),
+            determines_earlier: true,
+        };
+        let parents = KeyParents {
+            rows: 20,
+            classes: None,
+        };
+        dependence.keep(&customer, &mut time, parents, &mut block_stream(5, 0));
+        let owner = owner_of_each(&customer, &time);
+        assert_eq!(owner.len(), 10, "every customer owns a time");
+        assert!(time.iter().flatten().all(|&t| t < 20));
+    }
+
+    #[test]
+    fn followed_keys_take_the_usual_parent_while_it_has_room() {
+        // Stores have room for the rows they had: store 4 three, store 2 two, 3 and 1 one.
+        // Customer 0 (three rows, two at store 4) takes store 4. Customer 1 (stores 3 and 1, a
+        // tie: the earlier row's, 3) does not fit store 3 and takes the best fit, 2 (room for
+        // two). Customer 2 (stores 4 and 2) finds both full, and no store with room for two:
+        // it takes the roomiest left, 3 (the larger of 1 and 3 on a tie).
+        let customer = [
+            Some(0),
+            Some(0),
+            Some(0),
+            Some(1),
+            Some(1),
+            None,
+            Some(2),
+            Some(2),
+        ];
+        let mut store = vec![
+            Some(4),
+            Some(2),
+            Some(4),
+            Some(3),
+            Some(1),
+            Some(9),
+            Some(4),
+            Some(2),
+        ];
+        let dependence = KeyDependence {
+            earlier: "customer".into(),
+            determines_earlier: false,
+        };
+        let parents = KeyParents {
+            rows: 10,
+            classes: None,
+        };
+        dependence.keep(&customer, &mut store, parents, &mut block_stream(1, 0));
+        let expected = [
+            Some(4),
+            Some(4),
+            Some(4),
+            Some(2),
+            Some(2),
+            Some(9),
+            Some(3),
+            Some(3),
+        ];
+        assert_eq!(store, expected);
+    }
+}
