@@ -628,7 +628,8 @@ fn draw_table(
         Generation::Sequential { key } => {
             let factor = growth(models, done, &key.parent, scale);
             let context = synthetic_context(models, done, &key.parent);
-            let (columns, parents) = sequences(trained, &context, factor, rng);
+            let growth = (factor, kept_growth(models, &key.parent, scale));
+            let (columns, parents) = sequences(trained, &context, growth, rng);
             let row_count = parents.len();
             foreign_keys.insert(key.column.clone(), parents);
             (row_count, columns)
@@ -967,16 +968,41 @@ fn growth(models: &Models, done: &Done, parent: &str, scale: f64) -> f64 {
     done[parent].rows as f64 / trained.real_rows.max(1) as f64
 }
 
+/// The growth of the sequences of a child of `parent` themselves: the scale under a kept
+/// parent (its rows stay its real ones whatever the scale, so its children grow instead, as
+/// they would under a root that grew), else none (`None`: the parent's rows grew).
+fn kept_growth(models: &Models, parent: &str, scale: f64) -> Option<f64> {
+    let kept = models.tables.get(parent).is_some_and(|t| t.kept.is_some());
+    (kept && scale != 1.0).then_some(scale)
+}
+
+/// Sequence `lengths` multiplied by `growth` (rounded at random, from a stream of their own
+/// drawn from `rng`), if any: a table under a kept parent grows with `--scale`.
+fn grown_lengths(lengths: Vec<usize>, growth: Option<f64>, rng: &mut SynthRng) -> Vec<usize> {
+    let Some(growth) = growth else {
+        return lengths;
+    };
+    let mut stream = block_stream(rng.random(), 0);
+    lengths
+        .into_iter()
+        .map(|length| {
+            let x = length as f64 * growth;
+            x as usize + usize::from(stream.random::<f64>() < x.fract())
+        })
+        .collect()
+}
+
 /// All sequences of a sequential table, then the rows whose parent key is empty, as the
 /// table's columns (each sequence moved into them as it is drawn, so the rows of the whole
-/// table are never held twice).
+/// table are never held twice). `kept_growth`: see [`kept_growth`].
 fn sequences(
     trained: &TrainedTable,
     parent_view: &Parent<'_>,
-    factor: f64,
+    (factor, kept_growth): (f64, Option<f64>),
     rng: &mut SynthRng,
 ) -> (Vec<Column>, Vec<Option<usize>>) {
     let lengths = trained.model.sample_lengths(parent_view, rng);
+    let lengths = grown_lengths(lengths, kept_growth, rng);
     let orphan_rows = scaled(trained.orphan_rows, factor);
     let capacity = lengths
         .iter()

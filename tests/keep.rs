@@ -351,6 +351,51 @@ fn tables_that_point_at_kept_tables_grow_with_the_scale_and_the_kept_tables_do_n
     assert_eq!(column(&out.join("days.csv"), "day_id").len(), 400);
 }
 
+/// A table generated per row of a kept table (sales sequential by their colour) grows with the
+/// scale too: each kept row gets about three times the children it gets at scale 1, where the
+/// scale was ignored. A row count asked for it says the scale decides, not (as before) to ask
+/// a row count of the kept table, which is refused.
+#[test]
+fn sequences_under_a_kept_table_grow_with_the_scale() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    planted(dir.path());
+    let schema = dir.path().join("schema.yaml");
+    let text = fs::read_to_string(&schema).expect("schema");
+    let sequential = text.replace("    sequential: false\n", "    sequence_by: colour\n");
+    assert_ne!(
+        sequential, text,
+        "the planted schema names sales non-sequential"
+    );
+    fs::write(&schema, sequential).expect("write");
+    let schema = schema.to_string_lossy().into_owned();
+    let out = dir.path().join("out");
+    let out_arg = out.to_string_lossy().into_owned();
+    let args = ["run", &schema, "-o", &out_arg, "--seed", "7", "--quiet"];
+    let sales_by_colour = |scale: &str| {
+        let (code, err) = dxsynth(&[&args[..], &["--scale", scale]].concat());
+        assert_eq!(code, 0, "{err}");
+        counts(&column(&out.join("sales.csv"), "colour"))
+    };
+    let (once, thrice) = (sales_by_colour("1"), sales_by_colour("3"));
+    let sales: usize = thrice.values().sum();
+    assert!((1700..=1900).contains(&sales), "{sales} sales");
+    for (colour, &count) in &once {
+        let grown = thrice.get(colour).copied().unwrap_or(0) as f64;
+        let ratio = grown / count as f64;
+        assert!(
+            (2.5..=3.5).contains(&ratio),
+            "{colour}: {grown} sales, {count} at scale 1"
+        );
+    }
+    let (code, err) = dxsynth(&[&args[..], &["--rows", "sales=1000"]].concat());
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("kept as it is") && err.contains("scale"),
+        "{err}"
+    );
+    assert!(!err.contains("set the rows of"), "{err}");
+}
+
 /// Two keys to a kept calendar whose real rows are always in order (shipped on or after the
 /// order day; a follow-up on or after the visit; bought on or before the return day) stay in
 /// order, as far apart as real rows are: assigned each on its own, they broke it in about half

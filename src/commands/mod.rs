@@ -173,7 +173,8 @@ pub struct OutputArgs {
     /// fresh seed that the summary prints.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Factor on the number of rows of root tables; child tables follow their parents.
+    /// Factor on the number of rows of root tables; child tables follow their parents (and
+    /// children of a kept table, whose rows stay the real ones, grow by the factor).
     #[arg(long, default_value_t = 1.0, value_parser = positive_scale)]
     pub scale: f64,
     /// Exactly N rows for TABLE, a table generated without a parent (a root table, or one

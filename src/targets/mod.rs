@@ -104,7 +104,7 @@ impl Targets {
         given: &GivenFiles,
         scale: f64,
     ) -> Result<Targets> {
-        let mut row_problems = row_problems(&models.plan, rows, given);
+        let mut row_problems = row_problems(models, rows, given);
         row_problems.extend(kept_problems(models, rows));
         row_problems.extend(empty_parents(models, rows, given, scale));
         if !row_problems.is_empty() {
@@ -265,7 +265,8 @@ fn kept_keys(models: &Models) -> IndexMap<&str, Vec<String>> {
 }
 
 /// Every reason the asked row counts cannot be honoured.
-fn row_problems(plan: &Plan, rows: &RowTargets, given: &GivenFiles) -> Vec<Problem> {
+fn row_problems(models: &Models, rows: &RowTargets, given: &GivenFiles) -> Vec<Problem> {
+    let plan = &models.plan;
     let mut problems = Vec::new();
     for (table, _) in &rows.0 {
         let Some(table_plan) = plan.table(table) else {
@@ -273,13 +274,25 @@ fn row_problems(plan: &Plan, rows: &RowTargets, given: &GivenFiles) -> Vec<Probl
             continue;
         };
         if let Generation::Sequential { key } = &table_plan.generation {
+            let roots = root_ancestors(plan, table);
+            let kept = |root: &String| models.tables.get(root).is_some_and(|t| t.kept.is_some());
+            // Kept roots keep their real rows: only the scale grows what descends from them.
+            let instead = match roots.iter().all(kept) {
+                true => format!(
+                    "{} kept as it is (its real rows), so only the scale changes their number",
+                    match roots.len() {
+                        1 => format!("{} is", quoted(&roots)),
+                        _ => format!("{} are", quoted(&roots)),
+                    }
+                ),
+                false => format!("set the rows of {} instead", quoted(&roots)),
+            };
             problems.push(about(
                 table,
                 format!(
                     "its rows are generated per `{}` row, so their number follows its parents': \
-                     set the rows of {} instead",
+                     {instead}",
                     key.parent,
-                    quoted(&root_ancestors(plan, table)),
                 ),
             ));
         }
