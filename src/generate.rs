@@ -628,8 +628,9 @@ fn draw_table(
         Generation::Sequential { key } => {
             let factor = growth(models, done, &key.parent, scale);
             let context = synthetic_context(models, done, &key.parent);
-            let growth = (factor, kept_growth(models, &key.parent, scale));
-            let (columns, parents) = sequences(trained, &context, growth, rng);
+            let tables = (models, trained);
+            let lengths = sequence_lengths(tables, (&key.parent, &context), scale, rng);
+            let (columns, parents) = sequences(trained, &context, (factor, lengths), rng);
             let row_count = parents.len();
             foreign_keys.insert(key.column.clone(), parents);
             (row_count, columns)
@@ -968,20 +969,43 @@ fn growth(models: &Models, done: &Done, parent: &str, scale: f64) -> f64 {
     done[parent].rows as f64 / trained.real_rows.max(1) as f64
 }
 
-/// The growth of the sequences of a child of `parent` themselves: the scale under a kept
-/// parent (its rows stay its real ones whatever the scale, so its children grow instead, as
-/// they would under a root that grew), else none (`None`: the parent's rows grew).
-fn kept_growth(models: &Models, parent: &str, scale: f64) -> Option<f64> {
-    let kept = models.tables.get(parent).is_some_and(|t| t.kept.is_some());
-    (kept && scale != 1.0).then_some(scale)
+/// The length of every parent row's sequence. Under a kept parent (its synthetic rows are its
+/// real ones, whatever the scale): each row's real number of children, grown from the rows the
+/// table was trained on to its real rows and then by the scale (rounded at random); without
+/// those counts, drawn and grown by the scale. Else drawn from the model, per synthetic parent
+/// (whose number of rows already follows the scale).
+fn sequence_lengths(
+    (models, trained): (&Models, &TrainedTable),
+    (parent_name, parent): (&str, &Parent<'_>),
+    scale: f64,
+    rng: &mut SynthRng,
+) -> Vec<usize> {
+    let kept = models
+        .tables
+        .get(parent_name)
+        .is_some_and(|t| t.kept.is_some());
+    let by_row = trained
+        .sequence_by_row
+        .as_ref()
+        .filter(|counts| kept && counts.len() == parent.rows);
+    match by_row {
+        Some(counts) => {
+            let trained_on: usize = counts.iter().sum();
+            let real = trained.real_rows.saturating_sub(trained.orphan_rows);
+            let growth = scale * real as f64 / trained_on.max(1) as f64;
+            grown(counts.clone(), growth, rng)
+        }
+        None if kept => grown(trained.model.sample_lengths(parent, rng), scale, rng),
+        None => trained.model.sample_lengths(parent, rng),
+    }
 }
 
-/// Sequence `lengths` multiplied by `growth` (rounded at random, from a stream of their own
-/// drawn from `rng`), if any: a table under a kept parent grows with `--scale`.
-fn grown_lengths(lengths: Vec<usize>, growth: Option<f64>, rng: &mut SynthRng) -> Vec<usize> {
-    let Some(growth) = growth else {
+/// `lengths` multiplied by `growth`, rounded at random from a stream of their own drawn from
+/// `rng` (none drawn when `growth` is 1).
+fn grown(lengths: Vec<usize>, growth: f64, rng: &mut SynthRng) -> Vec<usize> {
+    if growth == 1.0 {
         return lengths;
-    };
+    }
     let mut stream = block_stream(rng.random(), 0);
     lengths
         .into_iter()
@@ -994,15 +1018,13 @@ fn grown_lengths(lengths: Vec<usize>, growth: Option<f64>, rng: &mut SynthRng) -
 
 /// All sequences of a sequential table, then the rows whose parent key is empty, as the
 /// table's columns (each sequence moved into them as it is drawn, so the rows of the whole
-/// table are never held twice). `kept_growth`: see [`kept_growth`].
+/// table are never held twice).
 fn sequences(
     trained: &TrainedTable,
     parent_view: &Parent<'_>,
-    (factor, kept_growth): (f64, Option<f64>),
+    (factor, lengths): (f64, Vec<usize>),
     rng: &mut SynthRng,
 ) -> (Vec<Column>, Vec<Option<usize>>) {
-    let lengths = trained.model.sample_lengths(parent_view, rng);
-    let lengths = grown_lengths(lengths, kept_growth, rng);
     let orphan_rows = scaled(trained.orphan_rows, factor);
     let capacity = lengths
         .iter()

@@ -71,6 +71,11 @@ pub struct TrainedTable {
     /// The real rows' order, when generation must change its own to match it (see
     /// [`crate::row_order`]).
     pub row_order: Option<RowOrder>,
+    /// For a sequential table under a kept parent (whose synthetic rows are its real rows), the
+    /// real children of each parent row: each category gets its own number of products, as
+    /// assigned keys to a kept table do (`KeyDistribution::by_row`). Since format 21.
+    #[serde(default)]
+    pub sequence_by_row: Option<Vec<usize>>,
 }
 
 /// The trained models of every table, with the plan that orders them and the settings they
@@ -242,6 +247,10 @@ fn train_table(
     let orphan_rows = sequence.as_ref().map_or(0, |(_, index)| {
         index.iter().filter(|row| row.is_none()).count()
     });
+    let sequence_by_row = sequence
+        .as_ref()
+        .filter(|(key, _)| kept.contains_key(&key.parent))
+        .map(|(key, index)| keys::counts_by_row(index, input.tables[&key.parent].rows()));
     let linked = Linked {
         input,
         table,
@@ -341,6 +350,7 @@ fn train_table(
         semantic,
         rules: rules.into_iter().chain(keyed).collect(),
         row_order,
+        sequence_by_row,
     }
 }
 

@@ -15,8 +15,8 @@ use rayon::prelude::*;
 
 use super::{
     Done, DrawnRows, Sink, SyntheticTable, assign_keys, draw_sequences, empty_columns,
-    fill_semantic_with, grown_lengths, growth, husk_of, keep_dependences, keep_keys_ordered,
-    keep_pairs_unique, kept_growth, key_rows, keyed_base, refer_to_written_keys, synthetic_context,
+    fill_semantic_with, growth, husk_of, keep_dependences, keep_keys_ordered, keep_pairs_unique,
+    key_rows, keyed_base, refer_to_written_keys, sequence_lengths, synthetic_context,
 };
 use crate::data::{Column, Value};
 use crate::direct::{DirectReader, DirectWriter};
@@ -55,9 +55,8 @@ impl<'m> Table<'m> {
         let factor = growth(self.models, done, &key.parent, self.scale);
         let orphan_rows = scaled(trained.orphan_rows, factor);
         let parent_view = synthetic_context(self.models, done, &key.parent);
-        let lengths = trained.model.sample_lengths(&parent_view, rng);
-        let kept_growth = kept_growth(self.models, &key.parent, self.scale);
-        let lengths = grown_lengths(lengths, kept_growth, rng);
+        let tables = (self.models, trained);
+        let lengths = sequence_lengths(tables, (&key.parent, &parent_view), self.scale, rng);
         let expected = lengths
             .iter()
             .fold(orphan_rows, |sum, &len| sum.saturating_add(len));
