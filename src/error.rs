@@ -129,8 +129,10 @@ pub enum Error {
     /// A generation expected to make more rows than one run can hold in memory: refused
     /// before any work rather than aborting on allocation halfway.
     #[error(
-        "the output would have about {estimate:.3e} rows ({real} real rows x scale {scale}), \
-         more than the {limit:.0e} rows one run can hold in memory; use a smaller scale"
+        "the output would have {} rows ({real} real rows x scale {}), \
+         more than the {limit:.0e} rows one run can hold in memory; use a smaller scale",
+        about(*.estimate),
+        short_number(*.scale)
     )]
     TooManyRows {
         /// Rows expected (real rows times the scale).
@@ -327,3 +329,48 @@ pub fn printable(text: &str) -> String {
 
 /// Result alias of the library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A number as people read it in a message: as written when short (`2.5`, `10`), else in
+/// scientific notation (`1.000e308`, not 309 digits).
+fn short_number(x: f64) -> String {
+    match x.abs() < 1e9 {
+        true => x.to_string(),
+        false => format!("{x:.3e}"),
+    }
+}
+
+/// An estimate in a message: `about 3.000e12`, or `more than 1e308` past what a number holds.
+fn about(x: f64) -> String {
+    match x.is_finite() {
+        true => format!("about {x:.3e}"),
+        false => "more than 1e308".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn huge_scales_and_estimates_are_printed_short() {
+        let error = Error::TooManyRows {
+            estimate: f64::INFINITY,
+            real: 3,
+            scale: 1e308,
+            limit: 1e8,
+        };
+        let message = error.to_string();
+        assert!(message.contains("more than 1e308 rows"), "{message}");
+        assert!(message.contains("scale 1.000e308"), "{message}");
+        assert!(message.len() < 200, "{message}");
+        let error = Error::TooManyRows {
+            estimate: 1.5e8,
+            real: 3,
+            scale: 5e7,
+            limit: 1e8,
+        };
+        let message = error.to_string();
+        assert!(message.contains("about 1.500e8 rows"), "{message}");
+        assert!(message.contains("scale 50000000"), "{message}");
+    }
+}

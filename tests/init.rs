@@ -285,6 +285,25 @@ fn an_existing_schema_needs_force() {
     );
 }
 
+/// An output that is a folder is named as one, without the advice to force (which cannot
+/// replace a folder by a file), with or without --force.
+#[test]
+fn a_folder_as_output_is_refused_without_advising_force() {
+    let data = folder(SHOP);
+    let dir = data.path().to_string_lossy().into_owned();
+    let existing = data.path().join("somewhere");
+    std::fs::create_dir(&existing).expect("a folder");
+    let existing = existing.to_string_lossy().into_owned();
+    for force in [&[][..], &["--force"][..]] {
+        let refused = dxsynth(&[&["init", &dir, "-o", &existing][..], force].concat());
+        let stderr = text(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("is a folder"), "{stderr}");
+        assert!(stderr.contains("schema.yaml"), "{stderr}");
+        assert!(!stderr.contains("pass --force"), "{stderr}");
+    }
+}
+
 #[test]
 fn output_elsewhere_gets_relative_paths() {
     let data = folder(SHOP);

@@ -81,6 +81,18 @@ pub fn run(args: &Args) -> Outcome {
         _ => PathBuf::from("schema.yaml"),
     });
     refuse_location_as_output(&output)?;
+    if !args.dry_run && output.is_dir() {
+        // --force would not help: a folder is never replaced by the schema.
+        return Err(Failure::Argument {
+            flag: "--output",
+            message: format!(
+                "`{}` is a folder, but `init --output` is the YAML schema file to write: give \
+                 a file's path, e.g. `{}`",
+                output.display(),
+                output.join("schema.yaml").display()
+            ),
+        });
+    }
     if !args.dry_run && !args.force && output.exists() {
         return Err(on_output(Error::OutputExists(output)));
     }
