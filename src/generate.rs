@@ -17,6 +17,7 @@ use rand::RngExt;
 
 use crate::data::{Column, Value};
 use crate::error::{Error, Problem, Problems, Result};
+use crate::keys::KeyDistribution;
 use crate::model::parent_preference::LinkedColumns;
 use crate::model::{Parent, Row, TableModel};
 use crate::plan::{Generation, Plan, TablePlan};
@@ -698,79 +699,94 @@ fn assign_keys(
 }
 
 /// Makes each assigned key that follows from (or determines) an earlier key in the real rows
-/// do so in the synthetic rows too (`KeyDistribution::dependence`), in key order, each such
-/// key from a stream of its own drawn from the table's: a table without one draws as before.
+/// do so in the synthetic rows too (`KeyDistribution::dependence`), in key order: a table
+/// without one draws as before.
 fn keep_dependences(
     trained: &TrainedTable,
     done: &Done,
     foreign_keys: &mut IndexMap<String, Vec<Option<usize>>>,
     rng: &mut SynthRng,
 ) {
-    for distribution in &trained.assigned {
-        let Some(dependence) = &distribution.dependence else {
-            continue;
-        };
-        let first = foreign_keys.get_index_of(&dependence.earlier);
-        let second = foreign_keys.get_index_of(&distribution.column);
-        let (Some(first), Some(second)) = (first, second) else {
-            continue;
-        };
-        if first == second {
-            continue;
-        }
-        let mut stream = block_stream(rng.random(), 0);
-        let mut key_rows = std::mem::take(&mut foreign_keys[second]);
-        let parent = done.get(&distribution.parent);
-        let classes =
-            parent.and_then(|parent| distribution.parent_classes(&parent.columns, parent.rows));
-        let parents = crate::keys::dependence::KeyParents {
-            rows: parent.map_or(0, |parent| parent.rows),
-            classes: classes.as_deref(),
-        };
-        dependence.keep(&foreign_keys[first], &mut key_rows, parents, &mut stream);
-        foreign_keys[second] = key_rows;
-    }
+    let earlier: fn(&KeyDistribution) -> Option<&str> =
+        |d| d.dependence.as_ref().map(|d| d.earlier.as_str());
+    rearrange_keys(
+        trained,
+        foreign_keys,
+        rng,
+        earlier,
+        |d, first, key, stream| {
+            let Some(dependence) = &d.dependence else {
+                return;
+            };
+            let parent = done.get(&d.parent);
+            let classes = parent.and_then(|parent| d.parent_classes(&parent.columns, parent.rows));
+            let parents = crate::keys::dependence::KeyParents {
+                rows: parent.map_or(0, |parent| parent.rows),
+                classes: classes.as_deref(),
+            };
+            dependence.keep(first, key, parents, stream);
+        },
+    );
 }
 
 /// Gives the rows of a table whose assigned key pairs with an earlier key uniquely in the real
 /// rows ([`crate::keys::KeyDistribution::unique_with`]) pairs of their own
-/// ([`crate::keys::unique_pairs`]), each such key from a stream of its own drawn from the
-/// table's: a table without one draws as before.
+/// ([`crate::keys::unique_pairs`]): a table without one draws as before.
 fn keep_pairs_unique(
     trained: &TrainedTable,
     foreign_keys: &mut IndexMap<String, Vec<Option<usize>>>,
     rng: &mut SynthRng,
 ) {
-    for distribution in &trained.assigned {
-        let Some(first) = &distribution.unique_with else {
-            continue;
-        };
-        let first = foreign_keys.get_index_of(first);
-        let second = foreign_keys.get_index_of(&distribution.column);
-        let (Some(first), Some(second)) = (first, second) else {
-            continue;
-        };
-        let mut stream = block_stream(rng.random(), 0);
-        let mut pairs_with = std::mem::take(&mut foreign_keys[second]);
-        crate::keys::unique_pairs(&foreign_keys[first], &mut pairs_with, &mut stream);
-        foreign_keys[second] = pairs_with;
-    }
+    let earlier: fn(&KeyDistribution) -> Option<&str> = |d| d.unique_with.as_deref();
+    rearrange_keys(
+        trained,
+        foreign_keys,
+        rng,
+        earlier,
+        |_, first, key, stream| {
+            crate::keys::unique_pairs(first, key, stream);
+        },
+    );
 }
 
 /// Puts the keys a table keeps in their real order (`KeyDistribution::order`) in that order
-/// in every row, at a real distance from the earlier key ([`crate::keys::KeyOrder::follow`]),
-/// each such key from a stream of its own drawn from the table's: a table without one draws as
-/// before.
+/// in every row, at a real distance from the earlier key ([`crate::keys::KeyOrder::follow`]):
+/// a table without one draws as before.
 fn keep_keys_ordered(
     trained: &TrainedTable,
     foreign_keys: &mut IndexMap<String, Vec<Option<usize>>>,
     rng: &mut SynthRng,
 ) {
+    let earlier: fn(&KeyDistribution) -> Option<&str> =
+        |d| d.order.as_ref().map(|order| order.earlier.as_str());
+    rearrange_keys(
+        trained,
+        foreign_keys,
+        rng,
+        earlier,
+        |d, first, key, stream| {
+            if let Some(order) = &d.order {
+                order.follow(first, key, d.children_per_parent.len(), stream);
+            }
+        },
+    );
+}
+
+/// Calls `rearrange` for every assigned key for which `earlier` names another key of the row:
+/// with that key's parent rows, this key's to change, and a stream of its own drawn from
+/// `rng` (nothing is drawn for a table without such a key).
+fn rearrange_keys(
+    trained: &TrainedTable,
+    foreign_keys: &mut IndexMap<String, Vec<Option<usize>>>,
+    rng: &mut SynthRng,
+    earlier: fn(&KeyDistribution) -> Option<&str>,
+    mut rearrange: impl FnMut(&KeyDistribution, &[Option<usize>], &mut [Option<usize>], &mut SynthRng),
+) {
     for distribution in &trained.assigned {
-        let Some(order) = &distribution.order else {
+        let Some(earlier) = earlier(distribution) else {
             continue;
         };
-        let first = foreign_keys.get_index_of(&order.earlier);
+        let first = foreign_keys.get_index_of(earlier);
         let second = foreign_keys.get_index_of(&distribution.column);
         let (Some(first), Some(second)) = (first, second) else {
             continue;
@@ -780,8 +796,12 @@ fn keep_keys_ordered(
         }
         let mut stream = block_stream(rng.random(), 0);
         let mut key_rows = std::mem::take(&mut foreign_keys[second]);
-        let rows = distribution.children_per_parent.len();
-        order.follow(&foreign_keys[first], &mut key_rows, rows, &mut stream);
+        rearrange(
+            distribution,
+            &foreign_keys[first],
+            &mut key_rows,
+            &mut stream,
+        );
         foreign_keys[second] = key_rows;
     }
 }

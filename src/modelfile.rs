@@ -338,29 +338,27 @@ mod tests {
             .find(|(_, trained)| !trained.assigned.is_empty())
             .expect("the shop has an assigned key");
         let own = models.tables[table].assigned[0].column.clone();
+        // The message of a model whose first assigned key of `table` is changed by `change`.
+        let damaged = |change: &dyn Fn(&mut crate::keys::KeyDistribution)| {
+            let mut damaged = models.clone();
+            let key = damaged
+                .tables
+                .get_mut(table)
+                .expect("the table")
+                .assigned
+                .get_mut(0);
+            change(key.expect("its key"));
+            problem(&to_bytes(&damaged).expect("encode")).to_string()
+        };
         for bad in ["no_such_column".to_string(), own] {
-            let mut damaged = models.clone();
-            let key = damaged
-                .tables
-                .get_mut(table)
-                .expect("the table")
-                .assigned
-                .get_mut(0);
-            key.expect("its key").unique_with = Some(bad.clone());
-            let message = problem(&to_bytes(&damaged).expect("encode")).to_string();
+            let message = damaged(&|key| key.unique_with = Some(bad.clone()));
             assert!(message.contains("pairs unique with"), "{bad}: {message}");
-            let mut damaged = models.clone();
-            let key = damaged
-                .tables
-                .get_mut(table)
-                .expect("the table")
-                .assigned
-                .get_mut(0);
-            key.expect("its key").dependence = Some(crate::keys::dependence::KeyDependence {
-                earlier: bad.clone(),
-                determines_earlier: true,
+            let message = damaged(&|key| {
+                key.dependence = Some(crate::keys::dependence::KeyDependence {
+                    earlier: bad.clone(),
+                    determines_earlier: true,
+                })
             });
-            let message = problem(&to_bytes(&damaged).expect("encode")).to_string();
             assert!(message.contains("following"), "{bad}: {message}");
         }
     }
