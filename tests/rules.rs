@@ -304,6 +304,51 @@ fn pairs_of_keys_unique_in_every_real_row_are_unique_in_the_synthetic_rows() {
     }
 }
 
+/// Year, month and day columns that name a real day in every real row do in every synthetic
+/// row too (no 30 February, no 31 April), at scale 1 and 3, where drawn as numbers some did not.
+#[test]
+fn year_month_and_day_columns_name_real_days() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut rng = dxsynth::sampling::rng_for(SEED, "dates");
+    let mut people = String::from("person_id,birth_year,birth_month,birth_day,score\n");
+    for person in 1..=3000 {
+        let (year, month) = (rng.random_range(1940..2005), rng.random_range(1..=12u32));
+        let date = NaiveDate::from_ymd_opt(year, month, 1).expect("a month");
+        let last = (date + chrono::Months::new(1) - chrono::Days::new(1)).day();
+        let day = rng.random_range(1..=last);
+        let score = rng.random_range(0..100);
+        writeln!(people, "{person},{year},{month},{day},{score}").expect("a line");
+    }
+    std::fs::write(dir.path().join("people.csv"), people).expect("written");
+    let schema = dir.path().join("schema.yaml");
+    std::fs::write(
+        &schema,
+        "tables:\n  people:\n    path: people.csv\n    primary_key: person_id\n",
+    )
+    .expect("schema written");
+    for scale in [1.0, 3.0] {
+        let out = dir.path().join("out");
+        common::run(&schema, &out, SEED, scale);
+        let people = common::Csv::read(&out.join("people.csv"));
+        let parts = ["birth_year", "birth_month", "birth_day"].map(|c| people.column(c));
+        let not_days = (0..people.rows.len())
+            .filter(|&row| {
+                let [y, m, d] = parts.each_ref().map(|c| c[row].parse::<u32>().ok());
+                let (Some(y), Some(m), Some(d)) = (y, m, d) else {
+                    return false;
+                };
+                NaiveDate::from_ymd_opt(y as i32, m, d).is_none()
+            })
+            .count();
+        assert_eq!(not_days, 0, "scale {scale}: rows naming no day");
+        assert!(
+            people.rows.len() >= 2900,
+            "scale {scale}: {} rows",
+            people.rows.len()
+        );
+    }
+}
+
 /// A key that determines another in every real row keeps doing so: each plane is flown by
 /// one airline (the plane's key determines the airline's), and each customer shops at one
 /// store (the customer's key determines the store's), whether the determined key is assigned

@@ -76,6 +76,7 @@ pub fn discover(frame: &Frame<'_>, min_count: usize) -> Vec<Rule> {
     let mut kinds = Vec::new();
     kinds.extend(orders(frame, &numeric, &sample));
     kinds.extend(clock_times(frame, min_count));
+    kinds.extend(dates(frame));
     kinds.extend(arithmetic(frame, &sample));
     kinds.extend(sums(frame, &sample));
     kinds.extend(products(frame, &sample));
@@ -476,6 +477,98 @@ fn distinct_count(column: Resolved<'_>, rows: usize) -> usize {
         }
     }
     seen.len()
+}
+
+/// Integer columns that name a calendar day together: for each day column (1..31, some days
+/// past the 28th), the first month column (1..12, up to November at least) and 4-digit year
+/// column with which every row names a day, where taken apart they would break that in at
+/// least [`MIN_BROKEN_DATES`] rows (31 April, 30 February).
+fn dates(frame: &Frame<'_>) -> Vec<RuleKind> {
+    let columns: Vec<(Resolved<'_>, (f64, f64))> = integers(frame)
+        .into_iter()
+        .filter_map(|column| Some((column, value_range(column, frame.rows)?)))
+        .collect();
+    let within = |low: f64, high: f64, wanted: (f64, f64, f64)| {
+        low >= wanted.0 && high <= wanted.1 && high >= wanted.2
+    };
+    let of = |wanted: (f64, f64, f64)| {
+        columns
+            .iter()
+            .filter(move |(_, (low, high))| within(*low, *high, wanted))
+            .map(|(column, _)| *column)
+    };
+    let mut found = Vec::new();
+    for day in of((1.0, 31.0, 29.0)) {
+        let triple = of((1.0, 12.0, 11.0)).find_map(|month| {
+            let year = of((1000.0, 9999.0, 1000.0)).find(|year| {
+                is_calendar(*year, month, day, frame.rows)
+                    && broken_by_chance(month, day, frame.rows) >= MIN_BROKEN_DATES
+            })?;
+            Some((year, month))
+        });
+        if let Some((year, month)) = triple
+            && [year, month]
+                .iter()
+                .all(|c| c.column().name != day.column().name)
+        {
+            found.push(RuleKind::DateParts {
+                year: year.column().name.clone(),
+                month: month.column().name.clone(),
+                day: day.column().name.clone(),
+            });
+        }
+    }
+    found
+}
+
+/// The rows a year, month and day rule needs chance to have broken (see [`dates`]).
+const MIN_BROKEN_DATES: f64 = 5.0;
+
+/// The smallest and largest value of a column (`None` without values).
+fn value_range(column: Resolved<'_>, rows: usize) -> Option<(f64, f64)> {
+    (0..rows)
+        .filter_map(|row| column.value(row).as_number())
+        .fold(None, |range, x| match range {
+            None => Some((x, x)),
+            Some((low, high)) => Some((x.min(low), x.max(high))),
+        })
+}
+
+/// Whether every row with the three values set names a day, in at least [`MIN_SUPPORT`] rows.
+fn is_calendar(year: Resolved<'_>, month: Resolved<'_>, day: Resolved<'_>, rows: usize) -> bool {
+    let mut support = 0;
+    for row in 0..rows {
+        let values = [year, month, day].map(|c| c.value(row).as_number());
+        let [Some(y), Some(m), Some(d)] = values else {
+            continue;
+        };
+        if !super::measure::is_date(y, m, d) {
+            return false;
+        }
+        support += 1;
+    }
+    support >= MIN_SUPPORT
+}
+
+/// The rows whose month and day, drawn apart (each from its own real values), would name no
+/// day: the days past each month's end (in a leap year), weighed by how often each is seen.
+fn broken_by_chance(month: Resolved<'_>, day: Resolved<'_>, rows: usize) -> f64 {
+    let (mut months, mut days) = ([0.0f64; 13], [0.0f64; 32]);
+    let mut both = 0.0f64;
+    for row in 0..rows {
+        let (m, d) = (month.value(row).as_number(), day.value(row).as_number());
+        let (Some(m), Some(d)) = (m, d) else { continue };
+        months[(m as usize).min(12)] += 1.0;
+        days[(d as usize).min(31)] += 1.0;
+        both += 1.0;
+    }
+    let mut broken = 0.0;
+    for (m, &month_rows) in months.iter().enumerate().skip(1) {
+        let last = super::local_time::days_in_month(2000.0, m as f64).unwrap_or(31.0) as usize;
+        let past_the_end: f64 = days.iter().skip(last + 1).sum();
+        broken += month_rows * past_the_end / both.max(1.0);
+    }
+    broken
 }
 
 /// Integer columns holding HHMM clock times.
@@ -1792,6 +1885,50 @@ mod tests {
             integers("high", high.into_iter()),
         ];
         assert!(found(&columns).is_empty(), "{:?}", found(&columns));
+    }
+
+    /// Planted birth dates: year, month and day columns naming real days are a rule; with a
+    /// day that never passes the 28th (nothing to break), or one 31 April among them, not.
+    #[test]
+    fn year_month_and_day_columns_naming_days_are_a_rule() {
+        let rows = 0..600i64;
+        let year: Vec<i64> = rows.clone().map(|i| 1950 + i % 50).collect();
+        let month: Vec<i64> = rows.clone().map(|i| 1 + (i * 7) % 12).collect();
+        let last = |y: i64, m: i64| {
+            crate::rules::local_time::days_in_month(y as f64, m as f64).unwrap_or(28.0) as i64
+        };
+        let day: Vec<i64> = rows
+            .clone()
+            .map(|i| 1 + (i * 13) % last(year[i as usize], month[i as usize]))
+            .collect();
+        let columns = |day: &[i64]| {
+            [
+                integers("id", rows.clone()),
+                integers("y", year.iter().copied()),
+                integers("m", month.iter().copied()),
+                integers("d", day.iter().copied()),
+            ]
+        };
+        let rule = "y, m, d form a date";
+        assert!(
+            found(&columns(&day)).iter().any(|r| r == rule),
+            "{:?}",
+            found(&columns(&day))
+        );
+        let early: Vec<i64> = day.iter().map(|d| 1 + d % 28).collect();
+        assert!(
+            !found(&columns(&early))
+                .iter()
+                .any(|r| r.contains("form a date"))
+        );
+        let mut april_31 = day.clone();
+        let april = month.iter().position(|&m| m == 4).expect("an April");
+        april_31[april] = 31;
+        assert!(
+            !found(&columns(&april_31))
+                .iter()
+                .any(|r| r.contains("form a date"))
+        );
     }
 
     #[test]

@@ -823,7 +823,8 @@ fn local_parts(
     found
 }
 
-/// The day columns of local times' parts the rules do not derive: (day, year, month).
+/// The day columns of local times' parts and of dates' parts the rules do not derive: (day,
+/// year, month).
 fn days_of_month(
     rules: &[Rule],
     own: &dyn Fn(&str) -> Option<usize>,
@@ -831,11 +832,15 @@ fn days_of_month(
 ) -> Vec<(usize, usize, usize)> {
     let mut days = Vec::new();
     for rule in rules {
-        let RuleKind::LocalTime { parts, .. } = &rule.kind else {
-            continue;
+        let (year, month, day) = match &rule.kind {
+            RuleKind::LocalTime { parts, .. } => match &parts[..] {
+                [year, month, day, _] => (year, month, day),
+                _ => continue,
+            },
+            RuleKind::DateParts { year, month, day } => (year, month, day),
+            _ => continue,
         };
-        let found: Option<Vec<usize>> = parts.iter().map(|part| own(part)).collect();
-        if let Some(&[year, month, day, _]) = found.as_deref()
+        if let (Some(year), Some(month), Some(day)) = (own(year), own(month), own(day))
             && derived[day].is_none()
             && !days.iter().any(|(d, _, _)| *d == day)
         {

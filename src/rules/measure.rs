@@ -137,6 +137,10 @@ pub fn row_check<'r>(rule: &'r RuleKind, columns: &[Resolved<'_>]) -> Check<'r> 
         RuleKind::ClockTime { .. } => {
             Box::new(|values| Some(is_clock_time(values[0].as_number()?)))
         }
+        RuleKind::DateParts { .. } => Box::new(move |values| {
+            let x = numbers(values)?;
+            Some(is_date(x[0], x[1], x[2]))
+        }),
         RuleKind::LocalTime { offsets, .. } => Box::new(move |values| {
             let x = numbers(values)?;
             let [target, year, month, day, hour] = x[..] else {
@@ -207,6 +211,13 @@ fn same_number(x: f64, y: f64) -> bool {
 pub fn clock_minutes(hhmm: f64) -> f64 {
     let hhmm = hhmm.round();
     (hhmm / 100.0).floor() * 60.0 + hhmm.rem_euclid(100.0)
+}
+
+/// Whether `year`, `month` and `day` name a day of the calendar (whole numbers, year 1..9999).
+pub fn is_date(year: f64, month: f64, day: f64) -> bool {
+    let last = super::local_time::days_in_month(year, month);
+    let whole = [year, month, day].iter().all(|x| x.fract() == 0.0);
+    whole && last.is_some_and(|last| (1.0..=last).contains(&day))
 }
 
 /// Whether a number is an HHMM clock time: an integer in 0..=2400 whose last two digits are

@@ -352,6 +352,16 @@ pub enum RuleKind {
         /// nearest, so minutes keep their real spikes (:00, :30) instead of spreading evenly.
         common: Vec<f64>,
     },
+    /// The integer `year`, `month` and `day` columns name a day of the calendar in every row:
+    /// no 30 February, no 31 April (TPC-DS's `c_birth_year`, `c_birth_month`, `c_birth_day`).
+    DateParts {
+        /// The year column.
+        year: String,
+        /// The month column, 1..12.
+        month: String,
+        /// The day of the month column, 1..31.
+        day: String,
+    },
     /// `target` (in universal time) is the local moment its parts name (`parts`: the year,
     /// month, day and hour columns), plus the zone's offset in force then ([`local_time`]).
     LocalTime {
@@ -436,6 +446,7 @@ impl RuleKind {
             RuleKind::Product { .. } => "product",
             RuleKind::KeyedProduct { .. } => "product across a key",
             RuleKind::ClockTime { .. } => "clock time",
+            RuleKind::DateParts { .. } => "date",
             RuleKind::LocalTime { .. } => "local time",
             RuleKind::Empty { .. } => "empty",
             RuleKind::CopyParent { .. } => "copy of parent",
@@ -480,6 +491,7 @@ impl RuleKind {
                 total, a, price, ..
             } => format!("keyed product {total} {a} {price}"),
             RuleKind::ClockTime { column, .. } => format!("clock {column}"),
+            RuleKind::DateParts { year, month, day } => format!("date {year} {month} {day}"),
             RuleKind::LocalTime { target, parts, .. } => {
                 format!("local time {target} {}", parts.join(" "))
             }
@@ -504,6 +516,7 @@ impl RuleKind {
                 total, a, price, ..
             } => vec![own(total), own(a), price.clone()],
             RuleKind::ClockTime { column, .. } => vec![own(column)],
+            RuleKind::DateParts { year, month, day } => vec![own(year), own(month), own(day)],
             RuleKind::LocalTime { target, parts, .. } => {
                 std::iter::once(target).chain(parts).map(own).collect()
             }
@@ -780,6 +793,11 @@ fn mistyped(rule: &RuleKind, kinds: Vec<(String, Option<ColumnKind>)>) -> Option
                 "a datetime and four numbers (year, month, day, hour)",
             )),
         },
+        RuleKind::DateParts { .. }
+            if kinds.iter().any(|(_, k)| *k != Some(ColumnKind::Numerical)) =>
+        {
+            Some(listed("three numbers (year, month, day)"))
+        }
         RuleKind::ClockTime { .. }
             if kinds.first().and_then(|(_, k)| *k) != Some(ColumnKind::Numerical) =>
         {

@@ -97,6 +97,9 @@ impl fmt::Display for RuleKind {
                 }
             }
             RuleKind::ClockTime { column, .. } => write!(f, "{column} is a clock time"),
+            RuleKind::DateParts { year, month, day } => {
+                write!(f, "{year}, {month}, {day} form a date")
+            }
             RuleKind::LocalTime {
                 target,
                 parts,
@@ -169,6 +172,17 @@ pub fn parse(text: &str) -> Result<RuleKind, String> {
         && let Some((then, when)) = rule.split_once(" when ")
     {
         return parse_empty(then, when);
+    }
+    if let Some(parts) = text.strip_suffix(" form a date") {
+        let parts: Vec<&str> = parts.split(',').collect();
+        let [year, month, day] = parts[..] else {
+            return Err("expected `year, month, day form a date`".into());
+        };
+        return Ok(RuleKind::DateParts {
+            year: name(year)?,
+            month: name(month)?,
+            day: name(day)?,
+        });
     }
     if let Some(column) = text.strip_suffix("is a clock time") {
         return Ok(RuleKind::ClockTime {
@@ -446,6 +460,7 @@ mod tests {
             "l_extendedprice = l_quantity * part.p_retailprice",
             "total = quantity * products.price * [0.9502, 1.05]",
             "dep_time is a clock time",
+            "c_birth_year, c_birth_month, c_birth_day form a date",
             "country = customers.country",
             "time_hour = datetime(year, month, day, hour)",
             "air_time is empty when arr_delay is empty",
