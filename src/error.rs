@@ -314,9 +314,18 @@ impl fmt::Display for ModelFileProblem {
 }
 
 /// `text` with control characters (terminal escape sequences, line breaks, tabs) escaped, for
-/// printing names that come from files (a model file from someone else, a CSV header).
+/// printing names that come from files (a model file from someone else, a CSV header). A
+/// name longer than [`PRINTED_CHARS`] is cut, with its length: a 100,000-character table name
+/// made a 100 KB error.
 pub fn printable(text: &str) -> String {
-    text.chars()
+    let length = text.chars().count();
+    let shown: String = text
+        .chars()
+        .take(if length > PRINTED_CHARS {
+            PRINTED_CHARS / 2
+        } else {
+            length
+        })
         .map(|c| {
             if c.is_control() {
                 c.escape_default().to_string()
@@ -324,8 +333,15 @@ pub fn printable(text: &str) -> String {
                 c.to_string()
             }
         })
-        .collect()
+        .collect();
+    match length > PRINTED_CHARS {
+        true => format!("{shown}... ({length} characters)"),
+        false => shown,
+    }
 }
+
+/// The longest name [`printable`] prints whole.
+const PRINTED_CHARS: usize = 200;
 
 /// Result alias of the library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -350,6 +366,16 @@ fn about(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_names_are_cut_and_control_characters_escaped() {
+        assert_eq!(printable("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+        let name = "t".repeat(100_000);
+        let shown = printable(&name);
+        assert!(shown.ends_with("... (100000 characters)"), "{shown}");
+        assert!(shown.len() < 200, "{} bytes", shown.len());
+        assert_eq!(printable(&"t".repeat(200)), "t".repeat(200));
+    }
 
     #[test]
     fn huge_scales_and_estimates_are_printed_short() {

@@ -761,7 +761,21 @@ fn describe_yaml_error(err: &serde_yaml::Error) -> String {
              postcode, country, company, url, label, text, none){place}"
         );
     }
-    text
+    shorten_quoted(&text)
+}
+
+/// A parser's message with each quoted piece of the file cut to [`crate::error::printable`]'s
+/// length: a 100,000-character key was echoed whole, the line and column after it.
+fn shorten_quoted(text: &str) -> String {
+    let pieces: Vec<String> = text
+        .split('"')
+        .enumerate()
+        .map(|(i, piece)| match i % 2 {
+            1 => crate::error::printable(piece),
+            _ => piece.to_string(),
+        })
+        .collect();
+    pieces.join("\"")
 }
 
 /// Whether `name` can name a table: letters, digits and `_` only, so that `<name>.csv` is a
@@ -973,6 +987,17 @@ mod tests {
 
     fn parse(text: &str) -> Result<Schema> {
         Schema::parse(text, Path::new("schema.yaml"), Path::new("/data"))
+    }
+
+    #[test]
+    fn a_huge_key_is_not_echoed_whole() {
+        let text = format!(
+            "tables:\n  {}:\n    path: data/t.csv\n",
+            "t".repeat(100_000)
+        );
+        let message = parse(&text).expect_err("not a schema").to_string();
+        assert!(message.len() < 1000, "{} bytes", message.len());
+        assert!(message.contains("characters)"), "{message}");
     }
 
     #[test]
