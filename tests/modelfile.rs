@@ -54,6 +54,13 @@ fn train(dir: &TempDir, schema: &Path, extra: &[&str]) -> PathBuf {
     model
 }
 
+/// `generate MODEL -o OUT --tables TABLES`: its exit code and stderr.
+fn generate_tables(model: &Path, out: &Path, tables: &str) -> (i32, String) {
+    let args = ["generate", path(model), "-o", path(out), "--tables", tables];
+    let (code, _, stderr) = dxsynth(&args);
+    (code, stderr)
+}
+
 /// Generates from `model` into `dir/name` with extra arguments; returns the output files.
 fn generate(dir: &TempDir, model: &Path, name: &str, extra: &[&str]) -> Vec<(String, Vec<u8>)> {
     let out = dir.path().join(name);
@@ -190,15 +197,7 @@ fn tables_subset_brings_its_parents_and_matches_the_full_output() {
         ["customers.csv", "products.csv", "reviews.csv"]
     );
     let out = dir.path().join("bad");
-    let args = [
-        "generate",
-        path(&model),
-        "-o",
-        path(&out),
-        "--tables",
-        "orders,nope",
-    ];
-    let (code, _, stderr) = dxsynth(&args);
+    let (code, stderr) = generate_tables(&model, &out, "orders,nope");
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("no table nope"), "{stderr}");
     assert!(
@@ -207,15 +206,7 @@ fn tables_subset_brings_its_parents_and_matches_the_full_output() {
     );
     assert!(!out.exists(), "nothing is written for a bad argument");
     for tables in ["", "orders,", ",,"] {
-        let args = [
-            "generate",
-            path(&model),
-            "-o",
-            path(&out),
-            "--tables",
-            tables,
-        ];
-        let (code, _, stderr) = dxsynth(&args);
+        let (code, stderr) = generate_tables(&model, &out, tables);
         assert_eq!(code, 2, "{tables:?}: {stderr}");
         assert!(
             stderr.contains("an empty table name"),
@@ -235,15 +226,7 @@ fn a_subset_into_a_full_output_leaves_no_table_of_the_earlier_run() {
     let out = dir.path().join("out");
     generate(&dir, &model, "out", &["--scale", "2"]);
     std::fs::write(out.join("notes.txt"), "mine").expect("written");
-    let args = [
-        "generate",
-        path(&model),
-        "-o",
-        path(&out),
-        "--tables",
-        "customers",
-    ];
-    let (code, _, stderr) = dxsynth(&args);
+    let (code, stderr) = generate_tables(&model, &out, "customers");
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(names(&files(&out)), ["customers.csv", "notes.txt"]);
     assert!(
