@@ -160,7 +160,7 @@ enum Generator {
     Phone(PhoneModel),
     /// Postcodes in the real shape whose first characters follow the row's region.
     Postcode(PostcodeModel),
-    Text(WordModel),
+    Text(Box<WordModel>),
     /// The row's primary key in the real values' text (`Customer#000000001` on key 1).
     KeyText(KeyText),
     /// Real place names from a public list, with the real values' last word when they all
@@ -655,7 +655,7 @@ fn generator(
         // A label of several words (`More than other authori`) is text too: drawn word by
         // word without the chain of words before, it read as `authori More authori authori`.
         SemanticType::Text | SemanticType::Label if column.kind == ColumnKind::Text => {
-            Generator::Text(WordModel::train(column.labels(), min_count)?)
+            Generator::Text(Box::new(WordModel::train(column.labels(), min_count)?))
         }
         _ => return None,
     })

@@ -54,10 +54,18 @@ pub struct WordModel {
     starts: Option<Weighted<Arc<str>>>,
     /// Every k-frequent word seen inside a value (between its first and last words), by how
     /// often; every k-frequent word when none is (titles, values of two words). What follows
-    /// a word without followers. Inside words only since format 20.
+    /// a word without followers when `after_end` or `within` has no words for it. Inside
+    /// words only since format 20.
     words: Weighted<Arc<str>>,
     /// For each word, the words that follow it in at least k rows.
     next: BTreeMap<Arc<str>, Weighted<Arc<str>>>,
+    /// Of `words`, those seen right after a word that ends a sentence, and those seen after
+    /// one that does not, by how often (`None` when none is; always for a titled column).
+    /// What follows a word without followers, by the kind of word it is: drawn from `words`
+    /// alike, a word seen only at a sentence's start came out in the middle of one (TPC-DS
+    /// `keep Final, suitable`), and a sentence started in lower case. Since format 22.
+    after_end: Option<Weighted<Arc<str>>>,
+    within: Option<Weighted<Arc<str>>>,
     /// Hashes of the real values seen in fewer than k rows (sorted), to reject replays. A value
     /// seen in k rows or more is as common as a category the model draws: rejected too, a
     /// column of a few repeated phrases came out empty.
@@ -137,7 +145,9 @@ impl Sketch {
 }
 
 /// The word lists of a [`WordModel`] laid out for drawing: list 0 holds the first words,
-/// list 1 every word, list `2 + i` the followers of the `i`-th word of `next`. Each list is an
+/// list 1 the words a word without followers is followed by when it ends a sentence, list 2
+/// when it does not ([`WordModel::fallback`]), list `3 + i` the followers of the `i`-th word of
+/// `next`. Each list is an
 /// alias table (Vose's method) in one flat array of slots, each slot holding both words it may
 /// give, so drawing a word reads one place (one random number picks a slot and decides
 /// between its two words) instead of searching cumulative weights; each distinct word's text
@@ -162,9 +172,9 @@ struct Slot {
     other: Entry,
 }
 
-/// A word: its place in [`Chains::text`] and the list its follower is drawn from (1, every
-/// word, for a word without followers), with [`INSIDE`] set when the word is one of list 1's
-/// (seen inside a value).
+/// A word: its place in [`Chains::text`] and the list its follower is drawn from (1 or 2 for
+/// a word without followers), with [`INSIDE`] set when the word is seen inside a value (one of
+/// [`WordModel`]'s `words`).
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     word: (u32, u32),
@@ -183,16 +193,21 @@ impl Chains {
             .next
             .keys()
             .enumerate()
-            .map(|(index, word)| (&**word, 2 + index))
+            .map(|(index, word)| (&**word, FOLLOWERS + index))
             .collect();
         let first = model.starts.as_ref().unwrap_or(&model.words);
         let inside: FastSet<&str> = model.words.items().iter().map(|w| &**w).collect();
         let mut chains = Chains::default();
         let mut placed: FastMap<&str, (u32, u32)> = FastMap::default();
-        for list in [first, &model.words].into_iter().chain(model.next.values()) {
+        let fallbacks = [model.fallback(true), model.fallback(false)];
+        for list in [first]
+            .into_iter()
+            .chain(fallbacks)
+            .chain(model.next.values())
+        {
             let mut entries = Vec::with_capacity(list.items().len());
-            for word in list.items() {
-                let text = match placed.get(&**word) {
+            for word in list.items().iter().map(|word| &**word) {
+                let text = match placed.get(word) {
                     Some(&at) => at,
                     None => {
                         let start = u32::try_from(chains.text.len()).ok()?;
@@ -202,9 +217,10 @@ impl Chains {
                         at
                     }
                 };
-                let follow = position.get(&**word).copied().unwrap_or(1);
+                let without_followers = if ends_sentence(word) { 1 } else { 2 };
+                let follow = position.get(word).copied().unwrap_or(without_followers);
                 let follow = u32::try_from(follow).ok().filter(|f| f & INSIDE == 0)?;
-                let flag = if inside.contains(&**word) { INSIDE } else { 0 };
+                let flag = if inside.contains(word) { INSIDE } else { 0 };
                 entries.push(Entry {
                     word: text,
                     follow: follow | flag,
@@ -238,6 +254,16 @@ impl Chains {
             entry.follow & INSIDE != 0,
         )
     }
+}
+
+/// The list of [`Chains`] where the followers of each word are.
+const FOLLOWERS: usize = 3;
+
+/// Whether a word ends a sentence (`needs.`, `why?`, `"Stop!"`): the next word may then be one
+/// that only starts sentences.
+fn ends_sentence(word: &str) -> bool {
+    word.trim_end_matches(['"', '\'', ')', ']'])
+        .ends_with(['.', '!', '?'])
 }
 
 /// The alias table of items with `cumulative` weights (Vose's method: every slot holds a share
@@ -339,6 +365,16 @@ impl WordModel {
             .into_iter()
             .filter_map(|(word, after)| Some((word, Weighted::frequent(after.into_iter(), 1)?)))
             .collect();
+        let [after_end, within] = [true, false].map(|after_end| {
+            let inside_pairs = values
+                .iter()
+                .filter(|_| !titled)
+                .flat_map(|words| words.windows(2).take(words.len().saturating_sub(2)));
+            let followers = inside_pairs
+                .filter(|pair| ends_sentence(pair[0]) == after_end && frequent(pair[1]))
+                .map(|pair| Arc::from(pair[1]));
+            Weighted::frequent(followers, 1)
+        });
         Some(WordModel {
             lengths: real
                 .iter()
@@ -347,6 +383,8 @@ impl WordModel {
             starts,
             words,
             next,
+            after_end,
+            within,
             real: sorted_hashes(rare_values(&real, min_count)),
             titled,
             longest: OnceLock::new(),
@@ -362,7 +400,10 @@ impl WordModel {
         let drawable = !self.lengths.is_empty()
             && self.words.check()
             && self.starts.as_ref().is_none_or(Weighted::check)
-            && self.next.values().all(Weighted::check);
+            && self.next.values().all(Weighted::check)
+            && [&self.after_end, &self.within]
+                .into_iter()
+                .all(|list| list.as_ref().is_none_or(Weighted::check));
         drawable
             .then_some(())
             .ok_or_else(|| "a text model that cannot be drawn from".to_string())
@@ -402,6 +443,17 @@ impl WordModel {
         } else {
             text.push_str(word);
         }
+    }
+
+    /// The words that follow a word without followers: one that ends a sentence when
+    /// `after_end`, else one that does not.
+    fn fallback(&self, after_end: bool) -> &Weighted<Arc<str>> {
+        let list = if after_end {
+            &self.after_end
+        } else {
+            &self.within
+        };
+        list.as_ref().unwrap_or(&self.words)
     }
 
     /// Whether a drawn value with hash `hash` equals a real one.
@@ -446,7 +498,9 @@ impl WordModel {
         // The length is read after the first word is drawn (every value has one): its place
         // among a length per real value (megabytes) is then fetched while that word is.
         prefetch(self.lengths.get(at));
-        self.chain_words(text, at, rng, (0, 1), |list, rng| chains.draw(list, rng))
+        self.chain_words(text, at, rng, (0, [1, 2]), |list, rng| {
+            chains.draw(list, rng)
+        })
     }
 
     /// [`WordModel::draw_words`] looking each word's followers up by text (the same draws):
@@ -456,9 +510,11 @@ impl WordModel {
             .inside
             .get_or_init(|| self.words.items().iter().cloned().collect());
         let first = self.starts.as_ref().unwrap_or(&self.words);
-        self.chain_words(text, at, rng, (first, &self.words), |words, rng| {
+        let inner = [self.fallback(true), self.fallback(false)];
+        self.chain_words(text, at, rng, (first, inner), |words, rng| {
             let word = words.draw(rng);
-            let next = self.next.get(word).unwrap_or(&self.words);
+            let without_followers = || self.fallback(ends_sentence(word));
+            let next = self.next.get(word).unwrap_or_else(without_followers);
             (&**word, next, inside.contains(word))
         })
     }
@@ -467,17 +523,19 @@ impl WordModel {
     /// first from `first`), as [`WordModel::draw_words`] describes. `draw(list)` gives a word,
     /// its followers' list and whether the word is seen inside a value: a place inside a
     /// sentence redraws a word seen only at a value's start or end (a fragment), up to
-    /// [`REDRAWS`] times, then takes one from `inner` (the words seen inside).
+    /// [`REDRAWS`] times, then takes one from `inner` (words seen inside: `inner[0]` after a
+    /// word that ends a sentence, `inner[1]` after one that does not).
     fn chain_words<'w, L: Copy>(
         &self,
         text: &mut String,
         at: usize,
         rng: &mut SynthRng,
-        (first, inner): (L, L),
+        (first, inner): (L, [L; 2]),
         mut draw: impl FnMut(L, &mut SynthRng) -> (&'w str, L, bool),
     ) -> Option<u16> {
         let mut written = 0;
         let mut list = first;
+        let mut after_end = true;
         loop {
             let (mut word, mut next, mut inside) = draw(list, rng);
             let last = written + 1 >= self.lengths[at].max(1);
@@ -489,7 +547,7 @@ impl WordModel {
                     (word, next, inside) = draw(list, rng);
                 }
                 if !inside {
-                    (word, next, _) = draw(inner, rng);
+                    (word, next, _) = draw(inner[usize::from(!after_end)], rng);
                 }
             }
             list = next;
@@ -503,6 +561,7 @@ impl WordModel {
                 text.push(' ');
             }
             self.push_word(text, word, rng);
+            after_end = ends_sentence(word);
             written += 1;
             if !self.titled && written >= self.lengths[at].max(1) {
                 return Some(written);
@@ -848,6 +907,91 @@ mod tests {
             cut_at_ends > 500,
             "{cut_at_ends} values start or end on a fragment"
         );
+    }
+
+    /// Values of two or three sentences over a wide vocabulary (TPC-DS catalog pages): every
+    /// word is frequent, most pairs are too rare to keep, and no pair across a sentence's end
+    /// is. A word without kept followers must still be followed as sentences go on: a
+    /// capitalised word only after a sentence's end, and one after every end.
+    #[test]
+    fn sentences_start_after_a_sentence_ends_and_nowhere_else() {
+        let drawn = sentences(150, false);
+        let (ends, mid_capitals, lower_after_end) = sentence_breaks(&drawn);
+        assert!(ends > 1000, "{ends} sentence ends inside values");
+        assert_eq!(mid_capitals, 0, "capitalised words inside a sentence");
+        assert_eq!(lower_after_end, 0, "sentences starting in lower case");
+    }
+
+    /// As above with a few sentence ends, often followed by a fragment (each value cut after
+    /// its last sentence's first letters): a fragment drawn after an end inside a value is
+    /// replaced by a word that starts a sentence.
+    #[test]
+    fn a_fragment_after_a_sentence_end_gives_way_to_a_sentence_start() {
+        let drawn = sentences(3, true);
+        let (ends, mid_capitals, lower_after_end) = sentence_breaks(&drawn);
+        assert!(ends > 1000, "{ends} sentence ends inside values");
+        assert_eq!(mid_capitals, 0, "capitalised words inside a sentence");
+        assert_eq!(lower_after_end, 0, "sentences starting in lower case");
+    }
+
+    /// 2,000 values drawn from a model of 3,000 planted values of two or three sentences, each
+    /// a capitalised word, three lower-case words and one of `enders` words with a stop; `cut`
+    /// ends each value on the first two letters of a sentence's first word.
+    fn sentences(enders: usize, cut: bool) -> Vec<Arc<str>> {
+        let starts = [
+            "Most", "Some", "Every", "Few", "Other", "Such", "Many", "Both",
+        ];
+        let words: Vec<String> = (0..150).map(|i| format!("w{i}")).collect();
+        let mut rng = rng_for(6, "sentences");
+        let real: Vec<String> = (0..3000)
+            .map(|_| {
+                let mut value = Vec::new();
+                for _ in 0..rng.random_range(2..4) {
+                    value.push(starts[rng.random_range(0..starts.len())].to_string());
+                    for _ in 0..3 {
+                        value.push(words[rng.random_range(0..words.len())].clone());
+                    }
+                    value.push(format!("{}.", words[rng.random_range(0..enders)]));
+                }
+                if cut {
+                    value.push(starts[rng.random_range(0..starts.len())][..2].to_string());
+                }
+                value.join(" ")
+            })
+            .collect();
+        let model = WordModel::train(real.iter().map(String::as_str), 5).expect("words");
+        let drawn: Vec<Arc<str>> = (0..2000).filter_map(|_| model.sample(&mut rng)).collect();
+        assert!(drawn.len() > 1900, "{} values drawn", drawn.len());
+        drawn
+    }
+
+    /// Of the word pairs inside `values`: those after a sentence's end, the capitalised words
+    /// after a word that does not end one, and the lower-case ones after one that does.
+    fn sentence_breaks(values: &[Arc<str>]) -> (usize, usize, usize) {
+        let (mut ends, mut mid_capitals, mut lower_after_end) = (0, 0, 0);
+        for value in values {
+            let words: Vec<&str> = value.split(' ').collect();
+            for pair in words.windows(2) {
+                let capital = pair[1].starts_with(char::is_uppercase);
+                if ends_sentence(pair[0]) {
+                    ends += 1;
+                    lower_after_end += usize::from(!capital);
+                } else {
+                    mid_capitals += usize::from(capital);
+                }
+            }
+        }
+        (ends, mid_capitals, lower_after_end)
+    }
+
+    #[test]
+    fn a_word_ends_a_sentence_on_its_last_stop() {
+        for word in ["needs.", "why?", "\"Stop!\"", "(etc.)", "pp."] {
+            assert!(ends_sentence(word), "{word}");
+        }
+        for word in ["needs", "ideas;", "Major,", "e.g", ""] {
+            assert!(!ends_sentence(word), "{word}");
+        }
     }
 
     /// A column of a few phrases, each seen in many rows, is drawn from (its phrases are as
