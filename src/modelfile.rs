@@ -152,6 +152,10 @@ pub fn from_bytes(bytes: &[u8]) -> Result<ModelFile, ModelFileProblem> {
     let format_version = u32::from_le_bytes(reader.array()?);
     let writer_len = usize::from(reader.array::<1>()?[0]);
     let writer_bytes = reader.take(writer_len)?;
+    if !is_version(writer_bytes) {
+        // Random bytes after the signature would be printed as the writer's version.
+        return Err(ModelFileProblem::Corrupted);
+    }
     let writer = String::from_utf8_lossy(writer_bytes).into_owned();
     if format_version != FORMAT_VERSION {
         return Err(ModelFileProblem::Version {
@@ -180,6 +184,12 @@ pub fn from_bytes(bytes: &[u8]) -> Result<ModelFile, ModelFileProblem> {
         size: bytes.len() as u64,
         models,
     })
+}
+
+/// Whether `bytes` read as a version a dxsynth writes (`0.1.0`, `1.2.0-rc.1+build`).
+fn is_version(bytes: &[u8]) -> bool {
+    let allowed = |byte: &u8| byte.is_ascii_alphanumeric() || b".+-_".contains(byte);
+    !bytes.is_empty() && bytes.iter().all(allowed)
 }
 
 /// CRC-32 of the writer's version, the expanded count and the payload: every byte after the

@@ -500,3 +500,29 @@ fn a_file_the_schema_cannot_take_is_left_out_and_the_rest_inferred() {
     let validated = dxsynth(&["validate", &written.to_string_lossy()]);
     assert!(validated.status.success(), "{}", text(&validated.stderr));
 }
+
+/// A folder (or a FIFO, on Unix) named like a CSV file is left out as what it is, not listed
+/// among the files that are "not .csv files".
+#[test]
+fn a_folder_named_like_a_csv_file_is_left_out_as_a_folder() {
+    let data = folder(SHOP);
+    std::fs::create_dir(data.path().join("archive.csv")).expect("a folder");
+    #[cfg(unix)]
+    let fifo = Command::new("mkfifo")
+        .arg(data.path().join("pipe.csv"))
+        .status()
+        .is_ok_and(|status| status.success());
+    let dir = data.path().to_string_lossy().into_owned();
+    let out = dxsynth(&["init", &dir, "--dry-run"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let comments = comment_text(&text(&out.stdout));
+    assert!(comments.contains("archive.csv: is a folder"), "{comments}");
+    assert!(!comments.contains("Not tables"), "{comments}");
+    #[cfg(unix)]
+    if fifo {
+        assert!(
+            comments.contains("pipe.csv: is not a regular file"),
+            "{comments}"
+        );
+    }
+}

@@ -360,6 +360,10 @@ fn unusable_model_files_exit_2_with_a_clear_message() {
         &version,
         &format!("is model file format {later}"),
     );
+    // The signature, then random bytes: not a version to print.
+    let mut garbage = bytes[..8].to_vec();
+    garbage.extend((0u32..300).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+    refused(&dir, "garbage", &garbage, "is corrupted");
     let csv = std::fs::read(example("testdata/bank/accounts.csv")).expect("a CSV");
     refused(&dir, "csv", &csv, "is not a dxsynth model file");
     let mut appended = bytes.clone();

@@ -353,6 +353,17 @@ fn datetimes_keep_their_offset_and_bad_patterns_never_panic() {
         assert_eq!(code, 2, "{empty:?}: {stderr}");
         assert!(stderr.contains("holds no date or time item"), "{stderr}");
     }
+    // A pattern of a year alone (or an hour) names no day to read back: no value could match.
+    for partial in ["%Y", "%H", "%Y-%m"] {
+        let bad = schema.replace("%Y-%m-%d %H:%M:%S%z", partial);
+        std::fs::write(dir.path().join("bad.yaml"), bad).expect("schema");
+        let (code, _, stderr) = dxsynth_in(dir.path(), &["validate", "bad.yaml"]);
+        assert_eq!(code, 2, "{partial:?}: {stderr}");
+        assert!(
+            stderr.contains("cannot read back what it writes"),
+            "{stderr}"
+        );
+    }
     let mut models = trained("schemas/bank_two_tables.yaml");
     for pattern in ["%Y-%m-%d %Q", "%Y %z %", "%Y-%m-%d %:::::z"] {
         let accounts = &mut models.tables["accounts"];

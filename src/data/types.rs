@@ -260,7 +260,17 @@ pub fn check_pattern(pattern: &str) -> Result<(), String> {
              https://docs.rs/chrono/latest/chrono/format/strftime/)"
         ));
     }
-    write_datetime(1_000_000_000.5, pattern, Some(3600)).map(drop)
+    let written = write_datetime(1_000_000_000.5, pattern, Some(3600))?;
+    // `%Y` alone (or `%H`) writes a value that names no date or time of day to read back:
+    // every real value would then fail to read.
+    if parse_datetime(&written, pattern).is_none() {
+        return Err(format!(
+            "`{pattern}` cannot read back what it writes (`{written}`): a datetime pattern \
+             needs a whole date (`%Y-%m-%d`) or time of day (`%H:%M`); a column of years or \
+             hours alone is numerical"
+        ));
+    }
+    Ok(())
 }
 
 /// Whether a pattern carries a UTC offset (`%z`, `%:z`, `%::z`, `%#z`).

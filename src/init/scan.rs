@@ -56,8 +56,17 @@ pub(super) fn list(dir: &Path) -> Result<Listing> {
         let is_csv = path.extension().is_some_and(|ext| {
             ext.eq_ignore_ascii_case("csv") || ext.eq_ignore_ascii_case("parquet")
         });
-        if !is_csv || shown.starts_with('.') || !path.is_file() {
+        if !is_csv || shown.starts_with('.') {
             listing.ignored.push(shown);
+            continue;
+        }
+        // A folder or a FIFO named `x.csv` is no table, but not "not a .csv file" either.
+        if let Err(what) = crate::files::regular_file(&path) {
+            let reason = what.split(':').next().unwrap_or(&what).to_string();
+            listing.skipped.push(Skipped {
+                file: shown,
+                reason,
+            });
             continue;
         }
         let Some(file_name) = path.file_name().and_then(|name| name.to_str()) else {
