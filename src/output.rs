@@ -152,6 +152,13 @@ pub fn check_folder(out_dir: &Path) -> Result<()> {
             "the output folder `{}` exists and is not a folder",
             out_dir.display()
         )),
+        Ok(_) if is_mount_point(out_dir) => problem(format!(
+            "the output folder `{}` is a mount point (the top of another file system): the \
+             finished output takes the folder's place as a whole, which a mount point cannot \
+             give up; give a folder inside it, e.g. `{}`",
+            out_dir.display(),
+            out_dir.join("synthetic").display()
+        )),
         Ok(_) if holds_current_folder(out_dir) => problem(format!(
             "the output folder `{}` is (or holds) the current folder: the finished output takes \
              the folder's place as a whole, which would leave this process and its shell in a \
@@ -160,6 +167,25 @@ pub fn check_folder(out_dir: &Path) -> Result<()> {
         )),
         _ => Ok(()),
     }
+}
+
+/// Whether the folder `path` is on another file system than the folder above it: renamed
+/// aside and replaced at the end, it failed after the whole job with "Invalid cross-device
+/// link".
+#[cfg(unix)]
+fn is_mount_point(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let resolved = files::resolved(path);
+    let device = |path: &Path| fs::metadata(path).map(|metadata| metadata.dev());
+    match resolved.parent() {
+        Some(parent) => matches!((device(&resolved), device(parent)), (Ok(a), Ok(b)) if a != b),
+        None => true, // the root folder
+    }
+}
+
+#[cfg(not(unix))]
+fn is_mount_point(_path: &Path) -> bool {
+    false
 }
 
 /// The first folder above `path` that is not a folder (a file, a device), with what it is: a
@@ -851,6 +877,29 @@ mod tests {
     use super::*;
     use crate::data::{Column, Value, ValueFormat};
     use crate::schema::ColumnKind;
+
+    /// A mount point is refused as an output folder before any work; a folder is not.
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_mount_point_is_no_output_folder() {
+        let folder = tempfile::tempdir().expect("temp dir");
+        assert!(!is_mount_point(folder.path()));
+        assert!(check_folder(folder.path()).is_ok());
+        // `/proc` is a file system of its own wherever Linux runs.
+        if Path::new("/proc/self").exists() {
+            assert!(is_mount_point(Path::new("/proc")));
+            let message = check_folder(Path::new("/proc"))
+                .err()
+                .map(|e| e.to_string());
+            assert!(
+                message
+                    .as_deref()
+                    .is_some_and(|m| m.contains("mount point")),
+                "{message:?}"
+            );
+        }
+        assert!(is_mount_point(Path::new("/")), "the root folder");
+    }
 
     fn column(name: &str, format: ValueFormat, values: Vec<Value>) -> Column {
         Column {
