@@ -175,6 +175,12 @@ mod tests {
         let listing = list(dir.path()).unwrap();
         let tables: Vec<&str> = listing.files.iter().map(|f| f.table.as_str()).collect();
         assert_eq!(tables, ["a", "b"]);
-        assert_eq!(listing.ignored, ["notes.txt", "sub.csv"]);
+        assert_eq!(listing.ignored, ["notes.txt"]);
+        let skipped: Vec<(&str, &str)> = listing
+            .skipped
+            .iter()
+            .map(|s| (s.file.as_str(), s.reason.as_str()))
+            .collect();
+        assert_eq!(skipped, [("sub.csv", "is a folder")]);
     }
 }
