@@ -915,11 +915,7 @@ mod tests {
     /// capitalised word only after a sentence's end, and one after every end.
     #[test]
     fn sentences_start_after_a_sentence_ends_and_nowhere_else() {
-        let drawn = sentences(150, false);
-        let (ends, mid_capitals, lower_after_end) = sentence_breaks(&drawn);
-        assert!(ends > 1000, "{ends} sentence ends inside values");
-        assert_eq!(mid_capitals, 0, "capitalised words inside a sentence");
-        assert_eq!(lower_after_end, 0, "sentences starting in lower case");
+        assert_sentences_break_as_real_ones(&sentences(150, false));
     }
 
     /// As above with a few sentence ends, often followed by a fragment (each value cut after
@@ -927,11 +923,7 @@ mod tests {
     /// replaced by a word that starts a sentence.
     #[test]
     fn a_fragment_after_a_sentence_end_gives_way_to_a_sentence_start() {
-        let drawn = sentences(3, true);
-        let (ends, mid_capitals, lower_after_end) = sentence_breaks(&drawn);
-        assert!(ends > 1000, "{ends} sentence ends inside values");
-        assert_eq!(mid_capitals, 0, "capitalised words inside a sentence");
-        assert_eq!(lower_after_end, 0, "sentences starting in lower case");
+        assert_sentences_break_as_real_ones(&sentences(3, true));
     }
 
     /// 2,000 values drawn from a model of 3,000 planted values of two or three sentences, each
@@ -963,6 +955,15 @@ mod tests {
         let drawn: Vec<Arc<str>> = (0..2000).filter_map(|_| model.sample(&mut rng)).collect();
         assert!(drawn.len() > 1900, "{} values drawn", drawn.len());
         drawn
+    }
+
+    /// Many sentences end inside `values`, each followed by a capitalised word, and no
+    /// capitalised word follows a word that ends none ([`sentence_breaks`]).
+    fn assert_sentences_break_as_real_ones(values: &[Arc<str>]) {
+        let (ends, mid_capitals, lower_after_end) = sentence_breaks(values);
+        assert!(ends > 1000, "{ends} sentence ends inside values");
+        assert_eq!(mid_capitals, 0, "capitalised words inside a sentence");
+        assert_eq!(lower_after_end, 0, "sentences starting in lower case");
     }
 
     /// Of the word pairs inside `values`: those after a sentence's end, the capitalised words
