@@ -365,16 +365,16 @@ impl WordModel {
             .into_iter()
             .filter_map(|(word, after)| Some((word, Weighted::frequent(after.into_iter(), 1)?)))
             .collect();
-        let [after_end, within] = [true, false].map(|after_end| {
-            let inside_pairs = values
-                .iter()
-                .filter(|_| !titled)
-                .flat_map(|words| words.windows(2).take(words.len().saturating_sub(2)));
-            let followers = inside_pairs
-                .filter(|pair| ends_sentence(pair[0]) == after_end && frequent(pair[1]))
-                .map(|pair| Arc::from(pair[1]));
-            Weighted::frequent(followers, 1)
-        });
+        // The inside words, by whether the word before them ends a sentence.
+        let mut by_kind: [Vec<Arc<str>>; 2] = Default::default();
+        let inside_pairs = values
+            .iter()
+            .filter(|_| !titled)
+            .flat_map(|words| words.windows(2).take(words.len().saturating_sub(2)));
+        for pair in inside_pairs.filter(|pair| frequent(pair[1])) {
+            by_kind[usize::from(!ends_sentence(pair[0]))].push(Arc::from(pair[1]));
+        }
+        let [after_end, within] = by_kind.map(|words| Weighted::frequent(words.into_iter(), 1));
         Some(WordModel {
             lengths: real
                 .iter()
