@@ -643,9 +643,7 @@ fn draw_table(
         .map(|distribution| distribution.child_codes(&columns))
         .collect();
     foreign_keys.extend(assign_keys(trained, done, row_count, codes, rng));
-    keep_dependences(trained, done, &mut foreign_keys, rng);
-    keep_pairs_unique(trained, &mut foreign_keys, rng);
-    keep_keys_ordered(trained, &mut foreign_keys, rng);
+    keep_key_rules(trained, done, &mut foreign_keys, rng);
     let mut columns = columns;
     if let Some(base) = keyed_base(models, trained, rng) {
         let keys = key_rows(plan, done, &foreign_keys);
@@ -698,22 +696,26 @@ fn assign_keys(
         .collect()
 }
 
-/// Makes each assigned key that follows from (or determines) an earlier key in the real rows
-/// do so in the synthetic rows too (`KeyDistribution::dependence`), in key order: a table
-/// without one draws as before.
-fn keep_dependences(
+/// Makes the assigned keys keep, in the synthetic rows, what they kept with an earlier key of
+/// the row in the real rows, in this order (a table without any draws as before):
+/// - following from it, or determining it (`KeyDistribution::dependence`:
+///   [`crate::keys::dependence::KeyDependence::keep`]);
+/// - pairs unique with it (`KeyDistribution::unique_with`: [`crate::keys::unique_pairs`]);
+/// - its real order, at a real distance from it (`KeyDistribution::order`:
+///   [`crate::keys::KeyOrder::follow`]).
+fn keep_key_rules(
     trained: &TrainedTable,
     done: &Done,
     foreign_keys: &mut IndexMap<String, Vec<Option<usize>>>,
     rng: &mut SynthRng,
 ) {
-    let earlier: fn(&KeyDistribution) -> Option<&str> =
+    let dependence: fn(&KeyDistribution) -> Option<&str> =
         |d| d.dependence.as_ref().map(|d| d.earlier.as_str());
     rearrange_keys(
         trained,
         foreign_keys,
         rng,
-        earlier,
+        dependence,
         |d, first, key, stream| {
             let Some(dependence) = &d.dependence else {
                 return;
@@ -727,43 +729,23 @@ fn keep_dependences(
             dependence.keep(first, key, parents, stream);
         },
     );
-}
-
-/// Gives the rows of a table whose assigned key pairs with an earlier key uniquely in the real
-/// rows ([`crate::keys::KeyDistribution::unique_with`]) pairs of their own
-/// ([`crate::keys::unique_pairs`]): a table without one draws as before.
-fn keep_pairs_unique(
-    trained: &TrainedTable,
-    foreign_keys: &mut IndexMap<String, Vec<Option<usize>>>,
-    rng: &mut SynthRng,
-) {
-    let earlier: fn(&KeyDistribution) -> Option<&str> = |d| d.unique_with.as_deref();
+    let unique_with: fn(&KeyDistribution) -> Option<&str> = |d| d.unique_with.as_deref();
     rearrange_keys(
         trained,
         foreign_keys,
         rng,
-        earlier,
+        unique_with,
         |_, first, key, stream| {
             crate::keys::unique_pairs(first, key, stream);
         },
     );
-}
-
-/// Puts the keys a table keeps in their real order (`KeyDistribution::order`) in that order
-/// in every row, at a real distance from the earlier key ([`crate::keys::KeyOrder::follow`]):
-/// a table without one draws as before.
-fn keep_keys_ordered(
-    trained: &TrainedTable,
-    foreign_keys: &mut IndexMap<String, Vec<Option<usize>>>,
-    rng: &mut SynthRng,
-) {
-    let earlier: fn(&KeyDistribution) -> Option<&str> =
+    let order: fn(&KeyDistribution) -> Option<&str> =
         |d| d.order.as_ref().map(|order| order.earlier.as_str());
     rearrange_keys(
         trained,
         foreign_keys,
         rng,
-        earlier,
+        order,
         |d, first, key, stream| {
             if let Some(order) = &d.order {
                 order.follow(first, key, d.children_per_parent.len(), stream);

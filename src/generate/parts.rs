@@ -15,8 +15,8 @@ use rayon::prelude::*;
 
 use super::{
     Done, DrawnRows, Sink, SyntheticTable, assign_keys, draw_sequences, empty_columns,
-    fill_semantic_with, growth, husk_of, keep_dependences, keep_keys_ordered, keep_pairs_unique,
-    key_rows, keyed_base, refer_to_written_keys, sequence_lengths, synthetic_context,
+    fill_semantic_with, growth, husk_of, keep_key_rules, key_rows, keyed_base,
+    refer_to_written_keys, sequence_lengths, synthetic_context,
 };
 use crate::data::{Column, Value};
 use crate::direct::{DirectReader, DirectWriter};
@@ -122,9 +122,7 @@ impl<'m> Table<'m> {
         let mut foreign_keys = IndexMap::new();
         foreign_keys.insert(key.column.clone(), parents.part(0..parents.len()));
         foreign_keys.extend(assigned);
-        keep_dependences(self.trained, done, &mut foreign_keys, rng);
-        keep_pairs_unique(self.trained, &mut foreign_keys, rng);
-        keep_keys_ordered(self.trained, &mut foreign_keys, rng);
+        keep_key_rules(self.trained, done, &mut foreign_keys, rng);
         foreign_keys
             .into_iter()
             .map(|(name, keys)| Ok((name, HeldKeys::hold(keys)?)))

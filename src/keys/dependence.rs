@@ -449,6 +449,21 @@ mod tests {
         (plane, airline)
     }
 
+    /// Keeps a dependence of `key` on `earlier`: (whether `key` determines `earlier`, the
+    /// number of key parents and their classes, if any).
+    fn keep(
+        earlier: &[Option<usize>],
+        key: &mut [Option<usize>],
+        (determines_earlier, rows, classes): (bool, usize, Option<&[u16]>),
+        rng: &mut SynthRng,
+    ) {
+        let dependence = KeyDependence {
+            earlier: "earlier".into(),
+            determines_earlier,
+        };
+        dependence.keep(earlier, key, KeyParents { rows, classes }, rng);
+    }
+
     #[test]
     fn a_plane_determines_its_airline_and_not_the_other_way() {
         let (plane, airline) = flown(300, 8, 3000);
@@ -510,15 +525,7 @@ mod tests {
             (0..rows).map(|_| Some(rng.random_range(0..200))).collect();
         plane[3] = None;
         let before = crate::keys::counts_by_row(&plane, 200);
-        let dependence = KeyDependence {
-            earlier: "carrier".into(),
-            determines_earlier: true,
-        };
-        let parents = KeyParents {
-            rows: 200,
-            classes: None,
-        };
-        dependence.keep(&airline, &mut plane, parents, &mut rng);
+        keep(&airline, &mut plane, (true, 200, None), &mut rng);
         assert_eq!(plane[3], None);
         let mut airline_of = vec![None; 200];
         let mut broken = 0;
@@ -558,15 +565,7 @@ mod tests {
         // Planes 0..4 are small, 4..8 large.
         let classes: Vec<u16> = (0..8).map(|plane| u16::from(plane >= 4)).collect();
         let mut plane = before.clone();
-        let dependence = KeyDependence {
-            earlier: "airline".into(),
-            determines_earlier: true,
-        };
-        let parents = KeyParents {
-            rows: 8,
-            classes: Some(&classes),
-        };
-        dependence.keep(&airline, &mut plane, parents, &mut rng);
+        keep(&airline, &mut plane, (true, 8, Some(&classes)), &mut rng);
         owner_of_each(&airline, &plane);
         let class_of = |plane: &Option<usize>| plane.map(|plane| classes[plane]);
         let same = before
@@ -582,15 +581,12 @@ mod tests {
         // Ten customers, their rows at three of twenty times.
         let customer: Vec<Option<usize>> = (0..60).map(|row| Some(row % 10)).collect();
         let mut time: Vec<Option<usize>> = (0..60).map(|row| Some(row % 3)).collect();
-        let dependence = KeyDependence {
-            earlier: "customer".into(),
-            determines_earlier: true,
-        };
-        let parents = KeyParents {
-            rows: 20,
-            classes: None,
-        };
-        dependence.keep(&customer, &mut time, parents, &mut block_stream(5, 0));
+        keep(
+            &customer,
+            &mut time,
+            (true, 20, None),
+            &mut block_stream(5, 0),
+        );
         let owner = owner_of_each(&customer, &time);
         assert_eq!(owner.len(), 10, "every customer owns a time");
         assert!(time.iter().flatten().all(|&t| t < 20));
@@ -623,15 +619,12 @@ mod tests {
             Some(4),
             Some(2),
         ];
-        let dependence = KeyDependence {
-            earlier: "customer".into(),
-            determines_earlier: false,
-        };
-        let parents = KeyParents {
-            rows: 10,
-            classes: None,
-        };
-        dependence.keep(&customer, &mut store, parents, &mut block_stream(1, 0));
+        keep(
+            &customer,
+            &mut store,
+            (false, 10, None),
+            &mut block_stream(1, 0),
+        );
         let expected = [
             Some(4),
             Some(4),
