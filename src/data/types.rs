@@ -202,38 +202,54 @@ pub(super) fn write_datetime(
 
 /// The instant `seconds` after 1970 (to the nanosecond) seen in `offset` (UTC when `None`).
 ///
-/// An instant of the last day of year 9999 that `offset` shows in year 10000 is shown as the
-/// last second of 9999 instead (at most a day earlier): a column of real values up to
-/// `9999-12-31T23:59:59-12:00`, written in its usual offset `+14:00`, gave
-/// `+10000-01-02T01:59:59+14:00`, which ISO readers refuse. [`super::written`]'s hand-made
-/// dates leave such instants to this function.
+/// An instant that `offset` shows after the end of year 9999 is shown as the last second of
+/// 9999 instead, and one shown before year 0 as its first second: ISO readers and databases
+/// take only the years 0 to 9999. Real values up to `9999-12-31T23:59:59-12:00`, written in
+/// their usual offset `+14:00`, gave `+10000-01-02T01:59:59+14:00`; the orders of a customer
+/// given as signed up on 9999-12-30 (a "never" date) were dated `+10000-01-01`. A number no
+/// calendar holds (1e20 seconds, NaN) is not an instant: an error. [`super::written`]'s
+/// hand-made dates leave such instants to this function.
 pub(super) fn instant(seconds: f64, offset: Option<i32>) -> Result<DateTime<FixedOffset>, String> {
-    let (whole, nanos) = match offset {
-        Some(offset) if shown_after_year_9999(seconds, offset) => {
-            ((LAST_SECOND_OF_9999 - i64::from(offset)) as f64, 0)
-        }
-        _ => {
-            let whole = seconds.floor();
-            let nanos = ((seconds - whole) * 1e9).round().clamp(0.0, 999_999_999.0) as u32;
-            (whole, nanos)
-        }
-    };
     let out_of_range = || format!("{seconds} seconds since 1970 is out of the datetime range");
-    let utc = DateTime::from_timestamp(whole as i64, nanos).ok_or_else(out_of_range)?;
     let zone = FixedOffset::east_opt(offset.unwrap_or(0))
         .ok_or_else(|| format!("invalid UTC offset of {offset:?} seconds"))?;
+    let whole = seconds.floor();
+    let nanos = ((seconds - whole) * 1e9).round().clamp(0.0, 999_999_999.0) as u32;
+    if !whole.is_finite() || DateTime::from_timestamp(whole as i64, nanos).is_none() {
+        return Err(out_of_range());
+    }
+    let offset = i64::from(zone.local_minus_utc());
+    let shown = whole as i64 + offset;
+    let (whole, nanos) = if shown > LAST_SECOND_OF_9999 {
+        (LAST_SECOND_OF_9999 - offset, 0)
+    } else if shown < FIRST_SECOND_OF_0 {
+        (FIRST_SECOND_OF_0 - offset, 0)
+    } else {
+        (whole as i64, nanos)
+    };
+    let utc = DateTime::from_timestamp(whole, nanos).ok_or_else(out_of_range)?;
     Ok(utc.with_timezone(&zone))
 }
 
 /// 9999-12-31T23:59:59 as seconds since 1970.
 const LAST_SECOND_OF_9999: i64 = 253_402_300_799;
 
-/// Whether `seconds`, no more than a day past the end of year 9999, is shown in `offset` after
-/// the end of year 9999.
-fn shown_after_year_9999(seconds: f64, offset: i32) -> bool {
-    let whole = seconds.floor();
-    let last = LAST_SECOND_OF_9999 as f64;
-    whole + f64::from(offset) > last && whole <= last + 86_400.0
+/// 0000-01-01T00:00:00 as seconds since 1970.
+const FIRST_SECOND_OF_0: i64 = -62_167_219_200;
+
+/// `seconds` held within the years 0 to 9999 (in UTC), as [`instant`] shows it, for formats
+/// that store instants as numbers (Parquet): the same data then reads the same in every
+/// format. Numbers no calendar holds are left as they are.
+pub fn within_years_0_to_9999(seconds: f64) -> f64 {
+    if !seconds.is_finite() || DateTime::from_timestamp(seconds.floor() as i64, 0).is_none() {
+        return seconds;
+    }
+    let (first, last) = (FIRST_SECOND_OF_0 as f64, LAST_SECOND_OF_9999 as f64);
+    if seconds.floor() > last {
+        last
+    } else {
+        seconds.max(first)
+    }
 }
 
 /// Why a value could not be written with `pattern`.
@@ -927,6 +943,46 @@ mod tests {
             offset: Some(3600),
         };
         assert_eq!(spaced.write(&Value::Number(west)), "9999-12-31 23:59:59");
+    }
+
+    /// An instant years past the end of year 9999 (or before year 0) is written at the end (the
+    /// start) in every pattern, the hand-made ones included; a number no calendar holds is
+    /// still refused.
+    #[test]
+    fn instants_beyond_the_years_0_to_9999_are_written_at_their_ends() {
+        let day = ValueFormat::Datetime {
+            pattern: "%Y-%m-%d".into(),
+            date_only: true,
+            offset: None,
+        };
+        let plain = ValueFormat::Datetime {
+            pattern: "%Y-%m-%d %H:%M:%S".into(),
+            date_only: false,
+            offset: None,
+        };
+        let custom = ValueFormat::Datetime {
+            pattern: "%d/%m/%Y %H:%M".into(),
+            date_only: false,
+            offset: Some(-5 * 3600),
+        };
+        let after = parse_datetime("9999-12-30", "%Y-%m-%d").unwrap() + 40.0 * 86_400.0;
+        let before = parse_datetime("0000-01-02", "%Y-%m-%d").unwrap() - 3.0 * 86_400.0;
+        assert_eq!(day.write(&Value::Number(after)), "9999-12-31");
+        assert_eq!(plain.write(&Value::Number(after)), "9999-12-31 23:59:59");
+        assert_eq!(custom.write(&Value::Number(after)), "31/12/9999 23:59");
+        assert_eq!(day.write(&Value::Number(before)), "0000-01-01");
+        assert_eq!(plain.write(&Value::Number(before)), "0000-01-01 00:00:00");
+        assert_eq!(custom.write(&Value::Number(before)), "01/01/0000 00:00");
+        for number in [1e20, f64::NAN, f64::INFINITY] {
+            assert!(
+                write_datetime(number, "%Y-%m-%d", None).is_err(),
+                "{number}"
+            );
+        }
+        assert_eq!(within_years_0_to_9999(after), LAST_SECOND_OF_9999 as f64);
+        assert_eq!(within_years_0_to_9999(before), FIRST_SECOND_OF_0 as f64);
+        assert_eq!(within_years_0_to_9999(1e20), 1e20);
+        assert_eq!(within_years_0_to_9999(12.5), 12.5);
     }
 
     #[test]

@@ -19,7 +19,7 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
 use super::sql::{self, Cell, OutColumn, Role};
-use crate::data::{Value, ValueFormat};
+use crate::data::{Value, ValueFormat, within_years_0_to_9999};
 use crate::error::{Error, Result};
 use crate::generate::SyntheticTable;
 use crate::schema::ColumnKind;
@@ -245,7 +245,8 @@ fn array(
     })
 }
 
-/// Dates (days) or timestamps (microseconds) since 1970, from the values' seconds.
+/// Dates (days) or timestamps (microseconds) since 1970, from the values' seconds, within the
+/// years 0 to 9999 as CSV writes them.
 fn datetimes(
     column: &OutColumn<'_>,
     rows: std::ops::Range<usize>,
@@ -256,16 +257,14 @@ fn datetimes(
         _ => Vec::new(),
     };
     if let DataType::Date32 = data_type {
-        Arc::new(Date32Array::from_iter(
-            numbers
-                .into_iter()
-                .map(|x| x.map(|seconds| (seconds / 86_400.0).floor() as i32)),
-        ))
+        Arc::new(Date32Array::from_iter(numbers.into_iter().map(|x| {
+            x.map(|seconds| (within_years_0_to_9999(seconds) / 86_400.0).floor() as i32)
+        })))
     } else {
         Arc::new(TimestampMicrosecondArray::from_iter(
             numbers
                 .into_iter()
-                .map(|x| x.map(|seconds| (seconds * 1e6).round() as i64)),
+                .map(|x| x.map(|seconds| (within_years_0_to_9999(seconds) * 1e6).round() as i64)),
         ))
     }
 }
