@@ -459,13 +459,17 @@ impl KeyDistribution {
             &self.children_per_parent,
             rng,
         );
-        let wanted: Option<Vec<u16>> =
-            self.preference
-                .as_ref()
-                .zip(child_codes)
-                .map(|(preference, codes)| {
-                    preference.draw_signatures(&codes, child_rows, rng.random())
-                });
+        let (wanted, bands): (Option<Vec<u16>>, Option<Vec<u8>>) =
+            match (&self.preference, child_codes) {
+                (Some(preference), Some(codes)) => (
+                    Some(preference.draw_signatures(&codes, child_rows, rng.random())),
+                    preference
+                        .bands(&codes)
+                        .filter(|bands| bands.len() == child_rows)
+                        .map(<[u8]>::to_vec),
+                ),
+                _ => (None, None),
+            };
         let mut assigned: Vec<Option<usize>> = vec![Some(0); child_rows];
         for row in rand::seq::index::sample(rng, child_rows, empty) {
             assigned[row] = None;
@@ -478,7 +482,7 @@ impl KeyDistribution {
             parent_rows,
         );
         let mut pool = ParentPool::new(capacities, signatures);
-        pool.serve(groups, &mut assigned, rng);
+        pool.serve(groups, bands.as_deref(), &mut assigned, rng);
         assigned
     }
 }
@@ -595,7 +599,16 @@ impl ParentPool {
     /// parents are its own, so groups are served apart, each from a stream of its own, on every
     /// core. The rows left over (no parent of their signature, or none with capacity left) are
     /// then served one by one in a random order as [`ParentPool::take`] serves them.
-    fn serve(&mut self, groups: Groups, assigned: &mut [Option<usize>], rng: &mut SynthRng) {
+    /// Serves every group's rows from its parents, then the rows left over from any parent.
+    /// With `bands` (a code per child row, [`ParentPreference::bands`]), each parent takes rows
+    /// of one band.
+    fn serve(
+        &mut self,
+        groups: Groups,
+        bands: Option<&[u8]>,
+        assigned: &mut [Option<usize>],
+        rng: &mut SynthRng,
+    ) {
         use rayon::prelude::*;
         let base: u64 = rng.random();
         let pool = &*self;
@@ -613,7 +626,7 @@ impl ParentPool {
                     None => pool.open.clone(),
                 };
                 let stream = &mut block_stream(base, index as u64);
-                Served::of(signature, rows, parents, &pool.capacity, stream)
+                Served::of(signature, (rows, bands), parents, &pool.capacity, stream)
             })
             .collect();
         let mut left_over: Vec<(usize, Option<u16>)> = groups
@@ -660,9 +673,12 @@ struct Served {
 }
 
 impl Served {
+    /// The group's `rows` served from its `parents` (with `capacity` left): each row from a
+    /// random parent with room; with `bands`, the rows in order of their band and each parent
+    /// filled in turn (in random order), so a parent's rows are of one band.
     fn of(
         signature: Option<u16>,
-        mut rows: Vec<usize>,
+        (mut rows, bands): (Vec<usize>, Option<&[u8]>),
         parents: Vec<usize>,
         capacity: &[usize],
         rng: &mut SynthRng,
@@ -673,16 +689,14 @@ impl Served {
             .map(|&parent| (parent, capacity[parent]))
             .filter(|&(_, left)| left > 0)
             .collect();
-        let mut picks = Vec::with_capacity(rows.len());
-        while picks.len() < rows.len() && !open.is_empty() {
-            let index = rng.random_range(0..open.len());
-            let (parent, left) = &mut open[index];
-            picks.push(*parent);
-            *left -= 1;
-            if *left == 0 {
-                open.swap_remove(index);
+        let picks = match bands {
+            Some(bands) => {
+                rows.sort_by_key(|&row| bands[row]);
+                shuffle(&mut open, rng);
+                fill_in_turn(&mut open, rows.len())
             }
-        }
+            None => pick_at_random(&mut open, rows.len(), rng),
+        };
         Served {
             signature,
             rows,
@@ -712,6 +726,35 @@ impl Served {
         let rest = self.rows.get(self.picks.len()..).unwrap_or_default();
         left_over.extend(rest.iter().map(|&row| (row, self.signature)));
     }
+}
+
+/// Parents for `rows` rows, each a random one of `open` (parent, room left) with room; `open`
+/// keeps those with room left.
+fn pick_at_random(open: &mut Vec<(usize, usize)>, rows: usize, rng: &mut SynthRng) -> Vec<usize> {
+    let mut picks = Vec::with_capacity(rows);
+    while picks.len() < rows && !open.is_empty() {
+        let index = rng.random_range(0..open.len());
+        let (parent, left) = &mut open[index];
+        picks.push(*parent);
+        *left -= 1;
+        if *left == 0 {
+            open.swap_remove(index);
+        }
+    }
+    picks
+}
+
+/// Parents for `rows` rows in turn: the first of `open` (parent, room left) until its room is
+/// used, then the next; `open` keeps those with room left.
+fn fill_in_turn(open: &mut Vec<(usize, usize)>, rows: usize) -> Vec<usize> {
+    let mut picks = Vec::with_capacity(rows);
+    for (parent, left) in open.iter_mut() {
+        let take = (*left).min(rows - picks.len());
+        picks.extend(std::iter::repeat_n(*parent, take));
+        *left -= take;
+    }
+    open.retain(|&(_, left)| left > 0);
+    picks
 }
 
 /// A random parent of `open` that still has capacity, pruning exhausted ones on the way.
@@ -864,7 +907,7 @@ mod tests {
             let groups = Groups::of(0..200, Some(&wanted), Some(&signatures), 100);
             let mut pool = ParentPool::new(vec![2; 100], Some(signatures.clone()));
             let mut assigned = vec![Some(0); 200];
-            pool.serve(groups, &mut assigned, &mut rng_for(seed, "serve"));
+            pool.serve(groups, None, &mut assigned, &mut rng_for(seed, "serve"));
             let parents: Vec<usize> = assigned.iter().map(|p| p.expect("a parent")).collect();
             let mut children = vec![0; 100];
             parents.iter().for_each(|&parent| children[parent] += 1);
@@ -969,6 +1012,110 @@ mod tests {
             matching >= 390,
             "{matching} of 400 children matched their kind of parent"
         );
+    }
+
+    fn numbers(name: &str, values: impl Iterator<Item = f64>) -> Column {
+        Column {
+            name: name.into(),
+            kind: ColumnKind::Numerical,
+            format: ValueFormat::Verbatim,
+            values: values.map(Value::Number).collect(),
+        }
+    }
+
+    /// The share of rows whose value is within `near` of the median of their parent's rows.
+    fn share_near_their_parents_median(
+        assigned: &[Option<usize>],
+        values: &[f64],
+        parents: usize,
+        near: f64,
+    ) -> f64 {
+        let mut by_parent = vec![Vec::new(); parents];
+        for (row, parent) in assigned.iter().enumerate() {
+            if let Some(parent) = parent {
+                by_parent[*parent].push(values[row]);
+            }
+        }
+        let mut close = 0;
+        for values in &mut by_parent {
+            values.sort_by(f64::total_cmp);
+            let Some(&median) = values.get(values.len() / 2) else {
+                continue;
+            };
+            close += values
+                .iter()
+                .filter(|v| (*v - median).abs() <= near)
+                .count();
+        }
+        close as f64 / assigned.iter().flatten().count() as f64
+    }
+
+    /// Planted: 60 airports along a line (`lon`), 20 flights each whose distance is the
+    /// airport's place times 100 (give or take 5), and a column that says nothing. The
+    /// distance is the band: each synthetic airport then gets flights of about one distance,
+    /// where drawn at random among the airports of its signature (about four, in 15 bins of
+    /// `lon`) they spread over the four airports' distances.
+    #[test]
+    fn a_parent_takes_children_of_one_band_of_the_column_it_determines() {
+        let mut rng = rng_for(3, "band");
+        let airports = 60;
+        let parent = [numbers("lon", (0..airports).map(|p| p as f64))];
+        let real_parent_of: Vec<Option<usize>> =
+            (0..20 * airports).map(|row| Some(row % airports)).collect();
+        let distances: Vec<f64> = real_parent_of
+            .iter()
+            .map(|p| 100.0 * p.unwrap_or(0) as f64 + rng.random_range(-5.0..5.0))
+            .collect();
+        let child = [
+            numbers(
+                "noise",
+                (0..distances.len()).map(|_| rng.random_range(0.0..1.0)),
+            ),
+            numbers("distance", distances.iter().copied()),
+        ];
+        let real = LinkedColumns {
+            child: &child,
+            child_rows: distances.len(),
+            parent: &parent,
+            parent_rows: airports,
+        };
+        let distribution =
+            KeyDistribution::learn("dest", "airports", &real_parent_of, real, PARAMS);
+        let preference = distribution.preference.as_ref().expect("a preference");
+        assert_eq!(preference.band(), Some(1), "the distance is the band");
+        for seed in 0..3 {
+            let assigned = distribution.assign(real, &mut rng_for(seed, "keys"));
+            let close = share_near_their_parents_median(&assigned, &distances, airports, 150.0);
+            // Without bands: 0.69 (seed 0).
+            assert!(
+                close > 0.85,
+                "seed {seed}: {close} of the flights near their airport's"
+            );
+        }
+    }
+
+    #[test]
+    fn a_column_the_parent_does_not_determine_is_no_band() {
+        let mut rng = rng_for(4, "band");
+        let parent = [numbers("lon", (0..60).map(|p| p as f64))];
+        let real_parent_of: Vec<Option<usize>> = (0..1200).map(|row| Some(row % 60)).collect();
+        // A flight's distance says which half of the line its airport is in, nothing more.
+        let child = [numbers(
+            "distance",
+            real_parent_of
+                .iter()
+                .map(|p| 1000.0 * f64::from(p.unwrap_or(0) >= 30) + rng.random_range(0.0..900.0)),
+        )];
+        let real = LinkedColumns {
+            child: &child,
+            child_rows: 1200,
+            parent: &parent,
+            parent_rows: 60,
+        };
+        let distribution =
+            KeyDistribution::learn("dest", "airports", &real_parent_of, real, PARAMS);
+        let preference = distribution.preference.as_ref().expect("a preference");
+        assert_eq!(preference.band(), None);
     }
 
     #[test]
