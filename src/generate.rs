@@ -345,6 +345,9 @@ fn last_use(models: &Models) -> HashMap<String, usize> {
             for distribution in &trained.assigned {
                 used(&distribution.parent, index);
             }
+            if let Some(sibling) = &trained.shares_parents_with {
+                used(sibling, index);
+            }
         }
         if let Generation::Sequential { key } = &plan.generation
             && let Some(Generation::Sequential { key: grand }) = models
@@ -631,6 +634,7 @@ fn draw_table(
             let context = synthetic_context(models, done, &key.parent);
             let tables = (models, trained);
             let lengths = sequence_lengths(tables, (&key.parent, &context), scale, rng);
+            let lengths = under_shared_parents(models, trained, done, lengths);
             let (columns, parents) = sequences(trained, &context, (factor, lengths), rng);
             let row_count = parents.len();
             foreign_keys.insert(key.column.clone(), parents);
@@ -1000,6 +1004,49 @@ fn sequence_lengths(
         None if kept => grown(trained.model.sample_lengths(parent, rng), scale, rng),
         None => trained.model.sample_lengths(parent, rng),
     }
+}
+
+/// `lengths` (a sequential table's, per parent row) moved onto the synthetic parents of the
+/// earlier table it shares parents with ([`keys::onto_shared_parents`]), when that table was
+/// made and its parent is not kept; else as they are.
+pub(super) fn under_shared_parents(
+    models: &Models,
+    trained: &TrainedTable,
+    done: &Done,
+    lengths: Vec<usize>,
+) -> Vec<usize> {
+    let Some(sibling) = trained.shares_parents_with.as_deref() else {
+        return lengths;
+    };
+    // Under a kept parent, each row's real children are kept: they are the real parents'.
+    let kept_parent = match models
+        .plan
+        .table(&trained.name)
+        .map(|plan| &plan.generation)
+    {
+        Some(Generation::Sequential { key }) => models
+            .tables
+            .get(&key.parent)
+            .is_none_or(|parent| parent.kept.is_some()),
+        _ => true,
+    };
+    if kept_parent {
+        return lengths;
+    }
+    let keys = match models.plan.table(sibling).map(|plan| &plan.generation) {
+        Some(Generation::Sequential { key }) => done
+            .get(sibling)
+            .and_then(|table| table.foreign_keys.get(&key.column)),
+        _ => None,
+    };
+    let Some(keys) = keys else {
+        return lengths;
+    };
+    let shared: Vec<bool> = crate::keys::counts_by_row(keys, lengths.len())
+        .into_iter()
+        .map(|children| children > 0)
+        .collect();
+    crate::keys::onto_shared_parents(&lengths, &shared)
 }
 
 /// `lengths` multiplied by `growth`, rounded at random from a stream of their own drawn from

