@@ -633,8 +633,7 @@ fn draw_table(
             let factor = growth(models, done, &key.parent, scale);
             let context = synthetic_context(models, done, &key.parent);
             let tables = (models, trained);
-            let lengths = sequence_lengths(tables, (&key.parent, &context), scale, rng);
-            let lengths = under_shared_parents(models, trained, done, lengths);
+            let lengths = sequence_lengths(tables, (&key.parent, &context), done, scale, rng);
             let (columns, parents) = sequences(trained, &context, (factor, lengths), rng);
             let row_count = parents.len();
             foreign_keys.insert(key.column.clone(), parents);
@@ -979,10 +978,12 @@ fn growth(models: &Models, done: &Done, parent: &str, scale: f64) -> f64 {
 /// real ones, whatever the scale): each row's real number of children, grown from the rows the
 /// table was trained on to its real rows and then by the scale (rounded at random); without
 /// those counts, drawn and grown by the scale. Else drawn from the model, per synthetic parent
-/// (whose number of rows already follows the scale).
+/// (whose number of rows already follows the scale), and moved onto the parents of the earlier
+/// table whose parents the table shares (`done` holds it).
 fn sequence_lengths(
     (models, trained): (&Models, &TrainedTable),
     (parent_name, parent): (&str, &Parent<'_>),
+    done: &Done,
     scale: f64,
     rng: &mut SynthRng,
 ) -> Vec<usize> {
@@ -1002,14 +1003,17 @@ fn sequence_lengths(
             grown(counts.clone(), growth, rng)
         }
         None if kept => grown(trained.model.sample_lengths(parent, rng), scale, rng),
-        None => trained.model.sample_lengths(parent, rng),
+        None => {
+            let lengths = trained.model.sample_lengths(parent, rng);
+            under_shared_parents(models, trained, done, lengths)
+        }
     }
 }
 
-/// `lengths` (a sequential table's, per parent row) moved onto the synthetic parents of the
-/// earlier table it shares parents with ([`keys::onto_shared_parents`]), when that table was
-/// made and its parent is not kept; else as they are.
-pub(super) fn under_shared_parents(
+/// `lengths` (a sequential table's under a parent that is not kept, per parent row) moved
+/// onto the synthetic parents of the earlier table it shares parents with
+/// ([`keys::onto_shared_parents`]), when that table was made; else as they are.
+fn under_shared_parents(
     models: &Models,
     trained: &TrainedTable,
     done: &Done,
@@ -1018,21 +1022,6 @@ pub(super) fn under_shared_parents(
     let Some(sibling) = trained.shares_parents_with.as_deref() else {
         return lengths;
     };
-    // Under a kept parent, each row's real children are kept: they are the real parents'.
-    let kept_parent = match models
-        .plan
-        .table(&trained.name)
-        .map(|plan| &plan.generation)
-    {
-        Some(Generation::Sequential { key }) => models
-            .tables
-            .get(&key.parent)
-            .is_none_or(|parent| parent.kept.is_some()),
-        _ => true,
-    };
-    if kept_parent {
-        return lengths;
-    }
     let keys = match models.plan.table(sibling).map(|plan| &plan.generation) {
         Some(Generation::Sequential { key }) => done
             .get(sibling)

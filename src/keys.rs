@@ -515,17 +515,12 @@ impl KeyDistribution {
             &self.children_per_parent,
             rng,
         );
-        let (wanted, bands): (Option<Vec<u16>>, Option<Vec<u8>>) =
-            match (&self.preference, child_codes) {
-                (Some(preference), Some(codes)) => (
-                    Some(preference.draw_signatures(&codes, child_rows, rng.random())),
-                    preference
-                        .bands(&codes)
-                        .filter(|bands| bands.len() == child_rows)
-                        .map(<[u8]>::to_vec),
-                ),
-                _ => (None, None),
-            };
+        let preferred = self.preference.as_ref().zip(child_codes.as_deref());
+        let wanted: Option<Vec<u16>> = preferred
+            .map(|(preference, codes)| preference.draw_signatures(codes, child_rows, rng.random()));
+        let bands = preferred
+            .and_then(|(preference, codes)| preference.bands(codes))
+            .filter(|bands| bands.len() == child_rows);
         let mut assigned: Vec<Option<usize>> = vec![Some(0); child_rows];
         for row in rand::seq::index::sample(rng, child_rows, empty) {
             assigned[row] = None;
@@ -538,7 +533,7 @@ impl KeyDistribution {
             parent_rows,
         );
         let mut pool = ParentPool::new(capacities, signatures);
-        pool.serve(groups, bands.as_deref(), &mut assigned, rng);
+        pool.serve(groups, bands, &mut assigned, rng);
         assigned
     }
 }
@@ -654,10 +649,9 @@ impl ParentPool {
     /// order, take parents of their signature with capacity left (uniformly among those); its
     /// parents are its own, so groups are served apart, each from a stream of its own, on every
     /// core. The rows left over (no parent of their signature, or none with capacity left) are
-    /// then served one by one in a random order as [`ParentPool::take`] serves them.
-    /// Serves every group's rows from its parents, then the rows left over from any parent.
-    /// With `bands` (a code per child row, [`ParentPreference::bands`]), each parent takes rows
-    /// of one band.
+    /// then served one by one in a random order as [`ParentPool::take`] serves them. With
+    /// `bands` (a code per child row, [`ParentPreference::bands`]), a group's parents each take
+    /// rows of one band.
     fn serve(
         &mut self,
         groups: Groups,
@@ -682,7 +676,7 @@ impl ParentPool {
                     None => pool.open.clone(),
                 };
                 let stream = &mut block_stream(base, index as u64);
-                Served::of(signature, (rows, bands), parents, &pool.capacity, stream)
+                Served::of(signature, rows, bands, parents, &pool.capacity, stream)
             })
             .collect();
         let mut left_over: Vec<(usize, Option<u16>)> = groups
@@ -734,7 +728,8 @@ impl Served {
     /// filled in turn (in random order), so a parent's rows are of one band.
     fn of(
         signature: Option<u16>,
-        (mut rows, bands): (Vec<usize>, Option<&[u8]>),
+        mut rows: Vec<usize>,
+        bands: Option<&[u8]>,
         parents: Vec<usize>,
         capacity: &[usize],
         rng: &mut SynthRng,

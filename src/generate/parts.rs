@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use super::{
     Done, DrawnRows, Sink, SyntheticTable, assign_keys, draw_sequences, empty_columns,
     fill_semantic_with, growth, husk_of, keep_key_rules, key_rows, keyed_base,
-    refer_to_written_keys, sequence_lengths, synthetic_context, under_shared_parents,
+    refer_to_written_keys, sequence_lengths, synthetic_context,
 };
 use crate::data::{Column, Value};
 use crate::direct::{DirectReader, DirectWriter};
@@ -56,8 +56,8 @@ impl<'m> Table<'m> {
         let orphan_rows = scaled(trained.orphan_rows, factor);
         let parent_view = synthetic_context(self.models, done, &key.parent);
         let tables = (self.models, trained);
-        let lengths = sequence_lengths(tables, (&key.parent, &parent_view), self.scale, rng);
-        let lengths = under_shared_parents(self.models, trained, done, lengths);
+        let parent = (key.parent.as_str(), &parent_view);
+        let lengths = sequence_lengths(tables, parent, done, self.scale, rng);
         let expected = lengths
             .iter()
             .fold(orphan_rows, |sum, &len| sum.saturating_add(len));
