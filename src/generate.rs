@@ -18,6 +18,7 @@ use rand::RngExt;
 use crate::data::{Column, Value};
 use crate::error::{Error, Problem, Problems, Result};
 use crate::keys::KeyDistribution;
+use crate::keys::groups::Numbering;
 use crate::model::parent_preference::LinkedColumns;
 use crate::model::{Parent, Row, TableModel};
 use crate::plan::{Generation, Plan, TablePlan};
@@ -634,7 +635,10 @@ fn draw_table(
             let context = synthetic_context(models, done, &key.parent);
             let tables = (models, trained);
             let lengths = sequence_lengths(tables, (&key.parent, &context), done, scale, rng);
-            let (columns, parents) = sequences(trained, &context, (factor, lengths), rng);
+            let orphans = scaled(trained.orphan_rows, factor);
+            let numbering = group_numbering(trained, (&lengths, orphans), rng);
+            let (mut columns, parents) = sequences(trained, &context, (factor, lengths), rng);
+            number_groups(numbering, &mut columns);
             let row_count = parents.len();
             foreign_keys.insert(key.column.clone(), parents);
             (row_count, columns)
@@ -1036,6 +1040,38 @@ fn under_shared_parents(
         .map(|children| children > 0)
         .collect();
     crate::keys::onto_shared_parents(&lengths, &shared)
+}
+
+/// The numberings of a sequential table's group columns ([`crate::keys::groups`]) for
+/// sequences of `lengths` rows and `orphans` rows without a parent, each from a stream of its
+/// own derived from `rng`'s next draw without taking it: the table's other values are drawn
+/// as without them. The sequences' blocks take streams `0..` of that draw
+/// ([`draw_sequences`]); the numberings, the last ones.
+pub(super) fn group_numbering(
+    trained: &TrainedTable,
+    (lengths, orphans): (&[usize], usize),
+    rng: &SynthRng,
+) -> Vec<Numbering> {
+    if trained.group_numbers.is_empty() {
+        return Vec::new();
+    }
+    let base: u64 = rng.clone().random();
+    let sequences = || lengths.iter().copied().chain([orphans]);
+    trained
+        .group_numbers
+        .iter()
+        .enumerate()
+        .map(|(index, groups)| Numbering::new(groups, sequences(), base, u64::MAX - index as u64))
+        .collect()
+}
+
+/// Numbers the group columns of a table's rows, all of them at once.
+fn number_groups(numbering: Vec<Numbering>, columns: &mut [Column]) {
+    for mut numbering in numbering {
+        if let Some(column) = columns.get_mut(numbering.column()) {
+            numbering.number(&mut column.values);
+        }
+    }
 }
 
 /// `lengths` multiplied by `growth`, rounded at random from a stream of their own drawn from

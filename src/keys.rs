@@ -22,6 +22,7 @@ use crate::sampling::{SynthRng, block_stream, rank_matched, shuffle, stratified}
 use crate::stats::{FastMap, children_per_parent};
 
 pub mod dependence;
+pub mod groups;
 
 /// For each child key, the index of the parent row holding that key (`None` for an empty key).
 /// Validation guarantees every non-empty key exists in the parent.

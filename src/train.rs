@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{Column, Table, ValueFormat};
 use crate::error::{Error, Result};
+use crate::keys::groups::GroupNumbers;
 use crate::keys::{self, KeyDistribution};
 use crate::model::parent_preference::LinkedColumns;
 use crate::model::{
@@ -81,6 +82,10 @@ pub struct TrainedTable {
     /// from): its sequences go to that table's synthetic parents first. Since format 23.
     #[serde(default)]
     pub shares_parents_with: Option<String>,
+    /// For a sequential table, the columns that number groups of a sequence's rows (TPC-DS
+    /// tickets; [`keys::groups`]), numbered afresh in generation. Since format 23.
+    #[serde(default)]
+    pub group_numbers: Vec<GroupNumbers>,
 }
 
 /// The trained models of every table, with the plan that orders them and the settings they
@@ -310,6 +315,11 @@ fn train_table(
                 .map(|(fk, rows)| (fk.column.as_str(), fk.parent.as_str(), rows.as_slice())),
         )
         .collect();
+    let group_numbers = sample_row_of
+        .as_deref()
+        .filter(|_| kept.is_none())
+        .map(|parent_of_row| group_numbers(training, parent_of_row, &rules))
+        .unwrap_or_default();
     let regenerated = semantic
         .as_ref()
         .map(SemanticTable::regenerated)
@@ -365,7 +375,35 @@ fn train_table(
         row_order,
         sequence_by_row,
         shares_parents_with,
+        group_numbers,
     }
+}
+
+/// The numerical columns of a sequential table's training rows (`parent_of_row`: the parent
+/// of each) that number groups of its sequences' rows, leaving out those a rule reads (a
+/// number given afresh would break it).
+fn group_numbers(
+    training: &Table,
+    parent_of_row: &[Option<usize>],
+    rules: &[Rule],
+) -> Vec<GroupNumbers> {
+    let in_rules: HashSet<String> = rules
+        .iter()
+        .flat_map(|rule| rule.kind.columns())
+        .filter_map(|col| match col {
+            crate::rules::Col::Own(name) => Some(name),
+            crate::rules::Col::Parent { .. } => None,
+        })
+        .collect();
+    training
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, column)| {
+            column.kind == ColumnKind::Numerical && !in_rules.contains(&column.name)
+        })
+        .filter_map(|(index, column)| GroupNumbers::find(index, &column.values, parent_of_row))
+        .collect()
 }
 
 /// The first table generated before `plan`'s, sequential under the same parent as `key`, whose

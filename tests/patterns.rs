@@ -479,3 +479,63 @@ fn a_sibling_table_stays_at_the_parents_of_the_earlier_one() {
         );
     }
 }
+
+/// Planted: 300 customers, each with one to four tickets of four to eight items, numbered
+/// 1, 2, ... across the table. The synthetic tickets are each one customer's, of about the
+/// real number of items; drawn row by row like any number, each item had a ticket of its own,
+/// shared with other customers.
+#[test]
+fn ticket_numbers_group_one_customers_items() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut drawn = 0.0f64;
+    let mut next = move || {
+        drawn = (drawn + 0.618_033_988_749_895) % 1.0;
+        drawn
+    };
+    let mut customers = String::from("customer_id,age\n");
+    let mut items = String::from("customer_id,ticket,price\n");
+    let mut ticket = 0;
+    for customer in 1..=300 {
+        customers += &format!("{customer},{}\n", 20 + (next() * 50.0) as u32);
+        for _ in 0..1 + (next() * 4.0) as usize {
+            ticket += 1;
+            for _ in 0..4 + (next() * 5.0) as usize {
+                items += &format!("{customer},{ticket},{:.2}\n", 1.0 + 99.0 * next());
+            }
+        }
+    }
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    write("customers.csv", &customers);
+    write("items.csv", &items);
+    let schema = "tables:
+  customers:
+    path: customers.csv
+    primary_key: customer_id
+    mode: synthesize
+  items:
+    path: items.csv
+    foreign_keys:
+      customer_id: customers
+";
+    write("schema.yaml", schema);
+    let out = dir.path().join("out");
+    common::run(&dir.path().join("schema.yaml"), &out, 5, 1.0);
+    let items = Csv::read(&out.join("items.csv"));
+    let mut customers_of: HashMap<&str, std::collections::HashSet<&str>> = HashMap::new();
+    for (ticket, customer) in items
+        .column("ticket")
+        .into_iter()
+        .zip(items.column("customer_id"))
+    {
+        customers_of.entry(ticket).or_default().insert(customer);
+    }
+    assert!(
+        customers_of.values().all(|customers| customers.len() == 1),
+        "a ticket of several customers"
+    );
+    let items_per_ticket = items.rows.len() as f64 / customers_of.len() as f64;
+    assert!(
+        (5.0..=7.0).contains(&items_per_ticket),
+        "{items_per_ticket} items a ticket (real: 6)"
+    );
+}

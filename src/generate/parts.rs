@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use super::{
     Done, DrawnRows, Sink, SyntheticTable, assign_keys, draw_sequences, empty_columns,
-    fill_semantic_with, growth, husk_of, keep_key_rules, key_rows, keyed_base,
+    fill_semantic_with, group_numbering, growth, husk_of, keep_key_rules, key_rows, keyed_base,
     refer_to_written_keys, sequence_lengths, synthetic_context,
 };
 use crate::data::{Column, Value};
@@ -62,12 +62,21 @@ impl<'m> Table<'m> {
             .iter()
             .fold(orphan_rows, |sum, &len| sum.saturating_add(len));
         let mut drawn = Drawn::new(trained, expected)?;
+        let mut numbering = group_numbering(trained, (&lengths, orphan_rows), rng);
+        let mut numbered = |mut rows: DrawnRows| {
+            for numbering in &mut numbering {
+                if let Some(values) = rows.columns.get_mut(numbering.column()) {
+                    numbering.number(values);
+                }
+            }
+            rows
+        };
         draw_sequences(trained, &parent_view, &lengths, rng, |rows| {
-            drawn.push(rows)
+            drawn.push(numbered(rows))
         })?;
         let mut orphans = DrawnRows::new(trained.columns.len());
         orphans.push(None, trained.model.sample_rows(orphan_rows, rng));
-        drawn.push(orphans)?;
+        drawn.push(numbered(orphans))?;
         drawn.store()?;
         Ok(drawn)
     }

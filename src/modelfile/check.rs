@@ -144,6 +144,9 @@ fn model(models: &Models, trained: &TrainedTable, parent: Option<&str>) -> Resul
     let columns = trained.columns.len();
     let rows = trained.real_rows;
     let parent_rows = parent.map(|parent| models.tables[parent].real_rows);
+    for groups in &trained.group_numbers {
+        groups.check(columns)?;
+    }
     if let Some(counts) = &trained.sequence_by_row {
         crate::model::check_counts(counts, rows, parent_rows)
             .map_err(|err| format!("a kept parent's {err}"))?;

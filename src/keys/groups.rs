@@ -1,0 +1,251 @@
+//! Numbers that group the rows of a sequence: the key of a parent the schema does not declare
+//! (TPC-DS `ss_ticket_number`: a customer's purchases come as tickets of about 12 items, and a
+//! ticket is one customer's). Drawn row by row like any number, it named another ticket on
+//! every row (a customer's 30 items on 26 tickets), each ticket shared by about ten customers.
+//!
+//! Such a column is found in the real sequences ([`GroupNumbers::find`]: each number's rows
+//! are one run of one parent, runs of two rows or more on average) and generation numbers it
+//! afresh ([`Numbering`]): each synthetic sequence is cut into runs whose lengths are drawn
+//! among the real runs', numbered 1, 2, ... in row order.
+
+use std::collections::HashMap;
+
+use rand::RngExt;
+use serde::{Deserialize, Serialize};
+
+use crate::data::Value;
+use crate::sampling::{SynthRng, block_stream, shuffle};
+
+/// The share of a column's real rows whose number is one run of one parent, for the column to
+/// group its sequences' rows.
+const ONE_RUN: f64 = 0.99;
+
+/// The fewest rows a group has on average (a number on every row groups nothing).
+const MIN_MEAN_RUN: f64 = 2.0;
+
+/// A column that numbers groups of a sequence's rows, and the lengths of its real runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupNumbers {
+    /// The column (index among the table's modelled columns).
+    pub column: usize,
+    /// The length of every real run, sorted.
+    pub run_lengths: Vec<usize>,
+}
+
+impl GroupNumbers {
+    /// The runs of `values` (a column of the real rows, in sequence order within each parent)
+    /// when the column groups its sequences' rows; `parent_of_row` gives each row's parent.
+    pub fn find(
+        column: usize,
+        values: &[Value],
+        parent_of_row: &[Option<usize>],
+    ) -> Option<GroupNumbers> {
+        let runs = runs(values, parent_of_row)?;
+        let mut runs_of_number: HashMap<u64, usize> = HashMap::new();
+        for &(number, _) in &runs {
+            *runs_of_number.entry(number).or_insert(0) += 1;
+        }
+        let rows: usize = runs.iter().map(|&(_, length)| length).sum();
+        let in_one_run: usize = runs
+            .iter()
+            .filter(|(number, _)| runs_of_number[number] == 1)
+            .map(|&(_, length)| length)
+            .sum();
+        let mean_run = rows as f64 / runs.len() as f64;
+        if in_one_run as f64 >= ONE_RUN * rows as f64 && mean_run >= MIN_MEAN_RUN {
+            let mut run_lengths: Vec<usize> = runs.into_iter().map(|(_, length)| length).collect();
+            run_lengths.sort_unstable();
+            Some(GroupNumbers {
+                column,
+                run_lengths,
+            })
+        } else {
+            None
+        }
+    }
+
+    /// Checks numbers read from a model file: a column among the table's `columns`, and runs
+    /// to draw from, none empty.
+    pub fn check(&self, columns: usize) -> Result<(), String> {
+        let fits =
+            self.column < columns && !self.run_lengths.is_empty() && !self.run_lengths.contains(&0);
+        fits.then_some(())
+            .ok_or_else(|| "group numbers that do not fit the table".to_string())
+    }
+}
+
+/// The runs of equal numbers of each parent's rows in row order, as `(number's bits, rows)`;
+/// `None` when a value is not a number (the column is then no group number) or there are no
+/// rows. Rows without a parent are left out: TPC-DS leaves the customer of some of a ticket's
+/// items empty, at random.
+fn runs(values: &[Value], parent_of_row: &[Option<usize>]) -> Option<Vec<(u64, usize)>> {
+    let mut order: Vec<(usize, usize)> = parent_of_row
+        .iter()
+        .take(values.len())
+        .enumerate()
+        .filter_map(|(row, parent)| parent.map(|parent| (parent, row)))
+        .collect();
+    order.sort_unstable();
+    let mut runs: Vec<(usize, u64, usize)> = Vec::new();
+    for (parent, row) in order {
+        let number = values[row].as_number()?.to_bits();
+        match runs.last_mut() {
+            Some((p, n, length)) if *p == parent && *n == number => *length += 1,
+            _ => runs.push((parent, number, 1)),
+        }
+    }
+    (!runs.is_empty()).then(|| runs.into_iter().map(|(_, n, l)| (n, l)).collect())
+}
+
+/// Numbers the rows of a table's sequences as they are drawn, in row order: each sequence cut
+/// into runs of drawn real lengths (a last run cut to less than half its length joined to the
+/// one before: a sequence ends with a whole ticket, as real ones do), the runs numbered 1 to
+/// the number of runs in a random order (real ticket numbers follow neither the customer nor
+/// the day). The runs are planned before the rows come, so the rows may come whole or in
+/// blocks and get the same numbers.
+pub struct Numbering {
+    column: usize,
+    /// The length of every run, in row order.
+    runs: Vec<usize>,
+    /// The number of every run, in row order.
+    numbers: Vec<u32>,
+    /// The run the next row is in, and the rows it has left.
+    at: usize,
+    left: usize,
+}
+
+impl Numbering {
+    /// The numbering of `groups`' column for sequences of `lengths` rows, in row order (the
+    /// rows without a parent as one more), drawn from stream `stream` of `base`
+    /// ([`block_stream`]).
+    pub fn new(
+        groups: &GroupNumbers,
+        lengths: impl Iterator<Item = usize>,
+        base: u64,
+        stream: u64,
+    ) -> Numbering {
+        let mut rng = block_stream(base, stream);
+        let mut runs = Vec::new();
+        for rows in lengths {
+            cut(&groups.run_lengths, rows, &mut rng, &mut runs);
+        }
+        let mut numbers: Vec<u32> = (1..=runs.len() as u32).collect();
+        shuffle(&mut numbers, &mut rng);
+        Numbering {
+            column: groups.column,
+            runs,
+            numbers,
+            at: 0,
+            left: 0,
+        }
+    }
+
+    /// The column numbered.
+    pub fn column(&self) -> usize {
+        self.column
+    }
+
+    /// Numbers the column's `values` of the next rows.
+    pub fn number(&mut self, values: &mut [Value]) {
+        for value in values {
+            while self.left == 0 && self.at < self.runs.len() {
+                self.left = self.runs[self.at];
+                self.at += 1;
+            }
+            // Rows past those planned (none come) each get a number of their own.
+            let number = match self.left {
+                0 => {
+                    self.at += 1;
+                    self.at as f64
+                }
+                _ => {
+                    self.left -= 1;
+                    f64::from(self.numbers[self.at - 1])
+                }
+            };
+            *value = Value::Number(number);
+        }
+    }
+}
+
+/// Adds to `runs` the lengths of the runs a sequence of `rows` rows is cut into (adding up to
+/// `rows`), each drawn among `lengths`.
+fn cut(lengths: &[usize], rows: usize, rng: &mut SynthRng, runs: &mut Vec<usize>) {
+    let first = runs.len();
+    let mut left = rows;
+    while left > 0 {
+        let drawn = lengths
+            .get(rng.random_range(0..lengths.len().max(1)))
+            .copied()
+            .unwrap_or(1)
+            .max(1);
+        let run = drawn.min(left);
+        left -= run;
+        let joins = runs.len() > first && 2 * run < drawn;
+        match runs.last_mut() {
+            Some(previous) if joins => *previous += run,
+            _ => runs.push(run),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn numbers(values: &[f64]) -> Vec<Value> {
+        values.iter().map(|&x| Value::Number(x)).collect()
+    }
+
+    #[test]
+    fn tickets_of_one_customer_each_are_group_numbers_and_shared_numbers_are_not() {
+        // Customers 0 and 1, interleaved in the file; tickets of 3 and 2 items.
+        let parents = [
+            Some(0),
+            Some(1),
+            Some(0),
+            Some(1),
+            Some(0),
+            Some(0),
+            Some(0),
+        ];
+        let tickets = numbers(&[1.0, 2.0, 1.0, 2.0, 1.0, 3.0, 3.0]);
+        let found = GroupNumbers::find(4, &tickets, &parents).expect("tickets");
+        assert_eq!(found.run_lengths, vec![2, 2, 3]);
+        // A number shared by both customers, or one that comes back later in a sequence.
+        let shared = numbers(&[1.0, 1.0, 1.0, 1.0, 1.0, 3.0, 3.0]);
+        assert!(GroupNumbers::find(4, &shared, &parents).is_none());
+        let back = numbers(&[1.0, 2.0, 1.0, 2.0, 3.0, 1.0, 1.0]);
+        assert!(GroupNumbers::find(4, &back, &parents).is_none());
+        // A new number on every row groups nothing.
+        let every = numbers(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]);
+        assert!(GroupNumbers::find(4, &every, &parents).is_none());
+    }
+
+    #[test]
+    fn numbering_cuts_sequences_into_runs_of_real_lengths_whole_or_in_blocks() {
+        let groups = GroupNumbers {
+            column: 0,
+            run_lengths: vec![3, 3, 3],
+        };
+        // Sequences of 7 and 4 rows, then 2 rows without a parent.
+        let lengths = [7, 4, 2];
+        let mut whole = vec![Value::Null; 13];
+        Numbering::new(&groups, lengths.into_iter(), 9, 0).number(&mut whole);
+        // 7 rows: 3 and 4 (a last run of 1 joins the one before); 4: one run; 2: one run.
+        let runs: Vec<&[Value]> = whole.chunk_by(|a, b| a == b).collect();
+        let sizes: Vec<usize> = runs.iter().map(|run| run.len()).collect();
+        assert_eq!(sizes, vec![3, 4, 4, 2]);
+        let mut numbers: Vec<f64> = runs.iter().filter_map(|run| run[0].as_number()).collect();
+        numbers.sort_by(f64::total_cmp);
+        assert_eq!(numbers, vec![1.0, 2.0, 3.0, 4.0], "each run its own number");
+        let mut numbering = Numbering::new(&groups, lengths.into_iter(), 9, 0);
+        let mut blocks = Vec::new();
+        for rows in [5, 6, 2] {
+            let mut block = vec![Value::Null; rows];
+            numbering.number(&mut block);
+            blocks.extend(block);
+        }
+        assert_eq!(blocks, whole);
+    }
+}
