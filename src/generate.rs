@@ -620,6 +620,7 @@ fn draw_table(
     rng: &mut SynthRng,
 ) -> SyntheticTable {
     let mut foreign_keys = IndexMap::new();
+    let mut numbering = Vec::new();
     let (row_count, columns) = match &plan.generation {
         Generation::Root => {
             let rows = wanted.unwrap_or_else(|| scaled(trained.real_rows, scale));
@@ -636,9 +637,9 @@ fn draw_table(
             let tables = (models, trained);
             let lengths = sequence_lengths(tables, (&key.parent, &context), done, scale, rng);
             let orphans = scaled(trained.orphan_rows, factor);
-            let numbering = group_numbering(trained, (&lengths, orphans), rng);
+            numbering = group_numbering(trained, (&lengths, orphans), rng);
             let (mut columns, parents) = sequences(trained, &context, (factor, lengths), rng);
-            number_groups(numbering, &mut columns);
+            number_groups(&mut numbering, &mut columns);
             let row_count = parents.len();
             foreign_keys.insert(key.column.clone(), parents);
             (row_count, columns)
@@ -649,7 +650,11 @@ fn draw_table(
         .iter()
         .map(|distribution| distribution.child_codes(&columns))
         .collect();
-    foreign_keys.extend(assign_keys(trained, done, row_count, codes, rng));
+    let mut assigned = assign_keys(trained, done, row_count, codes, rng);
+    for numbering in &numbering {
+        numbering.keep_shared_keys(&mut assigned);
+    }
+    foreign_keys.extend(assigned);
     keep_key_rules(trained, done, &mut foreign_keys, rng);
     let mut columns = columns;
     if let Some(base) = keyed_base(models, trained, rng) {
@@ -1066,8 +1071,8 @@ pub(super) fn group_numbering(
 }
 
 /// Numbers the group columns of a table's rows, all of them at once.
-fn number_groups(numbering: Vec<Numbering>, columns: &mut [Column]) {
-    for mut numbering in numbering {
+fn number_groups(numbering: &mut [Numbering], columns: &mut [Column]) {
+    for numbering in numbering {
         if let Some(column) = columns.get_mut(numbering.column()) {
             numbering.number(&mut column.values);
         }

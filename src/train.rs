@@ -315,10 +315,16 @@ fn train_table(
                 .map(|(fk, rows)| (fk.column.as_str(), fk.parent.as_str(), rows.as_slice())),
         )
         .collect();
+    let assigned_keys: Vec<(&str, &[Option<usize>])> = plan
+        .assigned
+        .iter()
+        .zip(&assigned_rows)
+        .map(|(fk, rows)| (fk.column.as_str(), rows.as_slice()))
+        .collect();
     let group_numbers = sample_row_of
         .as_deref()
         .filter(|_| kept.is_none())
-        .map(|parent_of_row| group_numbers(training, parent_of_row, &rules))
+        .map(|parent_of_row| group_numbers(training, parent_of_row, &rules, &assigned_keys))
         .unwrap_or_default();
     let regenerated = semantic
         .as_ref()
@@ -381,11 +387,13 @@ fn train_table(
 
 /// The numerical columns of a sequential table's training rows (`parent_of_row`: the parent
 /// of each) that number groups of its sequences' rows, leaving out those a rule reads (a
-/// number given afresh would break it).
+/// number given afresh would break it), each with the `assigned` keys (name, parent row of
+/// each training row) a group's rows share.
 fn group_numbers(
     training: &Table,
     parent_of_row: &[Option<usize>],
     rules: &[Rule],
+    assigned: &[(&str, &[Option<usize>])],
 ) -> Vec<GroupNumbers> {
     let in_rules: HashSet<String> = rules
         .iter()
@@ -402,7 +410,15 @@ fn group_numbers(
         .filter(|(_, column)| {
             column.kind == ColumnKind::Numerical && !in_rules.contains(&column.name)
         })
-        .filter_map(|(index, column)| GroupNumbers::find(index, &column.values, parent_of_row))
+        .filter_map(|(index, column)| {
+            let mut groups = GroupNumbers::find(index, &column.values, parent_of_row)?;
+            groups.shared_keys = assigned
+                .iter()
+                .filter(|(_, keys)| GroupNumbers::shares(&column.values, parent_of_row, keys))
+                .map(|(name, _)| name.to_string())
+                .collect();
+            Some(groups)
+        })
         .collect()
 }
 

@@ -481,9 +481,9 @@ fn a_sibling_table_stays_at_the_parents_of_the_earlier_one() {
 }
 
 /// Planted: 300 customers, each with one to four tickets of four to eight items, numbered
-/// 1, 2, ... across the table. The synthetic tickets are each one customer's, of about the
-/// real number of items; drawn row by row like any number, each item had a ticket of its own,
-/// shared with other customers.
+/// 1, 2, ... across the table, each ticket on one of 60 days. The synthetic tickets are each
+/// one customer's, of about the real number of items, on one day; drawn row by row like any
+/// number, each item had a ticket of its own, shared with other customers, and its own day.
 #[test]
 fn ticket_numbers_group_one_customers_items() {
     let dir = tempfile::tempdir().unwrap();
@@ -493,45 +493,59 @@ fn ticket_numbers_group_one_customers_items() {
         drawn
     };
     let mut customers = String::from("customer_id,age\n");
-    let mut items = String::from("customer_id,ticket,price\n");
+    let mut items = String::from("customer_id,day_id,ticket,price\n");
     let mut ticket = 0;
     for customer in 1..=300 {
         customers += &format!("{customer},{}\n", 20 + (next() * 50.0) as u32);
         for _ in 0..1 + (next() * 4.0) as usize {
             ticket += 1;
+            let day = 1 + (next() * 60.0) as usize;
             for _ in 0..4 + (next() * 5.0) as usize {
-                items += &format!("{customer},{ticket},{:.2}\n", 1.0 + 99.0 * next());
+                items += &format!("{customer},{day},{ticket},{:.2}\n", 1.0 + 99.0 * next());
             }
         }
     }
+    let days: String = (1..=60).fold(String::from("day_id,weekday\n"), |days, day| {
+        days + &format!("{day},{}\n", day % 7)
+    });
     let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
     write("customers.csv", &customers);
+    write("days.csv", &days);
     write("items.csv", &items);
     let schema = "tables:
   customers:
     path: customers.csv
     primary_key: customer_id
     mode: synthesize
+  days:
+    path: days.csv
+    primary_key: day_id
   items:
     path: items.csv
     foreign_keys:
       customer_id: customers
+      day_id: days
+    sequence_by: customer_id
 ";
     write("schema.yaml", schema);
     let out = dir.path().join("out");
     common::run(&dir.path().join("schema.yaml"), &out, 5, 1.0);
     let items = Csv::read(&out.join("items.csv"));
-    let mut customers_of: HashMap<&str, std::collections::HashSet<&str>> = HashMap::new();
-    for (ticket, customer) in items
-        .column("ticket")
-        .into_iter()
-        .zip(items.column("customer_id"))
-    {
-        customers_of.entry(ticket).or_default().insert(customer);
-    }
+    let of_ticket = |column: &str| {
+        let mut values: HashMap<&str, std::collections::HashSet<&str>> = HashMap::new();
+        for (ticket, value) in items.column("ticket").into_iter().zip(items.column(column)) {
+            values.entry(ticket).or_default().insert(value);
+        }
+        values
+    };
+    let customers_of = of_ticket("customer_id");
     assert!(
         customers_of.values().all(|customers| customers.len() == 1),
         "a ticket of several customers"
+    );
+    assert!(
+        of_ticket("day_id").values().all(|days| days.len() == 1),
+        "a ticket on several days"
     );
     let items_per_ticket = items.rows.len() as f64 / customers_of.len() as f64;
     assert!(

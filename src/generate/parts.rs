@@ -21,6 +21,7 @@ use super::{
 use crate::data::{Column, Value};
 use crate::direct::{DirectReader, DirectWriter};
 use crate::error::{Error, Result};
+use crate::keys::groups::Numbering;
 use crate::model::TableModel;
 use crate::plan::TablePlan;
 use crate::sampling::{SynthRng, scaled};
@@ -77,6 +78,7 @@ impl<'m> Table<'m> {
         let mut orphans = DrawnRows::new(trained.columns.len());
         orphans.push(None, trained.model.sample_rows(orphan_rows, rng));
         drawn.push(numbered(orphans))?;
+        drawn.numbering = numbering;
         drawn.store()?;
         Ok(drawn)
     }
@@ -94,7 +96,10 @@ impl<'m> Table<'m> {
         let trained = self.trained;
         let rows = drawn.parents.len();
         let codes = std::mem::take(&mut drawn.codes);
-        let assigned = assign_keys(trained, done, rows, codes, rng);
+        let mut assigned = assign_keys(trained, done, rows, codes, rng);
+        for numbering in &drawn.numbering {
+            numbering.keep_shared_keys(&mut assigned);
+        }
         let parents = std::mem::take(&mut drawn.parents);
         let foreign_keys = self.keys_held(done, key, parents, assigned, rng)?;
         let keyed = keyed_base(self.models, trained, rng);
@@ -386,6 +391,9 @@ pub(super) struct Drawn<'a> {
     /// Memory made afresh for every part came as pages the kernel had to clear (a twentieth
     /// of generating TPC-H sf1's `lineitem`).
     spare: Vec<Vec<Value>>,
+    /// The numberings of the table's group columns, which keep the keys a group's rows share
+    /// once keys are assigned.
+    numbering: Vec<Numbering>,
 }
 
 /// The most room made at once for reading a part back (its rows' bytes are about a hundred
@@ -432,6 +440,7 @@ impl<'a> Drawn<'a> {
             part_rows,
             store,
             spare: Vec::new(),
+            numbering: Vec::new(),
         };
         let room = drawn.part_room();
         drawn.pending = (0..trained.columns.len())

@@ -8,7 +8,8 @@
 //! afresh ([`Numbering`]): each synthetic sequence is cut into runs whose lengths are drawn
 //! among the real runs', numbered 1, 2, ... in row order.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
@@ -30,6 +31,9 @@ pub struct GroupNumbers {
     pub column: usize,
     /// The length of every real run, sorted.
     pub run_lengths: Vec<usize>,
+    /// The assigned keys a group's real rows share (a ticket's day, time and store), kept
+    /// alike within each synthetic group ([`keep_shared_keys`]).
+    pub shared_keys: Vec<String>,
 }
 
 impl GroupNumbers {
@@ -58,6 +62,7 @@ impl GroupNumbers {
             Some(GroupNumbers {
                 column,
                 run_lengths,
+                shared_keys: Vec::new(),
             })
         } else {
             None
@@ -71,6 +76,115 @@ impl GroupNumbers {
             self.column < columns && !self.run_lengths.is_empty() && !self.run_lengths.contains(&0);
         fits.then_some(())
             .ok_or_else(|| "group numbers that do not fit the table".to_string())
+    }
+}
+
+/// The share of a key's rows in groups of two or more (with the key) whose key is the group's
+/// first, for the group's rows to share the key.
+const SHARED_KEY: f64 = 0.95;
+
+impl GroupNumbers {
+    /// Whether the real rows of each group share the key `parent_of_row` (the parent row of
+    /// each real row) in [`SHARED_KEY`] of the rows; `values` and `sequence` (the group column
+    /// and the sequence's parent row of each real row) say which group a row is in. Rows with
+    /// an empty key are left out (TPC-DS leaves some items' day empty, at random).
+    pub fn shares(
+        values: &[Value],
+        sequence: &[Option<usize>],
+        parent_of_row: &[Option<usize>],
+    ) -> bool {
+        let mut groups: HashMap<(usize, u64), (usize, usize, usize)> = HashMap::new();
+        let rows = values.len().min(sequence.len()).min(parent_of_row.len());
+        for row in 0..rows {
+            let (Some(parent), Some(number), Some(key)) =
+                (sequence[row], values[row].as_number(), parent_of_row[row])
+            else {
+                continue;
+            };
+            // (first key, rows, rows with the first key)
+            let group = groups
+                .entry((parent, number.to_bits()))
+                .or_insert((key, 0, 0));
+            group.1 += 1;
+            group.2 += usize::from(group.0 == key);
+        }
+        let (rows, alike) = groups
+            .values()
+            .filter(|&&(_, rows, _)| rows >= 2)
+            .fold((0, 0), |(rows, alike), group| {
+                (rows + group.1, alike + group.2)
+            });
+        rows > 0 && alike as f64 >= SHARED_KEY * rows as f64
+    }
+}
+
+/// Gives every row of a group (`runs`: the length of each group, in row order) one key, for
+/// each of `keys` (name, parent row of each row) named in `shared`, keeping each parent's
+/// number of children as assigned: a group takes the parent of its first row with a key when
+/// that parent has room for the whole group, else the parent with the most room (a ticket's
+/// items, each assigned a day of its own, all go to one day, and each day keeps about the
+/// items it was given). Rows with an empty key keep it empty.
+pub fn keep_shared_keys(
+    runs: &[usize],
+    shared: &[String],
+    keys: &mut [(String, Vec<Option<usize>>)],
+) {
+    for (_, rows) in keys.iter_mut().filter(|(name, _)| shared.contains(name)) {
+        let parents = rows.iter().flatten().max().map_or(0, |&most| most + 1);
+        let mut room = vec![0usize; parents];
+        for &parent in rows.iter().flatten() {
+            room[parent] += 1;
+        }
+        let mut roomiest = Roomiest::new(&room);
+        let mut start = 0;
+        for &run in runs {
+            let end = (start + run).min(rows.len());
+            let group = &mut rows[start..end];
+            start = end;
+            let Some(&first) = group.iter().flatten().next() else {
+                continue;
+            };
+            let needed = group.iter().flatten().count();
+            let parent = match room[first] >= needed {
+                true => first,
+                false => roomiest.parent(&room).unwrap_or(first),
+            };
+            room[parent] = room[parent].saturating_sub(needed);
+            roomiest.changed(parent, room[parent]);
+            group.iter_mut().flatten().for_each(|key| *key = parent);
+        }
+    }
+}
+
+/// The parent with the most room left, the fewest-numbered among equals: a heap of
+/// `(room, parent)` whose entries are dropped when found stale.
+struct Roomiest(BinaryHeap<(usize, Reverse<usize>)>);
+
+impl Roomiest {
+    fn new(room: &[usize]) -> Roomiest {
+        Roomiest(
+            room.iter()
+                .enumerate()
+                .filter(|&(_, &left)| left > 0)
+                .map(|(parent, &left)| (left, Reverse(parent)))
+                .collect(),
+        )
+    }
+
+    fn parent(&mut self, room: &[usize]) -> Option<usize> {
+        while let Some(&(left, Reverse(parent))) = self.0.peek() {
+            if room.get(parent) == Some(&left) {
+                return Some(parent);
+            }
+            self.0.pop();
+        }
+        None
+    }
+
+    fn changed(&mut self, parent: usize, left: usize) {
+        if left > 0 {
+            self.0.push((left, Reverse(parent)));
+        }
     }
 }
 
@@ -105,6 +219,8 @@ fn runs(values: &[Value], parent_of_row: &[Option<usize>]) -> Option<Vec<(u64, u
 /// blocks and get the same numbers.
 pub struct Numbering {
     column: usize,
+    /// The keys a group's rows share ([`GroupNumbers::shared_keys`]).
+    shared_keys: Vec<String>,
     /// The length of every run, in row order.
     runs: Vec<usize>,
     /// The number of every run, in row order.
@@ -133,6 +249,7 @@ impl Numbering {
         shuffle(&mut numbers, &mut rng);
         Numbering {
             column: groups.column,
+            shared_keys: groups.shared_keys.clone(),
             runs,
             numbers,
             at: 0,
@@ -143,6 +260,12 @@ impl Numbering {
     /// The column numbered.
     pub fn column(&self) -> usize {
         self.column
+    }
+
+    /// Gives every row of a group the key its first row has, for each of the table's
+    /// assigned `keys` the group's real rows share ([`keep_shared_keys`]).
+    pub fn keep_shared_keys(&self, keys: &mut [(String, Vec<Option<usize>>)]) {
+        keep_shared_keys(&self.runs, &self.shared_keys, keys);
     }
 
     /// Numbers the column's `values` of the next rows.
@@ -227,6 +350,7 @@ mod tests {
         let groups = GroupNumbers {
             column: 0,
             run_lengths: vec![3, 3, 3],
+            shared_keys: Vec::new(),
         };
         // Sequences of 7 and 4 rows, then 2 rows without a parent.
         let lengths = [7, 4, 2];
@@ -247,5 +371,48 @@ mod tests {
             blocks.extend(block);
         }
         assert_eq!(blocks, whole);
+    }
+
+    #[test]
+    fn a_groups_rows_share_one_key_and_parents_keep_their_children() {
+        // Groups of 3, 2 and 3 rows; days assigned per row, each day with its children.
+        let runs = [3, 2, 3];
+        let days = vec![
+            Some(0),
+            Some(1),
+            Some(2),
+            Some(1),
+            None,
+            Some(0),
+            Some(2),
+            Some(2),
+        ];
+        let mut keys = vec![
+            ("day".to_string(), days.clone()),
+            ("store".to_string(), days),
+        ];
+        keep_shared_keys(&runs, &["day".to_string()], &mut keys);
+        let day = &keys[0].1;
+        // Room as assigned: day 0 two rows, day 1 two, day 2 three. The first group's first
+        // day (0) has no room for its 3 rows: the roomiest day (2) takes them. The second
+        // group keeps day 1 (one row with a key). The third group's first day (0) has room
+        // for 2 of 3: the roomiest is day 0 again (2 left, day 1 has 1), one row over.
+        assert_eq!(
+            day,
+            &vec![
+                Some(2),
+                Some(2),
+                Some(2),
+                Some(1),
+                None,
+                Some(0),
+                Some(0),
+                Some(0)
+            ]
+        );
+        let mut children = [0; 3];
+        day.iter().flatten().for_each(|&d| children[d] += 1);
+        assert_eq!(children, [3, 1, 3]);
+        assert_eq!(keys[1].1[0], Some(0), "a key not shared is left as it was");
     }
 }
