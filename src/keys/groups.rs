@@ -6,7 +6,8 @@
 //! Such a column is found in the real sequences ([`GroupNumbers::find`]: each number's rows
 //! are one run of one parent, runs of two rows or more on average) and generation numbers it
 //! afresh ([`Numbering`]): each synthetic sequence is cut into runs whose lengths are drawn
-//! among the real runs', numbered 1, 2, ... in row order.
+//! among the real runs', numbered in a random order. The assigned keys a real group's rows
+//! share (a ticket's day) are then given to the whole synthetic group ([`keep_shared_keys`]).
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -23,6 +24,10 @@ const ONE_RUN: f64 = 0.99;
 
 /// The fewest rows a group has on average (a number on every row groups nothing).
 const MIN_MEAN_RUN: f64 = 2.0;
+
+/// The share of a key's rows in groups of two or more (with the key) whose key is the group's
+/// first, for the group's rows to share the key.
+const SHARED_KEY: f64 = 0.95;
 
 /// A column that numbers groups of a sequence's rows, and the lengths of its real runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,13 +82,7 @@ impl GroupNumbers {
         fits.then_some(())
             .ok_or_else(|| "group numbers that do not fit the table".to_string())
     }
-}
 
-/// The share of a key's rows in groups of two or more (with the key) whose key is the group's
-/// first, for the group's rows to share the key.
-const SHARED_KEY: f64 = 0.95;
-
-impl GroupNumbers {
     /// Whether the real rows of each group share the key `parent_of_row` (the parent row of
     /// each real row) in [`SHARED_KEY`] of the rows; `values` and `sequence` (the group column
     /// and the sequence's parent row of each real row) say which group a row is in. Rows with
