@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{Column, Table, ValueFormat};
 use crate::error::{Error, Result};
-use crate::keys::groups::GroupNumbers;
+use crate::keys::groups::{GroupNumbers, SequenceOrder};
 use crate::keys::{self, KeyDistribution};
 use crate::model::parent_preference::LinkedColumns;
 use crate::model::{
@@ -403,6 +403,7 @@ fn group_numbers(
             crate::rules::Col::Parent { .. } => None,
         })
         .collect();
+    let order = SequenceOrder::of(parent_of_row);
     training
         .columns
         .iter()
@@ -411,7 +412,7 @@ fn group_numbers(
             column.kind == ColumnKind::Numerical && !in_rules.contains(&column.name)
         })
         .filter_map(|(index, column)| {
-            let mut groups = GroupNumbers::find(index, &column.values, parent_of_row)?;
+            let mut groups = GroupNumbers::find(index, &column.values, &order)?;
             groups.shared_keys = assigned
                 .iter()
                 .filter(|(_, keys)| GroupNumbers::shares(&column.values, parent_of_row, keys))

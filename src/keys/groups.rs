@@ -42,36 +42,34 @@ pub struct GroupNumbers {
 }
 
 impl GroupNumbers {
-    /// The runs of `values` (a column of the real rows, in sequence order within each parent)
-    /// when the column groups its sequences' rows; `parent_of_row` gives each row's parent.
-    pub fn find(
-        column: usize,
-        values: &[Value],
-        parent_of_row: &[Option<usize>],
-    ) -> Option<GroupNumbers> {
-        let runs = runs(values, parent_of_row)?;
+    /// The runs of `values` (a column of the real rows) when the column groups its sequences'
+    /// rows; `order` holds the real rows with a parent in sequence order.
+    pub fn find(column: usize, values: &[Value], order: &SequenceOrder) -> Option<GroupNumbers> {
+        let runs = runs(values, order)?;
+        let rows: usize = runs.iter().map(|&(_, length)| length).sum();
+        // Most columns have a new value on nearly every row: settled before counting numbers.
+        if (rows as f64) < MIN_MEAN_RUN * runs.len() as f64 {
+            return None;
+        }
         let mut runs_of_number: HashMap<u64, usize> = HashMap::new();
         for &(number, _) in &runs {
             *runs_of_number.entry(number).or_insert(0) += 1;
         }
-        let rows: usize = runs.iter().map(|&(_, length)| length).sum();
         let in_one_run: usize = runs
             .iter()
             .filter(|(number, _)| runs_of_number[number] == 1)
             .map(|&(_, length)| length)
             .sum();
-        let mean_run = rows as f64 / runs.len() as f64;
-        if in_one_run as f64 >= ONE_RUN * rows as f64 && mean_run >= MIN_MEAN_RUN {
-            let mut run_lengths: Vec<usize> = runs.into_iter().map(|(_, length)| length).collect();
-            run_lengths.sort_unstable();
-            Some(GroupNumbers {
-                column,
-                run_lengths,
-                shared_keys: Vec::new(),
-            })
-        } else {
-            None
+        if (in_one_run as f64) < ONE_RUN * rows as f64 {
+            return None;
         }
+        let mut run_lengths: Vec<usize> = runs.into_iter().map(|(_, length)| length).collect();
+        run_lengths.sort_unstable();
+        Some(GroupNumbers {
+            column,
+            run_lengths,
+            shared_keys: Vec::new(),
+        })
     }
 
     /// Checks numbers read from a model file: a column among the table's `columns`, and runs
@@ -187,21 +185,31 @@ impl Roomiest {
     }
 }
 
-/// The runs of equal numbers of each parent's rows in row order, as `(number's bits, rows)`;
-/// `None` when a value is not a number (the column is then no group number) or there are no
-/// rows. Rows without a parent are left out: TPC-DS leaves the customer of some of a ticket's
-/// items empty, at random.
-fn runs(values: &[Value], parent_of_row: &[Option<usize>]) -> Option<Vec<(u64, usize)>> {
-    let mut order: Vec<(usize, usize)> = parent_of_row
-        .iter()
-        .take(values.len())
-        .enumerate()
-        .filter_map(|(row, parent)| parent.map(|parent| (parent, row)))
-        .collect();
-    order.sort_unstable();
+/// The real rows that have a parent, as `(parent, row)` in sequence order (by parent, then
+/// row): sorted once for every column [`GroupNumbers::find`] tries. Rows without a parent are
+/// left out: TPC-DS leaves the customer of some of a ticket's items empty, at random.
+pub struct SequenceOrder(Vec<(usize, usize)>);
+
+impl SequenceOrder {
+    /// The order of the rows whose parents `parent_of_row` gives.
+    pub fn of(parent_of_row: &[Option<usize>]) -> SequenceOrder {
+        let mut order: Vec<(usize, usize)> = parent_of_row
+            .iter()
+            .enumerate()
+            .filter_map(|(row, parent)| parent.map(|parent| (parent, row)))
+            .collect();
+        order.sort_unstable();
+        SequenceOrder(order)
+    }
+}
+
+/// The runs of equal numbers of each parent's rows in sequence order, as `(number's bits,
+/// rows)`; `None` when a value is not a number (the column is then no group number) or there
+/// are no rows.
+fn runs(values: &[Value], order: &SequenceOrder) -> Option<Vec<(u64, usize)>> {
     let mut runs: Vec<(usize, u64, usize)> = Vec::new();
-    for (parent, row) in order {
-        let number = values[row].as_number()?.to_bits();
+    for &(parent, row) in &order.0 {
+        let number = values.get(row)?.as_number()?.to_bits();
         match runs.last_mut() {
             Some((p, n, length)) if *p == parent && *n == number => *length += 1,
             _ => runs.push((parent, number, 1)),
@@ -332,16 +340,16 @@ mod tests {
             Some(0),
         ];
         let tickets = numbers(&[1.0, 2.0, 1.0, 2.0, 1.0, 3.0, 3.0]);
-        let found = GroupNumbers::find(4, &tickets, &parents).expect("tickets");
+        let found = GroupNumbers::find(4, &tickets, &SequenceOrder::of(&parents)).expect("tickets");
         assert_eq!(found.run_lengths, vec![2, 2, 3]);
         // A number shared by both customers, or one that comes back later in a sequence.
         let shared = numbers(&[1.0, 1.0, 1.0, 1.0, 1.0, 3.0, 3.0]);
-        assert!(GroupNumbers::find(4, &shared, &parents).is_none());
+        assert!(GroupNumbers::find(4, &shared, &SequenceOrder::of(&parents)).is_none());
         let back = numbers(&[1.0, 2.0, 1.0, 2.0, 3.0, 1.0, 1.0]);
-        assert!(GroupNumbers::find(4, &back, &parents).is_none());
+        assert!(GroupNumbers::find(4, &back, &SequenceOrder::of(&parents)).is_none());
         // A new number on every row groups nothing.
         let every = numbers(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]);
-        assert!(GroupNumbers::find(4, &every, &parents).is_none());
+        assert!(GroupNumbers::find(4, &every, &SequenceOrder::of(&parents)).is_none());
     }
 
     #[test]
