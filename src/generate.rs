@@ -8,6 +8,7 @@
 //! their descendants are generated for them as for synthetic parents.
 
 mod parts;
+mod totals;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,6 +28,7 @@ use crate::semantic::fill::{ParentColumns, SemanticTable};
 use crate::semantic::keep::KeptTable;
 use crate::targets::{GivenTable, ParentKeys, RowTargets, Targets};
 use crate::train::{Models, TrainedTable};
+use totals::{Handoff, Waiting};
 
 /// A synthetic table: modelled columns plus foreign keys as parent row indices.
 #[derive(Debug, Clone)]
@@ -232,20 +234,22 @@ pub fn generate_each(
 ) -> Result<IndexMap<String, SyntheticTable>> {
     let last_use = last_use(models);
     let columns_read = columns_read(models);
+    let mut waiting = Waiting::new(models, targets);
     let mut synthetic: Done = IndexMap::new();
     let mut problems = Vec::new();
     for (index, plan) in models.plan.order.iter().enumerate() {
         let trained = &models.tables[&plan.table];
         let unread_later = last_use.get(&plan.table).is_none_or(|&last| last <= index);
-        let table = match (&plan.generation, targets.given(&plan.table)) {
+        let streams = !waiting.holds_back(&plan.table, index);
+        let (table, handoff) = match (&plan.generation, targets.given(&plan.table)) {
             (_, Some(given)) => {
-                let table = Arc::new(given_table(given, trained, &synthetic, &mut problems));
-                sink.table(&table)?;
-                table
+                let table = given_table(given, trained, &synthetic, &mut problems);
+                (Arc::new(table), Handoff::Whole)
             }
             (Generation::Sequential { key }, None)
                 if keep == Keep::Needed
                     && unread_later
+                    && streams
                     && trained.kept.is_none()
                     && row_order((plan, trained, models, &synthetic), scale).is_none()
                     && sink.takes_parts() =>
@@ -256,7 +260,7 @@ pub fn generate_each(
                 // 140 MB less while `lineitem` was made, for a wait of a fifth of a second).
                 // A parent written in parts was copied part by part and is not held there.
                 sink.settle()?;
-                keep_read_all(&mut synthetic, &columns_read);
+                keep_read_all(&mut synthetic, &columns_read, &waiting);
                 let mut rng = rng_for(seed, &plan.table);
                 let part = parts::Table {
                     plan,
@@ -267,12 +271,20 @@ pub fn generate_each(
                 let drawn = part.draw(&synthetic, key, &mut rng)?;
                 // Assigning keys and writing do not read the parent's context (TPC-H sf0.01
                 // scaled ten times: `orders`, 19 of the 120 MB of the heap's peak).
-                keep_read_all(&mut synthetic, &columns_read_after_draw(models, index));
-                let rows = part.write(&synthetic, drawn, key, &mut rng, sink)?;
-                Arc::new(SyntheticTable {
+                let read = columns_read_after_draw(models, index);
+                keep_read_all(&mut synthetic, &read, &waiting);
+                // A parent waiting for this table's totals is written after it.
+                let mut totals = waiting.totals(trained, key, &synthetic);
+                let drawn = (drawn, key);
+                let rows = part.write(&synthetic, drawn, &mut rng, totals.as_mut(), sink)?;
+                if let Some(totals) = totals {
+                    waiting.put(&mut synthetic, &key.parent, totals);
+                }
+                let table = SyntheticTable {
                     rows,
                     ..husk_of(trained)
-                })
+                };
+                (Arc::new(table), Handoff::Written)
             }
             (_, None)
                 if keep == Keep::Needed
@@ -283,28 +295,35 @@ pub fn generate_each(
                 let mut rng = rng_for(seed, &plan.table);
                 let wanted = targets.rows(&plan.table);
                 let made = (plan, trained, models, &synthetic);
-                Arc::new(write_filling(made, scale, wanted, &mut rng, sink)?)
+                let (table, base) = draw_filling(made, scale, wanted, &mut rng);
+                (Arc::new(table), Handoff::Filling(base))
             }
             (_, None) => {
                 let mut rng = rng_for(seed, &plan.table);
                 let rows = targets.rows(&plan.table);
                 let made = (plan, trained, models, &synthetic);
                 let table = generate_table(made, scale, rows, &mut rng);
-                let table = Arc::new(refer_to_written_keys(table, plan, &synthetic));
-                sink.table(&table)?;
-                table
+                let table = refer_to_written_keys(table, plan, &synthetic);
+                (Arc::new(table), Handoff::Whole)
             }
         };
-        let table = match keep {
-            Keep::Needed => keep_read(table, columns_read.get(&plan.table)),
-            Keep::All => table,
-        };
-        synthetic.insert(table.name.clone(), table);
+        if let (Generation::Sequential { key }, false) =
+            (&plan.generation, matches!(handoff, Handoff::Written))
+            && let Some(mut totals) = waiting.totals(trained, key, &synthetic)
+            && let Some(parents) = table.foreign_keys.get(&key.column)
+        {
+            totals.add(&table.columns, parents);
+            waiting.put(&mut synthetic, &key.parent, totals);
+        }
+        let name = table.name.clone();
+        synthetic.insert(name.clone(), table);
+        waiting.hand((index, &name), handoff, (models, &synthetic), sink)?;
         if keep == Keep::Needed {
-            release_unneeded(&mut synthetic, &last_use, index);
-            keep_read_all(&mut synthetic, &columns_read);
+            release_unneeded(&mut synthetic, &last_use, index, &waiting);
+            keep_read_all(&mut synthetic, &columns_read, &waiting);
         }
     }
+    waiting.flush((models, &synthetic), sink)?;
     if problems.is_empty() {
         Ok(synthetic
             .into_iter()
@@ -433,8 +452,8 @@ fn columns_read_from(
     read
 }
 
-/// A table as later tables read it: the columns they read (`read`, see [`columns_read`]) with
-/// their values, the others by name and type only. A parent held for its children then costs
+/// Makes a table what later tables read of it: the columns they read (`read`, see
+/// [`columns_read`]) with their values, the others by name and type only. A parent held for its children then costs
 /// the few columns they read, not its text and every other column (most of `generate`'s memory
 /// on TPC-H, where `orders` waited whole for `lineitem`). The table was handed to the sink
 /// before: while the writer still holds it, it is kept whole and shared, and the unread columns
@@ -442,13 +461,6 @@ fn columns_read_from(
 /// columns read would cost more: on TPC-H sf1 it was 190 MB of fresh memory (`orders` is read
 /// for nearly all its columns) and a third of a second on one core, while the writer holds
 /// the table for about a second.
-fn keep_read(mut table: Arc<SyntheticTable>, read: Option<&Vec<bool>>) -> Arc<SyntheticTable> {
-    free_unread(&mut table, read);
-    table
-}
-
-/// Frees the columns of `table` no later table reads, unless another holder (the writer)
-/// still shares it.
 fn free_unread(table: &mut Arc<SyntheticTable>, read: Option<&Vec<bool>>) {
     let unread = |index: usize| read.is_none_or(|read| read.get(index) != Some(&true));
     let Some(table) = Arc::get_mut(table) else {
@@ -461,18 +473,28 @@ fn free_unread(table: &mut Arc<SyntheticTable>, read: Option<&Vec<bool>>) {
     }
 }
 
-/// [`keep_read`] for every table held: those the writer shared when they were made lose their
-/// unread columns once it has written them.
-fn keep_read_all(synthetic: &mut Done, read: &HashMap<String, Vec<bool>>) {
+/// [`free_unread`] for every table held but those held back from the sink: those the writer
+/// shared when they were made lose their unread columns once it has written them.
+fn keep_read_all(synthetic: &mut Done, read: &HashMap<String, Vec<bool>>, waiting: &Waiting) {
     for (name, table) in synthetic.iter_mut() {
-        free_unread(table, read.get(name));
+        if !waiting.holds(name) {
+            free_unread(table, read.get(name));
+        }
     }
 }
 
-/// Replaces the tables no table after `index` reads by their husks (name, header, row count).
-fn release_unneeded(synthetic: &mut Done, last_use: &HashMap<String, usize>, index: usize) {
+/// Replaces the tables no table after `index` reads by their husks (name, header, row count),
+/// but for those held back from the sink.
+fn release_unneeded(
+    synthetic: &mut Done,
+    last_use: &HashMap<String, usize>,
+    index: usize,
+    waiting: &Waiting,
+) {
     for (name, table) in synthetic.iter_mut() {
-        let done_with = last_use.get(name).is_none_or(|&last| last <= index);
+        let done_with = last_use
+            .get(name)
+            .is_none_or(|&last| last <= index && !waiting.holds(name));
         let holds_values =
             !(table.columns.is_empty() && table.foreign_keys.is_empty() && table.text.is_empty());
         if done_with && holds_values {
@@ -528,28 +550,20 @@ fn given_table(
     }
 }
 
-/// Generates a table whole, but for its semantic columns, and hands it to `sink` in parts, each
-/// filled as it goes (the draws of [`generate_table`]): the filled values (TPC-H: the comments
-/// of `orders`) are never all held. Returns the table as later tables read it (unfilled).
-fn write_filling(
+/// Generates a table whole, but for its semantic columns, which are filled as its parts are
+/// handed to the sink (`Handoff::Filling`, with the base of their streams returned here): the
+/// filled values (TPC-H: the comments of `orders`) are never all held. The table is returned as
+/// later tables read it (unfilled).
+fn draw_filling(
     made: Making<'_>,
     scale: f64,
     wanted: Option<usize>,
     rng: &mut SynthRng,
-    sink: &mut dyn Sink,
-) -> Result<SyntheticTable> {
-    let (plan, trained, _, done) = made;
+) -> (SyntheticTable, u64) {
+    let (plan, _, _, done) = made;
     let table = draw_table(made, scale, wanted, rng);
     let table = refer_to_written_keys(table, plan, done);
-    let base: u64 = rng.random();
-    let filling = parts::Filling {
-        plan,
-        trained,
-        done,
-        base,
-    };
-    filling.write(&table, sink)?;
-    Ok(table)
+    (table, rng.random())
 }
 
 /// Whether a table's semantic columns may be filled as its parts are written: it has some, and
@@ -1388,18 +1402,22 @@ mod tests {
     #[test]
     fn a_held_table_keeps_the_columns_read_and_the_rest_until_the_writer_lets_go() {
         let read = vec![true, false, true];
-        let owned = keep_read(Arc::new(table()), Some(&read));
+        let mut owned = Arc::new(table());
+        free_unread(&mut owned, Some(&read));
         holds_only(&owned, &read);
         let writing = Arc::new(table());
-        let held = keep_read(Arc::clone(&writing), Some(&read));
+        let mut held = Arc::clone(&writing);
+        free_unread(&mut held, Some(&read));
         assert!(Arc::ptr_eq(&held, &writing), "shared, not copied");
         holds_only(&held, &[true, true, true]);
         drop(writing);
         let mut synthetic: Done = IndexMap::from([("orders".to_string(), held)]);
         let reads = HashMap::from([("orders".to_string(), read.clone())]);
-        keep_read_all(&mut synthetic, &reads);
+        let waiting = Waiting::none();
+        keep_read_all(&mut synthetic, &reads, &waiting);
         holds_only(&synthetic["orders"], &read);
-        let unread = keep_read(Arc::new(table()), None);
+        let mut unread = Arc::new(table());
+        free_unread(&mut unread, None);
         holds_only(&unread, &[false, false, false]);
     }
 }

@@ -397,6 +397,7 @@ fn group_numbers(
 ) -> Vec<GroupNumbers> {
     let in_rules: HashSet<String> = rules
         .iter()
+        .filter(|rule| rule.kind.of_a_row())
         .flat_map(|rule| rule.kind.columns())
         .filter_map(|col| match col {
             crate::rules::Col::Own(name) => Some(name),

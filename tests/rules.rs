@@ -847,3 +847,163 @@ fn a_product_across_a_key_is_found_kept_and_switched_off() {
     };
     assert!(text.contains("found in the data, not declared"), "{text}");
 }
+
+/// Writes planted invoices whose `total` is the sum of their lines' quantity × price and whose
+/// `line_count` is their number of lines, each with notes (a second child, listed before the
+/// lines so it is made while the invoices wait for their totals); `rules` is the lines' rules
+/// section. Returns the schema's path.
+fn plant_invoices(dir: &Path, rules: &str) -> std::path::PathBuf {
+    let mut rng = dxsynth::sampling::rng_for(SEED, "planted invoice totals");
+    let mut invoices = String::from("invoice_id,issued,total,line_count\n");
+    let mut notes = String::from("note_id,invoice_id,words\n");
+    let mut lines = String::from("line_id,invoice_id,quantity,price\n");
+    let (mut line, mut note) = (0, 0);
+    for invoice in 1..=400 {
+        let count = rng.random_range(1..=6);
+        let mut cents = 0;
+        for _ in 0..count {
+            line += 1;
+            let (quantity, price) = (rng.random_range(1..=9), rng.random_range(50..20_000));
+            cents += quantity * price;
+            let _ = writeln!(
+                lines,
+                "{line},{invoice},{quantity},{}.{:02}",
+                price / 100,
+                price % 100
+            );
+        }
+        for _ in 0..rng.random_range(0..=2) {
+            note += 1;
+            let _ = writeln!(notes, "{note},{invoice},{}", rng.random_range(3..40));
+        }
+        let day = rng.random_range(1..=28);
+        let total = format!("{}.{:02}", cents / 100, cents % 100);
+        let _ = writeln!(invoices, "{invoice},2024-03-{day:02},{total},{count}");
+    }
+    for (name, text) in [("invoices", invoices), ("notes", notes), ("lines", lines)] {
+        std::fs::write(dir.join(format!("{name}.csv")), text).unwrap();
+    }
+    let schema = format!(
+        "tables:\n  invoices:\n    path: invoices.csv\n    primary_key: invoice_id\n  \
+         notes:\n    path: notes.csv\n    primary_key: note_id\n    foreign_keys:\n      \
+         invoice_id: invoices\n  lines:\n    path: lines.csv\n    primary_key: line_id\n    \
+         foreign_keys:\n      invoice_id: invoices\n{rules}"
+    );
+    let path = dir.join("schema.yaml");
+    std::fs::write(&path, schema).unwrap();
+    path
+}
+
+/// An invoice's total and line count as written, and the sum of its lines' quantity × price
+/// and their number.
+type InvoiceSums = ((f64, f64), (f64, f64));
+
+/// Per invoice of an output: [`InvoiceSums`].
+fn invoice_sums(out: &Path) -> Vec<InvoiceSums> {
+    let lines = common::Csv::read(&out.join("lines.csv"));
+    let mut sums: HashMap<&str, (f64, f64)> = HashMap::new();
+    let amounts = common::numbers(&lines.column("quantity"))
+        .into_iter()
+        .zip(common::numbers(&lines.column("price")));
+    for (key, (quantity, price)) in lines.column("invoice_id").into_iter().zip(amounts) {
+        let sum = sums.entry(key).or_default();
+        *sum = (sum.0 + quantity * price, sum.1 + 1.0);
+    }
+    let invoices = common::Csv::read(&out.join("invoices.csv"));
+    let totals = common::numbers(&invoices.column("total"));
+    let counts = common::numbers(&invoices.column("line_count"));
+    let keys = invoices.column("invoice_id");
+    keys.iter()
+        .zip(totals.into_iter().zip(counts))
+        .map(|(key, written)| (written, sums.get(key).copied().unwrap_or_default()))
+        .collect()
+}
+
+/// The share of an output's invoices whose total and line count agree with their lines.
+fn totals_kept(out: &Path) -> (f64, f64) {
+    let sums = invoice_sums(out);
+    let share = |agree: &dyn Fn(&InvoiceSums) -> bool| {
+        sums.iter().filter(|pair| agree(pair)).count() as f64 / sums.len() as f64
+    };
+    (
+        share(&|((total, _), (sum, _))| (total - sum).abs() < 0.005),
+        share(&|((_, count), (_, lines))| count == lines),
+    )
+}
+
+/// A parent's total over its rows in a child table and its count of them are found, kept in
+/// every synthetic parent whether the child is made whole or written part by part through its
+/// temporary file (scaled up), and into a database whose foreign keys hold; switched off, the
+/// model alone does not keep them.
+#[test]
+fn a_parents_total_and_count_of_its_rows_are_found_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = plant_invoices(dir.path(), "");
+    let out = tempfile::tempdir().unwrap();
+    run_model(&schema, out.path(), SEED, ModelKind::Learned);
+    let measured = adherence(&schema, out.path());
+    for rule in [
+        "lines: invoices.total = sum(quantity * price)",
+        "lines: invoices.line_count = count()",
+    ] {
+        let found: Vec<&String> = measured.keys().collect();
+        let (real, synthetic) = measured
+            .get(rule)
+            .unwrap_or_else(|| panic!("{rule} not found; found: {found:?}"));
+        assert!(
+            *real == 1.0 && *synthetic == 1.0,
+            "{rule}: {real} {synthetic}"
+        );
+    }
+    assert!(
+        !measured
+            .keys()
+            .any(|rule| rule.contains("invoices.line_count = sum"))
+    );
+    assert_eq!(totals_kept(out.path()), (1.0, 1.0));
+
+    // 70,000 lines or so: more than a table held in memory in one part.
+    let scaled = tempfile::tempdir().unwrap();
+    common::run(&schema, scaled.path(), SEED, 50.0);
+    common::assert_intact(&schema, scaled.path());
+    let lines = common::Csv::read(&scaled.path().join("lines.csv"))
+        .rows
+        .len();
+    assert!(lines > 65_536, "{lines} lines");
+    assert_eq!(totals_kept(scaled.path()), (1.0, 1.0));
+
+    let db = out.path().join("copy.db");
+    let target = format!("sqlite:{}", db.display());
+    let schema_arg = schema.to_string_lossy();
+    let (code, _, stderr) =
+        common::dxsynth(&["run", &schema_arg, "-o", &target, "--seed", "3", "--quiet"]);
+    assert_eq!(code, 0, "{stderr}");
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    let broken: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM invoices i LEFT JOIN (SELECT invoice_id, sum(quantity * price) \
+             s, count(*) n FROM lines GROUP BY invoice_id) l USING (invoice_id) \
+             WHERE abs(i.total - coalesce(l.s, 0)) >= 0.005 OR i.line_count != coalesce(l.n, 0)",
+            [],
+            |row| row.get(0),
+        )
+        .expect("query");
+    assert_eq!(broken, 0);
+    let dangling: Vec<String> = conn
+        .prepare("PRAGMA foreign_key_check")
+        .and_then(|mut check| {
+            check
+                .query_map([], |row| row.get::<_, String>(0))
+                .and_then(Iterator::collect)
+        })
+        .expect("checked");
+    assert!(dangling.is_empty(), "{dangling:?}");
+
+    let off = "    rules:\n      off: [\"invoices.total = sum(quantity * price)\"]\n";
+    let dir = tempfile::tempdir().unwrap();
+    let schema = plant_invoices(dir.path(), off);
+    let out = tempfile::tempdir().unwrap();
+    run_model(&schema, out.path(), SEED, ModelKind::Learned);
+    let (total, count) = totals_kept(out.path());
+    assert!(total < 0.5 && count == 1.0, "switched off: {total} {count}");
+}

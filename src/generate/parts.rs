@@ -24,6 +24,7 @@ use crate::error::{Error, Result};
 use crate::keys::groups::Numbering;
 use crate::model::TableModel;
 use crate::plan::TablePlan;
+use crate::rules::totals::Totals;
 use crate::sampling::{SynthRng, scaled};
 use crate::schema::ForeignKey;
 use crate::semantic::fill::Uniques;
@@ -84,13 +85,14 @@ impl<'m> Table<'m> {
     }
 
     /// Assigns the other keys of the rows `drawn` (their parent by `key` drawn with them) and
-    /// hands the rows to `sink` in parts, semantic columns filled; returns the number of rows.
+    /// hands the rows to `sink` in parts, semantic columns filled, adding each part to the
+    /// `totals` of their parents as it goes; returns the number of rows.
     pub fn write(
         &self,
         done: &Done,
-        mut drawn: Drawn<'m>,
-        key: &ForeignKey,
+        (mut drawn, key): (Drawn<'m>, &ForeignKey),
         rng: &mut SynthRng,
+        totals: Option<&mut Totals>,
         sink: &mut dyn Sink,
     ) -> Result<usize> {
         let trained = self.trained;
@@ -105,7 +107,13 @@ impl<'m> Table<'m> {
         let keyed = keyed_base(self.models, trained, rng);
         let own: Option<u64> = trained.semantic.as_ref().map(|_| rng.random());
         let bases = Bases { keyed, own };
-        self.write_parts(done, drawn.store.read()?, &foreign_keys, bases, sink)?;
+        let parts = drawn.store.read()?;
+        let written = Written {
+            foreign_keys: &foreign_keys,
+            key: &key.column,
+            bases,
+        };
+        self.write_parts(done, parts, written, totals, sink)?;
         Ok(rows)
     }
 
@@ -144,14 +152,19 @@ impl<'m> Table<'m> {
             .collect()
     }
 
-    /// Reads the parts back, fills their semantic columns and hands them to `sink`. The next
-    /// part is read while one is filled (reading is one thread's work, filling every core's).
+    /// Reads the parts back, fills their semantic columns, adds them to `totals` and hands them
+    /// to `sink`. The next part is read while one is filled (reading is one thread's work,
+    /// filling every core's).
     fn write_parts(
         &self,
         done: &Done,
         mut parts: Parts,
-        foreign_keys: &IndexMap<String, HeldKeys>,
-        bases: Bases,
+        Written {
+            foreign_keys,
+            key,
+            bases,
+        }: Written<'_>,
+        mut totals: Option<&mut Totals>,
         sink: &mut dyn Sink,
     ) -> Result<()> {
         let rows = foreign_keys.values().next().map_or(0, HeldKeys::len);
@@ -175,6 +188,11 @@ impl<'m> Table<'m> {
                 },
                 || if last { Ok(None) } else { parts.next() },
             );
+            if let (Some(totals), Some(parents)) =
+                (totals.as_deref_mut(), part.foreign_keys.get(key))
+            {
+                totals.add(&part.columns, parents);
+            }
             sink.part(part, first, last)?;
             first += count;
             if last {
@@ -227,6 +245,14 @@ impl<'m> Table<'m> {
         };
         refer_to_written_keys(part, self.plan, done)
     }
+}
+
+/// What writing a table's parts reads besides them: its keys (`key`: the one its rows were
+/// drawn by) and the bases of its streams.
+struct Written<'a> {
+    foreign_keys: &'a IndexMap<String, HeldKeys>,
+    key: &'a str,
+    bases: Bases,
 }
 
 /// What the streams of a table written in parts derive from, each drawn from the table's

@@ -261,6 +261,21 @@ fn rules(
                 rule.class()
             ));
         }
+        if let RuleKind::ChildTotal {
+            total: Col::Parent { table, column },
+            ..
+        } = &rule.kind
+        {
+            let total = models
+                .tables
+                .get(table)
+                .and_then(|p| p.columns.iter().find(|c| &c.name == column));
+            if total.is_none_or(|c| c.kind != crate::schema::ColumnKind::Numerical) {
+                return Err(
+                    "a total over rows names a parent's column that is not a number".into(),
+                );
+            }
+        }
         if !rule_fits(rule, trained.real_rows) {
             return Err(format!(
                 "a `{}` rule with counts or numbers out of range",

@@ -8,28 +8,22 @@
 //!   that follow from others (calendar tables carry generator quirks);
 //! - it is no coincidence: pairing each row's values with another row's, the rule holds with
 //!   some rate `h`, so by chance `n` rows would break it `n (1 - h)` times on average; seeing
-//!   as few breaks as the data shows must have odds (Poisson) below [`CHANCE`]. Two unrelated
+//!   as few breaks as the data shows must have odds (Poisson) below [`CHANCE`](super::measure::CHANCE). Two unrelated
 //!   columns ordered in 8 rows (no breaks where 4 are expected: 1 in 55) are not a rule; an
 //!   order implied by the columns' ranges alone (`h = 1`) is not one either.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::measure::{Adherence, calendar_value, clock_minutes, is_clock_time, measure, unit};
+use super::measure::{
+    Adherence, FUNCTION_TOLERANCE, MIN_SUPPORT, ORDER_TOLERANCE, calendar_value, clock_minutes,
+    is_clock_time, measure, significant, unit,
+};
 use super::{
     Col, Frame, IntOp, Mapping, Origin, Overrides, Part, Resolved, Rule, RuleKind, local_time,
 };
 use crate::data::{Value, ValueFormat};
 use crate::schema::ColumnKind;
 
-/// Rows a rule needs values in before it counts.
-pub const MIN_SUPPORT: usize = 20;
-/// Share of rows an order may break and still be a rule.
-pub const ORDER_TOLERANCE: f64 = 0.001;
-/// Share of rows a determined column (calendar, arithmetic, sum, copy) may break. Lookups
-/// (fitted to the data, so they would always look nearly right) must hold in every row.
-pub const FUNCTION_TOLERANCE: f64 = 0.01;
-/// The largest odds of a rule holding by chance in every row where it is found.
-pub const CHANCE: f64 = 1e-6;
 /// Rows of the sample candidates are tried on.
 const SAMPLE: usize = 512;
 /// Lookup tables and calendar lookups hold at most this many keys.
@@ -86,6 +80,7 @@ pub fn discover(frame: &Frame<'_>, min_count: usize) -> Vec<Rule> {
     let earlier = kinds.clone();
     kinds.extend(lookups(frame, &sample, min_count, &earlier));
     kinds.extend(copies(frame, &sample));
+    kinds.extend(super::totals::discover(frame));
     kinds
         .into_iter()
         .filter_map(|kind| finish(kind, frame, Origin::Found))
@@ -164,30 +159,6 @@ fn finish(kind: RuleKind, frame: &Frame<'_>, origin: Origin) -> Option<Rule> {
 fn sample_rows(rows: usize) -> Vec<usize> {
     let m = rows.min(SAMPLE);
     (0..m).map(|i| i * rows / m.max(1)).collect()
-}
-
-/// Whether a rule with `support` rows of which `broken` break it, where random pairings hold
-/// with rate `h`, is no coincidence: fewer breaks than chance would give, with odds below
-/// [`CHANCE`].
-fn significant(support: usize, broken: usize, h: f64) -> bool {
-    let expected = support as f64 * (1.0 - h);
-    // A rule removes at least nine in ten of the breaks chance would make.
-    if support < MIN_SUPPORT || h >= 1.0 || broken as f64 > 0.1 * expected {
-        return false;
-    }
-    // ln P(Poisson(expected) <= broken), summed in log space.
-    let mut log_term = -expected;
-    let mut log_sum = log_term;
-    for k in 1..=broken {
-        log_term += expected.ln() - (k as f64).ln();
-        let (high, low) = if log_term > log_sum {
-            (log_term, log_sum)
-        } else {
-            (log_sum, log_term)
-        };
-        log_sum = high + (low - high).exp().ln_1p();
-    }
-    log_sum < CHANCE.ln()
 }
 
 /// The rate at which `check` holds when the second value comes from another sampled row.

@@ -171,6 +171,12 @@ impl Enforcer {
         order: Vec<usize>,
         in_sequence: &[bool],
     ) -> (Enforcer, Vec<usize>) {
+        let rules: Vec<Rule> = rules
+            .iter()
+            .filter(|r| r.kind.of_a_row())
+            .cloned()
+            .collect();
+        let rules = rules.as_slice();
         let own = |name: &str| columns.iter().position(|c| c.name == name);
         let resolve = |col: &Col| match col {
             Col::Own(name) => own(name).map(Ref::Own),

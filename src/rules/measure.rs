@@ -1,11 +1,49 @@
 //! How many rows of a frame obey a rule: the support of a rule found in real data, and the
 //! adherence `evaluate` reports for synthetic data. One definition serves both, so a rule found
-//! with 100% real support is measured the same way on the copy.
+//! with 100% real support is measured the same way on the copy. Also when a support is enough
+//! to call a rule one (the thresholds and the chance test every search shares).
 
 use serde::Serialize;
 
-use super::{Frame, IntOp, Mapping, Part, Resolved, RuleKind};
+use std::collections::HashMap;
+
+use super::{ChildTerm, Col, Frame, IntOp, Mapping, ParentFrame, Part, Resolved, RuleKind};
 use crate::data::{Column, Value, ValueFormat};
+use crate::stats::on_step;
+
+/// Rows a rule needs values in before it counts.
+pub const MIN_SUPPORT: usize = 20;
+/// Share of rows an order may break and still be a rule.
+pub const ORDER_TOLERANCE: f64 = 0.001;
+/// Share of rows a determined column (calendar, arithmetic, sum, copy) may break. Lookups
+/// (fitted to the data, so they would always look nearly right) must hold in every row.
+pub const FUNCTION_TOLERANCE: f64 = 0.01;
+/// The largest odds of a rule holding by chance in every row where it is found.
+pub const CHANCE: f64 = 1e-6;
+
+/// Whether a rule with `support` rows of which `broken` break it, where random pairings hold
+/// with rate `h`, is no coincidence: fewer breaks than chance would give, with odds below
+/// [`CHANCE`].
+pub fn significant(support: usize, broken: usize, h: f64) -> bool {
+    let expected = support as f64 * (1.0 - h);
+    // A rule removes at least nine in ten of the breaks chance would make.
+    if support < MIN_SUPPORT || h >= 1.0 || broken as f64 > 0.1 * expected {
+        return false;
+    }
+    // ln P(Poisson(expected) <= broken), summed in log space.
+    let mut log_term = -expected;
+    let mut log_sum = log_term;
+    for k in 1..=broken {
+        log_term += expected.ln() - (k as f64).ln();
+        let (high, low) = if log_term > log_sum {
+            (log_term, log_sum)
+        } else {
+            (log_sum, log_term)
+        };
+        log_sum = high + (low - high).exp().ln_1p();
+    }
+    log_sum < CHANCE.ln()
+}
 
 /// Rows with every value a rule reads, and how many of them obey it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -26,6 +64,9 @@ impl Adherence {
 
 /// Counts the rows of `frame` obeying `rule`; `None` when the frame lacks one of its columns.
 pub fn measure(rule: &RuleKind, frame: &Frame<'_>) -> Option<Adherence> {
+    if let RuleKind::ChildTotal { total, term } = rule {
+        return child_totals(total, term, frame);
+    }
     let columns: Vec<Resolved<'_>> = rule
         .columns()
         .iter()
@@ -155,6 +196,8 @@ pub fn row_check<'r>(rule: &'r RuleKind, columns: &[Resolved<'_>]) -> Check<'r> 
                 .is_null()
                 .then(|| values[1..].iter().all(|value| value.is_null()))
         }),
+        // A total is measured per parent ([`child_totals`]): a row says nothing.
+        RuleKind::ChildTotal { .. } => Box::new(|_| None),
         RuleKind::CopyParent { .. } => Box::new(|values| {
             if values[0].is_null() || values[1].is_null() {
                 None
@@ -163,6 +206,122 @@ pub fn row_check<'r>(rule: &'r RuleKind, columns: &[Resolved<'_>]) -> Check<'r> 
             }
         }),
     }
+}
+
+/// Relative slack of a total: sums of rounded amounts drift from the rounded sum (TPC-H's
+/// totals are 0.1 apart from their lines' sum at most, on totals of hundreds of thousands).
+const RELATIVE_SLACK: f64 = 1e-5;
+
+/// A term read from a child table's columns.
+pub(super) struct Term<'a> {
+    amount: Option<&'a Column>,
+    factor: Option<&'a Column>,
+    less: Option<&'a Column>,
+    plus: Option<&'a Column>,
+}
+
+impl<'a> Term<'a> {
+    /// `None` when `columns` lack a column the term names.
+    pub(super) fn of(term: &ChildTerm, columns: &'a [Column]) -> Option<Term<'a>> {
+        let find = |name: &Option<String>| -> Option<Option<&'a Column>> {
+            match name {
+                None => Some(None),
+                Some(name) => columns.iter().find(|c| &c.name == name).map(Some),
+            }
+        };
+        Some(Term {
+            amount: find(&term.amount)?,
+            factor: find(&term.factor)?,
+            less: find(&term.less)?,
+            plus: find(&term.plus)?,
+        })
+    }
+
+    /// What row `row` adds, from its values as written (on each column's grid: a price drawn
+    /// as 12.345 is written 12.35, and the total must agree with what is read); `None` when a
+    /// value it reads is empty.
+    pub(super) fn at(&self, row: usize) -> Option<f64> {
+        let read = |column: &Column| {
+            let x = column.values.get(row).and_then(Value::as_number)?;
+            Some(on_step(x, unit(column)))
+        };
+        let mut x = match self.amount {
+            Some(amount) => read(amount)?,
+            None => 1.0,
+        };
+        if let Some(factor) = self.factor {
+            x *= read(factor)?;
+        }
+        if let Some(less) = self.less {
+            x *= 1.0 - read(less)?;
+        }
+        if let Some(plus) = self.plus {
+            x *= 1.0 + read(plus)?;
+        }
+        Some(x)
+    }
+}
+
+/// Whether a parent's `total` agrees with the sum of its `children` rows' terms: a count
+/// exactly, a sum within a step of the total's grid per child (each rounded amount may be
+/// off by one) and [`RELATIVE_SLACK`].
+pub(super) fn agrees(total: f64, sum: f64, step: f64, (count, children): (bool, usize)) -> bool {
+    let slack = if count {
+        0.5
+    } else {
+        step.max(1e-9) * (children as f64 + 1.0) + RELATIVE_SLACK * total.abs()
+    };
+    (total - sum).abs() <= slack
+}
+
+/// The child rows of every parent row that has some, parents in the order of their first child.
+pub(super) fn groups(row_of: &[Option<usize>]) -> Vec<(usize, Vec<usize>)> {
+    let mut index: HashMap<usize, usize> = HashMap::new();
+    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (row, parent) in row_of.iter().enumerate() {
+        let Some(parent) = *parent else { continue };
+        let at = *index.entry(parent).or_insert_with(|| {
+            groups.push((parent, Vec::new()));
+            groups.len() - 1
+        });
+        groups[at].1.push(row);
+    }
+    groups
+}
+
+/// The sum of a group's terms (`None` when one is empty).
+pub(super) fn group_sum(term: &Term<'_>, rows: &[usize]) -> Option<f64> {
+    rows.iter().map(|&row| term.at(row)).sum()
+}
+
+/// The parent's column a total names, when it is the frame's parent's.
+fn total_column<'a>(total: &Col, parent: &ParentFrame<'a>) -> Option<&'a Column> {
+    match total {
+        Col::Parent { table, column } if table == parent.table => {
+            parent.columns.iter().find(|c| &c.name == column)
+        }
+        _ => None,
+    }
+}
+
+/// Counts the parents of `frame` with children (and a value in every column read) whose
+/// `total` agrees with their children's terms ([`RuleKind::ChildTotal`]). `None` without the
+/// parent's column.
+fn child_totals(total: &Col, term: &ChildTerm, frame: &Frame<'_>) -> Option<Adherence> {
+    let parent = frame.parent?;
+    let total = total_column(total, &parent)?;
+    let resolved = Term::of(term, frame.columns)?;
+    let (step, count) = (unit(total), term.amount.is_none());
+    let mut adherence = Adherence::default();
+    for (parent_row, rows) in groups(parent.row_of) {
+        let value = total.values.get(parent_row).and_then(Value::as_number);
+        let (Some(value), Some(sum)) = (value, group_sum(&resolved, &rows)) else {
+            continue;
+        };
+        adherence.support += 1;
+        adherence.holding += usize::from(agrees(value, sum, step, (count, rows.len())));
+    }
+    Some(adherence)
 }
 
 /// The smallest step a column's written values take (0 when unknown): 1 for integers,

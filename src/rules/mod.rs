@@ -20,6 +20,7 @@ pub mod keyed;
 pub mod local_time;
 pub mod measure;
 pub mod text;
+pub mod totals;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -389,6 +390,40 @@ pub enum RuleKind {
         /// The parent's column.
         parent: Col,
     },
+    /// The parent's column `total` is the sum of `term` over the parent's rows in this table:
+    /// an order's total from its lines (TPC-H's `o_totalprice = sum(l_extendedprice * (1 -
+    /// l_discount) * (1 + l_tax))`), a customer's count of orders. The parent is drawn before
+    /// its children, so generation works its value out once they are drawn ([`totals`]).
+    ChildTotal {
+        /// The parent's column (`Col::Parent`).
+        total: Col,
+        /// What each child row adds.
+        term: ChildTerm,
+    },
+}
+
+/// What one child row adds to its parent's total ([`RuleKind::ChildTotal`]): one (a count)
+/// without an `amount`; else the amount, times `factor`, times `1 - less` (a discount rate),
+/// times `1 + plus` (a tax rate), each when named.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChildTerm {
+    /// The amount (a line's price); none for a count.
+    pub amount: Option<String>,
+    /// A second factor (a quantity).
+    pub factor: Option<String>,
+    /// A rate taken off (a discount).
+    pub less: Option<String>,
+    /// A rate added (a tax).
+    pub plus: Option<String>,
+}
+
+impl ChildTerm {
+    /// The columns the term reads, in the order written.
+    pub fn columns(&self) -> impl Iterator<Item = &String> {
+        [&self.amount, &self.factor, &self.less, &self.plus]
+            .into_iter()
+            .flatten()
+    }
 }
 
 /// Where a rule comes from.
@@ -450,7 +485,14 @@ impl RuleKind {
             RuleKind::LocalTime { .. } => "local time",
             RuleKind::Empty { .. } => "empty",
             RuleKind::CopyParent { .. } => "copy of parent",
+            RuleKind::ChildTotal { .. } => "total of children",
         }
+    }
+
+    /// Whether the rule is about one row (with its parent's): all but a total over children,
+    /// which is kept in the parent once the children are drawn ([`totals`]).
+    pub fn of_a_row(&self) -> bool {
+        !matches!(self, RuleKind::ChildTotal { .. })
     }
 
     /// What identifies the rule regardless of fitted numbers (bounds, offsets, tables): the
@@ -497,6 +539,7 @@ impl RuleKind {
             }
             RuleKind::Empty { when, .. } => format!("empty {when}"),
             RuleKind::CopyParent { column, parent } => format!("copy {column} {parent}"),
+            RuleKind::ChildTotal { total, .. } => format!("total {total}"),
         }
     }
 
@@ -522,6 +565,9 @@ impl RuleKind {
             }
             RuleKind::Empty { when, then } => std::iter::once(when).chain(then).map(own).collect(),
             RuleKind::CopyParent { column, parent } => vec![own(column), parent.clone()],
+            RuleKind::ChildTotal { total, term } => std::iter::once(total.clone())
+                .chain(term.columns().map(own))
+                .collect(),
         }
     }
 }
@@ -774,6 +820,11 @@ fn mistyped(rule: &RuleKind, kinds: Vec<(String, Option<ColumnKind>)>) -> Option
         }
         RuleKind::Arithmetic { .. } | RuleKind::Sum { .. } if !all_numeric => {
             Some(listed("numbers"))
+        }
+        RuleKind::ChildTotal { .. }
+            if !kinds.iter().all(|(_, k)| *k == Some(ColumnKind::Numerical)) =>
+        {
+            Some(listed("numbers (a parent's total of its rows' amounts)"))
         }
         RuleKind::Calendar { .. } => match kinds.as_slice() {
             [

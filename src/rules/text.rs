@@ -14,11 +14,14 @@
 //! time_hour = datetime(year, month, day, hour)   a local time's parts, in universal time
 //! arr_delay, air_time are empty when arr_time is empty
 //! billing_country = customers.country    copy of the parent's column
+//! orders.o_totalprice = sum(l_extendedprice * (1 - l_discount) * (1 + l_tax))   the parent's
+//!                                        total over its rows here (also `sum(a)`, `sum(a * b)`)
+//! customers.orders = count()             the parent's number of rows here
 //! ```
 
 use std::fmt;
 
-use super::{Col, IntOp, Mapping, Part, Rule, RuleKind};
+use super::{ChildTerm, Col, IntOp, Mapping, Part, Rule, RuleKind};
 
 impl fmt::Display for RuleKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -128,7 +131,27 @@ impl fmt::Display for RuleKind {
                 write!(f, "{} {verb} empty when {when} is empty", then.join(", "))
             }
             RuleKind::CopyParent { column, parent } => write!(f, "{column} = {parent}"),
+            RuleKind::ChildTotal { total, term } => write!(f, "{total} = {term}"),
         }
+    }
+}
+
+impl fmt::Display for ChildTerm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(amount) = &self.amount else {
+            return f.write_str("count()");
+        };
+        write!(f, "sum({amount}")?;
+        if let Some(factor) = &self.factor {
+            write!(f, " * {factor}")?;
+        }
+        if let Some(less) = &self.less {
+            write!(f, " * (1 - {less})")?;
+        }
+        if let Some(plus) = &self.plus {
+            write!(f, " * (1 + {plus})")?;
+        }
+        f.write_str(")")
     }
 }
 
@@ -216,7 +239,57 @@ pub fn parse(text: &str) -> Result<RuleKind, String> {
                 .into(),
         );
     };
-    parse_equation(name(target)?, expression.trim())
+    let expression = expression.trim();
+    if call(expression, "sum").is_some() || call(expression, "count").is_some() {
+        return parse_child_total(target, expression);
+    }
+    parse_equation(name(target)?, expression)
+}
+
+/// `parent.total = count()` or `parent.total = sum(a [* b] [* (1 - d)] [* (1 + t)])`.
+fn parse_child_total(target: &str, expression: &str) -> Result<RuleKind, String> {
+    let total = match col(target)? {
+        parent @ Col::Parent { .. } => parent,
+        Col::Own(_) => {
+            return Err(
+                "a total over rows is a column of the parent: `parent.column = sum(...)`".into(),
+            );
+        }
+    };
+    let mut term = ChildTerm::default();
+    if let Some(inside) = call(expression, "count") {
+        if !inside.trim().is_empty() {
+            return Err("a count is written `count()`".into());
+        }
+        return Ok(RuleKind::ChildTotal { total, term });
+    }
+    let inside = call(expression, "sum").ok_or("expected `sum(...)` or `count()`")?;
+    let expected =
+        "a sum is written `sum(a)`, `sum(a * b)`, with `* (1 - d)` and `* (1 + t)` after";
+    for (index, factor) in inside.split(" * ").enumerate() {
+        let factor = factor.trim();
+        let rate = |sign: char| {
+            factor
+                .strip_prefix('(')
+                .and_then(|f| f.strip_suffix(')'))
+                .and_then(|f| f.trim().strip_prefix('1'))
+                .and_then(|f| f.trim().strip_prefix(sign))
+        };
+        let slot = match (rate('-'), rate('+'), index) {
+            (Some(less), _, _) if term.less.is_none() && term.plus.is_none() => {
+                (&mut term.less, less)
+            }
+            (_, Some(plus), _) if term.plus.is_none() => (&mut term.plus, plus),
+            (None, None, 0) => (&mut term.amount, factor),
+            (None, None, 1) if term.less.is_none() => (&mut term.factor, factor),
+            _ => return Err(expected.into()),
+        };
+        *slot.0 = Some(name(slot.1)?);
+    }
+    if term.amount.is_none() {
+        return Err(expected.into());
+    }
+    Ok(RuleKind::ChildTotal { total, term })
 }
 
 /// `a, b are empty when c is empty` (`is` for one column), `when` and `then` split.
@@ -449,6 +522,10 @@ mod tests {
     fn printed_rules_read_back() {
         for text in [
             "l_shipdate <= l_receiptdate",
+            "orders.o_totalprice = sum(l_extendedprice * (1 - l_discount) * (1 + l_tax))",
+            "orders.o_totalprice = sum(l_extendedprice)",
+            "orders.o_totalprice = sum(l_quantity * l_price * (1 + l_tax))",
+            "customers.orders = count()",
             "orders.o_orderdate < l_shipdate",
             "l_commitdate - orders.o_orderdate in [30, 90] days",
             "hour = sched_dep_time // 100",

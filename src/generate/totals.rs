@@ -1,0 +1,165 @@
+//! Parents that wait for their children's totals ([`crate::rules::RuleKind::ChildTotal`]): an
+//! order whose total is the sum of its lines is drawn before its lines, so it is held back from
+//! the sink until they are made, its totals worked out from them, and only then written.
+//!
+//! Tables made while a parent waits wait with it, in plan order, and go to the sink together
+//! once the last of its children that keeps its totals is made. That child is handed to the
+//! sink before them when it is written part by part as it is made (its totals are complete
+//! only at its last part): a database then checks foreign keys as it commits, not row by row.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::{Done, Sink, parts};
+use crate::error::Result;
+use crate::plan::Generation;
+use crate::rules::totals::Totals;
+use crate::rules::{Col, RuleKind};
+use crate::schema::ForeignKey;
+use crate::targets::Targets;
+use crate::train::{Models, TrainedTable};
+
+/// How a table made goes to the sink.
+pub(super) enum Handoff {
+    /// Whole.
+    Whole,
+    /// In parts filled as they go ([`parts::Filling`], its semantic streams from `base`).
+    Filling(u64),
+    /// Already written, part by part, as it was made.
+    Written,
+}
+
+/// The tables held back from the sink, in plan order, and how long each parent waits.
+pub(super) struct Waiting {
+    /// Each parent whose totals a later table keeps: the plan position of the last such table.
+    until: HashMap<String, usize>,
+    /// The tables held back, with how each goes to the sink.
+    queue: Vec<(String, Handoff)>,
+}
+
+impl Waiting {
+    /// Which parents wait, and until when: a generated table's totals in the parent its
+    /// sequences hang off, unless either is kept or given.
+    pub fn new(models: &Models, targets: &Targets) -> Waiting {
+        let mut until = HashMap::new();
+        let made = |table: &str| {
+            targets.given(table).is_none()
+                && models.tables.get(table).is_some_and(|t| t.kept.is_none())
+        };
+        for (index, plan) in models.plan.order.iter().enumerate() {
+            let Generation::Sequential { key } = &plan.generation else {
+                continue;
+            };
+            let trained = &models.tables[&plan.table];
+            if made(&plan.table) && made(&key.parent) && keeps_totals(trained, &key.parent) {
+                until.insert(key.parent.clone(), index);
+            }
+        }
+        Waiting {
+            until,
+            queue: Vec::new(),
+        }
+    }
+
+    /// Nothing waits.
+    #[cfg(test)]
+    pub fn none() -> Waiting {
+        Waiting {
+            until: HashMap::new(),
+            queue: Vec::new(),
+        }
+    }
+
+    /// Whether the table is held back.
+    pub fn holds(&self, table: &str) -> bool {
+        self.queue.iter().any(|(name, _)| name == table)
+    }
+
+    /// Whether the table made at plan position `index` must wait: it waits for its children's
+    /// totals, or a table held back waits for a later table's.
+    pub fn holds_back(&self, table: &str, index: usize) -> bool {
+        let waits = |name: &str| self.until.get(name).is_some_and(|&last| last > index);
+        waits(table) || self.queue.iter().any(|(name, _)| waits(name))
+    }
+
+    /// The totals the table `trained` (its sequences under `key`) keeps in its parent, when
+    /// the parent is held back for them, sized to the parent's rows.
+    pub fn totals(&self, trained: &TrainedTable, key: &ForeignKey, done: &Done) -> Option<Totals> {
+        if !self.holds(&key.parent) {
+            return None;
+        }
+        let rows = done.get(&key.parent)?.rows;
+        Totals::new(&trained.rules, &key.parent, rows)
+    }
+
+    /// Writes `totals` into the held-back parent `parent`.
+    pub fn put(&self, done: &mut Done, parent: &str, totals: Totals) {
+        if let Some(table) = done.get_mut(parent) {
+            totals.put(&mut Arc::make_mut(table).columns);
+        }
+    }
+
+    /// Hands the table made at plan position `index` (already in `done`) to `sink` as
+    /// `handoff` says, after the tables held back, or holds it back too.
+    pub fn hand(
+        &mut self,
+        (index, table): (usize, &str),
+        handoff: Handoff,
+        (models, done): (&Models, &Done),
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
+        if self.holds_back(table, index) {
+            self.queue.push((table.to_string(), handoff));
+            return Ok(());
+        }
+        self.flush((models, done), sink)?;
+        hand_over(table, &handoff, (models, done), sink)
+    }
+
+    /// Hands every table held back to `sink`, in plan order.
+    pub fn flush(&mut self, (models, done): (&Models, &Done), sink: &mut dyn Sink) -> Result<()> {
+        for (table, handoff) in std::mem::take(&mut self.queue) {
+            hand_over(&table, &handoff, (models, done), sink)?;
+        }
+        Ok(())
+    }
+}
+
+/// Hands one table of `done` to `sink`.
+fn hand_over(
+    table: &str,
+    handoff: &Handoff,
+    (models, done): (&Models, &Done),
+    sink: &mut dyn Sink,
+) -> Result<()> {
+    let Some(made) = done.get(table) else {
+        return Ok(());
+    };
+    match handoff {
+        Handoff::Whole => sink.table(made),
+        Handoff::Filling(base) => {
+            let (Some(plan), Some(trained)) = (models.plan.table(table), models.tables.get(table))
+            else {
+                return Ok(());
+            };
+            let filling = parts::Filling {
+                plan,
+                trained,
+                done,
+                base: *base,
+            };
+            filling.write(made, sink)
+        }
+        Handoff::Written => Ok(()),
+    }
+}
+
+/// Whether `trained`'s rules keep a total in its sequences' parent `parent`.
+fn keeps_totals(trained: &TrainedTable, parent: &str) -> bool {
+    trained.rules.iter().any(|rule| {
+        matches!(&rule.kind, RuleKind::ChildTotal {
+            total: Col::Parent { table, .. },
+            ..
+        } if table == parent)
+    })
+}
