@@ -473,11 +473,11 @@ fn free_unread(table: &mut Arc<SyntheticTable>, read: Option<&Vec<bool>>) {
     }
 }
 
-/// [`free_unread`] for every table held but those held back from the sink: those the writer
-/// shared when they were made lose their unread columns once it has written them.
+/// [`free_unread`] for every table held but those held back from the sink whole: those the
+/// writer shared when they were made lose their unread columns once it has written them.
 fn keep_read_all(synthetic: &mut Done, read: &HashMap<String, Vec<bool>>, waiting: &Waiting) {
     for (name, table) in synthetic.iter_mut() {
-        if !waiting.holds(name) {
+        if !waiting.holds_whole(name) {
             free_unread(table, read.get(name));
         }
     }

@@ -848,37 +848,47 @@ fn a_product_across_a_key_is_found_kept_and_switched_off() {
     assert!(text.contains("found in the data, not declared"), "{text}");
 }
 
-/// Writes planted invoices whose `total` is the sum of their lines' quantity × price and whose
-/// `line_count` is their number of lines, each with notes (a second child, listed before the
-/// lines so it is made while the invoices wait for their totals); `rules` is the lines' rules
-/// section. Returns the schema's path.
+/// Writes planted invoices whose `total` is the sum of their lines' quantity × price, whose
+/// `line_count` is their number of lines and whose `status` is `paid` when all their lines'
+/// `state` is `paid`, `open` when none is, else `part`; each with notes (a second child, listed
+/// before the lines so it is made while the invoices wait for their totals); `rules` is the
+/// lines' rules section. Returns the schema's path.
 fn plant_invoices(dir: &Path, rules: &str) -> std::path::PathBuf {
     let mut rng = dxsynth::sampling::rng_for(SEED, "planted invoice totals");
-    let mut invoices = String::from("invoice_id,issued,total,line_count\n");
+    let mut invoices = String::from("invoice_id,issued,total,line_count,status\n");
     let mut notes = String::from("note_id,invoice_id,words\n");
-    let mut lines = String::from("line_id,invoice_id,quantity,price\n");
+    let mut lines = String::from("line_id,invoice_id,quantity,price,state\n");
     let (mut line, mut note) = (0, 0);
     for invoice in 1..=400 {
         let count = rng.random_range(1..=6);
-        let mut cents = 0;
+        let (mut cents, mut paid) = (0, 0);
         for _ in 0..count {
             line += 1;
             let (quantity, price) = (rng.random_range(1..=9), rng.random_range(50..20_000));
             cents += quantity * price;
+            let state = if rng.random_bool(0.6) { "paid" } else { "open" };
+            paid += usize::from(state == "paid");
+            let (units, hundredths) = (price / 100, price % 100);
             let _ = writeln!(
                 lines,
-                "{line},{invoice},{quantity},{}.{:02}",
-                price / 100,
-                price % 100
+                "{line},{invoice},{quantity},{units}.{hundredths:02},{state}"
             );
         }
+        let status = match paid {
+            0 => "open",
+            all if all == count => "paid",
+            _ => "part",
+        };
         for _ in 0..rng.random_range(0..=2) {
             note += 1;
             let _ = writeln!(notes, "{note},{invoice},{}", rng.random_range(3..40));
         }
         let day = rng.random_range(1..=28);
         let total = format!("{}.{:02}", cents / 100, cents % 100);
-        let _ = writeln!(invoices, "{invoice},2024-03-{day:02},{total},{count}");
+        let _ = writeln!(
+            invoices,
+            "{invoice},2024-03-{day:02},{total},{count},{status}"
+        );
     }
     for (name, text) in [("invoices", invoices), ("notes", notes), ("lines", lines)] {
         std::fs::write(dir.join(format!("{name}.csv")), text).unwrap();
@@ -919,6 +929,39 @@ fn invoice_sums(out: &Path) -> Vec<InvoiceSums> {
         .collect()
 }
 
+/// The share of an output's invoices with lines whose status agrees with their lines' states.
+fn statuses_kept(out: &Path) -> f64 {
+    let lines = common::Csv::read(&out.join("lines.csv"));
+    let mut states: HashMap<&str, (bool, bool)> = HashMap::new();
+    for (key, state) in lines
+        .column("invoice_id")
+        .into_iter()
+        .zip(lines.column("state"))
+    {
+        let seen = states.entry(key).or_default();
+        *seen = (seen.0 || state == "paid", seen.1 || state == "open");
+    }
+    let invoices = common::Csv::read(&out.join("invoices.csv"));
+    let statuses = invoices.column("status");
+    let keys = invoices.column("invoice_id");
+    let with_lines: Vec<(&str, &str)> = keys
+        .iter()
+        .zip(statuses)
+        .filter_map(|(key, status)| {
+            let expected = match states.get(key)? {
+                (true, false) => "paid",
+                (false, true) => "open",
+                _ => "part",
+            };
+            Some((status, expected))
+        })
+        .collect();
+    let kept = with_lines
+        .iter()
+        .filter(|(status, expected)| status == expected);
+    kept.count() as f64 / with_lines.len() as f64
+}
+
 /// The share of an output's invoices whose total and line count agree with their lines.
 fn totals_kept(out: &Path) -> (f64, f64) {
     let sums = invoice_sums(out);
@@ -931,12 +974,12 @@ fn totals_kept(out: &Path) -> (f64, f64) {
     )
 }
 
-/// A parent's total over its rows in a child table and its count of them are found, kept in
-/// every synthetic parent whether the child is made whole or written part by part through its
-/// temporary file (scaled up), and into a database whose foreign keys hold; switched off, the
-/// model alone does not keep them.
+/// A parent's total over its rows in a child table, its count of them and a status that
+/// follows from their states are found, kept in every synthetic parent whether the child is
+/// made whole or written part by part through its temporary file (scaled up), and into a
+/// database whose foreign keys hold; switched off, the model alone does not keep a total.
 #[test]
-fn a_parents_total_and_count_of_its_rows_are_found_and_kept() {
+fn a_parents_total_count_and_status_of_its_rows_are_found_and_kept() {
     let dir = tempfile::tempdir().unwrap();
     let schema = plant_invoices(dir.path(), "");
     let out = tempfile::tempdir().unwrap();
@@ -945,6 +988,7 @@ fn a_parents_total_and_count_of_its_rows_are_found_and_kept() {
     for rule in [
         "lines: invoices.total = sum(quantity * price)",
         "lines: invoices.line_count = count()",
+        "lines: invoices.status = lookup(values of state) (3 values)",
     ] {
         let found: Vec<&String> = measured.keys().collect();
         let (real, synthetic) = measured
@@ -961,6 +1005,7 @@ fn a_parents_total_and_count_of_its_rows_are_found_and_kept() {
             .any(|rule| rule.contains("invoices.line_count = sum"))
     );
     assert_eq!(totals_kept(out.path()), (1.0, 1.0));
+    assert_eq!(statuses_kept(out.path()), 1.0);
 
     // 70,000 lines or so: more than a table held in memory in one part.
     let scaled = tempfile::tempdir().unwrap();
@@ -971,6 +1016,7 @@ fn a_parents_total_and_count_of_its_rows_are_found_and_kept() {
         .len();
     assert!(lines > 65_536, "{lines} lines");
     assert_eq!(totals_kept(scaled.path()), (1.0, 1.0));
+    assert_eq!(statuses_kept(scaled.path()), 1.0);
 
     let db = out.path().join("copy.db");
     let target = format!("sqlite:{}", db.display());
@@ -983,7 +1029,9 @@ fn a_parents_total_and_count_of_its_rows_are_found_and_kept() {
         .query_row(
             "SELECT count(*) FROM invoices i LEFT JOIN (SELECT invoice_id, sum(quantity * price) \
              s, count(*) n FROM lines GROUP BY invoice_id) l USING (invoice_id) \
-             WHERE abs(i.total - coalesce(l.s, 0)) >= 0.005 OR i.line_count != coalesce(l.n, 0)",
+             WHERE abs(i.total - coalesce(l.s, 0)) >= 0.005 OR i.line_count != coalesce(l.n, 0) \
+             OR (l.n > 0 AND i.status != (SELECT CASE WHEN min(state) = max(state) THEN \
+             min(state) ELSE 'part' END FROM lines WHERE lines.invoice_id = i.invoice_id))",
             [],
             |row| row.get(0),
         )

@@ -275,15 +275,31 @@ pub(super) struct Filling<'a> {
 
 impl Filling<'_> {
     /// Hands `table` to `sink` in parts of [`PART_ROWS`] rows (one empty part for no rows),
-    /// filled as [`super::generate_table`] fills the table whole.
-    pub fn write(&self, table: &SyntheticTable, sink: &mut dyn Sink) -> Result<()> {
+    /// filled as [`super::generate_table`] fills the table whole. Its columns come from `held`
+    /// when it waited in a file ([`Held`]; the table then holds its keys and the columns later
+    /// tables read); `totals` are put into them first.
+    pub fn write(
+        &self,
+        table: &SyntheticTable,
+        (held, totals): (Option<Held>, Option<&Totals>),
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
         let rows = table.rows;
         let mut first = 0;
         let mut uniques = self.trained.semantic.as_ref().map(|s| s.uniques());
+        let mut held = held.map(|held| held.0.read()).transpose()?;
         loop {
             let count = (rows - first).min(PART_ROWS);
             let last = first + count >= rows;
-            let part = self.filled(table, first..first + count, &mut uniques);
+            let range = first..first + count;
+            let mut columns = match &mut held {
+                Some(parts) => read_back(parts, table, count)?,
+                None => copied(table, &range),
+            };
+            if let Some(totals) = totals {
+                totals.put(&mut columns, first);
+            }
+            let part = self.filled(table, range, columns, &mut uniques);
             sink.part(part, first, last)?;
             first += count;
             if last {
@@ -292,19 +308,14 @@ impl Filling<'_> {
         }
     }
 
-    /// Rows `rows` of `table`, semantic columns filled.
+    /// Rows `rows` of `table`, whose columns are `columns`, semantic columns filled.
     fn filled(
         &self,
         table: &SyntheticTable,
         rows: std::ops::Range<usize>,
+        mut columns: Vec<Column>,
         uniques: &mut Option<Uniques>,
     ) -> SyntheticTable {
-        // Copied on every core: on one, the copy kept the others waiting between parts.
-        let mut columns: Vec<Column> = table
-            .columns
-            .par_iter()
-            .map(|column| column.with_values(part_of(&column.values, &rows)))
-            .collect();
         let keys: IndexMap<String, Vec<Option<usize>>> = table
             .foreign_keys
             .iter()
@@ -332,6 +343,55 @@ impl Filling<'_> {
             foreign_keys: keys,
             text,
             ..husk_of(self.trained)
+        }
+    }
+}
+
+/// The columns of rows `rows` of `table`, copied on every core (on one, the copy kept the
+/// others waiting between parts).
+fn copied(table: &SyntheticTable, rows: &std::ops::Range<usize>) -> Vec<Column> {
+    table
+        .columns
+        .par_iter()
+        .map(|column| column.with_values(part_of(&column.values, rows)))
+        .collect()
+}
+
+/// The next part of a held table, which must have `count` rows, as columns named as the
+/// table's.
+fn read_back(parts: &mut FileParts, table: &SyntheticTable, count: usize) -> Result<Vec<Column>> {
+    match parts.next()? {
+        Some((rows, values)) if rows == count && values.len() == table.columns.len() => Ok(table
+            .columns
+            .iter()
+            .zip(values)
+            .map(|(column, values)| column.with_values(values))
+            .collect()),
+        _ => {
+            let message = "the temporary file does not hold the rows written to it";
+            Err(spill_error(std::io::Error::other(message)))
+        }
+    }
+}
+
+/// A table's columns waiting in a temporary file, in the parts [`Filling::write`] hands on,
+/// while the table is held back from the sink for its children's totals (see
+/// [`super::totals`]): held whole in memory instead, TPC-H's `orders` at ten times sf0.01 took
+/// the peak of `generate` from 1.47 to 1.61 times that at scale 1.
+pub(super) struct Held(Closed);
+
+impl Held {
+    /// Writes the columns of `table` to a temporary file.
+    pub fn of(table: &SyntheticTable) -> Result<Held> {
+        let mut spill = Spill::new()?;
+        let mut first = 0;
+        loop {
+            let rows = first..(first + PART_ROWS).min(table.rows);
+            spill.write(rows.len(), &copied(table, &rows))?;
+            first = rows.end;
+            if first >= table.rows {
+                return Ok(Held(spill.close()?));
+            }
         }
     }
 }
@@ -829,11 +889,31 @@ impl Spill {
 
     /// The parts written, from the first.
     fn read(self) -> Result<FileParts> {
-        let file = self
-            .file
-            .finish()
-            .and_then(|file| DirectReader::new(file, self.length))
-            .map_err(spill_error)?;
+        self.close()?.read()
+    }
+
+    /// The file with every part written, its writer's buffers freed, to be read later.
+    fn close(self) -> Result<Closed> {
+        let file = self.file.finish().map_err(spill_error)?;
+        Ok(Closed {
+            file,
+            length: self.length,
+            labels: self.labels,
+        })
+    }
+}
+
+/// A [`Spill`] whose parts are all written.
+struct Closed {
+    file: std::fs::File,
+    length: u64,
+    labels: Labels,
+}
+
+impl Closed {
+    /// The parts written, from the first.
+    fn read(self) -> Result<FileParts> {
+        let file = DirectReader::new(self.file, self.length).map_err(spill_error)?;
         Ok(FileParts {
             file,
             labels: self.labels,

@@ -29,12 +29,22 @@ pub(super) enum Handoff {
     Written,
 }
 
+/// A table held back from the sink.
+struct Queued {
+    table: String,
+    handoff: Handoff,
+    /// Its columns, when they wait in a file (a table handed on in parts filled as they go):
+    /// the table made keeps its keys and the columns later tables read.
+    held: Option<parts::Held>,
+    /// The totals its children keep, for the held columns.
+    totals: Option<Totals>,
+}
+
 /// The tables held back from the sink, in plan order, and how long each parent waits.
 pub(super) struct Waiting {
     /// Each parent whose totals a later table keeps: the plan position of the last such table.
     until: HashMap<String, usize>,
-    /// The tables held back, with how each goes to the sink.
-    queue: Vec<(String, Handoff)>,
+    queue: Vec<Queued>,
 }
 
 impl Waiting {
@@ -70,16 +80,26 @@ impl Waiting {
         }
     }
 
-    /// Whether the table is held back.
+    /// Whether the table is held back (its keys are then kept until it is written).
     pub fn holds(&self, table: &str) -> bool {
-        self.queue.iter().any(|(name, _)| name == table)
+        self.queued(table).is_some()
+    }
+
+    /// Whether the table is held back with its columns in memory (which are then kept whole).
+    pub fn holds_whole(&self, table: &str) -> bool {
+        self.queued(table)
+            .is_some_and(|queued| queued.held.is_none())
+    }
+
+    fn queued(&self, table: &str) -> Option<&Queued> {
+        self.queue.iter().find(|queued| queued.table == table)
     }
 
     /// Whether the table made at plan position `index` must wait: it waits for its children's
     /// totals, or a table held back waits for a later table's.
     pub fn holds_back(&self, table: &str, index: usize) -> bool {
         let waits = |name: &str| self.until.get(name).is_some_and(|&last| last > index);
-        waits(table) || self.queue.iter().any(|(name, _)| waits(name))
+        waits(table) || self.queue.iter().any(|queued| waits(&queued.table))
     }
 
     /// The totals the table `trained` (its sequences under `key`) keeps in its parent, when
@@ -92,15 +112,22 @@ impl Waiting {
         Totals::new(&trained.rules, &key.parent, rows)
     }
 
-    /// Writes `totals` into the held-back parent `parent`.
-    pub fn put(&self, done: &mut Done, parent: &str, totals: Totals) {
+    /// Puts `totals` into the held-back parent `parent`: into its columns in memory (what later
+    /// tables read of it, or all of it), and beside its columns held in a file.
+    pub fn put(&mut self, done: &mut Done, parent: &str, totals: Totals) {
         if let Some(table) = done.get_mut(parent) {
-            totals.put(&mut Arc::make_mut(table).columns);
+            totals.put(&mut Arc::make_mut(table).columns, 0);
+        }
+        if let Some(queued) = self.queue.iter_mut().find(|queued| queued.table == parent)
+            && queued.held.is_some()
+        {
+            queued.totals = Some(totals);
         }
     }
 
     /// Hands the table made at plan position `index` (already in `done`) to `sink` as
-    /// `handoff` says, after the tables held back, or holds it back too.
+    /// `handoff` says, after the tables held back, or holds it back too (a table handed on in
+    /// parts then waits in a file).
     pub fn hand(
         &mut self,
         (index, table): (usize, &str),
@@ -109,35 +136,46 @@ impl Waiting {
         sink: &mut dyn Sink,
     ) -> Result<()> {
         if self.holds_back(table, index) {
-            self.queue.push((table.to_string(), handoff));
+            let held = match (&handoff, done.get(table)) {
+                (Handoff::Filling(_), Some(made)) => Some(parts::Held::of(made)?),
+                _ => None,
+            };
+            self.queue.push(Queued {
+                table: table.to_string(),
+                handoff,
+                held,
+                totals: None,
+            });
             return Ok(());
         }
         self.flush((models, done), sink)?;
-        hand_over(table, &handoff, (models, done), sink)
+        let queued = Queued {
+            table: table.to_string(),
+            handoff,
+            held: None,
+            totals: None,
+        };
+        hand_over(queued, (models, done), sink)
     }
 
     /// Hands every table held back to `sink`, in plan order.
     pub fn flush(&mut self, (models, done): (&Models, &Done), sink: &mut dyn Sink) -> Result<()> {
-        for (table, handoff) in std::mem::take(&mut self.queue) {
-            hand_over(&table, &handoff, (models, done), sink)?;
+        for queued in std::mem::take(&mut self.queue) {
+            hand_over(queued, (models, done), sink)?;
         }
         Ok(())
     }
 }
 
 /// Hands one table of `done` to `sink`.
-fn hand_over(
-    table: &str,
-    handoff: &Handoff,
-    (models, done): (&Models, &Done),
-    sink: &mut dyn Sink,
-) -> Result<()> {
-    let Some(made) = done.get(table) else {
+fn hand_over(queued: Queued, (models, done): (&Models, &Done), sink: &mut dyn Sink) -> Result<()> {
+    let Some(made) = done.get(&queued.table) else {
         return Ok(());
     };
-    match handoff {
+    match queued.handoff {
         Handoff::Whole => sink.table(made),
         Handoff::Filling(base) => {
+            let table = queued.table.as_str();
             let (Some(plan), Some(trained)) = (models.plan.table(table), models.tables.get(table))
             else {
                 return Ok(());
@@ -146,20 +184,26 @@ fn hand_over(
                 plan,
                 trained,
                 done,
-                base: *base,
+                base,
             };
-            filling.write(made, sink)
+            filling.write(made, (queued.held, queued.totals.as_ref()), sink)
         }
         Handoff::Written => Ok(()),
     }
 }
 
-/// Whether `trained`'s rules keep a total in its sequences' parent `parent`.
+/// Whether `trained`'s rules keep a total or the values of children in its sequences'
+/// parent `parent`.
 fn keeps_totals(trained: &TrainedTable, parent: &str) -> bool {
-    trained.rules.iter().any(|rule| {
-        matches!(&rule.kind, RuleKind::ChildTotal {
+    trained.rules.iter().any(|rule| match &rule.kind {
+        RuleKind::ChildTotal {
             total: Col::Parent { table, .. },
             ..
-        } if table == parent)
+        }
+        | RuleKind::ChildValues {
+            target: Col::Parent { table, .. },
+            ..
+        } => table == parent,
+        _ => false,
     })
 }

@@ -315,6 +315,9 @@ fn rule_fits(rule: &Rule, rows: usize) -> bool {
             ..
         } => table.len() <= rows,
         RuleKind::Lookup { table, .. } => table.len() <= rows,
+        RuleKind::ChildValues { table, .. } => {
+            table.len() <= rows && table.iter().all(|(set, _)| set.len() <= 8)
+        }
         RuleKind::KeyedProduct { low, high, .. } => {
             low.is_finite() && high.is_finite() && low <= high && !rule.gaps.is_empty()
         }

@@ -80,7 +80,7 @@ pub fn discover(frame: &Frame<'_>, min_count: usize) -> Vec<Rule> {
     let earlier = kinds.clone();
     kinds.extend(lookups(frame, &sample, min_count, &earlier));
     kinds.extend(copies(frame, &sample));
-    kinds.extend(super::totals::discover(frame));
+    kinds.extend(super::totals::discover(frame, min_count));
     kinds
         .into_iter()
         .filter_map(|kind| finish(kind, frame, Origin::Found))
@@ -112,6 +112,13 @@ pub fn fit(template: &RuleKind, frame: &Frame<'_>, min_count: usize) -> Option<R
             let target = frame.resolve(&Col::Own(target.clone()))?;
             let source = frame.resolve(&Col::Own(source.clone()))?;
             *table = fit_lookup(target, source, frame.rows, min_count).0;
+        }
+        RuleKind::ChildValues {
+            target,
+            source,
+            table,
+        } => {
+            *table = super::totals::fit_values_of(frame, (target, source), min_count);
         }
         RuleKind::LocalTime {
             target,

@@ -64,8 +64,14 @@ impl Adherence {
 
 /// Counts the rows of `frame` obeying `rule`; `None` when the frame lacks one of its columns.
 pub fn measure(rule: &RuleKind, frame: &Frame<'_>) -> Option<Adherence> {
-    if let RuleKind::ChildTotal { total, term } = rule {
-        return child_totals(total, term, frame);
+    match rule {
+        RuleKind::ChildTotal { total, term } => return child_totals(total, term, frame),
+        RuleKind::ChildValues {
+            target,
+            source,
+            table,
+        } => return child_values((target, source), table, frame),
+        _ => {}
     }
     let columns: Vec<Resolved<'_>> = rule
         .columns()
@@ -197,7 +203,7 @@ pub fn row_check<'r>(rule: &'r RuleKind, columns: &[Resolved<'_>]) -> Check<'r> 
                 .then(|| values[1..].iter().all(|value| value.is_null()))
         }),
         // A total is measured per parent ([`child_totals`]): a row says nothing.
-        RuleKind::ChildTotal { .. } => Box::new(|_| None),
+        RuleKind::ChildTotal { .. } | RuleKind::ChildValues { .. } => Box::new(|_| None),
         RuleKind::CopyParent { .. } => Box::new(|values| {
             if values[0].is_null() || values[1].is_null() {
                 None
@@ -320,6 +326,60 @@ fn child_totals(total: &Col, term: &ChildTerm, frame: &Frame<'_>) -> Option<Adhe
         };
         adherence.support += 1;
         adherence.holding += usize::from(agrees(value, sum, step, (count, rows.len())));
+    }
+    Some(adherence)
+}
+
+/// The distinct values of a child's column among `rows` (sorted, no repeats); `None` when
+/// one is empty.
+pub(super) fn values_of(column: &Column, rows: &[usize]) -> Option<Vec<Value>> {
+    let mut values: Vec<Value> = Vec::with_capacity(2);
+    for &row in rows {
+        let value = column.values.get(row)?;
+        if value.is_null() {
+            return None;
+        }
+        if !values.contains(value) {
+            values.push(value.clone());
+        }
+    }
+    values.sort_by(|a, b| a.order(b));
+    Some(values)
+}
+
+/// The value a parent takes for the set of its children's `values`, by `table`.
+pub(super) fn value_for<'t>(
+    table: &'t [(Vec<Value>, Value)],
+    values: &[Value],
+) -> Option<&'t Value> {
+    table
+        .iter()
+        .find(|(set, _)| set.as_slice() == values)
+        .map(|(_, value)| value)
+}
+
+/// Counts the parents of `frame` with children whose set of `source` values `table` holds,
+/// and of them those whose `target` is the value it gives ([`RuleKind::ChildValues`]).
+fn child_values(
+    (target, source): (&Col, &String),
+    table: &[(Vec<Value>, Value)],
+    frame: &Frame<'_>,
+) -> Option<Adherence> {
+    let parent = frame.parent?;
+    let target = total_column(target, &parent)?;
+    let source = frame.columns.iter().find(|c| &c.name == source)?;
+    let mut adherence = Adherence::default();
+    for (parent_row, rows) in groups(parent.row_of) {
+        let Some(expected) =
+            values_of(source, &rows).and_then(|set| value_for(table, &set).cloned())
+        else {
+            continue;
+        };
+        let Some(value) = target.values.get(parent_row).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        adherence.support += 1;
+        adherence.holding += usize::from(same(value, &expected));
     }
     Some(adherence)
 }

@@ -400,6 +400,18 @@ pub enum RuleKind {
         /// What each child row adds.
         term: ChildTerm,
     },
+    /// The parent's column `target` follows from which values of `source` its rows here take
+    /// (TPC-H: an order's status is `F` when all its lines' status is `F`, `O` when all are
+    /// `O`, else `P`). Kept in the parent once its children are drawn, as a total is.
+    ChildValues {
+        /// The parent's column (`Col::Parent`).
+        target: Col,
+        /// The child's column.
+        source: String,
+        /// The values the parent takes for each set of the children's values (sorted, each
+        /// value and set seen in at least the privacy threshold of parents), sorted by set.
+        table: Vec<(Vec<Value>, Value)>,
+    },
 }
 
 /// What one child row adds to its parent's total ([`RuleKind::ChildTotal`]): one (a count)
@@ -486,13 +498,17 @@ impl RuleKind {
             RuleKind::Empty { .. } => "empty",
             RuleKind::CopyParent { .. } => "copy of parent",
             RuleKind::ChildTotal { .. } => "total of children",
+            RuleKind::ChildValues { .. } => "values of children",
         }
     }
 
-    /// Whether the rule is about one row (with its parent's): all but a total over children,
-    /// which is kept in the parent once the children are drawn ([`totals`]).
+    /// Whether the rule is about one row (with its parent's): all but a total or the values
+    /// of children, kept in the parent once the children are drawn ([`totals`]).
     pub fn of_a_row(&self) -> bool {
-        !matches!(self, RuleKind::ChildTotal { .. })
+        !matches!(
+            self,
+            RuleKind::ChildTotal { .. } | RuleKind::ChildValues { .. }
+        )
     }
 
     /// What identifies the rule regardless of fitted numbers (bounds, offsets, tables): the
@@ -540,6 +556,9 @@ impl RuleKind {
             RuleKind::Empty { when, .. } => format!("empty {when}"),
             RuleKind::CopyParent { column, parent } => format!("copy {column} {parent}"),
             RuleKind::ChildTotal { total, .. } => format!("total {total}"),
+            RuleKind::ChildValues { target, source, .. } => {
+                format!("child values {target} {source}")
+            }
         }
     }
 
@@ -568,6 +587,7 @@ impl RuleKind {
             RuleKind::ChildTotal { total, term } => std::iter::once(total.clone())
                 .chain(term.columns().map(own))
                 .collect(),
+            RuleKind::ChildValues { target, source, .. } => vec![target.clone(), own(source)],
         }
     }
 }

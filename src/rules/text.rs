@@ -17,6 +17,8 @@
 //! orders.o_totalprice = sum(l_extendedprice * (1 - l_discount) * (1 + l_tax))   the parent's
 //!                                        total over its rows here (also `sum(a)`, `sum(a * b)`)
 //! customers.orders = count()             the parent's number of rows here
+//! orders.o_orderstatus = lookup(values of l_linestatus)   the parent's column follows from
+//!                                        the set of values its rows here take
 //! ```
 
 use std::fmt;
@@ -132,6 +134,15 @@ impl fmt::Display for RuleKind {
             }
             RuleKind::CopyParent { column, parent } => write!(f, "{column} = {parent}"),
             RuleKind::ChildTotal { total, term } => write!(f, "{total} = {term}"),
+            RuleKind::ChildValues {
+                target,
+                source,
+                table,
+            } => write!(
+                f,
+                "{target} = lookup(values of {source}) ({} values)",
+                table.len()
+            ),
         }
     }
 }
@@ -242,6 +253,22 @@ pub fn parse(text: &str) -> Result<RuleKind, String> {
     let expression = expression.trim();
     if call(expression, "sum").is_some() || call(expression, "count").is_some() {
         return parse_child_total(target, expression);
+    }
+    if let Some(source) =
+        call(expression, "lookup").and_then(|inside| inside.trim().strip_prefix("values of "))
+    {
+        return match col(target)? {
+            parent @ Col::Parent { .. } => Ok(RuleKind::ChildValues {
+                target: parent,
+                source: name(source)?,
+                table: Vec::new(),
+            }),
+            Col::Own(_) => Err(
+                "a column following from the values of rows is a column of the parent: \
+                 `parent.column = lookup(values of c)`"
+                    .into(),
+            ),
+        };
     }
     parse_equation(name(target)?, expression)
 }
@@ -563,6 +590,14 @@ mod tests {
             parse("tz = lookup(tzone) (3 values)"),
             Ok(RuleKind::Lookup { .. })
         ));
+        // Values of children: the sets are fitted on the data, the note is left out.
+        let rule = parse("orders.o_orderstatus = lookup(values of l_linestatus) (3 values)");
+        assert!(matches!(
+            &rule,
+            Ok(RuleKind::ChildValues { source, table, .. })
+                if source == "l_linestatus" && table.is_empty()
+        ));
+        assert!(parse("o_orderstatus = lookup(values of l_linestatus)").is_err());
         assert!(matches!(
             parse("d_day_name = weekday(d_date) (by lookup, 7 values)"),
             Ok(RuleKind::Calendar { .. })
