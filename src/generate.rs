@@ -170,6 +170,12 @@ pub trait Sink {
     /// `last` one ends the table.
     fn part(&mut self, part: SyntheticTable, first_row: usize, last: bool) -> Result<()>;
 
+    /// Whether the sink must take a parent's rows before its children's (a database checks
+    /// foreign keys as rows arrive); a folder takes tables in any order.
+    fn parents_first(&self) -> bool {
+        false
+    }
+
     /// Waits until the sink has let go of every table handed to it ([`Sink::table`] may hold
     /// one while a thread of its own writes it), so that generation can free the columns no
     /// later table reads before it makes a large table.
@@ -273,10 +279,19 @@ pub fn generate_each(
                 // scaled ten times: `orders`, 19 of the 120 MB of the heap's peak).
                 let read = columns_read_after_draw(models, index);
                 keep_read_all(&mut synthetic, &read, &waiting);
-                // A parent waiting for this table's totals is written after it.
+                let assigned = part.assign(&synthetic, (drawn, key), &mut rng)?;
+                // A parent waiting for this table's totals is written after it, its totals
+                // added up as the parts are written; a database takes it first, its totals
+                // added up from the parts read back once more beforehand.
                 let mut totals = waiting.totals(trained, key, &synthetic);
-                let drawn = (drawn, key);
-                let rows = part.write(&synthetic, drawn, &mut rng, totals.as_mut(), sink)?;
+                if sink.parents_first()
+                    && let Some(mut ahead) = totals.take()
+                {
+                    part.add_totals(&synthetic, &assigned, &mut ahead)?;
+                    waiting.put(&mut synthetic, &key.parent, ahead);
+                    waiting.flush((models, &synthetic), sink)?;
+                }
+                let rows = part.write(&synthetic, assigned, totals.as_mut(), sink)?;
                 if let Some(totals) = totals {
                     waiting.put(&mut synthetic, &key.parent, totals);
                 }

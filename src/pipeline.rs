@@ -311,6 +311,10 @@ impl Sink for Reporting<'_> {
     fn settle(&mut self) -> Result<()> {
         self.writer.settle()
     }
+
+    fn parents_first(&self) -> bool {
+        self.writer.parents_first()
+    }
 }
 
 fn check_scale(scale: f64) -> Result<()> {

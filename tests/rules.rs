@@ -1046,6 +1046,15 @@ fn a_parents_total_count_and_status_of_its_rows_are_found_and_kept() {
         })
         .expect("checked");
     assert!(dangling.is_empty(), "{dangling:?}");
+    // Created after `invoices`, `lines` references it.
+    let references: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM pragma_foreign_key_list('lines') WHERE \"table\" = 'invoices'",
+            [],
+            |row| row.get(0),
+        )
+        .expect("listed");
+    assert_eq!(references, 1);
 
     let off = "    rules:\n      off: [\"invoices.total = sum(quantity * price)\"]\n";
     let dir = tempfile::tempdir().unwrap();

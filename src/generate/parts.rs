@@ -84,17 +84,14 @@ impl<'m> Table<'m> {
         Ok(drawn)
     }
 
-    /// Assigns the other keys of the rows `drawn` (their parent by `key` drawn with them) and
-    /// hands the rows to `sink` in parts, semantic columns filled, adding each part to the
-    /// `totals` of their parents as it goes; returns the number of rows.
-    pub fn write(
+    /// Assigns the other keys of the rows `drawn` (their parent by `key` drawn with them): the
+    /// rows are then ready to be written ([`Table::write`]).
+    pub fn assign(
         &self,
         done: &Done,
         (mut drawn, key): (Drawn<'m>, &ForeignKey),
         rng: &mut SynthRng,
-        totals: Option<&mut Totals>,
-        sink: &mut dyn Sink,
-    ) -> Result<usize> {
+    ) -> Result<Assigned> {
         let trained = self.trained;
         let rows = drawn.parents.len();
         let codes = std::mem::take(&mut drawn.codes);
@@ -106,12 +103,69 @@ impl<'m> Table<'m> {
         let foreign_keys = self.keys_held(done, key, parents, assigned, rng)?;
         let keyed = keyed_base(self.models, trained, rng);
         let own: Option<u64> = trained.semantic.as_ref().map(|_| rng.random());
-        let bases = Bases { keyed, own };
-        let parts = drawn.store.read()?;
+        Ok(Assigned {
+            stored: drawn.store.close()?,
+            foreign_keys,
+            key: key.column.clone(),
+            bases: Bases { keyed, own },
+        })
+    }
+
+    /// Adds the rows `assigned` to `totals` before they are written, as they will be written
+    /// (their products across a key kept first), reading back only the columns the totals and
+    /// those products read: for a sink that must take a parent before its children.
+    pub fn add_totals(&self, done: &Done, assigned: &Assigned, totals: &mut Totals) -> Result<()> {
+        let names: Vec<&String> = totals
+            .columns_read()
+            .chain(crate::rules::keyed::columns_read(&self.trained.rules))
+            .collect();
+        let wanted: Vec<bool> = self
+            .trained
+            .columns
+            .iter()
+            .map(|column| names.contains(&&column.name))
+            .collect();
+        let mut first = 0;
+        assigned.stored.each_part(&wanted, |count, values| {
+            let mut columns = empty_columns(self.trained, 0);
+            for (column, values) in columns.iter_mut().zip(values) {
+                column.values = values;
+            }
+            let keys: IndexMap<String, Vec<Option<usize>>> = assigned
+                .foreign_keys
+                .iter()
+                .map(|(name, keys)| (name.clone(), keys.part(first..first + count)))
+                .collect();
+            if let Some(base) = assigned.bases.keyed {
+                let rows = key_rows(self.plan, done, &keys);
+                crate::rules::keyed::keep(&self.trained.rules, &mut columns, &rows, first, base);
+            }
+            if let Some(parents) = keys.get(&assigned.key) {
+                totals.add(&columns, parents);
+            }
+            first += count;
+        })
+    }
+
+    /// Hands the rows `assigned` to `sink` in parts, semantic columns filled, adding each part
+    /// to the `totals` of their parents as it goes; returns the number of rows.
+    pub fn write(
+        &self,
+        done: &Done,
+        assigned: Assigned,
+        totals: Option<&mut Totals>,
+        sink: &mut dyn Sink,
+    ) -> Result<usize> {
+        let rows = assigned
+            .foreign_keys
+            .values()
+            .next()
+            .map_or(0, HeldKeys::len);
+        let parts = assigned.stored.parts()?;
         let written = Written {
-            foreign_keys: &foreign_keys,
-            key: &key.column,
-            bases,
+            foreign_keys: &assigned.foreign_keys,
+            key: &assigned.key,
+            bases: assigned.bases,
         };
         self.write_parts(done, parts, written, totals, sink)?;
         Ok(rows)
@@ -245,6 +299,15 @@ impl<'m> Table<'m> {
         };
         refer_to_written_keys(part, self.plan, done)
     }
+}
+
+/// A table's rows drawn and their keys assigned, waiting to be written.
+pub(super) struct Assigned {
+    stored: Stored,
+    foreign_keys: IndexMap<String, HeldKeys>,
+    /// The key the rows were drawn by (their sequence's parent).
+    key: String,
+    bases: Bases,
 }
 
 /// What writing a table's parts reads besides them: its keys (`key`: the one its rows were
@@ -614,12 +677,59 @@ impl<'a> Drawn<'a> {
 }
 
 impl Store {
-    /// The parts stored, from the first.
-    fn read(self) -> Result<Parts> {
+    /// The parts stored, ready to be read back.
+    fn close(self) -> Result<Stored> {
         Ok(match self {
-            Store::File(spill) => Parts::File(spill.read()?),
-            Store::Memory(parts) => Parts::Memory(parts.into_iter()),
+            Store::File(spill) => Stored::File(spill.close()?),
+            Store::Memory(parts) => Stored::Memory(parts),
         })
+    }
+}
+
+/// The parts of a table once all are stored.
+enum Stored {
+    File(Closed),
+    Memory(Vec<(usize, Vec<Column>)>),
+}
+
+impl Stored {
+    /// The parts, from the first.
+    fn parts(self) -> Result<Parts> {
+        Ok(match self {
+            Stored::File(closed) => Parts::File(closed.read()?),
+            Stored::Memory(parts) => Parts::Memory(parts.into_iter()),
+        })
+    }
+
+    /// Calls `each` with every part's row count and values, from the first, the columns not
+    /// `wanted` left empty; the parts stay stored.
+    fn each_part(
+        &self,
+        wanted: &[bool],
+        mut each: impl FnMut(usize, Vec<Vec<Value>>),
+    ) -> Result<()> {
+        match self {
+            Stored::File(closed) => {
+                let mut parts = closed.parts(wanted.to_vec())?;
+                while let Some((count, values)) = parts.next()? {
+                    each(count, values);
+                }
+            }
+            Stored::Memory(parts) => {
+                for (count, columns) in parts {
+                    let wanted = |index: usize| wanted.get(index) == Some(&true);
+                    let values = columns.iter().enumerate().map(|(index, column)| {
+                        if wanted(index) {
+                            column.values.clone()
+                        } else {
+                            Vec::new()
+                        }
+                    });
+                    each(*count, values.collect());
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -833,7 +943,9 @@ impl Labels {
 /// The parts of a [`Spill`], read back in order.
 struct FileParts {
     file: DirectReader,
-    labels: Labels,
+    labels: Arc<Labels>,
+    /// The columns read, when not all (the others are left empty).
+    wanted: Option<Vec<bool>>,
     /// A part's bytes, read again for each part into the same room.
     bytes: Vec<u8>,
 }
@@ -887,27 +999,22 @@ impl Spill {
         written
     }
 
-    /// The parts written, from the first.
-    fn read(self) -> Result<FileParts> {
-        self.close()?.read()
-    }
-
     /// The file with every part written, its writer's buffers freed, to be read later.
     fn close(self) -> Result<Closed> {
         let file = self.file.finish().map_err(spill_error)?;
         Ok(Closed {
             file,
             length: self.length,
-            labels: self.labels,
+            labels: Arc::new(self.labels),
         })
     }
 }
 
-/// A [`Spill`] whose parts are all written.
+/// A [`Spill`] whose parts are all written: read back once, or more often ([`Closed::parts`]).
 struct Closed {
     file: std::fs::File,
     length: u64,
-    labels: Labels,
+    labels: Arc<Labels>,
 }
 
 impl Closed {
@@ -917,6 +1024,23 @@ impl Closed {
         Ok(FileParts {
             file,
             labels: self.labels,
+            wanted: None,
+            bytes: Vec::new(),
+        })
+    }
+
+    /// The parts written, from the first, with only the `wanted` columns' values; the file
+    /// stays to be read again.
+    fn parts(&self, wanted: Vec<bool>) -> Result<FileParts> {
+        let file = self
+            .file
+            .try_clone()
+            .and_then(|file| DirectReader::new(file, self.length))
+            .map_err(spill_error)?;
+        Ok(FileParts {
+            file,
+            labels: Arc::clone(&self.labels),
+            wanted: Some(wanted),
             bytes: Vec::new(),
         })
     }
@@ -942,17 +1066,22 @@ impl FileParts {
             .take(length as u64)
             .read_to_end(&mut bytes)
             .map_err(spill_error);
-        let values = read.and_then(|_| self.labels.part(&bytes));
+        let values = read.and_then(|_| self.labels.part(&bytes, self.wanted.as_deref()));
         self.bytes = bytes;
         values
     }
 }
 
 impl Labels {
-    /// The part held in `bytes`: its row count and column values. Each column is read on its
-    /// own (the part says where each starts), on every core: one thread reading the parts back
-    /// while the others filled and formatted the last one kept them waiting.
-    fn part(&self, bytes: &[u8]) -> Result<Option<(usize, Vec<Vec<Value>>)>> {
+    /// The part held in `bytes`: its row count and column values (those `wanted`, when given;
+    /// the others empty). Each column is read on its own (the part says where each starts), on
+    /// every core: one thread reading the parts back while the others filled and formatted the
+    /// last one kept them waiting.
+    fn part(
+        &self,
+        bytes: &[u8],
+        wanted: Option<&[bool]>,
+    ) -> Result<Option<(usize, Vec<Vec<Value>>)>> {
         let corrupt = || {
             spill_error(std::io::Error::other(
                 "a part the temporary file does not hold",
@@ -982,7 +1111,13 @@ impl Labels {
         let values = held
             .into_par_iter()
             .enumerate()
-            .map(|(column, bytes)| self.column(column, rows, bytes).ok_or_else(corrupt))
+            .map(|(column, bytes)| {
+                let skipped = wanted.is_some_and(|wanted| wanted.get(column) != Some(&true));
+                if skipped {
+                    return Ok(Vec::new());
+                }
+                self.column(column, rows, bytes).ok_or_else(corrupt)
+            })
             .collect::<Result<Vec<_>>>()?;
         Ok(Some((rows, values)))
     }
@@ -1045,7 +1180,7 @@ mod tests {
         let mut spill = Spill::new().expect("a temporary file");
         spill.write(5, &part(0, 5)).expect("written");
         spill.write(3, &part(5, 3)).expect("written");
-        let mut parts = spill.read().expect("read back");
+        let mut parts = spill.close().and_then(Closed::read).expect("read back");
         for (first, rows) in [(0, 5), (5, 3)] {
             let (count, values) = parts.next().expect("a part").expect("not the end");
             assert_eq!(count, rows);
@@ -1066,23 +1201,26 @@ mod tests {
         bytes.extend_from_slice(&1u64.to_le_bytes());
         bytes.extend_from_slice(&first);
         bytes.push(tag::NULL);
-        let (rows, values) = labels.part(&bytes).expect("a part").expect("one part");
+        let (rows, values) = labels
+            .part(&bytes, None)
+            .expect("a part")
+            .expect("one part");
         assert_eq!((rows, values.len()), (1, 2));
         assert!(values[0][0].same(&Value::Number(7.0)) && values[1][0].is_null());
         // The first column said one byte longer than its value: the second then lacks one.
         let mut wrong = bytes.clone();
         wrong[16] += 1;
         assert!(
-            labels.part(&wrong).is_err(),
+            labels.part(&wrong, None).is_err(),
             "a column longer than its value"
         );
         assert!(
-            labels.part(&bytes[..bytes.len() - 1]).is_err(),
+            labels.part(&bytes[..bytes.len() - 1], None).is_err(),
             "a part cut short"
         );
         let mut many = bytes.clone();
         many[8..16].copy_from_slice(&u64::MAX.to_le_bytes());
-        assert!(labels.part(&many).is_err(), "more columns than bytes");
+        assert!(labels.part(&many, None).is_err(), "more columns than bytes");
     }
 
     #[test]

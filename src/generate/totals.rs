@@ -3,9 +3,10 @@
 //! the sink until they are made, its totals worked out from them, and only then written.
 //!
 //! Tables made while a parent waits wait with it, in plan order, and go to the sink together
-//! once the last of its children that keeps its totals is made. That child is handed to the
-//! sink before them when it is written part by part as it is made (its totals are complete
-//! only at its last part): a database then checks foreign keys as it commits, not row by row.
+//! once the last of its children that keeps its totals is made. That child is handed to a
+//! folder before them when it is written part by part as it is made (its totals are complete
+//! only at its last part); a database, which checks foreign keys as rows arrive, gets them
+//! first, the child's parts read back once more beforehand for its totals.
 
 use std::collections::HashMap;
 use std::sync::Arc;

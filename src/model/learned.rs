@@ -24,6 +24,7 @@ use super::tree::{Feature, FlatTree, Tree, TreeParams};
 use super::{Parent, Row, SequenceColumns, TableModel, TrainingData};
 use crate::data::{Column, Value};
 use crate::rules::enforce::Enforcer;
+use crate::rules::{Col, Rule, RuleKind};
 use crate::sampling::{SynthRng, in_blocks, rank_matched, stratified};
 use crate::schema::ColumnKind;
 
@@ -272,11 +273,13 @@ impl LearnedModel {
             generation_order(columns),
             &in_sequence,
         );
+        let derived = derived_context(data.rules, context);
         let models: Vec<ColumnModel> = (0..columns.len())
             .into_par_iter()
             .map(|column| {
                 let rank = order.iter().position(|&c| c == column).unwrap_or(0);
-                let allowed = layout.allowed(&order, rank);
+                let mut allowed = layout.allowed(&order, rank);
+                allowed.retain(|feature| !derived.contains(feature));
                 let setup = ColumnSetup {
                     column: &columns[column],
                     allowed: &allowed,
@@ -1412,6 +1415,28 @@ impl Sequences {
             parent: link.parent_of_row.clone(),
         }
     }
+}
+
+/// The context columns (indices) the table's rows work out once drawn: a parent's total or
+/// values of children ([`crate::rules::totals`]). In the real rows they follow from the
+/// children; conditioned on a drawn one, the children would follow it instead (TPC-H's lines
+/// drawn under a drawn order total came out alike within an order, and the totals worked out
+/// from them spread wider than the real ones), so no tree reads them.
+fn derived_context(rules: &[Rule], context: &[Column]) -> Vec<usize> {
+    rules
+        .iter()
+        .filter_map(|rule| match &rule.kind {
+            RuleKind::ChildTotal {
+                total: Col::Parent { column, .. },
+                ..
+            }
+            | RuleKind::ChildValues {
+                target: Col::Parent { column, .. },
+                ..
+            } => context.iter().position(|c| &c.name == column),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Codes of every feature for every table row (by layout index, then row).

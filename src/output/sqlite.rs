@@ -2,9 +2,8 @@
 //! new database is built in a staging folder beside the target and linked into place when
 //! complete, so a failed or interrupted run leaves nothing; an existing database is written into
 //! its tables (empty, or emptied first when asked) or into tables created with their types,
-//! primary and foreign keys, and rolled back on any error. Foreign keys are enforced, checked
-//! as the transaction commits: a parent whose totals are worked out from its children (an order's
-//! total from its lines) is written after them.
+//! primary and foreign keys, and rolled back on any error. Foreign keys are enforced while
+//! loading.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -77,8 +76,6 @@ impl SqliteWriter {
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(|err| err.to_string())?;
         conn.execute_batch("BEGIN").map_err(|err| err.to_string())?;
-        conn.pragma_update(None, "defer_foreign_keys", true)
-            .map_err(|err| err.to_string())?;
         let mut writer = SqliteWriter {
             conn,
             new,

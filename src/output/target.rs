@@ -275,6 +275,11 @@ impl Sink for Writer {
             Writer::Database(..) | Writer::AtTheEnd(_) => Ok(()),
         }
     }
+
+    fn parents_first(&self) -> bool {
+        // A database enforces foreign keys as rows arrive; files are read once complete.
+        matches!(self, Writer::Database(..))
+    }
 }
 
 /// Writes every table to the target, parents before children (the map's order); returns what

@@ -39,6 +39,15 @@ pub fn parent_columns(rules: &[Rule]) -> impl Iterator<Item = (&str, &str)> {
     })
 }
 
+/// The table's own columns the rules across a key read and write (each product and its own
+/// factor).
+pub fn columns_read(rules: &[Rule]) -> impl Iterator<Item = &String> {
+    rules.iter().flat_map(|rule| match &rule.kind {
+        RuleKind::KeyedProduct { total, a, .. } => vec![total, a],
+        _ => Vec::new(),
+    })
+}
+
 /// Keeps every product across a key in rows `first_row..` of a table (`columns`, whose keys'
 /// rows are `keys`), the ratios drawn from `base`. A rule whose columns are not at hand, or
 /// without real ratios, is left alone; so is a row with an empty factor, price or total.

@@ -438,6 +438,14 @@ impl Totals {
         (!kept.is_empty()).then_some(Totals { kept })
     }
 
+    /// The child's columns the totals and values read.
+    pub fn columns_read(&self) -> impl Iterator<Item = &String> {
+        self.kept.iter().flat_map(|kept| match kept {
+            Kept::Sum { term, .. } => term.columns().collect::<Vec<_>>(),
+            Kept::Values { source, .. } => vec![source],
+        })
+    }
+
     /// Adds the rows of `columns` (a child's part, or the whole child), whose parent rows are
     /// `parents`. A row with an empty value in a total's term, or without a parent, adds
     /// nothing to it.
