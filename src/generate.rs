@@ -322,13 +322,10 @@ pub fn generate_each(
                 (Arc::new(table), Handoff::Whole)
             }
         };
-        if let (Generation::Sequential { key }, false) =
-            (&plan.generation, matches!(handoff, Handoff::Written))
-            && let Some(mut totals) = waiting.totals(trained, key, &synthetic)
-            && let Some(parents) = table.foreign_keys.get(&key.column)
+        if let Generation::Sequential { key } = &plan.generation
+            && !matches!(handoff, Handoff::Written)
         {
-            totals.add(&table.columns, parents);
-            waiting.put(&mut synthetic, &key.parent, totals);
+            waiting.keep_totals((trained, key), &table, &mut synthetic);
         }
         let name = table.name.clone();
         synthetic.insert(name.clone(), table);
@@ -468,14 +465,14 @@ fn columns_read_from(
 }
 
 /// Makes a table what later tables read of it: the columns they read (`read`, see
-/// [`columns_read`]) with their values, the others by name and type only. A parent held for its children then costs
-/// the few columns they read, not its text and every other column (most of `generate`'s memory
-/// on TPC-H, where `orders` waited whole for `lineitem`). The table was handed to the sink
-/// before: while the writer still holds it, it is kept whole and shared, and the unread columns
-/// are freed by a later call once the writer has let go ([`keep_read_all`]). A copy of the
-/// columns read would cost more: on TPC-H sf1 it was 190 MB of fresh memory (`orders` is read
-/// for nearly all its columns) and a third of a second on one core, while the writer holds
-/// the table for about a second.
+/// [`columns_read`]) with their values, the others by name and type only. A parent held for
+/// its children then costs the few columns they read, not its text and every other column
+/// (most of `generate`'s memory on TPC-H, where `orders` waited whole for `lineitem`). The table
+/// was handed to the sink before: while the writer still holds it, it is kept whole and shared,
+/// and the unread columns are freed by a later call once the writer has let go
+/// ([`keep_read_all`]). A copy of the columns read would cost more: on TPC-H sf1 it was 190 MB
+/// of fresh memory (`orders` is read for nearly all its columns) and a third of a second on one
+/// core, while the writer holds the table for about a second.
 fn free_unread(table: &mut Arc<SyntheticTable>, read: Option<&Vec<bool>>) {
     let unread = |index: usize| read.is_none_or(|read| read.get(index) != Some(&true));
     let Some(table) = Arc::get_mut(table) else {

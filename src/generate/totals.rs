@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::{Done, Sink, parts};
+use super::{Done, Sink, SyntheticTable, parts};
 use crate::error::Result;
 use crate::plan::Generation;
 use crate::rules::totals::Totals;
@@ -111,6 +111,22 @@ impl Waiting {
         }
         let rows = done.get(&key.parent)?.rows;
         Totals::new(&trained.rules, &key.parent, rows)
+    }
+
+    /// Adds up the totals `table` (made whole by `trained`, its sequences under `key`) keeps in
+    /// its held-back parent, and puts them there.
+    pub fn keep_totals(
+        &mut self,
+        (trained, key): (&TrainedTable, &ForeignKey),
+        table: &SyntheticTable,
+        done: &mut Done,
+    ) {
+        if let Some(mut totals) = self.totals(trained, key, done)
+            && let Some(parents) = table.foreign_keys.get(&key.column)
+        {
+            totals.add(&table.columns, parents);
+            self.put(done, &key.parent, totals);
+        }
     }
 
     /// Puts `totals` into the held-back parent `parent`: into its columns in memory (what later
