@@ -15,8 +15,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::measure::{
-    Adherence, FUNCTION_TOLERANCE, MIN_SUPPORT, ORDER_TOLERANCE, calendar_value, clock_minutes,
-    is_clock_time, measure, significant, unit,
+    Adherence, FUNCTION_TOLERANCE, MIN_SUPPORT, ORDER_TOLERANCE, calendar_value, chance_rate,
+    clock_minutes, is_clock_time, measure, significant, unit,
 };
 use super::{
     Col, Frame, IntOp, Mapping, Origin, Overrides, Part, Resolved, Rule, RuleKind, local_time,
@@ -166,27 +166,6 @@ fn finish(kind: RuleKind, frame: &Frame<'_>, origin: Origin) -> Option<Rule> {
 fn sample_rows(rows: usize) -> Vec<usize> {
     let m = rows.min(SAMPLE);
     (0..m).map(|i| i * rows / m.max(1)).collect()
-}
-
-/// The rate at which `check` holds when the second value comes from another sampled row.
-fn chance_rate(
-    sample: &[usize],
-    mut check: impl FnMut(usize, usize) -> Option<bool>,
-) -> Option<f64> {
-    let (mut tried, mut held) = (0usize, 0usize);
-    for shift in [1, 7, 31, 97] {
-        for (k, &row) in sample.iter().enumerate() {
-            let other = sample[(k + shift) % sample.len()];
-            if other == row {
-                continue;
-            }
-            if let Some(holds) = check(row, other) {
-                tried += 1;
-                held += usize::from(holds);
-            }
-        }
-    }
-    (tried > 0).then(|| held as f64 / tried as f64)
 }
 
 /// A numeric or datetime column of the frame (own or the parent's, aligned to the rows).

@@ -45,6 +45,27 @@ pub fn significant(support: usize, broken: usize, h: f64) -> bool {
     log_sum < CHANCE.ln()
 }
 
+/// The rate at which `check` holds when the second value comes from another sampled row.
+pub fn chance_rate(
+    sample: &[usize],
+    mut check: impl FnMut(usize, usize) -> Option<bool>,
+) -> Option<f64> {
+    let (mut tried, mut held) = (0usize, 0usize);
+    for shift in [1, 7, 31, 97] {
+        for (k, &row) in sample.iter().enumerate() {
+            let other = sample[(k + shift) % sample.len()];
+            if other == row {
+                continue;
+            }
+            if let Some(holds) = check(row, other) {
+                tried += 1;
+                held += usize::from(holds);
+            }
+        }
+    }
+    (tried > 0).then(|| held as f64 / tried as f64)
+}
+
 /// Rows with every value a rule reads, and how many of them obey it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct Adherence {

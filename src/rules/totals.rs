@@ -13,8 +13,8 @@
 use std::collections::HashMap;
 
 use super::measure::{
-    FUNCTION_TOLERANCE, MIN_SUPPORT, Term, agrees, group_sum, groups, significant, unit, value_for,
-    values_of,
+    FUNCTION_TOLERANCE, MIN_SUPPORT, Term, agrees, chance_rate, group_sum, groups, significant,
+    unit, value_for, values_of,
 };
 use super::{ChildTerm, Col, Frame, Rule, RuleKind};
 use crate::data::{Column, Value};
@@ -268,15 +268,9 @@ fn values_hold(
     if cases.iter().any(|(value, expected)| value != expected) {
         return false;
     }
-    let (mut tried, mut chance) = (0usize, 0usize);
-    for shift in [1, 7, 31, 97] {
-        for (k, (value, _)) in cases.iter().enumerate() {
-            tried += 1;
-            chance += usize::from(*value == cases[(k + shift) % cases.len()].1);
-        }
-    }
-    let h = chance as f64 / tried.max(1) as f64;
-    significant(cases.len(), 0, h)
+    let all: Vec<usize> = (0..cases.len()).collect();
+    chance_rate(&all, |k, other| Some(cases[k].0 == cases[other].1))
+        .is_some_and(|h| significant(cases.len(), 0, h))
 }
 
 /// Whether `total` agrees with the sums of `term` in every parent of `groups` but the
@@ -306,16 +300,9 @@ fn holds(
     if broken as f64 > FUNCTION_TOLERANCE * cases.len() as f64 {
         return false;
     }
-    let (mut tried, mut chance) = (0usize, 0usize);
-    for shift in [1, 7, 31, 97] {
-        for (k, &case) in cases.iter().enumerate() {
-            let other = cases[(k + shift) % cases.len()];
-            tried += 1;
-            chance += usize::from(agree(case, other.1));
-        }
-    }
-    let h = chance as f64 / tried.max(1) as f64;
-    significant(cases.len(), broken, h)
+    let all: Vec<usize> = (0..cases.len()).collect();
+    chance_rate(&all, |k, other| Some(agree(cases[k], cases[other].1)))
+        .is_some_and(|h| significant(cases.len(), broken, h))
 }
 
 /// The numeric columns of a table with two values at least (among the first rows).
