@@ -254,8 +254,9 @@ pub fn generate_to(
     target.refuse_inputs(&options.given.paths(), &[])?;
     let targets = Targets::load(models, &options.rows, &options.given, options.scale)?;
     let seed = options.seed.or(models.seed).unwrap_or_else(fresh_seed);
-    // A folder or an SQLite database is written as the tables are made (memory follows what
-    // keys need, not the output's size); a PostgreSQL database gets every table at the end.
+    // A folder or a database (SQLite, PostgreSQL) is written as the tables are made (memory
+    // follows what keys need, not the output's size); a location this build cannot write gets
+    // every table at the end, where `write` says so.
     let mut writer = Writer::open(target, &models.plan)?;
     writer.drop_tables(&models.left_out);
     let keep = writer.keep();
