@@ -127,19 +127,8 @@ impl<'m> Table<'m> {
             .collect();
         let mut first = 0;
         assigned.stored.each_part(&wanted, |count, values| {
-            let mut columns = empty_columns(self.trained, 0);
-            for (column, values) in columns.iter_mut().zip(values) {
-                column.values = values;
-            }
-            let keys: IndexMap<String, Vec<Option<usize>>> = assigned
-                .foreign_keys
-                .iter()
-                .map(|(name, keys)| (name.clone(), keys.part(first..first + count)))
-                .collect();
-            if let Some(base) = assigned.bases.keyed {
-                let rows = key_rows(self.plan, done, &keys);
-                crate::rules::keyed::keep(&self.trained.rules, &mut columns, &rows, first, base);
-            }
+            let keyed = (&assigned.foreign_keys, assigned.bases.keyed);
+            let (columns, keys) = self.keyed_part(done, (first, count), values, keyed);
             if let Some(parents) = keys.get(&assigned.key) {
                 totals.add(&columns, parents);
             }
@@ -156,19 +145,13 @@ impl<'m> Table<'m> {
         totals: Option<&mut Totals>,
         sink: &mut dyn Sink,
     ) -> Result<usize> {
-        let rows = assigned
-            .foreign_keys
-            .values()
-            .next()
-            .map_or(0, HeldKeys::len);
         let parts = assigned.stored.parts()?;
         let written = Written {
             foreign_keys: &assigned.foreign_keys,
             key: &assigned.key,
             bases: assigned.bases,
         };
-        self.write_parts(done, parts, written, totals, sink)?;
-        Ok(rows)
+        self.write_parts(done, parts, written, totals, sink)
     }
 
     /// The table's keys as its parts are written: the key its rows were drawn by (`parents`)
@@ -207,8 +190,8 @@ impl<'m> Table<'m> {
     }
 
     /// Reads the parts back, fills their semantic columns, adds them to `totals` and hands them
-    /// to `sink`. The next part is read while one is filled (reading is one thread's work,
-    /// filling every core's).
+    /// to `sink`; returns the number of rows. The next part is read while one is filled
+    /// (reading is one thread's work, filling every core's).
     fn write_parts(
         &self,
         done: &Done,
@@ -220,7 +203,7 @@ impl<'m> Table<'m> {
         }: Written<'_>,
         mut totals: Option<&mut Totals>,
         sink: &mut dyn Sink,
-    ) -> Result<()> {
+    ) -> Result<usize> {
         let rows = foreign_keys.values().next().map_or(0, HeldKeys::len);
         let mut first = 0;
         let mut next = parts.next();
@@ -250,7 +233,7 @@ impl<'m> Table<'m> {
             sink.part(part, first, last)?;
             first += count;
             if last {
-                return Ok(());
+                return Ok(rows);
             }
             next = following;
         }
@@ -266,18 +249,8 @@ impl<'m> Table<'m> {
         (foreign_keys, bases): (&IndexMap<String, HeldKeys>, Bases),
         uniques: &mut Option<Uniques>,
     ) -> SyntheticTable {
-        let mut columns = empty_columns(self.trained, 0);
-        for (column, values) in columns.iter_mut().zip(values) {
-            column.values = values;
-        }
-        let keys: IndexMap<String, Vec<Option<usize>>> = foreign_keys
-            .iter()
-            .map(|(name, keys)| (name.clone(), keys.part(first..first + count)))
-            .collect();
-        if let Some(base) = bases.keyed {
-            let rows = key_rows(self.plan, done, &keys);
-            crate::rules::keyed::keep(&self.trained.rules, &mut columns, &rows, first, base);
-        }
+        let keyed = (foreign_keys, bases.keyed);
+        let (mut columns, keys) = self.keyed_part(done, (first, count), values, keyed);
         if let (Some(semantic), Some(base), Some(uniques)) =
             (&self.trained.semantic, bases.own, uniques)
         {
@@ -298,6 +271,31 @@ impl<'m> Table<'m> {
             ..husk_of(self.trained)
         };
         refer_to_written_keys(part, self.plan, done)
+    }
+
+    /// Rows `first..first + count` of the table from their stored `values`, with their keys,
+    /// its products across a key kept (from their base, `keyed`): what is written of them and
+    /// what their parents' totals add up.
+    fn keyed_part(
+        &self,
+        done: &Done,
+        (first, count): (usize, usize),
+        values: Vec<Vec<Value>>,
+        (foreign_keys, keyed): (&IndexMap<String, HeldKeys>, Option<u64>),
+    ) -> (Vec<Column>, IndexMap<String, Vec<Option<usize>>>) {
+        let mut columns = empty_columns(self.trained, 0);
+        for (column, values) in columns.iter_mut().zip(values) {
+            column.values = values;
+        }
+        let keys: IndexMap<String, Vec<Option<usize>>> = foreign_keys
+            .iter()
+            .map(|(name, keys)| (name.clone(), keys.part(first..first + count)))
+            .collect();
+        if let Some(base) = keyed {
+            let rows = key_rows(self.plan, done, &keys);
+            crate::rules::keyed::keep(&self.trained.rules, &mut columns, &rows, first, base);
+        }
+        (columns, keys)
     }
 }
 
