@@ -442,8 +442,9 @@ impl FolderWriter {
     }
 
     /// Waits for every table to be written, then swaps the staging folder in; returns the
-    /// paths written, in the order the tables came.
-    pub fn finish(mut self) -> Result<Vec<PathBuf>> {
+    /// path written for each table, in the order the tables came (a parent waiting for its
+    /// child's totals comes after it).
+    pub fn finish(mut self) -> Result<Vec<(String, PathBuf)>> {
         self.join()?;
         let file_name = |name: &String| format!("{name}.{}", self.extension);
         let written: HashSet<OsString> = (self.names.iter().chain(&self.dropped))
@@ -456,7 +457,7 @@ impl FolderWriter {
         Ok(self
             .names
             .iter()
-            .map(|name| self.out_dir.join(file_name(name)))
+            .map(|name| (name.clone(), self.out_dir.join(file_name(name))))
             .collect())
     }
 

@@ -974,6 +974,30 @@ fn totals_kept(out: &Path) -> (f64, f64) {
     )
 }
 
+/// A parent waiting for its child's totals is written after the child; the run's summary still
+/// pairs each table with its own file, in the tables' order.
+#[test]
+fn the_summary_names_each_tables_own_file_when_a_parent_waits_for_its_child() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = plant_invoices(dir.path(), "");
+    let out = tempfile::tempdir().unwrap();
+    let (schema_arg, out_arg) = (schema.to_string_lossy(), out.path().to_string_lossy());
+    let (code, stdout, stderr) =
+        common::dxsynth(&["run", &schema_arg, "-o", &out_arg, "--seed", "3"]);
+    assert_eq!(code, 0, "{stderr}");
+    let summary = format!("{stdout}{stderr}");
+    let named: Vec<(&str, &str)> = summary
+        .lines()
+        .filter(|line| line.contains(" rows (real "))
+        .filter_map(|line| Some((line.split_whitespace().next()?, line.rsplit("-> ").next()?)))
+        .collect();
+    let tables: Vec<&str> = named.iter().map(|(table, _)| *table).collect();
+    assert_eq!(tables, ["invoices", "notes", "lines"], "{summary}");
+    for (table, path) in named {
+        assert!(path.ends_with(&format!("{table}.csv")), "{table}: {path}");
+    }
+}
+
 /// A parent's total over its rows in a child table, its count of them and a status that
 /// follows from their states are found, kept in every synthetic parent whether the child is
 /// made whole or written part by part through its temporary file (scaled up), and into a

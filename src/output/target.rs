@@ -219,7 +219,7 @@ impl Writer {
         plan: &Plan,
     ) -> Result<Vec<PathBuf>> {
         match self {
-            Writer::Folder(folder) => folder.finish(),
+            Writer::Folder(folder) => Ok(in_tables_order(folder.finish()?, tables)),
             Writer::Database(writer, target) => {
                 writer
                     .finish()
@@ -330,6 +330,16 @@ fn refused(target: &Target, refusal: super::Refusal) -> Error {
 
 /// "sqlite:out.db, table orders" for each table, as the summary shows it.
 #[allow(dead_code)]
+/// The paths written, in the order of `tables` (the order of the run's report) rather than the
+/// order they were written in.
+fn in_tables_order(
+    mut written: Vec<(String, PathBuf)>,
+    tables: &IndexMap<String, SyntheticTable>,
+) -> Vec<PathBuf> {
+    written.sort_by_key(|(name, _)| tables.get_index_of(name).unwrap_or(usize::MAX));
+    written.into_iter().map(|(_, path)| path).collect()
+}
+
 fn in_database(location: &Location, tables: &IndexMap<String, SyntheticTable>) -> Vec<PathBuf> {
     tables
         .keys()
