@@ -760,9 +760,15 @@ fn keep_key_rules(
             };
             let parent = done.get(&d.parent);
             let classes = parent.and_then(|parent| d.parent_classes(&parent.columns, parent.rows));
+            let offered_to = dependence
+                .owners
+                .as_ref()
+                .zip(parent)
+                .map(|(owners, parent)| owners.draw(&parent.columns, parent.rows, stream.random()));
             let parents = crate::keys::dependence::KeyParents {
                 rows: parent.map_or(0, |parent| parent.rows),
                 classes: classes.as_deref(),
+                offered_to: offered_to.as_ref(),
             };
             dependence.keep(first, key, parents, stream);
         },

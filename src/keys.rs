@@ -23,6 +23,7 @@ use crate::stats::{FastMap, children_per_parent};
 
 pub mod dependence;
 pub mod groups;
+pub mod owners;
 
 /// For each child key, the index of the parent row holding that key (`None` for an empty key).
 /// Validation guarantees every non-empty key exists in the parent.
@@ -472,11 +473,13 @@ impl KeyDistribution {
     }
 
     /// The parent's columns (indices into its modelled columns) the assignment reads: those
-    /// of the parent preference's signature.
+    /// of the parent preference's signature and those its owners are drawn from.
     pub fn parent_columns_read(&self) -> Vec<usize> {
+        let owners = self.dependence.iter().flat_map(|d| &d.owners);
         self.preference
             .iter()
             .flat_map(ParentPreference::parent_columns_read)
+            .chain(owners.flat_map(owners::Owners::parent_columns_read))
             .collect()
     }
 

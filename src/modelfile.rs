@@ -40,7 +40,7 @@ use crate::train::Models;
 pub const MAGIC: &[u8; 8] = b"DXSYNTH\0";
 
 /// The format this dxsynth writes and reads.
-pub const FORMAT_VERSION: u32 = 24;
+pub const FORMAT_VERSION: u32 = 25;
 
 /// The largest model file read (a model of tens of millions of rows is far smaller).
 const MAX_FILE_BYTES: u64 = 1 << 31;
@@ -367,6 +367,7 @@ mod tests {
                 key.dependence = Some(crate::keys::dependence::KeyDependence {
                     earlier: bad.clone(),
                     determines_earlier: true,
+                    owners: None,
                 })
             });
             assert!(message.contains("following"), "{bad}: {message}");

@@ -568,7 +568,43 @@ impl Linked<'_> {
         if distribution.unique_with.is_none() && distribution.order.is_none() {
             distribution.dependence = key_dependence(earlier_keys, compact.as_deref());
         }
+        // A kept parent's rows already have their real numbers of rows each.
+        if let (Some(dependence), Some(key), false) =
+            (&mut distribution.dependence, &compact, parent_kept)
+        {
+            dependence.owners = self.owners(dependence, earlier_keys, key, parent);
+        }
         (distribution, compact, sample_parent_of_row)
+    }
+
+    /// Which earlier parent owns key parents like each ([`keys::owners::Owners`]), when the key
+    /// (its parent rows `key`, of `parent`, a table not kept) determines the earlier key of
+    /// `dependence` and that key's parent is kept as it is, so its rows are the same in the
+    /// synthetic copy.
+    fn owners(
+        &self,
+        dependence: &keys::dependence::KeyDependence,
+        earlier_keys: &[EarlierKey],
+        key: &[u32],
+        parent: &Table,
+    ) -> Option<keys::owners::Owners> {
+        if !dependence.determines_earlier {
+            return None;
+        }
+        let (_, earlier_parent, earlier, _) = earlier_keys
+            .iter()
+            .find(|(column, _, _, _)| *column == dependence.earlier)?;
+        if !self.kept.contains_key(earlier_parent) {
+            return None;
+        }
+        let earlier_rows = self.input.tables.get(earlier_parent)?.rows();
+        keys::owners::Owners::learn(
+            key,
+            earlier.as_deref()?,
+            (&parent.columns, parent.rows()),
+            earlier_rows,
+            self.privacy,
+        )
     }
 }
 
@@ -643,6 +679,7 @@ fn key_dependence(
             .map(|(column, _)| keys::dependence::KeyDependence {
                 earlier: column.clone(),
                 determines_earlier,
+                owners: None,
             })
     };
     found(false).or_else(|| found(true))

@@ -439,6 +439,117 @@ fn keys_that_determine_other_keys_in_every_real_row_still_do() {
     }
 }
 
+/// An airline's fleet is its own: where every plane of a maker flies for one airline (kept as
+/// it is) in the real rows, the synthetic planes of that maker do too, at scale 1 and 2.
+/// Given owners from their flights alone (a plane's size suits long or short flights, not an
+/// airline), most planes flew for an airline that has none of their maker. Each airline keeps
+/// its number of flights, the one whose flights mostly name no plane still does, and the
+/// planes keep their numbers of flights.
+#[test]
+fn each_airline_flies_the_planes_it_flies_in_the_real_rows() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut rng = dxsynth::sampling::rng_for(SEED, "fleets");
+    let makers = ["Boeing", "Airbus", "Embraer", "Bombardier"];
+    let mut airlines = String::from("airline_id,name\n");
+    for airline in 1..=4 {
+        writeln!(airlines, "{airline},Airline {airline}").expect("a line");
+    }
+    let mut planes = String::from("plane_id,maker,seats\n");
+    for plane in 0..240 {
+        let seats = 50 + 10 * (plane % 15);
+        writeln!(planes, "{},{},{seats}", plane + 1, makers[plane % 4]).expect("a line");
+    }
+    let mut flights = String::from("flight_id,airline_id,plane_id,distance\n");
+    for flight in 1..=4000 {
+        let plane: usize = rng.random_range(0..240);
+        let distance = 100 * (plane % 15) + rng.random_range(0..100);
+        // Most flights of airline 4 name no plane (its planes are missing from the table).
+        let named = match plane % 4 == 3 && rng.random_bool(0.7) {
+            true => String::new(),
+            false => (plane + 1).to_string(),
+        };
+        writeln!(flights, "{flight},{},{named},{distance}", 1 + plane % 4).expect("a line");
+    }
+    for (name, text) in [
+        ("airlines.csv", airlines),
+        ("planes.csv", planes),
+        ("flights.csv", flights),
+    ] {
+        std::fs::write(dir.path().join(name), text).expect("written");
+    }
+    let schema = dir.path().join("schema.yaml");
+    std::fs::write(
+        &schema,
+        "tables:\n  airlines:\n    path: airlines.csv\n    primary_key: airline_id\n  \
+         planes:\n    path: planes.csv\n    primary_key: plane_id\n  \
+         flights:\n    path: flights.csv\n    primary_key: flight_id\n    sequential: false\n    \
+         foreign_keys:\n      airline_id: airlines\n      plane_id: planes\n",
+    )
+    .expect("schema written");
+    let real_flights = common::Csv::read(&dir.path().join("flights.csv"));
+    let (real_airlines, real_per_plane) =
+        (airline_counts(&real_flights), per_parent(&real_flights));
+    for scale in [1.0, 2.0] {
+        let out = dir.path().join("out");
+        common::run(&schema, &out, SEED, scale);
+        let planes = common::Csv::read(&out.join("planes.csv"));
+        let maker: HashMap<&str, &str> = planes
+            .column("plane_id")
+            .into_iter()
+            .zip(planes.column("maker"))
+            .collect();
+        let flights = common::Csv::read(&out.join("flights.csv"));
+        let flown = flights
+            .column("airline_id")
+            .into_iter()
+            .zip(flights.column("plane_id"));
+        let (mut own, mut with_plane) = (0, 0);
+        let mut unnamed = [(0usize, 0usize); 4];
+        for (airline, plane) in flown {
+            let airline: usize = airline.parse().expect("an airline");
+            unnamed[airline - 1].0 += 1;
+            let Some(plane_maker) = maker.get(plane) else {
+                unnamed[airline - 1].1 += usize::from(plane.is_empty());
+                continue;
+            };
+            with_plane += 1;
+            own += usize::from(*plane_maker == makers[(airline + 3) % 4]);
+        }
+        let rows = flights.rows.len();
+        assert!(
+            with_plane * 10 >= rows * 7,
+            "scale {scale}: {with_plane} flights with a plane"
+        );
+        for (airline, (flights, unnamed)) in unnamed.into_iter().enumerate() {
+            let share = unnamed as f64 / flights as f64;
+            let real = if airline == 3 { 0.7 } else { 0.0 };
+            assert!(
+                (share - real).abs() < 0.06,
+                "scale {scale}, airline {airline}: {share} name no plane"
+            );
+        }
+        assert!(
+            own as f64 >= 0.95 * with_plane as f64,
+            "scale {scale}: {own} of {with_plane} flights on a plane of their airline's maker"
+        );
+        assert!(broken_rows(&flights, "plane_id", "airline_id") <= flights.rows.len() / 100);
+        if scale == 1.0 {
+            assert_eq!(airline_counts(&flights), real_airlines);
+            let ks = common::ks(&real_per_plane, &per_parent(&flights));
+            assert!(ks <= 0.1, "flights per plane KS {ks}");
+        }
+    }
+}
+
+/// The number of flights of each airline.
+fn airline_counts(flights: &common::Csv) -> std::collections::BTreeMap<String, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for airline in flights.column("airline_id") {
+        *counts.entry(airline.to_string()).or_default() += 1;
+    }
+    counts
+}
+
 /// The rows whose `determined` value is not the most frequent one of their `key`'s rows.
 fn broken_rows(csv: &common::Csv, key: &str, determined: &str) -> usize {
     let mut by_key: HashMap<&str, HashMap<&str, usize>> = HashMap::new();
@@ -454,7 +565,11 @@ fn broken_rows(csv: &common::Csv, key: &str, determined: &str) -> usize {
 /// The flights of each plane that has some, as numbers.
 fn per_parent(flights: &common::Csv) -> Vec<f64> {
     let mut counts: HashMap<&str, f64> = HashMap::new();
-    for plane in flights.column("plane_id") {
+    for plane in flights
+        .column("plane_id")
+        .into_iter()
+        .filter(|p| !p.is_empty())
+    {
         *counts.entry(plane).or_default() += 1.0;
     }
     counts.into_values().collect()

@@ -201,9 +201,15 @@ fn key_rules(key: &dxsynth::keys::KeyDistribution) -> Vec<String> {
     });
     let dependence = key.dependence.iter().map(|dependence| {
         let earlier = &dependence.earlier;
-        match dependence.determines_earlier {
-            true => format!("{column} determines {earlier}"),
-            false => format!("{earlier} determines {column}"),
+        let parent = &key.parent;
+        match (dependence.determines_earlier, &dependence.owners) {
+            (true, Some(_)) => {
+                format!(
+                    "{column} determines {earlier} ({earlier} of each {parent} row from its columns)"
+                )
+            }
+            (true, None) => format!("{column} determines {earlier}"),
+            (false, _) => format!("{earlier} determines {column}"),
         }
     });
     unique.chain(order).chain(dependence).collect()

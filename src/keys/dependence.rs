@@ -15,27 +15,34 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use super::NO_ROW;
-use crate::sampling::{SynthRng, shuffle};
+use super::owners::{Offered, Owners};
+use crate::sampling::{SynthRng, shuffle, stratified};
 
 /// How an assigned key depends on an earlier key of its row (the sequence key or an assigned
 /// key before it) in the real rows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct KeyDependence {
     /// The earlier key column.
     pub earlier: String,
     /// Whether this key's parent determines the earlier key's (a plane, its airline); else the
     /// earlier key's parent determines this key's (a customer, their one store).
     pub determines_earlier: bool,
+    /// Which earlier parent owned real key parents like each synthetic one (an airline's
+    /// fleet), when this key determines the earlier one and the earlier key's parent is kept
+    /// as it is. Since format 25.
+    pub owners: Option<Owners>,
 }
 
-/// The parent rows of a key being kept: how many, and the class of each (none without a
-/// parent preference).
+/// The parent rows of a key being kept: how many, the class of each (none without a parent
+/// preference) and the owner each was offered to (none without [`KeyDependence::owners`]).
 #[derive(Debug, Clone, Copy)]
 pub struct KeyParents<'a> {
     /// The number of parent rows.
     pub rows: usize,
     /// The parent preference's signature of each parent row.
     pub classes: Option<&'a [u16]>,
+    /// The earlier parent each parent row goes to where it can ([`Owners::draw`]).
+    pub offered_to: Option<&'a Offered>,
 }
 
 /// Share of the rows with both keys set that may break a dependence.
@@ -145,7 +152,12 @@ impl KeyDependence {
         parents: KeyParents<'_>,
         rng: &mut SynthRng,
     ) {
-        if self.determines_earlier {
+        if let (true, Some(owners), Some(offered)) =
+            (self.determines_earlier, &self.owners, parents.offered_to)
+        {
+            let fill = match_empty(earlier, key, owners, rng);
+            regroup_offered(earlier, key, (parents, offered, owners), &fill, rng);
+        } else if self.determines_earlier {
             regroup(earlier, key, parents, rng);
         } else {
             follow(earlier, key);
@@ -153,15 +165,24 @@ impl KeyDependence {
     }
 
     /// Checks a dependence read from a model file: the earlier key is another column of the
-    /// table (`header`).
-    pub fn check(&self, column: &str, header: &[String]) -> Result<(), String> {
+    /// table (`header`), and its owners fit the key's parent (`parent_columns` modelled
+    /// columns).
+    pub fn check(
+        &self,
+        column: &str,
+        header: &[String],
+        parent_columns: usize,
+    ) -> Result<(), String> {
         if self.earlier == column || !header.contains(&self.earlier) {
             return Err(format!(
                 "following `{}`, not another column of the table",
                 crate::error::printable(&self.earlier)
             ));
         }
-        Ok(())
+        match &self.owners {
+            Some(owners) => owners.check(parent_columns),
+            None => Ok(()),
+        }
     }
 }
 
@@ -237,6 +258,284 @@ fn regroup(
             key[row] = Some(parent);
         }
     }
+}
+
+/// [`regroup`] when each key parent was offered to an earlier parent (`offered`, by key parent:
+/// the owner of real parents like it, [`super::owners::Owners`]): every key parent with rows
+/// goes to the owner it was offered to, so an airline's fleet is made of the planes it flies in the real
+/// data, then fleets are balanced to the rows of their owners ([`balance_fleets`]). Each
+/// earlier parent's rows are then shared among its key parents
+/// in proportion to numbers of rows drawn from those of the real parents it owned
+/// ([`drawn_weights`], [`shares`]), so an airline that flies few planes often or many seldom
+/// still does; a moved row takes a parent of the class of the one it had where one has room.
+/// The rows in `fill` (empty keys to fill, with their earlier parent) take what room is left.
+fn regroup_offered(
+    earlier: &[Option<usize>],
+    key: &mut [Option<usize>],
+    (parents, offered, learned): (KeyParents<'_>, &Offered, &Owners),
+    fill: &[(usize, usize)],
+    rng: &mut SynthRng,
+) {
+    let rows = both_set(earlier, key);
+    let firsts = rows
+        .iter()
+        .map(|&(_, a, _)| a)
+        .chain(fill.iter().map(|&(_, a)| a));
+    let Some(earlier_parents) = firsts.max().map(|a| a + 1) else {
+        return;
+    };
+    let key_parents = rows
+        .iter()
+        .map(|&(_, _, b)| b + 1)
+        .max()
+        .unwrap_or(0)
+        .max(parents.rows);
+    let class = |b: usize| {
+        parents
+            .classes
+            .and_then(|classes| classes.get(b).copied())
+            .unwrap_or(0)
+    };
+    let mut had = vec![0usize; key_parents];
+    let mut needs = vec![0usize; earlier_parents];
+    for &(_, a, b) in &rows {
+        had[b] += 1;
+        needs[a] += 1;
+    }
+    for &(_, a) in fill {
+        needs[a] += 1;
+    }
+    // A parent the assignment gave no rows stays without (parents without children keep
+    // their share) unless a fleet needs it.
+    let mut owner: Vec<Option<usize>> = (0..key_parents)
+        .map(|b| {
+            let offered = offered.owner.get(b).copied();
+            offered.filter(|&a| a < earlier_parents && had[b] > 0)
+        })
+        .collect();
+    let could_own =
+        |b: usize, a: usize| (offered.leaf.get(b)).is_some_and(|&leaf| learned.could_own(leaf, a));
+    balance_fleets(&mut owner, &needs, (learned, could_own), rng);
+    let weights = drawn_weights(&owner, &had, learned, rng);
+    let room_of = shares(&owner, &weights, &needs);
+    let mut kept = vec![0usize; key_parents];
+    let mut moved: Vec<(usize, usize, usize)> = Vec::new();
+    for &(row, a, b) in &rows {
+        if owner[b] == Some(a) && kept[b] < room_of[b] {
+            kept[b] += 1;
+        } else {
+            moved.push((row, a, b));
+        }
+    }
+    let mut room = Room::of(&owner, &room_of, &kept, &class, rng);
+    for (row, a, b) in moved {
+        if let Some(parent) = room.take(a, class(b), rng) {
+            key[row] = Some(parent);
+        }
+    }
+    for &(row, a) in fill {
+        // No class asked for: any parent of its owner with room.
+        key[row] = room.take(a, u16::MAX, rng);
+    }
+}
+
+/// Empties the key of some rows of each earlier parent, or picks some of its rows with an empty
+/// key to fill, so that as many of its rows have an empty key as its real rows had
+/// ([`Owners::empty_share`]), rows chosen at random; returns the rows to fill, each with its
+/// earlier parent.
+fn match_empty(
+    earlier: &[Option<usize>],
+    key: &mut [Option<usize>],
+    owners: &Owners,
+    rng: &mut SynthRng,
+) -> Vec<(usize, usize)> {
+    let mut by_earlier: BTreeMap<usize, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+    for (row, (a, b)) in earlier.iter().zip(key.iter()).enumerate() {
+        if let Some(a) = *a {
+            let (set, empty) = by_earlier.entry(a).or_default();
+            match b {
+                Some(_) => set.push(row),
+                None => empty.push(row),
+            }
+        }
+    }
+    let mut fill = Vec::new();
+    for (a, (set, empty)) in by_earlier {
+        let Some(share) = owners.empty_share(a) else {
+            continue;
+        };
+        let wanted = (share * (set.len() + empty.len()) as f64).round() as usize;
+        if wanted > empty.len() {
+            let emptied = rand::seq::index::sample(rng, set.len(), wanted - empty.len());
+            for index in emptied {
+                key[set[index]] = None;
+            }
+        } else {
+            let filled = rand::seq::index::sample(rng, empty.len(), empty.len() - wanted);
+            fill.extend(filled.into_iter().map(|index| (empty[index], a)));
+        }
+    }
+    fill.sort_unstable();
+    fill
+}
+
+/// How many key parents a look for one an owner could have goes through before it takes any.
+const OWNER_LOOK: usize = 1024;
+
+/// Moves key parents to the owners whose fleets are too small for their rows from those with
+/// more than theirs need, and gives them those without an owner: an owner's fleet is its rows
+/// (`needs`) over the mean rows of the real key parents it owned ([`Owners::counts`]; of all
+/// key parents for one that owned none), one at least. A moved parent is one the tree could
+/// have offered to its new owner (`could_own(parent, owner)`) where one is found among the
+/// next [`OWNER_LOOK`] spare ones, in random order; else the next spare one.
+fn balance_fleets(
+    owner: &mut [Option<usize>],
+    needs: &[usize],
+    (learned, could_own): (&Owners, impl Fn(usize, usize) -> bool),
+    rng: &mut SynthRng,
+) {
+    let mut fleet = vec![0usize; needs.len()];
+    for a in owner.iter().flatten() {
+        fleet[*a] += 1;
+    }
+    let rows: usize = needs.iter().sum();
+    let mean = (rows as f64 / owner.len().max(1) as f64).max(1.0);
+    let target: Vec<usize> = (0..needs.len())
+        .map(|a| {
+            let counts = learned.counts(a);
+            let per = match counts.is_empty() {
+                true => mean,
+                false => counts.iter().map(|&c| c as f64).sum::<f64>() / counts.len() as f64,
+            };
+            let per = per.max(1.0);
+            match needs[a] {
+                0 => 0,
+                need => ((need as f64 / per).round() as usize).max(1),
+            }
+        })
+        .collect();
+    let mut spare: Vec<usize> = (0..owner.len()).collect();
+    shuffle(&mut spare, rng);
+    for a in 0..needs.len() {
+        while fleet[a] < target[a] {
+            let Some(at) = next_spare(
+                &mut spare,
+                |b| owner[b].is_none_or(|o| fleet[o] > target[o]),
+                |b| could_own(b, a),
+            ) else {
+                return;
+            };
+            let b = spare.swap_remove(at);
+            if let Some(previous) = owner[b] {
+                fleet[previous] -= 1;
+            }
+            owner[b] = Some(a);
+            fleet[a] += 1;
+        }
+    }
+}
+
+/// The place in `spare` of the first parent still spare that `wanted` accepts among the next
+/// [`OWNER_LOOK`] still spare, else of the first still spare (`None` when none is); parents no
+/// longer spare are dropped on the way.
+fn next_spare(
+    spare: &mut Vec<usize>,
+    still_spare: impl Fn(usize) -> bool,
+    wanted: impl Fn(usize) -> bool,
+) -> Option<usize> {
+    let (mut at, mut first, mut looked) = (0, None, 0);
+    while at < spare.len() && looked < OWNER_LOOK {
+        let b = spare[at];
+        if !still_spare(b) {
+            spare.swap_remove(at);
+            continue;
+        }
+        if wanted(b) {
+            return Some(at);
+        }
+        first = first.or(Some(at));
+        at += 1;
+        looked += 1;
+    }
+    first
+}
+
+/// A number of rows for every key parent with an owner, drawn from those of the real parents
+/// its owner owned ([`Owners::counts`]; the rows it had when its owner owned none), the
+/// largest to the parent that had the most rows (a plane the flights asked for most).
+fn drawn_weights(
+    owner: &[Option<usize>],
+    had: &[usize],
+    learned: &Owners,
+    rng: &mut SynthRng,
+) -> Vec<usize> {
+    let mut fleets: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (b, a) in owner.iter().enumerate() {
+        if let Some(a) = *a {
+            fleets.entry(a).or_default().push(b);
+        }
+    }
+    let mut weights = had.to_vec();
+    for (a, mut fleet) in fleets {
+        let mut drawn = stratified(learned.counts(a), fleet.len(), rng);
+        if drawn.is_empty() {
+            continue;
+        }
+        drawn.sort_unstable_by(|x, y| y.cmp(x));
+        fleet.sort_by_key(|&b| (Reverse(had[b]), b));
+        for (b, weight) in fleet.into_iter().zip(drawn) {
+            weights[b] = weight;
+        }
+    }
+    weights
+}
+
+/// The rows each key parent takes: each owner's rows (`needs`) shared among the key parents it
+/// owns, one each as far as they go (the heaviest first), the rest in proportion to their
+/// `weights` beyond one (equally when none has more), the largest remainders rounded up:
+/// every owner's rows have room, no parent sits idle while its owner has rows to spare, and
+/// parents whose weights add up to their owner's rows take just their weights.
+fn shares(owner: &[Option<usize>], weights: &[usize], needs: &[usize]) -> Vec<usize> {
+    let mut fleets: Vec<Vec<usize>> = vec![Vec::new(); needs.len()];
+    for (b, a) in owner.iter().enumerate() {
+        if let Some(a) = *a {
+            fleets[a].push(b);
+        }
+    }
+    let mut room = vec![0usize; owner.len()];
+    for (fleet, &need) in fleets.iter_mut().zip(needs) {
+        fleet.sort_by_key(|&b| (Reverse(weights[b]), b));
+        for &b in fleet.iter().take(need) {
+            room[b] = 1;
+        }
+        let need = need.saturating_sub(fleet.len());
+        // Wide enough that no product of a need and weights read from a model file overflows.
+        let beyond_one = |b: usize| weights[b].saturating_sub(1) as u128;
+        let total: u128 = fleet.iter().map(|&b| beyond_one(b)).sum();
+        let weight = |b: usize| if total == 0 { 1 } else { beyond_one(b) };
+        let sum = if total == 0 {
+            fleet.len() as u128
+        } else {
+            total
+        };
+        if sum == 0 || need == 0 {
+            continue;
+        }
+        let mut remainders: Vec<(Reverse<u128>, usize)> = Vec::with_capacity(fleet.len());
+        let mut given = 0;
+        for &b in fleet.iter() {
+            let exact = need as u128 * weight(b);
+            let whole = (exact / sum) as usize;
+            room[b] += whole;
+            given += whole;
+            remainders.push((Reverse(exact % sum), b));
+        }
+        remainders.sort_unstable();
+        for &(_, b) in remainders.iter().take(need - given) {
+            room[b] += 1;
+        }
+    }
+    room
 }
 
 /// The owner of every key parent with rows ([`owners`]), the parents of each class given to
@@ -460,8 +759,14 @@ mod tests {
         let dependence = KeyDependence {
             earlier: "earlier".into(),
             determines_earlier,
+            owners: None,
         };
-        dependence.keep(earlier, key, KeyParents { rows, classes }, rng);
+        let parents = KeyParents {
+            rows,
+            classes,
+            offered_to: None,
+        };
+        dependence.keep(earlier, key, parents, rng);
     }
 
     #[test]
@@ -554,6 +859,179 @@ mod tests {
         }
         assert!(shared.is_empty(), "parents with two owners: {shared:?}");
         owner
+    }
+
+    /// Three airlines and 300 planes, plane `p` of maker `p % 3` flown by airline `p % 3`:
+    /// the makers (the planes' one column) and, per flight, the airline and the plane, each
+    /// plane of airline 0 flown twice, of airline 1 ten times, of airline 2 five times with no
+    /// plane named in every other flight of airline 2.
+    fn fleets() -> (
+        Vec<crate::data::Column>,
+        Vec<Option<usize>>,
+        Vec<Option<usize>>,
+    ) {
+        let (mut airline, mut plane) = (Vec::new(), Vec::new());
+        for p in 0..300 {
+            let flights = [2, 10, 10][p % 3];
+            for flight in 0..flights {
+                airline.push(Some(p % 3));
+                plane.push((p % 3 != 2 || flight % 2 == 0).then_some(p));
+            }
+        }
+        (
+            vec![super::super::owners::tests::makers(300)],
+            airline,
+            plane,
+        )
+    }
+
+    #[test]
+    fn offered_parents_go_to_their_owners_and_fly_as_often_as_theirs_did() {
+        let (makers, airline, real_plane) = fleets();
+        let compact = |keys: &[Option<usize>]| crate::keys::compact_rows(keys).expect("fits");
+        let privacy = crate::model::Privacy { min_count: 5 };
+        let parent = (&makers[..], 300);
+        let learned = Owners::learn(
+            &compact(&real_plane),
+            &compact(&airline),
+            parent,
+            3,
+            privacy,
+        )
+        .expect("owners");
+        let mut rng = block_stream(11, 0);
+        // Assigned one by one: any plane, a fifth of the keys empty, whatever the airline.
+        let mut plane: Vec<Option<usize>> = (0..airline.len())
+            .map(|_| rng.random_bool(0.8).then(|| rng.random_range(0..300)))
+            .collect();
+        let offered = learned.draw(&makers, 300, 5);
+        let dependence = KeyDependence {
+            earlier: "airline".into(),
+            determines_earlier: true,
+            owners: Some(learned),
+        };
+        let parents = KeyParents {
+            rows: 300,
+            classes: None,
+            offered_to: Some(&offered),
+        };
+        dependence.keep(&airline, &mut plane, parents, &mut rng);
+        let owner = owner_of_each(&airline, &plane);
+        let own = owner.iter().filter(|&(p, a)| p % 3 == *a).count();
+        assert!(
+            own * 100 >= owner.len() * 95,
+            "{own} of {} planes",
+            owner.len()
+        );
+        for (a, (per_plane, empty)) in [(2.0, 0.0), (10.0, 0.0), (5.0, 0.5)]
+            .into_iter()
+            .enumerate()
+        {
+            let rows: Vec<&Option<usize>> = (airline.iter().zip(&plane))
+                .filter(|(x, _)| **x == Some(a))
+                .map(|(_, p)| p)
+                .collect();
+            let flown = rows.iter().filter(|p| p.is_some()).count();
+            let planes = owner.values().filter(|&&o| o == a).count();
+            let mean = flown as f64 / planes as f64;
+            assert!(
+                (mean / per_plane - 1.0).abs() < 0.15,
+                "airline {a}: {mean} flights a plane"
+            );
+            let share = 1.0 - flown as f64 / rows.len() as f64;
+            assert!(
+                (share - empty).abs() < 0.02,
+                "airline {a}: {share} without a plane"
+            );
+        }
+        // Every real plane of an airline flew as often as the others: so do most synthetic ones.
+        let per_plane = crate::keys::counts_by_row(&plane, 300);
+        let like_real = (0..300)
+            .filter(|&p| {
+                owner
+                    .get(&p)
+                    .is_some_and(|&a| per_plane[p].abs_diff([2, 10, 5][a]) <= 1)
+            })
+            .count();
+        assert!(
+            like_real * 10 >= owner.len() * 9,
+            "{like_real} of {} planes",
+            owner.len()
+        );
+    }
+
+    #[test]
+    fn parents_without_rows_keep_none_where_the_fleets_need_none() {
+        let (_, airline, real_plane) = fleets();
+        let makers = vec![super::super::owners::tests::makers(330)];
+        let compact = |keys: &[Option<usize>]| crate::keys::compact_rows(keys).expect("fits");
+        let privacy = crate::model::Privacy { min_count: 5 };
+        let parent = (&makers[..], 330);
+        let learned = Owners::learn(
+            &compact(&real_plane),
+            &compact(&airline),
+            parent,
+            3,
+            privacy,
+        )
+        .expect("owners");
+        // The real keys again, and thirty planes more, without rows.
+        let mut plane = real_plane.clone();
+        let offered = learned.draw(&makers, 330, 5);
+        let dependence = KeyDependence {
+            earlier: "airline".into(),
+            determines_earlier: true,
+            owners: Some(learned),
+        };
+        let parents = KeyParents {
+            rows: 330,
+            classes: None,
+            offered_to: Some(&offered),
+        };
+        dependence.keep(&airline, &mut plane, parents, &mut block_stream(4, 0));
+        let per_plane = crate::keys::counts_by_row(&plane, 330);
+        assert!(
+            per_plane[300..].iter().all(|&n| n == 0),
+            "{:?}",
+            &per_plane[300..]
+        );
+        assert!(per_plane[..300].iter().all(|&n| n > 0));
+    }
+
+    #[test]
+    fn fleets_too_small_for_their_rows_take_parents_their_owners_could_have() {
+        let (makers, airline, real_plane) = fleets();
+        let compact = |keys: &[Option<usize>]| crate::keys::compact_rows(keys).expect("fits");
+        let privacy = crate::model::Privacy { min_count: 5 };
+        let parent = (&makers[..], 300);
+        let learned = Owners::learn(
+            &compact(&real_plane),
+            &compact(&airline),
+            parent,
+            3,
+            privacy,
+        )
+        .expect("owners");
+        let leaves = learned.draw(&makers, 300, 5).leaf;
+        // Every plane offered to airline 1; airline 0 needs 100 (two flights each), airline 1
+        // 100 (ten each), airline 2 fifty (five each).
+        let mut owner = vec![Some(1); 300];
+        let could_own = |b: usize, a: usize| learned.could_own(leaves[b], a);
+        let needs = [200, 1000, 250];
+        balance_fleets(
+            &mut owner,
+            &needs,
+            (&learned, could_own),
+            &mut block_stream(2, 0),
+        );
+        let fleet = |a: usize| {
+            (0..300)
+                .filter(|&b| owner[b] == Some(a))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!([0, 1, 2].map(|a| fleet(a).len()), [100, 150, 50]);
+        assert!(fleet(0).iter().all(|b| b % 3 == 0), "{:?}", fleet(0));
+        assert!(fleet(2).iter().all(|b| b % 3 == 2), "{:?}", fleet(2));
     }
 
     #[test]

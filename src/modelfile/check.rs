@@ -185,7 +185,7 @@ fn model(models: &Models, trained: &TrainedTable, parent: Option<&str>) -> Resul
         }
         if let Some(dependence) = &key.dependence {
             dependence
-                .check(&key.column, &trained.header)
+                .check(&key.column, &trained.header, parent.columns.len())
                 .map_err(named)?;
         }
         if let Some(order) = &key.order {
