@@ -262,10 +262,10 @@ fn regroup(
 
 /// [`regroup`] when each key parent was offered to an earlier parent (`offered`, by key parent:
 /// the owner of real parents like it, [`super::owners::Owners`]): every key parent with rows
-/// goes to the owner it was offered to, so an airline's fleet is made of the planes it flies in the real
-/// data, then fleets are balanced to the rows of their owners ([`balance_fleets`]). Each
-/// earlier parent's rows are then shared among its key parents
-/// in proportion to numbers of rows drawn from those of the real parents it owned
+/// goes to the owner it was offered to, so an airline's fleet is made of the planes it flies
+/// in the real data, then fleets are balanced to the rows of their owners
+/// ([`balance_fleets`]). Each earlier parent's rows are then shared among its key parents in
+/// proportion to numbers of rows drawn from those of the real parents it owned
 /// ([`drawn_weights`], [`shares`]), so an airline that flies few planes often or many seldom
 /// still does; a moved row takes a parent of the class of the one it had where one has room.
 /// The rows in `fill` (empty keys to fill, with their earlier parent) take what room is left.
@@ -316,8 +316,9 @@ fn regroup_offered(
     let could_own =
         |b: usize, a: usize| (offered.leaf.get(b)).is_some_and(|&leaf| learned.could_own(leaf, a));
     balance_fleets(&mut owner, &needs, (learned, could_own), rng);
-    let weights = drawn_weights(&owner, &had, learned, rng);
-    let room_of = shares(&owner, &weights, &needs);
+    let fleets = fleets(&owner, earlier_parents);
+    let weights = drawn_weights(&fleets, &had, learned, rng);
+    let room_of = shares(fleets, &weights, &needs);
     let mut kept = vec![0usize; key_parents];
     let mut moved: Vec<(usize, usize, usize)> = Vec::new();
     for &(row, a, b) in &rows {
@@ -460,28 +461,34 @@ fn next_spare(
     first
 }
 
-/// A number of rows for every key parent with an owner, drawn from those of the real parents
+/// The key parents each earlier parent (of `earlier_parents`) owns (`owner`, by key parent).
+fn fleets(owner: &[Option<usize>], earlier_parents: usize) -> Vec<Vec<usize>> {
+    let mut fleets: Vec<Vec<usize>> = vec![Vec::new(); earlier_parents];
+    for (b, a) in owner.iter().enumerate() {
+        if let Some(fleet) = a.and_then(|a| fleets.get_mut(a)) {
+            fleet.push(b);
+        }
+    }
+    fleets
+}
+
+/// A number of rows for every key parent of the `fleets`, drawn from those of the real parents
 /// its owner owned ([`Owners::counts`]; the rows it had when its owner owned none), the
 /// largest to the parent that had the most rows (a plane the flights asked for most).
 fn drawn_weights(
-    owner: &[Option<usize>],
+    fleets: &[Vec<usize>],
     had: &[usize],
     learned: &Owners,
     rng: &mut SynthRng,
 ) -> Vec<usize> {
-    let mut fleets: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for (b, a) in owner.iter().enumerate() {
-        if let Some(a) = *a {
-            fleets.entry(a).or_default().push(b);
-        }
-    }
     let mut weights = had.to_vec();
-    for (a, mut fleet) in fleets {
+    for (a, fleet) in fleets.iter().enumerate() {
         let mut drawn = stratified(learned.counts(a), fleet.len(), rng);
         if drawn.is_empty() {
             continue;
         }
         drawn.sort_unstable_by(|x, y| y.cmp(x));
+        let mut fleet = fleet.clone();
         fleet.sort_by_key(|&b| (Reverse(had[b]), b));
         for (b, weight) in fleet.into_iter().zip(drawn) {
             weights[b] = weight;
@@ -491,18 +498,12 @@ fn drawn_weights(
 }
 
 /// The rows each key parent takes: each owner's rows (`needs`) shared among the key parents it
-/// owns, one each as far as they go (the heaviest first), the rest in proportion to their
+/// owns (`fleets`), one each as far as they go (the heaviest first), the rest in proportion to their
 /// `weights` beyond one (equally when none has more), the largest remainders rounded up:
 /// every owner's rows have room, no parent sits idle while its owner has rows to spare, and
 /// parents whose weights add up to their owner's rows take just their weights.
-fn shares(owner: &[Option<usize>], weights: &[usize], needs: &[usize]) -> Vec<usize> {
-    let mut fleets: Vec<Vec<usize>> = vec![Vec::new(); needs.len()];
-    for (b, a) in owner.iter().enumerate() {
-        if let Some(a) = *a {
-            fleets[a].push(b);
-        }
-    }
-    let mut room = vec![0usize; owner.len()];
+fn shares(mut fleets: Vec<Vec<usize>>, weights: &[usize], needs: &[usize]) -> Vec<usize> {
+    let mut room = vec![0usize; weights.len()];
     for (fleet, &need) in fleets.iter_mut().zip(needs) {
         fleet.sort_by_key(|&b| (Reverse(weights[b]), b));
         for &b in fleet.iter().take(need) {
