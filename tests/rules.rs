@@ -349,6 +349,51 @@ fn year_month_and_day_columns_name_real_days() {
     }
 }
 
+/// A status that turns on a given day (a line is `F`inished if it shipped by 17 March 2021,
+/// `O`pen after) is found as steps by the day, and every synthetic row keeps it: a lookup by
+/// the month, which the rules found before, held in all months but March, and synthetic March
+/// rows took one status whatever their day.
+#[test]
+fn a_status_that_turns_on_a_day_keeps_to_that_day() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut rng = dxsynth::sampling::rng_for(SEED, "status by day");
+    let first = NaiveDate::from_ymd_opt(2020, 1, 1).expect("a day");
+    let cutoff = NaiveDate::from_ymd_opt(2021, 3, 17).expect("a day");
+    let mut lines = String::from("line_id,shipped,status,amount\n");
+    for line in 1..=3000 {
+        let shipped = first + chrono::Days::new(rng.random_range(0..730));
+        let status = if shipped <= cutoff { "F" } else { "O" };
+        let amount = rng.random_range(1..500);
+        writeln!(lines, "{line},{shipped},{status},{amount}").expect("a line");
+    }
+    std::fs::write(dir.path().join("lines.csv"), lines).expect("written");
+    let schema = dir.path().join("schema.yaml");
+    std::fs::write(
+        &schema,
+        "tables:\n  lines:\n    path: lines.csv\n    primary_key: line_id\n",
+    )
+    .expect("schema written");
+    let out = dir.path().join("out");
+    common::run(&schema, &out, SEED, 1.0);
+    let rule = "lines: status = day_seq(shipped) (by steps, 2 values)";
+    let measured = adherence(&schema, &out);
+    let found: Vec<&String> = measured.keys().collect();
+    assert_eq!(measured.get(rule), Some(&(1.0, 1.0)), "found: {found:?}");
+    let lines = common::Csv::read(&out.join("lines.csv"));
+    let statuses = lines
+        .column("shipped")
+        .into_iter()
+        .zip(lines.column("status"));
+    let (mut march, mut off) = (0, 0);
+    for (shipped, status) in statuses {
+        let shipped = NaiveDate::parse_from_str(shipped, "%Y-%m-%d").expect("a date");
+        march += usize::from(shipped.year() == 2021 && shipped.month() == 3);
+        off += usize::from(status != if shipped <= cutoff { "F" } else { "O" });
+    }
+    assert!(march >= 50, "{march} lines in March 2021");
+    assert_eq!(off, 0, "lines whose status is not their day's");
+}
+
 /// A key that determines another in every real row keeps doing so: each plane is flown by
 /// one airline (the plane's key determines the airline's), and each customer shops at one
 /// store (the customer's key determines the store's), whether the determined key is assigned

@@ -314,6 +314,10 @@ fn rule_fits(rule: &Rule, rows: usize) -> bool {
             mapping: Mapping::Table(table),
             ..
         } => table.len() <= rows,
+        RuleKind::Calendar {
+            mapping: Mapping::Steps(steps),
+            ..
+        } => steps.len() <= rows && steps.is_sorted_by_key(|(start, _)| *start),
         RuleKind::Lookup { table, .. } => table.len() <= rows,
         RuleKind::ChildValues { table, .. } => {
             table.len() <= rows && table.iter().all(|(set, _)| set.len() <= 8)

@@ -783,7 +783,7 @@ fn calendars(frame: &Frame<'_>, sample: &[usize], min_count: usize) -> Vec<RuleK
         .map(Resolved::Own)
         .take(MAX_PAIR_COLUMNS)
         .collect();
-    let parts: Vec<Vec<Option<[i64; 15]>>> = dates
+    let parts: Vec<Vec<Option<[i64; 16]>>> = dates
         .iter()
         .map(|source| {
             (0..frame.rows)
@@ -826,11 +826,11 @@ fn calendars(frame: &Frame<'_>, sample: &[usize], min_count: usize) -> Vec<RuleK
                     continue;
                 };
                 let mapping = match mapping {
-                    Mapping::Offset(_) => mapping,
                     Mapping::Table(_) => match fit_calendar(*target, &key, frame.rows, min_count) {
                         Some(mapping) => mapping,
                         None => continue,
                     },
+                    mapping => mapping,
                 };
                 let check = |r: usize, o: usize| {
                     let key = key(r)?;
@@ -838,31 +838,110 @@ fn calendars(frame: &Frame<'_>, sample: &[usize], min_count: usize) -> Vec<RuleK
                     let value = target.value(o);
                     (!value.is_null()).then(|| super::measure::same(value, &expected))
                 };
-                let kind = RuleKind::Calendar {
-                    target: target.column().name.clone(),
-                    source: source.column().name.clone(),
-                    part,
-                    mapping: mapping.clone(),
-                };
-                let (mut support, mut holding) = (0usize, 0usize);
-                for row in 0..frame.rows {
-                    if let Some(holds) = check(row, row) {
-                        support += 1;
-                        holding += usize::from(holds);
-                    }
-                }
+                let (support, holding) =
+                    calendar_holding((*target, frame.rows), &key, (part, &mapping));
                 let within = (support - holding) as f64 <= FUNCTION_TOLERANCE * support as f64;
                 if within
                     && chance_rate(sample, check)
                         .is_some_and(|h| significant(support, support - holding, h))
                 {
-                    found.push(kind);
+                    // A status that turns on a given day within a month breaks a month's lookup
+                    // in the rows of that month: steps by the day then hold in more rows.
+                    let day = |row: usize| parts[row].map(|all| all[Part::DaySeq.index()]);
+                    let by_day = (
+                        Part::DaySeq,
+                        fit_steps(*target, &day, frame.rows, min_count),
+                    );
+                    let (part, mapping) = match by_day {
+                        (day_seq, Some(steps))
+                            if holding < support
+                                && calendar_holding(
+                                    (*target, frame.rows),
+                                    &day,
+                                    (day_seq, &steps),
+                                )
+                                .1 > holding =>
+                        {
+                            (day_seq, steps)
+                        }
+                        _ => (part, mapping),
+                    };
+                    found.push(RuleKind::Calendar {
+                        target: target.column().name.clone(),
+                        source: source.column().name.clone(),
+                        part,
+                        mapping,
+                    });
                     break 'target;
                 }
             }
         }
     }
     found
+}
+
+/// The rows of `target` (of `rows`) with a value and a key (`key_of`), and of those the rows
+/// whose value is the one `part` and `mapping` give their key.
+fn calendar_holding(
+    (target, rows): (Resolved<'_>, usize),
+    key_of: &dyn Fn(usize) -> Option<i64>,
+    (part, mapping): (Part, &Mapping),
+) -> (usize, usize) {
+    let (mut support, mut holding) = (0usize, 0usize);
+    for row in 0..rows {
+        let value = target.value(row);
+        let Some(key) = key_of(row).filter(|_| !value.is_null()) else {
+            continue;
+        };
+        support += 1;
+        let expected = calendar_value(part, mapping, key);
+        holding += usize::from(expected.is_some_and(|e| super::measure::same(value, &e)));
+    }
+    (support, holding)
+}
+
+/// The most values a target taking turns along the days may have ([`Mapping::Steps`]).
+const MAX_STEPS: usize = 8;
+
+/// Steps of a target's values along its rows' days (`day_of`): the rows sorted by day, each run
+/// of one value a step from about its first day ([`halfway`]). A run of fewer than `min_count` rows (a quirk, or a
+/// value too rare to name) is taken as its neighbours' value, and steps of one value on both
+/// sides of it are one. `None` with more than [`MAX_STEPS`] steps, or one step only.
+fn fit_steps(
+    target: Resolved<'_>,
+    day_of: &dyn Fn(usize) -> Option<i64>,
+    rows: usize,
+    min_count: usize,
+) -> Option<Mapping> {
+    let mut dated: Vec<(i64, usize)> = (0..rows)
+        .filter(|&row| !target.value(row).is_null())
+        .filter_map(|row| Some((day_of(row)?, row)))
+        .collect();
+    dated.sort_unstable();
+    let mut steps: Vec<(i64, Value)> = Vec::new();
+    let mut last_day = None;
+    for run in dated.chunk_by(|a, b| target.value(a.1) == target.value(b.1)) {
+        let value = target.value(run[0].1);
+        let follows = steps.last().is_some_and(|(_, last)| last == value);
+        if run.len() >= min_count.max(1) && !follows {
+            if steps.len() == MAX_STEPS {
+                return None;
+            }
+            steps.push((halfway(last_day, run[0].0), value.clone()));
+        }
+        last_day = run.last().map(|(day, _)| *day);
+    }
+    (steps.len() > 1).then_some(Mapping::Steps(steps))
+}
+
+/// Where a step begins: the day halfway from the last real row before it (`last`) to its
+/// first (`first`; rounded up), so that no step names a real row's day where days lie apart;
+/// the first step from the earliest day of all.
+fn halfway(last: Option<i64>, first: i64) -> i64 {
+    match last {
+        Some(last) => last + (first - last + 1) / 2,
+        None => i64::MIN,
+    }
 }
 
 /// Of (key, value) pairs sorted by key then value: the number of keys, and the rows off their

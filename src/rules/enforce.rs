@@ -1392,6 +1392,7 @@ impl Derive {
                     && match mapping {
                         Mapping::Offset(_) => true,
                         Mapping::Table(table) => table.len() <= rows,
+                        Mapping::Steps(steps) => steps.len() <= rows,
                     }
             }
             Derive::Lookup { source, table } => *source < columns && table.len() <= rows,

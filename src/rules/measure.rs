@@ -424,6 +424,12 @@ pub fn calendar_value(_part: Part, mapping: &Mapping, key: i64) -> Option<Value>
     match mapping {
         Mapping::Offset(offset) => Some(Value::Number(key.checked_add(*offset)? as f64)),
         Mapping::Table(table) => table.get(&key).cloned(),
+        Mapping::Steps(steps) => {
+            let after = steps.partition_point(|(start, _)| *start <= key);
+            steps
+                .get(after.saturating_sub(1))
+                .map(|(_, value)| value.clone())
+        }
     }
 }
 
@@ -471,6 +477,23 @@ mod tests {
     use super::*;
     use crate::rules::Col;
     use crate::schema::ColumnKind;
+
+    #[test]
+    fn steps_give_the_value_of_the_last_step_begun() {
+        let label = |text: &str| Value::Label(std::sync::Arc::from(text));
+        let steps = Mapping::Steps(vec![(10, label("F")), (20, label("O")), (30, label("X"))]);
+        let at = |day: i64| calendar_value(Part::DaySeq, &steps, day);
+        assert_eq!(at(-5), Some(label("F")), "before the first step");
+        assert_eq!(at(10), Some(label("F")));
+        assert_eq!(at(19), Some(label("F")));
+        assert_eq!(at(20), Some(label("O")));
+        assert_eq!(at(29), Some(label("O")));
+        assert_eq!(at(1000), Some(label("X")));
+        assert_eq!(
+            calendar_value(Part::DaySeq, &Mapping::Steps(Vec::new()), 3),
+            None
+        );
+    }
 
     fn numbers(name: &str, values: &[f64]) -> Column {
         Column {

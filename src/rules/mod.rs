@@ -108,11 +108,14 @@ pub enum Part {
     FirstOfMonth,
     /// The day number of the last day of the month.
     LastOfMonth,
+    /// Days since 1970-01-01 (what a status that turns on a given day follows from, in
+    /// [`Mapping::Steps`]).
+    DaySeq,
 }
 
 impl Part {
     /// Every part, in the order discovery tries them (simplest first).
-    pub const ALL: [Part; 15] = [
+    pub const ALL: [Part; 16] = [
         Part::Year,
         Part::Quarter,
         Part::Month,
@@ -128,6 +131,7 @@ impl Part {
         Part::YearQuarter,
         Part::FirstOfMonth,
         Part::LastOfMonth,
+        Part::DaySeq,
     ];
 
     /// The name used in rule text.
@@ -148,6 +152,7 @@ impl Part {
             Part::YearQuarter => "yearquarter",
             Part::FirstOfMonth => "first_of_month",
             Part::LastOfMonth => "last_of_month",
+            Part::DaySeq => "day_seq",
         }
     }
 
@@ -170,9 +175,9 @@ impl Part {
     }
 
     /// Every part of a datetime at once, in [`Part::ALL`] order (one calendar conversion).
-    pub fn all_of(seconds: f64) -> Option<[i64; 15]> {
+    pub fn all_of(seconds: f64) -> Option<[i64; 16]> {
         let moment = Moment::of(seconds)?;
-        let mut parts = [0; 15];
+        let mut parts = [0; 16];
         for (slot, part) in parts.iter_mut().zip(Part::ALL) {
             *slot = part.of_moment(&moment)?;
         }
@@ -205,6 +210,7 @@ impl Part {
             Part::YearQuarter => year * 10 + quarter,
             Part::FirstOfMonth => first_days,
             Part::LastOfMonth => first_days + month_length(date)? - 1,
+            Part::DaySeq => days,
         })
     }
 }
@@ -243,6 +249,11 @@ pub enum Mapping {
     /// A lookup table from the part to the target's value (names, flags, codes). Only parts
     /// seen at least the privacy threshold times are kept.
     Table(BTreeMap<i64, Value>),
+    /// Values that hold from a part on (a line's status `F` until the day it turns `O`),
+    /// sorted by the part: the value of the last step at or before the part, the first
+    /// step's before it. Each value is held by at least the privacy threshold of rows. Since
+    /// format 25.
+    Steps(Vec<(i64, Value)>),
 }
 
 /// What a rule says.
@@ -1046,29 +1057,30 @@ mod tests {
 
     #[test]
     fn calendar_parts_match_dates_worked_out_by_hand() {
-        let cases: [(f64, [i64; 15]); 4] = [
+        let cases: [(f64, [i64; 16]); 4] = [
             (
                 1_709_210_096.0,
                 [
                     2024, 1, 2, 29, 4, 60, 12, 34, 24289, 8096, 2826, 2826, 20241, 19754, 19782,
+                    19782,
                 ],
             ),
             (
                 1_709_453_100.0,
                 [
-                    2024, 1, 3, 3, 7, 63, 8, 5, 24290, 8096, 2826, 2827, 20241, 19783, 19813,
+                    2024, 1, 3, 3, 7, 63, 8, 5, 24290, 8096, 2826, 2827, 20241, 19783, 19813, 19785,
                 ],
             ),
             (
                 -1.0,
                 [
-                    1969, 4, 12, 31, 3, 365, 23, 59, 23639, 7879, 0, 0, 19694, -31, -1,
+                    1969, 4, 12, 31, 3, 365, 23, 59, 23639, 7879, 0, 0, 19694, -31, -1, -1,
                 ],
             ),
             (
                 818_985_600.0,
                 [
-                    1995, 4, 12, 15, 5, 349, 0, 0, 23951, 7983, 1354, 1354, 19954, 9465, 9495,
+                    1995, 4, 12, 15, 5, 349, 0, 0, 23951, 7983, 1354, 1354, 19954, 9465, 9495, 9479,
                 ],
             ),
         ];

@@ -71,6 +71,7 @@ impl fmt::Display for RuleKind {
                     Mapping::Offset(offset) if *offset > 0 => write!(f, " + {offset}"),
                     Mapping::Offset(offset) => write!(f, " - {}", offset.unsigned_abs()),
                     Mapping::Table(table) => write!(f, " (by lookup, {} values)", table.len()),
+                    Mapping::Steps(steps) => write!(f, " (by steps, {} values)", steps.len()),
                 }
             }
             RuleKind::Lookup {
