@@ -568,3 +568,91 @@ fn ticket_numbers_group_one_customers_items() {
         "{items_per_ticket} items a ticket (real: 6)"
     );
 }
+
+/// Days since 1970 of a `YYYY-MM-DD` date.
+fn day_number(date: &str) -> i64 {
+    let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").expect("a date");
+    (date - chrono::NaiveDate::default()).num_days()
+}
+
+/// Orders and their lines, each line shipped 1 to 121 days after its order whatever the
+/// order's other lines do; per line, its order's key and its ship offset, in output order.
+fn ship_offsets(dir: &Path) -> Vec<(String, i64)> {
+    let orders = Csv::read(&dir.join("orders.csv"));
+    let ordered: HashMap<&str, i64> = orders
+        .column("order_id")
+        .into_iter()
+        .zip(orders.column("ordered"))
+        .map(|(key, date)| (key, day_number(date)))
+        .collect();
+    let lines = Csv::read(&dir.join("lines.csv"));
+    let keys = lines.column("order_id").into_iter();
+    keys.zip(lines.column("shipped"))
+        .map(|(key, date)| (key.to_string(), day_number(date) - ordered[key]))
+        .collect()
+}
+
+/// The correlation of consecutive lines' ship offsets within an order, and the mean spread of
+/// an order's offsets (orders of two lines or more).
+fn offset_shape(offsets: &[(String, i64)]) -> (f64, f64) {
+    let pairs: Vec<(f64, f64)> = offsets
+        .windows(2)
+        .filter(|pair| pair[0].0 == pair[1].0)
+        .map(|pair| (pair[0].1 as f64, pair[1].1 as f64))
+        .collect();
+    let (a, b): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
+    let spreads: Vec<f64> = offsets
+        .chunk_by(|x, y| x.0 == y.0)
+        .filter(|order| order.len() > 1)
+        .map(|order| {
+            let days = order.iter().map(|(_, days)| *days);
+            (days.clone().max().unwrap_or(0) - days.min().unwrap_or(0)) as f64
+        })
+        .collect();
+    (pearson(&a, &b), mean(&spreads))
+}
+
+/// Lines of an order each ship 1 to 121 days after it, apart from each other: the synthetic
+/// lines do too. Drawn as gaps from the line before (a sequence's dates), an order's lines
+/// shipped closer together than real ones (consecutive offsets correlated about 0.3).
+#[test]
+fn dates_offset_from_the_parents_date_stay_apart_within_a_sequence() {
+    use rand::RngExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = dxsynth::sampling::rng_for(SEED, "ship offsets");
+    let mut orders = String::from("order_id,ordered,priority\n");
+    let mut lines = String::from("line_id,order_id,shipped,quantity\n");
+    let start = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+    let mut line = 0;
+    for order in 1..=1500 {
+        let ordered = start + chrono::Days::new(rng.random_range(0..700));
+        orders += &format!("{order},{ordered},{}\n", rng.random_range(1..=5));
+        for _ in 0..rng.random_range(1..=7) {
+            line += 1;
+            let shipped = ordered + chrono::Days::new(rng.random_range(1..=121));
+            lines += &format!("{line},{order},{shipped},{}\n", rng.random_range(1..=50));
+        }
+    }
+    std::fs::write(dir.path().join("orders.csv"), orders).unwrap();
+    std::fs::write(dir.path().join("lines.csv"), lines).unwrap();
+    let schema = dir.path().join("schema.yaml");
+    let yaml = "tables:\n  orders:\n    path: orders.csv\n    primary_key: order_id\n  \
+                lines:\n    path: lines.csv\n    primary_key: line_id\n    \
+                foreign_keys:\n      order_id: orders\n";
+    std::fs::write(&schema, yaml).unwrap();
+    let out = dir.path().join("out");
+    run_model(&schema, &out, SEED, ModelKind::Learned);
+    let (real_correlation, real_spread) = offset_shape(&ship_offsets(dir.path()));
+    let synthetic = ship_offsets(&out);
+    let (correlation, spread) = offset_shape(&synthetic);
+    assert!(real_correlation.abs() < 0.1, "real {real_correlation}");
+    assert!(
+        correlation.abs() < 0.1,
+        "consecutive offsets correlated {correlation}"
+    );
+    assert!(
+        (spread / real_spread - 1.0).abs() < 0.1,
+        "spread {spread} against {real_spread}"
+    );
+    assert!(synthetic.iter().all(|(_, days)| (1..=121).contains(days)));
+}

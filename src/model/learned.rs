@@ -155,10 +155,12 @@ enum ColumnModel {
     /// Drawn from a conditional tree.
     Tree(Conditional),
     /// A datetime inside a sequence: the first value from `first` (offset from the parent's
-    /// date when it has one), later values as `previous + gap`.
+    /// date when it has one), later values as `previous + gap`, or (`from_anchor`, since
+    /// format 25) as offsets from the parent's date too.
     Gap {
         first: Conditional,
         next: Conditional,
+        from_anchor: bool,
     },
     /// Ids, free text and empty columns: drawn on their own.
     Marginal(Marginal),
@@ -536,7 +538,7 @@ impl LearnedModel {
         for model in &self.columns {
             let conditionals = match model {
                 ColumnModel::Tree(conditional) => vec![conditional],
-                ColumnModel::Gap { first, next } => vec![first, next],
+                ColumnModel::Gap { first, next, .. } => vec![first, next],
                 ColumnModel::Marginal(_) => Vec::new(),
             };
             for conditional in conditionals {
@@ -562,8 +564,12 @@ impl LearnedModel {
         match model {
             ColumnModel::Tree(conditional) => conditional.sample(codes, rng),
             ColumnModel::Marginal(marginal) => marginal.sample(rng),
-            ColumnModel::Gap { first, next } => {
-                let (gaps, base) = gap_model((first, next), column, draft);
+            ColumnModel::Gap {
+                first,
+                next,
+                from_anchor,
+            } => {
+                let (gaps, base) = gap_model((first, next, *from_anchor), column, draft);
                 shift(gaps.sample(codes, rng), base)
             }
         }
@@ -598,7 +604,11 @@ impl LearnedModel {
         let (conditional, base) = match model {
             ColumnModel::Tree(conditional) => (conditional, 0.0),
             ColumnModel::Marginal(_) => return None,
-            ColumnModel::Gap { first, next } => gap_model((first, next), column, draft),
+            ColumnModel::Gap {
+                first,
+                next,
+                from_anchor,
+            } => gap_model((first, next, *from_anchor), column, draft),
         };
         let (low, high) = self.enforcer.interval(column, draft.row, draft.context)?;
         let (leaf, leaves) = conditional.leaf_of(draft.codes);
@@ -694,7 +704,7 @@ impl LearnedModel {
                 ColumnModel::Tree(conditional) => {
                     conditional.check(layout.total(), expected.rows)?
                 }
-                ColumnModel::Gap { first, next } => {
+                ColumnModel::Gap { first, next, .. } => {
                     first.check(layout.total(), expected.rows)?;
                     next.check(layout.total(), expected.rows)?;
                 }
@@ -1113,15 +1123,18 @@ impl Conditional {
 
 /// The tree a gap-modelled column of `draft` is drawn from and what its gap is added to: the
 /// gap from the previous row's value, or the first row's offset from the anchor (the parent's
-/// date, else 0).
+/// date, else 0), or a later row's offset from it when the column's later values are offsets
+/// too.
 fn gap_model<'m>(
-    (first, next): (&'m Conditional, &'m Conditional),
+    (first, next, from_anchor): (&'m Conditional, &'m Conditional, bool),
     column: usize,
     draft: &Draft<'_>,
 ) -> (&'m Conditional, f64) {
+    let anchor = draft.anchor.unwrap_or(0.0);
     match draft.previous.and_then(|row| row[column].as_number()) {
+        Some(_) if from_anchor => (next, anchor),
         Some(before) => (next, before),
-        None => (first, draft.anchor.unwrap_or(0.0)),
+        None => (first, anchor),
     }
 }
 
@@ -1565,30 +1578,68 @@ fn train_column(
 /// is one) and gaps from the previous row.
 fn train_gaps(setup: &ColumnSetup<'_>, anchor: Option<&Column>, fallback: Marginal) -> ColumnModel {
     let values = &setup.column.values;
+    let base_of = |row: usize| {
+        setup.sequences.parent[row]
+            .and_then(|p| anchor.and_then(|a| a.values[p].as_number()))
+            .unwrap_or(0.0)
+    };
     let mut first_rows = Vec::new();
     let mut next_rows = Vec::new();
     let mut targets = vec![Value::Null; values.len()];
+    let mut offsets = vec![Value::Null; values.len()];
     for &row in &setup.sequences.rows {
         let before = setup.sequences.previous[row].and_then(|b| values[b].as_number());
-        match (values[row].as_number(), before) {
+        let x = values[row].as_number();
+        offsets[row] = x.map_or(Value::Null, |x| Value::Number(x - base_of(row)));
+        match (x, before) {
             (Some(x), Some(b)) => {
                 targets[row] = Value::Number(x - b);
                 next_rows.push(row);
             }
             (None, Some(_)) => next_rows.push(row),
-            (x, None) => {
-                let base = setup.sequences.parent[row]
-                    .and_then(|p| anchor.and_then(|a| a.values[p].as_number()))
-                    .unwrap_or(0.0);
-                targets[row] = x.map_or(Value::Null, |x| Value::Number(x - base));
+            (_, None) => {
+                targets[row] = offsets[row].clone();
                 first_rows.push(row);
             }
+        }
+    }
+    let from_anchor = anchor.is_some() && offsets_are_tighter(&next_rows, &targets, &offsets);
+    if from_anchor {
+        for &row in &next_rows {
+            targets[row] = offsets[row].clone();
         }
     }
     ColumnModel::Gap {
         first: fit_conditional(setup, &first_rows, &targets, fallback.clone(), None),
         next: fit_conditional(setup, &next_rows, &targets, fallback, None),
+        from_anchor,
     }
+}
+
+/// Whether a sequence's later values are drawn better as offsets from the parent's date than
+/// as gaps from the previous value: the gaps are not (nearly) all forward (a sequence in the
+/// column's order keeps its gaps, which keep it in order) and the offsets vary less. A line
+/// of a TPC-H order ships 1 to 121 days after its order, whatever its other lines do: as gaps,
+/// an order's lines shipped closer together than real ones (consecutive lines' offsets
+/// correlated 0.31, real 0.005), and fewer orders had lines on both sides of a day.
+fn offsets_are_tighter(next_rows: &[usize], gaps: &[Value], offsets: &[Value]) -> bool {
+    let pairs: Vec<(f64, f64)> = next_rows
+        .iter()
+        .filter_map(|&row| Some((gaps[row].as_number()?, offsets[row].as_number()?)))
+        .collect();
+    if pairs.is_empty() {
+        return false;
+    }
+    let forward = pairs.iter().filter(|(gap, _)| *gap >= 0.0).count();
+    if forward as f64 >= 0.99 * pairs.len() as f64 {
+        return false;
+    }
+    let spread = |values: &mut dyn Iterator<Item = f64>| {
+        let values: Vec<f64> = values.collect();
+        let mean = values.iter().sum::<f64>() / values.len() as f64;
+        values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / values.len() as f64
+    };
+    spread(&mut pairs.iter().map(|p| p.1)) < spread(&mut pairs.iter().map(|p| p.0))
 }
 
 /// Fits a tree predicting `targets` on `rows` from the allowed features.
