@@ -158,8 +158,8 @@ enum ColumnModel {
     /// date when it has one), later values as `previous + gap`, or (`from_anchor`, since
     /// format 25) as offsets from the parent's date too.
     Gap {
-        first: Conditional,
-        next: Conditional,
+        first: Box<Conditional>,
+        next: Box<Conditional>,
         from_anchor: bool,
     },
     /// Ids, free text and empty columns: drawn on their own.
@@ -170,10 +170,8 @@ impl ColumnModel {
     /// A value of the column drawn on its own, never empty: what a rare label is written as.
     fn frequent_value(&self, rng: &mut SynthRng) -> Value {
         match self {
-            ColumnModel::Tree(conditional)
-            | ColumnModel::Gap {
-                first: conditional, ..
-            } => conditional.fallback.sample_present(rng),
+            ColumnModel::Tree(conditional) => conditional.fallback.sample_present(rng),
+            ColumnModel::Gap { first, .. } => first.fallback.sample_present(rng),
             ColumnModel::Marginal(marginal) => marginal.sample_present(rng),
         }
     }
@@ -538,7 +536,7 @@ impl LearnedModel {
         for model in &self.columns {
             let conditionals = match model {
                 ColumnModel::Tree(conditional) => vec![conditional],
-                ColumnModel::Gap { first, next, .. } => vec![first, next],
+                ColumnModel::Gap { first, next, .. } => vec![&**first, &**next],
                 ColumnModel::Marginal(_) => Vec::new(),
             };
             for conditional in conditionals {
@@ -1610,8 +1608,8 @@ fn train_gaps(setup: &ColumnSetup<'_>, anchor: Option<&Column>, fallback: Margin
         }
     }
     ColumnModel::Gap {
-        first: fit_conditional(setup, &first_rows, &targets, fallback.clone(), None),
-        next: fit_conditional(setup, &next_rows, &targets, fallback, None),
+        first: Box::new(fit_conditional(setup, &first_rows, &targets, fallback.clone(), None)),
+        next: Box::new(fit_conditional(setup, &next_rows, &targets, fallback, None)),
         from_anchor,
     }
 }
