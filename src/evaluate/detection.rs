@@ -415,12 +415,7 @@ impl ForestTree {
         chosen.sort_unstable();
         let features: Vec<Feature<'_>> = chosen
             .iter()
-            .map(|&index| Feature {
-                codes: &codes[index],
-                bins: encoders[index].bins(),
-                ordered: encoders[index].ordered(),
-                parents_per_code: None,
-            })
+            .map(|&index| encoders[index].feature(&codes[index]))
             .collect();
         let bootstrap: Vec<u32> = (0..train.len())
             .map(|_| train[rng.random_range(0..train.len())])

@@ -886,20 +886,23 @@ mod tests {
         )
     }
 
+    /// The owners of the planes (`makers`: their columns) learned from the real rows of
+    /// [`fleets`] (three airlines).
+    fn owners_of(
+        makers: &[crate::data::Column],
+        airline: &[Option<usize>],
+        plane: &[Option<usize>],
+    ) -> Owners {
+        let compact = |keys: &[Option<usize>]| crate::keys::compact_rows(keys).expect("fits");
+        let privacy = crate::model::Privacy { min_count: 5 };
+        let parent = (makers, makers[0].values.len());
+        Owners::learn(&compact(plane), &compact(airline), parent, 3, privacy).expect("owners")
+    }
+
     #[test]
     fn offered_parents_go_to_their_owners_and_fly_as_often_as_theirs_did() {
         let (makers, airline, real_plane) = fleets();
-        let compact = |keys: &[Option<usize>]| crate::keys::compact_rows(keys).expect("fits");
-        let privacy = crate::model::Privacy { min_count: 5 };
-        let parent = (&makers[..], 300);
-        let learned = Owners::learn(
-            &compact(&real_plane),
-            &compact(&airline),
-            parent,
-            3,
-            privacy,
-        )
-        .expect("owners");
+        let learned = owners_of(&makers, &airline, &real_plane);
         let mut rng = block_stream(11, 0);
         // Assigned one by one: any plane, a fifth of the keys empty, whatever the airline.
         let mut plane: Vec<Option<usize>> = (0..airline.len())
@@ -965,17 +968,7 @@ mod tests {
     fn parents_without_rows_keep_none_where_the_fleets_need_none() {
         let (_, airline, real_plane) = fleets();
         let makers = vec![super::super::owners::tests::makers(330)];
-        let compact = |keys: &[Option<usize>]| crate::keys::compact_rows(keys).expect("fits");
-        let privacy = crate::model::Privacy { min_count: 5 };
-        let parent = (&makers[..], 330);
-        let learned = Owners::learn(
-            &compact(&real_plane),
-            &compact(&airline),
-            parent,
-            3,
-            privacy,
-        )
-        .expect("owners");
+        let learned = owners_of(&makers, &airline, &real_plane);
         // The real keys again, and thirty planes more, without rows.
         let mut plane = real_plane.clone();
         let offered = learned.draw(&makers, 330, 5);
@@ -1002,17 +995,7 @@ mod tests {
     #[test]
     fn fleets_too_small_for_their_rows_take_parents_their_owners_could_have() {
         let (makers, airline, real_plane) = fleets();
-        let compact = |keys: &[Option<usize>]| crate::keys::compact_rows(keys).expect("fits");
-        let privacy = crate::model::Privacy { min_count: 5 };
-        let parent = (&makers[..], 300);
-        let learned = Owners::learn(
-            &compact(&real_plane),
-            &compact(&airline),
-            parent,
-            3,
-            privacy,
-        )
-        .expect("owners");
+        let learned = owners_of(&makers, &airline, &real_plane);
         let leaves = learned.draw(&makers, 300, 5).leaf;
         // Every plane offered to airline 1; airline 0 needs 100 (two flights each), airline 1
         // 100 (ten each), airline 2 fifty (five each).

@@ -96,12 +96,7 @@ impl Owners {
         let features: Vec<Feature<'_>> = codes
             .iter()
             .zip(&encoders)
-            .map(|(codes, encoder)| Feature {
-                codes,
-                bins: encoder.bins(),
-                ordered: encoder.ordered(),
-                parents_per_code: None,
-            })
+            .map(|(codes, encoder)| encoder.feature(codes))
             .collect();
         let targets: Vec<u16> = owned.iter().map(|&(_, owner, _)| owner).collect();
         let rows: Vec<u32> = (0..targets.len() as u32).collect();

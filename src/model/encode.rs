@@ -9,6 +9,7 @@ use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
+use super::tree::Feature;
 use crate::data::shared::share;
 use crate::data::{Column, Value};
 use crate::schema::ColumnKind;
@@ -129,6 +130,16 @@ impl Encoder {
     /// Whether the codes are ordered (so splits are thresholds, not subsets).
     pub fn ordered(&self) -> bool {
         matches!(self, Encoder::Numeric { .. })
+    }
+
+    /// A column's codes under this encoder (one a row) as a feature a tree splits on.
+    pub fn feature<'c>(&self, codes: &'c [u8]) -> Feature<'c> {
+        Feature {
+            codes,
+            bins: self.bins(),
+            ordered: self.ordered(),
+            parents_per_code: None,
+        }
     }
 
     /// The code of a value.

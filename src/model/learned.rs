@@ -1608,7 +1608,13 @@ fn train_gaps(setup: &ColumnSetup<'_>, anchor: Option<&Column>, fallback: Margin
         }
     }
     ColumnModel::Gap {
-        first: Box::new(fit_conditional(setup, &first_rows, &targets, fallback.clone(), None)),
+        first: Box::new(fit_conditional(
+            setup,
+            &first_rows,
+            &targets,
+            fallback.clone(),
+            None,
+        )),
         next: Box::new(fit_conditional(setup, &next_rows, &targets, fallback, None)),
         from_anchor,
     }

@@ -151,12 +151,7 @@ impl ParentPreference {
         let features: Vec<Feature<'_>> = child_codes
             .iter()
             .zip(&child_encoders)
-            .map(|(codes, encoder)| Feature {
-                codes,
-                bins: encoder.bins(),
-                ordered: encoder.ordered(),
-                parents_per_code: None,
-            })
+            .map(|(codes, encoder)| encoder.feature(codes))
             .collect();
         let classes = usize::from(targets.iter().copied().max().unwrap_or(0)) + 1;
         let rows: Vec<u32> = (0..keyed.len() as u32).collect();

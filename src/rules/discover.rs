@@ -904,9 +904,10 @@ fn calendar_holding(
 const MAX_STEPS: usize = 8;
 
 /// Steps of a target's values along its rows' days (`day_of`): the rows sorted by day, each run
-/// of one value a step from about its first day ([`halfway`]). A run of fewer than `min_count` rows (a quirk, or a
-/// value too rare to name) is taken as its neighbours' value, and steps of one value on both
-/// sides of it are one. `None` with more than [`MAX_STEPS`] steps, or one step only.
+/// of one value a step from about its first day ([`halfway`]). A run of fewer than `min_count`
+/// rows (a quirk, or a value too rare to name) is taken as its neighbours' value, and steps of
+/// one value on both sides of it are one. `None` with more than [`MAX_STEPS`] steps, or one
+/// step only.
 fn fit_steps(
     target: Resolved<'_>,
     day_of: &dyn Fn(usize) -> Option<i64>,
