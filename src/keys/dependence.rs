@@ -45,6 +45,15 @@ pub struct KeyParents<'a> {
     pub offered_to: Option<&'a Offered>,
 }
 
+impl KeyParents<'_> {
+    /// The class of key parent `b` (0 without classes).
+    fn class(&self, b: usize) -> u16 {
+        self.classes
+            .and_then(|classes| classes.get(b).copied())
+            .unwrap_or(0)
+    }
+}
+
 /// Share of the rows with both keys set that may break a dependence.
 const TOLERANCE: f64 = 0.01;
 /// Rows with both keys set a dependence needs.
@@ -229,35 +238,49 @@ fn regroup(
     parents: KeyParents<'_>,
     rng: &mut SynthRng,
 ) {
-    let KeyParents { classes, .. } = parents;
     let rows = both_set(earlier, key);
     let key_parents = rows.iter().map(|&(_, _, b)| b + 1).max().unwrap_or(0);
     let mut capacity = vec![0usize; key_parents];
     for &(_, _, b) in &rows {
         capacity[b] += 1;
     }
-    let class = |b: usize| {
-        classes
-            .and_then(|classes| classes.get(b).copied())
-            .unwrap_or(0)
-    };
+    let class = |b: usize| parents.class(b);
     let owner = owners_by_class(&rows, &capacity, class);
-    let mut kept = vec![0usize; key_parents];
+    let unused_too = Some(parents.rows);
+    move_to_owners(key, &rows, (&owner, &capacity), (&class, unused_too), rng);
+}
+
+/// Leaves each of `rows` (row, earlier parent, key parent) on its key parent where that
+/// parent's owner (`owner`) is the row's earlier parent and has room left (`room_of`), and
+/// moves the others to a key parent their earlier parent owns ([`Room::take`]: of the class
+/// of the one they had where one has room). With `unused_too` (the number of key parents),
+/// an earlier parent that owns none may take one without rows. Returns the room left.
+fn move_to_owners(
+    key: &mut [Option<usize>],
+    rows: &[(usize, usize, usize)],
+    (owner, room_of): (&[Option<usize>], &[usize]),
+    (class, unused_too): (&impl Fn(usize) -> u16, Option<usize>),
+    rng: &mut SynthRng,
+) -> Room {
+    let mut kept = vec![0usize; owner.len()];
     let mut moved: Vec<(usize, usize, usize)> = Vec::new();
-    for &(row, a, b) in &rows {
-        if owner[b] == Some(a) && kept[b] < capacity[b] {
+    for &(row, a, b) in rows {
+        if owner[b] == Some(a) && kept[b] < room_of[b] {
             kept[b] += 1;
         } else {
             moved.push((row, a, b));
         }
     }
-    let mut room = Room::of(&owner, &capacity, &kept, &class, rng);
-    room.unused = unused(key, parents.rows, class, rng);
+    let mut room = Room::of(owner, room_of, &kept, class, rng);
+    if let Some(parent_rows) = unused_too {
+        room.unused = unused(key, parent_rows, class, rng);
+    }
     for (row, a, b) in moved {
         if let Some(parent) = room.take(a, class(b), rng) {
             key[row] = Some(parent);
         }
     }
+    room
 }
 
 /// [`regroup`] when each key parent was offered to an earlier parent (`offered`, by key parent:
@@ -290,12 +313,7 @@ fn regroup_offered(
         .max()
         .unwrap_or(0)
         .max(parents.rows);
-    let class = |b: usize| {
-        parents
-            .classes
-            .and_then(|classes| classes.get(b).copied())
-            .unwrap_or(0)
-    };
+    let class = |b: usize| parents.class(b);
     let mut had = vec![0usize; key_parents];
     let mut needs = vec![0usize; earlier_parents];
     for &(_, a, b) in &rows {
@@ -319,21 +337,7 @@ fn regroup_offered(
     let fleets = fleets(&owner, earlier_parents);
     let weights = drawn_weights(&fleets, &had, learned, rng);
     let room_of = shares(fleets, &weights, &needs);
-    let mut kept = vec![0usize; key_parents];
-    let mut moved: Vec<(usize, usize, usize)> = Vec::new();
-    for &(row, a, b) in &rows {
-        if owner[b] == Some(a) && kept[b] < room_of[b] {
-            kept[b] += 1;
-        } else {
-            moved.push((row, a, b));
-        }
-    }
-    let mut room = Room::of(&owner, &room_of, &kept, &class, rng);
-    for (row, a, b) in moved {
-        if let Some(parent) = room.take(a, class(b), rng) {
-            key[row] = Some(parent);
-        }
-    }
+    let mut room = move_to_owners(key, &rows, (&owner, &room_of), (&class, None), rng);
     for &(row, a) in fill {
         // No class asked for: any parent of its owner with room.
         key[row] = room.take(a, u16::MAX, rng);
