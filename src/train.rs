@@ -5,7 +5,7 @@
 //! and running the fit over a database (parent links, key distributions, parallelism) each have
 //! one home; generating from the result is [`crate::generate`].
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
 use rayon::prelude::*;
@@ -21,8 +21,8 @@ use crate::model::{
 };
 use crate::plan::{Generation, Plan, TablePlan};
 use crate::row_order::RowOrder;
-use crate::rules::{Frame, ParentFrame, Rule};
-use crate::schema::{ColumnKind, TableDef};
+use crate::rules::{Col, Frame, ParentFrame, Rule};
+use crate::schema::{ColumnKind, ForeignKey, TableDef};
 use crate::semantic::fill::{self, SemanticTable};
 use crate::semantic::keep::{self, KeptTable};
 use crate::validated::Validated;
@@ -195,7 +195,9 @@ fn parents(plan: &TablePlan) -> impl Iterator<Item = &str> {
 }
 
 /// Trains every table of a validated input (tables in parallel); `on_table` is called with each
-/// table's name once it is trained (for progress).
+/// table's name once it is trained (for progress). Every table's rules are found before any
+/// model is fit: a parent's model needs to know which of its columns its children's rows work
+/// out ([`worked_out_by_children`]).
 pub fn train_all(
     input: &Validated,
     kind: ModelKind,
@@ -205,12 +207,24 @@ pub fn train_all(
     on_table: &(dyn Fn(&str) + Sync),
 ) -> Models {
     let kept = keep::decide(&input.schema, &input.tables);
+    let found: Vec<Found<'_>> = input
+        .plan
+        .order
+        .par_iter()
+        .map(|table_plan| Found::in_table(input, table_plan, (privacy, sample_rows), &kept))
+        .collect();
+    let worked_out = worked_out_by_children(&found);
     let trained: Vec<TrainedTable> = input
         .plan
         .order
         .par_iter()
-        .map(|table_plan| {
-            let trained = train_table(input, table_plan, (kind, privacy, sample_rows), &kept);
+        .zip(found)
+        .map(|(table_plan, found)| {
+            let from_children = worked_out
+                .get(&table_plan.table)
+                .map_or(&[][..], Vec::as_slice);
+            let settings = (kind, privacy);
+            let trained = train_table(input, table_plan, found, settings, &kept, from_children);
             on_table(&table_plan.table);
             trained
         })
@@ -228,37 +242,139 @@ pub fn train_all(
     }
 }
 
-/// Trains one table of the plan: its model on a training sample (a large table's), its
-/// sequence parent's link, its assigned keys' distributions over every real row, its rules
-/// and semantic columns, or a verbatim copy when the table is kept as it is.
+/// For each parent table, its columns that a child's rows work out once drawn (a total or the
+/// values of its children: [`crate::rules::totals`]), from the rules found in every table.
+fn worked_out_by_children(found: &[Found<'_>]) -> HashMap<String, Vec<String>> {
+    let mut worked_out: HashMap<String, Vec<String>> = HashMap::new();
+    for rule in found.iter().flat_map(|found| &found.rules) {
+        if let Some(Col::Parent { table, column }) = rule.kind.worked_out_in_parent() {
+            let columns = worked_out.entry(table.clone()).or_default();
+            if !columns.contains(column) {
+                columns.push(column.clone());
+            }
+        }
+    }
+    worked_out
+}
+
+/// What training reads of a table before its model is fit: the parent row of each real row
+/// (a sequential table's), the rows it trains on (a sample of a large table), and the rules
+/// and semantic columns found in them.
+struct Found<'i> {
+    /// The sequence key and the real parent row of every real row.
+    sequence: Option<(&'i ForeignKey, Vec<Option<usize>>)>,
+    /// The training rows when they are a sample (`None`: the whole table).
+    sample: Option<Table>,
+    /// The parent row of each training row (a sequential table's).
+    sample_row_of: Option<Vec<Option<usize>>>,
+    /// The distributions of the assigned keys, and the parent row of each training row for
+    /// each.
+    assigned: Vec<KeyDistribution>,
+    assigned_rows: Vec<Vec<Option<usize>>>,
+    semantic: Option<SemanticTable>,
+    rules: Vec<Rule>,
+}
+
+impl<'i> Found<'i> {
+    /// Finds the rules and semantic columns of one table of the plan in its training rows (none
+    /// for a table kept as it is).
+    fn in_table(
+        input: &'i Validated,
+        plan: &'i TablePlan,
+        (privacy, sample_rows): (Privacy, usize),
+        kept: &IndexMap<String, String>,
+    ) -> Found<'i> {
+        let table = &input.tables[&plan.table];
+        let def = input
+            .schema
+            .table(&plan.table)
+            .expect("the plan is built from the schema");
+        let sequence = match &plan.generation {
+            Generation::Sequential { key } => Some((
+                key,
+                real_parent_index(input, table, &key.column, &key.parent),
+            )),
+            Generation::Root | Generation::Independent => None,
+        };
+        // A table loaded as a sample is its sample already; another large one is cut here.
+        let (sample, sample_rows) = match input.sampled.get(&plan.table) {
+            Some(sampled) => (None, Some(sampled.rows.clone())),
+            None => {
+                let rows = training_sample(input, table, sequence.as_ref(), sample_rows);
+                (rows.as_ref().map(|rows| table.subset(rows)), rows)
+            }
+        };
+        let training = sample.as_ref().unwrap_or(table);
+        let sample_row_of = sequence
+            .as_ref()
+            .map(|(_, index)| in_sample(index, sample_rows.as_deref()));
+        let row_of = sequence
+            .as_ref()
+            .zip(sample_row_of.as_deref())
+            .map(|((key, _), row_of)| (key.parent.as_str(), row_of));
+        let linked = Linked {
+            input,
+            table,
+            training,
+            sample_rows: sample_rows.as_deref(),
+            kept,
+            privacy,
+        };
+        // The keys read every real row, the semantic columns and rules the training rows: on a
+        // large table each takes seconds (TPC-H sf1 `lineitem`: 2 s and 2.5 s), so all at once.
+        let is_kept = kept.contains_key(&plan.table);
+        let ((assigned, assigned_rows), (semantic, rules)) = rayon::join(
+            || linked.assigned_keys(plan, sequence.as_ref()),
+            || {
+                rayon::join(
+                    || {
+                        (!is_kept)
+                            .then(|| semantic_generators(input, def, training, privacy))
+                            .flatten()
+                    },
+                    || table_rules(input, def, training, row_of, privacy),
+                )
+            },
+        );
+        Found {
+            sequence,
+            sample,
+            sample_row_of,
+            assigned,
+            assigned_rows,
+            semantic,
+            rules,
+        }
+    }
+}
+
+/// Trains one table of the plan from what was found in it: its model on the training rows,
+/// its sequence parent's link and its assigned keys' distributions over every real row, or a
+/// verbatim copy when the table is kept as it is. `from_children`: the columns its children's
+/// rows work out, which its model draws last and reads nowhere.
 fn train_table(
     input: &Validated,
     plan: &TablePlan,
-    (kind, privacy, sample_rows): (ModelKind, Privacy, usize),
+    found: Found<'_>,
+    (kind, privacy): (ModelKind, Privacy),
     kept: &IndexMap<String, String>,
+    from_children: &[String],
 ) -> TrainedTable {
     let table = &input.tables[&plan.table];
     let def = input
         .schema
         .table(&plan.table)
         .expect("the plan is built from the schema");
-    let sequence = match &plan.generation {
-        Generation::Sequential { key } => Some((
-            key,
-            real_parent_index(input, table, &key.column, &key.parent),
-        )),
-        Generation::Root | Generation::Independent => None,
-    };
-    // A table loaded as a sample is its sample already; another large one is cut here.
-    let (sample, sample_rows) = match input.sampled.get(&plan.table) {
-        Some(sampled) => (None, Some(sampled.rows.clone())),
-        None => {
-            let rows = training_sample(input, table, sequence.as_ref(), sample_rows);
-            (rows.as_ref().map(|rows| table.subset(rows)), rows)
-        }
-    };
+    let Found {
+        sequence,
+        sample,
+        sample_row_of,
+        assigned,
+        assigned_rows,
+        semantic,
+        rules,
+    } = found;
     let training = sample.as_ref().unwrap_or(table);
-    let sample_rows = sample_rows.as_deref();
     let orphan_rows = sequence.as_ref().map_or(0, |(_, index)| {
         index.iter().filter(|row| row.is_none()).count()
     });
@@ -269,14 +385,6 @@ fn train_table(
     let shares_parents_with = sequence
         .as_ref()
         .and_then(|(key, index)| sibling_sharing_parents(input, plan, key, index));
-    let linked = Linked {
-        input,
-        table,
-        training,
-        sample_rows,
-        kept,
-        privacy,
-    };
     let kept = kept
         .get(&plan.table)
         .map(|reason| KeptTable::copy(table, reason.clone()));
@@ -284,26 +392,22 @@ fn train_table(
         .order_by
         .as_ref()
         .and_then(|name| table.columns.iter().position(|c| &c.name == name));
-    let sample_row_of = sequence
-        .as_ref()
-        .map(|(_, index)| in_sample(index, sample_rows));
     let row_of = sequence
         .as_ref()
         .zip(sample_row_of.as_deref())
         .map(|((key, _), row_of)| (key.parent.as_str(), row_of));
-    // The keys read every real row, the semantic columns and rules the training rows: on a
-    // large table each takes seconds (TPC-H sf1 `lineitem`: 2 s and 2.5 s), so both at once.
-    let ((assigned, assigned_rows), (semantic, rules)) = rayon::join(
-        || linked.assigned_keys(plan, sequence.as_ref()),
-        || {
-            let semantic = kept
-                .is_none()
-                .then(|| semantic_generators(input, def, training, privacy))
-                .flatten();
-            (semantic, table_rules(input, def, training, row_of, privacy))
-        },
-    );
     let sequence_column = sequence.as_ref().map(|(key, _)| key.column.as_str());
+    let regenerated = semantic
+        .as_ref()
+        .map(SemanticTable::regenerated)
+        .unwrap_or_default();
+    let from_children: Vec<usize> = training
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, column)| from_children.contains(&column.name))
+        .map(|(index, _)| index)
+        .collect();
     let key_rows: Vec<(&str, &str, &[Option<usize>])> = sequence_column
         .zip(row_of)
         .map(|(column, (parent, rows))| (column, parent, rows))
@@ -325,10 +429,6 @@ fn train_table(
         .as_deref()
         .filter(|_| kept.is_none())
         .map(|parent_of_row| group_numbers(training, parent_of_row, &rules, &assigned_keys))
-        .unwrap_or_default();
-    let regenerated = semantic
-        .as_ref()
-        .map(SemanticTable::regenerated)
         .unwrap_or_default();
     // The rules across keys and the row order beside the model, which needs neither.
     let ((keyed, row_order), model) = rayon::join(
@@ -360,6 +460,7 @@ fn train_table(
                         privacy,
                         rules: &rules,
                         regenerated: &regenerated,
+                        from_children: &from_children,
                     },
                 )
             }

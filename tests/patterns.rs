@@ -656,3 +656,120 @@ fn dates_offset_from_the_parents_date_stay_apart_within_a_sequence() {
     );
     assert!(synthetic.iter().all(|(_, days)| (1..=121).contains(days)));
 }
+
+/// A database where an order's status and total follow from its lines (TPC-H's shape): each
+/// line ships 1 to 60 days after its order, is open (`O`) when it ships after a cut-off day,
+/// and the order is `F`, `O` or `P` (both) by its lines; the orders of each customer fall on
+/// independent days of two years. Returns the schema's path.
+fn statuses_from_lines(dir: &Path) -> PathBuf {
+    use rand::RngExt;
+    let mut rng = dxsynth::sampling::rng_for(SEED, "statuses from lines");
+    let start = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+    let cutoff = start + chrono::Days::new(STATUS_CUTOFF);
+    let mut customers = String::from("customer_id,segment\n");
+    let mut orders = String::from("order_id,customer_id,status,total,ordered,priority\n");
+    let mut lines = String::from("line_id,order_id,shipped,status,amount\n");
+    let (mut order, mut line) = (0, 0);
+    for customer in 1..=400 {
+        customers += &format!("{customer},{}\n", ["A", "B", "C"][customer % 3]);
+        for _ in 0..rng.random_range(5..=15) {
+            order += 1;
+            let ordered = start + chrono::Days::new(rng.random_range(0..STATUS_DAYS));
+            let mut statuses = Vec::new();
+            let mut total = 0;
+            for _ in 0..rng.random_range(1..=7) {
+                line += 1;
+                let shipped = ordered + chrono::Days::new(rng.random_range(1..=60));
+                let status = if shipped > cutoff { "O" } else { "F" };
+                let amount = rng.random_range(10..=500);
+                lines += &format!("{line},{order},{shipped},{status},{amount}\n");
+                statuses.push(status);
+                total += amount;
+            }
+            let status = match (statuses.contains(&"F"), statuses.contains(&"O")) {
+                (true, true) => "P",
+                (true, false) => "F",
+                _ => "O",
+            };
+            let priority = rng.random_range(1..=5);
+            orders += &format!("{order},{customer},{status},{total},{ordered},{priority}\n");
+        }
+    }
+    std::fs::write(dir.join("customers.csv"), customers).unwrap();
+    std::fs::write(dir.join("orders.csv"), orders).unwrap();
+    std::fs::write(dir.join("lines.csv"), lines).unwrap();
+    let schema = dir.join("schema.yaml");
+    let yaml = "tables:\n  customers:\n    path: customers.csv\n    primary_key: customer_id\n  \
+                orders:\n    path: orders.csv\n    primary_key: order_id\n    \
+                foreign_keys:\n      customer_id: customers\n  \
+                lines:\n    path: lines.csv\n    primary_key: line_id\n    \
+                foreign_keys:\n      order_id: orders\n";
+    std::fs::write(&schema, yaml).unwrap();
+    schema
+}
+
+/// The days the orders of [`statuses_from_lines`] fall on, and the day lines open after.
+const STATUS_DAYS: u64 = 730;
+const STATUS_CUTOFF: u64 = 365;
+
+/// The share of orders (by order day, counted from the first real one) in each of the
+/// stretches: the 60 days whose orders have lines on both sides of the cut-off, and the first
+/// and last 30 days.
+fn order_day_shares(dir: &Path) -> [f64; 3] {
+    let first = day_number("2020-01-01");
+    let days: Vec<i64> = Csv::read(&dir.join("orders.csv"))
+        .column("ordered")
+        .into_iter()
+        .map(|date| day_number(date) - first)
+        .collect();
+    let cutoff = STATUS_CUTOFF as i64;
+    let last = STATUS_DAYS as i64;
+    let share = |range: std::ops::Range<i64>| {
+        days.iter().filter(|day| range.contains(day)).count() as f64 / days.len() as f64
+    };
+    [
+        share(cutoff - 60..cutoff),
+        share(0..30),
+        share(last - 30..last),
+    ]
+}
+
+/// An order's status and total are worked out from its lines once they are drawn, so the
+/// order's other columns must not follow a status drawn for it: drawn first (three values),
+/// the status left the orders of the days before the cut-off a quarter short (TPC-H's orders
+/// of February to May 1995), and the share of orders with lines on both sides short too. The
+/// first and last months keep their orders as well (leaf draws reach past a leaf's ends: a
+/// leaf of 20 orders spanning the two years no longer leaves out the first and last weeks).
+#[test]
+fn columns_worked_out_from_children_do_not_steer_their_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = statuses_from_lines(dir.path());
+    let out = dir.path().join("out");
+    run_model(&schema, &out, SEED, ModelKind::Learned);
+    let real = order_day_shares(dir.path());
+    let synthetic = order_day_shares(&out);
+    for (stretch, (real, synthetic)) in ["before the cut-off", "first month", "last month"]
+        .iter()
+        .zip(real.iter().zip(synthetic))
+    {
+        assert!(
+            (synthetic / real - 1.0).abs() < 0.2,
+            "{stretch}: {synthetic:.4} of the orders against {real:.4}"
+        );
+    }
+    let statuses = Csv::read(&out.join("orders.csv"));
+    let both = statuses
+        .column("status")
+        .iter()
+        .filter(|s| **s == "P")
+        .count() as f64;
+    let real_both = Csv::read(&dir.path().join("orders.csv"))
+        .column("status")
+        .iter()
+        .filter(|s| **s == "P")
+        .count() as f64;
+    assert!(
+        (both / real_both - 1.0).abs() < 0.2,
+        "{both} orders with lines on both sides of the cut-off against {real_both}"
+    );
+}

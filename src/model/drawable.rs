@@ -115,8 +115,11 @@ impl DrawableLeaves {
     }
 
     /// One draw from leaf `leaf`: empty with the leaf's share of nulls, else one of its values
-    /// at random (numbers smoothed between two neighbours, as [`smoothed_quantile`] does);
-    /// `None` for a leaf without any value, null or not (the column's fallback then draws).
+    /// at random (numbers smoothed between two neighbours, as [`smoothed_quantile`] does, and
+    /// reaching half a gap past the lowest and highest: each value stands for an equal slice
+    /// of the leaf's share, its own in the middle; a small leaf drawn only between its ends
+    /// would never give the edges of its range); `None` for a leaf without any value, null or
+    /// not (the column's fallback then draws).
     pub fn draw(&self, leaf: usize, rng: &mut SynthRng) -> Option<Value> {
         self.value(self.pick(leaf, rng))
     }
@@ -134,7 +137,7 @@ impl DrawableLeaves {
             return Pick::Null;
         }
         if header.numeric {
-            let position = rng.random::<f64>() * (header.len - 1) as f64;
+            let position = rng.random::<f64>() * header.len as f64 - 0.5;
             Pick::Number { leaf, position }
         } else {
             let index = rng.random_range(0..header.len);
@@ -201,7 +204,7 @@ impl DrawableLeaves {
             Pick::Null => Some(Value::Null),
             Pick::Number { leaf, position } => {
                 let leaf = &self.leaves[leaf];
-                let low = position as usize;
+                let low = (position as usize).min(leaf.len.saturating_sub(2));
                 let high = (low + 1).min(leaf.len - 1);
                 let (a, b) = self.number_pair(leaf, low, high);
                 Some(Value::Number(smoothed_quantile(
@@ -379,8 +382,8 @@ mod tests {
         }
         match values.run_values().first() {
             Some(Value::Number(_)) => {
-                let position = rng.random::<f64>() * (values.len() - 1) as f64;
-                let low = position as usize;
+                let position = rng.random::<f64>() * values.len() as f64 - 0.5;
+                let low = (position.max(0.0) as usize).min(values.len().saturating_sub(2));
                 let high = (low + 1).min(values.len() - 1);
                 let (a, b) = values.get_pair(low, high);
                 let (a, b) = (a.as_number().unwrap_or(0.0), b.as_number().unwrap_or(0.0));
@@ -457,6 +460,43 @@ mod tests {
                 (Some(value), Some(expected)) => assert!(value.same(&expected), "draw {draw}"),
                 (value, expected) => panic!("draw {draw}: {value:?} {expected:?}"),
             }
+        }
+    }
+
+    /// A small leaf's draws reach half a gap past its lowest and highest values (each of its
+    /// values stands for a slice of the leaf's share, its own in the middle): drawn only
+    /// between them, the 20 rows of a leaf spanning a column's range left out the first and
+    /// last twentieth of it (TPC-H-like order days: the first month a third short). A value
+    /// repeated stays itself.
+    #[test]
+    fn draws_reach_half_a_gap_past_a_leafs_ends() {
+        let number = |x: f64| Value::Number(x);
+        let leaves = [
+            (
+                0,
+                Runs::new((0..20).map(|i| number(f64::from(i))).collect()),
+            ),
+            (0, Runs::new(vec![number(5.0); 4])),
+            (0, Runs::new(vec![number(7.0)])),
+        ];
+        let drawable = drawable_of(&leaves);
+        let mut rng = rng_for(3, "ends");
+        let draws: Vec<f64> = (0..40_000)
+            .filter_map(|_| drawable.draw(0, &mut rng)?.as_number())
+            .collect();
+        let share = |low: f64, high: f64| {
+            draws.iter().filter(|&&x| (low..high).contains(&x)).count() as f64 / draws.len() as f64
+        };
+        assert!(draws.iter().all(|x| (-0.5..=19.5).contains(x)));
+        for (low, high) in [(-0.5, 0.0), (19.0, 19.5)] {
+            let share = share(low, high);
+            assert!((share - 0.025).abs() < 0.004, "[{low}, {high}): {share}");
+        }
+        let inner = share(5.0, 6.0);
+        assert!((inner - 0.05).abs() < 0.006, "a gap inside: {inner}");
+        for leaf in [1, 2] {
+            let value = drawable.draw(leaf, &mut rng).and_then(|v| v.as_number());
+            assert_eq!(value, Some([5.0, 7.0][leaf - 1]));
         }
     }
 

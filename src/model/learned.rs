@@ -24,7 +24,7 @@ use super::tree::{Feature, FlatTree, Tree, TreeParams};
 use super::{Parent, Row, SequenceColumns, TableModel, TrainingData};
 use crate::data::{Column, Value};
 use crate::rules::enforce::Enforcer;
-use crate::rules::{Col, Rule, RuleKind};
+use crate::rules::{Col, Rule};
 use crate::sampling::{SynthRng, in_blocks, rank_matched, stratified};
 use crate::schema::ColumnKind;
 
@@ -270,16 +270,17 @@ impl LearnedModel {
         let (enforcer, order) = Enforcer::compile(
             data.rules,
             (columns, context),
-            generation_order(columns),
+            generation_order(columns, data.from_children),
             &in_sequence,
         );
         let derived = derived_context(data.rules, context);
+        let unread = unread_features(layout, &derived, data.from_children);
         let models: Vec<ColumnModel> = (0..columns.len())
             .into_par_iter()
             .map(|column| {
                 let rank = order.iter().position(|&c| c == column).unwrap_or(0);
                 let mut allowed = layout.allowed(&order, rank);
-                allowed.retain(|feature| !derived.contains(feature));
+                allowed.retain(|feature| !unread.contains(feature));
                 let setup = ColumnSetup {
                     column: &columns[column],
                     allowed: &allowed,
@@ -1328,18 +1329,40 @@ fn drawn_in_sequence(data: &TrainingData<'_>, layout: Layout, sequences: &Sequen
 }
 
 /// Columns with few distinct values first: trees condition a wide column on narrow ones more
-/// easily than the reverse. Ids and text (drawn on their own) go last.
-fn generation_order(columns: &[Column]) -> Vec<usize> {
-    let mut order: Vec<(bool, usize, usize)> = columns
+/// easily than the reverse. Ids and text (drawn on their own) go last, and after them the
+/// columns the children work out (`from_children`), which no tree reads.
+fn generation_order(columns: &[Column], from_children: &[usize]) -> Vec<usize> {
+    let mut order: Vec<(bool, bool, usize, usize)> = columns
         .iter()
         .enumerate()
         .map(|(index, column)| {
             let own = matches!(column.kind, ColumnKind::Id | ColumnKind::Text);
-            (own, distinct_values(&column.values), index)
+            let worked_out = from_children.contains(&index);
+            (worked_out, own, distinct_values(&column.values), index)
         })
         .collect();
     order.sort_unstable();
-    order.into_iter().map(|(_, _, index)| index).collect()
+    order.into_iter().map(|(_, _, _, index)| index).collect()
+}
+
+/// The features no tree reads: the parent's columns its rows work out (`derived_context`) and
+/// the table's own columns its children work out, in this row and the one before. In the real
+/// rows they follow from the rest; a value drawn for them is replaced, and rows drawn to
+/// follow it would not (TPC-H's orders drawn under a drawn status left a dip in the order
+/// dates of the months whose lines straddle the status date).
+fn unread_features(
+    layout: Layout,
+    derived_context: &[usize],
+    from_children: &[usize],
+) -> Vec<usize> {
+    let mut unread = derived_context.to_vec();
+    for &column in from_children {
+        unread.push(layout.current(column));
+        if layout.sequential {
+            unread.push(layout.previous(column));
+        }
+    }
+    unread
 }
 
 /// How many distinct values a column has (nulls count as one), without copying any.
@@ -1436,16 +1459,9 @@ impl Sequences {
 fn derived_context(rules: &[Rule], context: &[Column]) -> Vec<usize> {
     rules
         .iter()
-        .filter_map(|rule| match &rule.kind {
-            RuleKind::ChildTotal {
-                total: Col::Parent { column, .. },
-                ..
-            }
-            | RuleKind::ChildValues {
-                target: Col::Parent { column, .. },
-                ..
-            } => context.iter().position(|c| &c.name == column),
-            _ => None,
+        .filter_map(|rule| match rule.kind.worked_out_in_parent()? {
+            Col::Parent { column, .. } => context.iter().position(|c| &c.name == column),
+            Col::Own(_) => None,
         })
         .collect()
 }
@@ -1871,6 +1887,41 @@ mod tests {
         assert_eq!(grid(ColumnKind::Numerical, many), Grid::Free);
         assert!(Grid::Values(vec![2.0, 1.0]).check().is_err());
         assert!(Grid::Step(0.0).check().is_err());
+    }
+
+    /// A column the children work out is drawn after every other, ids and text included, and
+    /// no tree reads it, in its row or the one before; without such columns the order is by
+    /// distinct values as before.
+    #[test]
+    fn columns_worked_out_by_children_come_last_and_are_read_by_no_tree() {
+        let status = numbers(ColumnKind::Categorical, (0..30).map(|i| f64::from(i % 3)));
+        let day = numbers(ColumnKind::Datetime, (0..30).map(f64::from));
+        let note = Column {
+            kind: ColumnKind::Text,
+            ..numbers(ColumnKind::Text, (0..30).map(f64::from))
+        };
+        let columns = [status, day, note];
+        assert_eq!(generation_order(&columns, &[]), vec![0, 1, 2]);
+        assert_eq!(generation_order(&columns, &[0]), vec![1, 2, 0]);
+        let layout = Layout {
+            context: 2,
+            sequential: true,
+            columns: 3,
+            previous: true,
+        };
+        let unread = unread_features(layout, &[1], &[0]);
+        assert_eq!(unread, vec![1, layout.current(0), layout.previous(0)]);
+        let order = generation_order(&columns, &[0]);
+        let mut allowed = layout.allowed(&order, 2);
+        assert!(allowed.contains(&layout.current(0)) || allowed.contains(&layout.previous(0)));
+        allowed.retain(|feature| !unread.contains(feature));
+        assert!(!allowed.contains(&layout.current(0)) && !allowed.contains(&layout.previous(0)));
+        assert!(allowed.contains(&layout.current(1)), "the others are read");
+        let flat = Layout {
+            sequential: false,
+            ..layout
+        };
+        assert_eq!(unread_features(flat, &[], &[0]), vec![flat.current(0)]);
     }
 
     /// Training time follows the number of features trees are fitted over: it must grow

@@ -126,6 +126,9 @@ pub struct TrainingData<'a> {
     /// (semantic text, e-mails, phones, ids): for those of them a model draws on their own, it
     /// learns only how often they are empty ([`marginal::Marginal::presence`]).
     pub regenerated: &'a [usize],
+    /// Columns (indices) a child table's rows work out once drawn (a total, the values of
+    /// children: [`crate::rules::totals`]): drawn last and read by no tree.
+    pub from_children: &'a [usize],
 }
 
 impl TrainingData<'_> {

@@ -522,6 +522,16 @@ impl RuleKind {
         )
     }
 
+    /// The parent's column a total or the values of children set (`None` for a rule about one
+    /// row): drawn with the parent, it is replaced once the children are.
+    pub fn worked_out_in_parent(&self) -> Option<&Col> {
+        match self {
+            RuleKind::ChildTotal { total, .. } => Some(total),
+            RuleKind::ChildValues { target, .. } => Some(target),
+            _ => None,
+        }
+    }
+
     /// What identifies the rule regardless of fitted numbers (bounds, offsets, tables): the
     /// schema's `off:` matches rules by it.
     pub fn identity(&self) -> String {
