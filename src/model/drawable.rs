@@ -197,6 +197,35 @@ impl DrawableLeaves {
         }
     }
 
+    /// A label of leaf `leaf` drawn by count among those `skipped` does not hold (the labels it
+    /// holds sort before every other, so a leaf's first values are theirs); `None` for a
+    /// numeric leaf or one holding no other label.
+    pub fn draw_label_except(
+        &self,
+        leaf: usize,
+        skipped: impl Fn(&Value) -> bool,
+        rng: &mut SynthRng,
+    ) -> Option<Value> {
+        let header = self.leaves.get(leaf)?;
+        if header.numeric || header.len == 0 {
+            return None;
+        }
+        let (first, end) = header.ends;
+        let labels = &self.labels[header.start..];
+        let skip = match labels.first() {
+            Some(label) if skipped(label) && first == end => {
+                labels[..header.len].partition_point(|label| skipped(label))
+            }
+            Some(label) if skipped(label) => self.ends[first],
+            _ => 0,
+        };
+        if skip >= header.len {
+            return None;
+        }
+        let index = rng.random_range(skip..header.len);
+        Some(labels[self.run(header, index)].clone())
+    }
+
     /// The value `pick` stands for; `None` for [`Pick::Empty`].
     pub fn value(&self, pick: Pick) -> Option<Value> {
         match pick {
@@ -498,6 +527,44 @@ mod tests {
             let value = drawable.draw(leaf, &mut rng).and_then(|v| v.as_number());
             assert_eq!(value, Some([5.0, 7.0][leaf - 1]));
         }
+    }
+
+    /// A label drawn past the ones a leaf's first values hold: never one of those, the others
+    /// by count, in a leaf of runs and in one kept value by value; none when nothing is left.
+    #[test]
+    fn draws_a_label_past_the_skipped_ones_by_count() {
+        let label = |text: &str| Value::Label(Arc::from(text));
+        let of = |counts: &[(&str, usize)]| {
+            let values = counts
+                .iter()
+                .flat_map(|&(text, count)| std::iter::repeat_n(label(text), count))
+                .collect();
+            (0, Runs::new(values))
+        };
+        let leaves = [
+            of(&[("\u{0}", 30), ("a", 20), ("b", 10)]),
+            of(&[("\u{0}", 2), ("a", 1), ("b", 1), ("c", 1), ("d", 1)]),
+            of(&[("a", 3), ("b", 1)]),
+            of(&[("\u{0}", 5)]),
+        ];
+        let drawable = drawable_of(&leaves);
+        let skipped = |value: &Value| matches!(value, Value::Label(l) if &**l == "\u{0}");
+        let mut rng = rng_for(4, "except");
+        for (leaf, expected) in [(0, 2.0 / 3.0), (1, 0.25), (2, 0.75)] {
+            let draws: Vec<Value> = (0..6_000)
+                .map(|_| {
+                    drawable
+                        .draw_label_except(leaf, skipped, &mut rng)
+                        .expect("a label")
+                })
+                .collect();
+            assert!(!draws.iter().any(skipped), "leaf {leaf}");
+            let a = draws.iter().filter(|v| (*v).same(&label("a"))).count() as f64 / 6_000.0;
+            assert!((a - expected).abs() < 0.03, "leaf {leaf}: {a}");
+        }
+        assert!(drawable.draw_label_except(3, skipped, &mut rng).is_none());
+        let numbers = drawable_of(&[(0, Runs::new(vec![Value::Number(1.0); 3]))]);
+        assert!(numbers.draw_label_except(0, skipped, &mut rng).is_none());
     }
 
     #[test]

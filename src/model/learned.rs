@@ -488,10 +488,10 @@ impl LearnedModel {
         interval: Option<(f64, f64)>,
         rng: &mut SynthRng,
     ) {
-        // A rare label is coded as in training, and written as a frequent one.
+        // A rare label is coded as in training, and written as a frequent one of its leaf.
         let rare_code = is_rare(&value).then(|| self.encoders[column].encode(&value));
         let value = match rare_code {
-            Some(_) => self.columns[column].frequent_value(rng),
+            Some(_) => self.frequent_like(column, draft, rng),
             None => value,
         };
         let value = clip(value, self.bounds[column]);
@@ -514,6 +514,21 @@ impl LearnedModel {
             };
         }
         draft.row[column] = value;
+    }
+
+    /// A frequent label written for a rare one drawn for `column` in `draft`: one of the other
+    /// labels of the leaf it was drawn from (the row's earlier columns chose that leaf), else
+    /// one of the column's on its own.
+    fn frequent_like(&self, column: usize, draft: &Draft<'_>, rng: &mut SynthRng) -> Value {
+        let model = &self.columns[column];
+        let from_leaf = match model {
+            ColumnModel::Tree(conditional) => {
+                let (leaf, leaves) = conditional.leaf_of(draft.codes);
+                leaves.draw_label_except(leaf, is_rare, rng)
+            }
+            _ => None,
+        };
+        from_leaf.unwrap_or_else(|| model.frequent_value(rng))
     }
 
     /// For each column, whether some tree reads its code (as an earlier column of the same row
