@@ -1103,7 +1103,7 @@ fn fit_calendar(
     let table: BTreeMap<i64, Value> = by_key
         .into_iter()
         .filter_map(|(key, values)| {
-            let (count, value) = values.into_values().max_by_key(|(count, _)| *count)?;
+            let (count, value) = majority(values)?;
             (count >= min_count).then_some((key, value))
         })
         .collect();
@@ -1115,6 +1115,15 @@ type LookupTable = Vec<(Value, Value)>;
 
 /// How often each value was seen (with the value).
 type Counts = HashMap<ValueKey, (usize, Value)>;
+
+/// The most frequent value with its count; on a tie, the value sorting first, so that the
+/// rule found does not depend on the hash map's order (which differs from run to run).
+fn majority(values: Counts) -> Option<(usize, Value)> {
+    values
+        .into_iter()
+        .max_by(|a, b| a.1.0.cmp(&b.1.0).then_with(|| b.0.cmp(&a.0)))
+        .map(|(_, counted)| counted)
+}
 
 /// A hashable stand-in for a value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1314,7 +1323,7 @@ fn fit_lookup(
         .into_values()
         .filter_map(|(key, values)| {
             let total: usize = values.values().map(|(count, _)| count).sum();
-            let (count, value) = values.into_values().max_by_key(|(count, _)| *count)?;
+            let (count, value) = majority(values)?;
             (total >= min_count && count >= min_count).then_some((key, value))
         })
         .collect();
@@ -1796,6 +1805,24 @@ fn local_time_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Two values seen equally often: the lookup's value is the one sorting first, whatever
+    /// order each hash map (seeded afresh) lists them in. Taken as the map listed them, the
+    /// rule found (and the model file) changed from run to run.
+    #[test]
+    fn a_tie_goes_to_the_value_sorting_first_in_every_map() {
+        let label = |text: &str| Value::Label(std::sync::Arc::from(text));
+        for _ in 0..32 {
+            let mut counts = Counts::new();
+            for text in ["delta", "alpha", "charlie", "bravo"] {
+                let count = if text == "bravo" { 1 } else { 4 };
+                counts.insert(ValueKey::of(&label(text)), (count, label(text)));
+            }
+            let (count, value) = majority(counts).expect("a value");
+            assert_eq!(count, 4);
+            assert_eq!(ValueKey::of(&value), ValueKey::of(&label("alpha")));
+        }
+    }
     use crate::data::Column;
 
     /// The screens as they were written first, hashing values: what the coded screens and
