@@ -1191,8 +1191,9 @@ enum Grid {
     Step(f64),
     /// The few values real rows of a column with fractions take (each seen in at least the
     /// privacy threshold rows; the rows of rarer ones are few, [`GRID_COVER`]), sorted: the
-    /// nearest of them. Not for whole numbers: the rows of rare years or counts would pile up
-    /// on the nearest frequent one.
+    /// nearest of them. Not for whole numbers (the rows of rare years or counts would pile up
+    /// on the nearest frequent one), except codes: every real value of whole numbers that lie
+    /// far apart ([`sparse_codes`]).
     Values(Vec<f64>),
 }
 
@@ -1220,6 +1221,9 @@ impl Grid {
             ColumnKind::Numerical => {
                 let whole = numbers().all(|x| x.fract() == 0.0 && x.abs() < 9.0e15);
                 if whole {
+                    if let Some(codes) = sparse_codes(numbers()) {
+                        return Grid::Values(codes);
+                    }
                     // Years, counts: rounded (on their step, wind directions in tens).
                     let step = numbers().fold(0u64, |step, x| gcd(step, x.abs() as u64));
                     return match step {
@@ -1264,8 +1268,9 @@ impl Grid {
             Grid::Free | Grid::Whole => true,
             Grid::Step(step) => step.is_finite() && *step > 0.0,
             Grid::Values(values) => {
+                // A column's few values with fractions, or its codes (sparse whole numbers).
                 !values.is_empty()
-                    && values.len() <= GRID_VALUES
+                    && values.len() <= GRID_VALUES.max(MAX_CODES)
                     && values.iter().all(|v| v.is_finite())
                     && values.windows(2).all(|pair| pair[0] < pair[1])
             }
@@ -1309,6 +1314,25 @@ fn few_values(numbers: impl Iterator<Item = f64>, min_count: usize) -> Option<Ve
     values.sort_by(f64::total_cmp);
     Some(values)
 }
+
+/// The distinct values of a column of whole numbers that are codes, not amounts: they lie
+/// a thousand apart on average (TPC-DS's brand ids 1001001 to 10016017, 86 of them), so a
+/// number smoothed between two neighbours names no real code (4974128). At most
+/// [`MAX_CODES`] of them, sorted.
+fn sparse_codes(numbers: impl Iterator<Item = f64>) -> Option<Vec<f64>> {
+    let mut codes: Vec<f64> = numbers.collect();
+    codes.sort_by(f64::total_cmp);
+    codes.dedup();
+    let (first, last) = (*codes.first()?, *codes.last()?);
+    let sparse = codes.len() >= 2 && (last - first) >= SPARSE_GAP * codes.len() as f64;
+    (sparse && codes.len() <= MAX_CODES).then_some(codes)
+}
+
+/// The mean distance between a column's whole numbers that makes them codes.
+const SPARSE_GAP: f64 = 1_000.0;
+
+/// The most codes a column is put on ([`sparse_codes`]).
+const MAX_CODES: usize = 4_096;
 
 /// The range numbers may take: the real range without the `min_count - 1` most extreme values
 /// on each side (as [`Marginal`] does).
@@ -1902,6 +1926,35 @@ mod tests {
         assert_eq!(grid(ColumnKind::Numerical, many), Grid::Free);
         assert!(Grid::Values(vec![2.0, 1.0]).check().is_err());
         assert!(Grid::Step(0.0).check().is_err());
+    }
+
+    /// Whole numbers a thousand apart on average are codes: a draw goes to the nearest real
+    /// one, not to a number between two (TPC-DS's brand ids: half of them named no real
+    /// brand); whole numbers closer together (years, counts, ids of a few hundred) are only
+    /// rounded. The grid passes the model file's check.
+    #[test]
+    fn codes_far_apart_are_put_on_their_real_values() {
+        let brands: Vec<f64> = (1..=10)
+            .flat_map(|category| (1..=9).map(move |n| f64::from(category * 1_000_000 + n)))
+            .collect();
+        let grid = Grid::of(&numbers(ColumnKind::Numerical, brands.clone()), 5);
+        let Grid::Values(values) = &grid else {
+            panic!("codes: {grid:?}");
+        };
+        assert_eq!(values.len(), 90);
+        assert_eq!(grid.put(4_974_128.0), 5_000_001.0);
+        assert_eq!(grid.put(3_000_004.4), 3_000_004.0);
+        assert!(grid.check().is_ok());
+        let manufacturers = (0..130).map(|i| f64::from(i * 7 % 1_000 + 1));
+        assert_eq!(
+            Grid::of(&numbers(ColumnKind::Numerical, manufacturers), 5),
+            Grid::Whole
+        );
+        let years = (0..300).map(|i| f64::from(1950 + i % 60));
+        assert_eq!(
+            Grid::of(&numbers(ColumnKind::Numerical, years), 5),
+            Grid::Whole
+        );
     }
 
     /// A column the children work out is drawn after every other, ids and text included, and
