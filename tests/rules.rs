@@ -394,6 +394,64 @@ fn a_status_that_turns_on_a_day_keeps_to_that_day() {
     assert_eq!(off, 0, "lines whose status is not their day's");
 }
 
+/// A flag that names a period of a date (`N` once the receipt date passes a day, `R` or `A`
+/// at random before it, as TPC-H's `l_returnflag`) keeps to its periods in every synthetic
+/// row, written before its date in the table; the flags keep their real mix.
+#[test]
+fn a_flag_naming_a_period_of_a_date_keeps_to_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut rng = dxsynth::sampling::rng_for(SEED, "flag by period");
+    let first = NaiveDate::from_ymd_opt(2020, 1, 1).expect("a day");
+    let cutoff = NaiveDate::from_ymd_opt(2021, 3, 17).expect("a day");
+    let mut lines = String::from("line_id,flag,received,amount\n");
+    let mut real = HashMap::<&str, usize>::new();
+    // About one row a day, so that the trees' bins of the date mix the flags around the day.
+    for line in 1..=3000 {
+        let received = first + chrono::Days::new(rng.random_range(0..3650));
+        let flag = match (received <= cutoff, rng.random_bool(0.5)) {
+            (false, _) => "N",
+            (true, true) => "R",
+            (true, false) => "A",
+        };
+        *real.entry(flag).or_default() += 1;
+        let amount = rng.random_range(1..500);
+        writeln!(lines, "{line},{flag},{received},{amount}").expect("a line");
+    }
+    std::fs::write(dir.path().join("lines.csv"), lines).expect("written");
+    let schema = dir.path().join("schema.yaml");
+    std::fs::write(
+        &schema,
+        "tables:\n  lines:\n    path: lines.csv\n    primary_key: line_id\n",
+    )
+    .expect("schema written");
+    let out = dir.path().join("out");
+    common::run(&schema, &out, SEED, 1.0);
+    let rule = "lines: flag in periods of received (3 values)";
+    let measured = adherence(&schema, &out);
+    let found: Vec<&String> = measured.keys().collect();
+    assert_eq!(measured.get(rule), Some(&(1.0, 1.0)), "found: {found:?}");
+    let lines = common::Csv::read(&out.join("lines.csv"));
+    let (mut off, mut flags) = (0, HashMap::<&str, usize>::new());
+    for (received, flag) in lines
+        .column("received")
+        .into_iter()
+        .zip(lines.column("flag"))
+    {
+        let received = NaiveDate::parse_from_str(received, "%Y-%m-%d").expect("a date");
+        off += usize::from((flag == "N") != (received > cutoff));
+        *flags.entry(flag).or_default() += 1;
+    }
+    assert_eq!(off, 0, "lines whose flag is not their period's");
+    for flag in ["R", "A"] {
+        let count = |counts: &HashMap<&str, usize>| counts.get(flag).copied().unwrap_or(0);
+        let (synthetic, real) = (count(&flags), count(&real));
+        assert!(
+            synthetic.abs_diff(real) < real / 5,
+            "{flag}: {synthetic}, real {real}"
+        );
+    }
+}
+
 /// A key that determines another in every real row keeps doing so: each plane is flown by
 /// one airline (the plane's key determines the airline's), and each customer shops at one
 /// store (the customer's key determines the store's), whether the determined key is assigned

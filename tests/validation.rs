@@ -1041,6 +1041,7 @@ fn declared_rules_of_the_wrong_types_or_twice_about_the_same_columns_are_refused
                     - "a = year(a)"
                     - "d <= d"
                     - "b = a * d"
+                    - "a in periods of d"
             "#,
         ),
     ]);
@@ -1058,6 +1059,11 @@ fn declared_rules_of_the_wrong_types_or_twice_about_the_same_columns_are_refused
         &stderr,
         place,
         &["b = a * d", "works on numbers", "`d` is datetime"],
+    );
+    assert_reported(
+        &stderr,
+        place,
+        &["a in periods of d", "a category or flag and a datetime"],
     );
     assert!(
         !stderr.lines().any(|l| l.contains("rule `a < b`")),

@@ -426,13 +426,40 @@ impl LearnedModel {
                 },
             )
             .collect();
+        let periods = self.enforcer.has_periods(column);
         for (draft, pick) in drafts.iter_mut().zip(picked) {
             let value = match pick {
                 Ok(pick) => leaves.value(pick).unwrap_or(Value::Null),
                 Err(value) => value,
             };
+            let value = match periods {
+                true => self.redrawn_into_period(column, conditional, draft, value, rng),
+                false => value,
+            };
             self.keep_drawn(column, draft, value, None, rng);
         }
+    }
+
+    /// `value`, drawn again from the draft's leaf while outside its period of the row's day
+    /// ([`Enforcer::has_periods`]); the fix then replaces one still outside.
+    fn redrawn_into_period(
+        &self,
+        column: usize,
+        conditional: &Conditional,
+        draft: &Draft<'_>,
+        mut value: Value,
+        rng: &mut SynthRng,
+    ) -> Value {
+        for _ in 0..REDRAWS {
+            if self
+                .enforcer
+                .acceptable(column, &value, draft.row, draft.context)
+            {
+                break;
+            }
+            value = conditional.sample(draft.codes, rng);
+        }
+        value
     }
 
     /// Draws one column of a draft row (its earlier columns already drawn): the model's value,

@@ -319,6 +319,12 @@ fn rule_fits(rule: &Rule, rows: usize) -> bool {
             ..
         } => steps.len() <= rows && steps.is_sorted_by_key(|(start, _)| *start),
         RuleKind::Lookup { table, .. } => table.len() <= rows,
+        RuleKind::Periods { periods, .. } => {
+            periods.len() <= rows
+                && periods
+                    .iter()
+                    .all(|(_, first, last, count)| first <= last && *count <= rows)
+        }
         RuleKind::ChildValues { table, .. } => {
             table.len() <= rows && table.iter().all(|(set, _)| set.len() <= 8)
         }

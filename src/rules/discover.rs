@@ -15,8 +15,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::measure::{
-    Adherence, FUNCTION_TOLERANCE, MIN_SUPPORT, ORDER_TOLERANCE, calendar_value, chance_rate,
-    clock_minutes, is_clock_time, measure, significant, unit,
+    Adherence, FUNCTION_TOLERANCE, MIN_SUPPORT, ORDER_TOLERANCE, ValueKey, calendar_value,
+    chance_rate, clock_minutes, is_clock_time, measure, significant, unit,
 };
 use super::{
     Col, Frame, IntOp, Mapping, Origin, Overrides, Part, Resolved, Rule, RuleKind, local_time,
@@ -79,6 +79,19 @@ pub fn discover(frame: &Frame<'_>, min_count: usize) -> Vec<Rule> {
     kinds.extend(empties(frame));
     let earlier = kinds.clone();
     kinds.extend(lookups(frame, &sample, min_count, &earlier));
+    let determined: HashSet<String> = kinds
+        .iter()
+        .filter_map(determined_column)
+        .map(str::to_string)
+        .collect();
+    let determined = |name: &str| determined.contains(name);
+    kinds.extend(super::periods::discover(
+        frame,
+        &sample,
+        min_count,
+        &determined,
+        MAX_PAIR_COLUMNS,
+    ));
     kinds.extend(copies(frame, &sample));
     kinds.extend(super::totals::discover(frame, min_count));
     kinds
@@ -119,6 +132,16 @@ pub fn fit(template: &RuleKind, frame: &Frame<'_>, min_count: usize) -> Option<R
             table,
         } => {
             *table = super::totals::fit_values_of(frame, (target, source), min_count);
+        }
+        RuleKind::Periods {
+            target,
+            source,
+            periods,
+        } => {
+            let target = frame.resolve(&Col::Own(target.clone()))?;
+            let source = frame.resolve(&Col::Own(source.clone()))?;
+            *periods =
+                super::periods::fit(target, source, frame.rows, min_count).unwrap_or_default();
         }
         RuleKind::LocalTime {
             target,
@@ -1123,26 +1146,6 @@ fn majority(values: Counts) -> Option<(usize, Value)> {
         .into_iter()
         .max_by(|a, b| a.1.0.cmp(&b.1.0).then_with(|| b.0.cmp(&a.0)))
         .map(|(_, counted)| counted)
-}
-
-/// A hashable stand-in for a value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum ValueKey {
-    Null,
-    Number(u64),
-    Label(std::sync::Arc<str>),
-    Flag(bool),
-}
-
-impl ValueKey {
-    fn of(value: &Value) -> ValueKey {
-        match value {
-            Value::Null => ValueKey::Null,
-            Value::Number(x) => ValueKey::Number(x.to_bits()),
-            Value::Label(label) => ValueKey::Label(label.clone()),
-            Value::Flag(flag) => ValueKey::Flag(*flag),
-        }
-    }
 }
 
 /// A column determined by another through a lookup table (categorical, boolean or integer

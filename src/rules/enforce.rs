@@ -14,7 +14,8 @@
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
-use super::measure::{calendar_value, clock_minutes, lookup};
+use super::measure::{calendar_value, clock_minutes, in_period, lookup};
+use super::periods::Period;
 use super::{Col, IntOp, Mapping, Part, Rule, RuleKind};
 use crate::data::{Column, Value, ValueFormat, floor};
 use crate::sampling::SynthRng;
@@ -75,6 +76,12 @@ enum Step {
     /// Drawn again while empty in a row where one of these columns (drawn before it) has a
     /// value: an empty rule whose `then` comes first, read the other way.
     Present(Vec<usize>),
+    /// Drawn again while outside its period of the day of `source` (drawn before it), at last
+    /// replaced by a value whose period holds that day ([`RuleKind::Periods`]).
+    Period {
+        source: usize,
+        periods: Vec<Period>,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -192,6 +199,12 @@ impl Enforcer {
         for &(day, year, month) in &days {
             waits[day].extend([year, month]);
         }
+        let periods = periods_of(rules, &own, &derived);
+        for (target, source, _) in &periods {
+            if !depends_on(&derived, &waits, &[*source], *target) {
+                waits[*target].push(*source);
+            }
+        }
         let order = topological(order, &derived, &waits);
         let rank = ranks(&order, columns.len());
         let mut enforcer = Enforcer {
@@ -215,6 +228,11 @@ impl Enforcer {
             }
         }
         enforcer.push_emptiness(rules, &own, &rank);
+        for (target, source, periods) in periods {
+            if rank[source] < rank[target] {
+                enforcer.steps[target].push(Step::Period { source, periods });
+            }
+        }
         (enforcer, order)
     }
 
@@ -348,6 +366,14 @@ impl Enforcer {
                 Step::Within(bounds) | Step::Fallback(bounds) => bounds
                     .iter()
                     .all(|b| b.other.iter().all(|(at, _)| fits(*at)) && b.fits()),
+                Step::Period { source, periods } => {
+                    *source < columns
+                        && periods.len() <= rows
+                        && periods
+                            .iter()
+                            .all(|(_, first, last, count)| first <= last && *count <= rows)
+                        && periods.is_sorted_by(|a, b| a.0.order(&b.0).is_lt())
+                }
             };
             if !ok {
                 return Err("a rule step with an index, divisor or bound out of range".into());
@@ -372,7 +398,8 @@ impl Enforcer {
             return true;
         }
         let Value::Number(x) = value else {
-            return !value.is_null() || !self.must_have_value(column, row);
+            return (!value.is_null() || !self.must_have_value(column, row))
+                && self.in_periods(column, value, row);
         };
         if let Some(common) = self.common.get(column).filter(|c| !c.is_empty())
             && common
@@ -394,7 +421,22 @@ impl Enforcer {
             | Step::DayOfMonth { .. }
             | Step::Fallback(_)
             | Step::Empty(_)
-            | Step::Present(_) => true,
+            | Step::Present(_)
+            | Step::Period { .. } => true,
+        })
+    }
+
+    /// Whether `value` of `column` lies in its period of every period rule's day in `row`
+    /// (a value without a period, or a row without that day, does).
+    fn in_periods(&self, column: usize, value: &Value, row: &[Value]) -> bool {
+        self.steps.get(column).is_none_or(|steps| {
+            steps.iter().all(|step| match step {
+                Step::Period { source, periods } => row
+                    .get(*source)
+                    .and_then(|day| in_period(periods, value, day))
+                    .is_none_or(|holds| holds),
+                _ => true,
+            })
         })
     }
 
@@ -443,9 +485,10 @@ impl Enforcer {
     }
 
     /// Whether every value drawn for `column` is kept as drawn, up to fixes that take no random
-    /// number but in a row whose derivation cannot be made ([`Step::Fallback`]): no bound to
-    /// redraw it into ([`Enforcer::interval`] is `None`) and no common clock times
-    /// ([`Enforcer::acceptable`] accepts it).
+    /// number but in a row whose derivation cannot be made ([`Step::Fallback`]) and redraws
+    /// into a period ([`Enforcer::has_periods`]): no bound to redraw it into
+    /// ([`Enforcer::interval`] is `None`) and no common clock times ([`Enforcer::acceptable`]
+    /// accepts it).
     pub fn keeps_draws(&self, column: usize) -> bool {
         let bounded = self
             .steps
@@ -460,6 +503,14 @@ impl Enforcer {
             .get(column)
             .is_some_and(|steps| steps.iter().any(|step| matches!(step, Step::Present(_))));
         !bounded && !timed && !redrawn
+    }
+
+    /// Whether a value of `column` may lie outside its period ([`RuleKind::Periods`]), to be
+    /// drawn again: the few that do are, after the column is drawn for every row at once.
+    pub fn has_periods(&self, column: usize) -> bool {
+        self.steps
+            .get(column)
+            .is_some_and(|steps| steps.iter().any(|step| matches!(step, Step::Period { .. })))
     }
 
     /// Whether the rules derive `column` and do nothing else to it ([`Enforcer::derived`] may
@@ -493,7 +544,8 @@ impl Enforcer {
             | Step::DayOfMonth { .. }
             | Step::Fallback(_)
             | Step::Empty(_)
-            | Step::Present(_) => None,
+            | Step::Present(_)
+            | Step::Period { .. } => None,
         })
     }
 
@@ -534,7 +586,11 @@ impl Enforcer {
                     ))
                 }
                 Step::Derive(Derive::Copy { source }) => read.push(*source),
-                Step::Derive(_) | Step::DayOfMonth { .. } | Step::Empty(_) | Step::Present(_) => {}
+                Step::Derive(_)
+                | Step::DayOfMonth { .. }
+                | Step::Empty(_)
+                | Step::Present(_)
+                | Step::Period { .. } => {}
             }
         }
         read
@@ -584,6 +640,12 @@ impl Enforcer {
                     self.within(value, bounds, *grid, (row, context), range, rng)
                 }
                 Step::DayOfMonth { year, month } => day_in_month(value, row, (*year, *month)),
+                Step::Period { source, periods } => in_its_period(
+                    value,
+                    row.get(*source).unwrap_or(&Value::Null),
+                    periods,
+                    rng,
+                ),
             };
         }
         value
@@ -671,6 +733,51 @@ impl Enforcer {
             x
         })
     }
+}
+
+/// `value` when it lies in its period of `moment`'s day, else a value whose period holds that
+/// day, drawn by its real rows (`value` when none does).
+fn in_its_period(value: Value, moment: &Value, periods: &[Period], rng: &mut SynthRng) -> Value {
+    if in_period(periods, &value, moment) != Some(false) {
+        return value;
+    }
+    let holding = |(other, ..): &&Period| in_period(periods, other, moment) == Some(true);
+    let total: usize = periods.iter().filter(holding).map(|p| p.3).sum();
+    if total == 0 {
+        return value;
+    }
+    let mut pick = rng.random_range(0..total);
+    for period in periods.iter().filter(holding) {
+        if pick < period.3 {
+            return period.0.clone();
+        }
+        pick -= period.3;
+    }
+    value
+}
+
+/// The own columns of every periods rule whose target no rule derives: (target, source,
+/// periods).
+fn periods_of(
+    rules: &[Rule],
+    own: &dyn Fn(&str) -> Option<usize>,
+    derived: &[Option<(Derive, Vec<usize>)>],
+) -> Vec<(usize, usize, Vec<Period>)> {
+    rules
+        .iter()
+        .filter_map(|rule| match &rule.kind {
+            RuleKind::Periods {
+                target,
+                source,
+                periods,
+            } => {
+                let (target, source) = (own(target)?, own(source)?);
+                (derived.get(target)?.is_none() && target != source)
+                    .then(|| (target, source, periods.clone()))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// The most terms a bound read from a model file may sum (a table's columns and its parent's
@@ -1720,6 +1827,52 @@ mod tests {
                 found.as_number().map(f64::to_bits)
             );
         }
+    }
+
+    /// A flag with periods along a date, first in the model's order: it waits for the date,
+    /// a flag outside its period is refused (so drawn again) and at last replaced by one whose
+    /// period holds the day, in the real mix of those.
+    #[test]
+    fn a_flag_waits_for_its_date_and_keeps_to_its_periods() {
+        let mut flag = integers("flag");
+        flag.kind = ColumnKind::Categorical;
+        let mut date = integers("date");
+        date.kind = ColumnKind::Datetime;
+        let label = |text: &str| Value::Label(text.into());
+        let periods = vec![
+            (label("A"), i64::MIN, 99, 300),
+            (label("N"), 100, i64::MAX, 500),
+            (label("R"), i64::MIN, 99, 100),
+        ];
+        let kind = RuleKind::Periods {
+            target: "flag".into(),
+            source: "date".into(),
+            periods,
+        };
+        let (enforcer, order) =
+            Enforcer::compile(&[rule(kind)], (&[flag, date], &[]), vec![0, 1], &[]);
+        assert_eq!(order, vec![1, 0], "the flag waits for its date");
+        assert!(enforcer.has_periods(0), "a flag may be drawn again");
+        let day = |day: f64| vec![Value::Null, Value::Number(day * 86_400.0 + 60.0)];
+        let (before, after) = (day(99.0), day(100.0));
+        assert!(!enforcer.acceptable(0, &label("N"), &before, &[]));
+        assert!(enforcer.acceptable(0, &label("N"), &after, &[]));
+        assert!(enforcer.acceptable(0, &label("R"), &before, &[]));
+        assert!(!enforcer.acceptable(0, &label("R"), &after, &[]));
+        assert!(enforcer.acceptable(0, &label("rare"), &after, &[]));
+        let mut rng = crate::sampling::rng_for(3, "t");
+        let mut fixed = |value: &str, row: &[Value]| {
+            enforcer.fix(0, label(value), (row, &[]), (None, None), &mut rng)
+        };
+        assert_eq!(fixed("R", &after), label("N"), "N alone holds from day 100");
+        let mut a = 0;
+        for _ in 0..1000 {
+            let value = fixed("N", &before);
+            assert_ne!(value, label("N"));
+            a += usize::from(value == label("A"));
+        }
+        assert!((700..800).contains(&a), "A three times as often as R: {a}");
+        assert_eq!(fixed("A", &before), label("A"), "kept as drawn");
     }
 
     /// A local time's parts drawn day first: the day waits for its year and month, and is cut

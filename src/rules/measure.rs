@@ -156,6 +156,9 @@ pub fn row_check<'r>(rule: &'r RuleKind, columns: &[Resolved<'_>]) -> Check<'r> 
             let expected = lookup(table, values[1])?;
             Some(same(values[0], expected))
         }),
+        RuleKind::Periods { periods, .. } => {
+            Box::new(move |values| in_period(periods, values[0], values[1]))
+        }
         RuleKind::Sum { clock, .. } => {
             let finest = columns
                 .iter()
@@ -441,6 +444,32 @@ pub fn lookup<'t>(table: &'t [(Value, Value)], key: &Value) -> Option<&'t Value>
         .map(|index| &table[index].1)
 }
 
+/// Whether `value` lies in its period of `periods` ([`RuleKind::Periods`]) when its row's
+/// datetime is `moment`: always for a value without a period; `None` when either is empty.
+pub fn in_period(
+    periods: &[(Value, i64, i64, usize)],
+    value: &Value,
+    moment: &Value,
+) -> Option<bool> {
+    if value.is_null() {
+        return None;
+    }
+    // Days since 1970-01-01, as `Part::DaySeq` counts them (without reading the calendar: this
+    // runs for every drawn row).
+    let day = (moment.as_number()? / 86_400.0).floor();
+    if !day.is_finite() {
+        return None;
+    }
+    let day = day as i64;
+    Some(period_of(periods, value).is_none_or(|(first, last)| (first..=last).contains(&day)))
+}
+
+/// The first and last day of `value`'s period (`None`: it has none).
+pub fn period_of(periods: &[(Value, i64, i64, usize)], value: &Value) -> Option<(i64, i64)> {
+    let at = periods.binary_search_by(|(v, ..)| v.order(value)).ok()?;
+    Some((periods[at].1, periods[at].2))
+}
+
 /// Whether two values are the same (numbers up to rounding noise).
 pub fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
@@ -470,6 +499,27 @@ pub fn is_date(year: f64, month: f64, day: f64) -> bool {
 /// under 60.
 pub fn is_clock_time(x: f64) -> bool {
     x.fract() == 0.0 && (0.0..=2400.0).contains(&x) && x.rem_euclid(100.0) < 60.0
+}
+
+/// A hashable stand-in for a value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(super) enum ValueKey {
+    Null,
+    Number(u64),
+    Label(std::sync::Arc<str>),
+    Flag(bool),
+}
+
+impl ValueKey {
+    /// The key of a value.
+    pub(super) fn of(value: &Value) -> ValueKey {
+        match value {
+            Value::Null => ValueKey::Null,
+            Value::Number(x) => ValueKey::Number(x.to_bits()),
+            Value::Label(label) => ValueKey::Label(label.clone()),
+            Value::Flag(flag) => ValueKey::Flag(*flag),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 //! - [`enforce`]: the compiled form a learned model applies while it draws a row;
 //! - [`local_time`]: a datetime in universal time beside its local parts, and their offsets;
 //! - [`measure`]: the share of rows of a frame obeying a rule;
+//! - [`periods`]: the days each value of a status is seen on;
 //! - [`text`]: the rule language of `validate`, `inspect` and the schema's `rules:` section.
 
 pub mod discover;
@@ -19,6 +20,7 @@ pub mod enforce;
 pub mod keyed;
 pub mod local_time;
 pub mod measure;
+pub mod periods;
 pub mod text;
 pub mod totals;
 
@@ -385,6 +387,21 @@ pub enum RuleKind {
         /// holds, sorted; the first from the start ([`local_time::FROM_THE_START`]).
         offsets: Vec<(i64, i64)>,
     },
+    /// Each value of `target` is seen between two days of the datetime `source` only: a
+    /// status that names a period (TPC-H's `l_returnflag` is `N` from the day
+    /// `l_receiptdate` passes 1995-06-17, `R` or `A` until then). A value without a period
+    /// may be on any day. Kept as the row is drawn: the target waits for its source, and a
+    /// value outside its period is drawn again. Since format 26.
+    Periods {
+        /// The categorical column.
+        target: String,
+        /// The datetime.
+        source: String,
+        /// (value, first day, last day, real rows): days count from 1970-01-01, both ends
+        /// included, each the day of a real row with at least the privacy threshold of the
+        /// value's rows outside it on that side; sorted by value.
+        periods: Vec<(Value, i64, i64, usize)>,
+    },
     /// The `then` columns are empty in every row where `when` is empty: a cancelled flight
     /// has no departure delay, no arrival time and no air time. Read the other way, a row
     /// with a value in one of `then` has one in `when`.
@@ -499,6 +516,7 @@ impl RuleKind {
             RuleKind::Arithmetic { .. } => "arithmetic",
             RuleKind::Calendar { .. } => "calendar",
             RuleKind::Lookup { .. } => "lookup",
+            RuleKind::Periods { .. } => "periods",
             RuleKind::Sum { clock: false, .. } => "sum",
             RuleKind::Sum { clock: true, .. } => "clock sum",
             RuleKind::Product { .. } => "product",
@@ -557,6 +575,7 @@ impl RuleKind {
                 ..
             } => format!("calendar {target} {source} {}", part.name()),
             RuleKind::Lookup { target, source, .. } => format!("lookup {target} {source}"),
+            RuleKind::Periods { target, source, .. } => format!("periods {target} {source}"),
             RuleKind::Sum { total, a, b, clock } => {
                 let mut all = [total.as_str(), a.as_str(), b.as_str()];
                 all.sort_unstable();
@@ -591,7 +610,8 @@ impl RuleKind {
             RuleKind::Difference { from, to, .. } => vec![from.clone(), to.clone()],
             RuleKind::Arithmetic { target, source, .. }
             | RuleKind::Calendar { target, source, .. }
-            | RuleKind::Lookup { target, source, .. } => vec![own(target), own(source)],
+            | RuleKind::Lookup { target, source, .. }
+            | RuleKind::Periods { target, source, .. } => vec![own(target), own(source)],
             RuleKind::Sum { total, a, b, .. } | RuleKind::Product { total, a, b } => {
                 vec![own(total), own(a), own(b)]
             }
@@ -873,6 +893,13 @@ fn mistyped(rule: &RuleKind, kinds: Vec<(String, Option<ColumnKind>)>) -> Option
                 (_, Some(ColumnKind::Datetime)),
             ] => None,
             _ => Some(listed("a number or category taken from a datetime")),
+        },
+        RuleKind::Periods { .. } => match kinds.as_slice() {
+            [
+                (_, Some(ColumnKind::Categorical | ColumnKind::Boolean)),
+                (_, Some(ColumnKind::Datetime)),
+            ] => None,
+            _ => Some(listed("a category or flag and a datetime")),
         },
         RuleKind::LocalTime { .. } => match kinds.as_slice() {
             [(_, Some(ColumnKind::Datetime)), parts @ ..]

@@ -7,6 +7,7 @@
 //! hour = sched_dep_time // 100           (also `% 100`)
 //! d_year = year(d_date)                  calendar (`+ 1` offsets; names follow by lookup)
 //! tzone = lookup(tz)                     a column determined by another (a lookup table)
+//! l_returnflag in periods of l_receiptdate   each value seen between two days of the datetime
 //! total = subtotal + tax                 (`a - b` is read as `a = total + b`)
 //! total = quantity * products.price * [0.95, 1.05]   a product with a column of a key's row
 //! dep_time = clock(sched_dep_time + dep_delay)
@@ -79,6 +80,15 @@ impl fmt::Display for RuleKind {
                 source,
                 table,
             } => write!(f, "{target} = lookup({source}) ({} values)", table.len()),
+            RuleKind::Periods {
+                target,
+                source,
+                periods,
+            } => write!(
+                f,
+                "{target} in periods of {source} ({} values)",
+                periods.len()
+            ),
             RuleKind::Sum { total, a, b, clock } => {
                 if *clock {
                     write!(f, "{total} = clock({a} + {b})")
@@ -224,6 +234,13 @@ pub fn parse(text: &str) -> Result<RuleKind, String> {
             column: name(column)?,
             midnight_2400: true,
             common: Vec::new(),
+        });
+    }
+    if let Some((target, source)) = text.split_once(" in periods of ") {
+        return Ok(RuleKind::Periods {
+            target: name(target)?,
+            source: name(source)?,
+            periods: Vec::new(),
         });
     }
     if let Some((left, right)) = text.split_once(" in ") {
@@ -599,6 +616,15 @@ mod tests {
                 if source == "l_linestatus" && table.is_empty()
         ));
         assert!(parse("o_orderstatus = lookup(values of l_linestatus)").is_err());
+        // Periods: fitted on the data, the note left out; printed as written.
+        let text = "l_returnflag in periods of l_receiptdate";
+        let rule = parse(&format!("{text} (3 values)")).expect("periods read");
+        assert!(matches!(
+            &rule,
+            RuleKind::Periods { target, source, periods }
+                if target == "l_returnflag" && source == "l_receiptdate" && periods.is_empty()
+        ));
+        assert_eq!(rule.to_string(), format!("{text} (0 values)"));
         assert!(matches!(
             parse("d_day_name = weekday(d_date) (by lookup, 7 values)"),
             Ok(RuleKind::Calendar { .. })
