@@ -27,7 +27,8 @@ pub type Period = (Value, i64, i64, usize);
 /// The periods of every categorical column (not one `determined` already) along every
 /// datetime column of the frame, where they hold in all but [`FUNCTION_TOLERANCE`] of the rows
 /// and chance would break them far more often (pairing each row's day with another row's
-/// value).
+/// value). A pair is tried on every row only when the `sample` rows show a period: a value
+/// with fewer than twice `min_count` of them (about 2% of the rows) is none.
 pub fn discover(
     frame: &Frame<'_>,
     sample: &[usize],
@@ -57,11 +58,12 @@ pub fn discover(
         let rule = sources
             .iter()
             .filter_map(|source| {
+                // A screen on the sample first: most pairs have no period there, and a pass
+                // over every row for each pair cost TPC-H's lines 40 ms.
+                let on_sample = fit_rows(*target, *source, sample.iter().copied(), min_count)?;
+                on_sample.iter().any(bounded).then_some(())?;
                 let periods = fit(*target, *source, frame.rows, min_count)?;
-                periods
-                    .iter()
-                    .any(|(_, first, last, _)| *first > i64::MIN || *last < i64::MAX)
-                    .then_some(())?;
+                periods.iter().any(bounded).then_some(())?;
                 let check =
                     |r: usize, o: usize| in_period(&periods, target.value(o), source.value(r));
                 let (support, holding) = holding(&periods, *target, *source, frame.rows);
@@ -113,9 +115,24 @@ pub fn fit(
     rows: usize,
     min_count: usize,
 ) -> Option<Vec<Period>> {
+    fit_rows(target, source, 0..rows, min_count)
+}
+
+/// Whether a period has an end (a value of a period rule kept to some days).
+fn bounded((_, first, last, _): &Period) -> bool {
+    *first > i64::MIN || *last < i64::MAX
+}
+
+/// [`fit`] on some of the rows.
+fn fit_rows(
+    target: Resolved<'_>,
+    source: Resolved<'_>,
+    rows: impl Iterator<Item = usize>,
+    min_count: usize,
+) -> Option<Vec<Period>> {
     let mut days_of: HashMap<ValueKey, (&Value, Vec<i64>)> = HashMap::new();
     let mut all_days = Vec::new();
-    for row in 0..rows {
+    for row in rows {
         let value = target.value(row);
         let day = source
             .value(row)
