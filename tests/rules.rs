@@ -353,6 +353,21 @@ fn year_month_and_day_columns_name_real_days() {
 /// `O`pen after) is found as steps by the day, and every synthetic row keeps it: a lookup by
 /// the month, which the rules found before, held in all months but March, and synthetic March
 /// rows took one status whatever their day.
+/// Writes `lines` as `lines.csv` (keyed by `line_id`) in `dir` with a schema for it, and runs
+/// it into `dir/out`: (schema, output folder).
+fn run_lines(dir: &Path, lines: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    std::fs::write(dir.join("lines.csv"), lines).expect("written");
+    let schema = dir.join("schema.yaml");
+    std::fs::write(
+        &schema,
+        "tables:\n  lines:\n    path: lines.csv\n    primary_key: line_id\n",
+    )
+    .expect("schema written");
+    let out = dir.join("out");
+    common::run(&schema, &out, SEED, 1.0);
+    (schema, out)
+}
+
 #[test]
 fn a_status_that_turns_on_a_day_keeps_to_that_day() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -366,15 +381,7 @@ fn a_status_that_turns_on_a_day_keeps_to_that_day() {
         let amount = rng.random_range(1..500);
         writeln!(lines, "{line},{shipped},{status},{amount}").expect("a line");
     }
-    std::fs::write(dir.path().join("lines.csv"), lines).expect("written");
-    let schema = dir.path().join("schema.yaml");
-    std::fs::write(
-        &schema,
-        "tables:\n  lines:\n    path: lines.csv\n    primary_key: line_id\n",
-    )
-    .expect("schema written");
-    let out = dir.path().join("out");
-    common::run(&schema, &out, SEED, 1.0);
+    let (schema, out) = run_lines(dir.path(), &lines);
     let rule = "lines: status = day_seq(shipped) (by steps, 2 values)";
     let measured = adherence(&schema, &out);
     let found: Vec<&String> = measured.keys().collect();
@@ -417,15 +424,7 @@ fn a_flag_naming_a_period_of_a_date_keeps_to_it() {
         let amount = rng.random_range(1..500);
         writeln!(lines, "{line},{flag},{received},{amount}").expect("a line");
     }
-    std::fs::write(dir.path().join("lines.csv"), lines).expect("written");
-    let schema = dir.path().join("schema.yaml");
-    std::fs::write(
-        &schema,
-        "tables:\n  lines:\n    path: lines.csv\n    primary_key: line_id\n",
-    )
-    .expect("schema written");
-    let out = dir.path().join("out");
-    common::run(&schema, &out, SEED, 1.0);
+    let (schema, out) = run_lines(dir.path(), &lines);
     let rule = "lines: flag in periods of received (3 values)";
     let measured = adherence(&schema, &out);
     let found: Vec<&String> = measured.keys().collect();
