@@ -507,8 +507,8 @@ impl Rule {
 }
 
 impl RuleKind {
-    /// The rule's class: order, difference, arithmetic, calendar, lookup, sum, product, clock,
-    /// local time, empty, copy.
+    /// The rule's class: order, difference, arithmetic, calendar, lookup, periods, sum,
+    /// product, clock, local time, empty, copy, total or values of children.
     pub fn class(&self) -> &'static str {
         match self {
             RuleKind::Order { .. } => "order",
@@ -956,8 +956,8 @@ fn missing(col: &Col, modelled: &[String], parent: Option<(&str, &[String])>) ->
 pub struct RuleSummary {
     /// The rule in the schema's rule language.
     pub rule: String,
-    /// Its class (order, difference, arithmetic, calendar, lookup, sum, clock sum, clock time,
-    /// local time, empty, copy of parent).
+    /// Its class (order, difference, arithmetic, calendar, lookup, periods, sum, clock sum,
+    /// clock time, local time, empty, copy of parent, ...: [`RuleKind::class`]).
     pub class: &'static str,
     /// Found in the data or declared in the schema.
     pub origin: Origin,

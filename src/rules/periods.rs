@@ -102,8 +102,8 @@ fn holding(
     (support, holding)
 }
 
-/// The period of every value of `target` seen on at least twice `min_count` days of `source`
-/// (sorted by value; `None` with more than [`MAX_VALUES`] such values or fewer than two): from
+/// The period of every value of `target` seen in at least twice `min_count` rows with a day of
+/// `source` (sorted by value; `None` with more than 64 such values or fewer than two): from
 /// the day of its `min_count`-th row to that of its `min_count`-th last, so that no end is the
 /// day of one or a few rows. An end chance would keep as well (the value's days spread like
 /// everyone's on that side) is open (`i64::MIN` or `i64::MAX`): a value on every day has the
