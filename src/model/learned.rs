@@ -433,19 +433,20 @@ impl LearnedModel {
                 Err(value) => value,
             };
             let value = match periods {
-                true => self.redrawn_into_period(column, conditional, draft, value, rng),
+                true => self.redrawn(&self.columns[column], column, draft, value, rng),
                 false => value,
             };
             self.keep_drawn(column, draft, value, None, rng);
         }
     }
 
-    /// `value`, drawn again from the draft's leaf while outside its period of the row's day
-    /// ([`Enforcer::has_periods`]); the fix then replaces one still outside.
-    fn redrawn_into_period(
+    /// `value`, drawn again from the column's model while the rules do not accept it, at most
+    /// [`REDRAWS`] times (a value outside its period of the row's day, a clock time no real row
+    /// shows, a number outside its bounds).
+    fn redrawn(
         &self,
+        model: &ColumnModel,
         column: usize,
-        conditional: &Conditional,
         draft: &Draft<'_>,
         mut value: Value,
         rng: &mut SynthRng,
@@ -457,7 +458,7 @@ impl LearnedModel {
             {
                 break;
             }
-            value = conditional.sample(draft.codes, rng);
+            value = self.draw(model, column, draft, rng);
         }
         value
     }
@@ -477,18 +478,10 @@ impl LearnedModel {
             Some(value) => value,
             None => {
                 let model = &self.columns[column];
-                let mut value = bounded
+                let value = bounded
                     .and_then(|bounded| bounded.draw(rng))
                     .unwrap_or_else(|| self.draw(model, column, draft, rng));
-                for _ in 0..REDRAWS {
-                    if self
-                        .enforcer
-                        .acceptable(column, &value, draft.row, draft.context)
-                    {
-                        break;
-                    }
-                    value = self.draw(model, column, draft, rng);
-                }
+                let mut value = self.redrawn(model, column, draft, value, rng);
                 // A column an empty rule wants a value in, drawn empty every time (a leaf of
                 // empty rows): a value of the column on its own.
                 if value.is_null()

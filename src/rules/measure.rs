@@ -454,13 +454,8 @@ pub fn in_period(
     if value.is_null() {
         return None;
     }
-    // Days since 1970-01-01, as `Part::DaySeq` counts them (without reading the calendar: this
-    // runs for every drawn row).
-    let day = (moment.as_number()? / 86_400.0).floor();
-    if !day.is_finite() {
-        return None;
-    }
-    let day = day as i64;
+    // Without reading the calendar: this runs for every drawn row.
+    let day = super::day_number(moment.as_number()?)?;
     Some(period_of(periods, value).is_none_or(|(first, last)| (first..=last).contains(&day)))
 }
 

@@ -227,9 +227,16 @@ impl Moment {
     /// `None` out of chrono's range.
     fn of(seconds: f64) -> Option<Moment> {
         let at = chrono::DateTime::from_timestamp(seconds.floor() as i64, 0)?.naive_utc();
-        let days = (seconds / 86_400.0).floor() as i64;
+        let days = day_number(seconds)?;
         Some(Moment { at, days })
     }
+}
+
+/// The day of a moment (seconds since 1970-01-01), counted from that day: [`Part::DaySeq`]
+/// without reading the calendar (`None` for a moment that is no number).
+pub(crate) fn day_number(seconds: f64) -> Option<i64> {
+    let days = (seconds / 86_400.0).floor();
+    days.is_finite().then_some(days as i64)
 }
 
 /// The number of days in `date`'s month (`None` when the next month is out of chrono's range).

@@ -9,7 +9,9 @@
 
 use std::collections::HashMap;
 
-use super::measure::{FUNCTION_TOLERANCE, ValueKey, chance_rate, in_period, significant};
+use super::measure::{
+    Adherence, FUNCTION_TOLERANCE, ValueKey, chance_rate, in_period, measure, significant,
+};
 use super::{Frame, Part, Resolved, RuleKind};
 use crate::data::Value;
 use crate::schema::ColumnKind;
@@ -66,40 +68,23 @@ pub fn discover(
                 periods.iter().any(bounded).then_some(())?;
                 let check =
                     |r: usize, o: usize| in_period(&periods, target.value(o), source.value(r));
-                let (support, holding) = holding(&periods, *target, *source, frame.rows);
-                let broken = support - holding;
-                let within = broken as f64 <= FUNCTION_TOLERANCE * support as f64;
+                let chance = chance_rate(sample, check)?;
                 let rule = RuleKind::Periods {
                     target: target.column().name.clone(),
                     source: source.column().name.clone(),
-                    periods: periods.clone(),
+                    periods,
                 };
-                (within
-                    && chance_rate(sample, check).is_some_and(|h| significant(support, broken, h)))
-                .then_some((broken as f64 / support as f64, rule))
+                let Adherence { support, holding } = measure(&rule, frame)?;
+                let broken = support - holding;
+                let within = broken as f64 <= FUNCTION_TOLERANCE * support as f64;
+                (within && significant(support, broken, chance))
+                    .then(|| (broken as f64 / support as f64, rule))
             })
             .min_by(|a, b| a.0.total_cmp(&b.0))
             .map(|(_, rule)| rule);
         found.extend(rule);
     }
     found
-}
-
-/// The rows with a value and a day, and of those the rows in their value's period.
-fn holding(
-    periods: &[Period],
-    target: Resolved<'_>,
-    source: Resolved<'_>,
-    rows: usize,
-) -> (usize, usize) {
-    let (mut support, mut holding) = (0, 0);
-    for row in 0..rows {
-        if let Some(holds) = in_period(periods, target.value(row), source.value(row)) {
-            support += 1;
-            holding += usize::from(holds);
-        }
-    }
-    (support, holding)
 }
 
 /// The period of every value of `target` seen in at least twice `min_count` rows with a day of
