@@ -358,6 +358,45 @@ fn values_on_a_grid_stay_on_it() {
     assert!(temps.len() > 500, "{} distinct temperatures", temps.len());
 }
 
+/// Balances that are all distinct, spread thin at both ends: the synthetic lowest and highest
+/// balances are each held by one or two accounts, as the real ones are (five were, when the
+/// extremes the privacy threshold clips were held as the bound). No balance lies outside the
+/// real ones less the four most extreme on each side. (The draws smoothed past a leaf's end,
+/// which piled up on the bound too, are tested beside `clip`.)
+#[test]
+fn extremes_do_not_pile_up_on_the_bounds() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("id,tier,balance\n");
+    let mut fraction = spread_fractions();
+    let mut real = Vec::new();
+    for row in 0..3000u32 {
+        let tier = ["basic", "gold", "premium"][(row % 3) as usize];
+        let centred = fraction() - 0.5;
+        let balance = f64::from(row % 3) * 500.0 + centred.powi(3) * 40_000.0;
+        real.push((balance * 100.0).round() / 100.0);
+        csv.push_str(&format!("{row},{tier},{balance:.2}\n"));
+    }
+    real.sort_by(f64::total_cmp);
+    let (low, high) = (real[4], real[real.len() - 5]);
+    let synthetic = one_table(dir.path(), "accounts", &csv);
+    let balances = numbers(&synthetic.column("balance"));
+    assert_eq!(balances.len(), 3000);
+    let held = |bound: f64| balances.iter().filter(|&&b| b == bound).count();
+    let (lowest, highest) = balances
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(l, h), &b| (l.min(b), h.max(b)));
+    assert!(
+        lowest >= low && highest <= high,
+        "balances {lowest}..{highest} outside {low}..{high}"
+    );
+    assert!(held(lowest) <= 2, "{} accounts at {lowest}", held(lowest));
+    assert!(
+        held(highest) <= 2,
+        "{} accounts at {highest}",
+        held(highest)
+    );
+}
+
 /// Names that spell their row's key (`Customer#000000042` on key 42, as TPC-H's `c_name`) spell
 /// the new key in every synthetic row, in a table made whole and in a sequential one made in
 /// parts (past 65,536 rows at this scale), where a name drawn from the real names' shape named

@@ -1189,9 +1189,23 @@ fn shift(value: Value, by: f64) -> Value {
     }
 }
 
+/// A drawn number inside the protected bounds: one smoothed past a bound comes back inside by
+/// as much as it went out. A leaf smooths half a gap past its lowest and highest values; where
+/// the next value is far, that went below the bound and was clipped to it: 7 and 10 of TPC-H's
+/// 2,000 parts priced 902.00, the lowest price the copy may show, where no real price is held
+/// by more than three.
 fn clip(value: Value, bounds: Option<(f64, f64)>) -> Value {
     match (value, bounds) {
-        (Value::Number(x), Some((low, high))) => Value::Number(x.clamp(low, high)),
+        (Value::Number(x), Some((low, high))) => {
+            let reflected = if x < low {
+                2.0 * low - x
+            } else if x > high {
+                2.0 * high - x
+            } else {
+                x
+            };
+            Value::Number(reflected.clamp(low, high))
+        }
         (value, _) => value,
     }
 }
@@ -1357,18 +1371,74 @@ const MAX_CODES: usize = 4_096;
 /// The range numbers may take: the real range without the `min_count - 1` most extreme values
 /// on each side (as [`Marginal`] does).
 fn protected_bounds(column: &Column, min_count: usize) -> Option<(f64, f64)> {
-    let mut numbers: Vec<f64> = column.values.iter().filter_map(Value::as_number).collect();
-    if numbers.is_empty() {
-        return None;
+    Tails::of(column, min_count).map(|tails| tails.bounds)
+}
+
+/// A column's protected bounds ([`protected_bounds`]) and where its extremes go in a leaf.
+/// Clipped to the bound, the `min_count - 1` extremes piled up there with it: TPC-H put 7 and
+/// 10 parts at 902.00 where no real price is held by more than two. In a column whose values
+/// are mostly distinct (fewer than `min_count` rows a value), the `i`-th lowest is held as the
+/// real value `i` places below the `min_count`-th lowest's inner neighbours instead (the
+/// bound is held twice, the next values inside it twice each; the highest likewise), so each
+/// extreme row keeps its leaf and takes a value real rows have. A column whose values repeat
+/// (years, minutes of delay) keeps the pile, which reads as one more repeat there, and the
+/// bound's many rows keep the output's range the real one's less the extremes (a range a
+/// few years short put every plane's year in other bins of SDMetrics' contingency tables).
+struct Tails {
+    bounds: (f64, f64),
+    /// Each extreme value and the value it is held as, sorted by the extreme.
+    inward: Vec<(f64, f64)>,
+}
+
+impl Tails {
+    /// The tails of `column`'s numbers (`None`: it has none).
+    fn of(column: &Column, min_count: usize) -> Option<Tails> {
+        let mut numbers: Vec<f64> = column.values.iter().filter_map(Value::as_number).collect();
+        if numbers.is_empty() {
+            return None;
+        }
+        numbers.sort_by(f64::total_cmp);
+        let last = numbers.len() - 1;
+        let trim = min_count.saturating_sub(1);
+        let trim = if numbers.len() > 4 * trim + 1 {
+            trim
+        } else {
+            0
+        };
+        let bounds = (numbers[trim], numbers[last - trim]);
+        let distinct = 1 + numbers.windows(2).filter(|pair| pair[0] != pair[1]).count();
+        if distinct.saturating_mul(min_count) <= numbers.len() {
+            let inward = Vec::new();
+            return Some(Tails { bounds, inward });
+        }
+        let mut inward: Vec<(f64, f64)> = (0..trim)
+            .flat_map(|i| {
+                [
+                    (numbers[i], numbers[2 * trim - 1 - i]),
+                    (numbers[last - i], numbers[last + 1 - 2 * trim + i]),
+                ]
+            })
+            .filter(|&(extreme, _)| extreme < bounds.0 || extreme > bounds.1)
+            .collect();
+        inward.sort_by(|a, b| a.0.total_cmp(&b.0));
+        inward.dedup_by(|a, b| a.0 == b.0);
+        Some(Tails { bounds, inward })
     }
-    numbers.sort_by(f64::total_cmp);
-    let trim = min_count.saturating_sub(1);
-    let trim = if numbers.len() > 4 * trim + 1 {
-        trim
-    } else {
-        0
-    };
-    Some((numbers[trim], numbers[numbers.len() - 1 - trim]))
+
+    /// `x` as a leaf holds it: inside the bounds.
+    fn held(&self, x: f64) -> f64 {
+        let (low, high) = self.bounds;
+        if (low..=high).contains(&x) {
+            return x;
+        }
+        match self
+            .inward
+            .binary_search_by(|(extreme, _)| extreme.total_cmp(&x))
+        {
+            Ok(at) => self.inward[at].1,
+            Err(_) => x.clamp(low, high),
+        }
+    }
 }
 
 /// For each column, whether it is drawn as a gap from the row before, in its sequence's
@@ -1643,8 +1713,14 @@ fn train_column(
     }
     let rows: Vec<usize> = setup.sequences.rows.clone();
     let targets: Vec<Value> = column.values.clone();
-    let clamp = protected_bounds(column, setup.min_count);
-    ColumnModel::Tree(fit_conditional(setup, &rows, &targets, fallback, clamp))
+    let tails = Tails::of(column, setup.min_count);
+    ColumnModel::Tree(fit_conditional(
+        setup,
+        &rows,
+        &targets,
+        fallback,
+        tails.as_ref(),
+    ))
 }
 
 /// Splits a sequence's datetimes into first values (offsets from the parent's date when there
@@ -1727,7 +1803,7 @@ fn fit_conditional(
     rows: &[usize],
     targets: &[Value],
     fallback: Marginal,
-    clamp: Option<(f64, f64)>,
+    tails: Option<&Tails>,
 ) -> Conditional {
     let kind = setup.column.kind;
     let target_encoder = match kind {
@@ -1761,7 +1837,7 @@ fn fit_conditional(
     let frequent = frequent_labels(setup.column, setup.min_count);
     let leaves = leaf_rows
         .iter()
-        .map(|rows| leaf_values(rows, targets, &frequent, clamp))
+        .map(|rows| leaf_values(rows, targets, &frequent, tails))
         .collect();
     Conditional {
         tree,
@@ -1797,13 +1873,13 @@ fn frequent_labels(column: &Column, min_count: usize) -> HashSet<Arc<str>> {
 }
 
 /// The values a leaf keeps: each rare label replaced by [`RARE`] and, for absolute values
-/// (`clamp`), numbers held inside the protected bounds, so the model holds nothing the output
-/// would never show.
+/// (`tails`), numbers held inside the protected bounds ([`Tails::held`]), so the model holds
+/// nothing the output would never show.
 fn leaf_values(
     rows: &[u32],
     targets: &[Value],
     frequent: &HashSet<Arc<str>>,
-    clamp: Option<(f64, f64)>,
+    tails: Option<&Tails>,
 ) -> LeafValues {
     let rare: Arc<str> = Arc::from(RARE);
     let mut nulls = 0;
@@ -1814,7 +1890,10 @@ fn leaf_values(
             Value::Label(label) if !frequent.contains(label) => {
                 values.push(Value::Label(Arc::clone(&rare)));
             }
-            value => values.push(clip(value.clone(), clamp)),
+            Value::Number(x) if let Some(tails) = tails => {
+                values.push(Value::Number(tails.held(*x)));
+            }
+            value => values.push(value.clone()),
         }
     }
     values.sort_by(Value::order);
@@ -1946,6 +2025,41 @@ mod tests {
         assert_eq!(grid(ColumnKind::Numerical, many), Grid::Free);
         assert!(Grid::Values(vec![2.0, 1.0]).check().is_err());
         assert!(Grid::Step(0.0).check().is_err());
+    }
+
+    /// A draw past a bound is reflected inside it (by as much, never past the other bound);
+    /// one inside is kept, and so is anything but a number.
+    #[test]
+    fn draws_past_the_bounds_are_reflected_inside() {
+        let at = |x: f64| clip(Value::Number(x), Some((10.0, 20.0))).as_number();
+        assert_eq!(at(7.5), Some(12.5));
+        assert_eq!(at(23.0), Some(17.0));
+        assert_eq!(at(15.0), Some(15.0));
+        assert_eq!(at(-100.0), Some(20.0));
+        assert_eq!(clip(Value::Number(7.5), None).as_number(), Some(7.5));
+        assert_eq!(clip(Value::Flag(true), Some((0.0, 1.0))), Value::Flag(true));
+    }
+
+    /// The extremes of a column of distinct values are held as the values just inside the
+    /// bounds (the bound twice), each once; a column whose values repeat holds them as the
+    /// bound. Nothing is held outside the bounds.
+    #[test]
+    fn extremes_are_held_inside_the_bounds() {
+        let distinct = Tails::of(&numbers(ColumnKind::Numerical, (0..100).map(f64::from)), 5);
+        let tails = distinct.expect("numbers");
+        assert_eq!(tails.bounds, (4.0, 95.0));
+        let held: Vec<f64> = [0.0, 1.0, 2.0, 3.0, 4.0, 50.0, 96.0, 99.0]
+            .into_iter()
+            .map(|x| tails.held(x))
+            .collect();
+        assert_eq!(held, [7.0, 6.0, 5.0, 4.0, 4.0, 50.0, 95.0, 92.0]);
+        // 200 rows, 24 values: 20 rows of a distinct value, then four values 45 rows each.
+        let repeated = (0..20).chain((0..180).map(|i| 100 + i % 4)).map(f64::from);
+        let tails = Tails::of(&numbers(ColumnKind::Numerical, repeated), 5).expect("numbers");
+        assert_eq!(tails.bounds, (4.0, 103.0));
+        assert_eq!(tails.held(0.0), 4.0);
+        let few = Tails::of(&numbers(ColumnKind::Numerical, (0..8).map(f64::from)), 5);
+        assert_eq!(few.map(|tails| tails.bounds), Some((0.0, 7.0)));
     }
 
     /// Whole numbers a thousand apart on average are codes: a draw goes to the nearest real
