@@ -361,7 +361,8 @@ fn husk_of(trained: &TrainedTable) -> SyntheticTable {
 
 /// For every table, the plan index of the last table that reads it: as sequence parent (and
 /// the sequence parent of that parent, whose columns give the context), as parent of an
-/// assigned key, for semantic fill or for its written keys (all of which are relationships).
+/// assigned key, for semantic fill or for its written keys (all of which are relationships),
+/// or for the pairs of keys its rows hold (`KeyDistribution::pairs_of`).
 fn last_use(models: &Models) -> HashMap<String, usize> {
     let mut last: HashMap<String, usize> = HashMap::new();
     let mut used = |table: &str, index: usize| {
@@ -376,6 +377,9 @@ fn last_use(models: &Models) -> HashMap<String, usize> {
         if let Some(trained) = models.tables.get(&plan.table) {
             for distribution in &trained.assigned {
                 used(&distribution.parent, index);
+                if let Some(pairs) = &distribution.pairs_of {
+                    used(&pairs.table, index);
+                }
             }
             if let Some(sibling) = &trained.shares_parents_with {
                 used(sibling, index);
@@ -740,7 +744,9 @@ fn assign_keys(
 ///   [`crate::keys::dependence::KeyDependence::keep`]);
 /// - pairs unique with it (`KeyDistribution::unique_with`: [`crate::keys::unique_pairs`]);
 /// - its real order, at a real distance from it (`KeyDistribution::order`:
-///   [`crate::keys::KeyOrder::follow`]).
+///   [`crate::keys::KeyOrder::follow`]);
+/// - pairs with it that are rows of another table (`KeyDistribution::pairs_of`:
+///   [`crate::keys::pairs::PairsOf::keep`]), last, once the earlier key is final.
 fn keep_key_rules(
     trained: &TrainedTable,
     done: &Done,
@@ -796,6 +802,52 @@ fn keep_key_rules(
             }
         },
     );
+    keep_pairs_of_tables(trained, done, foreign_keys, rng);
+}
+
+/// Makes every assigned key whose pairs with an earlier key are rows of another table
+/// (`KeyDistribution::pairs_of`) keep to them ([`crate::keys::pairs::PairsOf::keep`]), with a
+/// stream of its own drawn from `rng`. The earlier key may change too, unless it drives the
+/// sequences or another rule keeps it or reads it.
+fn keep_pairs_of_tables(
+    trained: &TrainedTable,
+    done: &Done,
+    foreign_keys: &mut IndexMap<String, Vec<Option<usize>>>,
+    rng: &mut SynthRng,
+) {
+    for distribution in &trained.assigned {
+        let Some(rule) = &distribution.pairs_of else {
+            continue;
+        };
+        let first = foreign_keys.get_index_of(&rule.earlier);
+        let second = foreign_keys.get_index_of(&distribution.column);
+        let (Some(first), Some(second)) = (first, second) else {
+            continue;
+        };
+        if first == second {
+            continue;
+        }
+        let mut stream = block_stream(rng.random(), 0);
+        let table = done.get(&rule.table);
+        let keys = |column: &str| table.and_then(|table| table.foreign_keys.get(column));
+        let (Some(a), Some(b)) = (keys(&rule.first), keys(&rule.second)) else {
+            continue;
+        };
+        let assigned = &trained.assigned;
+        let free = assigned
+            .iter()
+            .any(|d| d.column == rule.earlier && !d.rearranged());
+        let read_by_others = assigned
+            .iter()
+            .any(|d| d.column != distribution.column && d.reads_key(&rule.earlier));
+        let earlier_fixed = !free || read_by_others;
+        let mut earlier = std::mem::take(&mut foreign_keys[first]);
+        let mut key = std::mem::take(&mut foreign_keys[second]);
+        let both = (earlier.as_mut_slice(), key.as_mut_slice());
+        crate::keys::pairs::PairsOf::keep(both, (a, b), earlier_fixed, &mut stream);
+        foreign_keys[first] = earlier;
+        foreign_keys[second] = key;
+    }
 }
 
 /// Calls `rearrange` for every assigned key for which `earlier` names another key of the row:

@@ -24,6 +24,7 @@ use crate::stats::{FastMap, children_per_parent};
 pub mod dependence;
 pub mod groups;
 pub mod owners;
+pub mod pairs;
 
 /// For each child key, the index of the parent row holding that key (`None` for an empty key).
 /// Validation guarantees every non-empty key exists in the parent.
@@ -73,6 +74,11 @@ pub struct KeyDistribution {
     /// by one airline), if any: kept after the keys are assigned. Since format 21.
     #[serde(default)]
     pub dependence: Option<dependence::KeyDependence>,
+    /// An earlier key whose pairs with this key are rows of another table (a TPC-H line's
+    /// part and supplier, a row of `partsupp`), if any: kept after the keys are assigned.
+    /// Since format 27.
+    #[serde(default)]
+    pub pairs_of: Option<pairs::PairsOf>,
 }
 
 /// How a key follows an earlier key of its row (the sequence key or an assigned one) to the
@@ -424,7 +430,30 @@ impl KeyDistribution {
             unique_with: None,
             order: None,
             dependence: None,
+            pairs_of: None,
         }
+    }
+
+    /// Whether a rule rearranges this key's parents after they are assigned.
+    pub fn rearranged(&self) -> bool {
+        self.unique_with.is_some()
+            || self.order.is_some()
+            || self.dependence.is_some()
+            || self.pairs_of.is_some()
+    }
+
+    /// Whether a rule of this key reads the parents of the earlier key `column`.
+    pub fn reads_key(&self, column: &str) -> bool {
+        self.unique_with.as_deref() == Some(column)
+            || self
+                .order
+                .as_ref()
+                .is_some_and(|order| order.earlier == column)
+            || (self.dependence.as_ref()).is_some_and(|dependence| dependence.earlier == column)
+            || self
+                .pairs_of
+                .as_ref()
+                .is_some_and(|pairs| pairs.earlier == column)
     }
 
     /// Checks a distribution read from a model file against the child table (`child_columns`

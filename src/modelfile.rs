@@ -40,7 +40,7 @@ use crate::train::Models;
 pub const MAGIC: &[u8; 8] = b"DXSYNTH\0";
 
 /// The format this dxsynth writes and reads.
-pub const FORMAT_VERSION: u32 = 26;
+pub const FORMAT_VERSION: u32 = 27;
 
 /// The largest model file read (a model of tens of millions of rows is far smaller).
 const MAX_FILE_BYTES: u64 = 1 << 31;
@@ -335,7 +335,7 @@ mod tests {
     }
 
     #[test]
-    fn a_key_kept_unique_with_or_following_what_is_not_another_column_is_refused() {
+    fn a_key_kept_unique_with_following_or_paired_with_what_is_not_another_column_is_refused() {
         let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/shop.yaml");
         let input = validate(&schema).expect("the example is valid");
         let (kind, privacy) = (ModelKind::default(), Privacy::default());
@@ -360,7 +360,7 @@ mod tests {
             change(key.expect("its key"));
             problem(&to_bytes(&damaged).expect("encode")).to_string()
         };
-        for bad in ["no_such_column".to_string(), own] {
+        for bad in ["no_such_column".to_string(), own.clone()] {
             let message = damaged(&|key| key.unique_with = Some(bad.clone()));
             assert!(message.contains("pairs unique with"), "{bad}: {message}");
             let message = damaged(&|key| {
@@ -371,6 +371,35 @@ mod tests {
                 })
             });
             assert!(message.contains("following"), "{bad}: {message}");
+            let message = damaged(&|key| {
+                key.pairs_of = Some(crate::keys::pairs::PairsOf {
+                    earlier: bad.clone(),
+                    table: table.clone(),
+                    first: own.clone(),
+                    second: own.clone(),
+                })
+            });
+            assert!(message.contains("not another column"), "{bad}: {message}");
+        }
+        // Pairs of the table itself (not made before it), or of a table without those keys.
+        let header = &models.tables[table].header;
+        let other = header
+            .iter()
+            .find(|column| **column != own)
+            .expect("a column");
+        for of in [table.as_str(), "no_such_table"] {
+            let message = damaged(&|key| {
+                key.pairs_of = Some(crate::keys::pairs::PairsOf {
+                    earlier: other.clone(),
+                    table: of.to_string(),
+                    first: own.clone(),
+                    second: other.clone(),
+                })
+            });
+            assert!(
+                message.contains("not two keys of a table made before it"),
+                "{message}"
+            );
         }
     }
 

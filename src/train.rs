@@ -19,7 +19,7 @@ use crate::model::parent_preference::LinkedColumns;
 use crate::model::{
     self, AnyModel, ModelKind, ParentLink, Privacy, TrainingData, context_columns, stored,
 };
-use crate::plan::{Generation, Plan, TablePlan};
+use crate::plan::{Generation, Plan, Relationship, TablePlan};
 use crate::row_order::RowOrder;
 use crate::rules::{Col, Frame, ParentFrame, Rule};
 use crate::schema::{ColumnKind, ForeignKey, TableDef};
@@ -207,12 +207,17 @@ pub fn train_all(
     on_table: &(dyn Fn(&str) + Sync),
 ) -> Models {
     let kept = keep::decide(&input.schema, &input.tables);
+    let other_keys = std::sync::Mutex::new(OtherKeys::default());
     let found: Vec<Found<'_>> = input
         .plan
         .order
         .par_iter()
-        .map(|table_plan| Found::in_table(input, table_plan, (privacy, sample_rows), &kept))
+        .map(|table_plan| {
+            let settings = (privacy, sample_rows);
+            Found::in_table(input, table_plan, settings, (&kept, &other_keys))
+        })
         .collect();
+    drop(other_keys);
     let worked_out = worked_out_by_children(&found);
     let trained: Vec<TrainedTable> = input
         .plan
@@ -282,7 +287,7 @@ impl<'i> Found<'i> {
         input: &'i Validated,
         plan: &'i TablePlan,
         (privacy, sample_rows): (Privacy, usize),
-        kept: &IndexMap<String, String>,
+        (kept, other_keys): (&IndexMap<String, String>, &std::sync::Mutex<OtherKeys>),
     ) -> Found<'i> {
         let table = &input.tables[&plan.table];
         let def = input
@@ -319,6 +324,7 @@ impl<'i> Found<'i> {
             sample_rows: sample_rows.as_deref(),
             kept,
             privacy,
+            other_keys,
         };
         // The keys read every real row, the semantic columns and rules the training rows: on a
         // large table each takes seconds (TPC-H sf1 `lineitem`: 2 s and 2.5 s), so all at once.
@@ -602,6 +608,7 @@ struct Linked<'a> {
     sample_rows: Option<&'a [usize]>,
     kept: &'a IndexMap<String, String>,
     privacy: Privacy,
+    other_keys: &'a std::sync::Mutex<OtherKeys>,
 }
 
 impl Linked<'_> {
@@ -626,7 +633,9 @@ impl Linked<'_> {
             .iter()
             .map(|fk| {
                 let (distribution, compact, sample_rows) = self.assigned_key(fk, &earlier_keys);
-                let settled = distribution.unique_with.is_none() && distribution.order.is_none();
+                let settled = distribution.unique_with.is_none()
+                    && distribution.order.is_none()
+                    && distribution.pairs_of.is_none();
                 earlier_keys.push((fk.column.clone(), fk.parent.clone(), compact, settled));
                 (distribution, sample_rows)
             })
@@ -669,6 +678,9 @@ impl Linked<'_> {
         if distribution.unique_with.is_none() && distribution.order.is_none() {
             distribution.dependence = key_dependence(earlier_keys, compact.as_deref());
         }
+        if !distribution.rearranged() {
+            distribution.pairs_of = self.pairs_of((fk, compact.as_deref()), earlier_keys);
+        }
         // A kept parent's rows already have their real numbers of rows each.
         if let (Some(dependence), Some(key), false) =
             (&mut distribution.dependence, &compact, parent_kept)
@@ -676,6 +688,87 @@ impl Linked<'_> {
             dependence.owners = self.owners(dependence, earlier_keys, key, parent);
         }
         (distribution, compact, sample_parent_of_row)
+    }
+
+    /// The first table made before this one whose rows hold, in the real rows, the pairs of
+    /// parents of an earlier key and this one (`key`: its parent rows), through a key of its
+    /// own to each parent ([`keys::pairs::hold_in`]), if any (`KeyDistribution::pairs_of`).
+    fn pairs_of(
+        &self,
+        (fk, key): (&crate::schema::ForeignKey, Option<&[u32]>),
+        earlier_keys: &[EarlierKey],
+    ) -> Option<keys::pairs::PairsOf> {
+        let key = key?;
+        let order = &self.input.plan.order;
+        let before = order
+            .iter()
+            .position(|plan| plan.table == self.table.name)?;
+        for other in &order[..before] {
+            let relationships = other.relationships();
+            let to = |parent: &str| -> Vec<&Relationship> {
+                relationships
+                    .iter()
+                    .filter(|relationship| relationship.parent == parent)
+                    .collect()
+            };
+            for (column, earlier_parent, earlier, _) in earlier_keys {
+                let Some(earlier) = earlier.as_deref() else {
+                    continue;
+                };
+                let parents = (
+                    self.input.real_rows(earlier_parent),
+                    self.input.real_rows(&fk.parent),
+                );
+                for first in to(earlier_parent) {
+                    for second in to(&fk.parent) {
+                        let holds = (first.foreign_key != second.foreign_key)
+                            .then(|| self.pairs_held(&other.table, (first, second)))
+                            .flatten()
+                            .is_some_and(|pairs| {
+                                keys::pairs::hold_in((earlier, key), &pairs, parents)
+                            });
+                        if holds {
+                            return Some(keys::pairs::PairsOf {
+                                earlier: column.clone(),
+                                table: other.table.clone(),
+                                first: first.foreign_key.clone(),
+                                second: second.foreign_key.clone(),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// The pairs of parent rows the real rows of `table` hold through two of its keys
+    /// ([`keys::pairs::pairs_held`]), from the cache of all tables (`None`: a pair held twice,
+    /// or too many rows).
+    fn pairs_held(
+        &self,
+        table: &str,
+        (first, second): (&Relationship, &Relationship),
+    ) -> Option<std::sync::Arc<Vec<u64>>> {
+        let mut other_keys = self.other_keys.lock().unwrap_or_else(|e| e.into_inner());
+        let mut rows = |key: &Relationship| {
+            let real = &self.input.tables[table];
+            other_keys
+                .rows
+                .entry((table.to_string(), key.foreign_key.clone()))
+                .or_insert_with(|| {
+                    let index = real_parent_index(self.input, real, &key.foreign_key, &key.parent);
+                    keys::compact_rows(&index).map(std::sync::Arc::new)
+                })
+                .clone()
+        };
+        let (a, b) = (rows(first)?, rows(second)?);
+        let columns = (first.foreign_key.clone(), second.foreign_key.clone());
+        other_keys
+            .pairs
+            .entry((table.to_string(), columns))
+            .or_insert_with(|| keys::pairs::pairs_held(&a, &b).map(std::sync::Arc::new))
+            .clone()
     }
 
     /// Which earlier parent owns key parents like each ([`keys::owners::Owners`]), when the key
@@ -785,6 +878,19 @@ fn key_dependence(
     };
     found(false).or_else(|| found(true))
 }
+
+/// Other tables' keys as the search for a key's pairs of their rows reads them, each made once
+/// for all tables (TPC-DS: every fact table's keys, read again for each later one, cost its
+/// training 7%): the parent rows of each key ([`keys::compact_rows`]), by table
+/// and column, and the pairs two keys hold ([`keys::pairs::pairs_held`]), by table and keys.
+#[derive(Default)]
+pub(crate) struct OtherKeys {
+    rows: HashMap<(String, String), Option<std::sync::Arc<Vec<u32>>>>,
+    pairs: HashMap<TwoKeys, Option<std::sync::Arc<Vec<u64>>>>,
+}
+
+/// A table and two of its key columns.
+type TwoKeys = (String, (String, String));
 
 /// A key of a table before the one being learned: its column, its parent table, the parent
 /// row of every real row ([`keys::compact_rows`]) and whether its synthetic parents are final

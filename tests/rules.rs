@@ -252,12 +252,11 @@ fn bad_rules_are_reported_with_table_and_rule() {
     assert!(text.contains("invoices"), "{text}");
 }
 
-/// Two keys whose pairs no two real rows share (each part sold by four suppliers, once each,
-/// as in TPC-H's `partsupp`) keep their pairs unique in the synthetic rows, at scale 1 and 3,
-/// where keys assigned one by one repeated some.
-#[test]
-fn pairs_of_keys_unique_in_every_real_row_are_unique_in_the_synthetic_rows() {
-    let dir = tempfile::tempdir().expect("temp dir");
+/// Planted parts (300), suppliers (40) and offers (each part sold by four suppliers, once
+/// each, as in TPC-H's `partsupp`) in `dir`; with `lines`, also orders (2,000) of two to
+/// eight lines, each line naming a part and one of the part's suppliers. Returns the schema.
+fn plant_offers(dir: &Path, lines: bool) -> std::path::PathBuf {
+    let supplier_of = |part: usize, k: usize| 1 + (part * 3 + k * 10) % 40;
     let mut parts = String::from("part_id,size\n");
     for part in 1..=300 {
         writeln!(parts, "{part},{}", 1 + part % 7).expect("a line");
@@ -269,39 +268,137 @@ fn pairs_of_keys_unique_in_every_real_row_are_unique_in_the_synthetic_rows() {
     let mut offers = String::from("part_id,supplier_id,cost\n");
     for part in 1..=300 {
         for k in 0..4 {
-            let supplier = 1 + (part * 3 + k * 10) % 40;
+            let supplier = supplier_of(part, k);
             writeln!(offers, "{part},{supplier},{}", 5 + (part + k) % 50).expect("a line");
         }
     }
-    for (name, text) in [
+    let mut orders = String::from("order_id,priority\n");
+    let mut order_lines = String::from("line_id,order_id,part_id,supplier_id,quantity\n");
+    let mut line_id = 0;
+    for order in 1..=2000 {
+        writeln!(orders, "{order},{}", ["low", "high"][order % 2]).expect("a line");
+        // Lines in twos of the same part and supplier (no key rule of the order's own).
+        for line in 0..2 + order % 7 {
+            line_id += 1;
+            let part = 1 + (order * 37 + line / 2 * 101) % 300;
+            let supplier = supplier_of(part, (order / 3 + line / 2) % 4);
+            let quantity = 1 + (order + 3 * line) % 50;
+            writeln!(
+                order_lines,
+                "{line_id},{order},{part},{supplier},{quantity}"
+            )
+            .expect("a line");
+        }
+    }
+    let mut files = vec![
         ("parts.csv", parts),
         ("suppliers.csv", suppliers),
         ("offers.csv", offers),
-    ] {
-        std::fs::write(dir.path().join(name), text).expect("written");
-    }
-    let schema = dir.path().join("schema.yaml");
-    std::fs::write(
-        &schema,
+    ];
+    let mut yaml = String::from(
         "tables:\n  parts:\n    path: parts.csv\n    primary_key: part_id\n  \
          suppliers:\n    path: suppliers.csv\n    primary_key: supplier_id\n  \
          offers:\n    path: offers.csv\n    sequential: false\n    foreign_keys:\n      \
          part_id: parts\n      supplier_id: suppliers\n",
-    )
-    .expect("schema written");
+    );
+    if lines {
+        files.extend([("orders.csv", orders), ("lines.csv", order_lines)]);
+        yaml.push_str(
+            "  orders:\n    path: orders.csv\n    primary_key: order_id\n  \
+             lines:\n    path: lines.csv\n    primary_key: line_id\n    foreign_keys:\n      \
+             order_id: orders\n      part_id: parts\n      supplier_id: suppliers\n    \
+             sequence_by: order_id\n",
+        );
+    }
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).expect("written");
+    }
+    let schema = dir.join("schema.yaml");
+    std::fs::write(&schema, yaml).expect("schema written");
+    schema
+}
+
+/// The (part, supplier) pairs of a table of the output.
+fn part_supplier_pairs(csv: &common::Csv) -> Vec<(&str, &str)> {
+    csv.column("part_id")
+        .into_iter()
+        .zip(csv.column("supplier_id"))
+        .collect()
+}
+
+/// Two keys whose pairs no two real rows share (each part sold by four suppliers, once each,
+/// as in TPC-H's `partsupp`) keep their pairs unique in the synthetic rows, at scale 1 and 3,
+/// where keys assigned one by one repeated some.
+#[test]
+fn pairs_of_keys_unique_in_every_real_row_are_unique_in_the_synthetic_rows() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let schema = plant_offers(dir.path(), false);
     for scale in [1.0, 3.0] {
         let out = dir.path().join(format!("out{scale}"));
         common::run(&schema, &out, SEED, scale);
         let offers = common::Csv::read(&out.join("offers.csv"));
-        let pairs: Vec<(&str, &str)> = offers
-            .column("part_id")
-            .into_iter()
-            .zip(offers.column("supplier_id"))
-            .collect();
+        let pairs = part_supplier_pairs(&offers);
         let distinct: std::collections::HashSet<_> = pairs.iter().collect();
         assert!(pairs.len() >= 1000, "scale {scale}: {} offers", pairs.len());
         assert_eq!(distinct.len(), pairs.len(), "scale {scale}: repeated pairs");
     }
+}
+
+/// Lines that name a part and one of its suppliers in every real row (TPC-H's `lineitem`,
+/// whose pairs are rows of `partsupp`: a foreign key of two columns the schema cannot
+/// declare) do in every synthetic row, at scale 1 and at scale 7, where the lines are written
+/// in parts through a temporary file; keys assigned one by one named a pair of `offers` in
+/// one row in ten.
+#[test]
+fn keys_whose_pairs_are_rows_of_another_table_keep_to_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let schema = plant_offers(dir.path(), true);
+    let offered_share = |out: &Path| {
+        let offers = common::Csv::read(&out.join("offers.csv"));
+        let offered: std::collections::HashSet<_> =
+            part_supplier_pairs(&offers).into_iter().collect();
+        let lines = common::Csv::read(&out.join("lines.csv"));
+        let pairs = part_supplier_pairs(&lines);
+        let kept = pairs.iter().filter(|pair| offered.contains(pair)).count();
+        (kept as f64 / pairs.len() as f64, pairs.len())
+    };
+    for scale in [1.0, 7.0] {
+        let out = dir.path().join(format!("out{scale}"));
+        common::run(&schema, &out, SEED, scale);
+        let (share, lines) = offered_share(&out);
+        assert!(
+            lines as f64 >= 9_000.0 * scale,
+            "scale {scale}: {lines} lines"
+        );
+        assert_eq!(
+            share, 1.0,
+            "scale {scale}: lines naming a pair no offer holds"
+        );
+        common::assert_intact(&schema, &out);
+    }
+    // Tables made whole (as for a database) keep them too.
+    let options = dxsynth::pipeline::TrainOptions {
+        seed: Some(SEED),
+        ..Default::default()
+    };
+    let progress = dxsynth::progress::NoProgress;
+    let models = dxsynth::pipeline::train(&schema, &options, &progress).expect("trained");
+    let none = (Default::default(), Default::default());
+    let targets = dxsynth::targets::Targets::load(&models, &none.0, &none.1, 1.0).expect("none");
+    let tables = dxsynth::generate::generate_all(&models, SEED, 1.0, &targets, &|_| {})
+        .expect("generated whole");
+    let key_pairs = |table: &str| {
+        let keys = &tables[table].foreign_keys;
+        keys["part_id"]
+            .iter()
+            .copied()
+            .zip(keys["supplier_id"].iter().copied())
+    };
+    let offered: std::collections::HashSet<_> = key_pairs("offers").collect();
+    let missing = key_pairs("lines")
+        .filter(|pair| !offered.contains(pair))
+        .count();
+    assert_eq!(missing, 0, "lines made whole naming a pair no offer holds");
 }
 
 /// Year, month and day columns that name a real day in every real row do in every synthetic

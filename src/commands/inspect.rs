@@ -212,7 +212,13 @@ fn key_rules(key: &dxsynth::keys::KeyDistribution) -> Vec<String> {
             (false, _) => format!("{earlier} determines {column}"),
         }
     });
-    unique.chain(order).chain(dependence).collect()
+    let pairs = key.pairs_of.iter().map(|pairs| {
+        format!(
+            "{} and {column} pairs of {} rows",
+            pairs.earlier, pairs.table
+        )
+    });
+    unique.chain(order).chain(dependence).chain(pairs).collect()
 }
 
 fn table_inspection(plan: &TablePlan, trained: &TrainedTable) -> TableInspection {

@@ -193,8 +193,42 @@ fn model(models: &Models, trained: &TrainedTable, parent: Option<&str>) -> Resul
                 .check(&key.column, &trained.header, parent.real_rows)
                 .map_err(named)?;
         }
+        if let Some(pairs) = &key.pairs_of {
+            pairs.check(&key.column, &trained.header).map_err(named)?;
+            pairs_table(models, &trained.name, pairs).map_err(named)?;
+        }
     }
     semantic(trained)
+}
+
+/// The table whose rows a key's pairs are: one made before `table`, with both keys the rule
+/// names (generation reads its synthetic keys).
+fn pairs_table(
+    models: &Models,
+    table: &str,
+    pairs: &crate::keys::pairs::PairsOf,
+) -> Result<(), String> {
+    let position = |name: &str| models.plan.order.iter().position(|p| p.table == name);
+    let other = position(&pairs.table)
+        .filter(|&at| position(table).is_some_and(|this| at < this))
+        .map(|at| &models.plan.order[at]);
+    let keys: Vec<String> = other
+        .map(|plan| {
+            plan.relationships()
+                .into_iter()
+                .map(|relationship| relationship.foreign_key)
+                .collect()
+        })
+        .unwrap_or_default();
+    if keys.contains(&pairs.first) && keys.contains(&pairs.second) && pairs.first != pairs.second {
+        return Ok(());
+    }
+    Err(format!(
+        "pairs of `{}` rows by `{}` and `{}`, not two keys of a table made before it",
+        printable(&pairs.table),
+        printable(&pairs.first),
+        printable(&pairs.second)
+    ))
 }
 
 /// A kept table's stored rows and a table's semantic generators, against its columns and rows.
