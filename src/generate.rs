@@ -819,14 +819,10 @@ fn keep_pairs_of_tables(
         let Some(rule) = &distribution.pairs_of else {
             continue;
         };
-        let first = foreign_keys.get_index_of(&rule.earlier);
-        let second = foreign_keys.get_index_of(&distribution.column);
-        let (Some(first), Some(second)) = (first, second) else {
+        let Some((first, second)) = key_places(foreign_keys, &rule.earlier, &distribution.column)
+        else {
             continue;
         };
-        if first == second {
-            continue;
-        }
         let mut stream = block_stream(rng.random(), 0);
         let table = done.get(&rule.table);
         let keys = |column: &str| table.and_then(|table| table.foreign_keys.get(column));
@@ -850,6 +846,17 @@ fn keep_pairs_of_tables(
     }
 }
 
+/// Where the keys `earlier` and `column` are among `foreign_keys`, when both are and differ.
+fn key_places(
+    foreign_keys: &IndexMap<String, Vec<Option<usize>>>,
+    earlier: &str,
+    column: &str,
+) -> Option<(usize, usize)> {
+    let first = foreign_keys.get_index_of(earlier)?;
+    let second = foreign_keys.get_index_of(column)?;
+    (first != second).then_some((first, second))
+}
+
 /// Calls `rearrange` for every assigned key for which `earlier` names another key of the row:
 /// with that key's parent rows, this key's to change, and a stream of its own drawn from
 /// `rng` (nothing is drawn for a table without such a key).
@@ -864,14 +871,9 @@ fn rearrange_keys(
         let Some(earlier) = earlier(distribution) else {
             continue;
         };
-        let first = foreign_keys.get_index_of(earlier);
-        let second = foreign_keys.get_index_of(&distribution.column);
-        let (Some(first), Some(second)) = (first, second) else {
+        let Some((first, second)) = key_places(foreign_keys, earlier, &distribution.column) else {
             continue;
         };
-        if first == second {
-            continue;
-        }
         let mut stream = block_stream(rng.random(), 0);
         let mut key_rows = std::mem::take(&mut foreign_keys[second]);
         rearrange(
