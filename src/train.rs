@@ -217,6 +217,7 @@ pub fn train_all(
             Found::in_table(input, table_plan, settings, (&kept, &other_keys))
         })
         .collect();
+    // Only the search for pairs of other tables reads them: freed before the models train.
     drop(other_keys);
     let worked_out = worked_out_by_children(&found);
     let trained: Vec<TrainedTable> = input
