@@ -408,6 +408,10 @@ fn train_table(
         .as_ref()
         .map(SemanticTable::regenerated)
         .unwrap_or_default();
+    let filled = semantic
+        .as_ref()
+        .map(SemanticTable::filled)
+        .unwrap_or_default();
     let from_children: Vec<usize> = training
         .columns
         .iter()
@@ -467,6 +471,7 @@ fn train_table(
                         privacy,
                         rules: &rules,
                         regenerated: &regenerated,
+                        semantic: &filled,
                         from_children: &from_children,
                     },
                 )

@@ -167,6 +167,15 @@ enum ColumnModel {
 }
 
 impl ColumnModel {
+    /// A fresh label for a rare one drawn, when the column's rows mostly hold rare labels.
+    fn fresh_label(&self, rng: &mut SynthRng) -> Option<Value> {
+        match self {
+            ColumnModel::Tree(conditional) => conditional.fallback.fresh_label(rng),
+            ColumnModel::Gap { first, .. } => first.fallback.fresh_label(rng),
+            ColumnModel::Marginal(marginal) => marginal.fresh_label(rng),
+        }
+    }
+
     /// A value of the column drawn on its own, never empty: what a rare label is written as.
     fn frequent_value(&self, rng: &mut SynthRng) -> Value {
         match self {
@@ -536,11 +545,15 @@ impl LearnedModel {
         draft.row[column] = value;
     }
 
-    /// A frequent label written for a rare one drawn for `column` in `draft`: one of the other
+    /// The label written for a rare one drawn for `column` in `draft`: a fresh one for a column
+    /// whose rows mostly hold rare labels ([`Marginal::fresh_label`]), else one of the other
     /// labels of the leaf it was drawn from (the row's earlier columns chose that leaf), else
     /// one of the column's on its own.
     fn frequent_like(&self, column: usize, draft: &Draft<'_>, rng: &mut SynthRng) -> Value {
         let model = &self.columns[column];
+        if let Some(fresh) = model.fresh_label(rng) {
+            return fresh;
+        }
         let from_leaf = match model {
             ColumnModel::Tree(conditional) => {
                 let (leaf, leaves) = conditional.leaf_of(draft.codes);

@@ -126,6 +126,9 @@ pub struct TrainingData<'a> {
     /// (semantic text, e-mails, phones, ids): for those of them a model draws on their own, it
     /// learns only how often they are empty ([`marginal::Marginal::presence`]).
     pub regenerated: &'a [usize],
+    /// Columns (indices) a semantic generator fills, keeping some drawn labels as they are:
+    /// their rare labels are never written as fresh ones ([`marginal::Marginal::fit`]).
+    pub semantic: &'a [usize],
     /// Columns (indices) a child table's rows work out once drawn (a total, the values of
     /// children: [`crate::rules::totals`]): drawn last and read by no tree.
     pub from_children: &'a [usize],
@@ -138,7 +141,8 @@ impl TrainingData<'_> {
         if self.regenerated.contains(&column) {
             marginal::Marginal::presence(values)
         } else {
-            marginal::Marginal::fit(values, min_count)
+            let fresh = !self.semantic.contains(&column);
+            marginal::Marginal::fit(values, min_count, fresh)
         }
     }
 }

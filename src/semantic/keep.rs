@@ -407,6 +407,7 @@ pub fn empty_model(table: &Table) -> crate::model::AnyModel {
         privacy: crate::model::Privacy::default(),
         rules: &[],
         regenerated: &[],
+        semantic: &[],
         from_children: &[],
     };
     crate::model::AnyModel::Reference(crate::model::reference::ReferenceModel::train(&data))
