@@ -16,7 +16,7 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Column, Table, TextColumn, Value};
-use crate::model::marginal::Weighted;
+use crate::model::marginal::{Weighted, text_hash};
 use crate::sampling::{BLOCK_ROWS, SynthRng, in_blocks};
 use crate::schema::{ColumnKind, TableDef};
 use crate::stats::{FastMap, FastSet};
@@ -983,6 +983,53 @@ impl Seen {
     }
 }
 
+/// Short texts (of at most this many bytes) a block of rows holds at most
+/// [`REPEATS_PER_BLOCK`] times each: TPC-H's part comments of one or two words came from a
+/// few frequent word pairs (`s boost` in 34 of 2,000 parts, where no real comment is in more
+/// than three). Longer texts hardly ever repeat and are not counted.
+const SHORT_TEXT: usize = 24;
+
+/// How many times a block of rows ([`BLOCK_ROWS`]) may hold the same short text.
+const REPEATS_PER_BLOCK: u8 = 2;
+
+/// The short texts drawn so far in a block (by their hashes), with their counts: the block is
+/// filled row by row, so what it holds is the same whatever the number of threads.
+#[derive(Default)]
+struct Repeats(FastMap<u64, u8>);
+
+impl Repeats {
+    /// A fresh text from `sample` (`sample(None)`: any text of the column; `sample(Some(n))`:
+    /// one of `n` words; `None` when every draw replayed a real value), drawn again with as
+    /// many words (a few times) while it is a short text the block already holds
+    /// [`REPEATS_PER_BLOCK`] times; empty when every first draw replayed a real value.
+    fn text(&mut self, mut sample: impl FnMut(Option<u16>) -> Option<Arc<str>>) -> Value {
+        let Some(mut text) = sample(None) else {
+            return Value::Null;
+        };
+        let mut words = None;
+        for _ in 0..TEXT_REDRAWS {
+            if text.len() > SHORT_TEXT {
+                break;
+            }
+            let count = self.0.entry(text_hash(&text)).or_insert(0);
+            if *count < REPEATS_PER_BLOCK {
+                *count += 1;
+                break;
+            }
+            let words = *words
+                .get_or_insert_with(|| u16::try_from(text.split(' ').count()).unwrap_or(u16::MAX));
+            match sample(Some(words)) {
+                Some(again) => text = again,
+                None => break,
+            }
+        }
+        Value::Label(text)
+    }
+}
+
+/// Draws of a short text the block already holds often before one is kept anyway.
+const TEXT_REDRAWS: usize = 8;
+
 /// Where a synthetic row's parent columns are found: key column -> (parent rows, parent table's
 /// columns), as the rules across a key read them.
 pub type ParentColumns<'a> = crate::rules::keyed::KeyRows<'a>;
@@ -1070,6 +1117,7 @@ impl SemanticTable {
             .iter()
             .map(|_| Vec::with_capacity(rows.len()))
             .collect();
+        let mut repeats: Vec<Repeats> = self.columns.iter().map(|_| Repeats::default()).collect();
         for row in rows {
             let country_name = countries[row].as_deref();
             let locale = country_name
@@ -1077,7 +1125,8 @@ impl SemanticTable {
                 .map_or(Locale::En, |c| c.locale);
             let mut person = Person::default();
             let titled = self.titled_names(columns, row);
-            for (column, out) in self.columns.iter().zip(drawn.iter_mut()) {
+            let outputs = self.columns.iter().zip(drawn.iter_mut()).zip(&mut repeats);
+            for ((column, out), repeats) in outputs {
                 let Some(target) = columns.get(column.index) else {
                     continue;
                 };
@@ -1098,6 +1147,12 @@ impl SemanticTable {
                     // The row's region is read from the row.
                     (_, _) if let Generator::Postcode(model) = &column.generator => {
                         model.draw(columns, row, rng)
+                    }
+                    (_, _) if let Generator::Text(model) = &column.generator => {
+                        repeats.text(|words| match words {
+                            None => model.sample(rng),
+                            Some(words) => model.sample_words(words, rng),
+                        })
                     }
                     (current, _)
                         if let Generator::Place {
@@ -1389,5 +1444,65 @@ impl EmailModel {
                 expand(pattern, &mail_form(&first), &mail_form(&last))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sampler that draws `s boost` three times in four (a frequent word pair of short
+    /// comments) and a fresh pair of words otherwise; how many words each draw asked for.
+    fn boosting() -> (
+        impl FnMut(Option<u16>) -> Option<Arc<str>>,
+        Rc<RefCell<Vec<u16>>>,
+    ) {
+        let asked = Rc::new(RefCell::new(Vec::new()));
+        let log = Rc::clone(&asked);
+        let mut draws = 0u32;
+        let sample = move |words: Option<u16>| {
+            log.borrow_mut().push(words.unwrap_or(0));
+            draws += 1;
+            Some(Arc::from(if draws % 4 == 0 {
+                format!("s w{draws}")
+            } else {
+                "s boost".to_string()
+            }))
+        };
+        (sample, asked)
+    }
+
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    #[test]
+    fn a_block_holds_a_short_text_twice_at_most_while_others_can_be_drawn() {
+        let (mut sample, asked) = boosting();
+        let mut repeats = Repeats::default();
+        let texts: Vec<Value> = (0..100).map(|_| repeats.text(&mut sample)).collect();
+        let boost = Value::Label(Arc::from("s boost"));
+        let held = texts.iter().filter(|text| **text == boost).count();
+        // Every `s boost` past the second was drawn again until a fresh pair came (one in
+        // four draws, so within the eight tries).
+        assert_eq!(held, 2, "{held} of 100 are `s boost`");
+        let distinct: HashSet<String> = texts.iter().map(|text| format!("{text:?}")).collect();
+        assert_eq!(distinct.len(), 99);
+        assert!(
+            asked.borrow().iter().filter(|&&w| w != 0).all(|&w| w == 2),
+            "drawn again with as many words"
+        );
+        // A new block holds it twice again; long texts are never counted.
+        let mut next = Repeats::default();
+        assert_eq!(next.text(|_| Some(Arc::from("s boost"))), boost);
+        let long = "a comment longer than a short text is";
+        let (mut block, mut draws) = (Repeats::default(), 0);
+        for _ in 0..10 {
+            let text = block.text(|_| {
+                draws += 1;
+                Some(Arc::from(long))
+            });
+            assert_eq!(text, Value::Label(Arc::from(long)));
+        }
+        assert_eq!(draws, 10, "long texts drawn again");
     }
 }

@@ -256,6 +256,10 @@ impl Chains {
     }
 }
 
+/// How many words a drawn value has: as many as the real value at an index has, or the given
+/// number.
+type Length = (usize, Option<u16>);
+
 /// The list of [`Chains`] where the followers of each word are.
 const FOLLOWERS: usize = 3;
 
@@ -424,6 +428,24 @@ impl WordModel {
         })
     }
 
+    /// [`WordModel::sample`] with `words` words (for a column not drawn as names, whose values
+    /// end where their length says): a short text drawn too often is drawn again with as
+    /// many words, so the share of one-word values stays.
+    pub fn sample_words(&self, words: u16, rng: &mut SynthRng) -> Option<Arc<str>> {
+        if self.titled {
+            return self.sample(rng);
+        }
+        thread_local! {
+            static TEXT: RefCell<String> = const { RefCell::new(String::new()) };
+        }
+        TEXT.with_borrow_mut(|text| {
+            (0..RETRIES).find_map(|_| {
+                self.draw_words(text, (0, Some(words)), rng);
+                (!self.replays(text_hash(text))).then(|| Arc::from(text.as_str()))
+            })
+        })
+    }
+
     /// Whether the column is drawn as names (see `titled`).
     pub fn titled(&self) -> bool {
         self.titled
@@ -470,12 +492,12 @@ impl WordModel {
     fn draw(&self, text: &mut String, rng: &mut SynthRng) {
         let at = rng.random_range(0..self.lengths.len());
         if !self.titled {
-            self.draw_words(text, at, rng);
+            self.draw_words(text, (at, None), rng);
             return;
         }
         let mut ended = None;
         for _ in 0..FITTING_TRIES {
-            match self.draw_words(text, at, rng) {
+            match self.draw_words(text, (at, None), rng) {
                 Some(words) if words == self.lengths[at] => return,
                 Some(_) if ended.is_none() => ended = Some(text.clone()),
                 _ => {}
@@ -488,16 +510,17 @@ impl WordModel {
 
     /// Writes into `text` a first word, then each next word from the followers of the one
     /// before (every word when it has none), joined by spaces: as many words as the `at`-th
-    /// real value has, or in a titled column up to [`END`]. Returns the words written, `None`
-    /// for a titled value cut at the longest real value's words before its [`END`].
-    fn draw_words(&self, text: &mut String, at: usize, rng: &mut SynthRng) -> Option<u16> {
+    /// real value has (`words`, when given), or in a titled column up to [`END`]. Returns the
+    /// words written, `None` for a titled value cut at the longest real value's words before
+    /// its [`END`].
+    fn draw_words(&self, text: &mut String, at: Length, rng: &mut SynthRng) -> Option<u16> {
         text.clear();
         let Some(chains) = self.chains.get_or_init(|| Chains::of(self).map(Box::new)) else {
             return self.draw_by_text(text, at, rng);
         };
         // The length is read after the first word is drawn (every value has one): its place
         // among a length per real value (megabytes) is then fetched while that word is.
-        prefetch(self.lengths.get(at));
+        prefetch(self.lengths.get(at.0));
         self.chain_words(text, at, rng, (0, [1, 2]), |list, rng| {
             chains.draw(list, rng)
         })
@@ -505,7 +528,7 @@ impl WordModel {
 
     /// [`WordModel::draw_words`] looking each word's followers up by text (the same draws):
     /// for a model too large for [`Chains`].
-    fn draw_by_text(&self, text: &mut String, at: usize, rng: &mut SynthRng) -> Option<u16> {
+    fn draw_by_text(&self, text: &mut String, at: Length, rng: &mut SynthRng) -> Option<u16> {
         let inside = self
             .inside
             .get_or_init(|| self.words.items().iter().cloned().collect());
@@ -528,7 +551,7 @@ impl WordModel {
     fn chain_words<'w, L: Copy>(
         &self,
         text: &mut String,
-        at: usize,
+        (at, words): Length,
         rng: &mut SynthRng,
         (first, inner): (L, [L; 2]),
         mut draw: impl FnMut(L, &mut SynthRng) -> (&'w str, L, bool),
@@ -538,7 +561,8 @@ impl WordModel {
         let mut after_end = true;
         loop {
             let (mut word, mut next, mut inside) = draw(list, rng);
-            let last = written + 1 >= self.lengths[at].max(1);
+            let wanted = words.unwrap_or_else(|| self.lengths[at]).max(1);
+            let last = written + 1 >= wanted;
             if !self.titled && written > 0 && !last {
                 for _ in 0..REDRAWS {
                     if inside {
@@ -563,7 +587,7 @@ impl WordModel {
             self.push_word(text, word, rng);
             after_end = ends_sentence(word);
             written += 1;
-            if !self.titled && written >= self.lengths[at].max(1) {
+            if !self.titled && written >= wanted {
                 return Some(written);
             }
         }
@@ -791,7 +815,7 @@ mod tests {
         // First words as often as the text lookups draw them.
         let mut by_text: FastMap<String, usize> = FastMap::default();
         for _ in 0..draws {
-            model.draw_by_text(&mut text, 0, &mut rng);
+            model.draw_by_text(&mut text, (0, None), &mut rng);
             let first = text.split(' ').next().unwrap_or_default();
             *by_text.entry(first.to_string()).or_default() += 1;
         }
@@ -907,6 +931,21 @@ mod tests {
             cut_at_ends > 500,
             "{cut_at_ends} values start or end on a fragment"
         );
+    }
+
+    #[test]
+    fn texts_drawn_with_a_number_of_words_have_that_many() {
+        let real = cut_sentences();
+        let model = WordModel::train(real.iter().map(String::as_str), 5).expect("words");
+        let mut rng = rng_for(6, "words");
+        for words in [1u16, 2, 5] {
+            let drawn: Vec<Arc<str>> = (0..200)
+                .filter_map(|_| model.sample_words(words, &mut rng))
+                .collect();
+            assert!(drawn.len() > 150, "{} values of {words} words", drawn.len());
+            let counts: FastSet<usize> = drawn.iter().map(|v| v.split(' ').count()).collect();
+            assert_eq!(counts, [usize::from(words)].into_iter().collect());
+        }
     }
 
     /// Values of two or three sentences over a wide vocabulary (TPC-DS catalog pages): every
