@@ -1453,10 +1453,7 @@ mod tests {
 
     /// A sampler that draws `s boost` three times in four (a frequent word pair of short
     /// comments) and a fresh pair of words otherwise; how many words each draw asked for.
-    fn boosting() -> (
-        impl FnMut(Option<u16>) -> Option<Arc<str>>,
-        Rc<RefCell<Vec<u16>>>,
-    ) {
+    fn boosting() -> (impl FnMut(Option<u16>) -> Option<Arc<str>>, Asked) {
         let asked = Rc::new(RefCell::new(Vec::new()));
         let log = Rc::clone(&asked);
         let mut draws = 0u32;
@@ -1474,6 +1471,9 @@ mod tests {
 
     use std::cell::RefCell;
     use std::rc::Rc;
+
+    /// The number of words each draw asked for (0: any).
+    type Asked = Rc<RefCell<Vec<u16>>>;
 
     #[test]
     fn a_block_holds_a_short_text_twice_at_most_while_others_can_be_drawn() {
