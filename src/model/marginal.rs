@@ -35,8 +35,8 @@ enum Shape {
     },
     /// Labels with cumulative weights (rare labels removed).
     Category(Weighted<Arc<str>>),
-    /// Labels most rows hold rarely (TPC-DS's item formulations, `82559844slate1538271`, no
-    /// more than three rows each): the frequent ones by their weights and, as often as real rows
+    /// Labels nearly every row holds rarely (TPC-DS's item formulations,
+    /// `82559844slate1538271`, no more than three rows each): the frequent ones by their weights and, as often as real rows
     /// hold a rare one, a fresh label in the shape of the real ones. Without them, every rare
     /// label was written as a frequent one: three formulations for 180 items, each sixty times.
     /// Since format 28.
@@ -66,8 +66,10 @@ enum Shape {
 impl Marginal {
     /// Fits the distribution of `column` with privacy threshold `min_count`
     /// (see [`crate::model::Privacy::threshold`]).
-    /// Rare labels are written afresh ([`Shape::Coded`]) when most rows hold one and `fresh`
-    /// allows it (a column a semantic generator fills keeps some drawn labels as they are).
+    ///
+    /// Rare labels are written afresh ([`Shape::Coded`]) when [`FRESH_SHARE`] of the rows hold
+    /// one and `fresh` allows it (a column a semantic generator fills keeps some drawn labels
+    /// as they are).
     pub fn fit(column: &Column, min_count: usize, fresh: bool) -> Marginal {
         let present: Vec<&Value> = column.values.iter().filter(|v| !v.is_null()).collect();
         let null_rate = if column.values.is_empty() {
@@ -221,8 +223,10 @@ impl Letters {
 }
 
 /// The share of rows with a rare label from which rare labels are written afresh
-/// ([`Shape::Coded`]): TPC-DS's item ids (half), brands, manufacturers and formulations (95%);
-/// not its classes (36%) and colours (31%), words that repeat in real data too.
+/// ([`Shape::Coded`]): TPC-DS's item formulations (95%). Not its item ids (50%), brands (61%)
+/// and manufacturers (70%): from half the rows on, fresh labels cost the evaluation's scores
+/// of categories more than the repetition they end (TPC-DS -0.003 on six seeds, against
+/// -0.0003 at 90%); nor its classes (36%) and colours (31%), words real rows repeat too.
 const FRESH_SHARE: f64 = 0.9;
 
 fn fit_shape(column: &Column, present: &[&Value], min_count: usize, fresh: bool) -> Shape {

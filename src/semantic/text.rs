@@ -414,18 +414,8 @@ impl WordModel {
     }
 
     /// One fresh value (never equal to a real one); `None` when every draw replayed one.
-    /// Drawn into a buffer kept per thread, so a value costs one allocation (its own) instead
-    /// of a growing string and a copy of it: large tables draw millions.
     pub fn sample(&self, rng: &mut SynthRng) -> Option<Arc<str>> {
-        thread_local! {
-            static TEXT: RefCell<String> = const { RefCell::new(String::new()) };
-        }
-        TEXT.with_borrow_mut(|text| {
-            (0..RETRIES).find_map(|_| {
-                self.draw(text, rng);
-                (!self.replays(text_hash(text))).then(|| Arc::from(text.as_str()))
-            })
-        })
+        self.fresh(rng, |model, text, rng| model.draw(text, rng))
     }
 
     /// [`WordModel::sample`] with `words` words (for a column not drawn as names, whose values
@@ -435,12 +425,25 @@ impl WordModel {
         if self.titled {
             return self.sample(rng);
         }
+        self.fresh(rng, |model, text, rng| {
+            model.draw_words(text, (0, Some(words)), rng);
+        })
+    }
+
+    /// A value `draw` writes that is not a real one, drawn up to [`RETRIES`] times. Drawn into
+    /// a buffer kept per thread, so a value costs one allocation (its own) instead of a growing
+    /// string and a copy of it: large tables draw millions.
+    fn fresh(
+        &self,
+        rng: &mut SynthRng,
+        mut draw: impl FnMut(&Self, &mut String, &mut SynthRng),
+    ) -> Option<Arc<str>> {
         thread_local! {
             static TEXT: RefCell<String> = const { RefCell::new(String::new()) };
         }
         TEXT.with_borrow_mut(|text| {
             (0..RETRIES).find_map(|_| {
-                self.draw_words(text, (0, Some(words)), rng);
+                draw(self, text, rng);
                 (!self.replays(text_hash(text))).then(|| Arc::from(text.as_str()))
             })
         })
