@@ -1148,6 +1148,7 @@ impl SemanticTable {
                     (_, _) if let Generator::Postcode(model) = &column.generator => {
                         model.draw(columns, row, rng)
                     }
+                    // Text names no one: a value as drawn, not twice more in the block if short.
                     (_, _) if let Generator::Text(model) = &column.generator => {
                         repeats.text(|words| match words {
                             None => model.sample(rng),
@@ -1375,10 +1376,11 @@ impl SemanticColumn {
             },
             Generator::Email(model) => model.draw(person, locale, rng),
             Generator::Phone(model) => model.draw(country_name, rng),
-            // Written by `fill_block`, which knows the row's key and its region.
-            Generator::KeyText(_) | Generator::Postcode(_) => return current.clone(),
-            // Text names no one: the value as drawn.
-            Generator::Text(model) => return model.sample(rng).map_or(Value::Null, Value::Label),
+            // Written by `fill_block`, which knows the row's key and its region, and the short
+            // texts its block holds (text names no one: a value as drawn).
+            Generator::KeyText(_) | Generator::Postcode(_) | Generator::Text(_) => {
+                return current.clone();
+            }
         };
         match self.kind {
             SemanticType::FirstName => person.first = Some(text.clone()),
