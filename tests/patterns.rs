@@ -906,3 +906,42 @@ fn a_rare_label_is_written_as_a_frequent_one_of_its_leaf() {
         models.len()
     );
 }
+
+/// A product's class belongs to its category (TPC-DS's `i_class` under `i_category`): in 336
+/// items of 12 categories, each of 4 classes of 6 items and 4 classes of one (too rare to be
+/// written), trees told apart no more than 31 classes, so the category drawn after the class
+/// was often another's (books of the class `televisions`). Every synthetic pair is a real one.
+#[test]
+fn a_class_stays_under_its_category() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("id,class,category,price\n");
+    let mut real = std::collections::HashSet::new();
+    for row in 0..336usize {
+        let category = (row * 7) % 12;
+        let class = match (row / 12) % 28 {
+            nth @ 0..24 => format!("class {category}-{}", nth % 4),
+            nth => format!("rare {category}-{nth}"),
+        };
+        real.insert((format!("category {category}"), class.clone()));
+        let price = 10 * (row % 5 + 1) + row % 7;
+        csv.push_str(&format!("{row},{class},category {category},{price}.50\n"));
+    }
+    let synthetic = one_table(dir.path(), "items", &csv);
+    let pairs: Vec<(&str, &str)> = synthetic
+        .column("category")
+        .into_iter()
+        .zip(synthetic.column("class"))
+        .collect();
+    assert_eq!(pairs.len(), 336);
+    let strays: Vec<&(&str, &str)> = pairs
+        .iter()
+        .filter(|(category, class)| !real.contains(&(category.to_string(), class.to_string())))
+        .collect();
+    assert!(
+        strays.is_empty(),
+        "{} classes under another category: {strays:?}",
+        strays.len()
+    );
+    let classes: std::collections::HashSet<&&str> = pairs.iter().map(|(_, class)| class).collect();
+    assert!(classes.len() >= 40, "{} classes", classes.len());
+}

@@ -435,7 +435,7 @@ impl LearnedModel {
                 },
             )
             .collect();
-        let periods = self.enforcer.has_periods(column);
+        let periods = self.enforcer.may_be_out_of_place(column);
         for (draft, pick) in drafts.iter_mut().zip(picked) {
             let value = match pick {
                 Ok(pick) => leaves.value(pick).unwrap_or(Value::Null),
@@ -537,9 +537,16 @@ impl LearnedModel {
             value
         };
         if self.codes_read()[column] {
-            draft.codes[self.layout.current(column)] = match rare_code {
-                Some(code) if !self.enforcer.changes(column) => code,
-                _ => self.encoders[column].encode(&value),
+            // A rare label stays rare for the trees of later columns (as in training) when the
+            // rules at most put another label in its place: planes of rare models, written as
+            // a frequent model of their maker, keep the seats and speeds of rare planes.
+            let kept = |code| match value.is_null() || self.enforcer.derives(column) {
+                true => None,
+                false => Some(code),
+            };
+            draft.codes[self.layout.current(column)] = match rare_code.and_then(kept) {
+                Some(code) => code,
+                None => self.encoders[column].encode(&value),
             };
         }
         draft.row[column] = value;

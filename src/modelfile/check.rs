@@ -359,6 +359,11 @@ fn rule_fits(rule: &Rule, rows: usize) -> bool {
                     .iter()
                     .all(|(_, first, last, count)| first <= last && *count <= rows)
         }
+        RuleKind::Belongs { pairs, .. } => {
+            pairs.len() <= rows
+                && pairs.iter().all(|(.., count)| *count <= rows)
+                && pairs.is_sorted_by(|a, b| a.0.order(&b.0).then_with(|| a.1.order(&b.1)).is_lt())
+        }
         RuleKind::ChildValues { table, .. } => {
             table.len() <= rows && table.iter().all(|(set, _)| set.len() <= 8)
         }

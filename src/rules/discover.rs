@@ -92,6 +92,31 @@ pub fn discover(frame: &Frame<'_>, min_count: usize) -> Vec<Rule> {
         &determined,
         MAX_PAIR_COLUMNS,
     ));
+    let lookup = |target: &str, source: &str| {
+        kinds.iter().any(|kind| {
+            matches!(kind, RuleKind::Lookup { target: t, source: s, .. } if t == target && s == source)
+        })
+    };
+    // An owner a lookup derives from the member already follows it; one a lookup derives
+    // from a third column (not its mirror, as TPC-DS's category and category id are) is
+    // drawn after that column, and the member would wait for it there: planes' engine,
+    // drawn first, shapes the speed and the maker, but its type is the model's.
+    let unfit_owner = |owner: &str, member: &str| {
+        lookup(owner, member)
+            || kinds.iter().any(|kind| {
+                matches!(kind, RuleKind::Lookup { target, source, .. }
+                    if target == owner && !lookup(source, owner))
+            })
+    };
+    let belonging = super::belongs::discover(
+        frame,
+        &sample,
+        min_count,
+        &determined,
+        &unfit_owner,
+        MAX_PAIR_COLUMNS,
+    );
+    kinds.extend(belonging);
     kinds.extend(copies(frame, &sample));
     kinds.extend(super::totals::discover(frame, min_count));
     kinds
@@ -132,6 +157,15 @@ pub fn fit(template: &RuleKind, frame: &Frame<'_>, min_count: usize) -> Option<R
             table,
         } => {
             *table = super::totals::fit_values_of(frame, (target, source), min_count);
+        }
+        RuleKind::Belongs {
+            target,
+            source,
+            pairs,
+        } => {
+            let target = frame.resolve(&Col::Own(target.clone()))?;
+            let source = frame.resolve(&Col::Own(source.clone()))?;
+            *pairs = super::belongs::fit(target, source, frame.rows, min_count);
         }
         RuleKind::Periods {
             target,

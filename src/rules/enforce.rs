@@ -14,7 +14,9 @@
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
-use super::measure::{calendar_value, clock_minutes, in_period, lookup};
+use super::measure::{
+    Pair, belongs, calendar_value, clock_minutes, in_period, lookup, members, pairs_of,
+};
 use super::periods::Period;
 use super::{Col, IntOp, Mapping, Part, Rule, RuleKind};
 use crate::data::{Column, Value, ValueFormat, floor};
@@ -81,6 +83,14 @@ enum Step {
     Period {
         source: usize,
         periods: Vec<Period>,
+    },
+    /// Drawn again while beside a value of `source` (drawn before it) it does not belong to,
+    /// at last replaced by one that belongs there ([`RuleKind::Belongs`]); `members` are the
+    /// values of `pairs`, sorted.
+    Belongs {
+        source: usize,
+        pairs: Vec<Pair>,
+        members: Vec<Value>,
     },
 }
 
@@ -200,9 +210,15 @@ impl Enforcer {
             waits[day].extend([year, month]);
         }
         let periods = periods_of(rules, &own, &derived);
-        for (target, source, _) in &periods {
-            if !depends_on(&derived, &waits, &[*source], *target) {
-                waits[*target].push(*source);
+        // The finer level of a hierarchy first (more pairs): planes' model belongs to its
+        // maker and the maker to a type that the model determines; of the two, only the
+        // model's wait can be kept without a circle, and it keeps the maker's too.
+        let mut belonging = belonging_of(rules, &own, &derived);
+        belonging.sort_by_key(|(.., pairs)| std::cmp::Reverse(pairs.len()));
+        let sources = periods.iter().map(|p| (p.0, p.1));
+        for (target, source) in sources.chain(belonging.iter().map(|b| (b.0, b.1))) {
+            if !depends_on(&derived, &waits, &[source], target) {
+                waits[target].push(source);
             }
         }
         let order = topological(order, &derived, &waits);
@@ -231,6 +247,17 @@ impl Enforcer {
         for (target, source, periods) in periods {
             if rank[source] < rank[target] {
                 enforcer.steps[target].push(Step::Period { source, periods });
+            }
+        }
+        for (target, source, pairs) in belonging {
+            if rank[source] < rank[target] {
+                let members = members(&pairs);
+                let step = Step::Belongs {
+                    source,
+                    pairs,
+                    members,
+                };
+                enforcer.steps[target].push(step);
             }
         }
         (enforcer, order)
@@ -374,6 +401,20 @@ impl Enforcer {
                             .all(|(_, first, last, count)| first <= last && *count <= rows)
                         && periods.is_sorted_by(|a, b| a.0.order(&b.0).is_lt())
                 }
+                Step::Belongs {
+                    source,
+                    pairs,
+                    members,
+                } => {
+                    *source < columns
+                        && pairs.len() <= rows
+                        && pairs.iter().all(|(.., count)| *count <= rows)
+                        && pairs.is_sorted_by(|a, b| {
+                            a.0.order(&b.0).then_with(|| a.1.order(&b.1)).is_lt()
+                        })
+                        && members.len() <= pairs.len()
+                        && members.is_sorted_by(|a, b| a.order(b).is_lt())
+                }
             };
             if !ok {
                 return Err("a rule step with an index, divisor or bound out of range".into());
@@ -399,7 +440,7 @@ impl Enforcer {
         }
         let Value::Number(x) = value else {
             return (!value.is_null() || !self.must_have_value(column, row))
-                && self.in_periods(column, value, row);
+                && self.in_place(column, value, row);
         };
         if let Some(common) = self.common.get(column).filter(|c| !c.is_empty())
             && common
@@ -422,18 +463,28 @@ impl Enforcer {
             | Step::Fallback(_)
             | Step::Empty(_)
             | Step::Present(_)
-            | Step::Period { .. } => true,
+            | Step::Period { .. }
+            | Step::Belongs { .. } => true,
         })
     }
 
     /// Whether `value` of `column` lies in its period of every period rule's day in `row`
-    /// (a value without a period, or a row without that day, does).
-    fn in_periods(&self, column: usize, value: &Value, row: &[Value]) -> bool {
+    /// (a value without a period, or a row without that day, does) and belongs to the value of
+    /// every belongs rule's source in `row` (a value or source no pair holds does).
+    fn in_place(&self, column: usize, value: &Value, row: &[Value]) -> bool {
         self.steps.get(column).is_none_or(|steps| {
             steps.iter().all(|step| match step {
                 Step::Period { source, periods } => row
                     .get(*source)
                     .and_then(|day| in_period(periods, value, day))
+                    .is_none_or(|holds| holds),
+                Step::Belongs {
+                    source,
+                    pairs,
+                    members,
+                } => row
+                    .get(*source)
+                    .and_then(|owner| belongs(pairs, members, value, owner))
                     .is_none_or(|holds| holds),
                 _ => true,
             })
@@ -486,7 +537,7 @@ impl Enforcer {
 
     /// Whether every value drawn for `column` is kept as drawn, up to fixes that take no random
     /// number but in a row whose derivation cannot be made ([`Step::Fallback`]) and redraws
-    /// into a period ([`Enforcer::has_periods`]): no bound to redraw it into
+    /// into a period or a place ([`Enforcer::may_be_out_of_place`]): no bound to redraw it into
     /// ([`Enforcer::interval`] is `None`) and no common clock times ([`Enforcer::acceptable`]
     /// accepts it).
     pub fn keeps_draws(&self, column: usize) -> bool {
@@ -505,12 +556,16 @@ impl Enforcer {
         !bounded && !timed && !redrawn
     }
 
-    /// Whether a value of `column` may lie outside its period ([`RuleKind::Periods`]), to be
-    /// drawn again: the few that do are, after the column is drawn for every row at once.
-    pub fn has_periods(&self, column: usize) -> bool {
-        self.steps
-            .get(column)
-            .is_some_and(|steps| steps.iter().any(|step| matches!(step, Step::Period { .. })))
+    /// Whether a value of `column` may be out of place beside the values drawn before it
+    /// (outside its period, [`RuleKind::Periods`]; beside a value it does not belong to,
+    /// [`RuleKind::Belongs`]), to be drawn again: the few that are, after the column is drawn
+    /// for every row at once.
+    pub fn may_be_out_of_place(&self, column: usize) -> bool {
+        self.steps.get(column).is_some_and(|steps| {
+            steps
+                .iter()
+                .any(|step| matches!(step, Step::Period { .. } | Step::Belongs { .. }))
+        })
     }
 
     /// Whether the rules derive `column` and do nothing else to it ([`Enforcer::derived`] may
@@ -545,7 +600,8 @@ impl Enforcer {
             | Step::Fallback(_)
             | Step::Empty(_)
             | Step::Present(_)
-            | Step::Period { .. } => None,
+            | Step::Period { .. }
+            | Step::Belongs { .. } => None,
         })
     }
 
@@ -590,7 +646,8 @@ impl Enforcer {
                 | Step::DayOfMonth { .. }
                 | Step::Empty(_)
                 | Step::Present(_)
-                | Step::Period { .. } => {}
+                | Step::Period { .. }
+                | Step::Belongs { .. } => {}
             }
         }
         read
@@ -644,6 +701,16 @@ impl Enforcer {
                     value,
                     row.get(*source).unwrap_or(&Value::Null),
                     periods,
+                    rng,
+                ),
+                Step::Belongs {
+                    source,
+                    pairs,
+                    members,
+                } => in_its_place(
+                    value,
+                    row.get(*source).unwrap_or(&Value::Null),
+                    (pairs, members),
                     rng,
                 ),
             };
@@ -754,6 +821,56 @@ fn in_its_period(value: Value, moment: &Value, periods: &[Period], rng: &mut Syn
         pick -= period.3;
     }
     value
+}
+
+/// `value` when it belongs beside `owner`, else a value that does, drawn by its real rows
+/// (`value` when none does).
+fn in_its_place(
+    value: Value,
+    owner: &Value,
+    (pairs, members): (&[Pair], &[Value]),
+    rng: &mut SynthRng,
+) -> Value {
+    if belongs(pairs, members, &value, owner) != Some(false) {
+        return value;
+    }
+    let owned = pairs_of(pairs, owner);
+    let total: usize = owned.iter().map(|pair| pair.2).sum();
+    if total == 0 {
+        return value;
+    }
+    let mut pick = rng.random_range(0..total);
+    for (_, member, rows) in owned {
+        if pick < *rows {
+            return member.clone();
+        }
+        pick -= rows;
+    }
+    value
+}
+
+/// The own columns of every belongs rule whose target no rule derives: (target, source,
+/// pairs).
+fn belonging_of(
+    rules: &[Rule],
+    own: &dyn Fn(&str) -> Option<usize>,
+    derived: &[Option<(Derive, Vec<usize>)>],
+) -> Vec<(usize, usize, Vec<Pair>)> {
+    rules
+        .iter()
+        .filter_map(|rule| match &rule.kind {
+            RuleKind::Belongs {
+                target,
+                source,
+                pairs,
+            } => {
+                let (target, source) = (own(target)?, own(source)?);
+                (derived.get(target)?.is_none() && target != source)
+                    .then(|| (target, source, pairs.clone()))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// The own columns of every periods rule whose target no rule derives: (target, source,
@@ -1852,7 +1969,7 @@ mod tests {
         let (enforcer, order) =
             Enforcer::compile(&[rule(kind)], (&[flag, date], &[]), vec![0, 1], &[]);
         assert_eq!(order, vec![1, 0], "the flag waits for its date");
-        assert!(enforcer.has_periods(0), "a flag may be drawn again");
+        assert!(enforcer.may_be_out_of_place(0), "a flag may be drawn again");
         let day = |day: f64| vec![Value::Null, Value::Number(day * 86_400.0 + 60.0)];
         let (before, after) = (day(99.0), day(100.0));
         assert!(!enforcer.acceptable(0, &label("N"), &before, &[]));
@@ -1873,6 +1990,60 @@ mod tests {
         }
         assert!((700..800).contains(&a), "A three times as often as R: {a}");
         assert_eq!(fixed("A", &before), label("A"), "kept as drawn");
+    }
+
+    /// A class drawn first waits for its category; one beside a category it does not belong to
+    /// is refused (so drawn again) and at last replaced by one of the category's, in their
+    /// real mix; a rare class, or a category that owns none, is left as drawn.
+    #[test]
+    fn a_class_waits_for_its_category_and_keeps_to_it() {
+        let mut class = integers("class");
+        class.kind = ColumnKind::Categorical;
+        let mut category = integers("category");
+        category.kind = ColumnKind::Categorical;
+        let label = |text: &str| Value::Label(text.into());
+        let pairs = vec![
+            (label("Shoes"), label("kids"), 300),
+            (label("Shoes"), label("mens"), 100),
+            (label("Sports"), label("fishing"), 200),
+            (label("Sports"), label("golf"), 50),
+        ];
+        let kind = RuleKind::Belongs {
+            target: "class".into(),
+            source: "category".into(),
+            pairs,
+        };
+        let (enforcer, order) =
+            Enforcer::compile(&[rule(kind)], (&[class, category], &[]), vec![0, 1], &[]);
+        assert_eq!(order, vec![1, 0], "the class waits for its category");
+        assert!(
+            enforcer.may_be_out_of_place(0),
+            "a class may be drawn again"
+        );
+        let beside = |category: &str| vec![Value::Null, label(category)];
+        let (shoes, sports) = (beside("Shoes"), beside("Sports"));
+        assert!(enforcer.acceptable(0, &label("kids"), &shoes, &[]));
+        assert!(!enforcer.acceptable(0, &label("kids"), &sports, &[]));
+        assert!(enforcer.acceptable(0, &label("rare"), &sports, &[]));
+        assert!(enforcer.acceptable(0, &label("kids"), &beside("Jewelry"), &[]));
+        let mut rng = crate::sampling::rng_for(3, "t");
+        let mut fixed = |value: &str, row: &[Value]| {
+            enforcer.fix(0, label(value), (row, &[]), (None, None), &mut rng)
+        };
+        assert_eq!(fixed("golf", &sports), label("golf"), "kept as drawn");
+        let mut kids = 0;
+        for _ in 0..1000 {
+            let value = fixed("fishing", &shoes);
+            assert!(
+                value == label("kids") || value == label("mens"),
+                "{value:?}"
+            );
+            kids += usize::from(value == label("kids"));
+        }
+        assert!(
+            (700..800).contains(&kids),
+            "kids three times as often as mens: {kids}"
+        );
     }
 
     /// A local time's parts drawn day first: the day waits for its year and month, and is cut

@@ -159,6 +159,10 @@ pub fn row_check<'r>(rule: &'r RuleKind, columns: &[Resolved<'_>]) -> Check<'r> 
         RuleKind::Periods { periods, .. } => {
             Box::new(move |values| in_period(periods, values[0], values[1]))
         }
+        RuleKind::Belongs { pairs, .. } => {
+            let members = members(pairs);
+            Box::new(move |values| belongs(pairs, &members, values[0], values[1]))
+        }
         RuleKind::Sum { clock, .. } => {
             let finest = columns
                 .iter()
@@ -457,6 +461,44 @@ pub fn in_period(
     // Without reading the calendar: this runs for every drawn row.
     let day = super::day_number(moment.as_number()?)?;
     Some(period_of(periods, value).is_none_or(|(first, last)| (first..=last).contains(&day)))
+}
+
+/// A pair of [`RuleKind::Belongs`]: (owner, member, real rows).
+pub type Pair = (Value, Value, usize);
+
+/// The members of `pairs` ([`RuleKind::Belongs`]), sorted, each once: a value that is none
+/// is rare (never written) and may sit beside any owner.
+pub fn members(pairs: &[Pair]) -> Vec<Value> {
+    let mut members: Vec<Value> = pairs.iter().map(|pair| pair.1.clone()).collect();
+    members.sort_by(|a, b| a.order(b));
+    members.dedup_by(|a, b| a.order(b).is_eq());
+    members
+}
+
+/// The pairs of `owner`: a run of `pairs` (sorted by owner, then member).
+pub fn pairs_of<'p>(pairs: &'p [Pair], owner: &Value) -> &'p [Pair] {
+    let start = pairs.partition_point(|pair| pair.0.order(owner).is_lt());
+    let length = pairs[start..].partition_point(|pair| pair.0.order(owner).is_le());
+    &pairs[start..start + length]
+}
+
+/// Whether `value` belongs to `owner` ([`RuleKind::Belongs`]); `None` when either is empty,
+/// when `owner` owns nothing (a rare owner) or `value` is none of the `members`.
+pub fn belongs(pairs: &[Pair], members: &[Value], value: &Value, owner: &Value) -> Option<bool> {
+    if value.is_null() || owner.is_null() {
+        return None;
+    }
+    let owned = pairs_of(pairs, owner);
+    if owned.is_empty() {
+        return None;
+    }
+    if owned.binary_search_by(|pair| pair.1.order(value)).is_ok() {
+        return Some(true);
+    }
+    members
+        .binary_search_by(|member| member.order(value))
+        .is_ok()
+        .then_some(false)
 }
 
 /// The first and last day of `value`'s period (`None`: it has none).

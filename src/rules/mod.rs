@@ -15,6 +15,7 @@
 //! - [`periods`]: the days each value of a status is seen on;
 //! - [`text`]: the rule language of `validate`, `inspect` and the schema's `rules:` section.
 
+pub mod belongs;
 pub mod discover;
 pub mod enforce;
 pub mod keyed;
@@ -409,6 +410,20 @@ pub enum RuleKind {
         /// value's rows outside it on that side; sorted by value.
         periods: Vec<(Value, i64, i64, usize)>,
     },
+    /// Each value of `target` belongs to some values of `source`, and is seen beside no
+    /// other: a product class belongs to its category (TPC-DS's `i_class` `fishing` is a
+    /// `Sports` item's, `kids` a `Shoes` or a `Home` one's). Not a function, so no lookup:
+    /// kept as the row is drawn, the target waiting for its source, a value beside a source
+    /// it does not belong to drawn again, then replaced. Since format 29.
+    Belongs {
+        /// The category that belongs (the class).
+        target: String,
+        /// The category it belongs to (the category).
+        source: String,
+        /// (source value, target value, real rows), each pair seen in at least the privacy
+        /// threshold of rows; sorted by source value, then target value.
+        pairs: Vec<(Value, Value, usize)>,
+    },
     /// The `then` columns are empty in every row where `when` is empty: a cancelled flight
     /// has no departure delay, no arrival time and no air time. Read the other way, a row
     /// with a value in one of `then` has one in `when`.
@@ -524,6 +539,7 @@ impl RuleKind {
             RuleKind::Calendar { .. } => "calendar",
             RuleKind::Lookup { .. } => "lookup",
             RuleKind::Periods { .. } => "periods",
+            RuleKind::Belongs { .. } => "belongs to",
             RuleKind::Sum { clock: false, .. } => "sum",
             RuleKind::Sum { clock: true, .. } => "clock sum",
             RuleKind::Product { .. } => "product",
@@ -583,6 +599,7 @@ impl RuleKind {
             } => format!("calendar {target} {source} {}", part.name()),
             RuleKind::Lookup { target, source, .. } => format!("lookup {target} {source}"),
             RuleKind::Periods { target, source, .. } => format!("periods {target} {source}"),
+            RuleKind::Belongs { target, source, .. } => format!("belongs {target} {source}"),
             RuleKind::Sum { total, a, b, clock } => {
                 let mut all = [total.as_str(), a.as_str(), b.as_str()];
                 all.sort_unstable();
@@ -618,7 +635,8 @@ impl RuleKind {
             RuleKind::Arithmetic { target, source, .. }
             | RuleKind::Calendar { target, source, .. }
             | RuleKind::Lookup { target, source, .. }
-            | RuleKind::Periods { target, source, .. } => vec![own(target), own(source)],
+            | RuleKind::Periods { target, source, .. }
+            | RuleKind::Belongs { target, source, .. } => vec![own(target), own(source)],
             RuleKind::Sum { total, a, b, .. } | RuleKind::Product { total, a, b } => {
                 vec![own(total), own(a), own(b)]
             }
@@ -907,6 +925,13 @@ fn mistyped(rule: &RuleKind, kinds: Vec<(String, Option<ColumnKind>)>) -> Option
                 (_, Some(ColumnKind::Datetime)),
             ] => None,
             _ => Some(listed("a category or flag and a datetime")),
+        },
+        RuleKind::Belongs { .. } => match kinds.as_slice() {
+            [
+                (_, Some(ColumnKind::Categorical)),
+                (_, Some(ColumnKind::Categorical)),
+            ] => None,
+            _ => Some(listed("two categorical columns")),
         },
         RuleKind::LocalTime { .. } => match kinds.as_slice() {
             [(_, Some(ColumnKind::Datetime)), parts @ ..]

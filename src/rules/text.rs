@@ -89,6 +89,11 @@ impl fmt::Display for RuleKind {
                 "{target} in periods of {source} ({} values)",
                 periods.len()
             ),
+            RuleKind::Belongs {
+                target,
+                source,
+                pairs,
+            } => write!(f, "{target} belongs to {source} ({} pairs)", pairs.len()),
             RuleKind::Sum { total, a, b, clock } => {
                 if *clock {
                     write!(f, "{total} = clock({a} + {b})")
@@ -207,9 +212,9 @@ fn number(x: f64) -> String {
 /// bounds are taken as written (`days` for datetimes).
 pub fn parse(text: &str) -> Result<RuleKind, String> {
     let mut text = text.trim();
-    // A printed lookup ends with a note, `(7 values)`: not part of the rule.
+    // A printed lookup ends with a note, `(7 values)` (`(72 pairs)`): not part of the rule.
     if let Some((rule, note)) = text.rsplit_once(" (")
-        && note.ends_with("values)")
+        && (note.ends_with("values)") || note.ends_with("pairs)"))
     {
         text = rule.trim();
     }
@@ -234,6 +239,13 @@ pub fn parse(text: &str) -> Result<RuleKind, String> {
             column: name(column)?,
             midnight_2400: true,
             common: Vec::new(),
+        });
+    }
+    if let Some((target, source)) = text.split_once(" belongs to ") {
+        return Ok(RuleKind::Belongs {
+            target: name(target)?,
+            source: name(source)?,
+            pairs: Vec::new(),
         });
     }
     if let Some((target, source)) = text.split_once(" in periods of ") {
@@ -625,6 +637,15 @@ mod tests {
                 if target == "l_returnflag" && source == "l_receiptdate" && periods.is_empty()
         ));
         assert_eq!(rule.to_string(), format!("{text} (0 values)"));
+        // Belongs: fitted on the data as periods are.
+        let text = "i_class belongs to i_category";
+        let rule = parse(&format!("{text} (72 pairs)")).expect("belongs read");
+        assert!(matches!(
+            &rule,
+            RuleKind::Belongs { target, source, pairs }
+                if target == "i_class" && source == "i_category" && pairs.is_empty()
+        ));
+        assert_eq!(rule.to_string(), format!("{text} (0 pairs)"));
         assert!(matches!(
             parse("d_day_name = weekday(d_date) (by lookup, 7 values)"),
             Ok(RuleKind::Calendar { .. })
