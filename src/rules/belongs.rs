@@ -9,10 +9,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::measure::{
-    Adherence, FUNCTION_TOLERANCE, Pair, ValueKey, belongs, chance_rate, measure, members,
-    significant,
-};
+use super::measure::{Pair, ValueKey, belongs, breaks_if_kept, chance_rate, members};
 use super::{Frame, Resolved, RuleKind};
 use crate::schema::ColumnKind;
 
@@ -28,8 +25,9 @@ const MAX_PAIR_SHARE: f64 = 0.5;
 
 /// The categories (not one `determined` already) whose values each belong to some values of
 /// another category with fewer values, where the pairs seen in at least `min_count` rows
-/// hold in all but [`FUNCTION_TOLERANCE`] of the rows and chance would break them far more
-/// often (pairing each row's owner with another row's member). One owner per category: the
+/// hold in all but [`FUNCTION_TOLERANCE`](super::measure::FUNCTION_TOLERANCE) of the rows
+/// and chance would break them far more often (pairing each row's owner with another row's
+/// member). One owner per category: the
 /// one whose pairs the fewest rows break. `unfit_owner(owner, member)`: an owner not to try
 /// for that member (one the rules derive from another column).
 pub fn discover(
@@ -96,10 +94,7 @@ fn fitted(
         source: source.column().name.clone(),
         pairs,
     };
-    let Adherence { support, holding } = measure(&rule, frame)?;
-    let broken = support - holding;
-    let within = broken as f64 <= FUNCTION_TOLERANCE * support as f64;
-    (within && significant(support, broken, chance)).then(|| (broken as f64 / support as f64, rule))
+    breaks_if_kept(rule, frame, chance)
 }
 
 /// The (source value, target value) pairs of the frame's rows seen in at least `min_count`

@@ -818,19 +818,11 @@ fn in_its_period(value: Value, moment: &Value, periods: &[Period], rng: &mut Syn
     if in_period(periods, &value, moment) != Some(false) {
         return value;
     }
-    let holding = |(other, ..): &&Period| in_period(periods, other, moment) == Some(true);
-    let total: usize = periods.iter().filter(holding).map(|p| p.3).sum();
-    if total == 0 {
-        return value;
-    }
-    let mut pick = rng.random_range(0..total);
-    for period in periods.iter().filter(holding) {
-        if pick < period.3 {
-            return period.0.clone();
-        }
-        pick -= period.3;
-    }
-    value
+    let holding = periods
+        .iter()
+        .filter(|(other, ..)| in_period(periods, other, moment) == Some(true))
+        .map(|(other, .., rows)| (other, *rows));
+    drawn_by_rows(holding, rng).unwrap_or(value)
 }
 
 /// `value` when it belongs beside `owner`, else a value that does, drawn by its real rows
@@ -844,19 +836,29 @@ fn in_its_place(
     if belongs(pairs, members, &value, owner) != Some(false) {
         return value;
     }
-    let owned = pairs_of(pairs, owner);
-    let total: usize = owned.iter().map(|pair| pair.2).sum();
+    let owned = pairs_of(pairs, owner)
+        .iter()
+        .map(|(_, member, rows)| (member, *rows));
+    drawn_by_rows(owned, rng).unwrap_or(value)
+}
+
+/// One of `values`, each as often as its real rows (`None` without rows).
+fn drawn_by_rows<'v>(
+    values: impl Iterator<Item = (&'v Value, usize)> + Clone,
+    rng: &mut SynthRng,
+) -> Option<Value> {
+    let total: usize = values.clone().map(|(_, rows)| rows).sum();
     if total == 0 {
-        return value;
+        return None;
     }
     let mut pick = rng.random_range(0..total);
-    for (_, member, rows) in owned {
-        if pick < *rows {
-            return member.clone();
+    for (value, rows) in values {
+        if pick < rows {
+            return Some(value.clone());
         }
         pick -= rows;
     }
-    value
+    None
 }
 
 /// The own columns of every belongs rule whose target no rule derives: (target, source,
@@ -866,21 +868,14 @@ fn belonging_of(
     own: &dyn Fn(&str) -> Option<usize>,
     derived: &[Option<(Derive, Vec<usize>)>],
 ) -> Vec<(usize, usize, Vec<Pair>)> {
-    rules
-        .iter()
-        .filter_map(|rule| match &rule.kind {
-            RuleKind::Belongs {
-                target,
-                source,
-                pairs,
-            } => {
-                let (target, source) = (own(target)?, own(source)?);
-                (derived.get(target)?.is_none() && target != source)
-                    .then(|| (target, source, pairs.clone()))
-            }
-            _ => None,
-        })
-        .collect()
+    kept_to_a_source(rules, own, derived, |kind| match kind {
+        RuleKind::Belongs {
+            target,
+            source,
+            pairs,
+        } => Some((target, source, pairs.clone())),
+        _ => None,
+    })
 }
 
 /// The own columns of every periods rule whose target no rule derives: (target, source,
@@ -890,19 +885,31 @@ fn periods_of(
     own: &dyn Fn(&str) -> Option<usize>,
     derived: &[Option<(Derive, Vec<usize>)>],
 ) -> Vec<(usize, usize, Vec<Period>)> {
+    kept_to_a_source(rules, own, derived, |kind| match kind {
+        RuleKind::Periods {
+            target,
+            source,
+            periods,
+        } => Some((target, source, periods.clone())),
+        _ => None,
+    })
+}
+
+/// The rules `of` reads as (target, source, table) whose target is another own column than
+/// the source and no rule derives it, by column index: the rules a target is drawn after its
+/// source for, and kept to what the table allows beside it.
+fn kept_to_a_source<T>(
+    rules: &[Rule],
+    own: &dyn Fn(&str) -> Option<usize>,
+    derived: &[Option<(Derive, Vec<usize>)>],
+    of: impl Fn(&RuleKind) -> Option<(&String, &String, T)>,
+) -> Vec<(usize, usize, T)> {
     rules
         .iter()
-        .filter_map(|rule| match &rule.kind {
-            RuleKind::Periods {
-                target,
-                source,
-                periods,
-            } => {
-                let (target, source) = (own(target)?, own(source)?);
-                (derived.get(target)?.is_none() && target != source)
-                    .then(|| (target, source, periods.clone()))
-            }
-            _ => None,
+        .filter_map(|rule| {
+            let (target, source, table) = of(&rule.kind)?;
+            let (target, source) = (own(target)?, own(source)?);
+            (derived.get(target)?.is_none() && target != source).then_some((target, source, table))
         })
         .collect()
 }

@@ -448,6 +448,17 @@ pub fn lookup<'t>(table: &'t [(Value, Value)], key: &Value) -> Option<&'t Value>
         .map(|index| &table[index].1)
 }
 
+/// `rule` with the share of the frame's rows that break it, when it holds in all but
+/// [`FUNCTION_TOLERANCE`] of them and chance (which keeps it in a share `chance` of rows)
+/// would break far more: how the searches that fit a table of values (periods, belongs)
+/// accept what they fitted.
+pub fn breaks_if_kept(rule: RuleKind, frame: &Frame<'_>, chance: f64) -> Option<(f64, RuleKind)> {
+    let Adherence { support, holding } = measure(&rule, frame)?;
+    let broken = support - holding;
+    let within = broken as f64 <= FUNCTION_TOLERANCE * support as f64;
+    (within && significant(support, broken, chance)).then(|| (broken as f64 / support as f64, rule))
+}
+
 /// Whether `value` lies in its period of `periods` ([`RuleKind::Periods`]) when its row's
 /// datetime is `moment`: always for a value without a period; `None` when either is empty.
 pub fn in_period(

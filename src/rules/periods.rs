@@ -9,9 +9,7 @@
 
 use std::collections::HashMap;
 
-use super::measure::{
-    Adherence, FUNCTION_TOLERANCE, ValueKey, chance_rate, in_period, measure, significant,
-};
+use super::measure::{ValueKey, breaks_if_kept, chance_rate, in_period, significant};
 use super::{Frame, Part, Resolved, RuleKind};
 use crate::data::Value;
 use crate::schema::ColumnKind;
@@ -27,9 +25,9 @@ const MAX_DISTINCT: usize = 1024;
 pub type Period = (Value, i64, i64, usize);
 
 /// The periods of every categorical column (not one `determined` already) along every
-/// datetime column of the frame, where they hold in all but [`FUNCTION_TOLERANCE`] of the rows
-/// and chance would break them far more often (pairing each row's day with another row's
-/// value). A pair is tried on every row only when the `sample` rows show a period: a value
+/// datetime column of the frame, where they hold in all but
+/// [`FUNCTION_TOLERANCE`](super::measure::FUNCTION_TOLERANCE) of the rows and chance would
+/// break them far more often (pairing each row's day with another row's value). A pair is tried on every row only when the `sample` rows show a period: a value
 /// with fewer than twice `min_count` of them (about 2% of the rows) is none.
 pub fn discover(
     frame: &Frame<'_>,
@@ -74,11 +72,7 @@ pub fn discover(
                     source: source.column().name.clone(),
                     periods,
                 };
-                let Adherence { support, holding } = measure(&rule, frame)?;
-                let broken = support - holding;
-                let within = broken as f64 <= FUNCTION_TOLERANCE * support as f64;
-                (within && significant(support, broken, chance))
-                    .then(|| (broken as f64 / support as f64, rule))
+                breaks_if_kept(rule, frame, chance)
             })
             .min_by(|a, b| a.0.total_cmp(&b.0))
             .map(|(_, rule)| rule);
