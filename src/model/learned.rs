@@ -540,14 +540,9 @@ impl LearnedModel {
             // A rare label stays rare for the trees of later columns (as in training) when the
             // rules at most put another label in its place: planes of rare models, written as
             // a frequent model of their maker, keep the seats and speeds of rare planes.
-            let kept = |code| match value.is_null() || self.enforcer.derives(column) {
-                true => None,
-                false => Some(code),
-            };
-            draft.codes[self.layout.current(column)] = match rare_code.and_then(kept) {
-                Some(code) => code,
-                None => self.encoders[column].encode(&value),
-            };
+            let rare = rare_code.filter(|_| !value.is_null() && !self.enforcer.derives(column));
+            draft.codes[self.layout.current(column)] =
+                rare.unwrap_or_else(|| self.encoders[column].encode(&value));
         }
         draft.row[column] = value;
     }
