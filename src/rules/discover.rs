@@ -298,7 +298,7 @@ fn orders(frame: &Frame<'_>, numeric: &[Numeric<'_>], sample: &[usize]) -> Vec<R
             found.extend(order_pair(frame, a, b, sample));
         }
     }
-    transitive_reduction(found)
+    transitive_reduction(found, numeric, frame.rows)
 }
 
 fn order_pair(
@@ -399,8 +399,10 @@ fn order_chance(low: &Numeric<'_>, high: &Numeric<'_>, strict: bool) -> f64 {
     in_order as f64 / (lows.len() as f64 * highs.len() as f64)
 }
 
-/// Drops `a <= c` when `a <= b` and `b <= c` are rules too: it follows from them.
-fn transitive_reduction(found: Vec<RuleKind>) -> Vec<RuleKind> {
+/// Drops `a <= c` when `a <= b` and `b <= c` are rules too: it follows from them, but only
+/// where `b` has a value. So a middle column empty in a row where `a` and `c` are not keeps the
+/// rule: without it, a row whose middle is drawn empty would be free to break `a <= c`.
+fn transitive_reduction(found: Vec<RuleKind>, numeric: &[Numeric<'_>], rows: usize) -> Vec<RuleKind> {
     let edges: HashSet<(Col, Col)> = found
         .iter()
         .filter_map(|kind| match kind {
@@ -409,6 +411,16 @@ fn transitive_reduction(found: Vec<RuleKind>) -> Vec<RuleKind> {
         })
         .collect();
     let middles: HashSet<&Col> = edges.iter().flat_map(|(a, b)| [a, b]).collect();
+    let column = |col: &Col| numeric.iter().find(|n| n.col == *col);
+    let covers = |mid: &Col, low: &Col, high: &Col| match (column(mid), column(low), column(high)) {
+        (Some(mid), Some(low), Some(high)) => {
+            mid.sorted.len() == rows
+                || (0..rows).all(|row| {
+                    mid.at(row).is_some() || low.at(row).is_none() || high.at(row).is_none()
+                })
+        }
+        _ => false,
+    };
     found
         .into_iter()
         .filter(|kind| match kind {
@@ -417,6 +429,7 @@ fn transitive_reduction(found: Vec<RuleKind>) -> Vec<RuleKind> {
                     && *mid != high
                     && edges.contains(&(low.clone(), (*mid).clone()))
                     && edges.contains(&((*mid).clone(), high.clone()))
+                    && covers(mid, low, high)
             }),
             _ => true,
         })
@@ -2047,6 +2060,36 @@ mod tests {
         for expected in ["start < end", "high = code // 100", "low = code % 100"] {
             assert!(rules.iter().any(|r| r == expected), "{expected}: {rules:?}");
         }
+    }
+
+    /// Planted prices: `price <= list <= total`. `price <= total` follows from the two, and is
+    /// dropped, while `list` has a value in every row; where `list` is empty in some rows it
+    /// bounds those rows alone, and is kept.
+    #[test]
+    fn an_order_through_a_middle_column_is_kept_where_the_middle_may_be_empty() {
+        let rows = 0..400i64;
+        let price: Vec<i64> = rows.clone().map(|i| 1 + (i * 37) % 50).collect();
+        let list: Vec<i64> = rows.clone().map(|i| price[i as usize] + 3 * (i % 13)).collect();
+        let total: Vec<i64> = rows
+            .clone()
+            .map(|i| list[i as usize] + 5 * ((i * 11) % 17))
+            .collect();
+        let columns = |list: Column| {
+            [
+                integers("price", price.iter().copied()),
+                list,
+                integers("total", total.iter().copied()),
+            ]
+        };
+        let direct = |rules: &[String]| rules.iter().any(|r| r == "price <= total");
+        let full = found(&columns(integers("list", list.iter().copied())));
+        for chain in ["price <= list", "list <= total"] {
+            assert!(full.iter().any(|r| r == chain), "{chain}: {full:?}");
+        }
+        assert!(!direct(&full), "{full:?}");
+        let gaps = integers("list", list.iter().copied()).with_nulls(|row| row % 9 == 4);
+        let gappy = found(&columns(gaps));
+        assert!(direct(&gappy), "{gappy:?}");
     }
 
     /// Planted flights: a cancelled flight (every tenth) has no delay, arrival or air time; a
