@@ -684,8 +684,14 @@ fn draw_table(
     for numbering in &numbering {
         numbering.keep_shared_keys(&mut assigned);
     }
+    for by_value in &trained.keys_by_value {
+        if let Some(column) = columns.get(by_value.column) {
+            by_value.keep_shared_keys(&column.values, &mut assigned);
+        }
+    }
     foreign_keys.extend(assigned);
     keep_key_rules(trained, done, &mut foreign_keys, rng);
+    keep_redrawn_shared_keys(trained, &columns, &mut foreign_keys);
     let mut columns = columns;
     if let Some(base) = keyed_base(models, trained, rng) {
         let keys = key_rows(plan, done, &foreign_keys);
@@ -803,6 +809,31 @@ fn keep_key_rules(
         },
     );
     keep_pairs_of_tables(trained, done, foreign_keys, rng);
+}
+
+/// The keys the rows of a value share ([`KeysByValue`]) that [`keep_key_rules`] drew again
+/// row by row to follow an earlier key, shared again.
+fn keep_redrawn_shared_keys(
+    trained: &TrainedTable,
+    columns: &[Column],
+    foreign_keys: &mut IndexMap<String, Vec<Option<usize>>>,
+) {
+    for by_value in &trained.keys_by_value {
+        let Some(column) = columns.get(by_value.column) else {
+            continue;
+        };
+        let redrawn = (trained.assigned.iter())
+            .filter(|d| by_value.shared_keys.contains(&d.column))
+            .filter_map(|d| Some((&d.column, &d.order.as_ref()?.earlier)));
+        for (key, earlier) in redrawn {
+            let Some((first, second)) = key_places(foreign_keys, earlier, key) else {
+                continue;
+            };
+            let mut key_rows = std::mem::take(&mut foreign_keys[second]);
+            by_value.keep_redrawn_key(&column.values, &foreign_keys[first], &mut key_rows);
+            foreign_keys[second] = key_rows;
+        }
+    }
 }
 
 /// Makes every assigned key whose pairs with an earlier key are rows of another table

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{Column, Table, ValueFormat};
 use crate::error::{Error, Result};
-use crate::keys::groups::{GroupNumbers, SequenceOrder};
+use crate::keys::groups::{GroupNumbers, KeysByValue, SequenceOrder};
 use crate::keys::{self, KeyDistribution};
 use crate::model::parent_preference::LinkedColumns;
 use crate::model::{
@@ -86,6 +86,10 @@ pub struct TrainedTable {
     /// tickets; [`keys::groups`]), numbered afresh in generation. Since format 23.
     #[serde(default)]
     pub group_numbers: Vec<GroupNumbers>,
+    /// For a table generated on its own, the columns whose values name groups of rows that
+    /// share assigned keys (TPC-DS catalog pages; [`keys::groups`]). Since format 30.
+    #[serde(default)]
+    pub keys_by_value: Vec<KeysByValue>,
 }
 
 /// The trained models of every table, with the plan that orders them and the settings they
@@ -441,6 +445,10 @@ fn train_table(
         .filter(|_| kept.is_none())
         .map(|parent_of_row| group_numbers(training, parent_of_row, &rules, &assigned_keys))
         .unwrap_or_default();
+    let keys_by_value = match (&plan.generation, &kept) {
+        (Generation::Independent, None) => keys_by_value(training, &assigned_keys),
+        _ => Vec::new(),
+    };
     // The rules across keys and the row order beside the model, which needs neither.
     let ((keyed, row_order), model) = rayon::join(
         || {
@@ -495,6 +503,7 @@ fn train_table(
         sequence_by_row,
         shares_parents_with,
         group_numbers,
+        keys_by_value,
     }
 }
 
@@ -508,6 +517,27 @@ fn group_numbers(
     rules: &[Rule],
     assigned: &[(&str, &[Option<usize>])],
 ) -> Vec<GroupNumbers> {
+    let order = SequenceOrder::of(parent_of_row);
+    free_of_rules(training, rules, &[ColumnKind::Numerical])
+        .filter_map(|(index, column)| {
+            let mut groups = GroupNumbers::find(index, &column.values, &order)?;
+            groups.shared_keys = assigned
+                .iter()
+                .filter(|(_, keys)| GroupNumbers::shares(&column.values, parent_of_row, keys))
+                .map(|(name, _)| name.to_string())
+                .collect();
+            Some(groups)
+        })
+        .collect()
+}
+
+/// The columns of `training` of the given kinds that no rule of a row names (a rule's column
+/// is drawn to keep the rule, not to group rows).
+fn free_of_rules<'t>(
+    training: &'t Table,
+    rules: &[Rule],
+    kinds: &'t [ColumnKind],
+) -> impl Iterator<Item = (usize, &'t Column)> {
     let in_rules: HashSet<String> = rules
         .iter()
         .filter(|rule| rule.kind.of_a_row())
@@ -517,22 +547,29 @@ fn group_numbers(
             crate::rules::Col::Parent { .. } => None,
         })
         .collect();
-    let order = SequenceOrder::of(parent_of_row);
     training
         .columns
         .iter()
         .enumerate()
-        .filter(|(_, column)| {
-            column.kind == ColumnKind::Numerical && !in_rules.contains(&column.name)
-        })
-        .filter_map(|(index, column)| {
-            let mut groups = GroupNumbers::find(index, &column.values, &order)?;
-            groups.shared_keys = assigned
-                .iter()
-                .filter(|(_, keys)| GroupNumbers::shares(&column.values, parent_of_row, keys))
-                .map(|(name, _)| name.to_string())
-                .collect();
-            Some(groups)
+        .filter(move |(_, column)| kinds.contains(&column.kind) && !in_rules.contains(&column.name))
+}
+
+/// The columns whose values name groups of rows sharing assigned keys ([`KeysByValue`]), each
+/// key given to the coarsest of them (fewest groups): a catalog's pages share its days, and
+/// so would the pages of any finer grouping inside a catalog.
+fn keys_by_value(training: &Table, assigned: &[(&str, &[Option<usize>])]) -> Vec<KeysByValue> {
+    let kinds = [ColumnKind::Numerical, ColumnKind::Categorical];
+    let mut found: Vec<(KeysByValue, usize)> = (training.columns.iter().enumerate())
+        .filter(|(_, column)| kinds.contains(&column.kind))
+        .filter_map(|(index, column)| KeysByValue::find(index, &column.values, assigned))
+        .collect();
+    found.sort_by_key(|(by_value, groups)| (*groups, by_value.column));
+    let mut taken: HashSet<String> = HashSet::new();
+    found
+        .into_iter()
+        .filter_map(|(mut by_value, _)| {
+            by_value.shared_keys.retain(|key| taken.insert(key.clone()));
+            (!by_value.shared_keys.is_empty()).then_some(by_value)
         })
         .collect()
 }

@@ -648,6 +648,61 @@ fn ticket_numbers_group_one_customers_items() {
     );
 }
 
+/// Planted: 40 catalogs of 30 to 50 pages in a table generated on its own (TPC-DS's
+/// `catalog_page`); every page of a catalog starts and ends on the catalog's days, 30 days
+/// apart. Each page's days assigned on their own, a synthetic catalog's pages started on
+/// several days; now each synthetic catalog has one first and one last day.
+#[test]
+fn the_pages_of_a_catalog_share_its_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut next = spread_fractions();
+    let days: String = (1..=400).fold(String::from("day_id,weekday\n"), |days, day| {
+        days + &format!("{day},{}\n", day % 7)
+    });
+    let mut pages = String::from("page_id,start_day,end_day,catalog,page,kind\n");
+    let mut id = 0;
+    for catalog in 1..=40 {
+        let start = 1 + (next() * 360.0) as usize;
+        let kind = ["monthly", "quarterly"][catalog % 2];
+        for page in 1..=30 + (next() * 20.0) as usize {
+            id += 1;
+            pages += &format!("{id},{start},{},{catalog},{page},{kind}\n", start + 30);
+        }
+    }
+    let schema = "tables:
+  days:
+    path: days.csv
+    primary_key: day_id
+    mode: synthesize
+  pages:
+    path: pages.csv
+    primary_key: page_id
+    sequential: false
+    foreign_keys:
+      start_day: days
+      end_day: days
+";
+    write_all(
+        dir.path(),
+        &[
+            ("days.csv", &days),
+            ("pages.csv", &pages),
+            ("schema.yaml", schema),
+        ],
+    );
+    let out = dir.path().join("out");
+    common::run(&dir.path().join("schema.yaml"), &out, 3, 1.0);
+    let pages = Csv::read(&out.join("pages.csv"));
+    let mut days_of: HashMap<&str, std::collections::HashSet<(&str, &str)>> = HashMap::new();
+    let columns = (pages.column("start_day").into_iter()).zip(pages.column("end_day"));
+    for (catalog, days) in pages.column("catalog").into_iter().zip(columns) {
+        days_of.entry(catalog).or_default().insert(days);
+    }
+    assert!(days_of.len() >= 20, "{} catalogs", days_of.len());
+    let apart: Vec<_> = days_of.iter().filter(|(_, days)| days.len() > 1).collect();
+    assert!(apart.is_empty(), "catalogs on several days: {apart:?}");
+}
+
 /// Days since 1970 of a `YYYY-MM-DD` date.
 fn day_number(date: &str) -> i64 {
     let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").expect("a date");

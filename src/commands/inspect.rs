@@ -221,6 +221,30 @@ fn key_rules(key: &dxsynth::keys::KeyDistribution) -> Vec<String> {
     unique.chain(order).chain(dependence).chain(pairs).collect()
 }
 
+/// The keys that the rows of a group share, in words: a ticket's items share its day, a
+/// catalog's pages its first and last days.
+fn shared_keys(trained: &TrainedTable) -> Vec<String> {
+    let name = |column: usize| trained.columns.get(column).map_or("?", |c| c.name.as_str());
+    let tickets = trained.group_numbers.iter().map(|groups| {
+        let column = name(groups.column);
+        (
+            &groups.shared_keys,
+            format!("the rows of each {column} group (numbered afresh)"),
+        )
+    });
+    let values = trained.keys_by_value.iter().map(|by_value| {
+        let column = name(by_value.column);
+        (
+            &by_value.shared_keys,
+            format!("the rows of each {column} value"),
+        )
+    });
+    tickets
+        .chain(values)
+        .map(|(keys, rows)| format!("{} shared by {rows}", keys.join(", ")))
+        .collect()
+}
+
 fn table_inspection(plan: &TablePlan, trained: &TrainedTable) -> TableInspection {
     TableInspection {
         name: trained.name.clone(),
@@ -244,7 +268,9 @@ fn table_inspection(plan: &TablePlan, trained: &TrainedTable) -> TableInspection
             .collect(),
         kept: trained.kept.as_ref().map(|kept| kept.reason.clone()),
         row_order: trained.row_order.as_ref().map(|order| order.to_string()),
-        key_rules: trained.assigned.iter().flat_map(key_rules).collect(),
+        key_rules: (trained.assigned.iter().flat_map(key_rules))
+            .chain(shared_keys(trained))
+            .collect(),
         semantic: trained
             .semantic
             .as_ref()

@@ -147,6 +147,9 @@ fn model(models: &Models, trained: &TrainedTable, parent: Option<&str>) -> Resul
     for groups in &trained.group_numbers {
         groups.check(columns)?;
     }
+    for by_value in &trained.keys_by_value {
+        by_value.check(columns)?;
+    }
     if let Some(counts) = &trained.sequence_by_row {
         crate::model::check_counts(counts, rows, parent_rows)
             .map_err(|err| format!("a kept parent's {err}"))?;

@@ -402,7 +402,11 @@ fn order_chance(low: &Numeric<'_>, high: &Numeric<'_>, strict: bool) -> f64 {
 /// Drops `a <= c` when `a <= b` and `b <= c` are rules too: it follows from them, but only
 /// where `b` has a value. So a middle column empty in a row where `a` and `c` are not keeps the
 /// rule: without it, a row whose middle is drawn empty would be free to break `a <= c`.
-fn transitive_reduction(found: Vec<RuleKind>, numeric: &[Numeric<'_>], rows: usize) -> Vec<RuleKind> {
+fn transitive_reduction(
+    found: Vec<RuleKind>,
+    numeric: &[Numeric<'_>],
+    rows: usize,
+) -> Vec<RuleKind> {
     let edges: HashSet<(Col, Col)> = found
         .iter()
         .filter_map(|kind| match kind {
@@ -2069,7 +2073,10 @@ mod tests {
     fn an_order_through_a_middle_column_is_kept_where_the_middle_may_be_empty() {
         let rows = 0..400i64;
         let price: Vec<i64> = rows.clone().map(|i| 1 + (i * 37) % 50).collect();
-        let list: Vec<i64> = rows.clone().map(|i| price[i as usize] + 3 * (i % 13)).collect();
+        let list: Vec<i64> = rows
+            .clone()
+            .map(|i| price[i as usize] + 3 * (i % 13))
+            .collect();
         let total: Vec<i64> = rows
             .clone()
             .map(|i| list[i as usize] + 5 * ((i * 11) % 17))

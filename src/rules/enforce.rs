@@ -1893,8 +1893,14 @@ mod tests {
     /// want of a list price, could no longer be held above the wholesale total.
     #[test]
     fn an_order_that_follows_from_two_others_bounds_but_does_not_reorder() {
-        let columns = ["quantity", "wholesale", "list_price", "wholesale_total", "list_total"]
-            .map(integers);
+        let columns = [
+            "quantity",
+            "wholesale",
+            "list_price",
+            "wholesale_total",
+            "list_total",
+        ]
+        .map(integers);
         let product = |total: &str, a: &str, b: &str| {
             rule(RuleKind::Product {
                 total: total.into(),
