@@ -207,12 +207,18 @@ impl KeysByValue {
     /// where chance would not share them: two rows picked at random have one parent in at
     /// most [`CHANCE_SHARED`] of the picks (a warehouse of one row is every row's). With the
     /// number of groups; `None` when no key is shared or the values' groups have fewer than
-    /// [`MIN_MEAN_RUN`] rows on average.
+    /// [`MIN_MEAN_RUN`] rows on average. A group is named by a label or a whole number: a
+    /// measure with decimals (an amount) that happens to come with one day and one colour
+    /// in the real rows names no group, and sharing by it would move rows between parents.
     pub fn find(
         column: usize,
         values: &[Value],
         assigned: &[(&str, &[Option<usize>])],
     ) -> Option<(KeysByValue, usize)> {
+        let measured = |value: &Value| value.as_number().is_some_and(|x| x.fract() != 0.0);
+        if values.iter().any(measured) {
+            return None;
+        }
         let (rows, runs) = rows_by_value(values);
         let grouped: usize = runs.iter().sum();
         if runs.is_empty() || (grouped as f64) < MIN_MEAN_RUN * runs.len() as f64 {
@@ -582,6 +588,10 @@ mod tests {
         assert_eq!(found.shared_keys, vec!["day".to_string()]);
         assert_eq!(groups, 12);
         assert!(KeysByValue::find(4, &page, &assigned).is_none());
+        let amounts: Vec<Value> = (catalog.iter())
+            .map(|value| Value::Number(value.as_number().unwrap_or(0.0) + 0.5))
+            .collect();
+        assert!(KeysByValue::find(5, &amounts, &assigned).is_none());
     }
 
     /// Synthetic pages of three catalogs, their days assigned row by row: each catalog's
