@@ -675,6 +675,10 @@ fn draw_table(
             (row_count, columns)
         }
     };
+    let mut columns = columns;
+    for numbers in &trained.row_numbers {
+        numbers.number(&mut columns);
+    }
     let codes = trained
         .assigned
         .iter()

@@ -11,9 +11,9 @@ use indexmap::IndexMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::data::{Column, Table, ValueFormat};
+use crate::data::{Column, Table, Value, ValueFormat};
 use crate::error::{Error, Result};
-use crate::keys::groups::{GroupNumbers, KeysByValue, SequenceOrder};
+use crate::keys::groups::{GroupNumbers, KeysByValue, RowNumbers, SequenceOrder, rows_by_value};
 use crate::keys::{self, KeyDistribution};
 use crate::model::parent_preference::LinkedColumns;
 use crate::model::{
@@ -90,6 +90,10 @@ pub struct TrainedTable {
     /// share assigned keys (TPC-DS catalog pages; [`keys::groups`]). Since format 30.
     #[serde(default)]
     pub keys_by_value: Vec<KeysByValue>,
+    /// For a table generated on its own, the columns that number the rows of each group of
+    /// another column's values (a catalog's pages; [`keys::groups`]). Since format 31.
+    #[serde(default)]
+    pub row_numbers: Vec<RowNumbers>,
 }
 
 /// The trained models of every table, with the plan that orders them and the settings they
@@ -445,9 +449,12 @@ fn train_table(
         .filter(|_| kept.is_none())
         .map(|parent_of_row| group_numbers(training, parent_of_row, &rules, &assigned_keys))
         .unwrap_or_default();
-    let keys_by_value = match (&plan.generation, &kept) {
-        (Generation::Independent, None) => keys_by_value(training, &assigned_keys),
-        _ => Vec::new(),
+    let (keys_by_value, row_numbers) = match (&plan.generation, &kept) {
+        (Generation::Independent, None) => (
+            keys_by_value(training, &assigned_keys),
+            row_numbers(training, &rules),
+        ),
+        _ => (Vec::new(), Vec::new()),
     };
     // The rules across keys and the row order beside the model, which needs neither.
     let ((keyed, row_order), model) = rayon::join(
@@ -504,6 +511,7 @@ fn train_table(
         shares_parents_with,
         group_numbers,
         keys_by_value,
+        row_numbers,
     }
 }
 
@@ -570,6 +578,42 @@ fn keys_by_value(training: &Table, assigned: &[(&str, &[Option<usize>])]) -> Vec
         .filter_map(|(mut by_value, _)| {
             by_value.shared_keys.retain(|key| taken.insert(key.clone()));
             (!by_value.shared_keys.is_empty()).then_some(by_value)
+        })
+        .collect()
+}
+
+/// The most columns tried as the groups of [`row_numbers`]: each is grouped once and every
+/// whole-number column is tried against it.
+const MAX_GROUP_COLUMNS: usize = 16;
+
+/// The columns that number the rows of each group of another column's values ([`RowNumbers`]),
+/// each numbering column under the first group column found; a numbering column no rule
+/// names (numbered afresh, it would break the rule). Groups are named by labels or whole
+/// numbers, at least three, of two rows or more on average.
+fn row_numbers(training: &Table, rules: &[Rule]) -> Vec<RowNumbers> {
+    let whole = |column: &Column| {
+        let numbers = column.values.iter().filter_map(Value::as_number);
+        column.kind == ColumnKind::Numerical && numbers.clone().all(|x| x.fract() == 0.0)
+    };
+    let groups = (training.columns.iter().enumerate())
+        .filter(|(_, column)| column.kind == ColumnKind::Categorical || whole(column))
+        .map(|(index, column)| (index, rows_by_value(&column.values)))
+        .filter(|(_, (_, runs))| {
+            let rows: usize = runs.iter().sum();
+            runs.len() >= 3 && rows as f64 >= 2.0 * runs.len() as f64
+        })
+        .take(MAX_GROUP_COLUMNS)
+        .collect::<Vec<_>>();
+    free_of_rules(training, rules, &[ColumnKind::Numerical])
+        .filter(|(_, column)| whole(column))
+        .filter_map(|(index, column)| {
+            let (group, _) = groups.iter().find(|(group, (rows, runs))| {
+                *group != index && RowNumbers::numbers(&column.values, (rows, runs))
+            })?;
+            Some(RowNumbers {
+                column: index,
+                group: *group,
+            })
         })
         .collect()
 }

@@ -650,10 +650,12 @@ fn ticket_numbers_group_one_customers_items() {
 
 /// Planted: 40 catalogs of 30 to 50 pages in a table generated on its own (TPC-DS's
 /// `catalog_page`); every page of a catalog starts and ends on the catalog's days, 30 days
-/// apart. Each page's days assigned on their own, a synthetic catalog's pages started on
-/// several days; now each synthetic catalog has one first and one last day.
+/// apart, and its pages are numbered from 1. Each page's days assigned on their own, a
+/// synthetic catalog's pages started on several days; now each synthetic catalog has one
+/// first and one last day. Each page's number drawn on its own, a catalog had some numbers
+/// twice and others never; now its pages are numbered 1 to its number of pages.
 #[test]
-fn the_pages_of_a_catalog_share_its_days() {
+fn the_pages_of_a_catalog_share_its_days_and_are_numbered_from_one() {
     let dir = tempfile::tempdir().unwrap();
     let mut next = spread_fractions();
     let days: String = (1..=400).fold(String::from("day_id,weekday\n"), |days, day| {
@@ -701,6 +703,20 @@ fn the_pages_of_a_catalog_share_its_days() {
     assert!(days_of.len() >= 20, "{} catalogs", days_of.len());
     let apart: Vec<_> = days_of.iter().filter(|(_, days)| days.len() > 1).collect();
     assert!(apart.is_empty(), "catalogs on several days: {apart:?}");
+    let mut pages_of: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (catalog, page) in pages
+        .column("catalog")
+        .into_iter()
+        .zip(pages.column("page"))
+    {
+        let page = page.parse().expect("a whole page number");
+        pages_of.entry(catalog).or_default().push(page);
+    }
+    for (catalog, pages) in &mut pages_of {
+        pages.sort_unstable();
+        let expected: Vec<usize> = (1..=pages.len()).collect();
+        assert_eq!(*pages, expected, "the pages of catalog {catalog}");
+    }
 }
 
 /// Days since 1970 of a `YYYY-MM-DD` date.

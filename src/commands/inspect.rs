@@ -73,6 +73,9 @@ struct TableInspection {
     /// What the assigned keys keep with earlier keys: unique pairs, an order, a dependence.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     key_rules: Vec<String>,
+    /// The columns numbered afresh within the groups of another column's values.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    numbered: Vec<String>,
 }
 
 impl Inspection {
@@ -179,6 +182,10 @@ fn table_text(index: usize, table: &TableInspection, width: usize) -> String {
         let key_rules: Vec<String> = table.key_rules.iter().map(|r| printable(r)).collect();
         text += &format!("     keys: {}\n", key_rules.join("; "));
     }
+    if !table.numbered.is_empty() {
+        let numbered: Vec<String> = table.numbered.iter().map(|n| printable(n)).collect();
+        text += &format!("     numbered: {}\n", numbered.join("; "));
+    }
     if let Some(reason) = &table.kept {
         text += &format!("     kept as it is (stored verbatim): {reason}\n");
     }
@@ -245,6 +252,17 @@ fn shared_keys(trained: &TrainedTable) -> Vec<String> {
         .collect()
 }
 
+/// The columns numbering the rows of each group of another's values, in words.
+fn numbered(trained: &TrainedTable) -> Vec<String> {
+    let name = |column: usize| trained.columns.get(column).map_or("?", |c| c.name.as_str());
+    (trained.row_numbers.iter())
+        .map(|numbers| {
+            let (column, group) = (name(numbers.column), name(numbers.group));
+            format!("{column} from 1 within each {group} value")
+        })
+        .collect()
+}
+
 fn table_inspection(plan: &TablePlan, trained: &TrainedTable) -> TableInspection {
     TableInspection {
         name: trained.name.clone(),
@@ -271,6 +289,7 @@ fn table_inspection(plan: &TablePlan, trained: &TrainedTable) -> TableInspection
         key_rules: (trained.assigned.iter().flat_map(key_rules))
             .chain(shared_keys(trained))
             .collect(),
+        numbered: numbered(trained),
         semantic: trained
             .semantic
             .as_ref()

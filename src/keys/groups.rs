@@ -285,6 +285,84 @@ impl KeysByValue {
     }
 }
 
+/// A column that numbers the rows of each group of another column's values from 1, in a table
+/// generated on its own: a TPC-DS catalog's pages (`cp_catalog_page_number` within
+/// `cp_catalog_number`). Drawn row by row, a synthetic catalog had some page numbers several
+/// times and others never; they are numbered afresh within each synthetic group, in the order
+/// of the numbers drawn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RowNumbers {
+    /// The numbering column (index among the table's modelled columns).
+    pub column: usize,
+    /// The column whose values name the groups.
+    pub group: usize,
+}
+
+impl RowNumbers {
+    /// Whether `numbers` (a column of the real rows) numbers the rows of the groups `(rows,
+    /// runs)` ([`rows_by_value`] of the group column): in [`NUMBERED`] of the rows of groups
+    /// with two numbers or more, the group's numbers are whole, distinct and run from 1 to at
+    /// most twice its rows (a few of a catalog's pages have an empty catalog number), in three
+    /// such groups at least.
+    pub fn numbers(numbers: &[Value], (rows, runs): (&[usize], &[usize])) -> bool {
+        let (mut counted, mut numbered, mut groups, mut start) = (0, 0, 0, 0);
+        for &run in runs {
+            let mut values: Vec<f64> = rows[start..start + run]
+                .iter()
+                .filter_map(|&row| numbers.get(row).and_then(Value::as_number))
+                .collect();
+            start += run;
+            if values.len() < 2 {
+                continue;
+            }
+            values.sort_by(f64::total_cmp);
+            let whole = values.iter().all(|x| x.fract() == 0.0);
+            let distinct = values.windows(2).all(|pair| pair[0] < pair[1]);
+            let span = values[0] == 1.0 && values[values.len() - 1] <= 2.0 * values.len() as f64;
+            counted += values.len();
+            groups += 1;
+            if whole && distinct && span {
+                numbered += values.len();
+            }
+        }
+        groups >= 3 && numbered as f64 >= NUMBERED * counted as f64
+    }
+
+    /// Checks the columns read from a model file against the table's `columns`.
+    pub fn check(&self, columns: usize) -> Result<(), String> {
+        (self.column < columns && self.group < columns && self.column != self.group)
+            .then_some(())
+            .ok_or_else(|| "row numbers of a column the table does not have".to_string())
+    }
+
+    /// Numbers the rows of each group of the group column 1, 2, ... in the order of the
+    /// numbers drawn for them (ties in row order); an empty number stays empty.
+    pub fn number(&self, columns: &mut [crate::data::Column]) {
+        let Some(group) = columns.get(self.group) else {
+            return;
+        };
+        let (rows, runs) = rows_by_value(&group.values);
+        let Some(numbers) = columns.get_mut(self.column) else {
+            return;
+        };
+        let mut start = 0;
+        for &run in &runs {
+            let mut drawn: Vec<(f64, usize)> = rows[start..start + run]
+                .iter()
+                .filter_map(|&row| Some((numbers.values.get(row)?.as_number()?, row)))
+                .collect();
+            start += run;
+            drawn.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            for (nth, (_, row)) in drawn.into_iter().enumerate() {
+                numbers.values[row] = Value::Number((nth + 1) as f64);
+            }
+        }
+    }
+}
+
+/// The share of rows in groups numbered 1, 2, ... for a column to number its groups' rows.
+const NUMBERED: f64 = 0.95;
+
 /// Two rows picked at random have one parent in at most this share of the picks, for their
 /// groups' sharing it to say something.
 const CHANCE_SHARED: f64 = 0.5;
@@ -299,7 +377,7 @@ enum ValueKey<'a> {
 
 /// The rows of each value that two rows or more have, value after value (in the order the
 /// values first appear), with the number of rows of each: empty cells group nothing.
-fn rows_by_value(values: &[Value]) -> (Vec<usize>, Vec<usize>) {
+pub fn rows_by_value(values: &[Value]) -> (Vec<usize>, Vec<usize>) {
     let mut groups: HashMap<ValueKey<'_>, usize> = HashMap::new();
     let mut members: Vec<Vec<usize>> = Vec::new();
     for (row, value) in values.iter().enumerate() {
@@ -618,6 +696,58 @@ mod tests {
         let mut expected = [30, 30, 30, 40, 40, 0, 50, 50, 50, 50].map(Some);
         expected[5] = None;
         assert_eq!(last, expected);
+    }
+
+    /// Planted: 5 catalogs of 4 to 8 pages numbered from 1. The page numbers them; numbers
+    /// from 0, a repeated one, or one with a gap (9 in a catalog of 4 pages) do not.
+    #[test]
+    fn a_column_numbering_each_groups_rows_from_one_is_found_and_renumbered() {
+        let sizes = [4usize, 8, 5, 6, 7];
+        let mut catalog = Vec::new();
+        let mut page = Vec::new();
+        for (nth, &size) in sizes.iter().enumerate() {
+            for at in 1..=size {
+                catalog.push(Value::Number(nth as f64));
+                page.push(Value::Number(at as f64));
+            }
+        }
+        let (rows, runs) = rows_by_value(&catalog);
+        let groups = (rows.as_slice(), runs.as_slice());
+        assert!(RowNumbers::numbers(&page, groups));
+        let shifted: Vec<Value> = (page.iter())
+            .map(|v| Value::Number(v.as_number().unwrap_or(0.0) - 1.0))
+            .collect();
+        assert!(!RowNumbers::numbers(&shifted, groups));
+        let mut repeated = page.clone();
+        repeated[5] = Value::Number(1.0);
+        assert!(!RowNumbers::numbers(&repeated, groups));
+        let mut gap = page.clone();
+        gap[3] = Value::Number(9.0);
+        assert!(!RowNumbers::numbers(&gap, groups));
+        // Drawn numbers (a repeat, a gap, an empty cell) numbered afresh, in their order.
+        let mut columns = vec![
+            crate::data::Column {
+                name: "catalog".into(),
+                kind: crate::schema::ColumnKind::Numerical,
+                format: crate::data::ValueFormat::Integer,
+                values: numbers(&[1.0, 2.0, 1.0, 1.0, 2.0, 1.0]),
+            },
+            crate::data::Column {
+                name: "page".into(),
+                kind: crate::schema::ColumnKind::Numerical,
+                format: crate::data::ValueFormat::Integer,
+                values: numbers(&[7.0, 3.0, 2.0, 7.0, 3.0, 0.0]),
+            },
+        ];
+        columns[1].values[5] = Value::Null;
+        RowNumbers {
+            column: 1,
+            group: 0,
+        }
+        .number(&mut columns);
+        let mut expected = numbers(&[2.0, 1.0, 1.0, 3.0, 2.0, 0.0]);
+        expected[5] = Value::Null;
+        assert_eq!(columns[1].values, expected);
     }
 
     #[test]

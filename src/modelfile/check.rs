@@ -150,6 +150,9 @@ fn model(models: &Models, trained: &TrainedTable, parent: Option<&str>) -> Resul
     for by_value in &trained.keys_by_value {
         by_value.check(columns)?;
     }
+    for numbers in &trained.row_numbers {
+        numbers.check(columns)?;
+    }
     if let Some(counts) = &trained.sequence_by_row {
         crate::model::check_counts(counts, rows, parent_rows)
             .map_err(|err| format!("a kept parent's {err}"))?;
