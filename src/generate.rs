@@ -696,7 +696,6 @@ fn draw_table(
     foreign_keys.extend(assigned);
     keep_key_rules(trained, done, &mut foreign_keys, rng);
     keep_redrawn_shared_keys(trained, &columns, &mut foreign_keys);
-    let mut columns = columns;
     if let Some(base) = keyed_base(models, trained, rng) {
         let keys = key_rows(plan, done, &foreign_keys);
         crate::rules::keyed::keep(&trained.rules, &mut columns, &keys, 0, base);
