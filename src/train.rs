@@ -566,6 +566,9 @@ fn free_of_rules<'t>(
 /// key given to the coarsest of them (fewest groups): a catalog's pages share its days, and
 /// so would the pages of any finer grouping inside a catalog.
 fn keys_by_value(training: &Table, assigned: &[(&str, &[Option<usize>])]) -> Vec<KeysByValue> {
+    if assigned.is_empty() {
+        return Vec::new();
+    }
     let kinds = [ColumnKind::Numerical, ColumnKind::Categorical];
     let mut found: Vec<(KeysByValue, usize)> = (training.columns.iter().enumerate())
         .filter(|(_, column)| kinds.contains(&column.kind))
@@ -595,6 +598,12 @@ fn row_numbers(training: &Table, rules: &[Rule]) -> Vec<RowNumbers> {
         let numbers = column.values.iter().filter_map(Value::as_number);
         column.kind == ColumnKind::Numerical && numbers.clone().all(|x| x.fract() == 0.0)
     };
+    let numbering: Vec<(usize, &Column)> = free_of_rules(training, rules, &[ColumnKind::Numerical])
+        .filter(|(_, column)| whole(column))
+        .collect();
+    if numbering.is_empty() {
+        return Vec::new();
+    }
     let groups = (training.columns.iter().enumerate())
         .filter(|(_, column)| column.kind == ColumnKind::Categorical || whole(column))
         .map(|(index, column)| (index, rows_by_value(&column.values)))
@@ -604,8 +613,8 @@ fn row_numbers(training: &Table, rules: &[Rule]) -> Vec<RowNumbers> {
         })
         .take(MAX_GROUP_COLUMNS)
         .collect::<Vec<_>>();
-    free_of_rules(training, rules, &[ColumnKind::Numerical])
-        .filter(|(_, column)| whole(column))
+    numbering
+        .into_iter()
         .filter_map(|(index, column)| {
             let (group, _) = groups.iter().find(|(group, (rows, runs))| {
                 *group != index && RowNumbers::numbers(&column.values, (rows, runs))

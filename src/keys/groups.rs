@@ -162,12 +162,14 @@ fn keep_group_keys(
             room[parent] += 1;
         }
         let mut roomiest = Roomiest::new(&room);
-        let mut start = 0;
+        let (mut start, mut group) = (0, Vec::new());
         for &run in runs {
-            let group: Vec<usize> = (start..start + run)
-                .filter_map(row_at)
-                .filter(|&row| parent_of_row.get(row).is_some_and(Option::is_some))
-                .collect();
+            group.clear();
+            group.extend(
+                (start..start + run)
+                    .filter_map(row_at)
+                    .filter(|&row| parent_of_row.get(row).is_some_and(Option::is_some)),
+            );
             start += run;
             let Some(first) = group.first().and_then(|&row| parent_of_row[row]) else {
                 continue;
@@ -183,7 +185,7 @@ fn keep_group_keys(
             };
             room[parent] = room[parent].saturating_sub(group.len());
             roomiest.changed(parent, room[parent]);
-            for row in group {
+            for &row in &group {
                 parent_of_row[row] = Some(parent);
             }
         }
