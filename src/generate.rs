@@ -694,7 +694,7 @@ fn draw_table(
         }
     }
     foreign_keys.extend(assigned);
-    keep_key_rules(trained, done, &mut foreign_keys, rng);
+    keep_key_rules(trained, (done, &columns), &mut foreign_keys, rng);
     keep_redrawn_shared_keys(trained, &columns, &mut foreign_keys);
     if let Some(base) = keyed_base(models, trained, rng) {
         let keys = key_rows(plan, done, &foreign_keys);
@@ -753,12 +753,13 @@ fn assign_keys(
 ///   [`crate::keys::dependence::KeyDependence::keep`]);
 /// - pairs unique with it (`KeyDistribution::unique_with`: [`crate::keys::unique_pairs`]);
 /// - its real order, at a real distance from it (`KeyDistribution::order`:
-///   [`crate::keys::KeyOrder::follow`]);
+///   [`crate::keys::KeyOrder::follow`]), the distance of the row's label where it has one
+///   (`columns`: the rows' modelled columns, if held);
 /// - pairs with it that are rows of another table (`KeyDistribution::pairs_of`:
 ///   [`crate::keys::pairs::PairsOf::keep`]), last, once the earlier key is final.
 fn keep_key_rules(
     trained: &TrainedTable,
-    done: &Done,
+    (done, columns): (&Done, &[Column]),
     foreign_keys: &mut IndexMap<String, Vec<Option<usize>>>,
     rng: &mut SynthRng,
 ) {
@@ -807,7 +808,8 @@ fn keep_key_rules(
         order,
         |d, first, key, stream| {
             if let Some(order) = &d.order {
-                order.follow(first, key, d.children_per_parent.len(), stream);
+                let rows = d.children_per_parent.len();
+                order.follow((first, key), columns, rows, stream);
             }
         },
     );

@@ -22,6 +22,7 @@ use crate::sampling::{SynthRng, block_stream, rank_matched, shuffle, stratified}
 use crate::stats::{FastMap, children_per_parent};
 
 pub mod dependence;
+pub mod distances;
 pub mod groups;
 pub mod owners;
 pub mod pairs;
@@ -95,11 +96,15 @@ pub struct KeyOrder {
     pub after: bool,
     /// [`GAP_QUANTILES`]` + 1` quantiles of the distance between the two parent rows.
     pub gaps: Vec<u32>,
+    /// The distances of the rows of each label of a column, where the label sets the
+    /// distance (a catalog's type, its length), if any. Since format 32.
+    #[serde(default)]
+    pub by: Option<distances::DistancesBy>,
 }
 
 /// The rows of at least this many with both keys set, of which at least this many differ,
 /// that an order between two keys needs (see [`never_before`]).
-const ORDER_SUPPORT: usize = 20;
+pub const ORDER_SUPPORT: usize = 20;
 
 /// Whether `second`'s parent row never comes before `first`'s in the rows where both are set
 /// ([`compact_rows`]), up to one row in a thousand, with at least [`ORDER_SUPPORT`] rows where
@@ -123,12 +128,21 @@ pub const GAP_QUANTILES: usize = 32;
 /// `second` is not before `first` ([`never_before`] allows one row in a thousand that is), as
 /// [`GAP_QUANTILES`]` + 1` quantiles from the smallest to the largest (`None` without such rows).
 pub fn gap_quantiles(first: &[u32], second: &[u32]) -> Option<Vec<u32>> {
-    let mut gaps: Vec<u32> = first
+    quantiles_of(row_gaps(first, second).flatten().collect())
+}
+
+/// Each row's distance from `first`'s parent row to `second`'s (`None` where a key is empty or
+/// `second` is before `first`).
+pub fn row_gaps<'a>(first: &'a [u32], second: &'a [u32]) -> impl Iterator<Item = Option<u32>> + 'a {
+    first
         .iter()
         .zip(second)
-        .filter(|&(&a, &b)| a != NO_ROW && b != NO_ROW && b >= a)
-        .map(|(&a, &b)| b - a)
-        .collect();
+        .map(|(&a, &b)| (a != NO_ROW && b != NO_ROW && b >= a).then(|| b - a))
+}
+
+/// [`GAP_QUANTILES`]` + 1` quantiles of `gaps`, from the smallest to the largest (`None` when
+/// there are none).
+fn quantiles_of(mut gaps: Vec<u32>) -> Option<Vec<u32>> {
     if gaps.is_empty() {
         return None;
     }
@@ -144,26 +158,34 @@ pub fn gap_quantiles(first: &[u32], second: &[u32]) -> Option<Vec<u32>> {
 impl KeyOrder {
     /// Sets `second`'s parent row, in every row where both keys are set, to `first`'s moved
     /// by a real distance (a quantile step at random, then a point between its two ends),
-    /// within the parent's `rows`. Rows with an empty key are left.
+    /// within the parent's `rows`: among the distances of the row's label where they depend
+    /// on one ([`KeyOrder::by`]; `columns`: the rows' modelled columns, empty when a table
+    /// made in parts does not hold them). Rows with an empty key are left.
     pub fn follow(
         &self,
-        first: &[Option<usize>],
-        second: &mut [Option<usize>],
+        (first, second): (&[Option<usize>], &mut [Option<usize>]),
+        columns: &[Column],
         rows: usize,
         rng: &mut SynthRng,
     ) {
-        let steps = self.gaps.len().saturating_sub(1);
+        let labels = self.by.as_ref().and_then(|by| {
+            let column = columns.iter().find(|column| column.name == by.column)?;
+            Some((by, &column.values))
+        });
         let last = rows.saturating_sub(1);
-        for (a, b) in first.iter().zip(second.iter_mut()) {
+        for (row, (a, b)) in first.iter().zip(second.iter_mut()).enumerate() {
             let (Some(x), Some(_)) = (*a, *b) else {
                 continue;
             };
-            let gap = match steps {
-                0 => self.gaps.first().copied().unwrap_or(0),
-                _ => {
+            let gaps = labels
+                .and_then(|(by, values)| by.of(values.get(row)?))
+                .unwrap_or(&self.gaps);
+            let gap = match gaps.len().saturating_sub(1) {
+                0 => gaps.first().copied().unwrap_or(0),
+                steps => {
                     let step = rng.random_range(0..steps);
-                    let low = self.gaps[step];
-                    rng.random_range(low..=self.gaps[step + 1].max(low))
+                    let low = gaps[step];
+                    rng.random_range(low..=gaps[step + 1].max(low))
                 }
             } as usize;
             *b = Some(match self.after {
@@ -189,7 +211,10 @@ impl KeyOrder {
         {
             return Err("distances between keys that are not ascending quantiles".into());
         }
-        Ok(())
+        match &self.by {
+            Some(by) => by.check(header, rows),
+            None => Ok(()),
+        }
     }
 }
 
@@ -913,6 +938,51 @@ mod tests {
     }
 
     #[test]
+    fn a_key_follows_the_earlier_one_at_its_labels_distances() {
+        let label = |text: &str| Value::Label(text.into());
+        let order = KeyOrder {
+            earlier: "start".into(),
+            after: true,
+            gaps: vec![5; GAP_QUANTILES + 1],
+            by: Some(distances::DistancesBy {
+                column: "kind".into(),
+                labels: vec![
+                    ("monthly".into(), vec![29; GAP_QUANTILES + 1]),
+                    ("quarterly".into(), vec![90; GAP_QUANTILES + 1]),
+                ],
+            }),
+        };
+        let kinds = ["monthly", "quarterly", "weekly"];
+        let kind = Column {
+            name: "kind".into(),
+            kind: crate::schema::ColumnKind::Categorical,
+            format: crate::data::ValueFormat::Verbatim,
+            values: (0..300).map(|row| label(kinds[row % 3])).collect(),
+        };
+        let first: Vec<Option<usize>> = (0..300).map(|row| Some(row % 100)).collect();
+        let mut second = vec![Some(0); 300];
+        let mut rng = rng_for(5, "labelled gaps");
+        order.follow((&first, &mut second), &[kind], 400, &mut rng);
+        for (row, (a, b)) in first.iter().zip(&second).enumerate() {
+            let expected = [29, 90, 5][row % 3];
+            assert_eq!(
+                b.unwrap() - a.unwrap(),
+                expected,
+                "row {row}: {}",
+                kinds[row % 3]
+            );
+        }
+        // Without the label column (a table made in parts), every row's distances.
+        order.follow((&first, &mut second), &[], 400, &mut rng);
+        assert!(
+            first
+                .iter()
+                .zip(&second)
+                .all(|(a, b)| b.unwrap() - a.unwrap() == 5)
+        );
+    }
+
+    #[test]
     fn a_key_follows_the_earlier_one_at_the_real_distances() {
         // Shipped 3 to 12 days after the sale; a row shipped before it and empty keys left out.
         let sold: Vec<u32> = (0..500).collect();
@@ -932,8 +1002,9 @@ mod tests {
             earlier: "sold".into(),
             after: true,
             gaps,
+            by: None,
         };
-        order.follow(&first, &mut second, 1005, &mut rng);
+        order.follow((&first, &mut second), &[], 1005, &mut rng);
         assert_eq!(second[0], None, "an empty key stays empty");
         let distances: Vec<usize> = first
             .iter()
@@ -954,7 +1025,7 @@ mod tests {
         assert!(second.iter().flatten().any(|&row| row == 1004));
         // Not after: as far on the other side, never below the first row.
         order.after = false;
-        order.follow(&first, &mut second, 1005, &mut rng);
+        order.follow((&first, &mut second), &[], 1005, &mut rng);
         assert!(first.iter().zip(&second).all(|(a, b)| b <= a));
         assert_eq!(second[1], Some(0), "row 1 moved down by at least 3");
     }

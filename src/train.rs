@@ -769,7 +769,9 @@ impl Linked<'_> {
         drop(parent_of_row);
         distribution.unique_with = unique_with(earlier_keys, compact.as_deref());
         if parent_kept {
-            distribution.order = key_order(earlier_keys, &fk.parent, compact.as_deref());
+            let min_rows = self.privacy.min_count.max(keys::ORDER_SUPPORT);
+            let own = (&self.table.columns[..], min_rows);
+            distribution.order = key_order(earlier_keys, &fk.parent, compact.as_deref(), own);
         }
         if distribution.unique_with.is_none() && distribution.order.is_none() {
             distribution.dependence = key_dependence(earlier_keys, compact.as_deref());
@@ -900,11 +902,13 @@ impl Linked<'_> {
 
 /// The order a key to a kept parent keeps with an earlier key to the same parent
 /// (`KeyDistribution::order`): the first such key whose parent rows are never after this
-/// key's, or else never before them, with the real distances between the two.
+/// key's, or else never before them, with the real distances between the two, and those of
+/// each label of the table's `columns` seen in `min_rows` rows where a label sets them.
 fn key_order(
     earlier_keys: &[EarlierKey],
     parent: &str,
     key: Option<&[u32]>,
+    (columns, min_rows): (&[Column], usize),
 ) -> Option<keys::KeyOrder> {
     let same_parent = || {
         earlier_keys
@@ -923,10 +927,12 @@ fn key_order(
     let key = key?;
     // Measured from the earlier of the two parent rows.
     let (low, high) = if after { (first, key) } else { (key, first) };
+    let gaps: Vec<Option<u32>> = keys::row_gaps(low, high).collect();
     Some(keys::KeyOrder {
         earlier: column.clone(),
         after,
         gaps: keys::gap_quantiles(low, high)?,
+        by: keys::distances::DistancesBy::learn(columns, &gaps, min_rows),
     })
 }
 

@@ -649,13 +649,15 @@ fn ticket_numbers_group_one_customers_items() {
 }
 
 /// Planted: 40 catalogs of 30 to 50 pages in a table generated on its own (TPC-DS's
-/// `catalog_page`); every page of a catalog starts and ends on the catalog's days, 30 days
-/// apart, and its pages are numbered from 1. Each page's days assigned on their own, a
-/// synthetic catalog's pages started on several days; now each synthetic catalog has one
-/// first and one last day. Each page's number drawn on its own, a catalog had some numbers
+/// `catalog_page`); every page of a catalog starts and ends on the catalog's days (of a kept
+/// calendar), 29 days apart in a monthly catalog and 90 in a quarterly one, and its pages are
+/// numbered from 1. Each page's days assigned on their own, a synthetic catalog's pages
+/// started on several days; now each synthetic catalog has one first and one last day. The
+/// distance drawn among every row's, a monthly catalog lasted a quarter as often as a month;
+/// now its kind sets it. Each page's number drawn on its own, a catalog had some numbers
 /// twice and others never; now its pages are numbered 1 to its number of pages.
 #[test]
-fn the_pages_of_a_catalog_share_its_days_and_are_numbered_from_one() {
+fn the_pages_of_a_catalog_share_its_days_last_as_its_kind_says_and_are_numbered_from_one() {
     let dir = tempfile::tempdir().unwrap();
     let mut next = spread_fractions();
     let days: String = (1..=400).fold(String::from("day_id,weekday\n"), |days, day| {
@@ -664,18 +666,18 @@ fn the_pages_of_a_catalog_share_its_days_and_are_numbered_from_one() {
     let mut pages = String::from("page_id,start_day,end_day,catalog,page,kind\n");
     let mut id = 0;
     for catalog in 1..=40 {
-        let start = 1 + (next() * 360.0) as usize;
-        let kind = ["monthly", "quarterly"][catalog % 2];
+        let start = 1 + (next() * 300.0) as usize;
+        let (kind, days) = [("monthly", 29), ("quarterly", 90)][catalog % 2];
         for page in 1..=30 + (next() * 20.0) as usize {
             id += 1;
-            pages += &format!("{id},{start},{},{catalog},{page},{kind}\n", start + 30);
+            pages += &format!("{id},{start},{},{catalog},{page},{kind}\n", start + days);
         }
     }
     let schema = "tables:
   days:
     path: days.csv
     primary_key: day_id
-    mode: synthesize
+    mode: keep
   pages:
     path: pages.csv
     primary_key: page_id
@@ -703,6 +705,19 @@ fn the_pages_of_a_catalog_share_its_days_and_are_numbered_from_one() {
     assert!(days_of.len() >= 20, "{} catalogs", days_of.len());
     let apart: Vec<_> = days_of.iter().filter(|(_, days)| days.len() > 1).collect();
     assert!(apart.is_empty(), "catalogs on several days: {apart:?}");
+    // A catalog lasts as long as its kind says: a month or a quarter.
+    let lengths = (pages.column("start_day").into_iter()).zip(pages.column("end_day"));
+    let mut kinds_lengths = HashMap::new();
+    for (kind, (start, end)) in pages.column("kind").into_iter().zip(lengths) {
+        let day = |text: &str| text.parse::<i64>().expect("a day's key");
+        *kinds_lengths
+            .entry((kind, day(end) - day(start)))
+            .or_insert(0) += 1;
+    }
+    let wrong: Vec<_> = (kinds_lengths.iter())
+        .filter(|((kind, length), _)| *length != if *kind == "monthly" { 29 } else { 90 })
+        .collect();
+    assert!(wrong.is_empty(), "catalogs of another length: {wrong:?}");
     let mut pages_of: HashMap<&str, Vec<usize>> = HashMap::new();
     for (catalog, page) in pages
         .column("catalog")

@@ -204,7 +204,12 @@ fn key_rules(key: &dxsynth::keys::KeyDistribution) -> Vec<String> {
         .map(|first| format!("{first} and {column} pairs unique"));
     let order = key.order.iter().map(|order| {
         let side = if order.after { "after" } else { "before" };
-        format!("{column} {side} {}", order.earlier)
+        let by = (order.by.iter()).map(|by| format!(" (distance by {})", by.column));
+        format!(
+            "{column} {side} {}{}",
+            order.earlier,
+            by.collect::<String>()
+        )
     });
     let dependence = key.dependence.iter().map(|dependence| {
         let earlier = &dependence.earlier;

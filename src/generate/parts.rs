@@ -192,7 +192,8 @@ impl<'m> Table<'m> {
             held.insert(key.column.clone(), parents);
         }
         foreign_keys.extend(assigned);
-        keep_key_rules(self.trained, done, &mut foreign_keys, rng);
+        // The table's columns are in its store: distances that follow a label are not read.
+        keep_key_rules(self.trained, (done, &[]), &mut foreign_keys, rng);
         for (name, keys) in foreign_keys {
             held.insert(name, HeldKeys::hold(keys)?);
         }
