@@ -11,6 +11,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::measure::{Pair, ValueKey, belongs, breaks_if_kept, chance_rate, members};
 use super::{Frame, Resolved, RuleKind};
+use crate::data::Value;
 use crate::schema::ColumnKind;
 
 /// The most values the category belonged to may have (kinds, departments, makers).
@@ -83,7 +84,7 @@ fn fitted(
     min_count: usize,
 ) -> Option<(f64, RuleKind)> {
     let pairs = fit(target, source, frame.rows, min_count);
-    if pairs.len() < 2 {
+    if pairs.iter().filter(|pair| !pair.1.is_null()).count() < 2 {
         return None;
     }
     let members = members(&pairs);
@@ -98,12 +99,34 @@ fn fitted(
 }
 
 /// The (source value, target value) pairs of the frame's rows seen in at least `min_count`
-/// rows, with their rows; sorted by source value, then target value.
+/// rows, with their rows; sorted by source value, then target value. Where the target is
+/// empty in some real rows, a source value seen beside a target value in `min_count` rows or
+/// more, each of them rare, owns an empty one (its rows): no value that may be written
+/// belongs beside it, and an empty one is written instead. A shop's category of rare
+/// classes only (TPC-DS's `Jewelry`: `diamonds`, `birdal`) otherwise takes another
+/// category's classes; a column never empty stays so (a schema may say `NOT NULL`), and
+/// its rows beside such an owner keep the class their leaf gives.
 pub fn fit(target: Resolved<'_>, source: Resolved<'_>, rows: usize, min_count: usize) -> Vec<Pair> {
-    let mut pairs: Vec<Pair> = pairs_on(target, source, 0..rows)
+    let min_count = min_count.max(1);
+    let mut owners: HashMap<ValueKey, (Value, usize, bool)> = HashMap::new();
+    let mut pairs: Vec<Pair> = Vec::new();
+    for pair in pairs_on(target, source, 0..rows).into_values() {
+        let frequent = pair.2 >= min_count;
+        let owner = owners
+            .entry(ValueKey::of(&pair.0))
+            .or_insert_with(|| (pair.0.clone(), 0, false));
+        owner.1 += pair.2;
+        owner.2 |= frequent;
+        if frequent {
+            pairs.push(pair);
+        }
+    }
+    let may_be_empty = (0..rows).any(|row| target.value(row).is_null());
+    let rare_only = owners
         .into_values()
-        .filter(|(.., count)| *count >= min_count.max(1))
-        .collect();
+        .filter(|&(_, rows, owns)| may_be_empty && !owns && rows >= min_count)
+        .map(|(owner, rows, _)| (owner, Value::Null, rows));
+    pairs.extend(rare_only);
     pairs.sort_by(|a, b| a.0.order(&b.0).then_with(|| a.1.order(&b.1)));
     pairs
 }
@@ -144,7 +167,8 @@ fn distinct_on(column: Resolved<'_>, sample: &[usize]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{Column, Value, ValueFormat};
+    use crate::data::{Column, ValueFormat};
+    use crate::rules::measure::Pair;
 
     fn labels(name: &str, values: impl IntoIterator<Item = String>) -> Column {
         Column {
@@ -244,6 +268,45 @@ mod tests {
         assert_eq!(pairs.len(), 60);
         let shared = Value::Label("class 60".into());
         assert_eq!(belongs(pairs, &members(pairs), &shared, &pairs[0].0), None);
+    }
+
+    /// [`catalogue`] and 40 rows of a category 10 whose 20 classes are each in 2 rows (rare),
+    /// with the class of `empty` rows among the first 100 emptied.
+    fn catalogue_with_a_rare_category(empty: usize) -> Vec<Column> {
+        let mut columns = catalogue(1200);
+        for row in 0..40 {
+            columns[0].values.push(Value::Label("category 10".into()));
+            let class = Value::Label(format!("rare class {}", row / 2).into());
+            columns[1].values.push(class);
+            columns[2].values.push(Value::Label("colour 0".into()));
+        }
+        for row in 0..empty {
+            columns[1].values[row * 7] = Value::Null;
+        }
+        columns
+    }
+
+    #[test]
+    fn beside_a_category_of_rare_classes_only_the_class_is_empty_where_it_may_be() {
+        let label = |text: &str| Value::Label(text.into());
+        let rules = found(&catalogue_with_a_rare_category(5), 3);
+        let [RuleKind::Belongs { pairs, .. }] = rules.as_slice() else {
+            panic!("one rule expected, found {rules:?}");
+        };
+        let empty: Vec<&Pair> = pairs.iter().filter(|pair| pair.1.is_null()).collect();
+        assert_eq!(empty.len(), 1, "{empty:?}");
+        assert_eq!((&empty[0].0, empty[0].2), (&label("category 10"), 40));
+        let members = members(pairs);
+        assert!(members.iter().all(|member| !member.is_null()));
+        let check = |class: &str| belongs(pairs, &members, &label(class), &label("category 10"));
+        assert_eq!(check("class 13"), Some(false), "another category's class");
+        assert_eq!(check("rare class 3"), None, "a rare class is never written");
+        // A class never empty in the real rows is not written empty.
+        let rules = found(&catalogue_with_a_rare_category(0), 3);
+        let [RuleKind::Belongs { pairs, .. }] = rules.as_slice() else {
+            panic!("one rule expected, found {rules:?}");
+        };
+        assert!(pairs.iter().all(|pair| !pair.1.is_null()));
     }
 
     #[test]

@@ -828,7 +828,7 @@ fn in_its_period(value: Value, moment: &Value, periods: &[Period], rng: &mut Syn
 }
 
 /// `value` when it belongs beside `owner`, else a value that does, drawn by its real rows
-/// (`value` when none does).
+/// (empty beside an owner of rare members only; `value` when none does).
 fn in_its_place(
     value: Value,
     owner: &Value,
@@ -2157,6 +2157,7 @@ mod tests {
         category.kind = ColumnKind::Categorical;
         let label = |text: &str| Value::Label(text.into());
         let pairs = vec![
+            (label("Jewelry"), Value::Null, 40),
             (label("Shoes"), label("kids"), 300),
             (label("Shoes"), label("mens"), 100),
             (label("Sports"), label("fishing"), 200),
@@ -2179,12 +2180,16 @@ mod tests {
         assert!(enforcer.acceptable(0, &label("kids"), &shoes, &[]));
         assert!(!enforcer.acceptable(0, &label("kids"), &sports, &[]));
         assert!(enforcer.acceptable(0, &label("rare"), &sports, &[]));
-        assert!(enforcer.acceptable(0, &label("kids"), &beside("Jewelry"), &[]));
+        assert!(enforcer.acceptable(0, &label("kids"), &beside("Toys"), &[]));
+        // Jewelry's classes are all rare: none that is written belongs beside it.
+        let jewelry = beside("Jewelry");
+        assert!(!enforcer.acceptable(0, &label("kids"), &jewelry, &[]));
         let mut rng = crate::sampling::rng_for(3, "t");
         let mut fixed = |value: &str, row: &[Value]| {
             enforcer.fix(0, label(value), (row, &[]), (None, None), &mut rng)
         };
         assert_eq!(fixed("golf", &sports), label("golf"), "kept as drawn");
+        assert_eq!(fixed("golf", &jewelry), Value::Null, "empty beside Jewelry");
         let mut kids = 0;
         for _ in 0..1000 {
             let value = fixed("fishing", &shoes);

@@ -474,13 +474,19 @@ pub fn in_period(
     Some(period_of(periods, value).is_none_or(|(first, last)| (first..=last).contains(&day)))
 }
 
-/// A pair of [`RuleKind::Belongs`]: (owner, member, real rows).
+/// A pair of [`RuleKind::Belongs`]: (owner, member, real rows). An empty member: the owner's
+/// real members are all rare (never written), so every member of another owner is out of
+/// place beside it and an empty value is written instead.
 pub type Pair = (Value, Value, usize);
 
-/// The members of `pairs` ([`RuleKind::Belongs`]), sorted, each once: a value that is none
-/// is rare (never written) and may sit beside any owner.
+/// The members of `pairs` ([`RuleKind::Belongs`]), sorted, each once (never the empty one):
+/// a value that is none is rare (never written) and may sit beside any owner.
 pub fn members(pairs: &[Pair]) -> Vec<Value> {
-    let mut members: Vec<Value> = pairs.iter().map(|pair| pair.1.clone()).collect();
+    let mut members: Vec<Value> = pairs
+        .iter()
+        .filter(|pair| !pair.1.is_null())
+        .map(|pair| pair.1.clone())
+        .collect();
     members.sort_by(|a, b| a.order(b));
     members.dedup_by(|a, b| a.order(b).is_eq());
     members

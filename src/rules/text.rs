@@ -25,6 +25,7 @@
 use std::fmt;
 
 use super::{ChildTerm, Col, IntOp, Mapping, Part, Rule, RuleKind};
+use crate::data::Value;
 
 impl fmt::Display for RuleKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -93,7 +94,30 @@ impl fmt::Display for RuleKind {
                 target,
                 source,
                 pairs,
-            } => write!(f, "{target} belongs to {source} ({} pairs)", pairs.len()),
+            } => {
+                // Owners of rare members only: an empty member beside them.
+                let empty_beside: Vec<String> = (pairs.iter())
+                    .filter(|pair| pair.1.is_null())
+                    .map(|pair| match &pair.0 {
+                        Value::Label(label) => crate::error::printable(label),
+                        Value::Number(x) => x.to_string(),
+                        Value::Flag(flag) => flag.to_string(),
+                        Value::Null => String::new(),
+                    })
+                    .collect();
+                let pairs = pairs.len() - empty_beside.len();
+                write!(f, "{target} belongs to {source} ({pairs} pairs")?;
+                match empty_beside.as_slice() {
+                    [] => write!(f, ")"),
+                    [a] => write!(f, "; empty beside {a}, of rare members only)"),
+                    [a, b] => write!(f, "; empty beside {a} and {b}, of rare members only)"),
+                    [a, b, rest @ ..] => write!(
+                        f,
+                        "; empty beside {a}, {b} and {} more, of rare members only)",
+                        rest.len()
+                    ),
+                }
+            }
             RuleKind::Sum { total, a, b, clock } => {
                 if *clock {
                     write!(f, "{total} = clock({a} + {b})")
