@@ -23,6 +23,9 @@ const MAX_LABELS: usize = 16;
 /// the distances, for the label to be worth reading row by row.
 const MAX_SPREAD_SHARE: f64 = 0.5;
 
+/// A label and [`GAP_QUANTILES`]` + 1` quantiles of its rows' distances.
+type LabelGaps = (String, Vec<u32>);
+
 /// The distances between two ordered keys for each label of a column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DistancesBy {
@@ -30,7 +33,7 @@ pub struct DistancesBy {
     pub column: String,
     /// Each label with [`GAP_QUANTILES`]` + 1` quantiles of its rows' distances, sorted by
     /// label: the labels seen in enough rows, the others draw among every row's distances.
-    pub labels: Vec<(String, Vec<u32>)>,
+    pub labels: Vec<LabelGaps>,
 }
 
 impl DistancesBy {
@@ -94,7 +97,7 @@ fn by_label(
     gaps: &[Option<u32>],
     min_rows: usize,
     spread: f64,
-) -> Option<(f64, Vec<(String, Vec<u32>)>)> {
+) -> Option<(f64, Vec<LabelGaps>)> {
     let mut grouped: HashMap<&str, Vec<u32>> = HashMap::new();
     let mut rows = 0usize;
     for (value, gap) in values.iter().zip(gaps) {
