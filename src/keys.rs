@@ -880,7 +880,6 @@ fn take_open(open: &mut Vec<usize>, capacity: &[usize], rng: &mut SynthRng) -> O
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use super::*;
     use crate::data::{Value, ValueFormat};
@@ -1083,15 +1082,6 @@ mod tests {
             .collect()
     }
 
-    fn labels(name: &str, values: impl Iterator<Item = String>) -> Column {
-        Column {
-            name: name.into(),
-            kind: ColumnKind::Categorical,
-            format: ValueFormat::Verbatim,
-            values: values.map(|v| Value::Label(Arc::from(v))).collect(),
-        }
-    }
-
     const PARAMS: Privacy = Privacy { min_count: 2 };
 
     fn unrelated(child_rows: usize, parent_rows: usize) -> LinkedColumns<'static> {
@@ -1136,7 +1126,10 @@ mod tests {
         // Parents are "east" or "west"; children of eastern parents say "sunrise", of western
         // ones "sunset". Assignment should pair them up the same way.
         let region = |p: usize| if p % 2 == 0 { "east" } else { "west" };
-        let parent = [labels("region", (0..40).map(|p| region(p).to_string()))];
+        let parent = [Column::of_labels(
+            "region",
+            (0..40).map(|p| region(p).to_string()),
+        )];
         let real_parent_of: Vec<Option<usize>> = (0..400).map(|row| Some(row % 40)).collect();
         let word = |p: usize| {
             if region(p) == "east" {
@@ -1145,7 +1138,7 @@ mod tests {
                 "sunset"
             }
         };
-        let child = [labels(
+        let child = [Column::of_labels(
             "word",
             (0..400).map(|row| word(row % 40).to_string()),
         )];

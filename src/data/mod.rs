@@ -97,6 +97,17 @@ impl Column {
         })
     }
 
+    /// A categorical column of `values`, written as read: how unit tests plant one.
+    #[cfg(test)]
+    pub fn of_labels(name: &str, values: impl IntoIterator<Item = String>) -> Column {
+        Column {
+            name: name.into(),
+            kind: crate::schema::ColumnKind::Categorical,
+            format: ValueFormat::Verbatim,
+            values: values.into_iter().map(|v| Value::Label(v.into())).collect(),
+        }
+    }
+
     /// The column's name, type and format with `values` (a part of a table, or its rows
     /// picked).
     pub fn with_values(&self, values: Vec<Value>) -> Column {

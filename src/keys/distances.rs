@@ -145,16 +145,6 @@ fn mean_deviation(mut gaps: Vec<u32>) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::ValueFormat;
-
-    fn labels(name: &str, values: impl IntoIterator<Item = String>) -> Column {
-        Column {
-            name: name.into(),
-            kind: ColumnKind::Categorical,
-            format: ValueFormat::Verbatim,
-            values: values.into_iter().map(|v| Value::Label(v.into())).collect(),
-        }
-    }
 
     /// 600 rows: a kind that sets the distance (monthly 28 to 30, quarterly 89 to 91,
     /// bi-annual 181), a colour drawn apart from it, a serial number of a label each, and a
@@ -178,9 +168,9 @@ mod tests {
             .map(|r| (r % 50 != 7).then(|| gap(r)))
             .collect();
         let columns = vec![
-            labels("serial", rows.clone().map(|r| format!("S{r}"))),
-            labels("colour", rows.clone().map(|r| format!("c{}", (r * 7) % 5))),
-            labels("kind", rows.map(|r| kind(r).to_string())),
+            Column::of_labels("serial", rows.clone().map(|r| format!("S{r}"))),
+            Column::of_labels("colour", rows.clone().map(|r| format!("c{}", (r * 7) % 5))),
+            Column::of_labels("kind", rows.map(|r| kind(r).to_string())),
         ];
         (columns, gaps)
     }

@@ -167,17 +167,8 @@ fn distinct_on(column: Resolved<'_>, sample: &[usize]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{Column, ValueFormat};
+    use crate::data::Column;
     use crate::rules::measure::Pair;
-
-    fn labels(name: &str, values: impl IntoIterator<Item = String>) -> Column {
-        Column {
-            name: name.into(),
-            kind: ColumnKind::Categorical,
-            format: ValueFormat::Verbatim,
-            values: values.into_iter().map(|v| Value::Label(v.into())).collect(),
-        }
-    }
 
     /// Ten categories of six classes each, a class shared by categories 1 and 4 in 24 rows
     /// (as TPC-DS's `kids`), three stray rows of a class under category 9 (one in 397), and a
@@ -199,12 +190,12 @@ mod tests {
         };
         let colour = |row: usize| ((row as u64 * 2_654_435_761) >> 7) % 20;
         vec![
-            labels(
+            Column::of_labels(
                 "category",
                 (0..rows).map(|r| format!("category {}", category(r))),
             ),
-            labels("class", (0..rows).map(|r| format!("class {}", class(r)))),
-            labels("colour", (0..rows).map(|r| format!("colour {}", colour(r)))),
+            Column::of_labels("class", (0..rows).map(|r| format!("class {}", class(r)))),
+            Column::of_labels("colour", (0..rows).map(|r| format!("colour {}", colour(r)))),
         ]
     }
 
