@@ -880,7 +880,6 @@ fn take_open(open: &mut Vec<usize>, capacity: &[usize], rng: &mut SynthRng) -> O
 
 #[cfg(test)]
 mod tests {
-
     use super::*;
     use crate::data::{Value, ValueFormat};
     use crate::sampling::rng_for;
@@ -938,7 +937,6 @@ mod tests {
 
     #[test]
     fn a_key_follows_the_earlier_one_at_its_labels_distances() {
-        let label = |text: &str| Value::Label(text.into());
         let order = KeyOrder {
             earlier: "start".into(),
             after: true,
@@ -952,12 +950,7 @@ mod tests {
             }),
         };
         let kinds = ["monthly", "quarterly", "weekly"];
-        let kind = Column {
-            name: "kind".into(),
-            kind: crate::schema::ColumnKind::Categorical,
-            format: crate::data::ValueFormat::Verbatim,
-            values: (0..300).map(|row| label(kinds[row % 3])).collect(),
-        };
+        let kind = Column::of_labels("kind", (0..300).map(|row| kinds[row % 3].to_string()));
         let first: Vec<Option<usize>> = (0..300).map(|row| Some(row % 100)).collect();
         let mut second = vec![Some(0); 300];
         let mut rng = rng_for(5, "labelled gaps");

@@ -110,9 +110,11 @@ fn by_label(
             }
         }
     }
-    let mut left = 0.0;
+    // In label order: the sum of spreads is then the same in every run.
+    let mut grouped: Vec<(&str, Vec<u32>)> = grouped.into_iter().collect();
+    grouped.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let (mut left, mut kept_rows) = (0.0, 0usize);
     let mut labels = Vec::new();
-    let mut kept_rows = 0usize;
     for (label, gaps) in grouped {
         if gaps.len() < min_rows.max(1) {
             continue;
@@ -124,7 +126,6 @@ fn by_label(
     if labels.len() < 2 {
         return None;
     }
-    labels.sort_by(|a, b| a.0.cmp(&b.0));
     left += (rows - kept_rows) as f64 * spread;
     Some((left / rows.max(1) as f64, labels))
 }

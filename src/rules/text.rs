@@ -106,17 +106,19 @@ impl fmt::Display for RuleKind {
                     })
                     .collect();
                 let pairs = pairs.len() - empty_beside.len();
-                write!(f, "{target} belongs to {source} ({pairs} pairs")?;
+                write!(f, "{target} belongs to {source} (")?;
                 match empty_beside.as_slice() {
-                    [] => write!(f, ")"),
-                    [a] => write!(f, "; empty beside {a}, of rare members only)"),
-                    [a, b] => write!(f, "; empty beside {a} and {b}, of rare members only)"),
+                    [] => Ok(()),
+                    [a] => write!(f, "empty beside {a}, of rare members only; "),
+                    [a, b] => write!(f, "empty beside {a} and {b}, of rare members only; "),
                     [a, b, rest @ ..] => write!(
                         f,
-                        "; empty beside {a}, {b} and {} more, of rare members only)",
+                        "empty beside {a}, {b} and {} more, of rare members only; ",
                         rest.len()
                     ),
-                }
+                }?;
+                // The note ends as `parse` expects of one: `pairs)`.
+                write!(f, "{pairs} pairs)")
             }
             RuleKind::Sum { total, a, b, clock } => {
                 if *clock {
@@ -670,6 +672,22 @@ mod tests {
                 if target == "i_class" && source == "i_category" && pairs.is_empty()
         ));
         assert_eq!(rule.to_string(), format!("{text} (0 pairs)"));
+        // Printed with owners of rare members only, and read back.
+        let label = |text: &str| crate::data::Value::Label(text.into());
+        let fitted = RuleKind::Belongs {
+            target: "i_class".into(),
+            source: "i_category".into(),
+            pairs: vec![
+                (label("Jewelry"), crate::data::Value::Null, 19),
+                (label("Shoes"), label("kids"), 8),
+            ],
+        };
+        let printed = fitted.to_string();
+        assert_eq!(
+            printed,
+            format!("{text} (empty beside Jewelry, of rare members only; 1 pairs)")
+        );
+        assert!(matches!(parse(&printed), Ok(RuleKind::Belongs { .. })));
         assert!(matches!(
             parse("d_day_name = weekday(d_date) (by lookup, 7 values)"),
             Ok(RuleKind::Calendar { .. })
