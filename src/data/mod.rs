@@ -75,6 +75,28 @@ impl Value {
     }
 }
 
+/// A value's identity, for grouping rows by value in a hash map (a number by its bits, a
+/// label by its text): one type for the rules' and the keys' groupings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ValueKey<'a> {
+    Null,
+    Number(u64),
+    Label(&'a str),
+    Flag(bool),
+}
+
+impl<'a> ValueKey<'a> {
+    /// The key of `value`.
+    pub fn of(value: &'a Value) -> ValueKey<'a> {
+        match value {
+            Value::Null => ValueKey::Null,
+            Value::Number(x) => ValueKey::Number(x.to_bits()),
+            Value::Label(label) => ValueKey::Label(label),
+            Value::Flag(flag) => ValueKey::Flag(*flag),
+        }
+    }
+}
+
 /// A modelled (non-key) column with its type and the way its values are written.
 #[derive(Debug, Clone)]
 pub struct Column {

@@ -15,7 +15,7 @@ use std::collections::{BinaryHeap, HashMap};
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
-use crate::data::Value;
+use crate::data::{Value, ValueKey};
 use crate::sampling::{SynthRng, block_stream, shuffle};
 
 /// The share of a column's real rows whose number is one run of one parent, for the column to
@@ -369,26 +369,16 @@ const NUMBERED: f64 = 0.95;
 /// groups' sharing it to say something.
 const CHANCE_SHARED: f64 = 0.5;
 
-/// A value's identity, for grouping rows by it.
-#[derive(PartialEq, Eq, Hash)]
-enum ValueKey<'a> {
-    Number(u64),
-    Label(&'a str),
-    Flag(bool),
-}
-
 /// The rows of each value that two rows or more have, value after value (in the order the
 /// values first appear), with the number of rows of each: empty cells group nothing.
 pub fn rows_by_value(values: &[Value]) -> (Vec<usize>, Vec<usize>) {
     let mut groups: HashMap<ValueKey<'_>, usize> = HashMap::new();
     let mut members: Vec<Vec<usize>> = Vec::new();
     for (row, value) in values.iter().enumerate() {
-        let key = match value {
-            Value::Null => continue,
-            Value::Number(x) => ValueKey::Number(x.to_bits()),
-            Value::Label(label) => ValueKey::Label(label),
-            Value::Flag(flag) => ValueKey::Flag(*flag),
-        };
+        if value.is_null() {
+            continue;
+        }
+        let key = ValueKey::of(value);
         let group = *groups.entry(key).or_insert(members.len());
         if group == members.len() {
             members.push(Vec::new());

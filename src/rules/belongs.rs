@@ -9,9 +9,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::measure::{Pair, ValueKey, belongs, breaks_if_kept, chance_rate, members};
+use super::measure::{Pair, belongs, breaks_if_kept, chance_rate, members};
 use super::{Frame, Resolved, RuleKind};
-use crate::data::Value;
+use crate::data::{Value, ValueKey};
 use crate::schema::ColumnKind;
 
 /// The most values the category belonged to may have (kinds, departments, makers).
@@ -110,10 +110,10 @@ pub fn fit(target: Resolved<'_>, source: Resolved<'_>, rows: usize, min_count: u
     let min_count = min_count.max(1);
     let mut owners: HashMap<ValueKey, (Value, usize, bool)> = HashMap::new();
     let mut pairs: Vec<Pair> = Vec::new();
-    for pair in pairs_on(target, source, 0..rows).into_values() {
+    for ((owner_key, _), pair) in pairs_on(target, source, 0..rows) {
         let frequent = pair.2 >= min_count;
         let owner = owners
-            .entry(ValueKey::of(&pair.0))
+            .entry(owner_key)
             .or_insert_with(|| (pair.0.clone(), 0, false));
         owner.1 += pair.2;
         owner.2 |= frequent;
@@ -132,12 +132,12 @@ pub fn fit(target: Resolved<'_>, source: Resolved<'_>, rows: usize, min_count: u
 }
 
 /// Every (source value, target value) pair of `rows` where both have one, with its rows.
-fn pairs_on(
-    target: Resolved<'_>,
-    source: Resolved<'_>,
+fn pairs_on<'a>(
+    target: Resolved<'a>,
+    source: Resolved<'a>,
     rows: impl Iterator<Item = usize>,
-) -> HashMap<(ValueKey, ValueKey), Pair> {
-    let mut pairs: HashMap<(ValueKey, ValueKey), Pair> = HashMap::new();
+) -> HashMap<(ValueKey<'a>, ValueKey<'a>), Pair> {
+    let mut pairs: HashMap<(ValueKey<'a>, ValueKey<'a>), Pair> = HashMap::new();
     for row in rows {
         let (owner, member) = (source.value(row), target.value(row));
         if owner.is_null() || member.is_null() {

@@ -15,13 +15,13 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::measure::{
-    Adherence, FUNCTION_TOLERANCE, MIN_SUPPORT, ORDER_TOLERANCE, ValueKey, calendar_value,
-    chance_rate, clock_minutes, is_clock_time, measure, significant, unit,
+    Adherence, FUNCTION_TOLERANCE, MIN_SUPPORT, ORDER_TOLERANCE, calendar_value, chance_rate,
+    clock_minutes, is_clock_time, measure, significant, unit,
 };
 use super::{
     Col, Frame, IntOp, Mapping, Origin, Overrides, Part, Resolved, Rule, RuleKind, local_time,
 };
-use crate::data::{Value, ValueFormat};
+use crate::data::{Value, ValueFormat, ValueKey};
 use crate::schema::ColumnKind;
 
 /// Rows of the sample candidates are tried on.
@@ -1188,11 +1188,11 @@ fn fit_calendar(
 type LookupTable = Vec<(Value, Value)>;
 
 /// How often each value was seen (with the value).
-type Counts = HashMap<ValueKey, (usize, Value)>;
+type Counts<'a> = HashMap<ValueKey<'a>, (usize, Value)>;
 
 /// The most frequent value with its count; on a tie, the value sorting first, so that the
 /// rule found does not depend on the hash map's order (which differs from run to run).
-fn majority(values: Counts) -> Option<(usize, Value)> {
+fn majority(values: Counts<'_>) -> Option<(usize, Value)> {
     values
         .into_iter()
         .max_by(|a, b| a.1.0.cmp(&b.1.0).then_with(|| b.0.cmp(&a.0)))
@@ -1866,11 +1866,12 @@ mod tests {
     #[test]
     fn a_tie_goes_to_the_value_sorting_first_in_every_map() {
         let label = |text: &str| Value::Label(std::sync::Arc::from(text));
+        let labels = ["delta", "alpha", "charlie", "bravo"].map(label);
         for _ in 0..32 {
             let mut counts = Counts::new();
-            for text in ["delta", "alpha", "charlie", "bravo"] {
-                let count = if text == "bravo" { 1 } else { 4 };
-                counts.insert(ValueKey::of(&label(text)), (count, label(text)));
+            for value in &labels {
+                let count = if *value == label("bravo") { 1 } else { 4 };
+                counts.insert(ValueKey::of(value), (count, value.clone()));
             }
             let (count, value) = majority(counts).expect("a value");
             assert_eq!(count, 4);

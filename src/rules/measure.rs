@@ -555,27 +555,6 @@ pub fn is_clock_time(x: f64) -> bool {
     x.fract() == 0.0 && (0.0..=2400.0).contains(&x) && x.rem_euclid(100.0) < 60.0
 }
 
-/// A hashable stand-in for a value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(super) enum ValueKey {
-    Null,
-    Number(u64),
-    Label(std::sync::Arc<str>),
-    Flag(bool),
-}
-
-impl ValueKey {
-    /// The key of a value.
-    pub(super) fn of(value: &Value) -> ValueKey {
-        match value {
-            Value::Null => ValueKey::Null,
-            Value::Number(x) => ValueKey::Number(x.to_bits()),
-            Value::Label(label) => ValueKey::Label(label.clone()),
-            Value::Flag(flag) => ValueKey::Flag(*flag),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

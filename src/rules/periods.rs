@@ -9,9 +9,9 @@
 
 use std::collections::HashMap;
 
-use super::measure::{ValueKey, breaks_if_kept, chance_rate, in_period, significant};
+use super::measure::{breaks_if_kept, chance_rate, in_period, significant};
 use super::{Frame, Part, Resolved, RuleKind};
-use crate::data::Value;
+use crate::data::{Value, ValueKey};
 use crate::schema::ColumnKind;
 
 /// The most values (seen at least twice the privacy threshold) a column with periods may have:
