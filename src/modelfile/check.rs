@@ -349,6 +349,9 @@ fn rule_fits(rule: &Rule, rows: usize) -> bool {
     let gaps = rule.gaps.len() <= GAP_QUANTILES && rule.gaps.iter().all(|gap| gap.is_finite());
     let kind = match &rule.kind {
         RuleKind::Difference { min, max, .. } => min.is_finite() && max.is_finite() && min <= max,
+        RuleKind::Ratio { min, max, .. } => {
+            min.is_finite() && max.is_finite() && 0.0 <= *min && min <= max
+        }
         RuleKind::Arithmetic { divisor, .. } => *divisor > 0,
         RuleKind::Calendar {
             mapping: Mapping::Table(table),

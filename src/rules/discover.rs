@@ -74,6 +74,7 @@ pub fn discover(frame: &Frame<'_>, min_count: usize) -> Vec<Rule> {
     kinds.extend(arithmetic(frame, &sample));
     kinds.extend(sums(frame, &sample));
     kinds.extend(products(frame, &sample));
+    kinds.extend(ratios(frame, &numeric, &sample));
     kinds.extend(calendars(frame, &sample, min_count));
     kinds.extend(local_times(frame, &sample, min_count));
     kinds.extend(empties(frame));
@@ -284,6 +285,136 @@ fn numeric_columns<'a>(frame: &Frame<'a>) -> Vec<Numeric<'a>> {
         })
         .take(MAX_PAIR_COLUMNS)
         .collect()
+}
+
+/// The widest a ratio rule above zero may spread: its largest ratio at most this many times
+/// its smallest (TPC-DS's list prices are 1 to 2 times the wholesale cost in stores, 1 to 3
+/// in catalogs).
+const RATIO_SPREAD: f64 = 4.0;
+/// The largest a ratio starting at 0 may reach: a share of an amount (a tax of at most 9% of
+/// the net paid, a shipping cost of at most half the list price).
+const RATIO_SHARE: f64 = 0.5;
+
+/// Ratio rules between two of the table's own columns of amounts (columns with fractional
+/// values; whole numbers are counts and codes, whose ratios say little): in every real row
+/// whose bottom is above zero the top is never negative and the ratio stays in a narrow
+/// range ([`RATIO_SPREAD`], [`RATIO_SHARE`]). Of a pair's two directions, the one with the
+/// larger ratios is kept (a markup of 1 to 2, not a share of 0.5 to 1); of two shares from 0
+/// of the same top, the one of the smaller bottom when it implies the other ([`implied_shares`]).
+fn ratios(frame: &Frame<'_>, numeric: &[Numeric<'_>], sample: &[usize]) -> Vec<RuleKind> {
+    let amounts: Vec<&Numeric<'_>> = numeric
+        .iter()
+        .filter(|n| n.col.own().is_some() && !n.datetime)
+        .filter(|n| n.sorted.iter().any(|x| x.fract() != 0.0))
+        .collect();
+    let mut found = Vec::new();
+    for (i, a) in amounts.iter().enumerate() {
+        for b in &amounts[i + 1..] {
+            let forward = ratio_pair(frame, (b, a), sample);
+            let backward = ratio_pair(frame, (a, b), sample);
+            found.extend(match (forward, backward) {
+                (Some(f), Some(g)) => Some(if f.2 >= g.2 { f } else { g }),
+                (f, g) => f.or(g),
+            });
+        }
+    }
+    let implied = implied_shares(&found, frame.rows);
+    found
+        .into_iter()
+        .enumerate()
+        .filter(|(at, _)| !implied.contains(at))
+        .map(|(_, (top, bottom, min, max))| RuleKind::Ratio {
+            top: top.column.column().name.clone(),
+            bottom: bottom.column.column().name.clone(),
+            min,
+            max,
+        })
+        .collect()
+}
+
+/// A candidate ratio rule: (top, bottom, min, max).
+type RatioFound<'n, 'a> = (&'n Numeric<'a>, &'n Numeric<'a>, f64, f64);
+
+/// `top / bottom in [min, max]` when it holds in every row whose bottom is above zero, is
+/// narrow, and is no coincidence; the bounds rounded outwards to four significant digits.
+fn ratio_pair<'n, 'a>(
+    frame: &Frame<'_>,
+    (top, bottom): (&'n Numeric<'a>, &'n Numeric<'a>),
+    sample: &[usize],
+) -> Option<RatioFound<'n, 'a>> {
+    let narrow = |min: f64, max: f64| match min > 0.0 {
+        true => max <= RATIO_SPREAD * min,
+        false => max <= RATIO_SHARE,
+    };
+    let spread = |rows: &mut dyn Iterator<Item = usize>| {
+        let (mut n, mut min, mut max) = (0usize, f64::INFINITY, f64::NEG_INFINITY);
+        for row in rows {
+            let (Some(t), Some(b)) = (top.at(row), bottom.at(row)) else {
+                continue;
+            };
+            if b <= 0.0 {
+                continue;
+            }
+            if t < 0.0 {
+                return None;
+            }
+            n += 1;
+            min = min.min(t / b);
+            max = max.max(t / b);
+        }
+        (n > 0 && narrow(min, max)).then_some((n, min, max))
+    };
+    let (seen, ..) = spread(&mut sample.iter().copied())?;
+    if seen < MIN_SUPPORT.min(sample.len()) {
+        return None;
+    }
+    let (n, min, max) = spread(&mut (0..frame.rows))?;
+    // One ratio in every row is a copy or a fixed multiple: a difference or a product says it.
+    if min == max {
+        return None;
+    }
+    let (min, max) = (
+        significant_digits(min, f64::floor),
+        significant_digits(max, f64::ceil),
+    );
+    let chance = chance_rate(sample, |r, o| {
+        let (t, b) = (top.at(o)?, bottom.at(r)?);
+        (b > 0.0).then(|| super::measure::ratio_within(t, b, (min, max)))
+    })?;
+    significant(n, 0, chance).then_some((top, bottom, min, max))
+}
+
+/// How much larger one share's bound may be than another's and still count as the same: each
+/// is rounded up to four significant digits (0.09 and 0.09001).
+const ROUNDING: f64 = 1.0 + 2e-4;
+
+/// The candidates (by index) a share of the same top from 0 implies: `tax / paid in [0, 0.09]`
+/// with `paid <= price` in every row where both are known says `tax / price in [0, 0.09]`,
+/// and the larger bottom's rule is left out.
+fn implied_shares(found: &[RatioFound<'_, '_>], rows: usize) -> HashSet<usize> {
+    let at_most = |small: &Numeric<'_>, large: &Numeric<'_>| {
+        (0..rows).all(|row| match (small.at(row), large.at(row)) {
+            (Some(s), Some(l)) => s <= l,
+            _ => true,
+        })
+    };
+    let mut implied = HashSet::new();
+    for (at, (top, bottom, min, max)) in found.iter().enumerate() {
+        let implies = |(t, b, m, x): &RatioFound<'_, '_>| {
+            t.col == top.col
+                && *m == 0.0
+                && *min == 0.0
+                && *x <= max * ROUNDING
+                && b.col != bottom.col
+        };
+        if found
+            .iter()
+            .any(|other| implies(other) && at_most(other.1, bottom))
+        {
+            implied.insert(at);
+        }
+    }
+    implied
 }
 
 /// Order and bounded-difference rules between two columns of the same family (datetimes or
@@ -1438,6 +1569,7 @@ fn gap_quantiles(kind: &RuleKind, frame: &Frame<'_>) -> Vec<f64> {
             from, to, min, max, ..
         } => (from, to, *min, *max),
         RuleKind::KeyedProduct { .. } => return keyed_ratios(kind, frame),
+        RuleKind::Ratio { .. } => return real_ratios(kind, frame),
         _ => return Vec::new(),
     };
     let (Some(low), Some(high)) = (frame.resolve(low), frame.resolve(high)) else {
@@ -1448,6 +1580,31 @@ fn gap_quantiles(kind: &RuleKind, frame: &Frame<'_>) -> Vec<f64> {
         .filter(|gap| *gap >= min && *gap <= max)
         .collect();
     quantiles(&mut gaps)
+}
+
+/// The real ratios of a ratio rule inside its bounds, for a ratio a redrawn value is given.
+fn real_ratios(kind: &RuleKind, frame: &Frame<'_>) -> Vec<f64> {
+    let RuleKind::Ratio {
+        top,
+        bottom,
+        min,
+        max,
+    } = kind
+    else {
+        return Vec::new();
+    };
+    let resolve = |name: &String| frame.resolve(&Col::Own(name.clone()));
+    let (Some(top), Some(bottom)) = (resolve(top), resolve(bottom)) else {
+        return Vec::new();
+    };
+    let mut ratios: Vec<f64> = (0..frame.rows)
+        .filter_map(|row| {
+            let (t, b) = (top.value(row).as_number()?, bottom.value(row).as_number()?);
+            (b > 0.0).then_some(t / b)
+        })
+        .filter(|ratio| (*min..=*max).contains(ratio))
+        .collect();
+    quantiles(&mut ratios)
 }
 
 /// [`GAP_QUANTILES`] evenly spaced quantiles of `values` (none of none).
@@ -2065,6 +2222,70 @@ mod tests {
         for expected in ["start < end", "high = code // 100", "low = code % 100"] {
             assert!(rules.iter().any(|r| r == expected), "{expected}: {rules:?}");
         }
+    }
+
+    /// Planted amounts: a price 1 to 2 times its cost, a tax of at most 8% of the amount paid,
+    /// a `noise` amount unrelated to any, and whole `units` always about twice the cost (whole
+    /// numbers are counts and codes: no ratio is looked for among them).
+    #[test]
+    fn a_price_held_to_a_markup_and_a_tax_to_a_share_are_ratio_rules() {
+        let cents = |x: f64| (x * 100.0).round() / 100.0;
+        let rows = 0..400usize;
+        let cost: Vec<f64> = rows
+            .clone()
+            .map(|i| 1.0 + ((i * 37) % 50) as f64 + 0.25 * (i % 4) as f64)
+            .collect();
+        let markup = |i: usize| 1.0 + ((i * 13) % 101) as f64 / 100.0;
+        let paid: Vec<f64> = rows
+            .clone()
+            .map(|i| 10.0 + ((i * 53) % 900) as f64 + 0.5)
+            .collect();
+        let decimals = |name: &str, values: Vec<f64>| {
+            let format = ValueFormat::Decimal {
+                min_places: 2,
+                max_places: 2,
+            };
+            numbers(name, ColumnKind::Numerical, format, values)
+        };
+        let columns = [
+            decimals("cost", cost.clone()),
+            decimals(
+                "price",
+                rows.clone().map(|i| cents(cost[i] * markup(i))).collect(),
+            ),
+            decimals("paid", paid.clone()),
+            decimals(
+                "tax",
+                rows.clone()
+                    .map(|i| cents(paid[i] * ((i * 7) % 9) as f64 / 100.0))
+                    .collect(),
+            ),
+            decimals(
+                "noise",
+                rows.clone()
+                    .map(|i| ((i * 71) % 997) as f64 + 0.5)
+                    .collect(),
+            ),
+            integers("units", cost.iter().map(|c| (2.0 * c).round() as i64 + 1)),
+        ];
+        let rules = found(&columns);
+        let ratios: Vec<&String> = rules.iter().filter(|r| r.contains(" / ")).collect();
+        assert!(
+            ratios.iter().any(|r| *r == "price / cost in [1, 2]"),
+            "{ratios:?}"
+        );
+        assert!(
+            ratios
+                .iter()
+                .any(|r| r.starts_with("tax / paid in [0, 0.08")),
+            "{ratios:?}"
+        );
+        assert!(
+            ratios
+                .iter()
+                .all(|r| !r.contains("noise") && !r.contains("units") && !r.contains("cost / ")),
+            "{ratios:?}"
+        );
     }
 
     /// Planted prices: `price <= list <= total`. `price <= total` follows from the two, and is

@@ -160,6 +160,8 @@ enum Derive {
 /// obeys it (TPC-DS `ss_net_paid = ss_ext_wholesale_cost + ss_net_profit` with
 /// `ss_ext_tax <= ss_net_paid` bounds `ss_net_profit`, which is drawn; without it net amounts
 /// came out negative).
+/// With `ratio`, `x / other` lies in `[min, max]` instead (one term, `sign` 1, `gaps` real
+/// ratios), where `other` is above zero; elsewhere nothing bounds `x` ([`RuleKind::Ratio`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Bound {
     other: Vec<(Ref, f64)>,
@@ -167,15 +169,41 @@ struct Bound {
     min: f64,
     max: f64,
     gaps: Vec<f64>,
+    #[serde(default)]
+    ratio: bool,
 }
 
 impl Bound {
     /// The values this bound accepts when its other column holds `other`.
     fn range(&self, other: f64) -> (f64, f64) {
+        if self.ratio {
+            return match other > 0.0 {
+                true => (other * self.min, other * self.max),
+                false => (f64::NEG_INFINITY, f64::INFINITY),
+            };
+        }
         if self.sign > 0.0 {
             (other + self.min, other + self.max)
         } else {
             (other - self.max, other - self.min)
+        }
+    }
+
+    /// Whether `x` obeys the bound beside `other`.
+    fn accepts(&self, x: f64, other: f64) -> bool {
+        if self.ratio {
+            let (low, high) = self.range(other);
+            return x >= low && x <= high;
+        }
+        let gap = self.sign * (x - other);
+        gap >= self.min && gap <= self.max
+    }
+
+    /// The value a gap (a ratio) puts `x` at beside `other`.
+    fn at_gap(&self, other: f64, gap: f64) -> f64 {
+        match self.ratio {
+            true => other * gap,
+            false => other + self.sign * gap,
         }
     }
 }
@@ -293,11 +321,16 @@ impl Enforcer {
                     self.grids[index] = grid_of(&columns[index]);
                 }
             }
-            for (column, bound) in fallback_bounds(rule, resolve, rank, derived, columns) {
+            let fallback = fallback_bounds(rule, resolve, rank, derived, columns)
+                .into_iter()
+                .chain(ratio_fallback_bounds(rule, resolve, rank, derived));
+            for (column, bound) in fallback {
                 self.uses_context |= reads_context(&bound);
                 fallbacks[column].push(bound);
             }
-            if let Some((column, bound)) = bound_of(rule, resolve, rank, derived, columns) {
+            let bound = bound_of(rule, resolve, rank, derived, columns)
+                .or_else(|| ratio_bound_of(rule, resolve, rank, derived));
+            if let Some((column, bound)) = bound {
                 self.uses_context |= reads_context(&bound);
                 bounds[column].push(bound);
             }
@@ -458,10 +491,7 @@ impl Enforcer {
         self.steps[column].iter().all(|step| match step {
             Step::Within(bounds) => bounds.iter().all(|bound| {
                 self.read_sum(&bound.other, row, context)
-                    .is_none_or(|other| {
-                        let gap = bound.sign * (x - other);
-                        gap >= bound.min && gap <= bound.max
-                    })
+                    .is_none_or(|other| bound.accepts(x, other))
             }),
             Step::Derive(_)
             | Step::DayOfMonth { .. }
@@ -796,7 +826,7 @@ impl Enforcer {
             } else {
                 bound.gaps[rng.random_range(0..bound.gaps.len())]
             };
-            let candidate = grid.snap_number(other + bound.sign * gap);
+            let candidate = grid.snap_number(bound.at_gap(other, gap));
             if !feasible || (candidate >= low && candidate <= high) {
                 return Value::Number(candidate);
             }
@@ -1372,6 +1402,10 @@ fn bounded_after_determined(
         }
     }
     for rule in rules {
+        if let RuleKind::Ratio { top, bottom, .. } = &rule.kind {
+            ratio_after_determined((top, bottom), resolve, derived, &mut waits);
+            continue;
+        }
         let (low, high) = match &rule.kind {
             RuleKind::Order { low, high, .. } if !implied.contains(&(low, high)) => (low, high),
             RuleKind::Difference { from, to, .. } => (from, to),
@@ -1404,6 +1438,33 @@ fn bounded_after_determined(
         }
     }
     waits
+}
+
+/// A ratio rule with one side derived: the other, drawn, waits for it (and its inputs), so the
+/// bound can read it ([`ratio_bound_of`]): TPC-DS's tax waits for the net paid it is a share of.
+fn ratio_after_determined(
+    (top, bottom): (&str, &str),
+    resolve: &dyn Fn(&Col) -> Option<Ref>,
+    derived: &[Option<(Derive, Vec<usize>)>],
+    waits: &mut [Vec<usize>],
+) {
+    let own = |name: &str| match resolve(&Col::Own(name.to_string())) {
+        Some(Ref::Own(index)) => Some(index),
+        _ => None,
+    };
+    let (Some(top), Some(bottom)) = (own(top), own(bottom)) else {
+        return;
+    };
+    for (drawn, determined) in [(top, bottom), (bottom, top)] {
+        if derived[drawn].is_some() {
+            continue;
+        }
+        if let Some((_, inputs)) = &derived[determined]
+            && !depends_on(derived, waits, inputs, drawn)
+        {
+            waits[drawn].push(determined);
+        }
+    }
 }
 
 /// `order` with every determined column moved after its inputs, and every column after the
@@ -1499,8 +1560,124 @@ fn bound_of(
             min,
             max,
             gaps: rule.gaps.clone(),
+            ratio: false,
         },
     ))
+}
+
+/// The bound a ratio rule puts on whichever of its two columns is drawn last, of those the
+/// rules do not derive, when the other is known then (drawn before it, the parent's, or derived
+/// from columns drawn before it): the top within `[min, max]` times the bottom, or the bottom
+/// within the top over `[max, min]` (unbounded above when `min` is 0), with the real ratios
+/// (turned over for the bottom) to redraw at.
+fn ratio_bound_of(
+    rule: &Rule,
+    resolve: &dyn Fn(&Col) -> Option<Ref>,
+    rank: &[usize],
+    derived: &[Option<(Derive, Vec<usize>)>],
+) -> Option<(usize, Bound)> {
+    ratio_sides(rule, resolve)?
+        .into_iter()
+        .filter(|(column, ..)| derived[*column].is_none())
+        .max_by_key(|(column, ..)| rank[*column])
+        .and_then(|(column, other, bound)| {
+            Some((column, ratio_bound(other, column, rank, derived, bound)?))
+        })
+}
+
+/// The bound a ratio rule puts on each of its sides the rules derive, against the other side
+/// as it stands then, for the rows where the derivation cannot be made ([`Step::Fallback`]):
+/// TPC-DS's net paid with tax, drawn where the tax is empty, came out up to 42 times the net
+/// paid in 176 of 28,810 rows.
+fn ratio_fallback_bounds(
+    rule: &Rule,
+    resolve: &dyn Fn(&Col) -> Option<Ref>,
+    rank: &[usize],
+    derived: &[Option<(Derive, Vec<usize>)>],
+) -> Vec<(usize, Bound)> {
+    ratio_sides(rule, resolve)
+        .into_iter()
+        .flatten()
+        .filter(|(column, ..)| derived[*column].is_some())
+        .filter_map(|(column, other, bound)| {
+            Some((column, ratio_bound(other, column, rank, derived, bound)?))
+        })
+        .collect()
+}
+
+/// A ratio rule's two sides, each with the other and its bounds and real ratios: the top
+/// within `[min, max]` times the bottom; the bottom within the top over `[max, min]`
+/// (unbounded above when `min` is 0), the ratios turned over.
+fn ratio_sides(
+    rule: &Rule,
+    resolve: &dyn Fn(&Col) -> Option<Ref>,
+) -> Option<[(usize, usize, Bound); 2]> {
+    let RuleKind::Ratio {
+        top,
+        bottom,
+        min,
+        max,
+    } = &rule.kind
+    else {
+        return None;
+    };
+    let (Some(Ref::Own(top)), Some(Ref::Own(bottom))) = (
+        resolve(&Col::Own(top.clone())),
+        resolve(&Col::Own(bottom.clone())),
+    ) else {
+        return None;
+    };
+    let turned = |x: f64| if x > 0.0 { 1.0 / x } else { f64::INFINITY };
+    let bound = |(min, max), gaps: Vec<f64>| Bound {
+        other: Vec::new(),
+        sign: 1.0,
+        min,
+        max,
+        gaps: gaps.into_iter().filter(|gap| gap.is_finite()).collect(),
+        ratio: true,
+    };
+    let turned_gaps = rule.gaps.iter().rev().map(|&gap| turned(gap)).collect();
+    Some([
+        (top, bottom, bound((*min, *max), rule.gaps.clone())),
+        (
+            bottom,
+            top,
+            bound((turned(*max), turned(*min)), turned_gaps),
+        ),
+    ])
+}
+
+/// `bound` on `column` against `other`, when `other` is known as `column` is drawn.
+fn ratio_bound(
+    other: usize,
+    column: usize,
+    rank: &[usize],
+    derived: &[Option<(Derive, Vec<usize>)>],
+    bound: Bound,
+) -> Option<Bound> {
+    let other = known_before(other, column, rank, derived)?;
+    Some(Bound {
+        other: vec![(other, 1.0)],
+        ..bound
+    })
+}
+
+/// How a column drawn as `column` is drawn reads `other`: as drawn or derived before it
+/// ([`Ref::Own`]), or derived from columns drawn before it ([`Ref::Ahead`]); `None` when it
+/// is not known then.
+fn known_before(
+    other: usize,
+    column: usize,
+    rank: &[usize],
+    derived: &[Option<(Derive, Vec<usize>)>],
+) -> Option<Ref> {
+    if rank[other] < rank[column] {
+        return Some(Ref::Own(other));
+    }
+    derived[other]
+        .as_ref()
+        .filter(|(_, inputs)| inputs.iter().all(|&input| rank[input] < rank[column]))
+        .map(|_| Ref::Ahead(other))
 }
 
 /// The bound an order or difference rule puts on each of its sides the rules derive, against
@@ -1545,6 +1722,7 @@ fn fallback_bounds(
                 min: least_gap(&rule.kind, &columns[column], min),
                 max,
                 gaps: rule.gaps.clone(),
+                ratio: false,
             };
             Some((column, bound))
         })
@@ -1983,6 +2161,71 @@ mod tests {
         .0;
         assert_eq!(plain.interval(4, &row, &[]), Some((30.0, f64::INFINITY)));
         assert_eq!(plain.interval(3, &row, &[]), None);
+    }
+
+    #[test]
+    fn a_ratio_bounds_the_side_drawn_last_and_a_derived_side_where_it_falls_back() {
+        let ratio = |top: &str, bottom: &str, (min, max)| {
+            let mut rule = rule(RuleKind::Ratio {
+                top: top.into(),
+                bottom: bottom.into(),
+                min,
+                max,
+            });
+            rule.gaps = vec![min, max];
+            rule
+        };
+        let columns = ["cost", "price", "tax", "paid", "with_tax", "net", "fee"].map(integers);
+        let sum = |total: &str, a: &str, b: &str| {
+            rule(RuleKind::Sum {
+                total: total.into(),
+                a: a.into(),
+                b: b.into(),
+                clock: false,
+            })
+        };
+        let rules = [
+            ratio("price", "cost", (1.0, 2.0)),
+            ratio("tax", "paid", (0.0, 0.09)),
+            ratio("with_tax", "paid", (1.0, 1.09)),
+            sum("with_tax", "tax", "paid"),
+            sum("paid", "net", "fee"),
+        ];
+        // The price drawn after its cost; the tax, drawn first, waits for the paid amount
+        // (derived from the net and the fee).
+        let (enforcer, order) =
+            Enforcer::compile(&rules, (&columns, &[]), vec![2, 0, 1, 5, 6, 3, 4], &[]);
+        assert_eq!(enforcer.check(7, 0, 10), Ok(()));
+        let rank = |column: usize| order.iter().position(|&c| c == column);
+        assert!(
+            rank(2) > rank(3),
+            "the tax waits for the paid amount: {order:?}"
+        );
+        let mut row = vec![Value::Null; 7];
+        row[0] = Value::Number(10.0);
+        row[3] = Value::Number(200.0);
+        assert_eq!(enforcer.interval(1, &row, &[]), Some((10.0, 20.0)));
+        assert_eq!(enforcer.interval(2, &row, &[]), Some((0.0, 200.0 * 0.09)));
+        assert!(!enforcer.acceptable(1, &Value::Number(25.0), &row, &[]));
+        assert!(enforcer.acceptable(1, &Value::Number(15.0), &row, &[]));
+        let mut rng = crate::sampling::rng_for(3, "t");
+        let price = enforcer.fix(1, Value::Number(95.0), (&row, &[]), (None, None), &mut rng);
+        assert!(
+            matches!(price, Value::Number(x) if (10.0..=20.0).contains(&x)),
+            "{price:?}"
+        );
+        // Nothing bounds a top whose bottom is zero or empty.
+        row[0] = Value::Number(0.0);
+        assert!(enforcer.acceptable(1, &Value::Number(95.0), &row, &[]));
+        // The total with tax, drawn where the tax is empty, keeps its ratio to the paid amount.
+        let with_tax = enforcer.fix(4, Value::Number(900.0), (&row, &[]), (None, None), &mut rng);
+        assert!(
+            matches!(with_tax, Value::Number(x) if (200.0..=218.0).contains(&x)),
+            "{with_tax:?}"
+        );
+        row[2] = Value::Number(10.0);
+        let derived = enforcer.fix(4, Value::Number(900.0), (&row, &[]), (None, None), &mut rng);
+        assert_eq!(derived, Value::Number(210.0), "derived where it can be");
     }
 
     #[test]

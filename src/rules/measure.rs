@@ -111,6 +111,14 @@ pub fn measure(rule: &RuleKind, frame: &Frame<'_>) -> Option<Adherence> {
     Some(adherence)
 }
 
+/// Whether `top / bottom` (`bottom` above zero) lies in `[min, max]`, to a millionth of the
+/// ratio: amounts rounded to cents make ratios a hair outside the real ones.
+pub fn ratio_within(top: f64, bottom: f64, (min, max): (f64, f64)) -> bool {
+    let ratio = top / bottom;
+    let slack = 1e-6 * (max.abs() + 1.0);
+    ratio >= min - slack && ratio <= max + slack
+}
+
 type Check<'r> = Box<dyn Fn(&[&Value]) -> Option<bool> + 'r>;
 
 /// Whether one row (the rule's columns' values, in [`RuleKind::columns`] order) obeys the
@@ -132,6 +140,10 @@ pub fn row_check<'r>(rule: &'r RuleKind, columns: &[Resolved<'_>]) -> Check<'r> 
                 Some(gap >= min - slack && gap <= max + slack)
             })
         }
+        RuleKind::Ratio { min, max, .. } => Box::new(move |values| {
+            let x = numbers(values)?;
+            (x[1] > 0.0).then(|| ratio_within(x[0], x[1], (*min, *max)))
+        }),
         RuleKind::Arithmetic { op, divisor, .. } => Box::new(move |values| {
             let x = numbers(values)?;
             let source = x[1].round() as i64;

@@ -344,6 +344,22 @@ pub enum RuleKind {
         /// The second factor.
         b: String,
     },
+    /// `top / bottom` lies in `[min, max]` wherever `bottom` is above zero: an amount held to a
+    /// share or a multiple of another (TPC-DS's list price is 1 to 2 times the wholesale cost,
+    /// the tax at most 9% of the net paid). Found between two columns of amounts (fractional
+    /// values) only, both never negative where the bottom is positive. Kept as the row is
+    /// drawn, on whichever of the two the rules leave to the model and draw last. Since
+    /// format 33.
+    Ratio {
+        /// The numerator.
+        top: String,
+        /// The denominator.
+        bottom: String,
+        /// The smallest real ratio (0 or more).
+        min: f64,
+        /// The largest.
+        max: f64,
+    },
     /// `total / (a × price)` lies in `[low, high]`, where `price` is a column of the row the
     /// foreign key `key` points at: an amount from a quantity and the unit price of the row
     /// the key picks (TPC-H's `l_extendedprice = l_quantity × part.p_retailprice`; a shop's
@@ -530,7 +546,7 @@ impl Rule {
 
 impl RuleKind {
     /// The rule's class: order, difference, arithmetic, calendar, lookup, periods, sum,
-    /// product, clock, local time, empty, copy, total or values of children.
+    /// product, ratio, clock, local time, empty, copy, total or values of children.
     pub fn class(&self) -> &'static str {
         match self {
             RuleKind::Order { .. } => "order",
@@ -543,6 +559,7 @@ impl RuleKind {
             RuleKind::Sum { clock: false, .. } => "sum",
             RuleKind::Sum { clock: true, .. } => "clock sum",
             RuleKind::Product { .. } => "product",
+            RuleKind::Ratio { .. } => "ratio",
             RuleKind::KeyedProduct { .. } => "product across a key",
             RuleKind::ClockTime { .. } => "clock time",
             RuleKind::DateParts { .. } => "date",
@@ -609,6 +626,7 @@ impl RuleKind {
                 let (a, b) = sorted(a.clone(), b.clone());
                 format!("product {total} {a} {b}")
             }
+            RuleKind::Ratio { top, bottom, .. } => format!("ratio {top} {bottom}"),
             RuleKind::KeyedProduct {
                 total, a, price, ..
             } => format!("keyed product {total} {a} {price}"),
@@ -640,6 +658,7 @@ impl RuleKind {
             RuleKind::Sum { total, a, b, .. } | RuleKind::Product { total, a, b } => {
                 vec![own(total), own(a), own(b)]
             }
+            RuleKind::Ratio { top, bottom, .. } => vec![own(top), own(bottom)],
             RuleKind::KeyedProduct {
                 total, a, price, ..
             } => vec![own(total), own(a), price.clone()],
@@ -903,6 +922,9 @@ fn mistyped(rule: &RuleKind, kinds: Vec<(String, Option<ColumnKind>)>) -> Option
             if !kinds.iter().all(|(_, k)| *k == Some(ColumnKind::Numerical)) =>
         {
             Some(listed("numbers (a product of datetimes means nothing)"))
+        }
+        RuleKind::Ratio { .. } if !kinds.iter().all(|(_, k)| *k == Some(ColumnKind::Numerical)) => {
+            Some(listed("numbers (a ratio of datetimes means nothing)"))
         }
         RuleKind::Arithmetic { .. } | RuleKind::Sum { .. } if !all_numeric => {
             Some(listed("numbers"))

@@ -128,6 +128,17 @@ impl fmt::Display for RuleKind {
                 }
             }
             RuleKind::Product { total, a, b } => write!(f, "{total} = {a} * {b}"),
+            RuleKind::Ratio {
+                top,
+                bottom,
+                min,
+                max,
+            } => write!(
+                f,
+                "{top} / {bottom} in [{}, {}]",
+                number(*min),
+                number(*max)
+            ),
             RuleKind::KeyedProduct {
                 total,
                 a,
@@ -282,6 +293,9 @@ pub fn parse(text: &str) -> Result<RuleKind, String> {
         });
     }
     if let Some((left, right)) = text.split_once(" in ") {
+        if let Some((top, bottom)) = left.split_once(" / ") {
+            return parse_ratio(top, bottom, right);
+        }
         return parse_difference(left, right);
     }
     for (op, strict, flip) in [
@@ -301,7 +315,8 @@ pub fn parse(text: &str) -> Result<RuleKind, String> {
     }
     let Some((target, expression)) = text.split_once('=') else {
         return Err(
-            "expected `a <= b`, `a < b`, `a - b in [min, max]`, `t = expression`, \
+            "expected `a <= b`, `a < b`, `a - b in [min, max]`, `a / b in [min, max]`, \
+             `t = expression`, \
              `c is a clock time` or `a, b are empty when c is empty`"
                 .into(),
         );
@@ -409,6 +424,30 @@ fn parse_difference(left: &str, right: &str) -> Result<RuleKind, String> {
         min,
         max,
         days,
+    })
+}
+
+/// `top / bottom in [min, max]`: two columns of the table, `min` not below zero.
+fn parse_ratio(top: &str, bottom: &str, bounds: &str) -> Result<RuleKind, String> {
+    let (min, max) = range(bounds, 1.0)?;
+    if min < 0.0 {
+        return Err(format!(
+            "a ratio's bounds start at 0 or above (the columns are amounts), not {}",
+            number(min)
+        ));
+    }
+    let own = |text: &str| match col(text)? {
+        Col::Own(name) => Ok(name),
+        Col::Parent { .. } => Err(format!(
+            "a ratio is between two columns of the table, not `{}`",
+            text.trim()
+        )),
+    };
+    Ok(RuleKind::Ratio {
+        top: own(top)?,
+        bottom: own(bottom)?,
+        min,
+        max,
     })
 }
 
@@ -628,6 +667,8 @@ mod tests {
             // Extreme bounds in scientific notation: not 309 digits, and not 0.
             "b - a in [-1e308, 1e308]",
             "b - a in [1e-10, 0.5]",
+            "ss_list_price / ss_wholesale_cost in [1, 2]",
+            "ss_ext_tax / ss_net_paid in [0, 0.09]",
         ] {
             let rule = parse(text).unwrap_or_else(|err| panic!("{text}: {err}"));
             assert_eq!(rule.to_string(), text);
@@ -702,6 +743,14 @@ mod tests {
         assert!(parse("a - b in [0, inf]").is_err());
         assert!(parse("a - b in [NaN, 1]").is_err());
         assert!(parse("a - b in [0, 1e304] days").is_err());
+        assert!(
+            parse("tax / paid in [-0.5, 0.09]").is_err(),
+            "a ratio of amounts"
+        );
+        assert!(
+            parse("tax / orders.paid in [0, 0.09]").is_err(),
+            "own columns only"
+        );
         assert!(parse("just words").is_err());
         assert_eq!(
             parse(" a,b  are empty when  c is empty"),
