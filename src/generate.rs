@@ -687,6 +687,7 @@ fn draw_table(
     let mut assigned = assign_keys(trained, done, row_count, codes, rng);
     for numbering in &numbering {
         numbering.keep_shared_keys(&mut assigned);
+        numbering.keep_distinct_keys(&mut assigned, rng);
     }
     for by_value in &trained.keys_by_value {
         if let Some(column) = columns.get(by_value.column) {

@@ -447,7 +447,10 @@ fn train_table(
     let group_numbers = sample_row_of
         .as_deref()
         .filter(|_| kept.is_none())
-        .map(|parent_of_row| group_numbers(training, parent_of_row, &rules, &assigned_keys))
+        .map(|parent_of_row| {
+            let keys = (&assigned_keys[..], &assigned[..]);
+            group_numbers(training, parent_of_row, &rules, keys)
+        })
         .unwrap_or_default();
     let (keys_by_value, row_numbers) = match (&plan.generation, &kept) {
         (Generation::Independent, None) => (
@@ -515,24 +518,40 @@ fn train_table(
     }
 }
 
+/// An assigned key's name and the parent row of each training row.
+type AssignedRows<'a> = (&'a str, &'a [Option<usize>]);
+
 /// The numerical columns of a sequential table's training rows (`parent_of_row`: the parent
 /// of each) that number groups of its sequences' rows, leaving out those a rule reads (a
 /// number given afresh would break it), each with the `assigned` keys (name, parent row of
-/// each training row) a group's rows share.
+/// each training row; and their distributions) a group's rows share, and those no two rows
+/// of a group share. A key kept distinct is one no other rule rearranges or reads (a swap
+/// would undo it, or be undone).
 fn group_numbers(
     training: &Table,
     parent_of_row: &[Option<usize>],
     rules: &[Rule],
-    assigned: &[(&str, &[Option<usize>])],
+    (assigned, distributions): (&[AssignedRows<'_>], &[KeyDistribution]),
 ) -> Vec<GroupNumbers> {
     let order = SequenceOrder::of(parent_of_row);
+    let free = |name: &str| {
+        (distributions.iter()).all(|d| !d.reads_key(name) && (d.column != name || !d.rearranged()))
+    };
     free_of_rules(training, rules, &[ColumnKind::Numerical])
         .filter_map(|(index, column)| {
             let mut groups = GroupNumbers::find(index, &column.values, &order)?;
-            groups.shared_keys = assigned
-                .iter()
-                .filter(|(_, keys)| GroupNumbers::shares(&column.values, parent_of_row, keys))
-                .map(|(name, _)| name.to_string())
+            let values = &column.values;
+            let keys_where = |kept: &dyn Fn(&[Option<usize>]) -> bool| -> Vec<String> {
+                (assigned.iter())
+                    .filter(|(_, keys)| kept(keys))
+                    .map(|(name, _)| name.to_string())
+                    .collect()
+            };
+            groups.shared_keys =
+                keys_where(&|keys| GroupNumbers::shares(values, parent_of_row, keys));
+            let distinct = keys_where(&|keys| GroupNumbers::distinct(values, parent_of_row, keys));
+            groups.distinct_keys = (distinct.into_iter())
+                .filter(|name| free(name) && !groups.shared_keys.contains(name))
                 .collect();
             Some(groups)
         })

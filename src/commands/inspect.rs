@@ -251,9 +251,19 @@ fn shared_keys(trained: &TrainedTable) -> Vec<String> {
             format!("the rows of each {column} value"),
         )
     });
+    let distinct = trained
+        .group_numbers
+        .iter()
+        .filter(|groups| !groups.distinct_keys.is_empty());
+    let distinct = distinct.map(|groups| {
+        let keys = groups.distinct_keys.join(", ");
+        format!("{keys} distinct within each {} group", name(groups.column))
+    });
     tickets
+        .filter(|(keys, _)| !keys.is_empty())
         .chain(values)
         .map(|(keys, rows)| format!("{} shared by {rows}", keys.join(", ")))
+        .chain(distinct)
         .collect()
 }
 

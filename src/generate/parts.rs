@@ -99,6 +99,7 @@ impl<'m> Table<'m> {
         let mut assigned = assign_keys(trained, done, rows, codes, rng);
         for numbering in &drawn.numbering {
             numbering.keep_shared_keys(&mut assigned);
+            numbering.keep_distinct_keys(&mut assigned, rng);
         }
         let parents = std::mem::take(&mut drawn.parents);
         let foreign_keys = self.keys_held(done, key, parents, assigned, rng)?;

@@ -39,6 +39,12 @@ pub struct GroupNumbers {
     /// The assigned keys a group's real rows share (a ticket's day, time and store), kept
     /// alike within each synthetic group ([`keep_shared_keys`]).
     pub shared_keys: Vec<String>,
+    /// The assigned keys no two rows of a real group share where chance would have repeated
+    /// some (a ticket lists an item once: TPC-DS's key of a sale is its ticket and item),
+    /// kept distinct within each synthetic group ([`super::unique_pairs`] over the group and
+    /// the key). Since format 33.
+    #[serde(default)]
+    pub distinct_keys: Vec<String>,
 }
 
 impl GroupNumbers {
@@ -69,6 +75,7 @@ impl GroupNumbers {
             column,
             run_lengths,
             shared_keys: Vec::new(),
+            distinct_keys: Vec::new(),
         })
     }
 
@@ -113,6 +120,42 @@ impl GroupNumbers {
             });
         rows > 0 && alike as f64 >= SHARED_KEY * rows as f64
     }
+}
+
+impl GroupNumbers {
+    /// Whether no two real rows of a group have one parent through the key `parent_of_row`
+    /// where chance would have given some two the same ([`super::pairs_are_unique`]); `values`
+    /// and `sequence` say which group a row is in.
+    pub fn distinct(
+        values: &[Value],
+        sequence: &[Option<usize>],
+        parent_of_row: &[Option<usize>],
+    ) -> bool {
+        let groups = group_of_row(values, sequence);
+        match (
+            super::compact_rows(&groups),
+            super::compact_rows(parent_of_row),
+        ) {
+            (Some(groups), Some(keys)) => super::pairs_are_unique(&groups, &keys),
+            _ => false,
+        }
+    }
+}
+
+/// The group of each row, numbered in order of first appearance: rows of one parent in
+/// `sequence` with one number in `values` (a number names a group within its sequence). A row
+/// without either is in none.
+fn group_of_row(values: &[Value], sequence: &[Option<usize>]) -> Vec<Option<usize>> {
+    let mut groups: HashMap<(usize, u64), usize> = HashMap::new();
+    values
+        .iter()
+        .zip(sequence)
+        .map(|(value, parent)| {
+            let key = (parent.as_ref().copied()?, value.as_number()?.to_bits());
+            let next = groups.len();
+            Some(*groups.entry(key).or_insert(next))
+        })
+        .collect()
 }
 
 /// Gives every row of a group (`runs`: the length of each group, in row order) one key, for
@@ -500,6 +543,8 @@ pub struct Numbering {
     column: usize,
     /// The keys a group's rows share ([`GroupNumbers::shared_keys`]).
     shared_keys: Vec<String>,
+    /// The keys no two rows of a group share ([`GroupNumbers::distinct_keys`]).
+    distinct_keys: Vec<String>,
     /// The length of every run, in row order.
     runs: Vec<usize>,
     /// The number of every run, in row order.
@@ -529,6 +574,7 @@ impl Numbering {
         Numbering {
             column: groups.column,
             shared_keys: groups.shared_keys.clone(),
+            distinct_keys: groups.distinct_keys.clone(),
             runs,
             numbers,
             at: 0,
@@ -545,6 +591,33 @@ impl Numbering {
     /// assigned `keys` the group's real rows share ([`keep_shared_keys`]).
     pub fn keep_shared_keys(&self, keys: &mut [(String, Vec<Option<usize>>)]) {
         keep_shared_keys(&self.runs, &self.shared_keys, keys);
+    }
+
+    /// Gives the rows of each group keys no other row of the group has, for each of the
+    /// table's assigned `keys` kept distinct ([`GroupNumbers::distinct_keys`]): a row whose key
+    /// repeats one of its group's swaps it with another row's ([`super::unique_pairs`]), so
+    /// every parent keeps its number of children. Takes a random number only where the table
+    /// has such a key (others' output stays as it was).
+    pub fn keep_distinct_keys(
+        &self,
+        keys: &mut [(String, Vec<Option<usize>>)],
+        rng: &mut SynthRng,
+    ) {
+        if self.distinct_keys.is_empty() {
+            return;
+        }
+        let mut stream = block_stream(rng.random(), 0);
+        let groups: Vec<Option<usize>> = (self.runs.iter().enumerate())
+            .flat_map(|(group, &rows)| std::iter::repeat_n(Some(group), rows))
+            .collect();
+        let distinct = keys
+            .iter_mut()
+            .filter(|(name, _)| self.distinct_keys.contains(name));
+        for (_, parent_of_row) in distinct {
+            let mut groups = groups.clone();
+            groups.resize(parent_of_row.len(), None);
+            super::unique_pairs(&groups, parent_of_row, &mut stream);
+        }
     }
 
     /// Numbers the column's `values` of the next rows.
@@ -597,6 +670,61 @@ mod tests {
 
     fn numbers(values: &[f64]) -> Vec<Value> {
         values.iter().map(|&x| Value::Number(x)).collect()
+    }
+
+    /// Planted tickets: 200 customers with 2 tickets of 8 items each, among 30 items. A
+    /// ticket lists each item once (`items`), or items at random (`drawn`, with repeats);
+    /// among 5,000 items no two rows would share one by chance, so listing each once says
+    /// nothing.
+    #[test]
+    fn an_item_listed_once_a_ticket_is_a_distinct_key_and_generation_keeps_it() {
+        let rows = 200 * 16;
+        let parents: Vec<Option<usize>> = (0..rows).map(|row| Some(row / 16)).collect();
+        let tickets = numbers(
+            &(0..rows)
+                .map(|row| (1 + row / 8) as f64)
+                .collect::<Vec<_>>(),
+        );
+        let items: Vec<Option<usize>> = (0..rows).map(|row| Some((row * 7) % 30)).collect();
+        assert!(GroupNumbers::distinct(&tickets, &parents, &items));
+        let mut rng = crate::sampling::rng_for(2, "items");
+        let drawn: Vec<Option<usize>> = (0..rows).map(|_| Some(rng.random_range(0..30))).collect();
+        assert!(!GroupNumbers::distinct(&tickets, &parents, &drawn));
+        let many: Vec<Option<usize>> = (0..rows).map(|row| Some(row % 5000)).collect();
+        assert!(
+            !GroupNumbers::distinct(&tickets, &parents, &many),
+            "no evidence"
+        );
+
+        let groups = GroupNumbers {
+            column: 0,
+            run_lengths: vec![8],
+            shared_keys: Vec::new(),
+            distinct_keys: vec!["item".into()],
+        };
+        let numbering = Numbering::new(&groups, [16; 200].into_iter(), 5, 0);
+        let mut keys = vec![
+            ("item".to_string(), drawn.clone()),
+            ("other".to_string(), drawn.clone()),
+        ];
+        numbering.keep_distinct_keys(&mut keys, &mut crate::sampling::rng_for(1, "t"));
+        let count = |keys: &[Option<usize>]| {
+            let mut counts = vec![0usize; 30];
+            keys.iter().flatten().for_each(|&item| counts[item] += 1);
+            counts
+        };
+        assert_eq!(
+            count(&keys[0].1),
+            count(&drawn),
+            "every item keeps its rows"
+        );
+        for ticket in keys[0].1.chunks(8) {
+            let mut seen: Vec<usize> = ticket.iter().flatten().copied().collect();
+            seen.sort_unstable();
+            seen.dedup();
+            assert_eq!(seen.len(), 8, "{ticket:?}");
+        }
+        assert_eq!(keys[1].1, drawn, "a key not kept distinct is left");
     }
 
     #[test]
@@ -748,6 +876,7 @@ mod tests {
             column: 0,
             run_lengths: vec![3, 3, 3],
             shared_keys: Vec::new(),
+            distinct_keys: Vec::new(),
         };
         // Sequences of 7 and 4 rows, then 2 rows without a parent.
         let lengths = [7, 4, 2];
