@@ -537,7 +537,7 @@ fn group_numbers(
     let free = |name: &str| {
         (distributions.iter()).all(|d| !d.reads_key(name) && (d.column != name || !d.rearranged()))
     };
-    free_of_rules(training, rules, &[ColumnKind::Numerical])
+    let mut found: Vec<GroupNumbers> = free_of_rules(training, rules, &[ColumnKind::Numerical])
         .filter_map(|(index, column)| {
             let mut groups = GroupNumbers::find(index, &column.values, &order)?;
             let values = &column.values;
@@ -550,12 +550,18 @@ fn group_numbers(
             groups.shared_keys =
                 keys_where(&|keys| GroupNumbers::shares(values, parent_of_row, keys));
             let distinct = keys_where(&|keys| GroupNumbers::distinct(values, parent_of_row, keys));
-            groups.distinct_keys = (distinct.into_iter())
-                .filter(|name| free(name) && !groups.shared_keys.contains(name))
-                .collect();
+            groups.distinct_keys = distinct.into_iter().filter(|name| free(name)).collect();
             Some(groups)
         })
-        .collect()
+        .collect();
+    // A key another group's rows share would be swapped out of its place there.
+    let shared: HashSet<String> = (found.iter())
+        .flat_map(|groups| groups.shared_keys.iter().cloned())
+        .collect();
+    for groups in &mut found {
+        groups.distinct_keys.retain(|name| !shared.contains(name));
+    }
+    found
 }
 
 /// The columns of `training` of the given kinds that no rule of a row names (a rule's column

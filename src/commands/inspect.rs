@@ -260,9 +260,11 @@ fn shared_keys(trained: &TrainedTable) -> Vec<String> {
         format!("{keys} distinct within each {} group", name(groups.column))
     });
     tickets
-        .filter(|(keys, _)| !keys.is_empty())
         .chain(values)
-        .map(|(keys, rows)| format!("{} shared by {rows}", keys.join(", ")))
+        .map(|(keys, rows)| match keys.is_empty() {
+            true => rows.replacen("the rows of each ", "", 1),
+            false => format!("{} shared by {rows}", keys.join(", ")),
+        })
         .chain(distinct)
         .collect()
 }

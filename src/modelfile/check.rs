@@ -350,7 +350,7 @@ fn rule_fits(rule: &Rule, rows: usize) -> bool {
     let kind = match &rule.kind {
         RuleKind::Difference { min, max, .. } => min.is_finite() && max.is_finite() && min <= max,
         RuleKind::Ratio { min, max, .. } => {
-            min.is_finite() && max.is_finite() && 0.0 <= *min && min <= max
+            min.is_finite() && (1.0 / max).is_finite() && 0.0 <= *min && min <= max
         }
         RuleKind::Arithmetic { divisor, .. } => *divisor > 0,
         RuleKind::Calendar {

@@ -389,32 +389,33 @@ fn ratio_pair<'n, 'a>(
 const ROUNDING: f64 = 1.0 + 2e-4;
 
 /// The candidates (by index) a share of the same top from 0 implies: `tax / paid in [0, 0.09]`
-/// with `paid <= price` in every row where both are known says `tax / price in [0, 0.09]`,
-/// and the larger bottom's rule is left out.
+/// with `0 < paid <= price` in every row whose price is above zero says `tax / price in [0,
+/// 0.09]`, and the larger bottom's rule is left out. Of two shares that imply each other (two
+/// bottoms alike), the first is kept.
 fn implied_shares(found: &[RatioFound<'_, '_>], rows: usize) -> HashSet<usize> {
-    let at_most = |small: &Numeric<'_>, large: &Numeric<'_>| {
-        (0..rows).all(|row| match (small.at(row), large.at(row)) {
-            (Some(s), Some(l)) => s <= l,
+    // Wherever the large bottom's rule applies, the small one's does, and is tighter.
+    let below = |small: &Numeric<'_>, large: &Numeric<'_>| {
+        (0..rows).all(|row| match large.at(row) {
+            Some(l) if l > 0.0 => small.at(row).is_some_and(|s| s > 0.0 && s <= l),
             _ => true,
         })
     };
-    let mut implied = HashSet::new();
-    for (at, (top, bottom, min, max)) in found.iter().enumerate() {
-        let implies = |(t, b, m, x): &RatioFound<'_, '_>| {
-            t.col == top.col
-                && *m == 0.0
-                && *min == 0.0
-                && *x <= max * ROUNDING
-                && b.col != bottom.col
-        };
-        if found
-            .iter()
-            .any(|other| implies(other) && at_most(other.1, bottom))
-        {
-            implied.insert(at);
-        }
-    }
-    implied
+    let implies = |by: &RatioFound<'_, '_>, of: &RatioFound<'_, '_>| {
+        let ((t, b, m, x), (top, bottom, min, max)) = (by, of);
+        t.col == top.col
+            && *m == 0.0
+            && *min == 0.0
+            && *x <= max * ROUNDING
+            && b.col != bottom.col
+            && below(b, bottom)
+    };
+    (0..found.len())
+        .filter(|&at| {
+            (0..found.len()).any(|by| {
+                implies(&found[by], &found[at]) && !(by > at && implies(&found[at], &found[by]))
+            })
+        })
+        .collect()
 }
 
 /// Order and bounded-difference rules between two columns of the same family (datetimes or
@@ -2267,6 +2268,13 @@ mod tests {
                     .collect(),
             ),
             integers("units", cost.iter().map(|c| (2.0 * c).round() as i64 + 1)),
+            // Above the paid amount but where the tax's share is the largest.
+            decimals(
+                "list",
+                rows.clone()
+                    .map(|i| paid[i] + if (i * 7) % 9 == 8 { 0.0 } else { 5.0 })
+                    .collect(),
+            ),
         ];
         let rules = found(&columns);
         let ratios: Vec<&String> = rules.iter().filter(|r| r.contains(" / ")).collect();
@@ -2286,6 +2294,17 @@ mod tests {
                 .all(|r| !r.contains("noise") && !r.contains("units") && !r.contains("cost / ")),
             "{ratios:?}"
         );
+        // The tax is a share of the list price too, but the paid amount, never above it, says so.
+        assert!(
+            ratios.iter().all(|r| !r.starts_with("tax / list")),
+            "{ratios:?}"
+        );
+        // Of two bottoms alike, one share is kept, not neither.
+        let mut alike = columns.to_vec();
+        alike[6] = decimals("same", paid.clone());
+        let rules = found(&alike);
+        let shares: Vec<&String> = rules.iter().filter(|r| r.starts_with("tax / ")).collect();
+        assert_eq!(shares.len(), 1, "{shares:?}");
     }
 
     /// Planted prices: `price <= list <= total`. `price <= total` follows from the two, and is

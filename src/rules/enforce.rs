@@ -162,6 +162,10 @@ enum Derive {
 /// came out negative).
 /// With `ratio`, `x / other` lies in `[min, max]` instead (one term, `sign` 1, `gaps` real
 /// ratios), where `other` is above zero; elsewhere nothing bounds `x` ([`RuleKind::Ratio`]).
+/// On a rule's bottom side (the top over `[max, min]`) that is stricter than the rule where
+/// the top is positive (a bottom of 0 or less would do) and looser where it is 0 (a positive
+/// bottom breaks a rule whose ratios start above 0): a zero top is rare beside a ratio held
+/// above 0, and a bound is an interval.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Bound {
     other: Vec<(Ref, f64)>,
@@ -1636,6 +1640,11 @@ fn ratio_sides(
         gaps: gaps.into_iter().filter(|gap| gap.is_finite()).collect(),
         ratio: true,
     };
+    // A declared largest ratio of 0 (or one whose inverse overflows) is refused when read;
+    // a rule that slipped through would bound the bottom at infinity.
+    if !turned(*max).is_finite() {
+        return None;
+    }
     let turned_gaps = rule.gaps.iter().rev().map(|&gap| turned(gap)).collect();
     Some([
         (top, bottom, bound((*min, *max), rule.gaps.clone())),

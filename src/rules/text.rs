@@ -436,6 +436,12 @@ fn parse_ratio(top: &str, bottom: &str, bounds: &str) -> Result<RuleKind, String
             number(min)
         ));
     }
+    if !(1.0 / max).is_finite() {
+        return Err(format!(
+            "a ratio's largest value must be above 0 (a share of nothing is no rule), not {}",
+            number(max)
+        ));
+    }
     let own = |text: &str| match col(text)? {
         Col::Own(name) => Ok(name),
         Col::Parent { .. } => Err(format!(
