@@ -1709,11 +1709,7 @@ fn fallback_bounds(
         return Vec::new();
     };
     let known = |other: Ref, column: usize| match other {
-        Ref::Own(index) if rank[index] < rank[column] => Some(other),
-        Ref::Own(index) => derived[index]
-            .as_ref()
-            .filter(|(_, inputs)| inputs.iter().all(|&input| rank[input] < rank[column]))
-            .map(|_| Ref::Ahead(index)),
+        Ref::Own(index) => known_before(index, column, rank, derived),
         Ref::Context(_) => Some(other),
         Ref::Ahead(_) => None,
     };
