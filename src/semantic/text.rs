@@ -4,7 +4,7 @@
 //! is drawn again: the model keeps a 64-bit hash of every real value for that (never the value).
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::stats::{FastMap, FastSet};
 use std::sync::{Arc, LazyLock, OnceLock};
@@ -80,6 +80,13 @@ pub struct WordModel {
     /// value), so a name ends on a word names end on (`Wilson Intl`, not `Wilson Intl Hayes`
     /// or `Airport -`).
     titled: bool,
+    /// Whether no real value repeats a word where chance would have repeated some (TPC-H part
+    /// names: five colours, none twice; drawn freely, one name in ten was `rose rose plum
+    /// light plum`): a drawn word already in the value is drawn again, up to [`REDRAWS`]
+    /// times among the followers of the word before, then as many among the inside words.
+    /// Since format 33.
+    #[serde(default)]
+    distinct: bool,
     /// The most words of a real value, worked out on the first draw of a titled value (not
     /// stored).
     #[serde(skip)]
@@ -391,6 +398,7 @@ impl WordModel {
             within,
             real: sorted_hashes(rare_values(&real, min_count)),
             titled,
+            distinct: words_distinct(&real),
             longest: OnceLock::new(),
             chains: OnceLock::new(),
             sketch: OnceLock::new(),
@@ -577,6 +585,18 @@ impl WordModel {
                     (word, next, _) = draw(inner[usize::from(!after_end)], rng);
                 }
             }
+            if self.distinct && written > 0 {
+                let repeated =
+                    |word: &str| word != FRESH && text.split(' ').any(|earlier| earlier == word);
+                // Among the word's followers first, then among the words seen inside values.
+                let lists = [list, inner[usize::from(!after_end)]];
+                for list in lists.into_iter().flat_map(|list| [list; REDRAWS]) {
+                    if !repeated(word) {
+                        break;
+                    }
+                    (word, next, _) = draw(list, rng);
+                }
+            }
             list = next;
             if word == END {
                 return Some(written);
@@ -614,6 +634,34 @@ fn inner_words<'v, 'a>(
         };
         inner.iter().copied()
     })
+}
+
+/// The fewest repeated words chance would have put in a column's values for their having
+/// none to count as a rule ([`words_distinct`]).
+const REPEATS_BY_CHANCE: f64 = 5.0;
+
+/// Whether no value of `values` repeats a word, where chance would have repeated at least
+/// [`REPEATS_BY_CHANCE`]: the pairs of words within values times the chance that two words
+/// drawn by their counts are one.
+fn words_distinct(values: &[Vec<&str>]) -> bool {
+    let mut counts: HashMap<&str, f64> = HashMap::new();
+    let mut pairs = 0.0;
+    for words in values {
+        let mut seen: Vec<&str> = words.clone();
+        seen.sort_unstable();
+        seen.dedup();
+        if seen.len() < words.len() {
+            return false;
+        }
+        for word in words {
+            *counts.entry(word).or_default() += 1.0;
+        }
+        let n = words.len() as f64;
+        pairs += n * (n - 1.0) / 2.0;
+    }
+    let total: f64 = counts.values().sum();
+    let same: f64 = counts.values().map(|c| (c / total) * (c / total)).sum();
+    total > 0.0 && pairs * same >= REPEATS_BY_CHANCE
 }
 
 /// Whether most words of `values` that start with a letter start with a capital one.
@@ -794,6 +842,50 @@ mod tests {
             alias_slots(&[0.0, 0.0], &entries[..2]).is_none(),
             "no weight"
         );
+    }
+
+    /// Planted part names: five of twenty colours, none twice in a name (as TPC-H's). Drawn
+    /// word by word, names repeated a colour; kept distinct, none does. Comments that repeat
+    /// a word now and then are drawn as before.
+    #[test]
+    fn words_no_real_value_repeats_are_not_repeated_in_a_drawn_one() {
+        let colours: Vec<String> = (0..20).map(|i| format!("colour{i}")).collect();
+        let mut rng = rng_for(3, "names");
+        let names: Vec<String> = (0..600)
+            .map(|_| {
+                let mut picked: Vec<&str> = Vec::new();
+                while picked.len() < 5 {
+                    let colour = colours[rng.random_range(0..colours.len())].as_str();
+                    if !picked.contains(&colour) {
+                        picked.push(colour);
+                    }
+                }
+                picked.join(" ")
+            })
+            .collect();
+        let model = WordModel::train(names.iter().map(String::as_str), 5).expect("words");
+        assert!(model.distinct);
+        let repeats = |model: &WordModel, rng: &mut SynthRng| {
+            let mut text = String::new();
+            (0..2000)
+                .filter(|_| {
+                    model.draw(&mut text, rng);
+                    let mut words: Vec<&str> = text.split(' ').collect();
+                    let all = words.len();
+                    words.sort_unstable();
+                    words.dedup();
+                    words.len() < all
+                })
+                .count()
+        };
+        assert_eq!(repeats(&model, &mut rng), 0);
+        let mut free = model.clone();
+        free.distinct = false;
+        assert!(repeats(&free, &mut rng) > 100, "the test can fail");
+        let mut comments = names.clone();
+        comments[7] = "colour1 colour2 colour1".into();
+        let model = WordModel::train(comments.iter().map(String::as_str), 5).expect("words");
+        assert!(!model.distinct, "a real value repeats a word");
     }
 
     #[test]
