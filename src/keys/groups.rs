@@ -120,9 +120,7 @@ impl GroupNumbers {
             });
         rows > 0 && alike as f64 >= SHARED_KEY * rows as f64
     }
-}
 
-impl GroupNumbers {
     /// Whether no two real rows of a group have one parent through the key `parent_of_row`
     /// where chance would have given some two the same ([`super::pairs_are_unique`]); `values`
     /// and `sequence` say which group a row is in.
