@@ -281,12 +281,7 @@ pub fn pairs_are_unique(first: &[u32], second: &[u32]) -> bool {
     let sharing_first: f64 = runs(pairs.iter().map(|pair| pair >> 32))
         .map(|n| n * (n - 1.0) / 2.0)
         .sum();
-    let mut per_second: HashMap<u32, f64> = HashMap::new();
-    for &pair in &pairs {
-        *per_second.entry(pair as u32).or_default() += 1.0;
-    }
-    let total = pairs.len() as f64;
-    let same_second: f64 = per_second.values().map(|n| (n / total) * (n / total)).sum();
+    let same_second = crate::stats::same_chance(pairs.iter().map(|&pair| pair as u32));
     sharing_first * same_second >= UNIQUE_BY_RULE
 }
 

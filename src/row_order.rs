@@ -174,13 +174,8 @@ fn sort_keys(rows: &Rows<'_>, count: usize) -> Vec<SortKey> {
 /// (planes' engines: 2, with 22 ones here and there) breaks few pairs however it is ordered;
 /// a sorted column must break under a tenth of what chance would.
 fn chance_breaks(values: &[Option<f64>], tied: &[usize]) -> f64 {
-    let mut counts: std::collections::HashMap<Option<u64>, usize> = Default::default();
-    for &row in tied {
-        *counts.entry(values[row].map(f64::to_bits)).or_default() += 1;
-    }
-    let n = tied.len() as f64;
-    let same: f64 = counts.values().map(|&c| (c as f64 / n).powi(2)).sum();
-    (1.0 - same) / 2.0 * n
+    let same = crate::stats::same_chance(tied.iter().map(|&row| values[row].map(f64::to_bits)));
+    (1.0 - same) / 2.0 * tied.len() as f64
 }
 
 /// Of the `tied` pairs, how many `values` put strictly in order, and how many out of order.

@@ -136,6 +136,18 @@ pub fn frequencies<K: Hash + Eq>(items: impl Iterator<Item = K>) -> (FixedMap<K,
     (counts, total)
 }
 
+/// The chance that two of `items`, drawn at random with replacement, are one: the sum of the
+/// squared share of each (0 of none). What a rule that rows never share a value is weighed
+/// against: by chance, some would.
+pub fn same_chance<K: Hash + Eq>(items: impl Iterator<Item = K>) -> f64 {
+    let (counts, total) = frequencies(items);
+    let total = total as f64;
+    counts
+        .values()
+        .map(|&n| (n as f64 / total) * (n as f64 / total))
+        .sum()
+}
+
 /// Total variation distance between two sets of counts (see [`tvd`] for empty sides).
 pub fn tvd_of<K: Hash + Eq>(
     a: &(FixedMap<K, usize>, usize),

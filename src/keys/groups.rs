@@ -97,18 +97,16 @@ impl GroupNumbers {
         sequence: &[Option<usize>],
         parent_of_row: &[Option<usize>],
     ) -> bool {
-        let mut groups: HashMap<(usize, u64), (usize, usize, usize)> = HashMap::new();
-        let rows = values.len().min(sequence.len()).min(parent_of_row.len());
-        for row in 0..rows {
-            let (Some(parent), Some(number), Some(key)) =
-                (sequence[row], values[row].as_number(), parent_of_row[row])
-            else {
+        // Each group's (first key, rows, rows with the first key).
+        let mut groups: HashMap<usize, (usize, usize, usize)> = HashMap::new();
+        let keyed = group_of_row(values, sequence)
+            .into_iter()
+            .zip(parent_of_row);
+        for (group, key) in keyed {
+            let (Some(group), Some(key)) = (group, *key) else {
                 continue;
             };
-            // (first key, rows, rows with the first key)
-            let group = groups
-                .entry((parent, number.to_bits()))
-                .or_insert((key, 0, 0));
+            let group = groups.entry(group).or_insert((key, 0, 0));
             group.1 += 1;
             group.2 += usize::from(group.0 == key);
         }
@@ -452,18 +450,10 @@ fn shared_in_groups(rows: &[usize], runs: &[usize], parent_of_row: &[Option<usiz
 
 /// The chance that two rows with a key, picked at random, have the same one.
 fn chance_shared(parent_of_row: &[Option<usize>]) -> f64 {
-    let mut counts: HashMap<usize, usize> = HashMap::new();
-    for &parent in parent_of_row.iter().flatten() {
-        *counts.entry(parent).or_insert(0) += 1;
-    }
-    let rows: usize = counts.values().sum();
-    if rows == 0 {
+    if parent_of_row.iter().all(Option::is_none) {
         return 1.0;
     }
-    counts
-        .values()
-        .map(|&count| (count as f64 / rows as f64).powi(2))
-        .sum()
+    crate::stats::same_chance(parent_of_row.iter().flatten())
 }
 
 /// The parent with the most room left, the fewest-numbered among equals: a heap of

@@ -1406,8 +1406,8 @@ fn bounded_after_determined(
         }
     }
     for rule in rules {
-        if let RuleKind::Ratio { top, bottom, .. } = &rule.kind {
-            ratio_after_determined((top, bottom), resolve, derived, &mut waits);
+        if matches!(rule.kind, RuleKind::Ratio { .. }) {
+            ratio_after_determined(rule, resolve, derived, &mut waits);
             continue;
         }
         let (low, high) = match &rule.kind {
@@ -1447,16 +1447,12 @@ fn bounded_after_determined(
 /// A ratio rule with one side derived: the other, drawn, waits for it (and its inputs), so the
 /// bound can read it ([`ratio_bound_of`]): TPC-DS's tax waits for the net paid it is a share of.
 fn ratio_after_determined(
-    (top, bottom): (&str, &str),
+    rule: &Rule,
     resolve: &dyn Fn(&Col) -> Option<Ref>,
     derived: &[Option<(Derive, Vec<usize>)>],
     waits: &mut [Vec<usize>],
 ) {
-    let own = |name: &str| match resolve(&Col::Own(name.to_string())) {
-        Some(Ref::Own(index)) => Some(index),
-        _ => None,
-    };
-    let (Some(top), Some(bottom)) = (own(top), own(bottom)) else {
+    let Some((top, bottom)) = ratio_columns(rule, resolve) else {
         return;
     };
     for (drawn, determined) in [(top, bottom), (bottom, top)] {
@@ -1616,21 +1612,10 @@ fn ratio_sides(
     rule: &Rule,
     resolve: &dyn Fn(&Col) -> Option<Ref>,
 ) -> Option<[(usize, usize, Bound); 2]> {
-    let RuleKind::Ratio {
-        top,
-        bottom,
-        min,
-        max,
-    } = &rule.kind
-    else {
+    let RuleKind::Ratio { min, max, .. } = &rule.kind else {
         return None;
     };
-    let (Some(Ref::Own(top)), Some(Ref::Own(bottom))) = (
-        resolve(&Col::Own(top.clone())),
-        resolve(&Col::Own(bottom.clone())),
-    ) else {
-        return None;
-    };
+    let (top, bottom) = ratio_columns(rule, resolve)?;
     let turned = |x: f64| if x > 0.0 { 1.0 / x } else { f64::INFINITY };
     let bound = |(min, max), gaps: Vec<f64>| Bound {
         other: Vec::new(),
@@ -1654,6 +1639,20 @@ fn ratio_sides(
             bound((turned(*max), turned(*min)), turned_gaps),
         ),
     ])
+}
+
+/// A ratio rule's top and bottom columns (indices among the table's own), if it is one.
+fn ratio_columns(rule: &Rule, resolve: &dyn Fn(&Col) -> Option<Ref>) -> Option<(usize, usize)> {
+    let RuleKind::Ratio { top, bottom, .. } = &rule.kind else {
+        return None;
+    };
+    match (
+        resolve(&Col::Own(top.clone())),
+        resolve(&Col::Own(bottom.clone())),
+    ) {
+        (Some(Ref::Own(top)), Some(Ref::Own(bottom))) => Some((top, bottom)),
+        _ => None,
+    }
 }
 
 /// `bound` on `column` against `other`, when `other` is known as `column` is drawn.

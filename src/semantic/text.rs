@@ -4,7 +4,7 @@
 //! is drawn again: the model keeps a 64-bit hash of every real value for that (never the value).
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use crate::stats::{FastMap, FastSet};
 use std::sync::{Arc, LazyLock, OnceLock};
@@ -644,24 +644,19 @@ const REPEATS_BY_CHANCE: f64 = 5.0;
 /// [`REPEATS_BY_CHANCE`]: the pairs of words within values times the chance that two words
 /// drawn by their counts are one.
 fn words_distinct(values: &[Vec<&str>]) -> bool {
-    let mut counts: HashMap<&str, f64> = HashMap::new();
-    let mut pairs = 0.0;
-    for words in values {
-        let mut seen: Vec<&str> = words.clone();
+    let repeats = |words: &Vec<&str>| {
+        let mut seen = words.clone();
         seen.sort_unstable();
         seen.dedup();
-        if seen.len() < words.len() {
-            return false;
-        }
-        for word in words {
-            *counts.entry(word).or_default() += 1.0;
-        }
-        let n = words.len() as f64;
-        pairs += n * (n - 1.0) / 2.0;
+        seen.len() < words.len()
+    };
+    if values.iter().any(repeats) {
+        return false;
     }
-    let total: f64 = counts.values().sum();
-    let same: f64 = counts.values().map(|c| (c / total) * (c / total)).sum();
-    total > 0.0 && pairs * same >= REPEATS_BY_CHANCE
+    let pairs: f64 = (values.iter())
+        .map(|words| words.len() as f64 * (words.len() as f64 - 1.0) / 2.0)
+        .sum();
+    pairs * crate::stats::same_chance(values.iter().flatten()) >= REPEATS_BY_CHANCE
 }
 
 /// Whether most words of `values` that start with a letter start with a capital one.
