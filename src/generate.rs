@@ -7,6 +7,7 @@
 //! tables generated without a parent, and replaces the rows of given tables by the given ones:
 //! their descendants are generated for them as for synthetic parents.
 
+mod distinct;
 mod parts;
 mod totals;
 
@@ -28,6 +29,7 @@ use crate::semantic::fill::{ParentColumns, SemanticTable};
 use crate::semantic::keep::KeptTable;
 use crate::targets::{GivenTable, ParentKeys, RowTargets, Targets};
 use crate::train::{Models, TrainedTable};
+use distinct::DistinctIds;
 use totals::{Handoff, Waiting};
 
 /// A synthetic table: modelled columns plus foreign keys as parent row indices.
@@ -676,6 +678,7 @@ fn draw_table(
         }
     };
     let mut columns = columns;
+    DistinctIds::of(trained).keep_columns(&mut columns);
     for numbers in &trained.row_numbers {
         numbers.number(&mut columns);
     }

@@ -6,7 +6,7 @@ use clap::Args as ClapArgs;
 use serde::Serialize;
 
 use dxsynth::error::printable;
-use dxsynth::model::{ModelKind, Privacy};
+use dxsynth::model::{ModelKind, Privacy, TableModel};
 use dxsynth::modelfile::{self, ModelFile};
 use dxsynth::plan::{Relationship, TablePlan};
 use dxsynth::train::TrainedTable;
@@ -76,6 +76,9 @@ struct TableInspection {
     /// The columns numbered afresh within the groups of another column's values.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     numbered: Vec<String>,
+    /// The id columns whose synthetic values are kept distinct, as the real ones were.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    distinct: Vec<String>,
 }
 
 impl Inspection {
@@ -186,6 +189,10 @@ fn table_text(index: usize, table: &TableInspection, width: usize) -> String {
         let numbered: Vec<String> = table.numbered.iter().map(|n| printable(n)).collect();
         text += &format!("     numbered: {}\n", numbered.join("; "));
     }
+    if !table.distinct.is_empty() {
+        let distinct: Vec<String> = table.distinct.iter().map(|n| printable(n)).collect();
+        text += &format!("     distinct: {}\n", distinct.join(", "));
+    }
     if let Some(reason) = &table.kept {
         text += &format!("     kept as it is (stored verbatim): {reason}\n");
     }
@@ -269,6 +276,13 @@ fn shared_keys(trained: &TrainedTable) -> Vec<String> {
         .collect()
 }
 
+/// The id columns kept distinct over the table, by name.
+fn distinct_ids(trained: &TrainedTable) -> Vec<String> {
+    let ids = trained.model.distinct_ids().into_iter();
+    ids.filter_map(|(column, _)| Some(trained.columns.get(column)?.name.clone()))
+        .collect()
+}
+
 /// The columns numbering the rows of each group of another's values, in words.
 fn numbered(trained: &TrainedTable) -> Vec<String> {
     let name = |column: usize| trained.columns.get(column).map_or("?", |c| c.name.as_str());
@@ -307,6 +321,7 @@ fn table_inspection(plan: &TablePlan, trained: &TrainedTable) -> TableInspection
             .chain(shared_keys(trained))
             .collect(),
         numbered: numbered(trained),
+        distinct: distinct_ids(trained),
         semantic: trained
             .semantic
             .as_ref()

@@ -13,6 +13,7 @@ use indexmap::IndexMap;
 use rand::RngExt;
 use rayon::prelude::*;
 
+use super::distinct::DistinctIds;
 use super::{
     Done, DrawnRows, Sink, SyntheticTable, assign_keys, draw_sequences, empty_columns,
     fill_semantic_with, group_numbering, growth, husk_of, keep_key_rules, key_rows, keyed_base,
@@ -66,7 +67,9 @@ impl<'m> Table<'m> {
             .fold(orphan_rows, |sum, &len| sum.saturating_add(len));
         let mut drawn = Drawn::new(trained, expected)?;
         let mut numbering = group_numbering(trained, (&lengths, orphan_rows), rng);
+        let mut distinct = DistinctIds::of(trained);
         let mut numbered = |mut rows: DrawnRows| {
+            distinct.keep_values(&mut rows.columns);
             for numbering in &mut numbering {
                 if let Some(values) = rows.columns.get_mut(numbering.column()) {
                     numbering.number(values);

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::drawable::{DrawableLeaves, Pick};
 use super::encode::{COUNT_BINS, Encoder, count_code};
-use super::marginal::{Marginal, smoothed_quantile};
+use super::marginal::{IdShape, Marginal, smoothed_quantile};
 use super::runs::Runs;
 use super::tree::{Feature, FlatTree, Tree, TreeParams};
 use super::{Parent, Row, SequenceColumns, TableModel, TrainingData};
@@ -818,6 +818,19 @@ impl SequenceModel {
 }
 
 impl TableModel for LearnedModel {
+    fn distinct_ids(&self) -> Vec<(usize, &IdShape)> {
+        fn marginal(model: &ColumnModel) -> Option<&IdShape> {
+            match model {
+                ColumnModel::Marginal(marginal) => marginal.distinct_ids(),
+                ColumnModel::Tree(_) | ColumnModel::Gap { .. } => None,
+            }
+        }
+        let ids = self.columns.iter().map(marginal);
+        ids.enumerate()
+            .filter_map(|(column, shape)| Some((column, shape?)))
+            .collect()
+    }
+
     fn context_read(&self) -> Vec<usize> {
         let used = self.context_use();
         let anchor = self.sequence.as_ref().and_then(|sequence| sequence.anchor);

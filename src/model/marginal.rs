@@ -114,6 +114,15 @@ impl Marginal {
         }
     }
 
+    /// The shape of the column's fresh ids, when it draws nothing else and every real value
+    /// was distinct ([`IdShape::distinct`]).
+    pub fn distinct_ids(&self) -> Option<&IdShape> {
+        match &self.shape {
+            Shape::Id(shape) if shape.distinct() => Some(shape),
+            _ => None,
+        }
+    }
+
     /// Whether [`Marginal::sample`] never gives null.
     pub fn never_null(&self) -> bool {
         self.null_rate <= 0.0 && !matches!(self.shape, Shape::Empty)
@@ -205,6 +214,9 @@ impl IdShape {
             && self.prefix.len() + self.suffix.len() <= MAX_DRAWN_LENGTH
             && self.templates.iter().all(|t| t.len() <= MAX_DRAWN_LENGTH)
             && self.letters.as_deref().is_none_or(Letters::check)
+            && self.upper.len() <= 26
+            && self.upper.iter().all(char::is_ascii_uppercase)
+            && self.upper.windows(2).all(|pair| pair[0] < pair[1])
     }
 }
 
@@ -455,14 +467,24 @@ pub struct IdShape {
     /// How lower-case letters follow one another, when the real middles have any that do
     /// (since format 7).
     letters: Option<Box<Letters>>,
+    /// The upper-case letters the real middles hold, each in at least the privacy threshold of
+    /// places, sorted (empty: any): TPC-DS's ids spell numbers in `A` to `P`, and a `Q` to `Z`
+    /// among them reads as made up. Since format 34.
+    #[serde(default)]
+    upper: Vec<char>,
+    /// Whether every real value is distinct (at least two): a column of such ids is a key to
+    /// the rows a database may hold unique, and generation keeps its values distinct too
+    /// (`generate::distinct`). Since format 34.
+    #[serde(default)]
+    distinct: bool,
 }
 
 /// The lower-case letters that follow each character (or the start of the middle) in the real
 /// ids: a fresh id's letters follow them, so names made of syllables (TPC-DS's `ableought`)
 /// come out as syllables where letters drawn at random read as noise (`vvmnlfdhyuie`). Only
-/// pairs seen in at least the privacy threshold of places are kept. Upper-case letters stay at
-/// random: they spell codes (`AAAAAAAABAAAAAAA`) whose real values drawn letters would mostly
-/// replay.
+/// pairs seen in at least the privacy threshold of places are kept. Upper-case letters are not
+/// chained: they spell codes (`AAAAAAAABAAAAAAA`) whose real values chained letters would mostly
+/// replay; they are drawn from the real ones (`IdShape::upper`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Letters {
     /// Sorted by the character before.
@@ -523,14 +545,14 @@ impl IdShape {
             })
             .collect();
         let follows = letter_pairs(&values, &prefix, &suffix, min_count);
+        let upper = upper_letters(&values, (&prefix, &suffix), min_count);
+        let mut real: Vec<u64> = values.iter().map(|value| text_hash(value)).collect();
+        real.sort_unstable();
+        real.dedup();
+        let distinct = values.len() >= 2 && real.len() == values.len();
         // The real values' hashes are kept whatever the shape (digits only too): a drawn id
         // that is a real one is drawn again.
-        let letters = (!values.is_empty()).then(|| {
-            let mut real: Vec<u64> = values.iter().map(|value| text_hash(value)).collect();
-            real.sort_unstable();
-            real.dedup();
-            Box::new(Letters { follows, real })
-        });
+        let letters = (!values.is_empty()).then(|| Box::new(Letters { follows, real }));
         templates.sort_unstable();
         if templates.is_empty() {
             templates.push("AAAA".to_string());
@@ -540,7 +562,14 @@ impl IdShape {
             suffix,
             templates,
             letters,
+            upper,
+            distinct,
         }
+    }
+
+    /// Whether every real value was distinct: see [`IdShape::draw_avoiding`].
+    pub fn distinct(&self) -> bool {
+        self.distinct
     }
 
     /// A fresh identifier: a template's digits at random, its lower-case letters each after
@@ -549,13 +578,21 @@ impl IdShape {
     /// real values fill the shape (`X00` to `X99`), its middle widens (into the prefix, then
     /// past it) until the id is no real one.
     pub fn draw(&self, rng: &mut SynthRng) -> Arc<str> {
+        self.draw_avoiding(rng, |_| false)
+    }
+
+    /// A fresh identifier as [`IdShape::draw`] makes one, drawn again (and widened) while it is
+    /// `taken` as well: what keeps the ids of a column whose real ids are distinct distinct.
+    /// Where the shape's every width is full, the last draw is kept.
+    pub fn draw_avoiding(&self, rng: &mut SynthRng, taken: impl Fn(&str) -> bool) -> Arc<str> {
         let Some(letters) = &self.letters else {
-            // A model file of format 8 or before, of an id without lower-case letters.
+            // A shape learned from no value.
             return Arc::from(self.draw_once(rng, None, 0));
         };
+        let avoided = |id: &str| letters.is_real(id) || taken(id);
         for _ in 0..REDRAWN_IDS {
             let id = self.draw_once(rng, Some(letters), 0);
-            if !letters.is_real(&id) {
+            if !avoided(&id) {
                 return Arc::from(id);
             }
         }
@@ -563,7 +600,7 @@ impl IdShape {
         // Each width is tried a few times before the next: it widens only where it is full.
         let widths = (1..=MAX_WIDER).flat_map(|wider| std::iter::repeat_n(wider, REDRAWN_IDS));
         for wider in widths {
-            if !letters.is_real(&id) {
+            if !avoided(&id) {
                 break;
             }
             id = self.draw_once(rng, None, wider);
@@ -589,7 +626,7 @@ impl IdShape {
                 let follow = letters.and_then(|letters| letters.after(before, class));
                 let drawn = match follow {
                     Some(follow) => *follow.draw(rng),
-                    None => fill_class(class, rng),
+                    None => fill_class(class, &self.upper, rng),
                 };
                 before = drawn;
                 drawn
@@ -675,15 +712,41 @@ fn char_class(c: char) -> char {
     }
 }
 
-fn fill_class(class: char, rng: &mut SynthRng) -> char {
+/// A character of `class` at random: an upper-case letter among `upper` when given.
+fn fill_class(class: char, upper: &[char], rng: &mut SynthRng) -> char {
     let pick =
         |base: u8, span: u8, rng: &mut SynthRng| char::from(base + rng.random_range(0..span));
     match class {
         '9' => pick(b'0', 10, rng),
         'a' => pick(b'a', 26, rng),
+        'A' if !upper.is_empty() => upper[rng.random_range(0..upper.len())],
         'A' => pick(b'A', 26, rng),
         other => other,
     }
+}
+
+/// The upper-case letters of the middles of `values` (between the shared `affixes`) seen in
+/// at least `min_count` places, sorted.
+fn upper_letters(
+    values: &[Arc<str>],
+    (prefix, suffix): (&str, &str),
+    min_count: usize,
+) -> Vec<char> {
+    let mut counts = [0usize; 26];
+    for value in values {
+        let Some(middle) = value.strip_prefix(prefix) else {
+            continue;
+        };
+        let middle = middle.strip_suffix(suffix).unwrap_or(middle);
+        for c in middle.chars().filter(char::is_ascii_uppercase) {
+            counts[usize::from(c as u8 - b'A')] += 1;
+        }
+    }
+    (b'A'..=b'Z')
+        .zip(counts)
+        .filter(|&(_, count)| count >= min_count.max(1))
+        .map(|(letter, _)| char::from(letter))
+        .collect()
 }
 
 #[cfg(test)]
@@ -927,23 +990,29 @@ mod tests {
     }
 
     #[test]
-    fn upper_case_codes_keep_letters_at_random() {
+    fn upper_case_codes_keep_the_real_letters_and_replay_no_code() {
         let real: Vec<String> = (0..500)
             .map(|i| format!("AAAA{}AAA{i:03}", ['B', 'C'][i % 2]))
             .collect();
         let texts: Vec<&str> = real.iter().map(String::as_str).collect();
         let marginal = Marginal::fit(&column(ColumnKind::Id, labels(&texts)), 5, true);
         let mut rng = rng_for(5, "codes");
-        let mut letters = HashSet::new();
+        let (mut letters, mut spelled) = (HashSet::new(), HashSet::new());
         for _ in 0..500 {
             let Value::Label(code) = marginal.sample(&mut rng) else {
                 panic!("a code is a label")
             };
+            assert!(!texts.contains(&&*code), "{code} is a real code");
             letters.extend(code.chars().filter(char::is_ascii_uppercase));
+            spelled.insert(code[4..8].to_string());
         }
-        // Real codes hold A, B and C only: codes that followed their letter pairs would too,
-        // and replay real codes.
-        assert!(letters.len() > 20, "{letters:?}");
+        // Real codes hold A, B and C only, as a synthetic code's letters do (a `Z` would read
+        // as made up); drawn each on its own, not after the letter before, they spell the
+        // codes the real ones do not (`AAAACBAB`), not only theirs.
+        let mut letters: Vec<char> = letters.into_iter().collect();
+        letters.sort_unstable();
+        assert_eq!(letters, ['A', 'B', 'C']);
+        assert!(spelled.len() > 40, "{} spellings", spelled.len());
     }
 
     #[test]

@@ -60,6 +60,11 @@ pub trait TableModel: Send + Sync {
     /// parent held for its children keeps only these, so its other columns (text, most of
     /// all) are freed as soon as it is written.
     fn context_read(&self) -> Vec<usize>;
+
+    /// The columns (indices) drawn as fresh ids whose real values were all distinct, with
+    /// the shape they are drawn in: draws are independent, so generation makes them distinct
+    /// over the whole table afterwards (`generate::distinct`).
+    fn distinct_ids(&self) -> Vec<(usize, &marginal::IdShape)>;
 }
 
 /// A parent table as a model sees it: its context columns (see [`context_columns`]; real when
@@ -284,6 +289,10 @@ impl AnyModel {
 impl TableModel for AnyModel {
     fn context_read(&self) -> Vec<usize> {
         self.inner().context_read()
+    }
+
+    fn distinct_ids(&self) -> Vec<(usize, &marginal::IdShape)> {
+        self.inner().distinct_ids()
     }
 
     fn sample_rows(&self, n: usize, rng: &mut SynthRng) -> Vec<Row> {

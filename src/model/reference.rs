@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::marginal::Marginal;
+use super::marginal::{IdShape, Marginal};
 use super::{Parent, Row, SequenceColumns, TableModel, TrainingData};
 use crate::sampling::{SynthRng, stratified};
 
@@ -67,6 +67,13 @@ impl ReferenceModel {
 impl TableModel for ReferenceModel {
     fn context_read(&self) -> Vec<usize> {
         Vec::new()
+    }
+
+    fn distinct_ids(&self) -> Vec<(usize, &IdShape)> {
+        let ids = self.marginals.iter().map(Marginal::distinct_ids);
+        ids.enumerate()
+            .filter_map(|(column, shape)| Some((column, shape?)))
+            .collect()
     }
 
     fn sample_rows(&self, n: usize, rng: &mut SynthRng) -> Vec<Row> {
