@@ -87,6 +87,13 @@ pub struct WordModel {
     /// Since format 33.
     #[serde(default)]
     distinct: bool,
+    /// The fewest and most characters a value may have: the k-th shortest and k-th longest
+    /// real values' (none for fewer than 2k values). A real column is often held in a field
+    /// of its longest value's width (TPC-H's `l_comment`, `VARCHAR(44)`: 43 characters at
+    /// most), and word pairs drawn freely ran past it (one line in ten, up to 72
+    /// characters), which a database refuses. Since format 34.
+    #[serde(default)]
+    characters: Option<(u32, u32)>,
     /// The most words of a real value, worked out on the first draw of a titled value (not
     /// stored).
     #[serde(skip)]
@@ -399,6 +406,7 @@ impl WordModel {
             real: sorted_hashes(rare_values(&real, min_count)),
             titled,
             distinct: words_distinct(&real),
+            characters: character_bounds(&real, min_count),
             longest: OnceLock::new(),
             chains: OnceLock::new(),
             sketch: OnceLock::new(),
@@ -410,6 +418,9 @@ impl WordModel {
     /// list drawable.
     pub fn check(&self) -> Result<(), String> {
         let drawable = !self.lengths.is_empty()
+            && self
+                .characters
+                .is_none_or(|(fewest, most)| 0 < most && fewest <= most)
             && self.words.check()
             && self.starts.as_ref().is_none_or(Weighted::check)
             && self.next.values().all(Weighted::check)
@@ -438,9 +449,11 @@ impl WordModel {
         })
     }
 
-    /// A value `draw` writes that is not a real one, drawn up to [`RETRIES`] times. Drawn into
-    /// a buffer kept per thread, so a value costs one allocation (its own) instead of a growing
-    /// string and a copy of it: large tables draw millions.
+    /// A value `draw` writes that is not a real one and has a real value's number of
+    /// characters ([`WordModel::characters`]), drawn up to [`RETRIES`] times; when none has,
+    /// the first that is not a real one, cut to the most characters if longer
+    /// ([`cut_to`]). Drawn into a buffer kept per thread, so a value costs one allocation (its
+    /// own) instead of a growing string and a copy of it: large tables draw millions.
     fn fresh(
         &self,
         rng: &mut SynthRng,
@@ -450,10 +463,25 @@ impl WordModel {
             static TEXT: RefCell<String> = const { RefCell::new(String::new()) };
         }
         TEXT.with_borrow_mut(|text| {
-            (0..RETRIES).find_map(|_| {
+            let mut unfitting: Option<Arc<str>> = None;
+            for _ in 0..RETRIES {
                 draw(self, text, rng);
-                (!self.replays(text_hash(text))).then(|| Arc::from(text.as_str()))
-            })
+                if self.replays(text_hash(text)) {
+                    continue;
+                }
+                let Some((fewest, most)) = self.characters else {
+                    return Some(Arc::from(text.as_str()));
+                };
+                let characters = text.chars().count();
+                if (fewest as usize..=most as usize).contains(&characters) {
+                    return Some(Arc::from(text.as_str()));
+                }
+                if unfitting.is_none() {
+                    cut_to(text, most as usize);
+                    unfitting = (!self.replays(text_hash(text))).then(|| Arc::from(text.as_str()));
+                }
+            }
+            unfitting
         })
     }
 
@@ -696,6 +724,40 @@ fn is_name(word: &str) -> bool {
 }
 
 /// In how many rows each item occurs (an item repeated in a row counts once).
+/// The characters of the `min_count`-th shortest and `min_count`-th longest of `values` (words
+/// joined by single spaces); `None` for fewer than twice `min_count` values.
+fn character_bounds(values: &[Vec<&str>], min_count: usize) -> Option<(u32, u32)> {
+    let k = min_count.max(1);
+    let mut characters: Vec<usize> = values
+        .iter()
+        .filter(|words| !words.is_empty())
+        .map(|words| words.iter().map(|w| w.chars().count()).sum::<usize>() + words.len() - 1)
+        .collect();
+    if characters.len() < 2 * k {
+        return None;
+    }
+    characters.sort_unstable();
+    let bound = |at: usize| u32::try_from(characters[at]).unwrap_or(u32::MAX);
+    Some((bound(k - 1), bound(characters.len() - k)))
+}
+
+/// Cuts `text` to at most `most` characters: whole words off its end while it has more than
+/// one, then characters of the one left.
+fn cut_to(text: &mut String, most: usize) {
+    while text.chars().count() > most {
+        match text.rfind(' ') {
+            Some(space) => text.truncate(space),
+            None => {
+                let end = text
+                    .char_indices()
+                    .nth(most)
+                    .map_or(text.len(), |(at, _)| at);
+                text.truncate(end);
+            }
+        }
+    }
+}
+
 fn rows_with<T: std::hash::Hash + Eq + Copy>(
     rows: impl Iterator<Item = Vec<T>>,
 ) -> FastMap<T, usize> {
@@ -1036,6 +1098,51 @@ mod tests {
             let counts: FastSet<usize> = drawn.iter().map(|v| v.split(' ').count()).collect();
             assert_eq!(counts, [usize::from(words)].into_iter().collect());
         }
+    }
+
+    /// Cut sentences of 4 to 8 words (as TPC-H's comments are): word pairs drawn freely run
+    /// past the longest real value in some rows; held to the real values' characters, none
+    /// does, and few are shorter than the shortest.
+    #[test]
+    fn drawn_texts_keep_within_the_real_values_characters() {
+        let real = cut_sentences();
+        let model = WordModel::train(real.iter().map(String::as_str), 5).expect("words");
+        let (fewest, most) = model.characters.expect("bounds of 2,000 values");
+        let longest = real.iter().map(|v| v.chars().count()).max().unwrap_or(0);
+        assert!(most as usize <= longest && fewest < most);
+        let lengths = |model: &WordModel| -> Vec<usize> {
+            let mut rng = rng_for(8, "characters");
+            (0..2000)
+                .filter_map(|_| model.sample(&mut rng))
+                .map(|v| v.chars().count())
+                .collect()
+        };
+        let free = WordModel {
+            characters: None,
+            ..model.clone()
+        };
+        let over = |lengths: &[usize]| lengths.iter().filter(|&&n| n > most as usize).count();
+        assert!(
+            over(&lengths(&free)) > 20,
+            "the planted texts run long when drawn freely"
+        );
+        let held = lengths(&model);
+        assert!(held.len() > 1900);
+        assert_eq!(over(&held), 0);
+        let short = held.iter().filter(|&&n| n < fewest as usize).count();
+        assert!(short < 20, "{short} shorter than {fewest} characters");
+    }
+
+    #[test]
+    fn a_text_is_cut_at_a_word_and_a_word_at_a_character() {
+        let mut text = String::from("even accounts haggle");
+        cut_to(&mut text, 15);
+        assert_eq!(text, "even accounts");
+        cut_to(&mut text, 3);
+        assert_eq!(text, "eve");
+        let mut text = String::from("déjà vu");
+        cut_to(&mut text, 3);
+        assert_eq!(text, "déj");
     }
 
     /// Values of two or three sentences over a wide vocabulary (TPC-DS catalog pages): every
