@@ -699,6 +699,7 @@ fn draw_table(
     }
     foreign_keys.extend(assigned);
     keep_key_rules(trained, (done, &columns), &mut foreign_keys, rng);
+    keep_groups_after_rules(trained, &numbering, &mut foreign_keys, rng);
     keep_redrawn_shared_keys(trained, &columns, &mut foreign_keys);
     if let Some(base) = keyed_base(models, trained, rng) {
         let keys = key_rows(plan, done, &foreign_keys);
@@ -818,6 +819,45 @@ fn keep_key_rules(
         },
     );
     keep_pairs_of_tables(trained, done, foreign_keys, rng);
+}
+
+/// The keys a sequence's groups share ([`Numbering`]) that [`keep_key_rules`] drew again row
+/// by row, shared again ([`Numbering::keep_redrawn_shared_keys`]); then the keys whose pairs
+/// with one of those are unique made so again ([`crate::keys::unique_pairs`]: rows of a group
+/// now share that key, so no two may share the other; each with a stream of its own drawn from
+/// `rng`, only where a key was shared again).
+fn keep_groups_after_rules(
+    trained: &TrainedTable,
+    numbering: &[Numbering],
+    foreign_keys: &mut IndexMap<String, Vec<Option<usize>>>,
+    rng: &mut SynthRng,
+) {
+    let redrawn: Vec<&str> = (trained.assigned.iter())
+        .filter(|d| d.dependence.is_some() || d.unique_with.is_some() || d.order.is_some())
+        .map(|d| d.column.as_str())
+        .collect();
+    if redrawn.is_empty() {
+        return;
+    }
+    let mut again = Vec::new();
+    for numbering in numbering {
+        again.extend(numbering.keep_redrawn_shared_keys(&redrawn, foreign_keys));
+    }
+    for distribution in &trained.assigned {
+        let Some(earlier) = distribution.unique_with.as_deref() else {
+            continue;
+        };
+        if !again.iter().any(|key| key == earlier) {
+            continue;
+        }
+        let Some((first, second)) = key_places(foreign_keys, earlier, &distribution.column) else {
+            continue;
+        };
+        let mut stream = block_stream(rng.random(), 0);
+        let mut key_rows = std::mem::take(&mut foreign_keys[second]);
+        crate::keys::unique_pairs(&foreign_keys[first], &mut key_rows, &mut stream);
+        foreign_keys[second] = key_rows;
+    }
 }
 
 /// The keys the rows of a value share ([`KeysByValue`]) that [`keep_key_rules`] drew again

@@ -16,8 +16,8 @@ use rayon::prelude::*;
 use super::distinct::DistinctIds;
 use super::{
     Done, DrawnRows, Sink, SyntheticTable, assign_keys, draw_sequences, empty_columns,
-    fill_semantic_with, group_numbering, growth, husk_of, keep_key_rules, key_rows, keyed_base,
-    refer_to_written_keys, sequence_lengths, synthetic_context,
+    fill_semantic_with, group_numbering, growth, husk_of, keep_groups_after_rules, keep_key_rules,
+    key_rows, keyed_base, refer_to_written_keys, sequence_lengths, synthetic_context,
 };
 use crate::data::{Column, Value};
 use crate::direct::{DirectReader, DirectWriter};
@@ -105,7 +105,8 @@ impl<'m> Table<'m> {
             numbering.keep_distinct_keys(&mut assigned, rng);
         }
         let parents = std::mem::take(&mut drawn.parents);
-        let foreign_keys = self.keys_held(done, key, parents, assigned, rng)?;
+        let numbering = std::mem::take(&mut drawn.numbering);
+        let foreign_keys = self.keys_held(done, (key, &numbering), parents, assigned, rng)?;
         let keyed = keyed_base(self.models, trained, rng);
         let own: Option<u64> = trained.semantic.as_ref().map(|_| rng.random());
         Ok(Assigned {
@@ -166,7 +167,7 @@ impl<'m> Table<'m> {
     fn keys_held(
         &self,
         done: &Done,
-        key: &ForeignKey,
+        (key, numbering): (&ForeignKey, &[Numbering]),
         parents: HeldKeys,
         assigned: Vec<(String, Vec<Option<usize>>)>,
         rng: &mut SynthRng,
@@ -198,6 +199,7 @@ impl<'m> Table<'m> {
         foreign_keys.extend(assigned);
         // The table's columns are in its store: distances that follow a label are not read.
         keep_key_rules(self.trained, (done, &[]), &mut foreign_keys, rng);
+        keep_groups_after_rules(self.trained, numbering, &mut foreign_keys, rng);
         for (name, keys) in foreign_keys {
             held.insert(name, HeldKeys::hold(keys)?);
         }

@@ -12,6 +12,7 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
+use indexmap::IndexMap;
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
@@ -581,6 +582,40 @@ impl Numbering {
         keep_shared_keys(&self.runs, &self.shared_keys, keys);
     }
 
+    /// Gives every row of a group the key of its first row with one again, for each shared
+    /// key among `redrawn`: the keys the key rules drew again row by row after
+    /// [`Numbering::keep_shared_keys`] (TPC-DS's catalog orders: the time of sale, which
+    /// determines the customer and the addresses, drawn again for each line; 355 of 1,720
+    /// orders came out with lines at different times). The rules kept the first row's key
+    /// with the row's other keys, which the group's rows share. No parent's room is kept (the
+    /// redraw kept none). Returns the keys given again.
+    pub fn keep_redrawn_shared_keys(
+        &self,
+        redrawn: &[&str],
+        keys: &mut IndexMap<String, Vec<Option<usize>>>,
+    ) -> Vec<String> {
+        let mut again = Vec::new();
+        for (name, parent_of_row) in keys.iter_mut() {
+            if !(self.shared_keys.contains(name) && redrawn.contains(&name.as_str())) {
+                continue;
+            }
+            let mut start = 0;
+            for &run in &self.runs {
+                let end = (start + run).min(parent_of_row.len());
+                let group = &mut parent_of_row[start.min(end)..end];
+                start += run;
+                let Some(first) = group.iter().find_map(|key| *key) else {
+                    continue;
+                };
+                for key in group.iter_mut().flatten() {
+                    *key = first;
+                }
+            }
+            again.push(name.clone());
+        }
+        again
+    }
+
     /// Gives the rows of each group keys no other row of the group has, for each of the
     /// table's assigned `keys` kept distinct ([`GroupNumbers::distinct_keys`]): a row whose key
     /// repeats one of its group's swaps it with another row's ([`super::unique_pairs`]), so
@@ -713,6 +748,43 @@ mod tests {
             assert_eq!(seen.len(), 8, "{ticket:?}");
         }
         assert_eq!(keys[1].1, drawn, "a key not kept distinct is left");
+    }
+
+    /// Tickets of 4 rows sharing a day, whose days a key rule then drew row by row: a shared
+    /// key the rules redrew is given back to the whole ticket from its first row with one; a
+    /// shared key the rules did not redraw, and a key no ticket shares, are left.
+    #[test]
+    fn a_shared_key_the_rules_redrew_is_shared_again_from_the_first_row() {
+        let groups = GroupNumbers {
+            column: 0,
+            run_lengths: vec![4],
+            shared_keys: vec!["day".into(), "store".into()],
+            distinct_keys: Vec::new(),
+        };
+        let numbering = Numbering::new(&groups, [8; 3].into_iter(), 5, 0);
+        let redrawn: Vec<Option<usize>> = (0..24)
+            .map(|row| (row % 7 != 4).then_some(row * 5 % 11))
+            .collect();
+        let mut keys: IndexMap<String, Vec<Option<usize>>> = ["day", "store", "item"]
+            .into_iter()
+            .map(|name| (name.to_string(), redrawn.clone()))
+            .collect();
+        let again = numbering.keep_redrawn_shared_keys(&["day", "item"], &mut keys);
+        assert_eq!(again, vec!["day".to_string()]);
+        for (ticket, before) in keys["day"].chunks(4).zip(redrawn.chunks(4)) {
+            let first = before.iter().flatten().next().copied();
+            for (after, before) in ticket.iter().zip(before) {
+                let expected = before.and(first);
+                assert_eq!(*after, expected, "{ticket:?} from {before:?}");
+            }
+        }
+        assert!(
+            keys["day"]
+                .chunks(4)
+                .any(|t| t[0].is_none() && t[1].is_some())
+        );
+        assert_eq!(keys["store"], redrawn, "not redrawn by the rules: left");
+        assert_eq!(keys["item"], redrawn, "not shared: left");
     }
 
     #[test]
