@@ -557,12 +557,29 @@ impl Enforcer {
     /// its distribution inside the range at once, instead of drawing again and again until a
     /// value falls in it. The range may be empty (low above high).
     pub fn interval(&self, column: usize, row: &[Value], context: &[Value]) -> Option<(f64, f64)> {
+        let range = self.interval_of(column, (row, context), |_| true);
+        match range {
+            // As in `within`: where the bounds cannot all hold, ratios give way.
+            Some((low, high)) if low > high => {
+                self.interval_of(column, (row, context), |bound| !bound.ratio)
+            }
+            _ => range,
+        }
+    }
+
+    /// [`Enforcer::interval`] of the bounds `kept`.
+    fn interval_of(
+        &self,
+        column: usize,
+        (row, context): (&[Value], &[Value]),
+        kept: impl Fn(&Bound) -> bool,
+    ) -> Option<(f64, f64)> {
         let mut range: Option<(f64, f64)> = None;
         for step in self.steps.get(column)? {
             let Step::Within(bounds) = step else {
                 continue;
             };
-            for bound in bounds {
+            for bound in bounds.iter().filter(|bound| kept(bound)) {
                 let Some(other) = self.read_sum(&bound.other, row, context) else {
                     continue;
                 };
@@ -784,8 +801,33 @@ impl Enforcer {
         }
     }
 
+    /// The interval the bounds `kept` of `bounds` leave `x` in the row, and the first of them
+    /// `x` breaks, with its other side's value.
+    fn limits<'b>(
+        &self,
+        bounds: &'b [Bound],
+        x: f64,
+        (row, context): (&[Value], &[Value]),
+        kept: impl Fn(&Bound) -> bool,
+    ) -> (f64, f64, Option<(&'b Bound, f64)>) {
+        let (mut low, mut high) = (f64::NEG_INFINITY, f64::INFINITY);
+        let mut broken: Option<(&Bound, f64)> = None;
+        for bound in bounds.iter().filter(|bound| kept(bound)) {
+            let Some(other) = self.read_sum(&bound.other, row, context) else {
+                continue;
+            };
+            let (lo, hi) = bound.range(other);
+            low = low.max(lo);
+            high = high.min(hi);
+            if (x < lo || x > hi) && broken.is_none() {
+                broken = Some((bound, other));
+            }
+        }
+        (low, high, broken)
+    }
+
     /// Keeps `value` when it obeys every bound, else redraws it as a real gap from the column
-    /// of the first bound it breaks.
+    /// of the first bound it breaks (of those other than ratios, when not all can hold).
     fn within(
         &self,
         value: Value,
@@ -798,18 +840,14 @@ impl Enforcer {
         let Some(x) = value.as_number() else {
             return value;
         };
-        let (mut low, mut high) = (f64::NEG_INFINITY, f64::INFINITY);
-        let mut broken: Option<(&Bound, f64)> = None;
-        for bound in bounds {
-            let Some(other) = self.read_sum(&bound.other, row, context) else {
-                continue;
-            };
-            let (lo, hi) = bound.range(other);
-            low = low.max(lo);
-            high = high.min(hi);
-            if (x < lo || x > hi) && broken.is_none() {
-                broken = Some((bound, other));
-            }
+        let (mut low, mut high, mut broken) = self.limits(bounds, x, (row, context), |_| true);
+        if low > high && bounds.iter().any(|bound| bound.ratio) {
+            // The bounds cannot all hold, one set by a ratio (a list price at most twice the
+            // wholesale cost, beside a sales price drawn above that, which the list price may
+            // not be under): the ratio gives way. An order holds in every real row and a
+            // database checks it; kept the other way, the discount worked out from the two
+            // came out negative (TPC-DS seed 1: 144 sales priced above their list price).
+            (low, high, broken) = self.limits(bounds, x, (row, context), |bound| !bound.ratio);
         }
         let Some((bound, other)) = broken else {
             return value;
@@ -2230,6 +2268,47 @@ mod tests {
         row[2] = Value::Number(10.0);
         let derived = enforcer.fix(4, Value::Number(900.0), (&row, &[]), (None, None), &mut rng);
         assert_eq!(derived, Value::Number(210.0), "derived where it can be");
+    }
+
+    /// A list price at most twice its cost and at least its sales price, drawn after both: where
+    /// the sales price is above twice the cost, the ratio gives way to the order (drawn
+    /// under twice the cost, the discount worked out from the two would be negative).
+    #[test]
+    fn where_a_ratio_and_an_order_cannot_both_hold_the_order_does() {
+        let mut ratio = rule(RuleKind::Ratio {
+            top: "list".into(),
+            bottom: "cost".into(),
+            min: 1.0,
+            max: 2.0,
+        });
+        ratio.gaps = vec![1.0, 1.5, 2.0];
+        let order = rule(RuleKind::Order {
+            low: Col::Own("sales".into()),
+            high: Col::Own("list".into()),
+            strict: false,
+        });
+        let columns = ["cost", "sales", "list"].map(integers);
+        let (enforcer, order) =
+            Enforcer::compile(&[ratio, order], (&columns, &[]), vec![0, 1, 2], &[]);
+        assert_eq!(order, vec![0, 1, 2]);
+        let mut row = vec![Value::Number(10.0), Value::Number(15.0), Value::Null];
+        let mut rng = crate::sampling::rng_for(4, "t");
+        let fixed = |row: &[Value], rng: &mut SynthRng| {
+            let interval = enforcer.interval(2, row, &[]);
+            let list = enforcer.fix(2, Value::Number(50.0), (row, &[]), (None, interval), rng);
+            (interval, list.as_number().expect("a list price"))
+        };
+        // Both can hold: between the sales price and twice the cost.
+        let (interval, list) = fixed(&row, &mut rng);
+        assert_eq!(interval, Some((15.0, 20.0)));
+        assert!((15.0..=20.0).contains(&list), "{list}");
+        // A sales price of 35 leaves no list price under twice the cost: the order holds.
+        row[1] = Value::Number(35.0);
+        for _ in 0..20 {
+            let (interval, list) = fixed(&row, &mut rng);
+            assert_eq!(interval, Some((35.0, f64::INFINITY)));
+            assert!(list >= 35.0, "{list}");
+        }
     }
 
     #[test]
