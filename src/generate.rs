@@ -819,6 +819,35 @@ fn keep_key_rules(
         },
     );
     keep_pairs_of_tables(trained, done, foreign_keys, rng);
+    keep_equal_keys(trained, foreign_keys, rng);
+}
+
+/// Makes every assigned key equal to an earlier key in most real rows
+/// (`KeyDistribution::equals`) equal to it in as many synthetic rows
+/// ([`crate::keys::equal::KeyEquality::keep`]), every such key of the table from one number
+/// drawn from `rng` (nothing is drawn for a table without one).
+fn keep_equal_keys(
+    trained: &TrainedTable,
+    foreign_keys: &mut IndexMap<String, Vec<Option<usize>>>,
+    rng: &mut SynthRng,
+) {
+    let mut base = None;
+    for distribution in &trained.assigned {
+        let Some(equality) = &distribution.equals else {
+            continue;
+        };
+        let Some((first, second)) =
+            key_places(foreign_keys, &equality.earlier, &distribution.column)
+        else {
+            continue;
+        };
+        let base = *base.get_or_insert_with(|| rng.random::<u64>());
+        let by = (equality.by.as_deref()).and_then(|by| foreign_keys.get_index_of(by));
+        let mut key_rows = std::mem::take(&mut foreign_keys[second]);
+        let by = by.map(|by| foreign_keys[by].as_slice());
+        equality.keep(&foreign_keys[first], by, &mut key_rows, base);
+        foreign_keys[second] = key_rows;
+    }
 }
 
 /// The keys a sequence's groups share ([`Numbering`]) that [`keep_key_rules`] drew again row
@@ -833,7 +862,7 @@ fn keep_groups_after_rules(
     rng: &mut SynthRng,
 ) {
     let redrawn: Vec<&str> = (trained.assigned.iter())
-        .filter(|d| d.dependence.is_some() || d.unique_with.is_some() || d.order.is_some())
+        .filter(|d| d.rearranged())
         .map(|d| d.column.as_str())
         .collect();
     if redrawn.is_empty() {

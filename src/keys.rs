@@ -23,6 +23,7 @@ use crate::stats::{FastMap, children_per_parent};
 
 pub mod dependence;
 pub mod distances;
+pub mod equal;
 pub mod groups;
 pub mod owners;
 pub mod pairs;
@@ -80,6 +81,10 @@ pub struct KeyDistribution {
     /// Since format 27.
     #[serde(default)]
     pub pairs_of: Option<pairs::PairsOf>,
+    /// An earlier key to the same parent table this key is in most real rows (an order shipped
+    /// to the customer billed), if any: kept after the other key rules. Since format 34.
+    #[serde(default)]
+    pub equals: Option<equal::KeyEquality>,
 }
 
 /// How a key follows an earlier key of its row (the sequence key or an assigned one) to the
@@ -451,6 +456,7 @@ impl KeyDistribution {
             order: None,
             dependence: None,
             pairs_of: None,
+            equals: None,
         }
     }
 
@@ -460,6 +466,7 @@ impl KeyDistribution {
             || self.order.is_some()
             || self.dependence.is_some()
             || self.pairs_of.is_some()
+            || self.equals.is_some()
     }
 
     /// Whether a rule of this key reads the parents of the earlier key `column`.
@@ -474,6 +481,9 @@ impl KeyDistribution {
                 .pairs_of
                 .as_ref()
                 .is_some_and(|pairs| pairs.earlier == column)
+            || (self.equals.as_ref()).is_some_and(|equals| {
+                equals.earlier == column || equals.by.as_deref() == Some(column)
+            })
     }
 
     /// Checks a distribution read from a model file against the child table (`child_columns`
@@ -487,6 +497,9 @@ impl KeyDistribution {
         crate::model::check_counts(&self.children_per_parent, child_rows, Some(parent_rows))?;
         if !(0.0..=1.0).contains(&self.null_rate) {
             return Err("an empty-key rate that is not a rate".into());
+        }
+        if (self.equals.as_ref()).is_some_and(|equals| !(0.0..=1.0).contains(&equals.share)) {
+            return Err("a share of keys equal to an earlier key that is not a share".into());
         }
         if let Some(by_row) = &self.by_row {
             crate::model::check_counts(by_row, child_rows, Some(parent_rows))

@@ -753,10 +753,13 @@ impl Linked<'_> {
         plan.assigned
             .iter()
             .map(|fk| {
-                let (distribution, compact, sample_rows) = self.assigned_key(fk, &earlier_keys);
+                let sequence = sequence.map(|(key, _)| key.column.as_str());
+                let (distribution, compact, sample_rows) =
+                    self.assigned_key(fk, &earlier_keys, sequence);
                 let settled = distribution.unique_with.is_none()
                     && distribution.order.is_none()
-                    && distribution.pairs_of.is_none();
+                    && distribution.pairs_of.is_none()
+                    && distribution.equals.is_none();
                 earlier_keys.push((fk.column.clone(), fk.parent.clone(), compact, settled));
                 (distribution, sample_rows)
             })
@@ -769,6 +772,7 @@ impl Linked<'_> {
         &self,
         fk: &crate::schema::ForeignKey,
         earlier_keys: &[EarlierKey],
+        sequence: Option<&str>,
     ) -> (KeyDistribution, Option<Vec<u32>>, Vec<Option<usize>>) {
         let parent_of_row = real_parent_index(self.input, self.table, &fk.column, &fk.parent);
         let parent = &self.input.tables[&fk.parent];
@@ -803,6 +807,12 @@ impl Linked<'_> {
         }
         if !distribution.rearranged() {
             distribution.pairs_of = self.pairs_of((fk, compact.as_deref()), earlier_keys);
+        }
+        if distribution.unique_with.is_none()
+            && distribution.order.is_none()
+            && distribution.pairs_of.is_none()
+        {
+            distribution.equals = key_equality(earlier_keys, fk, compact.as_deref(), sequence);
         }
         // A kept parent's rows already have their real numbers of rows each.
         if let (Some(dependence), Some(key), false) =
@@ -959,6 +969,29 @@ fn key_order(
         gaps: keys::gap_quantiles(low, high)?,
         by: keys::distances::DistancesBy::learn(columns, &gaps, min_rows),
     })
+}
+
+/// The first of the table's earlier keys to `fk`'s parent table that `key` (its parent rows)
+/// equals in most real rows ([`keys::equal::equal_share`]), if any, decided by the table's
+/// `sequence` key's parents (`KeyDistribution::equals`).
+fn key_equality(
+    earlier: &[EarlierKey],
+    fk: &crate::schema::ForeignKey,
+    key: Option<&[u32]>,
+    sequence: Option<&str>,
+) -> Option<keys::equal::KeyEquality> {
+    let key = key?;
+    earlier
+        .iter()
+        .filter(|(_, parent, _, _)| *parent == fk.parent)
+        .find_map(|(column, _, first, _)| {
+            let share = keys::equal::equal_share(first.as_deref()?, key)?;
+            Some(keys::equal::KeyEquality {
+                earlier: column.clone(),
+                share,
+                by: sequence.map(str::to_string),
+            })
+        })
 }
 
 /// The first of the table's earlier keys (the sequence key, then the assigned keys in order)

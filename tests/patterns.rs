@@ -1092,3 +1092,48 @@ fn codes_real_rows_hold_alone_stay_distinct() {
         }
     }
 }
+
+/// Orders shipped to the customer billed in 90% of them (elsewhere in the rest): the synthetic
+/// orders keep the share, where keys assigned each on their own would be one customer about
+/// once in 200 rows.
+#[test]
+fn a_key_equal_to_an_earlier_one_in_most_rows_stays_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut customers = String::from("id,segment\n");
+    for id in 1..=200u32 {
+        customers += &format!("{id},{}\n", ["retail", "trade"][(id % 2) as usize]);
+    }
+    let mut orders = String::from("id,billed_to,shipped_to,amount\n");
+    for id in 1..=2000u32 {
+        let billed = 1 + id % 200;
+        let shipped = if id % 10 == 0 {
+            1 + (id * 7 + 3) % 200
+        } else {
+            billed
+        };
+        orders += &format!("{id},{billed},{shipped},{}.{:02}\n", 10 + id % 90, id % 100);
+    }
+    std::fs::write(dir.path().join("customers.csv"), customers).unwrap();
+    std::fs::write(dir.path().join("orders.csv"), orders).unwrap();
+    let schema = dir.path().join("schema.yaml");
+    let yaml = "tables:\n  customers:\n    path: customers.csv\n    primary_key: id\n  \
+                orders:\n    path: orders.csv\n    primary_key: id\n    \
+                foreign_keys:\n      billed_to: customers\n      shipped_to: customers\n    \
+                sequence_by: billed_to\n";
+    std::fs::write(&schema, yaml).unwrap();
+    let out = dir.path().join("out");
+    common::run(&schema, &out, SEED, 1.0);
+    common::assert_intact(&schema, &out);
+    let synthetic = Csv::read(&out.join("orders.csv"));
+    let (billed, shipped) = (
+        synthetic.column("billed_to"),
+        synthetic.column("shipped_to"),
+    );
+    let equal = billed.iter().zip(&shipped).filter(|(b, s)| b == s).count();
+    let share = equal as f64 / billed.len() as f64;
+    assert!(
+        (share - 0.9).abs() < 0.06,
+        "{equal} of {} orders",
+        billed.len()
+    );
+}

@@ -237,7 +237,17 @@ fn key_rules(key: &dxsynth::keys::KeyDistribution) -> Vec<String> {
             pairs.earlier, pairs.table
         )
     });
-    unique.chain(order).chain(dependence).chain(pairs).collect()
+    let equals = key.equals.iter().map(|equals| {
+        let by = match &equals.by {
+            Some(by) => format!(", alike for each {by}"),
+            None => String::new(),
+        };
+        let share = 100.0 * equals.share;
+        format!("{column} = {} in {share:.0}% of rows{by}", equals.earlier)
+    });
+    (unique.chain(order).chain(dependence).chain(pairs))
+        .chain(equals)
+        .collect()
 }
 
 /// The keys that the rows of a group share, in words: a ticket's items share its day, a
