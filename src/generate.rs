@@ -700,6 +700,7 @@ fn draw_table(
     foreign_keys.extend(assigned);
     keep_key_rules(trained, (done, &columns), &mut foreign_keys, rng);
     keep_groups_after_rules(trained, &numbering, &mut foreign_keys, rng);
+    keep_equal_keys(trained, &mut foreign_keys, rng);
     keep_redrawn_shared_keys(trained, &columns, &mut foreign_keys);
     if let Some(base) = keyed_base(models, trained, rng) {
         let keys = key_rows(plan, done, &foreign_keys);
@@ -762,6 +763,9 @@ fn assign_keys(
 ///   (`columns`: the rows' modelled columns, if held);
 /// - pairs with it that are rows of another table (`KeyDistribution::pairs_of`:
 ///   [`crate::keys::pairs::PairsOf::keep`]), last, once the earlier key is final.
+///
+/// The callers then share keys within groups again ([`keep_groups_after_rules`]) and make
+/// keys equal to an earlier one where the real ones are ([`keep_equal_keys`]).
 fn keep_key_rules(
     trained: &TrainedTable,
     (done, columns): (&Done, &[Column]),
@@ -819,7 +823,6 @@ fn keep_key_rules(
         },
     );
     keep_pairs_of_tables(trained, done, foreign_keys, rng);
-    keep_equal_keys(trained, foreign_keys, rng);
 }
 
 /// Makes every assigned key equal to an earlier key in most real rows
@@ -861,10 +864,7 @@ fn keep_groups_after_rules(
     foreign_keys: &mut IndexMap<String, Vec<Option<usize>>>,
     rng: &mut SynthRng,
 ) {
-    let redrawn: Vec<&str> = (trained.assigned.iter())
-        .filter(|d| d.rearranged())
-        .map(|d| d.column.as_str())
-        .collect();
+    let redrawn = shared_again(trained, numbering);
     if redrawn.is_empty() {
         return;
     }
@@ -886,6 +886,40 @@ fn keep_groups_after_rules(
         let mut key_rows = std::mem::take(&mut foreign_keys[second]);
         crate::keys::unique_pairs(&foreign_keys[first], &mut key_rows, &mut stream);
         foreign_keys[second] = key_rows;
+    }
+}
+
+/// The keys [`keep_groups_after_rules`] shares again: those a sequence's groups share that a
+/// key rule drew again row by row (following, unique with or in order with an earlier key;
+/// not pairs of another table, whose two keys move together), unless a rule of another key
+/// not shared again reads them (a ship date kept after its row's sale date would fall
+/// before the sale date shared again; pairs unique with one are made so again).
+fn shared_again<'t>(trained: &'t TrainedTable, numbering: &[Numbering]) -> Vec<&'t str> {
+    let mut keys: Vec<&str> = (trained.assigned.iter())
+        .filter(|d| d.dependence.is_some() || d.unique_with.is_some() || d.order.is_some())
+        .filter(|d| d.pairs_of.is_none())
+        .map(|d| d.column.as_str())
+        .filter(|key| numbering.iter().any(|numbering| numbering.shares(key)))
+        .collect();
+    loop {
+        let read_apart = |key: &str| {
+            trained.assigned.iter().any(|d| {
+                let reads = (d.order.as_ref()).is_some_and(|order| order.earlier == key)
+                    || (d.dependence.as_ref()).is_some_and(|dep| dep.earlier == key);
+                let pairs = (d.pairs_of.as_ref()).is_some_and(|pairs| pairs.earlier == key);
+                pairs || (reads && !keys.contains(&d.column.as_str()))
+            })
+        };
+        let before = keys.len();
+        let kept: Vec<&str> = keys
+            .iter()
+            .copied()
+            .filter(|key| !read_apart(key))
+            .collect();
+        keys = kept;
+        if keys.len() == before {
+            return keys;
+        }
     }
 }
 

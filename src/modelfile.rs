@@ -381,6 +381,35 @@ mod tests {
             });
             assert!(message.contains("not another column"), "{bad}: {message}");
         }
+        // Equal to what is not another key of the table to the same parent: its parent rows
+        // would be copied into this key's (the sequence key is to another table).
+        let sequence = models.plan.order.iter().find(|plan| &plan.table == table);
+        let sequence = sequence.and_then(|plan| match &plan.generation {
+            crate::plan::Generation::Sequential { key } => Some(key.column.clone()),
+            _ => None,
+        });
+        let sequence = sequence.expect("the shop's table with an assigned key is a sequence");
+        for bad in ["no_such_column".to_string(), own.clone(), sequence.clone()] {
+            let message = damaged(&|key| {
+                key.equals = Some(crate::keys::equal::KeyEquality {
+                    earlier: bad.clone(),
+                    share: 0.9,
+                    by: None,
+                })
+            });
+            assert!(
+                message.contains("not another key of the table"),
+                "{bad}: {message}"
+            );
+        }
+        let message = damaged(&|key| {
+            key.equals = Some(crate::keys::equal::KeyEquality {
+                earlier: sequence.clone(),
+                share: 1.5,
+                by: Some(own.clone()),
+            })
+        });
+        assert!(message.contains("not a share"), "{message}");
         // Pairs of the table itself (not made before it), or of a table without those keys.
         let header = &models.tables[table].header;
         let other = header

@@ -750,7 +750,8 @@ impl Linked<'_> {
                 (key.column.clone(), key.parent.clone(), compact, true)
             })
             .collect();
-        plan.assigned
+        let (mut distributions, sample_rows): (Vec<KeyDistribution>, Vec<_>) = plan
+            .assigned
             .iter()
             .map(|fk| {
                 let sequence = sequence.map(|(key, _)| key.column.as_str());
@@ -763,7 +764,9 @@ impl Linked<'_> {
                 earlier_keys.push((fk.column.clone(), fk.parent.clone(), compact, settled));
                 (distribution, sample_rows)
             })
-            .unzip()
+            .unzip();
+        drop_equalities_read(&mut distributions);
+        (distributions, sample_rows)
     }
 
     /// One assigned key's distribution, its parent rows in compact form (for the keys after
@@ -969,6 +972,23 @@ fn key_order(
         gaps: keys::gap_quantiles(low, high)?,
         by: keys::distances::DistancesBy::learn(columns, &gaps, min_rows),
     })
+}
+
+/// Leaves out the equality of a key a later key's pairs, order or pairs of another table
+/// read (`KeyDistribution::equals`): it is kept after those rules and would undo what they
+/// made of it. (A later key follows from or determines only keys no rule changes.)
+fn drop_equalities_read(distributions: &mut [KeyDistribution]) {
+    for at in 0..distributions.len() {
+        let column = &distributions[at].column;
+        let read = distributions[at + 1..].iter().any(|later| {
+            later.unique_with.as_ref() == Some(column)
+                || (later.order.as_ref()).is_some_and(|order| &order.earlier == column)
+                || (later.pairs_of.as_ref()).is_some_and(|pairs| &pairs.earlier == column)
+        });
+        if read {
+            distributions[at].equals = None;
+        }
+    }
 }
 
 /// The first of the table's earlier keys to `fk`'s parent table that `key` (its parent rows)

@@ -49,11 +49,19 @@ fn read(dir: &Path, name: &str) -> Vec<u8> {
 /// The example trained (seed 7) and generated whole at its scale by the library, with its
 /// table large enough to come in several parts.
 fn trained_and_whole(example: &Example) -> (Models, IndexMap<String, SyntheticTable>) {
+    trained_and_whole_at(&schema(example), example)
+}
+
+/// [`trained_and_whole`] of the schema at `path`.
+fn trained_and_whole_at(
+    path: &Path,
+    example: &Example,
+) -> (Models, IndexMap<String, SyntheticTable>) {
     let options = TrainOptions {
         seed: Some(7),
         ..TrainOptions::default()
     };
-    let models = train(&schema(example), &options, &NoProgress).expect("the example trains");
+    let models = train(path, &options, &NoProgress).expect("the example trains");
     let targets = Targets::load(
         &models,
         &RowTargets::default(),
@@ -83,7 +91,62 @@ fn semantic_columns_filled_in_parts_match_tables_written_whole() {
 }
 
 fn csv_in_parts_matches_whole(example: &Example) {
-    let (models, tables) = trained_and_whole(example);
+    csv_in_parts_matches_whole_at(&schema(example), example);
+}
+
+/// Codes each real row holds alone (kept distinct over the parts), orders shipped to the
+/// customer billed in most rows (kept equal by customer), over a table in many parts.
+#[test]
+fn distinct_codes_and_equal_keys_in_parts_match_tables_written_whole() {
+    let dir = tempfile::TempDir::new().expect("a temporary folder");
+    let mut customers = String::from("id,code\n");
+    for id in 1..=300u32 {
+        let code: String = (0..5)
+            .map(|at| char::from(b'A' + ((id * 37 / 8u32.pow(at)) % 8) as u8))
+            .collect();
+        customers += &format!("{id},C-{code}\n");
+    }
+    let mut orders = String::from("id,billed_to,shipped_to,number,amount\n");
+    for id in 1..=3000u32 {
+        let billed = 1 + id % 300;
+        let shipped = if id % 10 == 0 {
+            1 + (id * 7) % 300
+        } else {
+            billed
+        };
+        let number: String = (0..7)
+            .map(|at| char::from(b'A' + ((id * 4_099 / 8u32.pow(at)) % 8) as u8))
+            .collect();
+        orders += &format!("{id},{billed},{shipped},N{number},{}.5\n", id % 70);
+    }
+    std::fs::write(dir.path().join("customers.csv"), customers).expect("written");
+    std::fs::write(dir.path().join("orders.csv"), orders).expect("written");
+    let path = dir.path().join("schema.yaml");
+    let yaml = "tables:\n  customers:\n    path: customers.csv\n    primary_key: id\n  \
+                orders:\n    path: orders.csv\n    primary_key: id\n    \
+                foreign_keys:\n      billed_to: customers\n      shipped_to: customers\n    \
+                sequence_by: billed_to\n";
+    std::fs::write(&path, yaml).expect("written");
+    let example = Example {
+        schema: "",
+        scale: 50.0,
+        in_parts: "orders",
+    };
+    let models = csv_in_parts_matches_whole_at(&path, &example);
+    use dxsynth::model::TableModel;
+    let orders = &models.tables["orders"];
+    assert_eq!(
+        orders.model.distinct_ids().len(),
+        1,
+        "order numbers kept distinct"
+    );
+    assert!(orders.assigned.iter().any(|key| key.equals.is_some()));
+    assert_eq!(models.tables["customers"].model.distinct_ids().len(), 1);
+}
+
+/// Writes the example's tables whole and in parts and compares the files; returns its models.
+fn csv_in_parts_matches_whole_at(path: &Path, example: &Example) -> Models {
+    let (models, tables) = trained_and_whole_at(path, example);
     let dir = tempfile::TempDir::new().expect("a temporary folder");
     let (whole, parts) = (dir.path().join("whole"), dir.path().join("parts"));
     dxsynth::output::write_all(&whole, &tables).expect("written whole");
@@ -111,6 +174,7 @@ fn csv_in_parts_matches_whole(example: &Example) {
             "{file} differs between whole and parts"
         );
     }
+    models
 }
 
 /// Parquet files take parts too (one file kept open from a table's first part to its last, the

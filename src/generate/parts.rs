@@ -16,8 +16,9 @@ use rayon::prelude::*;
 use super::distinct::DistinctIds;
 use super::{
     Done, DrawnRows, Sink, SyntheticTable, assign_keys, draw_sequences, empty_columns,
-    fill_semantic_with, group_numbering, growth, husk_of, keep_groups_after_rules, keep_key_rules,
-    key_rows, keyed_base, refer_to_written_keys, sequence_lengths, synthetic_context,
+    fill_semantic_with, group_numbering, growth, husk_of, keep_equal_keys, keep_groups_after_rules,
+    keep_key_rules, key_rows, keyed_base, refer_to_written_keys, sequence_lengths,
+    synthetic_context,
 };
 use crate::data::{Column, Value};
 use crate::direct::{DirectReader, DirectWriter};
@@ -200,6 +201,7 @@ impl<'m> Table<'m> {
         // The table's columns are in its store: distances that follow a label are not read.
         keep_key_rules(self.trained, (done, &[]), &mut foreign_keys, rng);
         keep_groups_after_rules(self.trained, numbering, &mut foreign_keys, rng);
+        keep_equal_keys(self.trained, &mut foreign_keys, rng);
         for (name, keys) in foreign_keys {
             held.insert(name, HeldKeys::hold(keys)?);
         }

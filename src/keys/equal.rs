@@ -34,7 +34,7 @@ const MIN_SHARE: f64 = 0.5;
 
 /// How many times the share of equal rows must be the chance that two keys drawn on their own
 /// (by their real counts) are one parent.
-const TIMES_CHANCE: f64 = 10.0;
+const TIMES_CHANCE: u128 = 10;
 
 /// The fewest real rows with both keys set that an equality needs.
 const MIN_ROWS: usize = 20;
@@ -58,17 +58,19 @@ pub fn equal_share(first: &[u32], key: &[u32]) -> Option<f64> {
     if share < MIN_SHARE {
         return None;
     }
-    let (mut firsts, mut keys): (FastMap<u32, usize>, FastMap<u32, usize>) = Default::default();
+    let (mut firsts, mut keys): (FastMap<u32, u64>, FastMap<u32, u64>) = Default::default();
     for (&a, &b) in both() {
         *firsts.entry(a).or_insert(0) += 1;
         *keys.entry(b).or_insert(0) += 1;
     }
-    let total = rows as f64;
-    let chance: f64 = firsts
+    // equal / rows >= TIMES_CHANCE * sum(first(p) * key(p)) / rows^2, in whole numbers: a sum
+    // of floats would depend on the map's order, which is random.
+    let pairs: u128 = firsts
         .iter()
-        .map(|(parent, &n)| n as f64 / total * (*keys.get(parent).unwrap_or(&0) as f64 / total))
+        .map(|(parent, &n)| u128::from(n) * u128::from(*keys.get(parent).unwrap_or(&0)))
         .sum();
-    (share >= TIMES_CHANCE * chance).then_some(share)
+    let seen = equal as u128 * rows as u128;
+    (seen >= TIMES_CHANCE * pairs).then_some(share)
 }
 
 impl KeyEquality {

@@ -582,13 +582,19 @@ impl Numbering {
         keep_shared_keys(&self.runs, &self.shared_keys, keys);
     }
 
+    /// Whether the groups share `key` ([`Numbering::keep_shared_keys`]).
+    pub fn shares(&self, key: &str) -> bool {
+        self.shared_keys.iter().any(|shared| shared == key)
+    }
+
     /// Gives every row of a group the key of its first row with one again, for each shared
     /// key among `redrawn`: the keys the key rules drew again row by row after
     /// [`Numbering::keep_shared_keys`] (TPC-DS's catalog orders: the time of sale, which
     /// determines the customer and the addresses, drawn again for each line; 355 of 1,720
     /// orders came out with lines at different times). The rules kept the first row's key
     /// with the row's other keys, which the group's rows share. No parent's room is kept (the
-    /// redraw kept none). Returns the keys given again.
+    /// redraw kept none), nor a kept parent's real number of rows. Returns the keys given
+    /// again.
     pub fn keep_redrawn_shared_keys(
         &self,
         redrawn: &[&str],

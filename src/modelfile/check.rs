@@ -58,7 +58,7 @@ pub(super) fn contents(models: &Models) -> Result<(), String> {
                 )));
             }
         }
-        model(models, trained, keys.map(|key| key.parent.as_str())).map_err(place)?;
+        model(models, trained, keys).map_err(place)?;
         let all_keys: Vec<_> = keys.into_iter().chain(&plan.assigned).collect();
         rules(
             models,
@@ -139,8 +139,14 @@ fn format(format: &ValueFormat) -> Result<(), String> {
     }
 }
 
-/// The table's model and its assigned keys, against the tables they draw from.
-fn model(models: &Models, trained: &TrainedTable, parent: Option<&str>) -> Result<(), String> {
+/// The table's model and its assigned keys, against the tables they draw from (`sequence`:
+/// the key its sequences are drawn by, if any).
+fn model(
+    models: &Models,
+    trained: &TrainedTable,
+    sequence: Option<&crate::schema::ForeignKey>,
+) -> Result<(), String> {
+    let parent = sequence.map(|key| key.parent.as_str());
     let columns = trained.columns.len();
     let rows = trained.real_rows;
     let parent_rows = parent.map(|parent| models.tables[parent].real_rows);
@@ -203,8 +209,43 @@ fn model(models: &Models, trained: &TrainedTable, parent: Option<&str>) -> Resul
             pairs.check(&key.column, &trained.header).map_err(named)?;
             pairs_table(models, &trained.name, pairs).map_err(named)?;
         }
+        if let Some(equals) = &key.equals {
+            equal_keys(trained, sequence, key, equals).map_err(named)?;
+        }
     }
     semantic(trained)
+}
+
+/// A key equal to an earlier one: that one is another key of the table to the same parent
+/// table (its parent rows are copied into this key's), decided by a key of the table.
+fn equal_keys(
+    trained: &TrainedTable,
+    sequence: Option<&crate::schema::ForeignKey>,
+    key: &crate::keys::KeyDistribution,
+    equals: &crate::keys::equal::KeyEquality,
+) -> Result<(), String> {
+    let assigned = trained.assigned.iter().map(|k| (&k.column, &k.parent));
+    let mut keys = sequence
+        .map(|k| (&k.column, &k.parent))
+        .into_iter()
+        .chain(assigned);
+    let same_parent = keys.any(|(column, parent)| {
+        *column == equals.earlier && *column != key.column && *parent == key.parent
+    });
+    let by_a_key = equals.by.as_ref().is_none_or(|by| {
+        *by != key.column
+            && (sequence.is_some_and(|k| k.column == *by)
+                || trained.assigned.iter().any(|k| k.column == *by))
+    });
+    if same_parent && by_a_key {
+        Ok(())
+    } else {
+        Err(format!(
+            "equal to `{}`, not another key of the table to `{}`",
+            printable(&equals.earlier),
+            printable(&key.parent)
+        ))
+    }
 }
 
 /// The table whose rows a key's pairs are: one made before `table`, with both keys the rule

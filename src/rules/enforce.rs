@@ -492,11 +492,21 @@ impl Enforcer {
             return false;
         }
         let x = self.grids[column].snap_number(*x);
+        let accepts = |bound: &Bound| {
+            self.read_sum(&bound.other, row, context)
+                .is_none_or(|other| bound.accepts(x, other))
+        };
         self.steps[column].iter().all(|step| match step {
-            Step::Within(bounds) => bounds.iter().all(|bound| {
-                self.read_sum(&bound.other, row, context)
-                    .is_none_or(|other| bound.accepts(x, other))
-            }),
+            // As in `within`: where the bounds cannot all hold, ratios give way.
+            Step::Within(bounds) => {
+                bounds.iter().all(accepts)
+                    || (bounds.iter().any(|bound| bound.ratio)
+                        && {
+                            let (low, high, _) = self.limits(bounds, x, (row, context), |_| true);
+                            low > high
+                        }
+                        && bounds.iter().filter(|bound| !bound.ratio).all(accepts))
+            }
             Step::Derive(_)
             | Step::DayOfMonth { .. }
             | Step::Fallback(_)

@@ -18,7 +18,9 @@ use crate::memory::prefetch;
 use crate::model::marginal::{Weighted, text_hash};
 use crate::sampling::SynthRng;
 
-/// Draws of a value that equals a real one before giving up (the value is then left empty).
+/// Draws of a value before giving up: one that equals a real one is drawn again (the value is
+/// left empty when every draw does), and so is one outside the real values' characters (the
+/// first cut to fit is kept when every draw is).
 const RETRIES: usize = 8;
 
 /// The word a rare capitalised word of a titled column is learned as: a place for a fresh name.
@@ -723,7 +725,6 @@ fn is_name(word: &str) -> bool {
     is_name_word(word) && word.chars().any(char::is_lowercase)
 }
 
-/// In how many rows each item occurs (an item repeated in a row counts once).
 /// The characters of the `min_count`-th shortest and `min_count`-th longest of `values` (words
 /// joined by single spaces); `None` for fewer than twice `min_count` values.
 fn character_bounds(values: &[Vec<&str>], min_count: usize) -> Option<(u32, u32)> {
@@ -758,6 +759,7 @@ fn cut_to(text: &mut String, most: usize) {
     }
 }
 
+/// In how many rows each item occurs (an item repeated in a row counts once).
 fn rows_with<T: std::hash::Hash + Eq + Copy>(
     rows: impl Iterator<Item = Vec<T>>,
 ) -> FastMap<T, usize> {
