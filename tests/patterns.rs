@@ -266,6 +266,16 @@ fn grandparents_shape_grandchildren() {
 }
 
 /// The learned model's synthetic copy of one table `name` (CSV text `csv`, key `id`).
+/// Writes each table's CSV (`name.csv`) and the schema `yaml` into `dir`; the schema's path.
+fn write_tables(dir: &Path, tables: &[(&str, &str)], yaml: &str) -> PathBuf {
+    for (name, csv) in tables {
+        std::fs::write(dir.join(format!("{name}.csv")), csv).unwrap();
+    }
+    let schema = dir.join("schema.yaml");
+    std::fs::write(&schema, yaml).unwrap();
+    schema
+}
+
 fn one_table(dir: &Path, name: &str, csv: &str) -> Csv {
     std::fs::write(dir.join(format!("{name}.csv")), csv).unwrap();
     let schema = dir.join("schema.yaml");
@@ -798,13 +808,10 @@ fn dates_offset_from_the_parents_date_stay_apart_within_a_sequence() {
             lines += &format!("{line},{order},{shipped},{}\n", rng.random_range(1..=50));
         }
     }
-    std::fs::write(dir.path().join("orders.csv"), orders).unwrap();
-    std::fs::write(dir.path().join("lines.csv"), lines).unwrap();
-    let schema = dir.path().join("schema.yaml");
     let yaml = "tables:\n  orders:\n    path: orders.csv\n    primary_key: order_id\n  \
                 lines:\n    path: lines.csv\n    primary_key: line_id\n    \
                 foreign_keys:\n      order_id: orders\n";
-    std::fs::write(&schema, yaml).unwrap();
+    let schema = write_tables(dir.path(), &[("orders", &orders), ("lines", &lines)], yaml);
     let out = dir.path().join("out");
     run_model(&schema, &out, SEED, ModelKind::Learned);
     let (real_correlation, real_spread) = offset_shape(&ship_offsets(dir.path()));
@@ -1058,13 +1065,14 @@ fn codes_real_rows_hold_alone_stay_distinct() {
         let number = spell((id * 4_099) % 7_776, 6, 5);
         cards += &format!("{id},{},C-{number}\n", 1 + (id - 1) / 3 % 200);
     }
-    std::fs::write(dir.path().join("accounts.csv"), accounts).unwrap();
-    std::fs::write(dir.path().join("cards.csv"), cards).unwrap();
-    let schema = dir.path().join("schema.yaml");
     let yaml = "tables:\n  accounts:\n    path: accounts.csv\n    primary_key: id\n  \
                 cards:\n    path: cards.csv\n    primary_key: id\n    \
                 foreign_keys:\n      account_id: accounts\n";
-    std::fs::write(&schema, yaml).unwrap();
+    let schema = write_tables(
+        dir.path(),
+        &[("accounts", &accounts), ("cards", &cards)],
+        yaml,
+    );
     let out = dir.path().join("out");
     common::run(&schema, &out, SEED, 1.0);
     common::assert_intact(&schema, &out);
@@ -1113,14 +1121,15 @@ fn a_key_equal_to_an_earlier_one_in_most_rows_stays_so() {
         };
         orders += &format!("{id},{billed},{shipped},{}.{:02}\n", 10 + id % 90, id % 100);
     }
-    std::fs::write(dir.path().join("customers.csv"), customers).unwrap();
-    std::fs::write(dir.path().join("orders.csv"), orders).unwrap();
-    let schema = dir.path().join("schema.yaml");
     let yaml = "tables:\n  customers:\n    path: customers.csv\n    primary_key: id\n  \
                 orders:\n    path: orders.csv\n    primary_key: id\n    \
                 foreign_keys:\n      billed_to: customers\n      shipped_to: customers\n    \
                 sequence_by: billed_to\n";
-    std::fs::write(&schema, yaml).unwrap();
+    let tables = [
+        ("customers", customers.as_str()),
+        ("orders", orders.as_str()),
+    ];
+    let schema = write_tables(dir.path(), &tables, yaml);
     let out = dir.path().join("out");
     common::run(&schema, &out, SEED, 1.0);
     common::assert_intact(&schema, &out);
