@@ -146,7 +146,8 @@ struct SemanticColumn {
     /// Values seen in at least k rows, and the share of rows whose value was rarer.
     frequent: Option<Weighted<Arc<str>>>,
     fresh_share: f64,
-    /// Whether every real value is ASCII (names then come from Latin-script lists only).
+    /// Whether every real value is ASCII (names then come from Latin-script lists only, and
+    /// are spelled in ASCII: [`SemanticColumn::ascii_name`]).
     ascii: bool,
     generator: Generator,
 }
@@ -1344,7 +1345,6 @@ impl SemanticColumn {
         } else {
             locale
         };
-        let lists = locale.lists();
         let reuse = self.frequent.is_some() && rng.random::<f64>() >= self.fresh_share;
         let text = match &self.generator {
             Generator::Names | Generator::Street(_) | Generator::Place { .. } if reuse => {
@@ -1354,11 +1354,14 @@ impl SemanticColumn {
                     _ => String::new(),
                 }
             }
-            Generator::Names => match self.kind {
-                SemanticType::FirstName => pick(lists.first, rng),
-                SemanticType::LastName => pick(lists.last, rng),
-                _ => format!("{} {}", pick(lists.first, rng), pick(lists.last, rng)),
-            },
+            Generator::Names | Generator::Street(_) => {
+                let name = self.name_from(locale, rng);
+                if self.ascii && !name.is_ascii() {
+                    self.ascii_name(locale, rng)
+                } else {
+                    name
+                }
+            }
             // The lists are of the United States: a row of another locale keeps what was drawn.
             Generator::Place { .. } if locale != Locale::En => return current.clone(),
             Generator::Place { list, suffix, .. } => {
@@ -1368,12 +1371,6 @@ impl SemanticColumn {
                     None => name,
                 }
             }
-            // The public list of street names is of the United States (and spelled in ASCII):
-            // rows of another locale take its family names, as streets are often named.
-            Generator::Street(shape) => match locale {
-                Locale::En => shape.draw(places::STREETS, lists.street, rng),
-                _ => shape.draw(lists.last, lists.street, rng),
-            },
             Generator::Email(model) => model.draw(person, locale, rng),
             Generator::Phone(model) => model.draw(country_name, rng),
             // Written by `fill_block`, which knows the row's key and its region, and the short
@@ -1395,6 +1392,41 @@ impl SemanticColumn {
         Value::Label(Arc::from(text))
     }
 }
+
+impl SemanticColumn {
+    /// A name (or street name) of `locale`'s lists. The public list of street names is of the
+    /// United States (and spelled in ASCII): rows of another locale take its family names, as
+    /// streets are often named.
+    fn name_from(&self, locale: Locale, rng: &mut SynthRng) -> String {
+        let lists = locale.lists();
+        match (&self.generator, self.kind) {
+            (Generator::Street(shape), _) => match locale {
+                Locale::En => shape.draw(places::STREETS, lists.street, rng),
+                _ => shape.draw(lists.last, lists.street, rng),
+            },
+            (_, SemanticType::FirstName) => pick(lists.first, rng),
+            (_, SemanticType::LastName) => pick(lists.last, rng),
+            _ => format!("{} {}", pick(lists.first, rng), pick(lists.last, rng)),
+        }
+    }
+
+    /// A name of `locale`'s lists spelled in ASCII, for a column whose real values all are:
+    /// drawn again a few times, then from the English lists. TPC-DS's customers born in
+    /// Germany or France came out `Groß`, `Aimée` where no real name has an accent, which a
+    /// database of another encoding refuses.
+    fn ascii_name(&self, locale: Locale, rng: &mut SynthRng) -> String {
+        for _ in 0..ASCII_TRIES {
+            let name = self.name_from(locale, rng);
+            if name.is_ascii() {
+                return name;
+            }
+        }
+        self.name_from(Locale::En, rng)
+    }
+}
+
+/// Draws of a name of a row's locale before an ASCII column takes an English one.
+const ASCII_TRIES: usize = 4;
 
 impl EmailModel {
     /// An address built from the names the row shows: both names through a real username

@@ -120,6 +120,28 @@ fn generated() -> (Table, Vec<Column>) {
     (real, columns)
 }
 
+/// Rows of France, Germany and Brazil draw names from their lists, which spell some with
+/// accents: a column whose real names are all ASCII keeps to ASCII; one with accents does not.
+#[test]
+fn names_of_a_column_spelled_in_ascii_are_spelled_in_ascii() {
+    let (_, columns) = generated();
+    let names = |columns: &[Column], at: usize| -> Vec<String> {
+        (0..ROWS)
+            .map(|row| text(&columns[at].values[row]).to_string())
+            .collect()
+    };
+    for at in [1, 2] {
+        let names = names(&columns, at);
+        assert!(names.iter().all(|name| name.is_ascii()), "{names:?}");
+    }
+    let mut real = people();
+    let accented = (0..ROWS).map(|i| format!("Mül{}", letters(i))).collect();
+    real.columns[2] = column("last_name", ColumnKind::Id, accented);
+    let columns = filled(&real);
+    let names = names(&columns, 2);
+    assert!(names.iter().any(|name| !name.is_ascii()), "{names:?}");
+}
+
 #[test]
 fn first_names_come_from_the_row_locale() {
     let (_, columns) = generated();
