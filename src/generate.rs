@@ -846,10 +846,10 @@ fn keep_equal_keys(
         };
         let base = *base.get_or_insert_with(|| rng.random::<u64>());
         let by = (equality.by.as_deref()).and_then(|by| foreign_keys.get_index_of(by));
-        let mut key_rows = std::mem::take(&mut foreign_keys[second]);
-        let by = by.map(|by| foreign_keys[by].as_slice());
-        equality.keep(&foreign_keys[first], by, &mut key_rows, base);
-        foreign_keys[second] = key_rows;
+        change_key(foreign_keys, second, |keys, key_rows| {
+            let by = by.map(|by| keys[by].as_slice());
+            equality.keep(&keys[first], by, key_rows, base);
+        });
     }
 }
 
@@ -883,9 +883,9 @@ fn keep_groups_after_rules(
             continue;
         };
         let mut stream = block_stream(rng.random(), 0);
-        let mut key_rows = std::mem::take(&mut foreign_keys[second]);
-        crate::keys::unique_pairs(&foreign_keys[first], &mut key_rows, &mut stream);
-        foreign_keys[second] = key_rows;
+        change_key(foreign_keys, second, |keys, key_rows| {
+            crate::keys::unique_pairs(&keys[first], key_rows, &mut stream);
+        });
     }
 }
 
@@ -941,9 +941,9 @@ fn keep_redrawn_shared_keys(
             let Some((first, second)) = key_places(foreign_keys, earlier, key) else {
                 continue;
             };
-            let mut key_rows = std::mem::take(&mut foreign_keys[second]);
-            by_value.keep_redrawn_key(&column.values, &foreign_keys[first], &mut key_rows);
-            foreign_keys[second] = key_rows;
+            change_key(foreign_keys, second, |keys, key_rows| {
+                by_value.keep_redrawn_key(&column.values, &keys[first], key_rows);
+            });
         }
     }
 }
@@ -989,6 +989,18 @@ fn keep_pairs_of_tables(
     }
 }
 
+/// Calls `change` with key `second`'s parent rows, taken out of `foreign_keys` meanwhile, and
+/// the other keys to read.
+fn change_key(
+    foreign_keys: &mut IndexMap<String, Vec<Option<usize>>>,
+    second: usize,
+    change: impl FnOnce(&IndexMap<String, Vec<Option<usize>>>, &mut [Option<usize>]),
+) {
+    let mut key_rows = std::mem::take(&mut foreign_keys[second]);
+    change(foreign_keys, &mut key_rows);
+    foreign_keys[second] = key_rows;
+}
+
 /// Where the keys `earlier` and `column` are among `foreign_keys`, when both are and differ.
 fn key_places(
     foreign_keys: &IndexMap<String, Vec<Option<usize>>>,
@@ -1018,14 +1030,9 @@ fn rearrange_keys(
             continue;
         };
         let mut stream = block_stream(rng.random(), 0);
-        let mut key_rows = std::mem::take(&mut foreign_keys[second]);
-        rearrange(
-            distribution,
-            &foreign_keys[first],
-            &mut key_rows,
-            &mut stream,
-        );
-        foreign_keys[second] = key_rows;
+        change_key(foreign_keys, second, |keys, key_rows| {
+            rearrange(distribution, &keys[first], key_rows, &mut stream);
+        });
     }
 }
 

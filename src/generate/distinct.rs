@@ -38,18 +38,21 @@ impl<'m> DistinctIds<'m> {
     /// Makes the next rows of the table (its `columns` in table order) hold ids no row
     /// before them holds.
     pub fn keep_columns(&mut self, columns: &mut [Column]) {
-        let rows = columns.first().map_or(0, |column| column.values.len());
-        for (index, shape, seen) in &mut self.columns {
-            if let Some(column) = columns.get_mut(*index) {
-                keep_distinct(&mut column.values, shape, seen, self.rows);
-            }
-        }
-        self.rows += rows;
+        self.keep(
+            columns
+                .iter_mut()
+                .map(|column| &mut column.values)
+                .collect(),
+        );
     }
 
     /// [`DistinctIds::keep_columns`] for columns held as plain values.
     pub fn keep_values(&mut self, columns: &mut [Vec<Value>]) {
-        let rows = columns.first().map_or(0, Vec::len);
+        self.keep(columns.iter_mut().collect());
+    }
+
+    fn keep(&mut self, mut columns: Vec<&mut Vec<Value>>) {
+        let rows = columns.first().map_or(0, |values| values.len());
         for (index, shape, seen) in &mut self.columns {
             if let Some(values) = columns.get_mut(*index) {
                 keep_distinct(values, shape, seen, self.rows);

@@ -43,25 +43,20 @@ const MIN_ROWS: usize = 20;
 /// parent table) in which they are the same parent, when it is at least [`MIN_SHARE`] of at
 /// least [`MIN_ROWS`] rows and [`TIMES_CHANCE`] times what chance gives.
 pub fn equal_share(first: &[u32], key: &[u32]) -> Option<f64> {
-    let both = || {
-        first
-            .iter()
-            .zip(key)
-            .filter(|&(&a, &b)| a != NO_ROW && b != NO_ROW)
-    };
-    let rows = both().count();
-    if rows < MIN_ROWS {
-        return None;
-    }
-    let equal = both().filter(|(a, b)| a == b).count();
-    let share = equal as f64 / rows as f64;
-    if share < MIN_SHARE {
-        return None;
-    }
+    let (mut rows, mut equal) = (0usize, 0usize);
     let (mut firsts, mut keys): (FastMap<u32, u64>, FastMap<u32, u64>) = Default::default();
-    for (&a, &b) in both() {
+    for (&a, &b) in first.iter().zip(key) {
+        if a == NO_ROW || b == NO_ROW {
+            continue;
+        }
+        rows += 1;
+        equal += usize::from(a == b);
         *firsts.entry(a).or_insert(0) += 1;
         *keys.entry(b).or_insert(0) += 1;
+    }
+    let share = equal as f64 / rows.max(1) as f64;
+    if rows < MIN_ROWS || share < MIN_SHARE {
+        return None;
     }
     // equal / rows >= TIMES_CHANCE * sum(first(p) * key(p)) / rows^2, in whole numbers: a sum
     // of floats would depend on the map's order, which is random.
