@@ -161,6 +161,8 @@ enum ColumnModel {
         first: Box<Conditional>,
         next: Box<Conditional>,
         from_anchor: bool,
+        /// How the gaps step on where the real sequences are in order (since format 35).
+        walk: Option<Walk>,
     },
     /// Ids, free text and empty columns: drawn on their own.
     Marginal(Marginal),
@@ -182,6 +184,61 @@ impl ColumnModel {
             ColumnModel::Tree(conditional) => conditional.fallback.sample_present(rng),
             ColumnModel::Gap { first, .. } => first.fallback.sample_present(rng),
             ColumnModel::Marginal(marginal) => marginal.sample_present(rng),
+        }
+    }
+}
+
+/// How a datetime whose real sequences move forward in the column's order steps on: the mean of
+/// its real gaps and the smallest one above zero. A sequence of drawn gaps drifts from the real
+/// pace like a random walk: the 1,691 hours of weather at one airport overshot the year's last
+/// day by four days, and its last 20 rows, reflected back inside, came out of order and on
+/// hours other rows of the airport held. [`Walk::fit`] keeps a sequence inside.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+struct Walk {
+    mean: f64,
+    step: f64,
+}
+
+impl Walk {
+    /// The walk of `gaps` (each row's gap from the row before), when at least 99% go forward
+    /// and one is above zero.
+    fn of(gaps: &[f64]) -> Option<Walk> {
+        let forward = gaps.iter().filter(|&&gap| gap >= 0.0).count();
+        if (forward as f64) < 0.99 * gaps.len() as f64 {
+            return None;
+        }
+        let step = gaps
+            .iter()
+            .copied()
+            .filter(|&gap| gap > 0.0)
+            .min_by(f64::total_cmp)?;
+        let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
+        Some(Walk { mean, step })
+    }
+
+    /// A forward `gap` drawn for a row, fitted into the `room` left before the upper bound for
+    /// it and the `remaining - 1` rows after it. Where the room allows less than the mean gap a
+    /// row, gaps shrink in proportion (a sequence ahead of the real pace slows down; one behind
+    /// it is left alone), and no gap takes the step each later row needs. A gap stays at least
+    /// a step (rows on one instant where no real rows are): past the bound only when the room
+    /// holds fewer steps than rows.
+    fn fit(&self, gap: f64, room: f64, remaining: usize) -> f64 {
+        if gap <= 0.0 || remaining == 0 {
+            return gap;
+        }
+        let pace = room / remaining as f64;
+        let slowed = match pace < self.mean {
+            true => gap * (pace / self.mean).max(0.0),
+            false => gap,
+        };
+        let most = room - (remaining - 1) as f64 * self.step;
+        slowed.min(most).max(self.step)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        match self.mean.is_finite() && self.step.is_finite() && self.step > 0.0 {
+            true => Ok(()),
+            false => Err("a sequence's walk that is not a positive step".into()),
         }
     }
 }
@@ -523,7 +580,10 @@ impl LearnedModel {
             Some(_) => self.frequent_like(column, draft, rng),
             None => value,
         };
-        let value = clip(value, self.bounds[column]);
+        let value = match self.walked(column, draft, &value) {
+            Some(walked) => walked,
+            None => clip(value, self.bounds[column]),
+        };
         let value = match value {
             Value::Number(x) => Value::Number(self.grids[column].put(x)),
             value => value,
@@ -545,6 +605,25 @@ impl LearnedModel {
                 rare.unwrap_or_else(|| self.encoders[column].encode(&value));
         }
         draft.row[column] = value;
+    }
+
+    /// A forward step of a column drawn as a walk ([`Walk::fit`]) fitted inside the column's
+    /// upper bound, in place of clipping (reflected back inside, the step would go backward).
+    /// `None` for any other value.
+    fn walked(&self, column: usize, draft: &Draft<'_>, value: &Value) -> Option<Value> {
+        let ColumnModel::Gap {
+            walk: Some(walk),
+            from_anchor: false,
+            ..
+        } = &self.columns[column]
+        else {
+            return None;
+        };
+        let before = draft.previous?[column].as_number()?;
+        let x = value.as_number().filter(|&x| x > before)?;
+        let (_, high) = self.bounds[column]?;
+        let gap = walk.fit(x - before, high - before, draft.remaining);
+        Some(Value::Number(before + gap))
     }
 
     /// The label written for a rare one drawn for `column` in `draft`: a fresh one for a column
@@ -617,6 +696,7 @@ impl LearnedModel {
                 first,
                 next,
                 from_anchor,
+                ..
             } => {
                 let (gaps, base) = gap_model((first, next, *from_anchor), column, draft);
                 shift(gaps.sample(codes, rng), base)
@@ -657,6 +737,7 @@ impl LearnedModel {
                 first,
                 next,
                 from_anchor,
+                ..
             } => gap_model((first, next, *from_anchor), column, draft),
         };
         let (low, high) = self.enforcer.interval(column, draft.row, draft.context)?;
@@ -753,9 +834,12 @@ impl LearnedModel {
                 ColumnModel::Tree(conditional) => {
                     conditional.check(layout.total(), expected.rows)?
                 }
-                ColumnModel::Gap { first, next, .. } => {
+                ColumnModel::Gap {
+                    first, next, walk, ..
+                } => {
                     first.check(layout.total(), expected.rows)?;
                     next.check(layout.total(), expected.rows)?;
+                    walk.as_ref().map_or(Ok(()), Walk::check)?;
                 }
                 ColumnModel::Marginal(marginal) => marginal.check()?,
             }
@@ -939,7 +1023,9 @@ impl TableModel for LearnedModel {
                 let start = &starts[index];
                 self.place_in_sequence(codes, &start.codes, last, (position, len));
                 let previous = (position > 0).then_some(before);
-                drafts.push(self.draft(codes, row, previous, start.anchor, &start.values));
+                let mut draft = self.draft(codes, row, previous, start.anchor, &start.values);
+                draft.remaining = len - position;
+                drafts.push(draft);
             }
             self.draw_rows(&mut drafts, rng);
             drop(drafts);
@@ -1033,6 +1119,8 @@ struct Draft<'a> {
     context: &'a [Value],
     /// The first column's value when drawn beforehand.
     first: Option<Value>,
+    /// The rows of the sequence from this one on (0 outside a sequence).
+    remaining: usize,
 }
 
 impl LearnedModel {
@@ -1052,6 +1140,7 @@ impl LearnedModel {
             anchor,
             context,
             first: None,
+            remaining: 0,
         }
     }
 
@@ -1786,6 +1875,11 @@ fn train_gaps(setup: &ColumnSetup<'_>, anchor: Option<&Column>, fallback: Margin
             targets[row] = offsets[row].clone();
         }
     }
+    let gaps: Vec<f64> = next_rows
+        .iter()
+        .filter_map(|&row| targets[row].as_number())
+        .collect();
+    let walk = (!from_anchor).then(|| Walk::of(&gaps)).flatten();
     ColumnModel::Gap {
         first: Box::new(fit_conditional(
             setup,
@@ -1796,6 +1890,7 @@ fn train_gaps(setup: &ColumnSetup<'_>, anchor: Option<&Column>, fallback: Margin
         )),
         next: Box::new(fit_conditional(setup, &next_rows, &targets, fallback, None)),
         from_anchor,
+        walk,
     }
 }
 
@@ -2057,6 +2152,23 @@ mod tests {
 
     /// A draw past a bound is reflected inside it (by as much, never past the other bound);
     /// one inside is kept, and so is anything but a number.
+    /// A walk ahead of its pace slows in proportion, one behind it is left alone, and no gap
+    /// takes the steps the later rows need; past the bound only when they do not fit.
+    #[test]
+    fn a_walk_slows_to_end_inside_its_bound() {
+        let walk = Walk::of(&[1.0, 2.0, 3.0, 6.0, 0.0]).expect("forward gaps");
+        assert_eq!((walk.mean, walk.step), (2.4, 1.0));
+        assert_eq!(Walk::of(&[1.0, -2.0, 3.0]), None);
+        assert_eq!(walk.fit(6.0, 100.0, 10), 6.0);
+        // 12 of room for 10 rows: 1.2 a row, half the mean pace.
+        assert!((walk.fit(6.0, 12.0, 10) - 3.0).abs() < 1e-9);
+        // Room for the later rows' steps first.
+        assert_eq!(walk.fit(6.0, 12.0, 2), 6.0);
+        assert_eq!(walk.fit(20.0, 12.0, 2), 11.0);
+        assert_eq!(walk.fit(6.0, 5.0, 10), 1.0);
+        assert_eq!(walk.fit(0.0, 5.0, 10), 0.0);
+    }
+
     #[test]
     fn draws_past_the_bounds_are_reflected_inside() {
         let at = |x: f64| clip(Value::Number(x), Some((10.0, 20.0))).as_number();
