@@ -242,6 +242,12 @@ pub fn sample_groups(
         .collect()
 }
 
+/// A draw of the standard normal distribution (Box and Muller's transform of two uniform draws).
+pub fn standard_normal(rng: &mut SynthRng) -> f64 {
+    let radius = (-2.0 * (1.0 - rng.random::<f64>()).ln()).sqrt();
+    radius * (std::f64::consts::TAU * rng.random::<f64>()).cos()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

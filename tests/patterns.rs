@@ -1243,3 +1243,75 @@ fn sequences_of(table: &Csv, key: &str, column: &str) -> Vec<(String, Vec<String
     }
     by_key
 }
+
+/// Readings of a slowly moving level (each hour's the last one's, nudged) over long sequences:
+/// no row of a long sequence sees the one before, so each reading used to be drawn afresh
+/// from its part of the sequence and the level jumped from one to the next. Carried on, a
+/// reading's place among its leaf's values moves as slowly as the real ones' do, and the
+/// levels keep their spread.
+#[test]
+fn long_sequences_move_as_slowly_as_the_real_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sensors = String::from("sensor_id,site\n");
+    let mut readings = String::from("reading_id,sensor_id,level,noise\n");
+    let mut state = 11u64;
+    let mut uniform = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut id = 0;
+    for sensor in 1..=6 {
+        sensors += &format!("{sensor},site{sensor}\n");
+        let mut level = 50.0;
+        for _ in 0..500 {
+            // A mean-reverting walk: steps of about one, a spread of about five.
+            level = 50.0 + 0.97 * (level - 50.0) + 2.0 * (uniform() - 0.5) * 2.0;
+            let noise = (uniform() * 100.0).round();
+            id += 1;
+            readings += &format!("{id},{sensor},{level:.2},{noise}\n");
+        }
+    }
+    let schema = write_tables(
+        dir.path(),
+        &[("sensors", &sensors), ("readings", &readings)],
+        "tables:\n  sensors:\n    path: sensors.csv\n    primary_key: sensor_id\n  \
+         readings:\n    path: readings.csv\n    primary_key: reading_id\n    \
+         foreign_keys:\n      sensor_id: sensors\n",
+    );
+    let out = dir.path().join("out");
+    run_model(&schema, &out, SEED, ModelKind::Learned);
+    let step = |table: &Csv| {
+        let by_sensor = sequences_of(table, "sensor_id", "level");
+        let steps: Vec<f64> = by_sensor
+            .iter()
+            .flat_map(|(_, levels)| {
+                let levels: Vec<f64> = levels.iter().map(|l| l.parse().unwrap()).collect();
+                levels
+                    .windows(2)
+                    .map(|w| (w[1] - w[0]).abs())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        mean(&steps)
+    };
+    let spread = |table: &Csv| {
+        let levels = numbers(&table.column("level"));
+        let m = mean(&levels);
+        (levels.iter().map(|l| (l - m).powi(2)).sum::<f64>() / levels.len() as f64).sqrt()
+    };
+    let real = Csv::read(&dir.path().join("readings.csv"));
+    let synthetic = Csv::read(&out.join("readings.csv"));
+    // Drawn afresh, a step is about 1.13 spreads (the mean distance of two draws).
+    let (real_step, synthetic_step) = (step(&real), step(&synthetic));
+    let (real_spread, synthetic_spread) = (spread(&real), spread(&synthetic));
+    assert!(
+        synthetic_step < 0.6 * synthetic_spread,
+        "steps of {synthetic_step:.2} over a spread of {synthetic_spread:.2} (real {real_step:.2} over {real_spread:.2})"
+    );
+    assert!(
+        (synthetic_spread / real_spread - 1.0).abs() < 0.3,
+        "spread {synthetic_spread:.2}, real {real_spread:.2}"
+    );
+}

@@ -79,6 +79,10 @@ struct TableInspection {
     /// The id columns whose synthetic values are kept distinct, as the real ones were.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     distinct: Vec<String>,
+    /// The number columns whose place among their leaf's values is carried on from row to
+    /// row of a long sequence, with the correlation.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    carried: Vec<String>,
 }
 
 impl Inspection {
@@ -193,6 +197,10 @@ fn table_text(index: usize, table: &TableInspection, width: usize) -> String {
         let distinct: Vec<String> = table.distinct.iter().map(|n| printable(n)).collect();
         text += &format!("     distinct: {}\n", distinct.join(", "));
     }
+    if !table.carried.is_empty() {
+        let carried: Vec<String> = table.carried.iter().map(|n| printable(n)).collect();
+        text += &format!("     carried from row to row: {}\n", carried.join(", "));
+    }
     if let Some(reason) = &table.kept {
         text += &format!("     kept as it is (stored verbatim): {reason}\n");
     }
@@ -293,6 +301,14 @@ fn distinct_ids(trained: &TrainedTable) -> Vec<String> {
         .collect()
 }
 
+/// The columns carried on from row to row of a long sequence, by name and correlation.
+fn carried(trained: &TrainedTable) -> Vec<String> {
+    let carried = trained.model.carried().into_iter();
+    carried
+        .filter_map(|(column, rho)| Some(format!("{} {rho:.2}", trained.columns.get(column)?.name)))
+        .collect()
+}
+
 /// The columns numbering the rows of each group of another's values, in words.
 fn numbered(trained: &TrainedTable) -> Vec<String> {
     let name = |column: usize| trained.columns.get(column).map_or("?", |c| c.name.as_str());
@@ -332,6 +348,7 @@ fn table_inspection(plan: &TablePlan, trained: &TrainedTable) -> TableInspection
             .collect(),
         numbered: numbered(trained),
         distinct: distinct_ids(trained),
+        carried: carried(trained),
         semantic: trained
             .semantic
             .as_ref()

@@ -120,14 +120,16 @@ impl DrawableLeaves {
     /// of the leaf's share, its own in the middle; a small leaf drawn only between its ends
     /// would never give the edges of its range); `None` for a leaf without any value, null or
     /// not (the column's fallback then draws).
-    pub fn draw(&self, leaf: usize, rng: &mut SynthRng) -> Option<Value> {
-        self.value(self.pick(leaf, rng))
+    /// `rank`: the place among the leaf's numbers when given (in 0..1: a row's place carried on
+    /// from the row before it), instead of drawn.
+    pub fn draw(&self, leaf: usize, rank: Option<f64>, rng: &mut SynthRng) -> Option<Value> {
+        self.value(self.pick(leaf, rank, rng))
     }
 
     /// The random part of [`DrawableLeaves::draw`]: which value of leaf `leaf` it gives, read
     /// from the small leaf header only. Many rows' picks are taken first and their values read
     /// after ([`DrawableLeaves::prefetch`]), so the reads' cache misses overlap.
-    pub fn pick(&self, leaf: usize, rng: &mut SynthRng) -> Pick {
+    pub fn pick(&self, leaf: usize, rank: Option<f64>, rng: &mut SynthRng) -> Pick {
         let header = &self.leaves[leaf];
         let total = header.nulls + header.len;
         if total == 0 {
@@ -137,7 +139,8 @@ impl DrawableLeaves {
             return Pick::Null;
         }
         if header.numeric {
-            let position = rng.random::<f64>() * header.len as f64 - 0.5;
+            let share = rank.unwrap_or_else(|| rng.random::<f64>());
+            let position = share * header.len as f64 - 0.5;
             Pick::Number { leaf, position }
         } else {
             let index = rng.random_range(0..header.len);
@@ -252,10 +255,12 @@ impl DrawableLeaves {
     /// value is empty or falls in `low..=high`: empty with the share of nulls among the nulls
     /// and the values in range, else smoothed between neighbouring values in range. `None` when
     /// that cannot be done in one draw: the leaf holds no number in range (or is not numeric).
+    /// `rank`: the place among those values when given (see [`DrawableLeaves::draw`]).
     pub fn draw_within(
         &self,
         leaf: usize,
         (low, high): (f64, f64),
+        rank: Option<f64>,
         rng: &mut SynthRng,
     ) -> Option<Value> {
         let leaf = self.leaves.get(leaf)?;
@@ -287,7 +292,8 @@ impl DrawableLeaves {
         if rng.random_range(0..leaf.nulls + (to - from + 1)) < leaf.nulls {
             return Some(Value::Null);
         }
-        let position = from as f64 + rng.random::<f64>() * (to - from) as f64;
+        let share = rank.unwrap_or_else(|| rng.random::<f64>());
+        let position = from as f64 + share * (to - from) as f64;
         let low_index = (position as usize).clamp(from, to);
         let high_index = (low_index + 1).min(to);
         let (a, b) = self.number_pair(leaf, low_index, high_index);
@@ -474,7 +480,7 @@ mod tests {
         let mut theirs = rng_for(12, "picks");
         let picks: Vec<Pick> = (0..2_000)
             .map(|draw| {
-                let pick = drawable.pick(draw % leaves.len(), &mut ours);
+                let pick = drawable.pick(draw % leaves.len(), None, &mut ours);
                 drawable.prefetch(pick);
                 pick
             })
@@ -511,7 +517,7 @@ mod tests {
         let drawable = drawable_of(&leaves);
         let mut rng = rng_for(3, "ends");
         let draws: Vec<f64> = (0..40_000)
-            .filter_map(|_| drawable.draw(0, &mut rng)?.as_number())
+            .filter_map(|_| drawable.draw(0, None, &mut rng)?.as_number())
             .collect();
         let share = |low: f64, high: f64| {
             draws.iter().filter(|&&x| (low..high).contains(&x)).count() as f64 / draws.len() as f64
@@ -524,7 +530,9 @@ mod tests {
         let inner = share(5.0, 6.0);
         assert!((inner - 0.05).abs() < 0.006, "a gap inside: {inner}");
         for leaf in [1, 2] {
-            let value = drawable.draw(leaf, &mut rng).and_then(|v| v.as_number());
+            let value = drawable
+                .draw(leaf, None, &mut rng)
+                .and_then(|v| v.as_number());
             assert_eq!(value, Some([5.0, 7.0][leaf - 1]));
         }
     }
@@ -578,7 +586,7 @@ mod tests {
             let leaf = draw % leaves.len();
             let (nulls, runs) = &leaves[leaf];
             let expected = reference_draw(*nulls, runs, &mut theirs);
-            match (drawable.draw(leaf, &mut ours), expected) {
+            match (drawable.draw(leaf, None, &mut ours), expected) {
                 (None, None) => {}
                 (Some(value), Some(expected)) => {
                     assert!(value.same(&expected), "leaf {leaf}: {value:?} {expected:?}");
@@ -614,13 +622,13 @@ mod tests {
         let within: Vec<Value> = (0..20_000)
             .map(|_| {
                 drawable
-                    .draw_within(0, range, &mut rng)
+                    .draw_within(0, range, None, &mut rng)
                     .expect("values in range")
             })
             .collect();
         let mut redrawn = Vec::new();
         while redrawn.len() < 20_000 {
-            let value = drawable.draw(0, &mut rng).expect("a value");
+            let value = drawable.draw(0, None, &mut rng).expect("a value");
             if value
                 .as_number()
                 .is_none_or(|x| (range.0..=range.1).contains(&x))
@@ -660,7 +668,7 @@ mod tests {
         ];
         for (leaf, range, drawn) in cases {
             let values: Vec<Option<Value>> = (0..200)
-                .map(|_| drawable.draw_within(leaf, range, &mut rng))
+                .map(|_| drawable.draw_within(leaf, range, None, &mut rng))
                 .collect();
             assert_eq!(
                 values.iter().all(Option::is_some),

@@ -65,6 +65,11 @@ pub trait TableModel: Send + Sync {
     /// the shape they are drawn in: draws are independent, so generation makes them distinct
     /// over the whole table afterwards (`generate::distinct`).
     fn distinct_ids(&self) -> Vec<(usize, &marginal::IdShape)>;
+
+    /// The number columns of long sequences whose place among their leaf's values is carried
+    /// on from each row to the next, with the correlation it is carried with (the
+    /// `persistence` of [`learned`]).
+    fn carried(&self) -> Vec<(usize, f64)>;
 }
 
 /// A parent table as a model sees it: its context columns (see [`context_columns`]; real when
@@ -293,6 +298,10 @@ impl TableModel for AnyModel {
 
     fn distinct_ids(&self) -> Vec<(usize, &marginal::IdShape)> {
         self.inner().distinct_ids()
+    }
+
+    fn carried(&self) -> Vec<(usize, f64)> {
+        self.inner().carried()
     }
 
     fn sample_rows(&self, n: usize, rng: &mut SynthRng) -> Vec<Row> {

@@ -69,6 +69,10 @@ impl TableModel for ReferenceModel {
         Vec::new()
     }
 
+    fn carried(&self) -> Vec<(usize, f64)> {
+        Vec::new()
+    }
+
     fn distinct_ids(&self) -> Vec<(usize, &IdShape)> {
         let ids = self.marginals.iter().map(Marginal::distinct_ids);
         ids.enumerate()
