@@ -115,11 +115,14 @@ enum Derive {
         source: usize,
         table: Vec<(Value, Value)>,
     },
-    /// `a + b`, in clock arithmetic when `clock` is set.
+    /// `a + b` (`+ c`), in clock arithmetic when `clock` is set.
     Sum {
         a: usize,
         b: usize,
         clock: Option<bool>,
+        /// A third term (since format 37).
+        #[serde(default)]
+        c: Option<usize>,
     },
     /// `a × b`.
     Product {
@@ -1310,7 +1313,33 @@ fn derivations(
                 vec![(t, derive, vec![s])]
             })
             .unwrap_or_default(),
-        RuleKind::Sum { total, a, b, clock } => {
+        RuleKind::Sum {
+            c: Some(c),
+            total,
+            a,
+            b,
+            ..
+        } => {
+            // Three terms: the total follows from them (a term worked out as the total less
+            // two drawn ones would spread as two differences do).
+            let (Some(t), Some(a), Some(b), Some(c)) = (own(total), own(a), own(b), own(c)) else {
+                return Vec::new();
+            };
+            let derive = Derive::Sum {
+                a,
+                b,
+                clock: None,
+                c: Some(c),
+            };
+            vec![(t, derive, vec![a, b, c])]
+        }
+        RuleKind::Sum {
+            total,
+            a,
+            b,
+            clock,
+            c: None,
+        } => {
             let (Some(t), Some(a), Some(b)) = (own(total), own(a), own(b)) else {
                 return Vec::new();
             };
@@ -1318,7 +1347,13 @@ fn derivations(
             // noisier than a sum. Clock sums only that way (a difference of clock times is
             // ambiguous modulo a day).
             let clock = clock.then_some(true);
-            let mut ways = vec![(t, Derive::Sum { a, b, clock }, vec![a, b])];
+            let sum = Derive::Sum {
+                a,
+                b,
+                clock,
+                c: None,
+            };
+            let mut ways = vec![(t, sum, vec![a, b])];
             if clock.is_none() {
                 // Of the two terms, the one whose values spread more is derived: a term that is
                 // mostly one value (a discount of 0 in most rows) keeps its spike only drawn.
@@ -1804,16 +1839,28 @@ fn add_terms(
 ) {
     let linear = match at {
         Ref::Own(index) => match derived.get(index) {
-            Some(Some((Derive::Sum { a, b, clock: None }, _))) => Some((*a, *b, 1.0)),
-            Some(Some((Derive::Difference { total, b }, _))) => Some((*total, *b, -1.0)),
+            Some(Some((
+                Derive::Sum {
+                    a,
+                    b,
+                    clock: None,
+                    c,
+                },
+                _,
+            ))) => Some((*a, [Some(*b), *c], 1.0)),
+            Some(Some((Derive::Difference { total, b }, _))) => {
+                Some((*total, [Some(*b), None], -1.0))
+            }
             _ => None,
         },
         Ref::Context(_) | Ref::Ahead(_) => None,
     };
     match linear {
-        Some((first, second, second_sign)) => {
+        Some((first, rest, sign)) => {
             add_terms(terms, Ref::Own(first), factor, derived);
-            add_terms(terms, Ref::Own(second), factor * second_sign, derived);
+            for term in rest.into_iter().flatten() {
+                add_terms(terms, Ref::Own(term), factor * sign, derived);
+            }
         }
         None => match terms.iter_mut().find(|(seen, _)| *seen == at) {
             Some((_, sum)) => *sum += factor,
@@ -1902,7 +1949,10 @@ impl Derive {
                     }
             }
             Derive::Lookup { source, table } => *source < columns && table.len() <= rows,
-            Derive::Sum { a, b, .. } | Derive::Product { a, b } => *a < columns && *b < columns,
+            Derive::Sum { a, b, c, .. } => {
+                *a < columns && *b < columns && c.is_none_or(|c| c < columns)
+            }
+            Derive::Product { a, b } => *a < columns && *b < columns,
             Derive::Difference { total, b } => *total < columns && *b < columns,
             Derive::Copy { source } => *source < context,
             Derive::LocalTime { parts, offsets } => {
@@ -1961,8 +2011,12 @@ impl Derive {
                 mapping,
             } => calendar_value(*part, mapping, part.of(number(*source)?)?),
             Derive::Lookup { source, table } => lookup(table, row.get(*source)?).cloned(),
-            Derive::Sum { a, b, clock } => {
+            Derive::Sum { a, b, clock, c } => {
                 let (a, b) = (number(*a)?, number(*b)?);
+                let b = match c {
+                    Some(c) => b + number(*c)?,
+                    None => b,
+                };
                 Some(Value::Number(match clock {
                     Some(_) => {
                         let minutes = (clock_minutes(a) + b).round().rem_euclid(1440.0);
@@ -2053,6 +2107,7 @@ mod tests {
                 a: "cost".into(),
                 b: "profit".into(),
                 clock: false,
+                c: None,
             }),
             rule(RuleKind::Order {
                 low: Col::Own("tax".into()),
@@ -2234,6 +2289,7 @@ mod tests {
                 a: a.into(),
                 b: b.into(),
                 clock: false,
+                c: None,
             })
         };
         let rules = [
@@ -2641,6 +2697,7 @@ mod tests {
                 a: "departure".into(),
                 b: "delay".into(),
                 clock: false,
+                c: None,
             }),
         ];
         let (enforcer, order) = Enforcer::compile(&rules, (&columns, &[]), vec![0, 1, 2], &[]);

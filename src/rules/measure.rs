@@ -193,7 +193,8 @@ pub fn row_check<'r>(rule: &'r RuleKind, columns: &[Resolved<'_>]) -> Check<'r> 
                     let gap = clock_minutes(x[1]) + x[2] - clock_minutes(x[0]);
                     (gap.round() as i64).rem_euclid(1440) == 0
                 } else {
-                    (x[0] - (x[1] + x[2])).abs() <= tolerance.max(1e-9 * x[0].abs())
+                    let sum: f64 = x[1..].iter().sum();
+                    (x[0] - sum).abs() <= tolerance.max(1e-9 * x[0].abs())
                 })
             })
         }
@@ -658,6 +659,7 @@ mod tests {
             a: "sched".into(),
             b: "delay".into(),
             clock: true,
+            c: None,
         };
         assert_eq!(measure(&rule, &frame).unwrap().holding, 2);
     }

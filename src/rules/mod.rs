@@ -323,8 +323,8 @@ pub enum RuleKind {
         /// Key and value pairs, sorted by key.
         table: Vec<(Value, Value)>,
     },
-    /// `total = a + b`; with `clock`, `total` and `a` are HHMM clock times and `b` minutes,
-    /// added in clock arithmetic (modulo a day).
+    /// `total = a + b` (`+ c`); with `clock`, `total` and `a` are HHMM clock times and `b`
+    /// minutes, added in clock arithmetic (modulo a day).
     Sum {
         /// The sum.
         total: String,
@@ -334,6 +334,10 @@ pub enum RuleKind {
         b: String,
         /// Whether the sum is clock arithmetic on HHMM times.
         clock: bool,
+        /// A third term (never with `clock`), since format 37: a return's amount is the cash
+        /// refunded, the charge reversed and the credit given.
+        #[serde(default)]
+        c: Option<String>,
     },
     /// `total = a × b` (an amount from a quantity and a unit price), on the total's grid.
     Product {
@@ -617,8 +621,15 @@ impl RuleKind {
             RuleKind::Lookup { target, source, .. } => format!("lookup {target} {source}"),
             RuleKind::Periods { target, source, .. } => format!("periods {target} {source}"),
             RuleKind::Belongs { target, source, .. } => format!("belongs {target} {source}"),
-            RuleKind::Sum { total, a, b, clock } => {
-                let mut all = [total.as_str(), a.as_str(), b.as_str()];
+            RuleKind::Sum {
+                total,
+                a,
+                b,
+                clock,
+                c,
+            } => {
+                let mut all = vec![total.as_str(), a.as_str(), b.as_str()];
+                all.extend(c.as_deref());
                 all.sort_unstable();
                 format!("sum {clock} {}", all.join(" "))
             }
@@ -655,9 +666,12 @@ impl RuleKind {
             | RuleKind::Lookup { target, source, .. }
             | RuleKind::Periods { target, source, .. }
             | RuleKind::Belongs { target, source, .. } => vec![own(target), own(source)],
-            RuleKind::Sum { total, a, b, .. } | RuleKind::Product { total, a, b } => {
-                vec![own(total), own(a), own(b)]
-            }
+            RuleKind::Sum { total, a, b, c, .. } => std::iter::once(total)
+                .chain([a, b])
+                .chain(c)
+                .map(own)
+                .collect(),
+            RuleKind::Product { total, a, b } => vec![own(total), own(a), own(b)],
             RuleKind::Ratio { top, bottom, .. } => vec![own(top), own(bottom)],
             RuleKind::KeyedProduct {
                 total, a, price, ..

@@ -120,13 +120,17 @@ impl fmt::Display for RuleKind {
                 // The note ends as `parse` expects of one: `pairs)`.
                 write!(f, "{pairs} pairs)")
             }
-            RuleKind::Sum { total, a, b, clock } => {
-                if *clock {
-                    write!(f, "{total} = clock({a} + {b})")
-                } else {
-                    write!(f, "{total} = {a} + {b}")
-                }
-            }
+            RuleKind::Sum {
+                total,
+                a,
+                b,
+                clock,
+                c,
+            } => match (clock, c) {
+                (true, _) => write!(f, "{total} = clock({a} + {b})"),
+                (false, Some(c)) => write!(f, "{total} = {a} + {b} + {c}"),
+                (false, None) => write!(f, "{total} = {a} + {b}"),
+            },
             RuleKind::Product { total, a, b } => write!(f, "{total} = {a} * {b}"),
             RuleKind::Ratio {
                 top,
@@ -506,6 +510,7 @@ fn parse_equation(target: String, expression: &str) -> Result<RuleKind, String> 
             a: name(a)?,
             b: name(b)?,
             clock: true,
+            c: None,
         });
     }
     if let Some(inner) = call(expression, "datetime") {
@@ -546,12 +551,17 @@ fn parse_equation(target: String, expression: &str) -> Result<RuleKind, String> 
             mapping: Mapping::Offset(0),
         });
     }
-    if let Some((a, b)) = expression.split_once(" + ") {
+    if let Some((a, rest)) = expression.split_once(" + ") {
+        let (b, c) = match rest.split_once(" + ") {
+            Some((b, c)) => (b, Some(name(c)?)),
+            None => (rest, None),
+        };
         return Ok(RuleKind::Sum {
             total: target,
             a: name(a)?,
             b: name(b)?,
             clock: false,
+            c,
         });
     }
     if let Some((a, rest)) = expression.split_once(" * ") {
@@ -564,6 +574,7 @@ fn parse_equation(target: String, expression: &str) -> Result<RuleKind, String> 
             a: target,
             b: name(b)?,
             clock: false,
+            c: None,
         });
     }
     match col(expression)? {
@@ -661,6 +672,7 @@ mod tests {
             "d_year = year(d_date)",
             "dep_time = clock(sched_dep_time + dep_delay)",
             "total = subtotal + tax",
+            "amount = cash + charge + credit",
             "amount = quantity * unit_price",
             "l_extendedprice = l_quantity * part.p_retailprice",
             "total = quantity * products.price * [0.9502, 1.05]",
