@@ -216,7 +216,8 @@ impl Walk {
             .copied()
             .filter(|&gap| gap > 0.0)
             .min_by(f64::total_cmp)?;
-        let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
+        // The pace of the rows that go forward (a step back is not a pace to keep).
+        let mean = gaps.iter().filter(|&&gap| gap >= 0.0).sum::<f64>() / forward as f64;
         Some(Walk { mean, step })
     }
 
@@ -831,8 +832,17 @@ impl LearnedModel {
             || self.encoders.len() != layout.columns
             || self.bounds.len() != layout.columns
             || self.grids.len() != layout.columns
+            || self.persistence.len() != layout.columns
         {
             return Err("a learned model whose layout does not fit its table".into());
+        }
+        let carried = self.persistence.iter().flatten();
+        if !carried
+            .clone()
+            .all(|rho| (MIN_PERSISTENCE..=MAX_PERSISTENCE).contains(rho))
+            || (carried.count() > 0 && !(layout.sequential && layout.columns > 0))
+        {
+            return Err("a carried place outside the correlations training keeps".into());
         }
         let mut order = self.order.clone();
         order.sort_unstable();
@@ -1960,9 +1970,16 @@ fn persistence(
         return None;
     }
     pearson(&now, &before)
-        .filter(|&rho| rho >= 0.1)
-        .map(|rho| rho.min(0.95))
+        .filter(|&rho| rho >= MIN_PERSISTENCE)
+        .map(|rho| rho.min(MAX_PERSISTENCE))
 }
+
+/// Below this, a row's place follows the row before's too little to be worth carrying.
+const MIN_PERSISTENCE: f64 = 0.1;
+/// The most a place is carried on: nearer 1, a sequence of hundreds of rows would stay on a
+/// few of its leaves' values (each fresh share of a draw is `sqrt(1 - rho^2)`: 0.31 here),
+/// and its spread would come from a few sequences' wanderings, not from the leaves.
+const MAX_PERSISTENCE: f64 = 0.95;
 
 /// Splits a sequence's datetimes into first values (offsets from the parent's date when there
 /// is one) and gaps from the previous row.
@@ -2286,8 +2303,6 @@ mod tests {
         assert!(Grid::Step(0.0).check().is_err());
     }
 
-    /// A draw past a bound is reflected inside it (by as much, never past the other bound);
-    /// one inside is kept, and so is anything but a number.
     /// Planted: one leaf holding a sequence whose normal scores follow each other with
     /// correlation 0.8; rows in another order follow nothing.
     #[test]
@@ -2330,6 +2345,8 @@ mod tests {
         assert_eq!(walk.fit(0.0, 5.0, 10), 0.0);
     }
 
+    /// A draw past a bound is reflected inside it (by as much, never past the other bound);
+    /// one inside is kept, and so is anything but a number.
     #[test]
     fn draws_past_the_bounds_are_reflected_inside() {
         let at = |x: f64| clip(Value::Number(x), Some((10.0, 20.0))).as_number();

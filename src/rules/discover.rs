@@ -1000,20 +1000,22 @@ fn sums_of_three(frame: &Frame<'_>, sample: &[usize], earlier: &[RuleKind]) -> V
 }
 
 /// Whether `total = a + b + c` holds on the head rows' `numbers` as [`mostly`] asks (at
-/// least 10 rows with all four, one in a hundred off and one more), leaving at the second
-/// row off: most of the many triples fail on their first rows.
+/// least 10 rows with all four, one in a hundred off and one more), with a total other than
+/// 0 in 5 of them at least (columns of zeros add up in every triple), leaving as soon as too
+/// many rows are off for any count: most of the many triples fail on their first rows.
 fn adds_up_on_head(
     numbers: &[Vec<Option<f64>>],
     (total, terms): (usize, [usize; 3]),
     tolerance: f64,
 ) -> bool {
-    let (mut n, mut off) = (0usize, 0usize);
+    let (mut n, mut off, mut nonzero) = (0usize, 0usize, 0usize);
     for (row, x) in numbers[total].iter().enumerate() {
         let sum = terms.iter().map(|&c| numbers[c][row]).sum::<Option<f64>>();
         let (Some(x), Some(sum)) = (x, sum) else {
             continue;
         };
         n += 1;
+        nonzero += usize::from(x.abs() > tolerance);
         if (x - sum).abs() > tolerance {
             off += 1;
             if off as f64 > 0.01 * numbers[total].len() as f64 + 1.0 {
@@ -1021,7 +1023,10 @@ fn adds_up_on_head(
             }
         }
     }
-    n >= 10.min(numbers[total].len()) && n > 0
+    n >= 10.min(numbers[total].len())
+        && n > 0
+        && nonzero >= 5.min(n)
+        && off as f64 <= 0.01 * n as f64 + 1.0
 }
 
 /// `total = a × b` among the first numeric columns (TPC-DS's `ss_ext_sales_price =
