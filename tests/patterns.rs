@@ -1190,16 +1190,7 @@ fn long_ordered_sequences_end_inside_their_window_in_order() {
             );
         }
     }
-    let schema = write_tables(
-        dir.path(),
-        &[("stations", &stations), ("readings", &readings)],
-        "tables:\n  stations:\n    path: stations.csv\n    primary_key: station_id\n  \
-         readings:\n    path: readings.csv\n    primary_key: reading_id\n    \
-         foreign_keys:\n      station_id: stations\n",
-    );
-    let out = dir.path().join("out");
-    run_model(&schema, &out, SEED, ModelKind::Learned);
-    let synthetic = Csv::read(&out.join("readings.csv"));
+    let synthetic = readings_of(dir.path(), ("stations", &stations), &readings);
     let end = (start + chrono::Duration::hours(window - 1))
         .format("%Y-%m-%dT%H:%M:%S")
         .to_string();
@@ -1230,6 +1221,21 @@ fn long_ordered_sequences_end_inside_their_window_in_order() {
         (spacing - (window - 1) as f64 / (per_station - 1) as f64).abs() < 0.5,
         "mean gap {spacing:.2} hours"
     );
+}
+
+/// The synthetic `readings` of a database of `parent` (keyed by its first column, singular
+/// with `_id`: `stations` by `station_id`) and its sequences of `readings` (`reading_id`).
+fn readings_of(dir: &Path, (parent, rows): (&str, &str), readings: &str) -> Csv {
+    let key = format!("{}_id", parent.trim_end_matches('s'));
+    let yaml = format!(
+        "tables:\n  {parent}:\n    path: {parent}.csv\n    primary_key: {key}\n  \
+         readings:\n    path: readings.csv\n    primary_key: reading_id\n    \
+         foreign_keys:\n      {key}: {parent}\n"
+    );
+    let schema = write_tables(dir, &[(parent, rows), ("readings", readings)], &yaml);
+    let out = dir.join("out");
+    run_model(&schema, &out, SEED, ModelKind::Learned);
+    Csv::read(&out.join("readings.csv"))
 }
 
 /// Each parent's values of `column`, in output order, by the parent key `key`.
@@ -1273,15 +1279,7 @@ fn long_sequences_move_as_slowly_as_the_real_ones() {
             readings += &format!("{id},{sensor},{level:.2},{noise}\n");
         }
     }
-    let schema = write_tables(
-        dir.path(),
-        &[("sensors", &sensors), ("readings", &readings)],
-        "tables:\n  sensors:\n    path: sensors.csv\n    primary_key: sensor_id\n  \
-         readings:\n    path: readings.csv\n    primary_key: reading_id\n    \
-         foreign_keys:\n      sensor_id: sensors\n",
-    );
-    let out = dir.path().join("out");
-    run_model(&schema, &out, SEED, ModelKind::Learned);
+    let synthetic = readings_of(dir.path(), ("sensors", &sensors), &readings);
     let step = |table: &Csv| {
         let by_sensor = sequences_of(table, "sensor_id", "level");
         let steps: Vec<f64> = by_sensor
@@ -1302,7 +1300,6 @@ fn long_sequences_move_as_slowly_as_the_real_ones() {
         (levels.iter().map(|l| (l - m).powi(2)).sum::<f64>() / levels.len() as f64).sqrt()
     };
     let real = Csv::read(&dir.path().join("readings.csv"));
-    let synthetic = Csv::read(&out.join("readings.csv"));
     // Drawn afresh, a step is about 1.13 spreads (the mean distance of two draws).
     let (real_step, synthetic_step) = (step(&real), step(&synthetic));
     let (real_spread, synthetic_spread) = (spread(&real), spread(&synthetic));

@@ -2137,6 +2137,15 @@ mod tests {
         }
     }
 
+    /// `low <= high`, both columns of the table.
+    fn at_most(low: &str, high: &str) -> Rule {
+        rule(RuleKind::Order {
+            low: Col::Own(low.into()),
+            high: Col::Own(high.into()),
+            strict: false,
+        })
+    }
+
     /// An enforcer over `code`, `high`, `start`, `end`: `high = code // 100`, `start < end`.
     fn compiled() -> Enforcer {
         let columns = ["code", "high", "start", "end"].map(integers);
@@ -2342,11 +2351,7 @@ mod tests {
                 clock: false,
                 c: Some("credit".into()),
             }),
-            rule(RuleKind::Order {
-                low: Col::Own("amount".into()),
-                high: Col::Own("limit".into()),
-                strict: false,
-            }),
+            at_most("amount", "limit"),
         ];
         let (enforcer, order) =
             Enforcer::compile(&rules, (&columns, &[]), vec![4, 0, 1, 2, 3], &[]);
@@ -2381,14 +2386,7 @@ mod tests {
             max: 2.0,
         });
         ratio.gaps = vec![1.0, 1.5, 2.0];
-        let under = |low: &str| {
-            rule(RuleKind::Order {
-                low: Col::Own(low.into()),
-                high: Col::Own("list".into()),
-                strict: false,
-            })
-        };
-        let rules = [ratio, under("sales"), under("margin")];
+        let rules = [ratio, at_most("sales", "list"), at_most("margin", "list")];
         let (enforcer, order) = Enforcer::compile(&rules, (&columns, &[]), vec![0, 1, 2, 3], &[]);
         assert_eq!(order, [0, 1, 2, 3]);
         let mut row = vec![Value::Null; 4];
