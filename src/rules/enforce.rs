@@ -2137,6 +2137,18 @@ mod tests {
         }
     }
 
+    /// `list / cost in [1, 2]`, its real ratios 1, 1.5 and 2.
+    fn list_within_twice_the_cost() -> Rule {
+        let mut ratio = rule(RuleKind::Ratio {
+            top: "list".into(),
+            bottom: "cost".into(),
+            min: 1.0,
+            max: 2.0,
+        });
+        ratio.gaps = vec![1.0, 1.5, 2.0];
+        ratio
+    }
+
     /// `low <= high`, both columns of the table.
     fn at_most(low: &str, high: &str) -> Rule {
         rule(RuleKind::Order {
@@ -2379,13 +2391,7 @@ mod tests {
     fn a_column_under_a_later_one_takes_its_ratio_to_an_earlier_one() {
         let mut columns = ["cost", "sales", "margin", "list"].map(integers);
         columns[2].values = vec![Value::Number(-3.0), Value::Number(4.0)];
-        let mut ratio = rule(RuleKind::Ratio {
-            top: "list".into(),
-            bottom: "cost".into(),
-            min: 1.0,
-            max: 2.0,
-        });
-        ratio.gaps = vec![1.0, 1.5, 2.0];
+        let ratio = list_within_twice_the_cost();
         let rules = [ratio, at_most("sales", "list"), at_most("margin", "list")];
         let (enforcer, order) = Enforcer::compile(&rules, (&columns, &[]), vec![0, 1, 2, 3], &[]);
         assert_eq!(order, [0, 1, 2, 3]);
@@ -2469,13 +2475,7 @@ mod tests {
     /// under twice the cost, the discount worked out from the two would be negative).
     #[test]
     fn where_a_ratio_and_an_order_cannot_both_hold_the_order_does() {
-        let mut ratio = rule(RuleKind::Ratio {
-            top: "list".into(),
-            bottom: "cost".into(),
-            min: 1.0,
-            max: 2.0,
-        });
-        ratio.gaps = vec![1.0, 1.5, 2.0];
+        let ratio = list_within_twice_the_cost();
         let order = rule(RuleKind::Order {
             low: Col::Own("sales".into()),
             high: Col::Own("list".into()),
