@@ -231,6 +231,10 @@ impl Letters {
             && self.follows.windows(2).all(sorted)
             && self.follows.iter().all(follows)
             && self.real.windows(2).all(|pair| pair[0] < pair[1])
+            && self.words.windows(2).all(|pair| pair[0].0 < pair[1].0)
+            && self.words.iter().all(|(length, words)| {
+                words.check() && words.items().iter().all(|w| w.chars().count() == *length)
+            })
     }
 }
 
@@ -489,6 +493,12 @@ pub struct IdShape {
 struct Letters {
     /// Sorted by the character before.
     follows: Vec<Follow>,
+    /// The runs of lower-case letters between digits seen at least the privacy threshold of
+    /// times, by length (sorted): TPC-DS's formulations hold a colour among digits
+    /// (`648935peach259354618`), which letters chained one by one garbled (`62327141859553puroy3`).
+    /// Since format 38.
+    #[serde(default)]
+    words: Vec<(usize, Weighted<Arc<str>>)>,
     /// The sorted hashes ([`text_hash`]) of the real values, so that a drawn id that is a real
     /// one is drawn again (syllables can rebuild a short real name).
     real: Vec<u64>,
@@ -552,7 +562,14 @@ impl IdShape {
         let distinct = values.len() >= 2 && real.len() == values.len();
         // The real values' hashes are kept whatever the shape (digits only too): a drawn id
         // that is a real one is drawn again.
-        let letters = (!values.is_empty()).then(|| Box::new(Letters { follows, real }));
+        let words = letter_words(&values, (&prefix, &suffix), min_count);
+        let letters = (!values.is_empty()).then(|| {
+            Box::new(Letters {
+                follows,
+                real,
+                words,
+            })
+        });
         templates.sort_unstable();
         if templates.is_empty() {
             templates.push("AAAA".to_string());
@@ -618,20 +635,35 @@ impl IdShape {
         let (prefix, opened) = self.prefix.split_at(cut);
         let longer = wider.saturating_sub(opened.chars().count());
         let last = template.chars().last().unwrap_or('9');
-        let mut before = START;
-        let middle: String = (opened.chars().map(char_class))
+        let classes: Vec<char> = (opened.chars().map(char_class))
             .chain(template.chars())
             .chain(std::iter::repeat_n(last, longer))
-            .map(|class| {
-                let follow = letters.and_then(|letters| letters.after(before, class));
-                let drawn = match follow {
-                    Some(follow) => *follow.draw(rng),
-                    None => fill_class(class, &self.upper, rng),
-                };
-                before = drawn;
-                drawn
-            })
             .collect();
+        // Whole words only among digits, where they cannot spell a real id again.
+        let words = letters.filter(|_| classes.contains(&'9'));
+        let mut before = START;
+        let mut middle = String::new();
+        let mut at = 0;
+        while at < classes.len() {
+            let run = classes[at..].iter().take_while(|&&c| c == 'a').count();
+            let starts_run = at == 0 || classes[at - 1] != 'a';
+            if let Some(word) = words.and_then(|w| w.word(run)).filter(|_| starts_run) {
+                let word = word.draw(rng);
+                middle.push_str(word);
+                before = word.chars().last().unwrap_or(before);
+                at += run;
+                continue;
+            }
+            let class = classes[at];
+            let follow = letters.and_then(|letters| letters.after(before, class));
+            let drawn = match follow {
+                Some(follow) => *follow.draw(rng),
+                None => fill_class(class, &self.upper, rng),
+            };
+            before = drawn;
+            middle.push(drawn);
+            at += 1;
+        }
         format!("{prefix}{middle}{}", self.suffix)
     }
 }
@@ -640,6 +672,12 @@ impl Letters {
     /// Whether `id` is one of the real values (by its hash).
     fn is_real(&self, id: &str) -> bool {
         self.real.binary_search(&text_hash(id)).is_ok()
+    }
+
+    /// The words of `length` letters to draw a run of that length from, if any were learned.
+    fn word(&self, length: usize) -> Option<&Weighted<Arc<str>>> {
+        let found = self.words.binary_search_by(|(l, _)| l.cmp(&length));
+        found.ok().map(|at| &self.words[at].1)
     }
 
     /// The letters to draw a letter of `class` from after `after`, if learned.
@@ -674,6 +712,43 @@ fn letter_pairs(values: &[Arc<str>], prefix: &str, suffix: &str, min_count: usiz
         .filter_map(|(after, letters)| {
             let letters = Weighted::frequent(letters.into_iter(), min_count)?;
             Some(Follow { after, letters })
+        })
+        .collect()
+}
+
+/// The fewest letters a word of [`Letters::words`] holds.
+const MIN_WORD: usize = 3;
+
+/// The runs of lower-case letters in the middles of `values` that hold a digit too, by length,
+/// each kept when seen at least `min_count` times (see [`Letters::words`]).
+fn letter_words(
+    values: &[Arc<str>],
+    (prefix, suffix): (&str, &str),
+    min_count: usize,
+) -> Vec<(usize, Weighted<Arc<str>>)> {
+    let mut by_length: BTreeMap<usize, Vec<Arc<str>>> = BTreeMap::new();
+    for value in values {
+        let Some(middle) = value.strip_prefix(prefix) else {
+            continue;
+        };
+        let middle = middle.strip_suffix(suffix).unwrap_or(middle);
+        if !middle.chars().any(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let runs = middle.split(|c: char| char_class(c) != 'a');
+        // Shorter runs are letters the pairs already chain (TPC-H's addresses of random
+        // letters hold runs of one and two).
+        for run in runs.filter(|run| run.chars().count() >= MIN_WORD) {
+            by_length
+                .entry(run.chars().count())
+                .or_default()
+                .push(Arc::from(run));
+        }
+    }
+    by_length
+        .into_iter()
+        .filter_map(|(length, words)| {
+            Some((length, Weighted::frequent(words.into_iter(), min_count)?))
         })
         .collect()
 }
@@ -767,6 +842,34 @@ mod tests {
 
     fn labels(texts: &[&str]) -> Vec<Value> {
         texts.iter().map(|t| Value::Label(Arc::from(*t))).collect()
+    }
+
+    /// Codes holding a colour among digits (TPC-DS's formulations): a fresh code's letters
+    /// are one of the colours seen often enough, whole; a rare colour is not replayed.
+    #[test]
+    fn words_among_digits_are_drawn_whole() {
+        let colours = ["peach", "slate", "steel", "tan", "salmon", "mauve"];
+        let real: Vec<Arc<str>> = (0..126usize)
+            .map(|i| {
+                // `mauve` once: under the threshold.
+                let colour = if i == 125 { "mauve" } else { colours[i % 5] };
+                Arc::from(format!(
+                    "{:04}{colour}{:03}",
+                    (i * 37) % 10_000,
+                    (i * 11) % 1_000
+                ))
+            })
+            .collect();
+        let shape = IdShape::learn(real.iter().cloned(), 5);
+        let mut rng = rng_for(5, "words");
+        let mut seen = HashSet::new();
+        for _ in 0..400 {
+            let id = shape.draw(&mut rng);
+            let word: String = id.chars().filter(char::is_ascii_lowercase).collect();
+            assert!(colours[..5].contains(&word.as_str()), "{id}");
+            seen.insert(word);
+        }
+        assert_eq!(seen.len(), 5);
     }
 
     #[test]
