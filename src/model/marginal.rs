@@ -591,9 +591,10 @@ impl IdShape {
 
     /// A fresh identifier: a template's digits at random, its lower-case letters each after
     /// the character before it as in the real values (at random where no pair was seen often
-    /// enough), drawn again while it is a real value, then with letters at random; where the
-    /// real values fill the shape (`X00` to `X99`), its middle widens (into the prefix, then
-    /// past it) until the id is no real one.
+    /// enough; a run among digits whole, as one of the real runs of its length, where there
+    /// is one: `Letters::words`), drawn again while it is a real value, then with letters at
+    /// random; where the real values fill the shape (`X00` to `X99`), its middle widens (into
+    /// the prefix, then past it) until the id is no real one.
     pub fn draw(&self, rng: &mut SynthRng) -> Arc<str> {
         self.draw_avoiding(rng, |_| false)
     }
