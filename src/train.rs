@@ -347,7 +347,11 @@ impl<'i> Found<'i> {
                             .then(|| semantic_generators(input, def, training, privacy))
                             .flatten()
                     },
-                    || table_rules(input, def, training, row_of, privacy),
+                    // A kept table's rows are the real ones: its rules would hold and go unused.
+                    || match is_kept {
+                        true => Vec::new(),
+                        false => table_rules(input, def, training, row_of, privacy),
+                    },
                 )
             },
         );

@@ -538,3 +538,40 @@ fn a_kept_sequential_child_gives_a_model_that_generates_what_run_writes() {
         "nation is kept"
     );
 }
+
+/// A kept table's rows are the real ones, so training looks for no rules in it: the calendar's
+/// weekday is a lookup of its date, and `inspect` listed that rule (and 34 on TPC-DS's
+/// `date_dim`) though generation copies the rows.
+#[test]
+fn a_kept_table_has_no_rules() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    planted(dir.path());
+    let schema = dir
+        .path()
+        .join("schema.yaml")
+        .to_string_lossy()
+        .into_owned();
+    let model = dir.path().join("m.dxsynth").to_string_lossy().into_owned();
+    let (code, err) = dxsynth(&["train", &schema, "-m", &model, "--seed", "3", "--quiet"]);
+    assert_eq!(code, 0, "{err}");
+    let output = Command::new(env!("CARGO_BIN_EXE_dxsynth"))
+        .args(["inspect", &model])
+        .output()
+        .expect("inspect runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    // The table's heading line, then its indented lines up to the next heading.
+    let days: String = text
+        .lines()
+        .skip_while(|line| !line.contains(". days "))
+        .enumerate()
+        .take_while(|(at, line)| *at == 0 || line.starts_with("     "))
+        .map(|(_, line)| format!("{line}\n"))
+        .collect();
+    assert!(!days.is_empty(), "no days table in:\n{text}");
+    assert!(days.contains("kept as it is"), "{days}");
+    assert!(!days.contains("rules ("), "{days}");
+    assert!(
+        text.contains("(sequential: false)"),
+        "the sales table is listed:\n{text}"
+    );
+}

