@@ -554,24 +554,27 @@ fn a_kept_table_has_no_rules() {
     let model = dir.path().join("m.dxsynth").to_string_lossy().into_owned();
     let (code, err) = dxsynth(&["train", &schema, "-m", &model, "--seed", "3", "--quiet"]);
     assert_eq!(code, 0, "{err}");
-    let output = Command::new(env!("CARGO_BIN_EXE_dxsynth"))
-        .args(["inspect", &model])
-        .output()
-        .expect("inspect runs");
-    let text = String::from_utf8_lossy(&output.stdout);
-    // The table's heading line, then its indented lines up to the next heading.
-    let days: String = text
-        .lines()
-        .skip_while(|line| !line.contains(". days "))
-        .enumerate()
-        .take_while(|(at, line)| *at == 0 || line.starts_with("     "))
-        .map(|(_, line)| format!("{line}\n"))
-        .collect();
-    assert!(!days.is_empty(), "no days table in:\n{text}");
-    assert!(days.contains("kept as it is"), "{days}");
-    assert!(!days.contains("rules ("), "{days}");
-    assert!(
-        text.contains("(sequential: false)"),
-        "the sales table is listed:\n{text}"
-    );
+    // `inspect` shows the model, `validate` what training would find: neither lists a rule.
+    for args in [["inspect", &model], ["validate", &schema]] {
+        let output = Command::new(env!("CARGO_BIN_EXE_dxsynth"))
+            .args(args)
+            .output()
+            .expect("dxsynth runs");
+        let text = String::from_utf8_lossy(&output.stdout);
+        // The table's heading line, then its indented lines up to the next heading.
+        let days: String = text
+            .lines()
+            .skip_while(|line| !line.contains(". days "))
+            .enumerate()
+            .take_while(|(at, line)| *at == 0 || line.starts_with("     "))
+            .map(|(_, line)| format!("{line}\n"))
+            .collect();
+        assert!(!days.is_empty(), "no days table in:\n{text}");
+        assert!(days.contains("kept as it is"), "{days}");
+        assert!(!days.contains("rules ("), "{}: {days}", args[0]);
+        assert!(
+            text.contains("(sequential: false)"),
+            "sales listed:\n{text}"
+        );
+    }
 }

@@ -108,10 +108,14 @@ impl Summary {
                     .iter()
                     .map(|c| ColumnSummary::new(&c.name, c.kind, &c.format))
                     .collect(),
-                rules: dxsynth::init::real_rules(valid, &plan.table)
-                    .iter()
-                    .map(dxsynth::rules::RuleSummary::of)
-                    .collect(),
+                // A kept table's rows are the real ones: training looks for no rules in it.
+                rules: match kept.contains_key(&plan.table) {
+                    true => Vec::new(),
+                    false => dxsynth::init::real_rules(valid, &plan.table)
+                        .iter()
+                        .map(dxsynth::rules::RuleSummary::of)
+                        .collect(),
+                },
                 kept: kept.get(&plan.table).cloned(),
                 semantic: def
                     .map(|def| {

@@ -15,6 +15,8 @@ use crate::validated::Validated;
 pub fn annotate(text: &str, input: &Validated) -> String {
     let mut out = String::with_capacity(text.len());
     let mut table: Option<String> = None;
+    // A kept table's rows are the real ones: training looks for no rules in it.
+    let kept = crate::semantic::keep::decide(&input.schema, &input.tables);
     for line in text.lines() {
         out.push_str(line);
         out.push('\n');
@@ -25,6 +27,7 @@ pub fn annotate(text: &str, input: &Validated) -> String {
             table = Some(name.trim_matches('"').to_string());
         } else if line.starts_with("    path: ")
             && let Some(name) = table.take()
+            && !kept.contains_key(&name)
         {
             let sampled = input.sampled.contains_key(&name);
             out.push_str(&comments(&confident(input, &name), sampled));

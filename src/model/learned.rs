@@ -1427,6 +1427,11 @@ enum Grid {
     /// on the nearest frequent one), except codes: every real value of whole numbers that lie
     /// far apart ([`sparse_codes`]).
     Values(Vec<f64>),
+    /// Numbers of a few decimal places that all lie a coarser step apart, from an origin other
+    /// than 0: temperatures measured in tenths of a degree Celsius and written in Fahrenheit
+    /// (32 + 0.18k: 39.02, 24.98), prices ending in .99, ratings in halves. `origin` is the
+    /// real values' remainder by the step (below it), no real value. Since format 39.
+    Steps { origin: f64, step: f64 },
 }
 
 /// The most distinct values a numerical column may have to be put on them ([`Grid::Values`]).
@@ -1463,7 +1468,10 @@ impl Grid {
                         step => Grid::Step(step as f64),
                     };
                 }
-                few_values(numbers(), min_count).map_or(Grid::Free, Grid::Values)
+                few_values(numbers(), min_count)
+                    .map(Grid::Values)
+                    .or_else(|| coarse_steps(numbers()))
+                    .unwrap_or(Grid::Free)
             }
             _ => Grid::Free,
         }
@@ -1475,6 +1483,7 @@ impl Grid {
             Grid::Free => x,
             Grid::Whole => x.round(),
             Grid::Step(step) => (x / step).round() * step,
+            Grid::Steps { origin, step } => origin + ((x - origin) / step).round() * step,
             Grid::Values(values) => {
                 let at = values.partition_point(|&v| v < x);
                 let above = values.get(at).copied();
@@ -1499,6 +1508,7 @@ impl Grid {
         let ok = match self {
             Grid::Free | Grid::Whole => true,
             Grid::Step(step) => step.is_finite() && *step > 0.0,
+            Grid::Steps { origin, step } => step.is_finite() && *step > 0.0 && origin.is_finite(),
             Grid::Values(values) => {
                 // A column's few values with fractions, or its codes (sparse whole numbers).
                 !values.is_empty()
@@ -1510,6 +1520,50 @@ impl Grid {
         ok.then_some(())
             .ok_or_else(|| "a grid of values that is not one".to_string())
     }
+}
+
+/// The most decimal places a column's numbers may have for [`coarse_steps`].
+const STEP_PLACES: i32 = 6;
+/// The fewest distinct values a column must show for [`coarse_steps`]: a step shared by so
+/// many differences is no coincidence (half of them share a factor of 2 by chance).
+const STEP_VALUES: usize = 20;
+/// The smallest share of the steps between its extremes a column's distinct values must fill
+/// for [`coarse_steps`]: knots in mph (multiples of 1.15078) are all even in their fifth
+/// place, but 30 values over ten million steps of 0.00002 are no grid a reader would see.
+const STEP_COVER: f64 = 0.01;
+
+/// The step and origin ([`Grid::Steps`]) of numbers with at most [`STEP_PLACES`] decimal
+/// places whose differences are all multiples of a step larger than their last place, from
+/// [`STEP_VALUES`] distinct values up, filling [`STEP_COVER`] of the steps between their
+/// extremes; `None` for any other numbers (cents, and whole numbers, which [`Grid::Step`] puts
+/// on multiples of their step).
+fn coarse_steps(numbers: impl Iterator<Item = f64> + Clone) -> Option<Grid> {
+    let scale = (0..=STEP_PLACES)
+        .map(|places| 10f64.powi(places))
+        .find(|scale| numbers.clone().all(|x| is_whole(x * scale)))?;
+    let mut units: Vec<i64> = numbers.map(|x| (x * scale).round() as i64).collect();
+    units.sort_unstable();
+    units.dedup();
+    let (first, last) = (*units.first()?, *units.last()?);
+    if units.len() < STEP_VALUES {
+        return None;
+    }
+    let step = units
+        .iter()
+        .fold(0, |step, &u| gcd(step, u.abs_diff(first)));
+    let origin = first.rem_euclid(i64::try_from(step).ok()?);
+    let steps = last.abs_diff(first) / step.max(1) + 1;
+    let filled = units.len() as f64 >= STEP_COVER * steps as f64;
+    (step > 1 && filled).then(|| Grid::Steps {
+        origin: origin as f64 / scale,
+        step: step as f64 / scale,
+    })
+}
+
+/// Whether a scaled number is whole up to a double's noise, and small enough to be counted in
+/// whole units.
+fn is_whole(scaled: f64) -> bool {
+    scaled.abs() < 1.0e15 && (scaled - scaled.round()).abs() <= 1.0e-6
 }
 
 /// The greatest common divisor (`gcd(0, n)` is `n`).
@@ -2297,10 +2351,65 @@ mod tests {
         // Rare values holding more than 5% of the rows, or 65 values: free.
         speeds.extend((0..10).map(|i| 200.5 + f64::from(i)));
         assert_eq!(grid(ColumnKind::Numerical, speeds), Grid::Free);
-        let many = (0..650).map(|i| f64::from(i % 65) + 0.5).collect();
+        // 65 values in tenths (no coarser step): free.
+        let many = (0..650)
+            .map(|i| f64::from(i % 65) + 0.1 * f64::from(i % 65 % 3))
+            .collect();
         assert_eq!(grid(ColumnKind::Numerical, many), Grid::Free);
         assert!(Grid::Values(vec![2.0, 1.0]).check().is_err());
         assert!(Grid::Step(0.0).check().is_err());
+    }
+
+    /// Fahrenheit temperatures measured in tenths of a degree Celsius (32 + 0.18k) and prices
+    /// ending in .99 keep their step and origin; cents, and too few values, do not.
+    #[test]
+    fn decimals_on_a_coarser_step_are_put_on_it() {
+        let grid = |values: Vec<f64>| Grid::of(&numbers(ColumnKind::Numerical, values), 5);
+        let cents = |x: f64| (x * 100.0).round() / 100.0;
+        // 200 tenths of a degree from -10 °C, some repeated (more than GRID_VALUES values).
+        let fahrenheit: Vec<f64> = (0..400)
+            .map(|i| cents(32.0 + 1.8 * (f64::from(i % 200) / 10.0 - 10.0)))
+            .collect();
+        let temperature = grid(fahrenheit.clone());
+        let Grid::Steps { origin, step } = temperature else {
+            panic!("no step: {temperature:?}");
+        };
+        assert!((step - 0.18).abs() < 1e-12, "{step}");
+        assert!(
+            (origin - 0.14).abs() < 1e-12,
+            "{origin} (32 is 177 steps of 0.18 past 0.14)"
+        );
+        // A value between two of the grid's goes to the nearest: 39.02 and 39.20 are on it.
+        for (drawn, put) in [
+            (39.05, 39.02),
+            (39.15, 39.2),
+            (-4.0, -4.0),
+            (12.25, 12.2),
+            (12.3, 12.38),
+        ] {
+            assert!(
+                (temperature.put(drawn) - put).abs() < 1e-9,
+                "{drawn} -> {put}"
+            );
+        }
+        let prices: Vec<f64> = (0..300).map(|i| f64::from(i % 90) + 4.99).collect();
+        let shelf = grid(prices);
+        assert!((shelf.put(17.42) - 16.99).abs() < 1e-9, "{shelf:?}");
+        // Any cent, or 19 values of a step: free.
+        let amounts: Vec<f64> = (0..300)
+            .map(|i| cents(f64::from(i) * 1.37 + f64::from(i % 7) / 100.0))
+            .collect();
+        assert_eq!(grid(amounts), Grid::Free);
+        let few: Vec<f64> = (0..190).map(|i| f64::from(i % 19) * 70.0 + 0.5).collect();
+        assert!(!matches!(grid(few), Grid::Steps { .. }));
+        assert!(
+            Grid::Steps {
+                origin: 0.1,
+                step: -1.0
+            }
+            .check()
+            .is_err()
+        );
     }
 
     /// Planted: one leaf holding a sequence whose normal scores follow each other with

@@ -890,6 +890,9 @@ impl Enforcer {
             }
         }
         Value::Number(if feasible {
+            // Between the grid's points inside the bounds, a clamped value stays inside once
+            // put on the grid (a distance clamped to 4,958.7 miles was rounded up past it).
+            let (low, high) = grid.inward(low, high).unwrap_or((low, high));
             let clamped = grid.snap_number(x.clamp(low, high));
             if clamped < low || clamped > high {
                 low
@@ -1955,6 +1958,23 @@ impl Grid {
         }
     }
 
+    /// The grid's first and last points inside `[low, high]`, where it has a step and a
+    /// point lies inside.
+    fn inward(self, low: f64, high: f64) -> Option<(f64, f64)> {
+        let (Grid::Round(step) | Grid::Floor(step)) = self else {
+            return None;
+        };
+        let first = match self.snap_number(low) {
+            below if below < low => self.snap_number(below + step),
+            first => first,
+        };
+        let last = match self.snap_number(high) {
+            above if above > high => self.snap_number(above - step),
+            last => last,
+        };
+        (low <= first && first <= last && last <= high).then_some((first, last))
+    }
+
     fn snap(self, value: Value) -> Value {
         match value {
             Value::Number(x) => Value::Number(self.snap_number(x)),
@@ -2402,6 +2422,36 @@ mod tests {
         assert!(!enforcer.acceptable(1, &Value::Number(25.0), &row, &[]));
         row[1] = Value::Number(18.0);
         assert_eq!(enforcer.interval(3, &row, &[]), Some((18.0, 20.0)));
+    }
+
+    /// Whole-number miles over minutes at most 9.132 (nycflights13's fastest flight): a value
+    /// clamped to the bound is put on the grid's last point inside it, not rounded past it.
+    #[test]
+    fn a_ratio_between_whole_numbers_holds_once_rounded() {
+        let mut speed = rule(RuleKind::Ratio {
+            top: "miles".into(),
+            bottom: "minutes".into(),
+            min: 1.959,
+            max: 9.132,
+        });
+        // Every real ratio at the top end: each draw lands on the bound itself.
+        speed.gaps = vec![9.132];
+        let columns = ["minutes", "miles"].map(integers);
+        for (order, drawn, fixed) in [(vec![0, 1], 1, 4958.0), (vec![1, 0], 0, 544.0)] {
+            let (enforcer, _) =
+                Enforcer::compile(std::slice::from_ref(&speed), (&columns, &[]), order, &[]);
+            let mut row = vec![Value::Number(543.0), Value::Number(4963.0)];
+            let mut rng = crate::sampling::rng_for(1, "t");
+            let value = row[drawn].clone();
+            row[drawn] = enforcer.fix(drawn, value, (&row, &[]), (None, None), &mut rng);
+            assert_eq!(
+                row[drawn],
+                Value::Number(fixed),
+                "column {drawn} drawn last"
+            );
+            let ratio = row[1].as_number().unwrap_or(0.0) / row[0].as_number().unwrap_or(1.0);
+            assert!((1.959..=9.132).contains(&ratio), "{ratio}");
+        }
     }
 
     #[test]
