@@ -6,8 +6,48 @@
 //! folder, model file, reports) must compare its target with the inputs as the file system sees
 //! them (symbolic links, `.`, `..`), not as they are spelt. It imports nothing of the crate.
 
+use std::hash::BuildHasher;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
+
+use serde::{Deserialize, Serialize};
+
+/// What a model file remembers of each file it was trained on: the file's size and a hash of
+/// its first and last [`MARKED_BYTES`]. `generate` does not know where the real data lives, and
+/// given the data folder as its output it replaced every real file with a synthetic one; with
+/// the marks it knows a real file when it meets one, wherever it was moved. A hash of 128 KiB
+/// tells nothing of the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileMark {
+    size: u64,
+    ends: u64,
+}
+
+/// How many bytes at each end of a file its [`FileMark`] reads.
+const MARKED_BYTES: u64 = 64 * 1024;
+
+/// Fixed, so that a file hashed in training and in generation meets itself.
+const MARK_STATE: foldhash::quality::FixedState =
+    foldhash::quality::FixedState::with_seed(0x6d61_726b);
+
+impl FileMark {
+    /// The mark of the regular file at `path`; `None` when there is none, or it cannot be read.
+    pub fn of(path: &Path) -> Option<FileMark> {
+        let size = regular_file(path).ok()?;
+        let mut file = std::fs::File::open(path).ok()?;
+        let length = size.min(MARKED_BYTES);
+        let mut ends = vec![0; 2 * length as usize];
+        let (head, tail) = ends.split_at_mut(length as usize);
+        file.read_exact(head).ok()?;
+        file.seek(SeekFrom::Start(size - length)).ok()?;
+        file.read_exact(tail).ok()?;
+        Some(FileMark {
+            size,
+            ends: MARK_STATE.hash_one(&ends),
+        })
+    }
+}
 
 /// Checks that `path` is a regular file (following symbolic links) and returns its size; the
 /// error says what it is instead, in words fit for a message: a verb phrase to follow the path

@@ -252,6 +252,11 @@ pub fn generate_to(
     let headers = models.tables.iter();
     target.refuse_case_clashes(headers.map(|(name, table)| (name.as_str(), &table.header[..])))?;
     target.refuse_inputs(&options.given.paths(), &[])?;
+    // A kept table's file is written as the real one was: it may take the real file's place.
+    let generated = models.tables.values().filter(|table| table.kept.is_none());
+    let names = generated.map(|table| table.name.as_str());
+    let left_out = models.left_out.iter().map(String::as_str);
+    target.refuse_marked(names.chain(left_out), &models.sources)?;
     let targets = Targets::load(models, &options.rows, &options.given, options.scale)?;
     let seed = options.seed.or(models.seed).unwrap_or_else(fresh_seed);
     // A folder or a database (SQLite, PostgreSQL) is written as the tables are made (memory

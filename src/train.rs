@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{Column, Table, Value, ValueFormat};
 use crate::error::{Error, Result};
+use crate::files::FileMark;
 use crate::keys::groups::{GroupNumbers, KeysByValue, RowNumbers, SequenceOrder, rows_by_value};
 use crate::keys::{self, KeyDistribution};
 use crate::model::parent_preference::LinkedColumns;
@@ -112,6 +113,9 @@ pub struct Models {
     /// The seed generation uses when none is given: the one chosen at training, else the
     /// schema's.
     pub seed: Option<u64>,
+    /// The marks of the files the tables were read from ([`FileMark`]): generation refuses to
+    /// write over them. Since format 39.
+    pub sources: Vec<FileMark>,
     /// The tables [`Models::only`] left out (not stored): a folder written with the others
     /// drops their files of an earlier run, which would point at keys this run renumbers.
     #[serde(skip)]
@@ -252,8 +256,16 @@ pub fn train_all(
         kind,
         privacy,
         seed,
+        sources: source_marks(input),
         left_out: Vec::new(),
     }
+}
+
+/// The marks of the files the input's tables were read from (CSV and Parquet files, SQLite
+/// databases), in the schema's order.
+fn source_marks(input: &Validated) -> Vec<FileMark> {
+    let paths = input.schema.data_paths();
+    paths.iter().filter_map(|path| FileMark::of(path)).collect()
 }
 
 /// For each parent table, its columns that a child's rows work out once drawn (a total or the

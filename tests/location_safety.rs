@@ -292,3 +292,106 @@ fn an_interrupted_sqlite_or_parquet_output_leaves_nothing_behind() {
     }
     assert!(caught >= 3, "only {caught} of 6 runs were caught writing");
 }
+
+/// `generate` does not know where the model's data lives: given the data folder (or a copy of
+/// it) as its output, it replaced every real CSV with a synthetic one. The model keeps marks of
+/// the files it was trained on, and generation into a place holding one is refused with the
+/// files untouched; a folder of an earlier synthetic copy is still written over.
+#[test]
+fn generate_into_the_real_data_is_refused_and_the_data_untouched() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).expect("mkdir");
+    let mut teams = String::from("id,name\n");
+    let mut players = String::from("id,team_id,salary\n");
+    for team in 1..=40 {
+        teams += &format!("{team},team {}\n", team % 5);
+        for player in 0..(team % 4) {
+            players += &format!(
+                "{},{team},{}.5\n",
+                team * 10 + player,
+                100 + 7 * player * team
+            );
+        }
+    }
+    std::fs::write(data.join("team.csv"), &teams).expect("write");
+    std::fs::write(data.join("player.csv"), &players).expect("write");
+    let schema = dir.path().join("schema.yaml");
+    std::fs::write(
+        &schema,
+        "tables:\n  team: {path: data/team.csv, primary_key: id}\n  player: {path: \
+         data/player.csv, primary_key: id, foreign_keys: {team_id: team}}\n",
+    )
+    .expect("schema");
+    let model = dir.path().join("m.dxsynth");
+    let path = |p: &Path| p.to_str().expect("utf-8").to_string();
+    let trained = dxsynth(&["train", &path(&schema), "-m", &path(&model), "--quiet"]);
+    assert!(trained.status.success(), "{}", stderr(&trained));
+    // The data folder, a copy of it elsewhere, and one real file copied into a new folder.
+    let copy = dir.path().join("copy");
+    std::fs::create_dir(&copy).expect("mkdir");
+    std::fs::write(copy.join("team.csv"), &teams).expect("write");
+    std::fs::write(copy.join("player.csv"), &players).expect("write");
+    let one = dir.path().join("one");
+    std::fs::create_dir(&one).expect("mkdir");
+    std::fs::write(one.join("player.csv"), &players).expect("write");
+    for folder in [&data, &copy, &one] {
+        let output = dxsynth(&["generate", &path(&model), "-o", &path(folder), "--quiet"]);
+        assert_eq!(output.status.code(), Some(2), "{}", path(folder));
+        let err = stderr(&output);
+        assert!(
+            err.contains("trained on") && err.contains("real data"),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(folder.join("player.csv")).expect("read"),
+            players
+        );
+        assert!(leftovers(folder).is_empty(), "{:?}", leftovers(folder));
+    }
+    assert_eq!(
+        std::fs::read_to_string(data.join("team.csv")).expect("read"),
+        teams
+    );
+    // A folder of an earlier synthetic copy is written over, as before.
+    let out = dir.path().join("out");
+    for _ in 0..2 {
+        let output = dxsynth(&["generate", &path(&model), "-o", &path(&out), "--quiet"]);
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+}
+
+/// A model trained on an SQLite database does not generate into that database (with
+/// `--if-exists truncate` the real tables were emptied), nor into a copy of it.
+#[test]
+fn generate_into_the_real_database_is_refused_and_untouched() {
+    let (dir, db, schema) = sqlite_input();
+    let before = std::fs::read(&db).expect("read");
+    let model = dir.path().join("m.dxsynth");
+    let (schema, model) = (
+        schema.to_str().expect("utf-8"),
+        model.to_str().expect("utf-8"),
+    );
+    let trained = dxsynth(&["train", schema, "-m", model, "--quiet"]);
+    assert!(trained.status.success(), "{}", stderr(&trained));
+    let copy = dir.path().join("copy.db");
+    std::fs::copy(&db, &copy).expect("copy");
+    for target in [&db, &copy] {
+        let output = dxsynth(&[
+            "generate",
+            model,
+            "-o",
+            &format!("sqlite:{}", target.display()),
+            "--if-exists",
+            "truncate",
+            "--quiet",
+        ]);
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        assert!(
+            stderr(&output).contains("trained on"),
+            "{}",
+            stderr(&output)
+        );
+        assert_eq!(std::fs::read(target).expect("read"), before);
+    }
+}

@@ -8,6 +8,7 @@ use indexmap::IndexMap;
 
 use super::{DatabaseWriter, FolderWriter, IfExists, OutputKind};
 use crate::error::{Error, Problem, Result};
+use crate::files::FileMark;
 use crate::generate::{Keep, Sink, SyntheticTable};
 use crate::location::Location;
 use crate::plan::Plan;
@@ -59,6 +60,14 @@ impl Target {
         }
     }
 
+    /// The extension of a table's file in a folder target.
+    fn extension(&self) -> &'static str {
+        match self.format {
+            FileFormat::Csv => "csv",
+            FileFormat::Parquet => "parquet",
+        }
+    }
+
     /// Refuses, before any work, a folder target where a table's file would take the place of
     /// something that is not a regular file: a folder named `orders.csv` (a Spark-style
     /// `orders.parquet/` of part files), a FIFO, a device. The final swap carries the folder's
@@ -71,15 +80,40 @@ impl Target {
         let Location::Folder(dir) = &self.location else {
             return Ok(());
         };
-        let extension = match self.format {
-            FileFormat::Csv => "csv",
-            FileFormat::Parquet => "parquet",
-        };
         for table in tables {
-            let path = dir.join(format!("{table}.{extension}"));
+            let path = dir.join(format!("{table}.{}", self.extension()));
             crate::files::replaceable(&path).map_err(|what| Error::NotAFile { path, what })?;
         }
         Ok(())
+    }
+
+    /// Refuses, before any work, a target that holds a file a model was trained on (one of
+    /// `marks`) where generation would write or remove the file of one of `tables`, or an
+    /// SQLite database that is such a file: the real data, whatever folder it now lies in.
+    pub fn refuse_marked<'a>(
+        &self,
+        tables: impl IntoIterator<Item = &'a str>,
+        marks: &[FileMark],
+    ) -> Result<()> {
+        let is_real = |path: &Path| FileMark::of(path).is_some_and(|mark| marks.contains(&mark));
+        let (clash, what) = match &self.location {
+            Location::Folder(dir) => {
+                let mut files = tables
+                    .into_iter()
+                    .map(|table| dir.join(format!("{table}.{}", self.extension())));
+                (files.find(|path| is_real(path)), "folder")
+            }
+            Location::Sqlite(path) => (is_real(path).then(|| path.clone()), "database"),
+            _ => (None, ""),
+        };
+        let Some(clash) = clash else { return Ok(()) };
+        Err(Error::invalid(vec![Problem::general(format!(
+            "`{}` is a file the model was trained on (the same size and contents): generating \
+             into the {what} `{}` would replace the real data, so nothing was done; choose \
+             another {what}",
+            clash.display(),
+            self.location
+        ))]))
     }
 
     /// Refuses, before generation, an SQLite target for a table with two columns whose names
