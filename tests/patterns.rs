@@ -324,7 +324,8 @@ fn whole_number_quantities_stay_whole() {
 /// with the float noise of the conversion) keep to those values, and datetimes that are all on
 /// the hour stay on the hour: a tree leaf smooths between real neighbours, which gave wind
 /// speeds such as 17.060681116693068 and hours such as 10:21:24 that no real row has.
-/// Numbers of many values keep values between the real ones.
+/// Numbers of many values on no coarser step than their last digit keep values between the
+/// real ones.
 #[test]
 fn values_on_a_grid_stay_on_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -334,7 +335,8 @@ fn values_on_a_grid_stay_on_it() {
         let knots = f64::from(row * 7 % 23);
         let speed = knots * 1.15078;
         real_speeds.insert(format!("{speed}"));
-        let temp = 20.0 + f64::from(row % 500) * 0.037;
+        // In thousandths, on no coarser step (which draws would be put on).
+        let temp = 20.0 + f64::from(row % 500) * 0.037 + f64::from(row % 500 % 7) * 0.001;
         let hour = row * 5 % 2000;
         let (day, hour) = (1 + hour / 24 % 28, hour % 24);
         csv.push_str(&format!(
