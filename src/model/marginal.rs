@@ -546,13 +546,20 @@ impl IdShape {
             .chars()
             .rev()
             .collect::<String>();
+        // Within what a model file may hold ([`IdShape::check`]): an id of 131,072 characters
+        // gave a model file its own `generate` refused.
+        let (prefix, suffix) = match prefix.len() + suffix.len() <= MAX_DRAWN_LENGTH {
+            true => (prefix, suffix),
+            false => (String::new(), String::new()),
+        };
         let mut templates: Vec<String> = values
             .iter()
             .filter_map(|value| {
                 let middle = value.strip_prefix(prefix.as_str())?;
                 let middle = middle.strip_suffix(suffix.as_str()).unwrap_or(middle);
-                Some(middle.chars().map(char_class).collect())
+                Some(middle.chars().map(char_class).collect::<String>())
             })
+            .filter(|template| template.len() <= MAX_DRAWN_LENGTH)
             .collect();
         let follows = letter_pairs(&values, &prefix, &suffix, min_count);
         let upper = upper_letters(&values, (&prefix, &suffix), min_count);
@@ -843,6 +850,27 @@ mod tests {
 
     fn labels(texts: &[&str]) -> Vec<Value> {
         texts.iter().map(|t| Value::Label(Arc::from(*t))).collect()
+    }
+
+    /// An id longer than a model file may hold is left out of the shape (one of 131,072
+    /// characters made a model its own `generate` refused), and so are affixes that long
+    /// (every value the same long text).
+    #[test]
+    fn ids_longer_than_a_model_holds_are_left_out() {
+        let long: Arc<str> = Arc::from("x".repeat(MAX_DRAWN_LENGTH + 1));
+        let mut ids: Vec<Arc<str>> = (0..50).map(|i| Arc::from(format!("v{i}"))).collect();
+        ids.push(Arc::clone(&long));
+        let shape = IdShape::learn(ids.into_iter(), 5);
+        assert!(shape.check());
+        assert!(
+            shape.templates.iter().all(|t| t.len() <= 3),
+            "{:?}",
+            shape.templates
+        );
+        let same = IdShape::learn(std::iter::repeat_n(long, 3), 5);
+        assert!(same.check());
+        let mut rng = rng_for(1, "t");
+        assert!(same.draw(&mut rng).len() <= MAX_DRAWN_LENGTH);
     }
 
     /// Codes holding a colour among digits (TPC-DS's formulations): a fresh code's letters
