@@ -935,10 +935,14 @@ fn mistyped(rule: &RuleKind, kinds: Vec<(String, Option<ColumnKind>)>) -> Option
         RuleKind::Product { .. }
             if !kinds.iter().all(|(_, k)| *k == Some(ColumnKind::Numerical)) =>
         {
-            Some(listed("numbers (a product of datetimes means nothing)"))
+            Some(listed(
+                "numbers (a product of datetimes or categories means nothing)",
+            ))
         }
         RuleKind::Ratio { .. } if !kinds.iter().all(|(_, k)| *k == Some(ColumnKind::Numerical)) => {
-            Some(listed("numbers (a ratio of datetimes means nothing)"))
+            Some(listed(
+                "numbers (a ratio of datetimes or categories means nothing)",
+            ))
         }
         RuleKind::Arithmetic { .. } | RuleKind::Sum { .. } if !all_numeric => {
             Some(listed("numbers"))

@@ -300,6 +300,9 @@ pub fn parse(text: &str) -> Result<RuleKind, String> {
         if let Some((top, bottom)) = left.split_once(" / ") {
             return parse_ratio(top, bottom, right);
         }
+        if left.contains('/') && !left.contains(" - ") {
+            return Err("a ratio is written `a / b in [min, max]`, with spaces around `/`".into());
+        }
         return parse_difference(left, right);
     }
     for (op, strict, flip) in [
@@ -768,6 +771,12 @@ mod tests {
         assert!(
             parse("tax / orders.paid in [0, 0.09]").is_err(),
             "own columns only"
+        );
+        assert!(
+            parse("a/b in [1,5]")
+                .unwrap_err()
+                .contains("a ratio is written"),
+            "a ratio without spaces is told how a ratio is written"
         );
         assert!(parse("just words").is_err());
         assert_eq!(
