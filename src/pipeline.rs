@@ -14,7 +14,7 @@ use crate::progress::{self, Progress};
 use crate::sampling::TRAINING_ROWS;
 use crate::schema::Schema;
 use crate::targets::{GivenFiles, RowTargets, Targets};
-use crate::train::{Models, train_all};
+use crate::train::{Models, source_marks, train_all};
 use crate::validated::{Validated, validate_for_training};
 
 /// Options of a whole run: training then generating.
@@ -171,6 +171,11 @@ pub fn run_to(
     target.check()?;
     let input = load(schema_file, options.sample_rows, progress)?;
     target.refuse_unreplaceable(input.plan.order.iter().map(|table| table.table.as_str()))?;
+    // Before training, as `generate` refuses it: an output holding a copy of the data.
+    let kept = crate::semantic::keep::decide(&input.schema, &input.tables);
+    let generated = input.plan.order.iter().map(|table| table.table.as_str());
+    let generated = generated.filter(|table| !kept.contains_key(*table));
+    target.refuse_marked(generated, &source_marks(&input))?;
     let headers = input.tables.iter();
     target.refuse_case_clashes(headers.map(|(name, table)| (name.as_str(), &table.header[..])))?;
     // Kept tables are found in training: counted here with their real rows (a hundred at most).

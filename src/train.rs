@@ -263,7 +263,7 @@ pub fn train_all(
 
 /// The marks of the files the input's tables were read from (CSV and Parquet files, SQLite
 /// databases), in the schema's order.
-fn source_marks(input: &Validated) -> Vec<FileMark> {
+pub fn source_marks(input: &Validated) -> Vec<FileMark> {
     let paths = input.schema.data_paths();
     paths.iter().filter_map(|path| FileMark::of(path)).collect()
 }
@@ -478,7 +478,10 @@ fn train_table(
     // The rules across keys and the row order beside the model, which needs neither.
     let ((keyed, row_order), model) = rayon::join(
         || {
-            let keyed = keyed_rules(input, def, training, &key_rows, &rules);
+            let keyed = match kept {
+                Some(_) => Vec::new(),
+                None => keyed_rules(input, def, training, &key_rows, &rules),
+            };
             let row_order = kept.is_none().then(|| {
                 crate::row_order::learn(&crate::row_order::Rows {
                     columns: &training.columns,

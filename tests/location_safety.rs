@@ -353,6 +353,18 @@ fn generate_into_the_real_data_is_refused_and_the_data_untouched() {
         std::fs::read_to_string(data.join("team.csv")).expect("read"),
         teams
     );
+    // `run` into a copy of the data is refused too.
+    let output = dxsynth(&["run", &path(&schema), "-o", &path(&copy)]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("trained on"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        std::fs::read_to_string(copy.join("team.csv")).expect("read"),
+        teams
+    );
     // A folder of an earlier synthetic copy is written over, as before.
     let out = dir.path().join("out");
     for _ in 0..2 {

@@ -1508,7 +1508,12 @@ impl Grid {
         let ok = match self {
             Grid::Free | Grid::Whole => true,
             Grid::Step(step) => step.is_finite() && *step > 0.0,
-            Grid::Steps { origin, step } => step.is_finite() && *step > 0.0 && origin.is_finite(),
+            // As training makes them: a step of whole last places, the origin below it.
+            Grid::Steps { origin, step } => {
+                step.is_finite()
+                    && *step >= 10f64.powi(-STEP_PLACES)
+                    && (0.0..*step).contains(origin)
+            }
             Grid::Values(values) => {
                 // A column's few values with fractions, or its codes (sparse whole numbers).
                 !values.is_empty()
@@ -2400,16 +2405,16 @@ mod tests {
             .map(|i| cents(f64::from(i) * 1.37 + f64::from(i % 7) / 100.0))
             .collect();
         assert_eq!(grid(amounts), Grid::Free);
-        let few: Vec<f64> = (0..190).map(|i| f64::from(i % 19) * 70.0 + 0.5).collect();
+        // Each seen under the privacy threshold, so that no few values take them first.
+        let few: Vec<f64> = (0..76).map(|i| f64::from(i % 19) * 70.0 + 0.5).collect();
         assert!(!matches!(grid(few), Grid::Steps { .. }));
-        assert!(
-            Grid::Steps {
-                origin: 0.1,
-                step: -1.0
-            }
-            .check()
-            .is_err()
-        );
+        for (origin, step) in [(0.1, -1.0), (0.0, 1e-300), (0.5, 0.25), (f64::NAN, 1.0)] {
+            assert!(
+                Grid::Steps { origin, step }.check().is_err(),
+                "{origin} {step}"
+            );
+        }
+        assert!(temperature.check().is_ok());
     }
 
     /// Planted: one leaf holding a sequence whose normal scores follow each other with
