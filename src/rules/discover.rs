@@ -338,10 +338,12 @@ fn ratios(frame: &Frame<'_>, numeric: &[Numeric<'_>], sample: &[usize]) -> Vec<R
         .collect()
 }
 
-/// Whether sorted whole numbers hold [`MEASURE_VALUES`] distinct values or more.
+/// Whether sorted whole numbers hold [`MEASURE_VALUES`] distinct values or more, and are not
+/// all clock times (`1435` is 14:35: a ratio of two of them means nothing).
 fn is_measure(sorted: &[f64]) -> bool {
     let changes = sorted.windows(2).filter(|pair| pair[0] != pair[1]).count();
-    changes + 1 >= MEASURE_VALUES
+    let clock = |x: &f64| (0.0..=2400.0).contains(x) && x % 100.0 < 60.0;
+    changes + 1 >= MEASURE_VALUES && !sorted.iter().all(clock)
 }
 
 /// A candidate ratio rule: (top, bottom, min, max).
@@ -2218,10 +2220,15 @@ mod tests {
         let minutes = rows
             .clone()
             .map(|i| (miles[i as usize] as f64 / pace(i)).round() as i64);
+        // Clock times of departure and arrival, an hour or two apart: no ratio either.
+        let clock = |minutes: i64| minutes / 60 * 100 + minutes % 60;
+        let departs = rows.clone().map(|i| 300 + (i * 7) % 1000);
         let columns = [
             integers("minutes", minutes),
             integers("miles", miles.iter().copied()),
             integers("zone", miles.iter().map(|m| 1 + m / 100)),
+            integers("departs", departs.clone().map(clock)),
+            integers("arrives", departs.map(|d| clock(d + 60 + d % 60))),
         ];
         let rules = found(&columns);
         let ratios: Vec<&String> = rules.iter().filter(|r| r.contains(" / ")).collect();
@@ -2235,7 +2242,12 @@ mod tests {
             .collect();
         assert!((1.9..=2.0).contains(&bounds[0]), "{speed}");
         assert!((8.0..=8.2).contains(&bounds[1]), "{speed}");
-        assert!(ratios.iter().all(|r| !r.contains("zone")), "{ratios:?}");
+        assert!(
+            ratios
+                .iter()
+                .all(|r| !r.contains("zone") && !r.contains("departs")),
+            "{ratios:?}"
+        );
     }
 
     fn integers(name: &str, values: impl Iterator<Item = i64>) -> Column {

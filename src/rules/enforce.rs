@@ -892,12 +892,15 @@ impl Enforcer {
         Value::Number(if feasible {
             // Between the grid's points inside the bounds, a clamped value stays inside once
             // put on the grid (a distance clamped to 4,958.7 miles was rounded up past it).
-            let (low, high) = grid.inward(low, high).unwrap_or((low, high));
+            // Where no point is inside, the nearest one is as close as a value may come: the
+            // bound's own end was written rounded anyway (a count of 0.109 as 0).
+            let inside = grid.inward(low, high);
+            let (low, high) = inside.unwrap_or((low, high));
             let clamped = grid.snap_number(x.clamp(low, high));
-            if clamped < low || clamped > high {
-                low
-            } else {
+            if inside.is_none() || (low..=high).contains(&clamped) {
                 clamped
+            } else {
+                low
             }
         } else {
             x
@@ -2452,6 +2455,18 @@ mod tests {
             let ratio = row[1].as_number().unwrap_or(0.0) / row[0].as_number().unwrap_or(1.0);
             assert!((1.959..=9.132).contains(&ratio), "{ratio}");
         }
+        // A mile: no whole number of minutes lies in [0.11, 0.51]; the whole one nearest the
+        // drawn 40 clamped (0.51).
+        let (enforcer, _) = Enforcer::compile(
+            std::slice::from_ref(&speed),
+            (&columns, &[]),
+            vec![1, 0],
+            &[],
+        );
+        let row = vec![Value::Number(40.0), Value::Number(1.0)];
+        let mut rng = crate::sampling::rng_for(1, "t");
+        let minutes = enforcer.fix(0, row[0].clone(), (&row, &[]), (None, None), &mut rng);
+        assert_eq!(minutes, Value::Number(1.0), "on the grid, not 0.1095");
     }
 
     #[test]
