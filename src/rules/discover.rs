@@ -383,8 +383,9 @@ fn ratio_pair<'n, 'a>(
         return None;
     }
     let (n, min, max) = spread(&mut (0..frame.rows))?;
-    // One ratio in every row is a copy or a fixed multiple: a difference or a product says it.
-    if min == max {
+    // One ratio of 1 in every row is a copy, which a difference says; another one is a fixed
+    // multiple (three times the base in every row), which only this rule says.
+    if min == max && min == 1.0 {
         return None;
     }
     let (min, max) = (
@@ -2248,6 +2249,25 @@ mod tests {
                 .all(|r| !r.contains("zone") && !r.contains("departs")),
             "{ratios:?}"
         );
+    }
+
+    /// A fixed multiple (three times the base in every row) is a ratio rule of one value; a
+    /// copy is not (a difference of 0 says it).
+    #[test]
+    fn a_fixed_multiple_is_a_ratio_of_one_value_and_a_copy_is_not() {
+        let base: Vec<i64> = (0..300).map(|i| 100 + i * 3).collect();
+        let columns = [
+            integers("triple", base.iter().map(|b| 3 * b)),
+            integers("base", base.iter().copied()),
+            integers("copy", base.iter().copied()),
+        ];
+        let rules = found(&columns);
+        assert!(
+            rules.iter().any(|r| r == "triple / base in [3, 3]"),
+            "{rules:?}"
+        );
+        assert!(!rules.iter().any(|r| r.ends_with("in [1, 1]")), "{rules:?}");
+        assert!(rules.iter().any(|r| r.contains("in [0, 0]")), "{rules:?}");
     }
 
     fn integers(name: &str, values: impl Iterator<Item = i64>) -> Column {
