@@ -1100,3 +1100,28 @@ fn every_unknown_column_override_is_named_with_its_line() {
     );
     assert!(!stderr.contains("opened"), "{stderr}");
 }
+
+/// A declared rule most real rows break is accepted (the user may mean it) but noted: every
+/// synthetic row is held to it, away from the real data.
+#[test]
+fn declared_rules_the_real_rows_break_are_noted() {
+    let mut data = String::from("a,b,c\n");
+    for i in 0..300 {
+        let b = 100 + i * 3;
+        data += &format!("{},{b},{}\n", b * (2 + i % 4), i % 4);
+    }
+    let schema = "tables:\n  d:\n    path: d.csv\n    rules:\n      add: [\"a / c in [1, 5]\"]\n";
+    let dir = fixture(&[("d.csv", &data), ("schema.yaml", schema)]);
+    let (code, stdout, stderr) = validate(&dir);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("note: table `d`: the declared rule `a / c in [1, 5]` holds in 0 of"),
+        "{stdout}"
+    );
+    // Held in every real row: no note.
+    let held = "tables:\n  d:\n    path: d.csv\n    rules:\n      add: [\"a / b in [2, 5]\"]\n";
+    let dir = fixture(&[("d.csv", &data), ("schema.yaml", held)]);
+    let (code, stdout, _) = validate(&dir);
+    assert_eq!(code, 0);
+    assert!(!stdout.contains("declared rule"), "{stdout}");
+}

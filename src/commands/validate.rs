@@ -89,7 +89,7 @@ impl Summary {
         let mut tables = Vec::new();
         let mut relationships = Vec::new();
         let kept = dxsynth::semantic::keep::decide(&valid.schema, &valid.tables);
-        let notes = valid
+        let mut notes: Vec<String> = valid
             .tables
             .values()
             .flat_map(dxsynth::data::notes)
@@ -98,6 +98,14 @@ impl Summary {
             let table = &valid.tables[&plan.table];
             let def = valid.schema.table(&plan.table);
             relationships.extend(plan.relationships());
+            let declared = def.map_or(0, |def| def.rules.add.len());
+            if kept.contains_key(&plan.table) && declared > 0 {
+                notes.push(format!(
+                    "table `{}` is kept as it is (its real rows): its declared rules have no \
+                     effect",
+                    plan.table
+                ));
+            }
             tables.push(TableSummary {
                 name: plan.table.clone(),
                 rows: valid.real_rows(&plan.table),
@@ -111,10 +119,14 @@ impl Summary {
                 // A kept table's rows are the real ones: training looks for no rules in it.
                 rules: match kept.contains_key(&plan.table) {
                     true => Vec::new(),
-                    false => dxsynth::init::real_rules(valid, &plan.table)
-                        .iter()
-                        .map(dxsynth::rules::RuleSummary::of)
-                        .collect(),
+                    false => {
+                        let rules: Vec<_> = dxsynth::init::real_rules(valid, &plan.table)
+                            .iter()
+                            .map(dxsynth::rules::RuleSummary::of)
+                            .collect();
+                        notes.extend(rules.iter().filter_map(|r| mostly_broken(&plan.table, r)));
+                        rules
+                    }
                 },
                 kept: kept.get(&plan.table).cloned(),
                 semantic: def
@@ -176,6 +188,19 @@ impl Summary {
         }
         text
     }
+}
+
+/// A note on a declared rule most real rows break: generation holds every synthetic row to
+/// it, so the copy moves away from the real data (and from the rules found beside it).
+fn mostly_broken(table: &str, rule: &dxsynth::rules::RuleSummary) -> Option<String> {
+    let declared = rule.origin == dxsynth::rules::Origin::Declared;
+    (declared && rule.support > 0 && 2 * rule.holding < rule.support).then(|| {
+        format!(
+            "table `{table}`: the declared rule `{}` holds in {} of {} real rows; every \
+             synthetic row will be held to it, away from the real data",
+            rule.rule, rule.holding, rule.support
+        )
+    })
 }
 
 fn count(n: usize, noun: &str) -> String {
