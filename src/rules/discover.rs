@@ -385,7 +385,8 @@ fn ratio_pair<'n, 'a>(
     let (n, min, max) = spread(&mut (0..frame.rows))?;
     // One ratio of 1 in every row is a copy, which a difference says; another one is a fixed
     // multiple (three times the base in every row), which only this rule says.
-    if min == max && min == 1.0 {
+    // A top of 0 wherever the bottom is above 0 bounds the bottom nowhere: no rule.
+    if min == max && (min == 1.0 || max == 0.0) {
         return None;
     }
     let (min, max) = (
@@ -2268,6 +2269,30 @@ mod tests {
         );
         assert!(!rules.iter().any(|r| r.ends_with("in [1, 1]")), "{rules:?}");
         assert!(rules.iter().any(|r| r.contains("in [0, 0]")), "{rules:?}");
+        // An amount that is 0 wherever a balance is above 0 (and paid where it is not).
+        let balance = (0..300i32).map(|i| {
+            if i % 3 == 0 {
+                -1.5 - f64::from(i)
+            } else {
+                0.5 + f64::from(i)
+            }
+        });
+        let paid = (0..300i32).map(|i| if i % 3 == 0 { 2.5 + f64::from(i) } else { 0.0 });
+        let format = ValueFormat::Decimal {
+            min_places: 1,
+            max_places: 1,
+        };
+        let amounts = [
+            numbers(
+                "paid",
+                ColumnKind::Numerical,
+                format.clone(),
+                paid.collect(),
+            ),
+            numbers("balance", ColumnKind::Numerical, format, balance.collect()),
+        ];
+        let rules = found(&amounts);
+        assert!(!rules.iter().any(|r| r.contains(" / ")), "{rules:?}");
     }
 
     fn integers(name: &str, values: impl Iterator<Item = i64>) -> Column {
