@@ -171,11 +171,18 @@ pub fn run_to(
     target.check()?;
     let input = load(schema_file, options.sample_rows, progress)?;
     target.refuse_unreplaceable(input.plan.order.iter().map(|table| table.table.as_str()))?;
-    // Before training, as `generate` refuses it: an output holding a copy of the data.
-    let kept = crate::semantic::keep::decide(&input.schema, &input.tables);
-    let generated = input.plan.order.iter().map(|table| table.table.as_str());
-    let generated = generated.filter(|table| !kept.contains_key(*table));
-    target.refuse_marked(generated, &source_marks(&input))?;
+    // Before training, as `generate` refuses it: an output holding a copy of the data. Only
+    // where a file is a real one does it matter whether its table is kept (training decides
+    // that again).
+    let (marks, tables) = (source_marks(&input), || input.plan.order.iter());
+    if target
+        .refuse_marked(tables().map(|t| t.table.as_str()), &marks)
+        .is_err()
+    {
+        let kept = crate::semantic::keep::decide(&input.schema, &input.tables);
+        let generated = tables().filter(|t| !kept.contains_key(&t.table));
+        target.refuse_marked(generated.map(|t| t.table.as_str()), &marks)?;
+    }
     let headers = input.tables.iter();
     target.refuse_case_clashes(headers.map(|(name, table)| (name.as_str(), &table.header[..])))?;
     // Kept tables are found in training: counted here with their real rows (a hundred at most).
