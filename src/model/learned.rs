@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::drawable::{DrawableLeaves, Pick};
-use super::encode::{COUNT_BINS, Encoder, count_code};
+use super::encode::{COUNT_BINS, Encoder, MAX_BINS, count_code};
 use super::marginal::{IdShape, Marginal, smoothed_quantile};
 use super::runs::Runs;
 use super::tree::{Feature, FlatTree, Tree, TreeParams};
@@ -1007,10 +1007,19 @@ impl TableModel for LearnedModel {
         for (row, leaf) in self.length_leaves(sequence, parent).into_iter().enumerate() {
             by_leaf[leaf].push(row);
         }
+        // Where nearly every real parent had no children, parents drawn the same number wait
+        // in line by their leaf's mean; elsewhere in the random order `rank_matched` gives.
+        let sparse = nearly_all_childless(sequence.length_leaves.iter().flatten().copied());
+        let leaf_ranks = ranks_by_mean(&sequence.length_leaves);
+        let leaves = sequence.length_leaves.len();
         let mut propensity = vec![0; parent.rows];
-        for (rows, counts) in by_leaf.iter().zip(&sequence.length_leaves) {
+        for ((rows, counts), rank) in by_leaf.iter().zip(&sequence.length_leaves).zip(leaf_ranks) {
             for (row, count) in rows.iter().zip(stratified(counts, rows.len(), rng)) {
-                propensity[*row] = count;
+                propensity[*row] = if sparse {
+                    count.saturating_mul(leaves).saturating_add(rank)
+                } else {
+                    count
+                };
             }
         }
         let all: Vec<usize> = sequence.length_leaves.iter().flatten().copied().collect();
@@ -2273,19 +2282,9 @@ fn train_lengths(
             parents_per_code: None,
         })
         .collect();
-    let count_encoder = Encoder::numeric(counts.iter().map(|&c| c as f64));
-    let classes: Vec<u16> = counts
-        .iter()
-        .map(|&c| u16::from(count_encoder.encode(&Value::Number(c as f64))))
-        .collect();
+    let (classes, class_count) = count_classes(counts);
     let rows: Vec<u32> = (0..counts.len() as u32).collect();
-    let (tree, leaves) = Tree::fit(
-        &features,
-        &classes,
-        count_encoder.bins().max(COUNT_BINS),
-        rows,
-        params,
-    );
+    let (tree, leaves) = Tree::fit(&features, &classes, class_count, rows, params);
     // Sorted: sampling ignores the order, and a saved model then does not tie counts to rows.
     let leaf_counts = leaves
         .iter()
@@ -2296,6 +2295,67 @@ fn train_lengths(
         })
         .collect();
     (tree, leaf_counts)
+}
+
+/// The rank of each leaf's mean number of children among the leaves (0 for the smallest; ties
+/// in leaf order): of parents drawn the same number of children, those of a leaf whose real
+/// parents had more on average come first in line for the larger ones, so the few large counts
+/// of a leaf holding every busy parent (three origin airports among thirty) stay with
+/// parents that look like them when its synthetic parents drew fewer of them.
+fn ranks_by_mean(leaves: &[Vec<usize>]) -> Vec<usize> {
+    let mean =
+        |counts: &Vec<usize>| counts.iter().sum::<usize>() as f64 / counts.len().max(1) as f64;
+    let mut order: Vec<usize> = (0..leaves.len()).collect();
+    order.sort_by(|&a, &b| {
+        mean(&leaves[a])
+            .total_cmp(&mean(&leaves[b]))
+            .then(a.cmp(&b))
+    });
+    let mut ranks = vec![0; leaves.len()];
+    for (rank, leaf) in order.into_iter().enumerate() {
+        ranks[leaf] = rank;
+    }
+    ranks
+}
+
+/// Whether nearly every parent has no children (a flight table's three origin airports among
+/// 1,458): so many that every quantile of the counts is zero (past `MAX_BINS - 1` of each
+/// `MAX_BINS`), and the counts' bins cannot tell a busy parent from an idle one.
+fn nearly_all_childless(counts: impl Iterator<Item = usize>) -> bool {
+    let (mut parents, mut idle) = (0usize, 0usize);
+    for count in counts {
+        parents += 1;
+        idle += usize::from(count == 0);
+    }
+    idle < parents && idle > (MAX_BINS - 1) * parents / MAX_BINS
+}
+
+/// The class of each parent's number of children for the length tree, and the number of
+/// classes: the children counts' quantile bins, except where [`nearly_all_childless`]: there
+/// a parent without children is a class of its own, beside the bins of the counts of those with
+/// some, so the tree can learn which parents have children at all.
+fn count_classes(counts: &[usize]) -> (Vec<u16>, usize) {
+    let number = |count: usize| Value::Number(count as f64);
+    if !nearly_all_childless(counts.iter().copied()) {
+        let all = Encoder::numeric(counts.iter().map(|&c| c as f64));
+        let classes = counts
+            .iter()
+            .map(|&c| u16::from(all.encode(&number(c))))
+            .collect();
+        return (classes, all.bins().max(COUNT_BINS));
+    }
+    let some = Encoder::numeric(counts.iter().filter(|&&c| c > 0).map(|&c| c as f64));
+    let classes = counts
+        .iter()
+        .map(|&c| {
+            if c == 0 {
+                0
+            } else {
+                1 + u16::from(some.encode(&number(c)))
+            }
+        })
+        .collect();
+    (classes, (some.bins() + 1).max(COUNT_BINS))
 }
 
 #[cfg(test)]
@@ -2560,6 +2620,37 @@ mod tests {
 
     /// Training time follows the number of features trees are fitted over: it must grow
     /// linearly with the columns, not with their square.
+    #[test]
+    fn parents_without_children_are_a_class_of_their_own_when_nearly_all_are() {
+        // Three busy parents among 300: every quantile of the counts is zero.
+        let mut counts = vec![0; 297];
+        counts.extend([600, 650, 700]);
+        let (classes, class_count) = count_classes(&counts);
+        assert!(classes[..297].iter().all(|&c| c == 0));
+        assert!(
+            classes[297..]
+                .iter()
+                .all(|&c| c > 0 && usize::from(c) < class_count)
+        );
+        // Counts whose quantiles already tell zero apart keep their quantile bins.
+        let spread: Vec<usize> = (0..300).map(|i| i % 7).collect();
+        let all = Encoder::numeric(spread.iter().map(|&c| c as f64));
+        assert!(!nearly_all_childless(spread.iter().copied()));
+        assert!(!nearly_all_childless([0, 0, 0].into_iter()));
+        let (classes, _) = count_classes(&spread);
+        for (count, class) in spread.iter().zip(classes) {
+            assert_eq!(class, u16::from(all.encode(&Value::Number(*count as f64))));
+        }
+    }
+
+    #[test]
+    fn leaves_rank_by_their_mean_number_of_children() {
+        let leaves = vec![vec![0, 0, 9], vec![1, 1, 1], vec![0, 0, 0, 30], vec![2]];
+        // Means 3, 1, 7.5, 2.
+        assert_eq!(ranks_by_mean(&leaves), vec![2, 0, 3, 1]);
+        assert_eq!(ranks_by_mean(&[vec![1], vec![1]]), vec![0, 1]);
+    }
+
     #[test]
     fn features_per_column_are_bounded() {
         for (columns, sequential) in [(10, true), (64, false), (5_000, true), (5_000, false)] {
