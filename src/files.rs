@@ -75,6 +75,57 @@ pub fn replaceable(path: &Path) -> Result<(), String> {
     }
 }
 
+/// How [`write_replacing`] puts a file in place.
+#[derive(Debug, Clone, Copy)]
+pub struct Placing<'a> {
+    /// The start of the temporary file's name (`.dxsynth-model-`).
+    pub prefix: &'a str,
+    /// `rw-r--r--` (a schema, a report) rather than the temporary file's owner-only mode (a
+    /// model file, learned from the real data).
+    pub readable_by_all: bool,
+    /// Whether a file already at the path is replaced; if not, the write fails with
+    /// [`std::io::ErrorKind::AlreadyExists`].
+    pub replace: bool,
+}
+
+/// Writes `bytes` to a new file beside `path` (removed if the process is interrupted
+/// meanwhile) and renames it into place: a failed write leaves no half-written file, and a
+/// link at `path` (symbolic or hard, say to a real table) is replaced, never written through.
+pub fn write_replacing(path: &Path, bytes: &[u8], placing: Placing<'_>) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let create = || {
+        tempfile::Builder::new()
+            .prefix(placing.prefix)
+            .tempfile_in(dir)
+    };
+    let (mut file, _registered) = Temporary::create(create, tempfile::NamedTempFile::path)?;
+    if placing.readable_by_all {
+        readable_by_all(file.as_file())?;
+    }
+    std::io::Write::write_all(&mut file, bytes)?;
+    file.as_file().sync_all()?;
+    let placed = if placing.replace {
+        file.persist(path)
+    } else {
+        file.persist_noclobber(path)
+    };
+    placed.map(|_| ()).map_err(|err| err.error)
+}
+
+#[cfg(unix)]
+fn readable_by_all(file: &std::fs::File) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(std::fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn readable_by_all(_file: &std::fs::File) -> std::io::Result<()> {
+    Ok(())
+}
+
 /// Reads a whole regular file of at most `limit` bytes.
 pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
     let size = regular_file(path)?;
@@ -248,6 +299,28 @@ pub fn remove_temporaries() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_written_in_place_of_a_link_leaves_the_linked_file_alone() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let real = dir.path().join("real.csv");
+        std::fs::write(&real, "a\n1\n").expect("write");
+        let (soft, hard) = (dir.path().join("soft.html"), dir.path().join("hard.html"));
+        std::os::unix::fs::symlink(&real, &soft).expect("symlink");
+        std::fs::hard_link(&real, &hard).expect("hard link");
+        for link in [&soft, &hard] {
+            let placing = Placing {
+                prefix: ".test-",
+                readable_by_all: true,
+                replace: true,
+            };
+            write_replacing(link, b"<html>", placing).expect("written");
+            assert_eq!(std::fs::read(link).expect("read"), b"<html>");
+        }
+        assert_eq!(std::fs::read(&real).expect("read"), b"a\n1\n");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).expect("list").collect();
+        assert_eq!(left.len(), 3, "no temporary file left beside them");
+    }
 
     #[test]
     fn devices_fifos_and_folders_are_not_regular_files() {

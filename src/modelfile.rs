@@ -24,7 +24,6 @@
 //! The length and the checksum turn truncation and corruption into clear errors instead of
 //! garbage models.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -90,26 +89,16 @@ pub fn save(path: &Path, models: &Models) -> Result<u64> {
         path: dir.clone(),
         source,
     })?;
-    let io = |context: &'static str| {
-        let path = path.to_path_buf();
-        move |source| Error::Io {
-            context,
-            path,
-            source,
-        }
+    let placing = crate::files::Placing {
+        prefix: ".dxsynth-model-",
+        readable_by_all: false,
+        replace: true,
     };
-    let create = || {
-        tempfile::Builder::new()
-            .prefix(".dxsynth-model-")
-            .tempfile_in(&dir)
-    };
-    let (mut file, _registered) =
-        crate::files::Temporary::create(create, tempfile::NamedTempFile::path)
-            .map_err(io("cannot create a temporary file beside"))?;
-    file.write_all(&bytes).map_err(io("cannot write"))?;
-    file.as_file().sync_all().map_err(io("cannot write"))?;
-    file.persist(path)
-        .map_err(|err| io("cannot move the model file into")(err.error))?;
+    crate::files::write_replacing(path, &bytes, placing).map_err(|source| Error::Io {
+        context: "cannot write",
+        path: path.to_path_buf(),
+        source,
+    })?;
     Ok(bytes.len() as u64)
 }
 

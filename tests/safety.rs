@@ -217,6 +217,51 @@ fn what_a_table_file_would_replace_is_refused_and_kept() {
     assert!(leftovers(dir.path()).is_empty());
 }
 
+/// A `report.html` in the output folder that is a link to a real table (symbolic or hard) is
+/// replaced by the report, never written through: the table keeps its bytes. So is an
+/// `evaluate --json` report at such a link outside the evaluated files.
+#[test]
+fn a_report_at_a_link_to_the_real_data_replaces_the_link_not_the_data() {
+    let (dir, data) = bank_folder();
+    let before = snapshot(&data);
+    for soft in [true, false] {
+        let link = |from: &Path, to: &Path| {
+            if soft {
+                std::os::unix::fs::symlink(from, to).expect("symbolic link");
+            } else {
+                std::fs::hard_link(from, to).expect("hard link");
+            }
+        };
+        let out = dir.path().join(format!("out-{soft}"));
+        std::fs::create_dir(&out).expect("mkdir");
+        link(&data.join("accounts.csv"), &out.join("report.html"));
+        let target = format!("../out-{soft}");
+        let run = ["run", "schema.yaml", "-o", &target, "--report", "--quiet"];
+        let (code, _, stderr) = dxsynth_in(&data, &run);
+        assert_eq!(code, 0, "soft {soft}: {stderr}");
+        let report = std::fs::read_to_string(out.join("report.html")).expect("report");
+        assert!(report.starts_with("<!DOCTYPE html>"), "soft {soft}");
+        let json = dir.path().join(format!("{soft}.json"));
+        link(&data.join("loans.csv"), &json);
+        let json = json.to_str().expect("utf-8").to_string();
+        let evaluate = ["evaluate", "schema.yaml", &target, "--json", &json];
+        let (code, _, stderr) = dxsynth_in(&data, &evaluate);
+        // `evaluate` is told the report's path, and refuses a link to an input as the input.
+        assert_eq!(code, 2, "soft {soft}: {stderr}");
+        assert!(stderr.contains("is the input `loans.csv`"), "{stderr}");
+        assert_eq!(
+            snapshot(&data),
+            before,
+            "soft {soft}: the real data changed"
+        );
+        assert!(
+            leftovers(&out).is_empty(),
+            "soft {soft}: {:?}",
+            leftovers(&out)
+        );
+    }
+}
+
 /// `.` (or a path resolving to the current folder or above it) is refused before any work: the
 /// output takes the folder's place whole, which would strand the shell in a deleted folder. A
 /// path through `..` elsewhere is written where it resolves, its other entries kept.

@@ -498,8 +498,15 @@ pub fn write_reports(
     Ok(())
 }
 
+/// A report is renamed into place like a model file: never half-written, never written
+/// through a link at its path.
 fn write_report(path: &Path, text: &str) -> Result<(), Failure> {
-    std::fs::write(path, text).map_err(|source| {
+    let placing = dxsynth::files::Placing {
+        prefix: ".dxsynth-report-",
+        readable_by_all: true,
+        replace: true,
+    };
+    dxsynth::files::write_replacing(path, text.as_bytes(), placing).map_err(|source| {
         Failure::Library(Error::Io {
             context: "cannot write the report",
             path: path.to_path_buf(),

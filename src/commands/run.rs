@@ -77,7 +77,12 @@ fn evaluate_output(args: &Args, progress: &Bars) -> Outcome {
         evaluate::evaluate(&args.schema, &args.out.output, &EvaluateOptions::default())
     })?;
     let html = args.out.output.join("report.html");
-    write_reports(&evaluation, None, Some(&html))?;
+    write_reports(&evaluation, None, Some(&html)).inspect_err(|_| {
+        eprintln!(
+            "note: the synthetic tables are written in {}; only the report failed",
+            args.out.output.display()
+        );
+    })?;
     if !args.quiet {
         print!("\n{}", evaluation.summary());
         println!("report: {}", html.display());

@@ -35,7 +35,6 @@ mod types;
 mod yaml;
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
@@ -301,47 +300,22 @@ pub fn write(path: &Path, text: &str, force: bool) -> Result<()> {
         path: path.to_path_buf(),
         what,
     })?;
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
+    let placing = crate::files::Placing {
+        prefix: ".dxsynth-schema-",
+        readable_by_all: true,
+        replace: force,
     };
-    let io = |context: &'static str| {
-        move |source: std::io::Error| Error::Io {
-            context,
-            path: path.to_path_buf(),
-            source,
-        }
-    };
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(io("cannot write"))?;
-    readable_by_all(file.as_file()).map_err(io("cannot write"))?;
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.as_file().sync_all())
-        .map_err(io("cannot write"))?;
-    if force {
-        file.persist(path)
-            .map_err(|err| io("cannot write")(err.error))?;
-    } else {
-        file.persist_noclobber(path).map_err(|err| {
-            if err.error.kind() == std::io::ErrorKind::AlreadyExists {
-                Error::OutputExists(path.to_path_buf())
-            } else {
-                io("cannot write")(err.error)
+    crate::files::write_replacing(path, text.as_bytes(), placing).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::OutputExists(path.to_path_buf())
+        } else {
+            Error::Io {
+                context: "cannot write",
+                path: path.to_path_buf(),
+                source,
             }
-        })?;
-    }
-    Ok(())
-}
-
-/// A schema is not secret: give it the usual `rw-r--r--` rather than the temporary file's
-/// owner-only mode.
-#[cfg(unix)]
-fn readable_by_all(file: &std::fs::File) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(std::fs::Permissions::from_mode(0o644))
-}
-
-#[cfg(not(unix))]
-fn readable_by_all(_file: &std::fs::File) -> std::io::Result<()> {
+        }
+    })?;
     Ok(())
 }
 
