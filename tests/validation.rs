@@ -1011,8 +1011,9 @@ fn a_kept_table_over_a_parent_that_must_be_synthesized_is_refused() {
 }
 
 /// Declared rules are checked against their columns' types, and two declared about the same
-/// columns are refused (one silently replaced the other): fitted anyway, a day difference
-/// between a number and a date turned the number into seconds since 1970.
+/// columns are refused (one silently replaced the other), as is a rule both added and switched
+/// off: fitted anyway, a day difference between a number and a date turned the number into
+/// seconds since 1970.
 #[test]
 fn declared_rules_of_the_wrong_types_or_twice_about_the_same_columns_are_refused() {
     let mut csv = String::from("id,a,b,d\n");
@@ -1042,6 +1043,8 @@ fn declared_rules_of_the_wrong_types_or_twice_about_the_same_columns_are_refused
                     - "d <= d"
                     - "b = a * d"
                     - "a in periods of d"
+                  off:
+                    - "a < b"
             "#,
         ),
     ]);
@@ -1066,8 +1069,16 @@ fn declared_rules_of_the_wrong_types_or_twice_about_the_same_columns_are_refused
         &["a in periods of d", "a category or flag and a datetime"],
     );
     assert!(
-        !stderr.lines().any(|l| l.contains("rule `a < b`")),
+        !stderr
+            .lines()
+            .any(|l| l.contains("`rules.add`: rule `a < b`")),
         "the first of two is not the problem:\n{stderr}"
+    );
+    // Added and switched off at once: the addition would silently win.
+    assert_reported(
+        &stderr,
+        "table `t`, parameter `rules.off`",
+        &["rule `a < b`", "in `rules.add`", "keep one"],
     );
 }
 

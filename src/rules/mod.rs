@@ -880,6 +880,16 @@ pub fn check_section(
             .collect();
         let found_all = missing.is_empty();
         problems.extend(missing.into_iter().map(problem));
+        // `rules.add` comes first: every declared rule is known by now.
+        let identity = kind.identity();
+        if parameter == "rules.off"
+            && let Some((_, added)) = declared.iter().find(|(other, _)| *other == identity)
+        {
+            problems.push(problem(format!(
+                "`{added}` is declared about the same columns in `rules.add`, and would \
+                 silently win: keep one of the two"
+            )));
+        }
         if parameter != "rules.add" || !found_all {
             continue;
         }
@@ -887,7 +897,6 @@ pub fn check_section(
         if let Some(message) = mistyped(&kind, typed.collect()) {
             problems.push(problem(message));
         }
-        let identity = kind.identity();
         match declared.iter().find(|(other, _)| *other == identity) {
             Some((_, earlier)) => problems.push(problem(format!(
                 "`{earlier}` is declared about the same columns: keep one of the two"
