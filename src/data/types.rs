@@ -279,11 +279,26 @@ pub fn check_pattern(pattern: &str) -> Result<(), String> {
     let written = write_datetime(1_000_000_000.5, pattern, Some(3600))?;
     // `%Y` alone (or `%H`) writes a value that names no date or time of day to read back:
     // every real value would then fail to read.
-    if parse_datetime(&written, pattern).is_none() {
+    let Some(read) = parse_datetime(&written, pattern) else {
         return Err(format!(
             "`{pattern}` cannot read back what it writes (`{written}`): a datetime pattern \
              needs a whole date (`%Y-%m-%d`) or time of day (`%H:%M`); a column of years or \
              hours alone is numerical"
+        ));
+    };
+    // Read back, the value must write the same text: `%I` without `%p` reads the date alone,
+    // and every real time of day was lost.
+    let rewritten = write_datetime(read, pattern, has_offset(pattern).then_some(3600))?;
+    if rewritten != written {
+        let twelve_hours = ["%I", "%l"].iter().any(|item| pattern.contains(item))
+            && !["%p", "%P"].iter().any(|item| pattern.contains(item));
+        let hint = if twelve_hours {
+            "an hour of 1 to 12 (`%I`) needs AM or PM (`%p`) to be read; `%H` is 0 to 23"
+        } else {
+            "give the pattern the values are written in"
+        };
+        return Err(format!(
+            "`{pattern}` reads what it writes (`{written}`) back as `{rewritten}`: {hint}"
         ));
     }
     Ok(())
@@ -901,6 +916,19 @@ mod tests {
                 "{text} with {pattern}"
             );
         }
+    }
+
+    #[test]
+    fn a_pattern_must_read_back_the_time_it_writes() {
+        for pattern in DATE_PATTERNS.iter().chain(DATETIME_PATTERNS) {
+            assert_eq!(check_pattern(pattern), Ok(()), "{pattern}");
+        }
+        for pattern in ["%Y-%m-%d %I:%M %p", "%d.%m.%Y %H:%M:%S%.3f %:z", "%s"] {
+            assert_eq!(check_pattern(pattern), Ok(()), "{pattern}");
+        }
+        let twelve = check_pattern("%Y-%m-%d %I:%M").unwrap_err();
+        assert!(twelve.contains("back as `2001-09-09 12:00`"), "{twelve}");
+        assert!(twelve.contains("`%p`"), "{twelve}");
     }
 
     #[test]
