@@ -230,6 +230,48 @@ fn the_schema_switches_rules_off_and_adds_them() {
     assert!(measured.contains_key("invoices: minute = sched % 100"));
 }
 
+/// Planted: every balance below its income (income / balance from 1.1 to 3.6), and a declared
+/// `income / balance in [0.5, 0.9]` that no real row keeps. The declared rule replaces what was
+/// found about its columns, and every synthetic row keeps it; the found `balance < income` beat
+/// it in every row (0 of 600 kept).
+#[test]
+fn a_declared_rule_the_real_rows_break_replaces_the_rules_found_on_its_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = dxsynth::sampling::rng_for(SEED, "declared against found");
+    let mut accounts = String::from("id,income,balance,age\n");
+    for id in 1..=400 {
+        let income: f64 = rng.random_range(20_000.0..100_000.0);
+        let balance = income / rng.random_range(1.1..3.6);
+        let age = rng.random_range(18..90);
+        let _ = writeln!(accounts, "{id},{income:.2},{balance:.2},{age}");
+    }
+    std::fs::write(dir.path().join("accounts.csv"), accounts).unwrap();
+    let schema = dir.path().join("schema.yaml");
+    std::fs::write(
+        &schema,
+        "tables:\n  accounts:\n    path: accounts.csv\n    primary_key: id\n    rules:\n      \
+         add: [\"income / balance in [0.5, 0.9]\"]\n",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    run_model(&schema, out.path(), SEED, ModelKind::Learned);
+    let measured = adherence(&schema, out.path());
+    let (real, synthetic) = measured["accounts: income / balance in [0.5, 0.9]"];
+    assert_eq!(real, 0.0);
+    assert!(
+        synthetic >= 0.99,
+        "the declared rule is kept in {synthetic}"
+    );
+    let rows = common::Csv::read(&out.path().join("accounts.csv"));
+    let income = common::numbers(&rows.column("income"));
+    let balance = common::numbers(&rows.column("balance"));
+    let above = income.iter().zip(&balance).filter(|(i, b)| b > i).count();
+    assert!(
+        above * 100 >= 99 * income.len(),
+        "{above} balances above income"
+    );
+}
+
 #[test]
 fn bad_rules_are_reported_with_table_and_rule() {
     let dir = tempfile::tempdir().unwrap();

@@ -50,11 +50,27 @@ pub fn rules_of(frame: &Frame<'_>, overrides: &Overrides, min_count: usize) -> V
     rules.retain(|rule| !overrides.off.contains(&rule.kind.identity()));
     for template in &overrides.add {
         if let Some(rule) = fit(template, frame, min_count) {
-            rules.retain(|found| found.kind.identity() != rule.kind.identity());
+            let overriding = rule.holding < rule.support;
+            rules.retain(|found| {
+                found.origin == Origin::Declared
+                    || (found.kind.identity() != rule.kind.identity()
+                        && !(overriding && shares_a_column(found, &rule)))
+            });
             rules.push(rule);
         }
     }
     rules
+}
+
+/// Whether two rules name a column in common. A declared rule some real rows break moves the
+/// data away from what was found about its columns, and replaces those found rules: kept, a
+/// found `balance < income` beat a declared `income / balance in [0.5, 0.9]` in every row.
+fn shares_a_column(a: &Rule, b: &Rule) -> bool {
+    let theirs = b.kind.columns();
+    a.kind
+        .columns()
+        .iter()
+        .any(|column| theirs.contains(column))
 }
 
 /// Every rule found in the frame (see the module's documentation).
