@@ -144,6 +144,26 @@ pub enum Error {
         /// The most rows one run may make.
         limit: f64,
     },
+    /// A generation expected to hold more memory at its peak than the process may take: refused
+    /// before any work rather than aborting on allocation halfway.
+    #[error(
+        "making the output would hold at least {} of memory at once (table `{table}`: {} rows \
+         made whole), more than the {} this process may still take; ask for fewer rows or a \
+         smaller scale",
+        gigabytes(*.needed),
+        about(*.rows),
+        gigabytes(*.available as f64)
+    )]
+    TooMuchMemory {
+        /// Bytes expected at the peak.
+        needed: f64,
+        /// Bytes available.
+        available: u64,
+        /// The table holding the most.
+        table: String,
+        /// Its rows.
+        rows: f64,
+    },
     /// A file that is only written when it does not exist yet, exists.
     #[error("`{}` already exists", .0.display())]
     OutputExists(PathBuf),
@@ -208,6 +228,7 @@ impl Error {
             | Error::RowCounts(_)
             | Error::GivenRows(_)
             | Error::TooManyRows { .. }
+            | Error::TooMuchMemory { .. }
             | Error::UnknownTables { .. }
             | Error::OutputExists(_)
             | Error::NotAFile { .. }
@@ -353,6 +374,11 @@ fn short_number(x: f64) -> String {
         true => x.to_string(),
         false => format!("{x:.3e}"),
     }
+}
+
+/// Bytes in a message: `12.3 GB`.
+fn gigabytes(bytes: f64) -> String {
+    format!("{:.1} GB", bytes / 1e9)
 }
 
 /// An estimate in a message: `about 3.000e12`, or `more than 1e308` past what a number holds.

@@ -187,12 +187,13 @@ pub fn run_to(
     target.refuse_case_clashes(headers.map(|(name, table)| (name.as_str(), &table.header[..])))?;
     // Kept tables are found in training: counted here with their real rows (a hundred at most).
     let real_rows = |table: &str| input.real_rows(table);
+    let cells = |table: &str| input.tables.get(table).map_or(1, |t| t.header.len());
     check_size(
         &input.plan,
         real_rows,
         |_| None,
-        options.scale,
-        &options.rows,
+        cells,
+        (options.scale, &options.rows),
     )?;
     let models = train_validated(input, &options.train(), progress);
     crate::memory::release_freed();

@@ -637,7 +637,7 @@ fn keys_written_twice_are_errors_naming_the_key() {
     }
 }
 
-// 8. Resource exhaustion refused up front.
+// 8. Resource exhaustion refused up front: rows past the cap, and past the memory left.
 
 #[test]
 fn absurd_sizes_are_refused_before_any_work() {
@@ -684,6 +684,25 @@ fn absurd_sizes_are_refused_before_any_work() {
         .filter_map(|entry| entry.ok())
         .any(|entry| entry.file_name().to_string_lossy().starts_with(".dxsynth"));
     assert!(!staging, "no staging folder left behind");
+    // Within the cap on rows, but more than memory allows (here a 1 GB address space): 5
+    // million accounts made whole aborted on allocation, a staging folder left behind.
+    let generate = format!(
+        "ulimit -v 1000000 && exec '{}' generate m.bin -o o --rows accounts=5000000",
+        env!("CARGO_BIN_EXE_dxsynth")
+    );
+    let output = Command::new("bash")
+        .current_dir(dir.path())
+        .args(["-c", &generate])
+        .output()
+        .expect("bash runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("of memory at once (table `accounts`"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("o").exists());
+    assert!(leftovers(dir.path()).is_empty(), "nothing left behind");
     // A model file claiming 10^9 rows loads (it is only a number) but does not generate.
     let mut models = trained("schemas/bank_two_tables.yaml");
     models.tables["accounts"].real_rows = 1_000_000_000;
