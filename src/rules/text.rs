@@ -414,6 +414,11 @@ fn parse_empty(then: &str, when: &str) -> Result<RuleKind, String> {
     })
 }
 
+/// The most days between two datetimes of the years 0 to 9999, where datetimes are held: a
+/// difference rule whose bounds all lie further apart can hold in no row, and drawn to it, a
+/// row's dates left the calendar (a late failure naming the column's format).
+const MAX_DAYS_APART: f64 = 3_652_425.0;
+
 fn parse_difference(left: &str, right: &str) -> Result<RuleKind, String> {
     let (to, from) = left
         .split_once(" - ")
@@ -425,6 +430,12 @@ fn parse_difference(left: &str, right: &str) -> Result<RuleKind, String> {
     };
     let scale = if days { 86_400.0 } else { 1.0 };
     let (min, max) = range(bounds, scale)?;
+    if days && (min > MAX_DAYS_APART * scale || max < -MAX_DAYS_APART * scale) {
+        return Err(format!(
+            "no two datetimes of the years 0 to 9999 are that far apart (at most \
+             {MAX_DAYS_APART} days): give bounds within [-{MAX_DAYS_APART}, {MAX_DAYS_APART}] days"
+        ));
+    }
     Ok(RuleKind::Difference {
         from: col(from)?,
         to: col(to)?,
@@ -764,6 +775,14 @@ mod tests {
         assert!(parse("a - b in [0, inf]").is_err());
         assert!(parse("a - b in [NaN, 1]").is_err());
         assert!(parse("a - b in [0, 1e304] days").is_err());
+        let far = parse("date - accounts.opened in [-1e12, -1e11] days").unwrap_err();
+        assert!(far.contains("that far apart"), "{far}");
+        assert!(parse("a - b in [3652426, 4e6] days").is_err());
+        assert!(parse("a - b in [0, 1e9] days").is_ok(), "reachable in part");
+        assert!(
+            parse("a - b in [-1e12, -1e11]").is_ok(),
+            "numbers, not days"
+        );
         assert!(
             parse("tax / paid in [-0.5, 0.09]").is_err(),
             "a ratio of amounts"
