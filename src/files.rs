@@ -80,9 +80,10 @@ pub fn replaceable(path: &Path) -> Result<(), String> {
 pub struct Placing<'a> {
     /// The start of the temporary file's name (`.dxsynth-model-`).
     pub prefix: &'a str,
-    /// `rw-r--r--` (a schema, a report) rather than the temporary file's owner-only mode (a
-    /// model file, learned from the real data).
-    pub readable_by_all: bool,
+    /// Readable by its owner only (a model file, learned from the real data); otherwise the
+    /// mode a new file gets (`rw-rw-rw-` less the umask: a schema, a report), or the mode of
+    /// the regular file it replaces.
+    pub private: bool,
     /// Whether a file already at the path is replaced; if not, the write fails with
     /// [`std::io::ErrorKind::AlreadyExists`].
     pub replace: bool,
@@ -91,19 +92,26 @@ pub struct Placing<'a> {
 /// Writes `bytes` to a new file beside `path` (removed if the process is interrupted
 /// meanwhile) and renames it into place: a failed write leaves no half-written file, and a
 /// link at `path` (symbolic or hard, say to a real table) is replaced, never written through.
+/// For a regular file or none: the caller writes through a device or a FIFO itself.
 pub fn write_replacing(path: &Path, bytes: &[u8], placing: Placing<'_>) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
+    let replaced = std::fs::metadata(path)
+        .ok()
+        .filter(std::fs::Metadata::is_file);
     let create = || {
-        tempfile::Builder::new()
-            .prefix(placing.prefix)
-            .tempfile_in(dir)
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(placing.prefix);
+        if !placing.private {
+            shared_mode(&mut builder);
+        }
+        builder.tempfile_in(dir)
     };
     let (mut file, _registered) = Temporary::create(create, tempfile::NamedTempFile::path)?;
-    if placing.readable_by_all {
-        readable_by_all(file.as_file())?;
+    if let (false, Some(replaced)) = (placing.private, replaced) {
+        file.as_file().set_permissions(replaced.permissions())?;
     }
     std::io::Write::write_all(&mut file, bytes)?;
     file.as_file().sync_all()?;
@@ -115,16 +123,16 @@ pub fn write_replacing(path: &Path, bytes: &[u8], placing: Placing<'_>) -> std::
     placed.map(|_| ()).map_err(|err| err.error)
 }
 
+/// Has a new shared file created with `rw-rw-rw-` less the umask, as `std::fs::write` does
+/// (a temporary file is otherwise its owner's only).
 #[cfg(unix)]
-fn readable_by_all(file: &std::fs::File) -> std::io::Result<()> {
+fn shared_mode(builder: &mut tempfile::Builder<'_, '_>) {
     use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(std::fs::Permissions::from_mode(0o644))
+    builder.permissions(std::fs::Permissions::from_mode(0o666));
 }
 
 #[cfg(not(unix))]
-fn readable_by_all(_file: &std::fs::File) -> std::io::Result<()> {
-    Ok(())
-}
+fn shared_mode(_builder: &mut tempfile::Builder<'_, '_>) {}
 
 /// Reads a whole regular file of at most `limit` bytes.
 pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
@@ -311,7 +319,7 @@ mod tests {
         for link in [&soft, &hard] {
             let placing = Placing {
                 prefix: ".test-",
-                readable_by_all: true,
+                private: false,
                 replace: true,
             };
             write_replacing(link, b"<html>", placing).expect("written");

@@ -107,23 +107,24 @@ fn rows_per_table(
 const HELD_BYTES_PER_CELL: f64 = 48.0;
 const HELD_BYTES_PER_PART_ROW: f64 = 16.0;
 
-/// The memory a generation is expected to hold at its peak, at the least: every table but a
-/// sequential one no later table reads is made whole (a table without a parent, and a parent of
-/// a later table), its `cells` per row (columns and keys) held at once; a sequential table no
-/// later table reads is made in parts, holding its keys. Returns the bytes and the table
-/// holding the most, with its rows.
+/// The memory a generation is expected to hold at its peak, at the least: the table that takes
+/// the most while it is made. Every table but a sequential one no later table reads is made
+/// whole (a table without a parent, a parent of a later table), its `cells` per row (columns
+/// and keys) held at once; a sequential table no later table reads is made in parts, holding
+/// its keys. Tables made before it may be released by then (each is held only until its last
+/// reader is made, with the columns later tables read), so they are not counted. Returns the
+/// bytes, and the table with its rows.
 fn held_memory(
     plan: &Plan,
     rows: &[f64],
     cells: impl Fn(&str) -> usize,
-) -> (f64, Option<(String, f64)>) {
+) -> Option<(f64, String, f64)> {
     let read_later = |index: usize, name: &str| {
         plan.order[index + 1..]
             .iter()
             .any(|later| later.relationships().iter().any(|r| r.parent == name))
     };
-    let mut total = 0.0;
-    let mut largest: Option<(String, f64, f64)> = None;
+    let mut largest: Option<(f64, String, f64)> = None;
     for (index, (table, &rows)) in plan.order.iter().zip(rows).enumerate() {
         let name = table.table.as_str();
         let in_parts =
@@ -133,12 +134,11 @@ fn held_memory(
         } else {
             rows * cells(name).max(1) as f64 * HELD_BYTES_PER_CELL
         };
-        total += bytes;
-        if largest.as_ref().is_none_or(|(_, _, most)| bytes > *most) {
-            largest = Some((name.to_string(), rows, bytes));
+        if largest.as_ref().is_none_or(|(most, _, _)| bytes > *most) {
+            largest = Some((bytes, name.to_string(), rows));
         }
     }
-    (total, largest.map(|(name, rows, _)| (name, rows)))
+    largest
 }
 
 /// Refuses, before any work, a generation expected to exceed [`MAX_ROWS`] ([`expected_rows`]):
@@ -148,13 +148,12 @@ pub fn check_size(
     plan: &Plan,
     real_rows: impl Fn(&str) -> usize,
     kept_rows: impl Fn(&str) -> Option<usize>,
-    cells: impl Fn(&str) -> usize,
-    (scale, targets): (f64, &RowTargets),
+    scale: f64,
+    targets: &RowTargets,
 ) -> Result<()> {
-    let rows = rows_per_table(plan, &real_rows, &kept_rows, scale, targets);
-    let estimate: f64 = rows.iter().sum();
+    let estimate = expected_rows(plan, &real_rows, &kept_rows, scale, targets);
     if estimate <= MAX_ROWS {
-        return check_memory(held_memory(plan, &rows, cells), crate::memory::available());
+        return Ok(());
     }
     let asked: Vec<Problem> = plan
         .order
@@ -186,12 +185,9 @@ pub fn check_size(
 
 /// Refuses a generation whose [`held_memory`] is more than the memory `available` to it
 /// ([`crate::memory::available`]): it would abort on allocation halfway.
-fn check_memory(
-    (needed, largest): (f64, Option<(String, f64)>),
-    available: Option<u64>,
-) -> Result<()> {
-    match (available, largest) {
-        (Some(available), Some((table, rows))) if needed > available as f64 => {
+fn check_memory(held: Option<(f64, String, f64)>, available: Option<u64>) -> Result<()> {
+    match (available, held) {
+        (Some(available), Some((needed, table, rows))) if needed > available as f64 => {
             Err(Error::TooMuchMemory {
                 needed,
                 available,
@@ -211,8 +207,14 @@ pub fn check_models_size(models: &Models, scale: f64, targets: &RowTargets) -> R
         let trained = models.tables.get(table)?;
         trained.kept.as_ref().map(|kept| kept.rows)
     };
+    check_size(&models.plan, real_rows, kept_rows, scale, targets)?;
+    // Only once trained: a table kept (a calendar) comes out with its stored rows.
+    let rows = rows_per_table(&models.plan, real_rows, kept_rows, scale, targets);
     let cells = |table: &str| models.tables.get(table).map_or(1, |t| t.header.len());
-    check_size(&models.plan, real_rows, kept_rows, cells, (scale, targets))
+    check_memory(
+        held_memory(&models.plan, &rows, cells),
+        crate::memory::available(),
+    )
 }
 
 /// What generation keeps of the tables it has made.
@@ -1681,8 +1683,7 @@ mod tests {
         assert_eq!(rows(3.0, &asked, Some(5)), 2100.0 + 5.0 + 60.0);
         let huge = RowTargets::from_pairs([("c".to_string(), 10_000_000_000)]).expect("count");
         let kept_rows = |_: &str| None;
-        let cells = |_: &str| 1;
-        match check_size(&plan, real, kept_rows, cells, (1.0, &huge)) {
+        match check_size(&plan, real, kept_rows, 1.0, &huge) {
             Err(Error::RowCounts(Problems(problems))) => {
                 assert_eq!(problems.len(), 1);
                 assert_eq!(problems[0].table.as_deref(), Some("c"));
@@ -1690,23 +1691,29 @@ mod tests {
             other => panic!("refused as rows asked for: {other:?}"),
         }
         assert!(matches!(
-            check_size(&plan, real, kept_rows, cells, (1e9, &none)),
+            check_size(&plan, real, kept_rows, 1e9, &none),
             Err(Error::TooManyRows { .. })
         ));
-        assert!(check_size(&plan, real, kept_rows, cells, (1e3, &asked)).is_ok());
-        // Memory: `l` (read by no later table) is made in parts and holds its keys; the others
-        // are made whole, four cells a row.
+        assert!(check_size(&plan, real, kept_rows, 1e5, &asked).is_ok());
+        // Memory: the table that takes the most while it is made, `o` (a parent, made whole,
+        // four cells a row); `l` (read by no later table) is made in parts and holds its keys.
         let per_table = rows_per_table(&plan, real, kept_rows, 1.0, &none);
-        let (needed, largest) = held_memory(&plan, &per_table, |_| 4);
-        let whole = (10.0 + 40.0 + 5.0 + 20.0) * 4.0 * HELD_BYTES_PER_CELL;
-        assert_eq!(needed, whole + 160.0 * HELD_BYTES_PER_PART_ROW);
-        assert_eq!(largest, Some(("o".to_string(), 40.0)));
+        let held = held_memory(&plan, &per_table, |_| 4);
+        assert_eq!(
+            held,
+            Some((40.0 * 4.0 * HELD_BYTES_PER_CELL, "o".to_string(), 40.0))
+        );
+        let parts = held_memory(&plan, &per_table, |table| if table == "l" { 0 } else { 1 });
+        assert_eq!(
+            parts,
+            Some((160.0 * HELD_BYTES_PER_PART_ROW, "l".to_string(), 160.0))
+        );
         assert!(matches!(
-            check_memory((needed, largest.clone()), Some(10_000)),
+            check_memory(held.clone(), Some(7_000)),
             Err(Error::TooMuchMemory { ref table, .. }) if table == "o"
         ));
-        assert!(check_memory((needed, largest.clone()), Some(20_000)).is_ok());
-        assert!(check_memory((needed, largest), None).is_ok());
+        assert!(check_memory(held.clone(), Some(8_000)).is_ok());
+        assert!(check_memory(held, None).is_ok());
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub fn available() -> Option<u64> {
     }
 }
 
+/// Less memory available than this is taken for a reading that says nothing (64 MiB).
+const PLAUSIBLE_LEAST: u64 = 64 << 20;
+
 /// `MemAvailable` plus `SwapFree` from `/proc/meminfo`, in bytes.
 fn system_available() -> Option<u64> {
     let info = std::fs::read_to_string("/proc/meminfo").ok()?;
@@ -46,7 +49,9 @@ fn system_available() -> Option<u64> {
             .ok()?;
         kib.checked_mul(1024)
     };
-    Some(field("MemAvailable:")?.saturating_add(field("SwapFree:").unwrap_or(0)))
+    let available = field("MemAvailable:")?.saturating_add(field("SwapFree:").unwrap_or(0));
+    // A reading no running system gives (a broken or faked `/proc`) says nothing.
+    (available >= PLAUSIBLE_LEAST).then_some(available)
 }
 
 /// The soft limit on the process's address space, if there is one.
@@ -59,7 +64,10 @@ fn address_space_limit() -> Option<u64> {
         };
         // SAFETY: getrlimit writes the limit into the struct it is given, which lives here.
         let read = unsafe { libc::getrlimit(libc::RLIMIT_AS, &raw mut limit) } == 0;
-        (read && limit.rlim_cur != libc::RLIM_INFINITY).then_some(limit.rlim_cur)
+        // `rlim_t` is 32 bits on some 32-bit targets.
+        #[allow(clippy::useless_conversion)]
+        let current = u64::from(limit.rlim_cur);
+        (read && limit.rlim_cur != libc::RLIM_INFINITY).then_some(current)
     }
     #[cfg(not(target_os = "linux"))]
     None

@@ -91,7 +91,7 @@ pub fn save(path: &Path, models: &Models) -> Result<u64> {
     })?;
     let placing = crate::files::Placing {
         prefix: ".dxsynth-model-",
-        readable_by_all: false,
+        private: true,
         replace: true,
     };
     crate::files::write_replacing(path, &bytes, placing).map_err(|source| Error::Io {

@@ -185,15 +185,15 @@ pub fn run_to(
     }
     let headers = input.tables.iter();
     target.refuse_case_clashes(headers.map(|(name, table)| (name.as_str(), &table.header[..])))?;
-    // Kept tables are found in training: counted here with their real rows (a hundred at most).
+    // Kept tables are found in training: counted here with their real rows times the scale.
+    // Memory is checked once trained (`generate_to`), a kept table (a calendar) at its rows.
     let real_rows = |table: &str| input.real_rows(table);
-    let cells = |table: &str| input.tables.get(table).map_or(1, |t| t.header.len());
     check_size(
         &input.plan,
         real_rows,
         |_| None,
-        cells,
-        (options.scale, &options.rows),
+        options.scale,
+        &options.rows,
     )?;
     let models = train_validated(input, &options.train(), progress);
     crate::memory::release_freed();

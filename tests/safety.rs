@@ -218,8 +218,9 @@ fn what_a_table_file_would_replace_is_refused_and_kept() {
 }
 
 /// A `report.html` in the output folder that is a link to a real table (symbolic or hard) is
-/// replaced by the report, never written through: the table keeps its bytes. So is an
-/// `evaluate --json` report at such a link outside the evaluated files.
+/// replaced by the report, never written through: the table keeps its bytes (`evaluate`,
+/// given such a link as its report's path, refuses it as the input it is). A report asked for
+/// at `/dev/stdout` is still written through it, not renamed over it.
 #[test]
 fn a_report_at_a_link_to_the_real_data_replaces_the_link_not_the_data() {
     let (dir, data) = bank_folder();
@@ -260,6 +261,18 @@ fn a_report_at_a_link_to_the_real_data_replaces_the_link_not_the_data() {
             leftovers(&out)
         );
     }
+    let evaluate = [
+        "evaluate",
+        "schema.yaml",
+        "../out-true",
+        "--json",
+        "/dev/stdout",
+    ];
+    let (code, stdout, stderr) = dxsynth_in(&data, &evaluate);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("\"overall_quality\""), "{stdout}");
+    let link = std::fs::symlink_metadata("/dev/stdout").expect("still there");
+    assert!(!link.is_file(), "/dev/stdout was replaced by a file");
 }
 
 /// `.` (or a path resolving to the current folder or above it) is refused before any work: the

@@ -1016,12 +1016,13 @@ fn a_kept_table_over_a_parent_that_must_be_synthesized_is_refused() {
 /// seconds since 1970.
 #[test]
 fn declared_rules_of_the_wrong_types_or_twice_about_the_same_columns_are_refused() {
-    let mut csv = String::from("id,a,b,d\n");
+    let mut csv = String::from("id,a,b,d,e\n");
     for i in 0..60 {
         csv.push_str(&format!(
-            "{i},{},{},2020-03-{:02}\n",
+            "{i},{},{},2020-03-{:02},2021-04-{:02}\n",
             i + 1,
             i + 100,
+            i % 28 + 1,
             i % 28 + 1
         ));
     }
@@ -1043,6 +1044,7 @@ fn declared_rules_of_the_wrong_types_or_twice_about_the_same_columns_are_refused
                     - "d <= d"
                     - "b = a * d"
                     - "a in periods of d"
+                    - "e - d in [-1e18, -1e17]"
                   off:
                     - "a < b"
             "#,
@@ -1073,6 +1075,12 @@ fn declared_rules_of_the_wrong_types_or_twice_about_the_same_columns_are_refused
             .lines()
             .any(|l| l.contains("`rules.add`: rule `a < b`")),
         "the first of two is not the problem:\n{stderr}"
+    );
+    // Seconds between two datetimes no calendar holds: drawn to them, rows left the calendar.
+    assert_reported(
+        &stderr,
+        place,
+        &["e - d in [-1e18, -1e17]", "that far apart"],
     );
     // Added and switched off at once: the addition would silently win.
     assert_reported(

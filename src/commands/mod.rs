@@ -498,15 +498,22 @@ pub fn write_reports(
     Ok(())
 }
 
-/// A report is renamed into place like a model file: never half-written, never written
-/// through a link at its path.
+/// A report is renamed into place like a model file: never half-written, never written through
+/// a hard link at its path. A device, a FIFO or a symbolic link there (`/dev/stdout`) is written
+/// through, as asked (a link to an evaluated file was refused before any work).
 fn write_report(path: &Path, text: &str) -> Result<(), Failure> {
-    let placing = dxsynth::files::Placing {
-        prefix: ".dxsynth-report-",
-        readable_by_all: true,
-        replace: true,
+    let through = std::fs::symlink_metadata(path).is_ok_and(|meta| !meta.is_file());
+    let written = if through {
+        std::fs::write(path, text)
+    } else {
+        let placing = dxsynth::files::Placing {
+            prefix: ".dxsynth-report-",
+            private: false,
+            replace: true,
+        };
+        dxsynth::files::write_replacing(path, text.as_bytes(), placing)
     };
-    dxsynth::files::write_replacing(path, text.as_bytes(), placing).map_err(|source| {
+    written.map_err(|source| {
         Failure::Library(Error::Io {
             context: "cannot write the report",
             path: path.to_path_buf(),

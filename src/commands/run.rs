@@ -77,6 +77,17 @@ fn evaluate_output(args: &Args, progress: &Bars) -> Outcome {
         evaluate::evaluate(&args.schema, &args.out.output, &EvaluateOptions::default())
     })?;
     let html = args.out.output.join("report.html");
+    // The output folder is this run's: a link left at the report's name (to a real table, say)
+    // is removed and the report written in its place, never through it.
+    if std::fs::symlink_metadata(&html).is_ok_and(|meta| meta.file_type().is_symlink()) {
+        std::fs::remove_file(&html).map_err(|source| {
+            Failure::Library(dxsynth::Error::Io {
+                context: "cannot replace the link at the report's place",
+                path: html.clone(),
+                source,
+            })
+        })?;
+    }
     write_reports(&evaluation, None, Some(&html)).inspect_err(|_| {
         eprintln!(
             "note: the synthetic tables are written in {}; only the report failed",

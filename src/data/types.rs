@@ -276,7 +276,10 @@ pub fn check_pattern(pattern: &str) -> Result<(), String> {
              https://docs.rs/chrono/latest/chrono/format/strftime/)"
         ));
     }
-    let written = write_datetime(1_000_000_000.5, pattern, Some(3600))?;
+    // Written in an offset where the pattern shows one (`%z`), else as universal time (`%Z`
+    // then writes `+00:00`, which reads back as it was written).
+    let offset = has_offset(pattern).then_some(3600);
+    let written = write_datetime(1_000_000_000.5, pattern, offset)?;
     // `%Y` alone (or `%H`) writes a value that names no date or time of day to read back:
     // every real value would then fail to read.
     let Some(read) = parse_datetime(&written, pattern) else {
@@ -288,10 +291,13 @@ pub fn check_pattern(pattern: &str) -> Result<(), String> {
     };
     // Read back, the value must write the same text: `%I` without `%p` reads the date alone,
     // and every real time of day was lost.
-    let rewritten = write_datetime(read, pattern, has_offset(pattern).then_some(3600))?;
+    let rewritten = write_datetime(read, pattern, offset)?;
     if rewritten != written {
-        let twelve_hours = ["%I", "%l"].iter().any(|item| pattern.contains(item))
-            && !["%p", "%P"].iter().any(|item| pattern.contains(item));
+        let twelve_hours = ["I", "l"].iter().any(|hour| {
+            ["%", "%-", "%_", "%0"]
+                .iter()
+                .any(|start| pattern.contains(&format!("{start}{hour}")))
+        }) && !["%p", "%P"].iter().any(|item| pattern.contains(item));
         let hint = if twelve_hours {
             "an hour of 1 to 12 (`%I`) needs AM or PM (`%p`) to be read; `%H` is 0 to 23"
         } else {
@@ -929,6 +935,13 @@ mod tests {
         let twelve = check_pattern("%Y-%m-%d %I:%M").unwrap_err();
         assert!(twelve.contains("back as `2001-09-09 12:00`"), "{twelve}");
         assert!(twelve.contains("`%p`"), "{twelve}");
+        assert!(
+            check_pattern("%Y-%m-%d %-I:%M")
+                .unwrap_err()
+                .contains("`%p`")
+        );
+        // A zone name is written as the offset `+00:00`, and read back as written.
+        assert_eq!(check_pattern("%Y-%m-%d %H:%M:%S %Z"), Ok(()));
     }
 
     #[test]

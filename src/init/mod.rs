@@ -302,7 +302,7 @@ pub fn write(path: &Path, text: &str, force: bool) -> Result<()> {
     })?;
     let placing = crate::files::Placing {
         prefix: ".dxsynth-schema-",
-        readable_by_all: true,
+        private: false,
         replace: force,
     };
     crate::files::write_replacing(path, text.as_bytes(), placing).map_err(|source| {

@@ -2618,8 +2618,6 @@ mod tests {
         assert_eq!(unread_features(flat, &[], &[0]), vec![flat.current(0)]);
     }
 
-    /// Training time follows the number of features trees are fitted over: it must grow
-    /// linearly with the columns, not with their square.
     #[test]
     fn parents_without_children_are_a_class_of_their_own_when_nearly_all_are() {
         // Three busy parents among 300: every quantile of the counts is zero.
@@ -2651,6 +2649,8 @@ mod tests {
         assert_eq!(ranks_by_mean(&[vec![1], vec![1]]), vec![0, 1]);
     }
 
+    /// Training time follows the number of features trees are fitted over: it must grow
+    /// linearly with the columns, not with their square.
     #[test]
     fn features_per_column_are_bounded() {
         for (columns, sequential) in [(10, true), (64, false), (5_000, true), (5_000, false)] {

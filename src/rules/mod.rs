@@ -941,6 +941,16 @@ fn mistyped(rule: &RuleKind, kinds: Vec<(String, Option<ColumnKind>)>) -> Option
         {
             Some(listed("two datetimes (a difference in days)"))
         }
+        RuleKind::Difference { min, max, .. }
+            if kinds.first().and_then(|(_, k)| *k) == Some(ColumnKind::Datetime)
+                && (*min > text::MAX_SECONDS_APART || *max < -text::MAX_SECONDS_APART) =>
+        {
+            Some(format!(
+                "no two datetimes of the years 0 to 9999 are that far apart (at most {} \
+                 seconds)",
+                text::MAX_SECONDS_APART
+            ))
+        }
         RuleKind::Product { .. }
             if !kinds.iter().all(|(_, k)| *k == Some(ColumnKind::Numerical)) =>
         {

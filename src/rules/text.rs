@@ -419,6 +419,9 @@ fn parse_empty(then: &str, when: &str) -> Result<RuleKind, String> {
 /// row's dates left the calendar (a late failure naming the column's format).
 const MAX_DAYS_APART: f64 = 3_652_425.0;
 
+/// [`MAX_DAYS_APART`] in seconds, for a difference of datetimes given without `days`.
+pub(crate) const MAX_SECONDS_APART: f64 = MAX_DAYS_APART * 86_400.0;
+
 fn parse_difference(left: &str, right: &str) -> Result<RuleKind, String> {
     let (to, from) = left
         .split_once(" - ")
