@@ -557,6 +557,14 @@ fn decimal_places(text: &str) -> Option<usize> {
     mantissa.find('.').map(|point| mantissa.len() - point - 1)
 }
 
+/// The places after the point a plain number needs as a mantissa to keep every digit it has:
+/// `55.28` is `5.528e01` (three), `0.0012` is `1.2e-03` (one). A column of cents with one
+/// outlier written with an exponent was written `5.52e01` throughout (the cents' two places).
+fn mantissa_places(plain: &str) -> usize {
+    let digits: String = plain.chars().filter(char::is_ascii_digit).collect();
+    digits.trim_start_matches('0').len().saturating_sub(1)
+}
+
 /// Numbers written with an exponent keep it: `1.234e-07` is not `0.000`.
 fn scientific_format<'a>(values: impl Values<'a>) -> Option<ValueFormat> {
     let exponent = |v: &'a str| v.find(['e', 'E']).map(|at| &v[at + 1..]);
@@ -565,7 +573,10 @@ fn scientific_format<'a>(values: impl Values<'a>) -> Option<ValueFormat> {
     Some(ValueFormat::Scientific {
         places: values
             .clone()
-            .filter_map(decimal_places)
+            .map(|v| match exponent(v) {
+                Some(_) => decimal_places(v).unwrap_or(0),
+                None => mantissa_places(v),
+            })
             .max()
             .unwrap_or(0)
             .min(17),
@@ -922,6 +933,23 @@ mod tests {
                 "{text} with {pattern}"
             );
         }
+    }
+
+    #[test]
+    fn plain_numbers_beside_scientific_ones_keep_their_digits() {
+        let values = ["55.28", "1.5e-15", "0.0012", "1200"];
+        let Some(format) = scientific_format(values.iter().copied()) else {
+            panic!("scientific");
+        };
+        let ValueFormat::Scientific { places, .. } = format else {
+            panic!("{format:?}");
+        };
+        assert_eq!(places, 3, "55.28 as 5.528e01");
+        assert_eq!(mantissa_places("0.0012"), 1);
+        assert_eq!(mantissa_places("-1200"), 3);
+        assert_eq!(mantissa_places("0"), 0);
+        let back = parse_number(&format.write(&Value::Number(55.28))).expect("a number");
+        assert_eq!(back, 55.28);
     }
 
     #[test]
