@@ -511,6 +511,21 @@ fn write_all(dir: &Path, files: &[(&str, &str)]) {
     }
 }
 
+/// Writes `airports.csv` (synthesized, never kept as a lookup table), each child table (its
+/// `origin` a key to the airports) and their schema into `dir`.
+fn write_airports(dir: &Path, airports: &str, children: &[(&str, &str)]) {
+    let mut schema = String::from(
+        "tables:\n  airports:\n    path: airports.csv\n    primary_key: faa\n    mode: synthesize\n",
+    );
+    for (table, rows) in children {
+        schema += &format!(
+            "  {table}:\n    path: {table}.csv\n    foreign_keys:\n      origin: airports\n"
+        );
+        std::fs::write(dir.join(format!("{table}.csv")), rows).unwrap();
+    }
+    write_all(dir, &[("airports.csv", airports), ("schema.yaml", &schema)]);
+}
+
 /// Fractions spread over [0, 1) without a generator: the golden ratio's multiples, mod 1.
 fn spread_fractions() -> impl FnMut() -> f64 {
     let mut drawn = 0.0f64;
@@ -545,28 +560,10 @@ fn a_sibling_table_stays_at_the_parents_of_the_earlier_one() {
             weather += &format!("{hub},{:.1},{:.1}\n", 30.0 + 40.0 * next(), 100.0 * next());
         }
     }
-    let schema = "tables:
-  airports:
-    path: airports.csv
-    primary_key: faa
-    mode: synthesize
-  flights:
-    path: flights.csv
-    foreign_keys:
-      origin: airports
-  weather:
-    path: weather.csv
-    foreign_keys:
-      origin: airports
-";
-    write_all(
+    write_airports(
         dir.path(),
-        &[
-            ("airports.csv", &airports),
-            ("flights.csv", &flights),
-            ("weather.csv", &weather),
-            ("schema.yaml", schema),
-        ],
+        &airports,
+        &[("flights", &flights), ("weather", &weather)],
     );
     for seed in [1, 2, 3] {
         let out = dir.path().join(format!("out{seed}"));
@@ -614,24 +611,7 @@ fn busy_parents_are_drawn_where_the_real_busy_ones_were() {
             flights += &format!("A{hub:03},{:.0}\n", 200.0 + 2000.0 * next());
         }
     }
-    let schema = "tables:
-  airports:
-    path: airports.csv
-    primary_key: faa
-    mode: synthesize
-  flights:
-    path: flights.csv
-    foreign_keys:
-      origin: airports
-";
-    write_all(
-        dir.path(),
-        &[
-            ("airports.csv", &airports),
-            ("flights.csv", &flights),
-            ("schema.yaml", schema),
-        ],
-    );
+    write_airports(dir.path(), &airports, &[("flights", &flights)]);
     for seed in [1, 2, 3] {
         let out = dir.path().join(format!("out{seed}"));
         common::run(&dir.path().join("schema.yaml"), &out, seed, 1.0);
