@@ -148,17 +148,19 @@ pub enum Error {
     /// before any work rather than aborting on allocation halfway.
     #[error(
         "making the output would hold at least {} of memory at once (table `{table}`: {} rows \
-         made whole), more than the {} this process may still take; ask for fewer rows or a \
-         smaller scale",
-        gigabytes(*.needed),
+         made whole), more than the {} this process may still take by the {bound}; ask for \
+         fewer rows or a smaller scale",
+        size_text(*.needed),
         about(*.rows),
-        gigabytes(*.available as f64)
+        size_text(*.available as f64)
     )]
     TooMuchMemory {
         /// Bytes expected at the peak.
         needed: f64,
         /// Bytes available.
         available: u64,
+        /// What sets them.
+        bound: crate::memory::Bound,
         /// The table holding the most.
         table: String,
         /// Its rows.
@@ -376,9 +378,13 @@ fn short_number(x: f64) -> String {
     }
 }
 
-/// Bytes in a message: `12.3 GB`.
-fn gigabytes(bytes: f64) -> String {
-    format!("{:.1} GB", bytes / 1e9)
+/// Bytes in a message, to three figures: `316 MB`, `1.85 GB` (two amounts a few megabytes
+/// apart must not read alike).
+fn size_text(bytes: f64) -> String {
+    match bytes < 1e9 {
+        true => format!("{:.0} MB", bytes / 1e6),
+        false => format!("{:.2} GB", bytes / 1e9),
+    }
 }
 
 /// An estimate in a message: `about 3.000e12`, or `more than 1e308` past what a number holds.
