@@ -156,8 +156,85 @@ proptest! {
             prop_assert!(columns.offsets.contains(&offset), "{} ({:?})", row[4], columns.offsets);
             prop_assert!(chrono::NaiveDateTime::parse_from_str(&row[5], "%Y-%m-%d %H:%M:%S").is_ok(), "{}", row[5]);
             prop_assert!(chrono::NaiveDateTime::parse_from_str(&row[6], "%Y-%m-%dT%H:%M:%S%.f").is_ok(), "{}", row[6]);
+            // Milliseconds in, milliseconds out (chrono's `%.f` wrote nine digits).
+            prop_assert_eq!(decimal_places(&row[6]), 3, "{}", row[6]);
         }
         let offsets: Vec<String> = columns.offsets.iter().map(|o| offset_text(*o)).collect();
         prop_assert!(rows.iter().all(|row| offsets.iter().any(|o| row[4].ends_with(o.as_str()))));
+    }
+}
+
+/// The shape of a text: digits as `9`, letters as `A` or `a`, the rest as it is.
+fn shape(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '0'..='9' => '9',
+            'A'..='Z' => 'A',
+            'a'..='z' => 'a',
+            other => other,
+        })
+        .collect()
+}
+
+#[test]
+fn timestamps_come_out_written_as_the_systems_that_exported_them_write_them() {
+    // BigQuery, PostgreSQL, JavaScript, a spreadsheet, an HTTP log, a report: each column's
+    // synthetic values must take the shapes its real ones take (`2/9/2024 8:35`, not
+    // `02/09/2024 08:35`; `.555Z`, not `.555031250Z`) and read back in the real pattern.
+    let formats: [(&str, &str); 6] = [
+        ("bigquery", "%Y-%m-%d %H:%M:%S UTC"),
+        ("postgres", "%Y-%m-%d %H:%M:%S%.6f+00"),
+        ("javascript", "%Y-%m-%dT%H:%M:%S%.3fZ"),
+        ("spreadsheet", "%-m/%-d/%Y %-I:%M %p"),
+        ("http", "%a, %d %b %Y %H:%M:%S GMT"),
+        ("report", "%b %-d, %Y"),
+    ];
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let mut csv = String::from("id");
+    for (name, _) in &formats {
+        csv += &format!(",{name}");
+    }
+    csv += "\n";
+    let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("a date");
+    let start = start.and_hms_opt(0, 0, 0).expect("midnight");
+    let mut real: Vec<Vec<String>> = vec![Vec::new(); formats.len()];
+    for row in 0..300u32 {
+        let moment = start
+            + chrono::Duration::seconds(i64::from(row) * 7_919 % 5_000_000)
+            + chrono::Duration::microseconds(i64::from(row) * 104_729 % 1_000_000);
+        csv += &row.to_string();
+        for (column, (_, pattern)) in formats.iter().enumerate() {
+            let text = moment.format(pattern).to_string();
+            csv += &format!(",\"{text}\"");
+            real[column].push(text);
+        }
+        csv += "\n";
+    }
+    std::fs::write(dir.path().join("t.csv"), csv).expect("csv");
+    let schema = dir.path().join("s.yaml");
+    let yaml = "tables:\n  t:\n    path: t.csv\n    primary_key: id\n";
+    std::fs::write(&schema, yaml).expect("schema");
+    let options = RunOptions {
+        seed: Some(1),
+        ..RunOptions::default()
+    };
+    let out = dir.path().join("out");
+    dxsynth::run(&schema, &out, &options, &NoProgress).expect("runs");
+    let mut reader = csv::Reader::from_path(out.join("t.csv")).expect("output");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("record")).collect();
+    assert_eq!(rows.len(), 300);
+    for (column, (name, pattern)) in formats.iter().enumerate() {
+        let shapes: std::collections::HashSet<String> =
+            real[column].iter().map(|text| shape(text)).collect();
+        for row in &rows {
+            let value = &row[column + 1];
+            assert!(
+                shapes.contains(&shape(value)),
+                "{name}: `{value}` ({pattern})"
+            );
+            let read = chrono::NaiveDateTime::parse_from_str(value, pattern)
+                .or_else(|_| chrono::NaiveDate::parse_from_str(value, pattern).map(|d| d.into()));
+            assert!(read.is_ok(), "{name}: `{value}` does not read as {pattern}");
+        }
     }
 }

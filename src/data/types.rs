@@ -196,8 +196,18 @@ pub(super) fn write_datetime(
 ) -> Result<String, String> {
     let moment = instant(seconds, offset)?;
     let mut text = String::new();
-    write!(text, "{}", moment.format(pattern)).map_err(|_| cannot_apply(pattern))?;
+    write!(text, "{}", moment.format(&writing_pattern(pattern)))
+        .map_err(|_| cannot_apply(pattern))?;
     Ok(text)
+}
+
+/// The pattern values are written with: `pattern`, but an offset read with or without its
+/// minutes (`%#z`, PostgreSQL's `+00`, which chrono only reads) is written as hours (`+01`).
+pub(super) fn writing_pattern(pattern: &str) -> std::borrow::Cow<'_, str> {
+    match pattern.contains("%#z") {
+        true => pattern.replace("%#z", "%:::z").into(),
+        false => pattern.into(),
+    }
 }
 
 /// The instant `seconds` after 1970 (to the nanosecond) seen in `offset` (UTC when `None`).
@@ -325,7 +335,19 @@ fn parse_offset(text: &str, pattern: &str) -> Option<i32> {
 }
 
 /// Date patterns tried in order; the first that reads every value of a column wins.
-const DATE_PATTERNS: &[&str] = &["%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y"];
+const DATE_PATTERNS: &[&str] = &[
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+    "%d.%m.%Y",
+    // Month names (Oracle's `06-JAN-2024`, reports' `Jan 6, 2024`).
+    "%d-%b-%Y",
+    "%d %b %Y",
+    "%b %d, %Y",
+    "%d %B %Y",
+    "%B %d, %Y",
+];
 
 /// Timestamp patterns tried in order (offsets: `%:z` reads `+02:00`, `%z` reads `+0200`).
 const DATETIME_PATTERNS: &[&str] = &[
@@ -349,10 +371,27 @@ const DATETIME_PATTERNS: &[&str] = &[
     "%m/%d/%Y %H:%M",
     "%d/%m/%Y %H:%M:%S",
     "%d/%m/%Y %H:%M",
+    // BigQuery's exports (`2024-01-14 01:05:28 UTC`) and PostgreSQL's `timestamptz` text
+    // (`2024-01-11 11:23:39+00`, an offset without minutes).
+    "%Y-%m-%d %H:%M:%S UTC",
+    "%Y-%m-%d %H:%M:%S%.f UTC",
+    "%Y-%m-%d %H:%M:%S%#z",
+    "%Y-%m-%d %H:%M:%S%.f%#z",
+    // Twelve-hour clocks (spreadsheets, US systems).
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %I:%M %p",
+    "%Y-%m-%d %I:%M:%S %p",
+    // E-mail and HTTP dates, and ISO 8601's basic form.
+    "%a, %d %b %Y %H:%M:%S GMT",
+    "%a, %d %b %Y %H:%M:%S %z",
+    "%Y%m%dT%H%M%SZ",
+    "%Y%m%dT%H%M%S",
     // Times of day: a datetime on 1970-01-01, so output is always a valid time.
     "%H:%M:%S",
     "%H:%M:%S%.f",
     "%H:%M",
+    "%I:%M:%S %p",
+    "%I:%M %p",
 ];
 
 /// Spellings read as booleans (compared case-insensitively); `0`/`1` stay numerical.
@@ -464,7 +503,7 @@ fn infer<'a>(values: impl Values<'a>) -> (ColumnKind, ValueFormat) {
         return (ColumnKind::Numerical, format);
     }
     if let Some(pattern) = datetime_pattern(values.clone()) {
-        return (ColumnKind::Datetime, datetime_format(pattern));
+        return (ColumnKind::Datetime, datetime_format(&pattern));
     }
     (string_kind(values), ValueFormat::Verbatim)
 }
@@ -657,14 +696,115 @@ impl PlacesCount {
     }
 }
 
-fn datetime_pattern<'a>(values: impl Values<'a>) -> Option<&'static str> {
+/// The pattern of a column of datetimes: the first known pattern that reads every value, as
+/// [`closest_pattern`] refines it.
+fn datetime_pattern<'a>(values: impl Values<'a>) -> Option<String> {
     let first = values.clone().next()?;
-    DATE_PATTERNS
+    let pattern = DATE_PATTERNS
         .iter()
         .chain(DATETIME_PATTERNS)
         .copied()
         .filter(|pattern| parse_datetime(first, pattern).is_some())
-        .find(|pattern| values.clone().all(|v| parse_datetime(v, pattern).is_some()))
+        .find(|pattern| values.clone().all(|v| parse_datetime(v, pattern).is_some()))?;
+    Some(closest_pattern(pattern, values))
+}
+
+/// Values compared when a pattern is refined ([`closest_pattern`]).
+const PATTERN_SAMPLE: usize = 256;
+
+/// Fields written with or without a leading zero (`2/9/2024 8:35`); tried together, as a value
+/// is written back as it is only once all its fields are.
+const UNPADDED: &[(&str, &str)] = &[("%m", "%-m"), ("%d", "%-d"), ("%H", "%-H"), ("%I", "%-I")];
+
+/// Changes tried on a pattern that reads a column (after [`UNPADDED`]), each kept when it
+/// writes more of the column's first values back exactly as they are: am/pm in lower case, fractions of a second in a fixed number of digits
+/// (kept on a tie: chrono's `%.f` writes as many as a value needs, up to nine, where the real
+/// values had three), and a space before the offset.
+const PATTERN_CHANGES: &[(&str, &str)] = &[
+    ("%p", "%P"),
+    ("%.f", "%.3f"),
+    ("%.f", "%.6f"),
+    ("%.f", "%.9f"),
+    ("%S%:z", "%S %:z"),
+    ("%S%z", "%S %z"),
+    ("%S%#z", "%S %#z"),
+    ("f%:z", "f %:z"),
+    ("f%z", "f %z"),
+    ("f%#z", "f %#z"),
+];
+
+/// `pattern` changed ([`PATTERN_CHANGES`]) to write the values as they are written: chrono reads
+/// `2/9/2024`, `08:35 pm` and `20:21:24 +0000` with `%m/%d/%Y`, `%I:%M %p` and `%H:%M:%S%z`,
+/// but writes them `02/09/2024`, `08:35 PM` and `20:21:24+0000`. A change must still read
+/// every value.
+fn closest_pattern<'a>(pattern: &str, values: impl Values<'a>) -> String {
+    let sample: Vec<&str> = values.clone().take(PATTERN_SAMPLE).collect();
+    let written_back = |pattern: &str| {
+        sample
+            .iter()
+            .filter(|&&text| rewrite(text, pattern).as_deref() == Some(text))
+            .count()
+    };
+    let reads_all = |pattern: &str| values.clone().all(|v| parse_datetime(v, pattern).is_some());
+    let (mut best, mut score) = (pattern.to_string(), written_back(pattern));
+    let fields: Vec<_> = UNPADDED
+        .iter()
+        .filter(|(from, _)| pattern.contains(from))
+        .collect();
+    for subset in 1..1u32 << fields.len() {
+        let mut changed = pattern.to_string();
+        for (bit, (from, to)) in fields.iter().enumerate() {
+            if subset & 1 << bit != 0 {
+                changed = changed.replace(from, to);
+            }
+        }
+        let changed_score = written_back(&changed);
+        if changed_score > score && reads_all(&changed) {
+            (best, score) = (changed, changed_score);
+        }
+    }
+    for &(from, to) in PATTERN_CHANGES {
+        if !best.contains(from) {
+            continue;
+        }
+        let changed = best.replace(from, to);
+        let changed_score = written_back(&changed);
+        let better = match from == "%.f" {
+            true => changed_score >= score && changed_score > 0,
+            false => changed_score > score,
+        };
+        if better && reads_all(&changed) {
+            (best, score) = (changed, changed_score);
+        }
+    }
+    best
+}
+
+/// A datetime read with `pattern` and written with it again (in its own offset), exactly as
+/// chrono reads it (not through seconds, which hold no more than microseconds).
+fn rewrite(text: &str, pattern: &str) -> Option<String> {
+    let writing = writing_pattern(pattern);
+    let mut out = String::new();
+    let written = if has_offset(pattern) {
+        if !offset_style_matches(text, pattern) {
+            return None;
+        }
+        let moment = DateTime::parse_from_str(text, pattern).ok()?;
+        write!(out, "{}", moment.format(&writing))
+    } else {
+        let moment = NaiveDateTime::parse_from_str(text, pattern)
+            .ok()
+            .or_else(|| {
+                let date = NaiveDate::parse_from_str(text, pattern).ok()?;
+                date.and_hms_opt(0, 0, 0)
+            })
+            .or_else(|| {
+                let time = NaiveTime::parse_from_str(text, pattern).ok()?;
+                Some(NaiveDate::default().and_time(time))
+            })?;
+        write!(out, "{}", moment.format(&writing))
+    };
+    written.ok().map(|()| out)
 }
 
 /// Why no known format reads a declared datetime column: the first value none reads, or the
@@ -852,7 +992,7 @@ fn overridden_format<'a>(
             }
             None if present.clone().next().is_none() => datetime_format("%Y-%m-%d"),
             None => datetime_format(
-                datetime_pattern(present.clone())
+                &datetime_pattern(present.clone())
                     .ok_or_else(|| problem(unreadable_dates(present)))?,
             ),
         },
@@ -950,6 +1090,101 @@ mod tests {
         assert_eq!(mantissa_places("0"), 0);
         let back = parse_number(&format.write(&Value::Number(55.28))).expect("a number");
         assert_eq!(back, 55.28);
+    }
+
+    #[test]
+    fn exported_timestamps_are_read_and_written_as_they_came() {
+        // (values as systems export them, the pattern inferred): every value must be read
+        // and, read, written back exactly as it came.
+        let cases: &[(&[&str], &str)] = &[
+            (
+                &["2024-01-14 01:05:28 UTC", "2024-02-03 17:00:01 UTC"],
+                "%Y-%m-%d %H:%M:%S UTC",
+            ),
+            (
+                &[
+                    "2024-02-20 22:11:45.283104 UTC",
+                    "2024-01-02 03:04:05.000000 UTC",
+                ],
+                "%Y-%m-%d %H:%M:%S%.6f UTC",
+            ),
+            (
+                &["2024-01-11 11:23:39+00", "2024-03-01 00:00:00+00"],
+                "%Y-%m-%d %H:%M:%S%#z",
+            ),
+            (
+                &[
+                    "2024-01-06 19:57:47.366322-05",
+                    "2024-07-06 19:57:47.000100-04",
+                ],
+                "%Y-%m-%d %H:%M:%S%.6f%#z",
+            ),
+            (
+                &["2024-02-01T15:34:52.555Z", "2024-02-01T15:34:53.500Z"],
+                "%Y-%m-%dT%H:%M:%S%.3fZ",
+            ),
+            (
+                &["2024-01-10 18:13:29.459", "2024-01-10 18:13:30.000"],
+                "%Y-%m-%d %H:%M:%S%.3f",
+            ),
+            (
+                &["2024-01-09 20:21:24 +0000", "2024-01-09 21:21:24 +0100"],
+                "%Y-%m-%d %H:%M:%S %z",
+            ),
+            (
+                &["02/11/2024 08:35 PM", "12/01/2024 11:59 AM"],
+                "%m/%d/%Y %I:%M %p",
+            ),
+            (
+                &["02/11/2024 08:35 pm", "12/01/2024 11:59 am"],
+                "%m/%d/%Y %I:%M %P",
+            ),
+            (
+                &["2/9/2024 8:35", "12/29/2024 18:05", "1/30/2024 0:00"],
+                "%-m/%-d/%Y %-H:%M",
+            ),
+            (&["06-Jan-2024", "28-Feb-2023"], "%d-%b-%Y"),
+            (&["Jan 6, 2024", "Feb 28, 2023"], "%b %-d, %Y"),
+            (
+                &[
+                    "Tue, 09 Jan 2024 20:21:24 GMT",
+                    "Sat, 06 Jan 2024 11:46:27 GMT",
+                ],
+                "%a, %d %b %Y %H:%M:%S GMT",
+            ),
+            (&["20240107T072928", "20231231T235959"], "%Y%m%dT%H%M%S"),
+            (&["08:35 PM", "11:59 AM"], "%I:%M %p"),
+        ];
+        for &(values, expected) in cases {
+            let (kind, format) = infer_kind(values);
+            assert_eq!(kind, ColumnKind::Datetime, "{values:?}");
+            let ValueFormat::Datetime { pattern, .. } = &format else {
+                panic!("{format:?}");
+            };
+            assert_eq!(pattern, expected, "{values:?}");
+            for &text in values {
+                assert_eq!(rewrite(text, pattern).as_deref(), Some(text), "{pattern}");
+            }
+            // Written from seconds, as generation writes: as many digits, the same shape.
+            let with_offset = with_offset(format.clone(), values.iter().copied());
+            let seconds = parse_datetime(values[0], pattern).expect("read");
+            let written = with_offset
+                .try_write(&Value::Number(seconds))
+                .expect("written");
+            assert_eq!(
+                written.len(),
+                values[0].len(),
+                "{written} for {}",
+                values[0]
+            );
+        }
+        // A mixture of fractions of three and six digits keeps chrono's as many as needed.
+        let mixed = ["2024-01-10 18:13:29.459", "2024-01-10 18:13:30.123456"];
+        let (_, format) = infer_kind(&mixed);
+        assert!(
+            matches!(&format, ValueFormat::Datetime { pattern, .. } if pattern == "%Y-%m-%d %H:%M:%S%.f"),
+            "{format:?}"
+        );
     }
 
     #[test]

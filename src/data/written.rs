@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use chrono::format::{Item, StrftimeItems};
 
 use super::Value;
-use super::types::{ValueFormat, cannot_apply, instant, write_datetime};
+use super::types::{ValueFormat, cannot_apply, instant, write_datetime, writing_pattern};
 
 /// A column's [`ValueFormat`], prepared to write many values.
 #[derive(Debug, Clone)]
@@ -140,7 +140,7 @@ impl DatetimeWriter {
         let shape = match pattern {
             "%Y-%m-%d" => Shape::Date,
             "%Y-%m-%d %H:%M:%S" => Shape::DateTime,
-            _ => StrftimeItems::new(pattern)
+            _ => StrftimeItems::new(&writing_pattern(pattern))
                 .parse_to_owned()
                 .map_or(Shape::Unread, Shape::Items),
         };

@@ -91,15 +91,23 @@ fn ambiguous_date(cells: &TextColumn, format: &ValueFormat) -> Option<(String, S
     let ValueFormat::Datetime { pattern, .. } = format else {
         return None;
     };
-    let other = if pattern.contains("%m/%d") {
-        pattern.replacen("%m/%d", "%d/%m", 1)
-    } else if pattern.contains("%d/%m") {
-        pattern.replacen("%d/%m", "%m/%d", 1)
-    } else if pattern.contains("%d.%m") {
-        pattern.replacen("%d.%m", "%m.%d", 1)
-    } else {
-        return None;
-    };
+    // Month and day next to each other, with or without leading zeros (`%-m/%-d`).
+    let other = ["%m", "%-m"].iter().find_map(|month| {
+        ["%d", "%-d"].iter().find_map(|day| {
+            ["/", "."].iter().find_map(|between| {
+                let swap = |first: &str, second: &str| {
+                    let pair = format!("{first}{between}{second}");
+                    let swapped = format!("{second}{between}{first}");
+                    pattern
+                        .contains(&pair)
+                        .then(|| pattern.replacen(&pair, &swapped, 1))
+                };
+                // `%m.%d` is not a pattern inferred: only `%d.%m` is swapped.
+                let month_first = (*between == "/").then(|| swap(month, day)).flatten();
+                month_first.or_else(|| swap(day, month))
+            })
+        })
+    })?;
     cells
         .iter()
         .flatten()
