@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use dxsynth::evaluate::{EvaluateOptions, evaluate};
+use dxsynth::location::Location;
 
 fn example(schema: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(schema)
@@ -50,7 +51,7 @@ fn rotate_dates(text: &str) -> String {
 fn transactions_auc(dir: &Path) -> (f64, Vec<String>) {
     let evaluation = evaluate(
         &example("schemas/bank.yaml"),
-        dir,
+        &Location::Folder(dir.to_path_buf()),
         &EvaluateOptions::default(),
     )
     .expect("evaluation succeeds");

@@ -8,6 +8,7 @@ use std::process::{Command, Output};
 use dxsynth::NoProgress;
 use dxsynth::RunOptions;
 use dxsynth::evaluate::{EvaluateOptions, Evaluation, Report, evaluate};
+use dxsynth::location::Location;
 use dxsynth::model::ModelKind;
 use dxsynth::schema::ColumnKind;
 
@@ -39,7 +40,8 @@ fn generate(schema: &Path, model: ModelKind) -> tempfile::TempDir {
 }
 
 fn evaluated(schema: &Path, dir: &Path) -> Evaluation {
-    evaluate(schema, dir, &EvaluateOptions::default()).expect("evaluation succeeds")
+    let dir = Location::Folder(dir.to_path_buf());
+    evaluate(schema, &dir, &EvaluateOptions::default()).expect("evaluation succeeds")
 }
 
 fn cli(args: &[&str]) -> Output {
@@ -219,6 +221,53 @@ fn min_quality_gates_with_exit_code_3_after_reporting() {
     let overall = report["overall_quality"].as_f64().unwrap();
     assert!(overall < 0.99 && overall > 0.1, "{overall}");
     assert_eq!(args("1.5").status.code(), Some(2));
+}
+
+#[test]
+fn a_copy_written_as_parquet_or_into_sqlite_is_evaluated_where_it_was_written() {
+    // `run` writes Parquet folders and databases; `evaluate` read only CSV folders ("the
+    // synthetic table `sqlite:out.db/customers.csv` does not exist").
+    let schema = example("schemas/shop.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", path(&dir.path().join("out.db")));
+    let places = [
+        (dir.path().join("csv"), vec![]),
+        (dir.path().join("parquet"), vec!["--format", "parquet"]),
+        (PathBuf::from(&db), vec![]),
+    ];
+    let mut overall = Vec::new();
+    for (number, (place, flags)) in places.iter().enumerate() {
+        let mut run = vec!["run", path(&schema), "-o", path(place), "--seed", "5"];
+        run.extend(flags);
+        let written = cli(&run);
+        assert_eq!(written.status.code(), Some(0), "{written:?}");
+        let json = dir.path().join(format!("{number}.json"));
+        let evaluated = cli(&[
+            "evaluate",
+            path(&schema),
+            path(place),
+            "--json",
+            path(&json),
+        ]);
+        assert_eq!(evaluated.status.code(), Some(0), "{place:?}: {evaluated:?}");
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        overall.push(report["overall_quality"].as_f64().expect("a score"));
+    }
+    // The same rows wherever they were written: the same scores.
+    assert!(
+        overall.iter().all(|&q| (q - overall[0]).abs() < 1e-9),
+        "{overall:?}"
+    );
+    // A database without the tables names each one missing, at exit code 2.
+    let missing = format!("sqlite:{}", path(&dir.path().join("none.db")));
+    let output = cli(&["evaluate", path(&schema), &missing]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("table `customers`") && stderr.contains("none.db"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -432,7 +481,8 @@ fn large_tables_are_scored_on_a_sample_with_counts_keys_and_copies_over_every_ro
         sample_rows: 300,
         ..EvaluateOptions::default()
     };
-    let evaluation = evaluate(&schema, out.path(), &options).expect("evaluation succeeds");
+    let at = Location::Folder(out.path().to_path_buf());
+    let evaluation = evaluate(&schema, &at, &options).expect("evaluation succeeds");
     let html = evaluation.html();
     assert!(
         html.contains("2337 real rows, 2337 synthetic; charts and scores on a seeded sample of"),

@@ -11,6 +11,7 @@ use std::path::Path;
 use chrono::{Datelike, NaiveDate};
 use common::run_model;
 use dxsynth::evaluate::{EvaluateOptions, evaluate};
+use dxsynth::location::Location;
 use dxsynth::model::ModelKind;
 use rand::RngExt;
 
@@ -120,7 +121,8 @@ fn plant(dir: &Path, rules: &str) -> std::path::PathBuf {
 
 /// The synthetic share (and real share) of every rule `evaluate` finds, by `table: rule`.
 fn adherence(schema: &Path, out: &Path) -> HashMap<String, (f64, f64)> {
-    let evaluation = evaluate(schema, out, &EvaluateOptions::default()).expect("evaluates");
+    let out = Location::Folder(out.to_path_buf());
+    let evaluation = evaluate(schema, &out, &EvaluateOptions::default()).expect("evaluates");
     evaluation
         .report
         .rules

@@ -1,4 +1,4 @@
-//! `dxsynth evaluate SCHEMA SYNTH_DIR`: how good is a synthetic copy? Quality, validity and
+//! `dxsynth evaluate SCHEMA SYNTHETIC`: how good is a synthetic copy? Quality, validity and
 //! privacy as METRICS.md defines them, printed as a compact table, written as JSON or HTML on
 //! request, and optionally gates for pipelines (`--min-quality`, `--max-detection-auc`).
 
@@ -19,16 +19,23 @@ use super::{Failure, Outcome, write_reports};
                         dxsynth evaluate schemas/shop.yaml synthetic/ --html report.html --json report.json\n  \
                         dxsynth evaluate schemas/shop.yaml synthetic/ --min-quality 0.8 || echo \"not good enough\"\n  \
                         dxsynth evaluate schemas/shop.yaml synthetic/ --max-detection-auc 0.8 || echo \"a classifier spots it\"\n\n\
-                        Definitions of every score: METRICS.md. Scores are in [0, 1], higher is better.\n\
+                        Definitions of every score: the README, \"Evaluating a synthetic copy\". Scores are in [0, 1],\n\
+                        higher is better.\n\
                         Exit codes: 0 success, 3 overall quality below --min-quality or a table's detection AUC above\n\
-                        --max-detection-auc, 2 invalid schema, data, synthetic folder (missing table, wrong header,\n\
+                        --max-detection-auc, 2 invalid schema, data, synthetic copy (missing table, wrong header,\n\
                         unreadable value) or argument, 1 other errors."
 )]
 pub struct Args {
     /// The schema file (YAML) of the real data.
     pub schema: PathBuf,
-    /// The folder holding the synthetic `<table>.csv` for every table of the schema.
+    /// Where `run` wrote the synthetic copy: a folder of `<table>.csv` (or `<table>.parquet`)
+    /// files, `sqlite:PATH` or `postgresql://...` (a table of each schema table's name).
+    #[arg(value_name = "SYNTHETIC")]
     pub synthetic_dir: PathBuf,
+    /// The environment variable holding the PostgreSQL password of a database SYNTHETIC
+    /// (default: PGPASSWORD).
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
     /// Also write the full report (every score, per column, pair and table) as JSON.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -66,12 +73,17 @@ fn score(text: &str) -> Result<f64, String> {
 
 /// Evaluates, prints the summary, writes the files asked for, then applies the gate.
 pub fn run(args: &Args) -> Outcome {
+    let synthetic = super::location(
+        &args.synthetic_dir,
+        "SYNTHETIC",
+        args.password_env.as_deref(),
+    )?;
     refuse_inputs(args)?;
     let progress = Bars::new(args.quiet);
     let evaluation = progress.spinner("evaluating", || {
         evaluate::evaluate(
             &args.schema,
-            &args.synthetic_dir,
+            &synthetic,
             &EvaluateOptions {
                 sample_rows: args.sample_rows,
                 ..EvaluateOptions::default()

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Args as ClapArgs;
 use dxsynth::RunOptions;
 use dxsynth::evaluate::{self, EvaluateOptions};
+use dxsynth::location::Location;
 
 use super::progress::Bars;
 use super::{Failure, ModelArgs, Outcome, OutputArgs, run_summary, target_flags, write_reports};
@@ -52,10 +53,12 @@ pub fn run(args: &Args) -> Outcome {
         given: args.out.given_files()?,
     };
     let target = args.out.target()?;
-    if args.report && !target.is_csv_folder() {
+    if args.report && target.location.is_database() {
         return Err(Failure::Argument {
             flag: "--report",
-            message: "the report reads the output back, so it needs a folder of CSV files".into(),
+            message: "the report is written into the output folder, so it needs a folder (see \
+                      `dxsynth evaluate` for a database)"
+                .into(),
         });
     }
     let progress = Bars::new(args.quiet);
@@ -65,16 +68,16 @@ pub fn run(args: &Args) -> Outcome {
         print!("{}", run_summary(&report));
     }
     if args.report {
-        evaluate_output(args, &progress)?;
+        evaluate_output(args, &target.location, &progress)?;
     }
     Ok(())
 }
 
 /// `--report`: evaluates what was just written, as `dxsynth evaluate SCHEMA DIR --html
 /// DIR/report.html` would.
-fn evaluate_output(args: &Args, progress: &Bars) -> Outcome {
+fn evaluate_output(args: &Args, written: &Location, progress: &Bars) -> Outcome {
     let evaluation = progress.spinner("evaluating", || {
-        evaluate::evaluate(&args.schema, &args.out.output, &EvaluateOptions::default())
+        evaluate::evaluate(&args.schema, written, &EvaluateOptions::default())
     })?;
     let html = args.out.output.join("report.html");
     // The output folder is this run's: a link left at the report's name (to a real table, say)

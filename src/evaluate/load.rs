@@ -1,6 +1,7 @@
-//! Reading a synthetic folder as the real database is read: `SYNTH_DIR/<table>.csv` for every
-//! table of the schema, each column parsed with the type (and datetime pattern) inferred from
-//! the real table, so real and synthetic values compare one to one.
+//! Reading a synthetic copy as the real database is read, wherever `run` wrote it: a folder's
+//! `<table>.csv` (or `<table>.parquet`) for every table of the schema, or the table of that
+//! name in a SQLite or PostgreSQL database; each column parsed with the type (and datetime
+//! pattern) inferred from the real table, so real and synthetic values compare one to one.
 //!
 //! A missing file, an unreadable file, a header without the real table's columns or a value the
 //! real type cannot read is invalid input: every such problem is collected and returned at once,
@@ -18,16 +19,20 @@ use rayon::prelude::*;
 
 use crate::data::{self, SampleRule, Sampled, Table, ValueFormat};
 use crate::error::{Error, Problem, Result};
-use crate::schema::{ColumnKind, ColumnOverride, DetailedOverride, TableDef};
+use crate::location::Location;
+use crate::schema::{ColumnKind, ColumnOverride, DetailedOverride, TableDef, TableSource};
 use crate::validated::Validated;
 
 /// A synthetic table as read: its rows (a sample's, when the real table was read as one) and,
 /// for a sample, every row's keys and fingerprints.
 pub type SyntheticTable = (Table, Option<Sampled>);
 
-/// Loads every synthetic table of the schema from `dir`, typed like its real counterpart (as
-/// a sample when the real table was read as one).
-pub fn load_synthetic(real: &Validated, dir: &Path) -> Result<IndexMap<String, SyntheticTable>> {
+/// Loads every synthetic table of the schema from `synthetic`, typed like its real counterpart
+/// (as a sample when the real table was read as one).
+pub fn load_synthetic(
+    real: &Validated,
+    synthetic: &Location,
+) -> Result<IndexMap<String, SyntheticTable>> {
     let results: Vec<(String, Result<SyntheticTable, Vec<Problem>>)> = real
         .schema
         .tables
@@ -35,7 +40,7 @@ pub fn load_synthetic(real: &Validated, dir: &Path) -> Result<IndexMap<String, S
         .filter_map(|def| {
             let table = real.tables.get(&def.name)?;
             let rule = real.sampled.get(&def.name).map(|sampled| &sampled.rule);
-            Some((def.name.clone(), load_one(def, table, dir, rule)))
+            Some((def.name.clone(), load_one(def, table, synthetic, rule)))
         })
         .collect();
     let mut tables = IndexMap::new();
@@ -55,20 +60,48 @@ pub fn load_synthetic(real: &Validated, dir: &Path) -> Result<IndexMap<String, S
     }
 }
 
-/// The file a synthetic table is read from.
+/// The file a synthetic table is read from in a folder: `<table>.csv`, or `<table>.parquet`
+/// where only that is there (`run --format parquet`).
 pub fn synthetic_path(dir: &Path, table: &str) -> PathBuf {
-    dir.join(format!("{table}.csv"))
+    let csv = dir.join(format!("{table}.csv"));
+    let parquet = dir.join(format!("{table}.parquet"));
+    match !csv.exists() && parquet.is_file() {
+        true => parquet,
+        false => csv,
+    }
+}
+
+/// Where one synthetic table is read from: a file, or a database's table of the same name
+/// (the path then only names it in messages).
+fn synthetic_place(synthetic: &Location, table: &str) -> (PathBuf, Option<TableSource>) {
+    match synthetic {
+        Location::Folder(dir) => (synthetic_path(dir, table), None),
+        database => {
+            let source = TableSource {
+                location: database.clone(),
+                table: table.to_string(),
+            };
+            (
+                PathBuf::from(format!("{database} table {table}")),
+                Some(source),
+            )
+        }
+    }
 }
 
 fn load_one(
     def: &TableDef,
     real: &Table,
-    dir: &Path,
+    synthetic: &Location,
     rule: Option<&SampleRule>,
 ) -> Result<SyntheticTable, Vec<Problem>> {
-    let path = synthetic_path(dir, &def.name);
-    check_header(&def.name, &path, &real.header).map_err(|problem| vec![problem])?;
-    let strict = synthetic_def(def, real, &path, true);
+    let (path, source) = synthetic_place(synthetic, &def.name);
+    let is_csv = source.is_none() && !crate::input::is_parquet(&path);
+    if is_csv {
+        check_header(&def.name, &path, &real.header).map_err(|problem| vec![problem])?;
+    }
+    let place = (path.as_path(), source.as_ref());
+    let strict = synthetic_def(def, real, place, true);
     let first = load_typed(&strict, rule);
     let datetime_failed = first.as_ref().err().is_some_and(|problems| {
         problems
@@ -80,7 +113,7 @@ fn load_one(
     }
     // Another datetime format is a structure flaw, not a reason to refuse the comparison:
     // retry with the format inferred from the synthetic values.
-    load_typed(&synthetic_def(def, real, &path, false), rule).or(first)
+    load_typed(&synthetic_def(def, real, place, false), rule).or(first)
 }
 
 fn is_datetime(table: &Table, column: &str) -> bool {
@@ -134,12 +167,13 @@ fn check_header(table: &str, path: &Path, real_header: &[String]) -> Result<(), 
     )))
 }
 
-/// The real table's definition pointed at the synthetic file, with every modelled column typed
-/// as the real one was; `keep_datetime_formats` also fixes the real datetime patterns.
+/// The real table's definition pointed at the synthetic table (a file, or a database's table),
+/// with every modelled column typed as the real one was; `keep_datetime_formats` also fixes
+/// the real datetime patterns.
 fn synthetic_def(
     def: &TableDef,
     real: &Table,
-    path: &Path,
+    (path, source): (&Path, Option<&TableSource>),
     keep_datetime_formats: bool,
 ) -> TableDef {
     let columns = real
@@ -163,7 +197,7 @@ fn synthetic_def(
         path: path.to_path_buf(),
         path_as_written: path.to_path_buf(),
         columns,
-        source: None,
+        source: source.cloned(),
         ..def.clone()
     }
 }

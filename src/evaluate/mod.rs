@@ -1,7 +1,7 @@
 //! `dxsynth evaluate`: how good a synthetic database is, measured as METRICS.md defines it.
 //!
 //! The real tables are read (and validated) through the schema, the synthetic ones from
-//! `SYNTH_DIR/<table>.csv` with the real column types ([`load`]); both are encoded side by side
+//! tables where `run` wrote them with the real column types ([`load`]); both are encoded side by side
 //! ([`paired`]); then the measures run: quality properties ([`quality`]), validity checks
 //! ([`validity`]) and privacy ([`privacy`]), all built on the pure functions of [`crate::stats`]. The
 //! result is a [`Report`] (serialisable as JSON), printed as a compact table ([`text`]) or
@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::Result;
+use crate::location::Location;
 use crate::schema::ColumnKind;
 use crate::stats;
 use paired::Paired;
@@ -456,21 +457,22 @@ impl Evaluation {
     }
 }
 
-/// Evaluates the synthetic tables in `synthetic_dir` against the real data of `schema_file`.
+/// Evaluates the synthetic tables at `synthetic_at` (a folder of CSV or Parquet files, or a
+/// database) against the real data of `schema_file`.
 /// Invalid real data, a missing synthetic table or one without the real columns is an
 /// [`Error::Invalid`](crate::error::Error::Invalid) listing every problem.
 pub fn evaluate(
     schema_file: &Path,
-    synthetic_dir: &Path,
+    synthetic_at: &Location,
     options: &EvaluateOptions,
 ) -> Result<Evaluation> {
     let real = crate::validated::validate_for_evaluation(schema_file, options.sample_rows)?;
-    let synthetic = load::load_synthetic(&real, synthetic_dir)?;
+    let synthetic = load::load_synthetic(&real, synthetic_at)?;
     let paired = Paired::new(real, synthetic);
     let quality = quality::assess(&paired);
     let report = Report {
         schema: schema_file.to_path_buf(),
-        synthetic_dir: synthetic_dir.to_path_buf(),
+        synthetic_dir: PathBuf::from(synthetic_at.to_string()),
         tables: paired
             .tables
             .iter()

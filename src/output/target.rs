@@ -45,11 +45,6 @@ impl Target {
         }
     }
 
-    /// Whether this is a folder of CSV files (what the quality report reads back).
-    pub fn is_csv_folder(&self) -> bool {
-        matches!(self.location, Location::Folder(_)) && self.format == FileFormat::Csv
-    }
-
     /// Checks a target before any work: a folder (not a file, not a dangling link), an SQLite
     /// file (not a folder, not under a file); a PostgreSQL database is checked when opened.
     pub fn check(&self) -> Result<()> {
