@@ -30,6 +30,18 @@ pub struct PgLocation {
     pub password_env: Option<String>,
 }
 
+/// Which PostgreSQL database a connection reached, whatever URI named it (`postgres:///shop`,
+/// `postgresql://me@/shop?port=5432`): the server's system identifier and the database's
+/// object id. A run and a model file keep those of the databases they read, and refuse to
+/// write into one of them: the real data would be replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DatabaseMark {
+    /// `pg_control_system().system_identifier`: set when the cluster was created.
+    pub system: i64,
+    /// The database's oid in `pg_database`.
+    pub database: i64,
+}
+
 impl Location {
     /// Reads a location; relative folder and SQLite paths are taken relative to `base`.
     /// The error says what is wrong with the text, in words meant for the user.

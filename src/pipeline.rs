@@ -14,7 +14,7 @@ use crate::progress::{self, Progress};
 use crate::sampling::TRAINING_ROWS;
 use crate::schema::Schema;
 use crate::targets::{GivenFiles, RowTargets, Targets};
-use crate::train::{Models, source_marks, train_all};
+use crate::train::{Models, database_marks, source_marks, train_all};
 use crate::validated::{Validated, validate_for_training};
 
 /// Options of a whole run: training then generating.
@@ -175,13 +175,15 @@ pub fn run_to(
     // where a file is a real one does it matter whether its table is kept (training decides
     // that again).
     let (marks, tables) = (source_marks(&input), || input.plan.order.iter());
+    let databases = database_marks(&input);
+    let real = (&marks[..], &databases[..]);
     if target
-        .refuse_marked(tables().map(|t| t.table.as_str()), &marks)
+        .refuse_marked(tables().map(|t| t.table.as_str()), real)
         .is_err()
     {
         let kept = crate::semantic::keep::decide(&input.schema, &input.tables);
         let generated = tables().filter(|t| !kept.contains_key(&t.table));
-        target.refuse_marked(generated.map(|t| t.table.as_str()), &marks)?;
+        target.refuse_marked(generated.map(|t| t.table.as_str()), real)?;
     }
     let headers = input.tables.iter();
     target.refuse_case_clashes(headers.map(|(name, table)| (name.as_str(), &table.header[..])))?;
@@ -269,7 +271,8 @@ pub fn generate_to(
     let generated = models.tables.values().filter(|table| table.kept.is_none());
     let names = generated.map(|table| table.name.as_str());
     let left_out = models.left_out.iter().map(String::as_str);
-    target.refuse_marked(names.chain(left_out), &models.sources)?;
+    let real = (&models.sources[..], &models.databases[..]);
+    target.refuse_marked(names.chain(left_out), real)?;
     let targets = Targets::load(models, &options.rows, &options.given, options.scale)?;
     let seed = options.seed.or(models.seed).unwrap_or_else(fresh_seed);
     // A folder or a database (SQLite, PostgreSQL) is written as the tables are made (memory

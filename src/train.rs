@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::files::FileMark;
 use crate::keys::groups::{GroupNumbers, KeysByValue, RowNumbers, SequenceOrder, rows_by_value};
 use crate::keys::{self, KeyDistribution};
+use crate::location::{DatabaseMark, Location};
 use crate::model::parent_preference::LinkedColumns;
 use crate::model::{
     self, AnyModel, ModelKind, ParentLink, Privacy, TrainingData, context_columns, stored,
@@ -23,6 +24,7 @@ use crate::model::{
 use crate::plan::{Generation, Plan, Relationship, TablePlan};
 use crate::row_order::RowOrder;
 use crate::rules::{Col, Frame, ParentFrame, Rule};
+use crate::schema::TableSource;
 use crate::schema::{ColumnKind, ForeignKey, TableDef};
 use crate::semantic::fill::{self, SemanticTable};
 use crate::semantic::keep::{self, KeptTable};
@@ -116,6 +118,9 @@ pub struct Models {
     /// The marks of the files the tables were read from ([`FileMark`]): generation refuses to
     /// write over them. Since format 39.
     pub sources: Vec<FileMark>,
+    /// The marks of the PostgreSQL databases tables were read from ([`DatabaseMark`]):
+    /// generation refuses to write into them, whatever URI names them. Since format 40.
+    pub databases: Vec<DatabaseMark>,
     /// The tables [`Models::only`] left out (not stored): a folder written with the others
     /// drops their files of an earlier run, which would point at keys this run renumbers.
     #[serde(skip)]
@@ -257,6 +262,7 @@ pub fn train_all(
         privacy,
         seed,
         sources: source_marks(input),
+        databases: database_marks(input),
         left_out: Vec::new(),
     }
 }
@@ -266,6 +272,27 @@ pub fn train_all(
 pub fn source_marks(input: &Validated) -> Vec<FileMark> {
     let paths = input.schema.data_paths();
     paths.iter().filter_map(|path| FileMark::of(path)).collect()
+}
+
+/// The marks of the PostgreSQL databases the input's tables were read from, each once.
+pub fn database_marks(input: &Validated) -> Vec<DatabaseMark> {
+    let mut databases = Vec::new();
+    for def in &input.schema.tables {
+        if let Some(TableSource {
+            location: Location::Postgres(pg),
+            ..
+        }) = &def.source
+            && !databases.contains(&pg)
+        {
+            databases.push(pg);
+        }
+    }
+    let mut marks: Vec<DatabaseMark> = databases
+        .into_iter()
+        .filter_map(crate::input::postgres::mark)
+        .collect();
+    marks.dedup();
+    marks
 }
 
 /// For each parent table, its columns that a child's rows work out once drawn (a total or the

@@ -465,6 +465,48 @@ fn a_database_is_a_source_with_its_types() {
     assert_eq!(refused.status.code(), Some(2));
     let message = String::from_utf8_lossy(&refused.stderr);
     assert!(message.contains("is the input database"), "{message}");
+    // Under another spelling of the same database (it replaced the real rows), and from a
+    // model file into the very database it was trained on (so did that): refused too, by the
+    // server's and the database's identity.
+    let respelled = format!("{uri}&application_name=another");
+    let refused = dxsynth_output(&[
+        "run",
+        schema.to_str().unwrap(),
+        "-o",
+        &respelled,
+        "--if-exists",
+        "truncate",
+    ]);
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("a database the model was trained on"),
+        "{message}"
+    );
+    let model = dir.path().join("m.dxsynth");
+    let schema_text = schema.to_str().unwrap();
+    succeeded(&dxsynth_output(&[
+        "train",
+        schema_text,
+        "-m",
+        model.to_str().unwrap(),
+    ]));
+    for target in [&uri, &respelled] {
+        let refused = dxsynth_output(&[
+            "generate",
+            model.to_str().unwrap(),
+            "-o",
+            target,
+            "--if-exists",
+            "truncate",
+        ]);
+        assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+        let message = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            message.contains("a database the model was trained on"),
+            "{message}"
+        );
+    }
     assert_eq!(count(&mut db, "account"), 40);
     assert_eq!(
         count(&mut db, "payment"),

@@ -7,7 +7,7 @@ use postgres::{Client, IsolationLevel, NoTls, Transaction};
 
 use super::catalogue::{Catalogue, CatalogueColumn, CatalogueTable, DeclaredForeignKey, Support};
 use super::{TextTable, quote_ident, quote_table, read_csv_stream};
-use crate::location::PgLocation;
+use crate::location::{DatabaseMark, PgLocation};
 use crate::schema::ColumnKind;
 
 /// Connects to the database (settings from the URI and the `PG*` variables).
@@ -16,6 +16,23 @@ pub fn connect(location: &PgLocation) -> Result<Client, String> {
     config
         .connect(NoTls)
         .map_err(|err| format!("cannot connect to `{}`: {}", location.uri, describe(&err)))
+}
+
+/// The mark of the database `location` reaches ([`DatabaseMark`]); `None` when it cannot be
+/// reached or does not say (a server before version 9.6, a role denied the function).
+pub fn mark(location: &PgLocation) -> Option<DatabaseMark> {
+    let mut client = connect(location).ok()?;
+    let row = client
+        .query_one(
+            "SELECT (SELECT system_identifier FROM pg_control_system()), \
+                    (SELECT oid::int8 FROM pg_database WHERE datname = current_database())",
+            &[],
+        )
+        .ok()?;
+    Some(DatabaseMark {
+        system: row.try_get(0).ok()?,
+        database: row.try_get(1).ok()?,
+    })
 }
 
 /// A PostgreSQL error in one line: the server's message, detail and where it happened.

@@ -10,6 +10,7 @@ use super::{DatabaseWriter, FolderWriter, IfExists, OutputKind};
 use crate::error::{Error, Problem, Result};
 use crate::files::FileMark;
 use crate::generate::{Keep, Sink, SyntheticTable};
+use crate::location::DatabaseMark;
 use crate::location::Location;
 use crate::plan::Plan;
 use crate::schema::TableSource;
@@ -83,13 +84,25 @@ impl Target {
     }
 
     /// Refuses, before any work, a target that holds a file a model was trained on (one of
-    /// `marks`) where generation would write or remove the file of one of `tables`, or an
-    /// SQLite database that is such a file: the real data, whatever folder it now lies in.
+    /// `marks`) where generation would write or remove the file of one of `tables`, an SQLite
+    /// database that is such a file, or a PostgreSQL database that is one of `databases`: the
+    /// real data, whatever folder it now lies in or URI names it.
     pub fn refuse_marked<'a>(
         &self,
         tables: impl IntoIterator<Item = &'a str>,
-        marks: &[FileMark],
+        (marks, databases): (&[FileMark], &[DatabaseMark]),
     ) -> Result<()> {
+        if let Location::Postgres(pg) = &self.location
+            && !databases.is_empty()
+            && crate::input::postgres::mark(pg).is_some_and(|mark| databases.contains(&mark))
+        {
+            return Err(Error::invalid(vec![Problem::general(format!(
+                "the output database `{}` is a database the model was trained on (the same \
+                 server and database, under another name): generating into it would replace \
+                 the real data, so nothing was done; choose another database",
+                self.location
+            ))]));
+        }
         let is_real = |path: &Path| FileMark::of(path).is_some_and(|mark| marks.contains(&mark));
         let (clash, what) = match &self.location {
             Location::Folder(dir) => {
