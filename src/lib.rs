@@ -22,6 +22,7 @@
 pub mod direct;
 pub mod error;
 pub mod files;
+pub mod guard;
 pub mod location;
 pub mod memory;
 pub mod progress;

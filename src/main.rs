@@ -51,6 +51,7 @@ fn main() -> ExitCode {
         std::process::exit(130);
     }));
     dxsynth::memory::set_releaser(release_freed);
+    quiet_on_guarded_panics();
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Validate(args) => commands::validate::run(args),
@@ -102,6 +103,18 @@ fn keep_freed_memory() {
     unsafe {
         libmimalloc_sys::mi_option_set(PURGE_DELAY, -1);
     }
+}
+
+/// A panic the library turns into an error (a damaged Parquet file: [`dxsynth::guard`]) prints
+/// nothing; the error it becomes is reported as any other. Every other panic is printed as
+/// before.
+fn quiet_on_guarded_panics() {
+    let print = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !dxsynth::guard::quiet() {
+            print(info);
+        }
+    }));
 }
 
 /// Hands the memory mimalloc freed on this thread back to the system now, not a second later.

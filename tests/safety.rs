@@ -650,6 +650,27 @@ fn keys_written_twice_are_errors_naming_the_key() {
     }
 }
 
+#[test]
+fn a_damaged_parquet_file_the_reader_panics_on_is_an_error_naming_it() {
+    // The `parquet` crate indexes past a slice on this file's damaged page: dxsynth exited
+    // with code 101 and a panic message.
+    let dir = TempDir::new().expect("temporary folder");
+    std::fs::copy(
+        example("testdata/parquet/damaged_page.parquet"),
+        dir.path().join("t.parquet"),
+    )
+    .expect("copied");
+    let schema = "tables:\n  t: {path: t.parquet, primary_key: id}\n";
+    std::fs::write(dir.path().join("s.yaml"), schema).expect("schema");
+    for args in [&["validate", "s.yaml"][..], &["init", ".", "-o", "i.yaml"]] {
+        let (code, _, stderr) = dxsynth_in(dir.path(), args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains("t.parquet"), "{stderr}");
+        assert!(stderr.contains("the file is damaged"), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
 // 8. Resource exhaustion refused up front: rows past the cap, and past the memory left.
 
 #[test]
