@@ -61,7 +61,7 @@ pub fn load_synthetic(
 }
 
 /// The file a synthetic table is read from in a folder: `<table>.csv`, or `<table>.parquet`
-/// where only that is there (`run --format parquet`).
+/// where only that is there (a Parquet folder output).
 pub fn synthetic_path(dir: &Path, table: &str) -> PathBuf {
     let csv = dir.join(format!("{table}.csv"));
     let parquet = dir.join(format!("{table}.parquet"));
