@@ -161,6 +161,26 @@ fn sqlite_existing_tables_refuse_rows_unless_truncate_and_roll_back_on_error() {
         "the earlier load is untouched"
     );
     assert_eq!(count(&db, "reviews"), 0);
+
+    // A table outside the schema that refers to one emptied, with rows: its rows were deleted
+    // with the customers they refer to (`ON DELETE CASCADE`). Refused, nothing written.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE audit (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customers \
+         ON DELETE CASCADE, note TEXT); INSERT INTO audit SELECT customer_id, customer_id, \
+         'kept' FROM customers;",
+    )
+    .unwrap();
+    drop(conn);
+    let refused = run(&["--if-exists", "truncate", "--scale", "0.4"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("the table `audit`, which is not in the schema, refers to it"),
+        "{message}"
+    );
+    assert_eq!(count(&db, "audit"), 250);
+    assert_eq!(count(&db, "customers"), 250);
 }
 
 #[test]

@@ -57,6 +57,54 @@ struct NewDatabase {
     path: PathBuf,
 }
 
+/// Refuses to empty a table that a table outside the plan refers to while it holds rows: with
+/// foreign keys on, the `DELETE` would delete its rows too (`ON DELETE CASCADE`), change them
+/// (`SET NULL`) or fail at the end. PostgreSQL refuses such a `TRUNCATE` by itself.
+fn refuse_references_from_outside(
+    conn: &Connection,
+    plan: &Plan,
+    to_empty: &[&str],
+) -> Result<(), Refusal> {
+    let fail = |err: rusqlite::Error| format!("cannot read the database's foreign keys: {err}");
+    let mut statement = conn
+        .prepare(
+            "SELECT DISTINCT m.name, f.\"table\" FROM sqlite_schema AS m, \
+             pragma_foreign_key_list(m.name) AS f WHERE m.type = 'table'",
+        )
+        .map_err(fail)?;
+    let references: Vec<(String, String)> = statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .map_err(fail)?
+        .collect::<Result<_, _>>()
+        .map_err(fail)?;
+    let in_plan = |name: &str| {
+        plan.order
+            .iter()
+            .any(|t| t.table.eq_ignore_ascii_case(name))
+    };
+    for (from, to) in references {
+        let emptied = to_empty.iter().find(|name| name.eq_ignore_ascii_case(&to));
+        let Some(emptied) = emptied.filter(|_| !in_plan(&from)) else {
+            continue;
+        };
+        let holds_rows: bool = conn
+            .query_row(
+                &format!("SELECT EXISTS (SELECT 1 FROM {})", quote_ident(&from)),
+                [],
+                |row| row.get(0),
+            )
+            .map_err(fail)?;
+        if holds_rows {
+            return Err(Refusal::Failed(format!(
+                "table `{emptied}`: the table `{from}`, which is not in the schema, refers to \
+                 it and holds rows; emptying `{emptied}` would delete or change them, so \
+                 nothing was written: empty `{from}` first, or write to another database"
+            )));
+        }
+    }
+    Ok(())
+}
+
 impl SqliteWriter {
     /// Opens (or creates) the database and starts its transaction; refuses a table of `plan`
     /// that holds rows unless it may be emptied, and empties those (children first).
@@ -84,6 +132,7 @@ impl SqliteWriter {
             prepared: IndexMap::new(),
         };
         let to_empty = sql::to_empty(plan, |name| writer.check_existing(name, if_exists))?;
+        refuse_references_from_outside(&writer.conn, plan, &to_empty)?;
         for name in to_empty.iter().rev() {
             writer
                 .conn
