@@ -560,6 +560,10 @@ fn staging_dir(out_dir: &Path) -> Result<(tempfile::TempDir, Temporary)> {
 /// are carried over first (files hard-linked, the rest moved, and moved back on failure), then
 /// `target` is renamed aside, the staged folder renamed in, and the old folder removed.
 fn swap_in(staging: tempfile::TempDir, target: &Path, written: &HashSet<OsString>) -> Result<()> {
+    // Two runs into one folder at once take turns here: the other's listing of `target`,
+    // taken while this one's staging held `target`'s subfolders, deleted them with the folder
+    // it moved aside (2 of 150 trials of three runs at once).
+    let _turn = lock_folder(&parent_of(target));
     let io = |context: &'static str, path: &Path| {
         let path = path.to_path_buf();
         move |source| Error::Io {
@@ -583,6 +587,7 @@ fn swap_in(staging: tempfile::TempDir, target: &Path, written: &HashSet<OsString
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
     ));
     let staged = staging.path().to_path_buf();
+    let previous = fs::metadata(target).ok();
     let swapped = files::uninterrupted(|temporaries| {
         let Some(old) = &old else {
             return fs::rename(&staged, target).map_err(io("cannot move the output into", target));
@@ -617,6 +622,9 @@ fn swap_in(staging: tempfile::TempDir, target: &Path, written: &HashSet<OsString
         Ok(()) => {
             // The staging folder is the output folder now: nothing to remove.
             let _kept = staging.keep();
+            if let Some(previous) = &previous {
+                keep_access(target, previous);
+            }
             if old.is_some() {
                 drop(fs::remove_dir_all(&aside));
                 files::uninterrupted(|temporaries| temporaries.retain(|p| p != &aside));
@@ -624,6 +632,49 @@ fn swap_in(staging: tempfile::TempDir, target: &Path, written: &HashSet<OsString
             Ok(())
         }
         Err(err) => Err(err),
+    }
+}
+
+/// Gives the output folder swapped in the access the folder it replaced had: its mode (a private `0700`,
+/// a shared group's setgid bit) and, where the process may, its owner and group. A new folder
+/// had the default mode: a private output folder came back readable by everyone, its kept
+/// tables (real rows) with it. Where the process may not, the folder keeps what it has.
+fn keep_access(staged: &Path, previous: &fs::Metadata) {
+    drop(fs::set_permissions(staged, previous.permissions()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let now = fs::metadata(staged).ok();
+        let differs = now.is_some_and(|m| (m.uid(), m.gid()) != (previous.uid(), previous.gid()));
+        if differs {
+            drop(std::os::unix::fs::chown(
+                staged,
+                Some(previous.uid()),
+                Some(previous.gid()),
+            ));
+            // A change of owner clears the setgid bit: set the mode again.
+            drop(fs::set_permissions(staged, previous.permissions()));
+        }
+    }
+}
+
+/// Holds an exclusive lock (`flock`) on `folder` until dropped; `None` where it cannot be
+/// taken (no such call, a file system without locks): the swap then goes on unlocked, as
+/// before.
+fn lock_folder(folder: &Path) -> Option<fs::File> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        let file = fs::File::open(folder).ok()?;
+        // SAFETY: flock takes a descriptor of a file this function holds open; it waits for
+        // the lock and changes no memory of ours.
+        let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0;
+        locked.then_some(file)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = folder;
+        None
     }
 }
 

@@ -651,6 +651,28 @@ fn keys_written_twice_are_errors_naming_the_key() {
 }
 
 #[test]
+#[cfg(unix)]
+fn an_output_folder_keeps_its_access_when_a_run_replaces_it() {
+    // A private output folder (its kept tables are real rows) came back with the default
+    // mode, readable by everyone.
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new().expect("temporary folder");
+    let out = dir.path().join("private");
+    std::fs::create_dir(&out).expect("folder");
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o710)).expect("mode");
+    let schema = example("schemas/shop.yaml");
+    let schema = schema.to_str().expect("utf-8");
+    let (code, _, stderr) = dxsynth_in(dir.path(), &["run", schema, "-o", "private"]);
+    assert_eq!(code, 0, "{stderr}");
+    let mode = std::fs::metadata(&out)
+        .expect("the output")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o7777, 0o710, "{mode:o}");
+    assert!(out.join("customers.csv").is_file());
+}
+
+#[test]
 fn a_damaged_parquet_file_the_reader_panics_on_is_an_error_naming_it() {
     // The `parquet` crate indexes past a slice on this file's damaged page: dxsynth exited
     // with code 101 and a panic message.
