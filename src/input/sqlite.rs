@@ -41,8 +41,8 @@ pub fn catalogue(path: &Path) -> Result<Catalogue, String> {
     let conn = open_read_only(path)?;
     let names: Vec<String> = (|| {
         let mut statement = conn.prepare(
-            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
-             ORDER BY name",
+            "SELECT name FROM sqlite_schema WHERE type = 'table' \
+             AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
         )?;
         let names = statement.query_map([], |row| row.get(0))?;
         names.collect::<rusqlite::Result<Vec<String>>>()
@@ -219,6 +219,25 @@ fn value_text(value: ValueRef<'_>, boolean: bool) -> Result<Option<String>, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tables_named_like_sqlite_are_the_users_only_sqlite_underscore_is_its_own() {
+        // `NOT LIKE 'sqlite_%'` (`_` any character) left `sqlitedata` and `SQLiteUsers` out.
+        let dir = tempfile::tempdir().expect("a folder");
+        let path = dir.path().join("t.db");
+        let conn = Connection::open(&path).expect("a database");
+        conn.execute_batch(
+            "CREATE TABLE sqlitedata (id INTEGER PRIMARY KEY, x TEXT);
+             CREATE TABLE SQLiteUsers (id INTEGER PRIMARY KEY, name TEXT);
+             CREATE TABLE orders (id INTEGER PRIMARY KEY AUTOINCREMENT, total REAL);
+             INSERT INTO orders (total) VALUES (1.5);",
+        )
+        .expect("tables");
+        drop(conn);
+        let catalogue = catalogue(&path).expect("read");
+        let names: Vec<&str> = catalogue.tables.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["SQLiteUsers", "orders", "sqlitedata"]);
+    }
 
     #[test]
     fn declared_types_by_affinity() {
