@@ -221,6 +221,39 @@ fn selected(transaction: &mut Transaction<'_>, table: &str) -> Result<Vec<Select
         .collect())
 }
 
+/// The order a table's rows are read in: its primary key's, else every column read, in turn
+/// (`read`: of the selected columns, those not read as empty). A table has no order of
+/// its own: an `UPDATE`, a `VACUUM FULL` or a restore moved rows, and the same data and seed
+/// gave another output.
+fn row_order(
+    transaction: &mut Transaction<'_>,
+    table: &str,
+    read: &[bool],
+) -> Result<String, String> {
+    let keys = transaction
+        .query(
+            "SELECT a.attname::text FROM pg_index i JOIN pg_attribute a \
+               ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey::int2[]) \
+             WHERE i.indrelid = to_regclass($1) AND i.indisprimary \
+             ORDER BY array_position(i.indkey::int2[], a.attnum)",
+            &[&quote_table(table)],
+        )
+        .map_err(|err| format!("table `{table}`: {}", describe(&err)))?;
+    if !keys.is_empty() {
+        let names: Vec<String> = keys.iter().map(|row| quote_ident(row.get(0))).collect();
+        return Ok(names.join(", "));
+    }
+    let places: Vec<String> = (1..=read.len())
+        .zip(read)
+        .filter(|(_, read)| **read)
+        .map(|(place, _)| place.to_string())
+        .collect();
+    Ok(match places.is_empty() {
+        true => "1".to_string(),
+        false => places.join(", "),
+    })
+}
+
 /// What a PostgreSQL type says: numbers, booleans, dates and timestamps settle the column type,
 /// enums are categories, strings are left to inference; binary, JSON, XML, arrays, geometry,
 /// ranges, composites and money are not modelled.
@@ -244,6 +277,8 @@ fn read_table(transaction: &mut Transaction<'_>, table: &str) -> Result<TextTabl
     let mut warnings = Vec::new();
     let mut expressions = Vec::new();
     let mut kinds = Vec::new();
+    // Whether each selected column holds the table's values (not an empty stand-in).
+    let mut read = Vec::new();
     for Selected { column, utc } in &columns {
         let name = quote_ident(&column.name);
         match column.support {
@@ -255,6 +290,7 @@ fn read_table(transaction: &mut Transaction<'_>, table: &str) -> Result<TextTabl
                 warnings.push(column.unsupported_warning(table));
                 expressions.push(format!("NULL::text AS {name}"));
                 kinds.push(None);
+                read.push(false);
             }
             Support::Read(kind) => {
                 // Timestamps with a zone are read in UTC, the zone a datetime value means.
@@ -264,14 +300,16 @@ fn read_table(transaction: &mut Transaction<'_>, table: &str) -> Result<TextTabl
                     name
                 });
                 kinds.push(kind);
+                read.push(true);
             }
         }
     }
     if expressions.is_empty() {
         return Err(format!("table `{table}` has no column dxsynth can read"));
     }
+    let order = row_order(transaction, table, &read)?;
     let sql = format!(
-        "COPY (SELECT {} FROM {}) TO STDOUT (FORMAT csv, HEADER)",
+        "COPY (SELECT {} FROM {} ORDER BY {order}) TO STDOUT (FORMAT csv, HEADER)",
         expressions.join(", "),
         quote_table(table)
     );
