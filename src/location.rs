@@ -30,6 +30,17 @@ pub struct PgLocation {
     pub password_env: Option<String>,
 }
 
+/// The variable holding the password of a PostgreSQL location that names none of its own.
+static DEFAULT_PASSWORD_ENV: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Names the environment variable holding the password of every PostgreSQL location that
+/// names none of its own, a schema's `source:` above all (a schema never holds a password, nor
+/// the variable's name): the caller's choice for the whole process, `PGPASSWORD` otherwise.
+/// Only the first call counts.
+pub fn set_default_password_env(var: &str) {
+    let _ = DEFAULT_PASSWORD_ENV.set(var.to_string());
+}
+
 /// Which PostgreSQL database a connection reached, whatever URI named it (`postgres:///shop`,
 /// `postgresql://me@/shop?port=5432`): the server's system identifier and the database's
 /// object id. A run and a model file keep those of the databases they read, and refuse to
@@ -169,7 +180,7 @@ impl PgLocation {
         {
             config.dbname(&db);
         }
-        match &self.password_env {
+        match self.password_env.as_ref().or(DEFAULT_PASSWORD_ENV.get()) {
             Some(var) => {
                 let password = env(var).ok_or_else(|| {
                     format!("the environment variable {var}, named for the password, is not set")

@@ -586,6 +586,56 @@ fn rows_moved_inside_the_database_give_the_same_copy() {
     assert!(before == after, "the same rows, the same copy");
 }
 
+#[test]
+fn the_password_variable_named_reaches_the_databases_a_schema_reads() {
+    // `--password-env` named the output's password only: a password-protected `source:` was
+    // read without one ("password missing"), and `validate` and `train` had no such flag.
+    let Some(uri) = database("dx_password") else {
+        return;
+    };
+    client(&uri)
+        .batch_execute(
+            "CREATE TABLE item (id serial PRIMARY KEY, size integer);
+             INSERT INTO item (size) SELECT g % 7 FROM generate_series(1, 30) g;",
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.yaml");
+    let yaml = format!("source: {uri}\ntables:\n  item:\n    primary_key: id\n");
+    std::fs::write(&schema, yaml).unwrap();
+    let schema = schema.to_str().unwrap();
+    let out = dir.path().join("out");
+    let out = out.to_str().unwrap();
+    let model = dir.path().join("m.dxsynth");
+    let model = model.to_str().unwrap();
+    let commands: [&[&str]; 3] = [
+        &["validate", schema],
+        &["train", schema, "-m", model],
+        &["run", schema, "-o", out],
+    ];
+    for command in commands {
+        // The variable is read for the source: unset, the connection is refused for it (the
+        // test server trusts every local connection, so a set one needs no real password).
+        let mut unset = command.to_vec();
+        unset.extend(["--password-env", "DX_UNSET_PASSWORD"]);
+        let refused = dxsynth_output(&unset);
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert_ne!(refused.status.code(), Some(0), "{command:?}");
+        assert!(
+            stderr.contains("DX_UNSET_PASSWORD"),
+            "{command:?}: {stderr}"
+        );
+        let mut set = command.to_vec();
+        set.extend(["--password-env", "DX_TEST_PASSWORD"]);
+        let output = Command::new(env!("CARGO_BIN_EXE_dxsynth"))
+            .args(&set)
+            .env("DX_TEST_PASSWORD", "anything")
+            .output()
+            .expect("dxsynth runs");
+        assert_eq!(output.status.code(), Some(0), "{command:?}: {output:?}");
+    }
+}
+
 /// TPC-H sf0.01 (beside the repository in CI; skipped when absent), twice its size, into
 /// tables created with their foreign keys: an order's total and status are worked out from
 /// its lines, and the orders still arrive before their lines (which are written in parts

@@ -73,6 +73,7 @@ fn score(text: &str) -> Result<f64, String> {
 
 /// Evaluates, prints the summary, writes the files asked for, then applies the gate.
 pub fn run(args: &Args) -> Outcome {
+    super::password_env_for_sources(args.password_env.as_deref());
     let synthetic = super::location(
         &args.synthetic_dir,
         "SYNTHETIC",

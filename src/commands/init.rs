@@ -48,7 +48,8 @@ pub struct Args {
     /// Replace the output file if it exists.
     #[arg(long)]
     pub force: bool,
-    /// The environment variable holding the PostgreSQL password (default: PGPASSWORD).
+    /// The environment variable holding the PostgreSQL password, for reading the database and
+    /// checking the schema written (default: PGPASSWORD).
     #[arg(long, value_name = "VAR")]
     pub password_env: Option<String>,
 }
@@ -56,6 +57,7 @@ pub struct Args {
 /// Infers, renders and checks the schema, then prints or writes it; the summary goes to stdout
 /// (stderr with `--dry-run`, where stdout is the schema).
 pub fn run(args: &Args) -> Outcome {
+    super::password_env_for_sources(args.password_env.as_deref());
     let location = location(&args.data_dir, "LOCATION", args.password_env.as_deref())?;
     // Checked before the output's folder (the data folder by default), which was blamed on
     // `--output` when the data folder was missing.

@@ -164,8 +164,9 @@ pub struct OutputArgs {
     /// What to do when a table of a database output already holds rows.
     #[arg(long, value_enum, default_value = "error", value_name = "WHAT")]
     pub if_exists: Existing,
-    /// The environment variable holding the PostgreSQL password (default: PGPASSWORD).
-    /// Passwords are never given on the command line.
+    /// The environment variable holding the PostgreSQL password of the output and of the
+    /// databases the schema reads (default: PGPASSWORD). Passwords are never given on the
+    /// command line.
     #[arg(long, value_name = "VAR")]
     pub password_env: Option<String>,
     /// Seed for every random draw: the same input and seed give byte-identical output.
@@ -262,6 +263,14 @@ pub fn location(
         }
     })?;
     Ok(location.with_password_env(password_env))
+}
+
+/// `--password-env VAR`: the variable holding the password of the PostgreSQL databases a
+/// schema reads (`source:`) as well as of a location on the command line.
+pub fn password_env_for_sources(var: Option<&str>) {
+    if let Some(var) = var {
+        dxsynth::location::set_default_password_env(var);
+    }
 }
 
 /// Names the flag behind a library error its value causes: `--scale` (out of range, or an output

@@ -43,6 +43,7 @@ pub struct Args {
 
 /// Runs the pipeline and prints the per-table summary.
 pub fn run(args: &Args) -> Outcome {
+    super::password_env_for_sources(args.out.password_env.as_deref());
     let options = RunOptions {
         seed: args.out.seed,
         scale: args.out.scale,

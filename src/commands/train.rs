@@ -31,6 +31,10 @@ pub struct Args {
     /// Defaults to the schema's `seed` (if any).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// The environment variable holding the password of the PostgreSQL databases the schema
+    /// reads (`source:`; default: PGPASSWORD).
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
     #[command(flatten)]
     pub training: ModelArgs,
     /// No progress bars and no summary.
@@ -40,6 +44,7 @@ pub struct Args {
 
 /// Trains, saves the model file and prints what it holds.
 pub fn run(args: &Args) -> Outcome {
+    super::password_env_for_sources(args.password_env.as_deref());
     let options = TrainOptions {
         seed: args.seed,
         model: args.training.model,

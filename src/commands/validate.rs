@@ -21,11 +21,16 @@ pub struct Args {
     /// How to print the summary or the problems.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// The environment variable holding the password of the PostgreSQL databases the schema
+    /// reads (`source:`; default: PGPASSWORD).
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
 }
 
 /// Validates and prints the summary; invalid input is printed too (as JSON when asked) and
 /// returned as the error so the exit code says it.
 pub fn run(args: &Args) -> Outcome {
+    super::password_env_for_sources(args.password_env.as_deref());
     // Loaded as `run` loads it: every value and key checked, a large table's values kept for a
     // sample only (a 1 GB database validates in bounded memory; the rules shown are those the
     // model learns).
