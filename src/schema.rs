@@ -388,7 +388,11 @@ impl Schema {
             if problems.is_empty() || !err.to_string().contains("ColumnOverride") {
                 problems.insert(
                     0,
-                    Problem::general(format!("{}: {}", file.display(), describe_yaml_error(&err))),
+                    Problem::general(format!(
+                        "{}: {}",
+                        file.display(),
+                        describe_yaml_error(&err, text)
+                    )),
                 );
             }
             Error::invalid(problems)
@@ -746,8 +750,21 @@ fn printable_short(text: &str) -> String {
 
 /// serde_yaml says "tables.accounts: unknown field `primry_key`, expected one of ... at line 5
 /// column 5"; we keep that text, which already names the table, the key and the line.
-fn describe_yaml_error(err: &serde_yaml::Error) -> String {
+fn describe_yaml_error(err: &serde_yaml::Error, source: &str) -> String {
     let text = err.to_string();
+    // A tab in a line's indentation: YAML's own words ("found character that cannot start any
+    // token") do not say that YAML indents with spaces only.
+    let line = err
+        .location()
+        .and_then(|at| source.lines().nth(at.line().checked_sub(1)?));
+    let indent = |line: &str| line.len() - line.trim_start_matches([' ', '\t']).len();
+    if line.is_some_and(|line| line[..indent(line)].contains('\t')) {
+        return format!(
+            "{}: YAML indents with spaces, never tabs; replace the tabs at the start of that \
+             line (and of the lines like it) with spaces",
+            shorten_quoted(&text)
+        );
+    }
     if text.contains("did not match any variant of untagged enum ColumnOverride") {
         let place = err
             .location()

@@ -216,6 +216,38 @@ fn rule_01_unknown_key_is_named_with_its_line() {
     assert_reported(&stderr, "primry_key", &["accounts", "line 4"]);
 }
 
+#[test]
+fn a_model_file_given_as_the_model_kind_points_at_its_flag() {
+    // `train --model m.dxsynth` said only "unknown model" (available: learned, reference).
+    let dir = bank(BANK);
+    let schema = dir.path().join("schema.yaml");
+    let model = dir.path().join("m.dxsynth");
+    let (code, _, stderr) = dxsynth(&[
+        "train",
+        schema.to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("-m/--model-file"), "{stderr}");
+    let (_, _, stderr) = dxsynth(&["train", schema.to_str().unwrap(), "--model", "lerned"]);
+    assert!(!stderr.contains("--model-file"), "{stderr}");
+}
+
+#[test]
+fn rule_01_a_tab_in_the_indentation_is_named_as_such() {
+    // YAML's own words were "found character that cannot start any token", no more.
+    let dir = bank("tables:\n  accounts:\n\tpath: accounts.csv\n");
+    write(
+        &dir,
+        "schema.yaml",
+        b"tables:\n  accounts:\n\tpath: accounts.csv\n",
+    );
+    let stderr = invalid(&dir);
+    assert!(stderr.contains("line 3"), "{stderr}");
+    assert!(stderr.contains("never tabs"), "{stderr}");
+}
+
 /// Every misspelt key is reported at once (serde stops at the first), each with its table,
 /// column, line and the key meant.
 #[test]

@@ -324,12 +324,23 @@ fn positive_scale(text: &str) -> Result<f64, String> {
     }
 }
 
+/// `--model`: the kind of model. A path given here was meant for the model file (`train -m`).
+fn model_kind(text: &str) -> Result<ModelKind, String> {
+    text.parse().map_err(|message: String| {
+        let a_path = text.contains(['/', '.']) || text.ends_with("dxsynth");
+        match a_path {
+            true => format!("{message}; the model file is named with -m/--model-file"),
+            false => message,
+        }
+    })
+}
+
 /// The training choices `run` and `train` share.
 #[derive(Debug, Args)]
 pub struct ModelArgs {
     /// The model to train: `learned` (column-by-column trees conditioned on earlier columns, the
     /// parent and the sequence) or `reference` (each column from its own distribution).
-    #[arg(long, default_value_t = ModelKind::default())]
+    #[arg(long, default_value_t = ModelKind::default(), value_parser = model_kind)]
     pub model: ModelKind,
     /// Rare-value threshold: categories and words seen fewer times are never reproduced, and
     /// as many extreme numbers on each side are clipped. 1 switches protection off.
