@@ -246,6 +246,9 @@ fn key_rules(key: &dxsynth::keys::KeyDistribution) -> Vec<String> {
         )
     });
     let equals = key.equals.iter().map(|equals| {
+        if equals.share == 0.0 {
+            return format!("{column} != {} in every row", equals.earlier);
+        }
         let by = match &equals.by {
             Some(by) => format!(", alike for each {by}"),
             None => String::new(),

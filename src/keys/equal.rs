@@ -39,9 +39,16 @@ const TIMES_CHANCE: u128 = 10;
 /// The fewest real rows with both keys set that an equality needs.
 const MIN_ROWS: usize = 20;
 
+/// The fewest real rows with both keys set, none of them equal, that "never equal" needs.
+const NEVER_ROWS: usize = 100;
+
 /// The share of the rows where both `first` and `key` are set (compact parent rows of one
 /// parent table) in which they are the same parent, when it is at least [`MIN_SHARE`] of at
-/// least [`MIN_ROWS`] rows and [`TIMES_CHANCE`] times what chance gives.
+/// least [`MIN_ROWS`] rows and [`TIMES_CHANCE`] times what chance gives; or 0 when the two are
+/// never the same parent in at least [`NEVER_ROWS`] rows where chance would have made them so
+/// in one row or more, or where no parent is ever both (a flight's origin and destination:
+/// the synthetic parents of the two roles are drawn from the same rows, and 52 of 20,000
+/// synthetic flights landed where they took off).
 pub fn equal_share(first: &[u32], key: &[u32]) -> Option<f64> {
     let (mut rows, mut equal) = (0usize, 0usize);
     let (mut firsts, mut keys): (FastMap<u32, u64>, FastMap<u32, u64>) = Default::default();
@@ -54,16 +61,19 @@ pub fn equal_share(first: &[u32], key: &[u32]) -> Option<f64> {
         *firsts.entry(a).or_insert(0) += 1;
         *keys.entry(b).or_insert(0) += 1;
     }
-    let share = equal as f64 / rows.max(1) as f64;
-    if rows < MIN_ROWS || share < MIN_SHARE {
-        return None;
-    }
     // equal / rows >= TIMES_CHANCE * sum(first(p) * key(p)) / rows^2, in whole numbers: a sum
     // of floats would depend on the map's order, which is random.
     let pairs: u128 = firsts
         .iter()
         .map(|(parent, &n)| u128::from(n) * u128::from(*keys.get(parent).unwrap_or(&0)))
         .sum();
+    if equal == 0 && rows >= NEVER_ROWS && (pairs == 0 || pairs >= rows as u128) {
+        return Some(0.0);
+    }
+    let share = equal as f64 / rows.max(1) as f64;
+    if rows < MIN_ROWS || share < MIN_SHARE {
+        return None;
+    }
     let seen = equal as u128 * rows as u128;
     (seen >= TIMES_CHANCE * pairs).then_some(share)
 }
@@ -80,6 +90,9 @@ impl KeyEquality {
         key: &mut [Option<usize>],
         base: u64,
     ) {
+        if self.share == 0.0 {
+            return keep_apart(earlier, key, base);
+        }
         let rows = key.len().min(earlier.len());
         for row in 0..rows {
             let (Some(first), Some(own)) = (earlier[row], key[row].as_mut()) else {
@@ -92,6 +105,37 @@ impl KeyEquality {
             };
             if drawn < self.share {
                 *own = first;
+            }
+        }
+    }
+}
+
+/// Tries a row takes to find another row to swap keys with.
+const SWAP_TRIES: u64 = 256;
+
+/// Makes `key` differ from `earlier` in every row where both are set (a share of 0): a row
+/// whose two keys are one parent swaps its key with another row's, drawn by numbers of
+/// `base`, where neither row then has its two keys equal. Swaps keep every parent's number of
+/// rows; a row that finds no such partner is left.
+fn keep_apart(earlier: &[Option<usize>], key: &mut [Option<usize>], base: u64) {
+    let rows = key.len().min(earlier.len());
+    if rows < 2 {
+        return;
+    }
+    let equal = |row: usize, own: Option<usize>| own.is_some() && own == earlier[row];
+    for row in 0..rows {
+        if !equal(row, key[row]) {
+            continue;
+        }
+        for attempt in 0..SWAP_TRIES {
+            let drawn = row_uniform(base, (row as u64) * SWAP_TRIES + attempt);
+            let other = ((drawn * rows as f64) as usize).min(rows - 1);
+            if other == row || key[other].is_none() {
+                continue;
+            }
+            if !equal(row, key[other]) && !equal(other, key[row]) {
+                key.swap(row, other);
+                break;
             }
         }
     }
@@ -127,6 +171,53 @@ mod tests {
         let coin: Vec<u32> = (0..1000).map(|row| (row % 2) as u32).collect();
         let other: Vec<u32> = (0..1000).map(|row| (row / 2 % 2) as u32).collect();
         assert_eq!(equal_share(&coin, &other), None);
+    }
+
+    #[test]
+    fn keys_never_equal_in_the_real_rows_are_kept_apart_with_every_parents_count() {
+        // Flights from 3 airports to 100 others: no airport is both, and the rule is found.
+        let origin: Vec<u32> = (0..2000).map(|row| (row % 3) as u32).collect();
+        let dest: Vec<u32> = (0..2000).map(|row| (3 + row * 7 % 100) as u32).collect();
+        assert_eq!(equal_share(&origin, &dest), Some(0.0));
+        assert_eq!(
+            equal_share(&origin[..50], &dest[..50]),
+            None,
+            "too few rows"
+        );
+        // Keys over 5,000 parents, equal by chance in about 1 row of 2,000 expected: no rule.
+        let wide: Vec<u32> = (0..2000).map(|row| (row * 13 % 5000) as u32).collect();
+        let other: Vec<u32> = (0..2000).map(|row| (row * 29 % 5000 + 1) as u32).collect();
+        assert_eq!(equal_share(&wide, &other), None);
+        // Synthetic keys over the same 100 airports, equal in about 1 row of 100.
+        let origin: Vec<Option<usize>> = (0..5000).map(|row| Some(row % 100)).collect();
+        let drawn: Vec<Option<usize>> = (0..5000)
+            .map(|row| (row % 50 != 0).then_some(row * 37 % 101 % 100))
+            .collect();
+        let mut dest = drawn.clone();
+        let apart = KeyEquality {
+            earlier: "origin".into(),
+            share: 0.0,
+            by: None,
+        };
+        let before = (0..5000).filter(|&row| dest[row].is_some() && dest[row] == origin[row]);
+        assert!(before.count() > 20, "the plant has equal rows");
+        apart.keep(&origin, None, &mut dest, 11);
+        let equal = (0..5000).filter(|&row| dest[row].is_some() && dest[row] == origin[row]);
+        assert_eq!(equal.count(), 0);
+        let counts = |keys: &[Option<usize>]| {
+            let mut counts = vec![0usize; 101];
+            keys.iter()
+                .flatten()
+                .for_each(|&parent| counts[parent] += 1);
+            counts
+        };
+        assert_eq!(counts(&dest), counts(&drawn), "every parent keeps its rows");
+        let empty = |keys: &[Option<usize>]| keys.iter().map(Option::is_none).collect::<Vec<_>>();
+        assert_eq!(
+            empty(&dest),
+            empty(&drawn),
+            "empty keys stay where they were"
+        );
     }
 
     #[test]
