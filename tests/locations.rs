@@ -242,6 +242,22 @@ fn sqlite_in_reads_declared_types_and_keys_come_out_intact() {
         stderr.contains("column `logo`: type `BLOB` cannot be modelled"),
         "{stderr}"
     );
+    assert_eq!(
+        stderr.matches("`BLOB` cannot be modelled").count(),
+        1,
+        "{stderr}"
+    );
+    // `init` reads the database twice (to infer, then to check): the warning was said twice.
+    let inferred = dir.path().join("inferred.yaml");
+    let db = format!("sqlite:{}", dir.path().join("real.db").display());
+    let init = dxsynth_output(&["init", &db, "-o", inferred.to_str().unwrap()]);
+    succeeded(&init);
+    let stderr = String::from_utf8_lossy(&init.stderr);
+    assert_eq!(
+        stderr.matches("`BLOB` cannot be modelled").count(),
+        1,
+        "{stderr}"
+    );
     let team = std::fs::read_to_string(out.join("team.csv")).unwrap();
     let header = team.lines().next().unwrap();
     assert_eq!(header, "id,name,founded,active,logo");

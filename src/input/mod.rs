@@ -187,10 +187,19 @@ pub fn read_database(
     }
 }
 
-/// Columns left out or emptied are said on stderr: the run goes on without them.
+/// Columns left out or emptied are said on stderr: the run goes on without them. Each is said
+/// once, however often the table is read (`init` reads a database to infer the schema, then
+/// again to check it: every warning came twice, or four times).
 fn warn(table: &TextTable) {
+    static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut said = SAID
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     for warning in &table.warnings {
-        eprintln!("warning: {warning}");
+        if !said.contains(warning) {
+            eprintln!("warning: {warning}");
+            said.push(warning.clone());
+        }
     }
 }
 
