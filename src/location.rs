@@ -72,6 +72,10 @@ impl Location {
         }
         if text.starts_with("postgres://") || text.starts_with("postgresql://") {
             check_no_password(text)?;
+            // A URI that cannot be read is said now (a bad argument), not when connecting.
+            #[cfg(feature = "postgres")]
+            text.parse::<postgres::Config>()
+                .map_err(|err| format!("cannot read the connection URI `{text}`: {err}"))?;
             return Ok(Location::Postgres(PgLocation {
                 uri: text.to_string(),
                 password_env: None,
@@ -83,7 +87,8 @@ impl Location {
                  `postgresql://...`"
             ));
         }
-        Ok(Location::Folder(base.join(text)))
+        // `out/.` is `out`: renamed as a whole at the end, `out/.` cannot be moved aside.
+        Ok(Location::Folder(base.join(text).components().collect()))
     }
 
     /// The same location with the password taken from the environment variable `var`

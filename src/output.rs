@@ -220,6 +220,12 @@ pub fn check_database_file(path: &Path) -> Result<()> {
             path.display(),
             path.join("synthetic.db").display()
         )),
+        // `/dev/null`: SQLite failed at the end ("disk I/O error"), leaving a journal beside it.
+        Ok(metadata) if !metadata.is_file() => problem(format!(
+            "the output database `sqlite:{}` is not a regular file (a device or a pipe); give \
+             the path of a database file",
+            path.display()
+        )),
         _ => Ok(()),
     }
 }

@@ -673,6 +673,30 @@ fn an_output_folder_keeps_its_access_when_a_run_replaces_it() {
 }
 
 #[test]
+fn odd_spellings_of_an_output_are_taken_or_refused_before_any_work() {
+    let dir = TempDir::new().expect("temporary folder");
+    let schema = example("schemas/shop.yaml");
+    let schema = schema.to_str().expect("utf-8");
+    // `out/.` of an existing folder is `out` (it failed at the very end: "cannot move the
+    // previous output folder aside: `out/.`").
+    std::fs::create_dir(dir.path().join("out")).expect("folder");
+    let (code, _, stderr) = dxsynth_in(dir.path(), &["run", schema, "-o", "out/.", "--quiet"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(dir.path().join("out/customers.csv").is_file());
+    // A device as an SQLite database ("disk I/O error" at the end, a journal left in /dev),
+    // and a connection URI that cannot be read (exit code 1 when connecting): bad arguments.
+    let (code, _, stderr) = dxsynth_in(dir.path(), &["run", schema, "-o", "sqlite:/dev/null"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("not a regular file"), "{stderr}");
+    let (code, _, stderr) = dxsynth_in(dir.path(), &["run", schema, "-o", "postgresql://[::1"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("cannot read the connection URI"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_damaged_parquet_file_the_reader_panics_on_is_an_error_naming_it() {
     // The `parquet` crate indexes past a slice on this file's damaged page: dxsynth exited
     // with code 101 and a panic message.
