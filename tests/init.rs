@@ -333,7 +333,7 @@ fn a_folder_without_tables_is_an_error() {
     let out = dxsynth(&["init", &data.path().to_string_lossy()]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("no usable CSV file"), "{stderr}");
+    assert!(stderr.contains("no usable CSV or Parquet file"), "{stderr}");
     assert!(stderr.contains("empty.csv"), "{stderr}");
     // The data folder is named for what it is, not blamed on `--output` (its default folder).
     let missing = dxsynth(&["init", "/definitely/not/here"]);

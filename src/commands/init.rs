@@ -27,7 +27,7 @@ table, with the keys its catalogue declares taken as given. Every inferred key i
 confidence and the evidence; candidates that were left out are explained too. The schema is
 checked as `dxsynth validate` would check it before it is written.
 
-Exit codes: 0 written, 2 no usable CSV file or the output exists (without --force), 1 other errors.";
+Exit codes: 0 written, 2 no usable CSV or Parquet file or the output exists (without --force), 1 other errors.";
 
 /// Arguments of `dxsynth init`.
 #[derive(Debug, ClapArgs)]

@@ -216,8 +216,12 @@ impl Inferred {
             count(Confidence::Low)
         );
         if !self.skipped.is_empty() {
+            let what = match self.source {
+                Some(_) => "table(s)",
+                None => "file(s)",
+            };
             text += &format!(
-                "; {} CSV file(s) left out (see the comments)",
+                "; {} {what} left out (see the comments)",
                 self.skipped.len()
             );
         }

@@ -98,11 +98,11 @@ pub fn infer_location(location: &crate::location::Location) -> Result<Inferred> 
     }
 }
 
-/// The error for a folder without any usable CSV file, with why each CSV was left out.
+/// The error for a folder without any usable CSV or Parquet file, with why each was left out.
 fn no_tables(dir: &Path, skipped: &[Skipped]) -> Error {
     let mut problems = vec![Problem::general(format!(
-        "no usable CSV file in `{}`: `dxsynth init` makes one table per `*.csv` file with a \
-         header and at least one row",
+        "no usable CSV or Parquet file in `{}`: `dxsynth init` makes one table per `*.csv` or \
+         `*.parquet` file with named columns and at least one row",
         dir.display()
     ))];
     problems.extend(
@@ -383,7 +383,10 @@ mod tests {
         let dir = folder(&[("notes.txt", "hello")]);
         let err = infer(dir.path()).unwrap_err();
         assert!(matches!(err, Error::Invalid(_)), "{err}");
-        assert!(err.to_string().contains("no usable CSV file"), "{err}");
+        assert!(
+            err.to_string().contains("no usable CSV or Parquet file"),
+            "{err}"
+        );
     }
 
     #[test]
