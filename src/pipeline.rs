@@ -175,7 +175,11 @@ pub fn run_to(
     // where a file is a real one does it matter whether its table is kept (training decides
     // that again).
     let (marks, tables) = (source_marks(&input), || input.plan.order.iter());
-    let databases = database_marks(&input);
+    // Marks of the databases read are asked of their servers only for a database output.
+    let databases = match target.location.is_database() {
+        true => database_marks(&input),
+        false => Vec::new(),
+    };
     let real = (&marks[..], &databases[..]);
     if target
         .refuse_marked(tables().map(|t| t.table.as_str()), real)

@@ -480,7 +480,7 @@ fn a_database_is_a_source_with_its_types() {
     assert_eq!(refused.status.code(), Some(2), "{refused:?}");
     let message = String::from_utf8_lossy(&refused.stderr);
     assert!(
-        message.contains("a database the model was trained on"),
+        message.contains("a database the real data is read from"),
         "{message}"
     );
     let model = dir.path().join("m.dxsynth");
@@ -503,7 +503,7 @@ fn a_database_is_a_source_with_its_types() {
         assert_eq!(refused.status.code(), Some(2), "{refused:?}");
         let message = String::from_utf8_lossy(&refused.stderr);
         assert!(
-            message.contains("a database the model was trained on"),
+            message.contains("a database the real data is read from"),
             "{message}"
         );
     }

@@ -97,7 +97,7 @@ impl Target {
             && crate::input::postgres::mark(pg).is_some_and(|mark| databases.contains(&mark))
         {
             return Err(Error::invalid(vec![Problem::general(format!(
-                "the output database `{}` is a database the model was trained on (the same \
+                "the output database `{}` is a database the real data is read from (the same \
                  server and database, under another name): generating into it would replace \
                  the real data, so nothing was done; choose another database",
                 self.location
