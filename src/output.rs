@@ -646,22 +646,17 @@ fn swap_in(staging: tempfile::TempDir, target: &Path, written: &HashSet<OsString
 /// had the default mode: a private output folder came back readable by everyone, its kept
 /// tables (real rows) with it. Where the process may not, the folder keeps what it has.
 fn keep_access(staged: &Path, previous: &fs::Metadata) {
-    drop(fs::set_permissions(staged, previous.permissions()));
+    // The owner first: a change of owner clears the setgid bit the mode then sets.
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
         let now = fs::metadata(staged).ok();
-        let differs = now.is_some_and(|m| (m.uid(), m.gid()) != (previous.uid(), previous.gid()));
-        if differs {
-            drop(std::os::unix::fs::chown(
-                staged,
-                Some(previous.uid()),
-                Some(previous.gid()),
-            ));
-            // A change of owner clears the setgid bit: set the mode again.
-            drop(fs::set_permissions(staged, previous.permissions()));
+        if now.is_some_and(|m| (m.uid(), m.gid()) != (previous.uid(), previous.gid())) {
+            let owner = (Some(previous.uid()), Some(previous.gid()));
+            drop(std::os::unix::fs::chown(staged, owner.0, owner.1));
         }
     }
+    drop(fs::set_permissions(staged, previous.permissions()));
 }
 
 /// Holds an exclusive lock (`flock`) on `folder` until dropped; `None` where it cannot be

@@ -327,7 +327,7 @@ fn positive_scale(text: &str) -> Result<f64, String> {
 /// `--model`: the kind of model. A path given here was meant for the model file (`train -m`).
 fn model_kind(text: &str) -> Result<ModelKind, String> {
     text.parse().map_err(|message: String| {
-        let a_path = text.contains(['/', '.']) || text.ends_with("dxsynth");
+        let a_path = text.contains(['/', '.']);
         match a_path {
             true => format!("{message}; the model file is named with -m/--model-file"),
             false => message,

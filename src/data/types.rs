@@ -410,21 +410,25 @@ pub fn parse_datetime(text: &str, pattern: &str) -> Option<f64> {
         }
         DateTime::parse_from_str(text, pattern).ok()?.to_utc()
     } else {
-        NaiveDateTime::parse_from_str(text, pattern)
-            .ok()
-            .or_else(|| {
-                NaiveDate::parse_from_str(text, pattern)
-                    .ok()
-                    .and_then(|date| date.and_hms_opt(0, 0, 0))
-            })
-            .or_else(|| {
-                NaiveTime::parse_from_str(text, pattern)
-                    .ok()
-                    .map(|time| NaiveDate::default().and_time(time))
-            })?
-            .and_utc()
+        parse_naive(text, pattern)?.and_utc()
     };
     Some(utc.timestamp() as f64 + f64::from(utc.timestamp_subsec_nanos()) / 1e9)
+}
+
+/// A datetime without an offset: a date at midnight, a time of day on 1970-01-01.
+fn parse_naive(text: &str, pattern: &str) -> Option<NaiveDateTime> {
+    NaiveDateTime::parse_from_str(text, pattern)
+        .ok()
+        .or_else(|| {
+            NaiveDate::parse_from_str(text, pattern)
+                .ok()
+                .and_then(|date| date.and_hms_opt(0, 0, 0))
+        })
+        .or_else(|| {
+            NaiveTime::parse_from_str(text, pattern)
+                .ok()
+                .map(|time| NaiveDate::default().and_time(time))
+        })
 }
 
 /// The two most common patterns read by hand (chrono re-reads the pattern for every value):
@@ -717,9 +721,10 @@ const PATTERN_SAMPLE: usize = 256;
 const UNPADDED: &[(&str, &str)] = &[("%m", "%-m"), ("%d", "%-d"), ("%H", "%-H"), ("%I", "%-I")];
 
 /// Changes tried on a pattern that reads a column (after [`UNPADDED`]), each kept when it
-/// writes more of the column's first values back exactly as they are: am/pm in lower case, fractions of a second in a fixed number of digits
-/// (kept on a tie: chrono's `%.f` writes as many as a value needs, up to nine, where the real
-/// values had three), and a space before the offset.
+/// writes more of the column's first values back exactly as they are: am/pm in lower case,
+/// fractions of a second in a fixed number of digits (kept on a tie: chrono's `%.f` writes as
+/// many as a value needs, up to nine, where the real values had three), and a space before
+/// the offset.
 const PATTERN_CHANGES: &[(&str, &str)] = &[
     ("%p", "%P"),
     ("%.f", "%.3f"),
@@ -792,17 +797,7 @@ fn rewrite(text: &str, pattern: &str) -> Option<String> {
         let moment = DateTime::parse_from_str(text, pattern).ok()?;
         write!(out, "{}", moment.format(&writing))
     } else {
-        let moment = NaiveDateTime::parse_from_str(text, pattern)
-            .ok()
-            .or_else(|| {
-                let date = NaiveDate::parse_from_str(text, pattern).ok()?;
-                date.and_hms_opt(0, 0, 0)
-            })
-            .or_else(|| {
-                let time = NaiveTime::parse_from_str(text, pattern).ok()?;
-                Some(NaiveDate::default().and_time(time))
-            })?;
-        write!(out, "{}", moment.format(&writing))
+        write!(out, "{}", parse_naive(text, pattern)?.format(&writing))
     };
     written.ok().map(|()| out)
 }

@@ -114,6 +114,20 @@ pub fn catalogue(location: &PgLocation) -> Result<Catalogue, String> {
     Ok(Catalogue { tables })
 }
 
+/// The columns of a table's primary key, in the key's order (none: no key declared).
+fn primary_key(transaction: &mut Transaction<'_>, table: &str) -> Result<Vec<String>, String> {
+    let rows = transaction
+        .query(
+            "SELECT a.attname::text FROM pg_constraint con \
+               CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord) \
+               JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum \
+             WHERE con.conrelid = to_regclass($1) AND con.contype = 'p' ORDER BY k.ord",
+            &[&quote_table(table)],
+        )
+        .map_err(|err| format!("table `{table}`: {}", describe(&err)))?;
+    Ok(rows.iter().map(|row| row.get(0)).collect())
+}
+
 fn describe_table(
     transaction: &mut Transaction<'_>,
     table: &str,
@@ -121,18 +135,7 @@ fn describe_table(
     let fail = |err: postgres::Error| format!("table `{table}`: {}", describe(&err));
     let columns = columns(transaction, table)?;
     let quoted = quote_table(table);
-    let primary_key = transaction
-        .query(
-            "SELECT a.attname::text FROM pg_constraint con \
-               CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord) \
-               JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum \
-             WHERE con.conrelid = to_regclass($1) AND con.contype = 'p' ORDER BY k.ord",
-            &[&quoted],
-        )
-        .map_err(fail)?
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
+    let primary_key = primary_key(transaction, table)?;
     let rows = transaction
         .query(
             "SELECT con.conname::text, \
@@ -230,17 +233,9 @@ fn row_order(
     table: &str,
     read: &[bool],
 ) -> Result<String, String> {
-    let keys = transaction
-        .query(
-            "SELECT a.attname::text FROM pg_index i JOIN pg_attribute a \
-               ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey::int2[]) \
-             WHERE i.indrelid = to_regclass($1) AND i.indisprimary \
-             ORDER BY array_position(i.indkey::int2[], a.attnum)",
-            &[&quote_table(table)],
-        )
-        .map_err(|err| format!("table `{table}`: {}", describe(&err)))?;
+    let keys = primary_key(transaction, table)?;
     if !keys.is_empty() {
-        let names: Vec<String> = keys.iter().map(|row| quote_ident(row.get(0))).collect();
+        let names: Vec<String> = keys.iter().map(|name| quote_ident(name)).collect();
         return Ok(names.join(", "));
     }
     let places: Vec<String> = (1..=read.len())
