@@ -62,8 +62,41 @@ def load_schema(path):
     return schema
 
 
-def read(path):
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+DELIMITERS = [",", ";", "\t", "|"]
+DECIMAL_COMMA = r"^[+-]?\d+(,\d+)?$"
+
+
+def delimiter_of(path, given=None):
+    """The delimiter dxsynth reads the file with (README, "CSV files"): the schema's, else a
+    comma when the header line has one outside quotes, else the most frequent other one."""
+    if given:
+        return "\t" if given.lower() == "tab" else given
+    with open(path, newline="") as f:
+        header = f.read(64 * 1024)
+    counts, quoted = {d: 0 for d in DELIMITERS}, False
+    for char in header:
+        if char == '"':
+            quoted = not quoted
+        elif char in "\r\n" and not quoted:
+            break
+        elif char in counts and not quoted:
+            counts[char] += 1
+    if counts[","]:
+        return ","
+    best = max(DELIMITERS[1:], key=lambda d: (counts[d], -DELIMITERS.index(d)))
+    return best if counts[best] else ","
+
+
+def read(path, delimiter=","):
+    """The table as text; in a file not separated by commas, the decimal commas of columns of
+    numbers made points (as dxsynth reads them), so the numbers are numbers here too."""
+    table = pd.read_csv(path, sep=delimiter, dtype=str, keep_default_na=False, na_values=[""])
+    if delimiter != ",":
+        for column in table.columns:
+            values = table[column].dropna()
+            if len(values) and values.str.match(DECIMAL_COMMA).all() and values.str.contains(",").any():
+                table[column] = table[column].str.replace(",", ".", regex=False)
+    return table
 
 
 def prepare_files(schema, synth_dir, out_dir, max_rows, seed):
@@ -77,8 +110,9 @@ def prepare_files(schema, synth_dir, out_dir, max_rows, seed):
     sampled = []
     new_schema = {"tables": {}}
     for name, table in schema["tables"].items():
-        real = read(table["path"])
-        synth = read(os.path.join(synth_dir, f"{name}.csv"))
+        delimiter = delimiter_of(table["path"], table.get("delimiter"))
+        real = read(table["path"], delimiter)
+        synth = read(os.path.join(synth_dir, f"{name}.csv"), delimiter)
         if name not in parents and max(len(real), len(synth)) > max_rows:
             real = real.sample(n=min(max_rows, len(real)), random_state=seed)
             synth = synth.sample(n=min(max_rows, len(synth)), random_state=seed)
@@ -86,7 +120,8 @@ def prepare_files(schema, synth_dir, out_dir, max_rows, seed):
         real_path = os.path.join(real_dir, f"{name}.csv")
         real.to_csv(real_path, index=False)
         synth.to_csv(os.path.join(syn_dir, f"{name}.csv"), index=False)
-        entry = {k: v for k, v in table.items() if k != "path"}
+        # Both written again with commas and decimal points.
+        entry = {k: v for k, v in table.items() if k not in ("path", "delimiter")}
         entry["path"] = real_path
         if not entry["foreign_keys"]:
             del entry["foreign_keys"]

@@ -304,6 +304,12 @@ pub fn remove_temporaries() {
     std::mem::forget(list);
 }
 
+/// Whether a file is read as Parquet (by its extension; any other file is CSV).
+pub fn is_parquet(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("parquet"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

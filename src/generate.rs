@@ -17,7 +17,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use rand::RngExt;
 
-use crate::data::{Column, Value};
+use crate::data::{Column, Dialect, Value};
 use crate::error::{Error, Problem, Problems, Result};
 use crate::keys::KeyDistribution;
 use crate::keys::groups::Numbering;
@@ -40,6 +40,8 @@ pub struct SyntheticTable {
     pub name: String,
     /// The CSV header in input order.
     pub header: Vec<String>,
+    /// How a CSV copy writes its fields and numbers (as the real file does).
+    pub dialect: Dialect,
     /// The primary key column (written as 1..N).
     pub primary_key: Option<String>,
     /// Number of rows.
@@ -439,6 +441,7 @@ fn husk_of(trained: &TrainedTable) -> SyntheticTable {
     SyntheticTable {
         name: trained.name.clone(),
         header: trained.header.clone(),
+        dialect: trained.dialect.clone(),
         primary_key: trained.primary_key.clone(),
         rows: 0,
         columns: Vec::new(),
@@ -612,6 +615,7 @@ fn husk(table: &SyntheticTable) -> SyntheticTable {
     SyntheticTable {
         name: table.name.clone(),
         header: table.header.clone(),
+        dialect: table.dialect.clone(),
         primary_key: table.primary_key.clone(),
         rows: table.rows,
         columns: Vec::new(),
@@ -646,6 +650,7 @@ fn given_table(
     SyntheticTable {
         name: trained.name.clone(),
         header: trained.header.clone(),
+        dialect: trained.dialect.clone(),
         primary_key: trained.primary_key.clone(),
         rows: given.rows(),
         columns: given.columns().to_vec(),
@@ -798,6 +803,7 @@ fn draw_table(
     SyntheticTable {
         name: trained.name.clone(),
         header: trained.header.clone(),
+        dialect: trained.dialect.clone(),
         primary_key: trained.primary_key.clone(),
         rows: row_count,
         columns,
@@ -1270,6 +1276,7 @@ fn kept_table(
     SyntheticTable {
         name: trained.name.clone(),
         header: trained.header.clone(),
+        dialect: trained.dialect.clone(),
         primary_key: trained.primary_key.clone(),
         rows: kept.rows,
         columns: rows.columns,
@@ -1635,6 +1642,7 @@ mod tests {
         SyntheticTable {
             name: "orders".into(),
             header: vec!["order_id".into(), "a".into(), "b".into(), "c".into()],
+            dialect: Dialect::default(),
             primary_key: Some("order_id".into()),
             rows: 2,
             columns: vec![

@@ -326,7 +326,11 @@ pub const CSV_FILES: FileWriter = FileWriter {
 
 /// [`PartsOpener`] of CSV files.
 fn open_csv_parts(_: &Path, path: &Path, first: &SyntheticTable) -> Result<Box<dyn PartsFile>> {
-    Ok(Box::new(CsvFile::create(path, &first.header)?))
+    Ok(Box::new(CsvFile::create(
+        path,
+        &first.header,
+        first.dialect.delimiter,
+    )?))
 }
 
 /// A folder written table by table as generation makes them: each table is written into the
@@ -700,7 +704,7 @@ fn carry_over(
 }
 
 fn write_table(path: &Path, table: &SyntheticTable) -> Result<()> {
-    let mut file = CsvFile::create(path, &table.header)?;
+    let mut file = CsvFile::create(path, &table.header, table.dialect.delimiter)?;
     file.rows(table, 0)?;
     file.finish()
 }
@@ -717,15 +721,15 @@ struct CsvFile {
 }
 
 impl CsvFile {
-    /// Creates the file and writes its header.
-    fn create(path: &Path, header: &[String]) -> Result<CsvFile> {
+    /// Creates the file and writes its header, its fields separated by `delimiter`.
+    fn create(path: &Path, header: &[String], delimiter: u8) -> Result<CsvFile> {
         let file = fs::File::create(path)
             .and_then(DirectWriter::new)
             .map_err(|source| Error::Write {
                 path: path.to_path_buf(),
                 source: source.into(),
             })?;
-        let mut text = CsvRows::default();
+        let mut text = CsvRows::with_room(delimiter, 0);
         for name in header {
             text.field(name.as_bytes());
         }
@@ -820,15 +824,20 @@ fn format_rows(
     rows: Range<usize>,
     first_row: usize,
 ) -> Result<CsvRows> {
-    let mut text = CsvRows::with_room(rows.len() * sources.len() * GUESSED_FIELD_BYTES);
+    let room = rows.len() * sources.len() * GUESSED_FIELD_BYTES;
+    let mut text = CsvRows::with_room(table.dialect.delimiter, room);
+    let commas = !table.dialect.decimal_commas.is_empty();
     for row in rows {
         for source in sources {
             source.prefetch(row);
         }
-        for (source, name) in sources.iter().zip(&table.header) {
+        for (column, (source, name)) in sources.iter().zip(&table.header).enumerate() {
             source.write(row, first_row, &mut text).map_err(|message| {
                 Error::invalid(vec![Problem::column(&table.name, name, "format", message)])
             })?;
+            if commas && table.dialect.decimal_comma(column) {
+                text.decimal_comma();
+            }
         }
         text.end_row();
     }
@@ -979,6 +988,7 @@ mod tests {
             ]
             .map(String::from)
             .to_vec(),
+            dialect: Default::default(),
             primary_key: Some("id".into()),
             rows,
             columns: vec![
@@ -1092,7 +1102,7 @@ mod tests {
             String::from_utf8_lossy(&by_csv_writer(&table, 0))
         );
         // In parts: keys count on, the header once.
-        let mut file = CsvFile::create(&path, &table.header).unwrap();
+        let mut file = CsvFile::create(&path, &table.header, b',').unwrap();
         file.rows(&table, 0).unwrap();
         file.rows(&table, table.rows).unwrap();
         file.finish().unwrap();
@@ -1159,7 +1169,7 @@ mod tests {
         let err = write_table(full, &table).expect_err("no room on /dev/full");
         assert!(matches!(err, Error::Write { .. }), "{err}");
         assert!(err.to_string().contains("/dev/full"), "{err}");
-        let written = CsvFile::create(full, &table.header).and_then(|mut file| {
+        let written = CsvFile::create(full, &table.header, b',').and_then(|mut file| {
             (0..64).try_for_each(|part| file.rows(&table, part * table.rows))?;
             file.finish()
         });

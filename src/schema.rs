@@ -15,6 +15,7 @@ mod origin;
 pub mod semantic_type;
 
 use crate::error::{Error, Problem, Result};
+use crate::files::is_parquet;
 use crate::location::Location;
 pub use semantic_type::{SemanticType, TableMode};
 
@@ -156,6 +157,9 @@ struct TableFile {
     rules: RulesSection,
     #[serde(default)]
     mode: Option<TableMode>,
+    /// The character between a CSV file's fields, when it is not the one its header shows.
+    #[serde(default)]
+    delimiter: Option<String>,
 }
 
 /// A table's `rules:` section as written: rules to add and to switch off, as rule text (read
@@ -298,6 +302,9 @@ pub struct TableDef {
     pub mode: Option<TableMode>,
     /// The database table the rows are read from; `None` for a file (`path`).
     pub source: Option<TableSource>,
+    /// The byte between the fields of the CSV file (`delimiter:`); `None`: the one its header
+    /// line shows ([`crate::data`] looks).
+    pub delimiter: Option<u8>,
 }
 
 /// A table read from a database rather than from a file.
@@ -422,9 +429,16 @@ impl Schema {
                 )
                 .map_err(|problem| problems.push(problem))
                 .unwrap_or_default();
-                (name, table, origin)
+                let delimiter = table.delimiter.as_deref().and_then(|text| {
+                    delimiter_of(text, origin.source.is_none() && !is_parquet(&origin.path))
+                        .map_err(|message| {
+                            problems.push(Problem::table(&name, "delimiter", message))
+                        })
+                        .ok()
+                });
+                (name, table, origin, delimiter)
             })
-            .map(|(name, table, origin)| TableDef {
+            .map(|(name, table, origin, delimiter)| TableDef {
                 path: origin.path,
                 path_as_written: origin.path_as_written,
                 source: origin.source,
@@ -441,6 +455,7 @@ impl Schema {
                 columns: table.columns,
                 rules: table.rules,
                 mode: table.mode,
+                delimiter,
                 name,
             })
             .collect();
@@ -515,6 +530,32 @@ impl Schema {
     }
 }
 
+/// The bytes a CSV file's fields may be separated by: a comma, a semicolon (where a comma is
+/// the decimal point), a tab or a vertical bar. None of them can be part of a number or a
+/// date, so those are written without quotes whichever it is.
+pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// The byte a table's `delimiter:` names, or why it names none (`csv`: whether the table is
+/// read from a CSV file, the only kind a delimiter applies to).
+fn delimiter_of(text: &str, csv: bool) -> Result<u8, String> {
+    if !csv {
+        return Err(
+            "`delimiter` applies to CSV files only (Parquet files and databases have no \
+             delimiter): remove it"
+                .to_string(),
+        );
+    }
+    match text.as_bytes() {
+        [byte] if DELIMITERS.contains(byte) => Ok(*byte),
+        _ if text.eq_ignore_ascii_case("tab") => Ok(b'\t'),
+        _ => Err(format!(
+            "`{}` is not a delimiter dxsynth reads: use one of `,`, `;`, `|` or `tab` (or leave \
+             it out: the header line shows it)",
+            text.escape_debug()
+        )),
+    }
+}
+
 /// A table with `mode: keep` keeps every table it refers to (recursively: a kept row's keys
 /// point at real rows), so none of those may say `mode: synthesize`: copied anyway, a table
 /// the user said must never be copied (its e-mails, say) would reach the output as it is.
@@ -566,6 +607,7 @@ const TABLE_KEYS: &[&str] = &[
     "columns",
     "rules",
     "mode",
+    "delimiter",
 ];
 const RULES_KEYS: &[&str] = &["discover", "add", "off"];
 const OVERRIDE_KEYS: &[&str] = &["type", "format", "semantic"];
@@ -1001,6 +1043,7 @@ fn table_names(schema: &Schema) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Problems;
 
     fn parse(text: &str) -> Result<Schema> {
         Schema::parse(text, Path::new("schema.yaml"), Path::new("/data"))
@@ -1054,5 +1097,38 @@ mod tests {
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].parameter.as_deref(), Some("sequence_by"));
         assert!(problems[0].message.contains("a_id, b_id"));
+    }
+
+    #[test]
+    fn a_delimiter_is_one_of_four_and_only_for_csv_files() {
+        let schema = parse(
+            "tables:\n  a: {path: a.csv, delimiter: \";\"}\n  b: {path: b.csv, delimiter: tab}\n  \
+             c: {path: c.csv, delimiter: \"\\t\"}\n  d: {path: d.csv}\n",
+        )
+        .expect("valid schema");
+        let delimiters: Vec<Option<u8>> = schema.tables.iter().map(|t| t.delimiter).collect();
+        assert_eq!(delimiters, [Some(b';'), Some(b'\t'), Some(b'\t'), None]);
+        let err = parse(
+            "tables:\n  a: {path: a.csv, delimiter: \";;\"}\n  b: {path: b.parquet, delimiter: \
+             \",\"}\n  c: {path: c.csv, delimiter: \".\"}\n",
+        )
+        .unwrap_err();
+        let Error::Invalid(Problems(problems)) = &err else {
+            panic!("{err}")
+        };
+        let said: Vec<(&str, &str)> = problems
+            .iter()
+            .map(|p| (p.table.as_deref().unwrap_or(""), p.message.as_str()))
+            .collect();
+        assert_eq!(said.len(), 3, "{said:?}");
+        assert!(
+            said[0].0 == "a" && said[0].1.contains("`;;` is not a delimiter"),
+            "{said:?}"
+        );
+        assert!(
+            said[1].0 == "b" && said[1].1.contains("CSV files only"),
+            "{said:?}"
+        );
+        assert!(said[2].0 == "c" && said[2].1.contains("one of `,`, `;`, `|` or `tab`"));
     }
 }

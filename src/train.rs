@@ -11,7 +11,7 @@ use indexmap::IndexMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::data::{Column, Table, Value, ValueFormat};
+use crate::data::{Column, Dialect, Table, Value, ValueFormat};
 use crate::error::{Error, Result};
 use crate::files::FileMark;
 use crate::keys::groups::{GroupNumbers, KeysByValue, RowNumbers, SequenceOrder, rows_by_value};
@@ -97,6 +97,10 @@ pub struct TrainedTable {
     /// another column's values (a catalog's pages; [`keys::groups`]). Since format 31.
     #[serde(default)]
     pub row_numbers: Vec<RowNumbers>,
+    /// How the real CSV file writes its fields and numbers (commas for any other source): a
+    /// CSV copy is written the same way. Since format 41.
+    #[serde(default)]
+    pub dialect: Dialect,
 }
 
 /// The trained models of every table, with the plan that orders them and the settings they
@@ -545,6 +549,7 @@ fn train_table(
     TrainedTable {
         name: table.name.clone(),
         header: table.header.clone(),
+        dialect: table.dialect.clone(),
         primary_key: def.primary_key.clone(),
         columns: column_specs(table),
         order_by,

@@ -527,6 +527,7 @@ fn a_failed_write_leaves_the_output_folder_as_it_was() {
     let table = |name: &str, pattern: &str| dxsynth::generate::SyntheticTable {
         name: name.into(),
         header: vec!["when".into()],
+        dialect: Default::default(),
         primary_key: None,
         rows: 1,
         columns: vec![column(pattern)],

@@ -22,7 +22,7 @@ Examples:
   dxsynth init sqlite:shop.db -o shop.yaml  # tables and declared keys from the catalogue
   dxsynth init 'postgresql:///shop?host=/run/postgresql' -o shop.yaml
 
-One table per *.csv or *.parquet file, named after the file; for a database, one table per
+One table per *.csv, *.tsv or *.parquet file, named after the file; for a database, one table per
 table, with the keys its catalogue declares taken as given. Every inferred key is commented with its
 confidence and the evidence; candidates that were left out are explained too. The schema is
 checked as `dxsynth validate` would check it before it is written.
@@ -33,8 +33,8 @@ Exit codes: 0 written, 2 no usable CSV or Parquet file or the output exists (wit
 #[derive(Debug, ClapArgs)]
 #[command(after_help = AFTER_HELP)]
 pub struct Args {
-    /// The folder of CSV or Parquet files (one table per `*.csv`/`*.parquet` file, named after
-    /// the file), or a database: `sqlite:PATH` or `postgresql://...` (one table per table, keys
+    /// The folder of CSV or Parquet files (one table per `*.csv`/`*.tsv`/`*.parquet` file,
+    /// named after the file), or a database: `sqlite:PATH` or `postgresql://...` (one table per table, keys
     /// from the catalogue).
     #[arg(value_name = "LOCATION")]
     pub data_dir: PathBuf,

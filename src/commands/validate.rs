@@ -86,6 +86,9 @@ struct TableSummary {
     kept: Option<String>,
     /// `column type` for every column with a semantic type.
     semantic: Vec<String>,
+    /// How the CSV file is read (and its copy written), when not with commas only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dialect: Option<String>,
 }
 
 impl Summary {
@@ -134,6 +137,7 @@ impl Summary {
                     }
                 },
                 kept: kept.get(&plan.table).cloned(),
+                dialect: dialect_text(&table.dialect, &table.header),
                 semantic: def
                     .map(|def| {
                         let referenced = valid
@@ -176,6 +180,9 @@ impl Summary {
                 table.rows,
                 table.generation
             );
+            if let Some(dialect) = &table.dialect {
+                text += &format!("     {dialect}\n");
+            }
             let columns: Vec<String> = table.columns.iter().map(ColumnSummary::to_string).collect();
             if !columns.is_empty() {
                 text += &format!("     columns: {}\n", columns.join(", "));
@@ -192,6 +199,26 @@ impl Summary {
             text += &format!("\nnote: {note}\n");
         }
         text
+    }
+}
+
+/// How a CSV file is read, for a file not read with commas only: its delimiter and the
+/// columns whose numbers have decimal commas.
+fn dialect_text(dialect: &dxsynth::data::Dialect, header: &[String]) -> Option<String> {
+    let delimiter = dxsynth::data::dialect::delimiter_name(dialect.delimiter);
+    let commas: Vec<&str> = header
+        .iter()
+        .enumerate()
+        .filter(|&(column, _)| dialect.decimal_comma(column))
+        .map(|(_, name)| name.as_str())
+        .collect();
+    match (dialect.delimiter, commas.is_empty()) {
+        (b',', true) => None,
+        (_, true) => Some(format!("fields separated by {delimiter}")),
+        (_, false) => Some(format!(
+            "fields separated by {delimiter}; decimal commas in: {}",
+            commas.join(", ")
+        )),
     }
 }
 

@@ -5,6 +5,8 @@
 //! (missing file, malformed row, bad UTF-8, unknown column, wrong override, broken key) is
 //! collected, never raised one at a time.
 
+pub mod dialect;
+pub use dialect::Dialect;
 pub mod fingerprint;
 pub mod shared;
 mod text;
@@ -158,6 +160,9 @@ pub struct Table {
     pub keys: IndexMap<String, TextColumn>,
     /// The modelled columns, in header order.
     pub columns: Vec<Column>,
+    /// How the CSV file read writes its fields and numbers (commas for any other source): the
+    /// synthetic copy is written the same way.
+    pub dialect: Dialect,
 }
 
 /// What a row's number counts in messages: a CSV file's lines (a record may span several, and
@@ -204,6 +209,7 @@ impl Table {
             header: self.header.clone(),
             lines: rows.iter().map(|&row| self.lines[row]).collect(),
             place: self.place,
+            dialect: self.dialect.clone(),
             keys: self
                 .keys
                 .iter()
@@ -445,6 +451,7 @@ fn load_read(
         place: raw.place,
         keys,
         columns: Vec::new(),
+        dialect: raw.dialect,
     };
     let loaded = match (sample, rule) {
         (Some(rows), Some(rule)) => {
@@ -515,7 +522,7 @@ fn text_of(
 ) -> Result<(PackedTable, Option<TableDef>), Vec<Problem>> {
     use crate::input::Read;
     match read {
-        Read::Csv => read_csv_packed(&def.name, &def.path, &def.path_as_written)
+        Read::Csv => read_csv_packed(&def.name, &def.path, &def.path_as_written, def.delimiter)
             .map(|raw| (raw, None))
             .map_err(|p| vec![p]),
         Read::Failed(problem) => Err(problem.into_iter().collect()),
@@ -532,6 +539,7 @@ fn text_of(
                 lines: text.lines,
                 place: RowPlace::Row,
                 columns,
+                dialect: Dialect::default(),
             };
             Ok((raw, Some(hinted)))
         }
@@ -544,6 +552,8 @@ struct PackedTable {
     lines: Vec<u64>,
     place: RowPlace,
     columns: Vec<TextColumn>,
+    /// How the CSV file read writes its fields and numbers (commas for any other source).
+    dialect: Dialect,
 }
 
 impl PackedTable {
@@ -552,6 +562,7 @@ impl PackedTable {
             header: self.header,
             lines: self.lines,
             cells: self.columns,
+            dialect: self.dialect,
         }
     }
 }
@@ -584,28 +595,40 @@ pub struct RawTable {
     /// One column of cells per column, packed ([`TextColumn`]: a 1 GB file read takes about
     /// its size); empty fields (after trimming) are `None`.
     pub cells: Vec<TextColumn>,
+    /// How the file writes its fields and numbers ([`dialect`]).
+    pub dialect: Dialect,
 }
 
 /// Reads a table's CSV as text; a file that cannot be read or parsed is one problem naming the
 /// file and line. Used by loading and by `init`, so both see exactly the same cells.
 pub fn read_csv(def: &TableDef) -> Result<RawTable, Problem> {
-    read_csv_at(&def.name, &def.path, &def.path_as_written)
+    read_csv_packed(&def.name, &def.path, &def.path_as_written, def.delimiter)
+        .map(PackedTable::into_raw)
 }
 
-/// Reads the CSV file at `path` as the text of `table` (`shown`: the path as messages show it).
+/// Reads the CSV file at `path` as the text of `table` (`shown`: the path as messages show it),
+/// its fields separated as its header line shows ([`dialect`]).
 pub fn read_csv_at(table: &str, path: &Path, shown: &Path) -> Result<RawTable, Problem> {
-    read_csv_packed(table, path, shown).map(PackedTable::into_raw)
+    read_csv_packed(table, path, shown, None).map(PackedTable::into_raw)
 }
 
-/// [`read_csv_at`], each column packed (what loading keeps until a column is typed).
-fn read_csv_packed(table: &str, path: &Path, shown: &Path) -> Result<PackedTable, Problem> {
+/// [`read_csv_at`], each column packed (what loading keeps until a column is typed); `given`:
+/// the delimiter the schema names.
+fn read_csv_packed(
+    table: &str,
+    path: &Path,
+    shown: &Path,
+    given: Option<u8>,
+) -> Result<PackedTable, Problem> {
     let shown = shown.display();
     let problem = |message: String| Problem::table(table, "path", message);
     crate::files::regular_file(path).map_err(|err| problem(format!("`{shown}` {err}")))?;
     let file = std::fs::File::open(path)
         .map_err(|err| problem(format!("cannot open `{shown}`: {err}")))?;
+    let delimiter = dialect::delimiter_of(path, given);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
+        .delimiter(delimiter)
         .from_reader(LineBreaks::new(file));
     let raw_header = reader
         .headers()
@@ -639,11 +662,15 @@ fn read_csv_packed(table: &str, path: &Path, shown: &Path) -> Result<PackedTable
             Ok(false) => break,
             Ok(true) => last = start,
             Err(err) => {
-                if let Some(opened) = unterminated_quote(path, start.0, start.1) {
+                if let Some(opened) = unterminated_quote(path, start, delimiter) {
                     return Err(problem(unclosed(&shown, opened)));
                 }
                 let line = reader.get_mut().line_at(start.0);
-                let message = format!("`{shown}`: {}", describe_csv(&err, Some(line)));
+                let mut message = format!("`{shown}`: {}", describe_csv(&err, Some(line)));
+                let unequal = matches!(err.kind(), csv::ErrorKind::UnequalLengths { .. });
+                if unequal && given.is_none() && delimiter != b',' {
+                    message += &dialect::shown_by_header(delimiter);
+                }
                 return Err(match failing_column(&err, &header) {
                     Some(column) => Problem::column(table, column, "path", message),
                     None => problem(message),
@@ -668,14 +695,17 @@ fn read_csv_packed(table: &str, path: &Path, shown: &Path) -> Result<PackedTable
     }
     // A quote that never closes swallows the rest of the file into the last record (csv reads
     // it without complaint): only the last record (or the header) can hold one.
-    if let Some(opened) = unterminated_quote(path, last.0, last.1) {
+    if let Some(opened) = unterminated_quote(path, last, delimiter) {
         return Err(problem(unclosed(&shown, opened)));
     }
+    let (columns, dialect) =
+        dialect::with_decimal_points(delimiter, columns).map_err(|_| too_large(table, &shown))?;
     Ok(PackedTable {
         header,
         lines,
         place: RowPlace::Line,
         columns,
+        dialect,
     })
 }
 
@@ -768,8 +798,13 @@ fn unclosed(shown: &impl std::fmt::Display, line: u64) -> String {
 
 /// The line where a quoted field opens that is still open at the end of the file, reading from
 /// byte `from` (the start of the last record, on line `line`). Quoting as the csv crate reads it:
-/// a quote opens a field only at its start, and `""` inside a quoted field is a quote.
-fn unterminated_quote(path: &std::path::Path, from: u64, line: u64) -> Option<u64> {
+/// a quote opens a field only at its start (after `delimiter` or a line break), and `""` inside
+/// a quoted field is a quote.
+fn unterminated_quote(
+    path: &std::path::Path,
+    (from, line): (u64, u64),
+    delimiter: u8,
+) -> Option<u64> {
     use std::io::{Read, Seek, SeekFrom};
     let mut file = std::fs::File::open(path).ok()?;
     file.seek(SeekFrom::Start(from)).ok()?;
@@ -790,7 +825,7 @@ fn unterminated_quote(path: &std::path::Path, from: u64, line: u64) -> Option<u6
         if byte == b'\n' || (byte == b'\r' && iter.peek() != Some(&&b'\n')) {
             line += 1;
         }
-        field_start = opened.is_none() && matches!(byte, b',' | b'\n' | b'\r');
+        field_start = opened.is_none() && (matches!(byte, b'\n' | b'\r') || byte == delimiter);
     }
     opened
 }

@@ -98,7 +98,7 @@ fn load_one(
     let (path, source) = synthetic_place(synthetic, &def.name);
     let is_csv = source.is_none() && !crate::input::is_parquet(&path);
     if is_csv {
-        check_header(&def.name, &path, &real.header).map_err(|problem| vec![problem])?;
+        check_header(&def.name, &path, real).map_err(|problem| vec![problem])?;
     }
     let place = (path.as_path(), source.as_ref());
     let strict = synthetic_def(def, real, place, true);
@@ -122,8 +122,10 @@ fn is_datetime(table: &Table, column: &str) -> bool {
         .is_some_and(|c| c.kind == ColumnKind::Datetime)
 }
 
-/// Checks that the file exists and its header has exactly the real table's columns.
-fn check_header(table: &str, path: &Path, real_header: &[String]) -> Result<(), Problem> {
+/// Checks that the file exists and its header has exactly the real table's columns (the fields
+/// separated as the real file's are: a copy is written so).
+fn check_header(table: &str, path: &Path, real: &Table) -> Result<(), Problem> {
+    let real_header = &real.header;
     let shown = path.display();
     let problem = |message: String| Problem::table(table, "path", message);
     if let Err(what) = crate::files::regular_file(path) {
@@ -132,7 +134,9 @@ fn check_header(table: &str, path: &Path, real_header: &[String]) -> Result<(), 
              table of the schema, as `dxsynth run` writes them)"
         )));
     }
-    let mut reader = csv::Reader::from_path(path)
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(real.dialect.delimiter)
+        .from_path(path)
         .map_err(|err| problem(format!("cannot read `{shown}`: {err}")))?;
     let header: Vec<String> = reader
         .headers()
@@ -198,6 +202,7 @@ fn synthetic_def(
         path_as_written: path.to_path_buf(),
         columns,
         source: source.cloned(),
+        delimiter: source.is_none().then_some(real.dialect.delimiter),
         ..def.clone()
     }
 }

@@ -56,6 +56,7 @@ pub fn infer(location: &Location) -> Result<Inferred> {
                     header: text.header,
                     lines: text.lines,
                     cells,
+                    dialect: Default::default(),
                 };
                 loaded.push((table, name, raw, text.kinds));
             }

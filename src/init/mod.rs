@@ -339,6 +339,7 @@ pub(crate) mod testing {
             header: header.iter().map(|h| h.to_string()).collect(),
             lines: (2..rows.len() as u64 + 2).collect(),
             cells,
+            dialect: Default::default(),
         }
     }
 }

@@ -33,7 +33,8 @@ pub(super) struct Listing {
     pub skipped: Vec<Skipped>,
 }
 
-/// Lists the folder: `*.csv` and `*.parquet` files (any case) are tables, the rest is ignored.
+/// Lists the folder: `*.csv`, `*.tsv` and `*.parquet` files (any case) are tables, the rest is
+/// ignored.
 pub(super) fn list(dir: &Path) -> Result<Listing> {
     let unreadable = |err: std::io::Error| {
         Error::invalid(vec![Problem::general(format!(
@@ -54,7 +55,9 @@ pub(super) fn list(dir: &Path) -> Result<Listing> {
             .file_name()
             .map_or_else(String::new, |name| name.to_string_lossy().into_owned());
         let is_csv = path.extension().is_some_and(|ext| {
-            ext.eq_ignore_ascii_case("csv") || ext.eq_ignore_ascii_case("parquet")
+            ["csv", "tsv", "parquet"]
+                .iter()
+                .any(|known| ext.eq_ignore_ascii_case(known))
         });
         if !is_csv || shown.starts_with('.') {
             listing.ignored.push(shown);
@@ -134,6 +137,7 @@ pub(super) fn read(file: &CsvFile) -> std::result::Result<RawTable, String> {
         source: None,
         rules: Default::default(),
         mode: None,
+        delimiter: None,
     };
     let raw = read_text(&def).map_err(|problem| problem.message)?;
     let mut seen = HashSet::new();

@@ -16,8 +16,6 @@ pub mod postgres;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
-use std::path::Path;
-
 use crate::error::Problem;
 use crate::location::Location;
 use crate::schema::{ColumnKind, Schema, TableDef};
@@ -49,11 +47,7 @@ pub enum Read {
     Failed(Option<Problem>),
 }
 
-/// Whether a file is read as Parquet (by its extension).
-pub fn is_parquet(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|ext| ext.eq_ignore_ascii_case("parquet"))
-}
+pub use crate::files::is_parquet;
 
 /// Reads every table of the schema that is not a CSV file, in schema order: Parquet files one
 /// by one, each database in one read-only transaction.

@@ -1,15 +1,16 @@
-//! CSV rows built in a byte buffer, byte for byte as `csv::Writer` (its defaults: `,`, `"`
-//! doubled inside quotes, `\n` after each record, `QuoteStyle::Necessary`) writes them, without
-//! its per-field bookkeeping: a field is written first and quoted afterwards only when it holds
-//! a delimiter, a quote, CR or LF (numbers and dates never do).
+//! CSV rows built in a byte buffer, byte for byte as `csv::Writer` (its defaults but the
+//! delimiter: `"` doubled inside quotes, `\n` after each record, `QuoteStyle::Necessary`) writes
+//! them, without its per-field bookkeeping: a field is written first and quoted afterwards only
+//! when it holds the delimiter, a quote, CR or LF (numbers and dates never do: the delimiter is
+//! one of [`crate::schema::DELIMITERS`]).
 
 /// Bytes that make `csv::Writer` quote a field.
-fn is_special(byte: u8) -> bool {
-    matches!(byte, b',' | b'"' | b'\r' | b'\n')
+fn is_special(byte: u8, delimiter: u8) -> bool {
+    matches!(byte, b'"' | b'\r' | b'\n') || byte == delimiter
 }
 
 /// Rows of CSV text, appended to a buffer.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct CsvRows {
     /// The text so far.
     pub(super) bytes: Vec<u8>,
@@ -21,14 +22,20 @@ pub(super) struct CsvRows {
     in_row: bool,
     /// A field being quoted.
     scratch: Vec<u8>,
+    /// The byte between fields.
+    delimiter: u8,
 }
 
 impl CsvRows {
-    /// No rows yet, with room for `bytes` of text.
-    pub(super) fn with_room(bytes: usize) -> CsvRows {
+    /// No rows yet, fields separated by `delimiter`, with room for `bytes` of text.
+    pub(super) fn with_room(delimiter: u8, bytes: usize) -> CsvRows {
         CsvRows {
             bytes: Vec::with_capacity(bytes),
-            ..CsvRows::default()
+            row_start: 0,
+            field_start: 0,
+            in_row: false,
+            scratch: Vec::new(),
+            delimiter,
         }
     }
 
@@ -37,7 +44,7 @@ impl CsvRows {
     /// [`CsvRows::end_field`] (not needed for text known to need no quotes).
     pub(super) fn start_field(&mut self) {
         if self.in_row {
-            self.bytes.push(b',');
+            self.bytes.push(self.delimiter);
         }
         self.in_row = true;
         self.field_start = self.bytes.len();
@@ -47,9 +54,12 @@ impl CsvRows {
     pub(super) fn end_field(&mut self) {
         // Every byte looked at, without stopping early, so the loop runs vectorized (a field
         // that needs quotes is the rare case).
+        let delimiter = self.delimiter;
         let special = self.bytes[self.field_start..]
             .iter()
-            .fold(false, |special, &byte| special | is_special(byte));
+            .fold(false, |special, &byte| {
+                special | is_special(byte, delimiter)
+            });
         if special {
             self.quote_field();
         }
@@ -64,9 +74,20 @@ impl CsvRows {
 
     /// A field of text that needs no quotes (digits, signs, points).
     pub(super) fn plain_field(&mut self, text: &[u8]) {
-        debug_assert!(!text.iter().any(|&byte| is_special(byte)));
+        debug_assert!(!text.iter().any(|&byte| is_special(byte, self.delimiter)));
         self.start_field();
         self.bytes.extend_from_slice(text);
+    }
+
+    /// Writes the field written last with a decimal comma in place of its point (a number of a
+    /// column whose real values have one: the delimiter is then not a comma, so the field needs
+    /// no quotes it did not need before).
+    pub(super) fn decimal_comma(&mut self) {
+        for byte in &mut self.bytes[self.field_start..] {
+            if *byte == b'.' {
+                *byte = b',';
+            }
+        }
     }
 
     /// Ends the row. A row of no bytes at all (one empty field, or none) is written `""`, as
@@ -101,10 +122,11 @@ impl CsvRows {
 mod tests {
     use super::*;
 
-    /// Rows written by `csv::Writer` with its defaults.
-    fn by_csv(rows: &[Vec<&str>]) -> Vec<u8> {
+    /// Rows written by `csv::Writer` with its defaults but the delimiter.
+    fn by_csv(rows: &[Vec<&str>], delimiter: u8) -> Vec<u8> {
         let mut writer = csv::WriterBuilder::new()
             .flexible(true)
+            .delimiter(delimiter)
             .from_writer(Vec::new());
         for row in rows {
             writer.write_record(row).unwrap();
@@ -112,8 +134,8 @@ mod tests {
         writer.into_inner().unwrap()
     }
 
-    fn by_rows(rows: &[Vec<&str>]) -> Vec<u8> {
-        let mut out = CsvRows::default();
+    fn by_rows(rows: &[Vec<&str>], delimiter: u8) -> Vec<u8> {
+        let mut out = CsvRows::with_room(delimiter, 0);
         for (number, row) in rows.iter().enumerate() {
             for (column, field) in row.iter().enumerate() {
                 if (number + column) % 2 == 0 {
@@ -145,6 +167,8 @@ mod tests {
             " spaced ",
             "tab\there",
             "semi;colon",
+            "bar|bar",
+            "12,50",
             "'single'",
             "#comment",
             "ünïcödé, too",
@@ -159,28 +183,33 @@ mod tests {
             rows.push(vec![first, awkward[(i * 7 + 3) % awkward.len()], ""]);
             rows.push(awkward.iter().skip(i).copied().collect());
         }
-        assert_eq!(
-            String::from_utf8_lossy(&by_rows(&rows)),
-            String::from_utf8_lossy(&by_csv(&rows))
-        );
+        for delimiter in crate::schema::DELIMITERS {
+            assert_eq!(
+                String::from_utf8_lossy(&by_rows(&rows, delimiter)),
+                String::from_utf8_lossy(&by_csv(&rows, delimiter)),
+                "delimiter {:?}",
+                delimiter as char
+            );
+        }
     }
 
     #[test]
     fn plain_fields_and_empty_rows() {
-        let mut out = CsvRows::default();
+        let mut out = CsvRows::with_room(b',', 0);
         out.plain_field(b"12");
         out.plain_field(b"-0.5");
         out.field(b"");
         out.end_row();
         assert_eq!(out.bytes, b"12,-0.5,\n");
-        let mut out = CsvRows::default();
+        let mut out = CsvRows::with_room(b';', 0);
         out.field(b"");
         out.end_row();
         out.plain_field(b"1");
         out.start_field();
-        out.bytes.extend_from_slice(b"x,y");
+        out.bytes.extend_from_slice(b"x;y");
         out.end_field();
+        out.field(b"2,5");
         out.end_row();
-        assert_eq!(out.bytes, b"\"\"\n1,\"x,y\"\n");
+        assert_eq!(out.bytes, b"\"\"\n1;\"x;y\";2,5\n");
     }
 }

@@ -247,6 +247,7 @@ pub(super) fn without_rows(table: &SyntheticTable) -> SyntheticTable {
     SyntheticTable {
         name: table.name.clone(),
         header: Vec::new(),
+        dialect: table.dialect.clone(),
         primary_key: table.primary_key.clone(),
         rows: 0,
         columns: Vec::new(),

@@ -390,6 +390,7 @@ pub fn empty_model(table: &Table) -> crate::model::AnyModel {
         header: table.header.clone(),
         lines: Vec::new(),
         place: table.place,
+        dialect: table.dialect.clone(),
         keys: IndexMap::new(),
         columns: table
             .columns
@@ -440,6 +441,7 @@ mod tests {
             place: crate::data::RowPlace::Line,
             keys: IndexMap::new(),
             columns,
+            dialect: Default::default(),
         }
     }
 

@@ -73,6 +73,7 @@ fn table(name: &str, columns: Vec<Column>) -> Table {
         place: crate::data::RowPlace::Line,
         keys: IndexMap::new(),
         columns,
+        dialect: Default::default(),
     }
 }
 

@@ -1,0 +1,219 @@
+//! End to end: CSV files not separated by commas. A semicolon file with decimal commas (as
+//! exported where a comma is the decimal point) and a tab-separated child go through `validate`,
+//! `run`, `train` + `generate` and `evaluate`; the copy is written as the real files are, and an
+//! independent reader (the `csv` crate) reads it back with the real files' delimiters.
+
+mod common;
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use common::dxsynth;
+
+/// Writes the two tables and their schema (no `delimiter:`: the headers show them; the shops
+/// synthesized, not kept as a lookup table).
+fn write_tables(dir: &Path) -> std::path::PathBuf {
+    let mut shops = String::from("shop_id;name;\"area; m2\";rent\n");
+    for id in 1..=60 {
+        let rent = 800 + (id * 37) % 900;
+        let cents = (id * 13) % 100;
+        writeln!(
+            shops,
+            "{id};Shop {};{};{rent},{cents:02}",
+            id % 7,
+            40 + id % 50
+        )
+        .unwrap();
+    }
+    let mut sales = String::from("sale_id\tshop_id\tamount\tnote\n");
+    for id in 1..=400 {
+        let shop = 1 + (id * 7) % 60;
+        let amount = format!("{},{}", 5 + (id * 11) % 200, id % 10);
+        let note = ["cash", "card", "a; b", "x,y"][id % 4];
+        writeln!(sales, "{id}\t{shop}\t{amount}\t{note}").unwrap();
+    }
+    std::fs::write(dir.join("shops.csv"), shops).unwrap();
+    std::fs::write(dir.join("sales.tsv"), sales).unwrap();
+    let schema = dir.join("schema.yaml");
+    std::fs::write(
+        &schema,
+        "tables:\n  shops:\n    path: shops.csv\n    primary_key: shop_id\n    mode: synthesize\n  \
+         sales:\n    \
+         path: sales.tsv\n    primary_key: sale_id\n    foreign_keys: {shop_id: shops}\n",
+    )
+    .unwrap();
+    schema
+}
+
+/// A CSV file read with `delimiter`: its header and rows, every row as long as the header.
+fn read(path: &Path, delimiter: u8) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .from_path(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.expect("a record").iter().map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+fn column<'a>(header: &[String], rows: &'a [Vec<String>], name: &str) -> Vec<&'a str> {
+    let at = header.iter().position(|h| h == name).expect("the column");
+    rows.iter().map(|row| row[at].as_str()).collect()
+}
+
+/// Whether `text` is a number written with a decimal comma (`812,5`) or a whole one.
+fn decimal_comma_number(text: &str) -> bool {
+    let (whole, fraction) = text.split_once(',').unwrap_or((text, "0"));
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    digits(whole) && digits(fraction)
+}
+
+#[test]
+fn files_not_separated_by_commas_are_copied_as_they_are_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = write_tables(dir.path());
+    let schema = schema.to_str().unwrap();
+
+    let (code, stdout, stderr) = dxsynth(&["validate", schema]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("fields separated by semicolons; decimal commas in: rent"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("fields separated by tabs; decimal commas in: amount"),
+        "{stdout}"
+    );
+    // Read as numbers, not as labels.
+    assert!(stdout.contains("rent numerical"), "{stdout}");
+    assert!(stdout.contains("amount numerical"), "{stdout}");
+
+    let out = dir.path().join("out");
+    let out_text = out.to_str().unwrap();
+    let (code, _, stderr) = dxsynth(&["run", schema, "-o", out_text, "--seed", "3", "-q"]);
+    assert_eq!(code, 0, "{stderr}");
+    let shops_text = std::fs::read_to_string(out.join("shops.csv")).unwrap();
+    assert!(
+        shops_text.starts_with("shop_id;name;\"area; m2\";rent\n"),
+        "{shops_text}"
+    );
+    let (header, shops) = read(&out.join("shops.csv"), b';');
+    assert_eq!(shops.len(), 60);
+    let rents = column(&header, &shops, "rent");
+    assert!(rents.iter().all(|r| decimal_comma_number(r)), "{rents:?}");
+    assert!(
+        rents.iter().filter(|r| r.contains(',')).count() > 30,
+        "{rents:?}"
+    );
+    let (header, sales) = read(&out.join("sales.csv"), b'\t');
+    assert_eq!(header, ["sale_id", "shop_id", "amount", "note"]);
+    assert_eq!(sales.len(), 400);
+    assert!(
+        column(&header, &sales, "amount")
+            .iter()
+            .all(|a| decimal_comma_number(a))
+    );
+    let shop_ids: Vec<&str> = column(&header, &sales, "shop_id");
+    assert!(
+        shop_ids
+            .iter()
+            .all(|id| id.parse::<usize>().is_ok_and(|id| (1..=60).contains(&id))),
+        "every sale refers to a synthetic shop"
+    );
+
+    let model = dir.path().join("m.dxsynth");
+    let model_text = model.to_str().unwrap();
+    let (code, _, stderr) = dxsynth(&["train", schema, "-m", model_text, "-q"]);
+    assert_eq!(code, 0, "{stderr}");
+    let again = dir.path().join("again");
+    let again_text = again.to_str().unwrap();
+    let (code, _, stderr) = dxsynth(&[
+        "generate", model_text, "-o", again_text, "--seed", "3", "-q",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    for file in ["shops.csv", "sales.csv"] {
+        assert_eq!(
+            std::fs::read(out.join(file)).unwrap(),
+            std::fs::read(again.join(file)).unwrap(),
+            "{file}: generate from the model file writes what run wrote"
+        );
+    }
+
+    let (code, stdout, stderr) = dxsynth(&["evaluate", schema, out_text]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("column shapes"), "{stdout}");
+}
+
+#[test]
+fn a_delimiter_named_in_the_schema_is_the_one_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("id|name,nick|score\n");
+    for id in 1..=50 {
+        writeln!(text, "{id}|n{},x|{}", id % 6, id % 9).unwrap();
+    }
+    std::fs::write(dir.path().join("t.txt"), text).unwrap();
+    let schema = dir.path().join("s.yaml");
+    // The header has a comma outside quotes: without `delimiter:` it reads as commas.
+    std::fs::write(
+        &schema,
+        "tables:\n  t:\n    path: t.txt\n    primary_key: id\n    delimiter: \"|\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let (code, _, stderr) = dxsynth(&[
+        "run",
+        schema.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let (header, rows) = read(&out.join("t.csv"), b'|');
+    assert_eq!(header, ["id", "name,nick", "score"]);
+    assert_eq!(rows.len(), 50);
+}
+
+#[test]
+fn a_row_that_does_not_fit_the_header_says_which_delimiter_was_read() {
+    let dir = tempfile::tempdir().unwrap();
+    // One column whose name holds a semicolon: the header reads as two columns.
+    std::fs::write(dir.path().join("t.csv"), "note; remark\nfine\nstill fine\n").unwrap();
+    let schema = dir.path().join("s.yaml");
+    std::fs::write(&schema, "tables:\n  t:\n    path: t.csv\n").unwrap();
+    let (code, _, stderr) = dxsynth(&["validate", schema.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("line 2 has 1 fields but the header has 2")
+            && stderr.contains("separated by semicolons, as the header line shows")
+            && stderr.contains("`delimiter:`"),
+        "{stderr}"
+    );
+    // Named, the delimiter is read as given.
+    std::fs::write(
+        &schema,
+        "tables:\n  t:\n    path: t.csv\n    delimiter: \",\"\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = dxsynth(&["validate", schema.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("2 rows"), "{stdout}");
+}
+
+#[test]
+fn init_reads_tab_separated_files_too() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tables(dir.path());
+    std::fs::remove_file(dir.path().join("schema.yaml")).unwrap();
+    let data = dir.path().to_str().unwrap();
+    let (code, stdout, stderr) = dxsynth(&["init", data]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("2 tables"), "{stdout}");
+    let schema = std::fs::read_to_string(dir.path().join("schema.yaml")).unwrap();
+    assert!(
+        schema.contains("path: sales.tsv") && schema.contains("shop_id: shops"),
+        "{schema}"
+    );
+}
