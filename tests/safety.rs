@@ -521,6 +521,7 @@ fn a_failed_write_leaves_the_output_folder_as_it_was() {
             pattern: pattern.into(),
             date_only: true,
             offset: None,
+            upper: false,
         },
         values: vec![dxsynth::data::Value::Number(0.0)],
     };

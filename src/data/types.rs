@@ -39,11 +39,14 @@ pub enum ValueFormat {
     },
     /// A chrono pattern; `date_only` when it has no time part. `offset`: for patterns with a
     /// UTC offset (`%z`, `%:z`), the offset values are written in (seconds east of UTC, the
-    /// column's most common one); values are instants either way.
+    /// column's most common one); values are instants either way. `upper`: month and day names
+    /// written in capitals (`15-JAN-2024`, as Oracle exports dates; chrono writes `Jan`).
     Datetime {
         pattern: String,
         date_only: bool,
         offset: Option<i32>,
+        #[serde(default)]
+        upper: bool,
     },
     /// The spellings of true and false found in the input.
     Boolean { yes: String, no: String },
@@ -82,10 +85,16 @@ impl ValueFormat {
             ) => write_scientific(*x, *places, *exponent_digits, *upper, *plus),
             (
                 ValueFormat::Datetime {
-                    pattern, offset, ..
+                    pattern,
+                    offset,
+                    upper,
+                    ..
                 },
                 Value::Number(x),
-            ) => write_datetime(*x, pattern, *offset)?,
+            ) => match upper {
+                true => write_datetime(*x, pattern, *offset)?.to_ascii_uppercase(),
+                false => write_datetime(*x, pattern, *offset)?,
+            },
             (ValueFormat::Boolean { yes, no }, Value::Flag(flag)) => {
                 if *flag {
                     yes.clone()
@@ -517,6 +526,7 @@ fn datetime_format(pattern: &str) -> ValueFormat {
         pattern: pattern.to_string(),
         date_only: pattern_is_date_only(pattern),
         offset: None,
+        upper: false,
     }
 }
 
@@ -524,7 +534,10 @@ fn datetime_format(pattern: &str) -> ValueFormat {
 /// which every value is written back.
 fn with_offset<'a>(format: ValueFormat, present: impl Values<'a>) -> ValueFormat {
     let ValueFormat::Datetime {
-        pattern, date_only, ..
+        pattern,
+        date_only,
+        upper,
+        ..
     } = format
     else {
         return format;
@@ -545,6 +558,37 @@ fn with_offset<'a>(format: ValueFormat, present: impl Values<'a>) -> ValueFormat
         pattern,
         date_only,
         offset,
+        upper,
+    }
+}
+
+/// For a pattern with month or day names (`%b`, `%B`, `%h`, `%a`, `%A`): whether the column
+/// writes them in capitals (`upper`): some value has a letter and none a lower-case one.
+fn with_case<'a>(format: ValueFormat, mut present: impl Values<'a>) -> ValueFormat {
+    let ValueFormat::Datetime {
+        pattern,
+        date_only,
+        offset,
+        ..
+    } = format
+    else {
+        return format;
+    };
+    let named = ["%b", "%B", "%h", "%a", "%A"]
+        .iter()
+        .any(|name| pattern.contains(name));
+    let mut letters = false;
+    let upper = named
+        && present.all(|text| {
+            letters |= text.bytes().any(|byte| byte.is_ascii_alphabetic());
+            !text.bytes().any(|byte| byte.is_ascii_lowercase())
+        })
+        && letters;
+    ValueFormat::Datetime {
+        pattern,
+        date_only,
+        offset,
+        upper,
     }
 }
 
@@ -899,7 +943,7 @@ pub(super) fn type_column(
         None => infer(present.clone()),
         Some((over, kind)) => overridden_format(def, name, kind, over.format(), present.clone())?,
     };
-    let format = with_offset(format, present);
+    let format = with_case(with_offset(format, present.clone()), present);
     let in_format = match &format {
         ValueFormat::Datetime { pattern, .. } => format!(" in the format `{pattern}`"),
         _ => String::new(),
@@ -1226,6 +1270,7 @@ mod tests {
             pattern: pattern.into(),
             date_only: false,
             offset: Some(14 * 3600),
+            upper: false,
         };
         assert_eq!(
             east.write(&Value::Number(west)),
@@ -1240,6 +1285,7 @@ mod tests {
             pattern: "%Y-%m-%d %H:%M:%S".into(),
             date_only: false,
             offset: Some(3600),
+            upper: false,
         };
         assert_eq!(spaced.write(&Value::Number(west)), "9999-12-31 23:59:59");
     }
@@ -1253,16 +1299,19 @@ mod tests {
             pattern: "%Y-%m-%d".into(),
             date_only: true,
             offset: None,
+            upper: false,
         };
         let plain = ValueFormat::Datetime {
             pattern: "%Y-%m-%d %H:%M:%S".into(),
             date_only: false,
             offset: None,
+            upper: false,
         };
         let custom = ValueFormat::Datetime {
             pattern: "%d/%m/%Y %H:%M".into(),
             date_only: false,
             offset: Some(-5 * 3600),
+            upper: false,
         };
         let after = parse_datetime("9999-12-30", "%Y-%m-%d").unwrap() + 40.0 * 86_400.0;
         let before = parse_datetime("0000-01-02", "%Y-%m-%d").unwrap() - 3.0 * 86_400.0;
@@ -1400,5 +1449,40 @@ mod tests {
         assert_eq!(kind(&phrases(MANY_PHRASES - 1, 2)), ColumnKind::Categorical);
         // Many phrases, each repeated a lot (city names): categories.
         assert_eq!(kind(&phrases(2_000, 5)), ColumnKind::Categorical);
+    }
+
+    #[test]
+    fn month_names_in_capitals_are_written_in_capitals() {
+        let written = |values: &[&str]| {
+            let (kind, format) = infer_kind(values);
+            assert_eq!(kind, ColumnKind::Datetime, "{values:?}");
+            let format = with_case(format, values.iter().copied());
+            let ValueFormat::Datetime { pattern, .. } = &format else {
+                panic!("{format:?}");
+            };
+            let seconds = parse_datetime(values[0], pattern).expect("read");
+            let text = format.try_write(&Value::Number(seconds)).expect("written");
+            // The fast writer of the output agrees.
+            let mut out = Vec::new();
+            super::super::written::ValueWriter::new(&format)
+                .write(&Value::Number(seconds), &mut out)
+                .expect("written");
+            assert_eq!(String::from_utf8_lossy(&out), text);
+            text
+        };
+        assert_eq!(written(&["15-JAN-2024", "03-MAR-1999"]), "15-JAN-2024");
+        assert_eq!(written(&["15-Jan-2024", "03-MAR-1999"]), "15-Jan-2024");
+        assert_eq!(
+            written(&["15 JANUARY 2024", "03 MARCH 1999"]),
+            "15 JANUARY 2024"
+        );
+        assert_eq!(
+            written(&[
+                "MON, 15 JAN 2024 10:30:00 GMT",
+                "WED, 03 MAR 1999 23:05:59 GMT"
+            ]),
+            "MON, 15 JAN 2024 10:30:00 GMT"
+        );
+        assert_eq!(written(&["2024-01-15", "1999-03-03"]), "2024-01-15");
     }
 }

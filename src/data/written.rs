@@ -46,8 +46,11 @@ impl ValueWriter {
                 max_places: *max_places,
             },
             ValueFormat::Datetime {
-                pattern, offset, ..
-            } => How::Datetime(DatetimeWriter::new(pattern, *offset)),
+                pattern,
+                offset,
+                upper,
+                ..
+            } => How::Datetime(DatetimeWriter::new(pattern, *offset, *upper)),
             _ => How::Other,
         };
         ValueWriter {
@@ -120,6 +123,8 @@ pub enum Written {
 struct DatetimeWriter {
     pattern: String,
     offset: Option<i32>,
+    /// Month and day names in capitals ([`ValueFormat::Datetime`]).
+    upper: bool,
     shape: Shape,
 }
 
@@ -136,7 +141,7 @@ enum Shape {
 }
 
 impl DatetimeWriter {
-    fn new(pattern: &str, offset: Option<i32>) -> DatetimeWriter {
+    fn new(pattern: &str, offset: Option<i32>, upper: bool) -> DatetimeWriter {
         let shape = match pattern {
             "%Y-%m-%d" => Shape::Date,
             "%Y-%m-%d %H:%M:%S" => Shape::DateTime,
@@ -147,6 +152,7 @@ impl DatetimeWriter {
         DatetimeWriter {
             pattern: pattern.to_string(),
             offset,
+            upper,
             shape,
         }
     }
@@ -163,11 +169,17 @@ impl DatetimeWriter {
                     out.truncate(start);
                     return Err(cannot_apply(&self.pattern));
                 }
+                if self.upper {
+                    out[start..].make_ascii_uppercase();
+                }
                 Ok(Written::Text)
             }
             _ => {
                 let text = write_datetime(seconds, &self.pattern, self.offset)?;
-                out.extend_from_slice(text.as_bytes());
+                match self.upper {
+                    true => out.extend_from_slice(text.to_ascii_uppercase().as_bytes()),
+                    false => out.extend_from_slice(text.as_bytes()),
+                }
                 Ok(Written::Text)
             }
         }
@@ -416,6 +428,7 @@ mod tests {
             pattern: pattern.to_string(),
             date_only: false,
             offset,
+            upper: pattern.contains("%b"),
         }
     }
 

@@ -125,6 +125,7 @@ fn database_format(format: &ValueFormat) -> ValueFormat {
             pattern: "%Y-%m-%d".into(),
             date_only: true,
             offset: None,
+            upper: false,
         },
         ValueFormat::Datetime {
             pattern, offset, ..
@@ -136,6 +137,7 @@ fn database_format(format: &ValueFormat) -> ValueFormat {
                 pattern: format!("%Y-%m-%d %H:%M:%S{fraction}{zone}"),
                 date_only: false,
                 offset: *offset,
+                upper: false,
             }
         }
         other => other.clone(),

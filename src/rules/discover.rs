@@ -2718,6 +2718,7 @@ mod tests {
             pattern: "%Y-%m-%dT%H:%M:%SZ".into(),
             date_only: false,
             offset: None,
+            upper: false,
         };
         let mut parts = parts.into_iter();
         let mut next = || parts.next().unwrap_or_default();

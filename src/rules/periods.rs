@@ -224,6 +224,7 @@ mod tests {
                 pattern: "%Y-%m-%d".into(),
                 date_only: true,
                 offset: None,
+                upper: false,
             },
             _ => ValueFormat::Verbatim,
         };
