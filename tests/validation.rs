@@ -1176,3 +1176,36 @@ fn declared_rules_the_real_rows_break_are_noted() {
     assert_eq!(code, 0);
     assert!(!stdout.contains("declared rule"), "{stdout}");
 }
+
+/// `order_by` orders each parent's sequence: on a table not generated per parent it is noted as
+/// having no effect (the schema stays valid), and on a sequential one it is not.
+#[test]
+fn order_by_on_a_table_without_sequences_is_noted() {
+    let schema = BANK.replace(
+        "primary_key: account_id",
+        "primary_key: account_id\n        order_by: opened",
+    );
+    let dir = bank(&schema);
+    let (code, stdout, stderr) = validate(&dir);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("note: table `accounts`: `order_by: opened` has no effect")
+            && stdout.contains("(it has no foreign key)"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("table `transactions`: `order_by"),
+        "{stdout}"
+    );
+    let independent = BANK.replace(
+        "order_by: date",
+        "order_by: date\n        sequential: false",
+    );
+    let (code, stdout, stderr) = validate(&bank(&independent));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("table `transactions`: `order_by: date` has no effect")
+            && stdout.contains("it says `sequential: false`"),
+        "{stdout}"
+    );
+}

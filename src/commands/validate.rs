@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use clap::Args as ClapArgs;
 use dxsynth::Validated;
 use dxsynth::error::{Error, Problem};
-use dxsynth::plan::Relationship;
+use dxsynth::plan::{Generation, Relationship};
+use dxsynth::schema::TableDef;
 use serde::Serialize;
 
 use super::{ColumnSummary, Format, Outcome, relationships_text, to_json};
@@ -106,6 +107,7 @@ impl Summary {
             let table = &valid.tables[&plan.table];
             let def = valid.schema.table(&plan.table);
             relationships.extend(plan.relationships());
+            notes.extend(def.and_then(|def| unused_order_by(def, &plan.generation)));
             let declared = def.map_or(0, |def| def.rules.add.len());
             if kept.contains_key(&plan.table) && declared > 0 {
                 notes.push(format!(
@@ -220,6 +222,23 @@ fn dialect_text(dialect: &dxsynth::data::Dialect, header: &[String]) -> Option<S
             commas.join(", ")
         )),
     }
+}
+
+/// A note on an `order_by` of a table not generated per parent: it orders each parent's
+/// sequence, so there it has nothing to order (the copy's rows come in the real rows' order).
+fn unused_order_by(def: &TableDef, generation: &Generation) -> Option<String> {
+    let column = def.order_by.as_ref()?;
+    let why = match generation {
+        Generation::Sequential { .. } => return None,
+        Generation::Root => "it has no foreign key",
+        Generation::Independent => "it says `sequential: false`",
+    };
+    Some(format!(
+        "table `{}`: `order_by: {column}` has no effect: it orders the rows of each parent's \
+         sequence, and the table is not generated per parent ({why}); its rows come in the real \
+         rows' order (sorted by `{column}` when the real rows are)",
+        def.name
+    ))
 }
 
 /// A note on a declared rule most real rows break: generation holds every synthetic row to
