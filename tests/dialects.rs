@@ -128,6 +128,12 @@ fn files_not_separated_by_commas_are_copied_as_they_are_written() {
     let model_text = model.to_str().unwrap();
     let (code, _, stderr) = dxsynth(&["train", schema, "-m", model_text, "-q"]);
     assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, stderr) = dxsynth(&["inspect", model_text]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("CSV: fields separated by tabs; decimal commas in: amount"),
+        "{stdout}"
+    );
     let again = dir.path().join("again");
     let again_text = again.to_str().unwrap();
     let (code, _, stderr) = dxsynth(&[

@@ -70,6 +70,9 @@ struct TableInspection {
     /// How the rows are put in the real rows' order, when generation changes its own.
     #[serde(skip_serializing_if = "Option::is_none")]
     row_order: Option<String>,
+    /// How a CSV copy is written, when not with commas only (as the real file was).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dialect: Option<String>,
     /// What the assigned keys keep with earlier keys: unique pairs, an order, a dependence.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     key_rules: Vec<String>,
@@ -175,6 +178,9 @@ fn table_text(index: usize, table: &TableInspection, width: usize) -> String {
     }
     if let Some(order) = &table.row_order {
         text += &format!("     rows as the real ones: {}\n", printable(order));
+    }
+    if let Some(dialect) = &table.dialect {
+        text += &format!("     CSV: {}\n", printable(dialect));
     }
     let columns: Vec<String> = table
         .columns
@@ -346,6 +352,7 @@ fn table_inspection(plan: &TablePlan, trained: &TrainedTable) -> TableInspection
             .collect(),
         kept: trained.kept.as_ref().map(|kept| kept.reason.clone()),
         row_order: trained.row_order.as_ref().map(|order| order.to_string()),
+        dialect: super::dialect_text(&trained.dialect, &trained.header),
         key_rules: (trained.assigned.iter().flat_map(key_rules))
             .chain(shared_keys(trained))
             .collect(),

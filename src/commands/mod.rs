@@ -541,3 +541,23 @@ fn write_report(path: &Path, text: &str) -> Result<(), Failure> {
         })
     })
 }
+
+/// How a CSV file is read, for a file not read with commas only: its delimiter and the
+/// columns whose numbers have decimal commas.
+fn dialect_text(dialect: &dxsynth::data::Dialect, header: &[String]) -> Option<String> {
+    let delimiter = dxsynth::data::dialect::delimiter_name(dialect.delimiter);
+    let commas: Vec<&str> = header
+        .iter()
+        .enumerate()
+        .filter(|&(column, _)| dialect.decimal_comma(column))
+        .map(|(_, name)| name.as_str())
+        .collect();
+    match (dialect.delimiter, commas.is_empty()) {
+        (b',', true) => None,
+        (_, true) => Some(format!("fields separated by {delimiter}")),
+        (_, false) => Some(format!(
+            "fields separated by {delimiter}; decimal commas in: {}",
+            commas.join(", ")
+        )),
+    }
+}

@@ -139,7 +139,7 @@ impl Summary {
                     }
                 },
                 kept: kept.get(&plan.table).cloned(),
-                dialect: dialect_text(&table.dialect, &table.header),
+                dialect: super::dialect_text(&table.dialect, &table.header),
                 semantic: def
                     .map(|def| {
                         let referenced = valid
@@ -183,7 +183,7 @@ impl Summary {
                 table.generation
             );
             if let Some(dialect) = &table.dialect {
-                text += &format!("     {dialect}\n");
+                text += &format!("     CSV: {dialect}\n");
             }
             let columns: Vec<String> = table.columns.iter().map(ColumnSummary::to_string).collect();
             if !columns.is_empty() {
@@ -201,26 +201,6 @@ impl Summary {
             text += &format!("\nnote: {note}\n");
         }
         text
-    }
-}
-
-/// How a CSV file is read, for a file not read with commas only: its delimiter and the
-/// columns whose numbers have decimal commas.
-fn dialect_text(dialect: &dxsynth::data::Dialect, header: &[String]) -> Option<String> {
-    let delimiter = dxsynth::data::dialect::delimiter_name(dialect.delimiter);
-    let commas: Vec<&str> = header
-        .iter()
-        .enumerate()
-        .filter(|&(column, _)| dialect.decimal_comma(column))
-        .map(|(_, name)| name.as_str())
-        .collect();
-    match (dialect.delimiter, commas.is_empty()) {
-        (b',', true) => None,
-        (_, true) => Some(format!("fields separated by {delimiter}")),
-        (_, false) => Some(format!(
-            "fields separated by {delimiter}; decimal commas in: {}",
-            commas.join(", ")
-        )),
     }
 }
 
