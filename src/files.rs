@@ -244,6 +244,9 @@ fn temporaries() -> MutexGuard<'static, Vec<PathBuf>> {
 #[derive(Debug)]
 pub struct Temporary {
     path: PathBuf,
+    /// The path, open and locked while the guard lives (one made by [`Temporary::create`]): a
+    /// staging folder nobody holds is one a killed run left ([`remove_stale_staging`]).
+    _held: Option<std::fs::File>,
 }
 
 impl Temporary {
@@ -252,6 +255,7 @@ impl Temporary {
         temporaries().push(path.to_path_buf());
         Temporary {
             path: path.to_path_buf(),
+            _held: None,
         }
     }
 
@@ -267,8 +271,98 @@ impl Temporary {
         let path = path(&made).to_path_buf();
         list.push(path.clone());
         drop(list);
-        Ok((made, Temporary { path }))
+        let held = std::fs::File::open(&path).ok().filter(try_lock);
+        Ok((made, Temporary { path, _held: held }))
     }
+}
+
+/// Locks an open file or folder for this process (an advisory lock, released when the file is
+/// closed, by the kernel too when the process is killed); false when another holds it.
+fn try_lock(file: &std::fs::File) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: flock takes a descriptor of a file the caller holds open; it does not wait
+        // and changes no memory of ours.
+        unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0 }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        false
+    }
+}
+
+/// Waits for the lock of `folder` (see [`try_lock`]): runs that write beside one another take
+/// turns while they swap folders and clear what killed runs left. `None` where it cannot be
+/// had (the folder cannot be opened, no `flock`).
+pub fn lock_folder(folder: &Path) -> Option<std::fs::File> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        let file = std::fs::File::open(folder).ok()?;
+        // SAFETY: flock takes a descriptor of a file this function holds open; it waits for
+        // the lock and changes no memory of ours.
+        let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0;
+        locked.then_some(file)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = folder;
+        None
+    }
+}
+
+/// How old a staging folder nobody holds must be to count as left behind: one is locked right
+/// after it is made, and must not be taken for stale in between.
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Removes the staging folders in `folder` that runs killed before they could clean up left
+/// (SIGKILL, an out-of-memory kill, a power cut: a copy of a large database each). A folder
+/// counts when its name is one dxsynth gives staging folders and no live run holds it: a
+/// `.dxsynth-XXXXXX` folder ([`Temporary::create`] locks its own) that is unlocked and older
+/// than [`STALE_AFTER`], or a `.dxsynth-old-...` folder (a previous output moved aside while a
+/// run held `folder`'s lock, taken here meanwhile). Returns the folders removed.
+pub fn remove_stale_staging(folder: &Path) -> Vec<PathBuf> {
+    let Some(_turn) = lock_folder(folder) else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if !kind.is_dir() || !(is_staging_name(name) || name.starts_with(".dxsynth-old-")) {
+            continue;
+        }
+        let path = entry.path();
+        if is_staging_name(name) && !unheld_and_old(&path) {
+            continue;
+        }
+        if std::fs::remove_dir_all(&path).is_ok() {
+            removed.push(path);
+        }
+    }
+    removed
+}
+
+/// Whether `name` is one a staging folder gets: `.dxsynth-` and six letters or digits.
+fn is_staging_name(name: &str) -> bool {
+    name.strip_prefix(".dxsynth-")
+        .is_some_and(|rest| rest.len() == 6 && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// Whether no process holds the folder at `path` and it has not changed for [`STALE_AFTER`].
+fn unheld_and_old(path: &Path) -> bool {
+    let old = std::fs::metadata(path)
+        .and_then(|meta| meta.modified())
+        .is_ok_and(|modified| modified.elapsed().is_ok_and(|age| age >= STALE_AFTER));
+    old && std::fs::File::open(path).is_ok_and(|file| try_lock(&file))
 }
 
 impl Drop for Temporary {
@@ -373,5 +467,62 @@ mod tests {
         assert_eq!(resolved(&real.join("x/../.")), real);
         assert_eq!(resolved(&link.join("new/out")), real.join("new/out"));
         assert!(is_within(&resolved(&link.join("a.csv")), &real));
+    }
+
+    /// A folder made `seconds` ago (its modification time set back).
+    fn aged_folder(path: &Path, seconds: u64) {
+        std::fs::create_dir(path).expect("mkdir");
+        let then = std::time::SystemTime::now() - std::time::Duration::from_secs(seconds);
+        std::fs::File::open(path)
+            .and_then(|folder| folder.set_modified(then))
+            .expect("set the time back");
+    }
+
+    #[test]
+    fn staging_folders_left_by_killed_runs_are_removed_and_no_other() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let at = |name: &str| dir.path().join(name);
+        aged_folder(&at(".dxsynth-dead01"), 60);
+        aged_folder(&at(".dxsynth-old-42-.dxsynth-dead02"), 60);
+        aged_folder(&at(".dxsynth-live01"), 60);
+        let held = std::fs::File::open(at(".dxsynth-live01")).expect("open");
+        assert!(try_lock(&held), "the live run's lock");
+        aged_folder(&at(".dxsynth-new001"), 0);
+        aged_folder(&at(".dxsynth-notes"), 60);
+        aged_folder(&at("dxsynth-abc123"), 60);
+        std::fs::write(at(".dxsynth-file01"), "x").expect("write");
+        let mut removed = remove_stale_staging(dir.path());
+        removed.sort();
+        assert_eq!(
+            removed,
+            [at(".dxsynth-dead01"), at(".dxsynth-old-42-.dxsynth-dead02")]
+        );
+        for kept in [
+            ".dxsynth-live01",
+            ".dxsynth-new001",
+            ".dxsynth-notes",
+            "dxsynth-abc123",
+            ".dxsynth-file01",
+        ] {
+            assert!(at(kept).exists(), "{kept} is kept");
+        }
+        // Released, the live run's folder is stale too.
+        drop(held);
+        assert_eq!(remove_stale_staging(dir.path()), [at(".dxsynth-live01")]);
+    }
+
+    #[test]
+    fn a_temporary_folder_is_held_while_its_guard_lives() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let create = || {
+            tempfile::Builder::new()
+                .prefix(".dxsynth-")
+                .tempdir_in(dir.path())
+        };
+        let (staging, guard) = Temporary::create(create, tempfile::TempDir::path).expect("made");
+        let other = std::fs::File::open(staging.path()).expect("open");
+        assert!(!try_lock(&other), "held by its guard");
+        drop(guard);
+        assert!(try_lock(&other), "free once the guard is dropped");
     }
 }

@@ -554,6 +554,7 @@ fn staging_dir(out_dir: &Path) -> Result<(tempfile::TempDir, Temporary)> {
         path: parent.clone(),
         source,
     })?;
+    files::remove_stale_staging(&parent);
     let create = || {
         tempfile::Builder::new()
             .prefix(".dxsynth-")
@@ -573,7 +574,7 @@ fn swap_in(staging: tempfile::TempDir, target: &Path, written: &HashSet<OsString
     // Two runs into one folder at once take turns here: the other's listing of `target`,
     // taken while this one's staging held `target`'s subfolders, deleted them with the folder
     // it moved aside (2 of 150 trials of three runs at once).
-    let _turn = lock_folder(&parent_of(target));
+    let _turn = files::lock_folder(&parent_of(target));
     let io = |context: &'static str, path: &Path| {
         let path = path.to_path_buf();
         move |source| Error::Io {
@@ -661,26 +662,6 @@ fn keep_access(staged: &Path, previous: &fs::Metadata) {
         }
     }
     drop(fs::set_permissions(staged, previous.permissions()));
-}
-
-/// Holds an exclusive lock (`flock`) on `folder` until dropped; `None` where it cannot be
-/// taken (no such call, a file system without locks): the swap then goes on unlocked, as
-/// before.
-fn lock_folder(folder: &Path) -> Option<fs::File> {
-    #[cfg(unix)]
-    {
-        use std::os::fd::AsRawFd;
-        let file = fs::File::open(folder).ok()?;
-        // SAFETY: flock takes a descriptor of a file this function holds open; it waits for
-        // the lock and changes no memory of ours.
-        let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0;
-        locked.then_some(file)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = folder;
-        None
-    }
 }
 
 /// Hard-links (or, failing that, moves) the entries `names` of `from` into `into`; records the

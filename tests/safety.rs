@@ -620,6 +620,56 @@ fn interrupted_runs_and_dangling_links_leave_nothing_hidden() {
     assert!(leftovers(dir.path()).is_empty());
 }
 
+/// A run killed outright (SIGKILL, an out-of-memory kill: no handler runs) leaves its staging
+/// folder, a copy of the output; the next run beside it removes it once nobody holds it.
+#[test]
+fn a_staging_folder_a_killed_run_left_is_removed_by_the_next_run() {
+    let dir = TempDir::new().expect("temporary folder");
+    let schema = example("schemas/shop.yaml");
+    let schema = schema.to_str().expect("utf-8");
+    let out = dir.path().join("out");
+    let run = |scale: &str| {
+        Command::new(env!("CARGO_BIN_EXE_dxsynth"))
+            .args(["run", schema, "-o", "out", "--scale", scale, "-q"])
+            .current_dir(dir.path())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn")
+    };
+    let mut caught = false;
+    for scale in ["30", "100", "300", "1000"] {
+        let mut child = run(scale);
+        while !caught && child.try_wait().expect("wait").is_none() {
+            caught = !leftovers(dir.path()).is_empty();
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        child.kill().expect("SIGKILL");
+        child.wait().expect("wait");
+        if caught {
+            break;
+        }
+        let _ = std::fs::remove_dir_all(&out);
+    }
+    assert!(caught, "no run was caught writing its output");
+    let left = leftovers(dir.path());
+    assert!(!left.is_empty(), "the killed run left its staging folder");
+    // Made a minute ago (a folder younger than ten seconds may be a live run's, just made).
+    let then = std::time::SystemTime::now() - Duration::from_secs(60);
+    for name in &left {
+        std::fs::File::open(dir.path().join(name))
+            .and_then(|folder| folder.set_modified(then))
+            .expect("set the time back");
+    }
+    let (code, _, stderr) = dxsynth_in(dir.path(), &["run", schema, "-o", "out", "-q"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        leftovers(dir.path()).is_empty(),
+        "{:?}",
+        leftovers(dir.path())
+    );
+    assert_eq!(std::fs::read_dir(&out).expect("out").count(), 5);
+}
+
 // 7. Duplicate YAML keys.
 
 #[test]

@@ -250,6 +250,7 @@ fn create(path: &Path) -> Result<(Connection, NewDatabase), Refusal> {
     };
     std::fs::create_dir_all(dir)
         .map_err(|err| format!("cannot create the folder `{}`: {err}", dir.display()))?;
+    crate::files::remove_stale_staging(dir);
     let create = || tempfile::Builder::new().prefix(".dxsynth-").tempdir_in(dir);
     let (staging, registered) =
         Temporary::create(create, tempfile::TempDir::path).map_err(|err| {
