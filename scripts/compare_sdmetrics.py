@@ -67,36 +67,52 @@ DECIMAL_COMMA = r"^[+-]?\d+(,\d+)?$"
 
 
 def delimiter_of(path, given=None):
-    """The delimiter dxsynth reads the file with (README, "CSV files"): the schema's, else a
-    comma when the header line has one outside quotes, else the most frequent other one."""
+    """The delimiter dxsynth reads the file with (README, "CSV files"): the schema's, else a tab
+    for a .tsv file, else a comma when the header line has one outside quotes, else the most
+    frequent other one (a quote opens a field only at its start, `""` in one is a quote)."""
     if given:
         return "\t" if given.lower() == "tab" else given
+    if path.lower().endswith(".tsv"):
+        return "\t"
     with open(path, newline="") as f:
         header = f.read(64 * 1024)
-    counts, quoted = {d: 0 for d in DELIMITERS}, False
-    for char in header:
-        if char == '"':
+    counts, quoted, field_start, at = {d: 0 for d in DELIMITERS}, False, True, 0
+    while at < len(header):
+        char = header[at]
+        if char == '"' and quoted and header[at + 1:at + 2] == '"':
+            at += 1
+        elif char == '"' and (quoted or field_start):
             quoted = not quoted
         elif char in "\r\n" and not quoted:
             break
         elif char in counts and not quoted:
             counts[char] += 1
+        field_start = not quoted and char in counts
+        at += 1
     if counts[","]:
         return ","
     best = max(DELIMITERS[1:], key=lambda d: (counts[d], -DELIMITERS.index(d)))
     return best if counts[best] else ","
 
 
-def read(path, delimiter=","):
-    """The table as text; in a file not separated by commas, the decimal commas of columns of
-    numbers made points (as dxsynth reads them), so the numbers are numbers here too."""
+def read(path, delimiter=",", decimal_commas=None, keys=()):
+    """The table as text, and the columns whose decimal commas were made points (as dxsynth
+    reads them, so the numbers are numbers here too): `decimal_commas` when given (a synthetic
+    copy is read as its real file was), else, in a file not separated by commas, every column
+    but a key whose every value (trimmed) is a number with at most one decimal comma."""
     table = pd.read_csv(path, sep=delimiter, dtype=str, keep_default_na=False, na_values=[""])
-    if delimiter != ",":
-        for column in table.columns:
-            values = table[column].dropna()
-            if len(values) and values.str.match(DECIMAL_COMMA).all() and values.str.contains(",").any():
-                table[column] = table[column].str.replace(",", ".", regex=False)
-    return table
+    if decimal_commas is None:
+        decimal_commas = []
+        for column in table.columns if delimiter != "," else []:
+            values = table[column].dropna().str.strip()
+            values = values[values != ""]
+            if column not in keys and len(values) and values.str.match(DECIMAL_COMMA).all() \
+                    and values.str.contains(",").any():
+                decimal_commas.append(column)
+    for column in decimal_commas:
+        if column in table.columns:
+            table[column] = table[column].str.strip().str.replace(",", ".", regex=False)
+    return table, decimal_commas
 
 
 def prepare_files(schema, synth_dir, out_dir, max_rows, seed):
@@ -111,8 +127,9 @@ def prepare_files(schema, synth_dir, out_dir, max_rows, seed):
     new_schema = {"tables": {}}
     for name, table in schema["tables"].items():
         delimiter = delimiter_of(table["path"], table.get("delimiter"))
-        real = read(table["path"], delimiter)
-        synth = read(os.path.join(synth_dir, f"{name}.csv"), delimiter)
+        keys = [table.get("primary_key"), *table["foreign_keys"]]
+        real, commas = read(table["path"], delimiter, keys=keys)
+        synth, _ = read(os.path.join(synth_dir, f"{name}.csv"), delimiter, commas)
         if name not in parents and max(len(real), len(synth)) > max_rows:
             real = real.sample(n=min(max_rows, len(real)), random_state=seed)
             synth = synth.sample(n=min(max_rows, len(synth)), random_state=seed)
@@ -175,8 +192,8 @@ def sdmetrics_inputs(schema, report, files_schema, syn_dir, types):
         keys = set(table["foreign_keys"])
         if table.get("primary_key"):
             keys.add(table["primary_key"])
-        r = read(fschema["tables"][name]["path"])
-        s = read(os.path.join(syn_dir, f"{name}.csv"))
+        r, _ = read(fschema["tables"][name]["path"])
+        s, _ = read(os.path.join(syn_dir, f"{name}.csv"))
         columns = {k: {"sdtype": "id"} for k in keys}
         for column, kind in kinds.get(name, {}).items():
             if types == "sdv" and kind == "numerical" and sdv_reads_as_categorical(r[column]):

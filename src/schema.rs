@@ -305,6 +305,10 @@ pub struct TableDef {
     /// The byte between the fields of the CSV file (`delimiter:`); `None`: the one its header
     /// line shows ([`crate::data`] looks).
     pub delimiter: Option<u8>,
+    /// The columns whose numbers the CSV file writes with decimal commas, when another file
+    /// settles it (not in the schema: a synthetic copy is read as its real file was); `None`:
+    /// [`crate::data`] looks.
+    pub decimal_commas: Option<Vec<String>>,
 }
 
 /// A table read from a database rather than from a file.
@@ -456,6 +460,7 @@ impl Schema {
                 rules: table.rules,
                 mode: table.mode,
                 delimiter,
+                decimal_commas: None,
                 name,
             })
             .collect();
@@ -531,8 +536,8 @@ impl Schema {
 }
 
 /// The bytes a CSV file's fields may be separated by: a comma, a semicolon (where a comma is
-/// the decimal point), a tab or a vertical bar. None of them can be part of a number or a
-/// date, so those are written without quotes whichever it is.
+/// the decimal point), a tab or a vertical bar. None of them is part of a number as dxsynth
+/// writes one, so numbers are written without quotes whichever it is.
 pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 
 /// The byte a table's `delimiter:` names, or why it names none (`csv`: whether the table is

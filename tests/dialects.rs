@@ -206,6 +206,15 @@ fn a_row_that_does_not_fit_the_header_says_which_delimiter_was_read() {
     let (code, stdout, stderr) = dxsynth(&["validate", schema.to_str().unwrap()]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("2 rows"), "{stdout}");
+    // One column read as commas: a semicolon file of one column with decimal commas.
+    std::fs::write(dir.path().join("t.csv"), "amount\n12,50\n3,25\n").unwrap();
+    std::fs::write(&schema, "tables:\n  t:\n    path: t.csv\n").unwrap();
+    let (code, _, stderr) = dxsynth(&["validate", schema.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("separated by commas, as the header line shows"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -221,5 +230,107 @@ fn init_reads_tab_separated_files_too() {
     assert!(
         schema.contains("path: sales.tsv") && schema.contains("shop_id: shops"),
         "{schema}"
+    );
+}
+
+/// A column the real file writes with decimal commas and one rare label (`n/a`): text. Its copy
+/// lacks the rare label; evaluate and given rows read it as the real file is read (text), and
+/// keys with commas are matched as written.
+#[test]
+fn copies_and_given_rows_are_read_as_the_real_file_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut grades = String::from("id;grade;x\n");
+    for id in 1..300 {
+        let grade = match id {
+            5 => "n/a",
+            _ => ["1,5", "2,5", "3,0"][id % 3],
+        };
+        writeln!(grades, "{id};{grade};{}", id % 9).unwrap();
+    }
+    std::fs::write(dir.path().join("g.csv"), grades).unwrap();
+    std::fs::write(dir.path().join("p.csv"), "code;label\n1,5;a\n2,5;b\nX;c\n").unwrap();
+    std::fs::write(dir.path().join("c.csv"), "id;code\n1;1,5\n2;2,5\n3;1,5\n").unwrap();
+    let schema = dir.path().join("s.yaml");
+    std::fs::write(
+        &schema,
+        "tables:\n  g:\n    path: g.csv\n    primary_key: id\n  p:\n    path: p.csv\n    \
+         primary_key: code\n  c:\n    path: c.csv\n    primary_key: id\n    \
+         foreign_keys: {code: p}\n",
+    )
+    .unwrap();
+    let schema = schema.to_str().unwrap();
+    let (code, stdout, stderr) = dxsynth(&["validate", schema]);
+    assert_eq!(code, 0, "keys with commas match as written: {stderr}");
+    assert!(stdout.contains("grade categorical"), "{stdout}");
+
+    let out = dir.path().join("out");
+    let out_text = out.to_str().unwrap();
+    let (code, _, stderr) = dxsynth(&["run", schema, "-o", out_text, "--seed", "1", "-q"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (header, rows) = read(&out.join("g.csv"), b';');
+    let synthetic: Vec<&str> = column(&header, &rows, "grade");
+    assert!(synthetic.iter().all(|g| ["1,5", "2,5", "3,0"].contains(g)));
+    let report = dir.path().join("report.json");
+    let (code, _, stderr) = dxsynth(&[
+        "evaluate",
+        schema,
+        out_text,
+        "--json",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let shapes = report["quality"]["column_shapes"]["rows"]
+        .as_array()
+        .unwrap();
+    let grade = shapes
+        .iter()
+        .find(|row| row["table"] == "g" && row["column"] == "grade")
+        .expect("the grade column is compared");
+    assert!(
+        grade["score"].as_f64().unwrap() > 0.9,
+        "the copy's grades read as the real ones (labels): {grade}"
+    );
+
+    let given = dir.path().join("given.csv");
+    std::fs::write(&given, "id;grade;x\n1;1,5;3\n2;2,5;4\n").unwrap();
+    let out = dir.path().join("given-out");
+    let given_arg = format!("g={}", given.display());
+    let (code, _, stderr) = dxsynth(&[
+        "run",
+        schema,
+        "-o",
+        out.to_str().unwrap(),
+        "--given",
+        &given_arg,
+        "-q",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let (header, rows) = read(&out.join("g.csv"), b';');
+    assert_eq!(
+        column(&header, &rows, "grade"),
+        ["1,5", "2,5"],
+        "given as they are"
+    );
+}
+
+#[test]
+fn a_tsv_file_is_read_as_tabs_whatever_its_header_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("id\tamount, EUR\n");
+    for id in 1..=30 {
+        writeln!(text, "{id}\t{},{}", id * 3, id % 10).unwrap();
+    }
+    std::fs::write(dir.path().join("a.tsv"), text).unwrap();
+    let (code, stdout, stderr) = dxsynth(&["init", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("1 tables"), "{stdout}");
+    let schema = dir.path().join("schema.yaml");
+    let (code, stdout, stderr) = dxsynth(&["validate", schema.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("fields separated by tabs; decimal commas in: amount, EUR"),
+        "{stdout}"
     );
 }

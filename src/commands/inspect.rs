@@ -72,7 +72,7 @@ struct TableInspection {
     row_order: Option<String>,
     /// How a CSV copy is written, when not with commas only (as the real file was).
     #[serde(skip_serializing_if = "Option::is_none")]
-    dialect: Option<String>,
+    dialect: Option<super::CsvDialect>,
     /// What the assigned keys keep with earlier keys: unique pairs, an order, a dependence.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     key_rules: Vec<String>,
@@ -180,7 +180,7 @@ fn table_text(index: usize, table: &TableInspection, width: usize) -> String {
         text += &format!("     rows as the real ones: {}\n", printable(order));
     }
     if let Some(dialect) = &table.dialect {
-        text += &format!("     CSV: {}\n", printable(dialect));
+        text += &format!("     CSV: {}\n", printable(&dialect.to_string()));
     }
     let columns: Vec<String> = table
         .columns
@@ -352,7 +352,7 @@ fn table_inspection(plan: &TablePlan, trained: &TrainedTable) -> TableInspection
             .collect(),
         kept: trained.kept.as_ref().map(|kept| kept.reason.clone()),
         row_order: trained.row_order.as_ref().map(|order| order.to_string()),
-        dialect: super::dialect_text(&trained.dialect, &trained.header),
+        dialect: super::CsvDialect::of(&trained.dialect, &trained.header),
         key_rules: (trained.assigned.iter().flat_map(key_rules))
             .chain(shared_keys(trained))
             .collect(),

@@ -542,22 +542,35 @@ fn write_report(path: &Path, text: &str) -> Result<(), Failure> {
     })
 }
 
-/// How a CSV file is read, for a file not read with commas only: its delimiter and the
-/// columns whose numbers have decimal commas.
-fn dialect_text(dialect: &dxsynth::data::Dialect, header: &[String]) -> Option<String> {
-    let delimiter = dxsynth::data::dialect::delimiter_name(dialect.delimiter);
-    let commas: Vec<&str> = header
-        .iter()
-        .enumerate()
-        .filter(|&(column, _)| dialect.decimal_comma(column))
-        .map(|(_, name)| name.as_str())
-        .collect();
-    match (dialect.delimiter, commas.is_empty()) {
-        (b',', true) => None,
-        (_, true) => Some(format!("fields separated by {delimiter}")),
-        (_, false) => Some(format!(
-            "fields separated by {delimiter}; decimal commas in: {}",
-            commas.join(", ")
-        )),
+/// How a CSV file is read (and its copy written), for a file not read with commas only: what
+/// `validate` and `inspect` show, as text and as JSON.
+#[derive(Debug, Serialize)]
+pub struct CsvDialect {
+    /// The byte between fields, as a one-character string (`"\t"` for a tab).
+    delimiter: String,
+    /// The columns whose numbers have decimal commas.
+    decimal_commas: Vec<String>,
+}
+
+impl CsvDialect {
+    /// `None` for a file read with commas only.
+    pub fn of(dialect: &dxsynth::data::Dialect, header: &[String]) -> Option<CsvDialect> {
+        let decimal_commas = dialect.decimal_comma_columns(header);
+        (dialect.delimiter != b',' || !decimal_commas.is_empty()).then(|| CsvDialect {
+            delimiter: char::from(dialect.delimiter).to_string(),
+            decimal_commas,
+        })
+    }
+}
+
+impl std::fmt::Display for CsvDialect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let byte = self.delimiter.bytes().next().unwrap_or(b',');
+        let delimiter = dxsynth::data::dialect::delimiter_name(byte);
+        write!(f, "fields separated by {delimiter}")?;
+        match self.decimal_commas.is_empty() {
+            true => Ok(()),
+            false => write!(f, "; decimal commas in: {}", self.decimal_commas.join(", ")),
+        }
     }
 }

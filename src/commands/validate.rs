@@ -89,7 +89,7 @@ struct TableSummary {
     semantic: Vec<String>,
     /// How the CSV file is read (and its copy written), when not with commas only.
     #[serde(skip_serializing_if = "Option::is_none")]
-    dialect: Option<String>,
+    dialect: Option<super::CsvDialect>,
 }
 
 impl Summary {
@@ -139,7 +139,7 @@ impl Summary {
                     }
                 },
                 kept: kept.get(&plan.table).cloned(),
-                dialect: super::dialect_text(&table.dialect, &table.header),
+                dialect: super::CsvDialect::of(&table.dialect, &table.header),
                 semantic: def
                     .map(|def| {
                         let referenced = valid

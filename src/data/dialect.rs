@@ -40,19 +40,48 @@ impl Dialect {
     pub fn decimal_comma(&self, column: usize) -> bool {
         self.decimal_commas.get(column).copied().unwrap_or(false)
     }
+
+    /// The names of the columns of `header` written with decimal commas.
+    pub fn decimal_comma_columns(&self, header: &[String]) -> Vec<String> {
+        header
+            .iter()
+            .enumerate()
+            .filter(|&(column, _)| self.decimal_comma(column))
+            .map(|(_, name)| name.clone())
+            .collect()
+    }
 }
 
-/// A file's columns read, each of a file not separated by commas with its decimal commas made
-/// points where every value is a number with one ([`is_decimal_comma_number`]); with the
-/// dialect a copy is written in.
+/// What is known of a CSV file's dialect before it is read.
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    /// The delimiter the schema names (`None`: the header line's, [`delimiter_of`]).
+    pub delimiter: Option<u8>,
+    /// The columns written with decimal commas, when another file settles it: a synthetic copy
+    /// or given rows are read as the real file was (its copy may lack the rare label that made
+    /// a column text). `None`: found in the file.
+    pub decimal_commas: Option<Vec<String>>,
+    /// Columns never read with decimal commas: keys, matched as they are written.
+    pub keys: Vec<String>,
+}
+
+/// A file's columns read (`header` names them), with the decimal commas made points of every
+/// column `known` says has them, else (when it does not say) of every column that is not a key,
+/// in a file not separated by commas, whose every value is a number with one
+/// ([`is_decimal_comma_number`]); with the dialect a copy is written in.
 pub(super) fn with_decimal_points(
-    delimiter: u8,
+    (delimiter, known): (u8, &Known),
+    header: &[String],
     columns: Vec<TextColumn>,
 ) -> Result<(Vec<TextColumn>, Dialect), ColumnTooLarge> {
     let mut decimal_commas = Vec::new();
     let mut read = Vec::with_capacity(columns.len());
-    for column in columns {
-        let commas = delimiter != b',' && has_decimal_commas(&column);
+    for (name, column) in header.iter().zip(columns) {
+        let commas = match &known.decimal_commas {
+            _ if known.keys.contains(name) => false,
+            Some(names) => names.contains(name),
+            None => delimiter != b',' && has_decimal_commas(&column),
+        };
         read.push(match commas {
             true => pointed(&column)?,
             false => column,
@@ -106,11 +135,14 @@ fn pointed(column: &TextColumn) -> Result<TextColumn, ColumnTooLarge> {
 /// this is looked at in part.
 const HEADER_BYTES: u64 = 64 * 1024;
 
-/// The delimiter of the CSV file at `path`: `given` when the schema names one, else the one its
-/// header line shows ([`delimiter_in`]). A file that cannot be read is read as commas (its
-/// reader then says what is wrong with it).
+/// The delimiter of the CSV file at `path`: `given` when the schema names one, else a tab for a
+/// `.tsv` file, else the one its header line shows ([`delimiter_in`]). A file that cannot be
+/// read is read as commas (its reader then says what is wrong with it).
 pub fn delimiter_of(path: &Path, given: Option<u8>) -> u8 {
-    given.unwrap_or_else(|| {
+    let tabs = path
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("tsv"));
+    given.or(tabs.then_some(b'\t')).unwrap_or_else(|| {
         let mut start = Vec::new();
         let read = std::fs::File::open(path)
             .and_then(|file| file.take(HEADER_BYTES).read_to_end(&mut start));
@@ -143,21 +175,29 @@ pub fn delimiter_name(delimiter: u8) -> &'static str {
 
 /// The delimiter of a header line (the text up to its first line break outside quotes): a comma
 /// when it has one outside quotes (so every file read before stays read the same way), else
-/// the most frequent of the others (a semicolon on a tie), else a comma (one column).
+/// the most frequent of the others (a semicolon on a tie), else a comma (one column). Quotes
+/// as the csv crate reads them: a quote opens a field only at its start (a name such as
+/// `size"` holds one), and `""` inside a quoted field is a quote.
 pub fn delimiter_in(text: &[u8]) -> u8 {
     let mut counts = [0usize; DELIMITERS.len()];
-    let mut quoted = false;
-    for &byte in text {
+    let (mut quoted, mut field_start) = (false, true);
+    let mut bytes = text.iter().copied().peekable();
+    while let Some(byte) = bytes.next() {
+        let delimiter = DELIMITERS.iter().position(|&d| d == byte);
         match byte {
-            b'"' => quoted = !quoted,
+            b'"' if quoted && bytes.peek() == Some(&b'"') => {
+                bytes.next();
+            }
+            b'"' if quoted || field_start => quoted = !quoted,
             b'\n' | b'\r' if !quoted => break,
             _ if !quoted => {
-                if let Some(at) = DELIMITERS.iter().position(|&d| d == byte) {
+                if let Some(at) = delimiter {
                     counts[at] += 1;
                 }
             }
             _ => {}
         }
+        field_start = !quoted && delimiter.is_some();
     }
     if counts[0] > 0 {
         return b',';
@@ -199,6 +239,9 @@ mod tests {
         assert_eq!(delimiter_in(b"\"amount, EUR\";\"x\ny\";z\n"), b';');
         // A comma anywhere outside quotes keeps commas (a name with a semicolon).
         assert_eq!(delimiter_in(b"a;b,c\n"), b',');
+        // A quote inside a name opens nothing; a doubled quote in a quoted name closes nothing.
+        assert_eq!(delimiter_in(b"size\";a;b\n"), b';');
+        assert_eq!(delimiter_in(b"\"a\"\",b\";c;d\n"), b';');
     }
 
     fn column(cells: &[&str]) -> TextColumn {
@@ -224,7 +267,10 @@ mod tests {
             column(&["7", "8"]),
             column(&["1,2,3"]),
         ];
-        let (read, dialect) = with_decimal_points(b';', columns.clone()).expect("room");
+        let header: Vec<String> = ["a", "b", "c", "d", "e"].map(String::from).to_vec();
+        let found = Known::default();
+        let (read, dialect) =
+            with_decimal_points((b';', &found), &header, columns.clone()).expect("room");
         assert_eq!(
             cells(&read[0]),
             [Some("12.50"), None, Some("-3"), Some("+0.125")]
@@ -239,9 +285,28 @@ mod tests {
         }
         assert!(dialect.decimal_comma(0) && !dialect.decimal_comma(1) && !dialect.decimal_comma(9));
         // In a file separated by commas a comma is never a decimal point.
-        let (read, dialect) = with_decimal_points(b',', columns.clone()).expect("room");
+        let (read, dialect) =
+            with_decimal_points((b',', &found), &header, columns.clone()).expect("room");
         assert_eq!(cells(&read[0]), cells(&columns[0]));
         assert_eq!(dialect, Dialect::default());
+        // A key is matched as written; columns named beforehand are the ones read so.
+        let keyed = Known {
+            keys: vec!["a".into()],
+            ..Known::default()
+        };
+        let (read, dialect) =
+            with_decimal_points((b';', &keyed), &header, columns.clone()).expect("room");
+        assert_eq!(cells(&read[0]), cells(&columns[0]));
+        assert!(dialect.decimal_commas.is_empty());
+        let named = Known {
+            decimal_commas: Some(vec!["b".into()]),
+            ..Known::default()
+        };
+        let (read, dialect) =
+            with_decimal_points((b';', &named), &header, columns.clone()).expect("room");
+        assert_eq!(cells(&read[0]), cells(&columns[0]));
+        assert_eq!(cells(&read[1]), [Some("12.50"), Some("abc")]);
+        assert_eq!(dialect.decimal_comma_columns(&header), ["b"]);
     }
 
     #[test]
@@ -251,6 +316,14 @@ mod tests {
         assert_eq!(delimiter_of(&path, None), b';');
         assert_eq!(delimiter_of(&path, Some(b'|')), b'|');
         let _ = std::fs::remove_file(&path);
+        let tsv = path.with_extension("TSV");
+        std::fs::write(&tsv, "amount\n12,5\n").expect("write a file");
+        assert_eq!(
+            delimiter_of(&tsv, None),
+            b'\t',
+            "a .tsv file is read as tabs"
+        );
+        let _ = std::fs::remove_file(&tsv);
         assert_eq!(
             delimiter_of(&path, None),
             b',',

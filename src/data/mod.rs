@@ -522,7 +522,7 @@ fn text_of(
 ) -> Result<(PackedTable, Option<TableDef>), Vec<Problem>> {
     use crate::input::Read;
     match read {
-        Read::Csv => read_csv_packed(&def.name, &def.path, &def.path_as_written, def.delimiter)
+        Read::Csv => read_csv_packed(&def.name, &def.path, &def.path_as_written, &known(def))
             .map(|raw| (raw, None))
             .map_err(|p| vec![p]),
         Read::Failed(problem) => Err(problem.into_iter().collect()),
@@ -602,24 +602,40 @@ pub struct RawTable {
 /// Reads a table's CSV as text; a file that cannot be read or parsed is one problem naming the
 /// file and line. Used by loading and by `init`, so both see exactly the same cells.
 pub fn read_csv(def: &TableDef) -> Result<RawTable, Problem> {
-    read_csv_packed(&def.name, &def.path, &def.path_as_written, def.delimiter)
+    read_csv_packed(&def.name, &def.path, &def.path_as_written, &known(def))
         .map(PackedTable::into_raw)
 }
 
-/// Reads the CSV file at `path` as the text of `table` (`shown`: the path as messages show it),
-/// its fields separated as its header line shows ([`dialect`]).
-pub fn read_csv_at(table: &str, path: &Path, shown: &Path) -> Result<RawTable, Problem> {
-    read_csv_packed(table, path, shown, None).map(PackedTable::into_raw)
+/// What a table's definition says of its CSV file's dialect.
+fn known(def: &TableDef) -> dialect::Known {
+    let keys = def.primary_key.iter();
+    let keys = keys.chain(def.foreign_keys.iter().map(|fk| &fk.column));
+    dialect::Known {
+        delimiter: def.delimiter,
+        decimal_commas: def.decimal_commas.clone(),
+        keys: keys.cloned().collect(),
+    }
 }
 
-/// [`read_csv_at`], each column packed (what loading keeps until a column is typed); `given`:
-/// the delimiter the schema names.
+/// Reads the CSV file at `path` as the text of `table` (`shown`: the path as messages show it),
+/// its fields separated as its header line shows, with what else is `known` of its dialect.
+pub fn read_csv_at(
+    table: &str,
+    path: &Path,
+    shown: &Path,
+    known: &dialect::Known,
+) -> Result<RawTable, Problem> {
+    read_csv_packed(table, path, shown, known).map(PackedTable::into_raw)
+}
+
+/// [`read_csv_at`], each column packed (what loading keeps until a column is typed).
 fn read_csv_packed(
     table: &str,
     path: &Path,
     shown: &Path,
-    given: Option<u8>,
+    known: &dialect::Known,
 ) -> Result<PackedTable, Problem> {
+    let given = known.delimiter;
     let shown = shown.display();
     let problem = |message: String| Problem::table(table, "path", message);
     crate::files::regular_file(path).map_err(|err| problem(format!("`{shown}` {err}")))?;
@@ -668,7 +684,9 @@ fn read_csv_packed(
                 let line = reader.get_mut().line_at(start.0);
                 let mut message = format!("`{shown}`: {}", describe_csv(&err, Some(line)));
                 let unequal = matches!(err.kind(), csv::ErrorKind::UnequalLengths { .. });
-                if unequal && given.is_none() && delimiter != b',' {
+                // One column read, or a delimiter other than commas: the header may mislead.
+                let guessed = delimiter != b',' || header.len() == 1;
+                if unequal && given.is_none() && guessed {
                     message += &dialect::shown_by_header(delimiter);
                 }
                 return Err(match failing_column(&err, &header) {
@@ -698,8 +716,8 @@ fn read_csv_packed(
     if let Some(opened) = unterminated_quote(path, last, delimiter) {
         return Err(problem(unclosed(&shown, opened)));
     }
-    let (columns, dialect) =
-        dialect::with_decimal_points(delimiter, columns).map_err(|_| too_large(table, &shown))?;
+    let (columns, dialect) = dialect::with_decimal_points((delimiter, known), &header, columns)
+        .map_err(|_| too_large(table, &shown))?;
     Ok(PackedTable {
         header,
         lines,

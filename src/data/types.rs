@@ -386,6 +386,8 @@ const DATETIME_PATTERNS: &[&str] = &[
     "%Y-%m-%d %H:%M:%S%.f UTC",
     "%Y-%m-%d %H:%M:%S%#z",
     "%Y-%m-%d %H:%M:%S%.f%#z",
+    // Oracle's dates with a time (`29-AUG-2020 10:21:00`).
+    "%d-%b-%Y %H:%M:%S",
     // Twelve-hour clocks (spreadsheets, US systems).
     "%m/%d/%Y %I:%M:%S %p",
     "%m/%d/%Y %I:%M %p",
@@ -765,11 +767,14 @@ const PATTERN_SAMPLE: usize = 256;
 const UNPADDED: &[(&str, &str)] = &[("%m", "%-m"), ("%d", "%-d"), ("%H", "%-H"), ("%I", "%-I")];
 
 /// Changes tried on a pattern that reads a column (after [`UNPADDED`]), each kept when it
-/// writes more of the column's first values back exactly as they are: am/pm in lower case,
+/// writes more of the column's first values back exactly as they are (or in capitals, as
+/// [`ValueFormat::Datetime`]'s `upper` writes them): two-digit years (Oracle's `29-AUG-20`,
+/// which `%Y` reads as the year 20), am/pm in lower case,
 /// fractions of a second in a fixed number of digits (kept on a tie: chrono's `%.f` writes as
 /// many as a value needs, up to nine, where the real values had three), and a space before
 /// the offset.
 const PATTERN_CHANGES: &[(&str, &str)] = &[
+    ("%Y", "%y"),
     ("%p", "%P"),
     ("%.f", "%.3f"),
     ("%.f", "%.6f"),
@@ -791,7 +796,10 @@ fn closest_pattern<'a>(pattern: &str, values: impl Values<'a>) -> String {
     let written_back = |pattern: &str| {
         sample
             .iter()
-            .filter(|&&text| rewrite(text, pattern).as_deref() == Some(text))
+            .filter(|&&text| {
+                rewrite(text, pattern)
+                    .is_some_and(|written| written == text || written.to_ascii_uppercase() == text)
+            })
             .count()
     };
     let reads_all = |pattern: &str| values.clone().all(|v| parse_datetime(v, pattern).is_some());
@@ -1484,5 +1492,18 @@ mod tests {
             "MON, 15 JAN 2024 10:30:00 GMT"
         );
         assert_eq!(written(&["2024-01-15", "1999-03-03"]), "2024-01-15");
+        // Oracle's two-digit years, and its dates with a time.
+        assert_eq!(written(&["29-AUG-20", "03-MAR-99"]), "29-AUG-20");
+        let (_, format) = infer_kind(&["29-AUG-20", "03-MAR-99"]);
+        let ValueFormat::Datetime { pattern, .. } = &format else {
+            panic!("{format:?}");
+        };
+        assert_eq!(pattern, "%d-%b-%y");
+        let seconds = parse_datetime("29-AUG-20", pattern).expect("read");
+        assert_eq!(parse_datetime("2020-08-29", "%Y-%m-%d"), Some(seconds));
+        assert_eq!(
+            written(&["29-AUG-2020 10:21:00", "03-MAR-1999 23:05:59"]),
+            "29-AUG-2020 10:21:00"
+        );
     }
 }

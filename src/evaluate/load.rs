@@ -164,8 +164,15 @@ fn check_header(table: &str, path: &Path, real: &Table) -> Result<(), Problem> {
     if !unexpected.is_empty() {
         parts.push(format!("unexpected {}", unexpected.join(", ")));
     }
+    let separated = match real.dialect.delimiter {
+        b',' => String::new(),
+        delimiter => format!(
+            " (read with its fields separated by {}, as the real file's are)",
+            crate::data::dialect::delimiter_name(delimiter)
+        ),
+    };
     Err(problem(format!(
-        "the header of `{shown}` does not have the real table's columns ({}); expected: {}",
+        "the header of `{shown}` does not have the real table's columns ({}); expected: {}{separated}",
         parts.join("; "),
         real_header.join(", ")
     )))
@@ -203,6 +210,7 @@ fn synthetic_def(
         columns,
         source: source.cloned(),
         delimiter: source.is_none().then_some(real.dialect.delimiter),
+        decimal_commas: Some(real.dialect.decimal_comma_columns(&real.header)),
         ..def.clone()
     }
 }

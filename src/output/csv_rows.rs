@@ -1,8 +1,8 @@
 //! CSV rows built in a byte buffer, byte for byte as `csv::Writer` (its defaults but the
 //! delimiter: `"` doubled inside quotes, `\n` after each record, `QuoteStyle::Necessary`) writes
 //! them, without its per-field bookkeeping: a field is written first and quoted afterwards only
-//! when it holds the delimiter, a quote, CR or LF (numbers and dates never do: the delimiter is
-//! one of [`crate::schema::DELIMITERS`]).
+//! when it holds the delimiter, a quote, CR or LF (numbers never do, whichever of
+//! [`crate::schema::DELIMITERS`] the delimiter is: they are written as plain fields).
 
 /// Bytes that make `csv::Writer` quote a field.
 fn is_special(byte: u8, delimiter: u8) -> bool {

@@ -87,14 +87,17 @@ fn origin_in(location: &Location, name: &str, table: Option<&str>, base: &Path) 
     }
 }
 
-/// `DIR/<table>.csv`, or `DIR/<table>.parquet` when only that exists.
+/// `DIR/<table>.csv`, or else the first of `DIR/<table>.tsv` and `DIR/<table>.parquet` that
+/// exists (`.csv` when none does: the message names it).
 fn folder_file(dir: &Path, table: &str, base: &Path) -> Origin {
     let csv = dir.join(format!("{table}.csv"));
-    let parquet = dir.join(format!("{table}.parquet"));
-    let path = if !csv.exists() && parquet.exists() {
-        parquet
-    } else {
-        csv
+    let others = ["tsv", "parquet"].map(|extension| dir.join(format!("{table}.{extension}")));
+    let path = match csv.exists() {
+        true => csv,
+        false => others
+            .into_iter()
+            .find(|other| other.exists())
+            .unwrap_or(csv),
     };
     let path_as_written = path
         .strip_prefix(base)

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 
+use crate::data::dialect::Known;
 use crate::data::{Column, Value, parse_value, read_csv_at};
 use crate::error::Problem;
 use crate::plan::TablePlan;
@@ -53,7 +54,12 @@ impl GivenTable {
         plan: &TablePlan,
     ) -> Result<GivenTable, Vec<Problem>> {
         let name = trained.name.as_str();
-        let raw = read_csv_at(name, file, file).map_err(|problem| {
+        // Read with the real file's decimal commas: numbers given as the real file writes them.
+        let known = Known {
+            decimal_commas: Some(trained.dialect.decimal_comma_columns(&trained.header)),
+            ..Known::default()
+        };
+        let raw = read_csv_at(name, file, file, &known).map_err(|problem| {
             vec![Problem {
                 parameter: None,
                 ..problem
