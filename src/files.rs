@@ -276,41 +276,39 @@ impl Temporary {
     }
 }
 
-/// Locks an open file or folder for this process (an advisory lock, released when the file is
-/// closed, by the kernel too when the process is killed); false when another holds it.
-fn try_lock(file: &std::fs::File) -> bool {
+/// Locks an open file or folder for this process (an advisory lock, `flock`, released when the
+/// file is closed, by the kernel too when the process is killed), waiting for another holder
+/// when `wait`; false when it is not had (held by another, or no `flock`).
+fn lock(file: &std::fs::File, wait: bool) -> bool {
     #[cfg(unix)]
     {
         use std::os::fd::AsRawFd;
-        // SAFETY: flock takes a descriptor of a file the caller holds open; it does not wait
-        // and changes no memory of ours.
-        unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0 }
+        let operation = match wait {
+            true => libc::LOCK_EX,
+            false => libc::LOCK_EX | libc::LOCK_NB,
+        };
+        // SAFETY: flock takes a descriptor of a file the caller holds open; it changes no
+        // memory of ours.
+        unsafe { libc::flock(file.as_raw_fd(), operation) == 0 }
     }
     #[cfg(not(unix))]
     {
-        let _ = file;
+        let _ = (file, wait);
         false
     }
 }
 
-/// Waits for the lock of `folder` (see [`try_lock`]): runs that write beside one another take
+/// [`lock`] without waiting.
+fn try_lock(file: &std::fs::File) -> bool {
+    lock(file, false)
+}
+
+/// Waits for the lock of `folder` (see [`lock`]): runs that write beside one another take
 /// turns while they swap folders and clear what killed runs left. `None` where it cannot be
 /// had (the folder cannot be opened, no `flock`).
 pub fn lock_folder(folder: &Path) -> Option<std::fs::File> {
-    #[cfg(unix)]
-    {
-        use std::os::fd::AsRawFd;
-        let file = std::fs::File::open(folder).ok()?;
-        // SAFETY: flock takes a descriptor of a file this function holds open; it waits for
-        // the lock and changes no memory of ours.
-        let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0;
-        locked.then_some(file)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = folder;
-        None
-    }
+    let file = std::fs::File::open(folder).ok()?;
+    lock(&file, true).then_some(file)
 }
 
 /// How old a staging folder nobody holds must be to count as left behind: one is locked right
@@ -400,8 +398,18 @@ pub fn remove_temporaries() {
 
 /// Whether a file is read as Parquet (by its extension; any other file is CSV).
 pub fn is_parquet(path: &Path) -> bool {
+    has_extension(path, "parquet")
+}
+
+/// Whether a CSV file is read as tab-separated by its name (`.tsv`).
+pub fn is_tsv(path: &Path) -> bool {
+    has_extension(path, "tsv")
+}
+
+/// Whether `path` ends in `.extension`, in any case.
+pub fn has_extension(path: &Path, extension: &str) -> bool {
     path.extension()
-        .is_some_and(|ext| ext.eq_ignore_ascii_case("parquet"))
+        .is_some_and(|ext| ext.eq_ignore_ascii_case(extension))
 }
 
 #[cfg(test)]

@@ -550,6 +550,9 @@ pub struct CsvDialect {
     delimiter: String,
     /// The columns whose numbers have decimal commas.
     decimal_commas: Vec<String>,
+    /// The delimiter as the text names it (`semicolons`).
+    #[serde(skip)]
+    named: &'static str,
 }
 
 impl CsvDialect {
@@ -559,15 +562,14 @@ impl CsvDialect {
         (dialect.delimiter != b',' || !decimal_commas.is_empty()).then(|| CsvDialect {
             delimiter: char::from(dialect.delimiter).to_string(),
             decimal_commas,
+            named: dxsynth::data::dialect::delimiter_name(dialect.delimiter),
         })
     }
 }
 
 impl std::fmt::Display for CsvDialect {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let byte = self.delimiter.bytes().next().unwrap_or(b',');
-        let delimiter = dxsynth::data::dialect::delimiter_name(byte);
-        write!(f, "fields separated by {delimiter}")?;
+        write!(f, "fields separated by {}", self.named)?;
         match self.decimal_commas.is_empty() {
             true => Ok(()),
             false => write!(f, "; decimal commas in: {}", self.decimal_commas.join(", ")),

@@ -139,9 +139,7 @@ const HEADER_BYTES: u64 = 64 * 1024;
 /// `.tsv` file, else the one its header line shows ([`delimiter_in`]). A file that cannot be
 /// read is read as commas (its reader then says what is wrong with it).
 pub fn delimiter_of(path: &Path, given: Option<u8>) -> u8 {
-    let tabs = path
-        .extension()
-        .is_some_and(|ext| ext.eq_ignore_ascii_case("tsv"));
+    let tabs = crate::files::is_tsv(path);
     given.or(tabs.then_some(b'\t')).unwrap_or_else(|| {
         let mut start = Vec::new();
         let read = std::fs::File::open(path)

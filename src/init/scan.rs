@@ -54,11 +54,9 @@ pub(super) fn list(dir: &Path) -> Result<Listing> {
         let shown = path
             .file_name()
             .map_or_else(String::new, |name| name.to_string_lossy().into_owned());
-        let is_csv = path.extension().is_some_and(|ext| {
-            ["csv", "tsv", "parquet"]
-                .iter()
-                .any(|known| ext.eq_ignore_ascii_case(known))
-        });
+        let is_csv = ["csv", "tsv", "parquet"]
+            .iter()
+            .any(|extension| crate::files::has_extension(&path, extension));
         if !is_csv || shown.starts_with('.') {
             listing.ignored.push(shown);
             continue;
