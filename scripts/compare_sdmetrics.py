@@ -129,7 +129,9 @@ def prepare_files(schema, synth_dir, out_dir, max_rows, seed):
         delimiter = delimiter_of(table["path"], table.get("delimiter"))
         keys = [table.get("primary_key"), *table["foreign_keys"]]
         real, commas = read(table["path"], delimiter, keys=keys)
-        synth, _ = read(os.path.join(synth_dir, f"{name}.csv"), delimiter, commas)
+        # dxsynth names the copy of a table separated by tabs `<table>.tsv`.
+        extension = "tsv" if delimiter == "\t" else "csv"
+        synth, _ = read(os.path.join(synth_dir, f"{name}.{extension}"), delimiter, commas)
         if name not in parents and max(len(real), len(synth)) > max_rows:
             real = real.sample(n=min(max_rows, len(real)), random_state=seed)
             synth = synth.sample(n=min(max_rows, len(synth)), random_state=seed)

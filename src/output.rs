@@ -34,12 +34,23 @@ use std::thread::JoinHandle;
 use indexmap::IndexMap;
 
 use self::csv_rows::CsvRows;
-use crate::data::{Value, ValueWriter, Written};
+use crate::data::{Dialect, Value, ValueWriter, Written};
 use crate::direct::DirectWriter;
 use crate::error::{Error, Problem, Result};
 use crate::files::{self, Temporary};
 use crate::generate::SyntheticTable;
 use crate::memory::prefetch;
+
+/// The file format of a folder target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FileFormat {
+    /// `<table>.csv` (`.tsv` for a table read from one), values written as the input wrote
+    /// them.
+    #[default]
+    Csv,
+    /// `<table>.parquet`, typed columns, ZSTD compressed.
+    Parquet,
+}
 
 /// What to do with database tables that already hold rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -236,12 +247,25 @@ fn holds_current_folder(dir: &Path) -> bool {
         .is_ok_and(|current| files::is_within(&files::resolved(&current), &files::resolved(dir)))
 }
 
-/// Writes every table as `<out_dir>/<table>.csv`; returns the paths written.
+/// Writes every table as `<out_dir>/<table>.csv` (`.tsv` where [`file_name`] says so); returns
+/// the paths written.
 pub fn write_all(
     out_dir: &Path,
     tables: &IndexMap<String, SyntheticTable>,
 ) -> Result<Vec<PathBuf>> {
-    write_folder(out_dir, tables, "csv", write_table)
+    write_folder(out_dir, tables, FileFormat::Csv, write_table)
+}
+
+/// A table's file in an output folder: `<table>.parquet`, or `<table>.csv`, and `<table>.tsv`
+/// for a table whose real file is separated by tabs, so the copy is named as such a file is (a
+/// file named `.csv` is loaded as comma-separated) and is read back as it was written.
+pub fn file_name(table: &str, format: FileFormat, dialect: &Dialect) -> String {
+    let extension = match format {
+        FileFormat::Parquet => "parquet",
+        FileFormat::Csv if dialect.delimiter == b'\t' => "tsv",
+        FileFormat::Csv => "csv",
+    };
+    format!("{table}.{extension}")
 }
 
 /// [`write_table`] as a [`TableWriter`] (the CSV errors name the file already).
@@ -249,16 +273,17 @@ pub fn write_csv(_out_dir: &Path, path: &Path, table: &SyntheticTable) -> Result
     write_table(path, table)
 }
 
-/// Writes every table as `<out_dir>/<table>.<extension>` with `write_table`, through one staging
-/// folder swapped in whole (the one mechanism for every file format); returns the paths written.
+/// Writes every table as `<out_dir>/<table>.<extension>` ([`file_name`]) with `write_table`,
+/// through one staging folder swapped in whole (the one mechanism for every file format);
+/// returns the paths written.
 fn write_folder(
     out_dir: &Path,
     tables: &IndexMap<String, SyntheticTable>,
-    extension: &str,
+    format: FileFormat,
     write_table: impl Fn(&Path, &SyntheticTable) -> Result<()>,
 ) -> Result<Vec<PathBuf>> {
     let (target, staging, registered) = open_staging(out_dir)?;
-    let file_name = |table: &SyntheticTable| format!("{}.{extension}", table.name);
+    let file_name = |table: &SyntheticTable| file_name(&table.name, format, &table.dialect);
     for table in tables.values() {
         write_table(&staging.path().join(file_name(table)), table)?;
     }
@@ -312,15 +337,15 @@ pub type PartsOpener = fn(&Path, &Path, &SyntheticTable) -> Result<Box<dyn Parts
 /// comes whole (one part) or in parts.
 #[derive(Clone, Copy)]
 pub struct FileWriter {
-    /// The files' extension (`csv`, `parquet`).
-    pub extension: &'static str,
+    /// The files' format, which names them ([`file_name`]).
+    pub format: FileFormat,
     /// Opens a table's file.
     pub open: PartsOpener,
 }
 
 /// CSV files, as [`FolderWriter`] writes them.
 pub const CSV_FILES: FileWriter = FileWriter {
-    extension: "csv",
+    format: FileFormat::Csv,
     open: open_csv_parts,
 };
 
@@ -340,12 +365,13 @@ fn open_csv_parts(_: &Path, path: &Path, first: &SyntheticTable) -> Result<Box<d
 pub struct FolderWriter {
     out_dir: PathBuf,
     target: PathBuf,
-    extension: &'static str,
+    format: FileFormat,
     staging: Option<(tempfile::TempDir, Temporary)>,
     sender: Option<SyncSender<Piece>>,
     thread: Option<JoinHandle<Result<()>>>,
-    names: Vec<String>,
-    /// Tables whose files an existing output folder loses (see [`FolderWriter::drop_tables`]).
+    /// The tables queued, with their file names, in the order they came.
+    names: Vec<(String, String)>,
+    /// Files of tables an existing output folder loses (see [`FolderWriter::drop_tables`]).
     dropped: Vec<String>,
 }
 
@@ -372,7 +398,7 @@ enum Piece {
 impl FolderWriter {
     /// Checks the output folder and opens its staging folder; `files` writes each file.
     pub fn open(out_dir: &Path, files: FileWriter) -> Result<FolderWriter> {
-        let extension = files.extension;
+        let format = files.format;
         let (target, staging, registered) = open_staging(out_dir)?;
         let (sender, receiver) = sync_channel::<Piece>(WAITING_PIECES);
         let dir = staging.path().to_path_buf();
@@ -388,7 +414,7 @@ impl FolderWriter {
         Ok(FolderWriter {
             out_dir: out_dir.to_path_buf(),
             target,
-            extension,
+            format,
             staging: Some((staging, registered)),
             sender: Some(sender),
             thread: Some(thread),
@@ -400,15 +426,23 @@ impl FolderWriter {
     /// Makes the files of `tables` (of this folder's format) in an existing output folder go
     /// with its previous content instead of being carried over: tables of the same model that
     /// this run does not write, whose keys would point at rows this run numbers afresh.
-    pub fn drop_tables(&mut self, tables: &[String]) {
-        self.dropped.extend_from_slice(tables);
+    pub fn drop_tables(&mut self, tables: &[(String, Dialect)]) {
+        let files = tables.iter();
+        let files = files.map(|(table, dialect)| file_name(table, self.format, dialect));
+        self.dropped.extend(files);
+    }
+
+    /// Notes a table as queued, with its file's name.
+    fn queued(&mut self, table: &SyntheticTable) {
+        let file = file_name(&table.name, self.format, &table.dialect);
+        self.names.push((table.name.clone(), file));
     }
 
     /// Queues a part of a table: its rows from `first_row` on (the first part creates the
     /// file, the `last` one closes it; parts come in order, no other table in between).
     pub fn part(&mut self, table: SyntheticTable, first_row: usize, last: bool) -> Result<()> {
         if first_row == 0 {
-            self.names.push(table.name.clone());
+            self.queued(&table);
         }
         self.send(Piece::Part {
             table: Box::new(table),
@@ -430,7 +464,7 @@ impl FolderWriter {
 
     /// Queues one table to be written; fails when writing an earlier table failed.
     pub fn table(&mut self, table: &Arc<SyntheticTable>) -> Result<()> {
-        self.names.push(table.name.clone());
+        self.queued(table);
         self.send(Piece::Whole(Arc::clone(table)))
     }
 
@@ -456,10 +490,8 @@ impl FolderWriter {
     /// child's totals comes after it).
     pub fn finish(mut self) -> Result<Vec<(String, PathBuf)>> {
         self.join()?;
-        let file_name = |name: &String| format!("{name}.{}", self.extension);
-        let written: HashSet<OsString> = (self.names.iter().chain(&self.dropped))
-            .map(|n| file_name(n).into())
-            .collect();
+        let files = self.names.iter().map(|(_, file)| file);
+        let written: HashSet<OsString> = files.chain(&self.dropped).map(OsString::from).collect();
         if let Some((staging, registered)) = self.staging.take() {
             swap_in(staging, &self.target, &written)?;
             drop(registered);
@@ -467,7 +499,7 @@ impl FolderWriter {
         Ok(self
             .names
             .iter()
-            .map(|name| (name.clone(), self.out_dir.join(file_name(name))))
+            .map(|(name, file)| (name.clone(), self.out_dir.join(file)))
             .collect())
     }
 
@@ -501,7 +533,8 @@ fn write_received(
     dir: &Path,
     files: FileWriter,
 ) -> Result<()> {
-    let path_of = |table: &SyntheticTable| dir.join(format!("{}.{}", table.name, files.extension));
+    let path_of =
+        |table: &SyntheticTable| dir.join(file_name(&table.name, files.format, &table.dialect));
     let mut open: Option<Box<dyn PartsFile>> = None;
     for piece in receiver {
         match piece {

@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::data::Dialect;
 use crate::error::{Error, Result};
 use crate::generate::{Sink, SyntheticTable, check_models_size, check_size, generate_each};
 use crate::model::{ModelKind, Privacy};
@@ -170,24 +171,25 @@ pub fn run_to(
     }
     target.check()?;
     let input = load(schema_file, options.sample_rows, progress)?;
-    target.refuse_unreplaceable(input.plan.order.iter().map(|table| table.table.as_str()))?;
+    let files: Vec<(&str, &Dialect)> = (input.plan.order.iter())
+        .filter_map(|plan| input.tables.get_key_value(&plan.table))
+        .map(|(name, table)| (name.as_str(), &table.dialect))
+        .collect();
+    target.refuse_unreplaceable(files.iter().copied())?;
     // Before training, as `generate` refuses it: an output holding a copy of the data. Only
     // where a file is a real one does it matter whether its table is kept (training decides
     // that again).
-    let (marks, tables) = (source_marks(&input), || input.plan.order.iter());
+    let marks = source_marks(&input);
     // Marks of the databases read are asked of their servers only for a database output.
     let databases = match target.location.is_database() {
         true => database_marks(&input),
         false => Vec::new(),
     };
     let real = (&marks[..], &databases[..]);
-    if target
-        .refuse_marked(tables().map(|t| t.table.as_str()), real)
-        .is_err()
-    {
+    if target.refuse_marked(files.iter().copied(), real).is_err() {
         let kept = crate::semantic::keep::decide(&input.schema, &input.tables);
-        let generated = tables().filter(|t| !kept.contains_key(&t.table));
-        target.refuse_marked(generated.map(|t| t.table.as_str()), real)?;
+        let generated = files.iter().filter(|(name, _)| !kept.contains_key(*name));
+        target.refuse_marked(generated.copied(), real)?;
     }
     let headers = input.tables.iter();
     target.refuse_case_clashes(headers.map(|(name, table)| (name.as_str(), &table.header[..])))?;
@@ -267,14 +269,17 @@ pub fn generate_to(
     check_scale(options.scale)?;
     target.check()?;
     check_models_size(models, options.scale, &options.rows)?;
-    target.refuse_unreplaceable(models.plan.order.iter().map(|table| table.table.as_str()))?;
+    let files = (models.plan.order.iter())
+        .filter_map(|plan| models.tables.get_key_value(&plan.table))
+        .map(|(name, table)| (name.as_str(), &table.dialect));
+    target.refuse_unreplaceable(files)?;
     let headers = models.tables.iter();
     target.refuse_case_clashes(headers.map(|(name, table)| (name.as_str(), &table.header[..])))?;
     target.refuse_inputs(&options.given.paths(), &[])?;
     // A kept table's file is written as the real one was: it may take the real file's place.
     let generated = models.tables.values().filter(|table| table.kept.is_none());
-    let names = generated.map(|table| table.name.as_str());
-    let left_out = models.left_out.iter().map(String::as_str);
+    let names = generated.map(|table| (table.name.as_str(), &table.dialect));
+    let left_out = (models.left_out.iter()).map(|(name, dialect)| (name.as_str(), dialect));
     let real = (&models.sources[..], &models.databases[..]);
     target.refuse_marked(names.chain(left_out), real)?;
     let targets = Targets::load(models, &options.rows, &options.given, options.scale)?;

@@ -125,10 +125,11 @@ pub struct Models {
     /// The marks of the PostgreSQL databases tables were read from ([`DatabaseMark`]):
     /// generation refuses to write into them, whatever URI names them. Since format 40.
     pub databases: Vec<DatabaseMark>,
-    /// The tables [`Models::only`] left out (not stored): a folder written with the others
-    /// drops their files of an earlier run, which would point at keys this run renumbers.
+    /// The tables [`Models::only`] left out, with how each one's file is written (not stored):
+    /// a folder written with the others drops their files of an earlier run, which would point
+    /// at keys this run renumbers.
     #[serde(skip)]
-    pub left_out: Vec<String>,
+    pub left_out: Vec<(String, Dialect)>,
 }
 
 impl Models {
@@ -161,8 +162,9 @@ impl Models {
             }
         }
         self.plan.order.retain(|plan| keep.contains(&plan.table));
-        let left_out = self.tables.keys().filter(|name| !keep.contains(*name));
-        self.left_out.extend(left_out.cloned());
+        let left_out = self.tables.iter().filter(|(name, _)| !keep.contains(*name));
+        let left_out = left_out.map(|(name, table)| (name.clone(), table.dialect.clone()));
+        self.left_out.extend(left_out);
         self.tables.retain(|name, _| keep.contains(name));
         Ok(self)
     }

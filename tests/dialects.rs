@@ -108,7 +108,9 @@ fn files_not_separated_by_commas_are_copied_as_they_are_written() {
         rents.iter().filter(|r| r.contains(',')).count() > 30,
         "{rents:?}"
     );
-    let (header, sales) = read(&out.join("sales.csv"), b'\t');
+    // A copy of a `.tsv` file is named as one: a `.csv` name would have it loaded with commas.
+    assert!(!out.join("sales.csv").exists());
+    let (header, sales) = read(&out.join("sales.tsv"), b'\t');
     assert_eq!(header, ["sale_id", "shop_id", "amount", "note"]);
     assert_eq!(sales.len(), 400);
     assert!(
@@ -140,7 +142,7 @@ fn files_not_separated_by_commas_are_copied_as_they_are_written() {
         "generate", model_text, "-o", again_text, "--seed", "3", "-q",
     ]);
     assert_eq!(code, 0, "{stderr}");
-    for file in ["shops.csv", "sales.csv"] {
+    for file in ["shops.csv", "sales.tsv"] {
         assert_eq!(
             std::fs::read(out.join(file)).unwrap(),
             std::fs::read(again.join(file)).unwrap(),

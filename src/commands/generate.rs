@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
 
+use dxsynth::data::Dialect;
 use dxsynth::location::Location;
-use dxsynth::output::target::{FileFormat, Target};
+use dxsynth::output::target::Target;
 use dxsynth::{GenerateOptions, modelfile};
 
 use super::progress::Bars;
@@ -90,17 +91,13 @@ pub fn run(args: &Args) -> Outcome {
 }
 
 /// The files of `tables` an output folder holds before it is written (which it then loses).
-fn earlier_files(target: &Target, tables: &[String]) -> Vec<String> {
+fn earlier_files(target: &Target, tables: &[(String, Dialect)]) -> Vec<String> {
     let Location::Folder(dir) = &target.location else {
         return Vec::new();
     };
-    let extension = match target.format {
-        FileFormat::Csv => "csv",
-        FileFormat::Parquet => "parquet",
-    };
     tables
         .iter()
-        .map(|table| format!("{table}.{extension}"))
+        .map(|(table, dialect)| target.file_name(table, dialect))
         .filter(|file| dir.join(file).is_file())
         .collect()
 }

@@ -193,7 +193,7 @@ pub struct OutputArgs {
 /// `--format` of a folder output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
-    /// `<table>.csv`, values written as the input wrote them.
+    /// `<table>.csv` (`.tsv` for a table read from one), values written as the input wrote them.
     Csv,
     /// `<table>.parquet`, typed columns, ZSTD compressed.
     Parquet,

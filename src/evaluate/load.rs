@@ -1,5 +1,5 @@
 //! Reading a synthetic copy as the real database is read, wherever `run` wrote it: a folder's
-//! `<table>.csv` (or `<table>.parquet`) for every table of the schema, or the table of that
+//! `<table>.csv` (`.tsv`, `.parquet`) for every table of the schema, or the table of that
 //! name in a SQLite or PostgreSQL database; each column parsed with the type (and datetime
 //! pattern) inferred from the real table, so real and synthetic values compare one to one.
 //!
@@ -17,9 +17,10 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 use rayon::prelude::*;
 
-use crate::data::{self, SampleRule, Sampled, Table, ValueFormat};
+use crate::data::{self, Dialect, SampleRule, Sampled, Table, ValueFormat};
 use crate::error::{Error, Problem, Result};
 use crate::location::Location;
+use crate::output::{self, FileFormat};
 use crate::schema::{ColumnKind, ColumnOverride, DetailedOverride, TableDef, TableSource};
 use crate::validated::Validated;
 
@@ -60,22 +61,33 @@ pub fn load_synthetic(
     }
 }
 
-/// The file a synthetic table is read from in a folder: `<table>.csv`, or `<table>.parquet`
-/// where only that is there (a Parquet folder output).
-pub fn synthetic_path(dir: &Path, table: &str) -> PathBuf {
-    let csv = dir.join(format!("{table}.csv"));
-    let parquet = dir.join(format!("{table}.parquet"));
-    match !csv.exists() && parquet.is_file() {
-        true => parquet,
-        false => csv,
-    }
+/// The file a synthetic table is read from in a folder: the one `run` writes for it
+/// ([`output::file_name`]: `<table>.csv`, `<table>.tsv` for a table whose real file is separated
+/// by tabs), else the other of the two, else `<table>.parquet` (a Parquet folder output).
+pub fn synthetic_path(dir: &Path, table: &str, dialect: &Dialect) -> PathBuf {
+    let written = output::file_name(table, FileFormat::Csv, dialect);
+    let other = match written.ends_with(".tsv") {
+        true => format!("{table}.csv"),
+        false => format!("{table}.tsv"),
+    };
+    let parquet = output::file_name(table, FileFormat::Parquet, dialect);
+    let written = dir.join(written);
+    [&written, &dir.join(other), &dir.join(parquet)]
+        .into_iter()
+        .find(|path| path.is_file())
+        .unwrap_or(&written)
+        .clone()
 }
 
 /// Where one synthetic table is read from: a file, or a database's table of the same name
 /// (the path then only names it in messages).
-fn synthetic_place(synthetic: &Location, table: &str) -> (PathBuf, Option<TableSource>) {
+fn synthetic_place(
+    synthetic: &Location,
+    table: &str,
+    dialect: &Dialect,
+) -> (PathBuf, Option<TableSource>) {
     match synthetic {
-        Location::Folder(dir) => (synthetic_path(dir, table), None),
+        Location::Folder(dir) => (synthetic_path(dir, table, dialect), None),
         database => {
             let source = TableSource {
                 location: database.clone(),
@@ -95,7 +107,7 @@ fn load_one(
     synthetic: &Location,
     rule: Option<&SampleRule>,
 ) -> Result<SyntheticTable, Vec<Problem>> {
-    let (path, source) = synthetic_place(synthetic, &def.name);
+    let (path, source) = synthetic_place(synthetic, &def.name, &real.dialect);
     let is_csv = source.is_none() && !crate::input::is_parquet(&path);
     if is_csv {
         check_header(&def.name, &path, real).map_err(|problem| vec![problem])?;

@@ -27,7 +27,7 @@ use crate::schema::ColumnKind;
 /// Writes every table as `<dir>/<table>.parquet` through the staging folder CSV files use
 /// (swapped in whole); returns the paths written.
 pub fn write_all(dir: &Path, tables: &IndexMap<String, SyntheticTable>) -> Result<Vec<PathBuf>> {
-    super::write_folder(dir, tables, "parquet", |path, table| {
+    super::write_folder(dir, tables, super::FileFormat::Parquet, |path, table| {
         write_file(dir, path, table)
     })
 }
@@ -36,7 +36,7 @@ pub fn write_all(dir: &Path, tables: &IndexMap<String, SyntheticTable>) -> Resul
 /// by part (each part one or more batches; row groups are the writer's, so memory holds a
 /// part, not the table).
 pub const PARQUET_FILES: super::FileWriter = super::FileWriter {
-    extension: "parquet",
+    format: super::FileFormat::Parquet,
     open: open_parts,
 };
 

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
+pub use super::FileFormat;
 use super::{DatabaseWriter, FolderWriter, IfExists, OutputKind};
+use crate::data::Dialect;
 use crate::error::{Error, Problem, Result};
 use crate::files::FileMark;
 use crate::generate::{Keep, Sink, SyntheticTable};
@@ -14,16 +16,6 @@ use crate::location::DatabaseMark;
 use crate::location::Location;
 use crate::plan::Plan;
 use crate::schema::TableSource;
-
-/// The file format of a folder target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum FileFormat {
-    /// `<table>.csv`, values written as the input wrote them.
-    #[default]
-    Csv,
-    /// `<table>.parquet`, typed columns, ZSTD compressed.
-    Parquet,
-}
 
 /// A parsed output location with its options.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,12 +48,9 @@ impl Target {
         }
     }
 
-    /// The extension of a table's file in a folder target.
-    fn extension(&self) -> &'static str {
-        match self.format {
-            FileFormat::Csv => "csv",
-            FileFormat::Parquet => "parquet",
-        }
+    /// The name of a table's file in a folder target ([`super::file_name`]).
+    pub fn file_name(&self, table: &str, dialect: &Dialect) -> String {
+        super::file_name(table, self.format, dialect)
     }
 
     /// Refuses, before any work, a folder target where a table's file would take the place of
@@ -71,25 +60,26 @@ impl Target {
     /// with everything in it.
     pub fn refuse_unreplaceable<'a>(
         &self,
-        tables: impl IntoIterator<Item = &'a str>,
+        tables: impl IntoIterator<Item = (&'a str, &'a Dialect)>,
     ) -> Result<()> {
         let Location::Folder(dir) = &self.location else {
             return Ok(());
         };
-        for table in tables {
-            let path = dir.join(format!("{table}.{}", self.extension()));
+        for (table, dialect) in tables {
+            let path = dir.join(self.file_name(table, dialect));
             crate::files::replaceable(&path).map_err(|what| Error::NotAFile { path, what })?;
         }
         Ok(())
     }
 
     /// Refuses, before any work, a target that holds a file a model was trained on (one of
-    /// `marks`) where generation would write or remove the file of one of `tables`, an SQLite
+    /// `marks`) where generation would write or remove the file of one of `tables` (with how
+    /// each is written, which names its file), an SQLite
     /// database that is such a file, or a PostgreSQL database that is one of `databases`: the
     /// real data, whatever folder it now lies in or URI names it.
     pub fn refuse_marked<'a>(
         &self,
-        tables: impl IntoIterator<Item = &'a str>,
+        tables: impl IntoIterator<Item = (&'a str, &'a Dialect)>,
         (marks, databases): (&[FileMark], &[DatabaseMark]),
     ) -> Result<()> {
         if let Location::Postgres(pg) = &self.location
@@ -108,7 +98,7 @@ impl Target {
             Location::Folder(dir) => {
                 let mut files = tables
                     .into_iter()
-                    .map(|table| dir.join(format!("{table}.{}", self.extension())));
+                    .map(|(table, dialect)| dir.join(self.file_name(table, dialect)));
                 (files.find(|path| is_real(path)), "folder")
             }
             Location::Sqlite(path) => (is_real(path).then(|| path.clone()), "database"),
@@ -238,7 +228,7 @@ impl Writer {
 
     /// Leaves out of a folder's previous content the files of `tables` (see
     /// [`FolderWriter::drop_tables`]); a database keeps its other tables.
-    pub fn drop_tables(&mut self, tables: &[String]) {
+    pub fn drop_tables(&mut self, tables: &[(String, Dialect)]) {
         if let Writer::Folder(folder) = self {
             folder.drop_tables(tables);
         }
