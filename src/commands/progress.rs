@@ -102,12 +102,17 @@ impl dxsynth::Progress for Bars {
         }
         let bar = if total == 0 {
             let spinner = ProgressBar::new_spinner().with_message(name.to_string());
+            // The message is cut at the terminal's width: a line wider than the terminal wraps,
+            // and each redraw then leaves a line behind.
+            if let Ok(style) = ProgressStyle::with_template("{spinner} {wide_msg}") {
+                spinner.set_style(style);
+            }
             spinner.enable_steady_tick(Duration::from_millis(100));
             spinner
         } else {
             let bar = ProgressBar::new(total as u64).with_prefix(name.to_string());
             if let Ok(style) = ProgressStyle::with_template(
-                "{prefix:>12} [{bar:30}] {pos}/{len} {msg} ({elapsed})",
+                "{prefix:>12} [{bar:24}] {pos}/{len} ({elapsed}) {wide_msg}",
             ) {
                 bar.set_style(style.progress_chars("=> "));
             }
