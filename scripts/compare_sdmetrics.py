@@ -64,6 +64,8 @@ def load_schema(path):
 
 DELIMITERS = [",", ";", "\t", "|"]
 DECIMAL_COMMA = r"^[+-]?\d+(,\d+)?$"
+# Thousands grouped by points beside a decimal comma, or by commas beside a decimal point.
+GROUPED = {".": r"^[+-]?\d{1,3}(\.\d{3})*(,\d+)?$", ",": r"^[+-]?\d{1,3}(,\d{3})*(\.\d+)?$"}
 
 
 def delimiter_of(path, given=None):
@@ -95,24 +97,50 @@ def delimiter_of(path, given=None):
     return best if counts[best] else ","
 
 
-def read(path, delimiter=",", decimal_commas=None, keys=()):
-    """The table as text, and the columns whose decimal commas were made points (as dxsynth
-    reads them, so the numbers are numbers here too): `decimal_commas` when given (a synthetic
-    copy is read as its real file was), else, in a file not separated by commas, every column
-    but a key whose every value (trimmed) is a number with at most one decimal comma."""
+def read(path, delimiter=",", numbers=None, keys=()):
+    """The table as text, and how its numbers are written, as dxsynth reads them (README, "CSV
+    files"), so the numbers are numbers here too: `numbers` (decimal-comma columns, columns with
+    grouped thousands) when given (a synthetic copy is read as its real file was), else found:
+    in a file not separated by commas, every column but a key whose every value (trimmed) is a
+    number with at most one decimal comma, or one grouped by points beside decimal commas; in
+    any file, one grouped by commas, where some value shows it beyond doubt."""
     table = pd.read_csv(path, sep=delimiter, dtype=str, keep_default_na=False, na_values=[""])
-    if decimal_commas is None:
-        decimal_commas = []
-        for column in table.columns if delimiter != "," else []:
+    if numbers is None:
+        numbers = ([], [])
+        for column in table.columns:
             values = table[column].dropna().str.strip()
             values = values[values != ""]
-            if column not in keys and len(values) and values.str.match(DECIMAL_COMMA).all() \
+            if column in keys or not len(values):
+                continue
+            if delimiter != "," and values.str.match(DECIMAL_COMMA).all() \
                     and values.str.contains(",").any():
-                decimal_commas.append(column)
-    for column in decimal_commas:
-        if column in table.columns:
-            table[column] = table[column].str.strip().str.replace(",", ".", regex=False)
-    return table, decimal_commas
+                numbers[0].append(column)
+            elif delimiter != "," and shows_grouping(values, ".", ",", False):
+                numbers[0].append(column)
+                numbers[1].append(column)
+            elif shows_grouping(values, ",", ".", delimiter == ","):
+                numbers[1].append(column)
+    decimal_commas, grouped = numbers
+    for column in table.columns:
+        if column not in decimal_commas and column not in grouped:
+            continue
+        values = table[column].str.strip()
+        if column in grouped:
+            values = values.str.replace("." if column in decimal_commas else ",", "", regex=False)
+        if column in decimal_commas:
+            values = values.str.replace(",", ".", regex=False)
+        table[column] = values
+    return table, numbers
+
+
+def shows_grouping(values, group, point, any_group):
+    """Whether every value is a number grouped by `group` and some shows it beyond doubt: two
+    groups, or one beside the decimal `point`, or any (`any_group`: a file of commas)."""
+    if not values.str.match(GROUPED[group]).all():
+        return False
+    groups = values.str.count("\\" + group)
+    beside_point = values.str.contains(point, regex=False)
+    return bool(((groups >= 2) | ((groups == 1) & (beside_point | any_group))).any())
 
 
 def prepare_files(schema, synth_dir, out_dir, max_rows, seed):

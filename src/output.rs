@@ -840,7 +840,7 @@ fn format_rows(
 ) -> Result<CsvRows> {
     let room = rows.len() * sources.len() * GUESSED_FIELD_BYTES;
     let mut text = CsvRows::with_room(table.dialect.delimiter, room);
-    let commas = !table.dialect.decimal_commas.is_empty();
+    let otherwise = table.dialect.writes_numbers_otherwise();
     for row in rows {
         for source in sources {
             source.prefetch(row);
@@ -849,8 +849,13 @@ fn format_rows(
             source.write(row, first_row, &mut text).map_err(|message| {
                 Error::invalid(vec![Problem::column(&table.name, name, "format", message)])
             })?;
-            if commas && table.dialect.decimal_comma(column) {
-                text.decimal_comma();
+            if otherwise {
+                let commas = table.dialect.decimal_comma(column);
+                match table.dialect.thousands(column) {
+                    Some(separator) => text.group_thousands(separator, commas),
+                    None if commas => text.decimal_comma(),
+                    None => {}
+                }
             }
         }
         text.end_row();

@@ -305,10 +305,19 @@ pub struct TableDef {
     /// The byte between the fields of the CSV file (`delimiter:`); `None`: the one its header
     /// line shows ([`crate::data`] looks).
     pub delimiter: Option<u8>,
-    /// The columns whose numbers the CSV file writes with decimal commas, when another file
-    /// settles it (not in the schema: a synthetic copy is read as its real file was); `None`:
-    /// [`crate::data`] looks.
-    pub decimal_commas: Option<Vec<String>>,
+    /// The columns whose numbers the CSV file writes with decimal commas or grouped thousands,
+    /// when another file settles it (not in the schema: a synthetic copy is read as its real
+    /// file was); `None`: [`crate::data`] looks.
+    pub numbers: Option<NumberColumns>,
+}
+
+/// The columns of a CSV file whose numbers are not written `1234.5`, by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NumberColumns {
+    /// Columns with decimal commas (`12,5`).
+    pub decimal_commas: Vec<String>,
+    /// Columns whose thousands are grouped (`1.234,5` beside a decimal comma, else `1,234.5`).
+    pub thousands: Vec<String>,
 }
 
 /// A table read from a database rather than from a file.
@@ -460,7 +469,7 @@ impl Schema {
                 rules: table.rules,
                 mode: table.mode,
                 delimiter,
-                decimal_commas: None,
+                numbers: None,
                 name,
             })
             .collect();

@@ -336,3 +336,84 @@ fn a_tsv_file_is_read_as_tabs_whatever_its_header_holds() {
         "{stdout}"
     );
 }
+
+/// Whether `text` is a number whose thousands `group` groups in threes (`-1,234,567.5`, `12`),
+/// with `point` before its decimals.
+fn grouped_number(text: &str, group: char, point: char) -> bool {
+    let text = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = text.split_once(point).unwrap_or((text, "0"));
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    let mut groups = whole.split(group);
+    let first = groups.next().unwrap_or_default();
+    digits(fraction)
+        && digits(first)
+        && first.len() <= 3
+        && groups.all(|group| group.len() == 3 && digits(group))
+}
+
+#[test]
+fn amounts_with_grouped_thousands_are_numbers_copied_grouped() {
+    let dir = tempfile::tempdir().unwrap();
+    // A spreadsheet's export: amounts quoted with grouping commas, and a semicolon file of
+    // amounts grouped by points beside decimal commas.
+    let mut deals = String::from("id,amount,units\n");
+    let mut bills = String::from("id;total\n");
+    for id in 1..=300_u64 {
+        let amount = 500 + id * id * 97 % 900_000;
+        let (thousands, rest) = (amount / 1000, amount % 1000);
+        let amount = match thousands {
+            0 => format!("{rest}.{:02}", id % 100),
+            _ => format!("\"{thousands},{rest:03}.{:02}\"", id % 100),
+        };
+        writeln!(deals, "{id},{amount},{}", id % 9).unwrap();
+        let total = 2_000 + id * 7_919 % 90_000;
+        writeln!(
+            bills,
+            "{id};{}.{:03},{}",
+            total / 1000,
+            total % 1000,
+            id % 10
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.path().join("deals.csv"), deals).unwrap();
+    std::fs::write(dir.path().join("bills.csv"), bills).unwrap();
+    let schema = dir.path().join("s.yaml");
+    std::fs::write(
+        &schema,
+        "tables:\n  deals:\n    path: deals.csv\n    primary_key: id\n  \
+         bills:\n    path: bills.csv\n    primary_key: id\n",
+    )
+    .unwrap();
+    let schema = schema.to_str().unwrap();
+    let (code, stdout, stderr) = dxsynth(&["validate", schema]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("thousands grouped in: amount"), "{stdout}");
+    assert!(
+        stdout.contains("decimal commas in: total; thousands grouped in: total"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("amount numerical"), "{stdout}");
+    assert!(stdout.contains("total numerical"), "{stdout}");
+
+    let out = dir.path().join("out");
+    let (code, _, stderr) = dxsynth(&["run", schema, "-o", out.to_str().unwrap(), "-q"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (header, rows) = read(&out.join("deals.csv"), b',');
+    let amounts = column(&header, &rows, "amount");
+    assert!(
+        amounts.iter().all(|a| grouped_number(a, ',', '.')),
+        "{amounts:?}"
+    );
+    assert!(amounts.iter().filter(|a| a.contains(',')).count() > 200);
+    let (header, rows) = read(&out.join("bills.csv"), b';');
+    let totals = column(&header, &rows, "total");
+    assert!(
+        totals.iter().all(|t| grouped_number(t, '.', ',')),
+        "{totals:?}"
+    );
+    assert!(totals.iter().filter(|t| t.contains('.')).count() > 250);
+    let (code, stdout, stderr) = dxsynth(&["evaluate", schema, out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("column shapes"), "{stdout}");
+}

@@ -542,26 +542,29 @@ fn write_report(path: &Path, text: &str) -> Result<(), Failure> {
     })
 }
 
-/// How a CSV file is read (and its copy written), for a file not read with commas only: what
-/// `validate` and `inspect` show, as text and as JSON.
+/// How a CSV file is read (and its copy written), for a file not read with commas and plain
+/// numbers only: what `validate` and `inspect` show, as text and as JSON.
 #[derive(Debug, Serialize)]
 pub struct CsvDialect {
     /// The byte between fields, as a one-character string (`"\t"` for a tab).
     delimiter: String,
     /// The columns whose numbers have decimal commas.
     decimal_commas: Vec<String>,
+    /// The columns whose numbers group their thousands (`1,234.5`; `1.234,5` beside decimal
+    /// commas).
+    thousands_grouped: Vec<String>,
     /// The delimiter as the text names it (`semicolons`).
     #[serde(skip)]
     named: &'static str,
 }
 
 impl CsvDialect {
-    /// `None` for a file read with commas only.
+    /// `None` for a file read with commas and plain numbers only.
     pub fn of(dialect: &dxsynth::data::Dialect, header: &[String]) -> Option<CsvDialect> {
-        let decimal_commas = dialect.decimal_comma_columns(header);
-        (dialect.delimiter != b',' || !decimal_commas.is_empty()).then(|| CsvDialect {
+        (dialect.delimiter != b',' || dialect.writes_numbers_otherwise()).then(|| CsvDialect {
             delimiter: char::from(dialect.delimiter).to_string(),
-            decimal_commas,
+            decimal_commas: dialect.decimal_comma_columns(header),
+            thousands_grouped: dialect.thousands_columns(header),
             named: dxsynth::data::dialect::delimiter_name(dialect.delimiter),
         })
     }
@@ -570,9 +573,13 @@ impl CsvDialect {
 impl std::fmt::Display for CsvDialect {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "fields separated by {}", self.named)?;
-        match self.decimal_commas.is_empty() {
-            true => Ok(()),
-            false => write!(f, "; decimal commas in: {}", self.decimal_commas.join(", ")),
+        if !self.decimal_commas.is_empty() {
+            write!(f, "; decimal commas in: {}", self.decimal_commas.join(", "))?;
         }
+        if !self.thousands_grouped.is_empty() {
+            let columns = self.thousands_grouped.join(", ");
+            write!(f, "; thousands grouped in: {columns}")?;
+        }
+        Ok(())
     }
 }

@@ -5,7 +5,9 @@
 //! delimiter (column names rarely hold one), so a file is read, and its synthetic copy written,
 //! with the one its header uses, unless the schema names another (`delimiter:`); in a file not
 //! separated by commas, a column whose every value is a number with a decimal comma is read as
-//! numbers and written back with the comma.
+//! numbers and written back with the comma. A column whose numbers group their thousands
+//! (`1.234,50`, `"1,234.50"`, as spreadsheets export amounts) is read as numbers too, and its
+//! copy grouped the same way.
 
 use std::io::Read;
 use std::path::Path;
@@ -13,7 +15,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::text::{ColumnTooLarge, TextColumn};
-use crate::schema::DELIMITERS;
+use crate::schema::{DELIMITERS, NumberColumns};
 
 /// How a CSV file writes its fields and numbers; what a synthetic copy repeats.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +25,9 @@ pub struct Dialect {
     /// Per column, in header order: whether its numbers are written with a decimal comma (read
     /// with a point in their place). Empty when none are.
     pub decimal_commas: Vec<bool>,
+    /// Per column, in header order: whether its numbers group their thousands (with points
+    /// where the decimal is a comma, else with commas; read without them). Empty when none do.
+    pub thousands: Vec<bool>,
 }
 
 impl Default for Dialect {
@@ -31,6 +36,7 @@ impl Default for Dialect {
         Dialect {
             delimiter: b',',
             decimal_commas: Vec::new(),
+            thousands: Vec::new(),
         }
     }
 }
@@ -41,15 +47,49 @@ impl Dialect {
         self.decimal_commas.get(column).copied().unwrap_or(false)
     }
 
+    /// The byte that groups the thousands of the numbers of the header's `column`th column,
+    /// if they are grouped: a point beside a decimal comma, else a comma.
+    pub fn thousands(&self, column: usize) -> Option<u8> {
+        let grouped = self.thousands.get(column).copied().unwrap_or(false);
+        grouped.then(|| match self.decimal_comma(column) {
+            true => b'.',
+            false => b',',
+        })
+    }
+
+    /// Whether some column's numbers are written otherwise than `1234.5`.
+    pub fn writes_numbers_otherwise(&self) -> bool {
+        !self.decimal_commas.is_empty() || !self.thousands.is_empty()
+    }
+
     /// The names of the columns of `header` written with decimal commas.
     pub fn decimal_comma_columns(&self, header: &[String]) -> Vec<String> {
-        header
-            .iter()
-            .enumerate()
-            .filter(|&(column, _)| self.decimal_comma(column))
-            .map(|(_, name)| name.clone())
-            .collect()
+        named(header, |column| self.decimal_comma(column))
     }
+
+    /// The names of the columns of `header` whose numbers group their thousands.
+    pub fn thousands_columns(&self, header: &[String]) -> Vec<String> {
+        named(header, |column| self.thousands(column).is_some())
+    }
+
+    /// How the columns of `header` write their numbers, by name: what another file of the same
+    /// table is read with.
+    pub fn number_columns(&self, header: &[String]) -> NumberColumns {
+        NumberColumns {
+            decimal_commas: self.decimal_comma_columns(header),
+            thousands: self.thousands_columns(header),
+        }
+    }
+}
+
+/// The names of the columns of `header` that `flagged` says yes to, by place.
+fn named(header: &[String], flagged: impl Fn(usize) -> bool) -> Vec<String> {
+    header
+        .iter()
+        .enumerate()
+        .filter(|&(column, _)| flagged(column))
+        .map(|(_, name)| name.clone())
+        .collect()
 }
 
 /// What is known of a CSV file's dialect before it is read.
@@ -57,45 +97,117 @@ impl Dialect {
 pub struct Known {
     /// The delimiter the schema names (`None`: the header line's, [`delimiter_of`]).
     pub delimiter: Option<u8>,
-    /// The columns written with decimal commas, when another file settles it: a synthetic copy
-    /// or given rows are read as the real file was (its copy may lack the rare label that made
-    /// a column text). `None`: found in the file.
-    pub decimal_commas: Option<Vec<String>>,
+    /// The columns written with decimal commas or grouped thousands, when another file settles
+    /// it: a synthetic copy or given rows are read as the real file was (its copy may lack the
+    /// rare label that made a column text). `None`: found in the file.
+    pub numbers: Option<NumberColumns>,
     /// Columns never read with decimal commas: keys, matched as they are written.
     pub keys: Vec<String>,
 }
 
-/// A file's columns read (`header` names them), with the decimal commas made points of every
-/// column `known` says has them, else (when it does not say) of every column that is not a key,
-/// in a file not separated by commas, whose every value is a number with one
-/// ([`is_decimal_comma_number`]); with the dialect a copy is written in.
+/// A file's columns read (`header` names them) as numbers with decimal points and no grouped
+/// thousands: in every column `known` names, else (when it does not say) in every column that
+/// is not a key whose every value is written so ([`written_numbers`]); with the dialect a copy
+/// is written in.
 pub(super) fn with_decimal_points(
     (delimiter, known): (u8, &Known),
     header: &[String],
     columns: Vec<TextColumn>,
 ) -> Result<(Vec<TextColumn>, Dialect), ColumnTooLarge> {
     let mut decimal_commas = Vec::new();
+    let mut thousands = Vec::new();
     let mut read = Vec::with_capacity(columns.len());
     for (name, column) in header.iter().zip(columns) {
-        let commas = match &known.decimal_commas {
-            _ if known.keys.contains(name) => false,
-            Some(names) => names.contains(name),
-            None => delimiter != b',' && has_decimal_commas(&column),
+        let (commas, grouped) = match &known.numbers {
+            _ if known.keys.contains(name) => (false, false),
+            Some(named) => (
+                named.decimal_commas.contains(name),
+                named.thousands.contains(name),
+            ),
+            None => written_numbers(delimiter, &column),
         };
-        read.push(match commas {
-            true => pointed(&column)?,
-            false => column,
+        read.push(match (commas, grouped) {
+            (false, false) => column,
+            _ => pointed(&column, commas, grouped)?,
         });
         decimal_commas.push(commas);
+        thousands.push(grouped);
     }
-    if !decimal_commas.contains(&true) {
-        decimal_commas.clear();
+    for flags in [&mut decimal_commas, &mut thousands] {
+        if !flags.contains(&true) {
+            flags.clear();
+        }
     }
     let dialect = Dialect {
         delimiter,
         decimal_commas,
+        thousands,
     };
     Ok((read, dialect))
+}
+
+/// How the numbers of `column` are written, as `(decimal commas, grouped thousands)`, when each
+/// of its values is a number so written: decimal commas in a file not separated by commas
+/// ([`has_decimal_commas`]) or thousands grouped by points beside them (`1.234,5`); in any
+/// file, thousands grouped by commas (`1,234.5`), where some value shows it beyond doubt
+/// ([`grouped_thousands`]).
+/// `(false, false)` for any other column.
+fn written_numbers(delimiter: u8, column: &TextColumn) -> (bool, bool) {
+    if delimiter != b',' && has_decimal_commas(column) {
+        (true, false)
+    } else if delimiter != b',' && grouped_thousands(column, (b'.', b','), false) {
+        (true, true)
+    } else if grouped_thousands(column, (b',', b'.'), delimiter == b',') {
+        (false, true)
+    } else {
+        (false, false)
+    }
+}
+
+/// Whether every value of `column` is a number whose digits before its decimal separator
+/// (`separators.1`) are grouped in threes by `separators.0` (`-1.234.567,89`, `12`, `999,5`)
+/// and some value shows the grouping beyond doubt: two groups, or one beside the decimal
+/// separator, or any (with `any_group`) in a file separated by commas, where a comma inside a
+/// number is never a decimal one. `1.234` alone could be a decimal point.
+fn grouped_thousands(column: &TextColumn, separators: (u8, u8), any_group: bool) -> bool {
+    let mut shown = false;
+    for cell in column.iter().flatten() {
+        let Some((groups, decimal)) = grouped_number(cell.as_bytes(), separators) else {
+            return false;
+        };
+        shown |= groups >= 2 || (groups == 1 && (decimal || any_group));
+    }
+    shown
+}
+
+/// A number whose integer digits are grouped in threes by `group`, with an optional `decimal`
+/// part: how many groups it has and whether it has a decimal part; `None` for anything else.
+fn grouped_number(text: &[u8], (group, decimal): (u8, u8)) -> Option<(usize, bool)> {
+    let digits = text
+        .strip_prefix(b"-")
+        .or(text.strip_prefix(b"+"))
+        .unwrap_or(text);
+    let (whole, fraction) = match digits.iter().position(|&b| b == decimal) {
+        Some(at) => (&digits[..at], Some(&digits[at + 1..])),
+        None => (digits, None),
+    };
+    let all_digits = |part: &[u8]| !part.is_empty() && part.iter().all(u8::is_ascii_digit);
+    if fraction.is_some_and(|fraction| !all_digits(fraction)) {
+        return None;
+    }
+    let mut parts = whole.split(|&b| b == group);
+    let first = parts.next()?;
+    if !all_digits(first) || first.len() > 3 {
+        return None;
+    }
+    let mut groups = 0;
+    for part in parts {
+        if part.len() != 3 || !all_digits(part) {
+            return None;
+        }
+        groups += 1;
+    }
+    Some((groups, fraction.is_some()))
 }
 
 /// Whether every value of `column` is a number ([`is_decimal_comma_number`]) and some has a
@@ -112,8 +224,8 @@ fn has_decimal_commas(column: &TextColumn) -> bool {
 }
 
 /// A number as written with a decimal comma: an optional sign, digits, and at most one comma
-/// with digits after it (`-12,50`, `0,5`, `7`). Thousands separators are not read: `1.234,5`
-/// stays text.
+/// with digits after it (`-12,50`, `0,5`, `7`). Grouped thousands are read by
+/// [`grouped_thousands`].
 fn is_decimal_comma_number(text: &str) -> bool {
     let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
     let (whole, fraction) = digits.split_once(',').unwrap_or((digits, "1"));
@@ -121,12 +233,25 @@ fn is_decimal_comma_number(text: &str) -> bool {
     all_digits(whole) && all_digits(fraction)
 }
 
-/// `column` with its commas made points.
-fn pointed(column: &TextColumn) -> Result<TextColumn, ColumnTooLarge> {
+/// `column` with its numbers written plainly: without the separators of grouped thousands
+/// (`grouped`: points beside decimal commas, else commas), and decimal commas made points.
+fn pointed(column: &TextColumn, commas: bool, grouped: bool) -> Result<TextColumn, ColumnTooLarge> {
+    let group = match (grouped, commas) {
+        (false, _) => None,
+        (true, true) => Some('.'),
+        (true, false) => Some(','),
+    };
     let mut read = TextColumn::default();
     read.reserve(column.len(), column.text_len());
+    let mut plain = String::new();
     for cell in column.iter() {
-        read.push(cell.map(|text| text.replace(',', ".")).as_deref())?;
+        let cell = cell.map(|text| {
+            plain.clear();
+            let kept = text.chars().filter(|&c| Some(c) != group);
+            plain.extend(kept.map(|c| if commas && c == ',' { '.' } else { c }));
+            plain.as_str()
+        });
+        read.push(cell)?;
     }
     Ok(read)
 }
@@ -273,12 +398,14 @@ mod tests {
             cells(&read[0]),
             [Some("12.50"), None, Some("-3"), Some("+0.125")]
         );
-        assert_eq!(dialect.decimal_commas, [true, false, false, false, false]);
-        for (before, after) in columns.iter().zip(&read).skip(1) {
+        assert_eq!(dialect.decimal_commas, [true, false, true, false, false]);
+        assert_eq!(dialect.thousands, [false, false, true, false, false]);
+        assert_eq!(cells(&read[2]), [Some("1234.5"), Some("2")]);
+        for index in [1, 3, 4] {
             assert_eq!(
-                cells(before),
-                cells(after),
-                "not every value a number: unchanged"
+                cells(&columns[index]),
+                cells(&read[index]),
+                "not every value a number, or plain numbers: unchanged"
             );
         }
         assert!(dialect.decimal_comma(0) && !dialect.decimal_comma(1) && !dialect.decimal_comma(9));
@@ -295,9 +422,12 @@ mod tests {
         let (read, dialect) =
             with_decimal_points((b';', &keyed), &header, columns.clone()).expect("room");
         assert_eq!(cells(&read[0]), cells(&columns[0]));
-        assert!(dialect.decimal_commas.is_empty());
+        assert!(!dialect.decimal_comma(0));
         let named = Known {
-            decimal_commas: Some(vec!["b".into()]),
+            numbers: Some(NumberColumns {
+                decimal_commas: vec!["b".into()],
+                thousands: Vec::new(),
+            }),
             ..Known::default()
         };
         let (read, dialect) =
@@ -305,6 +435,44 @@ mod tests {
         assert_eq!(cells(&read[0]), cells(&columns[0]));
         assert_eq!(cells(&read[1]), [Some("12.50"), Some("abc")]);
         assert_eq!(dialect.decimal_comma_columns(&header), ["b"]);
+    }
+
+    #[test]
+    fn grouped_thousands_are_read_where_some_value_shows_them_beyond_doubt() {
+        let shown = |delimiter: u8, cells: &[&str]| written_numbers(delimiter, &column(cells));
+        // Points beside decimal commas (never in a file of commas); commas beside points, or two
+        // of them.
+        assert_eq!(shown(b';', &["1.234,5", "12", "-999,25"]), (true, true));
+        assert_eq!(shown(b'\t', &["1.234.567", "12"]), (true, true));
+        assert_eq!(shown(b',', &["1.234.567", "12"]), (false, false));
+        assert_eq!(shown(b';', &["1,234.5", "7"]), (false, true));
+        assert_eq!(shown(b'|', &["1,234,567", "+8"]), (false, true));
+        // In a file of commas a comma inside a number never is a decimal one.
+        assert_eq!(shown(b',', &["1,234", "12"]), (false, true));
+        // Alone, `1.234` may be a decimal point and `1,234` a decimal comma.
+        assert_eq!(shown(b';', &["1.234", "12"]), (false, false));
+        assert_eq!(shown(b';', &["1,234", "12"]), (true, false));
+        // Groups of other than three digits, a number left ungrouped, a label: not numbers.
+        for cells in [
+            &["1.23,5"][..],
+            &["12345,5", "1.234,5"],
+            &["1.234,5", "abc"],
+        ] {
+            assert_eq!(shown(b';', cells), (false, false), "{cells:?}");
+        }
+        let header = ["a".to_string()];
+        let (read, dialect) = with_decimal_points(
+            (b',', &Known::default()),
+            &header,
+            vec![column(&["-1,234,567.25", "", "3"])],
+        )
+        .expect("room");
+        assert_eq!(cells(&read[0]), [Some("-1234567.25"), None, Some("3")]);
+        assert_eq!(
+            (dialect.thousands(0), dialect.decimal_comma(0)),
+            (Some(b','), false)
+        );
+        assert_eq!(dialect.thousands_columns(&header), ["a"]);
     }
 
     #[test]

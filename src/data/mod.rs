@@ -612,7 +612,7 @@ fn known(def: &TableDef) -> dialect::Known {
     let keys = keys.chain(def.foreign_keys.iter().map(|fk| &fk.column));
     dialect::Known {
         delimiter: def.delimiter,
-        decimal_commas: def.decimal_commas.clone(),
+        numbers: def.numbers.clone(),
         keys: keys.cloned().collect(),
     }
 }

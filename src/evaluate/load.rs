@@ -222,7 +222,7 @@ fn synthetic_def(
         columns,
         source: source.cloned(),
         delimiter: source.is_none().then_some(real.dialect.delimiter),
-        decimal_commas: Some(real.dialect.decimal_comma_columns(&real.header)),
+        numbers: Some(real.dialect.number_columns(&real.header)),
         ..def.clone()
     }
 }

@@ -136,7 +136,7 @@ pub(super) fn read(file: &CsvFile) -> std::result::Result<RawTable, String> {
         rules: Default::default(),
         mode: None,
         delimiter: None,
-        decimal_commas: None,
+        numbers: None,
     };
     let raw = read_text(&def).map_err(|problem| problem.message)?;
     let mut seen = HashSet::new();

@@ -90,6 +90,42 @@ impl CsvRows {
         }
     }
 
+    /// Writes the field written last, a number (`-1234567.5`), with its thousands grouped by
+    /// `separator` (`-1,234,567.5`) and, with `decimal_comma`, a decimal comma
+    /// (`-1.234.567,5`), as its column's real values are; quoted when it then holds the
+    /// delimiter. A field that is not such a number (an exponent, a label) is left as it is.
+    pub(super) fn group_thousands(&mut self, separator: u8, decimal_comma: bool) {
+        let field = &self.bytes[self.field_start..];
+        let sign = usize::from(matches!(field.first(), Some(b'-' | b'+')));
+        let whole = field[sign..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        let rest = &field[sign + whole..];
+        let fraction = match rest.split_first() {
+            None => true,
+            Some((b'.', digits)) => !digits.is_empty() && digits.iter().all(u8::is_ascii_digit),
+            Some(_) => false,
+        };
+        if whole == 0 || !fraction {
+            return;
+        }
+        self.scratch.clear();
+        self.scratch.extend_from_slice(&field[..sign]);
+        for (at, &digit) in field[sign..sign + whole].iter().enumerate() {
+            if at > 0 && (whole - at) % 3 == 0 {
+                self.scratch.push(separator);
+            }
+            self.scratch.push(digit);
+        }
+        let point = if decimal_comma { b',' } else { b'.' };
+        self.scratch
+            .extend(rest.iter().map(|&b| if b == b'.' { point } else { b }));
+        self.bytes.truncate(self.field_start);
+        self.bytes.extend_from_slice(&self.scratch);
+        self.end_field();
+    }
+
     /// Ends the row. A row of no bytes at all (one empty field, or none) is written `""`, as
     /// `csv::Writer` writes it, so that it does not read as a blank line.
     pub(super) fn end_row(&mut self) {

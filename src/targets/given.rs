@@ -54,9 +54,9 @@ impl GivenTable {
         plan: &TablePlan,
     ) -> Result<GivenTable, Vec<Problem>> {
         let name = trained.name.as_str();
-        // Read with the real file's decimal commas: numbers given as the real file writes them.
+        // Read as the real file writes its numbers (decimal commas, grouped thousands).
         let known = Known {
-            decimal_commas: Some(trained.dialect.decimal_comma_columns(&trained.header)),
+            numbers: Some(trained.dialect.number_columns(&trained.header)),
             ..Known::default()
         };
         let raw = read_csv_at(name, file, file, &known).map_err(|problem| {
