@@ -4,7 +4,7 @@
 //! is drawn again: the model keeps a 64-bit hash of every real value for that (never the value).
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use crate::stats::{FastMap, FastSet};
 use std::sync::{Arc, LazyLock, OnceLock};
@@ -605,6 +605,9 @@ impl WordModel {
         let mut written = 0;
         let mut list = first;
         let mut after_end = true;
+        // The words of a long value so far, kept once it has [`LONG_VALUE_WORDS`]: looked for
+        // in the text, each word made every draw of a long value a walk over all it had.
+        let mut seen: Option<HashSet<String>> = None;
         loop {
             let (mut word, mut next, mut inside) = draw(list, rng);
             let wanted = words.unwrap_or_else(|| self.lengths[at]).max(1);
@@ -621,8 +624,16 @@ impl WordModel {
                 }
             }
             if self.distinct && written > 0 {
-                let repeated =
-                    |word: &str| word != FRESH && text.split(' ').any(|earlier| earlier == word);
+                if seen.is_none() && written >= LONG_VALUE_WORDS {
+                    seen = Some(text.split(' ').map(String::from).collect());
+                }
+                let repeated = |word: &str| {
+                    word != FRESH
+                        && match &seen {
+                            Some(seen) => seen.contains(word),
+                            None => text.split(' ').any(|earlier| earlier == word),
+                        }
+                };
                 // Among the word's followers first, then among the words seen inside values.
                 let lists = [list, inner[usize::from(!after_end)]];
                 for list in lists.into_iter().flat_map(|list| [list; REDRAWS]) {
@@ -642,7 +653,11 @@ impl WordModel {
             if written > 0 {
                 text.push(' ');
             }
+            let start = text.len();
             self.push_word(text, word, rng);
+            if let Some(seen) = &mut seen {
+                seen.extend(text[start..].split(' ').map(String::from));
+            }
             after_end = ends_sentence(word);
             written += 1;
             if !self.titled && written >= wanted {
@@ -670,6 +685,10 @@ fn inner_words<'v, 'a>(
         inner.iter().copied()
     })
 }
+
+/// The words a value has before those it drew are kept in a set to find repeats: fewer are
+/// looked for in its text.
+const LONG_VALUE_WORDS: u16 = 32;
 
 /// The fewest repeated words chance would have put in a column's values for their having
 /// none to count as a rule ([`words_distinct`]).
@@ -950,6 +969,38 @@ mod tests {
         comments[7] = "colour1 colour2 colour1".into();
         let model = WordModel::train(comments.iter().map(String::as_str), 5).expect("words");
         assert!(!model.distinct, "a real value repeats a word");
+    }
+
+    /// Long values (more words than [`LONG_VALUE_WORDS`]: their words are looked up in a set)
+    /// of 60 of 400 words, none twice in a real value: none twice in a drawn one either.
+    #[test]
+    fn long_values_without_repeated_words_are_drawn_without_them() {
+        let vocabulary: Vec<String> = (0..400).map(|i| format!("w{i}")).collect();
+        let mut rng = rng_for(5, "long");
+        let values: Vec<String> = (0..300)
+            .map(|_| {
+                let mut picked: Vec<&str> = Vec::new();
+                while picked.len() < 60 {
+                    let word = vocabulary[rng.random_range(0..vocabulary.len())].as_str();
+                    if !picked.contains(&word) {
+                        picked.push(word);
+                    }
+                }
+                picked.join(" ")
+            })
+            .collect();
+        let model = WordModel::train(values.iter().map(String::as_str), 5).expect("words");
+        assert!(model.distinct);
+        let mut text = String::new();
+        let mut long = 0;
+        for _ in 0..300 {
+            model.draw(&mut text, &mut rng);
+            let words: Vec<&str> = text.split(' ').collect();
+            let distinct: HashSet<&str> = words.iter().copied().collect();
+            assert_eq!(distinct.len(), words.len(), "{text}");
+            long += usize::from(words.len() > usize::from(LONG_VALUE_WORDS));
+        }
+        assert!(long > 250, "the values drawn are long: {long}");
     }
 
     #[test]
