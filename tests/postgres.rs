@@ -307,6 +307,53 @@ fn existing_tables_load_in_one_transaction_and_sequences_move() {
     assert_eq!(next, 251);
 }
 
+/// A column with a time zone, in a database whose time zone is not universal time: the
+/// datetimes written are the ones a CSV copy of the same seed holds, read in universal time (a
+/// session in the database's zone took them for New York times, five hours off).
+#[test]
+fn datetimes_reach_a_column_with_a_time_zone_as_written() {
+    let Some(uri) = database("dx_zone") else {
+        return;
+    };
+    let mut db = client(&uri);
+    db.batch_execute("ALTER DATABASE dx_zone SET timezone = 'America/New_York'")
+        .unwrap();
+    let mut db = client(&uri);
+    db.batch_execute(&SHOP_DDL.replace("shipped_at timestamp", "shipped_at timestamptz"))
+        .unwrap();
+    succeeded(&run_shop(&uri, &[]));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    succeeded(&run_shop(out.to_str().unwrap(), &[]));
+    let csv = std::fs::read_to_string(out.join("shipments.csv")).unwrap();
+    let from_csv: Vec<String> = (csv.lines().skip(1))
+        .map(|line| line.split(',').nth(3).unwrap().to_string())
+        .collect();
+    let from_db: Vec<String> = db
+        .query(
+            "SELECT coalesce(to_char(shipped_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), '') \
+             FROM shipments ORDER BY shipment_id",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(from_db.len(), from_csv.len());
+    assert!(from_csv.iter().filter(|at| !at.is_empty()).count() > 100);
+    let moved: Vec<_> = from_db
+        .iter()
+        .zip(&from_csv)
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert!(
+        moved.is_empty(),
+        "{} moved, first {:?}",
+        moved.len(),
+        moved[0]
+    );
+}
+
 /// A table large enough to come in parts (past 65,536 rows) is copied part by part into the
 /// one transaction: every row arrives, its keys count on across parts, and its sequence moves
 /// past the last one.

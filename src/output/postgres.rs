@@ -54,8 +54,11 @@ impl PostgresWriter {
         if_exists: IfExists,
     ) -> Result<PostgresWriter, Refusal> {
         let mut client = connect(location)?;
+        // Datetimes are sent without an offset, as read (in universal time, for a column with
+        // a time zone): a column with a time zone takes them in the session's time zone,
+        // which is the database's or the server's unless set.
         client
-            .batch_execute("BEGIN")
+            .batch_execute("BEGIN; SET LOCAL TIME ZONE 'UTC'")
             .map_err(|err| describe(&err))?;
         let mut writer = PostgresWriter {
             client,
