@@ -354,6 +354,40 @@ fn datetimes_reach_a_column_with_a_time_zone_as_written() {
     );
 }
 
+/// A database error met while a table's rows stream in is named, not only "db error": here a
+/// byte a database of any encoding holds (`SQL_ASCII`) that is not UTF-8.
+#[test]
+fn an_error_while_rows_stream_in_says_what_it_is() {
+    let Some(uri) = database("dx_ascii_probe") else {
+        return;
+    };
+    let mut admin = client(&uri);
+    admin
+        .batch_execute("DROP DATABASE IF EXISTS dx_ascii")
+        .unwrap();
+    admin
+        .batch_execute(
+            "CREATE DATABASE dx_ascii ENCODING 'SQL_ASCII' TEMPLATE template0 \
+             LC_COLLATE 'C' LC_CTYPE 'C'",
+        )
+        .unwrap();
+    let ascii = uri.replace("/dx_ascii_probe?", "/dx_ascii?");
+    client(&ascii)
+        .batch_execute(
+            "CREATE TABLE t (id int PRIMARY KEY, name text); \
+             INSERT INTO t SELECT i, E'caf\\xe9' FROM generate_series(1, 20) i",
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("s.yaml");
+    let text = format!("source: {ascii}\ntables:\n  t:\n    primary_key: id\n");
+    std::fs::write(&schema, text).unwrap();
+    let output = dxsynth_output(&["validate", schema.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("invalid byte sequence"), "{stderr}");
+}
+
 /// A table large enough to come in parts (past 65,536 rows) is copied part by part into the
 /// one transaction: every row arrives, its keys count on across parts, and its sequence moves
 /// past the last one.

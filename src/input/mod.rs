@@ -230,7 +230,7 @@ pub fn read_csv_stream(reader: impl std::io::Read) -> Result<TextTable, String> 
         .from_reader(reader);
     let header: Vec<String> = reader
         .headers()
-        .map_err(|err| err.to_string())?
+        .map_err(|err| read_error(&err))?
         .iter()
         .map(|name| name.trim().to_string())
         .collect();
@@ -239,7 +239,7 @@ pub fn read_csv_stream(reader: impl std::io::Read) -> Result<TextTable, String> 
     let mut record = csv::StringRecord::new();
     while reader
         .read_record(&mut record)
-        .map_err(|err| err.to_string())?
+        .map_err(|err| read_error(&err))?
     {
         lines.push(lines.len() as u64 + 1);
         for (column, field) in cells.iter_mut().zip(record.iter()) {
@@ -254,6 +254,29 @@ pub fn read_csv_stream(reader: impl std::io::Read) -> Result<TextTable, String> 
         cells,
         warnings: Vec::new(),
     })
+}
+
+/// What went wrong reading a stream: a database's error met while its rows stream in reaches
+/// the reader as an I/O error whose own text is only "db error"; its causes say what it is.
+fn read_error(err: &csv::Error) -> String {
+    match err.kind() {
+        csv::ErrorKind::Io(io) => with_causes(io),
+        _ => err.to_string(),
+    }
+}
+
+/// An error's text followed by its causes'.
+fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text += &format!(": {said}");
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// `"name"` with inner quotes doubled: an SQL identifier, whatever characters it has.
