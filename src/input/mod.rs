@@ -256,6 +256,41 @@ pub fn read_csv_stream(reader: impl std::io::Read) -> Result<TextTable, String> 
     })
 }
 
+/// Reads the numbers of a database's numerical columns that are not finite as a Parquet file's
+/// are: NaN empty (missing, as pandas means it; counted in a warning), an infinity an error
+/// naming its row, as no distribution can be learned or drawn with it. Read as they are, one
+/// such value made the column a category, every number a label.
+pub fn not_finite(text: &mut TextTable, table: &str) -> Result<(), String> {
+    let numerical = text.kinds.iter().map(|k| *k == Some(ColumnKind::Numerical));
+    for (index, _) in numerical.enumerate().filter(|(_, numerical)| *numerical) {
+        let name = &text.header[index];
+        let mut nan = 0;
+        for (row, cell) in text.cells[index].iter_mut().enumerate() {
+            match cell.as_deref() {
+                Some("NaN" | "nan") => {
+                    *cell = None;
+                    nan += 1;
+                }
+                Some(infinite @ ("Infinity" | "-Infinity" | "inf" | "-inf")) => {
+                    let line = text.lines.get(row).copied().unwrap_or(row as u64 + 1);
+                    return Err(format!(
+                        "row {line}, column `{name}` holds {infinite}, which cannot be \
+                         modelled; replace it with a finite number or an empty value (null)"
+                    ));
+                }
+                _ => {}
+            }
+        }
+        if nan > 0 {
+            text.warnings.push(format!(
+                "table `{table}`, column `{name}`: {nan} NaN values read as empty (missing), as \
+                 pandas means them"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// What went wrong reading a stream: a database's error met while its rows stream in reaches
 /// the reader as an I/O error whose own text is only "db error"; its causes say what it is.
 fn read_error(err: &csv::Error) -> String {
@@ -302,6 +337,39 @@ pub(crate) fn cell(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nan_in_a_numerical_column_is_missing_and_infinity_an_error_naming_its_row() {
+        let cells = |values: &[&str]| values.iter().map(|v| Some(v.to_string())).collect();
+        let mut text = TextTable {
+            header: vec!["x".into(), "label".into()],
+            lines: vec![1, 2, 3],
+            cells: vec![
+                cells(&["1.5", "NaN", "-2"]),
+                cells(&["NaN", "Infinity", "a"]),
+            ],
+            kinds: vec![Some(ColumnKind::Numerical), None],
+            warnings: Vec::new(),
+        };
+        not_finite(&mut text, "t").unwrap();
+        assert_eq!(text.cells[0], [Some("1.5".into()), None, Some("-2".into())]);
+        assert_eq!(
+            text.cells[1][1].as_deref(),
+            Some("Infinity"),
+            "not a number column"
+        );
+        assert!(
+            text.warnings[0].contains("column `x`: 1 NaN values"),
+            "{:?}",
+            text.warnings
+        );
+        text.cells[0][2] = Some("-Infinity".into());
+        let err = not_finite(&mut text, "t").unwrap_err();
+        assert!(
+            err.starts_with("row 3, column `x` holds -Infinity"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn csv_streams_read_like_files() {

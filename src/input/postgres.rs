@@ -313,6 +313,7 @@ fn read_table(transaction: &mut Transaction<'_>, table: &str) -> Result<TextTabl
     let mut text = read_csv_stream(reader).map_err(|err| format!("table `{table}`: {err}"))?;
     text.kinds = kinds;
     text.warnings = warnings;
+    super::not_finite(&mut text, table)?;
     Ok(text)
 }
 

@@ -198,6 +198,7 @@ fn read_table(conn: &Connection, table: &str) -> Result<TextTable, String> {
         }
         text.lines.push(number);
     }
+    super::not_finite(&mut text, table)?;
     Ok(text)
 }
 
