@@ -344,6 +344,21 @@ fn parquet_out_is_typed_compressed_and_reads_back_in() {
     let keys = int64_column(&orders, "customer_id");
     assert!(keys.iter().flatten().all(|&k| (1..=max).contains(&k)));
     assert_eq!(customers.len() as i64, max);
+    // Datetimes written in whole seconds, as the real ones are (a drawn one has any fraction).
+    let shipments = read_parquet(&out.join("shipments.parquet"));
+    let shipped: Vec<i64> = (shipments.iter())
+        .flat_map(|batch| {
+            let column = batch.column_by_name("shipped_at").unwrap();
+            let column = column.as_primitive::<arrow_array::types::TimestampMicrosecondType>();
+            column.iter().flatten().collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(shipped.len() > 100);
+    assert!(
+        shipped.iter().all(|micros| micros % 1_000_000 == 0),
+        "{:?}",
+        &shipped[..5]
+    );
 
     // `init` reads a folder of Parquet files as it reads CSV files.
     let init = succeeded(&dxsynth_output(&[

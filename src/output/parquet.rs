@@ -252,9 +252,26 @@ fn datetimes(
     rows: std::ops::Range<usize>,
     data_type: &DataType,
 ) -> ArrayRef {
-    let numbers: Vec<Option<f64>> = match &column.role {
-        Role::Column { column, .. } => column.values[rows].iter().map(Value::as_number).collect(),
-        _ => Vec::new(),
+    let (numbers, pattern): (Vec<Option<f64>>, &str) = match &column.role {
+        Role::Column { column, format } => (
+            column.values[rows].iter().map(Value::as_number).collect(),
+            match format {
+                ValueFormat::Datetime { pattern, .. } => pattern,
+                _ => "",
+            },
+        ),
+        _ => (Vec::new(), ""),
+    };
+    // As fine as the text the input wrote, as CSV writes it: whole seconds without a fraction,
+    // milliseconds with three digits (a drawn datetime has any fraction of a second).
+    let per_second = match sql::fraction_of(pattern) {
+        "" => Some(1.0),
+        "%.3f" => Some(1e3),
+        _ => None,
+    };
+    let micros = |seconds: f64| match per_second {
+        Some(per_second) => (seconds * per_second).floor() * (1e6 / per_second),
+        None => (seconds * 1e6).round(),
     };
     if let DataType::Date32 = data_type {
         Arc::new(Date32Array::from_iter(numbers.into_iter().map(|x| {
@@ -264,7 +281,7 @@ fn datetimes(
         Arc::new(TimestampMicrosecondArray::from_iter(
             numbers
                 .into_iter()
-                .map(|x| x.map(|seconds| (within_years_0_to_9999(seconds) * 1e6).round() as i64)),
+                .map(|x| x.map(|seconds| micros(within_years_0_to_9999(seconds)) as i64)),
         ))
     }
 }

@@ -130,8 +130,7 @@ fn database_format(format: &ValueFormat) -> ValueFormat {
         ValueFormat::Datetime {
             pattern, offset, ..
         } => {
-            // Fractions of a second only when the input had them.
-            let fraction = if pattern.contains('f') { "%.f" } else { "" };
+            let fraction = fraction_of(pattern);
             let zone = if offset.is_some() { "%:z" } else { "" };
             ValueFormat::Datetime {
                 pattern: format!("%Y-%m-%d %H:%M:%S{fraction}{zone}"),
@@ -141,6 +140,25 @@ fn database_format(format: &ValueFormat) -> ValueFormat {
             }
         }
         other => other.clone(),
+    }
+}
+
+/// The fraction of a second a datetime pattern writes, with as many digits: none when the
+/// input had none (`%.f`, which writes as many as the value needs, when it did not say).
+pub(super) fn fraction_of(pattern: &str) -> &'static str {
+    let digits = |count: &str| {
+        pattern.contains(&format!("%.{count}f")) || pattern.contains(&format!("%{count}f"))
+    };
+    if digits("3") {
+        "%.3f"
+    } else if digits("6") {
+        "%.6f"
+    } else if digits("9") || pattern.contains("%f") {
+        "%.9f"
+    } else if pattern.contains("%.f") {
+        "%.f"
+    } else {
+        ""
     }
 }
 
@@ -297,4 +315,29 @@ pub(super) fn create_table(
         ));
     }
     format!("CREATE TABLE {table_sql} (\n  {}\n)", parts.join(",\n  "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_gets_as_many_digits_of_a_second_as_the_input_wrote() {
+        assert_eq!(fraction_of("%Y-%m-%d %H:%M:%S%.3f"), "%.3f");
+        assert_eq!(fraction_of("%d/%m/%Y %H:%M:%S,%3f"), "%.3f");
+        assert_eq!(fraction_of("%Y-%m-%dT%H:%M:%S%.6f%:z"), "%.6f");
+        assert_eq!(fraction_of("%Y-%m-%d %H:%M:%S.%f"), "%.9f");
+        assert_eq!(fraction_of("%Y-%m-%d %H:%M:%S%.f"), "%.f");
+        assert_eq!(fraction_of("%Y-%m-%d %H:%M:%S"), "");
+        let input = ValueFormat::Datetime {
+            pattern: "%d.%m.%Y %H:%M:%S%.3f".into(),
+            date_only: false,
+            offset: None,
+            upper: false,
+        };
+        let ValueFormat::Datetime { pattern, .. } = database_format(&input) else {
+            panic!("a datetime stays one");
+        };
+        assert_eq!(pattern, "%Y-%m-%d %H:%M:%S%.3f");
+    }
 }
