@@ -818,3 +818,87 @@ fn refused_saying(schema: &Path, said: &[&str]) -> String {
     }
     stderr
 }
+
+/// A time of day stays a time in a typed output (Parquet `time64`, a database's `TIME`), not a
+/// timestamp on 1970-01-01, and a Parquet time column is read back as one.
+#[test]
+fn times_of_day_stay_times_in_typed_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("id,opens,closes\n");
+    for id in 1..=200 {
+        let (hour, minute) = (6 + id % 5, (id * 15) % 60);
+        text += &format!(
+            "{id},{hour:02}:{minute:02}:00,{:02}:{minute:02}:00\n",
+            hour + 8
+        );
+    }
+    std::fs::write(dir.path().join("shops.csv"), text).unwrap();
+    let schema = dir.path().join("s.yaml");
+    std::fs::write(
+        &schema,
+        "tables:\n  shops:\n    path: shops.csv\n    primary_key: id\n",
+    )
+    .unwrap();
+    let schema = schema.to_str().unwrap();
+    let pq = dir.path().join("pq");
+    succeeded(&dxsynth_output(&[
+        "run",
+        schema,
+        "-o",
+        pq.to_str().unwrap(),
+        "--format",
+        "parquet",
+        "-q",
+    ]));
+    let batches = read_parquet(&pq.join("shops.parquet"));
+    let schema_of = batches[0].schema();
+    let opens = schema_of.field_with_name("opens").unwrap().data_type();
+    assert_eq!(
+        opens,
+        &DataType::Time64(arrow_schema::TimeUnit::Microsecond)
+    );
+    let micros: Vec<i64> = (batches.iter())
+        .flat_map(|batch| {
+            let column = batch.column_by_name("opens").unwrap();
+            let column = column.as_primitive::<arrow_array::types::Time64MicrosecondType>();
+            column.iter().flatten().collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        micros
+            .iter()
+            .all(|&m| (6 * 3_600_000_000..11 * 3_600_000_000).contains(&m)),
+        "{:?}",
+        &micros[..5]
+    );
+    let db = dir.path().join("out.db");
+    succeeded(&dxsynth_output(&[
+        "run",
+        schema,
+        "-o",
+        &format!("sqlite:{}", db.display()),
+        "-q",
+    ]));
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let declared: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE name = 'shops'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert!(declared.contains("\"opens\" TIME"), "{declared}");
+    let first: String = conn
+        .query_row("SELECT opens FROM shops LIMIT 1", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(first.len(), 8, "{first}");
+    // The Parquet file as a source: its time column is read as times of day.
+    let again = dir.path().join("again.yaml");
+    std::fs::write(
+        &again,
+        "tables:\n  shops:\n    path: pq/shops.parquet\n    primary_key: id\n",
+    )
+    .unwrap();
+    let validate = succeeded(&dxsynth_output(&["validate", again.to_str().unwrap()]));
+    assert!(validate.contains("opens datetime (%H:%M:%S)"), "{validate}");
+}

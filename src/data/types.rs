@@ -55,6 +55,29 @@ pub enum ValueFormat {
 }
 
 impl ValueFormat {
+    /// Whether the format writes a time of day and no date (`%H:%M`, `%I:%M %p`): a typed
+    /// output holds it as a time, not as a timestamp on 1970-01-01.
+    pub fn is_time_of_day(&self) -> bool {
+        let ValueFormat::Datetime {
+            pattern,
+            date_only: false,
+            ..
+        } = self
+        else {
+            return false;
+        };
+        let specifiers: Vec<char> = pattern
+            .split('%')
+            .skip(1)
+            .filter_map(|rest| {
+                let flags = |c: char| c.is_ascii_digit() || "-_.:".contains(c);
+                rest.trim_start_matches(flags).chars().next()
+            })
+            .collect();
+        let has = |letters: &str| specifiers.iter().any(|c| letters.contains(*c));
+        has("HIkl") && !has("YyCmdebBhjFDUWVGgaAuwsc+x")
+    }
+
     /// Writes a value the way the input wrote values of this column; nulls are empty. A value
     /// the format cannot write (a datetime out of chrono's range) is empty too: see
     /// [`ValueFormat::try_write`] for the error.
@@ -1074,6 +1097,23 @@ pub fn parse_value(kind: ColumnKind, format: &ValueFormat, text: &str) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pattern_without_a_date_is_a_time_of_day() {
+        let format = |pattern: &str| ValueFormat::Datetime {
+            pattern: pattern.into(),
+            date_only: false,
+            offset: None,
+            upper: false,
+        };
+        for pattern in ["%H:%M", "%H:%M:%S%.3f", "%I:%M %p", "%-H.%M"] {
+            assert!(format(pattern).is_time_of_day(), "{pattern}");
+        }
+        for pattern in ["%Y-%m-%d %H:%M:%S", "%d/%m/%y %H:%M", "%b %e %H:%M", "%s"] {
+            assert!(!format(pattern).is_time_of_day(), "{pattern}");
+        }
+        assert!(!ValueFormat::Integer.is_time_of_day());
+    }
 
     #[test]
     fn integers_decimals_and_codes() {

@@ -13,7 +13,7 @@ use arrow_array::types::{
 use arrow_array::{Array, ArrayRef};
 use arrow_schema::{DataType, Field, TimeUnit};
 use base64::prelude::BASE64_STANDARD;
-use chrono::DateTime;
+use chrono::{DateTime, NaiveTime};
 use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use parquet::file::metadata::KeyValue;
 
@@ -208,7 +208,7 @@ fn kind_of(data_type: &DataType) -> Option<Option<ColumnKind>> {
         | Float64
         | Decimal128(_, _) => Some(ColumnKind::Numerical),
         Boolean => Some(ColumnKind::Boolean),
-        Date32 | Date64 | Timestamp(_, _) => Some(ColumnKind::Datetime),
+        Date32 | Date64 | Timestamp(_, _) | Time32(_) | Time64(_) => Some(ColumnKind::Datetime),
         Utf8 | LargeUtf8 | Utf8View => None,
         Dictionary(_, value) if kind_of(value) == Some(None) => Some(ColumnKind::Categorical),
         _ => return None,
@@ -267,6 +267,7 @@ fn append_text(array: &ArrayRef, cells: &mut Vec<Option<String>>) -> Result<(), 
             }
         }
         Timestamp(unit, _) => append_timestamps(array, *unit, cells)?,
+        Time32(_) | Time64(_) => append_times(array, cells)?,
         Utf8 => cells.extend(array.as_string::<i32>().iter().map(|v| v.and_then(cell))),
         LargeUtf8 => cells.extend(array.as_string::<i64>().iter().map(|v| v.and_then(cell))),
         Utf8View => cells.extend(array.as_string_view().iter().map(|v| v.and_then(cell))),
@@ -318,6 +319,58 @@ fn append_timestamps(
         cells.push(in_range(
             text.map(|(text, seconds)| (text, seconds / 86_400)),
         )?);
+    }
+    Ok(())
+}
+
+/// Appends a time-of-day array's values as text (`14:30:00`, a fraction only where there is
+/// one), whatever its unit.
+fn append_times(array: &ArrayRef, cells: &mut Vec<Option<String>>) -> Result<(), String> {
+    use arrow_array::types::{
+        Time32MillisecondType, Time32SecondType, Time64MicrosecondType, Time64NanosecondType,
+    };
+    let widen = |values: Vec<Option<i32>>| values.into_iter().map(|v| v.map(i64::from)).collect();
+    let (ticks, per_second): (Vec<Option<i64>>, i64) = match array.data_type() {
+        DataType::Time32(TimeUnit::Second) => (
+            widen(array.as_primitive::<Time32SecondType>().iter().collect()),
+            1,
+        ),
+        DataType::Time32(_) => (
+            widen(
+                array
+                    .as_primitive::<Time32MillisecondType>()
+                    .iter()
+                    .collect(),
+            ),
+            1_000,
+        ),
+        DataType::Time64(TimeUnit::Microsecond) => (
+            array
+                .as_primitive::<Time64MicrosecondType>()
+                .iter()
+                .collect(),
+            1_000_000,
+        ),
+        DataType::Time64(_) => (
+            array
+                .as_primitive::<Time64NanosecondType>()
+                .iter()
+                .collect(),
+            1_000_000_000,
+        ),
+        other => return Err(format!("cannot read Arrow type {other}")),
+    };
+    for t in ticks {
+        let time = t.map(|t| {
+            let seconds = u32::try_from(t.div_euclid(per_second)).ok();
+            let nanos = (t.rem_euclid(per_second) * (1_000_000_000 / per_second)) as u32;
+            seconds
+                .and_then(|seconds| NaiveTime::from_num_seconds_from_midnight_opt(seconds, nanos))
+        });
+        match time {
+            Some(None) => return Err(format!("a time of day out of range ({t:?} ticks)")),
+            time => cells.push(time.flatten().map(|t| t.format("%H:%M:%S%.f").to_string())),
+        }
     }
     Ok(())
 }

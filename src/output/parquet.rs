@@ -1,5 +1,6 @@
 //! Writing `<table>.parquet` per table: typed columns (integers, decimals as doubles, dates,
-//! microsecond timestamps, booleans, strings; categories dictionary-encoded), ZSTD compressed.
+//! microsecond timestamps and times of day, booleans, strings; categories dictionary-encoded),
+//! ZSTD compressed.
 //! As with CSV, the files are written into a staging folder beside the output folder that takes
 //! its place only when every table is written (`super::write_folder`).
 
@@ -10,7 +11,7 @@ use std::sync::Arc;
 use arrow_array::types::Int32Type;
 use arrow_array::{
     ArrayRef, BooleanArray, Date32Array, DictionaryArray, Float64Array, Int64Array, RecordBatch,
-    StringArray, TimestampMicrosecondArray,
+    StringArray, Time64MicrosecondArray, TimestampMicrosecondArray,
 };
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use indexmap::IndexMap;
@@ -167,6 +168,7 @@ fn data_type(column: &OutColumn<'_>) -> DataType {
             ValueFormat::Datetime {
                 date_only: true, ..
             } => DataType::Date32,
+            format if format.is_time_of_day() => DataType::Time64(TimeUnit::Microsecond),
             ValueFormat::Datetime { .. } => DataType::Timestamp(TimeUnit::Microsecond, None),
             ValueFormat::Boolean { .. } => DataType::Boolean,
             ValueFormat::Verbatim if column.kind == ColumnKind::Categorical => {
@@ -188,7 +190,7 @@ fn array(
     data_type: &DataType,
 ) -> Result<ArrayRef, String> {
     let data_type = data_type.clone();
-    if let DataType::Date32 | DataType::Timestamp(_, _) = data_type {
+    if let DataType::Date32 | DataType::Timestamp(_, _) | DataType::Time64(_) = data_type {
         return Ok(datetimes(column, rows, &data_type));
     }
     let first = first_row + rows.start;
@@ -246,7 +248,7 @@ fn array(
 }
 
 /// Dates (days) or timestamps (microseconds) since 1970, from the values' seconds, within the
-/// years 0 to 9999 as CSV writes them.
+/// years 0 to 9999 as CSV writes them; times of day (microseconds since midnight).
 fn datetimes(
     column: &OutColumn<'_>,
     rows: std::ops::Range<usize>,
@@ -277,6 +279,11 @@ fn datetimes(
         Arc::new(Date32Array::from_iter(numbers.into_iter().map(|x| {
             x.map(|seconds| (within_years_0_to_9999(seconds) / 86_400.0).floor() as i32)
         })))
+    } else if let DataType::Time64(_) = data_type {
+        // A time of day counts from 1970-01-01 00:00: its microseconds into its day.
+        Arc::new(Time64MicrosecondArray::from_iter(numbers.into_iter().map(
+            |x| x.map(|seconds| (micros(seconds.rem_euclid(86_400.0)) as i64).min(86_399_999_999)),
+        )))
     } else {
         Arc::new(TimestampMicrosecondArray::from_iter(
             numbers

@@ -115,8 +115,8 @@ fn role_of<'a>(table: &'a SyntheticTable, name: &str) -> Role<'a> {
     }
 }
 
-/// Datetimes as ISO text (in UTC, or in the input's offset when it wrote one); everything else
-/// as the input wrote it.
+/// Datetimes as ISO text (in UTC, or in the input's offset when it wrote one), a time of day as
+/// `HH:MM:SS`; everything else as the input wrote it.
 fn database_format(format: &ValueFormat) -> ValueFormat {
     match format {
         ValueFormat::Datetime {
@@ -127,6 +127,14 @@ fn database_format(format: &ValueFormat) -> ValueFormat {
             offset: None,
             upper: false,
         },
+        format @ ValueFormat::Datetime { pattern, .. } if format.is_time_of_day() => {
+            ValueFormat::Datetime {
+                pattern: format!("%H:%M:%S{}", fraction_of(pattern)),
+                date_only: false,
+                offset: None,
+                upper: false,
+            }
+        }
         ValueFormat::Datetime {
             pattern, offset, ..
         } => {
@@ -220,6 +228,7 @@ impl OutColumn<'_> {
                 ValueFormat::Datetime {
                     date_only: true, ..
                 } => "DATE",
+                format if format.is_time_of_day() => "TIME",
                 ValueFormat::Datetime {
                     offset: Some(_), ..
                 } if postgres => "TIMESTAMPTZ",
