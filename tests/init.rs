@@ -502,7 +502,7 @@ fn a_file_the_schema_cannot_take_is_left_out_and_the_rest_inferred() {
 }
 
 /// A folder (or a FIFO, on Unix) named like a CSV file is left out as what it is, not listed
-/// among the files that are "not .csv files".
+/// among the files that are not tables.
 #[test]
 fn a_folder_named_like_a_csv_file_is_left_out_as_a_folder() {
     let data = folder(SHOP);

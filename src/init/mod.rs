@@ -1,4 +1,5 @@
-//! `dxsynth init`: a schema inferred from a folder of CSV files, with every key explained.
+//! `dxsynth init`: a schema inferred from a folder of CSV, TSV or Parquet files, with every key
+//! explained.
 //!
 //! One table per CSV file. For each table, inference finds:
 //!
@@ -54,7 +55,7 @@ pub use yaml::render;
 use profile::TableProfile;
 use sequence::Counts;
 
-/// Infers a schema from the CSV files of `dir`. Files that cannot be tables are left out with
+/// Infers a schema from the data files (CSV, TSV, Parquet) of `dir`. Files that cannot be tables are left out with
 /// the reason; a folder without any usable CSV file is an error.
 pub fn infer(dir: &Path) -> Result<Inferred> {
     let listing = scan::list(dir)?;

@@ -37,7 +37,7 @@ fn header(out: &mut String, inferred: &Inferred) {
     comment(
         out,
         0,
-        &format!("Schema inferred by `dxsynth init` from the CSV files in `{dir}`."),
+        &format!("Schema inferred by `dxsynth init` from the data files in `{dir}`."),
     );
     comment(
         out,
@@ -52,13 +52,13 @@ fn header(out: &mut String, inferred: &Inferred) {
             out,
             0,
             &format!(
-                "Not tables (not .csv files): {}",
+                "Not tables (not .csv, .tsv or .parquet files): {}",
                 inferred.ignored.join(", ")
             ),
         );
     }
     if !inferred.skipped.is_empty() {
-        comment(out, 0, "CSV files left out:");
+        comment(out, 0, "Files left out:");
         for skipped in &inferred.skipped {
             bullet(out, 0, &format!("{}: {}", skipped.file, skipped.reason));
         }
