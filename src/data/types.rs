@@ -709,6 +709,11 @@ fn numeric_format<'a>(values: impl Values<'a>) -> Option<ValueFormat> {
     if !values.clone().all(|v| parse_number(v).is_some()) {
         return None;
     }
+    // Identifiers (hashes, account numbers), not quantities: a 64-bit float would round them,
+    // and a typed output's integers cannot hold the longest.
+    if values.clone().any(crate::input::is_long_integer) {
+        return None;
+    }
     if let Some(format) = scientific_format(values.clone()) {
         return Some(format);
     }
@@ -1097,6 +1102,22 @@ pub fn parse_value(kind: ColumnKind, format: &ValueFormat, text: &str) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_numbers_too_long_for_a_float_are_identifiers_not_numbers() {
+        let (kind, format) = infer_kind(&["18446744073709551615", "5694871498841892311", "12"]);
+        assert_ne!(kind, ColumnKind::Numerical);
+        assert_eq!(format, ValueFormat::Verbatim);
+        // Fifteen digits a float holds exactly; decimals are amounts.
+        assert_eq!(
+            infer_kind(&["999999999999999", "-12"]),
+            (ColumnKind::Numerical, ValueFormat::Integer)
+        );
+        assert_eq!(
+            infer_kind(&["12345678901234567.5", "1.5"]).0,
+            ColumnKind::Numerical
+        );
+    }
 
     #[test]
     fn a_pattern_without_a_date_is_a_time_of_day() {

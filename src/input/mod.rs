@@ -105,10 +105,17 @@ pub fn read_table(def: &TableDef) -> Read {
 /// schema gives none and the column is not a key.
 pub fn hinted(def: &TableDef, text: &TextTable) -> TableDef {
     let mut hinted = def.clone();
-    for (name, kind) in text.header.iter().zip(&text.kinds) {
+    for (index, (name, kind)) in text.header.iter().zip(&text.kinds).enumerate() {
+        // Whole numbers too long for a 64-bit float (`numeric(30)`, `uint64`) are read as the
+        // identifiers they are, as in a CSV file.
+        let long = || {
+            let cells = text.cells.get(index).into_iter().flatten().flatten();
+            *kind == Some(ColumnKind::Numerical) && cells.into_iter().any(|c| is_long_integer(c))
+        };
         if let Some(kind) = kind
             && !def.columns.contains_key(name)
             && !def.is_key(name)
+            && !long()
         {
             hinted
                 .columns
@@ -116,6 +123,16 @@ pub fn hinted(def: &TableDef, text: &TextTable) -> TableDef {
         }
     }
     hinted
+}
+
+/// The most digits of a whole number a 64-bit float holds exactly (2^53 has 16).
+const EXACT_INTEGER_DIGITS: usize = 15;
+
+/// Whether `text` is a whole number of more digits than a 64-bit float holds exactly
+/// ([`EXACT_INTEGER_DIGITS`]): read as a number it would be rounded.
+pub fn is_long_integer(text: &str) -> bool {
+    let digits = text.trim().trim_start_matches(['-', '+']);
+    digits.len() > EXACT_INTEGER_DIGITS && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn table_name(def: &TableDef) -> String {
@@ -369,6 +386,33 @@ mod tests {
             err.starts_with("row 3, column `x` holds -Infinity"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_numerical_type_does_not_hold_whole_numbers_too_long_for_a_float() {
+        let cells = |values: &[&str]| values.iter().map(|v| Some(v.to_string())).collect();
+        let text = TextTable {
+            header: vec!["big".into(), "small".into()],
+            lines: vec![1, 2],
+            cells: vec![
+                cells(&["9419896365199850903437312", "7"]),
+                cells(&["1", "2"]),
+            ],
+            kinds: vec![Some(ColumnKind::Numerical); 2],
+            warnings: Vec::new(),
+        };
+        let schema = "tables:\n  t:\n    path: t.csv\n";
+        let def: TableDef = crate::schema::Schema::parse(
+            schema,
+            std::path::Path::new("s.yaml"),
+            std::path::Path::new("."),
+        )
+        .expect("a schema")
+        .tables
+        .remove(0);
+        let hinted = hinted(&def, &text);
+        assert!(!hinted.columns.contains_key("big"));
+        assert!(hinted.columns.contains_key("small"));
     }
 
     #[test]
