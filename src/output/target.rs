@@ -73,10 +73,10 @@ impl Target {
     }
 
     /// Refuses, before any work, a target that holds a file a model was trained on (one of
-    /// `marks`) where generation would write or remove the file of one of `tables` (with how
-    /// each is written, which names its file), an SQLite
-    /// database that is such a file, or a PostgreSQL database that is one of `databases`: the
-    /// real data, whatever folder it now lies in or URI names it.
+    /// `marks`) where generation would write or remove the file of one of `tables` (each with
+    /// how it is written, which names its file), an SQLite database that is such a file, or a
+    /// PostgreSQL database that is one of `databases`: the real data, whatever folder it now
+    /// lies in or URI names it.
     pub fn refuse_marked<'a>(
         &self,
         tables: impl IntoIterator<Item = (&'a str, &'a Dialect)>,
