@@ -388,6 +388,37 @@ fn an_error_while_rows_stream_in_says_what_it_is() {
     assert!(stderr.contains("invalid byte sequence"), "{stderr}");
 }
 
+/// A table whose name the catalogue cannot take (a dot in it, read as a schema's) is left out
+/// of `init` with the reason; the others are read (one such table made `init` read none).
+#[test]
+fn init_leaves_out_a_table_it_cannot_describe_and_reads_the_rest() {
+    let Some(uri) = database("dx_dotted") else {
+        return;
+    };
+    client(&uri)
+        .batch_execute(
+            "CREATE TABLE \"my.table\" (id int PRIMARY KEY, v text); \
+             INSERT INTO \"my.table\" SELECT i, 'a' FROM generate_series(1, 20) i; \
+             CREATE TABLE good (id int PRIMARY KEY, n int); \
+             INSERT INTO good SELECT i, i % 7 FROM generate_series(1, 50) i",
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("s.yaml");
+    succeeded(&dxsynth_output(&[
+        "init",
+        &uri,
+        "-o",
+        schema.to_str().unwrap(),
+    ]));
+    let text = std::fs::read_to_string(&schema).unwrap();
+    assert!(text.contains("  good:"), "{text}");
+    assert!(
+        text.contains("my.table: its declarations cannot be read"),
+        "{text}"
+    );
+}
+
 /// A table large enough to come in parts (past 65,536 rows) is copied part by part into the
 /// one transaction: every row arrives, its keys count on across parts, and its sequence moves
 /// past the last one.

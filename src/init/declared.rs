@@ -26,7 +26,12 @@ pub fn infer(location: &Location) -> Result<Inferred> {
         crate::input::catalogue(location).map_err(|message| unreadable(location, message))?;
     let db_names: Vec<String> = catalogue.tables.iter().map(|t| t.name.clone()).collect();
     let reads = crate::input::read_database(location, &db_names);
-    let mut skipped = Vec::new();
+    let mut skipped: Vec<Skipped> = (catalogue.unreadable.iter())
+        .map(|(table, reason)| Skipped {
+            file: table.clone(),
+            reason: format!("its declarations cannot be read: {reason}"),
+        })
+        .collect();
     let mut loaded: Vec<(
         &CatalogueTable,
         String,

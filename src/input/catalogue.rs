@@ -8,6 +8,9 @@ use crate::schema::ColumnKind;
 pub struct Catalogue {
     /// Every ordinary table.
     pub tables: Vec<CatalogueTable>,
+    /// Tables whose declarations could not be read, with why: left out, not a reason to read
+    /// none of the others.
+    pub unreadable: Vec<(String, String)>,
 }
 
 /// One table as the catalogue declares it.

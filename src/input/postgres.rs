@@ -106,12 +106,25 @@ pub fn catalogue(location: &PgLocation) -> Result<Catalogue, String> {
         )
         .map_err(fail)?;
     let mut tables = Vec::new();
+    let mut unreadable = Vec::new();
     for row in rows {
         let name: String = row.get(0);
-        tables.push(describe_table(&mut transaction, &name)?);
+        // A table the catalogue cannot describe (a name with a dot, read as a schema's) is left
+        // out; its error is undone to a savepoint, or the transaction would refuse the rest.
+        let mut savepoint = transaction.savepoint("describe").map_err(fail)?;
+        match describe_table(&mut savepoint, &name) {
+            Ok(table) => {
+                savepoint.commit().map_err(fail)?;
+                tables.push(table);
+            }
+            Err(reason) => {
+                savepoint.rollback().map_err(fail)?;
+                unreadable.push((name, reason));
+            }
+        }
     }
     transaction.commit().map_err(fail)?;
-    Ok(Catalogue { tables })
+    Ok(Catalogue { tables, unreadable })
 }
 
 /// The columns of a table's primary key, in the key's order (none: no key declared).

@@ -52,7 +52,10 @@ pub fn catalogue(path: &Path) -> Result<Catalogue, String> {
         .into_iter()
         .map(|name| describe(&conn, &name))
         .collect::<Result<Vec<_>, String>>()?;
-    Ok(Catalogue { tables })
+    Ok(Catalogue {
+        tables,
+        unreadable: Vec::new(),
+    })
 }
 
 fn describe(conn: &Connection, table: &str) -> Result<CatalogueTable, String> {
