@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::Int64Type;
+use arrow_array::types::{Int64Type, Time64MicrosecondType, TimestampMicrosecondType};
 use arrow_schema::DataType;
 
 fn shop() -> PathBuf {
@@ -290,14 +290,19 @@ fn read_parquet(path: &Path) -> Vec<arrow_array::RecordBatch> {
 }
 
 fn int64_column(batches: &[arrow_array::RecordBatch], name: &str) -> Vec<Option<i64>> {
+    primitive_column::<Int64Type>(batches, name)
+}
+
+/// The values of a column of primitive type `T` across `batches`, nulls included.
+fn primitive_column<T: arrow_array::types::ArrowPrimitiveType>(
+    batches: &[arrow_array::RecordBatch],
+    name: &str,
+) -> Vec<Option<T::Native>> {
     batches
         .iter()
         .flat_map(|batch| {
             let column = batch.column_by_name(name).unwrap();
-            column
-                .as_primitive::<Int64Type>()
-                .iter()
-                .collect::<Vec<_>>()
+            column.as_primitive::<T>().iter().collect::<Vec<_>>()
         })
         .collect()
 }
@@ -346,13 +351,11 @@ fn parquet_out_is_typed_compressed_and_reads_back_in() {
     assert_eq!(customers.len() as i64, max);
     // Datetimes written in whole seconds, as the real ones are (a drawn one has any fraction).
     let shipments = read_parquet(&out.join("shipments.parquet"));
-    let shipped: Vec<i64> = (shipments.iter())
-        .flat_map(|batch| {
-            let column = batch.column_by_name("shipped_at").unwrap();
-            let column = column.as_primitive::<arrow_array::types::TimestampMicrosecondType>();
-            column.iter().flatten().collect::<Vec<_>>()
-        })
-        .collect();
+    let shipped: Vec<i64> =
+        (primitive_column::<TimestampMicrosecondType>(&shipments, "shipped_at"))
+            .into_iter()
+            .flatten()
+            .collect();
     assert!(shipped.len() > 100);
     assert!(
         shipped.iter().all(|micros| micros % 1_000_000 == 0),
@@ -857,12 +860,9 @@ fn times_of_day_stay_times_in_typed_outputs() {
         opens,
         &DataType::Time64(arrow_schema::TimeUnit::Microsecond)
     );
-    let micros: Vec<i64> = (batches.iter())
-        .flat_map(|batch| {
-            let column = batch.column_by_name("opens").unwrap();
-            let column = column.as_primitive::<arrow_array::types::Time64MicrosecondType>();
-            column.iter().flatten().collect::<Vec<_>>()
-        })
+    let micros: Vec<i64> = (primitive_column::<Time64MicrosecondType>(&batches, "opens"))
+        .into_iter()
+        .flatten()
         .collect();
     assert!(
         micros
