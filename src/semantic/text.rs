@@ -927,25 +927,36 @@ mod tests {
         );
     }
 
+    /// `count` values of `each` words of a vocabulary of `words` (`stem0`, `stem1`, ...), none
+    /// twice in a value.
+    fn distinct_words(
+        stem: &str,
+        (words, each): (usize, usize),
+        count: usize,
+        rng: &mut SynthRng,
+    ) -> Vec<String> {
+        let vocabulary: Vec<String> = (0..words).map(|i| format!("{stem}{i}")).collect();
+        (0..count)
+            .map(|_| {
+                let mut picked: Vec<&str> = Vec::new();
+                while picked.len() < each {
+                    let word = vocabulary[rng.random_range(0..vocabulary.len())].as_str();
+                    if !picked.contains(&word) {
+                        picked.push(word);
+                    }
+                }
+                picked.join(" ")
+            })
+            .collect()
+    }
+
     /// Planted part names: five of twenty colours, none twice in a name (as TPC-H's). Drawn
     /// word by word, names repeated a colour; kept distinct, none does. Comments that repeat
     /// a word now and then are drawn as before.
     #[test]
     fn words_no_real_value_repeats_are_not_repeated_in_a_drawn_one() {
-        let colours: Vec<String> = (0..20).map(|i| format!("colour{i}")).collect();
         let mut rng = rng_for(3, "names");
-        let names: Vec<String> = (0..600)
-            .map(|_| {
-                let mut picked: Vec<&str> = Vec::new();
-                while picked.len() < 5 {
-                    let colour = colours[rng.random_range(0..colours.len())].as_str();
-                    if !picked.contains(&colour) {
-                        picked.push(colour);
-                    }
-                }
-                picked.join(" ")
-            })
-            .collect();
+        let names = distinct_words("colour", (20, 5), 600, &mut rng);
         let model = WordModel::train(names.iter().map(String::as_str), 5).expect("words");
         assert!(model.distinct);
         let repeats = |model: &WordModel, rng: &mut SynthRng| {
@@ -975,20 +986,8 @@ mod tests {
     /// of 60 of 400 words, none twice in a real value: none twice in a drawn one either.
     #[test]
     fn long_values_without_repeated_words_are_drawn_without_them() {
-        let vocabulary: Vec<String> = (0..400).map(|i| format!("w{i}")).collect();
         let mut rng = rng_for(5, "long");
-        let values: Vec<String> = (0..300)
-            .map(|_| {
-                let mut picked: Vec<&str> = Vec::new();
-                while picked.len() < 60 {
-                    let word = vocabulary[rng.random_range(0..vocabulary.len())].as_str();
-                    if !picked.contains(&word) {
-                        picked.push(word);
-                    }
-                }
-                picked.join(" ")
-            })
-            .collect();
+        let values = distinct_words("w", (400, 60), 300, &mut rng);
         let model = WordModel::train(values.iter().map(String::as_str), 5).expect("words");
         assert!(model.distinct);
         let mut text = String::new();
