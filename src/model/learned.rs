@@ -1449,8 +1449,9 @@ const GRID_VALUES: usize = 64;
 /// The share of real rows the frequent values must hold for a column to be put on them.
 const GRID_COVER: f64 = 0.95;
 
-/// The datetime steps tried, in seconds, largest first.
-const DATETIME_STEPS: [f64; 3] = [86_400.0, 3_600.0, 60.0];
+/// The datetime steps tried, in seconds, largest first: days, hours, the half and quarter
+/// hours and five minutes timetables and bookings keep to, minutes.
+const DATETIME_STEPS: [f64; 7] = [86_400.0, 3_600.0, 1_800.0, 900.0, 600.0, 300.0, 60.0];
 
 impl Grid {
     /// The grid of a column's real values (`Free` for text, or no pattern).
@@ -2399,6 +2400,16 @@ mod tests {
         );
         assert_eq!(grid(ColumnKind::Datetime, hours(1.0).collect()), Grid::Free);
         assert_eq!(Grid::Step(3_600.0).put(5_000.0), 3_600.0);
+        // Opening hours on the quarter hour, bookings every half hour.
+        let quarters = (0..100).map(|i| f64::from(i) * 3_600.0 + f64::from(i % 4) * 900.0);
+        let quarters = grid(ColumnKind::Datetime, quarters.collect());
+        assert_eq!(quarters, Grid::Step(900.0));
+        assert_eq!(
+            quarters.put(7.0 * 3_600.0 + 9.0 * 60.0),
+            7.0 * 3_600.0 + 900.0
+        );
+        let halves = hours(1_800.0).collect();
+        assert_eq!(grid(ColumnKind::Datetime, halves), Grid::Step(1_800.0));
         // Knots in mph: 20 values, 3 rows of a rare one (1.5% of the rows): the frequent ones.
         let mut speeds: Vec<f64> = (0..200).map(|i| f64::from(i % 20) * 1.15078).collect();
         speeds.extend([100.5; 3]);
