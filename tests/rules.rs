@@ -1206,14 +1206,15 @@ fn a_product_across_a_key_is_found_kept_and_switched_off() {
     assert!(text.contains("found in the data, not declared"), "{text}");
 }
 
-/// Writes planted invoices whose `total` is the sum of their lines' quantity × price, whose
-/// `line_count` is their number of lines and whose `status` is `paid` when all their lines'
-/// `state` is `paid`, `open` when none is, else `part`; each with notes (a second child, listed
+/// Writes planted invoices whose `total` is the sum of their lines' quantity × price (and
+/// `grand` that total plus `shipping`), whose `line_count` is their number of lines and whose
+/// `status` is `paid` when all their lines' `state` is `paid`, `open` when none is, else
+/// `part`; each with notes (a second child, listed
 /// before the lines so it is made while the invoices wait for their totals); `rules` is the
 /// lines' rules section. Returns the schema's path.
 fn plant_invoices(dir: &Path, rules: &str) -> std::path::PathBuf {
     let mut rng = dxsynth::sampling::rng_for(SEED, "planted invoice totals");
-    let mut invoices = String::from("invoice_id,issued,total,line_count,status\n");
+    let mut invoices = String::from("invoice_id,issued,total,shipping,grand,line_count,status\n");
     let mut notes = String::from("note_id,invoice_id,words\n");
     let mut lines = String::from("line_id,invoice_id,quantity,price,state\n");
     let (mut line, mut note) = (0, 0);
@@ -1242,10 +1243,13 @@ fn plant_invoices(dir: &Path, rules: &str) -> std::path::PathBuf {
             let _ = writeln!(notes, "{note},{invoice},{}", rng.random_range(3..40));
         }
         let day = rng.random_range(1..=28);
-        let total = format!("{}.{:02}", cents / 100, cents % 100);
+        let shipping = [0, 499, 999][rng.random_range(0..3)];
+        let amount = |cents: i32| format!("{}.{:02}", cents / 100, cents % 100);
+        let (total, grand) = (amount(cents), amount(cents + shipping));
+        let shipping = amount(shipping);
         let _ = writeln!(
             invoices,
-            "{invoice},2024-03-{day:02},{total},{count},{status}"
+            "{invoice},2024-03-{day:02},{total},{shipping},{grand},{count},{status}"
         );
     }
     for (name, text) in [("invoices", invoices), ("notes", notes), ("lines", lines)] {
@@ -1320,6 +1324,16 @@ fn statuses_kept(out: &Path) -> f64 {
     kept.count() as f64 / with_lines.len() as f64
 }
 
+/// The share of an output's invoices whose `grand` is their total plus their shipping.
+fn grand_totals_kept(out: &Path) -> f64 {
+    let invoices = common::Csv::read(&out.join("invoices.csv"));
+    let column = |name: &str| common::numbers(&invoices.column(name));
+    let (totals, shipping, grand) = (column("total"), column("shipping"), column("grand"));
+    let rows = totals.len();
+    let kept = (0..rows).filter(|&row| (totals[row] + shipping[row] - grand[row]).abs() < 0.005);
+    kept.count() as f64 / rows as f64
+}
+
 /// The share of an output's invoices whose total and line count agree with their lines.
 fn totals_kept(out: &Path) -> (f64, f64) {
     let sums = invoice_sums(out);
@@ -1359,7 +1373,8 @@ fn the_summary_names_each_tables_own_file_when_a_parent_waits_for_its_child() {
 /// A parent's total over its rows in a child table, its count of them and a status that
 /// follows from their states are found, kept in every synthetic parent whether the child is
 /// made whole or written part by part through its temporary file (scaled up), and into a
-/// database whose foreign keys hold; switched off, the model alone does not keep a total.
+/// database whose foreign keys hold; the parent's own sum of that total and another column is
+/// worked out again from it each time; switched off, the model alone does not keep a total.
 #[test]
 fn a_parents_total_count_and_status_of_its_rows_are_found_and_kept() {
     let dir = tempfile::tempdir().unwrap();
@@ -1388,6 +1403,7 @@ fn a_parents_total_count_and_status_of_its_rows_are_found_and_kept() {
     );
     assert_eq!(totals_kept(out.path()), (1.0, 1.0));
     assert_eq!(statuses_kept(out.path()), 1.0);
+    assert_eq!(grand_totals_kept(out.path()), 1.0);
 
     // 70,000 lines or so: more than a table held in memory in one part.
     let scaled = tempfile::tempdir().unwrap();
@@ -1399,6 +1415,7 @@ fn a_parents_total_count_and_status_of_its_rows_are_found_and_kept() {
     assert!(lines > 65_536, "{lines} lines");
     assert_eq!(totals_kept(scaled.path()), (1.0, 1.0));
     assert_eq!(statuses_kept(scaled.path()), 1.0);
+    assert_eq!(grand_totals_kept(scaled.path()), 1.0);
 
     let db = out.path().join("copy.db");
     let target = format!("sqlite:{}", db.display());
@@ -1416,7 +1433,8 @@ fn a_parents_total_count_and_status_of_its_rows_are_found_and_kept() {
          s, count(*) n FROM lines GROUP BY invoice_id) l USING (invoice_id) \
          WHERE abs(i.total - coalesce(l.s, 0)) >= 0.005 OR i.line_count != coalesce(l.n, 0) \
          OR (l.n > 0 AND i.status != (SELECT CASE WHEN min(state) = max(state) THEN \
-         min(state) ELSE 'part' END FROM lines WHERE lines.invoice_id = i.invoice_id))",
+         min(state) ELSE 'part' END FROM lines WHERE lines.invoice_id = i.invoice_id)) \
+         OR abs(i.total + i.shipping - i.grand) >= 0.005",
     );
     assert_eq!(broken, 0);
     assert_eq!(count("SELECT count(*) FROM pragma_foreign_key_check"), 0);

@@ -15,7 +15,7 @@ use super::{Done, Sink, SyntheticTable, parts};
 use crate::error::Result;
 use crate::plan::Generation;
 use crate::rules::totals::Totals;
-use crate::rules::{Col, RuleKind};
+use crate::rules::{Col, Rule, RuleKind};
 use crate::schema::ForeignKey;
 use crate::targets::Targets;
 use crate::train::{Models, TrainedTable};
@@ -45,6 +45,8 @@ struct Queued {
 pub(super) struct Waiting {
     /// Each parent whose totals a later table keeps: the plan position of the last such table.
     until: HashMap<String, usize>,
+    /// The rules of each parent that waits ([`Totals::following`] reads them).
+    rules: HashMap<String, Vec<Rule>>,
     queue: Vec<Queued>,
 }
 
@@ -66,8 +68,13 @@ impl Waiting {
                 until.insert(key.parent.clone(), index);
             }
         }
+        let rules = until
+            .keys()
+            .filter_map(|parent| Some((parent.clone(), models.tables.get(parent)?.rules.clone())))
+            .collect();
         Waiting {
             until,
+            rules,
             queue: Vec::new(),
         }
     }
@@ -77,6 +84,7 @@ impl Waiting {
     pub fn none() -> Waiting {
         Waiting {
             until: HashMap::new(),
+            rules: HashMap::new(),
             queue: Vec::new(),
         }
     }
@@ -110,7 +118,8 @@ impl Waiting {
             return None;
         }
         let rows = done.get(&key.parent)?.rows;
-        Totals::new(&trained.rules, &key.parent, rows)
+        let parent_rules = self.rules.get(&key.parent).map_or(&[][..], Vec::as_slice);
+        Totals::new(&trained.rules, &key.parent, rows).map(|totals| totals.following(parent_rules))
     }
 
     /// Adds up the totals `table` (made whole by `trained`, its sequences under `key`) keeps in

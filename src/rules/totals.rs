@@ -374,6 +374,20 @@ fn is_rate(column: &Column) -> bool {
 /// the parent's columns.
 pub struct Totals {
     kept: Vec<Kept>,
+    /// The parent's own sums and products that read a column written here, in the order they
+    /// are worked out again ([`Totals::following`]).
+    following: Vec<Following>,
+}
+
+/// A rule of the parent's own rows deriving a column from one the totals write (`total =
+/// subtotal + shipping`, `subtotal` the sum of the lines): the parent was drawn obeying it with
+/// the subtotal it drew, so once the totals are in, the column is worked out again from them,
+/// or nearly every row breaks it.
+struct Following {
+    target: String,
+    terms: Vec<String>,
+    /// A product of its terms, else a sum.
+    product: bool,
 }
 
 /// One rule's state over the parent's rows.
@@ -422,7 +436,52 @@ impl Totals {
                 _ => None,
             })
             .collect();
-        (!kept.is_empty()).then_some(Totals { kept })
+        (!kept.is_empty()).then_some(Totals {
+            kept,
+            following: Vec::new(),
+        })
+    }
+
+    /// These totals with the parent's own sums and products (`rules`: the parent table's) that
+    /// read a column they write, directly or through another such rule, worked out again as
+    /// the totals are put: the rule's total follows from its terms again. A rule whose total
+    /// is itself written here is left to the totals.
+    pub fn following(mut self, rules: &[Rule]) -> Totals {
+        let mut written: Vec<String> = self.kept.iter().map(|kept| kept.column().clone()).collect();
+        fn derived(kind: &RuleKind) -> Option<(&String, Vec<String>, bool)> {
+            match kind {
+                RuleKind::Sum {
+                    total,
+                    a,
+                    b,
+                    clock: false,
+                    c,
+                } => {
+                    let terms = [Some(a), Some(b), c.as_ref()].into_iter().flatten();
+                    Some((total, terms.cloned().collect::<Vec<_>>(), false))
+                }
+                RuleKind::Product { total, a, b } => {
+                    Some((total, vec![a.clone(), b.clone()], true))
+                }
+                _ => None,
+            }
+        }
+        let mut pending: Vec<(&String, Vec<String>, bool)> = rules
+            .iter()
+            .filter_map(|rule| derived(&rule.kind))
+            .collect();
+        while let Some(at) = pending.iter().position(|(target, terms, _)| {
+            !written.contains(target) && terms.iter().any(|term| written.contains(term))
+        }) {
+            let (target, terms, product) = pending.remove(at);
+            written.push(target.clone());
+            self.following.push(Following {
+                target: target.clone(),
+                terms,
+                product,
+            });
+        }
+        self
     }
 
     /// The child's columns the totals and values read.
@@ -480,9 +539,7 @@ impl Totals {
     /// the parent keeps its drawn value). A column that is not there, or freed, is left alone.
     pub fn put(&self, columns: &mut [Column], first: usize) {
         for kept in &self.kept {
-            let name = match kept {
-                Kept::Sum { column, .. } | Kept::Values { column, .. } => column,
-            };
+            let name = kept.column();
             let Some(column) = columns.iter_mut().find(|c| &c.name == name) else {
                 continue;
             };
@@ -506,6 +563,50 @@ impl Totals {
                     }
                 }
             }
+        }
+        for following in &self.following {
+            following.work_out(columns);
+        }
+    }
+}
+
+impl Following {
+    /// Works the target out again in every row of `columns` whose terms all hold numbers, on
+    /// the target's grid; left alone where a column is not there (or freed).
+    fn work_out(&self, columns: &mut [Column]) {
+        let index = |name: &String| columns.iter().position(|c| &c.name == name);
+        let (Some(target), Some(terms)) = (
+            index(&self.target),
+            self.terms.iter().map(index).collect::<Option<Vec<usize>>>(),
+        ) else {
+            return;
+        };
+        let rows = columns[target].values.len();
+        if terms.iter().any(|&term| columns[term].values.len() != rows) {
+            return;
+        }
+        let step = unit(&columns[target]);
+        for row in 0..rows {
+            let numbers = terms
+                .iter()
+                .map(|&term| columns[term].values[row].as_number());
+            let Some(numbers) = numbers.collect::<Option<Vec<f64>>>() else {
+                continue;
+            };
+            let x = match self.product {
+                true => numbers.iter().product(),
+                false => numbers.iter().sum(),
+            };
+            columns[target].values[row] = Value::Number(on_step(x, step));
+        }
+    }
+}
+
+impl Kept {
+    /// The parent's column it writes.
+    fn column(&self) -> &String {
+        match self {
+            Kept::Sum { column, .. } | Kept::Values { column, .. } => column,
         }
     }
 }
@@ -843,5 +944,73 @@ mod tests {
             .collect();
         // 10 × 1.2 + 1.004 on cents; none for the second; 2.5 (the empty tax adds nothing).
         assert_eq!(values, vec![13.0, 0.0, 2.5]);
+    }
+
+    /// A parent's sum and product that read a column the totals write, directly or through
+    /// each other, are worked out again on their grids once the totals are in; one whose total
+    /// the totals write, or reading nothing they write, is left alone.
+    #[test]
+    fn the_parents_own_sums_and_products_follow_the_totals_put() {
+        let rule = |kind: RuleKind| Rule {
+            kind,
+            support: 3,
+            holding: 3,
+            origin: Origin::Found,
+            gaps: Vec::new(),
+        };
+        let child_total = rule(RuleKind::ChildTotal {
+            total: total("subtotal"),
+            term: ChildTerm {
+                amount: Some("price".into()),
+                ..ChildTerm::default()
+            },
+        });
+        let sum = |total: &str, a: &str, b: &str| {
+            rule(RuleKind::Sum {
+                total: total.into(),
+                a: a.into(),
+                b: b.into(),
+                clock: false,
+                c: None,
+            })
+        };
+        let parent_rules = [
+            // Listed before the sum it reads: worked out after it all the same.
+            rule(RuleKind::Product {
+                total: "doubled".into(),
+                a: "grand".into(),
+                b: "two".into(),
+            }),
+            sum("grand", "subtotal", "shipping"),
+            sum("subtotal", "shipping", "two"),
+            sum("other", "shipping", "two"),
+        ];
+        let mut totals = Totals::new(std::slice::from_ref(&child_total), "invoices", 2)
+            .expect("a total")
+            .following(&parent_rules);
+        totals.add(
+            &[column("price", cents(), vec![1.1, 2.2, 5.0])],
+            &[Some(0), Some(0), Some(1)],
+        );
+        let whole = ValueFormat::Integer;
+        let mut columns = vec![
+            column("subtotal", cents(), vec![50.0, 60.0]),
+            column("shipping", cents(), vec![4.99, 0.0]),
+            column("grand", cents(), vec![54.99, 60.0]),
+            column("two", whole.clone(), vec![2.0, 2.0]),
+            column("doubled", whole, vec![110.0, 120.0]),
+            column("other", cents(), vec![7.0, 7.0]),
+        ];
+        columns[1].values[1] = Value::Null;
+        totals.put(&mut columns, 0);
+        let numbers = |at: usize| -> Vec<Option<f64>> {
+            columns[at].values.iter().map(Value::as_number).collect()
+        };
+        assert_eq!(numbers(0), [Some(3.3), Some(5.0)], "the totals");
+        // 3.3 + 4.99; the second row's empty shipping leaves its drawn value.
+        assert_eq!(numbers(2), [Some(8.29), Some(60.0)]);
+        // 8.29 × 2 on whole numbers.
+        assert_eq!(numbers(4), [Some(17.0), Some(120.0)]);
+        assert_eq!(numbers(5), [Some(7.0), Some(7.0)], "reads no total");
     }
 }
