@@ -2025,6 +2025,13 @@ fn fitted_offsets(
 /// Datetime columns that are their table's local parts in universal time (see
 /// [`super::local_time`]).
 fn local_times(frame: &Frame<'_>, sample: &[usize], min_count: usize) -> Vec<RuleKind> {
+    let datetimes = frame
+        .columns
+        .iter()
+        .filter(|c| c.kind == ColumnKind::Datetime);
+    if datetimes.clone().next().is_none() {
+        return Vec::new();
+    }
     let integers: Vec<(&crate::data::Column, f64, f64, bool)> = frame
         .columns
         .iter()
@@ -2059,26 +2066,11 @@ fn local_times(frame: &Frame<'_>, sample: &[usize], min_count: usize) -> Vec<Rul
         candidates((1.0, 31.0), false),
         candidates((0.0, 23.0), false),
     );
-    let mut combinations: Vec<[usize; 4]> = Vec::new();
-    for &y in &years {
-        for &m in &months {
-            for &d in &days {
-                for &h in &hours {
-                    let parts = [y, m, d, h];
-                    let distinct = (0..4).all(|i| (i + 1..4).all(|j| parts[i] != parts[j]));
-                    if distinct && combinations.len() < MAX_COMBINATIONS {
-                        combinations.push(parts);
-                    }
-                }
-            }
-        }
-    }
+    let combinations: Vec<[usize; 4]> = part_combinations([&years, &months, &days, &hours])
+        .take(MAX_COMBINATIONS)
+        .collect();
     let mut found = Vec::new();
-    for target in frame
-        .columns
-        .iter()
-        .filter(|c| c.kind == ColumnKind::Datetime)
-    {
+    for target in datetimes {
         for parts in &combinations {
             let columns = [
                 Resolved::Own(target),
@@ -2094,6 +2086,19 @@ fn local_times(frame: &Frame<'_>, sample: &[usize], min_count: usize) -> Vec<Rul
         }
     }
     found
+}
+
+/// Every choice of four different columns, one from each list of candidates (years, months,
+/// days, hours), in order, made as they are asked for: a survey of 500 answer columns of 1 to
+/// 5 (each a candidate month, day and hour) went through all 500^4 for the first few (86 s).
+fn part_combinations<'a>(lists: [&'a [usize]; 4]) -> impl Iterator<Item = [usize; 4]> + 'a {
+    let [years, months, days, hours] = lists;
+    years
+        .iter()
+        .flat_map(move |&y| months.iter().map(move |&m| (y, m)))
+        .flat_map(move |(y, m)| days.iter().map(move |&d| (y, m, d)))
+        .flat_map(move |(y, m, d)| hours.iter().map(move |&h| [y, m, d, h]))
+        .filter(|parts| (0..4).all(|i| (i + 1..4).all(|j| parts[i] != parts[j])))
 }
 
 /// The rule for one datetime and one choice of part columns, when the rows obey it.
@@ -2785,5 +2790,24 @@ mod tests {
         };
         assert_eq!(&fitted(&readings(false)), offsets);
         assert_eq!(fitted(&readings(true)), [(local_time::FROM_THE_START, 0)]);
+    }
+
+    /// The part columns of a local time are tried from the first choices on, each of four
+    /// different columns, without making every choice first: with 10,000 candidates in each
+    /// list (10^16 choices) the first are at hand at once.
+    #[test]
+    fn part_combinations_come_in_order_as_asked_for() {
+        let four: Vec<usize> = (0..4).collect();
+        let all: Vec<[usize; 4]> = part_combinations([&four, &four, &four, &four]).collect();
+        assert_eq!(all.len(), 24, "the orders of four columns");
+        assert_eq!(all[..3], [[0, 1, 2, 3], [0, 1, 3, 2], [0, 2, 1, 3]]);
+        let three = &four[..3];
+        assert_eq!(part_combinations([three, three, three, three]).count(), 0);
+        let many: Vec<usize> = (0..10_000).collect();
+        let taken = part_combinations([&many, &many, &many, &many]).take(MAX_COMBINATIONS);
+        let taken: Vec<[usize; 4]> = taken.collect();
+        assert_eq!(taken.len(), MAX_COMBINATIONS);
+        assert_eq!(taken[0], [0, 1, 2, 3]);
+        assert!(taken.iter().all(|parts| parts[..3] == [0, 1, 2]));
     }
 }
