@@ -116,8 +116,12 @@ pub fn detect(context: TableContext<'_>, column: &Column) -> SemanticType {
         SemanticType::FullName => share(&values, |v| is_name_words(v, 2, 4)) >= VALUE_CHECK_SHARE,
         SemanticType::Url => share(&values, is_url) >= VALUE_CHECK_SHARE,
         SemanticType::Postcode => share(&values, is_postcode) >= VALUE_CHECK_SHARE,
+        // With a letter: an address of digits and dots is an IP address (`ip_address`,
+        // 10.0.3.17), which street names took the place of.
         SemanticType::StreetAddress | SemanticType::City | SemanticType::Company => {
-            share(&values, is_words) >= VALUE_CHECK_SHARE
+            share(&values, |v| {
+                is_words(v) && v.chars().any(char::is_alphabetic)
+            }) >= VALUE_CHECK_SHARE
         }
         _ => true,
     };
@@ -375,6 +379,10 @@ mod tests {
         assert_eq!(detect(PEOPLE, &ids), SemanticType::None);
         let person = column("name", ColumnKind::Id, &["William Ward", "Amy Moses"]);
         assert_eq!(detect(PEOPLE, &person), SemanticType::FullName);
+        let street = column("address", ColumnKind::Id, &["12 Oak St", "7 Elm Ave"]);
+        assert_eq!(detect(PEOPLE, &street), SemanticType::StreetAddress);
+        let ip = column("ip_address", ColumnKind::Id, &["10.0.3.17", "192.168.1.4"]);
+        assert_eq!(detect(PEOPLE, &ip), SemanticType::None);
     }
 
     #[test]
