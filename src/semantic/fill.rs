@@ -444,6 +444,11 @@ struct PhoneModel {
     shapes: Option<Weighted<Arc<str>>>,
     /// The first digit group of the phones of each country seen in at least k rows.
     prefixes: Vec<(String, String)>,
+    /// For each shape, the digits each of its places takes (a bit per digit, seen in at least
+    /// k rows; 0: any): a US area code or exchange never starts with 0 or 1, and drawn from
+    /// every digit a third of the numbers were invalid. Sorted by shape. Since format 44.
+    #[serde(default)]
+    places: Vec<(Arc<str>, Vec<u16>)>,
 }
 
 /// Username patterns tried, in order: `{f}` first name, `{l}` last name, `{i}` first initial.
@@ -883,9 +888,15 @@ impl PhoneModel {
             })
             .collect();
         prefixes.sort();
+        let shapes = Weighted::frequent(shapes, min_count);
+        let places = shapes
+            .as_ref()
+            .map(|shapes| digit_places(column, shapes.items(), min_count))
+            .unwrap_or_default();
         PhoneModel {
-            shapes: Weighted::frequent(shapes, min_count),
+            shapes,
             prefixes,
+            places,
         }
     }
 
@@ -894,7 +905,11 @@ impl PhoneModel {
             .shapes
             .as_ref()
             .map_or("###-###-####", |s| s.draw(rng).as_ref());
-        let mut phone = with_digits(shape, rng);
+        let places = self
+            .places
+            .binary_search_by(|(known, _)| known.as_ref().cmp(shape))
+            .map_or(&[][..], |at| &self.places[at].1);
+        let mut phone = with_digits_in(shape, places, rng);
         let learned = country_name.and_then(|name| {
             self.prefixes
                 .iter()
@@ -913,18 +928,79 @@ impl PhoneModel {
     }
 }
 
-/// A shape's `#` replaced by random digits.
-fn with_digits(shape: &str, rng: &mut SynthRng) -> String {
+/// A shape's `#` replaced by random digits, the `k`-th among those `places[k]` allows (a bit
+/// per digit; every digit where it has none, or past its end).
+fn with_digits_in(shape: &str, places: &[u16], rng: &mut SynthRng) -> String {
+    let mut place = 0;
     shape
         .chars()
         .map(|c| {
-            if c == '#' {
-                char::from(b'0' + rng.random_range(0..10u8))
-            } else {
-                c
+            if c != '#' {
+                return c;
             }
+            let allowed = places.get(place).copied().filter(|&mask| mask != 0);
+            place += 1;
+            let digit = match allowed {
+                Some(mask) => {
+                    let nth = rng.random_range(0..mask.count_ones() as u8);
+                    (0..10u8)
+                        .filter(|d| mask & (1 << d) != 0)
+                        .nth(usize::from(nth))
+                }
+                None => Some(rng.random_range(0..10u8)),
+            };
+            char::from(b'0' + digit.unwrap_or(0))
         })
         .collect()
+}
+
+/// For each of `shapes` (sorted), the digits each of its places takes in the column's values
+/// of that shape (bits of digits seen at least `min_count` times there; 0 when none is).
+fn digit_places(
+    column: &Column,
+    shapes: &[Arc<str>],
+    min_count: usize,
+) -> Vec<(Arc<str>, Vec<u16>)> {
+    let mut counts: HashMap<&str, Vec<[usize; 10]>> = HashMap::new();
+    for value in column.labels() {
+        let digits = value.bytes().filter(u8::is_ascii_digit);
+        let Some(places) = shapes
+            .iter()
+            .find(|known| shape_fits(known, value))
+            .map(|known| {
+                counts
+                    .entry(known)
+                    .or_insert_with(|| vec![[0; 10]; known.matches('#').count()])
+            })
+        else {
+            continue;
+        };
+        for (place, digit) in places.iter_mut().zip(digits) {
+            place[usize::from(digit - b'0')] += 1;
+        }
+    }
+    let mut places: Vec<(Arc<str>, Vec<u16>)> = shapes
+        .iter()
+        .filter_map(|known| {
+            let masks = counts.get(known.as_ref())?.iter().map(|counts| {
+                (0..10)
+                    .filter(|&d| counts[d] >= min_count)
+                    .fold(0u16, |mask, d| mask | 1 << d)
+            });
+            Some((Arc::clone(known), masks.collect()))
+        })
+        .collect();
+    places.sort_by(|a, b| a.0.cmp(&b.0));
+    places
+}
+
+/// Whether `value` has the shape `shape` ([`shape`] of it), without making the shape.
+fn shape_fits(shape: &str, value: &str) -> bool {
+    shape.len() == value.len()
+        && shape
+            .chars()
+            .zip(value.chars())
+            .all(|(s, v)| if s == '#' { v.is_ascii_digit() } else { s == v })
 }
 
 /// Digits replaced by `#`.
@@ -1438,7 +1514,7 @@ impl EmailModel {
             .as_ref()
             .filter(|_| rng.random::<f64>() < self.user_shape_share);
         let user = match shaped {
-            Some(shapes) => with_digits(shapes.draw(rng), rng),
+            Some(shapes) => with_digits_in(shapes.draw(rng), &[], rng),
             None => self.user_of(person, locale, rng),
         };
         let domain = match &self.domains {
@@ -1538,5 +1614,49 @@ mod tests {
             assert_eq!(text, Value::Label(Arc::from(long)));
         }
         assert_eq!(draws, 10, "long texts drawn again");
+    }
+
+    /// A phone's digits keep to the digits each place takes in the real numbers of its shape
+    /// (US area codes and exchanges start with 2 to 9), where every place drawn from every
+    /// digit gave a fifth of the numbers an invalid area code; a digit seen fewer than k times
+    /// in a place is not kept there, and a place with none kept takes any.
+    #[test]
+    fn phone_digits_keep_to_the_digits_their_place_takes() {
+        let mut rng = crate::sampling::rng_for(7, "planted phones");
+        let phones: Vec<Value> = (0..600)
+            .map(|i| {
+                let area = rng.random_range(200..1000);
+                let exchange = rng.random_range(200..1000);
+                // One line number, 0001, starts with a digit no other starts with.
+                let line = if i == 0 {
+                    1
+                } else {
+                    rng.random_range(2000..10_000)
+                };
+                Value::Label(Arc::from(format!("({area}) {exchange}-{line:04}")))
+            })
+            .collect();
+        let column = Column {
+            name: "phone".into(),
+            kind: ColumnKind::Id,
+            format: crate::data::ValueFormat::Verbatim,
+            values: phones,
+        };
+        let model = PhoneModel::train(&column, &[], 5);
+        let mut rng = crate::sampling::rng_for(7, "drawn phones");
+        let drawn: Vec<String> = (0..2000).map(|_| model.draw(None, &mut rng)).collect();
+        let digit = |phone: &str, at: usize| phone.as_bytes()[at] - b'0';
+        for phone in &drawn {
+            assert_eq!(shape(phone), "(###) ###-####", "{phone}");
+            assert!(digit(phone, 1) >= 2 && digit(phone, 6) >= 2, "{phone}");
+            assert!(
+                digit(phone, 10) >= 2,
+                "{phone}: a digit seen once in its place"
+            );
+        }
+        let starts: HashSet<u8> = drawn.iter().map(|phone| digit(phone, 1)).collect();
+        assert_eq!(starts.len(), 8, "every digit the place takes: {starts:?}");
+        let last: HashSet<u8> = drawn.iter().map(|phone| digit(phone, 13)).collect();
+        assert_eq!(last.len(), 10, "a place taking every digit");
     }
 }
