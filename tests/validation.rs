@@ -1152,6 +1152,58 @@ fn every_unknown_column_override_is_named_with_its_line() {
     assert!(!stderr.contains("opened"), "{stderr}");
 }
 
+/// A semantic type on a column read as numbers or dates is refused, every such column at
+/// once: it was shown as applied and then ignored (generators write text). On a text column it
+/// stands.
+#[test]
+fn a_semantic_type_on_numbers_or_dates_is_refused() {
+    let dir = bank(
+        "
+        tables:
+          accounts:
+            path: accounts.csv
+            primary_key: account_id
+            columns:
+              opened: {semantic: first_name}
+          transactions:
+            path: transactions.csv
+            primary_key: transaction_id
+            foreign_keys: {account_id: accounts}
+            columns:
+              amount: {type: numerical, semantic: email}
+        ",
+    );
+    let stderr = invalid(&dir);
+    assert_reported(
+        &stderr,
+        "table `accounts`, column `opened`, parameter `columns`",
+        &[
+            "`semantic: first_name`",
+            "is read as datetime",
+            "`type: categorical`",
+        ],
+    );
+    assert_reported(
+        &stderr,
+        "table `transactions`, column `amount`, parameter `columns`",
+        &["`semantic: email`", "is read as numerical"],
+    );
+    let dir = bank(
+        "
+        tables:
+          accounts:
+            path: accounts.csv
+            primary_key: account_id
+            columns:
+              district: {semantic: city}
+              opened: {type: categorical, semantic: label}
+        ",
+    );
+    let (code, stdout, stderr) = validate(&dir);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("district city"), "{stdout}");
+}
+
 /// A declared rule most real rows break is accepted (the user may mean it) but noted: every
 /// synthetic row is held to it, away from the real data.
 #[test]

@@ -979,6 +979,18 @@ pub(super) fn type_column(
         None => infer(present.clone()),
         Some((over, kind)) => overridden_format(def, name, kind, over.format(), present.clone())?,
     };
+    if let Some(semantic) = over.and_then(|over| over.semantic())
+        && !is_label(kind)
+    {
+        // Generators write text: on numbers or dates the type was shown as applied, and the
+        // column was generated as if it had none.
+        let message = format!(
+            "`semantic: {}` says what a text column means, but `{name}` is read as {kind}: \
+             remove `semantic`, or add `type: categorical` (or `id`, `text`) to read it as text",
+            semantic.name()
+        );
+        return Err(Problem::column(&def.name, name, "columns", message));
+    }
     let format = with_case(with_offset(format, present.clone()), present);
     let in_format = match &format {
         ValueFormat::Datetime { pattern, .. } => format!(" in the format `{pattern}`"),
