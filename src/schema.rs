@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 mod origin;
 pub mod semantic_type;
 
-use crate::error::{Error, Problem, Result};
+use crate::error::{Error, Problem, Problems, Result};
 use crate::files::is_parquet;
 use crate::location::Location;
 pub use semantic_type::{SemanticType, TableMode};
@@ -397,9 +397,19 @@ impl Schema {
                 file.display()
             ))]));
         }
-        let unknown = unknown_keys(text, file);
+        let (unknown, known) = unknown_keys(text, file);
         if !unknown.is_empty() {
-            return Err(Error::invalid(unknown));
+            // The other problems too, where the schema reads without those keys: a misspelt
+            // key hid a missing table until it was fixed.
+            let parsed = known.and_then(|known| serde_yaml::from_value(known).ok());
+            let besides = parsed.map(|parsed| match Schema::of_file(parsed, file, base) {
+                Ok(schema) => schema.check(),
+                Err(Error::Invalid(Problems(problems))) => problems,
+                Err(_) => Vec::new(),
+            });
+            return Err(Error::invalid(
+                [unknown, besides.unwrap_or_default()].concat(),
+            ));
         }
         let parsed: SchemaFile = serde_yaml::from_str(text).map_err(|err| {
             // serde stops at the first problem: every bad column override is listed, and
@@ -417,6 +427,12 @@ impl Schema {
             }
             Error::invalid(problems)
         })?;
+        Schema::of_file(parsed, file, base)
+    }
+
+    /// The schema `parsed` says (read from `file`, its paths relative to `base`), or every
+    /// problem with its tables' locations and delimiters.
+    fn of_file(parsed: SchemaFile, file: &Path, base: &Path) -> Result<Schema> {
         let mut problems = Vec::new();
         let source = parsed.source.as_deref().and_then(|text| {
             Location::parse(text, base)
@@ -629,22 +645,29 @@ const OVERRIDE_KEYS: &[&str] = &["type", "format", "semantic"];
 /// Every misspelt key of the schema at once (serde stops at the first): at the top, in each
 /// table, its `rules:` and its column overrides, each with the table and column it is in and
 /// the nearest known key. Text that is not YAML, or not of the schema's shape, gives none here:
-/// the typed parse that follows says what is wrong with it.
-fn unknown_keys(text: &str, file: &Path) -> Vec<Problem> {
+/// the typed parse that follows says what is wrong with it. With them, the schema without those
+/// keys, whose other problems are then found too.
+fn unknown_keys(text: &str, file: &Path) -> (Vec<Problem>, Option<serde_yaml::Value>) {
     use serde_yaml::Value as Yaml;
-    let Ok(Yaml::Mapping(top)) = serde_yaml::from_str::<Yaml>(text) else {
-        return Vec::new();
+    let Ok(Yaml::Mapping(mut top)) = serde_yaml::from_str::<Yaml>(text) else {
+        return (Vec::new(), None);
     };
     let mut problems = Vec::new();
-    let unknown = |map: &serde_yaml::Mapping, known: &[&str]| -> Vec<String> {
-        map.keys()
+    // The unknown keys of a mapping, taken out of it.
+    let take_unknown = |map: &mut serde_yaml::Mapping, known: &[&str]| -> Vec<String> {
+        let keys: Vec<String> = map
+            .keys()
             .filter_map(|key| match key {
                 Yaml::String(key) if !known.contains(&key.as_str()) => Some(key.clone()),
                 _ => None,
             })
-            .collect()
+            .collect();
+        for key in &keys {
+            map.remove(key.as_str());
+        }
+        keys
     };
-    for key in unknown(&top, SCHEMA_KEYS) {
+    for key in take_unknown(&mut top, SCHEMA_KEYS) {
         problems.push(Problem::general(format!(
             "{}: unknown key `{key}` at the top of the schema{}{}",
             file.display(),
@@ -652,51 +675,50 @@ fn unknown_keys(text: &str, file: &Path) -> Vec<Problem> {
             nearest(&key, SCHEMA_KEYS)
         )));
     }
-    let Some(Yaml::Mapping(tables)) = top.get("tables") else {
-        return problems;
-    };
-    for (name, table) in tables {
-        let (Yaml::String(name), Yaml::Mapping(table)) = (name, table) else {
-            continue;
-        };
-        let unknown_in = |key: &str, known: &[&str]| {
-            format!(
-                "unknown key{}{}",
-                line_of(text, Some(name), key),
-                nearest(key, known)
-            )
-        };
-        for key in unknown(table, TABLE_KEYS) {
-            problems.push(Problem::table(name, &key, unknown_in(&key, TABLE_KEYS)));
-        }
-        if let Some(Yaml::Mapping(rules)) = table.get("rules") {
-            for key in unknown(rules, RULES_KEYS) {
-                let parameter = format!("rules.{key}");
-                problems.push(Problem::table(
-                    name,
-                    &parameter,
-                    unknown_in(&key, RULES_KEYS),
-                ));
-            }
-        }
-        let Some(Yaml::Mapping(columns)) = table.get("columns") else {
-            continue;
-        };
-        for (column, over) in columns {
-            let (Yaml::String(column), Yaml::Mapping(over)) = (column, over) else {
+    if let Some(Yaml::Mapping(tables)) = top.get_mut("tables") {
+        for (name, table) in tables.iter_mut() {
+            let (Yaml::String(name), Yaml::Mapping(table)) = (name, table) else {
                 continue;
             };
-            for key in unknown(over, OVERRIDE_KEYS) {
-                problems.push(Problem::column(
-                    name,
-                    column,
-                    &format!("columns.{key}"),
-                    unknown_in(&key, OVERRIDE_KEYS),
-                ));
+            let unknown_in = |key: &str, known: &[&str]| {
+                format!(
+                    "unknown key{}{}",
+                    line_of(text, Some(name), key),
+                    nearest(key, known)
+                )
+            };
+            for key in take_unknown(table, TABLE_KEYS) {
+                problems.push(Problem::table(name, &key, unknown_in(&key, TABLE_KEYS)));
+            }
+            if let Some(Yaml::Mapping(rules)) = table.get_mut("rules") {
+                for key in take_unknown(rules, RULES_KEYS) {
+                    let parameter = format!("rules.{key}");
+                    problems.push(Problem::table(
+                        name,
+                        &parameter,
+                        unknown_in(&key, RULES_KEYS),
+                    ));
+                }
+            }
+            let Some(Yaml::Mapping(columns)) = table.get_mut("columns") else {
+                continue;
+            };
+            for (column, over) in columns.iter_mut() {
+                let (Yaml::String(column), Yaml::Mapping(over)) = (column, over) else {
+                    continue;
+                };
+                for key in take_unknown(over, OVERRIDE_KEYS) {
+                    problems.push(Problem::column(
+                        name,
+                        column,
+                        &format!("columns.{key}"),
+                        unknown_in(&key, OVERRIDE_KEYS),
+                    ));
+                }
             }
         }
     }
-    problems
+    (problems, Some(Yaml::Mapping(top)))
 }
 
 /// ` at line N`: the first line after the one naming `table` (when given) where `key` is

@@ -291,6 +291,36 @@ fn rule_01_every_unknown_key_is_reported_at_once() {
     );
 }
 
+/// A misspelt key does not hide the schema's other problems: they are found in the schema
+/// read without it, and reported with it.
+#[test]
+fn rule_01_a_misspelt_key_is_reported_with_the_other_problems() {
+    let dir = bank(
+        "
+        tables:
+          accounts:
+            path: accounts.csv
+            primary_key: account_id
+            sequental: false
+          transactions:
+            path: transactions.csv
+            foreign_keys: {account_id: acounts}
+        ",
+    );
+    let stderr = invalid(&dir);
+    assert_reported(
+        &stderr,
+        "table `accounts`, parameter `sequental`",
+        &["line 5", "`sequential`"],
+    );
+    assert_reported(
+        &stderr,
+        "table `transactions`, column `account_id`, parameter `foreign_keys`",
+        &["`acounts` is not in the schema"],
+    );
+    assert!(stderr.contains("2 problems found"), "{stderr}");
+}
+
 /// `Orders` and `orders` would be one file on macOS or Windows (the second replacing the first)
 /// and one table in a database.
 #[test]
