@@ -829,22 +829,27 @@ impl EmailModel {
 }
 
 /// The username pattern `user` follows for a person named `first last`, with its casing: upper-
-/// case letters in the pattern (`{F}`) mean the name is written capitalised.
+/// case letters in the pattern (`{F}`) mean the name is written capitalised, and a `#` per digit
+/// the name is followed by (`kenneth.davis760`: `{f}.{l}###`; written without them, a shop's
+/// addresses lost the digits all its real ones had).
 fn pattern_of(user: &str, first: &str, last: &str) -> Option<String> {
     if first.is_empty() || last.is_empty() {
         return None;
     }
+    let stem = user.trim_end_matches(|c: char| c.is_ascii_digit());
+    let digits = "#".repeat(user.len() - stem.len());
     PATTERNS.iter().find_map(|pattern| {
         let lower = expand(pattern, first, last).to_lowercase();
-        (user.to_lowercase() == lower).then(|| {
-            if user.chars().next().is_some_and(char::is_uppercase) {
+        (stem.to_lowercase() == lower).then(|| {
+            let pattern = if user.chars().next().is_some_and(char::is_uppercase) {
                 pattern
                     .replace("{f}", "{F}")
                     .replace("{l}", "{L}")
                     .replace("{i}", "{I}")
             } else {
                 pattern.to_string()
-            }
+            };
+            pattern + &digits
         })
     })
 }
@@ -1537,7 +1542,7 @@ impl EmailModel {
             .patterns
             .as_ref()
             .map_or("{f}.{l}", |p| p.draw(rng).as_ref());
-        match (&person.first, &person.last) {
+        let user = match (&person.first, &person.last) {
             (Some(first), Some(last)) => expand(pattern, &mail_form(first), &mail_form(last)),
             (Some(name), None) | (None, Some(name)) => {
                 let name = mail_form(name);
@@ -1553,6 +1558,10 @@ impl EmailModel {
                 let (first, last) = (pick(lists.first, rng), pick(lists.last, rng));
                 expand(pattern, &mail_form(&first), &mail_form(&last))
             }
+        };
+        match pattern.contains('#') {
+            true => with_digits_in(&user, &[], rng),
+            false => user,
         }
     }
 }
@@ -1658,5 +1667,32 @@ mod tests {
         assert_eq!(starts.len(), 8, "every digit the place takes: {starts:?}");
         let last: HashSet<u8> = drawn.iter().map(|phone| digit(phone, 13)).collect();
         assert_eq!(last.len(), 10, "a place taking every digit");
+    }
+
+    /// A username of a name and digits keeps the name's pattern with a `#` per digit, drawn
+    /// again as digits; one of a name alone has none.
+    #[test]
+    fn usernames_keep_the_digits_after_the_name() {
+        assert_eq!(
+            pattern_of("kenneth.davis760", "kenneth", "davis").as_deref(),
+            Some("{f}.{l}###")
+        );
+        assert_eq!(
+            pattern_of("DAdams1", "dave", "adams").as_deref(),
+            Some("{I}{L}#")
+        );
+        assert_eq!(pattern_of("davis.k", "kenneth", "davis").as_deref(), None);
+        assert_eq!(
+            pattern_of("kenneth_davis", "kenneth", "davis").as_deref(),
+            Some("{f}_{l}")
+        );
+        let mut rng = crate::sampling::rng_for(3, "usernames");
+        let user = with_digits_in(&expand("{f}.{l}###", "anna", "smith"), &[], &mut rng);
+        let (name, digits) = user.split_at("anna.smith".len());
+        assert_eq!(name, "anna.smith");
+        assert!(
+            digits.len() == 3 && digits.bytes().all(|b| b.is_ascii_digit()),
+            "{user}"
+        );
     }
 }
