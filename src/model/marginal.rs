@@ -217,6 +217,10 @@ impl IdShape {
             && self.upper.len() <= 26
             && self.upper.iter().all(char::is_ascii_uppercase)
             && self.upper.windows(2).all(|pair| pair[0] < pair[1])
+            && self.digits.windows(2).all(|pair| pair[0].0 < pair[1].0)
+            && (self.digits.iter()).all(|(template, masks)| {
+                template.len() <= MAX_DRAWN_LENGTH && masks.len() <= template.len()
+            })
     }
 }
 
@@ -481,6 +485,12 @@ pub struct IdShape {
     /// (`generate::distinct`). Since format 34.
     #[serde(default)]
     distinct: bool,
+    /// For each template (sorted) whose digits keep to some values in some place, the digits
+    /// each of its places takes (a bit per digit seen there in at least the privacy threshold
+    /// of its real ids; every digit where none is): SSN-like ids never start with 9, two-digit
+    /// numbers never with 0, and digits drawn at random wrote a tenth of them so. Since format 45.
+    #[serde(default)]
+    digits: Vec<(String, Vec<u16>)>,
 }
 
 /// The lower-case letters that follow each character (or the start of the middle) in the real
@@ -563,6 +573,7 @@ impl IdShape {
             .collect();
         let follows = letter_pairs(&values, &prefix, &suffix, min_count);
         let upper = upper_letters(&values, (&prefix, &suffix), min_count);
+        let digits = digit_places(&values, (&prefix, &suffix), min_count);
         let mut real: Vec<u64> = values.iter().map(|value| text_hash(value)).collect();
         real.sort_unstable();
         real.dedup();
@@ -588,7 +599,15 @@ impl IdShape {
             letters,
             upper,
             distinct,
+            digits,
         }
+    }
+
+    /// The digits each digit place of `template` takes ([`IdShape::digits`]; empty: any).
+    fn digits_of(&self, template: &str) -> &[u16] {
+        self.digits
+            .binary_search_by(|(known, _)| known.as_str().cmp(template))
+            .map_or(&[][..], |at| &self.digits[at].1)
     }
 
     /// Whether every real value was distinct: see [`IdShape::draw_avoiding`].
@@ -641,7 +660,17 @@ impl IdShape {
         let cut = (self.prefix.char_indices().rev().take(wider).last())
             .map_or(self.prefix.len(), |(at, _)| at);
         let (prefix, opened) = self.prefix.split_at(cut);
-        let longer = wider.saturating_sub(opened.chars().count());
+        let opened_length = opened.chars().count();
+        let longer = wider.saturating_sub(opened_length);
+        // The digits each class may take: the template's digit places keep to theirs.
+        let mut places = self.digits_of(template).iter();
+        let masks: Vec<Option<u16>> = (opened.chars().map(|_| None))
+            .chain(template.chars().map(|c| match c {
+                '9' => places.next().copied(),
+                _ => None,
+            }))
+            .chain(std::iter::repeat_n(None, longer))
+            .collect();
         let last = template.chars().last().unwrap_or('9');
         let classes: Vec<char> = (opened.chars().map(char_class))
             .chain(template.chars())
@@ -664,16 +693,95 @@ impl IdShape {
             }
             let class = classes[at];
             let follow = letters.and_then(|letters| letters.after(before, class));
-            let drawn = match follow {
-                Some(follow) => *follow.draw(rng),
-                None => fill_class(class, &self.upper, rng),
+            let mask = masks[at].filter(|_| class == '9');
+            let drawn = match (follow, mask) {
+                (Some(follow), _) => *follow.draw(rng),
+                (None, Some(mask)) => digit_in(mask, rng),
+                (None, None) => fill_class(class, &self.upper, rng),
             };
+
             before = drawn;
             middle.push(drawn);
             at += 1;
         }
         format!("{prefix}{middle}{}", self.suffix)
     }
+}
+
+/// A digit among those `mask` allows (a bit per digit); any digit as [`fill_class`] draws it
+/// when the mask allows every digit or none.
+fn digit_in(mask: u16, rng: &mut SynthRng) -> char {
+    let allowed = mask & ALL_DIGITS;
+    if allowed == 0 || allowed == ALL_DIGITS {
+        return fill_class('9', &[], rng);
+    }
+    let nth = rng.random_range(0..allowed.count_ones());
+    let digit = (0..10u8)
+        .filter(|d| allowed & (1 << d) != 0)
+        .nth(nth as usize);
+    char::from(b'0' + digit.unwrap_or(0))
+}
+
+/// How many ids a template kept to its digits ([`IdShape::digits`]) must hold per real id of
+/// it, at least.
+const ROOM_PER_ID: f64 = 100.0;
+
+/// How many digits a mask of [`IdShape::digits`] allows (all ten when it allows none).
+fn digits_of(mask: u16) -> u32 {
+    match (mask & ALL_DIGITS).count_ones() {
+        0 => 10,
+        n => n,
+    }
+}
+
+/// A mask of [`IdShape::digits`] that allows every digit.
+const ALL_DIGITS: u16 = (1 << 10) - 1;
+
+/// For each template of the middles of `values` (between the shared `affixes`), the digits each
+/// of its digit places takes in at least `min_count` of them, where some place keeps to fewer
+/// than all ten (see [`IdShape::digits`]); sorted by template.
+fn digit_places(
+    values: &[Arc<str>],
+    (prefix, suffix): (&str, &str),
+    min_count: usize,
+) -> Vec<(String, Vec<u16>)> {
+    let mut counts: BTreeMap<String, (usize, Vec<[usize; 10]>)> = BTreeMap::new();
+    for value in values {
+        let Some(middle) = value.strip_prefix(prefix) else {
+            continue;
+        };
+        let middle = middle.strip_suffix(suffix).unwrap_or(middle);
+        let template: String = middle.chars().map(char_class).collect();
+        if template.len() > MAX_DRAWN_LENGTH {
+            continue;
+        }
+        let digits = middle.bytes().filter(u8::is_ascii_digit);
+        let (count, places) = counts
+            .entry(template)
+            .or_insert_with_key(|template| (0, vec![[0; 10]; template.matches('9').count()]));
+        *count += 1;
+        for (place, digit) in places.iter_mut().zip(digits) {
+            place[usize::from(digit - b'0')] += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .filter_map(|(template, (count, places))| {
+            let masks: Vec<u16> = (places.iter())
+                .map(|counts| {
+                    (0..10)
+                        .filter(|&d| counts[d] >= min_count)
+                        .fold(0u16, |mask, d| mask | 1 << d)
+                })
+                .collect();
+            let keeps = masks.iter().any(|&mask| mask != 0 && mask != ALL_DIGITS);
+            // Kept to its digits, the template must still hold far more ids than the real
+            // ones, or fresh ids would mostly be real ones (`ORD-000001` to `ORD-002000`).
+            let room = (masks.iter()).fold(1.0, |room, &mask| room * f64::from(digits_of(mask)));
+            let roomy = room >= ROOM_PER_ID * count as f64;
+            (keeps && roomy).then_some((template, masks))
+        })
+        .collect()
 }
 
 impl Letters {
@@ -871,6 +979,40 @@ mod tests {
         assert!(same.check());
         let mut rng = rng_for(1, "t");
         assert!(same.draw(&mut rng).len() <= MAX_DRAWN_LENGTH);
+    }
+
+    /// SSN-like ids (area 100 to 899, group 10 to 98): a fresh id's digits keep to those each
+    /// place takes, so no area starts with 0 or 9 and no group with 0 or 9; drawn at random,
+    /// a fifth of them did.
+    #[test]
+    fn id_digits_keep_to_their_places() {
+        let real: Vec<Arc<str>> = (0..800usize)
+            .map(|i| {
+                let area = 100 + (i * 7919) % 800;
+                let group = 10 + (i * 31) % 89;
+                Arc::from(format!("{area:03}-{group:02}-{:04}", (i * 4099) % 10_000))
+            })
+            .collect();
+        let shape = IdShape::learn(real.iter().cloned(), 5);
+        assert!(shape.check());
+        let mut rng = rng_for(3, "ssn");
+        for _ in 0..2_000 {
+            let id = shape.draw(&mut rng);
+            let bytes = id.as_bytes();
+            assert_eq!(id.len(), 11, "{id}");
+            assert!((b'1'..=b'8').contains(&bytes[0]), "{id}");
+            assert!((b'1'..=b'9').contains(&bytes[4]), "{id}");
+            assert!(!real.contains(&id), "{id} is a real id");
+        }
+    }
+
+    /// Ids that fill a narrow range (`ORD-000001` to `ORD-002000`) keep every digit free: kept
+    /// to the real digits, the template would hold hardly more ids than the real ones.
+    #[test]
+    fn ids_of_a_dense_range_keep_every_digit() {
+        let real = (1..=2_000usize).map(|i| Arc::from(format!("ORD-{i:06}")));
+        let shape = IdShape::learn(real, 5);
+        assert!(shape.digits.is_empty(), "{:?}", shape.digits);
     }
 
     /// Codes holding a colour among digits (TPC-DS's formulations): a fresh code's letters
