@@ -1959,7 +1959,13 @@ fn significant_digits(x: f64, round: fn(f64) -> f64) -> f64 {
         return x;
     }
     let scale = 10f64.powi(3 - x.abs().log10().floor() as i32);
-    round(x * scale) / scale
+    // Below about 1e-305 the scale overflows (a subnormal ratio gave `[0, NaN]`, a bound a
+    // model file may not hold): such a bound is kept as it is.
+    let rounded = round(x * scale) / scale;
+    match rounded.is_finite() {
+        true => rounded,
+        false => x,
+    }
 }
 
 /// The ratios of a product across a key among the rows that keep it, for the ratio a
@@ -2147,6 +2153,21 @@ fn local_time_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A bound rounded to four significant digits stays a number however small it is: a ratio
+    /// of 1e-308 over the largest float rounded to NaN, and `train` wrote a model file that
+    /// its own `generate` refused.
+    #[test]
+    fn bounds_of_subnormal_ratios_stay_finite() {
+        for x in [1e-320, 4.9e-324, 1e-300, 2.5e-310, 1.797e308] {
+            for round in [f64::floor, f64::ceil] {
+                let bound = significant_digits(x, round);
+                assert!(bound.is_finite(), "{x}: {bound}");
+                assert!((bound - x).abs() <= 1e-3 * x, "{x}: {bound}");
+            }
+        }
+        assert_eq!(significant_digits(0.123456, f64::ceil), 0.1235);
+    }
 
     /// Two values seen equally often: the lookup's value is the one sorting first, whatever
     /// order each hash map (seeded afresh) lists them in. Taken as the map listed them, the
