@@ -958,6 +958,65 @@ fn a_stamp_in_universal_time_agrees_with_its_local_parts() {
     assert!(reference < 0.1, "the reference agrees in {reference}");
 }
 
+/// Requests received on the second and answered a few milliseconds later (`.000` to `.950`):
+/// the rules `received < answered` and their difference are kept, the answers keep their
+/// milliseconds, and a real value is written as it reads. The datetime rules' grid was whole
+/// seconds for every pattern but `%.f`: every answer was written `.000`, equal to its receipt,
+/// and no synthetic row kept either rule; a `.123` was written `.122`.
+#[test]
+fn instants_milliseconds_apart_keep_their_order_and_their_digits() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = dxsynth::sampling::rng_for(SEED, "planted requests");
+    let start = NaiveDate::from_ymd_opt(2024, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap();
+    let mut csv = String::from("id,received,answered\n");
+    for id in 1..=600 {
+        let received = start + chrono::Duration::seconds(rng.random_range(0..30 * 86_400));
+        let millis = [123, 7, 450, 950][id % 4] + rng.random_range(0..3);
+        let answered = received + chrono::Duration::milliseconds(millis);
+        let _ = writeln!(
+            csv,
+            "{id},{},{}",
+            received.format("%Y-%m-%d %H:%M:%S"),
+            answered.format("%Y-%m-%d %H:%M:%S%.3f")
+        );
+    }
+    std::fs::write(dir.path().join("requests.csv"), csv).unwrap();
+    let schema = dir.path().join("schema.yaml");
+    std::fs::write(
+        &schema,
+        "tables:\n  requests: {path: requests.csv, primary_key: id}\n",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    run_model(&schema, out.path(), SEED, ModelKind::Learned);
+    let synthetic = common::Csv::read(&out.path().join("requests.csv"));
+    let parse = |text: &str, pattern: &str| {
+        chrono::NaiveDateTime::parse_from_str(text, pattern).expect("a written instant reads")
+    };
+    let mut ordered = 0;
+    for row in &synthetic.rows {
+        let received = parse(&row[1], "%Y-%m-%d %H:%M:%S");
+        let answered = parse(&row[2], "%Y-%m-%d %H:%M:%S%.3f");
+        assert_eq!(row[2].len(), "2024-01-01 00:00:00.000".len(), "{}", row[2]);
+        ordered += usize::from(answered > received);
+    }
+    assert_eq!(
+        ordered,
+        synthetic.rows.len(),
+        "answers after their requests"
+    );
+    let fractions: std::collections::BTreeSet<&str> =
+        synthetic.rows.iter().map(|row| &row[2][20..]).collect();
+    assert!(fractions.len() > 4, "{fractions:?}");
+    let kept = adherence(&schema, out.path());
+    assert!(!kept.is_empty(), "rules found");
+    for (rule, (_, synthetic)) in kept {
+        assert!(synthetic >= 0.99, "{rule}: {synthetic}");
+    }
+}
+
 /// Planted flights: a cancelled flight (2.5%) has no departure, delays or air time, a diverted
 /// one (1%) no arrival delay and no air time. The rules that say so are found and held, and
 /// every synthetic row of the learned model shows one of the three real patterns of empty

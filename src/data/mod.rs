@@ -24,8 +24,8 @@ use rayon::prelude::*;
 
 pub use text::{ColumnTooLarge, TextColumn};
 pub use types::{
-    ValueFormat, check_pattern, infer_kind, parse_datetime, parse_value, stray_non_numbers,
-    within_years_0_to_9999,
+    ValueFormat, check_pattern, infer_kind, parse_datetime, parse_value, second_step,
+    stray_non_numbers, within_years_0_to_9999,
 };
 pub use written::{ValueWriter, Written};
 

@@ -256,7 +256,9 @@ pub(super) fn instant(seconds: f64, offset: Option<i32>) -> Result<DateTime<Fixe
     let zone = FixedOffset::east_opt(offset.unwrap_or(0))
         .ok_or_else(|| format!("invalid UTC offset of {offset:?} seconds"))?;
     let whole = seconds.floor();
-    let nanos = ((seconds - whole) * 1e9).round().clamp(0.0, 999_999_999.0) as u32;
+    // To the microsecond, the finest step the seconds of a date of our years hold: a value
+    // read as `.123` is held as `.12299990654`, which chrono's `%.3f` cuts to `.122`.
+    let nanos = ((seconds - whole) * 1e6).round().clamp(0.0, 999_999.0) as u32 * 1_000;
     if !whole.is_finite() || DateTime::from_timestamp(whole as i64, nanos).is_none() {
         return Err(out_of_range());
     }
@@ -291,6 +293,25 @@ pub fn within_years_0_to_9999(seconds: f64) -> f64 {
         last
     } else {
         seconds.max(first)
+    }
+}
+
+/// How finely `pattern` writes seconds: 1 without a fraction of a second, 1e-3 or 1e-6 for
+/// a fraction of so many digits, `None` for nanoseconds (finer than the seconds of a date of
+/// our years hold) and chrono's `%.f` (as many digits as a value needs): the step a datetime's
+/// rules keep it on, so a rule between two instants a few milliseconds apart holds.
+pub fn second_step(pattern: &str) -> Option<f64> {
+    let digits = |count: &str| {
+        pattern.contains(&format!("%.{count}f")) || pattern.contains(&format!("%{count}f"))
+    };
+    if digits("3") {
+        Some(1e-3)
+    } else if digits("6") {
+        Some(1e-6)
+    } else if digits("9") || pattern.contains("%f") || pattern.contains("%.f") {
+        None
+    } else {
+        Some(1.0)
     }
 }
 

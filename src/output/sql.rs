@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use indexmap::IndexMap;
 
 use super::Refusal;
-use crate::data::{Column, Value, ValueFormat};
+use crate::data::{Column, Value, ValueFormat, second_step};
 use crate::generate::SyntheticTable;
 use crate::input::quote_ident;
 use crate::plan::Plan;
@@ -154,19 +154,12 @@ fn database_format(format: &ValueFormat) -> ValueFormat {
 /// The fraction of a second a datetime pattern writes, with as many digits: none when the
 /// input had none (`%.f`, which writes as many as the value needs, when it did not say).
 pub(super) fn fraction_of(pattern: &str) -> &'static str {
-    let digits = |count: &str| {
-        pattern.contains(&format!("%.{count}f")) || pattern.contains(&format!("%{count}f"))
-    };
-    if digits("3") {
-        "%.3f"
-    } else if digits("6") {
-        "%.6f"
-    } else if digits("9") || pattern.contains("%f") {
-        "%.9f"
-    } else if pattern.contains("%.f") {
-        "%.f"
-    } else {
-        ""
+    match second_step(pattern) {
+        Some(1.0) => "",
+        Some(1e-3) => "%.3f",
+        Some(_) => "%.6f",
+        None if pattern.contains("%.f") && !pattern.contains("%.9f") => "%.f",
+        None => "%.9f",
     }
 }
 

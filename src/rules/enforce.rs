@@ -21,7 +21,7 @@ use super::measure::{
 };
 use super::periods::Period;
 use super::{Col, IntOp, Mapping, Part, Rule, RuleKind};
-use crate::data::{Column, Value, ValueFormat, floor};
+use crate::data::{Column, Value, ValueFormat, floor, second_step};
 use crate::sampling::SynthRng;
 use crate::stats::on_step;
 
@@ -1947,7 +1947,10 @@ fn grid_of(column: &Column) -> Grid {
         ValueFormat::Datetime {
             date_only: true, ..
         } => Grid::Floor(86_400.0),
-        ValueFormat::Datetime { pattern, .. } if !pattern.contains("%.f") => Grid::Floor(1.0),
+        ValueFormat::Datetime { pattern, .. } => match second_step(pattern) {
+            Some(step) => Grid::Floor(step),
+            None => Grid::Free,
+        },
         _ => Grid::Free,
     }
 }
@@ -1989,6 +1992,16 @@ impl Grid {
         match self {
             Grid::Free => x,
             Grid::Round(step) => on_step(x, step),
+            // A fraction of a second read as `.123` is held as `.12299990654`: within a few
+            // units in the last place of a grid point, it is that point.
+            Grid::Floor(step) if step < 1.0 => {
+                let units = x / step;
+                let nearest = units.round();
+                match (units - nearest).abs() <= 8.0 * f64::EPSILON * units.abs() {
+                    true => nearest * step,
+                    false => floor(units) * step,
+                }
+            }
             Grid::Floor(step) => floor(x / step) * step,
             Grid::Clock { midnight_2400 } => clock_time(x, midnight_2400),
         }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 use super::{ChildTerm, Col, Frame, IntOp, Mapping, ParentFrame, Part, Resolved, RuleKind};
-use crate::data::{Column, Value, ValueFormat};
+use crate::data::{Column, Value, ValueFormat, second_step};
 use crate::stats::on_step;
 
 /// Rows a rule needs values in before it counts.
@@ -426,7 +426,8 @@ fn child_values(
 }
 
 /// The smallest step a column's written values take (0 when unknown): 1 for integers,
-/// 10^-places for decimals, a day for dates, a second for timestamps.
+/// 10^-places for decimals, a day for dates, a second for timestamps (or the fraction of one
+/// they write, [`second_step`]).
 pub fn unit(column: &Column) -> f64 {
     match &column.format {
         ValueFormat::Integer => 1.0,
@@ -434,7 +435,7 @@ pub fn unit(column: &Column) -> f64 {
         ValueFormat::Datetime {
             date_only: true, ..
         } => 86_400.0,
-        ValueFormat::Datetime { .. } => 1.0,
+        ValueFormat::Datetime { pattern, .. } => second_step(pattern).unwrap_or(0.0),
         _ => 0.0,
     }
 }
