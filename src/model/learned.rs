@@ -1468,7 +1468,7 @@ impl Grid {
             ColumnKind::Numerical => {
                 let whole = numbers().all(|x| x.fract() == 0.0 && x.abs() < 9.0e15);
                 if whole {
-                    if let Some(codes) = sparse_codes(numbers()) {
+                    if let Some(codes) = sparse_codes(numbers(), min_count) {
                         return Grid::Values(codes);
                     }
                     // Years, counts: rounded (on their step, wind directions in tens).
@@ -1616,17 +1616,27 @@ fn few_values(numbers: impl Iterator<Item = f64>, min_count: usize) -> Option<Ve
     Some(values)
 }
 
-/// The distinct values of a column of whole numbers that are codes, not amounts: they lie
-/// a thousand apart on average (TPC-DS's brand ids 1001001 to 10016017, 86 of them), so a
-/// number smoothed between two neighbours names no real code (4974128). At most
-/// [`MAX_CODES`] of them, sorted.
-fn sparse_codes(numbers: impl Iterator<Item = f64>) -> Option<Vec<f64>> {
-    let mut codes: Vec<f64> = numbers.collect();
-    codes.sort_by(f64::total_cmp);
-    codes.dedup();
-    let (first, last) = (*codes.first()?, *codes.last()?);
-    let sparse = codes.len() >= 2 && (last - first) >= SPARSE_GAP * codes.len() as f64;
-    (sparse && codes.len() <= MAX_CODES).then_some(codes)
+/// The values of a column of whole numbers that are codes, not amounts: they lie a thousand
+/// apart on average (TPC-DS's brand ids 1001001 to 10016017, 86 of them), so a number
+/// smoothed between two neighbours names no real code (4974128). Only the codes seen in at
+/// least `min_count` rows, as a category keeps its labels, and at least two of them: a
+/// doctor's NPI, ten digits and held by one doctor each, was written as a real NPI in every
+/// synthetic row. At most [`MAX_CODES`] of them, sorted.
+fn sparse_codes(numbers: impl Iterator<Item = f64>, min_count: usize) -> Option<Vec<f64>> {
+    let mut numbers: Vec<f64> = numbers.collect();
+    numbers.sort_by(f64::total_cmp);
+    let runs = numbers.chunk_by(|a, b| a == b);
+    let distinct = runs.clone().count();
+    let (first, last) = (*numbers.first()?, *numbers.last()?);
+    let sparse = distinct >= 2 && (last - first) >= SPARSE_GAP * distinct as f64;
+    if !sparse || distinct > MAX_CODES {
+        return None;
+    }
+    let codes: Vec<f64> = runs
+        .filter(|run| run.len() >= min_count)
+        .map(|run| run[0])
+        .collect();
+    (codes.len() >= 2).then_some(codes)
 }
 
 /// The mean distance between a column's whole numbers that makes them codes.
@@ -2568,12 +2578,16 @@ mod tests {
     /// Whole numbers a thousand apart on average are codes: a draw goes to the nearest real
     /// one, not to a number between two (TPC-DS's brand ids: half of them named no real
     /// brand); whole numbers closer together (years, counts, ids of a few hundred) are only
-    /// rounded. The grid passes the model file's check.
+    /// rounded. A code held by fewer rows than the privacy threshold is no grid point, and a
+    /// column of such codes only (an NPI a doctor) is only rounded: every synthetic doctor had
+    /// a real doctor's NPI. The grid passes the model file's check.
     #[test]
     fn codes_far_apart_are_put_on_their_real_values() {
-        let brands: Vec<f64> = (1..=10)
+        let mut brands: Vec<f64> = (1..=10)
             .flat_map(|category| (1..=9).map(move |n| f64::from(category * 1_000_000 + n)))
+            .flat_map(|brand| std::iter::repeat_n(brand, 5))
             .collect();
+        brands.push(5_500_000.0);
         let grid = Grid::of(&numbers(ColumnKind::Numerical, brands.clone()), 5);
         let Grid::Values(values) = &grid else {
             panic!("codes: {grid:?}");
@@ -2581,7 +2595,17 @@ mod tests {
         assert_eq!(values.len(), 90);
         assert_eq!(grid.put(4_974_128.0), 5_000_001.0);
         assert_eq!(grid.put(3_000_004.4), 3_000_004.0);
+        assert_eq!(
+            grid.put(5_500_000.0),
+            5_000_009.0,
+            "a rare code is no grid point"
+        );
         assert!(grid.check().is_ok());
+        let npis = (0..500).map(|i| f64::from(1_000_000_000_u32 + i * 1_999_993));
+        assert_eq!(
+            Grid::of(&numbers(ColumnKind::Numerical, npis), 5),
+            Grid::Whole
+        );
         let manufacturers = (0..130).map(|i| f64::from(i * 7 % 1_000 + 1));
         assert_eq!(
             Grid::of(&numbers(ColumnKind::Numerical, manufacturers), 5),
