@@ -856,6 +856,9 @@ fn format_rows(
                     None if commas => text.decimal_comma(),
                     None => {}
                 }
+                if let Some(word) = table.dialect.null_word(column) {
+                    text.fill_empty(word.as_bytes());
+                }
             }
         }
         text.end_row();

@@ -318,6 +318,8 @@ pub struct NumberColumns {
     pub decimal_commas: Vec<String>,
     /// Columns whose thousands are grouped (`1.234,5` beside a decimal comma, else `1,234.5`).
     pub thousands: Vec<String>,
+    /// Columns whose empty cells are written with a word (`NULL`), with it.
+    pub null_words: Vec<(String, String)>,
 }
 
 /// A table read from a database rather than from a file.

@@ -244,7 +244,7 @@ fn copies_and_given_rows_are_read_as_the_real_file_is() {
     let mut grades = String::from("id;grade;x\n");
     for id in 1..300 {
         let grade = match id {
-            5 => "n/a",
+            5 => "pending",
             _ => ["1,5", "2,5", "3,0"][id % 3],
         };
         writeln!(grades, "{id};{grade};{}", id % 9).unwrap();
@@ -416,4 +416,67 @@ fn amounts_with_grouped_thousands_are_numbers_copied_grouped() {
     let (code, stdout, stderr) = dxsynth(&["evaluate", schema, out.to_str().unwrap()]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("column shapes"), "{stdout}");
+}
+
+/// A database export writes its empty amounts `NULL` (a fifth of them) and a grouped one's
+/// `\N`: the columns are read as numbers with empty cells, their copies hold numbers and the
+/// same word where empty (about as often), and `evaluate` reads the copy as the real file.
+/// Read as labels, the word was the only frequent one, and every synthetic amount was `NULL`.
+#[test]
+fn numbers_whose_empty_cells_are_a_word_are_numbers_copied_with_the_word() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut orders = String::from("id,amount,fee,status\n");
+    for id in 1..=400_u64 {
+        let amount = match id % 5 {
+            0 => "NULL".to_string(),
+            _ => format!("{}.{:02}", 10 + id * 37 % 500, id % 100),
+        };
+        let fee = match id % 4 {
+            0 => "\\N".to_string(),
+            _ => format!("\"{},{:03}\"", 1 + id % 9, id * 7 % 1000),
+        };
+        let status = ["NA", "EU", "APAC"][id as usize % 3];
+        writeln!(orders, "{id},{amount},{fee},{status}").unwrap();
+    }
+    std::fs::write(dir.path().join("orders.csv"), orders).unwrap();
+    let schema = dir.path().join("s.yaml");
+    std::fs::write(
+        &schema,
+        "tables:\n  orders:\n    path: orders.csv\n    primary_key: id\n",
+    )
+    .unwrap();
+    let schema = schema.to_str().unwrap();
+    let (code, stdout, stderr) = dxsynth(&["validate", schema]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("amount numerical"), "{stdout}");
+    assert!(stdout.contains("fee numerical"), "{stdout}");
+    assert!(stdout.contains("status categorical"), "{stdout}");
+    assert!(
+        stdout.contains("empty cells written as a word in: amount (NULL), fee (\\N)"),
+        "{stdout}"
+    );
+
+    let out = dir.path().join("out");
+    let (code, _, stderr) = dxsynth(&["run", schema, "-o", out.to_str().unwrap(), "-q"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (header, rows) = read(&out.join("orders.csv"), b',');
+    let share = |name: &str, word: &str| {
+        let cells = column(&header, &rows, name);
+        let words = cells.iter().filter(|&&cell| cell == word).count();
+        let numbers = cells
+            .iter()
+            .filter(|cell| cell.replace(',', "").parse::<f64>().is_ok())
+            .count();
+        assert_eq!(words + numbers, cells.len(), "{name}: {cells:?}");
+        words as f64 / cells.len() as f64
+    };
+    let amount = share("amount", "NULL");
+    assert!((0.12..0.28).contains(&amount), "amount: {amount}");
+    let fee = share("fee", "\\N");
+    assert!((0.15..0.35).contains(&fee), "fee: {fee}");
+    let statuses = column(&header, &rows, "status");
+    assert!(statuses.contains(&"NA"), "a label `NA` stays a label");
+    let (code, stdout, stderr) = dxsynth(&["evaluate", schema, out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("amount"), "{stdout}");
 }

@@ -553,6 +553,8 @@ pub struct CsvDialect {
     /// The columns whose numbers group their thousands (`1,234.5`; `1.234,5` beside decimal
     /// commas).
     thousands_grouped: Vec<String>,
+    /// The columns of numbers whose empty cells are written with a word (`NULL`), with it.
+    empty_written_as: std::collections::BTreeMap<String, String>,
     /// The delimiter as the text names it (`semicolons`).
     #[serde(skip)]
     named: &'static str,
@@ -565,6 +567,7 @@ impl CsvDialect {
             delimiter: char::from(dialect.delimiter).to_string(),
             decimal_commas: dialect.decimal_comma_columns(header),
             thousands_grouped: dialect.thousands_columns(header),
+            empty_written_as: dialect.null_word_columns(header).into_iter().collect(),
             named: dxsynth::data::dialect::delimiter_name(dialect.delimiter),
         })
     }
@@ -579,6 +582,16 @@ impl std::fmt::Display for CsvDialect {
         if !self.thousands_grouped.is_empty() {
             let columns = self.thousands_grouped.join(", ");
             write!(f, "; thousands grouped in: {columns}")?;
+        }
+        if !self.empty_written_as.is_empty() {
+            let columns: Vec<String> = (self.empty_written_as.iter())
+                .map(|(column, word)| format!("{column} ({word})"))
+                .collect();
+            write!(
+                f,
+                "; empty cells written as a word in: {}",
+                columns.join(", ")
+            )?;
         }
         Ok(())
     }

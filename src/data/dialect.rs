@@ -28,7 +28,20 @@ pub struct Dialect {
     /// Per column, in header order: whether its numbers group their thousands (with points
     /// where the decimal is a comma, else with commas; read without them). Empty when none do.
     pub thousands: Vec<bool>,
+    /// Per column, in header order: the word its empty cells are written with (`NULL`, `\N`,
+    /// `NaN`: [`NULL_WORDS`]) in a column of numbers, read as empty and written back for them.
+    /// Empty when no column has one. Since format 46.
+    #[serde(default)]
+    pub null_words: Vec<Option<String>>,
 }
+
+/// The words exports write for an empty cell (SQL dumps `NULL` and `\N`, R `NA`, pandas
+/// `NaN`, spreadsheets `#N/A`): read as empty in a column whose other values are all numbers.
+/// Read as a label, one of them made a column of amounts a column of labels, and the word,
+/// the only label held by more than a few rows, filled every synthetic row.
+pub const NULL_WORDS: &[&str] = &[
+    "NULL", "null", "Null", "\\N", "NaN", "nan", "NA", "N/A", "n/a", "#N/A", "None", "none",
+];
 
 impl Default for Dialect {
     /// Commas between fields, points in numbers: any source but a CSV file.
@@ -37,6 +50,7 @@ impl Default for Dialect {
             delimiter: b',',
             decimal_commas: Vec::new(),
             thousands: Vec::new(),
+            null_words: Vec::new(),
         }
     }
 }
@@ -57,9 +71,22 @@ impl Dialect {
         })
     }
 
-    /// Whether some column's numbers are written otherwise than `1234.5`.
+    /// Whether some column's numbers are written otherwise than `1234.5`, or its empty cells
+    /// with a word.
     pub fn writes_numbers_otherwise(&self) -> bool {
-        !self.decimal_commas.is_empty() || !self.thousands.is_empty()
+        !self.decimal_commas.is_empty() || !self.thousands.is_empty() || !self.null_words.is_empty()
+    }
+
+    /// The word the header's `column`th column writes its empty cells with, if any.
+    pub fn null_word(&self, column: usize) -> Option<&str> {
+        self.null_words.get(column)?.as_deref()
+    }
+
+    /// The columns of `header` whose empty cells are written with a word, with it.
+    pub fn null_word_columns(&self, header: &[String]) -> Vec<(String, String)> {
+        (header.iter().enumerate())
+            .filter_map(|(column, name)| Some((name.clone(), self.null_word(column)?.to_string())))
+            .collect()
     }
 
     /// The names of the columns of `header` written with decimal commas.
@@ -78,6 +105,7 @@ impl Dialect {
         NumberColumns {
             decimal_commas: self.decimal_comma_columns(header),
             thousands: self.thousands_columns(header),
+            null_words: self.null_word_columns(header),
         }
     }
 }
@@ -116,8 +144,20 @@ pub(super) fn with_decimal_points(
 ) -> Result<(Vec<TextColumn>, Dialect), ColumnTooLarge> {
     let mut decimal_commas = Vec::new();
     let mut thousands = Vec::new();
+    let mut null_words = Vec::new();
     let mut read = Vec::with_capacity(columns.len());
     for (name, column) in header.iter().zip(columns) {
+        let null_word = match &known.numbers {
+            _ if known.keys.contains(name) => None,
+            Some(named) => (named.null_words.iter())
+                .find(|(column, _)| column == name)
+                .map(|(_, word)| word.clone()),
+            None => null_word(delimiter, &column),
+        };
+        let column = match &null_word {
+            Some(_) => emptied(&column)?,
+            None => column,
+        };
         let (commas, grouped) = match &known.numbers {
             _ if known.keys.contains(name) => (false, false),
             Some(named) => (
@@ -132,18 +172,66 @@ pub(super) fn with_decimal_points(
         });
         decimal_commas.push(commas);
         thousands.push(grouped);
+        null_words.push(null_word);
     }
     for flags in [&mut decimal_commas, &mut thousands] {
         if !flags.contains(&true) {
             flags.clear();
         }
     }
+    if null_words.iter().all(Option::is_none) {
+        null_words.clear();
+    }
     let dialect = Dialect {
         delimiter,
         decimal_commas,
         thousands,
+        null_words,
     };
     Ok((read, dialect))
+}
+
+/// The word of [`NULL_WORDS`] `column` writes its empty cells with (its most common one),
+/// when every other value is a number, written plainly or as [`written_numbers`] reads it.
+fn null_word(delimiter: u8, column: &TextColumn) -> Option<String> {
+    let mut counts = [0usize; NULL_WORDS.len()];
+    let mut numbers = 0usize;
+    for cell in column.iter().flatten() {
+        match NULL_WORDS.iter().position(|&word| word == cell) {
+            Some(at) => counts[at] += 1,
+            None => numbers += 1,
+        }
+    }
+    let (most, &count) =
+        (counts.iter().enumerate()).max_by_key(|&(at, count)| (count, usize::MAX - at))?;
+    if count == 0 || numbers == 0 {
+        return None;
+    }
+    let word = NULL_WORDS[most];
+    let rest = emptied(column).ok()?;
+    let (commas, grouped) = written_numbers(delimiter, &rest);
+    let plain = match (commas, grouped) {
+        (false, false) => rest,
+        _ => pointed(&rest, commas, grouped).ok()?,
+    };
+    let is_number =
+        |text: &str| text.bytes().any(|b| b.is_ascii_digit()) && text.trim().parse::<f64>().is_ok();
+    plain
+        .iter()
+        .flatten()
+        .all(is_number)
+        .then(|| word.to_string())
+}
+
+/// `column` with the cells that are one of [`NULL_WORDS`] empty (the column's own word, and
+/// any other: a column that writes `NULL` may hold a stray `NaN`).
+fn emptied(column: &TextColumn) -> Result<TextColumn, ColumnTooLarge> {
+    let mut read = TextColumn::default();
+    read.reserve(column.len(), column.text_len());
+    for cell in column.iter() {
+        read.push(cell.filter(|text| !NULL_WORDS.contains(text)))?;
+    }
+    Ok(read)
 }
 
 /// How the numbers of `column` are written, as `(decimal commas, grouped thousands)`, when each
@@ -343,6 +431,26 @@ pub fn delimiter_in(text: &[u8]) -> u8 {
 mod tests {
     use super::*;
 
+    /// A word for empty cells is found only among numbers (the most common one when a file
+    /// mixes two), never in a column of labels or of words alone.
+    #[test]
+    fn a_word_for_empty_cells_is_found_among_numbers_only() {
+        let word = |cells: &[&str]| null_word(b',', &column(cells));
+        assert_eq!(word(&["1.5", "NULL", "2", "NULL"]), Some("NULL".into()));
+        assert_eq!(word(&["1", "NaN", "\\N", "\\N", "3"]), Some("\\N".into()));
+        assert_eq!(word(&["1,234.5", "NULL", "7"]), Some("NULL".into()));
+        assert_eq!(word(&["NA", "EU", "NA"]), None, "labels");
+        assert_eq!(
+            word(&["NA", "1", "x"]),
+            None,
+            "a word beside numbers and a label"
+        );
+        assert_eq!(word(&["NULL", "NULL"]), None, "no number");
+        assert_eq!(word(&["1", "2"]), None, "no word");
+        let emptied = emptied(&column(&["1", "NULL", "NaN", "2"])).expect("room");
+        assert_eq!(cells(&emptied), [Some("1"), None, None, Some("2")]);
+    }
+
     #[test]
     fn a_header_shows_its_delimiter() {
         assert_eq!(delimiter_in(b"id,name,amount\n1;2;3\n"), b',');
@@ -427,6 +535,7 @@ mod tests {
             numbers: Some(NumberColumns {
                 decimal_commas: vec!["b".into()],
                 thousands: Vec::new(),
+                null_words: Vec::new(),
             }),
             ..Known::default()
         };

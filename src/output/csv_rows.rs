@@ -126,6 +126,15 @@ impl CsvRows {
         self.end_field();
     }
 
+    /// Writes `word` in the field written last when it is empty: an empty cell of a column
+    /// whose real file writes its empty cells with a word (`NULL`).
+    pub(super) fn fill_empty(&mut self, word: &[u8]) {
+        if self.bytes.len() == self.field_start {
+            self.bytes.extend_from_slice(word);
+            self.end_field();
+        }
+    }
+
     /// Ends the row. A row of no bytes at all (one empty field, or none) is written `""`, as
     /// `csv::Writer` writes it, so that it does not read as a blank line.
     pub(super) fn end_row(&mut self) {
