@@ -16,6 +16,7 @@ use rand::seq::SliceRandom;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::clock::Clock;
 use super::drawable::{DrawableLeaves, Pick};
 use super::encode::{COUNT_BINS, Encoder, MAX_BINS, count_code};
 use super::marginal::{IdShape, Marginal, smoothed_quantile};
@@ -43,6 +44,10 @@ pub struct LearnedModel {
     /// What each column's draws are put on ([`Grid`]): whole numbers, the few values real rows
     /// take, a datetime step.
     grids: Vec<Grid>,
+    /// For each datetime column that keeps to some times of day or days of the week, what it
+    /// keeps to ([`Clock`]); empty in a model of a table without one. Since format 47.
+    #[serde(default)]
+    clocks: Vec<Option<Clock>>,
     sequence: Option<SequenceModel>,
     /// For each number column of long sequences, how strongly a row's place among its leaf's
     /// values follows the row before's ([`persistence`]); since format 36.
@@ -400,6 +405,7 @@ impl LearnedModel {
                 .iter()
                 .map(|column| Grid::of(column, min_count))
                 .collect(),
+            clocks: clocks(columns, min_count),
             sequence,
             persistence,
             enforcer: Box::new(enforcer),
@@ -605,7 +611,9 @@ impl LearnedModel {
             None => clip(value, self.bounds[column]),
         };
         let value = match value {
-            Value::Number(x) => Value::Number(self.grids[column].put(x)),
+            Value::Number(x) => {
+                Value::Number(self.on_clock(column, self.grids[column].put(x), rng))
+            }
             value => value,
         };
         let range = self.bounds[column];
@@ -625,6 +633,15 @@ impl LearnedModel {
                 rare.unwrap_or_else(|| self.encoders[column].encode(&value));
         }
         draft.row[column] = value;
+    }
+
+    /// `x` of `column` at a time of day and on a day of the week its real values have, for a
+    /// datetime column that keeps to some ([`Clock`]).
+    fn on_clock(&self, column: usize, x: f64, rng: &mut SynthRng) -> f64 {
+        match self.clocks.get(column) {
+            Some(Some(clock)) => clock.put(x, rng),
+            _ => x,
+        }
     }
 
     /// A forward step of a column drawn as a walk ([`Walk::fit`]) fitted inside the column's
@@ -832,6 +849,8 @@ impl LearnedModel {
             || self.encoders.len() != layout.columns
             || self.bounds.len() != layout.columns
             || self.grids.len() != layout.columns
+            || !(self.clocks.is_empty() || self.clocks.len() == layout.columns)
+            || !self.clocks.iter().flatten().all(Clock::check)
             || self.persistence.len() != layout.columns
         {
             return Err("a learned model whose layout does not fit its table".into());
@@ -1534,6 +1553,17 @@ impl Grid {
         };
         ok.then_some(())
             .ok_or_else(|| "a grid of values that is not one".to_string())
+    }
+}
+
+/// What each of `columns` keeps to ([`Clock`]); empty when no column keeps to anything.
+fn clocks(columns: &[Column], min_count: usize) -> Vec<Option<Clock>> {
+    let clocks: Vec<Option<Clock>> = (columns.iter())
+        .map(|column| Clock::of(column, min_count))
+        .collect();
+    match clocks.iter().any(Option::is_some) {
+        true => clocks,
+        false => Vec::new(),
     }
 }
 
