@@ -1291,3 +1291,31 @@ fn order_by_on_a_table_without_sequences_is_noted() {
         "{stdout}"
     );
 }
+
+/// A value that cannot be read is shown cut short: an amount of 100,000 digits and a date of
+/// 100,000 letters made `validate` print 200 KB (two 10 MB fields, 20 MB).
+#[test]
+fn a_long_bad_value_is_shown_cut_short() {
+    let amount = "9".repeat(100_000);
+    let day = "x".repeat(100_000);
+    let csv = format!("id,amount,day\n1,5,2024-01-01\n2,{amount},2024-01-02\n3,7,{day}\n");
+    let dir = fixture(&[
+        (
+            "schema.yaml",
+            "
+            tables:
+              p:
+                path: p.csv
+                primary_key: id
+                columns:
+                  amount: numerical
+                  day: {type: datetime, format: '%Y-%m-%d'}
+            ",
+        ),
+        ("p.csv", &csv),
+    ]);
+    let stderr = invalid(&dir);
+    assert!(stderr.len() < 2_000, "{} bytes", stderr.len());
+    assert_reported(&stderr, "`amount`", &["line 3", "(100000 characters)"]);
+    assert_reported(&stderr, "`day`", &["line 4", "(100000 characters)"]);
+}

@@ -29,7 +29,7 @@ pub use types::{
 };
 pub use written::{ValueWriter, Written};
 
-use crate::error::Problem;
+use crate::error::{Problem, printable};
 use crate::schema::{ColumnKind, Schema, TableDef};
 use crate::stats::FastMap;
 
@@ -1029,7 +1029,7 @@ fn check_primary_key<'a>(
             Entry::Occupied(first) => {
                 let first = *first.get();
                 let word = table.place.word();
-                duplicates.add(|| format!("`{value}` on {word}s {first} and {line}"));
+                duplicates.add(|| format!("`{}` on {word}s {first} and {line}", printable(value)));
             }
             Entry::Vacant(slot) => {
                 slot.insert(*line);
@@ -1066,7 +1066,7 @@ fn check_foreign_key(
     for (value, line) in values.iter().zip(&table.lines) {
         match value {
             Some(value) if !known.contains_key(value) => {
-                dangling.add(|| format!("`{value}` ({})", table.place.at(*line)));
+                dangling.add(|| format!("`{}` ({})", printable(value), table.place.at(*line)));
             }
             _ => {}
         }

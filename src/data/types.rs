@@ -14,7 +14,7 @@ use chrono::format::{Item, StrftimeItems};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::{Column, TextColumn, Value, fingerprint};
-use crate::error::Problem;
+use crate::error::{Problem, printable};
 use crate::schema::{ColumnKind, TableDef};
 
 /// How the values of a column are written in the CSV.
@@ -912,10 +912,10 @@ fn unreadable_dates<'a>(values: impl Values<'a>) -> String {
         .clone()
         .find(|v| known().all(|pattern| parse_datetime(v, pattern).is_none()));
     let message = match odd {
-        Some(value) => format!("no known format reads `{value}`"),
+        Some(value) => format!("no known format reads `{}`", printable(value)),
         None => format!(
             "its values mix formats (`{}` and others); no one known format reads them all",
-            first
+            printable(first)
         ),
     };
     format!(
@@ -1050,8 +1050,9 @@ pub(super) fn type_column(
                     name,
                     "columns",
                     format!(
-                        "{}: `{text}` is not a valid {kind} value{in_format}",
-                        place.at(*line)
+                        "{}: `{}` is not a valid {kind} value{in_format}",
+                        place.at(*line),
+                        printable(text)
                     ),
                 )
             })?,

@@ -23,7 +23,7 @@ use super::marginal::{IdShape, Marginal, smoothed_quantile};
 use super::runs::Runs;
 use super::tree::{Feature, FlatTree, Tree, TreeParams};
 use super::{Parent, Row, SequenceColumns, TableModel, TrainingData};
-use crate::data::{Column, Value};
+use crate::data::{Column, Value, ValueFormat};
 use crate::rules::enforce::Enforcer;
 use crate::rules::{Col, Rule};
 use crate::sampling::{SynthRng, in_blocks, rank_matched, standard_normal, stratified};
@@ -1483,6 +1483,7 @@ impl Grid {
             ColumnKind::Datetime => DATETIME_STEPS
                 .into_iter()
                 .find(|step| numbers().all(|x| x % step == 0.0))
+                .or_else(|| free_fraction_step(column))
                 .map_or(Grid::Free, Grid::Step),
             ColumnKind::Numerical => {
                 let whole = numbers().all(|x| x.fract() == 0.0 && x.abs() < 9.0e15);
@@ -1554,6 +1555,27 @@ impl Grid {
         ok.then_some(())
             .ok_or_else(|| "a grid of values that is not one".to_string())
     }
+}
+
+/// For a datetime written with as many digits of a second as a value needs (chrono's `%.f`),
+/// the coarsest of a second and a millisecond every real value is a multiple of: a drawn value
+/// took any fraction, written in nine digits (`12.984272003`) where the real ones had none or
+/// three.
+fn free_fraction_step(column: &Column) -> Option<f64> {
+    let ValueFormat::Datetime { pattern, .. } = &column.format else {
+        return None;
+    };
+    if !pattern.contains("%.f") {
+        return None;
+    }
+    let numbers = || column.values.iter().filter_map(Value::as_number);
+    let on_step = |x: f64, step: f64| {
+        let units = x / step;
+        (units - units.round()).abs() <= 1e-3
+    };
+    [1.0, 1e-3]
+        .into_iter()
+        .find(|&step| numbers().all(|x| on_step(x, step)))
 }
 
 /// What each of `columns` keeps to ([`Clock`]); empty when no column keeps to anything.
@@ -2410,6 +2432,38 @@ mod tests {
             format: crate::data::ValueFormat::Verbatim,
             values: values.into_iter().map(Value::Number).collect(),
         }
+    }
+
+    /// A datetime written with as many digits of a second as it needs (`%.f`) is put on the
+    /// milliseconds when its real values have none or three digits, on whole seconds when
+    /// they have none; finer real values leave it free.
+    #[test]
+    fn free_fractions_of_a_second_keep_the_real_digits() {
+        let stamps = |values: Vec<f64>| Column {
+            format: crate::data::ValueFormat::Datetime {
+                pattern: "%Y-%m-%d %H:%M:%S%.f".into(),
+                date_only: false,
+                offset: None,
+                upper: false,
+            },
+            ..numbers(ColumnKind::Datetime, values)
+        };
+        let start = 1_704_067_200.0;
+        let millis: Vec<f64> = (0..300)
+            .map(|i| start + f64::from(i) * 37.0 + f64::from(i % 3) * f64::from(i % 1000) / 1e3)
+            .collect();
+        let grid = Grid::of(&stamps(millis), 5);
+        assert_eq!(grid, Grid::Step(1e-3));
+        let put = grid.put(start + 12.984_272_003);
+        assert!((put - (start + 12.984)).abs() < 1e-6, "{put}");
+        let seconds: Vec<f64> = (0..300)
+            .map(|i| start + f64::from(i) * 37.0 + 1.0)
+            .collect();
+        assert_eq!(Grid::of(&stamps(seconds), 5), Grid::Step(1.0));
+        let micros: Vec<f64> = (0..300)
+            .map(|i| start + f64::from(i) * 37.0 + f64::from(i * 7919 % 1_000_000) / 1e6)
+            .collect();
+        assert_eq!(Grid::of(&stamps(micros), 5), Grid::Free);
     }
 
     /// Each kind of column gets the grid its real values are on, and a draw goes to it.

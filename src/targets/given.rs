@@ -14,7 +14,7 @@ use indexmap::IndexMap;
 
 use crate::data::dialect::Known;
 use crate::data::{Column, Value, parse_value, read_csv_at};
-use crate::error::Problem;
+use crate::error::{Problem, printable};
 use crate::plan::TablePlan;
 use crate::train::{ColumnSpec, TrainedTable};
 
@@ -193,7 +193,7 @@ impl GivenTable {
             };
             match row {
                 Ok(row) => rows.push(row),
-                Err(()) => dangling.push(format!("`{value}` (line {line})")),
+                Err(()) => dangling.push(format!("`{}` (line {line})", printable(value))),
             }
         }
         if dangling.is_empty() {
@@ -304,8 +304,9 @@ fn parse_column(
                     table,
                     &spec.name,
                     format!(
-                        "`{}` line {line}: `{text}` is not a {} value as the model reads them{}",
+                        "`{}` line {line}: `{}` is not a {} value as the model reads them{}",
                         file.display(),
+                        printable(text),
                         spec.kind,
                         expected_form(spec)
                     ),
@@ -364,7 +365,10 @@ fn primary_key_problems(
     for (value, line) in values.iter().zip(lines) {
         let Some(value) = value else { continue };
         if let Some(first) = first_seen.insert(value.as_str(), *line) {
-            duplicates.push(format!("`{value}` on lines {first} and {line}"));
+            duplicates.push(format!(
+                "`{}` on lines {first} and {line}",
+                printable(value)
+            ));
         }
     }
     if !duplicates.is_empty() {
