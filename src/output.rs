@@ -856,6 +856,9 @@ fn format_rows(
                     None if commas => text.decimal_comma(),
                     None => {}
                 }
+                if let Some(affixes) = table.dialect.affixes(column) {
+                    text.affix(&affixes.prefix, &affixes.suffix);
+                }
                 if let Some(word) = table.dialect.null_word(column) {
                     text.fill_empty(word.as_bytes());
                 }

@@ -320,6 +320,15 @@ pub struct NumberColumns {
     pub thousands: Vec<String>,
     /// Columns whose empty cells are written with a word (`NULL`), with it.
     pub null_words: Vec<(String, String)>,
+    /// Columns whose numbers are written between signs (`$1,234.50`), with them.
+    pub affixes: Vec<(String, Affixes)>,
+}
+
+/// The text before a column's numbers (after a minus: `-$5.00`) and after them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Affixes {
+    pub prefix: String,
+    pub suffix: String,
 }
 
 /// A table read from a database rather than from a file.

@@ -480,3 +480,81 @@ fn numbers_whose_empty_cells_are_a_word_are_numbers_copied_with_the_word() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("amount"), "{stdout}");
 }
+
+/// A spreadsheet's amounts in dollars (`"$1,234.50"`, `-$5.00`), discounts in percent and a
+/// semicolon file's prices in euros after a decimal comma (`12,50 €`) are read as numbers and
+/// copied with their signs; `evaluate` reads the copy as the real files. Read as labels, the
+/// dollars were a category of 58 values and a difference between two of them was no rule.
+#[test]
+fn amounts_written_with_signs_are_numbers_copied_with_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut deals = String::from("id,price,discount,paid\n");
+    let mut items = String::from("id;price\n");
+    for id in 1..=300_u64 {
+        let price = 1_000 + id * 7_919 % 900_000;
+        let discount = id % 20;
+        let paid = price - price * discount / 100;
+        let dollars = |amount: u64| match amount / 1000 {
+            0 => format!("${amount}.{:02}", id % 100),
+            thousands => format!("\"${thousands},{:03}.{:02}\"", amount % 1000, id % 100),
+        };
+        let paid = match id % 10 {
+            0 => format!("-{}", dollars(paid)).replace("-\"", "\"-"),
+            _ => dollars(paid),
+        };
+        writeln!(deals, "{id},{},{discount}%,{paid}", dollars(price)).unwrap();
+        writeln!(items, "{id};{},{:02} €", 5 + id % 90, id % 100).unwrap();
+    }
+    std::fs::write(dir.path().join("deals.csv"), deals).unwrap();
+    std::fs::write(dir.path().join("items.csv"), items).unwrap();
+    let schema = dir.path().join("s.yaml");
+    std::fs::write(
+        &schema,
+        "tables:\n  deals:\n    path: deals.csv\n    primary_key: id\n  \
+         items:\n    path: items.csv\n    primary_key: id\n",
+    )
+    .unwrap();
+    let schema = schema.to_str().unwrap();
+    let (code, stdout, stderr) = dxsynth(&["validate", schema]);
+    assert_eq!(code, 0, "{stderr}");
+    for column in ["price numerical", "discount numerical", "paid numerical"] {
+        assert!(stdout.contains(column), "{column}: {stdout}");
+    }
+    assert!(
+        stdout.contains("numbers written with signs in: discount (1%), paid ($1), price ($1)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("price (1 €)"), "{stdout}");
+
+    let out = dir.path().join("out");
+    let (code, _, stderr) = dxsynth(&["run", schema, "-o", out.to_str().unwrap(), "-q"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (header, rows) = read(&out.join("deals.csv"), b',');
+    let dollars = |text: &str| {
+        let digits = text.strip_prefix('-').unwrap_or(text).strip_prefix('$')?;
+        digits.replace(',', "").parse::<f64>().ok()
+    };
+    let prices = column(&header, &rows, "price");
+    assert!(prices.iter().all(|p| dollars(p).is_some()), "{prices:?}");
+    assert!(prices.iter().filter(|p| p.contains(',')).count() > 200);
+    let paid = column(&header, &rows, "paid");
+    assert!(paid.iter().all(|p| dollars(p).is_some()), "{paid:?}");
+    let discounts = column(&header, &rows, "discount");
+    assert!(
+        discounts.iter().all(|d| d
+            .strip_suffix('%')
+            .is_some_and(|n| n.parse::<u32>().is_ok())),
+        "{discounts:?}"
+    );
+    let (header, rows) = read(&out.join("items.csv"), b';');
+    let euros = column(&header, &rows, "price");
+    assert!(
+        euros
+            .iter()
+            .all(|e| e.strip_suffix(" €").is_some_and(decimal_comma_number)),
+        "{euros:?}"
+    );
+    let (code, stdout, stderr) = dxsynth(&["evaluate", schema, out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("column shapes"), "{stdout}");
+}

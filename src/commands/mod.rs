@@ -555,6 +555,9 @@ pub struct CsvDialect {
     thousands_grouped: Vec<String>,
     /// The columns of numbers whose empty cells are written with a word (`NULL`), with it.
     empty_written_as: std::collections::BTreeMap<String, String>,
+    /// The columns whose numbers are written between signs, each as a number 1 would be
+    /// written (`$1`, `1%`).
+    numbers_written_as: std::collections::BTreeMap<String, String>,
     /// The delimiter as the text names it (`semicolons`).
     #[serde(skip)]
     named: &'static str,
@@ -568,6 +571,9 @@ impl CsvDialect {
             decimal_commas: dialect.decimal_comma_columns(header),
             thousands_grouped: dialect.thousands_columns(header),
             empty_written_as: dialect.null_word_columns(header).into_iter().collect(),
+            numbers_written_as: (dialect.affix_columns(header).into_iter())
+                .map(|(column, affixes)| (column, format!("{}1{}", affixes.prefix, affixes.suffix)))
+                .collect(),
             named: dxsynth::data::dialect::delimiter_name(dialect.delimiter),
         })
     }
@@ -582,6 +588,12 @@ impl std::fmt::Display for CsvDialect {
         if !self.thousands_grouped.is_empty() {
             let columns = self.thousands_grouped.join(", ");
             write!(f, "; thousands grouped in: {columns}")?;
+        }
+        if !self.numbers_written_as.is_empty() {
+            let columns: Vec<String> = (self.numbers_written_as.iter())
+                .map(|(column, one)| format!("{column} ({one})"))
+                .collect();
+            write!(f, "; numbers written with signs in: {}", columns.join(", "))?;
         }
         if !self.empty_written_as.is_empty() {
             let columns: Vec<String> = (self.empty_written_as.iter())

@@ -15,7 +15,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::text::{ColumnTooLarge, TextColumn};
-use crate::schema::{DELIMITERS, NumberColumns};
+use crate::schema::{Affixes, DELIMITERS, NumberColumns};
 
 /// How a CSV file writes its fields and numbers; what a synthetic copy repeats.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,7 +33,19 @@ pub struct Dialect {
     /// Empty when no column has one. Since format 46.
     #[serde(default)]
     pub null_words: Vec<Option<String>>,
+    /// Per column, in header order: the sign before and the sign after each of its numbers
+    /// (`$1,234.50`, `12.5%`, `12,50 €`: [`AFFIX_SIGNS`]), read without them and written back
+    /// with them. Empty when no column has one. Since format 48.
+    #[serde(default)]
+    pub affixes: Vec<Option<Affixes>>,
 }
+
+/// The signs an affix is made of (with spaces): currencies and percent. Letters are left out:
+/// a column of `A12` and `A13` holds codes, not amounts.
+pub const AFFIX_SIGNS: &[char] = &['$', '€', '£', '¥', '₹', '₩', '₽', '¢', '%', '‰'];
+
+/// The most characters an affix may have (`US$ `).
+const MAX_AFFIX: usize = 4;
 
 /// The words exports write for an empty cell (SQL dumps `NULL` and `\N`, R `NA`, pandas
 /// `NaN`, spreadsheets `#N/A`): read as empty in a column whose other values are all numbers.
@@ -51,6 +63,7 @@ impl Default for Dialect {
             decimal_commas: Vec::new(),
             thousands: Vec::new(),
             null_words: Vec::new(),
+            affixes: Vec::new(),
         }
     }
 }
@@ -74,7 +87,22 @@ impl Dialect {
     /// Whether some column's numbers are written otherwise than `1234.5`, or its empty cells
     /// with a word.
     pub fn writes_numbers_otherwise(&self) -> bool {
-        !self.decimal_commas.is_empty() || !self.thousands.is_empty() || !self.null_words.is_empty()
+        !self.decimal_commas.is_empty()
+            || !self.thousands.is_empty()
+            || !self.null_words.is_empty()
+            || !self.affixes.is_empty()
+    }
+
+    /// The signs the header's `column`th column writes around its numbers, if any.
+    pub fn affixes(&self, column: usize) -> Option<&Affixes> {
+        self.affixes.get(column)?.as_ref()
+    }
+
+    /// The columns of `header` whose numbers are written with signs around them, with them.
+    pub fn affix_columns(&self, header: &[String]) -> Vec<(String, Affixes)> {
+        (header.iter().enumerate())
+            .filter_map(|(column, name)| Some((name.clone(), self.affixes(column)?.clone())))
+            .collect()
     }
 
     /// The word the header's `column`th column writes its empty cells with, if any.
@@ -106,6 +134,7 @@ impl Dialect {
             decimal_commas: self.decimal_comma_columns(header),
             thousands: self.thousands_columns(header),
             null_words: self.null_word_columns(header),
+            affixes: self.affix_columns(header),
         }
     }
 }
@@ -145,6 +174,7 @@ pub(super) fn with_decimal_points(
     let mut decimal_commas = Vec::new();
     let mut thousands = Vec::new();
     let mut null_words = Vec::new();
+    let mut all_affixes = Vec::new();
     let mut read = Vec::with_capacity(columns.len());
     for (name, column) in header.iter().zip(columns) {
         let null_word = match &known.numbers {
@@ -156,6 +186,17 @@ pub(super) fn with_decimal_points(
         };
         let column = match &null_word {
             Some(_) => emptied(&column)?,
+            None => column,
+        };
+        let affixes = match &known.numbers {
+            _ if known.keys.contains(name) => None,
+            Some(named) => (named.affixes.iter())
+                .find(|(column, _)| column == name)
+                .map(|(_, affixes)| affixes.clone()),
+            None => affixes_of(delimiter, &column),
+        };
+        let column = match &affixes {
+            Some(affixes) => stripped(&column, affixes)?,
             None => column,
         };
         let (commas, grouped) = match &known.numbers {
@@ -173,6 +214,10 @@ pub(super) fn with_decimal_points(
         decimal_commas.push(commas);
         thousands.push(grouped);
         null_words.push(null_word);
+        all_affixes.push(affixes);
+    }
+    if all_affixes.iter().all(Option::is_none) {
+        all_affixes.clear();
     }
     for flags in [&mut decimal_commas, &mut thousands] {
         if !flags.contains(&true) {
@@ -187,6 +232,7 @@ pub(super) fn with_decimal_points(
         decimal_commas,
         thousands,
         null_words,
+        affixes: all_affixes,
     };
     Ok((read, dialect))
 }
@@ -221,6 +267,91 @@ fn null_word(delimiter: u8, column: &TextColumn) -> Option<String> {
         .flatten()
         .all(is_number)
         .then(|| word.to_string())
+}
+
+/// The signs every value of `column` is written with around a number ([`AFFIX_SIGNS`], at
+/// most [`MAX_AFFIX`] characters a side with spaces, some sign in all), when the numbers
+/// they leave are written plainly or as [`written_numbers`] reads them.
+fn affixes_of(delimiter: u8, column: &TextColumn) -> Option<Affixes> {
+    let mut cells = column.iter().flatten();
+    let first = unsigned(cells.next()?);
+    let is_affix = |c: char| AFFIX_SIGNS.contains(&c) || c == ' ';
+    let mut prefix: String = first
+        .chars()
+        .take_while(|&c| is_affix(c))
+        .take(MAX_AFFIX)
+        .collect();
+    let mut suffix: String = (first.chars().rev())
+        .take_while(|&c| is_affix(c))
+        .take(MAX_AFFIX)
+        .collect::<Vec<char>>()
+        .into_iter()
+        .rev()
+        .collect();
+    for cell in cells {
+        let cell = unsigned(cell);
+        while !cell.starts_with(prefix.as_str()) {
+            prefix.pop();
+        }
+        while !cell.ends_with(suffix.as_str()) {
+            suffix.remove(0);
+        }
+    }
+    let signed = |affix: &str| affix.chars().any(|c| c != ' ');
+    if !signed(&prefix) && !signed(&suffix) {
+        return None;
+    }
+    let affixes = Affixes { prefix, suffix };
+    let rest = stripped(column, &affixes).ok()?;
+    let (commas, grouped) = written_numbers(delimiter, &rest);
+    let plain = match (commas, grouped) {
+        (false, false) => rest,
+        _ => pointed(&rest, commas, grouped).ok()?,
+    };
+    let is_number = |text: &str| {
+        text.bytes().any(|b| b.is_ascii_digit())
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
+            && text.parse::<f64>().is_ok()
+    };
+    let numbers = plain
+        .iter()
+        .flatten()
+        .filter(|text| is_number(text))
+        .count();
+    let values = column.iter().flatten().count();
+    (numbers > 0 && numbers == values).then_some(affixes)
+}
+
+/// A cell without the minus or plus before its number's signs (`-$5.00`).
+fn unsigned(cell: &str) -> &str {
+    cell.strip_prefix(['-', '+']).unwrap_or(cell)
+}
+
+/// `column` with `affixes` taken off each number, its sign kept (`-$5.00` is read `-5.00`).
+fn stripped(column: &TextColumn, affixes: &Affixes) -> Result<TextColumn, ColumnTooLarge> {
+    let mut read = TextColumn::default();
+    read.reserve(column.len(), column.text_len());
+    let mut plain = String::new();
+    for cell in column.iter() {
+        let cell = cell.map(|text| {
+            let sign = &text[..text.len() - unsigned(text).len()];
+            let number = unsigned(text);
+            let number = number
+                .strip_prefix(affixes.prefix.as_str())
+                .unwrap_or(number);
+            let number = number
+                .strip_suffix(affixes.suffix.as_str())
+                .unwrap_or(number);
+            plain.clear();
+            plain.push_str(sign);
+            plain.push_str(number);
+            plain.as_str()
+        });
+        read.push(cell)?;
+    }
+    Ok(read)
 }
 
 /// `column` with the cells that are one of [`NULL_WORDS`] empty (the column's own word, and
@@ -451,6 +582,34 @@ mod tests {
         assert_eq!(cells(&emptied), [Some("1"), None, None, Some("2")]);
     }
 
+    /// Signs around numbers are found where every value has them (after a minus too), never
+    /// around codes of letters or text, and taken off with the minus kept.
+    #[test]
+    fn signs_around_numbers_are_found_and_taken_off() {
+        let affixes = |cells: &[&str]| affixes_of(b',', &column(cells));
+        let dollars = Affixes {
+            prefix: "$".into(),
+            suffix: String::new(),
+        };
+        assert_eq!(
+            affixes(&["$1,234.50", "-$5.00", "$7"]),
+            Some(dollars.clone())
+        );
+        let percent = affixes(&["12.5%", "7%", "100%"]).expect("percent");
+        assert_eq!(
+            (percent.prefix.as_str(), percent.suffix.as_str()),
+            ("", "%")
+        );
+        let euros = affixes_of(b';', &column(&["12,50 €", "1.234,00 €"])).expect("euros");
+        assert_eq!(euros.suffix, " €");
+        assert_eq!(affixes(&["$1", "2"]), None, "not every value");
+        assert_eq!(affixes(&["$A12", "$B7"]), None, "codes");
+        assert_eq!(affixes(&["1", "2"]), None, "no sign");
+        assert_eq!(affixes(&["$", "$"]), None, "no number");
+        let read = stripped(&column(&["$1,234.50", "-$5.00", ""]), &dollars).expect("room");
+        assert_eq!(cells(&read), [Some("1,234.50"), Some("-5.00"), None]);
+    }
+
     #[test]
     fn a_header_shows_its_delimiter() {
         assert_eq!(delimiter_in(b"id,name,amount\n1;2;3\n"), b',');
@@ -536,6 +695,7 @@ mod tests {
                 decimal_commas: vec!["b".into()],
                 thousands: Vec::new(),
                 null_words: Vec::new(),
+                affixes: Vec::new(),
             }),
             ..Known::default()
         };

@@ -126,6 +126,29 @@ impl CsvRows {
         self.end_field();
     }
 
+    /// Writes the field written last, a number unless empty, between `prefix` (after its
+    /// minus) and `suffix`, as its column's real values are (`-$1,234.50`); quoted when it
+    /// then needs quotes.
+    pub(super) fn affix(&mut self, prefix: &str, suffix: &str) {
+        let field = &self.bytes[self.field_start..];
+        let number = match field {
+            [b'"', inner @ .., b'"'] => inner,
+            field => field,
+        };
+        if number.is_empty() {
+            return;
+        }
+        let sign = usize::from(matches!(number.first(), Some(b'-' | b'+')));
+        self.scratch.clear();
+        self.scratch.extend_from_slice(&number[..sign]);
+        self.scratch.extend_from_slice(prefix.as_bytes());
+        self.scratch.extend_from_slice(&number[sign..]);
+        self.scratch.extend_from_slice(suffix.as_bytes());
+        self.bytes.truncate(self.field_start);
+        self.bytes.extend_from_slice(&self.scratch);
+        self.end_field();
+    }
+
     /// Writes `word` in the field written last when it is empty: an empty cell of a column
     /// whose real file writes its empty cells with a word (`NULL`).
     pub(super) fn fill_empty(&mut self, word: &[u8]) {
@@ -166,6 +189,26 @@ impl CsvRows {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A number between signs: after its minus, grouped and quoted as before, requoted when
+    /// the sign needs it; an empty cell stays empty, and a word fills it where asked.
+    #[test]
+    fn numbers_are_written_between_their_signs() {
+        let mut out = CsvRows::with_room(b',', 0);
+        for field in ["-1234.5", "7", ""] {
+            out.field(field.as_bytes());
+            out.group_thousands(b',', false);
+            out.affix("$", "");
+            out.fill_empty(b"NULL");
+        }
+        out.field(b"12.5");
+        out.affix("", " %");
+        out.end_row();
+        assert_eq!(
+            String::from_utf8(out.bytes).unwrap(),
+            "\"-$1,234.5\",$7,NULL,12.5 %\n"
+        );
+    }
 
     /// Rows written by `csv::Writer` with its defaults but the delimiter.
     fn by_csv(rows: &[Vec<&str>], delimiter: u8) -> Vec<u8> {
