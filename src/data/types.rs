@@ -228,18 +228,27 @@ pub(super) fn write_datetime(
 ) -> Result<String, String> {
     let moment = instant(seconds, offset)?;
     let mut text = String::new();
-    write!(text, "{}", moment.format(&writing_pattern(pattern)))
+    write!(text, "{}", moment.format(&writing_pattern(pattern, offset)))
         .map_err(|_| cannot_apply(pattern))?;
     Ok(text)
 }
 
-/// The pattern values are written with: `pattern`, but an offset read with or without its
-/// minutes (`%#z`, PostgreSQL's `+00`, which chrono only reads) is written as hours (`+01`).
-pub(super) fn writing_pattern(pattern: &str) -> std::borrow::Cow<'_, str> {
-    match pattern.contains("%#z") {
-        true => pattern.replace("%#z", "%:::z").into(),
-        false => pattern.into(),
+/// The pattern values are written with in `offset` (seconds east; UTC when `None`): `pattern`,
+/// but an offset read in any form (`%#z`) is written as the values write it: an ISO datetime's
+/// (`2023-01-11T23:32:54Z` beside `2023-01-07T22:32:04+05:30`) as `Z` in UTC, else with its
+/// minutes; PostgreSQL's (`+00`) as hours where it is whole hours.
+pub(super) fn writing_pattern(pattern: &str, offset: Option<i32>) -> std::borrow::Cow<'_, str> {
+    if !pattern.contains("%#z") {
+        return pattern.into();
     }
+    let offset = offset.unwrap_or(0);
+    let written = match (pattern.contains("T%H"), offset) {
+        (true, 0) => "Z",
+        (true, _) => "%:z",
+        (false, offset) if offset % 3_600 == 0 => "%:::z",
+        (false, _) => "%:z",
+    };
+    pattern.replace("%#z", written).into()
 }
 
 /// The instant `seconds` after 1970 (to the nanosecond) seen in `offset` (UTC when `None`).
@@ -414,6 +423,9 @@ const DATETIME_PATTERNS: &[&str] = &[
     "%Y-%m-%d %H:%M:%S%.f%z",
     "%Y-%m-%dT%H:%M:%SZ",
     "%Y-%m-%dT%H:%M:%S%.fZ",
+    // `Z` beside offsets (`2023-01-11T23:32:54Z`, `2023-01-07T22:32:04+05:30`).
+    "%Y-%m-%dT%H:%M:%S%#z",
+    "%Y-%m-%dT%H:%M:%S%.f%#z",
     "%Y-%m-%dT%H:%M:%S",
     "%Y-%m-%dT%H:%M:%S%.f",
     "%Y-%m-%d %H:%M:%S",
@@ -889,15 +901,20 @@ fn closest_pattern<'a>(pattern: &str, values: impl Values<'a>) -> String {
 /// A datetime read with `pattern` and written with it again (in its own offset), exactly as
 /// chrono reads it (not through seconds, which hold no more than microseconds).
 fn rewrite(text: &str, pattern: &str) -> Option<String> {
-    let writing = writing_pattern(pattern);
     let mut out = String::new();
     let written = if has_offset(pattern) {
         if !offset_style_matches(text, pattern) {
             return None;
         }
         let moment = DateTime::parse_from_str(text, pattern).ok()?;
-        write!(out, "{}", moment.format(&writing))
+        let offset = moment.offset().local_minus_utc();
+        write!(
+            out,
+            "{}",
+            moment.format(&writing_pattern(pattern, Some(offset)))
+        )
     } else {
+        let writing = writing_pattern(pattern, None);
         write!(out, "{}", parse_naive(text, pattern)?.format(&writing))
     };
     written.ok().map(|()| out)
@@ -1361,6 +1378,42 @@ mod tests {
         let (_, dates) = infer_kind(&["31/12/2020", "01/02/2021"]);
         let seconds = parse_datetime("31/12/2020", "%d/%m/%Y").unwrap();
         assert_eq!(dates.write(&Value::Number(seconds)), "31/12/2020");
+    }
+
+    /// ISO datetimes in UTC written `Z` beside others with an offset are read as datetimes
+    /// (they were ids, drawn as `2023-06-96Z54:28:18+80:09`) and written back in the column's
+    /// most common offset: `Z` in UTC, else with its minutes; PostgreSQL's `+00` stays hours.
+    #[test]
+    fn a_z_beside_offsets_is_a_datetime_written_as_the_values_are() {
+        let values = [
+            "2023-01-11T23:32:54Z",
+            "2023-01-18T18:48:57+00:00",
+            "2023-01-07T22:32:04+05:30",
+            "2023-01-17T11:31:55Z",
+        ];
+        let (kind, format) = infer_kind(&values);
+        assert_eq!(kind, ColumnKind::Datetime);
+        let ValueFormat::Datetime { pattern, .. } = &format else {
+            panic!("{format:?}");
+        };
+        let read = parse_datetime(values[2], pattern).expect("reads");
+        assert_eq!(
+            write_datetime(read, pattern, Some(0)).unwrap(),
+            "2023-01-07T17:02:04Z"
+        );
+        assert_eq!(
+            write_datetime(read, pattern, Some(19_800)).unwrap(),
+            "2023-01-07T22:32:04+05:30"
+        );
+        let postgres = "%Y-%m-%d %H:%M:%S%#z";
+        assert_eq!(
+            write_datetime(read, postgres, Some(0)).unwrap(),
+            "2023-01-07 17:02:04+00"
+        );
+        assert_eq!(
+            write_datetime(read, postgres, Some(19_800)).unwrap(),
+            "2023-01-07 22:32:04+05:30"
+        );
     }
 
     /// The last instants of year 9999 are written within it in any offset; those before the

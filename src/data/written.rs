@@ -145,7 +145,7 @@ impl DatetimeWriter {
         let shape = match pattern {
             "%Y-%m-%d" => Shape::Date,
             "%Y-%m-%d %H:%M:%S" => Shape::DateTime,
-            _ => StrftimeItems::new(&writing_pattern(pattern))
+            _ => StrftimeItems::new(&writing_pattern(pattern, offset))
                 .parse_to_owned()
                 .map_or(Shape::Unread, Shape::Items),
         };
