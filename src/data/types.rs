@@ -570,6 +570,9 @@ fn infer<'a>(values: impl Values<'a>) -> (ColumnKind, ValueFormat) {
     if let Some(format) = boolean_format(values.clone()) {
         return (ColumnKind::Boolean, format);
     }
+    if compact_dates(values.clone()) {
+        return (ColumnKind::Datetime, datetime_format(COMPACT_DATE));
+    }
     if let Some(format) = numeric_format(values.clone()) {
         return (ColumnKind::Numerical, format);
     }
@@ -577,6 +580,37 @@ fn infer<'a>(values: impl Values<'a>) -> (ColumnKind, ValueFormat) {
         return (ColumnKind::Datetime, datetime_format(&pattern));
     }
     (string_kind(values), ValueFormat::Verbatim)
+}
+
+/// Dates written as eight digits, as data warehouses key their days (`20230115`).
+const COMPACT_DATE: &str = "%Y%m%d";
+
+/// The years a column of eight digits must keep to for its values to be taken as dates.
+const COMPACT_YEARS: std::ops::RangeInclusive<u32> = 1900..=2099;
+
+/// Whether every value is a date of eight digits ([`COMPACT_DATE`]) in [`COMPACT_YEARS`], two
+/// of them at least: read as numbers, their copies took any digits (`20230343`). Whole numbers
+/// of eight digits that are not dates have a month or a day no calendar has.
+fn compact_dates<'a>(values: impl Values<'a>) -> bool {
+    let date = |text: &str| {
+        let digits = text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit());
+        digits
+            && text[..4]
+                .parse()
+                .is_ok_and(|year| COMPACT_YEARS.contains(&year))
+            && NaiveDate::parse_from_str(text, COMPACT_DATE).is_ok()
+    };
+    let mut values = values;
+    let Some(first) = values.next() else {
+        return false;
+    };
+    let mut distinct = false;
+    date(first)
+        && values.all(|text| {
+            distinct |= text != first;
+            date(text)
+        })
+        && distinct
 }
 
 fn datetime_format(pattern: &str) -> ValueFormat {
@@ -1378,6 +1412,32 @@ mod tests {
         let (_, dates) = infer_kind(&["31/12/2020", "01/02/2021"]);
         let seconds = parse_datetime("31/12/2020", "%d/%m/%Y").unwrap();
         assert_eq!(dates.write(&Value::Number(seconds)), "31/12/2020");
+    }
+
+    /// Eight digits that are dates are dates written as they are, a date key's copies naming
+    /// real days (`20230343` before); eight digits that are no dates, or years out of range,
+    /// stay numbers.
+    #[test]
+    fn dates_of_eight_digits_are_dates() {
+        let (kind, format) = infer_kind(&["20230115", "20231231", "19991201"]);
+        assert_eq!(kind, ColumnKind::Datetime);
+        let ValueFormat::Datetime {
+            pattern, date_only, ..
+        } = &format
+        else {
+            panic!("{format:?}");
+        };
+        assert!(date_only);
+        let read = parse_datetime("20240229", pattern).expect("a leap day");
+        assert_eq!(write_datetime(read, pattern, None).unwrap(), "20240229");
+        for numbers in [
+            ["20230115", "20231301", "20230101"],
+            ["12345678", "23456789", "34567890"],
+            ["30000101", "30000102", "30000103"],
+            ["20230115", "20230115", "20230115"],
+        ] {
+            assert_eq!(infer_kind(&numbers).0, ColumnKind::Numerical, "{numbers:?}");
+        }
     }
 
     /// ISO datetimes in UTC written `Z` beside others with an offset are read as datetimes
