@@ -243,7 +243,7 @@ fn null_word(delimiter: u8, column: &TextColumn) -> Option<String> {
     let mut counts = [0usize; NULL_WORDS.len()];
     let mut numbers = 0usize;
     for cell in column.iter().flatten() {
-        match NULL_WORDS.iter().position(|&word| word == cell) {
+        match null_word_at(cell) {
             Some(at) => counts[at] += 1,
             None => numbers += 1,
         }
@@ -276,6 +276,10 @@ fn affixes_of(delimiter: u8, column: &TextColumn) -> Option<Affixes> {
     let mut cells = column.iter().flatten();
     let first = unsigned(cells.next()?);
     let is_affix = |c: char| AFFIX_SIGNS.contains(&c) || c == ' ';
+    let has_sign = |c: Option<char>| c.is_some_and(|c| AFFIX_SIGNS.contains(&c) || c == ' ');
+    if !has_sign(first.chars().next()) && !has_sign(first.chars().next_back()) {
+        return None;
+    }
     let mut prefix: String = first
         .chars()
         .take_while(|&c| is_affix(c))
@@ -354,13 +358,21 @@ fn stripped(column: &TextColumn, affixes: &Affixes) -> Result<TextColumn, Column
     Ok(read)
 }
 
+/// Where `cell` is in [`NULL_WORDS`], if it is one: a cell that starts otherwise or is longer
+/// than any (every number) is looked at once.
+fn null_word_at(cell: &str) -> Option<usize> {
+    let could_be =
+        cell.len() <= 4 && matches!(cell.as_bytes().first(), Some(b'N' | b'n' | b'\\' | b'#'));
+    could_be.then(|| NULL_WORDS.iter().position(|&word| word == cell))?
+}
+
 /// `column` with the cells that are one of [`NULL_WORDS`] empty (the column's own word, and
 /// any other: a column that writes `NULL` may hold a stray `NaN`).
 fn emptied(column: &TextColumn) -> Result<TextColumn, ColumnTooLarge> {
     let mut read = TextColumn::default();
     read.reserve(column.len(), column.text_len());
     for cell in column.iter() {
-        read.push(cell.filter(|text| !NULL_WORDS.contains(text)))?;
+        read.push(cell.filter(|text| null_word_at(text).is_none()))?;
     }
     Ok(read)
 }
