@@ -255,18 +255,8 @@ fn null_word(delimiter: u8, column: &TextColumn) -> Option<String> {
     }
     let word = NULL_WORDS[most];
     let rest = emptied(column).ok()?;
-    let (commas, grouped) = written_numbers(delimiter, &rest);
-    let plain = match (commas, grouped) {
-        (false, false) => rest,
-        _ => pointed(&rest, commas, grouped).ok()?,
-    };
-    let is_number =
-        |text: &str| text.bytes().any(|b| b.is_ascii_digit()) && text.trim().parse::<f64>().is_ok();
-    plain
-        .iter()
-        .flatten()
-        .all(is_number)
-        .then(|| word.to_string())
+    let numbers = numbers_in(delimiter, rest)?;
+    (numbers > 0).then(|| word.to_string())
 }
 
 /// The signs every value of `column` is written with around a number ([`AFFIX_SIGNS`], at
@@ -307,10 +297,18 @@ fn affixes_of(delimiter: u8, column: &TextColumn) -> Option<Affixes> {
     }
     let affixes = Affixes { prefix, suffix };
     let rest = stripped(column, &affixes).ok()?;
-    let (commas, grouped) = written_numbers(delimiter, &rest);
+    let numbers = numbers_in(delimiter, rest)?;
+    let values = column.iter().flatten().count();
+    (numbers > 0 && numbers == values).then_some(affixes)
+}
+
+/// How many values `column` holds when every one is a number, written plainly or as
+/// [`written_numbers`] reads it; `None` when some value is not.
+fn numbers_in(delimiter: u8, column: TextColumn) -> Option<usize> {
+    let (commas, grouped) = written_numbers(delimiter, &column);
     let plain = match (commas, grouped) {
-        (false, false) => rest,
-        _ => pointed(&rest, commas, grouped).ok()?,
+        (false, false) => column,
+        _ => pointed(&column, commas, grouped).ok()?,
     };
     let is_number = |text: &str| {
         text.bytes().any(|b| b.is_ascii_digit())
@@ -319,13 +317,14 @@ fn affixes_of(delimiter: u8, column: &TextColumn) -> Option<Affixes> {
                 .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
             && text.parse::<f64>().is_ok()
     };
-    let numbers = plain
-        .iter()
-        .flatten()
-        .filter(|text| is_number(text))
-        .count();
-    let values = column.iter().flatten().count();
-    (numbers > 0 && numbers == values).then_some(affixes)
+    let mut numbers = 0;
+    for text in plain.iter().flatten() {
+        if !is_number(text) {
+            return None;
+        }
+        numbers += 1;
+    }
+    Some(numbers)
 }
 
 /// A cell without the minus or plus before its number's signs (`-$5.00`).
