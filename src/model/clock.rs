@@ -101,7 +101,7 @@ impl Clock {
                 && times.items().len() <= MAX_TIMES
                 && times.items().iter().all(|&t| f64::from(t) < DAY)
         });
-        times_fit && self.weekdays < 1 << 7 && self.offset.abs() < DAY as i32
+        times_fit && self.weekdays < 1 << 7 && self.offset.unsigned_abs() < DAY as u32
     }
 }
 
@@ -194,6 +194,16 @@ mod tests {
         let real = MONDAY + 2.0 * DAY + 9.5 * 3_600.0;
         assert_eq!(clock.put(real, &mut rng), real);
         assert!(clock.check());
+        for offset in [i32::MIN, 86_400] {
+            assert!(
+                !Clock {
+                    offset,
+                    ..clock.clone()
+                }
+                .check(),
+                "{offset}"
+            );
+        }
     }
 
     /// Readings at any second of any day keep to nothing; a small table's empty days of the
