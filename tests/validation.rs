@@ -1319,3 +1319,44 @@ fn a_long_bad_value_is_shown_cut_short() {
     assert_reported(&stderr, "`amount`", &["line 3", "(100000 characters)"]);
     assert_reported(&stderr, "`day`", &["line 4", "(100000 characters)"]);
 }
+
+/// Every line whose fields do not fit the header is counted, the first few named: a file's
+/// second ragged line was found only once the first was mended.
+#[test]
+fn every_ragged_line_is_reported_at_once() {
+    let mut csv = String::from("id,kind,amount\n");
+    for id in 1..=20 {
+        match id {
+            4 => csv.push_str("4,b,7.5,extra\n"),
+            9 => csv.push_str("9,a\n"),
+            15 => csv.push_str("15,c,1,2,3\n"),
+            18 => csv.push_str("18\n"),
+            _ => csv.push_str(&format!("{id},a,{id}.5\n")),
+        }
+    }
+    let dir = fixture(&[
+        (
+            "schema.yaml",
+            "
+            tables:
+              p:
+                path: p.csv
+                primary_key: id
+            ",
+        ),
+        ("p.csv", &csv),
+    ]);
+    let stderr = invalid(&dir);
+    assert_reported(
+        &stderr,
+        "table `p`",
+        &[
+            "4 lines do not fit the header",
+            "line 5 has 4 fields but the header has 3",
+            "line 10 has 2 fields",
+            "line 16 has 5 fields",
+            "...",
+        ],
+    );
+    assert!(!stderr.contains("line 19"), "only the first few: {stderr}");
+}

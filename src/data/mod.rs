@@ -671,6 +671,10 @@ fn read_csv_packed(
     let mut last = (0, 1);
     let body_start = reader.position().byte();
     let file_bytes = std::fs::metadata(path).map_or(0, |meta| meta.len());
+    // Lines whose fields do not match the header: every one is counted, the first few shown,
+    // and the file read on (a file had its second ragged line found only once the first was
+    // mended).
+    let mut ragged = FirstFew::default();
     loop {
         let line = reader.position().line();
         let start = (reader.position().byte(), line);
@@ -682,18 +686,20 @@ fn read_csv_packed(
                     return Err(problem(unclosed(&shown, opened)));
                 }
                 let line = reader.get_mut().line_at(start.0);
-                let mut message = format!("`{shown}`: {}", describe_csv(&err, Some(line)));
-                let unequal = matches!(err.kind(), csv::ErrorKind::UnequalLengths { .. });
-                // One column read, or a delimiter other than commas: the header may mislead.
-                let guessed = delimiter != b',' || header.len() == 1;
-                if unequal && given.is_none() && guessed {
-                    message += &dialect::shown_by_header(delimiter);
+                if matches!(err.kind(), csv::ErrorKind::UnequalLengths { .. }) {
+                    last = start;
+                    ragged.add(|| describe_csv(&err, Some(line)));
+                    continue;
                 }
+                let message = format!("`{shown}`: {}", describe_csv(&err, Some(line)));
                 return Err(match failing_column(&err, &header) {
                     Some(column) => Problem::column(table, column, "path", message),
                     None => problem(message),
                 });
             }
+        }
+        if ragged.any() {
+            continue;
         }
         lines.push(reader.get_mut().line_at(start.0));
         for (column, field) in columns.iter_mut().zip(record.iter()) {
@@ -715,6 +721,21 @@ fn read_csv_packed(
     // it without complaint): only the last record (or the header) can hold one.
     if let Some(opened) = unterminated_quote(path, last, delimiter) {
         return Err(problem(unclosed(&shown, opened)));
+    }
+    if ragged.any() {
+        let mut message = match ragged.count {
+            1 => format!("`{shown}`: {}", ragged.list()),
+            count => format!(
+                "`{shown}`: {count} lines do not fit the header: {}",
+                ragged.list()
+            ),
+        };
+        // One column read, or a delimiter other than commas: the header may mislead.
+        let guessed = delimiter != b',' || header.len() == 1;
+        if given.is_none() && guessed {
+            message += &dialect::shown_by_header(delimiter);
+        }
+        return Err(problem(message));
     }
     let (columns, dialect) = dialect::with_decimal_points((delimiter, known), &header, columns)
         .map_err(|_| too_large(table, &shown))?;
