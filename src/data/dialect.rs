@@ -100,9 +100,7 @@ impl Dialect {
 
     /// The columns of `header` whose numbers are written with signs around them, with them.
     pub fn affix_columns(&self, header: &[String]) -> Vec<(String, Affixes)> {
-        (header.iter().enumerate())
-            .filter_map(|(column, name)| Some((name.clone(), self.affixes(column)?.clone())))
-            .collect()
+        named_with(header, |column| self.affixes(column).cloned())
     }
 
     /// The word the header's `column`th column writes its empty cells with, if any.
@@ -112,9 +110,7 @@ impl Dialect {
 
     /// The columns of `header` whose empty cells are written with a word, with it.
     pub fn null_word_columns(&self, header: &[String]) -> Vec<(String, String)> {
-        (header.iter().enumerate())
-            .filter_map(|(column, name)| Some((name.clone(), self.null_word(column)?.to_string())))
-            .collect()
+        named_with(header, |column| self.null_word(column).map(str::to_string))
     }
 
     /// The names of the columns of `header` written with decimal commas.
@@ -137,6 +133,13 @@ impl Dialect {
             affixes: self.affix_columns(header),
         }
     }
+}
+
+/// The columns of `header` that `of` gives something for, by place, by name with it.
+fn named_with<T>(header: &[String], of: impl Fn(usize) -> Option<T>) -> Vec<(String, T)> {
+    (header.iter().enumerate())
+        .filter_map(|(column, name)| Some((name.clone(), of(column)?)))
+        .collect()
 }
 
 /// The names of the columns of `header` that `flagged` says yes to, by place.
@@ -179,9 +182,7 @@ pub(super) fn with_decimal_points(
     for (name, column) in header.iter().zip(columns) {
         let null_word = match &known.numbers {
             _ if known.keys.contains(name) => None,
-            Some(named) => (named.null_words.iter())
-                .find(|(column, _)| column == name)
-                .map(|(_, word)| word.clone()),
+            Some(named) => of_column(&named.null_words, name),
             None => null_word(delimiter, &column),
         };
         let column = match &null_word {
@@ -190,9 +191,7 @@ pub(super) fn with_decimal_points(
         };
         let affixes = match &known.numbers {
             _ if known.keys.contains(name) => None,
-            Some(named) => (named.affixes.iter())
-                .find(|(column, _)| column == name)
-                .map(|(_, affixes)| affixes.clone()),
+            Some(named) => of_column(&named.affixes, name),
             None => affixes_of(delimiter, &column),
         };
         let column = match &affixes {
@@ -235,6 +234,13 @@ pub(super) fn with_decimal_points(
         affixes: all_affixes,
     };
     Ok((read, dialect))
+}
+
+/// What a list by column name (`named_with`'s) holds for the column `name`.
+fn of_column<T: Clone>(list: &[(String, T)], name: &str) -> Option<T> {
+    (list.iter())
+        .find(|(column, _)| column == name)
+        .map(|(_, value)| value.clone())
 }
 
 /// The word of [`NULL_WORDS`] `column` writes its empty cells with (its most common one),
