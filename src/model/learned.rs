@@ -172,18 +172,47 @@ enum ColumnModel {
         from_anchor: bool,
         /// How the gaps step on where the real sequences are in order (since format 35).
         walk: Option<Walk>,
+        /// Whether the cell is empty, for a column some of whose cells are (then `first` and
+        /// `next` hold only values): learned over every row, where `next` sees only the rows
+        /// after one with a value. An account's closing date after an earlier closed account
+        /// of its customer was drawn from 50 such rows, too few for a tree to tell the
+        /// closed accounts from the open ones: one in four came out with the wrong one.
+        /// Since format 49.
+        #[serde(default)]
+        presence: Option<Box<Conditional>>,
     },
     /// Ids, free text and empty columns: drawn on their own.
     Marginal(Marginal),
+    /// Ids or free text some of whose cells are empty: whether a row's cell is empty is drawn
+    /// from a tree over the earlier columns ([`ColumnModel::presence`]), its value on its own. A bank transfer's
+    /// counterparty IBAN is there only on credits; drawn at the column's rate of empty cells,
+    /// one debit in seven came out with one. Since format 49.
+    Sparse {
+        /// Whether the cell is empty: leaves of [`PRESENT`] labels and empty cells.
+        presence: Box<Conditional>,
+        /// The values of the cells that are not.
+        values: Marginal,
+    },
 }
 
 impl ColumnModel {
+    /// The tree that says whether a row's cell is empty, for a column that has one: drawn
+    /// before the value, which then never is.
+    fn presence(&self) -> Option<&Conditional> {
+        match self {
+            ColumnModel::Sparse { presence, .. } => Some(presence),
+            ColumnModel::Gap { presence, .. } => presence.as_deref(),
+            ColumnModel::Tree(_) | ColumnModel::Marginal(_) => None,
+        }
+    }
+
     /// A fresh label for a rare one drawn, when the column's rows mostly hold rare labels.
     fn fresh_label(&self, rng: &mut SynthRng) -> Option<Value> {
         match self {
             ColumnModel::Tree(conditional) => conditional.fallback.fresh_label(rng),
             ColumnModel::Gap { first, .. } => first.fallback.fresh_label(rng),
             ColumnModel::Marginal(marginal) => marginal.fresh_label(rng),
+            ColumnModel::Sparse { values, .. } => values.fresh_label(rng),
         }
     }
 
@@ -193,6 +222,7 @@ impl ColumnModel {
             ColumnModel::Tree(conditional) => conditional.fallback.sample_present(rng),
             ColumnModel::Gap { first, .. } => first.fallback.sample_present(rng),
             ColumnModel::Marginal(marginal) => marginal.sample_present(rng),
+            ColumnModel::Sparse { values, .. } => values.sample_present(rng),
         }
     }
 }
@@ -570,9 +600,15 @@ impl LearnedModel {
             None => {
                 let model = &self.columns[column];
                 let rank = draft.rank.take();
-                let value = bounded
-                    .and_then(|bounded| bounded.draw(rank, rng))
-                    .unwrap_or_else(|| self.draw(model, column, draft, rank, rng));
+                let empty = model
+                    .presence()
+                    .is_some_and(|presence| presence.sample_at(draft.codes, None, rng).is_null());
+                let value = match empty {
+                    true => Value::Null,
+                    false => bounded
+                        .and_then(|bounded| bounded.draw(rank, rng))
+                        .unwrap_or_else(|| self.draw(model, column, draft, rank, rng)),
+                };
                 let mut value = self.redrawn(model, column, draft, value, rng);
                 // A column an empty rule wants a value in, drawn empty every time (a leaf of
                 // empty rows): a value of the column on its own.
@@ -703,7 +739,16 @@ impl LearnedModel {
         for model in &self.columns {
             let conditionals = match model {
                 ColumnModel::Tree(conditional) => vec![conditional],
-                ColumnModel::Gap { first, next, .. } => vec![&**first, &**next],
+                ColumnModel::Gap {
+                    first,
+                    next,
+                    presence,
+                    ..
+                } => [&**first, &**next]
+                    .into_iter()
+                    .chain(presence.as_deref())
+                    .collect(),
+                ColumnModel::Sparse { presence, .. } => vec![&**presence],
                 ColumnModel::Marginal(_) => Vec::new(),
             };
             for conditional in conditionals {
@@ -732,6 +777,7 @@ impl LearnedModel {
         match model {
             ColumnModel::Tree(conditional) => conditional.sample_at(codes, rank, rng),
             ColumnModel::Marginal(marginal) => marginal.sample(rng),
+            ColumnModel::Sparse { values, .. } => values.sample_present(rng),
             ColumnModel::Gap {
                 first,
                 next,
@@ -772,7 +818,7 @@ impl LearnedModel {
     ) -> Option<Bounded<'m>> {
         let (conditional, base) = match model {
             ColumnModel::Tree(conditional) => (conditional, 0.0),
-            ColumnModel::Marginal(_) => return None,
+            ColumnModel::Marginal(_) | ColumnModel::Sparse { .. } => return None,
             ColumnModel::Gap {
                 first,
                 next,
@@ -886,13 +932,24 @@ impl LearnedModel {
                     conditional.check(layout.total(), expected.rows)?
                 }
                 ColumnModel::Gap {
-                    first, next, walk, ..
+                    first,
+                    next,
+                    walk,
+                    presence,
+                    ..
                 } => {
                     first.check(layout.total(), expected.rows)?;
                     next.check(layout.total(), expected.rows)?;
                     walk.as_ref().map_or(Ok(()), Walk::check)?;
+                    if let Some(presence) = presence {
+                        presence.check(layout.total(), expected.rows)?;
+                    }
                 }
                 ColumnModel::Marginal(marginal) => marginal.check()?,
+                ColumnModel::Sparse { presence, values } => {
+                    presence.check(layout.total(), expected.rows)?;
+                    values.check()?;
+                }
             }
         }
         match (&self.sequence, expected.sequence) {
@@ -964,6 +1021,7 @@ impl TableModel for LearnedModel {
         fn marginal(model: &ColumnModel) -> Option<&IdShape> {
             match model {
                 ColumnModel::Marginal(marginal) => marginal.distinct_ids(),
+                ColumnModel::Sparse { values, .. } => values.distinct_ids(),
                 ColumnModel::Tree(_) | ColumnModel::Gap { .. } => None,
             }
         }
@@ -2033,10 +2091,11 @@ fn train_column(
     anchor: Option<&Column>,
 ) -> (ColumnModel, Option<f64>) {
     let column = setup.column;
-    if matches!(column.kind, ColumnKind::Id | ColumnKind::Text)
-        || column.values.iter().all(Value::is_null)
-    {
+    if column.values.iter().all(Value::is_null) {
         return (ColumnModel::Marginal(fallback), None);
+    }
+    if matches!(column.kind, ColumnKind::Id | ColumnKind::Text) {
+        return (train_on_its_own(setup, fallback), None);
     }
     if gaps && column.kind == ColumnKind::Datetime {
         return (train_gaps(setup, anchor, fallback), None);
@@ -2050,6 +2109,63 @@ fn train_column(
         .then(|| persistence(&leaf_rows, &targets, &setup.sequences.previous))
         .flatten();
     (ColumnModel::Tree(conditional), persistence)
+}
+
+/// An id or text column: drawn on its own ([`ColumnModel::Marginal`]), or, where at least the
+/// privacy threshold of its real cells are empty and as many are not, with a tree for which
+/// ones are ([`ColumnModel::Sparse`]).
+fn train_on_its_own(setup: &ColumnSetup<'_>, values: Marginal) -> ColumnModel {
+    match presence_tree(setup) {
+        Some(presence) => ColumnModel::Sparse {
+            presence: Box::new(presence),
+            values: values.never_empty(),
+        },
+        None => ColumnModel::Marginal(values),
+    }
+}
+
+/// A tree for whether a row's cell of the column is empty, where at least the privacy
+/// threshold of its real cells are and as many are not, and some earlier column may tell.
+fn presence_tree(setup: &ColumnSetup<'_>) -> Option<Conditional> {
+    let column = setup.column;
+    let empty = column.values.iter().filter(|value| value.is_null()).count();
+    let filled = column.values.len() - empty;
+    let least = setup.min_count.max(1);
+    if empty < least || filled < least || setup.allowed.is_empty() {
+        return None;
+    }
+    let presence = presence_of(column);
+    let presence_setup = ColumnSetup {
+        column: &presence,
+        ..*setup
+    };
+    let on_its_own = Marginal::fit(&presence, setup.min_count, false);
+    let rows = &setup.sequences.rows;
+    Some(fit_conditional(
+        &presence_setup,
+        rows,
+        &presence.values,
+        on_its_own,
+        None,
+    ))
+}
+
+/// The label of a cell that is not empty in [`presence_of`].
+const PRESENT: &str = "present";
+
+/// A column of [`PRESENT`] where `column` holds a value and empty cells where it does not.
+fn presence_of(column: &Column) -> Column {
+    let present: Arc<str> = Arc::from(PRESENT);
+    let values = column.values.iter().map(|value| match value {
+        Value::Null => Value::Null,
+        _ => Value::Label(Arc::clone(&present)),
+    });
+    Column {
+        name: column.name.clone(),
+        kind: ColumnKind::Categorical,
+        format: column.format.clone(),
+        values: values.collect(),
+    }
 }
 
 /// A column of long sequences whose consecutive real rows are in order this often follows
@@ -2152,6 +2268,17 @@ fn train_gaps(setup: &ColumnSetup<'_>, anchor: Option<&Column>, fallback: Margin
         .filter_map(|&row| targets[row].as_number())
         .collect();
     let walk = (!from_anchor).then(|| Walk::of(&gaps)).flatten();
+    // With a tree for the empty cells, the gaps are learned from the cells with a value.
+    let presence = presence_tree(setup);
+    let fallback = match presence {
+        Some(_) => {
+            let filled = |row: &usize| !values[*row].is_null();
+            first_rows.retain(filled);
+            next_rows.retain(filled);
+            fallback.never_empty()
+        }
+        None => fallback,
+    };
     ColumnModel::Gap {
         first: Box::new(fit_conditional(
             setup,
@@ -2163,6 +2290,7 @@ fn train_gaps(setup: &ColumnSetup<'_>, anchor: Option<&Column>, fallback: Margin
         next: Box::new(fit_conditional(setup, &next_rows, &targets, fallback, None)),
         from_anchor,
         walk,
+        presence: presence.map(Box::new),
     }
 }
 

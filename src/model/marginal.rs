@@ -105,6 +105,15 @@ impl Marginal {
         Marginal { null_rate, shape }
     }
 
+    /// The distribution of the cells that are not empty: for a column whose empty cells a tree
+    /// draws.
+    pub fn never_empty(self) -> Marginal {
+        Marginal {
+            null_rate: 0.0,
+            ..self
+        }
+    }
+
     /// A fresh label for a rare one drawn, for a column whose rows mostly hold rare labels
     /// ([`Shape::Coded`]); `None` for other columns.
     pub fn fresh_label(&self, rng: &mut SynthRng) -> Option<Value> {
