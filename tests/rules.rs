@@ -1510,3 +1510,56 @@ fn a_parents_total_count_and_status_of_its_rows_are_found_and_kept() {
     let (total, count) = totals_kept(out.path());
     assert!(total < 0.5 && count == 1.0, "switched off: {total} {count}");
 }
+
+/// Planted: appointments whose duration in minutes is their end less their start. The rule is
+/// found, kept in every synthetic row (the end worked out from the start and the duration), and
+/// the durations keep their real values (quarters and thirds of an hour); the reference model
+/// breaks it.
+#[test]
+fn a_duration_in_minutes_matches_the_times_it_lies_between() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = dxsynth::sampling::rng_for(SEED, "planted appointments");
+    let mut csv = String::from("appointment_id,start_time,end_time,duration_min,room\n");
+    let day = NaiveDate::from_ymd_opt(2023, 1, 2).unwrap();
+    for id in 1..=1500 {
+        let date = day + chrono::Days::new(rng.random_range(0..300));
+        let start = date.and_hms_opt(rng.random_range(8..17), 15 * rng.random_range(0..4), 0);
+        let start = start.unwrap();
+        let minutes = [15, 20, 30, 45, 60][rng.random_range(0..5)];
+        let end = start + chrono::Duration::minutes(minutes);
+        let room = rng.random_range(100..130);
+        let format = "%Y-%m-%d %H:%M";
+        let _ = writeln!(
+            csv,
+            "{id},{},{},{minutes},{room}",
+            start.format(format),
+            end.format(format)
+        );
+    }
+    std::fs::write(dir.path().join("appointments.csv"), csv).unwrap();
+    let schema = dir.path().join("schema.yaml");
+    let yaml =
+        "tables:\n  appointments:\n    path: appointments.csv\n    primary_key: appointment_id\n";
+    std::fs::write(&schema, yaml).unwrap();
+    let (learned, reference) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    run_model(&schema, learned.path(), SEED, ModelKind::Learned);
+    run_model(&schema, reference.path(), SEED, ModelKind::Reference);
+    let rule = "appointments: duration_min = minutes(end_time - start_time)";
+    let kept = adherence(&schema, learned.path());
+    let found: Vec<&String> = kept.keys().collect();
+    let (real, synthetic) = *kept.get(rule).unwrap_or_else(|| panic!("found: {found:?}"));
+    assert_eq!((real, synthetic), (1.0, 1.0));
+    let (_, baseline) = adherence(&schema, reference.path())[rule];
+    assert!(baseline < 0.9, "the reference keeps {baseline}");
+    let rows = common::Csv::read(&learned.path().join("appointments.csv"));
+    let durations = common::numbers(&rows.column("duration_min"));
+    let real_values = [15.0, 20.0, 30.0, 45.0, 60.0];
+    let others = durations
+        .iter()
+        .filter(|d| !real_values.contains(d))
+        .count();
+    assert!(
+        others <= durations.len() / 100,
+        "{others} durations of no real value"
+    );
+}

@@ -16,10 +16,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::measure::{
     Adherence, FUNCTION_TOLERANCE, MIN_SUPPORT, ORDER_TOLERANCE, calendar_value, chance_rate,
-    clock_minutes, is_clock_time, measure, significant, unit,
+    clock_minutes, elapsed_tolerance, is_clock_time, measure, significant, unit,
 };
 use super::{
-    Col, Frame, IntOp, Mapping, Origin, Overrides, Part, Resolved, Rule, RuleKind, local_time,
+    Col, Frame, IntOp, Mapping, Origin, Overrides, Part, Resolved, Rule, RuleKind, TimeUnit,
+    local_time,
 };
 use crate::data::{Value, ValueFormat, ValueKey};
 use crate::schema::ColumnKind;
@@ -89,6 +90,7 @@ pub fn discover(frame: &Frame<'_>, min_count: usize) -> Vec<Rule> {
     kinds.extend(dates(frame));
     kinds.extend(arithmetic(frame, &sample));
     kinds.extend(sums(frame, &sample));
+    kinds.extend(elapsed(frame, &sample));
     kinds.extend(products(frame, &sample));
     let earlier = kinds.clone();
     kinds.extend(sums_of_three(frame, &sample, &earlier));
@@ -965,6 +967,69 @@ fn sums(frame: &Frame<'_>, sample: &[usize]) -> Vec<RuleKind> {
         }
     }
     found
+}
+
+/// `amount = unit(to - from)`: a number of the first numeric columns that counts the seconds,
+/// minutes, hours, days or weeks between two datetimes of the row.
+fn elapsed(frame: &Frame<'_>, sample: &[usize]) -> Vec<RuleKind> {
+    let datetimes: Vec<Resolved<'_>> = frame
+        .columns
+        .iter()
+        .filter(|c| c.kind == ColumnKind::Datetime)
+        .map(Resolved::Own)
+        .take(MAX_SUM_COLUMNS)
+        .collect();
+    if datetimes.len() < 2 {
+        return Vec::new();
+    }
+    let head: Vec<usize> = sample.iter().copied().take(64).collect();
+    let mut found = Vec::new();
+    for amount in terms(frame) {
+        for (from, to) in ordered_pairs(&datetimes) {
+            let unit = TimeUnit::ALL.into_iter().find(|&unit| {
+                let tolerance = elapsed_tolerance(Some(amount.column()), unit);
+                let seconds = unit.seconds();
+                let check = |r: usize, o: usize| {
+                    let (n, a, b) = (
+                        amount.value(o).as_number()?,
+                        from.value(r).as_number()?,
+                        to.value(r).as_number()?,
+                    );
+                    Some((b - a - n * seconds).abs() <= tolerance)
+                };
+                let kind = elapsed_kind((amount, from, to), unit);
+                mostly(&head, |row| check(row, row)) && accepted(&kind, frame, sample, check)
+            });
+            if let Some(unit) = unit {
+                found.push(elapsed_kind((amount, from, to), unit));
+                break;
+            }
+        }
+    }
+    found
+}
+
+/// Every pair of two different columns, both ways round.
+fn ordered_pairs<'c, 'f>(
+    columns: &'c [Resolved<'f>],
+) -> impl Iterator<Item = (Resolved<'f>, Resolved<'f>)> + 'c {
+    let indices = (0..columns.len()).flat_map(|i| (0..columns.len()).map(move |j| (i, j)));
+    indices
+        .filter(|(i, j)| i != j)
+        .map(|(i, j)| (columns[i], columns[j]))
+}
+
+/// The elapsed-time rule of an (amount, from, to) triple.
+fn elapsed_kind(
+    (amount, from, to): (Resolved<'_>, Resolved<'_>, Resolved<'_>),
+    unit: TimeUnit,
+) -> RuleKind {
+    RuleKind::Elapsed {
+        amount: amount.column().name.clone(),
+        from: from.column().name.clone(),
+        to: to.column().name.clone(),
+        unit,
+    }
 }
 
 /// `total = a + b + c` among the first numeric columns, for a total no rule found so far
@@ -1853,7 +1918,8 @@ fn determined_column(kind: &RuleKind) -> Option<&str> {
         | RuleKind::Sum { total: target, .. }
         | RuleKind::Product { total: target, .. }
         | RuleKind::KeyedProduct { total: target, .. }
-        | RuleKind::CopyParent { column: target, .. } => Some(target),
+        | RuleKind::CopyParent { column: target, .. }
+        | RuleKind::Elapsed { amount: target, .. } => Some(target),
         _ => None,
     }
 }
@@ -2830,5 +2896,58 @@ mod tests {
         assert_eq!(taken.len(), MAX_COMBINATIONS);
         assert_eq!(taken[0], [0, 1, 2, 3]);
         assert!(taken.iter().all(|parts| parts[..3] == [0, 1, 2]));
+    }
+
+    /// Planted: appointments whose `duration_min` is their end less their start in minutes,
+    /// and a `room` number that happens to be small: the duration is found as an elapsed time
+    /// in minutes (not hours, not seconds), the room as none. With the durations moved one row
+    /// on, no rule is found.
+    #[test]
+    fn a_count_of_minutes_between_two_datetimes_is_an_elapsed_time() {
+        let appointments = |shifted: bool| {
+            let format = ValueFormat::Datetime {
+                pattern: "%Y-%m-%d %H:%M".into(),
+                date_only: false,
+                offset: None,
+                upper: false,
+            };
+            let rows = 0..400usize;
+            let starts: Vec<f64> = rows
+                .clone()
+                .map(|i| 1.7e9 + (i * 5_400 + (i * 37 % 11) * 900) as f64)
+                .collect();
+            let durations: Vec<f64> = rows
+                .clone()
+                .map(|i| [15.0, 30.0, 45.0, 20.0][i * 7 % 4])
+                .collect();
+            let ends: Vec<f64> = (0..400).map(|i| starts[i] + durations[i] * 60.0).collect();
+            let mut written = durations.clone();
+            if shifted {
+                written.rotate_left(1);
+            }
+            let integer = |name: &str, values: Vec<f64>| {
+                numbers(name, ColumnKind::Numerical, ValueFormat::Integer, values)
+            };
+            vec![
+                numbers("start_time", ColumnKind::Datetime, format.clone(), starts),
+                numbers("end_time", ColumnKind::Datetime, format, ends),
+                integer("duration_min", written),
+                integer("room", rows.map(|i| (i * 13 % 9) as f64).collect()),
+            ]
+        };
+        let rules = found(&appointments(false));
+        let elapsed: Vec<&String> = rules.iter().filter(|r| r.contains("minutes(")).collect();
+        assert_eq!(
+            elapsed,
+            ["duration_min = minutes(end_time - start_time)"],
+            "{rules:?}"
+        );
+        assert!(
+            !rules
+                .iter()
+                .any(|r| r.contains("hours(") || r.contains("seconds("))
+        );
+        let rules = found(&appointments(true));
+        assert!(!rules.iter().any(|r| r.contains("minutes(")), "{rules:?}");
     }
 }

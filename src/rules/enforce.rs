@@ -124,6 +124,18 @@ enum Derive {
         #[serde(default)]
         c: Option<usize>,
     },
+    /// `from + amount` units of `seconds` (a datetime).
+    Later {
+        from: usize,
+        amount: usize,
+        seconds: f64,
+    },
+    /// `(to - from) / seconds` (an amount of time).
+    Elapsed {
+        from: usize,
+        to: usize,
+        seconds: f64,
+    },
     /// `a × b`.
     Product {
         a: usize,
@@ -233,6 +245,12 @@ impl Enforcer {
             .filter(|r| r.kind.of_a_row())
             .cloned()
             .collect();
+        // What chains of the rules imply bounds the draws, but leaves their order alone.
+        let chained: Vec<Rule> = rules
+            .iter()
+            .cloned()
+            .chain(super::chains::implied(&rules))
+            .collect();
         let rules = rules.as_slice();
         let own = |name: &str| columns.iter().position(|c| c.name == name);
         let resolve = |col: &Col| match col {
@@ -270,7 +288,7 @@ impl Enforcer {
             common: vec![Vec::new(); columns.len()],
             uses_context: false,
         };
-        let (bounds, fallbacks) = enforcer.bounds(rules, &resolve, &rank, &derived, columns);
+        let (bounds, fallbacks) = enforcer.bounds(&chained, &resolve, &rank, &derived, columns);
         enforcer.clock_times(rules, &own);
         enforcer.push_derived(derived, fallbacks);
         for (column, bounds) in bounds.into_iter().enumerate() {
@@ -1265,7 +1283,7 @@ fn priority(kind: &RuleKind) -> u8 {
         // has one (its total), which a sum of two kept as a difference must not take.
         RuleKind::Product { .. } => 3,
         RuleKind::Sum { c: Some(_), .. } => 4,
-        RuleKind::Sum { .. } => 5,
+        RuleKind::Sum { .. } | RuleKind::Elapsed { .. } => 5,
         RuleKind::Lookup { .. } => 6,
         _ => 7,
     }
@@ -1382,6 +1400,30 @@ fn derivations(
         }
         RuleKind::Product { total, a, b } => match (own(total), own(a), own(b)) {
             (Some(t), Some(a), Some(b)) => vec![(t, Derive::Product { a, b }, vec![a, b])],
+            _ => Vec::new(),
+        },
+        RuleKind::Elapsed {
+            amount,
+            from,
+            to,
+            unit,
+        } => match (own(amount), own(from), own(to)) {
+            // The later datetime by preference: the amount keeps its real values (whole
+            // quarters of an hour), where one worked out from two drawn datetimes would not.
+            (Some(n), Some(f), Some(t)) => {
+                let seconds = unit.seconds();
+                let later = Derive::Later {
+                    from: f,
+                    amount: n,
+                    seconds,
+                };
+                let elapsed = Derive::Elapsed {
+                    from: f,
+                    to: t,
+                    seconds,
+                };
+                vec![(t, later, vec![f, n]), (n, elapsed, vec![f, t])]
+            }
             _ => Vec::new(),
         },
         RuleKind::LocalTime {
@@ -2048,6 +2090,14 @@ impl Derive {
                 *a < columns && *b < columns && c.is_none_or(|c| c < columns)
             }
             Derive::Product { a, b } => *a < columns && *b < columns,
+            Derive::Later {
+                from,
+                amount,
+                seconds,
+            } => *from < columns && *amount < columns && seconds.is_finite() && *seconds > 0.0,
+            Derive::Elapsed { from, to, seconds } => {
+                *from < columns && *to < columns && seconds.is_finite() && *seconds > 0.0
+            }
             Derive::Difference { total, b } => *total < columns && *b < columns,
             Derive::Copy { source } => *source < context,
             Derive::LocalTime { parts, offsets } => {
@@ -2121,6 +2171,14 @@ impl Derive {
                 }))
             }
             Derive::Product { a, b } => Some(Value::Number(number(*a)? * number(*b)?)),
+            Derive::Later {
+                from,
+                amount,
+                seconds,
+            } => Some(Value::Number(number(*from)? + number(*amount)? * seconds)),
+            Derive::Elapsed { from, to, seconds } => {
+                Some(Value::Number((number(*to)? - number(*from)?) / seconds))
+            }
             Derive::Difference { total, b } => Some(Value::Number(number(*total)? - number(*b)?)),
             Derive::Copy { source } => context.get(*source).filter(|v| !v.is_null()).cloned(),
             Derive::LocalTime { parts, offsets } => {
@@ -2151,7 +2209,7 @@ impl Derive {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::Origin;
+    use crate::rules::{Origin, TimeUnit};
     use crate::schema::ColumnKind;
 
     fn integers(name: &str) -> Column {
@@ -2342,6 +2400,73 @@ mod tests {
                 "{drawn} kept as {total}, below the wholesale total"
             );
         }
+    }
+
+    /// `duration = minutes(end - start)`: the end is worked out from the start and the drawn
+    /// duration (drawn after them whatever the order asked), and where a rule already settles
+    /// the end, the duration from the two datetimes.
+    #[test]
+    fn an_elapsed_time_works_out_the_later_datetime_or_the_amount() {
+        let datetime = |name: &str| Column {
+            kind: ColumnKind::Datetime,
+            format: ValueFormat::Datetime {
+                pattern: "%Y-%m-%d %H:%M".into(),
+                date_only: false,
+                offset: None,
+                upper: false,
+            },
+            ..integers(name)
+        };
+        let columns = [datetime("start"), datetime("end"), integers("duration")];
+        let elapsed = rule(RuleKind::Elapsed {
+            amount: "duration".into(),
+            from: "start".into(),
+            to: "end".into(),
+            unit: TimeUnit::Minutes,
+        });
+        let (enforcer, order) = Enforcer::compile(
+            std::slice::from_ref(&elapsed),
+            (&columns, &[]),
+            vec![0, 1, 2],
+            &[],
+        );
+        assert_eq!(order, [0, 2, 1], "the end waits for the duration");
+        assert_eq!(enforcer.check(3, 0, 10), Ok(()));
+        let mut rng = crate::sampling::rng_for(3, "t");
+        let start = 1.7e9;
+        let row = [Value::Number(start), Value::Null, Value::Number(45.0)];
+        let end = enforcer.fix(1, Value::Number(0.0), (&row, &[]), (None, None), &mut rng);
+        assert_eq!(end, Value::Number(start + 45.0 * 60.0));
+        // The end copied from another column (a sum here): the duration follows from it.
+        let columns = [
+            datetime("start"),
+            datetime("end"),
+            integers("duration"),
+            datetime("due"),
+            integers("slack"),
+        ];
+        let copied = rule(RuleKind::Sum {
+            total: "end".into(),
+            a: "due".into(),
+            b: "slack".into(),
+            clock: false,
+            c: None,
+        });
+        let (enforcer, _) = Enforcer::compile(
+            &[copied, elapsed],
+            (&columns, &[]),
+            vec![0, 1, 2, 3, 4],
+            &[],
+        );
+        let row = [
+            Value::Number(start),
+            Value::Number(start + 1_800.0),
+            Value::Null,
+            Value::Null,
+            Value::Null,
+        ];
+        let duration = enforcer.fix(2, Value::Number(5.0), (&row, &[]), (None, None), &mut rng);
+        assert_eq!(duration, Value::Number(30.0));
     }
 
     #[test]

@@ -7,7 +7,9 @@ use serde::Serialize;
 
 use std::collections::HashMap;
 
-use super::{ChildTerm, Col, Frame, IntOp, Mapping, ParentFrame, Part, Resolved, RuleKind};
+use super::{
+    ChildTerm, Col, Frame, IntOp, Mapping, ParentFrame, Part, Resolved, RuleKind, TimeUnit,
+};
 use crate::data::{Column, Value, ValueFormat, second_step};
 use crate::stats::on_step;
 
@@ -144,6 +146,14 @@ pub fn row_check<'r>(rule: &'r RuleKind, columns: &[Resolved<'_>]) -> Check<'r> 
             let x = numbers(values)?;
             (x[1] > 0.0).then(|| ratio_within(x[0], x[1], (*min, *max)))
         }),
+        RuleKind::Elapsed { unit, .. } => {
+            let tolerance = elapsed_tolerance(columns.first().map(|c| c.column()), *unit);
+            let seconds = unit.seconds();
+            Box::new(move |values| {
+                let x = numbers(values)?;
+                Some((x[2] - x[1] - x[0] * seconds).abs() <= tolerance)
+            })
+        }
         RuleKind::Arithmetic { op, divisor, .. } => Box::new(move |values| {
             let x = numbers(values)?;
             let source = x[1].round() as i64;
@@ -423,6 +433,14 @@ fn child_values(
         adherence.holding += usize::from(same(value, &expected));
     }
     Some(adherence)
+}
+
+/// How far, in seconds, the time between two datetimes may be from an amount of `counted`
+/// units and still be that amount: half the amount's step (an amount in whole minutes covers
+/// the 30 seconds either side), at least half a second.
+pub fn elapsed_tolerance(amount: Option<&Column>, counted: TimeUnit) -> f64 {
+    let step = amount.map_or(0.0, unit);
+    (0.5 * step * counted.seconds()).max(0.5)
 }
 
 /// The smallest step a column's written values take (0 when unknown): 1 for integers,

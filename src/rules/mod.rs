@@ -16,6 +16,7 @@
 //! - [`text`]: the rule language of `validate`, `inspect` and the schema's `rules:` section.
 
 pub mod belongs;
+pub mod chains;
 pub mod discover;
 pub mod enforce;
 pub mod keyed;
@@ -453,6 +454,22 @@ pub enum RuleKind {
         /// The columns empty wherever it is.
         then: Vec<String>,
     },
+    /// `amount` is the time from `from` to `to` counted in `unit`s: an appointment's
+    /// `duration_min` is its end less its start in minutes, a parcel's `days_in_transit` its
+    /// delivery date less its shipping date in days. Drawn apart, three appointments in four
+    /// lasted other than their times said. Kept by working `to` out from `from` and the
+    /// amount (which keeps the real spread of its values: 15, 30 or 45 minutes), or the
+    /// amount where `to` is settled otherwise. Since format 49.
+    Elapsed {
+        /// The count of units.
+        amount: String,
+        /// The earlier datetime.
+        from: String,
+        /// The later datetime.
+        to: String,
+        /// What the amount counts.
+        unit: TimeUnit,
+    },
     /// The column equals the parent's column.
     CopyParent {
         /// The child's column.
@@ -508,6 +525,55 @@ impl ChildTerm {
     }
 }
 
+/// What an elapsed time ([`RuleKind::Elapsed`]) is counted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TimeUnit {
+    /// Seconds.
+    Seconds,
+    /// Minutes.
+    Minutes,
+    /// Hours.
+    Hours,
+    /// Days.
+    Days,
+    /// Weeks.
+    Weeks,
+}
+
+impl TimeUnit {
+    /// Every unit, shortest first.
+    pub const ALL: [TimeUnit; 5] = [
+        TimeUnit::Seconds,
+        TimeUnit::Minutes,
+        TimeUnit::Hours,
+        TimeUnit::Days,
+        TimeUnit::Weeks,
+    ];
+
+    /// The seconds in one unit.
+    pub fn seconds(self) -> f64 {
+        match self {
+            TimeUnit::Seconds => 1.0,
+            TimeUnit::Minutes => 60.0,
+            TimeUnit::Hours => 3_600.0,
+            TimeUnit::Days => 86_400.0,
+            TimeUnit::Weeks => 604_800.0,
+        }
+    }
+
+    /// The name used in rule text: `minutes(end - start)`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TimeUnit::Seconds => "seconds",
+            TimeUnit::Minutes => "minutes",
+            TimeUnit::Hours => "hours",
+            TimeUnit::Days => "days",
+            TimeUnit::Weeks => "weeks",
+        }
+    }
+}
+
 /// Where a rule comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -550,7 +616,8 @@ impl Rule {
 
 impl RuleKind {
     /// The rule's class: order, difference, arithmetic, calendar, lookup, periods, sum,
-    /// product, ratio, clock, local time, empty, copy, total or values of children.
+    /// product, ratio, clock, local time, empty, elapsed time, copy, total or values of
+    /// children.
     pub fn class(&self) -> &'static str {
         match self {
             RuleKind::Order { .. } => "order",
@@ -569,6 +636,7 @@ impl RuleKind {
             RuleKind::DateParts { .. } => "date",
             RuleKind::LocalTime { .. } => "local time",
             RuleKind::Empty { .. } => "empty",
+            RuleKind::Elapsed { .. } => "elapsed time",
             RuleKind::CopyParent { .. } => "copy of parent",
             RuleKind::ChildTotal { .. } => "total of children",
             RuleKind::ChildValues { .. } => "values of children",
@@ -647,6 +715,9 @@ impl RuleKind {
                 format!("local time {target} {}", parts.join(" "))
             }
             RuleKind::Empty { when, .. } => format!("empty {when}"),
+            RuleKind::Elapsed {
+                amount, from, to, ..
+            } => format!("elapsed {amount} {from} {to}"),
             RuleKind::CopyParent { column, parent } => format!("copy {column} {parent}"),
             RuleKind::ChildTotal { total, .. } => format!("total {total}"),
             RuleKind::ChildValues { target, source, .. } => {
@@ -682,6 +753,9 @@ impl RuleKind {
                 std::iter::once(target).chain(parts).map(own).collect()
             }
             RuleKind::Empty { when, then } => std::iter::once(when).chain(then).map(own).collect(),
+            RuleKind::Elapsed {
+                amount, from, to, ..
+            } => vec![own(amount), own(from), own(to)],
             RuleKind::CopyParent { column, parent } => vec![own(column), parent.clone()],
             RuleKind::ChildTotal { total, term } => std::iter::once(total.clone())
                 .chain(term.columns().map(own))
@@ -971,6 +1045,14 @@ fn mistyped(rule: &RuleKind, kinds: Vec<(String, Option<ColumnKind>)>) -> Option
         {
             Some(listed("numbers (a parent's total of its rows' amounts)"))
         }
+        RuleKind::Elapsed { .. } => match kinds.as_slice() {
+            [
+                (_, Some(ColumnKind::Numerical)),
+                (_, Some(ColumnKind::Datetime)),
+                (_, Some(ColumnKind::Datetime)),
+            ] => None,
+            _ => Some(listed("a number of units of time between two datetimes")),
+        },
         RuleKind::Calendar { .. } => match kinds.as_slice() {
             [
                 (_, Some(ColumnKind::Numerical | ColumnKind::Categorical)),

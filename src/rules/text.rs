@@ -24,7 +24,7 @@
 
 use std::fmt;
 
-use super::{ChildTerm, Col, IntOp, Mapping, Part, Rule, RuleKind};
+use super::{ChildTerm, Col, IntOp, Mapping, Part, Rule, RuleKind, TimeUnit};
 use crate::data::Value;
 
 impl fmt::Display for RuleKind {
@@ -189,6 +189,12 @@ impl fmt::Display for RuleKind {
                 let verb = if then.len() == 1 { "is" } else { "are" };
                 write!(f, "{} {verb} empty when {when} is empty", then.join(", "))
             }
+            RuleKind::Elapsed {
+                amount,
+                from,
+                to,
+                unit,
+            } => write!(f, "{amount} = {}({to} - {from})", unit.name()),
             RuleKind::CopyParent { column, parent } => write!(f, "{column} = {parent}"),
             RuleKind::ChildTotal { total, term } => write!(f, "{total} = {term}"),
             RuleKind::ChildValues {
@@ -530,6 +536,19 @@ fn parse_equation(target: String, expression: &str) -> Result<RuleKind, String> 
             c: None,
         });
     }
+    for unit in TimeUnit::ALL {
+        if let Some(inner) = call(expression, unit.name()) {
+            let (to, from) = inner.split_once(" - ").ok_or_else(|| {
+                format!("an elapsed time is written `{}(to - from)`", unit.name())
+            })?;
+            return Ok(RuleKind::Elapsed {
+                amount: target,
+                from: name(from)?,
+                to: name(to)?,
+                unit,
+            });
+        }
+    }
     if let Some(inner) = call(expression, "datetime") {
         let parts = inner.split(',').map(name).collect::<Result<Vec<_>, _>>()?;
         if parts.len() != 4 {
@@ -704,6 +723,8 @@ mod tests {
             "b - a in [1e-10, 0.5]",
             "ss_list_price / ss_wholesale_cost in [1, 2]",
             "ss_ext_tax / ss_net_paid in [0, 0.09]",
+            "duration_min = minutes(end_time - start_time)",
+            "days_in_transit = days(delivered_on - shipped_on)",
         ] {
             let rule = parse(text).unwrap_or_else(|err| panic!("{text}: {err}"));
             assert_eq!(rule.to_string(), text);
