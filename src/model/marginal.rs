@@ -11,6 +11,7 @@ use std::sync::{Arc, OnceLock};
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
+use super::check_digit::CheckDigit;
 use crate::data::{Column, Value};
 use crate::sampling::SynthRng;
 use crate::schema::ColumnKind;
@@ -230,6 +231,26 @@ impl IdShape {
             && (self.digits.iter()).all(|(template, masks)| {
                 template.len() <= MAX_DRAWN_LENGTH && masks.len() <= template.len()
             })
+            && self.codes.windows(2).all(|pair| pair[0].0 < pair[1].0)
+            && (self.codes.iter()).all(|(template, runs)| {
+                template.len() <= MAX_DRAWN_LENGTH && runs.iter().all(|run| run.check(template))
+            })
+    }
+}
+
+impl CodeRun {
+    /// Whether it can be drawn from, its codes all of capitals as long as its run of `A`s in
+    /// `template`.
+    fn check(&self, template: &str) -> bool {
+        let length = template
+            .chars()
+            .skip(self.at)
+            .take_while(|&c| c == 'A')
+            .count();
+        let spelt = |code: &Arc<str>| {
+            code.chars().count() == length && code.chars().all(|c| c.is_ascii_uppercase())
+        };
+        length > 0 && self.codes.check() && self.codes.items().iter().all(spelt)
     }
 }
 
@@ -500,7 +521,41 @@ pub struct IdShape {
     /// numbers never with 0, and digits drawn at random wrote a tenth of them so. Since format 45.
     #[serde(default)]
     digits: Vec<(String, Vec<u16>)>,
+    /// For each template (sorted) holding codes, its codes ([`CodeRun`]): an IBAN's country
+    /// (`DE`, `FR`) and a British one's bank (`HSBC`), whose letters drawn one by one spelt
+    /// no country (`BL48...`). Since format 50.
+    #[serde(default)]
+    codes: Vec<TemplateCodes>,
+    /// The check-digit scheme every real value keeps (at least
+    /// [`super::check_digit::MIN_CHECKED`] of them): each fresh id's check digits are set so
+    /// that it keeps it too. Since format 50.
+    #[serde(default)]
+    check: Option<CheckDigit>,
 }
+
+/// A template and its codes ([`IdShape::codes`]).
+type TemplateCodes = (String, Vec<CodeRun>);
+
+/// A short run of upper-case letters, between characters that are no letters, that the real
+/// ids of a template spell in a few ways only (each seen in at least the privacy threshold of
+/// them, together at least [`CODE_SHARE`] of them): a code, drawn whole from the real ones.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CodeRun {
+    /// Where the run starts in the template (in characters).
+    at: usize,
+    /// The real spellings, each as long as the run.
+    codes: Weighted<Arc<str>>,
+}
+
+/// The longest run of upper-case letters taken as a code: a country (2), a currency or a
+/// country of three letters, a bank (4). Longer runs spell numbers (TPC-DS's ids), drawn letter
+/// by letter ([`IdShape::upper`]).
+const MAX_CODE: usize = 4;
+
+/// The share of a template's real ids whose spelling of a run must be seen often enough for the
+/// run to be a code: random letters repeat a few spellings by chance, and drawn only from those
+/// the ids would hold a handful.
+const CODE_SHARE: f64 = 0.9;
 
 /// The lower-case letters that follow each character (or the start of the middle) in the real
 /// ids: a fresh id's letters follow them, so names made of syllables (TPC-DS's `ableought`)
@@ -571,18 +626,25 @@ impl IdShape {
             true => (prefix, suffix),
             false => (String::new(), String::new()),
         };
+        let hex = hex_class(&values, (&prefix, &suffix));
         let mut templates: Vec<String> = values
             .iter()
             .filter_map(|value| {
                 let middle = value.strip_prefix(prefix.as_str())?;
                 let middle = middle.strip_suffix(suffix.as_str()).unwrap_or(middle);
-                Some(middle.chars().map(char_class).collect::<String>())
+                Some(template_of(middle, hex))
             })
             .filter(|template| template.len() <= MAX_DRAWN_LENGTH)
             .collect();
         let follows = letter_pairs(&values, &prefix, &suffix, min_count);
         let upper = upper_letters(&values, (&prefix, &suffix), min_count);
-        let digits = digit_places(&values, (&prefix, &suffix), min_count);
+        let digits = digit_places(&values, (&prefix, &suffix), hex, min_count);
+        let codes = match hex {
+            // Hexadecimal ids spell no code: their templates hold no capitals.
+            Some(_) => Vec::new(),
+            None => code_runs(&values, (&prefix, &suffix), min_count),
+        };
+        let check = CheckDigit::detect(&values);
         let mut real: Vec<u64> = values.iter().map(|value| text_hash(value)).collect();
         real.sort_unstable();
         real.dedup();
@@ -609,6 +671,8 @@ impl IdShape {
             upper,
             distinct,
             digits,
+            codes,
+            check,
         }
     }
 
@@ -617,6 +681,21 @@ impl IdShape {
         self.digits
             .binary_search_by(|(known, _)| known.as_str().cmp(template))
             .map_or(&[][..], |at| &self.digits[at].1)
+    }
+
+    /// The codes of `template` ([`IdShape::codes`]; empty: none).
+    fn codes_of(&self, template: &str) -> &[CodeRun] {
+        self.codes
+            .binary_search_by(|(known, _)| known.as_str().cmp(template))
+            .map_or(&[][..], |at| &self.codes[at].1)
+    }
+
+    /// `id` with its check digits set, when the real ids keep a scheme ([`IdShape::check`]).
+    fn checked(&self, id: String) -> String {
+        match self.check {
+            Some(scheme) => scheme.fix(&id).unwrap_or(id),
+            None => id,
+        }
     }
 
     /// Whether every real value was distinct: see [`IdShape::draw_avoiding`].
@@ -663,7 +742,8 @@ impl IdShape {
 
     /// An id of a template drawn at random, its lower-case letters drawn by `letters` if given,
     /// its middle `wider` characters wider: it takes in the prefix's last characters (each
-    /// drawn by its class), then grows by characters of the template's last class.
+    /// drawn by its class), then grows by characters of the template's last class. Its codes
+    /// are drawn whole (where no prefix character is opened) and its check digits set.
     fn draw_once(&self, rng: &mut SynthRng, letters: Option<&Letters>, wider: usize) -> String {
         let template = &self.templates[rng.random_range(0..self.templates.len())];
         let cut = (self.prefix.char_indices().rev().take(wider).last())
@@ -675,22 +755,34 @@ impl IdShape {
         let mut places = self.digits_of(template).iter();
         let masks: Vec<Option<u16>> = (opened.chars().map(|_| None))
             .chain(template.chars().map(|c| match c {
-                '9' => places.next().copied(),
+                '9' | HEX | HEX_UPPER => places.next().copied(),
                 _ => None,
             }))
             .chain(std::iter::repeat_n(None, longer))
             .collect();
         let last = template.chars().last().unwrap_or('9');
-        let classes: Vec<char> = (opened.chars().map(char_class))
+        let hex = template.chars().find(|c| matches!(*c, HEX | HEX_UPPER));
+        let classes: Vec<char> = (opened.chars().map(|c| class_of(c, hex)))
             .chain(template.chars())
             .chain(std::iter::repeat_n(last, longer))
             .collect();
+        let codes = match opened_length {
+            0 => self.codes_of(template),
+            _ => &[],
+        };
         // Whole words only among digits, where they cannot spell a real id again.
         let words = letters.filter(|_| classes.contains(&'9'));
         let mut before = START;
         let mut middle = String::new();
         let mut at = 0;
         while at < classes.len() {
+            if let Some(code) = codes.iter().find(|code| code.at == at) {
+                let code = code.codes.draw(rng);
+                middle.push_str(code);
+                before = code.chars().last().unwrap_or(before);
+                at += code.chars().count().max(1);
+                continue;
+            }
             let run = classes[at..].iter().take_while(|&&c| c == 'a').count();
             let starts_run = at == 0 || classes[at - 1] != 'a';
             if let Some(word) = words.and_then(|w| w.word(run)).filter(|_| starts_run) {
@@ -702,10 +794,9 @@ impl IdShape {
             }
             let class = classes[at];
             let follow = letters.and_then(|letters| letters.after(before, class));
-            let mask = masks[at].filter(|_| class == '9');
-            let drawn = match (follow, mask) {
+            let drawn = match (follow, masks[at]) {
                 (Some(follow), _) => *follow.draw(rng),
-                (None, Some(mask)) => digit_in(mask, rng),
+                (None, Some(mask)) => place_in(class, mask, rng),
                 (None, None) => fill_class(class, &self.upper, rng),
             };
 
@@ -713,32 +804,62 @@ impl IdShape {
             middle.push(drawn);
             at += 1;
         }
-        format!("{prefix}{middle}{}", self.suffix)
+        self.checked(format!("{prefix}{middle}{}", self.suffix))
     }
 }
 
-/// A digit among those `mask` allows (a bit per digit); any digit as [`fill_class`] draws it
-/// when the mask allows every digit or none.
-fn digit_in(mask: u16, rng: &mut SynthRng) -> char {
-    let allowed = mask & ALL_DIGITS;
-    if allowed == 0 || allowed == ALL_DIGITS {
-        return fill_class('9', &[], rng);
+/// A character of a digit or hexadecimal `class` among those `mask` allows (a bit per digit
+/// value, [`place_value`]); any as [`fill_class`] draws it when the mask allows every one of
+/// the class or none.
+fn place_in(class: char, mask: u16, rng: &mut SynthRng) -> char {
+    let all = all_of(class);
+    let allowed = mask & all;
+    if allowed == 0 || allowed == all {
+        return fill_class(class, &[], rng);
     }
     let nth = rng.random_range(0..allowed.count_ones());
-    let digit = (0..10u8)
+    let value = (0..16u8)
         .filter(|d| allowed & (1 << d) != 0)
         .nth(nth as usize);
-    char::from(b'0' + digit.unwrap_or(0))
+    hex_char(value.unwrap_or(0), class == HEX_UPPER)
+}
+
+/// The digit of `value` (below 16) in hexadecimal, its letters upper-case if `upper`.
+fn hex_char(value: u8, upper: bool) -> char {
+    let digits: &[u8; 16] = match upper {
+        true => b"0123456789ABCDEF",
+        false => b"0123456789abcdef",
+    };
+    char::from(digits[usize::from(value & 15)])
+}
+
+/// The mask of [`IdShape::digits`] that allows every value of a place of `class`.
+fn all_of(class: char) -> u16 {
+    match class {
+        HEX | HEX_UPPER => ALL_HEX,
+        _ => ALL_DIGITS,
+    }
+}
+
+/// The value a character of a digit or hexadecimal place holds (`None` for another).
+fn place_value(c: char, hex: Option<char>) -> Option<u8> {
+    match hex {
+        Some(_) => c.to_digit(16),
+        None => c.to_digit(10),
+    }
+    .and_then(|value| u8::try_from(value).ok())
 }
 
 /// How many ids a template kept to its digits ([`IdShape::digits`]) must hold per real id of
 /// it, at least.
 const ROOM_PER_ID: f64 = 100.0;
 
-/// How many digits a mask of [`IdShape::digits`] allows (all ten when it allows none).
-fn digits_of(mask: u16) -> u32 {
-    match (mask & ALL_DIGITS).count_ones() {
-        0 => 10,
+/// How many characters a mask of [`IdShape::digits`] allows in a place of `class` (all of the
+/// class when it allows none).
+fn digits_of(mask: u16, class: char) -> u32 {
+    let all = all_of(class);
+    match (mask & all).count_ones() {
+        0 => all.count_ones(),
         n => n,
     }
 }
@@ -746,31 +867,51 @@ fn digits_of(mask: u16) -> u32 {
 /// A mask of [`IdShape::digits`] that allows every digit.
 const ALL_DIGITS: u16 = (1 << 10) - 1;
 
-/// For each template of the middles of `values` (between the shared `affixes`), the digits each
-/// of its digit places takes in at least `min_count` of them, where some place keeps to fewer
-/// than all ten (see [`IdShape::digits`]); sorted by template.
+/// A mask of [`IdShape::digits`] that allows every hexadecimal digit.
+const ALL_HEX: u16 = u16::MAX;
+
+/// The class of a lower-case hexadecimal digit, in a template of ids made of them (UUIDs): its
+/// places keep to the values the real ids hold there ([`IdShape::digits`]), so a version 4
+/// UUID's version and variant digits stay `4` and `8` to `b`. Letters or digits, hexadecimal
+/// digits are one class: classed apart, every UUID was a template of its own. Since format 50.
+const HEX: char = 'x';
+
+/// [`HEX`] for upper-case hexadecimal digits.
+const HEX_UPPER: char = 'X';
+
+/// For each template of the middles of `values` (between the shared `affixes`; hexadecimal
+/// digits one class when `hex` says so), the digits each of its digit places takes in at least
+/// `min_count` of them, where some place keeps to fewer than all of its class (see
+/// [`IdShape::digits`]); sorted by template.
 fn digit_places(
     values: &[Arc<str>],
     (prefix, suffix): (&str, &str),
+    hex: Option<char>,
     min_count: usize,
 ) -> Vec<(String, Vec<u16>)> {
-    let mut counts: BTreeMap<String, (usize, Vec<[usize; 10]>)> = BTreeMap::new();
+    let mut counts: BTreeMap<String, (usize, Vec<[usize; 16]>)> = BTreeMap::new();
     for value in values {
         let Some(middle) = value.strip_prefix(prefix) else {
             continue;
         };
         let middle = middle.strip_suffix(suffix).unwrap_or(middle);
-        let template: String = middle.chars().map(char_class).collect();
+        let template = template_of(middle, hex);
         if template.len() > MAX_DRAWN_LENGTH {
             continue;
         }
-        let digits = middle.bytes().filter(u8::is_ascii_digit);
-        let (count, places) = counts
-            .entry(template)
-            .or_insert_with_key(|template| (0, vec![[0; 10]; template.matches('9').count()]));
+        let digits: Vec<u8> = (middle.chars().zip(template.chars()))
+            .filter(|(_, class)| matches!(*class, '9' | HEX | HEX_UPPER))
+            .filter_map(|(c, _)| place_value(c, hex))
+            .collect();
+        let (count, places) = counts.entry(template).or_insert_with_key(|template| {
+            let places = template
+                .chars()
+                .filter(|c| matches!(*c, '9' | HEX | HEX_UPPER));
+            (0, vec![[0; 16]; places.count()])
+        });
         *count += 1;
         for (place, digit) in places.iter_mut().zip(digits) {
-            place[usize::from(digit - b'0')] += 1;
+            place[usize::from(digit)] += 1;
         }
     }
     counts
@@ -778,19 +919,208 @@ fn digit_places(
         .filter_map(|(template, (count, places))| {
             let masks: Vec<u16> = (places.iter())
                 .map(|counts| {
-                    (0..10)
+                    (0..16)
                         .filter(|&d| counts[d] >= min_count)
                         .fold(0u16, |mask, d| mask | 1 << d)
                 })
                 .collect();
-            let keeps = masks.iter().any(|&mask| mask != 0 && mask != ALL_DIGITS);
+            let classes: Vec<char> = (template.chars())
+                .filter(|c| matches!(*c, '9' | HEX | HEX_UPPER))
+                .collect();
+            let keeps = (masks.iter().zip(&classes))
+                .any(|(&mask, &class)| mask != 0 && mask != all_of(class));
             // Kept to its digits, the template must still hold far more ids than the real
             // ones, or fresh ids would mostly be real ones (`ORD-000001` to `ORD-002000`).
-            let room = (masks.iter()).fold(1.0, |room, &mask| room * f64::from(digits_of(mask)));
+            let room = (masks.iter().zip(&classes)).fold(1.0, |room, (&mask, &class)| {
+                room * f64::from(digits_of(mask, class))
+            });
             let roomy = room >= ROOM_PER_ID * count as f64;
             (keeps && roomy).then_some((template, masks))
         })
         .collect()
+}
+
+/// The template of an id's middle: each character's class ([`class_of`]).
+fn template_of(middle: &str, hex: Option<char>) -> String {
+    middle.chars().map(|c| class_of(c, hex)).collect()
+}
+
+/// A character's class ([`char_class`]), a hexadecimal digit's `hex` when given ([`HEX`]).
+fn class_of(c: char, hex: Option<char>) -> char {
+    match hex {
+        Some(hex) if c.is_ascii_hexdigit() => hex,
+        _ => char_class(c),
+    }
+}
+
+/// The class of the hexadecimal digits of the middles of `values` (between the shared
+/// `affixes`), when they are made of them ([`HEX`] or [`HEX_UPPER`]): at least
+/// [`MIN_HEX_IDS`] middles whose letters and digits are all hexadecimal digits, their letters
+/// of one case, and at least half the places that hold either hold a digit in one middle and
+/// a letter in another.
+fn hex_class(values: &[Arc<str>], (prefix, suffix): (&str, &str)) -> Option<char> {
+    if values.len() < MIN_HEX_IDS {
+        return None;
+    }
+    let (mut lower, mut upper) = (false, false);
+    // For each place, whether a digit and whether a letter was seen there.
+    let mut seen: Vec<(bool, bool)> = Vec::new();
+    for value in values {
+        let middle = value.strip_prefix(prefix)?;
+        let middle = middle.strip_suffix(suffix).unwrap_or(middle);
+        for (place, c) in middle.chars().enumerate() {
+            if c.is_alphanumeric() && !c.is_ascii_hexdigit() {
+                return None;
+            }
+            lower |= c.is_ascii_lowercase();
+            upper |= c.is_ascii_uppercase();
+            if place >= seen.len() {
+                seen.resize(place + 1, (false, false));
+            }
+            seen[place].0 |= c.is_ascii_digit();
+            seen[place].1 |= c.is_ascii_alphabetic();
+        }
+    }
+    let held = seen
+        .iter()
+        .filter(|&&(digit, letter)| digit || letter)
+        .count();
+    let mixed = seen
+        .iter()
+        .filter(|&&(digit, letter)| digit && letter)
+        .count();
+    // UUIDs and hashes take both in nearly every place; flats (`12A`, `7`) in few.
+    let mixed = mixed > 0 && 2 * mixed >= held;
+    match (lower, upper) {
+        (true, false) if mixed => Some(HEX),
+        (false, true) if mixed => Some(HEX_UPPER),
+        _ => None,
+    }
+}
+
+/// The fewest ids whose hexadecimal digits are taken as one class ([`hex_class`]): a few
+/// words may be spelt in `a` to `f` only.
+const MIN_HEX_IDS: usize = 20;
+
+/// For each template of the middles of `values` (between the shared `affixes`) the runs
+/// that are codes ([`CodeRun`]): each short run of upper-case letters between characters that
+/// are no letters (or an all-capital prefix it continues), spelt by at least [`CODE_SHARE`] of
+/// the template's ids in ways each seen in `min_count` of them; sorted by template.
+fn code_runs(
+    values: &[Arc<str>],
+    (prefix, suffix): (&str, &str),
+    min_count: usize,
+) -> Vec<TemplateCodes> {
+    let mut spelt: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for value in values {
+        let Some(middle) = value.strip_prefix(prefix) else {
+            continue;
+        };
+        let middle = middle.strip_suffix(suffix).unwrap_or(middle);
+        let template: String = middle.chars().map(char_class).collect();
+        if template.len() <= MAX_DRAWN_LENGTH && template.contains('A') {
+            spelt.entry(template).or_default().push(middle);
+        }
+    }
+    let affixes = (prefix, suffix);
+    let candidates: Vec<(&String, Vec<(usize, usize)>)> = (spelt.keys())
+        .map(|template| (template, candidate_runs(template, affixes)))
+        .collect();
+    let own: Vec<Vec<Option<CodeRun>>> = (candidates.iter())
+        .map(|(template, runs)| {
+            let middles = &spelt[*template];
+            let code = |&(at, length): &(usize, usize)| code_run(middles, at, length, min_count);
+            runs.iter().map(code).collect()
+        })
+        .collect();
+    // Where no template has codes of its own, the column has none: a template too rare for its
+    // own (random letters, every id its template) borrows none either.
+    let borrows = own.iter().flatten().any(Option::is_some);
+    let mut pooled: BTreeMap<(usize, usize), Option<CodeRun>> = BTreeMap::new();
+    let mut pool = |run: (usize, usize)| {
+        let pooled = pooled
+            .entry(run)
+            .or_insert_with(|| pooled_run(&spelt, &candidates, run, min_count));
+        pooled.clone()
+    };
+    (candidates.iter().zip(own))
+        .filter_map(|((template, runs), own)| {
+            let runs: Vec<CodeRun> = (runs.iter().zip(own))
+                .filter_map(|(&run, own)| own.or_else(|| borrows.then(|| pool(run)).flatten()))
+                .collect();
+            (!runs.is_empty()).then_some(((*template).clone(), runs))
+        })
+        .collect()
+}
+
+/// The codes of the runs starting at the same place with the same length in every template
+/// that has such a run (`candidates`), for a template whose own ids are too few to have codes
+/// of their own (an IBAN of a country seen once gets one of the countries seen often, not
+/// letters at random).
+fn pooled_run(
+    spelt: &BTreeMap<String, Vec<&str>>,
+    candidates: &[(&String, Vec<(usize, usize)>)],
+    (at, length): (usize, usize),
+    min_count: usize,
+) -> Option<CodeRun> {
+    let middles: Vec<&str> = (candidates.iter())
+        .filter(|(_, runs)| runs.contains(&(at, length)))
+        .flat_map(|(template, _)| spelt[*template].iter().copied())
+        .collect();
+    code_run(&middles, at, length, min_count)
+}
+
+/// The runs of `A` in `template` (start and length, in characters) that may be codes: no
+/// longer than [`MAX_CODE`] with the letters of the prefix they continue, not the whole
+/// middle, and between characters that are no letters (a capital before lower-case letters
+/// starts a word).
+fn candidate_runs(template: &str, (prefix, suffix): (&str, &str)) -> Vec<(usize, usize)> {
+    let classes: Vec<char> = template.chars().collect();
+    let mut runs = Vec::new();
+    let mut at = 0;
+    while at < classes.len() {
+        let length = classes[at..].iter().take_while(|&&c| c == 'A').count();
+        if length == 0 {
+            at += 1;
+            continue;
+        }
+        let lead = match at {
+            0 => leading_capitals(prefix),
+            _ => Some(0),
+        };
+        let after = match classes.get(at + length) {
+            Some(&class) => class != 'a',
+            None => !suffix.starts_with(char::is_alphabetic),
+        };
+        let whole = length == classes.len();
+        if lead.is_some_and(|lead| after && !whole && lead + length <= MAX_CODE) {
+            runs.push((at, length));
+        }
+        at += length;
+    }
+    runs
+}
+
+/// How many capitals a run at the start of the middle continues from `prefix`: none when it
+/// ends in no letter, all of it when it is all capitals, `None` when it ends in another letter.
+fn leading_capitals(prefix: &str) -> Option<usize> {
+    match prefix.chars().last() {
+        None => Some(0),
+        Some(c) if !c.is_alphabetic() => Some(0),
+        Some(_) if prefix.chars().all(|c| c.is_ascii_uppercase()) => Some(prefix.chars().count()),
+        Some(_) => None,
+    }
+}
+
+/// The run of `length` characters from `at` as a code of `middles` (one template's), if its
+/// frequent spellings (seen `min_count` times) hold [`CODE_SHARE`] of them.
+fn code_run(middles: &[&str], at: usize, length: usize, min_count: usize) -> Option<CodeRun> {
+    let spellings = middles
+        .iter()
+        .map(|middle| Arc::<str>::from(middle.chars().skip(at).take(length).collect::<String>()));
+    let codes = Weighted::frequent(spellings, min_count)?;
+    let share = codes.total() / middles.len() as f64;
+    (share >= CODE_SHARE).then_some(CodeRun { at, codes })
 }
 
 impl Letters {
@@ -918,6 +1248,8 @@ fn fill_class(class: char, upper: &[char], rng: &mut SynthRng) -> char {
         |base: u8, span: u8, rng: &mut SynthRng| char::from(base + rng.random_range(0..span));
     match class {
         '9' => pick(b'0', 10, rng),
+        HEX => hex_char(rng.random_range(0..16), false),
+        HEX_UPPER => hex_char(rng.random_range(0..16), true),
         'a' => pick(b'a', 26, rng),
         'A' if !upper.is_empty() => upper[rng.random_range(0..upper.len())],
         'A' => pick(b'A', 26, rng),
@@ -1195,6 +1527,200 @@ mod tests {
         }
     }
 
+    /// A small generator of pseudo-random numbers for planted data (no rng of the crate, so
+    /// the data does not move when the crate's streams do).
+    fn planted(seed: u64) -> impl FnMut(u64) -> u64 {
+        let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        move |below| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % below
+        }
+    }
+
+    fn digits(next: &mut impl FnMut(u64) -> u64, count: usize) -> String {
+        (0..count)
+            .map(|_| char::from(b'0' + next(10) as u8))
+            .collect()
+    }
+
+    /// Valid IBANs of four countries (a bank code of four capitals in two of them), and
+    /// one of each country spelt rarely (`BE`, under the threshold).
+    fn planted_ibans() -> Vec<Arc<str>> {
+        let mut next = planted(7);
+        let banks = ["HSBC", "BARC", "NWBK", "LOYD"];
+        let mut ibans: Vec<Arc<str>> = (0..600)
+            .map(|i| {
+                let bank = banks[next(4) as usize];
+                let body = match i % 4 {
+                    0 => format!("DE00{}", digits(&mut next, 18)),
+                    1 => format!("FR00{}", digits(&mut next, 23)),
+                    2 => format!("GB00{bank}{}", digits(&mut next, 14)),
+                    _ => format!("NL00{}{}", &bank[..2], digits(&mut next, 12)),
+                };
+                Arc::from(CheckDigit::Iban.fix(&body).expect("an IBAN"))
+            })
+            .collect();
+        ibans.push(Arc::from(
+            CheckDigit::Iban.fix("BE00123456789012").expect("an IBAN"),
+        ));
+        ibans
+    }
+
+    #[test]
+    fn ibans_keep_their_countries_banks_lengths_and_check_digits() {
+        let real = planted_ibans();
+        let shape = IdShape::learn(real.iter().cloned(), 5);
+        assert!(shape.check());
+        assert_eq!(shape.check, Some(CheckDigit::Iban));
+        let lengths = HashMap::from([("DE", 22), ("FR", 27), ("GB", 22), ("NL", 18)]);
+        let mut rng = rng_for(9, "ibans");
+        let mut countries = HashSet::new();
+        for _ in 0..2_000 {
+            let iban = shape.draw(&mut rng);
+            assert!(CheckDigit::Iban.holds(&iban), "{iban}");
+            let country = &iban[..2];
+            assert_eq!(lengths.get(country), Some(&iban.len()), "{iban}");
+            countries.insert(country.to_string());
+            if country == "GB" {
+                assert!(
+                    ["HSBC", "BARC", "NWBK", "LOYD"].contains(&&iban[4..8]),
+                    "{iban}"
+                );
+            }
+            assert!(!real.contains(&iban), "{iban} is real");
+        }
+        assert_eq!(countries.len(), 4, "{countries:?}");
+        // The IBAN of a country seen once keeps its template, and takes a country seen often.
+        let rare: Vec<Arc<str>> = (0..20_000)
+            .map(|_| shape.draw(&mut rng))
+            .filter(|iban| iban.len() == 16)
+            .collect();
+        assert!(!rare.is_empty());
+        for iban in rare {
+            assert!(lengths.contains_key(&iban[..2]), "{iban}");
+            assert!(CheckDigit::Iban.holds(&iban), "{iban}");
+        }
+    }
+
+    /// RFC 4122 version 4 UUIDs: hexadecimal digits one class, the version and variant
+    /// places keep to the real digits.
+    #[test]
+    fn uuids_stay_version_4() {
+        let mut next = planted(3);
+        let hex = |next: &mut dyn FnMut(u64) -> u64, count: usize| -> String {
+            (0..count)
+                .map(|_| hex_char(next(16) as u8, false))
+                .collect()
+        };
+        let real: Vec<Arc<str>> = (0..500)
+            .map(|_| {
+                let variant = hex_char(8 + next(4) as u8, false);
+                Arc::from(format!(
+                    "{}-{}-4{}-{variant}{}-{}",
+                    hex(&mut next, 8),
+                    hex(&mut next, 4),
+                    hex(&mut next, 3),
+                    hex(&mut next, 3),
+                    hex(&mut next, 12)
+                ))
+            })
+            .collect();
+        let shape = IdShape::learn(real.iter().cloned(), 5);
+        assert!(shape.check());
+        assert_eq!(
+            shape.templates.first().map(String::as_str),
+            Some("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx")
+        );
+        let mut rng = rng_for(2, "uuids");
+        let mut variants = HashSet::new();
+        for _ in 0..2_000 {
+            let uuid = shape.draw(&mut rng);
+            let bytes = uuid.as_bytes();
+            assert_eq!(uuid.len(), 36, "{uuid}");
+            assert_eq!(bytes[14], b'4', "{uuid}");
+            assert!(b"89ab".contains(&bytes[19]), "{uuid}");
+            assert!(
+                uuid.bytes()
+                    .all(|b| b == b'-' || b"0123456789abcdef".contains(&b)),
+                "{uuid}"
+            );
+            variants.insert(bytes[19]);
+        }
+        assert_eq!(variants.len(), 4);
+    }
+
+    /// Card numbers with a valid Luhn digit: every fresh one has one too, and they stay
+    /// distinct when drawn avoiding those taken.
+    #[test]
+    fn luhn_numbers_are_drawn_valid_and_distinct() {
+        let mut next = planted(11);
+        let real: Vec<Arc<str>> = (0..300)
+            .map(|_| {
+                let body = format!(
+                    "4{} {} {} {}",
+                    digits(&mut next, 3),
+                    digits(&mut next, 4),
+                    digits(&mut next, 4),
+                    digits(&mut next, 4)
+                );
+                Arc::from(CheckDigit::Luhn.fix(&body).expect("digits"))
+            })
+            .collect();
+        let shape = IdShape::learn(real.iter().cloned(), 5);
+        assert_eq!(shape.check, Some(CheckDigit::Luhn));
+        let mut rng = rng_for(4, "cards");
+        let mut seen: HashSet<Arc<str>> = HashSet::new();
+        for _ in 0..3_000 {
+            let card = shape.draw_avoiding(&mut rng, |id| seen.iter().any(|s| &**s == id));
+            assert!(CheckDigit::Luhn.holds(&card), "{card}");
+            assert!(card.starts_with('4') && card.len() == 19, "{card}");
+            assert!(seen.insert(card.clone()), "{card} twice");
+        }
+    }
+
+    /// Numbers where Luhn holds by chance on the few values seen: no scheme is taken, and
+    /// the last digits are drawn as before.
+    #[test]
+    fn luhn_by_chance_on_few_values_is_not_taken() {
+        let mut next = planted(5);
+        let valid: Vec<Arc<str>> = (0..12)
+            .map(|_| {
+                Arc::from(
+                    CheckDigit::Luhn
+                        .fix(&digits(&mut next, 12))
+                        .expect("digits"),
+                )
+            })
+            .collect();
+        let shape = IdShape::learn(valid.iter().cloned(), 5);
+        assert_eq!(shape.check, None);
+        let mut rng = rng_for(4, "few");
+        let failing = (0..500)
+            .filter(|_| !CheckDigit::Luhn.holds(&shape.draw(&mut rng)))
+            .count();
+        assert!(failing > 300, "{failing} of 500 fail Luhn");
+        // Many numbers of which about a tenth hold: none taken either.
+        let plain: Vec<Arc<str>> = (0..500).map(|_| Arc::from(digits(&mut next, 12))).collect();
+        assert_eq!(IdShape::learn(plain.into_iter(), 5).check, None);
+    }
+
+    /// Letters spelling a number among digits (`A1B2`-like codes, flats `12A`) are not taken
+    /// for hexadecimal digits.
+    #[test]
+    fn few_hex_letters_among_digits_are_no_hex_class() {
+        let flats: Vec<Arc<str>> = (0..200)
+            .map(|i| Arc::from(format!("{}{}", 1 + i % 40, ["", "A", "B"][i % 3])))
+            .collect();
+        let shape = IdShape::learn(flats.into_iter(), 5);
+        assert!(
+            shape.templates.iter().all(|t| !t.contains(HEX_UPPER)),
+            "{:?}",
+            shape.templates
+        );
+    }
+
     #[test]
     fn ids_keep_their_shape_but_not_their_values() {
         let real: Vec<String> = (0..100).map(|i| format!("Customer#{i:06}")).collect();
@@ -1296,6 +1822,37 @@ mod tests {
         letters.sort_unstable();
         assert_eq!(letters, ['A', 'B', 'C']);
         assert!(spelled.len() > 40, "{} spellings", spelled.len());
+    }
+
+    /// A model file's codes must be sorted by template and spelt in capitals as long as
+    /// their run, or a draw would write letters out of shape.
+    #[test]
+    fn id_shapes_with_codes_out_of_shape_are_refused() {
+        let shape = IdShape::learn(planted_ibans().into_iter(), 5);
+        assert!(shape.check() && shape.codes.len() > 1, "{:?}", shape.codes);
+        let refused = |change: &dyn Fn(&mut Vec<TemplateCodes>)| {
+            let mut codes = shape.codes.clone();
+            change(&mut codes);
+            !IdShape {
+                codes,
+                ..shape.clone()
+            }
+            .check()
+        };
+        assert!(refused(&|codes| codes.swap(0, 1)), "templates out of order");
+        let spelt = |spelling: &'static str| {
+            move |codes: &mut Vec<TemplateCodes>| {
+                codes[0].1[0].codes =
+                    Weighted::frequent(std::iter::once(Arc::from(spelling)), 1).expect("one code");
+            }
+        };
+        assert!(refused(&spelt("DEU")), "longer than its run");
+        assert!(refused(&spelt("de")), "not capitals");
+        assert!(!refused(&spelt("XY")));
+        assert!(
+            refused(&|codes| codes[0].1[0].at = 2),
+            "no run of capitals there"
+        );
     }
 
     #[test]
