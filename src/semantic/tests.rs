@@ -971,3 +971,40 @@ fn zip_codes_start_as_their_states_do() {
     let share = zips_of_their_state(&random, &columns[1]);
     assert!(share < 0.85, "{share}: no region told");
 }
+
+/// A column of sexes (`M`, `F`, a few `U`) gives first names as titles do: a woman's name
+/// beside `F`, a man's beside `M`, either beside `U`.
+#[test]
+fn first_names_agree_with_a_sex_column() {
+    const MEN: [&str; 3] = ["Arthur", "Bruno", "Cyril"];
+    const WOMEN: [&str; 3] = ["Alma", "Beatrix", "Clara"];
+    let mut sexes = Vec::new();
+    let mut names = Vec::new();
+    for i in 0..600 {
+        let (sex, name) = match i % 20 {
+            0 => ("U", "Dana"),
+            k if k % 2 == 1 => ("M", MEN[i % MEN.len()]),
+            _ => ("F", WOMEN[i % WOMEN.len()]),
+        };
+        sexes.push(sex.to_string());
+        names.push(name.to_string());
+    }
+    let synthetic = filled(&titled_people(sexes, names));
+    for row in 0..600 {
+        let (sex, name) = (
+            text(&synthetic[0].values[row]),
+            text(&synthetic[1].values[row]),
+        );
+        match sex {
+            "M" => assert!(
+                MEN.contains(&name) || gendered::MEN.contains(&name),
+                "M {name}"
+            ),
+            "F" => assert!(
+                WOMEN.contains(&name) || gendered::WOMEN.contains(&name),
+                "F {name}"
+            ),
+            _ => {}
+        }
+    }
+}
