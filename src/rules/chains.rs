@@ -13,7 +13,7 @@ const MAX_CHAINED: usize = 64;
 /// A difference rule, for each two columns of order and difference rules (at least one the
 /// table's own) that a chain of them bounds more tightly than the rules joining the two, with
 /// the bounds the chain sets
-/// (`to - from` in `[min, max]`, either side unbounded where the chain leaves it so). Empty
+/// (`to - from` in `[min, max]`, `min` a number, `max` unbounded where the chain leaves it so). Empty
 /// when the rules contradict one another (a chain around a loop that shrinks).
 pub fn implied(rules: &[Rule]) -> Vec<Rule> {
     let edges: Vec<(&Col, &Col, f64, f64, bool)> = rules.iter().filter_map(edge).collect();
@@ -71,10 +71,16 @@ pub fn implied(rules: &[Rule]) -> Vec<Rule> {
             if both_parent || !tighter {
                 continue;
             }
+            // Turned round where only the upper side is bounded: a bound's lower side is
+            // always a number.
+            let ((from, to), (min, max)) = match min.is_finite() {
+                true => ((a, b), (min, max)),
+                false => ((b, a), (-max, -min)),
+            };
             found.push(Rule {
                 kind: RuleKind::Difference {
-                    from: nodes[a].clone(),
-                    to: nodes[b].clone(),
+                    from: nodes[from].clone(),
+                    to: nodes[to].clone(),
                     min,
                     max,
                     days: days[a] && days[b],
@@ -190,6 +196,27 @@ mod tests {
             strict: true,
         }));
         assert!(bounds(&with_order).contains(&signup_closed));
+    }
+
+    /// A chain of orders written from the later column: `c <= b <= a` gives `a - c` at least
+    /// 0, turned so that the lower side is the number (a bound with no lower side drew its
+    /// gap from minus infinity, and generation panicked).
+    #[test]
+    fn a_bound_on_one_side_has_its_lower_side_a_number() {
+        let order = |low: &str, high: &str| {
+            rule(RuleKind::Order {
+                low: Col::Own(low.into()),
+                high: Col::Own(high.into()),
+                strict: false,
+            })
+        };
+        let rules = [order("b", "a"), order("c", "b"), order("d", "a")];
+        let found = bounds(&rules);
+        assert!(found.contains(&("c".into(), "a".into(), 0.0, f64::INFINITY)));
+        assert!(
+            found.iter().all(|(.., min, _)| min.is_finite()),
+            "{found:?}"
+        );
     }
 
     /// Rules that contradict one another around a loop imply nothing.

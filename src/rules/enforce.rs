@@ -894,10 +894,10 @@ impl Enforcer {
         let feasible = low <= high;
         for _ in 0..4 {
             let gap = if bound.gaps.is_empty() {
-                if bound.max.is_finite() {
-                    rng.random_range(bound.min..=bound.max)
-                } else {
-                    bound.min
+                match (bound.min.is_finite(), bound.max.is_finite()) {
+                    (true, true) => rng.random_range(bound.min..=bound.max),
+                    (true, false) => bound.min,
+                    (false, _) => bound.max,
                 }
             } else {
                 bound.gaps[rng.random_range(0..bound.gaps.len())]

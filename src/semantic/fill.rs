@@ -808,7 +808,11 @@ impl EmailModel {
                 Some(Value::Label(text)) => mail_form(text),
                 _ => String::new(),
             };
-            if let Some(pattern) = pattern_of(user, &name(first), &name(last)) {
+            let pattern = match first.is_some() || last.is_some() {
+                true => pattern_of(user, &name(first), &name(last)),
+                false => joint_of(user),
+            };
+            if let Some(pattern) = pattern {
                 patterns.push(Arc::from(pattern));
             }
         }
@@ -854,6 +858,27 @@ fn pattern_of(user: &str, first: &str, last: &str) -> Option<String> {
             pattern + &digits
         })
     })
+}
+
+/// A username's pattern read from its shape alone, for a table with no name columns to match
+/// it against: `sharonsaunders` is `{f}{l}`, `Jane_Doe42` is `{F}_{L}##` (the joint between
+/// the names, their case, the digits after them). Without it, every address of a table of
+/// website visitors was written `first.last`, where three real ones in four ran the names
+/// together.
+fn joint_of(user: &str) -> Option<String> {
+    let stem = user.trim_end_matches(|c: char| c.is_ascii_digit());
+    let digits = "#".repeat(user.len() - stem.len());
+    let letters = |part: &str| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphabetic());
+    let joint = match stem.split(['.', '_', '-']).collect::<Vec<_>>().as_slice() {
+        [one] if letters(one) => "",
+        [first, last] if letters(first) && letters(last) => &stem[first.len()..=first.len()],
+        _ => return None,
+    };
+    let names = match stem.starts_with(|c: char| c.is_ascii_uppercase()) {
+        true => ("{F}", "{L}"),
+        false => ("{f}", "{l}"),
+    };
+    Some(format!("{}{joint}{}{digits}", names.0, names.1))
 }
 
 /// A username from a pattern and a name.
@@ -1696,5 +1721,18 @@ mod tests {
             digits.len() == 3 && digits.bytes().all(|b| b.is_ascii_digit()),
             "{user}"
         );
+    }
+
+    /// Without name columns, a username's pattern is its joint, case and digits.
+    #[test]
+    fn usernames_without_names_keep_their_joint() {
+        let joint = |user: &str| joint_of(user);
+        assert_eq!(joint("sharonsaunders").as_deref(), Some("{f}{l}"));
+        assert_eq!(joint("whitneymichelle77").as_deref(), Some("{f}{l}##"));
+        assert_eq!(joint("Jane_Doe42").as_deref(), Some("{F}_{L}##"));
+        assert_eq!(joint("k.davis").as_deref(), Some("{f}.{l}"));
+        assert_eq!(joint("a.b.c"), None);
+        assert_eq!(joint("x9y"), None);
+        assert_eq!(joint("1234"), None);
     }
 }
