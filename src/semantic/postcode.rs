@@ -62,7 +62,13 @@ impl PostcodeModel {
             region: regions
                 .iter()
                 .filter_map(|&region| RegionPrefixes::learn(table, region, codes, min_count))
-                .max_by(|a, b| a.length.cmp(&b.length).then(b.column.cmp(&a.column))),
+                .max_by(|a, b| {
+                    let finer = a.by_region.len().cmp(&b.by_region.len());
+                    a.length
+                        .cmp(&b.length)
+                        .then(finer)
+                        .then(b.column.cmp(&a.column))
+                }),
         }
     }
 
@@ -192,8 +198,11 @@ fn split_chars(text: &str, length: usize) -> (&str, &str) {
     text.split_at(at)
 }
 
-/// The columns of a table that may tell a postcode's region: labels of the region type the
-/// table model draws (`regenerated`: whether a semantic generator replaces the column).
+/// The columns of a table that may tell a postcode's region: labels of a state or a city the
+/// table model draws (`regenerated`: whether a semantic generator replaces the column). A city
+/// tells more than its state: Boston's ZIP codes all start `021`, Massachusetts' with three
+/// prefixes, and a Boston patient drawn a prefix of the state lived at `01676` one time in
+/// three.
 pub fn region_columns(
     table: &Table,
     types: &[SemanticType],
@@ -203,7 +212,7 @@ pub fn region_columns(
         .iter()
         .enumerate()
         .filter(|&(index, kind)| {
-            *kind == SemanticType::State
+            matches!(kind, SemanticType::State | SemanticType::City)
                 && table.columns[index].kind == ColumnKind::Categorical
                 && !regenerated(index)
         })

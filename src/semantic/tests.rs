@@ -1008,3 +1008,44 @@ fn first_names_agree_with_a_sex_column() {
         }
     }
 }
+
+/// Addresses in six cities of two states, each city's ZIP codes on one prefix of three digits
+/// and each state's on three: the drawn ZIP codes take their city's prefix, not any of the
+/// state's.
+#[test]
+fn zip_codes_start_as_their_citys_do() {
+    const CITIES: [(&str, &str, &str); 6] = [
+        ("Dallas", "TX", "752"),
+        ("Houston", "TX", "770"),
+        ("Austin", "TX", "787"),
+        ("Seattle", "WA", "981"),
+        ("Spokane", "WA", "992"),
+        ("Tacoma", "WA", "984"),
+    ];
+    let mut rng = rng_for(3, "city zips");
+    let (mut cities, mut states, mut zips) = (Vec::new(), Vec::new(), Vec::new());
+    for row in 0..600 {
+        let (city, state, prefix) = CITIES[row % 6];
+        cities.push(city.to_string());
+        states.push(state.to_string());
+        zips.push(format!("{prefix}{:02}", rng.random_range(0..100)));
+    }
+    let real = table(
+        "customers",
+        vec![
+            column("city", ColumnKind::Categorical, cities),
+            column("state", ColumnKind::Categorical, states),
+            column("zip", ColumnKind::Id, zips),
+        ],
+    );
+    let columns = filled(&real);
+    assert_ne!(columns[2].values, real.columns[2].values, "zips are drawn");
+    let wrong = (0..real.rows())
+        .filter(|&row| {
+            let (city, zip) = (text(&columns[0].values[row]), text(&columns[2].values[row]));
+            let prefix = CITIES.iter().find(|c| c.0 == city).map(|c| c.2);
+            prefix.is_none_or(|prefix| !zip.starts_with(prefix))
+        })
+        .count();
+    assert_eq!(wrong, 0, "zips on another prefix than their city's");
+}
