@@ -1507,6 +1507,70 @@ fn an_id_empty_on_some_categories_stays_empty_on_them() {
     );
 }
 
+/// Planted: a member id's first letters are its insurer's code (`CIG` for Cigna, `BCX` for
+/// Blue Cross, ...), and an uninsured patient has none. The synthetic member ids keep their
+/// insurer's code, stay empty for the uninsured and distinct: drawn on their own, two in three
+/// carried another insurer's code.
+#[test]
+fn an_id_whose_code_follows_a_category_keeps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let insurers = [
+        ("Cigna", "CIG"),
+        ("Blue Cross", "BCX"),
+        ("Medicare", "MCR"),
+        ("Aetna", "AET"),
+        ("", ""),
+    ];
+    let mut csv = String::from("id,age,insurer,member_id,visits\n");
+    for row in 0..3000u64 {
+        let (insurer, code) = insurers[(row * 7 % 5) as usize];
+        let member = match code {
+            "" => String::new(),
+            code => format!("{code}{:08}", row * 7_919 % 99_999_989),
+        };
+        let age = 20 + row * 13 % 61;
+        let visits = row % 7;
+        csv.push_str(&format!("{row},{age},{insurer},{member},{visits}\n"));
+    }
+    let synthetic = one_table(dir.path(), "patients", &csv);
+    let code_of = |insurer: &str| {
+        insurers
+            .iter()
+            .find(|(name, _)| *name == insurer)
+            .map(|p| p.1)
+    };
+    let rows = synthetic
+        .column("insurer")
+        .into_iter()
+        .zip(synthetic.column("member_id"));
+    let (mut wrong, mut filled) = (Vec::new(), 0);
+    for (insurer, member) in rows {
+        filled += usize::from(!member.is_empty());
+        let code = code_of(insurer).expect("a real insurer");
+        let kept = match code {
+            "" => member.is_empty(),
+            code => member.starts_with(code) && member.len() == code.len() + 8,
+        };
+        if !kept {
+            wrong.push((insurer, member));
+        }
+    }
+    assert!(filled > 2000, "{filled} member ids");
+    assert!(
+        wrong.is_empty(),
+        "{} wrong, e.g. {:?}",
+        wrong.len(),
+        &wrong[..wrong.len().min(5)]
+    );
+    let members: Vec<&str> = synthetic
+        .column("member_id")
+        .into_iter()
+        .filter(|m| !m.is_empty())
+        .collect();
+    let distinct: std::collections::HashSet<&&str> = members.iter().collect();
+    assert_eq!(distinct.len(), members.len(), "member ids repeated");
+}
+
 /// Planted: customers with one to four accounts each, a fifth of them closed; a closed account
 /// has a closing date 60 to 1,400 days after it opened, an open one none. The synthetic
 /// accounts keep both: the closing date, drawn as a gap from the customer's earlier account,

@@ -63,7 +63,7 @@ impl<'m> DistinctIds<'m> {
 }
 
 /// Draws again each id of `values` (rows `first..` of the table) that `seen` or an earlier one
-/// of them holds, from a stream of its own (the id's text and row: the same whatever the
+/// of them holds (keeping its code where codes follow the row), from a stream of its own (the id's text and row: the same whatever the
 /// threads or the parts the table is drawn in), and adds them to `seen`.
 fn keep_distinct(
     values: &mut [Value],
@@ -78,7 +78,10 @@ fn keep_distinct(
             continue;
         }
         let mut rng = block_stream(text_hash(id), row as u64);
-        let fresh = shape.draw_avoiding(&mut rng, |id| seen.contains(&hasher.hash_one(id)));
+        // The id's code stays where the row chose it ([`IdShape::kept_code`]).
+        let code = shape.kept_code(id);
+        let taken = |id: &str| seen.contains(&hasher.hash_one(id));
+        let fresh = shape.draw_coded_avoiding(&mut rng, code.as_deref(), taken);
         seen.insert(hasher.hash_one(&*fresh));
         *value = Value::Label(fresh);
     }
@@ -159,6 +162,27 @@ mod tests {
             0,
             "60 ids widen past the 44 free ones of width 3"
         );
+    }
+
+    /// Ids of a shape whose codes follow the row keep their code when drawn again.
+    #[test]
+    fn repeated_ids_keep_a_tied_code() {
+        let real = (0..400).map(|i| {
+            let code = ["ABC", "XYZ"][i % 2];
+            Arc::from(format!("{code}-{:02}", i % 50))
+        });
+        let shape = IdShape::learn(real, 5).tied();
+        let mut values: Vec<Value> = (0..200)
+            .map(|i| Value::Label(Arc::from(["XYZ-07", "ABC-07"][i % 2])))
+            .collect();
+        keep_distinct(&mut values, &shape, &mut HashSet::default(), 0);
+        assert_eq!(repeats(&values), 0);
+        for (i, value) in values.iter().enumerate() {
+            let Value::Label(id) = value else {
+                panic!("an id went missing: {value:?}")
+            };
+            assert!(id.starts_with(["XYZ-", "ABC-"][i % 2]), "row {i}: {id}");
+        }
     }
 
     #[test]

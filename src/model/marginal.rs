@@ -133,6 +133,33 @@ impl Marginal {
         }
     }
 
+    /// The shape of the column's fresh ids, for a column drawn as ids.
+    pub fn id_shape(&self) -> Option<&IdShape> {
+        match &self.shape {
+            Shape::Id(shape) => Some(shape),
+            _ => None,
+        }
+    }
+
+    /// The distribution with its ids' codes tied to the row ([`IdShape::tied`]), for a
+    /// column whose codes a tree draws.
+    pub fn with_tied_codes(self) -> Marginal {
+        let shape = match self.shape {
+            Shape::Id(shape) => Shape::Id(shape.tied()),
+            shape => shape,
+        };
+        Marginal { shape, ..self }
+    }
+
+    /// A draw that is not empty, an id carrying `code` where the column is of ids and some
+    /// of them carry it ([`IdShape::code_of`]).
+    pub fn sample_coded(&self, code: &str, rng: &mut SynthRng) -> Value {
+        match &self.shape {
+            Shape::Id(shape) => Value::Label(shape.draw_coded_avoiding(rng, Some(code), |_| false)),
+            _ => self.sample_present(rng),
+        }
+    }
+
     /// Whether [`Marginal::sample`] never gives null.
     pub fn never_null(&self) -> bool {
         self.null_rate <= 0.0 && !matches!(self.shape, Shape::Empty)
@@ -531,6 +558,15 @@ pub struct IdShape {
     /// that it keeps it too. Since format 50.
     #[serde(default)]
     check: Option<CheckDigit>,
+    /// Whether the code of each id ([`IdShape::code_of`]) follows the row (a tree draws it,
+    /// `model::learned`): an id drawn again to keep a column distinct keeps its code, or a
+    /// Cigna member redrawn came out with Medicare's `MCR`. Since format 51.
+    #[serde(default)]
+    tied: bool,
+    /// For each code of the templates' first code runs, the indices of the templates
+    /// ([`IdShape::templates`]) that carry it (built on the first draw of a code).
+    #[serde(skip)]
+    carriers: OnceLock<HashMap<Arc<str>, Vec<usize>>>,
 }
 
 /// A template and its codes ([`IdShape::codes`]).
@@ -673,6 +709,8 @@ impl IdShape {
             digits,
             codes,
             check,
+            tied: false,
+            carriers: OnceLock::new(),
         }
     }
 
@@ -703,6 +741,74 @@ impl IdShape {
         self.distinct
     }
 
+    /// Whether some template holds a code run ([`CodeRun`]): what a tree could draw.
+    pub fn has_codes(&self) -> bool {
+        !self.codes.is_empty()
+    }
+
+    /// The code `id` carries: the spelling of its template's first code run, when it is one of
+    /// the run's real codes (seen at least the privacy threshold of times); `None` for an id
+    /// of another shape or spelling.
+    pub fn code_of(&self, id: &str) -> Option<Arc<str>> {
+        let middle = id.strip_prefix(self.prefix.as_str())?;
+        let middle = middle.strip_suffix(self.suffix.as_str()).unwrap_or(middle);
+        let template: String = middle.chars().map(char_class).collect();
+        let run = self.codes_of(&template).first()?;
+        let length = template.chars().skip(run.at).take_while(|&c| c == 'A');
+        let spelt: String = middle.chars().skip(run.at).take(length.count()).collect();
+        let spelt: Arc<str> = Arc::from(spelt);
+        run.codes.contains(&spelt).then_some(spelt)
+    }
+
+    /// The shape with its codes tied to the row ([`IdShape::tied`]).
+    pub fn tied(self) -> IdShape {
+        IdShape { tied: true, ..self }
+    }
+
+    /// The code an id drawn again in place of `id` keeps: its own when codes follow the row
+    /// ([`IdShape::tied`]), else none (drawn afresh).
+    pub fn kept_code(&self, id: &str) -> Option<Arc<str>> {
+        self.tied.then(|| self.code_of(id)).flatten()
+    }
+
+    /// A template drawn for an id carrying `code` (any template when `None` or when no
+    /// template carries it), with the code it then carries.
+    fn template_for<'a>(
+        &'a self,
+        code: Option<&'a str>,
+        rng: &mut SynthRng,
+    ) -> (&'a String, Option<&'a str>) {
+        let carriers = code.and_then(|code| self.carriers().get(code));
+        match carriers.filter(|carriers| !carriers.is_empty()) {
+            Some(carriers) => {
+                let at = carriers[rng.random_range(0..carriers.len())];
+                (&self.templates[at], code)
+            }
+            None => (
+                &self.templates[rng.random_range(0..self.templates.len())],
+                None,
+            ),
+        }
+    }
+
+    /// For each code of a first code run, the templates that carry it
+    /// ([`IdShape::carriers`]), in the templates' order and with their repeats, so that an id
+    /// of a code takes the templates of that code's ids as often as they do.
+    fn carriers(&self) -> &HashMap<Arc<str>, Vec<usize>> {
+        self.carriers.get_or_init(|| {
+            let mut carriers: HashMap<Arc<str>, Vec<usize>> = HashMap::new();
+            for (at, template) in self.templates.iter().enumerate() {
+                let Some(run) = self.codes_of(template).first() else {
+                    continue;
+                };
+                for code in run.codes.items() {
+                    carriers.entry(Arc::clone(code)).or_default().push(at);
+                }
+            }
+            carriers
+        })
+    }
+
     /// A fresh identifier: a template's digits at random, its lower-case letters each after
     /// the character before it as in the real values (at random where no pair was seen often
     /// enough; a run among digits whole, as one of the real runs of its length, where there
@@ -717,25 +823,37 @@ impl IdShape {
     /// `taken` as well: what keeps the ids of a column whose real ids are distinct distinct.
     /// Where the shape's every width is full, the last draw is kept.
     pub fn draw_avoiding(&self, rng: &mut SynthRng, taken: impl Fn(&str) -> bool) -> Arc<str> {
+        self.draw_coded_avoiding(rng, None, taken)
+    }
+
+    /// [`IdShape::draw_avoiding`] for an id carrying `code` (when given and some template's
+    /// first code run spells it): drawn in the templates of the ids that carry it, the code
+    /// in place of the run.
+    pub fn draw_coded_avoiding(
+        &self,
+        rng: &mut SynthRng,
+        code: Option<&str>,
+        taken: impl Fn(&str) -> bool,
+    ) -> Arc<str> {
         let Some(letters) = &self.letters else {
             // A shape learned from no value.
-            return Arc::from(self.draw_once(rng, None, 0));
+            return Arc::from(self.draw_once(rng, None, 0, code));
         };
         let avoided = |id: &str| letters.is_real(id) || taken(id);
         for _ in 0..REDRAWN_IDS {
-            let id = self.draw_once(rng, Some(letters), 0);
+            let id = self.draw_once(rng, Some(letters), 0, code);
             if !avoided(&id) {
                 return Arc::from(id);
             }
         }
-        let mut id = self.draw_once(rng, None, 0);
+        let mut id = self.draw_once(rng, None, 0, code);
         // Each width is tried a few times before the next: it widens only where it is full.
         let widths = (1..=MAX_WIDER).flat_map(|wider| std::iter::repeat_n(wider, REDRAWN_IDS));
         for wider in widths {
             if !avoided(&id) {
                 break;
             }
-            id = self.draw_once(rng, None, wider);
+            id = self.draw_once(rng, None, wider, code);
         }
         Arc::from(id)
     }
@@ -744,8 +862,14 @@ impl IdShape {
     /// its middle `wider` characters wider: it takes in the prefix's last characters (each
     /// drawn by its class), then grows by characters of the template's last class. Its codes
     /// are drawn whole (where no prefix character is opened) and its check digits set.
-    fn draw_once(&self, rng: &mut SynthRng, letters: Option<&Letters>, wider: usize) -> String {
-        let template = &self.templates[rng.random_range(0..self.templates.len())];
+    fn draw_once(
+        &self,
+        rng: &mut SynthRng,
+        letters: Option<&Letters>,
+        wider: usize,
+        code: Option<&str>,
+    ) -> String {
+        let (template, code) = self.template_for(code, rng);
         let cut = (self.prefix.char_indices().rev().take(wider).last())
             .map_or(self.prefix.len(), |(at, _)| at);
         let (prefix, opened) = self.prefix.split_at(cut);
@@ -770,12 +894,23 @@ impl IdShape {
             0 => self.codes_of(template),
             _ => &[],
         };
+        // The code asked for, at its run's place past the opened prefix.
+        let forced = code.and_then(|code| {
+            let run = self.codes_of(template).first()?;
+            Some((opened_length + run.at, code))
+        });
         // Whole words only among digits, where they cannot spell a real id again.
         let words = letters.filter(|_| classes.contains(&'9'));
         let mut before = START;
         let mut middle = String::new();
         let mut at = 0;
         while at < classes.len() {
+            if let Some((_, code)) = forced.filter(|&(place, _)| place == at) {
+                middle.push_str(code);
+                before = code.chars().last().unwrap_or(before);
+                at += code.chars().count().max(1);
+                continue;
+            }
             if let Some(code) = codes.iter().find(|code| code.at == at) {
                 let code = code.codes.draw(rng);
                 middle.push_str(code);
@@ -1602,6 +1737,44 @@ mod tests {
             assert!(lengths.contains_key(&iban[..2]), "{iban}");
             assert!(CheckDigit::Iban.holds(&iban), "{iban}");
         }
+    }
+
+    /// An IBAN asked for with a country carries it (its first code run), in the templates of
+    /// that country's IBANs, with valid check digits; the country is read back as its code.
+    #[test]
+    fn ids_drawn_with_a_code_carry_it_in_its_shape() {
+        let real = planted_ibans();
+        let shape = IdShape::learn(real.iter().cloned(), 5);
+        assert_eq!(
+            shape.code_of("FR7630006000011234567890189").as_deref(),
+            Some("FR")
+        );
+        assert_eq!(shape.code_of("XX7630006000011234567890189"), None);
+        let mut rng = rng_for(11, "coded ibans");
+        let mut lengths = HashSet::new();
+        for _ in 0..2_000 {
+            let iban = shape.draw_coded_avoiding(&mut rng, Some("FR"), |_| false);
+            assert!(iban.starts_with("FR"), "{iban}");
+            assert!(CheckDigit::Iban.holds(&iban), "{iban}");
+            assert!(!real.contains(&iban), "{iban} is real");
+            lengths.insert(iban.len());
+        }
+        // French IBANs' length, and the one template too rare for codes of its own, which
+        // borrows every country's.
+        assert!(lengths.is_subset(&HashSet::from([27, 16])), "{lengths:?}");
+        assert!(lengths.contains(&27));
+        // A code no template carries gives an id of any.
+        let iban = shape.draw_coded_avoiding(&mut rng, Some("ZZ"), |_| false);
+        assert!(CheckDigit::Iban.holds(&iban), "{iban}");
+    }
+
+    /// Only a shape tied to the row keeps an id's code when the id is drawn again.
+    #[test]
+    fn only_tied_codes_are_kept() {
+        let shape = IdShape::learn(planted_ibans().into_iter(), 5);
+        let iban = "DE89370400440532013000";
+        assert_eq!(shape.kept_code(iban), None);
+        assert_eq!(shape.tied().kept_code(iban).as_deref(), Some("DE"));
     }
 
     /// RFC 4122 version 4 UUIDs: hexadecimal digits one class, the version and variant
