@@ -526,3 +526,52 @@ fn a_folder_named_like_a_csv_file_is_left_out_as_a_folder() {
         );
     }
 }
+
+/// Houses and their viewings, spread over the houses as evenly as random keys would spread
+/// them, each viewing days after its house was listed: the viewings are made sequential (a key
+/// assigned after the rows are drawn would put viewings before their house's listing), and the
+/// note says why. With the viewing dates shuffled, no rule ties them and they stay independent.
+#[test]
+fn children_that_keep_to_their_parents_dates_are_sequential() {
+    let schema_of = |tied: bool| {
+        let day = |n: u64| {
+            let date = chrono::NaiveDate::from_ymd_opt(2023, 1, 1).unwrap();
+            (date + chrono::Days::new(n)).to_string()
+        };
+        let mut listings = String::from("listing_id,price,listed_on\n");
+        for id in 1..=200u64 {
+            listings += &format!(
+                "{id},{},{}\n",
+                100_000 + id * 997 % 400_000,
+                day(id * 37 % 300)
+            );
+        }
+        let mut viewings = String::from("viewing_id,listing_id,rating,viewed_at\n");
+        for id in 1..=600u64 {
+            let listing = (id * 7919 + id / 3) % 200 + 1;
+            let listed = listing * 37 % 300;
+            let viewed = match tied {
+                true => listed + 1 + id * 13 % 60,
+                false => id * 29 % 360,
+            };
+            viewings += &format!("{id},{listing},{},{}\n", id % 5 + 1, day(viewed));
+        }
+        let data = folder(&[("listings.csv", &listings), ("viewings.csv", &viewings)]);
+        let dir = data.path().to_string_lossy().into_owned();
+        let out = dxsynth(&["init", &dir, "--dry-run"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let yaml = text(&out.stdout);
+        let schema = Schema::parse(&yaml, &data.path().join("schema.yaml"), data.path())
+            .expect("the printed schema parses");
+        let sequential = schema.table("viewings").expect("viewings").sequential;
+        (sequential, yaml)
+    };
+    let (sequential, yaml) = schema_of(true);
+    assert!(sequential, "{yaml}");
+    assert!(
+        comment_text(&yaml).contains("every row keeps to its `listings` row"),
+        "{yaml}"
+    );
+    let (sequential, yaml) = schema_of(false);
+    assert!(!sequential, "{yaml}");
+}

@@ -124,6 +124,10 @@ pub fn run(args: &Args) -> Outcome {
         rendered => rendered,
     }
     .map_err(|err| not_valid(err, &output, database))?;
+    let (text, input) = match init::tie_to_parents(&mut inferred, &input) {
+        true => render(&inferred).map_err(|err| not_valid(err, &output, database))?,
+        false => (text, input),
+    };
     let text = init::annotate_rules(&text, &input);
     if args.dry_run {
         print!("{text}");

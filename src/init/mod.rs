@@ -49,7 +49,7 @@ pub use inferred::{
     ColumnNote, Confidence, ForeignKey, Generation, Inferred, InferredTable, OrderBy, PrimaryKey,
     Skipped,
 };
-pub use rules::{annotate as annotate_rules, real_rules};
+pub use rules::{annotate as annotate_rules, real_rules, tie_to_parents};
 pub use yaml::render;
 
 use profile::TableProfile;

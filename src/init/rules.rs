@@ -4,11 +4,12 @@
 
 use std::fmt::Write as _;
 
+use super::inferred::{Generation, Inferred};
 use crate::data::Table;
 use crate::keys::parent_index;
 use crate::model::Privacy;
-use crate::plan::Generation;
-use crate::rules::{Frame, ParentFrame, Rule, keyed_rules, table_rules};
+use crate::plan::{Generation as Plan, TablePlan};
+use crate::rules::{Frame, ParentFrame, Rule, RuleKind, keyed_rules, table_rules};
 use crate::validated::Validated;
 
 /// `text` (the rendered schema) with, after each table's `path:` line, its rules as comments.
@@ -53,25 +54,10 @@ pub fn real_rules(input: &Validated, name: &str) -> Vec<Rule> {
     ) else {
         return Vec::new();
     };
-    // Every key's parent and the parent row of each row: the sequence key first.
-    let keys: Vec<KeyRows<'_>> = plan
-        .relationships()
-        .into_iter()
-        .filter_map(|relationship| {
-            let parent = input.tables.get(&relationship.parent)?;
-            let pk = input
-                .schema
-                .table(&relationship.parent)?
-                .primary_key
-                .as_deref()?;
-            let child = table.keys.get(&relationship.foreign_key)?;
-            let row_of = parent_index(child.iter(), parent.keys.get(pk)?.iter());
-            Some((relationship.foreign_key, parent, row_of))
-        })
-        .collect();
+    let keys = key_rows(input, table, plan);
     let frame_with = |key| frame_of(table, key);
     let sequence = match &plan.generation {
-        Generation::Sequential { key } => keys.iter().find(|(column, ..)| *column == key.column),
+        Plan::Sequential { key } => keys.iter().find(|(column, ..)| *column == key.column),
         _ => None,
     };
     let min_count = Privacy::default().threshold(table.rows());
@@ -87,6 +73,77 @@ pub fn real_rules(input: &Validated, name: &str) -> Vec<Rule> {
 
 /// A key's parent and the parent row of each row.
 type KeyRows<'a> = (String, &'a Table, Vec<Option<usize>>);
+
+/// Every key's parent and the parent row of each row of `table`.
+fn key_rows<'a>(input: &'a Validated, table: &Table, plan: &TablePlan) -> Vec<KeyRows<'a>> {
+    plan.relationships()
+        .into_iter()
+        .filter_map(|relationship| {
+            let parent = input.tables.get(&relationship.parent)?;
+            let pk = input
+                .schema
+                .table(&relationship.parent)?
+                .primary_key
+                .as_deref()?;
+            let child = table.keys.get(&relationship.foreign_key)?;
+            let row_of = parent_index(child.iter(), parent.keys.get(pk)?.iter());
+            Some((relationship.foreign_key, parent, row_of))
+        })
+        .collect()
+}
+
+/// Makes sequential each table generated independently whose rows keep to their only parent's
+/// row in every real row (an order or difference between a column of theirs and one of the
+/// parent's): a key assigned after the rows are drawn knows nothing of such a rule, and one
+/// synthetic house viewing in seven came before its house was listed. Whether any table
+/// changed.
+pub fn tie_to_parents(inferred: &mut Inferred, input: &Validated) -> bool {
+    let mut changed = false;
+    for table in &mut inferred.tables {
+        let (Generation::Independent { .. }, [key]) =
+            (&table.generation, table.foreign_keys.as_slice())
+        else {
+            continue;
+        };
+        let Some(rule) = parent_rule(input, &table.name, &key.column) else {
+            continue;
+        };
+        table.generation = Generation::Sequential {
+            by: None,
+            why: format!(
+                "One sequence per `{}` row: every row keeps to its `{}` row (`{rule}` in all {} \
+                 rows), which `{}` assigned after the rows are drawn would break.",
+                key.parent, key.parent, rule.support, key.column
+            ),
+        };
+        changed = true;
+    }
+    changed
+}
+
+/// An order or difference between a column of `name` and one of the parent `key` points at,
+/// holding in every real row.
+fn parent_rule(input: &Validated, name: &str, key: &str) -> Option<Rule> {
+    let (table, def, plan) = (
+        input.tables.get(name)?,
+        input.schema.table(name)?,
+        input.plan.table(name)?,
+    );
+    let keys = key_rows(input, table, plan);
+    let key = keys.iter().find(|(column, ..)| column == key)?;
+    let min_count = Privacy::default().threshold(table.rows());
+    let rules = table_rules(def, &frame_of(table, Some(key)), min_count);
+    rules.into_iter().find(|rule| {
+        let columns = rule.kind.columns();
+        let across =
+            columns.iter().any(|c| c.own().is_none()) && columns.iter().any(|c| c.own().is_some());
+        let ordered = matches!(
+            rule.kind,
+            RuleKind::Order { .. } | RuleKind::Difference { .. }
+        );
+        across && ordered && rule.holding == rule.support
+    })
+}
 
 /// `table` as rules see it, with the rows `key` points at.
 fn frame_of<'a>(table: &'a Table, key: Option<&'a KeyRows<'a>>) -> Frame<'a> {
