@@ -438,6 +438,149 @@ struct EmailModel {
     user_shapes: Option<Weighted<Arc<str>>>,
     #[serde(default)]
     user_shape_share: f64,
+    /// The column of the row that tells the domain, when one does ([`DomainBy`]). Since
+    /// format 52.
+    #[serde(default)]
+    domain_by: Option<DomainBy>,
+}
+
+/// The domains of the e-mails of each value of a column of the row: an agent's address is at
+/// the agency's domain, a French customer's at a French provider. Drawn from the domains of the
+/// whole column, four agents in five wrote from another agency's domain. Only (value, domain)
+/// pairs seen in at least the privacy threshold of rows are kept.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct DomainBy {
+    /// The column (one the table model draws: its values are real ones).
+    column: usize,
+    /// Each value with the domains of its rows, sorted by value.
+    by_value: Vec<(Arc<str>, Weighted<Arc<str>>)>,
+}
+
+/// The share of the domains' uncertainty a column must remove to be taken as telling them:
+/// a customer's country removes a third (the big providers serve every country).
+const DOMAIN_TOLD: f64 = 0.25;
+
+/// The fewest rows of a value that its domains' uncertainty is measured on (in privacy
+/// thresholds): a value of a few rows has few domains by chance.
+const DOMAIN_ROWS: usize = 4;
+
+impl DomainBy {
+    /// The column of `candidates` that tells the domains of the e-mail column `index` best,
+    /// when one removes [`DOMAIN_TOLD`] of their uncertainty and its kept pairs cover half the
+    /// addresses.
+    fn learn(table: &Table, index: usize, candidates: &[usize], min_count: usize) -> Option<Self> {
+        let domains: Vec<Option<&str>> = table.columns[index]
+            .values
+            .iter()
+            .map(|value| match value {
+                Value::Label(email) => email.split_once('@').map(|(_, domain)| domain),
+                _ => None,
+            })
+            .collect();
+        let present = domains.iter().flatten().count();
+        if present == 0 {
+            return None;
+        }
+        candidates
+            .iter()
+            .filter_map(|&column| {
+                let pairs: Vec<(&str, &str)> = table.columns[column]
+                    .values
+                    .iter()
+                    .zip(&domains)
+                    .filter_map(|pair| match pair {
+                        (Value::Label(value), Some(domain)) => Some((&**value, *domain)),
+                        _ => None,
+                    })
+                    .collect();
+                let measured = of_frequent_keys(&pairs, DOMAIN_ROWS * min_count.max(1));
+                let spread = entropy(measured.iter().map(|(_, domain)| *domain));
+                let told = spread - conditional_entropy(&measured);
+                let by_value = kept_pairs(&pairs, min_count);
+                let covered: f64 = by_value.iter().map(|(_, domains)| domains.total()).sum();
+                let telling =
+                    spread > 0.0 && told >= DOMAIN_TOLD * spread && covered >= 0.5 * present as f64;
+                telling.then_some((told, DomainBy { column, by_value }))
+            })
+            .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.column.cmp(&a.1.column)))
+            .map(|(_, by)| by)
+    }
+
+    /// A domain for `row` of `columns`, when its value has some.
+    fn draw(&self, columns: &[Column], row: usize, rng: &mut SynthRng) -> Option<Arc<str>> {
+        let Value::Label(value) = columns.get(self.column)?.values.get(row)? else {
+            return None;
+        };
+        let at = self
+            .by_value
+            .binary_search_by(|(known, _)| known.as_ref().cmp(value))
+            .ok()?;
+        Some(self.by_value[at].1.draw(rng).clone())
+    }
+
+    fn check(&self) -> bool {
+        self.by_value.is_sorted_by(|a, b| a.0 < b.0)
+            && self.by_value.iter().all(|(_, domains)| domains.check())
+    }
+}
+
+/// The entropy (in nats) of the values' frequencies.
+fn entropy<'a>(values: impl Iterator<Item = &'a str>) -> f64 {
+    let mut counts: FastMap<&str, usize> = FastMap::default();
+    for value in values {
+        *counts.entry(value).or_default() += 1;
+    }
+    let total: usize = counts.values().sum();
+    counts
+        .values()
+        .map(|&n| {
+            let p = n as f64 / total as f64;
+            -p * p.ln()
+        })
+        .sum()
+}
+
+/// The pairs whose first value is in at least `least` of them.
+fn of_frequent_keys<'a>(pairs: &[(&'a str, &'a str)], least: usize) -> Vec<(&'a str, &'a str)> {
+    let mut counts: FastMap<&str, usize> = FastMap::default();
+    for (key, _) in pairs {
+        *counts.entry(key).or_default() += 1;
+    }
+    let frequent = |key: &str| counts.get(key).is_some_and(|&n| n >= least);
+    pairs
+        .iter()
+        .copied()
+        .filter(|(key, _)| frequent(key))
+        .collect()
+}
+
+/// The entropy of the pairs' second values within their first, weighted by rows.
+fn conditional_entropy(pairs: &[(&str, &str)]) -> f64 {
+    let mut groups: FastMap<&str, Vec<&str>> = FastMap::default();
+    for (key, value) in pairs {
+        groups.entry(key).or_default().push(value);
+    }
+    let total = pairs.len().max(1) as f64;
+    groups
+        .values()
+        .map(|values| values.len() as f64 / total * entropy(values.iter().copied()))
+        .sum()
+}
+
+/// Each first value with its second values seen beside it in at least `min_count` rows, sorted
+/// by first value (those with none left out).
+fn kept_pairs(pairs: &[(&str, &str)], min_count: usize) -> Vec<(Arc<str>, Weighted<Arc<str>>)> {
+    let mut groups: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for (key, value) in pairs {
+        groups.entry(key).or_default().push(value);
+    }
+    groups
+        .into_iter()
+        .filter_map(|(key, values)| {
+            let kept = Weighted::frequent(values.into_iter().map(Arc::from), min_count)?;
+            Some((Arc::from(key), kept))
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -532,6 +675,7 @@ pub fn train(
             })
         })
         .collect();
+    let columns = with_told_domains(columns, table, min_count.max(personal_min));
     let titles = titles(table, &types, min_count.max(personal_min));
     (!columns.is_empty() || types.iter().any(|t| *t != SemanticType::None)).then_some(
         SemanticTable {
@@ -541,6 +685,27 @@ pub fn train(
             titles,
         },
     )
+}
+
+/// The e-mail columns' domains by a column of the row that tells them ([`DomainBy`]), among
+/// the categorical columns no generator replaces (their synthetic values are real ones).
+fn with_told_domains(
+    mut columns: Vec<SemanticColumn>,
+    table: &Table,
+    min_count: usize,
+) -> Vec<SemanticColumn> {
+    let replaced: Vec<usize> = columns.iter().map(|column| column.index).collect();
+    let candidates: Vec<usize> = (0..table.columns.len())
+        .filter(|index| {
+            table.columns[*index].kind == ColumnKind::Categorical && !replaced.contains(index)
+        })
+        .collect();
+    for column in &mut columns {
+        if let Generator::Email(model) = &mut column.generator {
+            model.domain_by = DomainBy::learn(table, column.index, &candidates, min_count);
+        }
+    }
+    columns
 }
 
 /// The first names of each gendered title, when the table has a first-name column and a column
@@ -830,6 +995,7 @@ impl EmailModel {
             unique,
             user_shapes,
             user_shape_share: shaped as f64 / present.max(1) as f64,
+            domain_by: None,
         }
     }
 }
@@ -1242,6 +1408,13 @@ impl SemanticTable {
                 // Read in place: a clone would count a shared label up and down, from every
                 // thread at once.
                 let current = &target.values[row];
+                if let Generator::Email(EmailModel {
+                    domain_by: Some(by),
+                    ..
+                }) = &column.generator
+                {
+                    person.domain = by.draw(columns, row, rng);
+                }
                 out.push(match (current, titled) {
                     (Value::Null, _) => Value::Null,
                     (_, Some((first, names))) if first == column.index => {
@@ -1358,6 +1531,14 @@ impl SemanticTable {
             column
                 .check()
                 .map_err(|err| format!("column {}: {err}", column.index))?;
+            if let Generator::Email(EmailModel {
+                domain_by: Some(by),
+                ..
+            }) = &column.generator
+                && (by.column >= columns || !by.check())
+            {
+                return Err("e-mail domains by a column that does not fit the table".into());
+            }
             if let Generator::Place {
                 region: Some(region),
                 ..
@@ -1409,6 +1590,8 @@ impl SemanticTable {
 struct Person {
     first: Option<String>,
     last: Option<String>,
+    /// The e-mail domain a column of the row tells ([`DomainBy`]).
+    domain: Option<Arc<str>>,
 }
 
 impl SemanticColumn {
@@ -1549,8 +1732,9 @@ impl EmailModel {
             Some(shapes) => with_digits_in(shapes.draw(rng), &[], rng),
             None => self.user_of(person, locale, rng),
         };
-        let domain = match &self.domains {
-            Some(domains) if rng.random::<f64>() < self.domain_share => {
+        let domain = match (&person.domain, &self.domains) {
+            (Some(told), _) => told.to_string(),
+            (None, Some(domains)) if rng.random::<f64>() < self.domain_share => {
                 domains.draw(rng).to_string()
             }
             _ => pick(locale.mail(), rng),

@@ -1049,3 +1049,53 @@ fn zip_codes_start_as_their_citys_do() {
         .count();
     assert_eq!(wrong, 0, "zips on another prefix than their city's");
 }
+
+/// Agents of three agencies, each writing from its agency's domain: the drawn addresses keep to
+/// the agency's domain. With the domains given out at random, no column tells them.
+#[test]
+fn e_mail_domains_follow_the_column_that_tells_them() {
+    const AGENCIES: [(&str, &str); 3] = [
+        ("Prime Estates", "primeestates.com"),
+        ("Lone Star Realty", "lonestarrealty.com"),
+        ("BlueSky Properties", "blueskyproperties.com"),
+    ];
+    let agents = |told: bool| {
+        let (mut agencies, mut emails) = (Vec::new(), Vec::new());
+        for row in 0..600 {
+            let (agency, domain) = AGENCIES[row % 3];
+            let domain = if told {
+                domain
+            } else {
+                AGENCIES[row * 7 / 5 % 3].1
+            };
+            agencies.push(agency.to_string());
+            emails.push(format!("agent{row}@{domain}"));
+        }
+        table(
+            "agents",
+            vec![
+                column("agency", ColumnKind::Categorical, agencies),
+                column("email", ColumnKind::Id, emails),
+            ],
+        )
+    };
+    let agreeing = |real: &Table| {
+        let columns = filled(real);
+        let agree = (0..real.rows())
+            .filter(|&row| {
+                let agency = text(&columns[0].values[row]);
+                let email = text(&columns[1].values[row]);
+                AGENCIES
+                    .iter()
+                    .any(|(a, domain)| *a == agency && email.ends_with(&format!("@{domain}")))
+            })
+            .count();
+        agree as f64 / real.rows() as f64
+    };
+    assert_eq!(agreeing(&agents(true)), 1.0);
+    let random = agreeing(&agents(false));
+    assert!(
+        random < 0.6,
+        "{random} agree with domains given out at random"
+    );
+}
