@@ -292,6 +292,20 @@ enum PlaceList {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct StreetShape {
     shapes: Weighted<StreetForm>,
+    /// The digits of the real house numbers (`2184 Reynolds Drive`: 4), by their rows: drawn
+    /// from 1 to 999, no house had the four or five digits most real ones had. Since format 53.
+    #[serde(default)]
+    number_digits: Option<Weighted<u8>>,
+    /// The last words of the real names seen in at least the privacy threshold of rows and
+    /// never inside a name (`Turnpike`, `Shoals`), when real values end in them: the locale's
+    /// list lacked some, and a name read without its suffix was drawn as three names
+    /// (`Hillcrest Adams Willow`). Since format 53.
+    #[serde(default)]
+    suffixes: Option<Weighted<Arc<str>>>,
+    /// The words of the real secondary units (`Apt.`, `Suite`) and the digits of their
+    /// numbers, each seen in at least the privacy threshold of rows. Since format 53.
+    #[serde(default)]
+    units: Option<(Weighted<Arc<str>>, Weighted<u8>)>,
 }
 
 /// One shape of street value.
@@ -301,6 +315,38 @@ struct StreetForm {
     /// Name words: 1, 2, or 3 for three and more.
     names: u8,
     suffixed: bool,
+    /// Followed by a secondary unit (`Apt. 453`). Since format 53.
+    #[serde(default)]
+    unit: bool,
+}
+
+/// Words that open a secondary unit after a street (lower case, without a final point).
+const UNIT_WORDS: &[&str] = &["apt", "suite", "ste", "unit", "#", "flat", "room", "bldg"];
+
+/// The words of a street value: its house number (when it has one), the words of the street,
+/// and its secondary unit's word and number (when it has one).
+fn street_parts(value: &str) -> (Option<&str>, Vec<&str>, Option<(&str, &str)>) {
+    let mut words: Vec<&str> = value.split_whitespace().collect();
+    let number = (words.len() > 1 && is_house_number(words[0])).then(|| words.remove(0));
+    let unit = match words.as_slice() {
+        [.., _, word, number]
+            if UNIT_WORDS.contains(&word.trim_end_matches('.').to_lowercase().as_str())
+                && number.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            Some((*word, *number))
+        }
+        _ => None,
+    };
+    if unit.is_some() {
+        words.truncate(words.len() - 2);
+    }
+    (number, words, unit)
+}
+
+/// The number of digits of a number's text, as a weight's item.
+fn digit_count(text: &str) -> Option<u8> {
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    u8::try_from(digits).ok().filter(|&n| (1..=9).contains(&n))
 }
 
 /// Abbreviated street suffixes, beside the locales' lists of whole ones.
@@ -328,47 +374,80 @@ static SUFFIXES: LazyLock<HashSet<String>> = LazyLock::new(|| {
 });
 
 impl StreetShape {
-    /// The shapes of a column's street values (`None` when it has none).
-    fn learn(column: &Column) -> Option<StreetShape> {
-        let is_suffix =
-            |word: &str| SUFFIXES.contains(&word.trim_end_matches(['.', ',']).to_lowercase());
-        let forms = column.labels().filter_map(|value| {
-            let mut words: Vec<&str> = value.split_whitespace().collect();
-            let numbered = words.len() > 1 && is_house_number(words[0]);
-            if numbered {
-                words.remove(0);
-            }
+    /// The shapes of a column's street values (`None` when it has none); `min_count`: the
+    /// privacy threshold the real suffix and unit words are kept at.
+    fn learn(column: &Column, min_count: usize) -> Option<StreetShape> {
+        let parts: Vec<_> = column.labels().map(street_parts).collect();
+        let real_suffixes = real_suffixes(&parts, min_count);
+        let is_suffix = |word: &str| {
+            SUFFIXES.contains(&word.trim_end_matches(['.', ',']).to_lowercase())
+                || real_suffixes
+                    .as_ref()
+                    .is_some_and(|real| real.items().iter().any(|kept| **kept == *word))
+        };
+        let forms = parts.iter().filter_map(|(number, words, unit)| {
             let suffixed = words.len() > 1 && words.last().is_some_and(|word| is_suffix(word));
-            if suffixed {
-                words.pop();
-            }
-            let names = u8::try_from(words.len().min(3)).ok().filter(|&n| n > 0)?;
+            let names = words.len() - usize::from(suffixed);
+            let names = u8::try_from(names.min(3)).ok().filter(|&n| n > 0)?;
             Some(StreetForm {
-                numbered,
+                numbered: number.is_some(),
                 names,
                 suffixed,
+                unit: unit.is_some(),
             })
         });
-        Weighted::frequent(forms, 1).map(|shapes| StreetShape { shapes })
+        let shapes = Weighted::frequent(forms, 1)?;
+        let numbers = parts
+            .iter()
+            .filter_map(|(number, ..)| digit_count((*number)?));
+        let unit_words = parts
+            .iter()
+            .filter_map(|(.., unit)| Some(Arc::from((*unit)?.0)));
+        let unit_digits = parts
+            .iter()
+            .filter_map(|(.., unit)| digit_count((*unit)?.1));
+        let units = Weighted::frequent(unit_words, min_count)
+            .zip(Weighted::frequent(unit_digits, min_count));
+        // A few suffixes are drawn from the locale's list (as many as the real ones are
+        // frequent): from one real `Avenue`, a fresh `13th Avenue` was a real street again.
+        let suffixes = real_suffixes.filter(|real| real.items().len() >= MIN_REAL_SUFFIXES);
+        Some(StreetShape {
+            shapes,
+            number_digits: Weighted::frequent(numbers, 1),
+            suffixes,
+            units,
+        })
     }
 
     /// Whether shapes read from a model file can be drawn from, each with one to three names.
     fn check(&self) -> bool {
+        let digits = |weights: &Weighted<u8>| {
+            weights.check() && weights.items().iter().all(|n| (1..=9).contains(n))
+        };
         self.shapes.check()
             && self
                 .shapes
                 .items()
                 .iter()
                 .all(|f| (1..=3).contains(&f.names))
+            && self.number_digits.as_ref().is_none_or(digits)
+            && self.suffixes.as_ref().is_none_or(Weighted::check)
+            && self
+                .units
+                .as_ref()
+                .is_none_or(|(words, numbers)| words.check() && digits(numbers))
     }
 
     /// A street in a shape drawn by its weight: name words from `names` (not empty), a suffix
     /// from `suffixes` (none when empty).
     fn draw(&self, names: &[&str], suffixes: &[&str], rng: &mut SynthRng) -> String {
         let form = *self.shapes.draw(rng);
-        let mut words: Vec<String> = Vec::with_capacity(5);
+        let mut words: Vec<String> = Vec::with_capacity(7);
         if form.numbered {
-            words.push(rng.random_range(1..1000).to_string());
+            words.push(match &self.number_digits {
+                Some(digits) => number_of(*digits.draw(rng), rng),
+                None => rng.random_range(1..1000).to_string(),
+            });
         }
         // A list's names may have two words (`Cedar Creek`): drawn again while too long.
         let mut left = usize::from(form.names);
@@ -383,11 +462,47 @@ impl StreetShape {
             left = left.saturating_sub(name.split_whitespace().count().max(1));
             words.push(name);
         }
-        if form.suffixed && !suffixes.is_empty() {
-            words.push(pick(suffixes, rng));
+        match &self.suffixes {
+            Some(real) if form.suffixed => words.push(real.draw(rng).to_string()),
+            _ if form.suffixed && !suffixes.is_empty() => words.push(pick(suffixes, rng)),
+            _ => {}
+        }
+        if let (true, Some((unit_words, digits))) = (form.unit, &self.units) {
+            words.push(unit_words.draw(rng).to_string());
+            words.push(number_of(*digits.draw(rng), rng));
         }
         words.join(" ")
     }
+}
+
+/// The fewest distinct real suffixes drawn in place of the locale's list.
+const MIN_REAL_SUFFIXES: usize = 3;
+
+/// A number of `digits` digits, the first not 0.
+fn number_of(digits: u8, rng: &mut SynthRng) -> String {
+    let low = 10u64.pow(u32::from(digits.max(1)) - 1);
+    rng.random_range(low..low * 10).to_string()
+}
+
+/// The last words of the real street names (two words or more, after the house number and
+/// before a unit) seen there in at least `min_count` rows and never as another word of a
+/// name, when they end at least half the names.
+fn real_suffixes(
+    parts: &[(Option<&str>, Vec<&str>, Option<(&str, &str)>)],
+    min_count: usize,
+) -> Option<Weighted<Arc<str>>> {
+    let named = parts.iter().filter(|(_, words, _)| words.len() > 1);
+    let inner: FastSet<&str> = named
+        .clone()
+        .flat_map(|(_, words, _)| words[..words.len() - 1].iter().copied())
+        .collect();
+    let last = named
+        .clone()
+        .filter_map(|(_, words, _)| words.last().copied());
+    let kept = last.filter(|word| !inner.contains(word) && word.chars().all(char::is_alphabetic));
+    let suffixes = Weighted::frequent(kept.map(Arc::from), min_count.max(2))?;
+    let ending = suffixes.total();
+    (ending >= 0.5 * named.count() as f64).then_some(suffixes)
 }
 
 /// A house number: digits, perhaps with one letter after them (`12`, `12B`; not `6th`).
@@ -796,7 +911,7 @@ fn generator(
             Generator::Names
         }
         SemanticType::StreetAddress if mean_words(column) >= 1.5 => {
-            Generator::Street(StreetShape::learn(column)?)
+            Generator::Street(StreetShape::learn(column, min_count)?)
         }
         // A place names no one: frequent real values are reused, rarer ones come from the
         // public lists (ASCII columns only: the lists are of the United States).
@@ -1905,6 +2020,48 @@ mod tests {
             digits.len() == 3 && digits.bytes().all(|b| b.is_ascii_digit()),
             "{user}"
         );
+    }
+
+    /// Streets of four- and five-digit houses, names ending in words of their own (`Shoals`,
+    /// `Turnpike`: kept as suffixes though no list has them) and units after a third of them:
+    /// drawn streets end in those words, with house numbers of as many digits and the real
+    /// units' words.
+    #[test]
+    fn streets_keep_their_suffixes_numbers_and_units() {
+        let suffixes = ["Shoals", "Turnpike", "Radial", "Loaf"];
+        let names = ["Reynolds", "Timothy", "Andrea", "Baker", "Castro", "Dunn"];
+        let values: Vec<Value> = (0..300usize)
+            .map(|i| {
+                let number = [1000 + i * 7, 10_000 + i * 13][i % 2];
+                let unit = match i % 3 {
+                    0 => format!(" Apt. {}", 100 + i),
+                    1 => format!(" Suite {}", 200 + i),
+                    _ => String::new(),
+                };
+                let street = format!("{number} {} {}{unit}", names[i % 6], suffixes[i % 4]);
+                Value::Label(Arc::from(street))
+            })
+            .collect();
+        let column = Column {
+            name: "street".into(),
+            kind: ColumnKind::Text,
+            format: crate::data::ValueFormat::Verbatim,
+            values,
+        };
+        let shape = StreetShape::learn(&column, 5).expect("street shapes");
+        assert!(shape.check());
+        let mut rng = crate::sampling::rng_for(3, "streets");
+        for _ in 0..200 {
+            let street = shape.draw(&names, &["Street"], &mut rng);
+            let (number, words, unit) = street_parts(&street);
+            let digits = number.map_or(0, str::len);
+            assert!((4..=5).contains(&digits), "{street}");
+            let last = words.last().copied().unwrap_or_default();
+            assert!(suffixes.contains(&last), "{street}");
+            if let Some((word, _)) = unit {
+                assert!(["Apt.", "Suite"].contains(&word), "{street}");
+            }
+        }
     }
 
     /// Without name columns, a username's pattern is its joint, case and digits.
