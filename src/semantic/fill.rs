@@ -325,7 +325,10 @@ const UNIT_WORDS: &[&str] = &["apt", "suite", "ste", "unit", "#", "flat", "room"
 
 /// The words of a street value: its house number (when it has one), the words of the street,
 /// and its secondary unit's word and number (when it has one).
-fn street_parts(value: &str) -> (Option<&str>, Vec<&str>, Option<(&str, &str)>) {
+type StreetParts<'a> = (Option<&'a str>, Vec<&'a str>, Option<(&'a str, &'a str)>);
+
+/// A street value's [`StreetParts`].
+fn street_parts(value: &str) -> StreetParts<'_> {
     let mut words: Vec<&str> = value.split_whitespace().collect();
     let number = (words.len() > 1 && is_house_number(words[0])).then(|| words.remove(0));
     let unit = match words.as_slice() {
@@ -487,10 +490,7 @@ fn number_of(digits: u8, rng: &mut SynthRng) -> String {
 /// The last words of the real street names (two words or more, after the house number and
 /// before a unit) seen there in at least `min_count` rows and never as another word of a
 /// name, when they end at least half the names.
-fn real_suffixes(
-    parts: &[(Option<&str>, Vec<&str>, Option<(&str, &str)>)],
-    min_count: usize,
-) -> Option<Weighted<Arc<str>>> {
+fn real_suffixes(parts: &[StreetParts<'_>], min_count: usize) -> Option<Weighted<Arc<str>>> {
     let named = parts.iter().filter(|(_, words, _)| words.len() > 1);
     let inner: FastSet<&str> = named
         .clone()
