@@ -247,15 +247,21 @@ const SHOP: &[(&str, &str)] = &[
     ),
 ];
 
-#[test]
-fn dry_run_prints_and_writes_nothing() {
-    let data = folder(SHOP);
+/// The schema `init --dry-run` prints for the folder `data`, as text and parsed.
+fn dry_run(data: &tempfile::TempDir) -> (String, Schema) {
     let dir = data.path().to_string_lossy().into_owned();
     let out = dxsynth(&["init", &dir, "--dry-run"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let yaml = text(&out.stdout);
     let schema = Schema::parse(&yaml, &data.path().join("schema.yaml"), data.path())
         .expect("the printed schema parses");
+    (yaml, schema)
+}
+
+#[test]
+fn dry_run_prints_and_writes_nothing() {
+    let data = folder(SHOP);
+    let (_, schema) = dry_run(&data);
     let orders = schema.table("orders").expect("orders");
     assert_eq!(orders.foreign_keys[0].column, "customer_id");
     assert_eq!(orders.foreign_keys[0].parent, "customers");
@@ -438,10 +444,7 @@ fn a_large_table_is_looked_at_as_training_will_learn_it() {
         patients.push_str(&format!("{patient},{}\n", 20 + patient % 60));
     }
     let data = folder(&[("patients.csv", &patients), ("visits.csv", &visits)]);
-    let dir = data.path().to_string_lossy().into_owned();
-    let out = dxsynth(&["init", &dir, "--dry-run"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let yaml = text(&out.stdout);
+    let (yaml, schema) = dry_run(&data);
     let rule = yaml
         .lines()
         .find(|line| line.contains("start < stop"))
@@ -456,8 +459,6 @@ fn a_large_table_is_looked_at_as_training_will_learn_it() {
         rule.contains("rows of the training sample") && (90_000..110_000).contains(&rows),
         "{rule}"
     );
-    let schema = Schema::parse(&yaml, &data.path().join("schema.yaml"), data.path())
-        .expect("the printed schema parses");
     let visits = schema.table("visits").expect("visits");
     assert_eq!(visits.foreign_keys[0].parent, "patients");
 }
@@ -557,12 +558,7 @@ fn children_that_keep_to_their_parents_dates_are_sequential() {
             viewings += &format!("{id},{listing},{},{}\n", id % 5 + 1, day(viewed));
         }
         let data = folder(&[("listings.csv", &listings), ("viewings.csv", &viewings)]);
-        let dir = data.path().to_string_lossy().into_owned();
-        let out = dxsynth(&["init", &dir, "--dry-run"]);
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        let yaml = text(&out.stdout);
-        let schema = Schema::parse(&yaml, &data.path().join("schema.yaml"), data.path())
-            .expect("the printed schema parses");
+        let (yaml, schema) = dry_run(&data);
         let sequential = schema.table("viewings").expect("viewings").sequential;
         (sequential, yaml)
     };
