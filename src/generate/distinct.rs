@@ -63,8 +63,9 @@ impl<'m> DistinctIds<'m> {
 }
 
 /// Draws again each id of `values` (rows `first..` of the table) that `seen` or an earlier one
-/// of them holds (keeping its code where codes follow the row), from a stream of its own (the id's text and row: the same whatever the
-/// threads or the parts the table is drawn in), and adds them to `seen`.
+/// of them holds (keeping its code where codes follow the row), from a stream of its own (the
+/// id's text and row: the same whatever the threads or the parts the table is drawn in), and
+/// adds them to `seen`.
 fn keep_distinct(
     values: &mut [Value],
     shape: &IdShape,

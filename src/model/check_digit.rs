@@ -34,7 +34,8 @@ const SCHEMES: [CheckDigit; 3] = [CheckDigit::Iban, CheckDigit::Npi, CheckDigit:
 /// prefix for US health care).
 const NPI_PREFIX: [u8; 5] = [8, 0, 8, 4, 0];
 
-/// The shortest and longest IBAN, in letters and digits (Norway's 15, Saint Lucia's 32, room to 34).
+/// The shortest and longest IBAN, in letters and digits (Norway's 15, Saint Lucia's 32, room
+/// to 34).
 const IBAN_LENGTHS: std::ops::RangeInclusive<usize> = 15..=34;
 
 impl CheckDigit {

@@ -184,9 +184,9 @@ enum ColumnModel {
     /// Ids, free text and empty columns: drawn on their own.
     Marginal(Marginal),
     /// Ids or free text some of whose cells are empty: whether a row's cell is empty is drawn
-    /// from a tree over the earlier columns ([`ColumnModel::presence`]), its value on its own. A bank transfer's
-    /// counterparty IBAN is there only on credits; drawn at the column's rate of empty cells,
-    /// one debit in seven came out with one. Since format 49.
+    /// from a tree over the earlier columns ([`ColumnModel::presence`]), its value on its own.
+    /// A bank transfer's counterparty IBAN is there only on credits; drawn at the column's
+    /// rate of empty cells, one debit in seven came out with one. Since format 49.
     Sparse {
         /// Whether the cell is empty: leaves of [`PRESENT`] labels and empty cells.
         presence: Box<Conditional>,

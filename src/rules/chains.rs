@@ -12,9 +12,9 @@ const MAX_CHAINED: usize = 64;
 
 /// A difference rule, for each two columns of order and difference rules (at least one the
 /// table's own) that a chain of them bounds more tightly than the rules joining the two, with
-/// the bounds the chain sets
-/// (`to - from` in `[min, max]`, `min` a number, `max` unbounded where the chain leaves it so). Empty
-/// when the rules contradict one another (a chain around a loop that shrinks).
+/// the bounds the chain sets (`to - from` in `[min, max]`, `min` a number, `max` unbounded
+/// where the chain leaves it so). Empty when the rules contradict one another (a chain around
+/// a loop that shrinks).
 pub fn implied(rules: &[Rule]) -> Vec<Rule> {
     let edges: Vec<(&Col, &Col, f64, f64, bool)> = rules.iter().filter_map(edge).collect();
     let mut nodes: Vec<&Col> = Vec::new();
