@@ -937,7 +937,7 @@ fn generator(
         SemanticType::Postcode => Generator::Postcode(PostcodeModel::learn(
             table,
             index,
-            learned.regions,
+            (learned.regions, learned.countries),
             min_count,
         )),
         // A label of several words (`More than other authori`) is text too: drawn word by
@@ -1543,7 +1543,7 @@ impl SemanticTable {
                     }
                     // The row's region is read from the row.
                     (_, _) if let Generator::Postcode(model) = &column.generator => {
-                        model.draw(columns, row, rng)
+                        model.draw(columns, (row, country_name), rng)
                     }
                     // Text names no one: a value as drawn, not twice more in the block if short.
                     (_, _) if let Generator::Text(model) = &column.generator => {

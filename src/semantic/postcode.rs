@@ -23,7 +23,15 @@ use crate::stats::FastMap;
 pub struct PostcodeModel {
     shape: IdShape,
     region: Option<RegionPrefixes>,
+    /// The shape of each country's postcodes (sorted by country), for the countries of at
+    /// least [`COUNTRY_ROWS`] real rows, when two have: a British postcode drawn in the shape
+    /// of the whole column was `48642` one time in two. Since format 54.
+    #[serde(default)]
+    by_country: Vec<(Arc<str>, IdShape)>,
 }
+
+/// The fewest real rows of a country its postcodes' own shape is learned from.
+const COUNTRY_ROWS: usize = 20;
 
 /// The first characters of the postcodes of each region.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -55,9 +63,16 @@ impl PostcodeModel {
     /// Learns the postcode column `index` of `table`, with the region column that tells its
     /// first characters, if one does (`regions`: the columns that may, drawn by the table
     /// model).
-    pub fn learn(table: &Table, index: usize, regions: &[usize], min_count: usize) -> Self {
+    /// `countries`: each real row's country, when the table says one.
+    pub fn learn(
+        table: &Table,
+        index: usize,
+        (regions, countries): (&[usize], &[Option<String>]),
+        min_count: usize,
+    ) -> Self {
         let codes = &table.columns[index];
         PostcodeModel {
+            by_country: shapes_by_country(codes, countries, min_count),
             shape: IdShape::learn(codes.labels().map(Arc::from), min_count),
             region: regions
                 .iter()
@@ -72,9 +87,14 @@ impl PostcodeModel {
         }
     }
 
-    /// A postcode for `row` of `columns` (the rows drawn so far).
-    pub fn draw(&self, columns: &[Column], row: usize, rng: &mut SynthRng) -> Value {
-        let code = self.shape.draw(rng);
+    /// A postcode for `row` of `columns` (the rows drawn so far), in `country`.
+    pub fn draw(
+        &self,
+        columns: &[Column],
+        (row, country): (usize, Option<&str>),
+        rng: &mut SynthRng,
+    ) -> Value {
+        let code = self.shape_of(country).draw(rng);
         let prefixes = self.region.as_ref().and_then(|region| {
             let prefixes = region.of_row(columns, row)?;
             Some((region.length, prefixes))
@@ -90,9 +110,22 @@ impl PostcodeModel {
         Value::Label(Arc::from(format!("{}{rest}", prefixes.draw(rng))))
     }
 
+    /// The shape of `country`'s postcodes, when it has one, else the column's.
+    fn shape_of(&self, country: Option<&str>) -> &IdShape {
+        let found = country.and_then(|country| {
+            let at = self
+                .by_country
+                .binary_search_by(|(known, _)| known.as_ref().cmp(country));
+            at.ok()
+        });
+        found.map_or(&self.shape, |at| &self.by_country[at].1)
+    }
+
     /// Whether a model read from a file can be drawn.
     pub fn check(&self) -> bool {
-        self.shape.check()
+        self.by_country.is_sorted_by(|a, b| a.0 < b.0)
+            && self.by_country.iter().all(|(_, shape)| shape.check())
+            && self.shape.check()
             && self.region.as_ref().is_none_or(|region| {
                 (1..=3).contains(&region.length)
                     && region.by_region.is_sorted_by(|a, b| a.0 < b.0)
@@ -187,6 +220,38 @@ fn kept_prefixes(
     kept.sort_by(|a, b| a.0.cmp(&b.0));
     let covered = kept.iter().map(|(_, p)| p.total() as usize).sum();
     (kept, covered)
+}
+
+/// The shape of the postcodes of each country of at least [`COUNTRY_ROWS`] real rows, sorted
+/// by country; none unless two countries have one.
+fn shapes_by_country(
+    codes: &Column,
+    countries: &[Option<String>],
+    min_count: usize,
+) -> Vec<(Arc<str>, IdShape)> {
+    let mut by_country: std::collections::BTreeMap<&str, Vec<Arc<str>>> = Default::default();
+    for (value, country) in codes.values.iter().zip(countries) {
+        if let (Value::Label(code), Some(country)) = (value, country) {
+            by_country
+                .entry(country)
+                .or_default()
+                .push(Arc::clone(code));
+        }
+    }
+    let shapes: Vec<(Arc<str>, IdShape)> = by_country
+        .into_iter()
+        .filter(|(_, codes)| codes.len() >= COUNTRY_ROWS.max(min_count))
+        .map(|(country, codes)| {
+            (
+                Arc::from(country),
+                IdShape::learn(codes.into_iter(), min_count),
+            )
+        })
+        .collect();
+    match shapes.len() >= 2 {
+        true => shapes,
+        false => Vec::new(),
+    }
 }
 
 /// The first `length` characters of `text` and the rest.

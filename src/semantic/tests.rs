@@ -1099,3 +1099,53 @@ fn e_mail_domains_follow_the_column_that_tells_them() {
         "{random} agree with domains given out at random"
     );
 }
+
+/// British and French customers: each country's postcodes keep their own shape (`SW1A 2AA`
+/// against `75001`), where the column's shape alone wrote a British postcode in French digits
+/// one time in two.
+#[test]
+fn postcodes_take_their_countrys_shape() {
+    let mut rng = rng_for(3, "country postcodes");
+    let (mut countries, mut codes) = (Vec::new(), Vec::new());
+    let letter = |rng: &mut crate::sampling::SynthRng| {
+        char::from(b'A' + rng.random_range(0..26u8)).to_string()
+    };
+    for row in 0..400 {
+        let british = row % 2 == 0;
+        countries.push(if british { "GB" } else { "FR" }.to_string());
+        codes.push(match british {
+            true => format!(
+                "{}{}{} {}{}{}",
+                letter(&mut rng),
+                letter(&mut rng),
+                rng.random_range(1..10),
+                rng.random_range(1..10),
+                letter(&mut rng),
+                letter(&mut rng)
+            ),
+            false => format!("{:05}", rng.random_range(1000..96000)),
+        });
+    }
+    let real = table(
+        "customers",
+        vec![
+            column("country", ColumnKind::Categorical, countries),
+            column("postcode", ColumnKind::Id, codes),
+        ],
+    );
+    let columns = filled(&real);
+    let shape = |code: &str| {
+        code.chars()
+            .map(|c| match c {
+                '0'..='9' => '9',
+                'A'..='Z' => 'A',
+                other => other,
+            })
+            .collect::<String>()
+    };
+    for row in 0..real.rows() {
+        let (country, code) = (text(&columns[0].values[row]), text(&columns[1].values[row]));
+        let wanted = if country == "GB" { "AA9 9AA" } else { "99999" };
+        assert_eq!(shape(code), wanted, "{country} {code}");
+    }
+}
