@@ -210,6 +210,10 @@ fn by_name(
         || has("contact")
         || (named && has("full"))
         || (named && words.len() == 1 && is_person_table(context.table))
+        || (named
+            && words
+                .iter()
+                .any(|word| PERSON_ROLES.contains(&word.as_str())))
     {
         SemanticType::FullName
     } else if has("title") || has("desc") || has("description") || has("comment") {
@@ -218,6 +222,30 @@ fn by_name(
         SemanticType::None
     }
 }
+
+/// Words naming a person's role, whose `<role>_name` column holds people's names
+/// (`agent_name`, `patient_name`): typed as text, a realty's agents were called `Myers
+/// Campbell`, a surname first. Roles that name a firm as often (customer, client) are left out.
+const PERSON_ROLES: &[&str] = &[
+    "agent",
+    "doctor",
+    "physician",
+    "nurse",
+    "patient",
+    "employee",
+    "person",
+    "driver",
+    "teacher",
+    "student",
+    "author",
+    "manager",
+    "owner",
+    "visitor",
+    "guest",
+    "tenant",
+    "buyer",
+    "seller",
+];
 
 fn is_person_table(table: &str) -> bool {
     tokens(table)
@@ -379,6 +407,16 @@ mod tests {
         assert_eq!(detect(PEOPLE, &ids), SemanticType::None);
         let person = column("name", ColumnKind::Id, &["William Ward", "Amy Moses"]);
         assert_eq!(detect(PEOPLE, &person), SemanticType::FullName);
+        // A role's name is a person's; an agency's is not.
+        let agents = ["Ashley Chen", "Joshua Pearson"];
+        let agent = column("agent_name", ColumnKind::Id, &agents);
+        assert_eq!(detect(PEOPLE, &agent), SemanticType::FullName);
+        let agency = column(
+            "agency_name",
+            ColumnKind::Id,
+            &["Prime Estates", "Lone Star"],
+        );
+        assert_ne!(detect(PEOPLE, &agency), SemanticType::FullName);
         let street = column("address", ColumnKind::Id, &["12 Oak St", "7 Elm Ave"]);
         assert_eq!(detect(PEOPLE, &street), SemanticType::StreetAddress);
         let ip = column("ip_address", ColumnKind::Id, &["10.0.3.17", "192.168.1.4"]);
