@@ -1575,6 +1575,9 @@ impl Grid {
                     if let Some(codes) = sparse_codes(numbers(), min_count) {
                         return Grid::Values(codes);
                     }
+                    if let Some(values) = few_wholes_apart(numbers(), min_count) {
+                        return Grid::Values(values);
+                    }
                     // Years, counts: rounded (on their step, wind directions in tens).
                     let step = numbers().fold(0u64, |step, x| gcd(step, x.abs() as u64));
                     return match step {
@@ -1774,6 +1777,35 @@ fn sparse_codes(numbers: impl Iterator<Item = f64>, min_count: usize) -> Option<
         .collect();
     (codes.len() >= 2).then_some(codes)
 }
+
+/// The values of a column of a few whole numbers with gaps between them, when those seen in
+/// at least `min_count` rows hold [`GRID_COVER`] of the rows and, as a run of whole numbers,
+/// would leave some out: a visit's 25, 40, 50 or 90 minutes, a flat's 1, 2, 3, 4, 6 or 8
+/// rooms. Rounded, a number smoothed between two of them in a leaf came out as one no real
+/// row has (28 flats of 2,000 with 5 or 7 rooms). A run without gaps (counts 0 to 6) stays
+/// [`Grid::Whole`]: its rare values keep their rows. At most [`FEW_WHOLES`] of them, sorted.
+fn few_wholes_apart(numbers: impl Iterator<Item = f64>, min_count: usize) -> Option<Vec<f64>> {
+    let mut numbers: Vec<f64> = numbers.collect();
+    numbers.sort_by(f64::total_cmp);
+    let runs = numbers.chunk_by(|a, b| a == b);
+    if runs.clone().count() > FEW_WHOLES {
+        return None;
+    }
+    let frequent: Vec<&[f64]> = runs.filter(|run| run.len() >= min_count).collect();
+    let held: usize = frequent.iter().map(|run| run.len()).sum();
+    let values: Vec<f64> = frequent.iter().map(|run| run[0]).collect();
+    let step = values
+        .windows(2)
+        .fold(0u64, |step, pair| gcd(step, (pair[1] - pair[0]) as u64));
+    let gaps = values
+        .windows(2)
+        .any(|pair| (pair[1] - pair[0]) as u64 != step);
+    let covered = held as f64 >= GRID_COVER * numbers.len() as f64;
+    (values.len() >= 2 && gaps && covered).then_some(values)
+}
+
+/// The most distinct whole numbers a column may have for [`few_wholes_apart`].
+const FEW_WHOLES: usize = 16;
 
 /// The mean distance between a column's whole numbers that makes them codes.
 const SPARSE_GAP: f64 = 1_000.0;
@@ -2966,6 +2998,36 @@ mod tests {
             Grid::of(&numbers(ColumnKind::Numerical, years), 5),
             Grid::Whole
         );
+    }
+
+    /// A few whole numbers with gaps between them (rooms 1, 2, 3, 4, 6, 8; minutes 25, 40,
+    /// 50, 90) are put on their real values; a run without gaps, or too many values, is not.
+    #[test]
+    fn few_whole_numbers_apart_are_put_on_their_real_values() {
+        let grid = |values: Vec<f64>| Grid::of(&numbers(ColumnKind::Numerical, values), 5);
+        let mut rooms: Vec<f64> = (0..300)
+            .map(|i| [1.0, 2.0, 3.0, 4.0, 6.0, 8.0][i % 6])
+            .collect();
+        rooms.extend([12.0; 2]);
+        let rooms = grid(rooms);
+        assert_eq!(rooms, Grid::Values(vec![1.0, 2.0, 3.0, 4.0, 6.0, 8.0]));
+        assert_eq!(
+            (rooms.put(5.4), rooms.put(6.9), rooms.put(11.0)),
+            (6.0, 6.0, 8.0)
+        );
+        let minutes = grid((0..200).map(|i| [25.0, 40.0, 50.0, 90.0][i % 4]).collect());
+        assert_eq!(minutes.put(31.0), 25.0);
+        assert_eq!(minutes.put(70.0), 50.0);
+        // In tens without a gap: on the step, as before.
+        let tens = grid((0..200).map(|i| f64::from(i % 4 * 10)).collect());
+        assert_eq!(tens, Grid::Step(10.0));
+        // Seventeen values: whole numbers, even with a gap.
+        let many = grid(
+            (0..340)
+                .map(|i| f64::from(i % 17) * 2.0 + f64::from(i % 17 / 16))
+                .collect(),
+        );
+        assert_eq!(many, Grid::Whole);
     }
 
     /// A column the children work out is drawn after every other, ids and text included, and
