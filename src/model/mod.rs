@@ -10,6 +10,7 @@ pub mod check_digit;
 mod clock;
 mod drawable;
 pub(crate) mod encode;
+pub mod ipv4;
 pub mod learned;
 pub mod marginal;
 pub mod parent_preference;

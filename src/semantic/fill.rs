@@ -553,37 +553,44 @@ struct EmailModel {
     user_shapes: Option<Weighted<Arc<str>>>,
     #[serde(default)]
     user_shape_share: f64,
-    /// The column of the row that tells the domain, when one does ([`DomainBy`]). Since
+    /// The column of the row that tells the domain, when one does ([`ToldBy`]). Since
     /// format 52.
     #[serde(default)]
-    domain_by: Option<DomainBy>,
+    domain_by: Option<ToldBy>,
 }
 
-/// The domains of the e-mails of each value of a column of the row: an agent's address is at
-/// the agency's domain, a French customer's at a French provider. Drawn from the domains of the
-/// whole column, four agents in five wrote from another agency's domain. Only (value, domain)
-/// pairs seen in at least the privacy threshold of rows are kept.
+/// The parts of a generated value that each value of a column of the row tells: an e-mail's
+/// domain (an agent's address is at the agency's domain, a French customer's at a French
+/// provider; drawn from the domains of the whole column, four agents in five wrote from another
+/// agency's domain), a phone's area code (a customer's city's: drawn from the whole column's,
+/// 999 of 1,000 customers' area codes were not of their city). Only (value, part) pairs seen
+/// in at least the privacy threshold of rows are kept.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct DomainBy {
+struct ToldBy {
     /// The column (one the table model draws: its values are real ones).
     column: usize,
-    /// Each value with the domains of its rows, sorted by value.
+    /// Each value with the parts of its rows, sorted by value.
     by_value: Vec<(Arc<str>, Weighted<Arc<str>>)>,
 }
 
-/// The share of the domains' uncertainty a column must remove to be taken as telling them:
-/// a customer's country removes a third (the big providers serve every country).
-const DOMAIN_TOLD: f64 = 0.25;
+/// The share of the parts' uncertainty a column must remove to be taken as telling them:
+/// a customer's country removes a third of the e-mail domains' (the big providers serve every
+/// country).
+const TOLD_SHARE: f64 = 0.25;
 
-/// The fewest rows of a value that its domains' uncertainty is measured on (in privacy
+/// The fewest rows of a value that its parts' uncertainty is measured on (in privacy
 /// thresholds): a value of a few rows has few domains by chance.
-const DOMAIN_ROWS: usize = 4;
+const TOLD_ROWS: usize = 4;
 
-impl DomainBy {
-    /// The column of `candidates` that tells the domains of the e-mail column `index` best,
-    /// when one removes [`DOMAIN_TOLD`] of their uncertainty and its kept pairs cover half the
-    /// addresses.
-    fn learn(table: &Table, index: usize, candidates: &[usize], min_count: usize) -> Option<Self> {
+impl ToldBy {
+    /// The column of `candidates` that tells the domains of the e-mail column `index` best
+    /// ([`ToldBy::of_parts`]).
+    fn domains(
+        table: &Table,
+        index: usize,
+        candidates: &[usize],
+        min_count: usize,
+    ) -> Option<Self> {
         let domains: Vec<Option<&str>> = table.columns[index]
             .values
             .iter()
@@ -592,7 +599,19 @@ impl DomainBy {
                 _ => None,
             })
             .collect();
-        let present = domains.iter().flatten().count();
+        Self::of_parts(table, &domains, candidates, min_count)
+    }
+
+    /// The column of `candidates` that tells `parts` (one per row, `None` where the row has
+    /// none) best, when one removes [`TOLD_SHARE`] of their uncertainty and its kept pairs
+    /// cover half the rows that have a part.
+    fn of_parts(
+        table: &Table,
+        parts: &[Option<&str>],
+        candidates: &[usize],
+        min_count: usize,
+    ) -> Option<Self> {
+        let present = parts.iter().flatten().count();
         if present == 0 {
             return None;
         }
@@ -602,26 +621,26 @@ impl DomainBy {
                 let pairs: Vec<(&str, &str)> = table.columns[column]
                     .values
                     .iter()
-                    .zip(&domains)
+                    .zip(parts)
                     .filter_map(|pair| match pair {
-                        (Value::Label(value), Some(domain)) => Some((&**value, *domain)),
+                        (Value::Label(value), Some(part)) => Some((&**value, *part)),
                         _ => None,
                     })
                     .collect();
-                let measured = of_frequent_keys(&pairs, DOMAIN_ROWS * min_count.max(1));
-                let spread = entropy(measured.iter().map(|(_, domain)| *domain));
+                let measured = of_frequent_keys(&pairs, TOLD_ROWS * min_count.max(1));
+                let spread = entropy(measured.iter().map(|(_, part)| *part));
                 let told = spread - conditional_entropy(&measured);
                 let by_value = kept_pairs(&pairs, min_count);
-                let covered: f64 = by_value.iter().map(|(_, domains)| domains.total()).sum();
+                let covered: f64 = by_value.iter().map(|(_, parts)| parts.total()).sum();
                 let telling =
-                    spread > 0.0 && told >= DOMAIN_TOLD * spread && covered >= 0.5 * present as f64;
-                telling.then_some((told, DomainBy { column, by_value }))
+                    spread > 0.0 && told >= TOLD_SHARE * spread && covered >= 0.5 * present as f64;
+                telling.then_some((told, ToldBy { column, by_value }))
             })
             .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.column.cmp(&a.1.column)))
             .map(|(_, by)| by)
     }
 
-    /// A domain for `row` of `columns`, when its value has some.
+    /// A part for `row` of `columns`, when its value has some.
     fn draw(&self, columns: &[Column], row: usize, rng: &mut SynthRng) -> Option<Arc<str>> {
         let Value::Label(value) = columns.get(self.column)?.values.get(row)? else {
             return None;
@@ -709,7 +728,29 @@ struct PhoneModel {
     /// every digit a third of the numbers were invalid. Sorted by shape. Since format 44.
     #[serde(default)]
     places: Vec<(Arc<str>, Vec<u16>)>,
+    /// The real area codes ([`Areas`]), when some are seen in at least k rows. Since format 56.
+    #[serde(default)]
+    areas: Option<Areas>,
 }
+
+/// The area codes of a phone column ([`area_of`]: `415` of `415-574-6042`, `1-312` of
+/// `+1-312-719-0768`), each seen in at least the privacy threshold of rows, by their rows, and
+/// those of each value of a column of the row that tells them (a city, a state, a country).
+/// Drawn digit by digit, 1,000 synthetic customers had 539 area codes where the real ones have
+/// 72, ten of them N11 service codes (`411`, `911`), and 999 were not of their row's city.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Areas {
+    codes: Weighted<Arc<str>>,
+    /// The share of the real phones whose area code is one of `codes`: as many synthetic ones
+    /// get a fresh code, digit by digit.
+    share: f64,
+    /// The column of the row that tells the area code, when one does.
+    by: Option<ToldBy>,
+}
+
+/// Draws of a phone whose North American area code or exchange is an N11 service code before
+/// one is kept anyway ([`nanp_n11`]).
+const PHONE_REDRAWS: usize = 8;
 
 /// Username patterns tried, in order: `{f}` first name, `{l}` last name, `{i}` first initial.
 const PATTERNS: &[&str] = &[
@@ -762,9 +803,11 @@ pub fn train(
     let regions = postcode::region_columns(table, &types, |index| {
         county_column(&table.columns[index]).is_some()
     });
+    let areas_by = area_columns(table, &regions, country.as_ref());
     let learned = Learned {
         countries: &real_countries,
         regions: &regions,
+        areas_by: &areas_by,
     };
     let columns: Vec<SemanticColumn> = types
         .iter()
@@ -802,7 +845,7 @@ pub fn train(
     )
 }
 
-/// The e-mail columns' domains by a column of the row that tells them ([`DomainBy`]), among
+/// The e-mail columns' domains by a column of the row that tells them ([`ToldBy`]), among
 /// the categorical columns no generator replaces (their synthetic values are real ones).
 fn with_told_domains(
     mut columns: Vec<SemanticColumn>,
@@ -817,7 +860,7 @@ fn with_told_domains(
         .collect();
     for column in &mut columns {
         if let Generator::Email(model) = &mut column.generator {
-            model.domain_by = DomainBy::learn(table, column.index, &candidates, min_count);
+            model.domain_by = ToldBy::domains(table, column.index, &candidates, min_count);
         }
     }
     columns
@@ -889,6 +932,8 @@ fn title_word(value: &str) -> String {
 struct Learned<'a> {
     countries: &'a [Option<String>],
     regions: &'a [usize],
+    /// The columns that may tell a phone's area code: the regions and the row's own country.
+    areas_by: &'a [usize],
 }
 
 fn generator(
@@ -932,7 +977,9 @@ fn generator(
         },
         SemanticType::Email => Generator::Email(EmailModel::train(table, types, index, min_count)),
         SemanticType::Phone => {
-            Generator::Phone(PhoneModel::train(column, learned.countries, min_count))
+            let mut model = PhoneModel::train(column, learned.countries, min_count);
+            model.areas = Areas::learn(table, index, learned.areas_by, min_count);
+            Generator::Phone(model)
         }
         SemanticType::Postcode => Generator::Postcode(PostcodeModel::learn(
             table,
@@ -1001,6 +1048,20 @@ fn frequent(column: &Column, min_count: usize) -> (Option<Weighted<Arc<str>>>, f
         min_count,
     );
     (weighted, rare as f64 / total.max(1) as f64)
+}
+
+/// The columns that may tell a phone's area code: the region columns (a state, a city) and the
+/// row's own column of countries, when it is categorical.
+fn area_columns(table: &Table, regions: &[usize], country: Option<&CountrySource>) -> Vec<usize> {
+    let own = match country {
+        Some(CountrySource::Column(index))
+            if table.columns[*index].kind == ColumnKind::Categorical =>
+        {
+            Some(*index)
+        }
+        _ => None,
+    };
+    regions.iter().copied().chain(own).collect()
 }
 
 /// The row's own country column, else a parent's column of country names.
@@ -1210,10 +1271,19 @@ impl PhoneModel {
             shapes,
             prefixes,
             places,
+            areas: None,
         }
     }
 
-    fn draw(&self, country_name: Option<&str>, rng: &mut SynthRng) -> String {
+    /// A phone for `row` of `columns` (the rows drawn so far), in `country_name`: a real
+    /// shape's digits, its area code a real one (the row's region's, where a column tells it),
+    /// drawn again while a North American number's area code or exchange is an N11 code.
+    fn draw(
+        &self,
+        columns: &[Column],
+        (row, country_name): (usize, Option<&str>),
+        rng: &mut SynthRng,
+    ) -> String {
         let shape = self
             .shapes
             .as_ref()
@@ -1222,7 +1292,31 @@ impl PhoneModel {
             .places
             .binary_search_by(|(known, _)| known.as_ref().cmp(shape))
             .map_or(&[][..], |at| &self.places[at].1);
-        let mut phone = with_digits_in(shape, places, rng);
+        let prefix = self.prefix_of(country_name, shape);
+        // A code of one run stands where the country's prefix goes: not drawn for nothing.
+        let area = (self.areas.as_ref())
+            .filter(|areas| prefix.is_none() || areas.past_prefix())
+            .and_then(|areas| areas.draw(columns, row, rng));
+        let mut phone = String::new();
+        for _ in 0..PHONE_REDRAWS {
+            phone = with_digits_in(shape, places, rng);
+            if let Some(with) = area.as_deref().and_then(|code| with_area(&phone, code)) {
+                phone = with;
+            }
+            if !nanp_n11(&phone) {
+                break;
+            }
+        }
+        if let Some(prefix) = prefix {
+            let rest = &phone[first_group(&phone).len()..];
+            phone = format!("{prefix}{rest}");
+        }
+        phone
+    }
+
+    /// The first group of the phones of `country_name` in `shape`: the one learned from the
+    /// real data, else the country's calling code where the shape starts with `+`.
+    fn prefix_of(&self, country_name: Option<&str>, shape: &str) -> Option<String> {
         let learned = country_name.and_then(|name| {
             self.prefixes
                 .iter()
@@ -1233,12 +1327,122 @@ impl PhoneModel {
             let code = country(country_name?)?.calling_code;
             shape.starts_with('+').then(|| format!("+{code}"))
         };
-        if let Some(prefix) = learned.or_else(builtin) {
-            let rest = &phone[first_group(&phone).len()..];
-            phone = format!("{prefix}{rest}");
-        }
-        phone
+        learned.or_else(builtin)
     }
+}
+
+impl Areas {
+    /// The area codes of the phone column `index` of `table`, when some are seen in at least
+    /// `min_count` rows, with the column of `candidates` that tells them, if one does.
+    fn learn(table: &Table, index: usize, candidates: &[usize], min_count: usize) -> Option<Areas> {
+        let codes: Vec<Option<String>> = (table.columns[index].values.iter())
+            .map(|value| match value {
+                Value::Label(phone) => area_of(phone).map(|(code, _)| code),
+                _ => None,
+            })
+            .collect();
+        let present = codes.iter().flatten().count();
+        let kept = Weighted::frequent(codes.iter().flatten().map(|c| Arc::from(&**c)), min_count)?;
+        let parts: Vec<Option<&str>> = codes.iter().map(Option::as_deref).collect();
+        Some(Areas {
+            share: kept.total() / present.max(1) as f64,
+            codes: kept,
+            by: ToldBy::of_parts(table, &parts, candidates, min_count),
+        })
+    }
+
+    /// An area code for `row` of `columns`: one of its region's when a column tells them and
+    /// the row's value has some, else one of the real ones as often as real phones had one
+    /// (`None`: a fresh one).
+    fn draw(&self, columns: &[Column], row: usize, rng: &mut SynthRng) -> Option<Arc<str>> {
+        if let Some(code) = (self.by.as_ref()).and_then(|by| by.draw(columns, row, rng)) {
+            return Some(code);
+        }
+        (rng.random::<f64>() < self.share).then(|| self.codes.draw(rng).clone())
+    }
+
+    /// Whether the codes hold digits past a country's prefix (`1-312`): a code of one run
+    /// (TPC-H's `25` of `25-989-741-2988`) is the first group, which the row's country sets.
+    fn past_prefix(&self) -> bool {
+        self.codes.items().iter().any(|code| code.contains('-'))
+    }
+
+    /// Whether areas read from a model file can be drawn, in a table of `columns` columns.
+    fn check(&self, columns: usize) -> bool {
+        self.codes.check()
+            && (0.0..=1.0).contains(&self.share)
+            && (self.by.as_ref()).is_none_or(|by| by.column < columns && by.check())
+    }
+}
+
+/// The runs of digits of a phone, as byte ranges.
+fn digit_runs(phone: &str) -> Vec<Range<usize>> {
+    let bytes = phone.as_bytes();
+    let mut runs = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let start = at;
+        while at < bytes.len() && bytes[at].is_ascii_digit() {
+            at += 1;
+        }
+        if at > start {
+            runs.push(start..at);
+        }
+        at += 1;
+    }
+    runs
+}
+
+/// A phone's area code and the runs of digits it is read from: the first run, with the next
+/// after a country code (`+1-312`) or a lone trunk digit (`1-800`), the runs joined by `-`.
+/// `None` when no digits follow it (a number written without separators).
+fn area_of(phone: &str) -> Option<(String, Vec<Range<usize>>)> {
+    let runs = digit_runs(phone);
+    let first = runs.first()?;
+    let count = match phone.starts_with('+') || first.len() == 1 {
+        true => 2,
+        false => 1,
+    };
+    if runs.len() <= count {
+        return None;
+    }
+    let code: Vec<&str> = runs[..count]
+        .iter()
+        .map(|run| &phone[run.clone()])
+        .collect();
+    Some((code.join("-"), runs[..count].to_vec()))
+}
+
+/// `phone` with its area code's digits those of `code`, when its area code has that code's
+/// shape (as many runs of as many digits).
+fn with_area(phone: &str, code: &str) -> Option<String> {
+    let (own, runs) = area_of(phone)?;
+    if shape(&own) != shape(code) {
+        return None;
+    }
+    let mut digits = code.bytes().filter(u8::is_ascii_digit);
+    let mut bytes = phone.as_bytes().to_vec();
+    for at in runs.into_iter().flatten() {
+        bytes[at] = digits.next()?;
+    }
+    String::from_utf8(bytes).ok()
+}
+
+/// Whether `phone` is a North American number (runs of 3, 3 and 4 digits, after a country
+/// code `1` or none) whose area code or exchange is an N11 service code (`411`, `911`),
+/// which no subscriber's number has.
+fn nanp_n11(phone: &str) -> bool {
+    let runs = digit_runs(phone);
+    let national = match runs.as_slice() {
+        [_, _, _] => &runs[..],
+        [code, rest @ ..] if rest.len() == 3 && &phone[code.clone()] == "1" => rest,
+        _ => return false,
+    };
+    let lengths: Vec<usize> = national.iter().map(Range::len).collect();
+    lengths == [3, 3, 4]
+        && national[..2]
+            .iter()
+            .any(|run| phone[run.clone()].ends_with("11"))
 }
 
 /// A shape's `#` replaced by random digits, the `k`-th among those `places[k]` allows (a bit
@@ -1545,6 +1749,9 @@ impl SemanticTable {
                     (_, _) if let Generator::Postcode(model) = &column.generator => {
                         model.draw(columns, (row, country_name), rng)
                     }
+                    (_, _) if let Generator::Phone(model) = &column.generator => {
+                        Value::Label(Arc::from(model.draw(columns, (row, country_name), rng)))
+                    }
                     // Text names no one: a value as drawn, not twice more in the block if short.
                     (_, _) if let Generator::Text(model) = &column.generator => {
                         repeats.text(|words| match words {
@@ -1558,11 +1765,11 @@ impl SemanticTable {
                             ..
                         } = &column.generator =>
                     {
-                        let drawn = column.draw(current, locale, country_name, &mut person, rng);
+                        let drawn = column.draw(current, locale, &mut person, rng);
                         let drawn = (drawn, column.frequent.as_ref());
                         county::in_row_state(columns, *region, row, drawn, rng)
                     }
-                    (current, _) => column.draw(current, locale, country_name, &mut person, rng),
+                    (current, _) => column.draw(current, locale, &mut person, rng),
                 });
             }
         }
@@ -1654,6 +1861,13 @@ impl SemanticTable {
             {
                 return Err("e-mail domains by a column that does not fit the table".into());
             }
+            if let Generator::Phone(PhoneModel {
+                areas: Some(areas), ..
+            }) = &column.generator
+                && !areas.check(columns)
+            {
+                return Err("phone area codes that do not fit the table".into());
+            }
             if let Generator::Place {
                 region: Some(region),
                 ..
@@ -1705,7 +1919,7 @@ impl SemanticTable {
 struct Person {
     first: Option<String>,
     last: Option<String>,
-    /// The e-mail domain a column of the row tells ([`DomainBy`]).
+    /// The e-mail domain a column of the row tells ([`ToldBy`]).
     domain: Option<Arc<str>>,
 }
 
@@ -1742,7 +1956,6 @@ impl SemanticColumn {
         &self,
         current: &Value,
         locale: Locale,
-        country_name: Option<&str>,
         person: &mut Person,
         rng: &mut SynthRng,
     ) -> Value {
@@ -1778,10 +1991,12 @@ impl SemanticColumn {
                 }
             }
             Generator::Email(model) => model.draw(person, locale, rng),
-            Generator::Phone(model) => model.draw(country_name, rng),
             // Written by `fill_block`, which knows the row's key and its region, and the short
             // texts its block holds (text names no one: a value as drawn).
-            Generator::KeyText(_) | Generator::Postcode(_) | Generator::Text(_) => {
+            Generator::KeyText(_)
+            | Generator::Postcode(_)
+            | Generator::Phone(_)
+            | Generator::Text(_) => {
                 return current.clone();
             }
         };
@@ -1951,6 +2166,54 @@ mod tests {
         assert_eq!(draws, 10, "long texts drawn again");
     }
 
+    /// Area codes are read from a phone's first run of digits, and the next after a country
+    /// code or a trunk digit; a drawn phone takes a code of its area's shape only.
+    #[test]
+    fn area_codes_are_read_and_written_in_their_shape() {
+        let code = |phone: &str| area_of(phone).map(|(code, _)| code);
+        assert_eq!(code("415-574-6042").as_deref(), Some("415"));
+        assert_eq!(code("(415) 574-6042").as_deref(), Some("415"));
+        assert_eq!(code("+1-312-719-0768").as_deref(), Some("1-312"));
+        assert_eq!(code("1-800-555-0100").as_deref(), Some("1-800"));
+        assert_eq!(code("+44 20 7946 0958").as_deref(), Some("44-20"));
+        assert_eq!(code("4155746042"), None, "no separators: no area code");
+        assert_eq!(
+            with_area("(982) 574-6042", "415").as_deref(),
+            Some("(415) 574-6042")
+        );
+        assert_eq!(
+            with_area("+1-982-574-6042", "1-312").as_deref(),
+            Some("+1-312-574-6042")
+        );
+        assert_eq!(
+            with_area("+44 20 7946 0958", "1-312"),
+            None,
+            "another shape"
+        );
+        assert_eq!(with_area("982-574-6042", "1-312"), None);
+    }
+
+    /// N11 codes are refused where they stand in a North American number only.
+    #[test]
+    fn n11_codes_are_found_in_north_american_numbers() {
+        for bad in [
+            "411-982-9443",
+            "(212) 911-0212",
+            "+1-911-853-0212",
+            "1-800-611-1234",
+        ] {
+            assert!(nanp_n11(bad), "{bad}");
+        }
+        for good in [
+            "415-574-6042",
+            "415-574-4111",
+            "25-911-741-2988",
+            "+44 20 7911 0958",
+        ] {
+            assert!(!nanp_n11(good), "{good}");
+        }
+    }
+
     /// A phone's digits keep to the digits each place takes in the real numbers of its shape
     /// (US area codes and exchanges start with 2 to 9), where every place drawn from every
     /// digit gave a fifth of the numbers an invalid area code; a digit seen fewer than k times
@@ -1979,7 +2242,9 @@ mod tests {
         };
         let model = PhoneModel::train(&column, &[], 5);
         let mut rng = crate::sampling::rng_for(7, "drawn phones");
-        let drawn: Vec<String> = (0..2000).map(|_| model.draw(None, &mut rng)).collect();
+        let drawn: Vec<String> = (0..2000)
+            .map(|_| model.draw(&[], (0, None), &mut rng))
+            .collect();
         let digit = |phone: &str, at: usize| phone.as_bytes()[at] - b'0';
         for phone in &drawn {
             assert_eq!(shape(phone), "(###) ###-####", "{phone}");

@@ -1149,3 +1149,87 @@ fn postcodes_take_their_countrys_shape() {
         assert_eq!(shape(code), wanted, "{country} {code}");
     }
 }
+
+/// Customers of four cities, each city's phones on one or two area codes (`214-…` in Dallas),
+/// ten more on area codes of one row each, every exchange from 200 to 999 (N11 ones too): the
+/// drawn phones keep to their city's area codes, where drawn digit by digit 999 in 1,000 did
+/// not, and no area code or exchange is an N11 code. Given out at random, the area codes are
+/// told by no column, and are drawn from the frequent ones alone.
+#[test]
+fn phone_area_codes_are_real_ones_of_their_city() {
+    const CITIES: [(&str, [&str; 2]); 4] = [
+        ("Dallas", ["214", "469"]),
+        ("Seattle", ["206", "206"]),
+        ("Boston", ["617", "857"]),
+        ("Denver", ["303", "720"]),
+    ];
+    let frequent: Vec<&str> = CITIES
+        .iter()
+        .flat_map(|(_, codes)| codes)
+        .copied()
+        .collect();
+    let customers = |told: bool| {
+        let mut rng = rng_for(5, "city phones");
+        let (mut cities, mut phones) = (Vec::new(), Vec::new());
+        for row in 0..610 {
+            let (city, codes) = CITIES[row % 4];
+            let area = match (row >= 600, told) {
+                (true, _) => format!("{}", 230 + row - 600),
+                (false, true) => codes[row / 4 % 2].to_string(),
+                (false, false) => frequent[row * 7 / 5 % 8].to_string(),
+            };
+            let exchange = rng.random_range(200..1000);
+            let line = rng.random_range(0..10_000);
+            cities.push(city.to_string());
+            phones.push(format!("{area}-{exchange}-{line:04}"));
+        }
+        table(
+            "customers",
+            vec![
+                column("city", ColumnKind::Categorical, cities),
+                column("phone", ColumnKind::Id, phones),
+            ],
+        )
+    };
+    let of_city = |real: &Table| {
+        let columns = filled(real);
+        let (mut agree, mut fresh) = (0, 0);
+        for row in 0..real.rows() {
+            let (city, phone) = (text(&columns[0].values[row]), text(&columns[1].values[row]));
+            let groups: Vec<&str> = phone.split('-').collect();
+            assert!(
+                !groups[0].ends_with("11") && !groups[1].ends_with("11"),
+                "{phone}: an N11 code"
+            );
+            fresh += usize::from(!frequent.contains(&groups[0]));
+            let codes = CITIES
+                .iter()
+                .find(|(c, _)| *c == city)
+                .map(|(_, codes)| codes);
+            agree += usize::from(codes.is_some_and(|codes| codes.contains(&groups[0])));
+        }
+        (agree as f64 / real.rows() as f64, fresh)
+    };
+    let told = customers(true);
+    let real_n11 = (told.columns[1].values.iter())
+        .filter(|phone| {
+            text(phone)
+                .split('-')
+                .nth(1)
+                .is_some_and(|e| e.ends_with("11"))
+        })
+        .count();
+    assert!(real_n11 > 0, "the real exchanges hold N11 ones");
+    assert_eq!(
+        of_city(&told),
+        (1.0, 0),
+        "every city's rows have frequent codes"
+    );
+    let (random, fresh) = of_city(&customers(false));
+    assert!(
+        random < 0.5,
+        "{random} of their city with codes given out at random"
+    );
+    // As many fresh codes as real rows had a rare one (10 of 610), give or take chance.
+    assert!((1..=30).contains(&fresh), "{fresh} fresh area codes");
+}
