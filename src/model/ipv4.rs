@@ -12,7 +12,7 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use super::check_digit::MIN_CHECKED;
-use super::marginal::Weighted;
+use super::weighted::Weighted;
 use crate::sampling::SynthRng;
 
 /// How to draw the addresses of a column of IPv4 addresses.

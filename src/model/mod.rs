@@ -18,6 +18,7 @@ pub mod reference;
 pub(crate) mod runs;
 pub(crate) mod stored;
 pub(crate) mod tree;
+pub mod weighted;
 
 use std::fmt;
 use std::str::FromStr;
