@@ -256,51 +256,91 @@ impl DrawableLeaves {
     /// and the values in range, else smoothed between neighbouring values in range. `None` when
     /// that cannot be done in one draw: the leaf holds no number in range (or is not numeric).
     /// `rank`: the place among those values when given (see [`DrawableLeaves::draw`]).
+    /// With `below_zero`, the leaf's numbers of 0 or less are in range too (a ratio's bottom
+    /// side, which the rule leaves free there): each part taken by its count of values, so the
+    /// draw is still what drawing until a value is accepted gives. Without numbers of 0 or
+    /// less, the very draws of a range alone.
     pub fn draw_within(
         &self,
         leaf: usize,
-        (low, high): (f64, f64),
+        ((low, high), below_zero): ((f64, f64), bool),
         rank: Option<f64>,
         rng: &mut SynthRng,
     ) -> Option<Value> {
         let leaf = self.leaves.get(leaf)?;
-        if !leaf.numeric || leaf.len == 0 || low.is_nan() || high.is_nan() || low > high {
+        if !leaf.numeric || leaf.len == 0 || low.is_nan() || high.is_nan() {
             return None;
         }
-        let (first, end) = leaf.ends;
-        let runs = if first == end { leaf.len } else { end - first };
-        let numbers = &self.numbers[leaf.start..leaf.start + runs];
-        let first_run = partition_near(numbers, guess(leaf.range, runs, low), |x| x < low);
-        let after_run = partition_near(numbers, first_run, |x| x <= high);
-        if first_run >= after_run {
-            return None;
-        }
-        // The expanded indices of the values in range: from the first one of `first_run` to the
-        // last one of the run before `after_run`.
-        let (from, to) = if first == end {
-            (first_run, after_run - 1)
-        } else {
-            let start_of = |run: usize| {
-                if run == 0 {
-                    0
-                } else {
-                    self.ends[first + run - 1]
-                }
-            };
-            (start_of(first_run), self.ends[first + after_run - 1] - 1)
+        let inside = match low <= high {
+            true => self.span(leaf, low, |x| x < low, |x| x <= high),
+            false => None,
         };
-        if rng.random_range(0..leaf.nulls + (to - from + 1)) < leaf.nulls {
+        let below = match below_zero {
+            true => self.span(leaf, f64::NEG_INFINITY, |_| false, |x| x <= 0.0 && x < low),
+            false => None,
+        };
+        let count = |span: Option<(usize, usize)>| span.map_or(0, |(from, to)| to - from + 1);
+        let total = count(inside) + count(below);
+        if total == 0 {
+            return None;
+        }
+        if rng.random_range(0..leaf.nulls + total) < leaf.nulls {
             return Some(Value::Null);
         }
         let share = rank.unwrap_or_else(|| rng.random::<f64>());
+        let cut = count(below) as f64 / total as f64;
+        let (span, share) = match (below, inside) {
+            (Some(below), Some(_)) if share < cut => (below, (share / cut).clamp(0.0, 1.0)),
+            (Some(below), None) => (below, share),
+            (_, Some(inside)) if cut > 0.0 => {
+                (inside, ((share - cut) / (1.0 - cut)).clamp(0.0, 1.0))
+            }
+            (_, Some(inside)) => (inside, share),
+            (None, None) => return None,
+        };
+        Some(Value::Number(self.smoothed_in(leaf, span, share)))
+    }
+
+    /// The expanded indices (first and last) of a numeric leaf's values from the first for
+    /// which `before` fails (searched near `guessed`) up to the last for which `up_to` holds;
+    /// `None` when there are none.
+    fn span(
+        &self,
+        leaf: &Leaf,
+        guessed: f64,
+        before: impl Fn(f64) -> bool,
+        up_to: impl Fn(f64) -> bool,
+    ) -> Option<(usize, usize)> {
+        let (first, end) = leaf.ends;
+        let runs = if first == end { leaf.len } else { end - first };
+        let numbers = &self.numbers[leaf.start..leaf.start + runs];
+        let first_run = partition_near(numbers, guess(leaf.range, runs, guessed), before);
+        let after_run = partition_near(numbers, first_run, up_to);
+        if first_run >= after_run {
+            return None;
+        }
+        // From the first value of `first_run` to the last one of the run before `after_run`.
+        if first == end {
+            return Some((first_run, after_run - 1));
+        }
+        let start_of = |run: usize| {
+            if run == 0 {
+                0
+            } else {
+                self.ends[first + run - 1]
+            }
+        };
+        Some((start_of(first_run), self.ends[first + after_run - 1] - 1))
+    }
+
+    /// The value at `share` of the way through the expanded values `from..=to` of a numeric
+    /// leaf, smoothed between the two neighbours there.
+    fn smoothed_in(&self, leaf: &Leaf, (from, to): (usize, usize), share: f64) -> f64 {
         let position = from as f64 + share * (to - from) as f64;
         let low_index = (position as usize).clamp(from, to);
         let high_index = (low_index + 1).min(to);
         let (a, b) = self.number_pair(leaf, low_index, high_index);
-        Some(Value::Number(smoothed_quantile(
-            &[a, b],
-            position - low_index as f64,
-        )))
+        smoothed_quantile(&[a, b], position - low_index as f64)
     }
 
     /// The numbers at `low` and `high` (`low` or the index after it) of a numeric leaf's
@@ -622,7 +662,7 @@ mod tests {
         let within: Vec<Value> = (0..20_000)
             .map(|_| {
                 drawable
-                    .draw_within(0, range, None, &mut rng)
+                    .draw_within(0, (range, false), None, &mut rng)
                     .expect("values in range")
             })
             .collect();
@@ -668,7 +708,7 @@ mod tests {
         ];
         for (leaf, range, drawn) in cases {
             let values: Vec<Option<Value>> = (0..200)
-                .map(|_| drawable.draw_within(leaf, range, None, &mut rng))
+                .map(|_| drawable.draw_within(leaf, (range, false), None, &mut rng))
                 .collect();
             assert_eq!(
                 values.iter().all(Option::is_some),
@@ -679,6 +719,54 @@ mod tests {
             if drawn {
                 summary(&draws, range);
             }
+        }
+    }
+
+    /// A leaf of 40 untaxed rows (0) and 60 taxed ones (10 to 69) drawn inside `[20, 29]`
+    /// with its values of 0 or less: 40 zeros against 10 values in range, so four draws in
+    /// five are 0 (drawing until a value falls in either part gives that), the rest in range;
+    /// long runs of zeros (runs, not one by one) alike. Without zeros in the leaf,
+    /// `below_zero` changes no draw.
+    #[test]
+    fn draws_within_a_range_or_below_zero_by_their_counts() {
+        let number = |x: f64| Value::Number(x);
+        let taxed = (10..70).map(|i| number(f64::from(i)));
+        let leaves = [
+            (
+                0,
+                Runs::new(vec![number(0.0); 40].into_iter().chain(taxed).collect()),
+            ),
+            (
+                0,
+                Runs::new((10..70).map(|i| number(f64::from(i))).collect()),
+            ),
+        ];
+        let drawable = drawable_of(&leaves);
+        let mut rng = rng_for(8, "below zero");
+        let draws: Vec<f64> = (0..5_000)
+            .filter_map(|_| {
+                let within = ((20.0, 29.0), true);
+                drawable.draw_within(0, within, None, &mut rng)?.as_number()
+            })
+            .collect();
+        assert_eq!(draws.len(), 5_000);
+        let zeros = draws.iter().filter(|&&x| x == 0.0).count();
+        assert!((3_850..=4_150).contains(&zeros), "{zeros} zeros of 5,000");
+        assert!(
+            draws
+                .iter()
+                .all(|&x| x == 0.0 || (20.0..=29.0).contains(&x))
+        );
+        // Nothing in range: only zeros; nothing at all: none.
+        let only = drawable.draw_within(0, ((80.0, 90.0), true), None, &mut rng);
+        assert_eq!(only.and_then(|v| v.as_number()), Some(0.0));
+        let none = drawable.draw_within(1, ((80.0, 90.0), true), None, &mut rng);
+        assert!(none.is_none());
+        let (mut ours, mut theirs) = (rng_for(9, "same"), rng_for(9, "same"));
+        for _ in 0..200 {
+            let a = drawable.draw_within(1, ((20.0, 29.0), true), None, &mut ours);
+            let b = drawable.draw_within(1, ((20.0, 29.0), false), None, &mut theirs);
+            assert_eq!(a, b);
         }
     }
 

@@ -875,6 +875,11 @@ impl LearnedModel {
             range: (low - base, high - base),
             base,
             interval: (low, high),
+            // A gap's values are shifted: 0 or less of them is no such value.
+            below_zero: matches!(model, ColumnModel::Tree(_))
+                && self
+                    .enforcer
+                    .frees_below_zero(column, draft.row, draft.context),
         })
     }
 
@@ -1268,6 +1273,9 @@ struct Bounded<'m> {
     base: f64,
     /// The bounds themselves ([`Enforcer::interval`]).
     interval: (f64, f64),
+    /// Whether the leaf's values of 0 or less obey the bounds too
+    /// ([`Enforcer::frees_below_zero`]): an untaxed invoice's tax beside a ratio to its amount.
+    below_zero: bool,
 }
 
 impl Bounded<'_> {
@@ -1275,7 +1283,8 @@ impl Bounded<'_> {
     /// accepted gives, without the draws that would be refused. `None` when the leaf holds no
     /// value inside (the column is then drawn as usual).
     fn draw(&self, rank: Option<f64>, rng: &mut SynthRng) -> Option<Value> {
-        let value = self.leaves.draw_within(self.leaf, self.range, rank, rng)?;
+        let within = (self.range, self.below_zero);
+        let value = self.leaves.draw_within(self.leaf, within, rank, rng)?;
         Some(shift(value, self.base))
     }
 }

@@ -177,10 +177,12 @@ enum Derive {
 /// came out negative).
 /// With `ratio`, `x / other` lies in `[min, max]` instead (one term, `sign` 1, `gaps` real
 /// ratios), where `other` is above zero; elsewhere nothing bounds `x` ([`RuleKind::Ratio`]).
-/// On a rule's bottom side (the top over `[max, min]`) that is stricter than the rule where
-/// the top is positive (a bottom of 0 or less would do) and looser where it is 0 (a positive
-/// bottom breaks a rule whose ratios start above 0): a zero top is rare beside a ratio held
-/// above 0, and a bound is an interval.
+/// On a rule's bottom side (the top over `[max, min]`, `free_below_zero`) a value of 0 or less
+/// obeys too, as the rule says nothing there: a SaaS's invoices taxed at 20% to 25% of their
+/// amount but untaxed in the United States (2,310 of 5,999 real invoices at 0.00) all came out
+/// taxed, the zeros drawn for them refused as outside `[amount / 5.264, amount / 4]`. It is
+/// looser where the top is 0 (a positive bottom breaks a rule whose ratios start above 0): a
+/// zero top is rare beside a ratio held above 0.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Bound {
     other: Vec<(Ref, f64)>,
@@ -190,6 +192,9 @@ struct Bound {
     gaps: Vec<f64>,
     #[serde(default)]
     ratio: bool,
+    /// A ratio's bottom side: values of 0 or less are outside the rule (since format 57).
+    #[serde(default)]
+    free_below_zero: bool,
 }
 
 impl Bound {
@@ -210,12 +215,21 @@ impl Bound {
 
     /// Whether `x` obeys the bound beside `other`.
     fn accepts(&self, x: f64, other: f64) -> bool {
+        if self.frees(x) {
+            return true;
+        }
         if self.ratio {
             let (low, high) = self.range(other);
             return x >= low && x <= high;
         }
         let gap = self.sign * (x - other);
         gap >= self.min && gap <= self.max
+    }
+
+    /// Whether the bound says nothing of `x` whatever the other side holds: a ratio's bottom
+    /// of 0 or less.
+    fn frees(&self, x: f64) -> bool {
+        self.free_below_zero && x <= 0.0
     }
 
     /// The value a gap (a ratio) puts `x` at beside `other`.
@@ -601,6 +615,26 @@ impl Enforcer {
         }
     }
 
+    /// Whether any value of 0 or less obeys every bound of `column` that can be read in the
+    /// row, beside [`Enforcer::interval`]: every such bound is a ratio's bottom side
+    /// (`Bound::frees`), and there is one. A draw then keeps the model's zeros (an untaxed
+    /// invoice) where the interval alone would leave them out.
+    pub fn frees_below_zero(&self, column: usize, row: &[Value], context: &[Value]) -> bool {
+        let mut read = self
+            .steps
+            .get(column)
+            .into_iter()
+            .flatten()
+            .filter_map(|step| match step {
+                Step::Within(bounds) => Some(bounds),
+                _ => None,
+            })
+            .flatten()
+            .filter(|bound| self.read_sum(&bound.other, row, context).is_some())
+            .peekable();
+        read.peek().is_some() && read.all(|bound| bound.free_below_zero)
+    }
+
     /// [`Enforcer::interval`] of the bounds `kept`.
     fn interval_of(
         &self,
@@ -853,7 +887,7 @@ impl Enforcer {
             let (lo, hi) = bound.range(other);
             low = low.max(lo);
             high = high.min(hi);
-            if (x < lo || x > hi) && broken.is_none() {
+            if (x < lo || x > hi) && !bound.frees(x) && broken.is_none() {
                 broken = Some((bound, other));
             }
         }
@@ -1697,6 +1731,7 @@ fn bound_of(
             max,
             gaps: rule.gaps.clone(),
             ratio: false,
+            free_below_zero: false,
         },
     ))
 }
@@ -1753,13 +1788,14 @@ fn ratio_sides(
     };
     let (top, bottom) = ratio_columns(rule, resolve)?;
     let turned = |x: f64| if x > 0.0 { 1.0 / x } else { f64::INFINITY };
-    let bound = |(min, max), gaps: Vec<f64>| Bound {
+    let bound = |(min, max), gaps: Vec<f64>, free_below_zero| Bound {
         other: Vec::new(),
         sign: 1.0,
         min,
         max,
         gaps: gaps.into_iter().filter(|gap| gap.is_finite()).collect(),
         ratio: true,
+        free_below_zero,
     };
     // A declared largest ratio of 0 (or one whose inverse overflows) is refused when read;
     // a rule that slipped through would bound the bottom at infinity.
@@ -1768,11 +1804,11 @@ fn ratio_sides(
     }
     let turned_gaps = rule.gaps.iter().rev().map(|&gap| turned(gap)).collect();
     Some([
-        (top, bottom, bound((*min, *max), rule.gaps.clone())),
+        (top, bottom, bound((*min, *max), rule.gaps.clone(), false)),
         (
             bottom,
             top,
-            bound((turned(*max), turned(*min)), turned_gaps),
+            bound((turned(*max), turned(*min)), turned_gaps, true),
         ),
     ])
 }
@@ -1838,6 +1874,7 @@ fn bounds_through_later(
                 max: *max,
                 gaps: gaps.collect(),
                 ratio: true,
+                free_below_zero: false,
             };
             found.push((low, bound));
         }
@@ -1917,6 +1954,7 @@ fn fallback_bounds(
                 max,
                 gaps: rule.gaps.clone(),
                 ratio: false,
+                free_below_zero: false,
             };
             Some((column, bound))
         })
@@ -2671,6 +2709,59 @@ mod tests {
         row[2] = Value::Number(10.0);
         let derived = enforcer.fix(4, Value::Number(900.0), (&row, &[]), (None, None), &mut rng);
         assert_eq!(derived, Value::Number(210.0), "derived where it can be");
+    }
+
+    /// `amount / tax in [4, 5.264]`, the tax drawn after the amount: a tax of 0 (an untaxed
+    /// invoice) says nothing of the ratio and is kept, as the model drew it; a positive tax
+    /// outside the bounds is not; a tax bounded by an order as well is not free below zero.
+    #[test]
+    fn a_ratios_bottom_of_zero_is_kept_as_drawn() {
+        let mut ratio = rule(RuleKind::Ratio {
+            top: "amount".into(),
+            bottom: "tax".into(),
+            min: 4.0,
+            max: 5.264,
+        });
+        ratio.gaps = vec![4.0, 5.0, 5.264];
+        let columns = ["amount", "tax"].map(integers);
+        let (enforcer, _) = Enforcer::compile(
+            std::slice::from_ref(&ratio),
+            (&columns, &[]),
+            vec![0, 1],
+            &[],
+        );
+        let row = [Value::Number(1000.0), Value::Null];
+        assert_eq!(
+            enforcer.interval(1, &row, &[]),
+            Some((1000.0 * (1.0 / 5.264), 250.0))
+        );
+        assert!(enforcer.frees_below_zero(1, &row, &[]));
+        assert!(
+            !enforcer.frees_below_zero(0, &row, &[]),
+            "the top is not free"
+        );
+        let zero = Value::Number(0.0);
+        assert!(enforcer.acceptable(1, &zero, &row, &[]));
+        assert!(!enforcer.acceptable(1, &Value::Number(30.0), &row, &[]));
+        let mut rng = crate::sampling::rng_for(5, "zero tax");
+        let interval = enforcer.interval(1, &row, &[]);
+        for _ in 0..20 {
+            let kept = enforcer.fix(1, zero.clone(), (&row, &[]), (None, interval), &mut rng);
+            assert_eq!(kept, zero);
+            let fixed = enforcer.fix(1, Value::Number(30.0), (&row, &[]), (None, None), &mut rng);
+            assert!(
+                matches!(fixed, Value::Number(x) if (190.0..=250.0).contains(&x)),
+                "{fixed:?}"
+            );
+        }
+        // Beside a bound that is not a ratio's bottom, 0 is not free: `tax >= floor`.
+        let mut columns = ["amount", "tax", "floor"].map(integers).to_vec();
+        columns.swap(1, 2);
+        let rules = [ratio, at_most("floor", "tax")];
+        let (enforcer, _) = Enforcer::compile(&rules, (&columns, &[]), vec![0, 1, 2], &[]);
+        let row = [Value::Number(1000.0), Value::Number(5.0), Value::Null];
+        assert!(!enforcer.frees_below_zero(2, &row, &[]));
+        assert!(!enforcer.acceptable(2, &zero, &row, &[]));
     }
 
     /// A list price at most twice its cost and at least its sales price, drawn after both: where

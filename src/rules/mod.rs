@@ -19,6 +19,7 @@ pub mod belongs;
 pub mod chains;
 pub mod discover;
 pub mod enforce;
+pub mod following;
 pub mod keyed;
 pub mod local_time;
 pub mod measure;

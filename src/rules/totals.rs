@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 
+use super::following::Following;
 use super::measure::{
     FUNCTION_TOLERANCE, MIN_SUPPORT, Term, agrees, chance_rate, group_sum, groups, significant,
     unit, value_for, values_of,
@@ -374,20 +375,9 @@ fn is_rate(column: &Column) -> bool {
 /// the parent's columns.
 pub struct Totals {
     kept: Vec<Kept>,
-    /// The parent's own sums and products that read a column written here, in the order they
-    /// are worked out again ([`Totals::following`]).
-    following: Vec<Following>,
-}
-
-/// A rule of the parent's own rows deriving a column from one the totals write (`total =
-/// subtotal + shipping`, `subtotal` the sum of the lines): the parent was drawn obeying it with
-/// the subtotal it drew, so once the totals are in, the column is worked out again from them,
-/// or nearly every row breaks it.
-struct Following {
-    target: String,
-    terms: Vec<String>,
-    /// A product of its terms, else a sum.
-    product: bool,
+    /// The parent's own columns that follow the columns written here, worked out again as the
+    /// totals are put ([`Totals::following`]).
+    following: Following,
 }
 
 /// One rule's state over the parent's rows.
@@ -438,49 +428,18 @@ impl Totals {
             .collect();
         (!kept.is_empty()).then_some(Totals {
             kept,
-            following: Vec::new(),
+            following: Following::default(),
         })
     }
 
-    /// These totals with the parent's own sums and products (`rules`: the parent table's) that
-    /// read a column they write, directly or through another such rule, worked out again as
-    /// the totals are put: the rule's total follows from its terms again. A rule whose total
-    /// is itself written here is left to the totals.
+    /// These totals with the parent's own columns (`rules`: the parent table's) that follow a
+    /// column they write, worked out again as the totals are put: a sum or product that reads
+    /// one, directly or through another, derived again; a column an order, a difference or a
+    /// ratio binds to one fitted again ([`Following`]). A rule whose total is itself written
+    /// here is left to the totals.
     pub fn following(mut self, rules: &[Rule]) -> Totals {
-        let mut written: Vec<String> = self.kept.iter().map(|kept| kept.column().clone()).collect();
-        fn derived(kind: &RuleKind) -> Option<(&String, Vec<String>, bool)> {
-            match kind {
-                RuleKind::Sum {
-                    total,
-                    a,
-                    b,
-                    clock: false,
-                    c,
-                } => {
-                    let terms = [Some(a), Some(b), c.as_ref()].into_iter().flatten();
-                    Some((total, terms.cloned().collect::<Vec<_>>(), false))
-                }
-                RuleKind::Product { total, a, b } => {
-                    Some((total, vec![a.clone(), b.clone()], true))
-                }
-                _ => None,
-            }
-        }
-        let mut pending: Vec<(&String, Vec<String>, bool)> = rules
-            .iter()
-            .filter_map(|rule| derived(&rule.kind))
-            .collect();
-        while let Some(at) = pending.iter().position(|(target, terms, _)| {
-            !written.contains(target) && terms.iter().any(|term| written.contains(term))
-        }) {
-            let (target, terms, product) = pending.remove(at);
-            written.push(target.clone());
-            self.following.push(Following {
-                target: target.clone(),
-                terms,
-                product,
-            });
-        }
+        let written: Vec<String> = self.kept.iter().map(|kept| kept.column().clone()).collect();
+        self.following = Following::of(&written, rules);
         self
     }
 
@@ -538,6 +497,7 @@ impl Totals {
     /// children zero; values where the set of the children's values is one the rule holds (else
     /// the parent keeps its drawn value). A column that is not there, or freed, is left alone.
     pub fn put(&self, columns: &mut [Column], first: usize) {
+        let drawn = self.following.drawn(columns);
         for kept in &self.kept {
             let name = kept.column();
             let Some(column) = columns.iter_mut().find(|c| &c.name == name) else {
@@ -564,41 +524,7 @@ impl Totals {
                 }
             }
         }
-        for following in &self.following {
-            following.work_out(columns);
-        }
-    }
-}
-
-impl Following {
-    /// Works the target out again in every row of `columns` whose terms all hold numbers, on
-    /// the target's grid; left alone where a column is not there (or freed).
-    fn work_out(&self, columns: &mut [Column]) {
-        let index = |name: &String| columns.iter().position(|c| &c.name == name);
-        let (Some(target), Some(terms)) = (
-            index(&self.target),
-            self.terms.iter().map(index).collect::<Option<Vec<usize>>>(),
-        ) else {
-            return;
-        };
-        let rows = columns[target].values.len();
-        if terms.iter().any(|&term| columns[term].values.len() != rows) {
-            return;
-        }
-        let step = unit(&columns[target]);
-        for row in 0..rows {
-            let numbers = terms
-                .iter()
-                .map(|&term| columns[term].values[row].as_number());
-            let Some(numbers) = numbers.collect::<Option<Vec<f64>>>() else {
-                continue;
-            };
-            let x = match self.product {
-                true => numbers.iter().product(),
-                false => numbers.iter().sum(),
-            };
-            columns[target].values[row] = Value::Number(on_step(x, step));
-        }
+        self.following.work_out(columns, &drawn);
     }
 }
 
