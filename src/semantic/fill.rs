@@ -1807,12 +1807,12 @@ impl SemanticColumn {
         let lists = locale.lists();
         match (&self.generator, self.kind) {
             (Generator::Street(shape), _) => match locale {
-                Locale::En => shape.draw(places::STREETS, lists.street, rng),
-                _ => shape.draw(lists.last, lists.street, rng),
+                Locale::En => shape.draw(places::STREETS, &lists.street, rng),
+                _ => shape.draw(&lists.last, &lists.street, rng),
             },
-            (_, SemanticType::FirstName) => pick(lists.first, rng),
-            (_, SemanticType::LastName) => pick(lists.last, rng),
-            _ => format!("{} {}", pick(lists.first, rng), pick(lists.last, rng)),
+            (_, SemanticType::FirstName) => pick(&lists.first, rng),
+            (_, SemanticType::LastName) => pick(&lists.last, rng),
+            _ => format!("{} {}", pick(&lists.first, rng), pick(&lists.last, rng)),
         }
     }
 
@@ -1881,7 +1881,7 @@ impl EmailModel {
             }
             (None, None) => {
                 let lists = locale.lists();
-                let (first, last) = (pick(lists.first, rng), pick(lists.last, rng));
+                let (first, last) = (pick(&lists.first, rng), pick(&lists.last, rng));
                 expand(pattern, &mail_form(&first), &mail_form(&last))
             }
         };

@@ -1149,3 +1149,36 @@ fn postcodes_take_their_countrys_shape() {
         assert_eq!(shape(code), wanted, "{country} {code}");
     }
 }
+
+/// `fake`'s Italian family names hold `Ricci\t`: a tab ended 6 of 3,000 full names of Italian
+/// users. Drawn for 3,000 Italian rows, no name has a space or tab around it or inside it
+/// other than the one between first and family name.
+#[test]
+fn names_drawn_from_the_lists_are_trimmed() {
+    let rows = 3_000;
+    let real = table(
+        "users",
+        vec![
+            column(
+                "country",
+                ColumnKind::Categorical,
+                vec!["ITALY".into(); rows],
+            ),
+            column(
+                "full_name",
+                ColumnKind::Id,
+                (0..rows)
+                    .map(|i| format!("Zed{} Qua{}", letters(i), letters(i * 7)))
+                    .collect(),
+            ),
+        ],
+    );
+    let columns = filled(&real);
+    let names: Vec<&str> = columns[1].values.iter().map(text).collect();
+    for name in &names {
+        assert_eq!(*name, name.trim(), "`{name:?}`");
+        assert!(!name.contains('\t') && !name.contains("  "), "`{name:?}`");
+    }
+    let ricci = names.iter().filter(|name| name.ends_with(" Ricci")).count();
+    assert!(ricci > 0, "Ricci, once `Ricci\\t`, is drawn");
+}
