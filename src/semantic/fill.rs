@@ -17,10 +17,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{Column, Table, TextColumn, Value};
 use crate::model::marginal::{Weighted, text_hash};
-use crate::sampling::{BLOCK_ROWS, SynthRng, in_blocks};
+use crate::sampling::{BLOCK_ROWS, SynthRng, block_stream, in_blocks};
 use crate::schema::{ColumnKind, TableDef};
 use crate::stats::{FastMap, FastSet};
 
+use super::company::CompanyModel;
 use super::county;
 use super::detect::{TableContext, detect, is_email};
 use super::gendered;
@@ -174,6 +175,8 @@ enum Generator {
         /// The state column a county lies in (see [`county`]).
         region: Option<usize>,
     },
+    /// Company names in the shapes of the real ones ([`CompanyModel`]). Since format 58.
+    Company(CompanyModel),
 }
 
 /// A column whose every real value spells its row's primary key between a fixed prefix and
@@ -975,6 +978,9 @@ fn generator(
             suffix: Some(county_column(column)?),
             region: county::state_column(table, index, learned.regions),
         },
+        SemanticType::Company => {
+            Generator::Company(CompanyModel::learn(column, learned.countries, min_count)?)
+        }
         SemanticType::Email => Generator::Email(EmailModel::train(table, types, index, min_count)),
         SemanticType::Phone => {
             let mut model = PhoneModel::train(column, learned.countries, min_count);
@@ -1548,7 +1554,7 @@ pub struct Uniques {
     columns: Vec<(usize, Seen)>,
 }
 
-/// The addresses written to one column, as 64-bit hashes (eight bytes a row, not the text).
+/// The values written to one column, as 64-bit hashes (eight bytes a row, not the text).
 #[derive(Debug, Default)]
 struct Seen {
     hashes: HashSet<u64, foldhash::fast::FixedState>,
@@ -1575,6 +1581,56 @@ impl Seen {
             }
         }
     }
+
+    /// Draws again each company name of `values` (rows `first_row..` of the table) that an
+    /// earlier row already holds: `redraw(row, stream)` with `row` counted in `values`, from a
+    /// stream of the name's text and row (the same whatever the threads), [`COMPANY_REDRAWS`]
+    /// times at most, then a number after the name (`Smith Inc 2`). Drawn one by one, 600
+    /// names from their shapes held a few repeats where the real ones held none.
+    fn make_distinct(
+        &mut self,
+        values: &mut [Value],
+        first_row: usize,
+        mut redraw: impl FnMut(usize, &mut SynthRng) -> String,
+    ) {
+        let hasher = foldhash::fast::FixedState::with_seed(0);
+        for (row, value) in values.iter_mut().enumerate() {
+            let Value::Label(text) = value else { continue };
+            if self.hashes.insert(hasher.hash_one(&**text)) {
+                continue;
+            }
+            let mut rng = block_stream(text_hash(text), (first_row + row) as u64);
+            let mut new =
+                |candidate: &String| self.hashes.insert(hasher.hash_one(candidate.as_str()));
+            let fresh = (0..COMPANY_REDRAWS)
+                .map(|_| redraw(row, &mut rng))
+                .find(&mut new)
+                .or_else(|| (2u64..).map(|n| format!("{text} {n}")).find(&mut new));
+            if let Some(fresh) = fresh {
+                *value = Value::Label(Arc::from(fresh));
+            }
+        }
+    }
+}
+
+/// Draws of a fresh company name that an earlier row holds before a number is put after it.
+const COMPANY_REDRAWS: usize = 32;
+
+/// The stream company names are drawn from in a block whose stream is `block`: a stream of its
+/// own, so that the other columns draw what they drew before company names had a generator
+/// (TPC-DS's one-row `store`, `call_center`, `web_site` kept their company names, and their
+/// street names changed).
+fn company_stream(block: &SynthRng) -> SynthRng {
+    let mut stream = block.clone();
+    stream.set_stream(block.get_stream() | 1 << 63);
+    stream
+}
+
+/// The locale of a row of `country_name` (English when it is unknown).
+fn row_locale(country_name: Option<&str>) -> Locale {
+    country_name
+        .and_then(country)
+        .map_or(Locale::En, |c| c.locale)
 }
 
 /// Short texts (of at most this many bytes) a block of rows holds at most
@@ -1679,8 +1735,20 @@ impl SemanticTable {
             }
         }
         for (index, seen) in &mut uniques.columns {
-            if let Some(column) = columns.get_mut(*index) {
-                seen.make_unique(&mut column.values);
+            let Some(column) = columns.get_mut(*index) else {
+                continue;
+            };
+            let generator = self.columns.iter().find(|c| c.index == *index);
+            match generator.map(|c| (c, &c.generator)) {
+                Some((semantic, Generator::Company(model))) => {
+                    let redraw = |row: usize, rng: &mut SynthRng| {
+                        let country_name = countries.get(row).and_then(Option::as_deref);
+                        let locale = semantic.written_locale(row_locale(country_name));
+                        model.draw(country_name, locale, semantic.ascii, rng)
+                    };
+                    seen.make_distinct(&mut column.values, first_row, redraw);
+                }
+                _ => seen.make_unique(&mut column.values),
             }
         }
     }
@@ -1691,7 +1759,11 @@ impl SemanticTable {
         let columns = self
             .columns
             .iter()
-            .filter(|column| matches!(&column.generator, Generator::Email(model) if model.unique))
+            .filter(|column| match &column.generator {
+                Generator::Email(model) => model.unique,
+                Generator::Company(model) => model.unique,
+                _ => false,
+            })
             .map(|column| (column.index, Seen::default()))
             .collect();
         Uniques { columns }
@@ -1712,17 +1784,20 @@ impl SemanticTable {
             .map(|_| Vec::with_capacity(rows.len()))
             .collect();
         let mut repeats: Vec<Repeats> = self.columns.iter().map(|_| Repeats::default()).collect();
+        let mut companies = company_stream(rng);
         for row in rows {
             let country_name = countries[row].as_deref();
-            let locale = country_name
-                .and_then(country)
-                .map_or(Locale::En, |c| c.locale);
+            let locale = row_locale(country_name);
             let mut person = Person::default();
             let titled = self.titled_names(columns, row);
             let outputs = self.columns.iter().zip(drawn.iter_mut()).zip(&mut repeats);
             for ((column, out), repeats) in outputs {
                 let Some(target) = columns.get(column.index) else {
                     continue;
+                };
+                let rng: &mut SynthRng = match column.generator {
+                    Generator::Company(_) => &mut companies,
+                    _ => &mut *rng,
                 };
                 // Read in place: a clone would count a shared label up and down, from every
                 // thread at once.
@@ -1765,11 +1840,11 @@ impl SemanticTable {
                             ..
                         } = &column.generator =>
                     {
-                        let drawn = column.draw(current, locale, &mut person, rng);
+                        let drawn = column.draw(current, locale, country_name, &mut person, rng);
                         let drawn = (drawn, column.frequent.as_ref());
                         county::in_row_state(columns, *region, row, drawn, rng)
                     }
-                    (current, _) => column.draw(current, locale, &mut person, rng),
+                    (current, _) => column.draw(current, locale, country_name, &mut person, rng),
                 });
             }
         }
@@ -1947,6 +2022,7 @@ impl SemanticColumn {
                 Generator::Postcode(model) => model.check(),
                 Generator::Text(model) => return model.check(),
                 Generator::KeyText(text) => text.check(),
+                Generator::Company(model) => model.check(),
             };
         ok.then_some(())
             .ok_or_else(|| "a generator that cannot be drawn from".to_string())
@@ -1956,17 +2032,19 @@ impl SemanticColumn {
         &self,
         current: &Value,
         locale: Locale,
+        country_name: Option<&str>,
         person: &mut Person,
         rng: &mut SynthRng,
     ) -> Value {
-        let locale = if self.ascii && !locale.latin() {
-            Locale::En
-        } else {
-            locale
-        };
+        let locale = self.written_locale(locale);
         let reuse = self.frequent.is_some() && rng.random::<f64>() >= self.fresh_share;
         let text = match &self.generator {
-            Generator::Names | Generator::Street(_) | Generator::Place { .. } if reuse => {
+            Generator::Names
+            | Generator::Street(_)
+            | Generator::Place { .. }
+            | Generator::Company(_)
+                if reuse =>
+            {
                 match (current, &self.frequent) {
                     (Value::Label(label), Some(f)) if f.contains(label) => label.to_string(),
                     (_, Some(f)) => f.draw(rng).to_string(),
@@ -1990,6 +2068,7 @@ impl SemanticColumn {
                     None => name,
                 }
             }
+            Generator::Company(model) => model.draw(country_name, locale, self.ascii, rng),
             Generator::Email(model) => model.draw(person, locale, rng),
             // Written by `fill_block`, which knows the row's key and its region, and the short
             // texts its block holds (text names no one: a value as drawn).
@@ -2015,6 +2094,16 @@ impl SemanticColumn {
 }
 
 impl SemanticColumn {
+    /// The locale the column's values of a row of `locale` are drawn from: English for a
+    /// column spelled in ASCII where the locale is not written in Latin script.
+    fn written_locale(&self, locale: Locale) -> Locale {
+        if self.ascii && !locale.latin() {
+            Locale::En
+        } else {
+            locale
+        }
+    }
+
     /// A name (or street name) of `locale`'s lists. The public list of street names is of the
     /// United States (and spelled in ASCII): rows of another locale take its family names, as
     /// streets are often named.
@@ -2022,12 +2111,12 @@ impl SemanticColumn {
         let lists = locale.lists();
         match (&self.generator, self.kind) {
             (Generator::Street(shape), _) => match locale {
-                Locale::En => shape.draw(places::STREETS, lists.street, rng),
-                _ => shape.draw(lists.last, lists.street, rng),
+                Locale::En => shape.draw(places::STREETS, &lists.street, rng),
+                _ => shape.draw(&lists.last, &lists.street, rng),
             },
-            (_, SemanticType::FirstName) => pick(lists.first, rng),
-            (_, SemanticType::LastName) => pick(lists.last, rng),
-            _ => format!("{} {}", pick(lists.first, rng), pick(lists.last, rng)),
+            (_, SemanticType::FirstName) => pick(&lists.first, rng),
+            (_, SemanticType::LastName) => pick(&lists.last, rng),
+            _ => format!("{} {}", pick(&lists.first, rng), pick(&lists.last, rng)),
         }
     }
 
@@ -2096,7 +2185,7 @@ impl EmailModel {
             }
             (None, None) => {
                 let lists = locale.lists();
-                let (first, last) = (pick(lists.first, rng), pick(lists.last, rng));
+                let (first, last) = (pick(&lists.first, rng), pick(&lists.last, rng));
                 expand(pattern, &mail_form(&first), &mail_form(&last))
             }
         };

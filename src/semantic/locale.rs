@@ -2,6 +2,8 @@
 //! English names from [`super::gendered`] and [`super::surnames`]), calling codes and mail providers, so a
 //! Brazilian customer gets a Brazilian name and a French phone number starts with +33.
 
+use std::sync::LazyLock;
+
 use fake::locales::{CY_GB, DE_DE, Data, EN, FR_FR, IT_IT, JA_JP, NL_NL, PT_BR, PT_PT, ZH_CN};
 
 /// A locale whose name lists the generators draw from.
@@ -29,28 +31,52 @@ pub enum Locale {
     Zh,
 }
 
-/// The public lists of a locale.
+/// The public lists of a locale, every value trimmed ([`Locale::lists`]).
 pub struct Lists {
     /// Given names.
-    pub first: &'static [&'static str],
+    pub first: Vec<&'static str>,
     /// Family names.
-    pub last: &'static [&'static str],
+    pub last: Vec<&'static str>,
     /// Free mail providers (`gmail.com`).
-    pub mail: &'static [&'static str],
+    pub mail: Vec<&'static str>,
     /// Street suffixes (`Street`, `Rua`).
-    pub street: &'static [&'static str],
+    pub street: Vec<&'static str>,
+    /// Legal forms of companies (`GmbH`, `S.p.A.`, `and Sons`).
+    pub company: Vec<&'static str>,
+    /// Templates of company names (`{Name_1} and {Name_2} {Suffix}`).
+    pub company_shapes: Vec<&'static str>,
+}
+
+/// A list's values without the spaces and tabs around them (empty ones dropped): `fake`
+/// 5.1.0's Italian family names hold `Ricci\t`, and a tab ended 6 and 5 of 3,000 users' full
+/// names of a SaaS copy (seeds 1 and 2), which a reader of the CSV does not see.
+fn trimmed(list: &[&'static str]) -> Vec<&'static str> {
+    list.iter()
+        .map(|value| value.trim())
+        .filter(|value| !value.is_empty())
+        .collect()
 }
 
 macro_rules! lists {
     ($locale:ty) => {
         Lists {
-            first: <$locale as Data>::NAME_FIRST_NAME,
-            last: <$locale as Data>::NAME_LAST_NAME,
-            mail: <$locale as Data>::INTERNET_FREE_EMAIL_PROVIDER,
-            street: <$locale as Data>::ADDRESS_STREET_SUFFIX,
+            first: trimmed(<$locale as Data>::NAME_FIRST_NAME),
+            last: trimmed(<$locale as Data>::NAME_LAST_NAME),
+            mail: trimmed(<$locale as Data>::INTERNET_FREE_EMAIL_PROVIDER),
+            street: trimmed(<$locale as Data>::ADDRESS_STREET_SUFFIX),
+            company: trimmed(<$locale as Data>::COMPANY_SUFFIX),
+            company_shapes: trimmed(<$locale as Data>::COMPANY_NAME_TPLS),
         }
     };
 }
+
+/// Every locale's lists, in [`Locale::ALL`] order, read (and trimmed) once.
+static LISTS: LazyLock<Vec<Lists>> = LazyLock::new(|| {
+    Locale::ALL
+        .iter()
+        .map(|locale| locale.read_lists())
+        .collect()
+});
 
 impl Locale {
     /// Every locale, for what is learned across all of them (the street suffixes of every
@@ -68,13 +94,19 @@ impl Locale {
         Locale::Zh,
     ];
 
-    /// The locale's name lists.
-    pub fn lists(self) -> Lists {
+    /// The locale's lists, every value trimmed.
+    pub fn lists(self) -> &'static Lists {
+        // `ALL` lists the variants in declaration order (`every_locale_is_listed`).
+        &LISTS[self as usize]
+    }
+
+    /// The locale's lists as the crates hold them, trimmed.
+    fn read_lists(self) -> Lists {
         match self {
             // Common names in place of `fake`'s long lists of rare ones.
             Locale::En => Lists {
-                first: super::gendered::EITHER.as_slice(),
-                last: super::surnames::SURNAMES,
+                first: trimmed(super::gendered::EITHER.as_slice()),
+                last: trimmed(super::surnames::SURNAMES),
                 ..lists!(EN)
             },
             Locale::Fr => lists!(FR_FR),
@@ -92,8 +124,8 @@ impl Locale {
     /// Mail providers of the locale (the English list where the locale has none of its own).
     pub fn mail(self) -> &'static [&'static str] {
         match self {
-            Locale::Fr | Locale::De | Locale::PtBr | Locale::It | Locale::Nl => self.lists().mail,
-            _ => Locale::En.lists().mail,
+            Locale::Fr | Locale::De | Locale::PtBr | Locale::It | Locale::Nl => &self.lists().mail,
+            _ => &Locale::En.lists().mail,
         }
     }
 
@@ -358,7 +390,38 @@ mod tests {
         };
         for (index, &locale) in Locale::ALL.iter().enumerate() {
             assert_eq!(place(locale), index, "{locale:?}");
+            // `Locale::lists` finds a locale's lists by its discriminant.
+            assert_eq!(locale as usize, index, "{locale:?}");
         }
+    }
+
+    /// `fake`'s Italian family names hold `Ricci\t`: every value of every list is trimmed,
+    /// and no list is left empty (a draw from it would panic).
+    #[test]
+    fn list_values_have_no_surrounding_whitespace() {
+        let mut values = 0;
+        for locale in Locale::ALL {
+            let lists = locale.lists();
+            let all = [
+                &lists.first,
+                &lists.last,
+                &lists.mail,
+                &lists.street,
+                &lists.company,
+                &lists.company_shapes,
+            ];
+            for list in all {
+                assert!(!list.is_empty(), "{locale:?}: an empty list");
+                for value in list {
+                    assert_eq!(*value, value.trim(), "{locale:?}: `{value:?}`");
+                    assert!(!value.is_empty(), "{locale:?}: an empty value");
+                    values += 1;
+                }
+            }
+        }
+        assert!(values > 1_000, "{values} values looked at");
+        assert!(Locale::It.lists().last.contains(&"Ricci"), "trimmed, kept");
+        assert!(!Locale::It.lists().last.contains(&"Ricci\t"));
     }
 
     #[test]

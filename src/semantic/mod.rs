@@ -5,6 +5,7 @@
 //! generators keep ([`SemanticModel`]) obeys the privacy threshold: only values shared by at
 //! least k rows, names from public lists, templates and shapes, never a unique real value.
 
+mod company;
 mod counties;
 mod county;
 pub mod detect;

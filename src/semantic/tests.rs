@@ -1233,3 +1233,153 @@ fn phone_area_codes_are_real_ones_of_their_city() {
     // As many fresh codes as real rows had a rare one (10 of 610), give or take chance.
     assert!((1..=30).contains(&fresh), "{fresh} fresh area codes");
 }
+
+/// 300 real companies, all distinct, of made-up family names (`Zorabc`, each in one name):
+/// American ones `{N}, {N} and {N}`, `{N} Inc`, `{N}-{N}`; German ones `{N} GmbH`, `{N} {N}
+/// AG`; Swedish ones `{N} & {N} AB` (Sweden is a country without a locale of its own).
+fn companies() -> Table {
+    let made = |i: usize| {
+        let name = format!("Zor{}", letters(i));
+        let mut chars = name.chars();
+        chars.next().map_or(String::new(), |first| {
+            first.to_uppercase().chain(chars).collect()
+        })
+    };
+    let (mut countries, mut names) = (Vec::new(), Vec::new());
+    for row in 0..ROWS {
+        let (a, b, c) = (made(3 * row), made(3 * row + 1), made(3 * row + 2));
+        let (country, name) = match row % 6 {
+            0 => ("US", format!("{a}, {b} and {c}")),
+            1 => ("US", format!("{a} Inc")),
+            2 => ("US", format!("{a}-{b}")),
+            3 => ("DE", format!("{a} GmbH")),
+            4 => ("DE", format!("{a} {b} AG")),
+            _ => ("SE", format!("{a} & {b} AB")),
+        };
+        countries.push(country.to_string());
+        names.push(name);
+    }
+    table(
+        "accounts",
+        vec![
+            column("country", ColumnKind::Categorical, countries),
+            column("company_name", ColumnKind::Categorical, names),
+        ],
+    )
+}
+
+/// Left to the table model, a SaaS table's company names were legal and joining words alone
+/// (`PLC and and &`, 61% of 600) and 194 of 600 repeated: fresh names take the real shapes of
+/// their row's country, with family names of the row's locale, all distinct as the real ones.
+#[test]
+fn company_names_take_their_countrys_real_shapes() {
+    let real = companies();
+    let semantic = trained(&real);
+    assert_eq!(semantic.types[1], SemanticType::Company);
+    let columns = filled(&real);
+    let names: Vec<&str> = columns[1].values.iter().map(text).collect();
+    let distinct: HashSet<&str> = names.iter().copied().collect();
+    assert_eq!(
+        distinct.len(),
+        ROWS,
+        "every real name is distinct: so are the fresh ones"
+    );
+    let listed = |word: &str| {
+        [Locale::En, Locale::De]
+            .iter()
+            .any(|locale| locale.lists().last.contains(&word))
+    };
+    for (row, name) in names.iter().enumerate() {
+        assert!(!name.contains("Zor"), "a real family name replayed: {name}");
+        // German family names may hold a hyphen (`Müller-Schwarzenberg`).
+        let family: usize = name
+            .split([' ', ','])
+            .map(|word| match listed(word) {
+                true => 1,
+                false if word.split('-').all(listed) => word.split('-').count(),
+                false => 0,
+            })
+            .sum();
+        let wanted = match text(&columns[0].values[row]) {
+            "US" => [(" and ", 3), (" Inc", 1), ("-", 2)]
+                .iter()
+                .any(|(mark, names)| name.contains(mark) && family == *names),
+            "DE" => {
+                (name.ends_with(" GmbH") && family == 1) || (name.ends_with(" AG") && family == 2)
+            }
+            _ => name.ends_with(" AB") && name.contains(" & ") && family == 2,
+        };
+        assert!(
+            wanted,
+            "row {row}: `{name}` is not in a shape of its country"
+        );
+    }
+}
+
+/// Real names shared by two rows each (rarer than the threshold): fresh names are drawn
+/// blindly and repeat, where distinct real ones give distinct fresh ones.
+#[test]
+fn company_names_repeat_only_where_the_real_ones_do() {
+    let names = |shared: bool| {
+        let real = table(
+            "accounts",
+            vec![column(
+                "company_name",
+                ColumnKind::Categorical,
+                (0..ROWS)
+                    .map(|row| {
+                        let i = if shared { row / 2 } else { row };
+                        // One family name and a legal form: 230 common surnames for 300 rows.
+                        format!("Zor{} {}", letters(i), ["Inc", "LLC"][i % 2])
+                    })
+                    .collect(),
+            )],
+        );
+        let columns = filled(&real);
+        let names: Vec<String> = columns[0].values.iter().map(|v| text(v).into()).collect();
+        names
+    };
+    let unique = names(false);
+    let distinct: HashSet<&String> = unique.iter().collect();
+    assert_eq!(distinct.len(), ROWS, "{unique:?}");
+    let shared = names(true);
+    let distinct: HashSet<&String> = shared.iter().collect();
+    assert!(distinct.len() < ROWS - 20, "{} distinct", distinct.len());
+    for name in unique.iter().chain(&shared) {
+        let family = name.split(' ').next().unwrap_or_default();
+        assert!(surnames::SURNAMES.contains(&family), "{name}");
+    }
+}
+
+/// `fake`'s Italian family names hold `Ricci\t`: a tab ended 6 of 3,000 full names of Italian
+/// users. Drawn for 3,000 Italian rows, no name has a space or tab around it or inside it
+/// other than the one between first and family name.
+#[test]
+fn names_drawn_from_the_lists_are_trimmed() {
+    let rows = 3_000;
+    let real = table(
+        "users",
+        vec![
+            column(
+                "country",
+                ColumnKind::Categorical,
+                vec!["ITALY".into(); rows],
+            ),
+            column(
+                "full_name",
+                ColumnKind::Id,
+                (0..rows)
+                    .map(|i| format!("Zed{} Qua{}", letters(i), letters(i * 7)))
+                    .collect(),
+            ),
+        ],
+    );
+    let columns = filled(&real);
+    let names: Vec<&str> = columns[1].values.iter().map(text).collect();
+    for name in &names {
+        assert_eq!(*name, name.trim(), "`{name:?}`");
+        assert!(!name.contains('\t') && !name.contains("  "), "`{name:?}`");
+    }
+    let ricci = names.iter().filter(|name| name.ends_with(" Ricci")).count();
+    assert!(ricci > 0, "Ricci, once `Ricci\\t`, is drawn");
+}
