@@ -1846,7 +1846,8 @@ const ENDING_VALUES: usize = 20;
 /// ([`coarse_steps`]); `None` for any other numbers.
 fn cent_endings(numbers: impl Iterator<Item = f64>, min_count: usize) -> Option<Vec<u8>> {
     let mut counts = [0usize; 100];
-    let mut cents: Vec<i64> = Vec::new();
+    // Distinct amounts up to the few needed: a column of millions of prices is not sorted.
+    let mut distinct: HashSet<i64> = HashSet::with_capacity(ENDING_VALUES);
     for x in numbers {
         let scaled = x * 100.0;
         if !is_whole(scaled) {
@@ -1854,10 +1855,10 @@ fn cent_endings(numbers: impl Iterator<Item = f64>, min_count: usize) -> Option<
         }
         let whole = scaled.round() as i64;
         counts[whole.rem_euclid(100) as usize] += 1;
-        cents.push(whole);
+        if distinct.len() < ENDING_VALUES {
+            distinct.insert(whole);
+        }
     }
-    cents.sort_unstable();
-    cents.dedup();
     let total: usize = counts.iter().sum();
     let endings: Vec<u8> = (0..100u8)
         .filter(|&ending| counts[usize::from(ending)] >= min_count.max(1))
@@ -1866,7 +1867,7 @@ fn cent_endings(numbers: impl Iterator<Item = f64>, min_count: usize) -> Option<
     let fits = (2..=MAX_ENDINGS).contains(&endings.len())
         && endings.iter().any(|ending| ending % 10 != 0)
         && held as f64 >= GRID_COVER * total as f64
-        && cents.len() >= ENDING_VALUES;
+        && distinct.len() >= ENDING_VALUES;
     fits.then_some(endings)
 }
 
