@@ -27,6 +27,9 @@ const CONSTANT: f64 = 0.05;
 /// Share of consecutive rows (same parent) that may step back in time for a column to still
 /// order the sequence (real exports are not always perfectly sorted).
 const MAX_STEP_BACK: f64 = 0.10;
+/// Share of the possible neighbouring pairs of rows with the same key above which the file was
+/// written parent by parent (an order's items together): the parent owns its rows.
+const GROUPED: f64 = 0.8;
 
 /// Children per parent row of one foreign key (childless parents included).
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +44,9 @@ pub(super) struct Counts {
     pub zeros: usize,
     /// Child rows whose key is empty.
     pub nulls: usize,
+    /// Neighbouring rows (in file order) with the same key, and the most there could be (each
+    /// parent's rows all together).
+    pub together: (usize, usize),
 }
 
 impl Counts {
@@ -59,13 +65,26 @@ impl Counts {
         let counts: Vec<f64> = per_parent.iter().map(|&c| c as f64).collect();
         let mean = counts.iter().sum::<f64>() / parents as f64;
         let variance = counts.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / parents as f64;
+        let with_children = per_parent.iter().filter(|&&c| c > 0).count();
+        let keyed = index.iter().filter(|parent| parent.is_some()).count();
         Counts {
             parents: per_parent.len(),
             mean,
             sd: variance.sqrt(),
             zeros: counts.iter().filter(|&&c| c == 0.0).count(),
             nulls,
+            together: (neighbours(&index), keyed.saturating_sub(with_children)),
         }
+    }
+
+    /// Whether the file lists each parent's rows together (an order's items one after
+    /// another), far beyond what the counts alone would give: a sign the parent owns its
+    /// rows, where a product or a customer only classifies them.
+    pub fn grouped(&self) -> bool {
+        let (together, most) = self.together;
+        most > 0
+            && together as f64 >= GROUPED * most as f64
+            && together as f64 > chance_together(self)
     }
 
     /// Standard deviation over mean: how varied the counts are, whatever their size.
@@ -128,6 +147,25 @@ impl Counts {
         text += &format!(", variance/mean {}", round(self.dispersion()));
         text
     }
+}
+
+/// Neighbouring rows whose keys name the same parent.
+fn neighbours(index: &[Option<usize>]) -> usize {
+    index
+        .windows(2)
+        .filter(|pair| pair[0].is_some() && pair[0] == pair[1])
+        .count()
+}
+
+/// Neighbouring rows with the same key a shuffled file would have, with room to spare: twice
+/// the sum over parents of c·(c − 1) / n, plus five.
+fn chance_together(counts: &Counts) -> f64 {
+    let n = counts.mean * counts.parents as f64;
+    if n <= 1.0 {
+        return 0.0;
+    }
+    let squares = (counts.sd * counts.sd + counts.mean * counts.mean) * counts.parents as f64;
+    2.0 * (squares - n).max(0.0) / n + 5.0
 }
 
 /// `5` for 5.0, else as [`round`].
@@ -212,6 +250,27 @@ fn choose_sequence(foreign_keys: &[(ForeignKey, Counts)]) -> Generation {
     } else {
         complete
     };
+    let grouped: Vec<&(ForeignKey, Counts)> = pool
+        .iter()
+        .copied()
+        .filter(|(_, counts)| counts.grouped())
+        .collect();
+    if let [(fk, counts)] = grouped[..] {
+        return Generation::Sequential {
+            by: Some(fk.column.clone()),
+            why: format!(
+                "One sequence per `{}` row (`sequence_by: {}`): the file lists each parent's \
+                 rows together ({} of {} neighbouring rows that could share a key do), as a \
+                 parent writes the rows it owns ({}; sd/mean by key: {summary}); the other keys \
+                 are assigned.",
+                fk.parent,
+                fk.column,
+                counts.together.0,
+                counts.together.1,
+                counts.describe(&fk.parent),
+            ),
+        };
+    }
     let best = pool
         .into_iter()
         .max_by(|a, b| a.1.variation().total_cmp(&b.1.variation()));
@@ -375,6 +434,59 @@ mod tests {
         ));
         match generation(&[(fk("a", "x"), even), (fk("b", "y"), skewed)]) {
             Generation::Sequential { by, .. } => assert_eq!(by.as_deref(), Some("b")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_key_whose_rows_are_listed_together_drives_the_sequence() {
+        // 300 orders of 1..5 items each, listed order by order; each item is one of 50
+        // products, a few popular (more varied counts than the orders').
+        let orders: Vec<Option<String>> = (0..300).map(|i| Some(format!("o{i}"))).collect();
+        let products: Vec<Option<String>> = (0..50).map(|i| Some(format!("p{i}"))).collect();
+        let (mut by_order, mut by_product) = (Vec::new(), Vec::new());
+        for (i, order) in orders.iter().enumerate() {
+            for line in 0..(i % 5 + 1) {
+                by_order.push(order.clone());
+                let product = if (i + line) % 3 == 0 {
+                    0
+                } else {
+                    (i * 7 + line * 13) % 50
+                };
+                by_product.push(Some(format!("p{product}")));
+            }
+        }
+        let order_counts = Counts::new(&packed(by_order.clone()), &packed(orders.clone()));
+        let product_counts = Counts::new(&packed(by_product.clone()), &packed(products.clone()));
+        assert!(order_counts.grouped() && !product_counts.grouped());
+        assert!(product_counts.variation() > order_counts.variation());
+        let keys = [
+            (fk("product_id", "products"), product_counts),
+            (fk("order_id", "orders"), order_counts),
+        ];
+        match generation(&keys) {
+            Generation::Sequential { by, .. } => assert_eq!(by.as_deref(), Some("order_id")),
+            other => panic!("{other:?}"),
+        }
+        // The same rows shuffled: no key is listed together, the most varied one drives.
+        let mut shuffled: Vec<usize> = (0..by_order.len()).collect();
+        shuffled.sort_by_key(|&i| (i * 7919) % by_order.len());
+        let pick = |cells: &[Option<String>]| -> Vec<Option<String>> {
+            shuffled.iter().map(|&i| cells[i].clone()).collect()
+        };
+        let keys = [
+            (
+                fk("product_id", "products"),
+                Counts::new(&packed(pick(&by_product)), &packed(products)),
+            ),
+            (
+                fk("order_id", "orders"),
+                Counts::new(&packed(pick(&by_order)), &packed(orders)),
+            ),
+        ];
+        assert!(!keys[1].1.grouped());
+        match generation(&keys) {
+            Generation::Sequential { by, .. } => assert_eq!(by.as_deref(), Some("product_id")),
             other => panic!("{other:?}"),
         }
     }
