@@ -822,20 +822,28 @@ fn common_clock_times(column: Resolved<'_>, rows: usize, min_count: usize) -> Ve
 }
 
 /// Every value a clock time, spread over at least 3 hours, and no coincidence (a number in
-/// 0..2400 passes for a clock time 60% of the time).
+/// 0..2400 passes for a clock time 60% of the time), with minutes that reach the second half
+/// of the hour or are all on the hour: a hotel's room numbers (101 to 112 on every floor)
+/// pass every other test, but no clock keeps to the first minutes of each hour.
 fn is_clock_column(column: Resolved<'_>, rows: usize) -> bool {
     let mut hours = HashSet::new();
-    let mut n = 0;
+    let (mut n, mut late_minutes, mut off_the_hour) = (0, false, false);
     for row in 0..rows {
         if let Some(x) = column.value(row).as_number() {
             if !is_clock_time(x) {
                 return false;
             }
             hours.insert((x / 100.0).floor() as i64);
+            let minutes = x.rem_euclid(100.0);
+            late_minutes |= minutes >= 30.0;
+            off_the_hour |= minutes != 0.0;
             n += 1;
         }
     }
-    hours.len() >= 3 && hours.iter().any(|h| *h >= 1) && significant(n, 0, 0.6)
+    hours.len() >= 3
+        && hours.iter().any(|h| *h >= 1)
+        && (late_minutes || !off_the_hour)
+        && significant(n, 0, 0.6)
 }
 
 fn midnight_is_2400(column: Resolved<'_>, rows: usize) -> bool {
@@ -2383,6 +2391,26 @@ mod tests {
                 .all(|r| !r.contains("zone") && !r.contains("departs")),
             "{ratios:?}"
         );
+    }
+
+    /// Room numbers 101 to 112 on floors 1 to 9 read as clock times (03:12) but keep to the
+    /// first minutes of every hour; departures at any minute, or on the hour only, are clocks.
+    #[test]
+    fn room_numbers_are_no_clock_times() {
+        let rows = 0..600i64;
+        let rooms = rows.clone().map(|i| (1 + i % 9) * 100 + 1 + (i * 7) % 12);
+        let departs = rows.clone().map(|i| (5 + i % 17) * 100 + (i * 13) % 60);
+        let hourly = rows.map(|i| (6 + i % 12) * 100);
+        let columns = [
+            integers("room_number", rooms),
+            integers("departs", departs),
+            integers("hourly", hourly),
+        ];
+        let rules = found(&columns);
+        let clocks: Vec<&String> = rules.iter().filter(|r| r.contains("clock time")).collect();
+        assert!(clocks.iter().any(|r| r.starts_with("departs")), "{rules:?}");
+        assert!(clocks.iter().any(|r| r.starts_with("hourly")), "{rules:?}");
+        assert!(!clocks.iter().any(|r| r.contains("room_number")), "{rules:?}");
     }
 
     /// A fixed multiple (three times the base in every row) is a ratio rule of one value; a
