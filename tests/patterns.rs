@@ -1643,3 +1643,56 @@ fn a_date_empty_for_some_statuses_stays_empty_for_them_in_a_sequence() {
         .count();
     assert_eq!(too_late, 0, "closed more than 2,000 days after the sign-up");
 }
+
+/// Room numbers no two rooms of a hotel share (three floors of ten rooms, `floor = room //
+/// 100` a rule) stay apart in every synthetic hotel and keep their floor; the reference
+/// model, drawing each room on its own, repeats some.
+#[test]
+fn numbers_no_two_rows_of_a_parent_share_stay_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut hotels = String::from("hotel_id,stars\n");
+    let mut rooms = String::from("room_id,hotel_id,room_number,floor,rate\n");
+    let mut room_id = 0;
+    for hotel in 0..60u32 {
+        hotels.push_str(&format!("{hotel},{}\n", 1 + hotel % 5));
+        for index in 0..(20 + hotel % 11) {
+            let (floor, number) = (1 + index / 10, 1 + index % 10);
+            room_id += 1;
+            let rate = 80 + (room_id * 37) % 90;
+            rooms.push_str(&format!(
+                "{room_id},{hotel},{},{floor},{rate}\n",
+                floor * 100 + number
+            ));
+        }
+    }
+    let yaml = "tables:\n  hotels:\n    path: hotels.csv\n    primary_key: hotel_id\n  rooms:\n    \
+                path: rooms.csv\n    primary_key: room_id\n    foreign_keys:\n      hotel_id: hotels\n";
+    let schema = write_tables(dir.path(), &[("hotels", &hotels), ("rooms", &rooms)], yaml);
+    let repeats = |out: &Path| {
+        let rooms = Csv::read(&out.join("rooms.csv"));
+        let (hotels, numbers, floors) = (
+            rooms.column("hotel_id"),
+            rooms.column("room_number"),
+            rooms.column("floor"),
+        );
+        let mut seen = std::collections::HashSet::new();
+        let repeated = hotels
+            .iter()
+            .zip(&numbers)
+            .filter(|pair| !seen.insert(*pair))
+            .count();
+        let off_floor = numbers
+            .iter()
+            .zip(&floors)
+            .filter(|(n, f)| n.parse::<u32>().unwrap() / 100 != f.parse::<u32>().unwrap())
+            .count();
+        (repeated, off_floor, numbers.len())
+    };
+    let (learned, reference) = (dir.path().join("learned"), dir.path().join("reference"));
+    run_model(&schema, &learned, SEED, ModelKind::Learned);
+    run_model(&schema, &reference, SEED, ModelKind::Reference);
+    let (repeated, off_floor, rooms) = repeats(&learned);
+    assert!(rooms > 1000, "{rooms} rooms");
+    assert_eq!((repeated, off_floor), (0, 0));
+    assert!(repeats(&reference).0 > 50, "{:?}", repeats(&reference));
+}

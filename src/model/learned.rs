@@ -55,6 +55,10 @@ pub struct LearnedModel {
     persistence: Vec<Option<f64>>,
     /// The table's rules, kept while rows are drawn.
     enforcer: Box<Enforcer>,
+    /// The whole-number columns no two rows of a sequence share ([`super::apart`]); since
+    /// format 59.
+    #[serde(default)]
+    apart: Vec<usize>,
     /// Which columns' codes a tree reads (worked out on first use, see
     /// [`LearnedModel::codes_read`]).
     #[serde(skip)]
@@ -462,6 +466,7 @@ impl LearnedModel {
             clocks: clocks(columns, min_count),
             sequence,
             persistence,
+            apart: kept_apart(data, &sequences, &enforcer),
             enforcer: Box::new(enforcer),
             codes_read: OnceLock::new(),
             context_use: OnceLock::new(),
@@ -944,6 +949,8 @@ impl LearnedModel {
             || !(self.clocks.is_empty() || self.clocks.len() == layout.columns)
             || !self.clocks.iter().flatten().all(Clock::check)
             || self.persistence.len() != layout.columns
+            || self.apart.iter().any(|&column| column >= layout.columns)
+            || (!self.apart.is_empty() && !layout.sequential)
         {
             return Err("a learned model whose layout does not fit its table".into());
         }
@@ -1234,7 +1241,80 @@ impl TableModel for LearnedModel {
             }
             std::mem::swap(&mut codes, &mut last);
         }
+        self.keep_apart(&mut columns, (&offsets, sequences), &starts);
         columns
+    }
+}
+
+/// The columns of [`super::apart`] a model keeps apart: of a sequence, never worked out by a
+/// rule or rewritten after the draw (a derived value cannot move; a rewritten one is not
+/// this model's).
+fn kept_apart(data: &TrainingData<'_>, sequences: &Sequences, enforcer: &Enforcer) -> Vec<usize> {
+    if data.parent.is_none() {
+        return Vec::new();
+    }
+    super::apart::distinct_in_sequences(&data.table.columns, &sequences.parent)
+        .into_iter()
+        .filter(|&column| {
+            !enforcer.derives(column)
+                && !data.regenerated.contains(&column)
+                && !data.from_children.contains(&column)
+        })
+        .collect()
+}
+
+impl LearnedModel {
+    /// Moves the values of the [`super::apart`] columns that repeat within a drawn sequence
+    /// (`offsets` and lengths of `sequences`) to free ones the row's rules accept.
+    fn keep_apart(
+        &self,
+        columns: &mut SequenceColumns,
+        (offsets, sequences): (&[usize], &[(usize, usize)]),
+        starts: &[SequenceStart],
+    ) {
+        for &column in &self.apart {
+            let mut values = std::mem::take(&mut columns[column]);
+            let ranges = offsets
+                .iter()
+                .zip(sequences)
+                .map(|(&start, &(_, len))| start..start + len);
+            super::apart::keep_apart(&mut values, ranges, |row, (drawn, x)| {
+                let sequence = offsets.partition_point(|&start| start <= row) - 1;
+                let context = &starts[sequence].values;
+                let drawn: Vec<Value> = columns
+                    .iter()
+                    .enumerate()
+                    .map(|(c, values)| match c == column {
+                        true => Value::Number(drawn),
+                        false => values[row].clone(),
+                    })
+                    .collect();
+                self.still_obeyed(&drawn, (column, x), context)
+            });
+            columns[column] = values;
+        }
+    }
+
+    /// Whether the row `drawn` with `column` set to `x` still obeys every rule it obeyed as
+    /// drawn: each derived column derives the same, and every column acceptable as drawn
+    /// still is.
+    fn still_obeyed(&self, drawn: &[Value], (column, x): (usize, f64), context: &[Value]) -> bool {
+        let mut moved = drawn.to_vec();
+        moved[column] = Value::Number(x);
+        let rules = &self.enforcer;
+        (0..drawn.len()).all(|c| match rules.derives(c) {
+            true => match (
+                rules.derived(c, &moved, context),
+                rules.derived(c, drawn, context),
+            ) {
+                (Some(after), Some(before)) => crate::rules::measure::same(&after, &before),
+                (after, before) => after.is_none() && before.is_none(),
+            },
+            false => {
+                rules.acceptable(c, &moved[c], &moved, context)
+                    || !rules.acceptable(c, &drawn[c], drawn, context)
+            }
+        })
     }
 }
 

@@ -6,6 +6,7 @@
 //! foreign-key [`parent_preference`] model); running it over a whole database is the training
 //! stage, [`crate::train`].
 
+mod apart;
 pub mod check_digit;
 mod clock;
 mod drawable;

@@ -2410,7 +2410,10 @@ mod tests {
         let clocks: Vec<&String> = rules.iter().filter(|r| r.contains("clock time")).collect();
         assert!(clocks.iter().any(|r| r.starts_with("departs")), "{rules:?}");
         assert!(clocks.iter().any(|r| r.starts_with("hourly")), "{rules:?}");
-        assert!(!clocks.iter().any(|r| r.contains("room_number")), "{rules:?}");
+        assert!(
+            !clocks.iter().any(|r| r.contains("room_number")),
+            "{rules:?}"
+        );
     }
 
     /// A fixed multiple (three times the base in every row) is a ratio rule of one value; a
