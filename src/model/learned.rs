@@ -1686,13 +1686,18 @@ impl Grid {
             return Grid::Free;
         }
         match column.kind {
-            ColumnKind::Datetime => month_grid(numbers()).unwrap_or_else(|| {
-                DATETIME_STEPS
-                    .into_iter()
-                    .find(|step| numbers().all(|x| x % step == 0.0))
-                    .or_else(|| free_fraction_step(column))
-                    .map_or(Grid::Free, Grid::Step)
-            }),
+            // A few real dates (a term's start): on them; else the month's first or last day,
+            // or the coarsest step of time every value keeps.
+            ColumnKind::Datetime => few_values(numbers(), min_count)
+                .map(Grid::Values)
+                .or_else(|| month_grid(numbers()))
+                .unwrap_or_else(|| {
+                    DATETIME_STEPS
+                        .into_iter()
+                        .find(|step| numbers().all(|x| x % step == 0.0))
+                        .or_else(|| free_fraction_step(column))
+                        .map_or(Grid::Free, Grid::Step)
+                }),
             ColumnKind::Numerical => {
                 let whole = numbers().all(|x| x.fract() == 0.0 && x.abs() < 9.0e15);
                 if whole {
@@ -3111,6 +3116,14 @@ mod tests {
             Grid::Step(60.0)
         );
         assert_eq!(grid(ColumnKind::Datetime, hours(1.0).collect()), Grid::Free);
+        // A term's start date, one of 17 (each of many rows): put on them, not on a day (a
+        // walked gap from a previous term's start fell between terms).
+        let term = |i: u32| 1_500_000_000.0 + f64::from(i % 17) * 133.0 * 86_400.0;
+        let Grid::Values(terms) = grid(ColumnKind::Datetime, (0..600).map(term).collect()) else {
+            panic!("a few dates");
+        };
+        assert_eq!(terms.len(), 17);
+        assert_eq!(Grid::Values(terms).put(term(3) + 40.0 * 86_400.0), term(3));
         assert_eq!(Grid::Step(3_600.0).put(5_000.0), 3_600.0);
         // Opening hours on the quarter hour, bookings every half hour.
         let quarters = (0..100).map(|i| f64::from(i) * 3_600.0 + f64::from(i % 4) * 900.0);
