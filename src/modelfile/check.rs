@@ -414,6 +414,11 @@ fn rule_fits(rule: &Rule, rows: usize) -> bool {
                 && pairs.iter().all(|(.., count)| *count <= rows)
                 && pairs.is_sorted_by(|a, b| a.0.order(&b.0).then_with(|| a.1.order(&b.1)).is_lt())
         }
+        RuleKind::Shifted { shifts, .. } => {
+            shifts.len() <= rows
+                && shifts.iter().all(|(.., count)| *count <= rows)
+                && shifts.is_sorted_by(|a, b| a.0.order(&b.0).then(a.1.cmp(&b.1)).is_lt())
+        }
         RuleKind::ChildValues { table, .. } => {
             table.len() <= rows && table.iter().all(|(set, _)| set.len() <= 8)
         }

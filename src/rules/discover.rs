@@ -138,6 +138,13 @@ pub fn discover(frame: &Frame<'_>, min_count: usize) -> Vec<Rule> {
         MAX_PAIR_COLUMNS,
     );
     kinds.extend(belonging);
+    kinds.extend(super::shifts::discover(
+        frame,
+        &sample,
+        min_count,
+        &determined,
+        MAX_PAIR_COLUMNS,
+    ));
     kinds.extend(copies(frame, &sample));
     kinds.extend(super::totals::discover(frame, min_count));
     kinds
@@ -187,6 +194,19 @@ pub fn fit(template: &RuleKind, frame: &Frame<'_>, min_count: usize) -> Option<R
             let target = frame.resolve(&Col::Own(target.clone()))?;
             let source = frame.resolve(&Col::Own(source.clone()))?;
             *pairs = super::belongs::fit(target, source, frame.rows, min_count);
+        }
+        RuleKind::Shifted {
+            to,
+            from,
+            by,
+            unit,
+            shifts,
+        } => {
+            let columns = [&*to, &*from, &*by].map(|name| frame.resolve(&Col::Own(name.clone())));
+            let [Some(to), Some(from), Some(by)] = columns else {
+                return None;
+            };
+            *shifts = super::shifts::fit((to, from, by), *unit, frame.rows, min_count);
         }
         RuleKind::Periods {
             target,

@@ -17,10 +17,11 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use super::measure::{
-    Pair, belongs, calendar_value, clock_minutes, in_period, lookup, members, pairs_of,
+    Pair, belongs, calendar_value, clock_minutes, in_period, lookup, members, pairs_of, shifted,
+    shifts_of as shifts_in,
 };
 use super::periods::Period;
-use super::{Col, IntOp, Mapping, Part, Rule, RuleKind};
+use super::{Col, IntOp, Mapping, Part, Rule, RuleKind, Shift, ShiftUnit};
 use crate::data::{Column, Value, ValueFormat, floor, second_step};
 use crate::sampling::SynthRng;
 use crate::stats::on_step;
@@ -97,6 +98,15 @@ enum Step {
         pairs: Vec<Pair>,
         members: Vec<Value>,
     },
+    /// Replaced, when its day is none its label's shifts put after the day of `from` (both
+    /// drawn before it), by the day one of them does, drawn by its real rows
+    /// ([`RuleKind::Shifted`]). Runs last, after the column's bounds. Since format 60.
+    Shift {
+        from: usize,
+        by: usize,
+        unit: ShiftUnit,
+        shifts: Vec<Shift>,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -165,6 +175,15 @@ enum Derive {
         high: usize,
         low: usize,
         divisor: i64,
+    },
+    /// Midnight of the day the label of `by` shifts the day of `from` by: a shift rule whose
+    /// every label has one shift ([`RuleKind::Shifted`]; `table`: (label, units), sorted by
+    /// label). Since format 60.
+    Shift {
+        from: usize,
+        by: usize,
+        unit: ShiftUnit,
+        table: Vec<(Value, i64)>,
     },
 }
 
@@ -288,7 +307,12 @@ impl Enforcer {
         let mut belonging = belonging_of(rules, &own, &derived);
         belonging.sort_by_key(|(.., pairs)| std::cmp::Reverse(pairs.len()));
         let sources = periods.iter().map(|p| (p.0, p.1));
-        for (target, source) in sources.chain(belonging.iter().map(|b| (b.0, b.1))) {
+        let shifted = shifts_of_rules(rules, &own, &derived);
+        let shift_sources = shifted.iter().flat_map(|s| [(s.0, s.1), (s.0, s.2)]);
+        let sources = sources
+            .chain(belonging.iter().map(|b| (b.0, b.1)))
+            .chain(shift_sources);
+        for (target, source) in sources {
             if !depends_on(&derived, &waits, &[source], target) {
                 waits[target].push(source);
             }
@@ -328,6 +352,17 @@ impl Enforcer {
                     source,
                     pairs,
                     members,
+                };
+                enforcer.steps[target].push(step);
+            }
+        }
+        for (target, from, by, unit, shifts) in shifted {
+            if rank[from] < rank[target] && rank[by] < rank[target] {
+                let step = Step::Shift {
+                    from,
+                    by,
+                    unit,
+                    shifts,
                 };
                 enforcer.steps[target].push(step);
             }
@@ -495,6 +530,9 @@ impl Enforcer {
                         && members.len() <= pairs.len()
                         && members.is_sorted_by(|a, b| a.order(b).is_lt())
                 }
+                Step::Shift {
+                    from, by, shifts, ..
+                } => *from < columns && *by < columns && shifts_fit(shifts, rows),
             };
             if !ok {
                 return Err("a rule step with an index, divisor or bound out of range".into());
@@ -551,7 +589,8 @@ impl Enforcer {
             | Step::Empty(_)
             | Step::Present(_)
             | Step::Period { .. }
-            | Step::Belongs { .. } => true,
+            | Step::Belongs { .. }
+            | Step::Shift { .. } => true,
         })
     }
 
@@ -673,10 +712,12 @@ impl Enforcer {
             .common
             .get(column)
             .is_some_and(|times| !times.is_empty());
-        let redrawn = self
-            .steps
-            .get(column)
-            .is_some_and(|steps| steps.iter().any(|step| matches!(step, Step::Present(_))));
+        // A shift may take a random number, so its column is drawn row by row.
+        let redrawn = self.steps.get(column).is_some_and(|steps| {
+            steps
+                .iter()
+                .any(|step| matches!(step, Step::Present(_) | Step::Shift { .. }))
+        });
         !bounded && !timed && !redrawn
     }
 
@@ -725,7 +766,8 @@ impl Enforcer {
             | Step::Empty(_)
             | Step::Present(_)
             | Step::Period { .. }
-            | Step::Belongs { .. } => None,
+            | Step::Belongs { .. }
+            | Step::Shift { .. } => None,
         })
     }
 
@@ -771,7 +813,8 @@ impl Enforcer {
                 | Step::Empty(_)
                 | Step::Present(_)
                 | Step::Period { .. }
-                | Step::Belongs { .. } => {}
+                | Step::Belongs { .. }
+                | Step::Shift { .. } => {}
             }
         }
         read
@@ -837,6 +880,12 @@ impl Enforcer {
                     (pairs, members),
                     rng,
                 ),
+                Step::Shift {
+                    from,
+                    by,
+                    unit,
+                    shifts,
+                } => grid.snap(on_a_shift(value, row, (*from, *by), (*unit, shifts), rng)),
             };
         }
         value
@@ -1007,6 +1056,82 @@ fn drawn_by_rows<'v>(
         pick -= rows;
     }
     None
+}
+
+/// `value` when its day is one of the shifts of the row's label of `by` after the day of
+/// `from` (or a value is empty, or the label has no shift), else the day of a shift of the
+/// label, drawn by its real rows.
+fn on_a_shift(
+    value: Value,
+    row: &[Value],
+    (from, by): (usize, usize),
+    (unit, shifts): (ShiftUnit, &[Shift]),
+    rng: &mut SynthRng,
+) -> Value {
+    let (Some(start), Some(label)) = (row.get(from).and_then(Value::as_number), row.get(by)) else {
+        return value;
+    };
+    if shifted(
+        shifts,
+        unit,
+        (row.get(from).unwrap_or(&Value::Null), &value),
+        label,
+    )
+    .is_none_or(|holds| holds)
+    {
+        return value;
+    }
+    let owned = shifts_in(shifts, label);
+    let total: usize = owned.iter().map(|shift| shift.2).sum();
+    let units = match owned {
+        [only] => only.1,
+        _ if total == 0 => return value,
+        _ => {
+            let mut left = rng.random_range(0..total);
+            let at = owned.iter().position(|shift| {
+                let here = left < shift.2;
+                left = left.saturating_sub(shift.2);
+                here
+            });
+            owned[at.unwrap_or(0)].1
+        }
+    };
+    unit.after(start, units).map_or(value, Value::Number)
+}
+
+/// Whether shifts read from a model file are sorted, no more than `rows` and counted within
+/// them, each moving a date by at most [`MAX_SHIFT_UNITS`].
+fn shifts_fit(shifts: &[Shift], rows: usize) -> bool {
+    shifts.len() <= rows
+        && (shifts.iter()).all(|(_, units, count)| *count <= rows && units.abs() <= MAX_SHIFT_UNITS)
+        && shifts.is_sorted_by(|a, b| a.0.order(&b.0).then(a.1.cmp(&b.1)).is_lt())
+}
+
+/// The most units a shift read from a model file may count (over 27,000 years in days).
+const MAX_SHIFT_UNITS: i64 = 10_000_000;
+
+/// The own columns of every shift rule whose date no rule derives: (date, from, label, unit,
+/// shifts).
+fn shifts_of_rules(
+    rules: &[Rule],
+    own: &dyn Fn(&str) -> Option<usize>,
+    derived: &[Option<(Derive, Vec<usize>)>],
+) -> Vec<(usize, usize, usize, ShiftUnit, Vec<Shift>)> {
+    let read = |kind: &RuleKind| match kind {
+        RuleKind::Shifted {
+            to,
+            from,
+            by,
+            unit,
+            shifts,
+        } => {
+            let (to, from, by) = (own(to)?, own(from)?, own(by)?);
+            let distinct = to != from && to != by && from != by;
+            (distinct && derived.get(to)?.is_none()).then(|| (to, from, by, *unit, shifts.clone()))
+        }
+        _ => None,
+    };
+    rules.iter().filter_map(|rule| read(&rule.kind)).collect()
 }
 
 /// The own columns of every belongs rule whose target no rule derives: (target, source,
@@ -1477,6 +1602,25 @@ fn derivations(
                 _ => Vec::new(),
             }
         }
+        RuleKind::Shifted {
+            to,
+            from,
+            by,
+            unit,
+            shifts,
+        } => match (own(to), own(from), own(by), one_per_label(shifts)) {
+            // A label of a few shifts is drawn among them instead ([`Step::Shift`]).
+            (Some(t), Some(f), Some(b), Some(table)) => {
+                let derive = Derive::Shift {
+                    from: f,
+                    by: b,
+                    unit: *unit,
+                    table,
+                };
+                vec![(t, derive, vec![f, b])]
+            }
+            _ => Vec::new(),
+        },
         RuleKind::CopyParent { column, parent } => match (own(column), resolve(parent)) {
             (Some(t), Some(Ref::Context(source))) => {
                 vec![(t, Derive::Copy { source }, Vec::new())]
@@ -1485,6 +1629,20 @@ fn derivations(
         },
         _ => Vec::new(),
     }
+}
+
+/// The (label, units) of shifts where every label has one, sorted by label (`None` where a
+/// label has several).
+fn one_per_label(shifts: &[Shift]) -> Option<Vec<(Value, i64)>> {
+    let several = shifts
+        .windows(2)
+        .any(|pair| pair[0].0.order(&pair[1].0).is_eq());
+    (!several).then(|| {
+        shifts
+            .iter()
+            .map(|(label, units, _)| (label.clone(), *units))
+            .collect()
+    })
 }
 
 /// The share of a column's non-null values taken by its most common value (0 without values).
@@ -2147,6 +2305,17 @@ impl Derive {
             Derive::Compose { high, low, divisor } => {
                 *high < columns && *low < columns && *divisor > 0
             }
+            Derive::Shift {
+                from, by, table, ..
+            } => {
+                *from < columns
+                    && *by < columns
+                    && table.len() <= rows
+                    && table
+                        .iter()
+                        .all(|(_, units)| units.abs() <= MAX_SHIFT_UNITS)
+                    && table.is_sorted_by(|a, b| a.0.order(&b.0).is_lt())
+            }
         }
     }
 }
@@ -2239,6 +2408,16 @@ impl Derive {
             Derive::Compose { high, low, divisor } => {
                 let (high, low) = (number(*high)?.round(), number(*low)?.round());
                 Some(Value::Number(high * *divisor as f64 + low))
+            }
+            Derive::Shift {
+                from,
+                by,
+                unit,
+                table,
+            } => {
+                let label = row.get(*by)?;
+                let at = table.binary_search_by(|(key, _)| key.order(label)).ok()?;
+                unit.after(number(*from)?, table[at].1).map(Value::Number)
             }
         }
     }

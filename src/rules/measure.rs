@@ -8,7 +8,8 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 use super::{
-    ChildTerm, Col, Frame, IntOp, Mapping, ParentFrame, Part, Resolved, RuleKind, TimeUnit,
+    ChildTerm, Col, Frame, IntOp, Mapping, ParentFrame, Part, Resolved, RuleKind, Shift, ShiftUnit,
+    TimeUnit,
 };
 use crate::data::{Column, Value, ValueFormat, second_step};
 use crate::stats::on_step;
@@ -184,6 +185,9 @@ pub fn row_check<'r>(rule: &'r RuleKind, columns: &[Resolved<'_>]) -> Check<'r> 
         RuleKind::Belongs { pairs, .. } => {
             let members = members(pairs);
             Box::new(move |values| belongs(pairs, &members, values[0], values[1]))
+        }
+        RuleKind::Shifted { unit, shifts, .. } => {
+            Box::new(move |values| shifted(shifts, *unit, (values[1], values[0]), values[2]))
         }
         RuleKind::Sum { clock, .. } => {
             let finest = columns
@@ -548,6 +552,31 @@ pub fn belongs(pairs: &[Pair], members: &[Value], value: &Value, owner: &Value) 
         .binary_search_by(|member| member.order(value))
         .is_ok()
         .then_some(false)
+}
+
+/// The shifts of `label`: a run of `shifts` (sorted by label, then units).
+pub fn shifts_of<'s>(shifts: &'s [Shift], label: &Value) -> &'s [Shift] {
+    let start = shifts.partition_point(|shift| shift.0.order(label).is_lt());
+    let length = shifts[start..].partition_point(|shift| shift.0.order(label).is_le());
+    &shifts[start..start + length]
+}
+
+/// Whether the day of `to` is one of the shifts of `label` after the day of `from`
+/// ([`RuleKind::Shifted`]); `None` when a value is empty or the label has no shift (a rare
+/// label).
+pub fn shifted(
+    shifts: &[Shift],
+    unit: ShiftUnit,
+    (from, to): (&Value, &Value),
+    label: &Value,
+) -> Option<bool> {
+    let (from, to) = (from.as_number()?, to.as_number()?);
+    let owned = shifts_of(shifts, label);
+    if owned.is_empty() {
+        return None;
+    }
+    let units = unit.between(from, to);
+    Some(units.is_some_and(|units| owned.iter().any(|shift| shift.1 == units)))
 }
 
 /// The first and last day of `value`'s period (`None`: it has none).

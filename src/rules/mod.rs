@@ -24,6 +24,7 @@ pub mod keyed;
 pub mod local_time;
 pub mod measure;
 pub mod periods;
+pub mod shifts;
 pub mod text;
 pub mod totals;
 
@@ -471,6 +472,27 @@ pub enum RuleKind {
         /// What the amount counts.
         unit: TimeUnit,
     },
+    /// `to`'s day is `from`'s day plus a whole number of days or months that the label of the
+    /// category `by` sets: a parcel promised 5 days after it ships by `Ground`, 2 by `Express`,
+    /// 1 by `Overnight`; a subscription ending a month or a year after it starts by its plan;
+    /// an invoice due 30 or 60 days after it is issued by its terms. A plain difference keeps
+    /// the span of all labels only: drawn inside it, 279 of 694 synthetic overnight parcels
+    /// were promised in 5 days. `to` is a date (whole days). Kept as the row is drawn: `to`
+    /// waits for `from` and `by`, and a day no real row of its label shows is replaced by one
+    /// of the label's ([`shifts`]). Since format 60.
+    Shifted {
+        /// The later date (whole days).
+        to: String,
+        /// The datetime (or date) it counts from.
+        from: String,
+        /// The category whose label sets the shift.
+        by: String,
+        /// Days or months.
+        unit: ShiftUnit,
+        /// (label, units, real rows), each pair seen in at least the privacy threshold of
+        /// rows; sorted by label, then units.
+        shifts: Vec<Shift>,
+    },
     /// The column equals the parent's column.
     CopyParent {
         /// The child's column.
@@ -575,6 +597,86 @@ impl TimeUnit {
     }
 }
 
+/// A shift of [`RuleKind::Shifted`]: (label, whole units, real rows).
+pub type Shift = (Value, i64, usize);
+
+/// What a shifted date ([`RuleKind::Shifted`]) counts: days, or calendar months (a month after
+/// 31 January is the last day of February).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ShiftUnit {
+    /// Days between the two days.
+    Days,
+    /// Calendar months, the day of the month kept (cut to the month's length).
+    Months,
+}
+
+impl ShiftUnit {
+    /// Every unit, in the order discovery tries them (days first: a month is not a number of
+    /// days).
+    pub const ALL: [ShiftUnit; 2] = [ShiftUnit::Days, ShiftUnit::Months];
+
+    /// The name used in rule text: `due = issued + days by terms`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ShiftUnit::Days => "days",
+            ShiftUnit::Months => "months",
+        }
+    }
+
+    /// The whole units from the day of `from` to the day of `to` (seconds since the epoch):
+    /// days between the days; months when `to`'s day is `from`'s that many calendar months
+    /// later, else `None` (also out of chrono's range).
+    pub fn between(self, from: f64, to: f64) -> Option<i64> {
+        let (start, end) = (day_number(from)?, day_number(to)?);
+        match self {
+            ShiftUnit::Days => Some(end - start),
+            ShiftUnit::Months => {
+                let (start, end) = (date_of_day(start)?, date_of_day(end)?);
+                let months = month_seq(end) - month_seq(start);
+                (add_months(start, months)? == end).then_some(months)
+            }
+        }
+    }
+
+    /// Midnight of the day `count` units after the day of `from` (`None` out of chrono's
+    /// range).
+    pub fn after(self, from: f64, count: i64) -> Option<f64> {
+        let start = day_number(from)?;
+        let day = match self {
+            ShiftUnit::Days => start.checked_add(count)?,
+            ShiftUnit::Months => {
+                let end = add_months(date_of_day(start)?, count)?;
+                end.signed_duration_since(chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?)
+                    .num_days()
+            }
+        };
+        Some(day as f64 * 86_400.0)
+    }
+}
+
+/// The date of a day counted from 1970-01-01 (`None` out of chrono's range).
+fn date_of_day(day: i64) -> Option<chrono::NaiveDate> {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?;
+    epoch.checked_add_signed(chrono::TimeDelta::try_days(day)?)
+}
+
+/// year × 12 + month − 1 of a date.
+fn month_seq(date: chrono::NaiveDate) -> i64 {
+    use chrono::Datelike;
+    i64::from(date.year()) * 12 + i64::from(date.month0())
+}
+
+/// `date` moved by `months` calendar months, the day cut to the month's length.
+fn add_months(date: chrono::NaiveDate, months: i64) -> Option<chrono::NaiveDate> {
+    let count = chrono::Months::new(u32::try_from(months.unsigned_abs()).ok()?);
+    if months >= 0 {
+        date.checked_add_months(count)
+    } else {
+        date.checked_sub_months(count)
+    }
+}
+
 /// Where a rule comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -638,6 +740,7 @@ impl RuleKind {
             RuleKind::LocalTime { .. } => "local time",
             RuleKind::Empty { .. } => "empty",
             RuleKind::Elapsed { .. } => "elapsed time",
+            RuleKind::Shifted { .. } => "shift by label",
             RuleKind::CopyParent { .. } => "copy of parent",
             RuleKind::ChildTotal { .. } => "total of children",
             RuleKind::ChildValues { .. } => "values of children",
@@ -719,6 +822,7 @@ impl RuleKind {
             RuleKind::Elapsed {
                 amount, from, to, ..
             } => format!("elapsed {amount} {from} {to}"),
+            RuleKind::Shifted { to, from, by, .. } => format!("shifted {to} {from} {by}"),
             RuleKind::CopyParent { column, parent } => format!("copy {column} {parent}"),
             RuleKind::ChildTotal { total, .. } => format!("total {total}"),
             RuleKind::ChildValues { target, source, .. } => {
@@ -757,6 +861,7 @@ impl RuleKind {
             RuleKind::Elapsed {
                 amount, from, to, ..
             } => vec![own(amount), own(from), own(to)],
+            RuleKind::Shifted { to, from, by, .. } => vec![own(to), own(from), own(by)],
             RuleKind::CopyParent { column, parent } => vec![own(column), parent.clone()],
             RuleKind::ChildTotal { total, term } => std::iter::once(total.clone())
                 .chain(term.columns().map(own))
@@ -1091,6 +1196,14 @@ fn mistyped(rule: &RuleKind, kinds: Vec<(String, Option<ColumnKind>)>) -> Option
         {
             Some(listed("three numbers (year, month, day)"))
         }
+        RuleKind::Shifted { .. } => match kinds.as_slice() {
+            [
+                (_, Some(ColumnKind::Datetime)),
+                (_, Some(ColumnKind::Datetime)),
+                (_, Some(ColumnKind::Categorical | ColumnKind::Boolean)),
+            ] => None,
+            _ => Some(listed("two datetimes and a category")),
+        },
         RuleKind::ClockTime { .. }
             if kinds.first().and_then(|(_, k)| *k) != Some(ColumnKind::Numerical) =>
         {

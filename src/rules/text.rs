@@ -11,6 +11,8 @@
 //! total = subtotal + tax                 (`a - b` is read as `a = total + b`)
 //! total = quantity * products.price * [0.95, 1.05]   a product with a column of a key's row
 //! dep_time = clock(sched_dep_time + dep_delay)
+//! promised_date = shipped_at + days by service (Express 2, Ground 5)   a date its label
+//!                                        sets days (`months`) after another's day
 //! dep_time is a clock time
 //! time_hour = datetime(year, month, day, hour)   a local time's parts, in universal time
 //! arr_delay, air_time are empty when arr_time is empty
@@ -24,7 +26,7 @@
 
 use std::fmt;
 
-use super::{ChildTerm, Col, IntOp, Mapping, Part, Rule, RuleKind, TimeUnit};
+use super::{ChildTerm, Col, IntOp, Mapping, Part, Rule, RuleKind, Shift, ShiftUnit, TimeUnit};
 use crate::data::Value;
 
 impl fmt::Display for RuleKind {
@@ -195,6 +197,16 @@ impl fmt::Display for RuleKind {
                 to,
                 unit,
             } => write!(f, "{amount} = {}({to} - {from})", unit.name()),
+            RuleKind::Shifted {
+                to,
+                from,
+                by,
+                unit,
+                shifts,
+            } => {
+                write!(f, "{to} = {from} + {} by {by}", unit.name())?;
+                write_shifts(f, shifts)
+            }
             RuleKind::CopyParent { column, parent } => write!(f, "{column} = {parent}"),
             RuleKind::ChildTotal { total, term } => write!(f, "{total} = {term}"),
             RuleKind::ChildValues {
@@ -208,6 +220,41 @@ impl fmt::Display for RuleKind {
             ),
         }
     }
+}
+
+/// The labels a shift rule shows, at most: the rest are counted.
+const SHOWN_LABELS: usize = 8;
+
+/// The note of a shift rule: ` (Express 2, Ground 5, Overnight 1)`, a label of a few shifts
+/// as `Net 30 30 or 31`; nothing without shifts (a declared rule before it is fitted).
+fn write_shifts(f: &mut fmt::Formatter<'_>, shifts: &[Shift]) -> fmt::Result {
+    let mut labels: Vec<(String, Vec<i64>)> = Vec::new();
+    for (label, units, _) in shifts {
+        let text = match label {
+            Value::Label(label) => crate::error::printable(label),
+            Value::Number(x) => number(*x),
+            Value::Flag(flag) => flag.to_string(),
+            Value::Null => String::new(),
+        };
+        match labels.last_mut() {
+            Some((last, counts)) if *last == text => counts.push(*units),
+            _ => labels.push((text, vec![*units])),
+        }
+    }
+    if labels.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<String> = (labels.iter().take(SHOWN_LABELS))
+        .map(|(label, counts)| {
+            let counts: Vec<String> = counts.iter().map(i64::to_string).collect();
+            format!("{label} {}", counts.join(" or "))
+        })
+        .collect();
+    write!(f, " ({}", shown.join(", "))?;
+    if labels.len() > SHOWN_LABELS {
+        write!(f, " and {} more", labels.len() - SHOWN_LABELS)?;
+    }
+    f.write_str(")")
 }
 
 impl fmt::Display for ChildTerm {
@@ -259,6 +306,13 @@ fn number(x: f64) -> String {
 /// bounds are taken as written (`days` for datetimes).
 pub fn parse(text: &str) -> Result<RuleKind, String> {
     let mut text = text.trim();
+    // Before anything else: the labels of a shift's note may hold any word.
+    for unit in ShiftUnit::ALL {
+        let marker = format!(" + {} by ", unit.name());
+        if let Some((head, by)) = text.split_once(&marker) {
+            return parse_shifted(head, by, unit);
+        }
+    }
     // A printed lookup ends with a note, `(7 values)` (`(72 pairs)`): not part of the rule.
     if let Some((rule, note)) = text.rsplit_once(" (")
         && (note.ends_with("values)") || note.ends_with("pairs)"))
@@ -355,6 +409,22 @@ pub fn parse(text: &str) -> Result<RuleKind, String> {
         };
     }
     parse_equation(name(target)?, expression)
+}
+
+/// `to = from + days by label`, with or without the note of the fitted shifts (`(Ground 5,
+/// Express 2)`), which training fits again.
+fn parse_shifted(head: &str, by: &str, unit: ShiftUnit) -> Result<RuleKind, String> {
+    let (to, from) = head
+        .split_once('=')
+        .ok_or("a shift by a label is written `to = from + days by label`")?;
+    let by = by.split_once(" (").map_or(by, |(by, _)| by);
+    Ok(RuleKind::Shifted {
+        to: name(to)?,
+        from: name(from)?,
+        by: name(by)?,
+        unit,
+        shifts: Vec::new(),
+    })
 }
 
 /// `parent.total = count()` or `parent.total = sum(a [* b] [* (1 - d)] [* (1 + t)])`.
@@ -725,6 +795,8 @@ mod tests {
             "ss_ext_tax / ss_net_paid in [0, 0.09]",
             "duration_min = minutes(end_time - start_time)",
             "days_in_transit = days(delivered_on - shipped_on)",
+            "promised_date = shipped_at + days by service",
+            "ends_on = starts_on + months by plan",
         ] {
             let rule = parse(text).unwrap_or_else(|err| panic!("{text}: {err}"));
             assert_eq!(rule.to_string(), text);
