@@ -671,7 +671,7 @@ impl LearnedModel {
             Some(_) => self.frequent_like(column, draft, rng),
             None => value,
         };
-        let value = match self.walked(column, draft, &value) {
+        let value = match self.walked(column, draft, &value, interval) {
             Some(walked) => walked,
             None => clip(value, self.bounds[column]),
         };
@@ -679,15 +679,20 @@ impl LearnedModel {
             Value::Number(x) => {
                 let grid = &self.grids[column];
                 let interval = match grid.looks_within() {
-                    true => interval
-                        .or_else(|| self.enforcer.interval(column, draft.row, draft.context)),
+                    true => interval.or_else(|| self.interval(column, draft)),
                     false => None,
                 };
                 Value::Number(self.on_clock(column, grid.put_within(x, interval), rng))
             }
             value => value,
         };
-        let range = self.bounds[column];
+        let range = match self.walk_floor(column, draft) {
+            Some(floor) => Some(
+                self.bounds[column]
+                    .map_or((floor, f64::INFINITY), |(low, high)| (low.max(floor), high)),
+            ),
+            None => self.bounds[column],
+        };
         let value = if self.enforcer.changes(column) {
             let drawn = (&*draft.row, draft.context);
             self.enforcer
@@ -716,10 +721,18 @@ impl LearnedModel {
     }
 
     /// A forward step of a column drawn as a walk ([`Walk::fit`]) fitted inside the column's
-    /// upper bound, in place of clipping (reflected back inside, the step would go backward);
-    /// the first row of a sequence no later than leaves its other rows a step each before
-    /// that bound ([`Walk::latest_start`]). `None` for any other value.
-    fn walked(&self, column: usize, draft: &Draft<'_>, value: &Value) -> Option<Value> {
+    /// upper bound and, but in the last row, the row's (`interval`, the rules' bounds of the
+    /// draft when found), in place of clipping (reflected back inside, the step would go
+    /// backward; pushed back by the rules, it would land before the row it follows); the first
+    /// row of a sequence no later than leaves its other rows a step each before that bound
+    /// ([`Walk::latest_start`]). `None` for any other value.
+    fn walked(
+        &self,
+        column: usize,
+        draft: &Draft<'_>,
+        value: &Value,
+        interval: Option<(f64, f64)>,
+    ) -> Option<Value> {
         let ColumnModel::Gap {
             walk: Some(walk),
             from_anchor: false,
@@ -728,17 +741,54 @@ impl LearnedModel {
         else {
             return None;
         };
+        let (low, high) = self.bounds[column]?;
+        // A sequence's last row is left to the rules: put back a real distance before the
+        // row's bound (no lower than the row before), it ends where real ones end (a parcel's
+        // last event at its delivery), where a fitted step would stop short of it.
+        let row_bound = (draft.remaining > 1)
+            .then(|| interval.or_else(|| self.interval(column, draft)))
+            .flatten();
+        let high = match row_bound {
+            Some((floor, ceiling)) if floor <= ceiling => high.min(ceiling),
+            _ => high,
+        };
         let Some(previous) = draft.previous else {
-            let (low, high) = self.bounds[column]?;
             let latest = walk.latest_start(high, draft.remaining).max(low);
             let x = value.as_number().filter(|&x| x > latest)?;
             return Some(Value::Number(latest.min(x)));
         };
         let before = previous[column].as_number()?;
         let x = value.as_number().filter(|&x| x > before)?;
-        let (_, high) = self.bounds[column]?;
         let gap = walk.fit(x - before, high - before, draft.remaining);
         Some(Value::Number(before + gap))
+    }
+
+    /// The bounds the rules set on `column` in `draft` ([`Enforcer::interval`]), for a column
+    /// drawn as a forward walk raised to the sequence's row before ([`LearnedModel::walk_floor`])
+    /// where the rules leave room above it: a row whose drawn step ran past its parent's bound
+    /// (a parcel's event after its delivery) was put back at a real distance before that bound,
+    /// behind the rows before it, and the rows sorted by time then no longer followed the
+    /// statuses and numbers drawn for their places.
+    fn interval(&self, column: usize, draft: &Draft<'_>) -> Option<(f64, f64)> {
+        let (low, high) = self.enforcer.interval(column, draft.row, draft.context)?;
+        Some(match self.walk_floor(column, draft) {
+            Some(floor) if floor <= high => (low.max(floor), high),
+            _ => (low, high),
+        })
+    }
+
+    /// The value of the sequence's row before, for a column drawn as a forward walk from it
+    /// (no later row of the walk goes below it); `None` for other columns and first rows.
+    fn walk_floor(&self, column: usize, draft: &Draft<'_>) -> Option<f64> {
+        let ColumnModel::Gap {
+            walk: Some(_),
+            from_anchor: false,
+            ..
+        } = &self.columns[column]
+        else {
+            return None;
+        };
+        draft.previous?.get(column)?.as_number()
     }
 
     /// The label written for a rare one drawn for `column` in `draft`: a fresh one for a column
@@ -872,7 +922,7 @@ impl LearnedModel {
                 ..
             } => gap_model((first, next, *from_anchor), column, draft),
         };
-        let (low, high) = self.enforcer.interval(column, draft.row, draft.context)?;
+        let (low, high) = self.interval(column, draft)?;
         let (leaf, leaves) = conditional.leaf_of(draft.codes);
         Some(Bounded {
             leaves,
