@@ -195,7 +195,10 @@ impl fmt::Display for RuleKind {
                 to,
                 unit,
             } => write!(f, "{amount} = {}({to} - {from})", unit.name()),
-            RuleKind::CopyParent { column, parent } => write!(f, "{column} = {parent}"),
+            RuleKind::CopyParent { column, parent }
+            | RuleKind::KeyedCopy { column, parent, .. } => {
+                write!(f, "{column} = {parent}")
+            }
             RuleKind::ChildTotal { total, term } => write!(f, "{total} = {term}"),
             RuleKind::ChildValues {
                 target,
