@@ -1265,6 +1265,112 @@ fn a_product_across_a_key_is_found_kept_and_switched_off() {
     assert!(text.contains("found in the data, not declared"), "{text}");
 }
 
+/// Writes a shop whose order lines (listed order by order, the product key assigned) are
+/// priced at their product's price (`unit_price`, and `line_total` = quantity × it), beside a
+/// `tier` of 1 to 5 drawn apart from the product's own `tier` (equal in a fifth of the lines
+/// by chance); `rules` goes under `order_items`. Returns the schema's path.
+fn plant_priced_lines(dir: &Path, rules: &str) -> std::path::PathBuf {
+    let mut rng = dxsynth::sampling::rng_for(SEED, "planted priced lines");
+    let mut products = String::from("product_id,price,tier\n");
+    let mut prices = Vec::new();
+    for product in 1..=60 {
+        let price = f64::from(rng.random_range(200..90_000)) / 100.0;
+        prices.push(price);
+        let _ = writeln!(products, "{product},{price:.2},{}", rng.random_range(1..=5));
+    }
+    let mut orders = String::from("order_id,placed\n");
+    let mut items =
+        String::from("item_id,order_id,product_id,quantity,unit_price,line_total,tier\n");
+    let mut item = 0;
+    for order in 1..=700 {
+        let _ = writeln!(orders, "{order},2024-01-{:02}", 1 + order % 28);
+        for _ in 0..rng.random_range(1..=4) {
+            item += 1;
+            let product = rng.random_range(0..prices.len());
+            let quantity = rng.random_range(1..=6);
+            let (price, tier) = (prices[product], rng.random_range(1..=5));
+            let total = f64::from(quantity) * price;
+            let _ = writeln!(
+                items,
+                "{item},{order},{},{quantity},{price:.2},{total:.2},{tier}",
+                product + 1
+            );
+        }
+    }
+    std::fs::write(dir.join("products.csv"), products).unwrap();
+    std::fs::write(dir.join("orders.csv"), orders).unwrap();
+    std::fs::write(dir.join("order_items.csv"), items).unwrap();
+    let schema = format!(
+        "tables:\n  products:\n    path: products.csv\n    primary_key: product_id\n  \
+         orders:\n    path: orders.csv\n    primary_key: order_id\n  order_items:\n    \
+         path: order_items.csv\n    primary_key: item_id\n    foreign_keys:\n      order_id: \
+         orders\n      product_id: products\n    sequence_by: order_id\n{rules}"
+    );
+    let path = dir.join("schema.yaml");
+    std::fs::write(&path, schema).unwrap();
+    path
+}
+
+/// The shares of an output's order lines whose unit price is their product's price, and
+/// whose line total is quantity × unit price (on cents).
+fn copied_shares(out: &Path) -> (f64, f64) {
+    let products = common::Csv::read(&out.join("products.csv"));
+    let price: HashMap<&str, f64> = products
+        .column("product_id")
+        .into_iter()
+        .zip(common::numbers(&products.column("price")))
+        .collect();
+    let items = common::Csv::read(&out.join("order_items.csv"));
+    let keys = items.column("product_id");
+    let prices = common::numbers(&items.column("unit_price"));
+    let quantities = common::numbers(&items.column("quantity"));
+    let totals = common::numbers(&items.column("line_total"));
+    let copied = keys
+        .iter()
+        .zip(&prices)
+        .filter(|(key, p)| (price[**key] - **p).abs() < 0.005)
+        .count();
+    let multiplied = (0..totals.len())
+        .filter(|&i| (totals[i] - quantities[i] * prices[i]).abs() < 0.005)
+        .count();
+    let n = totals.len() as f64;
+    (copied as f64 / n, multiplied as f64 / n)
+}
+
+/// A column equal to a column of the row an assigned key points at is found (the school's
+/// enrolment credits, a shop's unit price), kept in every synthetic row with the line total
+/// worked out again from it, and left to the model when the schema switches it off; a column
+/// equal to the key's row's only by chance is no such rule.
+#[test]
+fn a_copy_across_a_key_is_found_kept_and_switched_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = plant_priced_lines(dir.path(), "");
+    let out = tempfile::tempdir().unwrap();
+    run_model(&schema, out.path(), SEED, ModelKind::Learned);
+    let measured = adherence(&schema, out.path());
+    let found: Vec<&String> = measured.keys().collect();
+    let rule = "order_items: unit_price = products.price";
+    let (real, synthetic) = measured
+        .get(rule)
+        .unwrap_or_else(|| panic!("the copy across a key not found; found: {found:?}"));
+    assert!(*real == 1.0 && *synthetic == 1.0, "{real} {synthetic}");
+    assert!(
+        !found.iter().any(|rule| rule.contains("products.tier")),
+        "a copy by chance was taken for a rule: {found:?}"
+    );
+    assert_eq!(copied_shares(out.path()), (1.0, 1.0));
+
+    let off = "    rules:\n      off: [\"unit_price = products.price\"]\n";
+    let dir = tempfile::tempdir().unwrap();
+    let schema = plant_priced_lines(dir.path(), off);
+    dxsynth::validate(&schema).expect("valid");
+    let out = tempfile::tempdir().unwrap();
+    run_model(&schema, out.path(), SEED, ModelKind::Learned);
+    let (copied, multiplied) = copied_shares(out.path());
+    assert!(copied < 0.5, "switched off, the model alone keeps {copied}");
+    assert_eq!(multiplied, 1.0, "the product is kept as the row is drawn");
+}
+
 /// Writes planted invoices whose `total` is the sum of their lines' quantity × price (and
 /// `grand` that total plus `shipping`), whose `line_count` is their number of lines and whose
 /// `status` is `paid` when all their lines' `state` is `paid`, `open` when none is, else

@@ -10,7 +10,7 @@ use crate::data::Table;
 use crate::model::Privacy;
 use crate::plan::Generation;
 use crate::rules::measure::measure;
-use crate::rules::{Frame, ParentFrame, Rule, RuleKind, keyed_rules, table_rules};
+use crate::rules::{Frame, ParentFrame, Rule, keyed_rules, table_rules};
 use crate::stats;
 
 /// Adherence to every rule of the real data, worst first.
@@ -80,12 +80,12 @@ fn table_scores(paired: &Paired, table: &PairedTable) -> Vec<RuleScore> {
     let own = table_rules(&table.def, &real, min_count);
     let keyed = keyed_rules(&table.def, &key_frames(paired, table, true), &own);
     let synthetic_keys = key_frames(paired, table, false);
-    let synthetic_frame = |rule: &Rule| match &rule.kind {
-        RuleKind::KeyedProduct { key, .. } => synthetic_keys
+    let synthetic_frame = |rule: &Rule| match rule.kind.key() {
+        Some(key) => synthetic_keys
             .iter()
-            .find(|(column, _)| column == key)
+            .find(|(column, _)| *column == key)
             .map(|(_, frame)| *frame),
-        _ => Some(synthetic),
+        None => Some(synthetic),
     };
     own.into_iter()
         .chain(keyed)

@@ -122,10 +122,8 @@ impl<'m> Table<'m> {
     /// (their products across a key kept first), reading back only the columns the totals and
     /// those products read: for a sink that must take a parent before its children.
     pub fn add_totals(&self, done: &Done, assigned: &Assigned, totals: &mut Totals) -> Result<()> {
-        let names: Vec<&String> = totals
-            .columns_read()
-            .chain(crate::rules::keyed::columns_read(&self.trained.rules))
-            .collect();
+        let keyed = crate::rules::keyed::columns_read(&self.trained.rules);
+        let names: Vec<&String> = totals.columns_read().chain(&keyed).collect();
         let wanted: Vec<bool> = self
             .trained
             .columns

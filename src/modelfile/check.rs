@@ -323,12 +323,12 @@ fn rules(
             .is_some_and(|p| p.columns.iter().any(|c| c.name == column))
     };
     for rule in &trained.rules {
-        let parent = match &rule.kind {
-            RuleKind::KeyedProduct { key, .. } => keys
+        let parent = match rule.kind.key() {
+            Some(key) => keys
                 .iter()
-                .find(|fk| &fk.column == key)
+                .find(|fk| fk.column == key)
                 .map(|fk| fk.parent.as_str()),
-            _ => parent,
+            None => parent,
         };
         let known = rule.kind.columns().iter().all(|col| match col {
             Col::Own(name) => own(name),

@@ -1762,11 +1762,46 @@ fn fit_lookup(
 
 /// Child columns equal to the parent's column of the same type.
 fn copies(frame: &Frame<'_>, sample: &[usize]) -> Vec<RuleKind> {
+    let copy = |column, parent| RuleKind::CopyParent { column, parent };
+    copies_with(frame, sample, &|_| false, &copy)
+}
+
+/// Child columns equal to a column of the same type of the row the assigned foreign key `key`
+/// points at (the frame's parent): [`RuleKind::KeyedCopy`], for columns no rule in `taken`
+/// determines already. The same support and chance tests as a copy of the sequence's parent.
+pub fn keyed_copies(frame: &Frame<'_>, key: &str, taken: &[&Rule]) -> Vec<Rule> {
+    let determined: HashSet<&str> = taken
+        .iter()
+        .filter_map(|rule| determined_column(&rule.kind))
+        .collect();
+    let copy = |column, parent| RuleKind::KeyedCopy {
+        column,
+        key: key.to_string(),
+        parent,
+    };
+    let skip = |name: &str| determined.contains(name);
+    copies_with(frame, &sample_rows(frame.rows), &skip, &copy)
+        .into_iter()
+        .filter_map(|kind| finish(kind, frame, Origin::Found))
+        .collect()
+}
+
+/// Own columns (but those `skip` names) equal to a parent's column of the same type, each
+/// made a rule by `make` (own column, parent column).
+fn copies_with(
+    frame: &Frame<'_>,
+    sample: &[usize],
+    skip: &dyn Fn(&str) -> bool,
+    make: &dyn Fn(String, Col) -> RuleKind,
+) -> Vec<RuleKind> {
     let Some(parent) = frame.parent else {
         return Vec::new();
     };
     let mut found = Vec::new();
     for own in frame.columns.iter().take(MAX_PAIR_COLUMNS) {
+        if skip(&own.name) {
+            continue;
+        }
         let same_kind = parent.columns.iter().filter(|c| c.kind == own.kind);
         for theirs in same_kind.take(MAX_PAIR_COLUMNS) {
             let col = Col::Parent {
@@ -1786,10 +1821,7 @@ fn copies(frame: &Frame<'_>, sample: &[usize]) -> Vec<RuleKind> {
             if !mostly(sample, |row| check(row, row)) {
                 continue;
             }
-            let kind = RuleKind::CopyParent {
-                column: own.name.clone(),
-                parent: col,
-            };
+            let kind = make(own.name.clone(), col);
             if accepted(&kind, frame, sample, check) {
                 found.push(kind);
                 break;
@@ -1972,6 +2004,7 @@ fn determined_column(kind: &RuleKind) -> Option<&str> {
         | RuleKind::Product { total: target, .. }
         | RuleKind::KeyedProduct { total: target, .. }
         | RuleKind::CopyParent { column: target, .. }
+        | RuleKind::KeyedCopy { column: target, .. }
         | RuleKind::Elapsed { amount: target, .. } => Some(target),
         _ => None,
     }

@@ -123,6 +123,13 @@ impl Following {
         Drawn(read)
     }
 
+    /// Every column the steps change or read (to be read back before they are worked out).
+    pub fn columns(&self) -> impl Iterator<Item = &String> {
+        self.steps
+            .iter()
+            .flat_map(|step| std::iter::once(step.target()).chain(step.reads()))
+    }
+
     /// Works every following column out again in `columns` (the parent's, or a part of them:
     /// one row for each of `drawn`'s values), each on its grid; a step whose columns are not
     /// all there (or freed) is left out.

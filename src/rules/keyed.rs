@@ -1,15 +1,19 @@
 //! Rules across an assigned key: a column of the row a foreign key points at takes part in a
 //! rule of the child's row (TPC-H's `l_extendedprice = l_quantity × part.p_retailprice`; a
-//! shop's order total within 5% of quantity × the product's price).
+//! shop's order total within 5% of quantity × the product's price; a shop's unit price that
+//! is its product's price, a school's enrolment credits that are its course's).
 //!
 //! Why apart from [`super::enforce`]: a row is drawn before its assigned keys are, so while it
-//! is drawn there is no price to multiply by. Once a table's keys are assigned, its totals are
-//! worked out again from the row's factor, its key's price and a ratio drawn among the real
-//! ones. The ratio of a row comes from a hash of the row's number, so a table made whole or in
-//! parts gets the same totals.
+//! is drawn there is no price to multiply by or copy. Once a table's keys are assigned, its
+//! copies are taken from their key's row first, and the columns of the row that follow them
+//! worked out again ([`Following`]: `line_total = quantity × unit_price`, kept as the row was
+//! drawn, follows the copied price); then its totals are worked out again from the row's
+//! factor, its key's price and a ratio drawn among the real ones. The ratio of a row comes
+//! from a hash of the row's number, so a table made whole or in parts gets the same totals.
 
 use indexmap::IndexMap;
 
+use super::following::Following;
 use super::measure::unit;
 use super::{Col, Rule, RuleKind};
 use crate::data::{Column, Value};
@@ -22,9 +26,12 @@ pub type KeyRows<'a> = IndexMap<&'a str, (&'a [Option<usize>], &'a [Column])>;
 
 /// Whether any of `rules` is kept across a key (and a table's stream must give it a base).
 pub fn any(rules: &[Rule]) -> bool {
-    rules
-        .iter()
-        .any(|rule| matches!(rule.kind, RuleKind::KeyedProduct { .. }))
+    rules.iter().any(|rule| {
+        matches!(
+            rule.kind,
+            RuleKind::KeyedProduct { .. } | RuleKind::KeyedCopy { .. }
+        )
+    })
 }
 
 /// The parent tables and columns the rules across a key read (generation holds them until the
@@ -34,23 +41,43 @@ pub fn parent_columns(rules: &[Rule]) -> impl Iterator<Item = (&str, &str)> {
         RuleKind::KeyedProduct {
             price: Col::Parent { table, column },
             ..
+        }
+        | RuleKind::KeyedCopy {
+            parent: Col::Parent { table, column },
+            ..
         } => Some((table.as_str(), column.as_str())),
         _ => None,
     })
 }
 
-/// The table's own columns the rules across a key read and write (each product and its own
-/// factor).
-pub fn columns_read(rules: &[Rule]) -> impl Iterator<Item = &String> {
-    rules.iter().flat_map(|rule| match &rule.kind {
+/// The table's own columns the rules across a key read and write: each product and its own
+/// factor, each copy, and the columns that follow a copy and those they read.
+pub fn columns_read(rules: &[Rule]) -> Vec<String> {
+    let copied = copied_columns(rules);
+    let following = Following::of(&copied, rules);
+    let products = rules.iter().flat_map(|rule| match &rule.kind {
         RuleKind::KeyedProduct { total, a, .. } => vec![total, a],
         _ => Vec::new(),
-    })
+    });
+    let mut read: Vec<String> = copied.iter().chain(products).cloned().collect();
+    read.extend(following.columns().cloned());
+    read
 }
 
-/// Keeps every product across a key in rows `first_row..` of a table (`columns`, whose keys'
-/// rows are `keys`), the ratios drawn from `base`. A rule whose columns are not at hand, or
-/// without real ratios, is left alone; so is a row with an empty factor, price or total.
+/// The own columns the copies across a key write.
+fn copied_columns(rules: &[Rule]) -> Vec<String> {
+    let copied = rules.iter().filter_map(|rule| match &rule.kind {
+        RuleKind::KeyedCopy { column, .. } => Some(column.clone()),
+        _ => None,
+    });
+    copied.collect()
+}
+
+/// Keeps every rule across a key in rows `first_row..` of a table (`columns`, whose keys'
+/// rows are `keys`): its copies first, with the columns that follow them, then its products,
+/// their ratios drawn from `base`. A rule whose columns are not at hand, or without real
+/// ratios, is left alone; so is a row with an empty factor, price or total, or an empty copy
+/// or key's value.
 pub fn keep(
     rules: &[Rule],
     columns: &mut [Column],
@@ -58,12 +85,80 @@ pub fn keep(
     first_row: usize,
     base: u64,
 ) {
+    keep_copies(rules, columns, keys);
     for (index, rule) in rules.iter().enumerate() {
         let Some(product) = Product::of(rule, columns, keys) else {
             continue;
         };
         let stream = base ^ (index as u64).wrapping_mul(0xd6e8_feb8_6659_fd93);
         product.keep(columns, first_row, stream);
+    }
+}
+
+/// Takes every copy across a key from its key's row, then works out again the columns that
+/// follow the copies (their values as drawn read first, for the ratios kept).
+fn keep_copies(rules: &[Rule], columns: &mut [Column], keys: &KeyRows<'_>) {
+    let copies: Vec<Copied<'_>> = rules
+        .iter()
+        .filter_map(|rule| Copied::of(rule, columns, keys))
+        .collect();
+    if copies.is_empty() {
+        return;
+    }
+    let written: Vec<String> = copies
+        .iter()
+        .map(|copy| columns[copy.column].name.clone())
+        .collect();
+    let following = Following::of(&written, rules);
+    let drawn = following.drawn(columns);
+    for copy in &copies {
+        copy.keep(columns);
+    }
+    following.work_out(columns, &drawn);
+}
+
+/// A copy across a key, resolved against a table's columns.
+struct Copied<'a> {
+    column: usize,
+    parent: &'a Column,
+    parent_rows: &'a [Option<usize>],
+}
+
+impl<'a> Copied<'a> {
+    fn of(rule: &'a Rule, columns: &[Column], keys: &KeyRows<'a>) -> Option<Copied<'a>> {
+        let RuleKind::KeyedCopy {
+            column,
+            key,
+            parent: Col::Parent { column: parent, .. },
+        } = &rule.kind
+        else {
+            return None;
+        };
+        let (parent_rows, parent_columns) = keys.get(key.as_str())?;
+        Some(Copied {
+            column: columns.iter().position(|c| &c.name == column)?,
+            parent: parent_columns.iter().find(|c| &c.name == parent)?,
+            parent_rows,
+        })
+    }
+
+    /// Every row's value taken from its key's row, as written there and on the column's own
+    /// grid (a drawn price of 1486.2735 is written 1486.27 in both tables); a row without a
+    /// value, a key or a value in the key's row keeps its own.
+    fn keep(&self, columns: &mut [Column]) {
+        let target = &mut columns[self.column];
+        let (own_step, parent_step) = (unit(target), unit(self.parent));
+        for (row, value) in target.values.iter_mut().enumerate() {
+            let parent = self.parent_rows.get(row).copied().flatten();
+            let copied = parent.and_then(|p| self.parent.values.get(p));
+            let (false, Some(copied)) = (value.is_null(), copied.filter(|v| !v.is_null())) else {
+                continue;
+            };
+            *value = match copied.as_number() {
+                Some(x) => Value::Number(on_step(on_step(x, parent_step), own_step)),
+                None => copied.clone(),
+            };
+        }
     }
 }
 
@@ -246,6 +341,85 @@ mod tests {
         assert!(
             (16..=48).contains(&low),
             "{low} of 64 ratios below 1: {ratios:?}"
+        );
+    }
+
+    fn rule_of(kind: RuleKind) -> Rule {
+        Rule {
+            kind,
+            support: 10,
+            holding: 10,
+            origin: Origin::Found,
+            gaps: Vec::new(),
+        }
+    }
+
+    /// `unit_price = products.price` and `line_total = quantity * unit_price`, kept on the
+    /// planted table's rows `rows` (products as drawn, off their grid): the unit prices and
+    /// line totals.
+    fn copied(rows: std::ops::Range<usize>) -> (Vec<Value>, Vec<Value>) {
+        let (own, products, prices) = table();
+        let drawn = [Some(1.0), Some(2.0), Some(3.0), Some(4.0), None, Some(6.0)];
+        let mut columns = vec![
+            own[0].clone(),
+            numbers("unit_price", 2, &drawn),
+            numbers("line_total", 2, &[Some(0.5); 6]),
+        ];
+        for column in &mut columns {
+            column.values = column.values[rows.clone()].to_vec();
+        }
+        let keys: KeyRows<'_> = [("product_id", (&products[rows.clone()], prices.as_slice()))]
+            .into_iter()
+            .collect();
+        let rules = [
+            rule_of(RuleKind::Product {
+                total: "line_total".into(),
+                a: "quantity".into(),
+                b: "unit_price".into(),
+            }),
+            rule_of(RuleKind::KeyedCopy {
+                column: "unit_price".into(),
+                key: "product_id".into(),
+                parent: Col::Parent {
+                    table: "products".into(),
+                    column: "price".into(),
+                },
+            }),
+        ];
+        keep(&rules, &mut columns, &keys, rows.start, 5);
+        (columns[1].values.clone(), columns[2].values.clone())
+    }
+
+    #[test]
+    fn a_copy_takes_its_keys_value_and_the_columns_that_read_it_follow() {
+        let (prices, totals) = copied(0..6);
+        // Rows 0, 1, 4, 5 point at products 0, 1, 1, 1 (10.004 drawn, written 10.00; 2.5); row
+        // 2 has no quantity, row 3 no product (its drawn price kept), row 4 no drawn price.
+        let expected_prices = [
+            Some(10.0),
+            Some(2.5),
+            Some(10.0),
+            Some(4.0),
+            None,
+            Some(2.5),
+        ];
+        let expected_totals = [
+            Some(10.0),
+            Some(5.0),
+            Some(0.5),
+            Some(16.0),
+            Some(0.5),
+            Some(7.5),
+        ];
+        let as_numbers = |values: &[Value]| -> Vec<Option<f64>> {
+            values.iter().map(Value::as_number).collect()
+        };
+        assert_eq!(as_numbers(&prices), expected_prices);
+        assert_eq!(as_numbers(&totals), expected_totals);
+        let (part_prices, part_totals) = copied(3..6);
+        assert_eq!(
+            (&prices[3..], &totals[3..]),
+            (&part_prices[..], &part_totals[..])
         );
     }
 

@@ -259,7 +259,7 @@ pub fn row_check<'r>(rule: &'r RuleKind, columns: &[Resolved<'_>]) -> Check<'r> 
         }),
         // A total is measured per parent ([`child_totals`]): a row says nothing.
         RuleKind::ChildTotal { .. } | RuleKind::ChildValues { .. } => Box::new(|_| None),
-        RuleKind::CopyParent { .. } => Box::new(|values| {
+        RuleKind::CopyParent { .. } | RuleKind::KeyedCopy { .. } => Box::new(|values| {
             if values[0].is_null() || values[1].is_null() {
                 None
             } else {

@@ -522,6 +522,19 @@ pub enum RuleKind {
         /// value and set seen in at least the privacy threshold of parents), sorted by set.
         table: Vec<(Vec<Value>, Value)>,
     },
+    /// The column equals a column of the row the foreign key `key` points at, a key assigned
+    /// after the rows are drawn (a school's enrolment credits are its course's; a shop's unit
+    /// price is its product's price). Kept once the key is assigned ([`keyed`]), where
+    /// [`RuleKind::CopyParent`] copies the sequence's parent, known as the row is drawn. Since
+    /// format 59.
+    KeyedCopy {
+        /// The child's column.
+        column: String,
+        /// The foreign key whose row holds the value.
+        key: String,
+        /// The column of the key's parent (`Col::Parent`).
+        parent: Col,
+    },
 }
 
 /// What one child row adds to its parent's total ([`RuleKind::ChildTotal`]): one (a count)
@@ -742,8 +755,18 @@ impl RuleKind {
             RuleKind::Elapsed { .. } => "elapsed time",
             RuleKind::Shifted { .. } => "shift by label",
             RuleKind::CopyParent { .. } => "copy of parent",
+            RuleKind::KeyedCopy { .. } => "copy across a key",
             RuleKind::ChildTotal { .. } => "total of children",
             RuleKind::ChildValues { .. } => "values of children",
+        }
+    }
+
+    /// The foreign key of a rule across a key (whose row the rule reads a column of), `None`
+    /// for any other rule.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            RuleKind::KeyedProduct { key, .. } | RuleKind::KeyedCopy { key, .. } => Some(key),
+            _ => None,
         }
     }
 
@@ -823,7 +846,11 @@ impl RuleKind {
                 amount, from, to, ..
             } => format!("elapsed {amount} {from} {to}"),
             RuleKind::Shifted { to, from, by, .. } => format!("shifted {to} {from} {by}"),
-            RuleKind::CopyParent { column, parent } => format!("copy {column} {parent}"),
+            // The same text (`column = parent.column`) switches either off.
+            RuleKind::CopyParent { column, parent }
+            | RuleKind::KeyedCopy { column, parent, .. } => {
+                format!("copy {column} {parent}")
+            }
             RuleKind::ChildTotal { total, .. } => format!("total {total}"),
             RuleKind::ChildValues { target, source, .. } => {
                 format!("child values {target} {source}")
@@ -862,7 +889,10 @@ impl RuleKind {
                 amount, from, to, ..
             } => vec![own(amount), own(from), own(to)],
             RuleKind::Shifted { to, from, by, .. } => vec![own(to), own(from), own(by)],
-            RuleKind::CopyParent { column, parent } => vec![own(column), parent.clone()],
+            RuleKind::CopyParent { column, parent }
+            | RuleKind::KeyedCopy { column, parent, .. } => {
+                vec![own(column), parent.clone()]
+            }
             RuleKind::ChildTotal { total, term } => std::iter::once(total.clone())
                 .chain(term.columns().map(own))
                 .collect(),
@@ -994,9 +1024,10 @@ pub fn table_rules(def: &TableDef, frame: &Frame<'_>, min_count: usize) -> Vec<R
     discover::rules_of(frame, &overrides_of(&def.rules), min_count)
 }
 
-/// The products across a key of a table ([`RuleKind::KeyedProduct`]): found in `frames` (one
-/// per foreign key: its column, and the table with that key's parent rows) for totals no rule
-/// in `own` determines, unless the schema's `rules:` section switches them off.
+/// The rules across a key of a table (copies, [`RuleKind::KeyedCopy`], then products,
+/// [`RuleKind::KeyedProduct`]): found in `frames` (one per foreign key: its column, and the
+/// table with that key's parent rows) for columns no rule in `own` determines, unless the
+/// schema's `rules:` section switches them off.
 pub fn keyed_rules(def: &TableDef, frames: &[(&str, Frame<'_>)], own: &[Rule]) -> Vec<Rule> {
     let overrides = overrides_of(&def.rules);
     if !overrides.discover {
@@ -1004,6 +1035,9 @@ pub fn keyed_rules(def: &TableDef, frames: &[(&str, Frame<'_>)], own: &[Rule]) -
     }
     let mut found: Vec<Rule> = Vec::new();
     for (key, frame) in frames {
+        let taken: Vec<&Rule> = own.iter().chain(&found).collect();
+        let copies = discover::keyed_copies(frame, key, &taken);
+        found.extend(copies);
         let taken: Vec<&Rule> = own.iter().chain(&found).collect();
         let rules = discover::keyed_products(frame, key, &taken);
         found.extend(rules);
@@ -1042,7 +1076,10 @@ pub fn check_section(
                 continue;
             }
         };
-        let across_key = matches!(kind, RuleKind::KeyedProduct { .. });
+        // A copy switched off may be one across a key (the same text as a copy of the
+        // sequence's parent): it names a column of any key's parent.
+        let across_key = matches!(kind, RuleKind::KeyedProduct { .. })
+            || (parameter == "rules.off" && matches!(kind, RuleKind::CopyParent { .. }));
         if across_key && parameter == "rules.add" {
             problems.push(problem(
                 "a product with a column of a key's row is found in the data, not declared \
@@ -1052,7 +1089,7 @@ pub fn check_section(
             continue;
         }
         let columns = kind.columns();
-        // A product across a key names a column of any key's parent, not only the sequence's.
+        // A rule across a key names a column of any key's parent, not only the sequence's.
         let missing: Vec<String> = columns
             .iter()
             .filter(|col| !(across_key && matches!(col, Col::Parent { .. })))

@@ -207,7 +207,10 @@ impl fmt::Display for RuleKind {
                 write!(f, "{to} = {from} + {} by {by}", unit.name())?;
                 write_shifts(f, shifts)
             }
-            RuleKind::CopyParent { column, parent } => write!(f, "{column} = {parent}"),
+            RuleKind::CopyParent { column, parent }
+            | RuleKind::KeyedCopy { column, parent, .. } => {
+                write!(f, "{column} = {parent}")
+            }
             RuleKind::ChildTotal { total, term } => write!(f, "{total} = {term}"),
             RuleKind::ChildValues {
                 target,
