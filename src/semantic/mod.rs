@@ -15,6 +15,7 @@ pub mod keep;
 pub mod locale;
 mod places;
 mod postcode;
+mod spanish;
 mod surnames;
 pub mod text;
 
