@@ -24,6 +24,7 @@ use crate::stats::{FastMap, FastSet};
 use super::company::CompanyModel;
 use super::county;
 use super::detect::{TableContext, detect, is_email};
+use super::follows;
 use super::locale::{Locale, country, mail_form};
 use super::places;
 use super::postcode::{self, PostcodeModel};
@@ -156,6 +157,12 @@ struct SemanticColumn {
     /// guests of every country. Since format 59.
     #[serde(default)]
     by_locale: Vec<LocaleNames>,
+    /// For a name column of a table whose rows have a country: the locales whose real rows'
+    /// names are not of their own lists ([`follows::unfollowed`]: TPC-DS names its customers
+    /// born in Mexico or France as those born in Ohio); their rows are drawn as the English
+    /// rows are. Empty (every locale follows its country) in files written before.
+    #[serde(default)]
+    unfollowed: Vec<Locale>,
 }
 
 /// The frequent names of the rows of one locale, and the share of its rows whose name was
@@ -167,14 +174,39 @@ struct LocaleNames {
     fresh_share: f64,
 }
 
+/// Each real name of `column` with the locale of its row (`countries`: each row's country).
+fn names_by_locale<'a>(
+    column: &'a Column,
+    countries: &'a [Option<String>],
+) -> impl Iterator<Item = (&'a str, Locale)> {
+    let named = column.values.iter().zip(countries);
+    named.filter_map(|(value, country)| match value {
+        Value::Label(name) => Some((&**name, row_locale(country.as_deref()))),
+        _ => None,
+    })
+}
+
+/// The locale whose names a row of `locale` takes: English where its real rows' names do not
+/// follow their country (`unfollowed`).
+fn followed(unfollowed: &[Locale], locale: Locale) -> Locale {
+    match unfollowed.contains(&locale) {
+        true => Locale::En,
+        false => locale,
+    }
+}
+
 /// The names of `column` by the locale of their rows (`countries`: each real row's country),
-/// each locale's kept as [`frequent_of`] keeps a column's; the locales in [`Locale::ALL`] order.
-fn by_locale(column: &Column, countries: &[Option<String>], min_count: usize) -> Vec<LocaleNames> {
+/// each locale's kept as [`frequent_of`] keeps a column's, the rows of an `unfollowed` locale
+/// with the English ones; the locales in [`Locale::ALL`] order.
+fn by_locale(
+    column: &Column,
+    countries: &[Option<String>],
+    unfollowed: &[Locale],
+    min_count: usize,
+) -> Vec<LocaleNames> {
     let mut groups: Vec<Vec<&str>> = vec![Vec::new(); Locale::ALL.len()];
-    for (value, country) in column.values.iter().zip(countries) {
-        if let Value::Label(name) = value {
-            groups[row_locale(country.as_deref()) as usize].push(name);
-        }
+    for (name, locale) in names_by_locale(column, countries) {
+        groups[followed(unfollowed, locale) as usize].push(name);
     }
     Locale::ALL
         .iter()
@@ -863,9 +895,14 @@ pub fn train(
             let column = &table.columns[index];
             let (frequent, fresh_share) = frequent(column, min_count);
             let has_countries = real_countries.iter().any(Option::is_some);
-            let by_locale = match generator {
-                Generator::Names if has_countries => by_locale(column, &real_countries, min_count),
-                _ => Vec::new(),
+            let (by_locale, unfollowed) = match generator {
+                Generator::Names if has_countries => {
+                    let names = names_by_locale(column, &real_countries);
+                    let unfollowed = follows::unfollowed(kind, names);
+                    let by = by_locale(column, &real_countries, &unfollowed, min_count);
+                    (by, unfollowed)
+                }
+                _ => (Vec::new(), Vec::new()),
             };
             Some(SemanticColumn {
                 index,
@@ -875,6 +912,7 @@ pub fn train(
                 ascii: column.labels().all(|v| v.is_ascii()),
                 generator,
                 by_locale,
+                unfollowed,
             })
         })
         .collect();
@@ -1899,7 +1937,7 @@ impl SemanticTable {
                 out.push(match (current, titled) {
                     (Value::Null, _) => Value::Null,
                     (_, Some((first, names))) if first == column.index => {
-                        let mut name = names.draw(locale, rng);
+                        let mut name = names.draw(followed(&column.unfollowed, locale), rng);
                         // `Lucía` is written `Lucia` in a column of ASCII names.
                         if column.ascii && !name.is_ascii() {
                             name = Arc::from(deunicode::deunicode(&name));
@@ -2131,6 +2169,7 @@ impl SemanticColumn {
         person: &mut Person,
         rng: &mut SynthRng,
     ) -> Value {
+        let locale = followed(&self.unfollowed, locale);
         let (frequent, fresh_share) = self.frequent_in(locale);
         let locale = self.written_locale(locale);
         let reuse = frequent.is_some() && rng.random::<f64>() >= fresh_share;

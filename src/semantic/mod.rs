@@ -10,6 +10,7 @@ mod counties;
 mod county;
 pub mod detect;
 pub mod fill;
+mod follows;
 mod gendered;
 pub mod keep;
 pub mod locale;

@@ -307,6 +307,55 @@ fn frequent_names_stay_with_the_locale_of_their_rows() {
     );
 }
 
+/// Rows of Brazil, France, Germany and the United States; the American rows' family names are
+/// 25 of the English list, 3 rows each. Where the other rows' names are of their country's list, they keep
+/// to those lists; named as the American rows whatever their country (as TPC-DS names its
+/// customers), every synthetic row takes an English name (from the locales' lists, most read
+/// as foreign where no real one does).
+#[test]
+fn names_follow_the_country_only_where_the_real_names_do() {
+    const FOUR: [&str; 4] = ["BRAZIL", "FRANCE", "GERMANY", "UNITED STATES"];
+    let locale = |row: usize| country(FOUR[row % 4]).map_or(Locale::En, |c| c.locale);
+    let generated = |own: bool| {
+        let mut real = people();
+        for row in 0..ROWS {
+            real.columns[0].values[row] = Value::Label(Arc::from(FOUR[row % 4]));
+            let name = match (own, locale(row)) {
+                (true, locale) if locale != Locale::En => {
+                    let list = &locale.lists().last;
+                    list[row * 7 % list.len()]
+                }
+                // Three rows of each locale a name: too few (k = 5) to be a locale's frequent name.
+                _ => Locale::En.lists().last[row / 4 % 25],
+            };
+            real.columns[2].values[row] = Value::Label(Arc::from(name));
+        }
+        filled(&real)
+    };
+    let english = |columns: &[Column]| {
+        (0..ROWS)
+            .filter(|&row| locale(row) != Locale::En)
+            .filter(|&row| {
+                Locale::En
+                    .lists()
+                    .last
+                    .contains(&text(&columns[2].values[row]))
+            })
+            .count()
+    };
+    let followed = english(&generated(true));
+    assert!(
+        followed < ROWS / 10,
+        "{followed} English names where none is"
+    );
+    let foreign = ROWS / 4 * 3;
+    assert_eq!(
+        english(&generated(false)),
+        foreign,
+        "every real name is English"
+    );
+}
+
 /// Accounts whose e-mails are `u` and six digits at one domain (an account number, no name),
 /// except every tenth, a person's name with two digits.
 fn accounts() -> Table {
