@@ -24,7 +24,7 @@ use crate::stats::{FastMap, FastSet};
 use super::company::CompanyModel;
 use super::county;
 use super::detect::{TableContext, detect, is_email};
-use super::gendered;
+use super::follows;
 use super::locale::{Locale, country, mail_form};
 use super::places;
 use super::postcode::{self, PostcodeModel};
@@ -95,15 +95,13 @@ impl TitleNames {
         })
     }
 
-    fn draw(&self, rng: &mut SynthRng) -> Arc<str> {
+    /// A name of the gender: a frequent real one, or one of the public list of the row's
+    /// `locale` ([`Locale::gendered`]: a `Sra.` of Spain is not called Jennifer).
+    fn draw(&self, locale: Locale, rng: &mut SynthRng) -> Arc<str> {
         match &self.frequent {
             Some(frequent) if rng.random::<f64>() >= self.fresh_share => frequent.draw(rng).clone(),
             _ => {
-                let list = if self.women {
-                    gendered::WOMEN
-                } else {
-                    gendered::MEN
-                };
+                let list = locale.gendered(self.women);
                 Arc::from(list[rng.random_range(0..list.len())])
             }
         }
@@ -153,6 +151,76 @@ struct SemanticColumn {
     /// are spelled in ASCII: [`SemanticColumn::ascii_name`]).
     ascii: bool,
     generator: Generator,
+    /// For a name column of a table whose rows have a country: `frequent` and `fresh_share`
+    /// of the rows of each locale, which its rows reuse in their place. Learned over the whole
+    /// column, a Spanish guest's frequent name (Martinez, 5 real rows) was written for 89
+    /// guests of every country. Since format 62.
+    #[serde(default)]
+    by_locale: Vec<LocaleNames>,
+    /// For a name column of a table whose rows have a country: the locales whose real rows'
+    /// names are not of their own lists ([`follows::unfollowed`]: TPC-DS names its customers
+    /// born in Mexico or France as those born in Ohio); their rows are drawn as the English
+    /// rows are. Empty (every locale follows its country) in files written before format 62.
+    #[serde(default)]
+    unfollowed: Vec<Locale>,
+}
+
+/// The frequent names of the rows of one locale, and the share of its rows whose name was
+/// rarer ([`SemanticColumn::by_locale`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct LocaleNames {
+    locale: Locale,
+    frequent: Option<Weighted<Arc<str>>>,
+    fresh_share: f64,
+}
+
+/// Each real name of `column` with the locale of its row (`countries`: each row's country).
+fn names_by_locale<'a>(
+    column: &'a Column,
+    countries: &'a [Option<String>],
+) -> impl Iterator<Item = (&'a str, Locale)> {
+    let named = column.values.iter().zip(countries);
+    named.filter_map(|(value, country)| match value {
+        Value::Label(name) => Some((&**name, row_locale(country.as_deref()))),
+        _ => None,
+    })
+}
+
+/// The locale whose names a row of `locale` takes: English where its real rows' names do not
+/// follow their country (`unfollowed`).
+fn followed(unfollowed: &[Locale], locale: Locale) -> Locale {
+    match unfollowed.contains(&locale) {
+        true => Locale::En,
+        false => locale,
+    }
+}
+
+/// The names of `column` by the locale of their rows (`countries`: each real row's country),
+/// each locale's kept as [`frequent_of`] keeps a column's, the rows of an `unfollowed` locale
+/// with the English ones; the locales in [`Locale::ALL`] order.
+fn by_locale(
+    column: &Column,
+    countries: &[Option<String>],
+    unfollowed: &[Locale],
+    min_count: usize,
+) -> Vec<LocaleNames> {
+    let mut groups: Vec<Vec<&str>> = vec![Vec::new(); Locale::ALL.len()];
+    for (name, locale) in names_by_locale(column, countries) {
+        groups[followed(unfollowed, locale) as usize].push(name);
+    }
+    Locale::ALL
+        .iter()
+        .zip(groups)
+        .filter(|(_, names)| !names.is_empty())
+        .map(|(&locale, names)| {
+            let (frequent, fresh_share) = frequent_of(&names, min_count);
+            LocaleNames {
+                locale,
+                frequent,
+                fresh_share,
+            }
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -550,7 +618,7 @@ struct EmailModel {
     #[serde(default)]
     unique: bool,
     /// Usernames with digits in a shape seen in at least k rows (`u######`: an account number,
-    /// not a name), and the share of addresses they make up: that share of the synthetic
+    /// not a name: [`is_account`]), and the share of addresses they make up: that share of the synthetic
     /// addresses is written in those shapes, not from a name. Since format 20.
     #[serde(default)]
     user_shapes: Option<Weighted<Arc<str>>>,
@@ -826,6 +894,16 @@ pub fn train(
                 .or_else(|| generator(table, &types, index, kind, min_count, &learned))?;
             let column = &table.columns[index];
             let (frequent, fresh_share) = frequent(column, min_count);
+            let has_countries = real_countries.iter().any(Option::is_some);
+            let (by_locale, unfollowed) = match generator {
+                Generator::Names if has_countries => {
+                    let names = names_by_locale(column, &real_countries);
+                    let unfollowed = follows::unfollowed(kind, names);
+                    let by = by_locale(column, &real_countries, &unfollowed, min_count);
+                    (by, unfollowed)
+                }
+                _ => (Vec::new(), Vec::new()),
+            };
             Some(SemanticColumn {
                 index,
                 kind,
@@ -833,6 +911,8 @@ pub fn train(
                 fresh_share,
                 ascii: column.labels().all(|v| v.is_ascii()),
                 generator,
+                by_locale,
+                unfollowed,
             })
         })
         .collect();
@@ -1040,17 +1120,22 @@ fn mean_words(column: &Column) -> f64 {
 
 /// The values seen in at least `min_count` rows, and the share of present values that are rarer.
 fn frequent(column: &Column, min_count: usize) -> (Option<Weighted<Arc<str>>>, f64) {
+    frequent_of(&column.labels().collect::<Vec<_>>(), min_count)
+}
+
+/// [`frequent`] of some values (a column's present ones, or those of some of its rows).
+fn frequent_of(values: &[&str], min_count: usize) -> (Option<Weighted<Arc<str>>>, f64) {
     let mut counts: FastMap<&str, usize> = FastMap::default();
-    for label in column.labels() {
+    for label in values {
         *counts.entry(label).or_default() += 1;
     }
     let total: usize = counts.values().sum();
     let rare: usize = counts.values().filter(|&&n| n < min_count).sum();
     let weighted = Weighted::frequent(
-        column
-            .labels()
-            .filter(|v| counts[v] >= min_count)
-            .map(Arc::from),
+        values
+            .iter()
+            .filter(|v| counts[*v] >= min_count)
+            .map(|&v| Arc::from(v)),
         min_count,
     );
     (weighted, rare as f64 / total.max(1) as f64)
@@ -1148,17 +1233,20 @@ impl EmailModel {
                 continue;
             };
             domains.push(Arc::from(domain));
-            if user.bytes().any(|b| b.is_ascii_digit()) {
-                user_shapes.push(Arc::from(shape(user)));
-            }
             let name = |values: Option<&Vec<Value>>| match values.map(|v| &v[row]) {
                 Some(Value::Label(text)) => mail_form(text),
                 _ => String::new(),
             };
-            let pattern = match first.is_some() || last.is_some() {
+            let named = first.is_some() || last.is_some();
+            let pattern = match named {
                 true => pattern_of(user, &name(first), &name(last)),
                 false => joint_of(user),
             };
+            // A username that spells its row's name is not an account number, however often
+            // its letters recur (`jwilson##`, nine real J. Wilsons).
+            if is_account(user) && !(named && pattern.is_some()) {
+                user_shapes.push(Arc::from(shape(user)));
+            }
             if let Some(pattern) = pattern {
                 patterns.push(Arc::from(pattern));
             }
@@ -1180,6 +1268,16 @@ impl EmailModel {
             domain_by: None,
         }
     }
+}
+
+/// Whether a username reads as an account number (`u004217`, `cust0042`): at least as many
+/// digits as letters. A name with digits after it (`jwilson58`) is not one: its shape keeps the
+/// letters, and replayed it gave a student called Ashley Gordon the address `mjones65@` (178 of
+/// 3,000 students' addresses named another person).
+fn is_account(user: &str) -> bool {
+    let digits = user.bytes().filter(u8::is_ascii_digit).count();
+    let letters = user.chars().filter(|c| c.is_alphabetic()).count();
+    digits > 0 && digits >= letters
 }
 
 /// The username pattern `user` follows for a person named `first last`, with its casing: upper-
@@ -1561,9 +1659,10 @@ struct Seen {
 }
 
 impl Seen {
-    /// Gives each address an earlier row already has a number after its user name
-    /// (`anna.smith2@`, then `3`, ...), the first one not yet written: two customers with one
-    /// address break a unique constraint the real table obeys.
+    /// Gives each address an earlier row already has other digits at the end of its user
+    /// name ([`other_digits`]: `cdavis73@` for `cdavis72@`) or, where it has none (or all are
+    /// taken), a number after it (`anna.smith2@`, then `3`, ...), the first one not yet
+    /// written: two customers with one address break a unique constraint the real table obeys.
     fn make_unique(&mut self, values: &mut [Value]) {
         let hasher = foldhash::fast::FixedState::with_seed(0);
         for value in values {
@@ -1573,9 +1672,15 @@ impl Seen {
             }
             let (user, domain) = text.split_once('@').unwrap_or((text, ""));
             let at = if domain.is_empty() { "" } else { "@" };
-            let fresh = (2u64..)
-                .map(|n| format!("{user}{n}{at}{domain}"))
-                .find(|candidate| self.hashes.insert(hasher.hash_one(candidate.as_str())));
+            let mut new = |candidate: &String| self.hashes.insert(hasher.hash_one(candidate));
+            let fresh = other_digits(user)
+                .map(|user| format!("{user}{at}{domain}"))
+                .find(&mut new)
+                .or_else(|| {
+                    (2u64..)
+                        .map(|n| format!("{user}{n}{at}{domain}"))
+                        .find(&mut new)
+                });
             if let Some(fresh) = fresh {
                 *value = Value::Label(Arc::from(fresh));
             }
@@ -1612,6 +1717,26 @@ impl Seen {
         }
     }
 }
+
+/// A username's other spellings with as many digits at its end (`cdavis73`, `cdavis74`, ...
+/// after `cdavis72`), for an address an earlier row holds: a number put after the digits
+/// (`cdavis722`) broke the real shape of two digits. None for a username without digits
+/// there, or with more than [`MAX_SWAPPED_DIGITS`] (too many to try).
+fn other_digits(user: &str) -> impl Iterator<Item = String> + '_ {
+    let stem = user.trim_end_matches(|c: char| c.is_ascii_digit());
+    let width = user.len() - stem.len();
+    let (count, start) = match (1..=MAX_SWAPPED_DIGITS).contains(&width) {
+        true => (
+            10u64.pow(width as u32),
+            user[stem.len()..].parse().unwrap_or(0),
+        ),
+        false => (1, 0),
+    };
+    (1..count).map(move |step| format!("{stem}{:0width$}", (start + step) % count))
+}
+
+/// The most digits at a username's end that [`other_digits`] tries every other value of.
+const MAX_SWAPPED_DIGITS: usize = 3;
 
 /// Draws of a fresh company name that an earlier row holds before a number is put after it.
 const COMPANY_REDRAWS: usize = 32;
@@ -1812,7 +1937,11 @@ impl SemanticTable {
                 out.push(match (current, titled) {
                     (Value::Null, _) => Value::Null,
                     (_, Some((first, names))) if first == column.index => {
-                        let name = names.draw(rng);
+                        let mut name = names.draw(followed(&column.unfollowed, locale), rng);
+                        // `Lucía` is written `Lucia` in a column of ASCII names.
+                        if column.ascii && !name.is_ascii() {
+                            name = Arc::from(deunicode::deunicode(&name));
+                        }
                         person.first = Some(name.to_string());
                         Value::Label(name)
                     }
@@ -2005,6 +2134,10 @@ impl SemanticColumn {
             |list: &Option<Weighted<Arc<str>>>| list.as_ref().is_none_or(Weighted::check);
         let ok = share(self.fresh_share)
             && drawable(&self.frequent)
+            && self
+                .by_locale
+                .iter()
+                .all(|names| share(names.fresh_share) && drawable(&names.frequent))
             && match &self.generator {
                 Generator::Names => true,
                 Generator::Street(shape) => shape.check(),
@@ -2036,8 +2169,10 @@ impl SemanticColumn {
         person: &mut Person,
         rng: &mut SynthRng,
     ) -> Value {
+        let locale = followed(&self.unfollowed, locale);
+        let (frequent, fresh_share) = self.frequent_in(locale);
         let locale = self.written_locale(locale);
-        let reuse = self.frequent.is_some() && rng.random::<f64>() >= self.fresh_share;
+        let reuse = frequent.is_some() && rng.random::<f64>() >= fresh_share;
         let text = match &self.generator {
             Generator::Names
             | Generator::Street(_)
@@ -2045,7 +2180,7 @@ impl SemanticColumn {
             | Generator::Company(_)
                 if reuse =>
             {
-                match (current, &self.frequent) {
+                match (current, frequent) {
                     (Value::Label(label), Some(f)) if f.contains(label) => label.to_string(),
                     (_, Some(f)) => f.draw(rng).to_string(),
                     _ => String::new(),
@@ -2094,6 +2229,18 @@ impl SemanticColumn {
 }
 
 impl SemanticColumn {
+    /// The frequent values a row of `locale` reuses, and the share of rows that take a fresh
+    /// one: those of the locale's real rows where the column has them by locale, else the
+    /// whole column's.
+    fn frequent_in(&self, locale: Locale) -> (Option<&Weighted<Arc<str>>>, f64) {
+        match self.by_locale.iter().find(|names| names.locale == locale) {
+            Some(names) => (names.frequent.as_ref(), names.fresh_share),
+            // A locale none of the real rows had: fresh names of its own lists.
+            None if !self.by_locale.is_empty() => (None, 1.0),
+            None => (self.frequent.as_ref(), self.fresh_share),
+        }
+    }
+
     /// The locale the column's values of a row of `locale` are drawn from: English for a
     /// column spelled in ASCII where the locale is not written in Latin script.
     fn written_locale(&self, locale: Locale) -> Locale {
@@ -2374,6 +2521,48 @@ mod tests {
             digits.len() == 3 && digits.bytes().all(|b| b.is_ascii_digit()),
             "{user}"
         );
+    }
+
+    /// An address an earlier row holds takes other digits of as many (`cdavis73` after
+    /// `cdavis72`, `99` wrapping to `00`), and only an address without digits at its end (or
+    /// with too many) a number after it; a name with digits is no account number.
+    #[test]
+    fn taken_usernames_keep_their_digits_shape() {
+        let next = |user: &str| other_digits(user).next();
+        assert_eq!(next("cdavis72").as_deref(), Some("cdavis73"));
+        assert_eq!(next("cdavis99").as_deref(), Some("cdavis00"));
+        assert_eq!(other_digits("cdavis72").count(), 99);
+        assert_eq!(next("anna.smith"), None);
+        assert_eq!(next("u0042171"), None, "more digits than are tried");
+        let mut seen = Seen::default();
+        let mut values: Vec<Value> = [
+            "cdavis72@x.edu",
+            "cdavis72@x.edu",
+            "anna@x.edu",
+            "anna@x.edu",
+        ]
+        .iter()
+        .map(|v| Value::Label(Arc::from(*v)))
+        .collect();
+        seen.make_unique(&mut values);
+        let written: Vec<&str> = values
+            .iter()
+            .map(|v| match v {
+                Value::Label(text) => &**text,
+                _ => "",
+            })
+            .collect();
+        assert_eq!(
+            written,
+            [
+                "cdavis72@x.edu",
+                "cdavis73@x.edu",
+                "anna@x.edu",
+                "anna2@x.edu"
+            ]
+        );
+        assert!(is_account("u004217") && is_account("cust0042"));
+        assert!(!is_account("jwilson58") && !is_account("kenneth.davis760"));
     }
 
     /// Streets of four- and five-digit houses, names ending in words of their own (`Shoals`,

@@ -1,13 +1,16 @@
 //! Countries and the locales that go with them: name lists (the `fake` crate's public lists;
-//! English names from [`super::gendered`] and [`super::surnames`]), calling codes and mail providers, so a
-//! Brazilian customer gets a Brazilian name and a French phone number starts with +33.
+//! English names from [`super::gendered`] and [`super::surnames`], Spanish ones from
+//! [`super::spanish`], as `fake` has none), calling codes and mail providers, so a Brazilian
+//! customer gets a Brazilian name, a Mexican one a Spanish name, and a French phone number
+//! starts with +33.
 
 use std::sync::LazyLock;
 
 use fake::locales::{CY_GB, DE_DE, Data, EN, FR_FR, IT_IT, JA_JP, NL_NL, PT_BR, PT_PT, ZH_CN};
 
-/// A locale whose name lists the generators draw from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A locale whose name lists the generators draw from (in a model file: the frequent names of
+/// each locale's rows, since format 62).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Locale {
     /// English (the default).
     En,
@@ -29,6 +32,8 @@ pub enum Locale {
     Ja,
     /// Chinese (not Latin script).
     Zh,
+    /// Spanish (lists of [`super::spanish`]; the rest English).
+    Es,
 }
 
 /// The public lists of a locale, every value trimmed ([`Locale::lists`]).
@@ -81,7 +86,7 @@ static LISTS: LazyLock<Vec<Lists>> = LazyLock::new(|| {
 impl Locale {
     /// Every locale, for what is learned across all of them (the street suffixes of every
     /// language); `every_locale_is_listed` keeps it in step with the enum.
-    pub const ALL: [Locale; 10] = [
+    pub const ALL: [Locale; 11] = [
         Locale::En,
         Locale::Fr,
         Locale::De,
@@ -92,6 +97,7 @@ impl Locale {
         Locale::CyGb,
         Locale::Ja,
         Locale::Zh,
+        Locale::Es,
     ];
 
     /// The locale's lists, every value trimmed.
@@ -118,6 +124,13 @@ impl Locale {
             Locale::CyGb => lists!(CY_GB),
             Locale::Ja => lists!(JA_JP),
             Locale::Zh => lists!(ZH_CN),
+            // Names only: streets, companies and mail providers stay English, as they were
+            // for these rows before Spanish names were listed.
+            Locale::Es => Lists {
+                first: super::spanish::NAMES.either.clone(),
+                last: super::spanish::NAMES.surnames.clone(),
+                ..lists!(EN)
+            },
         }
     }
 
@@ -126,6 +139,17 @@ impl Locale {
         match self {
             Locale::Fr | Locale::De | Locale::PtBr | Locale::It | Locale::Nl => &self.lists().mail,
             _ => &Locale::En.lists().mail,
+        }
+    }
+
+    /// The given names of the locale's women (or men), for a row whose title says its gender:
+    /// the Spanish lists, else the English ones (`fake`'s lists do not say a name's gender).
+    pub fn gendered(self, women: bool) -> &'static [&'static str] {
+        match (self, women) {
+            (Locale::Es, true) => &super::spanish::NAMES.women,
+            (Locale::Es, false) => &super::spanish::NAMES.men,
+            (_, true) => super::gendered::WOMEN,
+            (_, false) => super::gendered::MEN,
         }
     }
 
@@ -257,29 +281,99 @@ pub const COUNTRIES: &[Country] = &[
         locale: Locale::Zh,
     },
     Country {
-        names: &["SPAIN", "ES"],
+        names: &["SPAIN", "ES", "ESPAÑA", "ESPANA"],
         calling_code: "34",
-        locale: Locale::En,
+        locale: Locale::Es,
     },
     Country {
-        names: &["MEXICO", "MX"],
+        names: &["MEXICO", "MX", "MÉXICO"],
         calling_code: "52",
-        locale: Locale::En,
+        locale: Locale::Es,
     },
     Country {
         names: &["ARGENTINA", "AR"],
         calling_code: "54",
-        locale: Locale::En,
+        locale: Locale::Es,
     },
     Country {
-        names: &["PERU", "PE"],
+        names: &["PERU", "PE", "PERÚ"],
         calling_code: "51",
-        locale: Locale::En,
+        locale: Locale::Es,
     },
     Country {
         names: &["CHILE", "CL"],
         calling_code: "56",
-        locale: Locale::En,
+        locale: Locale::Es,
+    },
+    Country {
+        names: &["COLOMBIA", "CO"],
+        calling_code: "57",
+        locale: Locale::Es,
+    },
+    Country {
+        names: &["VENEZUELA", "VE"],
+        calling_code: "58",
+        locale: Locale::Es,
+    },
+    Country {
+        names: &["ECUADOR", "EC"],
+        calling_code: "593",
+        locale: Locale::Es,
+    },
+    Country {
+        names: &["GUATEMALA", "GT"],
+        calling_code: "502",
+        locale: Locale::Es,
+    },
+    Country {
+        names: &["CUBA", "CU"],
+        calling_code: "53",
+        locale: Locale::Es,
+    },
+    Country {
+        names: &["BOLIVIA", "BO"],
+        calling_code: "591",
+        locale: Locale::Es,
+    },
+    Country {
+        names: &["DOMINICAN REPUBLIC", "DO"],
+        calling_code: "1",
+        locale: Locale::Es,
+    },
+    Country {
+        names: &["HONDURAS", "HN"],
+        calling_code: "504",
+        locale: Locale::Es,
+    },
+    Country {
+        names: &["PARAGUAY", "PY"],
+        calling_code: "595",
+        locale: Locale::Es,
+    },
+    Country {
+        names: &["EL SALVADOR", "SV"],
+        calling_code: "503",
+        locale: Locale::Es,
+    },
+    Country {
+        names: &["NICARAGUA", "NI"],
+        calling_code: "505",
+        locale: Locale::Es,
+    },
+    Country {
+        names: &["COSTA RICA", "CR"],
+        calling_code: "506",
+        locale: Locale::Es,
+    },
+    Country {
+        names: &["PANAMA", "PA", "PANAMÁ"],
+        calling_code: "507",
+        locale: Locale::Es,
+    },
+    Country {
+        names: &["URUGUAY", "UY"],
+        calling_code: "598",
+        locale: Locale::Es,
     },
     Country {
         names: &["INDIA", "IN"],
@@ -387,6 +481,7 @@ mod tests {
             Locale::CyGb => 7,
             Locale::Ja => 8,
             Locale::Zh => 9,
+            Locale::Es => 10,
         };
         for (index, &locale) in Locale::ALL.iter().enumerate() {
             assert_eq!(place(locale), index, "{locale:?}");

@@ -10,11 +10,13 @@ mod counties;
 mod county;
 pub mod detect;
 pub mod fill;
+mod follows;
 mod gendered;
 pub mod keep;
 pub mod locale;
 mod places;
 mod postcode;
+mod spanish;
 mod surnames;
 pub mod text;
 

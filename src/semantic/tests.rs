@@ -208,6 +208,154 @@ fn emails_never_spell_a_name_the_row_does_not_show() {
     assert!(checked >= ROWS / 5, "{checked} rows without a last name");
 }
 
+/// Students' addresses are their initial, last name and two digits; a tenth of them are J.
+/// Wilsons of several first names, so `jwilson##` is a frequent shape. It names people, not
+/// accounts: every address is built from its own row's synthetic names (replayed as a shape,
+/// 178 of 3,000 students had another person's address, Ashley Gordon's `mjones65@`).
+#[test]
+fn emails_of_frequent_names_are_not_replayed_as_account_shapes() {
+    let first: Vec<String> = (0..ROWS).map(|i| format!("Jzed{}", letters(i))).collect();
+    let last: Vec<String> = (0..ROWS)
+        .map(|i| match i % 10 {
+            0 => "Wilson".to_string(),
+            _ => format!("Qua{}", letters(i * 7 + 3)),
+        })
+        .collect();
+    let email = (0..ROWS)
+        .map(|i| format!("j{}{:02}@student.univ.edu", last[i].to_lowercase(), i % 100))
+        .collect();
+    let columns = vec![
+        column("first_name", ColumnKind::Id, first),
+        column("last_name", ColumnKind::Id, last),
+        column("email", ColumnKind::Id, email),
+    ];
+    let columns = filled(&table("customers", columns));
+    for row in 0..ROWS {
+        let (first, last) = (text(&columns[0].values[row]), text(&columns[1].values[row]));
+        let email = text(&columns[2].values[row]);
+        let user = email.split('@').next().unwrap_or_default();
+        let stem = format!(
+            "{}{}",
+            first.chars().next().unwrap_or('?').to_lowercase(),
+            super::locale::mail_form(last).to_lowercase()
+        );
+        let digits = user.strip_prefix(stem.as_str()).unwrap_or_default();
+        assert!(
+            digits.len() == 2 && digits.bytes().all(|b| b.is_ascii_digit()),
+            "{email} for {first} {last}"
+        );
+    }
+}
+
+/// Rows of Spain and Mexico take Spanish names (`fake` has no Spanish lists: they were
+/// English), and a `Sra.` of Spain a Spanish woman's name.
+#[test]
+fn spanish_speaking_rows_take_spanish_names() {
+    let mut real = people();
+    let spanish = ["SPAIN", "México", "ARGENTINA"];
+    real.columns[0] = column(
+        "country",
+        ColumnKind::Categorical,
+        (0..ROWS).map(|i| spanish[i % 3].to_string()).collect(),
+    );
+    // Accented real names: the columns are not of ASCII names.
+    for (at, name) in [(1, "first_name"), (2, "last_name")] {
+        let names = (0..ROWS)
+            .map(|i| format!("Ñú{}", letters(i * at)))
+            .collect();
+        real.columns[at] = column(name, ColumnKind::Id, names);
+    }
+    let columns = filled(&real);
+    let names = super::spanish::NAMES.either.clone();
+    for row in 0..ROWS {
+        let (first, last) = (text(&columns[1].values[row]), text(&columns[2].values[row]));
+        assert!(
+            names.contains(&first),
+            "{first} in {}",
+            text(&columns[0].values[row])
+        );
+        assert!(super::spanish::NAMES.surnames.contains(&last), "{last}");
+    }
+    assert_eq!(country("españa").map(|c| c.locale), Some(Locale::Es));
+    assert!(Locale::Es.gendered(true).contains(&"Lucía"));
+    assert!(!Locale::Es.gendered(false).contains(&"Lucía"));
+}
+
+/// French rows share four frequent first names (a sixth of the rows each); every other row's
+/// name is unique. A German row never takes a French row's frequent name (over the whole
+/// column, a Spanish guest's frequent Martinez went to 89 guests of every country), and the
+/// French rows keep theirs about as often as the real ones had them.
+#[test]
+fn frequent_names_stay_with_the_locale_of_their_rows() {
+    let mut real = people();
+    let french = ["Anaïs", "Benoît", "Céline", "Gaël"];
+    for row in (0..ROWS).filter(|row| COUNTRIES[row % 3] == "FRANCE") {
+        real.columns[1].values[row] = Value::Label(Arc::from(french[row / 3 % 4]));
+    }
+    let columns = filled(&real);
+    let mut kept = 0;
+    for row in 0..ROWS {
+        let name = text(&columns[1].values[row]);
+        match text(&columns[0].values[row]) {
+            "FRANCE" => kept += usize::from(french.contains(&name)),
+            country => assert!(!french.contains(&name), "{name} in {country}"),
+        }
+    }
+    assert!(
+        kept >= ROWS / 3 * 9 / 10,
+        "{kept} French rows kept a frequent name"
+    );
+}
+
+/// Rows of Brazil, France, Germany and the United States; the American rows' family names are
+/// 25 of the English list, 3 rows each. Where the other rows' names are of their country's list, they keep
+/// to those lists; named as the American rows whatever their country (as TPC-DS names its
+/// customers), every synthetic row takes an English name (from the locales' lists, most read
+/// as foreign where no real one does).
+#[test]
+fn names_follow_the_country_only_where_the_real_names_do() {
+    const FOUR: [&str; 4] = ["BRAZIL", "FRANCE", "GERMANY", "UNITED STATES"];
+    let locale = |row: usize| country(FOUR[row % 4]).map_or(Locale::En, |c| c.locale);
+    let generated = |own: bool| {
+        let mut real = people();
+        for row in 0..ROWS {
+            real.columns[0].values[row] = Value::Label(Arc::from(FOUR[row % 4]));
+            let name = match (own, locale(row)) {
+                (true, locale) if locale != Locale::En => {
+                    let list = &locale.lists().last;
+                    list[row * 7 % list.len()]
+                }
+                // Three rows of each locale a name: too few (k = 5) to be a locale's frequent name.
+                _ => Locale::En.lists().last[row / 4 % 25],
+            };
+            real.columns[2].values[row] = Value::Label(Arc::from(name));
+        }
+        filled(&real)
+    };
+    let english = |columns: &[Column]| {
+        (0..ROWS)
+            .filter(|&row| locale(row) != Locale::En)
+            .filter(|&row| {
+                Locale::En
+                    .lists()
+                    .last
+                    .contains(&text(&columns[2].values[row]))
+            })
+            .count()
+    };
+    let followed = english(&generated(true));
+    assert!(
+        followed < ROWS / 10,
+        "{followed} English names where none is"
+    );
+    let foreign = ROWS / 4 * 3;
+    assert_eq!(
+        english(&generated(false)),
+        foreign,
+        "every real name is English"
+    );
+}
+
 /// Accounts whose e-mails are `u` and six digits at one domain (an account number, no name),
 /// except every tenth, a person's name with two digits.
 fn accounts() -> Table {
