@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 use rand::RngExt;
 
 use super::detect::is_email;
-use super::fill::{ParentColumns, SemanticTable, train};
+use super::fill::{ParentColumns, SemanticTable, company_stem, train};
 use super::locale::{Locale, country};
 use super::{gendered, surnames};
 use crate::data::{Column, Table, Value, ValueFormat};
@@ -1530,4 +1530,61 @@ fn names_drawn_from_the_lists_are_trimmed() {
     }
     let ricci = names.iter().filter(|name| name.ends_with(" Ricci")).count();
     assert!(ricci > 0, "Ricci, once `Ricci\\t`, is drawn");
+}
+
+/// Contacts of companies, each at their company's domain (its first word and a few endings):
+/// the synthetic addresses are at their row's synthetic company, where each company's few real
+/// addresses are below the threshold. With addresses at big providers, none is.
+#[test]
+fn e_mails_at_the_company_domain_follow_the_row_company() {
+    let contacts = |at_company: bool| {
+        let (mut companies, mut firsts, mut lasts, mut emails) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for row in 0..400 {
+            let (first, last) = (
+                format!("Zed{}", letters(row)),
+                format!("Qua{}", letters(row * 7)),
+            );
+            let company = format!(
+                "{} {}",
+                ["Barnes", "Munoz-Roman", "Santiago"][row % 3],
+                letters(row / 3)
+            );
+            let stem = company_stem(&company);
+            let domain = match at_company {
+                true => format!("{stem}.{}", ["net", "biz", "com"][row % 3]),
+                false => ["gmail.com", "yahoo.com"][row % 2].to_string(),
+            };
+            emails.push(format!(
+                "{}.{}@{domain}",
+                first.to_lowercase(),
+                last.to_lowercase()
+            ));
+            companies.push(company);
+            firsts.push(first);
+            lasts.push(last);
+        }
+        table(
+            "customers",
+            vec![
+                column("company_name", ColumnKind::Text, companies),
+                column("first_name", ColumnKind::Id, firsts),
+                column("last_name", ColumnKind::Id, lasts),
+                column("email", ColumnKind::Id, emails),
+            ],
+        )
+    };
+    let at_company = |real: &Table| {
+        let columns = filled(real);
+        let at = (0..real.rows())
+            .filter(|&row| {
+                let stem = company_stem(text(&columns[0].values[row]));
+                let email = text(&columns[3].values[row]);
+                !stem.is_empty() && email.contains(&format!("@{stem}."))
+            })
+            .count();
+        at as f64 / real.rows() as f64
+    };
+    assert_eq!(at_company(&contacts(true)), 1.0);
+    assert_eq!(at_company(&contacts(false)), 0.0);
 }
