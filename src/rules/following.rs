@@ -581,17 +581,10 @@ mod tests {
 
     use super::*;
     use crate::data::ValueFormat;
-    use crate::rules::Origin;
     use crate::schema::ColumnKind;
 
     fn rule(kind: RuleKind) -> Rule {
-        Rule {
-            kind,
-            support: 100,
-            holding: 100,
-            origin: Origin::Found,
-            gaps: Vec::new(),
-        }
+        Rule::planted(kind)
     }
 
     fn cents(name: &str, values: &[f64]) -> Column {

@@ -719,6 +719,18 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// A rule found holding in all of 100 real rows, without gaps: how unit tests plant one.
+    #[cfg(test)]
+    pub(crate) fn planted(kind: RuleKind) -> Rule {
+        Rule {
+            kind,
+            support: 100,
+            holding: 100,
+            origin: Origin::Found,
+            gaps: Vec::new(),
+        }
+    }
+
     /// The share of real rows obeying the rule.
     pub fn real_share(&self) -> Option<f64> {
         (self.support > 0).then(|| self.holding as f64 / self.support as f64)

@@ -217,8 +217,8 @@ fn distinct_on(column: Resolved<'_>, sample: &[usize]) -> usize {
 mod tests {
     use super::*;
     use crate::data::{Column, ValueFormat};
+    use crate::rules::Rule;
     use crate::rules::enforce::Enforcer;
-    use crate::rules::{Origin, Rule};
 
     fn datetimes(name: &str, date_only: bool, values: Vec<f64>) -> Column {
         let pattern = if date_only {
@@ -349,13 +349,7 @@ mod tests {
     }
 
     fn rule(kind: RuleKind) -> Rule {
-        Rule {
-            kind,
-            support: 100,
-            holding: 100,
-            origin: Origin::Found,
-            gaps: Vec::new(),
-        }
+        Rule::planted(kind)
     }
 
     /// Generation puts the promised day where the service says whatever day was drawn, after
