@@ -135,14 +135,9 @@ fn screened(
 ) -> Option<usize> {
     let mut seen: HashMap<ValueKey<'_>, HashSet<i64>> = HashMap::new();
     for &row in sample {
-        let (Some(start), Some(end)) = (from.value(row).as_number(), to.value(row).as_number())
-        else {
+        let Some((label, start, end)) = dated_label(row, (to, from, by)) else {
             continue;
         };
-        let label = by.value(row);
-        if label.is_null() {
-            continue;
-        }
         let units = unit.between(start, end)?;
         let shifts = seen.entry(ValueKey::of(label)).or_default();
         shifts.insert(units);
@@ -156,6 +151,17 @@ fn screened(
     (seen.len() >= 2 && all.len() > widest).then_some(pairs)
 }
 
+/// A row's label and its two datetimes (`from`, then `to`), when it has all three.
+fn dated_label<'a>(
+    row: usize,
+    (to, from, by): (Resolved<'a>, Resolved<'a>, Resolved<'a>),
+) -> Option<(&'a Value, f64, f64)> {
+    let label = by.value(row);
+    let start = from.value(row).as_number()?;
+    let end = to.value(row).as_number()?;
+    (!label.is_null()).then_some((label, start, end))
+}
+
 /// The (label, units, rows) of the rows where `to`, `from` and `by` have values and `to` lies
 /// whole `unit`s after `from`, each seen in at least `min_count` rows; sorted by label, then
 /// units.
@@ -167,14 +173,9 @@ pub fn fit(
 ) -> Vec<Shift> {
     let mut counts: HashMap<(ValueKey<'_>, i64), Shift> = HashMap::new();
     for row in 0..rows {
-        let (Some(start), Some(end)) = (from.value(row).as_number(), to.value(row).as_number())
-        else {
+        let Some((label, start, end)) = dated_label(row, (to, from, by)) else {
             continue;
         };
-        let label = by.value(row);
-        if label.is_null() {
-            continue;
-        }
         if let Some(units) = unit.between(start, end) {
             let entry = counts.entry((ValueKey::of(label), units));
             entry.or_insert_with(|| (label.clone(), units, 0)).2 += 1;
