@@ -38,6 +38,16 @@ pub enum SortKey {
     Column(String),
     /// A foreign key: the parent row each row points at (empty keys last).
     Key(String),
+    /// A categorical column, by its labels in the order the real rows first show them: a log
+    /// whose dates are text (`term_start` declared categorical), terms in their real order.
+    /// Labels rarer than the privacy threshold are not held; they and fresh labels sort last.
+    /// Since format 64.
+    Labels {
+        /// The column.
+        column: String,
+        /// Its frequent labels, in the real rows' order.
+        labels: Vec<String>,
+    },
 }
 
 impl std::fmt::Display for RowOrder {
@@ -50,6 +60,7 @@ impl std::fmt::Display for RowOrder {
                     .map(|key| match key {
                         SortKey::Column(name) => name.clone(),
                         SortKey::Key(name) => format!("{name} (its parent row)"),
+                        SortKey::Labels { column, .. } => format!("{column} (its labels' order)"),
                     })
                     .collect();
                 write!(f, "sorted by {}", names.join(", "))
@@ -82,6 +93,8 @@ pub struct Rows<'a> {
     pub keys: Vec<(&'a str, &'a [Option<usize>])>,
     /// Which of `keys` drives the table's sequences.
     pub sequence: Option<usize>,
+    /// The privacy threshold: a label seen fewer times is not kept to sort by.
+    pub min_count: usize,
 }
 
 impl Rows<'_> {
@@ -199,8 +212,11 @@ const MIN_PRESENT: f64 = 0.9;
 /// held as numbers while the keys are chosen, and a table may have thousands.
 const MAX_CANDIDATE_COLUMNS: usize = 32;
 
-/// The first numeric and datetime columns, then the keys, with a value in most rows and two
-/// values at least.
+/// The most labels a categorical column may have to sort by (each is held in the model).
+pub const MAX_SORT_LABELS: usize = 1_000;
+
+/// The first numeric, datetime and categorical columns, then the keys, with a value in most
+/// rows and two values at least.
 fn candidates(rows: &Rows<'_>) -> Vec<Candidate> {
     let count = rows.count();
     let usable = |values: Vec<Option<f64>>| {
@@ -214,11 +230,20 @@ fn candidates(rows: &Rows<'_>) -> Vec<Candidate> {
     let columns = rows
         .columns
         .iter()
-        .filter(|c| matches!(c.kind, ColumnKind::Numerical | ColumnKind::Datetime))
-        .filter_map(|c| {
-            let values = usable(c.values.iter().map(Value::as_number).collect())?;
-            let key = SortKey::Column(c.name.clone());
-            Some(Candidate { key, values })
+        .filter_map(|c| match c.kind {
+            ColumnKind::Numerical | ColumnKind::Datetime => {
+                let values = usable(c.values.iter().map(Value::as_number).collect())?;
+                let key = SortKey::Column(c.name.clone());
+                Some(Candidate { key, values })
+            }
+            ColumnKind::Categorical => {
+                let labels = labels_in_order(&c.values, rows.min_count)?;
+                let values = usable(label_ranks(&labels, &c.values))?;
+                let column = c.name.clone();
+                let key = SortKey::Labels { column, labels };
+                Some(Candidate { key, values })
+            }
+            _ => None,
         })
         .take(MAX_CANDIDATE_COLUMNS);
     let keys = rows.keys.iter().filter_map(|(name, parents)| {
@@ -227,6 +252,39 @@ fn candidates(rows: &Rows<'_>) -> Vec<Candidate> {
         Some(Candidate { key, values })
     });
     columns.chain(keys).collect()
+}
+
+/// A categorical column's labels seen at least `min_count` times, in the order the rows first
+/// show them; `None` past [`MAX_SORT_LABELS`] of them.
+fn labels_in_order(values: &[Value], min_count: usize) -> Option<Vec<String>> {
+    let mut counts: IndexMap<&str, usize> = IndexMap::new();
+    for value in values {
+        if let Value::Label(label) = value {
+            *counts.entry(&**label).or_default() += 1;
+        }
+    }
+    let labels: Vec<String> = counts
+        .into_iter()
+        .filter(|&(_, count)| count >= min_count)
+        .map(|(label, _)| label.to_string())
+        .collect();
+    (labels.len() <= MAX_SORT_LABELS).then_some(labels)
+}
+
+/// Each value's place among `labels` (empty, rare and fresh labels: `None`, last).
+fn label_ranks(labels: &[String], values: &[Value]) -> Vec<Option<f64>> {
+    let rank: std::collections::HashMap<&str, f64> = labels
+        .iter()
+        .enumerate()
+        .map(|(index, label)| (label.as_str(), index as f64))
+        .collect();
+    values
+        .iter()
+        .map(|value| match value {
+            Value::Label(label) => rank.get(&**label).copied(),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Numbers in order, empty last.
@@ -271,6 +329,10 @@ fn sorted(
             SortKey::Key(name) => keys
                 .get(name)
                 .map(|rows| rows.iter().map(|p| p.map(|p| p as f64)).collect()),
+            SortKey::Labels { column, labels } => columns
+                .iter()
+                .find(|c| &c.name == column)
+                .map(|c| label_ranks(labels, &c.values)),
         })
         .collect();
     let rows = values.first()?.len();
@@ -376,6 +438,7 @@ mod tests {
             columns: &columns,
             keys: vec![("origin", &origins)],
             sequence: Some(0),
+            min_count: 5,
         };
         let day = SortKey::Column("day".into());
         let time = SortKey::Column("dep_time".into());
@@ -396,6 +459,7 @@ mod tests {
             columns: &columns,
             keys: vec![("origin", &origins)],
             sequence: Some(0),
+            min_count: 5,
         };
         assert_eq!(learn(&grouped), None);
         // Mixed and unsorted: a sequential table's rows interleaved, another's as they come.
@@ -410,6 +474,7 @@ mod tests {
             columns: &columns,
             keys: vec![("origin", &origins)],
             sequence: Some(0),
+            min_count: 5,
         };
         assert_eq!(learn(&mixed), Some(RowOrder::Interleaved));
         let independent = Rows {
@@ -436,12 +501,69 @@ mod tests {
                 columns,
                 keys: Vec::new(),
                 sequence: None,
+                min_count: 5,
             })
         };
         assert_eq!(learned(&columns), None);
         columns.rotate_right(1);
         let day = RowOrder::Sorted(vec![SortKey::Column("day".into())]);
         assert_eq!(learned(&columns), Some(day));
+    }
+
+    /// 400 enrollments listed term by term (terms written as text, a categorical column),
+    /// each term's students in order: sorted by the terms' labels in the real order, then by
+    /// student; a term seen fewer times than the threshold is not held and sorts last.
+    #[test]
+    fn rows_sorted_by_a_categorical_column_keep_its_labels_order() {
+        let terms = ["Fall 2018", "Spring 2019", "Summer 2019", "Fall 2019"];
+        let mut rng = rng_for(5, "terms");
+        let mut rows: Vec<(usize, usize)> = (0..400)
+            .map(|_| (rng.random_range(0..4), rng.random_range(0..50)))
+            .collect();
+        rows.push((4, 7));
+        rows.sort();
+        let label =
+            |term: usize| Value::Label(terms.get(term).unwrap_or(&"Rare 2020").to_string().into());
+        let columns = vec![Column {
+            name: "term".into(),
+            kind: ColumnKind::Categorical,
+            format: ValueFormat::Integer,
+            values: rows.iter().map(|&(term, _)| label(term)).collect(),
+        }];
+        let students: Vec<Option<usize>> = rows.iter().map(|&(_, s)| Some(s)).collect();
+        let learned = learn(&Rows {
+            columns: &columns,
+            keys: vec![("student_id", &students)],
+            sequence: None,
+            min_count: 5,
+        });
+        let by_term = SortKey::Labels {
+            column: "term".into(),
+            labels: terms.iter().map(|t| t.to_string()).collect(),
+        };
+        let by_student = SortKey::Key("student_id".into());
+        let order = RowOrder::Sorted(vec![by_term, by_student]);
+        assert_eq!(learned, Some(order.clone()));
+        // Synthetic rows of a student at a time, the rare term first: put back term by term.
+        let mut shuffled: Vec<usize> = (0..rows.len()).collect();
+        shuffled.sort_by_key(|&row| (rows[row].1, std::cmp::Reverse(rows[row].0)));
+        let columns = vec![Column {
+            values: shuffled.iter().map(|&row| label(rows[row].0)).collect(),
+            ..columns[0].clone()
+        }];
+        let keys: IndexMap<String, Vec<Option<usize>>> = [(
+            "student_id".to_string(),
+            shuffled.iter().map(|&row| Some(rows[row].1)).collect(),
+        )]
+        .into_iter()
+        .collect();
+        let placed = permutation(&order, &columns, &keys, None, &mut rng).unwrap_or_default();
+        let terms_placed: Vec<usize> = placed.iter().map(|&p| rows[shuffled[p]].0).collect();
+        assert!(
+            terms_placed.windows(2).all(|w| w[0] <= w[1]),
+            "{terms_placed:?}"
+        );
+        assert_eq!(terms_placed.last(), Some(&4));
     }
 
     #[test]

@@ -520,6 +520,7 @@ fn train_table(
                     columns: &training.columns,
                     keys: key_rows.iter().map(|&(key, _, rows)| (key, rows)).collect(),
                     sequence: sequence_column.map(|_| 0),
+                    min_count: privacy.threshold(training.rows()),
                 })
             });
             (keyed, row_order.flatten())

@@ -376,6 +376,10 @@ fn row_order(trained: &TrainedTable, keys: &[&ForeignKey]) -> Result<(), String>
     let known = sort_keys.iter().all(|key| match key {
         SortKey::Column(name) => trained.columns.iter().any(|c| &c.name == name),
         SortKey::Key(name) => keys.iter().any(|fk| &fk.column == name),
+        SortKey::Labels { column, labels } => {
+            labels.len() <= crate::row_order::MAX_SORT_LABELS
+                && trained.columns.iter().any(|c| &c.name == column)
+        }
     });
     if known {
         Ok(())
