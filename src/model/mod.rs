@@ -12,6 +12,7 @@ mod clock;
 mod drawable;
 pub(crate) mod encode;
 pub mod ipv4;
+pub mod joined;
 pub mod learned;
 pub mod marginal;
 pub mod parent_preference;
