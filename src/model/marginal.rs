@@ -437,7 +437,7 @@ pub struct IdShape {
     ipv4: Option<Box<Ipv4>>,
     /// How to draw the ids when every real one is a few numbers joined by one separator
     /// ([`Joined`]): drawn place by place, 6,111 of 8,000 parcels' `LxWxH` had a leading zero,
-    /// a part out of its range or out of the order every real one keeps. Since format 64.
+    /// a part out of its range or out of the order every real one keeps. Since format 65.
     #[serde(default)]
     joined: Option<Box<Joined>>,
     /// For each code of the templates' first code runs, the indices of the templates
