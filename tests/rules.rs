@@ -1669,3 +1669,66 @@ fn a_duration_in_minutes_matches_the_times_it_lies_between() {
         "{others} durations of no real value"
     );
 }
+
+/// The price table of the planted parcels: (service, base, rate per kilo, share of parcels).
+const PRICES: [(&str, f64, f64, f64); 3] = [
+    ("Ground", 5.99, 0.85, 0.7),
+    ("Express", 12.99, 1.75, 0.22),
+    ("Overnight", 24.99, 3.1, 0.08),
+];
+
+/// Planted: parcels whose cost is their service's base plus its rate times their weight (in
+/// tenths of a kilo), rounded to cents as Python's `round` does (8.965, held as 8.96499…, is
+/// 8.96), beside a declared value that follows nothing. The line by the service is found one
+/// way only (the cost from the weight), kept in every synthetic row to the cent as the real
+/// rows round it, and the reference model breaks it.
+#[test]
+fn a_cost_from_a_weight_by_the_service_s_price_table_is_found_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = dxsynth::sampling::rng_for(SEED, "planted parcels");
+    let mut csv = String::from("parcel_id,service,weight_kg,cost_usd,declared_usd\n");
+    for id in 1..=1500 {
+        let pick: f64 = rng.random_range(0.0..1.0);
+        let mut at = 0;
+        let mut sum = PRICES[0].3;
+        while pick >= sum && at + 1 < PRICES.len() {
+            at += 1;
+            sum += PRICES[at].3;
+        }
+        let (service, base, rate, _) = PRICES[at];
+        let weight = f64::from(rng.random_range(1..=400)) / 10.0;
+        let declared = f64::from(rng.random_range(500..50_000)) / 100.0;
+        let _ = writeln!(
+            csv,
+            "{id},{service},{weight:.1},{:.2},{declared:.2}",
+            base + rate * weight
+        );
+    }
+    std::fs::write(dir.path().join("parcels.csv"), csv).unwrap();
+    let schema = dir.path().join("schema.yaml");
+    let yaml = "tables:\n  parcels:\n    path: parcels.csv\n    primary_key: parcel_id\n";
+    std::fs::write(&schema, yaml).unwrap();
+    let (learned, reference) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    run_model(&schema, learned.path(), SEED, ModelKind::Learned);
+    run_model(&schema, reference.path(), SEED, ModelKind::Reference);
+    let rule = "parcels: cost_usd = base + rate * weight_kg by service \
+                (Express 12.99 + 1.75, Ground 5.99 + 0.85, Overnight 24.99 + 3.1)";
+    let kept = adherence(&schema, learned.path());
+    let lines: Vec<&String> = kept.keys().filter(|k| k.contains("base + rate")).collect();
+    assert_eq!(lines, [rule], "found: {:?}", kept.keys());
+    assert_eq!(kept[rule], (1.0, 1.0));
+    let (_, baseline) = adherence(&schema, reference.path())[rule];
+    assert!(baseline < 0.5, "the reference keeps {baseline}");
+    let rows = common::Csv::read(&learned.path().join("parcels.csv"));
+    let (services, weights) = (rows.column("service"), rows.column("weight_kg"));
+    let costs = rows.column("cost_usd");
+    let off = (0..rows.rows.len())
+        .filter(|&row| {
+            let price = PRICES.iter().find(|p| p.0 == services[row]).unwrap();
+            let weight: f64 = weights[row].parse().unwrap();
+            let cost: f64 = costs[row].parse().unwrap();
+            format!("{:.2}", price.1 + price.2 * weight) != format!("{cost:.2}")
+        })
+        .count();
+    assert_eq!(off, 0, "synthetic costs off their service's price");
+}

@@ -423,6 +423,14 @@ fn rule_fits(rule: &Rule, rows: usize) -> bool {
                 && shifts.iter().all(|(.., count)| *count <= rows)
                 && shifts.is_sorted_by(|a, b| a.0.order(&b.0).then(a.1.cmp(&b.1)).is_lt())
         }
+        RuleKind::Linear { lines, decimal, .. } => {
+            decimal.is_none_or(|places| places <= crate::rules::linear::MAX_DECIMALS)
+                && lines.len() <= rows
+                && (lines.iter()).all(|(_, base, rate, count)| {
+                    base.is_finite() && rate.is_finite() && *count <= rows
+                })
+                && lines.is_sorted_by(|a, b| a.0.order(&b.0).is_lt())
+        }
         RuleKind::ChildValues { table, .. } => {
             table.len() <= rows && table.iter().all(|(set, _)| set.len() <= 8)
         }

@@ -145,6 +145,13 @@ pub fn discover(frame: &Frame<'_>, min_count: usize) -> Vec<Rule> {
         &determined,
         MAX_PAIR_COLUMNS,
     ));
+    kinds.extend(super::linear::discover(
+        frame,
+        &sample,
+        min_count,
+        &determined,
+        MAX_PAIR_COLUMNS,
+    ));
     kinds.extend(copies(frame, &sample));
     kinds.extend(super::totals::discover(frame, min_count));
     kinds
@@ -207,6 +214,21 @@ pub fn fit(template: &RuleKind, frame: &Frame<'_>, min_count: usize) -> Option<R
                 return None;
             };
             *shifts = super::shifts::fit((to, from, by), *unit, frame.rows, min_count);
+        }
+        RuleKind::Linear {
+            target,
+            source,
+            by,
+            lines,
+            decimal,
+        } => {
+            let columns =
+                [&*target, &*source, &*by].map(|name| frame.resolve(&Col::Own(name.clone())));
+            let [Some(target), Some(source), Some(by)] = columns else {
+                return None;
+            };
+            *lines = super::linear::fit((target, source, by), frame.rows, min_count);
+            *decimal = super::linear::decimal_places((target, source, by), lines, frame.rows);
         }
         RuleKind::Periods {
             target,
@@ -2002,6 +2024,7 @@ fn determined_column(kind: &RuleKind) -> Option<&str> {
         | RuleKind::LocalTime { target, .. }
         | RuleKind::Sum { total: target, .. }
         | RuleKind::Product { total: target, .. }
+        | RuleKind::Linear { target, .. }
         | RuleKind::KeyedProduct { total: target, .. }
         | RuleKind::CopyParent { column: target, .. }
         | RuleKind::KeyedCopy { column: target, .. }

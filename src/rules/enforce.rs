@@ -176,6 +176,15 @@ enum Derive {
         low: usize,
         divisor: i64,
     },
+    /// `base + rate × source`, the base and rate of the label of `by` (`lines`: (label, base,
+    /// rate), sorted by label): a line by a label ([`RuleKind::Linear`]). Since format 66.
+    Linear {
+        source: usize,
+        by: usize,
+        lines: Vec<(Value, f64, f64)>,
+        /// Rounded to these places as decimal text is before the grid (see the rule's).
+        decimal: Option<u32>,
+    },
     /// Midnight of the day the label of `by` shifts the day of `from` by: a shift rule whose
     /// every label has one shift ([`RuleKind::Shifted`]; `table`: (label, units), sorted by
     /// label). Since format 60.
@@ -1440,7 +1449,7 @@ fn priority(kind: &RuleKind) -> u8 {
         RuleKind::Calendar { .. } => 2,
         // Before sums: a product has one way to be kept, a sum of two three; a sum of three
         // has one (its total), which a sum of two kept as a difference must not take.
-        RuleKind::Product { .. } => 3,
+        RuleKind::Product { .. } | RuleKind::Linear { .. } => 3,
         RuleKind::Sum { c: Some(_), .. } => 4,
         RuleKind::Sum { .. } | RuleKind::Elapsed { .. } => 5,
         RuleKind::Lookup { .. } => 6,
@@ -1618,6 +1627,27 @@ fn derivations(
                     table,
                 };
                 vec![(t, derive, vec![f, b])]
+            }
+            _ => Vec::new(),
+        },
+        RuleKind::Linear {
+            target,
+            source,
+            by,
+            lines,
+            decimal,
+        } => match (own(target), own(source), own(by)) {
+            (Some(t), Some(s), Some(b)) => {
+                let lines = (lines.iter())
+                    .map(|(label, base, rate, _)| (label.clone(), *base, *rate))
+                    .collect();
+                let derive = Derive::Linear {
+                    source: s,
+                    by: b,
+                    lines,
+                    decimal: *decimal,
+                };
+                vec![(t, derive, vec![s, b])]
             }
             _ => Vec::new(),
         },
@@ -2305,6 +2335,19 @@ impl Derive {
             Derive::Compose { high, low, divisor } => {
                 *high < columns && *low < columns && *divisor > 0
             }
+            Derive::Linear {
+                source,
+                by,
+                lines,
+                decimal,
+            } => {
+                *source < columns
+                    && decimal.is_none_or(|places| places <= super::linear::MAX_DECIMALS)
+                    && *by < columns
+                    && lines.len() <= rows
+                    && (lines.iter()).all(|(_, base, rate)| base.is_finite() && rate.is_finite())
+                    && lines.is_sorted_by(|a, b| a.0.order(&b.0).is_lt())
+            }
             Derive::Shift {
                 from, by, table, ..
             } => {
@@ -2408,6 +2451,21 @@ impl Derive {
             Derive::Compose { high, low, divisor } => {
                 let (high, low) = (number(*high)?.round(), number(*low)?.round());
                 Some(Value::Number(high * *divisor as f64 + low))
+            }
+            Derive::Linear {
+                source,
+                by,
+                lines,
+                decimal,
+            } => {
+                let label = row.get(*by)?;
+                let at = lines.binary_search_by(|(key, ..)| key.order(label)).ok()?;
+                let (_, base, rate) = lines.get(at)?;
+                let y = base + rate * number(*source)?;
+                Some(Value::Number(match decimal {
+                    Some(places) => super::measure::as_decimal_text(y, *places),
+                    None => y,
+                }))
             }
             Derive::Shift {
                 from,

@@ -8,8 +8,8 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 use super::{
-    ChildTerm, Col, Frame, IntOp, Mapping, ParentFrame, Part, Resolved, RuleKind, Shift, ShiftUnit,
-    TimeUnit,
+    ChildTerm, Col, Frame, IntOp, Line, Mapping, ParentFrame, Part, Resolved, RuleKind, Shift,
+    ShiftUnit, TimeUnit,
 };
 use crate::data::{Column, Value, ValueFormat, second_step};
 use crate::stats::on_step;
@@ -188,6 +188,10 @@ pub fn row_check<'r>(rule: &'r RuleKind, columns: &[Resolved<'_>]) -> Check<'r> 
         }
         RuleKind::Shifted { unit, shifts, .. } => {
             Box::new(move |values| shifted(shifts, *unit, (values[1], values[0]), values[2]))
+        }
+        RuleKind::Linear { lines, .. } => {
+            let tolerance = columns.first().map_or(0.0, |c| tolerance_of(*c));
+            Box::new(move |values| on_line(lines, tolerance, (values[1], values[0]), values[2]))
         }
         RuleKind::Sum { clock, .. } => {
             let finest = columns
@@ -577,6 +581,44 @@ pub fn shifted(
     }
     let units = unit.between(from, to);
     Some(units.is_some_and(|units| owned.iter().any(|shift| shift.1 == units)))
+}
+
+/// How far a target may lie off its line: half its step (what rounding to it moves), a hair
+/// more for the float error of the sum.
+pub fn tolerance_of(target: Resolved<'_>) -> f64 {
+    0.5 * unit(target.column()) * (1.0 + 1e-6)
+}
+
+/// Whether `y` lies within `tolerance` of `expected` (a billionth of it at least).
+pub(super) fn near(y: f64, expected: f64, tolerance: f64) -> bool {
+    (y - expected).abs() <= tolerance.max(1e-9 * expected.abs().max(1.0))
+}
+
+/// The line of `label` among `lines` (sorted by label), if it has one.
+pub fn line_for<'l>(lines: &'l [Line], label: &Value) -> Option<&'l Line> {
+    let at = lines.binary_search_by(|line| line.0.order(label)).ok()?;
+    lines.get(at)
+}
+
+/// Whether `target` lies on the line of `label` at `source` within `tolerance`; `None` when
+/// a value is empty or the label has no line (a rare label).
+pub fn on_line(
+    lines: &[Line],
+    tolerance: f64,
+    (source, target): (&Value, &Value),
+    label: &Value,
+) -> Option<bool> {
+    let (x, y) = (source.as_number()?, target.as_number()?);
+    let (_, base, rate, _) = line_for(lines, label)?;
+    Some(near(y, base + rate * x, tolerance))
+}
+
+/// `x` rounded to `places` decimal places as its decimal text is (the exact binary value
+/// rounded, an exact tie to even: Python's `round`, `printf`); `x` where the text does not
+/// read back.
+pub fn as_decimal_text(x: f64, places: u32) -> f64 {
+    let text = format!("{x:.*}", places as usize);
+    text.parse().unwrap_or(x)
 }
 
 /// The first and last day of `value`'s period (`None`: it has none).

@@ -203,7 +203,7 @@ fn whole_days(column: Resolved<'_>) -> bool {
 
 /// The distinct values of `column` on the sample rows (emptiness aside), counted up to one
 /// past [`MAX_LABELS`].
-fn distinct_on(column: Resolved<'_>, sample: &[usize]) -> usize {
+pub(super) fn distinct_on(column: Resolved<'_>, sample: &[usize]) -> usize {
     let mut seen: HashSet<ValueKey<'_>> = HashSet::new();
     for &row in sample {
         let value = column.value(row);

@@ -13,6 +13,8 @@
 //! dep_time = clock(sched_dep_time + dep_delay)
 //! promised_date = shipped_at + days by service (Express 2, Ground 5)   a date its label
 //!                                        sets days (`months`) after another's day
+//! cost = base + rate * weight by service (Express 12.99 + 1.75, Ground 5.99 + 0.85)   a
+//!                                        line of another number, its label's base and rate
 //! dep_time is a clock time
 //! time_hour = datetime(year, month, day, hour)   a local time's parts, in universal time
 //! arr_delay, air_time are empty when arr_time is empty
@@ -26,7 +28,9 @@
 
 use std::fmt;
 
-use super::{ChildTerm, Col, IntOp, Mapping, Part, Rule, RuleKind, Shift, ShiftUnit, TimeUnit};
+use super::{
+    ChildTerm, Col, IntOp, Line, Mapping, Part, Rule, RuleKind, Shift, ShiftUnit, TimeUnit,
+};
 use crate::data::Value;
 
 impl fmt::Display for RuleKind {
@@ -207,6 +211,16 @@ impl fmt::Display for RuleKind {
                 write!(f, "{to} = {from} + {} by {by}", unit.name())?;
                 write_shifts(f, shifts)
             }
+            RuleKind::Linear {
+                target,
+                source,
+                by,
+                lines,
+                ..
+            } => {
+                write!(f, "{target} = {LINE_MARKER}{source} by {by}")?;
+                write_lines(f, lines)
+            }
             RuleKind::CopyParent { column, parent }
             | RuleKind::KeyedCopy { column, parent, .. } => {
                 write!(f, "{column} = {parent}")
@@ -233,12 +247,7 @@ const SHOWN_LABELS: usize = 8;
 fn write_shifts(f: &mut fmt::Formatter<'_>, shifts: &[Shift]) -> fmt::Result {
     let mut labels: Vec<(String, Vec<i64>)> = Vec::new();
     for (label, units, _) in shifts {
-        let text = match label {
-            Value::Label(label) => crate::error::printable(label),
-            Value::Number(x) => number(*x),
-            Value::Flag(flag) => flag.to_string(),
-            Value::Null => String::new(),
-        };
+        let text = label_text(label);
         match labels.last_mut() {
             Some((last, counts)) if *last == text => counts.push(*units),
             _ => labels.push((text, vec![*units])),
@@ -258,6 +267,43 @@ fn write_shifts(f: &mut fmt::Formatter<'_>, shifts: &[Shift]) -> fmt::Result {
         write!(f, " and {} more", labels.len() - SHOWN_LABELS)?;
     }
     f.write_str(")")
+}
+
+/// What a line by a label writes between its target and its source.
+const LINE_MARKER: &str = "base + rate * ";
+
+/// The note of a line by a label: ` (Express 12.99 + 1.75, Ground 5.99 + 0.85)`, each
+/// label's base and rate; nothing without lines (a declared rule before it is fitted).
+fn write_lines(f: &mut fmt::Formatter<'_>, lines: &[Line]) -> fmt::Result {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<String> = (lines.iter().take(SHOWN_LABELS))
+        .map(|(label, base, rate, _)| {
+            let sign = if *rate < 0.0 { "-" } else { "+" };
+            format!(
+                "{} {} {sign} {}",
+                label_text(label),
+                number(*base),
+                number(rate.abs())
+            )
+        })
+        .collect();
+    write!(f, " ({}", shown.join(", "))?;
+    if lines.len() > SHOWN_LABELS {
+        write!(f, " and {} more", lines.len() - SHOWN_LABELS)?;
+    }
+    f.write_str(")")
+}
+
+/// A label as a rule's note shows it.
+fn label_text(label: &Value) -> String {
+    match label {
+        Value::Label(label) => crate::error::printable(label),
+        Value::Number(x) => number(*x),
+        Value::Flag(flag) => flag.to_string(),
+        Value::Null => String::new(),
+    }
 }
 
 impl fmt::Display for ChildTerm {
@@ -315,6 +361,19 @@ pub fn parse(text: &str) -> Result<RuleKind, String> {
         if let Some((head, by)) = text.split_once(&marker) {
             return parse_shifted(head, by, unit);
         }
+    }
+    // So is a line's: `t = base + rate * s by label (...)`.
+    if let Some((head, by)) = text.split_once(" by ")
+        && let Some((target, source)) = head.split_once(&format!("= {LINE_MARKER}"))
+    {
+        let by = by.split_once(" (").map_or(by, |(by, _)| by);
+        return Ok(RuleKind::Linear {
+            target: name(target)?,
+            source: name(source)?,
+            by: name(by)?,
+            lines: Vec::new(),
+            decimal: None,
+        });
     }
     // A printed lookup ends with a note, `(7 values)` (`(72 pairs)`): not part of the rule.
     if let Some((rule, note)) = text.rsplit_once(" (")
