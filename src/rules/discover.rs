@@ -146,6 +146,18 @@ pub fn discover(frame: &Frame<'_>, min_count: usize) -> Vec<Rule> {
         MAX_PAIR_COLUMNS,
     ));
     kinds.extend(copies(frame, &sample));
+    let determined: HashSet<String> = kinds
+        .iter()
+        .filter_map(determined_column)
+        .map(str::to_string)
+        .collect();
+    kinds.extend(super::anchors::discover(
+        frame,
+        &sample,
+        min_count,
+        &|name| determined.contains(name),
+        MAX_PAIR_COLUMNS,
+    ));
     kinds.extend(super::totals::discover(frame, min_count));
     kinds
         .into_iter()
@@ -207,6 +219,9 @@ pub fn fit(template: &RuleKind, frame: &Frame<'_>, min_count: usize) -> Option<R
                 return None;
             };
             *shifts = super::shifts::fit((to, from, by), *unit, frame.rows, min_count);
+        }
+        RuleKind::CopyParentWhen { by, label, .. } => {
+            *label = super::anchors::fit_label(by, label, frame)?;
         }
         RuleKind::Periods {
             target,
