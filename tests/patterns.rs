@@ -1696,3 +1696,87 @@ fn numbers_no_two_rows_of_a_parent_share_stay_apart() {
     assert_eq!((repeated, off_floor), (0, 0));
     assert!(repeats(&reference).0 > 50, "{:?}", repeats(&reference));
 }
+
+/// Parcels and their tracking events: the `Picked Up` event is at the parcel's `shipped_at`
+/// and the `Delivered` one at its `delivered_at`, the events between them in order. Drawn as
+/// the other events, nearly every synthetic pick-up and delivery came out at another time
+/// than its parcel's; kept, each is at its parcel's, and every parcel's events stay in order.
+#[test]
+fn an_event_at_its_parents_time_for_its_status_stays_there_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut next = spread_fractions();
+    let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1)
+        .and_then(|day| day.and_hms_opt(0, 0, 0))
+        .unwrap();
+    let at = |seconds: f64| {
+        (start + chrono::Duration::seconds(seconds as i64))
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    };
+    let mut parcels = String::from("parcel_id,created_at,shipped_at,delivered_at\n");
+    let mut events = String::from("event_id,parcel_id,event_time,status\n");
+    let mut event = 0;
+    for parcel in 1..=600 {
+        let created = (300.0 * 86_400.0 * next()).floor();
+        let shipped = created + (3_600.0 + 40_000.0 * next()).floor();
+        let delivered = shipped + (80_000.0 + 300_000.0 * next()).floor();
+        parcels += &format!(
+            "{parcel},{},{},{}\n",
+            at(created),
+            at(shipped),
+            at(delivered)
+        );
+        let moving = 1 + parcel % 3;
+        let mut times = vec![(created, "Label Created"), (shipped, "Picked Up")];
+        for k in 1..=moving {
+            let share = (k as f64 - 0.5 + 0.4 * next()) / moving as f64;
+            times.push((
+                (shipped + share * (delivered - shipped)).floor(),
+                "In Transit",
+            ));
+        }
+        times.push((delivered, "Delivered"));
+        for (time, status) in times {
+            event += 1;
+            events += &format!("{event},{parcel},{},{status}\n", at(time));
+        }
+    }
+    let yaml = "tables:\n  parcels:\n    path: parcels.csv\n    primary_key: parcel_id\n  \
+                events:\n    path: events.csv\n    primary_key: event_id\n    \
+                foreign_keys:\n      parcel_id: parcels\n    order_by: event_time\n";
+    let schema = write_tables(
+        dir.path(),
+        &[("parcels", &parcels), ("events", &events)],
+        yaml,
+    );
+    let out = dir.path().join("out");
+    run_model(&schema, &out, SEED, ModelKind::Learned);
+    let synthetic = Csv::read(&out.join("events.csv"));
+    let parents = Csv::read(&out.join("parcels.csv"));
+    let ids = parents.column("parcel_id");
+    let times_of = |column: &str| -> HashMap<&str, &str> {
+        ids.iter().copied().zip(parents.column(column)).collect()
+    };
+    let (shipped, delivered) = (times_of("shipped_at"), times_of("delivered_at"));
+    let statuses = sequences_of(&synthetic, "parcel_id", "status");
+    let times = sequences_of(&synthetic, "parcel_id", "event_time");
+    let (mut off, mut anchored, mut unordered) = (0, 0, 0);
+    for ((parcel, statuses), (_, times)) in statuses.iter().zip(&times) {
+        unordered += usize::from(!times.windows(2).all(|pair| pair[0] < pair[1]));
+        for (status, time) in statuses.iter().zip(times) {
+            let parent = match status.as_str() {
+                "Picked Up" => shipped[parcel.as_str()],
+                "Delivered" => delivered[parcel.as_str()],
+                _ => continue,
+            };
+            anchored += 1;
+            off += usize::from(time != parent);
+        }
+    }
+    assert!(anchored > 1_000, "{anchored} pick-ups and deliveries");
+    assert!(
+        off * 100 <= anchored,
+        "{off} of {anchored} pick-ups and deliveries away from their parcel's time"
+    );
+    assert_eq!(unordered, 0, "parcels whose events are out of order");
+}

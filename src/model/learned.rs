@@ -693,6 +693,12 @@ impl LearnedModel {
             ),
             None => self.bounds[column],
         };
+        let ceiling = self.walk_ceiling(column, draft);
+        let range = match (range, ceiling) {
+            (Some((low, high)), Some(ceiling)) if low <= ceiling => Some((low, high.min(ceiling))),
+            (None, Some(ceiling)) => Some((f64::NEG_INFINITY, ceiling)),
+            (range, _) => range,
+        };
         let value = if self.enforcer.changes(column) {
             let drawn = (&*draft.row, draft.context);
             self.enforcer
@@ -700,6 +706,7 @@ impl LearnedModel {
         } else {
             value
         };
+        let value = self.anchored(column, draft, value, ceiling);
         if self.codes_read()[column] {
             // A rare label stays rare for the trees of later columns (as in training) when the
             // rules at most put another label in its place: planes of rare models, written as
@@ -709,6 +716,31 @@ impl LearnedModel {
                 rare.unwrap_or_else(|| self.encoders[column].encode(&value));
         }
         draft.row[column] = value;
+    }
+
+    /// `value` of `column` in `draft` as the rules' copies in the rows of a label keep it
+    /// ([`Enforcer::anchored`]): the parent's value in a row of the label, where it lies
+    /// above the row before and below `ceiling` ([`LearnedModel::walk_ceiling`]) for a column
+    /// drawn in its sequence's order; else no higher than `ceiling`, whatever the rules left
+    /// (a sequence's last row is put back from its bound, not walked).
+    fn anchored(
+        &self,
+        column: usize,
+        draft: &Draft<'_>,
+        value: Value,
+        ceiling: Option<f64>,
+    ) -> Value {
+        let drawn = (&*draft.row, draft.context);
+        if let Some(x) = self.enforcer.anchored(column, drawn) {
+            let floor = self.walk_floor(column, draft);
+            if floor.is_none_or(|floor| x > floor) && ceiling.is_none_or(|ceiling| x <= ceiling) {
+                return Value::Number(x);
+            }
+        }
+        match (value, ceiling) {
+            (Value::Number(x), Some(ceiling)) if x > ceiling => Value::Number(ceiling),
+            (value, _) => value,
+        }
     }
 
     /// `x` of `column` at a time of day and on a day of the week its real values have, for a
@@ -769,12 +801,45 @@ impl LearnedModel {
     /// (a parcel's event after its delivery) was put back at a real distance before that bound,
     /// behind the rows before it, and the rows sorted by time then no longer followed the
     /// statuses and numbers drawn for their places.
+    /// Below the parent's values later rows copy ([`LearnedModel::walk_ceiling`]) too.
     fn interval(&self, column: usize, draft: &Draft<'_>) -> Option<(f64, f64)> {
-        let (low, high) = self.enforcer.interval(column, draft.row, draft.context)?;
-        Some(match self.walk_floor(column, draft) {
+        let ceiling = self.walk_ceiling(column, draft);
+        let (low, high) = match self.enforcer.interval(column, draft.row, draft.context) {
+            Some(bounds) => bounds,
+            None => (f64::NEG_INFINITY, ceiling?),
+        };
+        let (low, high) = match self.walk_floor(column, draft) {
             Some(floor) if floor <= high => (low.max(floor), high),
             _ => (low, high),
+        };
+        Some(match ceiling {
+            Some(ceiling) if low <= ceiling => (low, high.min(ceiling)),
+            _ => (low, high),
         })
+    }
+
+    /// For a column drawn as a forward walk, the highest value the row may take below the
+    /// parent's values that rows of another label copy ([`Enforcer::ceiling`]), when the row
+    /// before and the rules' bounds leave room under it: a parcel's events before its
+    /// pick-up stay before the shipment's `shipped_at`, which the pick-up then takes, and
+    /// its rows before the delivery before `delivered_at`. `None` otherwise.
+    fn walk_ceiling(&self, column: usize, draft: &Draft<'_>) -> Option<f64> {
+        let ColumnModel::Gap {
+            walk: Some(_),
+            from_anchor: false,
+            ..
+        } = &self.columns[column]
+        else {
+            return None;
+        };
+        let floor = draft
+            .previous
+            .and_then(|previous| previous.get(column)?.as_number());
+        let drawn = (&*draft.row, draft.context);
+        let ceiling = self.enforcer.ceiling(column, drawn, floor)?;
+        let low = (self.enforcer.interval(column, draft.row, draft.context))
+            .map_or(f64::NEG_INFINITY, |(low, _)| low);
+        (floor.is_none_or(|floor| ceiling > floor) && low <= ceiling).then_some(ceiling)
     }
 
     /// The value of the sequence's row before, for a column drawn as a forward walk from it

@@ -153,6 +153,18 @@ pub fn discover(frame: &Frame<'_>, min_count: usize) -> Vec<Rule> {
         MAX_PAIR_COLUMNS,
     ));
     kinds.extend(copies(frame, &sample));
+    let determined: HashSet<String> = kinds
+        .iter()
+        .filter_map(determined_column)
+        .map(str::to_string)
+        .collect();
+    kinds.extend(super::anchors::discover(
+        frame,
+        &sample,
+        min_count,
+        &|name| determined.contains(name),
+        MAX_PAIR_COLUMNS,
+    ));
     kinds.extend(super::totals::discover(frame, min_count));
     kinds
         .into_iter()
@@ -229,6 +241,9 @@ pub fn fit(template: &RuleKind, frame: &Frame<'_>, min_count: usize) -> Option<R
             };
             *lines = super::linear::fit((target, source, by), frame.rows, min_count);
             *decimal = super::linear::decimal_places((target, source, by), lines, frame.rows);
+        }
+        RuleKind::CopyParentWhen { by, label, .. } => {
+            *label = super::anchors::fit_label(by, label, frame)?;
         }
         RuleKind::Periods {
             target,

@@ -8,6 +8,9 @@
 //! - a column bound by orders or bounded differences to columns drawn before it (or to the
 //!   parent's) keeps its drawn value when that obeys them all, else is redrawn as a real gap
 //!   from the column that binds it (and clamped into the bounds): only that column changes;
+//! - a column equal to the parent's in the rows of one label takes the parent's value in them
+//!   ([`Step::Anchor`]), and a column drawn in its sequence's order stays below such a value
+//!   until a row of the label reaches it ([`Enforcer::ceiling`]);
 //! - values are put on the grid the output is written on (whole days, cents, HHMM clock times)
 //!   first, so a rule that holds here holds in the CSV.
 
@@ -17,13 +20,14 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use super::measure::{
-    Pair, belongs, calendar_value, clock_minutes, in_period, lookup, members, pairs_of, shifted,
-    shifts_of as shifts_in,
+    Pair, belongs, calendar_value, clock_minutes, in_period, lookup, members, pairs_of, same,
+    shifted, shifts_of as shifts_in,
 };
 use super::periods::Period;
 use super::{Col, IntOp, Mapping, Part, Rule, RuleKind, Shift, ShiftUnit};
 use crate::data::{Column, Value, ValueFormat, floor, second_step};
 use crate::sampling::SynthRng;
+use crate::schema::ColumnKind;
 use crate::stats::on_step;
 
 /// The compiled rules of one table, indexed by the table's columns.
@@ -106,6 +110,17 @@ enum Step {
         by: usize,
         unit: ShiftUnit,
         shifts: Vec<Shift>,
+    },
+    /// Replaced, in a row whose `by` (drawn before it) holds `label`, by the parent's column
+    /// `source` ([`Enforcer::anchored`]) where that lies above the row before, for a column
+    /// drawn in its sequence's order ([`RuleKind::CopyParentWhen`]); in a row of another
+    /// label, kept `step` (the column's grid) below it ([`Enforcer::ceiling`]). Since
+    /// format 67.
+    Anchor {
+        by: usize,
+        source: usize,
+        label: Value,
+        step: f64,
     },
 }
 
@@ -318,9 +333,11 @@ impl Enforcer {
         let sources = periods.iter().map(|p| (p.0, p.1));
         let shifted = shifts_of_rules(rules, &own, &derived);
         let shift_sources = shifted.iter().flat_map(|s| [(s.0, s.1), (s.0, s.2)]);
+        let anchors = anchors_of(rules, &own, &resolve, &derived, columns);
         let sources = sources
             .chain(belonging.iter().map(|b| (b.0, b.1)))
-            .chain(shift_sources);
+            .chain(shift_sources)
+            .chain(anchors.iter().map(|a| (a.0, a.1)));
         for (target, source) in sources {
             if !depends_on(&derived, &waits, &[source], target) {
                 waits[target].push(source);
@@ -372,6 +389,19 @@ impl Enforcer {
                     by,
                     unit,
                     shifts,
+                };
+                enforcer.steps[target].push(step);
+            }
+        }
+        for (target, by, source, label) in anchors {
+            if rank[by] < rank[target] {
+                enforcer.uses_context = true;
+                let step = strict_step(&columns[target]);
+                let step = Step::Anchor {
+                    by,
+                    source,
+                    label,
+                    step,
                 };
                 enforcer.steps[target].push(step);
             }
@@ -542,6 +572,9 @@ impl Enforcer {
                 Step::Shift {
                     from, by, shifts, ..
                 } => *from < columns && *by < columns && shifts_fit(shifts, rows),
+                Step::Anchor {
+                    by, source, step, ..
+                } => *by < columns && *source < context && step.is_finite() && *step > 0.0,
             };
             if !ok {
                 return Err("a rule step with an index, divisor or bound out of range".into());
@@ -599,7 +632,8 @@ impl Enforcer {
             | Step::Present(_)
             | Step::Period { .. }
             | Step::Belongs { .. }
-            | Step::Shift { .. } => true,
+            | Step::Shift { .. }
+            | Step::Anchor { .. } => true,
         })
     }
 
@@ -776,7 +810,8 @@ impl Enforcer {
             | Step::Present(_)
             | Step::Period { .. }
             | Step::Belongs { .. }
-            | Step::Shift { .. } => None,
+            | Step::Shift { .. }
+            | Step::Anchor { .. } => None,
         })
     }
 
@@ -816,7 +851,9 @@ impl Enforcer {
                         },
                     ))
                 }
-                Step::Derive(Derive::Copy { source }) => read.push(*source),
+                Step::Derive(Derive::Copy { source }) | Step::Anchor { source, .. } => {
+                    read.push(*source)
+                }
                 Step::Derive(_)
                 | Step::DayOfMonth { .. }
                 | Step::Empty(_)
@@ -895,9 +932,63 @@ impl Enforcer {
                     unit,
                     shifts,
                 } => grid.snap(on_a_shift(value, row, (*from, *by), (*unit, shifts), rng)),
+                // The caller, who knows the row before, puts the copy in place
+                // ([`Enforcer::anchored`]).
+                Step::Anchor { .. } => value,
             };
         }
         value
+    }
+
+    /// The parent's value (on `column`'s grid) a row of `row`'s label copies into `column`
+    /// ([`Step::Anchor`]), when there is one. The caller keeps it where it leaves the row
+    /// after the row before and below the values later rows copy ([`Enforcer::ceiling`]),
+    /// whatever the column's protected range: the parent's value is written already.
+    pub fn anchored(&self, column: usize, (row, context): (&[Value], &[Value])) -> Option<f64> {
+        self.steps.get(column)?.iter().find_map(|step| match step {
+            Step::Anchor {
+                by, source, label, ..
+            } if row.get(*by).is_some_and(|value| same(value, label)) => {
+                self.copied(column, *source, context)
+            }
+            _ => None,
+        })
+    }
+
+    /// The parent's value of `source` on `column`'s grid (`None` when empty).
+    fn copied(&self, column: usize, source: usize, context: &[Value]) -> Option<f64> {
+        let x = self.read(Ref::Context(source), &[], context)?;
+        Some(self.grids.get(column)?.snap_number(x))
+    }
+
+    /// The highest value `column` may take in `row`, for a column drawn in its sequence's
+    /// order whose row before holds `floor` (`None` for a first row): a step below the least
+    /// parent's value above `floor` that rows of another label than `row`'s copy
+    /// ([`Step::Anchor`]). The row of that label comes later and takes it; a row drawn past
+    /// it would leave that row behind the one before it. `None` without such a value.
+    pub fn ceiling(
+        &self,
+        column: usize,
+        (row, context): (&[Value], &[Value]),
+        floor: Option<f64>,
+    ) -> Option<f64> {
+        let steps = self.steps.get(column)?.iter();
+        steps
+            .filter_map(|step| match step {
+                Step::Anchor {
+                    by,
+                    source,
+                    label,
+                    step,
+                } => {
+                    let labelled = row.get(*by).is_some_and(|value| same(value, label));
+                    let x = self.copied(column, *source, context)?;
+                    let ahead = !labelled && floor.is_none_or(|floor| x > floor);
+                    ahead.then_some(x - step)
+                }
+                _ => None,
+            })
+            .reduce(f64::min)
     }
 
     /// The sum of the terms, each read times its factor (`None` when one cannot be read).
@@ -1137,6 +1228,38 @@ fn shifts_of_rules(
             let (to, from, by) = (own(to)?, own(from)?, own(by)?);
             let distinct = to != from && to != by && from != by;
             (distinct && derived.get(to)?.is_none()).then(|| (to, from, by, *unit, shifts.clone()))
+        }
+        _ => None,
+    };
+    rules.iter().filter_map(|rule| read(&rule.kind)).collect()
+}
+
+/// Every copy in the rows of one label whose column no rule derives, by index: (column,
+/// category, parent's context column, label).
+fn anchors_of(
+    rules: &[Rule],
+    own: &dyn Fn(&str) -> Option<usize>,
+    resolve: &dyn Fn(&Col) -> Option<Ref>,
+    derived: &[Option<(Derive, Vec<usize>)>],
+    columns: &[Column],
+) -> Vec<(usize, usize, usize, Value)> {
+    let read = |kind: &RuleKind| match kind {
+        RuleKind::CopyParentWhen {
+            column,
+            parent,
+            by,
+            label,
+        } => {
+            let (target, by) = (own(column)?, own(by)?);
+            let Some(Ref::Context(source)) = resolve(parent) else {
+                return None;
+            };
+            let free = target != by && derived.get(target)?.is_none();
+            let numeric = matches!(
+                columns.get(target)?.kind,
+                ColumnKind::Numerical | ColumnKind::Datetime
+            );
+            (free && numeric).then(|| (target, by, source, label.clone()))
         }
         _ => None,
     };
@@ -2485,7 +2608,6 @@ impl Derive {
 mod tests {
     use super::*;
     use crate::rules::{Origin, TimeUnit};
-    use crate::schema::ColumnKind;
 
     fn integers(name: &str) -> Column {
         Column {

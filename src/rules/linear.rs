@@ -65,7 +65,7 @@ pub fn discover(
     }
     let mut found = Vec::new();
     for (t, target) in numbers.iter().enumerate() {
-        if determined(&target.column().name) {
+        if determined(&target.column().name) || whole_on_finer_step(*target) {
             continue;
         }
         let best = (numbers.iter().enumerate())
@@ -78,6 +78,17 @@ pub fn discover(
         found.extend(best);
     }
     one_way(found)
+}
+
+/// Whether a column's values are all whole numbers though its format writes decimals
+/// (TPC-H's quantities, `17.0`): worked out to the format's step, a line would give it
+/// fractions no real row has, where the model keeps it whole.
+fn whole_on_finer_step(column: Resolved<'_>) -> bool {
+    let column = column.column();
+    unit(column) < 1.0
+        && (column.values.iter())
+            .filter_map(Value::as_number)
+            .all(|x| x.fract() == 0.0)
 }
 
 /// Of a line found both ways between two columns, the way whose target is worked out to its

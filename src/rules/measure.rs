@@ -263,6 +263,14 @@ pub fn row_check<'r>(rule: &'r RuleKind, columns: &[Resolved<'_>]) -> Check<'r> 
         }),
         // A total is measured per parent ([`child_totals`]): a row says nothing.
         RuleKind::ChildTotal { .. } | RuleKind::ChildValues { .. } => Box::new(|_| None),
+        // Rows of another label (or none) say nothing.
+        RuleKind::CopyParentWhen { label, .. } => Box::new(move |values| {
+            if values[0].is_null() || values[1].is_null() || !same(values[2], label) {
+                None
+            } else {
+                Some(same(values[0], values[1]))
+            }
+        }),
         RuleKind::CopyParent { .. } | RuleKind::KeyedCopy { .. } => Box::new(|values| {
             if values[0].is_null() || values[1].is_null() {
                 None

@@ -8,6 +8,7 @@
 //! the same code finds them in the real data, measures them in synthetic data, and fits the
 //! rules a user declares.
 //!
+//! - [`anchors`]: a column equal to the parent's in the rows of one label;
 //! - [`discover`]: the search, bounded to cheap candidate pairs and triples, with a support test;
 //! - [`enforce`]: the compiled form a learned model applies while it draws a row;
 //! - [`local_time`]: a datetime in universal time beside its local parts, and their offsets;
@@ -15,6 +16,7 @@
 //! - [`periods`]: the days each value of a status is seen on;
 //! - [`text`]: the rule language of `validate`, `inspect` and the schema's `rules:` section.
 
+pub mod anchors;
 pub mod belongs;
 pub mod chains;
 pub mod discover;
@@ -522,6 +524,23 @@ pub enum RuleKind {
         /// The parent's column.
         parent: Col,
     },
+    /// The column equals the parent's column in the rows where the category `by` holds
+    /// `label`, and not in most others: a parcel's `Picked Up` event is at its shipment's
+    /// `shipped_at`, its `Delivered` event at its `delivered_at` ([`anchors`]). Drawn as the
+    /// other events, 7,993 of 8,000 synthetic pick-ups came out at another time than their
+    /// shipment's. Kept as the row is drawn: the column waits for `by`, a row of the label
+    /// takes the parent's value, and a column drawn in its sequence's order keeps its rows
+    /// before that value below it. Since format 67.
+    CopyParentWhen {
+        /// The child's column.
+        column: String,
+        /// The parent's column.
+        parent: Col,
+        /// The category whose label says where the copy holds.
+        by: String,
+        /// That label.
+        label: Value,
+    },
     /// The parent's column `total` is the sum of `term` over the parent's rows in this table:
     /// an order's total from its lines (TPC-H's `o_totalprice = sum(l_extendedprice * (1 -
     /// l_discount) * (1 + l_tax))`), a customer's count of orders. The parent is drawn before
@@ -793,6 +812,7 @@ impl RuleKind {
             RuleKind::Shifted { .. } => "shift by label",
             RuleKind::Linear { .. } => "line by label",
             RuleKind::CopyParent { .. } => "copy of parent",
+            RuleKind::CopyParentWhen { .. } => "copy of parent by label",
             RuleKind::KeyedCopy { .. } => "copy across a key",
             RuleKind::ChildTotal { .. } => "total of children",
             RuleKind::ChildValues { .. } => "values of children",
@@ -892,6 +912,12 @@ impl RuleKind {
             | RuleKind::KeyedCopy { column, parent, .. } => {
                 format!("copy {column} {parent}")
             }
+            RuleKind::CopyParentWhen {
+                column,
+                parent,
+                by,
+                label,
+            } => format!("copy {column} {parent} where {by} {}", text::label(label)),
             RuleKind::ChildTotal { total, .. } => format!("total {total}"),
             RuleKind::ChildValues { target, source, .. } => {
                 format!("child values {target} {source}")
@@ -937,6 +963,9 @@ impl RuleKind {
             | RuleKind::KeyedCopy { column, parent, .. } => {
                 vec![own(column), parent.clone()]
             }
+            RuleKind::CopyParentWhen {
+                column, parent, by, ..
+            } => vec![own(column), parent.clone(), own(by)],
             RuleKind::ChildTotal { total, term } => std::iter::once(total.clone())
                 .chain(term.columns().map(own))
                 .collect(),
@@ -1292,6 +1321,16 @@ fn mistyped(rule: &RuleKind, kinds: Vec<(String, Option<ColumnKind>)>) -> Option
                 (_, Some(ColumnKind::Categorical | ColumnKind::Boolean)),
             ] => None,
             _ => Some(listed("two numbers and a category")),
+        },
+        RuleKind::CopyParentWhen { .. } => match kinds.as_slice() {
+            [
+                (_, column),
+                (_, parent),
+                (_, Some(ColumnKind::Categorical | ColumnKind::Boolean)),
+            ] if numeric(*column) && column == parent => None,
+            _ => Some(listed(
+                "two numbers or two datetimes (the column and the parent's), and a category",
+            )),
         },
         RuleKind::ClockTime { .. }
             if kinds.first().and_then(|(_, k)| *k) != Some(ColumnKind::Numerical) =>

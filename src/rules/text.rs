@@ -19,6 +19,8 @@
 //! time_hour = datetime(year, month, day, hour)   a local time's parts, in universal time
 //! arr_delay, air_time are empty when arr_time is empty
 //! billing_country = customers.country    copy of the parent's column
+//! event_time = shipments.shipped_at where status = Picked Up   copy of the parent's column
+//!                                        in the rows of one label
 //! orders.o_totalprice = sum(l_extendedprice * (1 - l_discount) * (1 + l_tax))   the parent's
 //!                                        total over its rows here (also `sum(a)`, `sum(a * b)`)
 //! customers.orders = count()             the parent's number of rows here
@@ -225,6 +227,12 @@ impl fmt::Display for RuleKind {
             | RuleKind::KeyedCopy { column, parent, .. } => {
                 write!(f, "{column} = {parent}")
             }
+            RuleKind::CopyParentWhen {
+                column,
+                parent,
+                by,
+                label: value,
+            } => write!(f, "{column} = {parent} where {by} = {}", label(value)),
             RuleKind::ChildTotal { total, term } => write!(f, "{total} = {term}"),
             RuleKind::ChildValues {
                 target,
@@ -236,6 +244,16 @@ impl fmt::Display for RuleKind {
                 table.len()
             ),
         }
+    }
+}
+
+/// A label as rule text writes it (control characters escaped; nothing for an empty value).
+pub(super) fn label(value: &Value) -> String {
+    match value {
+        Value::Label(label) => crate::error::printable(label),
+        Value::Number(x) => number(*x),
+        Value::Flag(flag) => flag.to_string(),
+        Value::Null => String::new(),
     }
 }
 
@@ -355,7 +373,14 @@ fn number(x: f64) -> String {
 /// bounds are taken as written (`days` for datetimes).
 pub fn parse(text: &str) -> Result<RuleKind, String> {
     let mut text = text.trim();
-    // Before anything else: the labels of a shift's note may hold any word.
+    // Before anything else: a label may hold any word. A copy's head is `column =
+    // parent.column`, never a shift's `+`.
+    if let Some((head, condition)) = text.split_once(" where ")
+        && !head.contains(" + ")
+    {
+        return parse_copy_when(head, condition);
+    }
+    // The labels of a shift's note may hold any word too.
     for unit in ShiftUnit::ALL {
         let marker = format!(" + {} by ", unit.name());
         if let Some((head, by)) = text.split_once(&marker) {
@@ -486,6 +511,29 @@ fn parse_shifted(head: &str, by: &str, unit: ShiftUnit) -> Result<RuleKind, Stri
         by: name(by)?,
         unit,
         shifts: Vec::new(),
+    })
+}
+
+/// `column = parent.column where by = label`: the label is read as text, matched to the
+/// category's values at training ([`super::anchors::fit`]).
+fn parse_copy_when(head: &str, condition: &str) -> Result<RuleKind, String> {
+    let written = "a copy in the rows of one label is written \
+                   `column = parent.column where category = label`";
+    let (column, parent) = head.split_once('=').ok_or(written)?;
+    let (by, label) = condition.split_once('=').ok_or(written)?;
+    let label = label.trim();
+    let parent = match col(parent)? {
+        parent @ Col::Parent { .. } => parent,
+        Col::Own(_) => return Err(written.into()),
+    };
+    if label.is_empty() {
+        return Err(written.into());
+    }
+    Ok(RuleKind::CopyParentWhen {
+        column: name(column)?,
+        parent,
+        by: name(by)?,
+        label: Value::Label(label.into()),
     })
 }
 
@@ -859,6 +907,8 @@ mod tests {
             "days_in_transit = days(delivered_on - shipped_on)",
             "promised_date = shipped_at + days by service",
             "ends_on = starts_on + months by plan",
+            "event_time = shipments.shipped_at where status = Picked Up",
+            "event_time = shipments.delivered_at where status = Out + days by van",
         ] {
             let rule = parse(text).unwrap_or_else(|err| panic!("{text}: {err}"));
             assert_eq!(rule.to_string(), text);
@@ -956,6 +1006,15 @@ mod tests {
             "a ratio without spaces is told how a ratio is written"
         );
         assert!(parse("just words").is_err());
+        assert!(
+            parse("a = b where s = x").is_err(),
+            "a copy of the parent's column"
+        );
+        assert!(parse("a = p.b where s =").is_err(), "a label");
+        assert!(matches!(
+            parse("a = p.b where s = 5"),
+            Ok(RuleKind::CopyParentWhen { label: Value::Label(label), .. }) if &*label == "5"
+        ));
         assert_eq!(
             parse(" a,b  are empty when  c is empty"),
             Ok(RuleKind::Empty {
