@@ -146,6 +146,18 @@ pub fn discover(frame: &Frame<'_>, min_count: usize) -> Vec<Rule> {
         MAX_PAIR_COLUMNS,
     ));
     kinds.extend(copies(frame, &sample));
+    let determined: HashSet<String> = kinds
+        .iter()
+        .filter_map(determined_column)
+        .map(str::to_string)
+        .collect();
+    kinds.extend(super::fractions::discover(
+        frame,
+        &sample,
+        min_count,
+        &|name| determined.contains(name),
+        MAX_SUM_COLUMNS,
+    ));
     kinds.extend(super::totals::discover(frame, min_count));
     kinds
         .into_iter()

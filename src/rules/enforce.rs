@@ -17,11 +17,11 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use super::measure::{
-    Pair, belongs, calendar_value, clock_minutes, in_period, lookup, members, pairs_of, shifted,
-    shifts_of as shifts_in,
+    Pair, belongs, calendar_value, clock_minutes, in_period, lookup, members, nearest_fraction,
+    pairs_of, shifted, shifts_of as shifts_in,
 };
 use super::periods::Period;
-use super::{Col, IntOp, Mapping, Part, Rule, RuleKind, Shift, ShiftUnit};
+use super::{Col, IntOp, MAX_FRACTIONS, Mapping, Part, Rule, RuleKind, Shift, ShiftUnit};
 use crate::data::{Column, Value, ValueFormat, floor, second_step};
 use crate::sampling::SynthRng;
 use crate::stats::on_step;
@@ -106,6 +106,13 @@ enum Step {
         by: usize,
         unit: ShiftUnit,
         shifts: Vec<Shift>,
+    },
+    /// Put on the fraction of `fractions` times the parent's column `parent` (a context
+    /// column) nearest it, on the column's grid ([`RuleKind::Fractions`]). Runs last. Since
+    /// format 64.
+    Fraction {
+        parent: usize,
+        fractions: Vec<f64>,
     },
 }
 
@@ -308,6 +315,7 @@ impl Enforcer {
         belonging.sort_by_key(|(.., pairs)| std::cmp::Reverse(pairs.len()));
         let sources = periods.iter().map(|p| (p.0, p.1));
         let shifted = shifts_of_rules(rules, &own, &derived);
+        let fractions = fractions_of(rules, &own, &resolve, &derived);
         let shift_sources = shifted.iter().flat_map(|s| [(s.0, s.1), (s.0, s.2)]);
         let sources = sources
             .chain(belonging.iter().map(|b| (b.0, b.1)))
@@ -367,7 +375,20 @@ impl Enforcer {
                 enforcer.steps[target].push(step);
             }
         }
+        for (column, parent, fractions) in fractions {
+            enforcer.uses_context = true;
+            enforcer.steps[column].push(Step::Fraction { parent, fractions });
+        }
         (enforcer, order)
+    }
+
+    /// The parent's context column and the fractions of it `column` is put on, when a rule
+    /// of fractions ([`RuleKind::Fractions`]) keeps it: the learned model draws which one.
+    pub fn fractions(&self, column: usize) -> Option<(usize, &[f64])> {
+        self.steps.get(column)?.iter().find_map(|step| match step {
+            Step::Fraction { parent, fractions } => Some((*parent, fractions.as_slice())),
+            _ => None,
+        })
     }
 
     /// Every rule's bounds on the columns it bounds (`Step::Within`) and the fallback bounds
@@ -533,6 +554,11 @@ impl Enforcer {
                 Step::Shift {
                     from, by, shifts, ..
                 } => *from < columns && *by < columns && shifts_fit(shifts, rows),
+                Step::Fraction { parent, fractions } => {
+                    *parent < context
+                        && (1..=MAX_FRACTIONS).contains(&fractions.len())
+                        && fractions.iter().all(|f| f.is_finite() && *f > 0.0)
+                }
             };
             if !ok {
                 return Err("a rule step with an index, divisor or bound out of range".into());
@@ -590,7 +616,8 @@ impl Enforcer {
             | Step::Present(_)
             | Step::Period { .. }
             | Step::Belongs { .. }
-            | Step::Shift { .. } => true,
+            | Step::Shift { .. }
+            | Step::Fraction { .. } => true,
         })
     }
 
@@ -767,7 +794,8 @@ impl Enforcer {
             | Step::Present(_)
             | Step::Period { .. }
             | Step::Belongs { .. }
-            | Step::Shift { .. } => None,
+            | Step::Shift { .. }
+            | Step::Fraction { .. } => None,
         })
     }
 
@@ -808,6 +836,7 @@ impl Enforcer {
                     ))
                 }
                 Step::Derive(Derive::Copy { source }) => read.push(*source),
+                Step::Fraction { parent, .. } => read.push(*parent),
                 Step::Derive(_)
                 | Step::DayOfMonth { .. }
                 | Step::Empty(_)
@@ -886,6 +915,10 @@ impl Enforcer {
                     unit,
                     shifts,
                 } => grid.snap(on_a_shift(value, row, (*from, *by), (*unit, shifts), rng)),
+                Step::Fraction { parent, fractions } => {
+                    let parent = self.read(Ref::Context(*parent), row, context);
+                    grid.snap(on_a_fraction(value, parent, fractions))
+                }
             };
         }
         value
@@ -1128,6 +1161,44 @@ fn shifts_of_rules(
             let (to, from, by) = (own(to)?, own(from)?, own(by)?);
             let distinct = to != from && to != by && from != by;
             (distinct && derived.get(to)?.is_none()).then(|| (to, from, by, *unit, shifts.clone()))
+        }
+        _ => None,
+    };
+    rules.iter().filter_map(|rule| read(&rule.kind)).collect()
+}
+
+/// `value` put on the fraction of `fractions` times `parent` nearest it (as it is without a
+/// number, or without a parent's value above zero).
+fn on_a_fraction(value: Value, parent: Option<f64>, fractions: &[f64]) -> Value {
+    let (Some(x), Some(parent)) = (value.as_number(), parent.filter(|p| *p > 0.0)) else {
+        return value;
+    };
+    match nearest_fraction(x, parent, fractions) {
+        Some(f) => Value::Number(parent * f),
+        None => value,
+    }
+}
+
+/// Every rule of fractions whose column no rule derives and whose parent's column is in the
+/// context: (column, context column, fractions).
+fn fractions_of(
+    rules: &[Rule],
+    own: &dyn Fn(&str) -> Option<usize>,
+    resolve: &dyn Fn(&Col) -> Option<Ref>,
+    derived: &[Option<(Derive, Vec<usize>)>],
+) -> Vec<(usize, usize, Vec<f64>)> {
+    let read = |kind: &RuleKind| match kind {
+        RuleKind::Fractions {
+            column,
+            parent,
+            fractions,
+        } => {
+            let column = own(column)?;
+            let Some(Ref::Context(parent)) = resolve(parent) else {
+                return None;
+            };
+            let kept = derived.get(column)?.is_none() && !fractions.is_empty();
+            kept.then(|| (column, parent, fractions.clone()))
         }
         _ => None,
     };
