@@ -1732,3 +1732,116 @@ fn a_cost_from_a_weight_by_the_service_s_price_table_is_found_and_kept() {
         .count();
     assert_eq!(off, 0, "synthetic costs off their service's price");
 }
+
+/// The rule of a hotel's payments (`amount = bookings.total * one of (0.2, 0.8, 1)`), as
+/// `evaluate` prints it.
+const PAID_SHARES: &str = "payments: amount = bookings.total * one of (0.2, 0.8, 1)";
+
+/// Writes a hotel's bookings (a status and a total in cents) and their payments, a sequence
+/// per booking: a completed booking paid in full or a deposit (20%, rounded to cents) then the
+/// balance, a confirmed one in full or a deposit, a cancelled one a deposit or nothing; `rules`
+/// goes under `payments`. Returns the schema's path.
+fn plant_payments(dir: &Path, rules: &str) -> std::path::PathBuf {
+    let mut rng = dxsynth::sampling::rng_for(SEED, "planted payments");
+    let mut bookings = String::from("booking_id,status,nights,total\n");
+    let mut payments = String::from("payment_id,booking_id,amount,method\n");
+    let mut payment = 0;
+    for booking in 1..=1200 {
+        let status = ["Completed", "Completed", "Confirmed", "Cancelled"][rng.random_range(0..4)];
+        let nights = rng.random_range(1..=14);
+        let total = f64::from(nights * rng.random_range(6_000..30_000)) / 100.0;
+        let _ = writeln!(bookings, "{booking},{status},{nights},{total:.2}");
+        let deposit = (total * 0.2 * 100.0).round() / 100.0;
+        let paid: Vec<f64> = match (status, rng.random_range(0..2)) {
+            ("Completed", 0) | ("Confirmed", 0) => vec![total],
+            ("Completed", _) => vec![deposit, total - deposit],
+            ("Confirmed", _) | ("Cancelled", 0) => vec![deposit],
+            _ => Vec::new(),
+        };
+        for amount in paid {
+            payment += 1;
+            let method = ["Card", "Transfer"][rng.random_range(0..2)];
+            let _ = writeln!(payments, "{payment},{booking},{amount:.2},{method}");
+        }
+    }
+    std::fs::write(dir.join("bookings.csv"), bookings).unwrap();
+    std::fs::write(dir.join("payments.csv"), payments).unwrap();
+    let schema = format!(
+        "tables:\n  bookings:\n    path: bookings.csv\n    primary_key: booking_id\n  \
+         payments:\n    path: payments.csv\n    primary_key: payment_id\n    foreign_keys:\n      \
+         booking_id: bookings\n    sequential: true\n{rules}"
+    );
+    let path = dir.join("schema.yaml");
+    std::fs::write(&path, schema).unwrap();
+    path
+}
+
+/// Of an output's payments, the share that are their booking's total, its deposit or its
+/// balance (to the cent); of its bookings with payments, the share paid as real ones are (in
+/// full; a deposit then its balance; a deposit alone, never a cancelled booking more).
+fn paid_as_planted(out: &Path) -> (f64, f64) {
+    let bookings = common::Csv::read(&out.join("bookings.csv"));
+    let booked: HashMap<&str, (&str, f64)> = (bookings.column("booking_id").into_iter())
+        .zip(bookings.column("status"))
+        .zip(common::numbers(&bookings.column("total")))
+        .map(|((id, status), total)| (id, (status, total)))
+        .collect();
+    let payments = common::Csv::read(&out.join("payments.csv"));
+    let mut paid: HashMap<&str, Vec<f64>> = HashMap::new();
+    for (id, amount) in
+        (payments.column("booking_id").into_iter()).zip(common::numbers(&payments.column("amount")))
+    {
+        paid.entry(id).or_default().push(amount);
+    }
+    let near = |a: f64, b: f64| (a - b).abs() < 0.011;
+    let (mut shares, mut count) = (0, 0);
+    let mut patterned = 0;
+    for (id, amounts) in &paid {
+        let (status, total) = booked[id];
+        let deposit = (total * 0.2 * 100.0).round() / 100.0;
+        count += amounts.len();
+        let shaped = |a: f64| near(a, total) || near(a, deposit) || near(a, total - deposit);
+        shares += amounts.iter().filter(|a| shaped(**a)).count();
+        let kept = match amounts[..] {
+            [a] if status == "Cancelled" => near(a, deposit),
+            [a] => near(a, total) || near(a, deposit),
+            [a, b] => status != "Cancelled" && near(a, deposit) && near(b, total - deposit),
+            _ => false,
+        };
+        patterned += usize::from(kept);
+    }
+    (
+        shares as f64 / count as f64,
+        patterned as f64 / paid.len() as f64,
+    )
+}
+
+/// A payment that is its booking's total times one of a few fractions (in full, a deposit,
+/// the balance) is found, kept in every synthetic payment, in the order real bookings pay
+/// them (a deposit before its balance, a cancelled booking's deposit alone), and left to the
+/// model when the schema switches it off: drawn as amounts, payments are none of them.
+#[test]
+fn payments_that_are_fractions_of_their_bookings_total_stay_so_and_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = plant_payments(dir.path(), "");
+    let out = tempfile::tempdir().unwrap();
+    run_model(&schema, out.path(), SEED, ModelKind::Learned);
+    let measured = adherence(&schema, out.path());
+    let found: Vec<&String> = measured.keys().collect();
+    let (real, synthetic) = measured
+        .get(PAID_SHARES)
+        .unwrap_or_else(|| panic!("the fractions of the total not found; found: {found:?}"));
+    assert!(*real == 1.0 && *synthetic == 1.0, "{real} {synthetic}");
+    let (shares, patterned) = paid_as_planted(out.path());
+    assert_eq!(shares, 1.0);
+    assert!(patterned >= 0.95, "paid as planted: {patterned}");
+
+    let off = format!("    rules:\n      off: [\"{}\"]\n", &PAID_SHARES[10..]);
+    let dir = tempfile::tempdir().unwrap();
+    let schema = plant_payments(dir.path(), &off);
+    dxsynth::validate(&schema).expect("valid");
+    let out = tempfile::tempdir().unwrap();
+    run_model(&schema, out.path(), SEED, ModelKind::Learned);
+    let (shares, _) = paid_as_planted(out.path());
+    assert!(shares < 0.5, "switched off, the model alone keeps {shares}");
+}

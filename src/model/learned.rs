@@ -26,6 +26,7 @@ use super::tree::{Feature, FlatTree, Tree, TreeParams};
 use super::{Parent, Row, SequenceColumns, TableModel, TrainingData};
 use crate::data::{Column, Value, ValueFormat};
 use crate::rules::enforce::Enforcer;
+use crate::rules::measure::nearest_fraction;
 use crate::rules::{Col, Rule};
 use crate::sampling::{SynthRng, in_blocks, rank_matched, standard_normal, stratified};
 use crate::schema::ColumnKind;
@@ -210,6 +211,19 @@ enum ColumnModel {
         /// The ids ([`IdShape::tied`]), never empty.
         values: Marginal,
     },
+    /// A number the rules keep on a few fractions of the sequence parent's column
+    /// ([`crate::rules::RuleKind::Fractions`]): which fraction is a hidden label drawn from a
+    /// tree over the row's place in its sequence, its parent, the row before and the earlier
+    /// columns, and the value is that fraction of the parent's. A hotel's payment drawn as an
+    /// amount was a deposit, a balance or the whole total by chance; drawn as a fraction, a
+    /// booking paid in two pays a deposit then its balance, a cancelled one a deposit only.
+    /// Since format 68.
+    Share {
+        /// The row's fraction, as its label ([`fraction_label`]), or an empty cell.
+        fraction: Box<Conditional>,
+        /// The context column (the parent's) the fraction is of.
+        of: usize,
+    },
 }
 
 impl ColumnModel {
@@ -219,7 +233,10 @@ impl ColumnModel {
         match self {
             ColumnModel::Sparse { presence, .. } => Some(presence),
             ColumnModel::Gap { presence, .. } => presence.as_deref(),
-            ColumnModel::Tree(_) | ColumnModel::Marginal(_) | ColumnModel::Coded { .. } => None,
+            ColumnModel::Tree(_)
+            | ColumnModel::Marginal(_)
+            | ColumnModel::Coded { .. }
+            | ColumnModel::Share { .. } => None,
         }
     }
 
@@ -232,12 +249,15 @@ impl ColumnModel {
             ColumnModel::Sparse { values, .. } | ColumnModel::Coded { values, .. } => {
                 values.fresh_label(rng)
             }
+            ColumnModel::Share { .. } => None,
         }
     }
 
-    /// A value of the column drawn on its own, never empty: what a rare label is written as.
+    /// A value of the column drawn on its own, never empty: what a rare label is written as
+    /// (empty for a share, which is nothing without its parent's value).
     fn frequent_value(&self, rng: &mut SynthRng) -> Value {
         match self {
+            ColumnModel::Share { .. } => Value::Null,
             ColumnModel::Tree(conditional) => conditional.fallback.sample_present(rng),
             ColumnModel::Gap { first, .. } => first.fallback.sample_present(rng),
             ColumnModel::Marginal(marginal) => marginal.sample_present(rng),
@@ -428,6 +448,13 @@ impl LearnedModel {
                     min_count,
                     params,
                 };
+                let share = enforcer.fractions(column).and_then(|(of, fractions)| {
+                    let parent = context.get(of)?;
+                    train_share(&setup, parent, (of, fractions), min_count)
+                });
+                if let Some(share) = share {
+                    return (share, None);
+                }
                 let on_its_own = data.marginal(column, min_count);
                 let anchor = anchor.map(|a| &context[a]);
                 let carried = carried
@@ -907,6 +934,7 @@ impl LearnedModel {
                     .collect(),
                 ColumnModel::Sparse { presence, .. } => vec![&**presence],
                 ColumnModel::Coded { code, .. } => vec![&**code],
+                ColumnModel::Share { fraction, .. } => vec![&**fraction],
                 ColumnModel::Marginal(_) => Vec::new(),
             };
             for conditional in conditionals {
@@ -937,6 +965,10 @@ impl LearnedModel {
             ColumnModel::Marginal(marginal) => marginal.sample(rng),
             ColumnModel::Sparse { values, .. } => values.sample_present(rng),
             ColumnModel::Coded { code, values } => coded_id(code, values, codes, rng),
+            ColumnModel::Share { fraction, of } => {
+                let parent = draft.context.get(*of).and_then(Value::as_number);
+                share_of(fraction, codes, parent, rng)
+            }
             ColumnModel::Gap {
                 first,
                 next,
@@ -977,7 +1009,10 @@ impl LearnedModel {
     ) -> Option<Bounded<'m>> {
         let (conditional, base) = match model {
             ColumnModel::Tree(conditional) => (conditional, 0.0),
-            ColumnModel::Marginal(_) | ColumnModel::Sparse { .. } | ColumnModel::Coded { .. } => {
+            ColumnModel::Marginal(_)
+            | ColumnModel::Sparse { .. }
+            | ColumnModel::Coded { .. }
+            | ColumnModel::Share { .. } => {
                 return None;
             }
             ColumnModel::Gap {
@@ -1122,6 +1157,12 @@ impl LearnedModel {
                     code.check(layout.total(), expected.rows)?;
                     values.check()?;
                 }
+                ColumnModel::Share { fraction, of } => {
+                    if *of >= context {
+                        return Err("a share of a column outside the parent's context".into());
+                    }
+                    fraction.check(layout.total(), expected.rows)?;
+                }
             }
         }
         match (&self.sequence, expected.sequence) {
@@ -1196,7 +1237,7 @@ impl TableModel for LearnedModel {
                 ColumnModel::Sparse { values, .. } | ColumnModel::Coded { values, .. } => {
                     values.distinct_ids()
                 }
-                ColumnModel::Tree(_) | ColumnModel::Gap { .. } => None,
+                ColumnModel::Tree(_) | ColumnModel::Gap { .. } | ColumnModel::Share { .. } => None,
             }
         }
         let ids = self.columns.iter().map(marginal);
@@ -2607,6 +2648,82 @@ fn train_column(
         .then(|| persistence(&leaf_rows, &targets, &setup.sequences.previous))
         .flatten();
     (ColumnModel::Tree(conditional), persistence)
+}
+
+/// A column the rules keep on fractions of the parent's column `parent` (context column `of`):
+/// each real row's fraction (the nearest to its value) as a label, learned by a tree
+/// ([`ColumnModel::Share`]); a row without a value, or whose parent has none above zero, has an
+/// empty cell. `None` when no row has a fraction.
+fn train_share(
+    setup: &ColumnSetup<'_>,
+    parent: &Column,
+    (of, fractions): (usize, &[f64]),
+    min_count: usize,
+) -> Option<ColumnModel> {
+    let column = setup.column;
+    let parent_value = |row: usize| {
+        let p = setup.sequences.parent.get(row).copied().flatten()?;
+        parent.values.get(p)?.as_number().filter(|p| *p > 0.0)
+    };
+    let labels: Vec<Value> = (column.values.iter().enumerate())
+        .map(|(row, value)| {
+            let (x, p) = (value.as_number(), parent_value(row));
+            let f = x
+                .zip(p)
+                .and_then(|(x, p)| nearest_fraction(x, p, fractions));
+            f.map_or(Value::Null, |f| Value::Label(Arc::from(fraction_label(f))))
+        })
+        .collect();
+    if labels.iter().all(Value::is_null) {
+        return None;
+    }
+    let labels = Column {
+        name: column.name.clone(),
+        kind: ColumnKind::Categorical,
+        format: column.format.clone(),
+        values: labels,
+    };
+    let label_setup = ColumnSetup {
+        column: &labels,
+        ..*setup
+    };
+    let on_its_own = Marginal::fit(&labels, min_count, false);
+    let rows = &setup.sequences.rows;
+    let fraction = fit_conditional(&label_setup, rows, &labels.values, on_its_own, None);
+    Some(ColumnModel::Share {
+        fraction: Box::new(fraction),
+        of,
+    })
+}
+
+/// The label a fraction is learned as: the shortest decimal that reads back as it.
+fn fraction_label(f: f64) -> String {
+    f.to_string()
+}
+
+/// A share's value: the fraction drawn from its tree (the tree's own marginal where the leaf
+/// gives a label that is none, a rare one) times the parent's value; empty without a parent's
+/// value above zero or a drawn fraction.
+fn share_of(
+    fraction: &Conditional,
+    codes: &[u8],
+    parent: Option<f64>,
+    rng: &mut SynthRng,
+) -> Value {
+    let read = |label: &Value| match label {
+        Value::Label(text) => text.parse::<f64>().ok().filter(|f| f.is_finite()),
+        _ => None,
+    };
+    let drawn = fraction.sample_at(codes, None, rng);
+    let f = match (&drawn, read(&drawn)) {
+        (Value::Null, _) => None,
+        (_, Some(f)) => Some(f),
+        (_, None) => read(&fraction.fallback.sample_present(rng)),
+    };
+    match (f, parent.filter(|p| *p > 0.0)) {
+        (Some(f), Some(p)) => Value::Number(p * f),
+        _ => Value::Null,
+    }
 }
 
 /// An id or text column: drawn on its own ([`ColumnModel::Marginal`]), or, where at least the

@@ -165,6 +165,13 @@ pub fn discover(frame: &Frame<'_>, min_count: usize) -> Vec<Rule> {
         &|name| determined.contains(name),
         MAX_PAIR_COLUMNS,
     ));
+    kinds.extend(super::fractions::discover(
+        frame,
+        &sample,
+        min_count,
+        &|name| determined.contains(name),
+        MAX_SUM_COLUMNS,
+    ));
     kinds.extend(super::totals::discover(frame, min_count));
     kinds
         .into_iter()

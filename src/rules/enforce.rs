@@ -20,11 +20,11 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use super::measure::{
-    Pair, belongs, calendar_value, clock_minutes, in_period, lookup, members, pairs_of, same,
-    shifted, shifts_of as shifts_in,
+    Pair, belongs, calendar_value, clock_minutes, in_period, lookup, members, nearest_fraction,
+    pairs_of, same, shifted, shifts_of as shifts_in,
 };
 use super::periods::Period;
-use super::{Col, IntOp, Mapping, Part, Rule, RuleKind, Shift, ShiftUnit};
+use super::{Col, IntOp, MAX_FRACTIONS, Mapping, Part, Rule, RuleKind, Shift, ShiftUnit};
 use crate::data::{Column, Value, ValueFormat, floor, second_step};
 use crate::sampling::SynthRng;
 use crate::schema::ColumnKind;
@@ -121,6 +121,13 @@ enum Step {
         source: usize,
         label: Value,
         step: f64,
+    },
+    /// Put on the fraction of `fractions` times the parent's column `parent` (a context
+    /// column) nearest it, on the column's grid ([`RuleKind::Fractions`]). Runs last. Since
+    /// format 68.
+    Fraction {
+        parent: usize,
+        fractions: Vec<f64>,
     },
 }
 
@@ -332,6 +339,7 @@ impl Enforcer {
         belonging.sort_by_key(|(.., pairs)| std::cmp::Reverse(pairs.len()));
         let sources = periods.iter().map(|p| (p.0, p.1));
         let shifted = shifts_of_rules(rules, &own, &derived);
+        let fractions = fractions_of(rules, &own, &resolve, &derived);
         let shift_sources = shifted.iter().flat_map(|s| [(s.0, s.1), (s.0, s.2)]);
         let anchors = anchors_of(rules, &own, &resolve, &derived, columns);
         let sources = sources
@@ -406,7 +414,20 @@ impl Enforcer {
                 enforcer.steps[target].push(step);
             }
         }
+        for (column, parent, fractions) in fractions {
+            enforcer.uses_context = true;
+            enforcer.steps[column].push(Step::Fraction { parent, fractions });
+        }
         (enforcer, order)
+    }
+
+    /// The parent's context column and the fractions of it `column` is put on, when a rule
+    /// of fractions ([`RuleKind::Fractions`]) keeps it: the learned model draws which one.
+    pub fn fractions(&self, column: usize) -> Option<(usize, &[f64])> {
+        self.steps.get(column)?.iter().find_map(|step| match step {
+            Step::Fraction { parent, fractions } => Some((*parent, fractions.as_slice())),
+            _ => None,
+        })
     }
 
     /// Every rule's bounds on the columns it bounds (`Step::Within`) and the fallback bounds
@@ -575,6 +596,11 @@ impl Enforcer {
                 Step::Anchor {
                     by, source, step, ..
                 } => *by < columns && *source < context && step.is_finite() && *step > 0.0,
+                Step::Fraction { parent, fractions } => {
+                    *parent < context
+                        && (1..=MAX_FRACTIONS).contains(&fractions.len())
+                        && fractions.iter().all(|f| f.is_finite() && *f > 0.0)
+                }
             };
             if !ok {
                 return Err("a rule step with an index, divisor or bound out of range".into());
@@ -633,7 +659,8 @@ impl Enforcer {
             | Step::Period { .. }
             | Step::Belongs { .. }
             | Step::Shift { .. }
-            | Step::Anchor { .. } => true,
+            | Step::Anchor { .. }
+            | Step::Fraction { .. } => true,
         })
     }
 
@@ -811,7 +838,8 @@ impl Enforcer {
             | Step::Period { .. }
             | Step::Belongs { .. }
             | Step::Shift { .. }
-            | Step::Anchor { .. } => None,
+            | Step::Anchor { .. }
+            | Step::Fraction { .. } => None,
         })
     }
 
@@ -854,6 +882,7 @@ impl Enforcer {
                 Step::Derive(Derive::Copy { source }) | Step::Anchor { source, .. } => {
                     read.push(*source)
                 }
+                Step::Fraction { parent, .. } => read.push(*parent),
                 Step::Derive(_)
                 | Step::DayOfMonth { .. }
                 | Step::Empty(_)
@@ -935,6 +964,10 @@ impl Enforcer {
                 // The caller, who knows the row before, puts the copy in place
                 // ([`Enforcer::anchored`]).
                 Step::Anchor { .. } => value,
+                Step::Fraction { parent, fractions } => {
+                    let parent = self.read(Ref::Context(*parent), row, context);
+                    grid.snap(on_a_fraction(value, parent, fractions))
+                }
             };
         }
         value
@@ -1260,6 +1293,44 @@ fn anchors_of(
                 ColumnKind::Numerical | ColumnKind::Datetime
             );
             (free && numeric).then(|| (target, by, source, label.clone()))
+        }
+        _ => None,
+    };
+    rules.iter().filter_map(|rule| read(&rule.kind)).collect()
+}
+
+/// `value` put on the fraction of `fractions` times `parent` nearest it (as it is without a
+/// number, or without a parent's value above zero).
+fn on_a_fraction(value: Value, parent: Option<f64>, fractions: &[f64]) -> Value {
+    let (Some(x), Some(parent)) = (value.as_number(), parent.filter(|p| *p > 0.0)) else {
+        return value;
+    };
+    match nearest_fraction(x, parent, fractions) {
+        Some(f) => Value::Number(parent * f),
+        None => value,
+    }
+}
+
+/// Every rule of fractions whose column no rule derives and whose parent's column is in the
+/// context: (column, context column, fractions).
+fn fractions_of(
+    rules: &[Rule],
+    own: &dyn Fn(&str) -> Option<usize>,
+    resolve: &dyn Fn(&Col) -> Option<Ref>,
+    derived: &[Option<(Derive, Vec<usize>)>],
+) -> Vec<(usize, usize, Vec<f64>)> {
+    let read = |kind: &RuleKind| match kind {
+        RuleKind::Fractions {
+            column,
+            parent,
+            fractions,
+        } => {
+            let column = own(column)?;
+            let Some(Ref::Context(parent)) = resolve(parent) else {
+                return None;
+            };
+            let kept = derived.get(column)?.is_none() && !fractions.is_empty();
+            kept.then(|| (column, parent, fractions.clone()))
         }
         _ => None,
     };

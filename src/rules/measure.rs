@@ -271,6 +271,17 @@ pub fn row_check<'r>(rule: &'r RuleKind, columns: &[Resolved<'_>]) -> Check<'r> 
                 Some(same(values[0], values[1]))
             }
         }),
+        RuleKind::Fractions { fractions, .. } => {
+            let tolerance = fraction_tolerance(columns[0].column());
+            Box::new(move |values| {
+                let x = numbers(values)?;
+                (x[1] > 0.0).then(|| {
+                    nearest_fraction(x[0], x[1], fractions).is_some_and(|f| {
+                        (x[0] - x[1] * f).abs() <= tolerance.max(1e-9 * x[0].abs())
+                    })
+                })
+            })
+        }
         RuleKind::CopyParent { .. } | RuleKind::KeyedCopy { .. } => Box::new(|values| {
             if values[0].is_null() || values[1].is_null() {
                 None
@@ -457,6 +468,26 @@ fn child_values(
 pub fn elapsed_tolerance(amount: Option<&Column>, counted: TimeUnit) -> f64 {
     let step = amount.map_or(0.0, unit);
     (0.5 * step * counted.seconds()).max(0.5)
+}
+
+/// How far a value may be from its parent's value times a fraction ([`RuleKind::Fractions`])
+/// and still be it: half the column's step (the value is rounded to it), a hair more for the
+/// float noise of a product on a half step.
+pub fn fraction_tolerance(column: &Column) -> f64 {
+    let step = unit(column);
+    if step > 0.0 {
+        0.5 * step * (1.0 + 1e-6)
+    } else {
+        1e-9
+    }
+}
+
+/// The fraction of `fractions` whose share of `parent` is nearest `x` (`None` of none).
+pub fn nearest_fraction(x: f64, parent: f64, fractions: &[f64]) -> Option<f64> {
+    fractions
+        .iter()
+        .copied()
+        .min_by(|a, b| (x - parent * a).abs().total_cmp(&(x - parent * b).abs()))
 }
 
 /// The smallest step a column's written values take (0 when unknown): 1 for integers,

@@ -10,6 +10,7 @@
 //!
 //! - [`anchors`]: a column equal to the parent's in the rows of one label;
 //! - [`discover`]: the search, bounded to cheap candidate pairs and triples, with a support test;
+//! - [`fractions`]: a child's number that is a few fractions of its parent's;
 //! - [`enforce`]: the compiled form a learned model applies while it draws a row;
 //! - [`local_time`]: a datetime in universal time beside its local parts, and their offsets;
 //! - [`measure`]: the share of rows of a frame obeying a rule;
@@ -22,6 +23,7 @@ pub mod chains;
 pub mod discover;
 pub mod enforce;
 pub mod following;
+pub mod fractions;
 pub mod keyed;
 pub mod linear;
 pub mod local_time;
@@ -33,6 +35,9 @@ pub mod totals;
 
 use std::collections::BTreeMap;
 use std::fmt;
+
+/// The most fractions a [`RuleKind::Fractions`] rule holds: more are amounts, not shares.
+pub const MAX_FRACTIONS: usize = 5;
 
 use serde::{Deserialize, Serialize};
 
@@ -576,6 +581,22 @@ pub enum RuleKind {
         /// The column of the key's parent (`Col::Parent`).
         parent: Col,
     },
+    /// The column is the parent's column times one of a few fractions, on the column's grid
+    /// (`column == round(parent × f, decimals)`): a hotel's payment is its booking's total
+    /// paid in full (1), a deposit (0.2) or the balance after it (0.8). Drawn apart, 7,781
+    /// of 7,821 synthetic payments were none of them. The learned model draws which fraction
+    /// as a hidden label of the sequence's row (so a deposit comes before its balance, a
+    /// cancelled booking pays a deposit only), and the rules put the value on it. Since
+    /// format 68.
+    Fractions {
+        /// The child's column.
+        column: String,
+        /// The sequence parent's column (`Col::Parent`).
+        parent: Col,
+        /// The fractions, ascending, each above zero and held by at least the privacy
+        /// threshold of real rows (when found).
+        fractions: Vec<f64>,
+    },
 }
 
 /// What one child row adds to its parent's total ([`RuleKind::ChildTotal`]): one (a count)
@@ -813,6 +834,7 @@ impl RuleKind {
             RuleKind::Linear { .. } => "line by label",
             RuleKind::CopyParent { .. } => "copy of parent",
             RuleKind::CopyParentWhen { .. } => "copy of parent by label",
+            RuleKind::Fractions { .. } => "fractions of parent",
             RuleKind::KeyedCopy { .. } => "copy across a key",
             RuleKind::ChildTotal { .. } => "total of children",
             RuleKind::ChildValues { .. } => "values of children",
@@ -922,6 +944,7 @@ impl RuleKind {
             RuleKind::ChildValues { target, source, .. } => {
                 format!("child values {target} {source}")
             }
+            RuleKind::Fractions { column, parent, .. } => format!("fractions {column} {parent}"),
         }
     }
 
@@ -960,7 +983,8 @@ impl RuleKind {
                 target, source, by, ..
             } => vec![own(target), own(source), own(by)],
             RuleKind::CopyParent { column, parent }
-            | RuleKind::KeyedCopy { column, parent, .. } => {
+            | RuleKind::KeyedCopy { column, parent, .. }
+            | RuleKind::Fractions { column, parent, .. } => {
                 vec![own(column), parent.clone()]
             }
             RuleKind::CopyParentWhen {

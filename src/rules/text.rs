@@ -21,6 +21,8 @@
 //! billing_country = customers.country    copy of the parent's column
 //! event_time = shipments.shipped_at where status = Picked Up   copy of the parent's column
 //!                                        in the rows of one label
+//! amount = bookings.total * one of (0.2, 0.8, 1)   the parent's column times one of a few
+//!                                        fractions, on the column's grid
 //! orders.o_totalprice = sum(l_extendedprice * (1 - l_discount) * (1 + l_tax))   the parent's
 //!                                        total over its rows here (also `sum(a)`, `sum(a * b)`)
 //! customers.orders = count()             the parent's number of rows here
@@ -233,6 +235,14 @@ impl fmt::Display for RuleKind {
                 by,
                 label: value,
             } => write!(f, "{column} = {parent} where {by} = {}", label(value)),
+            RuleKind::Fractions {
+                column,
+                parent,
+                fractions,
+            } => {
+                let fractions: Vec<String> = fractions.iter().map(|x| number(*x)).collect();
+                write!(f, "{column} = {parent} * one of ({})", fractions.join(", "))
+            }
             RuleKind::ChildTotal { total, term } => write!(f, "{total} = {term}"),
             RuleKind::ChildValues {
                 target,
@@ -688,6 +698,10 @@ fn range(bounds: &str, scale: f64) -> Result<(f64, f64), String> {
 }
 
 fn parse_equation(target: String, expression: &str) -> Result<RuleKind, String> {
+    // Before the functions: the fractions are written in parentheses.
+    if let Some((parent, fractions)) = expression.split_once(" * one of ") {
+        return parse_fractions(target, parent, fractions);
+    }
     for (op, int_op) in [("//", IntOp::Div), ("%", IntOp::Rem)] {
         if let Some((source, divisor)) = expression.split_once(op) {
             let divisor: i64 = divisor
@@ -838,6 +852,42 @@ fn parse_product(total: String, a: &str, rest: &str) -> Result<RuleKind, String>
     }
 }
 
+/// `t = parent.column * one of (f1, f2, ...)`: fractions above zero, at most
+/// [`MAX_FRACTIONS`], kept as written (sorted).
+fn parse_fractions(column: String, parent: &str, fractions: &str) -> Result<RuleKind, String> {
+    let shape = "fractions of the parent's column are written \
+                 `c = parent.column * one of (0.2, 0.8, 1)`";
+    let parent = match col(parent)? {
+        parent @ Col::Parent { .. } => parent,
+        Col::Own(_) => return Err(shape.into()),
+    };
+    let inside = fractions
+        .trim()
+        .strip_prefix('(')
+        .and_then(|rest| rest.strip_suffix(')'))
+        .ok_or(shape)?;
+    let mut fractions = inside
+        .split(',')
+        .map(|x| {
+            x.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite() && *f > 0.0)
+        })
+        .collect::<Option<Vec<f64>>>()
+        .ok_or("fractions are numbers above zero")?;
+    fractions.sort_unstable_by(f64::total_cmp);
+    fractions.dedup();
+    if fractions.len() > super::MAX_FRACTIONS {
+        return Err(format!("at most {} fractions", super::MAX_FRACTIONS));
+    }
+    Ok(RuleKind::Fractions {
+        column,
+        parent,
+        fractions,
+    })
+}
+
 /// The inside of `function(...)`.
 fn call<'t>(expression: &'t str, function: &str) -> Option<&'t str> {
     expression
@@ -895,6 +945,7 @@ mod tests {
             "dep_time is a clock time",
             "c_birth_year, c_birth_month, c_birth_day form a date",
             "country = customers.country",
+            "amount = bookings.total * one of (0.2, 0.8, 1)",
             "time_hour = datetime(year, month, day, hour)",
             "air_time is empty when arr_delay is empty",
             "arr_delay, air_time are empty when arr_time is empty",
@@ -974,6 +1025,19 @@ mod tests {
             Ok(RuleKind::Calendar { .. })
         ));
         assert!(parse("a = b").is_err());
+        assert!(
+            parse("a = b * one of (0.2, 1)").is_err(),
+            "the parent's column only"
+        );
+        assert!(
+            parse("a = p.b * one of (0, 1)").is_err(),
+            "fractions above zero"
+        );
+        assert!(parse("a = p.b * one of 0.2, 1").is_err());
+        assert_eq!(
+            parse("a = p.b * one of (1, 0.2)").map(|rule| rule.to_string()),
+            Ok("a = p.b * one of (0.2, 1)".to_string())
+        );
         assert!(
             parse("a = fortnight(b)")
                 .unwrap_err()
