@@ -1,8 +1,9 @@
 //! Countries and the locales that go with them: name lists (the `fake` crate's public lists;
-//! English names from [`super::gendered`] and [`super::surnames`], Spanish ones from
-//! [`super::spanish`], as `fake` has none), calling codes and mail providers, so a Brazilian
-//! customer gets a Brazilian name, a Mexican one a Spanish name, and a French phone number
-//! starts with +33.
+//! English names from [`super::gendered`] and [`super::surnames`], Spanish, Italian and German
+//! ones from [`super::bundled`], as `fake` has no Spanish and narrow Italian and German ones),
+//! calling codes and mail providers, so a Brazilian customer gets a Brazilian name, a Mexican
+//! one a Spanish name, an Italian one one of 500 Italian family names (not `fake`'s 49), and a
+//! French phone number starts with +33.
 
 use std::sync::LazyLock;
 
@@ -32,7 +33,7 @@ pub enum Locale {
     Ja,
     /// Chinese (not Latin script).
     Zh,
-    /// Spanish (lists of [`super::spanish`]; the rest English).
+    /// Spanish (names of [`super::bundled`]; the rest English).
     Es,
 }
 
@@ -116,10 +117,20 @@ impl Locale {
                 ..lists!(EN)
             },
             Locale::Fr => lists!(FR_FR),
-            Locale::De => lists!(DE_DE),
+            // Names of dxsynth's own (`fake` has 49 Italian and 114 German family names),
+            // the rest `fake`'s.
+            Locale::De => Lists {
+                first: super::bundled::GERMAN.either.clone(),
+                last: super::bundled::GERMAN.surnames.clone(),
+                ..lists!(DE_DE)
+            },
             Locale::PtBr => lists!(PT_BR),
             Locale::Pt => lists!(PT_PT),
-            Locale::It => lists!(IT_IT),
+            Locale::It => Lists {
+                first: super::bundled::ITALIAN.either.clone(),
+                last: super::bundled::ITALIAN.surnames.clone(),
+                ..lists!(IT_IT)
+            },
             Locale::Nl => lists!(NL_NL),
             Locale::CyGb => lists!(CY_GB),
             Locale::Ja => lists!(JA_JP),
@@ -127,8 +138,8 @@ impl Locale {
             // Names only: streets, companies and mail providers stay English, as they were
             // for these rows before Spanish names were listed.
             Locale::Es => Lists {
-                first: super::spanish::NAMES.either.clone(),
-                last: super::spanish::NAMES.surnames.clone(),
+                first: super::bundled::SPANISH.either.clone(),
+                last: super::bundled::SPANISH.surnames.clone(),
                 ..lists!(EN)
             },
         }
@@ -143,13 +154,19 @@ impl Locale {
     }
 
     /// The given names of the locale's women (or men), for a row whose title says its gender:
-    /// the Spanish lists, else the English ones (`fake`'s lists do not say a name's gender).
+    /// the Spanish, Italian or German lists, else the English ones (`fake`'s lists do not say
+    /// a name's gender).
     pub fn gendered(self, women: bool) -> &'static [&'static str] {
-        match (self, women) {
-            (Locale::Es, true) => &super::spanish::NAMES.women,
-            (Locale::Es, false) => &super::spanish::NAMES.men,
-            (_, true) => super::gendered::WOMEN,
-            (_, false) => super::gendered::MEN,
+        let names: &'static super::bundled::Names = match self {
+            Locale::Es => &super::bundled::SPANISH,
+            Locale::It => &super::bundled::ITALIAN,
+            Locale::De => &super::bundled::GERMAN,
+            _ if women => return super::gendered::WOMEN,
+            _ => return super::gendered::MEN,
+        };
+        match women {
+            true => &names.women,
+            false => &names.men,
         }
     }
 
@@ -515,8 +532,10 @@ mod tests {
             }
         }
         assert!(values > 1_000, "{values} values looked at");
-        assert!(Locale::It.lists().last.contains(&"Ricci"), "trimmed, kept");
-        assert!(!Locale::It.lists().last.contains(&"Ricci\t"));
+        // Italian names are dxsynth's own now; `fake`'s list is still read through `trimmed`.
+        let fake_italian = trimmed(<IT_IT as Data>::NAME_LAST_NAME);
+        assert!(fake_italian.contains(&"Ricci"), "trimmed, kept");
+        assert!(!fake_italian.contains(&"Ricci\t"));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! generators keep ([`SemanticModel`]) obeys the privacy threshold: only values shared by at
 //! least k rows, names from public lists, templates and shapes, never a unique real value.
 
+mod bundled;
 mod company;
 mod counties;
 mod county;
@@ -16,7 +17,6 @@ pub mod keep;
 pub mod locale;
 mod places;
 mod postcode;
-mod spanish;
 mod surnames;
 pub mod text;
 

@@ -266,7 +266,7 @@ fn spanish_speaking_rows_take_spanish_names() {
         real.columns[at] = column(name, ColumnKind::Id, names);
     }
     let columns = filled(&real);
-    let names = super::spanish::NAMES.either.clone();
+    let names = super::bundled::SPANISH.either.clone();
     for row in 0..ROWS {
         let (first, last) = (text(&columns[1].values[row]), text(&columns[2].values[row]));
         assert!(
@@ -274,11 +274,63 @@ fn spanish_speaking_rows_take_spanish_names() {
             "{first} in {}",
             text(&columns[0].values[row])
         );
-        assert!(super::spanish::NAMES.surnames.contains(&last), "{last}");
+        assert!(super::bundled::SPANISH.surnames.contains(&last), "{last}");
     }
     assert_eq!(country("españa").map(|c| c.locale), Some(Locale::Es));
     assert!(Locale::Es.gendered(true).contains(&"Lucía"));
     assert!(!Locale::Es.gendered(false).contains(&"Lucía"));
+}
+
+/// 300 guests each of Italy and Germany, every real name unique (so every synthetic one is
+/// fresh): their fresh names are as varied as real ones. `fake`'s lists held 99 Italian given
+/// and 49 family names, 120 and 114 German ones: at most that many distinct names per country,
+/// where these lists give over 150.
+#[test]
+fn fresh_names_are_varied_in_every_locale() {
+    const PER_COUNTRY: usize = 300;
+    let places = ["ITALY", "GERMANY"];
+    let rows = places.len() * PER_COUNTRY;
+    let countries = (0..rows)
+        .map(|i| places[i % places.len()].to_string())
+        .collect();
+    // Accented real names: the columns are not of ASCII names.
+    let unique = |at: usize| {
+        (0..rows)
+            .map(|i| format!("Ñú{}", letters(i * at)))
+            .collect()
+    };
+    let real = table(
+        "customers",
+        vec![
+            column("country", ColumnKind::Categorical, countries),
+            column("first_name", ColumnKind::Id, unique(1)),
+            column("last_name", ColumnKind::Id, unique(7)),
+        ],
+    );
+    let columns = filled(&real);
+    let distinct = |at: usize, place: usize| {
+        let values = columns[at].values.iter().skip(place).step_by(places.len());
+        values.map(text).collect::<HashSet<_>>().len()
+    };
+    let (first, last) = (1, 2);
+    for (place, name) in places.iter().enumerate() {
+        let (firsts, lasts) = (distinct(first, place), distinct(last, place));
+        assert!(
+            firsts >= 150 && lasts >= 150,
+            "{name}: {firsts} first, {lasts} last names"
+        );
+    }
+    let italian = &super::bundled::ITALIAN;
+    for row in (0..rows).step_by(places.len()) {
+        let given = text(&columns[first].values[row]);
+        let family = text(&columns[last].values[row]);
+        assert!(italian.either.contains(&given), "{given}");
+        assert!(italian.surnames.contains(&family), "{family}");
+    }
+    // A title's gender picks the language's list: `Andrea` is a man in Italy, a woman in Germany.
+    assert!(Locale::It.gendered(false).contains(&"Andrea"));
+    assert!(Locale::De.gendered(true).contains(&"Andrea"));
+    assert!(!Locale::De.gendered(false).contains(&"Andrea"));
 }
 
 /// French rows share four frequent first names (a sixth of the rows each); every other row's
