@@ -851,17 +851,10 @@ impl LearnedModel {
     /// pick-up stay before the shipment's `shipped_at`, which the pick-up then takes, and
     /// its rows before the delivery before `delivered_at`. `None` otherwise.
     fn walk_ceiling(&self, column: usize, draft: &Draft<'_>) -> Option<f64> {
-        let ColumnModel::Gap {
-            walk: Some(_),
-            from_anchor: false,
-            ..
-        } = &self.columns[column]
-        else {
+        if !self.walks_forward(column) {
             return None;
-        };
-        let floor = draft
-            .previous
-            .and_then(|previous| previous.get(column)?.as_number());
+        }
+        let floor = self.walk_floor(column, draft);
         let drawn = (&*draft.row, draft.context);
         let ceiling = self.enforcer.ceiling(column, drawn, floor)?;
         let low = (self.enforcer.interval(column, draft.row, draft.context))
@@ -872,15 +865,22 @@ impl LearnedModel {
     /// The value of the sequence's row before, for a column drawn as a forward walk from it
     /// (no later row of the walk goes below it); `None` for other columns and first rows.
     fn walk_floor(&self, column: usize, draft: &Draft<'_>) -> Option<f64> {
-        let ColumnModel::Gap {
-            walk: Some(_),
-            from_anchor: false,
-            ..
-        } = &self.columns[column]
-        else {
+        if !self.walks_forward(column) {
             return None;
-        };
+        }
         draft.previous?.get(column)?.as_number()
+    }
+
+    /// Whether `column` is drawn as a forward walk from the sequence's row before.
+    fn walks_forward(&self, column: usize) -> bool {
+        matches!(
+            &self.columns[column],
+            ColumnModel::Gap {
+                walk: Some(_),
+                from_anchor: false,
+                ..
+            }
+        )
     }
 
     /// The label written for a rare one drawn for `column` in `draft`: a fresh one for a column

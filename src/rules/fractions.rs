@@ -22,9 +22,9 @@ const MAX_PLACES: i32 = 3;
 /// sequence parent it is a share of (one it is a share of a whole of, no fraction above 1,
 /// before others): at most [`MAX_FRACTIONS`] fractions (found to at most
 /// [`MAX_PLACES`] decimal places, each holding for at least `min_count` real rows; none for a
-/// copy of a parent's column, the lone fraction 1) that the column's value is, on its grid, in all rows where both
-/// have a value (the parent's above zero) but [`FUNCTION_TOLERANCE`], where the parent's value
-/// taken from another row would break it far more often.
+/// copy of a parent's column, the lone fraction 1) that the column's value is, on its grid,
+/// in all rows where both have a value (the parent's above zero) but [`FUNCTION_TOLERANCE`],
+/// where the parent's value taken from another row would break it far more often.
 pub fn discover(
     frame: &Frame<'_>,
     sample: &[usize],

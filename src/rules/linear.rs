@@ -38,9 +38,9 @@ const SCREEN_SLACK: f64 = 4.0;
 /// The rules that a numeric column (not one `determined` already) is a line of another
 /// numeric column whose base and rate a category of 2 to [`MAX_LABELS`] labels sets, each
 /// label in at least `min_count` rows; holding in all rows but
-/// [`FUNCTION_TOLERANCE`](super::measure::FUNCTION_TOLERANCE) where chance (the label taken from another row) would break it far
-/// more often, with a rate that moves the target by a step at least over its source's range.
-/// One rule per target: the one the fewest rows break.
+/// [`FUNCTION_TOLERANCE`](super::measure::FUNCTION_TOLERANCE) where chance (the label taken
+/// from another row) would break it far more often, with a rate that moves the target by a
+/// step at least over its source's range. One rule per target: the one the fewest rows break.
 pub fn discover(
     frame: &Frame<'_>,
     sample: &[usize],
