@@ -10,7 +10,6 @@
 use std::collections::HashMap;
 
 use super::measure::{Adherence, MIN_SUPPORT, breaks_if_kept, chance_rate, measure, same};
-use super::shifts::MAX_LABELS;
 use super::{Col, Frame, Resolved, RuleKind};
 use crate::data::{Value, ValueKey};
 use crate::schema::ColumnKind;
@@ -23,7 +22,7 @@ const MIN_SAMPLE_ROWS: usize = 5;
 const MAX_OTHER_SHARE: f64 = 0.5;
 
 /// For each own number or datetime column (not one `skip` names), the labels of one category (of 2 to
-/// [`MAX_LABELS`] labels) in whose rows it equals a parent's column of its type: in all but
+/// [`MAX_LABELS`](super::shifts::MAX_LABELS) labels) in whose rows it equals a parent's column of its type: in all but
 /// [`FUNCTION_TOLERANCE`](super::measure::FUNCTION_TOLERANCE) of at least [`MIN_SUPPORT`]
 /// (and `min_count`) rows, where chance (the parent's value of another row of the label)
 /// would break it far more often, and in at most [`MAX_OTHER_SHARE`] of the other labels'
@@ -38,12 +37,7 @@ pub fn discover(
     let Some(parent) = frame.parent else {
         return Vec::new();
     };
-    let categories: Vec<Resolved<'_>> = (frame.columns.iter())
-        .filter(|c| matches!(c.kind, ColumnKind::Categorical | ColumnKind::Boolean))
-        .map(Resolved::Own)
-        .take(max_columns)
-        .filter(|c| (2..=MAX_LABELS).contains(&distinct_on(*c, sample)))
-        .collect();
+    let categories = super::shifts::label_columns(frame, sample, max_columns);
     if categories.is_empty() {
         return Vec::new();
     }
@@ -199,21 +193,6 @@ pub fn fit_label(by: &str, label: &Value, frame: &Frame<'_>) -> Option<Value> {
         .map(|row| by.value(row))
         .find(|value| !value.is_null() && super::text::label(value) == written)
         .cloned()
-}
-
-/// Distinct values of a column in the sample rows, counted up to one past [`MAX_LABELS`].
-fn distinct_on(column: Resolved<'_>, sample: &[usize]) -> usize {
-    let mut seen: Vec<ValueKey<'_>> = Vec::new();
-    for &row in sample {
-        let value = column.value(row);
-        if !value.is_null() && !seen.contains(&ValueKey::of(value)) {
-            seen.push(ValueKey::of(value));
-            if seen.len() > MAX_LABELS {
-                break;
-            }
-        }
-    }
-    seen.len()
 }
 
 #[cfg(test)]

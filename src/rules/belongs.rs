@@ -7,7 +7,7 @@
 //! 180 items (leaves of a dozen items) mixed the categories: 50 synthetic items were books
 //! of the class `televisions` or jewellery of the class `fishing`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::measure::{Pair, belongs, breaks_if_kept, chance_rate, members};
 use super::{Frame, Resolved, RuleKind};
@@ -45,7 +45,7 @@ pub fn discover(
         .filter(|c| c.kind == ColumnKind::Categorical)
         .map(Resolved::Own)
         .take(max_columns)
-        .map(|c| (c, distinct_on(c, sample)))
+        .map(|c| (c, super::shifts::distinct_on(c, sample, MAX_MEMBERS)))
         .collect();
     let mut found = Vec::new();
     for &(target, members_seen) in &categories {
@@ -149,19 +149,6 @@ fn pairs_on<'a>(
             .2 += 1;
     }
     pairs
-}
-
-/// The distinct values of `column` on the sample rows (emptiness aside), counted up to one
-/// past [`MAX_MEMBERS`].
-fn distinct_on(column: Resolved<'_>, sample: &[usize]) -> usize {
-    let mut seen: HashSet<ValueKey> = HashSet::new();
-    for &row in sample {
-        let value = column.value(row);
-        if !value.is_null() && seen.insert(ValueKey::of(value)) && seen.len() > MAX_MEMBERS {
-            break;
-        }
-    }
-    seen.len()
 }
 
 #[cfg(test)]

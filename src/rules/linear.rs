@@ -18,7 +18,7 @@ use super::measure::{
     as_decimal_text, breaks_if_kept, chance_rate, line_for, near, on_line, tolerance_of, unit,
 };
 use super::shifts::MAX_LABELS;
-use super::shifts::distinct_on;
+use super::shifts::label_columns;
 use super::{Frame, Line, Resolved, RuleKind};
 use crate::data::{Value, ValueFormat, ValueKey};
 use crate::schema::ColumnKind;
@@ -54,12 +54,7 @@ pub fn discover(
         .filter(|c| varies_on(*c, sample))
         .take(MAX_NUMBERS)
         .collect();
-    let labels: Vec<Resolved<'_>> = (frame.columns.iter())
-        .filter(|c| matches!(c.kind, ColumnKind::Categorical | ColumnKind::Boolean))
-        .map(Resolved::Own)
-        .take(max_columns)
-        .filter(|c| (2..=MAX_LABELS).contains(&distinct_on(*c, sample)))
-        .collect();
+    let labels = label_columns(frame, sample, max_columns);
     if labels.is_empty() || numbers.len() < 2 {
         return Vec::new();
     }

@@ -43,12 +43,7 @@ pub fn discover(
         .map(Resolved::Own)
         .take(max_columns)
         .collect();
-    let labels: Vec<Resolved<'_>> = (frame.columns.iter())
-        .filter(|c| matches!(c.kind, ColumnKind::Categorical | ColumnKind::Boolean))
-        .map(Resolved::Own)
-        .take(max_columns)
-        .filter(|c| (2..=MAX_LABELS).contains(&distinct_on(*c, sample)))
-        .collect();
+    let labels = label_columns(frame, sample, max_columns);
     if labels.is_empty() {
         return Vec::new();
     }
@@ -201,13 +196,29 @@ fn whole_days(column: Resolved<'_>) -> bool {
     any
 }
 
+/// The categories a rule by label reads (shifts, lines, copies in one label's rows): of the
+/// first `max_columns` categorical and boolean columns, those of 2 to [`MAX_LABELS`] labels on
+/// the sample rows.
+pub(super) fn label_columns<'a>(
+    frame: &Frame<'a>,
+    sample: &[usize],
+    max_columns: usize,
+) -> Vec<Resolved<'a>> {
+    (frame.columns.iter())
+        .filter(|c| matches!(c.kind, ColumnKind::Categorical | ColumnKind::Boolean))
+        .map(Resolved::Own)
+        .take(max_columns)
+        .filter(|c| (2..=MAX_LABELS).contains(&distinct_on(*c, sample, MAX_LABELS)))
+        .collect()
+}
+
 /// The distinct values of `column` on the sample rows (emptiness aside), counted up to one
-/// past [`MAX_LABELS`].
-pub(super) fn distinct_on(column: Resolved<'_>, sample: &[usize]) -> usize {
+/// past `most` (enough to tell a column has too many).
+pub(super) fn distinct_on(column: Resolved<'_>, sample: &[usize], most: usize) -> usize {
     let mut seen: HashSet<ValueKey<'_>> = HashSet::new();
     for &row in sample {
         let value = column.value(row);
-        if !value.is_null() && seen.insert(ValueKey::of(value)) && seen.len() > MAX_LABELS {
+        if !value.is_null() && seen.insert(ValueKey::of(value)) && seen.len() > most {
             break;
         }
     }
