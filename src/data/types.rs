@@ -985,13 +985,19 @@ fn unreadable_dates<'a>(values: impl Values<'a>) -> String {
 fn string_kind<'a>(values: impl Values<'a>) -> ColumnKind {
     let hashes = foldhash::fast::FixedState::with_seed(DISTINCT_SEED);
     let distinct: FastSet<u64> = values.clone().map(|v| hashes.hash_one(v)).collect();
-    let (count, words) = values.fold((0usize, 0usize), |(count, words), v| {
+    let (count, words) = values.clone().fold((0usize, 0usize), |(count, words), v| {
         (count + 1, words + v.split_whitespace().count())
     });
     let distinct_share = distinct.len() as f64 / count as f64;
     let mean_words = words as f64 / count as f64;
     let many_phrases = mean_words >= 2.0 && distinct.len() >= MANY_PHRASES;
-    if (mean_words >= 3.0 || many_phrases) && distinct_share > 0.3 {
+    if mean_words == 2.0 && are_codes(values, distinct.len()) {
+        if distinct_share >= 0.9 && distinct.len() >= 20 {
+            ColumnKind::Id
+        } else {
+            ColumnKind::Categorical
+        }
+    } else if (mean_words >= 3.0 || many_phrases) && distinct_share > 0.3 {
         ColumnKind::Text
     } else if distinct_share >= 0.9 && distinct.len() >= 20 {
         if mean_words >= 2.0 {
@@ -1002,6 +1008,32 @@ fn string_kind<'a>(values: impl Values<'a>) -> ColumnKind {
     } else {
         ColumnKind::Categorical
     }
+}
+
+/// Whether every value is a code of two words, capital letters then a number (`CS 120`, `SKU
+/// 00417`, `ACC 2041-7`), with few distinct first words (at most a quarter of the `distinct`
+/// values): a course's code, not a phrase of text, although it has two words.
+fn are_codes<'a>(values: impl Values<'a>, distinct: usize) -> bool {
+    let mut prefixes: FastSet<&str> = FastSet::default();
+    for value in values {
+        let mut words = value.split_whitespace();
+        let (Some(letters), Some(number), None) = (words.next(), words.next(), words.next()) else {
+            return false;
+        };
+        let capitals = letters.len() <= 8 && letters.bytes().all(|b| b.is_ascii_uppercase());
+        let numbered = number.bytes().any(|b| b.is_ascii_digit())
+            && number
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+        if !(capitals && numbered) {
+            return false;
+        }
+        prefixes.insert(letters);
+        if prefixes.len() * 4 > distinct {
+            return false;
+        }
+    }
+    true
 }
 
 /// Distinct values of two words or more past which a column that is mostly distinct is text.
@@ -1644,6 +1676,23 @@ mod tests {
         let sentences: Vec<&str> = sentences.iter().map(String::as_str).collect();
         assert_eq!(infer_kind(&sentences).0, ColumnKind::Text);
         assert_eq!(infer_kind(&["a", "b", "a", "c"]).0, ColumnKind::Categorical);
+        // Codes of two words, capitals then a number, with few prefixes: ids, not text.
+        let departments = ["CS", "MATH", "PHYS", "ME"];
+        let courses: Vec<String> = (0..60)
+            .map(|i| format!("{} {}", departments[i % 4], 100 + 7 * i))
+            .collect();
+        let courses: Vec<&str> = courses.iter().map(String::as_str).collect();
+        assert_eq!(infer_kind(&courses).0, ColumnKind::Id);
+        // Not capitals (`Hall 12`), or a first word per value: text as before.
+        let named: Vec<String> = (0..60).map(|i| format!("Hall {i}")).collect();
+        let named: Vec<&str> = named.iter().map(String::as_str).collect();
+        assert_eq!(infer_kind(&named).0, ColumnKind::Text);
+        let letters = |i: usize| char::from(b'A' + (i % 26) as u8);
+        let spread: Vec<String> = (0..60)
+            .map(|i| format!("{}{} {i}", letters(i), letters(i / 26)))
+            .collect();
+        let spread: Vec<&str> = spread.iter().map(String::as_str).collect();
+        assert_eq!(infer_kind(&spread).0, ColumnKind::Text);
         assert_eq!(infer_kind(&[]).0, ColumnKind::Categorical);
     }
 

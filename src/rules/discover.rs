@@ -173,6 +173,7 @@ pub fn discover(frame: &Frame<'_>, min_count: usize) -> Vec<Rule> {
         MAX_SUM_COLUMNS,
     ));
     kinds.extend(super::totals::discover(frame, min_count));
+    kinds.extend(super::codes::digits(frame));
     kinds
         .into_iter()
         .filter_map(|kind| finish(kind, frame, Origin::Found))
@@ -2038,7 +2039,7 @@ pub fn keyed_products(frame: &Frame<'_>, key: &str, taken: &[&Rule]) -> Vec<Rule
 }
 
 /// The own column a rule works out from others, if any.
-fn determined_column(kind: &RuleKind) -> Option<&str> {
+pub(super) fn determined_column(kind: &RuleKind) -> Option<&str> {
     match kind {
         RuleKind::Arithmetic { target, .. }
         | RuleKind::Calendar { target, .. }

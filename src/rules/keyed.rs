@@ -29,7 +29,10 @@ pub fn any(rules: &[Rule]) -> bool {
     rules.iter().any(|rule| {
         matches!(
             rule.kind,
-            RuleKind::KeyedProduct { .. } | RuleKind::KeyedCopy { .. }
+            RuleKind::KeyedProduct { .. }
+                | RuleKind::KeyedCopy { .. }
+                | RuleKind::KeyedPrefix { .. }
+                | RuleKind::CodeDigit { .. }
         )
     })
 }
@@ -44,6 +47,10 @@ pub fn parent_columns(rules: &[Rule]) -> impl Iterator<Item = (&str, &str)> {
         }
         | RuleKind::KeyedCopy {
             parent: Col::Parent { table, column },
+            ..
+        }
+        | RuleKind::KeyedPrefix {
+            prefix: Col::Parent { table, column },
             ..
         } => Some((table.as_str(), column.as_str())),
         _ => None,
@@ -61,6 +68,20 @@ pub fn columns_read(rules: &[Rule]) -> Vec<String> {
     });
     let mut read: Vec<String> = copied.iter().chain(products).cloned().collect();
     read.extend(following.columns().cloned());
+    let codes = rules.iter().filter(|rule| {
+        matches!(
+            rule.kind,
+            RuleKind::KeyedPrefix { .. } | RuleKind::CodeDigit { .. }
+        )
+    });
+    read.extend(
+        codes
+            .flat_map(|rule| rule.kind.columns())
+            .filter_map(|col| match col {
+                Col::Own(name) => Some(name),
+                Col::Parent { .. } => None,
+            }),
+    );
     read
 }
 
@@ -74,7 +95,8 @@ fn copied_columns(rules: &[Rule]) -> Vec<String> {
 }
 
 /// Keeps every rule across a key in rows `first_row..` of a table (`columns`, whose keys'
-/// rows are `keys`): its copies first, with the columns that follow them, then its products,
+/// rows are `keys`): its copies first, with the columns that follow them, then its codes'
+/// prefixes and digits ([`super::codes`]), then its products,
 /// their ratios drawn from `base`. A rule whose columns are not at hand, or without real
 /// ratios, is left alone; so is a row with an empty factor, price or total, or an empty copy
 /// or key's value.
@@ -86,6 +108,7 @@ pub fn keep(
     base: u64,
 ) {
     keep_copies(rules, columns, keys);
+    super::codes::keep(rules, columns, keys, first_row);
     for (index, rule) in rules.iter().enumerate() {
         let Some(product) = Product::of(rule, columns, keys) else {
             continue;

@@ -282,6 +282,9 @@ pub fn row_check<'r>(rule: &'r RuleKind, columns: &[Resolved<'_>]) -> Check<'r> 
                 })
             })
         }
+        RuleKind::KeyedPrefix { .. } | RuleKind::CodeDigit { .. } => {
+            Box::new(move |values| code_holds(rule, values))
+        }
         RuleKind::CopyParent { .. } | RuleKind::KeyedCopy { .. } => Box::new(|values| {
             if values[0].is_null() || values[1].is_null() {
                 None
@@ -695,6 +698,42 @@ pub fn is_date(year: f64, month: f64, day: f64) -> bool {
 /// under 60.
 pub fn is_clock_time(x: f64) -> bool {
     x.fract() == 0.0 && (0.0..=2400.0).contains(&x) && x.rem_euclid(100.0) < 60.0
+}
+
+/// Whether one row keeps a code rule (`values`: the code, then the prefix or the digit's
+/// column); `None` when either is empty or not of its type.
+pub(super) fn code_holds(kind: &RuleKind, values: &[&Value]) -> Option<bool> {
+    let code = text(values.first()?)?;
+    match kind {
+        RuleKind::KeyedPrefix { separator, .. } => {
+            let prefix = text(values.get(1)?)?;
+            let separator = separator.chars().next()?;
+            Some(has_prefix(code, prefix, separator))
+        }
+        RuleKind::CodeDigit { place, .. } => {
+            let digit = values.get(1)?.as_number()?;
+            let at = code.chars().filter(char::is_ascii_digit).nth(place - 1);
+            Some(at.and_then(|c| c.to_digit(10)).map(f64::from) == Some(digit))
+        }
+        _ => None,
+    }
+}
+
+/// The text of a value, when it is a label.
+pub(super) fn text(value: &Value) -> Option<&str> {
+    match value {
+        Value::Label(text) => Some(text),
+        _ => None,
+    }
+}
+
+/// Whether `code` is `prefix`, then `separator`, then something more.
+fn has_prefix(code: &str, prefix: &str, separator: char) -> bool {
+    !prefix.is_empty()
+        && code
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_prefix(separator))
+            .is_some_and(|rest| !rest.is_empty())
 }
 
 #[cfg(test)]

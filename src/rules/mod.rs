@@ -20,6 +20,7 @@
 pub mod anchors;
 pub mod belongs;
 pub mod chains;
+pub mod codes;
 pub mod discover;
 pub mod enforce;
 pub mod following;
@@ -597,6 +598,38 @@ pub enum RuleKind {
         /// threshold of real rows (when found).
         fractions: Vec<f64>,
     },
+    /// The code `column` starts with a column of the row the foreign key `key` points at,
+    /// then a fixed separator: a course's `CS 120` with its department's `CS`, a product's
+    /// `EL-4431` with its category's `EL`. The key is assigned after the rows are drawn, so
+    /// the prefix is put in then ([`codes`]): the drawn code's part before its first separator
+    /// is replaced by the key's row's value, the rest kept. Drawn apart, 370 of 400 synthetic
+    /// courses named another department than theirs. Since format 69.
+    KeyedPrefix {
+        /// The code (an id or a category).
+        column: String,
+        /// The foreign key whose row holds the prefix.
+        key: String,
+        /// The column of the key's parent (`Col::Parent`).
+        prefix: Col,
+        /// What follows the prefix (one character, not a letter or digit).
+        separator: String,
+        /// Whether the real codes are all distinct (kept so once the prefix is put in).
+        distinct: bool,
+    },
+    /// The `place`-th digit of the code `column` (counting its digits only, from 1) is the
+    /// whole number `source` of the row (0 to 9): a course `CS 320` is of `level` 3. Drawn
+    /// apart, 351 of 400 synthetic courses' numbers started with another digit than their
+    /// level. Set once the row is drawn ([`codes`]). Since format 69.
+    CodeDigit {
+        /// The code.
+        column: String,
+        /// Which digit, from 1.
+        place: usize,
+        /// The whole-number column it equals.
+        source: String,
+        /// Whether the real codes are all distinct (kept so once the digit is set).
+        distinct: bool,
+    },
 }
 
 /// What one child row adds to its parent's total ([`RuleKind::ChildTotal`]): one (a count)
@@ -838,6 +871,8 @@ impl RuleKind {
             RuleKind::KeyedCopy { .. } => "copy across a key",
             RuleKind::ChildTotal { .. } => "total of children",
             RuleKind::ChildValues { .. } => "values of children",
+            RuleKind::KeyedPrefix { .. } => "prefix across a key",
+            RuleKind::CodeDigit { .. } => "digit of a code",
         }
     }
 
@@ -845,17 +880,23 @@ impl RuleKind {
     /// for any other rule.
     pub fn key(&self) -> Option<&str> {
         match self {
-            RuleKind::KeyedProduct { key, .. } | RuleKind::KeyedCopy { key, .. } => Some(key),
+            RuleKind::KeyedProduct { key, .. }
+            | RuleKind::KeyedCopy { key, .. }
+            | RuleKind::KeyedPrefix { key, .. } => Some(key),
             _ => None,
         }
     }
 
-    /// Whether the rule is about one row (with its parent's): all but a total or the values
-    /// of children, kept in the parent once the children are drawn ([`totals`]).
+    /// Whether the rule is kept while a row is drawn (with its parent's): all but a total or
+    /// the values of children, kept in the parent once the children are drawn ([`totals`]),
+    /// and the rules of a code's parts, kept once the table's keys are ([`codes`]).
     pub fn of_a_row(&self) -> bool {
         !matches!(
             self,
-            RuleKind::ChildTotal { .. } | RuleKind::ChildValues { .. }
+            RuleKind::ChildTotal { .. }
+                | RuleKind::ChildValues { .. }
+                | RuleKind::KeyedPrefix { .. }
+                | RuleKind::CodeDigit { .. }
         )
     }
 
@@ -945,6 +986,13 @@ impl RuleKind {
                 format!("child values {target} {source}")
             }
             RuleKind::Fractions { column, parent, .. } => format!("fractions {column} {parent}"),
+            RuleKind::KeyedPrefix { column, prefix, .. } => format!("prefix {column} {prefix}"),
+            RuleKind::CodeDigit {
+                column,
+                place,
+                source,
+                ..
+            } => format!("digit {column} {place} {source}"),
         }
     }
 
@@ -994,6 +1042,8 @@ impl RuleKind {
                 .chain(term.columns().map(own))
                 .collect(),
             RuleKind::ChildValues { target, source, .. } => vec![target.clone(), own(source)],
+            RuleKind::KeyedPrefix { column, prefix, .. } => vec![own(column), prefix.clone()],
+            RuleKind::CodeDigit { column, source, .. } => vec![own(column), own(source)],
         }
     }
 }
@@ -1138,6 +1188,12 @@ pub fn keyed_rules(def: &TableDef, frames: &[(&str, Frame<'_>)], own: &[Rule]) -
         let taken: Vec<&Rule> = own.iter().chain(&found).collect();
         let rules = discover::keyed_products(frame, key, &taken);
         found.extend(rules);
+        let determined: Vec<String> = (own.iter().chain(&found))
+            .filter_map(|rule| discover::determined_column(&rule.kind))
+            .map(str::to_string)
+            .collect();
+        let determined = |name: &str| determined.iter().any(|d| d == name);
+        found.extend(codes::keyed_prefixes(frame, key, &determined));
     }
     found.retain(|rule| !overrides.off.contains(&rule.kind.identity()));
     found
@@ -1175,8 +1231,23 @@ pub fn check_section(
         };
         // A copy switched off may be one across a key (the same text as a copy of the
         // sequence's parent): it names a column of any key's parent.
-        let across_key = matches!(kind, RuleKind::KeyedProduct { .. })
-            || (parameter == "rules.off" && matches!(kind, RuleKind::CopyParent { .. }));
+        let across_key = matches!(
+            kind,
+            RuleKind::KeyedProduct { .. } | RuleKind::KeyedPrefix { .. }
+        ) || (parameter == "rules.off"
+            && matches!(kind, RuleKind::CopyParent { .. }));
+        let code = matches!(
+            kind,
+            RuleKind::KeyedPrefix { .. } | RuleKind::CodeDigit { .. }
+        );
+        if code && parameter == "rules.add" {
+            problems.push(problem(
+                "a code's prefix or digit is found in the data, not declared (`rules.off` \
+                 switches one off)"
+                    .into(),
+            ));
+            continue;
+        }
         if across_key && parameter == "rules.add" {
             problems.push(problem(
                 "a product with a column of a key's row is found in the data, not declared \

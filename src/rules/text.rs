@@ -28,6 +28,8 @@
 //! customers.orders = count()             the parent's number of rows here
 //! orders.o_orderstatus = lookup(values of l_linestatus)   the parent's column follows from
 //!                                        the set of values its rows here take
+//! code starts with departments.code then " "   a code begins with a column of its key's row
+//! digit 1 of code = level                the code's first digit is a whole-number column
 //! ```
 
 use std::fmt;
@@ -243,6 +245,18 @@ impl fmt::Display for RuleKind {
                 let fractions: Vec<String> = fractions.iter().map(|x| number(*x)).collect();
                 write!(f, "{column} = {parent} * one of ({})", fractions.join(", "))
             }
+            RuleKind::KeyedPrefix {
+                column,
+                prefix,
+                separator,
+                ..
+            } => write!(f, "{column} starts with {prefix} then {separator:?}"),
+            RuleKind::CodeDigit {
+                column,
+                place,
+                source,
+                ..
+            } => write!(f, "digit {place} of {column} = {source}"),
             RuleKind::ChildTotal { total, term } => write!(f, "{total} = {term}"),
             RuleKind::ChildValues {
                 target,
@@ -383,6 +397,9 @@ fn number(x: f64) -> String {
 /// bounds are taken as written (`days` for datetimes).
 pub fn parse(text: &str) -> Result<RuleKind, String> {
     let mut text = text.trim();
+    if let Some(code) = parse_code(text) {
+        return code;
+    }
     // Before anything else: a label may hold any word. A copy's head is `column =
     // parent.column`, never a shift's `+`.
     if let Some((head, condition)) = text.split_once(" where ")
@@ -506,6 +523,55 @@ pub fn parse(text: &str) -> Result<RuleKind, String> {
         };
     }
     parse_equation(name(target)?, expression)
+}
+
+/// The rules of a code's parts, when `text` is one: `column starts with parent.column then
+/// "-"` (the key to that parent found at training) or `digit 1 of column = source`.
+fn parse_code(text: &str) -> Option<Result<RuleKind, String>> {
+    if let Some((column, rest)) = text.split_once(" starts with ") {
+        let (prefix, separator) = rest.split_once(" then ")?;
+        let separator = separator.trim();
+        let separator = separator
+            .strip_prefix('"')
+            .and_then(|s| s.strip_suffix('"'))
+            .filter(|s| s.chars().count() == 1 && !s.chars().any(char::is_alphanumeric));
+        let Some(separator) = separator else {
+            return Some(Err(
+                "a prefix is followed by one character that is not a letter or digit, quoted:                  `code starts with parent.column then \" \"`"
+                    .into(),
+            ));
+        };
+        return Some(match col(prefix) {
+            Ok(prefix @ Col::Parent { .. }) => name(column).map(|column| RuleKind::KeyedPrefix {
+                column,
+                key: String::new(),
+                prefix,
+                separator: separator.to_string(),
+                distinct: false,
+            }),
+            Ok(Col::Own(_)) => Err("a code's prefix is a column of a key's row".into()),
+            Err(problem) => Err(problem),
+        });
+    }
+    let rest = text.strip_prefix("digit ")?;
+    let (place, rest) = rest.split_once(" of ")?;
+    let (column, source) = rest.split_once('=')?;
+    let place = match place.trim().parse::<usize>() {
+        Ok(place) if place >= 1 => place,
+        _ => {
+            return Some(Err(
+                "a digit's place is counted from 1: `digit 1 of code = level`".into(),
+            ));
+        }
+    };
+    Some(name(column).and_then(|column| {
+        Ok(RuleKind::CodeDigit {
+            column,
+            place,
+            source: name(source)?,
+            distinct: false,
+        })
+    }))
 }
 
 /// `to = from + days by label`, with or without the note of the fitted shifts (`(Ground 5,
