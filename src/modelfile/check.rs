@@ -394,6 +394,18 @@ fn rule_fits(rule: &Rule, rows: usize) -> bool {
     let gaps = rule.gaps.len() <= GAP_QUANTILES && rule.gaps.iter().all(|gap| gap.is_finite());
     let kind = match &rule.kind {
         RuleKind::Difference { min, max, .. } => min.is_finite() && max.is_finite() && min <= max,
+        RuleKind::DifferenceBy {
+            min, max, spans, ..
+        } => {
+            min.is_finite()
+                && max.is_finite()
+                && min <= max
+                && spans.len() <= rows
+                && (spans.iter()).all(|(_, lo, hi, count)| {
+                    lo.is_finite() && hi.is_finite() && lo <= hi && *count <= rows
+                })
+                && spans.is_sorted_by(|a, b| a.0.order(&b.0).is_lt())
+        }
         RuleKind::Ratio { min, max, .. } => {
             min.is_finite() && (1.0 / max).is_finite() && 0.0 <= *min && min <= max
         }

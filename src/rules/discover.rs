@@ -152,6 +152,23 @@ pub fn discover(frame: &Frame<'_>, min_count: usize) -> Vec<Rule> {
         &determined,
         MAX_PAIR_COLUMNS,
     ));
+    // A date a shift by label settles is no difference's to narrow.
+    let shifted: HashSet<String> = (kinds.iter())
+        .filter_map(|kind| match kind {
+            RuleKind::Shifted { to, .. } => Some(to.clone()),
+            _ => None,
+        })
+        .collect();
+    let settled = |name: &str| determined(name) || shifted.contains(name);
+    let by_label = super::spans::discover(
+        frame,
+        &sample,
+        min_count,
+        &kinds,
+        &settled,
+        MAX_PAIR_COLUMNS,
+    );
+    kinds.extend(by_label);
     kinds.extend(copies(frame, &sample));
     let determined: HashSet<String> = kinds
         .iter()
@@ -252,6 +269,19 @@ pub fn fit(template: &RuleKind, frame: &Frame<'_>, min_count: usize) -> Option<R
         }
         RuleKind::CopyParentWhen { by, label, .. } => {
             *label = super::anchors::fit_label(by, label, frame)?;
+        }
+        RuleKind::DifferenceBy {
+            from,
+            to,
+            by,
+            spans,
+            ..
+        } => {
+            let columns = [&*from, &*to, &*by].map(|name| frame.resolve(&Col::Own(name.clone())));
+            let [Some(from), Some(to), Some(by)] = columns else {
+                return None;
+            };
+            *spans = super::spans::fit((from, to, by), frame.rows, min_count);
         }
         RuleKind::Periods {
             target,
@@ -1890,6 +1920,20 @@ fn gap_quantiles(kind: &RuleKind, frame: &Frame<'_>) -> Vec<f64> {
             from, to, min, max, ..
         } => (from, to, *min, *max),
         RuleKind::KeyedProduct { .. } => return keyed_ratios(kind, frame),
+        RuleKind::DifferenceBy {
+            from,
+            to,
+            by,
+            spans,
+            ..
+        } => {
+            let columns = [from, to, by].map(|name| frame.resolve(&Col::Own(name.clone())));
+            let [Some(from), Some(to), Some(by)] = columns else {
+                return Vec::new();
+            };
+            let per_label = GAP_QUANTILES / spans.len().max(1);
+            return super::spans::gap_quantiles((from, to, by), frame.rows, spans, per_label);
+        }
         RuleKind::Ratio { .. } => return real_ratios(kind, frame),
         _ => return Vec::new(),
     };

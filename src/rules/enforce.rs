@@ -245,6 +245,11 @@ struct Bound {
     /// A ratio's bottom side: values of 0 or less are outside the rule (since format 57).
     #[serde(default)]
     free_below_zero: bool,
+    /// The column and label of the rows the bound holds in, when only one label's do (a
+    /// difference by label, [`RuleKind::DifferenceBy`]); in other rows it is not read, as a
+    /// bound whose other side is empty. Since format 70.
+    #[serde(default)]
+    label: Option<(usize, Value)>,
 }
 
 impl Bound {
@@ -342,7 +347,10 @@ impl Enforcer {
         let fractions = fractions_of(rules, &own, &resolve, &derived);
         let shift_sources = shifted.iter().flat_map(|s| [(s.0, s.1), (s.0, s.2)]);
         let anchors = anchors_of(rules, &own, &resolve, &derived, columns);
+        let by_label = spans_of_rules(rules, &own, &derived);
+        let span_sources = by_label.iter().map(|s| (later_of(s.0, s.1, &order), s.2));
         let sources = sources
+            .chain(span_sources)
             .chain(belonging.iter().map(|b| (b.0, b.1)))
             .chain(shift_sources)
             .chain(anchors.iter().map(|a| (a.0, a.1)));
@@ -360,7 +368,11 @@ impl Enforcer {
             common: vec![Vec::new(); columns.len()],
             uses_context: false,
         };
-        let (bounds, fallbacks) = enforcer.bounds(&chained, &resolve, &rank, &derived, columns);
+        let (mut bounds, fallbacks) = enforcer.bounds(&chained, &resolve, &rank, &derived, columns);
+        for (column, bound) in label_bounds(by_label, &rank) {
+            // Before the plain bounds: a value that breaks both is redrawn at its label's gaps.
+            bounds[column].insert(0, bound);
+        }
         enforcer.clock_times(rules, &own);
         enforcer.push_derived(derived, fallbacks);
         for (column, bounds) in bounds.into_iter().enumerate() {
@@ -565,9 +577,11 @@ impl Enforcer {
                 Step::Empty(others) | Step::Present(others) => {
                     others.len() <= columns && others.iter().all(|&other| other < columns)
                 }
-                Step::Within(bounds) | Step::Fallback(bounds) => bounds
-                    .iter()
-                    .all(|b| b.other.iter().all(|(at, _)| fits(*at)) && b.fits()),
+                Step::Within(bounds) | Step::Fallback(bounds) => bounds.iter().all(|b| {
+                    b.other.iter().all(|(at, _)| fits(*at))
+                        && b.fits()
+                        && b.label.as_ref().is_none_or(|(by, _)| *by < columns)
+                }),
                 Step::Period { source, periods } => {
                     *source < columns
                         && periods.len() <= rows
@@ -637,7 +651,7 @@ impl Enforcer {
         }
         let x = self.grids[column].snap_number(*x);
         let accepts = |bound: &Bound| {
-            self.read_sum(&bound.other, row, context)
+            self.other_side(bound, row, context)
                 .is_none_or(|other| bound.accepts(x, other))
         };
         self.steps[column].iter().all(|step| match step {
@@ -739,7 +753,7 @@ impl Enforcer {
                 _ => None,
             })
             .flatten()
-            .filter(|bound| self.read_sum(&bound.other, row, context).is_some())
+            .filter(|bound| self.other_side(bound, row, context).is_some())
             .peekable();
         read.peek().is_some() && read.all(|bound| bound.free_below_zero)
     }
@@ -757,7 +771,7 @@ impl Enforcer {
                 continue;
             };
             for bound in bounds.iter().filter(|bound| kept(bound)) {
-                let Some(other) = self.read_sum(&bound.other, row, context) else {
+                let Some(other) = self.other_side(bound, row, context) else {
                     continue;
                 };
                 let (lo, hi) = bound.range(other);
@@ -1024,6 +1038,17 @@ impl Enforcer {
             .reduce(f64::min)
     }
 
+    /// The value of `bound`'s other side in the row (`None` when one of its terms cannot be
+    /// read, or the row is not of the label the bound holds in).
+    fn other_side(&self, bound: &Bound, row: &[Value], context: &[Value]) -> Option<f64> {
+        if let Some((by, label)) = &bound.label
+            && !row.get(*by).is_some_and(|value| same(value, label))
+        {
+            return None;
+        }
+        self.read_sum(&bound.other, row, context)
+    }
+
     /// The sum of the terms, each read times its factor (`None` when one cannot be read).
     fn read_sum(&self, terms: &[(Ref, f64)], row: &[Value], context: &[Value]) -> Option<f64> {
         match terms {
@@ -1063,7 +1088,7 @@ impl Enforcer {
         let (mut low, mut high) = (f64::NEG_INFINITY, f64::INFINITY);
         let mut broken: Option<(&Bound, f64)> = None;
         for bound in bounds.iter().filter(|bound| kept(bound)) {
-            let Some(other) = self.read_sum(&bound.other, row, context) else {
+            let Some(other) = self.other_side(bound, row, context) else {
                 continue;
             };
             let (lo, hi) = bound.range(other);
@@ -1265,6 +1290,77 @@ fn shifts_of_rules(
         _ => None,
     };
     rules.iter().filter_map(|rule| read(&rule.kind)).collect()
+}
+
+/// A difference by label, by index: (from, to, by, label ranges, the rule's gaps).
+type ByLabel = (usize, usize, usize, Vec<super::Span>, Vec<f64>);
+
+/// Every difference by label ([`RuleKind::DifferenceBy`]) between two columns no rule
+/// derives, by index.
+fn spans_of_rules(
+    rules: &[Rule],
+    own: &dyn Fn(&str) -> Option<usize>,
+    derived: &[Option<(Derive, Vec<usize>)>],
+) -> Vec<ByLabel> {
+    let read = |rule: &Rule| match &rule.kind {
+        RuleKind::DifferenceBy {
+            from,
+            to,
+            by,
+            spans,
+            ..
+        } => {
+            let (from, to, by) = (own(from)?, own(to)?, own(by)?);
+            let distinct = to != from && to != by && from != by;
+            let drawn = derived.get(to)?.is_none() && derived.get(from)?.is_none();
+            (distinct && drawn).then(|| (from, to, by, spans.clone(), rule.gaps.clone()))
+        }
+        _ => None,
+    };
+    rules.iter().filter_map(read).collect()
+}
+
+/// Of `a` and `b`, the one `order` draws later (`b` when neither is in it).
+fn later_of(a: usize, b: usize, order: &[usize]) -> usize {
+    let at = |column: usize| order.iter().position(|&c| c == column);
+    if at(a) > at(b) { a } else { b }
+}
+
+/// The bound each label's range of a difference by label puts on the column of the two drawn
+/// last, in the rows of that label, when its category is drawn before it: `to − from` within
+/// the range, redrawn at the label's gaps (the rule's gaps hold each label's in turn).
+fn label_bounds(by_label: Vec<ByLabel>, rank: &[usize]) -> Vec<(usize, Bound)> {
+    let mut found = Vec::new();
+    for (from, to, by, spans, gaps) in by_label {
+        // `to` drawn last: to − from in the range; `from` drawn last: −(from − to) in it.
+        let (column, other, sign) = match rank[to] > rank[from] {
+            true => (to, from, 1.0),
+            false => (from, to, -1.0),
+        };
+        if rank[by] > rank[column] {
+            continue;
+        }
+        let per_label = gaps.len() / spans.len().max(1);
+        let whole = per_label > 0 && per_label * spans.len() == gaps.len();
+        for (at, (label, lo, hi, _)) in spans.into_iter().enumerate() {
+            let own_gaps = match whole {
+                true => gaps[at * per_label..(at + 1) * per_label].to_vec(),
+                false => Vec::new(),
+            };
+            let bound = Bound {
+                other: vec![(Ref::Own(other), 1.0)],
+                sign,
+                min: lo,
+                max: hi,
+                gaps: own_gaps,
+                ratio: false,
+                free_below_zero: false,
+                label: Some((by, label)),
+            };
+            found.push((column, bound));
+        }
+    }
+    found
 }
 
 /// Every copy in the rows of one label whose column no rule derives, by index: (column,
@@ -2114,6 +2210,7 @@ fn bound_of(
             gaps: rule.gaps.clone(),
             ratio: false,
             free_below_zero: false,
+            label: None,
         },
     ))
 }
@@ -2178,6 +2275,7 @@ fn ratio_sides(
         gaps: gaps.into_iter().filter(|gap| gap.is_finite()).collect(),
         ratio: true,
         free_below_zero,
+        label: None,
     };
     // A declared largest ratio of 0 (or one whose inverse overflows) is refused when read;
     // a rule that slipped through would bound the bottom at infinity.
@@ -2257,6 +2355,7 @@ fn bounds_through_later(
                 gaps: gaps.collect(),
                 ratio: true,
                 free_below_zero: false,
+                label: None,
             };
             found.push((low, bound));
         }
@@ -2337,6 +2436,7 @@ fn fallback_bounds(
                 gaps: rule.gaps.clone(),
                 ratio: false,
                 free_below_zero: false,
+                label: None,
             };
             Some((column, bound))
         })

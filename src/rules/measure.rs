@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use super::{
     ChildTerm, Col, Frame, IntOp, Line, Mapping, ParentFrame, Part, Resolved, RuleKind, Shift,
-    ShiftUnit, TimeUnit,
+    ShiftUnit, Span, TimeUnit,
 };
 use crate::data::{Column, Value, ValueFormat, second_step};
 use crate::stats::on_step;
@@ -141,6 +141,21 @@ pub fn row_check<'r>(rule: &'r RuleKind, columns: &[Resolved<'_>]) -> Check<'r> 
                 let x = numbers(values)?;
                 let gap = x[1] - x[0];
                 Some(gap >= min - slack && gap <= max + slack)
+            })
+        }
+        RuleKind::DifferenceBy {
+            min, max, spans, ..
+        } => {
+            let slack = 1e-9 * (min.abs() + max.abs() + 1.0);
+            Box::new(move |values| {
+                let x = numbers(&values[..2])?;
+                if values[2].is_null() {
+                    return None;
+                }
+                let at = span_at(spans, values[2]);
+                let (lo, hi) = at.map_or((*min, *max), |at| (spans[at].1, spans[at].2));
+                let gap = x[1] - x[0];
+                Some(gap >= lo - slack && gap <= hi + slack)
             })
         }
         RuleKind::Ratio { min, max, .. } => Box::new(move |values| {
@@ -634,6 +649,12 @@ pub fn tolerance_of(target: Resolved<'_>) -> f64 {
 /// Whether `y` lies within `tolerance` of `expected` (a billionth of it at least).
 pub(super) fn near(y: f64, expected: f64, tolerance: f64) -> bool {
     (y - expected).abs() <= tolerance.max(1e-9 * expected.abs().max(1.0))
+}
+
+/// The position of `label`'s range among `spans` (sorted by label) of a difference by label
+/// ([`RuleKind::DifferenceBy`]), if it has one.
+pub fn span_at(spans: &[Span], label: &Value) -> Option<usize> {
+    spans.binary_search_by(|span| span.0.order(label)).ok()
 }
 
 /// The line of `label` among `lines` (sorted by label), if it has one.

@@ -35,7 +35,7 @@
 use std::fmt;
 
 use super::{
-    ChildTerm, Col, IntOp, Line, Mapping, Part, Rule, RuleKind, Shift, ShiftUnit, TimeUnit,
+    ChildTerm, Col, IntOp, Line, Mapping, Part, Rule, RuleKind, Shift, ShiftUnit, Span, TimeUnit,
 };
 use crate::data::Value;
 
@@ -60,6 +60,25 @@ impl fmt::Display for RuleKind {
                     number(min / scale),
                     number(max / scale)
                 )
+            }
+            RuleKind::DifferenceBy {
+                from,
+                to,
+                by,
+                min,
+                max,
+                days,
+                spans,
+            } => {
+                let scale = if *days { 86_400.0 } else { 1.0 };
+                let unit = if *days { " days" } else { "" };
+                write!(
+                    f,
+                    "{to} - {from} in [{}, {}]{unit} by {by}",
+                    number(min / scale),
+                    number(max / scale)
+                )?;
+                write_spans(f, spans, scale)
             }
             RuleKind::Arithmetic {
                 target,
@@ -307,6 +326,26 @@ fn write_shifts(f: &mut fmt::Formatter<'_>, shifts: &[Shift]) -> fmt::Result {
     write!(f, " ({}", shown.join(", "))?;
     if labels.len() > SHOWN_LABELS {
         write!(f, " and {} more", labels.len() - SHOWN_LABELS)?;
+    }
+    f.write_str(")")
+}
+
+/// The note of a difference by a label: ` (Express [0.75, 2.83], Ground [1, 6.25])`, each
+/// label's range (divided by `scale`: days); nothing without ranges (a declared rule before
+/// it is fitted).
+fn write_spans(f: &mut fmt::Formatter<'_>, spans: &[Span], scale: f64) -> fmt::Result {
+    if spans.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<String> = (spans.iter().take(SHOWN_LABELS))
+        .map(|(label, lo, hi, _)| {
+            let (lo, hi) = (number(lo / scale), number(hi / scale));
+            format!("{} [{lo}, {hi}]", label_text(label))
+        })
+        .collect();
+    write!(f, " ({}", shown.join(", "))?;
+    if spans.len() > SHOWN_LABELS {
+        write!(f, " and {} more", spans.len() - SHOWN_LABELS)?;
     }
     f.write_str(")")
 }
@@ -688,6 +727,12 @@ fn parse_difference(left: &str, right: &str) -> Result<RuleKind, String> {
     let (to, from) = left
         .split_once(" - ")
         .ok_or("a difference is written `a - b in [min, max]`")?;
+    // By a label: `a - b in [min, max] days by c`, with or without the note of the fitted
+    // ranges, which training fits again.
+    let (right, by) = match right.split_once(" by ") {
+        Some((right, by)) => (right, Some(by.split_once(" (").map_or(by, |(by, _)| by))),
+        None => (right, None),
+    };
     let right = right.trim();
     let (bounds, days) = match right.strip_suffix("days") {
         Some(bounds) => (bounds.trim(), true),
@@ -700,6 +745,17 @@ fn parse_difference(left: &str, right: &str) -> Result<RuleKind, String> {
             "no two datetimes of the years 0 to 9999 are that far apart (at most \
              {MAX_DAYS_APART} days): give bounds within [-{MAX_DAYS_APART}, {MAX_DAYS_APART}] days"
         ));
+    }
+    if let Some(by) = by {
+        return Ok(RuleKind::DifferenceBy {
+            from: name(from)?,
+            to: name(to)?,
+            by: name(by)?,
+            min,
+            max,
+            days,
+            spans: Vec::new(),
+        });
     }
     Ok(RuleKind::Difference {
         from: col(from)?,
@@ -1023,6 +1079,7 @@ mod tests {
             "duration_min = minutes(end_time - start_time)",
             "days_in_transit = days(delivered_on - shipped_on)",
             "promised_date = shipped_at + days by service",
+            "delivered_at - shipped_at in [0.4, 6.25] days by service",
             "ends_on = starts_on + months by plan",
             "event_time = shipments.shipped_at where status = Picked Up",
             "event_time = shipments.delivered_at where status = Out + days by van",
