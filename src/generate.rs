@@ -778,7 +778,7 @@ fn draw_table(
         .iter()
         .map(|distribution| distribution.child_codes(&columns))
         .collect();
-    let mut assigned = assign_keys(trained, done, row_count, codes, rng);
+    let mut assigned = assign_keys(trained, done, (row_count, &columns), codes, rng);
     for numbering in &numbering {
         numbering.keep_shared_keys(&mut assigned);
         numbering.keep_distinct_keys(&mut assigned, rng);
@@ -815,11 +815,13 @@ fn draw_table(
 /// The table's assigned foreign keys for `child_rows` rows whose codes (what each key's parent
 /// preference reads, [`crate::keys::KeyDistribution::child_codes`]) are `codes`: the keys do not
 /// depend on each other, so each is assigned from its own stream derived from `rng`, all at
-/// once (a large table's keys take seconds each).
+/// once (a large table's keys take seconds each). A key with bounds between its rows and their
+/// parents (`KeyDistribution::fits`) then swaps parents where the rows' modelled `columns`
+/// break them ([`crate::keys::fits::KeyFits::keep`]; none held: left as drawn).
 fn assign_keys(
     trained: &TrainedTable,
     done: &Done,
-    child_rows: usize,
+    (child_rows, columns): (usize, &[Column]),
     codes: Vec<Option<Vec<Vec<u8>>>>,
     rng: &mut SynthRng,
 ) -> Vec<(String, Vec<Option<usize>>)> {
@@ -839,7 +841,15 @@ fn assign_keys(
                 parent: &parent.columns,
                 parent_rows: parent.rows,
             };
-            let assigned = distribution.assign_coded(codes, linked, &mut block_stream(base, 0));
+            let mut assigned = distribution.assign_coded(codes, linked, &mut block_stream(base, 0));
+            if let Some(fits) = &distribution.fits {
+                fits.keep(
+                    columns,
+                    &parent.columns,
+                    &mut assigned,
+                    &mut block_stream(base, 1),
+                );
+            }
             (distribution.column.clone(), assigned)
         })
         .collect()

@@ -24,6 +24,7 @@ use crate::stats::{FastMap, children_per_parent};
 pub mod dependence;
 pub mod distances;
 pub mod equal;
+pub mod fits;
 pub mod groups;
 pub mod owners;
 pub mod pairs;
@@ -85,6 +86,11 @@ pub struct KeyDistribution {
     /// to the customer billed), if any: kept after the other key rules. Since format 34.
     #[serde(default)]
     pub equals: Option<equal::KeyEquality>,
+    /// Bounds between a child row's values and its parent's that every real row keeps (guests
+    /// within a room's beds), if any: kept by swapping parents once the key is assigned.
+    /// Since format 71.
+    #[serde(default)]
+    pub fits: Option<fits::KeyFits>,
 }
 
 /// How a key follows an earlier key of its row (the sequence key or an assigned one) to the
@@ -437,6 +443,7 @@ impl KeyDistribution {
         let (real, sample_parent_of_row) = sample;
         let counts = children_per_parent(parent_of_row, real.parent_rows);
         let preference = ParentPreference::learn(real, sample_parent_of_row, &counts, privacy);
+        let fits = fits::KeyFits::learn(real.child, real.parent, sample_parent_of_row, privacy);
         let mut children_per_parent = counts;
         // Sorted: which real parent had how many children is not the model's business.
         children_per_parent.sort_unstable();
@@ -457,6 +464,7 @@ impl KeyDistribution {
             dependence: None,
             pairs_of: None,
             equals: None,
+            fits,
         }
     }
 
@@ -501,6 +509,9 @@ impl KeyDistribution {
         if (self.equals.as_ref()).is_some_and(|equals| !(0.0..=1.0).contains(&equals.share)) {
             return Err("a share of keys equal to an earlier key that is not a share".into());
         }
+        if let Some(fits) = &self.fits {
+            fits.check(parent_columns)?;
+        }
         if let Some(by_row) = &self.by_row {
             crate::model::check_counts(by_row, child_rows, Some(parent_rows))
                 .map_err(|err| format!("a kept parent's {err}"))?;
@@ -542,6 +553,11 @@ impl KeyDistribution {
             .iter()
             .flat_map(ParentPreference::parent_columns_read)
             .chain(owners.flat_map(owners::Owners::parent_columns_read))
+            .chain(
+                self.fits
+                    .iter()
+                    .flat_map(fits::KeyFits::parent_columns_read),
+            )
             .collect()
     }
 

@@ -262,8 +262,14 @@ fn key_rules(key: &dxsynth::keys::KeyDistribution) -> Vec<String> {
         let share = 100.0 * equals.share;
         format!("{column} = {} in {share:.0}% of rows{by}", equals.earlier)
     });
+    let fits = key.fits.iter().flat_map(|fits| {
+        fits.describe(&key.parent)
+            .into_iter()
+            .map(|bound| format!("{bound} (the {column} row's)"))
+    });
     (unique.chain(order).chain(dependence).chain(pairs))
         .chain(equals)
+        .chain(fits)
         .collect()
 }
 

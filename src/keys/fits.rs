@@ -1,0 +1,584 @@
+//! Bounds between an assigned key's child row and its parent row that every real row obeys: a
+//! hotel booking's guests (`adults + children`) never more than its room's `capacity`, its
+//! `nightly_rate` 0.85 to 1.25 times the room's `base_rate`. Assigned by capacities alone, 134
+//! of 6,000 synthetic bookings had more guests than beds and half were priced off their room.
+//!
+//! Training tries a few candidates (numerical child columns, and sums of two non-negative
+//! whole-number ones, against numerical parent columns) and keeps those that hold in every
+//! sampled row with a key, in enough rows, where the same values paired at random (child rows
+//! against the parents of rows half the table away) would break them often
+//! ([`KeyFits::learn`]). Generation then swaps the parents of rows that break one with rows
+//! they can trade with: the row breaks fewer bounds with its new parent, the other no more than
+//! before ([`KeyFits::keep`]). Every parent keeps its number of children, and a row that finds
+//! no partner in a bounded number of tries keeps the parent it was drawn. Hotel review data:
+//! bookings with more guests than beds 134 and 85 of 6,000 (seeds 1 and 2) -> 52 and 42, priced
+//! off their room 2,914 and 2,973 -> 107 and 97.
+
+use rand::RngExt;
+use serde::{Deserialize, Serialize};
+
+use crate::data::{Column, ValueFormat};
+use crate::model::Privacy;
+use crate::sampling::SynthRng;
+use crate::schema::ColumnKind;
+
+/// Bounds between the child's values and its parent's for one assigned key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyFits {
+    /// The bounds, strongest first (at most [`MAX_BOUNDS`]).
+    pub bounds: Vec<Bound>,
+}
+
+/// One bound: the child's value (one column, or the sum of two) against a parent column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bound {
+    /// The child column, or the two child columns whose sum is bounded.
+    pub child: Vec<String>,
+    /// The parent column, and its index among the parent's modelled columns (generation holds
+    /// the parent's columns that later tables read, [`KeyFits::parent_columns_read`]).
+    pub parent: String,
+    pub parent_index: usize,
+    /// How the two are bound.
+    pub kind: BoundKind,
+}
+
+/// How a child value is bound to its parent's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum BoundKind {
+    /// The child's value is at most the parent's (guests and beds).
+    AtMost,
+    /// The child's value is at least the parent's (a flight's year and its plane's).
+    AtLeast,
+    /// The child's value over the parent's is within `[low, high]` (both values positive): a
+    /// price and its list price.
+    Ratio { low: f64, high: f64 },
+}
+
+/// The most bounds kept for a key.
+const MAX_BOUNDS: usize = 4;
+
+/// The most numerical columns of each side tried, and whole-number child columns summed.
+const MAX_COLUMNS: usize = 8;
+const MAX_SUMMED: usize = 4;
+
+/// The fewest rows (with both values) a bound needs, whatever the privacy threshold.
+const MIN_ROWS: usize = 20;
+
+/// The least share of values paired at random that must break an order bound, and the least
+/// number of them (fewer could be luck).
+const MIN_BROKEN_ORDER: f64 = 0.02;
+const MIN_BROKEN_ROWS: usize = 5;
+
+/// The least share of values paired at random that must fall outside a ratio band: a band
+/// narrow against the spread of unrelated ratios.
+const MIN_BROKEN_RATIO: f64 = 0.25;
+
+/// The most random parents a row that breaks a bound tries, and the most of a fitting
+/// parent's children it tries to swap with.
+const TRIES: usize = 128;
+const SCAN: usize = 32;
+
+/// The passes over the rows: a row left in one may find a partner once others have moved.
+const PASSES: usize = 3;
+
+/// The most (row, parent) pairs checked a row of the table, in all: a large table whose rows
+/// mostly cannot fit stops there.
+const WORK: usize = 256;
+
+/// A child side of a candidate bound: its column names and each row's value.
+type ChildSide = (Vec<String>, Vec<Option<f64>>);
+
+impl KeyFits {
+    /// Learns the bounds from the child's sampled rows (`child`, with `parent_of_row`: the
+    /// parent row of each) and the parent's rows (`parent`); `None` when none holds.
+    pub fn learn(
+        child: &[Column],
+        parent: &[Column],
+        parent_of_row: &[Option<usize>],
+        privacy: Privacy,
+    ) -> Option<KeyFits> {
+        let keyed: Vec<(usize, usize)> = parent_of_row
+            .iter()
+            .enumerate()
+            .filter_map(|(row, parent)| parent.map(|parent| (row, parent)))
+            .collect();
+        let min_rows = privacy.min_count.max(MIN_ROWS);
+        if keyed.len() < min_rows {
+            return None;
+        }
+        let sides = child_sides(child, &keyed);
+        let mut found: Vec<(f64, Bound)> = Vec::new();
+        let parent_columns = parent
+            .iter()
+            .enumerate()
+            .filter(|(_, column)| column.kind == ColumnKind::Numerical);
+        for (index, column) in parent_columns.take(MAX_COLUMNS) {
+            let values: Vec<Option<f64>> = keyed
+                .iter()
+                .map(|&(_, p)| column.values.get(p).and_then(|v| v.as_number()))
+                .collect();
+            for (names, child_values) in &sides {
+                let pairs = paired(child_values, &values);
+                for (broken, kind) in bounds_of(&pairs, min_rows, privacy.min_count) {
+                    let bound = Bound {
+                        child: names.clone(),
+                        parent: column.name.clone(),
+                        parent_index: index,
+                        kind,
+                    };
+                    found.push((broken, bound));
+                }
+            }
+        }
+        found.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let bounds: Vec<Bound> = found
+            .into_iter()
+            .map(|(_, bound)| bound)
+            .take(MAX_BOUNDS)
+            .collect();
+        (!bounds.is_empty()).then_some(KeyFits { bounds })
+    }
+
+    /// The parent's columns (indices into its modelled columns) the bounds read.
+    pub fn parent_columns_read(&self) -> impl Iterator<Item = usize> + '_ {
+        self.bounds.iter().map(|bound| bound.parent_index)
+    }
+
+    /// Checks bounds read from a model file against the parent's number of modelled columns:
+    /// one or two child columns, a parent column in range, a band of finite numbers in order.
+    pub fn check(&self, parent_columns: usize) -> Result<(), String> {
+        let sound = |bound: &Bound| {
+            (1..=2).contains(&bound.child.len())
+                && bound.parent_index < parent_columns
+                && match bound.kind {
+                    BoundKind::Ratio { low, high } => {
+                        low.is_finite() && high.is_finite() && 0.0 < low && low <= high
+                    }
+                    _ => true,
+                }
+        };
+        match self.bounds.len() <= MAX_BOUNDS && self.bounds.iter().all(sound) {
+            true => Ok(()),
+            false => Err("bounds between a row and its parent that are not bounds".into()),
+        }
+    }
+
+    /// Swaps the parents (`assigned`) of synthetic rows (`child`: their modelled columns) that
+    /// break bounds with those of other rows: a row tries up to [`TRIES`] random parents with
+    /// children (`parent`: the parent's columns) it breaks fewer bounds with, and up to
+    /// [`SCAN`] of each one's children that break no more bounds with the row's parent than
+    /// with their own; [`PASSES`] passes in row order, at most [`WORK`] bound checks a row in
+    /// all. Every parent keeps its number of children; a row without a partner keeps its
+    /// parent. Bounds whose columns are missing (a table made in parts does not hold its
+    /// columns) are left.
+    pub fn keep(
+        &self,
+        child: &[Column],
+        parent: &[Column],
+        assigned: &mut [Option<usize>],
+        rng: &mut SynthRng,
+    ) {
+        let rows = assigned.len();
+        let checks: Vec<Check<'_>> = self
+            .bounds
+            .iter()
+            .filter_map(|bound| Check::of(bound, child, parent, rows))
+            .collect();
+        if checks.is_empty() || rows < 2 {
+            return;
+        }
+        let budget = std::cell::Cell::new(rows.saturating_mul(WORK));
+        let broken = |row: usize, parent: usize| {
+            budget.set(budget.get().saturating_sub(1));
+            checks
+                .iter()
+                .filter(|check| !check.fits(row, parent))
+                .count()
+        };
+        let mut members = Members::of(assigned);
+        for row in (0..PASSES).flat_map(|_| 0..rows) {
+            let Some(mine) = assigned[row] else {
+                continue;
+            };
+            let before = broken(row, mine);
+            if before == 0 {
+                continue;
+            }
+            if budget.get() == 0 {
+                break;
+            }
+            let partner = (0..TRIES).find_map(|_| {
+                let theirs = members.random_parent(rng)?;
+                if theirs == mine || broken(row, theirs) >= before {
+                    return None;
+                }
+                let mut children = members.scan(theirs, rng);
+                children.find(|&other| broken(other, mine) <= broken(other, theirs))
+            });
+            if let Some(other) = partner {
+                members.swap(row, other, assigned);
+            }
+        }
+    }
+
+    /// The bounds as `inspect` shows them (`adults + children <= rooms.capacity`), with the
+    /// parent table's name.
+    pub fn describe(&self, parent_table: &str) -> Vec<String> {
+        self.bounds
+            .iter()
+            .map(|bound| {
+                let child = bound.child.join(" + ");
+                let parent = format!("{parent_table}.{}", bound.parent);
+                match bound.kind {
+                    BoundKind::AtMost => format!("{child} <= {parent}"),
+                    BoundKind::AtLeast => format!("{child} >= {parent}"),
+                    BoundKind::Ratio { low, high } => {
+                        format!("{child} = {parent} * [{low}, {high}]")
+                    }
+                }
+            })
+            .collect()
+    }
+}
+
+/// The rows of each parent, to find a row to swap with among the children of a parent that
+/// fits.
+struct Members {
+    /// Per parent row, its child rows.
+    rows: Vec<Vec<usize>>,
+    /// Per child row, its place in its parent's list.
+    place: Vec<usize>,
+    /// The parents with children.
+    parents: Vec<usize>,
+}
+
+impl Members {
+    /// The children of every parent of `assigned`.
+    fn of(assigned: &[Option<usize>]) -> Members {
+        let count = assigned.iter().flatten().max().map_or(0, |&last| last + 1);
+        let mut rows = vec![Vec::new(); count];
+        let mut place = vec![0; assigned.len()];
+        for (row, parent) in assigned.iter().enumerate() {
+            if let Some(parent) = *parent {
+                place[row] = rows[parent].len();
+                rows[parent].push(row);
+            }
+        }
+        let parents = (0..count).filter(|&p| !rows[p].is_empty()).collect();
+        Members {
+            rows,
+            place,
+            parents,
+        }
+    }
+
+    /// A parent with children, at random.
+    fn random_parent(&self, rng: &mut SynthRng) -> Option<usize> {
+        let index = rng.random_range(0..self.parents.len().max(1));
+        self.parents.get(index).copied()
+    }
+
+    /// Up to [`SCAN`] children of `parent`, from a random one on.
+    fn scan(&self, parent: usize, rng: &mut SynthRng) -> impl Iterator<Item = usize> + '_ {
+        let rows = &self.rows[parent];
+        let start = rng.random_range(0..rows.len().max(1));
+        (0..rows.len().min(SCAN)).map(move |step| rows[(start + step) % rows.len()])
+    }
+
+    /// Swaps the parents of rows `a` and `b` (both with one) in `assigned` and in the lists.
+    fn swap(&mut self, a: usize, b: usize, assigned: &mut [Option<usize>]) {
+        let (Some(pa), Some(pb)) = (assigned[a], assigned[b]) else {
+            return;
+        };
+        self.rows[pa][self.place[a]] = b;
+        self.rows[pb][self.place[b]] = a;
+        self.place.swap(a, b);
+        assigned.swap(a, b);
+    }
+}
+
+/// A bound with its values found in the synthetic columns.
+struct Check<'a> {
+    child: Vec<&'a [crate::data::Value]>,
+    parent: &'a [crate::data::Value],
+    kind: &'a BoundKind,
+}
+
+impl<'a> Check<'a> {
+    /// The bound's columns among `child` (all `rows` long) and `parent`, if all are there.
+    fn of(
+        bound: &'a Bound,
+        child: &'a [Column],
+        parent: &'a [Column],
+        rows: usize,
+    ) -> Option<Self> {
+        let find = |columns: &'a [Column], name: &str| {
+            columns
+                .iter()
+                .find(|column| column.name == name)
+                .map(|column| column.values.as_slice())
+        };
+        let child = bound
+            .child
+            .iter()
+            .map(|name| find(child, name).filter(|values| values.len() == rows))
+            .collect::<Option<Vec<_>>>()?;
+        let parent = parent
+            .get(bound.parent_index)
+            .filter(|column| column.name == bound.parent)?;
+        Some(Check {
+            child,
+            parent: &parent.values,
+            kind: &bound.kind,
+        })
+    }
+
+    /// Whether `row` fits `parent` (a row or parent without a value fits).
+    fn fits(&self, row: usize, parent: usize) -> bool {
+        let child: Option<f64> = self
+            .child
+            .iter()
+            .map(|values| values.get(row).and_then(|v| v.as_number()))
+            .sum();
+        let parent = self.parent.get(parent).and_then(|v| v.as_number());
+        let (Some(x), Some(y)) = (child, parent) else {
+            return true;
+        };
+        fits(self.kind, x, y)
+    }
+}
+
+/// Whether child value `x` and parent value `y` keep the bound `kind`.
+fn fits(kind: &BoundKind, x: f64, y: f64) -> bool {
+    match *kind {
+        BoundKind::AtMost => x <= y,
+        BoundKind::AtLeast => x >= y,
+        BoundKind::Ratio { low, high } => y > 0.0 && (low..=high).contains(&(x / y)),
+    }
+}
+
+/// The numerical columns of a table.
+fn numerical(columns: &[Column]) -> impl Iterator<Item = &Column> {
+    columns
+        .iter()
+        .filter(|column| column.kind == ColumnKind::Numerical)
+}
+
+/// The child sides tried, with the value of each keyed row: the numerical columns, and the
+/// sums of two non-negative whole-number ones (guests: adults and children).
+fn child_sides(child: &[Column], keyed: &[(usize, usize)]) -> Vec<ChildSide> {
+    let values = |column: &Column| -> Vec<Option<f64>> {
+        keyed
+            .iter()
+            .map(|&(row, _)| column.values.get(row).and_then(|v| v.as_number()))
+            .collect()
+    };
+    let columns: Vec<(&Column, Vec<Option<f64>>)> = numerical(child)
+        .take(MAX_COLUMNS)
+        .map(|column| (column, values(column)))
+        .collect();
+    let whole: Vec<&(&Column, Vec<Option<f64>>)> = columns
+        .iter()
+        .filter(|(column, values)| {
+            column.format == ValueFormat::Integer && values.iter().flatten().all(|&x| x >= 0.0)
+        })
+        .take(MAX_SUMMED)
+        .collect();
+    let mut sides: Vec<ChildSide> = Vec::new();
+    for (i, (a, x)) in whole.iter().enumerate() {
+        for (b, y) in &whole[i + 1..] {
+            let sum = x.iter().zip(y).map(|(x, y)| Some((*x)? + (*y)?)).collect();
+            sides.push((vec![a.name.clone(), b.name.clone()], sum));
+        }
+    }
+    sides.extend(
+        columns
+            .into_iter()
+            .map(|(column, values)| (vec![column.name.clone()], values)),
+    );
+    sides
+}
+
+/// The pairs of child and parent values of the rows where both are set, in row order.
+fn paired(child: &[Option<f64>], parent: &[Option<f64>]) -> Vec<(f64, f64)> {
+    child
+        .iter()
+        .zip(parent)
+        .filter_map(|(x, y)| Some(((*x)?, (*y)?)))
+        .collect()
+}
+
+/// The bounds `pairs` (child, parent) keep where values paired at random would not, each with
+/// the share of those that break it: an order in every pair, a ratio band between the
+/// `clip`-th smallest and largest ratios (the extremes of single rows are not given away)
+/// when all values are positive. Needs `min_rows` pairs.
+fn bounds_of(pairs: &[(f64, f64)], min_rows: usize, clip: usize) -> Vec<(f64, BoundKind)> {
+    if pairs.len() < min_rows {
+        return Vec::new();
+    }
+    // Each child value against the parent of the row half the table away.
+    let half = pairs.len() / 2;
+    let shuffled: Vec<(f64, f64)> = (0..pairs.len())
+        .map(|i| (pairs[i].0, pairs[(i + half) % pairs.len()].1))
+        .collect();
+    let broken = |kind: &BoundKind| {
+        let count = shuffled.iter().filter(|(x, y)| !fits(kind, *x, *y)).count();
+        (count as f64 / pairs.len() as f64, count)
+    };
+    let mut found = Vec::new();
+    for kind in [BoundKind::AtMost, BoundKind::AtLeast] {
+        if pairs.iter().all(|(x, y)| fits(&kind, *x, *y)) {
+            let (share, count) = broken(&kind);
+            if share >= MIN_BROKEN_ORDER && count >= MIN_BROKEN_ROWS {
+                found.push((share, kind));
+            }
+        }
+    }
+    if let Some(kind) = ratio_band(pairs, clip) {
+        let (share, count) = broken(&kind);
+        if share >= MIN_BROKEN_RATIO && count >= MIN_BROKEN_ROWS {
+            found.push((share, kind));
+        }
+    }
+    found
+}
+
+/// The band of the ratios child / parent between the `clip`-th smallest and largest, rounded
+/// outward to four significant digits, when every value is positive.
+fn ratio_band(pairs: &[(f64, f64)], clip: usize) -> Option<BoundKind> {
+    let mut ratios: Vec<f64> = pairs
+        .iter()
+        .map(|&(x, y)| (x > 0.0 && y > 0.0).then(|| x / y))
+        .collect::<Option<_>>()?;
+    ratios.sort_by(f64::total_cmp);
+    let clip = clip.min(ratios.len().saturating_sub(1) / 2);
+    let (low, high) = (ratios[clip], ratios[ratios.len() - 1 - clip]);
+    let round = |x: f64, up: bool| {
+        let scale = 10f64.powi(3 - x.log10().floor() as i32);
+        match up {
+            true => (x * scale).ceil() / scale,
+            false => (x * scale).floor() / scale,
+        }
+    };
+    let (low, high) = (round(low, false), round(high, true));
+    (low.is_finite() && high.is_finite() && low > 0.0).then_some(BoundKind::Ratio { low, high })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Value;
+    use crate::sampling::rng_for;
+
+    fn numbers(name: &str, format: ValueFormat, values: Vec<f64>) -> Column {
+        Column {
+            name: name.into(),
+            kind: ColumnKind::Numerical,
+            format,
+            values: values.into_iter().map(Value::Number).collect(),
+        }
+    }
+
+    /// Rooms of 1 to 4 beds priced 60 to 400, and bookings of 1 to 4 guests (adults and
+    /// children) at 0.85 to 1.25 times their room's price, in a room with enough beds.
+    fn planted(rng: &mut SynthRng) -> (Vec<Column>, Vec<Column>, Vec<Option<usize>>) {
+        let rooms = 200;
+        let beds: Vec<f64> = (0..rooms).map(|r| (1 + r % 4) as f64).collect();
+        let price: Vec<f64> = (0..rooms).map(|_| rng.random_range(60.0..400.0)).collect();
+        let (mut adults, mut children, mut rate, mut parent) = (vec![], vec![], vec![], vec![]);
+        for _ in 0..3000 {
+            let room = rng.random_range(0..rooms);
+            let guests = rng.random_range(1..=beds[room] as usize);
+            let kids = rng.random_range(0..guests);
+            adults.push((guests - kids) as f64);
+            children.push(kids as f64);
+            rate.push(price[room] * rng.random_range(0.85..1.25));
+            parent.push(Some(room));
+        }
+        let decimal = ValueFormat::Decimal {
+            min_places: 2,
+            max_places: 2,
+        };
+        let child = vec![
+            numbers("adults", ValueFormat::Integer, adults),
+            numbers("children", ValueFormat::Integer, children),
+            numbers("rate", decimal.clone(), rate),
+        ];
+        let parent_columns = vec![
+            numbers("beds", ValueFormat::Integer, beds),
+            numbers("price", decimal, price),
+        ];
+        (child, parent_columns, parent)
+    }
+
+    fn broken(
+        fits: &KeyFits,
+        child: &[Column],
+        parent: &[Column],
+        keys: &[Option<usize>],
+    ) -> usize {
+        let checks: Vec<Check<'_>> = (fits.bounds.iter())
+            .filter_map(|bound| Check::of(bound, child, parent, keys.len()))
+            .collect();
+        (0..keys.len())
+            .filter(|&row| {
+                !checks
+                    .iter()
+                    .all(|check| check.fits(row, keys[row].unwrap_or(0)))
+            })
+            .count()
+    }
+
+    #[test]
+    fn guests_within_beds_and_a_price_band_are_learned_and_kept_by_swaps() {
+        let mut rng = rng_for(3, "fits");
+        let (child, parent, real_keys) = planted(&mut rng);
+        let fits = KeyFits::learn(&child, &parent, &real_keys, Privacy::default()).unwrap();
+        let described = fits.describe("rooms");
+        assert!(
+            described.contains(&"adults + children <= rooms.beds".to_string()),
+            "{described:?}"
+        );
+        let band = fits.bounds.iter().find_map(|bound| match bound.kind {
+            BoundKind::Ratio { low, high } if bound.parent == "price" => Some((low, high)),
+            _ => None,
+        });
+        let (low, high) = band.unwrap();
+        assert!(
+            (0.84..0.86).contains(&low) && (1.24..1.26).contains(&high),
+            "{low} {high}"
+        );
+        // Parents drawn at random (each parent's count as real): many break a bound.
+        let mut keys = real_keys.clone();
+        crate::sampling::shuffle(&mut keys, &mut rng);
+        let counts = crate::keys::counts_by_row(&keys, 200);
+        let before = broken(&fits, &child, &parent, &keys);
+        assert!(before > 1500, "{before}");
+        fits.keep(&child, &parent, &mut keys, &mut rng_for(4, "keep"));
+        let after = broken(&fits, &child, &parent, &keys);
+        assert!(after * 50 < before, "{before} -> {after}");
+        assert_eq!(crate::keys::counts_by_row(&keys, 200), counts);
+    }
+
+    #[test]
+    fn bounds_chance_keeps_too_are_not_learned() {
+        // Children's values all below every parent's: no pairing could break it.
+        let child = vec![numbers("small", ValueFormat::Integer, vec![1.0; 100])];
+        let parent = vec![numbers(
+            "large",
+            ValueFormat::Integer,
+            vec![10.0, 20.0, 30.0],
+        )];
+        let keys: Vec<Option<usize>> = (0..100).map(|row| Some(row % 3)).collect();
+        assert_eq!(
+            KeyFits::learn(&child, &parent, &keys, Privacy::default()),
+            None
+        );
+        // Too few rows.
+        let keys: Vec<Option<usize>> = (0..10).map(|row| Some(row % 3)).collect();
+        assert_eq!(
+            KeyFits::learn(&child[..], &parent, &keys, Privacy::default()),
+            None
+        );
+    }
+}
