@@ -97,19 +97,27 @@ impl<T: std::hash::Hash + Ord> Weighted<T> {
         for item in items {
             *counts.entry(item).or_default() += 1;
         }
-        let mut kept: Vec<(T, usize)> = counts
+        let kept = counts
             .into_iter()
             .filter(|(_, count)| *count >= min_count)
-            .collect();
+            .map(|(item, count)| (item, count as f64));
+        Self::of_weights(kept)
+    }
+
+    /// The items with their weights (positive ones only), in a stable order (heaviest first,
+    /// ties by item): for lists mixed from counts (the text model's words standing for rare
+    /// ones). `None` when no item has weight.
+    pub fn of_weights(weights: impl IntoIterator<Item = (T, f64)>) -> Option<Self> {
+        let mut kept: Vec<(T, f64)> = weights.into_iter().filter(|(_, w)| *w > 0.0).collect();
         if kept.is_empty() {
             return None;
         }
-        kept.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        kept.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let mut total = 0.0;
         let cumulative = kept
             .iter()
-            .map(|(_, count)| {
-                total += *count as f64;
+            .map(|(_, weight)| {
+                total += *weight;
                 total
             })
             .collect();

@@ -2158,7 +2158,9 @@ impl SemanticTable {
     pub fn titled_texts(&self) -> Vec<usize> {
         self.columns
             .iter()
-            .filter(|column| matches!(&column.generator, Generator::Text(model) if model.titled()))
+            .filter(
+                |column| matches!(&column.generator, Generator::Text(model) if model.draws_names()),
+            )
             .map(|column| column.index)
             .collect()
     }

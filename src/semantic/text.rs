@@ -13,7 +13,7 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use super::detect::is_name_word;
-use super::{places, surnames};
+use super::{gendered, places, surnames};
 use crate::memory::prefetch;
 use crate::model::marginal::{Weighted, text_hash};
 use crate::sampling::SynthRng;
@@ -25,6 +25,20 @@ const RETRIES: usize = 8;
 
 /// The word a rare capitalised word of a titled column is learned as: a place for a fresh name.
 const FRESH: &str = "\u{1}";
+
+/// The word a rare capitalised word of a titled column is learned as where such words are not
+/// names (course titles' `Networks`, `Spectroscopy`): a place for a subject word, drawn as one
+/// of the k-frequent words seen where rare ones are ([`subject_words`]).
+const SUBJECT: &str = "\u{3}";
+
+/// The fewest distinct rare capitalised words a titled column must have for their not being
+/// names to be told ([`rare_words_are_names`]): fewer are taken for names, as before.
+const TELLING_RARE_WORDS: usize = 30;
+
+/// The share of a titled column's rare capitalised words that must be common first names,
+/// surnames, towns or counties for them to be names. A list of airports, shops or hotels has
+/// a tenth or more (Lansdowne, Randall, Williams); course titles have none.
+const NAME_SHARE: f64 = 0.05;
 
 /// Draws of a titled value until it has a real value's number of words (the last is kept).
 const FITTING_TRIES: usize = 32;
@@ -44,6 +58,17 @@ static FRESH_NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
         .chain(surnames::SURNAMES)
         .copied()
         .filter(|name| !name.contains(' '))
+        .collect()
+});
+
+/// The words of common first names, surnames, towns and counties of the United States, to tell
+/// whether a titled column's rare words are names ([`rare_words_are_names`]).
+static NAME_WORDS: LazyLock<FastSet<&'static str>> = LazyLock::new(|| {
+    [places::TOWNS, places::COUNTIES, surnames::SURNAMES]
+        .into_iter()
+        .chain([gendered::WOMEN, gendered::MEN])
+        .flatten()
+        .flat_map(|name| name.split(' '))
         .collect()
 });
 
@@ -76,6 +101,11 @@ pub struct WordModel {
     /// words capitalised). A capitalised word too rare to keep is then learned as [`FRESH`]
     /// and drawn as a fresh name, so `Lansdowne Airport` gives `Ashland Airport` instead of
     /// losing its name (`Airport`, `San Airport -`).
+    ///
+    /// Where the column's rare capitalised words are not names ([`rare_words_are_names`]:
+    /// course titles' `Networks`, `Spectroscopy`), they are learned as [`SUBJECT`] instead,
+    /// and a drawn [`SUBJECT`] is one of the k-frequent words seen where rare words are
+    /// (`Principles of Machine Design`, not `Principles of Perkins`).
     ///
     /// A titled value also ends where the chain of words does: each learned with [`END`]
     /// after its last word, and drawn until [`END`] (or as many words as the longest real
@@ -331,10 +361,10 @@ impl WordModel {
     pub fn train<'a>(values: impl Iterator<Item = &'a str>, min_count: usize) -> Option<WordModel> {
         let real: Vec<Vec<&str>> = values.map(|v| v.split_whitespace().collect()).collect();
         let titled = is_titled(&real);
-        let values = if titled {
-            titled_words(&real, min_count)
+        let (values, subjects) = if titled {
+            learned_titles(&real, min_count)
         } else {
-            real.clone()
+            (real.clone(), None)
         };
         let word_rows = rows_with(values.iter().map(|w| w.to_vec()));
         let frequent = |word: &str| word_rows.get(word).is_some_and(|&n| n >= min_count);
@@ -381,10 +411,20 @@ impl WordModel {
             .into_iter()
             .map(|(word, after)| (Arc::from(word), after.into_iter().map(Arc::from).collect()))
             .collect();
-        let next = followers
+        let mut next: BTreeMap<Arc<str>, Weighted<Arc<str>>> = followers
             .into_iter()
             .filter_map(|(word, after)| Some((word, Weighted::frequent(after.into_iter(), 1)?)))
             .collect();
+        let (mut starts, mut words) = (starts, words);
+        if let Some(subjects) = &subjects {
+            next.remove(SUBJECT);
+            for (word, list) in &mut next {
+                stand_in(list, subjects, Some(word));
+            }
+            for list in starts.iter_mut().chain([&mut words]) {
+                stand_in(list, subjects, None);
+            }
+        }
         // The inside words, by whether the word before them ends a sentence.
         let mut by_kind: [Vec<Arc<str>>; 2] = Default::default();
         let inside_pairs = values
@@ -492,9 +532,10 @@ impl WordModel {
         })
     }
 
-    /// Whether the column is drawn as names (see `titled`).
-    pub fn titled(&self) -> bool {
-        self.titled
+    /// Whether the column is drawn as names (see `titled`): titled, with rare words learned as
+    /// [`FRESH`] (not as [`SUBJECT`]).
+    pub fn draws_names(&self) -> bool {
+        self.titled && self.words.contains(&Arc::from(FRESH))
     }
 
     /// The most words of a real value (a titled value drawn longer is cut).
@@ -725,22 +766,129 @@ fn is_titled(values: &[Vec<&str>]) -> bool {
     lettered > 0 && capitalised as f64 >= TITLED_SHARE * lettered as f64
 }
 
+/// The words of a titled column's `values` as learned ([`titled_words`]), and the words a
+/// [`SUBJECT`] is drawn as: with [`SUBJECT`] for the rare capitalised words where these are
+/// not names and some k-frequent words are seen where they are, else with [`FRESH`].
+fn learned_titles<'a>(
+    values: &[Vec<&'a str>],
+    min_count: usize,
+) -> (Vec<Vec<&'a str>>, Option<Weighted<Arc<str>>>) {
+    if !rare_words_are_names(values, min_count) {
+        let learned = titled_words(values, min_count, SUBJECT);
+        if let Some(subjects) = subject_words(&learned, min_count) {
+            return (learned, Some(subjects));
+        }
+    }
+    (titled_words(values, min_count, FRESH), None)
+}
+
 /// The words of a titled column's `values` as learned: each capitalised word seen in fewer
-/// than `min_count` rows replaced by [`FRESH`] (the name is private, that a name stands there
-/// is not), and [`END`] after the last.
-fn titled_words<'a>(values: &[Vec<&'a str>], min_count: usize) -> Vec<Vec<&'a str>> {
+/// than `min_count` rows replaced by `rare` ([`FRESH`] or [`SUBJECT`]: the word is private,
+/// that a word stands there is not), and [`END`] after the last.
+fn titled_words<'a>(values: &[Vec<&'a str>], min_count: usize, rare: &'a str) -> Vec<Vec<&'a str>> {
     let rows = rows_with(values.iter().map(|w| w.to_vec()));
-    let fresh = |word: &str| rows.get(word).is_none_or(|&n| n < min_count) && is_name(word);
+    let hidden = |word: &str| rows.get(word).is_none_or(|&n| n < min_count) && is_name(word);
     values
         .iter()
         .map(|words| {
             words
                 .iter()
-                .map(|&word| if fresh(word) { FRESH } else { word })
+                .map(|&word| if hidden(word) { rare } else { word })
                 .chain([END])
                 .collect()
         })
         .collect()
+}
+
+/// Whether the rare capitalised words of `values` (those seen in fewer than `min_count` rows)
+/// are names: at least [`NAME_SHARE`] of them common names or places ([`NAME_WORDS`]), or
+/// too few of them ([`TELLING_RARE_WORDS`]) to tell.
+fn rare_words_are_names(values: &[Vec<&str>], min_count: usize) -> bool {
+    let rows = rows_with(values.iter().map(|w| w.to_vec()));
+    let rare: Vec<&str> = rows
+        .iter()
+        .filter(|&(word, &n)| n < min_count && is_name(word))
+        .map(|(word, _)| *word)
+        .collect();
+    let names = rare
+        .iter()
+        .filter(|word| NAME_WORDS.contains(*word))
+        .count();
+    rare.len() < TELLING_RARE_WORDS || names as f64 >= NAME_SHARE * rare.len() as f64
+}
+
+/// The words a [`SUBJECT`] is drawn as, from titled values as learned (`learned`): the
+/// k-frequent words seen right after a word that [`SUBJECT`] follows in at least `min_count`
+/// rows (`of` in `Principles of Networks`: `Machine`, `Modern`, `Spectroscopy`), each
+/// weighted by the rows it is seen so in and kept when seen so in at least `min_count` rows.
+/// `None` when none is.
+fn subject_words(learned: &[Vec<&str>], min_count: usize) -> Option<Weighted<Arc<str>>> {
+    let word_rows = rows_with(learned.iter().map(|w| w.to_vec()));
+    let pair_rows = rows_with(
+        learned
+            .iter()
+            .map(|w| w.windows(2).map(|p| (p[0], p[1])).collect()),
+    );
+    let before: FastSet<&str> = pair_rows
+        .iter()
+        .filter(|&(&(word, after), &n)| after == SUBJECT && word != SUBJECT && n >= min_count)
+        .map(|(&(word, _), _)| word)
+        .collect();
+    let frequent = |word: &str| word_rows.get(word).is_some_and(|&n| n >= min_count);
+    seen_after(learned, &before, &frequent, min_count)
+}
+
+/// The `frequent` words of `learned` (not [`SUBJECT`] or [`END`]) seen right after one of
+/// `before` in at least `min_count` rows, by those rows.
+fn seen_after(
+    learned: &[Vec<&str>],
+    before: &FastSet<&str>,
+    frequent: &impl Fn(&str) -> bool,
+    min_count: usize,
+) -> Option<Weighted<Arc<str>>> {
+    let seen = learned.iter().flat_map(|words| {
+        let mut after: Vec<&str> = (words.windows(2))
+            .filter(|pair| before.contains(pair[0]))
+            .map(|pair| pair[1])
+            .filter(|&word| word != SUBJECT && word != END && frequent(word))
+            .collect();
+        after.sort_unstable();
+        after.dedup();
+        after
+    });
+    Weighted::frequent(seen.map(Arc::from), min_count)
+}
+
+/// `list` (the followers of `owner`, if any) with its [`SUBJECT`] drawn as one of `subjects`
+/// other than `owner`: the weight of [`SUBJECT`] shared among them by theirs. A word does not
+/// stand in after itself (`Computer Computer Psychology`, where every word seen after
+/// `Computer` is rare).
+fn stand_in(list: &mut Weighted<Arc<str>>, subjects: &Weighted<Arc<str>>, owner: Option<&str>) {
+    let weights = |list: &Weighted<Arc<str>>| -> Vec<(Arc<str>, f64)> {
+        let mut before = 0.0;
+        (list.items().iter().zip(list.cumulative()))
+            .map(|(item, &c)| {
+                let weight = c - before;
+                before = c;
+                (item.clone(), weight)
+            })
+            .collect()
+    };
+    let own = weights(list);
+    let Some(share) = own.iter().find(|(word, _)| &**word == SUBJECT).map(|w| w.1) else {
+        return;
+    };
+    let mut standing: Vec<(Arc<str>, f64)> = weights(subjects);
+    if standing.iter().any(|(word, _)| Some(&**word) != owner) {
+        standing.retain(|(word, _)| Some(&**word) != owner);
+    }
+    let total: f64 = standing.iter().map(|(_, weight)| weight).sum();
+    let mut mixed: BTreeMap<Arc<str>, f64> = BTreeMap::new();
+    let drawn = (standing.into_iter()).map(|(word, weight)| (word, share * weight / total));
+    for (word, weight) in own.into_iter().filter(|w| &*w.0 != SUBJECT).chain(drawn) {
+        *mixed.entry(word).or_default() += weight;
+    }
+    *list = Weighted::of_weights(mixed).unwrap_or_else(|| subjects.clone());
 }
 
 /// A capitalised word of letters (`Lansdowne`, `Bucyrus-Crawford`, `O'Hare`), not an
@@ -1353,15 +1501,94 @@ mod tests {
     }
 
     /// Airport names: each a name seen once, then one of three endings, or two names joined
-    /// by `-` (`Mexia - Limestone Field`), as a list of real airports reads.
+    /// by `-` (`Mexia - Limestone Field`), as a list of real airports reads; one in ten names
+    /// a common town (`Ashland Airport`), as a tenth or more of real airports' names do.
     fn airports() -> Vec<String> {
         let endings = ["Airport", "County Airport", "Field"];
         (0..600)
             .map(|i| match i % 4 {
+                _ if i % 10 == 0 => format!("{} {}", places::TOWNS[i / 10], endings[i % 4 % 3]),
                 3 => format!("Town{0} - Place{0} Field", unique_letters(i)),
                 _ => format!("Name{} {}", unique_letters(i), endings[i % 4]),
             })
             .collect()
+    }
+
+    /// Course titles: a form (`Principles of`, `Topics in`, `... Laboratory`) around a subject,
+    /// half of them one of four frequent subjects, the other half one of 150 made-up subject
+    /// words seen in two titles each (too rare to keep, and no name).
+    fn courses() -> Vec<String> {
+        let forms = [
+            "Principles of {}",
+            "Topics in {}",
+            "{} Laboratory",
+            "Introduction to {}",
+        ];
+        let frequent = ["Chemistry", "Psychology", "History", "Organic Chemistry"];
+        (0..600)
+            .map(|i| {
+                let subject = match i % 2 {
+                    0 => frequent[i / 2 % 4].to_string(),
+                    _ => format!("Sub{}ics", unique_letters(i / 4)),
+                };
+                forms[i / 3 % 4].replace("{}", &subject)
+            })
+            .collect()
+    }
+
+    /// Rare subject words of course titles are not names: each comes out as a subject seen
+    /// in k rows where rare ones are (`Principles of Psychology`), never as a town or surname
+    /// (`Principles of Perkins`), and no word seen in fewer than k rows comes out.
+    #[test]
+    fn rare_subjects_of_a_titled_column_come_out_as_frequent_subjects() {
+        let real = courses();
+        let model = WordModel::train(real.iter().map(String::as_str), 5).expect("frequent words");
+        assert!(model.titled && !model.draws_names());
+        let rows = |word: &str| {
+            real.iter()
+                .filter(|t| t.split(' ').any(|w| w == word))
+                .count()
+        };
+        let mut rng = rng_for(6, "courses");
+        let drawn: Vec<Arc<str>> = (0..2_000).filter_map(|_| model.sample(&mut rng)).collect();
+        assert!(drawn.len() > 1_900, "{} values drawn", drawn.len());
+        let mut subjects = 0;
+        for value in &drawn {
+            assert!(value.split(' ').all(|word| rows(word) >= 5), "{value}");
+            assert!(!value.contains(SUBJECT) && !value.contains(END), "{value}");
+            let subject = ["of ", "in ", "to "]
+                .iter()
+                .find_map(|form| value.split_once(form).map(|(_, after)| after));
+            subjects += usize::from(subject.is_some_and(|s| s.starts_with(char::is_uppercase)));
+        }
+        // Each title after `of`, `in` or `to` (three forms in four) goes on with a subject.
+        assert!(subjects > 1_300, "{subjects} subjects after a form");
+        let distinct: FastSet<&str> = drawn.iter().map(|v| &**v).collect();
+        assert!(distinct.len() > 12, "{} distinct titles", distinct.len());
+    }
+
+    /// The rare capitalised words of a column are names where one in twenty or more is a
+    /// common name or place, and are taken for names where too few to tell; subject words are
+    /// not.
+    #[test]
+    fn rare_words_are_names_where_enough_are_common_names() {
+        let words = |values: &[String]| -> Vec<Vec<String>> {
+            values
+                .iter()
+                .map(|v| v.split(' ').map(String::from).collect())
+                .collect()
+        };
+        let decide = |values: &[String]| {
+            let owned = words(values);
+            let split: Vec<Vec<&str>> = owned
+                .iter()
+                .map(|w| w.iter().map(String::as_str).collect())
+                .collect();
+            rare_words_are_names(&split, 5)
+        };
+        assert!(decide(&airports()));
+        assert!(!decide(&courses()));
+        assert!(decide(&courses()[..40]), "too few rare words to tell");
     }
 
     /// Letters spelling `i` (a word of its own for every `i`).
