@@ -43,7 +43,26 @@ struct RegionPrefixes {
     /// Each region with its postcodes' prefixes (seen in at least the threshold of rows),
     /// sorted by region.
     by_region: Vec<Prefixes>,
+    /// For each region of `by_region` (in its order), the span its postcodes lie in, when they
+    /// are numbers: a prefix tells `73` for Oklahoma, and the digits drawn after it said
+    /// `73759` where its real codes ran from 73001 to 73199 (170 of 1,500 customers of a
+    /// review database off their state's range). Empty when no region has one. Since format
+    /// 72.
+    #[serde(default)]
+    spans: Vec<Option<Span>>,
 }
+
+/// The lowest and highest numeric postcode of a region, each the threshold's value in from the
+/// extreme (a region's range is a fact about many rows, not one), and the codes' digits.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+struct Span {
+    low: u32,
+    high: u32,
+    digits: u8,
+}
+
+/// The most digits a postcode read as a number has (ZIP+4 written without its dash is 9).
+const SPAN_DIGITS: usize = 9;
 
 /// A region and the prefixes of its postcodes.
 type Prefixes = (Arc<str>, Weighted<Arc<str>>);
@@ -95,19 +114,23 @@ impl PostcodeModel {
         rng: &mut SynthRng,
     ) -> Value {
         let code = self.shape_of(country).draw(rng);
-        let prefixes = self.region.as_ref().and_then(|region| {
-            let prefixes = region.of_row(columns, row)?;
-            Some((region.length, prefixes))
-        });
-        let Some((length, prefixes)) = prefixes else {
+        let Some(region) = self.region.as_ref() else {
             return Value::Label(code);
         };
+        let Some(at) = region.of_row(columns, row) else {
+            return Value::Label(code);
+        };
+        let (length, prefixes) = (region.length, &region.by_region[at].1);
         let (start, rest) = split_chars(&code, length);
         let known = prefixes.items().iter().any(|prefix| **prefix == *start);
-        if known || start.chars().count() < length {
-            return Value::Label(code);
+        let code = match known || start.chars().count() < length {
+            true => code,
+            false => Arc::from(format!("{}{rest}", prefixes.draw(rng))),
+        };
+        match region.spans.get(at).copied().flatten() {
+            Some(span) => Value::Label(span.put(code, length, row)),
+            None => Value::Label(code),
         }
-        Value::Label(Arc::from(format!("{}{rest}", prefixes.draw(rng))))
     }
 
     /// The shape of `country`'s postcodes, when it has one, else the column's.
@@ -129,6 +152,8 @@ impl PostcodeModel {
             && self.region.as_ref().is_none_or(|region| {
                 (1..=3).contains(&region.length)
                     && region.by_region.is_sorted_by(|a, b| a.0 < b.0)
+                    && (region.spans.is_empty() || region.spans.len() == region.by_region.len())
+                    && region.spans.iter().flatten().all(Span::check)
                     && region.by_region.iter().all(|(_, prefixes)| {
                         prefixes.check()
                             && prefixes
@@ -158,24 +183,101 @@ impl RegionPrefixes {
         }
         LENGTHS.iter().find_map(|&length| {
             let (by_region, covered) = kept_prefixes(&pairs, length, min_count);
+            let spans = spans_of(&by_region, &pairs, min_count);
             (covered as f64 >= COVERED_SHARE * pairs.len() as f64).then_some(RegionPrefixes {
                 column,
                 length,
                 by_region,
+                spans,
             })
         })
     }
 
-    /// The prefixes of the region `row` holds, when it has some.
-    fn of_row(&self, columns: &[Column], row: usize) -> Option<&Weighted<Arc<str>>> {
+    /// Where in `by_region` the region `row` holds is, when it has prefixes.
+    fn of_row(&self, columns: &[Column], row: usize) -> Option<usize> {
         let Value::Label(region) = columns.get(self.column)?.values.get(row)? else {
             return None;
         };
-        let at = self
-            .by_region
+        self.by_region
             .binary_search_by(|(known, _)| known.as_ref().cmp(region))
-            .ok()?;
-        Some(&self.by_region[at].1)
+            .ok()
+    }
+}
+
+impl Span {
+    /// The span of a region's `codes`, when they are all numbers of one number of digits and
+    /// at least twice the threshold: the threshold's lowest and highest (`min_count`-th from
+    /// each end).
+    fn of(codes: &[&str], min_count: usize) -> Option<Span> {
+        let digits = codes.first()?.len();
+        let numeric =
+            |code: &&str| code.len() == digits && code.bytes().all(|b| b.is_ascii_digit());
+        if digits > SPAN_DIGITS || codes.len() < 2 * min_count.max(1) || !codes.iter().all(numeric)
+        {
+            return None;
+        }
+        let mut numbers: Vec<u32> = codes.iter().filter_map(|code| code.parse().ok()).collect();
+        numbers.sort_unstable();
+        let inside = min_count.max(1) - 1;
+        Some(Span {
+            low: numbers[inside],
+            high: numbers[numbers.len() - 1 - inside],
+            digits: digits as u8,
+        })
+    }
+
+    /// `code` as drawn when it lies in the span or is not a number of its digits; else a
+    /// number of the span drawn evenly, among those of `code`'s first `length` digits where
+    /// the span has some (the region's prefix kept). Drawn from a hash of the code and `row`,
+    /// not the table's stream: the columns drawn after it keep their draws.
+    fn put(&self, code: Arc<str>, length: usize, row: usize) -> Arc<str> {
+        let digits = usize::from(self.digits);
+        let Some(number) = (code.len() == digits)
+            .then(|| code.parse::<u32>().ok())
+            .flatten()
+        else {
+            return code;
+        };
+        if (self.low..=self.high).contains(&number) {
+            return code;
+        }
+        let unit = 10u32.pow(digits.saturating_sub(length) as u32);
+        let first = number / unit * unit;
+        let (low, high) = (
+            self.low.max(first),
+            self.high.min(first.saturating_add(unit - 1)),
+        );
+        let (low, high) = if low <= high {
+            (low, high)
+        } else {
+            (self.low, self.high)
+        };
+        let uniform = crate::sampling::row_uniform(u64::from(number), row as u64);
+        let drawn = u64::from(low) + (uniform * f64::from(high - low + 1)) as u64;
+        Arc::from(format!("{:0digits$}", drawn.min(u64::from(high))))
+    }
+
+    fn check(&self) -> bool {
+        let digits = usize::from(self.digits);
+        (1..=SPAN_DIGITS).contains(&digits)
+            && self.low <= self.high
+            && u64::from(self.high) < 10u64.pow(digits as u32)
+    }
+}
+
+/// The span of each region of `by_region` (in its order) from `pairs`; empty when none has one.
+fn spans_of(by_region: &[Prefixes], pairs: &[(&str, &str)], min_count: usize) -> Vec<Option<Span>> {
+    let mut codes: FastMap<&str, Vec<&str>> = FastMap::default();
+    for (region, code) in pairs {
+        codes.entry(region).or_default().push(code);
+    }
+    let spans: Vec<Option<Span>> = by_region
+        .iter()
+        .map(|(region, _)| Span::of(codes.get(&**region)?, min_count))
+        .collect();
+    match spans.iter().any(Option::is_some) {
+        true => spans,
+        false => Vec::new(),
     }
 }
 
@@ -320,5 +422,31 @@ mod tests {
             0,
             "pairs below the threshold are not kept"
         );
+    }
+
+    #[test]
+    fn a_code_outside_its_span_is_drawn_inside_keeping_its_prefix() {
+        let codes: Vec<String> = (0..40).map(|i| format!("{:05}", 73_010 + i)).collect();
+        let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+        let span = Span::of(&codes, 5).expect("numeric codes of one length");
+        assert_eq!((span.low, span.high, span.digits), (73_014, 73_045, 5));
+        assert!(
+            Span::of(&codes[..9], 5).is_none(),
+            "fewer than twice the threshold"
+        );
+        assert!(Span::of(&["7301", "73011"], 1).is_none(), "two lengths");
+        assert_eq!(&*span.put(Arc::from("73020"), 3, 0), "73020");
+        assert_eq!(&*span.put(Arc::from("SW1A"), 3, 0), "SW1A");
+        for row in 0..50 {
+            let put = span.put(Arc::from("73099"), 3, row);
+            let number: u32 = put.parse().expect("a number");
+            assert!((73_014..=73_045).contains(&number), "{put}");
+        }
+        let put = span.put(Arc::from("99999"), 3, 7);
+        assert!(
+            put.starts_with("730"),
+            "a prefix outside the span takes the span's: {put}"
+        );
+        assert!(span.check());
     }
 }

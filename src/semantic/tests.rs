@@ -1640,3 +1640,31 @@ fn e_mails_at_the_company_domain_follow_the_row_company() {
     assert_eq!(at_company(&contacts(true)), 1.0);
     assert_eq!(at_company(&contacts(false)), 0.0);
 }
+
+/// Customers of two states whose ZIP codes fill only part of their three-digit prefix
+/// (Oklahoma's from 73010 to 73060): a drawn code keeps inside its state's real span, where
+/// the digits drawn after the prefix ran anywhere from 73000 to 73099.
+#[test]
+fn postcodes_keep_inside_their_regions_span() {
+    let mut rng = rng_for(4, "state spans");
+    let (mut states, mut codes) = (Vec::new(), Vec::new());
+    for row in 0..400 {
+        let (state, low) = [("OK", 73_010), ("WA", 98_020)][row % 2];
+        states.push(state.to_string());
+        codes.push(format!("{:05}", rng.random_range(low..=low + 50)));
+    }
+    let real = table(
+        "customers",
+        vec![
+            column("state", ColumnKind::Categorical, states),
+            column("zip", ColumnKind::Id, codes),
+        ],
+    );
+    let columns = filled(&real);
+    for row in 0..real.rows() {
+        let (state, code) = (text(&columns[0].values[row]), text(&columns[1].values[row]));
+        let low = if state == "OK" { 73_010 } else { 98_020 };
+        let number: u32 = code.parse().expect("a numeric ZIP code");
+        assert!((low..=low + 50).contains(&number), "{state} {code}");
+    }
+}
