@@ -450,9 +450,15 @@ fn ratio_band(pairs: &[(f64, f64)], clip: usize) -> Option<BoundKind> {
         .iter()
         .map(|&(x, y)| (x > 0.0 && y > 0.0).then(|| x / y))
         .collect::<Option<_>>()?;
-    ratios.sort_by(f64::total_cmp);
-    let clip = clip.min(ratios.len().saturating_sub(1) / 2);
-    let (low, high) = (ratios[clip], ratios[ratios.len() - 1 - clip]);
+    if ratios.is_empty() {
+        return None;
+    }
+    // The two order statistics alone (a sort of every ratio of every column pair cost a
+    // tenth of nycflights13's training).
+    let clip = clip.min((ratios.len() - 1) / 2);
+    let top = ratios.len() - 1 - clip;
+    let low = *ratios.select_nth_unstable_by(clip, f64::total_cmp).1;
+    let high = *ratios.select_nth_unstable_by(top, f64::total_cmp).1;
     let round = |x: f64, up: bool| {
         let scale = 10f64.powi(3 - x.log10().floor() as i32);
         match up {
