@@ -246,10 +246,7 @@ pub fn fit(template: &RuleKind, frame: &Frame<'_>, min_count: usize) -> Option<R
             unit,
             shifts,
         } => {
-            let columns = [&*to, &*from, &*by].map(|name| frame.resolve(&Col::Own(name.clone())));
-            let [Some(to), Some(from), Some(by)] = columns else {
-                return None;
-            };
+            let [to, from, by] = frame.resolve_own([to, from, by].map(|name| name.as_str()))?;
             *shifts = super::shifts::fit((to, from, by), *unit, frame.rows, min_count);
         }
         RuleKind::Linear {
@@ -259,11 +256,8 @@ pub fn fit(template: &RuleKind, frame: &Frame<'_>, min_count: usize) -> Option<R
             lines,
             decimal,
         } => {
-            let columns =
-                [&*target, &*source, &*by].map(|name| frame.resolve(&Col::Own(name.clone())));
-            let [Some(target), Some(source), Some(by)] = columns else {
-                return None;
-            };
+            let names = [target, source, by].map(|name| name.as_str());
+            let [target, source, by] = frame.resolve_own(names)?;
             *lines = super::linear::fit((target, source, by), frame.rows, min_count);
             *decimal = super::linear::decimal_places((target, source, by), lines, frame.rows);
         }
@@ -277,10 +271,7 @@ pub fn fit(template: &RuleKind, frame: &Frame<'_>, min_count: usize) -> Option<R
             spans,
             ..
         } => {
-            let columns = [&*from, &*to, &*by].map(|name| frame.resolve(&Col::Own(name.clone())));
-            let [Some(from), Some(to), Some(by)] = columns else {
-                return None;
-            };
+            let [from, to, by] = frame.resolve_own([from, to, by].map(|name| name.as_str()))?;
             *spans = super::spans::fit((from, to, by), frame.rows, min_count);
         }
         RuleKind::Periods {
@@ -1927,8 +1918,8 @@ fn gap_quantiles(kind: &RuleKind, frame: &Frame<'_>) -> Vec<f64> {
             spans,
             ..
         } => {
-            let columns = [from, to, by].map(|name| frame.resolve(&Col::Own(name.clone())));
-            let [Some(from), Some(to), Some(by)] = columns else {
+            let names = [from, to, by].map(|name| name.as_str());
+            let Some([from, to, by]) = frame.resolve_own(names) else {
                 return Vec::new();
             };
             let per_label = GAP_QUANTILES / spans.len().max(1);

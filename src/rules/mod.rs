@@ -1112,6 +1112,16 @@ pub struct ParentFrame<'a> {
 }
 
 impl<'a> Frame<'a> {
+    /// The row's own columns `names`, when every one is found: a rule over three columns of
+    /// the row (a shift, a line or a difference by a label) reads them all or none.
+    pub fn resolve_own(&self, names: [&str; 3]) -> Option<[Resolved<'a>; 3]> {
+        let [Some(a), Some(b), Some(c)] = names.map(|name| self.resolve(&Col::Own(name.into())))
+        else {
+            return None;
+        };
+        Some([a, b, c])
+    }
+
     /// The column a rule names, with how to read its value for a row.
     pub fn resolve(&self, col: &Col) -> Option<Resolved<'a>> {
         match col {
