@@ -198,25 +198,12 @@ pub fn fit_label(by: &str, label: &Value, frame: &Frame<'_>) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{Column, ValueFormat};
+    use crate::data::Column;
+    use crate::rules::datetime_column;
     use crate::rules::enforce::Enforcer;
     use crate::rules::{ParentFrame, Rule};
 
     const HOUR: f64 = 3_600.0;
-
-    fn datetimes(name: &str, values: Vec<f64>) -> Column {
-        Column {
-            name: name.into(),
-            kind: ColumnKind::Datetime,
-            format: ValueFormat::Datetime {
-                pattern: "%Y-%m-%d %H:%M:%S".into(),
-                date_only: false,
-                offset: None,
-                upper: false,
-            },
-            values: values.into_iter().map(Value::Number).collect(),
-        }
-    }
 
     /// 300 parcels (created, shipped some hours later, delivered a day or more after that)
     /// and their five events: `Created` at the creation, `Picked` at the shipping, two
@@ -249,14 +236,14 @@ mod tests {
             }
         }
         let parents = vec![
-            datetimes("created_at", created),
-            datetimes("shipped_at", shipped),
-            datetimes("delivered_at", delivered),
+            datetime_column("created_at", false, created),
+            datetime_column("shipped_at", false, shipped),
+            datetime_column("delivered_at", false, delivered),
         ];
         let events = vec![
             Column::of_labels("status", status),
-            datetimes("time", time),
-            datetimes("noted", noted),
+            datetime_column("time", false, time),
+            datetime_column("noted", false, noted),
         ];
         (parents, events, row_of)
     }

@@ -1631,6 +1631,29 @@ pub fn check_schema(
     problems
 }
 
+/// A datetime column of `values` (seconds) written as a date or a date and time: the rules'
+/// planted tables (parcels shipped and delivered, subscriptions started and ended) build
+/// theirs from it.
+#[cfg(test)]
+pub(crate) fn datetime_column(name: &str, date_only: bool, values: Vec<f64>) -> Column {
+    let pattern = if date_only {
+        "%Y-%m-%d"
+    } else {
+        "%Y-%m-%d %H:%M:%S"
+    };
+    Column {
+        name: name.into(),
+        kind: ColumnKind::Datetime,
+        format: crate::data::ValueFormat::Datetime {
+            pattern: pattern.into(),
+            date_only,
+            offset: None,
+            upper: false,
+        },
+        values: values.into_iter().map(Value::Number).collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

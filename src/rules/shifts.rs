@@ -228,28 +228,11 @@ pub(super) fn distinct_on(column: Resolved<'_>, sample: &[usize], most: usize) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{Column, ValueFormat};
+    use crate::data::Column;
     use crate::rules::Rule;
     use crate::rules::enforce::Enforcer;
 
-    fn datetimes(name: &str, date_only: bool, values: Vec<f64>) -> Column {
-        let pattern = if date_only {
-            "%Y-%m-%d"
-        } else {
-            "%Y-%m-%d %H:%M:%S"
-        };
-        Column {
-            name: name.into(),
-            kind: ColumnKind::Datetime,
-            format: ValueFormat::Datetime {
-                pattern: pattern.into(),
-                date_only,
-                offset: None,
-                upper: false,
-            },
-            values: values.into_iter().map(Value::Number).collect(),
-        }
-    }
+    use crate::rules::datetime_column as datetimes;
 
     /// 600 parcels shipped at all hours of 2024 by three services, promised on the day the
     /// service sets after the shipping day (Ground 5, Express 2, Overnight 1), beside a

@@ -209,10 +209,10 @@ pub fn gap_quantiles(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{Column, Value, ValueFormat};
+    use crate::data::{Column, Value};
     use crate::rules::Rule;
+    use crate::rules::datetime_column;
     use crate::rules::enforce::Enforcer;
-    use crate::schema::ColumnKind;
 
     /// Seconds in a day.
     const DAY: f64 = 86_400.0;
@@ -223,20 +223,6 @@ mod tests {
         ("Ground", 1.0, 6.25),
         ("Overnight", 0.42, 1.25),
     ];
-
-    fn datetimes(name: &str, values: Vec<f64>) -> Column {
-        Column {
-            name: name.into(),
-            kind: ColumnKind::Datetime,
-            format: ValueFormat::Datetime {
-                pattern: "%Y-%m-%d %H:%M:%S".into(),
-                date_only: false,
-                offset: None,
-                upper: false,
-            },
-            values: values.into_iter().map(Value::Number).collect(),
-        }
-    }
 
     fn service(row: usize) -> usize {
         (row * 7 + row / 5) % 3
@@ -258,8 +244,8 @@ mod tests {
         vec![
             Column::of_labels("service", names),
             Column::of_labels("colour", (0..600).map(|r| format!("c{}", r * 13 % 5))),
-            datetimes("shipped_at", shipped.clone()),
-            datetimes("delivered_at", delivered.collect()),
+            datetime_column("shipped_at", false, shipped.clone()),
+            datetime_column("delivered_at", false, delivered.collect()),
         ]
     }
 
