@@ -25,6 +25,7 @@ use crate::memory::Room;
 use crate::model::parent_preference::LinkedColumns;
 use crate::model::{Parent, Row, TableModel};
 use crate::plan::{Generation, Plan, TablePlan};
+use crate::rules::GrandFrame;
 use crate::sampling::{SynthRng, block_stream, rng_for, scaled};
 use crate::semantic::fill::{ParentColumns, SemanticTable};
 use crate::semantic::keep::KeptTable;
@@ -475,6 +476,9 @@ fn last_use(models: &Models) -> HashMap<String, usize> {
             if let Some(sibling) = &trained.shares_parents_with {
                 used(sibling, index);
             }
+            for (grand, _) in grand_columns(models, plan, &trained.rules) {
+                used(grand, index);
+            }
         }
         if let Generation::Sequential { key } = &plan.generation
             && let Some(Generation::Sequential { key: grand }) = models
@@ -549,7 +553,8 @@ fn columns_read_from(
         }
         let country = trained.semantic.as_ref().and_then(|s| s.country_parent());
         let prices = crate::rules::keyed::parent_columns(&trained.rules);
-        for (parent, column) in country.into_iter().chain(prices) {
+        let grand = grand_columns(models, plan, &trained.rules);
+        for (parent, column) in country.into_iter().chain(prices).chain(grand) {
             let columns = models.tables.get(parent).map(|t| t.columns.as_slice());
             if let Some(index) = columns.and_then(|c| c.iter().position(|c| c.name == column)) {
                 mark(parent, index);
@@ -557,6 +562,33 @@ fn columns_read_from(
         }
     }
     read
+}
+
+/// The tables and columns a sequential table's copies through its parent's keys read (see
+/// [`keep_grand_copies`]): the tables those keys point at.
+fn grand_columns<'m>(
+    models: &'m Models,
+    plan: &TablePlan,
+    rules: &'m [crate::rules::Rule],
+) -> Vec<(&'m str, &'m str)> {
+    let Generation::Sequential { key } = &plan.generation else {
+        return Vec::new();
+    };
+    let Some(parent) = models.plan.table(&key.parent) else {
+        return Vec::new();
+    };
+    let sequence = match &parent.generation {
+        Generation::Sequential { key } => Some(key),
+        Generation::Root | Generation::Independent => None,
+    };
+    let grand = |key: &str| {
+        (sequence.into_iter().chain(&parent.assigned))
+            .find(|fk| fk.column == key)
+            .map(|fk| fk.parent.as_str())
+    };
+    crate::rules::anchors::grand_columns(rules)
+        .filter_map(|(key, column)| Some((grand(key)?, column)))
+        .collect()
 }
 
 /// Makes a table what later tables read of it: the columns they read (`read`, see
@@ -797,6 +829,7 @@ fn draw_table(
         let keys = key_rows(plan, done, &foreign_keys);
         crate::rules::keyed::keep(&trained.rules, &mut columns, &keys, 0, base);
     }
+    keep_grand_copies((models, plan, trained), done, &mut columns, &foreign_keys);
     if let Some(order) = row_order((plan, trained, models, done), scale) {
         put_in_order(order, plan, &mut columns, &mut foreign_keys, rng);
     }
@@ -1220,6 +1253,42 @@ fn key_rows<'a>(
             ))
         })
         .collect()
+}
+
+/// Keeps a sequential table's copies of a column of the row its parent's key points at
+/// ([`crate::rules::anchors::keep_grand`]) in its drawn rows (`columns`, with their keys): the
+/// parent's keys and the tables they point at are done by then.
+fn keep_grand_copies(
+    (models, plan, trained): (&Models, &TablePlan, &TrainedTable),
+    done: &Done,
+    columns: &mut [Column],
+    foreign_keys: &IndexMap<String, Vec<Option<usize>>>,
+) {
+    let kept = models.kind == crate::model::ModelKind::Learned;
+    let Generation::Sequential { key } = &plan.generation else {
+        return;
+    };
+    if !kept || !crate::rules::anchors::copies_through_keys(&trained.rules) {
+        return;
+    }
+    let (Some(parents), Some(parent)) = (foreign_keys.get(&key.column), done.get(&key.parent))
+    else {
+        return;
+    };
+    let relationships = (models.plan.table(&key.parent))
+        .map(TablePlan::relationships)
+        .unwrap_or_default();
+    let grand: Vec<GrandFrame<'_>> = relationships
+        .iter()
+        .filter_map(|relationship| {
+            Some(GrandFrame {
+                key: &relationship.foreign_key,
+                columns: &done.get(&relationship.parent)?.columns,
+                row_of: parent.foreign_keys.get(&relationship.foreign_key)?,
+            })
+        })
+        .collect();
+    crate::rules::anchors::keep_grand(&trained.rules, columns, parents, &grand);
 }
 
 /// Runs a table's semantic generators on its rows, from a random stream of their own (derived

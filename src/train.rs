@@ -23,7 +23,7 @@ use crate::model::{
 };
 use crate::plan::{Generation, Plan, Relationship, TablePlan};
 use crate::row_order::RowOrder;
-use crate::rules::{Col, Frame, ParentFrame, Rule};
+use crate::rules::{Col, Frame, GrandFrame, ParentFrame, Rule};
 use crate::schema::TableSource;
 use crate::schema::{ColumnKind, ForeignKey, TableDef};
 use crate::semantic::fill::{self, SemanticTable};
@@ -631,7 +631,7 @@ fn free_of_rules<'t>(
         .flat_map(|rule| rule.kind.columns())
         .filter_map(|col| match col {
             crate::rules::Col::Own(name) => Some(name),
-            crate::rules::Col::Parent { .. } => None,
+            crate::rules::Col::Parent { .. } | crate::rules::Col::Grand { .. } => None,
         })
         .collect();
     training
@@ -1177,8 +1177,41 @@ fn table_rules(
     row_of: Option<(&str, &[Option<usize>])>,
     privacy: Privacy,
 ) -> Vec<Rule> {
-    let frame = real_frame(input, table, row_of);
+    let indexes = row_of.map_or_else(Vec::new, |(parent, _)| grand_indexes(input, parent));
+    let grand: Vec<GrandFrame<'_>> = indexes
+        .iter()
+        .map(|(key, grand, row_of)| GrandFrame {
+            key,
+            columns: &input.tables[grand.as_str()].columns,
+            row_of,
+        })
+        .collect();
+    let mut frame = real_frame(input, table, row_of);
+    if let Some(parent) = &mut frame.parent {
+        parent.grand = &grand;
+    }
     crate::rules::table_rules(def, &frame, privacy.threshold(table.rows()))
+}
+
+/// For each of `parent`'s sequence and assigned keys (final before its children are drawn):
+/// the key, the table it points at and the row it points at of each real row of `parent`.
+fn grand_indexes(input: &Validated, parent: &str) -> Vec<(String, String, Vec<Option<usize>>)> {
+    let (Some(plan), Some(table)) = (input.plan.table(parent), input.tables.get(parent)) else {
+        return Vec::new();
+    };
+    plan.relationships()
+        .into_iter()
+        .filter(|relationship| input.tables.contains_key(&relationship.parent))
+        .map(|relationship| {
+            let index = real_parent_index(
+                input,
+                table,
+                &relationship.foreign_key,
+                &relationship.parent,
+            );
+            (relationship.foreign_key, relationship.parent, index)
+        })
+        .collect()
 }
 
 /// A real table as rules see it, with the rows of one parent (`row_of`: the parent's name and
@@ -1195,6 +1228,7 @@ fn real_frame<'a>(
             table: parent,
             columns: &input.tables[parent].columns,
             row_of,
+            grand: &[],
         }),
     }
 }

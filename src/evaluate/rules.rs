@@ -141,6 +141,7 @@ fn frame<'a>(side: &'a Table, parent: Option<(&'a Table, &'a [Option<usize>])>) 
             table: &parent.name,
             columns: &parent.columns,
             row_of,
+            grand: &[],
         }),
     }
 }

@@ -16,9 +16,9 @@ use rayon::prelude::*;
 use super::distinct::DistinctIds;
 use super::{
     Done, DrawnRows, Sink, SyntheticTable, assign_keys, draw_sequences, empty_columns,
-    fill_semantic_with, group_numbering, growth, husk_of, keep_equal_keys, keep_groups_after_rules,
-    keep_key_rules, key_rows, keyed_base, refer_to_written_keys, sequence_lengths,
-    synthetic_context,
+    fill_semantic_with, group_numbering, growth, husk_of, keep_equal_keys, keep_grand_copies,
+    keep_groups_after_rules, keep_key_rules, key_rows, keyed_base, refer_to_written_keys,
+    sequence_lengths, synthetic_context,
 };
 use crate::data::{Column, Value};
 use crate::direct::{DirectReader, DirectWriter};
@@ -314,6 +314,8 @@ impl<'m> Table<'m> {
             let rows = key_rows(self.plan, done, &keys);
             crate::rules::keyed::keep(&self.trained.rules, &mut columns, &rows, first, base);
         }
+        let table = (self.models, self.plan, self.trained);
+        keep_grand_copies(table, done, &mut columns, &keys);
         (columns, keys)
     }
 }

@@ -154,6 +154,7 @@ fn frame_of<'a>(table: &'a Table, key: Option<&'a KeyRows<'a>>) -> Frame<'a> {
             table: &parent.name,
             columns: &parent.columns,
             row_of,
+            grand: &[],
         }),
     }
 }

@@ -2516,7 +2516,7 @@ fn derived_context(rules: &[Rule], context: &[Column]) -> Vec<usize> {
         .iter()
         .filter_map(|rule| match rule.kind.worked_out_in_parent()? {
             Col::Parent { column, .. } => context.iter().position(|c| &c.name == column),
-            Col::Own(_) => None,
+            Col::Own(_) | Col::Grand { .. } => None,
         })
         .collect()
 }

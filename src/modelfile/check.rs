@@ -335,6 +335,17 @@ fn rules(
             Col::Parent { table, column } => {
                 parent == Some(table.as_str()) && models_column(table, column)
             }
+            Col::Grand {
+                parent: table,
+                key,
+                column,
+            } => {
+                let plan = models.plan.table(table);
+                let relationships = plan.map(|plan| plan.relationships()).unwrap_or_default();
+                let grand = relationships.iter().find(|r| &r.foreign_key == key);
+                parent == Some(table.as_str())
+                    && grand.is_some_and(|grand| models_column(&grand.parent, column))
+            }
         });
         if !known {
             return Err(format!(

@@ -138,7 +138,7 @@ mod tests {
     fn bounds(rules: &[Rule]) -> Vec<(String, String, f64, f64)> {
         let text = |col: &Col| match col {
             Col::Own(name) => name.clone(),
-            Col::Parent { table, column } => format!("{table}.{column}"),
+            other => other.to_string(),
         };
         implied(rules)
             .iter()

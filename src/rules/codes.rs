@@ -433,6 +433,7 @@ mod tests {
                 table: "departments",
                 columns: departments,
                 row_of,
+                grand: &[],
             }),
         }
     }

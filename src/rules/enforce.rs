@@ -328,6 +328,8 @@ impl Enforcer {
                 .iter()
                 .position(|c| &c.name == column)
                 .map(Ref::Context),
+            // Kept once the parent's keys are at hand ([`super::anchors::keep_grand`]).
+            Col::Grand { .. } => None,
         };
         let in_sequence = |column: usize| in_sequence.get(column).copied().unwrap_or(false);
         let derived = determined(rules, &own, &resolve, columns, &in_sequence);

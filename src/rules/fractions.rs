@@ -193,6 +193,7 @@ mod tests {
                 table: "bookings",
                 columns: &parent,
                 row_of: &row_of,
+                grand: &[],
             }),
         };
         let sample: Vec<usize> = (0..400).collect();

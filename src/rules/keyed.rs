@@ -79,7 +79,7 @@ pub fn columns_read(rules: &[Rule]) -> Vec<String> {
             .flat_map(|rule| rule.kind.columns())
             .filter_map(|col| match col {
                 Col::Own(name) => Some(name),
-                Col::Parent { .. } => None,
+                Col::Parent { .. } | Col::Grand { .. } => None,
             }),
     );
     read

@@ -49,7 +49,8 @@ use crate::error::Problem;
 use crate::schema::{ColumnKind, RulesSection, TableDef};
 
 /// A column a rule talks about: one of the table's own, or one of the parent's (the parent
-/// that drives the table's sequences; `table` is its name).
+/// that drives the table's sequences; `table` is its name), or one of the row that parent's
+/// foreign key points at (its own parent through that key: a parcel's warehouse's city).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Col {
     /// A column of the table itself.
@@ -61,6 +62,16 @@ pub enum Col {
         /// Its column.
         column: String,
     },
+    /// A column of the row the parent's foreign key `key` points at, the key final before
+    /// the table is drawn (its sequence key or an assigned one). Since format 73.
+    Grand {
+        /// The parent table (the one driving the sequences).
+        parent: String,
+        /// The parent's foreign key column.
+        key: String,
+        /// The column of the row it points at.
+        column: String,
+    },
 }
 
 impl Col {
@@ -68,7 +79,7 @@ impl Col {
     pub fn own(&self) -> Option<&str> {
         match self {
             Col::Own(name) => Some(name),
-            Col::Parent { .. } => None,
+            Col::Parent { .. } | Col::Grand { .. } => None,
         }
     }
 }
@@ -78,6 +89,11 @@ impl fmt::Display for Col {
         match self {
             Col::Own(name) => f.write_str(name),
             Col::Parent { table, column } => write!(f, "{table}.{column}"),
+            Col::Grand {
+                parent,
+                key,
+                column,
+            } => write!(f, "{parent}.{key}.{column}"),
         }
     }
 }
@@ -1109,6 +1125,19 @@ pub struct ParentFrame<'a> {
     pub columns: &'a [Column],
     /// The parent row of each of the frame's rows (`None`: empty key).
     pub row_of: &'a [Option<usize>],
+    /// The rows the parent's foreign keys point at (empty: none looked at).
+    pub grand: &'a [GrandFrame<'a>],
+}
+
+/// The rows one of a frame's parent's foreign keys points at: what [`Col::Grand`] reads.
+#[derive(Clone, Copy)]
+pub struct GrandFrame<'a> {
+    /// The parent's foreign key column.
+    pub key: &'a str,
+    /// The columns of the table it points at.
+    pub columns: &'a [Column],
+    /// The row it points at of each parent row (`None`: empty key).
+    pub row_of: &'a [Option<usize>],
 }
 
 impl<'a> Frame<'a> {
@@ -1135,6 +1164,16 @@ impl<'a> Frame<'a> {
                 let found = parent.columns.iter().find(|c| &c.name == column)?;
                 Some(Resolved::Parent(found, parent.row_of))
             }
+            Col::Grand {
+                parent: table,
+                key,
+                column,
+            } => {
+                let parent = self.parent.filter(|p| p.table == table)?;
+                let grand = parent.grand.iter().find(|g| g.key == key)?;
+                let found = grand.columns.iter().find(|c| &c.name == column)?;
+                Some(Resolved::Grand(found, parent.row_of, grand.row_of))
+            }
         }
     }
 }
@@ -1146,6 +1185,9 @@ pub enum Resolved<'a> {
     Own(&'a Column),
     /// A parent column and the parent row of each row.
     Parent(&'a Column, &'a [Option<usize>]),
+    /// A column of the row a parent's key points at, the parent row of each row and the
+    /// row pointed at of each parent row.
+    Grand(&'a Column, &'a [Option<usize>], &'a [Option<usize>]),
 }
 
 impl<'a> Resolved<'a> {
@@ -1160,13 +1202,22 @@ impl<'a> Resolved<'a> {
                 .flatten()
                 .and_then(|parent| column.values.get(parent))
                 .unwrap_or(NULL),
+            Resolved::Grand(column, row_of, grand_of) => row_of
+                .get(row)
+                .copied()
+                .flatten()
+                .and_then(|parent| grand_of.get(parent).copied().flatten())
+                .and_then(|grand| column.values.get(grand))
+                .unwrap_or(NULL),
         }
     }
 
     /// The column itself.
     pub fn column(&self) -> &'a Column {
         match self {
-            Resolved::Own(column) | Resolved::Parent(column, _) => column,
+            Resolved::Own(column) | Resolved::Parent(column, _) | Resolved::Grand(column, ..) => {
+                column
+            }
         }
     }
 }
@@ -1479,8 +1530,15 @@ fn mistyped(rule: &RuleKind, kinds: Vec<(String, Option<ColumnKind>)>) -> Option
                 (_, parent),
                 (_, Some(ColumnKind::Categorical | ColumnKind::Boolean)),
             ] if numeric(*column) && column == parent => None,
+            // A column of a key's row (`parent.key.column`) is not known to the schema.
+            [
+                (_, Some(ColumnKind::Categorical | ColumnKind::Id | ColumnKind::Text)),
+                (_, None),
+                (_, Some(ColumnKind::Categorical | ColumnKind::Boolean)),
+            ] => None,
             _ => Some(listed(
-                "two numbers or two datetimes (the column and the parent's), and a category",
+                "two numbers or two datetimes (the column and the parent's), or a label and \
+                 a column of a parent's key's row, and a category",
             )),
         },
         RuleKind::ClockTime { .. }
@@ -1512,6 +1570,13 @@ fn missing(col: &Col, modelled: &[String], parent: Option<(&str, &[String])>) ->
             None => Some(format!(
                 "`{table}.{column}`: the table is not generated under a parent, so its \
                  rules cannot name a parent's column"
+            )),
+        },
+        // The columns of the key's row are checked when the rule is fitted to the data.
+        Col::Grand { parent: table, .. } => match parent {
+            Some((parent, _)) if parent == table => None,
+            _ => Some(format!(
+                "`{col}`: `{table}` is not the parent this table's rows are generated under"
             )),
         },
     }
@@ -1615,6 +1680,7 @@ pub fn check_schema(
             let (table, name) = match col {
                 Col::Own(name) => (Some(table), name),
                 Col::Parent { column, .. } => (parent_table, column),
+                Col::Grand { .. } => return None,
             };
             let column = table?.columns.iter().find(|c| &c.name == name)?;
             Some(column.kind)

@@ -554,7 +554,7 @@ pub fn parse(text: &str) -> Result<RuleKind, String> {
                 source: name(source)?,
                 table: Vec::new(),
             }),
-            Col::Own(_) => Err(
+            Col::Own(_) | Col::Grand { .. } => Err(
                 "a column following from the values of rows is a column of the parent: \
                  `parent.column = lookup(values of c)`"
                     .into(),
@@ -588,7 +588,9 @@ fn parse_code(text: &str) -> Option<Result<RuleKind, String>> {
                 separator: separator.to_string(),
                 distinct: false,
             }),
-            Ok(Col::Own(_)) => Err("a code's prefix is a column of a key's row".into()),
+            Ok(Col::Own(_) | Col::Grand { .. }) => {
+                Err("a code's prefix is a column of a key's row".into())
+            }
             Err(problem) => Err(problem),
         });
     }
@@ -629,17 +631,26 @@ fn parse_shifted(head: &str, by: &str, unit: ShiftUnit) -> Result<RuleKind, Stri
     })
 }
 
-/// `column = parent.column where by = label`: the label is read as text, matched to the
-/// category's values at training ([`super::anchors::fit`]).
+/// `column = parent.column where by = label` (or `parent.key.column`, a column of the row
+/// the parent's key points at): the label is read as text, matched to the category's values
+/// at training ([`super::anchors::fit`]).
 fn parse_copy_when(head: &str, condition: &str) -> Result<RuleKind, String> {
     let written = "a copy in the rows of one label is written \
-                   `column = parent.column where category = label`";
+                   `column = parent.column where category = label` (or `parent.key.column`)";
     let (column, parent) = head.split_once('=').ok_or(written)?;
     let (by, label) = condition.split_once('=').ok_or(written)?;
     let label = label.trim();
     let parent = match col(parent)? {
-        parent @ Col::Parent { .. } => parent,
-        Col::Own(_) => return Err(written.into()),
+        Col::Parent { table, column } => match column.split_once('.') {
+            // `parent.key.column`: a column of the row the parent's key points at.
+            Some((key, column)) => Col::Grand {
+                parent: table,
+                key: name(key)?,
+                column: name(column)?,
+            },
+            None => Col::Parent { table, column },
+        },
+        Col::Own(_) | Col::Grand { .. } => return Err(written.into()),
     };
     if label.is_empty() {
         return Err(written.into());
@@ -656,7 +667,7 @@ fn parse_copy_when(head: &str, condition: &str) -> Result<RuleKind, String> {
 fn parse_child_total(target: &str, expression: &str) -> Result<RuleKind, String> {
     let total = match col(target)? {
         parent @ Col::Parent { .. } => parent,
-        Col::Own(_) => {
+        Col::Own(_) | Col::Grand { .. } => {
             return Err(
                 "a total over rows is a column of the parent: `parent.column = sum(...)`".into(),
             );
@@ -783,7 +794,7 @@ fn parse_ratio(top: &str, bottom: &str, bounds: &str) -> Result<RuleKind, String
     }
     let own = |text: &str| match col(text)? {
         Col::Own(name) => Ok(name),
-        Col::Parent { .. } => Err(format!(
+        Col::Parent { .. } | Col::Grand { .. } => Err(format!(
             "a ratio is between two columns of the table, not `{}`",
             text.trim()
         )),
@@ -934,7 +945,7 @@ fn parse_equation(target: String, expression: &str) -> Result<RuleKind, String> 
             column: target,
             parent,
         }),
-        Col::Own(_) => Err(
+        Col::Own(_) | Col::Grand { .. } => Err(
             "a column equal to another column of the same table is not a rule dxsynth keeps; \
              write `parent.column` for a copy of the parent's column"
                 .into(),
@@ -981,7 +992,7 @@ fn parse_fractions(column: String, parent: &str, fractions: &str) -> Result<Rule
                  `c = parent.column * one of (0.2, 0.8, 1)`";
     let parent = match col(parent)? {
         parent @ Col::Parent { .. } => parent,
-        Col::Own(_) => return Err(shape.into()),
+        Col::Own(_) | Col::Grand { .. } => return Err(shape.into()),
     };
     let inside = fractions
         .trim()

@@ -649,6 +649,7 @@ mod tests {
                 table: "invoices",
                 columns: parent,
                 row_of,
+                grand: &[],
             }),
         }
     }
