@@ -810,7 +810,11 @@ fn draw_table(
         .iter()
         .map(|distribution| distribution.child_codes(&columns))
         .collect();
-    let mut assigned = assign_keys(trained, done, (row_count, &columns), codes, rng);
+    let sequence = match &plan.generation {
+        Generation::Sequential { key } => foreign_keys.get(&key.column).map(Vec::as_slice),
+        _ => None,
+    };
+    let mut assigned = assign_keys(trained, done, (row_count, &columns, sequence), codes, rng);
     for numbering in &numbering {
         numbering.keep_shared_keys(&mut assigned);
         numbering.keep_distinct_keys(&mut assigned, rng);
@@ -850,11 +854,12 @@ fn draw_table(
 /// depend on each other, so each is assigned from its own stream derived from `rng`, all at
 /// once (a large table's keys take seconds each). A key with bounds between its rows and their
 /// parents (`KeyDistribution::fits`) then swaps parents where the rows' modelled `columns`
-/// break them ([`crate::keys::fits::KeyFits::keep`]; none held: left as drawn).
+/// break them ([`crate::keys::fits::KeyFits::keep`], with the rows' `sequence` parents in a
+/// sequential table; none held: left as drawn).
 fn assign_keys(
     trained: &TrainedTable,
     done: &Done,
-    (child_rows, columns): (usize, &[Column]),
+    (child_rows, columns, sequence): (usize, &[Column], Option<&[Option<usize>]>),
     codes: Vec<Option<Vec<Vec<u8>>>>,
     rng: &mut SynthRng,
 ) -> Vec<(String, Vec<Option<usize>>)> {
@@ -877,7 +882,7 @@ fn assign_keys(
             let mut assigned = distribution.assign_coded(codes, linked, &mut block_stream(base, 0));
             if let Some(fits) = &distribution.fits {
                 fits.keep(
-                    columns,
+                    (columns, sequence),
                     &parent.columns,
                     &mut assigned,
                     &mut block_stream(base, 1),

@@ -425,25 +425,35 @@ impl KeyDistribution {
             column,
             parent,
             parent_of_row,
-            (real, parent_of_row),
+            (real, parent_of_row, None),
             privacy,
         )
     }
 
     /// [`KeyDistribution::learn`] when the child's columns are a sample of its rows: the counts
     /// and the empty-key rate come from every real row (`parent_of_row`), the preference from
-    /// the sample (`sample`: its columns and the parent row of each of its rows).
+    /// the sample (`sample`: its columns, the parent row of each of its rows and, in a
+    /// sequential table, their sequences).
     pub fn learn_sampled(
         column: &str,
         parent: &str,
         parent_of_row: &[Option<usize>],
-        sample: (LinkedColumns<'_>, &[Option<usize>]),
+        sample: (
+            LinkedColumns<'_>,
+            &[Option<usize>],
+            Option<fits::Sequence<'_>>,
+        ),
         privacy: Privacy,
     ) -> Self {
-        let (real, sample_parent_of_row) = sample;
+        let (real, sample_parent_of_row, sequence) = sample;
         let counts = children_per_parent(parent_of_row, real.parent_rows);
         let preference = ParentPreference::learn(real, sample_parent_of_row, &counts, privacy);
-        let fits = fits::KeyFits::learn(real.child, real.parent, sample_parent_of_row, privacy);
+        let fits = fits::KeyFits::learn(
+            real.child,
+            real.parent,
+            (sample_parent_of_row, sequence),
+            privacy,
+        );
         let mut children_per_parent = counts;
         // Sorted: which real parent had how many children is not the model's business.
         children_per_parent.sort_unstable();

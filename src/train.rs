@@ -376,6 +376,12 @@ impl<'i> Found<'i> {
             table,
             training,
             sample_rows: sample_rows.as_deref(),
+            sequence: def.order_by.as_deref().zip(sample_row_of.as_deref()).map(
+                |(order_by, parent_of_row)| keys::fits::Sequence {
+                    order_by,
+                    parent_of_row,
+                },
+            ),
             kept,
             privacy,
             other_keys,
@@ -781,6 +787,8 @@ struct Linked<'a> {
     table: &'a Table,
     training: &'a Table,
     sample_rows: Option<&'a [usize]>,
+    /// The table's order column and the sequence of each training row, when sequential.
+    sequence: Option<keys::fits::Sequence<'a>>,
     kept: &'a IndexMap<String, String>,
     privacy: Privacy,
     other_keys: &'a std::sync::Mutex<OtherKeys>,
@@ -844,7 +852,7 @@ impl Linked<'_> {
             &fk.column,
             &fk.parent,
             &parent_of_row,
-            (sampled, &sample_parent_of_row),
+            (sampled, &sample_parent_of_row, self.sequence),
             self.privacy,
         );
         let parent_kept = self.kept.contains_key(&fk.parent);

@@ -102,7 +102,7 @@ impl<'m> Table<'m> {
         let codes = std::mem::take(&mut drawn.codes);
         // The rows' columns are written in parts, not held: bounds between rows and their
         // parents (`KeyDistribution::fits`) are not kept here.
-        let mut assigned = assign_keys(trained, done, (rows, &[]), codes, rng);
+        let mut assigned = assign_keys(trained, done, (rows, &[], None), codes, rng);
         for numbering in &drawn.numbering {
             numbering.keep_shared_keys(&mut assigned);
             numbering.keep_distinct_keys(&mut assigned, rng);

@@ -13,6 +13,11 @@
 //! no partner in a bounded number of tries keeps the parent it was drawn. Hotel review data:
 //! bookings with more guests than beds 134 and 85 of 6,000 (seeds 1 and 2) -> 52 and 42, priced
 //! off their room 2,914 and 2,973 -> 107 and 97.
+//!
+//! In a sequential table a row's distance from its sequence's first row (how far a student is
+//! into their studies) is also tried against parent columns of few values: for each value,
+//! the least distance its rows show ([`BoundKind::LeastBy`]; a fourth-year course never in a
+//! student's first two years).
 
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
@@ -40,6 +45,18 @@ pub struct Bound {
     pub parent_index: usize,
     /// How the two are bound.
     pub kind: BoundKind,
+    /// Whether the child's value is its distance from its sequence's first row in the (order)
+    /// column `child` ([`since_first`]). Since format 74.
+    #[serde(default)]
+    pub since_first: bool,
+}
+
+/// A sequential table's sequences: its order column and the sequence (parent row) of each
+/// row, for the bounds on a row's distance from its sequence's first row.
+#[derive(Debug, Clone, Copy)]
+pub struct Sequence<'a> {
+    pub order_by: &'a str,
+    pub parent_of_row: &'a [Option<usize>],
 }
 
 /// How a child value is bound to its parent's.
@@ -52,6 +69,10 @@ pub enum BoundKind {
     /// The child's value over the parent's is within `[low, high]` (both values positive): a
     /// price and its list price.
     Ratio { low: f64, high: f64 },
+    /// The child's value is at least the least seen for the parent's value, listed as
+    /// (parent value, least child value) pairs; other parent values bound nothing. Since
+    /// format 74.
+    LeastBy(Vec<(f64, f64)>),
 }
 
 /// The most bounds kept for a key.
@@ -68,6 +89,9 @@ const MIN_ROWS: usize = 20;
 /// number of them (fewer could be luck).
 const MIN_BROKEN_ORDER: f64 = 0.02;
 const MIN_BROKEN_ROWS: usize = 5;
+
+/// The most distinct values of a parent column a [`BoundKind::LeastBy`] lists.
+const MAX_LEVELS: usize = 8;
 
 /// The least share of values paired at random that must fall outside a ratio band: a band
 /// narrow against the spread of unrelated ratios.
@@ -90,11 +114,12 @@ type ChildSide = (Vec<String>, Vec<Option<f64>>);
 
 impl KeyFits {
     /// Learns the bounds from the child's sampled rows (`child`, with `parent_of_row`: the
-    /// parent row of each) and the parent's rows (`parent`); `None` when none holds.
+    /// parent row of each, and their `sequence` in a sequential table) and the parent's rows
+    /// (`parent`); `None` when none holds.
     pub fn learn(
         child: &[Column],
         parent: &[Column],
-        parent_of_row: &[Option<usize>],
+        (parent_of_row, sequence): (&[Option<usize>], Option<Sequence<'_>>),
         privacy: Privacy,
     ) -> Option<KeyFits> {
         let keyed: Vec<(usize, usize)> = parent_of_row
@@ -107,6 +132,7 @@ impl KeyFits {
             return None;
         }
         let sides = child_sides(child, &keyed);
+        let since = sequence.and_then(|sequence| since_first_side(child, sequence, &keyed));
         let mut found: Vec<(f64, Bound)> = Vec::new();
         let parent_columns = parent
             .iter()
@@ -125,6 +151,20 @@ impl KeyFits {
                         parent: column.name.clone(),
                         parent_index: index,
                         kind,
+                        since_first: false,
+                    };
+                    found.push((broken, bound));
+                }
+            }
+            if let Some((name, distances)) = &since {
+                let pairs = paired(distances, &values);
+                if let Some((broken, kind)) = least_by(&pairs, min_rows, privacy.min_count) {
+                    let bound = Bound {
+                        child: vec![name.clone()],
+                        parent: column.name.clone(),
+                        parent_index: index,
+                        kind,
+                        since_first: true,
                     };
                     found.push((broken, bound));
                 }
@@ -154,8 +194,13 @@ impl KeyFits {
                     BoundKind::Ratio { low, high } => {
                         low.is_finite() && high.is_finite() && 0.0 < low && low <= high
                     }
+                    BoundKind::LeastBy(ref least) => {
+                        least.len() <= MAX_LEVELS
+                            && least.iter().all(|(y, x)| y.is_finite() && x.is_finite())
+                    }
                     _ => true,
                 }
+                && (!bound.since_first || bound.child.len() == 1)
         };
         match self.bounds.len() <= MAX_BOUNDS && self.bounds.iter().all(sound) {
             true => Ok(()),
@@ -170,10 +215,11 @@ impl KeyFits {
     /// with their own; [`PASSES`] passes in row order, at most [`WORK`] bound checks a row in
     /// all. Every parent keeps its number of children; a row without a partner keeps its
     /// parent. Bounds whose columns are missing (a table made in parts does not hold its
-    /// columns) are left.
+    /// columns), or that read the rows' `sequence` (their sequence parent rows) without one,
+    /// are left.
     pub fn keep(
         &self,
-        child: &[Column],
+        (child, sequence): (&[Column], Option<&[Option<usize>]>),
         parent: &[Column],
         assigned: &mut [Option<usize>],
         rng: &mut SynthRng,
@@ -182,7 +228,7 @@ impl KeyFits {
         let checks: Vec<Check<'_>> = self
             .bounds
             .iter()
-            .filter_map(|bound| Check::of(bound, child, parent, rows))
+            .filter_map(|bound| Check::of(bound, (child, sequence), parent, rows))
             .collect();
         if checks.is_empty() || rows < 2 {
             return;
@@ -227,13 +273,21 @@ impl KeyFits {
         self.bounds
             .iter()
             .map(|bound| {
-                let child = bound.child.join(" + ");
+                let mut child = bound.child.join(" + ");
+                if bound.since_first {
+                    child = format!("{child} - first {child}");
+                }
                 let parent = format!("{parent_table}.{}", bound.parent);
                 match bound.kind {
                     BoundKind::AtMost => format!("{child} <= {parent}"),
                     BoundKind::AtLeast => format!("{child} >= {parent}"),
                     BoundKind::Ratio { low, high } => {
                         format!("{child} = {parent} * [{low}, {high}]")
+                    }
+                    BoundKind::LeastBy(ref least) => {
+                        let least: Vec<String> =
+                            least.iter().map(|(y, x)| format!("{y}: {x}")).collect();
+                        format!("{child} >= least by {parent} {{{}}}", least.join(", "))
                     }
                 }
             })
@@ -300,15 +354,18 @@ impl Members {
 /// A bound with its values found in the synthetic columns.
 struct Check<'a> {
     child: Vec<&'a [crate::data::Value]>,
+    /// Each row's distance from its sequence's first row, for a bound on it.
+    since: Option<Vec<Option<f64>>>,
     parent: &'a [crate::data::Value],
     kind: &'a BoundKind,
 }
 
 impl<'a> Check<'a> {
-    /// The bound's columns among `child` (all `rows` long) and `parent`, if all are there.
+    /// The bound's columns among `child` (all `rows` long) and `parent`, if all are there
+    /// (and the rows' `sequence`, for a bound on the distance from its first row).
     fn of(
         bound: &'a Bound,
-        child: &'a [Column],
+        (child, sequence): (&'a [Column], Option<&[Option<usize>]>),
         parent: &'a [Column],
         rows: usize,
     ) -> Option<Self> {
@@ -326,8 +383,16 @@ impl<'a> Check<'a> {
         let parent = parent
             .get(bound.parent_index)
             .filter(|column| column.name == bound.parent)?;
+        let since = match (bound.since_first, sequence) {
+            (false, _) => None,
+            (true, Some(sequence)) if sequence.len() == rows => {
+                Some(since_first(child.first().copied()?, sequence))
+            }
+            (true, _) => return None,
+        };
         Some(Check {
             child,
+            since,
             parent: &parent.values,
             kind: &bound.kind,
         })
@@ -335,11 +400,14 @@ impl<'a> Check<'a> {
 
     /// Whether `row` fits `parent` (a row or parent without a value fits).
     fn fits(&self, row: usize, parent: usize) -> bool {
-        let child: Option<f64> = self
-            .child
-            .iter()
-            .map(|values| values.get(row).and_then(|v| v.as_number()))
-            .sum();
+        let child: Option<f64> = match &self.since {
+            Some(since) => since.get(row).copied().flatten(),
+            None => self
+                .child
+                .iter()
+                .map(|values| values.get(row).and_then(|v| v.as_number()))
+                .sum(),
+        };
         let parent = self.parent.get(parent).and_then(|v| v.as_number());
         let (Some(x), Some(y)) = (child, parent) else {
             return true;
@@ -354,7 +422,80 @@ fn fits(kind: &BoundKind, x: f64, y: f64) -> bool {
         BoundKind::AtMost => x <= y,
         BoundKind::AtLeast => x >= y,
         BoundKind::Ratio { low, high } => y > 0.0 && (low..=high).contains(&(x / y)),
+        BoundKind::LeastBy(ref least) => least
+            .iter()
+            .find(|&&(value, _)| value == y)
+            .is_none_or(|&(_, least)| x >= least),
     }
+}
+
+/// Each row's distance from its sequence's first row in the order column `values` (`sequence`:
+/// the sequence parent row of each): a number's (or datetime's) difference from the sequence's
+/// least. Labels that all read as dates or numbers (a term's start date kept as a label) are
+/// those; other labels count steps among the column's labels in order. `None` for a row
+/// without a value or a sequence.
+fn since_first(values: &[crate::data::Value], sequence: &[Option<usize>]) -> Vec<Option<f64>> {
+    use crate::data::Value;
+    let labels: std::collections::BTreeSet<&str> = values
+        .iter()
+        .filter_map(|value| match value {
+            Value::Label(label) => Some(&**label),
+            _ => None,
+        })
+        .collect();
+    let labels: Vec<&str> = labels.into_iter().collect();
+    let read = label_numbers(&labels);
+    let position = |value: &Value| match value {
+        Value::Number(x) => Some(*x),
+        Value::Label(label) => read.get(labels.binary_search(&&**label).ok()?).copied(),
+        _ => None,
+    };
+    let positions: Vec<Option<f64>> = values.iter().map(position).collect();
+    let count = sequence.iter().flatten().max().map_or(0, |&last| last + 1);
+    let mut first = vec![f64::INFINITY; count];
+    for (position, parent) in positions.iter().zip(sequence) {
+        if let (Some(x), Some(parent)) = (position, parent) {
+            first[*parent] = first[*parent].min(*x);
+        }
+    }
+    positions
+        .iter()
+        .zip(sequence)
+        .map(|(position, parent)| Some((*position)? - first[(*parent)?]))
+        .collect()
+}
+
+/// The position of each of the sorted `labels`: its date (seconds) or number when every label
+/// reads as one, else its place among them.
+fn label_numbers(labels: &[&str]) -> Vec<f64> {
+    use crate::data::{infer_kind, parse_value};
+    let (kind, format) = infer_kind(labels);
+    let read: Option<Vec<f64>> = match kind {
+        ColumnKind::Datetime | ColumnKind::Numerical => labels
+            .iter()
+            .map(|label| parse_value(kind, &format, label)?.as_number())
+            .collect(),
+        _ => None,
+    };
+    read.unwrap_or_else(|| (0..labels.len()).map(|i| i as f64).collect())
+}
+
+/// The child side of the bounds on a row's distance from its sequence's first row: the order
+/// column's name and the distance of each keyed row, when the column is there.
+fn since_first_side(
+    child: &[Column],
+    sequence: Sequence<'_>,
+    keyed: &[(usize, usize)],
+) -> Option<(String, Vec<Option<f64>>)> {
+    let column = child
+        .iter()
+        .find(|column| column.name == sequence.order_by)?;
+    if column.values.len() != sequence.parent_of_row.len() {
+        return None;
+    }
+    let since = since_first(&column.values, sequence.parent_of_row);
+    let values = keyed.iter().map(|&(row, _)| since[row]).collect();
+    Some((column.name.clone(), values))
 }
 
 /// The numerical columns of a table.
@@ -443,6 +584,49 @@ fn bounds_of(pairs: &[(f64, f64)], min_rows: usize, clip: usize) -> Vec<(f64, Bo
     found
 }
 
+/// The least child value of each parent value of `pairs` (child, parent), the `clip`-th
+/// smallest (an extreme of single rows is not given away), when the parent has at most
+/// [`MAX_LEVELS`] values: values with fewer than `min_rows` pairs, or whose least is the least of
+/// all pairs, are left out. Kept, with the share of values paired at random that break it,
+/// when enough of those do ([`MIN_BROKEN_ORDER`], [`MIN_BROKEN_ROWS`]).
+fn least_by(pairs: &[(f64, f64)], min_rows: usize, clip: usize) -> Option<(f64, BoundKind)> {
+    if pairs.len() < min_rows {
+        return None;
+    }
+    let mut values: Vec<f64> = pairs.iter().map(|&(_, y)| y).collect();
+    values.sort_by(f64::total_cmp);
+    values.dedup();
+    if values.len() > MAX_LEVELS {
+        return None;
+    }
+    let floor = pairs.iter().map(|&(x, _)| x).fold(f64::INFINITY, f64::min);
+    let least: Vec<(f64, f64)> = values
+        .into_iter()
+        .filter_map(|value| {
+            let mut xs: Vec<f64> = (pairs.iter())
+                .filter(|&&(_, y)| y == value)
+                .map(|&(x, _)| x)
+                .collect();
+            if xs.len() < min_rows {
+                return None;
+            }
+            let clip = clip.min((xs.len() - 1) / 2);
+            let least = *xs.select_nth_unstable_by(clip, f64::total_cmp).1;
+            (least > floor).then_some((value, least))
+        })
+        .collect();
+    if least.is_empty() {
+        return None;
+    }
+    let kind = BoundKind::LeastBy(least);
+    let half = pairs.len() / 2;
+    let broken = (0..pairs.len())
+        .filter(|&i| !fits(&kind, pairs[i].0, pairs[(i + half) % pairs.len()].1))
+        .count();
+    let share = broken as f64 / pairs.len() as f64;
+    (share >= MIN_BROKEN_ORDER && broken >= MIN_BROKEN_ROWS).then_some((share, kind))
+}
+
 /// The band of the ratios child / parent between the `clip`-th smallest and largest, rounded
 /// outward to four significant digits, when every value is positive.
 fn ratio_band(pairs: &[(f64, f64)], clip: usize) -> Option<BoundKind> {
@@ -524,7 +708,7 @@ mod tests {
         keys: &[Option<usize>],
     ) -> usize {
         let checks: Vec<Check<'_>> = (fits.bounds.iter())
-            .filter_map(|bound| Check::of(bound, child, parent, keys.len()))
+            .filter_map(|bound| Check::of(bound, (child, None), parent, keys.len()))
             .collect();
         (0..keys.len())
             .filter(|&row| {
@@ -539,7 +723,7 @@ mod tests {
     fn guests_within_beds_and_a_price_band_are_learned_and_kept_by_swaps() {
         let mut rng = rng_for(3, "fits");
         let (child, parent, real_keys) = planted(&mut rng);
-        let fits = KeyFits::learn(&child, &parent, &real_keys, Privacy::default()).unwrap();
+        let fits = KeyFits::learn(&child, &parent, (&real_keys, None), Privacy::default()).unwrap();
         let described = fits.describe("rooms");
         assert!(
             described.contains(&"adults + children <= rooms.beds".to_string()),
@@ -560,7 +744,7 @@ mod tests {
         let counts = crate::keys::counts_by_row(&keys, 200);
         let before = broken(&fits, &child, &parent, &keys);
         assert!(before > 1500, "{before}");
-        fits.keep(&child, &parent, &mut keys, &mut rng_for(4, "keep"));
+        fits.keep((&child, None), &parent, &mut keys, &mut rng_for(4, "keep"));
         let after = broken(&fits, &child, &parent, &keys);
         assert!(after * 50 < before, "{before} -> {after}");
         assert_eq!(crate::keys::counts_by_row(&keys, 200), counts);
@@ -577,14 +761,131 @@ mod tests {
         )];
         let keys: Vec<Option<usize>> = (0..100).map(|row| Some(row % 3)).collect();
         assert_eq!(
-            KeyFits::learn(&child, &parent, &keys, Privacy::default()),
+            KeyFits::learn(&child, &parent, (&keys, None), Privacy::default()),
             None
         );
         // Too few rows.
         let keys: Vec<Option<usize>> = (0..10).map(|row| Some(row % 3)).collect();
         assert_eq!(
-            KeyFits::learn(&child[..], &parent, &keys, Privacy::default()),
+            KeyFits::learn(&child[..], &parent, (&keys, None), Privacy::default()),
             None
+        );
+    }
+
+    /// A planted table's child columns, parent columns, sequences and keys.
+    type Planted = (
+        Vec<Column>,
+        Vec<Column>,
+        Vec<Option<usize>>,
+        Vec<Option<usize>>,
+    );
+
+    /// Courses of levels 1 to 4 and students taking 3 courses a term for 4 to 8 terms (half a
+    /// year apart), each of a level at most the student's year of study + 1, the term's day in
+    /// `term` (days, as labels or numbers), the sequence (student) of each row, and its course.
+    fn planted_terms(rng: &mut SynthRng, labels: bool) -> Planted {
+        let courses = 80;
+        let level: Vec<f64> = (0..courses).map(|c| (1 + c % 4) as f64).collect();
+        let (mut term, mut students, mut keys) = (vec![], vec![], vec![]);
+        for student in 0..300 {
+            let start = rng.random_range(0..6) * 2;
+            for step in 0..rng.random_range(4..=8) {
+                let year = 1 + step / 2;
+                for _ in 0..3 {
+                    let course = loop {
+                        let course = rng.random_range(0..courses);
+                        if level[course] <= (year + 1) as f64 {
+                            break course;
+                        }
+                    };
+                    let day = (start + step) * 182;
+                    term.push(match labels {
+                        true => Value::Label(format!("day {:04}", day).into()),
+                        false => Value::Number(day as f64),
+                    });
+                    students.push(Some(student));
+                    keys.push(Some(course));
+                }
+            }
+        }
+        let kind = match labels {
+            true => ColumnKind::Categorical,
+            false => ColumnKind::Numerical,
+        };
+        let term = Column {
+            name: "term".into(),
+            kind,
+            format: ValueFormat::Integer,
+            values: term,
+        };
+        let parent = vec![numbers("level", ValueFormat::Integer, level)];
+        (vec![term], parent, students, keys)
+    }
+
+    #[test]
+    fn a_level_never_taken_early_in_a_sequence_is_learned_and_kept_by_swaps() {
+        for labels in [false, true] {
+            let mut rng = rng_for(5, "terms");
+            let (child, parent, students, real_keys) = planted_terms(&mut rng, labels);
+            let sequence = Sequence {
+                order_by: "term",
+                parent_of_row: &students,
+            };
+            let real = (&real_keys[..], Some(sequence));
+            let fits = KeyFits::learn(&child, &parent, real, Privacy::default()).unwrap();
+            // Level 3 from the second year (two terms in), level 4 from the third; labels
+            // count steps among the terms (182 days each).
+            let step = if labels { 1.0 } else { 182.0 };
+            let least = BoundKind::LeastBy(vec![(3.0, 2.0 * step), (4.0, 4.0 * step)]);
+            assert_eq!(fits.bounds[0].kind, least, "{:?}", fits.describe("courses"));
+            let mut keys = real_keys.clone();
+            crate::sampling::shuffle(&mut keys, &mut rng);
+            let counts = crate::keys::counts_by_row(&keys, 80);
+            let broken_in = |keys: &[Option<usize>]| {
+                let check = Check::of(
+                    &fits.bounds[0],
+                    (&child, Some(&students)),
+                    &parent,
+                    keys.len(),
+                );
+                let check = check.unwrap();
+                (0..keys.len())
+                    .filter(|&row| !check.fits(row, keys[row].unwrap_or(0)))
+                    .count()
+            };
+            let before = broken_in(&keys);
+            assert!(before > 400, "{before}");
+            fits.keep(
+                (&child, Some(&students)),
+                &parent,
+                &mut keys,
+                &mut rng_for(6, "keep"),
+            );
+            let after = broken_in(&keys);
+            assert!(after * 50 < before, "{before} -> {after}");
+            assert_eq!(crate::keys::counts_by_row(&keys, 80), counts);
+        }
+    }
+
+    #[test]
+    fn labels_that_are_dates_are_measured_in_time_others_in_steps() {
+        let labels = |texts: &[&str]| -> Vec<Value> {
+            texts
+                .iter()
+                .map(|text| Value::Label((*text).into()))
+                .collect()
+        };
+        let sequence = [Some(0), Some(0), Some(1), Some(1)];
+        let dates = labels(&["2020-01-01", "2020-01-03", "2020-01-02", "2020-01-02"]);
+        let day = 86_400.0;
+        assert_eq!(
+            since_first(&dates, &sequence),
+            vec![Some(0.0), Some(2.0 * day), Some(0.0), Some(0.0)]
+        );
+        let terms = labels(&["a", "c", "b", "c"]);
+        assert_eq!(
+            since_first(&terms, &sequence),
+            vec![Some(0.0), Some(2.0), Some(0.0), Some(1.0)]
         );
     }
 }
