@@ -817,7 +817,9 @@ fn draw_table(
 /// depend on each other, so each is assigned from its own stream derived from `rng`, all at
 /// once (a large table's keys take seconds each). A key with bounds between its rows and their
 /// parents (`KeyDistribution::fits`) then swaps parents where the rows' modelled `columns`
-/// break them ([`crate::keys::fits::KeyFits::keep`]; none held: left as drawn).
+/// break them ([`crate::keys::fits::KeyFits::keep`]; none held: left as drawn), and a key
+/// whose children's stays never overlap (`KeyDistribution::apart`) swaps parents where they
+/// do, keeping the bounds no worse ([`crate::keys::apart::KeyApart::keep`]).
 fn assign_keys(
     trained: &TrainedTable,
     done: &Done,
@@ -848,6 +850,14 @@ fn assign_keys(
                     &parent.columns,
                     &mut assigned,
                     &mut block_stream(base, 1),
+                );
+            }
+            if let Some(apart) = &distribution.apart {
+                apart.keep(
+                    (columns, &parent.columns),
+                    distribution.fits.as_ref(),
+                    &mut assigned,
+                    &mut block_stream(base, 2),
                 );
             }
             (distribution.column.clone(), assigned)
