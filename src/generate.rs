@@ -855,7 +855,9 @@ fn draw_table(
 /// once (a large table's keys take seconds each). A key with bounds between its rows and their
 /// parents (`KeyDistribution::fits`) then swaps parents where the rows' modelled `columns`
 /// break them ([`crate::keys::fits::KeyFits::keep`], with the rows' `sequence` parents in a
-/// sequential table; none held: left as drawn).
+/// sequential table; none held: left as drawn), and a key whose children's stays never overlap
+/// (`KeyDistribution::apart`) swaps parents where they do, keeping the bounds no worse
+/// ([`crate::keys::apart::KeyApart::keep`]).
 fn assign_keys(
     trained: &TrainedTable,
     done: &Done,
@@ -886,6 +888,14 @@ fn assign_keys(
                     &parent.columns,
                     &mut assigned,
                     &mut block_stream(base, 1),
+                );
+            }
+            if let Some(apart) = &distribution.apart {
+                apart.keep(
+                    (columns, sequence, &parent.columns),
+                    distribution.fits.as_ref(),
+                    &mut assigned,
+                    &mut block_stream(base, 2),
                 );
             }
             (distribution.column.clone(), assigned)

@@ -21,6 +21,7 @@ use crate::model::parent_preference::{LinkedColumns, ParentPreference};
 use crate::sampling::{SynthRng, block_stream, rank_matched, shuffle, stratified};
 use crate::stats::{FastMap, children_per_parent};
 
+pub mod apart;
 pub mod dependence;
 pub mod distances;
 pub mod equal;
@@ -91,6 +92,11 @@ pub struct KeyDistribution {
     /// Since format 71.
     #[serde(default)]
     pub fits: Option<fits::KeyFits>,
+    /// Stays (two datetime columns) of one parent's children that never overlap in the real
+    /// rows (a room's bookings), if any: kept by swapping parents after the bounds.
+    /// Since format 75.
+    #[serde(default)]
+    pub apart: Option<apart::KeyApart>,
 }
 
 /// How a key follows an earlier key of its row (the sequence key or an assigned one) to the
@@ -454,6 +460,7 @@ impl KeyDistribution {
             (sample_parent_of_row, sequence),
             privacy,
         );
+        let apart = apart::KeyApart::learn(real.child, sample_parent_of_row, privacy);
         let mut children_per_parent = counts;
         // Sorted: which real parent had how many children is not the model's business.
         children_per_parent.sort_unstable();
@@ -475,6 +482,7 @@ impl KeyDistribution {
             pairs_of: None,
             equals: None,
             fits,
+            apart,
         }
     }
 
@@ -521,6 +529,9 @@ impl KeyDistribution {
         }
         if let Some(fits) = &self.fits {
             fits.check(parent_columns)?;
+        }
+        if let Some(apart) = &self.apart {
+            apart.check()?;
         }
         if let Some(by_row) = &self.by_row {
             crate::model::check_counts(by_row, child_rows, Some(parent_rows))

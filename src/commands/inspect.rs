@@ -267,9 +267,14 @@ fn key_rules(key: &dxsynth::keys::KeyDistribution) -> Vec<String> {
             .into_iter()
             .map(|bound| format!("{bound} (the {column} row's)"))
     });
+    let apart = key
+        .apart
+        .iter()
+        .map(|apart| format!("{} (the {column} rows')", apart.describe(&key.parent)));
     (unique.chain(order).chain(dependence).chain(pairs))
         .chain(equals)
         .chain(fits)
+        .chain(apart)
         .collect()
 }
 

@@ -225,21 +225,14 @@ impl KeyFits {
         rng: &mut SynthRng,
     ) {
         let rows = assigned.len();
-        let checks: Vec<Check<'_>> = self
-            .bounds
-            .iter()
-            .filter_map(|bound| Check::of(bound, (child, sequence), parent, rows))
-            .collect();
-        if checks.is_empty() || rows < 2 {
+        let checks = self.checks((child, sequence), parent, rows);
+        if checks.0.is_empty() || rows < 2 {
             return;
         }
         let budget = std::cell::Cell::new(rows.saturating_mul(WORK));
         let broken = |row: usize, parent: usize| {
             budget.set(budget.get().saturating_sub(1));
-            checks
-                .iter()
-                .filter(|check| !check.fits(row, parent))
-                .count()
+            checks.broken(row, parent)
         };
         let mut members = Members::of(assigned);
         for row in (0..PASSES).flat_map(|_| 0..rows) {
@@ -265,6 +258,23 @@ impl KeyFits {
                 members.swap(row, other, assigned);
             }
         }
+    }
+
+    /// The bounds whose columns are among `child` (all `rows` long, with the rows' sequence
+    /// parents for a bound on the distance from a sequence's first row) and `parent`, to count
+    /// those a row breaks with a parent (other rules that move rows keep them no worse).
+    pub(super) fn checks<'a>(
+        &'a self,
+        child: (&'a [Column], Option<&[Option<usize>]>),
+        parent: &'a [Column],
+        rows: usize,
+    ) -> Checks<'a> {
+        Checks(
+            self.bounds
+                .iter()
+                .filter_map(|bound| Check::of(bound, child, parent, rows))
+                .collect(),
+        )
     }
 
     /// The bounds as `inspect` shows them (`adults + children <= rooms.capacity`), with the
@@ -295,11 +305,24 @@ impl KeyFits {
     }
 }
 
+/// The bounds of a key found in the synthetic columns ([`KeyFits::checks`]).
+pub(super) struct Checks<'a>(Vec<Check<'a>>);
+
+impl Checks<'_> {
+    /// How many bounds `row` breaks with `parent`.
+    pub(super) fn broken(&self, row: usize, parent: usize) -> usize {
+        self.0
+            .iter()
+            .filter(|check| !check.fits(row, parent))
+            .count()
+    }
+}
+
 /// The rows of each parent, to find a row to swap with among the children of a parent that
-/// fits.
-struct Members {
+/// fits (also used by [`super::apart`]).
+pub(super) struct Members {
     /// Per parent row, its child rows.
-    rows: Vec<Vec<usize>>,
+    pub(super) rows: Vec<Vec<usize>>,
     /// Per child row, its place in its parent's list.
     place: Vec<usize>,
     /// The parents with children.
@@ -308,7 +331,7 @@ struct Members {
 
 impl Members {
     /// The children of every parent of `assigned`.
-    fn of(assigned: &[Option<usize>]) -> Members {
+    pub(super) fn of(assigned: &[Option<usize>]) -> Members {
         let count = assigned.iter().flatten().max().map_or(0, |&last| last + 1);
         let mut rows = vec![Vec::new(); count];
         let mut place = vec![0; assigned.len()];
@@ -327,20 +350,24 @@ impl Members {
     }
 
     /// A parent with children, at random.
-    fn random_parent(&self, rng: &mut SynthRng) -> Option<usize> {
+    pub(super) fn random_parent(&self, rng: &mut SynthRng) -> Option<usize> {
         let index = rng.random_range(0..self.parents.len().max(1));
         self.parents.get(index).copied()
     }
 
     /// Up to [`SCAN`] children of `parent`, from a random one on.
-    fn scan(&self, parent: usize, rng: &mut SynthRng) -> impl Iterator<Item = usize> + '_ {
+    pub(super) fn scan(
+        &self,
+        parent: usize,
+        rng: &mut SynthRng,
+    ) -> impl Iterator<Item = usize> + '_ {
         let rows = &self.rows[parent];
         let start = rng.random_range(0..rows.len().max(1));
         (0..rows.len().min(SCAN)).map(move |step| rows[(start + step) % rows.len()])
     }
 
     /// Swaps the parents of rows `a` and `b` (both with one) in `assigned` and in the lists.
-    fn swap(&mut self, a: usize, b: usize, assigned: &mut [Option<usize>]) {
+    pub(super) fn swap(&mut self, a: usize, b: usize, assigned: &mut [Option<usize>]) {
         let (Some(pa), Some(pb)) = (assigned[a], assigned[b]) else {
             return;
         };
