@@ -26,6 +26,7 @@ pub mod distances;
 pub mod equal;
 pub mod fits;
 pub mod groups;
+pub mod labels;
 pub mod owners;
 pub mod pairs;
 
@@ -91,6 +92,11 @@ pub struct KeyDistribution {
     /// Since format 71.
     #[serde(default)]
     pub fits: Option<fits::KeyFits>,
+    /// A label column of the parent that matches one of the row's sequence parent far more
+    /// often than chance (a warehouse in its customer's state), if any: kept by swapping
+    /// parents once the key is assigned. Since format 73.
+    #[serde(default)]
+    pub label_match: Option<labels::LabelMatch>,
 }
 
 /// How a key follows an earlier key of its row (the sequence key or an assigned one) to the
@@ -465,6 +471,7 @@ impl KeyDistribution {
             pairs_of: None,
             equals: None,
             fits,
+            label_match: None,
         }
     }
 
@@ -512,6 +519,9 @@ impl KeyDistribution {
         if let Some(fits) = &self.fits {
             fits.check(parent_columns)?;
         }
+        if let Some(label_match) = &self.label_match {
+            label_match.check(None, parent_columns)?;
+        }
         if let Some(by_row) = &self.by_row {
             crate::model::check_counts(by_row, child_rows, Some(parent_rows))
                 .map_err(|err| format!("a kept parent's {err}"))?;
@@ -558,6 +568,7 @@ impl KeyDistribution {
                     .iter()
                     .flat_map(fits::KeyFits::parent_columns_read),
             )
+            .chain(self.label_match.iter().map(|label_match| label_match.index))
             .collect()
     }
 

@@ -267,9 +267,20 @@ fn key_rules(key: &dxsynth::keys::KeyDistribution) -> Vec<String> {
             .into_iter()
             .map(|bound| format!("{bound} (the {column} row's)"))
     });
+    let label_match = key.label_match.iter().map(|found| {
+        format!(
+            "{}.{} = {}.{} in {:.0}% of the rows that can match",
+            key.parent,
+            found.column,
+            found.earlier_parent,
+            found.earlier_column,
+            100.0 * found.share
+        )
+    });
     (unique.chain(order).chain(dependence).chain(pairs))
         .chain(equals)
         .chain(fits)
+        .chain(label_match)
         .collect()
 }
 
