@@ -550,6 +550,9 @@ fn columns_read_from(
             for column in distribution.parent_columns_read() {
                 mark(&distribution.parent, column);
             }
+            if let Some(label_match) = &distribution.label_match {
+                mark(&label_match.earlier_parent, label_match.earlier_index);
+            }
         }
         let country = trained.semantic.as_ref().and_then(|s| s.country_parent());
         let prices = crate::rules::keyed::parent_columns(&trained.rules);
@@ -810,11 +813,9 @@ fn draw_table(
         .iter()
         .map(|distribution| distribution.child_codes(&columns))
         .collect();
-    let sequence = match &plan.generation {
-        Generation::Sequential { key } => foreign_keys.get(&key.column).map(Vec::as_slice),
-        _ => None,
-    };
-    let mut assigned = assign_keys(trained, done, (row_count, &columns, sequence), codes, rng);
+    let sequence = sequence_parents(plan, &foreign_keys);
+    let rows = (row_count, &columns[..], sequence);
+    let mut assigned = assign_keys(trained, done, rows, codes, rng);
     for numbering in &numbering {
         numbering.keep_shared_keys(&mut assigned);
         numbering.keep_distinct_keys(&mut assigned, rng);
@@ -857,7 +858,9 @@ fn draw_table(
 /// break them ([`crate::keys::fits::KeyFits::keep`], with the rows' `sequence` parents in a
 /// sequential table; none held: left as drawn), and a key whose children's stays never overlap
 /// (`KeyDistribution::apart`) swaps parents where they do, keeping the bounds no worse
-/// ([`crate::keys::apart::KeyApart::keep`]).
+/// ([`crate::keys::apart::KeyApart::keep`]). Before both, a key whose parent's label matches
+/// the row's sequence parent's in a share of the real rows swaps parents to match in as many
+/// ([`crate::keys::labels::LabelMatch::keep`]).
 fn assign_keys(
     trained: &TrainedTable,
     done: &Done,
@@ -882,6 +885,9 @@ fn assign_keys(
                 parent_rows: parent.rows,
             };
             let mut assigned = distribution.assign_coded(codes, linked, &mut block_stream(base, 0));
+            if let (Some(label_match), Some(sequence)) = (&distribution.label_match, sequence) {
+                keep_label_match(label_match, (done, parent), (sequence, &mut assigned), base);
+            }
             if let Some(fits) = &distribution.fits {
                 fits.keep(
                     (columns, sequence),
@@ -895,12 +901,42 @@ fn assign_keys(
                     (columns, sequence, &parent.columns),
                     distribution.fits.as_ref(),
                     &mut assigned,
-                    &mut block_stream(base, 2),
+                    &mut block_stream(base, 3),
                 );
             }
             (distribution.column.clone(), assigned)
         })
         .collect()
+}
+
+/// The sequence parent of each row of a sequential table (among its `foreign_keys`), if any.
+fn sequence_parents<'k>(
+    plan: &TablePlan,
+    foreign_keys: &'k IndexMap<String, Vec<Option<usize>>>,
+) -> Option<&'k [Option<usize>]> {
+    match &plan.generation {
+        Generation::Sequential { key } => foreign_keys.get(&key.column).map(Vec::as_slice),
+        _ => None,
+    }
+}
+
+/// Swaps the parents of rows of an assigned key (`key`, of `parent`) so that the share of
+/// rows whose parent has their sequence parent's label (`sequence`: of each row) is the real
+/// one ([`crate::keys::labels::LabelMatch::keep`], with a number drawn from `base`'s stream 2);
+/// left as drawn when either label column is not held.
+fn keep_label_match(
+    label_match: &crate::keys::labels::LabelMatch,
+    (done, parent): (&Done, &SyntheticTable),
+    (sequence, key): (&[Option<usize>], &mut [Option<usize>]),
+    base: u64,
+) {
+    let Some(earlier) = done.get(&label_match.earlier_parent) else {
+        return;
+    };
+    if let Some(labels) = label_match.columns(&earlier.columns, &parent.columns) {
+        let base = block_stream(base, 2).random::<u64>();
+        label_match.keep(sequence, key, labels, base);
+    }
 }
 
 /// Makes the assigned keys keep, in the synthetic rows, what they kept with an earlier key of

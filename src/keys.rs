@@ -27,6 +27,7 @@ pub mod distances;
 pub mod equal;
 pub mod fits;
 pub mod groups;
+pub mod labels;
 pub mod owners;
 pub mod pairs;
 
@@ -97,6 +98,11 @@ pub struct KeyDistribution {
     /// Since format 75.
     #[serde(default)]
     pub apart: Option<apart::KeyApart>,
+    /// A label column of the parent that matches one of the row's sequence parent far more
+    /// often than chance (a warehouse in its customer's state), if any: kept by swapping
+    /// parents once the key is assigned. Since format 76.
+    #[serde(default)]
+    pub label_match: Option<labels::LabelMatch>,
 }
 
 /// How a key follows an earlier key of its row (the sequence key or an assigned one) to the
@@ -483,6 +489,7 @@ impl KeyDistribution {
             equals: None,
             fits,
             apart,
+            label_match: None,
         }
     }
 
@@ -533,6 +540,9 @@ impl KeyDistribution {
         if let Some(apart) = &self.apart {
             apart.check()?;
         }
+        if let Some(label_match) = &self.label_match {
+            label_match.check(None, parent_columns)?;
+        }
         if let Some(by_row) = &self.by_row {
             crate::model::check_counts(by_row, child_rows, Some(parent_rows))
                 .map_err(|err| format!("a kept parent's {err}"))?;
@@ -579,6 +589,7 @@ impl KeyDistribution {
                     .iter()
                     .flat_map(fits::KeyFits::parent_columns_read),
             )
+            .chain(self.label_match.iter().map(|label_match| label_match.index))
             .collect()
     }
 

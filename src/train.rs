@@ -879,6 +879,10 @@ impl Linked<'_> {
         {
             distribution.equals = key_equality(earlier_keys, fk, compact.as_deref(), sequence);
         }
+        if !distribution.rearranged() {
+            let key = (parent, compact.as_deref());
+            distribution.label_match = self.label_match(earlier_keys, sequence, key);
+        }
         // A kept parent's rows already have their real numbers of rows each.
         if let (Some(dependence), Some(key), false) =
             (&mut distribution.dependence, &compact, parent_kept)
@@ -886,6 +890,27 @@ impl Linked<'_> {
             dependence.owners = self.owners(dependence, earlier_keys, key, parent);
         }
         (distribution, compact, sample_parent_of_row)
+    }
+
+    /// The label column of the key's parent (`parent`; `key`: its rows' parent rows) that
+    /// matches one of the table's `sequence` parent far more often than chance
+    /// ([`keys::labels::LabelMatch::learn`]), if any (`KeyDistribution::label_match`).
+    fn label_match(
+        &self,
+        earlier_keys: &[EarlierKey],
+        sequence: Option<&str>,
+        (parent, key): (&Table, Option<&[u32]>),
+    ) -> Option<keys::labels::LabelMatch> {
+        let (column, earlier_parent, earlier, _) = earlier_keys
+            .iter()
+            .find(|(column, _, _, _)| Some(column.as_str()) == sequence)?;
+        let earlier_table = self.input.tables.get(earlier_parent)?;
+        keys::labels::LabelMatch::learn(
+            (column, earlier_parent),
+            (&earlier_table.columns, earlier.as_deref()?),
+            (&parent.columns, key?),
+            self.privacy.min_count,
+        )
     }
 
     /// The first table made before this one whose rows hold, in the real rows, the pairs of

@@ -271,10 +271,21 @@ fn key_rules(key: &dxsynth::keys::KeyDistribution) -> Vec<String> {
         .apart
         .iter()
         .map(|apart| format!("{} (the {column} rows')", apart.describe(&key.parent)));
+    let label_match = key.label_match.iter().map(|found| {
+        format!(
+            "{}.{} = {}.{} in {:.0}% of the rows that can match",
+            key.parent,
+            found.column,
+            found.earlier_parent,
+            found.earlier_column,
+            100.0 * found.share
+        )
+    });
     (unique.chain(order).chain(dependence).chain(pairs))
         .chain(equals)
         .chain(fits)
         .chain(apart)
+        .chain(label_match)
         .collect()
 }
 

@@ -101,7 +101,8 @@ impl<'m> Table<'m> {
         let rows = drawn.parents.len();
         let codes = std::mem::take(&mut drawn.codes);
         // The rows' columns are written in parts, not held: bounds between rows and their
-        // parents (`KeyDistribution::fits`) are not kept here.
+        // parents (`KeyDistribution::fits`) are not kept here, nor labels matching the
+        // sequence parent's (`KeyDistribution::label_match`: its keys are held compact).
         let mut assigned = assign_keys(trained, done, (rows, &[], None), codes, rng);
         for numbering in &drawn.numbering {
             numbering.keep_shared_keys(&mut assigned);

@@ -212,6 +212,19 @@ fn model(
         if let Some(equals) = &key.equals {
             equal_keys(trained, sequence, key, equals).map_err(named)?;
         }
+        if let Some(label_match) = &key.label_match {
+            let earlier = sequence
+                .filter(|k| {
+                    k.column == label_match.earlier && k.parent == label_match.earlier_parent
+                })
+                .and_then(|k| models.tables.get(&k.parent))
+                .ok_or_else(|| {
+                    named("labels matched with a key that is not the sequence key".into())
+                })?;
+            label_match
+                .check(Some(earlier.columns.len()), parent.columns.len())
+                .map_err(named)?;
+        }
     }
     semantic(trained)
 }
