@@ -898,8 +898,8 @@ fn assign_keys(
             }
             if let Some(apart) = &distribution.apart {
                 apart.keep(
-                    (columns, sequence, &parent.columns),
-                    distribution.fits.as_ref(),
+                    (columns, sequence),
+                    (&parent.columns, distribution.fits.as_ref()),
                     &mut assigned,
                     &mut block_stream(base, 3),
                 );

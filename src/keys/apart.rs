@@ -202,7 +202,8 @@ impl KeyApart {
             self.start, self.end
         )
     }
-
+    /// Swaps the parents (`assigned`) of synthetic rows (`child`: their modelled columns, with
+    /// their `sequence` parents for the bounds that read them) whose
     /// Swaps the parents (`assigned`) of synthetic rows (`child`: their modelled columns) whose
     /// stays overlap another of their parent's: a row tries up to [`TRIES`] random parents
     /// with children (`parent`: the parent's columns) whose stays it overlaps at most once, and
@@ -212,8 +213,8 @@ impl KeyApart {
     /// parent keeps its number of children; a row without a partner keeps its parent.
     pub fn keep(
         &self,
-        (child, sequence, parent): (&[Column], Option<&[Option<usize>]>, &[Column]),
-        fits: Option<&KeyFits>,
+        (child, sequence): (&[Column], Option<&[Option<usize>]>),
+        (parent, fits): (&[Column], Option<&KeyFits>),
         assigned: &mut [Option<usize>],
         rng: &mut SynthRng,
     ) {
@@ -467,8 +468,8 @@ mod tests {
         let (before, broken_before) = (overlaps(&rule, &child, &keys), broken(&keys));
         assert!(before > 50, "{before}");
         rule.keep(
-            (&child, None, &parent),
-            Some(&fits),
+            (&child, None),
+            (&parent, Some(&fits)),
             &mut keys,
             &mut rng_for(7, "keep"),
         );
