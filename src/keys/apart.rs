@@ -202,15 +202,15 @@ impl KeyApart {
             self.start, self.end
         )
     }
+
     /// Swaps the parents (`assigned`) of synthetic rows (`child`: their modelled columns, with
-    /// their `sequence` parents for the bounds that read them) whose
-    /// Swaps the parents (`assigned`) of synthetic rows (`child`: their modelled columns) whose
-    /// stays overlap another of their parent's: a row tries up to [`TRIES`] random parents
-    /// with children (`parent`: the parent's columns) whose stays it overlaps at most once, and
-    /// that one (or else some of the parent's children) as a partner whose stay
-    /// overlaps none of the row's parent's; neither breaks more of `fits`' bounds than before.
-    /// [`PASSES`] passes in row order, at most [`WORK`] stays compared a row in all. Every
-    /// parent keeps its number of children; a row without a partner keeps its parent.
+    /// their `sequence` parents for the bounds that read them) whose stays overlap another of
+    /// their parent's: a row tries up to [`TRIES`] random parents with children (`parent`: the
+    /// parent's columns) whose stays it overlaps at most once, and that one (or else some of
+    /// the parent's children) as a partner whose stay overlaps none of the row's parent's;
+    /// neither breaks more of `fits`' bounds than before. [`PASSES`] passes in row order, at
+    /// most [`WORK`] stays compared a row in all. Every parent keeps its number of children; a
+    /// row without a partner keeps its parent.
     pub fn keep(
         &self,
         (child, sequence): (&[Column], Option<&[Option<usize>]>),
