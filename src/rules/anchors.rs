@@ -26,9 +26,10 @@ const MIN_SAMPLE_ROWS: usize = 5;
 /// above it the copy is of (nearly) every row, a plain copy's or none.
 const MAX_OTHER_SHARE: f64 = 0.5;
 
-/// For each own number or datetime column (not one `skip` names), the labels of one category (of 2 to
-/// [`MAX_LABELS`](super::shifts::MAX_LABELS) labels) in whose rows it equals a parent's column of its type (for
-/// an own category, a label column of the row a parent's key points at): in all but
+/// For each own number or datetime column (not one `skip` names), the labels of one category
+/// (of 2 to [`MAX_LABELS`](super::shifts::MAX_LABELS) labels) in whose rows it equals a
+/// parent's column of its type (for an own category, a label column of the row a parent's key
+/// points at): in all but
 /// [`FUNCTION_TOLERANCE`](super::measure::FUNCTION_TOLERANCE) of at least [`MIN_SUPPORT`]
 /// (and `min_count`) rows, where chance (the parent's value of another row of the label)
 /// would break it far more often, and in at most [`MAX_OTHER_SHARE`] of the other labels'
