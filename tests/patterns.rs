@@ -1780,3 +1780,78 @@ fn an_event_at_its_parents_time_for_its_status_stays_there_in_order() {
     );
     assert_eq!(unordered, 0, "parcels whose events are out of order");
 }
+
+/// Planted: 300 guests, one with 400 bookings, booked at any second of 700 days from
+/// 2023-01-01, each check-in (a date, drawn before the booking time) 0 to 299 days after and
+/// the stay 1 to 14 nights. A check-in drawn before the guest's booking before left the
+/// booking time no room above that row, and the time redrawn from the check-in ignored the
+/// column's range: 4 bookings (seed 2026) and 33 (seed 2) came out in 2022, before every real
+/// one. They stay inside it now, and every check-in still within the rule's days.
+#[test]
+fn a_sequence_time_redrawn_from_a_rule_stays_in_the_real_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = 7u64;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut guests = String::from("guest_id,country\n");
+    let mut rows = Vec::new();
+    for guest in 1..=300u64 {
+        guests += &format!("{guest},{}\n", ["FR", "DE", "US"][guest as usize % 3]);
+        for _ in 0..if guest == 1 { 400 } else { 1 + guest % 5 } {
+            let booked = (700.0 * 86_400.0 * next()) as i64;
+            let check_in = booked / 86_400 + (300.0 * next()) as i64;
+            let check_out = check_in + 1 + (14.0 * next()) as i64;
+            rows.push((booked, guest, check_in, check_out));
+        }
+    }
+    rows.sort_unstable();
+    let start = chrono::NaiveDate::from_ymd_opt(2023, 1, 1).unwrap();
+    let time =
+        |seconds: i64| start.and_hms_opt(0, 0, 0).unwrap() + chrono::Duration::seconds(seconds);
+    let day = |days: i64| start + chrono::Duration::days(days);
+    let mut bookings = String::from("booking_id,guest_id,booked_at,check_in,check_out\n");
+    for (id, (booked, guest, check_in, check_out)) in rows.into_iter().enumerate() {
+        let booked = time(booked).format("%Y-%m-%d %H:%M:%S");
+        let (check_in, check_out) = (day(check_in), day(check_out));
+        bookings += &format!("{},{guest},{booked},{check_in},{check_out}\n", id + 1);
+    }
+    let yaml = "tables:\n  guests:\n    path: guests.csv\n    primary_key: guest_id\n  \
+                bookings:\n    path: bookings.csv\n    primary_key: booking_id\n    \
+                foreign_keys:\n      guest_id: guests\n    sequential: true\n    \
+                sequence_by: guest_id\n    order_by: booked_at\n";
+    let schema = write_tables(
+        dir.path(),
+        &[("guests", &guests), ("bookings", &bookings)],
+        yaml,
+    );
+    for seed in [SEED, 2] {
+        let out = dir.path().join(format!("out{seed}"));
+        run_model(&schema, &out, seed, ModelKind::Learned);
+        let synthetic = Csv::read(&out.join("bookings.csv"));
+        let parse = |text: &str| {
+            chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").expect("a time")
+        };
+        let booked: Vec<_> = synthetic
+            .column("booked_at")
+            .into_iter()
+            .map(parse)
+            .collect();
+        let early = booked.iter().filter(|&&at| at.date() < start).count();
+        assert_eq!(early, 0, "seed {seed}: bookings before every real one");
+        let broken = booked
+            .iter()
+            .zip(synthetic.column("check_in"))
+            .map(|(at, check_in)| {
+                let check_in = chrono::NaiveDate::parse_from_str(check_in, "%Y-%m-%d");
+                let midnight = check_in.expect("a date").and_hms_opt(0, 0, 0).unwrap();
+                (midnight - *at).num_seconds() as f64 / 86_400.0
+            })
+            .filter(|days| !(-1.0..=300.0).contains(days))
+            .count();
+        assert_eq!(broken, 0, "seed {seed}: check-ins outside the rule's days");
+    }
+}

@@ -713,7 +713,7 @@ impl LearnedModel {
             }
             value => value,
         };
-        let range = match self.walk_floor(column, draft) {
+        let range = match self.floor_within(column, draft, interval) {
             Some(floor) => Some(
                 self.bounds[column]
                     .map_or((floor, f64::INFINITY), |(low, high)| (low.max(floor), high)),
@@ -869,6 +869,23 @@ impl LearnedModel {
             return None;
         }
         draft.previous?.get(column)?.as_number()
+    }
+
+    /// [`LearnedModel::walk_floor`] where the rules' bounds of the row (`interval` when found,
+    /// else [`Enforcer::interval`]) leave room above it, for the range a fixed value stays in;
+    /// `None` where they end below it. A booking whose check-in came out before the guest's
+    /// booking before had its booking date redrawn from the check-in with the range ignored
+    /// (the floor left it no overlap with the rules), and 42 bookings of one guest fell in the
+    /// year before every real one; the column's protected range alone keeps it inside.
+    fn floor_within(
+        &self,
+        column: usize,
+        draft: &Draft<'_>,
+        interval: Option<(f64, f64)>,
+    ) -> Option<f64> {
+        let floor = self.walk_floor(column, draft)?;
+        let rules = interval.or_else(|| self.enforcer.interval(column, draft.row, draft.context));
+        rules.is_none_or(|(_, high)| floor <= high).then_some(floor)
     }
 
     /// Whether `column` is drawn as a forward walk from the sequence's row before.
