@@ -84,6 +84,7 @@ pub fn implied(rules: &[Rule]) -> Vec<Rule> {
                     min,
                     max,
                     days: days[a] && days[b],
+                    year: false,
                 },
                 support: 0,
                 holding: 0,
@@ -106,6 +107,7 @@ fn edge(rule: &Rule) -> Option<(&Col, &Col, f64, f64, bool)> {
             min,
             max,
             days,
+            year: false,
         } if min.is_finite() && !max.is_nan() => Some((from, to, *min, *max, *days)),
         _ => None,
     }
@@ -132,6 +134,7 @@ mod tests {
             min,
             max,
             days: true,
+            year: false,
         })
     }
 

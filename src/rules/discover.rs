@@ -340,11 +340,47 @@ struct Numeric<'a> {
     range: f64,
     /// The column's values over the rows, sorted (for the chance of an order).
     sorted: Vec<f64>,
+    /// Whether the values are whole-number years read as their first instants (a parent's
+    /// `enrolled_year` beside a row's datetime).
+    year: bool,
 }
 
 impl Numeric<'_> {
     fn at(&self, row: usize) -> Option<f64> {
-        self.column.value(row).as_number()
+        let x = self.column.value(row).as_number()?;
+        if self.year {
+            super::year_start(x)
+        } else {
+            Some(x)
+        }
+    }
+
+    /// The parent's whole-number column read as years, when every value is one of
+    /// [`YEARS`](super::YEARS) and it spans more than one.
+    fn as_years(&self, rows: usize) -> Option<Self> {
+        let values = &self.column.column().values;
+        let years = self.col.own().is_none()
+            && !self.datetime
+            && !self.year
+            && values.iter().all(|value| match value {
+                Value::Null => true,
+                value => value.as_number().and_then(super::year_start).is_some(),
+            });
+        if !years {
+            return None;
+        }
+        let mut read = Numeric {
+            col: self.col.clone(),
+            datetime: true,
+            column: self.column,
+            range: 0.0,
+            sorted: Vec::new(),
+            year: true,
+        };
+        read.sorted = (0..rows).filter_map(|row| read.at(row)).collect();
+        read.sorted.sort_unstable_by(f64::total_cmp);
+        read.range = read.sorted.last()? - read.sorted.first()?;
+        (read.range > 0.0).then_some(read)
     }
 }
 
@@ -386,6 +422,7 @@ fn numeric_columns<'a>(frame: &Frame<'a>) -> Vec<Numeric<'a>> {
                     column,
                     range: high - low,
                     sorted,
+                    year: false,
                 }
             })
         })
@@ -550,7 +587,39 @@ fn orders(frame: &Frame<'_>, numeric: &[Numeric<'_>], sample: &[usize]) -> Vec<R
             found.extend(order_pair(frame, a, b, sample));
         }
     }
+    found.extend(year_differences(frame, numeric, sample));
     transitive_reduction(found, numeric, frame.rows)
+}
+
+/// Difference rules between the table's datetimes and a parent's whole-number column of years
+/// read as their first instants: a student's terms start from the August of the year they
+/// enrolled (`term_start - Jan 1 of students.enrolled_year in [212, 2030] days`), which no
+/// rule between two datetimes says. Only the difference: an order with a year means nothing.
+fn year_differences(frame: &Frame<'_>, numeric: &[Numeric<'_>], sample: &[usize]) -> Vec<RuleKind> {
+    let years: Vec<Numeric<'_>> = (numeric.iter())
+        .filter_map(|n| n.as_years(frame.rows))
+        .collect();
+    let mut found = Vec::new();
+    for year in &years {
+        for own in numeric
+            .iter()
+            .filter(|n| n.datetime && n.col.own().is_some())
+        {
+            let present = sample
+                .iter()
+                .filter(|&&row| year.at(row).is_some() && own.at(row).is_some());
+            if present.count() < MIN_SUPPORT.min(sample.len()) {
+                continue;
+            }
+            let gaps = (0..frame.rows).filter_map(|row| Some(own.at(row)? - year.at(row)?));
+            let (n, min, max) = gaps
+                .fold((0, f64::INFINITY, f64::NEG_INFINITY), |(n, lo, hi), g| {
+                    (n + 1, lo.min(g), hi.max(g))
+                });
+            found.extend(difference(sample, (year, own), (n, min, max)));
+        }
+    }
+    found
 }
 
 fn order_pair(
@@ -615,26 +684,38 @@ fn order_pair(
             });
         }
     }
-    let narrow = max - min <= 0.5 * a.range.min(b.range);
-    if narrow || a.datetime {
-        let chance = chance_rate(sample, |r, o| {
-            let gap = high.at(o)? - low.at(r)?;
-            Some(gap >= min && gap <= max)
-        });
-        let rare_by_chance = |h: f64| {
-            narrow || h <= WIDE_DIFFERENCE_CHANCE * in_order_chance(sample, (low, high), min)
-        };
-        if chance.is_some_and(|h| rare_by_chance(h) && significant(n, 0, h)) {
-            found.push(RuleKind::Difference {
-                from: low.col.clone(),
-                to: high.col.clone(),
-                min,
-                max,
-                days: a.datetime,
-            });
-        }
-    }
+    found.extend(difference(sample, (low, high), (n, min, max)));
     found
+}
+
+/// The rule `high - low in [min, max]` (the extremes of the `n` rows with both values), when
+/// chance would not keep random pairings of rows in it: narrow against the columns' ranges,
+/// or (datetimes) rarer than the order alone.
+fn difference(
+    sample: &[usize],
+    (low, high): (&Numeric<'_>, &Numeric<'_>),
+    (n, min, max): (usize, f64, f64),
+) -> Option<RuleKind> {
+    let narrow = max - min <= 0.5 * low.range.min(high.range);
+    if !(narrow || low.datetime) {
+        return None;
+    }
+    let chance = chance_rate(sample, |r, o| {
+        let gap = high.at(o)? - low.at(r)?;
+        Some(gap >= min && gap <= max)
+    });
+    let rare_by_chance =
+        |h: f64| narrow || h <= WIDE_DIFFERENCE_CHANCE * in_order_chance(sample, (low, high), min);
+    chance
+        .is_some_and(|h| rare_by_chance(h) && significant(n, 0, h))
+        .then(|| RuleKind::Difference {
+            from: low.col.clone(),
+            to: high.col.clone(),
+            min,
+            max,
+            days: low.datetime,
+            year: low.year,
+        })
 }
 
 /// The largest share of the random pairings of rows in order that two datetimes' difference
@@ -1897,20 +1978,44 @@ fn copies_with(
     found
 }
 
+/// Quantiles of `to - from` (`from` as `read` takes it: a year as its first instant) among the
+/// rows where it lies in `[min, max]`.
+fn difference_gaps(
+    (from, to): (&Col, &Col),
+    read: impl Fn(f64) -> Option<f64>,
+    (min, max): (f64, f64),
+    frame: &Frame<'_>,
+) -> Vec<f64> {
+    let (Some(low), Some(high)) = (frame.resolve(from), frame.resolve(to)) else {
+        return Vec::new();
+    };
+    let mut gaps: Vec<f64> = (0..frame.rows)
+        .filter_map(|row| Some(high.value(row).as_number()? - read(low.value(row).as_number()?)?))
+        .filter(|gap| *gap >= min && *gap <= max)
+        .collect();
+    quantiles(&mut gaps)
+}
+
 /// Quantiles of the differences among the rows that obey an order or difference rule (of the
 /// ratios, for a product across a key).
 fn gap_quantiles(kind: &RuleKind, frame: &Frame<'_>) -> Vec<f64> {
-    let (low, high, min, max) = match kind {
-        RuleKind::Order { low, high, strict } => (
-            low,
-            high,
-            if *strict { f64::MIN_POSITIVE } else { 0.0 },
-            f64::INFINITY,
-        ),
+    match kind {
+        RuleKind::Order { low, high, strict } => {
+            let min = if *strict { f64::MIN_POSITIVE } else { 0.0 };
+            difference_gaps((low, high), Some, (min, f64::INFINITY), frame)
+        }
         RuleKind::Difference {
-            from, to, min, max, ..
-        } => (from, to, *min, *max),
-        RuleKind::KeyedProduct { .. } => return keyed_ratios(kind, frame),
+            from,
+            to,
+            min,
+            max,
+            year,
+            ..
+        } => {
+            let read = |x: f64| if *year { super::year_start(x) } else { Some(x) };
+            difference_gaps((from, to), read, (*min, *max), frame)
+        }
+        RuleKind::KeyedProduct { .. } => keyed_ratios(kind, frame),
         RuleKind::DifferenceBy {
             from,
             to,
@@ -1923,19 +2028,11 @@ fn gap_quantiles(kind: &RuleKind, frame: &Frame<'_>) -> Vec<f64> {
                 return Vec::new();
             };
             let per_label = GAP_QUANTILES / spans.len().max(1);
-            return super::spans::gap_quantiles((from, to, by), frame.rows, spans, per_label);
+            super::spans::gap_quantiles((from, to, by), frame.rows, spans, per_label)
         }
-        RuleKind::Ratio { .. } => return real_ratios(kind, frame),
-        _ => return Vec::new(),
-    };
-    let (Some(low), Some(high)) = (frame.resolve(low), frame.resolve(high)) else {
-        return Vec::new();
-    };
-    let mut gaps: Vec<f64> = (0..frame.rows)
-        .filter_map(|row| Some(high.value(row).as_number()? - low.value(row).as_number()?))
-        .filter(|gap| *gap >= min && *gap <= max)
-        .collect();
-    quantiles(&mut gaps)
+        RuleKind::Ratio { .. } => real_ratios(kind, frame),
+        _ => Vec::new(),
+    }
 }
 
 /// The real ratios of a ratio rule inside its bounds, for a ratio a redrawn value is given.
@@ -3091,6 +3188,70 @@ mod tests {
     /// Planted: employees hired 18 to 40 years after their birth, a span wider than half the
     /// hire dates' range, which one random pairing in ten breaks: a difference rule. Hire
     /// dates drawn apart from birth dates (the same values, shuffled) give none.
+    /// 400 students enrolled in 2018 to 2024, four terms each: a term starts 230 to 1,400 days
+    /// after the 1 January of the student's year (from the August they enrolled). Paired with
+    /// their students, the terms obey a difference from the year's start, which the checks
+    /// against chance keep and the rule text writes and reads back; shuffled, they obey none.
+    #[test]
+    fn a_datetime_is_bounded_from_the_start_of_the_parents_year() {
+        let found = |paired: bool| {
+            let enrolled: Vec<i64> = (0..400).map(|s| 2018 + s % 7).collect();
+            let student = |row: usize| {
+                if paired {
+                    row / 4
+                } else {
+                    (row * 53 + 11) % 400
+                }
+            };
+            let starts: Vec<f64> = (0..1600)
+                .map(|row| {
+                    let first = super::super::year_start(enrolled[student(row)] as f64);
+                    first.unwrap_or_default() + (230 + (row * 97) % 1170) as f64 * 86_400.0
+                })
+                .collect();
+            let format = ValueFormat::Datetime {
+                pattern: "%Y-%m-%d".into(),
+                date_only: true,
+                offset: None,
+                upper: false,
+            };
+            let parent = vec![integers("enrolled_year", enrolled.into_iter())];
+            let child = vec![numbers("term_start", ColumnKind::Datetime, format, starts)];
+            let row_of: Vec<Option<usize>> = (0..1600).map(|row| Some(row / 4)).collect();
+            let frame = Frame {
+                columns: &child,
+                rows: 1600,
+                parent: Some(super::super::ParentFrame {
+                    table: "students",
+                    columns: &parent,
+                    row_of: &row_of,
+                    grand: &[],
+                }),
+            };
+            discover(&frame, 5)
+        };
+        let rules = found(true);
+        let year = (rules.iter())
+            .find(|rule| matches!(rule.kind, RuleKind::Difference { year: true, .. }))
+            .unwrap_or_else(|| panic!("a difference from a year: {rules:?}"));
+        let text = year.kind.to_string();
+        assert!(
+            text.starts_with("term_start - Jan 1 of students.enrolled_year in [230, "),
+            "{text}"
+        );
+        assert_eq!(year.holding, 1600);
+        let parsed = super::super::text::parse(&text).expect("a rule");
+        assert_eq!(parsed.to_string(), text);
+        assert!(matches!(parsed, RuleKind::Difference { year: true, .. }));
+        let rules = found(false);
+        assert!(
+            !rules
+                .iter()
+                .any(|rule| rule.kind.to_string().contains("Jan 1 of")),
+            "{rules:?}"
+        );
+    }
+
     #[test]
     fn a_wide_difference_of_dates_that_chance_breaks_is_a_rule() {
         let employees = |paired: bool| {

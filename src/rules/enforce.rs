@@ -47,12 +47,14 @@ pub struct Enforcer {
 
 /// A value a step reads: from the row being drawn, or from the parent context, or (`Ahead`)
 /// a column of the row the rules derive later, read through its derivation from columns
-/// drawn already.
+/// drawn already. `Year` reads a parent's whole-number year as its first instant (a
+/// difference from a year, [`RuleKind::Difference`]'s `year`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 enum Ref {
     Own(usize),
     Context(usize),
     Ahead(usize),
+    Year(usize),
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -461,7 +463,7 @@ impl Enforcer {
             bound
                 .other
                 .iter()
-                .any(|(at, _)| matches!(at, Ref::Context(_)))
+                .any(|(at, _)| matches!(at, Ref::Context(_) | Ref::Year(_)))
         };
         for rule in rules {
             for col in rule.kind.columns() {
@@ -570,7 +572,7 @@ impl Enforcer {
         }
         let fits = |at: Ref| match at {
             Ref::Own(index) | Ref::Ahead(index) => index < columns,
-            Ref::Context(index) => index < context,
+            Ref::Context(index) | Ref::Year(index) => index < context,
         };
         for step in self.steps.iter().flatten() {
             let ok = match step {
@@ -890,7 +892,7 @@ impl Enforcer {
                 Step::Within(bounds) | Step::Fallback(bounds) => {
                     read.extend(bounds.iter().flat_map(|bound| &bound.other).filter_map(
                         |(at, _)| match at {
-                            Ref::Context(index) => Some(*index),
+                            Ref::Context(index) | Ref::Year(index) => Some(*index),
                             Ref::Own(_) | Ref::Ahead(_) => None,
                         },
                     ))
@@ -1068,6 +1070,7 @@ impl Enforcer {
                 let grid = self.context_grids.get(index).copied().unwrap_or_default();
                 grid.snap(context.get(index)?.clone()).as_number()
             }
+            Ref::Year(index) => super::year_start(self.read(Ref::Context(index), row, context)?),
             Ref::Ahead(index) => {
                 let derived = self.steps.get(index)?.iter().find_map(|step| match step {
                     Step::Derive(derive) => derive.compute(row, context),
@@ -2065,14 +2068,15 @@ fn bounded_after_determined(
             RuleKind::Difference { from, to, .. } => (from, to),
             _ => continue,
         };
-        let (Some(low), Some(high)) = (resolve(low), resolve(high)) else {
+        let low = resolve(low).and_then(|low| low_side(&rule.kind, low));
+        let (Some(low), Some(high)) = (low, resolve(high)) else {
             continue;
         };
         let own: Vec<usize> = difference_terms(high, low, derived)
             .into_iter()
             .filter_map(|(at, _)| match at {
                 Ref::Own(index) => Some(index),
-                Ref::Context(_) | Ref::Ahead(_) => None,
+                Ref::Context(_) | Ref::Ahead(_) | Ref::Year(_) => None,
             })
             .collect();
         let Some(&drawn) = own
@@ -2148,6 +2152,17 @@ fn topological(
     result
 }
 
+/// How an order or difference rule reads its `low` side, resolved to `at`: a difference from
+/// a year reads the parent's year as its first instant, and holds nothing on a year of the
+/// row's own (`None`).
+fn low_side(kind: &RuleKind, at: Ref) -> Option<Ref> {
+    match (kind, at) {
+        (RuleKind::Difference { year: true, .. }, Ref::Context(index)) => Some(Ref::Year(index)),
+        (RuleKind::Difference { year: true, .. }, _) => None,
+        _ => Some(at),
+    }
+}
+
 /// An order or difference rule as `high − low in [min, max]`: (low, high, min, max).
 fn gap_of(kind: &RuleKind) -> Option<(&Col, &Col, f64, f64)> {
     match kind {
@@ -2183,12 +2198,13 @@ fn bound_of(
 ) -> Option<(usize, Bound)> {
     let (low, high, min, max) = gap_of(&rule.kind)?;
     // high − low in [min, max], written as a sum of drawn columns and the parent's.
-    let terms = difference_terms(resolve(high)?, resolve(low)?, derived);
+    let low = low_side(&rule.kind, resolve(low)?)?;
+    let terms = difference_terms(resolve(high)?, low, derived);
     let last = terms
         .iter()
         .filter_map(|(at, factor)| match at {
             Ref::Own(index) => Some((*index, *factor)),
-            Ref::Context(_) | Ref::Ahead(_) => None,
+            Ref::Context(_) | Ref::Ahead(_) | Ref::Year(_) => None,
         })
         .max_by_key(|(index, _)| rank[*index]);
     // x = the last drawn, factor f = ±1: f·x + rest in [min, max], so f·(x − (−f·rest)).
@@ -2325,7 +2341,8 @@ fn bounds_through_later(
     let drawn = |column: usize| derived[column].is_none();
     let orders = rules.iter().filter_map(|rule| {
         let (low, high, min, _) = gap_of(&rule.kind)?;
-        let (Some(Ref::Own(low)), Some(Ref::Own(high))) = (resolve(low), resolve(high)) else {
+        let low = resolve(low).and_then(|low| low_side(&rule.kind, low));
+        let (Some(Ref::Own(low)), Some(Ref::Own(high))) = (low, resolve(high)) else {
             return None;
         };
         (min >= 0.0 && drawn(low) && drawn(high) && rank[low] < rank[high]).then_some((low, high))
@@ -2414,12 +2431,13 @@ fn fallback_bounds(
     let Some((low, high, min, max)) = gap_of(&rule.kind) else {
         return Vec::new();
     };
-    let (Some(low), Some(high)) = (resolve(low), resolve(high)) else {
+    let low = resolve(low).and_then(|low| low_side(&rule.kind, low));
+    let (Some(low), Some(high)) = (low, resolve(high)) else {
         return Vec::new();
     };
     let known = |other: Ref, column: usize| match other {
         Ref::Own(index) => known_before(index, column, rank, derived),
-        Ref::Context(_) => Some(other),
+        Ref::Context(_) | Ref::Year(_) => Some(other),
         Ref::Ahead(_) => None,
     };
     // high − low in [min, max]: on the high side +(x − low), on the low side −(x − high).
@@ -2482,7 +2500,7 @@ fn add_terms(
             }
             _ => None,
         },
-        Ref::Context(_) | Ref::Ahead(_) => None,
+        Ref::Context(_) | Ref::Ahead(_) | Ref::Year(_) => None,
     };
     match linear {
         Some((first, rest, sign)) => {

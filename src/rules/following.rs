@@ -183,7 +183,12 @@ fn ties_of(kind: &RuleKind) -> Vec<(String, String, Bound)> {
             (low, high, 0.0, inf, *strict)
         }
         RuleKind::Difference {
-            from, to, min, max, ..
+            from,
+            to,
+            min,
+            max,
+            year: false,
+            ..
         } => {
             let Some((from, to)) = own(from, to) else {
                 return Vec::new();
@@ -358,7 +363,12 @@ fn refittable(column: &str, rules: &[Rule]) -> bool {
             || match &rule.kind {
                 RuleKind::Empty { .. } => true,
                 RuleKind::Order { low, high, .. } => low.own().is_some() && high.own().is_some(),
-                RuleKind::Difference { from, to, .. } => from.own().is_some() && to.own().is_some(),
+                RuleKind::Difference {
+                    from,
+                    to,
+                    year: false,
+                    ..
+                } => from.own().is_some() && to.own().is_some(),
                 RuleKind::Ratio { .. } => true,
                 kind => derivation(kind).is_some_and(|(total, ..)| total != column),
             }
@@ -628,6 +638,7 @@ mod tests {
                 min: 0.0,
                 max: 90.0,
                 days: false,
+                year: false,
             }),
             rule(RuleKind::Sum {
                 total: "total".into(),

@@ -135,11 +135,16 @@ pub fn row_check<'r>(rule: &'r RuleKind, columns: &[Resolved<'_>]) -> Check<'r> 
             let x = numbers(values)?;
             Some(if *strict { x[0] < x[1] } else { x[0] <= x[1] })
         }),
-        RuleKind::Difference { min, max, .. } => {
+        RuleKind::Difference { min, max, year, .. } => {
             let slack = 1e-9 * (min.abs() + max.abs() + 1.0);
             Box::new(move |values| {
                 let x = numbers(values)?;
-                let gap = x[1] - x[0];
+                let from = if *year {
+                    super::year_start(x[0])?
+                } else {
+                    x[0]
+                };
+                let gap = x[1] - from;
                 Some(gap >= min - slack && gap <= max + slack)
             })
         }

@@ -270,6 +270,20 @@ pub(crate) fn day_number(seconds: f64) -> Option<i64> {
     days.is_finite().then_some(days as i64)
 }
 
+/// The years a whole-number column's values must all lie in for a difference to read them as
+/// [`year_start`]s (`enrolled_year` 2018 to 2024 beside a datetime `term_start`).
+pub(crate) const YEARS: std::ops::RangeInclusive<f64> = 1900.0..=2100.0;
+
+/// The first instant (seconds since 1970-01-01) of `year`, a whole number of [`YEARS`]; `None`
+/// for any other number, which says nothing of a difference read from a year.
+pub(crate) fn year_start(year: f64) -> Option<f64> {
+    if !YEARS.contains(&year) || year.fract() != 0.0 {
+        return None;
+    }
+    let first = chrono::NaiveDate::from_ymd_opt(year as i32, 1, 1)?;
+    Some(first.and_hms_opt(0, 0, 0)?.and_utc().timestamp() as f64)
+}
+
 /// The number of days in `date`'s month (`None` when the next month is out of chrono's range).
 pub(crate) fn month_length(date: chrono::NaiveDate) -> Option<i64> {
     use chrono::Datelike;
@@ -320,6 +334,11 @@ pub enum RuleKind {
         max: f64,
         /// Whether the columns are datetimes (bounds shown and written in days).
         days: bool,
+        /// Whether `from` is a whole-number year read as the first instant of that year
+        /// ([`year_start`]; `to` a datetime): a student's first term starts in the August of
+        /// the year they enrolled or later. Since format 77.
+        #[serde(default)]
+        year: bool,
     },
     /// `target = source // divisor` or `source % divisor` (integers).
     Arithmetic {
@@ -1415,6 +1434,13 @@ fn mistyped(rule: &RuleKind, kinds: Vec<(String, Option<ColumnKind>)>) -> Option
     let all_numeric = kinds.iter().all(|(_, k)| numeric(*k));
     let same_kind = kinds.windows(2).all(|pair| pair[0].1 == pair[1].1);
     match rule {
+        RuleKind::Difference { year: true, .. } => match kinds.as_slice() {
+            [
+                (_, Some(ColumnKind::Numerical)),
+                (_, Some(ColumnKind::Datetime)),
+            ] => None,
+            _ => Some(listed("a whole-number year and a datetime (in days)")),
+        },
         RuleKind::Order { .. } | RuleKind::Difference { .. } if !(all_numeric && same_kind) => {
             Some(listed("two numbers or two datetimes"))
         }

@@ -45,6 +45,7 @@ pub fn discover(
             min,
             max,
             days,
+            year: false,
         } = kind
         else {
             continue;

@@ -4,6 +4,8 @@
 //! ```text
 //! l_shipdate <= l_receiptdate            order (`<` when strict)
 //! l_commitdate - orders.o_orderdate in [30, 90] days
+//! term_start - Jan 1 of students.enrolled_year in [212, 2030] days   a whole-number year
+//!                                        read as its first instant
 //! hour = sched_dep_time // 100           (also `% 100`)
 //! d_year = year(d_date)                  calendar (`+ 1` offsets; names follow by lookup)
 //! tzone = lookup(tz)                     a column determined by another (a lookup table)
@@ -51,12 +53,14 @@ impl fmt::Display for RuleKind {
                 min,
                 max,
                 days,
+                year,
             } => {
                 let scale = if *days { 86_400.0 } else { 1.0 };
                 let unit = if *days { " days" } else { "" };
+                let of = if *year { YEAR_START } else { "" };
                 write!(
                     f,
-                    "{to} - {from} in [{}, {}]{unit}",
+                    "{to} - {of}{from} in [{}, {}]{unit}",
                     number(min / scale),
                     number(max / scale)
                 )
@@ -768,14 +772,24 @@ fn parse_difference(left: &str, right: &str) -> Result<RuleKind, String> {
             spans: Vec::new(),
         });
     }
+    let (from, year) = match from.trim().strip_prefix(YEAR_START) {
+        Some(from) if days => (from, true),
+        Some(_) => return Err("a difference from a year's start is in days".into()),
+        None => (from, false),
+    };
     Ok(RuleKind::Difference {
         from: col(from)?,
         to: col(to)?,
         min,
         max,
         days,
+        year,
     })
 }
+
+/// How a difference reads a whole-number year as its first instant:
+/// `term_start - Jan 1 of students.enrolled_year in [212, 2030] days`.
+const YEAR_START: &str = "Jan 1 of ";
 
 /// `top / bottom in [min, max]`: two columns of the table, `min` not below zero.
 fn parse_ratio(top: &str, bottom: &str, bounds: &str) -> Result<RuleKind, String> {
