@@ -1855,3 +1855,82 @@ fn a_sequence_time_redrawn_from_a_rule_stays_in_the_real_range() {
         assert_eq!(broken, 0, "seed {seed}: check-ins outside the rule's days");
     }
 }
+
+/// Students enrolled in a year take one to three courses a term in some of the terms from
+/// their first Fall to the Spring of their graduation year, on term start dates that move by
+/// some days from year to year. A term redrawn into its bounds from the first day of a year
+/// (`year` difference rule) comes back on a real start date, not days off every one (85 and 68
+/// of 4,600 before).
+#[test]
+fn a_time_redrawn_into_a_year_s_bounds_takes_a_real_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = 7u64;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let date = |year: i32, month: u32, day: i32| {
+        let date = chrono::NaiveDate::from_ymd_opt(year, month, day as u32).unwrap();
+        date.format("%Y-%m-%d").to_string()
+    };
+    let fall = |year: i32| date(year, 8, 20 + year % 7);
+    let spring = |year: i32| date(year, 1, 8 + year % 5);
+    let mut students = String::from("student_id,enrolled_year,expected_graduation\n");
+    let mut enrollments = String::from("enrollment_id,student_id,term_start,score\n");
+    let mut real_starts = std::collections::BTreeSet::new();
+    let mut id = 0;
+    for student in 1..=600 {
+        let enrolled = 2012 + student % 8;
+        students += &format!("{student},{enrolled},{}\n", enrolled + 4);
+        let terms: Vec<String> = (enrolled..enrolled + 4)
+            .flat_map(|year| [fall(year), spring(year + 1)])
+            .collect();
+        let first = (next() * 6.0) as usize;
+        let last = first + 1 + (next() * (8 - first - 1) as f64) as usize;
+        for start in &terms[first..=last] {
+            for _ in 0..1 + (next() * 3.0) as usize {
+                id += 1;
+                enrollments += &format!("{id},{student},{start},{}\n", 50 + (id * 7) % 50);
+                real_starts.insert(start.clone());
+            }
+        }
+    }
+    let yaml = "tables:\n  students:\n    path: students.csv\n    primary_key: student_id\n    \
+                columns:\n      enrolled_year: numerical\n      expected_graduation: numerical\n  \
+                enrollments:\n    path: enrollments.csv\n    primary_key: enrollment_id\n    \
+                foreign_keys:\n      student_id: students\n    sequential: true\n    \
+                order_by: term_start\n";
+    let schema = write_tables(
+        dir.path(),
+        &[("students", &students), ("enrollments", &enrollments)],
+        yaml,
+    );
+    for seed in [SEED, 2] {
+        let out = dir.path().join(format!("out{seed}"));
+        run_model(&schema, &out, seed, ModelKind::Learned);
+        let synthetic = Csv::read(&out.join("enrollments.csv"));
+        let starts = synthetic.column("term_start");
+        let off = starts.iter().filter(|s| !real_starts.contains(**s)).count();
+        assert_eq!(
+            off,
+            0,
+            "seed {seed}: term starts no real row has, of {}",
+            starts.len()
+        );
+        let students = Csv::read(&out.join("students.csv"));
+        let enrolled: HashMap<&str, i32> = (students.column("student_id").into_iter())
+            .zip(students.column("enrolled_year"))
+            .map(|(id, year)| (id, year.parse().expect("a year")))
+            .collect();
+        let outside = (synthetic.column("student_id").into_iter())
+            .zip(&starts)
+            .filter(|(id, start)| {
+                let year = enrolled[*id];
+                **start < fall(year).as_str() || **start > spring(year + 4).as_str()
+            })
+            .count();
+        assert_eq!(outside, 0, "seed {seed}: terms outside the student's years");
+    }
+}

@@ -821,6 +821,14 @@ impl Enforcer {
         })
     }
 
+    /// Whether the rules only bound `column` (no derivation, period, list or copy): a value
+    /// anywhere inside [`Enforcer::interval`] keeps them.
+    pub fn only_bounds(&self, column: usize) -> bool {
+        self.steps.get(column).is_some_and(|steps| {
+            !steps.is_empty() && steps.iter().all(|step| matches!(step, Step::Within(_)))
+        })
+    }
+
     /// Whether the rules derive `column` and do nothing else to it ([`Enforcer::derived`] may
     /// give its value).
     pub fn derives(&self, column: usize) -> bool {
