@@ -7,7 +7,7 @@ mod common;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use common::{Csv, children_per_parent, ks, mean, numbers, pearson, run_model};
+use common::{Csv, children_per_parent, ks, mean, numbers, pearson, run_model, uniform};
 use dxsynth::model::ModelKind;
 
 const SEED: u64 = 2026;
@@ -1790,13 +1790,7 @@ fn an_event_at_its_parents_time_for_its_status_stays_there_in_order() {
 #[test]
 fn a_sequence_time_redrawn_from_a_rule_stays_in_the_real_range() {
     let dir = tempfile::tempdir().unwrap();
-    let mut state = 7u64;
-    let mut next = move || {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut next = uniform(7);
     let mut guests = String::from("guest_id,country\n");
     let mut rows = Vec::new();
     for guest in 1..=300u64 {
@@ -1864,13 +1858,7 @@ fn a_sequence_time_redrawn_from_a_rule_stays_in_the_real_range() {
 #[test]
 fn a_time_redrawn_into_a_year_s_bounds_takes_a_real_value() {
     let dir = tempfile::tempdir().unwrap();
-    let mut state = 7u64;
-    let mut next = move || {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut next = uniform(7);
     let date = |year: i32, month: u32, day: i32| {
         let date = chrono::NaiveDate::from_ymd_opt(year, month, day as u32).unwrap();
         date.format("%Y-%m-%d").to_string()

@@ -8,6 +8,18 @@ use std::process::{Command, Output};
 use dxsynth::NoProgress;
 use dxsynth::RunOptions;
 
+/// A seeded stream of uniform numbers in [0, 1) for planted data (the top 53 bits of a 64-bit
+/// linear congruential generator): the same data every run, without a crate.
+pub fn uniform(seed: u64) -> impl FnMut() -> f64 {
+    let mut state = seed;
+    move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
 /// A CSV file as header + rows of text.
 pub struct Csv {
     pub header: Vec<String>,
