@@ -182,8 +182,8 @@ impl KeyOrder {
     /// Sets `second`'s parent row, in every row where both keys are set, to `first`'s moved
     /// by a real distance (a quantile step at random, then a point between its two ends),
     /// within the parent's `rows`: among the distances of the row's label where they depend
-    /// on one ([`KeyOrder::by`]; `columns`: the rows' modelled columns, empty when a table
-    /// made in parts does not hold them). Rows with an empty key are left.
+    /// on one ([`KeyOrder::by`]; `columns`: the rows' modelled columns; without the label
+    /// column, every row's distances). Rows with an empty key are left.
     pub fn follow(
         &self,
         (first, second): (&[Option<usize>], &mut [Option<usize>]),
@@ -491,6 +491,32 @@ impl KeyDistribution {
             apart,
             label_match: None,
         }
+    }
+
+    /// The child's modelled columns (by name) that the rules moving this key's parents read
+    /// once the key is assigned: the bounds' columns, the stays' ends and the column that sets
+    /// rows aside, and the label its distances follow. A table made in parts reads only these
+    /// back from its store to keep them.
+    pub fn columns_read(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for bound in self.fits.iter().flat_map(|fits| &fits.bounds) {
+            names.extend(bound.child.iter().map(String::as_str));
+        }
+        if let Some(apart) = &self.apart {
+            names.extend([apart.start.as_str(), apart.end.as_str()]);
+            names.extend(apart.aside.as_ref().map(|aside| aside.column.as_str()));
+        }
+        let by = self.order.as_ref().and_then(|order| order.by.as_ref());
+        names.extend(by.map(|by| by.column.as_str()));
+        names
+    }
+
+    /// Whether a rule moving this key's parents reads each row's sequence parent: a label
+    /// matched with the sequence parent's, or a bound on the distance from a sequence's first
+    /// row.
+    pub fn reads_sequence(&self) -> bool {
+        let since_first = |fits: &fits::KeyFits| fits.bounds.iter().any(|b| b.since_first);
+        self.label_match.is_some() || self.fits.as_ref().is_some_and(since_first)
     }
 
     /// Whether a rule rearranges this key's parents after they are assigned.
@@ -1020,7 +1046,7 @@ mod tests {
                 kinds[row % 3]
             );
         }
-        // Without the label column (a table made in parts), every row's distances.
+        // Without the label column, every row's distances.
         order.follow((&first, &mut second), &[], 400, &mut rng);
         assert!(
             first

@@ -331,3 +331,70 @@ fn a_held_parent_keeps_the_columns_its_children_read_and_only_those() {
         "once the lines are drawn, nothing reads the orders' columns: {still:?}"
     );
 }
+
+/// Bookings grouped by guest (so written in parts, not put in another order) whose room is
+/// assigned: every real nightly rate is within a tenth of its room's base rate and a room's
+/// stays never overlap. Both rules move rooms once assigned; written in parts, they read the
+/// few columns they need back from the store, so the file is the one written whole, and the
+/// rules hold in it.
+#[test]
+fn rooms_assigned_in_parts_keep_their_rates_and_stays_apart() {
+    let dir = tempfile::TempDir::new().expect("a temporary folder");
+    let mut state = 12_345u64;
+    let mut next = |below: u64| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % below
+    };
+    let guests: String = (1..=300).map(|id| format!("{id},G{id:04}\n")).collect();
+    let base: Vec<u64> = (0..200).map(|_| 5_000 + next(25_000)).collect();
+    let rooms: String = (base.iter().enumerate())
+        .map(|(room, cents)| format!("{},{}.{:02}\n", room + 1, cents / 100, cents % 100))
+        .collect();
+    let mut stays = Vec::new();
+    for (room, &cents) in base.iter().enumerate() {
+        let mut day = next(30);
+        for _ in 0..10 {
+            let nights = 1 + next(6);
+            let rate = cents * (90 + next(21)) / 100;
+            stays.push((1 + next(300), room + 1, day, day + nights, rate));
+            day += nights + 10 + next(60);
+        }
+    }
+    stays.sort_by_key(|&(guest, _, check_in, ..)| (guest, check_in));
+    let mut bookings = String::from("id,guest_id,room_id,check_in,check_out,rate\n");
+    let date = |day: u64| {
+        let start = chrono::NaiveDate::from_ymd_opt(2023, 1, 1).expect("a date");
+        (start + chrono::Days::new(day)).to_string()
+    };
+    for (id, &(guest, room, check_in, check_out, rate)) in stays.iter().enumerate() {
+        let (check_in, check_out, id) = (date(check_in), date(check_out), id + 1);
+        let rate = format!("{}.{:02}", rate / 100, rate % 100);
+        bookings += &format!("{id},{guest},{room},{check_in},{check_out},{rate}\n");
+    }
+    let files = [
+        ("guests.csv", format!("id,name\n{guests}")),
+        ("rooms.csv", format!("id,base_rate\n{rooms}")),
+        ("bookings.csv", bookings),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).expect("written");
+    }
+    let path = dir.path().join("schema.yaml");
+    let yaml = "tables:\n  guests:\n    path: guests.csv\n    primary_key: id\n  \
+                rooms:\n    path: rooms.csv\n    primary_key: id\n  \
+                bookings:\n    path: bookings.csv\n    primary_key: id\n    \
+                foreign_keys:\n      guest_id: guests\n      room_id: rooms\n    \
+                sequence_by: guest_id\n";
+    std::fs::write(&path, yaml).expect("written");
+    let example = Example {
+        schema: "",
+        scale: 70.0,
+        in_parts: "bookings",
+    };
+    let models = csv_in_parts_matches_whole_at(&path, &example);
+    let room = &models.tables["bookings"].assigned[0];
+    assert!(room.fits.is_some(), "rates learned: {:?}", room.fits);
+    assert!(room.apart.is_some(), "stays apart learned");
+}

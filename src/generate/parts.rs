@@ -17,8 +17,8 @@ use super::distinct::DistinctIds;
 use super::{
     Done, DrawnRows, Sink, SyntheticTable, assign_keys, draw_sequences, empty_columns,
     fill_semantic_with, group_numbering, growth, husk_of, keep_equal_keys, keep_grand_copies,
-    keep_groups_after_rules, keep_key_rules, key_rows, keyed_base, refer_to_written_keys,
-    sequence_lengths, synthetic_context,
+    keep_groups_after_rules, keep_key_rules, keep_redrawn_shared_keys, key_rows, keyed_base,
+    refer_to_written_keys, sequence_lengths, synthetic_context,
 };
 use crate::data::{Column, Value};
 use crate::direct::{DirectReader, DirectWriter};
@@ -100,21 +100,34 @@ impl<'m> Table<'m> {
         let trained = self.trained;
         let rows = drawn.parents.len();
         let codes = std::mem::take(&mut drawn.codes);
-        // The rows' columns are written in parts, not held: bounds between rows and their
-        // parents (`KeyDistribution::fits`) are not kept here, nor labels matching the
-        // sequence parent's (`KeyDistribution::label_match`: its keys are held compact).
-        let mut assigned = assign_keys(trained, done, (rows, &[], None), codes, rng);
+        let stored = drawn.store.close()?;
+        let parents = std::mem::take(&mut drawn.parents);
+        // The rows' columns wait in the store: the few that the rules moving assigned keys
+        // read (bounds between rows and their parents, stays apart, labels) are read back, with
+        // each row's sequence parent where a rule reads it, and held until the keys are final.
+        let columns = self.columns_for_keys(&stored, rows)?;
+        let sequence = (trained.assigned.iter())
+            .any(KeyDistribution::reads_sequence)
+            .then(|| parents.part(0..rows));
+        let held = (rows, &columns[..], sequence.as_deref());
+        let mut assigned = assign_keys(trained, done, held, codes, rng);
         for numbering in &drawn.numbering {
             numbering.keep_shared_keys(&mut assigned);
             numbering.keep_distinct_keys(&mut assigned, rng);
         }
-        let parents = std::mem::take(&mut drawn.parents);
+        for by_value in &trained.keys_by_value {
+            if let Some(column) = columns.get(by_value.column) {
+                by_value.keep_shared_keys(&column.values, &mut assigned);
+            }
+        }
+        drop(sequence);
         let numbering = std::mem::take(&mut drawn.numbering);
-        let foreign_keys = self.keys_held(done, (key, &numbering), parents, assigned, rng)?;
+        let keys = (key, &numbering[..], &columns[..]);
+        let foreign_keys = self.keys_held(done, keys, parents, assigned, rng)?;
         let keyed = keyed_base(self.models, trained, rng);
         let own: Option<u64> = trained.semantic.as_ref().map(|_| rng.random());
         Ok(Assigned {
-            stored: drawn.store.close()?,
+            stored,
             foreign_keys,
             key: key.column.clone(),
             bases: Bases { keyed, own },
@@ -162,6 +175,35 @@ impl<'m> Table<'m> {
         self.write_parts(done, parts, written, totals, sink)
     }
 
+    /// The columns of the table's `rows` in `stored` that the rules moving its assigned keys
+    /// read ([`KeyDistribution::columns_read`], and the columns whose values share keys), whole;
+    /// the others empty. None at all when no rule reads one (TPC-H's `lineitem`).
+    fn columns_for_keys(&self, stored: &Stored, rows: usize) -> Result<Vec<Column>> {
+        let trained = self.trained;
+        let names: Vec<&str> = (trained.assigned.iter())
+            .flat_map(KeyDistribution::columns_read)
+            .collect();
+        let by_value = |index: usize| trained.keys_by_value.iter().any(|b| b.column == index);
+        let wanted: Vec<bool> = (trained.columns.iter().enumerate())
+            .map(|(index, column)| names.contains(&column.name.as_str()) || by_value(index))
+            .collect();
+        if !wanted.contains(&true) {
+            return Ok(Vec::new());
+        }
+        let mut columns = empty_columns(trained, 0);
+        for (column, &wanted) in columns.iter_mut().zip(&wanted) {
+            if wanted {
+                column.values.reserve_exact(rows);
+            }
+        }
+        stored.each_part(&wanted, |_, values| {
+            for (column, values) in columns.iter_mut().zip(values) {
+                column.values.extend(values);
+            }
+        })?;
+        Ok(columns)
+    }
+
     /// The table's keys as its parts are written: the key its rows were drawn by (`parents`)
     /// first, then the `assigned` ones, each held in four bytes a row. A pair of keys that
     /// must be unique, keys kept in their real order or following another key, are made so
@@ -169,7 +211,7 @@ impl<'m> Table<'m> {
     fn keys_held(
         &self,
         done: &Done,
-        (key, numbering): (&ForeignKey, &[Numbering]),
+        (key, numbering, columns): (&ForeignKey, &[Numbering], &[Column]),
         parents: HeldKeys,
         assigned: Vec<(String, Vec<Option<usize>>)>,
         rng: &mut SynthRng,
@@ -199,10 +241,10 @@ impl<'m> Table<'m> {
             held.insert(key.column.clone(), parents);
         }
         foreign_keys.extend(assigned);
-        // The table's columns are in its store: distances that follow a label are not read.
-        keep_key_rules(self.trained, (done, &[]), &mut foreign_keys, rng);
+        keep_key_rules(self.trained, (done, columns), &mut foreign_keys, rng);
         keep_groups_after_rules(self.trained, numbering, &mut foreign_keys, rng);
         keep_equal_keys(self.trained, &mut foreign_keys, rng);
+        keep_redrawn_shared_keys(self.trained, columns, &mut foreign_keys);
         for (name, keys) in foreign_keys {
             held.insert(name, HeldKeys::hold(keys)?);
         }

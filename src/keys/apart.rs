@@ -152,7 +152,7 @@ impl KeyApart {
     }
 
     /// Each row's stay, `None` where an end is empty, out of order or the row is aside;
-    /// `None` when a column is missing or not `rows` long (a table made in parts).
+    /// `None` when a column is missing or not `rows` long.
     fn stays(&self, child: &[Column], rows: usize) -> Option<Stays> {
         let find = |name: &str| {
             (child.iter())

@@ -214,8 +214,8 @@ impl KeyFits {
     /// [`SCAN`] of each one's children that break no more bounds with the row's parent than
     /// with their own; [`PASSES`] passes in row order, at most [`WORK`] bound checks a row in
     /// all. Every parent keeps its number of children; a row without a partner keeps its
-    /// parent. Bounds whose columns are missing (a table made in parts does not hold its
-    /// columns), or that read the rows' `sequence` (their sequence parent rows) without one,
+    /// parent. Bounds whose columns are missing (a table made in parts reads back only the
+    /// columns its rules read), or that read the rows' `sequence` (their sequence parent rows) without one,
     /// are left.
     pub fn keep(
         &self,
