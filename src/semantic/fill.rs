@@ -25,6 +25,7 @@ use super::company::CompanyModel;
 use super::county;
 use super::detect::{TableContext, detect, is_email};
 use super::follows;
+use super::fullname::{FullNames, PAIR_REDRAWS, Pairs, pair_hash};
 use super::locale::{Locale, country, mail_form};
 use super::places;
 use super::postcode::{self, PostcodeModel};
@@ -43,6 +44,10 @@ pub struct SemanticTable {
     columns: Vec<SemanticColumn>,
     country: Option<CountrySource>,
     titles: Option<Titles>,
+    /// The first- and last-name columns, whose pairs the table repeats only as often as the
+    /// real rows do ([`FullNames`]). Since format 78.
+    #[serde(default)]
+    full_names: Option<FullNames>,
 }
 
 /// First names by the title of their row (`Mr.`, `Mrs.`, `Ms.`, `Dr.`): a name drawn from the
@@ -969,12 +974,14 @@ pub fn train(
         .collect();
     let columns = with_told_domains(columns, table, min_count.max(personal_min));
     let titles = titles(table, &types, min_count.max(personal_min));
+    let full_names = FullNames::learn(table, &types);
     (!columns.is_empty() || types.iter().any(|t| *t != SemanticType::None)).then_some(
         SemanticTable {
             types,
             columns,
             country,
             titles,
+            full_names,
         },
     )
 }
@@ -1705,6 +1712,9 @@ fn block_start(first_row: usize, block: usize) -> usize {
 #[derive(Debug, Default)]
 pub struct Uniques {
     columns: Vec<(usize, Seen)>,
+    /// The full names written so far, where the table has a pair of name columns
+    /// ([`FullNames`]).
+    pairs: Option<Pairs>,
 }
 
 /// The values written to one column, as 64-bit hashes (eight bytes a row, not the text).
@@ -1804,6 +1814,13 @@ fn company_stream(block: &SynthRng) -> SynthRng {
     let mut stream = block.clone();
     stream.set_stream(block.get_stream() | 1 << 63);
     stream
+}
+
+/// Writes `value` to the cell of `columns` at (column, row), where there is one.
+fn set_cell(columns: &mut [Column], (column, row): (usize, usize), value: Value) {
+    if let Some(cell) = columns.get_mut(column).and_then(|c| c.values.get_mut(row)) {
+        *cell = value;
+    }
 }
 
 /// The locale of a row of `country_name` (English when it is unknown).
@@ -1914,6 +1931,9 @@ impl SemanticTable {
                 }
             }
         }
+        if let Some(pairs) = &mut uniques.pairs {
+            self.unrepeat_names(columns, &countries, first_row, pairs);
+        }
         for (index, seen) in &mut uniques.columns {
             let Some(column) = columns.get_mut(*index) else {
                 continue;
@@ -1946,7 +1966,78 @@ impl SemanticTable {
             })
             .map(|column| (column.index, Seen::default()))
             .collect();
-        Uniques { columns }
+        let pairs = self.full_names.as_ref().map(|_| Pairs::default());
+        Uniques { columns, pairs }
+    }
+
+    /// Draws again the later name of each row of `columns` (rows `first_row..` of the table)
+    /// whose full name an earlier row holds, once the table's repeats would pass the real share
+    /// ([`Pairs::admits`]), from a stream of the pair and row ([`PAIR_REDRAWS`] times at
+    /// most); the row's e-mails drawn after its names are drawn again from the new names, at
+    /// the domain they had. Row by row over every part, so the same whatever the threads.
+    fn unrepeat_names(
+        &self,
+        columns: &mut [Column],
+        countries: &[Option<String>],
+        first_row: usize,
+        pairs: &mut Pairs,
+    ) {
+        let Some(names) = &self.full_names else {
+            return;
+        };
+        let later = self.columns.iter().find(|column| {
+            column.index == names.later() && matches!(column.generator, Generator::Names)
+        });
+        let Some(later) = later else { return };
+        let emails: Vec<&SemanticColumn> = self
+            .columns
+            .iter()
+            .filter(|c| c.index > later.index && matches!(c.generator, Generator::Email(_)))
+            .collect();
+        let rows = columns.get(later.index).map_or(0, |c| c.values.len());
+        for row in 0..rows {
+            let (Some(Value::Label(first)), Some(Value::Label(last))) = (
+                columns.get(names.first).and_then(|c| c.values.get(row)),
+                columns.get(names.last).and_then(|c| c.values.get(row)),
+            ) else {
+                continue;
+            };
+            if pairs.admits(first, last, names.repeat_share) {
+                pairs.hold(first, last);
+                continue;
+            }
+            let mut rng = block_stream(pair_hash(first, last), (first_row + row) as u64);
+            let mut person = Person::default();
+            match names.first < names.last {
+                true => person.first = Some(first.to_string()),
+                false => person.last = Some(last.to_string()),
+            }
+            let country_name = countries.get(row).and_then(Option::as_deref);
+            let locale = row_locale(country_name);
+            let mut value = Value::Null;
+            for _ in 0..PAIR_REDRAWS {
+                value = later.draw(&Value::Null, locale, country_name, &mut person, &mut rng);
+                if let (Some(first), Some(last)) = (&person.first, &person.last)
+                    && pairs.admits(first, last, names.repeat_share)
+                {
+                    break;
+                }
+            }
+            if let (Some(first), Some(last)) = (&person.first, &person.last) {
+                pairs.hold(first, last);
+            }
+            set_cell(columns, (later.index, row), value);
+            for email in &emails {
+                let Some(Value::Label(old)) =
+                    columns.get(email.index).and_then(|c| c.values.get(row))
+                else {
+                    continue;
+                };
+                person.domain = old.split_once('@').map(|(_, domain)| Arc::from(domain));
+                let new = email.draw(&Value::Null, locale, country_name, &mut person, &mut rng);
+                set_cell(columns, (email.index, row), new);
+            }
+        }
     }
 
     /// The new values of the semantic columns (each in `self.columns` order) for `rows` of
@@ -2100,6 +2191,11 @@ impl SemanticTable {
                 || !titles.names.windows(2).all(|pair| pair[0].0 < pair[1].0))
         {
             return Err("first names by title that do not fit the table".into());
+        }
+        if let Some(names) = &self.full_names
+            && !names.check(columns)
+        {
+            return Err("full names over columns that do not fit the table".into());
         }
         let mut seen = std::collections::HashSet::new();
         for column in &self.columns {

@@ -12,6 +12,7 @@ mod county;
 pub mod detect;
 pub mod fill;
 mod follows;
+mod fullname;
 mod gendered;
 pub mod keep;
 pub mod locale;
