@@ -1400,14 +1400,13 @@ impl TableModel for LearnedModel {
             }
         }
         let all: Vec<usize> = sequence.length_leaves.iter().flatten().copied().collect();
-        let matched = rank_matched(stratified(&all, parent.rows, rng), &propensity, rng);
+        let mut matched = rank_matched(stratified(&all, parent.rows, rng), &propensity, rng);
         // A parent whose codes bound its children (an unshipped parcel's one event) keeps
-        // them, whatever count the ranks left it.
+        // them, whatever count the ranks left it: traded with another parent where one can.
+        if ranges.iter().any(Option::is_some) {
+            lengths::keep(&mut matched, &ranges, rng);
+        }
         matched
-            .into_iter()
-            .enumerate()
-            .map(|(row, count)| within(count, row))
-            .collect()
     }
 
     fn sample_sequences(

@@ -10,12 +10,18 @@
 //! A bound is kept only where it holds in every real parent of the code, in at least
 //! [`MIN_SUPPORT`] of them (and the privacy threshold), and chance would not give it
 //! ([`CHANCE`]: that many parents drawn at random all inside the range).
+//! [`keep`] puts a drawn count outside its parent's range inside it by trading it with a
+//! parent that may hold it, so the table's total stays as drawn where partners exist.
 
+use std::collections::BTreeMap;
+
+use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use super::encode::Encoder;
 use crate::data::Column;
 use crate::rules::measure::{CHANCE, MIN_SUPPORT};
+use crate::sampling::SynthRng;
 
 /// The number of children every real parent whose context column `context` has code `code`
 /// had: from `min` to `max`, a narrower range than the whole table's.
@@ -96,6 +102,87 @@ pub fn range_of(bounds: &[LengthBound], code_of: impl Fn(usize) -> u8) -> Option
     range.filter(|(min, max)| min <= max)
 }
 
+/// Puts every drawn count of `lengths` (one per parent) outside its parent's range (`ranges`,
+/// from [`range_of`]) on the nearest count inside it, and gives the count it drops to a parent
+/// drawn at random (`rng`) that holds that nearest count and whose own range takes the dropped
+/// one: the two trade, so the mix of counts and the total stay as drawn. Only where no parent
+/// can trade is the count just moved. Each trade costs a look-up per distinct range.
+pub fn keep(lengths: &mut [usize], ranges: &[Option<(usize, usize)>], rng: &mut SynthRng) {
+    let range = |row: usize| {
+        ranges
+            .get(row)
+            .copied()
+            .flatten()
+            .unwrap_or((0, usize::MAX))
+    };
+    let mut classes: Vec<(usize, usize)> = Vec::new();
+    let mut index: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+    let class_of: Vec<usize> = (0..lengths.len())
+        .map(|row| {
+            *index.entry(range(row)).or_insert_with(|| {
+                classes.push(range(row));
+                classes.len() - 1
+            })
+        })
+        .collect();
+    // The parents inside their range, by (count, class): the ones that may trade.
+    let mut waiting: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
+    let mut outside = Vec::new();
+    for (row, &count) in lengths.iter().enumerate() {
+        let (min, max) = classes[class_of[row]];
+        if (min..=max).contains(&count) {
+            waiting.entry((count, class_of[row])).or_default().push(row);
+        } else {
+            outside.push(row);
+        }
+    }
+    for row in outside {
+        let (count, (min, max)) = (lengths[row], classes[class_of[row]]);
+        let target = count.clamp(min, max);
+        lengths[row] = target;
+        if let Some((partner, class)) = take_partner(&mut waiting, &classes, (target, count), rng) {
+            lengths[partner] = count;
+            waiting.entry((count, class)).or_default().push(partner);
+        }
+        waiting
+            .entry((target, class_of[row]))
+            .or_default()
+            .push(row);
+    }
+}
+
+/// Takes out of `waiting` a parent, drawn at random among all that may trade, that holds
+/// count `target` and whose class's range (`classes`) holds `count`; with its class.
+fn take_partner(
+    waiting: &mut BTreeMap<(usize, usize), Vec<usize>>,
+    classes: &[(usize, usize)],
+    (target, count): (usize, usize),
+    rng: &mut SynthRng,
+) -> Option<(usize, usize)> {
+    let sizes: Vec<(usize, usize)> = (classes.iter().enumerate())
+        .filter(|(_, (min, max))| (*min..=*max).contains(&count))
+        .filter_map(|(class, _)| Some((class, waiting.get(&(target, class))?.len())))
+        .collect();
+    let total: usize = sizes.iter().map(|(_, size)| size).sum();
+    if total == 0 {
+        return None;
+    }
+    let mut pick = rng.random_range(0..total);
+    let &(class, _) = sizes.iter().find(|(_, size)| {
+        let here = pick < *size;
+        if !here {
+            pick -= size;
+        }
+        here
+    })?;
+    let rows = waiting.get_mut(&(target, class))?;
+    let partner = rows.swap_remove(pick);
+    if rows.is_empty() {
+        waiting.remove(&(target, class));
+    }
+    Some((partner, class))
+}
+
 /// Checks bounds read from a model file: each on a context column there is, a code that
 /// column's encoder gives, and a range no wider than the largest real count (`most`).
 pub fn check(bounds: &[LengthBound], encoders: &[Encoder], most: usize) -> Result<(), String> {
@@ -169,6 +256,44 @@ mod tests {
         // A status the children work out bounds nothing.
         let derived = learn(&counts, (&context, &encoders), &[0], 5);
         assert!(derived.iter().all(|b| b.context != 0), "{derived:?}");
+    }
+
+    /// 100 parents may hold 0 or 1 children, 900 one or two; 20 of the first drew 2. Each is
+    /// traded with a parent holding 1 (idea of `count_bounds`, branch cancelpay): every count in
+    /// range and the total kept, which moving the counts would cut by 20; with no partner the
+    /// count is moved.
+    #[test]
+    fn counts_outside_their_range_are_traded_so_the_total_stays() {
+        use rand::SeedableRng;
+        let ranges: Vec<Option<(usize, usize)>> = (0..1_000)
+            .map(|row| Some(if row < 100 { (0, 1) } else { (1, 2) }))
+            .collect();
+        let drawn: Vec<usize> = (0..1_000)
+            .map(|row| match row {
+                0..20 => 2,
+                20..100 => row % 2,
+                _ => 1 + row % 2,
+            })
+            .collect();
+        let mut lengths = drawn.clone();
+        let mut rng = SynthRng::seed_from_u64(7);
+        keep(&mut lengths, &ranges, &mut rng);
+        for (row, length) in lengths.iter().enumerate() {
+            let (min, max) = ranges[row].unwrap_or((0, usize::MAX));
+            assert!((min..=max).contains(length), "row {row}: {length}");
+        }
+        let (mut before, mut after) = (drawn.clone(), lengths.clone());
+        before.sort_unstable();
+        after.sort_unstable();
+        assert_eq!(after, before, "the counts' mix and total kept");
+        // The same seed trades alike.
+        let mut again = drawn;
+        keep(&mut again, &ranges, &mut SynthRng::seed_from_u64(7));
+        assert_eq!(again, lengths);
+        // Where no parent can trade, the count is moved into range.
+        let mut lengths = vec![3, 0, 0];
+        keep(&mut lengths, &[Some((0, 1)), Some((0, 0)), None], &mut rng);
+        assert_eq!(lengths, [1, 0, 0]);
     }
 
     /// Too few parents, or a range chance gives them, sets no bound.
