@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::clock::Clock;
 use super::drawable::{DrawableLeaves, Pick};
 use super::encode::{COUNT_BINS, Encoder, MAX_BINS, count_code};
+use super::lengths::{self, LengthBound};
 use super::marginal::{IdShape, Marginal, smoothed_quantile};
 use super::runs::Runs;
 use super::tree::{Feature, FlatTree, Tree, TreeParams};
@@ -367,6 +368,10 @@ struct SequenceModel {
     anchor: Option<usize>,
     length_tree: Tree,
     length_leaves: Vec<Vec<usize>>,
+    /// The ranges a parent's codes set on its number of children, where every real parent of
+    /// the code kept one (see [`lengths`]). Since format 79.
+    #[serde(default)]
+    length_bounds: Vec<LengthBound>,
 }
 
 /// Training rows in sequence order with their place in the sequence.
@@ -464,17 +469,17 @@ impl LearnedModel {
             })
             .unzip();
         let sequence = data.parent.as_ref().map(|link| {
-            let (length_tree, length_leaves) = train_lengths(
-                link.children_per_parent(),
-                context,
-                &context_encoders,
-                params,
-            );
+            let counts = link.children_per_parent();
+            let (length_tree, length_leaves) =
+                train_lengths(counts, context, &context_encoders, params);
+            let coded = (context, &context_encoders[..]);
+            let length_bounds = lengths::learn(counts, coded, &derived, min_count);
             SequenceModel {
                 context_encoders,
                 anchor,
                 length_tree,
                 length_leaves,
+                length_bounds,
             }
         });
         LearnedModel {
@@ -1113,6 +1118,7 @@ impl LearnedModel {
             let mut coded: Vec<usize> = (0..self.layout.context)
                 .filter(|&index| features[index])
                 .chain(sequence.length_tree.features_read())
+                .chain(sequence.length_bounds.iter().map(|bound| bound.context))
                 .collect();
             coded.sort_unstable();
             coded.dedup();
@@ -1263,7 +1269,26 @@ impl SequenceModel {
         self.length_tree
             .check(self.context_encoders.len(), self.length_leaves.len())?;
         let counts: Vec<usize> = self.length_leaves.iter().flatten().copied().collect();
+        let most = counts.iter().copied().max().unwrap_or(0);
+        lengths::check(&self.length_bounds, &self.context_encoders, most)?;
         super::check_counts(&counts, rows, Some(parent_rows))
+    }
+
+    /// The range of children each parent row's codes allow ([`lengths::range_of`]); `None`
+    /// for every row of a model without bounds.
+    fn length_ranges(&self, parent: &Parent<'_>) -> Vec<Option<(usize, usize)>> {
+        if self.length_bounds.is_empty() {
+            return vec![None; parent.rows];
+        }
+        (0..parent.rows)
+            .into_par_iter()
+            .with_min_len(4096)
+            .map(|row| {
+                lengths::range_of(&self.length_bounds, |index| {
+                    self.context_code(parent, index, row)
+                })
+            })
+            .collect()
     }
 
     /// The code of context column `index` of parent row `row` (0 for a column without an
@@ -1358,9 +1383,15 @@ impl TableModel for LearnedModel {
         let sparse = nearly_all_childless(sequence.length_leaves.iter().flatten().copied());
         let leaf_ranks = ranks_by_mean(&sequence.length_leaves);
         let leaves = sequence.length_leaves.len();
+        let ranges = sequence.length_ranges(parent);
+        let within = |count: usize, row: usize| match ranges[row] {
+            Some((min, max)) => count.clamp(min, max),
+            None => count,
+        };
         let mut propensity = vec![0; parent.rows];
         for ((rows, counts), rank) in by_leaf.iter().zip(&sequence.length_leaves).zip(leaf_ranks) {
             for (row, count) in rows.iter().zip(stratified(counts, rows.len(), rng)) {
+                let count = within(count, *row);
                 propensity[*row] = if sparse {
                     count.saturating_mul(leaves).saturating_add(rank)
                 } else {
@@ -1369,7 +1400,13 @@ impl TableModel for LearnedModel {
             }
         }
         let all: Vec<usize> = sequence.length_leaves.iter().flatten().copied().collect();
-        rank_matched(stratified(&all, parent.rows, rng), &propensity, rng)
+        let mut matched = rank_matched(stratified(&all, parent.rows, rng), &propensity, rng);
+        // A parent whose codes bound its children (an unshipped parcel's one event) keeps
+        // them, whatever count the ranks left it: traded with another parent where one can.
+        if ranges.iter().any(Option::is_some) {
+            lengths::keep(&mut matched, &ranges, rng);
+        }
+        matched
     }
 
     fn sample_sequences(

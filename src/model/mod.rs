@@ -14,6 +14,7 @@ pub(crate) mod encode;
 pub mod ipv4;
 pub mod joined;
 pub mod learned;
+mod lengths;
 pub mod marginal;
 pub mod parent_preference;
 pub mod reference;
