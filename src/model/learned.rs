@@ -18,6 +18,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::clock::Clock;
+use super::crowding::Crowding;
 use super::drawable::{DrawableLeaves, Pick};
 use super::encode::{COUNT_BINS, Encoder, MAX_BINS, count_code};
 use super::lengths::{self, LengthBound};
@@ -61,6 +62,10 @@ pub struct LearnedModel {
     /// format 59.
     #[serde(default)]
     apart: Vec<usize>,
+    /// The categorical columns whose rows of one parent share a label at most so many times
+    /// ([`super::crowding`]); since format 80.
+    #[serde(default)]
+    crowding: Vec<Crowding>,
     /// Which columns' codes a tree reads (worked out on first use, see
     /// [`LearnedModel::codes_read`]).
     #[serde(skip)]
@@ -499,6 +504,7 @@ impl LearnedModel {
             sequence,
             persistence,
             apart: kept_apart(data, &sequences, &enforcer),
+            crowding: crowdings(data, &sequences, min_count),
             enforcer: Box::new(enforcer),
             codes_read: OnceLock::new(),
             context_use: OnceLock::new(),
@@ -1161,6 +1167,8 @@ impl LearnedModel {
             || self.persistence.len() != layout.columns
             || self.apart.iter().any(|&column| column >= layout.columns)
             || (!self.apart.is_empty() && !layout.sequential)
+            || !self.crowding.iter().all(|c| c.fits(layout.columns))
+            || (!self.crowding.is_empty() && !layout.sequential)
         {
             return Err("a learned model whose layout does not fit its table".into());
         }
@@ -1489,6 +1497,7 @@ impl TableModel for LearnedModel {
             std::mem::swap(&mut codes, &mut last);
         }
         self.keep_apart(&mut columns, (&offsets, sequences), &starts);
+        self.keep_crowding(&mut columns, (&offsets, sequences), &starts);
         columns
     }
 }
@@ -1508,6 +1517,106 @@ fn kept_apart(data: &TrainingData<'_>, sequences: &Sequences, enforcer: &Enforce
                 && !data.from_children.contains(&column)
         })
         .collect()
+}
+
+/// A model's rules over the rows of drawn sequences (`offsets`, `starts`), for moves of the
+/// columns `moved` ([`super::crowding`]).
+struct SequenceRules<'a> {
+    model: &'a LearnedModel,
+    offsets: &'a [usize],
+    starts: &'a [SequenceStart],
+    moved: Vec<usize>,
+}
+
+impl SequenceRules<'_> {
+    /// The parent's context of a row.
+    fn context(&self, row: usize) -> &[Value] {
+        let sequence = self.offsets.partition_point(|&start| start <= row) - 1;
+        &self.starts[sequence].values
+    }
+}
+
+impl super::crowding::MoveRules for SequenceRules<'_> {
+    fn accepts(&self, row: usize, drawn: &[Value], moved: &[Value]) -> bool {
+        self.model
+            .obeyed_after_move(drawn, moved, self.context(row))
+    }
+
+    fn bound(&self, row: usize, drawn: &[Value]) -> bool {
+        let context = self.context(row);
+        self.moved.iter().any(|&column| {
+            self.model
+                .enforcer
+                .interval(column, drawn, context)
+                .is_some()
+        })
+    }
+}
+
+/// The crowdings of [`super::crowding`] a model keeps: of a sequence's categorical columns
+/// that are not rewritten after the draw (a rewritten one is not this model's).
+fn crowdings(data: &TrainingData<'_>, sequences: &Sequences, min_count: usize) -> Vec<Crowding> {
+    if data.parent.is_none() {
+        return Vec::new();
+    }
+    super::crowding::learn(
+        &data.table.columns,
+        &sequences.parent,
+        min_count,
+        |column| !data.regenerated.contains(&column) && !data.from_children.contains(&column),
+    )
+}
+
+impl LearnedModel {
+    /// Moves the rows of a drawn sequence (`offsets` and lengths of `sequences`) past the cap
+    /// of a [`super::crowding`] column's label to a label with room the row's rules accept.
+    fn keep_crowding(
+        &self,
+        columns: &mut SequenceColumns,
+        (offsets, sequences): (&[usize], &[(usize, usize)]),
+        starts: &[SequenceStart],
+    ) {
+        let ranges: Vec<std::ops::Range<usize>> = offsets
+            .iter()
+            .zip(sequences)
+            .map(|(&start, &(_, len))| start..start + len)
+            .collect();
+        for crowding in &self.crowding {
+            let rules = SequenceRules {
+                model: self,
+                offsets,
+                starts,
+                moved: std::iter::once(crowding.column)
+                    .chain(crowding.tied.iter().copied())
+                    .collect(),
+            };
+            crowding.keep(columns, &ranges, &rules);
+        }
+    }
+
+    /// Whether the row `drawn`, some of its values `moved`, still obeys every rule it obeyed
+    /// as drawn: each derived column derives its moved value (or, left as drawn, the same as
+    /// before), and every column acceptable as drawn still is.
+    fn obeyed_after_move(&self, drawn: &[Value], moved: &[Value], context: &[Value]) -> bool {
+        use crate::rules::measure::same;
+        let rules = &self.enforcer;
+        (0..drawn.len()).all(|c| match rules.derives(c) {
+            true => match rules.derived(c, moved, context) {
+                None => true,
+                Some(after) => {
+                    same(&after, &moved[c])
+                        || (same(&moved[c], &drawn[c])
+                            && rules
+                                .derived(c, drawn, context)
+                                .is_some_and(|before| same(&after, &before)))
+                }
+            },
+            false => {
+                rules.acceptable(c, &moved[c], moved, context)
+                    || !rules.acceptable(c, &drawn[c], drawn, context)
+            }
+        })
+    }
 }
 
 impl LearnedModel {

@@ -9,6 +9,7 @@
 mod apart;
 pub mod check_digit;
 mod clock;
+mod crowding;
 mod drawable;
 pub(crate) mod encode;
 pub mod ipv4;
