@@ -145,6 +145,12 @@ impl KeyFits {
                 .collect();
             for (names, child_values) in &sides {
                 let pairs = paired(child_values, &values);
+                // Equal in every row, the child's column is a copy of the parent's (a line's
+                // unit price and its product's price): a rule of its own (`rules`' copy across
+                // the key, which the schema may switch off), not bounds to move parents for.
+                if pairs.iter().all(|(child, parent)| child == parent) {
+                    continue;
+                }
                 for (broken, kind) in bounds_of(&pairs, min_rows, privacy.min_count) {
                     let bound = Bound {
                         child: names.clone(),
@@ -797,6 +803,28 @@ mod tests {
             KeyFits::learn(&child[..], &parent, (&keys, None), Privacy::default()),
             None
         );
+    }
+
+    #[test]
+    fn a_column_equal_to_its_parents_in_every_row_is_no_bound() {
+        // A unit price equal to its product's price: a copy, left to the rules.
+        let prices: Vec<f64> = (0..37).map(|p| 5.0 + p as f64 * 2.5).collect();
+        let keys: Vec<Option<usize>> = (0..400).map(|row| Some((row * 7) % 37)).collect();
+        let copied = keys
+            .iter()
+            .map(|key| key.map_or(0.0, |p| prices[p]))
+            .collect();
+        let child = vec![numbers("unit_price", ValueFormat::Integer, copied)];
+        let parent = vec![numbers("price", ValueFormat::Integer, prices)];
+        let learned = KeyFits::learn(&child, &parent, (&keys, None), Privacy::default());
+        assert_eq!(learned, None);
+        // Up to a fifth above it, a band.
+        let raised: Vec<f64> = (child[0].values.iter().enumerate())
+            .map(|(row, v)| v.as_number().unwrap_or(0.0) * (1.0 + (row % 5) as f64 * 0.05))
+            .collect();
+        let child = vec![numbers("unit_price", ValueFormat::Integer, raised)];
+        let learned = KeyFits::learn(&child, &parent, (&keys, None), Privacy::default());
+        assert!(learned.is_some());
     }
 
     /// A planted table's child columns, parent columns, sequences and keys.
