@@ -119,20 +119,12 @@ fn distinct_codes_and_equal_keys_in_parts_match_tables_written_whole() {
             .collect();
         orders += &format!("{id},{billed},{shipped},N{number},{}.5\n", id % 70);
     }
-    std::fs::write(dir.path().join("customers.csv"), customers).expect("written");
-    std::fs::write(dir.path().join("orders.csv"), orders).expect("written");
-    let path = dir.path().join("schema.yaml");
+    let files = [("customers.csv", customers), ("orders.csv", orders)];
     let yaml = "tables:\n  customers:\n    path: customers.csv\n    primary_key: id\n  \
                 orders:\n    path: orders.csv\n    primary_key: id\n    \
                 foreign_keys:\n      billed_to: customers\n      shipped_to: customers\n    \
                 sequence_by: billed_to\n";
-    std::fs::write(&path, yaml).expect("written");
-    let example = Example {
-        schema: "",
-        scale: 50.0,
-        in_parts: "orders",
-    };
-    let models = csv_in_parts_matches_whole_at(&path, &example);
+    let models = planted_in_parts(dir.path(), &files, yaml, (50.0, "orders"));
     use dxsynth::model::TableModel;
     let orders = &models.tables["orders"];
     assert_eq!(
@@ -142,6 +134,28 @@ fn distinct_codes_and_equal_keys_in_parts_match_tables_written_whole() {
     );
     assert!(orders.assigned.iter().any(|key| key.equals.is_some()));
     assert_eq!(models.tables["customers"].model.distinct_ids().len(), 1);
+}
+
+/// Writes planted `files` and their schema (`yaml`) into `dir`, then the tables whole and in
+/// parts at a scale where the table `in_parts` comes in several, and compares the files;
+/// returns the models.
+fn planted_in_parts(
+    dir: &Path,
+    files: &[(&str, String)],
+    yaml: &str,
+    (scale, in_parts): (f64, &'static str),
+) -> Models {
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).expect("written");
+    }
+    let path = dir.join("schema.yaml");
+    std::fs::write(&path, yaml).expect("written");
+    let example = Example {
+        schema: "",
+        scale,
+        in_parts,
+    };
+    csv_in_parts_matches_whole_at(&path, &example)
 }
 
 /// Writes the example's tables whole and in parts and compares the files; returns its models.
@@ -378,22 +392,12 @@ fn rooms_assigned_in_parts_keep_their_rates_and_stays_apart() {
         ("rooms.csv", format!("id,base_rate\n{rooms}")),
         ("bookings.csv", bookings),
     ];
-    for (name, text) in files {
-        std::fs::write(dir.path().join(name), text).expect("written");
-    }
-    let path = dir.path().join("schema.yaml");
     let yaml = "tables:\n  guests:\n    path: guests.csv\n    primary_key: id\n  \
                 rooms:\n    path: rooms.csv\n    primary_key: id\n  \
                 bookings:\n    path: bookings.csv\n    primary_key: id\n    \
                 foreign_keys:\n      guest_id: guests\n      room_id: rooms\n    \
                 sequence_by: guest_id\n";
-    std::fs::write(&path, yaml).expect("written");
-    let example = Example {
-        schema: "",
-        scale: 70.0,
-        in_parts: "bookings",
-    };
-    let models = csv_in_parts_matches_whole_at(&path, &example);
+    let models = planted_in_parts(dir.path(), &files, yaml, (70.0, "bookings"));
     let room = &models.tables["bookings"].assigned[0];
     assert!(room.fits.is_some(), "rates learned: {:?}", room.fits);
     assert!(room.apart.is_some(), "stays apart learned");
