@@ -8,6 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
+mod common;
+
 use dxsynth::generate::{SyntheticTable, generate_all};
 #[cfg(any(feature = "parquet", feature = "sqlite"))]
 use dxsynth::pipeline::generate_to;
@@ -354,13 +356,8 @@ fn a_held_parent_keeps_the_columns_its_children_read_and_only_those() {
 #[test]
 fn rooms_assigned_in_parts_keep_their_rates_and_stays_apart() {
     let dir = tempfile::TempDir::new().expect("a temporary folder");
-    let mut state = 12_345u64;
-    let mut next = |below: u64| {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (state >> 33) % below
-    };
+    let mut uniform = common::uniform(12_345);
+    let mut next = |below: u64| (uniform() * below as f64) as u64;
     let guests: String = (1..=300).map(|id| format!("{id},G{id:04}\n")).collect();
     let base: Vec<u64> = (0..200).map(|_| 5_000 + next(25_000)).collect();
     let rooms: String = (base.iter().enumerate())
