@@ -387,6 +387,7 @@ fn table_inspection(plan: &TablePlan, trained: &TrainedTable) -> TableInspection
             .map(|semantic| {
                 let key_texts = semantic.key_texts();
                 let titled = semantic.titled_texts();
+                let phrases = semantic.phrases();
                 trained
                     .columns
                     .iter()
@@ -401,6 +402,10 @@ fn table_inspection(plan: &TablePlan, trained: &TrainedTable) -> TableInspection
                             )),
                             None if titled.contains(&index) => Some(format!(
                                 "{} {kind} of names (rare ones drawn as common towns and surnames)",
+                                column.name
+                            )),
+                            None if phrases.contains(&index) => Some(format!(
+                                "{} fresh labels as phrases of its words",
                                 column.name
                             )),
                             None => (*kind != dxsynth::schema::SemanticType::None)

@@ -302,7 +302,8 @@ impl Letters {
 /// and manufacturers (70%): from half the rows on, fresh labels cost the evaluation's scores
 /// of categories more than the repetition they end (TPC-DS -0.003 on six seeds, against
 /// -0.0003 at 90%); nor its classes (36%) and colours (31%), words real rows repeat too.
-const FRESH_SHARE: f64 = 0.9;
+/// `semantic::phrases` rewrites the fresh labels of a column of word phrases from its words.
+pub const FRESH_SHARE: f64 = 0.9;
 
 fn fit_shape(column: &Column, present: &[&Value], min_count: usize, fresh: bool) -> Shape {
     let labels = || present.iter().filter_map(|v| label(v));

@@ -27,6 +27,7 @@ use super::detect::{TableContext, detect, is_email};
 use super::follows;
 use super::fullname::{FullNames, PAIR_REDRAWS, Pairs, pair_hash};
 use super::locale::{Locale, country, mail_form};
+use super::phrases::Phrases;
 use super::places;
 use super::postcode::{self, PostcodeModel};
 use super::text::WordModel;
@@ -250,6 +251,10 @@ enum Generator {
     },
     /// Company names in the shapes of the real ones ([`CompanyModel`]). Since format 58.
     Company(CompanyModel),
+    /// The fresh labels the table model writes in a categorical column of word phrases,
+    /// written again as phrases of its words ([`Phrases`]); its frequent labels stay as
+    /// drawn. Since format 81.
+    Phrases(Phrases),
 }
 
 /// A column whose every real value spells its row's primary key between a fixed prefix and
@@ -1136,6 +1141,8 @@ fn generator(
         SemanticType::Text | SemanticType::Label if column.kind == ColumnKind::Text => {
             Generator::Text(Box::new(WordModel::train(column.labels(), min_count)?))
         }
+        // No meaning, but the categorical model's fresh labels of a column of phrases.
+        SemanticType::None => Generator::Phrases(Phrases::learn(column, min_count)?),
         _ => return None,
     })
 }
@@ -1761,7 +1768,7 @@ impl Seen {
         &mut self,
         values: &mut [Value],
         first_row: usize,
-        mut redraw: impl FnMut(usize, &mut SynthRng) -> String,
+        mut redraw: impl FnMut(usize, &mut SynthRng) -> Option<String>,
     ) {
         let hasher = foldhash::fast::FixedState::with_seed(0);
         for (row, value) in values.iter_mut().enumerate() {
@@ -1773,7 +1780,7 @@ impl Seen {
             let mut new =
                 |candidate: &String| self.hashes.insert(hasher.hash_one(candidate.as_str()));
             let fresh = (0..COMPANY_REDRAWS)
-                .map(|_| redraw(row, &mut rng))
+                .filter_map(|_| redraw(row, &mut rng))
                 .find(&mut new)
                 .or_else(|| (2u64..).map(|n| format!("{text} {n}")).find(&mut new));
             if let Some(fresh) = fresh {
@@ -1883,9 +1890,21 @@ pub type ParentColumns<'a> = crate::rules::keyed::KeyRows<'a>;
 
 impl SemanticTable {
     /// The columns [`SemanticTable::fill`] writes (some keep a drawn value, see
-    /// [`SemanticTable::regenerated`]).
+    /// [`SemanticTable::regenerated`]), whose rare labels the table model is not to write
+    /// afresh: not a column of phrases ([`Phrases`]), whose fresh labels it rewrites.
     pub fn filled(&self) -> Vec<usize> {
-        self.columns.iter().map(|column| column.index).collect()
+        (self.columns.iter())
+            .filter(|column| !matches!(column.generator, Generator::Phrases(_)))
+            .map(|column| column.index)
+            .collect()
+    }
+
+    /// The categorical columns whose fresh labels are written as phrases ([`Phrases`]).
+    pub fn phrases(&self) -> Vec<usize> {
+        (self.columns.iter())
+            .filter(|column| matches!(column.generator, Generator::Phrases(_)))
+            .map(|column| column.index)
+            .collect()
     }
 
     /// The columns whose every non-empty cell [`SemanticTable::fill`] writes afresh, whatever
@@ -1895,7 +1914,9 @@ impl SemanticTable {
         self.columns
             .iter()
             .filter(|column| match column.generator {
-                Generator::Names | Generator::Street(_) => column.frequent.is_none(),
+                Generator::Names | Generator::Street(_) | Generator::Phrases(_) => {
+                    column.frequent.is_none()
+                }
                 _ => true,
             })
             .map(|column| column.index)
@@ -1944,7 +1965,13 @@ impl SemanticTable {
                     let redraw = |row: usize, rng: &mut SynthRng| {
                         let country_name = countries.get(row).and_then(Option::as_deref);
                         let locale = semantic.written_locale(row_locale(country_name));
-                        model.draw(country_name, locale, semantic.ascii, rng)
+                        Some(model.draw(country_name, locale, semantic.ascii, rng))
+                    };
+                    seen.make_distinct(&mut column.values, first_row, redraw);
+                }
+                Some((_, Generator::Phrases(phrases))) => {
+                    let redraw = |_: usize, rng: &mut SynthRng| {
+                        phrases.sample(rng).map(|text| text.to_string())
                     };
                     seen.make_distinct(&mut column.values, first_row, redraw);
                 }
@@ -1962,6 +1989,7 @@ impl SemanticTable {
             .filter(|column| match &column.generator {
                 Generator::Email(model) => model.unique,
                 Generator::Company(model) => model.unique,
+                Generator::Phrases(phrases) => phrases.distinct(),
                 _ => false,
             })
             .map(|column| (column.index, Seen::default()))
@@ -2108,6 +2136,13 @@ impl SemanticTable {
                             None => model.sample(rng),
                             Some(words) => model.sample_words(words, rng),
                         })
+                    }
+                    // A frequent label stays as drawn, a fresh one is written as a phrase.
+                    (current, _) if let Generator::Phrases(phrases) = &column.generator => {
+                        match (current, column.frequent.as_ref()) {
+                            (Value::Label(label), Some(f)) if f.contains(label) => current.clone(),
+                            _ => phrases.sample(rng).map_or(current.clone(), Value::Label),
+                        }
                     }
                     (current, _)
                         if let Generator::Place {
@@ -2312,6 +2347,7 @@ impl SemanticColumn {
                 Generator::Text(model) => return model.check(),
                 Generator::KeyText(text) => text.check(),
                 Generator::Company(model) => model.check(),
+                Generator::Phrases(phrases) => return phrases.check(),
             };
         ok.then_some(())
             .ok_or_else(|| "a generator that cannot be drawn from".to_string())
@@ -2366,7 +2402,8 @@ impl SemanticColumn {
             Generator::KeyText(_)
             | Generator::Postcode(_)
             | Generator::Phone(_)
-            | Generator::Text(_) => {
+            | Generator::Text(_)
+            | Generator::Phrases(_) => {
                 return current.clone();
             }
         };

@@ -16,6 +16,7 @@ mod fullname;
 mod gendered;
 pub mod keep;
 pub mod locale;
+mod phrases;
 mod places;
 mod postcode;
 mod surnames;

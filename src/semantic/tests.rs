@@ -1729,3 +1729,126 @@ fn full_names_repeat_no_more_often_than_the_real_ones() {
         "{repeats} rows repeat a full name, none of 3,000 real ones do"
     );
 }
+
+/// 120 course titles, each once, every word in 12 or more (a form and a subject of two
+/// words, half of those there are), 10 rows of a frequent `Open Day`, and codes `AB-0007`
+/// (each once) beside them.
+fn courses() -> Table {
+    let forms = ["Principles of", "Topics in", "Advanced", "Introduction to"];
+    let first = [
+        "Computer", "Machine", "Organic", "Modern", "Applied", "Labor",
+    ];
+    let second = [
+        "Networks",
+        "Design",
+        "Chemistry",
+        "History",
+        "Physics",
+        "Economics",
+        "Art",
+        "Ethics",
+        "Music",
+        "Law",
+    ];
+    let mut titles = Vec::new();
+    for (i, form) in forms.iter().enumerate() {
+        for (j, a) in first.iter().enumerate() {
+            for (l, b) in second.iter().enumerate() {
+                if (i + j + l) % 2 == 0 {
+                    titles.push(format!("{form} {a} {b}"));
+                }
+            }
+        }
+    }
+    titles.extend((0..10).map(|_| "Open Day".to_string()));
+    let codes = (0..titles.len())
+        .map(|i| format!("AB-{:04}", i * 7))
+        .collect();
+    table(
+        "courses",
+        vec![
+            column("title", ColumnKind::Categorical, titles),
+            column("code", ColumnKind::Categorical, codes),
+        ],
+    )
+}
+
+#[test]
+fn fresh_labels_of_a_column_of_phrases_are_phrases_of_its_words() {
+    let schema = Schema::parse(
+        "tables:\n  courses:\n    path: c.csv\n    columns:\n      title: {type: categorical, semantic: none}\n      code: {type: categorical, semantic: none}\n",
+        Path::new("s.yaml"),
+        Path::new("."),
+    )
+    .expect("valid");
+    let real = courses();
+    let semantic = train(&schema.tables[0], &real, false, &[], 5, 5).expect("phrases");
+    assert_eq!(
+        semantic.phrases(),
+        vec![0],
+        "titles are phrases, codes are not"
+    );
+    assert!(semantic.filled().is_empty() && semantic.regenerated().is_empty());
+    // The table model's draws: fresh labels in the shape of ids, and the frequent label.
+    let mut columns = real.columns.clone();
+    for (row, value) in columns[0].values.iter_mut().enumerate() {
+        let drawn = if row % 10 == 0 {
+            "Open Day"
+        } else {
+            "Bipeaboric ic Eunatem"
+        };
+        *value = Value::Label(Arc::from(drawn));
+    }
+    let (rows, mut uniques) = ((0, rng_for(7, "courses").random()), semantic.uniques());
+    semantic.fill(&mut columns, &ParentColumns::new(), rows, &mut uniques);
+    let real_titles: HashSet<&str> = real.columns[0].labels().collect();
+    let words: HashSet<&str> = real_titles.iter().flat_map(|t| t.split(' ')).collect();
+    let titles: Vec<&str> = columns[0].labels().collect();
+    let fresh: Vec<&str> = (titles.iter().copied())
+        .filter(|title| *title != "Open Day")
+        .collect();
+    assert_eq!(titles.len() - fresh.len(), titles.len().div_ceil(10));
+    assert!(
+        fresh.iter().all(|t| !real_titles.contains(t)),
+        "no real title"
+    );
+    let numbered = |t: &&str| t.ends_with(|c: char| c.is_ascii_digit());
+    let worded = (fresh.iter())
+        .filter(|t| !numbered(t) && t.split(' ').count() >= 2)
+        .filter(|t| t.split(' ').all(|w| words.contains(w)));
+    assert!(worded.count() >= fresh.len() * 9 / 10, "{fresh:?}");
+    assert_eq!(columns[1].values, real.columns[1].values, "codes as drawn");
+}
+
+#[test]
+fn fresh_phrases_stay_distinct_where_the_real_labels_are() {
+    let mut real = courses();
+    for column in &mut real.columns {
+        column.values.truncate(120);
+    }
+    let schema = Schema::parse(
+        "tables:\n  courses:\n    path: c.csv\n    columns:\n      title: {type: categorical, semantic: none}\n",
+        Path::new("s.yaml"),
+        Path::new("."),
+    )
+    .expect("valid");
+    let semantic = train(&schema.tables[0], &real, false, &[], 5, 5).expect("phrases");
+    assert_eq!(
+        semantic.regenerated(),
+        vec![0],
+        "no frequent title: all fresh"
+    );
+    let mut columns = real.columns.clone();
+    for value in &mut columns[0].values {
+        *value = Value::Label(Arc::from("Bipeaboric ic Eunatem"));
+    }
+    let (rows, mut uniques) = ((0, rng_for(7, "courses").random()), semantic.uniques());
+    semantic.fill(&mut columns, &ParentColumns::new(), rows, &mut uniques);
+    let titles: HashSet<&str> = columns[0].labels().collect();
+    assert_eq!(titles.len(), 120, "every title once");
+    let real_titles: HashSet<&str> = real.columns[0].labels().collect();
+    assert!(
+        titles.iter().all(|t| !real_titles.contains(t)),
+        "no real title"
+    );
+}
