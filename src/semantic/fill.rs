@@ -7,6 +7,7 @@
 //! What is kept obeys the privacy threshold k: values shared by at least k rows (common first
 //! names, `gmail.com`), patterns and shapes; a rare real value is never stored or replayed.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasher;
 use std::ops::Range;
@@ -387,6 +388,12 @@ struct StreetShape {
     /// numbers, each seen in at least the privacy threshold of rows. Since format 53.
     #[serde(default)]
     units: Option<(Weighted<Arc<str>>, Weighted<u8>)>,
+    /// The share of the real name words that are ordinals (`5th`, `2nd`; none when fewer than
+    /// the privacy threshold): the public list's ordinals were drawn for an eighth of the
+    /// streets of a column that had none (`817 15th Curve`). `None` (an older model file): the
+    /// list's own share. Since format 81.
+    #[serde(default)]
+    ordinal_share: Option<f64>,
 }
 
 /// One shape of street value.
@@ -457,6 +464,36 @@ static SUFFIXES: LazyLock<HashSet<String>> = LazyLock::new(|| {
         .collect()
 });
 
+/// Every locale's street suffixes and their abbreviations, lower case, words street names are
+/// made of included (`Green`, `Lake`): a suffix where a column's names end in suffixes.
+static ANY_SUFFIXES: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    Locale::ALL
+        .iter()
+        .flat_map(|locale| locale.lists().street.iter().copied())
+        .chain(SUFFIX_ABBREVIATIONS.iter().copied())
+        .map(str::to_lowercase)
+        .collect()
+});
+
+/// A word's form as a suffix: lower case, without a final point or comma.
+fn suffix_key(word: &str) -> String {
+    word.trim_end_matches(['.', ',']).to_lowercase()
+}
+
+/// An ordinal street name (`5th`, `22nd`, `1ST`).
+fn is_ordinal(word: &str) -> bool {
+    let digits = word.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let ending = word[digits.len()..].to_lowercase();
+    !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && ["st", "nd", "rd", "th"].contains(&ending.as_str())
+}
+
+/// A list entry (`Cedar Creek`, `5th`) with an ordinal word.
+fn has_ordinal(name: &str) -> bool {
+    name.split_whitespace().any(is_ordinal)
+}
+
 impl StreetShape {
     /// The shapes of a column's street values (`None` when it has none); `min_count`: the
     /// privacy threshold the real suffix and unit words are kept at.
@@ -464,23 +501,38 @@ impl StreetShape {
         let parts: Vec<_> = column.labels().map(street_parts).collect();
         let real_suffixes = real_suffixes(&parts, min_count);
         let is_suffix = |word: &str| {
-            SUFFIXES.contains(&word.trim_end_matches(['.', ',']).to_lowercase())
+            SUFFIXES.contains(&suffix_key(word))
                 || real_suffixes
                     .as_ref()
                     .is_some_and(|real| real.items().iter().any(|kept| **kept == *word))
         };
-        let forms = parts.iter().filter_map(|(number, words, unit)| {
-            let suffixed = words.len() > 1 && words.last().is_some_and(|word| is_suffix(word));
-            let names = words.len() - usize::from(suffixed);
-            let names = u8::try_from(names.min(3)).ok().filter(|&n| n > 0)?;
-            Some(StreetForm {
-                numbered: number.is_some(),
-                names,
-                suffixed,
-                unit: unit.is_some(),
+        let broad = mostly_suffixed(&parts, is_suffix);
+        let ends_in_suffix = |words: &[&str]| {
+            words.len() > 1
+                && words.last().is_some_and(|word| {
+                    is_suffix(word) || (broad && ANY_SUFFIXES.contains(&suffix_key(word)))
+                })
+        };
+        let (mut name_words, mut ordinals) = (0usize, 0usize);
+        let forms: Vec<StreetForm> = parts
+            .iter()
+            .filter_map(|(number, words, unit)| {
+                let suffixed = ends_in_suffix(words);
+                let names = &words[..words.len() - usize::from(suffixed)];
+                name_words += names.len();
+                ordinals += names.iter().filter(|word| is_ordinal(word)).count();
+                Some(StreetForm {
+                    numbered: number.is_some(),
+                    names: u8::try_from(names.len().min(3)).ok().filter(|&n| n > 0)?,
+                    suffixed,
+                    unit: unit.is_some(),
+                })
             })
-        });
-        let shapes = Weighted::frequent(forms, 1)?;
+            .collect();
+        let shapes = Weighted::frequent(forms.into_iter(), 1)?;
+        // Ordinals in fewer rows than the privacy threshold count as none.
+        let ordinals = if ordinals < min_count { 0 } else { ordinals };
+        let ordinal_share = (name_words > 0).then(|| ordinals as f64 / name_words as f64);
         let numbers = parts
             .iter()
             .filter_map(|(number, ..)| digit_count((*number)?));
@@ -500,6 +552,7 @@ impl StreetShape {
             number_digits: Weighted::frequent(numbers, 1),
             suffixes,
             units,
+            ordinal_share,
         })
     }
 
@@ -516,6 +569,9 @@ impl StreetShape {
                 .all(|f| (1..=3).contains(&f.names))
             && self.number_digits.as_ref().is_none_or(digits)
             && self.suffixes.as_ref().is_none_or(Weighted::check)
+            && self
+                .ordinal_share
+                .is_none_or(|share| (0.0..=1.0).contains(&share))
             && self
                 .units
                 .as_ref()
@@ -536,12 +592,13 @@ impl StreetShape {
         // A list's names may have two words (`Cedar Creek`): drawn again while too long.
         let mut left = usize::from(form.names);
         while left > 0 {
-            let mut name = pick(names, rng);
+            let pool = self.name_pool(names, rng);
+            let mut name = pick(&pool, rng);
             for _ in 0..8 {
                 if name.split_whitespace().count() <= left {
                     break;
                 }
-                name = pick(names, rng);
+                name = pick(&pool, rng);
             }
             left = left.saturating_sub(name.split_whitespace().count().max(1));
             words.push(name);
@@ -557,6 +614,41 @@ impl StreetShape {
         }
         words.join(" ")
     }
+
+    /// The entries of `names` (not empty) a name word is drawn from: its ordinals at the real
+    /// share of ordinal words, its other names otherwise (the whole list when that part is
+    /// empty, or for a model file without the share).
+    fn name_pool<'a, 'b>(&self, names: &'b [&'a str], rng: &mut SynthRng) -> Cow<'b, [&'a str]> {
+        let ordinal = match self.ordinal_share {
+            None => return Cow::Borrowed(names),
+            Some(share) if share <= 0.0 => false,
+            Some(share) if share >= 1.0 => true,
+            Some(share) => rng.random::<f64>() < share,
+        };
+        let pool: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|name| has_ordinal(name) == ordinal)
+            .collect();
+        if pool.is_empty() {
+            Cow::Borrowed(names)
+        } else {
+            Cow::Owned(pool)
+        }
+    }
+}
+
+/// Whether at least half the real street names of two words or more end in a suffix
+/// (`is_suffix`): then a last word that is a suffix in some list but also a name word
+/// (`Darrell Green`) is the suffix too, where a column of bare names (`Cedar Lake`) keeps it
+/// a name.
+fn mostly_suffixed(parts: &[StreetParts<'_>], is_suffix: impl Fn(&str) -> bool) -> bool {
+    let named = parts.iter().filter(|(_, words, _)| words.len() > 1);
+    let ending = named
+        .clone()
+        .filter(|(_, words, _)| words.last().is_some_and(|word| is_suffix(word)))
+        .count();
+    2 * ending >= named.count().max(1)
 }
 
 /// The fewest distinct real suffixes drawn in place of the locale's list.
@@ -2808,6 +2900,54 @@ mod tests {
                 assert!(["Apt.", "Suite"].contains(&word), "{street}");
             }
         }
+    }
+
+    /// A column of streets.
+    fn street_column(values: Vec<String>) -> Column {
+        Column {
+            name: "address".into(),
+            kind: ColumnKind::Text,
+            format: crate::data::ValueFormat::Verbatim,
+            values: values
+                .into_iter()
+                .map(|street| Value::Label(Arc::from(street)))
+                .collect(),
+        }
+    }
+
+    /// Streets named after people, every one with a suffix (`Green`, `Hill` also names there,
+    /// as in `Hill Green`), none an ordinal: drawn from the public list (an eighth of it
+    /// ordinals), none is an ordinal and every one ends in a real suffix. Streets a third of whose
+    /// names are ordinals (`5th Avenue`) keep about that share.
+    #[test]
+    fn streets_keep_the_real_share_of_ordinals_and_their_suffixes() {
+        let people = [
+            "Jason", "Janet", "Nelson", "Green", "Hill", "Amanda", "Rice",
+        ];
+        let ends = [
+            "Track", "Cape", "Route", "Green", "Plains", "Hill", "Summit",
+        ];
+        let faker: Vec<String> = (0..700usize)
+            .map(|i| format!("{} {} {}", 100 + i, people[i % 7], ends[(i / 7) % 7]))
+            .collect();
+        let shape = StreetShape::learn(&street_column(faker), 5).expect("street shapes");
+        assert!(shape.check());
+        let mut rng = crate::sampling::rng_for(5, "streets");
+        for _ in 0..2000 {
+            let street = shape.draw(places::STREETS, &["Street", "Road"], &mut rng);
+            let (_, words, _) = street_parts(&street);
+            assert!(!words.iter().any(|word| is_ordinal(word)), "{street}");
+            assert!(words.len() == 2 && ends.contains(&words[1]), "{street}");
+        }
+        let named = ["5th", "Oak", "Main", "2nd", "Elm", "Pine"];
+        let avenues: Vec<String> = (0..600usize)
+            .map(|i| format!("{} {} Avenue", 10 + i, named[i % 6]))
+            .collect();
+        let shape = StreetShape::learn(&street_column(avenues), 5).expect("street shapes");
+        let drawn = (0..3000)
+            .filter(|_| has_ordinal(&shape.draw(places::STREETS, &["Avenue"], &mut rng)))
+            .count();
+        assert!((800..1200).contains(&drawn), "{drawn} of 3000 ordinal");
     }
 
     /// Without name columns, a username's pattern is its joint, case and digits.
