@@ -391,7 +391,7 @@ struct StreetShape {
     /// The share of the real name words that are ordinals (`5th`, `2nd`; none when fewer than
     /// the privacy threshold): the public list's ordinals were drawn for an eighth of the
     /// streets of a column that had none (`817 15th Curve`). `None` (an older model file): the
-    /// list's own share. Since format 81.
+    /// list's own share. Since format 82.
     #[serde(default)]
     ordinal_share: Option<f64>,
 }
