@@ -160,10 +160,11 @@ impl Recent {
         }
     }
 
-    /// Whether `row` (the column drawn) holds a recent value of a column drawn before its
-    /// source: a row the earlier columns already made a recent one.
+    /// Whether `row` (the column drawn) holds a recent value: a row the earlier columns already
+    /// made a recent one, drawn before its source or kept where every redraw insisted (a
+    /// parcel whose status stayed `In Transit` keeps its empty delivery time, the rules' pair).
     pub(super) fn marks(&self, row: &[Value]) -> bool {
-        !self.enforced && row.get(self.column).is_some_and(|value| self.holds(value))
+        row.get(self.column).is_some_and(|value| self.holds(value))
     }
 
     /// Whether `value` may not stand in `row` (its source drawn): a recent value of the column
