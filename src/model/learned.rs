@@ -23,6 +23,7 @@ use super::drawable::{DrawableLeaves, Pick};
 use super::encode::{COUNT_BINS, Encoder, MAX_BINS, count_code};
 use super::lengths::{self, LengthBound};
 use super::marginal::{IdShape, Marginal, smoothed_quantile};
+use super::recent::Recent;
 use super::runs::Runs;
 use super::tree::{Feature, FlatTree, Tree, TreeParams};
 use super::{Parent, Row, SequenceColumns, TableModel, TrainingData};
@@ -66,6 +67,10 @@ pub struct LearnedModel {
     /// ([`super::crowding`]); since format 80.
     #[serde(default)]
     crowding: Vec<Crowding>,
+    /// The columns empty only in the rows whose datetime lies in its last stretch
+    /// ([`super::recent`]); since format 83.
+    #[serde(default)]
+    recent: Vec<Recent>,
     /// Which columns' codes a tree reads (worked out on first use, see
     /// [`LearnedModel::codes_read`]).
     #[serde(skip)]
@@ -431,12 +436,20 @@ impl LearnedModel {
         let ordered = ordered_features(layout, &encoders, &context_encoders);
         let context_parents = parents_per_code(data, context, &context_encoders);
         let in_sequence = drawn_in_sequence(data, layout, &sequences);
-        let (enforcer, order) = Enforcer::compile(
+        let mut recent = super::recent::learn(columns, min_count, data.from_children);
+        let waiting: Vec<(usize, usize)> = recent.iter().map(|r| (r.column, r.source)).collect();
+        let (enforcer, order) = Enforcer::compile_waiting(
             data.rules,
             (columns, context),
             generation_order(columns, data.from_children),
             &in_sequence,
+            &waiting,
         );
+        // The rules may still draw a column before its source: then the row's time is unknown.
+        let rank = |column: usize| order.iter().position(|&c| c == column);
+        for recent in &mut recent {
+            recent.enforced = rank(recent.source) < rank(recent.column);
+        }
         let derived = derived_context(data.rules, context);
         let unread = unread_features(layout, &derived, data.from_children);
         // Long sequences see no previous row (see `Layout::previous`): a row's place in its
@@ -505,6 +518,7 @@ impl LearnedModel {
             persistence,
             apart: kept_apart(data, &sequences, &enforcer),
             crowding: crowdings(data, &sequences, min_count),
+            recent,
             enforcer: Box::new(enforcer),
             codes_read: OnceLock::new(),
             context_use: OnceLock::new(),
@@ -620,9 +634,17 @@ impl LearnedModel {
                 Ok(pick) => leaves.value(pick).unwrap_or(Value::Null),
                 Err(value) => value,
             };
+            let model = &self.columns[column];
             let value = match periods {
-                true => self.redrawn(&self.columns[column], column, draft, value, rng),
+                true => self.redrawn(model, column, draft, value, rng),
                 false => value,
+            };
+            let value = match self.refused(column, draft, &value) {
+                true => self.present(model, column, draft, value, rng),
+                false => match self.wants_recent(column, draft, &value) {
+                    Some(recent) => self.as_recent(recent, model, draft, value, rng),
+                    None => value,
+                },
             };
             self.keep_drawn(column, draft, value, None, rng);
         }
@@ -651,6 +673,118 @@ impl LearnedModel {
         value
     }
 
+    /// Whether `value` of `column` is seen only in recent rows ([`Recent`]) and `draft`'s row
+    /// lies before them.
+    fn refused(&self, column: usize, draft: &Draft<'_>, value: &Value) -> bool {
+        self.recent
+            .iter()
+            .any(|recent| recent.column == column && recent.refuses(value, draft.row))
+            && !self.marked(column, draft)
+    }
+
+    /// Whether a column drawn before `column` holds a recent value the rules drew before its
+    /// source ([`Recent::marks`]): `draft`'s row is a recent one, whatever its source says.
+    fn marked(&self, column: usize, draft: &Draft<'_>) -> bool {
+        let rank = |column: usize| self.order.iter().position(|&c| c == column);
+        self.recent
+            .iter()
+            .any(|recent| rank(recent.column) < rank(column) && recent.marks(draft.row))
+    }
+
+    /// The recent values of `column` that `draft`'s row, made recent by an earlier column
+    /// ([`LearnedModel::marked`]), wants where `value` is none of them.
+    fn wants_recent(&self, column: usize, draft: &Draft<'_>, value: &Value) -> Option<&Recent> {
+        let recent = self
+            .recent
+            .iter()
+            .find(|recent| recent.column == column && recent.enforced)?;
+        (!recent.holds(value) && self.marked(column, draft)).then_some(recent)
+    }
+
+    /// `value` of a column drawn from a tree, in a row an earlier column made recent
+    /// (`recent`): drawn again at most [`REDRAWS`] times as in a row of the stretch (the
+    /// source coded as its first day), the first recent value kept. A parcel drawn without a
+    /// pick-up months before the snapshot is `Label Created` as the recent ones are, not
+    /// `Delivered` as the rows of its month.
+    fn as_recent(
+        &self,
+        recent: &Recent,
+        model: &ColumnModel,
+        draft: &Draft<'_>,
+        value: Value,
+        rng: &mut SynthRng,
+    ) -> Value {
+        let ColumnModel::Tree(conditional) = model else {
+            return value;
+        };
+        let (source, after) = recent.stretch_start();
+        let mut codes = draft.codes.to_vec();
+        if let Some(code) = codes.get_mut(self.layout.current(source)) {
+            *code = self.encoders[source].encode(&Value::Number(after));
+        }
+        for _ in 0..REDRAWS {
+            let again = conditional.sample(&codes, rng);
+            if recent.holds(&again) {
+                return again;
+            }
+        }
+        value
+    }
+
+    /// Whether a cell of `column` is empty, by its `presence` tree: drawn again at most
+    /// [`REDRAWS`] times while empty where the column is empty only in recent rows and the row
+    /// is not one ([`Recent`]); a leaf of empty rows only (a parcel whose status says it is on
+    /// its way) stays empty.
+    fn drawn_empty(
+        &self,
+        presence: &Conditional,
+        column: usize,
+        draft: &Draft<'_>,
+        rng: &mut SynthRng,
+    ) -> bool {
+        let empty = presence.sample_at(draft.codes, None, rng).is_null();
+        if !empty || !self.refused(column, draft, &Value::Null) {
+            return empty;
+        }
+        (0..REDRAWS).all(|_| presence.sample_at(draft.codes, None, rng).is_null())
+    }
+
+    /// `value` (drawn), or, where it is seen only in recent rows and the row is not one
+    /// ([`Recent`]), drawn again at most [`REDRAWS`] times (kept where every draw is such a
+    /// value: the earlier columns allow no other); or, where it is empty in a row an empty
+    /// rule wants a value in (read the other way), a value of the column on its own (a leaf of
+    /// empty rows).
+    fn present(
+        &self,
+        model: &ColumnModel,
+        column: usize,
+        draft: &Draft<'_>,
+        value: Value,
+        rng: &mut SynthRng,
+    ) -> Value {
+        let value = match self.wants_recent(column, draft, &value) {
+            Some(recent) => self.as_recent(recent, model, draft, value, rng),
+            None => value,
+        };
+        if self.refused(column, draft, &value) {
+            for _ in 0..REDRAWS {
+                let again = self.draw(model, column, draft, None, rng);
+                if !self.refused(column, draft, &again) {
+                    return again;
+                }
+            }
+            return value;
+        }
+        let wanted = value.is_null()
+            && !self
+                .enforcer
+                .acceptable(column, &value, draft.row, draft.context);
+        match wanted {
+            true => model.frequent_value(rng),
+            false => value,
+        }
+    }
+
     /// Draws one column of a draft row (its earlier columns already drawn): the model's value,
     /// drawn again while the rules do not accept it, then kept ([`LearnedModel::keep_drawn`]).
     /// A column the rules bound is drawn first inside its bounds (`bounded`).
@@ -669,24 +803,15 @@ impl LearnedModel {
                 let rank = draft.rank.take();
                 let empty = model
                     .presence()
-                    .is_some_and(|presence| presence.sample_at(draft.codes, None, rng).is_null());
+                    .is_some_and(|presence| self.drawn_empty(presence, column, draft, rng));
                 let value = match empty {
                     true => Value::Null,
                     false => bounded
                         .and_then(|bounded| bounded.draw(rank, rng))
                         .unwrap_or_else(|| self.draw(model, column, draft, rank, rng)),
                 };
-                let mut value = self.redrawn(model, column, draft, value, rng);
-                // A column an empty rule wants a value in, drawn empty every time (a leaf of
-                // empty rows): a value of the column on its own.
-                if value.is_null()
-                    && !self
-                        .enforcer
-                        .acceptable(column, &value, draft.row, draft.context)
-                {
-                    value = model.frequent_value(rng);
-                }
-                value
+                let value = self.redrawn(model, column, draft, value, rng);
+                self.present(model, column, draft, value, rng)
             }
         };
         self.keep_drawn(column, draft, value, interval, rng);
@@ -1169,6 +1294,7 @@ impl LearnedModel {
             || (!self.apart.is_empty() && !layout.sequential)
             || !self.crowding.iter().all(|c| c.fits(layout.columns))
             || (!self.crowding.is_empty() && !layout.sequential)
+            || !self.recent.iter().all(|r| r.fits(layout.columns))
         {
             return Err("a learned model whose layout does not fit its table".into());
         }

@@ -18,6 +18,7 @@ pub mod learned;
 mod lengths;
 pub mod marginal;
 pub mod parent_preference;
+mod recent;
 pub mod reference;
 pub(crate) mod runs;
 pub(crate) mod stored;

@@ -311,6 +311,20 @@ impl Enforcer {
         order: Vec<usize>,
         in_sequence: &[bool],
     ) -> (Enforcer, Vec<usize>) {
+        Enforcer::compile_waiting(rules, (columns, context), order, in_sequence, &[])
+    }
+
+    /// [`Enforcer::compile`], with each `(column, source)` of `waiting` drawing `column` after
+    /// `source` where the rules leave `source` free of `column` (a model's own reason to see
+    /// one column before another: a status seen only in recent rows after the datetime that
+    /// says when its row is).
+    pub fn compile_waiting(
+        rules: &[Rule],
+        (columns, context): (&[Column], &[Column]),
+        order: Vec<usize>,
+        in_sequence: &[bool],
+        waiting: &[(usize, usize)],
+    ) -> (Enforcer, Vec<usize>) {
         let rules: Vec<Rule> = rules
             .iter()
             .filter(|r| r.kind.of_a_row())
@@ -357,7 +371,8 @@ impl Enforcer {
             .chain(span_sources)
             .chain(belonging.iter().map(|b| (b.0, b.1)))
             .chain(shift_sources)
-            .chain(anchors.iter().map(|a| (a.0, a.1)));
+            .chain(anchors.iter().map(|a| (a.0, a.1)))
+            .chain(waiting.iter().copied());
         for (target, source) in sources {
             if !depends_on(&derived, &waits, &[source], target) {
                 waits[target].push(source);
