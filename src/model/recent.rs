@@ -53,15 +53,29 @@ pub(super) struct Recent {
 /// `min_count` is the privacy threshold (a value
 /// needs that many rows), `unread` the columns no tree reads (never a source).
 pub(super) fn learn(columns: &[Column], min_count: usize, unread: &[usize]) -> Vec<Recent> {
+    // Each datetime is sorted once, not once per column it may explain.
+    let spans: Vec<Option<Span>> = (columns.iter().enumerate())
+        .map(|(source, times)| {
+            let datetime = times.kind == ColumnKind::Datetime && !unread.contains(&source);
+            datetime.then(|| Span::of(times)).flatten()
+        })
+        .collect();
     (0..columns.len())
+        .filter(|&column| may_be_recent(&columns[column]))
         .filter_map(|column| {
-            (0..columns.len())
-                .filter(|&source| source != column && !unread.contains(&source))
-                .filter_map(|source| recent_by(columns, (column, source), min_count))
+            (spans.iter().enumerate())
+                .filter(|&(source, _)| source != column)
+                .filter_map(|(source, span)| Some((source, span.as_ref()?)))
+                .filter_map(|(source, span)| recent_by(columns, (column, source), span, min_count))
                 .min_by(|a, b| b.2.cmp(&a.2).then(a.1.total_cmp(&b.1)))
                 .map(|(recent, ..)| recent)
         })
         .collect()
+}
+
+/// Whether `column` has values that may be recent: labels, or empty cells.
+fn may_be_recent(column: &Column) -> bool {
+    column.kind == ColumnKind::Categorical || column.values.iter().any(Value::is_null)
 }
 
 /// The recent values of `column` on the datetime `source`, the share of all rows in their
@@ -69,14 +83,11 @@ pub(super) fn learn(columns: &[Column], min_count: usize, unread: &[usize]) -> V
 fn recent_by(
     columns: &[Column],
     (column, source): (usize, usize),
+    span: &Span,
     min_count: usize,
 ) -> Option<(Recent, f64, usize)> {
     let times = &columns[source];
-    if times.kind != ColumnKind::Datetime {
-        return None;
-    }
     let values = &columns[column];
-    let span = Span::of(times)?;
     let mut groups: HashMap<Option<&str>, Vec<Option<f64>>> = HashMap::new();
     for (value, at) in values.values.iter().zip(&times.values) {
         let key = match value {
