@@ -109,7 +109,7 @@ fn is_phrases(labels: &[&str], rare: &[&str], min_count: usize) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::data::{Value, ValueFormat};
     use crate::sampling::rng_for;
@@ -128,7 +128,7 @@ mod tests {
 
     /// 120 distinct titles, each a form and a subject of two words (half of those there are),
     /// every word in 12 or more.
-    fn titles() -> Vec<String> {
+    pub(in crate::semantic) fn titles() -> Vec<String> {
         let forms = ["Principles of", "Topics in", "Advanced", "Introduction to"];
         let first = [
             "Computer", "Machine", "Organic", "Modern", "Applied", "Labor",

@@ -1734,32 +1734,7 @@ fn full_names_repeat_no_more_often_than_the_real_ones() {
 /// words, half of those there are), 10 rows of a frequent `Open Day`, and codes `AB-0007`
 /// (each once) beside them.
 fn courses() -> Table {
-    let forms = ["Principles of", "Topics in", "Advanced", "Introduction to"];
-    let first = [
-        "Computer", "Machine", "Organic", "Modern", "Applied", "Labor",
-    ];
-    let second = [
-        "Networks",
-        "Design",
-        "Chemistry",
-        "History",
-        "Physics",
-        "Economics",
-        "Art",
-        "Ethics",
-        "Music",
-        "Law",
-    ];
-    let mut titles = Vec::new();
-    for (i, form) in forms.iter().enumerate() {
-        for (j, a) in first.iter().enumerate() {
-            for (l, b) in second.iter().enumerate() {
-                if (i + j + l) % 2 == 0 {
-                    titles.push(format!("{form} {a} {b}"));
-                }
-            }
-        }
-    }
+    let mut titles = super::phrases::tests::titles();
     titles.extend((0..10).map(|_| "Open Day".to_string()));
     let codes = (0..titles.len())
         .map(|i| format!("AB-{:04}", i * 7))
