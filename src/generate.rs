@@ -865,7 +865,7 @@ fn assign_keys(
     trained: &TrainedTable,
     done: &Done,
     (child_rows, columns, sequence): (usize, &[Column], Option<&[Option<usize>]>),
-    codes: Vec<Option<Vec<Vec<u8>>>>,
+    codes: Vec<crate::keys::ChildCodes>,
     rng: &mut SynthRng,
 ) -> Vec<(String, Vec<Option<usize>>)> {
     use rayon::prelude::*;

@@ -24,6 +24,7 @@ use crate::stats::{FastMap, children_per_parent};
 pub mod apart;
 pub mod dependence;
 pub mod distances;
+pub mod empties;
 pub mod equal;
 pub mod fits;
 pub mod groups;
@@ -103,6 +104,48 @@ pub struct KeyDistribution {
     /// parents once the key is assigned. Since format 76.
     #[serde(default)]
     pub label_match: Option<labels::LabelMatch>,
+    /// The real share of rows with the key empty per number of empty cells of the row's
+    /// modelled columns, where the key is empty with the row far more often than chance (a
+    /// nearly blank TPC-DS sale): the key's empty cells go to such rows. Since format 84.
+    #[serde(default)]
+    pub empty_beside: Option<empties::EmptyBeside>,
+}
+
+/// What assigning a key reads of the child rows, per row: the codes of the columns its parent
+/// preference reads and the bucket of the row's empty cells ([`empties::bucket`]), each only
+/// where the key has one. The codes of consecutive parts of the rows, joined, are the codes of
+/// all of them.
+#[derive(Debug, Clone, Default)]
+pub struct ChildCodes {
+    /// Per column the preference reads, each row's code.
+    pub preference: Option<Vec<Vec<u8>>>,
+    /// Each row's bucket of empty modelled cells.
+    pub empties: Option<Vec<u8>>,
+}
+
+impl ChildCodes {
+    /// Makes room for `rows` more rows.
+    pub fn reserve(&mut self, rows: usize) {
+        self.preference
+            .iter_mut()
+            .flatten()
+            .for_each(|codes| codes.reserve(rows));
+        if let Some(empties) = &mut self.empties {
+            empties.reserve(rows);
+        }
+    }
+
+    /// Adds the codes of the next rows (`part`, read as these were).
+    pub fn extend(&mut self, part: ChildCodes) {
+        if let (Some(all), Some(part)) = (&mut self.preference, part.preference) {
+            for (all, part) in all.iter_mut().zip(part) {
+                all.extend(part);
+            }
+        }
+        if let (Some(all), Some(part)) = (&mut self.empties, part.empties) {
+            all.extend(part);
+        }
+    }
 }
 
 /// How a key follows an earlier key of its row (the sequence key or an assigned one) to the
@@ -490,6 +533,11 @@ impl KeyDistribution {
             fits,
             apart,
             label_match: None,
+            empty_beside: empties::EmptyBeside::learn(
+                real.child,
+                sample_parent_of_row,
+                privacy.min_count,
+            ),
         }
     }
 
@@ -569,6 +617,9 @@ impl KeyDistribution {
         if let Some(label_match) = &self.label_match {
             label_match.check(None, parent_columns)?;
         }
+        if let Some(empty_beside) = &self.empty_beside {
+            empty_beside.check()?;
+        }
         if let Some(by_row) = &self.by_row {
             crate::model::check_counts(by_row, child_rows, Some(parent_rows))
                 .map_err(|err| format!("a kept parent's {err}"))?;
@@ -586,12 +637,15 @@ impl KeyDistribution {
     }
 
     /// What [`KeyDistribution::assign`] reads of the child rows' values: the codes of the
-    /// columns the parent preference reads (none without a preference). Codes of consecutive
-    /// parts of the rows, joined column by column, are the codes of all of them.
-    pub fn child_codes(&self, child: &[Column]) -> Option<Vec<Vec<u8>>> {
-        self.preference
-            .as_ref()
-            .map(|preference| preference.child_codes(child))
+    /// columns the parent preference reads (none without a preference) and each row's bucket
+    /// of empty cells (none without [`KeyDistribution::empty_beside`]). Codes of consecutive
+    /// parts of the rows, joined ([`ChildCodes::extend`]), are the codes of all of them.
+    pub fn child_codes(&self, child: &[Column]) -> ChildCodes {
+        let rows = child.first().map_or(0, |column| column.values.len());
+        ChildCodes {
+            preference: (self.preference.as_ref()).map(|preference| preference.child_codes(child)),
+            empties: (self.empty_beside.as_ref()).map(|_| empties::row_buckets(child, rows)),
+        }
     }
 
     /// The class of each synthetic parent row: its parent preference's signature (none
@@ -623,7 +677,7 @@ impl KeyDistribution {
     /// of all of them) instead of their values: `synthetic.child` is not read.
     pub fn assign_coded(
         &self,
-        child_codes: Option<Vec<Vec<u8>>>,
+        child_codes: ChildCodes,
         synthetic: LinkedColumns<'_>,
         rng: &mut SynthRng,
     ) -> Vec<Option<usize>> {
@@ -655,15 +709,25 @@ impl KeyDistribution {
             &self.children_per_parent,
             rng,
         );
-        let preferred = self.preference.as_ref().zip(child_codes.as_deref());
+        let preferred = (self.preference.as_ref()).zip(child_codes.preference.as_deref());
         let wanted: Option<Vec<u16>> = preferred
             .map(|(preference, codes)| preference.draw_signatures(codes, child_rows, rng.random()));
         let bands = preferred
             .and_then(|(preference, codes)| preference.bands(codes))
             .filter(|bands| bands.len() == child_rows);
         let mut assigned: Vec<Option<usize>> = vec![Some(0); child_rows];
-        for row in rand::seq::index::sample(rng, child_rows, empty) {
-            assigned[row] = None;
+        let beside = (self.empty_beside.as_ref()).zip(child_codes.empties.as_deref());
+        match beside.filter(|(_, buckets)| buckets.len() == child_rows) {
+            Some((beside, buckets)) => {
+                for row in beside.choose(buckets, empty, rng) {
+                    assigned[row] = None;
+                }
+            }
+            None => {
+                for row in rand::seq::index::sample(rng, child_rows, empty) {
+                    assigned[row] = None;
+                }
+            }
         }
         let served = (0..child_rows).filter(|&row| assigned[row].is_some());
         let groups = Groups::of(

@@ -23,8 +23,8 @@ use super::{
 use crate::data::{Column, Value};
 use crate::direct::{DirectReader, DirectWriter};
 use crate::error::{Error, Result};
-use crate::keys::KeyDistribution;
 use crate::keys::groups::Numbering;
+use crate::keys::{ChildCodes, KeyDistribution};
 use crate::model::TableModel;
 use crate::plan::TablePlan;
 use crate::rules::totals::Totals;
@@ -595,7 +595,7 @@ pub(super) struct Drawn<'a> {
     stored: usize,
     /// Each row's parent, in four bytes (TPC-H sf1: 24 instead of 96 MB for `lineitem`).
     parents: HeldKeys,
-    codes: Vec<Option<Vec<Vec<u8>>>>,
+    codes: Vec<ChildCodes>,
     part_rows: usize,
     store: Store,
     /// The columns of the part last written to the file, emptied: the next part's room.
@@ -641,11 +641,9 @@ impl<'a> Drawn<'a> {
                 .assigned
                 .iter()
                 .map(|distribution| {
-                    let mut codes = distribution.child_codes(&none)?;
+                    let mut codes = distribution.child_codes(&none);
+                    codes.reserve(expected_rows);
                     codes
-                        .iter_mut()
-                        .for_each(|codes| codes.reserve(expected_rows));
-                    Some(codes)
                 })
                 .collect(),
             part_rows,
@@ -709,13 +707,7 @@ impl<'a> Drawn<'a> {
             column.values = std::mem::replace(values, next);
         }
         for (distribution, codes) in self.trained.assigned.iter().zip(&mut self.codes) {
-            let (Some(codes), Some(part)) = (codes.as_mut(), distribution.child_codes(&columns))
-            else {
-                continue;
-            };
-            for (all, part) in codes.iter_mut().zip(part) {
-                all.extend(part);
-            }
+            codes.extend(distribution.child_codes(&columns));
         }
         match &mut self.store {
             Store::File(spill) => {
