@@ -39,7 +39,7 @@ use crate::train::Models;
 pub const MAGIC: &[u8; 8] = b"DXSYNTH\0";
 
 /// The format this dxsynth writes and reads.
-pub const FORMAT_VERSION: u32 = 84;
+pub const FORMAT_VERSION: u32 = 85;
 
 /// The largest model file read (a model of tens of millions of rows is far smaller).
 const MAX_FILE_BYTES: u64 = 1 << 31;

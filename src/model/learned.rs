@@ -288,7 +288,16 @@ impl ColumnModel {
 struct Walk {
     mean: f64,
     step: f64,
+    /// Whether the column's real values are mostly distinct ([`SPREAD_DISTINCT`]): a gap that
+    /// would run past the room left is then drawn afresh inside it, where a few repeated
+    /// values (a school's terms) keep the cut at the bound. Since format 85.
+    #[serde(default)]
+    spread: bool,
 }
+
+/// The share of a column's real values that must be distinct for its walk to spread a gap
+/// cut at the bound ([`Walk::fit`]): a shipment's creation time, not a term's start.
+const SPREAD_DISTINCT: f64 = 0.9;
 
 impl Walk {
     /// The walk of `gaps` (each row's gap from the row before), when at least 99% go forward
@@ -305,7 +314,20 @@ impl Walk {
             .min_by(f64::total_cmp)?;
         // The pace of the rows that go forward (a step back is not a pace to keep).
         let mean = gaps.iter().filter(|&&gap| gap >= 0.0).sum::<f64>() / forward as f64;
-        Some(Walk { mean, step })
+        Some(Walk {
+            mean,
+            step,
+            spread: false,
+        })
+    }
+
+    /// The walk spreading gaps cut at the bound when most of the column's real `values`
+    /// (the empty ones left out) are distinct.
+    fn spreading(self, values: &[Value]) -> Walk {
+        let filled: Vec<Value> = values.iter().filter(|v| !v.is_null()).cloned().collect();
+        let distinct = distinct_values(&filled) as f64;
+        let spread = !filled.is_empty() && distinct >= SPREAD_DISTINCT * filled.len() as f64;
+        Walk { spread, ..self }
     }
 
     /// A forward `gap` drawn for a row, fitted into the `room` left before the upper bound for
@@ -314,7 +336,14 @@ impl Walk {
     /// it is left alone), and no gap takes the step each later row needs. A gap stays at least
     /// a step (rows on one instant where no real rows are): past the bound only when the room
     /// holds fewer steps than rows.
-    fn fit(&self, gap: f64, room: f64, remaining: usize) -> f64 {
+    ///
+    /// A gap past `most` (the room less the later rows' steps) is cut there, unless the walk
+    /// spreads ([`Walk::spread`]): then it is drawn uniformly between a step and `most` (`draw`
+    /// gives a uniform number in [0, 1), asked only then). Rows that happen at random times
+    /// and no more before the bound fall uniformly in the room left; cut, the last shipment
+    /// of eight customers in 1,500 came out on the column's last second, and their deliveries
+    /// days past the real data's end.
+    fn fit(&self, gap: f64, room: f64, remaining: usize, draw: impl FnOnce() -> f64) -> f64 {
         if gap <= 0.0 || remaining == 0 {
             return gap;
         }
@@ -324,6 +353,9 @@ impl Walk {
             false => gap,
         };
         let most = room - (remaining - 1) as f64 * self.step;
+        if self.spread && slowed > most && most > self.step {
+            return self.step + draw() * (most - self.step);
+        }
         slowed.min(most).max(self.step)
     }
 
@@ -834,7 +866,7 @@ impl LearnedModel {
             Some(_) => self.frequent_like(column, draft, rng),
             None => value,
         };
-        let value = match self.walked(column, draft, &value, interval) {
+        let value = match self.walked(column, draft, &value, interval, rng) {
             Some(walked) => walked,
             None => clip(value, self.bounds[column]),
         };
@@ -964,6 +996,7 @@ impl LearnedModel {
         draft: &Draft<'_>,
         value: &Value,
         interval: Option<(f64, f64)>,
+        rng: &mut SynthRng,
     ) -> Option<Value> {
         let ColumnModel::Gap {
             walk: Some(walk),
@@ -984,15 +1017,71 @@ impl LearnedModel {
             Some((floor, ceiling)) if floor <= ceiling => high.min(ceiling),
             _ => high,
         };
+        if let Some(x) = self.in_stretch(column, draft, value, (walk, high), rng) {
+            return Some(Value::Number(x));
+        }
         let Some(previous) = draft.previous else {
             let latest = walk.latest_start(high, draft.remaining).max(low);
             let x = value.as_number().filter(|&x| x > latest)?;
-            return Some(Value::Number(latest.min(x)));
+            let again = walk
+                .spread
+                .then(|| self.start_within(column, draft, (low, latest), rng));
+            return Some(Value::Number(again.flatten().unwrap_or(latest.min(x))));
         };
         let before = previous[column].as_number()?;
         let x = value.as_number().filter(|&x| x > before)?;
-        let gap = walk.fit(x - before, high - before, draft.remaining);
+        let gap = walk.fit(x - before, high - before, draft.remaining, || rng.random());
         Some(Value::Number(before + gap))
+    }
+
+    /// For the datetime `column` whose last stretch an earlier column's recent value (drawn
+    /// before it) puts `draft`'s row in ([`Recent::marks`]), where the drawn `value` lies
+    /// before the stretch: a value drawn uniformly from the stretch's start (or the row
+    /// before, when later) to `high` (or the latest start a sequence's first row leaves its
+    /// others, [`Walk::latest_start`]). `None` where no such value is wanted. A parcel drawn
+    /// `Label Created` before its creation time came out months before the snapshot, as the
+    /// walk of its customer's shipments put it, where every real one lies in its last week.
+    fn in_stretch(
+        &self,
+        column: usize,
+        draft: &Draft<'_>,
+        value: &Value,
+        (walk, high): (&Walk, f64),
+        rng: &mut SynthRng,
+    ) -> Option<f64> {
+        let rank = |column: usize| self.order.iter().position(|&c| c == column);
+        let after = (self.recent.iter())
+            .filter(|recent| recent.stretch_start().0 == column)
+            .filter(|recent| rank(recent.column) < rank(column) && recent.marks(draft.row))
+            .map(|recent| recent.stretch_start().1)
+            .max_by(f64::total_cmp)?;
+        let before = draft
+            .previous
+            .and_then(|previous| previous[column].as_number());
+        let (low, high) = match before {
+            Some(before) => (after.max(before), high),
+            None => (after, walk.latest_start(high, draft.remaining)),
+        };
+        let x = value.as_number().filter(|&x| x < low && low < high)?;
+        Some(x.max(low + rng.random::<f64>() * (high - low)))
+    }
+
+    /// A sequence's first value of `column` drawn again from its model at most [`REDRAWS`]
+    /// times until it lies inside `(low, latest)` (for a walk that spreads, where the first
+    /// draw lay past the latest start); `None` when none does. Put at the latest start, 46 of
+    /// 2,000 hotel guests' first (often only) bookings came out on the column's last second;
+    /// reflected back inside, the draws far past it piled on the first.
+    fn start_within(
+        &self,
+        column: usize,
+        draft: &Draft<'_>,
+        (low, latest): (f64, f64),
+        rng: &mut SynthRng,
+    ) -> Option<f64> {
+        let model = &self.columns[column];
+        (0..REDRAWS)
+            .filter_map(|_| self.draw(model, column, draft, None, rng).as_number())
+            .find(|&x| (low..=latest).contains(&x))
     }
 
     /// The bounds the rules set on `column` in `draft` ([`Enforcer::interval`]), for a column
@@ -3298,7 +3387,10 @@ fn train_gaps(setup: &ColumnSetup<'_>, anchor: Option<&Column>, fallback: Margin
         .iter()
         .filter_map(|&row| targets[row].as_number())
         .collect();
-    let walk = (!from_anchor).then(|| Walk::of(&gaps)).flatten();
+    let walk = (!from_anchor)
+        .then(|| Walk::of(&gaps))
+        .flatten()
+        .map(|walk| walk.spreading(values));
     // With a tree for the empty cells, the gaps are learned from the cells with a value.
     let presence = presence_tree(setup);
     let fallback = match presence {
@@ -3802,15 +3894,16 @@ mod tests {
     fn a_walk_slows_to_end_inside_its_bound() {
         let walk = Walk::of(&[1.0, 2.0, 3.0, 6.0, 0.0]).expect("forward gaps");
         assert_eq!((walk.mean, walk.step), (2.4, 1.0));
+        let half = || 0.5;
         assert_eq!(Walk::of(&[1.0, -2.0, 3.0]), None);
-        assert_eq!(walk.fit(6.0, 100.0, 10), 6.0);
+        assert_eq!(walk.fit(6.0, 100.0, 10, half), 6.0);
         // 12 of room for 10 rows: 1.2 a row, half the mean pace.
-        assert!((walk.fit(6.0, 12.0, 10) - 3.0).abs() < 1e-9);
+        assert!((walk.fit(6.0, 12.0, 10, half) - 3.0).abs() < 1e-9);
         // Room for the later rows' steps first.
-        assert_eq!(walk.fit(6.0, 12.0, 2), 6.0);
-        assert_eq!(walk.fit(20.0, 12.0, 2), 11.0);
-        assert_eq!(walk.fit(6.0, 5.0, 10), 1.0);
-        assert_eq!(walk.fit(0.0, 5.0, 10), 0.0);
+        assert_eq!(walk.fit(6.0, 12.0, 2, half), 6.0);
+        assert_eq!(walk.fit(20.0, 12.0, 2, half), 11.0);
+        assert_eq!(walk.fit(6.0, 5.0, 10, half), 1.0);
+        assert_eq!(walk.fit(0.0, 5.0, 10, half), 0.0);
     }
 
     /// A draw past a bound is reflected inside it (by as much, never past the other bound);
@@ -3974,12 +4067,34 @@ mod tests {
         assert!(Grid::Endings(vec![99, 49]).check().is_err());
     }
 
+    /// A walk over mostly distinct values draws a gap past the room left afresh inside it (the
+    /// last rows of many sequences no longer share the bound); one over a few repeated values
+    /// (terms) keeps the cut, and a gap that fits is kept either way.
+    #[test]
+    fn a_walk_of_distinct_values_spreads_a_gap_cut_at_the_bound() {
+        let gaps = [1.0, 2.0, 3.0, 6.0, 0.0];
+        let times: Vec<Value> = (0..100).map(|i| Value::Number(f64::from(i))).collect();
+        let terms: Vec<Value> = (0..100).map(|i| Value::Number(f64::from(i % 5))).collect();
+        let spread = Walk::of(&gaps).expect("forward gaps").spreading(&times);
+        let cut = Walk::of(&gaps).expect("forward gaps").spreading(&terms);
+        assert!(spread.spread && !cut.spread);
+        let never = || -> f64 { panic!("no draw for a gap that fits") };
+        assert_eq!(spread.fit(6.0, 100.0, 1, never), 6.0);
+        // Room 12, one later row: at most 11; past it, 1 + u * 10.
+        assert_eq!(cut.fit(20.0, 12.0, 2, || 0.25), 11.0);
+        assert_eq!(spread.fit(20.0, 12.0, 2, || 0.25), 3.5);
+        assert_eq!(spread.fit(20.0, 12.0, 1, || 0.0), 1.0);
+        // No room for a step: past the bound, as before.
+        assert_eq!(spread.fit(20.0, 5.0, 10, || 0.5), 1.0);
+    }
+
     /// A sequence's first row starts no later than leaves a step a row before the bound.
     #[test]
     fn a_walk_starts_early_enough_for_its_rows() {
         let walk = Walk {
             mean: 30.0,
             step: 28.0,
+            spread: false,
         };
         assert_eq!(walk.latest_start(1_000.0, 12), 1_000.0 - 11.0 * 28.0);
         assert_eq!(walk.latest_start(1_000.0, 1), 1_000.0);
