@@ -378,7 +378,13 @@ impl Enforcer {
                 waits[target].push(source);
             }
         }
-        let order = topological(order, &derived, &waits);
+        let mut pulls = vec![Vec::new(); columns.len()];
+        for &(target, source, ..) in &periods {
+            if waits[target].contains(&source) {
+                pulls[target].push(source);
+            }
+        }
+        let order = topological(order, &derived, &waits, &pulls);
         let rank = ranks(&order, columns.len());
         let mut enforcer = Enforcer {
             steps: vec![Vec::new(); columns.len()],
@@ -2145,25 +2151,51 @@ fn ratio_after_determined(
 }
 
 /// `order` with every determined column moved after its inputs, and every column after the
-/// columns it `waits` for when that is possible (otherwise unchanged).
+/// columns it `waits` for when that is possible (otherwise unchanged). A column's `pulls` (the
+/// datetime a label's periods are kept in) are instead pulled forward to its place, with their
+/// own inputs, so the columns between still see the label: an instructor's salary, drawn
+/// after the title that waits for the hire date, keeps its title's band (13 and 8 of 150
+/// salaries outside it, drawn before the title, in the university review).
 fn topological(
     order: Vec<usize>,
     derived: &[Option<(Derive, Vec<usize>)>],
     waits: &[Vec<usize>],
+    pulls: &[Vec<usize>],
 ) -> Vec<usize> {
-    let mut placed = vec![false; derived.len()];
+    let columns = derived.len();
+    let mut in_order = vec![false; columns];
+    for &column in order.iter().filter(|&&c| c < columns) {
+        in_order[column] = true;
+    }
+    let inputs = |column: usize| {
+        let derived_inputs = derived[column]
+            .as_ref()
+            .map(|(_, inputs)| inputs.as_slice());
+        derived_inputs
+            .unwrap_or(&[])
+            .iter()
+            .chain(&waits[column])
+            .copied()
+    };
+    let placeable = |column: usize| inputs(column).all(|i| i < columns && in_order[i]);
+    let mut placed = vec![false; columns];
     let mut result = Vec::with_capacity(order.len());
     let mut waiting: Vec<usize> = Vec::new();
-    let ready = |column: usize, placed: &[bool]| {
-        derived[column]
-            .as_ref()
-            .is_none_or(|(_, inputs)| inputs.iter().all(|&i| placed[i]))
-            && waits[column].iter().all(|&i| placed[i])
-    };
+    let ready = |column: usize, placed: &[bool]| inputs(column).all(|i| placed[i]);
     for column in order {
-        if column >= placed.len() {
+        if column >= columns || placed[column] {
             continue;
         }
+        for &source in pulls.get(column).into_iter().flatten() {
+            let pulled = (source < columns && in_order[source] && !placed[source])
+                .then(|| pulled_forward(source, &inputs, &placeable, &placed))
+                .flatten();
+            for next in pulled.into_iter().flatten() {
+                placed[next] = true;
+                result.push(next);
+            }
+        }
+        waiting.retain(|&c| !placed[c]);
         waiting.push(column);
         while let Some(position) = waiting.iter().position(|&c| ready(c, &placed)) {
             let next = waiting.remove(position);
@@ -2173,6 +2205,42 @@ fn topological(
     }
     result.extend(waiting);
     result
+}
+
+/// `column` after its unplaced inputs, each after its own (inputs first), or `None` where an
+/// input cannot be placed or the inputs wait in a circle.
+fn pulled_forward<I: Iterator<Item = usize>>(
+    column: usize,
+    inputs: &dyn Fn(usize) -> I,
+    placeable: &dyn Fn(usize) -> bool,
+    placed: &[bool],
+) -> Option<Vec<usize>> {
+    let mut result: Vec<usize> = Vec::new();
+    let mut visiting = vec![false; placed.len()];
+    let mut done = vec![false; placed.len()];
+    let mut stack: Vec<(usize, bool)> = vec![(column, false)];
+    while let Some((next, expanded)) = stack.pop() {
+        if placed[next] || done[next] {
+            continue;
+        }
+        if expanded {
+            visiting[next] = false;
+            done[next] = true;
+            result.push(next);
+            continue;
+        }
+        if visiting[next] || !placeable(next) {
+            return None;
+        }
+        visiting[next] = true;
+        stack.push((next, true));
+        stack.extend(
+            inputs(next)
+                .filter(|&i| !placed[i] && !done[i])
+                .map(|i| (i, false)),
+        );
+    }
+    Some(result)
 }
 
 /// How an order or difference rule reads its `low` side, resolved to `at`: a difference from
