@@ -324,9 +324,10 @@ impl Walk {
     /// The walk spreading gaps cut at the bound when most of the column's real `values`
     /// (the empty ones left out) are distinct.
     fn spreading(self, values: &[Value]) -> Walk {
-        let filled: Vec<Value> = values.iter().filter(|v| !v.is_null()).cloned().collect();
-        let distinct = distinct_values(&filled) as f64;
-        let spread = !filled.is_empty() && distinct >= SPREAD_DISTINCT * filled.len() as f64;
+        let filled = values.iter().filter(|v| !v.is_null()).count();
+        // The empty cells count as one distinct value: not one of the filled ones.
+        let distinct = distinct_values(values) - usize::from(filled < values.len());
+        let spread = filled > 0 && distinct as f64 >= SPREAD_DISTINCT * filled as f64;
         Walk { spread, ..self }
     }
 
@@ -4078,6 +4079,17 @@ mod tests {
         let spread = Walk::of(&gaps).expect("forward gaps").spreading(&times);
         let cut = Walk::of(&gaps).expect("forward gaps").spreading(&terms);
         assert!(spread.spread && !cut.spread);
+        // Eight distinct values in ten filled cells (80%), and empty ones that are not a value.
+        let mut few: Vec<Value> = (0..10)
+            .map(|i| Value::Number(f64::from(i.min(7))))
+            .collect();
+        few.extend([Value::Null, Value::Null]);
+        assert!(
+            !Walk::of(&gaps)
+                .expect("forward gaps")
+                .spreading(&few)
+                .spread
+        );
         let never = || -> f64 { panic!("no draw for a gap that fits") };
         assert_eq!(spread.fit(6.0, 100.0, 1, never), 6.0);
         // Room 12, one later row: at most 11; past it, 1 + u * 10.
